@@ -1,0 +1,140 @@
+"""Recognition: one small interface, two engines (vosk and whisper).
+
+Only ``vosk_engine`` imports vosk and only ``whisper_engine`` imports faster-whisper; this
+module holds what they share and picks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from dataclasses import dataclass
+from typing import Protocol
+
+from knotvoice.audio import AudioChunk
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word."""
+
+    text: str
+    start: float
+    """Start in seconds from the beginning of the utterance."""
+    end: float
+    """End in seconds from the beginning of the utterance."""
+    confidence: float
+    """Engine confidence in [0, 1]."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the recognizer heard in one utterance."""
+
+    text: str
+    words: tuple[Word, ...] = ()
+    engine: str = ""
+    """Name of the engine that produced it ("vosk" or "whisper")."""
+    audio_seconds: float = 0.0
+    """Length of the audio that was recognised, in seconds."""
+
+    @property
+    def confidence(self) -> float | None:
+        """Mean word confidence, or None when the engine gave none."""
+        if not self.words:
+            return None
+        return sum(word.confidence for word in self.words) / len(self.words)
+
+
+class RecognizerStream(Protocol):
+    """An utterance being recognised while it is spoken."""
+
+    def accept(self, chunk: AudioChunk) -> None:
+        """Feed one 16 kHz mono 16-bit chunk."""
+
+    def partial(self) -> str:
+        """Text heard so far (may change); empty when nothing yet."""
+
+    def finish(self) -> Transcript:
+        """End the utterance and return the final transcript."""
+
+
+class Recognizer(Protocol):
+    """A loaded speech recognizer."""
+
+    name: str
+
+    def stream(self) -> RecognizerStream:
+        """Start recognising a new utterance."""
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        """Recognise a whole utterance."""
+
+
+def transcribe_with(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> Transcript:
+    """Feed every chunk to a fresh stream and finish it (shared by the adapters)."""
+    stream = recognizer.stream()
+    for chunk in chunks:
+        stream.accept(chunk)
+    return stream.finish()
+
+
+PhraseList = Sequence[str]
+"""Domain phrases that bias recognition toward the knowledge (vosk grammar, whisper prompt)."""
+
+
+ENGINES = ("auto", "vosk", "whisper")
+
+
+def load_recognizer(
+    engine: str,
+    model: Path | None = None,
+    models_dir: Path | None = None,
+    vocabulary: PhraseList = (),
+    prompt: str | None = None,
+) -> Recognizer:
+    """Load the recognizer the settings ask for.
+
+    ``vocabulary`` becomes vosk's phrase list and ``prompt`` whisper's initial prompt, both
+    biasing recognition toward the knowledge. ``auto`` takes vosk when an English vosk model is installed (or ``model`` is a vosk model
+    directory), else whisper's bundled model, else says how to get a model.
+    """
+    from knotvoice import models as model_store
+    from knotvoice.errors import ModelError
+
+    if engine not in ENGINES:
+        raise ModelError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        if model is not None:
+            engine = "vosk" if (model / "am").is_dir() else "whisper"
+        else:
+            vosk_dir = model_store.find_english_vosk_model(
+                models_dir or model_store.default_models_dir()
+            )
+            if vosk_dir is not None:
+                engine, model = "vosk", vosk_dir
+            else:
+                from knotvoice.whisper_engine import bundled_model_dir
+
+                if bundled_model_dir() is None:
+                    raise ModelError(
+                        "no speech model installed; run "
+                        "`knotvoice models download vosk-small-en-us`"
+                    )
+                engine = "whisper"
+    if engine == "vosk":
+        from knotvoice.vosk_engine import VoskModel, VoskRecognizer
+
+        if model is None:
+            model = model_store.find_english_vosk_model(
+                models_dir or model_store.default_models_dir()
+            )
+        if model is None:
+            raise ModelError(
+                "no English vosk model installed; run "
+                "`knotvoice models download vosk-small-en-us` or pass --model DIR"
+            )
+        return VoskRecognizer(VoskModel.load(model), phrases=list(vocabulary) or None)
+    from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
+
+    return WhisperRecognizer(WhisperModel.load(model), prompt=prompt)

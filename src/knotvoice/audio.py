@@ -1,0 +1,134 @@
+"""Audio in: every source becomes a stream of 16 kHz mono 16-bit chunks.
+
+A wav file, a microphone and a test fixture all yield the same ``AudioChunk``s, so every
+stage downstream is tested with files and runs with a microphone.
+"""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soundfile
+import soxr
+
+from knotvoice.errors import AudioInputError
+
+RATE = 16000
+"""The rate every stage works at, in Hertz."""
+WIDTH = 2
+"""Bytes per sample of every stage's audio (signed 16-bit little-endian)."""
+CHANNELS = 1
+"""Channels of every stage's audio."""
+CHUNK_SAMPLES = 1600
+"""Samples per chunk read from files (0.1 s at ``RATE``)."""
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """A piece of PCM audio."""
+
+    audio: bytes
+    """Interleaved signed little-endian samples."""
+    rate: int = RATE
+    """Sample rate in Hertz."""
+    width: int = WIDTH
+    """Bytes per sample."""
+    channels: int = CHANNELS
+    """Number of interleaved channels."""
+    timestamp: float = 0.0
+    """Start of the chunk in seconds of audio time since the stream began."""
+
+    @property
+    def samples(self) -> int:
+        """Number of samples per channel."""
+        return len(self.audio) // (self.width * self.channels)
+
+    @property
+    def seconds(self) -> float:
+        """Duration in seconds."""
+        return self.samples / self.rate
+
+    def to_float(self) -> npt.NDArray[np.float32]:
+        """Mono samples as float32 in [-1, 1] (channels averaged)."""
+        if self.width != 2:
+            raise AudioInputError(f"unsupported sample width {self.width} bytes; use 16-bit audio")
+        data = np.frombuffer(self.audio, dtype="<i2").astype(np.float32) / 32768.0
+        if self.channels > 1:
+            data = data.reshape(-1, self.channels).mean(axis=1)
+        return data
+
+
+def float_to_pcm16(samples: npt.NDArray[np.floating]) -> bytes:
+    """Float samples in [-1, 1] to signed 16-bit little-endian bytes (clipped)."""
+    clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    return (clipped * 32767.0).astype("<i2").tobytes()
+
+
+def chunks_from_array(
+    samples: npt.NDArray[np.floating],
+    rate: int,
+    chunk_samples: int = CHUNK_SAMPLES,
+    start: float = 0.0,
+) -> Iterator[AudioChunk]:
+    """Split float samples (mono, or frames x channels) into 16 kHz mono chunks."""
+    data = np.asarray(samples, dtype=np.float32)
+    if data.ndim == 2:
+        data = data.mean(axis=1)
+    if rate != RATE:
+        data = soxr.resample(data, rate, RATE)
+    for offset in range(0, len(data), chunk_samples):
+        piece = data[offset : offset + chunk_samples]
+        yield AudioChunk(float_to_pcm16(piece), timestamp=start + offset / RATE)
+
+
+def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator[AudioChunk]:
+    """Read any wav/flac/ogg file as 16 kHz mono 16-bit chunks.
+
+    Raises ``AudioInputError`` for a missing file, a file that is not audio, or one with no
+    samples, before yielding anything.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioInputError(f"{path}: no such audio file; give the path of a wav, flac or ogg file")
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
+        raise AudioInputError(
+            f"{path}: not a readable audio file ({error}); record it as wav, flac or ogg"
+        ) from None
+    if len(data) == 0:
+        raise AudioInputError(f"{path}: the audio file is empty; record the question again")
+    return chunks_from_array(data, int(rate), chunk_samples)
+
+
+def join(chunks: Iterable[AudioChunk]) -> npt.NDArray[np.float32]:
+    """All chunks as one float32 mono array at their (shared) rate."""
+    parts = [chunk.to_float() for chunk in chunks]
+    if not parts:
+        return np.zeros(0, dtype=np.float32)
+    return np.concatenate(parts)
+
+
+def write_wav(path: Path | str, chunks: Iterable[AudioChunk]) -> Path:
+    """Write chunks (all of one format) to a 16-bit wav file; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as out:
+        first = True
+        for chunk in chunks:
+            if first:
+                out.setnchannels(chunk.channels)
+                out.setsampwidth(chunk.width)
+                out.setframerate(chunk.rate)
+                first = False
+            out.writeframes(chunk.audio)
+        if first:
+            out.setnchannels(CHANNELS)
+            out.setsampwidth(WIDTH)
+            out.setframerate(RATE)
+    return path

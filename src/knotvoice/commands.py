@@ -1,0 +1,220 @@
+"""What each command does, once the command line has been parsed into settings."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from knotvoice import knowledge as knowledge_store
+from knotvoice.asr import Recognizer, load_recognizer
+from knotvoice.audio import read_audio, write_wav
+from knotvoice.errors import KnotvoiceError
+from knotvoice.knowledge import Knowledge
+from knotvoice.settings import Settings
+from knotvoice.turn import TurnResult, run_text_turn, run_turn
+
+_log = logging.getLogger(__name__)
+
+
+def _out(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def _warn(line: str) -> None:
+    print(f"knotvoice: {line}", file=sys.stderr, flush=True)
+
+
+def recognition_bias(knowledge: Knowledge) -> tuple[list[str], str]:
+    """The knowledge's vocabulary (vosk phrase list) and key terms (whisper prompt)."""
+    terms: list[str] = []
+    for entry in knowledge.entries:
+        terms.extend(term for term in entry.keywords if term not in terms)
+    return knowledge_store.vocabulary(knowledge), ", ".join(terms)
+
+
+def load_recognizer_for(settings: Settings, knowledge: Knowledge) -> Recognizer:
+    vocabulary, prompt = recognition_bias(knowledge)
+    return load_recognizer(
+        settings.engine, settings.model, settings.models_dir, vocabulary=vocabulary, prompt=prompt
+    )
+
+
+def load_matcher(settings: Settings) -> Any:
+    from knotvoice.matcher import Matcher
+
+    return Matcher(knowledge_store.load(settings.knowledge))
+
+
+def load_synthesizer(settings: Settings) -> Any:
+    from knotvoice.tts import Synthesizer, VoiceSettings
+
+    return Synthesizer.load(VoiceSettings(voice=settings.voice, rate=settings.speech_rate))
+
+
+def turn_record(result: TurnResult, source: str | None = None) -> dict[str, Any]:
+    """One turn as the JSON object ``ask --json`` prints."""
+    match = result.match
+    best, runner_up = match.best, match.runner_up
+    answered = match.decision == "answer" and best is not None
+    record: dict[str, Any] = {}
+    if source is not None:
+        record["file"] = source
+    record.update(
+        transcript=result.transcript.text,
+        engine=result.transcript.engine,
+        decision=str(match.decision),
+        entry=best.entry.id if best else None,
+        question=best.entry.question if best else None,
+        answer=best.entry.answer if answered and best else None,
+        score=round(best.score, 1) if best else None,
+        runner_up=runner_up.entry.id if runner_up else None,
+        runner_up_score=round(runner_up.score, 1) if runner_up else None,
+        reply=result.reply,
+        timings={
+            "asr_ms": round(result.timings.asr_ms, 1),
+            "match_ms": round(result.timings.match_ms, 2),
+            "tts_ms": round(result.timings.tts_ms, 1),
+        },
+    )
+    return record
+
+
+def print_turn(record: dict[str, Any]) -> None:
+    if "file" in record:
+        _out(f"file:     {record['file']}")
+    _out(f"heard:    {record['transcript']!r}")
+    if record["entry"]:
+        _out(f"entry:    {record['entry']} ({record['question']}) score {record['score']}")
+    _out(f"decision: {record['decision']}")
+    _out(f"reply:    {record['reply']}")
+
+
+def _reply_path(save_reply: Path, index: int, count: int) -> Path:
+    if count == 1:
+        return save_reply
+    return save_reply.with_name(f"{save_reply.stem}-{index + 1}{save_reply.suffix or '.wav'}")
+
+
+class ReplyOutput:
+    """Plays replies on a device, saves them as wav, or both."""
+
+    def __init__(self, device: str | None, play: bool) -> None:
+        self.device = device
+        self.play = play
+        self._warned = False
+
+    def deliver(self, result: TurnResult, save_to: Path | None) -> Path | None:
+        """Play and/or save the reply audio; returns the wav path when one was written."""
+        if not result.reply_audio:
+            return None
+        saved = write_wav(save_to, result.reply_audio) if save_to else None
+        if not self.play:
+            return saved
+        from knotvoice import speaker
+
+        try:
+            speaker.play(result.reply_audio, self.device)
+        except KnotvoiceError as error:
+            if self.device is not None:
+                raise
+            if saved is None:
+                handle = tempfile.NamedTemporaryFile(
+                    prefix="knotvoice-reply-", suffix=".wav", delete=False
+                )
+                handle.close()
+                saved = write_wav(handle.name, result.reply_audio)
+            if not self._warned:
+                _warn(f"{error}; the reply is saved as a wav file instead")
+                self._warned = True
+        return saved
+
+
+def ask(args: argparse.Namespace, settings: Settings) -> int:
+    audio: Sequence[Path] = args.audio or ()
+    question = " ".join(args.question).strip()
+    if audio and question:
+        raise KnotvoiceError("give either a typed question or --audio FILE, not both")
+    if not audio and not question:
+        raise KnotvoiceError('nothing to answer: type a question or pass --audio FILE.wav')
+    matcher = load_matcher(settings)
+    speak = not args.no_speak or args.save_reply is not None
+    speech = load_synthesizer(settings) if speak else None
+    output = ReplyOutput(settings.output_device, play=not args.no_speak)
+    if question:
+        result = run_text_turn(question, matcher, speech)
+        _report(args, result, None, output, args.save_reply)
+        return 0
+    recognizer = load_recognizer_for(settings, matcher.knowledge)
+    failures = 0
+    for index, path in enumerate(audio):
+        save_to = _reply_path(args.save_reply, index, len(audio)) if args.save_reply else None
+        try:
+            result = run_turn(read_audio(path), recognizer, matcher, speech)
+        except KnotvoiceError as error:
+            _warn(f"error: {error}")
+            failures += 1
+            continue
+        _report(args, result, str(path), output, save_to)
+    return 1 if failures else 0
+
+
+def _report(
+    args: argparse.Namespace,
+    result: TurnResult,
+    source: str | None,
+    output: ReplyOutput,
+    save_to: Path | None,
+) -> None:
+    from knotvoice.cli import print_json
+
+    record = turn_record(result, source)
+    saved = output.deliver(result, save_to)
+    record["reply_wav"] = str(saved) if saved else None
+    if args.json:
+        print_json(record)
+        return
+    print_turn(record)
+    if saved:
+        _out(f"saved:    {saved}")
+    _out()
+
+
+def knowledge_lint(path: Path, vosk_model: Path | None) -> int:
+    known = None
+    if vosk_model is not None:
+        from knotvoice.vosk_engine import VoskModel
+
+        known = VoskModel.load(vosk_model).knows
+    problems = knowledge_store.lint(path, known=known)
+    for problem in problems:
+        _out(str(problem))
+    errors = sum(1 for problem in problems if problem.severity == "error")
+    warnings = len(problems) - errors
+    _out(f"{path}: {errors} errors, {warnings} warnings")
+    return 1 if errors else 0
+
+
+def knowledge_import(faq: Path, output: Path | None) -> int:
+    from knotvoice import faq_import
+
+    try:
+        text = faq.read_text(encoding="utf-8")
+    except OSError as error:
+        raise KnotvoiceError(f"{faq}: cannot read the FAQ ({error.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise KnotvoiceError(f"{faq}: not UTF-8 text; save the FAQ as UTF-8") from None
+    result = faq_import.parse_faq(text)
+    for note in result.notes:
+        _warn(f"{faq}: {note}")
+    document = faq_import.to_yaml(result)
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
+        _warn(f"wrote {len(result.entries)} entries to {output}; check it with `knotvoice knowledge lint {output}`")
+    return 0

@@ -1,0 +1,38 @@
+"""The words the kiosk says back for a decision."""
+
+from __future__ import annotations
+
+from knotvoice.knowledge import Entry, Knowledge
+from knotvoice.matcher import Decision, Match
+from knotvoice.speakable import speakable
+
+REJECT = "Sorry, I can't answer that."
+
+
+def spoken_answer(entry: Entry) -> str:
+    """The answer of an entry as it should be spoken."""
+    return speakable(entry.spoken or entry.answer)
+
+
+def did_you_mean(entry: Entry) -> str:
+    return f"Did you mean: {entry.question.rstrip('?')}?"
+
+
+def topics_hint(knowledge: Knowledge | None, count: int = 3) -> str:
+    """"You can ask me about a, b or c." naming a few topics of the knowledge."""
+    if knowledge is None:
+        return ""
+    topics = [entry.topic for entry in knowledge.entries if entry.topic][:count]
+    if not topics:
+        return ""
+    listed = topics[0] if len(topics) == 1 else f"{', '.join(topics[:-1])} or {topics[-1]}"
+    return f"You can ask me about {listed}."
+
+
+def reply_text(match: Match, knowledge: Knowledge | None = None) -> str:
+    """What to say for a match: the answer, a did-you-mean question, or a polite reject."""
+    if match.decision is Decision.ANSWER and match.best is not None:
+        return spoken_answer(match.best.entry)
+    if match.decision is Decision.CONFIRM and match.best is not None:
+        return did_you_mean(match.best.entry)
+    return " ".join(part for part in (REJECT, topics_hint(knowledge)) if part)

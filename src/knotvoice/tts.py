@@ -1,0 +1,113 @@
+"""Speech out: the only module that touches pyttsx3 (espeak-ng on Linux)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knotvoice.audio import AudioChunk
+from knotvoice.errors import KnotvoiceError
+
+_log = logging.getLogger(__name__)
+
+CHUNK_SECONDS = 0.1
+"""Length of each synthesized chunk, in seconds."""
+
+
+class SpeechError(KnotvoiceError):
+    """The text-to-speech engine is missing or failed."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voice: str | None = None
+    """pyttsx3 voice id or a part of its name (None: the engine's default)."""
+    rate: int = 165
+    """Speaking rate in words per minute."""
+    volume: float = 1.0
+    """Volume in [0, 1]."""
+
+
+class Synthesizer:
+    """Renders text to 16-bit mono audio chunks at the engine's own rate."""
+
+    def __init__(self, engine: Any, settings: VoiceSettings) -> None:
+        self._engine = engine
+        self.settings = settings
+
+    @classmethod
+    def load(cls, settings: VoiceSettings | None = None) -> Synthesizer:
+        settings = settings or VoiceSettings()
+        try:
+            import pyttsx3
+
+            engine = pyttsx3.init()
+        except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError per driver
+            raise SpeechError(
+                f"text-to-speech is not available ({error}); "
+                "install espeak-ng: sudo apt-get install espeak-ng"
+            ) from None
+        engine.setProperty("rate", settings.rate)
+        engine.setProperty("volume", settings.volume)
+        if settings.voice:
+            engine.setProperty("voice", _find_voice(engine, settings.voice))
+        # pyttsx3 queues property changes while its driver starts up; run the queue empty now.
+        engine.runAndWait()
+        return cls(engine, settings)
+
+    def voices(self) -> list[str]:
+        """Ids of the voices the engine offers."""
+        return [str(voice.id) for voice in self._engine.getProperty("voices")]
+
+    def _set_rate(self, rate: int) -> None:
+        # pyttsx3's engine.setProperty goes through a command queue that can apply it after
+        # the next utterance has started; the driver's own setter takes effect at once.
+        self._engine.proxy._driver.setProperty("rate", rate)
+
+    def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
+        """Speak ``text`` into audio chunks; ``rate`` (words per minute) overrides the default."""
+        if not text.strip():
+            return []
+        self._set_rate(rate or self.settings.rate)
+        with tempfile.TemporaryDirectory(prefix="knotvoice-tts-") as tmp:
+            path = Path(tmp) / "reply.wav"
+            try:
+                # The espeak driver prints a line when it saves; keep stdout clean.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    self._engine.save_to_file(text, str(path))
+                    self._engine.runAndWait()
+            except Exception as error:
+                raise SpeechError(f"text-to-speech failed ({error}); check espeak-ng") from None
+            finally:
+                self._set_rate(self.settings.rate)
+            if not path.is_file():
+                raise SpeechError("text-to-speech produced no audio; check espeak-ng")
+            return _wav_chunks(path)
+
+
+def _find_voice(engine: Any, wanted: str) -> str:
+    voices = engine.getProperty("voices")
+    for voice in voices:
+        if wanted in (voice.id, voice.name):
+            return str(voice.id)
+    for voice in voices:
+        if wanted.lower() in f"{voice.id} {voice.name}".lower():
+            return str(voice.id)
+    raise SpeechError(f"no text-to-speech voice matches {wanted!r}; leave --voice out for the default")
+
+
+def _wav_chunks(path: Path) -> list[AudioChunk]:
+    with wave.open(str(path), "rb") as wav:
+        rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
+        frames = wav.readframes(wav.getnframes())
+    step = int(rate * CHUNK_SECONDS) * width * channels
+    return [
+        AudioChunk(frames[i : i + step], rate, width, channels, timestamp=i / (width * channels * rate))
+        for i in range(0, len(frames), step)
+    ]

@@ -1,0 +1,275 @@
+"""The vosk recognizer: the only module that imports vosk and reads its JSON.
+
+``VoskModel.load(path)`` loads a model directory once; ``VoskRecognizer`` turns it into a
+``Recognizer`` (see ``asr``), optionally restricted to the knowledge's phrases with a vosk
+grammar so that only words the FAQ can use are heard.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import vosk
+
+from knotvoice.asr import Transcript, Word, transcribe_with
+from knotvoice.audio import CHANNELS, RATE, WIDTH, AudioChunk
+from knotvoice.errors import AudioInputError, ModelError
+
+logger = logging.getLogger(__name__)
+
+DOWNLOAD_HINT = "run `knotvoice models download vosk-small-en-us`"
+"""What to tell a user who has no usable vosk model."""
+
+UNKNOWN_WORD = "[unk]"
+"""Vosk's word for speech outside a grammar."""
+
+_NOT_WORD = re.compile(r"[^\w']+")
+
+
+def check_model_dir(path: Path) -> None:
+    """Raise ``ModelError`` unless ``path`` has the layout of a vosk model directory.
+
+    Vosk's own loader prints to stderr and may abort on some broken inputs, so the layout is
+    checked before vosk sees the directory.
+    """
+    if not path.exists():
+        raise ModelError(f"{path}: no such vosk model directory; {DOWNLOAD_HINT}")
+    if not path.is_dir():
+        raise ModelError(f"{path}: not a directory, so not a vosk model; {DOWNLOAD_HINT}")
+    has_acoustic = (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+    has_conf = (path / "conf" / "mfcc.conf").is_file() or (path / "mfcc.conf").is_file()
+    graph = path / "graph" if (path / "graph").is_dir() else path
+    has_graph = (graph / "HCLG.fst").is_file() or (
+        (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
+    )
+    if not (has_acoustic and has_conf and has_graph):
+        raise ModelError(
+            f"{path}: not a vosk model (needs am/final.mdl, conf/mfcc.conf and a graph); "
+            f"{DOWNLOAD_HINT}"
+        )
+
+
+class VoskModel:
+    """A loaded vosk model directory (load it once, share it between recognizers)."""
+
+    def __init__(self, path: Path, native: Any) -> None:
+        """Wrap an already loaded ``vosk.Model``; use ``VoskModel.load`` instead."""
+        self.path = path
+        """The model directory."""
+        self._native = native
+
+    @classmethod
+    def load(cls, path: Path) -> VoskModel:
+        """Load the vosk model in directory ``path``; ``ModelError`` if it is missing or broken."""
+        path = Path(path)
+        check_model_dir(path)
+        vosk.SetLogLevel(-1)
+        logger.info("loading vosk model %s", path)
+        try:
+            native = vosk.Model(str(path))
+        except Exception as error:
+            raise ModelError(
+                f"{path}: vosk could not load this model ({error}); it may be incomplete, "
+                f"delete it and {DOWNLOAD_HINT}"
+            ) from None
+        return cls(path, native)
+
+    @property
+    def native(self) -> Any:
+        """The underlying ``vosk.Model`` (for this module's recognizers)."""
+        return self._native
+
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is in the model's vocabulary."""
+        if not word or any(char.isspace() for char in word):
+            return False
+        return int(self._native.vosk_model_find_word(word)) != -1
+
+    def describe(self) -> str:
+        """One line about the model: its README's first line, else the directory name."""
+        readme = self.path / "README"
+        try:
+            with readme.open(encoding="utf-8", errors="replace") as lines:
+                for line in lines:
+                    if line.strip():
+                        return line.strip()
+        except OSError:
+            pass
+        return self.path.name
+
+
+def phrase_words(phrase: str) -> list[str]:
+    """A phrase as vosk vocabulary words: lower case, punctuation other than ' removed."""
+    return [
+        word.strip("'") for word in _NOT_WORD.sub(" ", phrase.lower()).split() if word.strip("'")
+    ]
+
+
+def build_grammar(model: VoskModel, phrases: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The vosk grammar for ``phrases`` and the words left out because the model lacks them.
+
+    Each phrase keeps only its known words; ``[unk]`` is added (when the model has it) so that
+    speech outside the phrases can come out as unknown rather than as the nearest phrase.
+    """
+    grammar: list[str] = []
+    dropped: list[str] = []
+    for phrase in phrases:
+        known: list[str] = []
+        for word in phrase_words(phrase):
+            if model.knows(word):
+                known.append(word)
+            elif word not in dropped:
+                dropped.append(word)
+        text = " ".join(known)
+        if text and text not in grammar:
+            grammar.append(text)
+    if grammar and model.knows(UNKNOWN_WORD):
+        grammar.append(UNKNOWN_WORD)
+    return grammar, dropped
+
+
+def _parse_result(raw: str) -> tuple[str, list[Word]]:
+    """Text and words of one vosk ``Result``/``FinalResult`` JSON document."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        logger.warning("vosk returned a result that is not JSON: %r", raw[:200])
+        return "", []
+    if not isinstance(data, dict):
+        return "", []
+    words: list[Word] = []
+    for item in data.get("result") or []:
+        if not isinstance(item, dict) or "word" not in item:
+            continue
+        words.append(
+            Word(
+                text=str(item["word"]),
+                start=float(item.get("start", 0.0)),
+                end=float(item.get("end", 0.0)),
+                confidence=min(1.0, max(0.0, float(item.get("conf", 1.0)))),
+            )
+        )
+    text = str(data.get("text") or "").strip()
+    if not text and words:
+        text = " ".join(word.text for word in words)
+    return text, words
+
+
+class VoskStream:
+    """One utterance being recognised by vosk."""
+
+    def __init__(self, native: Any, sample_rate: int) -> None:
+        """Wrap a fresh ``vosk.KaldiRecognizer``; use ``VoskRecognizer.stream`` instead."""
+        self._native = native
+        self._rate = sample_rate
+        self._samples = 0
+        self._texts: list[str] = []
+        self._words: list[Word] = []
+        self._endpoint = False
+        self._result: Transcript | None = None
+
+    def accept(self, chunk: AudioChunk) -> None:
+        """Feed one chunk of 16-bit mono audio at the recognizer's rate."""
+        if self._result is not None:
+            raise RuntimeError("this recognition stream is finished; start a new one")
+        if chunk.rate != self._rate or chunk.width != WIDTH or chunk.channels != CHANNELS:
+            raise AudioInputError(
+                f"vosk needs {self._rate} Hz mono 16-bit audio, got {chunk.rate} Hz, "
+                f"{chunk.channels} channel(s), {chunk.width * 8}-bit; read it with read_audio"
+            )
+        self._samples += chunk.samples
+        self._endpoint = bool(self._native.AcceptWaveform(chunk.audio))
+        if self._endpoint:
+            self._keep(self._native.Result())
+
+    def _keep(self, raw: str) -> None:
+        text, words = _parse_result(raw)
+        if text:
+            self._texts.append(text)
+        self._words.extend(words)
+
+    @property
+    def endpoint(self) -> bool:
+        """True when the last ``accept`` ended a segment (vosk heard speech stop, or silence)."""
+        return self._endpoint
+
+    def partial(self) -> str:
+        """Everything heard so far in this utterance; empty when nothing yet."""
+        if self._result is not None:
+            return self._result.text
+        try:
+            data = json.loads(self._native.PartialResult())
+        except json.JSONDecodeError:
+            data = {}
+        current = str(data.get("partial") or "").strip() if isinstance(data, dict) else ""
+        return " ".join([*self._texts, current] if current else self._texts)
+
+    def finish(self) -> Transcript:
+        """End the utterance; the transcript covers every segment vosk found in it."""
+        if self._result is None:
+            self._keep(self._native.FinalResult())
+            self._endpoint = False
+            self._result = Transcript(
+                text=" ".join(self._texts),
+                words=tuple(self._words),
+                engine=VoskRecognizer.name,
+                audio_seconds=self._samples / self._rate,
+            )
+        return self._result
+
+
+class VoskRecognizer:
+    """A ``Recognizer`` backed by a loaded vosk model, optionally limited to some phrases."""
+
+    name = "vosk"
+
+    def __init__(
+        self,
+        model: VoskModel,
+        phrases: Sequence[str] | None = None,
+        sample_rate: int = RATE,
+    ) -> None:
+        """Recognise freely, or (with ``phrases``) only the words of those phrases."""
+        self.model = model
+        self.sample_rate = sample_rate
+        self.grammar: tuple[str, ...] | None = None
+        """The phrases vosk is limited to, as it receives them; None for free recognition."""
+        self.dropped_words: tuple[str, ...] = ()
+        """Phrase words left out of the grammar because the model does not know them."""
+        if phrases is not None:
+            grammar, dropped = build_grammar(model, phrases)
+            self.dropped_words = tuple(dropped)
+            if dropped:
+                logger.info(
+                    "%d phrase word(s) are not in the vosk vocabulary and are ignored: %s",
+                    len(dropped),
+                    ", ".join(dropped[:20]),
+                )
+            if grammar:
+                self.grammar = tuple(grammar)
+            else:
+                logger.warning(
+                    "no phrase word is in the vosk model's vocabulary; recognising freely"
+                )
+
+    def stream(self) -> VoskStream:
+        """Start recognising a new utterance."""
+        if self.grammar is None:
+            native = vosk.KaldiRecognizer(self.model.native, float(self.sample_rate))
+        else:
+            native = vosk.KaldiRecognizer(
+                self.model.native,
+                float(self.sample_rate),
+                json.dumps(list(self.grammar), ensure_ascii=False),
+            )
+        native.SetWords(True)
+        return VoskStream(native, self.sample_rate)
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        """Recognise a whole utterance."""
+        return transcribe_with(self, chunks)

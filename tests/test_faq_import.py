@@ -1,0 +1,168 @@
+"""Importing a plain-text FAQ gives a knowledge file that loads and answers every question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knotvoice.errors import KnowledgeError
+from knotvoice.faq_import import ImportResult, parse_faq, read_faq, to_yaml
+from knotvoice.knowledge import load, phrase_key
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seed" / "knots-faq.txt"
+
+
+@pytest.fixture(scope="module")
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip(f"source FAQ not found at {SEED}")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed(seed_text: str) -> ImportResult:
+    return parse_faq(seed_text)
+
+
+def questions_of(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip().endswith("?")
+            and len(line.strip().split()) > 1]
+
+
+def test_seed_every_question_is_answerable(seed_text: str, seed: ImportResult) -> None:
+    answer_of = {phrase_key(p): e.answer for e in seed.entries for p in e.phrases}
+    questions = questions_of(seed_text)
+    assert len(set(questions)) == 21
+    for question in questions:
+        assert answer_of.get(phrase_key(question)), question
+
+
+def test_seed_tripled_question_is_one_entry(seed: ImportResult) -> None:
+    first = seed.entries[0]
+    assert first.question == "How do you get rid of a knot in your upper back?"
+    assert first.id == "how-do-you-get-rid-of-a-knot-in-your-upper-back"
+    assert first.answer.startswith("Treatment\n\n1. Rest.")
+    assert first.answer.endswith("7. Physical therapy.")
+    assert sum(1 for e in seed.entries if e.question == first.question) == 1
+
+
+def test_seed_quirks_are_reported_as_notes(seed: ImportResult) -> None:
+    notes = [str(n) for n in seed.notes]
+    assert all("\n" not in n for n in notes)
+    assert sum("repeated question" in n for n in notes) == 2
+    unanswered = [n for n in notes if "'Can a muscle knot last for years?' has no answer" in n]
+    assert len(unanswered) == 1 and unanswered[0].startswith("line 79: ")
+    orphans = [n for n in seed.notes if "stands under no question" in n.message]
+    assert len(orphans) == 2
+    orphan_answers = [next(e for e in seed.entries if e.id == n.entry).answer for n in orphans]
+    assert "tennis ball" in orphan_answers[0]
+    assert "forward-head posture" in orphan_answers[1]
+
+
+def test_seed_orphans_are_not_glued_to_the_answer_above(seed: ImportResult) -> None:
+    answers = {e.question: e.answer for e in seed.entries}
+    assert "tennis ball" not in answers["What causes muscle knots in your upper back?"]
+    assert "forward-head" not in answers["What causes numbness in upper back?"]
+    assert "Symptoms of inflammation include:\n\n1. Redness." in answers[
+        "How do I know if my body is inflamed?"]
+
+
+def test_seed_round_trips_through_yaml(seed: ImportResult, tmp_path: Path) -> None:
+    path = tmp_path / "imported.yaml"
+    path.write_text(to_yaml(seed), encoding="utf-8")
+    knowledge = load(path)
+    assert knowledge.entries == seed.entries
+    assert len({e.id for e in knowledge.entries}) == len(knowledge.entries) == 22
+    text = path.read_text(encoding="utf-8")
+    assert "# NOTE line 79:" in text
+
+
+SMALL_FAQ = """\
+Opening hours
+
+We open at nine.
+
+What time do you open?
+What time do you open?
+
+We open at nine on weekdays.
+
+Do you sell gift cards?
+Can I buy a voucher?
+
+Yes, at the front desk.
+
+How do I book?
+
+Booking:
+
+  - Call us.
+  - Or come by.
+
+Parking is free behind the building.
+
+What's the price?
+
+Fifty euros an hour.
+
+Whats the price?
+
+See the price list.
+
+What time do you open?
+
+On Sundays we open at ten.
+
+Is there a trailing question?
+"""
+
+
+def test_small_faq_follows_the_documented_rules() -> None:
+    result = parse_faq(SMALL_FAQ)
+    by_question = {e.question: e for e in result.entries}
+    assert list(by_question) == [
+        "Opening hours", "What time do you open?", "Can I buy a voucher?", "How do I book?",
+        "Parking is free behind the building", "What's the price?", "Whats the price?",
+    ]
+    # an answer given to a repeated question is added to the first one's
+    assert by_question["What time do you open?"].answer == (
+        "We open at nine on weekdays.\n\nOn Sundays we open at ten.")
+    # a question with no answer becomes an alternative of the next one
+    assert by_question["Can I buy a voucher?"].alternatives == ("Do you sell gift cards?",)
+    # a heading ending in ':' and a list continue the answer; a finished paragraph does not
+    assert by_question["How do I book?"].answer == "Booking:\n\n- Call us.\n- Or come by."
+    assert by_question["Parking is free behind the building"].answer == (
+        "Parking is free behind the building.")
+    # ids are unique slugs
+    assert [e.id for e in result.entries] == [
+        "opening-hours", "what-time-do-you-open", "can-i-buy-a-voucher", "how-do-i-book",
+        "parking-is-free-behind-the-building", "whats-the-price", "whats-the-price-2",
+    ]
+    notes = [str(n) for n in result.notes]
+    assert notes == sorted(notes, key=lambda n: int(n.split(":")[0].split()[1]))
+    assert any(n.startswith("line 1: paragraph stands under no question") for n in notes)
+    last = SMALL_FAQ.splitlines().index("Is there a trailing question?") + 1
+    assert f"line {last}: question 'Is there a trailing question?' has no answer; dropped" in notes
+    assert all("\n" not in n for n in notes)
+
+
+def test_small_faq_round_trips(tmp_path: Path) -> None:
+    result = parse_faq(SMALL_FAQ)
+    path = tmp_path / "small.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert load(path).entries == result.entries
+
+
+def test_text_without_questions_is_refused() -> None:
+    with pytest.raises(KnowledgeError, match="no questions found"):
+        parse_faq("Just a paragraph.\n\nAnd another one.\n")
+
+
+def test_read_faq_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "faq.txt"
+    with pytest.raises(KnowledgeError, match=r"faq\.txt: file not found"):
+        read_faq(path)
+    path.write_text("Is this read?\n\nYes.\n", encoding="utf-8")
+    assert read_faq(path).entries[0].answer == "Yes."

@@ -1,0 +1,333 @@
+"""The knowledge file: the curated FAQ loads, and broken files are refused with a useful line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from knotvoice.errors import KnowledgeError
+from knotvoice.knowledge import (
+    Knowledge,
+    Problem,
+    default_knowledge_path,
+    lint,
+    load,
+    phrase_key,
+    vocabulary,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+KNOTS = REPO / "knowledge" / "knots.yaml"
+
+ENTRY_IDS = [
+    "treat-knot", "self-release", "causes", "wont-go-away", "dangerous", "permanent",
+    "mri-inflammation", "mri-nerve-damage", "release-effect", "massage-worse",
+    "massage-how-often", "inflammation-signs", "knot-pain", "find-knots", "numbness",
+    "upper-back-pain-common",
+]
+
+# Every question of the source FAQ and the entry that must answer it.
+SEED_QUESTIONS = {
+    "How do you get rid of a knot in your upper back?": "treat-knot",
+    "What causes knots in upper back?": "causes",
+    "Can a knot in your back be dangerous?": "dangerous",
+    "Are muscle knots dangerous?": "dangerous",
+    "Can a muscle knot be permanent?": "permanent",
+    "Can you have a muscle knot for years?": "permanent",
+    "Can you see inflammation on an MRI?": "mri-inflammation",
+    "What happens when you release a muscle knot?": "release-effect",
+    "Can massaging a knot make it worse?": "massage-worse",
+    "How often should you massage a knot?": "massage-how-often",
+    "Does MRI show nerve damage?": "mri-nerve-damage",
+    "How do I know if my body is inflamed?": "inflammation-signs",
+    "How do you get a knot out of your back?": "treat-knot",
+    "Can a muscle knot last for years?": "permanent",
+    "Why won\u2019t my knot go away?": "wont-go-away",
+    "Can a knot in your back cause pain?": "knot-pain",
+    "What causes muscle knots in your upper back?": "causes",
+    "Where do you find the knots in your back?": "find-knots",
+    "Are tight muscle knots causing your back pain?": "knot-pain",
+    "What causes numbness in upper back?": "numbness",
+    "Is having a pain in the upper back common?": "upper-back-pain-common",
+}
+
+
+@pytest.fixture(scope="module")
+def knots() -> Knowledge:
+    return load(KNOTS)
+
+
+def write(tmp_path: Path, text: str, name: str = "kb.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD_ENTRY = """
+  - id: {id}
+    question: {question}
+    alternatives: [{alt}]
+    answer: An answer.
+    topic: a topic
+"""
+
+
+def good_file(*entries: tuple[str, str, str]) -> str:
+    return "version: 1\nentries:" + "".join(
+        GOOD_ENTRY.format(id=i, question=q, alt=a) for i, q, a in entries
+    )
+
+
+# --- the curated file ----------------------------------------------------------------------
+
+
+def test_curated_file_has_the_sixteen_entries_in_order(knots: Knowledge) -> None:
+    assert list(knots.ids) == ENTRY_IDS
+    assert knots.source == str(KNOTS)
+
+
+def test_every_seed_question_leads_to_its_entry(knots: Knowledge) -> None:
+    owner = {phrase_key(p): e.id for e in knots.entries for p in e.phrases}
+    for question, entry_id in SEED_QUESTIONS.items():
+        assert owner.get(phrase_key(question)) == entry_id, question
+
+
+def test_every_entry_is_ready_to_be_spoken(knots: Knowledge) -> None:
+    for entry in knots.entries:
+        assert entry.spoken, entry.id
+        assert entry.topic and 1 <= len(entry.topic.split()) <= 4, entry.id
+        assert 3 <= len(entry.keywords) <= 6, entry.id
+        assert len(entry.alternatives) >= 8, entry.id
+        spoken = entry.spoken
+        assert not re.search(r"[\u201c\u201d\u2018\u2019\u2013\u2014*#/()]", spoken), entry.id
+        assert not re.search(r"^\s*\d+\.", spoken, re.MULTILINE), entry.id
+        assert " says" not in spoken and "explains" not in spoken, entry.id
+        assert len(spoken.split()) <= 65, entry.id
+
+
+def test_merged_entries_combine_answers_without_repeats(knots: Knowledge) -> None:
+    treat = knots.get("treat-knot").answer
+    for item in ("Rest.", "Aerobic exercise", "muscle rub", "Get a massage", "self-massage tools",
+                 "Stick a needle in it", "Give it time"):
+        assert treat.count(item) == 1, item
+    assert treat.lower().count("stretch.") == 1
+    assert "forward-head posture" in knots.get("causes").answer
+    assert "trapezius" in knots.get("causes").answer
+    assert "tennis ball" in knots.get("self-release").answer
+    assert "forward-head" not in knots.get("numbness").answer
+
+
+def test_curated_file_lints_clean() -> None:
+    assert [str(p) for p in lint(KNOTS)] == []
+
+
+def test_vocabulary_is_sorted_unique_lowercase_words(knots: Knowledge) -> None:
+    words = vocabulary(knots)
+    assert words == sorted(set(words))
+    assert all(w == w.lower() and " " not in w for w in words)
+    assert {"knot", "trapezius", "tennis", "mri", "won't"} <= set(words)
+
+
+def test_default_path_is_the_bundled_file_unless_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("KNOTVOICE_KNOWLEDGE", raising=False)
+    assert default_knowledge_path() == KNOTS
+    other = tmp_path / "other.yaml"
+    monkeypatch.setenv("KNOTVOICE_KNOWLEDGE", str(other))
+    assert default_knowledge_path() == other
+
+
+# --- load refuses broken files -------------------------------------------------------------
+
+BROKEN = {
+    "missing-entries": ("version: 1\n", "entries: missing"),
+    "empty-entries": ("version: 1\nentries: []\n", "entries: is empty"),
+    "entries-not-list": ("version: 1\nentries: {a: 1}\n", "entries: is a mapping"),
+    "top-level-list": ("- a\n- b\n", "is a list; it must be a mapping"),
+    "empty-file": ("", "is empty; it must be a mapping"),
+    "wrong-version": ("version: 2\nentries: []\n", "version: is 2"),
+    "entry-not-mapping": ("version: 1\nentries:\n  - just text\n", "entry #1: is text"),
+    "missing-id": (
+        "version: 1\nentries:\n  - {question: Q, answer: A.}\n", "entry #1: id: missing"
+    ),
+    "bad-id": (
+        "version: 1\nentries:\n  - {id: Two Words, question: Q, answer: A.}\n",
+        "entry Two Words: id: 'Two Words' is not a slug",
+    ),
+    "empty-question": (
+        "version: 1\nentries:\n  - {id: a, question: '  ', answer: A.}\n",
+        "entry a: question: is empty",
+    ),
+    "null-answer": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: }\n",
+        "entry a: answer: is empty",
+    ),
+    "missing-answer": (
+        "version: 1\nentries:\n  - {id: a, question: Q}\n", "entry a: answer: missing"
+    ),
+    "question-not-text": (
+        "version: 1\nentries:\n  - {id: a, question: [Q], answer: A.}\n",
+        "entry a: question: is a list; it must be text",
+    ),
+    "alternatives-text": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: A., alternatives: hi}\n",
+        "entry a: alternatives: is text; write it as a list",
+    ),
+    "alternative-number": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: A., alternatives: [x, 3]}\n",
+        "entry a: alternatives[1]: is a number; it must be text",
+    ),
+    "keywords-mapping": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: A., keywords: {x: 1}}\n",
+        "entry a: keywords: is a mapping",
+    ),
+    "second-entry-missing-id": (
+        good_file(("a", "first question", "x")) + "  - {question: Q, answer: A.}\n",
+        "entry #2: id: missing",
+    ),
+    "duplicate-id": (
+        good_file(("a", "first question", "x"), ("a", "second question", "y")),
+        "entry a: id: duplicate id",
+    ),
+    "duplicate-question": (
+        good_file(("a", "how do knots form", "x"), ("b", "How do knots form?", "y")),
+        "entry b: question: 'How do knots form?' is also question of entry a",
+    ),
+    "duplicate-alternative": (
+        good_file(("a", "first question", "my back hurts"), ("b", "second", "My back hurts!")),
+        "entry b: alternatives[0]: 'My back hurts!' is also alternatives[0] of entry a",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_load_names_file_entry_and_field(tmp_path: Path, case: str) -> None:
+    text, expected = BROKEN[case]
+    path = write(tmp_path, text)
+    with pytest.raises(KnowledgeError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_load_missing_file_says_how_to_fix(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(KnowledgeError, match=r"nope\.yaml: file not found; .*KNOTVOICE_KNOWLEDGE"):
+        load(path)
+
+
+def test_load_bad_yaml_gives_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nentries:\n  - id: a\n    question: [unclosed\n")
+    with pytest.raises(KnowledgeError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: line ")
+    assert "invalid YAML" in message and "\n" not in message
+
+
+def test_load_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("version: 1\nentries:\n  - id: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(KnowledgeError, match="not UTF-8"):
+        load(path)
+
+
+def test_load_keeps_optional_fields(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+version: 1
+entries:
+  - id: a
+    question: "  Why?  "
+    answer: |
+      Because.
+    alternatives: ["how   come", what for]
+    spoken: Because, really.
+    keywords: [reason]
+""")
+    entry = load(path).get("a")
+    assert entry.question == "Why?"
+    assert entry.answer == "Because."
+    assert entry.alternatives == ("how come", "what for")
+    assert entry.spoken == "Because, really." and entry.speech == "Because, really."
+    assert entry.keywords == ("reason",)
+    assert entry.topic == ""
+
+
+# --- lint ----------------------------------------------------------------------------------
+
+BAD_FILE = """\
+version: 1
+entries:
+  - id: lists
+    question: How do I stretch?
+    alternatives: [how to stretch, How to stretch!, stretching tips]
+    answer: |
+      Do this:
+      1. Reach \u201cup\u201d.
+      2. Bend down.
+  - question: Where is the id?
+    answer: Nowhere.
+  - id: lists
+    question: Another question?
+    answer: Same id as the first.
+    topic: duplicates
+  - id: few
+    question: how to stretch
+    answer: Plain words only.
+    spoken: Said with a slash / here.
+    topic: few alternatives
+    colour: red
+"""
+
+
+def test_lint_reports_every_problem_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path, BAD_FILE)
+    problems = lint(path)
+    found = {(p.severity, p.entry, p.field) for p in problems}
+    assert {
+        ("error", "#2", "id"),
+        ("error", "lists", "id"),
+        ("error", "few", "question"),
+        ("warning", "lists", "answer"),
+        ("warning", "lists", "alternatives[1]"),
+        ("warning", "lists", "topic"),
+        ("warning", "few", "alternatives"),
+        ("warning", "few", "spoken"),
+        ("warning", "few", "colour"),
+    } <= found
+    severities = [p.severity for p in problems]
+    assert severities == sorted(severities, key=lambda s: s != "error")
+    for problem in problems:
+        line = str(problem)
+        assert line.startswith(f"{path}: ") and "\n" not in line
+    with pytest.raises(KnowledgeError, match="entry #2: id: missing"):
+        load(path)
+
+
+def test_lint_warns_but_load_accepts_warnings_only(tmp_path: Path) -> None:
+    text = "version: 1\nentries:\n  - {id: a, question: Q one, answer: \"A\u2014b\"}\n"
+    path = write(tmp_path, text)
+    problems = lint(path)
+    assert problems and all(p.severity == "warning" for p in problems)
+    assert load(path).get("a").answer == "A\u2014b"
+
+
+def test_lint_with_a_vocabulary_flags_unknown_words(tmp_path: Path) -> None:
+    path = write(tmp_path, good_file(("a", "Is the trapezius sore?", "my shoulder")))
+    known_words = {"is", "the", "sore", "my", "shoulder"}
+    problems = lint(path, known=known_words.__contains__)
+    unknown = [p for p in problems if p.field == "vocabulary"]
+    assert [(p.entry, p.severity) for p in unknown] == [("a", "warning")]
+    assert "'trapezius'" in unknown[0].message
+    assert str(unknown[0]).startswith(f"{path}: entry a: vocabulary: ")
+
+
+def test_problem_reads_as_one_line() -> None:
+    problem = Problem("error", "a", "answer", "is empty", "kb.yaml")
+    assert str(problem) == "kb.yaml: entry a: answer: is empty"
+    assert str(Problem("error", None, "", "file not found", "kb.yaml")) == "kb.yaml: file not found"

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knotvoice.asr import load_recognizer
+from knotvoice.audio import chunks_from_array
+from knotvoice.errors import ModelError
+from knotvoice.tts import Synthesizer
+from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
+
+
+def test_whisper_hears_a_spoken_question(
+    whisper: WhisperRecognizer, synthesizer: Synthesizer
+) -> None:
+    speech = synthesizer.synthesize("How often should I massage a knot in my back?")
+    chunks = list(chunks_from_array(np.concatenate([c.to_float() for c in speech]), 22050))
+    stream = whisper.stream()
+    for chunk in chunks:
+        stream.accept(chunk)
+    transcript = stream.finish()
+    assert transcript.engine == "whisper"
+    assert "massage" in transcript.text.lower()
+    assert transcript.words, "words carry timings and confidences"
+    assert all(0.0 <= word.confidence <= 1.0 for word in transcript.words)
+    starts = [word.start for word in transcript.words]
+    assert starts == sorted(starts)
+    assert transcript.audio_seconds == pytest.approx(sum(c.seconds for c in chunks), abs=0.01)
+
+
+def test_silence_gives_an_empty_transcript(whisper: WhisperRecognizer) -> None:
+    transcript = whisper.transcribe(chunks_from_array(np.zeros(8000, dtype=np.float32), 16000))
+    assert transcript.text == ""
+
+
+def test_a_directory_that_is_not_a_whisper_model_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not a CTranslate2 whisper model") as error:
+        WhisperModel.load(tmp_path)
+    assert str(tmp_path) in str(error.value)
+
+
+def test_auto_engine_falls_back_to_bundled_whisper(tmp_path: Path) -> None:
+    recognizer = load_recognizer("auto", models_dir=tmp_path)
+    assert recognizer.name == "whisper"
+
+
+def test_vosk_engine_without_a_model_says_how_to_get_one(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="knotvoice models download vosk-small-en-us"):
+        load_recognizer("vosk", models_dir=tmp_path)

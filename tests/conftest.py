@@ -9,9 +9,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from knotvoice.knowledge import Knowledge, load  # noqa: E402
-from knotvoice.tts import Synthesizer  # noqa: E402
-from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer  # noqa: E402
+from knotvoice.knowledge import Knowledge, load
+from knotvoice.tts import Synthesizer
+from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge" / "knots.yaml"

@@ -27,8 +27,11 @@ def seed(seed_text: str) -> ImportResult:
 
 
 def questions_of(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip().endswith("?")
-            and len(line.strip().split()) > 1]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip().endswith("?") and len(line.strip().split()) > 1
+    ]
 
 
 def test_seed_every_question_is_answerable(seed_text: str, seed: ImportResult) -> None:
@@ -65,8 +68,10 @@ def test_seed_orphans_are_not_glued_to_the_answer_above(seed: ImportResult) -> N
     answers = {e.question: e.answer for e in seed.entries}
     assert "tennis ball" not in answers["What causes muscle knots in your upper back?"]
     assert "forward-head" not in answers["What causes numbness in upper back?"]
-    assert "Symptoms of inflammation include:\n\n1. Redness." in answers[
-        "How do I know if my body is inflamed?"]
+    assert (
+        "Symptoms of inflammation include:\n\n1. Redness."
+        in answers["How do I know if my body is inflamed?"]
+    )
 
 
 def test_seed_round_trips_through_yaml(seed: ImportResult, tmp_path: Path) -> None:
@@ -123,22 +128,34 @@ def test_small_faq_follows_the_documented_rules() -> None:
     result = parse_faq(SMALL_FAQ)
     by_question = {e.question: e for e in result.entries}
     assert list(by_question) == [
-        "Opening hours", "What time do you open?", "Can I buy a voucher?", "How do I book?",
-        "Parking is free behind the building", "What's the price?", "Whats the price?",
+        "Opening hours",
+        "What time do you open?",
+        "Can I buy a voucher?",
+        "How do I book?",
+        "Parking is free behind the building",
+        "What's the price?",
+        "Whats the price?",
     ]
     # an answer given to a repeated question is added to the first one's
     assert by_question["What time do you open?"].answer == (
-        "We open at nine on weekdays.\n\nOn Sundays we open at ten.")
+        "We open at nine on weekdays.\n\nOn Sundays we open at ten."
+    )
     # a question with no answer becomes an alternative of the next one
     assert by_question["Can I buy a voucher?"].alternatives == ("Do you sell gift cards?",)
     # a heading ending in ':' and a list continue the answer; a finished paragraph does not
     assert by_question["How do I book?"].answer == "Booking:\n\n- Call us.\n- Or come by."
     assert by_question["Parking is free behind the building"].answer == (
-        "Parking is free behind the building.")
+        "Parking is free behind the building."
+    )
     # ids are unique slugs
     assert [e.id for e in result.entries] == [
-        "opening-hours", "what-time-do-you-open", "can-i-buy-a-voucher", "how-do-i-book",
-        "parking-is-free-behind-the-building", "whats-the-price", "whats-the-price-2",
+        "opening-hours",
+        "what-time-do-you-open",
+        "can-i-buy-a-voucher",
+        "how-do-i-book",
+        "parking-is-free-behind-the-building",
+        "whats-the-price",
+        "whats-the-price-2",
     ]
     notes = [str(n) for n in result.notes]
     assert notes == sorted(notes, key=lambda n: int(n.split(":")[0].split()[1]))

@@ -22,9 +22,21 @@ REPO = Path(__file__).resolve().parents[1]
 KNOTS = REPO / "knowledge" / "knots.yaml"
 
 ENTRY_IDS = [
-    "treat-knot", "self-release", "causes", "wont-go-away", "dangerous", "permanent",
-    "mri-inflammation", "mri-nerve-damage", "release-effect", "massage-worse",
-    "massage-how-often", "inflammation-signs", "knot-pain", "find-knots", "numbness",
+    "treat-knot",
+    "self-release",
+    "causes",
+    "wont-go-away",
+    "dangerous",
+    "permanent",
+    "mri-inflammation",
+    "mri-nerve-damage",
+    "release-effect",
+    "massage-worse",
+    "massage-how-often",
+    "inflammation-signs",
+    "knot-pain",
+    "find-knots",
+    "numbness",
     "upper-back-pain-common",
 ]
 
@@ -109,8 +121,15 @@ def test_every_entry_is_ready_to_be_spoken(knots: Knowledge) -> None:
 
 def test_merged_entries_combine_answers_without_repeats(knots: Knowledge) -> None:
     treat = knots.get("treat-knot").answer
-    for item in ("Rest.", "Aerobic exercise", "muscle rub", "Get a massage", "self-massage tools",
-                 "Stick a needle in it", "Give it time"):
+    for item in (
+        "Rest.",
+        "Aerobic exercise",
+        "muscle rub",
+        "Get a massage",
+        "self-massage tools",
+        "Stick a needle in it",
+        "Give it time",
+    ):
         assert treat.count(item) == 1, item
     assert treat.lower().count("stretch.") == 1
     assert "forward-head posture" in knots.get("causes").answer
@@ -151,7 +170,8 @@ BROKEN = {
     "wrong-version": ("version: 2\nentries: []\n", "version: is 2"),
     "entry-not-mapping": ("version: 1\nentries:\n  - just text\n", "entry #1: is text"),
     "missing-id": (
-        "version: 1\nentries:\n  - {question: Q, answer: A.}\n", "entry #1: id: missing"
+        "version: 1\nentries:\n  - {question: Q, answer: A.}\n",
+        "entry #1: id: missing",
     ),
     "bad-id": (
         "version: 1\nentries:\n  - {id: Two Words, question: Q, answer: A.}\n",
@@ -166,7 +186,8 @@ BROKEN = {
         "entry a: answer: is empty",
     ),
     "missing-answer": (
-        "version: 1\nentries:\n  - {id: a, question: Q}\n", "entry a: answer: missing"
+        "version: 1\nentries:\n  - {id: a, question: Q}\n",
+        "entry a: answer: missing",
     ),
     "question-not-text": (
         "version: 1\nentries:\n  - {id: a, question: [Q], answer: A.}\n",
@@ -238,7 +259,9 @@ def test_load_not_utf8(tmp_path: Path) -> None:
 
 
 def test_load_keeps_optional_fields(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 version: 1
 entries:
   - id: a
@@ -248,7 +271,8 @@ entries:
     alternatives: ["how   come", what for]
     spoken: Because, really.
     keywords: [reason]
-""")
+""",
+    )
     entry = load(path).get("a")
     assert entry.question == "Why?"
     assert entry.answer == "Because."
@@ -310,7 +334,7 @@ def test_lint_reports_every_problem_at_once(tmp_path: Path) -> None:
 
 
 def test_lint_warns_but_load_accepts_warnings_only(tmp_path: Path) -> None:
-    text = "version: 1\nentries:\n  - {id: a, question: Q one, answer: \"A\u2014b\"}\n"
+    text = 'version: 1\nentries:\n  - {id: a, question: Q one, answer: "A\u2014b"}\n'
     path = write(tmp_path, text)
     problems = lint(path)
     assert problems and all(p.severity == "warning" for p in problems)

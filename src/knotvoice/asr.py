@@ -7,8 +7,8 @@ module holds what they share and picks one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from knotvoice.audio import AudioChunk

@@ -94,7 +94,9 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
     """
     path = Path(path)
     if not path.is_file():
-        raise AudioInputError(f"{path}: no such audio file; give the path of a wav, flac or ogg file")
+        raise AudioInputError(
+            f"{path}: no such audio file; give the path of a wav, flac or ogg file"
+        )
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:

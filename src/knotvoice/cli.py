@@ -91,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("--url", help="download from this URL instead (env KNOTVOICE_MODEL_URL)")
     download.add_argument("--models-dir", type=Path, help="install under this directory")
     download.add_argument("--force", action="store_true", help="download again if installed")
-    model_commands.add_parser("list", help="list known and installed models")
+    listing = model_commands.add_parser("list", help="list known and installed models")
+    listing.add_argument("--models-dir", type=Path, help="where downloaded models live")
     return parser
 
 

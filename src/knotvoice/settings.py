@@ -64,7 +64,9 @@ def _convert(name: str, value: Any) -> Any:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise SettingsError(f"speech_rate must be a whole number of words per minute, not {value!r}") from None
+            raise SettingsError(
+                f"speech_rate must be a whole number of words per minute, not {value!r}"
+            ) from None
     return str(value)
 
 
@@ -73,7 +75,9 @@ def _read_config(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        raise SettingsError(f"{path}: no such config file; check --config or KNOTVOICE_CONFIG") from None
+        raise SettingsError(
+            f"{path}: no such config file; check --config or KNOTVOICE_CONFIG"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: not valid TOML ({error}); fix the config file") from None
     known = {field.name for field in fields(Settings)}
@@ -92,7 +96,9 @@ def build_settings(
 ) -> Settings:
     """Combine command-line ``flags`` (None = not given), the environment and a config file."""
     environ = os.environ if environ is None else environ
-    config = config or (Path(environ["KNOTVOICE_CONFIG"]) if environ.get("KNOTVOICE_CONFIG") else None)
+    config = config or (
+        Path(environ["KNOTVOICE_CONFIG"]) if environ.get("KNOTVOICE_CONFIG") else None
+    )
     layers: dict[str, Any] = _read_config(config) if config else {}
     for name, variable in ENVIRONMENT.items():
         if environ.get(variable):

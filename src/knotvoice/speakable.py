@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 _ORDINALS = (
-    "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth",
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
 )
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
 _LIST_ITEM = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")

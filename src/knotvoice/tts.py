@@ -99,7 +99,9 @@ def _find_voice(engine: Any, wanted: str) -> str:
     for voice in voices:
         if wanted.lower() in f"{voice.id} {voice.name}".lower():
             return str(voice.id)
-    raise SpeechError(f"no text-to-speech voice matches {wanted!r}; leave --voice out for the default")
+    raise SpeechError(
+        f"no text-to-speech voice matches {wanted!r}; leave --voice out for the default"
+    )
 
 
 def _wav_chunks(path: Path) -> list[AudioChunk]:
@@ -108,6 +110,8 @@ def _wav_chunks(path: Path) -> list[AudioChunk]:
         frames = wav.readframes(wav.getnframes())
     step = int(rate * CHUNK_SECONDS) * width * channels
     return [
-        AudioChunk(frames[i : i + step], rate, width, channels, timestamp=i / (width * channels * rate))
+        AudioChunk(
+            frames[i : i + step], rate, width, channels, timestamp=i / (width * channels * rate)
+        )
         for i in range(0, len(frames), step)
     ]

@@ -122,6 +122,11 @@ class WhisperRecognizer:
             texts.append(segment.text.strip())
             for word in segment.words or ():
                 words.append(
-                    Word(word.word.strip(), float(word.start), float(word.end), float(word.probability))
+                    Word(
+                        word.word.strip(),
+                        float(word.start),
+                        float(word.end),
+                        float(word.probability),
+                    )
                 )
         return Transcript(" ".join(t for t in texts if t), tuple(words), NAME, seconds)

@@ -1,0 +1,5 @@
+import sys
+
+from knotvoice.cli import main
+
+sys.exit(main())

@@ -1,0 +1,350 @@
+"""Evaluation: how often the kiosk answers right, and how often it answers wrong.
+
+A manifest lists recorded questions with the entry each should get (``-``: none). Every clip
+goes through exactly the runtime path (``turn.run_turn``), so the figures are the ones a
+visitor would see. The most important figure is *safe*: an in-domain question gets the right
+answer, a did-you-mean or a reject, never a confident wrong answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from knotvoice.asr import Recognizer, Transcript
+from knotvoice.audio import read_audio
+from knotvoice.errors import KnotvoiceError
+from knotvoice.matcher import Decision, Match
+from knotvoice.normalize import normalize
+from knotvoice.turn import MatchStage, SpeechStage, TurnResult, respond, run_turn
+
+__all__ = [
+    "NO_ANSWER",
+    "EvalReport",
+    "Failure",
+    "Latency",
+    "ManifestError",
+    "ManifestRow",
+    "Sample",
+    "evaluate",
+    "evaluate_transcripts",
+    "format_table",
+    "read_manifest",
+    "samples",
+    "word_errors",
+]
+
+logger = logging.getLogger(__name__)
+
+NO_ANSWER = "-"
+"""The expected value of a clip that must get no answer."""
+
+Progress = Callable[[int, int, str], None]
+"""Called after each clip with (clips done, clips in all, file name)."""
+
+
+class ManifestError(KnotvoiceError):
+    """A manifest is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One clip of a manifest."""
+
+    file: str
+    """Path of the clip, relative to the manifest's folder."""
+    expected: str
+    """Entry id the clip should get, or ``-`` for none."""
+    text: str
+    """What is said in the clip."""
+    voice: str = ""
+    variant: str = ""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One question to score: what was said and what the recognizer heard."""
+
+    file: str
+    expected: str
+    reference: str
+    """What was said."""
+    heard: str
+    """What the matcher gets (a transcript, or the reference itself for typed runs)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A clip that did not get what it should."""
+
+    file: str
+    expected: str
+    got: str
+    """Entry id of the best candidate, or ``-`` when there was none."""
+    decision: str
+    """answer, confirm or reject."""
+    transcript: str
+    score: float
+    """Score of the best candidate in [0, 100]."""
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Milliseconds spent in one stage over all clips."""
+
+    p50: float
+    p95: float
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Accuracy and speed over one manifest (rates in [0, 1])."""
+
+    engine: str
+    n_in: int
+    """Clips whose question the knowledge answers."""
+    n_out: int
+    """Clips that must get no answer."""
+    top1: float
+    """In-domain clips answered outright with the right entry."""
+    safe: float
+    """In-domain clips answered right, confirmed or rejected: never a wrong answer."""
+    confirm_rate: float
+    """In-domain clips that got a did-you-mean."""
+    reject_rate: float
+    """In-domain clips that got no answer."""
+    false_accepts: int
+    """Out-of-domain clips that got an answer."""
+    false_accept_rate: float
+    wer: float
+    """Word error rate of the transcripts against what was said (normalized words)."""
+    latency: dict[str, Latency]
+    """Per stage ("asr", "match", "tts") latency in milliseconds."""
+    failures: tuple[Failure, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain JSON-ready values."""
+        data = asdict(self)
+        data["failures"] = [asdict(failure) for failure in self.failures]
+        data["latency"] = {name: asdict(value) for name, value in self.latency.items()}
+        return data
+
+
+def read_manifest(path: Path | str) -> list[ManifestRow]:
+    """Rows of a tab-separated manifest with columns file, expected, text (voice, variant)."""
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            missing = {"file", "expected", "text"} - set(reader.fieldnames or ())
+            if missing:
+                raise ManifestError(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))}; "
+                    "the header must read file, expected, text, voice, variant"
+                )
+            rows = [
+                ManifestRow(
+                    (row["file"] or "").strip(),
+                    (row["expected"] or "").strip() or NO_ANSWER,
+                    (row["text"] or "").strip(),
+                    (row.get("voice") or "").strip(),
+                    (row.get("variant") or "").strip(),
+                )
+                for row in reader
+                if (row.get("file") or "").strip()
+            ]
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such manifest; give the path of a manifest.tsv") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not UTF-8 text; save the manifest as UTF-8") from None
+    if not rows:
+        raise ManifestError(f"{path}: the manifest lists no clips; add rows under the header")
+    return rows
+
+
+def samples(manifest: Path | str, transcripts: Path | str | None = None) -> list[Sample]:
+    """Samples of a manifest: typed (the manifest's text) or, given a transcript file
+    (tab-separated file, text, transcript), what the recognizer heard for each clip."""
+    rows = read_manifest(manifest)
+    if transcripts is None:
+        return [Sample(row.file, row.expected, row.text, row.text) for row in rows]
+    heard: dict[str, str] = {}
+    with Path(transcripts).open(newline="", encoding="utf-8") as handle:
+        for record in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(record) >= 3 and record[0] != "file":
+                heard[Path(record[0]).name] = record[2]
+    return [
+        Sample(row.file, row.expected, row.text, heard[Path(row.file).name])
+        for row in rows
+        if Path(row.file).name in heard
+    ]
+
+
+def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(word-level edit distance, reference words) between two texts, both normalized."""
+    ref = normalize(reference).split()
+    hyp = normalize(hypothesis).split()
+    previous = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, start=1):
+        current = [i] + [0] * len(hyp)
+        for j, hyp_word in enumerate(hyp, start=1):
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)
+            )
+        previous = current
+    return previous[-1], len(ref)
+
+
+def _percentile(values: Sequence[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    sample: Sample
+    match: Match
+    timings: dict[str, float]
+
+
+def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
+    n_in = n_out = top1 = safe = confirm = reject = accepts = 0
+    errors = words = 0
+    failures: list[Failure] = []
+    for outcome in outcomes:
+        sample, match = outcome.sample, outcome.match
+        got = match.best.entry.id if match.best is not None else NO_ANSWER
+        answered = match.decision is Decision.ANSWER
+        wrong: bool
+        if sample.expected == NO_ANSWER:
+            n_out += 1
+            accepts += answered
+            wrong = answered
+        else:
+            n_in += 1
+            right = answered and got == sample.expected
+            top1 += right
+            safe += right or not answered
+            confirm += match.decision is Decision.CONFIRM
+            reject += match.decision is Decision.REJECT
+            wrong = not right
+        if wrong:
+            failures.append(
+                Failure(
+                    sample.file,
+                    sample.expected,
+                    got,
+                    match.decision.value,
+                    sample.heard,
+                    match.best.score if match.best is not None else 0.0,
+                )
+            )
+        edits, count = word_errors(sample.reference, sample.heard)
+        errors += edits
+        words += count
+
+    def rate(count: int, total: int) -> float:
+        return count / total if total else 0.0
+
+    latency = {
+        stage: Latency(
+            round(_percentile([o.timings[stage] for o in outcomes], 0.5), 3),
+            round(_percentile([o.timings[stage] for o in outcomes], 0.95), 3),
+        )
+        for stage in ("asr", "match", "tts")
+    }
+    return EvalReport(
+        engine=engine,
+        n_in=n_in,
+        n_out=n_out,
+        top1=rate(top1, n_in),
+        safe=rate(safe, n_in),
+        confirm_rate=rate(confirm, n_in),
+        reject_rate=rate(reject, n_in),
+        false_accepts=accepts,
+        false_accept_rate=rate(accepts, n_out),
+        wer=rate(errors, words),
+        latency=latency,
+        failures=tuple(failures),
+    )
+
+
+def _timings(result: TurnResult) -> dict[str, float]:
+    timings = result.timings
+    return {"asr": timings.asr_ms, "match": timings.match_ms, "tts": timings.tts_ms}
+
+
+def evaluate(
+    manifest: Path | str,
+    recognizer: Recognizer,
+    matcher: MatchStage,
+    *,
+    speech: SpeechStage | None = None,
+    progress: Progress | None = None,
+) -> EvalReport:
+    """Run every clip of a manifest through the runtime path and score the decisions.
+
+    Clip paths are relative to the manifest's folder. With a speech stage the replies are
+    synthesized too, so the report includes text-to-speech latency.
+    """
+    manifest = Path(manifest)
+    rows = read_manifest(manifest)
+    outcomes: list[_Outcome] = []
+    for done, row in enumerate(rows, start=1):
+        result = run_turn(read_audio(manifest.parent / row.file), recognizer, matcher, speech)
+        sample = Sample(row.file, row.expected, row.text, result.transcript.text)
+        outcomes.append(_Outcome(sample, result.match, _timings(result)))
+        logger.debug("%s: %r -> %s", row.file, result.transcript.text, result.match.decision)
+        if progress is not None:
+            progress(done, len(rows), row.file)
+    return _report(recognizer.name, outcomes)
+
+
+def evaluate_transcripts(
+    rows: Iterable[Sample], matcher: MatchStage, *, engine: str = "text"
+) -> EvalReport:
+    """Score texts already heard (typed questions or cached transcripts), without audio."""
+    outcomes = []
+    for sample in rows:
+        result = respond(Transcript(text=sample.heard, engine=engine), matcher)
+        outcomes.append(_Outcome(sample, result.match, _timings(result)))
+    return _report(engine, outcomes)
+
+
+def _percent(value: float) -> str:
+    return f"{100.0 * value:5.1f}%"
+
+
+def format_table(report: EvalReport) -> str:
+    """A readable summary of a report, failures listed last."""
+    lines = [
+        f"engine                 {report.engine}",
+        f"in-domain clips        {report.n_in}",
+        f"out-of-domain clips    {report.n_out}",
+        f"top-1                  {_percent(report.top1)}",
+        f"safe                   {_percent(report.safe)}",
+        f"confirm rate           {_percent(report.confirm_rate)}",
+        f"reject rate            {_percent(report.reject_rate)}",
+        f"false accepts          {report.false_accepts} ({_percent(report.false_accept_rate)})",
+        f"word error rate        {_percent(report.wer)}",
+        "latency (ms)           p50       p95",
+    ]
+    for stage, latency in report.latency.items():
+        lines.append(f"  {stage:<20} {latency.p50:8.1f}  {latency.p95:8.1f}")
+    if report.failures:
+        lines.append(f"failures ({len(report.failures)}):")
+        for failure in report.failures:
+            lines.append(
+                f"  {failure.file}: expected {failure.expected}, got {failure.decision} "
+                f"{failure.got} ({failure.score:.0f}) heard {failure.transcript!r}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,170 @@
+"""The command line as a user runs it: a real process, real engines, real files."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from knotvoice.audio import read_audio
+
+ROOT = Path(__file__).resolve().parents[1]
+TUNING = ROOT / "audio_fixtures" / "tuning"
+SEED = ROOT.parent / "shared" / "seed" / "knots-faq.txt"
+
+
+def knotvoice(*args: str, timeout: float = 240.0) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "knotvoice", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert errors, result.stderr
+    for needle in needles:
+        assert any(needle in line for line in errors), result.stderr
+
+
+def test_ask_answers_typed_text() -> None:
+    result = knotvoice("ask", "--no-speak", "how", "often", "should", "I", "massage", "a", "knot")
+    assert result.returncode == 0, result.stderr
+    assert "massage-how-often" in result.stdout
+    assert "six minutes a day" in result.stdout
+
+
+def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: Path) -> None:
+    clips = [
+        TUNING / "treat-knot__01__espeak-en-gb__clean.wav",
+        TUNING / "massage-how-often__01__espeak-en-us-m3__clean.wav",
+    ]
+    reply = tmp_path / "reply.wav"
+    result = knotvoice(
+        "ask", "--json", "--no-speak", "--save-reply", str(reply), "--audio", *map(str, clips)
+    )
+    assert result.returncode == 0, result.stderr
+    turns = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [turn["file"] for turn in turns] == [str(clip) for clip in clips]
+    assert [turn["entry"] for turn in turns] == ["treat-knot", "massage-how-often"]
+    for turn in turns:
+        assert turn["decision"] == "answer"
+        assert turn["answer"] and turn["question"] and turn["transcript"]
+        assert 0 < turn["score"] <= 100
+        assert set(turn["timings"]) == {"asr_ms", "match_ms", "tts_ms"}
+        assert turn["timings"]["asr_ms"] > 0 and turn["timings"]["tts_ms"] > 0
+        saved = Path(turn["reply_wav"])
+        assert saved.parent == tmp_path
+        samples = np.concatenate([c.to_float() for c in read_audio(saved)])
+        assert len(samples) > 16000 and np.abs(samples).max() > 0.1
+
+
+def test_out_of_domain_question_gets_no_answer() -> None:
+    result = knotvoice("ask", "--json", "--no-speak", "what's the weather like tomorrow")
+    turn = json.loads(result.stdout)
+    assert turn["decision"] == "reject"
+    assert turn["answer"] is None
+    assert turn["reply"].startswith("Sorry, I can't answer that.")
+
+
+def test_bad_audio_gives_one_line_errors_and_keeps_the_good_turns(tmp_path: Path) -> None:
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("this is not a recording")
+    empty = tmp_path / "empty.wav"
+    soundfile.write(empty, np.zeros(0), 16000)
+    good = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
+    result = knotvoice(
+        "ask", "--json", "--no-speak", "--audio",
+        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(good),
+    )  # fmt: skip
+    assert_one_line_error(result, "missing.wav", "notes.wav", "empty.wav")
+    assert len(result.stderr.strip().splitlines()) == 3
+    answered = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [turn["entry"] for turn in answered] == ["treat-knot"]
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(None, "not found"), ("entries: [\n  - id: x\n   bad", "line")],
+)
+def test_unreadable_knowledge_file_is_one_line(
+    tmp_path: Path, content: str | None, needle: str
+) -> None:
+    path = tmp_path / "faq.yaml"
+    if content is not None:
+        path.write_text(content)
+    result = knotvoice("ask", "--no-speak", "--knowledge", str(path), "hello")
+    assert_one_line_error(result, str(path))
+    assert needle in result.stderr.lower()
+
+
+def test_asking_nothing_says_what_to_do() -> None:
+    assert_one_line_error(knotvoice("ask"), "type a question or pass --audio")
+
+
+def test_knowledge_lint_passes_the_project_file_and_fails_a_broken_one(tmp_path: Path) -> None:
+    assert knotvoice("knowledge", "lint").returncode == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\nentries:\n  - id: a\n    question: Why?\n")
+    result = knotvoice("knowledge", "lint", str(broken))
+    assert result.returncode == 1
+    assert "answer" in result.stdout
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="the seed FAQ is not beside this checkout")
+def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> None:
+    out = tmp_path / "imported.yaml"
+    result = knotvoice("knowledge", "import", str(SEED), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert knotvoice("knowledge", "lint", str(out)).returncode in (0, 1)
+    answered = knotvoice(
+        "ask", "--no-speak", "--knowledge", str(out), "Does MRI show nerve damage?"
+    )
+    assert answered.returncode == 0, answered.stderr
+    assert "nerve" in answered.stdout.lower()
+
+
+@pytest.fixture
+def archive_server(tmp_path: Path) -> Iterator[str]:
+    (tmp_path / "model.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/model.zip"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_models_download_with_a_bad_checksum_installs_nothing(
+    tmp_path: Path, archive_server: str
+) -> None:
+    models_dir = tmp_path / "models"
+    result = knotvoice(
+        "models", "download", "vosk-small-en-us", "--url", archive_server,
+        "--models-dir", str(models_dir),
+    )  # fmt: skip
+    assert_one_line_error(result, "checksum")
+    assert not any(models_dir.iterdir()) if models_dir.exists() else True
+
+
+def test_models_list_names_the_download_command(tmp_path: Path) -> None:
+    result = knotvoice("models", "list", "--models-dir", str(tmp_path))
+    assert "knotvoice models download vosk-small-en-us" in result.stdout
+    assert "whisper" in result.stdout

@@ -1,0 +1,128 @@
+"""Follow-ups after a did-you-mean, repeats and stops."""
+
+from __future__ import annotations
+
+import pytest
+
+from knotvoice.dialogue import ASK_AGAIN, Dialogue, command_of
+from knotvoice.knowledge import Entry, Knowledge
+from knotvoice.matcher import Candidate, Decision, Match
+from knotvoice.reply import did_you_mean, spoken_answer
+
+WORSE = Entry("massage-worse", "Can massaging a knot make it worse?", "It can.")
+OFTEN = Entry("massage-how-often", "How often should you massage a knot?", "Every day.")
+KNOWLEDGE = Knowledge((WORSE, OFTEN))
+
+
+class ScriptedMatcher:
+    """Answers "how often" questions, asks back on "massage", rejects the rest."""
+
+    knowledge = KNOWLEDGE
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def match(self, text: str) -> Match:
+        self.asked.append(text)
+        if "often" in text:
+            return Match(Decision.ANSWER, Candidate(OFTEN, 90.0), Candidate(WORSE, 40.0), text)
+        if "massage" in text:
+            return Match(Decision.CONFIRM, Candidate(WORSE, 70.0), Candidate(OFTEN, 68.0), text)
+        return Match(Decision.REJECT, Candidate(WORSE, 10.0), Candidate(OFTEN, 9.0), text)
+
+
+@pytest.fixture
+def dialogue() -> Dialogue:
+    return Dialogue(ScriptedMatcher())
+
+
+def test_a_question_is_answered(dialogue: Dialogue) -> None:
+    step = dialogue.respond("how often can I massage it?")
+    assert step.action == "answer"
+    assert step.entry == OFTEN
+    assert step.reply == spoken_answer(OFTEN)
+
+
+@pytest.mark.parametrize("yes", ["yes", "Yeah.", "right", "Yes, please", "that's right"])
+def test_yes_after_a_did_you_mean_answers_the_proposed_entry(dialogue: Dialogue, yes: str) -> None:
+    asked = dialogue.respond("massage")
+    assert asked.action == "confirm"
+    assert asked.reply == did_you_mean(WORSE)
+    step = dialogue.respond(yes)
+    assert step.action == "answer"
+    assert step.entry == WORSE
+    assert step.reply == spoken_answer(WORSE)
+    assert step.match is not None and step.match.decision is Decision.ANSWER
+    assert dialogue.pending is None
+
+
+def test_no_after_a_did_you_mean_asks_again_politely(dialogue: Dialogue) -> None:
+    dialogue.respond("massage")
+    step = dialogue.respond("No.")
+    assert step.action == "reject"
+    assert step.reply == ASK_AGAIN
+    assert step.entry is None
+    assert dialogue.pending is None
+
+
+def test_the_other_one_answers_the_runner_up(dialogue: Dialogue) -> None:
+    dialogue.respond("massage")
+    step = dialogue.respond("the other one")
+    assert step.action == "answer"
+    assert step.entry == OFTEN
+    assert step.reply == spoken_answer(OFTEN)
+
+
+def test_repeat_and_slower_say_the_last_reply_again(dialogue: Dialogue) -> None:
+    answer = dialogue.respond("how often can I massage it?")
+    repeated = dialogue.respond("Say that again")
+    assert (repeated.action, repeated.reply) == ("repeat", answer.reply)
+    slower = dialogue.respond("slower please")
+    assert (slower.action, slower.reply) == ("slower", answer.reply)
+    assert dialogue.respond("repeat").reply == answer.reply
+
+
+def test_repeat_keeps_an_open_did_you_mean(dialogue: Dialogue) -> None:
+    asked = dialogue.respond("massage")
+    assert dialogue.respond("pardon?").reply == asked.reply
+    assert dialogue.respond("yes").entry == WORSE
+
+
+def test_stop_stops_and_forgets_the_did_you_mean(dialogue: Dialogue) -> None:
+    dialogue.respond("massage")
+    step = dialogue.respond("Stop!")
+    assert step.action == "stop"
+    assert step.reply == ""
+    assert dialogue.pending is None
+    assert dialogue.respond("yes").action == "none"
+
+
+def test_anything_else_is_a_new_question(dialogue: Dialogue) -> None:
+    dialogue.respond("massage")
+    step = dialogue.respond("what about the weather")
+    assert step.action == "reject"
+    assert step.reply.startswith("Sorry")
+    assert dialogue.pending is None
+
+
+def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
+    assert dialogue.respond("yes").action == "none"
+    assert dialogue.respond("   ").action == "none"
+    assert dialogue.respond("repeat").reply == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("Um, yes please.", "yes"),
+        ("nope", "no"),
+        ("No, the other one.", "other"),
+        ("Could you repeat that?", "repeat"),
+        ("Slow down", "slower"),
+        ("Okay kiosk, stop.", "stop"),
+        ("Yes, how often should I massage a knot?", None),
+        ("no knot", None),
+    ],
+)
+def test_commands_are_whole_short_utterances(text: str, command: str | None) -> None:
+    assert command_of(text) == command

@@ -1,0 +1,160 @@
+"""Evaluation scores clips through the runtime path and reports what a visitor would notice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knotvoice.asr import RecognizerStream, Transcript, transcribe_with
+from knotvoice.audio import RATE, AudioChunk, chunks_from_array, write_wav
+from knotvoice.evaluate import (
+    EvalReport,
+    ManifestError,
+    Sample,
+    evaluate,
+    evaluate_transcripts,
+    format_table,
+    read_manifest,
+    samples,
+    word_errors,
+)
+from knotvoice.knowledge import load
+from knotvoice.matcher import Matcher
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Each clip is a tone of its own length; the fake recognizer "hears" the text for that length.
+HEARD = {
+    1: "How often should I massage a not?",
+    2: "Can an MRI detect inflammation?",
+    3: "Is a muscle knot dangerous?",
+    4: "What should I do for a sore throat?",
+    5: "How often should I see the dentist?",
+}
+MANIFEST = [
+    ("often.wav", "massage-how-often", "How often should I massage a knot?", 1),
+    ("mri.wav", "mri-inflammation", "Can an MRI detect inflammation?", 2),
+    ("wrong.wav", "permanent", "Can a muscle knot be permanent?", 3),
+    ("throat.wav", "-", "What should I do for a sore throat?", 4),
+    ("dentist.wav", "-", "How often should I see a dentist?", 5),
+]
+
+
+class LengthStream:
+    def __init__(self) -> None:
+        self.samples = 0
+
+    def accept(self, chunk: AudioChunk) -> None:
+        self.samples += chunk.samples
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        seconds = self.samples / RATE
+        return Transcript(HEARD[round(seconds * 10)], engine="fake", audio_seconds=seconds)
+
+
+class LengthRecognizer:
+    """Stands in for an engine: the clip's length in tenths of a second picks the text."""
+
+    name = "fake"
+
+    def stream(self) -> RecognizerStream:
+        return LengthStream()
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        return transcribe_with(self, chunks)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load(ROOT / "knowledge" / "knots.yaml"))
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    lines = ["file\texpected\ttext\tvoice\tvariant"]
+    for name, expected, text, tenths in MANIFEST:
+        tone = 0.2 * np.sin(np.arange(tenths * RATE // 10) * 2 * np.pi * 440 / RATE)
+        write_wav(tmp_path / "clips" / name, chunks_from_array(tone, RATE))
+        lines.append(f"clips/{name}\t{expected}\t{text}\tsine\tclean")
+    path = tmp_path / "manifest.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_evaluate_scores_every_clip_through_the_turn(manifest: Path, matcher: Matcher) -> None:
+    progress: list[tuple[int, int, str]] = []
+    report = evaluate(
+        manifest, LengthRecognizer(), matcher, progress=lambda *step: progress.append(step)
+    )
+    assert (report.n_in, report.n_out) == (3, 2)
+    assert report.top1 == pytest.approx(2 / 3)
+    # "Is a muscle knot dangerous?" for a "permanent" clip is a confident wrong answer.
+    assert report.safe == pytest.approx(2 / 3)
+    assert report.false_accepts == 0
+    assert report.engine == "fake"
+    assert [failure.file for failure in report.failures] == ["clips/wrong.wav"]
+    failure = report.failures[0]
+    assert (failure.expected, failure.got, failure.decision) == ("permanent", "dangerous", "answer")
+    assert failure.transcript == HEARD[3]
+    assert [step[0] for step in progress] == [1, 2, 3, 4, 5]
+    assert report.latency["asr"].p95 >= report.latency["asr"].p50 >= 0.0
+    assert report.latency["tts"].p50 == 0.0
+    assert 0.0 < report.wer < 1.0
+
+
+def test_report_as_json_and_table(manifest: Path, matcher: Matcher) -> None:
+    report = evaluate(manifest, LengthRecognizer(), matcher)
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["n_in"] == 3 and data["failures"][0]["file"] == "clips/wrong.wav"
+    assert set(data["latency"]) == {"asr", "match", "tts"}
+    table = format_table(report)
+    assert "top-1" in table and "66.7%" in table and "clips/wrong.wav" in table
+
+
+def test_transcripts_are_scored_without_audio(matcher: Matcher) -> None:
+    rows = [
+        Sample("a", "massage-how-often", "how often should I massage a knot", "how often should I massage a not"),
+        Sample("b", "-", "how do I fix a sore throat", "how do I fix a sore throat"),
+    ]
+    report = evaluate_transcripts(rows, matcher)
+    assert isinstance(report, EvalReport)
+    assert (report.top1, report.safe, report.false_accepts) == (1.0, 1.0, 0)
+    assert report.wer == pytest.approx(0.0)  # "not" after "massage a" reads as "knot"
+
+
+def test_typed_samples_come_from_the_manifest_text(manifest: Path) -> None:
+    rows = samples(manifest)
+    assert [row.heard for row in rows] == [row[2] for row in MANIFEST]
+
+
+def test_cached_transcripts_are_joined_by_file_name(manifest: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "transcripts.tsv"
+    cache.write_text("file\ttext\twhisper\nx/often.wav\tHow often\tHow off ten\n", encoding="utf-8")
+    rows = samples(manifest, cache)
+    assert [(row.file, row.heard) for row in rows] == [("clips/often.wav", "How off ten")]
+
+
+def test_word_error_rate_counts_word_edits() -> None:
+    assert word_errors("How often should I massage a knot?", "how often should I massage a knot") == (0, 7)
+    assert word_errors("can a knot be permanent", "can knot be pretty permanent") == (2, 5)
+    assert word_errors("", "knot") == (1, 0)
+
+
+def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="no such manifest"):
+        read_manifest(tmp_path / "missing.tsv")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("name\tanswer\nx.wav\tcauses\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="missing column"):
+        read_manifest(bad)
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("file\texpected\ttext\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="no clips"):
+        read_manifest(empty)

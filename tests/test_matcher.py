@@ -1,0 +1,167 @@
+"""The matcher picks the right entry for people's own words and refuses what it can't answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knotvoice.evaluate import evaluate_transcripts, samples
+from knotvoice.knowledge import Entry, Knowledge, load
+from knotvoice.matcher import Decision, Match, Matcher, MatchSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge" / "knots.yaml"
+EVAL_MANIFEST = ROOT / "audio_fixtures" / "eval" / "manifest.tsv"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load(KNOWLEDGE))
+
+
+def _small() -> Knowledge:
+    return Knowledge(
+        (
+            Entry("massage", "How often should you massage a knot in your back?", "Daily."),
+            Entry("mri", "Does an MRI show a knot in your back?", "Sometimes."),
+            Entry("numb", "What causes numbness with a knot in your back?", "A nerve."),
+        )
+    )
+
+
+def _answered(match: Match) -> str | None:
+    if match.decision is Decision.ANSWER and match.best is not None:
+        return match.best.entry.id
+    return None
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("What can I do to get rid of a knot in my shoulder?", "treat-knot"),
+        ("How do I work a knot out with a tennis ball?", "self-release"),
+        ("Does sitting with bad posture give you knots?", "causes"),
+        ("Why won't this knot leave?", "wont-go-away"),
+        ("Are back knots dangerous?", "dangerous"),
+        ("Can a knot last forever?", "permanent"),
+        ("Can an MRI detect inflammation?", "mri-inflammation"),
+        ("Will an MRI detect a damaged nerve?", "mri-nerve-damage"),
+        ("What does it do when you release a muscle knot?", "release-effect"),
+        ("Can massage make a knot worse?", "massage-worse"),
+        ("How many minutes a day should I massage?", "massage-how-often"),
+        ("What are the symptoms of inflammation?", "inflammation-signs"),
+        ("Can knots in the back be painful?", "knot-pain"),
+        ("Where are muscle knots located?", "find-knots"),
+        ("Why does my upper back tingle?", "numbness"),
+        ("Do many people have upper back pain?", "upper-back-pain-common"),
+    ],
+)
+def test_typed_paraphrases_get_the_right_answer(matcher: Matcher, question: str, entry: str) -> None:
+    assert _answered(matcher.match(question)) == entry
+
+
+@pytest.mark.parametrize(
+    ("heard", "entry"),
+    [
+        ("how often should I massage a not", "massage-how-often"),
+        ("Um, so, how often should I massage a not?", "massage-how-often"),
+        ("can messaging a knot make it worse", "massage-worse"),
+        ("does an m r i show nerve damage", "mri-nerve-damage"),
+        ("does emri show nerve damage", "mri-nerve-damage"),
+        ("what causes numbers in my upper back", "numbness"),
+        ("why won't my not go away", "wont-go-away"),
+        ("Hey kiosk, excuse me, is a not in my back dangerous?", "dangerous"),
+        ("how often should I massachusetts a knot", "massage-how-often"),
+    ],
+)
+def test_recognition_slips_still_find_the_entry(matcher: Matcher, heard: str, entry: str) -> None:
+    assert _answered(matcher.match(heard)) == entry
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What should I do for a sore throat?",
+        "Is my blood pressure too high?",
+        "What is a normal blood pressure?",
+        "How long does it take to recover from knee surgery?",
+        "Does knee surgery hurt?",
+        "My child has a fever, what should I do?",
+        "my kid has a fever and a sore back",
+        "why does my tummy hurt",
+        "What causes numbness in my feet?",
+        "Can I take ibuprofen for a knot?",
+        "What's the capital of France?",
+        "Where can I park my car?",
+        "hello",
+        "",
+    ],
+)
+def test_questions_outside_the_faq_are_rejected(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert match.decision is Decision.REJECT, (question, match)
+
+
+@pytest.mark.parametrize("question", ["massage", "Can a knot hurt my back?"])
+def test_ambiguous_questions_are_confirmed_not_answered(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert match.decision is Decision.CONFIRM
+    assert match.best is not None and match.runner_up is not None
+    assert match.best.entry.id != match.runner_up.entry.id
+
+
+def test_match_reports_candidates_and_the_normalized_query(matcher: Matcher) -> None:
+    match = matcher.match("Um, how often should I massage a knot?")
+    assert match.query == "how often should i massage a knot"
+    assert match.best is not None and match.runner_up is not None
+    assert 0.0 <= match.runner_up.score <= match.best.score <= 100.0
+    assert matcher.knowledge.get(match.best.entry.id) is match.best.entry
+
+
+def test_the_deciding_word_wins_over_the_shared_phrase() -> None:
+    matcher = Matcher(_small())
+    assert _answered(matcher.match("how often do I massage it")) == "massage"
+    assert _answered(matcher.match("will an MRI show it")) == "mri"
+    assert _answered(matcher.match("what causes the numbness")) == "numb"
+
+
+def test_the_shared_phrase_alone_is_not_enough() -> None:
+    match = Matcher(_small()).match("a knot in your back")
+    assert match.decision is not Decision.ANSWER
+
+
+def test_fuzzy_tokens_can_be_switched_off() -> None:
+    question = "how often do I masage it"
+    assert _answered(Matcher(_small()).match(question)) == "massage"
+    strict = Matcher(_small(), MatchSettings(use_fuzzy_tokens=False))
+    assert _answered(strict.match(question)) != "massage"
+
+
+def test_a_close_call_between_two_entries_is_confirmed() -> None:
+    knowledge = Knowledge(
+        (
+            Entry("a", "Can massaging a knot make it worse?", "Yes."),
+            Entry("b", "Can massaging a knot make it better?", "Yes."),
+        )
+    )
+    match = Matcher(knowledge).match("can massaging a knot make it")
+    assert match.decision is Decision.CONFIRM
+
+
+def test_empty_knowledge_rejects_everything() -> None:
+    match = Matcher(Knowledge(())).match("how often should I massage a knot")
+    assert match.decision is Decision.REJECT
+    assert match.best is None
+
+
+@pytest.mark.skipif(not EVAL_MANIFEST.is_file(), reason="no eval manifest")
+def test_typed_eval_questions_meet_the_quality_gate(matcher: Matcher) -> None:
+    report = evaluate_transcripts(samples(EVAL_MANIFEST), matcher)
+    assert report.n_in > 0 and report.n_out > 0
+    failures = "\n".join(
+        f"{f.expected} <- {f.decision} {f.got}: {f.transcript}" for f in report.failures
+    )
+    assert report.top1 >= 0.95, failures
+    assert report.safe >= 0.99, failures
+    assert report.false_accept_rate <= 0.02, failures

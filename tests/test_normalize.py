@@ -26,6 +26,10 @@ from knotvoice.normalize import content_words, normalize, number_to_words
         ("I've had it for 25 years", "i have had it for twenty five years"),
         ("my body's inflamed", "my body inflamed"),
         ("\u201cWhy won\u2019t it go away?\u201d", "why will not it go away"),
+        ("why is my upper mac numb", "why is my upper back numb"),
+        ("What happens when a knot lets go?", "what happens when a knot release"),
+        ("Can I rub it out on my own?", "can i rub it out myself"),
+        ("Can I work it out by myself?", "can i work it out myself"),
         ("", ""),
         ("?!", ""),
     ],
@@ -58,3 +62,12 @@ def test_content_words_drop_function_words() -> None:
         "worse",
     ]
     assert content_words("Um, can you tell me, is it?") == []
+
+
+def test_words_that_tell_entries_apart_are_kept() -> None:
+    assert content_words("What happens when I massage a knot by myself?") == [
+        "happens",
+        "massage",
+        "knot",
+        "myself",
+    ]

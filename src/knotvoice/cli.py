@@ -35,7 +35,25 @@ def _engine_flags(parser: argparse.ArgumentParser) -> None:
 def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-device", help="microphone (index or a part of its name)")
     parser.add_argument("--output-device", help="speaker (index or a part of its name)")
+    parser.add_argument("--input-rate", type=int, metavar="HZ", help="capture rate")
+    parser.add_argument("--input-channels", type=int, default=1, help="capture channels")
+    parser.add_argument("--output-rate", type=int, metavar="HZ", help="playback rate")
+    parser.add_argument("--save-replies", type=Path, metavar="DIR", help="write replies here")
     parser.add_argument("--voice", help="text-to-speech voice")
+    parser.add_argument(
+        "--trigger", choices=("vad", "wake", "push"), default="vad", help="what starts a question"
+    )
+    parser.add_argument("--wake-phrase", default="hey kiosk", help="words that wake the kiosk")
+    parser.add_argument(
+        "--follow-up", type=float, default=8.0, metavar="S", help="follow-up window"
+    )
+    parser.add_argument("--no-speech-timeout", type=float, default=8.0, metavar="S")
+    parser.add_argument("--end-silence", type=float, default=0.5, metavar="S", help="end of speech")
+    parser.add_argument("--max-utterance", type=float, default=15.0, metavar="S")
+    parser.add_argument("--vad-aggressiveness", type=int, choices=(0, 1, 2, 3), default=2)
+    parser.add_argument("--slow-rate", type=int, default=120, metavar="WPM")
+    parser.add_argument("--no-barge-in", action="store_true", help="do not stop on a spoken 'stop'")
+    parser.add_argument("--idle-exit", type=float, metavar="S", help="stop after S s of silence")
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
     parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
 

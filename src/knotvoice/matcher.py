@@ -70,7 +70,7 @@ class MatchSettings:
     """A best score at or above this can be answered outright (given the margin)."""
     confirm_score: float = 50.0
     """A best score at or above this (but not answerable) is confirmed; below, rejected."""
-    margin: float = 7.0
+    margin: float = 6.0
     """Best must beat the runner-up by at least this to be answered; else confirm."""
     max_unknown_share: float = 0.5
     """Reject when more than this share of the query's content words is unknown."""
@@ -92,7 +92,10 @@ class MatchSettings:
     max_distinctive_share: float = 0.3
     """To be answered, a query must share with the best entry a word found in at most this
     share of the entries ("massage", "mri"); sharing only words most entries have ("upper
-    back") gets a did-you-mean."""
+    back") gets a did-you-mean, unless the best wins by ``common_margin``."""
+    common_margin: float = 10.0
+    """A query sharing only common words with the best entry is answered when the best beats
+    the runner-up by at least this ("what does a knot feel like")."""
     min_known_explained: float = 0.55
     """Confirm rather than answer when the best entry explains less than this share of the
     query's known words (the rest pointing to other entries)."""
@@ -109,9 +112,9 @@ class MatchSettings:
     """Credit for a query word found only in an entry's keywords."""
     answer_credit: float = 0.3
     """Credit for a query word found only in an entry's answer."""
-    union_share: float = 0.5
+    union_share: float = 0.4
     """Share of the query words found anywhere in the entry (vs. in the one phrasing)."""
-    centrality: float = 0.0
+    centrality: float = 0.5
     """How much a word's share of an entry's phrasings adds to its weight in that entry."""
     phrase_weight: float = 0.35
     """Share of the whole-string fuzzy score (token_set_ratio) in the final score."""
@@ -135,6 +138,9 @@ SYNONYMS: dict[str, str] = {
     "lump": "knot",
     "kink": "knot",
     "fix": "treat",
+    "remedi": "treat",
+    "recommend": "treat",
+    "suggest": "treat",
     "cur": "treat",
     "heal": "treat",
     "reliev": "treat",
@@ -179,6 +185,9 @@ GENERIC: frozenset[str] = word_set(
 )
 """Words too general to place a question in the knowledge's domain on their own
 ("why does my tummy hurt"): a query needs at least one known word besides these."""
+CORE: frozenset[str] = word_set("knot knots muscle muscles")
+"""Words that place a question in the knowledge's domain even next to an off-topic word the
+answers mention ("should I put something cold on my knot")."""
 OFF_TOPIC_PHRASES: tuple[str, ...] = (
     "blood pressure", "blood sugar", "heart rate", "heart attack", "sore throat", "runny nose",
     "high blood", "low blood", "hay fever", "pins and needles in my feet", "lower back surgery",
@@ -199,6 +208,11 @@ _IRREGULAR: dict[str, str] = {
     "soreness": "sor",
     "mri": "mri",
     "mris": "mri",
+    "worry": "worri",
+    "worrying": "worri",
+    "body": "bodi",
+    "remedy": "remedi",
+    "tingly": "tingl",
 }
 _SUFFIXES = (
     "ational", "ations", "ation", "atory", "ously", "ness", "ment", "ings", "ing", "edly",
@@ -239,6 +253,7 @@ def _terms(normalized: str) -> list[str]:
 
 _OFF_TOPIC_STEMS = _off_topic_stems()
 _GENERIC_STEMS = frozenset(stem(word) for word in GENERIC)
+_CORE_STEMS = frozenset(stem(word) for word in CORE)
 
 
 @dataclass(frozen=True)
@@ -432,6 +447,18 @@ class Matcher:
         scored.sort(key=lambda item: item.candidate.score, reverse=True)
         return query_text, query, scored
 
+    def _off_topic(self, query: list[_Term]) -> bool:
+        """True when the query names another body part, illness or medicine: an off-topic
+        word the knowledge does not know, or knows only from answers ("a cold" in "hot and
+        cold therapy") while the query names no knot or muscle."""
+        core = any(term.text in _CORE_STEMS for term in query if term.strong)
+        for term in query:
+            if term.strong or not (term.text in _OFF_TOPIC_STEMS or "_" in term.text):
+                continue
+            if term.similarity == 0.0 or not core:
+                return True
+        return False
+
     def candidates(self, text: str) -> list[Candidate]:
         """Every entry scored against ``text``, best first."""
         return [item.candidate for item in self._rank(text)[2]]
@@ -451,7 +478,7 @@ class Matcher:
         if best is None or not query:
             return decide(Decision.REJECT, "no question heard")
         if settings.ood_guard:
-            if settings.off_topic_reject and any(term in _OFF_TOPIC_STEMS for term in unknown):
+            if settings.off_topic_reject and self._off_topic(query):
                 return decide(Decision.REJECT, "off topic")
             if len(unknown) / len(query) > settings.max_unknown_share:
                 return decide(Decision.REJECT, "out of domain")
@@ -471,7 +498,7 @@ class Matcher:
             return decide(Decision.CONFIRM, "close call")
         if best.score < settings.answer_score or known_weight < settings.answer_min_weight:
             return decide(Decision.CONFIRM, "weak match")
-        if not scored[0].distinctive:
+        if not scored[0].distinctive and gap < settings.common_margin:
             return decide(Decision.CONFIRM, "only common words")
         if scored[0].known_explained < settings.min_known_explained:
             return decide(Decision.CONFIRM, "partly other entries")

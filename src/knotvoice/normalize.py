@@ -98,6 +98,7 @@ _SLIPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:naughts|knotts|noughts)\b", "knots"),
         (r"\b(?:nots|nuts)\b", "knots"),
         (r"\b(?:my|your|the) mac\b", "my back"),
+        (r"\b(?:upper|mapper|upper my|up a) mac\b", "upper back"),
         (r"\b(?:an|and|on) my (?:ride|right)\b", "an mri"),
         (r"\bmaster (?:a )?(?:not|knot)\b", "massage a knot"),
         (r"\b(?:him|mac|an|and) not\b", "a knot"),
@@ -118,6 +119,10 @@ _SLIPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\btrapeze ius\b", "trapezius"),
         (r"\bup a back\b", "upper back"),
         (r"\bupper bag\b", "upper back"),
+        # Everyday phrasings of the knowledge's words.
+        (r"\b(?:let|lets|letting) (?:it |the knot |a knot |my knot )?go\b", "release"),
+        (r"\bby (myself|yourself|ourselves)\b", r"\1"),
+        (r"\bon (?:my|your) own\b", "myself"),
     )
 )
 
@@ -136,13 +141,13 @@ STOPWORDS: frozenset[str] = word_set(
     being below between both but by can could did do does doing done down during each either
     else ever every few for from further get gets getting got had has have having he her here
     hers herself him himself his how i if in into is it its itself just let me might mine more
-    most much must my myself no nor not now of off on once one only or other our ours ourselves
-    out over own same shall she should so some such than that the their theirs them themselves
+    most much must my no nor not now of off on once one only or other our ours ourselves
+    out over same shall she should so some such than that the their theirs them themselves
     then there these they this those through to too under until up upon us very was we were what
     when whether which while who whom whose will with would yes yet you your yours
     yourself yourselves thing things something anything way ways kind sort lot lots really
     maybe please thanks thank tell know wonder wondering ask asking question want wanted need
-    like use used go goes going make makes made take takes happen happens happened say said
+    like use used go goes going make makes made take takes say said
     gonna wanna okay ok hey hi hello um uh er erm hmm well actually basically just still
     someone somebody anyone anybody person place possible possibly usually tend
     first probably certain certainly lately recently

@@ -1,0 +1,99 @@
+"""Real PortAudio devices backed by files, made with ALSA's ``file`` plugin.
+
+``testmic`` records the samples of ``in.raw``; ``testspk`` appends what it plays to
+``out.raw``. Both run much faster than real time (the ``null`` slave has no clock).
+
+What the plugin does with ``format "raw"``: the files hold the stream's own samples, in the
+format, rate and channel count the stream was opened with, and nothing else (no header). So
+``in.raw`` must be written as signed 16-bit little-endian at the rate and channel count the
+microphone opens (the device's default rate, 44100 Hz, mono unless asked otherwise), and
+``out.raw`` holds 16-bit samples at the rate the speaker chose for each reply. Reading past
+the end of ``in.raw`` gives stale buffer contents, not silence, so inputs end with a long
+silent tail. Every open of a plain ``file`` truncates it; the speaker opens the device once
+per reply, so ``testspk`` appends through ``cat``.
+
+PortAudio reads the ALSA configuration when it starts; ``file_devices`` points
+``ALSA_CONFIG_PATH`` at the generated file and restarts PortAudio, and puts both back after.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+from knotvoice.devices import refresh
+
+MIC = "testmic"
+SPEAKER = "testspk"
+DEFAULT_RATE = 44100
+"""The default rate PortAudio reports for both file devices, in Hertz."""
+
+
+@dataclass(frozen=True)
+class FileDevices:
+    config: Path
+    infile: Path
+    """Raw 16-bit samples the microphone will record."""
+    outfile: Path
+    """Raw 16-bit samples the speaker played, appended reply after reply."""
+
+    def write_input(
+        self, samples: npt.NDArray[np.float32], rate: int, device_rate: int, channels: int = 1
+    ) -> None:
+        """Write float mono ``samples`` (at ``rate``) as the microphone's raw input."""
+        data = np.asarray(samples, dtype=np.float32)
+        if rate != device_rate:
+            data = soxr.resample(data, rate, device_rate)
+        pcm = (np.clip(data, -1.0, 1.0) * 32767.0).astype("<i2")
+        if channels > 1:
+            pcm = np.repeat(pcm[:, None], channels, axis=1)
+        pcm.tofile(self.infile)
+
+    def output(self) -> npt.NDArray[np.int16]:
+        """Everything played so far, as 16-bit samples."""
+        if not self.outfile.exists():
+            return np.zeros(0, dtype=np.int16)
+        return np.fromfile(self.outfile, dtype="<i2")
+
+
+def write_config(directory: Path, include_devices: bool = True) -> FileDevices:
+    """An ALSA configuration with ``testmic`` and ``testspk`` (or with no devices at all)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    infile = directory / "in.raw"
+    outfile = directory / "out.raw"
+    infile.touch()
+    config = directory / "asound.conf"
+    lines = ["</usr/share/alsa/alsa.conf>"]
+    if include_devices:
+        lines += [
+            f'pcm.{MIC} {{ type file  slave.pcm "null"  file "/dev/null"'
+            f'  infile "{infile}"  format "raw" }}',
+            f'pcm.{SPEAKER} {{ type file  slave.pcm "null"  file "|cat >>{outfile}"'
+            '  format "raw" }',
+        ]
+    config.write_text("\n".join(lines) + "\n")
+    return FileDevices(config, infile, outfile)
+
+
+@contextmanager
+def file_devices(directory: Path, include_devices: bool = True) -> Iterator[FileDevices]:
+    """Make the file devices the only ones PortAudio sees, for the duration of the block."""
+    devices = write_config(directory, include_devices)
+    previous = os.environ.get("ALSA_CONFIG_PATH")
+    os.environ["ALSA_CONFIG_PATH"] = str(devices.config)
+    refresh()
+    try:
+        yield devices
+    finally:
+        if previous is None:
+            os.environ.pop("ALSA_CONFIG_PATH", None)
+        else:
+            os.environ["ALSA_CONFIG_PATH"] = previous
+        refresh()

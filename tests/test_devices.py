@@ -1,0 +1,137 @@
+"""Devices: listing, picking by index or name, capture through a real PortAudio device."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sounddevice as sd
+
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
+from knotvoice.audio import RATE, AudioChunk, join
+from knotvoice.devices import device_error, list_devices, resolve
+from knotvoice.errors import DeviceError
+from knotvoice.microphone import Microphone, MicrophoneSettings
+from knotvoice.speaker import DeviceSpeaker, SpeakerSettings, WavSpeaker
+
+
+@pytest.fixture
+def devices(tmp_path: Path) -> Iterator[FileDevices]:
+    with file_devices(tmp_path) as made:
+        yield made
+
+
+def test_listing_shows_the_devices_with_their_channels_and_rate(devices: FileDevices) -> None:
+    listed = {device.name: device for device in list_devices()}
+    assert {MIC, SPEAKER} <= set(listed)
+    mic = listed[MIC]
+    assert mic.hostapi == "ALSA"
+    assert mic.input_channels > 0 and mic.output_channels > 0
+    assert mic.default_rate == DEFAULT_RATE
+
+
+def test_devices_are_picked_by_index_or_part_of_the_name(devices: FileDevices) -> None:
+    mic = resolve("MIC", "input")
+    assert mic.name == MIC
+    assert resolve(str(mic.index), "input") == mic
+    assert resolve(mic.index, "input") == mic
+    assert resolve("spk", "output").name == SPEAKER
+    assert resolve(None, "input").name in (MIC, SPEAKER)
+
+
+def test_unknown_or_ambiguous_names_say_what_to_do(devices: FileDevices) -> None:
+    with pytest.raises(DeviceError, match="knotvoice devices") as unknown:
+        resolve("usb headset", "input")
+    assert "\n" not in str(unknown.value)
+    with pytest.raises(DeviceError, match="give the index"):
+        resolve("test", "output")
+    with pytest.raises(DeviceError, match="no audio device with index 99"):
+        resolve("99", "input")
+
+
+def test_no_device_at_all_is_a_clear_error(tmp_path: Path) -> None:
+    with file_devices(tmp_path, include_devices=False):
+        with pytest.raises(DeviceError, match="no audio input device found; plug in a microphone"):
+            resolve(None, "input")
+        with pytest.raises(DeviceError, match="no audio input device found"):
+            Microphone(MicrophoneSettings()).open()
+        chunk = AudioChunk(np.zeros(160, "<i2").tobytes())
+        with pytest.raises(DeviceError, match="no audio output device found; plug in a speaker"):
+            DeviceSpeaker().play([chunk])
+
+
+def test_portaudio_failures_become_one_line_advice(devices: FileDevices) -> None:
+    mic = resolve(MIC, "input")
+    busy = device_error(sd.PortAudioError("Device unavailable", -9985), mic, "input", 48000)
+    rate = device_error(sd.PortAudioError("Invalid sample rate", -9997), mic, "input", 12345)
+    gone = device_error(sd.PortAudioError("Invalid device", -9996), mic, "output", 48000)
+    assert "busy" in str(busy) and "--input-device" in str(busy)
+    assert "12345 Hz" in str(rate) and f"{DEFAULT_RATE} Hz" in str(rate)
+    assert "gone" in str(gone) and "--output-device" in str(gone)
+
+
+def tone(seconds: float, rate: int, hertz: float = 440.0) -> np.ndarray:
+    t = np.arange(round(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * hertz * t)).astype(np.float32)
+
+
+def read_seconds(mic: Microphone, seconds: float) -> list[AudioChunk]:
+    chunks: list[AudioChunk] = []
+    while sum(chunk.seconds for chunk in chunks) < seconds:
+        chunks.append(mic.read())
+    return chunks
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(None, 1), (48000, 2)])
+def test_capture_arrives_as_16khz_mono_in_audio_time(
+    devices: FileDevices, rate: int | None, channels: int
+) -> None:
+    device_rate = rate or DEFAULT_RATE
+    devices.write_input(
+        np.concatenate([tone(1.0, device_rate), np.zeros(device_rate * 2, np.float32)]),
+        device_rate,
+        device_rate,
+        channels,
+    )
+    with Microphone(MicrophoneSettings(device=MIC, rate=rate, channels=channels)) as mic:
+        assert (mic.rate, mic.channels) == (device_rate, channels)
+        chunks = read_seconds(mic, 1.5)
+    assert all((c.rate, c.channels, c.width) == (RATE, 1, 2) for c in chunks)
+    assert chunks[0].timestamp == 0.0
+    stamps = [c.timestamp for c in chunks]
+    assert stamps == sorted(stamps)
+    samples = join(chunks)
+    loud = np.nonzero(np.abs(samples) > 0.1)[0]
+    # One second of tone, then silence, at 16 kHz and the tone's own pitch.
+    assert (loud[-1] - loud[0]) / RATE == pytest.approx(1.0, abs=0.02)
+    spectrum = np.abs(np.fft.rfft(samples[: RATE // 2]))
+    assert np.argmax(spectrum) * 2 == pytest.approx(440, abs=4)
+
+
+def test_playback_lands_on_the_device_at_the_reply_rate(devices: FileDevices) -> None:
+    chunks = [AudioChunk((np.full(2205, 1000, "<i2")).tobytes(), rate=22050) for _ in range(3)]
+    playback = DeviceSpeaker(SpeakerSettings(device=SPEAKER)).play(chunks)
+    assert playback.wait(timeout=10.0)
+    assert (playback.rate, playback.frames, playback.interrupted) == (22050, 6615, False)
+    played = devices.output()
+    assert len(played) == 6615
+    assert abs(int(played[100]) - 1000) <= 1
+
+
+def test_playback_can_be_resampled_for_a_fixed_rate_device(devices: FileDevices) -> None:
+    chunks = [AudioChunk(np.zeros(22050, "<i2").tobytes(), rate=22050)]
+    playback = DeviceSpeaker(SpeakerSettings(device=SPEAKER, rate=48000)).play(chunks)
+    assert playback.wait(timeout=10.0)
+    assert playback.rate == 48000
+    assert len(devices.output()) == pytest.approx(48000, abs=2)
+
+
+def test_wav_speaker_keeps_each_reply(tmp_path: Path) -> None:
+    speaker = WavSpeaker(tmp_path / "replies")
+    chunk = AudioChunk(np.zeros(2205, "<i2").tobytes(), rate=22050)
+    speaker.play([chunk])
+    speaker.play([chunk, chunk])
+    files = sorted(path.name for path in (tmp_path / "replies").iterdir())
+    assert files == ["reply-0001.wav", "reply-0002.wav"]

@@ -1,0 +1,591 @@
+"""The kiosk loop end to end: questions spoken into a capture device, answers out of a speaker.
+
+The devices are real PortAudio devices backed by files (see ``alsa_devices``); recognition,
+matching and speech are the real engines. Questions are spoken by espeak-ng and laid out with
+silence between them long enough for the previous answer, as a visitor would wait for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from rapidfuzz import fuzz
+
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
+from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
+from knotvoice.dialogue import Dialogue, DialogueStep
+from knotvoice.errors import DeviceError
+from knotvoice.knowledge import Knowledge
+from knotvoice.listen import (
+    Decided,
+    Event,
+    EventTrigger,
+    Failed,
+    Heard,
+    Listening,
+    ListenSettings,
+    ListenSummary,
+    ReplyFinished,
+    ReplyStarted,
+    SpeechStarted,
+    TimedOut,
+    TriggerMode,
+    listen,
+    strip_wake_phrase,
+)
+from knotvoice.matcher import Decision, Match, Matcher
+from knotvoice.microphone import MicrophoneSettings
+from knotvoice.reply import reply_text, spoken_answer
+from knotvoice.speaker import DeviceSpeaker, Playback, Speaker, SpeakerSettings, WavSpeaker
+from knotvoice.tts import Synthesizer
+from knotvoice.whisper_engine import WhisperRecognizer
+
+Audio = npt.NDArray[np.float32]
+
+WATCHDOG_SECONDS = 180.0
+"""Wall-clock bound on one run of the loop; it normally ends on its own within seconds."""
+
+
+def bounded_listen(*args: Any, **kwargs: Any) -> ListenSummary:
+    """``listen`` with a watchdog that stops it if it ever fails to end by itself."""
+    stop = threading.Event()
+    watchdog = threading.Timer(WATCHDOG_SECONDS, stop.set)
+    watchdog.start()
+    try:
+        summary = listen(*args, stop=stop, **kwargs)
+    finally:
+        watchdog.cancel()
+    assert not stop.is_set(), "the loop did not end by itself"
+    return summary
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Audio]:
+    """Questions spoken by espeak-ng, as 16 kHz float samples (made once per text)."""
+    directory = tmp_path_factory.mktemp("clips")
+    made: dict[str, Audio] = {}
+
+    def clip(text: str) -> Audio:
+        if text not in made:
+            path = directory / f"clip-{len(made)}.wav"
+            subprocess.run(
+                ["espeak-ng", "-v", "en-gb", "-s", "150", "-w", str(path), text],
+                check=True,
+                timeout=60,
+            )
+            made[text] = join(read_audio(path))
+        return made[text]
+
+    return clip
+
+
+def silence(seconds: float) -> Audio:
+    return np.zeros(round(seconds * RATE), dtype=np.float32)
+
+
+def reply_seconds(synthesizer: Synthesizer, text: str) -> float:
+    return sum(chunk.seconds for chunk in synthesizer.synthesize(text))
+
+
+def answer_of(knowledge: Knowledge, entry_id: str) -> str:
+    return spoken_answer(knowledge.get(entry_id))
+
+
+class Recorder:
+    """Collects events; optionally reacts to them (the way a test presses a button)."""
+
+    def __init__(self, react: Callable[[Event], None] | None = None) -> None:
+        self.events: list[Event] = []
+        self._react = react
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+        if self._react is not None:
+            self._react(event)
+
+    def of(self, kind: type[Event]) -> list[Event]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+    def decisions(self) -> list[tuple[str, str | None]]:
+        return [(e.decision, e.entry) for e in self.events if isinstance(e, Decided)]
+
+    def finished(self) -> list[ReplyFinished]:
+        return [e for e in self.events if isinstance(e, ReplyFinished)]
+
+
+@pytest.fixture
+def devices(tmp_path: Path) -> Iterator[FileDevices]:
+    with file_devices(tmp_path) as made:
+        yield made
+
+
+def run_on_devices(
+    devices: FileDevices,
+    audio: Audio,
+    settings: ListenSettings,
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    recorder: Recorder,
+    trigger: EventTrigger | None = None,
+) -> ListenSummary:
+    # A long silent tail: the file device gives stale samples once in.raw runs out.
+    devices.write_input(np.concatenate([audio, silence(60.0)]), RATE, DEFAULT_RATE)
+    settings = replace(
+        settings,
+        microphone=MicrophoneSettings(device=MIC),
+        idle_exit_seconds=settings.idle_exit_seconds or 30.0,
+    )
+    return bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
+        trigger=trigger,
+    )
+
+
+def test_spoken_questions_get_spoken_answers(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    questions = [
+        ("How often should you massage a knot?", "massage-how-often"),
+        ("Can you see inflammation on an MRI?", "mri-inflammation"),
+        ("What is the wifi password?", None),
+    ]
+    parts = [silence(1.0)]
+    for text, entry in questions:
+        answer = (
+            answer_of(knowledge, entry)
+            if entry
+            else reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+        )
+        parts += [clips(text), silence(reply_seconds(synthesizer, answer) + 3.0)]
+    recorder = Recorder()
+    summary = run_on_devices(
+        devices,
+        np.concatenate(parts),
+        ListenSettings(max_turns=3),
+        whisper,
+        knowledge,
+        synthesizer,
+        recorder,
+    )
+
+    assert recorder.decisions() == [
+        ("answer", "massage-how-often"),
+        ("answer", "mri-inflammation"),
+        ("reject", None),
+    ]
+    assert summary.turns == 3
+    stamps = [event.at for event in recorder.events]
+    assert stamps == sorted(stamps), "events come in audio-time order"
+    assert [type(e) for e in recorder.events[:5]] == [
+        Listening,
+        SpeechStarted,
+        Heard,
+        Decided,
+        ReplyStarted,
+    ]
+
+    # The replies are in the speaker's output, one after the other, and say the answers.
+    finished = recorder.finished()
+    answers = [e.answer for e in recorder.events if isinstance(e, Decided)]
+    played = devices.output()
+    assert len(finished) == 3
+    assert len(played) == sum(e.frames for e in finished)
+    offset = 0
+    for event, answer in zip(finished, answers, strict=True):
+        assert not event.interrupted
+        reply = played[offset : offset + event.frames].astype(np.float32) / 32768.0
+        offset += event.frames
+        assert np.sqrt(np.mean(reply**2)) > 0.01, "the reply is not silent"
+        heard = whisper.transcribe(chunks_from_array(reply, event.rate)).text
+        assert fuzz.token_set_ratio(heard.lower(), answer.lower()) >= 70, (heard, answer)
+
+
+def test_saying_stop_cuts_the_reply_short_and_the_kiosk_listens_on(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    long_answer = reply_seconds(synthesizer, answer_of(knowledge, "treat-knot"))
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How do you get rid of a knot in your upper back?"),
+            silence(1.5),
+            clips("Stop!"),
+            silence(3.0),
+            clips("Where do you find the knots in your back?"),
+        ]
+    )
+    recorder = Recorder()
+    run_on_devices(
+        devices, audio, ListenSettings(max_turns=2), whisper, knowledge, synthesizer, recorder
+    )
+
+    assert recorder.decisions() == [("answer", "treat-knot"), ("answer", "find-knots")]
+    first, second = recorder.finished()
+    started = recorder.of(ReplyStarted)[0]
+    assert first.interrupted and not second.interrupted
+    assert first.at - started.at < 4.0 < long_answer, "stopped right after the stop"
+    barge = [e for e in recorder.of(Heard) if isinstance(e, Heard) and not e.accepted]
+    assert barge and "stop" in barge[0].text.lower()
+
+
+def test_wake_phrase_then_follow_up_without_it(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    answer = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
+    settings = ListenSettings(mode=TriggerMode.WAKE, follow_up_seconds=6.0)
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),  # no wake phrase: ignored
+            silence(2.0),
+            clips("Hey kiosk, how often should you massage a knot?"),
+            silence(answer + 1.5),
+            clips("Could you repeat that?"),  # within the follow-up window
+            silence(answer + 1.5 + 6.0 + 2.0),
+            clips("How do you get rid of a knot in your upper back?"),  # window closed: ignored
+        ]
+    )
+    recorder = Recorder()
+    run_on_devices(devices, audio, settings, whisper, knowledge, synthesizer, recorder)
+
+    assert recorder.decisions() == [("answer", "massage-how-often"), ("repeat", None)]
+    replies = [e.text for e in recorder.of(ReplyStarted) if isinstance(e, ReplyStarted)]
+    assert replies == [answer_of(knowledge, "massage-how-often")] * 2
+    heard = [(e.accepted, e.text.lower()) for e in recorder.of(Heard) if isinstance(e, Heard)]
+    assert [accepted for accepted, _ in heard] == [False, True, True, False]
+    assert "rid of" in heard[-1][1]
+
+
+def test_push_to_talk_answers_only_after_a_press(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    button = EventTrigger()
+    answer = reply_seconds(synthesizer, answer_of(knowledge, "mri-inflammation"))
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("Can you see inflammation on an MRI?"),
+            silence(answer + 12.0),
+            clips("Where do you find the knots in your back?"),  # nobody pressed: not even heard
+        ]
+    )
+
+    def press_when_listening(event: Event) -> None:
+        if isinstance(event, Listening):
+            button.press()
+
+    recorder = Recorder(press_when_listening)
+    settings = ListenSettings(mode=TriggerMode.PUSH, follow_up_seconds=5.0)
+    run_on_devices(devices, audio, settings, whisper, knowledge, synthesizer, recorder, button)
+
+    assert recorder.decisions() == [("answer", "mri-inflammation")]
+    assert len(recorder.of(SpeechStarted)) == 1
+
+
+class ClipSource:
+    """A microphone stand-in at the loop's seam: plays an array, then silence.
+
+    It can lose the device once after ``fail_after`` seconds and refuse ``refusals`` re-opens.
+    """
+
+    def __init__(self, audio: Audio, fail_after: float | None = None, refusals: int = 0) -> None:
+        self._chunks = list(chunks_from_array(audio, RATE))
+        self._position = 0
+        self._fail_after = fail_after
+        self._refusals = refusals
+        self.opens = 0
+
+    def open(self, rescan: bool = False) -> None:
+        self.opens += 1
+        if self.opens > 1 and self._refusals > 0:
+            self._refusals -= 1
+            raise DeviceError("audio device 0 'usb mic' is gone; plug it back in")
+
+    def read(self) -> AudioChunk:
+        at = self._position * 0.1
+        if self._fail_after is not None and at >= self._fail_after:
+            self._fail_after = None
+            raise DeviceError("audio device 0 'usb mic' is gone; plug it back in")
+        self._position += 1
+        if self._position <= len(self._chunks):
+            return AudioChunk(self._chunks[self._position - 1].audio, timestamp=at)
+        return AudioChunk(float_to_pcm16(np.zeros(1600, np.float32)), timestamp=at)
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_lost_microphone_is_retried_and_logged_once(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    audio = np.concatenate(
+        [silence(3.0), clips("How often should you massage a knot?"), silence(1.0)]
+    )
+    source = ClipSource(audio, fail_after=1.0, refusals=3)
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=20.0, retry_first_seconds=0.001)
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        bounded_listen(
+            settings,
+            whisper,
+            Dialogue(Matcher(knowledge)),
+            synthesizer,
+            recorder,
+            microphone=source,
+            speaker=WavSpeaker(tmp_path),
+        )
+
+    assert source.opens == 5
+    assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["microphone"]
+    assert len([r for r in caplog.records if "gone" in r.getMessage()]) == 1
+    assert len(recorder.of(Listening)) == 2
+    assert recorder.decisions() == [("answer", "massage-how-often")]
+    assert (tmp_path / "reply-0001.wav").is_file()
+
+
+class BrokenOnce:
+    """A dialogue whose first step fails, as a bug in a stage would."""
+
+    def __init__(self, dialogue: Dialogue) -> None:
+        self._dialogue = dialogue
+        self._calls = 0
+
+    def respond(self, text: str) -> DialogueStep:
+        self._calls += 1
+        if self._calls == 1:
+            raise RuntimeError("matcher exploded")
+        return self._dialogue.respond(text)
+
+
+def test_one_bad_turn_is_reported_and_the_loop_goes_on(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    question = clips("How often should you massage a knot?")
+    answer = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
+    audio = np.concatenate([silence(1.0), question, silence(2.0), question, silence(answer)])
+    recorder = Recorder()
+    summary = bounded_listen(
+        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
+        whisper,
+        BrokenOnce(Dialogue(Matcher(knowledge))),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    failures = [e for e in recorder.events if isinstance(e, Failed)]
+    assert [(e.stage, e.message) for e in failures] == [("dialogue", "matcher exploded")]
+    assert recorder.decisions() == [("answer", "massage-how-often")]
+    assert (summary.turns, summary.errors) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("heard", "question"),
+    [
+        ("Hey kiosk, where do knots come from?", "where do knots come from?"),
+        ("Hey, Kiosk. Where do knots come from?", "Where do knots come from?"),
+        ("hey kiosks", ""),
+        ("Where do knots come from?", None),
+    ],
+)
+def test_the_wake_phrase_is_found_in_loose_spellings(heard: str, question: str | None) -> None:
+    assert strip_wake_phrase(heard, "hey kiosk") == question
+
+
+def run_on_clips(
+    audio: Audio,
+    settings: ListenSettings,
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    recorder: Recorder,
+    speaker: Speaker,
+    trigger: EventTrigger | None = None,
+) -> ListenSummary:
+    return bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=speaker,
+        trigger=trigger,
+    )
+
+
+def test_the_wake_phrase_alone_invites_the_question(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("Hey kiosk!"),
+            silence(2.5),
+            clips("How often should you massage a knot?"),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(mode=TriggerMode.WAKE, max_turns=1, idle_exit_seconds=20.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
+
+    replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert replies == ["Yes?", answer_of(knowledge, "massage-how-often")]
+    assert recorder.decisions() == [("answer", "massage-how-often")]
+
+
+def test_slower_please_repeats_the_answer_more_slowly(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    answer = answer_of(knowledge, "massage-how-often")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, answer) + 1.5),
+            clips("Speak more slowly."),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(idle_exit_seconds=10.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
+
+    assert recorder.decisions() == [("answer", "massage-how-often"), ("slower", None)]
+    first, second = (e for e in recorder.events if isinstance(e, ReplyStarted))
+    assert first.text == second.text == answer
+    assert second.seconds > first.seconds * 1.2
+
+
+def test_a_key_press_stops_the_reply_at_once(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    key = EventTrigger()
+
+    def press_when_speaking(event: Event) -> None:
+        if isinstance(event, ReplyStarted):
+            key.press()
+
+    audio = np.concatenate([silence(1.0), clips("How often should you massage a knot?")])
+    recorder = Recorder(press_when_speaking)
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=20.0)
+    run_on_clips(
+        audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path), key
+    )
+
+    (started,) = (e for e in recorder.events if isinstance(e, ReplyStarted))
+    (finished,) = recorder.finished()
+    assert finished.interrupted
+    assert finished.at - started.at <= 0.11, "stopped within one chunk of audio"
+
+
+def test_a_press_with_nobody_speaking_times_out(
+    tmp_path: Path,
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    button = EventTrigger()
+
+    def press_when_listening(event: Event) -> None:
+        if isinstance(event, Listening):
+            button.press()
+
+    recorder = Recorder(press_when_listening)
+    settings = ListenSettings(
+        mode=TriggerMode.PUSH, no_speech_timeout_seconds=3.0, idle_exit_seconds=6.0
+    )
+    summary = run_on_clips(
+        silence(1.0),
+        settings,
+        whisper,
+        knowledge,
+        synthesizer,
+        recorder,
+        WavSpeaker(tmp_path),
+        button,
+    )
+
+    (timeout,) = (e for e in recorder.events if isinstance(e, TimedOut))
+    assert 3.0 <= timeout.at <= 3.2
+    assert summary.turns == 0 and summary.seconds == pytest.approx(6.0, abs=0.1)
+
+
+class UnpluggedSpeaker:
+    def play(self, chunks: Sequence[AudioChunk]) -> Playback:
+        raise DeviceError("audio device 1 'usb speaker' is gone; plug it back in")
+
+
+def test_a_missing_speaker_costs_the_replies_but_is_logged_once(
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    question = clips("How often should you massage a knot?")
+    audio = np.concatenate([silence(1.0), question, silence(2.0), question, silence(1.0)])
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=2, idle_exit_seconds=20.0)
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        summary = run_on_clips(
+            audio, settings, whisper, knowledge, synthesizer, recorder, UnpluggedSpeaker()
+        )
+
+    assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["speaker"] * 2
+    assert len([r for r in caplog.records if "gone" in r.getMessage()]) == 1
+    assert (summary.turns, summary.replies) == (2, 0)

@@ -1,0 +1,68 @@
+"""`knotvoice listen` and `ask` as a user runs them, on real PortAudio devices backed by files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from knotvoice.audio import join, read_audio
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, write_config
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "audio_fixtures" / "demo" / "how-often-massage.wav"
+
+
+def run(devices_config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices_config)}
+    return subprocess.run(
+        [sys.executable, "-m", "knotvoice", *args],
+        capture_output=True, text=True, timeout=240, env=env, cwd=ROOT,
+    )  # fmt: skip
+
+
+def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) -> None:
+    devices = write_config(tmp_path)
+    question = join(read_audio(DEMO))
+    silence = np.zeros(16000 * 2, dtype=np.float32)
+    tail = np.zeros(16000 * 60, dtype=np.float32)
+    devices.write_input(np.concatenate([silence, question, tail]), 16000, DEFAULT_RATE)
+    result = run(
+        devices.config, "listen", "--json", "--max-turns", "1",
+        "--input-device", MIC, "--output-device", SPEAKER,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "listening"
+    assert "speech_started" in kinds and "reply_finished" in kinds
+    decision = next(event for event in events if event["event"] == "decision")
+    assert decision["decision"] == "answer"
+    assert decision["entry"] == "massage-how-often"
+    times = [event["at"] for event in events]
+    assert times == sorted(times), "events carry audio-time stamps in order"
+    finished = next(event for event in events if event["event"] == "reply_finished")
+    played = devices.output()
+    assert len(played) == finished["frames"] > finished["rate"] * 3
+    assert np.abs(played).max() > 3000
+
+
+def test_ask_plays_on_a_named_output_device(tmp_path: Path) -> None:
+    devices = write_config(tmp_path)
+    result = run(devices.config, "ask", "--output-device", SPEAKER, "how often should I massage a knot")
+    assert result.returncode == 0, result.stderr
+    played = devices.output()
+    assert len(played) > 16000 and np.abs(played).max() > 3000
+
+
+def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
+    devices = write_config(tmp_path, include_devices=False)
+    result = run(devices.config, "listen", "--max-turns", "1", "--input-device", "no-such-mic")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "knotvoice devices" in result.stderr

@@ -120,7 +120,12 @@ def test_report_as_json_and_table(manifest: Path, matcher: Matcher) -> None:
 
 def test_transcripts_are_scored_without_audio(matcher: Matcher) -> None:
     rows = [
-        Sample("a", "massage-how-often", "how often should I massage a knot", "how often should I massage a not"),
+        Sample(
+            "a",
+            "massage-how-often",
+            "how often should I massage a knot",
+            "how often should I massage a not",
+        ),
         Sample("b", "-", "how do I fix a sore throat", "how do I fix a sore throat"),
     ]
     report = evaluate_transcripts(rows, matcher)
@@ -142,7 +147,9 @@ def test_cached_transcripts_are_joined_by_file_name(manifest: Path, tmp_path: Pa
 
 
 def test_word_error_rate_counts_word_edits() -> None:
-    assert word_errors("How often should I massage a knot?", "how often should I massage a knot") == (0, 7)
+    assert word_errors(
+        "How often should I massage a knot?", "how often should I massage a knot"
+    ) == (0, 7)
     assert word_errors("can a knot be permanent", "can knot be pretty permanent") == (2, 5)
     assert word_errors("", "knot") == (1, 0)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from knotvoice.audio import join, read_audio
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, write_config
+from knotvoice.audio import join, read_audio
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "audio_fixtures" / "demo" / "how-often-massage.wav"
@@ -53,7 +53,9 @@ def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) ->
 
 def test_ask_plays_on_a_named_output_device(tmp_path: Path) -> None:
     devices = write_config(tmp_path)
-    result = run(devices.config, "ask", "--output-device", SPEAKER, "how often should I massage a knot")
+    result = run(
+        devices.config, "ask", "--output-device", SPEAKER, "how often should I massage a knot"
+    )
     assert result.returncode == 0, result.stderr
     played = devices.output()
     assert len(played) > 16000 and np.abs(played).max() > 3000

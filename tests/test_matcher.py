@@ -65,7 +65,9 @@ def _answered(match: Match) -> str | None:
         ("Why do I have pins and needles in my upper back?", "numbness"),
     ],
 )
-def test_typed_paraphrases_get_the_right_answer(matcher: Matcher, question: str, entry: str) -> None:
+def test_typed_paraphrases_get_the_right_answer(
+    matcher: Matcher, question: str, entry: str
+) -> None:
     assert _answered(matcher.match(question)) == entry
 
 

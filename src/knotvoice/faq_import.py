@@ -130,15 +130,24 @@ def parse_faq(text: str) -> ImportResult:
         if para.is_question:
             question = " ".join(para.lines[0].split())
             key = phrase_key(question)
-            if (expecting and current is not None and not current.paragraphs
-                    and phrase_key(current.question) != key):
+            if (
+                expecting
+                and current is not None
+                and not current.paragraphs
+                and phrase_key(current.question) != key
+            ):
                 pending.append((current.line, current.question))
                 drafts.remove(current)
                 del by_key[phrase_key(current.question)]
             seen = by_key.get(key)
             if seen is not None:
-                notes.append((para.line, f"repeated question {question!r} merged into the one "
-                              f"on line {seen.line}", seen))
+                notes.append(
+                    (
+                        para.line,
+                        f"repeated question {question!r} merged into the one on line {seen.line}",
+                        seen,
+                    )
+                )
                 current = seen
             else:
                 current = _Draft(para.line, question, [], [])
@@ -146,14 +155,18 @@ def parse_faq(text: str) -> ImportResult:
                 by_key[key] = current
             for line, waiting in pending:
                 current.alternatives.append(waiting)
-                notes.append((line, f"question {waiting!r} has no answer of its own; it is "
-                              f"an alternative of {current.question!r}", current))
+                notes.append(
+                    (
+                        line,
+                        f"question {waiting!r} has no answer of its own; it is "
+                        f"an alternative of {current.question!r}",
+                        current,
+                    )
+                )
             pending = []
             expecting = True
         elif current is not None and (
-            expecting
-            or para.is_list
-            or (previous is not None and not previous.is_finished)
+            expecting or para.is_list or (previous is not None and not previous.is_finished)
         ):
             current.paragraphs.append(para.text)
             expecting = False
@@ -161,15 +174,20 @@ def parse_faq(text: str) -> ImportResult:
             placeholder = _first_sentence(para.text)
             current = _Draft(para.line, placeholder, [], [para.text], orphan=True)
             drafts.append(current)
-            notes.append((para.line, "paragraph stands under no question; it is an entry of its "
-                          "own whose question is its first sentence: rewrite it", current))
+            notes.append(
+                (
+                    para.line,
+                    "paragraph stands under no question; it is an entry of its "
+                    "own whose question is its first sentence: rewrite it",
+                    current,
+                )
+            )
             expecting = False
         previous = para
 
     if current is not None and not current.paragraphs:
         drafts.remove(current)
-        notes.append((current.line, f"question {current.question!r} has no answer; dropped",
-                      None))
+        notes.append((current.line, f"question {current.question!r} has no answer; dropped", None))
     for line, waiting in pending:
         notes.append((line, f"question {waiting!r} has no answer; dropped", None))
 
@@ -180,8 +198,14 @@ def parse_faq(text: str) -> ImportResult:
         entry_id = _unique(_slug(draft.question), used)
         ids[id(draft)] = entry_id
         alternatives = tuple(dict.fromkeys(draft.alternatives))
-        entries.append(Entry(id=entry_id, question=draft.question, answer=_answer_text(draft),
-                             alternatives=alternatives))
+        entries.append(
+            Entry(
+                id=entry_id,
+                question=draft.question,
+                answer=_answer_text(draft),
+                alternatives=alternatives,
+            )
+        )
     result_notes = tuple(
         Note(line, message, ids.get(id(draft)) if draft is not None else None)
         for line, message, draft in sorted(notes, key=lambda n: n[0])
@@ -208,8 +232,11 @@ def to_yaml(result: ImportResult) -> str:
         if entry.alternatives:
             data["alternatives"] = list(entry.alternatives)
         data["answer"] = entry.answer
-        for field, value in (("spoken", entry.spoken), ("topic", entry.topic),
-                             ("keywords", list(entry.keywords))):
+        for field, value in (
+            ("spoken", entry.spoken),
+            ("topic", entry.topic),
+            ("keywords", list(entry.keywords)),
+        ):
             if value:
                 data[field] = value
         text = yaml.dump([data], Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

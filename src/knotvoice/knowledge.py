@@ -285,8 +285,9 @@ def _entry(raw: object, index: int, out: _Collector) -> Entry | None:
     """Check one raw entry; None when it has errors (they are in ``out``)."""
     label = f"#{index + 1}"
     if not isinstance(raw, dict):
-        out.error(label, "", f"is {_kind(raw)}; each entry must be a mapping with id, question, "
-                  "answer")
+        out.error(
+            label, "", f"is {_kind(raw)}; each entry must be a mapping with id, question, answer"
+        )
         return None
     raw_id = raw.get("id")
     if isinstance(raw_id, str) and raw_id.strip():
@@ -375,27 +376,38 @@ def _check_across(entries: Iterable[Entry], out: _Collector) -> None:
                 owner[key] = (entry.id, field)
             elif other[0] != entry.id:
                 out.error(
-                    entry.id, field,
+                    entry.id,
+                    field,
                     f"{phrase!r} is also {other[1]} of entry {other[0]}; keep it in one entry",
                 )
 
 
 def _warn_entry(entry: Entry, out: _Collector) -> None:
     if entry.spoken is None and _speaks_badly(entry.answer):
-        out.warning(entry.id, "answer", "has lists or symbols that are read out badly; add a "
-                    "'spoken' form")
+        out.warning(
+            entry.id, "answer", "has lists or symbols that are read out badly; add a 'spoken' form"
+        )
     if entry.spoken is not None and _speaks_badly(entry.spoken):
-        out.warning(entry.id, "spoken", "has lists or symbols that are read out badly; write "
-                    "them as words")
+        out.warning(
+            entry.id, "spoken", "has lists or symbols that are read out badly; write them as words"
+        )
     if len(entry.alternatives) < MIN_ALTERNATIVES:
-        out.warning(entry.id, "alternatives", f"only {len(entry.alternatives)}; add at least "
-                    f"{MIN_ALTERNATIVES} ways people would ask this aloud")
+        out.warning(
+            entry.id,
+            "alternatives",
+            f"only {len(entry.alternatives)}; add at least "
+            f"{MIN_ALTERNATIVES} ways people would ask this aloud",
+        )
     first: dict[str, str] = {}
     for field, phrase in _fields_of_phrases(entry):
         key = phrase_key(phrase)
         if key in first:
-            out.warning(entry.id, field, f"{phrase!r} is the same as {first[key]} once case and "
-                        "punctuation are ignored; remove one")
+            out.warning(
+                entry.id,
+                field,
+                f"{phrase!r} is the same as {first[key]} once case and "
+                "punctuation are ignored; remove one",
+            )
         elif key:
             first[key] = field
     if not entry.topic:
@@ -409,9 +421,13 @@ def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> 
             for word in words_of(text):
                 first_use.setdefault(word, entry.id)
     return [
-        Problem("warning", first_use[word], "vocabulary",
-                f"{word!r} is not in the speech model's vocabulary; it cannot be heard, "
-                "reword it", knowledge.source)
+        Problem(
+            "warning",
+            first_use[word],
+            "vocabulary",
+            f"{word!r} is not in the speech model's vocabulary; it cannot be heard, reword it",
+            knowledge.source,
+        )
         for word in vocabulary(knowledge)
         if not known(word)
     ]
@@ -428,8 +444,14 @@ def _speaks_badly(text: str) -> bool:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-             float: "a number"}
+    names = {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }
     return names.get(type(value), type(value).__name__)
 
 

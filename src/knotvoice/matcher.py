@@ -189,8 +189,17 @@ CORE: frozenset[str] = word_set("knot knots muscle muscles")
 """Words that place a question in the knowledge's domain even next to an off-topic word the
 answers mention ("should I put something cold on my knot")."""
 OFF_TOPIC_PHRASES: tuple[str, ...] = (
-    "blood pressure", "blood sugar", "heart rate", "heart attack", "sore throat", "runny nose",
-    "high blood", "low blood", "hay fever", "pins and needles in my feet", "lower back surgery",
+    "blood pressure",
+    "blood sugar",
+    "heart rate",
+    "heart attack",
+    "sore throat",
+    "runny nose",
+    "high blood",
+    "low blood",
+    "hay fever",
+    "pins and needles in my feet",
+    "lower back surgery",
 )
 
 _IRREGULAR: dict[str, str] = {
@@ -215,8 +224,26 @@ _IRREGULAR: dict[str, str] = {
     "tingly": "tingl",
 }
 _SUFFIXES = (
-    "ational", "ations", "ation", "atory", "ously", "ness", "ment", "ings", "ing", "edly",
-    "ful", "ous", "ies", "ied", "ed", "es", "ly", "s", "y", "e",
+    "ational",
+    "ations",
+    "ation",
+    "atory",
+    "ously",
+    "ness",
+    "ment",
+    "ings",
+    "ing",
+    "edly",
+    "ful",
+    "ous",
+    "ies",
+    "ied",
+    "ed",
+    "es",
+    "ly",
+    "s",
+    "y",
+    "e",
 )
 
 
@@ -428,11 +455,11 @@ class Matcher:
                 (fuzz.token_set_ratio(text, candidate) for candidate in index.texts), default=0.0
             )
             score = (1.0 - settings.phrase_weight) * score + settings.phrase_weight * phrase
-        distinctive = any(
-            self._frequency.get(term, 0) <= self._distinctive_limit for term in hits
-        )
+        distinctive = any(self._frequency.get(term, 0) <= self._distinctive_limit for term in hits)
         return _Scored(
-            Candidate(index.entry, round(score, 2)), explained / total, explained / known,
+            Candidate(index.entry, round(score, 2)),
+            explained / total,
+            explained / known,
             distinctive,
         )
 
@@ -484,9 +511,7 @@ class Matcher:
                 return decide(Decision.REJECT, "out of domain")
             if scored[0].explained < settings.min_explained:
                 return decide(Decision.REJECT, "out of domain")
-        if settings.ood_guard and all(
-            term.text in _GENERIC_STEMS for term in query if term.strong
-        ):
+        if settings.ood_guard and all(term.text in _GENERIC_STEMS for term in query if term.strong):
             return decide(Decision.REJECT, "no domain word")
         known_weight = sum(term.weight * term.similarity for term in query if term.strong)
         if known_weight < settings.min_known_weight:

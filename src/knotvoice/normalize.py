@@ -53,46 +53,137 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
 )
 
 _ONES = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
     "nineteen",
 )
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _ORDINAL_WORDS = {
-    "one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
-    "nine": "ninth", "twelve": "twelfth",
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
 }
 
 # Phrases that wrap a question without being part of it, longest first within each group.
 _WRAPPER_PHRASES: tuple[str, ...] = (
-    "hey kiosk", "hi kiosk", "hello kiosk", "okay kiosk", "ok kiosk", "kiosk",
-    "excuse me", "pardon me", "sorry to bother you",
-    "i was wondering if you could tell me", "i was wondering if you know",
-    "i was wondering if", "i was wondering whether", "i was wondering",
-    "i am wondering", "i wonder if", "i wonder whether", "i wonder",
-    "can you please tell me", "could you please tell me", "would you please tell me",
-    "can you tell me", "could you tell me", "would you tell me", "will you tell me",
-    "can you let me know", "could you let me know",
-    "do you know", "do you happen to know", "would you know",
-    "i would like to know", "i would love to know", "i want to know", "i need to know",
-    "i would like to ask", "i want to ask", "i have a question", "quick question",
-    "my question is", "question", "tell me",
-    "thank you very much", "thank you", "thanks a lot", "thanks",
-    "please", "hello", "hi there", "hey there", "hi", "hey", "okay", "ok", "alright",
-    "you know", "i mean", "sort of", "kind of",
+    "hey kiosk",
+    "hi kiosk",
+    "hello kiosk",
+    "okay kiosk",
+    "ok kiosk",
+    "kiosk",
+    "excuse me",
+    "pardon me",
+    "sorry to bother you",
+    "i was wondering if you could tell me",
+    "i was wondering if you know",
+    "i was wondering if",
+    "i was wondering whether",
+    "i was wondering",
+    "i am wondering",
+    "i wonder if",
+    "i wonder whether",
+    "i wonder",
+    "can you please tell me",
+    "could you please tell me",
+    "would you please tell me",
+    "can you tell me",
+    "could you tell me",
+    "would you tell me",
+    "will you tell me",
+    "can you let me know",
+    "could you let me know",
+    "do you know",
+    "do you happen to know",
+    "would you know",
+    "i would like to know",
+    "i would love to know",
+    "i want to know",
+    "i need to know",
+    "i would like to ask",
+    "i want to ask",
+    "i have a question",
+    "quick question",
+    "my question is",
+    "question",
+    "tell me",
+    "thank you very much",
+    "thank you",
+    "thanks a lot",
+    "thanks",
+    "please",
+    "hello",
+    "hi there",
+    "hey there",
+    "hi",
+    "hey",
+    "okay",
+    "ok",
+    "alright",
+    "you know",
+    "i mean",
+    "sort of",
+    "kind of",
 )
 _FILLERS = frozenset(
-    {"um", "umm", "uh", "uhh", "uh-huh", "er", "erm", "ah", "ahh", "eh", "hmm", "hm", "mm",
-     "mmm", "mhm", "oh", "so", "like", "well", "actually", "basically", "just", "really",
-     "anyway", "right"}
+    {
+        "um",
+        "umm",
+        "uh",
+        "uhh",
+        "uh-huh",
+        "er",
+        "erm",
+        "ah",
+        "ahh",
+        "eh",
+        "hmm",
+        "hm",
+        "mm",
+        "mmm",
+        "mhm",
+        "oh",
+        "so",
+        "like",
+        "well",
+        "actually",
+        "basically",
+        "just",
+        "really",
+        "anyway",
+        "right",
+    }
 )
 
 # Recognition slips common for this domain: (pattern, replacement) on normalized text.
 _SLIPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
-        (r"\b(?:m r i|m r eye|em are eye|em are i|m are i|emri|emmeri|emery|emory|mr i|m ri)\b",
-         "mri"),
+        (
+            r"\b(?:m r i|m r eye|em are eye|em are i|m are i|emri|emmeri|emery|emory|mr i|m ri)\b",
+            "mri",
+        ),
         (r"\bmri s\b", "mri"),
         (r"\b(?:naught|knott|nought)\b", "knot"),
         (r"\b(?:naughts|knotts|noughts)\b", "knots"),
@@ -104,10 +195,14 @@ _SLIPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:him|mac|an|and) not\b", "a knot"),
         (r"\bnotted\b", "knotted"),
         # "not" heard for "knot" after a determiner or "muscle", or before "in my back".
-        (r"\b(a|the|my|your|this|that|one|muscle|muscles|big|tight|painful|little|small) not\b",
-         r"\1 knot"),
-        (r"\bnot (in|on) (my|your|the|his|her|their|our) (upper |lower |middle )?back\b",
-         r"knot \1 \2 \3back"),
+        (
+            r"\b(a|the|my|your|this|that|one|muscle|muscles|big|tight|painful|little|small) not\b",
+            r"\1 knot",
+        ),
+        (
+            r"\bnot (in|on) (my|your|the|his|her|their|our) (upper |lower |middle )?back\b",
+            r"knot \1 \2 \3back",
+        ),
         (r"\b(?:messaging|messeging)\b", "massaging"),
         (r"\b(a|the) message\b", r"\1 massage"),
         (r"\bmessage (a|the|my|your|it|knots|muscle|muscles|knot)\b", r"massage \1"),
@@ -129,6 +224,7 @@ _SLIPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")
 _SPACES = re.compile(r"\s+")
+
 
 def word_set(text: str) -> frozenset[str]:
     """The whitespace-separated words of ``text`` as a set (for word lists in code)."""
@@ -165,8 +261,12 @@ def number_to_words(number: int) -> str:
     if number < 100:
         tens, ones = divmod(number, 10)
         return _TENS[tens] + ("" if ones == 0 else " " + _ONES[ones])
-    for size, name in ((1_000_000_000, "billion"), (1_000_000, "million"), (1000, "thousand"),
-                       (100, "hundred")):
+    for size, name in (
+        (1_000_000_000, "billion"),
+        (1_000_000, "million"),
+        (1000, "thousand"),
+        (100, "hundred"),
+    ):
         if number >= size:
             high, rest = divmod(number, size)
             words = f"{number_to_words(high)} {name}"

@@ -53,7 +53,7 @@ def test_ask_answers_typed_text() -> None:
 def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: Path) -> None:
     clips = [
         TUNING / "treat-knot__01__espeak-en-gb__clean.wav",
-        TUNING / "massage-how-often__01__espeak-en-us-m3__clean.wav",
+        TUNING / "massage-how-often__04__flite-kal16__quiet.wav",
     ]
     reply = tmp_path / "reply.wav"
     result = knotvoice(

@@ -168,3 +168,23 @@ def test_models_list_names_the_download_command(tmp_path: Path) -> None:
     result = knotvoice("models", "list", "--models-dir", str(tmp_path))
     assert "knotvoice models download vosk-small-en-us" in result.stdout
     assert "whisper" in result.stdout
+
+
+def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    clip = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
+    weather = next(TUNING.glob("none__weather*.wav"))
+    manifest.write_text(
+        "file\texpected\ttext\n"
+        f"{clip}\ttreat-knot\tI've got a knot in my upper back, how do I get rid of it?\n"
+        f"{weather}\t-\twhat is the weather\n"
+    )
+    result = knotvoice("eval", str(manifest), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["n_in"], report["n_out"]) == (1, 1)
+    assert report["top1"] == 1.0 and report["false_accepts"] == 0
+    assert set(report["latency"]) >= {"asr", "match"}
+    table = knotvoice("eval", str(manifest))
+    assert "top-1" in table.stdout
+    assert_one_line_error(knotvoice("eval", str(tmp_path / "none.tsv")), "no such manifest")

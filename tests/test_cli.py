@@ -184,7 +184,8 @@ def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path)
     report = json.loads(result.stdout)
     assert (report["n_in"], report["n_out"]) == (1, 1)
     assert report["top1"] == 1.0 and report["false_accepts"] == 0
-    assert set(report["latency"]) >= {"asr", "match"}
+    assert set(report["latency"]) == {"asr", "match", "tts"}
+    assert all(stage["p50"] > 0 for stage in report["latency"].values())
     table = knotvoice("eval", str(manifest))
     assert "top-1" in table.stdout
     assert_one_line_error(knotvoice("eval", str(tmp_path / "none.tsv")), "no such manifest")
@@ -198,4 +199,6 @@ def test_knowledge_lint_reports_words_the_vosk_model_cannot_hear() -> None:
     assert result.returncode == 0, "unknown words are warnings, not errors"
     assert "'massage' is not in the speech model's vocabulary" in result.stdout
     assert "0 errors" in result.stdout
-    assert_one_line_error(knotvoice("knowledge", "lint", "--vosk-model", "/tmp"), "not a vosk model")
+    assert_one_line_error(
+        knotvoice("knowledge", "lint", "--vosk-model", "/tmp"), "not a vosk model"
+    )

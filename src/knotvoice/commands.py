@@ -288,7 +288,10 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
         if sys.stderr.isatty():
             print(f"\r{done}/{total} {name[:60]:60}", end="", file=sys.stderr, flush=True)
 
-    report = evaluation.evaluate(args.manifest, recognizer, matcher, progress=progress)
+    speech = load_synthesizer(settings)
+    report = evaluation.evaluate(
+        args.manifest, recognizer, matcher, speech=speech, progress=progress
+    )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:

@@ -11,7 +11,9 @@ from entries import ENTRY_IDS
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import (
     Knowledge,
+    MatchingHints,
     Problem,
+    Repair,
     default_knowledge_path,
     lint,
     load,
@@ -119,6 +121,16 @@ def test_merged_entries_combine_answers_without_repeats(knots: Knowledge) -> Non
     assert "trapezius" in knots.get("causes").answer
     assert "tennis ball" in knots.get("self-release").answer
     assert "forward-head" not in knots.get("numbness").answer
+
+
+def test_curated_file_brings_its_own_matching_hints(knots: Knowledge) -> None:
+    hints = knots.matching
+    assert {"knot", "muscle"} <= set(hints.core_terms)
+    assert hints.synonym_map["lump"] == "knot"
+    assert hints.synonym_map["remedy"] == "treat"
+    patterns = [re.compile(repair.pattern) for repair in hints.heard_as]
+    assert any(p.search("does an m r i show it") for p in patterns)
+    assert any(p.search("massage a not") for p in patterns)
 
 
 def test_curated_file_lints_clean() -> None:
@@ -263,6 +275,115 @@ entries:
     assert entry.spoken == "Because, really." and entry.speech == "Because, really."
     assert entry.keywords == ("reason",)
     assert entry.topic == ""
+
+
+# --- the matching section ------------------------------------------------------------------
+
+LIBRARY = """\
+version: 1
+entries:
+  - id: hours
+    question: When is the library open?
+    answer: From nine to six.
+"""
+
+
+def test_a_file_without_matching_hints_has_empty_ones(tmp_path: Path) -> None:
+    assert load(write(tmp_path, LIBRARY)).matching == MatchingHints()
+    assert load(write(tmp_path, LIBRARY + "matching:\n")).matching == MatchingHints()
+
+
+def test_matching_hints_are_read_in_file_order(tmp_path: Path) -> None:
+    text = LIBRARY + (
+        "matching:\n"
+        "  core_terms: [Library, books]\n"
+        "  synonyms: {lend: borrow, shut: close}\n"
+        "  heard_as:\n"
+        "    - borrow: [borough, bar row]\n"
+        "      book: look\n"
+        "    - {pattern: '\\b(a|my) look\\b', replace: '\\1 book'}\n"
+    )
+    hints = load(write(tmp_path, text)).matching
+    assert hints.core_terms == ("library", "books")
+    assert hints.synonyms == (("lend", "borrow"), ("shut", "close"))
+    assert hints.heard_as == (
+        Repair(r"\b(?:borough|bar row)\b", "borrow"),
+        Repair(r"\b(?:look)\b", "book"),
+        Repair(r"\b(a|my) look\b", r"\1 book"),
+    )
+    plain = load(write(tmp_path, LIBRARY + "matching:\n  heard_as: {borrow: [borough]}\n"))
+    assert plain.matching.heard_as == (Repair(r"\b(?:borough)\b", "borrow"),)
+
+
+BROKEN_MATCHING = {
+    "bad-regex": (
+        "  heard_as:\n    - {pattern: '\\b(a|the not\\b', replace: '\\1 knot'}\n",
+        "matching.heard_as[0].pattern: is not a valid regular expression (missing ), ",
+    ),
+    "bad-group": (
+        "  heard_as:\n    - {pattern: '\\ba not\\b', replace: '\\1 knot'}\n",
+        "matching.heard_as[0].replace: is not a valid replacement (invalid group reference 1",
+    ),
+    "missing-replace": (
+        "  heard_as:\n    - borrow: [borough]\n    - pattern: x\n",
+        "matching.heard_as[1].replace: missing",
+    ),
+    "heard-as-text": ("  heard_as: borough\n", "matching.heard_as: is text"),
+    "heard-form-digits": (
+        "  heard_as:\n    - borrow: [borough, b0rrow]\n",
+        "matching.heard_as[0].borrow[1]: 'b0rrow' must be lowercase words in letters only",
+    ),
+    "heard-forms-empty": (
+        "  heard_as:\n    - borrow: []\n",
+        "matching.heard_as[0].borrow: is a list",
+    ),
+    "synonym-phrase": (
+        "  synonyms: {lend: borrow a book}\n",
+        "matching.synonyms.lend: 'borrow a book' must be one lowercase word",
+    ),
+    "synonym-yes": ("  synonyms: {yes: sure}\n", "matching.synonyms.True: key is true/false"),
+    "synonyms-list": ("  synonyms: [lend]\n", "matching.synonyms: is a list; it must map words"),
+    "core-text": ("  core_terms: books\n", "matching.core_terms: is text; it must be a list"),
+    "core-number": ("  core_terms: [book, 7]\n", "matching.core_terms[1]: is a number"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_MATCHING))
+def test_a_broken_matching_section_names_file_and_field(tmp_path: Path, case: str) -> None:
+    section, expected = BROKEN_MATCHING[case]
+    path = write(tmp_path, LIBRARY + "matching:\n" + section)
+    with pytest.raises(KnowledgeError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_matching_must_be_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"kb\.yaml: matching: is a list; it must be a map"):
+        load(write(tmp_path, LIBRARY + "matching: [knot]\n"))
+
+
+def test_lint_reports_every_matching_problem(tmp_path: Path) -> None:
+    text = LIBRARY + (
+        "matching:\n"
+        "  core_term: [book]\n"
+        "  synonyms: {lend: lend, loan: two words}\n"
+        "  heard_as:\n"
+        "    - borrow: [bar oh, borrow]\n"
+        "    - {pattern: '(', replace: x}\n"
+    )
+    path = write(tmp_path, text)
+    found = {(p.severity, p.field) for p in lint(path) if p.field.startswith("matching")}
+    assert found == {
+        ("error", "matching.synonyms.loan"),
+        ("error", "matching.heard_as[1].pattern"),
+        ("warning", "matching.core_term"),
+        ("warning", "matching.synonyms.lend"),
+        ("warning", "matching.heard_as[0].borrow[0]"),  # "oh" is dropped as a filler
+        ("warning", "matching.heard_as[0].borrow[1]"),  # the right word itself
+    }
 
 
 # --- lint ----------------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from knotvoice.evaluate import evaluate_transcripts, samples
-from knotvoice.knowledge import Entry, Knowledge, load
+from knotvoice.knowledge import Entry, Knowledge, MatchingHints, load
 from knotvoice.matcher import Decision, Match, Matcher, MatchSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +89,77 @@ def test_typed_paraphrases_get_the_right_answer(
 )
 def test_recognition_slips_still_find_the_entry(matcher: Matcher, heard: str, entry: str) -> None:
     assert _answered(matcher.match(heard)) == entry
+
+
+def test_the_knot_slips_come_from_the_knowledge_file(matcher: Matcher) -> None:
+    heard = "how often should I massage a not"
+    assert matcher.match(heard).query == "how often should i massage a knot"
+    bare = Matcher(replace(matcher.knowledge, matching=MatchingHints()))
+    assert bare.match(heard).query == "how often should i massage a not"
+
+
+def test_core_terms_keep_a_knot_question_next_to_another_topic(matcher: Matcher) -> None:
+    question = "should I put something cold on my knot"
+    assert matcher.match(question).decision is not Decision.REJECT
+    bare = Matcher(replace(matcher.knowledge, matching=MatchingHints()))
+    assert bare.match(question).decision is Decision.REJECT
+
+
+LIBRARY_ENTRIES = """\
+version: 1
+entries:
+  - id: hours
+    question: When is the library open?
+    alternatives: [what are your opening hours, what time do you close, are you open on sunday]
+    answer: We are open from nine to six, Monday to Saturday.
+    topic: opening hours
+  - id: borrow
+    question: How many books can I borrow?
+    alternatives: [how many books can i take out, is there a limit on borrowing books]
+    answer: You can borrow up to ten books for three weeks.
+    topic: borrowing books
+  - id: renew
+    question: How do I renew a book?
+    alternatives: [can i keep my book longer, how do i extend my loan]
+    answer: Renew it at the desk or online, up to twice.
+    topic: renewing books
+"""
+LIBRARY_MATCHING = """\
+matching:
+  core_terms: [book, books, library]
+  synonyms: {lend: borrow, shut: close}
+  heard_as:
+    - borrow: [borough, barrow]
+    - pattern: '\\b(a|my|the) look\\b'
+      replace: '\\1 book'
+"""
+
+
+def test_another_faq_brings_its_own_slips_and_synonyms(tmp_path: Path) -> None:
+    path = tmp_path / "library.yaml"
+    path.write_text(LIBRARY_ENTRIES + LIBRARY_MATCHING, encoding="utf-8")
+    library = Matcher(load(path))
+    renew = library.match("how do I renew my look")
+    assert renew.query == "how do i renew my book"
+    assert _answered(renew) == "renew"
+    assert _answered(library.match("how many books can I borough")) == "borrow"
+    assert _answered(library.match("what time do you shut")) == "hours"
+    # The knot FAQ's repairs stay with the knot FAQ.
+    assert library.match("is a not dangerous").query == "is a not dangerous"
+    assert library.match("What should I do for a sore throat?").decision is Decision.REJECT
+
+
+def test_another_faq_without_a_matching_section_works(tmp_path: Path) -> None:
+    path = tmp_path / "library.yaml"
+    path.write_text(LIBRARY_ENTRIES, encoding="utf-8")
+    library = Matcher(load(path))
+    assert _answered(library.match("When is the library open?")) == "hours"
+    assert _answered(library.match("Um, how many books can I take out?")) == "borrow"
+    assert library.match("What should I do for a sore throat?").decision is Decision.REJECT
+    # Nothing repairs its slips or knows its synonyms, so these are not answered outright.
+    assert library.match("how do I renew my look").query == "how do i renew my look"
+    assert _answered(library.match("how do I renew my look")) is None
+    assert _answered(library.match("what time do you shut")) is None
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,13 @@ The file looks like this::
         spoken: First, rest. Second, ...     # the answer as it should be read aloud
         topic: treating a knot
         keywords: [tennis ball, trapezius]
+    matching:                                # optional: what matching needs to know
+      core_terms: [knot, muscle]             # words that mark a question as in-domain
+      synonyms: {lump: knot, remedy: treat}  # everyday word -> the word the entries use
+      heard_as:                              # recognizer slips, repaired in this order
+        - mri: [m r i, emery]                # the right words: [what is heard instead]
+        - pattern: '\\b(a|the) not\\b'       # or a regular expression, for context
+          replace: '\\1 knot'
 
 ``load`` returns the entries or raises ``KnowledgeError`` on the first problem; ``lint``
 reports every problem at once, plus warnings about things that will work badly by voice.
@@ -30,6 +37,7 @@ from typing import Any, Literal
 import yaml
 
 from knotvoice.errors import KnowledgeError
+from knotvoice.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +96,45 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Repair:
+    """One recognition-slip repair, applied to normalized text with ``re.sub``."""
+
+    pattern: str
+    """Regular expression (a plain misheard form becomes ``\\b(?:form|...)\\b``)."""
+    replace: str
+    """Replacement; may refer to groups of ``pattern`` ("\\1 knot")."""
+
+
+@dataclass(frozen=True)
+class MatchingHints:
+    """What matching needs to know about the knowledge's domain (its ``matching:`` section).
+
+    Empty for a file without the section: matching then uses only the generic rules.
+    """
+
+    core_terms: tuple[str, ...] = ()
+    """Words that mark a question as being about this knowledge even when it also names
+    another topic that only the answers mention."""
+    synonyms: tuple[tuple[str, str], ...] = ()
+    """(everyday word, the word the entries use for it) pairs, lowercase single words."""
+    heard_as: tuple[Repair, ...] = ()
+    """Recognition-slip repairs, in the order they are applied."""
+
+    @property
+    def synonym_map(self) -> dict[str, str]:
+        """``synonyms`` as a mapping from the everyday word to the knowledge's word."""
+        return dict(self.synonyms)
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """All entries of one knowledge file."""
 
     entries: tuple[Entry, ...]
     source: str = ""
     """Path of the file the entries came from."""
+    matching: MatchingHints = MatchingHints()
+    """Domain words and recognition slips of this knowledge (empty when the file has none)."""
 
     def get(self, entry_id: str) -> Entry:
         for entry in self.entries:
@@ -212,6 +253,9 @@ def _read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
     if not parsed:
         return None, out.problems
     raw_entries = _top_level(data, out)
+    hints = MatchingHints()
+    if isinstance(data, dict) and data.get("matching") is not None:
+        hints = _matching(data["matching"], out)
     entries: list[Entry] = []
     for index, raw in enumerate(raw_entries):
         entry = _entry(raw, index, out)
@@ -222,7 +266,7 @@ def _read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
         _warn_entry(entry, out)
     if any(p.severity == "error" for p in out.problems):
         return None, out.problems
-    return Knowledge(entries=tuple(entries), source=str(path)), out.problems
+    return Knowledge(entries=tuple(entries), source=str(path), matching=hints), out.problems
 
 
 def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
@@ -267,7 +311,7 @@ def _top_level(data: object, out: _Collector) -> list[object]:
     elif version != FORMAT_VERSION or isinstance(version, bool):
         out.error(None, "version", f"is {version!r}; this knotvoice reads version {FORMAT_VERSION}")
     for key in data:
-        if key not in ("version", "entries"):
+        if key not in ("version", "entries", "matching"):
             out.warning(None, str(key), "unknown top-level field; it is ignored")
     if "entries" not in data:
         out.error(None, "entries", "missing; add an 'entries:' list of questions and answers")
@@ -279,6 +323,175 @@ def _top_level(data: object, out: _Collector) -> list[object]:
     if not raw_entries:
         out.error(None, "entries", "is empty; add at least one question and answer")
     return list(raw_entries)
+
+
+_MATCHING_FIELDS = ("core_terms", "synonyms", "heard_as")
+_WORD_ONLY_RE = re.compile(r"[a-z]+")
+_PHRASE_RE = re.compile(r"[a-z]+(?: [a-z]+)*")
+
+
+def _matching(raw: object, out: _Collector) -> MatchingHints:
+    """Check the optional ``matching:`` section; problems go to ``out``."""
+    if not isinstance(raw, dict):
+        out.error(None, "matching", f"is {_kind(raw)}; it must be a mapping (see the format)")
+        return MatchingHints()
+    for key in raw:
+        if key not in _MATCHING_FIELDS:
+            out.warning(None, f"matching.{key}", "unknown field; it is ignored")
+    core: list[str] = []
+    raw_core = raw.get("core_terms")
+    if raw_core is not None and not isinstance(raw_core, list):
+        out.error(None, "matching.core_terms", f"is {_kind(raw_core)}; it must be a list of words")
+    elif raw_core is not None:
+        for i, item in enumerate(raw_core):
+            word = _hint_text(item, f"matching.core_terms[{i}]", out, phrase=False)
+            if word is not None:
+                core.append(word)
+    return MatchingHints(
+        core_terms=tuple(core),
+        synonyms=_synonyms(raw.get("synonyms"), out),
+        heard_as=_heard_as(raw.get("heard_as"), out),
+    )
+
+
+def _synonyms(raw: object, out: _Collector) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        out.error(
+            None, "matching.synonyms", f"is {_kind(raw)}; it must map words to words (lump: knot)"
+        )
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for key, value in raw.items():
+        label = f"matching.synonyms.{key}"
+        word = _hint_text(key, label, out, phrase=False, what="key")
+        target = _hint_text(value, label, out, phrase=False)
+        if word is None or target is None:
+            continue
+        if word == target:
+            out.warning(None, label, "maps a word to itself; remove it")
+        pairs.append((word, target))
+    return tuple(pairs)
+
+
+def _heard_as(raw: object, out: _Collector) -> tuple[Repair, ...]:
+    if raw is None:
+        return ()
+    field = "matching.heard_as"
+    if isinstance(raw, dict):
+        return tuple(_plain_repairs(raw, field, out))
+    if not isinstance(raw, list):
+        out.error(
+            None,
+            field,
+            f"is {_kind(raw)}; it must be a list (or mapping) of repairs, see the format",
+        )
+        return ()
+    repairs: list[Repair] = []
+    for i, item in enumerate(raw):
+        label = f"{field}[{i}]"
+        if not isinstance(item, dict) or not item:
+            out.error(
+                None,
+                label,
+                f"is {_kind(item)}; write 'right words: [heard forms]' or 'pattern:' and 'replace:'",
+            )
+        elif "pattern" in item or "replace" in item:
+            repair = _regex_repair(item, label, out)
+            if repair is not None:
+                repairs.append(repair)
+        else:
+            repairs.extend(_plain_repairs(item, label, out))
+    return tuple(repairs)
+
+
+def _plain_repairs(raw: dict[Any, Any], field: str, out: _Collector) -> list[Repair]:
+    """``right words: [heard forms]`` pairs as whole-word repairs, in file order."""
+    repairs: list[Repair] = []
+    for key, value in raw.items():
+        label = f"{field}.{key}"
+        right = _hint_text(key, label, out, what="key")
+        heard = [value] if isinstance(value, str) else value
+        if not isinstance(heard, list) or not heard:
+            out.error(None, label, f"is {_kind(value)}; it must be a list of misheard forms")
+            continue
+        forms: list[str] = []
+        for i, item in enumerate(heard):
+            form = _hint_text(item, f"{label}[{i}]", out)
+            if form is None:
+                continue
+            if form == right:
+                out.warning(None, f"{label}[{i}]", "is the right words themselves; remove it")
+                continue
+            seen = normalize(form)
+            if seen != form:
+                out.warning(
+                    None,
+                    f"{label}[{i}]",
+                    f"{form!r} never matches: questions read as {seen!r} before repairs "
+                    "(fillers and politeness dropped); write it that way or remove it",
+                )
+            forms.append(form)
+        if right is None or not forms:
+            continue
+        ordered = sorted(dict.fromkeys(forms), key=len, reverse=True)
+        # Forms are lowercase letters and single spaces (checked above): nothing to escape.
+        pattern = r"\b(?:" + "|".join(ordered) + r")\b"
+        repairs.append(Repair(pattern, right))
+    return repairs
+
+
+def _regex_repair(raw: dict[Any, Any], field: str, out: _Collector) -> Repair | None:
+    for key in raw:
+        if key not in ("pattern", "replace"):
+            out.warning(None, f"{field}.{key}", "unknown field; it is ignored")
+    pattern, replace = raw.get("pattern"), raw.get("replace")
+    if not isinstance(pattern, str) or not pattern.strip():
+        why = "missing" if pattern is None else f"is {_kind(pattern)}"
+        out.error(None, f"{field}.pattern", f"{why}; write a regular expression as text")
+        return None
+    if not isinstance(replace, str):
+        why = "missing" if replace is None else f"is {_kind(replace)}"
+        out.error(None, f"{field}.replace", f"{why}; write the replacement as text ('' deletes)")
+        return None
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        what = " ".join(str(exc).split())
+        out.error(
+            None, f"{field}.pattern", f"is not a valid regular expression ({what}); fix the pattern"
+        )
+        return None
+    try:
+        compiled.sub(replace, "")
+    except (re.error, IndexError) as exc:
+        what = " ".join(str(exc).strip("'\"").split())
+        out.error(
+            None, f"{field}.replace", f"is not a valid replacement ({what}); fix the group numbers"
+        )
+        return None
+    return Repair(pattern, replace)
+
+
+def _hint_text(
+    value: object, field: str, out: _Collector, *, phrase: bool = True, what: str = ""
+) -> str | None:
+    """``value`` as lowercase words (one word unless ``phrase``), or None with an error."""
+    where = f"{what} " if what else ""
+    if not isinstance(value, str):
+        out.error(None, field, f"{where}is {_kind(value)}; write it as text (quote it)")
+        return None
+    text = " ".join(value.lower().split())
+    if not (_PHRASE_RE if phrase else _WORD_ONLY_RE).fullmatch(text):
+        kind = "lowercase words" if phrase else "one lowercase word"
+        out.error(
+            None,
+            field,
+            f"{where}{value!r} must be {kind} in letters only, as the recognizer writes them",
+        )
+        return None
+    return text
 
 
 def _entry(raw: object, index: int, out: _Collector) -> Entry | None:

@@ -5,6 +5,10 @@ or two ("massage", "MRI", "numbness"). So the matcher compares *content words*, 
 how rare they are across entries (IDF), tolerates recognition slips by fuzzy-matching each
 heard word to the knowledge vocabulary, and adds a whole-string fuzzy score as a tie-breaker.
 
+What is particular to one FAQ -- its recognition slips, everyday synonyms of its words and the
+words that mark a question as in-domain -- comes from the knowledge's ``matching`` section;
+the rules here hold for any FAQ.
+
 It answers only when one entry clearly wins. A close call between two entries asks
 "Did you mean ...?"; a question whose words are mostly unknown to the knowledge ("sore
 throat", "knee surgery") is rejected even when a generic word like "pain" matches.
@@ -19,8 +23,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from knotvoice.knowledge import Entry, Knowledge
-from knotvoice.normalize import STOPWORDS, normalize, word_set
+from knotvoice.knowledge import Entry, Knowledge, MatchingHints
+from knotvoice.normalize import STOPWORDS, Normalizer, normalize, word_set
 
 __all__ = [
     "Candidate",
@@ -107,7 +111,7 @@ class MatchSettings:
     answer_only_weight: float = 0.5
     """Weight of a word found only in answers, as a share of the rarest word's weight."""
     synonym_similarity: float = 0.9
-    """Similarity credited to a word matched through ``SYNONYMS``."""
+    """Similarity credited to a word matched through the knowledge's ``synonyms``."""
     keyword_credit: float = 0.8
     """Credit for a query word found only in an entry's keywords."""
     answer_credit: float = 0.3
@@ -125,37 +129,10 @@ class MatchSettings:
     use_keywords: bool = True
     """Count entry keywords and answer words as weaker evidence."""
     use_synonyms: bool = True
-    """Map everyday words to the knowledge's words ("hurt" -> "pain")."""
+    """Map everyday words to the knowledge's words (its ``matching.synonyms``)."""
     ood_guard: bool = True
     """Reject queries whose content words are mostly unknown to the knowledge."""
 
-
-# Everyday words mapped to the stem the knowledge uses for the same idea (stem -> stem).
-SYNONYMS: dict[str, str] = {
-    "hurt": "pain",
-    "ach": "pain",
-    "sor": "pain",
-    "lump": "knot",
-    "kink": "knot",
-    "fix": "treat",
-    "remedi": "treat",
-    "recommend": "treat",
-    "suggest": "treat",
-    "cur": "treat",
-    "heal": "treat",
-    "reliev": "treat",
-    "remov": "treat",
-    "harm": "danger",
-    "seriou": "danger",
-    "risk": "danger",
-    "rub": "massag",
-    "knead": "massag",
-    "tingl": "numb",
-    "swell": "inflam",
-    "swollen": "inflam",
-    "scan": "mri",
-    "forever": "permanent",
-}
 
 # Words of health and everyday topics this kind of FAQ does not cover. A query holding one the
 # knowledge does not know is out of domain even when a generic word ("pain") matches, so each
@@ -185,9 +162,6 @@ GENERIC: frozenset[str] = word_set(
 )
 """Words too general to place a question in the knowledge's domain on their own
 ("why does my tummy hurt"): a query needs at least one known word besides these."""
-CORE: frozenset[str] = word_set("knot knots muscle muscles")
-"""Words that place a question in the knowledge's domain even next to an off-topic word the
-answers mention ("should I put something cold on my knot")."""
 OFF_TOPIC_PHRASES: tuple[str, ...] = (
     "blood pressure",
     "blood sugar",
@@ -215,8 +189,6 @@ _IRREGULAR: dict[str, str] = {
     "achy": "ach",
     "sore": "sor",
     "soreness": "sor",
-    "mri": "mri",
-    "mris": "mri",
     "worry": "worri",
     "worrying": "worri",
     "body": "bodi",
@@ -269,9 +241,9 @@ def stem(word: str) -> str:
     return word
 
 
-def terms(text: str) -> list[str]:
-    """Stemmed content words of ``text`` (normalized first)."""
-    return _terms(normalize(text))
+def terms(text: str, hints: MatchingHints | None = None) -> list[str]:
+    """Stemmed content words of ``text`` (normalized first, with ``hints``)."""
+    return _terms(normalize(text, hints))
 
 
 def _terms(normalized: str) -> list[str]:
@@ -280,7 +252,6 @@ def _terms(normalized: str) -> list[str]:
 
 _OFF_TOPIC_STEMS = _off_topic_stems()
 _GENERIC_STEMS = frozenset(stem(word) for word in GENERIC)
-_CORE_STEMS = frozenset(stem(word) for word in CORE)
 
 
 @dataclass(frozen=True)
@@ -330,19 +301,25 @@ class Matcher:
     def __init__(self, knowledge: Knowledge, settings: MatchSettings | None = None) -> None:
         self._knowledge = knowledge
         self.settings = settings or MatchSettings()
+        hints = knowledge.matching
+        self._normalize = Normalizer(hints)
+        self._synonyms = {stem(word): stem(known) for word, known in hints.synonyms}
+        self._core = frozenset(stem(word) for word in hints.core_terms)
         use_keywords = self.settings.use_keywords
         indexes: list[_EntryIndex] = []
         for entry in knowledge.entries:
             texts = (entry.question, *entry.alternatives)
-            phrasings = tuple(frozenset(terms(text)) for text in texts)
-            strong = frozenset().union(*phrasings, terms(entry.topic))
-            keywords = frozenset(t for k in entry.keywords for t in terms(k))
-            answer = frozenset(terms(entry.spoken or entry.answer) + terms(entry.answer))
+            phrasings = tuple(frozenset(self._terms(text)) for text in texts)
+            strong = frozenset().union(*phrasings, self._terms(entry.topic))
+            keywords = frozenset(t for k in entry.keywords for t in self._terms(k))
+            answer = frozenset(
+                self._terms(entry.spoken or entry.answer) + self._terms(entry.answer)
+            )
             indexes.append(
                 _EntryIndex(
                     entry,
                     phrasings,
-                    tuple(normalize(text) for text in texts),
+                    tuple(self._normalize(text) for text in texts),
                     strong,
                     keywords if use_keywords else frozenset(),
                     answer if use_keywords else frozenset(),
@@ -377,6 +354,9 @@ class Matcher:
     def knowledge(self) -> Knowledge:
         return self._knowledge
 
+    def _terms(self, text: str) -> list[str]:
+        return _terms(self._normalize(text))
+
     def _weight(self, term: str) -> float:
         if term in self._weights:
             return self._weights[term]
@@ -393,7 +373,7 @@ class Matcher:
         if term in _OFF_TOPIC_STEMS:
             unknown_weight *= settings.off_topic_weight
         found = _Term(term, unknown_weight, 0.0, False)
-        synonym = SYNONYMS.get(term) if settings.use_synonyms else None
+        synonym = self._synonyms.get(term) if settings.use_synonyms else None
         if term in self._weights:
             found = _Term(term, self._weights[term], 1.0, True)
         elif synonym is not None and synonym in self._weights:
@@ -464,7 +444,7 @@ class Matcher:
         )
 
     def _rank(self, text: str) -> tuple[str, list[_Term], list[_Scored]]:
-        query_text = normalize(text)
+        query_text = self._normalize(text)
         marked = query_text
         for phrase in self._off_topic_phrases:
             if phrase in marked:
@@ -477,8 +457,8 @@ class Matcher:
     def _off_topic(self, query: list[_Term]) -> bool:
         """True when the query names another body part, illness or medicine: an off-topic
         word the knowledge does not know, or knows only from answers ("a cold" in "hot and
-        cold therapy") while the query names no knot or muscle."""
-        core = any(term.text in _CORE_STEMS for term in query if term.strong)
+        cold therapy") while the query names none of the knowledge's ``core_terms``."""
+        core = any(term.text in self._core for term in query if term.strong)
         for term in query:
             if term.strong or not (term.text in _OFF_TOPIC_STEMS or "_" in term.text):
                 continue

@@ -2,16 +2,30 @@
 
 Recognizers differ in casing, punctuation, digits and contractions, and people wrap their
 question in fillers ("um", "so") and politeness ("excuse me, can you tell me ...").
-``normalize`` removes all of that so the matcher compares only what was asked, and repairs a
-few recognition slips that are common for this domain ("m r i" for "MRI", "a not" for
-"a knot").
+``normalize`` removes all of that so the matcher compares only what was asked.
+
+Everything here holds for any FAQ. What depends on the FAQ's own domain -- recognition slips
+such as "m r i" for "MRI" or "a not" for "a knot" -- comes from the knowledge file's
+``matching:`` section (``MatchingHints``): ``normalize(text, hints)`` repairs them too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TYPE_CHECKING
 
-__all__ = ["STOPWORDS", "content_words", "normalize", "number_to_words", "word_set"]
+if TYPE_CHECKING:
+    from knotvoice.knowledge import MatchingHints
+
+__all__ = [
+    "STOPWORDS",
+    "Normalizer",
+    "content_words",
+    "normalize",
+    "number_to_words",
+    "word_set",
+]
 
 _APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'"})
 
@@ -176,51 +190,6 @@ _FILLERS = frozenset(
     }
 )
 
-# Recognition slips common for this domain: (pattern, replacement) on normalized text.
-_SLIPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (
-            r"\b(?:m r i|m r eye|em are eye|em are i|m are i|emri|emmeri|emery|emory|mr i|m ri)\b",
-            "mri",
-        ),
-        (r"\bmri s\b", "mri"),
-        (r"\b(?:naught|knott|nought)\b", "knot"),
-        (r"\b(?:naughts|knotts|noughts)\b", "knots"),
-        (r"\b(?:nots|nuts)\b", "knots"),
-        (r"\b(?:my|your|the) mac\b", "my back"),
-        (r"\b(?:upper|mapper|upper my|up a) mac\b", "upper back"),
-        (r"\b(?:an|and|on) my (?:ride|right)\b", "an mri"),
-        (r"\bmaster (?:a )?(?:not|knot)\b", "massage a knot"),
-        (r"\b(?:him|mac|an|and) not\b", "a knot"),
-        (r"\bnotted\b", "knotted"),
-        # "not" heard for "knot" after a determiner or "muscle", or before "in my back".
-        (
-            r"\b(a|the|my|your|this|that|one|muscle|muscles|big|tight|painful|little|small) not\b",
-            r"\1 knot",
-        ),
-        (
-            r"\bnot (in|on) (my|your|the|his|her|their|our) (upper |lower |middle )?back\b",
-            r"knot \1 \2 \3back",
-        ),
-        (r"\b(?:messaging|messeging)\b", "massaging"),
-        (r"\b(a|the) message\b", r"\1 massage"),
-        (r"\bmessage (a|the|my|your|it|knots|muscle|muscles|knot)\b", r"massage \1"),
-        (r"\bmessages\b", "massages"),
-        (r"\bin (?:flames|frame|framed|flamed)\b", "inflamed"),
-        (r"\bin flammation\b", "inflammation"),
-        (r"\bnumb ness\b", "numbness"),
-        (r"\bnumbers in\b", "numbness in"),
-        (r"\btrapeze ius\b", "trapezius"),
-        (r"\bup a back\b", "upper back"),
-        (r"\bupper bag\b", "upper back"),
-        # Everyday phrasings of the knowledge's words.
-        (r"\b(?:let|lets|letting) (?:it |the knot |a knot |my knot )?go\b", "release"),
-        (r"\bby (myself|yourself|ourselves)\b", r"\1"),
-        (r"\bon (?:my|your) own\b", "myself"),
-    )
-)
-
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")
 _SPACES = re.compile(r"\s+")
@@ -310,14 +279,7 @@ _WRAPPERS = re.compile(
 )
 
 
-def normalize(text: str) -> str:
-    """Lowercase words with punctuation, fillers, politeness and common slips removed.
-
-    Digits become words ("6" -> "six", "1st" -> "first"), contractions are expanded
-    ("won't" -> "will not", "what's" -> "what is"), possessive "'s" is dropped, and words a
-    recognizer often splits or mishears in this domain are repaired ("m r i" -> "mri",
-    "massage a not" -> "massage a knot").
-    """
+def _generic(text: str) -> str:
     text = text.translate(_APOSTROPHES).lower()
     text = re.sub(r"(?<=[a-z])\.(?=[a-z]\b)", " ", text)  # "m.r.i." -> "m r i."
     text = text.replace("&", " and ").replace("%", " percent ")
@@ -327,13 +289,40 @@ def normalize(text: str) -> str:
     tokens = [_expand(token) for token in _TOKEN.findall(text)]
     text = " ".join(tokens)
     text = _WRAPPERS.sub(" ", text)
-    words = [word for word in text.split() if word not in _FILLERS]
-    text = " ".join(words)
-    for pattern, replacement in _SLIPS:
-        text = pattern.sub(replacement, text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(word for word in text.split() if word not in _FILLERS)
 
 
-def content_words(text: str) -> list[str]:
-    """The words of ``text`` (normalized first) that carry meaning, in order."""
-    return [word for word in normalize(text).split() if word not in STOPWORDS]
+class Normalizer:
+    """``normalize`` with one knowledge's recognition-slip repairs compiled once."""
+
+    def __init__(self, hints: MatchingHints | None = None) -> None:
+        repairs = hints.heard_as if hints is not None else ()
+        self._repairs = tuple((re.compile(r.pattern), r.replace) for r in repairs)
+
+    def __call__(self, text: str) -> str:
+        """The normal form of ``text``, slips of this normalizer's knowledge repaired."""
+        text = _generic(text)
+        for pattern, replacement in self._repairs:
+            text = pattern.sub(replacement, text)
+        return _SPACES.sub(" ", text).strip()
+
+
+@functools.lru_cache(maxsize=16)
+def _normalizer(hints: MatchingHints | None) -> Normalizer:
+    return Normalizer(hints)
+
+
+def normalize(text: str, hints: MatchingHints | None = None) -> str:
+    """Lowercase words with punctuation, fillers and politeness removed.
+
+    Digits become words ("6" -> "six", "1st" -> "first"), contractions are expanded
+    ("won't" -> "will not", "what's" -> "what is") and possessive "'s" is dropped. With
+    ``hints`` (a knowledge's ``matching`` section), the recognition slips it lists are
+    repaired too, in order ("m r i" -> "mri", "massage a not" -> "massage a knot").
+    """
+    return _normalizer(hints)(text)
+
+
+def content_words(text: str, hints: MatchingHints | None = None) -> list[str]:
+    """The words of ``text`` (normalized first, with ``hints``) that carry meaning, in order."""
+    return [word for word in normalize(text, hints).split() if word not in STOPWORDS]

@@ -53,28 +53,35 @@ class Synthesizer:
                 f"text-to-speech is not available ({error}); "
                 "install espeak-ng: sudo apt-get install espeak-ng"
             ) from None
-        engine.setProperty("rate", settings.rate)
-        engine.setProperty("volume", settings.volume)
+        synthesizer = cls(engine, settings)
+        synthesizer._set("rate", settings.rate)
+        synthesizer._set("volume", settings.volume)
         if settings.voice:
-            engine.setProperty("voice", _find_voice(engine, settings.voice))
-        # pyttsx3 queues property changes while its driver starts up; run the queue empty now.
-        engine.runAndWait()
-        return cls(engine, settings)
+            synthesizer._set("voice", _find_voice(engine, settings.voice))
+        return synthesizer
 
     def voices(self) -> list[str]:
         """Ids of the voices the engine offers."""
         return [str(voice.id) for voice in self._engine.getProperty("voices")]
 
-    def _set_rate(self, rate: int) -> None:
-        # pyttsx3's engine.setProperty goes through a command queue that can apply it after
-        # the next utterance has started; the driver's own setter takes effect at once.
-        self._engine.proxy._driver.setProperty("rate", rate)
+    def _set(self, name: str, value: object) -> None:
+        # pyttsx3's engine.setProperty goes through a command queue that may run only at the
+        # next utterance, after a rate meant for this one; the driver's setter acts at once.
+        self._engine.proxy._driver.setProperty(name, value)
+
+    def _with_rate(self, text: str, rate: int) -> str:
+        # espeak-ng's global rate, set between utterances, does not always reach the next one;
+        # its embedded speed command ("\x01<wpm>S") sets the rate of this utterance alone.
+        if type(self._engine.proxy._driver).__module__.endswith("espeak"):
+            return f"\x01{rate}S{text}"
+        self._engine.setProperty("rate", rate)
+        return text
 
     def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
         """Speak ``text`` into audio chunks; ``rate`` (words per minute) overrides the default."""
         if not text.strip():
             return []
-        self._set_rate(rate or self.settings.rate)
+        text = self._with_rate(text, rate or self.settings.rate)
         with tempfile.TemporaryDirectory(prefix="knotvoice-tts-") as tmp:
             path = Path(tmp) / "reply.wav"
             try:
@@ -84,8 +91,6 @@ class Synthesizer:
                     self._engine.runAndWait()
             except Exception as error:
                 raise SpeechError(f"text-to-speech failed ({error}); check espeak-ng") from None
-            finally:
-                self._set_rate(self.settings.rate)
             if not path.is_file():
                 raise SpeechError("text-to-speech produced no audio; check espeak-ng")
             return _wav_chunks(path)

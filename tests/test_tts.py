@@ -46,3 +46,15 @@ def test_unknown_voice_says_what_to_do() -> None:
 def test_reply_wav_can_be_read_back(synthesizer: Synthesizer, tmp_path: Path) -> None:
     path = write_wav(tmp_path / "reply.wav", synthesizer.synthesize("Give it time."))
     assert sum(c.seconds for c in read_audio(path)) > 0.5
+
+
+def test_each_reply_gets_its_own_audio_when_replies_follow_quickly(
+    synthesizer: Synthesizer,
+) -> None:
+    short, long = "Yes?", "Rest, stretch gently, and give the knot a few days to settle down."
+    lengths = [
+        sum(c.seconds for c in synthesizer.synthesize(text))
+        for text in (short, long, short, long, short, long)
+    ]
+    assert all(lengths[i] < lengths[i + 1] / 2 for i in range(0, len(lengths), 2)), lengths
+    assert max(lengths[0::2]) - min(lengths[0::2]) < 0.1, lengths

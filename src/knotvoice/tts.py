@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import tempfile
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ class VoiceSettings:
 
 class Synthesizer:
     """Renders text to 16-bit mono audio chunks at the engine's own rate."""
+
+    timeout: float = 30.0
+    """Longest wait for one reply to be synthesized, in seconds."""
 
     def __init__(self, engine: Any, settings: VoiceSettings) -> None:
         self._engine = engine
@@ -84,15 +88,22 @@ class Synthesizer:
         text = self._with_rate(text, rate or self.settings.rate)
         with tempfile.TemporaryDirectory(prefix="knotvoice-tts-") as tmp:
             path = Path(tmp) / "reply.wav"
+            finished = threading.Event()
+            token = self._engine.connect("finished-utterance", lambda **_: finished.set())
             try:
-                # The espeak driver prints a line when it saves; keep stdout clean.
+                # The espeak driver can return from runAndWait before its synthesis thread has
+                # written the file, and prints a line when it does: wait for the end of the
+                # utterance, with stdout kept clean until then.
                 with contextlib.redirect_stdout(io.StringIO()):
                     self._engine.save_to_file(text, str(path))
                     self._engine.runAndWait()
+                    done = finished.wait(timeout=self.timeout)
             except Exception as error:
                 raise SpeechError(f"text-to-speech failed ({error}); check espeak-ng") from None
-            if not path.is_file():
-                raise SpeechError("text-to-speech produced no audio; check espeak-ng")
+            finally:
+                self._engine.disconnect(token)
+            if not done or not path.is_file():
+                raise SpeechError("text-to-speech produced no audio in time; check espeak-ng")
             return _wav_chunks(path)
 
 

@@ -152,14 +152,17 @@ def archive_server(tmp_path: Path) -> Iterator[str]:
     thread.join(timeout=5)
 
 
+@pytest.mark.parametrize("by", ["flag", "environment"])
 def test_models_download_with_a_bad_checksum_installs_nothing(
-    tmp_path: Path, archive_server: str
+    tmp_path: Path, archive_server: str, by: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     models_dir = tmp_path / "models"
+    where = ["--url", archive_server] if by == "flag" else []
+    if by == "environment":
+        monkeypatch.setenv("KNOTVOICE_MODEL_URL", archive_server)
     result = knotvoice(
-        "models", "download", "vosk-small-en-us", "--url", archive_server,
-        "--models-dir", str(models_dir),
-    )  # fmt: skip
+        "models", "download", "vosk-small-en-us", *where, "--models-dir", str(models_dir)
+    )
     assert_one_line_error(result, "checksum")
     assert not any(models_dir.iterdir()) if models_dir.exists() else True
 

@@ -14,7 +14,6 @@ from knotvoice.knowledge import (
     MatchingHints,
     Problem,
     Repair,
-    default_knowledge_path,
     lint,
     load,
     phrase_key,
@@ -142,16 +141,6 @@ def test_vocabulary_is_sorted_unique_lowercase_words(knots: Knowledge) -> None:
     assert words == sorted(set(words))
     assert all(w == w.lower() and " " not in w for w in words)
     assert {"knot", "trapezius", "tennis", "mri", "won't"} <= set(words)
-
-
-def test_default_path_is_the_bundled_file_unless_the_environment_says(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("KNOTVOICE_KNOWLEDGE", raising=False)
-    assert default_knowledge_path() == KNOTS
-    other = tmp_path / "other.yaml"
-    monkeypatch.setenv("KNOTVOICE_KNOWLEDGE", str(other))
-    assert default_knowledge_path() == other
 
 
 # --- load refuses broken files -------------------------------------------------------------

@@ -18,7 +18,6 @@ from knotvoice.models import (
     MODELS,
     ModelSpec,
     ProgressBar,
-    default_models_dir,
     download,
     find_english_vosk_model,
     get_spec,
@@ -267,14 +266,6 @@ def test_find_english_vosk_model_ignores_other_languages(tmp_path: Path) -> None
     assert find_english_vosk_model(tmp_path) is None
     (tmp_path / "vosk-model-small-en-in-0.4").mkdir()
     assert find_english_vosk_model(tmp_path) == tmp_path / "vosk-model-small-en-in-0.4"
-
-
-def test_default_models_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("KNOTVOICE_MODELS", str(tmp_path))
-    assert default_models_dir() == tmp_path
-    monkeypatch.delenv("KNOTVOICE_MODELS")
-    repo = Path(__file__).resolve().parents[1]
-    assert default_models_dir() == repo / "models"
 
 
 def test_registry_knows_the_small_english_model() -> None:

@@ -42,10 +42,10 @@ def test_a_directory_that_is_not_a_whisper_model_says_so(tmp_path: Path) -> None
 
 
 def test_auto_engine_falls_back_to_bundled_whisper(tmp_path: Path) -> None:
-    recognizer = load_recognizer("auto", models_dir=tmp_path)
+    recognizer = load_recognizer("auto", None, tmp_path)
     assert recognizer.name == "whisper"
 
 
 def test_vosk_engine_without_a_model_says_how_to_get_one(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="knotvoice models download vosk-small-en-us"):
-        load_recognizer("vosk", models_dir=tmp_path)
+        load_recognizer("vosk", None, tmp_path)

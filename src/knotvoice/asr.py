@@ -88,8 +88,8 @@ ENGINES = ("auto", "vosk", "whisper")
 
 def load_recognizer(
     engine: str,
-    model: Path | None = None,
-    models_dir: Path | None = None,
+    model: Path | None,
+    models_dir: Path,
     vocabulary: PhraseList = (),
     prompt: str | None = None,
 ) -> Recognizer:
@@ -108,9 +108,7 @@ def load_recognizer(
         if model is not None:
             engine = "vosk" if (model / "am").is_dir() else "whisper"
         else:
-            vosk_dir = model_store.find_english_vosk_model(
-                models_dir or model_store.default_models_dir()
-            )
+            vosk_dir = model_store.find_english_vosk_model(models_dir)
             if vosk_dir is not None:
                 engine, model = "vosk", vosk_dir
             else:
@@ -126,9 +124,7 @@ def load_recognizer(
         from knotvoice.vosk_engine import VoskModel, VoskRecognizer
 
         if model is None:
-            model = model_store.find_english_vosk_model(
-                models_dir or model_store.default_models_dir()
-            )
+            model = model_store.find_english_vosk_model(models_dir)
         if model is None:
             raise ModelError(
                 "no English vosk model installed; run "

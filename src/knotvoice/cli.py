@@ -106,7 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     model_commands = models.add_subparsers(dest="models_command", required=True)
     download = model_commands.add_parser("download", help="download and install a model")
     download.add_argument("name", help="model name, e.g. vosk-small-en-us")
-    download.add_argument("--url", help="download from this URL instead (env KNOTVOICE_MODEL_URL)")
+    download.add_argument(
+        "--url", dest="model_url", help="download from this URL instead (env KNOTVOICE_MODEL_URL)"
+    )
     download.add_argument("--models-dir", type=Path, help="install under this directory")
     download.add_argument("--force", action="store_true", help="download again if installed")
     listing = model_commands.add_parser("list", help="list known and installed models")

@@ -234,12 +234,10 @@ def knowledge_import(faq: Path, output: Path | None) -> int:
 
 
 def models_download(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
     from knotvoice import models
 
     spec = models.get_spec(args.name)
-    url = args.url or os.environ.get("KNOTVOICE_MODEL_URL") or None
+    url = settings.model_url
     target = settings.models_dir
     if models.is_installed(spec, target) and not args.force:
         _out(f"{spec.name} is already installed at {models.installed_path(spec, target)}")

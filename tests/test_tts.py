@@ -8,12 +8,14 @@ from rapidfuzz import fuzz
 
 from knotvoice.audio import chunks_from_array, join, read_audio, write_wav
 from knotvoice.tts import SpeechError, Synthesizer, VoiceSettings
-from knotvoice.whisper_engine import WhisperRecognizer
+from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
 
 
 def test_synthesized_reply_is_speech_that_says_the_text(
-    synthesizer: Synthesizer, whisper: WhisperRecognizer
+    synthesizer: Synthesizer, whisper_model: WhisperModel
 ) -> None:
+    # The listener checks a reply, not a question: no question prompt, plain greedy decoding.
+    whisper = WhisperRecognizer(whisper_model, beam_size=1)
     text = "Massage each muscle group for up to six minutes a day."
     chunks = synthesizer.synthesize(text)
     samples = join(chunks)

@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 
 from knotvoice.asr import load_recognizer
-from knotvoice.audio import chunks_from_array
+from knotvoice.audio import chunks_from_array, read_audio
+from knotvoice.commands import recognition_bias
 from knotvoice.errors import ModelError
+from knotvoice.knowledge import Knowledge
 from knotvoice.tts import Synthesizer
 from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
+
+FIXTURES = Path(__file__).resolve().parents[1] / "audio_fixtures"
 
 
 def test_whisper_hears_a_spoken_question(
@@ -49,3 +53,31 @@ def test_auto_engine_falls_back_to_bundled_whisper(tmp_path: Path) -> None:
 def test_vosk_engine_without_a_model_says_how_to_get_one(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="knotvoice models download vosk-small-en-us"):
         load_recognizer("vosk", None, tmp_path)
+
+
+def test_trailing_silence_does_not_make_whisper_repeat_itself(
+    whisper_model: WhisperModel, knowledge: Knowledge
+) -> None:
+    # Beam search once filled the quiet after this slow question with "see you next time" over
+    # and over; the kiosk would then match and show that loop.
+    recognizer = WhisperRecognizer(whisper_model, prompt=recognition_bias(knowledge)[1])
+    clip = FIXTURES / "tuning" / "treat-knot__04__flite-awb__slow.wav"
+    text = recognizer.transcribe(read_audio(clip)).text.lower()
+    words = text.replace(",", " ").replace(".", " ").split()
+    trigrams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    assert "knot" in words
+    assert len(trigrams) == len(set(trigrams)), text
+    assert len(words) <= 12, text
+
+
+def test_an_unsure_segment_after_the_question_is_dropped(
+    whisper_model: WhisperModel, knowledge: Knowledge
+) -> None:
+    # In the noise after this question whisper adds "Thank you for watching!"; the screen and
+    # the matcher should get the question only.
+    recognizer = WhisperRecognizer(whisper_model, prompt=recognition_bias(knowledge)[1])
+    clip = FIXTURES / "tuning" / "dangerous__03__espeak-en-gb__pink15db.wav"
+    transcript = recognizer.transcribe(read_audio(clip))
+    assert "harmful" in transcript.text.lower()
+    assert "watching" not in transcript.text.lower()
+    assert all("watching" not in word.text.lower() for word in transcript.words)

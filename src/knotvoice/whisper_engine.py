@@ -85,12 +85,28 @@ class WhisperStream:
         return self._recognizer.recognize(join(self._chunks))
 
 
+BEAM_SIZE = 3
+"""Beam search width. On the tuning clips a beam of 3 instead of greedy decoding lowers the
+word error rate from 15% to 11% and raises matcher top-1 from 81% to 91% (held-out clips: 81%
+to 85%), for about a quarter more recognition time; a beam of 5 does no better."""
+NO_REPEAT_NGRAM = 3
+"""No three-word sequence may repeat: beam search otherwise fills the silence after a short
+question with "see you next time, see you next time, ..."."""
+TAIL_LOGPROB = -1.0
+"""A segment after the first whose mean token log-probability is below this is dropped. In the
+quiet after a question whisper tends to add a segment it is unsure of ("Thank you.", "Okay,
+we're going to start with the first one"); real speech scores above -0.6 on the fixtures and
+such tails near -1.4."""
+
+
 class WhisperRecognizer:
     """Recognizer protocol over a whisper model, biased toward the domain by a prompt."""
 
     name = NAME
 
-    def __init__(self, model: WhisperModel, prompt: str | None = None, beam_size: int = 1) -> None:
+    def __init__(
+        self, model: WhisperModel, prompt: str | None = None, beam_size: int = BEAM_SIZE
+    ) -> None:
         self.model = model
         self.beam_size = beam_size
         self.prompt = prompt
@@ -110,6 +126,7 @@ class WhisperRecognizer:
             samples,
             language="en",
             beam_size=self.beam_size,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM,
             word_timestamps=True,
             initial_prompt=self.prompt,
             condition_on_previous_text=False,
@@ -118,7 +135,10 @@ class WhisperRecognizer:
         )
         words: list[Word] = []
         texts: list[str] = []
-        for segment in segments:
+        for number, segment in enumerate(segments):
+            if number and segment.avg_logprob < TAIL_LOGPROB:
+                _log.debug("dropped an unsure trailing segment %r", segment.text)
+                continue
             texts.append(segment.text.strip())
             for word in segment.words or ():
                 words.append(

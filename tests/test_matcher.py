@@ -178,6 +178,8 @@ def test_another_faq_without_a_matching_section_works(tmp_path: Path) -> None:
         "What's the best way to treat a cold?",
         "Is it dangerous to have high blood sugar?",
         "How do I get rid of a migraine?",
+        "Is a lump in my breast dangerous?",
+        "Can arthritis make my shoulder stiff?",
         "My lower back hurts after lifting, what should I do?",
         "What's the capital of France?",
         "Where can I park my car?",

@@ -152,6 +152,8 @@ OFF_TOPIC: frozenset[str] = word_set(
     tummy hamstring hamstrings groin pelvis spine disc discs sciatica bruise bruises burn
     burns cut cuts wound fracture broken sprain sprained snoring dizziness dizzy nausea
     vomiting diarrhea constipation period periods menstrual urine wart warts mole moles
+    breast breasts nipple armpit lymph gland glands thyroid tonsil appendix hernia gout
+    arthritis osteoporosis shingles lupus bunion bunions
     """
 )
 GENERIC: frozenset[str] = word_set(

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 from knotvoice.audio import read_audio
-from knotvoice.commands import recognition_bias
 from knotvoice.knowledge import Knowledge
 from knotvoice.matcher import Decision, Matcher
 from knotvoice.tts import Synthesizer
 from knotvoice.turn import TurnResult, run_turn
-from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
+from knotvoice.whisper_engine import WhisperRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
@@ -22,17 +21,16 @@ with (TUNING / "manifest.tsv").open(newline="") as handle:
     CLIPS = list(csv.DictReader(handle, delimiter="\t"))
 
 TOP1_FLOOR = 0.85
-"""Measured 0.89 on these clips with tiny.en (beam 5); the goal is 0.95 (see the README's figures)."""
+"""Measured 0.91 on these clips with tiny.en; the goal is 0.95 (see the README's figures)."""
 
 _results: dict[str, TurnResult] = {}
 
 
 @pytest.fixture(scope="module")
 def pipeline(
-    knowledge: Knowledge, whisper_model: WhisperModel, synthesizer: Synthesizer
+    knowledge: Knowledge, whisper: WhisperRecognizer, synthesizer: Synthesizer
 ) -> tuple[WhisperRecognizer, Matcher, Synthesizer]:
-    _vocabulary, prompt = recognition_bias(knowledge)
-    return WhisperRecognizer(whisper_model, prompt=prompt), Matcher(knowledge), synthesizer
+    return whisper, Matcher(knowledge), synthesizer
 
 
 @pytest.mark.parametrize("clip", [pytest.param(clip, id=clip["file"]) for clip in CLIPS])

@@ -7,9 +7,7 @@ import pytest
 
 from knotvoice.asr import load_recognizer
 from knotvoice.audio import chunks_from_array, read_audio
-from knotvoice.commands import recognition_bias
 from knotvoice.errors import ModelError
-from knotvoice.knowledge import Knowledge
 from knotvoice.tts import Synthesizer
 from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
 
@@ -55,14 +53,11 @@ def test_vosk_engine_without_a_model_says_how_to_get_one(tmp_path: Path) -> None
         load_recognizer("vosk", None, tmp_path)
 
 
-def test_trailing_silence_does_not_make_whisper_repeat_itself(
-    whisper_model: WhisperModel, knowledge: Knowledge
-) -> None:
+def test_trailing_silence_does_not_make_whisper_repeat_itself(whisper: WhisperRecognizer) -> None:
     # Beam search once filled the quiet after this slow question with "see you next time" over
     # and over; the kiosk would then match and show that loop.
-    recognizer = WhisperRecognizer(whisper_model, prompt=recognition_bias(knowledge)[1])
     clip = FIXTURES / "tuning" / "treat-knot__04__flite-awb__slow.wav"
-    text = recognizer.transcribe(read_audio(clip)).text.lower()
+    text = whisper.transcribe(read_audio(clip)).text.lower()
     words = text.replace(",", " ").replace(".", " ").split()
     trigrams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
     assert "knot" in words
@@ -70,14 +65,11 @@ def test_trailing_silence_does_not_make_whisper_repeat_itself(
     assert len(words) <= 12, text
 
 
-def test_an_unsure_segment_after_the_question_is_dropped(
-    whisper_model: WhisperModel, knowledge: Knowledge
-) -> None:
+def test_an_unsure_segment_after_the_question_is_dropped(whisper: WhisperRecognizer) -> None:
     # In the noise after this question whisper adds "Thank you for watching!"; the screen and
     # the matcher should get the question only.
-    recognizer = WhisperRecognizer(whisper_model, prompt=recognition_bias(knowledge)[1])
     clip = FIXTURES / "tuning" / "dangerous__03__espeak-en-gb__pink15db.wav"
-    transcript = recognizer.transcribe(read_audio(clip))
+    transcript = whisper.transcribe(read_audio(clip))
     assert "harmful" in transcript.text.lower()
     assert "watching" not in transcript.text.lower()
     assert all("watching" not in word.text.lower() for word in transcript.words)

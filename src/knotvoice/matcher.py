@@ -468,10 +468,6 @@ class Matcher:
                 return True
         return False
 
-    def candidates(self, text: str) -> list[Candidate]:
-        """Every entry scored against ``text``, best first."""
-        return [item.candidate for item in self._rank(text)[2]]
-
     def match(self, text: str) -> Match:
         """Decide which entry answers ``text``: answer, confirm (close call) or reject."""
         settings = self.settings

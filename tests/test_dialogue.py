@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from knotvoice.dialogue import ASK_AGAIN, Dialogue, command_of
 from knotvoice.knowledge import Entry, Knowledge
-from knotvoice.matcher import Candidate, Decision, Match
+from knotvoice.matcher import Candidate, Decision, Match, Matcher
 from knotvoice.reply import did_you_mean, spoken_answer
 
 WORSE = Entry("massage-worse", "Can massaging a knot make it worse?", "It can.")
@@ -22,7 +24,7 @@ class ScriptedMatcher:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    def match(self, text: str) -> Match:
+    def match(self, text: str, alternatives: Sequence[str] = ()) -> Match:
         self.asked.append(text)
         if "often" in text:
             return Match(Decision.ANSWER, Candidate(OFTEN, 90.0), Candidate(WORSE, 40.0), text)
@@ -126,3 +128,13 @@ def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
 )
 def test_commands_are_whole_short_utterances(text: str, command: str | None) -> None:
     assert command_of(text) == command
+
+
+def test_another_hearing_of_the_question_is_answered(knowledge: Knowledge) -> None:
+    # The recognizer's best hearing lost "MRI"; one of its other hearings kept it.
+    dialogue = Dialogue(Matcher(knowledge))
+    misheard = "We'll then re-show if my back is inflamed."
+    step = dialogue.respond(misheard, ("Would an MRI show if my back is inflamed?",))
+    assert step.action == "answer"
+    assert step.entry is not None and step.entry.id == "mri-inflammation"
+    assert Dialogue(Matcher(knowledge)).respond(misheard).action != "answer"

@@ -367,11 +367,11 @@ class BrokenOnce:
         self._dialogue = dialogue
         self._calls = 0
 
-    def respond(self, text: str) -> DialogueStep:
+    def respond(self, text: str, alternatives: Sequence[str] = ()) -> DialogueStep:
         self._calls += 1
         if self._calls == 1:
             raise RuntimeError("matcher exploded")
-        return self._dialogue.respond(text)
+        return self._dialogue.respond(text, alternatives)
 
 
 def test_one_bad_turn_is_reported_and_the_loop_goes_on(

@@ -238,6 +238,49 @@ def test_a_close_call_between_two_entries_is_confirmed() -> None:
     assert match.decision is Decision.CONFIRM
 
 
+MISHEARD_MRI = "We'll then re-show if my back is inflamed."
+HEARD_MRI = "Would an MRI show if my back is inflamed?"
+
+
+def test_another_hearing_answers_what_the_first_could_not(matcher: Matcher) -> None:
+    assert matcher.match(MISHEARD_MRI).decision is not Decision.ANSWER
+    match = matcher.match(MISHEARD_MRI, alternatives=("would and then show", HEARD_MRI))
+    assert _answered(match) == "mri-inflammation"
+    assert "another hearing" in match.reason
+
+
+def test_the_first_hearing_wins_when_it_is_answered(matcher: Matcher) -> None:
+    match = matcher.match(
+        "How often should I massage a knot?", alternatives=("Can massaging a knot make it worse?",)
+    )
+    assert _answered(match) == "massage-how-often"
+
+
+def test_an_off_topic_word_in_any_hearing_keeps_the_question_rejected(matcher: Matcher) -> None:
+    # "aspirin" misheard as "us for an" would otherwise answer how often to massage a knot.
+    match = matcher.match(
+        "Is it safe to take aspirin every day?",
+        alternatives=("Is it safe to take us for an every day?",),
+    )
+    assert match.decision is Decision.REJECT
+    assert _answered(matcher.match("Is it safe to take us for an every day?")) is not None
+
+
+def test_an_off_topic_word_in_another_hearing_turns_a_did_you_mean_into_a_reject(
+    matcher: Matcher,
+) -> None:
+    misheard = "Why does mind keep hurt when I run?"
+    assert matcher.match(misheard).decision is Decision.CONFIRM
+    match = matcher.match(misheard, alternatives=("Why does my knee hurt when I run?",))
+    assert match.decision is Decision.REJECT
+
+
+def test_a_weak_alternative_hearing_is_not_answered(knowledge: Knowledge) -> None:
+    strict = Matcher(knowledge, MatchSettings(alternative_score=100.0))
+    match = strict.match(MISHEARD_MRI, alternatives=(HEARD_MRI,))
+    assert match.decision is not Decision.ANSWER
+
+
 def test_empty_knowledge_rejects_everything() -> None:
     match = Matcher(Knowledge(())).match("how often should I massage a knot")
     assert match.decision is Decision.REJECT

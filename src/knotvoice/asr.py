@@ -37,6 +37,9 @@ class Transcript:
     """Name of the engine that produced it ("vosk" or "whisper")."""
     audio_seconds: float = 0.0
     """Length of the audio that was recognised, in seconds."""
+    alternatives: tuple[str, ...] = ()
+    """Other likely hearings of the same audio, most likely first (empty when the engine
+    gives none). When ``text`` cannot be answered, one of these may be."""
 
     @property
     def confidence(self) -> float | None:

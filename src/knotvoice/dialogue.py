@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -225,8 +226,9 @@ class Dialogue:
             self._last_reply = step.reply
         return step
 
-    def respond(self, text: str) -> DialogueStep:
-        """The step for one utterance (typed or recognised)."""
+    def respond(self, text: str, alternatives: Sequence[str] = ()) -> DialogueStep:
+        """The step for one utterance (typed or recognised; ``alternatives`` are the
+        recognizer's other hearings of it)."""
         if not text.strip():
             return DialogueStep("none", None, None, "")
         command = command_of(text)
@@ -247,7 +249,7 @@ class Dialogue:
         if command in ("yes", "no", "other"):
             # Nothing was proposed: there is nothing to agree or disagree with.
             return DialogueStep("none", None, None, "")
-        match = self.matcher.match(text)
+        match = self.matcher.match(text, alternatives)
         reply = reply_text(match, self.matcher.knowledge)
         entry = match.best.entry if match.best is not None else None
         if match.decision is Decision.CONFIRM:

@@ -191,7 +191,7 @@ class ListenSummary:
 class Responder(Protocol):
     """What decides the reply to an utterance (``knotvoice.dialogue.Dialogue``)."""
 
-    def respond(self, text: str) -> DialogueStep: ...
+    def respond(self, text: str, alternatives: Sequence[str] = ()) -> DialogueStep: ...
 
 
 class SpeechStage(Protocol):
@@ -496,8 +496,14 @@ class _Loop:
             self.speak(self.settings.wake_reply, None, counts=False)
             self.awaiting_until = self.open_until
             return
+        alternatives = transcript.alternatives
+        if question != text:
+            stripped = (
+                strip_wake_phrase(other, self.settings.wake_phrase) for other in alternatives
+            )
+            alternatives = tuple(other for other in stripped if other)
         try:
-            step = self.responder.respond(question)
+            step = self.responder.respond(question, alternatives)
         except Exception as error:
             self.fail("dialogue", error)
             return

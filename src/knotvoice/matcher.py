@@ -19,7 +19,8 @@ from __future__ import annotations
 import enum
 import logging
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
@@ -132,6 +133,10 @@ class MatchSettings:
     """Map everyday words to the knowledge's words (its ``matching.synonyms``)."""
     ood_guard: bool = True
     """Reject queries whose content words are mostly unknown to the knowledge."""
+    alternative_score: float = 60.0
+    """An alternative hearing that the recognizer found less likely is answered only when it
+    would be answered on its own and scores at least this (a slip heard the other way can
+    otherwise turn "what causes lower back pain" into an answer)."""
 
 
 # Words of health and everyday topics this kind of FAQ does not cover. A query holding one the
@@ -177,6 +182,8 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = (
     "pins and needles in my feet",
     "lower back surgery",
 )
+
+OFF_TOPIC_REASON = "off topic"
 
 _IRREGULAR: dict[str, str] = {
     "worse": "wors",
@@ -468,8 +475,35 @@ class Matcher:
                 return True
         return False
 
-    def match(self, text: str) -> Match:
-        """Decide which entry answers ``text``: answer, confirm (close call) or reject."""
+    def match(self, text: str, alternatives: Sequence[str] = ()) -> Match:
+        """Decide which entry answers ``text``: answer, confirm (close call) or reject.
+
+        ``alternatives`` are other hearings of the same question, most likely first. When
+        ``text`` is not answered, the first alternative that clearly is gets answered. A
+        hearing that names an off-topic word ("knee" heard as "mind keep") makes the question
+        a reject: "aspirin" heard as "us for an" must not be answered.
+        """
+        first = self._match_one(text)
+        if (
+            first.decision is Decision.ANSWER
+            or not alternatives
+            or first.reason == OFF_TOPIC_REASON
+        ):
+            return first
+        others = [self._match_one(other) for other in alternatives]
+        if any(other.reason == OFF_TOPIC_REASON for other in others):
+            return replace(first, decision=Decision.REJECT, reason=OFF_TOPIC_REASON)
+        for other in others:
+            if (
+                other.decision is Decision.ANSWER
+                and other.best is not None
+                and other.best.score >= self.settings.alternative_score
+            ):
+                logger.debug("%r answered as %r", first.query, other.query)
+                return replace(other, reason="clear winner in another hearing")
+        return first
+
+    def _match_one(self, text: str) -> Match:
         settings = self.settings
         query_text, query, scored = self._rank(text)
         best = scored[0].candidate if scored else None
@@ -484,7 +518,7 @@ class Matcher:
             return decide(Decision.REJECT, "no question heard")
         if settings.ood_guard:
             if settings.off_topic_reject and self._off_topic(query):
-                return decide(Decision.REJECT, "off topic")
+                return decide(Decision.REJECT, OFF_TOPIC_REASON)
             if len(unknown) / len(query) > settings.max_unknown_share:
                 return decide(Decision.REJECT, "out of domain")
             if scored[0].explained < settings.min_explained:

@@ -6,7 +6,7 @@ The turn strings the stages together and times each one; it owns no engine itsel
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,7 +21,7 @@ class MatchStage(Protocol):
     @property
     def knowledge(self) -> Knowledge: ...
 
-    def match(self, text: str) -> Match: ...
+    def match(self, text: str, alternatives: Sequence[str] = ()) -> Match: ...
 
 
 class SpeechStage(Protocol):
@@ -67,7 +67,7 @@ def respond(
 ) -> TurnResult:
     """Match a transcript, build the reply and (with a speech stage) synthesize it."""
     start = time.perf_counter()
-    match = matcher.match(transcript.text)
+    match = matcher.match(transcript.text, transcript.alternatives)
     match_ms = _ms(start)
     text = reply_text(match, matcher.knowledge)
     audio: tuple[AudioChunk, ...] = ()

@@ -85,9 +85,11 @@ class WhisperStream:
         return self._recognizer.recognize(join(self._chunks))
 
 
-BEAM_SIZE = 5
-"""Beam search width. A wider beam than greedy decoding lowers the word error rate on the
-tuning clips from 15% to 11%; 5 is needed to keep 5 hearings of a question."""
+BEAM_SIZE = 10
+"""Beam search width. A beam instead of greedy decoding lowers the word error rate on the
+tuning clips from 15% to 11%. A beam of 10 keeping 5 hearings answers more held-out questions
+than a beam of 5 (dev clips 76.9% to 78.6% top-1, fewer wrong answers) for about 10% more
+recognition time."""
 HEARINGS = 5
 """How many hypotheses of the beam a question keeps: the best is the transcript, the others
 its ``alternatives``. When the best hearing cannot be answered ("an art in my back") another

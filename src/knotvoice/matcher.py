@@ -133,6 +133,10 @@ class MatchSettings:
     """Map everyday words to the knowledge's words (its ``matching.synonyms``)."""
     ood_guard: bool = True
     """Reject queries whose content words are mostly unknown to the knowledge."""
+    core_relief: float = 0.15
+    """How much the out-of-domain guard gives way (unknown share up, explained share down)
+    for a query naming one of the knowledge's ``core_terms``: "my partner wants to massage my
+    knots but can't find them" is about the domain, so a did-you-mean beats "I don't know"."""
     alternative_score: float = 60.0
     """An alternative hearing that the recognizer found less likely is answered only when it
     would be answered on its own and scores at least this (a slip heard the other way can
@@ -151,7 +155,7 @@ OFF_TOPIC: frozenset[str] = word_set(
     kidney liver bladder skin rash acne hair scalp fever fevers temperature flu cold colds
     cough coughing covid virus infection vaccine vaccines allergy allergies asthma diabetes
     cancer tumor tumour blood pressure cholesterol sugar insulin pregnant pregnancy baby
-    babies child children kid kids toddler son daughter surgery operation pill pills tablet
+    babies child children kid kids toddler surgery operation pill pills tablet
     tablets antibiotics ibuprofen paracetamol aspirin prescription dose dentist pharmacy
     appointment insurance diet weight sleep insomnia anxiety depression stroke seizure
     tummy hamstring hamstrings groin pelvis spine disc discs sciatica bruise bruises burn
@@ -519,9 +523,12 @@ class Matcher:
         if settings.ood_guard:
             if settings.off_topic_reject and self._off_topic(query):
                 return decide(Decision.REJECT, OFF_TOPIC_REASON)
-            if len(unknown) / len(query) > settings.max_unknown_share:
+            core = any(term.text in self._core for term in query if term.strong)
+            unknown_limit = settings.max_unknown_share + (settings.core_relief if core else 0.0)
+            if len(unknown) / len(query) > unknown_limit:
                 return decide(Decision.REJECT, "out of domain")
-            if scored[0].explained < settings.min_explained:
+            explained_floor = settings.min_explained - (settings.core_relief if core else 0.0)
+            if scored[0].explained < explained_floor:
                 return decide(Decision.REJECT, "out of domain")
         if settings.ood_guard and all(term.text in _GENERIC_STEMS for term in query if term.strong):
             return decide(Decision.REJECT, "no domain word")

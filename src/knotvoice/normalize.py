@@ -216,6 +216,9 @@ STOPWORDS: frozenset[str] = word_set(
     gonna wanna okay ok hey hi hello um uh er erm hmm well actually basically just still
     someone somebody anyone anybody person place possible possibly usually tend
     first probably certain certainly lately recently
+    husband wife partner boyfriend girlfriend mum mom mam dad mother father daughter son
+    friend friends mate mates colleague colleagues boss neighbour neighbor
+    reckon reckons reckoned suppose supposed guess convinced yesterday today tonight nobody
     """
 )
 """Function words that never decide which entry a question means."""

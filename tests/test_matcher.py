@@ -293,8 +293,8 @@ def test_typed_eval_questions_meet_the_quality_gate(matcher: Matcher) -> None:
     assert report.n_in > 0 and report.n_out > 0
     # Only entry ids, never the questions: the held-out phrasings must not leak into tuning.
     failures = "\n".join(f"{f.expected} <- {f.decision} {f.got}" for f in report.failures)
-    # Regression floors just under the reached figures (top-1 81.2%, safe 95.8%, no false
+    # Regression floors just under the reached figures (top-1 83.3%, safe 95.8%, no false
     # accepts); the targets are top-1 >= 0.95, safe >= 0.99 and false accepts <= 0.02.
-    assert report.top1 >= 0.78, failures
+    assert report.top1 >= 0.80, failures
     assert report.safe >= 0.95, failures
     assert report.false_accept_rate <= 0.02, failures

@@ -11,6 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from knotvoice.commands import recognition_bias
 from knotvoice.knowledge import Knowledge, load
+from knotvoice.semantic import SemanticModel
 from knotvoice.tts import Synthesizer
 from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
 
@@ -38,3 +39,9 @@ def whisper(whisper_model: WhisperModel, knowledge: Knowledge) -> WhisperRecogni
 @pytest.fixture(scope="session")
 def synthesizer() -> Synthesizer:
     return Synthesizer.load()
+
+
+@pytest.fixture(scope="session")
+def semantic(tmp_path_factory: pytest.TempPathFactory) -> SemanticModel:
+    """The sentence-embedding model the kiosk matches meanings with."""
+    return SemanticModel.load(cache_dir=tmp_path_factory.mktemp("embeddings"))

@@ -11,6 +11,7 @@ import pytest
 from knotvoice.audio import read_audio
 from knotvoice.knowledge import Knowledge
 from knotvoice.matcher import Decision, Matcher
+from knotvoice.semantic import SemanticModel
 from knotvoice.tts import Synthesizer
 from knotvoice.turn import TurnResult, run_turn
 from knotvoice.whisper_engine import WhisperRecognizer
@@ -29,9 +30,12 @@ _results: dict[str, TurnResult] = {}
 
 @pytest.fixture(scope="module")
 def pipeline(
-    knowledge: Knowledge, whisper: WhisperRecognizer, synthesizer: Synthesizer
+    knowledge: Knowledge,
+    whisper: WhisperRecognizer,
+    synthesizer: Synthesizer,
+    semantic: SemanticModel,
 ) -> tuple[WhisperRecognizer, Matcher, Synthesizer]:
-    return whisper, Matcher(knowledge), synthesizer
+    return whisper, Matcher(knowledge, semantic=semantic), synthesizer
 
 
 @pytest.mark.parametrize("clip", [pytest.param(clip, id=clip["file"]) for clip in CLIPS])

@@ -10,6 +10,7 @@ import pytest
 from knotvoice.evaluate import evaluate_transcripts, samples
 from knotvoice.knowledge import Entry, Knowledge, MatchingHints, load
 from knotvoice.matcher import Decision, Match, Matcher, MatchSettings
+from knotvoice.semantic import SemanticModel
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge" / "knots.yaml"
@@ -288,13 +289,16 @@ def test_empty_knowledge_rejects_everything() -> None:
 
 
 @pytest.mark.skipif(not EVAL_MANIFEST.is_file(), reason="no eval manifest")
-def test_typed_eval_questions_meet_the_quality_gate(matcher: Matcher) -> None:
-    report = evaluate_transcripts(samples(EVAL_MANIFEST), matcher)
+def test_typed_eval_questions_meet_the_quality_gate(
+    knowledge: Knowledge, semantic: SemanticModel
+) -> None:
+    # The matcher as the kiosk runs it: words, then meaning for close calls.
+    report = evaluate_transcripts(samples(EVAL_MANIFEST), Matcher(knowledge, semantic=semantic))
     assert report.n_in > 0 and report.n_out > 0
     # Only entry ids, never the questions: the held-out phrasings must not leak into tuning.
     failures = "\n".join(f"{f.expected} <- {f.decision} {f.got}" for f in report.failures)
-    # Regression floors just under the reached figures (top-1 83.3%, safe 95.8%, no false
+    # Regression floors just under the reached figures (top-1 87.5%, safe 95.8%, no false
     # accepts); the targets are top-1 >= 0.95, safe >= 0.99 and false accepts <= 0.02.
-    assert report.top1 >= 0.80, failures
+    assert report.top1 >= 0.85, failures
     assert report.safe >= 0.95, failures
     assert report.false_accept_rate <= 0.02, failures

@@ -47,10 +47,25 @@ def load_recognizer_for(settings: Settings, knowledge: Knowledge) -> Recognizer:
     )
 
 
+def load_semantic(settings: Settings) -> Any:
+    """The sentence-embedding model when it is installed, else None (words alone decide)."""
+    from knotvoice.semantic import SemanticModel, default_model_dir
+
+    if default_model_dir() is None:
+        _log.info("no sentence-embedding model installed; matching by words alone")
+        return None
+    try:
+        return SemanticModel.load(cache_dir=settings.models_dir / "cache")
+    except KnotvoiceError as error:
+        _warn(f"{error}; matching by words alone")
+        return None
+
+
 def load_matcher(settings: Settings) -> Any:
     from knotvoice.matcher import Matcher
 
-    return Matcher(knowledge_store.load(settings.knowledge))
+    knowledge = knowledge_store.load(settings.knowledge)
+    return Matcher(knowledge, semantic=load_semantic(settings))
 
 
 def load_synthesizer(settings: Settings) -> Any:

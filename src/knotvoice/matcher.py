@@ -21,7 +21,10 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from knotvoice.knowledge import Entry, Knowledge, MatchingHints
@@ -30,6 +33,7 @@ from knotvoice.normalize import STOPWORDS, Normalizer, normalize, word_set
 __all__ = [
     "Candidate",
     "Decision",
+    "Embedder",
     "Match",
     "MatchSettings",
     "Matcher",
@@ -65,6 +69,14 @@ class Match:
     """Why the decision was taken ("clear winner", "close call", "out of domain", ...)."""
     unknown: tuple[str, ...] = ()
     """Content words of the query that the knowledge does not know."""
+
+
+class Embedder(Protocol):
+    """A sentence-embedding model (``knotvoice.semantic.SemanticModel``)."""
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit-length vectors, one row per text: their dot product is their likeness."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,15 @@ class MatchSettings:
     """Map everyday words to the knowledge's words (its ``matching.synonyms``)."""
     ood_guard: bool = True
     """Reject queries whose content words are mostly unknown to the knowledge."""
+    semantic_weight: float = 0.5
+    """With a sentence-embedding model: share of meaning (100 x cosine) in the blended score
+    that may turn a did-you-mean into an answer."""
+    semantic_score: float = 60.0
+    """A did-you-mean is answered by meaning only when the blended score reaches this, ..."""
+    semantic_margin: float = 8.0
+    """... beats the runner-up's by this, and the entry is also the closest in meaning ..."""
+    semantic_similarity: float = 0.6
+    """... with a cosine of at least this to one of its phrasings."""
     core_relief: float = 0.15
     """How much the out-of-domain guard gives way (unknown share up, explained share down)
     for a query naming one of the knowledge's ``core_terms``: "my partner wants to massage my
@@ -311,9 +332,15 @@ class Matcher:
     looks at the query.
     """
 
-    def __init__(self, knowledge: Knowledge, settings: MatchSettings | None = None) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        settings: MatchSettings | None = None,
+        semantic: Embedder | None = None,
+    ) -> None:
         self._knowledge = knowledge
         self.settings = settings or MatchSettings()
+        self._semantic = semantic
         hints = knowledge.matching
         self._normalize = Normalizer(hints)
         self._synonyms = {stem(word): stem(known) for word, known in hints.synonyms}
@@ -362,6 +389,12 @@ class Matcher:
         self._off_topic_phrases = tuple(
             phrase for phrase in OFF_TOPIC_PHRASES if phrase not in known_texts
         )
+        self._phrasing_vectors: npt.NDArray[np.float32] | None = None
+        self._phrasing_owner = np.array(
+            [number for number, index in enumerate(indexes) for _ in index.texts], dtype=np.int64
+        )
+        if semantic is not None and indexes:
+            self._phrasing_vectors = semantic.embed([t for index in indexes for t in index.texts])
 
     @property
     def knowledge(self) -> Knowledge:
@@ -487,6 +520,12 @@ class Matcher:
         hearing that names an off-topic word ("knee" heard as "mind keep") makes the question
         a reject: "aspirin" heard as "us for an" must not be answered.
         """
+        heard = self._match_hearings(text, alternatives)
+        if heard.decision is Decision.CONFIRM and self._phrasing_vectors is not None:
+            return self._by_meaning(heard)
+        return heard
+
+    def _match_hearings(self, text: str, alternatives: Sequence[str]) -> Match:
         first = self._match_one(text)
         if (
             first.decision is Decision.ANSWER
@@ -506,6 +545,45 @@ class Matcher:
                 logger.debug("%r answered as %r", first.query, other.query)
                 return replace(other, reason="clear winner in another hearing")
         return first
+
+    def _by_meaning(self, match: Match) -> Match:
+        """A did-you-mean becomes an answer when the words lean to one entry and its meaning
+        agrees ("how regularly should i knead it" is a massage-how-often question)."""
+        if self._semantic is None or self._phrasing_vectors is None:
+            return match
+        settings = self.settings
+        similarity = self._phrasing_vectors @ self._semantic.embed([match.query])[0]
+        closest = np.full(len(self._entries), -1.0, dtype=np.float32)
+        np.maximum.at(closest, self._phrasing_owner, similarity)
+        _, _, scored = self._rank(match.query)
+        number = {index.entry.id: n for n, index in enumerate(self._entries)}
+        weight = settings.semantic_weight
+        blended = sorted(
+            (
+                (1.0 - weight) * item.candidate.score
+                + weight * 100.0 * max(float(closest[number[item.candidate.entry.id]]), 0.0),
+                number[item.candidate.entry.id],
+            )
+            for item in scored
+        )[::-1]
+        if len(blended) < 2:
+            return match
+        (best_score, best), (runner_score, runner) = blended[0], blended[1]
+        if (
+            best_score >= settings.semantic_score
+            and best_score - runner_score >= settings.semantic_margin
+            and int(np.argmax(closest)) == best
+            and closest[best] >= settings.semantic_similarity
+        ):
+            logger.debug("%r answered by meaning", match.query)
+            return replace(
+                match,
+                decision=Decision.ANSWER,
+                best=Candidate(self._entries[best].entry, round(best_score, 2)),
+                runner_up=Candidate(self._entries[runner].entry, round(runner_score, 2)),
+                reason="clear winner by meaning",
+            )
+        return match
 
     def _match_one(self, text: str) -> Match:
         settings = self.settings

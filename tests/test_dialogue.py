@@ -24,7 +24,7 @@ class ScriptedMatcher:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    def match(self, text: str, alternatives: Sequence[str] = ()) -> Match:
+    def match(self, text: str, alternatives: Sequence[str] = (), *, meaning: bool = True) -> Match:
         self.asked.append(text)
         if "often" in text:
             return Match(Decision.ANSWER, Candidate(OFTEN, 90.0), Candidate(WORSE, 40.0), text)

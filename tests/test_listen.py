@@ -19,6 +19,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen, file_devices
+from knotvoice.asr import Transcript
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
 from knotvoice.dialogue import Dialogue, DialogueStep
 from knotvoice.errors import DeviceError
@@ -47,6 +48,7 @@ from knotvoice.tts import Synthesizer
 from knotvoice.whisper_engine import WhisperRecognizer
 
 Audio = npt.NDArray[np.float32]
+FIXTURES = Path(__file__).resolve().parents[1] / "audio_fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -570,3 +572,40 @@ def test_a_missing_speaker_costs_the_replies_but_is_logged_once(
     assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["speaker"] * 2
     assert len([r for r in caplog.records if "gone" in r.getMessage()]) == 1
     assert (summary.turns, summary.replies) == (2, 0)
+
+
+def test_the_kiosk_answers_what_it_heard_again(
+    tmp_path: Path,
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # The loop answers the transcript its hearing-again step returns; when that step fails,
+    # the question is answered as first heard instead of costing the turn.
+    clip = join(read_audio(FIXTURES / "tuning" / "knot-pain__02__espeak-en-us-m7__slow.wav"))
+    reply = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
+    audio = np.concatenate([silence(1.0), clip, silence(reply + 2.0), clip, silence(3.0)])
+    heard: list[Transcript] = []
+
+    def hear_again(transcript: Transcript) -> Transcript:
+        heard.append(transcript)
+        if len(heard) == 2:
+            raise RuntimeError("whisper went away")
+        return replace(transcript, text="How often should I massage my knot?", fit=None)
+
+    recorder = Recorder()
+    summary = bounded_listen(
+        ListenSettings(max_turns=2, idle_exit_seconds=20.0),
+        whisper,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+        rehear=hear_again,
+    )
+    assert len(heard) == 2 and all(t.fit is not None for t in heard), "whisper can score readings"
+    first, second = recorder.decisions()
+    assert first == ("answer", "massage-how-often")
+    assert second[1] == "knot-pain", "as heard: a question about knots and back pain"
+    assert summary.errors == 0

@@ -6,8 +6,8 @@ module holds what they share and picks one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +40,13 @@ class Transcript:
     alternatives: tuple[str, ...] = ()
     """Other likely hearings of the same audio, most likely first (empty when the engine
     gives none). When ``text`` cannot be answered, one of these may be."""
+    fit: Callable[[Sequence[str]], tuple[float, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """How well each of some texts fits the audio of this utterance: its log-likelihood in
+    nats (higher fits better), comparable between texts for the same utterance. None when
+    the engine cannot say. It lets a reading the engine did not pick ("a knot in my back"
+    for "an art in my back") be checked against what was actually said."""
 
     @property
     def confidence(self) -> float | None:

@@ -15,6 +15,7 @@ from knotvoice.asr import Recognizer, load_recognizer
 from knotvoice.audio import read_audio, write_wav
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge
+from knotvoice.rehear import rehearing
 from knotvoice.settings import Settings
 from knotvoice.turn import TurnResult, run_text_turn, run_turn
 
@@ -409,6 +410,7 @@ def listen(args: argparse.Namespace, settings: Settings) -> int:
             speaker=speaker,
             trigger=trigger,
             stop=stop,
+            rehear=rehearing(matcher),
         )
     except KeyboardInterrupt:
         return 0

@@ -14,9 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from knotvoice.knowledge import Entry
-from knotvoice.matcher import Candidate, Decision, Match
+from knotvoice.matcher import Candidate, Decision, Match, MatchStage
 from knotvoice.reply import reply_text
-from knotvoice.turn import MatchStage
 
 __all__ = ["ASK_AGAIN", "Action", "Dialogue", "DialogueStep", "command_of"]
 

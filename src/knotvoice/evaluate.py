@@ -19,9 +19,9 @@ from typing import Any
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import read_audio
 from knotvoice.errors import KnotvoiceError
-from knotvoice.matcher import Decision, Match
+from knotvoice.matcher import Decision, Match, MatchStage
 from knotvoice.normalize import normalize
-from knotvoice.turn import MatchStage, SpeechStage, TurnResult, respond, run_turn
+from knotvoice.turn import SpeechStage, TurnResult, respond, run_turn
 
 __all__ = [
     "NO_ANSWER",

@@ -293,7 +293,9 @@ class _Loop:
         speaker: Speaker,
         trigger: Trigger | None,
         stop: threading.Event,
+        rehear: Callable[[Transcript], Transcript] | None = None,
     ) -> None:
+        self.rehear = rehear
         self.settings = settings
         self.recognizer = recognizer
         self.responder = responder
@@ -479,6 +481,11 @@ class _Loop:
         self.on_utterance(transcript, self.utterance_start, event.at)
 
     def on_utterance(self, transcript: Transcript, start: float, end: float) -> None:
+        if self.rehear is not None:
+            try:
+                transcript = self.rehear(transcript)
+            except Exception as error:  # the question is still answered as first heard
+                _LOG.warning("hearing %r again failed: %s", transcript.text, error)
         text = transcript.text.strip()
         follow_up = start <= self.open_until
         question: str | None = text
@@ -631,6 +638,7 @@ def listen(
     speaker: Speaker | None = None,
     trigger: Trigger | None = None,
     stop: threading.Event | None = None,
+    rehear: Callable[[Transcript], Transcript] | None = None,
 ) -> ListenSummary:
     """Run the kiosk loop until ``max_turns``, ``idle_exit_seconds`` or ``stop`` is set.
 
@@ -638,6 +646,8 @@ def listen(
     ``settings.microphone`` and ``speaker`` to a ``DeviceSpeaker`` on the default output
     device. Raises ``DeviceError`` when the microphone cannot be opened at the start; a
     microphone lost later is re-opened with back-off, and a failing stage costs one turn.
+    ``rehear`` may replace a transcript that cannot be answered by a better reading of it
+    (``knotvoice.rehear.rehearing``).
     """
     source = microphone if microphone is not None else Microphone(settings.microphone)
     loop = _Loop(
@@ -650,6 +660,7 @@ def listen(
         speaker if speaker is not None else DeviceSpeaker(),
         trigger,
         stop if stop is not None else threading.Event(),
+        rehear,
     )
     source.open()
     try:

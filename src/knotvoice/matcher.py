@@ -79,6 +79,17 @@ class Embedder(Protocol):
         ...
 
 
+class MatchStage(Protocol):
+    """What the turn, the dialogue and ``rehear`` need of a matcher (``Matcher``)."""
+
+    @property
+    def knowledge(self) -> Knowledge: ...
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), *, meaning: bool = True
+    ) -> Match: ...
+
+
 @dataclass(frozen=True)
 class MatchSettings:
     """Thresholds and switches of the matcher (scores are in [0, 100])."""
@@ -513,16 +524,17 @@ class Matcher:
                 return True
         return False
 
-    def match(self, text: str, alternatives: Sequence[str] = ()) -> Match:
+    def match(self, text: str, alternatives: Sequence[str] = (), *, meaning: bool = True) -> Match:
         """Decide which entry answers ``text``: answer, confirm (close call) or reject.
 
         ``alternatives`` are other hearings of the same question, most likely first. When
         ``text`` is not answered, the first alternative that clearly is gets answered. A
         hearing that names an off-topic word ("knee" heard as "mind keep") makes the question
-        a reject: "aspirin" heard as "us for an" must not be answered.
+        a reject: "aspirin" heard as "us for an" must not be answered. ``meaning=False``
+        leaves a did-you-mean as it is, without asking the sentence-embedding model.
         """
         heard, scored = self._match_hearings(text, alternatives)
-        if heard.decision is Decision.CONFIRM and self._phrasing_vectors is not None:
+        if meaning and heard.decision is Decision.CONFIRM and self._phrasing_vectors is not None:
             return self._by_meaning(heard, scored)
         return heard
 

@@ -6,22 +6,15 @@ The turn strings the stages together and times each one; it owns no engine itsel
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import AudioChunk
-from knotvoice.knowledge import Knowledge
-from knotvoice.matcher import Match
+from knotvoice.matcher import Match, MatchStage
+from knotvoice.rehear import rehear
 from knotvoice.reply import reply_text
-
-
-class MatchStage(Protocol):
-    @property
-    def knowledge(self) -> Knowledge: ...
-
-    def match(self, text: str, alternatives: Sequence[str] = ()) -> Match: ...
 
 
 class SpeechStage(Protocol):
@@ -65,9 +58,10 @@ def respond(
     speech: SpeechStage | None = None,
     asr_ms: float = 0.0,
 ) -> TurnResult:
-    """Match a transcript, build the reply and (with a speech stage) synthesize it."""
+    """Match a transcript (hearing it again for the knowledge's key words when it is not
+    answered), build the reply and (with a speech stage) synthesize it."""
     start = time.perf_counter()
-    match = matcher.match(transcript.text, transcript.alternatives)
+    transcript, match = rehear(transcript, matcher)
     match_ms = _ms(start)
     text = reply_text(match, matcher.knowledge)
     audio: tuple[AudioChunk, ...] = ()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +120,33 @@ def _same_words(text: str) -> str:
     return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
 
 
+class _Fit:
+    """Scores texts as readings of one utterance: whisper's log-likelihood of each text's
+    tokens given the audio (teacher-forced, after the same prompt as the decoding)."""
+
+    def __init__(
+        self, whisper: Any, tokenizer: Any, prompt: list[int], encoded: Any, frames: int
+    ) -> None:
+        self._whisper = whisper
+        self._tokenizer = tokenizer
+        self._prompt = prompt
+        self._encoded = encoded
+        self._frames = frames
+
+    def __call__(self, texts: Sequence[str]) -> tuple[float, ...]:
+        scores: list[float] = []
+        for text in texts:
+            tokens = self._tokenizer.encode(" " + text.strip())
+            if not tokens:
+                scores.append(float("-inf"))
+                continue
+            # One text at a time: batching repeats the encoder output and is slower per text.
+            aligned = self._whisper.model.align(self._encoded, self._prompt, [tokens], self._frames)
+            probabilities = np.asarray(aligned[0].text_token_probs, dtype=np.float64)
+            scores.append(float(np.log(np.maximum(probabilities, 1e-12)).sum()))
+        return tuple(scores)
+
+
 class WhisperRecognizer:
     """Recognizer protocol over a whisper model, biased toward the domain by a prompt."""
 
@@ -228,7 +255,8 @@ class WhisperRecognizer:
                 for word in alignment
                 if str(word["word"]).strip()
             ]
-        return Transcript(text, tuple(words), NAME, seconds, tuple(alternatives))
+        fit = _Fit(whisper, tokenizer, prompt, encoded, frames)
+        return Transcript(text, tuple(words), NAME, seconds, tuple(alternatives), fit)
 
     def _recognize_long(
         self, samples: np.ndarray[Any, np.dtype[np.float32]], seconds: float

@@ -194,7 +194,11 @@ OFF_TOPIC: frozenset[str] = word_set(
     burns cut cuts wound fracture broken sprain sprained snoring dizziness dizzy nausea
     vomiting diarrhea constipation period periods menstrual urine wart warts mole moles
     breast breasts nipple armpit lymph gland glands thyroid tonsil appendix hernia gout
-    arthritis osteoporosis shingles lupus bunion bunions
+    arthritis osteoporosis shingles lupus bunion bunions fasciitis plantar tendonitis
+    tendinitis bursitis whiplash concussion ligament ligaments tendon tendons cartilage
+    meniscus scoliosis
+    sell sells selling sold buy buying bought price prices cost costs shop shops stock refund
+    delivery parking voucher vouchers
     """
 )
 GENERIC: frozenset[str] = word_set(
@@ -217,6 +221,8 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = (
     "hay fever",
     "pins and needles in my feet",
     "lower back surgery",
+    "frozen shoulder",
+    "carpal tunnel",
 )
 
 OFF_TOPIC_REASON = "off topic"

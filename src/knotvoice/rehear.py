@@ -20,6 +20,7 @@ section (its ``core_terms`` and the words its ``heard_as`` repairs produce).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence, Set
@@ -100,6 +101,13 @@ def readings(
     return found
 
 
+@functools.lru_cache(maxsize=8)
+def _words_of(knowledge: Knowledge) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The key terms and the content words of ``knowledge`` (worked out once per knowledge)."""
+    known = frozenset(word for word in vocabulary(knowledge) if word not in STOPWORDS)
+    return key_terms(knowledge), known
+
+
 def rehear(
     transcript: Transcript, matcher: MatchStage, settings: RehearSettings | None = None
 ) -> tuple[Transcript, Match]:
@@ -112,10 +120,9 @@ def rehear(
     plain = replace(transcript, fit=None)
     if match.decision is Decision.ANSWER or fit is None or not transcript.words:
         return plain, match
-    knowledge = matcher.knowledge
+    terms, known = _words_of(matcher.knowledge)
     candidates: list[tuple[str, Match]] = []
-    known = {word for word in vocabulary(knowledge) if word not in STOPWORDS}
-    for text in readings(transcript, key_terms(knowledge), known, settings.max_confidence):
+    for text in readings(transcript, terms, known, settings.max_confidence):
         reading = matcher.match(text, meaning=False)
         if (
             reading.decision is Decision.ANSWER

@@ -9,8 +9,8 @@ import pytest
 
 from knotvoice.errors import ModelError
 from knotvoice.knowledge import Knowledge
-from knotvoice.matcher import Decision, Matcher
-from knotvoice.semantic import CACHE_MIN_TEXTS, SemanticModel, default_model_dir
+from knotvoice.matcher import Decision, Matcher, MatchSettings
+from knotvoice.semantic import CACHE_MIN_TEXTS, Classifier, SemanticModel, default_model_dir
 
 
 def test_paraphrases_are_closer_than_other_topics(semantic: SemanticModel) -> None:
@@ -88,3 +88,69 @@ def test_meaning_never_answers_what_words_reject_or_doubt(
     knowledge: Knowledge, semantic: SemanticModel, question: str
 ) -> None:
     assert Matcher(knowledge, semantic=semantic).match(question).decision is not Decision.ANSWER
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("what makes these knots turn up in my back", "causes"),
+        ("how come i keep getting muscle knots", "causes"),
+        ("where do muscle knots tend to be", "find-knots"),
+    ],
+)
+def test_the_classifier_of_meaning_settles_a_close_call_about_knots(
+    knowledge: Knowledge, semantic: SemanticModel, question: str, entry: str
+) -> None:
+    without = MatchSettings(classifier_probability=1.01)
+    assert Matcher(knowledge, without, semantic=semantic).match(question).decision is (
+        Decision.CONFIRM
+    )
+    match = Matcher(knowledge, semantic=semantic).match(question)
+    assert match.decision is Decision.ANSWER
+    assert match.best is not None and match.best.entry.id == entry
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how long does an mri take",
+        "what is an mri",
+        "do you have foam rollers for sale",
+        "where can i get a massage",
+        "what causes lower back pain",
+    ],
+)
+def test_a_close_call_that_names_no_knot_is_not_answered_by_meaning(
+    knowledge: Knowledge, semantic: SemanticModel, question: str
+) -> None:
+    assert Matcher(knowledge, semantic=semantic).match(question).decision is Decision.CONFIRM
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("how can you tell whether you have a knot", "find-knots"),
+        ("what is behind all this tightness up in my upper back", "causes"),
+    ],
+)
+def test_a_question_unlike_every_phrasing_in_words_is_answered_when_its_meaning_is_clear(
+    knowledge: Knowledge, semantic: SemanticModel, question: str, entry: str
+) -> None:
+    assert Matcher(knowledge).match(question).decision is Decision.REJECT
+    match = Matcher(knowledge, semantic=semantic).match(question)
+    assert match.decision is Decision.ANSWER
+    assert match.best is not None and match.best.entry.id == entry
+    assert match.reason == "closest in meaning"
+
+
+def test_the_classifier_learns_which_class_an_embedding_belongs_to() -> None:
+    rng = np.random.default_rng(7)
+    centres = np.eye(3, 8, dtype=np.float32)
+    labels = np.repeat(np.arange(3), 20)
+    vectors = centres[labels] + rng.normal(0.0, 0.2, (60, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    classifier = Classifier.train(vectors, labels, 3)
+    for number in range(3):
+        chances = classifier.probabilities(centres[number])
+        assert chances.sum() == pytest.approx(1.0, abs=1e-5)
+        assert int(np.argmax(chances)) == number and chances[number] > 0.8

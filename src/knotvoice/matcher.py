@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 
 from knotvoice.knowledge import Entry, Knowledge, MatchingHints
 from knotvoice.normalize import STOPWORDS, Normalizer, normalize, word_set
+from knotvoice.semantic import Classifier
 
 __all__ = [
     "Candidate",
@@ -165,6 +166,19 @@ class MatchSettings:
     """... beats the runner-up's by this, and the entry is also the closest in meaning ..."""
     semantic_similarity: float = 0.6
     """... with a cosine of at least this to one of its phrasings."""
+    classifier_probability: float = 0.6
+    """With a sentence-embedding model: a did-you-mean that names one of the knowledge's
+    ``core_terms`` is answered when a classifier of meaning, trained on the phrasings, gives
+    one of the two entries the words found closest at least this probability."""
+    classifier_strength: float = 16.0
+    """How closely that classifier fits the phrasings (inverse of its L2 penalty)."""
+    rescue_similarity: float = 0.7
+    """With a sentence-embedding model: a question the words reject only for being unlike
+    every phrasing (not for naming another topic) is answered when one entry has a phrasing
+    this close in meaning, ..."""
+    rescue_margin: float = 0.05
+    """... and no other entry has one within this cosine of it ("what is behind all this
+    tightness in my upper back" is a causes question in other words)."""
     core_relief: float = 0.15
     """How much the out-of-domain guard gives way (unknown share up, explained share down)
     for a query naming one of the knowledge's ``core_terms``: "my partner wants to massage my
@@ -226,6 +240,9 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = (
 )
 
 OFF_TOPIC_REASON = "off topic"
+_RESCUABLE = frozenset({"out of domain", "too vague", "low score"})
+"""Reasons of a word-based reject that meaning may overrule: the words were unlike the
+phrasings, but named no other topic."""
 
 _IRREGULAR: dict[str, str] = {
     "worse": "wors",
@@ -411,8 +428,16 @@ class Matcher:
         self._phrasing_owner = np.array(
             [number for number, index in enumerate(indexes) for _ in index.texts], dtype=np.int64
         )
+        self._classifier: Classifier | None = None
         if semantic is not None and indexes:
             self._phrasing_vectors = semantic.embed([t for index in indexes for t in index.texts])
+            if len(indexes) > 1:
+                self._classifier = Classifier.train(
+                    self._phrasing_vectors,
+                    self._phrasing_owner,
+                    len(indexes),
+                    strength=self.settings.classifier_strength,
+                )
 
     @property
     def knowledge(self) -> Knowledge:
@@ -540,9 +565,78 @@ class Matcher:
         leaves a did-you-mean as it is, without asking the sentence-embedding model.
         """
         heard, scored = self._match_hearings(text, alternatives)
-        if meaning and heard.decision is Decision.CONFIRM and self._phrasing_vectors is not None:
-            return self._by_meaning(heard, scored)
+        if not meaning or self._semantic is None or self._phrasing_vectors is None:
+            return heard
+        if heard.decision is Decision.CONFIRM:
+            vector = self._semantic.embed([heard.query])[0]
+            settled = self._by_meaning(heard, scored, self._closest(vector))
+            if settled.decision is Decision.CONFIRM:
+                return self._by_classifier(settled, scored, vector)
+            return settled
+        if heard.decision is Decision.REJECT and heard.reason in _RESCUABLE:
+            vector = self._semantic.embed([heard.query])[0]
+            return self._rescue_by_meaning(heard, self._closest(vector))
         return heard
+
+    def _closest(self, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Each entry's highest cosine between a query's embedding and one of its phrasings'."""
+        closest = np.full(len(self._entries), -1.0, dtype=np.float32)
+        if self._phrasing_vectors is not None:
+            np.maximum.at(closest, self._phrasing_owner, self._phrasing_vectors @ vector)
+        return closest
+
+    def _by_classifier(
+        self, match: Match, scored: list[_Scored], vector: npt.NDArray[np.float32]
+    ) -> Match:
+        """A did-you-mean between two entries, about the knowledge's core ("knot"), is
+        answered when the classifier of meaning clearly picks one of them ("what makes muscle
+        knots form" is a causes question, however close its words come to treat-knot)."""
+        if self._classifier is None or len(scored) < 2 or not self._names_core(match.query):
+            return match
+        probabilities = self._classifier.probabilities(vector)
+        number = self._entry_number
+        pair = [item.candidate for item in scored[:2]]
+        chances = [float(probabilities[number[candidate.entry.id]]) for candidate in pair]
+        pick = 0 if chances[0] >= chances[1] else 1
+        if chances[pick] < self.settings.classifier_probability:
+            return match
+        logger.debug("%r answered by the classifier of meaning", match.query)
+        return replace(
+            match,
+            decision=Decision.ANSWER,
+            best=pair[pick],
+            runner_up=pair[1 - pick],
+            reason="clear winner by meaning",
+        )
+
+    def _names_core(self, query: str) -> bool:
+        """True when the normalized ``query`` names one of the knowledge's ``core_terms``
+        (directly, by a synonym or by a slip the fuzzy lookup repairs)."""
+        terms = (self._lookup(term) for term in _terms(query))
+        return any(term.strong and term.text in self._core for term in terms)
+
+    def _rescue_by_meaning(self, match: Match, closest: npt.NDArray[np.float32]) -> Match:
+        """A question the words found unlike every phrasing is answered when it is very close
+        in meaning to one entry's phrasings and clearly closer to them than to any other's."""
+        if len(closest) < 2:
+            return match
+        runner, best = (int(number) for number in np.argsort(closest)[-2:])
+        settings = self.settings
+        if (
+            closest[best] < settings.rescue_similarity
+            or closest[best] - closest[runner] < settings.rescue_margin
+        ):
+            return match
+        logger.debug("%r answered by meaning alone", match.query)
+        return replace(
+            match,
+            decision=Decision.ANSWER,
+            best=Candidate(self._entries[best].entry, round(100.0 * float(closest[best]), 2)),
+            runner_up=Candidate(
+                self._entries[runner].entry, round(100.0 * float(closest[runner]), 2)
+            ),
+            reason="closest in meaning",
+        )
 
     def _match_hearings(
         self, text: str, alternatives: Sequence[str]
@@ -568,15 +662,12 @@ class Matcher:
                 return replace(other, reason="clear winner in another hearing"), other_scored
         return first, scored
 
-    def _by_meaning(self, match: Match, scored: list[_Scored]) -> Match:
+    def _by_meaning(
+        self, match: Match, scored: list[_Scored], closest: npt.NDArray[np.float32]
+    ) -> Match:
         """A did-you-mean becomes an answer when the words lean to one entry and its meaning
         agrees ("how regularly should i knead it" is a massage-how-often question)."""
-        if self._semantic is None or self._phrasing_vectors is None:
-            return match
         settings = self.settings
-        similarity = self._phrasing_vectors @ self._semantic.embed([match.query])[0]
-        closest = np.full(len(self._entries), -1.0, dtype=np.float32)
-        np.maximum.at(closest, self._phrasing_owner, similarity)
         number = self._entry_number
         weight = settings.semantic_weight
         blended = sorted(

@@ -90,6 +90,12 @@ def test_meaning_never_answers_what_words_reject_or_doubt(
     assert Matcher(knowledge, semantic=semantic).match(question).decision is not Decision.ANSWER
 
 
+@pytest.fixture(scope="module")
+def by_meaning(knowledge: Knowledge, semantic: SemanticModel) -> Matcher:
+    """The matcher as the kiosk builds it: words, then meaning."""
+    return Matcher(knowledge, semantic=semantic)
+
+
 @pytest.mark.parametrize(
     ("question", "entry"),
     [
@@ -99,13 +105,13 @@ def test_meaning_never_answers_what_words_reject_or_doubt(
     ],
 )
 def test_the_classifier_of_meaning_settles_a_close_call_about_knots(
-    knowledge: Knowledge, semantic: SemanticModel, question: str, entry: str
+    knowledge: Knowledge, semantic: SemanticModel, by_meaning: Matcher, question: str, entry: str
 ) -> None:
     without = MatchSettings(classifier_probability=1.01)
     assert Matcher(knowledge, without, semantic=semantic).match(question).decision is (
         Decision.CONFIRM
     )
-    match = Matcher(knowledge, semantic=semantic).match(question)
+    match = by_meaning.match(question)
     assert match.decision is Decision.ANSWER
     assert match.best is not None and match.best.entry.id == entry
 
@@ -121,9 +127,9 @@ def test_the_classifier_of_meaning_settles_a_close_call_about_knots(
     ],
 )
 def test_a_close_call_that_names_no_knot_is_not_answered_by_meaning(
-    knowledge: Knowledge, semantic: SemanticModel, question: str
+    by_meaning: Matcher, question: str
 ) -> None:
-    assert Matcher(knowledge, semantic=semantic).match(question).decision is Decision.CONFIRM
+    assert by_meaning.match(question).decision is Decision.CONFIRM
 
 
 @pytest.mark.parametrize(
@@ -134,10 +140,10 @@ def test_a_close_call_that_names_no_knot_is_not_answered_by_meaning(
     ],
 )
 def test_a_question_unlike_every_phrasing_in_words_is_answered_when_its_meaning_is_clear(
-    knowledge: Knowledge, semantic: SemanticModel, question: str, entry: str
+    knowledge: Knowledge, by_meaning: Matcher, question: str, entry: str
 ) -> None:
     assert Matcher(knowledge).match(question).decision is Decision.REJECT
-    match = Matcher(knowledge, semantic=semantic).match(question)
+    match = by_meaning.match(question)
     assert match.decision is Decision.ANSWER
     assert match.best is not None and match.best.entry.id == entry
     assert match.reason == "closest in meaning"

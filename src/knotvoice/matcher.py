@@ -547,7 +547,7 @@ class Matcher:
         """True when the query names another body part, illness or medicine: an off-topic
         word the knowledge does not know, or knows only from answers ("a cold" in "hot and
         cold therapy") while the query names none of the knowledge's ``core_terms``."""
-        core = any(term.text in self._core for term in query if term.strong)
+        core = self._names_core(query)
         for term in query:
             if term.strong or not (term.text in _OFF_TOPIC_STEMS or "_" in term.text):
                 continue
@@ -591,7 +591,9 @@ class Matcher:
         """A did-you-mean between two entries, about the knowledge's core ("knot"), is
         answered when the classifier of meaning clearly picks one of them ("what makes muscle
         knots form" is a causes question, however close its words come to treat-knot)."""
-        if self._classifier is None or len(scored) < 2 or not self._names_core(match.query):
+        if self._classifier is None or len(scored) < 2:
+            return match
+        if not self._names_core([self._lookup(term) for term in _terms(match.query)]):
             return match
         probabilities = self._classifier.probabilities(vector)
         number = self._entry_number
@@ -609,11 +611,10 @@ class Matcher:
             reason="clear winner by meaning",
         )
 
-    def _names_core(self, query: str) -> bool:
-        """True when the normalized ``query`` names one of the knowledge's ``core_terms``
-        (directly, by a synonym or by a slip the fuzzy lookup repairs)."""
-        terms = (self._lookup(term) for term in _terms(query))
-        return any(term.strong and term.text in self._core for term in terms)
+    def _names_core(self, query: list[_Term]) -> bool:
+        """True when the query names one of the knowledge's ``core_terms`` (directly, by a
+        synonym or by a slip the fuzzy lookup repairs)."""
+        return any(term.strong and term.text in self._core for term in query)
 
     def _rescue_by_meaning(self, match: Match, closest: npt.NDArray[np.float32]) -> Match:
         """A question the words found unlike every phrasing is answered when it is very close
@@ -716,7 +717,7 @@ class Matcher:
         if settings.ood_guard:
             if settings.off_topic_reject and self._off_topic(query):
                 return decide(Decision.REJECT, OFF_TOPIC_REASON)
-            core = any(term.text in self._core for term in query if term.strong)
+            core = self._names_core(query)
             unknown_limit = settings.max_unknown_share + (settings.core_relief if core else 0.0)
             if len(unknown) / len(query) > unknown_limit:
                 return decide(Decision.REJECT, "out of domain")

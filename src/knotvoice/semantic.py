@@ -309,8 +309,8 @@ class Classifier:
         """
         count, dimension = vectors.shape
         target = np.eye(classes, dtype=np.float32)[labels]
-        penalty = np.float32(1.0 / (strength * max(count, 1)))
-        # Step size from a bound on the loss's curvature (unit vectors: at most 1/2 + penalty).
+        penalty = np.float32(1.0 / (strength * count))
+        # Step size from a bound on the loss's curvature for unit vectors and the bias.
         step = np.float32(1.0 / (0.5 + 1.0 / count + penalty))
         weights = np.zeros((dimension, classes), dtype=np.float32)
         bias = np.zeros(classes, dtype=np.float32)

@@ -149,6 +149,20 @@ def test_a_question_unlike_every_phrasing_in_words_is_answered_when_its_meaning_
     assert match.reason == "closest in meaning"
 
 
+def test_the_classifier_of_meaning_answers_a_knot_question_the_words_reject(
+    knowledge: Knowledge, semantic: SemanticModel, by_meaning: Matcher
+) -> None:
+    # "lumpy" names a knot through the knowledge's synonyms; no phrasing says "scared".
+    question = "honestly I'm a bit scared of this hard lumpy thing in my back, could it be harmful"
+    without = MatchSettings(classifier_probability=1.01)
+    assert Matcher(knowledge, without, semantic=semantic).match(question).decision is (
+        Decision.REJECT
+    )
+    match = by_meaning.match(question)
+    assert match.decision is Decision.ANSWER
+    assert match.best is not None and match.best.entry.id == "dangerous"
+
+
 def test_the_classifier_learns_which_class_an_embedding_belongs_to() -> None:
     rng = np.random.default_rng(7)
     centres = np.eye(3, 8, dtype=np.float32)

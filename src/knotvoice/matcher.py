@@ -167,9 +167,10 @@ class MatchSettings:
     semantic_similarity: float = 0.6
     """... with a cosine of at least this to one of its phrasings."""
     classifier_probability: float = 0.6
-    """With a sentence-embedding model: a did-you-mean that names one of the knowledge's
-    ``core_terms`` is answered when a classifier of meaning, trained on the phrasings, gives
-    one of the two entries the words found closest at least this probability."""
+    """With a sentence-embedding model: a did-you-mean, or a question rejected only for being
+    unlike every phrasing, that names one of the knowledge's ``core_terms`` is answered when a
+    classifier of meaning, trained on the phrasings, gives one of the two entries the words
+    found closest at least this probability."""
     classifier_strength: float = 16.0
     """How closely that classifier fits the phrasings (inverse of its L2 penalty)."""
     rescue_similarity: float = 0.7
@@ -211,8 +212,10 @@ OFF_TOPIC: frozenset[str] = word_set(
     arthritis osteoporosis shingles lupus bunion bunions fasciitis plantar tendonitis
     tendinitis bursitis whiplash concussion ligament ligaments tendon tendons cartilage
     meniscus scoliosis
+    food foods meal meals vitamin vitamins supplement supplements pillow pillows mattress
+    mattresses
     sell sells selling sold buy buying bought price prices cost costs shop shops stock refund
-    delivery parking voucher vouchers
+    delivery parking voucher vouchers gift brand brands product products discount booking
     """
 )
 GENERIC: frozenset[str] = word_set(
@@ -237,9 +240,15 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = (
     "lower back surgery",
     "frozen shoulder",
     "carpal tunnel",
+    "difference between",
 )
 
 OFF_TOPIC_REASON = "off topic"
+OTHER_TOPIC_TOO_REASON = "another topic too"
+"""A question about the knowledge's core ("my knot") that also names another topic ("with
+my elbow") is at most a did-you-mean: the words alone cannot tell which of the two it is
+about."""
+_NAMES_OTHER = frozenset({OFF_TOPIC_REASON, OTHER_TOPIC_TOO_REASON})
 _RESCUABLE = frozenset({"out of domain", "too vague", "low score"})
 """Reasons of a word-based reject that meaning may overrule: the words were unlike the
 phrasings, but named no other topic."""
@@ -378,7 +387,8 @@ class Matcher:
         hints = knowledge.matching
         self._normalize = Normalizer(hints)
         self._synonyms = {stem(word): stem(known) for word, known in hints.synonyms}
-        self._core = frozenset(stem(word) for word in hints.core_terms)
+        core = frozenset(stem(word) for word in hints.core_terms)
+        self._core = core | {word for word, known in self._synonyms.items() if known in core}
         use_keywords = self.settings.use_keywords
         indexes: list[_EntryIndex] = []
         for entry in knowledge.entries:
@@ -567,7 +577,7 @@ class Matcher:
         heard, scored = self._match_hearings(text, alternatives)
         if not meaning or self._semantic is None or self._phrasing_vectors is None:
             return heard
-        if heard.decision is Decision.CONFIRM:
+        if heard.decision is Decision.CONFIRM and heard.reason != OTHER_TOPIC_TOO_REASON:
             vector = self._semantic.embed([heard.query])[0]
             settled = self._by_meaning(heard, scored, self._closest(vector))
             if settled.decision is Decision.CONFIRM:
@@ -575,7 +585,10 @@ class Matcher:
             return settled
         if heard.decision is Decision.REJECT and heard.reason in _RESCUABLE:
             vector = self._semantic.embed([heard.query])[0]
-            return self._rescue_by_meaning(heard, self._closest(vector))
+            rescued = self._rescue_by_meaning(heard, self._closest(vector))
+            if rescued.decision is Decision.REJECT:
+                return self._by_classifier(rescued, scored, vector)
+            return rescued
         return heard
 
     def _closest(self, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -588,9 +601,10 @@ class Matcher:
     def _by_classifier(
         self, match: Match, scored: list[_Scored], vector: npt.NDArray[np.float32]
     ) -> Match:
-        """A did-you-mean between two entries, about the knowledge's core ("knot"), is
-        answered when the classifier of meaning clearly picks one of them ("what makes muscle
-        knots form" is a causes question, however close its words come to treat-knot)."""
+        """A did-you-mean, or a question whose words were unlike every phrasing, about the
+        knowledge's core ("knot") is answered when the classifier of meaning clearly picks
+        one of the two entries the words found closest ("what makes muscle knots form" is a
+        causes question, however close its words come to treat-knot)."""
         if self._classifier is None or len(scored) < 2:
             return match
         if not self._names_core([self._lookup(term) for term in _terms(match.query)]):
@@ -644,14 +658,10 @@ class Matcher:
     ) -> tuple[Match, list[_Scored]]:
         """The decision over all hearings, with the entries scored for the deciding one."""
         first, scored = self._match_one(text)
-        if (
-            first.decision is Decision.ANSWER
-            or not alternatives
-            or first.reason == OFF_TOPIC_REASON
-        ):
+        if first.decision is Decision.ANSWER or not alternatives or first.reason in _NAMES_OTHER:
             return first, scored
         others = [self._match_one(other) for other in alternatives]
-        if any(other.reason == OFF_TOPIC_REASON for other, _ in others):
+        if any(other.reason in _NAMES_OTHER for other, _ in others):
             return replace(first, decision=Decision.REJECT, reason=OFF_TOPIC_REASON), scored
         for other, other_scored in others:
             if (
@@ -703,6 +713,19 @@ class Matcher:
         return self._decide(query_text, query, scored), scored
 
     def _decide(self, query_text: str, query: list[_Term], scored: list[_Scored]) -> Match:
+        """The words' decision, held back when the query names another topic: rejected, or
+        only a did-you-mean when it also names the knowledge's core ("a knot by my elbow")."""
+        match = self._judge(query_text, query, scored)
+        settings = self.settings
+        if not (settings.ood_guard and settings.off_topic_reject and self._off_topic(query)):
+            return match
+        if match.decision is Decision.REJECT or not self._names_core(query):
+            return replace(match, decision=Decision.REJECT, reason=OFF_TOPIC_REASON)
+        logger.debug("%r names another topic too: at most a did-you-mean", query_text)
+        return replace(match, decision=Decision.CONFIRM, reason=OTHER_TOPIC_TOO_REASON)
+
+    def _judge(self, query_text: str, query: list[_Term], scored: list[_Scored]) -> Match:
+        """The decision the words make, leaving aside whether they name another topic."""
         settings = self.settings
         best = scored[0].candidate if scored else None
         runner_up = scored[1].candidate if len(scored) > 1 else None
@@ -715,8 +738,6 @@ class Matcher:
         if best is None or not query:
             return decide(Decision.REJECT, "no question heard")
         if settings.ood_guard:
-            if settings.off_topic_reject and self._off_topic(query):
-                return decide(Decision.REJECT, OFF_TOPIC_REASON)
             core = self._names_core(query)
             unknown_limit = settings.max_unknown_share + (settings.core_relief if core else 0.0)
             if len(unknown) / len(query) > unknown_limit:

@@ -196,6 +196,9 @@ def test_another_faq_without_a_matching_section_works(tmp_path: Path) -> None:
         "Which brand of foam roller is best?",
         "What foods help with inflammation?",
         "What's the difference between a sports massage and a Swedish massage?",
+        "Is an MRI safe if I have a pacemaker?",
+        "How do I pop a dislocated shoulder back in?",
+        "How do you tie a bowline sailing knot?",
         "hello",
         "",
     ],
@@ -203,6 +206,13 @@ def test_another_faq_without_a_matching_section_works(tmp_path: Path) -> None:
 def test_questions_outside_the_faq_are_rejected(matcher: Matcher, question: str) -> None:
     match = matcher.match(question)
     assert match.decision is Decision.REJECT, (question, match)
+
+
+@pytest.mark.parametrize(
+    "question", ["How do I tie a tie knot?", "How do I untie a knot in my necklace?"]
+)
+def test_a_knot_that_is_tied_is_never_answered(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).decision is not Decision.ANSWER
 
 
 def test_a_knot_question_naming_another_topic_is_only_a_did_you_mean(

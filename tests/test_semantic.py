@@ -9,7 +9,7 @@ import pytest
 
 from knotvoice.errors import ModelError
 from knotvoice.knowledge import Knowledge
-from knotvoice.matcher import Decision, Matcher, MatchSettings
+from knotvoice.matcher import Decision, Match, Matcher, MatchSettings
 from knotvoice.semantic import CACHE_MIN_TEXTS, Classifier, SemanticModel, default_model_dir
 
 
@@ -161,6 +161,51 @@ def test_the_classifier_of_meaning_answers_a_knot_question_the_words_reject(
     match = by_meaning.match(question)
     assert match.decision is Decision.ANSWER
     assert match.best is not None and match.best.entry.id == "dangerous"
+
+
+def test_a_garbled_hearing_nearest_one_phrasing_is_not_answered_unless_the_classifier_agrees(
+    knowledge: Knowledge, semantic: SemanticModel, by_meaning: Matcher
+) -> None:
+    # "knead a knot" heard as "leave a knot": a dangerous phrasing is nearest in meaning, but
+    # the classifier gives the dangerous entry little chance.
+    heard = "Okay, so should I be careful not to leave a knot too aggressively."
+    trusting = Matcher(knowledge, MatchSettings(rescue_probability=0.0), semantic=semantic)
+    assert _answered(trusting.match(heard)) == "dangerous"
+    assert by_meaning.match(heard).decision is not Decision.ANSWER
+
+
+# "does stress cause knots" misheard: only the less likely hearings have the words of
+# treat-knot's "tight knots", and their meaning says nothing of treating one.
+STRESS_HEARD = "So does dress actually cause no tie to knots near your neck."
+STRESS_OTHERS = (
+    "So does dress actually cause no tie to knot near your neck.",
+    "So does dress actually cause no tight knots near your neck.",
+    "So does dress actually cause no type knots near your neck.",
+)
+
+
+def test_an_answer_from_a_less_likely_hearing_is_a_did_you_mean_when_meaning_disagrees(
+    knowledge: Knowledge, by_meaning: Matcher
+) -> None:
+    by_words = Matcher(knowledge).match(STRESS_HEARD, STRESS_OTHERS)
+    assert _answered(by_words) == "treat-knot"
+    match = by_meaning.match(STRESS_HEARD, STRESS_OTHERS)
+    assert match.decision is Decision.CONFIRM
+    assert match.best is not None and match.best.entry.id == "treat-knot"
+
+
+def test_an_answer_from_a_less_likely_hearing_stands_when_meaning_agrees(
+    by_meaning: Matcher,
+) -> None:
+    misheard = "We'll then re-show if my back is inflamed."
+    match = by_meaning.match(misheard, ("Would an MRI show if my back is inflamed?",))
+    assert _answered(match) == "mri-inflammation"
+
+
+def _answered(match: Match) -> str | None:
+    if match.decision is not Decision.ANSWER or match.best is None:
+        return None
+    return match.best.entry.id
 
 
 def test_the_classifier_learns_which_class_an_embedding_belongs_to() -> None:

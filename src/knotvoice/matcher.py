@@ -178,8 +178,12 @@ class MatchSettings:
     every phrasing (not for naming another topic) is answered when one entry has a phrasing
     this close in meaning, ..."""
     rescue_margin: float = 0.05
-    """... and no other entry has one within this cosine of it ("what is behind all this
-    tightness in my upper back" is a causes question in other words)."""
+    """... no other entry has one within this cosine of it ("what is behind all this
+    tightness in my upper back" is a causes question in other words), ..."""
+    rescue_probability: float = 0.5
+    """... and the classifier of meaning gives that entry at least this probability: the
+    nearest phrasing alone is fooled by a garbled hearing ("careful not to leave a knot too
+    aggressively" lies nearest a dangerous phrasing)."""
     core_relief: float = 0.15
     """How much the out-of-domain guard gives way (unknown share up, explained share down)
     for a query naming one of the knowledge's ``core_terms``: "my partner wants to massage my
@@ -187,7 +191,11 @@ class MatchSettings:
     alternative_score: float = 60.0
     """An alternative hearing that the recognizer found less likely is answered only when it
     would be answered on its own and scores at least this (a slip heard the other way can
-    otherwise turn "what causes lower back pain" into an answer)."""
+    otherwise turn "what causes lower back pain" into an answer), ..."""
+    alternative_probability: float = 0.15
+    """... and, with a sentence-embedding model, when the classifier of meaning gives its
+    entry at least this probability; else it is a did-you-mean. Answers from a less likely
+    hearing go wrong several times as often as answers from the likeliest."""
 
 
 # Words of health and everyday topics this kind of FAQ does not cover. A query holding one the
@@ -211,9 +219,10 @@ OFF_TOPIC: frozenset[str] = word_set(
     breast breasts nipple armpit lymph gland glands thyroid tonsil appendix hernia gout
     arthritis osteoporosis shingles lupus bunion bunions fasciitis plantar tendonitis
     tendinitis bursitis whiplash concussion ligament ligaments tendon tendons cartilage
-    meniscus scoliosis
+    meniscus scoliosis pacemaker pacemakers implant implants dislocated dislocation
     food foods meal meals vitamin vitamins supplement supplements pillow pillows mattress
-    mattresses
+    mattresses necklace necklaces shoelace shoelaces lace laces rope ropes sailing boat boats
+    bowline untie untying tying
     sell sells selling sold buy buying bought price prices cost costs shop shops stock refund
     delivery parking voucher vouchers gift brand brands product products discount booking
     """
@@ -241,9 +250,12 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = (
     "frozen shoulder",
     "carpal tunnel",
     "difference between",
+    "tie a",
 )
 
 OFF_TOPIC_REASON = "off topic"
+ALTERNATIVE_REASON = "clear winner in another hearing"
+UNBORNE_REASON = "another hearing, unlike it in meaning"
 OTHER_TOPIC_TOO_REASON = "another topic too"
 """A question about the knowledge's core ("my knot") that also names another topic ("with
 my elbow") is at most a did-you-mean: the words alone cannot tell which of the two it is
@@ -577,6 +589,8 @@ class Matcher:
         heard, scored = self._match_hearings(text, alternatives)
         if not meaning or self._semantic is None or self._phrasing_vectors is None:
             return heard
+        if heard.reason == ALTERNATIVE_REASON:
+            return self._borne_out(heard, self._semantic.embed([heard.query])[0])
         if heard.decision is Decision.CONFIRM and heard.reason != OTHER_TOPIC_TOO_REASON:
             vector = self._semantic.embed([heard.query])[0]
             settled = self._by_meaning(heard, scored, self._closest(vector))
@@ -585,11 +599,30 @@ class Matcher:
             return settled
         if heard.decision is Decision.REJECT and heard.reason in _RESCUABLE:
             vector = self._semantic.embed([heard.query])[0]
-            rescued = self._rescue_by_meaning(heard, self._closest(vector))
+            rescued = self._rescue_by_meaning(heard, vector)
             if rescued.decision is Decision.REJECT:
                 return self._by_classifier(rescued, scored, vector)
             return rescued
         return heard
+
+    def _chance(self, vector: npt.NDArray[np.float32], entry: Entry) -> float | None:
+        """The classifier of meaning's probability that ``entry`` answers the embedded query
+        (None without a classifier)."""
+        if self._classifier is None:
+            return None
+        return float(self._classifier.probabilities(vector)[self._entry_number[entry.id]])
+
+    def _borne_out(self, match: Match, vector: npt.NDArray[np.float32]) -> Match:
+        """An answer from a less likely hearing stands when the classifier of meaning does not
+        rule its entry out; else it is a did-you-mean ("does stress cause knots" heard as
+        "does dress ... get knots" must not be answered with how to treat one)."""
+        if match.best is None:
+            return match
+        chance = self._chance(vector, match.best.entry)
+        if chance is None or chance >= self.settings.alternative_probability:
+            return match
+        logger.debug("%r: the other hearing is unlike its entry in meaning", match.query)
+        return replace(match, decision=Decision.CONFIRM, reason=UNBORNE_REASON)
 
     def _closest(self, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Each entry's highest cosine between a query's embedding and one of its phrasings'."""
@@ -630,16 +663,20 @@ class Matcher:
         synonym or by a slip the fuzzy lookup repairs)."""
         return any(term.strong and term.text in self._core for term in query)
 
-    def _rescue_by_meaning(self, match: Match, closest: npt.NDArray[np.float32]) -> Match:
+    def _rescue_by_meaning(self, match: Match, vector: npt.NDArray[np.float32]) -> Match:
         """A question the words found unlike every phrasing is answered when it is very close
-        in meaning to one entry's phrasings and clearly closer to them than to any other's."""
+        in meaning to one entry's phrasings, clearly closer to them than to any other's, and
+        the classifier of meaning agrees."""
+        closest = self._closest(vector)
         if len(closest) < 2:
             return match
         runner, best = (int(number) for number in np.argsort(closest)[-2:])
         settings = self.settings
+        chance = self._chance(vector, self._entries[best].entry)
         if (
             closest[best] < settings.rescue_similarity
             or closest[best] - closest[runner] < settings.rescue_margin
+            or (chance is not None and chance < settings.rescue_probability)
         ):
             return match
         logger.debug("%r answered by meaning alone", match.query)
@@ -670,7 +707,7 @@ class Matcher:
                 and other.best.score >= self.settings.alternative_score
             ):
                 logger.debug("%r answered as %r", first.query, other.query)
-                return replace(other, reason="clear winner in another hearing"), other_scored
+                return replace(other, reason=ALTERNATIVE_REASON), other_scored
         return first, scored
 
     def _by_meaning(

@@ -614,8 +614,9 @@ class Matcher:
 
     def _borne_out(self, match: Match, vector: npt.NDArray[np.float32]) -> Match:
         """An answer from a less likely hearing stands when the classifier of meaning does not
-        rule its entry out; else it is a did-you-mean ("does stress cause knots" heard as
-        "does dress ... get knots" must not be answered with how to treat one)."""
+        rule its entry out; else it is a did-you-mean ("does stress cause knots" heard less
+        likely as "does dress cause no tight knots" must not be answered with how to treat
+        one)."""
         if match.best is None:
             return match
         chance = self._chance(vector, match.best.entry)

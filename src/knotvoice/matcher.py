@@ -673,12 +673,14 @@ class Matcher:
             return match
         runner, best = (int(number) for number in np.argsort(closest)[-2:])
         settings = self.settings
-        chance = self._chance(vector, self._entries[best].entry)
         if (
             closest[best] < settings.rescue_similarity
             or closest[best] - closest[runner] < settings.rescue_margin
-            or (chance is not None and chance < settings.rescue_probability)
         ):
+            return match
+        # Only now the classifier: most rescuable rejects are far from every phrasing.
+        chance = self._chance(vector, self._entries[best].entry)
+        if chance is not None and chance < settings.rescue_probability:
             return match
         logger.debug("%r answered by meaning alone", match.query)
         return replace(

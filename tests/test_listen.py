@@ -609,3 +609,45 @@ def test_the_kiosk_answers_what_it_heard_again(
     assert first == ("answer", "massage-how-often")
     assert second[1] == "knot-pain", "as heard: a question about knots and back pain"
     assert summary.errors == 0
+
+
+def test_a_follow_up_is_never_heard_again_as_a_question(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # Whisper, unsure of "repeat", finds "release it" nearly as likely: read as a question,
+    # "repeat it" would be answered with what releasing a knot does.
+    answer = answer_of(knowledge, "massage-how-often")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, answer) + 1.5),
+            clips("Repeat it."),
+            silence(1.0),
+        ]
+    )
+    heard: list[str] = []
+
+    def hear_again(transcript: Transcript) -> Transcript:
+        heard.append(transcript.text)
+        if "repeat" in transcript.text.lower():
+            return replace(transcript, text="Release the knot in my muscle.", fit=None)
+        return replace(transcript, fit=None)
+
+    recorder = Recorder()
+    bounded_listen(
+        ListenSettings(idle_exit_seconds=10.0),
+        whisper,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+        rehear=hear_again,
+    )
+    assert recorder.decisions() == [("answer", "massage-how-often"), ("repeat", None)]
+    assert len(heard) == 1, "only the question is heard again"

@@ -202,6 +202,36 @@ def test_an_answer_from_a_less_likely_hearing_stands_when_meaning_agrees(
     assert _answered(match) == "mri-inflammation"
 
 
+@pytest.mark.parametrize(
+    "said", ["Stop.", "Stop it.", "Enough.", "Test, test.", "Never mind.", "Muscle.", "Stress."]
+)
+def test_a_word_or_two_that_is_no_question_is_rejected(by_meaning: Matcher, said: str) -> None:
+    # Each of these was read out as an answer: "stop" as why a knot won't go away, "test
+    # test" as what an MRI shows of nerve damage, "muscle" by meaning as what causes knots.
+    match = by_meaning.match(said)
+    assert match.decision is Decision.REJECT, match
+
+
+@pytest.mark.parametrize(
+    ("said", "entry"),
+    [
+        ("Numbness?", "numbness"),
+        ("Tennis ball.", "self-release"),
+        ("Um, knots forever?", "permanent"),
+    ],
+)
+def test_a_word_or_two_naming_what_an_entry_is_about_is_a_did_you_mean(
+    by_meaning: Matcher, said: str, entry: str
+) -> None:
+    match = by_meaning.match(said)
+    assert match.decision is Decision.CONFIRM, match
+    assert match.best is not None and match.best.entry.id == entry
+
+
+def test_three_words_can_be_answered(by_meaning: Matcher) -> None:
+    assert _answered(by_meaning.match("Heat or ice?")) == "treat-knot"
+
+
 def _answered(match: Match) -> str | None:
     if match.decision is not Decision.ANSWER or match.best is None:
         return None

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Protocol, TextIO
 
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import AudioChunk
-from knotvoice.dialogue import DialogueStep
+from knotvoice.dialogue import DialogueStep, command_of
 from knotvoice.errors import DeviceError
 from knotvoice.microphone import Microphone, MicrophoneSettings
 from knotvoice.speaker import DeviceSpeaker, Playback, Speaker
@@ -480,19 +480,34 @@ class _Loop:
         self.worked("recognizer")
         self.on_utterance(transcript, self.utterance_start, event.at)
 
+    def question_of(self, text: str, follow_up: bool) -> str | None:
+        """The question in an utterance: after the wake phrase in wake mode (unless it follows
+        a reply), None when the wake phrase is missing."""
+        if self.settings.mode is not TriggerMode.WAKE:
+            return text
+        question = strip_wake_phrase(text, self.settings.wake_phrase)
+        if question is None and follow_up:
+            return text
+        return question
+
+    def hear_again(self, transcript: Transcript, follow_up: bool) -> Transcript:
+        """The transcript a question is answered from: heard again when it cannot be answered
+        as heard. A follow-up ("repeat it", "yes") is no question and is never read as one."""
+        question = self.question_of(transcript.text.strip(), follow_up)
+        if self.rehear is None or not question or command_of(question) is not None:
+            return transcript
+        try:
+            again = self.rehear(transcript)
+        except Exception as error:  # the question is still answered as first heard
+            _LOG.warning("hearing %r again failed: %s", transcript.text, error)
+            return transcript
+        return again if self.question_of(again.text.strip(), follow_up) else transcript
+
     def on_utterance(self, transcript: Transcript, start: float, end: float) -> None:
-        if self.rehear is not None:
-            try:
-                transcript = self.rehear(transcript)
-            except Exception as error:  # the question is still answered as first heard
-                _LOG.warning("hearing %r again failed: %s", transcript.text, error)
-        text = transcript.text.strip()
         follow_up = start <= self.open_until
-        question: str | None = text
-        if self.settings.mode is TriggerMode.WAKE:
-            question = strip_wake_phrase(text, self.settings.wake_phrase)
-            if question is None and follow_up:
-                question = text
+        transcript = self.hear_again(transcript, follow_up)
+        text = transcript.text.strip()
+        question = self.question_of(text, follow_up)
         accepted = bool(text) and question is not None
         self.emit(Heard(end, text, start, accepted))
         if question is None or not text:

@@ -196,6 +196,11 @@ class MatchSettings:
     """... and, with a sentence-embedding model, when the classifier of meaning gives its
     entry at least this probability; else it is a did-you-mean. Answers from a less likely
     hearing go wrong several times as often as answers from the likeliest."""
+    answer_min_words: int = 3
+    """To be answered, by words or by meaning, a query must be at least this many words long
+    (fillers aside). A word or two ("stop", "never", "test test", "MRI") is more often
+    a command, a check of the microphone or half a question than a question: it gets a
+    did-you-mean when the entry is about that word ("numbness"), else it is rejected."""
 
 
 # Words of health and everyday topics this kind of FAQ does not cover. A query holding one the
@@ -257,6 +262,7 @@ OFF_TOPIC_REASON = "off topic"
 ALTERNATIVE_REASON = "clear winner in another hearing"
 UNBORNE_REASON = "another hearing, unlike it in meaning"
 OTHER_TOPIC_TOO_REASON = "another topic too"
+FEW_WORDS_REASON = "too few words"
 """A question about the knowledge's core ("my knot") that also names another topic ("with
 my elbow") is at most a did-you-mean: the words alone cannot tell which of the two it is
 about."""
@@ -354,6 +360,8 @@ class _EntryIndex:
     """Terms of the question, alternatives and topic."""
     keywords: frozenset[str]
     answer: frozenset[str]
+    about: frozenset[str]
+    """Terms of the question, topic and keywords: what the entry is about."""
     centrality: dict[str, float]
     """Share of the entry's phrasings that hold each term, in (0, 1]."""
 
@@ -419,6 +427,7 @@ class Matcher:
                     strong,
                     keywords if use_keywords else frozenset(),
                     answer if use_keywords else frozenset(),
+                    phrasings[0] | frozenset(self._terms(entry.topic)) | keywords,
                     {t: sum(t in p for p in phrasings) / len(phrasings) for t in strong},
                 )
             )
@@ -589,6 +598,8 @@ class Matcher:
         heard, scored = self._match_hearings(text, alternatives)
         if not meaning or self._semantic is None or self._phrasing_vectors is None:
             return heard
+        if heard.decision is not Decision.ANSWER and self._few_words(heard.query):
+            return heard
         if heard.reason == ALTERNATIVE_REASON:
             return self._borne_out(heard, self._semantic.embed([heard.query])[0])
         if heard.decision is Decision.CONFIRM and heard.reason != OTHER_TOPIC_TOO_REASON:
@@ -658,6 +669,10 @@ class Matcher:
             runner_up=pair[1 - pick],
             reason="clear winner by meaning",
         )
+
+    def _few_words(self, query_text: str) -> bool:
+        """True when the normalized query is shorter than an answer needs."""
+        return len(query_text.split()) < self.settings.answer_min_words
 
     def _names_core(self, query: list[_Term]) -> bool:
         """True when the query names one of the knowledge's ``core_terms`` (directly, by a
@@ -792,6 +807,12 @@ class Matcher:
             return decide(Decision.REJECT, "too vague")
         if best.score < settings.confirm_score:
             return decide(Decision.REJECT, "low score")
+        if self._few_words(query_text):
+            # "Numbness?" may be half a question about numbness; "stop" or "test test" is none.
+            about = self._entries[self._entry_number[best.entry.id]].about
+            if any(term.strong and term.text in about for term in query):
+                return decide(Decision.CONFIRM, FEW_WORDS_REASON)
+            return decide(Decision.REJECT, FEW_WORDS_REASON)
         gap = best.score - (runner_up.score if runner_up else 0.0)
         if gap < settings.margin:
             return decide(Decision.CONFIRM, "close call")

@@ -425,6 +425,7 @@ def run_on_clips(
     recorder: Recorder,
     speaker: Speaker,
     trigger: EventTrigger | None = None,
+    rehear: Callable[[Transcript], Transcript] | None = None,
 ) -> ListenSummary:
     return bounded_listen(
         settings,
@@ -435,6 +436,23 @@ def run_on_clips(
         microphone=ClipSource(audio),
         speaker=speaker,
         trigger=trigger,
+        rehear=rehear,
+    )
+
+
+def after_an_answer(
+    clips: Callable[[str], Audio], synthesizer: Synthesizer, knowledge: Knowledge, follow_up: str
+) -> Audio:
+    """A question about how often to massage a knot, its answer's time, then ``follow_up``."""
+    answer = answer_of(knowledge, "massage-how-often")
+    return np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, answer) + 1.5),
+            clips(follow_up),
+            silence(1.0),
+        ]
     )
 
 
@@ -470,23 +488,14 @@ def test_slower_please_repeats_the_answer_more_slowly(
     knowledge: Knowledge,
     synthesizer: Synthesizer,
 ) -> None:
-    answer = answer_of(knowledge, "massage-how-often")
-    audio = np.concatenate(
-        [
-            silence(1.0),
-            clips("How often should you massage a knot?"),
-            silence(reply_seconds(synthesizer, answer) + 1.5),
-            clips("Speak more slowly."),
-            silence(1.0),
-        ]
-    )
+    audio = after_an_answer(clips, synthesizer, knowledge, "Speak more slowly.")
     recorder = Recorder()
     settings = ListenSettings(idle_exit_seconds=10.0)
     run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
 
     assert recorder.decisions() == [("answer", "massage-how-often"), ("slower", None)]
     first, second = (e for e in recorder.events if isinstance(e, ReplyStarted))
-    assert first.text == second.text == answer
+    assert first.text == second.text == answer_of(knowledge, "massage-how-often")
     assert second.seconds > first.seconds * 1.2
 
 
@@ -620,16 +629,7 @@ def test_a_follow_up_is_never_heard_again_as_a_question(
 ) -> None:
     # Whisper, unsure of "repeat", finds "release it" nearly as likely: read as a question,
     # "repeat it" would be answered with what releasing a knot does.
-    answer = answer_of(knowledge, "massage-how-often")
-    audio = np.concatenate(
-        [
-            silence(1.0),
-            clips("How often should you massage a knot?"),
-            silence(reply_seconds(synthesizer, answer) + 1.5),
-            clips("Repeat it."),
-            silence(1.0),
-        ]
-    )
+    audio = after_an_answer(clips, synthesizer, knowledge, "Repeat it.")
     heard: list[str] = []
 
     def hear_again(transcript: Transcript) -> Transcript:
@@ -639,15 +639,10 @@ def test_a_follow_up_is_never_heard_again_as_a_question(
         return replace(transcript, fit=None)
 
     recorder = Recorder()
-    bounded_listen(
-        ListenSettings(idle_exit_seconds=10.0),
-        whisper,
-        Dialogue(Matcher(knowledge)),
-        synthesizer,
-        recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
-        rehear=hear_again,
+    settings = ListenSettings(idle_exit_seconds=10.0)
+    speaker = WavSpeaker(tmp_path)
+    run_on_clips(
+        audio, settings, whisper, knowledge, synthesizer, recorder, speaker, rehear=hear_again
     )
     assert recorder.decisions() == [("answer", "massage-how-often"), ("repeat", None)]
     assert len(heard) == 1, "only the question is heard again"

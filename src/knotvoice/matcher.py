@@ -262,10 +262,11 @@ OFF_TOPIC_REASON = "off topic"
 ALTERNATIVE_REASON = "clear winner in another hearing"
 UNBORNE_REASON = "another hearing, unlike it in meaning"
 OTHER_TOPIC_TOO_REASON = "another topic too"
-FEW_WORDS_REASON = "too few words"
 """A question about the knowledge's core ("my knot") that also names another topic ("with
 my elbow") is at most a did-you-mean: the words alone cannot tell which of the two it is
 about."""
+FEW_WORDS_REASON = "too few words"
+"""A word or two is at most a did-you-mean, and only for an entry about one of its words."""
 _NAMES_OTHER = frozenset({OFF_TOPIC_REASON, OTHER_TOPIC_TOO_REASON})
 _RESCUABLE = frozenset({"out of domain", "too vague", "low score"})
 """Reasons of a word-based reject that meaning may overrule: the words were unlike the

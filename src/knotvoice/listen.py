@@ -490,24 +490,27 @@ class _Loop:
             return text
         return question
 
-    def hear_again(self, transcript: Transcript, follow_up: bool) -> Transcript:
-        """The transcript a question is answered from: heard again when it cannot be answered
-        as heard. A follow-up ("repeat it", "yes") is no question and is never read as one."""
+    def heard_question(
+        self, transcript: Transcript, follow_up: bool
+    ) -> tuple[Transcript, str | None]:
+        """The transcript a question is answered from, and the question in it: heard again
+        when it cannot be answered as heard. A follow-up ("repeat it", "yes") is no question
+        and is never read as one; a reading that loses the wake phrase is not taken."""
         question = self.question_of(transcript.text.strip(), follow_up)
         if self.rehear is None or not question or command_of(question) is not None:
-            return transcript
+            return transcript, question
         try:
             again = self.rehear(transcript)
         except Exception as error:  # the question is still answered as first heard
             _LOG.warning("hearing %r again failed: %s", transcript.text, error)
-            return transcript
-        return again if self.question_of(again.text.strip(), follow_up) else transcript
+            return transcript, question
+        again_question = self.question_of(again.text.strip(), follow_up)
+        return (again, again_question) if again_question else (transcript, question)
 
     def on_utterance(self, transcript: Transcript, start: float, end: float) -> None:
         follow_up = start <= self.open_until
-        transcript = self.hear_again(transcript, follow_up)
+        transcript, question = self.heard_question(transcript, follow_up)
         text = transcript.text.strip()
-        question = self.question_of(text, follow_up)
         accepted = bool(text) and question is not None
         self.emit(Heard(end, text, start, accepted))
         if question is None or not text:

@@ -17,6 +17,7 @@ from knotvoice.audio import chunks_from_array, read_audio
 from knotvoice.knowledge import Knowledge, MatchingHints
 from knotvoice.matcher import Decision, Matcher
 from knotvoice.rehear import RehearSettings, key_terms, readings, rehear
+from knotvoice.semantic import SemanticModel
 from knotvoice.tts import Synthesizer
 from knotvoice.turn import run_turn
 from knotvoice.whisper_engine import WhisperRecognizer
@@ -93,6 +94,22 @@ def test_an_answered_question_is_not_heard_again(matcher: Matcher) -> None:
     assert transcript.text == text
     assert transcript.fit is None
     assert fit.asked == []
+
+
+def test_a_reading_the_words_answer_but_meaning_does_not_is_not_taken(
+    knowledge: Knowledge, semantic: SemanticModel
+) -> None:
+    # A question about tying a tie, with "double" unsure: read as "knot", its words make a
+    # question about what causes knots, which the audio bears out and meaning does not.
+    said = "How do I tie it with a double, what wins are knots?"
+    reading = "How do I tie it with a knot, what wins are knots?"
+    by_meaning = Matcher(knowledge, semantic=semantic)
+    assert by_meaning.match(reading, meaning=False).decision is Decision.ANSWER
+    fit = Fit({said: -2.5, reading: -3.0})
+    transcript, match = rehear(heard(said, fit, unsure="double"), by_meaning)
+    assert reading in fit.asked, "the reading was checked against the audio"
+    assert transcript.text == said
+    assert match.decision is not Decision.ANSWER
 
 
 def test_an_engine_that_cannot_score_readings_is_left_alone(matcher: Matcher) -> None:

@@ -202,6 +202,32 @@ def test_an_answer_from_a_less_likely_hearing_stands_when_meaning_agrees(
     assert _answered(match) == "mri-inflammation"
 
 
+@pytest.fixture(scope="module")
+def without_veto(knowledge: Knowledge, semantic: SemanticModel) -> Matcher:
+    """The kiosk's matcher, except that meaning never holds back what the words answer."""
+    return Matcher(knowledge, MatchSettings(meaning_veto=0.0), semantic=semantic)
+
+
+@pytest.mark.parametrize(
+    ("question", "words_pick"),
+    [
+        # Asks what causes knots; "bring" is rare in the knowledge and only release-effect
+        # has it.
+        ("So what is a knot actually, and what brings it on?", "release-effect"),
+        # Asks what causes them; "upper back" and "little" lean to where knots are found.
+        ("How come my upper back always gets these little hard bits in it?", "find-knots"),
+        # Asks about pain a knot causes elsewhere, not whether a knot is dangerous.
+        ("Can a trigger point send pain to other parts of the body?", "dangerous"),
+    ],
+)
+def test_an_answer_the_words_find_is_a_did_you_mean_when_meaning_points_elsewhere(
+    by_meaning: Matcher, without_veto: Matcher, question: str, words_pick: str
+) -> None:
+    assert _answered(without_veto.match(question)) == words_pick
+    match = by_meaning.match(question)
+    assert match.decision is Decision.CONFIRM, match
+
+
 @pytest.mark.parametrize(
     "said", ["Stop.", "Stop it.", "Enough.", "Test, test.", "Never mind.", "Muscle.", "Stress."]
 )

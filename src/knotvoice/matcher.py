@@ -196,6 +196,11 @@ class MatchSettings:
     """... and, with a sentence-embedding model, when the classifier of meaning gives its
     entry at least this probability; else it is a did-you-mean. Answers from a less likely
     hearing go wrong several times as often as answers from the likeliest."""
+    meaning_veto: float = 0.2
+    """With a sentence-embedding model: an answer the words find is a did-you-mean instead when
+    the classifier of meaning gives its entry less than this probability and another entry
+    holds the phrasing closest in meaning ("what is a knot and what brings it on" shares its
+    one rare word with release-effect, but asks about causes). 0 turns this off."""
     answer_min_words: int = 3
     """To be answered, by words or by meaning, a query must be at least this many words long
     (fillers aside). A word or two ("stop", "never", "test test", "MRI") is more often
@@ -261,6 +266,7 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = (
 OFF_TOPIC_REASON = "off topic"
 ALTERNATIVE_REASON = "clear winner in another hearing"
 UNBORNE_REASON = "another hearing, unlike it in meaning"
+UNLIKE_REASON = "unlike it in meaning"
 OTHER_TOPIC_TOO_REASON = "another topic too"
 """A question about the knowledge's core ("my knot") that also names another topic ("with
 my elbow") is at most a did-you-mean: the words alone cannot tell which of the two it is
@@ -603,6 +609,8 @@ class Matcher:
             return heard
         if heard.reason == ALTERNATIVE_REASON:
             return self._borne_out(heard, self._semantic.embed([heard.query])[0])
+        if heard.decision is Decision.ANSWER:
+            return self._agreed(heard, self._semantic.embed([heard.query])[0])
         if heard.decision is Decision.CONFIRM and heard.reason != OTHER_TOPIC_TOO_REASON:
             vector = self._semantic.embed([heard.query])[0]
             settled = self._by_meaning(heard, scored, self._closest(vector))
@@ -636,6 +644,20 @@ class Matcher:
             return match
         logger.debug("%r: the other hearing is unlike its entry in meaning", match.query)
         return replace(match, decision=Decision.CONFIRM, reason=UNBORNE_REASON)
+
+    def _agreed(self, match: Match, vector: npt.NDArray[np.float32]) -> Match:
+        """An answer the words find stands unless meaning points elsewhere: the classifier
+        gives its entry less than ``meaning_veto`` and another entry's phrasing is closest."""
+        if match.best is None:
+            return match
+        chance = self._chance(vector, match.best.entry)
+        if chance is None or chance >= self.settings.meaning_veto:
+            return match
+        closest = self._closest(vector)
+        if int(np.argmax(closest)) == self._entry_number[match.best.entry.id]:
+            return match
+        logger.debug("%r: its words' entry is unlike it in meaning", match.query)
+        return replace(match, decision=Decision.CONFIRM, reason=UNLIKE_REASON)
 
     def _closest(self, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Each entry's highest cosine between a query's embedding and one of its phrasings'."""

@@ -11,6 +11,9 @@ reading only when both hold:
 - the recognizer finds it nearly as likely as what it heard: at most ``max_cost`` nats
   less likely, given the same audio (``Transcript.fit``).
 
+The reading that fits best is then matched in full, meaning included, exactly as the kiosk
+will answer it, and kept only when that still answers it.
+
 The second check is what keeps a real "heart" a heart: "what are the signs of a heart
 attack" read as "a knot attack" costs whisper about 15 nats; a misheard knot costs 0 to 6.
 
@@ -141,9 +144,14 @@ def rehear(
     if scores[best + 1] < floor:
         _log.debug("no reading of %r fits the audio", heard)
         return plain, match
-    text, reading = candidates[best]
-    _log.info("heard %r again as %r (%.1f nats)", heard, text, scores[0] - scores[best + 1])
+    text = candidates[best][0]
     alternatives = (transcript.text, *transcript.alternatives)
+    # The kiosk answers the reading with everything the matcher weighs, meaning included.
+    reading = matcher.match(text, alternatives)
+    if reading.decision is not Decision.ANSWER:
+        _log.debug("%r fits the audio but is not answered in full", text)
+        return plain, match
+    _log.info("heard %r again as %r (%.1f nats)", heard, text, scores[0] - scores[best + 1])
     heard_again = replace(reading, reason=f"{reading.reason}, heard again")
     return replace(plain, text=text, alternatives=alternatives), heard_again
 

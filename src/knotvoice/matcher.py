@@ -267,6 +267,7 @@ OFF_TOPIC_REASON = "off topic"
 ALTERNATIVE_REASON = "clear winner in another hearing"
 UNBORNE_REASON = "another hearing, unlike it in meaning"
 UNLIKE_REASON = "unlike it in meaning"
+"""An answer the words found, held back because meaning points to another entry."""
 OTHER_TOPIC_TOO_REASON = "another topic too"
 """A question about the knowledge's core ("my knot") that also names another topic ("with
 my elbow") is at most a did-you-mean: the words alone cannot tell which of the two it is

@@ -412,6 +412,7 @@ class Matcher:
         self._knowledge = knowledge
         self.settings = settings or MatchSettings()
         self._semantic = semantic
+        self._last_embedding: tuple[str, npt.NDArray[np.float32]] | None = None
         hints = knowledge.matching
         self._normalize = Normalizer(hints)
         self._synonyms = {stem(word): stem(known) for word, known in hints.synonyms}
@@ -608,23 +609,32 @@ class Matcher:
             return heard
         if heard.decision is not Decision.ANSWER and self._few_words(heard.query):
             return heard
-        if heard.reason == ALTERNATIVE_REASON:
-            return self._borne_out(heard, self._semantic.embed([heard.query])[0])
+        if heard.reason == OTHER_TOPIC_TOO_REASON or (
+            heard.decision is Decision.REJECT and heard.reason not in _RESCUABLE
+        ):
+            return heard
+        vector = self._embedding(self._semantic, heard.query)
         if heard.decision is Decision.ANSWER:
-            return self._agreed(heard, self._semantic.embed([heard.query])[0])
-        if heard.decision is Decision.CONFIRM and heard.reason != OTHER_TOPIC_TOO_REASON:
-            vector = self._semantic.embed([heard.query])[0]
+            return self._held_back(heard, vector)
+        if heard.decision is Decision.CONFIRM:
             settled = self._by_meaning(heard, scored, self._closest(vector))
             if settled.decision is Decision.CONFIRM:
                 return self._by_classifier(settled, scored, vector)
             return settled
-        if heard.decision is Decision.REJECT and heard.reason in _RESCUABLE:
-            vector = self._semantic.embed([heard.query])[0]
-            rescued = self._rescue_by_meaning(heard, vector)
-            if rescued.decision is Decision.REJECT:
-                return self._by_classifier(rescued, scored, vector)
-            return rescued
-        return heard
+        rescued = self._rescue_by_meaning(heard, vector)
+        if rescued.decision is Decision.REJECT:
+            return self._by_classifier(rescued, scored, vector)
+        return rescued
+
+    def _embedding(self, semantic: Embedder, query: str) -> npt.NDArray[np.float32]:
+        """The query's sentence embedding. The last one is kept: the kiosk matches a question
+        once when hearing it again and once more when answering it."""
+        last = self._last_embedding
+        if last is not None and last[0] == query:
+            return last[1]
+        vector: npt.NDArray[np.float32] = semantic.embed([query])[0]
+        self._last_embedding = (query, vector)
+        return vector
 
     def _chance(self, vector: npt.NDArray[np.float32], entry: Entry) -> float | None:
         """The classifier of meaning's probability that ``entry`` answers the embedded query
@@ -633,32 +643,29 @@ class Matcher:
             return None
         return float(self._classifier.probabilities(vector)[self._entry_number[entry.id]])
 
-    def _borne_out(self, match: Match, vector: npt.NDArray[np.float32]) -> Match:
-        """An answer from a less likely hearing stands when the classifier of meaning does not
-        rule its entry out; else it is a did-you-mean ("does stress cause knots" heard less
-        likely as "does dress cause no tight knots" must not be answered with how to treat
-        one)."""
-        if match.best is None:
-            return match
-        chance = self._chance(vector, match.best.entry)
-        if chance is None or chance >= self.settings.alternative_probability:
-            return match
-        logger.debug("%r: the other hearing is unlike its entry in meaning", match.query)
-        return replace(match, decision=Decision.CONFIRM, reason=UNBORNE_REASON)
+    def _held_back(self, match: Match, vector: npt.NDArray[np.float32]) -> Match:
+        """An answer stands unless meaning rules its entry out; else it is a did-you-mean.
 
-    def _agreed(self, match: Match, vector: npt.NDArray[np.float32]) -> Match:
-        """An answer the words find stands unless meaning points elsewhere: the classifier
-        gives its entry less than ``meaning_veto`` and another entry's phrasing is closest."""
+        An answer from a less likely hearing needs the classifier of meaning to give its entry
+        at least ``alternative_probability`` ("does stress cause knots" heard less likely as
+        "does dress cause no tight knots" must not be answered with how to treat one). One
+        from the likeliest hearing is held back only when the classifier gives its entry less
+        than ``meaning_veto`` and another entry holds the phrasing closest in meaning.
+        """
         if match.best is None:
             return match
+        settings = self.settings
+        other_hearing = match.reason == ALTERNATIVE_REASON
+        floor = settings.alternative_probability if other_hearing else settings.meaning_veto
         chance = self._chance(vector, match.best.entry)
-        if chance is None or chance >= self.settings.meaning_veto:
+        if chance is None or chance >= floor:
             return match
-        closest = self._closest(vector)
-        if int(np.argmax(closest)) == self._entry_number[match.best.entry.id]:
+        own = self._entry_number[match.best.entry.id]
+        if not other_hearing and int(np.argmax(self._closest(vector))) == own:
             return match
-        logger.debug("%r: its words' entry is unlike it in meaning", match.query)
-        return replace(match, decision=Decision.CONFIRM, reason=UNLIKE_REASON)
+        logger.debug("%r is unlike its entry in meaning", match.query)
+        reason = UNBORNE_REASON if other_hearing else UNLIKE_REASON
+        return replace(match, decision=Decision.CONFIRM, reason=reason)
 
     def _closest(self, vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Each entry's highest cosine between a query's embedding and one of its phrasings'."""

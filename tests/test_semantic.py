@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from knotvoice.errors import ModelError
@@ -275,3 +277,30 @@ def test_the_classifier_learns_which_class_an_embedding_belongs_to() -> None:
         chances = classifier.probabilities(centres[number])
         assert chances.sum() == pytest.approx(1.0, abs=1e-5)
         assert int(np.argmax(chances)) == number and chances[number] > 0.8
+
+
+class _Counting:
+    """The sentence-embedding model, counting the texts it is asked to embed."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self.texts = 0
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.texts += len(texts)
+        return self.model.embed(texts)
+
+
+def test_a_question_matched_again_is_not_worked_out_again(
+    knowledge: Knowledge, semantic: SemanticModel
+) -> None:
+    # The kiosk matches a question when hearing it again, then when answering it.
+    model = _Counting(semantic)
+    matcher = Matcher(knowledge, semantic=model)
+    first = matcher.match(STRESS_HEARD, STRESS_OTHERS)
+    embedded = model.texts
+    assert matcher.match(STRESS_HEARD, STRESS_OTHERS) is first
+    assert model.texts == embedded
+    # The same words with other hearings are another question.
+    assert matcher.match(STRESS_HEARD).reason != first.reason
+    assert matcher.match(STRESS_HEARD, STRESS_OTHERS) is first

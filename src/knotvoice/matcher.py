@@ -275,6 +275,8 @@ about."""
 FEW_WORDS_REASON = "too few words"
 """A word or two is at most a did-you-mean, and only for an entry about one of its words."""
 _NAMES_OTHER = frozenset({OFF_TOPIC_REASON, OTHER_TOPIC_TOO_REASON})
+_RECENT = 4
+"""How many full matches a matcher keeps (see ``Matcher.match``)."""
 _RESCUABLE = frozenset({"out of domain", "too vague", "low score"})
 """Reasons of a word-based reject that meaning may overrule: the words were unlike the
 phrasings, but named no other topic."""
@@ -412,7 +414,7 @@ class Matcher:
         self._knowledge = knowledge
         self.settings = settings or MatchSettings()
         self._semantic = semantic
-        self._last_embedding: tuple[str, npt.NDArray[np.float32]] | None = None
+        self._recent: dict[tuple[str, tuple[str, ...], MatchSettings], Match] = {}
         hints = knowledge.matching
         self._normalize = Normalizer(hints)
         self._synonyms = {stem(word): stem(known) for word, known in hints.synonyms}
@@ -603,17 +605,33 @@ class Matcher:
         hearing that names an off-topic word ("knee" heard as "mind keep") makes the question
         a reject: "aspirin" heard as "us for an" must not be answered. ``meaning=False``
         leaves a did-you-mean as it is, without asking the sentence-embedding model.
+
+        The last few full matches are kept: the kiosk matches a question once when hearing it
+        again and once more when answering it.
         """
-        heard, scored = self._match_hearings(text, alternatives)
         if not meaning or self._semantic is None or self._phrasing_vectors is None:
-            return heard
+            return self._match_hearings(text, alternatives)[0]
+        key = (text, tuple(alternatives), self.settings)
+        known = self._recent.get(key)
+        if known is None:
+            known = self._match_in_full(text, alternatives, self._semantic)
+            if len(self._recent) >= _RECENT:
+                del self._recent[next(iter(self._recent))]
+        else:
+            del self._recent[key]
+        self._recent[key] = known
+        return known
+
+    def _match_in_full(self, text: str, alternatives: Sequence[str], semantic: Embedder) -> Match:
+        """The decision of the words, settled or held back by meaning."""
+        heard, scored = self._match_hearings(text, alternatives)
         if heard.decision is not Decision.ANSWER and self._few_words(heard.query):
             return heard
         if heard.reason == OTHER_TOPIC_TOO_REASON or (
             heard.decision is Decision.REJECT and heard.reason not in _RESCUABLE
         ):
             return heard
-        vector = self._embedding(self._semantic, heard.query)
+        vector: npt.NDArray[np.float32] = semantic.embed([heard.query])[0]
         if heard.decision is Decision.ANSWER:
             return self._held_back(heard, vector)
         if heard.decision is Decision.CONFIRM:
@@ -625,16 +643,6 @@ class Matcher:
         if rescued.decision is Decision.REJECT:
             return self._by_classifier(rescued, scored, vector)
         return rescued
-
-    def _embedding(self, semantic: Embedder, query: str) -> npt.NDArray[np.float32]:
-        """The query's sentence embedding. The last one is kept: the kiosk matches a question
-        once when hearing it again and once more when answering it."""
-        last = self._last_embedding
-        if last is not None and last[0] == query:
-            return last[1]
-        vector: npt.NDArray[np.float32] = semantic.embed([query])[0]
-        self._last_embedding = (query, vector)
-        return vector
 
     def _chance(self, vector: npt.NDArray[np.float32], entry: Entry) -> float | None:
         """The classifier of meaning's probability that ``entry`` answers the embedded query

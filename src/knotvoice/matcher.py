@@ -612,15 +612,13 @@ class Matcher:
         if not meaning or self._semantic is None or self._phrasing_vectors is None:
             return self._match_hearings(text, alternatives)[0]
         key = (text, tuple(alternatives), self.settings)
-        known = self._recent.get(key)
-        if known is None:
-            known = self._match_in_full(text, alternatives, self._semantic)
-            if len(self._recent) >= _RECENT:
-                del self._recent[next(iter(self._recent))]
-        else:
-            del self._recent[key]
-        self._recent[key] = known
-        return known
+        match = self._recent.pop(key, None)
+        if match is None:
+            match = self._match_in_full(text, alternatives, self._semantic)
+        self._recent[key] = match
+        if len(self._recent) > _RECENT:
+            del self._recent[next(iter(self._recent))]
+        return match
 
     def _match_in_full(self, text: str, alternatives: Sequence[str], semantic: Embedder) -> Match:
         """The decision of the words, settled or held back by meaning."""

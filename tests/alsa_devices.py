@@ -30,8 +30,9 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from knotvoice.devices import refresh
-from knotvoice.listen import ListenSummary, listen
+from knotvoice.kiosk.devices import refresh
+from knotvoice.kiosk.events import ListenSummary
+from knotvoice.kiosk.loop import listen
 
 MIC = "testmic"
 SPEAKER = "testspk"

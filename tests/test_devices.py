@@ -11,10 +11,11 @@ import sounddevice as sd
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
 from knotvoice.audio import RATE, AudioChunk, join
-from knotvoice.devices import device_error, list_devices, resolve
 from knotvoice.errors import DeviceError
-from knotvoice.microphone import Microphone, MicrophoneSettings
-from knotvoice.speaker import DeviceSpeaker, SpeakerSettings, WavSpeaker
+from knotvoice.kiosk.devices import device_error, list_devices, resolve
+from knotvoice.kiosk.microphone import Microphone
+from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
+from knotvoice.settings import MicrophoneSettings, SpeakerSettings
 
 
 @pytest.fixture

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 
 import pytest
 
-from knotvoice.dialogue import ASK_AGAIN, Dialogue, command_of
+from knotvoice.asr import Transcript
 from knotvoice.knowledge import Entry, Knowledge
-from knotvoice.matcher import Candidate, Decision, Match, Matcher
-from knotvoice.reply import did_you_mean, spoken_answer
+from knotvoice.lang import english
+from knotvoice.match import Candidate, Decision, Match
+from knotvoice.match.matcher import Matcher
+from knotvoice.speech.reply import did_you_mean, spoken_answer
+from knotvoice.turn import Dialogue, command_of, typed
 
 WORSE = Entry("massage-worse", "Can massaging a knot make it worse?", "It can.")
 OFTEN = Entry("massage-how-often", "How often should you massage a knot?", "Every day.")
@@ -39,7 +42,7 @@ def dialogue() -> Dialogue:
 
 
 def test_a_question_is_answered(dialogue: Dialogue) -> None:
-    step = dialogue.respond("how often can I massage it?")
+    step = dialogue.respond(typed("how often can I massage it?"))
     assert step.action == "answer"
     assert step.entry == OFTEN
     assert step.reply == spoken_answer(OFTEN)
@@ -47,10 +50,10 @@ def test_a_question_is_answered(dialogue: Dialogue) -> None:
 
 @pytest.mark.parametrize("yes", ["yes", "Yeah.", "right", "Yes, please", "that's right"])
 def test_yes_after_a_did_you_mean_answers_the_proposed_entry(dialogue: Dialogue, yes: str) -> None:
-    asked = dialogue.respond("massage")
+    asked = dialogue.respond(typed("massage"))
     assert asked.action == "confirm"
     assert asked.reply == did_you_mean(WORSE)
-    step = dialogue.respond(yes)
+    step = dialogue.respond(typed(yes))
     assert step.action == "answer"
     assert step.entry == WORSE
     assert step.reply == spoken_answer(WORSE)
@@ -59,58 +62,58 @@ def test_yes_after_a_did_you_mean_answers_the_proposed_entry(dialogue: Dialogue,
 
 
 def test_no_after_a_did_you_mean_asks_again_politely(dialogue: Dialogue) -> None:
-    dialogue.respond("massage")
-    step = dialogue.respond("No.")
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed("No."))
     assert step.action == "reject"
-    assert step.reply == ASK_AGAIN
+    assert step.reply == english().replies.ask_again
     assert step.entry is None
     assert dialogue.pending is None
 
 
 def test_the_other_one_answers_the_runner_up(dialogue: Dialogue) -> None:
-    dialogue.respond("massage")
-    step = dialogue.respond("the other one")
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed("the other one"))
     assert step.action == "answer"
     assert step.entry == OFTEN
     assert step.reply == spoken_answer(OFTEN)
 
 
 def test_repeat_and_slower_say_the_last_reply_again(dialogue: Dialogue) -> None:
-    answer = dialogue.respond("how often can I massage it?")
-    repeated = dialogue.respond("Say that again")
+    answer = dialogue.respond(typed("how often can I massage it?"))
+    repeated = dialogue.respond(typed("Say that again"))
     assert (repeated.action, repeated.reply) == ("repeat", answer.reply)
-    slower = dialogue.respond("slower please")
+    slower = dialogue.respond(typed("slower please"))
     assert (slower.action, slower.reply) == ("slower", answer.reply)
-    assert dialogue.respond("repeat").reply == answer.reply
+    assert dialogue.respond(typed("repeat")).reply == answer.reply
 
 
 def test_repeat_keeps_an_open_did_you_mean(dialogue: Dialogue) -> None:
-    asked = dialogue.respond("massage")
-    assert dialogue.respond("pardon?").reply == asked.reply
-    assert dialogue.respond("yes").entry == WORSE
+    asked = dialogue.respond(typed("massage"))
+    assert dialogue.respond(typed("pardon?")).reply == asked.reply
+    assert dialogue.respond(typed("yes")).entry == WORSE
 
 
 def test_stop_stops_and_forgets_the_did_you_mean(dialogue: Dialogue) -> None:
-    dialogue.respond("massage")
-    step = dialogue.respond("Stop!")
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed("Stop!"))
     assert step.action == "stop"
     assert step.reply == ""
     assert dialogue.pending is None
-    assert dialogue.respond("yes").action == "none"
+    assert dialogue.respond(typed("yes")).action == "none"
 
 
 def test_anything_else_is_a_new_question(dialogue: Dialogue) -> None:
-    dialogue.respond("massage")
-    step = dialogue.respond("what about the weather")
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed("what about the weather"))
     assert step.action == "reject"
     assert step.reply.startswith("Sorry")
     assert dialogue.pending is None
 
 
 def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
-    assert dialogue.respond("yes").action == "none"
-    assert dialogue.respond("   ").action == "none"
-    assert dialogue.respond("repeat").reply == ""
+    assert dialogue.respond(typed("yes")).action == "none"
+    assert dialogue.respond(typed("   ")).action == "none"
+    assert dialogue.respond(typed("repeat")).reply == ""
 
 
 @pytest.mark.parametrize(
@@ -134,7 +137,8 @@ def test_another_hearing_of_the_question_is_answered(knowledge: Knowledge) -> No
     # The recognizer's best hearing lost "MRI"; one of its other hearings kept it.
     dialogue = Dialogue(Matcher(knowledge))
     misheard = "We'll then re-show if my back is inflamed."
-    step = dialogue.respond(misheard, ("Would an MRI show if my back is inflamed?",))
+    heard = Transcript(misheard, alternatives=("Would an MRI show if my back is inflamed?",))
+    step = dialogue.respond(heard)
     assert step.action == "answer"
     assert step.entry is not None and step.entry.id == "mri-inflammation"
-    assert Dialogue(Matcher(knowledge)).respond(misheard).action != "answer"
+    assert Dialogue(Matcher(knowledge)).respond(typed(misheard)).action != "answer"

@@ -23,7 +23,7 @@ from knotvoice.evaluate import (
     word_errors,
 )
 from knotvoice.knowledge import load
-from knotvoice.matcher import Matcher
+from knotvoice.match.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parents[1]
 

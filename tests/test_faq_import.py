@@ -7,17 +7,15 @@ from pathlib import Path
 import pytest
 
 from knotvoice.errors import KnowledgeError
-from knotvoice.faq_import import ImportResult, parse_faq, read_faq, to_yaml
 from knotvoice.knowledge import load, phrase_key
+from knotvoice.knowledge.faq_import import ImportResult, parse_faq, read_faq, to_yaml
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO.parent / "shared" / "seed" / "knots-faq.txt"
+SEED = REPO / "knowledge" / "source" / "knots-faq.txt"
 
 
 @pytest.fixture(scope="module")
 def seed_text() -> str:
-    if not SEED.exists():
-        pytest.skip(f"source FAQ not found at {SEED}")
     return SEED.read_text(encoding="utf-8")
 
 

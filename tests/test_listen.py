@@ -20,32 +20,30 @@ from rapidfuzz import fuzz
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen, file_devices
 from knotvoice.asr import Transcript
+from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
-from knotvoice.dialogue import Dialogue, DialogueStep
 from knotvoice.errors import DeviceError
-from knotvoice.knowledge import Knowledge
-from knotvoice.listen import (
+from knotvoice.kiosk.events import (
     Decided,
     Event,
-    EventTrigger,
     Failed,
     Heard,
     Listening,
-    ListenSettings,
     ListenSummary,
     ReplyFinished,
     ReplyStarted,
     SpeechStarted,
     TimedOut,
-    TriggerMode,
-    strip_wake_phrase,
 )
-from knotvoice.matcher import Decision, Match, Matcher
-from knotvoice.microphone import MicrophoneSettings
-from knotvoice.reply import reply_text, spoken_answer
-from knotvoice.speaker import DeviceSpeaker, Playback, Speaker, SpeakerSettings, WavSpeaker
-from knotvoice.tts import Synthesizer
-from knotvoice.whisper_engine import WhisperRecognizer
+from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker, WavSpeaker
+from knotvoice.kiosk.triggers import EventTrigger, strip_wake_phrase
+from knotvoice.knowledge import Knowledge
+from knotvoice.match import Decision, Match
+from knotvoice.match.matcher import Matcher
+from knotvoice.settings import ListenSettings, MicrophoneSettings, SpeakerSettings, TriggerMode
+from knotvoice.speech.reply import reply_text, spoken_answer
+from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Dialogue, Turn
 
 Audio = npt.NDArray[np.float32]
 FIXTURES = Path(__file__).resolve().parents[1] / "audio_fixtures"
@@ -369,11 +367,11 @@ class BrokenOnce:
         self._dialogue = dialogue
         self._calls = 0
 
-    def respond(self, text: str, alternatives: Sequence[str] = ()) -> DialogueStep:
+    def respond(self, transcript: Transcript) -> Turn:
         self._calls += 1
         if self._calls == 1:
             raise RuntimeError("matcher exploded")
-        return self._dialogue.respond(text, alternatives)
+        return self._dialogue.respond(transcript)
 
 
 def test_one_bad_turn_is_reported_and_the_loop_goes_on(
@@ -425,7 +423,6 @@ def run_on_clips(
     recorder: Recorder,
     speaker: Speaker,
     trigger: EventTrigger | None = None,
-    rehear: Callable[[Transcript], Transcript] | None = None,
 ) -> ListenSummary:
     return bounded_listen(
         settings,
@@ -436,7 +433,6 @@ def run_on_clips(
         microphone=ClipSource(audio),
         speaker=speaker,
         trigger=trigger,
-        rehear=rehear,
     )
 
 
@@ -583,66 +579,44 @@ def test_a_missing_speaker_costs_the_replies_but_is_logged_once(
     assert (summary.turns, summary.replies) == (2, 0)
 
 
-def test_the_kiosk_answers_what_it_heard_again(
+class Recording:
+    """A dialogue that keeps every transcript the loop gives it."""
+
+    def __init__(self, dialogue: Dialogue) -> None:
+        self._dialogue = dialogue
+        self.heard: list[Transcript] = []
+
+    def respond(self, transcript: Transcript) -> Turn:
+        self.heard.append(transcript)
+        return self._dialogue.respond(transcript)
+
+
+def test_the_kiosk_answers_from_what_the_recognizer_heard_in_full(
     tmp_path: Path,
     whisper: WhisperRecognizer,
     knowledge: Knowledge,
     synthesizer: Synthesizer,
 ) -> None:
-    # The loop answers the transcript its hearing-again step returns; when that step fails,
-    # the question is answered as first heard instead of costing the turn.
+    # The dialogue gets the whole transcript, so it can hear a question again against the
+    # audio; the decision event names the question it was answered from.
     clip = join(read_audio(FIXTURES / "tuning" / "knot-pain__02__espeak-en-us-m7__slow.wav"))
-    reply = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
-    audio = np.concatenate([silence(1.0), clip, silence(reply + 2.0), clip, silence(3.0)])
-    heard: list[Transcript] = []
-
-    def hear_again(transcript: Transcript) -> Transcript:
-        heard.append(transcript)
-        if len(heard) == 2:
-            raise RuntimeError("whisper went away")
-        return replace(transcript, text="How often should I massage my knot?", fit=None)
-
+    reply = reply_seconds(synthesizer, answer_of(knowledge, "knot-pain"))
+    audio = np.concatenate([silence(1.0), clip, silence(reply + 2.0)])
+    dialogue = Recording(Dialogue(Matcher(knowledge)))
     recorder = Recorder()
     summary = bounded_listen(
-        ListenSettings(max_turns=2, idle_exit_seconds=20.0),
+        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
         whisper,
-        Dialogue(Matcher(knowledge)),
+        dialogue,
         synthesizer,
         recorder,
         microphone=ClipSource(audio),
         speaker=WavSpeaker(tmp_path),
-        rehear=hear_again,
     )
-    assert len(heard) == 2 and all(t.fit is not None for t in heard), "whisper can score readings"
-    first, second = recorder.decisions()
-    assert first == ("answer", "massage-how-often")
-    assert second[1] == "knot-pain", "as heard: a question about knots and back pain"
+    assert len(dialogue.heard) == 1
+    assert dialogue.heard[0].fit is not None, "whisper can score readings"
+    assert dialogue.heard[0].words, "with its words and their confidences"
+    decided = [e for e in recorder.events if isinstance(e, Decided)]
+    assert [e.entry for e in decided] == ["knot-pain"]
+    assert "knot" in decided[0].question.lower()
     assert summary.errors == 0
-
-
-def test_a_follow_up_is_never_heard_again_as_a_question(
-    tmp_path: Path,
-    clips: Callable[[str], Audio],
-    whisper: WhisperRecognizer,
-    knowledge: Knowledge,
-    synthesizer: Synthesizer,
-) -> None:
-    # Whisper, unsure of "repeat", finds "release it" nearly as likely: read as a question,
-    # "repeat it" would be answered with what releasing a knot does.
-    audio = after_an_answer(clips, synthesizer, knowledge, "Repeat it.")
-    heard: list[str] = []
-
-    def hear_again(transcript: Transcript) -> Transcript:
-        heard.append(transcript.text)
-        if "repeat" in transcript.text.lower():
-            return replace(transcript, text="Release the knot in my muscle.", fit=None)
-        return replace(transcript, fit=None)
-
-    recorder = Recorder()
-    settings = ListenSettings(idle_exit_seconds=10.0)
-    speaker = WavSpeaker(tmp_path)
-    run_on_clips(
-        audio, settings, whisper, knowledge, synthesizer, recorder, speaker, rehear=hear_again
-    )
-    assert recorder.decisions() == [("answer", "massage-how-often"), ("repeat", None)]
-    assert len(heard) == 1, "only the question is heard again"

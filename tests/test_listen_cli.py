@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, write_config
 from knotvoice.audio import join, read_audio
@@ -25,6 +26,7 @@ def run(devices_config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.model
 def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) -> None:
     devices = write_config(tmp_path)
     question = join(read_audio(DEMO))
@@ -51,6 +53,7 @@ def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) ->
     assert np.abs(played).max() > 3000
 
 
+@pytest.mark.model
 def test_ask_plays_on_a_named_output_device(tmp_path: Path) -> None:
     devices = write_config(tmp_path)
     result = run(
@@ -61,6 +64,7 @@ def test_ask_plays_on_a_named_output_device(tmp_path: Path) -> None:
     assert len(played) > 16000 and np.abs(played).max() > 3000
 
 
+@pytest.mark.model
 def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
     devices = write_config(tmp_path, include_devices=False)
     result = run(devices.config, "listen", "--max-turns", "1", "--input-device", "no-such-mic")

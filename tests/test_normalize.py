@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from knotvoice.knowledge import MatchingHints, Repair, load
-from knotvoice.normalize import Normalizer, content_words, normalize, number_to_words
+from knotvoice.match.text import Normalizer, content_words, normalize, number_to_words
 
 KNOTS = load(Path(__file__).resolve().parents[1] / "knowledge" / "knots.yaml").matching
 

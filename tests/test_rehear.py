@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 
 from knotvoice.asr import Transcript, Word
+from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import chunks_from_array, read_audio
 from knotvoice.knowledge import Knowledge, MatchingHints
-from knotvoice.matcher import Decision, Matcher
-from knotvoice.rehear import RehearSettings, key_terms, readings, rehear
-from knotvoice.semantic import SemanticModel
-from knotvoice.tts import Synthesizer
-from knotvoice.turn import run_turn
-from knotvoice.whisper_engine import WhisperRecognizer
+from knotvoice.match import Decision
+from knotvoice.match.matcher import Matcher
+from knotvoice.match.rehear import RehearSettings, key_terms, readings, rehear
+from knotvoice.match.semantic import SemanticModel
+from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Action, Dialogue
 
 FIXTURES = Path(__file__).resolve().parents[1] / "audio_fixtures"
 HEARD = "Could my heart be with me permanently?"
@@ -172,7 +173,7 @@ def test_a_knot_heard_as_arms_is_answered_after_hearing_it_again(
     matcher = Matcher(knowledge)
     first = whisper.transcribe(read_audio(clip))
     assert matcher.match(first.text, first.alternatives).decision is not Decision.ANSWER
-    result = run_turn(read_audio(clip), whisper, matcher)
-    assert result.match.decision is Decision.ANSWER
-    assert result.match.best is not None and result.match.best.entry.id == "knot-pain"
-    assert result.transcript.alternatives[0] == first.text
+    turn = Dialogue(matcher).respond(whisper.transcribe(read_audio(clip)))
+    assert turn.action is Action.ANSWER
+    assert turn.entry is not None and turn.entry.id == "knot-pain"
+    assert turn.transcript.alternatives[0] == first.text

@@ -11,8 +11,9 @@ import pytest
 
 from knotvoice.errors import ModelError
 from knotvoice.knowledge import Knowledge
-from knotvoice.matcher import Decision, Match, Matcher, MatchSettings
-from knotvoice.semantic import CACHE_MIN_TEXTS, Classifier, SemanticModel, default_model_dir
+from knotvoice.match import Decision, Match
+from knotvoice.match.matcher import Matcher, MatchSettings
+from knotvoice.match.semantic import CACHE_MIN_TEXTS, Classifier, SemanticModel, default_model_dir
 
 
 def test_paraphrases_are_closer_than_other_topics(semantic: SemanticModel) -> None:
@@ -35,6 +36,7 @@ def test_one_text_embeds_the_same_alone_and_in_a_batch(semantic: SemanticModel) 
     assert np.allclose(together, alone, atol=1e-5)
 
 
+@pytest.mark.model
 def test_a_long_list_is_embedded_once_and_kept(tmp_path: Path) -> None:
     model = SemanticModel.load(cache_dir=tmp_path / "cache")
     texts = [f"question number {number} about a knot" for number in range(CACHE_MIN_TEXTS)]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from knotvoice.speakable import speakable
+from knotvoice.speech.speakable import speakable
 
 
 def test_numbered_lists_read_as_a_list() -> None:

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
+from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
 from knotvoice.audio import chunks_from_array, join, read_audio, write_wav
-from knotvoice.tts import SpeechError, Synthesizer, VoiceSettings
-from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
+from knotvoice.settings import VoiceSettings
+from knotvoice.speech.tts import SpeechError, Synthesizer
 
 
 def test_synthesized_reply_is_speech_that_says_the_text(

@@ -7,8 +7,9 @@ import numpy.typing as npt
 import pytest
 
 from knotvoice.audio import RATE, chunks_from_array, join
-from knotvoice.tts import Synthesizer
-from knotvoice.vad import Boundary, Endpointer, EndReason, VadEvent, VadSettings
+from knotvoice.kiosk.vad import Boundary, Endpointer, EndReason, VadEvent
+from knotvoice.settings import VadSettings
+from knotvoice.speech.tts import Synthesizer
 
 
 def silence(seconds: float) -> npt.NDArray[np.float32]:

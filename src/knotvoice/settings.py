@@ -1,16 +1,27 @@
 """Settings, built once from the command line, a config file and the environment.
 
 Precedence: command-line flag, then environment variable, then the TOML config file
-(``--config`` or ``KNOTVOICE_CONFIG``), then the default. The rest of the code receives the
-frozen result and never reads the environment itself.
+(``--config`` or ``KNOTVOICE_CONFIG``), then the default. Every setting of every stage is a
+frozen dataclass defined here; the rest of the code receives them and never reads the
+environment itself.
+
+A config file holds the top-level settings as keys and the kiosk's under ``[listen]``::
+
+    knowledge = "knowledge/my-faq.yaml"
+    input_device = "USB"
+
+    [listen]
+    trigger = "wake"
+    end_silence = 0.7
 """
 
 from __future__ import annotations
 
+import enum
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +48,107 @@ class SettingsError(KnotvoiceError):
 
 
 @dataclass(frozen=True)
+class VadSettings:
+    """How speech is found and where an utterance ends."""
+
+    aggressiveness: int = 2
+    """webrtcvad mode 0 (lenient) to 3 (strict about what counts as speech)."""
+    min_level_dbfs: float = -50.0
+    """Frames quieter than this (dB relative to full scale) never count as speech."""
+    start_seconds: float = 0.12
+    """Speech needed within ``start_window_seconds`` before an utterance starts."""
+    start_window_seconds: float = 0.3
+    """Window in which ``start_seconds`` of speech must occur."""
+    end_silence_seconds: float = 0.5
+    """Trailing silence that ends an utterance."""
+    max_utterance_seconds: float = 15.0
+    """An utterance is cut after this long even if the speaker goes on."""
+    preroll_seconds: float = 0.3
+    """Audio kept from before the start so the first syllable reaches the recognizer."""
+
+
+@dataclass(frozen=True)
+class MicrophoneSettings:
+    """Which capture device to open and how."""
+
+    device: str | None = None
+    """An index or a part of the device name; None for the system default."""
+    rate: int | None = None
+    """Capture rate in Hertz; None for the device's default rate."""
+    channels: int = 1
+    """Channels to capture (1 or 2; stereo is mixed down). Falls back to 2 if mono fails."""
+    block_seconds: float = 0.1
+    """Length of each block read from the device, in seconds."""
+    read_timeout_seconds: float = 5.0
+    """Wall-clock seconds without any audio after which the device counts as gone."""
+
+
+@dataclass(frozen=True)
+class SpeakerSettings:
+    """Which playback device to use and how."""
+
+    device: str | None = None
+    """An index or a part of the device name; None for the system default."""
+    rate: int | None = None
+    """Playback rate in Hertz; None plays at the reply's own rate when the device takes it,
+    else at the device's default rate."""
+    block_seconds: float = 0.05
+    """Audio written per step, in seconds; a stop takes effect within one step."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voice: str | None = None
+    """pyttsx3 voice id or a part of its name (None: the engine's default)."""
+    rate: int = 165
+    """Speaking rate in words per minute."""
+    volume: float = 1.0
+    """Volume in [0, 1]."""
+
+
+class TriggerMode(enum.StrEnum):
+    VAD = "vad"
+    """Always listening: any speech is a question."""
+    WAKE = "wake"
+    """Only speech that starts with the wake phrase (or follows a reply closely) counts."""
+    PUSH = "push"
+    """Only speech after a trigger press (a key, a button) counts."""
+
+
+@dataclass(frozen=True)
+class ListenSettings:
+    """How the kiosk listens, when it answers and when it stops."""
+
+    mode: TriggerMode = TriggerMode.VAD
+    wake_phrase: str = "hey kiosk"
+    """Words a question must start with in ``wake`` mode (a trigger press also does)."""
+    follow_up_seconds: float = 8.0
+    """After a reply, speech starting within this long needs no wake phrase or press."""
+    no_speech_timeout_seconds: float = 8.0
+    """After a press, a lone wake phrase or a did-you-mean, how long to wait for speech."""
+    max_turns: int | None = None
+    """Stop after this many answered or rejected questions (None: run until stopped)."""
+    idle_exit_seconds: float | None = None
+    """Stop after this much audio in which nobody spoke (None: never)."""
+    slow_rate: int = 120
+    """Speaking rate in words per minute for "slower, please"."""
+    barge_in: bool = True
+    """Let a spoken "stop" cut a reply short (a trigger press always can)."""
+    barge_in_min_level_dbfs: float = -35.0
+    """Speech quieter than this (dB full scale) during a reply is taken for the kiosk's own echo."""
+    barge_in_max_seconds: float = 2.0
+    """Longest stretch recognised while listening for "stop" during a reply."""
+    echo_tail_seconds: float = 0.3
+    """Audio after the end of a reply still treated as its echo."""
+    vad: VadSettings = field(default_factory=VadSettings)
+    microphone: MicrophoneSettings = field(default_factory=MicrophoneSettings)
+    retry_first_seconds: float = 0.5
+    """First wait before re-opening a lost microphone (wall clock; doubles each try)."""
+    retry_max_seconds: float = 30.0
+    """Longest wait between tries to re-open a lost microphone (wall clock)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     knowledge: Path = PROJECT_DIR / "knowledge" / "knots.yaml"
     """The knowledge file to answer from."""
@@ -50,27 +162,101 @@ class Settings:
     """Capture device: an index or a part of its name (None: the system default)."""
     output_device: str | None = None
     """Playback device: an index or a part of its name (None: the system default)."""
+    output_rate: int | None = None
+    """Playback rate in Hertz (None: the reply's own rate when the device takes it)."""
     voice: str | None = None
     """Text-to-speech voice id or a part of its name."""
     speech_rate: int = 165
     """Speaking rate in words per minute."""
     model_url: str | None = None
     """Where ``models download`` fetches from instead of the model's official address."""
+    listen: ListenSettings = field(default_factory=ListenSettings)
+    """How the kiosk listens (``knotvoice listen``)."""
+
+    @property
+    def speaker(self) -> SpeakerSettings:
+        return SpeakerSettings(self.output_device, self.output_rate)
+
+    @property
+    def speech(self) -> VoiceSettings:
+        return VoiceSettings(self.voice, self.speech_rate)
 
 
-def _convert(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name in ("knowledge", "model", "models_dir"):
-        return Path(str(value)).expanduser()
-    if name == "speech_rate":
+def _number(kind: Callable[[str], Any], what: str) -> Callable[[str, Any], Any]:
+    def convert(name: str, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise SettingsError(f"{name} must be {what}, not {value!r}")
         try:
-            return int(value)
+            return kind(value)
         except (TypeError, ValueError):
-            raise SettingsError(
-                f"speech_rate must be a whole number of words per minute, not {value!r}"
-            ) from None
+            raise SettingsError(f"{name} must be {what}, not {value!r}") from None
+
+    return convert
+
+
+def _path(name: str, value: Any) -> Path:
+    return Path(str(value)).expanduser()
+
+
+def _text(name: str, value: Any) -> str:
     return str(value)
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _choice(*allowed: str) -> Callable[[str, Any], str]:
+    def convert(name: str, value: Any) -> str:
+        text = str(value)
+        if text not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+        return text
+
+    return convert
+
+
+_whole = _number(int, "a whole number")
+_seconds = _number(float, "a number of seconds")
+
+_TOP: dict[str, Callable[[str, Any], Any]] = {
+    "knowledge": _path,
+    "engine": _choice("auto", "vosk", "whisper"),
+    "model": _path,
+    "models_dir": _path,
+    "input_device": _text,
+    "output_device": _text,
+    "output_rate": _number(int, "a whole number of Hertz"),
+    "voice": _text,
+    "speech_rate": _number(int, "a whole number of words per minute"),
+    "model_url": _text,
+}
+"""Top-level settings and how each is read from text."""
+
+_LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
+    "trigger": ("mode", _choice(*(mode.value for mode in TriggerMode))),
+    "wake_phrase": ("wake_phrase", _text),
+    "follow_up": ("follow_up_seconds", _seconds),
+    "no_speech_timeout": ("no_speech_timeout_seconds", _seconds),
+    "slow_rate": ("slow_rate", _number(int, "a whole number of words per minute")),
+    "barge_in": ("barge_in", _flag),
+    "max_turns": ("max_turns", _whole),
+    "idle_exit": ("idle_exit_seconds", _seconds),
+    "end_silence": ("vad.end_silence_seconds", _seconds),
+    "max_utterance": ("vad.max_utterance_seconds", _seconds),
+    "vad_aggressiveness": ("vad.aggressiveness", _choice("0", "1", "2", "3")),
+    "input_rate": ("microphone.rate", _number(int, "a whole number of Hertz")),
+    "input_channels": ("microphone.channels", _choice("1", "2")),
+}
+"""The kiosk's settings (flags, and keys of the config file's ``[listen]`` table): where each
+lands in ``ListenSettings`` and how it is read."""
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -83,13 +269,45 @@ def _read_config(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: not valid TOML ({error}); fix the config file") from None
-    known = {field.name for field in fields(Settings)}
+    known = {*_TOP, "listen"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise SettingsError(
             f"{path}: unknown setting {unknown[0]!r}; known settings: {', '.join(sorted(known))}"
         )
+    listen = data.get("listen", {})
+    if not isinstance(listen, dict):
+        raise SettingsError(f"{path}: 'listen' must be a table ([listen]) of kiosk settings")
+    strange = sorted(set(listen) - set(_LISTEN))
+    if strange:
+        raise SettingsError(
+            f"{path}: unknown setting 'listen.{strange[0]}'; known: {', '.join(sorted(_LISTEN))}"
+        )
     return data
+
+
+def _set(settings: Any, path: str, value: Any) -> Any:
+    """``settings`` with the field at dotted ``path`` set to ``value``."""
+    name, _, rest = path.partition(".")
+    if rest:
+        value = _set(getattr(settings, name), rest, value)
+    current = getattr(settings, name)
+    if isinstance(current, enum.Enum):
+        value = type(current)(value)
+    elif isinstance(current, int) and not isinstance(current, bool) and isinstance(value, str):
+        value = int(value)
+    return replace(settings, **{name: value})
+
+
+def _listen(layers: Mapping[str, Any], input_device: str | None) -> ListenSettings:
+    listen = ListenSettings()
+    for key, value in layers.items():
+        target, convert = _LISTEN[key]
+        listen = _set(listen, target, convert(key, value))
+    if listen.max_turns is not None and listen.max_turns < 1:
+        raise SettingsError("max_turns must be 1 or more")
+    done: ListenSettings = _set(listen, "microphone.device", input_device)
+    return done
 
 
 def build_settings(
@@ -97,16 +315,26 @@ def build_settings(
     environ: Mapping[str, str] | None = None,
     config: Path | None = None,
 ) -> Settings:
-    """Combine command-line ``flags`` (None = not given), the environment and a config file."""
+    """Combine command-line ``flags`` (None = not given), the environment and a config file.
+
+    ``flags`` may hold any top-level setting and any kiosk setting (``trigger``,
+    ``end_silence``, ... as on the command line)."""
     environ = os.environ if environ is None else environ
     config = config or (
         Path(environ["KNOTVOICE_CONFIG"]) if environ.get("KNOTVOICE_CONFIG") else None
     )
-    layers: dict[str, Any] = _read_config(config) if config else {}
+    data = _read_config(config) if config else {}
+    top: dict[str, Any] = {name: value for name, value in data.items() if name in _TOP}
+    listen: dict[str, Any] = dict(data.get("listen", {}))
     for name, variable in ENVIRONMENT.items():
         if environ.get(variable):
-            layers[name] = environ[variable]
+            top[name] = environ[variable]
     for name, value in flags.items():
-        if value is not None and name in ENVIRONMENT:
-            layers[name] = value
-    return Settings(**{name: _convert(name, value) for name, value in layers.items()})
+        if value is None:
+            continue
+        if name in _TOP:
+            top[name] = value
+        elif name in _LISTEN:
+            listen[name] = value
+    values = {name: _TOP[name](name, value) for name, value in top.items()}
+    return Settings(**values, listen=_listen(listen, values.get("input_device")))

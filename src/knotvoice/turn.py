@@ -1,89 +1,168 @@
-"""One turn: audio (or typed text) in, a decision and the words to say back out.
+"""One turn: what the kiosk heard becomes what it does and says.
 
-The turn strings the stages together and times each one; it owns no engine itself.
+Every front end answers through ``Dialogue.respond``: ``knotvoice ask`` (typed or recorded),
+``knotvoice eval``, and the kiosk loop. So an evaluation measures exactly what a visitor
+gets. A turn is a follow-up command ("yes" after a did-you-mean, "say that again", "stop"),
+or a question: heard again for the knowledge's key words when it cannot be answered as
+heard, matched, and given its reply. The turn owns no engine; recognition and speech
+synthesis happen around it.
 """
 
 from __future__ import annotations
 
+import enum
+import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, replace
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import AudioChunk
-from knotvoice.matcher import Match, MatchStage
-from knotvoice.rehear import rehear
-from knotvoice.reply import reply_text
+from knotvoice.knowledge import Entry
+from knotvoice.lang import english, words
+from knotvoice.match import Candidate, Decision, Match, MatchStage
+from knotvoice.match.rehear import RehearSettings, rehear
+from knotvoice.speech.reply import reply_text
+
+__all__ = ["Action", "Dialogue", "Turn", "command_of", "hear", "typed"]
+
+logger = logging.getLogger(__name__)
 
 
-class SpeechStage(Protocol):
-    def synthesize(self, text: str) -> list[AudioChunk]: ...
+class Action(enum.StrEnum):
+    """What the kiosk does after one utterance."""
+
+    ANSWER = "answer"
+    CONFIRM = "confirm"
+    """Ask "Did you mean ...?"."""
+    REJECT = "reject"
+    REPEAT = "repeat"
+    """Say the last reply again."""
+    SLOWER = "slower"
+    """Say the last reply again, slowly."""
+    STOP = "stop"
+    NONE = "none"
+    """Nothing to do ("yes" with nothing proposed, silence)."""
 
 
 @dataclass(frozen=True)
-class Timings:
-    """Milliseconds spent in each stage of a turn (0 for a stage that did not run)."""
+class Turn:
+    """One utterance and what the kiosk does about it."""
 
-    asr_ms: float = 0.0
-    match_ms: float = 0.0
-    tts_ms: float = 0.0
-
-
-@dataclass(frozen=True)
-class TurnResult:
     transcript: Transcript
-    match: Match
+    """What the turn was answered from: as heard, or as heard again."""
+    action: Action
+    match: Match | None
+    """The match behind the turn (None for repeat, slower, stop and none)."""
+    entry: Entry | None
+    """The entry answered or proposed, if any."""
     reply: str
-    """What the kiosk says back."""
-    timings: Timings
-    reply_audio: tuple[AudioChunk, ...] = field(default=(), repr=False)
-    """The synthesized reply; empty when no speech stage ran."""
+    """What to say ("" when nothing is to be said)."""
+    match_ms: float = 0.0
+    """Milliseconds spent matching (hearing again included)."""
 
 
-def _ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0
+def command_of(text: str) -> str | None:
+    """The follow-up command an utterance is ("yes", "no", "other", "repeat", "slower",
+    "stop"), or None when it is something else (a question)."""
+    language = english()
+    said = []
+    for word in words(text):
+        said.extend(language.expand(word).split())
+    edges, leading = language.command_edges, language.command_leading
+    while said and (said[0] in edges or (len(said) > 1 and said[0] in leading)):
+        said.pop(0)
+    while said and said[-1] in edges:
+        said.pop()
+    phrase = " ".join(said)
+    if not phrase:
+        # "thank you" or "please" alone: nothing to do, but not a question either.
+        return None
+    for command in ("other", "slower", "repeat", "stop", "no", "yes"):
+        if phrase in language.commands[command]:
+            return command
+    return None
+
+
+def typed(text: str) -> Transcript:
+    """A typed question as a transcript."""
+    return Transcript(text=text, engine="text")
 
 
 def hear(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> tuple[Transcript, float]:
-    """Recognise an utterance; returns the transcript and milliseconds taken."""
+    """Recognise an utterance; returns the transcript and the milliseconds it took."""
     start = time.perf_counter()
     transcript = recognizer.transcribe(chunks)
-    return transcript, _ms(start)
+    return transcript, (time.perf_counter() - start) * 1000.0
 
 
-def respond(
-    transcript: Transcript,
-    matcher: MatchStage,
-    speech: SpeechStage | None = None,
-    asr_ms: float = 0.0,
-) -> TurnResult:
-    """Match a transcript (hearing it again for the knowledge's key words when it is not
-    answered), build the reply and (with a speech stage) synthesize it."""
-    start = time.perf_counter()
-    transcript, match = rehear(transcript, matcher)
-    match_ms = _ms(start)
-    text = reply_text(match, matcher.knowledge)
-    audio: tuple[AudioChunk, ...] = ()
-    tts_ms = 0.0
-    if speech is not None:
+class Dialogue:
+    """Turns utterances into turns, remembering the last reply and any open did-you-mean."""
+
+    def __init__(self, matcher: MatchStage, rehearing: RehearSettings | None = None) -> None:
+        self.matcher = matcher
+        self._rehearing = rehearing
+        self._pending: Match | None = None
+        self._last_reply = ""
+
+    @property
+    def pending(self) -> Match | None:
+        """The did-you-mean waiting for a yes or no, if any."""
+        return self._pending
+
+    def reset(self) -> None:
+        """Forget the conversation (a new visitor)."""
+        self._pending = None
+        self._last_reply = ""
+
+    def respond(self, transcript: Transcript) -> Turn:
+        """The turn for one utterance (typed or recognised)."""
+        text = transcript.text
+        if not text.strip():
+            return Turn(transcript, Action.NONE, None, None, "")
+        command = command_of(text)
+        pending = self._pending
+        if command in ("yes", "no", "other") and pending is not None and pending.best is not None:
+            self._pending = None
+            if command == "yes":
+                return self._answer(transcript, pending, pending.best, pending.runner_up)
+            if command == "other" and pending.runner_up is not None:
+                return self._answer(transcript, pending, pending.runner_up, pending.best)
+            return self._said(
+                Turn(transcript, Action.REJECT, pending, None, english().replies.ask_again)
+            )
+        if command in ("repeat", "slower"):
+            action = Action.REPEAT if command == "repeat" else Action.SLOWER
+            return Turn(transcript, action, None, None, self._last_reply)
+        if command == "stop":
+            self._pending = None
+            return Turn(transcript, Action.STOP, None, None, "")
+        if command in ("yes", "no", "other"):
+            # Nothing was proposed: there is nothing to agree or disagree with.
+            return Turn(transcript, Action.NONE, None, None, "")
         start = time.perf_counter()
-        audio = tuple(speech.synthesize(text))
-        tts_ms = _ms(start)
-    return TurnResult(transcript, match, text, Timings(asr_ms, match_ms, tts_ms), audio)
+        transcript, match = rehear(transcript, self.matcher, self._rehearing)
+        match_ms = (time.perf_counter() - start) * 1000.0
+        reply = reply_text(match, self.matcher.knowledge)
+        entry = match.best.entry if match.best is not None else None
+        if match.decision is Decision.CONFIRM:
+            self._pending = match
+            return self._said(Turn(transcript, Action.CONFIRM, match, entry, reply, match_ms))
+        self._pending = None
+        if match.decision is Decision.ANSWER:
+            return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
+        return self._said(Turn(transcript, Action.REJECT, match, None, reply, match_ms))
 
+    def _answer(
+        self, transcript: Transcript, match: Match, chosen: Candidate, other: Candidate | None
+    ) -> Turn:
+        answered = replace(
+            match, decision=Decision.ANSWER, best=chosen, runner_up=other, reason="confirmed"
+        )
+        reply = reply_text(answered, self.matcher.knowledge)
+        return self._said(Turn(transcript, Action.ANSWER, answered, chosen.entry, reply))
 
-def run_turn(
-    chunks: Iterable[AudioChunk],
-    recognizer: Recognizer,
-    matcher: MatchStage,
-    speech: SpeechStage | None = None,
-) -> TurnResult:
-    """The runtime path for one recorded or captured question."""
-    transcript, asr_ms = hear(recognizer, chunks)
-    return respond(transcript, matcher, speech, asr_ms)
-
-
-def run_text_turn(text: str, matcher: MatchStage, speech: SpeechStage | None = None) -> TurnResult:
-    """The runtime path for a typed question."""
-    return respond(Transcript(text=text, engine="text"), matcher, speech)
+    def _said(self, turn: Turn) -> Turn:
+        if turn.reply:
+            self._last_reply = turn.reply
+        return turn

@@ -13,7 +13,6 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -22,28 +21,13 @@ import sounddevice as sd
 import soxr
 
 from knotvoice.audio import RATE, AudioChunk, float_to_pcm16
-from knotvoice.devices import Device, device_error, refresh, resolve
 from knotvoice.errors import DeviceError
+from knotvoice.kiosk.devices import Device, device_error, refresh, resolve
+from knotvoice.settings import MicrophoneSettings
 
 _LOG = logging.getLogger(__name__)
 
 _CHANNEL_ERROR = -9998
-
-
-@dataclass(frozen=True)
-class MicrophoneSettings:
-    """Which capture device to open and how."""
-
-    device: str | None = None
-    """An index or a part of the device name; None for the system default."""
-    rate: int | None = None
-    """Capture rate in Hertz; None for the device's default rate."""
-    channels: int = 1
-    """Channels to capture (1 or 2; stereo is mixed down). Falls back to 2 if mono fails."""
-    block_seconds: float = 0.1
-    """Length of each block read from the device, in seconds."""
-    read_timeout_seconds: float = 5.0
-    """Wall-clock seconds without any audio after which the device counts as gone."""
 
 
 class Microphone:

@@ -1,14 +1,14 @@
 """Recognition: one small interface, two engines (vosk and whisper).
 
-Only ``vosk_engine`` imports vosk and only ``whisper_engine`` imports faster-whisper; this
-module holds what they share and picks one.
+Only ``asr.vosk`` imports vosk and only ``asr.whisper`` imports faster-whisper; this module
+holds what they share. ``asr.download`` fetches vosk models; ``knotvoice.app`` picks and
+loads an engine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from knotvoice.audio import AudioChunk
@@ -87,60 +87,3 @@ def transcribe_with(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> Tra
     for chunk in chunks:
         stream.accept(chunk)
     return stream.finish()
-
-
-PhraseList = Sequence[str]
-"""Domain phrases that bias recognition toward the knowledge (vosk grammar, whisper prompt)."""
-
-
-ENGINES = ("auto", "vosk", "whisper")
-
-
-def load_recognizer(
-    engine: str,
-    model: Path | None,
-    models_dir: Path,
-    vocabulary: PhraseList = (),
-    prompt: str | None = None,
-) -> Recognizer:
-    """Load the recognizer the settings ask for.
-
-    ``vocabulary`` becomes vosk's phrase list and ``prompt`` whisper's initial prompt, both
-    biasing recognition toward the knowledge. ``auto`` takes vosk when an English vosk model is installed (or ``model`` is a vosk model
-    directory), else whisper's bundled model, else says how to get a model.
-    """
-    from knotvoice import models as model_store
-    from knotvoice.errors import ModelError
-
-    if engine not in ENGINES:
-        raise ModelError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
-    if engine == "auto":
-        if model is not None:
-            engine = "vosk" if (model / "am").is_dir() else "whisper"
-        else:
-            vosk_dir = model_store.find_english_vosk_model(models_dir)
-            if vosk_dir is not None:
-                engine, model = "vosk", vosk_dir
-            else:
-                from knotvoice.whisper_engine import bundled_model_dir
-
-                if bundled_model_dir() is None:
-                    raise ModelError(
-                        "no speech model installed; run "
-                        "`knotvoice models download vosk-small-en-us`"
-                    )
-                engine = "whisper"
-    if engine == "vosk":
-        from knotvoice.vosk_engine import VoskModel, VoskRecognizer
-
-        if model is None:
-            model = model_store.find_english_vosk_model(models_dir)
-        if model is None:
-            raise ModelError(
-                "no English vosk model installed; run "
-                "`knotvoice models download vosk-small-en-us` or pass --model DIR"
-            )
-        return VoskRecognizer(VoskModel.load(model), phrases=list(vocabulary) or None)
-    from knotvoice.whisper_engine import WhisperModel, WhisperRecognizer
-
-    return WhisperRecognizer(WhisperModel.load(model), prompt=prompt)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from knotvoice.knowledge import Entry, Knowledge
-from knotvoice.matcher import Decision, Match
-from knotvoice.speakable import speakable
+from knotvoice.lang import english
+from knotvoice.match import Decision, Match
+from knotvoice.speech.speakable import speakable
 
-REJECT = "Sorry, I can't answer that."
+REJECT = english().replies.reject
 
 
 def spoken_answer(entry: Entry) -> str:
@@ -15,7 +16,7 @@ def spoken_answer(entry: Entry) -> str:
 
 
 def did_you_mean(entry: Entry) -> str:
-    return f"Did you mean: {entry.question.rstrip('?')}?"
+    return english().replies.did_you_mean.format(question=entry.question.rstrip("?"))
 
 
 def topics_hint(knowledge: Knowledge | None, count: int = 3) -> str:
@@ -25,8 +26,13 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3) -> str:
     topics = [entry.topic for entry in knowledge.entries if entry.topic][:count]
     if not topics:
         return ""
-    listed = topics[0] if len(topics) == 1 else f"{', '.join(topics[:-1])} or {topics[-1]}"
-    return f"You can ask me about {listed}."
+    replies = english().replies
+    listed = (
+        topics[0]
+        if len(topics) == 1
+        else f"{', '.join(topics[:-1])}{replies.topics_or}{topics[-1]}"
+    )
+    return replies.topics.format(topics=listed)
 
 
 def reply_text(match: Match, knowledge: Knowledge | None = None) -> str:

@@ -20,15 +20,17 @@ The file looks like this::
         - pattern: '\\b(a|the) not\\b'       # or a regular expression, for context
           replace: '\\1 knot'
 
-``load`` returns the entries or raises ``KnowledgeError`` on the first problem; ``lint``
-reports every problem at once, plus warnings about things that will work badly by voice.
+``load`` returns the entries or raises ``KnowledgeError`` on the first problem;
+``knotvoice.knowledge.check`` reports every problem at once, plus warnings about things that
+will work badly by voice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +38,7 @@ from typing import Any, Literal
 import yaml
 
 from knotvoice.errors import KnowledgeError
-from knotvoice.normalize import normalize
+from knotvoice.lang import words
 
 logger = logging.getLogger(__name__)
 
@@ -44,24 +46,11 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 
-MIN_ALTERNATIVES = 3
-"""Fewer alternatives than this earn a warning: people rarely ask in the canonical words."""
-
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _REQUIRED = ("id", "question", "answer")
 _TEXT_FIELDS = ("id", "question", "answer", "spoken", "topic")
 _LIST_FIELDS = ("alternatives", "keywords")
 _KNOWN_FIELDS = frozenset((*_TEXT_FIELDS, *_LIST_FIELDS))
-
-# Things a speech engine reads out badly or literally: curly quotes, dashes, bullets and other
-# symbols, and numbered list items at the start of a line.
-_BAD_SPOKEN_CHARS = (
-    "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"  # curly quotes and guillemets
-    "\u2013\u2014\u2026\u2022\u00b7"  # en and em dash, ellipsis, bullets
-    "*#/\\|<>[]{}_~^@=\u00a7"
-)
-_LIST_ITEM_RE = re.compile(r"^\s*(\d+[.)]|[-*•])\s", re.MULTILINE)
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -101,6 +90,8 @@ class Repair:
     """Regular expression (a plain misheard form becomes ``\\b(?:form|...)\\b``)."""
     replace: str
     """Replacement; may refer to groups of ``pattern`` ("\\1 knot")."""
+    heard: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    """The misheard forms a plain repair was written with (empty for a regular expression)."""
 
 
 @dataclass(frozen=True)
@@ -175,30 +166,16 @@ def load(path: str | Path) -> Knowledge:
     Raises ``KnowledgeError`` with a one-line "file: entry: field: message" on the first error.
     Warnings (see ``lint``) are logged, not raised.
     """
-    knowledge, problems = _read(Path(path))
+    knowledge, problems = read(Path(path))
     for problem in problems:
         if problem.severity == "error":
             raise KnowledgeError(str(problem))
     for problem in problems:
         logger.debug("%s", problem)
-    assert knowledge is not None
+    if knowledge is None:  # pragma: no cover - an unreadable file always has an error
+        raise KnowledgeError(f"{path}: cannot read the knowledge file")
     logger.info("loaded %d entries from %s", len(knowledge.entries), knowledge.source)
     return knowledge
-
-
-def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[Problem]:
-    """Every problem of a knowledge file: the errors ``load`` would raise, then warnings.
-
-    Warnings: answers whose symbols will be read out badly and have no ``spoken`` form, spoken
-    forms with such symbols, entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
-    of one entry that are the same after normalising case and punctuation, missing topics,
-    unknown fields. With ``known`` (e.g. ``VoskModel.knows``), one warning per word of the
-    questions, alternatives and keywords the speech model does not know.
-    """
-    knowledge, problems = _read(Path(path))
-    if knowledge is not None and known is not None:
-        problems.extend(_vocabulary_problems(knowledge, known))
-    return sorted(problems, key=lambda p: p.severity != "error")
 
 
 def vocabulary(knowledge: Knowledge) -> list[str]:
@@ -212,8 +189,7 @@ def vocabulary(knowledge: Knowledge) -> list[str]:
 
 def words_of(text: str) -> list[str]:
     """Lowercase words of ``text``; apostrophes inside words are kept ("don't")."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return _WORD_RE.findall(text)
+    return words(text)
 
 
 def phrase_key(text: str) -> str:
@@ -236,8 +212,9 @@ class _Collector:
         self.problems.append(Problem("warning", entry, field, message, self.file))
 
 
-def _read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
-    """Parse and check ``path``; the knowledge is None when any error was found."""
+def read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
+    """Parse and check ``path``: the entries that are valid (None when the file itself could
+    not be read) and every error found."""
     out = _Collector(str(path))
     parsed, data = _parse_yaml(path, out)
     if not parsed:
@@ -252,10 +229,6 @@ def _read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
         if entry is not None:
             entries.append(entry)
     _check_across(entries, out)
-    for entry in entries:
-        _warn_entry(entry, out)
-    if any(p.severity == "error" for p in out.problems):
-        return None, out.problems
     return Knowledge(entries=tuple(entries), source=str(path), matching=hints), out.problems
 
 
@@ -414,21 +387,13 @@ def _plain_repairs(raw: dict[Any, Any], field: str, out: _Collector) -> list[Rep
             if form == right:
                 out.warning(None, f"{label}[{i}]", "is the right words themselves; remove it")
                 continue
-            seen = normalize(form)
-            if seen != form:
-                out.warning(
-                    None,
-                    f"{label}[{i}]",
-                    f"{form!r} never matches: questions read as {seen!r} before repairs "
-                    "(fillers and politeness dropped); write it that way or remove it",
-                )
             forms.append(form)
         if right is None or not forms:
             continue
         ordered = sorted(dict.fromkeys(forms), key=len, reverse=True)
         # Forms are lowercase letters and single spaces (checked above): nothing to escape.
         pattern = r"\b(?:" + "|".join(ordered) + r")\b"
-        repairs.append(Repair(pattern, right))
+        repairs.append(Repair(pattern, right, tuple(ordered)))
     return repairs
 
 
@@ -585,65 +550,10 @@ def _check_across(entries: Iterable[Entry], out: _Collector) -> None:
                 )
 
 
-def _warn_entry(entry: Entry, out: _Collector) -> None:
-    if entry.spoken is None and _speaks_badly(entry.answer):
-        out.warning(
-            entry.id, "answer", "has lists or symbols that are read out badly; add a 'spoken' form"
-        )
-    if entry.spoken is not None and _speaks_badly(entry.spoken):
-        out.warning(
-            entry.id, "spoken", "has lists or symbols that are read out badly; write them as words"
-        )
-    if len(entry.alternatives) < MIN_ALTERNATIVES:
-        out.warning(
-            entry.id,
-            "alternatives",
-            f"only {len(entry.alternatives)}; add at least "
-            f"{MIN_ALTERNATIVES} ways people would ask this aloud",
-        )
-    first: dict[str, str] = {}
-    for field, phrase in _fields_of_phrases(entry):
-        key = phrase_key(phrase)
-        if key in first:
-            out.warning(
-                entry.id,
-                field,
-                f"{phrase!r} is the same as {first[key]} once case and "
-                "punctuation are ignored; remove one",
-            )
-        elif key:
-            first[key] = field
-    if not entry.topic:
-        out.warning(entry.id, "topic", "missing; add 2-4 words naming the entry")
-
-
-def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> list[Problem]:
-    first_use: dict[str, str] = {}
-    for entry in knowledge.entries:
-        for text in (*entry.phrases, *entry.keywords):
-            for word in words_of(text):
-                first_use.setdefault(word, entry.id)
-    return [
-        Problem(
-            "warning",
-            first_use[word],
-            "vocabulary",
-            f"{word!r} is not in the speech model's vocabulary; it cannot be heard, reword it",
-            knowledge.source,
-        )
-        for word in vocabulary(knowledge)
-        if not known(word)
-    ]
-
-
 def _fields_of_phrases(entry: Entry) -> list[tuple[str, str]]:
     return [("question", entry.question)] + [
         (f"alternatives[{i}]", alt) for i, alt in enumerate(entry.alternatives)
     ]
-
-
-def _speaks_badly(text: str) -> bool:
-    return bool(_LIST_ITEM_RE.search(text)) or any(c in _BAD_SPOKEN_CHARS for c in text)
 
 
 def _kind(value: Any) -> str:

@@ -8,12 +8,12 @@ import logging
 import tempfile
 import threading
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import KnotvoiceError
+from knotvoice.settings import VoiceSettings
 
 _log = logging.getLogger(__name__)
 
@@ -23,16 +23,6 @@ CHUNK_SECONDS = 0.1
 
 class SpeechError(KnotvoiceError):
     """The text-to-speech engine is missing or failed."""
-
-
-@dataclass(frozen=True)
-class VoiceSettings:
-    voice: str | None = None
-    """pyttsx3 voice id or a part of its name (None: the engine's default)."""
-    rate: int = 165
-    """Speaking rate in words per minute."""
-    volume: float = 1.0
-    """Volume in [0, 1]."""
 
 
 class Synthesizer:

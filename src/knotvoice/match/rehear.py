@@ -26,18 +26,18 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 
 from knotvoice.asr import Transcript
-from knotvoice.knowledge import Knowledge, vocabulary, words_of
-from knotvoice.matcher import Decision, Match, MatchStage
-from knotvoice.normalize import STOPWORDS
+from knotvoice.knowledge import Knowledge, vocabulary
+from knotvoice.lang import words
+from knotvoice.match import Decision, Match, MatchStage
+from knotvoice.match.text import STOPWORDS
 
 _log = logging.getLogger(__name__)
 
 _PARTS = re.compile(r"^(\W*)(\w[\w']*?)(\W*)$")
-_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
 @dataclass(frozen=True)
@@ -67,16 +67,16 @@ def key_terms(knowledge: Knowledge, max_share: float = 1 / 3) -> tuple[str, ...]
     for entry in knowledge.entries:
         seen: set[str] = set()
         for phrase in entry.phrases:
-            for word in _WORD.findall(phrase):
+            for word in words(phrase, keep_case=True):
                 spellings.setdefault(word.lower(), word)
                 seen.add(word.lower())
         for word in seen:
             entries_with[word] = entries_with.get(word, 0) + 1
     limit = max_share * len(knowledge.entries)
-    core = {word for text in hints.core_terms for word in words_of(text)}
+    core = {word for text in hints.core_terms for word in words(text)}
     found: dict[str, str] = {}
     for text in (*hints.core_terms, *(repair.replace for repair in hints.heard_as)):
-        for word in words_of(text):
+        for word in words(text):
             if word not in spellings or word in STOPWORDS:
                 continue
             if word in core or entries_with[word] <= limit:
@@ -154,12 +154,3 @@ def rehear(
     _log.info("heard %r again as %r (%.1f nats)", heard, text, scores[0] - scores[best + 1])
     heard_again = replace(reading, reason=f"{reading.reason}, heard again")
     return replace(plain, text=text, alternatives=alternatives), heard_again
-
-
-def rehearing(matcher: MatchStage) -> Callable[[Transcript], Transcript]:
-    """``rehear`` for the kiosk loop: the transcript to answer, for ``matcher``."""
-
-    def hear_again(transcript: Transcript) -> Transcript:
-        return rehear(transcript, matcher)[0]
-
-    return hear_again

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import re
 
-_ORDINALS = (
-    "First",
-    "Second",
-    "Third",
-    "Fourth",
-    "Fifth",
-    "Sixth",
-    "Seventh",
-    "Eighth",
-    "Ninth",
-    "Tenth",
-)
+from knotvoice.lang import english
+
+_ORDINALS = english().list_ordinals
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
 _LIST_ITEM = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 _DASHES = re.compile(r"\s*[\u2013\u2014]+\s*|--+")

@@ -17,31 +17,12 @@ import numpy as np
 import webrtcvad
 
 from knotvoice.audio import RATE, WIDTH, AudioChunk
+from knotvoice.settings import VadSettings
 
 FRAME_MS = 30
 """Length of one voice-activity frame in milliseconds (webrtcvad takes 10, 20 or 30)."""
 FRAME_SAMPLES = RATE * FRAME_MS // 1000
 """Samples per voice-activity frame."""
-
-
-@dataclass(frozen=True)
-class VadSettings:
-    """How speech is found and where an utterance ends."""
-
-    aggressiveness: int = 2
-    """webrtcvad mode 0 (lenient) to 3 (strict about what counts as speech)."""
-    min_level_dbfs: float = -50.0
-    """Frames quieter than this (dB relative to full scale) never count as speech."""
-    start_seconds: float = 0.12
-    """Speech needed within ``start_window_seconds`` before an utterance starts."""
-    start_window_seconds: float = 0.3
-    """Window in which ``start_seconds`` of speech must occur."""
-    end_silence_seconds: float = 0.5
-    """Trailing silence that ends an utterance."""
-    max_utterance_seconds: float = 15.0
-    """An utterance is cut after this long even if the speaker goes on."""
-    preroll_seconds: float = 0.3
-    """Audio kept from before the start so the first syllable reaches the recognizer."""
 
 
 class VoiceDetector:

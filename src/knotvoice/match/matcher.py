@@ -16,79 +16,23 @@ throat", "knee surgery") is rejected even when a generic word like "pain" matche
 
 from __future__ import annotations
 
-import enum
 import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from knotvoice.knowledge import Entry, Knowledge, MatchingHints
-from knotvoice.normalize import STOPWORDS, Normalizer, normalize, word_set
-from knotvoice.semantic import Classifier
+from knotvoice.match import Candidate, Decision, Embedder, Match
+from knotvoice.match.semantic import Classifier
+from knotvoice.match.text import STOPWORDS, Normalizer, normalize, word_set
 
-__all__ = [
-    "Candidate",
-    "Decision",
-    "Embedder",
-    "Match",
-    "MatchSettings",
-    "Matcher",
-    "stem",
-    "terms",
-]
+__all__ = ["MatchSettings", "Matcher", "stem", "terms"]
 
 logger = logging.getLogger(__name__)
-
-
-class Decision(enum.StrEnum):
-    ANSWER = "answer"
-    CONFIRM = "confirm"
-    """Close call: ask "Did you mean ...?"."""
-    REJECT = "reject"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry: Entry
-    score: float
-    """Similarity in [0, 100]."""
-
-
-@dataclass(frozen=True)
-class Match:
-    decision: Decision
-    best: Candidate | None
-    runner_up: Candidate | None
-    query: str
-    """The normalised text that was matched."""
-    reason: str = ""
-    """Why the decision was taken ("clear winner", "close call", "out of domain", ...)."""
-    unknown: tuple[str, ...] = ()
-    """Content words of the query that the knowledge does not know."""
-
-
-class Embedder(Protocol):
-    """A sentence-embedding model (``knotvoice.semantic.SemanticModel``)."""
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Unit-length vectors, one row per text: their dot product is their likeness."""
-        ...
-
-
-class MatchStage(Protocol):
-    """What the turn, the dialogue and ``rehear`` need of a matcher (``Matcher``)."""
-
-    @property
-    def knowledge(self) -> Knowledge: ...
-
-    def match(
-        self, text: str, alternatives: Sequence[str] = (), *, meaning: bool = True
-    ) -> Match: ...
 
 
 @dataclass(frozen=True)

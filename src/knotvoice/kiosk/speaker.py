@@ -10,7 +10,6 @@ import contextlib
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,8 +18,9 @@ import sounddevice as sd
 import soxr
 
 from knotvoice.audio import AudioChunk, float_to_pcm16, join, write_wav
-from knotvoice.devices import Device, device_error, resolve
 from knotvoice.errors import DeviceError
+from knotvoice.kiosk.devices import Device, device_error, resolve
+from knotvoice.settings import SpeakerSettings
 
 _LOG = logging.getLogger(__name__)
 
@@ -57,19 +57,6 @@ class Playback(Protocol):
 class Speaker(Protocol):
     def play(self, chunks: Sequence[AudioChunk]) -> Playback:
         """Start playing; raises ``DeviceError`` when the device cannot be opened."""
-
-
-@dataclass(frozen=True)
-class SpeakerSettings:
-    """Which playback device to use and how."""
-
-    device: str | None = None
-    """An index or a part of the device name; None for the system default."""
-    rate: int | None = None
-    """Playback rate in Hertz; None plays at the reply's own rate when the device takes it,
-    else at the device's default rate."""
-    block_seconds: float = 0.05
-    """Audio written per step, in seconds; a stop takes effect within one step."""
 
 
 class _Finished:

@@ -1,0 +1,84 @@
+"""Listening while the kiosk speaks: a spoken "stop" (or a press) cuts the reply short.
+
+What the microphone hears during a reply is mostly the kiosk itself, so it is never taken as
+a question. Loud speech is recognised briefly and checked for the language's stop words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from knotvoice.asr import Recognizer, RecognizerStream
+from knotvoice.kiosk.capture import Capture
+from knotvoice.kiosk.events import Event, Heard
+from knotvoice.kiosk.speaker import Playback
+from knotvoice.kiosk.triggers import Trigger
+from knotvoice.kiosk.vad import Boundary, Endpointer
+from knotvoice.lang import english, words
+from knotvoice.settings import ListenSettings, VadSettings
+
+__all__ = ["BargeIn"]
+
+
+class BargeIn:
+    """Watches the microphone while a reply plays."""
+
+    def __init__(
+        self,
+        settings: ListenSettings,
+        recognizer: Recognizer,
+        trigger: Trigger | None,
+        emit: Callable[[Event], None],
+        fail: Callable[[str, BaseException], None],
+    ) -> None:
+        self._settings = settings
+        self._recognizer = recognizer
+        self._trigger = trigger
+        self._emit = emit
+        self._fail = fail
+        self._stop_words = frozenset(english().barge_in)
+
+    def watch(self, playback: Playback, capture: Capture, until: float) -> bool:
+        """Read the microphone until audio time ``until``; True when a "stop" or a press cut
+        the reply (``playback`` is stopped then)."""
+        settings = self._settings
+        listener = Endpointer(
+            VadSettings(
+                aggressiveness=3,
+                min_level_dbfs=settings.barge_in_min_level_dbfs,
+                end_silence_seconds=0.3,
+                max_utterance_seconds=settings.barge_in_max_seconds,
+                preroll_seconds=0.2,
+            )
+        )
+        stream: RecognizerStream | None = None
+        started = 0.0
+        while capture.now < until:
+            chunk = capture.read()
+            if self._trigger is not None and self._trigger.poll():
+                playback.stop()
+                return True
+            if not settings.barge_in:
+                continue
+            for event in listener.push(chunk):
+                try:
+                    if event.kind is Boundary.START:
+                        started = event.at
+                        stream = self._recognizer.stream()
+                    if stream is None:
+                        continue
+                    for frame in event.frames:
+                        stream.accept(frame)
+                    if event.kind is not Boundary.END:
+                        continue
+                    heard, stream = stream, None
+                    text = heard.finish().text
+                except Exception as error:
+                    stream = None
+                    self._fail("recognizer", error)
+                    continue
+                self._emit(Heard(event.at, text, started, False))
+                if set(words(text)) & self._stop_words:
+                    playback.stop()
+                    return True
+        return False

@@ -1,0 +1,97 @@
+"""The microphone as the kiosk reads it: audio time kept, a lost device waited out.
+
+``Capture`` reads chunks from an ``AudioSource`` (a ``Microphone``) and keeps ``now``, the
+audio time at the end of the last chunk. When the device fails it reports the failure, lets
+the loop drop what it was doing, and re-opens the device with back-off until it works again
+or the kiosk is stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from knotvoice.audio import AudioChunk
+from knotvoice.errors import DeviceError
+from knotvoice.settings import ListenSettings
+
+__all__ = ["AudioSource", "Capture", "Stopped"]
+
+_LOG = logging.getLogger(__name__)
+
+
+class AudioSource(Protocol):
+    """A capture device (``Microphone``): chunks in audio time."""
+
+    def open(self, rescan: bool = False) -> None: ...
+
+    def read(self) -> AudioChunk: ...
+
+    def close(self) -> None: ...
+
+
+class Stopped(Exception):
+    """The kiosk has been asked to stop."""
+
+
+class Capture:
+    """Reads an ``AudioSource`` for the kiosk, re-opening it when it is lost.
+
+    ``on_lost(error)`` is called when the device fails (before the back-off begins) and
+    ``on_back()`` once it delivers again.
+    """
+
+    def __init__(
+        self,
+        source: AudioSource,
+        settings: ListenSettings,
+        stop: threading.Event,
+        on_lost: Callable[[DeviceError], None],
+        on_back: Callable[[], None],
+    ) -> None:
+        self.source = source
+        self._settings = settings
+        self._stop = stop
+        self._on_lost = on_lost
+        self._on_back = on_back
+        self.now = 0.0
+        """Audio time at the end of the last chunk read, in seconds."""
+
+    def read(self) -> AudioChunk:
+        """The next chunk; waits out a lost microphone. Raises ``Stopped`` when asked to."""
+        while True:
+            if self._stop.is_set():
+                raise Stopped
+            try:
+                chunk = self.source.read()
+            except DeviceError as error:
+                self._on_lost(error)
+                self._recover()
+                continue
+            self.now = chunk.timestamp + chunk.seconds
+            return chunk
+
+    def reopen(self) -> None:
+        """Re-open the device after a re-scan, so a re-plugged speaker can be found too."""
+        try:
+            self.source.open(rescan=True)
+        except DeviceError as error:
+            self._on_lost(error)
+            self._recover()
+
+    def _recover(self) -> None:
+        self.source.close()
+        delay = self._settings.retry_first_seconds
+        while True:
+            if self._stop.wait(delay):
+                raise Stopped
+            try:
+                self.source.open(rescan=True)
+            except DeviceError as error:
+                _LOG.debug("microphone still unavailable: %s", error)
+                delay = min(max(delay * 2, 0.1), self._settings.retry_max_seconds)
+                continue
+            self._on_back()
+            return

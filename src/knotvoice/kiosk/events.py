@@ -1,0 +1,158 @@
+"""What the kiosk reports: one small frozen event per thing that happens.
+
+Every event carries ``at``, the time in seconds of captured audio since listening began, so a
+file fed faster than real time gives the same events as a live microphone. ``Stages`` keeps
+track of which stage is failing, so a failure is logged once and not on every try.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+from knotvoice.errors import DeviceError
+
+__all__ = [
+    "Decided",
+    "Event",
+    "Failed",
+    "Heard",
+    "ListenSummary",
+    "Listening",
+    "ReplyFinished",
+    "ReplyStarted",
+    "SpeechStarted",
+    "Stages",
+    "TimedOut",
+]
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened; ``at`` is in seconds of audio time."""
+
+    kind: ClassVar[str] = "event"
+    at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as plain data, ``{"event": kind, "at": ..., ...}`` (for JSON lines)."""
+        data = {
+            name: round(value, 3) if isinstance(value, float) else value
+            for name, value in asdict(self).items()
+        }
+        return {"event": self.kind, **data}
+
+
+@dataclass(frozen=True)
+class Listening(Event):
+    kind: ClassVar[str] = "listening"
+    mode: str = "vad"
+    device: str = ""
+    """The capture device, "index 'name'"."""
+    rate: int = 0
+    """The rate the capture device runs at, in Hertz."""
+
+
+@dataclass(frozen=True)
+class SpeechStarted(Event):
+    kind: ClassVar[str] = "speech_started"
+
+
+@dataclass(frozen=True)
+class Heard(Event):
+    """A finished utterance; ``at`` is where it ended."""
+
+    kind: ClassVar[str] = "transcript"
+    text: str = ""
+    start: float = 0.0
+    """Where the speech started, in seconds of audio time."""
+    accepted: bool = True
+    """False when it was ignored (no wake phrase, or heard while the kiosk was speaking)."""
+
+
+@dataclass(frozen=True)
+class Decided(Event):
+    kind: ClassVar[str] = "decision"
+    decision: str = ""
+    """answer, confirm, reject, repeat, slower, stop or none."""
+    entry: str | None = None
+    """Id of the entry answered or proposed."""
+    question: str = ""
+    answer: str = ""
+    """What the kiosk says back ("" for nothing)."""
+
+
+@dataclass(frozen=True)
+class ReplyStarted(Event):
+    kind: ClassVar[str] = "reply_started"
+    text: str = ""
+    seconds: float = 0.0
+    """Length of the reply audio."""
+
+
+@dataclass(frozen=True)
+class ReplyFinished(Event):
+    kind: ClassVar[str] = "reply_finished"
+    interrupted: bool = False
+    """Cut short by a spoken "stop" or a trigger press."""
+    frames: int = 0
+    """Frames handed to the playback device."""
+    rate: int = 0
+    """Playback rate in Hertz."""
+
+
+@dataclass(frozen=True)
+class TimedOut(Event):
+    """Nobody spoke after a press, a lone wake phrase or a did-you-mean."""
+
+    kind: ClassVar[str] = "timeout"
+
+
+@dataclass(frozen=True)
+class Failed(Event):
+    kind: ClassVar[str] = "error"
+    stage: str = ""
+    """microphone, recognizer, dialogue, synthesizer or speaker."""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ListenSummary:
+    turns: int
+    """Answered or rejected questions."""
+    replies: int
+    """Replies started (answers, did-you-means, rejections, repeats)."""
+    errors: int
+    seconds: float
+    """Audio time listened, in seconds."""
+
+
+class Stages:
+    """Which stages are failing: a failure is logged once per stage until it works again,
+    and every failure is reported as a ``Failed`` event."""
+
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self._emit = emit
+        self._failing: set[str] = set()
+        self.errors = 0
+        """Failures reported so far."""
+
+    def fail(self, stage: str, error: BaseException, at: float) -> None:
+        self.errors += 1
+        message = str(error) or type(error).__name__
+        if stage not in self._failing:
+            if isinstance(error, DeviceError):
+                _LOG.warning("%s: %s", stage, message)
+            else:
+                _LOG.error("%s failed", stage, exc_info=error)
+            self._failing.add(stage)
+        self._emit(Failed(at, stage, message))
+
+    def worked(self, stage: str) -> None:
+        if stage in self._failing:
+            self._failing.discard(stage)
+            _LOG.info("%s works again", stage)

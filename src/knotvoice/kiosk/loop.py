@@ -1,0 +1,344 @@
+"""The hands-free kiosk loop: listen, recognise while the visitor speaks, answer aloud.
+
+The pieces are separate and small: ``Capture`` reads the microphone and waits out a lost
+device, an ``Endpointer`` finds where utterances start and end, the recognizer streams
+while someone speaks, the trigger decides which speech is a question, the ``Dialogue``
+decides what to do about it, the synthesizer renders the reply, a ``Speaker`` plays it and
+``BargeIn`` listens for "stop" meanwhile. This module holds only the state machine that
+strings them together; what happens is reported as ``Event``s.
+
+Every time in here is audio time: seconds of captured audio since listening began. A file
+fed faster than real time ends utterances and follow-up windows at the same places as a
+live microphone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from knotvoice.asr import Recognizer, RecognizerStream, Transcript
+from knotvoice.audio import AudioChunk
+from knotvoice.errors import DeviceError
+from knotvoice.kiosk.barge_in import BargeIn
+from knotvoice.kiosk.capture import AudioSource, Capture, Stopped
+from knotvoice.kiosk.events import (
+    Decided,
+    Event,
+    Heard,
+    Listening,
+    ListenSummary,
+    ReplyFinished,
+    ReplyStarted,
+    SpeechStarted,
+    Stages,
+    TimedOut,
+)
+from knotvoice.kiosk.microphone import Microphone
+from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker
+from knotvoice.kiosk.triggers import Trigger, question_in
+from knotvoice.kiosk.vad import Boundary, Endpointer, VadEvent
+from knotvoice.lang import english
+from knotvoice.settings import ListenSettings, TriggerMode
+from knotvoice.turn import Action, Turn
+
+__all__ = ["Responder", "SpeechStage", "listen"]
+
+_LOG = logging.getLogger(__name__)
+
+
+class Responder(Protocol):
+    """What decides what to do about an utterance (``knotvoice.turn.Dialogue``)."""
+
+    def respond(self, transcript: Transcript) -> Turn: ...
+
+
+class SpeechStage(Protocol):
+    def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]: ...
+
+
+class _Kiosk:
+    """The state machine: idle, in an utterance, speaking; and the windows after a reply."""
+
+    def __init__(
+        self,
+        settings: ListenSettings,
+        recognizer: Recognizer,
+        responder: Responder,
+        synthesizer: SpeechStage,
+        events: Callable[[Event], None],
+        microphone: AudioSource,
+        speaker: Speaker,
+        trigger: Trigger | None,
+        stop: threading.Event,
+    ) -> None:
+        self.settings = settings
+        self.recognizer = recognizer
+        self.responder = responder
+        self.synthesizer = synthesizer
+        self.emit = events
+        self.speaker = speaker
+        self.trigger = trigger
+        self.stages = Stages(events)
+        self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back)
+        self.barge_in = BargeIn(settings, recognizer, trigger, events, self.fail)
+        self.endpointer = Endpointer(settings.vad)
+        self.turns = 0
+        self.replies = 0
+        self.last_speech = 0.0
+        self.open_until = -1.0
+        """Speech starting before this audio time needs no wake phrase or press."""
+        self.awaiting_until: float | None = None
+        """When set: a question is expected before this audio time (else a timeout)."""
+        self.stream: RecognizerStream | None = None
+        self.utterance_start = 0.0
+        self.utterance_open = False
+        self.last_rate: int | None = None
+        self.playback: Playback | None = None
+        self.rescan = False
+        """Look for re-plugged devices at the next quiet moment (the speaker went missing)."""
+
+    @property
+    def now(self) -> float:
+        return self.capture.now
+
+    def fail(self, stage: str, error: BaseException) -> None:
+        self.stages.fail(stage, error, self.now)
+
+    # -- the microphone --
+
+    def on_lost(self, error: DeviceError) -> None:
+        """The microphone failed: drop the utterance and any reply, then wait for it."""
+        self.fail("microphone", error)
+        self.silence_speaker()
+        self.endpointer.reset()
+        self.stream = None
+        self.utterance_open = False
+
+    def on_back(self) -> None:
+        self.stages.worked("microphone")
+        self.emit_listening()
+
+    def silence_speaker(self) -> None:
+        """Stop a reply still playing (before PortAudio restarts, or when the loop ends)."""
+        playback, self.playback = self.playback, None
+        if playback is not None and not playback.done():
+            playback.stop()
+            playback.wait(timeout=2.0)
+
+    def emit_listening(self) -> None:
+        source = self.capture.source
+        device = getattr(source, "device", None)
+        self.emit(
+            Listening(
+                self.now,
+                str(self.settings.mode),
+                device.label() if device is not None else "",
+                int(getattr(source, "rate", 0) or 0),
+            )
+        )
+
+    def done(self) -> bool:
+        limit = self.settings.max_turns
+        return limit is not None and self.turns >= limit
+
+    # -- listening --
+
+    def run(self) -> None:
+        self.emit_listening()
+        while not self.done():
+            if self.rescan and not self.utterance_open:
+                self.rescan = False
+                self.endpointer.reset()
+                self.capture.reopen()
+            chunk = self.capture.read()
+            pressed = self.trigger is not None and self.trigger.poll()
+            if pressed and self.settings.mode is not TriggerMode.VAD and not self.utterance_open:
+                # A press opens the microphone (push) or stands in for the wake phrase (wake).
+                self.endpointer.reset()
+                self.open_until = self.now + self.settings.no_speech_timeout_seconds
+                self.awaiting_until = self.open_until
+            for event in self.endpointer.push(chunk):
+                self.on_vad(event)
+                if self.done():
+                    return
+            if self.utterance_open or self.endpointer.in_speech:
+                self.last_speech = self.now
+            if (
+                self.awaiting_until is not None
+                and not self.utterance_open
+                and self.now > self.awaiting_until
+            ):
+                self.awaiting_until = None
+                self.emit(TimedOut(self.now))
+            idle = self.settings.idle_exit_seconds
+            if idle is not None and self.now - self.last_speech >= idle:
+                _LOG.info("nobody spoke for %.1f s of audio; stopping", idle)
+                return
+
+    def on_vad(self, event: VadEvent) -> None:
+        if event.kind is Boundary.START:
+            if self.settings.mode is TriggerMode.PUSH and event.at > self.open_until:
+                return
+            self.utterance_open = True
+            self.utterance_start = event.at
+            self.emit(SpeechStarted(event.at))
+            self.stream = None
+            try:
+                self.stream = self.recognizer.stream()
+                self.feed(event)
+            except Exception as error:
+                self.stream = None
+                self.fail("recognizer", error)
+            return
+        if not self.utterance_open:
+            return
+        if event.kind is Boundary.SPEECH:
+            try:
+                self.feed(event)
+            except Exception as error:
+                self.stream = None
+                self.fail("recognizer", error)
+            return
+        self.utterance_open = False
+        stream, self.stream = self.stream, None
+        if stream is None:
+            return
+        try:
+            transcript = stream.finish()
+        except Exception as error:
+            self.fail("recognizer", error)
+            return
+        self.stages.worked("recognizer")
+        self.on_utterance(transcript, self.utterance_start, event.at)
+
+    def feed(self, event: VadEvent) -> None:
+        if self.stream is not None:
+            for frame in event.frames:
+                self.stream.accept(frame)
+
+    def on_utterance(self, transcript: Transcript, start: float, end: float) -> None:
+        follow_up = start <= self.open_until
+        question = question_in(transcript, self.settings.mode, self.settings.wake_phrase, follow_up)
+        text = transcript.text.strip()
+        self.emit(Heard(end, text, start, bool(text) and question is not None))
+        if question is None or not text:
+            return
+        self.awaiting_until = None
+        if not question.text:
+            # The wake phrase alone: invite the question.
+            self.speak(english().replies.wake_reply, None, counts=False)
+            self.awaiting_until = self.open_until
+            return
+        try:
+            turn = self.responder.respond(question)
+        except Exception as error:
+            self.fail("dialogue", error)
+            return
+        entry = turn.entry.id if turn.entry is not None else None
+        self.emit(Decided(end, str(turn.action), entry, turn.transcript.text, turn.reply))
+        if turn.action in (Action.STOP, Action.NONE) or not turn.reply:
+            return
+        rate = self.settings.slow_rate if turn.action is Action.SLOWER else None
+        if turn.action is Action.REPEAT:
+            rate = self.last_rate
+        self.speak(turn.reply, rate, counts=turn.action in (Action.ANSWER, Action.REJECT))
+        if turn.action is Action.CONFIRM:
+            self.awaiting_until = self.open_until
+
+    # -- speaking --
+
+    def speak(self, text: str, rate: int | None, counts: bool) -> None:
+        try:
+            audio = (
+                self.synthesizer.synthesize(text, rate)
+                if rate
+                else self.synthesizer.synthesize(text)
+            )
+        except Exception as error:
+            self.fail("synthesizer", error)
+            self.spoken(counts)
+            return
+        self.stages.worked("synthesizer")
+        self.last_rate = rate
+        seconds = sum(chunk.seconds for chunk in audio)
+        try:
+            playback = self.speaker.play(audio)
+        except Exception as error:
+            self.fail("speaker", error)
+            self.rescan = isinstance(error, DeviceError)
+            self.spoken(counts)
+            return
+        self.replies += 1
+        self.playback = playback
+        self.emit(ReplyStarted(self.now, text, seconds))
+        until = self.now + seconds + self.settings.echo_tail_seconds
+        interrupted = self.barge_in.watch(playback, self.capture, until)
+        if not playback.wait(timeout=seconds + 10.0):
+            _LOG.warning("playback did not end in time; stopping it")
+            playback.stop()
+            playback.wait(timeout=2.0)
+        self.playback = None
+        if playback.error is not None:
+            self.fail("speaker", playback.error)
+            self.rescan = True
+        else:
+            self.stages.worked("speaker")
+        self.emit(
+            ReplyFinished(
+                self.now, interrupted or playback.interrupted, playback.frames, playback.rate
+            )
+        )
+        self.endpointer.reset()
+        self.spoken(counts)
+
+    def spoken(self, counts: bool) -> None:
+        """A reply is over (or could not be given): count the turn, open the follow-up."""
+        if counts:
+            self.turns += 1
+        self.open_until = self.now + self.settings.follow_up_seconds
+        self.last_speech = self.now
+
+
+def listen(
+    settings: ListenSettings,
+    recognizer: Recognizer,
+    responder: Responder,
+    synthesizer: SpeechStage,
+    events: Callable[[Event], None],
+    *,
+    microphone: AudioSource | None = None,
+    speaker: Speaker | None = None,
+    trigger: Trigger | None = None,
+    stop: threading.Event | None = None,
+) -> ListenSummary:
+    """Run the kiosk loop until ``max_turns``, ``idle_exit_seconds`` or ``stop`` is set.
+
+    ``responder`` is a ``Dialogue``; ``microphone`` defaults to a ``Microphone`` built from
+    ``settings.microphone`` and ``speaker`` to a ``DeviceSpeaker`` on the default output
+    device. Raises ``DeviceError`` when the microphone cannot be opened at the start; a
+    microphone lost later is re-opened with back-off, and a failing stage costs one turn.
+    """
+    source = microphone if microphone is not None else Microphone(settings.microphone)
+    kiosk = _Kiosk(
+        settings,
+        recognizer,
+        responder,
+        synthesizer,
+        events,
+        source,
+        speaker if speaker is not None else DeviceSpeaker(),
+        trigger,
+        stop if stop is not None else threading.Event(),
+    )
+    source.open()
+    try:
+        kiosk.run()
+    except Stopped:
+        pass
+    finally:
+        kiosk.silence_speaker()
+        source.close()
+    return ListenSummary(kiosk.turns, kiosk.replies, kiosk.stages.errors, kiosk.now)

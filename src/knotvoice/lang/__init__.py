@@ -1,0 +1,143 @@
+"""The language knotvoice speaks: its words as data, and the one tokenizer.
+
+Every word list the code needs (stopwords, fillers, the phrases that wrap a question, the
+follow-up commands, what the kiosk says when it does not answer) lives in one data file per
+language, ``lang/<code>.yaml``. Nothing of any one FAQ is here: that lives in the FAQ's own
+knowledge file.
+
+``words`` is the one tokenizer: every module that cuts text into words uses it, so "don't",
+"MRI" and "24" are the same words everywhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from knotvoice.errors import KnotvoiceError
+
+__all__ = ["Language", "Replies", "english", "load", "straighten", "words"]
+
+_APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'"})
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def straighten(text: str) -> str:
+    """``text`` with curly and other look-alike apostrophes made straight."""
+    return text.translate(_APOSTROPHES)
+
+
+def words(text: str, *, keep_case: bool = False) -> list[str]:
+    """The words of ``text``: runs of letters and digits, apostrophes inside words kept
+    ("don't"), curly apostrophes made straight; lowercase unless ``keep_case``."""
+    text = straighten(text)
+    return _WORD.findall(text if keep_case else text.lower())
+
+
+@dataclass(frozen=True)
+class Replies:
+    """What the kiosk says that is not an answer."""
+
+    reject: str
+    did_you_mean: str
+    """With ``{question}``: the entry's question without its question mark."""
+    topics: str
+    """With ``{topics}``: a few of the knowledge's topics, listed."""
+    topics_or: str
+    """Joins the last two topics listed ("a, b or c")."""
+    ask_again: str
+    """Said when a did-you-mean is declined."""
+    wake_reply: str
+    """Said when the wake phrase comes alone, inviting the question."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """The words of one language that the code needs (see ``lang/en.yaml``)."""
+
+    code: str
+    stopwords: frozenset[str]
+    """Function words that never decide which entry a question means."""
+    fillers: frozenset[str]
+    """Hesitations and discourse words, dropped before matching."""
+    wrappers: tuple[str, ...]
+    """Phrases that wrap a question without being part of it."""
+    contractions: dict[str, str]
+    """Whole contracted words and their written-out forms."""
+    contraction_endings: tuple[tuple[str, str], ...]
+    """Endings of other contractions and what they become, in the order they are tried."""
+    ones: tuple[str, ...]
+    """Number words from zero to nineteen."""
+    tens: tuple[str, ...]
+    """Number words for the tens ("" for zero and ten)."""
+    scales: tuple[tuple[str, int], ...]
+    """Words for powers of ten, largest first."""
+    ordinals: dict[str, str]
+    """Irregular ordinals ("one": "first"); the rest add "th"."""
+    list_ordinals: tuple[str, ...]
+    """How the items of a numbered list are read ("First", "Second", ...)."""
+    commands: dict[str, tuple[str, ...]]
+    """Follow-up command -> the phrases that say it."""
+    command_edges: frozenset[str]
+    """Words dropped at either end of a command."""
+    command_leading: frozenset[str]
+    """Words dropped before a command, though a command on their own."""
+    barge_in: tuple[str, ...]
+    """Words that stop a reply when heard while the kiosk speaks."""
+    replies: Replies
+
+    def expand(self, word: str) -> str:
+        """A lowercase word with its contraction written out ("won't" -> "will not",
+        "they're" -> "they are", "kiosk's" -> "kiosk"); other words as they are, without
+        apostrophes."""
+        if word in self.contractions:
+            return self.contractions[word]
+        for ending, replacement in self.contraction_endings:
+            if word.endswith(ending) and len(word) > len(ending):
+                return word[: -len(ending)] + replacement
+        return word.replace("'", "")
+
+
+def _text_list(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data[key]
+    return tuple(value.split()) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+@functools.cache
+def load(code: str = "en") -> Language:
+    """The language ``code`` from its data file (read once)."""
+    try:
+        text = resources.files("knotvoice.lang").joinpath(f"{code}.yaml").read_text("utf-8")
+    except FileNotFoundError:
+        raise KnotvoiceError(f"no language data for {code!r}; knotvoice speaks 'en'") from None
+    data: dict[str, Any] = yaml.safe_load(text)
+    numbers = data["numbers"]
+    scales = sorted(((str(k), int(v)) for k, v in numbers["scales"].items()), key=lambda s: -s[1])
+    return Language(
+        code=str(data["code"]),
+        stopwords=frozenset(_text_list(data, "stopwords")),
+        fillers=frozenset(_text_list(data, "fillers")),
+        wrappers=_text_list(data, "wrappers"),
+        contractions={str(k): str(v) for k, v in data["contractions"].items()},
+        contraction_endings=tuple((str(a), str(b)) for a, b in data["contraction_endings"]),
+        ones=tuple(str(word) for word in numbers["ones"]),
+        tens=tuple(str(word) for word in numbers["tens"]),
+        scales=tuple(scales),
+        ordinals={str(k): str(v) for k, v in numbers["ordinals"].items()},
+        list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
+        commands={str(k): tuple(str(p) for p in v) for k, v in data["commands"].items()},
+        command_edges=frozenset(_text_list(data, "command_edges")),
+        command_leading=frozenset(_text_list(data, "command_leading")),
+        barge_in=_text_list(data, "barge_in"),
+        replies=Replies(**{str(k): str(v) for k, v in data["replies"].items()}),
+    )
+
+
+def english() -> Language:
+    """English, the language of every word the kiosk hears and says today."""
+    return load("en")

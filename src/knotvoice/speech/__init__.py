@@ -1,0 +1,2 @@
+"""Speech out: the reply's words (``reply``), made fit for speaking (``speakable``) and
+rendered to audio (``tts``)."""

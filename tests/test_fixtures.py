@@ -1,4 +1,5 @@
-"""The recorded-question fixtures: manifests, audio format and the held-out evaluation set."""
+"""The recorded-question fixtures: manifests, audio format and the held-out evaluation sets,
+for the original knots sets and for every FAQ's sets under audio_fixtures/<faq>/."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import soundfile
 import yaml
 
 from entries import ENTRY_IDS
@@ -179,3 +181,177 @@ def test_eval_texts_are_not_in_the_knowledge_file() -> None:
     assert set(ENTRY_IDS) <= ids
     leaked = sorted({row.text for row in EVAL if normalize(row.text) in texts})
     assert leaked == []
+
+
+# --- The FAQ sets: audio_fixtures/<faq>/questions.yaml rendered into audio_fixtures/<faq>/<set>/
+
+FAQ_MAX_SECONDS = 8.0
+FAQ_VOICE_ENGINES = {"espeak", "flite", "piper"}
+STEREO_VARIANT = "stereo44k"
+
+
+@dataclass(frozen=True)
+class FaqSet:
+    faq: str
+    name: str
+    questions: dict[str, Any]
+    knowledge: Path
+    """The knowledge file the questions file names, resolved."""
+    comment: str
+    """The manifest's first line."""
+    rows: tuple[Row, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.faq}/{self.name}"
+
+    @property
+    def folder(self) -> Path:
+        return FIXTURES / self.faq / self.name
+
+
+def read_faq_sets() -> list[FaqSet]:
+    found = []
+    for questions_file in sorted(FIXTURES.glob("*/questions.yaml")):
+        faq = questions_file.parent.name
+        data = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
+        assert isinstance(data, dict), questions_file
+        knowledge = (ROOT / str(data["knowledge"])).resolve()
+        for name in data:
+            if name in ("knowledge", "rerender"):
+                continue
+            lines = (FIXTURES / faq / name / "manifest.tsv").read_text(encoding="utf-8")
+            comment, header, *body = lines.splitlines()
+            assert header.split("\t") == HEADER, f"{faq}/{name}/manifest.tsv"
+            rows = []
+            for number, line in enumerate(body, start=3):
+                fields = line.split("\t")
+                assert len(fields) == len(HEADER), f"{faq}/{name}/manifest.tsv line {number}"
+                assert all(field.strip() for field in fields), f"empty field on line {number}"
+                rows.append(Row(f"{faq}/{name}", *fields))
+            found.append(FaqSet(faq, name, data, knowledge, comment, tuple(rows)))
+    return found
+
+
+FAQ_SETS = read_faq_sets()
+FAQ_ROWS = [row for faq_set in FAQ_SETS for row in faq_set.rows]
+
+
+def by_label(faq_set: FaqSet) -> str:
+    return faq_set.label
+
+
+def test_there_are_faq_sets() -> None:
+    labels = {faq_set.label for faq_set in FAQ_SETS}
+    assert {"railway/tuning", "railway/eval", "gp-surgery/tuning", "gp-surgery/eval"} <= labels
+    assert "knots/eval2" in labels
+
+
+@pytest.mark.parametrize("faq_set", FAQ_SETS, ids=by_label)
+def test_faq_manifest_names_its_knowledge_file(faq_set: FaqSet) -> None:
+    prefix = "# knowledge: "
+    assert faq_set.comment.startswith(prefix)
+    named = faq_set.comment.removeprefix(prefix)
+    assert not Path(named).is_absolute()
+    assert (faq_set.folder / named).resolve() == faq_set.knowledge
+    assert faq_set.knowledge.is_file()
+
+
+@pytest.mark.parametrize("row", FAQ_ROWS, ids=lambda row: f"{row.set_name}/{row.file}")
+def test_faq_clip_is_short_audible_16bit_flac(row: Row) -> None:
+    info = soundfile.info(str(row.path))
+    assert info.format == "FLAC"
+    assert info.subtype == "PCM_16"
+    if row.variant == STEREO_VARIANT:
+        assert (info.samplerate, info.channels) == (44100, 2)
+    else:
+        assert (info.samplerate, info.channels) == (16000, 1)
+    assert 0.5 < info.duration < FAQ_MAX_SECONDS
+    data, _rate = soundfile.read(str(row.path), dtype="float64", always_2d=True)
+    assert np.sqrt(np.mean(data**2)) > 0.005, "clip is (nearly) silent"
+    assert np.max(np.abs(data)) < 1.0, "clip clips"
+
+
+@pytest.mark.parametrize("row", FAQ_ROWS, ids=lambda row: f"{row.set_name}/{row.file}")
+def test_faq_file_name_carries_expected_voice_and_variant(row: Row) -> None:
+    assert row.file.endswith(".flac")
+    head, _key, voice, variant = row.file.removesuffix(".flac").split("__")
+    assert head == ("none" if row.expected == NO_ANSWER else row.expected)
+    assert voice == re.sub(r"[^a-z0-9]+", "-", row.voice.lower()).strip("-")
+    assert variant == row.variant
+    assert row.voice.split(":")[0] in FAQ_VOICE_ENGINES
+
+
+@pytest.mark.parametrize("faq_set", FAQ_SETS, ids=by_label)
+def test_faq_manifest_rows_match_the_files(faq_set: FaqSet) -> None:
+    listed = [row.file for row in faq_set.rows]
+    assert len(listed) == len(set(listed))
+    on_disk = {path.name for path in faq_set.folder.iterdir() if path.name != "manifest.tsv"}
+    assert on_disk == set(listed)
+
+
+@pytest.mark.parametrize("faq_set", FAQ_SETS, ids=by_label)
+def test_faq_expected_ids_are_entries_of_its_knowledge_file(faq_set: FaqSet) -> None:
+    ids, _texts = knowledge_texts(yaml.safe_load(faq_set.knowledge.read_text(encoding="utf-8")))
+    expected = {row.expected for row in faq_set.rows} - {NO_ANSWER}
+    assert expected <= ids
+    texts = phrasings(list(faq_set.rows))
+    for entry_id in ids:
+        assert len(texts[entry_id]) >= 3, f"{faq_set.label}: {entry_id} has too few questions"
+
+
+@pytest.mark.parametrize("faq_set", FAQ_SETS, ids=by_label)
+def test_faq_questions_are_rendered_twice_in_different_voices_and_variants(
+    faq_set: FaqSet,
+) -> None:
+    renders: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for row in faq_set.rows:
+        renders[(row.expected, normalize(row.text))].append(row)
+    for key, rows in renders.items():
+        assert len(rows) == 2, key
+        assert len({row.voice for row in rows}) == 2, key
+        assert len({row.variant for row in rows}) == 2, key
+
+
+@pytest.mark.parametrize("faq_set", FAQ_SETS, ids=by_label)
+def test_faq_manifest_matches_its_questions_file(faq_set: FaqSet) -> None:
+    spec = faq_set.questions[faq_set.name]
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for entry_id, texts in spec["entries"].items():
+        wanted[entry_id] |= {normalize(text) for text in texts}
+    for group in spec["none"].values():
+        wanted[NO_ANSWER] |= {normalize(text) for text in group.values()}
+    assert phrasings(list(faq_set.rows)) == wanted
+
+
+@pytest.mark.parametrize("faq_set", FAQ_SETS, ids=by_label)
+def test_faq_out_of_domain_share(faq_set: FaqSet) -> None:
+    texts = phrasings(list(faq_set.rows))
+    total = sum(len(found) for found in texts.values())
+    out_of_domain = len(texts[NO_ANSWER])
+    assert out_of_domain * 3 >= total, "out-of-domain questions must be a third of the set"
+    near = faq_set.questions[faq_set.name]["none"]["near"]
+    assert len(near) * 2 >= out_of_domain, "half the out-of-domain questions must be near"
+
+
+def other_sets_of_the_same_knowledge(faq_set: FaqSet) -> list[Row]:
+    rows = [
+        row
+        for other in FAQ_SETS
+        if other.knowledge == faq_set.knowledge and other.label != faq_set.label
+        for row in other.rows
+    ]
+    if faq_set.knowledge == KNOWLEDGE.resolve():
+        rows += ALL_ROWS
+    return rows
+
+
+@pytest.mark.parametrize(
+    "faq_set", [s for s in FAQ_SETS if s.name.startswith("eval")], ids=by_label
+)
+def test_faq_eval_questions_are_held_out(faq_set: FaqSet) -> None:
+    _ids, knowledge = knowledge_texts(yaml.safe_load(faq_set.knowledge.read_text(encoding="utf-8")))
+    evaluated = {normalize(row.text) for row in faq_set.rows}
+    assert sorted(evaluated & knowledge) == []
+    others = {normalize(row.text) for row in other_sets_of_the_same_knowledge(faq_set)}
+    assert sorted(evaluated & others) == []

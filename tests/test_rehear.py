@@ -97,18 +97,16 @@ def test_an_answered_question_is_not_heard_again(matcher: Matcher) -> None:
     assert fit.asked == []
 
 
-def test_a_reading_the_words_answer_but_meaning_does_not_is_not_taken(
-    knowledge: Knowledge, semantic: SemanticModel
+def test_a_reading_the_audio_bears_out_is_still_only_taken_when_answered(
+    knowledge: Knowledge, semantic: SemanticModel, tmp_path: Path
 ) -> None:
-    # A question about tying a tie, with "double" unsure: read as "knot", its words make a
-    # question about what causes knots, which the audio bears out and meaning does not.
+    # A question about tying a tie, with "double" unsure: read as "knot" it fits the audio,
+    # but it is still no question the FAQ answers.
     said = "How do I tie it with a double, what wins are knots?"
-    reading = "How do I tie it with a knot, what wins are knots?"
-    by_meaning = Matcher(knowledge, semantic=semantic)
-    assert by_meaning.match(reading, meaning=False).decision is Decision.ANSWER
-    fit = Fit({said: -2.5, reading: -3.0})
+    by_meaning = Matcher(knowledge, semantic, cache_dir=tmp_path)
+    fit = Fit({said: -2.5}, default=-3.0)
     transcript, match = rehear(heard(said, fit, unsure="double"), by_meaning)
-    assert reading in fit.asked, "the reading was checked against the audio"
+    assert fit.asked, "readings were checked against the audio"
     assert transcript.text == said
     assert match.decision is not Decision.ANSWER
 
@@ -147,7 +145,8 @@ def test_key_terms_come_from_the_knowledge(knowledge: Knowledge) -> None:
     # Most entries say "upper back": read into a misheard word, "upper" would turn "back pain
     # in older people" into a question about the upper back.
     assert not {"upper", "back"} & set(terms)
-    assert key_terms(Knowledge(knowledge.entries, matching=MatchingHints())) == ()
+    plain = key_terms(Knowledge(knowledge.entries, matching=MatchingHints()))
+    assert "MRI" in plain and "knot" not in plain, "without core terms, only the rarer words"
 
 
 def test_whisper_finds_a_real_heart_far_likelier_than_a_knot(

@@ -6,12 +6,16 @@ other module decides which engine, model or device to use.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from pathlib import Path
 
 from knotvoice.asr import Recognizer
 from knotvoice.asr import download as model_store
 from knotvoice.errors import KnotvoiceError, ModelError
 from knotvoice.knowledge import Knowledge, load, vocabulary
+from knotvoice.match.calibration import Example
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
 from knotvoice.settings import Settings
@@ -21,10 +25,13 @@ __all__ = [
     "ENGINES",
     "load_embedder",
     "load_knowledge",
+    "load_knowledge_file",
     "load_matcher",
     "load_recognizer",
+    "load_recorded",
     "load_synthesizer",
     "recognition_bias",
+    "record_clips",
 ]
 
 _log = logging.getLogger(__name__)
@@ -35,6 +42,11 @@ ENGINES = ("auto", "vosk", "whisper")
 def load_knowledge(settings: Settings) -> Knowledge:
     """The knowledge file the settings name, checked."""
     return load(settings.knowledge)
+
+
+def load_knowledge_file(path: Path) -> Knowledge:
+    """Another knowledge file (one an evaluation manifest names), checked."""
+    return load(path)
 
 
 def load_embedder(settings: Settings) -> SemanticModel | None:
@@ -50,9 +62,57 @@ def load_embedder(settings: Settings) -> SemanticModel | None:
 
 
 def load_matcher(settings: Settings, knowledge: Knowledge | None = None) -> Matcher:
-    """A matcher over ``knowledge`` (default: the settings' knowledge file)."""
+    """A matcher over ``knowledge`` (default: the settings' knowledge file), calibrated with
+    the questions recorded for it (``knotvoice knowledge calibrate --clips``) when there are."""
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
-    return Matcher(knowledge, semantic=load_embedder(settings))
+    return Matcher(
+        knowledge,
+        load_embedder(settings),
+        cache_dir=_cache(settings),
+        recorded=load_recorded(settings, knowledge),
+    )
+
+
+def _cache(settings: Settings) -> Path:
+    return settings.models_dir / "cache"
+
+
+def _recorded_file(settings: Settings, knowledge: Knowledge) -> Path:
+    name = hashlib.sha256(str(Path(knowledge.source).resolve()).encode()).hexdigest()[:16]
+    return _cache(settings) / f"recorded-{name}.json"
+
+
+def load_recorded(settings: Settings, knowledge: Knowledge) -> tuple[Example, ...]:
+    """The questions recorded at the kiosk for this knowledge file, as heard, with the entry
+    each should get (-1: none); those for entries no longer in the file are dropped."""
+    try:
+        rows = json.loads(_recorded_file(settings, knowledge).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    number = {entry.id: n for n, entry in enumerate(knowledge.entries)}
+    return tuple(
+        Example(str(text), number[expected] if expected != "-" else -1, source="recorded")
+        for text, expected in rows
+        if expected == "-" or expected in number
+    )
+
+
+def record_clips(settings: Settings, knowledge: Knowledge, manifest: Path) -> int:
+    """Hear every clip of an evaluation manifest and keep what was heard, with the entry each
+    clip should get, for this knowledge's calibration. Returns how many were kept."""
+    from knotvoice.audio import read_audio
+    from knotvoice.evaluate import read_manifest
+
+    recognizer = load_recognizer(settings, knowledge)
+    rows = []
+    for row in read_manifest(manifest):
+        heard = recognizer.transcribe(read_audio(manifest.parent / row.file))
+        if heard.text.strip():
+            rows.append((heard.text, row.expected))
+    path = _recorded_file(settings, knowledge)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return len(rows)
 
 
 def recognition_bias(knowledge: Knowledge) -> tuple[list[str], str]:

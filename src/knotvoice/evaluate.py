@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from knotvoice.asr import Recognizer
 from knotvoice.audio import AudioChunk, read_audio
 from knotvoice.errors import KnotvoiceError
-from knotvoice.match import Decision, Match, MatchStage
+from knotvoice.match import Decision, Match, MatchStage, Reason
 from knotvoice.match.text import normalize
 from knotvoice.turn import Dialogue, Turn, hear, typed
 
@@ -34,7 +34,9 @@ __all__ = [
     "Sample",
     "evaluate",
     "evaluate_transcripts",
+    "evaluate_typed",
     "format_table",
+    "manifest_knowledge",
     "read_manifest",
     "samples",
     "word_errors",
@@ -136,12 +138,31 @@ class EvalReport:
         return data
 
 
+def manifest_knowledge(path: Path | str) -> Path | None:
+    """The knowledge file a manifest names in a ``# knowledge: PATH`` line at its top (the path
+    relative to the manifest's folder), or None."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if not line.startswith("#"):
+                    return None
+                key, _, value = line[1:].partition(":")
+                if key.strip().lower() == "knowledge" and value.strip():
+                    return (path.parent / value.strip()).resolve()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
 def read_manifest(path: Path | str) -> list[ManifestRow]:
-    """Rows of a tab-separated manifest with columns file, expected, text (voice, variant)."""
+    """Rows of a tab-separated manifest with columns file, expected, text (voice, variant).
+    Lines starting with ``#`` before the header are comments (``# knowledge: PATH``)."""
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            lines = (line for line in handle if not line.startswith("#"))
+            reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
             missing = {"file", "expected", "text"} - set(reader.fieldnames or ())
             if missing:
                 raise ManifestError(
@@ -289,7 +310,7 @@ def _outcome(sample: Sample, turn: Turn, asr_ms: float, speech: SpeechStage | No
         start = time.perf_counter()
         speech.synthesize(turn.reply)
         tts_ms = (time.perf_counter() - start) * 1000.0
-    match = turn.match or Match(Decision.REJECT, None, None, sample.heard, str(turn.action))
+    match = turn.match or Match(Decision.REJECT, None, None, sample.heard, Reason.NO_QUESTION)
     return _Outcome(sample, match, {"asr": asr_ms, "match": turn.match_ms, "tts": tts_ms})
 
 
@@ -318,6 +339,11 @@ def evaluate(
         if progress is not None:
             progress(done, len(rows), row.file)
     return _report(recognizer.name, outcomes)
+
+
+def evaluate_typed(manifest: Path | str, matcher: MatchStage) -> EvalReport:
+    """Score the text of every row of a manifest, as typed questions (no audio)."""
+    return evaluate_transcripts(samples(manifest), matcher)
 
 
 def evaluate_transcripts(

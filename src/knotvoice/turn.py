@@ -20,7 +20,7 @@ from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import AudioChunk
 from knotvoice.knowledge import Entry
 from knotvoice.lang import english, words
-from knotvoice.match import Candidate, Decision, Match, MatchStage
+from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
 from knotvoice.speech.reply import reply_text
 
@@ -157,7 +157,7 @@ class Dialogue:
         self, transcript: Transcript, match: Match, chosen: Candidate, other: Candidate | None
     ) -> Turn:
         answered = replace(
-            match, decision=Decision.ANSWER, best=chosen, runner_up=other, reason="confirmed"
+            match, decision=Decision.ANSWER, best=chosen, runner_up=other, reason=Reason.CONFIRMED
         )
         reply = reply_text(answered, self.matcher.knowledge)
         return self._said(Turn(transcript, Action.ANSWER, answered, chosen.entry, reply))

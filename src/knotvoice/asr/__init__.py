@@ -47,6 +47,10 @@ class Transcript:
     nats (higher fits better), comparable between texts for the same utterance. None when
     the engine cannot say. It lets a reading the engine did not pick ("a knot in my back"
     for "an art in my back") be checked against what was actually said."""
+    likelihoods: tuple[float, ...] = ()
+    """Log-likelihood in nats of ``text`` and then of each of ``alternatives`` given the audio,
+    as the engine found them; empty when the engine gives none. How much more likely one
+    hearing is than another is what weighs their evidence."""
 
     @property
     def confidence(self) -> float | None:

@@ -235,12 +235,15 @@ class WhisperRecognizer:
         text = tokenizer.decode(best_tokens).strip()
         seen = {_same_words(text)}
         alternatives: list[str] = []
+        # Beam scores are log-probabilities per token; a hearing's own is that times its length.
+        likelihoods = [best_score * max(len(best_tokens), 1)]
         for tokens, score in hearings[1:]:
             other = tokenizer.decode(tokens).strip()
             if score < best_score - ALTERNATIVE_LOGPROB_GAP or _same_words(other) in seen:
                 continue
             seen.add(_same_words(other))
             alternatives.append(other)
+            likelihoods.append(score * max(len(tokens), 1))
         words: list[Word] = []
         if best_tokens:
             alignment = whisper.find_alignment(tokenizer, [best_tokens], encoded, frames)[0]
@@ -256,7 +259,9 @@ class WhisperRecognizer:
                 if str(word["word"]).strip()
             ]
         fit = _Fit(whisper, tokenizer, prompt, encoded, frames)
-        return Transcript(text, tuple(words), NAME, seconds, tuple(alternatives), fit)
+        return Transcript(
+            text, tuple(words), NAME, seconds, tuple(alternatives), fit, tuple(likelihoods)
+        )
 
     def _recognize_long(
         self, samples: np.ndarray[Any, np.dtype[np.float32]], seconds: float

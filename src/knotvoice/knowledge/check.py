@@ -9,13 +9,15 @@ vocabulary) words the recognizer cannot hear.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, vocabulary, words_of
+from knotvoice.match.calibration import Judged
 from knotvoice.match.text import normalize
 
-__all__ = ["MIN_ALTERNATIVES", "lint"]
+__all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration", "lint"]
 
 MIN_ALTERNATIVES = 3
 """Fewer alternatives than this earn a warning: people rarely ask in the canonical words."""
@@ -127,3 +129,111 @@ def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> 
 
 def _speaks_badly(text: str) -> bool:
     return bool(_LIST_ITEM_RE.search(text)) or any(c in _BAD_SPOKEN_CHARS for c in text)
+
+
+@dataclass(frozen=True)
+class EntryFigures:
+    """How the questions made from one entry's phrasings fare."""
+
+    entry: str
+    asked: int
+    """Questions made from its phrasings (each left out, as said and as visitors say it)."""
+    answered: int
+    """... answered with this entry."""
+    confirmed: int
+    """... given a did-you-mean for this entry."""
+    taken_for: dict[str, int]
+    """... answered or proposed as another entry: how often each."""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``knotvoice knowledge check`` finds: how each entry fares, which entries are
+    asked alike, which everyday questions would be answered, and what to do about it."""
+
+    entries: tuple[EntryFigures, ...]
+    confused: tuple[tuple[str, str, int], ...]
+    """Pairs of entries (asked, taken for) and how often, most often first."""
+    offtopic_answered: tuple[tuple[str, str, float], ...]
+    """Everyday questions that would get an answer: (question, entry, probability)."""
+    offtopic_asked: int
+    advice: tuple[str, ...]
+
+    @property
+    def answered_share(self) -> float:
+        asked = sum(figures.asked for figures in self.entries)
+        return sum(figures.answered for figures in self.entries) / asked if asked else 0.0
+
+
+WEAK_SHARE = 0.7
+"""An entry whose phrasings, asked as new questions, get its answer less often than this
+gets advice."""
+
+
+def check_calibration(
+    knowledge: Knowledge, judged: Sequence[Judged], answer_at: float, confirm_at: float
+) -> CheckReport:
+    """Figures and advice from questions judged without having been learnt from."""
+    ids = [entry.id for entry in knowledge.entries]
+    tallies = {entry_id: EntryFigures(entry_id, 0, 0, 0, {}) for entry_id in ids}
+    pairs: dict[tuple[str, str], int] = {}
+    offtopic: list[tuple[str, str, float]] = []
+    offtopic_asked = 0
+    for item in judged:
+        question = item.question
+        got = ids[item.best] if ids else ""
+        if question.expected < 0:
+            offtopic_asked += 1
+            if item.probability >= answer_at and question.source == "offtopic":
+                offtopic.append((question.text, got, round(item.probability, 2)))
+            continue
+        wanted = ids[question.expected]
+        tally = tallies[wanted]
+        right = got == wanted
+        tallies[wanted] = replace(
+            tally,
+            asked=tally.asked + 1,
+            answered=tally.answered + (right and item.probability >= answer_at),
+            confirmed=tally.confirmed + (right and confirm_at <= item.probability < answer_at),
+        )
+        if not right and item.probability >= confirm_at:
+            tally.taken_for[got] = tally.taken_for.get(got, 0) + 1
+            pairs[(wanted, got)] = pairs.get((wanted, got), 0) + 1
+    entries = tuple(tallies.values())
+    confused = tuple(
+        (asked, taken, count)
+        for (asked, taken), count in sorted(pairs.items(), key=lambda item: -item[1])
+    )
+    offtopic.sort(key=lambda item: -item[2])
+    return CheckReport(
+        entries, confused, tuple(offtopic), offtopic_asked, _advice(entries, confused, offtopic)
+    )
+
+
+def _advice(
+    entries: Sequence[EntryFigures],
+    confused: Sequence[tuple[str, str, int]],
+    offtopic: Sequence[tuple[str, str, float]],
+) -> tuple[str, ...]:
+    found: list[str] = []
+    for figures in entries:
+        if figures.asked and figures.answered / figures.asked < WEAK_SHARE:
+            share = round(100 * figures.answered / figures.asked)
+            other = max(figures.taken_for, key=lambda k: figures.taken_for[k], default="")
+            found.append(
+                f"entry {figures.entry}: its phrasings, asked in other words, get its answer "
+                f"{share}% of the time; add alternatives in visitors' own words"
+                + (f" that say what sets it apart from {other}" if other else "")
+            )
+    for asked, taken, count in confused[:5]:
+        if count >= 3:
+            found.append(
+                f"entries {asked} and {taken} are asked alike ({count} times taken for one "
+                "another); make their alternatives say what tells them apart, or merge them"
+            )
+    for question, entry, _ in offtopic[:5]:
+        found.append(
+            f"{question!r} would get the answer of {entry}; if that is wrong, make the "
+            f"alternatives of {entry} more specific"
+        )
+    return tuple(found)

@@ -21,7 +21,7 @@ import yaml
 
 from knotvoice.errors import KnotvoiceError
 
-__all__ = ["Language", "Replies", "english", "load", "straighten", "words"]
+__all__ = ["Language", "Replies", "Visitor", "english", "load", "straighten", "words"]
 
 _APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'"})
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -54,6 +54,20 @@ class Replies:
     """Said when a did-you-mean is declined."""
     wake_reply: str
     """Said when the wake phrase comes alone, inviting the question."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """How visitors wrap and pad a question when they say it aloud."""
+
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    fillers: tuple[str, ...]
+    """Said in mid-sentence."""
+    indirect: tuple[str, ...]
+    """Templates with ``{q}``, the question without its question mark."""
+    slips: tuple[tuple[str, str], ...]
+    """(said, written) pairs of short words a small recognizer gets wrong; "" when dropped."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,13 @@ class Language:
     barge_in: tuple[str, ...]
     """Words that stop a reply when heard while the kiosk speaks."""
     replies: Replies
+    stems: dict[str, str]
+    """Irregular word forms and the stem they share ("worse": "wors")."""
+    stem_endings: tuple[str, ...]
+    """Endings a stem drops, tried in order."""
+    visitor: Visitor
+    offtopic: tuple[str, ...]
+    """Everyday things people say to a kiosk that no one FAQ answers (``<code>-offtopic.txt``)."""
 
     def expand(self, word: str) -> str:
         """A lowercase word with its contraction written out ("won't" -> "will not",
@@ -111,11 +132,14 @@ def _text_list(data: dict[str, Any], key: str) -> tuple[str, ...]:
 @functools.cache
 def load(code: str = "en") -> Language:
     """The language ``code`` from its data file (read once)."""
+    folder = resources.files("knotvoice.lang")
     try:
-        text = resources.files("knotvoice.lang").joinpath(f"{code}.yaml").read_text("utf-8")
+        text = folder.joinpath(f"{code}.yaml").read_text("utf-8")
+        offtopic = folder.joinpath(f"{code}-offtopic.txt").read_text("utf-8")
     except FileNotFoundError:
         raise KnotvoiceError(f"no language data for {code!r}; knotvoice speaks 'en'") from None
     data: dict[str, Any] = yaml.safe_load(text)
+    visitor = data["visitor"]
     numbers = data["numbers"]
     scales = sorted(((str(k), int(v)) for k, v in numbers["scales"].items()), key=lambda s: -s[1])
     return Language(
@@ -135,6 +159,20 @@ def load(code: str = "en") -> Language:
         command_leading=frozenset(_text_list(data, "command_leading")),
         barge_in=_text_list(data, "barge_in"),
         replies=Replies(**{str(k): str(v) for k, v in data["replies"].items()}),
+        stems={str(k): str(v) for k, v in data["stems"].items()},
+        stem_endings=tuple(str(e) for e in data["stem_endings"]),
+        visitor=Visitor(
+            prefixes=_text_list(visitor, "prefixes"),
+            suffixes=_text_list(visitor, "suffixes"),
+            fillers=_text_list(visitor, "fillers"),
+            indirect=_text_list(visitor, "indirect"),
+            slips=tuple((str(said), str(written)) for said, written in visitor["slips"]),
+        ),
+        offtopic=tuple(
+            line.strip()
+            for line in offtopic.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ),
     )
 
 

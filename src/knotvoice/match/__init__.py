@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from knotvoice.knowledge import Entry, Knowledge
 
-__all__ = ["Candidate", "Decision", "Embedder", "Match", "MatchStage"]
+__all__ = ["Candidate", "Decision", "Embedder", "Match", "MatchStage", "Reason"]
 
 
 class Decision(enum.StrEnum):
@@ -29,11 +29,22 @@ class Decision(enum.StrEnum):
     REJECT = "reject"
 
 
+class Reason(enum.StrEnum):
+    """Why a decision was taken: for logs and ``--json``, never for control flow."""
+
+    LIKELY = "likely right"
+    CLOSE_CALL = "close call"
+    UNLIKELY = "unlikely to be right"
+    NO_QUESTION = "no question heard"
+    CONFIRMED = "confirmed by the visitor"
+    HEARD_AGAIN = "likely right, heard again"
+
+
 @dataclass(frozen=True)
 class Candidate:
     entry: Entry
     score: float
-    """Similarity in [0, 100]."""
+    """How likely the entry is to be the right answer, in percent (0 to 100)."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +54,9 @@ class Match:
     runner_up: Candidate | None
     query: str
     """The normalised text that was matched."""
-    reason: str = ""
-    """Why the decision was taken ("clear winner", "close call", "out of domain", ...)."""
+    reason: Reason = Reason.UNLIKELY
+    probability: float = 0.0
+    """How likely the best entry is to be the right answer (0 to 1)."""
     unknown: tuple[str, ...] = ()
     """Content words of the query that the knowledge does not know."""
 
@@ -52,8 +64,9 @@ class Match:
 class Embedder(Protocol):
     """A sentence-embedding model (``knotvoice.match.semantic.SemanticModel``)."""
 
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Unit-length vectors, one row per text: their dot product is their likeness."""
+    def embed(self, texts: Sequence[str], *, keep: bool = False) -> npt.NDArray[np.float32]:
+        """Unit-length vectors, one row per text: their dot product is their likeness.
+        ``keep``: the texts will be asked for again (a knowledge's phrasings), keep them."""
         ...
 
 
@@ -64,5 +77,11 @@ class MatchStage(Protocol):
     def knowledge(self) -> Knowledge: ...
 
     def match(
-        self, text: str, alternatives: Sequence[str] = (), *, meaning: bool = True
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
     ) -> Match: ...
+
+    def probabilities(
+        self, texts: Sequence[str], likelihoods: Sequence[float] = ()
+    ) -> npt.NDArray[np.float64]: ...
+
+    def likeness_in_words(self, text: str) -> float: ...

@@ -2,23 +2,18 @@
 
 A small recognizer slips on exactly the words an FAQ is about: "could my knot be with me
 permanently" comes out as "could my heart be with me permanently", and no hearing of the
-beam says "knot". When the heard question cannot be answered, ``rehear`` puts each of the
-knowledge's key terms in place of each word the recognizer was unsure of and keeps a
-reading only when both hold:
+beam says "knot". When the heard question is not answered, ``rehear`` puts each of the
+knowledge's key terms in place of each word the recognizer was unsure of, keeps the readings
+most like the knowledge's phrasings in words, and asks the recognizer how likely each is
+given the same audio (``Transcript.fit``). The reading that fits best, if it is at most
+``max_cost`` nats less likely than what was heard, is matched like any question and taken
+only when the matcher answers it.
 
-- the matcher answers it outright by its words (so only readings that would change the
-  outcome are checked against the audio), and
-- the recognizer finds it nearly as likely as what it heard: at most ``max_cost`` nats
-  less likely, given the same audio (``Transcript.fit``).
+The audio check is what keeps a real "heart" a heart: "what are the signs of a heart attack"
+read as "a knot attack" costs whisper about 15 nats; a misheard knot costs 0 to 6.
 
-The reading that fits best is then matched in full, meaning included, exactly as the kiosk
-will answer it, and kept only when that still answers it.
-
-The second check is what keeps a real "heart" a heart: "what are the signs of a heart
-attack" read as "a knot attack" costs whisper about 15 nats; a misheard knot costs 0 to 6.
-
-Everything here holds for any FAQ: the key terms come from the knowledge's ``matching``
-section (its ``core_terms`` and the words its ``heard_as`` repairs produce).
+Everything here holds for any FAQ: the key terms are the knowledge's ``core_terms`` (its
+``matching`` section, when it has one) and the rarer words of its phrasings.
 """
 
 from __future__ import annotations
@@ -32,12 +27,14 @@ from dataclasses import dataclass, replace
 from knotvoice.asr import Transcript
 from knotvoice.knowledge import Knowledge, vocabulary
 from knotvoice.lang import words
-from knotvoice.match import Decision, Match, MatchStage
+from knotvoice.match import Decision, Match, MatchStage, Reason
 from knotvoice.match.text import STOPWORDS
 
 _log = logging.getLogger(__name__)
 
 _PARTS = re.compile(r"^(\W*)(\w[\w']*?)(\W*)$")
+MAX_TERMS = 30
+"""At most this many key terms are tried in place of each word the recognizer was unsure of."""
 
 
 @dataclass(frozen=True)
@@ -48,39 +45,44 @@ class RehearSettings:
     """Only words the recognizer gave less than this confidence are read again."""
     max_cost: float = 6.0
     """A reading is kept when it is at most this many nats less likely than what was heard."""
-    min_score: float = 60.0
-    """... and the matcher answers it with at least this score."""
     max_readings: int = 6
-    """At most this many readings (those the matcher scores highest) are checked against the
-    audio: each costs the recognizer one pass of its decoder."""
+    """At most this many readings (those most like the knowledge's phrasings in words) are
+    checked against the audio: each costs the recognizer one pass of its decoder."""
 
 
 def key_terms(knowledge: Knowledge, max_share: float = 1 / 3) -> tuple[str, ...]:
     """The words a misheard question is read again with, spelled as the entries' questions
-    spell them ("MRI"): the knowledge's core terms, and the words its recognition-slip repairs
-    produce that at most ``max_share`` of the entries use. A word most entries use ("upper",
-    "back") fits too many misheard words ("older people" read as "upper people") to be
-    worth the risk."""
-    hints = knowledge.matching
+    spell them ("MRI"): the knowledge's core terms (its ``matching`` section), then the words
+    of its phrasings that at most ``max_share`` of the entries use, those in most phrasings
+    first, ``MAX_TERMS`` in all. A word most entries use ("upper", "back") fits too many
+    misheard words ("older people" read as "upper people") to be worth the risk."""
     spellings: dict[str, str] = {}
     entries_with: dict[str, int] = {}
+    phrasings_with: dict[str, int] = {}
     for entry in knowledge.entries:
         seen: set[str] = set()
         for phrase in entry.phrases:
-            for word in words(phrase, keep_case=True):
-                spellings.setdefault(word.lower(), word)
-                seen.add(word.lower())
+            found_here = {word.lower(): word for word in words(phrase, keep_case=True)}
+            for lower, spelled in found_here.items():
+                spellings.setdefault(lower, spelled)
+                phrasings_with[lower] = phrasings_with.get(lower, 0) + 1
+            seen |= set(found_here)
         for word in seen:
             entries_with[word] = entries_with.get(word, 0) + 1
-    limit = max_share * len(knowledge.entries)
-    core = {word for text in hints.core_terms for word in words(text)}
+    limit = max(1.0, max_share * len(knowledge.entries))
+    core = [word for text in knowledge.matching.core_terms for word in words(text)]
+    rare = sorted(
+        (
+            word
+            for word, count in entries_with.items()
+            if count <= limit and len(word) >= 3 and word.isalpha() and word not in STOPWORDS
+        ),
+        key=lambda word: (-phrasings_with[word], word),
+    )
     found: dict[str, str] = {}
-    for text in (*hints.core_terms, *(repair.replace for repair in hints.heard_as)):
-        for word in words(text):
-            if word not in spellings or word in STOPWORDS:
-                continue
-            if word in core or entries_with[word] <= limit:
-                found.setdefault(word, spellings[word])
+    for word in (*core, *rare):
+        if word in spellings and len(found) < MAX_TERMS:
+            found.setdefault(word, spellings[word])
     return tuple(found.values())
 
 
@@ -115,42 +117,40 @@ def rehear(
     transcript: Transcript, matcher: MatchStage, settings: RehearSettings | None = None
 ) -> tuple[Transcript, Match]:
     """The transcript to answer and its match: ``transcript`` itself when it is answered or
-    cannot be heard again, else the best reading that the audio bears out, with what was
-    heard kept as its alternatives. The returned transcript no longer holds ``fit``."""
+    cannot be heard again, else the best reading that the audio bears out and the matcher
+    answers, with what was heard kept as its alternatives. The returned transcript no longer
+    holds ``fit``."""
     settings = settings or RehearSettings()
-    match = matcher.match(transcript.text, transcript.alternatives)
+    match = matcher.match(transcript.text, transcript.alternatives, transcript.likelihoods)
     fit = transcript.fit
     plain = replace(transcript, fit=None)
     if match.decision is Decision.ANSWER or fit is None or not transcript.words:
         return plain, match
     terms, known = _words_of(matcher.knowledge)
-    candidates: list[tuple[str, Match]] = []
-    for text in readings(transcript, terms, known, settings.max_confidence):
-        reading = matcher.match(text, meaning=False)
-        if (
-            reading.decision is Decision.ANSWER
-            and reading.best is not None
-            and reading.best.score >= settings.min_score
-        ):
-            candidates.append((text, reading))
-    if not candidates:
+    found = readings(transcript, terms, known, settings.max_confidence)
+    if not found:
         return plain, match
-    candidates.sort(key=lambda item: item[1].best.score if item[1].best else 0.0, reverse=True)
-    candidates = candidates[: settings.max_readings]
+    found.sort(key=matcher.likeness_in_words, reverse=True)
+    found = found[: settings.max_readings]
     heard = " ".join(word.text for word in transcript.words)
-    scores = fit([heard, *(text for text, _ in candidates)])
+    try:
+        scores = fit([heard, *found])
+    except Exception as error:  # the question is still answered as first heard
+        _log.warning("hearing %r again failed: %s", heard, error)
+        return plain, match
     floor = scores[0] - settings.max_cost
-    best = max(range(len(candidates)), key=lambda n: scores[n + 1])
-    if scores[best + 1] < floor:
+    fitting = sorted(
+        (n for n in range(len(found)) if scores[n + 1] >= floor), key=lambda n: -scores[n + 1]
+    )
+    if not fitting:
         _log.debug("no reading of %r fits the audio", heard)
         return plain, match
-    text = candidates[best][0]
+    text = found[fitting[0]]
     alternatives = (transcript.text, *transcript.alternatives)
-    # The kiosk answers the reading with everything the matcher weighs, meaning included.
     reading = matcher.match(text, alternatives)
     if reading.decision is not Decision.ANSWER:
-        _log.debug("%r fits the audio but is not answered in full", text)
+        _log.debug("%r fits the audio but is not answered", text)
         return plain, match
-    _log.info("heard %r again as %r (%.1f nats)", heard, text, scores[0] - scores[best + 1])
-    heard_again = replace(reading, reason=f"{reading.reason}, heard again")
-    return replace(plain, text=text, alternatives=alternatives), heard_again
+    _log.info("heard %r again as %r (%.1f nats)", heard, text, scores[0] - scores[fitting[0] + 1])
+    heard_again = replace(reading, reason=Reason.HEARD_AGAIN)
+    return replace(plain, text=text, alternatives=alternatives, likelihoods=()), heard_again

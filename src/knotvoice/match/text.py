@@ -26,6 +26,8 @@ __all__ = [
     "content_words",
     "normalize",
     "number_to_words",
+    "stem",
+    "terms",
     "word_set",
 ]
 
@@ -134,3 +136,26 @@ def normalize(text: str, hints: MatchingHints | None = None) -> str:
 def content_words(text: str, hints: MatchingHints | None = None) -> list[str]:
     """The words of ``text`` (normalized first, with ``hints``) that carry meaning, in order."""
     return [word for word in normalize(text, hints).split() if word not in STOPWORDS]
+
+
+def stem(word: str) -> str:
+    """A crude stem so that "massaging", "massages" and "massage" compare equal."""
+    irregular = _ENGLISH.stems.get(word)
+    if irregular is not None:
+        return irregular
+    if len(word) <= 3 or word.endswith("ss"):
+        return word
+    for ending in _ENGLISH.stem_endings:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)] + ("i" if ending in ("ies", "ied") else "")
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def terms(normalized: str) -> list[str]:
+    """The stemmed content words of a normalized text, in order."""
+    return [stem(word) for word in normalized.split() if word not in STOPWORDS]

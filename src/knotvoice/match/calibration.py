@@ -1,0 +1,441 @@
+"""Calibration: the probability that an entry is the right answer, fitted for each FAQ.
+
+A logistic regression over ``evidence.SIGNALS`` is fitted per knowledge file, from what the
+file itself and the language data can teach:
+
+- every phrasing asked as a question while it is left out of the knowledge (so it cannot
+  find itself), and the same phrasings as visitors would say them: wrapped in openers and
+  closers ("um, quick question, ..."), asked indirectly, padded with fillers, with the slips a
+  small recognizer makes on short words (``lang/en.yaml``'s ``visitor``);
+- everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
+  out those close in meaning to one of this FAQ's phrasings;
+- when the operator has them, questions recorded at the kiosk with the entry each should get.
+
+The classifier of meaning is retrained without each fold of phrasings, so a left-out phrasing
+is judged as a new question would be. The fit is kept in the cache directory, keyed by the
+knowledge file's content, so the next start reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from knotvoice.lang import Language, english
+from knotvoice.match.evidence import SIGNALS, Evidence
+
+__all__ = [
+    "VERSION",
+    "Calibration",
+    "Example",
+    "Fit",
+    "Judged",
+    "cross_check",
+    "examples",
+    "fit",
+    "load_or_fit",
+    "spoken_variants",
+]
+
+logger = logging.getLogger(__name__)
+
+VERSION = 5
+"""Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
+FOLDS = 5
+"""Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
+VARIANTS = 2
+"""Spoken variants of each phrasing learnt from."""
+MAX_PHRASINGS = 8000
+"""A larger knowledge learns from a sample of its phrasings (fitting stays within seconds)."""
+OFFTOPIC_NEAR = 0.75
+"""An everyday question this close in meaning to one of the FAQ's phrasings may be in the
+FAQ's domain: it is not learnt from as an off-topic one."""
+CANDIDATES = 8
+"""Per question, the entries learnt from: those closest by words or meaning."""
+PENALTY = 1.0
+"""L2 penalty of the regression (on standardized signals)."""
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A question to learn from, and the entry that answers it."""
+
+    text: str
+    expected: int
+    """Number of the entry that answers it; -1 when none does."""
+    leave_out: tuple[int, ...] = ()
+    """Phrasings left out while judging it (the phrasing it was made from)."""
+    fold: int = -1
+    """Fold of the phrasing it was made from (-1: none)."""
+    source: str = "phrasing"
+    """phrasing, spoken, offtopic or recorded."""
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A fitted logistic regression: standardized inputs times weights, plus a bias."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def probabilities(self, rows: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+        """The probability of each row."""
+        mean = np.asarray(self.mean)
+        scale = np.asarray(self.scale)
+        logits = ((rows - mean) / scale) @ np.asarray(self.weights) + self.bias
+        result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
+        return result
+
+
+DECIDING = (
+    "likelihood",
+    "likelihood_lead",
+    "words_phrasing",
+    "words_entry",
+    "words_answer",
+    "meaning_phrasing",
+    "meaning_answer",
+    "meaning_lead",
+    "classifier",
+    "unknown",
+    "length",
+)
+"""What the decision weighs about the best entry: how likely the ranking finds it, by how much
+it leads the next one, and its own signals (see ``evidence.SIGNALS``)."""
+_COLUMNS = [SIGNALS.index(name) for name in DECIDING[2:]]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Two fitted regressions: one ranks the entries for a question (how likely each is the
+    right answer), the other judges the best of them (how likely the question is answered
+    right by it at all, or is outside the FAQ)."""
+
+    ranking: Regression
+    deciding: Regression
+
+    def likelihoods(self, signals: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """How likely each entry (a row of ``signals``) is the right answer, to rank them."""
+        return self.ranking.probabilities(signals)
+
+    def confidence(
+        self, signals: npt.NDArray[np.float32], likelihoods: npt.NDArray[np.float64], entry: int
+    ) -> float:
+        """The probability that ``entry`` is the right answer to the question."""
+        return float(
+            self.deciding.probabilities(deciding_row(signals, likelihoods, entry)[None])[0]
+        )
+
+    def describe(self) -> dict[str, float]:
+        """Each input's weight (standardized), for logs and ``knowledge calibrate``."""
+        weights = dict(zip(SIGNALS, self.ranking.weights, strict=True))
+        weights.update(
+            {f"decide:{n}": w for n, w in zip(DECIDING, self.deciding.weights, strict=True)}
+        )
+        return {name: round(weight, 2) for name, weight in weights.items()}
+
+
+def deciding_row(
+    signals: npt.NDArray[np.float32], likelihoods: npt.NDArray[np.float64], entry: int
+) -> npt.NDArray[np.float64]:
+    """What the decision weighs about ``entry`` (see ``DECIDING``)."""
+    others = np.delete(likelihoods, entry)
+    lead = likelihoods[entry] - (others.max() if len(others) else 0.0)
+    row: npt.NDArray[np.float64] = np.r_[likelihoods[entry], lead, signals[entry, _COLUMNS]]
+    return row.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A calibration and what it was fitted from."""
+
+    calibration: Calibration
+    knowledge: str
+    """Digest of the knowledge file's content and the embedding model."""
+    questions: dict[str, int]
+    """How many questions of each source it learnt from."""
+    seconds: float
+    """Time the fit took."""
+
+
+def _digest(evidence: Evidence, recorded: Sequence[Example]) -> str:
+    knowledge = evidence.knowledge
+    identity = getattr(evidence.embedder, "identity", type(evidence.embedder).__name__)
+    parts = [f"v{VERSION}", str(identity), repr(knowledge.matching)]
+    for entry in knowledge.entries:
+        parts.extend((entry.id, *entry.phrases, entry.answer, entry.topic, *entry.keywords))
+    parts.extend(f"{example.text}\t{example.expected}" for example in recorded)
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def spoken_variants(text: str, count: int, language: Language | None = None) -> list[str]:
+    """``text`` said ``count`` ways a visitor might say it (the same ways every time)."""
+    visitor = (language or english()).visitor
+    body = text.strip().rstrip("?.!").strip()
+    body = body[:1].lower() + body[1:]
+    found: list[str] = []
+    for style in range(count):
+        pick = random.Random(f"{text}|{style}")
+        if style % 3 == 0:
+            said = f"{pick.choice(visitor.prefixes)} {body}"
+            if pick.random() < 0.5:
+                said = f"{said} {pick.choice(visitor.suffixes)}"
+        elif style % 3 == 1:
+            said = pick.choice(visitor.indirect).format(q=body)
+        else:
+            words = body.split()
+            slips = dict(visitor.slips)
+            words = [
+                slips.get(word.lower(), word) if pick.random() < 0.3 else word for word in words
+            ]
+            if len(words) > 3:
+                words.insert(pick.randrange(1, len(words)), pick.choice(visitor.fillers))
+            said = " ".join(word for word in words if word)
+        found.append(re.sub(r"\s+", " ", said).strip())
+    return found
+
+
+def folds(count: int) -> list[int]:
+    """The fold of each of ``count`` phrasings (the same every time)."""
+    fold = [number % FOLDS for number in range(count)]
+    random.Random(1).shuffle(fold)
+    return fold
+
+
+def examples(
+    evidence: Evidence,
+    language: Language | None = None,
+    recorded: Sequence[Example] = (),
+) -> list[Example]:
+    """Everything a knowledge file's calibration learns from (see the module's doc)."""
+    language = language or english()
+    count = len(evidence.phrasings)
+    numbers = list(range(count))
+    if count > MAX_PHRASINGS:
+        numbers = sorted(random.Random(0).sample(numbers, MAX_PHRASINGS))
+    fold = folds(count)
+    phrasings_of = np.bincount(evidence.owner, minlength=evidence.size)
+    found: list[Example] = []
+    for number in numbers:
+        text, owner = evidence.phrasings[number], int(evidence.owner[number])
+        # A phrasing is asked while left out, unless it is its entry's only one: an entry
+        # left with no phrasing would teach that sharing a question's words is a bad sign.
+        alone = phrasings_of[owner] < 2
+        leave_out = () if alone else (number,)
+        found.append(Example(text, owner, leave_out, fold[number]))
+        for said in spoken_variants(text, VARIANTS, language):
+            found.append(Example(said, owner, leave_out, fold[number], "spoken"))
+    offtopic = list(language.offtopic)
+    if evidence.embedder is not None and evidence.phrasing_vectors is not None and offtopic:
+        vectors = evidence.embedder.embed(offtopic, keep=True)
+        nearest = (vectors @ evidence.phrasing_vectors.T).max(axis=1)
+        offtopic = [t for t, near in zip(offtopic, nearest, strict=True) if near < OFFTOPIC_NEAR]
+    found.extend(Example(text, -1, source="offtopic") for text in offtopic)
+    found.extend(recorded)
+    return found
+
+
+def signals_of(evidence: Evidence, questions: Sequence[Example]) -> list[npt.NDArray[np.float32]]:
+    """Each question's signals, judged without its own phrasing (and, for the classifier of
+    meaning, without its fold of phrasings)."""
+    vectors = None
+    if evidence.embedder is not None and evidence.phrasing_vectors is not None:
+        vectors = evidence.embedder.embed([q.text for q in questions], keep=True)
+    fold = folds(len(evidence.phrasings))
+    classifiers = {
+        number: evidence.train_classifier([n for n, f in enumerate(fold) if f == number])
+        for number in sorted({q.fold for q in questions if q.fold >= 0})
+    }
+    return [
+        evidence.signals(
+            evidence.query(question.text, question.leave_out),
+            vectors[number] if vectors is not None else None,
+            leave_out=question.leave_out,
+            classifier=classifiers.get(question.fold),
+        )
+        for number, question in enumerate(questions)
+    ]
+
+
+def training_rows(
+    questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float32]]
+) -> tuple[Array, Array]:
+    """The (question, entry) pairs learnt from: for each question, the entries closest by
+    words or meaning (and the right one); label 1 for the right entry."""
+    features: list[npt.NDArray[np.float32]] = []
+    labels: list[Array] = []
+    for question, signals in zip(questions, rows, strict=True):
+        closeness = signals[:, 0] + signals[:, 3]
+        chosen = set(np.argsort(-closeness)[:CANDIDATES].tolist())
+        if question.expected >= 0:
+            chosen.add(question.expected)
+        picked = sorted(chosen)
+        features.append(signals[picked])
+        labels.append(np.array([float(n == question.expected) for n in picked]))
+    return np.concatenate(features).astype(np.float64), np.concatenate(labels)
+
+
+def regression(
+    features: Array, labels: Array, weights: Array | None = None, penalty: float = PENALTY
+) -> Regression:
+    """A logistic regression by Newton's method on standardized features (L2 penalty),
+    each row counted ``weights`` times (default once)."""
+    counts = np.ones(len(labels)) if weights is None else weights
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    design = np.hstack([(features - mean) / scale, np.ones((len(features), 1))])
+    ridge = np.diag(np.r_[np.full(features.shape[1], penalty), 0.0])
+    beta = np.zeros(design.shape[1])
+    for _ in range(50):
+        chance = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -40, 40)))
+        gradient = design.T @ (counts * (chance - labels)) + ridge @ beta
+        hessian = (design * (counts * chance * (1.0 - chance))[:, None]).T @ design + ridge
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return Regression(
+        tuple(mean.tolist()), tuple(scale.tolist()), tuple(beta[:-1].tolist()), float(beta[-1])
+    )
+
+
+def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float32]]) -> Calibration:
+    """Fit the ranking on every question's closest entries, then the decision on each
+    question's best-ranked entry (right, wrong, or a question outside the FAQ)."""
+    features, labels = training_rows(questions, rows)
+    ranking = regression(features, labels)
+    decided: list[npt.NDArray[np.float64]] = []
+    right: list[float] = []
+    inside = sum(q.expected >= 0 for q in questions)
+    outside = len(questions) - inside
+    for question, signals in zip(questions, rows, strict=True):
+        likelihoods = ranking.probabilities(signals)
+        best = int(np.argmax(likelihoods))
+        decided.append(deciding_row(signals, likelihoods, best))
+        right.append(float(best == question.expected))
+    # Questions inside and outside the FAQ count alike, however many of each were learnt from:
+    # the decision is not to learn that most questions are outside it.
+    counts = None
+    if inside and outside:
+        counts = np.array(
+            [0.5 * len(questions) / (inside if q.expected >= 0 else outside) for q in questions]
+        )
+    return Calibration(ranking, regression(np.stack(decided), np.array(right), counts))
+
+
+def fit(
+    evidence: Evidence,
+    language: Language | None = None,
+    recorded: Sequence[Example] = (),
+) -> Fit:
+    """Fit the calibration of ``evidence``'s knowledge (seconds; see the module's doc)."""
+    start = time.perf_counter()
+    questions = examples(evidence, language, recorded)
+    calibration = calibrate(questions, signals_of(evidence, questions))
+    sources: dict[str, int] = {}
+    for question in questions:
+        sources[question.source] = sources.get(question.source, 0) + 1
+    seconds = time.perf_counter() - start
+    logger.info(
+        "calibrated matching for %s in %.1f s from %s",
+        evidence.knowledge.source or "the knowledge",
+        seconds,
+        ", ".join(f"{n} {source}" for source, n in sources.items()),
+    )
+    return Fit(calibration, _digest(evidence, recorded), sources, seconds)
+
+
+def load_or_fit(
+    evidence: Evidence, cache_dir: Path | None, recorded: Sequence[Example] = ()
+) -> Fit:
+    """The kept fit of this knowledge (same content, same model), else a fresh one, kept."""
+    digest = _digest(evidence, recorded)
+    path = cache_dir / f"calibration-{digest}.json" if cache_dir is not None else None
+    if path is not None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            kept = Fit(
+                Calibration(
+                    _regression(data["calibration"]["ranking"]),
+                    _regression(data["calibration"]["deciding"]),
+                ),
+                data["knowledge"],
+                dict(data["questions"]),
+                float(data["seconds"]),
+            )
+            if len(kept.calibration.ranking.weights) == len(SIGNALS):
+                return kept
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    made = fit(evidence, recorded=recorded)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".partial")
+            partial.write_text(json.dumps(asdict(made)), encoding="utf-8")
+            partial.replace(path)
+        except OSError as error:
+            logger.warning("could not keep the calibration in %s (%s)", cache_dir, error)
+    return made
+
+
+def _regression(data: dict[str, object]) -> Regression:
+    def floats(name: str) -> tuple[float, ...]:
+        values = data[name]
+        assert isinstance(values, list)
+        return tuple(float(value) for value in values)
+
+    bias = data["bias"]
+    assert isinstance(bias, (int, float))
+    return Regression(floats("mean"), floats("scale"), floats("weights"), float(bias))
+
+
+@dataclass(frozen=True)
+class Judged:
+    """How one question learnt from fares when it is not learnt from (cross-fitted)."""
+
+    question: Example
+    best: int
+    """Number of the entry found most likely."""
+    probability: float
+    """How likely that entry was found to be right."""
+
+
+def cross_check(
+    evidence: Evidence,
+    language: Language | None = None,
+    recorded: Sequence[Example] = (),
+) -> list[Judged]:
+    """Every question the calibration learns from, judged by a calibration fitted without
+    its fold: how a knowledge file would fare with questions it has not seen."""
+    questions = examples(evidence, language, recorded)
+    rows = signals_of(evidence, questions)
+    fold = [q.fold if q.fold >= 0 else n % FOLDS for n, q in enumerate(questions)]
+    judged: list[Judged | None] = [None] * len(questions)
+    for held in range(FOLDS):
+        train = [n for n in range(len(questions)) if fold[n] != held]
+        if not train:
+            continue
+        calibration = calibrate([questions[n] for n in train], [rows[n] for n in train])
+        for number in range(len(questions)):
+            if fold[number] == held:
+                likelihoods = calibration.likelihoods(rows[number])
+                best = int(np.argmax(likelihoods))
+                chance = calibration.confidence(rows[number], likelihoods, best)
+                judged[number] = Judged(questions[number], best, chance)
+    return [item for item in judged if item is not None]

@@ -1,0 +1,352 @@
+"""Evidence: how much a question looks like each entry, in a few signals that hold for any FAQ.
+
+For a question and every entry of the knowledge, ``Evidence.signals`` gives one row of
+``SIGNALS``: the question's content words (weighted by how rare they are across entries,
+misheard words mapped to the nearest word the knowledge uses) against the entry's phrasings,
+against all of its phrasings together and against its answer; its meaning against the
+phrasings and against the answer's sentences; a classifier of meaning trained on the
+phrasings; and how the entry stands against the best other entry in each. Two signals belong
+to the question alone: the share of its words the knowledge does not know, and its length.
+
+Nothing here decides; ``match.calibration`` turns a row into the probability that the entry
+is the right answer, fitted for each knowledge file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+
+from knotvoice.knowledge import Knowledge
+from knotvoice.match import Embedder
+from knotvoice.match.semantic import Classifier
+from knotvoice.match.text import Normalizer, stem, terms
+
+__all__ = ["SIGNALS", "Evidence", "Query"]
+
+Array = npt.NDArray[np.float32]
+
+SIGNALS = (
+    "words_phrasing",
+    "words_entry",
+    "words_answer",
+    "meaning_phrasing",
+    "meaning_answer",
+    "classifier",
+    "meaning_lead",
+    "words_lead",
+    "classifier_lead",
+    "unknown",
+    "length",
+    "spelling",
+)
+"""The signals of a (question, entry) pair, in the order of ``Evidence.signals``' columns:
+
+- words_phrasing: weighted F1 of the question's content words with the closest phrasing's;
+- words_entry: share of the question's word weight found in any phrasing, topic or keyword;
+- words_answer: share of the question's word weight found in the answer;
+- meaning_phrasing: highest cosine between the question and one of the phrasings;
+- meaning_answer: highest cosine with the answer, one of its sentences, or the topic;
+- classifier: probability of the entry by a classifier of meaning over the phrasings;
+- *_lead: the entry's value minus the best other entry's, for the three above that compete;
+- unknown: share of the question's word weight the knowledge does not know at all;
+- length: log(1 + number of content words);
+- spelling: closest whole-phrasing spelling match (token set ratio, 0 to 1).
+"""
+
+FUZZY_CUTOFF = 85.0
+"""A heard word counts as a knowledge word when their spelling similarity reaches this."""
+FUZZY_MIN_LENGTH = 4
+"""Shorter words are only matched exactly."""
+SYNONYM_SIMILARITY = 0.9
+"""Similarity credited to a word matched through the knowledge's ``synonyms``."""
+SPELLED = 20
+"""Spelling is compared for the entries closest by words and meaning, this many of them."""
+CLASSIFIER_MAX_ENTRIES = 300
+"""A knowledge with more entries than this gets no trained classifier (its training would
+take minutes on a Pi); closeness in meaning stands in for it."""
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question made ready for ``Evidence.signals``."""
+
+    text: str
+    """The normalized text."""
+    weights: dict[str, float]
+    """Known knowledge term -> its rarity weight times how surely it was heard (0 to 1)."""
+    total: float
+    """Weight of all the question's content words, known or not."""
+    unknown: float
+    """Share of ``total`` the knowledge does not know."""
+    length: int
+    """Number of content words."""
+    unknown_words: tuple[str, ...] = ()
+    """Content words the knowledge does not know (stemmed)."""
+
+
+def answer_sentences(text: str) -> list[str]:
+    """The sentences of an answer worth comparing with a question (three words or more)."""
+    parts = (part.strip(" -*\u2022\t0123456789.)") for part in _SENTENCE.split(text))
+    return [part for part in parts if len(part.split()) >= 3]
+
+
+class Evidence:
+    """Everything about a knowledge file that questions are compared with, worked out once."""
+
+    def __init__(self, knowledge: Knowledge, embedder: Embedder | None) -> None:
+        self.knowledge = knowledge
+        self.embedder = embedder
+        self.normalize = Normalizer(knowledge.matching)
+        self._synonyms = {stem(word): stem(known) for word, known in knowledge.matching.synonyms}
+        entries = knowledge.entries
+        self.size = len(entries)
+        self.phrasings: tuple[str, ...] = tuple(p for entry in entries for p in entry.phrases)
+        """Every question and alternative, entry by entry."""
+        self.owner = np.array(
+            [n for n, entry in enumerate(entries) for _ in entry.phrases], dtype=np.int64
+        )
+        """The entry (its number) each phrasing belongs to."""
+        normalized = [self.normalize(text) for text in self.phrasings]
+        self._normalized = normalized
+        self._phrasing_terms = [frozenset(terms(text)) for text in normalized]
+        about = [
+            frozenset(terms(self.normalize(" ".join((entry.topic, *entry.keywords)))))
+            for entry in entries
+        ]
+        self._answer_terms = [
+            frozenset(terms(self.normalize(f"{entry.answer} {entry.spoken or ''}")))
+            for entry in entries
+        ]
+        # Rarity: how many entries use a term anywhere (phrasings, topic, keywords, answer).
+        used: list[set[str]] = [set(about[n] | self._answer_terms[n]) for n in range(self.size)]
+        for number, found in enumerate(self._phrasing_terms):
+            used[int(self.owner[number])] |= found
+        frequency: dict[str, int] = {}
+        for bag in used:
+            for term in bag:
+                frequency[term] = frequency.get(term, 0) + 1
+        self._rare = math.log(1.0 + max(self.size, 1))
+        elsewhere = set().union(*about, *self._answer_terms) if about else set()
+        self._beyond_phrasings = frozenset(elsewhere)
+        """Terms the topics, keywords or answers use (so known whatever phrasing is left out)."""
+        self.weight = {t: math.log(1.0 + self.size / count) for t, count in frequency.items()}
+        """Rarity weight of every term the knowledge uses."""
+        self._vocabulary = sorted(frequency)
+        postings: dict[str, list[int]] = {}
+        for number, found in enumerate(self._phrasing_terms):
+            for term in found:
+                postings.setdefault(term, []).append(number)
+        self._postings = {t: np.array(n, dtype=np.int64) for t, n in postings.items()}
+        self._phrasing_weight = np.array(
+            [sum(self.weight[t] for t in found) for found in self._phrasing_terms],
+            dtype=np.float32,
+        )
+        self._in_entry: dict[str, npt.NDArray[np.int32]] = {}
+        """Term -> per entry, how many of its phrasings, topic and keywords hold it."""
+        for term, numbers in self._postings.items():
+            counts = np.zeros(self.size, dtype=np.int32)
+            np.add.at(counts, self.owner[numbers], 1)
+            self._in_entry[term] = counts
+        for n, found in enumerate(about):
+            for term in found:
+                self._in_entry.setdefault(term, np.zeros(self.size, dtype=np.int32))[n] += 1
+        self._in_answer: dict[str, npt.NDArray[np.bool_]] = {}
+        for n, found in enumerate(self._answer_terms):
+            for term in found:
+                self._in_answer.setdefault(term, np.zeros(self.size, dtype=np.bool_))[n] = True
+        answers = [
+            (n, text)
+            for n, entry in enumerate(entries)
+            for text in dict.fromkeys(
+                (
+                    entry.answer,
+                    *answer_sentences(entry.answer),
+                    *([entry.topic] if entry.topic else ()),
+                )
+            )
+        ]
+        self._answer_owner = np.array([n for n, _ in answers], dtype=np.int64)
+        self._lookups: dict[str, tuple[str, float]] = {}
+        self.phrasing_vectors: Array | None = None
+        self._answer_vectors: Array | None = None
+        self.classifier: Classifier | None = None
+        if embedder is not None and self.phrasings:
+            self.phrasing_vectors = embedder.embed(list(self.phrasings), keep=True)
+            self._answer_vectors = embedder.embed([text for _, text in answers], keep=True)
+            self.classifier = self.train_classifier()
+
+    def train_classifier(self, leave_out: Collection[int] = ()) -> Classifier | None:
+        """A classifier of meaning over the phrasings (those in ``leave_out`` left out) and the
+        answers' sentences: an answer's words are often how a visitor asks."""
+        if self.phrasing_vectors is None or not 2 <= self.size <= CLASSIFIER_MAX_ENTRIES:
+            return None
+        keep = np.ones(len(self.phrasings), dtype=np.bool_)
+        keep[list(leave_out)] = False
+        vectors, owners = self.phrasing_vectors[keep], self.owner[keep]
+        if self._answer_vectors is not None:
+            vectors = np.vstack([vectors, self._answer_vectors])
+            owners = np.r_[owners, self._answer_owner]
+        return Classifier.train(vectors, owners, self.size)
+
+    def query(self, text: str, leave_out: Collection[int] = ()) -> Query:
+        """``text`` normalized, its content words weighed and mapped to the knowledge's; a
+        word only the ``leave_out`` phrasings use counts as unknown."""
+        normalized = self.normalize(text)
+        words = terms(normalized)
+        found: dict[str, float] = {}
+        strange: list[str] = []
+        total = unknown = 0.0
+        for word in words:
+            term, similarity = self._lookup(word)
+            if similarity > 0.0 and leave_out and self._only_in(term, leave_out):
+                similarity = 0.0
+            weight = self.weight.get(term, self._rare)
+            total += weight
+            if similarity == 0.0:
+                unknown += weight
+                strange.append(word)
+            else:
+                found[term] = max(found.get(term, 0.0), weight * similarity)
+        share = unknown / total if total > 0 else 1.0
+        return Query(normalized, found, total, share, len(words), tuple(strange))
+
+    def _only_in(self, term: str, phrasings: Collection[int]) -> bool:
+        """True when no phrasing but ``phrasings``, and no topic, keyword or answer, uses
+        ``term``."""
+        if term in self._beyond_phrasings:
+            return False
+        numbers = self._postings.get(term)
+        return numbers is None or set(numbers.tolist()) <= set(phrasings)
+
+    def _lookup(self, word: str) -> tuple[str, float]:
+        """The knowledge term a heard word stands for, and how surely (0: unknown)."""
+        cached = self._lookups.get(word)
+        if cached is not None:
+            return cached
+        synonym = self._synonyms.get(word)
+        found: tuple[str, float] = (word, 0.0)
+        if word in self.weight:
+            found = (word, 1.0)
+        elif synonym is not None and synonym in self.weight:
+            found = (synonym, SYNONYM_SIMILARITY)
+        elif len(word) >= FUZZY_MIN_LENGTH and self._vocabulary:
+            best = process.extractOne(
+                word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+            )
+            if best is not None:
+                found = (str(best[0]), float(best[1]) / 100.0)
+        if len(self._lookups) < 20_000:
+            self._lookups[word] = found
+        return found
+
+    def signals(
+        self,
+        query: Query,
+        vector: Array | None,
+        *,
+        leave_out: Sequence[int] = (),
+        classifier: Classifier | None = None,
+    ) -> Array:
+        """One row of ``SIGNALS`` per entry for ``query`` (embedded as ``vector``).
+
+        ``leave_out`` phrasings are left out as if the knowledge did not have them (a
+        phrasing asked as a question must not find itself); ``classifier`` replaces the
+        knowledge's own (one trained without them).
+        """
+        size = self.size
+        rows = np.zeros((size, len(SIGNALS)), dtype=np.float32)
+        if size == 0:
+            return rows
+        count = len(self.phrasings)
+        left_out = np.array(sorted(set(leave_out)), dtype=np.int64)
+        total = query.total if query.total > 0 else 1.0
+        hits = np.zeros(count, dtype=np.float32)
+        for term, weight in query.weights.items():
+            numbers = self._postings.get(term)
+            if numbers is not None:
+                hits[numbers] += weight
+            in_entry = self._in_entry.get(term)
+            if in_entry is not None:
+                if len(left_out):
+                    in_entry = in_entry.copy()
+                    for number in left_out:
+                        if term in self._phrasing_terms[number]:
+                            in_entry[self.owner[number]] -= 1
+                rows[:, 1] += weight * (in_entry > 0)
+            in_answer = self._in_answer.get(term)
+            if in_answer is not None:
+                rows[:, 2] += weight * in_answer
+        rows[:, 1:3] /= total
+        recall = hits / total
+        precision = hits / np.maximum(self._phrasing_weight, 1e-9)
+        f1 = np.where(hits > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0)
+        f1 = f1.astype(np.float32)
+        if len(left_out):
+            f1[left_out] = 0.0
+        rows[:, 0] = self._best_per_entry(f1, 0.0)
+        chosen = classifier if classifier is not None else self.classifier
+        if vector is not None and self.phrasing_vectors is not None:
+            likeness = (self.phrasing_vectors @ vector).astype(np.float32)
+            if len(left_out):
+                likeness[left_out] = -1.0
+            rows[:, 3] = self._best_per_entry(likeness, -1.0)
+            assert self._answer_vectors is not None
+            answers = np.full(size, -1.0, dtype=np.float32)
+            np.maximum.at(answers, self._answer_owner, self._answer_vectors @ vector)
+            rows[:, 4] = answers
+            if chosen is not None:
+                rows[:, 5] = chosen.probabilities(vector)
+            else:
+                rows[:, 5] = _softmax(rows[:, 3] * 20.0)
+        else:
+            rows[:, 5] = 1.0 / size
+        rows[:, 11] = self._spelling(query.text, rows[:, 0] + rows[:, 3], left_out)
+        for lead, column in ((6, 3), (7, 0), (8, 5)):
+            rows[:, lead] = _lead(rows[:, column])
+        rows[:, 9] = query.unknown
+        rows[:, 10] = math.log1p(query.length)
+        return rows
+
+    def _spelling(self, text: str, closeness: Array, left_out: npt.NDArray[np.int64]) -> Array:
+        """How closely ``text`` is spelled like each entry's closest phrasing, for the entries
+        closest by words and meaning (``SPELLED`` of them; the others get 0)."""
+        entries = np.argsort(-closeness)[:SPELLED]
+        chosen = np.flatnonzero(np.isin(self.owner, entries))
+        if len(left_out):
+            chosen = np.setdiff1d(chosen, left_out)
+        spelling = np.zeros(len(self.phrasings), dtype=np.float32)
+        if len(chosen):
+            texts = [self._normalized[n] for n in chosen]
+            scores = process.cdist([text], texts, scorer=fuzz.token_set_ratio)[0]
+            spelling[chosen] = np.asarray(scores, dtype=np.float32) / 100.0
+        return self._best_per_entry(spelling, 0.0)
+
+    def _best_per_entry(self, values: Array, floor: float) -> Array:
+        best = np.full(self.size, floor, dtype=np.float32)
+        np.maximum.at(best, self.owner, values)
+        return best
+
+
+def _lead(values: Array) -> Array:
+    """Each value minus the best of the others (0 when there are no others)."""
+    if len(values) < 2:
+        return np.zeros_like(values)
+    order = np.argsort(values)
+    best, second = values[order[-1]], values[order[-2]]
+    lead: Array = values - np.where(np.arange(len(values)) == order[-1], second, best)
+    return lead.astype(np.float32)
+
+
+def _softmax(scores: Array) -> Array:
+    shifted = np.exp(scores - scores.max())
+    result: Array = (shifted / shifted.sum()).astype(np.float32)
+    return result

@@ -7,11 +7,13 @@ other module decides which engine, model or device to use.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from knotvoice.asr import Recognizer
 from knotvoice.asr import download as model_store
 from knotvoice.errors import KnotvoiceError, ModelError
 from knotvoice.knowledge import Knowledge, load, vocabulary
+from knotvoice.match import MatchStage
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
 from knotvoice.settings import Settings
@@ -24,6 +26,7 @@ __all__ = [
     "load_matcher",
     "load_recognizer",
     "load_synthesizer",
+    "matcher_builder",
     "recognition_bias",
 ]
 
@@ -53,6 +56,17 @@ def load_matcher(settings: Settings, knowledge: Knowledge | None = None) -> Matc
     """A matcher over ``knowledge`` (default: the settings' knowledge file)."""
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
     return Matcher(knowledge, semantic=load_embedder(settings))
+
+
+def matcher_builder(settings: Settings) -> Callable[[Knowledge], MatchStage]:
+    """Builds a matcher over any knowledge, sharing one sentence-embedding model loaded now
+    (for a matcher that follows its knowledge file: ``knotvoice.reload``)."""
+    embedder = load_embedder(settings)
+
+    def build(knowledge: Knowledge) -> MatchStage:
+        return Matcher(knowledge, semantic=embedder)
+
+    return build
 
 
 def recognition_bias(knowledge: Knowledge) -> tuple[list[str], str]:

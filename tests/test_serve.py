@@ -35,14 +35,16 @@ from wyoming.tts import Synthesize
 
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import read_audio
+from knotvoice.errors import AudioInputError
 from knotvoice.knowledge import Knowledge
-from knotvoice.match import MatchStage
+from knotvoice.match import Candidate, Decision, Match, MatchStage
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.reload import Reloader
-from knotvoice.serve.agent import Agent, Answered, ServedEvent
+from knotvoice.serve.agent import Agent, Answered, ServedEvent, Utterance, standalone
 from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check
 from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Action, Turn, typed
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
@@ -270,6 +272,20 @@ def test_a_did_you_mean_stands_alone_and_names_both_questions(full_agent: Agent)
     assert "Ask me again" in text
 
 
+@pytest.mark.parametrize("with_runner_up", [True, False])
+def test_a_did_you_mean_never_speaks_an_answer(knowledge: Knowledge, with_runner_up: bool) -> None:
+    best = Candidate(knowledge.get("release-effect"), 74.2)
+    other = Candidate(knowledge.get("self-release"), 67.7) if with_runner_up else None
+    match = Match(Decision.CONFIRM, best, other, "press out a knot", "close call")
+    turn = Turn(typed("press out a knot"), Action.CONFIRM, match, best.entry, "Did you mean?")
+    reply = standalone(turn, knowledge)
+    assert not reply.handled
+    assert "What happens when you release a muscle knot?" in reply.text
+    assert ("Can I push or rub out a knot myself?" in reply.text) == with_runner_up
+    for entry in (best.entry, knowledge.get("self-release")):
+        assert entry.speech[:40] not in reply.text
+
+
 def test_stop_is_handled_with_nothing_to_say(text_agent: Agent) -> None:
     async def scenario() -> list[Event]:
         async with served(text_agent) as (_, port):
@@ -402,6 +418,44 @@ def test_a_busy_recognizer_holds_up_neither_describe_nor_questions(full_agent: A
     assert describe_seconds < 1.0
     assert question_seconds < 10.0
     assert heard[-1].type == "transcript"
+
+
+def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:
+    """44.1 kHz stereo 24-bit, cut mid-frame, reads as the same sound at 16 kHz mono; past
+    the longest utterance nothing more is kept."""
+    rate, seconds = 44100, 1.0
+    t = np.arange(int(rate * seconds)) / rate
+    tone = 0.5 * np.sin(2 * np.pi * 440.0 * t)
+    stereo = np.stack([tone, tone], axis=1)
+    ints = (stereo * (1 << 23)).astype("<i4").reshape(-1)
+    pcm = b"".join(int(v).to_bytes(4, "little", signed=True)[:3] for v in ints)
+    utterance = Utterance(max_seconds=0.5)
+    for start in range(0, len(pcm), 1001):  # 1001 bytes: never a whole number of frames
+        utterance.add(pcm[start : start + 1001], rate, 3, 2)
+    samples = utterance.samples()
+    assert utterance.seconds == pytest.approx(0.5, abs=1e-3)
+    assert utterance.dropped == pytest.approx(0.5, abs=1e-3)
+    assert len(samples) == pytest.approx(8000, abs=50)
+    expected = soxr.resample(tone[: rate // 2].astype(np.float32), rate, 16000)
+    middle = slice(100, 7800)
+    assert np.abs(samples[middle] - expected[middle]).max() < 0.01
+
+
+@pytest.mark.parametrize(
+    ("rate", "width", "channels", "said"),
+    [
+        (16000.0, 2, 1, "whole number"),
+        (100, 2, 1, "out of range"),
+        (16000, 5, 1, "width"),
+        (16000, 2, 0, "channels"),
+        (True, 2, 1, "whole number"),
+    ],
+)
+def test_audio_formats_that_make_no_sense_are_named(
+    rate: object, width: object, channels: object, said: str
+) -> None:
+    with pytest.raises(AudioInputError, match=said):
+        Utterance.check_format(rate, width, channels)
 
 
 # --- text-to-speech -------------------------------------------------------------------------

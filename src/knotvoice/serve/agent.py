@@ -29,7 +29,7 @@ import numpy.typing as npt
 import soxr
 
 from knotvoice.asr import Recognizer, Transcript
-from knotvoice.audio import RATE, AudioChunk, chunks_from_array, pcm_to_float
+from knotvoice.audio import RATE, WIDTHS, AudioChunk, chunks_from_array, pcm_to_float
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
@@ -125,16 +125,21 @@ def _reject(knowledge: Knowledge | None) -> str:
 
 
 class Utterance:
-    """Audio of one utterance as it arrives, in any rate, width and channel count, kept up to
-    ``max_seconds``; ``samples`` gives it at 16 kHz mono for the recognizer."""
+    """Audio of one utterance as it arrives, in any rate, width and channel count, made 16 kHz
+    mono at once (so a connection holds about 64 KB a second whatever it sends) and kept up to
+    ``max_seconds``; ``samples`` gives it to the recognizer."""
 
     def __init__(self, max_seconds: float) -> None:
         self.max_seconds = max_seconds
-        self._runs: list[tuple[int, int, int, bytearray]] = []
         self.seconds = 0.0
         """Audio kept so far, in seconds."""
         self.dropped = 0.0
         """Audio dropped past ``max_seconds``, in seconds."""
+        self._parts: list[npt.NDArray[np.float32]] = []
+        self._format: tuple[int, int, int] | None = None
+        self._resampler: soxr.ResampleStream | None = None
+        self._partial = b""
+        """The start of a frame split between two pieces."""
 
     @staticmethod
     def check_format(rate: object, width: object, channels: object) -> tuple[int, int, int]:
@@ -147,35 +152,48 @@ class Utterance:
             raise AudioInputError(
                 f"audio rate {rate} Hz is out of range; send {MIN_RATE} to {MAX_RATE} Hz"
             )
-        if width not in (1, 2, 3, 4):
+        if width not in WIDTHS:
             raise AudioInputError(f"audio width {width} bytes is not 1, 2, 3 or 4")
         if not 1 <= channels <= MAX_CHANNELS:
             raise AudioInputError(f"audio channels {channels} is not 1 to {MAX_CHANNELS}")
         return rate, width, channels
 
     def add(self, audio: bytes, rate: int, width: int, channels: int) -> None:
-        """Keep a piece of PCM (format already checked with ``check_format``)."""
+        """Take a piece of PCM (its format checked with ``check_format``)."""
+        if self._format != (rate, width, channels):
+            self._flush()
+            self._format = (rate, width, channels)
+            self._resampler = (
+                soxr.ResampleStream(rate, RATE, 1, dtype="float32") if rate != RATE else None
+            )
         frame = width * channels
+        audio = self._partial + audio
+        whole = len(audio) // frame * frame
+        self._partial = audio[whole:]
         room = max(0.0, self.max_seconds - self.seconds)
-        keep = min(len(audio) // frame, int(room * rate)) * frame
-        if keep < len(audio):
-            self.dropped += (len(audio) - keep) / frame / rate
+        keep = min(whole // frame, int(room * rate)) * frame
+        self.dropped += (whole - keep) / frame / rate
         if not keep:
             return
-        if not self._runs or self._runs[-1][:3] != (rate, width, channels):
-            self._runs.append((rate, width, channels, bytearray()))
-        self._runs[-1][3].extend(audio[:keep])
         self.seconds += keep / frame / rate
+        mono = pcm_to_float(audio[:keep], width, channels)
+        if self._resampler is not None:
+            mono = self._resampler.resample_chunk(mono)
+        self._parts.append(mono)
+
+    def _flush(self) -> None:
+        if self._resampler is not None:
+            self._parts.append(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+        self._resampler = None
+        self._partial = b""
 
     def samples(self) -> npt.NDArray[np.float32]:
-        """Everything kept, as 16 kHz mono float samples."""
-        parts = []
-        for rate, width, channels, audio in self._runs:
-            mono = pcm_to_float(bytes(audio), width, channels)
-            parts.append(mono if rate == RATE else soxr.resample(mono, rate, RATE))
-        if not parts:
+        """Everything kept, as 16 kHz mono float samples (ends the utterance)."""
+        self._flush()
+        self._format = None
+        if not self._parts:
             return np.zeros(0, dtype=np.float32)
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        return np.concatenate(self._parts).astype(np.float32, copy=False)
 
 
 # --- what the server reports --------------------------------------------------------------------

@@ -313,6 +313,10 @@ class Connection(AsyncEventHandler):
             _log.warning("%s: %s", event.type, error)
             await self._refuse(str(error), "failed")
             return False
+        except Exception:  # a bug: this client is told, the others go on
+            _log.exception("%s failed", event.type)
+            await self._refuse(f"{event.type} failed inside the server; see its log", "failed")
+            return False
         return True
 
     async def write_event(self, event: Event) -> None:
@@ -367,9 +371,9 @@ class Connection(AsyncEventHandler):
         if self._utterance is None:
             await self._audio_start(event)
         assert self._utterance is not None
-        kept = self._utterance.dropped
+        dropped_before = self._utterance.dropped
         self._utterance.add(event.payload or b"", rate, width, channels)
-        if not kept and self._utterance.dropped:
+        if not dropped_before and self._utterance.dropped:
             _log.info(
                 "an utterance is longer than %.0f s; the rest is not heard",
                 self._utterance.max_seconds,

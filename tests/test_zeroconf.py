@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +71,52 @@ def test_announcing_a_unix_socket_is_a_clear_error(tmp_path: Path) -> None:
     settings = ServeSettings(uri=f"unix://{tmp_path}/knotvoice.sock", zeroconf="")
     with pytest.raises(KnotvoiceError, match="needs a tcp://"):
         asyncio.run(asyncio.wait_for(serve(Agent(reloader), reloader, settings), 10.0))
+
+
+NAMESPACE = (
+    "ip link set lo up"
+    " && ip link add kv0 type veth peer name kv1"
+    " && ip addr add 192.0.2.1/24 dev kv0 && ip addr add 192.0.2.2/24 dev kv1"
+    " && ip link set kv0 up && ip link set kv1 up"
+    " && ip route add 224.0.0.0/4 dev kv0"
+)
+"""A private network: two ends of one virtual cable (TEST-NET-1 addresses), multicast on it,
+and no way out of the namespace."""
+
+
+def test_home_assistant_would_discover_and_describe_the_server() -> None:
+    """Serve with zeroconf on, browse and resolve as Home Assistant does, then describe the
+    address found: inside a network namespace of its own, so nothing leaves this machine."""
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs unshare and ip to make a private network")
+    try:
+        setup = subprocess.run(
+            ["unshare", "-n", "sh", "-c", NAMESPACE], capture_output=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        pytest.skip(f"cannot make a private network here ({error})")
+    if setup.returncode != 0:
+        pytest.skip(f"cannot make a private network here ({setup.stderr.decode().strip()})")
+    probe = Path(__file__).with_name("zeroconf_probe.py")
+    result = subprocess.run(
+        [
+            "unshare",
+            "-n",
+            "sh",
+            "-c",
+            f'{NAMESPACE} && exec "$0" "$1" kitchen-kiosk',
+            sys.executable,
+            str(probe),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["names"] == ["kitchen-kiosk._wyoming._tcp.local."]
+    assert seen["resolved"] is True
+    assert seen["addresses"] == ["192.0.2.1"], "the address of the way out, never 0.0.0.0"
+    assert seen["port"] == seen["listening_port"]
+    assert "handle knotvoice" in seen["described"]

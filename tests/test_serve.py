@@ -630,6 +630,21 @@ def test_check_answers_0_against_a_running_server_and_1_against_a_closed_port(
     assert closed.stderr.count("\n") == 1 and "cannot connect" in closed.stderr
 
 
+def test_a_unix_socket_serves_and_checks_too(text_agent: Agent, tmp_path: Path) -> None:
+    uri = f"unix://{tmp_path}/knotvoice.sock"
+
+    async def scenario() -> str:
+        server = Server(text_agent, uri)
+        await server.start()
+        try:
+            return await check(uri)
+        finally:
+            await server.stop(grace=1.0)
+
+    assert "handle knotvoice" in run(scenario())
+    assert not (tmp_path / "knotvoice.sock").exists(), "the socket file is removed on stop"
+
+
 # --- knowledge that changes -----------------------------------------------------------------
 
 

@@ -553,6 +553,8 @@ async def check(uri: str, timeout: float = 3.0) -> str:
     """One real ``describe``/``info`` round trip with the server at ``uri``: a line saying
     what it offers, or ``KnotvoiceError`` saying what went wrong."""
     try:
+        if not uri.startswith(("tcp://", "unix://")):
+            raise ValueError("use tcp://HOST:PORT or unix://PATH")
         client = AsyncClient.from_uri(uri)
     except ValueError as error:
         raise KnotvoiceError(f"{uri}: {error}; e.g. tcp://127.0.0.1:10500") from None

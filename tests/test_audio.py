@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
-from knotvoice.audio import RATE, AudioChunk, join, read_audio, write_wav
+from knotvoice.audio import RATE, AudioChunk, join, pcm_to_float, read_audio, write_wav
 from knotvoice.errors import AudioInputError
 
 
@@ -80,3 +81,28 @@ def test_empty_audio_is_an_error(tmp_path: Path) -> None:
     soundfile.write(path, np.zeros(0), RATE)
     with pytest.raises(AudioInputError, match="empty"):
         read_audio(path)
+
+
+@pytest.mark.parametrize(
+    ("width", "subtype"), [(1, "PCM_U8"), (2, "PCM_16"), (3, "PCM_24"), (4, "PCM_32")]
+)
+@pytest.mark.parametrize("channels", [1, 2])
+def test_raw_pcm_of_any_width_reads_as_wav_files_do(
+    tmp_path: Path, width: int, subtype: str, channels: int
+) -> None:
+    """Raw PCM as a Wyoming client sends it reads the same as the wav file it came from."""
+    path = tmp_path / "tone.wav"
+    soundfile.write(path, _tone(16000, 0.25, channels), 16000, subtype=subtype)
+    expected = soundfile.read(path, dtype="float32", always_2d=True)[0].mean(axis=1)
+    with wave.open(str(path)) as wav:
+        assert wav.getsampwidth() == width
+        pcm = wav.readframes(wav.getnframes())
+    partial = b"\x01" * (width * channels - 1)  # a partial frame at the end is dropped
+    samples = pcm_to_float(pcm + partial, width, channels)
+    assert samples.dtype == np.float32 and len(samples) == len(expected)
+    assert np.abs(samples - expected).max() < 1e-2
+
+
+def test_unsupported_widths_say_what_to_send() -> None:
+    with pytest.raises(AudioInputError, match="8, 16, 24 or 32-bit"):
+        pcm_to_float(b"\0" * 10, 5)

@@ -39,3 +39,37 @@ def test_bad_config_files_say_what_is_wrong(tmp_path: Path, text: str, message: 
 def test_rate_must_be_a_number() -> None:
     with pytest.raises(SettingsError, match="whole number"):
         build_settings({}, {"KNOTVOICE_SPEECH_RATE": "fast"})
+
+
+def test_serve_settings_come_from_flags_and_the_serve_table(tmp_path: Path) -> None:
+    config = tmp_path / "knotvoice.toml"
+    config.write_text(
+        '[serve]\nuri = "tcp://0.0.0.0:10600"\nzeroconf = true\nreload = 5\nmax_audio = 20\n'
+    )
+    settings = build_settings({"uri": "tcp://127.0.0.1:10700", "zeroconf": None}, {}, config)
+    serve = settings.serve
+    assert serve.uri == "tcp://127.0.0.1:10700"
+    assert serve.zeroconf == "", "true: announced under the default name"
+    assert serve.reload_seconds == 5.0 and serve.max_audio_seconds == 20.0
+    assert build_settings({"zeroconf": "kitchen"}, {}).serve.zeroconf == "kitchen"
+    assert build_settings({}, {}).serve.zeroconf is None, "not announced unless asked"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"uri": "http://0.0.0.0:10500"}, "tcp://HOST:PORT or unix://PATH"),
+        ({"reload": -1}, "reload must be 0"),
+        ({"zeroconf": "x" * 64}, "at most 63 bytes"),
+    ],
+)
+def test_bad_serve_settings_say_what_to_do(flags: dict[str, object], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        build_settings(flags, {})
+
+
+def test_unknown_serve_keys_are_named(tmp_path: Path) -> None:
+    config = tmp_path / "knotvoice.toml"
+    config.write_text("[serve]\nport = 10500\n")
+    with pytest.raises(SettingsError, match=r"unknown setting 'serve\.port'"):
+        build_settings({}, {}, config)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from knotvoice.asr import Recognizer
 from knotvoice.asr import download as model_store
 from knotvoice.errors import KnotvoiceError, ModelError
 from knotvoice.knowledge import Knowledge, load, vocabulary
+from knotvoice.match import MatchStage
 from knotvoice.match.calibration import Example
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
@@ -30,6 +32,7 @@ __all__ = [
     "load_recognizer",
     "load_recorded",
     "load_synthesizer",
+    "matcher_builder",
     "recognition_bias",
     "record_clips",
 ]
@@ -113,6 +116,22 @@ def record_clips(settings: Settings, knowledge: Knowledge, manifest: Path) -> in
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     return len(rows)
+
+
+def matcher_builder(settings: Settings) -> Callable[[Knowledge], MatchStage]:
+    """Builds a matcher over any knowledge, sharing one sentence-embedding model loaded now
+    (for a matcher that follows its knowledge file: ``knotvoice.reload``)."""
+    embedder = load_embedder(settings)
+
+    def build(knowledge: Knowledge) -> MatchStage:
+        return Matcher(
+            knowledge,
+            embedder,
+            cache_dir=_cache(settings),
+            recorded=load_recorded(settings, knowledge),
+        )
+
+    return build
 
 
 def recognition_bias(knowledge: Knowledge) -> tuple[list[str], str]:

@@ -55,12 +55,40 @@ class AudioChunk:
 
     def to_float(self) -> npt.NDArray[np.float32]:
         """Mono samples as float32 in [-1, 1] (channels averaged)."""
-        if self.width != 2:
-            raise AudioInputError(f"unsupported sample width {self.width} bytes; use 16-bit audio")
-        data = np.frombuffer(self.audio, dtype="<i2").astype(np.float32) / 32768.0
-        if self.channels > 1:
-            data = data.reshape(-1, self.channels).mean(axis=1)
-        return data
+        return pcm_to_float(self.audio, self.width, self.channels)
+
+
+WIDTHS = (1, 2, 3, 4)
+"""Sample widths ``pcm_to_float`` reads, in bytes."""
+
+
+def pcm_to_float(audio: bytes, width: int, channels: int = 1) -> npt.NDArray[np.float32]:
+    """Interleaved PCM as mono float32 samples in [-1, 1], channels averaged.
+
+    ``width`` is in bytes: 1 is unsigned 8-bit (as in wav files), 2, 3 and 4 are signed
+    little-endian. A trailing partial frame is dropped.
+    """
+    if width not in WIDTHS:
+        raise AudioInputError(
+            f"unsupported sample width {width} bytes; send 8, 16, 24 or 32-bit audio"
+        )
+    if channels < 1:
+        raise AudioInputError(f"{channels} channels is not audio; send mono or stereo audio")
+    frame = width * channels
+    audio = audio[: len(audio) - len(audio) % frame]
+    if width == 1:
+        data = (np.frombuffer(audio, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
+    elif width == 3:
+        raw = np.frombuffer(audio, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        joined = raw[:, 0] | (raw[:, 1] << 8) | (raw[:, 2] << 16)
+        signed = np.where(joined >= 1 << 23, joined - (1 << 24), joined)
+        data = signed.astype(np.float32) / float(1 << 23)
+    else:
+        kind, scale = ("<i2", 32768.0) if width == 2 else ("<i4", 2147483648.0)
+        data = (np.frombuffer(audio, dtype=kind).astype(np.float64) / scale).astype(np.float32)
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+    return data
 
 
 def float_to_pcm16(samples: npt.NDArray[np.floating]) -> bytes:

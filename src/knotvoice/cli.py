@@ -1,4 +1,4 @@
-"""The command line: ``knotvoice ask|listen|eval|devices|knowledge|models``.
+"""The command line: ``knotvoice ask|listen|serve|eval|devices|knowledge|models``.
 
 This module parses, runs and prints; ``knotvoice.app`` builds what each command needs.
 User errors print one line to stderr and exit 1; no traceback is shown for them.
@@ -92,6 +92,30 @@ def _parser() -> argparse.ArgumentParser:
     _common(listen)
     _engine_flags(listen)
     _listen_flags(listen)
+
+    serve = commands.add_parser(
+        "serve", help="answer Home Assistant (Wyoming): FAQ agent, speech-to-text, voice"
+    )
+    serve.add_argument("--uri", help="where to listen (tcp://0.0.0.0:10500, or unix://PATH)")
+    serve.add_argument(
+        "--zeroconf",
+        nargs="?",
+        const=True,
+        metavar="NAME",
+        help="announce the server on the local network (as NAME; default knotvoice-HOST)",
+    )
+    serve.add_argument(
+        "--reload", type=float, metavar="S", help="look at the knowledge file every S s (2; 0 off)"
+    )
+    serve.add_argument(
+        "--check",
+        metavar="URI",
+        help="ask the server at URI what it offers; exit 0 when it answers, else 1",
+    )
+    serve.add_argument("--voice", help="text-to-speech voice")
+    serve.add_argument("--json", action="store_true", help="one JSON line per request served")
+    _common(serve)
+    _engine_flags(serve)
 
     evaluate = commands.add_parser("eval", help="measure accuracy on manifests of clips")
     evaluate.add_argument(
@@ -437,6 +461,57 @@ def _listen(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the server -----------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from knotvoice.reload import Reloader
+    from knotvoice.serve import server
+    from knotvoice.serve.agent import Agent, Answered, ServedEvent, Transcribed
+    from knotvoice.speech.tts import SpeechError
+
+    if args.check:
+        _out(asyncio.run(server.check(args.check)))
+        return 0
+    settings = _settings(args)
+    reloader = Reloader.load(settings.knowledge, app.matcher_builder(settings))
+    recognizer = app.load_recognizer(settings, reloader.current.knowledge)
+    try:
+        synthesizer = app.load_synthesizer(settings)
+    except SpeechError as error:
+        _warn(f"{error}; serving without text-to-speech")
+        synthesizer = None
+
+    def report(event: ServedEvent) -> None:
+        if args.json:
+            print_json(event.to_dict())
+        elif isinstance(event, Answered):
+            _out(f"{event.decision}: {event.entry or '-'} <- {event.transcript!r}")
+        elif isinstance(event, Transcribed):
+            _out(f"heard:  {event.text!r}")
+
+    def ready(listening: server.Listening) -> None:
+        offers = ["FAQ agent", f"speech-to-text ({recognizer.name})"]
+        if synthesizer is not None:
+            offers.append("text-to-speech")
+        if args.json:
+            print_json({"event": "serving", "uri": listening.uri, "offers": offers})
+        else:
+            _out(f"serving {', '.join(offers)} on {listening.uri}; Ctrl-C stops")
+
+    agent = Agent(
+        reloader,
+        recognizer,
+        synthesizer,
+        max_audio_seconds=settings.serve.max_audio_seconds,
+        report=report,
+    )
+    asyncio.run(server.serve(agent, reloader, settings.serve, ready=ready))
+    return 0
+
+
 def _devices(args: argparse.Namespace) -> int:
     from knotvoice.kiosk.devices import list_devices
 
@@ -618,6 +693,7 @@ def _models(args: argparse.Namespace) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ask": _ask,
     "listen": _listen,
+    "serve": _serve,
     "eval": _eval,
     "devices": _devices,
     "knowledge": _knowledge,

@@ -5,7 +5,8 @@ Precedence: command-line flag, then environment variable, then the TOML config f
 frozen dataclass defined here; the rest of the code receives them and never reads the
 environment itself.
 
-A config file holds the top-level settings as keys and the kiosk's under ``[listen]``::
+A config file holds the top-level settings as keys, the kiosk's under ``[listen]`` and the
+server's under ``[serve]``::
 
     knowledge = "knowledge/my-faq.yaml"
     input_device = "USB"
@@ -13,6 +14,10 @@ A config file holds the top-level settings as keys and the kiosk's under ``[list
     [listen]
     trigger = "wake"
     end_silence = 0.7
+
+    [serve]
+    uri = "tcp://0.0.0.0:10500"
+    zeroconf = true
 """
 
 from __future__ import annotations
@@ -149,6 +154,23 @@ class ListenSettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """How ``knotvoice serve`` offers the FAQ to Home Assistant over Wyoming."""
+
+    uri: str = "tcp://0.0.0.0:10500"
+    """Where to listen: ``tcp://HOST:PORT`` or ``unix://PATH``."""
+    zeroconf: str | None = None
+    """Announce the server on the local network under this instance name ("" for the
+    default, ``knotvoice-<host name>``); None: do not announce it."""
+    reload_seconds: float = 2.0
+    """How often the knowledge file is looked at for changes, in seconds (0: never)."""
+    idle_seconds: float = 60.0
+    """A connection that sends nothing for this long, in seconds, is closed."""
+    max_audio_seconds: float = 30.0
+    """Longest utterance transcribed, in seconds; audio beyond it is dropped."""
+
+
+@dataclass(frozen=True)
 class Settings:
     knowledge: Path = PROJECT_DIR / "knowledge" / "knots.yaml"
     """The knowledge file to answer from."""
@@ -172,6 +194,8 @@ class Settings:
     """Where ``models download`` fetches from instead of the model's official address."""
     listen: ListenSettings = field(default_factory=ListenSettings)
     """How the kiosk listens (``knotvoice listen``)."""
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    """How the server offers the FAQ (``knotvoice serve``)."""
 
     @property
     def speaker(self) -> SpeakerSettings:
@@ -211,6 +235,26 @@ def _flag(name: str, value: Any) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _announce(name: str, value: Any) -> str | None:
+    """``zeroconf``: true (the default name), false (off) or an instance name."""
+    if isinstance(value, bool):
+        return "" if value else None
+    text = str(value).strip()
+    if len(text.encode("utf-8")) > 63:
+        raise SettingsError(f"{name} must be a name of at most 63 bytes, not {value!r}")
+    return text
+
+
+def _uri(name: str, value: Any) -> str:
+    text = str(value).strip()
+    if not text.startswith(("tcp://", "unix://")):
+        raise SettingsError(
+            f"{name} must be tcp://HOST:PORT or unix://PATH, not {value!r}; "
+            "for example tcp://0.0.0.0:10500"
+        )
+    return text
 
 
 def _choice(*allowed: str) -> Callable[[str, Any], str]:
@@ -258,6 +302,16 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
 """The kiosk's settings (flags, and keys of the config file's ``[listen]`` table): where each
 lands in ``ListenSettings`` and how it is read."""
 
+_SERVE: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
+    "uri": ("uri", _uri),
+    "zeroconf": ("zeroconf", _announce),
+    "reload": ("reload_seconds", _seconds),
+    "idle_timeout": ("idle_seconds", _seconds),
+    "max_audio": ("max_audio_seconds", _seconds),
+}
+"""The server's settings (flags of ``knotvoice serve``, and keys of the config file's
+``[serve]`` table): where each lands in ``ServeSettings`` and how it is read."""
+
 
 def _read_config(path: Path) -> dict[str, Any]:
     try:
@@ -269,7 +323,7 @@ def _read_config(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: not valid TOML ({error}); fix the config file") from None
-    known = {*_TOP, "listen"}
+    known = {*_TOP, "listen", "serve"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise SettingsError(
@@ -282,6 +336,14 @@ def _read_config(path: Path) -> dict[str, Any]:
     if strange:
         raise SettingsError(
             f"{path}: unknown setting 'listen.{strange[0]}'; known: {', '.join(sorted(_LISTEN))}"
+        )
+    serve = data.get("serve", {})
+    if not isinstance(serve, dict):
+        raise SettingsError(f"{path}: 'serve' must be a table ([serve]) of server settings")
+    strange = sorted(set(serve) - set(_SERVE))
+    if strange:
+        raise SettingsError(
+            f"{path}: unknown setting 'serve.{strange[0]}'; known: {', '.join(sorted(_SERVE))}"
         )
     return data
 
@@ -310,6 +372,23 @@ def _listen(layers: Mapping[str, Any], input_device: str | None) -> ListenSettin
     return done
 
 
+def _serve(layers: Mapping[str, Any]) -> ServeSettings:
+    values: dict[str, Any] = {}
+    for key, value in layers.items():
+        target, convert = _SERVE[key]
+        values[target] = convert(key, value)
+    serve = ServeSettings(**values)
+    for key, seconds in (
+        ("idle_timeout", serve.idle_seconds),
+        ("max_audio", serve.max_audio_seconds),
+    ):
+        if seconds <= 0:
+            raise SettingsError(f"{key} must be more than 0 seconds, not {seconds:g}")
+    if serve.reload_seconds < 0:
+        raise SettingsError("reload must be 0 (never) or more seconds")
+    return serve
+
+
 def build_settings(
     flags: Mapping[str, Any],
     environ: Mapping[str, str] | None = None,
@@ -317,8 +396,8 @@ def build_settings(
 ) -> Settings:
     """Combine command-line ``flags`` (None = not given), the environment and a config file.
 
-    ``flags`` may hold any top-level setting and any kiosk setting (``trigger``,
-    ``end_silence``, ... as on the command line)."""
+    ``flags`` may hold any top-level setting, any kiosk setting (``trigger``,
+    ``end_silence``, ... as on the command line) and any server setting (``uri``, ...)."""
     environ = os.environ if environ is None else environ
     config = config or (
         Path(environ["KNOTVOICE_CONFIG"]) if environ.get("KNOTVOICE_CONFIG") else None
@@ -326,6 +405,7 @@ def build_settings(
     data = _read_config(config) if config else {}
     top: dict[str, Any] = {name: value for name, value in data.items() if name in _TOP}
     listen: dict[str, Any] = dict(data.get("listen", {}))
+    serve: dict[str, Any] = dict(data.get("serve", {}))
     for name, variable in ENVIRONMENT.items():
         if environ.get(variable):
             top[name] = environ[variable]
@@ -336,5 +416,9 @@ def build_settings(
             top[name] = value
         elif name in _LISTEN:
             listen[name] = value
+        elif name in _SERVE:
+            serve[name] = value
     values = {name: _TOP[name](name, value) for name, value in top.items()}
-    return Settings(**values, listen=_listen(listen, values.get("input_device")))
+    return Settings(
+        **values, listen=_listen(listen, values.get("input_device")), serve=_serve(serve)
+    )

@@ -54,6 +54,11 @@ class Replies:
     """Said when a did-you-mean is declined."""
     wake_reply: str
     """Said when the wake phrase comes alone, inviting the question."""
+    unsure: str
+    """A did-you-mean that expects no yes or no: with ``{question}``, the question it
+    proposes (ending in "?")."""
+    unsure_between: str
+    """The same between two questions, ``{question}`` and ``{other}``."""
 
 
 @dataclass(frozen=True)

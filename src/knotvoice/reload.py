@@ -1,0 +1,163 @@
+"""A matcher that follows its knowledge file: edit the FAQ, and the next question is answered
+from the new one, with no restart.
+
+``Reloader`` watches the file's modification time and size (a poll, so it works on any
+file system and in any container). When they change, it loads the file again and builds
+what answers from it (a matcher) in its own thread, then swaps it in: a front end that takes
+``current`` once per turn never sees two knowledges in one turn, and no turn waits for a
+build. A file that does not load (a typo in the YAML, an entry without an answer) keeps the
+old knowledge and logs one line, once per broken version of the file.
+
+It is generic over what is built, so the kiosk and any other front end follow the file the
+same way the server does::
+
+    reloader = Reloader.load(settings.knowledge, build=matcher_builder(settings))
+    with reloader.running(every=2.0):
+        ... dialogue.matcher = reloader.current ...   # between turns
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from knotvoice.errors import KnotvoiceError
+from knotvoice.knowledge import Knowledge, load
+
+__all__ = ["Reloader", "Version"]
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Version:
+    """What identifies one version of a file without reading it."""
+
+    modified_ns: int
+    """Modification time in nanoseconds."""
+    size: int
+    """Size in bytes."""
+    inode: int
+    """Changes when an editor saves by writing a new file and renaming it over the old."""
+
+    @classmethod
+    def of(cls, path: Path) -> Version | None:
+        """The file's version, or None when it cannot be seen (missing, mid-save)."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        return cls(stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+class Reloader(Generic[T]):
+    """Holds what was built from a knowledge file, and builds it again when the file changes."""
+
+    def __init__(
+        self,
+        path: Path,
+        build: Callable[[Knowledge], T],
+        first: T,
+        on_reload: Callable[[T], None] | None = None,
+    ) -> None:
+        """``first`` was built from the file as it is now; ``build`` makes the next one from
+        a freshly loaded knowledge; ``on_reload`` hears of each swap (from the watching
+        thread)."""
+        self.path = Path(path)
+        self._build = build
+        self._current = first
+        self._on_reload = on_reload
+        self._seen = Version.of(self.path)
+        """The version ``current`` was built from (None: missing or not known)."""
+        self._checking = threading.Lock()
+        self.reloads = 0
+        """How many times a new version was swapped in."""
+        self.failures = 0
+        """How many versions of the file failed to load (each kept the old knowledge)."""
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        build: Callable[[Knowledge], T],
+        on_reload: Callable[[T], None] | None = None,
+    ) -> Reloader[T]:
+        """Load ``path`` and build from it (``KnotvoiceError`` when it does not load)."""
+        version = Version.of(Path(path))
+        reloader = cls(path, build, build(load(path)), on_reload)
+        reloader._seen = version
+        return reloader
+
+    @property
+    def current(self) -> T:
+        """What answers now. Take it once per turn (the swap is one attribute assignment)."""
+        return self._current
+
+    def check(self) -> bool:
+        """Look at the file once; when it changed, load and build it and swap it in.
+
+        Returns True when something new was swapped in. A file that fails to load is logged
+        once per version and leaves ``current`` as it was. Safe to call from any thread."""
+        with self._checking:
+            version = Version.of(self.path)
+            if version == self._seen:
+                return False
+            self._seen = version
+            if version is None:
+                self.failures += 1
+                _log.warning(
+                    "%s: the knowledge file is gone; answering from the knowledge loaded before",
+                    self.path,
+                )
+                return False
+            try:
+                built = self._build(load(self.path))
+            except KnotvoiceError as error:
+                self.failures += 1
+                _log.warning("%s; answering from the knowledge loaded before", error)
+                return False
+            except Exception as error:  # a bug in a build must not stop the watching
+                self.failures += 1
+                _log.error(
+                    "%s: building from the new knowledge failed (%s: %s); "
+                    "answering from the knowledge loaded before",
+                    self.path,
+                    type(error).__name__,
+                    error,
+                )
+                return False
+            self._current = built
+            self.reloads += 1
+        _log.info("%s changed; answering from the new knowledge", self.path)
+        if self._on_reload is not None:
+            self._on_reload(built)
+        return True
+
+    @contextlib.contextmanager
+    def running(self, every: float = 2.0) -> Iterator[Reloader[T]]:
+        """Check the file every ``every`` seconds in a background thread while inside."""
+        if every <= 0:
+            yield self
+            return
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(every):
+                self.check()
+
+        thread = threading.Thread(target=watch, name="knotvoice-reload", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            # A build in progress finishes first; it takes seconds at most.
+            thread.join(timeout=30.0)

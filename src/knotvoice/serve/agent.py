@@ -1,0 +1,439 @@
+"""What the server does for each request, with no protocol in it: answer a question, hear an
+utterance, speak a reply.
+
+Every connection is its own turn, and many run at once. The models are loaded once and
+shared; every blocking call (recognition, matching, synthesis) runs in a thread, so the
+event loop that reads every connection never waits for one. An engine that is not
+thread-safe is used by one thread at a time (a lock per engine), so two connections that
+need the same engine queue for it while the others go on.
+
+A turn here stands alone: Home Assistant closes the microphone after the agent's reply, so a
+did-you-mean cannot wait for a "yes". ``standalone`` turns the kiosk's turn into one reply
+that needs no answer back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import soxr
+
+from knotvoice.asr import Recognizer, Transcript
+from knotvoice.audio import RATE, WIDTHS, AudioChunk, chunks_from_array, pcm_to_float
+from knotvoice.errors import AudioInputError, KnotvoiceError
+from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
+from knotvoice.match import Decision, Match, MatchStage
+from knotvoice.reload import Reloader
+from knotvoice.speech.reply import reply_text
+from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Action, Dialogue, Turn, typed
+
+__all__ = [
+    "Agent",
+    "Answered",
+    "Reply",
+    "RequestError",
+    "ServedEvent",
+    "Spoken",
+    "Transcribed",
+    "Utterance",
+    "standalone",
+]
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_SPEAK_CHARS = 10_000
+"""Longest text synthesized for one request, in characters (an FAQ answer is a few hundred)."""
+MIN_RATE, MAX_RATE = 1_000, 384_000
+"""Audio rates accepted, in Hertz."""
+MAX_CHANNELS = 32
+
+
+class RequestError(KnotvoiceError):
+    """A request this server cannot serve (a service it does not offer, a text too long)."""
+
+
+# --- what a turn says when nothing can follow it ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the agent says back for one question."""
+
+    handled: bool
+    """True when the FAQ answered it; False for a reply that answers nothing (Home
+    Assistant shows and speaks it as a failure to handle)."""
+    text: str
+    """What to say ("" to say nothing)."""
+    turn: Turn
+    """The turn it came from, with the match behind it."""
+
+
+def _question(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith("?") else f"{text}?"
+
+
+def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
+    """The turn as one reply that expects nothing back.
+
+    An answer is the answer. A did-you-mean names the question (or the two questions) it is
+    between and asks for the question again in those words: it never speaks an answer the
+    matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing.
+    Anything else (a reject, a follow-up command with nothing to follow) is the kiosk's
+    reject, which names a few topics.
+    """
+    replies = english().replies
+    match = turn.match
+    if turn.action is Action.ANSWER:
+        return Reply(True, turn.reply, turn)
+    if turn.action is Action.STOP:
+        return Reply(True, "", turn)
+    if turn.action is Action.CONFIRM and match is not None and match.best is not None:
+        best = _question(match.best.entry.question)
+        other = match.runner_up
+        if other is not None and other.entry.id != match.best.entry.id:
+            text = replies.unsure_between.format(
+                question=best, other=_question(other.entry.question)
+            )
+        else:
+            text = replies.unsure.format(question=best)
+        return Reply(False, text, turn)
+    if turn.action is Action.REJECT and turn.reply:
+        return Reply(False, turn.reply, turn)
+    return Reply(False, _reject(knowledge), turn)
+
+
+def _reject(knowledge: Knowledge | None) -> str:
+    return reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+
+
+# --- audio in ---------------------------------------------------------------------------------
+
+
+class Utterance:
+    """Audio of one utterance as it arrives, in any rate, width and channel count, made 16 kHz
+    mono at once (so a connection holds about 64 KB a second whatever it sends) and kept up to
+    ``max_seconds``; ``samples`` gives it to the recognizer."""
+
+    def __init__(self, max_seconds: float) -> None:
+        self.max_seconds = max_seconds
+        self.seconds = 0.0
+        """Audio kept so far, in seconds."""
+        self.dropped = 0.0
+        """Audio dropped past ``max_seconds``, in seconds."""
+        self._parts: list[npt.NDArray[np.float32]] = []
+        self._format: tuple[int, int, int] | None = None
+        self._resampler: soxr.ResampleStream | None = None
+        self._partial = b""
+        """The start of a frame split between two pieces."""
+
+    @staticmethod
+    def check_format(rate: object, width: object, channels: object) -> tuple[int, int, int]:
+        """The format as whole numbers, or ``AudioInputError`` saying what is wrong."""
+        for name, value in (("rate", rate), ("width", width), ("channels", channels)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise AudioInputError(f"audio {name} must be a whole number, not {value!r}")
+        assert isinstance(rate, int) and isinstance(width, int) and isinstance(channels, int)
+        if not MIN_RATE <= rate <= MAX_RATE:
+            raise AudioInputError(
+                f"audio rate {rate} Hz is out of range; send {MIN_RATE} to {MAX_RATE} Hz"
+            )
+        if width not in WIDTHS:
+            raise AudioInputError(f"audio width {width} bytes is not 1, 2, 3 or 4")
+        if not 1 <= channels <= MAX_CHANNELS:
+            raise AudioInputError(f"audio channels {channels} is not 1 to {MAX_CHANNELS}")
+        return rate, width, channels
+
+    def add(self, audio: bytes, rate: int, width: int, channels: int) -> None:
+        """Take a piece of PCM (its format checked with ``check_format``)."""
+        if self._format != (rate, width, channels):
+            self._flush()
+            self._format = (rate, width, channels)
+            self._resampler = (
+                soxr.ResampleStream(rate, RATE, 1, dtype="float32") if rate != RATE else None
+            )
+        frame = width * channels
+        audio = self._partial + audio
+        whole = len(audio) // frame * frame
+        self._partial = audio[whole:]
+        room = max(0.0, self.max_seconds - self.seconds)
+        keep = min(whole // frame, int(room * rate)) * frame
+        self.dropped += (whole - keep) / frame / rate
+        if not keep:
+            return
+        self.seconds += keep / frame / rate
+        mono = pcm_to_float(audio[:keep], width, channels)
+        if self._resampler is not None:
+            mono = self._resampler.resample_chunk(mono)
+        self._parts.append(mono)
+
+    def _flush(self) -> None:
+        if self._resampler is not None:
+            self._parts.append(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+        self._resampler = None
+        self._partial = b""
+
+    def samples(self) -> npt.NDArray[np.float32]:
+        """Everything kept, as 16 kHz mono float samples (ends the utterance)."""
+        self._flush()
+        self._format = None
+        if not self._parts:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(self._parts).astype(np.float32, copy=False)
+
+
+# --- what the server reports --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServedEvent:
+    """Something the server did for one request (one log line, or one JSON line)."""
+
+    kind: ClassVar[str] = "event"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            name: round(value, 2) if isinstance(value, float) else value
+            for name, value in asdict(self).items()
+        }
+        return {"event": self.kind, **data}
+
+
+@dataclass(frozen=True)
+class Answered(ServedEvent):
+    """A question answered, or not (one conversation turn)."""
+
+    kind: ClassVar[str] = "turn"
+    transcript: str
+    decision: str
+    """answer, confirm, reject, stop, ... (the kiosk's action)."""
+    handled: bool
+    entry: str | None
+    """Id of the entry answered or proposed."""
+    score: float | None
+    reply: str
+    conversation_id: str | None = None
+    heard: bool = False
+    """True when the question came from this server's own recognizer, whose other hearings
+    the matcher weighed as the kiosk does."""
+    match_ms: float = 0.0
+    """Milliseconds from the question to its reply, waiting for the matcher included."""
+
+
+@dataclass(frozen=True)
+class Transcribed(ServedEvent):
+    kind: ClassVar[str] = "transcript"
+    text: str
+    audio_seconds: float
+    dropped_seconds: float
+    """Audio past the longest utterance, not heard."""
+    asr_ms: float
+
+
+@dataclass(frozen=True)
+class Spoken(ServedEvent):
+    kind: ClassVar[str] = "speech"
+    characters: int
+    audio_seconds: float
+    tts_ms: float
+
+
+# --- the agent ----------------------------------------------------------------------------------
+
+
+class _Heard:
+    """The last few transcripts this server's recognizer made, by text: when Home Assistant
+    sends one back as a question, the turn gets the whole hearing (its alternatives and its
+    fit to the audio), as the kiosk does."""
+
+    def __init__(self, size: int = 8, seconds: float = 120.0) -> None:
+        self._size = size
+        self._seconds = seconds
+        self._items: OrderedDict[str, tuple[float, Transcript]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, transcript: Transcript) -> None:
+        if not transcript.text.strip():
+            return
+        with self._lock:
+            self._items.pop(transcript.text, None)
+            self._items[transcript.text] = (time.monotonic(), transcript)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def take(self, text: str) -> Transcript | None:
+        with self._lock:
+            found = self._items.pop(text, None)
+        if found is None or time.monotonic() - found[0] > self._seconds:
+            return None
+        return found[1]
+
+
+class Agent:
+    """Answers, hears and speaks for every connection of the server."""
+
+    def __init__(
+        self,
+        matchers: Reloader[MatchStage],
+        recognizer: Recognizer | None = None,
+        synthesizer: Synthesizer | None = None,
+        *,
+        max_audio_seconds: float = 30.0,
+        report: Callable[[ServedEvent], None] | None = None,
+        workers: int = 4,
+    ) -> None:
+        """``matchers`` holds the matcher of the knowledge as it is now; ``recognizer`` and
+        ``synthesizer`` are optional (without them the server offers no speech-to-text or
+        text-to-speech); ``report`` hears of every request served (from any thread)."""
+        self.matchers = matchers
+        self.recognizer = recognizer
+        self.synthesizer = synthesizer
+        self.max_audio_seconds = max_audio_seconds
+        self._report = report
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="knotvoice-work")
+        # pyttsx3 wants one thread: the synthesizer has its own.
+        self._voice = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-voice")
+        self._matching = threading.Lock()
+        self._hearing = threading.Lock()
+        self._heard = _Heard()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.matchers.current.knowledge
+
+    @property
+    def recognizing(self) -> bool:
+        """True while the recognizer is at work for some connection."""
+        return self._hearing.locked()
+
+    def utterance(self) -> Utterance:
+        return Utterance(self.max_audio_seconds)
+
+    def close(self) -> None:
+        """Let running work finish in its threads; queued work is dropped."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._voice.shutdown(wait=False, cancel_futures=True)
+
+    async def _run(self, work: Callable[[], T], pool: ThreadPoolExecutor | None = None) -> T:
+        return await asyncio.get_running_loop().run_in_executor(pool or self._pool, work)
+
+    # answering
+
+    async def answer(self, text: str, conversation_id: str | None = None) -> Reply:
+        """The reply to one question, typed or transcribed elsewhere."""
+        start = time.perf_counter()
+        heard = self._heard.take(text)
+        transcript = self._locked_fit(heard) if heard is not None else typed(text)
+        reply = await self._run(lambda: self._respond(transcript))
+        best = reply.turn.match.best if reply.turn.match is not None else None
+        self._emit(
+            Answered(
+                transcript=reply.turn.transcript.text,
+                decision=str(reply.turn.action),
+                handled=reply.handled,
+                entry=reply.turn.entry.id if reply.turn.entry is not None else None,
+                score=round(best.score, 1) if best is not None else None,
+                reply=reply.text,
+                conversation_id=conversation_id,
+                heard=heard is not None,
+                match_ms=(time.perf_counter() - start) * 1000.0,
+            )
+        )
+        return reply
+
+    def _respond(self, transcript: Transcript) -> Reply:
+        # The matcher is taken once, so a turn never spans two versions of the knowledge.
+        matcher = self.matchers.current
+        with self._matching:
+            turn = Dialogue(matcher).respond(transcript)
+        return standalone(turn, matcher.knowledge)
+
+    def _locked_fit(self, transcript: Transcript) -> Transcript:
+        """``transcript`` whose fit to the audio (a pass of the recognizer's model) waits for
+        the recognizer like any other use of it."""
+        fit = transcript.fit
+        if fit is None:
+            return transcript
+
+        def locked(texts: Sequence[str]) -> tuple[float, ...]:
+            with self._hearing:
+                return fit(texts)
+
+        return replace(transcript, fit=locked)
+
+    # hearing
+
+    async def transcribe(self, utterance: Utterance) -> Transcript:
+        """What was said in ``utterance``."""
+        recognizer = self.recognizer
+        if recognizer is None:
+            raise RequestError("this server offers no speech-to-text")
+        start = time.perf_counter()
+
+        def work() -> Transcript:
+            samples = utterance.samples()
+            with self._hearing:
+                return recognizer.transcribe(chunks_from_array(samples, RATE))
+
+        transcript = await self._run(work)
+        self._heard.keep(transcript)
+        self._emit(
+            Transcribed(
+                transcript.text,
+                utterance.seconds,
+                utterance.dropped,
+                (time.perf_counter() - start) * 1000.0,
+            )
+        )
+        return transcript
+
+    # speaking
+
+    async def synthesize(self, text: str) -> list[AudioChunk]:
+        """``text`` spoken in knotvoice's voice, as chunks at the voice's own rate."""
+        synthesizer = self.synthesizer
+        if synthesizer is None:
+            raise RequestError("this server offers no text-to-speech")
+        if len(text) > MAX_SPEAK_CHARS:
+            raise RequestError(
+                f"text of {len(text)} characters is too long to speak; "
+                f"send at most {MAX_SPEAK_CHARS}"
+            )
+        start = time.perf_counter()
+        audio = await self._run(lambda: synthesizer.synthesize(text), self._voice)
+        self._emit(
+            Spoken(
+                len(text),
+                sum(chunk.seconds for chunk in audio),
+                (time.perf_counter() - start) * 1000.0,
+            )
+        )
+        return audio
+
+    def _emit(self, event: ServedEvent) -> None:
+        if isinstance(event, Answered):
+            _log.debug(
+                "turn: %r -> %s %s%s",
+                event.transcript,
+                event.decision,
+                event.entry or "-",
+                f" ({event.score})" if event.score is not None else "",
+            )
+        elif isinstance(event, Transcribed):
+            _log.debug("heard %r in %.1f s of audio", event.text, event.audio_seconds)
+        if self._report is not None:
+            self._report(event)

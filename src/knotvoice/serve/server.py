@@ -1,0 +1,593 @@
+"""The Wyoming side of ``knotvoice serve``: the only module that imports ``wyoming``.
+
+What Home Assistant's Wyoming integration does, and what this answers:
+
+- ``describe`` (to add the server, and at every Home Assistant start; it gives up after 1 s):
+  ``info`` offering an installed ``handle`` program (the FAQ, a conversation agent), an
+  ``asr`` program (knotvoice's recognizer, biased to the FAQ) and a ``tts`` program
+  (knotvoice's voice), each in the knowledge's language. Home Assistant uses the first
+  ``asr`` program, and a server that claims to be a satellite gets no entities: it claims
+  none.
+- ``transcript`` (one per conversation turn, on a connection of its own): always ``handled``
+  (the spoken answer) or ``not-handled`` (what is said instead). Home Assistant waits for
+  one of the two with no time limit, and released versions ignore ``error``.
+- ``transcribe``, ``audio-start``, ``audio-chunk``... ``audio-stop``: ``transcript``. Any
+  rate, width and channel count; Home Assistant sends 16 kHz 16-bit mono.
+- ``synthesize``: ``audio-start``, ``audio-chunk``... ``audio-stop``.
+
+The ``wyoming`` package's event reader trusts the lengths a client announces; this module
+reads events itself, with limits, so a client that sends a 1 GB "chunk", a line of HTTP or
+broken JSON gets one ``error`` event and a closed connection, and nobody else notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from wyoming.asr import Transcript as WyomingTranscript
+from wyoming.audio import AudioChunk as WyomingChunk
+from wyoming.audio import AudioStart, AudioStop
+from wyoming.client import AsyncClient
+from wyoming.error import Error
+from wyoming.event import Event, async_write_event
+from wyoming.handle import Handled, NotHandled
+from wyoming.info import (
+    AsrModel,
+    AsrProgram,
+    Attribution,
+    Describe,
+    HandleModel,
+    HandleProgram,
+    Info,
+    TtsProgram,
+    TtsVoice,
+)
+from wyoming.ping import Pong
+from wyoming.server import AsyncEventHandler
+
+from knotvoice.errors import KnotvoiceError
+from knotvoice.lang import english
+from knotvoice.match import MatchStage
+from knotvoice.reload import Reloader
+from knotvoice.serve.agent import Agent, Utterance
+from knotvoice.settings import ServeSettings
+
+__all__ = ["BadEvent", "Listening", "Server", "check", "describe", "read_event", "serve"]
+
+_log = logging.getLogger(__name__)
+
+MAX_HEADER_BYTES = 64 * 1024
+"""Longest event header line (JSON), in bytes."""
+MAX_DATA_BYTES = 256 * 1024
+"""Longest event data block (JSON), in bytes."""
+MAX_PAYLOAD_BYTES = 2 * 1024 * 1024
+"""Largest event payload (an audio chunk), in bytes: 2 MiB is over 5 s of 48 kHz stereo
+32-bit audio, and Home Assistant sends 10 ms at a time."""
+LINGER_SECONDS = 2.0
+"""After refusing a client, what it still sends is read and dropped for this long at most,
+so that it reads the ``error`` before the connection ends (closing a socket with unread
+data in it resets the connection, and the client may lose the error)."""
+LINGER_BYTES = 32 * 1024 * 1024
+"""... and at most this many bytes."""
+STOP_GRACE_SECONDS = 5.0
+"""On stop, connections still busy after this long are cut."""
+
+NAME = "knotvoice"
+ATTRIBUTION = Attribution(name="knotvoice", url="")
+"""Home Assistant reads neither field; knotvoice has no address of its own to give."""
+_HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("knotvoice")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+# --- reading events, with limits ------------------------------------------------------------
+
+
+class BadEvent(KnotvoiceError):
+    """A client sent something that is not a well-formed Wyoming event."""
+
+    def __init__(self, message: str, code: str = "bad-event") -> None:
+        super().__init__(message)
+        self.code = code
+        """Machine-readable reason, sent as the ``error`` event's ``code``."""
+
+
+def _length(header: dict[str, Any], name: str, limit: int) -> int:
+    value = header.get(name)
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadEvent(f"{name} must be a whole number of bytes, not {value!r}")
+    if value > limit:
+        raise BadEvent(
+            f"{name} {value} is larger than this server takes ({limit} bytes); "
+            "send audio in smaller chunks",
+            code="too-large",
+        )
+    return value
+
+
+async def read_event(reader: asyncio.StreamReader) -> Event | None:
+    """The next event, or None at the end of the stream. ``BadEvent`` for anything else."""
+    try:
+        line = await reader.readline()
+    except ValueError:  # asyncio's limit on one line
+        raise BadEvent(
+            f"event header longer than {MAX_HEADER_BYTES} bytes", code="too-large"
+        ) from None
+    if not line:
+        return None
+    if line.startswith(_HTTP_METHODS):
+        raise BadEvent(
+            "this is a Wyoming server (add it to Home Assistant's Wyoming integration), "
+            "not a web server",
+            code="not-wyoming",
+        )
+    try:
+        header = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        raise BadEvent("not a Wyoming event: the line is not JSON", code="not-wyoming") from None
+    if not isinstance(header, dict) or not isinstance(header.get("type"), str):
+        raise BadEvent("not a Wyoming event: no 'type'", code="not-wyoming")
+    data = header.get("data") or {}
+    if not isinstance(data, dict):
+        raise BadEvent(f"{header['type']}: 'data' must be a JSON object")
+    data_length = _length(header, "data_length", MAX_DATA_BYTES)
+    payload_length = _length(header, "payload_length", MAX_PAYLOAD_BYTES)
+    try:
+        if data_length:
+            extra = json.loads(await reader.readexactly(data_length))
+            if not isinstance(extra, dict):
+                raise BadEvent(f"{header['type']}: its data block must be a JSON object")
+            data = {**data, **extra}
+        payload = await reader.readexactly(payload_length) if payload_length else None
+    except asyncio.IncompleteReadError:
+        return None  # the client went away mid-event
+    except (ValueError, UnicodeDecodeError):
+        raise BadEvent(f"{header['type']}: its data block is not JSON") from None
+    return Event(type=header["type"], data=data, payload=payload)
+
+
+# --- what the server offers -----------------------------------------------------------------
+
+
+def describe(agent: Agent) -> Info:
+    """The ``info`` that tells Home Assistant what this server offers."""
+    language = english().code
+    knowledge = agent.knowledge
+    source = Path(knowledge.source).name or "the FAQ"
+    version = _version()
+    handle = HandleProgram(
+        name=NAME,
+        attribution=ATTRIBUTION,
+        installed=True,
+        description="Answers questions from an FAQ, offline",
+        version=version,
+        models=[
+            HandleModel(
+                name=Path(knowledge.source).stem or "faq",
+                attribution=ATTRIBUTION,
+                installed=True,
+                description=f"{len(knowledge.entries)} questions and answers from {source}",
+                version=version,
+                languages=[language],
+            )
+        ],
+    )
+    asr: list[AsrProgram] = []
+    if agent.recognizer is not None:
+        engine = agent.recognizer.name
+        asr.append(
+            AsrProgram(
+                name=NAME,
+                attribution=ATTRIBUTION,
+                installed=True,
+                description=f"Speech-to-text with {engine}, biased to the FAQ's words",
+                version=version,
+                models=[
+                    AsrModel(
+                        name=engine,
+                        attribution=ATTRIBUTION,
+                        installed=True,
+                        description=f"{engine}, biased to the words of {source}",
+                        version=version,
+                        languages=[language],
+                    )
+                ],
+            )
+        )
+    tts: list[TtsProgram] = []
+    if agent.synthesizer is not None:
+        voice = agent.synthesizer.settings.voice or "default"
+        tts.append(
+            TtsProgram(
+                name=NAME,
+                attribution=ATTRIBUTION,
+                installed=True,
+                description="knotvoice's voice (espeak-ng)",
+                version=version,
+                voices=[
+                    TtsVoice(
+                        name=voice,
+                        attribution=ATTRIBUTION,
+                        installed=True,
+                        description=f"espeak-ng {voice}",
+                        version=version,
+                        languages=[language],
+                    )
+                ],
+            )
+        )
+    return Info(asr=asr, tts=tts, handle=[handle])
+
+
+# --- one connection -------------------------------------------------------------------------
+
+
+def _text(event: Event, name: str = "text") -> str:
+    value = event.data.get(name)
+    if not isinstance(value, str):
+        raise BadEvent(f"{event.type}: '{name}' must be text, not {value!r}")
+    return value
+
+
+class Connection(AsyncEventHandler):
+    """One client's connection: reads its events and answers each in turn."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        agent: Agent,
+        idle_seconds: float,
+    ) -> None:
+        super().__init__(reader, writer)
+        self.agent = agent
+        self.idle_seconds = idle_seconds
+        self._utterance: Utterance | None = None
+        self._handlers: dict[str, Callable[[Event], Awaitable[None]]] = {
+            "describe": self._describe,
+            "transcript": self._transcript,
+            "transcribe": self._transcribe,
+            "audio-start": self._audio_start,
+            "audio-chunk": self._audio_chunk,
+            "audio-stop": self._audio_stop,
+            "synthesize": self._synthesize,
+            "ping": self._ping,
+        }
+
+    async def run(self) -> None:
+        """Read and answer events until the client leaves, idles or sends something broken."""
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self.idle_seconds):
+                        event = await read_event(self.reader)
+                except TimeoutError:
+                    _log.debug("closing a connection idle for %.0f s", self.idle_seconds)
+                    break
+                except BadEvent as error:
+                    _log.info("bad event from a client: %s", error)
+                    await self._refuse(str(error), error.code)
+                    break
+                if event is None or not await self.handle_event(event):
+                    break
+        except (ConnectionError, OSError) as error:
+            _log.debug("connection lost: %s", error)
+        finally:
+            self.writer.close()
+            with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self.writer.wait_closed()
+
+    async def handle_event(self, event: Event) -> bool:
+        handler = self._handlers.get(event.type)
+        if handler is None:
+            # Unknown events (and streaming ones this server does not offer) are ignored:
+            # closing on them breaks clients that try them first.
+            _log.debug("ignored a %r event", event.type)
+            return True
+        try:
+            await handler(event)
+        except BadEvent as error:
+            _log.info("bad event from a client: %s", error)
+            await self._refuse(str(error), error.code)
+            return False
+        except KnotvoiceError as error:
+            _log.warning("%s: %s", event.type, error)
+            await self._refuse(str(error), "failed")
+            return False
+        except Exception:  # a bug: this client is told, the others go on
+            _log.exception("%s failed", event.type)
+            await self._refuse(f"{event.type} failed inside the server; see its log", "failed")
+            return False
+        return True
+
+    async def write_event(self, event: Event) -> None:
+        async with asyncio.timeout(self.idle_seconds):
+            await async_write_event(event, self.writer)
+
+    async def _refuse(self, text: str, code: str) -> None:
+        """Send one ``error``, end the sending side, and drop what the client still sends
+        (bounded) until it closes too."""
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+            await self.write_event(Error(text=text, code=code).event())
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+            dropped = 0
+            async with asyncio.timeout(LINGER_SECONDS):
+                while dropped < LINGER_BYTES:
+                    data = await self.reader.read(64 * 1024)
+                    if not data:
+                        break
+                    dropped += len(data)
+
+    async def _describe(self, event: Event) -> None:
+        await self.write_event(describe(self.agent).event())
+
+    async def _ping(self, event: Event) -> None:
+        text = event.data.get("text")
+        await self.write_event(Pong(text=text if isinstance(text, str) else None).event())
+
+    async def _transcript(self, event: Event) -> None:
+        text = _text(event)
+        context = event.data.get("context")
+        conversation = context.get("conversation_id") if isinstance(context, dict) else None
+        reply = await self.agent.answer(
+            text, str(conversation) if conversation is not None else None
+        )
+        answer = Handled(text=reply.text) if reply.handled else NotHandled(text=reply.text)
+        await self.write_event(answer.event())
+
+    async def _transcribe(self, event: Event) -> None:
+        if self.agent.recognizer is None:
+            raise BadEvent("this server offers no speech-to-text", code="unsupported")
+        self._utterance = None
+
+    async def _audio_start(self, event: Event) -> None:
+        if self.agent.recognizer is None:
+            raise BadEvent("this server offers no speech-to-text", code="unsupported")
+        self._format(event)
+        self._utterance = self.agent.utterance()
+
+    async def _audio_chunk(self, event: Event) -> None:
+        rate, width, channels = self._format(event)
+        if self._utterance is None:
+            await self._audio_start(event)
+        assert self._utterance is not None
+        dropped_before = self._utterance.dropped
+        self._utterance.add(event.payload or b"", rate, width, channels)
+        if not dropped_before and self._utterance.dropped:
+            _log.info(
+                "an utterance is longer than %.0f s; the rest is not heard",
+                self._utterance.max_seconds,
+            )
+
+    async def _audio_stop(self, event: Event) -> None:
+        utterance, self._utterance = self._utterance, None
+        if utterance is None:
+            raise BadEvent("audio-stop without audio-start")
+        transcript = await self.agent.transcribe(utterance)
+        await self.write_event(
+            WyomingTranscript(text=transcript.text, language=english().code).event()
+        )
+
+    async def _synthesize(self, event: Event) -> None:
+        if self.agent.synthesizer is None:
+            raise BadEvent("this server offers no text-to-speech", code="unsupported")
+        audio = await self.agent.synthesize(_text(event))
+        rate, width, channels = (
+            (audio[0].rate, audio[0].width, audio[0].channels) if audio else (22050, 2, 1)
+        )
+        await self.write_event(AudioStart(rate=rate, width=width, channels=channels).event())
+        for chunk in audio:
+            wyoming_chunk = WyomingChunk(
+                rate=chunk.rate,
+                width=chunk.width,
+                channels=chunk.channels,
+                audio=chunk.audio,
+                timestamp=int(chunk.timestamp * 1000),
+            )
+            await self.write_event(wyoming_chunk.event())
+        await self.write_event(AudioStop().event())
+
+    def _format(self, event: Event) -> tuple[int, int, int]:
+        data = event.data
+        try:
+            return Utterance.check_format(data.get("rate"), data.get("width"), data.get("channels"))
+        except KnotvoiceError as error:
+            raise BadEvent(f"{event.type}: {error}") from None
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listening:
+    """Where the server listens."""
+
+    uri: str
+    """As a client would reach it (the real port when 0 was asked for)."""
+    host: str | None
+    """The TCP address bound (None for a Unix socket)."""
+    port: int | None
+
+
+class Server:
+    """Listens for Wyoming clients and serves each connection as its own task."""
+
+    def __init__(self, agent: Agent, uri: str, idle_seconds: float = 60.0) -> None:
+        self.agent = agent
+        self.uri = uri
+        self.idle_seconds = idle_seconds
+        self._server: asyncio.AbstractServer | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> Listening:
+        """Start listening; ``KnotvoiceError`` when the address cannot be used."""
+        parsed = urlparse(self.uri)
+        try:
+            if parsed.scheme == "tcp":
+                if parsed.hostname is None or parsed.port is None:
+                    raise KnotvoiceError(
+                        f"{self.uri}: give a host and a port, e.g. tcp://0.0.0.0:10500"
+                    )
+                self._server = await asyncio.start_server(
+                    self._accept, parsed.hostname, parsed.port, limit=MAX_HEADER_BYTES
+                )
+                host, port = self._server.sockets[0].getsockname()[:2]
+                shown = f"[{host}]" if ":" in str(host) else str(host)
+                return Listening(f"tcp://{shown}:{port}", str(host), int(port))
+            if parsed.scheme == "unix" and parsed.path:
+                Path(parsed.path).unlink(missing_ok=True)
+                self._server = await asyncio.start_unix_server(
+                    self._accept, parsed.path, limit=MAX_HEADER_BYTES
+                )
+                return Listening(self.uri, None, None)
+        except OSError as error:
+            raise KnotvoiceError(
+                f"cannot listen on {self.uri} ({error.strerror or error}); "
+                "is another server using it? pick another with --uri"
+            ) from None
+        raise KnotvoiceError(f"{self.uri}: use tcp://HOST:PORT or unix://PATH")
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await Connection(reader, writer, self.agent, self.idle_seconds).run()
+        except Exception:  # one broken connection never stops the others
+            _log.exception("a connection failed")
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    @property
+    def connections(self) -> int:
+        """Connections open now."""
+        return len(self._tasks)
+
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop listening, let open connections finish for up to ``grace`` seconds, then cut
+        the rest."""
+        if self._server is not None:
+            self._server.close()
+        tasks = set(self._tasks)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1.0)
+        if self._server is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self._server.wait_closed()
+        parsed = urlparse(self.uri)
+        if parsed.scheme == "unix" and parsed.path:
+            Path(parsed.path).unlink(missing_ok=True)
+
+
+async def serve(
+    agent: Agent,
+    reloader: Reloader[MatchStage],
+    settings: ServeSettings,
+    *,
+    ready: Callable[[Listening], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until ``stop`` is set, SIGTERM or SIGINT: listen, announce the server when
+    asked, follow the knowledge file, and on the way out withdraw, let open connections
+    finish (``STOP_GRACE_SECONDS`` at most) and close the agent."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = []
+    for number in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(number, stop.set)
+            signals.append(number)
+    server = Server(agent, settings.uri, settings.idle_seconds)
+    try:
+        listening = await server.start()
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.zeroconf is not None:
+                if listening.port is None or listening.host is None:
+                    raise KnotvoiceError("--zeroconf needs a tcp:// --uri; Unix sockets are local")
+                from knotvoice.serve.zeroconf import announced, instance_name
+
+                name = instance_name(settings.zeroconf)
+                await stack.enter_async_context(announced(name, listening.host, listening.port))
+            stack.enter_context(reloader.running(settings.reload_seconds))
+            _log.info("serving %s on %s", reloader.path, listening.uri)
+            if ready is not None:
+                ready(listening)
+            await stop.wait()
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
+        await server.stop()
+        agent.close()
+
+
+# --- the health check -----------------------------------------------------------------------
+
+
+async def check(uri: str, timeout: float = 3.0) -> str:
+    """One real ``describe``/``info`` round trip with the server at ``uri``: a line saying
+    what it offers, or ``KnotvoiceError`` saying what went wrong."""
+    try:
+        if not uri.startswith(("tcp://", "unix://")):
+            raise ValueError("use tcp://HOST:PORT or unix://PATH")
+        client = AsyncClient.from_uri(uri)
+    except ValueError as error:
+        raise KnotvoiceError(f"{uri}: {error}; e.g. tcp://127.0.0.1:10500") from None
+    try:
+        async with asyncio.timeout(timeout):
+            await client.connect()
+            try:
+                await client.write_event(Describe().event())
+                while True:
+                    event = await client.read_event()
+                    if event is None:
+                        raise KnotvoiceError(f"{uri}: the server closed the connection")
+                    if event.type == "info":
+                        break
+            finally:
+                await client.disconnect()
+    except TimeoutError:
+        raise KnotvoiceError(f"{uri}: no answer to describe within {timeout:g} s") from None
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise KnotvoiceError(
+            f"{uri}: cannot connect ({reason}); is `knotvoice serve` running there?"
+        ) from None
+    try:
+        info = Info.from_event(event)
+    except (KeyError, TypeError, ValueError) as error:
+        raise KnotvoiceError(f"{uri}: the server's info is malformed ({error})") from None
+    offers = [
+        f"{kind} {program.name}"
+        for kind, programs in (("handle", info.handle), ("asr", info.asr), ("tts", info.tts))
+        for program in programs
+        if program.installed
+    ]
+    if not offers:
+        raise KnotvoiceError(f"{uri}: the server offers nothing installed")
+    return f"{uri}: ok, offers {', '.join(offers)}"

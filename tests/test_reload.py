@@ -1,0 +1,134 @@
+"""A matcher that follows its knowledge file: edits are picked up, broken edits are not."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from knotvoice.knowledge import Knowledge
+from knotvoice.match.matcher import Matcher
+from knotvoice.reload import Reloader
+
+ROOT = Path(__file__).resolve().parents[1]
+ORIGINAL = (ROOT / "knowledge" / "knots.yaml").read_text(encoding="utf-8")
+QUESTION = "how often should I massage a knot"
+
+
+@pytest.fixture
+def faq(tmp_path: Path) -> Path:
+    path = tmp_path / "faq.yaml"
+    path.write_text(ORIGINAL, encoding="utf-8")
+    return path
+
+
+def answer(reloader: Reloader[Matcher]) -> str:
+    match = reloader.current.match(QUESTION)
+    assert match.best is not None
+    return match.best.entry.speech
+
+
+def test_an_unchanged_file_is_not_read_again(faq: Path) -> None:
+    built: list[Knowledge] = []
+
+    def build(knowledge: Knowledge) -> Matcher:
+        built.append(knowledge)
+        return Matcher(knowledge)
+
+    reloader = Reloader.load(faq, build)
+    assert not reloader.check()
+    assert len(built) == 1 and reloader.reloads == 0
+
+
+def test_an_edit_is_answered_from_at_the_next_check(faq: Path) -> None:
+    reloader = Reloader.load(faq, Matcher)
+    first = reloader.current
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    assert reloader.check()
+    assert reloader.current is not first
+    assert "up to ten minutes" in answer(reloader)
+    assert not reloader.check(), "one edit, one reload"
+
+
+def test_a_file_saved_by_renaming_a_new_one_over_it_is_seen(faq: Path) -> None:
+    reloader = Reloader.load(faq, Matcher)
+    stat = faq.stat()
+    fresh = faq.with_name("faq.yaml.new")
+    # Same size and modification time: only the inode tells the versions apart.
+    fresh.write_text(ORIGINAL.replace("up to six minutes", "up to two minutes"), encoding="utf-8")
+    os.utime(fresh, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    fresh.replace(faq)
+    assert reloader.check()
+    assert "up to two minutes" in answer(reloader)
+
+
+@pytest.mark.parametrize(
+    ("broken", "said"),
+    [
+        pytest.param(ORIGINAL + "\n  - id: [oops\n", "invalid YAML", id="yaml"),
+        pytest.param(
+            ORIGINAL.replace("answer: |", "answers: |", 1), "answer", id="entry-without-answer"
+        ),
+        pytest.param("", "empty", id="emptied"),
+    ],
+)
+def test_a_broken_edit_keeps_the_old_knowledge_and_says_so_once(
+    faq: Path, broken: str, said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    reloader = Reloader.load(faq, Matcher)
+    first = reloader.current
+    faq.write_text(broken, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert not reloader.check()
+        assert not reloader.check()
+    assert reloader.current is first
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 1, lines
+    assert said in lines[0] and "loaded before" in lines[0] and str(faq) in lines[0]
+    # Fixed again: answered from at once.
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to five minutes"), encoding="utf-8")
+    assert reloader.check()
+    assert "up to five minutes" in answer(reloader)
+
+
+def test_a_deleted_file_keeps_the_old_knowledge(
+    faq: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    reloader = Reloader.load(faq, Matcher)
+    faq.unlink()
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert not reloader.check()
+        assert not reloader.check()
+    assert "six minutes" in answer(reloader)
+    assert len([r for r in caplog.records if "gone" in r.getMessage()]) == 1
+
+
+def test_a_build_that_fails_keeps_the_old_one(faq: Path) -> None:
+    calls = 0
+
+    def build(knowledge: Knowledge) -> Matcher:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise RuntimeError("out of memory")
+        return Matcher(knowledge)
+
+    reloader = Reloader.load(faq, build)
+    first = reloader.current
+    faq.write_text(ORIGINAL + "\n", encoding="utf-8")
+    assert not reloader.check()
+    assert reloader.current is first and reloader.failures == 1
+
+
+def test_the_watching_thread_swaps_in_the_edit_by_itself(faq: Path) -> None:
+    swapped = threading.Event()
+    reloader = Reloader.load(faq, Matcher, on_reload=lambda _: swapped.set())
+    with reloader.running(every=0.02):
+        faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+        assert swapped.wait(timeout=20.0), "no reload within 20 s"
+    assert "up to ten minutes" in answer(reloader)
+    threads = [thread.name for thread in threading.enumerate()]
+    assert "knotvoice-reload" not in threads, "the watching thread outlives its block"

@@ -1,0 +1,757 @@
+"""``knotvoice serve`` as Home Assistant talks to it: the ``wyoming`` client library over
+loopback (127.0.0.1 only), against the real server with the real engines.
+
+Tests without a model use the real matcher by words alone and the real voice; the rest use
+the session's whisper and sentence-embedding model (and are marked ``model``). Every wait
+is bounded; nothing sleeps where an event can be awaited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import soundfile
+import soxr
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncTcpClient
+from wyoming.event import Event, async_read_event, async_write_event
+from wyoming.info import Describe, Info
+from wyoming.tts import Synthesize
+
+from knotvoice.asr.whisper import WhisperRecognizer
+from knotvoice.audio import read_audio
+from knotvoice.errors import AudioInputError
+from knotvoice.knowledge import Knowledge
+from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
+from knotvoice.match.matcher import Matcher
+from knotvoice.match.semantic import SemanticModel
+from knotvoice.reload import Reloader
+from knotvoice.serve.agent import Agent, Answered, ServedEvent, Utterance, standalone
+from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check
+from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Action, Turn, typed
+
+ROOT = Path(__file__).resolve().parents[1]
+TUNING = ROOT / "audio_fixtures" / "tuning"
+CLIP = TUNING / "massage-how-often__04__flite-kal16__quiet.wav"
+"""A recorded question whose expected entry is massage-how-often (16 kHz mono 16-bit)."""
+ANSWERED = ("how often should I massage a knot", "massage-how-often", "six minutes a day")
+OFF_TOPIC = "what's the weather going to be like today"
+
+T = TypeVar("T")
+
+
+def run(work: Awaitable[T], timeout: float = 60.0) -> T:
+    """Run a scenario on a fresh event loop, bounded in time."""
+
+    async def bounded() -> T:
+        async with asyncio.timeout(timeout):
+            return await work
+
+    return asyncio.run(bounded())
+
+
+def reloader_of(matcher: MatchStage) -> Reloader[MatchStage]:
+    return Reloader(Path(matcher.knowledge.source), lambda k: Matcher(k), matcher)
+
+
+@contextlib.asynccontextmanager
+async def served(agent: Agent, idle_seconds: float = 10.0) -> AsyncIterator[tuple[Server, int]]:
+    """The server on a free loopback port, stopped on the way out."""
+    server = Server(agent, "tcp://127.0.0.1:0", idle_seconds=idle_seconds)
+    listening = await server.start()
+    assert listening.port is not None
+    try:
+        yield server, listening.port
+    finally:
+        await server.stop(grace=2.0)
+
+
+async def ask(
+    port: int, *events: Event, ends: tuple[str, ...], timeout: float = 30.0
+) -> list[Event]:
+    """Send ``events`` on a new connection, as Home Assistant does, and read until an event
+    of a type in ``ends`` (or the end of the connection)."""
+    received: list[Event] = []
+    async with AsyncTcpClient(
+        "127.0.0.1", port, connect_timeout=5.0, read_timeout=timeout
+    ) as client:
+        for event in events:
+            await client.write_event(event)
+        while True:
+            got = await client.read_event()
+            if got is None:
+                break
+            received.append(got)
+            if got.type in ends:
+                break
+    return received
+
+
+def question(text: str, conversation: str = "01JTEST") -> Event:
+    """A conversation turn exactly as Home Assistant sends it."""
+    return Transcript(text=text, context={"conversation_id": conversation}).event()
+
+
+async def raw(port: int, data: bytes, timeout: float = 10.0) -> list[Event]:
+    """Send raw bytes and read every event until the server closes the connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    events: list[Event] = []
+    try:
+        writer.write(data)
+        await writer.drain()
+        async with asyncio.timeout(timeout):
+            while (event := await async_read_event(reader)) is not None:
+                events.append(event)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    return events
+
+
+async def connections_close(server: Server, timeout: float = 5.0) -> None:
+    """Wait (bounded) until the server has no connection open."""
+    async with asyncio.timeout(timeout):
+        while server.connections:
+            await asyncio.sleep(0.01)
+
+
+def wav_events(
+    samples: np.ndarray, rate: int, channels: int, chunk_seconds: float = 0.01
+) -> list[Event]:
+    """A recording as Home Assistant streams it: transcribe, audio-start, chunks, audio-stop."""
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    step = max(1, int(rate * chunk_seconds)) * 2 * channels
+    chunks = [
+        AudioChunk(rate=rate, width=2, channels=channels, audio=pcm[i : i + step]).event()
+        for i in range(0, len(pcm), step)
+    ]
+    return [
+        Transcribe(language="en").event(),
+        AudioStart(rate=rate, width=2, channels=channels).event(),
+        *chunks,
+        AudioStop().event(),
+    ]
+
+
+# --- engines --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def by_words(knowledge: Knowledge, tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    """The real matcher without the meaning model (no model to load)."""
+    return Matcher(knowledge, cache_dir=tmp_path_factory.mktemp("words"))
+
+
+@pytest.fixture(scope="module")
+def by_meaning(knowledge: Knowledge, semantic: SemanticModel) -> Matcher:
+    """The matcher as the server runs it."""
+    return Matcher(knowledge, semantic, cache_dir=semantic.cache_dir)
+
+
+class Unsure:
+    """A matcher that is never sure: every question is a close call between two entries."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        best = Candidate(self.knowledge.get("release-effect"), 48.0)
+        other = Candidate(self.knowledge.get("self-release"), 41.0)
+        return Match(Decision.CONFIRM, best, other, text, Reason.CLOSE_CALL, 0.48)
+
+    def probabilities(
+        self, texts: Sequence[str], likelihoods: Sequence[float] = ()
+    ) -> npt.NDArray[np.float64]:
+        return np.zeros(len(self.knowledge.entries))
+
+    def likeness_in_words(self, text: str) -> float:
+        return 0.0
+
+
+@pytest.fixture
+def text_agent(by_words: Matcher, synthesizer: Synthesizer) -> Iterator[Agent]:
+    """A server's agent with no recognizer: the FAQ agent and the voice."""
+    agent = Agent(reloader_of(by_words), None, synthesizer)
+    yield agent
+    agent.close()
+
+
+@pytest.fixture
+def reported() -> list[ServedEvent]:
+    """What the full agent reports serving."""
+    return []
+
+
+@pytest.fixture
+def full_agent(
+    by_meaning: Matcher,
+    whisper: WhisperRecognizer,
+    synthesizer: Synthesizer,
+    reported: list[ServedEvent],
+) -> Iterator[Agent]:
+    """The agent as ``knotvoice serve`` builds it."""
+    agent = Agent(reloader_of(by_meaning), whisper, synthesizer, report=reported.append)
+    yield agent
+    agent.close()
+
+
+# --- describe -------------------------------------------------------------------------------
+
+
+def test_describe_offers_what_home_assistant_needs(text_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, Describe().event(), ends=("info",))
+
+    events = run(scenario())
+    assert [event.type for event in events] == ["info"]
+    # Home Assistant parses it with the wyoming classes, and needs, of a conversation agent:
+    # an installed handle program with a name, whose installed models have languages.
+    info = Info.from_event(events[0])
+    assert info.satellite is None, "a server that claims to be a satellite gets no entities"
+    (handle,) = info.handle
+    assert handle.installed and handle.name == "knotvoice"
+    assert handle.attribution.name and handle.version
+    assert [model.languages for model in handle.models if model.installed] == [["en"]]
+    assert "16 questions" in (handle.models[0].description or "")
+    assert info.asr == [], "no recognizer, no speech-to-text offered"
+    (tts,) = info.tts
+    assert tts.installed and [voice.languages for voice in tts.voices] == [["en"]]
+
+
+@pytest.mark.model
+def test_describe_offers_the_recognizer_first(full_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(full_agent) as (_, port):
+            return await ask(port, Describe().event(), ends=("info",))
+
+    info = Info.from_event(run(scenario())[0])
+    # Home Assistant takes asr[0] for speech-to-text.
+    assert info.asr[0].installed and info.asr[0].name == "knotvoice"
+    assert info.asr[0].models[0].name == "whisper"
+    assert info.asr[0].models[0].installed and info.asr[0].models[0].languages == ["en"]
+    assert info.handle[0].installed
+
+
+# --- conversation turns ---------------------------------------------------------------------
+
+
+def test_a_faq_question_is_handled_with_its_answer(text_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, question(ANSWERED[0]), ends=("handled", "not-handled"))
+
+    (event,) = run(scenario())
+    assert event.type == "handled"
+    assert ANSWERED[2] in event.data["text"]
+
+
+def test_an_off_topic_question_is_not_handled_and_says_so(text_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, question(OFF_TOPIC), ends=("handled", "not-handled"))
+
+    (event,) = run(scenario())
+    assert event.type == "not-handled"
+    assert "can't answer" in event.data["text"]
+    assert "You can ask me about" in event.data["text"]
+
+
+def test_a_did_you_mean_stands_alone_and_names_both_questions(
+    knowledge: Knowledge, synthesizer: Synthesizer
+) -> None:
+    """Home Assistant closes the microphone after the reply, so a did-you-mean cannot wait
+    for a yes: it names the questions it is between and speaks no answer."""
+    unsure = Agent(reloader_of(Unsure(knowledge)), None, synthesizer)
+
+    async def scenario() -> list[Event]:
+        async with served(unsure) as (_, port):
+            text = "How do I press out a knot without anybody helping me?"
+            return await ask(port, question(text), ends=("handled", "not-handled"))
+
+    (event,) = run(scenario())
+    assert event.type == "not-handled"
+    text = event.data["text"]
+    assert "Can I push or rub out a knot myself?" in text
+    assert "What happens when you release a muscle knot?" in text
+    assert "Ask me again" in text
+
+
+@pytest.mark.parametrize("with_runner_up", [True, False])
+def test_a_did_you_mean_never_speaks_an_answer(knowledge: Knowledge, with_runner_up: bool) -> None:
+    best = Candidate(knowledge.get("release-effect"), 74.2)
+    other = Candidate(knowledge.get("self-release"), 67.7) if with_runner_up else None
+    match = Match(Decision.CONFIRM, best, other, "press out a knot", Reason.CLOSE_CALL)
+    turn = Turn(typed("press out a knot"), Action.CONFIRM, match, best.entry, "Did you mean?")
+    reply = standalone(turn, knowledge)
+    assert not reply.handled
+    assert "What happens when you release a muscle knot?" in reply.text
+    assert ("Can I push or rub out a knot myself?" in reply.text) == with_runner_up
+    for entry in (best.entry, knowledge.get("self-release")):
+        assert entry.speech[:40] not in reply.text
+
+
+def test_stop_is_handled_with_nothing_to_say(text_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, question("stop"), ends=("handled", "not-handled"))
+
+    (event,) = run(scenario())
+    assert event.type == "handled" and not event.data.get("text")
+
+
+def test_fifty_clients_at_once_each_get_their_own_answer(text_agent: Agent) -> None:
+    async def one(port: int, number: int) -> tuple[int, Event]:
+        text = ANSWERED[0] if number % 2 else OFF_TOPIC
+        if number % 10 == 0:
+            events = await ask(port, Describe().event(), ends=("info",))
+        else:
+            events = await ask(port, question(text, f"c{number}"), ends=("handled", "not-handled"))
+        return number, events[-1]
+
+    async def scenario() -> list[tuple[int, Event]]:
+        async with served(text_agent) as (server, port):
+            results = await asyncio.gather(*(one(port, n) for n in range(50)))
+            await connections_close(server)
+            return results
+
+    started = time.monotonic()
+    results = run(scenario(), timeout=60.0)
+    assert len(results) == 50
+    for number, event in results:
+        if number % 10 == 0:
+            assert event.type == "info"
+        elif number % 2:
+            assert event.type == "handled" and ANSWERED[2] in event.data["text"]
+        else:
+            assert event.type == "not-handled"
+    assert time.monotonic() - started < 60.0
+
+
+# --- speech-to-text -------------------------------------------------------------------------
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("rate", "channels"), [(16000, 1), (44100, 2)])
+def test_a_recorded_question_is_transcribed_at_any_rate(
+    full_agent: Agent,
+    reported: list[ServedEvent],
+    whisper: WhisperRecognizer,
+    rate: int,
+    channels: int,
+) -> None:
+    samples, clip_rate = soundfile.read(CLIP, dtype="float32")
+    assert clip_rate == 16000
+    if rate != clip_rate:
+        samples = soxr.resample(samples, clip_rate, rate)
+    if channels == 2:
+        samples = np.stack([samples, samples * 0.9], axis=1)
+    expected = whisper.transcribe(read_audio(CLIP)).text
+
+    async def scenario() -> tuple[list[Event], list[Event]]:
+        async with served(full_agent) as (_, port):
+            heard = await ask(port, *wav_events(samples, rate, channels), ends=("transcript",))
+            text = heard[-1].data["text"]
+            # Then, as Home Assistant's pipeline does, the transcript as a conversation turn.
+            answered = await ask(port, question(text), ends=("handled", "not-handled"))
+            return heard, answered
+
+    heard, answered = run(scenario(), timeout=120.0)
+    assert [event.type for event in heard] == ["transcript"]
+    assert heard[0].data["language"] == "en"
+    text = heard[0].data["text"]
+    if rate == clip_rate:
+        assert text == expected
+    else:
+        assert "massage" in text.lower()
+    assert answered[-1].type == "handled" and ANSWERED[2] in answered[-1].data["text"]
+    turns = [event for event in reported if isinstance(event, Answered)]
+    assert turns[-1].heard, "the turn should weigh the server's own hearing of it"
+    assert turns[-1].entry == "massage-how-often"
+
+
+@pytest.mark.model
+def test_a_client_that_leaves_mid_audio_leaves_nothing_behind(
+    full_agent: Agent, reported: list[ServedEvent]
+) -> None:
+    samples, rate = soundfile.read(CLIP, dtype="float32")
+    events = wav_events(samples, rate, 1)
+
+    async def scenario() -> list[Event]:
+        async with served(full_agent) as (server, port):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            for event in events[: len(events) // 2]:
+                await async_write_event(event, writer)
+            writer.close()
+            await writer.wait_closed()
+            await connections_close(server)
+            return await ask(port, question(ANSWERED[0]), ends=("handled", "not-handled"))
+
+    (answer,) = run(scenario())
+    assert answer.type == "handled"
+    assert not [event for event in reported if event.kind == "transcript"], "nothing was heard"
+
+
+@pytest.mark.model
+def test_a_busy_recognizer_holds_up_neither_describe_nor_questions(full_agent: Agent) -> None:
+    """While one client's long utterance is being recognised, Home Assistant's describe
+    (which gives up after 1 s) and another client's question are answered at once."""
+    samples, rate = soundfile.read(CLIP, dtype="float32")
+    long = np.concatenate([samples] * 8)  # about 25 s of audio: seconds of whisper
+
+    async def scenario() -> tuple[float, float, list[Event]]:
+        async with served(full_agent) as (_, port):
+            hearing = asyncio.create_task(
+                ask(port, *wav_events(long, rate, 1, chunk_seconds=0.5), ends=("transcript",))
+            )
+            # Wait until the recognizer is at work: its lock is taken.
+            async with asyncio.timeout(30.0):
+                while not full_agent.recognizing:
+                    await asyncio.sleep(0.01)
+            start = time.monotonic()
+            await ask(port, Describe().event(), ends=("info",))
+            describe_seconds = time.monotonic() - start
+            start = time.monotonic()
+            await ask(port, question(ANSWERED[0]), ends=("handled",))
+            question_seconds = time.monotonic() - start
+            still_hearing = full_agent.recognizing
+            heard = await hearing
+            assert still_hearing, "the recognizer finished too soon for this test to mean much"
+            return describe_seconds, question_seconds, heard
+
+    describe_seconds, question_seconds, heard = run(scenario(), timeout=180.0)
+    assert describe_seconds < 1.0
+    assert question_seconds < 10.0
+    assert heard[-1].type == "transcript"
+
+
+def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:
+    """44.1 kHz stereo 24-bit, cut mid-frame, reads as the same sound at 16 kHz mono; past
+    the longest utterance nothing more is kept."""
+    rate, seconds = 44100, 1.0
+    t = np.arange(int(rate * seconds)) / rate
+    tone = 0.5 * np.sin(2 * np.pi * 440.0 * t)
+    stereo = np.stack([tone, tone], axis=1)
+    ints = (stereo * (1 << 23)).astype("<i4").reshape(-1)
+    pcm = b"".join(int(v).to_bytes(4, "little", signed=True)[:3] for v in ints)
+    utterance = Utterance(max_seconds=0.5)
+    for start in range(0, len(pcm), 1001):  # 1001 bytes: never a whole number of frames
+        utterance.add(pcm[start : start + 1001], rate, 3, 2)
+    samples = utterance.samples()
+    assert utterance.seconds == pytest.approx(0.5, abs=1e-3)
+    assert utterance.dropped == pytest.approx(0.5, abs=1e-3)
+    assert len(samples) == pytest.approx(8000, abs=50)
+    expected = soxr.resample(tone[: rate // 2].astype(np.float32), rate, 16000)
+    middle = slice(100, 7800)
+    assert np.abs(samples[middle] - expected[middle]).max() < 0.01
+
+
+@pytest.mark.parametrize(
+    ("rate", "width", "channels", "said"),
+    [
+        (16000.0, 2, 1, "whole number"),
+        (100, 2, 1, "out of range"),
+        (16000, 5, 1, "width"),
+        (16000, 2, 0, "channels"),
+        (True, 2, 1, "whole number"),
+    ],
+)
+def test_audio_formats_that_make_no_sense_are_named(
+    rate: object, width: object, channels: object, said: str
+) -> None:
+    with pytest.raises(AudioInputError, match=said):
+        Utterance.check_format(rate, width, channels)
+
+
+# --- text-to-speech -------------------------------------------------------------------------
+
+
+def test_synthesize_speaks_in_knotvoices_voice(text_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(
+                port, Synthesize(text="Hello from the kiosk.").event(), ends=("audio-stop",)
+            )
+
+    events = run(scenario())
+    assert events[0].type == "audio-start" and events[-1].type == "audio-stop"
+    chunks = [event for event in events if event.type == "audio-chunk"]
+    audio = b"".join(chunk.payload or b"" for chunk in chunks)
+    rate = events[0].data["rate"]
+    assert all(chunk.data["rate"] == rate for chunk in chunks)
+    seconds = len(audio) / (2 * rate)
+    assert 0.5 < seconds < 5.0
+    assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the reply is silent"
+
+
+# --- clients that misbehave -----------------------------------------------------------------
+
+
+BROKEN = [
+    pytest.param(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "not-wyoming", id="http"),
+    pytest.param(b"this is not json\n", "not-wyoming", id="not-json"),
+    pytest.param(b"[1, 2, 3]\n", "not-wyoming", id="json-list"),
+    pytest.param(b'{"data": {}}\n', "not-wyoming", id="no-type"),
+    pytest.param(b'{"type": "describe", "data_length": -5}\n', "bad-event", id="negative-length"),
+    pytest.param(b'{"type": "describe", "data": [1]}\n', "bad-event", id="data-not-object"),
+    pytest.param(b'{"type": "transcript", "data": {"text": 5}}\n', "bad-event", id="text-not-text"),
+    pytest.param(b'{"type": "transcript", "data_length": 3}\nabc', "bad-event", id="data-not-json"),
+    pytest.param(
+        b'{"type": "audio-chunk", "data": {"rate": "fast", "width": 2, "channels": 1}}\n',
+        "bad-event",
+        id="rate-not-number",
+    ),
+    pytest.param(
+        json.dumps({"type": "audio-chunk", "payload_length": 10 * 1024 * 1024}).encode() + b"\n",
+        "too-large",
+        id="10MB-chunk",
+    ),
+    pytest.param(b"{" + b" " * (128 * 1024) + b"}\n", "too-large", id="huge-header"),
+]
+
+
+@pytest.mark.parametrize(("data", "code"), BROKEN)
+def test_a_broken_client_gets_an_error_and_everyone_else_is_served(
+    text_agent: Agent, data: bytes, code: str
+) -> None:
+    async def scenario() -> tuple[list[Event], list[Event]]:
+        async with served(text_agent) as (server, port):
+            # Another client is mid-conversation while the broken one connects.
+            other = await asyncio.open_connection("127.0.0.1", port)
+            broken = await raw(port, data)
+            await async_write_event(question(ANSWERED[0]), other[1])
+            async with asyncio.timeout(10.0):
+                answer = await async_read_event(other[0])
+            other[1].close()
+            assert answer is not None
+            await connections_close(server)
+            return broken, [answer]
+
+    broken, answer = run(scenario())
+    assert [event.type for event in broken] == ["error"], "one error, then the connection closes"
+    assert broken[0].data["code"] == code
+    assert broken[0].data["text"]
+    assert answer[0].type == "handled"
+
+
+def test_a_10mb_chunk_sent_in_full_is_refused_without_reading_it(text_agent: Agent) -> None:
+    payload = bytes(10 * 1024 * 1024)
+    chunk = AudioChunk(rate=16000, width=2, channels=1, audio=payload).event()
+
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            with contextlib.suppress(ConnectionError):
+                await async_write_event(chunk, writer)
+            events = []
+            async with asyncio.timeout(10.0):
+                while (event := await async_read_event(reader)) is not None:
+                    events.append(event)
+            writer.close()
+            return events
+
+    events = run(scenario())
+    assert [event.type for event in events] == ["error"]
+    assert str(MAX_PAYLOAD_BYTES) in events[0].data["text"]
+
+
+def test_a_silent_client_is_let_go_and_holds_up_nobody(text_agent: Agent) -> None:
+    async def scenario() -> tuple[float, list[Event], float]:
+        async with served(text_agent, idle_seconds=0.5) as (_, port):
+            started = time.monotonic()
+            # Half an event and then nothing: the server waits at most its idle time.
+            silent = asyncio.create_task(raw(port, b'{"type": "desc'))
+            answer = await ask(port, question(ANSWERED[0]), ends=("handled",))
+            answered_after = time.monotonic() - started
+            assert await silent == []
+            return answered_after, answer, time.monotonic() - started
+
+    answered_after, answer, closed_after = run(scenario())
+    assert answer[-1].type == "handled"
+    assert answered_after < 5.0
+    assert 0.4 < closed_after < 5.0
+
+
+def test_unknown_events_are_ignored_not_fatal(text_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(
+                port,
+                Event(type="synthesize-start", data={}),
+                Event(type="no-such-event", data={"x": 1}),
+                question(ANSWERED[0]),
+                ends=("handled", "not-handled"),
+            )
+
+    events = run(scenario())
+    assert [event.type for event in events] == ["handled"]
+
+
+def test_speech_to_text_without_a_recognizer_is_a_clear_error(text_agent: Agent) -> None:
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(
+                port, AudioStart(rate=16000, width=2, channels=1).event(), ends=("error",)
+            )
+
+    events = run(scenario())
+    assert events[-1].type == "error" and "no speech-to-text" in events[-1].data["text"]
+
+
+# --- the health check -----------------------------------------------------------------------
+
+
+def knotvoice(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "knotvoice", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def test_check_answers_0_against_a_running_server_and_1_against_a_closed_port(
+    text_agent: Agent,
+) -> None:
+    async def scenario() -> tuple[str, subprocess.CompletedProcess[str], int]:
+        async with served(text_agent) as (_, port):
+            line = await check(f"tcp://127.0.0.1:{port}")
+            result = await asyncio.to_thread(
+                knotvoice, "serve", "--check", f"tcp://127.0.0.1:{port}"
+            )
+        return line, result, port
+
+    line, result, port = run(scenario(), timeout=90.0)
+    assert "handle knotvoice" in line and "tts knotvoice" in line
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and "ok" in result.stdout
+    # The same port, now closed.
+    closed = knotvoice("serve", "--check", f"tcp://127.0.0.1:{port}")
+    assert closed.returncode == 1
+    assert "Traceback" not in closed.stderr
+    assert closed.stderr.count("\n") == 1 and "cannot connect" in closed.stderr
+
+
+def test_a_unix_socket_serves_and_checks_too(text_agent: Agent, tmp_path: Path) -> None:
+    uri = f"unix://{tmp_path}/knotvoice.sock"
+
+    async def scenario() -> str:
+        server = Server(text_agent, uri)
+        await server.start()
+        try:
+            return await check(uri)
+        finally:
+            await server.stop(grace=1.0)
+
+    assert "handle knotvoice" in run(scenario())
+    assert not (tmp_path / "knotvoice.sock").exists(), "the socket file is removed on stop"
+
+
+# --- knowledge that changes -----------------------------------------------------------------
+
+
+def test_an_edited_knowledge_file_is_answered_from_without_a_restart(
+    tmp_path: Path, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "faq.yaml"
+    original = Path(knowledge.source).read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    swapped = threading.Event()
+    reloader: Reloader[MatchStage] = Reloader.load(path, Matcher, on_reload=lambda _: swapped.set())
+    agent = Agent(reloader)
+
+    async def answer(port: int) -> str:
+        return str((await ask(port, question(ANSWERED[0]), ends=("handled",)))[-1].data["text"])
+
+    async def scenario() -> tuple[str, str, str]:
+        with reloader.running(every=0.05):
+            async with served(agent) as (_, port):
+                before = await answer(port)
+                path.write_text(
+                    original.replace("up to six minutes a day", "up to ten minutes a day"),
+                    encoding="utf-8",
+                )
+                assert await asyncio.to_thread(swapped.wait, 20.0), "no reload within 20 s"
+                after = await answer(port)
+                swapped.clear()
+                path.write_text(original + "\n  - id: [broken\n", encoding="utf-8")
+                failures = reloader.failures
+                async with asyncio.timeout(20.0):
+                    while reloader.failures == failures:
+                        await asyncio.sleep(0.02)
+                kept = await answer(port)
+                return before, after, kept
+
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        before, after, kept = run(scenario())
+    agent.close()
+    assert "six minutes a day" in before
+    assert "ten minutes a day" in after
+    assert kept == after, "a broken edit keeps the knowledge loaded before"
+    warnings = [r for r in caplog.records if "loaded before" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "invalid YAML" in warnings[0].getMessage()
+
+
+# --- the command as a user runs it ----------------------------------------------------------
+
+
+@pytest.mark.model
+def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """``knotvoice serve`` in a real process: it says where it listens, answers, and stops
+    cleanly on SIGTERM (what systemd sends)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "serve", "--uri", "tcp://127.0.0.1:0", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    stdout = process.stdout
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=180.0)
+        assert lines and lines[0], "no 'serving' line within 180 s"
+        serving = json.loads(lines[0])
+        assert serving["event"] == "serving"
+        uri = serving["uri"]
+        port = int(uri.rsplit(":", 1)[1])
+        assert "ok" in run(check(uri))
+        (event,) = run(ask(port, question(ANSWERED[0]), ends=("handled", "not-handled")))
+        assert event.type == "handled" and ANSWERED[2] in event.data["text"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30.0) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10.0)
+    turns = [json.loads(line) for line in stdout.read().splitlines() if line.strip()]
+    assert [turn["entry"] for turn in turns if turn["event"] == "turn"] == ["massage-how-often"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,12 +63,16 @@ class LengthRecognizer:
     """Stands in for an engine: the clip's length in tenths of a second picks the text."""
 
     name = "fake"
+    streaming = True
 
     def stream(self) -> RecognizerStream:
         return LengthStream()
 
     def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
         return transcribe_with(self, chunks)
+
+    def spotter(self, words: Sequence[str]) -> LengthRecognizer:
+        return self
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,13 @@ from knotvoice.asr import Recognizer
 from knotvoice.asr import download as model_store
 from knotvoice.errors import KnotvoiceError, ModelError
 from knotvoice.knowledge import Knowledge, load, vocabulary
-from knotvoice.match import MatchStage
+from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.match.calibration import Example
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
 from knotvoice.settings import Settings
+from knotvoice.speech.ready import ReadyReplies
+from knotvoice.speech.reply import reply_text, spoken_answer
 from knotvoice.speech.tts import Synthesizer
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "load_recognizer",
     "load_recorded",
     "load_synthesizer",
+    "load_voice",
     "matcher_builder",
     "recognition_bias",
     "record_clips",
@@ -190,3 +193,12 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
 def load_synthesizer(settings: Settings) -> Synthesizer:
     """The text-to-speech voice the settings name."""
     return Synthesizer.load(settings.speech)
+
+
+def load_voice(settings: Settings, knowledge: Knowledge) -> ReadyReplies:
+    """The voice for the kiosk: the knowledge's answers and the reject rendered ahead, in the
+    background, so an answer starts to play as soon as it is decided."""
+    voice = ReadyReplies(load_synthesizer(settings))
+    reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+    voice.expect([*(spoken_answer(entry) for entry in knowledge.entries), reject])
+    return voice

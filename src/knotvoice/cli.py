@@ -419,7 +419,7 @@ def _listen(args: argparse.Namespace) -> int:
     settings = _settings(args)
     matcher = app.load_matcher(settings)
     recognizer = app.load_recognizer(settings, matcher.knowledge)
-    synthesizer = app.load_synthesizer(settings)
+    synthesizer = app.load_voice(settings, matcher.knowledge)
     speaker: Speaker = (
         WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
     )
@@ -455,6 +455,8 @@ def _listen(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         return 0
+    finally:
+        synthesizer.close()
     _log.info(
         "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
     )

@@ -82,8 +82,10 @@ class MicrophoneSettings:
     """Capture rate in Hertz; None for the device's default rate."""
     channels: int = 1
     """Channels to capture (1 or 2; stereo is mixed down). Falls back to 2 if mono fails."""
-    block_seconds: float = 0.1
+    block_seconds: float = 0.03
     """Length of each block read from the device, in seconds."""
+    backlog_seconds: float = 30.0
+    """Audio kept waiting while the kiosk is busy, in seconds; the device is read on."""
     read_timeout_seconds: float = 5.0
     """Wall-clock seconds without any audio after which the device counts as gone."""
 

@@ -24,7 +24,7 @@ from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
 from knotvoice.speech.reply import reply_text
 
-__all__ = ["Action", "Dialogue", "Turn", "command_of", "hear", "typed"]
+__all__ = ["Action", "Dialogue", "Turn", "Understood", "command_of", "hear", "typed"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,17 @@ class Turn:
     reply: str
     """What to say ("" when nothing is to be said)."""
     match_ms: float = 0.0
+    """Milliseconds spent matching (hearing again included)."""
+
+
+@dataclass(frozen=True)
+class Understood:
+    """A question worked out: what it was answered from and its match. It changes nothing in
+    the dialogue, so it may be worked out ahead (while the visitor might still speak on)."""
+
+    transcript: Transcript
+    match: Match
+    match_ms: float
     """Milliseconds spent matching (hearing again included)."""
 
 
@@ -115,8 +126,18 @@ class Dialogue:
         self._pending = None
         self._last_reply = ""
 
-    def respond(self, transcript: Transcript) -> Turn:
-        """The turn for one utterance (typed or recognised)."""
+    def understand(self, transcript: Transcript) -> Understood | None:
+        """The question ``transcript`` asks, matched (heard again when not answered as
+        heard); None when it is a follow-up command or nothing. Safe from any thread."""
+        if not transcript.text.strip() or command_of(transcript.text) is not None:
+            return None
+        start = time.perf_counter()
+        heard, match = rehear(transcript, self.matcher, self._rehearing)
+        return Understood(heard, match, (time.perf_counter() - start) * 1000.0)
+
+    def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn:
+        """The turn for one utterance (typed or recognised); ``understood`` is its question
+        already worked out (by ``understand``)."""
         text = transcript.text
         if not text.strip():
             return Turn(transcript, Action.NONE, None, None, "")
@@ -140,9 +161,10 @@ class Dialogue:
         if command in ("yes", "no", "other"):
             # Nothing was proposed: there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")
-        start = time.perf_counter()
-        transcript, match = rehear(transcript, self.matcher, self._rehearing)
-        match_ms = (time.perf_counter() - start) * 1000.0
+        understood = understood or self.understand(transcript)
+        if understood is None:  # pragma: no cover - commands and silence are handled above
+            return Turn(transcript, Action.NONE, None, None, "")
+        transcript, match, match_ms = understood.transcript, understood.match, understood.match_ms
         reply = reply_text(match, self.matcher.knowledge)
         entry = match.best.entry if match.best is not None else None
         if match.decision is Decision.CONFIRM:

@@ -77,12 +77,18 @@ class Recognizer(Protocol):
     """A loaded speech recognizer."""
 
     name: str
+    streaming: bool
+    """True when it recognises while the audio arrives (vosk); False when it recognises the
+    utterance once it is complete (whisper), so the kiosk may start early, at a pause."""
 
     def stream(self) -> RecognizerStream:
         """Start recognising a new utterance."""
 
     def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
         """Recognise a whole utterance."""
+
+    def spotter(self, words: Sequence[str]) -> Recognizer:
+        """A cheap recognizer for a few short words ("stop"), sharing this one's model."""
 
 
 def transcribe_with(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> Transcript:

@@ -227,6 +227,7 @@ class VoskRecognizer:
     """A ``Recognizer`` backed by a loaded vosk model, optionally limited to some phrases."""
 
     name = "vosk"
+    streaming = True
 
     def __init__(
         self,
@@ -273,3 +274,7 @@ class VoskRecognizer:
     def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
         """Recognise a whole utterance."""
         return transcribe_with(self, chunks)
+
+    def spotter(self, words: Sequence[str]) -> VoskRecognizer:
+        """The same model limited to ``words`` (a grammar): cheap, for "stop" and the like."""
+        return VoskRecognizer(self.model, phrases=list(words), sample_rate=self.sample_rate)

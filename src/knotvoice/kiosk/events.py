@@ -8,8 +8,9 @@ track of which stage is failing, so a failure is logged once and not on every tr
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from knotvoice.errors import DeviceError
@@ -33,10 +34,13 @@ _LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Event:
-    """Something that happened; ``at`` is in seconds of audio time."""
+    """Something that happened; ``at`` is in seconds of audio time, ``wall`` the wall-clock
+    time it was reported (Unix seconds): the two together show how far behind the audio the
+    kiosk is."""
 
     kind: ClassVar[str] = "event"
     at: float
+    wall: float = field(default_factory=time.time, kw_only=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The event as plain data, ``{"event": kind, "at": ..., ...}`` (for JSON lines)."""
@@ -84,6 +88,14 @@ class Decided(Event):
     question: str = ""
     answer: str = ""
     """What the kiosk says back ("" for nothing)."""
+    probability: float | None = None
+    """How likely the entry is the right answer (None when nothing was matched)."""
+    asr_ms: float = 0.0
+    """Milliseconds of recognition after the end of speech (0 when it was done ahead)."""
+    match_ms: float = 0.0
+    """Milliseconds of matching after the end of speech (0 when it was done ahead)."""
+    ahead: bool = False
+    """True when the question was recognised and matched during the pause that ended it."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,11 @@ class ReplyStarted(Event):
     text: str = ""
     seconds: float = 0.0
     """Length of the reply audio."""
+    tts_ms: float = 0.0
+    """Milliseconds to render the reply (0 when it was rendered ahead)."""
+    after_speech_ms: float | None = None
+    """Wall-clock milliseconds from the end of the visitor's speech being found to the reply
+    starting to play (None for a reply that follows no question)."""
 
 
 @dataclass(frozen=True)

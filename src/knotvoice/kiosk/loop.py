@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import DeviceError
+from knotvoice.kiosk.ahead import Ahead
 from knotvoice.kiosk.barge_in import BargeIn
 from knotvoice.kiosk.capture import AudioSource, Capture, Stopped
 from knotvoice.kiosk.events import (
@@ -42,17 +44,24 @@ from knotvoice.kiosk.triggers import Trigger, question_in
 from knotvoice.kiosk.vad import Boundary, Endpointer, VadEvent
 from knotvoice.lang import english
 from knotvoice.settings import ListenSettings, TriggerMode
-from knotvoice.turn import Action, Turn
+from knotvoice.turn import Action, Turn, Understood
 
 __all__ = ["Responder", "SpeechStage", "listen"]
 
 _LOG = logging.getLogger(__name__)
 
+WORK_AHEAD_AFTER = 0.15
+"""Seconds of silence in an utterance after which the question is worked out ahead."""
+WORK_AHEAD_TIMEOUT = 30.0
+"""Longest wait for the work done ahead at the end of speech, in seconds."""
+
 
 class Responder(Protocol):
     """What decides what to do about an utterance (``knotvoice.turn.Dialogue``)."""
 
-    def respond(self, transcript: Transcript) -> Turn: ...
+    def understand(self, transcript: Transcript) -> Understood | None: ...
+
+    def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn: ...
 
 
 class SpeechStage(Protocol):
@@ -83,8 +92,17 @@ class _Kiosk:
         self.trigger = trigger
         self.stages = Stages(events)
         self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back)
-        self.barge_in = BargeIn(settings, recognizer, trigger, events, self.fail)
+        self.barge_in = BargeIn(
+            settings, recognizer.spotter(english().barge_in), trigger, events, self.fail
+        )
+        self.ahead = None if recognizer.streaming else Ahead(recognizer, responder.understand)
         self.endpointer = Endpointer(settings.vad)
+        self.utterance: list[AudioChunk] = []
+        """The audio of the utterance under way, as the recognizer was given it."""
+        self.voiced = 0
+        """How many chunks of ``utterance`` reach its last one that held speech."""
+        self.speech_end_wall = 0.0
+        """Wall-clock time the end of the last question was found."""
         self.turns = 0
         self.replies = 0
         self.last_speech = 0.0
@@ -164,6 +182,8 @@ class _Kiosk:
                 self.on_vad(event)
                 if self.done():
                     return
+            if self.utterance_open:
+                self.work_ahead()
             if self.utterance_open or self.endpointer.in_speech:
                 self.last_speech = self.now
             if (
@@ -184,6 +204,9 @@ class _Kiosk:
                 return
             self.utterance_open = True
             self.utterance_start = event.at
+            self.utterance, self.voiced = [], 0
+            if self.ahead is not None:
+                self.ahead.drop()
             self.emit(SpeechStarted(event.at))
             self.stream = None
             try:
@@ -203,25 +226,56 @@ class _Kiosk:
                 self.fail("recognizer", error)
             return
         self.utterance_open = False
+        self.speech_end_wall = time.time()
         stream, self.stream = self.stream, None
         if stream is None:
             return
-        try:
-            transcript = stream.finish()
-        except Exception as error:
-            self.fail("recognizer", error)
-            return
+        worked = None
+        if self.ahead is not None and self.ahead.covers(self.voiced):
+            worked = self.ahead.result(timeout=WORK_AHEAD_TIMEOUT)
+        if worked is not None:
+            transcript, understood, asr_ms = worked.transcript, worked.understood, 0.0
+        else:
+            began = time.perf_counter()
+            try:
+                transcript = stream.finish()
+            except Exception as error:
+                self.fail("recognizer", error)
+                return
+            understood, asr_ms = None, (time.perf_counter() - began) * 1000.0
         self.stages.worked("recognizer")
-        self.on_utterance(transcript, self.utterance_start, event.at)
+        self.on_utterance(transcript, self.utterance_start, event.at, understood, asr_ms)
 
     def feed(self, event: VadEvent) -> None:
         if self.stream is not None:
             for frame in event.frames:
                 self.stream.accept(frame)
+                self.utterance.append(frame)
 
-    def on_utterance(self, transcript: Transcript, start: float, end: float) -> None:
+    def work_ahead(self) -> None:
+        """At a pause, start recognising and matching what was said so far."""
+        silence = self.endpointer.trailing_silence
+        if silence == 0.0:
+            self.voiced = len(self.utterance)
+        elif (
+            self.ahead is not None
+            and silence >= WORK_AHEAD_AFTER
+            and not self.ahead.covers(self.voiced)
+        ):
+            self.ahead.start(self.utterance)
+
+    def on_utterance(
+        self,
+        transcript: Transcript,
+        start: float,
+        end: float,
+        understood: Understood | None = None,
+        asr_ms: float = 0.0,
+    ) -> None:
         follow_up = start <= self.open_until
         question = question_in(transcript, self.settings.mode, self.settings.wake_phrase, follow_up)
+        if question is None or question.text != transcript.text.strip():
+            understood = None  # worked out with the wake phrase in it
         text = transcript.text.strip()
         self.emit(Heard(end, text, start, bool(text) and question is not None))
         if question is None or not text:
@@ -229,16 +283,29 @@ class _Kiosk:
         self.awaiting_until = None
         if not question.text:
             # The wake phrase alone: invite the question.
-            self.speak(english().replies.wake_reply, None, counts=False)
+            self.speak(english().replies.wake_reply, None, counts=False, answers=False)
             self.awaiting_until = self.open_until
             return
+        ahead = understood is not None
         try:
-            turn = self.responder.respond(question)
+            turn = self.responder.respond(question, understood)
         except Exception as error:
             self.fail("dialogue", error)
             return
         entry = turn.entry.id if turn.entry is not None else None
-        self.emit(Decided(end, str(turn.action), entry, turn.transcript.text, turn.reply))
+        self.emit(
+            Decided(
+                end,
+                str(turn.action),
+                entry,
+                turn.transcript.text,
+                turn.reply,
+                turn.match.probability if turn.match is not None else None,
+                round(asr_ms, 1),
+                0.0 if ahead else round(turn.match_ms, 1),
+                ahead,
+            )
+        )
         if turn.action in (Action.STOP, Action.NONE) or not turn.reply:
             return
         rate = self.settings.slow_rate if turn.action is Action.SLOWER else None
@@ -250,7 +317,8 @@ class _Kiosk:
 
     # -- speaking --
 
-    def speak(self, text: str, rate: int | None, counts: bool) -> None:
+    def speak(self, text: str, rate: int | None, counts: bool, answers: bool = True) -> None:
+        began = time.perf_counter()
         try:
             audio = (
                 self.synthesizer.synthesize(text, rate)
@@ -273,7 +341,9 @@ class _Kiosk:
             return
         self.replies += 1
         self.playback = playback
-        self.emit(ReplyStarted(self.now, text, seconds))
+        tts_ms = (time.perf_counter() - began) * 1000.0
+        waited = (time.time() - self.speech_end_wall) * 1000.0 if answers else None
+        self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited))
         until = self.now + seconds + self.settings.echo_tail_seconds
         interrupted = self.barge_in.watch(playback, self.capture, until)
         if not playback.wait(timeout=seconds + 10.0):
@@ -340,5 +410,7 @@ def listen(
         pass
     finally:
         kiosk.silence_speaker()
+        if kiosk.ahead is not None:
+            kiosk.ahead.close()
         source.close()
     return ListenSummary(kiosk.turns, kiosk.replies, kiosk.stages.errors, kiosk.now)

@@ -47,7 +47,7 @@ class Microphone:
         self._samples = 0
         self._stream: Any = None
         self._thread: threading.Thread | None = None
-        self._queue: queue.Queue[np.ndarray[Any, Any] | BaseException] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[np.ndarray[Any, Any] | BaseException] = queue.Queue()
         self._stop = threading.Event()
         self._resampler: Any = None
         self._overflows = 0
@@ -100,7 +100,11 @@ class Microphone:
         self._resampler = (
             soxr.ResampleStream(rate, RATE, 1, dtype="float32") if rate != RATE else None
         )
-        self._queue = queue.Queue(maxsize=2)
+        # Capture never waits for the kiosk: up to ``backlog_seconds`` of audio wait here while
+        # it recognises or speaks, so the audio clock keeps time with the wall.
+        self._queue = queue.Queue(
+            maxsize=max(2, round(self.settings.backlog_seconds / (block / rate)))
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run,

@@ -128,6 +128,11 @@ class Endpointer:
         self._utterance_frames = 0
 
     @property
+    def trailing_silence(self) -> float:
+        """Seconds of silence at the end of the utterance so far (0 outside one)."""
+        return self._silent_frames * FRAME_SAMPLES / RATE if self._in_speech else 0.0
+
+    @property
     def in_speech(self) -> bool:
         return self._in_speech
 

@@ -49,7 +49,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-VERSION = 5
+VERSION = 6
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -113,6 +113,7 @@ DECIDING = (
     "classifier",
     "unknown",
     "length",
+    "core",
 )
 """What the decision weighs about the best entry: how likely the ranking finds it, by how much
 it leads the next one, and its own signals (see ``evidence.SIGNALS``)."""

@@ -45,6 +45,7 @@ SIGNALS = (
     "unknown",
     "length",
     "spelling",
+    "core",
 )
 """The signals of a (question, entry) pair, in the order of ``Evidence.signals``' columns:
 
@@ -57,7 +58,10 @@ SIGNALS = (
 - *_lead: the entry's value minus the best other entry's, for the three above that compete;
 - unknown: share of the question's word weight the knowledge does not know at all;
 - length: log(1 + number of content words);
-- spelling: closest whole-phrasing spelling match (token set ratio, 0 to 1).
+- spelling: closest whole-phrasing spelling match (token set ratio, 0 to 1);
+- core: 1 when the question names one of the knowledge's ``core_terms`` (the words its
+  ``matching`` section says it is about, a synonym of one counting), 0 when it names none,
+  0.5 for a knowledge that names no core terms.
 """
 
 FUZZY_CUTOFF = 85.0
@@ -91,6 +95,8 @@ class Query:
     """Number of content words."""
     unknown_words: tuple[str, ...] = ()
     """Content words the knowledge does not know (stemmed)."""
+    core: float = 0.5
+    """1 when it names one of the knowledge's core terms, 0 when not, 0.5 when there are none."""
 
 
 def answer_sentences(text: str) -> list[str]:
@@ -107,6 +113,9 @@ class Evidence:
         self.embedder = embedder
         self.normalize = Normalizer(knowledge.matching)
         self._synonyms = {stem(word): stem(known) for word, known in knowledge.matching.synonyms}
+        self._core = frozenset(
+            stem(word) for text in knowledge.matching.core_terms for word in text.split()
+        )
         entries = knowledge.entries
         self.size = len(entries)
         self.phrasings: tuple[str, ...] = tuple(p for entry in entries for p in entry.phrases)
@@ -217,7 +226,8 @@ class Evidence:
             else:
                 found[term] = max(found.get(term, 0.0), weight * similarity)
         share = unknown / total if total > 0 else 1.0
-        return Query(normalized, found, total, share, len(words), tuple(strange))
+        core = 0.5 if not self._core else float(bool(self._core & found.keys()))
+        return Query(normalized, found, total, share, len(words), tuple(strange), core)
 
     def _only_in(self, term: str, phrasings: Collection[int]) -> bool:
         """True when no phrasing but ``phrasings``, and no topic, keyword or answer, uses
@@ -314,6 +324,7 @@ class Evidence:
             rows[:, lead] = _lead(rows[:, column])
         rows[:, 9] = query.unknown
         rows[:, 10] = math.log1p(query.length)
+        rows[:, 12] = query.core
         return rows
 
     def _spelling(self, text: str, closeness: Array, left_out: npt.NDArray[np.int64]) -> Array:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
+import sys
 import tempfile
 import threading
 import wave
@@ -47,6 +46,11 @@ class Synthesizer:
                 f"text-to-speech is not available ({error}); "
                 "install espeak-ng: sudo apt-get install espeak-ng"
             ) from None
+        # The espeak driver prints a line for every file it saves; stdout is the kiosk's (its
+        # JSON events). Its prints go to the log instead, from whichever thread renders.
+        driver = sys.modules.get(type(engine.proxy._driver).__module__)
+        if driver is not None:
+            driver.print = _log_instead  # type: ignore[attr-defined]
         synthesizer = cls(engine, settings)
         synthesizer._set("rate", settings.rate)
         synthesizer._set("volume", settings.volume)
@@ -82,12 +86,10 @@ class Synthesizer:
             token = self._engine.connect("finished-utterance", lambda **_: finished.set())
             try:
                 # The espeak driver can return from runAndWait before its synthesis thread has
-                # written the file, and prints a line when it does: wait for the end of the
-                # utterance, with stdout kept clean until then.
-                with contextlib.redirect_stdout(io.StringIO()):
-                    self._engine.save_to_file(text, str(path))
-                    self._engine.runAndWait()
-                    done = finished.wait(timeout=self.timeout)
+                # written the file: wait for the end of the utterance.
+                self._engine.save_to_file(text, str(path))
+                self._engine.runAndWait()
+                done = finished.wait(timeout=self.timeout)
             except Exception as error:
                 raise SpeechError(f"text-to-speech failed ({error}); check espeak-ng") from None
             finally:
@@ -95,6 +97,10 @@ class Synthesizer:
             if not done or not path.is_file():
                 raise SpeechError("text-to-speech produced no audio in time; check espeak-ng")
             return _wav_chunks(path)
+
+
+def _log_instead(*values: object, **_: object) -> None:
+    _log.debug("speech engine: %s", " ".join(str(value) for value in values))
 
 
 def _find_voice(engine: Any, wanted: str) -> str:

@@ -7,11 +7,14 @@ marked ``model``; ``./script/test --fast`` runs every other test.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Turn logs and status files of the kiosks the tests run stay out of the home directory.
+os.environ["KNOTVOICE_LOG_DIR"] = tempfile.mkdtemp(prefix="knotvoice-tests-log-")
 
 from knotvoice.app import recognition_bias
 from knotvoice.asr.vosk import VoskModel

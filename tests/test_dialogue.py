@@ -160,3 +160,13 @@ def test_another_hearing_of_the_question_counts(knowledge: Knowledge, tmp_path: 
     assert step.action in ("answer", "confirm")
     assert step.entry is not None and step.entry.id == "mri-inflammation"
     assert Dialogue(matcher).respond(typed(misheard)).action != "answer"
+
+
+def test_a_dialogue_that_follows_its_knowledge_answers_from_the_new_one_between_turns() -> None:
+    first, second = ScriptedMatcher(), ScriptedMatcher()
+    current = [first]
+    dialogue = Dialogue(first, follow=lambda: current[0])
+    dialogue.respond(typed("how often?"))
+    current[0] = second
+    dialogue.respond(typed("how often now?"))
+    assert first.asked == ["how often?"] and second.asked == ["how often now?"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,36 @@ def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "knotvoice devices" in result.stderr
+
+
+@pytest.mark.model
+def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) -> None:
+    devices = write_config(tmp_path)
+    question = join(read_audio(DEMO))
+    silence = np.zeros(16000 * 2, dtype=np.float32)
+    devices.write_input(
+        np.concatenate([silence, question, np.zeros(16000 * 120, dtype=np.float32)]),
+        16000,
+        DEFAULT_RATE,
+    )
+    log_dir = tmp_path / "log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "listen", "--json", "--log-dir", str(log_dir),
+         "--input-device", MIC, "--output-device", SPEAKER],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert kiosk.stdout is not None
+        for line in kiosk.stdout:  # bounded by the audio: the question is answered in it
+            if json.loads(line)["event"] == "reply_started":
+                break
+        kiosk.send_signal(signal.SIGTERM)
+        returncode = kiosk.wait(timeout=10)
+    finally:
+        kiosk.kill()
+    assert returncode == 0
+    turns = [json.loads(line) for line in (log_dir / "turns.jsonl").read_text().splitlines()]
+    assert [(t["decision"], t["entry"]) for t in turns] == [("answer", "massage-how-often")]
+    status = json.loads((log_dir / "status.json").read_text())
+    assert status["turns"] == 1 and status["microphone"] == "listening"

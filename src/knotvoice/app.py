@@ -16,7 +16,7 @@ from knotvoice.asr import Recognizer
 from knotvoice.asr import download as model_store
 from knotvoice.errors import KnotvoiceError, ModelError
 from knotvoice.knowledge import Knowledge, load, vocabulary
-from knotvoice.match import Decision, Match, MatchStage
+from knotvoice.match import Decision, Match
 from knotvoice.match.calibration import Example
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
@@ -27,6 +27,7 @@ from knotvoice.speech.tts import Synthesizer
 
 __all__ = [
     "ENGINES",
+    "knowledge_version",
     "load_embedder",
     "load_knowledge",
     "load_knowledge_file",
@@ -71,12 +72,7 @@ def load_matcher(settings: Settings, knowledge: Knowledge | None = None) -> Matc
     """A matcher over ``knowledge`` (default: the settings' knowledge file), calibrated with
     the questions recorded for it (``knotvoice knowledge calibrate --clips``) when there are."""
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
-    return Matcher(
-        knowledge,
-        load_embedder(settings),
-        cache_dir=_cache(settings),
-        recorded=load_recorded(settings, knowledge),
-    )
+    return matcher_builder(settings)(knowledge)
 
 
 def _cache(settings: Settings) -> Path:
@@ -121,12 +117,18 @@ def record_clips(settings: Settings, knowledge: Knowledge, manifest: Path) -> in
     return len(rows)
 
 
-def matcher_builder(settings: Settings) -> Callable[[Knowledge], MatchStage]:
+def knowledge_version(knowledge: Knowledge) -> str:
+    """Names one version of a knowledge file: its name and a digest of what it holds."""
+    digest = hashlib.sha256(repr((knowledge.entries, knowledge.matching)).encode()).hexdigest()
+    return f"{Path(knowledge.source).name}@{digest[:10]}"
+
+
+def matcher_builder(settings: Settings) -> Callable[[Knowledge], Matcher]:
     """Builds a matcher over any knowledge, sharing one sentence-embedding model loaded now
     (for a matcher that follows its knowledge file: ``knotvoice.reload``)."""
     embedder = load_embedder(settings)
 
-    def build(knowledge: Knowledge) -> MatchStage:
+    def build(knowledge: Knowledge) -> Matcher:
         return Matcher(
             knowledge,
             embedder,

@@ -18,6 +18,8 @@ from typing import Any
 from knotvoice import app
 from knotvoice.audio import AudioChunk, read_audio, write_wav
 from knotvoice.errors import KnotvoiceError
+from knotvoice.knowledge import Knowledge
+from knotvoice.match import MatchStage
 from knotvoice.settings import Settings, SpeakerSettings, build_settings
 from knotvoice.turn import Action, Dialogue, Turn, hear, typed
 
@@ -68,6 +70,7 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-exit", type=float, metavar="S", help="stop after S s of silence")
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
     parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
+    parser.add_argument("--log-dir", type=Path, help="where the turn log is kept")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,6 +135,17 @@ def _parser() -> argparse.ArgumentParser:
     _engine_flags(evaluate)
 
     commands.add_parser("devices", help="list audio input and output devices")
+
+    report = commands.add_parser("report", help="what the turn log says: figures, unanswered")
+    report.add_argument("--since", default="7d", help="the period to report (7d, 12h, 30m)")
+    report.add_argument("--top", type=int, default=10, help="unanswered questions to list")
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.add_argument("--log-dir", type=Path, help="the turn log's directory")
+    report.add_argument("--config", type=Path, help="TOML config file")
+    status = commands.add_parser("status", help="how the running kiosk is doing")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.add_argument("--log-dir", type=Path, help="the turn log's directory")
+    status.add_argument("--config", type=Path, help="TOML config file")
 
     knowledge = commands.add_parser("knowledge", help="check or import a knowledge file")
     knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
@@ -410,25 +424,54 @@ def _listen(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from knotvoice.journal import Journal
     from knotvoice.kiosk import events as kiosk_events
+    from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
     from knotvoice.kiosk.speaker import DeviceSpeaker, Speaker, WavSpeaker
     from knotvoice.kiosk.triggers import KeyTrigger
+    from knotvoice.reload import Reloader
     from knotvoice.settings import TriggerMode
+    from knotvoice.systemd import Notifier
 
     settings = _settings(args)
-    matcher = app.load_matcher(settings)
-    recognizer = app.load_recognizer(settings, matcher.knowledge)
-    synthesizer = app.load_voice(settings, matcher.knowledge)
+    journal = Journal(settings.log_dir)
+    build: Callable[[Knowledge], MatchStage] = app.matcher_builder(settings)
+    reloader = Reloader.load(
+        settings.knowledge,
+        build,
+        on_reload=lambda matcher: journal.update(
+            knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads
+        ),
+    )
+    knowledge = reloader.current.knowledge
+    recognizer = app.load_recognizer(settings, knowledge)
+    synthesizer = app.load_voice(settings, knowledge)
     speaker: Speaker = (
         WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
     )
     trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
+    notifier = Notifier()
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def stopping(*_: object) -> None:
+        notifier.stopping()
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stopping)
+    # SIGHUP reads the knowledge file again now (it is also watched every 2 s).
+    signal.signal(
+        signal.SIGHUP, lambda *_: threading.Thread(target=reloader.check, daemon=True).start()
+    )
+    logbook = Logbook(
+        journal, recognizer.name, lambda: app.knowledge_version(reloader.current.knowledge)
+    )
 
     def show(event: kiosk_events.Event) -> None:
+        logbook(event)
         record = event.to_dict()
+        if record["event"] == "listening":
+            notifier.ready(f"listening on {record.get('device')}")
         if args.json:
             print_json(record)
         elif record["event"] == "transcript" and record.get("accepted"):
@@ -442,25 +485,103 @@ def _listen(args: argparse.Namespace) -> int:
         elif record["event"] == "error":
             _warn(f"{record.get('stage')}: {record.get('message')}")
 
+    def alive() -> None:
+        notifier.alive()
+        journal.beat()
+
     try:
-        summary = listen(
-            settings.listen,
-            recognizer,
-            Dialogue(matcher),
-            synthesizer,
-            show,
-            speaker=speaker,
-            trigger=trigger,
-            stop=stop,
-        )
+        with reloader.running(every=2.0):
+            summary = listen(
+                settings.listen,
+                recognizer,
+                Dialogue(reloader.current, follow=lambda: reloader.current),
+                synthesizer,
+                show,
+                speaker=speaker,
+                trigger=trigger,
+                stop=stop,
+                alive=alive,
+            )
     except KeyboardInterrupt:
         return 0
     finally:
+        logbook.close()
         synthesizer.close()
     _log.info(
         "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
     )
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import time
+
+    from knotvoice.journal import read_turns
+    from knotvoice.report import parse_since, summarize
+
+    settings = _settings(args)
+    try:
+        period = parse_since(args.since)
+    except ValueError as error:
+        raise KnotvoiceError(f"--since: {error}") from None
+    summary = summarize(read_turns(settings.log_dir, time.time() - period), top=args.top)
+    if args.json:
+        print_json(summary.to_json())
+        return 0
+    _out(f"turn log      {settings.log_dir} (the last {args.since})")
+    _out(f"questions     {summary.turns}")
+    for label, count in (
+        ("answered", summary.answered),
+        ("did-you-mean", summary.confirmed),
+        ("rejected", summary.rejected),
+    ):
+        share = f" ({100 * count / summary.turns:.0f}%)" if summary.turns else ""
+        _out(f"{label:13} {count}{share}")
+    if summary.latency_p50_ms is not None:
+        _out(
+            f"reply after   p50 {summary.latency_p50_ms:.0f} ms, "
+            f"p95 {summary.latency_p95_ms:.0f} ms (end of speech to the reply's first sample)"
+        )
+    if summary.top_unanswered:
+        _out("not answered, most often first (add a phrasing to the closest entry, or an entry):")
+        for asked in summary.top_unanswered:
+            _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'})")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    import time
+
+    from knotvoice.journal import read_status
+
+    settings = _settings(args)
+    status = read_status(settings.log_dir)
+    if status is None:
+        raise KnotvoiceError(
+            f"no status in {settings.log_dir}; is the kiosk running? (give its --log-dir)"
+        )
+    age = time.time() - status.updated
+    stale = age > STALE_SECONDS
+    if args.json:
+        from dataclasses import asdict
+
+        print_json({**asdict(status), "age_seconds": round(age, 1), "stale": stale})
+    else:
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.started))
+        _out(f"up since      {started} (process {status.pid})")
+        _out(f"last sign     {age:.0f} s ago{' (stale: not running?)' if stale else ''}")
+        _out(f"microphone    {status.microphone}")
+        _out(f"knowledge     {status.knowledge} ({status.reloads} reloads)")
+        _out(f"turns         {status.turns}; errors {status.errors}")
+        if status.last_error:
+            _out(f"last error    {status.last_error}")
+        if status.log_failures:
+            _out(f"log failures  {status.log_failures} turns could not be written")
+    return 1 if stale else 0
+
+
+STALE_SECONDS = 60.0
+"""A status older than this means the kiosk is not running (it writes one every 10 s)."""
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -478,7 +599,8 @@ def _serve(args: argparse.Namespace) -> int:
         _out(asyncio.run(server.check(args.check)))
         return 0
     settings = _settings(args)
-    reloader = Reloader.load(settings.knowledge, app.matcher_builder(settings))
+    build: Callable[[Knowledge], MatchStage] = app.matcher_builder(settings)
+    reloader = Reloader.load(settings.knowledge, build)
     recognizer = app.load_recognizer(settings, reloader.current.knowledge)
     try:
         synthesizer = app.load_synthesizer(settings)
@@ -693,6 +815,8 @@ def _models(args: argparse.Namespace) -> int:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "report": _report,
+    "status": _status,
     "ask": _ask,
     "listen": _listen,
     "serve": _serve,

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from knotvoice.errors import KnotvoiceError
+from knotvoice.journal import default_log_dir
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 """The checkout this package runs from (its knowledge/ and models/ live here)."""
@@ -45,6 +46,7 @@ ENVIRONMENT = {
     "voice": "KNOTVOICE_VOICE",
     "speech_rate": "KNOTVOICE_SPEECH_RATE",
     "model_url": "KNOTVOICE_MODEL_URL",
+    "log_dir": "KNOTVOICE_LOG_DIR",
 }
 
 
@@ -194,6 +196,8 @@ class Settings:
     """Speaking rate in words per minute."""
     model_url: str | None = None
     """Where ``models download`` fetches from instead of the model's official address."""
+    log_dir: Path = field(default_factory=default_log_dir)
+    """Where the turn log and the status are kept (``$STATE_DIRECTORY`` under systemd)."""
     listen: ListenSettings = field(default_factory=ListenSettings)
     """How the kiosk listens (``knotvoice listen``)."""
     serve: ServeSettings = field(default_factory=ServeSettings)
@@ -283,6 +287,7 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
     "voice": _text,
     "speech_rate": _number(int, "a whole number of words per minute"),
     "model_url": _text,
+    "log_dir": _path,
 }
 """Top-level settings and how each is read from text."""
 

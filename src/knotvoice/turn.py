@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from knotvoice.asr import Recognizer, Transcript
@@ -110,9 +110,17 @@ def hear(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> tuple[Transcri
 class Dialogue:
     """Turns utterances into turns, remembering the last reply and any open did-you-mean."""
 
-    def __init__(self, matcher: MatchStage, rehearing: RehearSettings | None = None) -> None:
+    def __init__(
+        self,
+        matcher: MatchStage,
+        rehearing: RehearSettings | None = None,
+        follow: Callable[[], MatchStage] | None = None,
+    ) -> None:
+        """``follow``, when given, says which matcher answers now (one that follows its
+        knowledge file); it is asked once per turn, so no turn mixes two knowledges."""
         self.matcher = matcher
         self._rehearing = rehearing
+        self._follow = follow
         self._pending: Match | None = None
         self._last_reply = ""
 
@@ -131,13 +139,16 @@ class Dialogue:
         heard); None when it is a follow-up command or nothing. Safe from any thread."""
         if not transcript.text.strip() or command_of(transcript.text) is not None:
             return None
+        matcher = self._follow() if self._follow is not None else self.matcher
         start = time.perf_counter()
-        heard, match = rehear(transcript, self.matcher, self._rehearing)
+        heard, match = rehear(transcript, matcher, self._rehearing)
         return Understood(heard, match, (time.perf_counter() - start) * 1000.0)
 
     def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn:
         """The turn for one utterance (typed or recognised); ``understood`` is its question
         already worked out (by ``understand``)."""
+        if self._follow is not None:
+            self.matcher = self._follow()
         text = transcript.text
         if not text.strip():
             return Turn(transcript, Action.NONE, None, None, "")

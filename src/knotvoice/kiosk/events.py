@@ -96,6 +96,10 @@ class Decided(Event):
     """Milliseconds of matching after the end of speech (0 when it was done ahead)."""
     ahead: bool = False
     """True when the question was recognised and matched during the pause that ended it."""
+    hearings: tuple[str, ...] = ()
+    """The recognizer's other hearings of the question, most likely first."""
+    closest: str | None = None
+    """Id of the entry the question came closest to, answered or not."""
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,10 @@ class _Kiosk:
         speaker: Speaker,
         trigger: Trigger | None,
         stop: threading.Event,
+        alive: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
+        self.alive = alive
         self.recognizer = recognizer
         self.responder = responder
         self.synthesizer = synthesizer
@@ -172,6 +174,8 @@ class _Kiosk:
                 self.endpointer.reset()
                 self.capture.reopen()
             chunk = self.capture.read()
+            if self.alive is not None:
+                self.alive()
             pressed = self.trigger is not None and self.trigger.poll()
             if pressed and self.settings.mode is not TriggerMode.VAD and not self.utterance_open:
                 # A press opens the microphone (push) or stands in for the wake phrase (wake).
@@ -304,6 +308,8 @@ class _Kiosk:
                 round(asr_ms, 1),
                 0.0 if ahead else round(turn.match_ms, 1),
                 ahead,
+                turn.transcript.alternatives,
+                best.entry.id if (best := turn.match and turn.match.best) else None,
             )
         )
         if turn.action in (Action.STOP, Action.NONE) or not turn.reply:
@@ -383,6 +389,7 @@ def listen(
     speaker: Speaker | None = None,
     trigger: Trigger | None = None,
     stop: threading.Event | None = None,
+    alive: Callable[[], None] | None = None,
 ) -> ListenSummary:
     """Run the kiosk loop until ``max_turns``, ``idle_exit_seconds`` or ``stop`` is set.
 
@@ -390,6 +397,7 @@ def listen(
     ``settings.microphone`` and ``speaker`` to a ``DeviceSpeaker`` on the default output
     device. Raises ``DeviceError`` when the microphone cannot be opened at the start; a
     microphone lost later is re-opened with back-off, and a failing stage costs one turn.
+    ``alive`` is called for every chunk read: a sign the loop is not stuck (a watchdog).
     """
     source = microphone if microphone is not None else Microphone(settings.microphone)
     kiosk = _Kiosk(
@@ -402,6 +410,7 @@ def listen(
         speaker if speaker is not None else DeviceSpeaker(),
         trigger,
         stop if stop is not None else threading.Event(),
+        alive,
     )
     source.open()
     try:

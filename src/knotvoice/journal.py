@@ -1,0 +1,169 @@
+"""The turn log: one JSON line per turn, kept for the operator, bounded on disk.
+
+Every turn the kiosk (or the server) takes is appended to ``turns.jsonl`` in the log
+directory: when, what was heard and the other hearings, the decision, the entry and how likely
+it was, the milliseconds of each stage, the engine and the knowledge's version. The file is
+rotated when it reaches ``max_bytes`` and at most ``keep_files`` rotated files are kept, so
+the log never grows past a known size. A log that cannot be written (a full disk) costs one
+warning, not a turn. ``status.json`` beside it says how the kiosk is doing now.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Journal", "Status", "default_log_dir", "read_status", "read_turns"]
+
+_log = logging.getLogger(__name__)
+
+TURNS = "turns.jsonl"
+STATUS = "status.json"
+MAX_BYTES = 5_000_000
+"""A turn log file is rotated at this size (about 10,000 turns)."""
+KEEP_FILES = 20
+"""Rotated turn log files kept (the oldest is deleted): 100 MB in all at most."""
+
+
+def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the turn log lives: systemd's ``$STATE_DIRECTORY`` when it sets one, else
+    ``$XDG_STATE_HOME/knotvoice`` or ``~/.local/state/knotvoice``."""
+    environ = os.environ if environ is None else environ
+    if environ.get("STATE_DIRECTORY"):
+        return Path(environ["STATE_DIRECTORY"].split(":")[0])
+    state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "knotvoice"
+
+
+@dataclass
+class Status:
+    """How the kiosk is doing now (``status.json``, ``knotvoice status``, ``/health``)."""
+
+    started: float = field(default_factory=time.time)
+    """When it started (Unix seconds)."""
+    updated: float = field(default_factory=time.time)
+    """When this status was last written (Unix seconds)."""
+    pid: int = field(default_factory=os.getpid)
+    turns: int = 0
+    errors: int = 0
+    last_error: str = ""
+    last_error_at: float | None = None
+    microphone: str = "starting"
+    """starting, listening or lost."""
+    knowledge: str = ""
+    """The knowledge file and its version."""
+    reloads: int = 0
+    log_failures: int = 0
+    """Turn log lines that could not be written."""
+
+
+class Journal:
+    """Appends turns to the log directory and keeps its status; safe from any thread."""
+
+    def __init__(
+        self, directory: Path, max_bytes: int = MAX_BYTES, keep_files: int = KEEP_FILES
+    ) -> None:
+        self.directory = Path(directory)
+        self.max_bytes = max_bytes
+        self.keep_files = keep_files
+        self.status = Status()
+        self._lock = threading.Lock()
+        self._failing = False
+        self._status_written = 0.0
+
+    def write(self, record: Mapping[str, Any]) -> bool:
+        """Append one turn; False (and one warning until it works again) when it cannot."""
+        line = json.dumps({"time": round(time.time(), 3), **record}, ensure_ascii=False)
+        with self._lock:
+            self.status.turns += 1
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                path = self.directory / TURNS
+                if path.exists() and path.stat().st_size + len(line) + 1 > self.max_bytes:
+                    self._rotate(path)
+                with path.open("a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
+            except OSError as error:
+                self.status.log_failures += 1
+                if not self._failing:
+                    _log.warning("the turn log cannot be written (%s); turns go on", error)
+                    self._failing = True
+                return False
+            if self._failing:
+                _log.info("the turn log is written again")
+                self._failing = False
+            self._write_status()
+        return True
+
+    def failed(self, stage: str, message: str) -> None:
+        """Note an error in the status."""
+        with self._lock:
+            self.status.errors += 1
+            self.status.last_error = f"{stage}: {message}"
+            self.status.last_error_at = time.time()
+            self._write_status()
+
+    def update(self, **changes: Any) -> None:
+        """Change the status (microphone, knowledge, reloads) and write it."""
+        with self._lock:
+            for name, value in changes.items():
+                setattr(self.status, name, value)
+            self._write_status()
+
+    def beat(self, every: float = 10.0) -> None:
+        """Write the status again if it is older than ``every`` seconds (a sign of life)."""
+        with self._lock:
+            if time.time() - self._status_written >= every:
+                self._write_status()
+
+    def _write_status(self) -> None:
+        self.status.updated = time.time()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            partial = self.directory / (STATUS + ".partial")
+            partial.write_text(json.dumps(asdict(self.status)), encoding="utf-8")
+            partial.replace(self.directory / STATUS)
+            self._status_written = self.status.updated
+        except OSError:
+            pass  # the turn log's own warning says the disk is full
+
+    def _rotate(self, path: Path) -> None:
+        # Named by the time in nanoseconds: their order by name is the order they were written.
+        path.replace(self.directory / f"turns-{time.time_ns():020d}.jsonl")
+        rotated = sorted(self.directory.glob("turns-*.jsonl"))
+        for old in rotated[: max(0, len(rotated) - self.keep_files)]:
+            old.unlink(missing_ok=True)
+
+
+def read_turns(directory: Path, since: float = 0.0) -> Iterator[dict[str, Any]]:
+    """Every turn logged in ``directory`` at or after ``since`` (Unix seconds), oldest first;
+    a line that is not a turn (cut short by a crash) is skipped."""
+    files = [*sorted(Path(directory).glob("turns-*.jsonl")), Path(directory) / TURNS]
+    for path in files:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and float(record.get("time", 0.0)) >= since:
+                yield record
+
+
+def read_status(directory: Path) -> Status | None:
+    """The status the kiosk last wrote in ``directory``, or None when there is none."""
+    try:
+        data = json.loads((Path(directory) / STATUS).read_text(encoding="utf-8"))
+        return Status(**{k: v for k, v in data.items() if k in Status.__dataclass_fields__})
+    except (OSError, ValueError, TypeError):
+        return None

@@ -1,0 +1,73 @@
+"""The kiosk's events, written down: one turn log line per question, and the status.
+
+``Logbook`` listens to the loop's events (``kiosk.events``) like any other display and keeps
+the ``Journal``: a decision and the reply that follows it make one turn line; a failure and
+the microphone coming and going update the status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from knotvoice.journal import Journal
+from knotvoice.kiosk.events import Decided, Event, Failed, Heard, Listening, ReplyStarted
+
+__all__ = ["Logbook"]
+
+
+class Logbook:
+    """Writes the kiosk's turns to a ``Journal``: call it with every event."""
+
+    def __init__(self, journal: Journal, engine: str, knowledge: Callable[[], str]) -> None:
+        """``knowledge`` says which knowledge (file and version) answers now."""
+        self._journal = journal
+        self._engine = engine
+        self._knowledge = knowledge
+        self._heard = ""
+        self._pending: dict[str, Any] | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Heard) and event.accepted:
+            self._flush()
+            self._heard = event.text
+        elif isinstance(event, Decided):
+            self._flush()
+            self._pending = {
+                "heard": self._heard or event.question,
+                "question": event.question,
+                "decision": event.decision,
+                "entry": event.entry,
+                "closest": event.closest,
+                "probability": round(event.probability, 3)
+                if event.probability is not None
+                else None,
+                "asr_ms": event.asr_ms,
+                "match_ms": event.match_ms,
+                "ahead": event.ahead,
+                "hearings": list(event.hearings),
+                "engine": self._engine,
+                "knowledge": self._knowledge(),
+            }
+            if not event.answer:
+                self._flush()
+        elif isinstance(event, ReplyStarted) and self._pending is not None:
+            self._pending.update(tts_ms=event.tts_ms, reply_ms=event.after_speech_ms)
+            self._flush()
+        elif isinstance(event, Failed):
+            self._journal.failed(event.stage, event.message)
+            if event.stage == "microphone":
+                self._journal.update(microphone="lost")
+        elif isinstance(event, Listening):
+            self._journal.update(microphone="listening", knowledge=self._knowledge())
+        self._journal.beat()
+
+    def close(self) -> None:
+        """Write what is still pending (the kiosk is stopping)."""
+        self._flush()
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._journal.write(pending)
+            self._heard = ""

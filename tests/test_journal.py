@@ -1,0 +1,186 @@
+"""The turn log, the status and what the operator reads from them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knotvoice.cli import main
+from knotvoice.journal import Journal, default_log_dir, read_status, read_turns
+from knotvoice.kiosk.events import Decided, Failed, Heard, Listening, ReplyStarted
+from knotvoice.kiosk.logbook import Logbook
+from knotvoice.report import parse_since, summarize
+from knotvoice.systemd import Notifier
+
+
+def turn(
+    question: str, decision: str, entry: str | None, reply_ms: float = 300.0
+) -> dict[str, object]:
+    return {
+        "question": question,
+        "heard": question,
+        "decision": decision,
+        "entry": entry if decision != "reject" else None,
+        "closest": entry,
+        "reply_ms": reply_ms,
+    }
+
+
+def test_every_turn_is_one_line_and_the_log_stays_bounded(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, max_bytes=2_000, keep_files=3)
+    for number in range(200):
+        assert journal.write(turn(f"question number {number}", "answer", "e"))
+    files = list(tmp_path.glob("turns*.jsonl"))
+    assert len(files) <= 4, "the current file and at most three rotated ones"
+    assert sum(f.stat().st_size for f in files) <= 4 * 2_000
+    kept = list(read_turns(tmp_path))
+    assert kept[-1]["question"] == "question number 199"
+    assert [t["question"] for t in kept] == sorted(
+        (t["question"] for t in kept), key=lambda q: int(str(q).split()[-1])
+    ), "oldest first across rotated files"
+
+
+def test_a_log_that_cannot_be_written_costs_one_warning_not_a_turn(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "full"
+    blocked.write_text("a file where the log's folder should be")
+    journal = Journal(blocked)
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        for _ in range(5):
+            assert not journal.write(turn("where is it", "answer", "e"))
+    assert len([r for r in caplog.records if "cannot be written" in r.getMessage()]) == 1
+    assert journal.status.turns == 5 and journal.status.log_failures == 5
+
+
+def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path: Path) -> None:
+    Journal(tmp_path).write(turn("first", "answer", "e"))
+    with (tmp_path / "turns.jsonl").open("a") as handle:
+        handle.write('{"question": "cut sh')
+    assert [t["question"] for t in read_turns(tmp_path)] == ["first"]
+
+
+def test_the_kiosk_s_events_become_turn_lines(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")
+    book(Listening(0.0))
+    book(Heard(2.0, "how offen do I massage it", 1.0))
+    book(
+        Decided(
+            2.0,
+            "answer",
+            "often",
+            "how often do I massage it",
+            "Daily.",
+            0.93,
+            120.0,
+            8.0,
+            hearings=("how often do i massage it",),
+            closest="often",
+        )
+    )
+    book(ReplyStarted(2.1, "Daily.", 1.0, 5.0, 250.0))
+    book(Heard(9.0, "what time is it", 8.0))
+    book(Decided(9.0, "reject", None, "what time is it", "Sorry.", 0.02, closest="often"))
+    book(Failed(10.0, "microphone", "gone"))
+    book.close()
+    answered, rejected = read_turns(tmp_path)
+    assert answered["heard"] == "how offen do I massage it"
+    assert answered["question"] == "how often do I massage it"
+    assert answered["entry"] == "often" and answered["probability"] == 0.93
+    assert answered["reply_ms"] == 250.0 and answered["knowledge"] == "faq.yaml@abc"
+    assert answered["hearings"] == ["how often do i massage it"]
+    assert rejected["decision"] == "reject" and rejected["closest"] == "often"
+    status = read_status(tmp_path)
+    assert status is not None
+    assert (status.turns, status.errors, status.microphone) == (2, 1, "lost")
+    assert status.last_error == "microphone: gone"
+
+
+def test_the_report_groups_questions_worded_alike() -> None:
+    turns: list[dict[str, Any]] = [
+        turn("where can I park my car", "reject", "parking"),
+        turn("where can I park the car please", "reject", "parking"),
+        turn("where do I park my car", "confirm", "parking"),
+        turn("is there a cash machine", "reject", None),
+        turn("how often do I massage it", "answer", "often", 200.0),
+        {"decision": "repeat", "question": "say that again"},
+    ]
+    summary = summarize(turns)
+    assert (summary.turns, summary.answered, summary.confirmed, summary.rejected) == (5, 1, 1, 3)
+    first = summary.top_unanswered[0]
+    assert first.count == 3 and first.closest == "parking"
+    assert "park" in first.question
+    assert summary.top_unanswered[1].count == 1
+    assert summary.latency_p50_ms == 300.0
+    data = summary.to_json()
+    assert {"turns", "answered", "confirmed", "rejected", "top_unanswered"} <= data.keys()
+    assert data["top_unanswered"][0]["count"] == 3
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("7d", 604800.0), ("12h", 43200.0), ("30m", 1800.0)])
+def test_periods_read_as_people_write_them(text: str, seconds: float) -> None:
+    assert parse_since(text) == seconds
+
+
+def test_report_and_status_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = Journal(tmp_path)
+    journal.write(turn("where can I park", "reject", "parking"))
+    journal.write(turn("how often", "answer", "often"))
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "1d", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["turns"] == 2 and report["top_unanswered"][0]["question"] == "where can I park"
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    assert "turns         2" in capsys.readouterr().out
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "soon"]) == 1
+    assert "write it like 7d" in capsys.readouterr().err
+
+
+def test_a_status_nobody_updates_is_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    status = json.loads((tmp_path / "status.json").read_text())
+    status["updated"] = time.time() - 3600
+    (tmp_path / "status.json").write_text(json.dumps(status))
+    assert main(["status", "--log-dir", str(tmp_path)]) == 1
+    assert "stale" in capsys.readouterr().out
+    assert main(["status", "--log-dir", str(tmp_path / "none")]) == 1
+    assert "is the kiosk running" in capsys.readouterr().err
+
+
+def test_systemd_hears_ready_and_the_watchdog(tmp_path: Path) -> None:
+    address = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(address)
+        server.settimeout(2.0)
+        notifier = Notifier({"NOTIFY_SOCKET": address, "WATCHDOG_USEC": "10000000"})
+        assert notifier.every == 5.0
+        notifier.ready("listening")
+        assert server.recv(100).startswith(b"READY=1")
+        notifier.alive()
+        notifier.alive()  # within the interval: not sent again
+        assert server.recv(100) == b"WATCHDOG=1"
+        server.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            server.recv(100)
+    Notifier({}).ready()  # without systemd: nothing happens
+
+
+def test_the_log_lives_in_systemd_s_state_directory() -> None:
+    assert default_log_dir({"STATE_DIRECTORY": "/var/lib/knotvoice"}) == Path("/var/lib/knotvoice")
+    assert default_log_dir({"XDG_STATE_HOME": "/s"}) == Path("/s/knotvoice")
+    assert (
+        default_log_dir({}).parts[-3:] == (".local", "state", "knotvoice")
+        or os.environ.get("HOME") is None
+    )

@@ -73,3 +73,10 @@ def test_unknown_serve_keys_are_named(tmp_path: Path) -> None:
     config.write_text("[serve]\nport = 10500\n")
     with pytest.raises(SettingsError, match=r"unknown setting 'serve\.port'"):
         build_settings({}, {}, config)
+
+
+def test_whisper_window_is_read_as_seconds(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("whisper_window = 12\n")
+    assert build_settings({}, {}, config).whisper_window == 12.0
+    assert build_settings({}, {}).whisper_window is None

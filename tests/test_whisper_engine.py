@@ -105,3 +105,11 @@ def test_audio_longer_than_one_window_is_heard_to_the_end(whisper: WhisperRecogn
     assert transcript.audio_seconds > 30.0
     assert "upper back" in transcript.text.lower()
     assert "harmful" in transcript.text.lower()
+
+
+def test_a_shorter_encoder_window_still_hears_a_clean_question(
+    whisper: WhisperRecognizer,
+) -> None:
+    short = WhisperRecognizer(whisper.model, prompt=whisper.prompt, window_seconds=10.0)
+    clip = FIXTURES / "tuning" / "causes__01__espeak-en-us__pink15db.wav"
+    assert "upper back" in short.transcribe(read_audio(clip)).text.lower()

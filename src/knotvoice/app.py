@@ -189,7 +189,9 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
         return VoskRecognizer(VoskModel.load(model), phrases=list(vocabulary_) or None)
     from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
 
-    return WhisperRecognizer(WhisperModel.load(model), prompt=prompt)
+    return WhisperRecognizer(
+        WhisperModel.load(model), prompt=prompt, window_seconds=settings.whisper_window
+    )
 
 
 def load_synthesizer(settings: Settings) -> Synthesizer:

@@ -198,6 +198,9 @@ class Settings:
     """Where ``models download`` fetches from instead of the model's official address."""
     log_dir: Path = field(default_factory=default_log_dir)
     """Where the turn log and the status are kept (``$STATE_DIRECTORY`` under systemd)."""
+    whisper_window: float | None = None
+    """Seconds of audio whisper's encoder hears a question in (None: its own 30): a shorter
+    window answers sooner on a slow machine and can lose a question's last word."""
     listen: ListenSettings = field(default_factory=ListenSettings)
     """How the kiosk listens (``knotvoice listen``)."""
     serve: ServeSettings = field(default_factory=ServeSettings)
@@ -288,6 +291,7 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
     "speech_rate": _number(int, "a whole number of words per minute"),
     "model_url": _text,
     "log_dir": _path,
+    "whisper_window": _seconds,
 }
 """Top-level settings and how each is read from text."""
 

@@ -113,11 +113,6 @@ WINDOW_SECONDS = 30.0
 keeping several hearings; longer audio is transcribed window by window."""
 FRAMES_PER_SECOND = 100
 """Whisper's feature frames per second of audio."""
-SHORT_WINDOW = 5.0
-"""The encoder hears a question in a window of at least this many seconds (and its length
-plus ``WINDOW_MARGIN``), not whisper's 30: it costs in proportion to the window. On 120 tuning
-clips the word error rate stayed the same (13.0% against 14.3% on railway, 10.1% against
-10.9% on the GP surgery's) while recognition took a third of the time."""
 WINDOW_MARGIN = 1.0
 """With a short window, the encoder hears at least this much beyond the audio, in seconds."""
 _PREPEND_PUNCTUATION = "\"'“¿([{-"
@@ -168,7 +163,7 @@ class WhisperRecognizer:
         prompt: str | None = None,
         beam_size: int = BEAM_SIZE,
         hearings: int = HEARINGS,
-        window_seconds: float | None = SHORT_WINDOW,
+        window_seconds: float | None = None,
         quick: bool = False,
     ) -> None:
         self.model = model

@@ -42,6 +42,7 @@ import json
 import math
 import os
 import queue
+import random
 import select
 import shutil
 import signal
@@ -829,8 +830,11 @@ def calibrate(
             raise BenchError(f"the loopback calibration did not start:\n{child.log_tail()}")
         result.portaudio_ms["input"] = float(ready[1].record["latency"]) * 1000.0
         burst = tone(0.2, PIPE_RATE)
+        phase = random.Random(1)
         for number in range(bursts):
-            time.sleep(0.5)
+            # The input side delivers whole blocks; a random pause puts each burst at another
+            # place in its block (else the bursts lock to one phase of the block clock).
+            time.sleep(0.5 + phase.uniform(0.0, blocks[0]))
             after = len(child.snapshot())
             segment = writer.play(burst, {"onset": 0})
             if not segment.done.wait(5.0) or "onset" not in segment.times:
@@ -1107,6 +1111,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         log(f"listening after {start_ms:.0f} ms; {len(clips)} questions")
         time.sleep(1.0)
         turns: list[Turn] = []
+        phase = random.Random(2)
         for number, clip in enumerate(clips, 1):
             if writer.error is not None or recorder.error is not None:
                 raise BenchError(f"audio thread failed: {writer.error or recorder.error}")
@@ -1121,7 +1126,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
                 + (f" ({'; '.join(turn.notes)})" if turn.notes else "")
             )
             wait_quiet(recorder, 0.3, 10.0)
-            time.sleep(options.gap)
+            time.sleep(options.gap + phase.uniform(0.0, blocks[0]))
         status = proc_status(kiosk.pid)
         server = proc_status(pulse.process.pid) if pulse.process is not None else {}
         lines = kiosk.snapshot()

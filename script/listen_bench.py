@@ -913,6 +913,9 @@ class Turn:
         }
 
 
+SPEECH_STAGES = ("synthesizer", "speaker")
+
+
 def run_turn(
     kiosk: JsonChild,
     writer: FifoWriter,
@@ -945,6 +948,8 @@ def run_turn(
                 if found[1].record.get("event") == "error":
                     record = found[1].record
                     turn.notes.append(f"error {record.get('stage')}: {record.get('message')}")
+                    if kind == "reply_started" and record.get("stage") in SPEECH_STAGES:
+                        return None  # no reply is coming
                     index = found[0] + 1
                     continue
                 return found
@@ -1312,6 +1317,8 @@ def format_report(report: dict[str, Any]) -> str:
         ("voice + open speaker", "voice"),
         ("speech out", "speech_out"),
     ]
+    if report.get("command"):
+        out[0:0] = [f"command {report['command']}"]
     for label, key in rows:
         if key is None:
             values = cal["total_ms"]

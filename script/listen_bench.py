@@ -570,13 +570,6 @@ class SpeakerRecorder:
         except BaseException as error:
             self.error = error
 
-    def first_sound_after(self, moment: float) -> float | None:
-        with self._lock:
-            for first, last in self._audible:
-                if last >= moment:
-                    return max(first, moment)
-        return None
-
     def wait_sound_after(self, moment: float, timeout: float) -> float | None:
         deadline = time.monotonic() + timeout
         with self._lock:

@@ -1,0 +1,87 @@
+"""The pure helpers of ``script/listen_bench.py`` (the real-time benchmark itself is not run
+here: it takes minutes and its numbers depend on the machine)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "script" / "listen_bench.py"
+RATE = 16000
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("listen_bench", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["listen_bench"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def clip(
+    lead: float, voiced: float, tail: float, noise_dbfs: float | None = None
+) -> npt.NDArray[np.float32]:
+    """Silence or noise, a 300 Hz vowel-like tone at -20 dBFS, then silence or noise."""
+    total = round((lead + voiced + tail) * RATE)
+    rng = np.random.default_rng(7)
+    if noise_dbfs is None:
+        samples = np.zeros(total, dtype=np.float32)
+    else:
+        samples = (rng.standard_normal(total) * 10 ** (noise_dbfs / 20)).astype(np.float32)
+    start, end = round(lead * RATE), round((lead + voiced) * RATE)
+    t = np.arange(end - start) / RATE
+    samples[start:end] += (np.sin(2 * np.pi * 300 * t) * 0.1 * math.sqrt(2)).astype(np.float32)
+    return samples
+
+
+def test_speech_span_finds_the_voiced_part_of_a_clean_clip(bench: ModuleType) -> None:
+    first, end = bench.speech_span(clip(0.3, 2.0, 0.4), RATE)
+    assert first == pytest.approx(0.3 * RATE, abs=0.02 * RATE)
+    assert end == pytest.approx(2.3 * RATE, abs=0.02 * RATE)
+
+
+def test_speech_span_ignores_steady_noise_around_the_speech(bench: ModuleType) -> None:
+    first, end = bench.speech_span(clip(0.3, 2.0, 0.6, noise_dbfs=-35.0), RATE)
+    assert first == pytest.approx(0.3 * RATE, abs=0.02 * RATE)
+    assert end == pytest.approx(2.3 * RATE, abs=0.02 * RATE)
+
+
+def test_speech_span_of_silence_is_empty(bench: ModuleType) -> None:
+    assert bench.speech_span(np.zeros(RATE, dtype=np.float32), RATE) == (0, 0)
+
+
+def test_percentile_is_nearest_rank_and_nan_when_empty(bench: ModuleType) -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert bench.percentile(values, 50) == 51.0
+    assert bench.percentile(values, 95) == 95.0
+    assert bench.percentile([3.0], 95) == 3.0
+    assert math.isnan(bench.percentile([], 50))
+
+
+def test_first_audible_sample(bench: ModuleType) -> None:
+    block = np.zeros(480, dtype=np.int16)
+    assert bench.first_audible(block) is None
+    block[100], block[300] = -30, -2000
+    assert bench.first_audible(block) == 300
+
+
+def test_manifest_knowledge_line_is_relative_to_the_manifest(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "set" / "manifest.tsv"
+    manifest.parent.mkdir()
+    manifest.write_text(
+        "# knowledge: ../faq.yaml\nfile\texpected\ttext\na.wav\tx\tWhat is x?\n\t\t\n"
+    )
+    rows, knowledge = bench.read_manifest(manifest)
+    assert [row["file"] for row in rows] == ["a.wav"]
+    assert knowledge == (tmp_path / "faq.yaml").resolve()

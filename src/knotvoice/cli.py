@@ -1,4 +1,4 @@
-"""The command line: ``knotvoice ask|listen|serve|eval|devices|knowledge|models``.
+"""The command line: ``knotvoice ask|listen|screen|serve|eval|devices|knowledge|models``.
 
 This module parses, runs and prints; ``knotvoice.app`` builds what each command needs.
 User errors print one line to stderr and exit 1; no traceback is shown for them.
@@ -12,8 +12,9 @@ import logging
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knotvoice import app
 from knotvoice.audio import AudioChunk, read_audio, write_wav
@@ -21,9 +22,18 @@ from knotvoice.errors import KnotvoiceError
 from knotvoice.settings import Settings, SpeakerSettings, build_settings
 from knotvoice.turn import Action, Dialogue, Turn, hear, typed
 
+if TYPE_CHECKING:
+    from knotvoice.asr import Recognizer
+    from knotvoice.kiosk.capture import AudioSource
+    from knotvoice.kiosk.speaker import Speaker
+    from knotvoice.kiosk.triggers import Trigger
+    from knotvoice.match import MatchStage
+
 _log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
+SCREEN = "127.0.0.1:8080"
+"""Where ``--screen`` and ``knotvoice screen`` serve the page unless told."""
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -68,6 +78,13 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--idle-exit", type=float, metavar="S", help="stop after S s of silence")
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
     parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
+    parser.add_argument(
+        "--screen",
+        nargs="?",
+        const=SCREEN,
+        metavar="[HOST:]PORT",
+        help=f"serve a page for the kiosk's display ({SCREEN}; loopback unless HOST says)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,6 +109,21 @@ def _parser() -> argparse.ArgumentParser:
     _common(listen)
     _engine_flags(listen)
     _listen_flags(listen)
+
+    screen = commands.add_parser(
+        "screen", help="the kiosk's page with no microphone: typed questions, answered aloud"
+    )
+    screen.add_argument(
+        "screen", nargs="?", metavar="[HOST:]PORT", help=f"where to serve the page ({SCREEN})"
+    )
+    screen.add_argument("--output-device", help="speaker (index or a part of its name)")
+    screen.add_argument("--output-rate", type=int, metavar="HZ", help="playback rate")
+    screen.add_argument("--save-replies", type=Path, metavar="DIR", help="write replies here")
+    screen.add_argument("--voice", help="text-to-speech voice")
+    screen.add_argument("--follow-up", type=float, metavar="S", help="follow-up window (8)")
+    screen.add_argument("--slow-rate", type=int, metavar="WPM")
+    screen.add_argument("--json", action="store_true", help="one JSON line per event")
+    _common(screen)
 
     serve = commands.add_parser(
         "serve", help="answer Home Assistant (Wyoming): FAQ agent, speech-to-text, voice"
@@ -407,25 +439,72 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _listen(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
-    from knotvoice.kiosk import events as kiosk_events
-    from knotvoice.kiosk.loop import listen
-    from knotvoice.kiosk.speaker import DeviceSpeaker, Speaker, WavSpeaker
+    from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
     from knotvoice.kiosk.triggers import KeyTrigger
     from knotvoice.settings import TriggerMode
 
     settings = _settings(args)
     matcher = app.load_matcher(settings)
     recognizer = app.load_recognizer(settings, matcher.knowledge)
-    synthesizer = app.load_voice(settings, matcher.knowledge)
     speaker: Speaker = (
         WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
     )
     trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
+    return _kiosk(args, settings, matcher, recognizer, speaker, trigger=trigger)
+
+
+def _screen(args: argparse.Namespace) -> int:
+    from knotvoice.errors import DeviceError
+    from knotvoice.kiosk.devices import resolve
+    from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
+    from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
+    from knotvoice.settings import ScreenSettings
+
+    settings = _settings(args)
+    if settings.listen.screen is None:
+        settings = replace(settings, listen=replace(settings.listen, screen=ScreenSettings()))
+    matcher = app.load_matcher(settings)
+    speaker: Speaker
+    if args.save_replies:
+        speaker = WavSpeaker(args.save_replies)
+    else:
+        speaker = DeviceSpeaker(settings.speaker)
+        try:
+            resolve(settings.output_device, "output")
+        except DeviceError as error:
+            if settings.output_device is not None:
+                raise
+            _warn(f"{error}; replies are shown on the screen only")
+            speaker = Mute()
+    return _kiosk(args, settings, matcher, Deaf(), speaker, microphone=NoMicrophone())
+
+
+def _kiosk(
+    args: argparse.Namespace,
+    settings: Settings,
+    matcher: MatchStage,
+    recognizer: Recognizer,
+    speaker: Speaker,
+    *,
+    trigger: Trigger | None = None,
+    microphone: AudioSource | None = None,
+) -> int:
+    """Run the kiosk loop, with its screen when the settings give one; Ctrl-C or SIGTERM
+    stops it."""
+    import signal
+    import threading
+
+    from knotvoice.kiosk import events as kiosk_events
+    from knotvoice.kiosk.inbox import Inbox
+    from knotvoice.kiosk.loop import listen
+    from knotvoice.screen.hub import Hub
+
+    synthesizer = app.load_voice(settings, matcher.knowledge)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    screen = settings.listen.screen
+    inbox = Inbox() if screen is not None else None
+    hub = Hub(lambda: matcher.knowledge) if screen is not None else None
 
     def show(event: kiosk_events.Event) -> None:
         record = event.to_dict()
@@ -437,22 +516,42 @@ def _listen(args: argparse.Namespace) -> int:
             _out(f"{record['decision']}: {record.get('entry') or '-'}")
         elif record["event"] == "reply_started":
             _out(f"reply:  {record['text']}")
+        elif record["event"] == "listening" and not record.get("device"):
+            _out("answering questions typed on the screen; Ctrl-C stops")
         elif record["event"] == "listening":
             _out(f"listening on {record.get('device')} ({record.get('mode')} mode); Ctrl-C stops")
         elif record["event"] == "error":
             _warn(f"{record.get('stage')}: {record.get('message')}")
+        if hub is not None:
+            hub(event)
 
-    try:
-        summary = listen(
+    def ready(url: str) -> None:
+        if args.json:
+            print_json({"event": "screen", "url": url})
+        else:
+            _out(f"the screen is at {url}")
+
+    def run() -> kiosk_events.ListenSummary:
+        return listen(
             settings.listen,
             recognizer,
             Dialogue(matcher),
             synthesizer,
             show,
+            microphone=microphone,
             speaker=speaker,
             trigger=trigger,
             stop=stop,
+            inbox=inbox,
         )
+
+    try:
+        if screen is None or hub is None or inbox is None:
+            summary = run()
+        else:
+            from knotvoice.screen.server import beside
+
+            summary = beside(run, hub, inbox, screen, stop, ready)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -695,6 +794,7 @@ def _models(args: argparse.Namespace) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ask": _ask,
     "listen": _listen,
+    "screen": _screen,
     "serve": _serve,
     "eval": _eval,
     "devices": _devices,

@@ -311,6 +311,8 @@ class _Kiosk:
             self.awaiting_until = None
             self.emit(Heard(self.now, text, self.now, True, typed=True))
             self.answer(typed(text), self.now)
+        except Stopped:
+            raise
         except Exception as error:
             self.fail("screen", error)
         return True

@@ -215,7 +215,7 @@ class Hub:
             knowledge = self._knowledge()
             with self._lock:
                 view = updated(self._view, event, knowledge)
-                if view is self._view:
+                if view == self._view:
                     return
                 if isinstance(event, Decided):
                     view = replace(view, suggestions=suggestions(knowledge))

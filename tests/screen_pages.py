@@ -10,15 +10,17 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from knotvoice.kiosk.events import Event, ListenSummary
-from knotvoice.kiosk.inbox import Inbox
+from knotvoice.kiosk.inbox import Inbox, Item
 from knotvoice.kiosk.loop import listen
 from knotvoice.knowledge import Knowledge
 from knotvoice.screen.hub import Hub
 from knotvoice.screen.server import ScreenServer
 from knotvoice.settings import ScreenSettings
+
+E = TypeVar("E", bound=Event)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,14 +36,27 @@ SIZES = ((800, 480), (1920, 1080))
 """The Raspberry Pi touch display, and a full HD screen."""
 
 
+class Arrivals(Inbox):
+    """An inbox that tells when something arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Event()
+
+    def put(self, item: Item) -> None:
+        super().put(item)
+        self.arrived.set()
+
+
 class Screen:
     """The screen's server, its hub and the kiosk's inbox; events given to ``emit`` reach
     the pages (and are kept in ``events``)."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.hub = Hub(lambda: knowledge)
-        self.inbox = Inbox()
+        self.inbox = Arrivals()
         self.events: list[Event] = []
+        self._changed = threading.Condition()
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -50,10 +65,24 @@ class Screen:
         """Called with each event after the hub (on the kiosk's thread)."""
 
     def emit(self, event: Event) -> None:
-        self.events.append(event)
         self.hub(event)
         if self.watch is not None:
             self.watch(event)
+        with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    def wait_for(self, kind: type[E], test: Callable[[E], bool] = lambda _: True) -> E:
+        """The first event of ``kind`` that passes ``test``, waited for (bounded)."""
+
+        def found() -> E | None:
+            return next((e for e in self.events if isinstance(e, kind) and test(e)), None)
+
+        with self._changed:
+            self._changed.wait_for(lambda: found() is not None, timeout=WAIT_MS / 1000 * 4)
+            event = found()
+        assert event is not None, f"no {kind.kind} event in {[e.kind for e in self.events]}"
+        return event
 
     def start(self) -> None:
         self._thread.start()

@@ -86,6 +86,7 @@ function renderSuggestions(view) {
 function render(view) {
   document.body.dataset.state = view.state;
   document.body.dataset.kind = view.kind;
+  document.body.dataset.turn = view.turn;
   $("state-word").textContent = STATE_WORDS[view.state] || view.state;
   $("stop").disabled = view.state !== "speaking";
 

@@ -271,18 +271,19 @@ def test_a_typed_question_is_answered_aloud_and_on_the_page(
         expect(page.locator("#heard-label")).to_have_text("You asked")
         expect(page.locator("#heard")).to_have_text("how often should I massage a knot")
         expect(page.locator("#question")).to_have_value("")
-        # Aloud: the answer's audio went to the speaker, as long as it is and not silent.
         started = screen.wait_for(ReplyStarted)
         assert started.text == spoken_answer(entry)
-        played = devices.output().astype(np.float32) / 32768.0
-        assert len(played) / DEFAULT_RATE == pytest.approx(started.seconds, abs=0.2)
-        assert np.sqrt(np.mean(played**2)) > 0.01
 
         # The stop button cuts the reply; the kiosk is idle at once.
         expect(page.locator("#stop")).to_be_enabled()
         page.locator("#stop").click()
         expect(page.locator("#state-word")).to_have_text("Idle", timeout=5000)
-        assert screen.wait_for(ReplyFinished).interrupted
+        finished = screen.wait_for(ReplyFinished)
+        assert finished.interrupted
+        # Aloud: the answer's audio went to the speaker (until the stop), and not silence.
+        played = devices.output().astype(np.float32) / 32768.0
+        assert len(played) == finished.frames > finished.rate
+        assert np.sqrt(np.mean(played**2)) > 0.01
         assert seen_states(page) == ["idle", "thinking", "speaking", "idle"]
     finally:
         kiosk.close()

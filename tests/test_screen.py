@@ -434,3 +434,62 @@ def test_a_question_that_breaks_the_dialogue_costs_that_question_only(
         ("answer", "massage-how-often")
     ]
     assert (summary.replies, summary.errors) == (1, 1)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path: Path) -> None:
+    import os
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from alsa_devices import write_config
+
+    devices = write_config(tmp_path, include_devices=False)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "screen", "127.0.0.1:0", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = process.stdout
+    assert stdout is not None
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def next_event(kind: str) -> dict[str, object]:
+        while True:
+            record: dict[str, object] = json.loads(lines.get(timeout=240))
+            if record["event"] == kind:
+                return record
+
+    try:
+        url = str(next_event("screen")["url"])
+        assert url.startswith("http://127.0.0.1:")
+        request = urllib.request.Request(
+            url + "ask",
+            data=json.dumps({"text": "how often should you massage a knot"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 202
+        decision = next_event("decision")
+        assert (decision["decision"], decision["entry"]) == ("answer", "massage-how-often")
+        assert "massage" in str(next_event("reply_started")["text"])
+        with urllib.request.urlopen(url + "view", timeout=30) as response:
+            view = json.loads(response.read())
+        assert view["kind"] == "answer" and view["typed"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "replies are shown on the screen only" in err

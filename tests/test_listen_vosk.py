@@ -26,6 +26,7 @@ from knotvoice.kiosk.events import (
     Event,
     Heard,
     Listening,
+    Partial,
     ReplyFinished,
     ReplyStarted,
     SpeechStarted,
@@ -115,8 +116,19 @@ def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(
         speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
     )
 
-    # Two questions, each heard, decided and answered aloud; then the loop ends by itself.
+    # Two questions, each heard as it is spoken (vosk streams), decided and answered aloud;
+    # then the loop ends by itself.
     assert summary.turns == 2 and summary.replies == 2 and summary.errors == 0
+    kinds = [type(event) for event in events]
+    heard_so_far = [i for i, kind in enumerate(kinds) if kind is Partial]
+    for began, ended in zip(
+        [i for i, kind in enumerate(kinds) if kind is SpeechStarted],
+        [i for i, kind in enumerate(kinds) if kind is Heard],
+        strict=True,
+    ):
+        assert any(began < i < ended for i in heard_so_far), "what is heard so far is shown"
+    assert all(event.text for event in events if isinstance(event, Partial))
+    events = [event for event in events if not isinstance(event, Partial)]
     turn = [SpeechStarted, Heard, Decided, ReplyStarted, ReplyFinished]
     assert [type(event) for event in events] == [Listening, *turn, *turn]
     heard = [event for event in events if isinstance(event, Heard)]

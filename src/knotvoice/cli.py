@@ -1,4 +1,4 @@
-"""The command line: ``knotvoice ask|listen|serve|eval|devices|knowledge|models``.
+"""The command line: ``knotvoice ask|listen|screen|serve|eval|devices|knowledge|models``.
 
 This module parses, runs and prints; ``knotvoice.app`` builds what each command needs.
 User errors print one line to stderr and exit 1; no traceback is shown for them.
@@ -12,8 +12,9 @@ import logging
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knotvoice import app
 from knotvoice.audio import AudioChunk, read_audio, write_wav
@@ -23,9 +24,18 @@ from knotvoice.match import MatchStage
 from knotvoice.settings import Settings, SpeakerSettings, build_settings
 from knotvoice.turn import Action, Dialogue, Turn, hear, typed
 
+if TYPE_CHECKING:
+    from knotvoice.asr import Recognizer
+    from knotvoice.kiosk.capture import AudioSource
+    from knotvoice.kiosk.speaker import Speaker
+    from knotvoice.kiosk.triggers import Trigger
+    from knotvoice.match import MatchStage
+
 _log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
+SCREEN = "127.0.0.1:8080"
+"""Where ``--screen`` and ``knotvoice screen`` serve the page unless told."""
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -71,6 +81,13 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
     parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
     parser.add_argument("--log-dir", type=Path, help="where the turn log is kept")
+    parser.add_argument(
+        "--screen",
+        nargs="?",
+        const=SCREEN,
+        metavar="[HOST:]PORT",
+        help=f"serve a page for the kiosk's display ({SCREEN}; loopback unless HOST says)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,6 +112,21 @@ def _parser() -> argparse.ArgumentParser:
     _common(listen)
     _engine_flags(listen)
     _listen_flags(listen)
+
+    screen = commands.add_parser(
+        "screen", help="the kiosk's page with no microphone: typed questions, answered aloud"
+    )
+    screen.add_argument(
+        "screen", nargs="?", metavar="[HOST:]PORT", help=f"where to serve the page ({SCREEN})"
+    )
+    screen.add_argument("--output-device", help="speaker (index or a part of its name)")
+    screen.add_argument("--output-rate", type=int, metavar="HZ", help="playback rate")
+    screen.add_argument("--save-replies", type=Path, metavar="DIR", help="write replies here")
+    screen.add_argument("--voice", help="text-to-speech voice")
+    screen.add_argument("--follow-up", type=float, metavar="S", help="follow-up window (8)")
+    screen.add_argument("--slow-rate", type=int, metavar="WPM")
+    screen.add_argument("--json", action="store_true", help="one JSON line per event")
+    _common(screen)
 
     serve = commands.add_parser(
         "serve", help="answer Home Assistant (Wyoming): FAQ agent, speech-to-text, voice"
@@ -421,20 +453,73 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _listen(args: argparse.Namespace) -> int:
+    from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
+    from knotvoice.kiosk.triggers import KeyTrigger
+    from knotvoice.settings import TriggerMode
+
+    settings = _settings(args)
+    speaker: Speaker = (
+        WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
+    )
+    trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
+    return _kiosk(
+        args,
+        settings,
+        lambda knowledge: app.load_recognizer(settings, knowledge),
+        speaker,
+        trigger=trigger,
+    )
+
+
+def _screen(args: argparse.Namespace) -> int:
+    from knotvoice.errors import DeviceError
+    from knotvoice.kiosk.devices import resolve
+    from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
+    from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
+    from knotvoice.settings import ScreenSettings
+
+    settings = _settings(args)
+    if settings.listen.screen is None:
+        settings = replace(settings, listen=replace(settings.listen, screen=ScreenSettings()))
+    speaker: Speaker
+    if args.save_replies:
+        speaker = WavSpeaker(args.save_replies)
+    else:
+        speaker = DeviceSpeaker(settings.speaker)
+        try:
+            resolve(settings.output_device, "output")
+        except DeviceError as error:
+            if settings.output_device is not None:
+                raise
+            _warn(f"{error}; replies are shown on the screen only")
+            speaker = Mute()
+    return _kiosk(args, settings, lambda _: Deaf(), speaker, microphone=NoMicrophone())
+
+
+def _kiosk(
+    args: argparse.Namespace,
+    settings: Settings,
+    recognizer_for: Callable[[Knowledge], Recognizer],
+    speaker: Speaker,
+    *,
+    trigger: Trigger | None = None,
+    microphone: AudioSource | None = None,
+) -> int:
+    """Run the kiosk loop, with its screen when the settings give one, its turn log, the
+    knowledge file watched for changes and systemd told it is alive. Ctrl-C or SIGTERM stops
+    it; SIGHUP reads the knowledge file again."""
     import signal
     import threading
 
     from knotvoice.journal import Journal
     from knotvoice.kiosk import events as kiosk_events
+    from knotvoice.kiosk.inbox import Inbox
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
-    from knotvoice.kiosk.speaker import DeviceSpeaker, Speaker, WavSpeaker
-    from knotvoice.kiosk.triggers import KeyTrigger
     from knotvoice.reload import Reloader
-    from knotvoice.settings import TriggerMode
+    from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
 
-    settings = _settings(args)
     journal = Journal(settings.log_dir)
     build: Callable[[Knowledge], MatchStage] = app.matcher_builder(settings)
     reloader = Reloader.load(
@@ -445,12 +530,8 @@ def _listen(args: argparse.Namespace) -> int:
         ),
     )
     knowledge = reloader.current.knowledge
-    recognizer = app.load_recognizer(settings, knowledge)
+    recognizer = recognizer_for(knowledge)
     synthesizer = app.load_voice(settings, knowledge)
-    speaker: Speaker = (
-        WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
-    )
-    trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
     notifier = Notifier()
     stop = threading.Event()
 
@@ -466,6 +547,9 @@ def _listen(args: argparse.Namespace) -> int:
     logbook = Logbook(
         journal, recognizer.name, lambda: app.knowledge_version(reloader.current.knowledge)
     )
+    screen = settings.listen.screen
+    inbox = Inbox() if screen is not None else None
+    hub = Hub(lambda: reloader.current.knowledge) if screen is not None else None
 
     def show(event: kiosk_events.Event) -> None:
         logbook(event)
@@ -480,28 +564,48 @@ def _listen(args: argparse.Namespace) -> int:
             _out(f"{record['decision']}: {record.get('entry') or '-'}")
         elif record["event"] == "reply_started":
             _out(f"reply:  {record['text']}")
+        elif record["event"] == "listening" and not record.get("device"):
+            _out("answering questions typed on the screen; Ctrl-C stops")
         elif record["event"] == "listening":
             _out(f"listening on {record.get('device')} ({record.get('mode')} mode); Ctrl-C stops")
         elif record["event"] == "error":
             _warn(f"{record.get('stage')}: {record.get('message')}")
+        if hub is not None:
+            hub(event)
 
     def alive() -> None:
         notifier.alive()
         journal.beat()
 
+    def ready(url: str) -> None:
+        if args.json:
+            print_json({"event": "screen", "url": url})
+        else:
+            _out(f"the screen is at {url}")
+
+    def run() -> kiosk_events.ListenSummary:
+        return listen(
+            settings.listen,
+            recognizer,
+            Dialogue(reloader.current, follow=lambda: reloader.current),
+            synthesizer,
+            show,
+            microphone=microphone,
+            speaker=speaker,
+            trigger=trigger,
+            stop=stop,
+            alive=alive,
+            inbox=inbox,
+        )
+
     try:
         with reloader.running(every=2.0):
-            summary = listen(
-                settings.listen,
-                recognizer,
-                Dialogue(reloader.current, follow=lambda: reloader.current),
-                synthesizer,
-                show,
-                speaker=speaker,
-                trigger=trigger,
-                stop=stop,
-                alive=alive,
-            )
+            if screen is None or hub is None or inbox is None:
+                summary = run()
+            else:
+                from knotvoice.screen.server import beside
+
+                summary = beside(run, hub, inbox, screen, stop, ready)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -819,6 +923,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _status,
     "ask": _ask,
     "listen": _listen,
+    "screen": _screen,
     "serve": _serve,
     "eval": _eval,
     "devices": _devices,

@@ -14,6 +14,7 @@ server's under ``[serve]``::
     [listen]
     trigger = "wake"
     end_silence = 0.7
+    screen = "127.0.0.1:8080"
 
     [serve]
     uri = "tcp://0.0.0.0:10500"
@@ -125,6 +126,21 @@ class TriggerMode(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class ScreenSettings:
+    """Where the kiosk's screen (a web page for its display) is served."""
+
+    host: str = "127.0.0.1"
+    """The address to listen on: loopback unless another is given."""
+    port: int = 8080
+    """The TCP port (0: any free one)."""
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+
+@dataclass(frozen=True)
 class ListenSettings:
     """How the kiosk listens, when it answers and when it stops."""
 
@@ -155,6 +171,8 @@ class ListenSettings:
     """First wait before re-opening a lost microphone (wall clock; doubles each try)."""
     retry_max_seconds: float = 30.0
     """Longest wait between tries to re-open a lost microphone (wall clock)."""
+    screen: ScreenSettings | None = None
+    """Where the kiosk's screen is served (None: no screen)."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +284,18 @@ def _uri(name: str, value: Any) -> str:
     return text
 
 
+def _address(name: str, value: Any) -> ScreenSettings:
+    """``[HOST:]PORT``: a port alone is on loopback (127.0.0.1)."""
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    host, colon, port = text.rpartition(":")
+    host = host.strip("[]") if colon else ScreenSettings.host
+    if not port.isdigit() or int(port) > 65535 or not host or (":" in host and "[" not in text):
+        raise SettingsError(
+            f"{name} must be [HOST:]PORT, not {value!r}; for example 8080 or 0.0.0.0:8080"
+        )
+    return ScreenSettings(host, int(port))
+
+
 def _choice(*allowed: str) -> Callable[[str, Any], str]:
     def convert(name: str, value: Any) -> str:
         text = str(value)
@@ -309,6 +339,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "vad_aggressiveness": ("vad.aggressiveness", _choice("0", "1", "2", "3")),
     "input_rate": ("microphone.rate", _number(int, "a whole number of Hertz")),
     "input_channels": ("microphone.channels", _choice("1", "2")),
+    "screen": ("screen", _address),
 }
 """The kiosk's settings (flags, and keys of the config file's ``[listen]`` table): where each
 lands in ``ListenSettings`` and how it is read."""

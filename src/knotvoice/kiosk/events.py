@@ -22,6 +22,7 @@ __all__ = [
     "Heard",
     "ListenSummary",
     "Listening",
+    "Partial",
     "ReplyFinished",
     "ReplyStarted",
     "SpeechStarted",
@@ -76,6 +77,16 @@ class Heard(Event):
     """Where the speech started, in seconds of audio time."""
     accepted: bool = True
     """False when it was ignored (no wake phrase, or heard while the kiosk was speaking)."""
+    typed: bool = False
+    """True for a question typed or a choice tapped on the kiosk's screen."""
+
+
+@dataclass(frozen=True)
+class Partial(Event):
+    """What a streaming recognizer has heard so far of the utterance under way."""
+
+    kind: ClassVar[str] = "partial"
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,8 @@ class Decided(Event):
     """The recognizer's other hearings of the question, most likely first."""
     closest: str | None = None
     """Id of the entry the question came closest to, answered or not."""
+    runner_up: str | None = None
+    """Id of the other entry a did-you-mean is between (None when there is none)."""
 
 
 @dataclass(frozen=True)

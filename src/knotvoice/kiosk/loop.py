@@ -4,8 +4,10 @@ The pieces are separate and small: ``Capture`` reads the microphone and waits ou
 device, an ``Endpointer`` finds where utterances start and end, the recognizer streams
 while someone speaks, the trigger decides which speech is a question, the ``Dialogue``
 decides what to do about it, the synthesizer renders the reply, a ``Speaker`` plays it and
-``BargeIn`` listens for "stop" meanwhile. This module holds only the state machine that
-strings them together; what happens is reported as ``Event``s.
+``BargeIn`` listens for "stop" meanwhile. An ``Inbox`` brings what the kiosk's screen
+sends: a typed question or a tapped choice, answered like a spoken one, and a stop. This
+module holds only the state machine that strings them together; what happens is reported as
+``Event``s.
 
 Every time in here is audio time: seconds of captured audio since listening began. A file
 fed faster than real time ends utterances and follow-up windows at the same places as a
@@ -32,19 +34,21 @@ from knotvoice.kiosk.events import (
     Heard,
     Listening,
     ListenSummary,
+    Partial,
     ReplyFinished,
     ReplyStarted,
     SpeechStarted,
     Stages,
     TimedOut,
 )
+from knotvoice.kiosk.inbox import Inbox, Stop, interrupting
 from knotvoice.kiosk.microphone import Microphone
 from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker
 from knotvoice.kiosk.triggers import Trigger, question_in
 from knotvoice.kiosk.vad import Boundary, Endpointer, VadEvent
 from knotvoice.lang import english
 from knotvoice.settings import ListenSettings, TriggerMode
-from knotvoice.turn import Action, Turn, Understood
+from knotvoice.turn import Action, Turn, Understood, typed
 
 __all__ = ["Responder", "SpeechStage", "listen"]
 
@@ -54,6 +58,8 @@ WORK_AHEAD_AFTER = 0.15
 """Seconds of silence in an utterance after which the question is worked out ahead."""
 WORK_AHEAD_TIMEOUT = 30.0
 """Longest wait for the work done ahead at the end of speech, in seconds."""
+PARTIAL_EVERY = 0.25
+"""Seconds of audio between looks at what a streaming recognizer has heard so far."""
 
 
 class Responder(Protocol):
@@ -83,6 +89,7 @@ class _Kiosk:
         trigger: Trigger | None,
         stop: threading.Event,
         alive: Callable[[], None] | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         self.settings = settings
         self.alive = alive
@@ -92,10 +99,15 @@ class _Kiosk:
         self.emit = events
         self.speaker = speaker
         self.trigger = trigger
+        self.inbox = inbox
         self.stages = Stages(events)
         self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back)
         self.barge_in = BargeIn(
-            settings, recognizer.spotter(english().barge_in), trigger, events, self.fail
+            settings,
+            recognizer.spotter(english().barge_in),
+            interrupting(trigger, inbox),
+            events,
+            self.fail,
         )
         self.ahead = None if recognizer.streaming else Ahead(recognizer, responder.understand)
         self.endpointer = Endpointer(settings.vad)
@@ -115,6 +127,9 @@ class _Kiosk:
         self.stream: RecognizerStream | None = None
         self.utterance_start = 0.0
         self.utterance_open = False
+        self.partial = ""
+        """What a streaming recognizer had heard of the utterance at the last look."""
+        self.partial_due = 0.0
         self.last_rate: int | None = None
         self.playback: Playback | None = None
         self.rescan = False
@@ -176,6 +191,8 @@ class _Kiosk:
             chunk = self.capture.read()
             if self.alive is not None:
                 self.alive()
+            if self.inbox is not None and not self.utterance_open and self.take_inbox():
+                continue
             pressed = self.trigger is not None and self.trigger.poll()
             if pressed and self.settings.mode is not TriggerMode.VAD and not self.utterance_open:
                 # A press opens the microphone (push) or stands in for the wake phrase (wake).
@@ -188,6 +205,7 @@ class _Kiosk:
                     return
             if self.utterance_open:
                 self.work_ahead()
+                self.show_partial()
             if self.utterance_open or self.endpointer.in_speech:
                 self.last_speech = self.now
             if (
@@ -209,6 +227,7 @@ class _Kiosk:
             self.utterance_open = True
             self.utterance_start = event.at
             self.utterance, self.voiced = [], 0
+            self.partial, self.partial_due = "", event.at + PARTIAL_EVERY
             if self.ahead is not None:
                 self.ahead.drop()
             self.emit(SpeechStarted(event.at))
@@ -268,6 +287,40 @@ class _Kiosk:
         ):
             self.ahead.start(self.utterance)
 
+    def show_partial(self) -> None:
+        """Report what a streaming recognizer has heard so far, when it changed."""
+        if self.stream is None or not self.recognizer.streaming or self.now < self.partial_due:
+            return
+        self.partial_due = self.now + PARTIAL_EVERY
+        try:
+            text = self.stream.partial().strip()
+        except Exception:  # the final transcript will tell
+            _LOG.debug("no partial transcript", exc_info=True)
+            return
+        if text and text != self.partial:
+            self.partial = text
+            self.emit(Partial(self.now, text))
+
+    def take_inbox(self) -> bool:
+        """Answer what the screen sent: a typed question or a tapped choice, like a spoken
+        question but with no trigger needed. True when something was answered. A stop with
+        no reply playing has nothing to cut; a failing item costs that item only."""
+        assert self.inbox is not None
+        item = self.inbox.take()
+        if item is None or isinstance(item, Stop):
+            return False
+        try:
+            text = " ".join(item.text.split())
+            self.speech_end_wall = time.time()
+            self.awaiting_until = None
+            self.emit(Heard(self.now, text, self.now, True, typed=True))
+            self.answer(typed(text), self.now)
+        except Stopped:
+            raise
+        except Exception as error:
+            self.fail("screen", error)
+        return True
+
     def on_utterance(
         self,
         transcript: Transcript,
@@ -290,6 +343,16 @@ class _Kiosk:
             self.speak(english().replies.wake_reply, None, counts=False, answers=False)
             self.awaiting_until = self.open_until
             return
+        self.answer(question, end, understood, asr_ms)
+
+    def answer(
+        self,
+        question: Transcript,
+        end: float,
+        understood: Understood | None = None,
+        asr_ms: float = 0.0,
+    ) -> None:
+        """Decide what to do about a question, say so, and say the reply."""
         ahead = understood is not None
         try:
             turn = self.responder.respond(question, understood)
@@ -297,6 +360,7 @@ class _Kiosk:
             self.fail("dialogue", error)
             return
         entry = turn.entry.id if turn.entry is not None else None
+        other = turn.match.runner_up if turn.match is not None else None
         self.emit(
             Decided(
                 end,
@@ -310,6 +374,7 @@ class _Kiosk:
                 ahead,
                 turn.transcript.alternatives,
                 best.entry.id if (best := turn.match and turn.match.best) else None,
+                other.entry.id if other is not None and turn.action is Action.CONFIRM else None,
             )
         )
         if turn.action in (Action.STOP, Action.NONE) or not turn.reply:
@@ -390,12 +455,14 @@ def listen(
     trigger: Trigger | None = None,
     stop: threading.Event | None = None,
     alive: Callable[[], None] | None = None,
+    inbox: Inbox | None = None,
 ) -> ListenSummary:
     """Run the kiosk loop until ``max_turns``, ``idle_exit_seconds`` or ``stop`` is set.
 
     ``responder`` is a ``Dialogue``; ``microphone`` defaults to a ``Microphone`` built from
     ``settings.microphone`` and ``speaker`` to a ``DeviceSpeaker`` on the default output
-    device. Raises ``DeviceError`` when the microphone cannot be opened at the start; a
+    device; ``inbox`` brings typed questions, taps and stops from the kiosk's screen.
+    Raises ``DeviceError`` when the microphone cannot be opened at the start; a
     microphone lost later is re-opened with back-off, and a failing stage costs one turn.
     ``alive`` is called for every chunk read: a sign the loop is not stuck (a watchdog).
     """
@@ -411,6 +478,7 @@ def listen(
         trigger,
         stop if stop is not None else threading.Event(),
         alive,
+        inbox,
     )
     source.open()
     try:

@@ -1,0 +1,104 @@
+"""The kiosk with no microphone or no speaker (``knotvoice screen``).
+
+With no microphone the kiosk answers only what its screen sends, through the same loop as
+ever: ``NoMicrophone`` gives silence at the pace of the clock (the loop's audio time is then
+wall-clock time, and follow-up windows last as long as with a microphone) and ``Deaf``
+recognises nothing. ``Mute`` plays nothing, for a kiosk with no sound device: its replies
+are shown, not heard.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+from knotvoice.asr import Recognizer, Transcript
+from knotvoice.audio import RATE, WIDTH, AudioChunk
+
+__all__ = ["Deaf", "Mute", "NoMicrophone"]
+
+BLOCK_SECONDS = 0.03
+"""Length of each block of silence, in seconds (as a microphone's block)."""
+
+
+class NoMicrophone:
+    """An ``AudioSource`` that hears silence, one block each ``BLOCK_SECONDS`` of wall
+    time."""
+
+    device = None
+    rate = RATE
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+        self._blocks = 0
+        self._samples = round(RATE * BLOCK_SECONDS)
+
+    def open(self, rescan: bool = False) -> None:
+        if self._blocks == 0:
+            self._start = time.monotonic()
+
+    def read(self) -> AudioChunk:
+        due = self._start + (self._blocks + 1) * BLOCK_SECONDS
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        timestamp = self._blocks * BLOCK_SECONDS
+        self._blocks += 1
+        return AudioChunk(bytes(self._samples * WIDTH), timestamp=timestamp)
+
+    def close(self) -> None:
+        return None
+
+
+class _Nothing:
+    def accept(self, chunk: AudioChunk) -> None:
+        return None
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return Transcript("", engine="none")
+
+
+class Deaf:
+    """A ``Recognizer`` that hears nothing (silence never reaches it anyway)."""
+
+    name = "none"
+    streaming = True
+
+    def stream(self) -> _Nothing:
+        return _Nothing()
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        return Transcript("", engine="none")
+
+    def spotter(self, words: Sequence[str]) -> Recognizer:
+        return self
+
+
+class _Played:
+    """A reply that was not played: over at once."""
+
+    def __init__(self, rate: int, frames: int) -> None:
+        self.rate = rate
+        self.frames = frames
+        self.interrupted = False
+        self.error = None
+
+    def done(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        return None
+
+    def wait(self, timeout: float) -> bool:
+        return True
+
+
+class Mute:
+    """A ``Speaker`` with no sound: each reply is over as soon as it starts."""
+
+    def play(self, chunks: Sequence[AudioChunk]) -> _Played:
+        rate = chunks[0].rate if chunks else RATE
+        return _Played(rate, sum(chunk.samples for chunk in chunks))

@@ -1,0 +1,273 @@
+"""What the kiosk's screen shows, kept up to date from the kiosk's events and sent to every
+page that watches.
+
+``Hub`` is the kiosk loop's event callback (called on the loop's thread). It folds each
+event into a ``View``: the state (Home Assistant's words: idle, listening, thinking,
+speaking), what was heard, the reply on screen, the did-you-mean's choices and a few
+questions to try. So a page opened at any time is shown the current state and the last
+turn. Each new view goes to every watching page through a small queue of its own; a page
+that falls behind is dropped (it reconnects and gets the current view), never waited for:
+the kiosk never waits on a page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from knotvoice.kiosk.events import (
+    Decided,
+    Event,
+    Failed,
+    Heard,
+    Listening,
+    Partial,
+    ReplyFinished,
+    ReplyStarted,
+    SpeechStarted,
+    TimedOut,
+)
+from knotvoice.kiosk.inbox import Choice
+from knotvoice.knowledge import Knowledge
+
+__all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
+
+_log = logging.getLogger(__name__)
+
+SUGGESTIONS = 4
+"""Questions to try shown when nothing is answered."""
+QUEUE = 32
+"""Views waiting to be sent to one page; a page further behind is dropped."""
+MAX_WATCHERS = 100
+"""Pages watching at once; more are refused until some leave."""
+
+
+class State(enum.StrEnum):
+    """What the kiosk is doing, in Home Assistant's words."""
+
+    IDLE = "idle"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One button of a did-you-mean."""
+
+    choice: Choice
+    question: str
+    """The question the button stands for ("" for no)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the screen shows."""
+
+    state: State = State.IDLE
+    heard: str = ""
+    """What was heard (or typed) last; while someone speaks, what is heard so far."""
+    typed: bool = False
+    """``heard`` was typed or tapped on the screen."""
+    hearing: bool = False
+    """``heard`` is still being recognised (it may change)."""
+    kind: str = ""
+    """What the reply on screen is: answer, confirm, reject ("" for none yet)."""
+    title: str = ""
+    """The question an answer answers."""
+    reply: str = ""
+    """The reply as it is written: an answer, a did-you-mean, a reject."""
+    options: tuple[Option, ...] = ()
+    """The did-you-mean's choices (empty when none is open)."""
+    suggestions: tuple[str, ...] = ()
+    """A few questions to try, from the knowledge."""
+    seconds: float = 0.0
+    """Length of the reply being spoken, in seconds (0 when not speaking)."""
+    turn: int = 0
+    """Counts replies put on screen, so a page can tell a new one from the same."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["options"] = [
+            {"choice": str(option.choice), "question": option.question} for option in self.options
+        ]
+        return data
+
+
+def suggestions(knowledge: Knowledge, count: int = SUGGESTIONS) -> tuple[str, ...]:
+    """A few of the knowledge's questions, spread over its topics (entries with a topic
+    first), to show a visitor what can be asked."""
+    entries = [entry for entry in knowledge.entries if entry.topic] or list(knowledge.entries)
+    if len(entries) <= count:
+        return tuple(entry.question for entry in entries)
+    step = len(entries) / count
+    return tuple(entries[int(index * step)].question for index in range(count))
+
+
+def _question(knowledge: Knowledge, entry_id: str | None) -> str:
+    if entry_id is None:
+        return ""
+    try:
+        return knowledge.get(entry_id).question
+    except KeyError:
+        return ""
+
+
+def updated(view: View, event: Event, knowledge: Knowledge) -> View:
+    """The view after ``event``."""
+    if isinstance(event, Listening | TimedOut | ReplyFinished):
+        return replace(view, state=State.IDLE, seconds=0.0)
+    if isinstance(event, SpeechStarted):
+        return replace(view, state=State.LISTENING)
+    if isinstance(event, Partial):
+        return replace(view, state=State.LISTENING, heard=event.text, typed=False, hearing=True)
+    if isinstance(event, Heard):
+        if view.state is State.SPEAKING and not event.accepted:
+            return view  # its own voice, or a "stop" while it speaks
+        if not event.accepted or not event.text:
+            return replace(view, state=State.IDLE, hearing=False)
+        return replace(
+            view, state=State.THINKING, heard=event.text, typed=event.typed, hearing=False
+        )
+    if isinstance(event, Decided):
+        return _decided(view, event, knowledge)
+    if isinstance(event, ReplyStarted):
+        return replace(view, state=State.SPEAKING, seconds=event.seconds)
+    if isinstance(event, Failed) and event.stage != "microphone":
+        return replace(view, state=State.IDLE, hearing=False)
+    return view
+
+
+def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
+    turn = view.turn + 1
+    if event.decision == "answer":
+        entry = None
+        with contextlib.suppress(KeyError):
+            entry = knowledge.get(event.entry) if event.entry else None
+        return replace(
+            view,
+            kind="answer",
+            title=entry.question if entry is not None else "",
+            reply=entry.answer.strip() if entry is not None else event.answer,
+            options=(),
+            turn=turn,
+        )
+    if event.decision == "confirm":
+        options = [Option(Choice.YES, _question(knowledge, event.entry))]
+        other = _question(knowledge, event.runner_up)
+        if other:
+            options.append(Option(Choice.OTHER, other))
+        options.append(Option(Choice.NO, ""))
+        return replace(
+            view, kind="confirm", title="", reply=event.answer, options=tuple(options), turn=turn
+        )
+    if event.decision == "reject":
+        return replace(view, kind="reject", title="", reply=event.answer, options=(), turn=turn)
+    if event.decision == "stop":
+        return replace(view, state=State.IDLE, options=())
+    if event.decision == "none":
+        return replace(view, state=State.IDLE)
+    return view  # repeat, slower: the same reply again
+
+
+@dataclass(eq=False)
+class Watcher:
+    """One page watching: the views not yet sent to it (JSON text; None: it was dropped)."""
+
+    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(maxsize=QUEUE))
+
+
+class Hub:
+    """Keeps the view from the kiosk's events and sends each new one to every page.
+
+    Call it with each event, from any thread. ``watch()`` runs on the web server's event
+    loop.
+    """
+
+    def __init__(self, knowledge: Callable[[], Knowledge]) -> None:
+        self._knowledge = knowledge
+        self._lock = threading.Lock()
+        self._view = View(suggestions=suggestions(knowledge()))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._watchers: set[Watcher] = set()
+        self.dropped = 0
+        """Pages dropped for falling behind."""
+
+    @property
+    def view(self) -> View:
+        with self._lock:
+            return self._view
+
+    def message(self) -> str:
+        """The current view as JSON."""
+        return json.dumps(self.view.to_dict(), ensure_ascii=False)
+
+    def __call__(self, event: Event) -> None:
+        """Fold ``event`` into the view and send the view to every page (never blocks)."""
+        try:
+            knowledge = self._knowledge()
+            with self._lock:
+                view = updated(self._view, event, knowledge)
+                if view == self._view:
+                    return
+                if isinstance(event, Decided):
+                    view = replace(view, suggestions=suggestions(knowledge))
+                self._view = view
+                loop = self._loop
+            text = json.dumps(view.to_dict(), ensure_ascii=False)
+            if loop is not None:
+                loop.call_soon_threadsafe(self._send, text)
+        except RuntimeError:  # the web server's loop has closed
+            _log.debug("no page to send to")
+        except Exception:  # the screen never stops the kiosk
+            _log.exception("the screen could not show a %s event", event.kind)
+
+    def attach(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Send views to pages watching on ``loop`` (None: no more)."""
+        with self._lock:
+            self._loop = loop
+
+    @property
+    def watching(self) -> int:
+        return len(self._watchers)
+
+    @contextlib.contextmanager
+    def watch(self) -> Iterator[Watcher | None]:
+        """A page watching, its first view queued (None when too many watch already)."""
+        if len(self._watchers) >= MAX_WATCHERS:
+            yield None
+            return
+        watcher = Watcher()
+        watcher.queue.put_nowait(self.message())
+        self._watchers.add(watcher)
+        try:
+            yield watcher
+        finally:
+            self._watchers.discard(watcher)
+
+    def close(self) -> None:
+        """Tell every watching page the end (on the web server's loop)."""
+        for watcher in list(self._watchers):
+            self._drop(watcher)
+
+    def _send(self, text: str) -> None:
+        for watcher in list(self._watchers):
+            try:
+                watcher.queue.put_nowait(text)
+            except asyncio.QueueFull:
+                self.dropped += 1
+                _log.info("a page fell behind; dropped it")
+                self._drop(watcher)
+
+    def _drop(self, watcher: Watcher) -> None:
+        self._watchers.discard(watcher)
+        while not watcher.queue.empty():
+            watcher.queue.get_nowait()
+        watcher.queue.put_nowait(None)

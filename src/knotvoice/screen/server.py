@@ -1,0 +1,293 @@
+"""The kiosk's screen over HTTP: the only module that imports ``aiohttp``.
+
+- ``GET /``, ``/screen.css``, ``/screen.js``: the page, from this package's files (nothing
+  from the internet: no CDN, no web font).
+- ``GET /events``: server-sent events, one ``view`` event per change (the first is the
+  current view). A page that falls behind is dropped; its browser reconnects by itself.
+- ``GET /view``: the current view, as JSON.
+- ``POST /ask`` ``{"text": ...}``, ``POST /choose`` ``{"choice": "yes"|"other"|"no"}``,
+  ``POST /stop``: a typed question, a tapped did-you-mean, a stop. Each goes to the kiosk's
+  inbox and is answered aloud and on the page.
+
+It listens on loopback unless told otherwise. A POST must be JSON (a form on another site
+cannot send that without the browser asking first, and nothing here says yes) and must come
+from this page: an ``Origin`` or ``Referer`` naming another site is refused. When bound to
+loopback, a request must name a loopback host, so a site whose name is made to point at
+127.0.0.1 cannot reach the page either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import signal
+import threading
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from knotvoice.errors import KnotvoiceError
+from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
+from knotvoice.screen.hub import Hub
+from knotvoice.settings import ScreenSettings
+
+__all__ = ["MAX_QUESTION_CHARS", "ScreenServer", "beside"]
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_QUESTION_CHARS = 500
+"""Longest typed question, in characters (an FAQ question is well under 100)."""
+MAX_BODY_BYTES = 64 * 1024
+"""Largest request body, in bytes."""
+KEEPALIVE_SECONDS = 15.0
+"""A page with nothing new is sent a comment this often, so a dead connection is noticed."""
+WRITE_SECONDS = 5.0
+"""A page that takes longer than this to take one view is dropped."""
+RETRY_MILLISECONDS = 2000
+"""How soon a page's browser reconnects after losing the events."""
+
+_FILES = {
+    "/": ("index.html", "text/html"),
+    "/screen.css": ("screen.css", "text/css"),
+    "/screen.js": ("screen.js", "text/javascript"),
+}
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refused(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=_HEADERS)
+
+
+def _page(name: str) -> bytes:
+    return resources.files("knotvoice.screen").joinpath("static", name).read_bytes()
+
+
+class ScreenServer:
+    """Serves the page, its events and its POSTs on the running event loop."""
+
+    def __init__(self, hub: Hub, inbox: Inbox, settings: ScreenSettings) -> None:
+        self.hub = hub
+        self.inbox = inbox
+        self.settings = settings
+        self._files = {path: (_page(name), kind) for path, (name, kind) in _FILES.items()}
+        self._runner: web.AppRunner | None = None
+        self.url = settings.url
+        """Where the page is (the real port once started)."""
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._guard])
+        for path in self._files:
+            app.router.add_get(path, self._file)
+        app.router.add_get("/favicon.ico", self._no_icon)
+        app.router.add_get("/events", self._events)
+        app.router.add_get("/view", self._view)
+        app.router.add_post("/ask", self._ask)
+        app.router.add_post("/choose", self._choose)
+        app.router.add_post("/stop", self._stop)
+        return app
+
+    async def start(self) -> str:
+        """Start serving; returns the page's address. ``KnotvoiceError`` when the address
+        cannot be used."""
+        self.hub.attach(asyncio.get_running_loop())
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            self._runner = None
+            raise KnotvoiceError(
+                f"cannot serve the screen on {self.settings.host}:{self.settings.port} "
+                f"({error.strerror or error}); is something else using it? "
+                "pick another with --screen [HOST:]PORT"
+            ) from None
+        addresses = self._runner.addresses  # the real port when 0 was asked for
+        port = int(addresses[0][1]) if addresses else self.settings.port
+        self.url = ScreenSettings(self.settings.host, port).url
+        _log.info("the screen is at %s", self.url)
+        return self.url
+
+    async def stop(self) -> None:
+        self.hub.close()
+        self.hub.attach(None)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- what every request passes --
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        host = request.host
+        name = urlsplit(f"//{host}").hostname or ""
+        if _loopback(self.settings.host) and not _loopback(name):
+            return _refused(403, "this page is served to this machine only")
+        if request.method == "POST":
+            origin = request.headers.get("Origin")
+            referer = request.headers.get("Referer")
+            if origin is not None and origin != f"{request.scheme}://{host}":
+                return _refused(403, "a request from another site is refused")
+            if origin is None and referer is not None:
+                parts = urlsplit(referer)
+                if f"{parts.scheme}://{parts.netloc}" != f"{request.scheme}://{host}":
+                    return _refused(403, "a request from another site is refused")
+            if request.content_type != "application/json":
+                return _refused(415, "send JSON (Content-Type: application/json)")
+        try:
+            return await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            return _refused(413, f"the request is larger than {MAX_BODY_BYTES} bytes")
+
+    # -- the page --
+
+    async def _file(self, request: web.Request) -> web.Response:
+        body, kind = self._files[request.path]
+        return web.Response(body=body, content_type=kind, charset="utf-8", headers=_HEADERS)
+
+    async def _no_icon(self, request: web.Request) -> web.Response:
+        return web.Response(status=204, headers=_HEADERS)
+
+    async def _view(self, request: web.Request) -> web.Response:
+        return web.Response(
+            text=self.hub.message(), content_type="application/json", headers=_HEADERS
+        )
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        with self.hub.watch() as watcher:
+            if watcher is None:
+                return _refused(503, "too many pages are watching; try again later")
+            response = web.StreamResponse(
+                headers={**_HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
+            )
+            await response.prepare(request)
+            try:
+                await response.write(f"retry: {RETRY_MILLISECONDS}\n\n".encode())
+                while True:
+                    try:
+                        async with asyncio.timeout(KEEPALIVE_SECONDS):
+                            text = await watcher.queue.get()
+                    except TimeoutError:
+                        chunk = b": still here\n\n"
+                    else:
+                        if text is None:
+                            break  # dropped for falling behind, or the server stops
+                        chunk = f"event: view\ndata: {text}\n\n".encode()
+                    async with asyncio.timeout(WRITE_SECONDS):
+                        await response.write(chunk)
+            except (ConnectionError, TimeoutError) as error:
+                _log.debug("a page left: %s", error)
+            return response
+
+    # -- what the page sends --
+
+    async def _json(self, request: web.Request) -> dict[str, Any]:
+        try:
+            data = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            raise web.HTTPBadRequest(
+                text=json.dumps({"error": "the body is not JSON"}),
+                content_type="application/json",
+            ) from None
+        if not isinstance(data, dict):
+            raise web.HTTPBadRequest(
+                text=json.dumps({"error": "send a JSON object"}), content_type="application/json"
+            )
+        return data
+
+    def _put(self, item: Item) -> web.Response:
+        try:
+            self.inbox.put(item)
+        except InboxFull:
+            return _refused(503, "The kiosk is busy. Please try again in a moment.")
+        return web.json_response({"ok": True}, status=202, headers=_HEADERS)
+
+    async def _ask(self, request: web.Request) -> web.Response:
+        text = (await self._json(request)).get("text")
+        if not isinstance(text, str):
+            return _refused(400, "give the question as text")
+        text = " ".join(text.split())
+        if not text:
+            return web.json_response({"ok": False, "ignored": "empty"}, headers=_HEADERS)
+        if len(text) > MAX_QUESTION_CHARS:
+            return _refused(
+                413,
+                f"That question is too long ({len(text)} characters). "
+                f"Please ask in at most {MAX_QUESTION_CHARS} characters.",
+            )
+        return self._put(Ask(text))
+
+    async def _choose(self, request: web.Request) -> web.Response:
+        value = (await self._json(request)).get("choice")
+        try:
+            choice = Choice(value if isinstance(value, str) else "")
+        except ValueError:
+            return _refused(400, "choice must be yes, other or no")
+        return self._put(Choose(choice))
+
+    async def _stop(self, request: web.Request) -> web.Response:
+        await self._json(request)
+        return self._put(Stop())
+
+
+def beside(
+    kiosk: Callable[[], T],
+    hub: Hub,
+    inbox: Inbox,
+    settings: ScreenSettings,
+    stop: threading.Event,
+    ready: Callable[[str], None] | None = None,
+) -> T:
+    """Run ``kiosk`` (the kiosk loop, which ends when ``stop`` is set) on a thread of its own
+    while the screen is served here; SIGTERM and SIGINT set ``stop``. Returns what
+    ``kiosk`` returns, once the screen has stopped."""
+
+    async def run() -> T:
+        loop = asyncio.get_running_loop()
+        server = ScreenServer(hub, inbox, settings)
+        url = await server.start()
+        signals = []
+        for number in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, stop.set)
+                signals.append(number)
+        try:
+            if ready is not None:
+                ready(url)
+            return await asyncio.to_thread(kiosk)
+        finally:
+            stop.set()
+            for number in signals:
+                loop.remove_signal_handler(number)
+            await server.stop()
+
+    return asyncio.run(run())

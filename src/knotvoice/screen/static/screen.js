@@ -1,0 +1,135 @@
+// The kiosk's screen: shows each view the kiosk sends, and sends taps and typed questions.
+// Every text from the kiosk is put on the page as text (textContent), never as markup.
+"use strict";
+
+const STATE_WORDS = {
+  idle: "Idle",
+  listening: "Listening",
+  thinking: "Thinking",
+  speaking: "Speaking",
+};
+
+const $ = (id) => document.getElementById(id);
+let shownTurn = -1;
+
+function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+function button(text, onPress, className) {
+  const made = document.createElement("button");
+  made.type = "button";
+  made.textContent = text;
+  if (className) made.className = className;
+  made.addEventListener("click", onPress);
+  return made;
+}
+
+function say(message) {
+  $("notice").textContent = message || "";
+}
+
+async function post(path, body) {
+  try {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      say(answer.error || "The kiosk could not take that. Please try again.");
+      return false;
+    }
+    say("");
+    return answer.ok !== false;
+  } catch (error) {
+    say("The kiosk is not answering. Please try again in a moment.");
+    return false;
+  }
+}
+
+function choose(choice, pressed) {
+  for (const other of $("choices").querySelectorAll("button")) other.disabled = true;
+  pressed.classList.add("chosen");
+  post("/choose", { choice });
+}
+
+function renderChoices(view) {
+  const box = $("choices");
+  clear(box);
+  const labels = { yes: "Yes", other: "The other one", no: "No" };
+  for (const option of view.options) {
+    const label =
+      option.choice === "other" ? `${labels.other}: ${option.question}` : labels[option.choice];
+    const made = button(label, (event) => choose(option.choice, event.currentTarget), option.choice);
+    if (option.choice === "yes" && option.question) {
+      made.setAttribute("aria-label", `Yes: ${option.question}`);
+    }
+    box.appendChild(made);
+  }
+  box.hidden = view.options.length === 0;
+}
+
+function renderSuggestions(view) {
+  const list = $("suggestions");
+  clear(list);
+  for (const question of view.suggestions) {
+    const item = document.createElement("li");
+    item.appendChild(button(question, () => post("/ask", { text: question }), "suggestion"));
+    list.appendChild(item);
+  }
+  const show = (view.kind === "" || view.kind === "reject") && view.suggestions.length > 0;
+  $("try").hidden = !show;
+}
+
+function render(view) {
+  document.body.dataset.state = view.state;
+  document.body.dataset.kind = view.kind;
+  document.body.dataset.turn = view.turn;
+  $("state-word").textContent = STATE_WORDS[view.state] || view.state;
+  $("stop").disabled = view.state !== "speaking";
+
+  $("heard-line").hidden = !view.heard;
+  $("heard-label").textContent = view.hearing ? "Hearing" : view.typed ? "You asked" : "I heard";
+  $("heard").textContent = view.heard;
+
+  $("title").textContent = view.title;
+  $("title").hidden = !view.title;
+  if (view.turn !== shownTurn) {
+    shownTurn = view.turn;
+    $("caption").textContent = view.reply;
+    $("caption-box").scrollTop = 0;
+    renderChoices(view);
+  }
+  $("caption-box").hidden = !view.reply;
+  const progress = $("caption-box");
+  progress.style.setProperty("--reply-seconds", `${view.seconds || 0}s`);
+  renderSuggestions(view);
+}
+
+function watch() {
+  const events = new EventSource("/events");
+  events.addEventListener("view", (message) => {
+    say("");
+    render(JSON.parse(message.data));
+  });
+  events.addEventListener("error", () => {
+    say("Reconnecting to the kiosk…");
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("stop").addEventListener("click", () => post("/stop", {}));
+  $("ask").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("question");
+    const text = input.value.trim();
+    if (!text) {
+      input.focus();
+      return;
+    }
+    if (await post("/ask", { text })) input.value = "";
+  });
+  watch();
+});

@@ -1,0 +1,495 @@
+"""The kiosk's screen without a browser: the inbox, the view the pages get, the server's
+limits, and the real kiosk loop answering what the screen sends."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from knotvoice.kiosk.events import (
+    Decided,
+    Event,
+    Failed,
+    Heard,
+    Listening,
+    Partial,
+    ReplyFinished,
+    ReplyStarted,
+    SpeechStarted,
+)
+from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Stop
+from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
+from knotvoice.knowledge import Knowledge
+from knotvoice.match.matcher import Matcher
+from knotvoice.screen.hub import MAX_WATCHERS, QUEUE, Hub, State, View, suggestions, updated
+from knotvoice.screen.server import MAX_QUESTION_CHARS, ScreenServer
+from knotvoice.settings import ScreenSettings, SettingsError, build_settings
+from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Dialogue
+from screen_pages import Kiosk
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+def test_the_inbox_hands_over_items_in_order_and_refuses_a_flood() -> None:
+    inbox = Inbox(limit=3)
+    inbox.put(Ask("where is the knot"))
+    inbox.put(Choose(Choice.OTHER))
+    inbox.put(Stop())
+    with pytest.raises(InboxFull):
+        inbox.put(Ask("one too many"))
+    assert inbox.take() == Ask("where is the knot")
+    assert inbox.take() == Choose(Choice.OTHER)
+    assert inbox.take() == Stop()
+    assert inbox.take() is None
+
+
+@pytest.mark.parametrize("item", [None, "yes", Ask("   "), Ask(42), Choose("maybe")])  # type: ignore[arg-type]
+def test_the_inbox_takes_only_well_formed_items(item: Any) -> None:
+    inbox = Inbox()
+    with pytest.raises(TypeError):
+        inbox.put(item)
+    assert len(inbox) == 0
+
+
+def test_a_waiting_item_cuts_a_reply_and_a_stop_is_used_up() -> None:
+    inbox = Inbox()
+    assert not inbox.poll()
+    inbox.put(Stop())
+    assert inbox.poll() and not inbox.poll(), "a stop cuts one reply"
+    inbox.put(Ask("how do I treat a knot"))
+    assert inbox.poll() and inbox.poll(), "a question waits for the loop to take it"
+    assert inbox.take() == Ask("how do I treat a knot")
+
+
+def test_a_choice_is_said_in_the_dialogues_own_words() -> None:
+    from knotvoice.turn import command_of
+
+    for choice in Choice:
+        assert command_of(Choose(choice).text) == str(choice)
+
+
+# --- what the page shows --------------------------------------------------------------------
+
+
+def test_the_view_follows_a_turn_through_its_states(knowledge: Knowledge) -> None:
+    view = View()
+    states = []
+    for event in (
+        Listening(0.0),
+        SpeechStarted(1.0),
+        Partial(1.5, "how often"),
+        Heard(2.0, "how often should you massage a knot", 1.0),
+        Decided(2.1, "answer", "massage-how-often", "how often", "For the best results..."),
+        ReplyStarted(2.2, "For the best results...", 9.5),
+        ReplyFinished(11.7),
+    ):
+        view = updated(view, event, knowledge)
+        states.append(view.state)
+        if isinstance(event, Partial):
+            assert view.heard == "how often" and view.hearing
+    assert states == ["idle", "listening", "listening", "thinking", "thinking", "speaking", "idle"]
+    entry = knowledge.get("massage-how-often")
+    assert view.heard == "how often should you massage a knot" and not view.hearing
+    assert (view.kind, view.title, view.reply) == ("answer", entry.question, entry.answer.strip())
+    assert view.turn == 1
+
+
+def test_a_did_you_mean_offers_both_questions_and_no(knowledge: Knowledge) -> None:
+    decided = Decided(
+        1.0,
+        "confirm",
+        "release-effect",
+        "press out a knot",
+        "Did you mean: What happens when you release a muscle knot?",
+        runner_up="self-release",
+    )
+    view = updated(View(), decided, knowledge)
+    assert view.kind == "confirm"
+    assert [(str(o.choice), o.question) for o in view.options] == [
+        ("yes", knowledge.get("release-effect").question),
+        ("other", knowledge.get("self-release").question),
+        ("no", ""),
+    ]
+    # Its spoken "stop" is not a question; a stop decision closes the choice.
+    speaking = updated(view, ReplyStarted(1.1, decided.answer, 3.0), knowledge)
+    assert updated(speaking, Heard(1.5, "stop", 1.2, accepted=False), knowledge) is speaking
+    stopped = updated(view, Decided(5.0, "stop"), knowledge)
+    assert stopped.options == () and stopped.state is State.IDLE
+
+
+def test_ignored_speech_and_failures_bring_the_page_back_to_idle(knowledge: Knowledge) -> None:
+    listening = updated(View(), SpeechStarted(1.0), knowledge)
+    assert updated(listening, Heard(2.0, "hello", 1.0, accepted=False), knowledge).state == "idle"
+    thinking = updated(listening, Heard(2.0, "a question", 1.0), knowledge)
+    assert updated(thinking, Failed(2.5, "dialogue", "boom"), knowledge).state == "idle"
+
+
+def test_questions_to_try_come_from_the_knowledge(knowledge: Knowledge) -> None:
+    tried = suggestions(knowledge)
+    questions = {entry.question for entry in knowledge.entries if entry.topic}
+    assert len(tried) == 4 and len(set(tried)) == 4 and set(tried) <= questions
+
+
+def test_a_page_that_falls_behind_is_dropped_and_the_others_are_not(
+    knowledge: Knowledge,
+) -> None:
+    hub = Hub(lambda: knowledge)
+
+    async def scenario() -> tuple[list[str | None], int, int]:
+        hub.attach(asyncio.get_running_loop())
+        with hub.watch() as slow, hub.watch() as keeping_up:
+            assert slow is not None and keeping_up is not None
+            got: list[str | None] = []
+            for index in range(QUEUE + 5):
+                hub(SpeechStarted(float(index)) if index % 2 else Listening(float(index)))
+                await asyncio.sleep(0)  # the hub's sends run on this loop
+                while not keeping_up.queue.empty():
+                    got.append(keeping_up.queue.get_nowait())
+            left = [slow.queue.get_nowait() for _ in range(slow.queue.qsize())]
+            return got, len(left), hub.watching
+
+    got, left, watching = asyncio.run(scenario())
+    assert None not in got and len(got) == QUEUE + 5, "the current view, then every change"
+    assert left == 1, "the slow page is told it is dropped, and nothing else"
+    assert hub.dropped == 1 and watching == 1, "the page keeping up still watches"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "host", "port"),
+    [
+        ("8080", "127.0.0.1", 8080),
+        (8081, "127.0.0.1", 8081),
+        ("0.0.0.0:9000", "0.0.0.0", 9000),
+        ("[::1]:9001", "::1", 9001),
+        ("kiosk.local:80", "kiosk.local", 80),
+    ],
+)
+def test_the_screen_is_served_where_the_setting_says(value: Any, host: str, port: int) -> None:
+    screen = build_settings({"screen": value}, {}).listen.screen
+    assert screen == ScreenSettings(host, port)
+
+
+def test_the_screen_setting_comes_from_the_listen_table(tmp_path: Path) -> None:
+    config = tmp_path / "knotvoice.toml"
+    config.write_text('[listen]\nscreen = "127.0.0.1:8090"\n')
+    assert build_settings({}, {}, config).listen.screen == ScreenSettings("127.0.0.1", 8090)
+    assert build_settings({}, {}).listen.screen is None, "no screen unless asked"
+
+
+@pytest.mark.parametrize("value", ["http://x:80", "::1:80", "host:", "host:99999", ":80"])
+def test_a_bad_screen_address_says_what_to_give(value: str) -> None:
+    with pytest.raises(SettingsError, match=r"\[HOST:\]PORT"):
+        build_settings({"screen": value}, {})
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hub(knowledge: Knowledge) -> Hub:
+    return Hub(lambda: knowledge)
+
+
+def serve(hub: Hub, inbox: Inbox, scenario: Any) -> Any:
+    """Run ``scenario(session, url)`` against the server on a free loopback port."""
+
+    async def run() -> Any:
+        server = ScreenServer(hub, inbox, ScreenSettings("127.0.0.1", 0))
+        url = await server.start()
+        try:
+            timeout = aiohttp.ClientTimeout(total=30)
+            connector = aiohttp.TCPConnector(limit=0)
+            async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+                return await scenario(session, url)
+        finally:
+            await server.stop()
+
+    return asyncio.run(run())
+
+
+async def post(
+    session: aiohttp.ClientSession, url: str, body: Any, **headers: str
+) -> tuple[int, Any]:
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    headers = {"Content-Type": "application/json", **headers}
+    async with session.post(url, data=data, headers=headers) as response:
+        return response.status, await response.json(content_type=None)
+
+
+def test_the_page_and_its_files_are_served_from_the_package(hub: Hub) -> None:
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[tuple[str, int, str]]:
+        got = []
+        for path in ("", "screen.css", "screen.js"):
+            async with session.get(url + path) as response:
+                text = await response.text()
+                got.append((response.content_type, response.status, text))
+                assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        return got
+
+    (page, css, script) = serve(hub, Inbox(), scenario)
+    assert page[:2] == ("text/html", 200) and 'aria-live="polite"' in page[2]
+    assert css[:2] == ("text/css", 200) and script[:2] == ("text/javascript", 200)
+    for _kind, _status, text in (page, css, script):
+        assert "http://" not in text and "https://" not in text, "nothing from the internet"
+    assert "innerHTML" not in script[2]
+
+
+def test_what_the_page_sends_reaches_the_inbox(hub: Hub) -> None:
+    inbox = Inbox()
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[tuple[int, Any]]:
+        origin = url.rstrip("/")
+        return [
+            await post(session, url + "ask", {"text": "  how do I  treat a knot "}, Origin=origin),
+            await post(session, url + "choose", {"choice": "other"}, Referer=url),
+            await post(session, url + "stop", {}),
+        ]
+
+    replies = serve(hub, inbox, scenario)
+    assert [status for status, _ in replies] == [202, 202, 202]
+    assert [inbox.take(), inbox.take(), inbox.take()] == [
+        Ask("how do I treat a knot"),
+        Choose(Choice.OTHER),
+        Stop(),
+    ]
+
+
+def test_bad_requests_are_refused_with_a_clear_message(hub: Hub) -> None:
+    inbox = Inbox(limit=1)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> dict[str, tuple[int, Any]]:
+        ask = url + "ask"
+        replies = {
+            "long": await post(session, ask, {"text": "knot " * 2000}),
+            "empty": await post(session, ask, {"text": "   "}),
+            "not text": await post(session, ask, {"text": ["a"]}),
+            "not json": await post(session, ask, "{text"),
+            "a form": await post(session, ask, "text=hi", **{"Content-Type": "text/plain"}),
+            "other origin": await post(session, ask, {"text": "hi"}, Origin="http://evil.test"),
+            "other referer": await post(
+                session, ask, {"text": "hi"}, Referer="http://evil.test/page"
+            ),
+            "bad choice": await post(session, url + "choose", {"choice": "maybe"}),
+            "huge": await post(session, ask, {"text": "x" * 100_000}),
+        }
+        async with session.get(url + "view", headers={"Host": "evil.test:8080"}) as response:
+            replies["another host"] = (response.status, await response.json())
+        replies["first"] = await post(session, ask, {"text": "how do I treat a knot"})
+        replies["full"] = await post(session, ask, {"text": "and another"})
+        return replies
+
+    replies = serve(hub, inbox, scenario)
+    status = {name: reply[0] for name, reply in replies.items()}
+    assert status == {
+        "long": 413,
+        "empty": 200,
+        "not text": 400,
+        "not json": 400,
+        "a form": 415,
+        "other origin": 403,
+        "other referer": 403,
+        "bad choice": 400,
+        "huge": 413,
+        "another host": 403,
+        "first": 202,
+        "full": 503,
+    }
+    assert f"at most {MAX_QUESTION_CHARS} characters" in replies["long"][1]["error"]
+    assert replies["empty"][1] == {"ok": False, "ignored": "empty"}
+    assert "busy" in replies["full"][1]["error"]
+    assert inbox.take() == Ask("how do I treat a knot") and inbox.take() is None
+
+
+async def read_views(response: aiohttp.ClientResponse, count: int) -> list[dict[str, Any]]:
+    views: list[dict[str, Any]] = []
+    async for line in response.content:
+        if line.startswith(b"data: "):
+            views.append(json.loads(line[6:]))
+            if len(views) == count:
+                break
+    return views
+
+
+def test_many_pages_watch_at_once_and_one_too_many_is_refused(
+    hub: Hub, knowledge: Knowledge
+) -> None:
+    async def scenario(session: aiohttp.ClientSession, url: str) -> tuple[list[Any], int]:
+        responses = [await session.get(url + "events") for _ in range(MAX_WATCHERS)]
+        async with session.get(url + "events") as refused:
+            status = refused.status
+        firsts = await asyncio.gather(*(read_views(r, 1) for r in responses))
+        hub(SpeechStarted(1.0))
+        seconds = await asyncio.gather(*(read_views(r, 1) for r in responses))
+        for response in responses:
+            response.close()
+        return [first + second for first, second in zip(firsts, seconds, strict=True)], status
+
+    views, status = serve(hub, Inbox(), scenario)
+    assert status == 503
+    assert all([v["state"] for v in pair] == ["idle", "listening"] for pair in views)
+
+
+# --- the real loop answering the screen -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def words(knowledge: Knowledge, tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    return Matcher(knowledge, cache_dir=tmp_path_factory.mktemp("words"))
+
+
+@pytest.fixture
+def quiet_kiosk(
+    words: Matcher, synthesizer: Synthesizer
+) -> Iterator[tuple[Kiosk, Inbox, list[Event]]]:
+    from knotvoice.settings import ListenSettings
+
+    inbox = Inbox()
+    events: list[Event] = []
+    kiosk = Kiosk(
+        ListenSettings(),
+        Deaf(),
+        Dialogue(words),
+        synthesizer,
+        events.append,
+        microphone=NoMicrophone(),
+        speaker=Mute(),
+        inbox=inbox,
+    ).start()
+    yield kiosk, inbox, events
+    kiosk.close()
+
+
+def wait_for(events: list[Event], test: Any, timeout: float = 30.0) -> Event:
+    done = threading.Event()
+    for _ in range(int(timeout * 20)):
+        found = [event for event in events if test(event)]
+        if found:
+            return found[-1]
+        done.wait(0.05)
+    raise AssertionError(f"no such event in {[event.kind for event in events]}")
+
+
+def test_a_typed_question_is_answered_like_a_spoken_one_and_stop_cuts_the_reply(
+    quiet_kiosk: tuple[Kiosk, Inbox, list[Event]], knowledge: Knowledge
+) -> None:
+    kiosk, inbox, events = quiet_kiosk
+    inbox.put(Ask("how often should you massage a knot"))
+    decided = wait_for(events, lambda e: isinstance(e, Decided))
+    assert isinstance(decided, Decided)
+    assert (decided.decision, decided.entry) == ("answer", "massage-how-often")
+    heard = next(e for e in events if isinstance(e, Heard))
+    assert heard.typed and heard.accepted
+    # A stop from the screen cuts the reply (a muted one lasts as long as it would be said).
+    wait_for(events, lambda e: isinstance(e, ReplyStarted))
+    inbox.put(Stop())
+    finished = wait_for(events, lambda e: isinstance(e, ReplyFinished))
+    assert isinstance(finished, ReplyFinished) and finished.interrupted
+    assert kiosk.running()
+
+
+def test_a_question_that_breaks_the_dialogue_costs_that_question_only(
+    words: Matcher, synthesizer: Synthesizer
+) -> None:
+    from knotvoice.settings import ListenSettings
+
+    class Fragile(Dialogue):
+        def respond(self, transcript: Any, understood: Any = None) -> Any:
+            if "break" in transcript.text:
+                raise RuntimeError("broken on purpose")
+            return super().respond(transcript, understood)
+
+    inbox = Inbox()
+    events: list[Event] = []
+    kiosk = Kiosk(
+        ListenSettings(),
+        Deaf(),
+        Fragile(words),
+        synthesizer,
+        events.append,
+        microphone=NoMicrophone(),
+        speaker=Mute(),
+        inbox=inbox,
+    ).start()
+    try:
+        inbox.put(Ask("<script>break</script>" + "\u202e\x00"))
+        inbox.put(Ask("how often should you massage a knot"))
+        wait_for(events, lambda e: isinstance(e, ReplyStarted))
+        assert kiosk.running()
+    finally:
+        summary = kiosk.close()
+    failed = [e for e in events if isinstance(e, Failed)]
+    assert [(e.stage, e.message) for e in failed] == [("dialogue", "broken on purpose")]
+    assert [(e.decision, e.entry) for e in events if isinstance(e, Decided)] == [
+        ("answer", "massage-how-often")
+    ]
+    assert (summary.replies, summary.errors) == (1, 1)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path: Path) -> None:
+    import os
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from alsa_devices import write_config
+
+    devices = write_config(tmp_path, include_devices=False)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "screen", "127.0.0.1:0", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = process.stdout
+    assert stdout is not None
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def next_event(kind: str) -> dict[str, object]:
+        while True:
+            record: dict[str, object] = json.loads(lines.get(timeout=240))
+            if record["event"] == kind:
+                return record
+
+    try:
+        url = str(next_event("screen")["url"])
+        assert url.startswith("http://127.0.0.1:")
+        request = urllib.request.Request(
+            url + "ask",
+            data=json.dumps({"text": "how often should you massage a knot"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 202
+        decision = next_event("decision")
+        assert (decision["decision"], decision["entry"]) == ("answer", "massage-how-often")
+        assert "massage" in str(next_event("reply_started")["text"])
+        with urllib.request.urlopen(url + "view", timeout=30) as response:
+            view = json.loads(response.read())
+        assert view["kind"] == "answer" and view["typed"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "replies are shown on the screen only" in err

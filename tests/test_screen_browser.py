@@ -1,0 +1,559 @@
+"""The kiosk's screen in a real browser: headless Chromium, driven by Playwright, on the page
+the real server serves beside the real kiosk loop.
+
+Spoken questions reach the loop through a capture device backed by a file (see
+``alsa_devices``) and replies go out through a playback device that writes one; a question
+typed or tapped on the page goes through the loop's inbox. Screenshots of every state, at
+800x480 and 1920x1080, are saved under the test's temporary directory (or in
+``KNOTVOICE_SCREENSHOTS`` when it names a directory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import numpy as np
+import numpy.typing as npt
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
+from knotvoice.asr.whisper import WhisperRecognizer
+from knotvoice.audio import RATE, join, read_audio
+from knotvoice.kiosk.events import (
+    Decided,
+    Event,
+    Heard,
+    Listening,
+    Partial,
+    ReplyFinished,
+    ReplyStarted,
+    SpeechStarted,
+)
+from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
+from knotvoice.kiosk.speaker import DeviceSpeaker
+from knotvoice.knowledge import Knowledge
+from knotvoice.match import Decision, Match
+from knotvoice.match.matcher import Matcher
+from knotvoice.match.semantic import SemanticModel
+from knotvoice.screen.server import MAX_QUESTION_CHARS
+from knotvoice.settings import ListenSettings, MicrophoneSettings, SpeakerSettings
+from knotvoice.speech.reply import reply_text, spoken_answer
+from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import Dialogue
+from screen_pages import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RECORD_STATES,
+    SIZES,
+    WAIT_MS,
+    Kiosk,
+    Screen,
+    served,
+)
+from test_serve import Unsure
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+Audio = npt.NDArray[np.float32]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def screen(knowledge: Knowledge) -> Iterator[Screen]:
+    with served(knowledge) as made:
+        yield made
+
+
+@pytest.fixture
+def devices(tmp_path: Path) -> Iterator[FileDevices]:
+    with file_devices(tmp_path / "devices") as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def words(knowledge: Knowledge, tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    """The real matcher without the meaning model (no model to load)."""
+    return Matcher(knowledge, cache_dir=tmp_path_factory.mktemp("words"))
+
+
+@pytest.fixture(scope="module")
+def meaning(knowledge: Knowledge, semantic: SemanticModel) -> Matcher:
+    """The matcher as the kiosk runs it, with the meaning model."""
+    return Matcher(knowledge, semantic)
+
+
+def open_page(browser: Browser, url: str, size: tuple[int, int] = SIZES[0], **options: Any) -> Page:
+    """The page, once it shows the kiosk's first view; it records every state it shows."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, **options)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_selector("body[data-turn]", timeout=WAIT_MS)
+    page.evaluate(RECORD_STATES)
+    assert not errors, errors
+    return page
+
+
+def seen_states(page: Page) -> list[str]:
+    states: list[str] = page.evaluate("window.seenStates")
+    return states
+
+
+def spoken(text: str, directory: Path) -> Audio:
+    path = directory / f"{abs(hash(text))}.wav"
+    subprocess.run(
+        ["espeak-ng", "-v", "en-gb", "-s", "150", "-w", str(path), text], check=True, timeout=60
+    )
+    return join(read_audio(path))
+
+
+def silence(seconds: float) -> Audio:
+    return np.zeros(round(seconds * RATE), dtype=np.float32)
+
+
+def speak_into(devices: FileDevices, question: Audio, after: float) -> None:
+    """The microphone hears ``question``, then silence for the reply and a long tail (the
+    file device gives stale samples once its file runs out)."""
+    audio = np.concatenate([silence(1.0), question, silence(after + 3.0), silence(60.0)])
+    devices.write_input(audio, RATE, DEFAULT_RATE)
+
+
+def reply_seconds(synthesizer: Synthesizer, text: str) -> float:
+    return sum(chunk.seconds for chunk in synthesizer.synthesize(text))
+
+
+def caption(page: Page) -> Any:
+    return expect(page.locator("#caption"))
+
+
+# --- spoken questions -----------------------------------------------------------------------
+
+
+def test_a_spoken_question_shows_what_was_heard_and_its_answer(
+    browser: Browser,
+    screen: Screen,
+    devices: FileDevices,
+    whisper: WhisperRecognizer,
+    meaning: Matcher,
+    synthesizer: Synthesizer,
+    knowledge: Knowledge,
+    tmp_path: Path,
+) -> None:
+    entry = knowledge.get("massage-how-often")
+    question = spoken("How often should you massage a knot?", tmp_path)
+    speak_into(devices, question, reply_seconds(synthesizer, spoken_answer(entry)))
+    page = open_page(browser, screen.url)
+    kiosk = Kiosk(
+        ListenSettings(max_turns=1, idle_exit_seconds=30.0, microphone=MicrophoneSettings(MIC)),
+        whisper,
+        Dialogue(meaning),
+        synthesizer,
+        screen.emit,
+        speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
+        inbox=screen.inbox,
+    ).start()
+
+    caption(page).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS * 4)
+    expect(page.locator("#title")).to_have_text(entry.question)
+    expect(page.locator("#heard-label")).to_have_text("I heard")
+    heard = screen.wait_for(Heard)
+    expect(page.locator("#heard")).to_have_text(heard.text)
+    assert "massage" in heard.text.lower()
+    summary = kiosk.join(WAIT_MS / 1000 * 4)
+    expect(page.locator("#state-word")).to_have_text("Idle", timeout=WAIT_MS)
+    assert summary.turns == 1
+    assert seen_states(page) == ["idle", "listening", "thinking", "speaking", "idle"]
+    assert page.locator("#caption").get_attribute("aria-live") == "polite"
+    finished = screen.wait_for(ReplyFinished)
+    assert len(devices.output()) == finished.frames > 0, "the answer was played too"
+
+
+def test_tapping_a_did_you_mean_plays_that_answer(
+    browser: Browser,
+    screen: Screen,
+    devices: FileDevices,
+    whisper: WhisperRecognizer,
+    synthesizer: Synthesizer,
+    knowledge: Knowledge,
+    tmp_path: Path,
+) -> None:
+    """A matcher that is never sure (``Unsure``) stands in at the seam: every question is
+    a close call between two entries, so the did-you-mean comes every time."""
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    question = spoken("How do I press out a knot without anybody helping me?", tmp_path)
+    speak_into(devices, question, 8.0)
+
+    def visitor_reads(event: Event) -> None:
+        # While the buttons are on screen the visitor reads them: audio time waits for the
+        # tap (the file microphone would otherwise run far ahead of any visitor).
+        if isinstance(event, ReplyFinished) and len(screen.hub.view.options) == 3:
+            assert screen.inbox.arrived.wait(WAIT_MS / 1000), "nobody tapped"
+
+    screen.watch = visitor_reads
+    page = open_page(browser, screen.url, has_touch=True)
+    kiosk = Kiosk(
+        ListenSettings(max_turns=1, idle_exit_seconds=30.0, microphone=MicrophoneSettings(MIC)),
+        whisper,
+        Dialogue(Unsure(knowledge)),
+        synthesizer,
+        screen.emit,
+        speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
+        inbox=screen.inbox,
+    ).start()
+
+    caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?", timeout=WAIT_MS * 4)
+    buttons = page.locator("#choices button")
+    expect(buttons).to_have_text(["Yes", f"The other one: {other.question}", "No"])
+    expect(page.get_by_role("button", name=f"Yes: {best.question}")).to_be_visible()
+    page.get_by_role("button", name=f"The other one: {other.question}").tap()
+
+    caption(page).to_contain_text(other.answer.strip()[:60], timeout=WAIT_MS)
+    expect(page.locator("#title")).to_have_text(other.question)
+    expect(page.locator("#choices")).to_be_hidden()
+    summary = kiosk.join(WAIT_MS / 1000 * 4)
+    assert summary.turns == 1
+    started = [e for e in screen.events if isinstance(e, ReplyStarted)]
+    assert [e.text for e in started] == [
+        f"Did you mean: {best.question.rstrip('?')}?",
+        spoken_answer(other),
+    ]
+    finished = [e for e in screen.events if isinstance(e, ReplyFinished)]
+    assert len(devices.output()) == sum(e.frames for e in finished)
+    assert finished[-1].frames / finished[-1].rate == pytest.approx(started[-1].seconds, abs=0.1)
+
+
+# --- typed questions ------------------------------------------------------------------------
+
+
+def test_a_typed_question_is_answered_aloud_and_on_the_page(
+    browser: Browser,
+    screen: Screen,
+    devices: FileDevices,
+    meaning: Matcher,
+    synthesizer: Synthesizer,
+    knowledge: Knowledge,
+) -> None:
+    entry = knowledge.get("massage-how-often")
+    page = open_page(browser, screen.url)
+    kiosk = Kiosk(
+        ListenSettings(),
+        Deaf(),
+        Dialogue(meaning),
+        synthesizer,
+        screen.emit,
+        microphone=NoMicrophone(),
+        speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
+        inbox=screen.inbox,
+    ).start()
+    try:
+        page.locator("#question").focus()
+        page.keyboard.type("how often should I massage a knot")
+        page.keyboard.press("Enter")
+        caption(page).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS)
+        expect(page.locator("#heard-label")).to_have_text("You asked")
+        expect(page.locator("#heard")).to_have_text("how often should I massage a knot")
+        expect(page.locator("#question")).to_have_value("")
+        started = screen.wait_for(ReplyStarted)
+        assert started.text == spoken_answer(entry)
+
+        # The stop button cuts the reply; the kiosk is idle at once.
+        expect(page.locator("#stop")).to_be_enabled()
+        page.locator("#stop").click()
+        expect(page.locator("#state-word")).to_have_text("Idle", timeout=5000)
+        finished = screen.wait_for(ReplyFinished)
+        assert finished.interrupted
+        # Aloud: the answer's audio went to the speaker (until the stop), and not silence.
+        played = devices.output().astype(np.float32) / 32768.0
+        assert len(played) == finished.frames > finished.rate
+        assert np.sqrt(np.mean(played**2)) > 0.01
+        assert seen_states(page) == ["idle", "thinking", "speaking", "idle"]
+    finally:
+        kiosk.close()
+
+
+def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
+    browser: Browser, screen: Screen, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+    page = open_page(browser, screen.url, size=SIZES[1])
+    tries = page.locator("#suggestions button")
+    expect(tries).to_have_count(4)  # questions to try, before anything is asked
+    kiosk = Kiosk(
+        ListenSettings(),
+        Deaf(),
+        Dialogue(words),
+        synthesizer,
+        screen.emit,
+        microphone=NoMicrophone(),
+        speaker=Mute(),
+        inbox=screen.inbox,
+    ).start()
+    try:
+        page.locator("#question").fill("What is the wifi password?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        caption(page).to_have_text(reject, timeout=WAIT_MS)
+        expect(page.locator("#try")).to_be_visible()
+        first = tries.first.inner_text()
+        assert first in {entry.question for entry in knowledge.entries}
+        # A question to try is asked by tapping it, or from the keyboard.
+        tries.first.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#title")).to_have_text(first, timeout=WAIT_MS)
+        expect(page.locator("#try")).to_be_hidden()
+        assert screen.wait_for(Decided, lambda e: e.decision == "answer").question == first
+    finally:
+        kiosk.close()
+
+
+# --- how it looks ---------------------------------------------------------------------------
+
+
+def states(knowledge: Knowledge) -> list[tuple[str, list[Event]]]:
+    """Events that put the screen in each of its states, one after the other."""
+    answer = knowledge.get("massage-how-often")
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    confirm = f"Did you mean: {best.question.rstrip('?')}?"
+    reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+    heard = "how often should I massage a knot"
+    return [
+        ("idle", [Listening(0.0)]),
+        ("listening", [SpeechStarted(1.0), Partial(1.6, "how often should I mass")]),
+        ("thinking", [Heard(2.4, heard, 1.0)]),
+        (
+            "speaking",
+            [
+                Decided(2.5, "answer", answer.id, heard, spoken_answer(answer)),
+                ReplyStarted(2.6, spoken_answer(answer), 12.0),
+            ],
+        ),
+        ("answer", [ReplyFinished(14.6)]),
+        (
+            "did-you-mean",
+            [
+                Heard(20.0, "how do I press out a knot myself", 18.0),
+                Decided(20.1, "confirm", best.id, "", confirm, runner_up=other.id),
+                ReplyStarted(20.2, confirm, 3.0),
+            ],
+        ),
+        (
+            "reject",
+            [
+                ReplyFinished(23.2),
+                Heard(30.0, "<b>what is the wifi password</b>", 28.0, typed=True),
+                Decided(30.1, "reject", None, "", reject),
+                ReplyStarted(30.2, reject, 5.0),
+                ReplyFinished(35.2),
+            ],
+        ),
+    ]
+
+
+def test_every_state_is_laid_out_for_the_pi_display_and_full_hd(
+    browser: Browser, screen: Screen, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = {size: open_page(browser, screen.url, size) for size in SIZES}
+    for name, events in states(knowledge):
+        for event in events:
+            screen.emit(event)
+        for (width, height), page in pages.items():
+            expect(page.locator("body")).to_have_attribute(
+                "data-state", screen.hub.view.state, timeout=WAIT_MS
+            )
+            expect(page.locator("body")).to_have_attribute("data-turn", str(screen.hub.view.turn))
+            layout = page.evaluate(
+                """() => {
+                  const box = (node) => node.getBoundingClientRect();
+                  const shown = [...document.querySelectorAll("button, input")]
+                    .filter((node) => node.offsetParent !== null);
+                  return {
+                    wide: document.documentElement.scrollWidth,
+                    caption: parseFloat(getComputedStyle(document.getElementById("caption")).fontSize),
+                    smallest: Math.min(...shown.map((node) => box(node).height)),
+                    lowest: Math.max(...shown.filter((node) => !node.closest("#try"))
+                      .map((node) => box(node).bottom)),
+                  };
+                }"""
+            )
+            where = f"{name} at {width}x{height}"
+            assert layout["wide"] <= width, f"{where}: nothing runs off the side"
+            assert layout["smallest"] >= 47.5, f"{where}: every control is a touch target"
+            assert layout["lowest"] <= height, f"{where}: every button and the box are on screen"
+            assert layout["caption"] >= (24 if height < 600 else 40), f"{where}: large text"
+            page.screenshot(path=str(shots / f"{name}-{width}x{height}.png"))
+        if name == "listening":
+            expect(pages[SIZES[0]].locator("#heard-label")).to_have_text("Hearing")
+        if name == "did-you-mean":
+            expect(pages[SIZES[0]].locator("#choices button")).to_have_count(3)
+        if name == "reject":
+            expect(pages[SIZES[0]].locator("#heard")).to_have_text(
+                "<b>what is the wifi password</b>"
+            )
+    assert len(list(shots.glob("*.png"))) == 2 * len(states(knowledge))
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+@contextmanager
+def elsewhere() -> Iterator[str]:
+    """Another site: a page served from another loopback port."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!doctype html><title>elsewhere</title><p>another site</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def watch_in_bulk(screen: Screen, count: int, wanted: str, ready: threading.Event) -> list[int]:
+    """``count`` pages watching the events at once (from a thread of their own); for each,
+    how many views it got until one showed ``wanted``. ``ready`` is set once all watch."""
+
+    async def one(session: aiohttp.ClientSession) -> int:
+        views = 0
+        async with session.get(screen.url + "events") as response:
+            assert response.status == 200
+            async for line in response.content:
+                if line.startswith(b"data: "):
+                    views += 1
+                    if wanted in json.loads(line[6:])["reply"]:
+                        return views
+        return -1
+
+    async def all_of_them() -> list[int]:
+        timeout = aiohttp.ClientTimeout(total=WAIT_MS / 1000 * 2)
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            before = screen.hub.watching
+            tasks = [asyncio.create_task(one(session)) for _ in range(count)]
+            async with asyncio.timeout(WAIT_MS / 1000):
+                while screen.hub.watching < before + count:
+                    await asyncio.sleep(0.02)
+            ready.set()
+            return list(await asyncio.gather(*tasks))
+
+    return asyncio.run(all_of_them())
+
+
+def test_bad_input_never_stops_the_kiosk(
+    browser: Browser, screen: Screen, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    entry = knowledge.get("massage-how-often")
+    page = open_page(browser, screen.url)
+    kiosk = Kiosk(
+        ListenSettings(),
+        Deaf(),
+        Dialogue(words),
+        synthesizer,
+        screen.emit,
+        microphone=NoMicrophone(),
+        speaker=Mute(),
+        inbox=screen.inbox,
+    ).start()
+    box = page.locator("#question")
+    notice = page.locator("#notice")
+    try:
+        # 10,000 characters: the box takes 500; sent anyway, the kiosk says it is too long.
+        box.fill("k" * 10_000)
+        assert len(box.input_value()) == MAX_QUESTION_CHARS
+        page.evaluate(
+            "(text) => { document.getElementById('question').value = text; }", "k" * 10_000
+        )
+        box.press("Enter")
+        expect(notice).to_contain_text("too long", timeout=WAIT_MS)
+        expect(notice).to_contain_text(f"at most {MAX_QUESTION_CHARS} characters")
+
+        # An empty question is not sent at all.
+        box.fill("    ")
+        box.press("Enter")
+        expect(box).to_be_focused()
+
+        # Markup is shown as text and never run.
+        markup = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+        box.fill(markup)
+        box.press("Enter")
+        expect(page.locator("#heard")).to_have_text(markup, timeout=WAIT_MS)
+        assert page.evaluate("window.pwned") is None
+        assert page.locator("#heard *, #caption *").count() == 0
+        expect(notice).to_be_empty()
+
+        # A page of another site (another port on this machine) cannot post a question.
+        other = browser.new_page()
+        with elsewhere() as url:
+            other.goto(url)
+        sent = other.evaluate(
+            """async (url) => {
+              const body = JSON.stringify({ text: "what happens when you release a knot" });
+              const plain = await fetch(url, { method: "POST", mode: "no-cors", body,
+                headers: { "Content-Type": "text/plain" } }).then(() => "sent", () => "failed");
+              const asJson = await fetch(url, { method: "POST", body,
+                headers: { "Content-Type": "application/json" } }).then(
+                  (r) => String(r.status), () => "failed");
+              return [plain, asJson];
+            }""",
+            screen.url + "ask",
+        )
+        assert sent == ["sent", "failed"], "the browser sends the first; the server refuses it"
+        other.close()
+
+        # Fifty pages watching at once, and a few tabs: the kiosk answers all the same.
+        tabs = [open_page(browser, screen.url) for _ in range(3)]
+        connected = threading.Event()
+        counts: list[list[int]] = []
+        watchers = threading.Thread(
+            target=lambda: counts.append(
+                watch_in_bulk(screen, 50, entry.answer.strip()[:40], connected)
+            ),
+            daemon=True,
+        )
+        watchers.start()
+        assert connected.wait(WAIT_MS / 1000)
+        box.fill("how often should you massage a knot")
+        box.press("Enter")
+        caption(page).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS)
+        for tab in tabs:
+            caption(tab).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS)
+        watchers.join(WAIT_MS / 1000 * 2)
+        assert counts and len(counts[0]) == 50 and min(counts[0]) > 0, counts
+        assert screen.hub.dropped == 0
+        heard = [e.text for e in screen.events if isinstance(e, Heard)]
+        assert heard == [markup, "how often should you massage a knot"], "nothing else got in"
+        assert kiosk.running()
+    finally:
+        kiosk.close()

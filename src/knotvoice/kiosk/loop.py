@@ -93,7 +93,7 @@ class _Kiosk:
         self.speaker = speaker
         self.trigger = trigger
         self.stages = Stages(events)
-        self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back)
+        self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back, alive)
         self.barge_in = BargeIn(
             settings, recognizer.spotter(english().barge_in), trigger, events, self.fail
         )

@@ -67,6 +67,53 @@ def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path: Path) -> None:
     assert [t["question"] for t in read_turns(tmp_path)] == ["first"]
 
 
+def test_a_turn_that_fails_after_it_was_heard_is_logged_as_failed(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")
+    book(Heard(2.0, "how often do I massage it", 1.0))
+    book(Decided(2.0, "answer", "often", "how often do I massage it", "Daily.", 0.93))
+    book(Failed(2.1, "speaker", "audio device 1 'usb' is gone"))
+    book(Heard(9.0, "what time is it", 8.0))
+    book(Failed(9.0, "dialogue", "matcher exploded"))
+    book(Heard(12.0, "where do knots come from", 11.0))
+    book(Decided(12.0, "answer", "causes", "where do knots come from", "Stress.", 0.9))
+    book(ReplyStarted(12.1, "Stress.", 1.0, 5.0, 250.0))
+    book.close()
+    unplayed, failed, answered = read_turns(tmp_path)
+    assert (unplayed["entry"], unplayed["error"]) == (
+        "often",
+        "speaker: audio device 1 'usb' is gone",
+    )
+    assert (failed["decision"], failed["heard"]) == ("error", "what time is it")
+    assert failed["error"] == "dialogue: matcher exploded"
+    assert answered["entry"] == "causes" and "error" not in answered
+    assert summarize(read_turns(tmp_path)).turns == 2, "a failure is no question answered"
+
+
+def test_a_line_cut_short_by_a_full_disk_does_not_take_the_next_one_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = Journal(tmp_path)
+    journal.write(turn("first", "answer", "e"))
+    real_write = os.write
+
+    def full_disk(fd: int, data: bytes) -> int:
+        # The disk fills up half-way through the line: part of it is written, then no more.
+        monkeypatch.setattr(os, "write", no_space)
+        return real_write(fd, data[: len(data) // 2])
+
+    def no_space(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    assert not journal.write(turn("second", "answer", "e"))
+    monkeypatch.setattr(os, "write", real_write)  # room again
+    assert journal.write(turn("third", "answer", "e"))
+    assert [t["question"] for t in read_turns(tmp_path)] == ["first", "third"]
+    status = read_status(tmp_path)
+    assert status is not None and (status.turns, status.log_failures) == (3, 1)
+
+
 def test_the_kiosk_s_events_become_turn_lines(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")

@@ -721,11 +721,12 @@ def test_an_edited_knowledge_file_is_answered_from_without_a_restart(
 
 @pytest.mark.model
 def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
-    """``knotvoice serve`` in a real process: it says where it listens, answers, and stops
-    cleanly on SIGTERM (what systemd sends)."""
+    """``knotvoice serve`` in a real process: it says where it listens, answers (SIGHUPs
+    only read the knowledge again), and stops cleanly on SIGTERM (what systemd sends)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = ["serve", "--uri", "tcp://127.0.0.1:0", "--json", "--log-dir", str(tmp_path / "log")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "knotvoice", "serve", "--uri", "tcp://127.0.0.1:0", "--json"],
+        [sys.executable, "-m", "knotvoice", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -745,6 +746,8 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         uri = serving["uri"]
         port = int(uri.rsplit(":", 1)[1])
         assert "ok" in run(check(uri))
+        for _ in range(20):  # what `systemctl reload` sends: the knowledge is read again
+            process.send_signal(signal.SIGHUP)
         (event,) = run(ask(port, question(ANSWERED[0]), ends=("handled", "not-handled")))
         assert event.type == "handled" and ANSWERED[2] in event.data["text"]
         process.send_signal(signal.SIGTERM)
@@ -755,3 +758,7 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
             process.wait(timeout=10.0)
     turns = [json.loads(line) for line in stdout.read().splitlines() if line.strip()]
     assert [turn["entry"] for turn in turns if turn["event"] == "turn"] == ["massage-how-often"]
+    logged = [json.loads(line) for line in (tmp_path / "log" / "turns.jsonl").open()]
+    assert [(t["decision"], t["entry"], t["front"]) for t in logged] == [
+        ("answer", "massage-how-often", "serve")
+    ]

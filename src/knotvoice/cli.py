@@ -149,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--voice", help="text-to-speech voice")
     serve.add_argument("--json", action="store_true", help="one JSON line per request served")
+    serve.add_argument("--log-dir", type=Path, help="where the turn log is kept")
     _common(serve)
     _engine_flags(serve)
 
@@ -694,6 +695,7 @@ STALE_SECONDS = 60.0
 def _serve(args: argparse.Namespace) -> int:
     import asyncio
 
+    from knotvoice.journal import Journal
     from knotvoice.reload import Reloader
     from knotvoice.serve import server
     from knotvoice.serve.agent import Agent, Answered, ServedEvent, Transcribed
@@ -711,8 +713,27 @@ def _serve(args: argparse.Namespace) -> int:
     except SpeechError as error:
         _warn(f"{error}; serving without text-to-speech")
         synthesizer = None
+    journal = Journal(settings.log_dir)
 
     def report(event: ServedEvent) -> None:
+        if isinstance(event, Answered):
+            # One turn log line per question, as the kiosk writes (`knotvoice report`).
+            journal.write(
+                {
+                    "heard": event.transcript,
+                    "question": event.transcript,
+                    "decision": event.decision,
+                    "entry": event.entry,
+                    "handled": event.handled,
+                    "score": event.score,
+                    "match_ms": round(event.match_ms, 1),
+                    "heard_here": event.heard,
+                    "conversation": event.conversation_id,
+                    "engine": recognizer.name,
+                    "knowledge": app.knowledge_version(reloader.current.knowledge),
+                    "front": "serve",
+                }
+            )
         if args.json:
             print_json(event.to_dict())
         elif isinstance(event, Answered):

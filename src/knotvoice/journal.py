@@ -10,6 +10,7 @@ warning, not a turn. ``status.json`` beside it says how the kiosk is doing now.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -88,8 +89,7 @@ class Journal:
                 path = self.directory / TURNS
                 if path.exists() and path.stat().st_size + len(line) + 1 > self.max_bytes:
                     self._rotate(path)
-                with path.open("a", encoding="utf-8") as handle:
-                    handle.write(line + "\n")
+                _append(path, (line + "\n").encode("utf-8"))
             except OSError as error:
                 self.status.log_failures += 1
                 if not self._failing:
@@ -140,6 +140,24 @@ class Journal:
         rotated = sorted(self.directory.glob("turns-*.jsonl"))
         for old in rotated[: max(0, len(rotated) - self.keep_files)]:
             old.unlink(missing_ok=True)
+
+
+def _append(path: Path, data: bytes) -> None:
+    """Append ``data`` whole or not at all: a line cut short by a full disk is cut off again,
+    or the next line, written after it once there is room, would be lost with it."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+            raise
+    finally:
+        os.close(fd)
 
 
 def read_turns(directory: Path, since: float = 0.0) -> Iterator[dict[str, Any]]:

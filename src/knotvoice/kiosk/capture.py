@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -40,7 +41,8 @@ class Capture:
     """Reads an ``AudioSource`` for the kiosk, re-opening it when it is lost.
 
     ``on_lost(error)`` is called when the device fails (before the back-off begins) and
-    ``on_back()`` once it delivers again.
+    ``on_back()`` once it delivers again; ``alive()`` every second while it waits for the
+    device (a wait is no hang: the systemd watchdog keeps hearing from the kiosk).
     """
 
     def __init__(
@@ -50,8 +52,10 @@ class Capture:
         stop: threading.Event,
         on_lost: Callable[[DeviceError], None],
         on_back: Callable[[], None],
+        alive: Callable[[], None] | None = None,
     ) -> None:
         self.source = source
+        self._alive = alive
         self._settings = settings
         self._stop = stop
         self._on_lost = on_lost
@@ -85,8 +89,7 @@ class Capture:
         self.source.close()
         delay = self._settings.retry_first_seconds
         while True:
-            if self._stop.wait(delay):
-                raise Stopped
+            self._wait(delay)
             try:
                 self.source.open(rescan=True)
             except DeviceError as error:
@@ -95,3 +98,14 @@ class Capture:
                 continue
             self._on_back()
             return
+
+    def _wait(self, seconds: float) -> None:
+        """Wait ``seconds``, saying ``alive`` every second; ``Stopped`` when asked to stop."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._stop.wait(min(left, 1.0)):
+                raise Stopped
+            if self._alive is not None:
+                self._alive()
+        if self._stop.is_set():
+            raise Stopped

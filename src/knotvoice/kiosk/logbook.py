@@ -2,7 +2,8 @@
 
 ``Logbook`` listens to the loop's events (``kiosk.events``) like any other display and keeps
 the ``Journal``: a decision and the reply that follows it make one turn line; a failure and
-the microphone coming and going update the status.
+the microphone coming and going update the status. A turn that fails after it was heard is
+a line too, with the stage that failed in ``error``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from knotvoice.journal import Journal
 from knotvoice.kiosk.events import Decided, Event, Failed, Heard, Listening, ReplyStarted
 
 __all__ = ["Logbook"]
+
+REPLY_STAGES = ("synthesizer", "speaker")
+"""Stages whose failure costs a decided question its reply."""
 
 
 class Logbook:
@@ -55,6 +59,22 @@ class Logbook:
             self._pending.update(tts_ms=event.tts_ms, reply_ms=event.after_speech_ms)
             self._flush()
         elif isinstance(event, Failed):
+            if event.stage in REPLY_STAGES and self._pending is not None:
+                # The question was decided but its reply never played: say so in its line.
+                self._pending["error"] = f"{event.stage}: {event.message}"
+                self._flush()
+            elif event.stage == "dialogue" and self._heard:
+                self._journal.write(
+                    {
+                        "heard": self._heard,
+                        "question": self._heard,
+                        "decision": "error",
+                        "error": f"{event.stage}: {event.message}",
+                        "engine": self._engine,
+                        "knowledge": self._knowledge(),
+                    }
+                )
+                self._heard = ""
             self._journal.failed(event.stage, event.message)
             if event.stage == "microphone":
                 self._journal.update(microphone="lost")

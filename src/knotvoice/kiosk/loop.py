@@ -101,7 +101,7 @@ class _Kiosk:
         self.trigger = trigger
         self.inbox = inbox
         self.stages = Stages(events)
-        self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back)
+        self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back, alive)
         self.barge_in = BargeIn(
             settings,
             recognizer.spotter(english().barge_in),

@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -514,8 +515,8 @@ async def serve(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve until ``stop`` is set, SIGTERM or SIGINT: listen, announce the server when
-    asked, follow the knowledge file, and on the way out withdraw, let open connections
-    finish (``STOP_GRACE_SECONDS`` at most) and close the agent."""
+    asked, follow the knowledge file (at once on SIGHUP), and on the way out withdraw, let
+    open connections finish (``STOP_GRACE_SECONDS`` at most) and close the agent."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = []
@@ -523,6 +524,13 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(number, stop.set)
             signals.append(number)
+    # SIGHUP reads the knowledge file again now, as the kiosk does (`systemctl reload`);
+    # without a handler it would end the server.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: threading.Thread(target=reloader.check, daemon=True).start()
+        )
+        signals.append(signal.SIGHUP)
     server = Server(agent, settings.uri, settings.idle_seconds)
     try:
         listening = await server.start()

@@ -68,7 +68,9 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 Audio = npt.NDArray[np.float32]
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API runs an event loop in this thread until it stops, and
+# later modules call asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

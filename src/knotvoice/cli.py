@@ -606,7 +606,7 @@ def _kiosk(
             else:
                 from knotvoice.screen.server import beside
 
-                summary = beside(run, hub, inbox, screen, stop, ready)
+                summary = beside(run, hub, inbox, screen, stop, ready, journal.snapshot)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -665,12 +665,10 @@ def _status(args: argparse.Namespace) -> int:
         raise KnotvoiceError(
             f"no status in {settings.log_dir}; is the kiosk running? (give its --log-dir)"
         )
-    age = time.time() - status.updated
-    stale = age > STALE_SECONDS
+    now = time.time()
+    age, stale = status.age(now), status.stale(now)
     if args.json:
-        from dataclasses import asdict
-
-        print_json({**asdict(status), "age_seconds": round(age, 1), "stale": stale})
+        print_json(status.to_json(now))
     else:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.started))
         _out(f"up since      {started} (process {status.pid})")
@@ -683,10 +681,6 @@ def _status(args: argparse.Namespace) -> int:
         if status.log_failures:
             _out(f"log failures  {status.log_failures} turns could not be written")
     return 1 if stale else 0
-
-
-STALE_SECONDS = 60.0
-"""A status older than this means the kiosk is not running (it writes one every 10 s)."""
 
 
 # --- the server -----------------------------------------------------------------------------

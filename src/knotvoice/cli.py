@@ -7,6 +7,7 @@ User errors print one line to stderr and exit 1; no traceback is shown for them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -81,6 +82,12 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
     parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
     parser.add_argument("--log-dir", type=Path, help="where the turn log is kept")
+    parser.add_argument(
+        "--keep-audio",
+        type=float,
+        metavar="DAYS",
+        help="keep each spoken question's audio DAYS days, in the log directory's audio/",
+    )
     parser.add_argument(
         "--screen",
         nargs="?",
@@ -517,6 +524,7 @@ def _kiosk(
     from knotvoice.kiosk.inbox import Inbox
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
+    from knotvoice.recordings import AUDIO, Recordings
     from knotvoice.reload import Reloader
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
@@ -545,8 +553,13 @@ def _kiosk(
     signal.signal(
         signal.SIGHUP, lambda *_: threading.Thread(target=reloader.check, daemon=True).start()
     )
+    days = settings.listen.keep_audio_days
+    recordings = Recordings(settings.log_dir / AUDIO, days) if days is not None else None
     logbook = Logbook(
-        journal, recognizer.name, lambda: app.knowledge_version(reloader.current.knowledge)
+        journal,
+        recognizer.name,
+        lambda: app.knowledge_version(reloader.current.knowledge),
+        recordings,
     )
     screen = settings.listen.screen
     inbox = Inbox() if screen is not None else None
@@ -600,7 +613,10 @@ def _kiosk(
         )
 
     try:
-        with reloader.running(every=2.0):
+        with (
+            reloader.running(every=2.0),
+            recordings.running() if recordings is not None else contextlib.nullcontext(),
+        ):
             if screen is None or hub is None or inbox is None:
                 summary = run()
             else:

@@ -77,6 +77,8 @@ def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
 
 @pytest.mark.model
 def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) -> None:
+    """SIGTERM ends the kiosk at once, its turns logged; with ``--keep-audio`` the question's
+    audio is kept beside them."""
     devices = write_config(tmp_path)
     question = join(read_audio(DEMO))
     silence = np.zeros(16000 * 2, dtype=np.float32)
@@ -89,7 +91,7 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
     kiosk = subprocess.Popen(
         [sys.executable, "-m", "knotvoice", "listen", "--json", "--log-dir", str(log_dir),
-         "--input-device", MIC, "--output-device", SPEAKER],
+         "--input-device", MIC, "--output-device", SPEAKER, "--keep-audio", "7"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
     )  # fmt: skip
     try:
@@ -106,3 +108,5 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     assert [(t["decision"], t["entry"]) for t in turns] == [("answer", "massage-how-often")]
     status = json.loads((log_dir / "status.json").read_text())
     assert status["turns"] == 1 and status["microphone"] == "listening"
+    kept = join(read_audio(log_dir / "audio" / turns[0]["audio"]))
+    assert 16000 * 2 <= len(kept) <= len(question) + 16000 * 2, "the question, as it was heard"

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from knotvoice.journal import STALE_SECONDS, Journal, Status, read_status
 from knotvoice.kiosk.events import (
     Decided,
     Event,
@@ -25,11 +27,12 @@ from knotvoice.kiosk.events import (
     SpeechStarted,
 )
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Stop
+from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.knowledge import Knowledge
 from knotvoice.match.matcher import Matcher
 from knotvoice.screen.hub import MAX_WATCHERS, QUEUE, Hub, State, View, suggestions, updated
-from knotvoice.screen.server import MAX_QUESTION_CHARS, ScreenServer
+from knotvoice.screen.server import MAX_QUESTION_CHARS, ScreenServer, beside
 from knotvoice.settings import ScreenSettings, SettingsError, build_settings
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import Dialogue
@@ -201,11 +204,11 @@ def hub(knowledge: Knowledge) -> Hub:
     return Hub(lambda: knowledge)
 
 
-def serve(hub: Hub, inbox: Inbox, scenario: Any) -> Any:
+def serve(hub: Hub, inbox: Inbox, scenario: Any, health: Callable[[], Status] | None = None) -> Any:
     """Run ``scenario(session, url)`` against the server on a free loopback port."""
 
     async def run() -> Any:
-        server = ScreenServer(hub, inbox, ScreenSettings("127.0.0.1", 0))
+        server = ScreenServer(hub, inbox, ScreenSettings("127.0.0.1", 0), health)
         url = await server.start()
         try:
             timeout = aiohttp.ClientTimeout(total=30)
@@ -338,6 +341,111 @@ def test_many_pages_watch_at_once_and_one_too_many_is_refused(
     views, status = serve(hub, Inbox(), scenario)
     assert status == 503
     assert all([v["state"] for v in pair] == ["idle", "listening"] for pair in views)
+
+
+# --- /health --------------------------------------------------------------------------------
+
+
+async def get_health(
+    session: aiohttp.ClientSession, url: str, **headers: str
+) -> tuple[int, dict[str, Any]]:
+    async with session.get(url + "health", headers=headers) as response:
+        assert response.headers["Cache-Control"] == "no-store"
+        return response.status, await response.json()
+
+
+def test_health_says_how_the_kiosk_is_doing(hub: Hub, tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    book = Logbook(journal, "whisper", lambda: "knots.yaml@abc123")
+    book(Listening(0.0, device="1 'usb mic'"))
+    book(Heard(2.0, "how often should you massage a knot", 1.0))
+    book(Decided(2.0, "answer", "massage-how-often", "how often", "Daily.", 0.93))
+    book(ReplyStarted(2.1, "Daily.", 1.0, 5.0, 250.0))
+    book(Failed(5.0, "recognizer", "the model hiccuped"))
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[Any]:
+        return [
+            await get_health(session, url),
+            await get_health(session, url, Host="evil.test:8080"),
+        ]
+
+    (status, health), (refused, _) = serve(hub, Inbox(), scenario, journal.snapshot)
+    assert status == 200 and health["stale"] is False
+    assert health["turns"] == 1 and health["microphone"] == "listening"
+    assert health["knowledge"] == "knots.yaml@abc123"
+    assert health["last_error"] == "recognizer: the model hiccuped"
+    assert abs(health["started"] - journal.status.started) < 0.01 and health["age_seconds"] < 5
+    assert refused == 403, "only this machine may ask, as for the page"
+
+
+def test_health_is_503_when_the_status_is_stale_as_knotvoice_status_says(
+    hub: Hub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from knotvoice.cli import main
+
+    Journal(tmp_path).update(microphone="listening")
+    written = json.loads((tmp_path / "status.json").read_text())
+
+    def aged(seconds: float) -> Callable[[], Status]:
+        written["updated"] = time.time() - seconds
+        (tmp_path / "status.json").write_text(json.dumps(written))
+        return lambda: read_status(tmp_path) or Status()
+
+    codes = {}
+    for age in (STALE_SECONDS - 5, STALE_SECONDS + 5, 3600.0):
+        health = aged(age)
+
+        async def scenario(session: aiohttp.ClientSession, url: str) -> Any:
+            return await get_health(session, url)
+
+        status, body = serve(hub, Inbox(), scenario, health)
+        exit_code = main(["status", "--log-dir", str(tmp_path)])
+        codes[age] = (status, body["stale"], exit_code)
+    capsys.readouterr()
+    assert codes == {
+        STALE_SECONDS - 5: (200, False, 0),
+        STALE_SECONDS + 5: (503, True, 1),
+        3600.0: (503, True, 1),
+    }
+
+
+def test_a_screen_with_no_kiosk_behind_it_has_no_health(hub: Hub) -> None:
+    async def scenario(session: aiohttp.ClientSession, url: str) -> int:
+        async with session.get(url + "health") as response:
+            return response.status
+
+    assert serve(hub, Inbox(), scenario) == 404
+
+
+def test_the_kiosk_s_screen_serves_its_health_beside_the_loop(hub: Hub, tmp_path: Path) -> None:
+    import urllib.request
+
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening", knowledge="knots.yaml@abc123")
+    stop = threading.Event()
+    got: list[tuple[int, dict[str, Any]]] = []
+
+    def ask_health(url: str) -> None:
+        try:
+            with urllib.request.urlopen(url + "health", timeout=30) as response:
+                got.append((response.status, json.loads(response.read())))
+        finally:
+            stop.set()
+
+    def ready(url: str) -> None:
+        threading.Thread(target=ask_health, args=(url,), daemon=True).start()
+
+    beside(
+        lambda: stop.wait(30.0),
+        hub,
+        Inbox(),
+        ScreenSettings("127.0.0.1", 0),
+        stop,
+        ready,
+        journal.snapshot,
+    )
+    ((status, health),) = got
+    assert status == 200 and health["knowledge"] == "knots.yaml@abc123"
 
 
 # --- the real loop answering the screen -----------------------------------------------------
@@ -488,6 +596,10 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
         with urllib.request.urlopen(url + "view", timeout=30) as response:
             view = json.loads(response.read())
         assert view["kind"] == "answer" and view["typed"]
+        with urllib.request.urlopen(url + "health", timeout=30) as response:
+            health = json.loads(response.read())
+        assert response.status == 200 and health["microphone"] == "listening"
+        assert health["knowledge"].startswith("knots.yaml") and health["pid"] == process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=60)

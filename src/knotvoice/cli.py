@@ -7,6 +7,7 @@ User errors print one line to stderr and exit 1; no traceback is shown for them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -81,6 +82,12 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
     parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
     parser.add_argument("--log-dir", type=Path, help="where the turn log is kept")
+    parser.add_argument(
+        "--keep-audio",
+        type=float,
+        metavar="DAYS",
+        help="keep each spoken question's audio DAYS days, in the log directory's audio/",
+    )
     parser.add_argument(
         "--screen",
         nargs="?",
@@ -517,6 +524,7 @@ def _kiosk(
     from knotvoice.kiosk.inbox import Inbox
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
+    from knotvoice.recordings import AUDIO, Recordings
     from knotvoice.reload import Reloader
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
@@ -545,8 +553,13 @@ def _kiosk(
     signal.signal(
         signal.SIGHUP, lambda *_: threading.Thread(target=reloader.check, daemon=True).start()
     )
+    days = settings.listen.keep_audio_days
+    recordings = Recordings(settings.log_dir / AUDIO, days) if days is not None else None
     logbook = Logbook(
-        journal, recognizer.name, lambda: app.knowledge_version(reloader.current.knowledge)
+        journal,
+        recognizer.name,
+        lambda: app.knowledge_version(reloader.current.knowledge),
+        recordings,
     )
     screen = settings.listen.screen
     inbox = Inbox() if screen is not None else None
@@ -600,13 +613,16 @@ def _kiosk(
         )
 
     try:
-        with reloader.running(every=2.0):
+        with (
+            reloader.running(every=2.0),
+            recordings.running() if recordings is not None else contextlib.nullcontext(),
+        ):
             if screen is None or hub is None or inbox is None:
                 summary = run()
             else:
                 from knotvoice.screen.server import beside
 
-                summary = beside(run, hub, inbox, screen, stop, ready)
+                summary = beside(run, hub, inbox, screen, stop, ready, journal.snapshot)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -665,12 +681,10 @@ def _status(args: argparse.Namespace) -> int:
         raise KnotvoiceError(
             f"no status in {settings.log_dir}; is the kiosk running? (give its --log-dir)"
         )
-    age = time.time() - status.updated
-    stale = age > STALE_SECONDS
+    now = time.time()
+    age, stale = status.age(now), status.stale(now)
     if args.json:
-        from dataclasses import asdict
-
-        print_json({**asdict(status), "age_seconds": round(age, 1), "stale": stale})
+        print_json(status.to_json(now))
     else:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.started))
         _out(f"up since      {started} (process {status.pid})")
@@ -683,10 +697,6 @@ def _status(args: argparse.Namespace) -> int:
         if status.log_failures:
             _out(f"log failures  {status.log_failures} turns could not be written")
     return 1 if stale else 0
-
-
-STALE_SECONDS = 60.0
-"""A status older than this means the kiosk is not running (it writes one every 10 s)."""
 
 
 # --- the server -----------------------------------------------------------------------------

@@ -17,11 +17,18 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Journal", "Status", "default_log_dir", "read_status", "read_turns"]
+__all__ = [
+    "STALE_SECONDS",
+    "Journal",
+    "Status",
+    "default_log_dir",
+    "read_status",
+    "read_turns",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -31,6 +38,9 @@ MAX_BYTES = 5_000_000
 """A turn log file is rotated at this size (about 10,000 turns)."""
 KEEP_FILES = 20
 """Rotated turn log files kept (the oldest is deleted): 100 MB in all at most."""
+STALE_SECONDS = 60.0
+"""A status older than this, in seconds, means the kiosk is not running (it writes one every
+10 s while its loop goes round)."""
 
 
 def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -63,6 +73,20 @@ class Status:
     reloads: int = 0
     log_failures: int = 0
     """Turn log lines that could not be written."""
+
+    def age(self, now: float | None = None) -> float:
+        """Seconds since this status was written."""
+        return (time.time() if now is None else now) - self.updated
+
+    def stale(self, now: float | None = None) -> bool:
+        """True when the kiosk wrote this too long ago to be running still."""
+        return self.age(now) > STALE_SECONDS
+
+    def to_json(self, now: float | None = None) -> dict[str, Any]:
+        """The status as ``knotvoice status --json`` prints it and ``/health`` serves it:
+        every field, its age in seconds and whether it is stale."""
+        age = self.age(now)
+        return {**asdict(self), "age_seconds": round(age, 1), "stale": age > STALE_SECONDS}
 
 
 class Journal:
@@ -116,6 +140,11 @@ class Journal:
             for name, value in changes.items():
                 setattr(self.status, name, value)
             self._write_status()
+
+    def snapshot(self) -> Status:
+        """A copy of the status as it is now (for ``/health``, from another thread)."""
+        with self._lock:
+            return replace(self.status)
 
     def beat(self, every: float = 10.0) -> None:
         """Write the status again if it is older than ``every`` seconds (a sign of life)."""

@@ -15,6 +15,7 @@ server's under ``[serve]``::
     trigger = "wake"
     end_silence = 0.7
     screen = "127.0.0.1:8080"
+    keep_audio = 7
 
     [serve]
     uri = "tcp://0.0.0.0:10500"
@@ -24,6 +25,7 @@ server's under ``[serve]``::
 from __future__ import annotations
 
 import enum
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -173,6 +175,9 @@ class ListenSettings:
     """Longest wait between tries to re-open a lost microphone (wall clock)."""
     screen: ScreenSettings | None = None
     """Where the kiosk's screen is served (None: no screen)."""
+    keep_audio_days: float | None = None
+    """Keep the audio of each spoken question this many days, under the log directory's
+    ``audio/`` (None: keep none)."""
 
 
 @dataclass(frozen=True)
@@ -340,6 +345,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "input_rate": ("microphone.rate", _number(int, "a whole number of Hertz")),
     "input_channels": ("microphone.channels", _choice("1", "2")),
     "screen": ("screen", _address),
+    "keep_audio": ("keep_audio_days", _number(float, "a number of days")),
 }
 """The kiosk's settings (flags, and keys of the config file's ``[listen]`` table): where each
 lands in ``ListenSettings`` and how it is read."""
@@ -410,6 +416,12 @@ def _listen(layers: Mapping[str, Any], input_device: str | None) -> ListenSettin
         listen = _set(listen, target, convert(key, value))
     if listen.max_turns is not None and listen.max_turns < 1:
         raise SettingsError("max_turns must be 1 or more")
+    days = listen.keep_audio_days
+    if days is not None and not 0 < days < math.inf:
+        raise SettingsError(
+            f"keep_audio must be a number of days more than 0, not {days:g}; "
+            "leave it out to keep no audio"
+        )
     done: ListenSettings = _set(listen, "microphone.device", input_device)
     return done
 

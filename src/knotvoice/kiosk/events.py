@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
+from knotvoice.audio import AudioChunk
 from knotvoice.errors import DeviceError
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
 
 _LOG = logging.getLogger(__name__)
 
+_NOT_DATA = {"data": False}
+"""Metadata of a field that is no plain data (audio): left out of ``Event.to_dict``."""
+
 
 @dataclass(frozen=True)
 class Event:
@@ -45,10 +49,11 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as plain data, ``{"event": kind, "at": ..., ...}`` (for JSON lines)."""
-        data = {
-            name: round(value, 3) if isinstance(value, float) else value
-            for name, value in asdict(self).items()
-        }
+        data = {}
+        for item in fields(self):
+            if item.metadata.get("data", True):
+                value = getattr(self, item.name)
+                data[item.name] = round(value, 3) if isinstance(value, float) else value
         return {"event": self.kind, **data}
 
 
@@ -79,6 +84,9 @@ class Heard(Event):
     """False when it was ignored (no wake phrase, or heard while the kiosk was speaking)."""
     typed: bool = False
     """True for a question typed or a choice tapped on the kiosk's screen."""
+    audio: tuple[AudioChunk, ...] = field(default=(), repr=False, compare=False, metadata=_NOT_DATA)
+    """The utterance as the recognizer was given it (16 kHz mono 16-bit chunks); empty for
+    what was typed or tapped. Not in ``to_dict``."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 ``Logbook`` listens to the loop's events (``kiosk.events``) like any other display and keeps
 the ``Journal``: a decision and the reply that follows it make one turn line; a failure and
 the microphone coming and going update the status. A turn that fails after it was heard is
-a line too, with the stage that failed in ``error``.
+a line too, with the stage that failed in ``error``. Given ``Recordings``, the audio of each
+spoken question is kept too, and its line names the file (``audio``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from knotvoice.audio import AudioChunk
 from knotvoice.journal import Journal
 from knotvoice.kiosk.events import Decided, Event, Failed, Heard, Listening, ReplyStarted
+from knotvoice.recordings import Recordings
 
 __all__ = ["Logbook"]
 
@@ -23,18 +26,29 @@ REPLY_STAGES = ("synthesizer", "speaker")
 class Logbook:
     """Writes the kiosk's turns to a ``Journal``: call it with every event."""
 
-    def __init__(self, journal: Journal, engine: str, knowledge: Callable[[], str]) -> None:
-        """``knowledge`` says which knowledge (file and version) answers now."""
+    def __init__(
+        self,
+        journal: Journal,
+        engine: str,
+        knowledge: Callable[[], str],
+        recordings: Recordings | None = None,
+    ) -> None:
+        """``knowledge`` says which knowledge (file and version) answers now; ``recordings``
+        keeps the spoken questions' audio (None: no audio is kept)."""
         self._journal = journal
         self._engine = engine
         self._knowledge = knowledge
+        self._recordings = recordings
         self._heard = ""
+        self._audio: tuple[AudioChunk, ...] = ()
+        self._heard_at = 0.0
         self._pending: dict[str, Any] | None = None
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Heard) and event.accepted:
             self._flush()
             self._heard = event.text
+            self._audio, self._heard_at = event.audio, event.wall
         elif isinstance(event, Decided):
             self._flush()
             self._pending = {
@@ -53,6 +67,7 @@ class Logbook:
                 "engine": self._engine,
                 "knowledge": self._knowledge(),
             }
+            self._keep_audio(self._pending)
             if not event.answer:
                 self._flush()
         elif isinstance(event, ReplyStarted) and self._pending is not None:
@@ -64,16 +79,16 @@ class Logbook:
                 self._pending["error"] = f"{event.stage}: {event.message}"
                 self._flush()
             elif event.stage == "dialogue" and self._heard:
-                self._journal.write(
-                    {
-                        "heard": self._heard,
-                        "question": self._heard,
-                        "decision": "error",
-                        "error": f"{event.stage}: {event.message}",
-                        "engine": self._engine,
-                        "knowledge": self._knowledge(),
-                    }
-                )
+                failed = {
+                    "heard": self._heard,
+                    "question": self._heard,
+                    "decision": "error",
+                    "error": f"{event.stage}: {event.message}",
+                    "engine": self._engine,
+                    "knowledge": self._knowledge(),
+                }
+                self._keep_audio(failed)
+                self._journal.write(failed)
                 self._heard = ""
             self._journal.failed(event.stage, event.message)
             if event.stage == "microphone":
@@ -85,6 +100,14 @@ class Logbook:
     def close(self) -> None:
         """Write what is still pending (the kiosk is stopping)."""
         self._flush()
+
+    def _keep_audio(self, record: dict[str, Any]) -> None:
+        """Have the audio of the question ``record`` logs kept, and name its file there."""
+        audio, self._audio = self._audio, ()
+        if self._recordings is not None and audio:
+            name = self._recordings.keep(audio, self._heard_at)
+            if name is not None:
+                record["audio"] = name
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, None

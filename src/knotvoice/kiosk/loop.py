@@ -334,7 +334,8 @@ class _Kiosk:
         if question is None or question.text != transcript.text.strip():
             understood = None  # worked out with the wake phrase in it
         text = transcript.text.strip()
-        self.emit(Heard(end, text, start, bool(text) and question is not None))
+        accepted = bool(text) and question is not None
+        self.emit(Heard(end, text, start, accepted, audio=tuple(self.utterance)))
         if question is None or not text:
             return
         self.awaiting_until = None

@@ -5,6 +5,8 @@
 - ``GET /events``: server-sent events, one ``view`` event per change (the first is the
   current view). A page that falls behind is dropped; its browser reconnects by itself.
 - ``GET /view``: the current view, as JSON.
+- ``GET /health``: how the kiosk is doing, as ``knotvoice status --json`` says it: 200 while
+  its loop goes round, 503 when its status is stale (the loop is stuck).
 - ``POST /ask`` ``{"text": ...}``, ``POST /choose`` ``{"choice": "yes"|"other"|"no"}``,
   ``POST /stop``: a typed question, a tapped did-you-mean, a stop. Each goes to the kiosk's
   inbox and is answered aloud and on the page.
@@ -33,6 +35,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from knotvoice.errors import KnotvoiceError
+from knotvoice.journal import Status
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
 from knotvoice.screen.hub import Hub
 from knotvoice.settings import ScreenSettings
@@ -91,10 +94,19 @@ def _page(name: str) -> bytes:
 class ScreenServer:
     """Serves the page, its events and its POSTs on the running event loop."""
 
-    def __init__(self, hub: Hub, inbox: Inbox, settings: ScreenSettings) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        inbox: Inbox,
+        settings: ScreenSettings,
+        health: Callable[[], Status] | None = None,
+    ) -> None:
+        """``health`` says how the kiosk is doing now (``Journal.snapshot``); without it
+        there is no ``/health``."""
         self.hub = hub
         self.inbox = inbox
         self.settings = settings
+        self.health = health
         self._files = {path: (_page(name), kind) for path, (name, kind) in _FILES.items()}
         self._runner: web.AppRunner | None = None
         self.url = settings.url
@@ -107,6 +119,8 @@ class ScreenServer:
         app.router.add_get("/favicon.ico", self._no_icon)
         app.router.add_get("/events", self._events)
         app.router.add_get("/view", self._view)
+        if self.health is not None:
+            app.router.add_get("/health", self._health)
         app.router.add_post("/ask", self._ask)
         app.router.add_post("/choose", self._choose)
         app.router.add_post("/stop", self._stop)
@@ -180,6 +194,13 @@ class ScreenServer:
     async def _view(self, request: web.Request) -> web.Response:
         return web.Response(
             text=self.hub.message(), content_type="application/json", headers=_HEADERS
+        )
+
+    async def _health(self, request: web.Request) -> web.Response:
+        assert self.health is not None
+        status = self.health()
+        return web.json_response(
+            status.to_json(), status=503 if status.stale() else 200, headers=_HEADERS
         )
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
@@ -266,14 +287,15 @@ def beside(
     settings: ScreenSettings,
     stop: threading.Event,
     ready: Callable[[str], None] | None = None,
+    health: Callable[[], Status] | None = None,
 ) -> T:
     """Run ``kiosk`` (the kiosk loop, which ends when ``stop`` is set) on a thread of its own
     while the screen is served here; SIGTERM and SIGINT set ``stop``. Returns what
-    ``kiosk`` returns, once the screen has stopped."""
+    ``kiosk`` returns, once the screen has stopped. ``health`` is what ``/health`` serves."""
 
     async def run() -> T:
         loop = asyncio.get_running_loop()
-        server = ScreenServer(hub, inbox, settings)
+        server = ScreenServer(hub, inbox, settings, health)
         url = await server.start()
         signals = []
         for number in (signal.SIGTERM, signal.SIGINT):

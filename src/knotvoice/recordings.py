@@ -1,0 +1,159 @@
+"""The audio of spoken questions, kept a number of days beside the turn log.
+
+With ``--keep-audio DAYS`` (``keep_audio`` in the ``[listen]`` table) the kiosk keeps what
+the recognizer heard of each question, so an operator can listen to a question the kiosk got
+wrong. ``Recordings.keep(audio)`` names the file at once (the name goes into the question's
+turn log line, as ``audio``) and hands the audio to a thread of its own, which writes it as a
+16-bit mono wav under ``<log dir>/audio/``. The same thread deletes the files it wrote that
+are older than DAYS, by their time of modification: at start, then once an hour. A file that
+cannot be written (a full disk, no permission) costs that question's audio and one warning
+until files are written again, never the turn. Without the setting nothing is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from knotvoice.audio import AudioChunk, write_wav
+
+__all__ = ["AUDIO", "Recordings"]
+
+_log = logging.getLogger(__name__)
+
+AUDIO = "audio"
+"""The folder of the log directory the questions' audio is kept in."""
+PRUNE_EVERY = 3600.0
+"""Seconds between looks for files older than the days kept."""
+WAITING = 16
+"""Questions waiting to be written at most; the audio of one more is not kept."""
+PREFIX = "question-"
+"""Every file kept is named ``question-<UTC time to the millisecond>.wav``; other files in
+the folder are left alone."""
+DAY = 86400.0
+
+
+class Recordings:
+    """Writes questions' audio to ``directory`` on a thread of its own and deletes it after
+    ``days`` days (by modification time); safe from any thread."""
+
+    def __init__(
+        self,
+        directory: Path,
+        days: float,
+        prune_every: float = PRUNE_EVERY,
+        waiting: int = WAITING,
+    ) -> None:
+        self.directory = Path(directory)
+        self.days = days
+        self.prune_every = prune_every
+        self.failures = 0
+        """Questions whose audio was not kept (could not be written, or too many waiting)."""
+        self._jobs: queue.Queue[tuple[Path, tuple[AudioChunk, ...]] | None] = queue.Queue(waiting)
+        self._lock = threading.Lock()
+        self._failing = False
+        self._last_ms = 0
+
+    def keep(self, audio: Sequence[AudioChunk], at: float | None = None) -> str | None:
+        """Have ``audio`` (16 kHz mono 16-bit chunks of a question that ended at ``at``,
+        Unix seconds; now when None) written; returns the file's name, or None when it will
+        not be kept (no audio, or too many questions waiting to be written)."""
+        if not audio:
+            return None
+        stamp = round((time.time() if at is None else at) * 1000)
+        with self._lock:
+            # One name per question, in the order they were asked, even within a millisecond.
+            stamp = self._last_ms = max(stamp, self._last_ms + 1)
+        seconds, milliseconds = divmod(stamp, 1000)
+        name = (
+            f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime(seconds))}"
+            f".{milliseconds:03d}Z.wav"
+        )
+        try:
+            self._jobs.put_nowait((self.directory / name, tuple(audio)))
+        except queue.Full:
+            self._failed(f"{self._jobs.maxsize} questions are waiting to be written")
+            return None
+        return name
+
+    def prune(self, now: float | None = None) -> int:
+        """Delete the files kept longer than ``days`` (by modification time); returns how
+        many were deleted."""
+        oldest = (time.time() if now is None else now) - self.days * DAY
+        deleted = 0
+        trouble: OSError | None = None
+        try:
+            paths = list(self.directory.glob(f"{PREFIX}*.wav*"))
+        except OSError as error:
+            paths, trouble = [], error
+        for path in paths:
+            try:
+                if path.stat().st_mtime < oldest:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                trouble = error
+        if trouble is not None:
+            _log.warning(
+                "old questions' audio in %s cannot be deleted (%s)", self.directory, trouble
+            )
+        elif deleted:
+            _log.info("deleted %d questions' audio older than %g days", deleted, self.days)
+        return deleted
+
+    @contextlib.contextmanager
+    def running(self, timeout: float = 10.0) -> Iterator[Recordings]:
+        """Write and prune on a thread of its own while inside; on the way out, what is
+        waiting is written (for ``timeout`` seconds at most)."""
+        thread = threading.Thread(target=self._run, name="knotvoice-recordings", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            with contextlib.suppress(queue.Full):
+                self._jobs.put(None, timeout=timeout)
+            thread.join(timeout=timeout)
+
+    def _run(self) -> None:
+        due = time.monotonic()
+        while True:
+            if time.monotonic() >= due:
+                self.prune()
+                due = time.monotonic() + self.prune_every
+            try:
+                job = self._jobs.get(timeout=max(0.0, due - time.monotonic()))
+            except queue.Empty:
+                continue
+            if job is None:
+                return
+            self._write(*job)
+
+    def _write(self, path: Path, audio: tuple[AudioChunk, ...]) -> None:
+        partial = path.with_name(path.name + ".partial")
+        try:
+            write_wav(partial, audio)
+            partial.replace(path)
+        except Exception as error:  # whatever it is, it costs this question's audio only
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            self._failed(f"{path} cannot be written ({error})")
+            return
+        with self._lock:
+            if self._failing:
+                _log.info("questions' audio is kept again")
+                self._failing = False
+
+    def _failed(self, why: str) -> None:
+        with self._lock:
+            self.failures += 1
+            if self._failing:
+                return
+            self._failing = True
+        _log.warning("a question's audio is not kept: %s; the kiosk goes on", why)

@@ -430,6 +430,6 @@ def format_report(report: MatchingReport) -> str:
         notes.append(report.synthetic + ".")
     out.append("")
     for note in notes:
-        out += textwrap.wrap(note, 100)
+        out += textwrap.wrap(note, 100, break_on_hyphens=False)
     out.append(f"peak memory at the end {report.peak_rss_mb:.0f} MB (resident, getrusage)")
     return "\n".join(out)

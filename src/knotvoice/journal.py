@@ -41,6 +41,9 @@ KEEP_FILES = 20
 STALE_SECONDS = 60.0
 """A status older than this, in seconds, means the kiosk is not running (it writes one every
 10 s while its loop goes round)."""
+WARN_AGAIN_SECONDS = 600.0
+"""A disk that fills up again within this many seconds of the last warning (a line fitting
+in now and then while it is full) gives no new warning."""
 
 
 def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -101,6 +104,8 @@ class Journal:
         self.status = Status()
         self._lock = threading.Lock()
         self._failing = False
+        """A warning was given and no line has been written since."""
+        self._warned_at = -WARN_AGAIN_SECONDS
         self._status_written = 0.0
 
     def write(self, record: Mapping[str, Any]) -> bool:
@@ -116,9 +121,10 @@ class Journal:
                 _append(path, (line + "\n").encode("utf-8"))
             except OSError as error:
                 self.status.log_failures += 1
-                if not self._failing:
+                now = time.monotonic()
+                if not self._failing and now - self._warned_at >= WARN_AGAIN_SECONDS:
                     _log.warning("the turn log cannot be written (%s); turns go on", error)
-                    self._failing = True
+                    self._failing, self._warned_at = True, now
                 return False
             if self._failing:
                 _log.info("the turn log is written again")
@@ -154,14 +160,17 @@ class Journal:
 
     def _write_status(self) -> None:
         self.status.updated = time.time()
+        partial = self.directory / (STATUS + ".partial")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            partial = self.directory / (STATUS + ".partial")
             partial.write_text(json.dumps(asdict(self.status)), encoding="utf-8")
             partial.replace(self.directory / STATUS)
             self._status_written = self.status.updated
         except OSError:
-            pass  # the turn log's own warning says the disk is full
+            # The turn log's own warning says the disk is full; a half-written status would
+            # hold on to the room a turn line needs.
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
 
     def _rotate(self, path: Path) -> None:
         # Named by the time in nanoseconds: their order by name is the order they were written.

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import RATE, WIDTH, AudioChunk
+from knotvoice.kiosk.speaker import Finished
 
 __all__ = ["Deaf", "Mute", "NoMicrophone"]
 
@@ -77,28 +78,9 @@ class Deaf:
         return self
 
 
-class _Played:
-    """A reply that was not played: over at once."""
-
-    def __init__(self, rate: int, frames: int) -> None:
-        self.rate = rate
-        self.frames = frames
-        self.interrupted = False
-        self.error = None
-
-    def done(self) -> bool:
-        return True
-
-    def stop(self) -> None:
-        return None
-
-    def wait(self, timeout: float) -> bool:
-        return True
-
-
 class Mute:
     """A ``Speaker`` with no sound: each reply is over as soon as it starts."""
 
-    def play(self, chunks: Sequence[AudioChunk]) -> _Played:
+    def play(self, chunks: Sequence[AudioChunk]) -> Finished:
         rate = chunks[0].rate if chunks else RATE
-        return _Played(rate, sum(chunk.samples for chunk in chunks))
+        return Finished(rate, sum(chunk.samples for chunk in chunks))

@@ -59,7 +59,7 @@ class Speaker(Protocol):
         """Start playing; raises ``DeviceError`` when the device cannot be opened."""
 
 
-class _Finished:
+class Finished:
     """A playback that is already over (wav files, empty replies)."""
 
     def __init__(self, rate: int, frames: int, error: DeviceError | None = None) -> None:
@@ -170,7 +170,7 @@ class DeviceSpeaker:
 
     def play(self, chunks: Sequence[AudioChunk]) -> Playback:
         if not chunks:
-            return _Finished(self.settings.rate or 0, 0)
+            return Finished(self.settings.rate or 0, 0)
         device = resolve(self.settings.device, "output")
         source_rate = chunks[0].rate
         rate = self.settings.rate or self._rate_for(device, source_rate)
@@ -218,4 +218,4 @@ class WavSpeaker:
             ) from None
         frames = sum(chunk.samples for chunk in chunks)
         _LOG.info("reply written to %s", path)
-        return _Finished(chunks[0].rate if chunks else 0, frames)
+        return Finished(chunks[0].rate if chunks else 0, frames)

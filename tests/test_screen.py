@@ -456,10 +456,10 @@ def words(knowledge: Knowledge, tmp_path_factory: pytest.TempPathFactory) -> Mat
     return Matcher(knowledge, cache_dir=tmp_path_factory.mktemp("words"))
 
 
-@pytest.fixture
-def quiet_kiosk(
-    words: Matcher, synthesizer: Synthesizer
-) -> Iterator[tuple[Kiosk, Inbox, list[Event]]]:
+def start_quiet_kiosk(
+    responder: Dialogue, synthesizer: Synthesizer
+) -> tuple[Kiosk, Inbox, list[Event]]:
+    """A kiosk with no microphone and no sound, answering what its inbox brings."""
     from knotvoice.settings import ListenSettings
 
     inbox = Inbox()
@@ -467,13 +467,21 @@ def quiet_kiosk(
     kiosk = Kiosk(
         ListenSettings(),
         Deaf(),
-        Dialogue(words),
+        responder,
         synthesizer,
         events.append,
         microphone=NoMicrophone(),
         speaker=Mute(),
         inbox=inbox,
     ).start()
+    return kiosk, inbox, events
+
+
+@pytest.fixture
+def quiet_kiosk(
+    words: Matcher, synthesizer: Synthesizer
+) -> Iterator[tuple[Kiosk, Inbox, list[Event]]]:
+    kiosk, inbox, events = start_quiet_kiosk(Dialogue(words), synthesizer)
     yield kiosk, inbox, events
     kiosk.close()
 
@@ -509,26 +517,13 @@ def test_a_typed_question_is_answered_like_a_spoken_one_and_stop_cuts_the_reply(
 def test_a_question_that_breaks_the_dialogue_costs_that_question_only(
     words: Matcher, synthesizer: Synthesizer
 ) -> None:
-    from knotvoice.settings import ListenSettings
-
     class Fragile(Dialogue):
         def respond(self, transcript: Any, understood: Any = None) -> Any:
             if "break" in transcript.text:
                 raise RuntimeError("broken on purpose")
             return super().respond(transcript, understood)
 
-    inbox = Inbox()
-    events: list[Event] = []
-    kiosk = Kiosk(
-        ListenSettings(),
-        Deaf(),
-        Fragile(words),
-        synthesizer,
-        events.append,
-        microphone=NoMicrophone(),
-        speaker=Mute(),
-        inbox=inbox,
-    ).start()
+    kiosk, inbox, events = start_quiet_kiosk(Fragile(words), synthesizer)
     try:
         inbox.put(Ask("<script>break</script>" + "\u202e\x00"))
         inbox.put(Ask("how often should you massage a knot"))

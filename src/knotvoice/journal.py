@@ -160,12 +160,13 @@ class Journal:
 
     def _write_status(self) -> None:
         self.status.updated = time.time()
+        # Tried again after ``beat``'s interval, not on every chunk, when it cannot be written.
+        self._status_written = self.status.updated
         partial = self.directory / (STATUS + ".partial")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             partial.write_text(json.dumps(asdict(self.status)), encoding="utf-8")
             partial.replace(self.directory / STATUS)
-            self._status_written = self.status.updated
         except OSError:
             # The turn log's own warning says the disk is full; a half-written status would
             # hold on to the room a turn line needs.

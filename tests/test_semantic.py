@@ -31,6 +31,30 @@ def test_one_text_embeds_the_same_alone_and_in_a_batch(semantic: SemanticModel) 
     assert np.allclose(together, alone, atol=1e-5)
 
 
+def _mapped_resident_kb(address: int) -> int:
+    """Resident kilobytes of the mapping of this process that holds ``address``."""
+    inside = False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()[0] if line else ""
+        if "-" in head and ":" not in head:
+            low, high = (int(part, 16) for part in head.split("-"))
+            inside = low <= address < high
+        elif inside and head == "Rss:":
+            return int(line.split()[1])
+    raise AssertionError("no mapping holds the model's weights")
+
+
+@pytest.mark.model
+def test_new_words_do_not_make_the_kiosk_s_memory_creep() -> None:
+    model = SemanticModel.load()
+    address = model._word.__array_interface__["data"][0]
+    model.embed(["How often should I massage a knot in my upper back?"])
+    settled = _mapped_resident_kb(address)
+    model.embed(["xylophone zeppelin quasar marmalade fjord kumquat aardvark", "oboe glacier"])
+    model.embed(["Is a sauna, acupuncture or a chiropractor better than ibuprofen?"])
+    assert _mapped_resident_kb(address) == settled
+
+
 @pytest.mark.model
 def test_kept_texts_are_embedded_once_and_a_visitor_s_question_is_never_kept(
     tmp_path: Path,

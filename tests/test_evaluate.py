@@ -74,6 +74,9 @@ class LengthRecognizer:
     def spotter(self, words: Sequence[str]) -> LengthRecognizer:
         return self
 
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        pass
+
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:

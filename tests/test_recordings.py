@@ -249,6 +249,9 @@ class Hearing:
     def spotter(self, words: Sequence[str]) -> Hearing:
         return Hearing()
 
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        pass
+
 
 class Once:
     """A microphone that plays a clip once, then silence."""

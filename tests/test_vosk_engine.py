@@ -121,6 +121,22 @@ def test_phrases_restrict_what_is_heard(model: VoskModel, speech: list[AudioChun
     assert "안녕하세요" in limited.text.split()
 
 
+def test_new_phrases_limit_the_next_utterance_and_none_free_it(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    recognizer = VoskRecognizer(model, phrases=["xqzvk plmrt"])
+    assert recognizer.grammar is None  # nothing it can say: free
+
+    recognizer.bias(PHRASES, "")
+    allowed = {word for phrase in PHRASES for word in phrase_words(phrase)} | {"[unk]"}
+    assert set(recognizer.transcribe(speech).text.split()) <= allowed
+    assert recognizer.grammar is not None and "xqzvk" in recognizer.dropped_words
+
+    recognizer.bias([], "")
+    assert recognizer.grammar is None
+    assert not set(recognizer.transcribe(speech).text.split()) <= allowed
+
+
 def test_phrases_the_model_cannot_say_fall_back_to_free_recognition(model: VoskModel) -> None:
     recognizer = VoskRecognizer(model, phrases=["xqzvk plmrt"])
     assert recognizer.grammar is None

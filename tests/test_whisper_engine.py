@@ -5,15 +5,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knotvoice.app import load_recognizer
+from knotvoice.app import load_recognizer, rebias, recognition_bias
 from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
 from knotvoice.audio import chunks_from_array, read_audio
 from knotvoice.errors import ModelError
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Knowledge, load
 from knotvoice.settings import Settings
 from knotvoice.speech.tts import Synthesizer
 
-FIXTURES = Path(__file__).resolve().parents[1] / "audio_fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "audio_fixtures"
 
 
 def test_whisper_hears_a_spoken_question(
@@ -113,3 +114,21 @@ def test_a_shorter_encoder_window_still_hears_a_clean_question(
     short = WhisperRecognizer(whisper.model, prompt=whisper.prompt, window_seconds=10.0)
     clip = FIXTURES / "tuning" / "causes__01__espeak-en-us__pink15db.wav"
     assert "upper back" in short.transcribe(read_audio(clip)).text.lower()
+
+
+@pytest.mark.model
+def test_a_reloaded_knowledge_biases_whisper_toward_its_own_topics(
+    whisper_model: WhisperModel, knowledge: Knowledge
+) -> None:
+    recognizer = WhisperRecognizer(whisper_model, prompt=recognition_bias(knowledge)[1])
+    clip = FIXTURES / "railway" / "tuning"
+    question = next(iter(sorted(clip.glob("*clean.flac"))))
+    recognizer.transcribe(read_audio(question))  # the decoder's prompt is built by now
+
+    rebias(recognizer, load(ROOT / "knowledge" / "railway.yaml"))
+
+    tokenizer, prompt, _ = recognizer._tokens()
+    heard_with = tokenizer.decode([token for token in prompt if token < tokenizer.eot])
+    assert "station opening hours" in heard_with
+    assert "knot" not in heard_with
+    assert recognizer.transcribe(read_audio(question)).text

@@ -37,6 +37,7 @@ __all__ = [
     "load_synthesizer",
     "load_voice",
     "matcher_builder",
+    "rebias",
     "recognition_bias",
     "record_clips",
 ]
@@ -192,6 +193,12 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
     return WhisperRecognizer(
         WhisperModel.load(model), prompt=prompt, window_seconds=settings.whisper_window
     )
+
+
+def rebias(recognizer: Recognizer, knowledge: Knowledge) -> None:
+    """Bias ``recognizer`` toward a knowledge loaded again (a reload) as at start."""
+    vocabulary_, prompt = recognition_bias(knowledge)
+    recognizer.bias(vocabulary_, prompt)
 
 
 def load_synthesizer(settings: Settings) -> Synthesizer:

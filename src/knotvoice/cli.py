@@ -531,13 +531,12 @@ def _kiosk(
 
     journal = Journal(settings.log_dir)
     build: Callable[[Knowledge], MatchStage] = app.matcher_builder(settings)
-    reloader = Reloader.load(
-        settings.knowledge,
-        build,
-        on_reload=lambda matcher: journal.update(
-            knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads
-        ),
-    )
+
+    def reloaded(matcher: MatchStage) -> None:
+        app.rebias(recognizer, matcher.knowledge)
+        journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
+
+    reloader = Reloader.load(settings.knowledge, build, on_reload=reloaded)
     knowledge = reloader.current.knowledge
     recognizer = recognizer_for(knowledge)
     synthesizer = app.load_voice(settings, knowledge)
@@ -716,7 +715,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     settings = _settings(args)
     build: Callable[[Knowledge], MatchStage] = app.matcher_builder(settings)
-    reloader = Reloader.load(settings.knowledge, build)
+    reloader = Reloader.load(
+        settings.knowledge,
+        build,
+        on_reload=lambda matcher: app.rebias(recognizer, matcher.knowledge),
+    )
     recognizer = app.load_recognizer(settings, reloader.current.knowledge)
     try:
         synthesizer = app.load_synthesizer(settings)

@@ -90,6 +90,10 @@ class Recognizer(Protocol):
     def spotter(self, words: Sequence[str]) -> Recognizer:
         """A cheap recognizer for a few short words ("stop"), sharing this one's model."""
 
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        """Listen for another knowledge's words (vosk: ``phrases``; whisper: ``prompt``) from
+        the next utterance on; the utterance under way keeps the old ones."""
+
 
 def transcribe_with(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> Transcript:
     """Feed every chunk to a fresh stream and finish it (shared by the adapters)."""

@@ -243,20 +243,21 @@ class VoskRecognizer:
         self.dropped_words: tuple[str, ...] = ()
         """Phrase words left out of the grammar because the model does not know them."""
         if phrases is not None:
-            grammar, dropped = build_grammar(model, phrases)
-            self.dropped_words = tuple(dropped)
-            if dropped:
-                logger.info(
-                    "%d phrase word(s) are not in the vosk vocabulary and are ignored: %s",
-                    len(dropped),
-                    ", ".join(dropped[:20]),
-                )
-            if grammar:
-                self.grammar = tuple(grammar)
-            else:
-                logger.warning(
-                    "no phrase word is in the vosk model's vocabulary; recognising freely"
-                )
+            self.bias(phrases, "")
+
+    def bias(self, phrases: Sequence[str], prompt: str = "") -> None:
+        """Limit recognition to the words of ``phrases`` from the next utterance on (none:
+        recognise freely). ``prompt`` is whisper's and means nothing here."""
+        grammar, dropped = build_grammar(self.model, phrases) if phrases else ([], [])
+        if dropped:
+            logger.info(
+                "%d phrase word(s) are not in the vosk vocabulary and are ignored: %s",
+                len(dropped),
+                ", ".join(dropped[:20]),
+            )
+        if phrases and not grammar:
+            logger.warning("no phrase word is in the vosk model's vocabulary; recognising freely")
+        self.grammar, self.dropped_words = (tuple(grammar) or None), tuple(dropped)
 
     def stream(self) -> VoskStream:
         """Start recognising a new utterance."""

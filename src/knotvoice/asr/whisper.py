@@ -189,6 +189,15 @@ class WhisperRecognizer:
             self.model, prompt=", ".join(words), beam_size=1, hearings=1, quick=True
         )
 
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        """Hear with ``prompt`` (the topics of another knowledge) from the next utterance on;
+        ``phrases`` are vosk's and mean nothing here."""
+        built = self._decoder is not None
+        self.prompt = prompt or None
+        self._decoder = None
+        if built:  # built here, not by a turn under way that still holds the old prompt
+            self._decoder = self._build_decoder()
+
     def recognize(self, samples: np.ndarray[Any, np.dtype[np.float32]]) -> Transcript:
         """Recognise 16 kHz mono float samples."""
         seconds = len(samples) / RATE
@@ -200,21 +209,25 @@ class WhisperRecognizer:
 
     def _tokens(self) -> tuple[Any, list[int], tuple[int, ...]]:
         """The tokenizer, the decoder prompt and the suppressed tokens (built once)."""
-        if self._decoder is None:
-            from faster_whisper.tokenizer import Tokenizer
-            from faster_whisper.transcribe import get_suppressed_tokens
+        decoder = self._decoder
+        if decoder is None:
+            decoder = self._decoder = self._build_decoder()
+        return decoder
 
-            whisper = self.model._model
-            tokenizer = Tokenizer(
-                whisper.hf_tokenizer,
-                whisper.model.is_multilingual,
-                task="transcribe",
-                language="en",
-            )
-            previous = tokenizer.encode(" " + self.prompt.strip()) if self.prompt else []
-            prompt = whisper.get_prompt(tokenizer, previous, without_timestamps=True)
-            self._decoder = (tokenizer, prompt, tuple(get_suppressed_tokens(tokenizer, [-1])))
-        return self._decoder
+    def _build_decoder(self) -> tuple[Any, list[int], tuple[int, ...]]:
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        whisper = self.model._model
+        tokenizer = Tokenizer(
+            whisper.hf_tokenizer,
+            whisper.model.is_multilingual,
+            task="transcribe",
+            language="en",
+        )
+        previous = tokenizer.encode(" " + self.prompt.strip()) if self.prompt else []
+        prompt = whisper.get_prompt(tokenizer, previous, without_timestamps=True)
+        return tokenizer, prompt, tuple(get_suppressed_tokens(tokenizer, [-1]))
 
     def _recognize_window(
         self, samples: np.ndarray[Any, np.dtype[np.float32]], seconds: float

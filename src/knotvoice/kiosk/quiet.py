@@ -77,6 +77,9 @@ class Deaf:
     def spotter(self, words: Sequence[str]) -> Recognizer:
         return self
 
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        """Nothing to listen for."""
+
 
 class Mute:
     """A ``Speaker`` with no sound: each reply is over as soon as it starts."""

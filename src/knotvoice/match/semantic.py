@@ -101,9 +101,10 @@ def _layer_norm(x: Array, weight: Array, bias: Array, eps: float) -> Array:
 
 
 def _resident(array: Array) -> Array:
-    """``array`` with every page read once. A table mapped from the model file is otherwise
-    read a few pages at a time as new words come, and the kiosk's memory creeps up over its
-    first thousand questions to what it holds from here on."""
+    """``array`` with every page read once. A table read a row at a time (a row per word, per
+    position) is otherwise mapped from the model file a few pages at a time as new words come,
+    and the kiosk's memory creeps up over its first thousand questions to what it holds from
+    here on."""
     flat = array.reshape(-1)
     step = max(1, mmap.PAGESIZE // max(array.itemsize, 1))
     flat[::step].sum()
@@ -157,8 +158,8 @@ class SemanticModel:
             return get(f"{prefix}.weight"), get(f"{prefix}.bias")
 
         self._word = _resident(get("embeddings.word_embeddings.weight"))
-        self._position = get("embeddings.position_embeddings.weight")
-        self._token_type = get("embeddings.token_type_embeddings.weight")
+        self._position = _resident(get("embeddings.position_embeddings.weight"))
+        self._token_type = _resident(get("embeddings.token_type_embeddings.weight"))
         self._embedding_norm = pair("embeddings.LayerNorm")
         self._layers = tuple(
             _Layer(

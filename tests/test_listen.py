@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -522,6 +524,45 @@ def test_a_key_press_stops_the_reply_at_once(
     (finished,) = recorder.finished()
     assert finished.interrupted
     assert finished.at - started.at <= 0.11, "stopped within one chunk of audio"
+
+
+def test_the_watchdog_hears_from_the_kiosk_while_it_speaks(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    speaking = threading.Event()
+    signs_while_speaking: list[float] = []
+
+    def follow(event: Event) -> None:
+        if isinstance(event, ReplyStarted):
+            speaking.set()
+        elif isinstance(event, ReplyFinished):
+            speaking.clear()
+
+    def alive() -> None:
+        if speaking.is_set():
+            signs_while_speaking.append(time.monotonic())
+
+    audio = np.concatenate([silence(1.0), clips("How often should you massage a knot?")])
+    recorder = Recorder(follow)
+    bounded_listen(
+        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
+        whisper,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+        alive=alive,
+    )
+
+    (started,) = (e for e in recorder.events if isinstance(e, ReplyStarted))
+    assert started.seconds > 5.0
+    # A reply longer than the watchdog's interval must not get the kiosk restarted.
+    assert len(signs_while_speaking) >= started.seconds / 0.1 * 0.9
 
 
 def test_a_press_with_nobody_speaking_times_out(

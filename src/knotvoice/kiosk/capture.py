@@ -41,8 +41,9 @@ class Capture:
     """Reads an ``AudioSource`` for the kiosk, re-opening it when it is lost.
 
     ``on_lost(error)`` is called when the device fails (before the back-off begins) and
-    ``on_back()`` once it delivers again; ``alive()`` every second while it waits for the
-    device (a wait is no hang: the systemd watchdog keeps hearing from the kiosk).
+    ``on_back()`` once it delivers again. ``alive()`` is called for every chunk read, by the
+    loop or while a reply plays, and every second while it waits for the device (a wait is no
+    hang: the systemd watchdog keeps hearing from the kiosk).
     """
 
     def __init__(
@@ -75,6 +76,8 @@ class Capture:
                 self._recover()
                 continue
             self.now = chunk.timestamp + chunk.seconds
+            if self._alive is not None:
+                self._alive()
             return chunk
 
     def reopen(self) -> None:

@@ -92,7 +92,6 @@ class _Kiosk:
         inbox: Inbox | None = None,
     ) -> None:
         self.settings = settings
-        self.alive = alive
         self.recognizer = recognizer
         self.responder = responder
         self.synthesizer = synthesizer
@@ -189,8 +188,6 @@ class _Kiosk:
                 self.endpointer.reset()
                 self.capture.reopen()
             chunk = self.capture.read()
-            if self.alive is not None:
-                self.alive()
             if self.inbox is not None and not self.utterance_open and self.take_inbox():
                 continue
             pressed = self.trigger is not None and self.trigger.poll()

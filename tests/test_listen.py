@@ -428,6 +428,7 @@ def run_on_clips(
     recorder: Recorder,
     speaker: Speaker,
     trigger: EventTrigger | None = None,
+    alive: Callable[[], None] | None = None,
 ) -> ListenSummary:
     return bounded_listen(
         settings,
@@ -438,6 +439,7 @@ def run_on_clips(
         microphone=ClipSource(audio),
         speaker=speaker,
         trigger=trigger,
+        alive=alive,
     )
 
 
@@ -548,16 +550,9 @@ def test_the_watchdog_hears_from_the_kiosk_while_it_speaks(
 
     audio = np.concatenate([silence(1.0), clips("How often should you massage a knot?")])
     recorder = Recorder(follow)
-    bounded_listen(
-        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
-        whisper,
-        Dialogue(Matcher(knowledge)),
-        synthesizer,
-        recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
-        alive=alive,
-    )
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=20.0)
+    speaker = WavSpeaker(tmp_path)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, speaker, None, alive)
 
     (started,) = (e for e in recorder.events if isinstance(e, ReplyStarted))
     assert started.seconds > 5.0

@@ -52,7 +52,7 @@ class Screen:
     """The screen's server, its hub and the kiosk's inbox; events given to ``emit`` reach
     the pages (and are kept in ``events``)."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, log_dir: Path | None = None) -> None:
         self.hub = Hub(lambda: knowledge)
         self.inbox = Arrivals()
         self.events: list[Event] = []
@@ -60,7 +60,9 @@ class Screen:
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server = ScreenServer(self.hub, self.inbox, ScreenSettings("127.0.0.1", 0))
+        self._server = ScreenServer(
+            self.hub, self.inbox, ScreenSettings("127.0.0.1", 0), log_dir=log_dir
+        )
         self.watch: Callable[[Event], None] | None = None
         """Called with each event after the hub (on the kiosk's thread)."""
 
@@ -100,8 +102,8 @@ class Screen:
 
 
 @contextmanager
-def served(knowledge: Knowledge) -> Iterator[Screen]:
-    screen = Screen(knowledge)
+def served(knowledge: Knowledge, log_dir: Path | None = None) -> Iterator[Screen]:
+    screen = Screen(knowledge, log_dir)
     screen.start()
     try:
         yield screen

@@ -204,11 +204,17 @@ def hub(knowledge: Knowledge) -> Hub:
     return Hub(lambda: knowledge)
 
 
-def serve(hub: Hub, inbox: Inbox, scenario: Any, health: Callable[[], Status] | None = None) -> Any:
+def serve(
+    hub: Hub,
+    inbox: Inbox,
+    scenario: Any,
+    health: Callable[[], Status] | None = None,
+    log_dir: Path | None = None,
+) -> Any:
     """Run ``scenario(session, url)`` against the server on a free loopback port."""
 
     async def run() -> Any:
-        server = ScreenServer(hub, inbox, ScreenSettings("127.0.0.1", 0), health)
+        server = ScreenServer(hub, inbox, ScreenSettings("127.0.0.1", 0), health, log_dir)
         url = await server.start()
         try:
             timeout = aiohttp.ClientTimeout(total=30)
@@ -600,3 +606,47 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
         _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "replies are shown on the screen only" in err
+
+
+# --- /report --------------------------------------------------------------------------------
+
+
+def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answered(
+    hub: Hub, tmp_path: Path
+) -> None:
+    journal = Journal(tmp_path)
+    for _ in range(3):
+        journal.write({"heard": "how often", "decision": "answer", "entry": "massage-how-often"})
+    hostile = "<script>alert(1)</script> is the pharmacy open"
+    for _ in range(2):
+        journal.write({"heard": hostile, "decision": "reject", "closest": "treat-knot"})
+    journal.write({"heard": "does heat help", "decision": "confirm", "entry": "heat-or-ice"})
+    journal.write({"heard": "stop", "decision": "stop"})
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[Any]:
+        got: list[Any] = []
+        for path in ("report", "report?since=1d", "report?since=soon", "report.css"):
+            async with session.get(url + path) as response:
+                got.append((response.status, response.content_type, await response.text()))
+        return got
+
+    week, day, bad, css = serve(hub, Inbox(), scenario, log_dir=tmp_path)
+    status, kind, text = week
+    assert (status, kind) == (200, "text/html")
+    assert "<th scope='row'>questions</th><td>6</td>" in text
+    assert "answered</th><td>3 (50%)" in text and "rejected</th><td>2 (33%)" in text
+    assert "<svg" in text and "3 answered</title>" in text and "2 rejected</title>" in text
+    assert "<script>" not in text, "a visitor's words are shown, never run"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; is the pharmacy open" in text
+    assert "<td>2</td>" in text and "treat-knot" in text
+    assert day[0] == 200 and "The last 1d" in day[2]
+    assert bad[0] == 400 and "7d" in bad[2]
+    assert css[:2] == (200, "text/css")
+
+
+def test_no_report_without_a_turn_log(hub: Hub) -> None:
+    async def scenario(session: aiohttp.ClientSession, url: str) -> int:
+        async with session.get(url + "report") as response:
+            return response.status
+
+    assert serve(hub, Inbox(), scenario) == 404

@@ -30,6 +30,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, join, read_audio
+from knotvoice.journal import Journal
 from knotvoice.kiosk.events import (
     Decided,
     Event,
@@ -559,3 +560,34 @@ def test_bad_input_never_stops_the_kiosk(
         assert kiosk.running()
     finally:
         kiosk.close()
+
+
+def test_the_report_page_draws_its_chart_at_both_sizes(
+    browser: Browser, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    journal = Journal(tmp_path / "log")
+    for decision, count in (("answer", 7), ("confirm", 2), ("reject", 3)):
+        for _ in range(count):
+            journal.write({"heard": f"a question to {decision}", "decision": decision})
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    refused: list[str] = []
+    with served(knowledge, tmp_path / "log") as screen:
+        for width, height in SIZES:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("console", lambda message: refused.append(message.text))
+            page.goto(screen.url + "report")
+            drawn = page.evaluate(
+                """() => ({
+                  bars: [...document.querySelectorAll("svg.chart rect")]
+                    .map((bar) => bar.getBoundingClientRect().height),
+                  wide: document.documentElement.scrollWidth,
+                  paper: getComputedStyle(document.body).backgroundColor,
+                })"""
+            )
+            assert len(drawn["bars"]) == 3 and min(drawn["bars"]) > 0, "a part per decision"
+            assert drawn["wide"] <= width, "nothing runs off the side"
+            assert drawn["paper"] == "rgb(0, 0, 0)", "its style sheet is served and allowed"
+            assert not refused, refused
+            page.screenshot(path=str(shots / f"report-{width}x{height}.png"), full_page=True)
+            page.close()

@@ -621,7 +621,9 @@ def _kiosk(
             else:
                 from knotvoice.screen.server import beside
 
-                summary = beside(run, hub, inbox, screen, stop, ready, journal.snapshot)
+                summary = beside(
+                    run, hub, inbox, screen, stop, ready, journal.snapshot, journal.directory
+                )
     except KeyboardInterrupt:
         return 0
     finally:

@@ -8,8 +8,10 @@ entry for.
 
 from __future__ import annotations
 
+import html
 import math
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,7 +20,7 @@ from rapidfuzz import fuzz
 
 from knotvoice.match.text import normalize
 
-__all__ = ["Asked", "Summary", "parse_since", "summarize"]
+__all__ = ["Asked", "Day", "Summary", "by_day", "page", "parse_since", "summarize"]
 
 ALIKE = 75.0
 """Two questions whose words match this well (token set ratio) are grouped as one."""
@@ -118,3 +120,126 @@ def _asked(group: list[Mapping[str, Any]]) -> Asked:
     ranked = sorted(wordings, key=lambda text: -wordings[text])
     closest = max(entries, key=lambda entry: entries[entry]) if entries else None
     return Asked(ranked[0], len(group), closest, tuple(ranked[1:4]))
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day's questions by what became of them."""
+
+    date: str
+    """``YYYY-MM-DD``, local time."""
+    answered: int
+    confirmed: int
+    rejected: int
+
+
+def by_day(turns: Iterable[Mapping[str, Any]]) -> list[Day]:
+    """The questions of ``turns`` counted per local calendar day, oldest first; a day with
+    none is left out."""
+    counts: dict[str, dict[str, int]] = {}
+    for turn in turns:
+        decision = turn.get("decision")
+        if decision not in QUESTIONS:
+            continue
+        date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
+        day = counts.setdefault(date, dict.fromkeys(QUESTIONS, 0))
+        day[str(decision)] += 1
+    return [
+        Day(date, day["answer"], day["confirm"], day["reject"])
+        for date, day in sorted(counts.items())
+    ]
+
+
+_BARS = (
+    ("answered", "answered", "#2e9e4f"),
+    ("confirmed", "did-you-mean", "#d9a400"),
+    ("rejected", "rejected", "#c8323c"),
+)
+"""Each bar's parts, bottom first: the ``Day`` field, its name in the legend, its colour."""
+
+
+def page(summary: Summary, days: list[Day], period: str) -> str:
+    """The report as a standalone HTML page (``/report`` on the screen server): the figures,
+    questions per day as a bar chart (inline SVG) with the same numbers in a table, and the
+    questions not answered. Every text from the log is escaped."""
+    esc = html.escape
+
+    def share(count: int) -> str:
+        return f" ({100 * count / summary.turns:.0f}%)" if summary.turns else ""
+
+    latency = (
+        f"p50 {summary.latency_p50_ms:.0f} ms, p95 {summary.latency_p95_ms:.0f} ms"
+        if summary.latency_p50_ms is not None and summary.latency_p95_ms is not None
+        else "not measured"
+    )
+    figures = "".join(
+        f"<tr><th scope='row'>{label}</th><td>{value}</td></tr>"
+        for label, value in (
+            ("questions", str(summary.turns)),
+            ("answered", f"{summary.answered}{share(summary.answered)}"),
+            ("did-you-mean", f"{summary.confirmed}{share(summary.confirmed)}"),
+            ("rejected", f"{summary.rejected}{share(summary.rejected)}"),
+            ("reply after the end of speech", latency),
+        )
+    )
+    rows = "".join(
+        f"<tr><td>{asked.count}</td><td>{esc(asked.question)}</td>"
+        f"<td>{esc(asked.closest or '-')}</td>"
+        f"<td>{esc(' / '.join(asked.examples))}</td></tr>"
+        for asked in summary.top_unanswered
+    )
+    unanswered = (
+        "<table><thead><tr><th>times</th><th>question</th><th>closest entry</th>"
+        f"<th>also worded</th></tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else "<p>Every question was answered.</p>"
+    )
+    daily = "".join(
+        f"<tr><th scope='row'>{day.date}</th><td>{day.answered}</td><td>{day.confirmed}</td>"
+        f"<td>{day.rejected}</td></tr>"
+        for day in days
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>knotvoice report</title><link rel='stylesheet' href='/report.css'></head>"
+        f"<body><main><h1>The last {esc(period)}</h1><table class='figures'>{figures}</table>"
+        f"<h2>Questions per day</h2>{_chart(days)}"
+        "<table><thead><tr><th>day</th><th>answered</th><th>did-you-mean</th>"
+        f"<th>rejected</th></tr></thead><tbody>{daily}</tbody></table>"
+        "<h2>Not answered, most often first</h2>"
+        "<p>Add the words visitors used as a phrasing of the closest entry, or a new entry."
+        f"</p>{unanswered}</main></body></html>"
+    )
+
+
+def _chart(days: list[Day], width: int = 640, height: int = 200) -> str:
+    """Stacked bars of answered, did-you-mean and rejected questions, a bar per day."""
+    if not days:
+        return "<p>No questions yet.</p>"
+    most = max(day.answered + day.confirmed + day.rejected for day in days)
+    slot = width / len(days)
+    bars = []
+    for number, day in enumerate(days):
+        bottom = float(height)
+        for field, name, colour in _BARS:
+            count = int(getattr(day, field))
+            if not count:
+                continue
+            tall = height * count / most
+            bottom -= tall
+            bars.append(
+                f"<rect x='{number * slot + slot * 0.15:.1f}' y='{bottom:.1f}' "
+                f"width='{slot * 0.7:.1f}' height='{tall:.1f}' fill='{colour}'>"
+                f"<title>{day.date}: {count} {name}</title></rect>"
+            )
+    legend = " ".join(f"<tspan fill='{colour}'>&#9632; {name}</tspan>" for _, name, colour in _BARS)
+    label = (
+        f"Questions per day from {days[0].date} to {days[-1].date}, at most {most} a day: "
+        "answered, did-you-mean and rejected"
+    )
+    return (
+        f"<svg class='chart' role='img' aria-label='{html.escape(label)}' "
+        f"viewBox='0 -24 {width} {height + 24}' xmlns='http://www.w3.org/2000/svg'>"
+        f"<text x='0' y='-8' fill='#ffffff' font-size='14'>{legend}</text>{''.join(bars)}</svg>"
+    )

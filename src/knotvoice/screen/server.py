@@ -7,6 +7,8 @@
 - ``GET /view``: the current view, as JSON.
 - ``GET /health``: how the kiosk is doing, as ``knotvoice status --json`` says it: 200 while
   its loop goes round, 503 when its status is stale (the loop is stuck).
+- ``GET /report?since=7d``: the turn log's report (``knotvoice report``) as a page for the
+  operator, with questions per day as a bar chart (``report.css``).
 - ``POST /ask`` ``{"text": ...}``, ``POST /choose`` ``{"choice": "yes"|"other"|"no"}``,
   ``POST /stop``: a typed question, a tapped did-you-mean, a stop. Each goes to the kiosk's
   inbox and is answered aloud and on the page.
@@ -27,16 +29,19 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from knotvoice.errors import KnotvoiceError
-from knotvoice.journal import Status
+from knotvoice.journal import Status, read_turns
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
+from knotvoice.report import by_day, page, parse_since, summarize
 from knotvoice.screen.hub import Hub
 from knotvoice.settings import ScreenSettings
 
@@ -61,6 +66,7 @@ _FILES = {
     "/": ("index.html", "text/html"),
     "/screen.css": ("screen.css", "text/css"),
     "/screen.js": ("screen.js", "text/javascript"),
+    "/report.css": ("report.css", "text/css"),
 }
 _HEADERS = {
     "Content-Security-Policy": (
@@ -100,13 +106,16 @@ class ScreenServer:
         inbox: Inbox,
         settings: ScreenSettings,
         health: Callable[[], Status] | None = None,
+        log_dir: Path | None = None,
     ) -> None:
         """``health`` says how the kiosk is doing now (``Journal.snapshot``); without it
-        there is no ``/health``."""
+        there is no ``/health``. ``log_dir`` holds the turn log ``/report`` reads; without it
+        there is no ``/report``."""
         self.hub = hub
         self.inbox = inbox
         self.settings = settings
         self.health = health
+        self.log_dir = log_dir
         self._files = {path: (_page(name), kind) for path, (name, kind) in _FILES.items()}
         self._runner: web.AppRunner | None = None
         self.url = settings.url
@@ -121,6 +130,8 @@ class ScreenServer:
         app.router.add_get("/view", self._view)
         if self.health is not None:
             app.router.add_get("/health", self._health)
+        if self.log_dir is not None:
+            app.router.add_get("/report", self._report)
         app.router.add_post("/ask", self._ask)
         app.router.add_post("/choose", self._choose)
         app.router.add_post("/stop", self._stop)
@@ -202,6 +213,23 @@ class ScreenServer:
         return web.json_response(
             status.to_json(), status=503 if status.stale() else 200, headers=_HEADERS
         )
+
+    async def _report(self, request: web.Request) -> web.Response:
+        """The turn log's report as a page (``?since=7d``, as ``knotvoice report``)."""
+        assert self.log_dir is not None
+        since = request.query.get("since", "7d")
+        try:
+            period = parse_since(since)
+        except ValueError as error:
+            return _refused(400, str(error))
+        log_dir = self.log_dir
+
+        def build() -> str:
+            turns = list(read_turns(log_dir, time.time() - period))
+            return page(summarize(turns), by_day(turns), since)
+
+        text = await asyncio.to_thread(build)
+        return web.Response(text=text, content_type="text/html", headers=_HEADERS)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         with self.hub.watch() as watcher:
@@ -288,6 +316,7 @@ def beside(
     stop: threading.Event,
     ready: Callable[[str], None] | None = None,
     health: Callable[[], Status] | None = None,
+    log_dir: Path | None = None,
 ) -> T:
     """Run ``kiosk`` (the kiosk loop, which ends when ``stop`` is set) on a thread of its own
     while the screen is served here; SIGTERM and SIGINT set ``stop``. Returns what
@@ -295,7 +324,7 @@ def beside(
 
     async def run() -> T:
         loop = asyncio.get_running_loop()
-        server = ScreenServer(hub, inbox, settings, health)
+        server = ScreenServer(hub, inbox, settings, health, log_dir)
         url = await server.start()
         signals = []
         for number in (signal.SIGTERM, signal.SIGINT):

@@ -132,3 +132,25 @@ def test_the_watching_thread_swaps_in_the_edit_by_itself(faq: Path) -> None:
     assert "up to ten minutes" in answer(reloader)
     threads = [thread.name for thread in threading.enumerate()]
     assert "knotvoice-reload" not in threads, "the watching thread outlives its block"
+
+
+def test_a_failure_after_the_swap_is_logged_and_the_watching_goes_on(
+    faq: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    heard = [threading.Event(), threading.Event()]
+
+    def after(matcher: Matcher) -> None:
+        if not heard[0].is_set():
+            heard[0].set()
+            raise RuntimeError("the recognizer could not follow")
+        heard[1].set()
+
+    reloader = Reloader.load(faq, Matcher, on_reload=after)
+    logs = caplog.at_level(logging.ERROR, logger="knotvoice.reload")
+    with logs, reloader.running(every=0.02):
+        faq.write_text(ORIGINAL.replace("six minutes", "ten minutes"), encoding="utf-8")
+        assert heard[0].wait(timeout=20.0)
+        faq.write_text(ORIGINAL.replace("six minutes", "five minutes"), encoding="utf-8")
+        assert heard[1].wait(timeout=20.0), "the next edit is still picked up"
+    assert "up to five minutes" in answer(reloader)
+    assert any("could not follow" in record.getMessage() for record in caplog.records)

@@ -138,7 +138,10 @@ class Reloader(Generic[T]):
             self.reloads += 1
         _log.info("%s changed; answering from the new knowledge", self.path)
         if self._on_reload is not None:
-            self._on_reload(built)
+            try:
+                self._on_reload(built)
+            except Exception as error:  # the swap is done: what follows it must not stop us
+                _log.error("%s: after the reload, %s: %s", self.path, type(error).__name__, error)
         return True
 
     @contextlib.contextmanager

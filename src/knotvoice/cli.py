@@ -657,8 +657,7 @@ def _report(args: argparse.Namespace) -> int:
         ("did-you-mean", summary.confirmed),
         ("rejected", summary.rejected),
     ):
-        share = f" ({100 * count / summary.turns:.0f}%)" if summary.turns else ""
-        _out(f"{label:13} {count}{share}")
+        _out(f"{label:13} {count}{summary.share(count)}")
     if summary.latency_p50_ms is not None:
         _out(
             f"reply after   p50 {summary.latency_p50_ms:.0f} ms, "

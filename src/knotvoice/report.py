@@ -52,6 +52,10 @@ class Summary:
     latency_p95_ms: float | None
     top_unanswered: tuple[Asked, ...]
 
+    def share(self, count: int) -> str:
+        """`` (42%)``: ``count`` as a share of the questions (empty when there were none)."""
+        return f" ({100 * count / self.turns:.0f}%)" if self.turns else ""
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["top_unanswered"] = [asdict(asked) for asked in self.top_unanswered]
@@ -163,10 +167,7 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
     questions per day as a bar chart (inline SVG) with the same numbers in a table, and the
     questions not answered. Every text from the log is escaped."""
     esc = html.escape
-
-    def share(count: int) -> str:
-        return f" ({100 * count / summary.turns:.0f}%)" if summary.turns else ""
-
+    share = summary.share
     latency = (
         f"p50 {summary.latency_p50_ms:.0f} ms, p95 {summary.latency_p95_ms:.0f} ms"
         if summary.latency_p50_ms is not None and summary.latency_p95_ms is not None

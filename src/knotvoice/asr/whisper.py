@@ -192,11 +192,9 @@ class WhisperRecognizer:
     def bias(self, phrases: Sequence[str], prompt: str) -> None:
         """Hear with ``prompt`` (the topics of another knowledge) from the next utterance on;
         ``phrases`` are vosk's and mean nothing here."""
-        built = self._decoder is not None
         self.prompt = prompt or None
-        self._decoder = None
-        if built:  # built here, not by a turn under way that still holds the old prompt
-            self._decoder = self._build_decoder()
+        # Built here and swapped in whole: a turn under way keeps the decoder it took.
+        self._decoder = self._build_decoder()
 
     def recognize(self, samples: np.ndarray[Any, np.dtype[np.float32]]) -> Transcript:
         """Recognise 16 kHz mono float samples."""

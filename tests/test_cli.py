@@ -143,6 +143,30 @@ def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> N
     assert "nerve" in answered.stdout.lower()
 
 
+@pytest.mark.model
+def test_calibrate_if_needed_fits_once_and_keeps_what_every_fit_learns_from(
+    tmp_path: Path,
+) -> None:
+    from knotvoice.lang import english
+
+    faq = ROOT / "knowledge" / "gp-surgery.yaml"
+    command = ("knowledge", "calibrate", "--if-needed", str(faq), "--models-dir", str(tmp_path))
+    first = knotvoice(*command)
+    assert first.returncode == 0, first.stderr
+    assert "ready to match" in first.stdout
+    cache = tmp_path / "cache"
+    (fitted,) = cache.glob("calibration-*.json")
+    (kept,) = cache.glob("embeddings-*.npz")
+    # The language's everyday questions are kept: a new knowledge file does not embed them.
+    with np.load(kept) as data:
+        assert set(english().offtopic) <= set(data["texts"].tolist())
+    stamp = fitted.stat().st_mtime_ns
+    again = knotvoice(*command)
+    assert again.returncode == 0, again.stderr
+    assert list(cache.glob("calibration-*.json")) == [fitted]
+    assert fitted.stat().st_mtime_ns == stamp
+
+
 @pytest.fixture
 def archive_server(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "model.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)

@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -209,6 +210,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument(
         "--clips", type=Path, metavar="MANIFEST", help="also learn from these recorded questions"
+    )
+    calibrate.add_argument(
+        "--if-needed",
+        action="store_true",
+        help="reuse the fit kept for this file; fit only when there is none, as a start does"
+        " (./script/setup runs it so the first start is quick)",
     )
     calibrate.add_argument("--config", type=Path, help="TOML config file")
     _engine_flags(calibrate)
@@ -805,7 +812,7 @@ def _knowledge(args: argparse.Namespace) -> int:
     if args.knowledge_command == "check":
         return _knowledge_check(_settings(args), args.file)
     if args.knowledge_command == "calibrate":
-        return _knowledge_calibrate(_settings(args), args.file, args.clips)
+        return _knowledge_calibrate(_settings(args), args.file, args.clips, args.if_needed)
     written = _knowledge_import(args.faq, args.output)
     if args.output is not None:
         # What the draft already does: how well its entries are told apart.
@@ -848,7 +855,9 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     return 0
 
 
-def _knowledge_calibrate(settings: Settings, path: Path | None, clips: Path | None) -> int:
+def _knowledge_calibrate(
+    settings: Settings, path: Path | None, clips: Path | None, if_needed: bool = False
+) -> int:
     from knotvoice.match.calibration import fit
 
     knowledge = app.load_knowledge_file(path or settings.knowledge)
@@ -857,7 +866,11 @@ def _knowledge_calibrate(settings: Settings, path: Path | None, clips: Path | No
             raise KnotvoiceError(f"{clips}: no such manifest; give a manifest.tsv of clips")
         kept = app.record_clips(settings, knowledge, clips)
         _out(f"heard {kept} recorded questions from {clips}")
+    began = time.perf_counter()
     matcher = app.load_matcher(settings, knowledge)
+    if if_needed:
+        _out(f"{knowledge.source}: ready to match ({time.perf_counter() - began:.1f} s)")
+        return 0
     made = fit(matcher.evidence, recorded=app.load_recorded(settings, knowledge))
     learnt = ", ".join(f"{count} {source}" for source, count in made.questions.items())
     _out(

@@ -76,20 +76,32 @@ def _read_safetensors(path: Path) -> dict[str, npt.NDArray[Any]]:
 
 
 def _erf(x: Array) -> Array:
-    """Error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7)."""
-    sign = np.sign(x)
+    """Error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), computed
+    in place (the sentence model's largest elementwise step)."""
     a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    result: Array = (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    t = a * 0.3275911
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * 1.061405429
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += coefficient
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a
+    np.subtract(1.0, poly, out=poly)
+    poly *= np.sign(x)
+    result: Array = poly.astype(np.float32, copy=False)
     return result
 
 
 def _gelu(x: Array) -> Array:
-    result: Array = (0.5 * x * (1.0 + _erf(x * np.float32(1.0 / np.sqrt(2.0))))).astype(np.float32)
-    return result
+    inner = _erf(x * np.float32(1.0 / np.sqrt(2.0)))
+    inner += 1.0
+    inner *= x
+    inner *= 0.5
+    return inner
 
 
 def _layer_norm(x: Array, weight: Array, bias: Array, eps: float) -> Array:
@@ -125,7 +137,11 @@ class _Layer:
 
 def _dense(x: Array, weights: tuple[Array, Array]) -> Array:
     weight, bias = weights
-    result: Array = x @ weight.T + bias
+    # One matrix product over every token of the batch, not one per sentence: about twice
+    # as fast for a batch.
+    flat = x.reshape(-1, x.shape[-1]) @ weight.T
+    flat += bias
+    result: Array = flat.reshape(*x.shape[:-1], weight.shape[0])
     return result
 
 

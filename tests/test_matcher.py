@@ -281,3 +281,27 @@ def test_a_library_faq_is_answered_with_the_real_model(
     assert answered(matcher.match("can I take out a dozen novels at once")) in ("borrow", None)
     assert answered(matcher.match("what do I bring to get a card")) == "join"
     assert matcher.match("what's the score in the football").decision is not Decision.ANSWER
+
+
+def test_a_large_knowledge_learns_from_a_sample_of_its_phrasings() -> None:
+    cap = calibrating.MAX_PHRASINGS
+    entries = tuple(
+        Entry(
+            f"room-{n}",
+            f"Where is room {n} of wing {n % 7}?",
+            f"Room {n} is on floor {n % 5}.",
+            alternatives=(f"how do I find room {n}", f"which way to room number {n}"),
+        )
+        for n in range(cap // 3 + 50)
+    )
+    evidence = Evidence(Knowledge(entries, "big.yaml"), None)
+    assert len(evidence.phrasings) > cap
+    found = calibrating.examples(evidence)
+    asked = [example for example in found if example.source == "phrasing"]
+    assert len(asked) == cap
+    assert len({example.text for example in asked}) == cap
+    # The sample is the same every time: a restart reuses the kept fit's questions.
+    assert [e.text for e in calibrating.examples(evidence) if e.source == "phrasing"] == [
+        e.text for e in asked
+    ]
+

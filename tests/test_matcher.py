@@ -304,4 +304,3 @@ def test_a_large_knowledge_learns_from_a_sample_of_its_phrasings() -> None:
     assert [e.text for e in calibrating.examples(evidence) if e.source == "phrasing"] == [
         e.text for e in asked
     ]
-

@@ -407,8 +407,6 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _timed(work: Callable[[], list[AudioChunk]]) -> tuple[list[AudioChunk], float]:
-    import time
-
     start = time.perf_counter()
     result = work()
     return result, (time.perf_counter() - start) * 1000.0
@@ -643,8 +641,6 @@ def _kiosk(
 
 
 def _report(args: argparse.Namespace) -> int:
-    import time
-
     from knotvoice.journal import read_turns
     from knotvoice.report import parse_since, summarize
 
@@ -678,8 +674,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    import time
-
     from knotvoice.journal import read_status
 
     settings = _settings(args)

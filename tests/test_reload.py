@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
 
+from knotvoice import app
+from knotvoice.asr import RecognizerStream, Transcript, transcribe_with
+from knotvoice.audio import AudioChunk
 from knotvoice.knowledge import Knowledge
 from knotvoice.match.matcher import Matcher
 from knotvoice.reload import Reloader
+from knotvoice.settings import Settings, build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ORIGINAL = (ROOT / "knowledge" / "knots.yaml").read_text(encoding="utf-8")
@@ -154,3 +159,55 @@ def test_a_failure_after_the_swap_is_logged_and_the_watching_goes_on(
         assert heard[1].wait(timeout=20.0), "the next edit is still picked up"
     assert "up to five minutes" in answer(reloader)
     assert any("could not follow" in record.getMessage() for record in caplog.records)
+
+
+class BiasedRecognizer:
+    """Stands in for an engine at the seam: remembers the prompts it was biased with."""
+
+    name = "fake"
+    streaming = False
+
+    def __init__(self, events: list[str], prompt: str) -> None:
+        self.events = events
+        self.prompts = [prompt]
+
+    def stream(self) -> RecognizerStream:
+        raise NotImplementedError
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        return transcribe_with(self, chunks)
+
+    def spotter(self, words: Sequence[str]) -> BiasedRecognizer:
+        return self
+
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        self.events.append("rebiased")
+        self.prompts.append(prompt)
+
+
+def test_the_recognizer_loads_before_the_matcher_and_hears_the_knowledge_it_answers(
+    faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whisper's model takes twice its size while it loads: loaded before the sentence model
+    and the matcher, that moment is no longer the kiosk's peak memory. A file edited between
+    the two loads leaves the recognizer biased toward what the matcher answers from."""
+    events: list[str] = []
+
+    def embedder(settings: Settings) -> None:
+        events.append("sentence model")
+
+    def recognizer_for(knowledge: Knowledge) -> BiasedRecognizer:
+        events.append("recognizer")
+        edited = ORIGINAL.replace("topic: ", "topic: edited ", 1)
+        assert edited != ORIGINAL
+        faq.write_text(edited, encoding="utf-8")
+        return BiasedRecognizer(events, app.recognition_bias(knowledge)[1])
+
+    monkeypatch.setattr(app, "load_embedder", embedder)
+    settings = build_settings({"knowledge": str(faq), "models_dir": str(tmp_path / "m")}, {})
+    recognizer, reloader = app.load_following(settings, recognizer_for)
+    assert events == ["recognizer", "sentence model", "rebiased"]
+    heard = app.recognition_bias(reloader.current.knowledge)[1]
+    assert "edited" in heard and recognizer.prompts[-1] == heard
+    assert "edited" not in recognizer.prompts[0]
+    assert not reloader.check(), "the edit is already the knowledge answering"

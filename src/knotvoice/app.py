@@ -11,15 +11,17 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from knotvoice.asr import Recognizer
 from knotvoice.asr import download as model_store
 from knotvoice.errors import KnotvoiceError, ModelError
 from knotvoice.knowledge import Knowledge, load, vocabulary
-from knotvoice.match import Decision, Match
+from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.match.calibration import Example
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
+from knotvoice.reload import Reloader
 from knotvoice.settings import Settings
 from knotvoice.speech.ready import ReadyReplies
 from knotvoice.speech.reply import reply_text, spoken_answer
@@ -29,6 +31,7 @@ __all__ = [
     "ENGINES",
     "knowledge_version",
     "load_embedder",
+    "load_following",
     "load_knowledge",
     "load_knowledge_file",
     "load_matcher",
@@ -45,6 +48,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "vosk", "whisper")
+R = TypeVar("R", bound=Recognizer)
 
 
 def load_knowledge(settings: Settings) -> Knowledge:
@@ -188,11 +192,34 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
                 "`knotvoice models download vosk-small-en-us` or pass --model DIR"
             )
         return VoskRecognizer(VoskModel.load(model), phrases=list(vocabulary_) or None)
-    from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
+    from knotvoice.asr.whisper import QUESTION_WINDOW, WhisperModel, WhisperRecognizer
 
+    window = settings.whisper_window
     return WhisperRecognizer(
-        WhisperModel.load(model), prompt=prompt, window_seconds=settings.whisper_window
+        WhisperModel.load(model),
+        prompt=prompt,
+        window_seconds=QUESTION_WINDOW if window is None else window,
     )
+
+
+def load_following(
+    settings: Settings,
+    recognizer_for: Callable[[Knowledge], R],
+    on_reload: Callable[[MatchStage], None] | None = None,
+) -> tuple[R, Reloader[MatchStage]]:
+    """The recognizer, and a matcher that follows the knowledge file (``knotvoice.reload``).
+
+    The recognizer comes first: whisper's model takes about twice its size while it loads,
+    and loaded after the matcher that moment was the kiosk's peak memory (328 MB, where it
+    listens at 225 MB)."""
+    first = load_knowledge(settings)
+    recognizer = recognizer_for(first)
+    build: Callable[[Knowledge], MatchStage] = matcher_builder(settings)
+    reloader = Reloader.load(settings.knowledge, build, on_reload=on_reload)
+    current = reloader.current.knowledge
+    if knowledge_version(current) != knowledge_version(first):  # the file changed meanwhile
+        rebias(recognizer, current)
+    return recognizer, reloader
 
 
 def rebias(recognizer: Recognizer, knowledge: Knowledge) -> None:

@@ -530,20 +530,17 @@ def _kiosk(
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
     from knotvoice.recordings import AUDIO, Recordings
-    from knotvoice.reload import Reloader
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
 
     journal = Journal(settings.log_dir)
-    build: Callable[[Knowledge], MatchStage] = app.matcher_builder(settings)
 
     def reloaded(matcher: MatchStage) -> None:
         app.rebias(recognizer, matcher.knowledge)
         journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
 
-    reloader = Reloader.load(settings.knowledge, build, on_reload=reloaded)
+    recognizer, reloader = app.load_following(settings, recognizer_for, on_reload=reloaded)
     knowledge = reloader.current.knowledge
-    recognizer = recognizer_for(knowledge)
     synthesizer = app.load_voice(settings, knowledge)
     notifier = Notifier()
     stop = threading.Event()
@@ -707,7 +704,6 @@ def _serve(args: argparse.Namespace) -> int:
     import asyncio
 
     from knotvoice.journal import Journal
-    from knotvoice.reload import Reloader
     from knotvoice.serve import server
     from knotvoice.serve.agent import Agent, Answered, ServedEvent, Transcribed
     from knotvoice.speech.tts import SpeechError
@@ -716,13 +712,11 @@ def _serve(args: argparse.Namespace) -> int:
         _out(asyncio.run(server.check(args.check)))
         return 0
     settings = _settings(args)
-    build: Callable[[Knowledge], MatchStage] = app.matcher_builder(settings)
-    reloader = Reloader.load(
-        settings.knowledge,
-        build,
+    recognizer, reloader = app.load_following(
+        settings,
+        lambda knowledge: app.load_recognizer(settings, knowledge),
         on_reload=lambda matcher: app.rebias(recognizer, matcher.knowledge),
     )
-    recognizer = app.load_recognizer(settings, reloader.current.knowledge)
     try:
         synthesizer = app.load_synthesizer(settings)
     except SpeechError as error:

@@ -93,6 +93,19 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
     return Matcher(LIBRARY, Bag(), cache_dir=tmp_path_factory.mktemp("cache"))
 
 
+def test_likeness_in_words_is_the_words_signal_of_the_closest_entry(library: Matcher) -> None:
+    """Hearing a question again ranks up to hundreds of readings by it: it must be cheap,
+    and the same figure the full evidence gives."""
+    evidence = library.evidence
+    for text in ("how many books can I borrow", "borrow", "the weather today", ""):
+        full = evidence.signals(evidence.query(text), None)[
+            :, SIGNALS.index("words_phrasing")
+        ].max()
+        assert library.likeness_in_words(text) == pytest.approx(float(full), abs=0.0)
+    assert library.likeness_in_words("how many books can I borrow") > 0.5
+    assert library.likeness_in_words("the weather today") == 0.0
+
+
 def test_a_question_in_the_faq_s_own_words_is_answered(library: Matcher) -> None:
     match = library.match("how many books can I borrow from you")
     assert answered(match) == "borrow"

@@ -276,14 +276,9 @@ class Evidence:
         rows = np.zeros((size, len(SIGNALS)), dtype=np.float32)
         if size == 0:
             return rows
-        count = len(self.phrasings)
         left_out = np.array(sorted(set(leave_out)), dtype=np.int64)
         total = query.total if query.total > 0 else 1.0
-        hits = np.zeros(count, dtype=np.float32)
         for term, weight in query.weights.items():
-            numbers = self._postings.get(term)
-            if numbers is not None:
-                hits[numbers] += weight
             in_entry = self._in_entry.get(term)
             if in_entry is not None:
                 if len(left_out):
@@ -296,10 +291,7 @@ class Evidence:
             if in_answer is not None:
                 rows[:, 2] += weight * in_answer
         rows[:, 1:3] /= total
-        recall = hits / total
-        precision = hits / np.maximum(self._phrasing_weight, 1e-9)
-        f1 = np.where(hits > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0)
-        f1 = f1.astype(np.float32)
+        f1 = self._word_f1(query)
         if len(left_out):
             f1[left_out] = 0.0
         rows[:, 0] = self._best_per_entry(f1, 0.0)
@@ -326,6 +318,26 @@ class Evidence:
         rows[:, 10] = math.log1p(query.length)
         rows[:, 12] = query.core
         return rows
+
+    def likeness_in_words(self, query: Query) -> float:
+        """The ``words`` signal of ``query``'s closest entry (0 to 1): the first column of
+        ``signals``, without the rest of their cost."""
+        f1 = self._word_f1(query)
+        return float(f1.max()) if len(f1) else 0.0
+
+    def _word_f1(self, query: Query) -> Array:
+        """Per phrasing: how its content words and ``query``'s overlap (weighted F1)."""
+        total = query.total if query.total > 0 else 1.0
+        hits = np.zeros(len(self.phrasings), dtype=np.float32)
+        for term, weight in query.weights.items():
+            numbers = self._postings.get(term)
+            if numbers is not None:
+                hits[numbers] += weight
+        recall = hits / total
+        precision = hits / np.maximum(self._phrasing_weight, 1e-9)
+        f1 = np.where(hits > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0)
+        result: Array = f1.astype(np.float32)
+        return result
 
     def _spelling(self, text: str, closeness: Array, left_out: npt.NDArray[np.int64]) -> Array:
         """How closely ``text`` is spelled like each entry's closest phrasing, for the entries

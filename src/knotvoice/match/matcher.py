@@ -116,7 +116,7 @@ class Matcher:
         """How like its closest phrasing ``text`` is in words alone (0 to 1; cheap)."""
         if not self.evidence.size:
             return 0.0
-        return float(self.evidence.signals(self.evidence.query(text), None)[:, 0].max())
+        return self.evidence.likeness_in_words(self.evidence.query(text))
 
     def match(
         self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()

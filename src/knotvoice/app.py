@@ -192,13 +192,10 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
                 "`knotvoice models download vosk-small-en-us` or pass --model DIR"
             )
         return VoskRecognizer(VoskModel.load(model), phrases=list(vocabulary_) or None)
-    from knotvoice.asr.whisper import QUESTION_WINDOW, WhisperModel, WhisperRecognizer
+    from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
 
-    window = settings.whisper_window
     return WhisperRecognizer(
-        WhisperModel.load(model),
-        prompt=prompt,
-        window_seconds=QUESTION_WINDOW if window is None else window,
+        WhisperModel.load(model), prompt=prompt, window_seconds=settings.whisper_window
     )
 
 

@@ -222,8 +222,9 @@ class Settings:
     log_dir: Path = field(default_factory=default_log_dir)
     """Where the turn log and the status are kept (``$STATE_DIRECTORY`` under systemd)."""
     whisper_window: float | None = None
-    """Seconds of audio whisper's encoder hears a question in (None: the engine's choice,
-    ``knotvoice.asr.whisper.QUESTION_WINDOW``; 30: whisper's own window, slower)."""
+    """Seconds of audio whisper's encoder hears a question in (None: its own 30): a shorter
+    window answers sooner on a slow machine and answers fewer questions right (15 s: 2 to 7
+    fewer of 96 to 102 on each evaluation set, ``docs/kiosk.md``)."""
     listen: ListenSettings = field(default_factory=ListenSettings)
     """How the kiosk listens (``knotvoice listen``)."""
     serve: ServeSettings = field(default_factory=ServeSettings)

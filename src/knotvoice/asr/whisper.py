@@ -115,14 +115,6 @@ FRAMES_PER_SECOND = 100
 """Whisper's feature frames per second of audio."""
 WINDOW_MARGIN = 1.0
 """With a short window, the encoder hears at least this much beyond the audio, in seconds."""
-QUESTION_WINDOW = 15.0
-"""Seconds of audio the encoder hears a question in (at least the question and
-``WINDOW_MARGIN`` more). The encoder's cost grows faster than its window: 30 s cost 510 to
-990 ms on the 2-core machine, 15 s 130 to 190 ms, and that was most of what a visitor waited
-for after the end of speech. On the six development sets (three tuning sets and the three
-``eval3`` sets: 556 questions, 273 off-topic) the word error rate fell on every set, by 0.1
-to 1.5 points; one question fewer was answered right in all and one off-topic question fewer
-was answered (``docs/kiosk.md``)."""
 _PREPEND_PUNCTUATION = "\"'“¿([{-"
 _APPEND_PUNCTUATION = "\"'.,!?:”)]}"
 
@@ -171,7 +163,7 @@ class WhisperRecognizer:
         prompt: str | None = None,
         beam_size: int = BEAM_SIZE,
         hearings: int = HEARINGS,
-        window_seconds: float | None = QUESTION_WINDOW,
+        window_seconds: float | None = None,
         quick: bool = False,
     ) -> None:
         self.model = model

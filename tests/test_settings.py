@@ -80,3 +80,22 @@ def test_whisper_window_is_read_as_seconds(tmp_path: Path) -> None:
     config.write_text("whisper_window = 12\n")
     assert build_settings({}, {}, config).whisper_window == 12.0
     assert build_settings({}, {}).whisper_window is None
+
+
+@pytest.mark.parametrize(
+    ("value", "margin"), [("12", 12.0), ('"off"', None), ("false", None)], ids=str
+)
+def test_the_noise_margin_is_decibels_or_off(
+    tmp_path: Path, value: str, margin: float | None
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[listen]\nnoise_margin = {value}\n")
+    assert build_settings({}, {}, config).listen.vad.noise_margin_db == margin
+    assert build_settings({}, {}).listen.vad.noise_margin_db == 8.0
+
+
+def test_a_bad_noise_margin_says_what_it_takes(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[listen]\nnoise_margin = "loud"\n')
+    with pytest.raises(SettingsError, match="decibels or off"):
+        build_settings({}, {}, config)

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pytest
 
 from knotvoice.audio import RATE, chunks_from_array, join
-from knotvoice.kiosk.vad import Boundary, Endpointer, EndReason, VadEvent
+from knotvoice.kiosk.vad import Boundary, Endpointer, EndReason, NoiseFloor, VadEvent
 from knotvoice.settings import VadSettings
 from knotvoice.speech.tts import Synthesizer
 
@@ -91,3 +91,65 @@ def test_silence_and_faint_hiss_are_not_speech() -> None:
     rng = np.random.default_rng(1)
     hiss = (rng.standard_normal(RATE * 3) * 0.001).astype(np.float32)
     assert run(np.concatenate([silence(2.0), hiss])) == []
+
+
+def coloured_noise(
+    seconds: float, exponent: float, dbfs: float, seed: int
+) -> npt.NDArray[np.float32]:
+    """Steady noise whose power falls as 1/f**exponent (1: pink, like a fan; 2: brown, like
+    traffic) from 20 Hz up (below, a microphone hears little), at ``dbfs`` RMS."""
+    rng = np.random.default_rng(seed)
+    spectrum = np.fft.rfft(rng.standard_normal(round(seconds * RATE)))
+    frequencies = np.fft.rfftfreq(round(seconds * RATE), 1.0 / RATE)
+    spectrum /= np.maximum(frequencies, 20.0) ** (exponent / 2.0)
+    noise = np.fft.irfft(spectrum, round(seconds * RATE))
+    noise *= 10.0 ** (dbfs / 20.0) / np.sqrt(np.mean(noise**2))
+    return noise.astype(np.float32)
+
+
+def at_level(samples: npt.NDArray[np.float32], dbfs: float) -> npt.NDArray[np.float32]:
+    gain = 10.0 ** (dbfs / 20.0) / float(np.sqrt(np.mean(samples**2)))
+    scaled: npt.NDArray[np.float32] = (samples * gain).astype(np.float32)
+    return scaled
+
+
+@pytest.mark.parametrize("exponent", [1.0, 2.0], ids=["pink", "brown"])
+def test_in_a_noisy_room_a_question_still_ends_after_half_a_second_of_silence(
+    question: npt.NDArray[np.float32], exponent: float
+) -> None:
+    # A voice at -18 dBFS over steady noise 12 dB below it, noise before and after: the
+    # kiosk must not take the noise for a voice that never stops.
+    speech = np.concatenate([silence(4.0), at_level(question, -18.0), silence(4.0)])
+    audio = speech + coloured_noise(len(speech) / RATE, exponent, -30.0, seed=3)
+    speech_end = (4.0 * RATE + len(question)) / RATE
+    events = run(audio)
+    assert [e.kind for e in events] == [Boundary.START, Boundary.END]
+    start, end = events
+    assert start.at == pytest.approx(4.0, abs=0.3)
+    assert end.reason is EndReason.SILENCE
+    assert speech_end + 0.3 <= end.at <= speech_end + 0.6
+    # Without the room's background, the same noise is heard as speech.
+    unaware = run(audio, VadSettings(noise_margin_db=None, max_utterance_seconds=30.0))
+    assert [(e.kind, e.at) for e in unaware] != [(e.kind, e.at) for e in events]
+
+
+def test_steady_noise_alone_starts_no_utterance() -> None:
+    for exponent in (0.0, 1.0, 2.0):
+        assert run(coloured_noise(8.0, exponent, -30.0, seed=5)) == [], exponent
+
+
+def test_the_background_falls_at_once_and_rises_only_after_its_window() -> None:
+    floor = NoiseFloor(window_frames=10)
+    quiet, loud = 100.0, 10_000.0
+    for _ in range(20):
+        level = floor.update(loud)
+    assert level == pytest.approx(loud)
+    for _ in range(5):
+        level = floor.update(quiet)
+    assert level < loud / 5
+    for _ in range(9):
+        level = floor.update(loud)
+    assert level < loud / 2, "a voice that goes on does not lift the floor within the window"
+    for _ in range(20):
+        level = floor.update(loud)
+    assert level == pytest.approx(loud, rel=0.01)

@@ -65,6 +65,11 @@ class VadSettings:
     """webrtcvad mode 0 (lenient) to 3 (strict about what counts as speech)."""
     min_level_dbfs: float = -50.0
     """Frames quieter than this (dB relative to full scale) never count as speech."""
+    noise_margin_db: float | None = 8.0
+    """Frames less than this many dB above the room's background (the quietest stretch of
+    the last ``noise_window_seconds``) never count as speech; None turns it off."""
+    noise_window_seconds: float = 5.0
+    """How far back the room's background is looked for."""
     start_seconds: float = 0.12
     """Speech needed within ``start_window_seconds`` before an utterance starts."""
     start_window_seconds: float = 0.3
@@ -302,6 +307,16 @@ def _address(name: str, value: Any) -> ScreenSettings:
     return ScreenSettings(host, int(port))
 
 
+def _margin(name: str, value: Any) -> float | None:
+    """``noise_margin``: decibels above the room's background, or false/off to turn it off."""
+    if value is False or str(value).strip().lower() in ("false", "off", "no"):
+        return None
+    margin: float = _number(float, "a number of decibels or off")(name, value)
+    if not 0.0 <= margin <= 40.0:
+        raise SettingsError(f"{name} must be 0 to 40 decibels or off, not {value!r}")
+    return margin
+
+
 def _choice(*allowed: str) -> Callable[[str, Any], str]:
     def convert(name: str, value: Any) -> str:
         text = str(value)
@@ -343,6 +358,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "end_silence": ("vad.end_silence_seconds", _seconds),
     "max_utterance": ("vad.max_utterance_seconds", _seconds),
     "vad_aggressiveness": ("vad.aggressiveness", _choice("0", "1", "2", "3")),
+    "noise_margin": ("vad.noise_margin_db", _margin),
     "input_rate": ("microphone.rate", _number(int, "a whole number of Hertz")),
     "input_channels": ("microphone.channels", _choice("1", "2")),
     "screen": ("screen", _address),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import enum
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -25,19 +24,68 @@ FRAME_SAMPLES = RATE * FRAME_MS // 1000
 """Samples per voice-activity frame."""
 
 
-class VoiceDetector:
-    """Says whether one frame of audio holds speech (webrtcvad plus a loudness floor)."""
+class NoiseFloor:
+    """The room's background level: the quietest stretch of the last few seconds.
 
-    def __init__(self, aggressiveness: int = 2, min_level_dbfs: float = -50.0) -> None:
+    Frame powers are smoothed over about 90 ms, then the minimum over ``window_frames`` is
+    kept (a running minimum, so a voice that goes on does not lift it until it has filled
+    the whole window without a pause).
+    """
+
+    SMOOTHING = 1.0 / 3.0
+    """Weight of each new frame in the smoothed power (30 ms frames: about 90 ms)."""
+
+    def __init__(self, window_frames: int) -> None:
+        self._window = max(1, window_frames)
+        self._smoothed: float | None = None
+        self._frame = 0
+        self._minima: collections.deque[tuple[int, float]] = collections.deque()
+        """(frame number, smoothed power), increasing in both; the first is the minimum."""
+
+    def update(self, power: float) -> float:
+        """Take one frame's mean power (squared 16-bit sample values); return the floor."""
+        previous = self._smoothed
+        smoothed = power if previous is None else previous + self.SMOOTHING * (power - previous)
+        self._smoothed = smoothed
+        while self._minima and self._minima[-1][1] >= smoothed:
+            self._minima.pop()
+        self._minima.append((self._frame, smoothed))
+        if self._minima[0][0] <= self._frame - self._window:
+            self._minima.popleft()
+        self._frame += 1
+        return self._minima[0][1]
+
+
+class VoiceDetector:
+    """Says whether one frame of audio holds speech.
+
+    Speech is what webrtcvad calls speech and is loud enough: above a fixed loudness floor,
+    and ``noise_margin_db`` above the room's background when one is given, so steady noise
+    (a fan, traffic, a busy hall) is not taken for a voice that never stops.
+    """
+
+    def __init__(
+        self,
+        aggressiveness: int = 2,
+        min_level_dbfs: float = -50.0,
+        noise_margin_db: float | None = None,
+        noise_window_seconds: float = 5.0,
+    ) -> None:
         if not 0 <= aggressiveness <= 3:
             raise ValueError("aggressiveness must be 0, 1, 2 or 3")
         self._vad = webrtcvad.Vad(aggressiveness)
-        self._min_rms = 32768.0 * 10.0 ** (min_level_dbfs / 20.0)
+        self._min_power = (32768.0 * 10.0 ** (min_level_dbfs / 20.0)) ** 2
+        self._margin = None if noise_margin_db is None else 10.0 ** (noise_margin_db / 10.0)
+        self._floor = NoiseFloor(round(noise_window_seconds * 1000 / FRAME_MS))
 
     def is_speech(self, frame: bytes) -> bool:
         """``frame``: exactly ``FRAME_SAMPLES`` samples of 16 kHz mono 16-bit audio."""
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
-        if math.sqrt(float(np.mean(samples * samples))) < self._min_rms:
+        power = float(np.mean(samples * samples))
+        needed = self._min_power
+        if self._margin is not None:
+            needed = max(needed, self._floor.update(power) * self._margin)
+        if power < needed:
             return False
         return bool(self._vad.is_speech(frame, RATE))
 
@@ -113,7 +161,12 @@ class Endpointer:
 
     def __init__(self, settings: VadSettings = VadSettings()) -> None:
         self.settings = settings
-        self._detector = VoiceDetector(settings.aggressiveness, settings.min_level_dbfs)
+        self._detector = VoiceDetector(
+            settings.aggressiveness,
+            settings.min_level_dbfs,
+            settings.noise_margin_db,
+            settings.noise_window_seconds,
+        )
         self._splitter = FrameSplitter()
         seconds_per_frame = FRAME_SAMPLES / RATE
         self._start_needed = max(1, round(settings.start_seconds / seconds_per_frame))

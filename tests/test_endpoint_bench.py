@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,21 +10,15 @@ from typing import Any
 import pytest
 
 from knotvoice.settings import VadSettings
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "script" / "endpoint_bench.py"
 VOICE = (5.0, 8.0)
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    sys.path.insert(0, str(SCRIPT.parent))  # it imports listen_bench beside it
-    spec = importlib.util.spec_from_file_location("endpoint_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["endpoint_bench"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("endpoint_bench")
 
 
 def scored(bench: ModuleType, *found: tuple[float, float]) -> Any:

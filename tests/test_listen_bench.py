@@ -3,9 +3,7 @@ here: it takes minutes and its numbers depend on the machine)."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -13,18 +11,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "script" / "listen_bench.py"
+from script_modules import load_script
+
 RATE = 16000
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("listen_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["listen_bench"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("listen_bench")
 
 
 def clip(

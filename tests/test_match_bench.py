@@ -3,8 +3,6 @@ cold build of 1,000 entries takes minutes and its numbers depend on the machine)
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -12,22 +10,16 @@ import pytest
 import yaml
 
 from knotvoice.knowledge import Knowledge, load, phrase_key
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ROOT / "script"
 FIXTURES = ROOT / "audio_fixtures"
 FAQS = [ROOT / "knowledge" / name for name in ("knots.yaml", "railway.yaml", "gp-surgery.yaml")]
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    sys.path.insert(0, str(SCRIPTS))  # it imports listen_bench beside it
-    spec = importlib.util.spec_from_file_location("match_bench", SCRIPTS / "match_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["match_bench"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("match_bench")
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import pytest
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, write_config
 from knotvoice.audio import join, read_audio
+from room_noise import at_level, coloured_noise
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "audio_fixtures" / "demo" / "how-often-massage.wav"
@@ -52,6 +53,33 @@ def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) ->
     played = devices.output()
     assert len(played) == finished["frames"] > finished["rate"] * 3
     assert np.abs(played).max() > 3000
+
+
+@pytest.mark.model
+def test_in_a_noisy_room_the_question_ends_when_the_voice_stops(tmp_path: Path) -> None:
+    # Steady pink noise 12 dB under the voice, from 6 s before the question to 20 s after:
+    # without the room's background the kiosk took it for a voice that never stops.
+    devices = write_config(tmp_path)
+    question = at_level(join(read_audio(DEMO)), -18.0)
+    lead, room = 6.0, 6.0 + len(question) / 16000 + 20.0
+    voice = np.zeros(round(room * 16000), dtype=np.float32)
+    voice[round(lead * 16000) : round(lead * 16000) + len(question)] = question
+    noisy = voice + coloured_noise(room, 1.0, -30.0, seed=11)
+    tail = np.zeros(16000 * 40, dtype=np.float32)
+    devices.write_input(np.concatenate([noisy, tail]), 16000, DEFAULT_RATE)
+    result = run(
+        devices.config, "listen", "--json", "--max-turns", "1",
+        "--input-device", MIC, "--output-device", SPEAKER,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    started = [event for event in events if event["event"] == "speech_started"]
+    assert len(started) == 1, "the noise alone started no question"
+    heard = next(event for event in events if event["event"] == "transcript")
+    assert heard["at"] <= lead + len(question) / 16000 + 1.0, "it did not wait out the noise"
+    assert -36.0 < started[0]["background_dbfs"] < -29.0, "it says how loud the room is"
+    decision = next(event for event in events if event["event"] == "decision")
+    assert (decision["decision"], decision["entry"]) == ("answer", "massage-how-often")
 
 
 @pytest.mark.model

@@ -10,6 +10,7 @@ from knotvoice.audio import RATE, chunks_from_array, join
 from knotvoice.kiosk.vad import Boundary, Endpointer, EndReason, NoiseFloor, VadEvent
 from knotvoice.settings import VadSettings
 from knotvoice.speech.tts import Synthesizer
+from room_noise import at_level, coloured_noise
 
 
 def silence(seconds: float) -> npt.NDArray[np.float32]:
@@ -93,26 +94,6 @@ def test_silence_and_faint_hiss_are_not_speech() -> None:
     assert run(np.concatenate([silence(2.0), hiss])) == []
 
 
-def coloured_noise(
-    seconds: float, exponent: float, dbfs: float, seed: int
-) -> npt.NDArray[np.float32]:
-    """Steady noise whose power falls as 1/f**exponent (1: pink, like a fan; 2: brown, like
-    traffic) from 20 Hz up (below, a microphone hears little), at ``dbfs`` RMS."""
-    rng = np.random.default_rng(seed)
-    spectrum = np.fft.rfft(rng.standard_normal(round(seconds * RATE)))
-    frequencies = np.fft.rfftfreq(round(seconds * RATE), 1.0 / RATE)
-    spectrum /= np.maximum(frequencies, 20.0) ** (exponent / 2.0)
-    noise = np.fft.irfft(spectrum, round(seconds * RATE))
-    noise *= 10.0 ** (dbfs / 20.0) / np.sqrt(np.mean(noise**2))
-    return noise.astype(np.float32)
-
-
-def at_level(samples: npt.NDArray[np.float32], dbfs: float) -> npt.NDArray[np.float32]:
-    gain = 10.0 ** (dbfs / 20.0) / float(np.sqrt(np.mean(samples**2)))
-    scaled: npt.NDArray[np.float32] = (samples * gain).astype(np.float32)
-    return scaled
-
-
 @pytest.mark.parametrize("exponent", [1.0, 2.0], ids=["pink", "brown"])
 def test_in_a_noisy_room_a_question_still_ends_after_half_a_second_of_silence(
     question: npt.NDArray[np.float32], exponent: float
@@ -153,3 +134,18 @@ def test_the_background_falls_at_once_and_rises_only_after_its_window() -> None:
     for _ in range(20):
         level = floor.update(loud)
     assert level == pytest.approx(loud, rel=0.01)
+
+
+def test_the_endpointer_says_how_loud_the_room_is() -> None:
+    endpointer = Endpointer(VadSettings())
+    assert endpointer.background_dbfs is None, "nothing heard yet"
+    for piece in chunks_from_array(coloured_noise(3.0, 1.0, -30.0, seed=7), RATE):
+        endpointer.push(piece)
+    background = endpointer.background_dbfs
+    assert background is not None and -36.0 < background < -29.0
+    for piece in chunks_from_array(silence(6.0), RATE):
+        endpointer.push(piece)
+    assert endpointer.background_dbfs == -120.0, "a silent room, once the noise is 5 s gone"
+    unaware = Endpointer(VadSettings(noise_margin_db=None))
+    unaware.push(next(iter(chunks_from_array(silence(1.0), RATE))))
+    assert unaware.background_dbfs is None

@@ -70,6 +70,9 @@ class Listening(Event):
 @dataclass(frozen=True)
 class SpeechStarted(Event):
     kind: ClassVar[str] = "speech_started"
+    background_dbfs: float | None = None
+    """The room's background when speech started, in dB full scale: steady noise the voice
+    must rise above (None when the voice detector does not follow it)."""
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ class _Kiosk:
             self.partial, self.partial_due = "", event.at + PARTIAL_EVERY
             if self.ahead is not None:
                 self.ahead.drop()
-            self.emit(SpeechStarted(event.at))
+            self.emit(SpeechStarted(event.at, self.endpointer.background_dbfs))
             self.stream = None
             try:
                 self.stream = self.recognizer.stream()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import enum
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -37,6 +38,8 @@ class NoiseFloor:
 
     def __init__(self, window_frames: int) -> None:
         self._window = max(1, window_frames)
+        self.level: float | None = None
+        """The floor after the last frame (None before the first)."""
         self._smoothed: float | None = None
         self._frame = 0
         self._minima: collections.deque[tuple[int, float]] = collections.deque()
@@ -53,7 +56,8 @@ class NoiseFloor:
         if self._minima[0][0] <= self._frame - self._window:
             self._minima.popleft()
         self._frame += 1
-        return self._minima[0][1]
+        self.level = self._minima[0][1]
+        return self.level
 
 
 class VoiceDetector:
@@ -77,6 +81,15 @@ class VoiceDetector:
         self._min_power = (32768.0 * 10.0 ** (min_level_dbfs / 20.0)) ** 2
         self._margin = None if noise_margin_db is None else 10.0 ** (noise_margin_db / 10.0)
         self._floor = NoiseFloor(round(noise_window_seconds * 1000 / FRAME_MS))
+
+    @property
+    def background_dbfs(self) -> float | None:
+        """The room's background in dB full scale (at least -120), or None when it is not
+        followed or no audio has come yet."""
+        level = self._floor.level
+        if self._margin is None or level is None:
+            return None
+        return max(-120.0, 10.0 * math.log10(max(level, 1e-30) / 32768.0**2))
 
     def is_speech(self, frame: bytes) -> bool:
         """``frame``: exactly ``FRAME_SAMPLES`` samples of 16 kHz mono 16-bit audio."""
@@ -188,6 +201,11 @@ class Endpointer:
     @property
     def in_speech(self) -> bool:
         return self._in_speech
+
+    @property
+    def background_dbfs(self) -> float | None:
+        """The room's background the detector follows, in dB full scale (None: it does not)."""
+        return self._detector.background_dbfs
 
     def reset(self) -> None:
         """Forget any partial utterance and history (e.g. after the kiosk spoke)."""

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,6 +29,16 @@ def run(devices_config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def listen_once(devices_config: Path) -> list[dict[str, Any]]:
+    """The events of ``knotvoice listen --json`` answering one question on the file devices."""
+    result = run(
+        devices_config, "listen", "--json", "--max-turns", "1",
+        "--input-device", MIC, "--output-device", SPEAKER,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
 @pytest.mark.model
 def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) -> None:
     devices = write_config(tmp_path)
@@ -35,12 +46,7 @@ def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) ->
     silence = np.zeros(16000 * 2, dtype=np.float32)
     tail = np.zeros(16000 * 60, dtype=np.float32)
     devices.write_input(np.concatenate([silence, question, tail]), 16000, DEFAULT_RATE)
-    result = run(
-        devices.config, "listen", "--json", "--max-turns", "1",
-        "--input-device", MIC, "--output-device", SPEAKER,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    events = [json.loads(line) for line in result.stdout.splitlines()]
+    events = listen_once(devices.config)
     kinds = [event["event"] for event in events]
     assert kinds[0] == "listening"
     assert "speech_started" in kinds and "reply_finished" in kinds
@@ -67,12 +73,7 @@ def test_in_a_noisy_room_the_question_ends_when_the_voice_stops(tmp_path: Path) 
     noisy = voice + coloured_noise(room, 1.0, -30.0, seed=11)
     tail = np.zeros(16000 * 40, dtype=np.float32)
     devices.write_input(np.concatenate([noisy, tail]), 16000, DEFAULT_RATE)
-    result = run(
-        devices.config, "listen", "--json", "--max-turns", "1",
-        "--input-device", MIC, "--output-device", SPEAKER,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    events = [json.loads(line) for line in result.stdout.splitlines()]
+    events = listen_once(devices.config)
     started = [event for event in events if event["event"] == "speech_started"]
     assert len(started) == 1, "the noise alone started no question"
     heard = next(event for event in events if event["event"] == "transcript")

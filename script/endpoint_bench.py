@@ -38,8 +38,12 @@ LEAD_SECONDS = 5.0
 TAIL_SECONDS = 4.0
 """Noise after the question."""
 
-BEDS = (("pink 12 dB", "pinknoise", 12.0), ("brown 12 dB", "brownnoise", 12.0))
-BEDS += (("white 15 dB", "whitenoise", 15.0), ("pink 6 dB", "pinknoise", 6.0))
+BEDS = (
+    ("pink 12 dB", "pinknoise", 12.0),
+    ("brown 12 dB", "brownnoise", 12.0),
+    ("white 15 dB", "whitenoise", 15.0),
+    ("pink 6 dB", "pinknoise", 6.0),
+)
 """(name, sox noise type, speech-to-noise ratio in dB) of each noise bed."""
 
 

@@ -191,6 +191,25 @@ def test_a_phrasing_left_out_does_not_find_itself() -> None:
     assert left_out[1, column] < 0.99
 
 
+def test_a_question_like_an_everyday_one_is_marked_as_such() -> None:
+    everyday = ("what will the weather be like tomorrow", "where can i buy a coffee")
+    evidence = Evidence(LIBRARY, Bag(), everyday)
+    column = SIGNALS.index("everyday")
+
+    def signal(text: str, everyday_out: int = -1) -> float:
+        row = evidence.signals(
+            evidence.query(text), Bag().embed([text])[0], everyday_out=everyday_out
+        )
+        return float(row[:, column].max())
+
+    weather = signal("what will the weather be like today")
+    assert weather > signal("how many books can i borrow from the library") + 0.3
+    assert weather > 0.0, "closer to an everyday question than to any entry"
+    # An everyday question learnt from is compared with the others, not with itself.
+    assert evidence.everyday == everyday
+    assert signal(everyday[1], everyday_out=1) < signal(everyday[1]) - 0.3
+
+
 def test_spoken_variants_sound_like_visitors_and_are_repeatable() -> None:
     said = calibrating.spoken_variants("How many books can I borrow?", 3)
     assert said == calibrating.spoken_variants("How many books can I borrow?", 3)

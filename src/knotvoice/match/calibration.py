@@ -8,7 +8,8 @@ file itself and the language data can teach:
   closers ("um, quick question, ..."), asked indirectly, padded with fillers, with the slips a
   small recognizer makes on short words (``lang/en.yaml``'s ``visitor``);
 - everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
-  out those close in meaning to one of this FAQ's phrasings;
+  out those close in meaning to one of this FAQ's phrasings (``Evidence.everyday``), each
+  asked while left out of them, as the ``everyday`` signal compares a question with them;
 - when the operator has them, questions recorded at the kiosk with the entry each should get.
 
 The classifier of meaning is retrained without each fold of phrasings, so a left-out phrasing
@@ -49,7 +50,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-VERSION = 7
+VERSION = 8
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -60,9 +61,6 @@ MAX_PHRASINGS = 1500
 plenty for the regressions' dozen weights, and each one costs an embedding and a row of
 signals over every entry (a 300-entry FAQ of 4,028 phrasings spent 200 s of its 257 s
 build fitting, on 12,858 questions)."""
-OFFTOPIC_NEAR = 0.75
-"""An everyday question this close in meaning to one of the FAQ's phrasings may be in the
-FAQ's domain: it is not learnt from as an off-topic one."""
 CANDIDATES = 8
 """Per question, the entries learnt from: those closest by words or meaning."""
 PENALTY = 1.0
@@ -117,10 +115,15 @@ DECIDING = (
     "unknown",
     "length",
     "core",
+    "everyday",
 )
 """What the decision weighs about the best entry: how likely the ranking finds it, by how much
 it leads the next one, and its own signals (see ``evidence.SIGNALS``)."""
 _COLUMNS = [SIGNALS.index(name) for name in DECIDING[2:]]
+RANKING = tuple(name for name in SIGNALS if name != "everyday")
+"""What the ranking weighs about each entry: every signal but how like an everyday question
+the question is, which says whether it is in the FAQ at all, not which entry answers it."""
+_RANKED = [SIGNALS.index(name) for name in RANKING]
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ class Calibration:
 
     def likelihoods(self, signals: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """How likely each entry (a row of ``signals``) is the right answer, to rank them."""
-        return self.ranking.probabilities(signals)
+        return self.ranking.probabilities(signals[:, _RANKED])
 
     def confidence(
         self, signals: npt.NDArray[np.float32], likelihoods: npt.NDArray[np.float64], entry: int
@@ -146,7 +149,7 @@ class Calibration:
 
     def describe(self) -> dict[str, float]:
         """Each input's weight (standardized), for logs and ``knowledge calibrate``."""
-        weights = dict(zip(SIGNALS, self.ranking.weights, strict=True))
+        weights = dict(zip(RANKING, self.ranking.weights, strict=True))
         weights.update(
             {f"decide:{n}": w for n, w in zip(DECIDING, self.deciding.weights, strict=True)}
         )
@@ -243,12 +246,9 @@ def examples(
         found.append(Example(text, owner, leave_out, fold[number]))
         for said in spoken_variants(text, VARIANTS, language):
             found.append(Example(said, owner, leave_out, fold[number], "spoken"))
-    offtopic = list(language.offtopic)
-    if evidence.embedder is not None and evidence.phrasing_vectors is not None and offtopic:
-        vectors = evidence.embedder.embed(offtopic, keep=True)
-        nearest = (vectors @ evidence.phrasing_vectors.T).max(axis=1)
-        offtopic = [t for t, near in zip(offtopic, nearest, strict=True) if near < OFFTOPIC_NEAR]
-    found.extend(Example(text, -1, source="offtopic") for text in offtopic)
+    # The everyday questions the evidence keeps (those close in meaning to one of the FAQ's
+    # phrasings may be in its domain and are not among them).
+    found.extend(Example(text, -1, source="offtopic") for text in evidence.everyday)
     found.extend(recorded)
     return found
 
@@ -264,12 +264,14 @@ def signals_of(evidence: Evidence, questions: Sequence[Example]) -> list[npt.NDA
         number: evidence.train_classifier([n for n, f in enumerate(fold) if f == number])
         for number in sorted({q.fold for q in questions if q.fold >= 0})
     }
+    everyday = {text: number for number, text in enumerate(evidence.everyday)}
     return [
         evidence.signals(
             evidence.query(question.text, question.leave_out),
             vectors[number] if vectors is not None else None,
             leave_out=question.leave_out,
             classifier=classifiers.get(question.fold),
+            everyday_out=everyday.get(question.text, -1),
         )
         for number, question in enumerate(questions)
     ]
@@ -322,13 +324,13 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
     """Fit the ranking on every question's closest entries, then the decision on each
     question's best-ranked entry (right, wrong, or a question outside the FAQ)."""
     features, labels = training_rows(questions, rows)
-    ranking = regression(features, labels)
+    ranking = regression(features[:, _RANKED], labels)
     decided: list[npt.NDArray[np.float64]] = []
     right: list[float] = []
     inside = sum(q.expected >= 0 for q in questions)
     outside = len(questions) - inside
     for question, signals in zip(questions, rows, strict=True):
-        likelihoods = ranking.probabilities(signals)
+        likelihoods = ranking.probabilities(signals[:, _RANKED])
         best = int(np.argmax(likelihoods))
         decided.append(deciding_row(signals, likelihoods, best))
         right.append(float(best == question.expected))
@@ -382,7 +384,9 @@ def load_or_fit(
                 dict(data["questions"]),
                 float(data["seconds"]),
             )
-            if len(kept.calibration.ranking.weights) == len(SIGNALS):
+            if len(kept.calibration.ranking.weights) == len(RANKING) and len(
+                kept.calibration.deciding.weights
+            ) == len(DECIDING):
                 return kept
         except (OSError, ValueError, KeyError, TypeError):
             pass

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 from knotvoice.match import Embedder
 from knotvoice.match.semantic import Classifier
 from knotvoice.match.text import Normalizer, stem, terms
@@ -46,6 +47,7 @@ SIGNALS = (
     "length",
     "spelling",
     "core",
+    "everyday",
 )
 """The signals of a (question, entry) pair, in the order of ``Evidence.signals``' columns:
 
@@ -61,7 +63,10 @@ SIGNALS = (
 - spelling: closest whole-phrasing spelling match (token set ratio, 0 to 1);
 - core: 1 when the question names one of the knowledge's ``core_terms`` (the words its
   ``matching`` section says it is about, a synonym of one counting), 0 when it names none,
-  0.5 for a knowledge that names no core terms.
+  0.5 for a knowledge that names no core terms;
+- everyday: how much closer in meaning the question is to the closest of the language's
+  everyday questions (``Evidence.everyday``) than to the entry (its closest phrasing, answer
+  sentence or topic): high for a question like those no FAQ answers.
 """
 
 FUZZY_CUTOFF = 85.0
@@ -72,6 +77,9 @@ SYNONYM_SIMILARITY = 0.9
 """Similarity credited to a word matched through the knowledge's ``synonyms``."""
 SPELLED = 20
 """Spelling is compared for the entries closest by words and meaning, this many of them."""
+OFFTOPIC_NEAR = 0.75
+"""An everyday question this close in meaning to one of the FAQ's phrasings may be in the
+FAQ's domain: it is not taken as one no FAQ answers."""
 CLASSIFIER_MAX_ENTRIES = 300
 """A knowledge with more entries than this gets no trained classifier (its training would
 take minutes on a Pi); closeness in meaning stands in for it."""
@@ -108,7 +116,13 @@ def answer_sentences(text: str) -> list[str]:
 class Evidence:
     """Everything about a knowledge file that questions are compared with, worked out once."""
 
-    def __init__(self, knowledge: Knowledge, embedder: Embedder | None) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        embedder: Embedder | None,
+        everyday: Sequence[str] | None = None,
+    ) -> None:
+        """``everyday``: questions no FAQ answers (default: the English ones of ``lang/``)."""
         self.knowledge = knowledge
         self.embedder = embedder
         self.normalize = Normalizer(knowledge.matching)
@@ -188,10 +202,19 @@ class Evidence:
         self.phrasing_vectors: Array | None = None
         self._answer_vectors: Array | None = None
         self.classifier: Classifier | None = None
+        self.everyday: tuple[str, ...] = tuple(english().offtopic if everyday is None else everyday)
+        """The everyday questions this knowledge is compared with: those not close in meaning
+        to any of its phrasings (all of them without a sentence model)."""
+        self._everyday_vectors: Array | None = None
         if embedder is not None and self.phrasings:
             self.phrasing_vectors = embedder.embed(list(self.phrasings), keep=True)
             self._answer_vectors = embedder.embed([text for _, text in answers], keep=True)
             self.classifier = self.train_classifier()
+            if self.everyday:
+                vectors = embedder.embed(list(self.everyday), keep=True)
+                apart = (vectors @ self.phrasing_vectors.T).max(axis=1) < OFFTOPIC_NEAR
+                self.everyday = tuple(t for t, far in zip(self.everyday, apart, strict=True) if far)
+                self._everyday_vectors = vectors[apart]
 
     def train_classifier(self, leave_out: Collection[int] = ()) -> Classifier | None:
         """A classifier of meaning over the phrasings (those in ``leave_out`` left out) and the
@@ -265,12 +288,14 @@ class Evidence:
         *,
         leave_out: Sequence[int] = (),
         classifier: Classifier | None = None,
+        everyday_out: int = -1,
     ) -> Array:
         """One row of ``SIGNALS`` per entry for ``query`` (embedded as ``vector``).
 
         ``leave_out`` phrasings are left out as if the knowledge did not have them (a
         phrasing asked as a question must not find itself); ``classifier`` replaces the
-        knowledge's own (one trained without them).
+        knowledge's own (one trained without them); ``everyday_out`` is the number of an
+        everyday question left out likewise (-1: none).
         """
         size = self.size
         rows = np.zeros((size, len(SIGNALS)), dtype=np.float32)
@@ -317,6 +342,12 @@ class Evidence:
         rows[:, 9] = query.unknown
         rows[:, 10] = math.log1p(query.length)
         rows[:, 12] = query.core
+        if vector is not None and self._everyday_vectors is not None:
+            likeness = self._everyday_vectors @ vector
+            if 0 <= everyday_out < len(likeness):
+                likeness[everyday_out] = -1.0
+            if len(likeness):
+                rows[:, 13] = float(likeness.max()) - np.maximum(rows[:, 3], rows[:, 4])
         return rows
 
     def likeness_in_words(self, query: Query) -> float:

@@ -16,7 +16,6 @@ background, calls speech). No recognizer runs: the figures are the same on any m
 
 from __future__ import annotations
 
-import csv
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ import numpy.typing as npt
 from listen_bench import percentile
 
 from knotvoice.audio import RATE, chunks_from_array, join, read_audio
+from knotvoice.evaluate import read_manifest
 from knotvoice.kiosk.vad import FRAME_SAMPLES, Boundary, Endpointer, VoiceDetector
 from knotvoice.settings import VadSettings
 
@@ -130,14 +130,12 @@ def score(
 
 def clips(manifests: Iterable[Path]) -> list[Path]:
     """The clips of the manifests recorded without noise or babble."""
-    found = []
-    for manifest in manifests:
-        with manifest.open(newline="") as handle:
-            rows = csv.DictReader(
-                (line for line in handle if not line.startswith("#")), delimiter="\t"
-            )
-            found += [manifest.parent / row["file"] for row in rows if "db" not in row["variant"]]
-    return found
+    return [
+        manifest.parent / row.file
+        for manifest in manifests
+        for row in read_manifest(manifest)
+        if "db" not in row.variant
+    ]
 
 
 def run_endpointing(

@@ -99,3 +99,10 @@ def test_a_bad_noise_margin_says_what_it_takes(tmp_path: Path) -> None:
     config.write_text('[listen]\nnoise_margin = "loud"\n')
     with pytest.raises(SettingsError, match="decibels or off"):
         build_settings({}, {}, config)
+
+
+def test_echo_cancelling_is_on_unless_the_listen_table_turns_it_off(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[listen]\necho_cancel = false\n")
+    assert build_settings({}, {}, config).listen.echo_cancel is False
+    assert build_settings({}, {}).listen.echo_cancel is True

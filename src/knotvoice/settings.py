@@ -172,6 +172,9 @@ class ListenSettings:
     """Longest stretch recognised while listening for "stop" during a reply."""
     echo_tail_seconds: float = 0.3
     """Audio after the end of a reply still treated as its echo."""
+    echo_cancel: bool = True
+    """Take the reply's echo out of what the microphone hears while it plays (needs
+    libspeexdsp), so a spoken "stop" is heard over the kiosk's own voice."""
     vad: VadSettings = field(default_factory=VadSettings)
     microphone: MicrophoneSettings = field(default_factory=MicrophoneSettings)
     retry_first_seconds: float = 0.5
@@ -353,6 +356,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "no_speech_timeout": ("no_speech_timeout_seconds", _seconds),
     "slow_rate": ("slow_rate", _number(int, "a whole number of words per minute")),
     "barge_in": ("barge_in", _flag),
+    "echo_cancel": ("echo_cancel", _flag),
     "max_turns": ("max_turns", _whole),
     "idle_exit": ("idle_exit_seconds", _seconds),
     "end_silence": ("vad.end_silence_seconds", _seconds),

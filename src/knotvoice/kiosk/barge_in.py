@@ -1,15 +1,18 @@
 """Listening while the kiosk speaks: a spoken "stop" (or a press) cuts the reply short.
 
 What the microphone hears during a reply is mostly the kiosk itself, so it is never taken as
-a question. Loud speech is recognised briefly and checked for the language's stop words.
+a question. The reply's echo is taken out (``echo``), then loud speech is recognised briefly
+and checked for the language's stop words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from knotvoice.asr import Recognizer, RecognizerStream
+from knotvoice.audio import AudioChunk
 from knotvoice.kiosk.capture import Capture
+from knotvoice.kiosk.echo import EchoCanceller, Reference, available
 from knotvoice.kiosk.events import Event, Heard
 from knotvoice.kiosk.speaker import Playback
 from knotvoice.kiosk.triggers import Trigger
@@ -38,9 +41,33 @@ class BargeIn:
         self._fail = fail
         self._stop_words = frozenset(english().barge_in)
 
-    def watch(self, playback: Playback, capture: Capture, until: float) -> bool:
+    def watch(
+        self,
+        playback: Playback,
+        capture: Capture,
+        until: float,
+        reply: Sequence[AudioChunk] = (),
+    ) -> bool:
         """Read the microphone until audio time ``until``; True when a "stop" or a press cut
-        the reply (``playback`` is stopped then)."""
+        the reply (``playback`` is stopped then). ``reply`` is what ``playback`` plays, from
+        now: its echo is taken out of what the microphone hears."""
+        settings = self._settings
+        reference = None
+        if settings.barge_in and settings.echo_cancel and reply and available():
+            # The microphone's clock at the reply's start: what was heard up to now, and
+            # what it holds that the kiosk has not read yet.
+            reference = Reference(reply, capture.now + capture.behind)
+        with EchoCanceller() if reference is not None else _Nothing() as canceller:
+            return self._watch(playback, capture, until, reference, canceller)
+
+    def _watch(
+        self,
+        playback: Playback,
+        capture: Capture,
+        until: float,
+        reference: Reference | None,
+        canceller: EchoCanceller | None,
+    ) -> bool:
         settings = self._settings
         listener = Endpointer(
             VadSettings(
@@ -60,6 +87,8 @@ class BargeIn:
                 return True
             if not settings.barge_in:
                 continue
+            if reference is not None and canceller is not None:
+                chunk = reference.clean(canceller, chunk)
             for event in listener.push(chunk):
                 try:
                     if event.kind is Boundary.START:
@@ -82,3 +111,13 @@ class BargeIn:
                     playback.stop()
                     return True
         return False
+
+
+class _Nothing:
+    """No echo canceller (``with`` gives None)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None

@@ -64,6 +64,11 @@ class Capture:
         self.now = 0.0
         """Audio time at the end of the last chunk read, in seconds."""
 
+    @property
+    def behind(self) -> float:
+        """Seconds of audio the device has captured that have not been read yet."""
+        return float(getattr(self.source, "queued_seconds", 0.0))
+
     def read(self) -> AudioChunk:
         """The next chunk; waits out a lost microphone. Raises ``Stopped`` when asked to."""
         while True:

@@ -414,7 +414,7 @@ class _Kiosk:
         waited = (time.time() - self.speech_end_wall) * 1000.0 if answers else None
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited))
         until = self.now + seconds + self.settings.echo_tail_seconds
-        interrupted = self.barge_in.watch(playback, self.capture, until)
+        interrupted = self.barge_in.watch(playback, self.capture, until, audio)
         if not playback.wait(timeout=seconds + 10.0):
             _LOG.warning("playback did not end in time; stopping it")
             playback.stop()

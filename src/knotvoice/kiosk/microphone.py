@@ -51,11 +51,19 @@ class Microphone:
         self._stop = threading.Event()
         self._resampler: Any = None
         self._overflows = 0
+        self._block = 0
 
     @property
     def seconds(self) -> float:
         """Audio time delivered so far, in seconds."""
         return self._samples / RATE
+
+    @property
+    def queued_seconds(self) -> float:
+        """Audio captured and waiting to be read, in seconds."""
+        if self._stream is None or not self.rate:
+            return 0.0
+        return self._queue.qsize() * self._block / self.rate
 
     def open(self, rescan: bool = False) -> None:
         """Open the device and start capturing; ``rescan`` looks for newly plugged devices."""
@@ -96,7 +104,7 @@ class Microphone:
             stream.close()
             raise device_error(error, device, "input", rate) from None
         self.device, self.rate, self.channels = device, rate, channels
-        self._stream = stream
+        self._stream, self._block = stream, block
         self._resampler = (
             soxr.ResampleStream(rate, RATE, 1, dtype="float32") if rate != RATE else None
         )

@@ -315,34 +315,6 @@ def test_a_library_faq_is_answered_with_the_real_model(
     assert matcher.match("what's the score in the football").decision is not Decision.ANSWER
 
 
-def test_an_entry_with_many_phrasings_is_learnt_from_a_sample_of_them() -> None:
-    many = calibrating.PER_ENTRY + 12
-    entries = (
-        Entry(
-            "opening",
-            "When are you open?",
-            "We open at nine.",
-            alternatives=tuple(f"are you open at {hour} o'clock" for hour in range(many - 1)),
-        ),
-        Entry("parking", "Where can I park?", "Behind the station.", alternatives=("car park",)),
-    )
-    evidence = Evidence(Knowledge(entries, "many.yaml"), None)
-    found = calibrating.examples(evidence)
-    asked = [example for example in found if example.source == "phrasing"]
-    spoken = [example for example in found if example.source == "spoken"]
-    opening = [example for example in asked if example.expected == 0]
-    # An operator who adds forty questions to one entry does not make the fit forty times
-    # longer: a sample of them is learnt from, and every phrasing of a small entry.
-    assert len(opening) == calibrating.PER_ENTRY
-    assert len({example.text for example in opening}) == calibrating.PER_ENTRY
-    assert [example.text for example in asked if example.expected == 1] == [
-        "Where can I park?",
-        "car park",
-    ]
-    assert len(spoken) == calibrating.VARIANTS * len(asked)
-    assert [e.text for e in calibrating.examples(evidence)] == [e.text for e in found]
-
-
 def test_a_large_knowledge_learns_from_a_sample_of_its_phrasings() -> None:
     cap = calibrating.MAX_PHRASINGS
     entries = tuple(

@@ -3,11 +3,10 @@
 A logistic regression over ``evidence.SIGNALS`` is fitted per knowledge file, from what the
 file itself and the language data can teach:
 
-- the phrasings (up to eight of each entry), each asked as a question while it is left out of
-  the knowledge (so it cannot find itself), and the same phrasings as visitors would say
-  them: wrapped in openers and closers ("um, quick question, ..."), asked indirectly, padded
-  with fillers, with the slips a small recognizer makes on short words (``lang/en.yaml``'s
-  ``visitor``);
+- every phrasing asked as a question while it is left out of the knowledge (so it cannot
+  find itself), and the same phrasings as visitors would say them: wrapped in openers and
+  closers ("um, quick question, ..."), asked indirectly, padded with fillers, with the slips a
+  small recognizer makes on short words (``lang/en.yaml``'s ``visitor``);
 - everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
   out those close in meaning to one of this FAQ's phrasings (``Evidence.everyday``), each
   asked while left out of them, as the ``everyday`` signal compares a question with them;
@@ -45,24 +44,18 @@ __all__ = [
     "cross_check",
     "examples",
     "fit",
-    "learnt_from",
     "load_or_fit",
     "spoken_variants",
 ]
 
 logger = logging.getLogger(__name__)
 
-VERSION = 9
+VERSION = 8
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
 VARIANTS = 2
 """Spoken variants of each phrasing learnt from."""
-PER_ENTRY = 8
-"""Phrasings of one entry learnt from, a sample when it has more: an entry's fortieth phrasing
-teaches the regressions little, and each costs embeddings and rows of signals, so adding the
-questions visitors ask to an entry does not make every fit slower (the knots FAQ's 472
-phrasings took 17 s after setup; 128 of them, 6 s)."""
 MAX_PHRASINGS = 1500
 """A larger knowledge learns from a sample of its phrasings: a few thousand questions are
 plenty for the regressions' dozen weights, and each one costs an embedding and a row of
@@ -230,22 +223,6 @@ def folds(count: int) -> list[int]:
     return fold
 
 
-def learnt_from(evidence: Evidence) -> list[int]:
-    """The phrasings a fit learns from: up to ``PER_ENTRY`` of each entry and at most
-    ``MAX_PHRASINGS`` in all (samples, the same every time, so a restart reuses the kept
-    fit)."""
-    of_entry: dict[int, list[int]] = {}
-    for number, owner in enumerate(evidence.owner.tolist()):
-        of_entry.setdefault(owner, []).append(number)
-    numbers: list[int] = []
-    for owner, theirs in of_entry.items():
-        many = len(theirs) > PER_ENTRY
-        numbers.extend(random.Random(owner).sample(theirs, PER_ENTRY) if many else theirs)
-    if len(numbers) > MAX_PHRASINGS:
-        numbers = random.Random(0).sample(numbers, MAX_PHRASINGS)
-    return sorted(numbers)
-
-
 def examples(
     evidence: Evidence,
     language: Language | None = None,
@@ -253,10 +230,14 @@ def examples(
 ) -> list[Example]:
     """Everything a knowledge file's calibration learns from (see the module's doc)."""
     language = language or english()
-    fold = folds(len(evidence.phrasings))
+    count = len(evidence.phrasings)
+    numbers = list(range(count))
+    if count > MAX_PHRASINGS:
+        numbers = sorted(random.Random(0).sample(numbers, MAX_PHRASINGS))
+    fold = folds(count)
     phrasings_of = np.bincount(evidence.owner, minlength=evidence.size)
     found: list[Example] = []
-    for number in learnt_from(evidence):
+    for number in numbers:
         text, owner = evidence.phrasings[number], int(evidence.owner[number])
         # A phrasing is asked while left out, unless it is its entry's only one: an entry
         # left with no phrasing would teach that sharing a question's words is a bad sign.

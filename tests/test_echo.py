@@ -9,33 +9,24 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import subprocess
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
 from knotvoice.asr.whisper import WhisperRecognizer
-from knotvoice.audio import (
-    RATE,
-    AudioChunk,
-    chunks_from_array,
-    float_to_pcm16,
-    join,
-    read_audio,
-    write_wav,
-)
-from knotvoice.errors import DeviceError
+from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16
 from knotvoice.kiosk import echo
 from knotvoice.kiosk.barge_in import BargeIn
 from knotvoice.kiosk.capture import Capture
 from knotvoice.kiosk.echo import FRAME, LEAD_SECONDS, EchoCanceller, Reference
-from knotvoice.kiosk.events import Event, Heard
 from knotvoice.lang import english
 from knotvoice.settings import ListenSettings
+from script_modules import load_script
+
+bench = load_script("barge_in_bench")
 
 Audio = npt.NDArray[np.float32]
 
@@ -46,30 +37,16 @@ REPLY = (
 
 
 @pytest.fixture(scope="module")
-def speak(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Audio]:
-    """``text`` spoken by espeak-ng's ``voice`` as 16 kHz samples, peaking at half scale."""
-    directory = tmp_path_factory.mktemp("voices")
+def speak() -> Callable[[str, str], Audio]:
+    """``text`` spoken by espeak-ng's ``voice`` as 16 kHz samples, made once each."""
+    made: dict[tuple[str, str], Audio] = {}
 
     def said(text: str, voice: str) -> Audio:
-        path = directory / f"{abs(hash((text, voice)))}.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, timeout=60)
-        samples = join(read_audio(path))
-        scaled: Audio = (samples / np.abs(samples).max() * 0.5).astype(np.float32)
-        return scaled
+        if (text, voice) not in made:
+            made[(text, voice)] = bench.spoken("espeak-ng", voice, text)
+        return made[(text, voice)]
 
     return said
-
-
-def through_the_room(samples: Audio, tmp_path: Path) -> Audio:
-    """What a microphone hears of ``samples`` played by the kiosk's speaker."""
-    dry, wet = tmp_path / "dry.wav", tmp_path / "wet.wav"
-    write_wav(dry, [AudioChunk(float_to_pcm16(samples))])
-    subprocess.run(
-        ["sox", str(dry), str(wet), "reverb", "40", "50", "60", "pad", "0.04", "0"],
-        check=True,
-        timeout=60,
-    )
-    return join(read_audio(wet))
 
 
 def cancelled(heard: Audio, played: Audio, block: int = 480) -> Audio:
@@ -87,10 +64,10 @@ def decibels(samples: Audio) -> float:
 
 
 def test_the_kiosk_s_own_voice_is_taken_out_of_what_the_microphone_hears(
-    speak: Callable[[str, str], Audio], tmp_path: Path
+    speak: Callable[[str, str], Audio],
 ) -> None:
     reply = speak(REPLY, "en-gb")
-    echo = through_the_room(reply, tmp_path)[: len(reply)]
+    echo = bench.through_the_room(reply)
     left = cancelled(echo, reply)
     settled = slice(2 * RATE, len(reply))  # after two seconds of the reply
     assert decibels(left[settled]) < decibels(echo[settled]) - 10.0
@@ -126,78 +103,20 @@ def test_the_reference_is_the_reply_as_the_microphone_s_clock_sees_it() -> None:
     assert not reference.at(after).any(), "nothing is played after the reply"
 
 
-class Room:
-    """A microphone stand-in: what it hears is ``heard``, in 30 ms chunks, then silence."""
-
-    def __init__(self, heard: Audio) -> None:
-        self._chunks = list(chunks_from_array(heard, RATE, 480))
-        self._read = 0
-
-    def open(self, rescan: bool = False) -> None:
-        return None
-
-    def read(self) -> AudioChunk:
-        at = self._read * 0.03
-        chunk = self._chunks[self._read] if self._read < len(self._chunks) else None
-        self._read += 1
-        if chunk is None:
-            return AudioChunk(float_to_pcm16(np.zeros(480, np.float32)), timestamp=at)
-        return AudioChunk(chunk.audio, timestamp=at)
-
-    def close(self) -> None:
-        return None
-
-
-class Playing:
-    """A reply being played (the seam ``BargeIn`` stops)."""
-
-    rate = RATE
-    frames = 0
-    interrupted = False
-    error: DeviceError | None = None
-
-    def done(self) -> bool:
-        return self.interrupted
-
-    def stop(self) -> None:
-        self.interrupted = True
-
-    def wait(self, timeout: float) -> bool:
-        return True
-
-
 @pytest.mark.parametrize("loudness_db", [-6.0, 0.0])
 def test_stop_is_heard_over_the_kiosk_s_own_voice(
-    speak: Callable[[str, str], Audio],
-    whisper: WhisperRecognizer,
-    tmp_path: Path,
-    loudness_db: float,
+    speak: Callable[[str, str], Audio], whisper: WhisperRecognizer, loudness_db: float
 ) -> None:
     reply = speak(REPLY, "en-gb")
-    heard = through_the_room(reply, tmp_path)[: len(reply)] * np.float32(10 ** (loudness_db / 20))
+    heard = bench.through_the_room(reply) * np.float32(10 ** (loudness_db / 20))
     stop = speak("Okay, stop.", "en-us")
     at = 3 * RATE  # three seconds into the reply
     heard[at : at + len(stop)] += stop
-    events: list[Event] = []
-    failures: list[BaseException] = []
-    settings = ListenSettings()
-    capture = Capture(Room(heard), settings, threading.Event(), failures.append, lambda: None)
-    barge_in = BargeIn(
-        settings,
-        whisper.spotter(english().barge_in),
-        None,
-        events.append,
-        lambda _stage, error: failures.append(error),
-    )
-    playback = Playing()
-    reply_chunks = list(chunks_from_array(reply, RATE))
 
-    cut = barge_in.watch(playback, capture, len(reply) / RATE, reply_chunks)
+    result = bench.listen_over(reply, heard, whisper.spotter(english().barge_in), ListenSettings())
 
-    assert not failures
-    heard_texts = [event.text for event in events if isinstance(event, Heard)]
-    assert cut and playback.interrupted, heard_texts
-    assert any("stop" in text.lower() for text in heard_texts)
+    assert result.cut, result.texts
+    assert any("stop" in text.lower() for text in result.texts)
 
 
 def test_without_the_library_the_kiosk_says_how_to_install_it(
@@ -220,3 +139,33 @@ def test_without_the_library_the_kiosk_says_how_to_install_it(
         monkeypatch.undo()
         echo._library.cache_clear()
     assert echo.available()
+
+
+def test_a_failing_canceller_costs_the_reply_its_cancelling_not_the_stop(
+    speak: Callable[[str, str], Audio],
+    whisper: WhisperRecognizer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(self: Reference, canceller: EchoCanceller, chunk: AudioChunk) -> AudioChunk:
+        raise RuntimeError("the echo canceller is closed")
+
+    monkeypatch.setattr(Reference, "clean", broken)
+    reply = speak(REPLY, "en-gb")
+    heard = np.zeros(len(reply), np.float32)
+    stop = speak("Okay, stop.", "en-us")
+    heard[3 * RATE : 3 * RATE + len(stop)] += stop
+    failures: list[tuple[str, BaseException]] = []
+    capture = Capture(bench.Room(heard), ListenSettings(), threading.Event(), print, lambda: None)
+    barge_in = BargeIn(
+        ListenSettings(),
+        whisper.spotter(english().barge_in),
+        None,
+        lambda _event: None,
+        lambda stage, error: failures.append((stage, error)),
+    )
+    playback = bench.Playing()
+    reply_chunks = list(chunks_from_array(reply, RATE))
+
+    assert barge_in.watch(playback, capture, len(reply) / RATE, reply_chunks)
+    assert playback.interrupted
+    assert [stage for stage, _error in failures] == ["echo canceller"]

@@ -57,8 +57,12 @@ class BargeIn:
             # The microphone's clock at the reply's start: what was heard up to now, and
             # what it holds that the kiosk has not read yet.
             reference = Reference(reply, capture.now + capture.behind)
-        with EchoCanceller() if reference is not None else _Nothing() as canceller:
+        canceller = EchoCanceller() if reference is not None else None
+        try:
             return self._watch(playback, capture, until, reference, canceller)
+        finally:
+            if canceller is not None:
+                canceller.close()
 
     def _watch(
         self,
@@ -88,7 +92,11 @@ class BargeIn:
             if not settings.barge_in:
                 continue
             if reference is not None and canceller is not None:
-                chunk = reference.clean(canceller, chunk)
+                try:
+                    chunk = reference.clean(canceller, chunk)
+                except Exception as error:  # the reply goes on, heard without it
+                    self._fail("echo canceller", error)
+                    reference = None
             for event in listener.push(chunk):
                 try:
                     if event.kind is Boundary.START:
@@ -111,13 +119,3 @@ class BargeIn:
                     playback.stop()
                     return True
         return False
-
-
-class _Nothing:
-    """No echo canceller (``with`` gives None)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None

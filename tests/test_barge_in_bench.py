@@ -1,0 +1,44 @@
+"""The barge-in benchmark's scoring (its listening is the real barge-in listener, run in
+``test_echo``)."""
+
+from __future__ import annotations
+
+from script_modules import load_script
+
+bench = load_script("barge_in_bench")
+
+
+def test_stops_that_did_not_cut_the_reply_are_counted_and_kept() -> None:
+    tally = bench.Tally()
+    tally.add("stop", bench.Outcome(True, ("stop",), 0.5))
+    tally.add("okay, stop", bench.Outcome(False, ("most knots are",), 0.75))
+    tally.add("thank you", bench.Outcome(True, ("thank you stop",), 0.25))
+    tally.add("yes", bench.Outcome(False, (), 0.0))
+    assert (tally.stops, tally.stops_cut, tally.others, tally.others_cut) == (2, 1, 2, 1)
+    assert tally.stretches == 3 and tally.seconds == 1.5
+    assert tally.missed == ["most knots are"]
+
+
+def test_the_report_gives_each_echo_level_with_and_without_cancelling() -> None:
+    report = {
+        "reply_seconds": 7.0,
+        "voices": ["flite slt"],
+        "rows": [
+            {
+                "echo_db": echo,
+                "echo_cancel": cancel,
+                "stops_cut": 7 if cancel else 1,
+                "stops": 8,
+                "others_cut": 0,
+                "others": 4,
+                "stretches": 9,
+                "seconds": 3.2,
+                "missed": [],
+            }
+            for echo in (None, -6.0)
+            for cancel in (True, False)
+        ],
+    }
+    text = bench.format_report(report)
+    assert "-6 dB" in text and "silent" in text
+    assert "7 of 8" in text and "1 of 8" in text

@@ -132,6 +132,10 @@ class Playing:
     rate = RATE
     frames = 0
     interrupted = False
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+
     error: DeviceError | None = None
 
     def done(self) -> bool:
@@ -157,16 +161,21 @@ class Outcome:
 
 
 def listen_over(
-    reply: Audio, heard: Audio, spotter: Recognizer, settings: ListenSettings
+    reply: Audio,
+    heard: Audio,
+    spotter: Recognizer,
+    settings: ListenSettings,
+    latency: float = 0.0,
 ) -> Outcome:
-    """Run the kiosk's barge-in listener over ``heard`` while ``reply`` plays."""
+    """Run the kiosk's barge-in listener over ``heard`` while ``reply`` plays (on a speaker
+    ``latency`` seconds behind)."""
     events: list[Event] = []
     failures: list[BaseException] = []
     capture = Capture(Room(heard), settings, threading.Event(), failures.append, lambda: None)
     barge_in = BargeIn(
         settings, spotter, None, events.append, lambda _stage, error: failures.append(error)
     )
-    playback = Playing()
+    playback = Playing(latency)
     began = time.process_time()
     cut = barge_in.watch(playback, capture, len(reply) / RATE, list(chunks_from_array(reply, RATE)))
     if failures:

@@ -119,6 +119,56 @@ def test_stop_is_heard_over_the_kiosk_s_own_voice(
     assert any("stop" in text.lower() for text in result.texts)
 
 
+@pytest.mark.parametrize(("placed_at", "quieter_db"), [(0.3, 10.0), (0.0, None)])
+def test_a_late_speaker_s_echo_goes_when_the_reply_is_placed_by_its_latency(
+    speak: Callable[[str, str], Audio], placed_at: float, quieter_db: float | None
+) -> None:
+    # A sound server's buffer puts the reply 0.3 s behind what the kiosk handed it: more
+    # than the canceller's tail, so the reply must be placed on the microphone's clock by
+    # the speaker's latency.
+    reply = speak(REPLY, "en-gb")
+    late = round(0.3 * RATE)
+    echo = np.concatenate([np.zeros(late, np.float32), bench.through_the_room(reply)])
+    echo = echo[: len(reply)]
+    reference = Reference(list(chunks_from_array(reply, RATE)), started=placed_at)
+    with EchoCanceller() as canceller:
+        left = np.concatenate(
+            [
+                reference.clean(canceller, chunk).to_float()
+                for chunk in chunks_from_array(echo, RATE, 480)
+            ]
+        )
+    settled = slice(2 * RATE, len(reply))
+    if quieter_db is not None:
+        assert decibels(left[settled]) < decibels(echo[settled]) - quieter_db
+    else:
+        assert decibels(left[settled]) > decibels(echo[settled]) - 6.0
+
+
+def test_the_reply_is_placed_by_what_the_microphone_holds_and_the_speaker_s_latency(
+    whisper: WhisperRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    placed: list[float] = []
+
+    class Placed(Reference):
+        def __init__(self, reply: list[AudioChunk], started: float) -> None:
+            placed.append(started)
+            super().__init__(reply, started)
+
+    class Holding(bench.Room):  # type: ignore[misc,name-defined]
+        queued_seconds = 0.25
+
+    monkeypatch.setattr("knotvoice.kiosk.barge_in.Reference", Placed)
+    silence = np.zeros(RATE, np.float32)
+    capture = Capture(Holding(silence), ListenSettings(), threading.Event(), print, lambda: None)
+    barge_in = BargeIn(ListenSettings(), whisper, None, lambda _event: None, print)
+    reply = [AudioChunk(float_to_pcm16(silence))]
+
+    barge_in.watch(bench.Playing(latency=0.1), capture, 0.5, reply)
+
+    assert placed == [pytest.approx(0.35)]
+
+
 def test_without_the_library_the_kiosk_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -54,9 +54,10 @@ class BargeIn:
         settings = self._settings
         reference = None
         if settings.barge_in and settings.echo_cancel and reply and available():
-            # The microphone's clock at the reply's start: what was heard up to now, and
-            # what it holds that the kiosk has not read yet.
-            reference = Reference(reply, capture.now + capture.behind)
+            # Where the reply's first sound falls on the microphone's clock: what was heard
+            # up to now, what was captured and not read yet, and the speaker's latency.
+            heard_at = capture.now + capture.behind + playback.latency
+            reference = Reference(reply, heard_at)
         canceller = EchoCanceller() if reference is not None else None
         try:
             return self._watch(playback, capture, until, reference, canceller)

@@ -60,10 +60,15 @@ class Microphone:
 
     @property
     def queued_seconds(self) -> float:
-        """Audio captured and waiting to be read, in seconds."""
+        """Audio captured and not read yet, in seconds: what waits in the queue and what the
+        device holds (its input latency)."""
         if self._stream is None or not self.rate:
             return 0.0
-        return self._queue.qsize() * self._block / self.rate
+        try:
+            held = float(self._stream.latency)
+        except (AttributeError, TypeError, ValueError):
+            held = 0.0
+        return self._queue.qsize() * self._block / self.rate + held
 
     def open(self, rescan: bool = False) -> None:
         """Open the device and start capturing; ``rescan`` looks for newly plugged devices."""

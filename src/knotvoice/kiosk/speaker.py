@@ -37,6 +37,10 @@ class Playback(Protocol):
         """Frames handed to the device so far."""
 
     @property
+    def latency(self) -> float:
+        """Seconds from a sample handed to the device to its sound (0 when unknown)."""
+
+    @property
     def interrupted(self) -> bool:
         """Whether ``stop()`` cut the reply short."""
 
@@ -72,6 +76,10 @@ class Finished:
     @property
     def frames(self) -> int:
         return self._frames
+
+    @property
+    def latency(self) -> float:
+        return 0.0
 
     @property
     def interrupted(self) -> bool:
@@ -117,6 +125,13 @@ class DevicePlayback:
     @property
     def frames(self) -> int:
         return self._frames
+
+    @property
+    def latency(self) -> float:
+        try:
+            return float(self._stream.latency)
+        except (AttributeError, TypeError, ValueError):
+            return 0.0
 
     @property
     def interrupted(self) -> bool:

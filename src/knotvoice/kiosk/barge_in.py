@@ -58,20 +58,17 @@ class BargeIn:
             # up to now, what was captured and not read yet, and the speaker's latency.
             heard_at = capture.now + capture.behind + playback.latency
             reference = Reference(reply, heard_at)
-        canceller = EchoCanceller() if reference is not None else None
-        try:
-            return self._watch(playback, capture, until, reference, canceller)
-        finally:
-            if canceller is not None:
-                canceller.close()
+        if reference is None:
+            return self._watch(playback, capture, until, None)
+        with EchoCanceller() as canceller:
+            return self._watch(playback, capture, until, (reference, canceller))
 
     def _watch(
         self,
         playback: Playback,
         capture: Capture,
         until: float,
-        reference: Reference | None,
-        canceller: EchoCanceller | None,
+        echo: tuple[Reference, EchoCanceller] | None,
     ) -> bool:
         settings = self._settings
         listener = Endpointer(
@@ -92,12 +89,12 @@ class BargeIn:
                 return True
             if not settings.barge_in:
                 continue
-            if reference is not None and canceller is not None:
+            if echo is not None:
                 try:
-                    chunk = reference.clean(canceller, chunk)
+                    chunk = echo[0].clean(echo[1], chunk)
                 except Exception as error:  # the reply goes on, heard without it
                     self._fail("echo canceller", error)
-                    reference = None
+                    echo = None
             for event in listener.push(chunk):
                 try:
                     if event.kind is Boundary.START:

@@ -154,6 +154,15 @@ def resolve(spec: str | int | None, kind: Kind) -> Device:
     raise DeviceError(f"{flag} {text!r} matches several devices ({listed}); give the index")
 
 
+def stream_latency(stream: Any) -> float:
+    """Seconds a PortAudio stream holds audio between the device and the kiosk (0 when it
+    does not say)."""
+    try:
+        return float(stream.latency)
+    except (AttributeError, TypeError, ValueError):
+        return 0.0
+
+
 def device_error(
     error: Exception, device: Device, kind: Kind, rate: int | None = None
 ) -> DeviceError:

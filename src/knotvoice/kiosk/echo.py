@@ -17,9 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import soxr
 
-from knotvoice.audio import RATE, AudioChunk, float_to_pcm16, join
+from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join
 
 __all__ = ["EchoCanceller", "Reference", "available"]
 
@@ -126,11 +125,8 @@ class Reference:
     """A reply as the microphone's clock sees it: the samples played at any audio time."""
 
     def __init__(self, reply: Sequence[AudioChunk], started: float) -> None:
-        samples = join(reply)
         rate = reply[0].rate if reply else RATE
-        if rate != RATE and len(samples):
-            samples = soxr.resample(samples, rate, RATE).astype(np.float32)
-        self._samples = samples
+        self._samples = join(chunks_from_array(join(reply), rate))
         self._started = started - LEAD_SECONDS
 
     def at(self, chunk: AudioChunk) -> Audio:

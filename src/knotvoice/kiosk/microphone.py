@@ -22,7 +22,7 @@ import soxr
 
 from knotvoice.audio import RATE, AudioChunk, float_to_pcm16
 from knotvoice.errors import DeviceError
-from knotvoice.kiosk.devices import Device, device_error, refresh, resolve
+from knotvoice.kiosk.devices import Device, device_error, refresh, resolve, stream_latency
 from knotvoice.settings import MicrophoneSettings
 
 _LOG = logging.getLogger(__name__)
@@ -64,11 +64,7 @@ class Microphone:
         device holds (its input latency)."""
         if self._stream is None or not self.rate:
             return 0.0
-        try:
-            held = float(self._stream.latency)
-        except (AttributeError, TypeError, ValueError):
-            held = 0.0
-        return self._queue.qsize() * self._block / self.rate + held
+        return self._queue.qsize() * self._block / self.rate + stream_latency(self._stream)
 
     def open(self, rescan: bool = False) -> None:
         """Open the device and start capturing; ``rescan`` looks for newly plugged devices."""

@@ -19,7 +19,7 @@ import soxr
 
 from knotvoice.audio import AudioChunk, float_to_pcm16, join, write_wav
 from knotvoice.errors import DeviceError
-from knotvoice.kiosk.devices import Device, device_error, resolve
+from knotvoice.kiosk.devices import Device, device_error, resolve, stream_latency
 from knotvoice.settings import SpeakerSettings
 
 _LOG = logging.getLogger(__name__)
@@ -128,10 +128,7 @@ class DevicePlayback:
 
     @property
     def latency(self) -> float:
-        try:
-            return float(self._stream.latency)
-        except (AttributeError, TypeError, ValueError):
-            return 0.0
+        return stream_latency(self._stream)
 
     @property
     def interrupted(self) -> bool:

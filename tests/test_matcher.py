@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,22 @@ def test_a_question_in_the_faq_s_own_words_is_answered(library: Matcher) -> None
     assert match.probability >= ANSWER_AT
     assert match.best is not None and match.runner_up is not None
     assert match.best.score >= match.runner_up.score
+
+
+def test_one_of_an_entrys_phrasings_word_for_word_is_that_entrys(
+    tmp_path: Path, library: Matcher
+) -> None:
+    """The operator wrote that wording into the entry: it is answered whatever the fit makes
+    of it, and only when it is word for word."""
+    match = library.match("What is the Borrowing Limit?")
+    assert answered(match) == "borrow"
+    assert match.reason is Reason.WRITTEN
+    assert library.match("what is the borrowing limit here").reason is not Reason.WRITTEN
+    shared = replace(LIBRARY.entries[2], alternatives=("what is the borrowing limit",))
+    both = Matcher(
+        Knowledge((*LIBRARY.entries[:2], shared), source="shared.yaml"), Bag(), cache_dir=tmp_path
+    )
+    assert both.match("what is the borrowing limit").reason is not Reason.WRITTEN
 
 
 @pytest.mark.parametrize("question", ["what is the capital of france", "tell me a joke"])

@@ -38,6 +38,7 @@ class Reason(enum.StrEnum):
     NO_QUESTION = "no question heard"
     CONFIRMED = "confirmed by the visitor"
     HEARD_AGAIN = "likely right, heard again"
+    WRITTEN = "one of the entry's phrasings, word for word"
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,11 @@ class Evidence:
         """The entry (its number) each phrasing belongs to."""
         normalized = [self.normalize(text) for text in self.phrasings]
         self._normalized = normalized
+        written: dict[str, int] = {}
+        for text, owner in zip(normalized, self.owner.tolist(), strict=True):
+            written[text] = owner if written.get(text, owner) == owner else -1
+        self._written = {text: owner for text, owner in written.items() if owner >= 0 and text}
+        """Normalized phrasing -> its entry (a wording two entries share is in neither)."""
         self._phrasing_terms = [frozenset(terms(text)) for text in normalized]
         about = [
             frozenset(terms(self.normalize(" ".join((entry.topic, *entry.keywords)))))
@@ -349,6 +354,11 @@ class Evidence:
             if len(likeness):
                 rows[:, 13] = float(likeness.max()) - np.maximum(rows[:, 3], rows[:, 4])
         return rows
+
+    def written_for(self, query: Query) -> int | None:
+        """The entry (its number) one of whose phrasings ``query`` is, word for word once
+        normalized; None when it is none's."""
+        return self._written.get(query.text)
 
     def likeness_in_words(self, query: Query) -> float:
         """The ``words`` signal of ``query``'s closest entry (0 to 1): the first column of

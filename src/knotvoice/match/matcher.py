@@ -5,7 +5,8 @@ For every hearing of a question (the recognizer's best and its other likely hear
 into the probability that the entry is the right answer. The hearings are weighed by how
 likely the recognizer found each one. Then one decision, with the same two thresholds for
 every FAQ: answer above ``ANSWER_AT``, ask "Did you mean ...?" above ``CONFIRM_AT``, else say
-it does not know.
+it does not know. A question that is one of an entry's phrasings word for word is that
+entry's: the knowledge says so, whatever the calibration makes of it.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ class Matcher:
         return self._judge(texts, likelihoods)[1]
 
     def _judge(
-        self, texts: Sequence[str], likelihoods: Sequence[float]
+        self, texts: Sequence[str], likelihoods: Sequence[float], also: int | None = None
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """How the entries rank for the question, and for each entry the probability that it
-        is the right answer (the hearings weighed by the recognizer's likelihoods)."""
+        """How the entries rank for the question, and for the best two (and entry ``also``)
+        the probability that it is the right answer (the hearings weighed by the recognizer's
+        likelihoods)."""
         size = self.evidence.size
         weights = hearing_weights(len(texts), likelihoods)
         used = [n for n, weight in enumerate(weights) if weight > 1e-3]
@@ -105,7 +107,8 @@ class Matcher:
             heard.append((weights[number], signals, ranked))
             ranking += weights[number] * ranked
         chances = np.zeros(size)
-        for entry in np.argsort(-ranking)[:2]:
+        judged = {int(entry) for entry in np.argsort(-ranking)[:2]}
+        for entry in sorted(judged | ({also} if also is not None else set())):
             chances[entry] = sum(
                 weight * calibration.confidence(signals, ranked, int(entry))
                 for weight, signals, ranked in heard
@@ -130,8 +133,11 @@ class Matcher:
         entries = self.knowledge.entries
         if not query.text or not entries:
             return Match(Decision.REJECT, None, None, query.text, Reason.NO_QUESTION)
-        ranking, chances = self._judge([text, *alternatives], likelihoods)
+        written = self.evidence.written_for(query)
+        ranking, chances = self._judge([text, *alternatives], likelihoods, written)
         order = np.argsort(-ranking)
+        if written is not None:
+            order = np.r_[written, order[order != written]]
         best = Candidate(entries[int(order[0])], round(100.0 * float(chances[order[0]]), 2))
         runner_up = (
             Candidate(entries[int(order[1])], round(100.0 * float(chances[order[1]]), 2))
@@ -139,7 +145,9 @@ class Matcher:
             else None
         )
         chance = float(chances[order[0]])
-        if chance >= ANSWER_AT:
+        if written is not None:
+            decision, reason = Decision.ANSWER, Reason.WRITTEN
+        elif chance >= ANSWER_AT:
             decision, reason = Decision.ANSWER, Reason.LIKELY
         elif chance >= CONFIRM_AT:
             decision, reason = Decision.CONFIRM, Reason.CLOSE_CALL

@@ -219,6 +219,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("--config", type=Path, help="TOML config file")
     _engine_flags(calibrate)
+    adder = knowledge_commands.add_parser(
+        "add", help="add a visitor's wording to an entry (`knotvoice report` lists them)"
+    )
+    adder.add_argument("entry", help="the entry's id")
+    adder.add_argument("wording", help="the question as visitors ask it")
+    adder.add_argument(
+        "file", type=Path, nargs="?", help="knowledge file (default: the configured)"
+    )
+    adder.add_argument("--config", type=Path, help="TOML config file")
     importer = knowledge_commands.add_parser("import", help="turn a plain-text FAQ into YAML")
     importer.add_argument("faq", type=Path, help="plain-text FAQ (questions end in '?')")
     importer.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
@@ -664,7 +673,10 @@ def _report(args: argparse.Namespace) -> int:
             f"p95 {summary.latency_p95_ms:.0f} ms (end of speech to the reply's first sample)"
         )
     if summary.top_unanswered:
-        _out("not answered, most often first (add a phrasing to the closest entry, or an entry):")
+        _out(
+            "not answered, most often first (add the wording to the closest entry with "
+            "`knotvoice knowledge add ENTRY 'WORDING'`, or write an entry):"
+        )
         for asked in summary.top_unanswered:
             _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'})")
     return 0
@@ -801,6 +813,8 @@ def _knowledge(args: argparse.Namespace) -> int:
         return _knowledge_check(_settings(args), args.file)
     if args.knowledge_command == "calibrate":
         return _knowledge_calibrate(_settings(args), args.file, args.clips, args.if_needed)
+    if args.knowledge_command == "add":
+        return _knowledge_add(args.file or _settings(args).knowledge, args.entry, args.wording)
     written = _knowledge_import(args.faq, args.output)
     if args.output is not None:
         # What the draft already does: how well its entries are told apart.
@@ -870,6 +884,20 @@ def _knowledge_calibrate(
     )
     _out(f"weights: {weights}")
     return _knowledge_check(settings, path, brief=True)
+
+
+def _knowledge_add(path: Path, entry: str, wording: str) -> int:
+    from knotvoice.knowledge.edit import add_alternative
+
+    added = add_alternative(path, entry, wording)
+    if not added.changed:
+        _out(f"{path}:{added.line}: entry {entry} already has {added.wording!r}; nothing changed")
+        return 0
+    _out(
+        f"{path}:{added.line}: added {added.wording!r} to entry {entry}; a running kiosk "
+        "takes it up within 2 s (`knotvoice knowledge check` shows what it changes)"
+    )
+    return 0
 
 
 def _knowledge_lint(path: Path, vosk_model: Path | None) -> int:

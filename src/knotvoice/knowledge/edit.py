@@ -1,0 +1,167 @@
+"""Editing a knowledge file in place: a visitor's wording added to an entry as an alternative.
+
+The file is changed the way a person would change it: one line under the entry's
+``alternatives`` (or an ``alternatives`` list started under its question), every other byte,
+comment and line break as it was. The new text is read back and checked before it replaces
+the file in one rename, so a kiosk watching the file sees the old file or the new one, never
+half of one, and a file that would not load is never written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+
+from knotvoice.errors import KnowledgeError
+from knotvoice.knowledge import Knowledge, load, phrase_key, read
+
+__all__ = ["Added", "add_alternative"]
+
+
+@dataclass(frozen=True)
+class Added:
+    """What ``add_alternative`` did."""
+
+    path: Path
+    entry: str
+    wording: str
+    line: int
+    """Line of the file (from 1) that holds the wording."""
+    changed: bool
+    """False when the entry already had the wording (the file is untouched)."""
+
+
+def add_alternative(path: Path, entry_id: str, wording: str) -> Added:
+    """Add ``wording`` to the alternatives of entry ``entry_id`` in the knowledge file ``path``.
+
+    Raises ``KnowledgeError`` (one line saying what to do) when the file does not load, the
+    entry does not exist, the wording has no words or belongs to another entry, or the file is
+    laid out in a way this cannot edit safely; the file is untouched then.
+    """
+    wording = " ".join(wording.split())
+    if not phrase_key(wording):
+        raise KnowledgeError(f"{wording!r} has no words; give the question as a visitor asked it")
+    knowledge = load(path)
+    if entry_id not in knowledge.ids:
+        raise KnowledgeError(f"{path}: no entry {entry_id!r}; {_closest(knowledge, entry_id)}")
+    owner = _owner(knowledge, wording)
+    if owner is not None and owner != entry_id:
+        raise KnowledgeError(
+            f"{path}: {wording!r} is already a phrasing of entry {owner}; a wording belongs to"
+            " one entry (remove it there first)"
+        )
+    raw = path.read_bytes().decode("utf-8")
+    lines = raw.splitlines(keepends=True)
+    if owner == entry_id:
+        return Added(path, entry_id, wording, _line_of(lines, wording), changed=False)
+    place, new_lines = _insertion(raw, lines, entry_id, _scalar(wording), path)
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    if place > 0 and not lines[place - 1].endswith(("\n", "\r")):
+        lines[place - 1] += newline
+    text = "".join([*lines[:place], *(line + newline for line in new_lines), *lines[place:]])
+    _replace_checked(path, text, entry_id, wording)
+    return Added(path, entry_id, wording, place + len(new_lines), changed=True)
+
+
+def _closest(knowledge: Knowledge, entry_id: str) -> str:
+    found = process.extract(entry_id, knowledge.ids, limit=3)
+    names = ", ".join(str(name) for name, _, _ in found)
+    return f"the closest are {names} (`knotvoice knowledge check` lists every entry)"
+
+
+def _owner(knowledge: Knowledge, wording: str) -> str | None:
+    """The entry that already has ``wording`` as its question or an alternative."""
+    key = phrase_key(wording)
+    for entry in knowledge.entries:
+        if any(phrase_key(phrase) == key for phrase in entry.phrases):
+            return entry.id
+    return None
+
+
+def _line_of(lines: list[str], wording: str) -> int:
+    key = phrase_key(wording)
+    for number, line in enumerate(lines, start=1):
+        if key in phrase_key(line):
+            return number
+    return 0
+
+
+def _scalar(text: str) -> str:
+    """``text`` as one YAML scalar on one line, quoted only when it must be."""
+    dumped = yaml.safe_dump(text, allow_unicode=True, width=1 << 20)
+    return dumped.removesuffix("\n...\n").removesuffix("\n")
+
+
+def _insertion(
+    raw: str, lines: list[str], entry_id: str, scalar: str, path: Path
+) -> tuple[int, list[str]]:
+    """Where the new lines go (an index into ``lines``) and what they are."""
+    by_hand = f"{path}: add {scalar} under the alternatives of entry {entry_id} by hand"
+    entry = _entry_node(yaml.compose(raw, Loader=yaml.SafeLoader), entry_id)
+    if entry is None:
+        raise KnowledgeError(f"{by_hand} (its layout is not one this can edit)")
+    fields = {key.value: (key, value) for key, value in entry.value}
+    if "alternatives" in fields:
+        alternatives = fields["alternatives"][1]
+        if not isinstance(alternatives, yaml.SequenceNode) or alternatives.flow_style:
+            raise KnowledgeError(f"{by_hand} (its alternatives are not a '- ...' list)")
+        if not alternatives.value:
+            raise KnowledgeError(f"{by_hand} (its alternatives list is empty)")
+        items = alternatives.value
+        dash = lines[items[0].start_mark.line][: items[0].start_mark.column]
+        if dash.strip() != "-" or any(
+            lines[item.start_mark.line][: item.start_mark.column] != dash for item in items
+        ):
+            raise KnowledgeError(f"{by_hand} (its alternatives are not one '- ...' a line)")
+        return _after(items[-1]), [f"{dash}{scalar}"]
+    key, value = fields["question"]
+    indent = " " * key.start_mark.column
+    return _after(value), [f"{indent}alternatives:", f"{indent}  - {scalar}"]
+
+
+def _entry_node(root: yaml.Node | None, entry_id: str) -> yaml.MappingNode | None:
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key, value in root.value:
+        if key.value == "entries" and isinstance(value, yaml.SequenceNode):
+            for node in value.value:
+                if isinstance(node, yaml.MappingNode) and any(
+                    k.value == "id" and isinstance(v, yaml.ScalarNode) and v.value == entry_id
+                    for k, v in node.value
+                ):
+                    return node
+    return None
+
+
+def _after(node: yaml.Node) -> int:
+    """The index of the line after the one ``node`` ends on."""
+    end = node.end_mark
+    return end.line if end.column == 0 else end.line + 1
+
+
+def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None:
+    """Write ``text`` beside ``path``, check it loads with ``wording`` in ``entry_id``, then
+    rename it over ``path`` (keeping its permissions)."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".yaml", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8"))
+        knowledge, problems = read(temporary)
+        loads = knowledge is not None and not any(p.severity == "error" for p in problems)
+        if not loads or knowledge is None or _owner(knowledge, wording) != entry_id:
+            raise KnowledgeError(
+                f"{path}: the edit would not load as meant; add {wording!r} under the"
+                f" alternatives of entry {entry_id} by hand"
+            )
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()

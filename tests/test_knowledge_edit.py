@@ -1,0 +1,165 @@
+"""Adding a visitor's wording to an entry: `knotvoice knowledge add`, the file edited in place."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knotvoice.errors import KnowledgeError
+from knotvoice.knowledge import load
+from knotvoice.knowledge.edit import add_alternative
+from knotvoice.match.matcher import Matcher
+from knotvoice.match.semantic import SemanticModel
+
+ROOT = Path(__file__).resolve().parents[1]
+RAILWAY = ROOT / "knowledge" / "railway.yaml"
+
+LIBRARY = """\
+# The library's visitor desk.
+version: 1
+entries:
+  - id: opening-hours
+    question: When is the library open?   # the main question
+    topic: opening hours
+    alternatives:
+      - what time do you close
+      - are you open on sundays
+    answer: Nine to five, Monday to Saturday.
+
+  - id: printing
+    question: Can I print here?
+    answer: Yes, at the desk, ten pence a page.
+"""
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    path = tmp_path / "library.yaml"
+    path.write_text(LIBRARY, encoding="utf-8")
+    return path
+
+
+def test_the_wording_goes_under_the_entrys_alternatives_and_nothing_else_moves(
+    library: Path,
+) -> None:
+    added = add_alternative(library, "opening-hours", "  How late  are you open tonight? ")
+    assert added.changed
+    lines = library.read_text(encoding="utf-8").splitlines()
+    assert lines[added.line - 1] == "      - How late are you open tonight?"
+    assert lines[: added.line - 1] + lines[added.line :] == LIBRARY.splitlines()
+    entry = load(library).get("opening-hours")
+    assert entry.alternatives[-1] == "How late are you open tonight?"
+
+
+def test_an_entry_without_alternatives_gets_a_list_under_its_question(library: Path) -> None:
+    added = add_alternative(library, "printing", "Is there a printer I can use?")
+    assert added.changed
+    text = library.read_text(encoding="utf-8")
+    assert "    question: Can I print here?\n    alternatives:\n      - Is there a printer" in text
+    assert load(library).get("printing").alternatives == ("Is there a printer I can use?",)
+
+
+def test_wordings_yaml_would_misread_are_quoted(library: Path) -> None:
+    for wording in ("Printing: how much?", "#1 question - can I print?", "yes"):
+        add_alternative(library, "printing", wording)
+    assert load(library).get("printing").alternatives == (
+        "Printing: how much?",
+        "#1 question - can I print?",
+        "yes",
+    )
+
+
+def test_windows_line_ends_and_the_files_permissions_are_kept(library: Path) -> None:
+    library.write_bytes(LIBRARY.replace("\n", "\r\n").encode("utf-8"))
+    library.chmod(0o640)
+    add_alternative(library, "opening-hours", "Are you open late?")
+    raw = library.read_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert b"      - Are you open late?\r\n" in raw
+    assert stat.S_IMODE(library.stat().st_mode) == 0o640
+
+
+def test_a_wording_the_entry_has_changes_nothing(library: Path) -> None:
+    before = library.read_bytes()
+    added = add_alternative(library, "opening-hours", "What time do you close?")
+    assert not added.changed
+    assert added.line == 8
+    assert library.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("entry", "wording", "says"),
+    [
+        ("opening-hour", "When do you shut?", "the closest are opening-hours"),
+        ("printing", "are you open on Sundays", "already a phrasing of entry opening-hours"),
+        ("printing", " ?! ", "has no words"),
+    ],
+)
+def test_a_wording_that_cannot_go_there_is_one_line_and_the_file_is_untouched(
+    library: Path, entry: str, wording: str, says: str
+) -> None:
+    before = library.read_bytes()
+    with pytest.raises(KnowledgeError, match=says) as raised:
+        add_alternative(library, entry, wording)
+    assert "\n" not in str(raised.value)
+    assert library.read_bytes() == before
+    assert [p.name for p in library.parent.iterdir()] == [library.name]
+
+
+def test_a_layout_it_cannot_edit_safely_is_left_for_a_person(library: Path) -> None:
+    library.write_text(
+        LIBRARY.replace(
+            "    alternatives:\n      - what time do you close\n      - are you open on sundays\n",
+            "    alternatives: [what time do you close, are you open on sundays]\n",
+        ),
+        encoding="utf-8",
+    )
+    before = library.read_bytes()
+    with pytest.raises(KnowledgeError, match="by hand"):
+        add_alternative(library, "opening-hours", "Are you open late?")
+    assert library.read_bytes() == before
+
+
+def test_a_file_that_does_not_load_is_not_touched(library: Path) -> None:
+    library.write_text(LIBRARY.replace("    answer: Yes, at the desk", "    nswer: x"))
+    before = library.read_bytes()
+    with pytest.raises(KnowledgeError, match="answer"):
+        add_alternative(library, "opening-hours", "Are you open late?")
+    assert library.read_bytes() == before
+
+
+def test_the_command_adds_it_and_says_where(library: Path) -> None:
+    command = [sys.executable, "-m", "knotvoice", "knowledge", "add"]
+    done = subprocess.run(
+        [*command, "printing", "How much is printing?", str(library)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{library}:" in done.stdout and "added 'How much is printing?'" in done.stdout
+    failed = subprocess.run(
+        [*command, "print", "How much is printing?", str(library)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert failed.returncode != 0
+    assert "Traceback" not in failed.stderr
+    assert failed.stderr.count("\n") == 1 and "closest are printing" in failed.stderr
+
+
+def test_a_visitors_wording_added_is_answered(tmp_path: Path, semantic: SemanticModel) -> None:
+    faq = tmp_path / "railway.yaml"
+    faq.write_bytes(RAILWAY.read_bytes())
+    asked = "Desperate for the loo, which way?"
+    before = Matcher(load(faq), semantic, cache_dir=tmp_path / "cache").match(asked)
+    assert before.decision != "answer"
+    add_alternative(faq, "where-are-the-toilets", asked)
+    after = Matcher(load(faq), semantic, cache_dir=tmp_path / "cache").match(asked)
+    assert after.decision == "answer"
+    assert after.best is not None and after.best.entry.id == "where-are-the-toilets"

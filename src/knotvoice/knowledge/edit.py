@@ -59,7 +59,7 @@ def add_alternative(path: Path, entry_id: str, wording: str) -> Added:
     raw = path.read_bytes().decode("utf-8")
     lines = raw.splitlines(keepends=True)
     if owner == entry_id:
-        return Added(path, entry_id, wording, _line_of(lines, wording), changed=False)
+        return Added(path, entry_id, wording, _line_of(raw, entry_id, wording), changed=False)
     place, new_lines = _insertion(raw, lines, entry_id, _scalar(wording), path)
     newline = "\r\n" if "\r\n" in raw else "\n"
     if place > 0 and not lines[place - 1].endswith(("\n", "\r")):
@@ -84,11 +84,20 @@ def _owner(knowledge: Knowledge, wording: str) -> str | None:
     return None
 
 
-def _line_of(lines: list[str], wording: str) -> int:
+def _line_of(raw: str, entry_id: str, wording: str) -> int:
+    """The line (from 1) of the entry's question or alternative that is ``wording``."""
+    entry = _entry_node(yaml.compose(raw, Loader=yaml.SafeLoader), entry_id)
+    if entry is None:
+        return 0
+    fields = {key.value: value for key, value in entry.value}
+    alternatives = fields.get("alternatives")
+    nodes = [fields.get("question")]
+    if isinstance(alternatives, yaml.SequenceNode):
+        nodes.extend(alternatives.value)
     key = phrase_key(wording)
-    for number, line in enumerate(lines, start=1):
-        if key in phrase_key(line):
-            return number
+    for node in nodes:
+        if isinstance(node, yaml.ScalarNode) and phrase_key(node.value) == key:
+            return int(node.start_mark.line) + 1
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import stat
 import subprocess
 import sys
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
+from knotvoice.journal import Journal
 from knotvoice.knowledge import load
 from knotvoice.knowledge.edit import add_alternative
 from knotvoice.match.matcher import Matcher
@@ -151,6 +154,24 @@ def test_the_command_adds_it_and_says_where(library: Path) -> None:
     assert failed.returncode != 0
     assert "Traceback" not in failed.stderr
     assert failed.stderr.count("\n") == 1 and "closest are printing" in failed.stderr
+
+
+def test_the_reports_command_pasted_as_printed_adds_the_visitors_wording(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    heard = "What's it cost to print, like, a page?"
+    journal = Journal(tmp_path / "log")
+    for _ in range(2):
+        journal.write({"heard": heard, "decision": "reject", "closest": "printing"})
+    assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
+    printed = [
+        line.strip()
+        for line in capsys.readouterr().out.splitlines()
+        if line.strip().startswith("knotvoice knowledge add")
+    ]
+    assert len(printed) == 1, "one command per question not answered"
+    assert main([*shlex.split(printed[0])[1:], str(library)]) == 0
+    assert load(library).get("printing").alternatives == (heard,)
 
 
 def test_a_visitors_wording_added_is_answered(tmp_path: Path, semantic: SemanticModel) -> None:

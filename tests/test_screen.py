@@ -639,6 +639,10 @@ def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answere
     assert "<script>" not in text, "a visitor's words are shown, never run"
     assert "&lt;script&gt;alert(1)&lt;/script&gt; is the pharmacy open" in text
     assert "<td>2</td>" in text and "treat-knot" in text
+    assert (
+        "<code>knotvoice knowledge add treat-knot &#x27;&lt;script&gt;alert(1)&lt;/script&gt; "
+        "is the pharmacy open&#x27;</code>" in text
+    ), "the command that adds the wording, ready to paste"
     assert day[0] == 200 and "The last 1d" in day[2]
     assert bad[0] == 400 and "7d" in bad[2]
     assert css[:2] == (200, "text/css")

@@ -679,6 +679,8 @@ def _report(args: argparse.Namespace) -> int:
         )
         for asked in summary.top_unanswered:
             _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'})")
+            if asked.command:
+                _out(f"         {asked.command}")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import shlex
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -40,6 +41,14 @@ class Asked:
     examples: tuple[str, ...]
     """Up to three other wordings."""
 
+    @property
+    def command(self) -> str | None:
+        """The command that adds the wording to the closest entry, ready to paste (None when
+        no entry came close)."""
+        if self.closest is None:
+            return None
+        return f"knotvoice knowledge add {self.closest} {shlex.quote(self.question)}"
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -58,7 +67,9 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["top_unanswered"] = [asdict(asked) for asked in self.top_unanswered]
+        data["top_unanswered"] = [
+            {**asdict(asked), "command": asked.command} for asked in self.top_unanswered
+        ]
         return data
 
 
@@ -186,12 +197,13 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
     rows = "".join(
         f"<tr><td>{asked.count}</td><td>{esc(asked.question)}</td>"
         f"<td>{esc(asked.closest or '-')}</td>"
-        f"<td>{esc(' / '.join(asked.examples))}</td></tr>"
+        f"<td>{esc(' / '.join(asked.examples))}</td>"
+        f"<td><code>{esc(asked.command or '-')}</code></td></tr>"
         for asked in summary.top_unanswered
     )
     unanswered = (
         "<table><thead><tr><th>times</th><th>question</th><th>closest entry</th>"
-        f"<th>also worded</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>also worded</th><th>to add it</th></tr></thead><tbody>{rows}</tbody></table>"
         if rows
         else "<p>Every question was answered.</p>"
     )
@@ -209,7 +221,8 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
         "<table><thead><tr><th>day</th><th>answered</th><th>did-you-mean</th>"
         f"<th>rejected</th></tr></thead><tbody>{daily}</tbody></table>"
         "<h2>Not answered, most often first</h2>"
-        "<p>Add the words visitors used as a phrasing of the closest entry, or a new entry."
+        "<p>Add the words visitors used as a phrasing of the closest entry (the command beside"
+        " each question does it on the kiosk), or write a new entry."
         f"</p>{unanswered}</main></body></html>"
     )
 

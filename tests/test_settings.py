@@ -79,7 +79,7 @@ def test_whisper_window_is_read_as_seconds(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text("whisper_window = 12\n")
     assert build_settings({}, {}, config).whisper_window == 12.0
-    assert build_settings({}, {}).whisper_window is None
+    assert build_settings({}, {}).whisper_window == 20.0
 
 
 @pytest.mark.parametrize(

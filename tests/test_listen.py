@@ -657,7 +657,7 @@ def test_the_kiosk_answers_from_what_the_recognizer_heard_in_full(
     )
     assert len(dialogue.heard) == 1
     assert dialogue.heard[0].fit is not None, "whisper can score readings"
-    assert dialogue.heard[0].words, "with its words and their confidences"
+    assert dialogue.heard[0].timed().words, "with its words and their confidences"
     decided = [e for e in recorder.events if isinstance(e, Decided)]
     assert [e.entry for e in decided] == ["knot-pain"]
     assert "knot" in decided[0].question.lower()

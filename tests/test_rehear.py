@@ -158,7 +158,7 @@ def test_whisper_finds_a_real_heart_far_likelier_than_a_knot(
     samples = np.concatenate([chunk.to_float() for chunk in speech])
     transcript = whisper.transcribe(chunks_from_array(samples, speech[0].rate))
     assert transcript.fit is not None
-    said = " ".join(word.text for word in transcript.words)
+    said = " ".join(word.text for word in transcript.timed().words)
     assert "heart" in said.lower()
     misread = said.replace("heart", "knot")
     scores = transcript.fit([said, misread])
@@ -187,9 +187,10 @@ def _misheard(transcript: Transcript) -> Transcript:
     def arms(text: str) -> str:
         return re.sub(r"\bknots?\b", "arms", text, flags=re.IGNORECASE)
 
+    timed = transcript.timed()
     return replace(
-        transcript,
+        timed,
         text=arms(transcript.text),
-        words=tuple(replace(word, text=arms(word.text)) for word in transcript.words),
+        words=tuple(replace(word, text=arms(word.text)) for word in timed.words),
         alternatives=tuple(arms(text) for text in transcript.alternatives),
     )

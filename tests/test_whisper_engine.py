@@ -28,10 +28,14 @@ def test_whisper_hears_a_spoken_question(
     transcript = stream.finish()
     assert transcript.engine == "whisper"
     assert "massage" in transcript.text.lower()
-    assert transcript.words, "words carry timings and confidences"
-    assert all(0.0 <= word.confidence <= 1.0 for word in transcript.words)
-    starts = [word.start for word in transcript.words]
+    assert transcript.words == (), "word timings wait until asked for, off the visitor's wait"
+    timed = transcript.timed()
+    assert timed.words, "words carry timings and confidences"
+    assert _words_of(" ".join(word.text for word in timed.words)) == _words_of(transcript.text)
+    assert all(0.0 <= word.confidence <= 1.0 for word in timed.words)
+    starts = [word.start for word in timed.words]
     assert starts == sorted(starts)
+    assert timed.words[-1].end <= transcript.audio_seconds + 0.1
     assert transcript.audio_seconds == pytest.approx(sum(c.seconds for c in chunks), abs=0.01)
 
 
@@ -54,7 +58,8 @@ def test_a_misheard_question_comes_with_other_hearings(whisper: WhisperRecognize
     assert transcript.alternatives
     assert len({_words_of(text) for text in hearings}) == len(hearings), hearings
     assert any("knots" in _words_of(text).split() for text in hearings), hearings
-    assert transcript.words and transcript.words[0].start < transcript.words[-1].end
+    words = transcript.timed().words
+    assert words and words[0].start < words[-1].end
 
 
 def test_a_directory_that_is_not_a_whisper_model_says_so(tmp_path: Path) -> None:
@@ -147,3 +152,10 @@ def test_a_reloaded_knowledge_biases_whisper_toward_its_own_topics(
     assert "station opening hours" in heard_with
     assert "knot" not in heard_with
     assert recognizer.transcribe(read_audio(question)).text
+
+
+def test_the_stop_spotter_hears_in_whispers_own_window(whisper: WhisperRecognizer) -> None:
+    """Questions are heard in a shorter window; "stop" over a reply is heard more often in
+    whisper's own 30 s one."""
+    questions = WhisperRecognizer(whisper.model, prompt=whisper.prompt, window_seconds=20.0)
+    assert questions.spotter(["stop"]).window_seconds is None

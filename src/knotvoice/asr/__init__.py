@@ -8,7 +8,7 @@ loads an engine.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from knotvoice.audio import AudioChunk
@@ -51,6 +51,18 @@ class Transcript:
     """Log-likelihood in nats of ``text`` and then of each of ``alternatives`` given the audio,
     as the engine found them; empty when the engine gives none. How much more likely one
     hearing is than another is what weighs their evidence."""
+
+    timing: Callable[[], tuple[Word, ...]] | None = field(default=None, compare=False, repr=False)
+    """The words with their timings and confidences, worked out when first asked for
+    (``timed``) rather than while the visitor waits: only hearing again needs them, and only
+    for a question not answered as heard. None when ``words`` already holds them."""
+
+    def timed(self) -> Transcript:
+        """This transcript with its ``words``, worked out now if the engine left them for
+        later."""
+        if self.words or self.timing is None:
+            return self
+        return replace(self, words=self.timing(), timing=None)
 
     @property
     def confidence(self) -> float | None:

@@ -151,6 +151,38 @@ class _Fit:
         return tuple(scores)
 
 
+class _Timing:
+    """The best hearing's words with their timings and confidences, from the attention of
+    the decoder over the audio (about 40 ms for a question on a 2-core machine)."""
+
+    def __init__(
+        self, whisper: Any, tokenizer: Any, tokens: list[int], encoded: Any, frames: int
+    ) -> None:
+        self._whisper = whisper
+        self._tokenizer = tokenizer
+        self._tokens = tokens
+        self._encoded = encoded
+        self._frames = frames
+
+    def __call__(self) -> tuple[Word, ...]:
+        from faster_whisper.transcribe import merge_punctuations
+
+        alignment = self._whisper.find_alignment(
+            self._tokenizer, [self._tokens], self._encoded, self._frames
+        )[0]
+        merge_punctuations(alignment, _PREPEND_PUNCTUATION, _APPEND_PUNCTUATION)
+        return tuple(
+            Word(
+                str(word["word"]).strip(),
+                float(word["start"]),
+                float(word["end"]),
+                float(word["probability"]),
+            )
+            for word in alignment
+            if str(word["word"]).strip()
+        )
+
+
 class WhisperRecognizer:
     """Recognizer protocol over a whisper model, biased toward the domain by a prompt."""
 
@@ -184,14 +216,11 @@ class WhisperRecognizer:
 
     def spotter(self, words: Sequence[str]) -> WhisperRecognizer:
         """The same model, decoding greedily with one hearing and a prompt of ``words``:
-        cheap, for "stop" and the like while the kiosk speaks."""
+        cheap, for "stop" and the like while the kiosk speaks. It hears in whisper's own
+        30 s window whatever the questions' window: with 20 s it heard 2 or 3 fewer of 48
+        stops said over a reply (``docs/kiosk.md``)."""
         return WhisperRecognizer(
-            self.model,
-            prompt=", ".join(words),
-            beam_size=1,
-            hearings=1,
-            window_seconds=self.window_seconds,
-            quick=True,
+            self.model, prompt=", ".join(words), beam_size=1, hearings=1, quick=True
         )
 
     def bias(self, phrases: Sequence[str], prompt: str) -> None:
@@ -235,10 +264,9 @@ class WhisperRecognizer:
     def _recognize_window(
         self, samples: np.ndarray[Any, np.dtype[np.float32]], seconds: float
     ) -> Transcript:
-        """One window: a beam search that keeps the best few hearings, and word timings for
-        the best."""
+        """One window: a beam search that keeps the best few hearings; the best one's word
+        timings are worked out when asked for (``Transcript.timed``)."""
         from faster_whisper.audio import pad_or_trim
-        from faster_whisper.transcribe import merge_punctuations
 
         whisper = self.model._model
         tokenizer, prompt, suppressed = self._tokens()
@@ -285,23 +313,16 @@ class WhisperRecognizer:
             likelihoods.append(score * max(len(tokens), 1))
         if self.quick:
             return Transcript(text, engine=NAME, audio_seconds=seconds)
-        words: list[Word] = []
-        if best_tokens:
-            alignment = whisper.find_alignment(tokenizer, [best_tokens], encoded, frames)[0]
-            merge_punctuations(alignment, _PREPEND_PUNCTUATION, _APPEND_PUNCTUATION)
-            words = [
-                Word(
-                    str(word["word"]).strip(),
-                    float(word["start"]),
-                    float(word["end"]),
-                    float(word["probability"]),
-                )
-                for word in alignment
-                if str(word["word"]).strip()
-            ]
         fit = _Fit(whisper, tokenizer, prompt, encoded, frames)
         return Transcript(
-            text, tuple(words), NAME, seconds, tuple(alternatives), fit, tuple(likelihoods)
+            text,
+            (),
+            NAME,
+            seconds,
+            tuple(alternatives),
+            fit,
+            tuple(likelihoods),
+            _Timing(whisper, tokenizer, best_tokens, encoded, frames) if best_tokens else None,
         )
 
     def _recognize_long(

@@ -97,7 +97,7 @@ def question_in(
     stripped = (strip_wake_phrase(other, wake_phrase) for other in transcript.alternatives)
     dropped = len(text.split()) - len(question.split())
     return replace(
-        transcript,
+        transcript.timed(),
         text=question,
         alternatives=tuple(other for other in stripped if other),
         words=transcript.words[max(dropped, 0) :] if question else (),

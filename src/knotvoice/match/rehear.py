@@ -119,12 +119,15 @@ def rehear(
     """The transcript to answer and its match: ``transcript`` itself when it is answered or
     cannot be heard again, else the best reading that the audio bears out and the matcher
     answers, with what was heard kept as its alternatives. The returned transcript no longer
-    holds ``fit``."""
+    holds ``fit`` (nor ``timing``: the recognizer's state for them goes with it)."""
     settings = settings or RehearSettings()
     match = matcher.match(transcript.text, transcript.alternatives, transcript.likelihoods)
     fit = transcript.fit
-    plain = replace(transcript, fit=None)
-    if match.decision is Decision.ANSWER or fit is None or not transcript.words:
+    plain = replace(transcript, fit=None, timing=None)
+    if match.decision is Decision.ANSWER or fit is None:
+        return plain, match
+    transcript = transcript.timed()
+    if not transcript.words:
         return plain, match
     terms, known = _words_of(matcher.knowledge)
     found = readings(transcript, terms, known, settings.max_confidence)

@@ -6,9 +6,11 @@ English recognition works with no download; any CTranslate2 whisper model direct
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,51 +126,40 @@ def _same_words(text: str) -> str:
     return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
 
 
-class _Fit:
-    """Scores texts as readings of one utterance: whisper's log-likelihood of each text's
-    tokens given the audio (teacher-forced, after the same prompt as the decoding)."""
+@dataclass(frozen=True)
+class _Encoded:
+    """One utterance as whisper's encoder heard it, kept for what may be asked of it after
+    the beam search: how well other texts fit it, and the best hearing's word timings."""
 
-    def __init__(
-        self, whisper: Any, tokenizer: Any, prompt: list[int], encoded: Any, frames: int
-    ) -> None:
-        self._whisper = whisper
-        self._tokenizer = tokenizer
-        self._prompt = prompt
-        self._encoded = encoded
-        self._frames = frames
+    whisper: Any
+    tokenizer: Any
+    prompt: list[int]
+    """The decoder prompt the hearings were decoded after."""
+    encoded: Any
+    frames: int
 
-    def __call__(self, texts: Sequence[str]) -> tuple[float, ...]:
+    def fit(self, texts: Sequence[str]) -> tuple[float, ...]:
+        """Each text's log-likelihood as a reading of the utterance: whisper's probability of
+        its tokens given the audio (teacher-forced, after the same prompt as the decoding)."""
         scores: list[float] = []
         for text in texts:
-            tokens = self._tokenizer.encode(" " + text.strip())
+            tokens = self.tokenizer.encode(" " + text.strip())
             if not tokens:
                 scores.append(float("-inf"))
                 continue
             # One text at a time: batching repeats the encoder output and is slower per text.
-            aligned = self._whisper.model.align(self._encoded, self._prompt, [tokens], self._frames)
+            aligned = self.whisper.model.align(self.encoded, self.prompt, [tokens], self.frames)
             probabilities = np.asarray(aligned[0].text_token_probs, dtype=np.float64)
             scores.append(float(np.log(np.maximum(probabilities, 1e-12)).sum()))
         return tuple(scores)
 
-
-class _Timing:
-    """The best hearing's words with their timings and confidences, from the attention of
-    the decoder over the audio (about 40 ms for a question on a 2-core machine)."""
-
-    def __init__(
-        self, whisper: Any, tokenizer: Any, tokens: list[int], encoded: Any, frames: int
-    ) -> None:
-        self._whisper = whisper
-        self._tokenizer = tokenizer
-        self._tokens = tokens
-        self._encoded = encoded
-        self._frames = frames
-
-    def __call__(self) -> tuple[Word, ...]:
+    def words(self, tokens: list[int]) -> tuple[Word, ...]:
+        """The words of a hearing with their timings and confidences, from the decoder's
+        attention over the audio (about 40 ms for a question on a 2-core machine)."""
         from faster_whisper.transcribe import merge_punctuations
 
-        alignment = self._whisper.find_alignment(
-            self._tokenizer, [self._tokens], self._encoded, self._frames
+        alignment = self.whisper.find_alignment(
+            self.tokenizer, [tokens], self.encoded, self.frames
         )[0]
         merge_punctuations(alignment, _PREPEND_PUNCTUATION, _APPEND_PUNCTUATION)
         return tuple(
@@ -313,16 +304,16 @@ class WhisperRecognizer:
             likelihoods.append(score * max(len(tokens), 1))
         if self.quick:
             return Transcript(text, engine=NAME, audio_seconds=seconds)
-        fit = _Fit(whisper, tokenizer, prompt, encoded, frames)
+        heard = _Encoded(whisper, tokenizer, prompt, encoded, frames)
         return Transcript(
             text,
             (),
             NAME,
             seconds,
             tuple(alternatives),
-            fit,
+            heard.fit,
             tuple(likelihoods),
-            _Timing(whisper, tokenizer, best_tokens, encoded, frames) if best_tokens else None,
+            functools.partial(heard.words, best_tokens) if best_tokens else None,
         )
 
     def _recognize_long(

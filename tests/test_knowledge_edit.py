@@ -156,10 +156,12 @@ def test_the_command_adds_it_and_says_where(library: Path) -> None:
     assert failed.stderr.count("\n") == 1 and "closest are printing" in failed.stderr
 
 
+@pytest.mark.parametrize(
+    "heard", ["What's it cost to print, like, a page?", "-h how much to print a page"]
+)
 def test_the_reports_command_pasted_as_printed_adds_the_visitors_wording(
-    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], heard: str
 ) -> None:
-    heard = "What's it cost to print, like, a page?"
     journal = Journal(tmp_path / "log")
     for _ in range(2):
         journal.write({"heard": heard, "decision": "reject", "closest": "printing"})

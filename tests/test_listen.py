@@ -21,7 +21,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen, file_devices
-from knotvoice.asr import Transcript
+from knotvoice.asr import Transcript, Word
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
 from knotvoice.errors import DeviceError
@@ -38,7 +38,7 @@ from knotvoice.kiosk.events import (
     TimedOut,
 )
 from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker, WavSpeaker
-from knotvoice.kiosk.triggers import EventTrigger, strip_wake_phrase
+from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import Decision, Match
 from knotvoice.match.matcher import Matcher
@@ -417,6 +417,32 @@ def test_one_bad_turn_is_reported_and_the_loop_goes_on(
 )
 def test_the_wake_phrase_is_found_in_loose_spellings(heard: str, question: str | None) -> None:
     assert strip_wake_phrase(heard, "hey kiosk") == question
+
+
+def test_the_question_after_the_wake_phrase_keeps_its_words_to_hear_again() -> None:
+    said = "hey kiosk where do knots come from"
+    timed = tuple(Word(word, 0.3 * n, 0.3 * n + 0.3, 0.9) for n, word in enumerate(said.split()))
+    asked: list[str] = []
+
+    def timing() -> tuple[Word, ...]:
+        asked.append(said)
+        return timed
+
+    pending = Transcript(said, engine="whisper", timing=timing)
+    question = question_in(pending, TriggerMode.WAKE, "hey kiosk", follow_up=False)
+    assert question is not None and question.text == "where do knots come from"
+    assert asked == [], "the timings wait until hearing again asks for them"
+    assert [word.text for word in question.timed().words] == [
+        "where",
+        "do",
+        "knots",
+        "come",
+        "from",
+    ]
+    given = question_in(
+        replace(pending, words=timed, timing=None), TriggerMode.WAKE, "hey kiosk", False
+    )
+    assert given is not None and given.words == timed[2:]
 
 
 def run_on_clips(

@@ -36,13 +36,19 @@ def matcher(knowledge: Knowledge) -> Matcher:
 
 
 def heard(
-    text: str, fit: Callable[[Sequence[str]], tuple[float, ...]] | None, unsure: str = ""
+    text: str,
+    fit: Callable[[Sequence[str]], tuple[float, ...]] | None,
+    unsure: str = "",
+    later: bool = False,
 ) -> Transcript:
-    """``text`` as whisper would give it: every word sure but ``unsure``."""
+    """``text`` as whisper would give it: every word sure but ``unsure``; with ``later``,
+    the words' timings are worked out only when asked for, as whisper's are."""
     words = tuple(
         Word(word, 0.1 * n, 0.1 * n + 0.1, 0.3 if unsure and unsure in word else 0.97)
         for n, word in enumerate(text.split())
     )
+    if later:
+        return Transcript(text, (), "whisper", 2.0, (), fit, timing=lambda: words)
     return Transcript(text, words, "whisper", 2.0, (), fit)
 
 
@@ -59,10 +65,11 @@ class Fit:
         return tuple(self.scores.get(text, self.default) for text in texts)
 
 
-def test_a_misheard_key_word_is_heard_again_and_answered(matcher: Matcher) -> None:
+@pytest.mark.parametrize("later", [False, True], ids=["words-given", "words-when-asked"])
+def test_a_misheard_key_word_is_heard_again_and_answered(matcher: Matcher, later: bool) -> None:
     assert matcher.match(HEARD).decision is not Decision.ANSWER
     fit = Fit({HEARD: -2.5, MEANT: -5.0})
-    transcript, match = rehear(heard(HEARD, fit, unsure="heart"), matcher)
+    transcript, match = rehear(heard(HEARD, fit, unsure="heart", later=later), matcher)
     assert match.decision is Decision.ANSWER
     assert match.best is not None and match.best.entry.id == "permanent"
     assert transcript.text == MEANT

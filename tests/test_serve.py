@@ -34,6 +34,8 @@ from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize
 
+from knotvoice.asr import Transcript as Heard
+from knotvoice.asr import Word
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import read_audio
 from knotvoice.errors import AudioInputError
@@ -443,6 +445,36 @@ def test_a_busy_recognizer_holds_up_neither_describe_nor_questions(full_agent: A
     assert describe_seconds < 1.0
     assert question_seconds < 10.0
     assert heard[-1].type == "transcript"
+
+
+def test_hearing_a_question_again_waits_for_the_recognizer(text_agent: Agent) -> None:
+    """What hearing again asks of the audio (how readings fit it, its word timings) is a pass
+    of the recognizer's model: it waits while another connection is being recognised."""
+    done: list[str] = []
+
+    def fit(texts: Sequence[str]) -> tuple[float, ...]:
+        done.append("fit")
+        return tuple(0.0 for _ in texts)
+
+    def timing() -> tuple[Word, ...]:
+        done.append("timing")
+        return (Word("knot", 0.0, 0.4, 0.9),)
+
+    heard = text_agent._locked_fit(Heard("a knot", engine="whisper", fit=fit, timing=timing))
+    assert heard.fit is not None
+    asks = [
+        threading.Thread(target=heard.fit, args=(["a knot"],)),
+        threading.Thread(target=heard.timed),
+    ]
+    with text_agent._hearing:
+        for ask_ in asks:
+            ask_.start()
+        for ask_ in asks:
+            ask_.join(timeout=0.3)
+        assert done == [], "it ran while the recognizer was busy"
+    for ask_ in asks:
+        ask_.join(timeout=5.0)
+    assert sorted(done) == ["fit", "timing"]
 
 
 def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:

@@ -47,7 +47,12 @@ class Asked:
         no entry came close)."""
         if self.closest is None:
             return None
-        return f"knotvoice knowledge add {self.closest} {shlex.quote(self.question)}"
+        # "--": a wording that starts with a dash is the wording, not an option.
+        dashes = "-- " if self.question.startswith("-") or self.closest.startswith("-") else ""
+        return (
+            f"knotvoice knowledge add {dashes}"
+            f"{shlex.quote(self.closest)} {shlex.quote(self.question)}"
+        )
 
 
 @dataclass(frozen=True)

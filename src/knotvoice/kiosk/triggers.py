@@ -7,12 +7,14 @@ wake phrase (or follows a reply closely); in ``push`` mode only speech after a p
 from __future__ import annotations
 
 import difflib
+import functools
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol, TextIO
 
-from knotvoice.asr import Transcript
+from knotvoice.asr import Transcript, Word
 from knotvoice.lang import words
 from knotvoice.settings import TriggerMode
 
@@ -95,10 +97,17 @@ def question_in(
     if question is None:
         return replace(transcript, text=text) if follow_up else None
     stripped = (strip_wake_phrase(other, wake_phrase) for other in transcript.alternatives)
-    dropped = len(text.split()) - len(question.split())
+    dropped = max(len(text.split()) - len(question.split()), 0)
+    timing = transcript.timing
     return replace(
-        transcript.timed(),
+        transcript,
         text=question,
         alternatives=tuple(other for other in stripped if other),
-        words=transcript.words[max(dropped, 0) :] if question else (),
+        words=transcript.words[dropped:] if question else (),
+        # Timings not yet worked out stay so, and lose the phrase's words when they are.
+        timing=functools.partial(_words_after, timing, dropped) if question and timing else None,
     )
+
+
+def _words_after(timing: Callable[[], tuple[Word, ...]], dropped: int) -> tuple[Word, ...]:
+    return timing()[dropped:]

@@ -19,10 +19,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_P = ParamSpec("_P")
 
 MAX_SPEAK_CHARS = 10_000
 """Longest text synthesized for one request, in characters (an FAQ answer is a few hundred)."""
@@ -363,17 +364,25 @@ class Agent:
         return standalone(turn, matcher.knowledge)
 
     def _locked_fit(self, transcript: Transcript) -> Transcript:
-        """``transcript`` whose fit to the audio (a pass of the recognizer's model) waits for
-        the recognizer like any other use of it."""
-        fit = transcript.fit
-        if fit is None:
-            return transcript
+        """``transcript`` whose fit to the audio and word timings (passes of the recognizer's
+        model, made when hearing again asks for them) wait for the recognizer like any other
+        use of it."""
+        return replace(
+            transcript,
+            fit=self._after_hearing(transcript.fit),
+            timing=self._after_hearing(transcript.timing),
+        )
 
-        def locked(texts: Sequence[str]) -> tuple[float, ...]:
+    def _after_hearing(self, work: Callable[_P, T] | None) -> Callable[_P, T] | None:
+        """``work`` made to wait for the recognizer (None stays None)."""
+        if work is None:
+            return None
+
+        def locked(*args: _P.args, **kwargs: _P.kwargs) -> T:
             with self._hearing:
-                return fit(texts)
+                return work(*args, **kwargs)
 
-        return replace(transcript, fit=locked)
+        return locked
 
     # hearing
 

@@ -126,7 +126,7 @@ def _same_words(text: str) -> str:
     return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Encoded:
     """One utterance as whisper's encoder heard it, kept for what may be asked of it after
     the beam search: how well other texts fit it, and the best hearing's word timings."""

@@ -86,12 +86,11 @@ def _owner(knowledge: Knowledge, wording: str) -> str | None:
 
 def _line_of(raw: str, entry_id: str, wording: str) -> int:
     """The line (from 1) of the entry's question or alternative that is ``wording``."""
-    entry = _entry_node(yaml.compose(raw, Loader=yaml.SafeLoader), entry_id)
-    if entry is None:
+    fields = _fields(raw, entry_id)
+    if fields is None:
         return 0
-    fields = {key.value: value for key, value in entry.value}
-    alternatives = fields.get("alternatives")
-    nodes = [fields.get("question")]
+    alternatives = fields.get("alternatives", (None, None))[1]
+    nodes = [fields.get("question", (None, None))[1]]
     if isinstance(alternatives, yaml.SequenceNode):
         nodes.extend(alternatives.value)
     key = phrase_key(wording)
@@ -112,10 +111,9 @@ def _insertion(
 ) -> tuple[int, list[str]]:
     """Where the new lines go (an index into ``lines``) and what they are."""
     by_hand = f"{path}: add {scalar} under the alternatives of entry {entry_id} by hand"
-    entry = _entry_node(yaml.compose(raw, Loader=yaml.SafeLoader), entry_id)
-    if entry is None:
+    fields = _fields(raw, entry_id)
+    if fields is None:
         raise KnowledgeError(f"{by_hand} (its layout is not one this can edit)")
-    fields = {key.value: (key, value) for key, value in entry.value}
     if "alternatives" in fields:
         alternatives = fields["alternatives"][1]
         if not isinstance(alternatives, yaml.SequenceNode) or alternatives.flow_style:
@@ -134,7 +132,10 @@ def _insertion(
     return _after(value), [f"{indent}alternatives:", f"{indent}  - {scalar}"]
 
 
-def _entry_node(root: yaml.Node | None, entry_id: str) -> yaml.MappingNode | None:
+def _fields(raw: str, entry_id: str) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+    """The YAML nodes of entry ``entry_id`` in the file's text, field name -> (key, value);
+    None when the file is not laid out as ``entries:`` with that entry in it."""
+    root = yaml.compose(raw, Loader=yaml.SafeLoader)
     if not isinstance(root, yaml.MappingNode):
         return None
     for key, value in root.value:
@@ -144,7 +145,7 @@ def _entry_node(root: yaml.Node | None, entry_id: str) -> yaml.MappingNode | Non
                     k.value == "id" and isinstance(v, yaml.ScalarNode) and v.value == entry_id
                     for k, v in node.value
                 ):
-                    return node
+                    return {k.value: (k, v) for k, v in node.value}
     return None
 
 

@@ -106,3 +106,14 @@ def test_echo_cancelling_is_on_unless_the_listen_table_turns_it_off(tmp_path: Pa
     config.write_text("[listen]\necho_cancel = false\n")
     assert build_settings({}, {}, config).listen.echo_cancel is False
     assert build_settings({}, {}).listen.echo_cancel is True
+
+
+def test_the_voice_detector_comes_from_the_flag_or_the_listen_table(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[listen]\nvad_detector = "silero"\n')
+    assert build_settings({}, {}, config).listen.vad.detector == "silero"
+    assert build_settings({"vad_detector": "webrtc"}, {}, config).listen.vad.detector == "webrtc"
+    assert build_settings({}, {}).listen.vad.detector == "webrtc"
+    config.write_text('[listen]\nvad_detector = "ears"\n')
+    with pytest.raises(SettingsError, match="webrtc"):
+        build_settings({}, {}, config)

@@ -61,8 +61,12 @@ class SettingsError(KnotvoiceError):
 class VadSettings:
     """How speech is found and where an utterance ends."""
 
+    detector: str = "webrtc"
+    """What tells a voice from other sound: ``webrtc`` or ``silero`` (a small neural model:
+    an utterance ends with the voice when noise starts with it; ``docs/kiosk.md``)."""
     aggressiveness: int = 2
-    """webrtcvad mode 0 (lenient) to 3 (strict about what counts as speech)."""
+    """0 (lenient) to 3 (strict about what counts as speech): webrtcvad's mode, or silero's
+    threshold (0.3, 0.4, 0.5, 0.6)."""
     min_level_dbfs: float = -50.0
     """Frames quieter than this (dB relative to full scale) never count as speech."""
     noise_margin_db: float | None = 8.0
@@ -362,6 +366,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "idle_exit": ("idle_exit_seconds", _seconds),
     "end_silence": ("vad.end_silence_seconds", _seconds),
     "max_utterance": ("vad.max_utterance_seconds", _seconds),
+    "vad_detector": ("vad.detector", _choice("webrtc", "silero")),
     "vad_aggressiveness": ("vad.aggressiveness", _choice("0", "1", "2", "3")),
     "noise_margin": ("vad.noise_margin_db", _margin),
     "input_rate": ("microphone.rate", _number(int, "a whole number of Hertz")),

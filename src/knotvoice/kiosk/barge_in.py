@@ -73,6 +73,7 @@ class BargeIn:
         settings = self._settings
         listener = Endpointer(
             VadSettings(
+                detector=settings.vad.detector,
                 aggressiveness=3,
                 min_level_dbfs=settings.barge_in_min_level_dbfs,
                 end_silence_seconds=0.3,

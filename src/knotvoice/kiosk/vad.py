@@ -3,26 +3,139 @@
 Works on 16 kHz mono 16-bit chunks of any length; every duration is counted in samples of
 audio, never in wall time, so a file read faster than real time ends utterances at the same
 places as a live microphone.
+
+Two voice detectors tell speech from the rest, frame by frame: webrtcvad, the default, and
+silero's small neural model (bundled with faster-whisper, run by onnxruntime). Noise that
+starts when the visitor starts (a bus passing, a door, a hiss on the line) is speech to
+webrtcvad until it stops, so an utterance ends half a second after the noise, not after the
+voice; silero hears where the voice ends, for 30 MB more and a little CPU on every frame, and
+it misses some speech through a telephone-band microphone (``docs/kiosk.md``).
 """
 
 from __future__ import annotations
 
 import collections
 import enum
+import functools
 import math
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import webrtcvad
 
 from knotvoice.audio import RATE, WIDTH, AudioChunk
+from knotvoice.errors import ModelError
 from knotvoice.settings import VadSettings
 
 FRAME_MS = 30
-"""Length of one voice-activity frame in milliseconds (webrtcvad takes 10, 20 or 30)."""
+"""Length of one webrtcvad frame in milliseconds (it takes 10, 20 or 30)."""
 FRAME_SAMPLES = RATE * FRAME_MS // 1000
-"""Samples per voice-activity frame."""
+"""Samples per webrtcvad frame."""
+SILERO_FRAME_SAMPLES = 512
+"""Samples per silero frame (32 ms; the model takes 512 at 16 kHz)."""
+SILERO_CONTEXT = 64
+"""Samples of the frame before that the model sees with each frame."""
+SILERO_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+"""Speech probability a frame needs, by aggressiveness 0 to 3 (silero's own default is 0.5)."""
+SILERO_HYSTERESIS = 0.15
+"""Inside an utterance, a frame is speech down to this much below the threshold (silero's own
+rule, its ``neg_threshold``: a syllable's quiet end, or speech through a telephone-band
+microphone, is not a pause)."""
+DETECTORS = ("webrtc", "silero")
+"""The voice detectors, the default first."""
+
+
+class Classifier(Protocol):
+    """Says whether one frame holds a voice; may follow the frames before it."""
+
+    frame_samples: int
+    hears_every_frame: bool
+    """Whether it follows the frames before and must hear the quiet ones too."""
+
+    def speech(self, frame: bytes, inside: bool) -> bool:
+        """``inside``: the frame falls inside an utterance."""
+        ...
+
+    def reset(self) -> None: ...
+
+
+class _Webrtc:
+    frame_samples = FRAME_SAMPLES
+    hears_every_frame = False
+
+    def __init__(self, aggressiveness: int) -> None:
+        self._vad = webrtcvad.Vad(aggressiveness)
+
+    def speech(self, frame: bytes, inside: bool) -> bool:
+        return bool(self._vad.is_speech(frame, RATE))
+
+    def reset(self) -> None:
+        pass
+
+
+@functools.cache
+def _silero_session() -> Any:
+    """The silero model, loaded once per process and shared (a run is thread-safe)."""
+    try:
+        import onnxruntime
+        from faster_whisper.utils import get_assets_path
+
+        options = onnxruntime.SessionOptions()
+        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        options.log_severity_level = 4
+        path = f"{get_assets_path()}/silero_vad_v6.onnx"
+        return onnxruntime.InferenceSession(
+            path, providers=["CPUExecutionProvider"], sess_options=options
+        )
+    except Exception as error:
+        raise ModelError(
+            f"cannot load the silero voice detector ({error}); reinstall knotvoice "
+            '(`./script/setup`) or set vad_detector = "webrtc" in [listen]'
+        ) from None
+
+
+class _Silero:
+    """silero's model, frame after frame: its memory of the frames before is kept."""
+
+    frame_samples = SILERO_FRAME_SAMPLES
+    hears_every_frame = True
+
+    def __init__(self, aggressiveness: int) -> None:
+        self._session = _silero_session()
+        self._threshold = SILERO_THRESHOLDS[aggressiveness]
+        self.reset()
+
+    def reset(self) -> None:
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros((1, SILERO_CONTEXT), dtype=np.float32)
+
+    def probability(self, frame: bytes) -> float:
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)[None, :] / 32768.0
+        heard = np.concatenate([self._context, samples], axis=1)
+        out, self._h, self._c = self._session.run(
+            None, {"input": heard, "h": self._h, "c": self._c}
+        )
+        self._context = samples[:, -SILERO_CONTEXT:]
+        return float(np.asarray(out).reshape(-1)[0])
+
+    def speech(self, frame: bytes, inside: bool) -> bool:
+        needed = self._threshold - (SILERO_HYSTERESIS if inside else 0.0)
+        return self.probability(frame) >= needed
+
+
+def classifier(detector: str, aggressiveness: int) -> Classifier:
+    """The voice detector named ``detector`` (one of ``DETECTORS``)."""
+    if not 0 <= aggressiveness <= 3:
+        raise ValueError("aggressiveness must be 0, 1, 2 or 3")
+    if detector == "silero":
+        return _Silero(aggressiveness)
+    if detector == "webrtc":
+        return _Webrtc(aggressiveness)
+    raise ValueError(f"unknown voice detector {detector!r}; use one of {', '.join(DETECTORS)}")
 
 
 class NoiseFloor:
@@ -63,9 +176,10 @@ class NoiseFloor:
 class VoiceDetector:
     """Says whether one frame of audio holds speech.
 
-    Speech is what webrtcvad calls speech and is loud enough: above a fixed loudness floor,
-    and ``noise_margin_db`` above the room's background when one is given, so steady noise
-    (a fan, traffic, a busy hall) is not taken for a voice that never stops.
+    Speech is what the voice detector (silero or webrtcvad) calls speech and is loud enough:
+    above a fixed loudness floor, and ``noise_margin_db`` above the room's background when one
+    is given, so steady noise (a fan, traffic, a busy hall) is not taken for a voice that
+    never stops.
     """
 
     def __init__(
@@ -74,13 +188,15 @@ class VoiceDetector:
         min_level_dbfs: float = -50.0,
         noise_margin_db: float | None = None,
         noise_window_seconds: float = 5.0,
+        detector: str = DETECTORS[0],
     ) -> None:
-        if not 0 <= aggressiveness <= 3:
-            raise ValueError("aggressiveness must be 0, 1, 2 or 3")
-        self._vad = webrtcvad.Vad(aggressiveness)
+        self._classifier = classifier(detector, aggressiveness)
+        self.frame_samples = self._classifier.frame_samples
+        """Samples of each frame ``is_speech`` takes."""
         self._min_power = (32768.0 * 10.0 ** (min_level_dbfs / 20.0)) ** 2
         self._margin = None if noise_margin_db is None else 10.0 ** (noise_margin_db / 10.0)
-        self._floor = NoiseFloor(round(noise_window_seconds * 1000 / FRAME_MS))
+        frame_ms = 1000 * self.frame_samples / RATE
+        self._floor = NoiseFloor(round(noise_window_seconds * 1000 / frame_ms))
 
     @property
     def background_dbfs(self) -> float | None:
@@ -91,29 +207,35 @@ class VoiceDetector:
             return None
         return max(-120.0, 10.0 * math.log10(max(level, 1e-30) / 32768.0**2))
 
-    def is_speech(self, frame: bytes) -> bool:
-        """``frame``: exactly ``FRAME_SAMPLES`` samples of 16 kHz mono 16-bit audio."""
+    def reset(self) -> None:
+        """Forget the frames before (the room's background is kept)."""
+        self._classifier.reset()
+
+    def is_speech(self, frame: bytes, inside: bool = False, skip_quiet: bool = False) -> bool:
+        """``frame``: exactly ``frame_samples`` samples of 16 kHz mono 16-bit audio;
+        ``inside``: it falls inside an utterance (where silero asks less of a voice).
+
+        With ``skip_quiet``, a frame too quiet to be a voice is not shown to the detector at
+        all. In a pause after speech that saves the CPU recognition needs then (a silero turn
+        costs about a millisecond, and whisper, working ahead in the pause, slows when it
+        runs beside it); elsewhere the detector hears every frame, as silero follows what
+        came before and starts a voice later after a gap.
+        """
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
         power = float(np.mean(samples * samples))
         needed = self._min_power
         if self._margin is not None:
             needed = max(needed, self._floor.update(power) * self._margin)
-        if power < needed:
+        if power < needed and (skip_quiet or not self._classifier.hears_every_frame):
             return False
-        return bool(self._vad.is_speech(frame, RATE))
-
-
-def frames(chunks: Iterable[AudioChunk]) -> Iterator[AudioChunk]:
-    """Re-cut 16 kHz mono chunks into ``FRAME_SAMPLES`` frames (a short tail is dropped)."""
-    splitter = FrameSplitter()
-    for chunk in chunks:
-        yield from splitter.split(chunk)
+        return self._classifier.speech(frame, inside) and power >= needed
 
 
 class FrameSplitter:
     """Cuts a stream of chunks into voice-activity frames, carrying the remainder over."""
 
-    def __init__(self) -> None:
+    def __init__(self, frame_samples: int = FRAME_SAMPLES) -> None:
+        self.frame_samples = frame_samples
         self._pending = b""
         self._start = 0
         """Sample index of the first pending sample."""
@@ -131,12 +253,12 @@ class FrameSplitter:
         if not self._pending:
             self._start = first
         data = self._pending + chunk.audio
-        size = FRAME_SAMPLES * WIDTH
+        size = self.frame_samples * WIDTH
         out = []
         offset = 0
         while offset + size <= len(data):
             out.append(AudioChunk(data[offset : offset + size], timestamp=self._start / RATE))
-            self._start += FRAME_SAMPLES
+            self._start += self.frame_samples
             offset += size
         self._pending = data[offset:]
         return out
@@ -179,9 +301,10 @@ class Endpointer:
             settings.min_level_dbfs,
             settings.noise_margin_db,
             settings.noise_window_seconds,
+            settings.detector,
         )
-        self._splitter = FrameSplitter()
-        seconds_per_frame = FRAME_SAMPLES / RATE
+        self._splitter = FrameSplitter(self._detector.frame_samples)
+        seconds_per_frame = self.frame_seconds
         self._start_needed = max(1, round(settings.start_seconds / seconds_per_frame))
         window = max(self._start_needed, round(settings.start_window_seconds / seconds_per_frame))
         self._end_needed = max(1, round(settings.end_silence_seconds / seconds_per_frame))
@@ -194,9 +317,14 @@ class Endpointer:
         self._utterance_frames = 0
 
     @property
+    def frame_seconds(self) -> float:
+        """Length of one frame, in seconds: every boundary falls on a frame's edge."""
+        return self._detector.frame_samples / RATE
+
+    @property
     def trailing_silence(self) -> float:
         """Seconds of silence at the end of the utterance so far (0 outside one)."""
-        return self._silent_frames * FRAME_SAMPLES / RATE if self._in_speech else 0.0
+        return self._silent_frames * self.frame_seconds if self._in_speech else 0.0
 
     @property
     def in_speech(self) -> bool:
@@ -210,6 +338,7 @@ class Endpointer:
     def reset(self) -> None:
         """Forget any partial utterance and history (e.g. after the kiosk spoke)."""
         self._splitter.reset()
+        self._detector.reset()
         self._window.clear()
         self._preroll.clear()
         self._in_speech = False
@@ -219,11 +348,13 @@ class Endpointer:
     def push(self, chunk: AudioChunk) -> list[VadEvent]:
         events: list[VadEvent] = []
         for frame in self._splitter.split(chunk):
-            events.extend(self._frame(frame, self._detector.is_speech(frame.audio)))
+            pausing = self._in_speech and self._silent_frames > 0
+            speech = self._detector.is_speech(frame.audio, self._in_speech, pausing)
+            events.extend(self._frame(frame, speech))
         return events
 
     def _frame(self, frame: AudioChunk, speech: bool) -> list[VadEvent]:
-        end = frame.timestamp + FRAME_SAMPLES / RATE
+        end = frame.timestamp + self.frame_seconds
         if not self._in_speech:
             if len(self._window) == self._window.maxlen:
                 oldest, _ = self._window.popleft()

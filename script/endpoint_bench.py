@@ -31,8 +31,8 @@ from listen_bench import percentile
 
 from knotvoice.audio import RATE, chunks_from_array, join, read_audio
 from knotvoice.evaluate import read_manifest
-from knotvoice.kiosk.vad import DETECTORS, FRAME_SAMPLES, Boundary, Endpointer, VoiceDetector
-from knotvoice.settings import VadSettings
+from knotvoice.kiosk.vad import FRAME_SAMPLES, Boundary, Endpointer, VoiceDetector
+from knotvoice.settings import VAD_DETECTORS, VadSettings
 
 VOICE_DBFS = -18.0
 """Level of the voice while it speaks, as a microphone set up for a kiosk hears it."""
@@ -149,10 +149,10 @@ def clips(manifests: Iterable[Path]) -> list[Path]:
 def run_endpointing(
     manifests: Sequence[Path], settings: VadSettings, command: str, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    other = next(name for name in DETECTORS if name != settings.detector)
+    other = next(name for name in VAD_DETECTORS if name != settings.detector)
     conditions = {
-        f"{settings.detector}": settings,
-        f"{other}": replace(settings, detector=other),
+        settings.detector: settings,
+        other: replace(settings, detector=other),
         f"{settings.detector}, no background": replace(settings, noise_margin_db=None),
     }
     outcomes = {(name, which): Outcome() for name, *_ in BEDS for which in conditions}

@@ -10,7 +10,6 @@ import pytest
 
 from knotvoice.audio import RATE, chunks_from_array, join
 from knotvoice.kiosk.vad import (
-    DETECTORS,
     Boundary,
     Endpointer,
     EndReason,
@@ -18,7 +17,7 @@ from knotvoice.kiosk.vad import (
     VadEvent,
     VoiceDetector,
 )
-from knotvoice.settings import VadSettings
+from knotvoice.settings import VAD_DETECTORS, VadSettings
 from knotvoice.speech.tts import Synthesizer
 from room_noise import at_level, coloured_noise
 
@@ -36,7 +35,7 @@ def question(synthesizer: Synthesizer) -> npt.NDArray[np.float32]:
     return samples[loud[0] : loud[-1] + 1]
 
 
-@pytest.fixture(params=DETECTORS)
+@pytest.fixture(params=VAD_DETECTORS)
 def detector(request: pytest.FixtureRequest) -> str:
     """Every behaviour here holds for each voice detector."""
     name: str = request.param

@@ -23,7 +23,7 @@ from knotvoice.audio import AudioChunk, read_audio, write_wav
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import MatchStage
-from knotvoice.settings import Settings, SpeakerSettings, build_settings
+from knotvoice.settings import VAD_DETECTORS, Settings, SpeakerSettings, build_settings
 from knotvoice.turn import Action, Dialogue, Turn, hear, typed
 
 if TYPE_CHECKING:
@@ -70,9 +70,7 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-speech-timeout", type=float, metavar="S")
     parser.add_argument("--end-silence", type=float, metavar="S", help="end of speech (0.5)")
     parser.add_argument("--max-utterance", type=float, metavar="S")
-    parser.add_argument(
-        "--vad-detector", choices=("webrtc", "silero"), help="what hears a voice (webrtc)"
-    )
+    parser.add_argument("--vad-detector", choices=VAD_DETECTORS, help="what hears a voice (webrtc)")
     parser.add_argument("--vad-aggressiveness", type=int, choices=(0, 1, 2, 3))
     parser.add_argument("--slow-rate", type=int, metavar="WPM")
     parser.add_argument(

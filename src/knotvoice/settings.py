@@ -57,11 +57,15 @@ class SettingsError(KnotvoiceError):
     """A config file or setting is invalid."""
 
 
+VAD_DETECTORS = ("webrtc", "silero")
+"""The voice detectors ``VadSettings.detector`` names, the default first."""
+
+
 @dataclass(frozen=True)
 class VadSettings:
     """How speech is found and where an utterance ends."""
 
-    detector: str = "webrtc"
+    detector: str = VAD_DETECTORS[0]
     """What tells a voice from other sound: ``webrtc`` or ``silero`` (a small neural model:
     an utterance ends with the voice when noise starts with it; ``docs/kiosk.md``)."""
     aggressiveness: int = 2
@@ -366,7 +370,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "idle_exit": ("idle_exit_seconds", _seconds),
     "end_silence": ("vad.end_silence_seconds", _seconds),
     "max_utterance": ("vad.max_utterance_seconds", _seconds),
-    "vad_detector": ("vad.detector", _choice("webrtc", "silero")),
+    "vad_detector": ("vad.detector", _choice(*VAD_DETECTORS)),
     "vad_aggressiveness": ("vad.aggressiveness", _choice("0", "1", "2", "3")),
     "noise_margin": ("vad.noise_margin_db", _margin),
     "input_rate": ("microphone.rate", _number(int, "a whole number of Hertz")),

@@ -26,7 +26,7 @@ import webrtcvad
 
 from knotvoice.audio import RATE, WIDTH, AudioChunk
 from knotvoice.errors import ModelError
-from knotvoice.settings import VadSettings
+from knotvoice.settings import VAD_DETECTORS, VadSettings
 
 FRAME_MS = 30
 """Length of one webrtcvad frame in milliseconds (it takes 10, 20 or 30)."""
@@ -42,8 +42,6 @@ SILERO_HYSTERESIS = 0.15
 """Inside an utterance, a frame is speech down to this much below the threshold (silero's own
 rule, its ``neg_threshold``: a syllable's quiet end, or speech through a telephone-band
 microphone, is not a pause)."""
-DETECTORS = ("webrtc", "silero")
-"""The voice detectors, the default first."""
 
 
 class Classifier(Protocol):
@@ -128,14 +126,14 @@ class _Silero:
 
 
 def classifier(detector: str, aggressiveness: int) -> Classifier:
-    """The voice detector named ``detector`` (one of ``DETECTORS``)."""
+    """The voice detector named ``detector`` (one of ``VAD_DETECTORS``)."""
     if not 0 <= aggressiveness <= 3:
         raise ValueError("aggressiveness must be 0, 1, 2 or 3")
     if detector == "silero":
         return _Silero(aggressiveness)
     if detector == "webrtc":
         return _Webrtc(aggressiveness)
-    raise ValueError(f"unknown voice detector {detector!r}; use one of {', '.join(DETECTORS)}")
+    raise ValueError(f"unknown voice detector {detector!r}; use one of {', '.join(VAD_DETECTORS)}")
 
 
 class NoiseFloor:
@@ -188,15 +186,18 @@ class VoiceDetector:
         min_level_dbfs: float = -50.0,
         noise_margin_db: float | None = None,
         noise_window_seconds: float = 5.0,
-        detector: str = DETECTORS[0],
+        detector: str = VAD_DETECTORS[0],
     ) -> None:
         self._classifier = classifier(detector, aggressiveness)
-        self.frame_samples = self._classifier.frame_samples
-        """Samples of each frame ``is_speech`` takes."""
         self._min_power = (32768.0 * 10.0 ** (min_level_dbfs / 20.0)) ** 2
         self._margin = None if noise_margin_db is None else 10.0 ** (noise_margin_db / 10.0)
         frame_ms = 1000 * self.frame_samples / RATE
         self._floor = NoiseFloor(round(noise_window_seconds * 1000 / frame_ms))
+
+    @property
+    def frame_samples(self) -> int:
+        """Samples of each frame ``is_speech`` takes."""
+        return self._classifier.frame_samples
 
     @property
     def background_dbfs(self) -> float | None:

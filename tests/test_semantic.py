@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from knotvoice.errors import ModelError
-from knotvoice.match.semantic import Classifier, SemanticModel, default_model_dir
+from knotvoice.match.semantic import (
+    WORD_TABLE,
+    Classifier,
+    SemanticModel,
+    _read_safetensors,
+    default_model_dir,
+)
 
 
 def test_paraphrases_are_closer_than_other_topics(semantic: SemanticModel) -> None:
@@ -108,3 +114,22 @@ def test_the_classifier_learns_which_class_an_embedding_belongs_to() -> None:
         chances = classifier.probabilities(centres[number])
         assert chances.sum() == pytest.approx(1.0, abs=1e-5)
         assert int(np.argmax(chances)) == number and chances[number] > 0.8
+
+
+@pytest.mark.model
+def test_the_word_table_is_held_in_half_the_memory_for_the_same_meaning(
+    semantic: SemanticModel,
+) -> None:
+    full = SemanticModel.load()
+    full._word = _read_safetensors(full.path / "model.safetensors")[WORD_TABLE]
+    assert full._word.dtype == np.float32
+    assert semantic._word.nbytes * 2 == full._word.nbytes
+    texts = [
+        "How often should I massage a knot?",
+        "Is the internet here complimentary?",
+        "Can I bring my dog on the train, and does it need a ticket?",
+        "xylophone",
+    ]
+    halved, exact = semantic.embed(texts), full.embed(texts)
+    assert np.abs(halved @ halved.T - exact @ exact.T).max() < 1e-4
+    assert full.identity != semantic.identity, "their kept embeddings never mix"

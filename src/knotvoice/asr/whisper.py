@@ -7,8 +7,11 @@ English recognition works with no download; any CTranslate2 whisper model direct
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
 import os
+import sys
+import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +38,35 @@ def bundled_model_dir() -> Path | None:
     return path if (path / "model.bin").is_file() else None
 
 
+class _Deferred(types.ModuleType):
+    """Stands in ``sys.modules`` for a module not imported yet: the first attribute asked of
+    it imports the module itself, which then answers for it."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _import_faster_whisper() -> None:
+    """Import faster-whisper with PyAV left unloaded until something uses it.
+
+    faster-whisper imports PyAV (FFmpeg's libraries, about 20 MB of memory) to decode audio
+    files, which knotvoice decodes itself; deferred, PyAV loads only if it is ever used.
+    """
+    if "av" not in sys.modules and importlib.util.find_spec("av") is not None:
+        sys.modules["av"] = _Deferred("av")
+    import faster_whisper  # noqa: F401
+
+
+def silero_model_path() -> Path:
+    """silero's voice-activity model, as faster-whisper ships it."""
+    _import_faster_whisper()
+    from faster_whisper.utils import get_assets_path
+
+    return Path(get_assets_path()) / "silero_vad_v6.onnx"
+
+
 class WhisperModel:
     """A loaded faster-whisper model."""
 
@@ -58,6 +90,7 @@ class WhisperModel:
                 "pass --model with a converted faster-whisper model"
             )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        _import_faster_whisper()
         from faster_whisper import WhisperModel as FasterWhisperModel
 
         try:

@@ -77,16 +77,16 @@ def _silero_session() -> Any:
     """The silero model, loaded once per process and shared (a run is thread-safe)."""
     try:
         import onnxruntime
-        from faster_whisper.utils import get_assets_path
+
+        from knotvoice.asr.whisper import silero_model_path
 
         options = onnxruntime.SessionOptions()
         options.inter_op_num_threads = 1
         options.intra_op_num_threads = 1
         options.enable_cpu_mem_arena = False
         options.log_severity_level = 4
-        path = f"{get_assets_path()}/silero_vad_v6.onnx"
         return onnxruntime.InferenceSession(
-            path, providers=["CPUExecutionProvider"], sess_options=options
+            str(silero_model_path()), providers=["CPUExecutionProvider"], sess_options=options
         )
     except Exception as error:
         raise ModelError(

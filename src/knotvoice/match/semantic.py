@@ -14,7 +14,7 @@ import json
 import logging
 import mmap
 import struct
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,16 @@ def default_model_dir() -> Path | None:
     return Path(spec.origin).parent / "model"
 
 
-def _read_safetensors(path: Path) -> dict[str, npt.NDArray[Any]]:
-    """Tensors of a safetensors file, mapped from disk (pages load as they are used)."""
+WORD_TABLE = "embeddings.word_embeddings.weight"
+"""The word-embedding table: half the model's weights, read a row per token."""
+
+
+def _read_safetensors(path: Path, halved: Collection[str] = ()) -> dict[str, npt.NDArray[Any]]:
+    """Tensors of a safetensors file, mapped from disk (pages load as they are used).
+
+    The float32 tensors named in ``halved`` are read instead, a slice at a time, into
+    float16 arrays of half the memory; none of their pages is mapped.
+    """
     with path.open("rb") as handle:
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     if len(data) < 8:
@@ -66,13 +74,30 @@ def _read_safetensors(path: Path) -> dict[str, npt.NDArray[Any]]:
             continue
         dtype = np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<")
         begin, end = info["data_offsets"]
-        array = np.frombuffer(
-            data, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=start + begin
-        ).reshape(info["shape"])
+        count = (end - begin) // dtype.itemsize
+        if name in halved and dtype == np.float32:
+            tensors[name] = _read_half(path, start + begin, count).reshape(info["shape"])
+            continue
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=start + begin)
+        array = array.reshape(info["shape"])
         if (start + begin) % dtype.itemsize:
             array = array.copy()
         tensors[name] = array
     return tensors
+
+
+def _read_half(path: Path, offset: int, count: int) -> npt.NDArray[np.float16]:
+    """``count`` little-endian float32 values at ``offset`` of ``path``, as float16."""
+    result = np.empty(count, dtype=np.float16)
+    step = 1 << 20
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        for first in range(0, count, step):
+            values = np.fromfile(handle, dtype="<f4", count=min(step, count - first))
+            if len(values) < min(step, count - first):
+                raise ModelError(f"{path}: the weights end early; {_FIX}")
+            result[first : first + len(values)] = values
+    return result
 
 
 def _erf(x: Array) -> Array:
@@ -173,7 +198,11 @@ class SemanticModel:
         def pair(prefix: str) -> tuple[Array, Array]:
             return get(f"{prefix}.weight"), get(f"{prefix}.bias")
 
-        self._word = _resident(get("embeddings.word_embeddings.weight"))
+        # Half precision: embeddings move by under 1e-4 in cosine, for 23 MB less.
+        word = tensors.get(WORD_TABLE)
+        if word is None:
+            raise ModelError(f"{path}: weights lack {WORD_TABLE}; {_FIX}")
+        self._word: npt.NDArray[Any] = _resident(word)
         self._position = _resident(get("embeddings.position_embeddings.weight"))
         self._token_type = _resident(get("embeddings.token_type_embeddings.weight"))
         self._embedding_norm = pair("embeddings.LayerNorm")
@@ -212,7 +241,7 @@ class SemanticModel:
             raise ModelError(f"{folder}: unreadable model files ({error}); {_FIX}") from None
         tokenizer.no_padding()
         tokenizer.enable_truncation(min(MAX_TOKENS, int(config["max_position_embeddings"])))
-        model = cls(folder, tokenizer, _read_safetensors(weights), config)
+        model = cls(folder, tokenizer, _read_safetensors(weights, (WORD_TABLE,)), config)
         model.cache_dir = cache_dir
         logger.debug("loaded sentence-embedding model from %s", folder)
         return model
@@ -246,7 +275,8 @@ class SemanticModel:
         """Names this model's weights: embeddings of two models never mix."""
         weights = self.path / "model.safetensors"
         size = weights.stat().st_size if weights.is_file() else 0
-        return hashlib.sha256(f"{self.path.name}|{size}".encode()).hexdigest()[:16]
+        tables = self._word.dtype.name
+        return hashlib.sha256(f"{self.path.name}|{size}|{tables}".encode()).hexdigest()[:16]
 
     def _kept(self) -> dict[str, Array]:
         if self._kept_vectors is None:

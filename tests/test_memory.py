@@ -1,0 +1,87 @@
+"""What the kiosk's process holds in memory: each check runs in a fresh interpreter, since
+the test process has long since loaded everything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIP = ROOT / "audio_fixtures" / "eval" / "causes__01__flite-rms__clean.wav"
+
+THREADS_ALLOCATING = """
+import ctypes, threading
+import numpy as np
+import knotvoice
+
+def allocate():
+    kept = [np.ones(20_000) for _ in range(50)]
+
+threads = [threading.Thread(target=allocate) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+ctypes.CDLL(None).malloc_stats()
+"""
+
+
+def _python(code: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | environ
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        check=True,
+    )
+
+
+def _arenas(malloc_stats: str) -> int:
+    return sum(1 for line in malloc_stats.splitlines() if line.startswith("Arena "))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_every_thread_allocates_from_one_arena() -> None:
+    assert _arenas(_python(THREADS_ALLOCATING).stderr) == 1, (
+        "threads share one arena, so memory one recognition freed serves the next"
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_an_operators_own_arena_setting_wins() -> None:
+    assert _arenas(_python(THREADS_ALLOCATING, MALLOC_ARENA_MAX="4").stderr) > 1
+
+
+def test_pyav_loads_only_when_something_decodes_with_it() -> None:
+    result = _python(
+        f"""
+        import sys
+        import numpy as np
+        from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
+        from knotvoice.audio import read_audio
+
+        def ffmpeg_mapped():
+            return "libavcodec" in open("/proc/self/maps").read()
+
+        samples = np.concatenate([c.to_float() for c in read_audio({str(CLIP)!r})])
+        heard = WhisperRecognizer(WhisperModel.load()).recognize(samples)
+        print("heard:", heard.text)
+        print("ffmpeg before:", ffmpeg_mapped())
+        import faster_whisper
+        decoded = faster_whisper.decode_audio({str(CLIP)!r})
+        print("decoded:", len(decoded))
+        print("ffmpeg after:", ffmpeg_mapped())
+        """
+    )
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["heard"].strip(), "whisper heard the question"
+    assert lines["ffmpeg before"] == "False", "recognition never needs PyAV's FFmpeg"
+    assert int(lines["decoded"]) > 16_000, "faster-whisper still decodes a file when asked"
+    assert lines["ffmpeg after"] == "True"

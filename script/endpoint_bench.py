@@ -6,7 +6,7 @@ back for the room's background) and goes on after it (sox's pink, brown
 and white noise, at the speech-to-noise ratios of the fixtures and at 6 dB for a loud room),
 or inside noise that starts with the voice and goes on 1.5 s after it in a silent room (a bus
 passing as the visitor speaks), and the audio is run through the kiosk's ``Endpointer`` in
-audio time, as ``knotvoice listen`` runs it: with the settings, with the other voice
+audio time, as ``knotvoice listen`` runs it: with the settings, with each other voice
 detector, and with the settings' detector but no room background. For each bed it
 reports how long after the voice stops the utterance ends (the end-of-speech silence is
 part of it), utterances that ran to the maximum length, questions cut in two or begun more
@@ -149,12 +149,10 @@ def clips(manifests: Iterable[Path]) -> list[Path]:
 def run_endpointing(
     manifests: Sequence[Path], settings: VadSettings, command: str, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    other = next(name for name in VAD_DETECTORS if name != settings.detector)
-    conditions = {
-        settings.detector: settings,
-        other: replace(settings, detector=other),
-        f"{settings.detector}, no background": replace(settings, noise_margin_db=None),
-    }
+    conditions = {settings.detector: settings}
+    for name in VAD_DETECTORS:
+        conditions.setdefault(name, replace(settings, detector=name))
+    conditions[f"{settings.detector}, no background"] = replace(settings, noise_margin_db=None)
     outcomes = {(name, which): Outcome() for name, *_ in BEDS for which in conditions}
     paths = clips(manifests)
     log(f"{len(paths)} clips without noise, {len(BEDS)} noise beds")
@@ -212,7 +210,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"end-of-speech silence {report['end_silence_seconds'] * 1000:.0f} ms; "
         f"room background {margin} dB margin (the settings) unless 'no background'",
         "",
-        f"{'noise':36} {'detector':22} {'end p50':>8} {'end p95':>8} "
+        f"{'noise':36} {'detector':29} {'end p50':>8} {'end p95':>8} "
         f"{'max length':>10} {'split':>5} {'late':>4} {'phantom':>7}",
     ]
     for bed in report["beds"]:
@@ -221,7 +219,7 @@ def format_report(report: dict[str, Any]) -> str:
             for value in (bed["end_after_voice_p50_ms"], bed["end_after_voice_p95_ms"])
         )
         lines.append(
-            f"{bed['noise']:36} {bed['detector']:22} {p50:>8} {p95:>8} "
+            f"{bed['noise']:36} {bed['detector']:29} {p50:>8} {p95:>8} "
             f"{bed['max_length']:>10} {bed['split']:>5} {bed['late']:>4} {bed['phantom']:>7}"
         )
     lines += [

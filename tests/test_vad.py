@@ -175,8 +175,9 @@ def test_the_endpointer_says_how_loud_the_room_is() -> None:
 
 
 @pytest.mark.parametrize("exponent", [1.0, 2.0], ids=["pink", "brown"])
+@pytest.mark.parametrize("hearing", ["silero", "webrtc+silero"])
 def test_noise_that_starts_with_the_voice_does_not_hold_the_question_open(
-    question: npt.NDArray[np.float32], exponent: float
+    question: npt.NDArray[np.float32], exponent: float, hearing: str
 ) -> None:
     # A bus passes as the visitor speaks: noise 12 dB below the voice starts with it and goes
     # on 1.5 s after it, in a room that was silent before. The room's background has not
@@ -190,7 +191,7 @@ def test_noise_that_starts_with_the_voice_does_not_hold_the_question_open(
     speech_end = 2.0 + len(voice) / RATE
     noise_end = 2.0 + noise_seconds
 
-    events = run(audio, "silero")
+    events = run(audio, hearing)
     assert [e.kind for e in events] == [Boundary.START, Boundary.END]
     assert events[1].at <= speech_end + 0.5 + 0.35, "the question ends soon after the voice"
     # webrtcvad takes the noise for speech until the noise stops.
@@ -198,9 +199,40 @@ def test_noise_that_starts_with_the_voice_does_not_hold_the_question_open(
     assert webrtc[-1].at >= noise_end
 
 
+@pytest.mark.parametrize("exponent", [1.0, 2.0], ids=["pink", "brown"])
+def test_a_burst_of_noise_in_a_quiet_room_is_no_question_where_silero_listens(
+    exponent: float, detector: str
+) -> None:
+    # A trolley rolls past the kiosk: 1.5 s of noise in a silent room, nobody speaking.
+    audio = np.concatenate(
+        [silence(2.0), coloured_noise(1.5, exponent, -24.0, seed=6), silence(2.0)]
+    )
+    started = [e for e in run(audio, detector) if e.kind is Boundary.START]
+    if "silero" in detector:
+        assert started == []
+    else:
+        assert len(started) == 1, "webrtcvad takes a burst of noise for a voice"
+
+
+def test_a_telephone_band_question_is_one_utterance(
+    question: npt.NDArray[np.float32], detector: str
+) -> None:
+    # A cheap microphone: nothing below 300 Hz or above 3.4 kHz.
+    spectrum = np.fft.rfft(question)
+    frequencies = np.fft.rfftfreq(len(question), 1.0 / RATE)
+    spectrum[(frequencies < 300.0) | (frequencies > 3400.0)] = 0.0
+    narrow = at_level(np.fft.irfft(spectrum, len(question)).astype(np.float32), -24.0)
+    audio = np.concatenate([silence(1.0), narrow, silence(2.0)])
+    assert [e.kind for e in run(audio, detector) if e.kind is not Boundary.SPEECH] == [
+        Boundary.START,
+        Boundary.END,
+    ]
+
+
 def test_the_voice_detector_is_the_one_the_settings_name() -> None:
-    assert VadSettings().detector == "webrtc"
+    assert VadSettings().detector == "webrtc+silero"
     assert VoiceDetector(detector="silero").frame_samples == 512
     assert VoiceDetector(detector="webrtc").frame_samples == 480
+    assert VoiceDetector(detector="webrtc+silero").frame_samples == 480
     with pytest.raises(ValueError, match="unknown voice detector 'rnnoise'"):
         VoiceDetector(detector="rnnoise")

@@ -43,22 +43,36 @@ def _python(code: str, **environ: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _glibc() -> bool:
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+GLIBC = pytest.mark.skipif(not _glibc(), reason="glibc's malloc")
+
+
 def _arenas(malloc_stats: str) -> int:
     return sum(1 for line in malloc_stats.splitlines() if line.startswith("Arena "))
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+@GLIBC
 def test_every_thread_allocates_from_one_arena() -> None:
     assert _arenas(_python(THREADS_ALLOCATING).stderr) == 1, (
         "threads share one arena, so memory one recognition freed serves the next"
     )
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+@GLIBC
 def test_an_operators_own_arena_setting_wins() -> None:
     assert _arenas(_python(THREADS_ALLOCATING, MALLOC_ARENA_MAX="4").stderr) > 1
+    tunables = "glibc.malloc.arena_max=4"
+    assert _arenas(_python(THREADS_ALLOCATING, GLIBC_TUNABLES=tunables).stderr) > 1
 
 
+@pytest.mark.model
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/self/maps")
 def test_pyav_loads_only_when_something_decodes_with_it() -> None:
     result = _python(
         f"""
@@ -74,6 +88,8 @@ def test_pyav_loads_only_when_something_decodes_with_it() -> None:
         heard = WhisperRecognizer(WhisperModel.load()).recognize(samples)
         print("heard:", heard.text)
         print("ffmpeg before:", ffmpeg_mapped())
+        import importlib.util
+        print("found:", importlib.util.find_spec("av") is not None)
         import faster_whisper
         decoded = faster_whisper.decode_audio({str(CLIP)!r})
         print("decoded:", len(decoded))
@@ -83,5 +99,6 @@ def test_pyav_loads_only_when_something_decodes_with_it() -> None:
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     assert lines["heard"].strip(), "whisper heard the question"
     assert lines["ffmpeg before"] == "False", "recognition never needs PyAV's FFmpeg"
+    assert lines["found"] == "True", "PyAV is still found as installed"
     assert int(lines["decoded"]) > 16_000, "faster-whisper still decodes a file when asked"
     assert lines["ffmpeg after"] == "True"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +135,25 @@ def test_the_word_table_is_held_in_half_the_memory_for_the_same_meaning(
     halved, exact = semantic.embed(texts), full.embed(texts)
     assert np.abs(halved @ halved.T - exact @ exact.T).max() < 1e-4
     assert full.identity != semantic.identity, "their kept embeddings never mix"
+
+
+def _safetensors(path: Path, name: str, values: np.ndarray) -> Path:
+    data = values.astype("<f4").tobytes()
+    header = json.dumps(
+        {name: {"dtype": "F32", "shape": list(values.shape), "data_offsets": [0, len(data)]}}
+    ).encode()
+    path.write_bytes(struct.pack("<Q", len(header)) + header + data)
+    return path
+
+
+def test_a_table_read_in_half_precision_keeps_its_values_or_stays_whole(tmp_path: Path) -> None:
+    table = np.linspace(-2.0, 2.0, 3 * 384, dtype=np.float32).reshape(3, 384)
+    small = _safetensors(tmp_path / "small.safetensors", WORD_TABLE, table)
+    halved = _read_safetensors(small, (WORD_TABLE,))[WORD_TABLE]
+    assert halved.dtype == np.float16
+    assert np.allclose(halved, table, atol=2e-3)
+    # A value beyond float16's range would become infinite: that table stays float32.
+    huge = _safetensors(tmp_path / "huge.safetensors", WORD_TABLE, table * 1e5)
+    whole = _read_safetensors(huge, (WORD_TABLE,))[WORD_TABLE]
+    assert whole.dtype == np.float32
+    assert np.array_equal(whole, table * 1e5)

@@ -17,13 +17,16 @@ def _one_malloc_arena() -> None:
     The recognizer runs on several threads (working ahead, the stop spotter, the server's
     turns); with an arena each, every thread keeps the memory its last recognition freed, and
     the kiosk's peak was about 50 MB higher for no gain in speed (``docs/kiosk.md``). An
-    operator's own ``MALLOC_ARENA_MAX`` wins; elsewhere than glibc nothing changes.
+    operator's own ``MALLOC_ARENA_MAX`` (or ``GLIBC_TUNABLES`` arena setting) wins; elsewhere
+    than glibc nothing changes.
     """
-    if "MALLOC_ARENA_MAX" in os.environ:
+    if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return
     try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    except (AttributeError, OSError, TypeError, ValueError):
         return
     mallopt(_M_ARENA_MAX, 1)
 

@@ -71,7 +71,7 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end-silence", type=float, metavar="S", help="end of speech (0.5)")
     parser.add_argument("--max-utterance", type=float, metavar="S")
     parser.add_argument(
-        "--vad-detector", choices=VAD_DETECTORS, help="what hears a voice (webrtc+silero)"
+        "--vad-detector", choices=VAD_DETECTORS, help=f"what hears a voice ({VAD_DETECTORS[0]})"
     )
     parser.add_argument("--vad-aggressiveness", type=int, choices=(0, 1, 2, 3))
     parser.add_argument("--slow-rate", type=int, metavar="WPM")

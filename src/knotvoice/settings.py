@@ -71,8 +71,9 @@ class VadSettings:
     with it, and noise alone starts none), ``webrtc`` (lighter: 30 MB less and no model on
     every frame) or ``silero`` alone (``docs/kiosk.md``)."""
     aggressiveness: int = 2
-    """0 (lenient) to 3 (strict about what counts as speech): webrtcvad's mode, or silero's
-    threshold (0.3, 0.4, 0.5, 0.6)."""
+    """0 (lenient) to 3 (strict about what counts as speech): webrtcvad's mode (also with
+    ``webrtc+silero``, where silero's part is fixed), or silero's threshold alone (0.3, 0.4,
+    0.5, 0.6)."""
     min_level_dbfs: float = -50.0
     """Frames quieter than this (dB relative to full scale) never count as speech."""
     noise_margin_db: float | None = 8.0

@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import os
 import sys
+import threading
 import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,14 +39,19 @@ def bundled_model_dir() -> Path | None:
     return path if (path / "model.bin").is_file() else None
 
 
+_DEFERRED_IMPORT = threading.Lock()
+
+
 class _Deferred(types.ModuleType):
     """Stands in ``sys.modules`` for a module not imported yet: the first attribute asked of
     it imports the module itself, which then answers for it."""
 
     def __getattr__(self, attribute: str) -> Any:
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), attribute)
+        with _DEFERRED_IMPORT:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+            module = importlib.import_module(self.__name__)
+        return getattr(module, attribute)
 
 
 def _import_faster_whisper() -> None:
@@ -54,8 +60,12 @@ def _import_faster_whisper() -> None:
     faster-whisper imports PyAV (FFmpeg's libraries, about 20 MB of memory) to decode audio
     files, which knotvoice decodes itself; deferred, PyAV loads only if it is ever used.
     """
-    if "av" not in sys.modules and importlib.util.find_spec("av") is not None:
-        sys.modules["av"] = _Deferred("av")
+    if "av" not in sys.modules:
+        spec = importlib.util.find_spec("av")
+        if spec is not None:
+            stand_in = _Deferred("av")
+            stand_in.__spec__ = spec
+            sys.modules["av"] = stand_in
     import faster_whisper  # noqa: F401
 
 

@@ -217,7 +217,7 @@ class NoiseFloor:
 class VoiceDetector:
     """Says whether one frame of audio holds speech.
 
-    Speech is what the voice detector (silero or webrtcvad) calls speech and is loud enough:
+    Speech is what the voice detector (webrtcvad, silero or both) calls speech and is loud enough:
     above a fixed loudness floor, and ``noise_margin_db`` above the room's background when one
     is given, so steady noise (a fan, traffic, a busy hall) is not taken for a voice that
     never stops.

@@ -56,7 +56,8 @@ def _read_safetensors(path: Path, halved: Collection[str] = ()) -> dict[str, npt
     """Tensors of a safetensors file, mapped from disk (pages load as they are used).
 
     The float32 tensors named in ``halved`` are read instead, a slice at a time, into
-    float16 arrays of half the memory; none of their pages is mapped.
+    float16 arrays of half the memory, none of their pages mapped (unless a value lies
+    beyond float16's range).
     """
     with path.open("rb") as handle:
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -76,8 +77,10 @@ def _read_safetensors(path: Path, halved: Collection[str] = ()) -> dict[str, npt
         begin, end = info["data_offsets"]
         count = (end - begin) // dtype.itemsize
         if name in halved and dtype == np.float32:
-            tensors[name] = _read_half(path, start + begin, count).reshape(info["shape"])
-            continue
+            half = _read_half(path, start + begin, count)
+            if np.isfinite(half).all():
+                tensors[name] = half.reshape(info["shape"])
+                continue
         array = np.frombuffer(data, dtype=dtype, count=count, offset=start + begin)
         array = array.reshape(info["shape"])
         if (start + begin) % dtype.itemsize:
@@ -87,10 +90,11 @@ def _read_safetensors(path: Path, halved: Collection[str] = ()) -> dict[str, npt
 
 
 def _read_half(path: Path, offset: int, count: int) -> npt.NDArray[np.float16]:
-    """``count`` little-endian float32 values at ``offset`` of ``path``, as float16."""
+    """``count`` little-endian float32 values at ``offset`` of ``path``, as float16 (a value
+    beyond float16's range becomes infinite: the caller keeps float32 then)."""
     result = np.empty(count, dtype=np.float16)
     step = 1 << 20
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, np.errstate(over="ignore"):
         handle.seek(offset)
         for first in range(0, count, step):
             values = np.fromfile(handle, dtype="<f4", count=min(step, count - first))

@@ -57,7 +57,7 @@ class SettingsError(KnotvoiceError):
     """A config file or setting is invalid."""
 
 
-VAD_DETECTORS = ("webrtc+silero", "webrtc", "silero")
+VAD_DETECTORS = ("webrtc", "webrtc+silero", "silero")
 """The voice detectors ``VadSettings.detector`` names, the default first."""
 
 
@@ -66,10 +66,10 @@ class VadSettings:
     """How speech is found and where an utterance ends."""
 
     detector: str = VAD_DETECTORS[0]
-    """What tells a voice from other sound: ``webrtc+silero`` (webrtcvad's speech where
-    silero's small neural model agrees: a question ends with the voice when noise starts
-    with it, and noise alone starts none), ``webrtc`` (lighter: 30 MB less and no model on
-    every frame) or ``silero`` alone (``docs/kiosk.md``)."""
+    """What tells a voice from other sound: ``webrtc``, ``webrtc+silero`` (webrtcvad's
+    speech where silero's small neural model agrees: a question ends with the voice when
+    noise starts with it, and noise alone starts none; 30 MB and a little CPU on every
+    frame more) or ``silero`` alone (``docs/kiosk.md``)."""
     aggressiveness: int = 2
     """0 (lenient) to 3 (strict about what counts as speech): webrtcvad's mode (also with
     ``webrtc+silero``, where silero's part is fixed), or silero's threshold alone (0.3, 0.4,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from knotvoice import _on_glibc
+
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "audio_fixtures" / "eval" / "causes__01__flite-rms__clean.wav"
 
@@ -43,14 +45,7 @@ def _python(code: str, **environ: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _glibc() -> bool:
-    try:
-        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-GLIBC = pytest.mark.skipif(not _glibc(), reason="glibc's malloc")
+GLIBC = pytest.mark.skipif(not _on_glibc(), reason="glibc's malloc")
 
 
 def _arenas(malloc_stats: str) -> int:

@@ -11,6 +11,14 @@ _M_ARENA_MAX = -8
 """glibc's ``mallopt`` parameter for the most malloc arenas a process may have."""
 
 
+def _on_glibc() -> bool:
+    """Whether the C library is glibc."""
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def _one_malloc_arena() -> None:
     """Have every thread allocate from one glibc malloc arena (as ``MALLOC_ARENA_MAX=1``).
 
@@ -22,13 +30,8 @@ def _one_malloc_arena() -> None:
     """
     if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return
-    try:
-        if not os.confstr("CS_GNU_LIBC_VERSION"):
-            return
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError, TypeError, ValueError):
-        return
-    mallopt(_M_ARENA_MAX, 1)
+    if _on_glibc():
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
 
 
 _one_malloc_arena()

@@ -166,17 +166,21 @@ class _Both:
         return self._webrtc.speech(frame, inside) and self._probability >= SILERO_CONFIRMS
 
 
+_CLASSIFIERS: dict[str, type[_Webrtc] | type[_Silero] | type[_Both]] = {
+    "webrtc": _Webrtc,
+    "webrtc+silero": _Both,
+    "silero": _Silero,
+}
+
+
 def classifier(detector: str, aggressiveness: int) -> Classifier:
     """The voice detector named ``detector`` (one of ``VAD_DETECTORS``)."""
     if not 0 <= aggressiveness <= 3:
         raise ValueError("aggressiveness must be 0, 1, 2 or 3")
-    if detector == "silero":
-        return _Silero(aggressiveness)
-    if detector == "webrtc":
-        return _Webrtc(aggressiveness)
-    if detector == "webrtc+silero":
-        return _Both(aggressiveness)
-    raise ValueError(f"unknown voice detector {detector!r}; use one of {', '.join(VAD_DETECTORS)}")
+    if detector not in _CLASSIFIERS:
+        known = ", ".join(VAD_DETECTORS)
+        raise ValueError(f"unknown voice detector {detector!r}; use one of {known}")
+    return _CLASSIFIERS[detector](aggressiveness)
 
 
 class NoiseFloor:
@@ -234,8 +238,7 @@ class VoiceDetector:
         self._classifier = classifier(detector, aggressiveness)
         self._min_power = (32768.0 * 10.0 ** (min_level_dbfs / 20.0)) ** 2
         self._margin = None if noise_margin_db is None else 10.0 ** (noise_margin_db / 10.0)
-        frame_ms = 1000 * self.frame_samples / RATE
-        self._floor = NoiseFloor(round(noise_window_seconds * 1000 / frame_ms))
+        self._floor = NoiseFloor(round(noise_window_seconds * RATE / self.frame_samples))
 
     @property
     def frame_samples(self) -> int:

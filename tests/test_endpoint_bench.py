@@ -65,5 +65,5 @@ def test_a_clip_in_steady_noise_ends_soon_after_its_voice(
             heard = beds[(name, hearing)]
             assert heard["max_length"] == heard["phantom"] == 0, (name, hearing)
             assert 200 <= heard["end_after_voice_p95_ms"] <= 700, (name, hearing)
-    assert {("pink 12 dB", "webrtc"), ("pink 12 dB", "webrtc, no background")} <= set(beds)
+    assert {("pink 12 dB", "webrtc"), ("pink 12 dB", "webrtc+silero, no background")} <= set(beds)
     assert "pink 12 dB" in bench.format_report(report)

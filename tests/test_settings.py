@@ -113,7 +113,7 @@ def test_the_voice_detector_comes_from_the_flag_or_the_listen_table(tmp_path: Pa
     config.write_text('[listen]\nvad_detector = "silero"\n')
     assert build_settings({}, {}, config).listen.vad.detector == "silero"
     assert build_settings({"vad_detector": "webrtc"}, {}, config).listen.vad.detector == "webrtc"
-    assert build_settings({}, {}).listen.vad.detector == "webrtc"
+    assert build_settings({}, {}).listen.vad.detector == "webrtc+silero"
     config.write_text('[listen]\nvad_detector = "ears"\n')
     with pytest.raises(SettingsError, match="webrtc"):
         build_settings({}, {}, config)

@@ -230,7 +230,7 @@ def test_a_telephone_band_question_is_one_utterance(
 
 
 def test_the_voice_detector_is_the_one_the_settings_name() -> None:
-    assert VadSettings().detector == "webrtc"
+    assert VadSettings().detector == "webrtc+silero"
     assert VoiceDetector(detector="silero").frame_samples == 512
     assert VoiceDetector(detector="webrtc").frame_samples == 480
     assert VoiceDetector(detector="webrtc+silero").frame_samples == 480

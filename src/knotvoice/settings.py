@@ -57,7 +57,7 @@ class SettingsError(KnotvoiceError):
     """A config file or setting is invalid."""
 
 
-VAD_DETECTORS = ("webrtc", "webrtc+silero", "silero")
+VAD_DETECTORS = ("webrtc+silero", "webrtc", "silero")
 """The voice detectors ``VadSettings.detector`` names, the default first."""
 
 
@@ -66,10 +66,12 @@ class VadSettings:
     """How speech is found and where an utterance ends."""
 
     detector: str = VAD_DETECTORS[0]
-    """What tells a voice from other sound: ``webrtc``, ``webrtc+silero`` (webrtcvad's
-    speech where silero's small neural model agrees: a question ends with the voice when
-    noise starts with it, and noise alone starts none; 30 MB and a little CPU on every
-    frame more) or ``silero`` alone (``docs/kiosk.md``)."""
+    """What tells a voice from other sound: ``webrtc+silero`` (webrtcvad's speech where
+    silero's small neural model agrees: a question ends with the voice when noise starts with
+    it, and noise alone starts none; a little CPU on every frame), ``webrtc`` alone (noise
+    that starts with the voice holds a question open until it stops) or ``silero`` alone
+    (it misses some telephone-band speech; ``docs/kiosk.md``). The barge-in listener always
+    uses webrtcvad (``kiosk/barge_in.py``)."""
     aggressiveness: int = 2
     """0 (lenient) to 3 (strict about what counts as speech): webrtcvad's mode (also with
     ``webrtc+silero``, where silero's part is fixed), or silero's threshold alone (0.3, 0.4,

@@ -69,14 +69,6 @@ def _import_faster_whisper() -> None:
     import faster_whisper  # noqa: F401
 
 
-def silero_model_path() -> Path:
-    """silero's voice-activity model, as faster-whisper ships it."""
-    _import_faster_whisper()
-    from faster_whisper.utils import get_assets_path
-
-    return Path(get_assets_path()) / "silero_vad_v6.onnx"
-
-
 class WhisperModel:
     """A loaded faster-whisper model."""
 

@@ -22,6 +22,12 @@ from knotvoice.settings import ListenSettings, VadSettings
 
 __all__ = ["BargeIn"]
 
+DETECTOR = "webrtc"
+"""The voice detector that hears speech over a reply, whatever ``vad_detector`` says. What
+it must tell apart is the visitor's voice from what is left of the kiosk's own, and silero
+calls both a voice: with ``webrtc+silero`` here the echo of a loud reply alone once cut the
+reply short, where webrtcvad's utterances did not (``docs/kiosk.md``)."""
+
 
 class BargeIn:
     """Watches the microphone while a reply plays."""
@@ -73,7 +79,7 @@ class BargeIn:
         settings = self._settings
         listener = Endpointer(
             VadSettings(
-                detector=settings.vad.detector,
+                detector=DETECTOR,
                 aggressiveness=3,
                 min_level_dbfs=settings.barge_in_min_level_dbfs,
                 end_silence_seconds=0.3,

@@ -5,13 +5,12 @@ audio, never in wall time, so a file read faster than real time ends utterances 
 places as a live microphone.
 
 Voice detectors tell speech from the rest, frame by frame: webrtcvad, silero's small neural
-model (bundled with faster-whisper, run by onnxruntime), or both. Noise that starts when the
-visitor starts (a bus passing, a door, a hiss on the line) is speech to webrtcvad until it
-stops, so an utterance ends half a second after the noise, not after the voice, and noise
-alone can start one; silero hears where the voice ends, for 30 MB more and a little CPU on
-every frame, but alone it misses some speech through a telephone-band microphone. Both
-together (webrtcvad's speech where silero agrees) keep silero's ends and webrtcvad's starts
-(``docs/kiosk.md``).
+model (bundled with faster-whisper, run by numpy in ``silero.py``), or both. Noise that starts
+when the visitor starts (a bus passing, a door, a hiss on the line) is speech to webrtcvad
+until it stops, so an utterance ends half a second after the noise, not after the voice, and
+noise alone can start one; silero hears where the voice ends, for a little CPU on every frame,
+but alone it misses some speech through a telephone-band microphone. Both together (webrtcvad's
+speech where silero agrees) keep silero's ends and webrtcvad's starts (``docs/kiosk.md``).
 """
 
 from __future__ import annotations
@@ -21,22 +20,24 @@ import enum
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import webrtcvad
 
 from knotvoice.audio import RATE, WIDTH, AudioChunk
 from knotvoice.errors import ModelError
+from knotvoice.kiosk import silero
+from knotvoice.kiosk.silero import SileroModel, silero_model_path
 from knotvoice.settings import VAD_DETECTORS, VadSettings
 
 FRAME_MS = 30
 """Length of one webrtcvad frame in milliseconds (it takes 10, 20 or 30)."""
 FRAME_SAMPLES = RATE * FRAME_MS // 1000
 """Samples per webrtcvad frame."""
-SILERO_FRAME_SAMPLES = 512
+SILERO_FRAME_SAMPLES = silero.FRAME
 """Samples per silero frame (32 ms; the model takes 512 at 16 kHz)."""
-SILERO_CONTEXT = 64
+SILERO_CONTEXT = silero.CONTEXT
 """Samples of the frame before that the model sees with each frame."""
 SILERO_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
 """Speech probability a frame needs, by aggressiveness 0 to 3 (silero's own default is 0.5)."""
@@ -80,22 +81,11 @@ class _Webrtc:
 
 
 @functools.cache
-def _silero_session() -> Any:
-    """The silero model, loaded once per process and shared (a run is thread-safe)."""
+def _silero_model() -> SileroModel:
+    """silero's model, loaded once per process and shared (it keeps no state of its own)."""
     try:
-        import onnxruntime
-
-        from knotvoice.asr.whisper import silero_model_path
-
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
-        options.enable_cpu_mem_arena = False
-        options.log_severity_level = 4
-        return onnxruntime.InferenceSession(
-            str(silero_model_path()), providers=["CPUExecutionProvider"], sess_options=options
-        )
-    except Exception as error:
+        return SileroModel(silero_model_path())
+    except (OSError, ValueError) as error:
         raise ModelError(
             f"cannot load the silero voice detector ({error}); reinstall knotvoice "
             '(`./script/setup`) or set vad_detector = "webrtc" in [listen]'
@@ -109,23 +99,20 @@ class _Silero:
     hears_every_frame = True
 
     def __init__(self, aggressiveness: int) -> None:
-        self._session = _silero_session()
+        self._model = _silero_model()
         self._threshold = SILERO_THRESHOLDS[aggressiveness]
         self.reset()
 
     def reset(self) -> None:
-        self._h = np.zeros((1, 1, 128), dtype=np.float32)
-        self._c = np.zeros((1, 1, 128), dtype=np.float32)
-        self._context = np.zeros((1, SILERO_CONTEXT), dtype=np.float32)
+        self._h, self._c = self._model.initial_state()
+        self._context = np.zeros(SILERO_CONTEXT, dtype=np.float32)
 
     def probability(self, frame: bytes) -> float:
-        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)[None, :] / 32768.0
-        heard = np.concatenate([self._context, samples], axis=1)
-        out, self._h, self._c = self._session.run(
-            None, {"input": heard, "h": self._h, "c": self._c}
-        )
-        self._context = samples[:, -SILERO_CONTEXT:]
-        return float(np.asarray(out).reshape(-1)[0])
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
+        heard = np.concatenate([self._context, samples])
+        probability, self._h, self._c = self._model.probability(heard, self._h, self._c)
+        self._context = samples[-SILERO_CONTEXT:]
+        return probability
 
     def speech(self, frame: bytes, inside: bool) -> bool:
         needed = self._threshold - (SILERO_HYSTERESIS if inside else 0.0)

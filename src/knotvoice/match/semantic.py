@@ -14,6 +14,7 @@ import json
 import logging
 import mmap
 import struct
+import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,15 +50,16 @@ def default_model_dir() -> Path | None:
 
 
 WORD_TABLE = "embeddings.word_embeddings.weight"
-"""The word-embedding table: half the model's weights, read a row per token."""
+"""The word-embedding table: half the model's weights, a row per token."""
 
 
-def _read_safetensors(path: Path, halved: Collection[str] = ()) -> dict[str, npt.NDArray[Any]]:
+def _read_safetensors(
+    path: Path, by_row: Collection[str] = ()
+) -> dict[str, npt.NDArray[Any] | _Rows]:
     """Tensors of a safetensors file, mapped from disk (pages load as they are used).
 
-    The float32 tensors named in ``halved`` are read instead, a slice at a time, into
-    float16 arrays of half the memory, none of their pages mapped (unless a value lies
-    beyond float16's range).
+    The float32 tables named in ``by_row`` are read a row at a time instead, as rows are
+    first asked for (``_Rows``).
     """
     with path.open("rb") as handle:
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -69,18 +71,16 @@ def _read_safetensors(path: Path, halved: Collection[str] = ()) -> dict[str, npt
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ModelError(f"{path}: not a safetensors file; {_FIX}") from None
     start = 8 + size
-    tensors: dict[str, npt.NDArray[Any]] = {}
+    tensors: dict[str, npt.NDArray[Any] | _Rows] = {}
     for name, info in header.items():
         if name == "__metadata__":
             continue
         dtype = np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<")
         begin, end = info["data_offsets"]
         count = (end - begin) // dtype.itemsize
-        if name in halved and dtype == np.float32:
-            half = _read_half(path, start + begin, count)
-            if np.isfinite(half).all():
-                tensors[name] = half.reshape(info["shape"])
-                continue
+        if name in by_row and dtype == np.float32 and len(info["shape"]) == 2:
+            tensors[name] = _Rows(path, start + begin, info["shape"])
+            continue
         array = np.frombuffer(data, dtype=dtype, count=count, offset=start + begin)
         array = array.reshape(info["shape"])
         if (start + begin) % dtype.itemsize:
@@ -89,19 +89,68 @@ def _read_safetensors(path: Path, halved: Collection[str] = ()) -> dict[str, npt
     return tensors
 
 
-def _read_half(path: Path, offset: int, count: int) -> npt.NDArray[np.float16]:
-    """``count`` little-endian float32 values at ``offset`` of ``path``, as float16 (a value
-    beyond float16's range becomes infinite: the caller keeps float32 then)."""
-    result = np.empty(count, dtype=np.float16)
+class _Rows:
+    """A float32 table of the model file (the word embeddings: a row a token), read a row
+    at a time the first time a row is asked for and held in float16, the rows in the order
+    they came. Only the words the kiosk has heard take memory: the rows of a few thousand
+    words, against 23 MB for the whole table (47 MB in float32), and never more than that.
+    A table with a value beyond float16's range is held in float32."""
+
+    def __init__(self, path: Path, offset: int, shape: Sequence[int]) -> None:
+        self._path, self._offset = path, offset
+        rows, width = int(shape[0]), int(shape[1])
+        self.shape = (rows, width)
+        self.dtype = np.dtype(np.float16 if _fits_half(path, offset, rows * width) else "<f4")
+        # Mapped anonymously, the store's untouched pages take no memory (memory from the
+        # allocator may have been touched before); it fills from the front.
+        self._buffer = mmap.mmap(-1, max(rows * width * self.dtype.itemsize, 1))
+        self._store = np.frombuffer(self._buffer, dtype=self.dtype, count=rows * width)
+        self._store = self._store.reshape(rows, width)
+        self._slot = np.full(rows, -1, dtype=np.int64)
+        self._filled = 0
+        self._lock = threading.Lock()
+
+    @property
+    def held(self) -> int:
+        """How many rows have been read."""
+        return self._filled
+
+    def __getitem__(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        slots = self._slot[ids]
+        if (slots < 0).any():
+            self._read(np.unique(ids[slots < 0]))
+            slots = self._slot[ids]
+        return self._store[slots]
+
+    def _read(self, ids: npt.NDArray[np.int64]) -> None:
+        width = self.shape[1]
+        row_bytes = width * 4
+        with self._lock, self._path.open("rb") as handle:
+            for token in ids.tolist():
+                if self._slot[token] >= 0:  # read by another thread meanwhile
+                    continue
+                handle.seek(self._offset + token * row_bytes)
+                values = np.frombuffer(handle.read(row_bytes), dtype="<f4")
+                if len(values) < width:
+                    raise ModelError(f"{self._path}: the weights end early; {_FIX}")
+                self._store[self._filled] = values
+                self._slot[token] = self._filled
+                self._filled += 1
+
+
+def _fits_half(path: Path, offset: int, count: int) -> bool:
+    """Whether every one of ``count`` float32 values at ``offset`` of ``path`` is within
+    float16's range (read a slice at a time, none of it kept)."""
     step = 1 << 20
-    with path.open("rb") as handle, np.errstate(over="ignore"):
+    with path.open("rb") as handle:
         handle.seek(offset)
         for first in range(0, count, step):
             values = np.fromfile(handle, dtype="<f4", count=min(step, count - first))
             if len(values) < min(step, count - first):
                 raise ModelError(f"{path}: the weights end early; {_FIX}")
-            result[first : first + len(values)] = values
-    return result
+            if np.abs(values).max(initial=0.0) > np.finfo(np.float16).max:
+                return False
+    return True
 
 
 def _erf(x: Array) -> Array:
@@ -181,7 +230,7 @@ class SemanticModel:
         self,
         path: Path,
         tokenizer: Tokenizer,
-        tensors: dict[str, npt.NDArray[Any]],
+        tensors: dict[str, npt.NDArray[Any] | _Rows],
         config: dict[str, Any],
     ) -> None:
         self.path = path
@@ -194,19 +243,20 @@ class SemanticModel:
         self._max_tokens = min(MAX_TOKENS, int(config["max_position_embeddings"]))
 
         def get(name: str) -> Array:
-            try:
-                return tensors[name].astype(np.float32, copy=False)
-            except KeyError:
-                raise ModelError(f"{path}: weights lack {name}; {_FIX}") from None
+            tensor = tensors.get(name)
+            if not isinstance(tensor, np.ndarray):
+                raise ModelError(f"{path}: weights lack {name}; {_FIX}")
+            return tensor.astype(np.float32, copy=False)
 
         def pair(prefix: str) -> tuple[Array, Array]:
             return get(f"{prefix}.weight"), get(f"{prefix}.bias")
 
-        # Half precision: embeddings move by under 1e-4 in cosine, for 23 MB less.
+        # Read a row a word as words come, in half precision: embeddings move by under 1e-4
+        # in cosine, and the words never heard take no memory.
         word = tensors.get(WORD_TABLE)
-        if word is None:
-            raise ModelError(f"{path}: weights lack {WORD_TABLE}; {_FIX}")
-        self._word: npt.NDArray[Any] = _resident(word)
+        if not isinstance(word, _Rows):
+            raise ModelError(f"{path}: weights lack {WORD_TABLE} in float32; {_FIX}")
+        self._word = word
         self._position = _resident(get("embeddings.position_embeddings.weight"))
         self._token_type = _resident(get("embeddings.token_type_embeddings.weight"))
         self._embedding_norm = pair("embeddings.LayerNorm")

@@ -233,7 +233,10 @@ def load_synthesizer(settings: Settings) -> Synthesizer:
 def load_voice(settings: Settings, knowledge: Knowledge) -> ReadyReplies:
     """The voice for the kiosk: the knowledge's answers and the reject rendered ahead, in the
     background, so an answer starts to play as soon as it is decided."""
-    voice = ReadyReplies(load_synthesizer(settings))
+    synthesizer = load_synthesizer(settings)
+    voice = ReadyReplies(
+        synthesizer, folder=_cache(settings) / "replies", voice=repr(synthesizer.settings)
+    )
     reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
     voice.expect([*(spoken_answer(entry) for entry in knowledge.entries), reject])
     return voice

@@ -4,25 +4,35 @@ The answers are known in advance, so the kiosk renders them once, in the backgro
 and the first sample of an answer plays as soon as the question is decided. Every rendering
 runs on one thread of its own (the speech engine wants one thread); a reply asked for now
 waits at most for the one rendering under way.
+
+With a folder to keep them in, rendered replies live there as WAV files, named by their text,
+rate and voice, rather than in memory (the knots FAQ's answers are 10 MB of audio): a reply
+is read back when it plays, and a restart renders only what is new.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 import threading
+import wave
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Protocol
 
 from knotvoice.audio import AudioChunk
+from knotvoice.speech.tts import wav_chunks
 
 __all__ = ["ReadyReplies"]
 
 _log = logging.getLogger(__name__)
 
 KEEP = 128
-"""Replies kept rendered (the most recently used)."""
+"""Replies kept rendered (the most recently used), in memory or in the folder."""
 
 
 class Renderer(Protocol):
@@ -30,12 +40,19 @@ class Renderer(Protocol):
 
 
 class ReadyReplies:
-    """A ``Synthesizer`` that keeps what it rendered and renders what it is told to expect."""
+    """A ``Synthesizer`` that keeps what it rendered and renders what it is told to expect.
 
-    def __init__(self, renderer: Renderer, keep: int = KEEP) -> None:
+    ``folder``: where rendered replies are kept as files (None: in memory); ``voice``
+    names what renders them (a reply kept from another voice is never used)."""
+
+    def __init__(
+        self, renderer: Renderer, keep: int = KEEP, folder: Path | None = None, voice: str = ""
+    ) -> None:
         self._renderer = renderer
         self._keep = keep
-        self._kept: OrderedDict[tuple[str, int | None], list[AudioChunk]] = OrderedDict()
+        self._folder = folder
+        self._voice_name = voice
+        self._kept: OrderedDict[tuple[str, int | None], list[AudioChunk] | Path] = OrderedDict()
         self._lock = threading.Lock()
         self._voice = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-voice")
         self._expected: list[str] = []
@@ -47,9 +64,13 @@ class ReadyReplies:
             kept = self._kept.get(key)
             if kept is not None:
                 self._kept.move_to_end(key)
-                return kept
-        audio = self._voice.submit(self._render, text, rate).result()
-        return audio
+        if kept is not None:
+            audio = kept if isinstance(kept, list) else _read(kept)
+            if audio is not None:
+                return audio
+            with self._lock:  # the file went: render it again
+                self._kept.pop(key, None)
+        return self._voice.submit(self._render, text, rate).result()
 
     def expect(self, texts: Sequence[str]) -> None:
         """Render ``texts`` in the background, one at a time, so they are ready when asked
@@ -76,23 +97,82 @@ class ReadyReplies:
         key = (text, rate)
         with self._lock:
             kept = self._kept.get(key)
-        if kept is not None:
+        if isinstance(kept, list):
             return kept
-        try:
-            audio = (
-                self._renderer.synthesize(text, rate) if rate else self._renderer.synthesize(text)
-            )
-        except Exception:
-            _log.debug("rendering %r failed", text[:40], exc_info=True)
-            raise
+        path = self._path(text, rate)
+        audio = _read(path) if path is not None else None
+        if audio is None:
+            try:
+                audio = (
+                    self._renderer.synthesize(text, rate)
+                    if rate
+                    else self._renderer.synthesize(text)
+                )
+            except Exception:
+                _log.debug("rendering %r failed", text[:40], exc_info=True)
+                raise
+            if path is not None and not _write(path, audio):
+                path = self._folder = None  # kept in memory from now on
         with self._lock:
-            self._kept[key] = audio
+            self._kept[key] = path if path is not None else audio
             while len(self._kept) > self._keep:
                 self._kept.popitem(last=False)
+        if path is not None:
+            self._prune()
         return audio
+
+    def _path(self, text: str, rate: int | None) -> Path | None:
+        if self._folder is None:
+            return None
+        name = hashlib.sha256(f"{self._voice_name}|{rate}|{text}".encode()).hexdigest()[:24]
+        return self._folder / f"reply-{name}.wav"
+
+    def _prune(self) -> None:
+        """Keep at most ``keep`` replies in the folder: the least recently used go."""
+        assert self._folder is not None
+        try:
+            files = sorted(self._folder.glob("reply-*.wav"), key=lambda f: f.stat().st_mtime)
+            for old in files[: max(0, len(files) - self._keep)]:
+                old.unlink(missing_ok=True)
+        except OSError as error:
+            _log.debug("could not prune kept replies (%s)", error)
 
     def close(self) -> None:
         """Stop rendering ahead (a rendering under way finishes)."""
         with self._lock:
             self._expected.clear()
         self._voice.shutdown(wait=False, cancel_futures=True)
+
+
+def _read(path: Path) -> list[AudioChunk] | None:
+    """A kept reply's chunks, or None when its file is gone or unreadable."""
+    try:
+        audio = wav_chunks(path)
+        os.utime(path)  # used: the last to go when the folder is pruned
+    except (OSError, EOFError, wave.Error):
+        return None
+    return audio or None
+
+
+def _write(path: Path, audio: Sequence[AudioChunk]) -> bool:
+    """Keep ``audio`` in ``path`` (whole or not at all); False when it cannot be."""
+    if not audio or len({(c.rate, c.width, c.channels) for c in audio}) != 1:
+        return False
+    first = audio[0]
+    partial = path.with_suffix(".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(partial), "wb") as wav:
+            wav.setnchannels(first.channels)
+            wav.setsampwidth(first.width)
+            wav.setframerate(first.rate)
+            wav.writeframes(b"".join(chunk.audio for chunk in audio))
+        partial.replace(path)
+    except (OSError, wave.Error) as error:
+        _log.warning(
+            "could not keep rendered replies in %s (%s); they stay in memory", path.parent, error
+        )
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        return False
+    return True

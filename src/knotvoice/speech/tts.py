@@ -96,7 +96,7 @@ class Synthesizer:
                 self._engine.disconnect(token)
             if not done or not path.is_file():
                 raise SpeechError("text-to-speech produced no audio in time; check espeak-ng")
-            return _wav_chunks(path)
+            return wav_chunks(path)
 
 
 def _log_instead(*values: object, **_: object) -> None:
@@ -116,7 +116,8 @@ def _find_voice(engine: Any, wanted: str) -> str:
     )
 
 
-def _wav_chunks(path: Path) -> list[AudioChunk]:
+def wav_chunks(path: Path) -> list[AudioChunk]:
+    """A 16-bit WAV file as chunks of ``CHUNK_SECONDS``."""
     with wave.open(str(path), "rb") as wav:
         rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
         frames = wav.readframes(wav.getnframes())

@@ -1,0 +1,95 @@
+"""Replies rendered ahead: kept in a folder across restarts, read back when they play."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from knotvoice.audio import AudioChunk
+from knotvoice.speech.ready import ReadyReplies
+
+
+class Voice:
+    """Renders a text as a tone whose length follows the text (counts its renderings)."""
+
+    def __init__(self) -> None:
+        self.rendered: list[str] = []
+
+    def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
+        self.rendered.append(text)
+        samples = bytes(range(256)) * (len(text) * 20 + (rate or 0))
+        step = 4410
+        return [
+            AudioChunk(samples[i : i + step], 22050, 2, 1, timestamp=i / 44100)
+            for i in range(0, len(samples), step)
+        ]
+
+
+def audio(chunks: list[AudioChunk]) -> bytes:
+    return b"".join(chunk.audio for chunk in chunks)
+
+
+def test_a_restart_plays_the_replies_kept_in_the_folder_without_rendering_them(
+    tmp_path: Path,
+) -> None:
+    first_voice = Voice()
+    first = ReadyReplies(first_voice, folder=tmp_path, voice="en-gb 165")
+    answer = first.synthesize("Rest, then stretch gently.")
+    slower = first.synthesize("Rest, then stretch gently.", 120)
+    first.close()
+    assert len(list(tmp_path.glob("reply-*.wav"))) == 2
+
+    again_voice = Voice()
+    again = ReadyReplies(again_voice, folder=tmp_path, voice="en-gb 165")
+    assert audio(again.synthesize("Rest, then stretch gently.")) == audio(answer)
+    assert audio(again.synthesize("Rest, then stretch gently.", 120)) == audio(slower)
+    assert again_voice.rendered == []
+    assert {chunk.rate for chunk in again.synthesize("Rest, then stretch gently.")} == {22050}
+
+    other = ReadyReplies(Voice(), folder=tmp_path, voice="en-us 165")
+    other.synthesize("Rest, then stretch gently.")
+    assert other._renderer.rendered == ["Rest, then stretch gently."]  # type: ignore[attr-defined]
+
+
+def test_replies_expected_are_rendered_ahead_into_the_folder(tmp_path: Path) -> None:
+    voice = Voice()
+    replies = ReadyReplies(voice, folder=tmp_path)
+    replies.expect(["First answer.", "Second answer.", " "])
+    replies.synthesize("Second answer.")
+    replies.close()
+    assert sorted(voice.rendered) == ["First answer.", "Second answer."]
+    assert len(list(tmp_path.glob("reply-*.wav"))) == 2
+
+
+def test_a_kept_reply_that_went_missing_is_rendered_again(tmp_path: Path) -> None:
+    voice = Voice()
+    replies = ReadyReplies(voice, folder=tmp_path)
+    kept = replies.synthesize("Where is the nearest toilet?")
+    for file in tmp_path.glob("reply-*.wav"):
+        file.write_bytes(b"RIFF")  # cut short
+    assert audio(replies.synthesize("Where is the nearest toilet?")) == audio(kept)
+    assert voice.rendered == ["Where is the nearest toilet?"] * 2
+
+
+def test_the_folder_keeps_only_the_most_recent_replies(tmp_path: Path) -> None:
+    replies = ReadyReplies(Voice(), keep=2, folder=tmp_path)
+    for text in ("one", "two", "three"):
+        replies.synthesize(text)
+    assert len(list(tmp_path.glob("reply-*.wav"))) == 2
+
+
+def test_a_folder_it_cannot_write_keeps_the_replies_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "replies"
+    blocked.write_text("a file where the folder should be")
+    voice = Voice()
+    replies = ReadyReplies(voice, folder=blocked)
+    with caplog.at_level(logging.WARNING):
+        first = replies.synthesize("one")
+        replies.synthesize("two")
+        assert audio(replies.synthesize("one")) == audio(first)
+    assert voice.rendered == ["one", "two"]
+    assert len([r for r in caplog.records if "could not keep" in r.message]) == 1

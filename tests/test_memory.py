@@ -97,3 +97,44 @@ def test_pyav_loads_only_when_something_decodes_with_it() -> None:
     assert lines["found"] == "True", "PyAV is still found as installed"
     assert int(lines["decoded"]) > 16_000, "faster-whisper still decodes a file when asked"
     assert lines["ffmpeg after"] == "True"
+
+
+@GLIBC
+@pytest.mark.model
+def test_the_encoder_and_the_sentence_model_are_never_held_at_once() -> None:
+    # Whisper's encoder takes about 55 MB while it hears a question (the kiosk's 20 s
+    # window), the sentence model's layers 42 MB while a question is matched: held together
+    # they made the kiosk's peak.
+    result = _python(
+        f"""
+        import numpy as np
+        from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
+        from knotvoice.audio import read_audio
+        from knotvoice.match.semantic import SemanticModel
+
+        def status(key):
+            for line in open("/proc/self/status"):
+                if line.startswith(key):
+                    return int(line.split()[1]) / 1024
+
+        samples = np.concatenate([c.to_float() for c in read_audio({str(CLIP)!r})])
+        recognizer = WhisperRecognizer(WhisperModel.load(), window_seconds=20)
+        model = SemanticModel.load()
+        open("/proc/self/clear_refs", "w").write("5")  # the peak from here
+        loaded = status("VmRSS:")
+        first = model.embed(["why do I get knots in my back"])
+        for _ in range(3):
+            heard = recognizer.recognize(samples)
+            model.embed([heard.text])
+        again = model.embed(["why do I get knots in my back"])
+        print("heard:", heard.text)
+        print("peak:", status("VmHWM:") - loaded)
+        print("kept:", status("VmRSS:") - loaded)
+        print("same:", bool(np.array_equal(again, first)))
+        """
+    )
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["heard"].strip(), "whisper heard the question"
+    assert float(lines["peak"]) < 80, "the encoder's memory, or the layers, never both"
+    assert float(lines["kept"]) < 30, "neither stays once a question is answered"
+    assert lines["same"] == "True", "the layers read again give the same meaning"

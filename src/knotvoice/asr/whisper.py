@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from knotvoice import give_back_memory
 from knotvoice.asr import Transcript, Word, transcribe_with
 from knotvoice.audio import RATE, AudioChunk, join
 from knotvoice.errors import ModelError
@@ -101,6 +102,7 @@ class WhisperModel:
             )
         except Exception as error:  # CTranslate2 raises RuntimeError/ValueError variants
             raise ModelError(f"{path}: whisper model failed to load ({error})") from None
+        give_back_memory()  # the model file, read whole to be quantized
         _log.info("loaded whisper model from %s", path)
         return cls(model, path)
 
@@ -261,9 +263,12 @@ class WhisperRecognizer:
         seconds = len(samples) / RATE
         if len(samples) < RATE // 10:
             return Transcript("", engine=NAME, audio_seconds=seconds)
-        if seconds <= WINDOW_SECONDS:
-            return self._recognize_window(samples, seconds)
-        return self._recognize_long(samples, seconds)
+        try:
+            if seconds <= WINDOW_SECONDS:
+                return self._recognize_window(samples, seconds)
+            return self._recognize_long(samples, seconds)
+        finally:
+            give_back_memory()  # the encoder's working memory
 
     def _tokens(self) -> tuple[Any, list[int], tuple[int, ...]]:
         """The tokenizer, the decoder prompt and the suppressed tokens (built once)."""

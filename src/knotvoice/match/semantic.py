@@ -8,6 +8,7 @@ folder holding the same files. Only this module touches the tokenizer and the we
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -53,9 +54,15 @@ WORD_TABLE = "embeddings.word_embeddings.weight"
 """The word-embedding table: half the model's weights, a row per token."""
 
 
-def _read_safetensors(
-    path: Path, by_row: Collection[str] = ()
-) -> dict[str, npt.NDArray[Any] | _Rows]:
+class _Tensors(dict[str, "npt.NDArray[Any] | _Rows"]):
+    """A model file's tensors by name, and the file's mapping they are views of."""
+
+    def __init__(self, mapping: mmap.mmap) -> None:
+        super().__init__()
+        self.mapping = mapping
+
+
+def _read_safetensors(path: Path, by_row: Collection[str] = ()) -> _Tensors:
     """Tensors of a safetensors file, mapped from disk (pages load as they are used).
 
     The float32 tables named in ``by_row`` are read a row at a time instead, as rows are
@@ -71,7 +78,7 @@ def _read_safetensors(
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ModelError(f"{path}: not a safetensors file; {_FIX}") from None
     start = 8 + size
-    tensors: dict[str, npt.NDArray[Any] | _Rows] = {}
+    tensors = _Tensors(data)
     for name, info in header.items():
         if name == "__metadata__":
             continue
@@ -234,6 +241,7 @@ class SemanticModel:
         config: dict[str, Any],
     ) -> None:
         self.path = path
+        self._mapping = tensors.mapping if isinstance(tensors, _Tensors) else None
         self.cache_dir: Path | None = None
         """Where kept embeddings are stored between runs (None: kept in memory only)."""
         self._kept_vectors: dict[str, Array] | None = None
@@ -312,10 +320,22 @@ class SemanticModel:
         kept = self._kept()
         missing = [text for text in dict.fromkeys(texts) if text not in kept]
         found = dict(zip(missing, self._embed_sorted(missing), strict=True)) if missing else {}
+        if missing:
+            self._rest()
         if keep and found:
             kept.update(found)
             self._save_kept()
         return np.stack([kept[text] if text in kept else found[text] for text in texts])
+
+    def _rest(self) -> None:
+        """Let the layers' pages go from memory until they are read again.
+
+        They are mapped from the model file (42 MB), read from the page cache again in about
+        a millisecond and a half; whisper's encoder, which takes more while it hears a
+        question, then never finds them resident beside it (``docs/kiosk.md``)."""
+        if self._mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+            with contextlib.suppress(OSError, ValueError):
+                self._mapping.madvise(mmap.MADV_DONTNEED)
 
     def keep_in(self, cache_dir: Path | None) -> None:
         """Keep embeddings in ``cache_dir`` from now on. Those kept so far in memory are

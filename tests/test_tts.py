@@ -64,3 +64,23 @@ def test_each_reply_gets_its_own_audio_when_replies_follow_quickly(
     ]
     assert all(lengths[i] < lengths[i + 1] / 2 for i in range(0, len(lengths), 2)), lengths
     assert max(lengths[0::2]) - min(lengths[0::2]) < 0.1, lengths
+
+
+def test_a_voice_names_how_it_sounds_so_kept_replies_never_mix(
+    synthesizer: Synthesizer,
+) -> None:
+    # pyttsx3 shares one engine in a process: each name is read as its voice is loaded, and
+    # the voice the other tests hear is put back.
+    current = synthesizer._engine.getProperty("voice")
+    first, second = [voice for voice in synthesizer.voices() if voice != current][:2]
+    try:
+        one = Synthesizer.load(VoiceSettings(voice=first)).identity
+        slower = Synthesizer.load(VoiceSettings(voice=first, rate=120)).identity
+        other = Synthesizer.load(VoiceSettings(voice=second)).identity
+        again = Synthesizer.load(VoiceSettings(voice=first)).identity
+    finally:
+        synthesizer._set("voice", current)
+        synthesizer._set("rate", synthesizer.settings.rate)
+    assert len({one, slower, other}) == 3
+    assert again == one
+    assert synthesizer.identity.startswith(f"{current}|")

@@ -235,7 +235,7 @@ def load_voice(settings: Settings, knowledge: Knowledge) -> ReadyReplies:
     background, so an answer starts to play as soon as it is decided."""
     synthesizer = load_synthesizer(settings)
     voice = ReadyReplies(
-        synthesizer, folder=_cache(settings) / "replies", voice=repr(synthesizer.settings)
+        synthesizer, folder=_cache(settings) / "replies", voice=synthesizer.identity
     )
     reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
     voice.expect([*(spoken_answer(entry) for entry in knowledge.entries), reject])

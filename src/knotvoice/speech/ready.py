@@ -159,7 +159,7 @@ def _write(path: Path, audio: Sequence[AudioChunk]) -> bool:
     if not audio or len({(c.rate, c.width, c.channels) for c in audio}) != 1:
         return False
     first = audio[0]
-    partial = path.with_suffix(".partial")
+    partial = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with wave.open(str(partial), "wb") as wav:

@@ -58,6 +58,15 @@ class Synthesizer:
             synthesizer._set("voice", _find_voice(engine, settings.voice))
         return synthesizer
 
+    @property
+    def identity(self) -> str:
+        """Names how this synthesizer sounds: its voice, rate and volume."""
+        try:
+            voice = str(self._engine.getProperty("voice"))
+        except Exception:  # a driver without the property
+            voice = str(self.settings.voice)
+        return f"{voice}|{self.settings.rate}|{self.settings.volume}"
+
     def voices(self) -> list[str]:
         """Ids of the voices the engine offers."""
         return [str(voice.id) for voice in self._engine.getProperty("voices")]

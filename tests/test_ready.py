@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,60 @@ def test_a_folder_it_cannot_write_keeps_the_replies_in_memory(
         assert audio(replies.synthesize("one")) == audio(first)
     assert voice.rendered == ["one", "two"]
     assert len([r for r in caplog.records if "could not keep" in r.message]) == 1
+
+
+def test_a_reply_cut_short_on_disk_is_rendered_again(tmp_path: Path) -> None:
+    voice = Voice()
+    replies = ReadyReplies(voice, folder=tmp_path)
+    kept = replies.synthesize("Is there step-free access to platform 3?")
+    (file,) = tmp_path.glob("reply-*.wav")
+    file.write_bytes(file.read_bytes()[:-1000])  # a power cut before it was all written
+    assert audio(replies.synthesize("Is there step-free access to platform 3?")) == audio(kept)
+    assert len(voice.rendered) == 2
+
+
+def test_a_folder_it_can_read_but_not_touch_still_serves_its_replies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ReadyReplies(Voice(), folder=tmp_path).synthesize("one")
+
+    def read_only(*_: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("knotvoice.speech.ready.os.utime", read_only)
+    voice = Voice()
+    assert ReadyReplies(voice, folder=tmp_path).synthesize("one")
+    assert voice.rendered == []
+
+
+def test_an_empty_reply_does_not_stop_keeping_the_others(tmp_path: Path) -> None:
+    class Quiet(Voice):
+        def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
+            return [] if not text.strip(".") else super().synthesize(text, rate)
+
+    replies = ReadyReplies(Quiet(), folder=tmp_path)
+    assert replies.synthesize(".") == []
+    replies.synthesize("Hello there.")
+    assert len(list(tmp_path.glob("reply-*.wav"))) == 1
+
+
+def test_two_voices_sharing_the_folder_keep_each_others_replies(tmp_path: Path) -> None:
+    screen = ReadyReplies(Voice(), keep=2, folder=tmp_path, voice="en-gb")
+    kiosk = ReadyReplies(Voice(), keep=2, folder=tmp_path, voice="en-us")
+    screen.synthesize("x")
+    for text in ("one", "two", "three"):
+        kiosk.synthesize(text)
+    again = Voice()
+    ReadyReplies(again, keep=2, folder=tmp_path, voice="en-gb").synthesize("x")
+    assert again.rendered == []
+    assert len(list(tmp_path.glob("reply-*.wav"))) == 3
+
+
+def test_a_partial_file_left_by_a_stopped_process_is_cleared(tmp_path: Path) -> None:
+    left = tmp_path / "reply-0123abcd-left.999-1.partial"
+    left.write_bytes(b"RIFF....")
+    fresh = tmp_path / "reply-0123abcd-fresh.998-1.partial"
+    fresh.write_bytes(b"RIFF....")
+    os.utime(left, (0, 0))
+    ReadyReplies(Voice(), folder=tmp_path).synthesize("one")
+    assert not left.exists() and fresh.exists(), "one being written now is left alone"

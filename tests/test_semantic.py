@@ -168,3 +168,54 @@ def test_a_table_read_in_half_precision_keeps_its_values_or_stays_whole(tmp_path
     whole = _read_safetensors(huge, (WORD_TABLE,))[WORD_TABLE]
     assert whole.dtype == np.float32
     assert np.array_equal(whole[ids], table[ids] * 1e5)
+
+
+def _copy_model(folder: Path, to: Path, half: bool = False) -> Path:
+    """The installed model copied to ``to``; ``half``: its tables stored in float16."""
+    to.mkdir()
+    for name in ("tokenizer.json", "config.json"):
+        (to / name).write_bytes((folder / name).read_bytes())
+    raw = (folder / "model.safetensors").read_bytes()
+    if not half:
+        (to / "model.safetensors").write_bytes(raw)
+        return to
+    (size,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + size])
+    parts, offset, new_header = [], 0, {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        data, dtype = raw[8 + size + begin : 8 + size + end], info["dtype"]
+        if dtype == "F32":
+            data, dtype = np.frombuffer(data, "<f4").astype("<f2").tobytes(), "F16"
+        new_header[name] = {**info, "dtype": dtype, "data_offsets": [offset, offset + len(data)]}
+        parts.append(data)
+        offset += len(data)
+    encoded = json.dumps(new_header).encode()
+    (to / "model.safetensors").write_bytes(
+        struct.pack("<Q", len(encoded)) + encoded + b"".join(parts)
+    )
+    return to
+
+
+@pytest.mark.model
+def test_new_words_are_still_understood_after_the_model_file_goes(
+    semantic: SemanticModel, tmp_path: Path
+) -> None:
+    # An upgrade replaces the installed files under a running kiosk: the rows of words it
+    # never heard come from the file it mapped at start.
+    model = SemanticModel.load(_copy_model(semantic.path, tmp_path / "model"))
+    (tmp_path / "model" / "model.safetensors").unlink()
+    texts = ["Where can I park my bicycle overnight?", "quasar marmalade"]
+    assert np.array_equal(model.embed(texts), semantic.embed(texts))
+
+
+@pytest.mark.model
+def test_a_model_stored_in_half_precision_loads_and_means_the_same(
+    semantic: SemanticModel, tmp_path: Path
+) -> None:
+    model = SemanticModel.load(_copy_model(semantic.path, tmp_path / "half", half=True))
+    texts = ["How often should I massage a knot?", "Is the internet here complimentary?"]
+    got, expected = model.embed(texts), semantic.embed(texts)
+    assert np.abs(got @ got.T - expected @ expected.T).max() < 2e-3

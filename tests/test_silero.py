@@ -73,6 +73,11 @@ def test_a_file_that_is_not_the_model_is_a_clear_error(
     try:
         with pytest.raises(ModelError, match='vad_detector = "webrtc"'):
             vad.classifier("webrtc+silero", 2)
+        whole = silero_model_path().read_bytes()
+        wrong.write_bytes(whole[: len(whole) // 2])  # a download cut short
+        vad._silero_model.cache_clear()
+        with pytest.raises(ModelError, match="cut short"):
+            vad.classifier("webrtc+silero", 2)
         monkeypatch.setattr(vad, "silero_model_path", lambda: tmp_path / "gone.onnx")
         vad._silero_model.cache_clear()
         with pytest.raises(ModelError, match="cannot load the silero voice detector"):

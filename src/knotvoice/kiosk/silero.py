@@ -52,6 +52,8 @@ def silero_model_path() -> Path:
 def _varint(data: bytes, at: int) -> tuple[int, int]:
     value = shift = 0
     while True:
+        if at >= len(data):
+            raise ValueError("the file is cut short")
         byte = data[at]
         at += 1
         value |= (byte & 0x7F) << shift
@@ -73,9 +75,13 @@ def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
             value, at = _varint(data, at)
         elif wire == 2:
             length, at = _varint(data, at)
+            if at + length > len(data):
+                raise ValueError("the file is cut short")
             value, at = data[at : at + length], at + length
         elif wire in (1, 5):
             width = 8 if wire == 1 else 4
+            if at + width > len(data):
+                raise ValueError("the file is cut short")
             value, at = int.from_bytes(data[at : at + width], "little"), at + width
         else:
             raise ValueError(f"unsupported protobuf wire type {wire}")

@@ -65,8 +65,8 @@ class _Tensors(dict[str, "npt.NDArray[Any] | _Rows"]):
 def _read_safetensors(path: Path, by_row: Collection[str] = ()) -> _Tensors:
     """Tensors of a safetensors file, mapped from disk (pages load as they are used).
 
-    The float32 tables named in ``by_row`` are read a row at a time instead, as rows are
-    first asked for (``_Rows``).
+    The float tables named in ``by_row`` are read a row at a time instead, as rows are first
+    asked for (``_Rows``).
     """
     with path.open("rb") as handle:
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -85,8 +85,10 @@ def _read_safetensors(path: Path, by_row: Collection[str] = ()) -> _Tensors:
         dtype = np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<")
         begin, end = info["data_offsets"]
         count = (end - begin) // dtype.itemsize
-        if name in by_row and dtype == np.float32 and len(info["shape"]) == 2:
-            tensors[name] = _Rows(path, start + begin, info["shape"])
+        if end > len(data) - start:
+            raise ModelError(f"{path}: the weights end early; {_FIX}")
+        if name in by_row and dtype.kind == "f" and len(info["shape"]) == 2:
+            tensors[name] = _Rows(data, start + begin, info["shape"], dtype)
             continue
         array = np.frombuffer(data, dtype=dtype, count=count, offset=start + begin)
         array = array.reshape(info["shape"])
@@ -97,17 +99,20 @@ def _read_safetensors(path: Path, by_row: Collection[str] = ()) -> _Tensors:
 
 
 class _Rows:
-    """A float32 table of the model file (the word embeddings: a row a token), read a row
-    at a time the first time a row is asked for and held in float16, the rows in the order
-    they came. Only the words the kiosk has heard take memory: the rows of a few thousand
-    words, against 23 MB for the whole table (47 MB in float32), and never more than that.
-    A table with a value beyond float16's range is held in float32."""
+    """A table of the model file (the word embeddings: a row a token), read from its mapping
+    a row at a time the first time a row is asked for and held in float16, the rows in the
+    order they came. Only the words the kiosk has heard take memory: the rows of a few
+    thousand words, against 23 MB for the whole table (47 MB in float32), and never more
+    than that. A float32 table with a value beyond float16's range is held in float32."""
 
-    def __init__(self, path: Path, offset: int, shape: Sequence[int]) -> None:
-        self._path, self._offset = path, offset
+    def __init__(
+        self, data: mmap.mmap, offset: int, shape: Sequence[int], source: np.dtype[Any]
+    ) -> None:
+        self._data, self._offset, self._source = data, offset, source
         rows, width = int(shape[0]), int(shape[1])
         self.shape = (rows, width)
-        self.dtype = np.dtype(np.float16 if _fits_half(path, offset, rows * width) else "<f4")
+        half = source.itemsize <= 2 or _fits_half(data, offset, rows * width, source)
+        self.dtype = np.dtype(np.float16 if half else np.float32)
         # Mapped anonymously, the store's untouched pages take no memory (memory from the
         # allocator may have been touched before); it fills from the front.
         self._buffer = mmap.mmap(-1, max(rows * width * self.dtype.itemsize, 1))
@@ -131,33 +136,44 @@ class _Rows:
 
     def _read(self, ids: npt.NDArray[np.int64]) -> None:
         width = self.shape[1]
-        row_bytes = width * 4
-        with self._lock, self._path.open("rb") as handle:
+        row_bytes = width * self._source.itemsize
+        with self._lock:
             for token in ids.tolist():
                 if self._slot[token] >= 0:  # read by another thread meanwhile
                     continue
-                handle.seek(self._offset + token * row_bytes)
-                values = np.frombuffer(handle.read(row_bytes), dtype="<f4")
-                if len(values) < width:
-                    raise ModelError(f"{self._path}: the weights end early; {_FIX}")
-                self._store[self._filled] = values
+                offset = self._offset + token * row_bytes
+                self._store[self._filled] = np.frombuffer(
+                    self._data, dtype=self._source, count=width, offset=offset
+                )
                 self._slot[token] = self._filled
                 self._filled += 1
 
 
-def _fits_half(path: Path, offset: int, count: int) -> bool:
-    """Whether every one of ``count`` float32 values at ``offset`` of ``path`` is within
-    float16's range (read a slice at a time, none of it kept)."""
+def _fits_half(data: mmap.mmap, offset: int, count: int, source: np.dtype[Any]) -> bool:
+    """Whether every one of ``count`` values at ``offset`` of ``data`` is within float16's
+    range (read a slice at a time; the pages read are let go after)."""
     step = 1 << 20
-    with path.open("rb") as handle:
-        handle.seek(offset)
+    try:
         for first in range(0, count, step):
-            values = np.fromfile(handle, dtype="<f4", count=min(step, count - first))
-            if len(values) < min(step, count - first):
-                raise ModelError(f"{path}: the weights end early; {_FIX}")
+            values = np.frombuffer(
+                data,
+                dtype=source,
+                count=min(step, count - first),
+                offset=offset + first * source.itemsize,
+            )
             if np.abs(values).max(initial=0.0) > np.finfo(np.float16).max:
                 return False
-    return True
+        return True
+    finally:
+        _let_go(data)
+
+
+def _let_go(data: mmap.mmap) -> None:
+    """Let the pages of a read-only file mapping go from memory until they are read again
+    (they stay in the page cache, which the system reclaims when it needs the room)."""
+    if hasattr(mmap, "MADV_DONTNEED"):
+        with contextlib.suppress(OSError, ValueError):
+            data.madvise(mmap.MADV_DONTNEED)
 
 
 def _erf(x: Array) -> Array:
@@ -195,17 +211,6 @@ def _layer_norm(x: Array, weight: Array, bias: Array, eps: float) -> Array:
     variance = (centered * centered).mean(axis=-1, keepdims=True)
     result: Array = (centered / np.sqrt(variance + eps) * weight + bias).astype(np.float32)
     return result
-
-
-def _resident(array: Array) -> Array:
-    """``array`` with every page read once. A table read a row at a time (a row per word, per
-    position) is otherwise mapped from the model file a few pages at a time as new words come,
-    and the kiosk's memory creeps up over its first thousand questions to what it holds from
-    here on."""
-    flat = array.reshape(-1)
-    step = max(1, mmap.PAGESIZE // max(array.itemsize, 1))
-    flat[::step].sum()
-    return array
 
 
 @dataclass(frozen=True)
@@ -263,10 +268,11 @@ class SemanticModel:
         # in cosine, and the words never heard take no memory.
         word = tensors.get(WORD_TABLE)
         if not isinstance(word, _Rows):
-            raise ModelError(f"{path}: weights lack {WORD_TABLE} in float32; {_FIX}")
+            raise ModelError(f"{path}: weights lack {WORD_TABLE}; {_FIX}")
         self._word = word
-        self._position = _resident(get("embeddings.position_embeddings.weight"))
-        self._token_type = _resident(get("embeddings.token_type_embeddings.weight"))
+        # Copied out of the mapping (0.8 MB), which lets its pages go after each embedding.
+        self._position = get("embeddings.position_embeddings.weight").copy()
+        self._token_type = get("embeddings.token_type_embeddings.weight").copy()
         self._embedding_norm = pair("embeddings.LayerNorm")
         self._layers = tuple(
             _Layer(
@@ -333,9 +339,8 @@ class SemanticModel:
         They are mapped from the model file (42 MB), read from the page cache again in about
         a millisecond and a half; whisper's encoder, which takes more while it hears a
         question, then never finds them resident beside it (``docs/kiosk.md``)."""
-        if self._mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
-            with contextlib.suppress(OSError, ValueError):
-                self._mapping.madvise(mmap.MADV_DONTNEED)
+        if self._mapping is not None:
+            _let_go(self._mapping)
 
     def keep_in(self, cache_dir: Path | None) -> None:
         """Keep embeddings in ``cache_dir`` from now on. Those kept so far in memory are

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 import wave
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -33,6 +34,8 @@ _log = logging.getLogger(__name__)
 
 KEEP = 128
 """Replies kept rendered (the most recently used), in memory or in the folder."""
+STALE_PARTIAL_SECONDS = 3600.0
+"""A partial file this old was left by a process that stopped while writing it."""
 
 
 class Renderer(Protocol):
@@ -111,8 +114,8 @@ class ReadyReplies:
             except Exception:
                 _log.debug("rendering %r failed", text[:40], exc_info=True)
                 raise
-            if path is not None and not _write(path, audio):
-                path = self._folder = None  # kept in memory from now on
+            if path is not None and not self._keep_file(path, audio):
+                path = None
         with self._lock:
             self._kept[key] = path if path is not None else audio
             while len(self._kept) > self._keep:
@@ -124,16 +127,42 @@ class ReadyReplies:
     def _path(self, text: str, rate: int | None) -> Path | None:
         if self._folder is None:
             return None
-        name = hashlib.sha256(f"{self._voice_name}|{rate}|{text}".encode()).hexdigest()[:24]
-        return self._folder / f"reply-{name}.wav"
+        name = hashlib.sha256(f"{rate}|{text}".encode()).hexdigest()[:24]
+        return self._folder / f"{self._prefix}{name}.wav"
+
+    @property
+    def _prefix(self) -> str:
+        """The start of the names of this voice's files."""
+        return f"reply-{hashlib.sha256(self._voice_name.encode()).hexdigest()[:8]}-"
+
+    def _keep_file(self, path: Path, audio: Sequence[AudioChunk]) -> bool:
+        """Keep ``audio`` in ``path``; a folder that cannot be written to is given up (the
+        replies stay in memory), with one warning."""
+        try:
+            return _write(path, audio)
+        except OSError as error:
+            _log.warning(
+                "could not keep rendered replies in %s (%s); they stay in memory",
+                path.parent,
+                error,
+            )
+            self._folder = None
+            return False
 
     def _prune(self) -> None:
-        """Keep at most ``keep`` replies in the folder: the least recently used go."""
+        """Keep at most ``keep`` of this voice's replies in the folder (the least recently
+        used go; other voices' are theirs to prune), and no partial file left by a process
+        that stopped while writing one."""
         assert self._folder is not None
         try:
-            files = sorted(self._folder.glob("reply-*.wav"), key=lambda f: f.stat().st_mtime)
+            mine = self._folder.glob(f"{self._prefix}*.wav")
+            files = sorted(mine, key=lambda file: file.stat().st_mtime)
             for old in files[: max(0, len(files) - self._keep)]:
                 old.unlink(missing_ok=True)
+            stale = time.time() - STALE_PARTIAL_SECONDS
+            for partial in self._folder.glob("reply-*.partial"):
+                if partial.stat().st_mtime < stale:
+                    partial.unlink(missing_ok=True)
         except OSError as error:
             _log.debug("could not prune kept replies (%s)", error)
 
@@ -145,34 +174,44 @@ class ReadyReplies:
 
 
 def _read(path: Path) -> list[AudioChunk] | None:
-    """A kept reply's chunks, or None when its file is gone or unreadable."""
+    """A kept reply's chunks, or None when its file is gone, unreadable or cut short."""
     try:
+        with wave.open(str(path), "rb") as wav:
+            size = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
         audio = wav_chunks(path)
-        os.utime(path)  # used: the last to go when the folder is pruned
     except (OSError, EOFError, wave.Error):
         return None
-    return audio or None
+    if not audio or sum(len(chunk.audio) for chunk in audio) != size:
+        return None
+    with contextlib.suppress(OSError):  # a read-only folder: pruned by age of writing
+        os.utime(path)  # used: the last to go when the folder is pruned
+    return audio
 
 
 def _write(path: Path, audio: Sequence[AudioChunk]) -> bool:
-    """Keep ``audio`` in ``path`` (whole or not at all); False when it cannot be."""
+    """Keep ``audio`` in ``path``, whole or not at all. False when it is not one stretch of
+    audio (nothing, or parts of different formats); OSError when the folder fails."""
     if not audio or len({(c.rate, c.width, c.channels) for c in audio}) != 1:
         return False
     first = audio[0]
-    partial = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.partial")
+    partial = path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(partial), "wb") as wav:
-            wav.setnchannels(first.channels)
-            wav.setsampwidth(first.width)
-            wav.setframerate(first.rate)
-            wav.writeframes(b"".join(chunk.audio for chunk in audio))
+        with partial.open("wb") as handle:
+            with wave.open(handle, "wb") as wav:
+                wav.setnchannels(first.channels)
+                wav.setsampwidth(first.width)
+                wav.setframerate(first.rate)
+                wav.writeframes(b"".join(chunk.audio for chunk in audio))
+            handle.flush()
+            os.fsync(handle.fileno())  # whole on disk before its name says so
         partial.replace(path)
-    except (OSError, wave.Error) as error:
-        _log.warning(
-            "could not keep rendered replies in %s (%s); they stay in memory", path.parent, error
-        )
+    except wave.Error:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
         return False
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise
     return True

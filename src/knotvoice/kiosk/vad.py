@@ -45,6 +45,13 @@ SILERO_HYSTERESIS = 0.15
 """Inside an utterance, a frame is speech down to this much below the threshold (silero's own
 rule, its ``neg_threshold``: a syllable's quiet end, or speech through a telephone-band
 microphone, is not a pause)."""
+SILERO_QUIET = 0.15
+"""A silero probability below this is no voice at all (silero's own ``neg_threshold`` at its
+default threshold)."""
+SILERO_FRESH_AFTER = round(2.0 * RATE / silero.FRAME)
+"""Frames of no voice (2 s) after which silero's memory starts afresh: a kiosk hears a
+quiet room for hours, and the model's memory of it drifts until it misses a narrow-band
+voice (after 100 s of silence it missed a telephone-band question it hears after 2 s)."""
 SILERO_CONFIRMS = 0.25
 """With both detectors, the silero probability that confirms a frame webrtcvad calls speech.
 At 0.35, 7 of 195 telephone-band clips of the development sets were cut in two (webrtcvad
@@ -106,12 +113,20 @@ class _Silero:
     def reset(self) -> None:
         self._h, self._c = self._model.initial_state()
         self._context = np.zeros(SILERO_CONTEXT, dtype=np.float32)
+        self._quiet = 0
 
     def probability(self, frame: bytes) -> float:
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
         heard = np.concatenate([self._context, samples])
         probability, self._h, self._c = self._model.probability(heard, self._h, self._c)
         self._context = samples[-SILERO_CONTEXT:]
+        # The model's memory drifts while nothing is said (its cell state grows without
+        # bound: 40 after 2 s of a quiet room, 280 after 2 minutes) and it grows deaf to a
+        # quiet or narrow-band voice; after a while with no voice it starts afresh.
+        self._quiet = self._quiet + 1 if probability < SILERO_QUIET else 0
+        if self._quiet >= SILERO_FRESH_AFTER:
+            self._h, self._c = self._model.initial_state()
+            self._quiet = 0
         return probability
 
     def speech(self, frame: bytes, inside: bool) -> bool:

@@ -217,14 +217,19 @@ def test_a_burst_of_noise_in_a_quiet_room_is_no_question_where_silero_listens(
         assert len(started) == 1, "webrtcvad takes a burst of noise for a voice"
 
 
+def telephone_band(samples: npt.NDArray[np.float32], dbfs: float) -> npt.NDArray[np.float32]:
+    """``samples`` as a cheap microphone hears them (nothing below 300 Hz or above 3.4 kHz),
+    at ``dbfs``."""
+    spectrum = np.fft.rfft(samples)
+    frequencies = np.fft.rfftfreq(len(samples), 1.0 / RATE)
+    spectrum[(frequencies < 300.0) | (frequencies > 3400.0)] = 0.0
+    return at_level(np.fft.irfft(spectrum, len(samples)).astype(np.float32), dbfs)
+
+
 def test_a_telephone_band_question_is_one_utterance(
     question: npt.NDArray[np.float32], detector: str
 ) -> None:
-    # A cheap microphone: nothing below 300 Hz or above 3.4 kHz.
-    spectrum = np.fft.rfft(question)
-    frequencies = np.fft.rfftfreq(len(question), 1.0 / RATE)
-    spectrum[(frequencies < 300.0) | (frequencies > 3400.0)] = 0.0
-    narrow = at_level(np.fft.irfft(spectrum, len(question)).astype(np.float32), -24.0)
+    narrow = telephone_band(question, -24.0)
     audio = np.concatenate([silence(1.0), narrow, silence(2.0)])
     assert [e.kind for e in run(audio, detector) if e.kind is not Boundary.SPEECH] == [
         Boundary.START,
@@ -238,10 +243,7 @@ def test_a_quiet_voice_is_heard_after_minutes_of_silence(
     # A kiosk waits in a quiet room for minutes between visitors; a cheap narrow-band
     # microphone and a soft voice. silero's memory drifted in such a wait until it missed
     # such a question (it heard it after two seconds of quiet).
-    spectrum = np.fft.rfft(question)
-    frequencies = np.fft.rfftfreq(len(question), 1.0 / RATE)
-    spectrum[(frequencies < 300.0) | (frequencies > 3400.0)] = 0.0
-    narrow = at_level(np.fft.irfft(spectrum, len(question)).astype(np.float32), -30.0)
+    narrow = telephone_band(question, -30.0)
     audio = np.concatenate([silence(150.0), narrow, silence(2.0)])
     starts = [e for e in run(audio, detector, chunk=4800) if e.kind is Boundary.START]
     assert len(starts) == 1

@@ -1,6 +1,7 @@
 """knotvoice: an offline voice FAQ assistant."""
 
 import ctypes
+import functools
 import os
 
 # One BLAS thread: the matcher's small matrix products (one question at a time) run three to
@@ -11,12 +12,19 @@ _M_ARENA_MAX = -8
 """glibc's ``mallopt`` parameter for the most malloc arenas a process may have."""
 
 
+@functools.cache
 def _on_glibc() -> bool:
     """Whether the C library is glibc."""
     try:
         return bool(os.confstr("CS_GNU_LIBC_VERSION"))
     except (AttributeError, OSError, ValueError):
         return False
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    """The C library the process runs on (loaded once)."""
+    return ctypes.CDLL(None)
 
 
 def _one_malloc_arena() -> None:
@@ -31,7 +39,7 @@ def _one_malloc_arena() -> None:
     if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return
     if _on_glibc():
-        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
+        _libc().mallopt(_M_ARENA_MAX, 1)
 
 
 _one_malloc_arena()
@@ -47,7 +55,7 @@ def give_back_memory() -> None:
     glibc it does nothing.
     """
     if _on_glibc():
-        ctypes.CDLL(None).malloc_trim(0)
+        _libc().malloc_trim(0)
 
 
 __version__ = "0.1.0"

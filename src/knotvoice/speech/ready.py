@@ -54,7 +54,9 @@ class ReadyReplies:
         self._renderer = renderer
         self._keep = keep
         self._folder = folder
-        self._voice_name = voice
+        voice_name = hashlib.sha256(voice.encode()).hexdigest()[:8]
+        self._prefix = f"reply-{voice_name}-"
+        """The start of the names of this voice's files."""
         self._kept: OrderedDict[tuple[str, int | None], list[AudioChunk] | Path] = OrderedDict()
         self._lock = threading.Lock()
         self._voice = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-voice")
@@ -130,11 +132,6 @@ class ReadyReplies:
         name = hashlib.sha256(f"{rate}|{text}".encode()).hexdigest()[:24]
         return self._folder / f"{self._prefix}{name}.wav"
 
-    @property
-    def _prefix(self) -> str:
-        """The start of the names of this voice's files."""
-        return f"reply-{hashlib.sha256(self._voice_name.encode()).hexdigest()[:8]}-"
-
     def _keep_file(self, path: Path, audio: Sequence[AudioChunk]) -> bool:
         """Keep ``audio`` in ``path``; a folder that cannot be written to is given up (the
         replies stay in memory), with one warning."""
@@ -176,12 +173,10 @@ class ReadyReplies:
 def _read(path: Path) -> list[AudioChunk] | None:
     """A kept reply's chunks, or None when its file is gone, unreadable or cut short."""
     try:
-        with wave.open(str(path), "rb") as wav:
-            size = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
-        audio = wav_chunks(path)
+        audio = wav_chunks(path, whole=True)
     except (OSError, EOFError, wave.Error):
         return None
-    if not audio or sum(len(chunk.audio) for chunk in audio) != size:
+    if not audio:
         return None
     with contextlib.suppress(OSError):  # a read-only folder: pruned by age of writing
         os.utime(path)  # used: the last to go when the folder is pruned

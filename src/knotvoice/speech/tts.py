@@ -125,11 +125,15 @@ def _find_voice(engine: Any, wanted: str) -> str:
     )
 
 
-def wav_chunks(path: Path) -> list[AudioChunk]:
-    """A 16-bit WAV file as chunks of ``CHUNK_SECONDS``."""
+def wav_chunks(path: Path, whole: bool = False) -> list[AudioChunk]:
+    """A 16-bit WAV file as chunks of ``CHUNK_SECONDS``; ``whole``: a file with fewer
+    frames than its header says (cut short) raises ``wave.Error``."""
     with wave.open(str(path), "rb") as wav:
         rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
-        frames = wav.readframes(wav.getnframes())
+        expected = wav.getnframes()
+        frames = wav.readframes(expected)
+    if whole and len(frames) != expected * width * channels:
+        raise wave.Error(f"{path.name} is cut short")
     step = int(rate * CHUNK_SECONDS) * width * channels
     return [
         AudioChunk(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from knotvoice.errors import ModelError
+from knotvoice.match import semantic as semantic_module
 from knotvoice.match.semantic import (
     WORD_TABLE,
     Classifier,
@@ -38,6 +39,18 @@ def test_one_text_embeds_the_same_alone_and_in_a_batch(semantic: SemanticModel) 
     together = semantic.embed(texts)
     alone = np.stack([semantic.embed([text])[0] for text in texts])
     assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_many_texts_embed_on_every_core_as_they_do_on_one(
+    semantic: SemanticModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"question {n}: " + "why does my back ache " * (n % 7) for n in range(100)]
+    monkeypatch.setattr(semantic_module, "_cores", lambda: 3)
+    spread = semantic.embed(texts)
+    monkeypatch.setattr(semantic_module, "_cores", lambda: 1)
+    one_by_one = semantic.embed(texts)
+    assert np.array_equal(spread, one_by_one)
+    assert np.allclose(spread[41], semantic.embed([texts[41]])[0], atol=1e-5)
 
 
 def _mapped_resident_kb(address: int) -> int:

@@ -60,3 +60,8 @@ def test_a_short_serve_soak(tmp_path: Path) -> None:
     del targets["memory growth <= 5%"], targets["no thread left over"]  # pools still filling
     assert all(targets.values()), [target for target, met in targets.items() if not met]
     assert report["log_lines"] == 60
+    # Memory is read every turn, and each window's peak is its highest reading.
+    first, last, peak = report["peaks"]["late"]
+    assert (first, last) == (15, 60)
+    assert peak == max(rss for turn, rss in report["rss_every_turn"] if first <= turn <= last)
+    assert peak >= report["end"]["rss_mb"]

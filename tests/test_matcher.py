@@ -169,6 +169,19 @@ def test_hearings_weigh_by_likelihood() -> None:
     assert hearing_weights(2, []) == pytest.approx([1.0, 0.0])
 
 
+def test_spelling_worked_out_for_a_fit_s_questions_at_once_is_the_same_as_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    evidence = Evidence(LIBRARY, Bag())
+    questions = calibrating.examples(evidence)
+    assert evidence.spelled_like(["when do you open"]) is not None
+    together = calibrating.signals_of(evidence, questions)
+    monkeypatch.setattr(Evidence, "spelled_like", lambda self, texts: None)
+    alone = calibrating.signals_of(evidence, questions)
+    assert all(np.array_equal(a, b) for a, b in zip(together, alone, strict=True))
+    assert any(q.leave_out for q in questions), "left-out phrasings are judged without them"
+
+
 def test_the_calibration_is_kept_and_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -265,15 +265,18 @@ def signals_of(evidence: Evidence, questions: Sequence[Example]) -> list[npt.NDA
         for number in sorted({q.fold for q in questions if q.fold >= 0})
     }
     everyday = {text: number for number, text in enumerate(evidence.everyday)}
+    queries = [evidence.query(question.text, question.leave_out) for question in questions]
+    spelled = evidence.spelled_like([query.text for query in queries])
     return [
         evidence.signals(
-            evidence.query(question.text, question.leave_out),
+            query,
             vectors[number] if vectors is not None else None,
             leave_out=question.leave_out,
             classifier=classifiers.get(question.fold),
             everyday_out=everyday.get(question.text, -1),
+            spelled=spelled[number] if spelled is not None else None,
         )
-        for number, question in enumerate(questions)
+        for number, (question, query) in enumerate(zip(questions, queries, strict=True))
     ]
 
 

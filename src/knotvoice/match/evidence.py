@@ -77,6 +77,8 @@ SYNONYM_SIMILARITY = 0.9
 """Similarity credited to a word matched through the knowledge's ``synonyms``."""
 SPELLED = 20
 """Spelling is compared for the entries closest by words and meaning, this many of them."""
+SPELLED_AT_ONCE = 8_000_000
+"""``spelled_like`` compares at most this many pairs at once (32 MB of scores)."""
 OFFTOPIC_NEAR = 0.75
 """An everyday question this close in meaning to one of the FAQ's phrasings may be in the
 FAQ's domain: it is not taken as one no FAQ answers."""
@@ -294,13 +296,16 @@ class Evidence:
         leave_out: Sequence[int] = (),
         classifier: Classifier | None = None,
         everyday_out: int = -1,
+        spelled: Array | None = None,
     ) -> Array:
         """One row of ``SIGNALS`` per entry for ``query`` (embedded as ``vector``).
 
         ``leave_out`` phrasings are left out as if the knowledge did not have them (a
         phrasing asked as a question must not find itself); ``classifier`` replaces the
         knowledge's own (one trained without them); ``everyday_out`` is the number of an
-        everyday question left out likewise (-1: none).
+        everyday question left out likewise (-1: none); ``spelled``, when given, is how
+        closely ``query`` is spelled like every phrasing (``spelled_like``), worked out for
+        many questions at once.
         """
         size = self.size
         rows = np.zeros((size, len(SIGNALS)), dtype=np.float32)
@@ -341,7 +346,7 @@ class Evidence:
                 rows[:, 5] = _softmax(rows[:, 3] * 20.0)
         else:
             rows[:, 5] = 1.0 / size
-        rows[:, 11] = self._spelling(query.text, rows[:, 0] + rows[:, 3], left_out)
+        rows[:, 11] = self._spelling(query.text, rows[:, 0] + rows[:, 3], left_out, spelled)
         for lead, column in ((6, 3), (7, 0), (8, 5)):
             rows[:, lead] = _lead(rows[:, column])
         rows[:, 9] = query.unknown
@@ -380,7 +385,28 @@ class Evidence:
         result: Array = f1.astype(np.float32)
         return result
 
-    def _spelling(self, text: str, closeness: Array, left_out: npt.NDArray[np.int64]) -> Array:
+    def spelled_like(self, texts: Sequence[str]) -> Array | None:
+        """How closely each of ``texts`` (normalized, as ``query`` makes them) is spelled like
+        every phrasing (0 to 1), on every core in one pass; None when a question compares its
+        spelling with only some entries' phrasings (more than ``SPELLED`` entries), where
+        this would do more work than it saves, or too many pairs to hold at once."""
+        if self.size > SPELLED or not self.phrasings or not texts:
+            return None
+        if len(texts) * len(self.phrasings) > SPELLED_AT_ONCE:
+            return None
+        scores = process.cdist(
+            texts, self._normalized, scorer=fuzz.token_set_ratio, dtype=np.float32, workers=-1
+        )
+        result: Array = np.divide(scores, np.float32(100.0), dtype=np.float32)
+        return result
+
+    def _spelling(
+        self,
+        text: str,
+        closeness: Array,
+        left_out: npt.NDArray[np.int64],
+        spelled: Array | None = None,
+    ) -> Array:
         """How closely ``text`` is spelled like each entry's closest phrasing, for the entries
         closest by words and meaning (``SPELLED`` of them; the others get 0)."""
         entries = np.argsort(-closeness)[:SPELLED]
@@ -388,7 +414,9 @@ class Evidence:
         if len(left_out):
             chosen = np.setdiff1d(chosen, left_out)
         spelling = np.zeros(len(self.phrasings), dtype=np.float32)
-        if len(chosen):
+        if len(chosen) and spelled is not None:
+            spelling[chosen] = spelled[chosen]
+        elif len(chosen):
             texts = [self._normalized[n] for n in chosen]
             scores = process.cdist([text], texts, scorer=fuzz.token_set_ratio)[0]
             spelling[chosen] = np.asarray(scores, dtype=np.float32) / 100.0

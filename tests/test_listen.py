@@ -42,7 +42,13 @@ from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phras
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import Decision, Match
 from knotvoice.match.matcher import Matcher
-from knotvoice.settings import ListenSettings, MicrophoneSettings, SpeakerSettings, TriggerMode
+from knotvoice.settings import (
+    ListenSettings,
+    MicrophoneSettings,
+    SpeakerSettings,
+    TriggerMode,
+    VadSettings,
+)
 from knotvoice.speech.reply import reply_text, spoken_answer
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import Dialogue, Turn, Understood
@@ -404,6 +410,44 @@ def test_one_bad_turn_is_reported_and_the_loop_goes_on(
     assert [(e.stage, e.message) for e in failures] == [("dialogue", "matcher exploded")]
     assert recorder.decisions() == [("answer", "massage-how-often")]
     assert (summary.turns, summary.errors) == (1, 1)
+
+
+class BehindSource(ClipSource):
+    """A microphone whose queue holds 0.8 s of audio the kiosk has not read."""
+
+    queued_seconds = 0.8
+
+
+def test_a_question_cut_at_the_longest_utterance_and_a_kiosk_behind_say_so(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    question = clips("How often should you massage a knot?")
+    longest = 0.75 * 2 * len(question) / RATE
+    ended = {}
+    for said in ("once", "twice"):
+        spoken = question if said == "once" else np.concatenate([question, question])
+        recorder = Recorder()
+        bounded_listen(
+            ListenSettings(
+                max_turns=1,
+                idle_exit_seconds=15.0,
+                vad=VadSettings(max_utterance_seconds=longest),
+            ),
+            whisper,
+            Dialogue(Matcher(knowledge)),
+            synthesizer,
+            recorder,
+            microphone=BehindSource(np.concatenate([silence(1.0), spoken, silence(15.0)])),
+            speaker=WavSpeaker(tmp_path),
+        )
+        first = next(e for e in recorder.events if isinstance(e, Heard))
+        ended[said] = first.ended
+        assert first.to_dict()["behind_ms"] == 800.0
+    assert ended == {"once": "silence", "twice": "max_length"}
 
 
 @pytest.mark.parametrize(

@@ -87,6 +87,13 @@ class Heard(Event):
     """False when it was ignored (no wake phrase, or heard while the kiosk was speaking)."""
     typed: bool = False
     """True for a question typed or a choice tapped on the kiosk's screen."""
+    ended: str = ""
+    """Why the utterance ended: "silence" (the visitor stopped) or "max_length" (it ran to
+    the longest an utterance may be, and was cut there); empty for what was typed."""
+    behind_ms: float = 0.0
+    """Audio the microphone had captured and the kiosk not yet read when the utterance ended,
+    in milliseconds: the device's input latency, and more while the kiosk falls behind (a
+    busy processor, audio that arrives in bursts); it answers as right, only later."""
     audio: tuple[AudioChunk, ...] = field(default=(), repr=False, compare=False, metadata=_NOT_DATA)
     """The utterance as the recognizer was given it (16 kHz mono 16-bit chunks); empty for
     what was typed or tapped. Not in ``to_dict``."""

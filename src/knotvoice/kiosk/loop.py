@@ -247,6 +247,7 @@ class _Kiosk:
             return
         self.utterance_open = False
         self.speech_end_wall = time.time()
+        behind = self.capture.behind
         stream, self.stream = self.stream, None
         if stream is None:
             return
@@ -264,7 +265,15 @@ class _Kiosk:
                 return
             understood, asr_ms = None, (time.perf_counter() - began) * 1000.0
         self.stages.worked("recognizer")
-        self.on_utterance(transcript, self.utterance_start, event.at, understood, asr_ms)
+        self.on_utterance(
+            transcript,
+            self.utterance_start,
+            event.at,
+            understood,
+            asr_ms,
+            ended=str(event.reason or ""),
+            behind=behind,
+        )
 
     def feed(self, event: VadEvent) -> None:
         if self.stream is not None:
@@ -325,6 +334,9 @@ class _Kiosk:
         end: float,
         understood: Understood | None = None,
         asr_ms: float = 0.0,
+        *,
+        ended: str = "",
+        behind: float = 0.0,
     ) -> None:
         follow_up = start <= self.open_until
         question = question_in(transcript, self.settings.mode, self.settings.wake_phrase, follow_up)
@@ -332,7 +344,17 @@ class _Kiosk:
             understood = None  # worked out with the wake phrase in it
         text = transcript.text.strip()
         accepted = bool(text) and question is not None
-        self.emit(Heard(end, text, start, accepted, audio=tuple(self.utterance)))
+        self.emit(
+            Heard(
+                end,
+                text,
+                start,
+                accepted,
+                ended=ended,
+                behind_ms=round(behind * 1000.0, 1),
+                audio=tuple(self.utterance),
+            )
+        )
         if question is None or not text:
             return
         self.awaiting_until = None

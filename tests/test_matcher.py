@@ -169,14 +169,16 @@ def test_hearings_weigh_by_likelihood() -> None:
     assert hearing_weights(2, []) == pytest.approx([1.0, 0.0])
 
 
-def test_spelling_worked_out_for_a_fit_s_questions_at_once_is_the_same_as_one_by_one(
+def test_a_fit_s_signals_worked_out_at_once_on_every_core_are_those_of_one_by_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     evidence = Evidence(LIBRARY, Bag())
     questions = calibrating.examples(evidence)
     assert evidence.spelled_like(["when do you open"]) is not None
+    monkeypatch.setattr(calibrating, "cores", lambda: 3)
     together = calibrating.signals_of(evidence, questions)
     monkeypatch.setattr(Evidence, "spelled_like", lambda self, texts: None)
+    monkeypatch.setattr(calibrating, "cores", lambda: 1)
     alone = calibrating.signals_of(evidence, questions)
     assert all(np.array_equal(a, b) for a, b in zip(together, alone, strict=True))
     assert any(q.leave_out for q in questions), "left-out phrasings are judged without them"

@@ -45,9 +45,9 @@ def test_many_texts_embed_on_every_core_as_they_do_on_one(
     semantic: SemanticModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     texts = [f"question {n}: " + "why does my back ache " * (n % 7) for n in range(100)]
-    monkeypatch.setattr(semantic_module, "_cores", lambda: 3)
+    monkeypatch.setattr(semantic_module, "cores", lambda: 3)
     spread = semantic.embed(texts)
-    monkeypatch.setattr(semantic_module, "_cores", lambda: 1)
+    monkeypatch.setattr(semantic_module, "cores", lambda: 1)
     one_by_one = semantic.embed(texts)
     assert np.array_equal(spread, one_by_one)
     assert np.allclose(spread[41], semantic.embed([texts[41]])[0], atol=1e-5)

@@ -19,6 +19,7 @@ knowledge file's content, so the next start reuses it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ import numpy.typing as npt
 
 from knotvoice.lang import Language, english
 from knotvoice.match.evidence import SIGNALS, Evidence
+from knotvoice.match.semantic import Classifier, cores
 
 __all__ = [
     "VERSION",
@@ -260,10 +262,15 @@ def signals_of(evidence: Evidence, questions: Sequence[Example]) -> list[npt.NDA
     if evidence.embedder is not None and evidence.phrasing_vectors is not None:
         vectors = evidence.embedder.embed([q.text for q in questions], keep=True)
     fold = folds(len(evidence.phrasings))
-    classifiers = {
-        number: evidence.train_classifier([n for n, f in enumerate(fold) if f == number])
-        for number in sorted({q.fold for q in questions if q.fold >= 0})
-    }
+    numbers = sorted({q.fold for q in questions if q.fold >= 0})
+
+    def train(number: int) -> Classifier | None:
+        return evidence.train_classifier([n for n, f in enumerate(fold) if f == number])
+
+    # Each fold's classifier on a core of its own: their matrix products let go of the
+    # interpreter.
+    with concurrent.futures.ThreadPoolExecutor(max(1, min(len(numbers), cores()))) as pool:
+        classifiers = dict(zip(numbers, pool.map(train, numbers), strict=True))
     everyday = {text: number for number, text in enumerate(evidence.everyday)}
     queries = [evidence.query(question.text, question.leave_out) for question in questions]
     spelled = evidence.spelled_like([query.text for query in queries])

@@ -30,7 +30,7 @@ from tokenizers import Tokenizer
 
 from knotvoice.errors import ModelError
 
-__all__ = ["MAX_TOKENS", "Classifier", "SemanticModel", "default_model_dir"]
+__all__ = ["MAX_TOKENS", "Classifier", "SemanticModel", "cores", "default_model_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def _let_go(data: mmap.mmap) -> None:
 
 
 @functools.cache
-def _cores() -> int:
+def cores() -> int:
     """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
@@ -418,7 +418,7 @@ class SemanticModel:
         def embed(batch: list[int]) -> None:
             result[batch] = self._embed_batch([texts[number] for number in batch])
 
-        workers = min(len(batches), _cores(), _MAX_WORKERS)
+        workers = min(len(batches), cores(), _MAX_WORKERS)
         if workers < 2:
             for batch in batches:
                 embed(batch)

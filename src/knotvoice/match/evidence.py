@@ -409,14 +409,16 @@ class Evidence:
     ) -> Array:
         """How closely ``text`` is spelled like each entry's closest phrasing, for the entries
         closest by words and meaning (``SPELLED`` of them; the others get 0)."""
+        if spelled is not None:  # every entry is among the closest
+            spelling = spelled.copy()
+            spelling[left_out] = 0.0
+            return self._best_per_entry(spelling, 0.0)
         entries = np.argsort(-closeness)[:SPELLED]
         chosen = np.flatnonzero(np.isin(self.owner, entries))
         if len(left_out):
             chosen = np.setdiff1d(chosen, left_out)
         spelling = np.zeros(len(self.phrasings), dtype=np.float32)
-        if len(chosen) and spelled is not None:
-            spelling[chosen] = spelled[chosen]
-        elif len(chosen):
+        if len(chosen):
             texts = [self._normalized[n] for n in chosen]
             scores = process.cdist([text], texts, scorer=fuzz.token_set_ratio)[0]
             spelling[chosen] = np.asarray(scores, dtype=np.float32) / 100.0

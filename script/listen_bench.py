@@ -9,7 +9,7 @@ talks to it the way a visitor would, in real time, through a private PulseAudio 
 
 A writer thread feeds the FIFO 10 ms blocks of 16-bit PCM at real-time pace (monotonic
 clock): silence, then a question, then silence until the reply is over. It notes when the
-block holding the question's last voiced sample (found once by energy, before feeding) is
+block holding the question's last voiced sample (found before feeding: ``load_clip``) is
 handed to the FIFO. The reader thread notes when every block of the speaker's monitor
 arrives; the first reply sample is the first sample above a small level after that moment.
 The kiosk's JSON events (``transcript``, ``decision``, ``reply_started``) are timestamped on
@@ -208,7 +208,17 @@ def read_manifest(path: Path) -> tuple[list[dict[str, str]], Path | None]:
     return rows, knowledge
 
 
-def load_clip(path: Path, expected: str, text: str) -> Clip:
+RENDERED_TAIL_SECONDS = 0.4
+"""A clip rendered by ``script/make-fixtures`` (a manifest row with a ``variant``) ends this
+long after its voice (its ``TAIL_SECONDS``), noise and all."""
+
+
+def load_clip(path: Path, expected: str, text: str, variant: str | None = None) -> Clip:
+    """A clip and where its speech is. The speech ends where the voice does: by energy, or
+    for a clip rendered by ``script/make-fixtures`` (``variant`` given) by how it was made,
+    since a voice's quiet last sound is lost in the noise mixed under it (found by energy,
+    the end of speech came 50 ms early at the median of brown and pink noise clips, and up
+    to 320 ms). A reverb variant's echo is taken as its speech."""
     import soundfile as sf
     import soxr
 
@@ -217,6 +227,8 @@ def load_clip(path: Path, expected: str, text: str) -> Clip:
     first, end = speech_span(mono, int(rate))
     if end <= first:
         raise BenchError(f"{path}: no speech found in the clip")
+    if variant:
+        end = max(first + 1, len(mono) - round(RENDERED_TAIL_SECONDS * rate))
     resampled = soxr.resample(mono, int(rate), PIPE_RATE) if rate != PIPE_RATE else mono
     pcm = np.round(np.clip(resampled, -1.0, 1.0) * 32767).astype(np.int16)
     return Clip(path.name, expected, text, len(mono) / rate, first / rate, end / rate, pcm)
@@ -1058,7 +1070,12 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
     if options.limit:
         rows = rows[: options.limit]
     clips = [
-        load_clip(options.manifest.parent / row["file"], row.get("expected") or "-", row["text"])
+        load_clip(
+            options.manifest.parent / row["file"],
+            row.get("expected") or "-",
+            row["text"],
+            row.get("variant") or None,
+        )
         for row in rows
     ]
     load_start = os.getloadavg()

@@ -3,7 +3,10 @@ here: it takes minutes and its numbers depend on the machine)."""
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import math
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -79,3 +82,37 @@ def test_manifest_knowledge_line_is_relative_to_the_manifest(
     rows, knowledge = bench.read_manifest(manifest)
     assert [row["file"] for row in rows] == ["a.wav"]
     assert knowledge == (tmp_path / "faq.yaml").resolve()
+
+
+def test_the_end_of_speech_of_a_noisy_fixture_is_where_its_voice_ends(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    """A question rendered in brown noise by ``script/make-fixtures`` ends its speech where
+    the same question rendered clean does: the benchmark does not start the clock while the
+    visitor is still speaking, nor after."""
+    path = Path(__file__).resolve().parents[1] / "script" / "make-fixtures"
+    loader = importlib.machinery.SourceFileLoader("make_fixtures", str(path))
+    spec = importlib.util.spec_from_loader("make_fixtures", loader)
+    assert spec is not None
+    fixtures = importlib.util.module_from_spec(spec)
+    sys.modules["make_fixtures"] = fixtures
+    loader.exec_module(fixtures)
+    assert bench.RENDERED_TAIL_SECONDS == fixtures.TAIL_SECONDS
+
+    voice = fixtures.Voice("flite", "awb")
+    text = "How do I loosen a tight knot in my back?"
+    ends = {}
+    for variant in (fixtures.CLEAN, fixtures.Variant("brown6db", noise="brownnoise", snr_db=6.0)):
+        work = tmp_path / variant.name
+        work.mkdir()
+        clip = fixtures.Clip(f"{variant.name}.wav", "-", text, voice, variant)
+        fixtures.render(clip, tmp_path, work)
+        by_energy = bench.load_clip(tmp_path / clip.file, "-", text)
+        as_rendered = bench.load_clip(tmp_path / clip.file, "-", text, variant.name)
+        ends[variant.name] = (by_energy.speech_end, as_rendered.speech_end)
+    clean_by_energy, clean_as_rendered = ends["clean"]
+    noisy_by_energy, noisy_as_rendered = ends["brown6db"]
+    assert noisy_as_rendered == pytest.approx(clean_by_energy, abs=0.03)
+    assert clean_as_rendered == pytest.approx(clean_by_energy, abs=0.03)
+    # Found by energy, the voice's last sound is lost under the noise.
+    assert noisy_by_energy < clean_by_energy - 0.05

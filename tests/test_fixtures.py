@@ -355,3 +355,18 @@ def test_faq_eval_questions_are_held_out(faq_set: FaqSet) -> None:
     assert sorted(evaluated & knowledge) == []
     others = {normalize(row.text) for row in other_sets_of_the_same_knowledge(faq_set)}
     assert sorted(evaluated & others) == []
+
+
+def test_the_korean_clips_are_its_questions_each_once_on_disk() -> None:
+    """The clips that time the vosk kiosk on its bundled (Korean) model say what
+    ``korean/questions.txt`` says, each as a 16 kHz mono clip outside every FAQ."""
+    lines = (FIXTURES / "korean" / "questions.txt").read_text(encoding="utf-8").splitlines()
+    texts = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    rows = read_manifest("korean")
+    assert [row.text for row in rows] == texts
+    assert {row.expected for row in rows} == {NO_ANSWER}
+    assert {path.name for path in (FIXTURES / "korean").glob("*.wav")} == {r.file for r in rows}
+    for row in rows:
+        with wave.open(str(row.path), "rb") as clip:
+            assert (clip.getframerate(), clip.getnchannels(), clip.getsampwidth()) == (16000, 1, 2)
+            assert 1.0 < clip.getnframes() / 16000 < 8.0, row.file

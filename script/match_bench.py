@@ -12,7 +12,10 @@ For each knowledge file, and for a synthetic FAQ of 1,000 entries made from thei
   and the embeddings are read back from that folder, as a restart of the kiosk does;
 - a new build: a folder that holds only the embeddings of the language data every fit learns
   from (the everyday questions of ``lang/``), as ``./script/setup`` leaves it, so what an
-  operator's new or edited file costs at its first start;
+  operator's new file costs at its first start;
+- an edited build: the warm folder kept and one wording added to the file's first entry, as
+  an operator's edit (``knotvoice knowledge add``) reaches a running kiosk: only the new
+  wording's texts are embedded, and the calibration is fitted again;
 - match latency: ``Matcher.match`` on each typed question (the ``text`` column of the FAQ's
   tuning manifest, each text once), with no recognizer and no hearing again;
 - the process's peak resident memory after each FAQ (``getrusage``: it only grows).
@@ -34,7 +37,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +192,10 @@ class FaqCost:
     """Building it with only the language data's embeddings kept (as after setup)."""
     new_fit_s: float | None
     """Of which fitting the calibration."""
+    edited_build_s: float | None
+    """Building it again after one wording was added, with everything else kept."""
+    edited_fit_s: float | None
+    """Of which fitting the calibration."""
     questions: int
     questions_from: str
     match_p50_ms: float
@@ -197,6 +204,14 @@ class FaqCost:
     peak_rss_mb: float
     """Peak resident memory of the process after this FAQ."""
     targets: Targets
+
+
+def with_one_more_wording(knowledge: Knowledge) -> Knowledge:
+    """``knowledge`` with one wording added to its first entry, as an operator adds one."""
+    first, *rest = knowledge.entries
+    wording = f"I have a question about {first.topic or first.question.rstrip('?')}"
+    edited = replace(first, alternatives=(*first.alternatives, wording))
+    return replace(knowledge, entries=(edited, *rest))
 
 
 def measure(
@@ -236,6 +251,15 @@ def measure(
         new_s, new_fit_s = time.perf_counter() - start, new.fit.seconds
         del new
 
+    edited_s = edited_fit_s = None
+    if model is not None and knowledge.entries:
+        model.keep_in(cache_dir)
+        changed = with_one_more_wording(knowledge)
+        start = time.perf_counter()
+        edited = Matcher(changed, model, cache_dir=cache_dir, recorded=recorded)
+        edited_s, edited_fit_s = time.perf_counter() - start, edited.fit.seconds
+        del edited
+
     latencies: list[float] = []
     for text in questions:
         began = time.perf_counter()
@@ -254,6 +278,8 @@ def measure(
         warm_reused_fit=warm.fit.seconds == cold_fit.seconds,
         new_build_s=new_s,
         new_fit_s=new_fit_s,
+        edited_build_s=edited_s,
+        edited_fit_s=edited_fit_s,
         questions=len(latencies),
         questions_from=questions_from,
         match_p50_ms=percentile(latencies, 50),
@@ -431,7 +457,7 @@ def format_report(report: MatchingReport) -> str:
         f"{report.language_s:.1f} s",
         "",
         f"{'build':18} {'entries':>7} {'phrasings':>9} {'cold':>9} {'prepare':>9} {'fit':>9} "
-        f"{'(embed)':>9} {'warm':>8} {'new':>9} {'new fit':>9}  {'fit target':16}",
+        f"{'(embed)':>9} {'warm':>8} {'new':>9} {'new fit':>9} {'edited':>9}  {'fit target':16}",
     ]
 
     def seconds(value: float | None) -> str:
@@ -442,7 +468,8 @@ def format_report(report: MatchingReport) -> str:
             f"{cost.name[:18]:18} {cost.entries:7d} {cost.phrasings:9d} "
             f"{cost.cold_build_s:7.2f} s {cost.prepare_s:7.2f} s {cost.fit_s:7.2f} s "
             f"{cost.embedding_s:7.2f} s {cost.warm_build_s:6.2f} s "
-            f"{seconds(cost.new_build_s)} {seconds(cost.new_fit_s)}  "
+            f"{seconds(cost.new_build_s)} {seconds(cost.new_fit_s)} "
+            f"{seconds(cost.edited_build_s)}  "
             f"{_verdict(fit_time(cost), cost.targets.fit_s, 's'):16}"
             + ("" if cost.warm_reused_fit else "  (warm build fitted again!)")
         )
@@ -465,8 +492,10 @@ def format_report(report: MatchingReport) -> str:
         "calibration, which embeds the questions it learns from); (embed): time in the "
         "embedding model over the whole cold build. warm: built again with the calibration and "
         "embeddings read back from that folder, as a restart does. new: built with only the "
-        "language data's embeddings kept, as ./script/setup leaves the cache: what a new or "
-        "edited knowledge file costs at its first start (the fit target is judged on it).",
+        "language data's embeddings kept, as ./script/setup leaves the cache: what a new "
+        "knowledge file costs at its first start (the fit target is judged on it). edited: "
+        "built again with the warm folder kept and one wording added to the first entry, as "
+        "an operator's edit reaches a running kiosk (its new texts embedded, the fit again).",
         "matching: Matcher.match on each typed question once (no recognizer, no hearing "
         f"again), in milliseconds; questions from {sources}.",
         "targets (reported, not enforced): match p95 <= 30 ms for about 20 entries and "

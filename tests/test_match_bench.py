@@ -97,3 +97,15 @@ def test_typed_questions_are_each_text_once(bench: ModuleType, tmp_path: Path) -
 def test_targets_follow_the_size_of_the_faq(bench: ModuleType) -> None:
     assert bench.targets_for(20) == bench.Targets(match_p95_ms=30.0, fit_s=5.0)
     assert bench.targets_for(1000) == bench.Targets(match_p95_ms=100.0, fit_s=None)
+
+
+def test_an_edit_adds_one_new_wording_to_the_first_entry_only(
+    bench: ModuleType, sources: list[Knowledge]
+) -> None:
+    for knowledge in sources:
+        edited = bench.with_one_more_wording(knowledge)
+        first, *rest = edited.entries
+        assert first.phrases[:-1] == knowledge.entries[0].phrases
+        known = {phrase_key(text) for entry in knowledge.entries for text in entry.phrases}
+        assert phrase_key(first.phrases[-1]) not in known
+        assert tuple(rest) == knowledge.entries[1:]

@@ -208,17 +208,31 @@ def read_manifest(path: Path) -> tuple[list[dict[str, str]], Path | None]:
     return rows, knowledge
 
 
+RENDERED_LEAD_SECONDS = 0.3
+"""A clip rendered by ``script/make-fixtures`` starts this long before its voice (its
+``LEAD_SECONDS``)..."""
 RENDERED_TAIL_SECONDS = 0.4
-"""A clip rendered by ``script/make-fixtures`` (a manifest row with a ``variant``) ends this
-long after its voice (its ``TAIL_SECONDS``), noise and all."""
+"""...and ends this long after it (its ``TAIL_SECONDS``; after the echo, in a reverb
+variant), noise and all."""
+RENDERING_ENGINES = ("espeak", "flite", "piper")
+"""The voices of ``script/make-fixtures`` (a manifest's ``voice`` column: ``engine:name``)."""
 
 
-def load_clip(path: Path, expected: str, text: str, variant: str | None = None) -> Clip:
-    """A clip and where its speech is. The speech ends where the voice does: by energy, or
-    for a clip rendered by ``script/make-fixtures`` (``variant`` given) by how it was made,
-    since a voice's quiet last sound is lost in the noise mixed under it (found by energy,
-    the end of speech came 50 ms early at the median of brown and pink noise clips, and up
-    to 320 ms). A reverb variant's echo is taken as its speech."""
+def clip_of(row: dict[str, str], folder: Path) -> Clip:
+    """The clip of one manifest row (in ``folder``). A row with a ``variant`` and a voice of
+    ``script/make-fixtures`` is a rendered clip: its speech is where the renderer put the
+    voice. Any other clip's speech is found by energy."""
+    voice = (row.get("voice") or "").partition(":")[0]
+    rendered = bool(row.get("variant")) and voice in RENDERING_ENGINES
+    return load_clip(folder / row["file"], row.get("expected") or "-", row["text"], rendered)
+
+
+def load_clip(path: Path, expected: str, text: str, rendered: bool = False) -> Clip:
+    """A clip and where its speech is: by energy, or for a clip ``rendered`` by
+    ``script/make-fixtures`` by how it was made, since a voice's quiet first and last sounds
+    are lost in the noise mixed under it (found by energy, the end of speech came 50 ms
+    early at the median of brown and pink noise clips, and up to 320 ms). A reverb
+    variant's echo (0.3 s) is taken as its speech either way."""
     import soundfile as sf
     import soxr
 
@@ -227,8 +241,14 @@ def load_clip(path: Path, expected: str, text: str, variant: str | None = None) 
     first, end = speech_span(mono, int(rate))
     if end <= first:
         raise BenchError(f"{path}: no speech found in the clip")
-    if variant:
-        end = max(first + 1, len(mono) - round(RENDERED_TAIL_SECONDS * rate))
+    if rendered:
+        first = round(RENDERED_LEAD_SECONDS * rate)
+        end = len(mono) - round(RENDERED_TAIL_SECONDS * rate)
+        if end <= first:
+            raise BenchError(
+                f"{path}: shorter than script/make-fixtures pads a voice; render it again "
+                "with script/make-fixtures or leave out its `variant`"
+            )
     resampled = soxr.resample(mono, int(rate), PIPE_RATE) if rate != PIPE_RATE else mono
     pcm = np.round(np.clip(resampled, -1.0, 1.0) * 32767).astype(np.int16)
     return Clip(path.name, expected, text, len(mono) / rate, first / rate, end / rate, pcm)
@@ -1069,15 +1089,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
     rows, knowledge = read_manifest(options.manifest)
     if options.limit:
         rows = rows[: options.limit]
-    clips = [
-        load_clip(
-            options.manifest.parent / row["file"],
-            row.get("expected") or "-",
-            row["text"],
-            row.get("variant") or None,
-        )
-        for row in rows
-    ]
+    clips = [clip_of(row, options.manifest.parent) for row in rows]
     load_start = os.getloadavg()
     began = time.monotonic()
     own_start = time.process_time()

@@ -84,35 +84,45 @@ def test_manifest_knowledge_line_is_relative_to_the_manifest(
     assert knowledge == (tmp_path / "faq.yaml").resolve()
 
 
-def test_the_end_of_speech_of_a_noisy_fixture_is_where_its_voice_ends(
-    bench: ModuleType, tmp_path: Path
+def test_the_speech_of_a_noisy_fixture_is_where_its_voice_is(
+    bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A question rendered in brown noise by ``script/make-fixtures`` ends its speech where
-    the same question rendered clean does: the benchmark does not start the clock while the
-    visitor is still speaking, nor after."""
+    """A question rendered in brown noise by ``script/make-fixtures`` and read from its
+    manifest has its speech where the same question rendered clean has it: the benchmark
+    does not start the clock while the visitor is still speaking. A recording of one's own
+    (a voice not of ``make-fixtures``) is still measured by energy."""
     path = Path(__file__).resolve().parents[1] / "script" / "make-fixtures"
     loader = importlib.machinery.SourceFileLoader("make_fixtures", str(path))
     spec = importlib.util.spec_from_loader("make_fixtures", loader)
     assert spec is not None
     fixtures = importlib.util.module_from_spec(spec)
-    sys.modules["make_fixtures"] = fixtures
+    monkeypatch.setitem(sys.modules, "make_fixtures", fixtures)
     loader.exec_module(fixtures)
+    assert bench.RENDERED_LEAD_SECONDS == fixtures.LEAD_SECONDS
     assert bench.RENDERED_TAIL_SECONDS == fixtures.TAIL_SECONDS
 
     voice = fixtures.Voice("flite", "awb")
     text = "How do I loosen a tight knot in my back?"
-    ends = {}
-    for variant in (fixtures.CLEAN, fixtures.Variant("brown6db", noise="brownnoise", snr_db=6.0)):
+    noisy = fixtures.Variant("brown6db", noise="brownnoise", snr_db=6.0)
+    lines = ["file\texpected\ttext\tvoice\tvariant"]
+    for variant in (fixtures.CLEAN, noisy):
         work = tmp_path / variant.name
         work.mkdir()
         clip = fixtures.Clip(f"{variant.name}.wav", "-", text, voice, variant)
         fixtures.render(clip, tmp_path, work)
-        by_energy = bench.load_clip(tmp_path / clip.file, "-", text)
-        as_rendered = bench.load_clip(tmp_path / clip.file, "-", text, variant.name)
-        ends[variant.name] = (by_energy.speech_end, as_rendered.speech_end)
-    clean_by_energy, clean_as_rendered = ends["clean"]
-    noisy_by_energy, noisy_as_rendered = ends["brown6db"]
-    assert noisy_as_rendered == pytest.approx(clean_by_energy, abs=0.03)
-    assert clean_as_rendered == pytest.approx(clean_by_energy, abs=0.03)
-    # Found by energy, the voice's last sound is lost under the noise.
-    assert noisy_by_energy < clean_by_energy - 0.05
+        lines.append(f"{clip.file}\t-\t{text}\t{voice.label}\t{variant.name}")
+    lines.append(f"{noisy.name}.wav\t-\t{text}\tmy-recorder\t{noisy.name}")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    rows, _ = bench.read_manifest(manifest)
+    clean, rendered, recorded = (bench.clip_of(row, tmp_path) for row in rows)
+    voice_start, voice_end = bench.speech_span(
+        np.frombuffer(clean.pcm.tobytes(), dtype=np.int16).astype(np.float32) / 32768.0,
+        bench.PIPE_RATE,
+    )
+    for clip in (clean, rendered):
+        assert clip.speech_start == pytest.approx(voice_start / bench.PIPE_RATE, abs=0.03)
+        assert clip.speech_end == pytest.approx(voice_end / bench.PIPE_RATE, abs=0.03)
+    # By energy, the voice's last sound is lost under the noise.
+    assert recorded.speech_end < voice_end / bench.PIPE_RATE - 0.05

@@ -379,3 +379,10 @@ def test_a_large_knowledge_learns_from_a_sample_of_its_phrasings() -> None:
     assert [e.text for e in calibrating.examples(evidence) if e.source == "phrasing"] == [
         e.text for e in asked
     ]
+    # An operator's edit (a wording added to the first entry) moves every phrasing after it
+    # along, yet the sample changes only by the new wording: the rest keep their embeddings.
+    first = replace(entries[0], alternatives=(*entries[0].alternatives, "is room 0 upstairs"))
+    edited = Evidence(Knowledge((first, *entries[1:]), "big.yaml"), None)
+    again = {e.text for e in calibrating.examples(edited) if e.source == "phrasing"}
+    assert len(again) == cap
+    assert len(again - {e.text for e in asked}) <= 1

@@ -62,7 +62,9 @@ MAX_PHRASINGS = 1500
 """A larger knowledge learns from a sample of its phrasings: a few thousand questions are
 plenty for the regressions' dozen weights, and each one costs an embedding and a row of
 signals over every entry (a 300-entry FAQ of 4,028 phrasings spent 200 s of its 257 s
-build fitting, on 12,858 questions)."""
+build fitting, on 12,858 questions). The sample is chosen by the phrasings' own words, so
+an edit changes it only by the phrasings it adds or takes away, and the rest keep their
+embeddings."""
 CANDIDATES = 8
 """Per question, the entries learnt from: those closest by words or meaning."""
 PENALTY = 1.0
@@ -218,6 +220,11 @@ def spoken_variants(text: str, count: int, language: Language | None = None) -> 
     return found
 
 
+def _draw(text: str, number: int) -> tuple[bytes, int]:
+    """Where a phrasing falls in the sample's draw: by its words, wherever it is in the file."""
+    return hashlib.sha256(text.encode("utf-8")).digest()[:8], number
+
+
 def folds(count: int) -> list[int]:
     """The fold of each of ``count`` phrasings (the same every time)."""
     fold = [number % FOLDS for number in range(count)]
@@ -235,7 +242,9 @@ def examples(
     count = len(evidence.phrasings)
     numbers = list(range(count))
     if count > MAX_PHRASINGS:
-        numbers = sorted(random.Random(0).sample(numbers, MAX_PHRASINGS))
+        numbers = sorted(
+            sorted(numbers, key=lambda n: _draw(evidence.phrasings[n], n))[:MAX_PHRASINGS]
+        )
     fold = folds(count)
     phrasings_of = np.bincount(evidence.owner, minlength=evidence.size)
     found: list[Example] = []

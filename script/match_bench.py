@@ -15,9 +15,8 @@ For each knowledge file, and for a synthetic FAQ of 1,000 entries made from thei
   operator's new file costs at its first start;
 - an edited build: the warm folder kept and one wording added to the file's first entry, as
   an operator's edit (``knotvoice knowledge add``) reaches a running kiosk: the embeddings
-  read for the warm build are kept, so only new texts are embedded (the new wording's,
-  unless the fit's sample of a large file's phrasings shifts), and the calibration is fitted
-  again;
+  read for the warm build are kept, so only the new wording and its spoken variants are
+  embedded, and the calibration is fitted again;
 - match latency: ``Matcher.match`` on each typed question (the ``text`` column of the FAQ's
   tuning manifest, each text once), with no recognizer and no hearing again;
 - the process's peak resident memory after each FAQ (``getrusage``: it only grows), an

@@ -3,10 +3,7 @@ here: it takes minutes and its numbers depend on the machine)."""
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -85,19 +82,13 @@ def test_manifest_knowledge_line_is_relative_to_the_manifest(
 
 
 def test_the_speech_of_a_noisy_fixture_is_where_its_voice_is(
-    bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bench: ModuleType, tmp_path: Path
 ) -> None:
     """A question rendered in brown noise by ``script/make-fixtures`` and read from its
     manifest has its speech where the same question rendered clean has it: the benchmark
     does not start the clock while the visitor is still speaking. A recording of one's own
     (a voice not of ``make-fixtures``) is still measured by energy."""
-    path = Path(__file__).resolve().parents[1] / "script" / "make-fixtures"
-    loader = importlib.machinery.SourceFileLoader("make_fixtures", str(path))
-    spec = importlib.util.spec_from_loader("make_fixtures", loader)
-    assert spec is not None
-    fixtures = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "make_fixtures", fixtures)
-    loader.exec_module(fixtures)
+    fixtures = load_script("make-fixtures")
     assert bench.RENDERED_LEAD_SECONDS == fixtures.LEAD_SECONDS
     assert bench.RENDERED_TAIL_SECONDS == fixtures.TAIL_SECONDS
 

@@ -3,18 +3,17 @@ fault on the way, and the server; each turn answered or failed in the open, each
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,18 +33,8 @@ def soak(tmp_path: Path, *args: str) -> dict[str, Any]:
     return data
 
 
-def _soak_script() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("soak_script", str(ROOT / "script" / "soak"))
-    spec = importlib.util.spec_from_loader("soak_script", loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["soak_script"] = module  # dataclasses look their module up
-    loader.exec_module(module)
-    return module
-
-
 def test_memory_growth_is_judged_by_the_peaks_of_two_windows_of_turns() -> None:
-    soak_script = _soak_script()
+    soak_script = load_script("soak")
 
     def run(memory: Callable[[int], float], turns: int, measure_at: int) -> dict[str, Any]:
         samples = [soak_script.Sample(t, memory(t), 0.0, 7, 9, 0.0) for t in range(turns + 1)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import heapq
 import json
 import logging
 import random
@@ -242,9 +243,10 @@ def examples(
     count = len(evidence.phrasings)
     numbers = list(range(count))
     if count > MAX_PHRASINGS:
-        numbers = sorted(
-            sorted(numbers, key=lambda n: _draw(evidence.phrasings[n], n))[:MAX_PHRASINGS]
+        drawn = heapq.nsmallest(
+            MAX_PHRASINGS, numbers, key=lambda n: _draw(evidence.phrasings[n], n)
         )
+        numbers = sorted(drawn)
     fold = folds(count)
     phrasings_of = np.bincount(evidence.owner, minlength=evidence.size)
     found: list[Example] = []

@@ -75,6 +75,16 @@ def test_unknown_serve_keys_are_named(tmp_path: Path) -> None:
         build_settings({}, {}, config)
 
 
+def test_whisper_threads_are_read_and_checked(tmp_path: Path) -> None:
+    config = tmp_path / "knotvoice.toml"
+    config.write_text("whisper_threads = 2\n")
+    assert build_settings({}, {}, config).whisper_threads == 2
+    assert build_settings({}, {}).whisper_threads == 1
+    config.write_text("whisper_threads = 0\n")
+    with pytest.raises(SettingsError, match="whisper_threads must be 1 to 64 threads"):
+        build_settings({}, {}, config)
+
+
 def test_whisper_window_is_read_as_seconds(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text("whisper_window = 12\n")

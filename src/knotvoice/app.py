@@ -195,7 +195,9 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
     from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
 
     return WhisperRecognizer(
-        WhisperModel.load(model), prompt=prompt, window_seconds=settings.whisper_window
+        WhisperModel.load(model, threads=settings.whisper_threads),
+        prompt=prompt,
+        window_seconds=settings.whisper_window,
     )
 
 

@@ -247,6 +247,10 @@ class Settings:
     longer question widens it). The encoder's cost grows faster than its window: 20 s
     answers about 0.4 s sooner than 30 s on a 2-core machine and uses 65 MB less, and
     answered as many evaluation questions right; 15 s answered fewer (``docs/kiosk.md``)."""
+    whisper_threads: int = 1
+    """Threads of each pass of whisper's model. Its beam search is many small steps that
+    wait on one another across threads: on a 2-core machine one thread heard a question in
+    300 to 330 ms and two in 400 to 480 ms (``docs/kiosk.md``)."""
     listen: ListenSettings = field(default_factory=ListenSettings)
     """How the kiosk listens (``knotvoice listen``)."""
     serve: ServeSettings = field(default_factory=ServeSettings)
@@ -347,6 +351,14 @@ def _choice(*allowed: str) -> Callable[[str, Any], str]:
 _whole = _number(int, "a whole number")
 _seconds = _number(float, "a number of seconds")
 
+
+def _threads(name: str, value: Any) -> int:
+    count: int = _number(int, "a whole number of threads")(name, value)
+    if not 1 <= count <= 64:
+        raise SettingsError(f"{name} must be 1 to 64 threads, not {value!r}")
+    return count
+
+
 _TOP: dict[str, Callable[[str, Any], Any]] = {
     "knowledge": _path,
     "engine": _choice("auto", "vosk", "whisper"),
@@ -360,6 +372,7 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
     "model_url": _text,
     "log_dir": _path,
     "whisper_window": _seconds,
+    "whisper_threads": _threads,
 }
 """Top-level settings and how each is read from text."""
 

@@ -70,6 +70,14 @@ def _import_faster_whisper() -> None:
     import faster_whisper  # noqa: F401
 
 
+THREADS = 1
+"""Threads of one pass of the model. A beam search is hundreds of small steps, and on two
+threads each step waits on the other: on the 2-core test machine a question took 300 to 330
+ms to hear on one thread and 400 to 480 ms on two (the encoder 30 ms faster, the beam search
+90 to 120 ms slower; ``docs/kiosk.md``). The other core is left to the microphone, the
+voice activity detector and the matcher."""
+
+
 class WhisperModel:
     """A loaded faster-whisper model."""
 
@@ -78,8 +86,9 @@ class WhisperModel:
         self.path = path
 
     @classmethod
-    def load(cls, path: Path | None = None, threads: int = 0) -> WhisperModel:
-        """Load a CTranslate2 whisper model directory (default: the bundled ``tiny.en``)."""
+    def load(cls, path: Path | None = None, threads: int = THREADS) -> WhisperModel:
+        """Load a CTranslate2 whisper model directory (default: the bundled ``tiny.en``),
+        each pass of it on ``threads`` threads."""
         if path is None:
             path = bundled_model_dir()
             if path is None:

@@ -250,7 +250,8 @@ class Settings:
     whisper_threads: int = 1
     """Threads of each pass of whisper's model. Its beam search is many small steps that
     wait on one another across threads: on a 2-core machine one thread heard a question in
-    300 to 330 ms and two in 400 to 480 ms (``docs/kiosk.md``)."""
+    320 to 333 ms and two in 400 to 446 ms (``docs/kiosk.md``). The same as
+    ``knotvoice.asr.whisper.THREADS``."""
     listen: ListenSettings = field(default_factory=ListenSettings)
     """How the kiosk listens (``knotvoice listen``)."""
     serve: ServeSettings = field(default_factory=ServeSettings)

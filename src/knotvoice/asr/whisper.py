@@ -72,10 +72,10 @@ def _import_faster_whisper() -> None:
 
 THREADS = 1
 """Threads of one pass of the model. A beam search is hundreds of small steps, and on two
-threads each step waits on the other: on the 2-core test machine a question took 300 to 330
-ms to hear on one thread and 400 to 480 ms on two (the encoder 30 ms faster, the beam search
-90 to 120 ms slower; ``docs/kiosk.md``). The other core is left to the microphone, the
-voice activity detector and the matcher."""
+threads each step waits on the other: on the 2-core test machine a question took 320 to 333
+ms to hear on one thread and 400 to 446 ms on two (``docs/kiosk.md``). The other core is
+left to the microphone, the voice activity detector and the matcher. The kiosk takes its
+threads from the ``whisper_threads`` setting, whose default is this."""
 
 
 class WhisperModel:

@@ -57,6 +57,12 @@ class SettingsError(KnotvoiceError):
     """A config file or setting is invalid."""
 
 
+WHISPER_THREADS = 1
+"""Threads of each pass of whisper's model, unless ``whisper_threads`` says otherwise. A beam
+search is hundreds of small steps, and on two threads each step waits on the other: on the
+2-core test machine a question took 320 to 333 ms to hear on one thread and 400 to 446 ms on
+two (``docs/kiosk.md``). The other core is left to the microphone, the voice activity
+detector and the matcher."""
 VAD_DETECTORS = ("webrtc+silero", "webrtc", "silero")
 """The voice detectors ``VadSettings.detector`` names, the default first."""
 
@@ -247,11 +253,8 @@ class Settings:
     longer question widens it). The encoder's cost grows faster than its window: 20 s
     answers about 0.4 s sooner than 30 s on a 2-core machine and uses 65 MB less, and
     answered as many evaluation questions right; 15 s answered fewer (``docs/kiosk.md``)."""
-    whisper_threads: int = 1
-    """Threads of each pass of whisper's model. Its beam search is many small steps that
-    wait on one another across threads: on a 2-core machine one thread heard a question in
-    320 to 333 ms and two in 400 to 446 ms (``docs/kiosk.md``). The same as
-    ``knotvoice.asr.whisper.THREADS``."""
+    whisper_threads: int = WHISPER_THREADS
+    """Threads of each pass of whisper's model (``WHISPER_THREADS``)."""
     listen: ListenSettings = field(default_factory=ListenSettings)
     """How the kiosk listens (``knotvoice listen``)."""
     serve: ServeSettings = field(default_factory=ServeSettings)

@@ -24,6 +24,7 @@ from knotvoice import give_back_memory
 from knotvoice.asr import Transcript, Word, transcribe_with
 from knotvoice.audio import RATE, AudioChunk, join
 from knotvoice.errors import ModelError
+from knotvoice.settings import WHISPER_THREADS
 
 _log = logging.getLogger(__name__)
 
@@ -70,14 +71,6 @@ def _import_faster_whisper() -> None:
     import faster_whisper  # noqa: F401
 
 
-THREADS = 1
-"""Threads of one pass of the model. A beam search is hundreds of small steps, and on two
-threads each step waits on the other: on the 2-core test machine a question took 320 to 333
-ms to hear on one thread and 400 to 446 ms on two (``docs/kiosk.md``). The other core is
-left to the microphone, the voice activity detector and the matcher. The kiosk takes its
-threads from the ``whisper_threads`` setting, whose default is this."""
-
-
 class WhisperModel:
     """A loaded faster-whisper model."""
 
@@ -86,7 +79,7 @@ class WhisperModel:
         self.path = path
 
     @classmethod
-    def load(cls, path: Path | None = None, threads: int = THREADS) -> WhisperModel:
+    def load(cls, path: Path | None = None, threads: int = WHISPER_THREADS) -> WhisperModel:
         """Load a CTranslate2 whisper model directory (default: the bundled ``tiny.en``),
         each pass of it on ``threads`` threads."""
         if path is None:

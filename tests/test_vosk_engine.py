@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from knotvoice.asr import Transcript
+from knotvoice.asr import vosk as vosk_adapter
 from knotvoice.asr.vosk import VoskModel, VoskRecognizer, phrase_words
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, join, read_audio
 from knotvoice.errors import AudioInputError, ModelError
@@ -135,6 +136,86 @@ def test_new_phrases_limit_the_next_utterance_and_none_free_it(
     recognizer.bias([], "")
     assert recognizer.grammar is None
     assert not set(recognizer.transcribe(speech).text.split()) <= allowed
+
+
+def test_each_utterance_is_heard_as_a_fresh_recognizer_would_hear_it(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    # One recognizer hears utterance after utterance (vosk's own recognizer is kept between
+    # them): each is heard as alone, its words timed from its own start. With a grammar, vosk
+    # decodes the same audio the same way every time, so the hearings can be compared.
+    alone = VoskRecognizer(model, phrases=PHRASES).transcribe(speech)
+    assert alone.words
+
+    recognizer = VoskRecognizer(model, phrases=PHRASES)
+    silence = list(chunks_from_array(np.zeros(RATE, dtype=np.float32), RATE))
+    hearings = [recognizer.transcribe(audio) for audio in (speech, silence, speech, speech)]
+
+    duration = sum(chunk.seconds for chunk in speech)
+    assert hearings[1].text == ""
+    for heard in (hearings[0], hearings[2], hearings[3]):
+        assert heard.text == alone.text
+        assert [word.text for word in heard.words] == [word.text for word in alone.words]
+        for word, first in zip(heard.words, alone.words, strict=True):
+            assert word.start == pytest.approx(first.start, abs=0.05)  # a frame or so
+            assert word.end <= duration + 0.1
+
+
+def test_a_recognizer_is_let_go_after_a_minute_of_audio(
+    model: VoskModel, speech: list[AudioChunk], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What vosk builds of its graph grows with what it decodes; a kiosk runs for months.
+    recognizer = VoskRecognizer(model)
+    first = recognizer.stream()
+    first.finish()
+    kept = recognizer.stream()
+    assert kept._native is first._native  # nothing heard: kept
+    duration = sum(chunk.seconds for chunk in speech)
+    monkeypatch.setattr(vosk_adapter, "REUSE_SECONDS", duration * 1.5)
+    for chunk in speech:
+        kept.accept(chunk)
+    kept.finish()
+    again = recognizer.stream()
+    assert again._native is first._native  # under the limit: kept
+    for chunk in speech:
+        again.accept(chunk)
+    again.finish()
+    assert recognizer.stream()._native is not first._native  # over it: a fresh one
+
+
+def test_an_utterance_finished_without_audio_hears_nothing_of_the_one_before(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    recognizer = VoskRecognizer(model)
+    assert recognizer.transcribe(speech).text
+    empty = recognizer.stream().finish()
+    assert empty.text == ""
+    assert empty.words == ()
+
+
+def test_utterances_heard_at_once_do_not_mix(model: VoskModel, speech: list[AudioChunk]) -> None:
+    # The server hears several clients at once through one recognizer.
+    recognizer = VoskRecognizer(model, phrases=PHRASES)
+    alone = recognizer.transcribe(speech)
+    talking, quiet = recognizer.stream(), recognizer.stream()
+    for chunk in speech:
+        talking.accept(chunk)
+        quiet.accept(AudioChunk(b"\0" * len(chunk.audio)))
+    assert quiet.finish().text == ""
+    assert talking.finish().text == alone.text
+
+
+def test_an_utterance_begun_before_new_phrases_leaves_nothing_of_the_old_ones(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    recognizer = VoskRecognizer(model, phrases=PHRASES)
+    allowed = {word for phrase in PHRASES for word in phrase_words(phrase)} | {"[unk]"}
+    under_way = recognizer.stream()
+    for chunk in speech:
+        under_way.accept(chunk)
+    recognizer.bias([], "")  # the knowledge changed while the visitor spoke
+    assert set(under_way.finish().text.split()) <= allowed  # that utterance keeps the old ones
+    assert not set(recognizer.transcribe(speech).text.split()) <= allowed  # the next does not
 
 
 def test_phrases_the_model_cannot_say_fall_back_to_free_recognition(model: VoskModel) -> None:

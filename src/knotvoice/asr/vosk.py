@@ -3,6 +3,12 @@
 ``VoskModel.load(path)`` loads a model directory once; ``VoskRecognizer`` turns it into a
 ``Recognizer`` (see ``asr``), optionally restricted to the knowledge's phrases with a vosk
 grammar so that only words the FAQ can use are heard.
+
+A vosk recognizer builds its decoding graph lazily, as the audio asks for its states, and keeps
+what it built. A fresh one spends most of a second on its first quarter second of audio, and
+keeps building as it goes; what it has built is memory that only grows. So each
+``VoskRecognizer`` hands the native recognizers of finished utterances to the next ones, each
+for a minute of audio (``REUSE_SECONDS``; measured in ``docs/kiosk.md``).
 """
 
 from __future__ import annotations
@@ -10,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +34,14 @@ DOWNLOAD_HINT = "run `knotvoice models download vosk-small-en-us`"
 
 UNKNOWN_WORD = "[unk]"
 """Vosk's word for speech outside a grammar."""
+
+IDLE_LIMIT = 2
+"""Native recognizers a ``VoskRecognizer`` keeps for its next utterances (one per utterance
+recognised at once: the kiosk has one, the server one per client speaking)."""
+
+REUSE_SECONDS = 60.0
+"""Seconds of audio a native recognizer hears before it is let go for a fresh one: the graph it
+builds lazily grows with the speech it has decoded."""
 
 _NOT_WORD = re.compile(r"[^\w']+")
 
@@ -133,8 +148,9 @@ def build_grammar(model: VoskModel, phrases: Sequence[str]) -> tuple[list[str], 
     return grammar, dropped
 
 
-def _parse_result(raw: str) -> tuple[str, list[Word]]:
-    """Text and words of one vosk ``Result``/``FinalResult`` JSON document."""
+def _parse_result(raw: str, offset: float = 0.0) -> tuple[str, list[Word]]:
+    """Text and words of one vosk ``Result``/``FinalResult`` JSON document, the words' times
+    less ``offset`` seconds."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:
@@ -149,8 +165,8 @@ def _parse_result(raw: str) -> tuple[str, list[Word]]:
         words.append(
             Word(
                 text=str(item["word"]),
-                start=float(item.get("start", 0.0)),
-                end=float(item.get("end", 0.0)),
+                start=max(0.0, float(item.get("start", 0.0)) - offset),
+                end=max(0.0, float(item.get("end", 0.0)) - offset),
                 confidence=min(1.0, max(0.0, float(item.get("conf", 1.0)))),
             )
         )
@@ -163,10 +179,21 @@ def _parse_result(raw: str) -> tuple[str, list[Word]]:
 class VoskStream:
     """One utterance being recognised by vosk."""
 
-    def __init__(self, native: Any, sample_rate: int) -> None:
-        """Wrap a fresh ``vosk.KaldiRecognizer``; use ``VoskRecognizer.stream`` instead."""
+    def __init__(
+        self,
+        native: Any,
+        sample_rate: int,
+        heard_before: int = 0,
+        done: Callable[[Any, int], None] | None = None,
+    ) -> None:
+        """Wrap a ``vosk.KaldiRecognizer`` that has heard ``heard_before`` samples of earlier
+        utterances (vosk times words from its first sample); ``done`` gets it back with the
+        samples it has heard once this utterance is finished. Use ``VoskRecognizer.stream``."""
         self._native = native
         self._rate = sample_rate
+        self._offset = heard_before / sample_rate
+        self._heard_before = heard_before
+        self._done = done
         self._samples = 0
         self._texts: list[str] = []
         self._words: list[Word] = []
@@ -188,7 +215,7 @@ class VoskStream:
             self._keep(self._native.Result())
 
     def _keep(self, raw: str) -> None:
-        text, words = _parse_result(raw)
+        text, words = _parse_result(raw, self._offset)
         if text:
             self._texts.append(text)
         self._words.extend(words)
@@ -212,7 +239,8 @@ class VoskStream:
     def finish(self) -> Transcript:
         """End the utterance; the transcript covers every segment vosk found in it."""
         if self._result is None:
-            self._keep(self._native.FinalResult())
+            if self._samples:
+                self._keep(self._native.FinalResult())
             self._endpoint = False
             self._result = Transcript(
                 text=" ".join(self._texts),
@@ -220,6 +248,9 @@ class VoskStream:
                 engine=VoskRecognizer.name,
                 audio_seconds=self._samples / self._rate,
             )
+            if self._done is not None:
+                self._done(self._native, self._heard_before + self._samples)
+                self._done = None
         return self._result
 
 
@@ -242,6 +273,10 @@ class VoskRecognizer:
         """The phrases vosk is limited to, as it receives them; None for free recognition."""
         self.dropped_words: tuple[str, ...] = ()
         """Phrase words left out of the grammar because the model does not know them."""
+        self._idle: list[tuple[Any, int]] = []
+        """Native recognizers of finished utterances, for the current grammar, each with the
+        samples it has heard."""
+        self._lock = threading.Lock()
         if phrases is not None:
             self.bias(phrases, "")
 
@@ -257,20 +292,37 @@ class VoskRecognizer:
             )
         if phrases and not grammar:
             logger.warning("no phrase word is in the vosk model's vocabulary; recognising freely")
-        self.grammar, self.dropped_words = (tuple(grammar) or None), tuple(dropped)
+        with self._lock:
+            self.grammar, self.dropped_words = (tuple(grammar) or None), tuple(dropped)
+            self._idle.clear()
 
     def stream(self) -> VoskStream:
-        """Start recognising a new utterance."""
-        if self.grammar is None:
-            native = vosk.KaldiRecognizer(self.model.native, float(self.sample_rate))
-        else:
-            native = vosk.KaldiRecognizer(
-                self.model.native,
-                float(self.sample_rate),
-                json.dumps(list(self.grammar), ensure_ascii=False),
-            )
-        native.SetWords(True)
-        return VoskStream(native, self.sample_rate)
+        """Start recognising a new utterance (with a native recognizer an earlier one left,
+        when there is one)."""
+        with self._lock:
+            grammar = self.grammar
+            native, heard = self._idle.pop() if self._idle else (None, 0)
+        if native is None:
+            if grammar is None:
+                native = vosk.KaldiRecognizer(self.model.native, float(self.sample_rate))
+            else:
+                native = vosk.KaldiRecognizer(
+                    self.model.native,
+                    float(self.sample_rate),
+                    json.dumps(list(grammar), ensure_ascii=False),
+                )
+            native.SetWords(True)
+
+        def done(native: Any, heard: int) -> None:
+            with self._lock:
+                if (
+                    self.grammar == grammar
+                    and len(self._idle) < IDLE_LIMIT
+                    and heard < REUSE_SECONDS * self.sample_rate
+                ):
+                    self._idle.append((native, heard))
+
+        return VoskStream(native, self.sample_rate, heard, done)
 
     def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
         """Recognise a whole utterance."""

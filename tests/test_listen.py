@@ -733,3 +733,87 @@ def test_the_kiosk_answers_from_what_the_recognizer_heard_in_full(
     assert [e.entry for e in decided] == ["knot-pain"]
     assert "knot" in decided[0].question.lower()
     assert summary.errors == 0
+
+
+class Streaming:
+    """A streaming recognizer at the loop's seam: once it has been given audio it has heard
+    ``so_far``, and at the end of the utterance it hears ``final``."""
+
+    name = "streaming"
+    streaming = True
+
+    def __init__(self, so_far: str, final: str) -> None:
+        self.so_far, self.final = so_far, final
+
+    def stream(self) -> Streaming:
+        return self
+
+    def accept(self, chunk: AudioChunk) -> None:
+        return None
+
+    def partial(self) -> str:
+        return self.so_far
+
+    def finish(self) -> Transcript:
+        return Transcript(self.final, engine=self.name)
+
+    def transcribe(self, chunks: object) -> Transcript:
+        return self.finish()
+
+    def spotter(self, words: Sequence[str]) -> Streaming:
+        return Streaming("", "")
+
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        return None
+
+
+class Counting(Recording):
+    """A dialogue that also keeps every text it is asked to work out."""
+
+    def __init__(self, dialogue: Dialogue) -> None:
+        super().__init__(dialogue)
+        self.worked_out: list[str] = []
+
+    def understand(self, transcript: Transcript) -> Understood | None:
+        self.worked_out.append(transcript.text)
+        return super().understand(transcript)
+
+
+@pytest.mark.parametrize(
+    ("so_far", "ahead"),
+    [
+        ("How often should you massage a knot?", True),
+        ("How often should you massage", False),  # the last words came after the pause
+    ],
+)
+def test_a_streaming_recognizer_s_question_is_matched_during_the_pause(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    so_far: str,
+    ahead: bool,
+) -> None:
+    # vosk has heard the question by the time the visitor pauses: what it heard so far is
+    # matched then, and that match is the answer only when the final transcript says the same.
+    final = "How often should you massage a knot?"
+    question = clips(final)
+    reply = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
+    dialogue = Counting(Dialogue(Matcher(knowledge)))
+    recorder = Recorder()
+    summary = bounded_listen(
+        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
+        Streaming(so_far, final),
+        dialogue,
+        synthesizer,
+        recorder,
+        microphone=ClipSource(np.concatenate([silence(1.0), question, silence(reply + 2.0)])),
+        speaker=WavSpeaker(tmp_path),
+    )
+    decided = [e for e in recorder.events if isinstance(e, Decided)]
+    assert [(e.decision, e.entry, e.question, e.ahead) for e in decided] == [
+        ("answer", "massage-how-often", final, ahead)
+    ]
+    assert dialogue.worked_out[0] == so_far, "worked out during the pause"
+    assert [t.text for t in dialogue.heard] == [final]
+    assert summary.errors == 0

@@ -5,6 +5,10 @@ visitor speaks, and then everything to do after the end of speech. So at a pause
 starts recognising and matching what was said so far, on a thread of its own. If the pause
 turns out to be the end, the work is done or nearly done when the end is confirmed; if the
 visitor speaks on, it is dropped.
+
+A streaming recognizer (vosk) has heard the question by the pause, so only its matching is
+left: what it has heard so far is matched at the pause, and the match is kept when the final
+transcript says the same and nothing more (``Ahead.result_for``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import AudioChunk
@@ -34,6 +38,13 @@ class Worked:
     asr_ms: float
     """Milliseconds recognition took."""
 
+    def understood_as(self, transcript: Transcript) -> Understood | None:
+        """The question worked out, as if from ``transcript`` (which says just what this work
+        was worked out from)."""
+        if self.understood is None:
+            return None
+        return replace(self.understood, transcript=replace(transcript, fit=None, timing=None))
+
 
 class Ahead:
     """Recognises and works out one utterance at a time on its own thread."""
@@ -47,6 +58,8 @@ class Ahead:
         self._job: Future[Worked] | None = None
         self._covers = -1
         """How many chunks of the utterance the job under way hears."""
+        self._heard: str | None = None
+        """The text the job under way works out, when a streaming recognizer heard it."""
 
     def start(self, chunks: Sequence[AudioChunk]) -> None:
         """Work out the utterance as it is so far (``chunks``), unless already under way."""
@@ -56,6 +69,20 @@ class Ahead:
         self._covers = len(chunks)
         self._job = self._pool.submit(self._work, list(chunks))
 
+    def start_heard(self, transcript: Transcript, covers: int) -> None:
+        """Work out what a streaming recognizer has heard of the utterance's first ``covers``
+        chunks, unless that text is already under way."""
+        if self._job is not None and self._covers == covers and self._heard == transcript.text:
+            return
+        self.drop()
+        self._covers, self._heard = covers, transcript.text
+        self._job = self._pool.submit(self._work_heard, transcript)
+
+    @property
+    def heard(self) -> str | None:
+        """The text of the work under way, when a streaming recognizer heard it."""
+        return self._heard if self._job is not None else None
+
     def covers(self, speech: int) -> bool:
         """True when the work under way heard the utterance's first ``speech`` chunks, up to
         its last spoken one (what came after it is silence)."""
@@ -64,7 +91,7 @@ class Ahead:
     def result(self, timeout: float) -> Worked | None:
         """The work under way, waited for (None when it failed or took too long)."""
         job, self._job = self._job, None
-        self._covers = -1
+        self._covers, self._heard = -1, None
         if job is None:
             return None
         try:
@@ -73,12 +100,29 @@ class Ahead:
             _log.warning("working ahead failed: %s", error)
             return None
 
+    def result_for(self, transcript: Transcript, timeout: float) -> Worked | None:
+        """The work under way, waited for, when it was worked out from a streaming recognizer's
+        text that ``transcript`` says word for word and adds nothing to the matcher would weigh
+        (other hearings, their likelihoods, a way to hear it again); else None, and the work is
+        dropped."""
+        same = (
+            self.heard is not None
+            and transcript.text.strip() == self.heard.strip()
+            and not transcript.alternatives
+            and not transcript.likelihoods
+            and transcript.fit is None
+        )
+        if not same:
+            self.drop()
+            return None
+        return self.result(timeout)
+
     def drop(self) -> None:
         """Forget the work under way (the visitor spoke on); it finishes unheeded."""
         if self._job is not None:
             self._job.cancel()
         self._job = None
-        self._covers = -1
+        self._covers, self._heard = -1, None
 
     def close(self) -> None:
         self.drop()
@@ -89,3 +133,6 @@ class Ahead:
         transcript = self._recognizer.transcribe(chunks)
         asr_ms = (time.perf_counter() - start) * 1000.0
         return Worked(transcript, self._understand(transcript), asr_ms)
+
+    def _work_heard(self, transcript: Transcript) -> Worked:
+        return Worked(transcript, self._understand(transcript), 0.0)

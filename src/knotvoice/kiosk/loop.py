@@ -108,7 +108,7 @@ class _Kiosk:
             events,
             self.fail,
         )
-        self.ahead = None if recognizer.streaming else Ahead(recognizer, responder.understand)
+        self.ahead = Ahead(recognizer, responder.understand)
         self.endpointer = Endpointer(settings.vad)
         self.utterance: list[AudioChunk] = []
         """The audio of the utterance under way, as the recognizer was given it."""
@@ -225,8 +225,7 @@ class _Kiosk:
             self.utterance_start = event.at
             self.utterance, self.voiced = [], 0
             self.partial, self.partial_due = "", event.at + PARTIAL_EVERY
-            if self.ahead is not None:
-                self.ahead.drop()
+            self.ahead.drop()
             self.emit(SpeechStarted(event.at, self.endpointer.background_dbfs))
             self.stream = None
             try:
@@ -252,7 +251,7 @@ class _Kiosk:
         if stream is None:
             return
         worked = None
-        if self.ahead is not None and self.ahead.covers(self.voiced):
+        if not self.recognizer.streaming and self.ahead.covers(self.voiced):
             worked = self.ahead.result(timeout=WORK_AHEAD_TIMEOUT)
         if worked is not None:
             transcript, understood, asr_ms = worked.transcript, worked.understood, 0.0
@@ -261,9 +260,11 @@ class _Kiosk:
             try:
                 transcript = stream.finish()
             except Exception as error:
+                self.ahead.drop()
                 self.fail("recognizer", error)
                 return
-            understood, asr_ms = None, (time.perf_counter() - began) * 1000.0
+            asr_ms = (time.perf_counter() - began) * 1000.0
+            understood = self.matched_ahead(transcript)
         self.stages.worked("recognizer")
         self.on_utterance(
             transcript,
@@ -282,16 +283,33 @@ class _Kiosk:
                 self.utterance.append(frame)
 
     def work_ahead(self) -> None:
-        """At a pause, start recognising and matching what was said so far."""
+        """At a pause, start recognising and matching what was said so far (a streaming
+        recognizer has heard it: what it heard is matched, again whenever it changes)."""
         silence = self.endpointer.trailing_silence
         if silence == 0.0:
             self.voiced = len(self.utterance)
-        elif (
-            self.ahead is not None
-            and silence >= WORK_AHEAD_AFTER
-            and not self.ahead.covers(self.voiced)
-        ):
-            self.ahead.start(self.utterance)
+        elif silence < WORK_AHEAD_AFTER:
+            return
+        elif not self.recognizer.streaming:
+            if not self.ahead.covers(self.voiced):
+                self.ahead.start(self.utterance)
+        elif self.stream is not None:
+            try:
+                text = self.stream.partial().strip()
+            except Exception:  # the final transcript will be matched
+                _LOG.debug("no partial transcript to work ahead", exc_info=True)
+                return
+            if text:
+                self.ahead.start_heard(Transcript(text, engine=self.recognizer.name), self.voiced)
+
+    def matched_ahead(self, transcript: Transcript) -> Understood | None:
+        """The question a streaming recognizer heard, matched ahead from its text so far, when
+        the final ``transcript`` says just that; else None."""
+        if not self.ahead.covers(self.voiced):
+            self.ahead.drop()
+            return None
+        worked = self.ahead.result_for(transcript, timeout=WORK_AHEAD_TIMEOUT)
+        return worked.understood_as(transcript) if worked is not None else None
 
     def show_partial(self) -> None:
         """Report what a streaming recognizer has heard so far, when it changed."""
@@ -507,7 +525,6 @@ def listen(
         pass
     finally:
         kiosk.silence_speaker()
-        if kiosk.ahead is not None:
-            kiosk.ahead.close()
+        kiosk.ahead.close()
         source.close()
     return ListenSummary(kiosk.turns, kiosk.replies, kiosk.stages.errors, kiosk.now)

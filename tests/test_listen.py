@@ -736,8 +736,8 @@ def test_the_kiosk_answers_from_what_the_recognizer_heard_in_full(
 
 
 class Streaming:
-    """A streaming recognizer at the loop's seam: once it has been given audio it has heard
-    ``so_far``, and at the end of the utterance it hears ``final``."""
+    """A streaming recognizer at the loop's seam: asked before the end of the utterance it
+    has heard ``so_far``, and at the end it hears ``final``."""
 
     name = "streaming"
     streaming = True
@@ -784,6 +784,7 @@ class Counting(Recording):
     [
         ("How often should you massage a knot?", True),
         ("How often should you massage", False),  # the last words came after the pause
+        ("What causes knots in the upper back?", False),  # another entry's question
     ],
 )
 def test_a_streaming_recognizer_s_question_is_matched_during_the_pause(

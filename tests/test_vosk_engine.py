@@ -183,6 +183,25 @@ def test_a_recognizer_is_let_go_after_a_minute_of_audio(
     assert recognizer.stream()._native is not first._native  # over it: a fresh one
 
 
+def test_an_utterance_ended_where_vosk_ended_a_segment_leaves_nothing_to_the_next(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    recognizer = VoskRecognizer(model, phrases=PHRASES)
+    alone = VoskRecognizer(model, phrases=PHRASES).transcribe(speech)
+    pause = list(chunks_from_array(np.zeros(3 * RATE, dtype=np.float32), RATE))
+    first = recognizer.stream()
+    for chunk in [*speech, *pause]:
+        first.accept(chunk)
+        if first.endpoint:
+            break
+    assert first.endpoint, "vosk ends a segment in the pause"
+    assert first.finish().text == alone.text
+    again = recognizer.transcribe(speech)
+    assert again.text == alone.text
+    for word, first_word in zip(again.words, alone.words, strict=True):
+        assert word.start == pytest.approx(first_word.start, abs=0.05)
+
+
 def test_an_utterance_finished_without_audio_hears_nothing_of_the_one_before(
     model: VoskModel, speech: list[AudioChunk]
 ) -> None:
@@ -194,7 +213,7 @@ def test_an_utterance_finished_without_audio_hears_nothing_of_the_one_before(
 
 
 def test_utterances_heard_at_once_do_not_mix(model: VoskModel, speech: list[AudioChunk]) -> None:
-    # The server hears several clients at once through one recognizer.
+    # Nothing stops a caller from hearing two utterances at once through one recognizer.
     recognizer = VoskRecognizer(model, phrases=PHRASES)
     alone = recognizer.transcribe(speech)
     talking, quiet = recognizer.stream(), recognizer.stream()

@@ -5,10 +5,11 @@
 grammar so that only words the FAQ can use are heard.
 
 A vosk recognizer builds its decoding graph lazily, as the audio asks for its states, and keeps
-what it built. A fresh one spends most of a second on its first quarter second of audio, and
-keeps building as it goes; what it has built is memory that only grows. So each
-``VoskRecognizer`` hands the native recognizers of finished utterances to the next ones, each
-for a minute of audio (``REUSE_SECONDS``; measured in ``docs/kiosk.md``).
+what it built, as memory that only grows. With the bundled Korean model a fresh one spent most
+of a second on its first chunk of audio and decoded at 0.77 times real time, one that had
+heard earlier questions at 0.37 (``docs/kiosk.md``). So each ``VoskRecognizer`` hands the
+native recognizer of a finished utterance to the next one, for a minute of audio in all
+(``REUSE_SECONDS``).
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ DOWNLOAD_HINT = "run `knotvoice models download vosk-small-en-us`"
 UNKNOWN_WORD = "[unk]"
 """Vosk's word for speech outside a grammar."""
 
-IDLE_LIMIT = 2
-"""Native recognizers a ``VoskRecognizer`` keeps for its next utterances (one per utterance
-recognised at once: the kiosk has one, the server one per client speaking)."""
+IDLE_LIMIT = 1
+"""Native recognizers a ``VoskRecognizer`` keeps for its next utterances: the kiosk and the
+server hear one utterance at a time."""
 
 REUSE_SECONDS = 60.0
 """Seconds of audio a native recognizer hears before it is let go for a fresh one: the graph it
@@ -209,8 +210,12 @@ class VoskStream:
                 f"vosk needs {self._rate} Hz mono 16-bit audio, got {chunk.rate} Hz, "
                 f"{chunk.channels} channel(s), {chunk.width * 8}-bit; read it with read_audio"
             )
+        try:
+            self._endpoint = bool(self._native.AcceptWaveform(chunk.audio))
+        except Exception:
+            self._done = None  # what it has heard is unknown: not for another utterance
+            raise
         self._samples += chunk.samples
-        self._endpoint = bool(self._native.AcceptWaveform(chunk.audio))
         if self._endpoint:
             self._keep(self._native.Result())
 
@@ -239,7 +244,12 @@ class VoskStream:
     def finish(self) -> Transcript:
         """End the utterance; the transcript covers every segment vosk found in it."""
         if self._result is None:
-            if self._samples:
+            if self._endpoint:
+                # vosk ended a segment on the last chunk: its final result is empty and the
+                # recognizer stays mid-stream (the next audio would continue this visitor's),
+                # so it is not kept for another utterance.
+                self._done = None
+            elif self._samples:
                 self._keep(self._native.FinalResult())
             self._endpoint = False
             self._result = Transcript(

@@ -170,3 +170,32 @@ def test_a_dialogue_that_follows_its_knowledge_answers_from_the_new_one_between_
     current[0] = second
     dialogue.respond(typed("how often now?"))
     assert first.asked == ["how often?"] and second.asked == ["how often now?"]
+
+
+NEW_OFTEN = Entry("massage-how-often", "How often should you massage a knot?", "Twice a week.")
+
+
+class EditedMatcher(ScriptedMatcher):
+    """The same questions after the operator changed an answer in the knowledge file."""
+
+    knowledge = Knowledge((WORSE, NEW_OFTEN))
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        found = super().match(text, alternatives, likelihoods)
+        if found.best is not None and found.best.entry is OFTEN:
+            return Match(found.decision, Candidate(NEW_OFTEN, 90.0), found.runner_up, text)
+        return found
+
+
+def test_a_question_worked_out_before_the_knowledge_changed_is_answered_from_the_new_one() -> None:
+    # The kiosk works a question out during the pause that ends it; when the knowledge file
+    # changes before the end of speech, the answer comes from the new file alone.
+    current: list[ScriptedMatcher] = [ScriptedMatcher()]
+    dialogue = Dialogue(current[0], follow=lambda: current[0])
+    ahead = dialogue.understand(typed("how often?"))
+    current[0] = EditedMatcher()
+    step = dialogue.respond(typed("how often?"), ahead)
+    assert step.action == "answer"
+    assert step.reply == spoken_answer(NEW_OFTEN)

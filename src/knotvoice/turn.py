@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import AudioChunk
-from knotvoice.knowledge import Entry
+from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
@@ -71,6 +71,9 @@ class Understood:
     match: Match
     match_ms: float
     """Milliseconds spent matching (hearing again included)."""
+    knowledge: Knowledge | None = None
+    """The knowledge it was matched against: a turn answers from one knowledge, so a question
+    worked out before the knowledge file changed is worked out again."""
 
 
 def command_of(text: str) -> str | None:
@@ -142,7 +145,7 @@ class Dialogue:
         matcher = self._follow() if self._follow is not None else self.matcher
         start = time.perf_counter()
         heard, match = rehear(transcript, matcher, self._rehearing)
-        return Understood(heard, match, (time.perf_counter() - start) * 1000.0)
+        return Understood(heard, match, (time.perf_counter() - start) * 1000.0, matcher.knowledge)
 
     def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn:
         """The turn for one utterance (typed or recognised); ``understood`` is its question
@@ -172,6 +175,8 @@ class Dialogue:
         if command in ("yes", "no", "other"):
             # Nothing was proposed: there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")
+        if understood is not None and understood.knowledge is not self.matcher.knowledge:
+            understood = None  # worked out ahead, and the knowledge file has changed since
         understood = understood or self.understand(transcript)
         if understood is None:  # pragma: no cover - commands and silence are handled above
             return Turn(transcript, Action.NONE, None, None, "")

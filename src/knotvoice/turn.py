@@ -71,7 +71,7 @@ class Understood:
     match: Match
     match_ms: float
     """Milliseconds spent matching (hearing again included)."""
-    knowledge: Knowledge | None = None
+    knowledge: Knowledge
     """The knowledge it was matched against: a turn answers from one knowledge, so a question
     worked out before the knowledge file changed is worked out again."""
 

@@ -192,7 +192,6 @@ class VoskStream:
         samples it has heard once this utterance is finished. Use ``VoskRecognizer.stream``."""
         self._native = native
         self._rate = sample_rate
-        self._offset = heard_before / sample_rate
         self._heard_before = heard_before
         self._done = done
         self._samples = 0
@@ -220,7 +219,7 @@ class VoskStream:
             self._keep(self._native.Result())
 
     def _keep(self, raw: str) -> None:
-        text, words = _parse_result(raw, self._offset)
+        text, words = _parse_result(raw, self._heard_before / self._rate)
         if text:
             self._texts.append(text)
         self._words.extend(words)

@@ -39,8 +39,8 @@ class Worked:
     """Milliseconds recognition took."""
 
     def understood_as(self, transcript: Transcript) -> Understood | None:
-        """The question worked out, as if from ``transcript`` (which says just what this work
-        was worked out from)."""
+        """The question worked out, given as worked out from ``transcript``, the final
+        transcript of the same words (``Ahead.result_for``)."""
         if self.understood is None:
             return None
         return replace(self.understood, transcript=replace(transcript, fit=None, timing=None))

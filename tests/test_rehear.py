@@ -7,14 +7,14 @@ matcher and the knowledge are real. The last tests run real whisper on real spee
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from knotvoice.asr import Transcript, Word
+from knotvoice.asr import Fit, Transcript, Word
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import chunks_from_array, read_audio
 from knotvoice.knowledge import Knowledge, MatchingHints
@@ -37,7 +37,7 @@ def matcher(knowledge: Knowledge) -> Matcher:
 
 def heard(
     text: str,
-    fit: Callable[[Sequence[str]], tuple[float, ...]] | None,
+    fit: Fit | None,
     unsure: str = "",
     later: bool = False,
 ) -> Transcript:
@@ -52,7 +52,7 @@ def heard(
     return Transcript(text, words, "whisper", 2.0, (), fit)
 
 
-class Fit:
+class Scores:
     """A recognizer's view of the audio: the log-likelihood of each text it is asked about."""
 
     def __init__(self, scores: dict[str, float], default: float = -40.0) -> None:
@@ -60,7 +60,7 @@ class Fit:
         self.default = default
         self.asked: list[str] = []
 
-    def __call__(self, texts: Sequence[str]) -> tuple[float, ...]:
+    def __call__(self, texts: Sequence[str], within: float | None = None) -> tuple[float, ...]:
         self.asked.extend(texts)
         return tuple(self.scores.get(text, self.default) for text in texts)
 
@@ -68,7 +68,7 @@ class Fit:
 @pytest.mark.parametrize("later", [False, True], ids=["words-given", "words-when-asked"])
 def test_a_misheard_key_word_is_heard_again_and_answered(matcher: Matcher, later: bool) -> None:
     assert matcher.match(HEARD).decision is not Decision.ANSWER
-    fit = Fit({HEARD: -2.5, MEANT: -5.0})
+    fit = Scores({HEARD: -2.5, MEANT: -5.0})
     transcript, match = rehear(heard(HEARD, fit, unsure="heart", later=later), matcher)
     assert match.decision is Decision.ANSWER
     assert match.best is not None and match.best.entry.id == "permanent"
@@ -79,7 +79,7 @@ def test_a_misheard_key_word_is_heard_again_and_answered(matcher: Matcher, later
 
 def test_a_reading_the_audio_does_not_bear_out_is_not_taken(matcher: Matcher) -> None:
     # Whisper finds "knot" 15 nats less likely than the "heart" it heard: a real heart.
-    fit = Fit({HEARD: -2.5, MEANT: -17.5})
+    fit = Scores({HEARD: -2.5, MEANT: -17.5})
     transcript, match = rehear(heard(HEARD, fit, unsure="heart"), matcher)
     assert match.decision is not Decision.ANSWER
     assert transcript.text == HEARD
@@ -89,7 +89,7 @@ def test_a_reading_the_audio_does_not_bear_out_is_not_taken(matcher: Matcher) ->
 
 
 def test_words_the_recognizer_was_sure_of_are_not_read_again(matcher: Matcher) -> None:
-    fit = Fit({HEARD: -2.5, MEANT: -2.0})
+    fit = Scores({HEARD: -2.5, MEANT: -2.0})
     transcript, match = rehear(heard(HEARD, fit), matcher)
     assert transcript.text == HEARD
     assert match.decision is not Decision.ANSWER
@@ -98,7 +98,7 @@ def test_words_the_recognizer_was_sure_of_are_not_read_again(matcher: Matcher) -
 
 def test_an_answered_question_is_not_heard_again(matcher: Matcher) -> None:
     text = "How often should I massage a knot?"
-    fit = Fit({})
+    fit = Scores({})
     transcript, match = rehear(heard(text, fit, unsure="often"), matcher)
     assert match.decision is Decision.ANSWER
     assert transcript.text == text
@@ -113,7 +113,7 @@ def test_a_reading_the_audio_bears_out_is_still_only_taken_when_answered(
     # but it is still no question the FAQ answers.
     said = "How do I tie it with a double, what wins are knots?"
     by_meaning = Matcher(knowledge, semantic, cache_dir=tmp_path)
-    fit = Fit({said: -2.5}, default=-3.0)
+    fit = Scores({said: -2.5}, default=-3.0)
     transcript, match = rehear(heard(said, fit, unsure="double"), by_meaning)
     assert fit.asked, "readings were checked against the audio"
     assert transcript.text == said
@@ -170,6 +170,23 @@ def test_whisper_finds_a_real_heart_far_likelier_than_a_knot(
     misread = said.replace("heart", "knot")
     scores = transcript.fit([said, misread])
     assert scores[0] - scores[1] > RehearSettings().max_cost
+
+
+def test_a_reading_far_from_the_audio_is_dropped_after_a_quick_look(
+    whisper: WhisperRecognizer, synthesizer: Synthesizer
+) -> None:
+    speech = synthesizer.synthesize("What are the signs of a heart attack?")
+    samples = np.concatenate([chunk.to_float() for chunk in speech])
+    transcript = whisper.transcribe(chunks_from_array(samples, speech[0].rate))
+    assert transcript.fit is not None
+    said = " ".join(word.text for word in transcript.timed().words)
+    assert "signs" in said and "heart attack" in said
+    far, near = said.replace("heart attack", "knot in my upper back"), said.replace("signs", "sign")
+    looked_at = transcript.fit([said, far, near])
+    quickly = transcript.fit([said, far, near], within=RehearSettings().max_cost)
+    assert quickly[1] == float("-inf"), "not looked at after the knowledge's topics"
+    assert looked_at[1] > float("-inf")
+    assert (quickly[0], quickly[2]) == (looked_at[0], looked_at[2])
 
 
 def test_a_knot_heard_as_arms_is_answered_after_hearing_it_again(

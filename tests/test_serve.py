@@ -452,7 +452,7 @@ def test_hearing_a_question_again_waits_for_the_recognizer(text_agent: Agent) ->
     of the recognizer's model: it waits while another connection is being recognised."""
     done: list[str] = []
 
-    def fit(texts: Sequence[str]) -> tuple[float, ...]:
+    def fit(texts: Sequence[str], within: float | None = None) -> tuple[float, ...]:
         done.append("fit")
         return tuple(0.0 for _ in texts)
 

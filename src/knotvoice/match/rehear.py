@@ -5,9 +5,10 @@ permanently" comes out as "could my heart be with me permanently", and no hearin
 beam says "knot". When the heard question is not answered, ``rehear`` puts each of the
 knowledge's key terms in place of each word the recognizer was unsure of, keeps the readings
 most like the knowledge's phrasings in words, and asks the recognizer how likely each is
-given the same audio (``Transcript.fit``). The reading that fits best, if it is at most
-``max_cost`` nats less likely than what was heard, is matched like any question and taken
-only when the matcher answers it.
+given the same audio (``Transcript.fit``; a reading a quick look finds far less likely is
+looked at no further). The reading that fits best, if it is at most ``max_cost`` nats less
+likely than what was heard, is matched like any question and taken only when the matcher
+answers it.
 
 The audio check is what keeps a real "heart" a heart: "what are the signs of a heart attack"
 read as "a knot attack" costs whisper about 15 nats; a misheard knot costs 0 to 6.
@@ -137,7 +138,7 @@ def rehear(
     found = found[: settings.max_readings]
     heard = " ".join(word.text for word in transcript.words)
     try:
-        scores = fit([heard, *found])
+        scores = fit([heard, *found], within=settings.max_cost)
     except Exception as error:  # the question is still answered as first heard
         _log.warning("hearing %r again failed: %s", heard, error)
         return plain, match

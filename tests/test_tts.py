@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +85,33 @@ def test_a_voice_names_how_it_sounds_so_kept_replies_never_mix(
     assert len({one, slower, other}) == 3
     assert again == one
     assert synthesizer.identity.startswith(f"{current}|")
+
+
+def test_two_threads_speaking_at_once_each_get_their_own_reply(
+    synthesizer: Synthesizer,
+) -> None:
+    # Every synthesizer in a process shares pyttsx3's one engine and espeak-ng, which speak
+    # one text at a time: a screen's reply and a kiosk's may be asked for together.
+    texts = ["Yes?", "Rest, stretch gently, and give the knot a few days to settle down."]
+    alone = [sum(c.seconds for c in synthesizer.synthesize(text)) for text in texts]
+    other = Synthesizer.load()
+    results: dict[int, list[float]] = {0: [], 1: []}
+    errors: list[BaseException] = []
+
+    def speak(number: int, speaker: Synthesizer) -> None:
+        try:
+            for _ in range(6):
+                results[number].append(sum(c.seconds for c in speaker.synthesize(texts[number])))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=speak, args=(n, s)) for n, s in ((0, synthesizer), (1, other))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    for number, lengths in results.items():
+        assert lengths == pytest.approx([alone[number]] * 6, rel=0.05)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import sys
 import tempfile
@@ -18,6 +19,16 @@ _log = logging.getLogger(__name__)
 
 CHUNK_SECONDS = 0.1
 """Length of each synthesized chunk, in seconds."""
+
+_SPEAKING = threading.Lock()
+"""Held while a synthesizer uses the engine. pyttsx3 gives every synthesizer of a process the
+same engine, which speaks one text at a time: two replies asked for at once each waited for
+the other's end of utterance, and one got no audio."""
+_KEPT: list[Any] = []
+"""The engines made, kept for the life of the process: when pyttsx3's driver for an engine is
+collected it unhooks espeak-ng's callback for every engine, which another engine may be
+speaking through at that moment. Let go at exit, while pyttsx3 can still tidy up."""
+atexit.register(_KEPT.clear)
 
 
 class SpeechError(KnotvoiceError):
@@ -40,7 +51,10 @@ class Synthesizer:
         try:
             import pyttsx3
 
-            engine = pyttsx3.init()
+            with _SPEAKING:
+                engine = pyttsx3.init()
+                if not any(kept is engine for kept in _KEPT):
+                    _KEPT.append(engine)
         except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError per driver
             raise SpeechError(
                 f"text-to-speech is not available ({error}); "
@@ -52,10 +66,11 @@ class Synthesizer:
         if driver is not None:
             driver.print = _log_instead  # type: ignore[attr-defined]
         synthesizer = cls(engine, settings)
-        synthesizer._set("rate", settings.rate)
-        synthesizer._set("volume", settings.volume)
-        if settings.voice:
-            synthesizer._set("voice", _find_voice(engine, settings.voice))
+        with _SPEAKING:
+            synthesizer._set("rate", settings.rate)
+            synthesizer._set("volume", settings.volume)
+            if settings.voice:
+                synthesizer._set("voice", _find_voice(engine, settings.voice))
         return synthesizer
 
     @property
@@ -88,6 +103,10 @@ class Synthesizer:
         """Speak ``text`` into audio chunks; ``rate`` (words per minute) overrides the default."""
         if not text.strip():
             return []
+        with _SPEAKING:
+            return self._synthesize(text, rate)
+
+    def _synthesize(self, text: str, rate: int | None) -> list[AudioChunk]:
         text = self._with_rate(text, rate or self.settings.rate)
         with tempfile.TemporaryDirectory(prefix="knotvoice-tts-") as tmp:
             path = Path(tmp) / "reply.wav"

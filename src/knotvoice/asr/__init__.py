@@ -27,15 +27,15 @@ class Word:
     """Engine confidence in [0, 1]."""
 
 
-class Fit(Protocol):
+class FitToAudio(Protocol):
     """How well each of some texts fits the audio of one utterance (``Transcript.fit``)."""
 
     def __call__(self, texts: Sequence[str], within: float | None = None) -> tuple[float, ...]:
         """Each text's log-likelihood in nats given the audio (higher fits better).
 
-        With ``within``, a text after the first that a quicker look finds far more than
-        ``within`` nats less likely than the first is looked at no further and comes back as
-        ``-inf``. The others' scores are as without ``within`` (the first's is the quicker
+        With ``within``, a text after the first that a quicker look finds more than
+        ``within`` nats (and a margin of the engine's) less likely than the first is looked
+        at no further and comes back as ``-inf``. The others' scores are as without ``within`` (the first's is the quicker
         look's when every other text is dropped). An engine with no quicker look scores
         every text."""
         ...
@@ -54,7 +54,7 @@ class Transcript:
     alternatives: tuple[str, ...] = ()
     """Other likely hearings of the same audio, most likely first (empty when the engine
     gives none). When ``text`` cannot be answered, one of these may be."""
-    fit: Fit | None = field(default=None, compare=False, repr=False)
+    fit: FitToAudio | None = field(default=None, compare=False, repr=False)
     """How well each of some texts fits the audio of this utterance: its log-likelihood in
     nats (higher fits better), comparable between texts for the same utterance. None when
     the engine cannot say. It lets a reading the engine did not pick ("a knot in my back"

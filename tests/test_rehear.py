@@ -164,14 +164,10 @@ def test_key_terms_come_from_the_knowledge(knowledge: Knowledge) -> None:
 def test_whisper_finds_a_real_heart_far_likelier_than_a_knot(
     whisper: WhisperRecognizer, synthesizer: Synthesizer
 ) -> None:
-    speech = synthesizer.synthesize("What are the signs of a heart attack?")
-    samples = np.concatenate([chunk.to_float() for chunk in speech])
-    transcript = whisper.transcribe(chunks_from_array(samples, speech[0].rate))
-    assert transcript.fit is not None
-    said = " ".join(word.text for word in transcript.timed().words)
+    said, fit = _heart_attack(whisper, synthesizer)
     assert "heart" in said.lower()
     misread = said.replace("heart", "knot")
-    scores = transcript.fit([said, misread])
+    scores = fit([said, misread])
     assert scores[0] - scores[1] > RehearSettings().max_cost
 
 
@@ -180,14 +176,10 @@ def test_a_reading_far_from_the_audio_is_scored_without_the_topics_only(
 ) -> None:
     # A pass after the knowledge's topics costs three quick ones: a reading the quick look
     # finds far off must not get one, and a near one gets the score it always had.
-    speech = synthesizer.synthesize("What are the signs of a heart attack?")
-    samples = np.concatenate([chunk.to_float() for chunk in speech])
-    transcript = whisper.transcribe(chunks_from_array(samples, speech[0].rate))
-    assert transcript.fit is not None
-    said = " ".join(word.text for word in transcript.timed().words)
+    said, fit = _heart_attack(whisper, synthesizer)
     far = f"{said} Knots, trigger points and shoulder blades all over the upper back."
     near = said.rstrip(".?!")
-    looked_at = transcript.fit([said, far, near])
+    looked_at = fit([said, far, near])
     with_topics: list[str] = []
     scores = _Encoded._scores
 
@@ -197,7 +189,7 @@ def test_a_reading_far_from_the_audio_is_scored_without_the_topics_only(
         return scores(encoded, texts, prompt)
 
     monkeypatch.setattr(_Encoded, "_scores", counted)
-    quickly = transcript.fit([said, far, near], within=RehearSettings().max_cost)
+    quickly = fit([said, far, near], within=RehearSettings().max_cost)
     assert far not in with_topics and near in with_topics
     assert quickly[1] == float("-inf") < looked_at[1]
     assert (quickly[0], quickly[2]) == (looked_at[0], looked_at[2])
@@ -217,6 +209,16 @@ def test_a_knot_heard_as_arms_is_answered_after_hearing_it_again(
     assert turn.action is Action.ANSWER
     assert turn.entry is not None and turn.entry.id == "knot-pain"
     assert turn.transcript.alternatives[0] == first.text
+
+
+def _heart_attack(whisper: WhisperRecognizer, synthesizer: Synthesizer) -> tuple[str, FitToAudio]:
+    """A spoken question about a heart attack as whisper heard it: its words as hearing
+    again reads them, and how well texts fit its audio."""
+    speech = synthesizer.synthesize("What are the signs of a heart attack?")
+    samples = np.concatenate([chunk.to_float() for chunk in speech])
+    transcript = whisper.transcribe(chunks_from_array(samples, speech[0].rate))
+    assert transcript.fit is not None
+    return " ".join(word.text for word in transcript.timed().words), transcript.fit
 
 
 def _misheard(transcript: Transcript) -> Transcript:

@@ -77,14 +77,16 @@ class Synthesizer:
     def identity(self) -> str:
         """Names how this synthesizer sounds: its voice, rate and volume."""
         try:
-            voice = str(self._engine.getProperty("voice"))
+            with _SPEAKING:
+                voice = str(self._engine.getProperty("voice"))
         except Exception:  # a driver without the property
             voice = str(self.settings.voice)
         return f"{voice}|{self.settings.rate}|{self.settings.volume}"
 
     def voices(self) -> list[str]:
         """Ids of the voices the engine offers."""
-        return [str(voice.id) for voice in self._engine.getProperty("voices")]
+        with _SPEAKING:
+            return [str(voice.id) for voice in self._engine.getProperty("voices")]
 
     def _set(self, name: str, value: object) -> None:
         # pyttsx3's engine.setProperty goes through a command queue that may run only at the

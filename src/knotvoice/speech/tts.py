@@ -28,7 +28,17 @@ _KEPT: list[Any] = []
 """The engines made, kept for the life of the process: when pyttsx3's driver for an engine is
 collected it unhooks espeak-ng's callback for every engine, which another engine may be
 speaking through at that moment. Let go at exit, while pyttsx3 can still tidy up."""
-atexit.register(_KEPT.clear)
+
+
+@atexit.register
+def _let_go() -> None:
+    """Let the kept engines go, once no reply is being rendered (a thread still rendering
+    one at exit keeps them)."""
+    if _SPEAKING.acquire(timeout=2.0):
+        try:
+            _KEPT.clear()
+        finally:
+            _SPEAKING.release()
 
 
 class SpeechError(KnotvoiceError):

@@ -35,9 +35,9 @@ class FitToAudio(Protocol):
 
         With ``within``, a text after the first that a quicker look finds more than
         ``within`` nats (and a margin of the engine's) less likely than the first is looked
-        at no further and comes back as ``-inf``. The others' scores are as without ``within`` (the first's is the quicker
-        look's when every other text is dropped). An engine with no quicker look scores
-        every text."""
+        at no further and comes back as ``-inf``. The others' scores are as without
+        ``within`` (the first's is the quicker look's when every other text is dropped). An
+        engine with no quicker look scores every text."""
         ...
 
 

@@ -63,7 +63,7 @@ class Synthesizer:
 
             with _SPEAKING:
                 engine = pyttsx3.init()
-                if not any(kept is engine for kept in _KEPT):
+                if engine not in _KEPT:
                     _KEPT.append(engine)
         except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError per driver
             raise SpeechError(

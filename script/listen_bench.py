@@ -931,6 +931,18 @@ class Turn:
         heard = float(record["at"]) - float(record.get("start", 0.0))
         return (heard - (self.clip.speech_end - self.clip.speech_start)) * 1000.0
 
+    def end_found_ms(self) -> float | None:
+        """Wall time from the clip's last voiced sample handed to the microphone to the moment
+        the kiosk found the end of the utterance (its ``reply_started`` event says how long
+        after that moment the reply started): the sound server's input, the end-of-speech
+        silence, and whatever the voice detector heard as speech after the voice."""
+        if self.reply_started is None or self.end is None:
+            return None
+        waited = self.reply_started.record.get("after_speech_ms")
+        if waited is None:
+            return None
+        return (self.reply_started.arrived - self.end) * 1000.0 - float(waited)
+
     def stages(self) -> dict[str, float | None]:
         """Milliseconds of each observable stage (None when not observed)."""
         arrived = {
@@ -941,9 +953,13 @@ class Turn:
                 ("reply_started", self.reply_started),
             )
         }
+        total = ms(self.audible, self.end)
+        found = self.end_found_ms()
         return {
-            "total": ms(self.audible, self.end),
+            "total": total,
             "endpointing": self.endpointing_ms(),
+            "end_found": found,
+            "after_end_found": total - found if total is not None and found is not None else None,
             "to_transcript": ms(arrived["transcript"], self.end),
             "matching": ms(arrived["decision"], arrived["transcript"]),
             "voice": ms(arrived["reply_started"], arrived["decision"]),
@@ -1218,6 +1234,8 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
 STAGES = (
     ("total", "end of speech to first reply sample"),
     ("endpointing", "utterance longer than the speech (audio time: end silence and tail)"),
+    ("end_found", "end of speech to the kiosk finding it (wall: input, silence, tail)"),
+    ("after_end_found", "the kiosk finding the end of speech to the first reply sample"),
     ("to_transcript", "end of speech to the transcript event (incl. recognition)"),
     ("matching", "transcript to decision events"),
     ("voice", "decision to reply_started (synthesis, opening the speaker)"),
@@ -1245,6 +1263,9 @@ def build_report(
                 "heard": heard,
                 "decision": record.get("decision"),
                 "entry": record.get("entry"),
+                "behind_ms": (
+                    turn.transcript.record.get("behind_ms") if turn.transcript is not None else None
+                ),
                 "speech_end_s": round(turn.clip.speech_end, 3),
                 "tail_s": round(turn.clip.seconds - turn.clip.speech_end, 3),
                 "ms": {name: _round(value) for name, value in turn.stages().items()},
@@ -1327,14 +1348,17 @@ def format_report(report: dict[str, Any]) -> str:
         f"cores {machine['cpu_cores']}  load average {machine['load_average_start']} at the "
         f"start, {machine['load_average_end']} at the end  (shared machine: expect noise)",
         "",
-        f"{'clip':44} {'tail':>5} {'total':>7} {'endpt':>7} {'heard':>7} {'match':>7} "
-        f"{'voice':>7} {'out':>7}  decision",
+        f"{'clip':44} {'tail':>5} {'total':>7} {'endpt':>7} {'found':>7} {'behind':>7} "
+        f"{'heard':>7} {'match':>7} {'voice':>7} {'out':>7}  decision",
     ]
     legend = (
         "(ms) tail: clip after its last voiced sample; total: that sample handed to the "
         "microphone to the first reply sample at the speaker; endpt: the kiosk's utterance "
         "less the clip's speech, in audio time (the end-of-speech silence, and noise heard as "
-        "speech); heard: end of speech to the transcript event; match: to the decision "
+        "speech); found: to the kiosk finding the end, in wall time (reply_started's "
+        "after_speech_ms taken from its arrival); behind: audio the kiosk had not yet read "
+        "when it found the end; heard: end of speech to the transcript "
+        "event; match: to the decision "
         "event; voice: to reply_started; out: to the first reply sample"
     )
     for clip in report["clips"]:
@@ -1343,6 +1367,7 @@ def format_report(report: dict[str, Any]) -> str:
         out.append(
             f"{clip['file'][:44]:44} {_cell(clip['tail_s'] * 1000, 5)} "
             f"{_cell(times['total'])} {_cell(times['endpointing'])} "
+            f"{_cell(times['end_found'])} {_cell(clip.get('behind_ms'))} "
             f"{_cell(times['to_transcript'])} {_cell(times['matching'])} "
             f"{_cell(times['voice'])} {_cell(times['speech_out'])}  {decision}"
             + (f"  [{'; '.join(clip['notes'])}]" if clip["notes"] else "")
@@ -1353,6 +1378,8 @@ def format_report(report: dict[str, Any]) -> str:
         ("  of which pipeline", None),
         ("  kiosk's own share", "kiosk_share"),
         ("endpointing (audio)", "endpointing"),
+        ("end found (wall)", "end_found"),
+        ("after the end found", "after_end_found"),
         ("recognition (est.)", "recognition_est"),
         ("matching", "matching"),
         ("voice + open speaker", "voice"),

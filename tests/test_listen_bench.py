@@ -117,3 +117,24 @@ def test_the_speech_of_a_noisy_fixture_is_where_its_voice_is(
         assert clip.speech_end == pytest.approx(voice_end / bench.PIPE_RATE, abs=0.03)
     # By energy, the voice's last sound is lost under the noise.
     assert recorded.speech_end < voice_end / bench.PIPE_RATE - 0.05
+
+
+def test_a_turn_splits_its_wait_where_the_kiosk_found_the_end_of_speech(
+    bench: ModuleType,
+) -> None:
+    """The reply started 900 ms after the last voiced sample and 300 ms after the kiosk
+    found the end of speech: 600 ms went to finding the end (the silence it waits for,
+    noise it heard as speech) and the rest to the kiosk's own work and the speaker."""
+    pcm = np.zeros(RATE, dtype=np.int16)
+    turn = bench.Turn(bench.Clip("q.wav", "-", "q", 1.0, 0.1, 0.6, pcm), end=10.0)
+    turn.reply_started = bench.Line(10.9, {"event": "reply_started", "after_speech_ms": 300.0})
+    turn.audible = 10.95
+    stages = turn.stages()
+    assert stages["end_found"] == pytest.approx(600.0)
+    assert stages["after_end_found"] == pytest.approx(350.0)
+    assert stages["total"] == pytest.approx(950.0)
+
+    # A reply that follows no question says nothing of where an end was found.
+    turn.reply_started = bench.Line(10.9, {"event": "reply_started", "after_speech_ms": None})
+    assert turn.stages()["end_found"] is None
+    assert turn.stages()["after_end_found"] is None

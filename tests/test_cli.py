@@ -144,6 +144,26 @@ def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> N
 
 
 @pytest.mark.model
+def test_importing_an_faq_without_alternatives_says_to_add_them(tmp_path: Path) -> None:
+    """Each entry's question is its only phrasing, so the check cannot ask one in other words:
+    it says so and what to add, instead of claiming every question is answered."""
+    faq = tmp_path / "museum.txt"
+    faq.write_text(
+        "What are the opening hours?\nTen to five, Tuesday to Sunday.\n\n"
+        "Can I take photos?\nYes, without flash, in the permanent galleries.\n\n"
+        "Is there a cafe?\nOn the ground floor, from ten until half past four.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "museum.yaml"
+    result = knotvoice("knowledge", "import", str(faq), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "no entry has a phrasing besides its question" in result.stdout
+    assert "% of the time" not in result.stdout
+    advice = [line for line in result.stdout.splitlines() if line.startswith("advice:")]
+    assert any("add at least 3 alternatives to each" in line for line in advice), result.stdout
+
+
+@pytest.mark.model
 def test_calibrate_if_needed_fits_once_and_keeps_what_every_fit_learns_from(
     tmp_path: Path,
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 from entries import ENTRY_IDS
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import (
+    Entry,
     Knowledge,
     MatchingHints,
     Problem,
@@ -18,7 +19,8 @@ from knotvoice.knowledge import (
     phrase_key,
     vocabulary,
 )
-from knotvoice.knowledge.check import lint
+from knotvoice.knowledge.check import check_calibration, lint
+from knotvoice.match.calibration import Example, Judged
 
 REPO = Path(__file__).resolve().parents[1]
 KNOTS = REPO / "knowledge" / "knots.yaml"
@@ -448,3 +450,38 @@ def test_problem_reads_as_one_line() -> None:
     problem = Problem("error", "a", "answer", "is empty", "kb.yaml")
     assert str(problem) == "kb.yaml: entry a: answer: is empty"
     assert str(Problem("error", None, "", "file not found", "kb.yaml")) == "kb.yaml: file not found"
+
+
+def _judged(
+    expected: int, best: int, chance: float, leave_out: tuple[int, ...], source: str
+) -> Judged:
+    return Judged(Example("q", expected, leave_out, 0, source), best, chance)
+
+
+def test_check_does_not_count_an_entry_s_only_phrasing_as_a_new_question() -> None:
+    """An entry whose question is its only phrasing keeps it while it is asked (it cannot be
+    left with none), so it always finds itself: the check must not report that as how
+    visitors' own words fare, and must say what to add."""
+    knowledge = Knowledge(
+        (
+            Entry("hours", "When are you open?", "Nine to five.", ("what time do you open",)),
+            Entry("cafe", "Is there a cafe?", "On the ground floor."),
+        )
+    )
+    judged = [
+        _judged(0, 0, 0.9, (0,), "phrasing"),  # left out, answered
+        _judged(0, 1, 0.2, (1,), "spoken"),  # left out, turned away
+        _judged(1, 1, 0.99, (), "phrasing"),  # the cafe's only phrasing, found in place
+        _judged(1, 1, 0.98, (), "spoken"),
+        _judged(-1, 0, 0.1, (), "offtopic"),
+    ]
+    report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
+
+    hours, cafe = report.entries
+    assert (hours.asked, hours.answered) == (2, 1)
+    assert (cafe.asked, cafe.unchecked) == (0, 2)
+    assert report.unchecked == ("cafe",)
+    assert report.answered_share == 0.5
+    (advice,) = [line for line in report.advice if "cafe" in line]
+    assert "only phrasing" in advice and "add at least 3 alternatives" in advice
+    assert "hours" not in advice

@@ -837,10 +837,18 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     judged = cross_check(matcher.evidence, recorded=app.load_recorded(settings, knowledge))
     report = check_calibration(knowledge, judged, ANSWER_AT, CONFIRM_AT)
     asked = sum(figures.asked for figures in report.entries)
+    if asked:
+        checked = (
+            f"their phrasings, asked as new questions ({asked}), get the right answer "
+            f"{100 * report.answered_share:.0f}% of the time"
+        )
+        if report.unchecked:
+            checked += f" ({len(report.unchecked)} with a single phrasing not checked)"
+    else:
+        checked = "no entry has a phrasing besides its question to ask as a new question"
     _out(
-        f"{knowledge.source}: {len(knowledge.entries)} entries; their phrasings, asked as new "
-        f"questions ({asked}), get the right answer {100 * report.answered_share:.0f}% of the "
-        f"time; {len(report.offtopic_answered)} of {report.offtopic_asked} everyday questions "
+        f"{knowledge.source}: {len(knowledge.entries)} entries; {checked}; "
+        f"{len(report.offtopic_answered)} of {report.offtopic_asked} everyday questions "
         "outside the FAQ would get an answer"
     )
     if not brief:
@@ -850,11 +858,12 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
                 f"{entry} {count}"
                 for entry, count in sorted(figures.taken_for.items(), key=lambda i: -i[1])[:3]
             )
-            _out(
-                f"{figures.entry:32} {figures.asked:6} "
-                f"{figures.answered / max(figures.asked, 1):9.0%} "
-                f"{figures.confirmed / max(figures.asked, 1):13.0%}  {taken or '-'}"
+            shares = (
+                f"{figures.answered / figures.asked:9.0%} {figures.confirmed / figures.asked:13.0%}"
+                if figures.asked
+                else f"{'-':>9} {'-':>13}"
             )
+            _out(f"{figures.entry:32} {figures.asked:6} {shares}  {taken or '-'}")
         for question, entry, chance in report.offtopic_answered[:10]:
             _out(f"outside the FAQ, answered: {question!r} -> {entry} ({chance:.2f})")
     for line in report.advice:

@@ -144,6 +144,10 @@ class EntryFigures:
     """... given a did-you-mean for this entry."""
     taken_for: dict[str, int]
     """... answered or proposed as another entry: how often each."""
+    unchecked: int = 0
+    """Questions made from its only phrasing, which stays in place while they are asked (an
+    entry cannot be left with none): they say nothing of how visitors' own words fare, and
+    are not counted in ``asked``."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,12 @@ class CheckReport:
     def answered_share(self) -> float:
         asked = sum(figures.asked for figures in self.entries)
         return sum(figures.answered for figures in self.entries) / asked if asked else 0.0
+
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        """The entries whose phrasings could not be asked as new questions: their question
+        is their only phrasing."""
+        return tuple(f.entry for f in self.entries if f.unchecked and not f.asked)
 
 
 WEAK_SHARE = 0.7
@@ -189,6 +199,9 @@ def check_calibration(
             continue
         wanted = ids[question.expected]
         tally = tallies[wanted]
+        if not question.leave_out and question.source in ("phrasing", "spoken"):
+            tallies[wanted] = replace(tally, unchecked=tally.unchecked + 1)
+            continue
         right = got == wanted
         tallies[wanted] = replace(
             tally,
@@ -216,6 +229,16 @@ def _advice(
     offtopic: Sequence[tuple[str, str, float]],
 ) -> tuple[str, ...]:
     found: list[str] = []
+    alone = [figures.entry for figures in entries if figures.unchecked and not figures.asked]
+    if alone:
+        named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
+        found.append(
+            f"{named}: {'its question is its' if len(alone) == 1 else 'their questions are their'}"
+            f" only {'phrasing' if len(alone) == 1 else 'phrasings'}, so questions in visitors'"
+            " other words cannot be checked and are "
+            f"mostly turned away; add at least {MIN_ALTERNATIVES} alternatives to "
+            f'{"it" if len(alone) == 1 else "each"} (knotvoice knowledge add ENTRY "WORDING")'
+        )
     for figures in entries:
         if figures.asked and figures.answered / figures.asked < WEAK_SHARE:
             share = round(100 * figures.answered / figures.asked)

@@ -316,8 +316,12 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
         expect(page.locator("#try")).to_be_visible()
         first = tries.first.inner_text()
         assert first in {entry.question for entry in knowledge.entries}
-        # A question to try is asked by tapping it, or from the keyboard.
+        # A question to try is asked by tapping it, or from the keyboard; the view changing
+        # meanwhile (a voice heard) leaves the keyboard where the visitor put it.
         tries.first.focus()
+        screen.emit(SpeechStarted(99.0))
+        expect(page.locator("body")).to_have_attribute("data-state", "listening")
+        expect(tries.first).to_be_focused()
         page.keyboard.press("Enter")
         expect(page.locator("#title")).to_have_text(first, timeout=WAIT_MS)
         expect(page.locator("#try")).to_be_hidden()

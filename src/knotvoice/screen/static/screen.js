@@ -11,6 +11,7 @@ const STATE_WORDS = {
 
 const $ = (id) => document.getElementById(id);
 let shownTurn = -1;
+let shownSuggestions = null;
 
 function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
@@ -72,12 +73,18 @@ function renderChoices(view) {
 }
 
 function renderSuggestions(view) {
-  const list = $("suggestions");
-  clear(list);
-  for (const question of view.suggestions) {
-    const item = document.createElement("li");
-    item.appendChild(button(question, () => post("/ask", { text: question }), "suggestion"));
-    list.appendChild(item);
+  // Rebuilt only when they change: every update of the view (the reply ending, say) would
+  // otherwise take away the button a visitor has just moved to with the keyboard.
+  const key = JSON.stringify(view.suggestions);
+  if (key !== shownSuggestions) {
+    shownSuggestions = key;
+    const list = $("suggestions");
+    clear(list);
+    for (const question of view.suggestions) {
+      const item = document.createElement("li");
+      item.appendChild(button(question, () => post("/ask", { text: question }), "suggestion"));
+      list.appendChild(item);
+    }
   }
   const show = (view.kind === "" || view.kind === "reject") && view.suggestions.length > 0;
   $("try").hidden = !show;

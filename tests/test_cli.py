@@ -143,17 +143,23 @@ def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> N
     assert "nerve" in answered.stdout.lower()
 
 
-@pytest.mark.model
-def test_importing_an_faq_without_alternatives_says_to_add_them(tmp_path: Path) -> None:
-    """Each entry's question is its only phrasing, so the check cannot ask one in other words:
-    it says so and what to add, instead of claiming every question is answered."""
-    faq = tmp_path / "museum.txt"
+def museum_faq(folder: Path) -> Path:
+    """A small FAQ as an operator writes it first: questions and answers, no alternatives."""
+    faq = folder / "museum.txt"
     faq.write_text(
         "What are the opening hours?\nTen to five, Tuesday to Sunday.\n\n"
         "Can I take photos?\nYes, without flash, in the permanent galleries.\n\n"
         "Is there a cafe?\nOn the ground floor, from ten until half past four.\n",
         encoding="utf-8",
     )
+    return faq
+
+
+@pytest.mark.model
+def test_importing_an_faq_without_alternatives_says_to_add_them(tmp_path: Path) -> None:
+    """Each entry's question is its only phrasing, so the check cannot ask one in other words:
+    it says so and what to add, instead of claiming every question is answered."""
+    faq = museum_faq(tmp_path)
     out = tmp_path / "museum.yaml"
     result = knotvoice("knowledge", "import", str(faq), "-o", str(out))
     assert result.returncode == 0, result.stderr
@@ -161,6 +167,26 @@ def test_importing_an_faq_without_alternatives_says_to_add_them(tmp_path: Path) 
     assert "% of the time" not in result.stdout
     advice = [line for line in result.stdout.splitlines() if line.startswith("advice:")]
     assert any("add at least 3 alternatives to each" in line for line in advice), result.stdout
+
+
+@pytest.mark.model
+def test_an_faq_without_alternatives_takes_a_question_in_other_words(tmp_path: Path) -> None:
+    """Until its operator adds alternatives, such an FAQ still takes a question worded
+    otherwise (an answer or a did-you-mean), and still turns an everyday one away."""
+    out = tmp_path / "museum.yaml"
+    assert (
+        knotvoice("knowledge", "import", str(museum_faq(tmp_path)), "-o", str(out)).returncode == 0
+    )
+
+    def asked(question: str) -> dict[str, object]:
+        result = knotvoice("ask", "--json", "--no-speak", "--knowledge", str(out), question)
+        assert result.returncode == 0, result.stderr
+        return dict(json.loads(result.stdout.splitlines()[-1]))
+
+    pictures = asked("am I allowed to take pictures")
+    assert pictures["entry"] == "can-i-take-photos"
+    assert pictures["decision"] in ("answer", "confirm")
+    assert asked("what is the wifi password")["decision"] == "reject"
 
 
 @pytest.mark.model

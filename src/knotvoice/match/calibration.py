@@ -53,7 +53,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-VERSION = 8
+VERSION = 9
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -70,6 +70,12 @@ CANDIDATES = 8
 """Per question, the entries learnt from: those closest by words or meaning."""
 PENALTY = 1.0
 """L2 penalty of the regression (on standardized signals)."""
+UNCHECKED_QUANTILE = 0.99
+"""For a knowledge none of whose phrasings can be left out (no entry has more than one), the
+share of everyday questions the decision puts below ``UNCHECKED_PROBABILITY``."""
+UNCHECKED_PROBABILITY = 0.3
+"""... the probability the rest are given at most: the matcher's did-you-mean threshold
+(``matcher.CONFIRM_AT``), so that an everyday question gets at most a did-you-mean."""
 
 Array = npt.NDArray[np.float64]
 
@@ -362,7 +368,52 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
         counts = np.array(
             [0.5 * len(questions) / (inside if q.expected >= 0 else outside) for q in questions]
         )
-    return Calibration(ranking, regression(np.stack(decided), np.array(right), counts))
+    rows_decided, labels = np.stack(decided), np.array(right)
+    deciding = regression(rows_decided, labels, counts)
+    if outside and not any(q.leave_out for q in questions if q.expected >= 0):
+        deciding = _unchecked(deciding, questions, rows_decided, labels, counts)
+    return Calibration(ranking, deciding)
+
+
+def _logits(model: Regression, rows: Array) -> Array:
+    logits: Array = ((rows - np.asarray(model.mean)) / np.asarray(model.scale)) @ np.asarray(
+        model.weights
+    ) + model.bias
+    return logits
+
+
+def _unchecked(
+    deciding: Regression,
+    questions: Sequence[Example],
+    rows: Array,
+    labels: Array,
+    counts: Array | None,
+) -> Regression:
+    """The decision for a knowledge whose every entry has a single phrasing.
+
+    Such a phrasing cannot be left out, so every question inside the FAQ the fit learns from
+    finds itself word for word, and the decision learns that only such a question is answered
+    right: a visitor's own words are turned away. What is known is what everyday questions
+    look like. So the decision is raised (never lowered) until all but ``1 -
+    UNCHECKED_QUANTILE`` of them, each judged by a decision fitted without its fold, get less
+    than ``UNCHECKED_PROBABILITY``.
+    """
+    outside = [n for n, q in enumerate(questions) if q.expected < 0]
+    held: list[float] = []
+    for fold in range(FOLDS):
+        left = set(outside[fold::FOLDS])
+        if not left:
+            continue
+        keep = [n for n in range(len(questions)) if n not in left]
+        model = regression(rows[keep], labels[keep], None if counts is None else counts[keep])
+        held.extend(_logits(model, rows[sorted(left)]).tolist())
+    ceiling = float(np.log(UNCHECKED_PROBABILITY / (1.0 - UNCHECKED_PROBABILITY)))
+    # The held-out logits are of decisions fitted without them; the same shift is given to
+    # the decision fitted on all of them.
+    raise_by = ceiling - float(np.quantile(held, UNCHECKED_QUANTILE))
+    if raise_by <= 0.0:
+        return deciding
+    return Regression(deciding.mean, deciding.scale, deciding.weights, deciding.bias + raise_by)
 
 
 def fit(

@@ -386,3 +386,44 @@ def test_a_large_knowledge_learns_from_a_sample_of_its_phrasings() -> None:
     again = {e.text for e in calibrating.examples(edited) if e.source == "phrasing"}
     assert len(again) == cap
     assert len(again - {e.text for e in asked}) <= 1
+
+
+def test_a_knowledge_of_single_phrasings_is_decided_against_everyday_questions() -> None:
+    """When every entry's only phrasing stays in place while it is asked (and nothing was
+    recorded), the questions learnt from all find themselves word for word. The decision is
+    then raised until nearly every everyday question stays under the did-you-mean threshold,
+    so a question partway to an entry is no longer turned away; with any phrasing left out,
+    or a recorded question, the decision is the one fitted."""
+    assert calibrating.UNCHECKED_PROBABILITY == CONFIRM_AT
+    rng = np.random.default_rng(3)
+    entries = 4
+
+    def rows(entry: int, level: float) -> npt.NDArray[np.float32]:
+        signals = rng.uniform(0.0, 0.3, size=(entries, len(SIGNALS)))
+        if entry >= 0:
+            signals[entry] = level + rng.uniform(-0.05, 0.05, len(SIGNALS))
+        return signals.astype(np.float32)
+
+    inside = [calibrating.Example(f"q{n}", n % entries) for n in range(40)]
+    outside = [calibrating.Example(f"o{n}", -1, source="offtopic") for n in range(400)]
+    signals = [rows(q.expected, 1.0) for q in inside] + [rows(-1, 0.0) for _ in outside]
+    left_out = [replace(q, leave_out=(n,)) for n, q in enumerate(inside)]
+    recorded = calibrating.Example("r", 0, source="recorded")
+
+    single = calibrating.calibrate([*inside, *outside], signals)
+    fitted = calibrating.calibrate([*left_out, *outside], signals)
+    assert fitted.deciding.weights == single.deciding.weights
+    assert single.deciding.bias > fitted.deciding.bias
+    with_recorded = [*signals, rows(0, 1.0)]
+    assert calibrating.calibrate([*inside, *outside, recorded], with_recorded) == (
+        calibrating.calibrate([*left_out, *outside, recorded], with_recorded)
+    )
+
+    def chance(calibration: calibrating.Calibration, row: npt.NDArray[np.float32]) -> float:
+        likelihoods = calibration.likelihoods(row)
+        return calibration.confidence(row, likelihoods, int(np.argmax(likelihoods)))
+
+    partway = rows(2, 0.6)
+    assert chance(single, partway) > chance(fitted, partway)
+    everyday = [chance(single, rows(-1, 0.0)) for _ in range(200)]
+    assert np.mean(np.array(everyday) < CONFIRM_AT) >= 0.97

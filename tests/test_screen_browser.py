@@ -318,6 +318,7 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
         assert first in {entry.question for entry in knowledge.entries}
         # A question to try is asked by tapping it, or from the keyboard; the view changing
         # meanwhile (a voice heard) leaves the keyboard where the visitor put it.
+        screen.wait_for(ReplyFinished)
         tries.first.focus()
         screen.emit(SpeechStarted(99.0))
         expect(page.locator("body")).to_have_attribute("data-state", "listening")

@@ -370,7 +370,9 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
         )
     rows_decided, labels = np.stack(decided), np.array(right)
     deciding = regression(rows_decided, labels, counts)
-    if outside and not any(q.leave_out for q in questions if q.expected >= 0):
+    if outside and not any(
+        q.leave_out or q.source == "recorded" for q in questions if q.expected >= 0
+    ):
         deciding = _unchecked(deciding, questions, rows_decided, labels, counts)
     return Calibration(ranking, deciding)
 
@@ -389,7 +391,8 @@ def _unchecked(
     labels: Array,
     counts: Array | None,
 ) -> Regression:
-    """The decision for a knowledge whose every entry has a single phrasing.
+    """The decision for a knowledge whose every entry has a single phrasing (and no question
+    recorded at the kiosk).
 
     Such a phrasing cannot be left out, so every question inside the FAQ the fit learns from
     finds itself word for word, and the decision learns that only such a question is answered

@@ -485,3 +485,12 @@ def test_check_does_not_count_an_entry_s_only_phrasing_as_a_new_question() -> No
     (advice,) = [line for line in report.advice if "cafe" in line]
     assert "only phrasing" in advice and "add at least 3 alternatives" in advice
     assert "hours" not in advice
+
+    # A question recorded at the kiosk for the cafe is asked anew; the cafe still has one
+    # phrasing, and is still told to get more.
+    recorded = check_calibration(
+        knowledge, [*judged, _judged(1, 1, 0.9, (), "recorded")], answer_at=0.5, confirm_at=0.3
+    )
+    assert (recorded.entries[1].asked, recorded.entries[1].answered) == (1, 1)
+    assert recorded.unchecked == ("cafe",)
+    assert any("cafe" in line and "only phrasing" in line for line in recorded.advice)

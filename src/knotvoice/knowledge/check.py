@@ -171,8 +171,8 @@ class CheckReport:
     @property
     def unchecked(self) -> tuple[str, ...]:
         """The entries whose phrasings could not be asked as new questions: their question
-        is their only phrasing."""
-        return tuple(f.entry for f in self.entries if f.unchecked and not f.asked)
+        is their only phrasing (questions recorded for them may still have been asked)."""
+        return tuple(f.entry for f in self.entries if f.unchecked)
 
 
 WEAK_SHARE = 0.7
@@ -229,7 +229,7 @@ def _advice(
     offtopic: Sequence[tuple[str, str, float]],
 ) -> tuple[str, ...]:
     found: list[str] = []
-    alone = [figures.entry for figures in entries if figures.unchecked and not figures.asked]
+    alone = [figures.entry for figures in entries if figures.unchecked]
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
         found.append(

@@ -199,7 +199,7 @@ def check_calibration(
             continue
         wanted = ids[question.expected]
         tally = tallies[wanted]
-        if not question.leave_out and question.source in ("phrasing", "spoken"):
+        if question.in_place:
             tallies[wanted] = replace(tally, unchecked=tally.unchecked + 1)
             continue
         right = got == wanted
@@ -232,12 +232,15 @@ def _advice(
     alone = [figures.entry for figures in entries if figures.unchecked]
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
+        whose, it = (
+            ("its question is its only phrasing", "it")
+            if len(alone) == 1
+            else ("their questions are their only phrasings", "each")
+        )
         found.append(
-            f"{named}: {'its question is its' if len(alone) == 1 else 'their questions are their'}"
-            f" only {'phrasing' if len(alone) == 1 else 'phrasings'}, so questions in visitors'"
-            " other words cannot be checked and are "
-            f"mostly turned away; add at least {MIN_ALTERNATIVES} alternatives to "
-            f'{"it" if len(alone) == 1 else "each"} (knotvoice knowledge add ENTRY "WORDING")'
+            f"{named}: {whose}, so questions in visitors' other words cannot be checked and "
+            f"are mostly turned away; add at least {MIN_ALTERNATIVES} alternatives to {it} "
+            '(knotvoice knowledge add ENTRY "WORDING")'
         )
     for figures in entries:
         if figures.asked and figures.answered / figures.asked < WEAK_SHARE:

@@ -94,6 +94,13 @@ class Example:
     source: str = "phrasing"
     """phrasing, spoken, offtopic or recorded."""
 
+    @property
+    def in_place(self) -> bool:
+        """Made from its entry's only phrasing, which stays in place while it is asked (an
+        entry is never left with none): it finds itself word for word, and says nothing of
+        how a visitor's own words fare."""
+        return not self.leave_out and self.source in ("phrasing", "spoken")
+
 
 @dataclass(frozen=True)
 class Regression:
@@ -104,11 +111,18 @@ class Regression:
     weights: tuple[float, ...]
     bias: float
 
-    def probabilities(self, rows: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
-        """The probability of each row."""
+    def logits(self, rows: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+        """The log-odds of each row."""
         mean = np.asarray(self.mean)
         scale = np.asarray(self.scale)
-        logits = ((rows - mean) / scale) @ np.asarray(self.weights) + self.bias
+        result: npt.NDArray[np.float64] = ((rows - mean) / scale) @ np.asarray(
+            self.weights
+        ) + self.bias
+        return result
+
+    def probabilities(self, rows: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+        """The probability of each row."""
+        logits = self.logits(rows)
         result: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
         return result
 
@@ -370,18 +384,9 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
         )
     rows_decided, labels = np.stack(decided), np.array(right)
     deciding = regression(rows_decided, labels, counts)
-    if outside and not any(
-        q.leave_out or q.source == "recorded" for q in questions if q.expected >= 0
-    ):
+    if outside and all(q.in_place for q in questions if q.expected >= 0):
         deciding = _unchecked(deciding, questions, rows_decided, labels, counts)
     return Calibration(ranking, deciding)
-
-
-def _logits(model: Regression, rows: Array) -> Array:
-    logits: Array = ((rows - np.asarray(model.mean)) / np.asarray(model.scale)) @ np.asarray(
-        model.weights
-    ) + model.bias
-    return logits
 
 
 def _unchecked(
@@ -409,7 +414,7 @@ def _unchecked(
             continue
         keep = [n for n in range(len(questions)) if n not in left]
         model = regression(rows[keep], labels[keep], None if counts is None else counts[keep])
-        held.extend(_logits(model, rows[sorted(left)]).tolist())
+        held.extend(model.logits(rows[sorted(left)]).tolist())
     ceiling = float(np.log(UNCHECKED_PROBABILITY / (1.0 - UNCHECKED_PROBABILITY)))
     # The held-out logits are of decisions fitted without them; the same shift is given to
     # the decision fitted on all of them.

@@ -473,14 +473,16 @@ def test_check_does_not_count_an_entry_s_only_phrasing_as_a_new_question() -> No
         _judged(0, 1, 0.2, (1,), "spoken"),  # left out, turned away
         _judged(1, 1, 0.99, (), "phrasing"),  # the cafe's only phrasing, found in place
         _judged(1, 1, 0.98, (), "spoken"),
+        _judged(1, 0, 0.9, (4,), "answer"),  # a sentence of an answer, asked: no one asks it
         _judged(-1, 0, 0.1, (), "offtopic"),
     ]
     report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
 
     hours, cafe = report.entries
     assert (hours.asked, hours.answered) == (2, 1)
-    assert (cafe.asked, cafe.unchecked) == (0, 2)
+    assert (cafe.asked, cafe.unchecked, cafe.taken_for) == (0, 2, {})
     assert report.unchecked == ("cafe",)
+    assert report.alone == ("cafe",)
     assert report.answered_share == 0.5
     (advice,) = [line for line in report.advice if "cafe" in line]
     assert "only phrasing" in advice and "add at least 3 alternatives" in advice

@@ -19,7 +19,7 @@ from knotvoice.evaluate import evaluate_typed
 from knotvoice.knowledge import Entry, Knowledge, load
 from knotvoice.match import Decision, Match, Reason
 from knotvoice.match import calibration as calibrating
-from knotvoice.match.evidence import SIGNALS, Evidence
+from knotvoice.match.evidence import SIGNALS, Evidence, stand_ins
 from knotvoice.match.matcher import ANSWER_AT, CONFIRM_AT, Matcher, hearing_weights
 from knotvoice.match.semantic import SemanticModel
 
@@ -234,6 +234,41 @@ def test_a_phrasing_left_out_does_not_find_itself() -> None:
     assert left_out[1, column] < 0.99
 
 
+def test_an_entry_without_alternatives_is_matched_by_its_answer_s_sentences() -> None:
+    """Its question alone says little of how visitors ask, so its answer's sentences stand in
+    for alternatives and the fit can ask the question left out, against the answer. An entry
+    with alternatives gets none, and a stand-in said word for word is not a wording the
+    knowledge wrote."""
+    bare = Entry("photos", "Can I take photos?", "Yes, without flash. Tripods need a permit.")
+    hours = Entry("hours", "When are you open?", "Nine to five.", ("what time do you open",))
+    evidence = Evidence(Knowledge((bare, hours), "m.yaml"), Bag())
+    assert stand_ins(bare) == ("Yes, without flash", "Tripods need a permit")
+    assert stand_ins(hours) == ()
+    assert evidence.phrasings[:3] == ("Can I take photos?", *stand_ins(bare))
+    assert evidence.stand_in.tolist() == [False, True, True, False, False]
+
+    learnt = calibrating.examples(evidence)
+    (question,) = [e for e in learnt if e.text == "Can I take photos?"]
+    assert (question.leave_out, question.source) == ((0,), "phrasing")
+    assert {e.source for e in learnt if e.expected == 0} == {"phrasing", "spoken", "answer"}
+    assert evidence.written_for(evidence.query("can i take photos")) == 0
+    assert evidence.written_for(evidence.query("tripods need a permit")) is None
+
+
+def test_a_fit_held_to_signs_gives_no_evidence_the_wrong_direction() -> None:
+    """Correlated evidence can get a weight against its meaning in a free fit; held to its
+    sign, that weight stays at zero and the rest are fitted without it."""
+    rng = np.random.default_rng(5)
+    features = rng.normal(size=(400, 2))
+    noise = rng.normal(scale=0.5, size=400)
+    labels = (features[:, 0] - 0.8 * features[:, 1] + noise > 0).astype(np.float64)
+    free = calibrating.regression(features, labels)
+    held = calibrating.regression(features, labels, signs=[1, 1])
+    assert free.weights[1] < 0.0
+    assert held.weights[1] == 0.0 and held.weights[0] > 0.0
+    assert calibrating.regression(features, labels, signs=[0, 0]) == free
+
+
 def test_a_question_like_an_everyday_one_is_marked_as_such() -> None:
     everyday = ("what will the weather be like tomorrow", "where can i buy a coffee")
     evidence = Evidence(LIBRARY, Bag(), everyday)
@@ -394,7 +429,6 @@ def test_a_knowledge_of_single_phrasings_is_decided_against_everyday_questions()
     then raised until nearly every everyday question stays under the did-you-mean threshold,
     so a question partway to an entry is no longer turned away; with any phrasing left out,
     or a recorded question, the decision is the one fitted."""
-    assert calibrating.UNCHECKED_PROBABILITY == CONFIRM_AT
     rng = np.random.default_rng(3)
     entries = 4
 
@@ -427,3 +461,52 @@ def test_a_knowledge_of_single_phrasings_is_decided_against_everyday_questions()
     assert chance(single, partway) > chance(fitted, partway)
     everyday = [chance(single, rows(-1, 0.0)) for _ in range(200)]
     assert np.mean(np.array(everyday) < CONFIRM_AT) >= 0.97
+
+
+def test_a_fit_learnt_from_answers_is_held_to_signs_and_to_everyday_questions() -> None:
+    """When answers' sentences stand in for alternatives, the fit learns little of how
+    visitors' own words fare: both regressions are held to the sign of their evidence, and
+    the decision is lowered until at most one everyday question in a hundred would be
+    answered. The same questions learnt as phrasings are fitted freely."""
+    rng = np.random.default_rng(7)
+    entries = 4
+
+    def rows(entry: int, level: float) -> npt.NDArray[np.float32]:
+        signals = rng.uniform(0.0, 0.3, size=(entries, len(SIGNALS)))
+        signals[entry] = level + rng.uniform(-0.05, 0.05, len(SIGNALS))
+        return signals.astype(np.float32)
+
+    def everyday() -> npt.NDArray[np.float32]:
+        """An everyday question partway to some entry."""
+        return rows(int(rng.integers(entries)), float(rng.uniform(0.0, 0.8)))
+
+    inside = [
+        calibrating.Example(f"q{n}", n % entries, (n,), source="answer" if n % 2 else "phrasing")
+        for n in range(40)
+    ]
+    outside = [calibrating.Example(f"o{n}", -1, source="offtopic") for n in range(400)]
+    signals = [rows(q.expected, float(rng.uniform(0.5, 1.0))) for q in inside]
+    signals += [everyday() for _ in outside]
+    held = calibrating.calibrate([*inside, *outside], signals)
+    free = calibrating.calibrate([replace(q, source="phrasing") for q in inside] + outside, signals)
+
+    for fitted, names in (
+        (held.ranking, calibrating.RANKING),
+        (held.deciding, calibrating.DECIDING),
+    ):
+        assert all(
+            calibrating.SIGNS[name] * weight >= 0.0
+            for name, weight in zip(names, fitted.weights, strict=True)
+        )
+
+    def answered(
+        calibration: calibrating.Calibration, questions: list[npt.NDArray[np.float32]]
+    ) -> float:
+        chances = []
+        for row in questions:
+            likelihoods = calibration.likelihoods(row)
+            chances.append(calibration.confidence(row, likelihoods, int(np.argmax(likelihoods))))
+        return float(np.mean(np.array(chances) >= ANSWER_AT))
+
+    fresh = [everyday() for _ in range(400)]
+    assert answered(held, fresh) <= 0.02 < answered(free, fresh)

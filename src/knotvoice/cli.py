@@ -842,8 +842,15 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
             f"their phrasings, asked as new questions ({asked}), get the right answer "
             f"{100 * report.answered_share:.0f}% of the time"
         )
+        notes = []
+        if report.alone:
+            notes.append(
+                f"{len(report.alone)} without alternatives asked against their answers alone"
+            )
         if report.unchecked:
-            checked += f" ({len(report.unchecked)} with a single phrasing not checked)"
+            notes.append(f"{len(report.unchecked)} with a single phrasing not checked")
+        if notes:
+            checked += f" ({'; '.join(notes)})"
     else:
         checked = "no entry has a phrasing besides its question to ask as a new question"
     _out(

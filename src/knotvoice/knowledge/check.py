@@ -162,6 +162,9 @@ class CheckReport:
     """Everyday questions that would get an answer: (question, entry, probability)."""
     offtopic_asked: int
     advice: tuple[str, ...]
+    alone: tuple[str, ...] = ()
+    """The entries whose question is their only phrasing: their answers' sentences stand in
+    for alternatives, and their question is asked against those alone."""
 
     @property
     def answered_share(self) -> float:
@@ -197,6 +200,8 @@ def check_calibration(
             if item.probability >= answer_at and question.source == "offtopic":
                 offtopic.append((question.text, got, round(item.probability, 2)))
             continue
+        if question.source == "answer":
+            continue  # an answer's sentence standing in for alternatives: no one asks it
         wanted = ids[question.expected]
         tally = tallies[wanted]
         if question.in_place:
@@ -218,8 +223,14 @@ def check_calibration(
         for (asked, taken), count in sorted(pairs.items(), key=lambda item: -item[1])
     )
     offtopic.sort(key=lambda item: -item[2])
+    alone = tuple(entry.id for entry in knowledge.entries if len(entry.phrases) < 2)
     return CheckReport(
-        entries, confused, tuple(offtopic), offtopic_asked, _advice(entries, confused, offtopic)
+        entries,
+        confused,
+        tuple(offtopic),
+        offtopic_asked,
+        _advice(entries, confused, offtopic, alone),
+        alone,
     )
 
 
@@ -227,20 +238,22 @@ def _advice(
     entries: Sequence[EntryFigures],
     confused: Sequence[tuple[str, str, int]],
     offtopic: Sequence[tuple[str, str, float]],
+    alone: Sequence[str] = (),
 ) -> tuple[str, ...]:
+    """What to do, most telling first; ``alone``: the entries whose question is their only
+    phrasing."""
     found: list[str] = []
-    alone = [figures.entry for figures in entries if figures.unchecked]
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
-        whose, it = (
-            ("its question is its only phrasing", "it")
+        whose, its, it = (
+            ("its question is its only phrasing", "its answer's", "it")
             if len(alone) == 1
-            else ("their questions are their only phrasings", "each")
+            else ("their questions are their only phrasings", "their answers'", "each")
         )
         found.append(
-            f"{named}: {whose}, so questions in visitors' other words cannot be checked and "
-            f"are mostly turned away; add at least {MIN_ALTERNATIVES} alternatives to {it} "
-            '(knotvoice knowledge add ENTRY "WORDING")'
+            f"{named}: {whose}, so only {its} sentences stand in for the ways visitors ask, "
+            f"and many questions in their own words are turned away; add at least "
+            f'{MIN_ALTERNATIVES} alternatives to {it} (knotvoice knowledge add ENTRY "WORDING")'
         )
     for figures in entries:
         if figures.asked and figures.answered / figures.asked < WEAK_SHARE:

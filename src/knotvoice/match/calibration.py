@@ -6,7 +6,9 @@ file itself and the language data can teach:
 - every phrasing asked as a question while it is left out of the knowledge (so it cannot
   find itself), and the same phrasings as visitors would say them: wrapped in openers and
   closers ("um, quick question, ..."), asked indirectly, padded with fillers, with the slips a
-  small recognizer makes on short words (``lang/en.yaml``'s ``visitor``);
+  small recognizer makes on short words (``lang/en.yaml``'s ``visitor``); an entry without
+  alternatives has its answer's sentences for phrasings too (``evidence.stand_ins``), so its
+  question is asked while left out, against its answer;
 - everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
   out those close in meaning to one of this FAQ's phrasings (``Evidence.everyday``), each
   asked while left out of them, as the ``everyday`` signal compares a question with them;
@@ -28,7 +30,7 @@ import random
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,8 @@ from knotvoice.match.evidence import SIGNALS, Evidence
 from knotvoice.match.semantic import Classifier, cores
 
 __all__ = [
+    "ANSWER_AT",
+    "CONFIRM_AT",
     "VERSION",
     "Calibration",
     "Example",
@@ -53,7 +57,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-VERSION = 9
+ANSWER_AT = 0.6
+"""A question is answered when its best entry is at least this likely to be right (the same
+for every FAQ; ``matcher`` decides by it)."""
+CONFIRM_AT = 0.3
+"""Below ``ANSWER_AT`` but at least this likely: "Did you mean ...?"."""
+VERSION = 10
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -70,12 +79,9 @@ CANDIDATES = 8
 """Per question, the entries learnt from: those closest by words or meaning."""
 PENALTY = 1.0
 """L2 penalty of the regression (on standardized signals)."""
-UNCHECKED_QUANTILE = 0.99
-"""For a knowledge none of whose phrasings can be left out (no entry has more than one), the
-share of everyday questions the decision puts below ``UNCHECKED_PROBABILITY``."""
-UNCHECKED_PROBABILITY = 0.3
-"""... the probability the rest are given at most: the matcher's did-you-mean threshold
-(``matcher.CONFIRM_AT``), so that an everyday question gets at most a did-you-mean."""
+EVERYDAY_QUANTILE = 0.99
+"""Where a decision is moved to what everyday questions get (``_everyday_shift``), the share
+of them put below a threshold: the aim of at most one off-topic question in a hundred."""
 
 Array = npt.NDArray[np.float64]
 
@@ -92,7 +98,9 @@ class Example:
     fold: int = -1
     """Fold of the phrasing it was made from (-1: none)."""
     source: str = "phrasing"
-    """phrasing, spoken, offtopic or recorded."""
+    """phrasing, spoken (a phrasing as a visitor would say it), answer (one of an answer's
+    sentences standing in for alternatives, ``evidence.stand_ins``, as written or said),
+    offtopic or recorded."""
 
     @property
     def in_place(self) -> bool:
@@ -276,9 +284,15 @@ def examples(
         # left with no phrasing would teach that sharing a question's words is a bad sign.
         alone = phrasings_of[owner] < 2
         leave_out = () if alone else (number,)
-        found.append(Example(text, owner, leave_out, fold[number]))
+        # An answer's sentence standing in for alternatives is learnt from as a phrasing is.
+        stand_in = bool(evidence.stand_in[number])
+        found.append(
+            Example(text, owner, leave_out, fold[number], "answer" if stand_in else "phrasing")
+        )
         for said in spoken_variants(text, VARIANTS, language):
-            found.append(Example(said, owner, leave_out, fold[number], "spoken"))
+            found.append(
+                Example(said, owner, leave_out, fold[number], "answer" if stand_in else "spoken")
+            )
     # The everyday questions the evidence keeps (those close in meaning to one of the FAQ's
     # phrasings may be in its domain and are not among them).
     found.extend(Example(text, -1, source="offtopic") for text in evidence.everyday)
@@ -337,35 +351,94 @@ def training_rows(
 
 
 def regression(
-    features: Array, labels: Array, weights: Array | None = None, penalty: float = PENALTY
+    features: Array,
+    labels: Array,
+    weights: Array | None = None,
+    penalty: float = PENALTY,
+    signs: Sequence[int] | None = None,
 ) -> Regression:
     """A logistic regression by Newton's method on standardized features (L2 penalty),
-    each row counted ``weights`` times (default once)."""
+    each row counted ``weights`` times (default once).
+
+    With ``signs`` (one per feature: 1, -1, or 0 for either), a weight of the wrong sign is
+    held at zero and the rest fitted again, the worst first, until none is left.
+    """
     counts = np.ones(len(labels)) if weights is None else weights
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale < 1e-6] = 1.0
     design = np.hstack([(features - mean) / scale, np.ones((len(features), 1))])
-    ridge = np.diag(np.r_[np.full(features.shape[1], penalty), 0.0])
-    beta = np.zeros(design.shape[1])
-    for _ in range(50):
-        chance = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -40, 40)))
-        gradient = design.T @ (counts * (chance - labels)) + ridge @ beta
-        hessian = (design * (counts * chance * (1.0 - chance))[:, None]).T @ design + ridge
-        step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if np.abs(step).max() < 1e-8:
-            break
+    ridge = np.r_[np.full(features.shape[1], penalty), 0.0]
+    free = np.ones(design.shape[1], dtype=np.bool_)
+    beta = _newton(design, labels, counts, ridge, free)
+    if signs is not None:
+        sign = np.r_[np.asarray(signs, dtype=np.float64), 0.0]
+        while (wrong := np.flatnonzero(free & (sign * beta < 0))).size:
+            free[wrong[np.argmin(sign[wrong] * beta[wrong])]] = False
+            beta = _newton(design, labels, counts, ridge, free)
     return Regression(
         tuple(mean.tolist()), tuple(scale.tolist()), tuple(beta[:-1].tolist()), float(beta[-1])
     )
 
 
+def _newton(
+    design: Array, labels: Array, counts: Array, ridge: Array, free: npt.NDArray[np.bool_]
+) -> Array:
+    """The penalized maximum of the likelihood over the ``free`` columns (the rest zero)."""
+    columns = design[:, free]
+    penalty = np.diag(ridge[free])
+    fitted = np.zeros(columns.shape[1])
+    for _ in range(50):
+        chance = 1.0 / (1.0 + np.exp(-np.clip(columns @ fitted, -40, 40)))
+        gradient = columns.T @ (counts * (chance - labels)) + penalty @ fitted
+        hessian = (columns * (counts * chance * (1.0 - chance))[:, None]).T @ columns + penalty
+        step = np.linalg.solve(hessian, gradient)
+        fitted -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    beta = np.zeros(design.shape[1])
+    beta[free] = fitted
+    return beta
+
+
+SIGNS = {
+    "likelihood": 1,
+    "likelihood_lead": 1,
+    "words_phrasing": 1,
+    "words_entry": 1,
+    "words_answer": 1,
+    "meaning_phrasing": 1,
+    "meaning_answer": 1,
+    "classifier": 1,
+    "meaning_lead": 1,
+    "words_lead": 1,
+    "classifier_lead": 1,
+    "spelling": 1,
+    "unknown": -1,
+    "everyday": -1,
+    "length": 0,
+    "core": 0,
+}
+"""The sign each input's weight must have when a fit is held to them (``calibrate``): a closer
+match can only raise the probability, a word the knowledge does not know or a likeness to an
+everyday question only lower it; length and core terms may go either way."""
+
+
 def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float32]]) -> Calibration:
     """Fit the ranking on every question's closest entries, then the decision on each
-    question's best-ranked entry (right, wrong, or a question outside the FAQ)."""
+    question's best-ranked entry (right, wrong, or a question outside the FAQ).
+
+    When answers' sentences stand in for some entries' alternatives, both are held to
+    ``SIGNS``: those entries' questions, asked against their answers, are all the fit learns
+    of how visitors' own words fare, too few and too unlike them to teach which way each piece
+    of evidence points (a free fit of a three-entry FAQ learnt that sharing words with an
+    entry makes it less likely).
+    """
     features, labels = training_rows(questions, rows)
-    ranking = regression(features[:, _RANKED], labels)
+    held = any(question.source == "answer" for question in questions)
+    ranking = regression(
+        features[:, _RANKED], labels, signs=[SIGNS[name] for name in RANKING] if held else None
+    )
     decided: list[npt.NDArray[np.float64]] = []
     right: list[float] = []
     inside = sum(q.expected >= 0 for q in questions)
@@ -383,28 +456,42 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
             [0.5 * len(questions) / (inside if q.expected >= 0 else outside) for q in questions]
         )
     rows_decided, labels = np.stack(decided), np.array(right)
-    deciding = regression(rows_decided, labels, counts)
+    signs = [SIGNS[name] for name in DECIDING] if held else None
+    deciding = regression(rows_decided, labels, counts, signs=signs)
+    shift = 0.0
     if outside and all(q.in_place for q in questions if q.expected >= 0):
-        deciding = _unchecked(deciding, questions, rows_decided, labels, counts)
+        # Only questions that find themselves: raised until everyday questions reach
+        # a did-you-mean.
+        shift = max(0.0, _everyday_shift(questions, rows_decided, labels, counts, CONFIRM_AT))
+    elif outside and held:
+        # Learnt from answers' sentences: lowered until at most one everyday question in a
+        # hundred is answered.
+        shift = min(0.0, _everyday_shift(questions, rows_decided, labels, counts, ANSWER_AT, signs))
+    if shift:
+        deciding = replace(deciding, bias=deciding.bias + shift)
     return Calibration(ranking, deciding)
 
 
-def _unchecked(
-    deciding: Regression,
+def _everyday_shift(
     questions: Sequence[Example],
     rows: Array,
     labels: Array,
     counts: Array | None,
-) -> Regression:
-    """The decision for a knowledge whose every entry has a single phrasing (and no question
-    recorded at the kiosk).
+    probability: float,
+    signs: Sequence[int] | None = None,
+) -> float:
+    """How far the decision's log-odds must move for all but ``1 - EVERYDAY_QUANTILE`` of the
+    everyday questions, each judged by a decision fitted without its fold, to get less than
+    ``probability``.
 
-    Such a phrasing cannot be left out, so every question inside the FAQ the fit learns from
-    finds itself word for word, and the decision learns that only such a question is answered
-    right: a visitor's own words are turned away. What is known is what everyday questions
-    look like. So the decision is raised (never lowered) until all but ``1 -
-    UNCHECKED_QUANTILE`` of them, each judged by a decision fitted without its fold, get less
-    than ``UNCHECKED_PROBABILITY``.
+    ``calibrate`` moves a decision by it in two cases. When every entry has a single
+    phrasing and no answer sentence to stand in for alternatives (and no question was
+    recorded at the kiosk), every question inside the FAQ the fit learns from finds itself
+    word for word, and the decision learns that only such a question is answered right: it
+    is raised (never lowered) until everyday questions reach a did-you-mean, so a visitor's
+    own words are not all turned away. When answers' sentences stand in for alternatives,
+    the decision learns boldness from questions asked against answers alone: it is lowered
+    (never raised) until at most one everyday question in a hundred would be answered.
     """
     outside = [n for n, q in enumerate(questions) if q.expected < 0]
     held: list[float] = []
@@ -413,15 +500,16 @@ def _unchecked(
         if not left:
             continue
         keep = [n for n in range(len(questions)) if n not in left]
-        model = regression(rows[keep], labels[keep], None if counts is None else counts[keep])
+        model = regression(
+            rows[keep], labels[keep], None if counts is None else counts[keep], signs=signs
+        )
         held.extend(model.logits(rows[sorted(left)]).tolist())
-    ceiling = float(np.log(UNCHECKED_PROBABILITY / (1.0 - UNCHECKED_PROBABILITY)))
+    if not held:
+        return 0.0
+    ceiling = float(np.log(probability / (1.0 - probability)))
     # The held-out logits are of decisions fitted without them; the same shift is given to
     # the decision fitted on all of them.
-    raise_by = ceiling - float(np.quantile(held, UNCHECKED_QUANTILE))
-    if raise_by <= 0.0:
-        return deciding
-    return Regression(deciding.mean, deciding.scale, deciding.weights, deciding.bias + raise_by)
+    return ceiling - float(np.quantile(held, EVERYDAY_QUANTILE))
 
 
 def fit(

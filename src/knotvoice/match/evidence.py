@@ -8,6 +8,11 @@ phrasings and against the answer's sentences; a classifier of meaning trained on
 phrasings; and how the entry stands against the best other entry in each. Two signals belong
 to the question alone: the share of its words the knowledge does not know, and its length.
 
+An entry whose question is its only phrasing (an FAQ imported without alternatives) is
+matched by its answer's sentences as well, as if they were ways of asking it (``stand_ins``):
+visitors often ask with the answer's words, and its question can then be left out and asked
+as a new question when the matcher is fitted.
+
 Nothing here decides; ``match.calibration`` turns a row into the probability that the entry
 is the right answer, fitted for each knowledge file.
 """
@@ -23,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Entry, Knowledge, phrase_key
 from knotvoice.lang import english
 from knotvoice.match import Embedder
 from knotvoice.match.semantic import Classifier
@@ -115,6 +120,21 @@ def answer_sentences(text: str) -> list[str]:
     return [part for part in parts if len(part.split()) >= 3]
 
 
+def stand_ins(entry: Entry) -> tuple[str, ...]:
+    """The answer's sentences that are matched as ways of asking ``entry`` besides its
+    phrasings: all of them when its question is its only phrasing, else none."""
+    if len(entry.phrases) >= 2:
+        return ()
+    taken = {phrase_key(text) for text in entry.phrases}
+    found: list[str] = []
+    for sentence in answer_sentences(entry.answer):
+        key = phrase_key(sentence)
+        if key not in taken:
+            taken.add(key)
+            found.append(sentence)
+    return tuple(found)
+
+
 class Evidence:
     """Everything about a knowledge file that questions are compared with, worked out once."""
 
@@ -134,17 +154,26 @@ class Evidence:
         )
         entries = knowledge.entries
         self.size = len(entries)
-        self.phrasings: tuple[str, ...] = tuple(p for entry in entries for p in entry.phrases)
-        """Every question and alternative, entry by entry."""
-        self.owner = np.array(
-            [n for n, entry in enumerate(entries) for _ in entry.phrases], dtype=np.int64
-        )
+        ways = [(*entry.phrases, *stand_ins(entry)) for entry in entries]
+        self.phrasings: tuple[str, ...] = tuple(p for texts in ways for p in texts)
+        """Every question and alternative, entry by entry (and the ``stand_ins``)."""
+        self.owner = np.array([n for n, texts in enumerate(ways) for _ in texts], dtype=np.int64)
         """The entry (its number) each phrasing belongs to."""
+        self.stand_in = np.array(
+            [
+                n >= len(entry.phrases)
+                for entry, texts in zip(entries, ways, strict=True)
+                for n in range(len(texts))
+            ],
+            dtype=np.bool_,
+        )
+        """Whether each phrasing is one of its entry's ``stand_ins``, not written for it."""
         normalized = [self.normalize(text) for text in self.phrasings]
         self._normalized = normalized
         written: dict[str, int] = {}
-        for text, owner in zip(normalized, self.owner.tolist(), strict=True):
-            written[text] = owner if written.get(text, owner) == owner else -1
+        for number, (text, owner) in enumerate(zip(normalized, self.owner.tolist(), strict=True)):
+            if not self.stand_in[number]:
+                written[text] = owner if written.get(text, owner) == owner else -1
         self._written = {text: owner for text, owner in written.items() if owner >= 0 and text}
         """Normalized phrasing -> its entry (a wording two entries share is in neither)."""
         self._phrasing_terms = [frozenset(terms(text)) for text in normalized]

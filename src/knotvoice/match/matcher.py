@@ -20,17 +20,19 @@ import numpy.typing as npt
 
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import Candidate, Decision, Embedder, Match, Reason
-from knotvoice.match.calibration import Calibration, Example, Fit, load_or_fit
+from knotvoice.match.calibration import (
+    ANSWER_AT,
+    CONFIRM_AT,
+    Calibration,
+    Example,
+    Fit,
+    load_or_fit,
+)
 from knotvoice.match.evidence import Evidence
 
 __all__ = ["ANSWER_AT", "CONFIRM_AT", "Matcher", "hearing_weights"]
 
 logger = logging.getLogger(__name__)
-
-ANSWER_AT = 0.6
-"""A question is answered when its best entry is at least this likely to be right."""
-CONFIRM_AT = 0.3
-"""Below ``ANSWER_AT`` but at least this likely: "Did you mean ...?"."""
 
 
 def hearing_weights(count: int, likelihoods: Sequence[float]) -> npt.NDArray[np.float64]:

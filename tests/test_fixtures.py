@@ -370,3 +370,21 @@ def test_the_korean_clips_are_its_questions_each_once_on_disk() -> None:
         with wave.open(str(row.path), "rb") as clip:
             assert (clip.getframerate(), clip.getnchannels(), clip.getsampwidth()) == (16000, 1, 2)
             assert 1.0 < clip.getnframes() / 16000 < 8.0, row.file
+
+
+TYPED_SETS = sorted((FIXTURES / "typed").glob("*/manifest.tsv"))
+
+
+@pytest.mark.parametrize("manifest", TYPED_SETS, ids=lambda path: path.parent.name)
+def test_a_typed_set_names_its_faq_and_only_its_entries(manifest: Path) -> None:
+    """Each typed set's questions point at entries of the FAQ it names, three or more an
+    entry, and at least a third of them are questions the FAQ does not answer."""
+    comment, header, *body = manifest.read_text(encoding="utf-8").splitlines()
+    named = manifest.parent / comment.removeprefix("# knowledge: ")
+    ids, _texts = knowledge_texts(yaml.safe_load(named.read_text(encoding="utf-8")))
+    assert header.split("\t") == ["file", "expected", "text"]
+    expected = [line.split("\t")[1] for line in body]
+    assert all(len(line.split("\t")) == 3 for line in body)
+    assert set(expected) - {NO_ANSWER} <= ids
+    assert all(expected.count(entry_id) >= 3 for entry_id in ids)
+    assert expected.count(NO_ANSWER) >= len(expected) / 3

@@ -479,6 +479,7 @@ def test_check_does_not_count_an_entry_s_only_phrasing_as_a_new_question() -> No
     report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
 
     hours, cafe = report.entries
+    assert report.asked_against_answers == ()
     assert (hours.asked, hours.answered) == (2, 1)
     assert (cafe.asked, cafe.unchecked, cafe.taken_for) == (0, 2, {})
     assert report.unchecked == ("cafe",)
@@ -496,3 +497,33 @@ def test_check_does_not_count_an_entry_s_only_phrasing_as_a_new_question() -> No
     assert (recorded.entries[1].asked, recorded.entries[1].answered) == (1, 1)
     assert recorded.unchecked == ("cafe",)
     assert any("cafe" in line and "only phrasing" in line for line in recorded.advice)
+
+
+def test_check_tells_an_entry_asked_against_its_answer_alone_to_get_alternatives() -> None:
+    """An entry with no alternatives whose answer's sentences stood in for them had its
+    question asked against them: counted, and told once (not twice) to get alternatives; an
+    entry with alternatives that fares badly gets its own advice."""
+    knowledge = Knowledge(
+        (
+            Entry("hours", "When are you open?", "Nine to five.", ("what time do you open",)),
+            Entry("shop", "Is there a shop?", "Yes, by the entrance. It sells maps and gifts."),
+        )
+    )
+    judged = [
+        _judged(0, 1, 0.9, (0,), "phrasing"),  # taken for the shop
+        _judged(0, 1, 0.9, (1,), "phrasing"),
+        _judged(1, 0, 0.7, (2,), "phrasing"),  # the shop's question, against its answer
+        _judged(1, 1, 0.2, (2,), "spoken"),
+        _judged(1, 1, 0.99, (3,), "answer"),  # a sentence of its answer: not counted
+    ]
+    report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
+    assert report.alone == report.asked_against_answers == ("shop",)
+    assert [(f.entry, f.asked, f.answered) for f in report.entries] == [
+        ("hours", 2, 0),
+        ("shop", 2, 0),
+    ]
+    about_shop = [
+        line for line in report.advice if line.startswith("shop") or "entry shop:" in line
+    ]
+    assert len(about_shop) == 1 and "add at least 3 alternatives" in about_shop[0]
+    assert any(line.startswith("entry hours:") for line in report.advice)

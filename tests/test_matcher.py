@@ -250,7 +250,14 @@ def test_an_entry_without_alternatives_is_matched_by_its_answer_s_sentences() ->
     learnt = calibrating.examples(evidence)
     (question,) = [e for e in learnt if e.text == "Can I take photos?"]
     assert (question.leave_out, question.source) == ((0,), "phrasing")
-    assert {e.source for e in learnt if e.expected == 0} == {"phrasing", "spoken", "answer"}
+    # Each stand-in is learnt from, as written and as said, left out as a phrasing is.
+    assert [e.source for e in learnt if e.leave_out == (1,)] == ["answer"] * 3
+    # One entry's alternative is enough for the fit to learn freely.
+    assert not calibrating.learns_from_answers_alone(learnt)
+    photos_alone = calibrating.examples(Evidence(Knowledge((bare,), "p.yaml"), Bag()))
+    assert calibrating.learns_from_answers_alone(photos_alone)
+    recorded = calibrating.Example("may i use flash", 0, source="recorded")
+    assert not calibrating.learns_from_answers_alone([*photos_alone, recorded])
     assert evidence.written_for(evidence.query("can i take photos")) == 0
     assert evidence.written_for(evidence.query("tripods need a permit")) is None
 
@@ -467,7 +474,7 @@ def test_a_fit_learnt_from_answers_is_held_to_signs_and_to_everyday_questions() 
     """When answers' sentences stand in for alternatives, the fit learns little of how
     visitors' own words fare: both regressions are held to the sign of their evidence, and
     the decision is lowered until at most one everyday question in a hundred would be
-    answered. The same questions learnt as phrasings are fitted freely."""
+    answered. The same questions learnt as written phrasings are fitted freely."""
     rng = np.random.default_rng(7)
     entries = 4
 
@@ -481,7 +488,9 @@ def test_a_fit_learnt_from_answers_is_held_to_signs_and_to_everyday_questions() 
         return rows(int(rng.integers(entries)), float(rng.uniform(0.0, 0.8)))
 
     inside = [
-        calibrating.Example(f"q{n}", n % entries, (n,), source="answer" if n % 2 else "phrasing")
+        calibrating.Example(
+            f"q{n}", n % entries, (n,), source="phrasing" if n < entries else "answer"
+        )
         for n in range(40)
     ]
     outside = [calibrating.Example(f"o{n}", -1, source="offtopic") for n in range(400)]

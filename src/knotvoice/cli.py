@@ -843,9 +843,13 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
             f"{100 * report.answered_share:.0f}% of the time"
         )
         notes = []
-        if report.alone:
+        if report.asked_against_answers:
+            count = len(report.asked_against_answers)
             notes.append(
-                f"{len(report.alone)} without alternatives asked against their answers alone"
+                "1 entry without alternatives, its question asked against its answer alone"
+                if count == 1
+                else f"{count} entries without alternatives, their questions asked against "
+                "their answers alone"
             )
         if report.unchecked:
             notes.append(f"{len(report.unchecked)} with a single phrasing not checked")

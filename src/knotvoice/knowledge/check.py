@@ -163,8 +163,16 @@ class CheckReport:
     offtopic_asked: int
     advice: tuple[str, ...]
     alone: tuple[str, ...] = ()
-    """The entries whose question is their only phrasing: their answers' sentences stand in
-    for alternatives, and their question is asked against those alone."""
+    """The entries whose question is their only phrasing: a visitor's own words are matched
+    against their answers alone (whose sentences stand in for alternatives, when it has some
+    of three words or more)."""
+
+    @property
+    def asked_against_answers(self) -> tuple[str, ...]:
+        """The entries of ``alone`` whose question was asked against their answer's sentences
+        (the others' answers have none to stand in, and they are ``unchecked``)."""
+        unchecked = set(self.unchecked)
+        return tuple(entry for entry in self.alone if entry not in unchecked)
 
     @property
     def answered_share(self) -> float:
@@ -246,16 +254,18 @@ def _advice(
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
         whose, its, it = (
-            ("its question is its only phrasing", "its answer's", "it")
+            ("its question is its only phrasing", "its answer", "it")
             if len(alone) == 1
-            else ("their questions are their only phrasings", "their answers'", "each")
+            else ("their questions are their only phrasings", "their answers", "each")
         )
         found.append(
-            f"{named}: {whose}, so only {its} sentences stand in for the ways visitors ask, "
-            f"and many questions in their own words are turned away; add at least "
-            f'{MIN_ALTERNATIVES} alternatives to {it} (knotvoice knowledge add ENTRY "WORDING")'
+            f"{named}: {whose}, so visitors' own words are matched against {its} alone, and "
+            f"many are turned away or answered wrongly; add at least {MIN_ALTERNATIVES} "
+            f'alternatives to {it} (knotvoice knowledge add ENTRY "WORDING")'
         )
     for figures in entries:
+        if figures.entry in alone:
+            continue  # told above to get alternatives
         if figures.asked and figures.answered / figures.asked < WEAK_SHARE:
             share = round(100 * figures.answered / figures.asked)
             other = max(figures.taken_for, key=lambda k: figures.taken_for[k], default="")

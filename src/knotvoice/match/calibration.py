@@ -62,7 +62,7 @@ ANSWER_AT = 0.6
 for every FAQ; ``matcher`` decides by it)."""
 CONFIRM_AT = 0.3
 """Below ``ANSWER_AT`` but at least this likely: "Did you mean ...?"."""
-VERSION = 10
+VERSION = 11
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -428,14 +428,15 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
     """Fit the ranking on every question's closest entries, then the decision on each
     question's best-ranked entry (right, wrong, or a question outside the FAQ).
 
-    When answers' sentences stand in for some entries' alternatives, both are held to
-    ``SIGNS``: those entries' questions, asked against their answers, are all the fit learns
-    of how visitors' own words fare, too few and too unlike them to teach which way each piece
-    of evidence points (a free fit of a three-entry FAQ learnt that sharing words with an
-    entry makes it less likely).
+    When no entry has an alternative, answers' sentences standing in for them, and nothing
+    was recorded at the kiosk (``learns_from_answers_alone``), both are held to ``SIGNS``: the
+    questions asked against the answers are all the fit learns of how visitors' own words
+    fare, too few and too unlike them to teach which way each piece of evidence points (a
+    free fit of a three-entry FAQ learnt that sharing words with an entry makes it less
+    likely). One entry's alternatives are enough to fit freely.
     """
     features, labels = training_rows(questions, rows)
-    held = any(question.source == "answer" for question in questions)
+    held = learns_from_answers_alone(questions)
     ranking = regression(
         features[:, _RANKED], labels, signs=[SIGNS[name] for name in RANKING] if held else None
     )
@@ -470,6 +471,20 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
     if shift:
         deciding = replace(deciding, bias=deciding.bias + shift)
     return Calibration(ranking, deciding)
+
+
+def learns_from_answers_alone(questions: Sequence[Example]) -> bool:
+    """Whether the questions inside the FAQ learnt from are only its entries' questions and
+    their answers' sentences: no entry has a second phrasing written for it, and no question
+    was recorded at the kiosk."""
+    written: dict[int, int] = {}
+    for question in questions:
+        if question.source == "recorded":
+            return False
+        if question.source == "phrasing":
+            written[question.expected] = written.get(question.expected, 0) + 1
+    stood_in = any(question.source == "answer" for question in questions)
+    return stood_in and all(count < 2 for count in written.values())
 
 
 def _everyday_shift(

@@ -504,12 +504,13 @@ def _everyday_shift(
     recorded at the kiosk), every question inside the FAQ the fit learns from finds itself
     word for word, and the decision learns that only such a question is answered right: it
     is raised (never lowered) until everyday questions reach a did-you-mean, so a visitor's
-    own words are not all turned away. When answers' sentences stand in for alternatives,
-    the decision learns boldness from questions asked against answers alone: it is lowered
-    (never raised) until at most one everyday question in a hundred would be answered.
+    own words are not all turned away. When no entry has alternatives and answers' sentences
+    stand in for them (``learns_from_answers_alone``), the decision learns its boldness from
+    questions asked against answers alone: it is lowered (never raised) until at most one
+    everyday question in a hundred would be answered.
     """
     outside = [n for n, q in enumerate(questions) if q.expected < 0]
-    held: list[float] = []
+    logits: list[float] = []
     for fold in range(FOLDS):
         left = set(outside[fold::FOLDS])
         if not left:
@@ -518,13 +519,13 @@ def _everyday_shift(
         model = regression(
             rows[keep], labels[keep], None if counts is None else counts[keep], signs=signs
         )
-        held.extend(model.logits(rows[sorted(left)]).tolist())
-    if not held:
+        logits.extend(model.logits(rows[sorted(left)]).tolist())
+    if not logits:
         return 0.0
     ceiling = float(np.log(probability / (1.0 - probability)))
     # The held-out logits are of decisions fitted without them; the same shift is given to
     # the decision fitted on all of them.
-    return ceiling - float(np.quantile(held, EVERYDAY_QUANTILE))
+    return ceiling - float(np.quantile(logits, EVERYDAY_QUANTILE))
 
 
 def fit(

@@ -507,6 +507,7 @@ def test_check_tells_an_entry_asked_against_its_answer_alone_to_get_alternatives
         (
             Entry("hours", "When are you open?", "Nine to five.", ("what time do you open",)),
             Entry("shop", "Is there a shop?", "Yes, by the entrance. It sells maps and gifts."),
+            Entry("lift", "Is there a lift?", "Yes, behind the shop."),  # not in the sample
         )
     )
     judged = [
@@ -517,13 +518,17 @@ def test_check_tells_an_entry_asked_against_its_answer_alone_to_get_alternatives
         _judged(1, 1, 0.99, (3,), "answer"),  # a sentence of its answer: not counted
     ]
     report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
-    assert report.alone == report.asked_against_answers == ("shop",)
+    assert report.alone == ("shop", "lift")
+    assert report.asked_against_answers == ("shop",)
     assert [(f.entry, f.asked, f.answered) for f in report.entries] == [
         ("hours", 2, 0),
         ("shop", 2, 0),
+        ("lift", 0, 0),
     ]
-    about_shop = [
-        line for line in report.advice if line.startswith("shop") or "entry shop:" in line
-    ]
-    assert len(about_shop) == 1 and "add at least 3 alternatives" in about_shop[0]
+    about_shop = [line for line in report.advice if "shop" in line.split(":")[0]]
+    assert len(about_shop) == 1 and "add at least 3 alternatives to each " in about_shop[0]
+    assert about_shop[0].startswith("shop, lift: their questions are their only phrasings")
+    alone = check_calibration(Knowledge(knowledge.entries[:2]), judged, 0.5, 0.3).advice
+    assert any(line.startswith("shop: its question is its only phrasing") for line in alone)
+    assert any("add at least 3 alternatives to it " in line for line in alone)
     assert any(line.startswith("entry hours:") for line in report.advice)

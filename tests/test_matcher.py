@@ -252,12 +252,21 @@ def test_an_entry_without_alternatives_is_matched_by_its_answer_s_sentences() ->
     assert (question.leave_out, question.source) == ((0,), "phrasing")
     # Each stand-in is learnt from, as written and as said, left out as a phrasing is.
     assert [e.source for e in learnt if e.leave_out == (1,)] == ["answer"] * 3
-    # One entry's alternative is enough for the fit to learn freely.
-    assert not calibrating.learns_from_answers_alone(learnt)
-    photos_alone = calibrating.examples(Evidence(Knowledge((bare,), "p.yaml"), Bag()))
-    assert calibrating.learns_from_answers_alone(photos_alone)
-    recorded = calibrating.Example("may i use flash", 0, source="recorded")
-    assert not calibrating.learns_from_answers_alone([*photos_alone, recorded])
+    # One entry's alternative, or one question recorded for an entry, is enough for the fit
+    # to learn freely; a question recorded outside the FAQ is not.
+    assert not calibrating.learns_from_answers_alone(evidence)
+    alone = Evidence(Knowledge((bare, replace(hours, alternatives=())), "p.yaml"), Bag())
+    assert calibrating.learns_from_answers_alone(alone)
+    for expected, free in ((0, True), (-1, False)):
+        recorded = calibrating.Example("may i use flash", expected, source="recorded")
+        assert calibrating.learns_from_answers_alone(alone, [recorded]) is not free
+
+    # The fit of the file with one alternative is the free one, and so are the check's folds.
+    questions = calibrating.examples(evidence)
+    rows = calibrating.signals_of(evidence, questions)
+    fitted = calibrating.fit(evidence).calibration
+    assert fitted == calibrating.calibrate(questions, rows, held=False)
+    assert fitted != calibrating.calibrate(questions, rows, held=True)
     assert evidence.written_for(evidence.query("can i take photos")) == 0
     assert evidence.written_for(evidence.query("tripods need a permit")) is None
 
@@ -474,7 +483,7 @@ def test_a_fit_learnt_from_answers_is_held_to_signs_and_to_everyday_questions() 
     """When answers' sentences stand in for alternatives, the fit learns little of how
     visitors' own words fare: both regressions are held to the sign of their evidence, and
     the decision is lowered until at most one everyday question in a hundred would be
-    answered. The same questions learnt as written phrasings are fitted freely."""
+    answered. Fitted freely, the same questions answer many everyday ones."""
     rng = np.random.default_rng(7)
     entries = 4
 
@@ -496,8 +505,8 @@ def test_a_fit_learnt_from_answers_is_held_to_signs_and_to_everyday_questions() 
     outside = [calibrating.Example(f"o{n}", -1, source="offtopic") for n in range(400)]
     signals = [rows(q.expected, float(rng.uniform(0.5, 1.0))) for q in inside]
     signals += [everyday() for _ in outside]
-    held = calibrating.calibrate([*inside, *outside], signals)
-    free = calibrating.calibrate([replace(q, source="phrasing") for q in inside] + outside, signals)
+    held = calibrating.calibrate([*inside, *outside], signals, held=True)
+    free = calibrating.calibrate([*inside, *outside], signals, held=False)
 
     for fitted, names in (
         (held.ranking, calibrating.RANKING),

@@ -164,15 +164,16 @@ class CheckReport:
     advice: tuple[str, ...]
     alone: tuple[str, ...] = ()
     """The entries whose question is their only phrasing: a visitor's own words are matched
-    against their answers alone (whose sentences stand in for alternatives, when it has some
-    of three words or more)."""
+    against their question and answer only (the answer's sentences standing in for
+    alternatives, when it has some of three words or more)."""
 
     @property
     def asked_against_answers(self) -> tuple[str, ...]:
-        """The entries of ``alone`` whose question was asked against their answer's sentences
-        (the others' answers have none to stand in, and they are ``unchecked``)."""
-        unchecked = set(self.unchecked)
-        return tuple(entry for entry in self.alone if entry not in unchecked)
+        """The entries of ``alone`` whose question was asked as a new question, against their
+        answer's sentences (not those whose answer has none, or whose question the fit's
+        sample left out)."""
+        alone = set(self.alone)
+        return tuple(f.entry for f in self.entries if f.entry in alone and f.asked)
 
     @property
     def answered_share(self) -> float:
@@ -254,13 +255,13 @@ def _advice(
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
         whose, its, it = (
-            ("its question is its only phrasing", "its answer", "it")
+            ("its question is its only phrasing", "it and its answer", "it")
             if len(alone) == 1
-            else ("their questions are their only phrasings", "their answers", "each")
+            else ("their questions are their only phrasings", "them and their answers", "each")
         )
         found.append(
-            f"{named}: {whose}, so visitors' own words are matched against {its} alone, and "
-            f"many are turned away or answered wrongly; add at least {MIN_ALTERNATIVES} "
+            f"{named}: {whose}, so visitors' own words are matched against {its} only, "
+            f"and many are turned away or answered wrongly; add at least {MIN_ALTERNATIVES} "
             f'alternatives to {it} (knotvoice knowledge add ENTRY "WORDING")'
         )
     for figures in entries:

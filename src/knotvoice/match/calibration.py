@@ -424,19 +424,19 @@ match can only raise the probability, a word the knowledge does not know or a li
 everyday question only lower it; length and core terms may go either way."""
 
 
-def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float32]]) -> Calibration:
+def calibrate(
+    questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float32]], held: bool = False
+) -> Calibration:
     """Fit the ranking on every question's closest entries, then the decision on each
     question's best-ranked entry (right, wrong, or a question outside the FAQ).
 
-    When no entry has an alternative, answers' sentences standing in for them, and nothing
-    was recorded at the kiosk (``learns_from_answers_alone``), both are held to ``SIGNS``: the
-    questions asked against the answers are all the fit learns of how visitors' own words
-    fare, too few and too unlike them to teach which way each piece of evidence points (a
-    free fit of a three-entry FAQ learnt that sharing words with an entry makes it less
-    likely). One entry's alternatives are enough to fit freely.
+    ``held`` (``learns_from_answers_alone``): both are held to ``SIGNS``, as the questions
+    asked against the answers are all the fit learns of how visitors' own words fare, too few
+    and too unlike them to teach which way each piece of evidence points (a free fit of a
+    three-entry FAQ learnt that sharing words with an entry makes it less likely); and the
+    decision is lowered to what everyday questions get (``_everyday_shift``).
     """
     features, labels = training_rows(questions, rows)
-    held = learns_from_answers_alone(questions)
     ranking = regression(
         features[:, _RANKED], labels, signs=[SIGNS[name] for name in RANKING] if held else None
     )
@@ -473,18 +473,18 @@ def calibrate(questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float3
     return Calibration(ranking, deciding)
 
 
-def learns_from_answers_alone(questions: Sequence[Example]) -> bool:
-    """Whether the questions inside the FAQ learnt from are only its entries' questions and
-    their answers' sentences: no entry has a second phrasing written for it, and no question
-    was recorded at the kiosk."""
-    written: dict[int, int] = {}
-    for question in questions:
-        if question.source == "recorded":
-            return False
-        if question.source == "phrasing":
-            written[question.expected] = written.get(question.expected, 0) + 1
-    stood_in = any(question.source == "answer" for question in questions)
-    return stood_in and all(count < 2 for count in written.values())
+def learns_from_answers_alone(evidence: Evidence, recorded: Sequence[Example] = ()) -> bool:
+    """Whether a fit of ``evidence``'s knowledge learns of questions inside it only from its
+    entries' questions asked against their answers' sentences: some answers stand in for
+    alternatives, no entry has a second phrasing written for it, and no question recorded at
+    the kiosk is one of its entries'. One entry's alternatives, or one recorded question it
+    answers, are enough to fit freely."""
+    written = np.bincount(evidence.owner[~evidence.stand_in], minlength=evidence.size)
+    return (
+        bool(evidence.stand_in.any())
+        and bool((written < 2).all())
+        and not any(question.expected >= 0 for question in recorded)
+    )
 
 
 def _everyday_shift(
@@ -536,7 +536,8 @@ def fit(
     """Fit the calibration of ``evidence``'s knowledge (seconds; see the module's doc)."""
     start = time.perf_counter()
     questions = examples(evidence, language, recorded)
-    calibration = calibrate(questions, signals_of(evidence, questions))
+    alone = learns_from_answers_alone(evidence, recorded)
+    calibration = calibrate(questions, signals_of(evidence, questions), alone)
     sources: dict[str, int] = {}
     for question in questions:
         sources[question.source] = sources.get(question.source, 0) + 1
@@ -617,13 +618,15 @@ def cross_check(
     its fold: how a knowledge file would fare with questions it has not seen."""
     questions = examples(evidence, language, recorded)
     rows = signals_of(evidence, questions)
+    # Every fold is fitted the way the knowledge is, whichever questions it leaves out.
+    alone = learns_from_answers_alone(evidence, recorded)
     fold = [q.fold if q.fold >= 0 else n % FOLDS for n, q in enumerate(questions)]
     judged: list[Judged | None] = [None] * len(questions)
     for held in range(FOLDS):
         train = [n for n in range(len(questions)) if fold[n] != held]
         if not train:
             continue
-        calibration = calibrate([questions[n] for n in train], [rows[n] for n in train])
+        calibration = calibrate([questions[n] for n in train], [rows[n] for n in train], alone)
         for number in range(len(questions)):
             if fold[number] == held:
                 likelihoods = calibration.likelihoods(rows[number])

@@ -1357,9 +1357,8 @@ def format_report(report: dict[str, Any]) -> str:
         "less the clip's speech, in audio time (the end-of-speech silence, and noise heard as "
         "speech); found: to the kiosk finding the end, in wall time (reply_started's "
         "after_speech_ms taken from its arrival); behind: audio the kiosk had not yet read "
-        "when it found the end; heard: end of speech to the transcript "
-        "event; match: to the decision "
-        "event; voice: to reply_started; out: to the first reply sample"
+        "when it found the end; heard: end of speech to the transcript event; match: to the "
+        "decision event; voice: to reply_started; out: to the first reply sample"
     )
     for clip in report["clips"]:
         times = clip["ms"]

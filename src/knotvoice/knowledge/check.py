@@ -232,7 +232,7 @@ def check_calibration(
         for (asked, taken), count in sorted(pairs.items(), key=lambda item: -item[1])
     )
     offtopic.sort(key=lambda item: -item[2])
-    alone = tuple(entry.id for entry in knowledge.entries if len(entry.phrases) < 2)
+    alone = tuple(entry.id for entry in knowledge.entries if not entry.alternatives)
     return CheckReport(
         entries,
         confused,

@@ -285,14 +285,14 @@ def examples(
         alone = phrasings_of[owner] < 2
         leave_out = () if alone else (number,)
         # An answer's sentence standing in for alternatives is learnt from as a phrasing is.
-        stand_in = bool(evidence.stand_in[number])
-        found.append(
-            Example(text, owner, leave_out, fold[number], "answer" if stand_in else "phrasing")
+        written, said = (
+            ("answer", "answer") if evidence.stand_in[number] else ("phrasing", "spoken")
         )
-        for said in spoken_variants(text, VARIANTS, language):
-            found.append(
-                Example(said, owner, leave_out, fold[number], "answer" if stand_in else "spoken")
-            )
+        found.append(Example(text, owner, leave_out, fold[number], written))
+        found.extend(
+            Example(variant, owner, leave_out, fold[number], said)
+            for variant in spoken_variants(text, VARIANTS, language)
+        )
     # The everyday questions the evidence keeps (those close in meaning to one of the FAQ's
     # phrasings may be in its domain and are not among them).
     found.extend(Example(text, -1, source="offtopic") for text in evidence.everyday)
@@ -479,10 +479,9 @@ def learns_from_answers_alone(evidence: Evidence, recorded: Sequence[Example] = 
     alternatives, no entry has a second phrasing written for it, and no question recorded at
     the kiosk is one of its entries'. One entry's alternatives, or one recorded question it
     answers, are enough to fit freely."""
-    written = np.bincount(evidence.owner[~evidence.stand_in], minlength=evidence.size)
     return (
         bool(evidence.stand_in.any())
-        and bool((written < 2).all())
+        and not any(entry.alternatives for entry in evidence.knowledge.entries)
         and not any(question.expected >= 0 for question in recorded)
     )
 

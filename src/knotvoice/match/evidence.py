@@ -123,7 +123,7 @@ def answer_sentences(text: str) -> list[str]:
 def stand_ins(entry: Entry) -> tuple[str, ...]:
     """The answer's sentences that are matched as ways of asking ``entry`` besides its
     phrasings: all of them when its question is its only phrasing, else none."""
-    if len(entry.phrases) >= 2:
+    if entry.alternatives:
         return ()
     taken = {phrase_key(text) for text in entry.phrases}
     found: list[str] = []

@@ -181,3 +181,19 @@ def test_read_faq_missing_file(tmp_path: Path) -> None:
         read_faq(path)
     path.write_text("Is this read?\n\nYes.\n", encoding="utf-8")
     assert read_faq(path).entries[0].answer == "Yes."
+
+
+def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path) -> None:
+    result = parse_faq(
+        "Wo ist das Fundbüro?\nAm Informationsschalter.\n\n"
+        "Wann öffnet das Café?\nUm acht.\n\n"
+        "切符売り場はどこですか?\n一階です。\n"
+    )
+    assert [e.id for e in result.entries] == [
+        "wo-ist-das-fundburo",
+        "wann-offnet-das-cafe",
+        "entry-3",
+    ]
+    path = tmp_path / "german.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert load(path).entries == result.entries

@@ -17,13 +17,16 @@ and stands on its own; everything else is answer text. The rules, in the order t
   first sentence, for a person to rewrite.
 
 Each of these cases gives a one-line ``Note`` with the line it concerns; ``to_yaml`` writes
-the notes as comments above the entries. Ids are slugs of the question, made unique.
+the notes as comments above the entries. Ids are slugs of the question, made unique: accents
+are folded to plain letters and other characters left out ("Fundbüro" gives ``fundburo``); a
+question with no letter or digit left gives a numbered id (``entry-3``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ logger = logging.getLogger(__name__)
 _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _FINISHED_RE = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s")
+_NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _MAX_ID_LENGTH = 48
 
 
@@ -194,8 +198,8 @@ def parse_faq(text: str) -> ImportResult:
     ids: dict[int, str] = {}
     used: set[str] = set()
     entries: list[Entry] = []
-    for draft in drafts:
-        entry_id = _unique(_slug(draft.question), used)
+    for number, draft in enumerate(drafts, start=1):
+        entry_id = _unique(_slug(draft.question) or f"entry-{number}", used)
         ids[id(draft)] = entry_id
         alternatives = tuple(dict.fromkeys(draft.alternatives))
         entries.append(
@@ -275,14 +279,18 @@ def _first_sentence(text: str) -> str:
 
 
 def _slug(text: str) -> str:
-    words = phrase_key(text).replace("'", "").split()
+    """Lowercase ASCII letters and digits of ``text``'s words joined by ``-`` (empty when none
+    is left)."""
+    folded = unicodedata.normalize("NFKD", phrase_key(text).casefold())
+    plain = "".join(char for char in folded if not unicodedata.combining(char))
+    words = [word for word in (_NOT_SLUG_RE.sub("", word) for word in plain.split()) if word]
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
         if len(candidate) > _MAX_ID_LENGTH and slug:
             break
         slug = candidate
-    return slug or "entry"
+    return slug
 
 
 def _unique(slug: str, used: set[str]) -> str:

@@ -197,3 +197,29 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
     path = tmp_path / "german.yaml"
     path.write_text(to_yaml(result), encoding="utf-8")
     assert load(path).entries == result.entries
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Q: Can I take my dog?", "A: Yes, dogs are welcome on a lead."),
+        ("q. Can I take my dog?", "a. Yes, dogs are welcome on a lead."),
+        ("Question: Can I take my dog?", "ANSWER: Yes, dogs are welcome on a lead."),
+        ("1. Can I take my dog?", "Yes, dogs are welcome on a lead."),
+        ("12) Can I take my dog?", "Yes, dogs are welcome on a lead."),
+        ("## Can I take my dog?", "Yes, dogs are welcome on a lead."),
+        ("- Can I take my dog?", "Answer:\nYes, dogs are welcome on a lead."),
+        ("3. Q: Can I take my dog?", "A: Yes, dogs are welcome on a lead."),
+    ],
+)
+def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str) -> None:
+    result = parse_faq(f"{question}\n{answer}\n\nWhere do I park?\nNext to the terminal.\n")
+    dog = result.entries[0]
+    assert (dog.id, dog.question) == ("can-i-take-my-dog", "Can I take my dog?")
+    assert dog.answer == "Yes, dogs are welcome on a lead."
+
+
+def test_answer_lists_keep_their_numbers() -> None:
+    (entry,) = parse_faq("1. How do I book?\n1. Call us.\n2. Or come by.\n").entries
+    assert entry.question == "How do I book?"
+    assert entry.answer == "1. Call us.\n2. Or come by."

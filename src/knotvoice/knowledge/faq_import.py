@@ -1,12 +1,15 @@
 """FAQ import: a plain-text FAQ becomes a draft knowledge file.
 
 The text is read as paragraphs (runs of non-blank lines). A line ending in ``?`` is a question
-and stands on its own; everything else is answer text. The rules, in the order they apply:
+and stands on its own; everything else is answer text. What marks a question as one is left
+out of it: a label (``Q:``, ``Q.``, ``Question:``), a number (``1.``, ``1)``), a heading's
+``#`` or a bullet; so is the label of the answer under it (``A:``, ``A.``, ``Answer:``),
+whatever the case. The rules, in the order they apply:
 
 - **Answer.** The answer of a question is the paragraph directly under it, plus each further
   paragraph that continues it: a list (a paragraph starting with ``1.``, ``-``, ``*`` or a
   bullet), or any paragraph after one that is not finished (a heading such as "Treatment",
-  or a line ending in ``:``). Answer text is kept as written.
+  or a line ending in ``:``). Answer text is otherwise kept as written.
 - **Repeated question.** A question asked again (same words, ignoring case and punctuation)
   is not a new entry: if it brings an answer, that answer is added to the first one's.
 - **Question without answer.** A question directly followed by another question becomes an
@@ -39,6 +42,11 @@ from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
 logger = logging.getLogger(__name__)
 
 _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
+_QUESTION_MARK_RE = re.compile(
+    r"^(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)]\s|\d+[.)]\s|#+\s|[-*\u2022]\s)\s*",
+    re.IGNORECASE,
+)
+_ANSWER_MARK_RE = re.compile(r"^(?:(?:a|answer)\s*:|(?:a|answer)\.\s)\s*", re.IGNORECASE)
 _FINISHED_RE = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s")
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
@@ -169,8 +177,11 @@ def parse_faq(text: str) -> ImportResult:
                 )
             pending = []
             expecting = True
+        elif current is not None and expecting:
+            current.paragraphs.append(_unlabelled(para.text))
+            expecting = False
         elif current is not None and (
-            expecting or para.is_list or (previous is not None and not previous.is_finished)
+            para.is_list or (previous is not None and not previous.is_finished)
         ):
             current.paragraphs.append(para.text)
             expecting = False
@@ -259,7 +270,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         if not line:
             current = None
         elif line.endswith("?"):
-            paragraphs.append(_Paragraph(number, [line]))
+            paragraphs.append(_Paragraph(number, [_unmarked(line)]))
             current = None
         elif current is None:
             current = _Paragraph(number, [line])
@@ -267,6 +278,19 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         else:
             current.lines.append(line)
     return paragraphs
+
+
+def _unmarked(question: str) -> str:
+    """``question`` without the labels, numbers, heading marks and bullets in front of it."""
+    while (found := _QUESTION_MARK_RE.match(question)) and found.end() < len(question):
+        question = question[found.end() :]
+    return question
+
+
+def _unlabelled(answer: str) -> str:
+    """``answer`` without an ``A:`` or ``Answer:`` label in front of it."""
+    found = _ANSWER_MARK_RE.match(answer)
+    return answer[found.end() :].lstrip() if found and answer[found.end() :].strip() else answer
 
 
 def _answer_text(draft: _Draft) -> str:

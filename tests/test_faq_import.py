@@ -125,8 +125,8 @@ Is there a trailing question?
 def test_small_faq_follows_the_documented_rules() -> None:
     result = parse_faq(SMALL_FAQ)
     by_question = {e.question: e for e in result.entries}
+    # the title and the paragraph before the first question are no entries
     assert list(by_question) == [
-        "Opening hours",
         "What time do you open?",
         "Can I buy a voucher?",
         "How do I book?",
@@ -147,7 +147,6 @@ def test_small_faq_follows_the_documented_rules() -> None:
     )
     # ids are unique slugs
     assert [e.id for e in result.entries] == [
-        "opening-hours",
         "what-time-do-you-open",
         "can-i-buy-a-voucher",
         "how-do-i-book",
@@ -157,7 +156,18 @@ def test_small_faq_follows_the_documented_rules() -> None:
     ]
     notes = [str(n) for n in result.notes]
     assert notes == sorted(notes, key=lambda n: int(n.split(":")[0].split()[1]))
-    assert any(n.startswith("line 1: paragraph stands under no question") for n in notes)
+    assert (
+        "line 1: text before the first question is not an entry; put it under a question "
+        "if visitors should hear it" in notes
+    )
+    assert any(n.startswith("line 3: text before the first question") for n in notes)
+    assert any(
+        n.endswith(
+            "paragraph stands under no question; it is an entry of its own whose "
+            "question is its first sentence: rewrite it"
+        )
+        for n in notes
+    )
     last = SMALL_FAQ.splitlines().index("Is there a trailing question?") + 1
     assert f"line {last}: question 'Is there a trailing question?' has no answer; dropped" in notes
     assert all("\n" not in n for n in notes)
@@ -173,6 +183,8 @@ def test_small_faq_round_trips(tmp_path: Path) -> None:
 def test_text_without_questions_is_refused() -> None:
     with pytest.raises(KnowledgeError, match="no questions found"):
         parse_faq("Just a paragraph.\n\nAnd another one.\n")
+    with pytest.raises(KnowledgeError, match="no question has an answer"):
+        parse_faq("Frequently asked questions\n\nIs there a question without answer?\n")
 
 
 def test_read_faq_missing_file(tmp_path: Path) -> None:
@@ -223,3 +235,16 @@ def test_answer_lists_keep_their_numbers() -> None:
     (entry,) = parse_faq("1. How do I book?\n1. Call us.\n2. Or come by.\n").entries
     assert entry.question == "How do I book?"
     assert entry.answer == "1. Call us.\n2. Or come by."
+
+
+def test_a_title_before_the_first_question_is_no_entry() -> None:
+    result = parse_faq(
+        "Harbour Point Ferry Terminal - Frequently Asked Questions\n\n"
+        "Can I take my dog on the ferry?\nDogs are welcome on all sailings.\n"
+    )
+    assert [e.question for e in result.entries] == ["Can I take my dog on the ferry?"]
+    assert [str(n) for n in result.notes] == [
+        "line 1: text before the first question is not an entry; put it under a question if "
+        "visitors should hear it"
+    ]
+    assert "# NOTE line 1: text before the first question" in to_yaml(result)

@@ -953,7 +953,10 @@ def _knowledge_import(faq: Path, output: Path | None) -> int:
         ) from None
     except UnicodeDecodeError:
         raise KnotvoiceError(f"{faq}: not UTF-8 text; save the FAQ as UTF-8") from None
-    result = faq_import.parse_faq(text)
+    try:
+        result = faq_import.parse_faq(text)
+    except KnotvoiceError as error:
+        raise KnotvoiceError(f"{faq}: {error}") from None
     for note in result.notes:
         _warn(f"{faq}: {note}")
     document = faq_import.to_yaml(result)

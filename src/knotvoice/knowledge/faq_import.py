@@ -15,9 +15,10 @@ whatever the case. The rules, in the order they apply:
 - **Question without answer.** A question directly followed by another question becomes an
   alternative of the next entry, so it is still answerable. A question at the end of the text
   with no answer is dropped.
-- **Orphan paragraph.** A paragraph under no question (before the first question, or after a
-  finished answer) becomes an entry of its own; its question is a placeholder, the paragraph's
-  first sentence, for a person to rewrite.
+- **Preamble.** Text before the first question (a title, an introduction) is not an entry.
+- **Orphan paragraph.** A paragraph under no question (after a finished answer) becomes an
+  entry of its own; its question is a placeholder, the paragraph's first sentence, for a
+  person to rewrite.
 
 Each of these cases gives a one-line ``Note`` with the line it concerns; ``to_yaml`` writes
 the notes as comments above the entries. Ids are slugs of the question, made unique: accents
@@ -124,7 +125,8 @@ def read_faq(path: str | Path) -> ImportResult:
 def parse_faq(text: str) -> ImportResult:
     """Turn a plain-text FAQ into entries and notes (see the module docstring for the rules).
 
-    Raises ``KnowledgeError`` when the text holds no question at all.
+    Raises ``KnowledgeError`` when the text holds no question at all, or no question with an
+    answer.
     """
     paragraphs = _paragraphs(text)
     if not any(p.is_question for p in paragraphs):
@@ -177,12 +179,19 @@ def parse_faq(text: str) -> ImportResult:
                 )
             pending = []
             expecting = True
-        elif current is not None and expecting:
+        elif current is None:
+            notes.append(
+                (
+                    para.line,
+                    "text before the first question is not an entry; "
+                    "put it under a question if visitors should hear it",
+                    None,
+                )
+            )
+        elif expecting:
             current.paragraphs.append(_unlabelled(para.text))
             expecting = False
-        elif current is not None and (
-            para.is_list or (previous is not None and not previous.is_finished)
-        ):
+        elif para.is_list or (previous is not None and not previous.is_finished):
             current.paragraphs.append(para.text)
             expecting = False
         else:
@@ -205,6 +214,10 @@ def parse_faq(text: str) -> ImportResult:
         notes.append((current.line, f"question {current.question!r} has no answer; dropped", None))
     for line, waiting in pending:
         notes.append((line, f"question {waiting!r} has no answer; dropped", None))
+    if not drafts:
+        raise KnowledgeError(
+            "no question has an answer; write each answer on the lines under its question"
+        )
 
     ids: dict[int, str] = {}
     used: set[str] = set()

@@ -143,6 +143,17 @@ def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> N
     assert "nerve" in answered.stdout.lower()
 
 
+def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path) -> None:
+    curated = tmp_path / "curated.yaml"
+    curated.write_text("# written by hand\n", encoding="utf-8")
+    result = knotvoice("knowledge", "import", str(SEED), "-o", str(curated))
+    assert_one_line_error(result, f"{curated}: the file exists", "--force")
+    assert curated.read_text(encoding="utf-8") == "# written by hand\n"
+    forced = knotvoice("knowledge", "import", str(SEED), "-o", str(curated), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "version: 1" in curated.read_text(encoding="utf-8")
+
+
 def museum_faq(folder: Path) -> Path:
     """A small FAQ as an operator writes it first: questions and answers, no alternatives."""
     faq = folder / "museum.txt"

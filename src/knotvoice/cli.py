@@ -234,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     importer = knowledge_commands.add_parser("import", help="turn a plain-text FAQ into YAML")
     importer.add_argument("faq", type=Path, help="plain-text FAQ (questions end in '?')")
     importer.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    importer.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")
 
     models = commands.add_parser("models", help="download or list speech models")
     model_commands = models.add_subparsers(dest="models_command", required=True)
@@ -820,7 +821,7 @@ def _knowledge(args: argparse.Namespace) -> int:
         return _knowledge_calibrate(_settings(args), args.file, args.clips, args.if_needed)
     if args.knowledge_command == "add":
         return _knowledge_add(args.file or _settings(args).knowledge, args.entry, args.wording)
-    written = _knowledge_import(args.faq, args.output)
+    written = _knowledge_import(args.faq, args.output, args.force)
     if args.output is not None:
         # What the draft already does: how well its entries are told apart.
         return _knowledge_check(_settings(args), args.output, brief=True)
@@ -942,9 +943,13 @@ def _knowledge_lint(path: Path, vosk_model: Path | None) -> int:
     return 1 if errors else 0
 
 
-def _knowledge_import(faq: Path, output: Path | None) -> int:
+def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> int:
     from knotvoice.knowledge import faq_import
 
+    if output is not None and output.exists() and not force:
+        raise KnotvoiceError(
+            f"{output}: the file exists; pass --force to overwrite it, or choose another name"
+        )
     try:
         text = faq.read_text(encoding="utf-8")
     except OSError as error:

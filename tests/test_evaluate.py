@@ -168,8 +168,15 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
         read_manifest(tmp_path / "missing.tsv")
     bad = tmp_path / "bad.tsv"
     bad.write_text("name\tanswer\nx.wav\tcauses\n", encoding="utf-8")
-    with pytest.raises(ManifestError, match="missing column"):
+    with pytest.raises(ManifestError, match="missing column") as missing:
         read_manifest(bad)
+    assert str(missing.value).endswith(
+        "missing column(s) file, expected, text; the header must name file, expected and "
+        "text, tab-separated (voice and variant are optional)"
+    )
+    short = tmp_path / "short.tsv"
+    short.write_text("file\texpected\ttext\nx.wav\tcauses\twhat causes a knot\n")
+    assert [row.expected for row in read_manifest(short)] == ["causes"]
     empty = tmp_path / "empty.tsv"
     empty.write_text("file\texpected\ttext\n", encoding="utf-8")
     with pytest.raises(ManifestError, match="no clips"):

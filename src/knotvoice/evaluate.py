@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 NO_ANSWER = "-"
 """The expected value of a clip that must get no answer."""
 
+_REQUIRED_COLUMNS = ("file", "expected", "text")
+
 Progress = Callable[[int, int, str], None]
 """Called after each clip with (clips done, clips in all, file name)."""
 
@@ -163,11 +165,11 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
         with path.open(newline="", encoding="utf-8") as handle:
             lines = (line for line in handle if not line.startswith("#"))
             reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-            missing = {"file", "expected", "text"} - set(reader.fieldnames or ())
+            missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
             if missing:
                 raise ManifestError(
-                    f"{path}: missing column(s) {', '.join(sorted(missing))}; "
-                    "the header must read file, expected, text, voice, variant"
+                    f"{path}: missing column(s) {', '.join(missing)}; the header must name "
+                    "file, expected and text, tab-separated (voice and variant are optional)"
                 )
             rows = [
                 ManifestRow(

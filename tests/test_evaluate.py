@@ -15,6 +15,7 @@ from knotvoice.evaluate import (
     EvalReport,
     ManifestError,
     Sample,
+    check_expected,
     evaluate,
     evaluate_transcripts,
     format_table,
@@ -181,3 +182,26 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
     empty.write_text("file\texpected\ttext\n", encoding="utf-8")
     with pytest.raises(ManifestError, match="no clips"):
         read_manifest(empty)
+
+
+def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_path: Path) -> None:
+    knots = matcher.knowledge
+    manifest = tmp_path / "ferry.tsv"
+    expected = ["dogs", "parking", "bikes", "dogs", "food", "-", "lost-property", "treat-knot"]
+    manifest.write_text(
+        "file\texpected\ttext\n"
+        + "".join(f"q{n}.wav\t{entry}\tquestion {n}\n" for n, entry in enumerate(expected)),
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as unknown:
+        check_expected(manifest, knots)
+    assert str(unknown.value) == (
+        f"{manifest}: expected entries dogs, parking, bikes and 2 more are not in "
+        f"{knots.source}; pass --knowledge FILE, or add a line '# knowledge: FILE' (relative "
+        "to the manifest) above its header"
+    )
+    manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knott\tknot\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="expected entry treat-knott is not in"):
+        check_expected(manifest, knots)
+    manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knot\tknot\n", encoding="utf-8")
+    check_expected(manifest, knots)

@@ -446,9 +446,13 @@ def _eval(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\r{done}/{total} {name[:60]:60}", end="", file=sys.stderr, flush=True)
 
+    loaded = {knowledge_file: app.load_knowledge_file(knowledge_file) for knowledge_file in groups}
+    for knowledge_file, manifests in groups.items():
+        for manifest in manifests:
+            evaluation.check_expected(manifest, loaded[knowledge_file])
     failing = 0
     for knowledge_file, manifests in groups.items():
-        matcher = app.load_matcher(settings, app.load_knowledge_file(knowledge_file))
+        matcher = app.load_matcher(settings, loaded[knowledge_file])
         recognizer = None if args.typed else app.load_recognizer(settings, matcher.knowledge)
         for manifest in manifests:
             if recognizer is None:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from knotvoice.asr import Recognizer
 from knotvoice.audio import AudioChunk, read_audio
 from knotvoice.errors import KnotvoiceError
+from knotvoice.knowledge import Knowledge
 from knotvoice.match import Decision, Match, MatchStage, Reason
 from knotvoice.match.text import normalize
 from knotvoice.turn import Dialogue, Turn, hear, typed
@@ -32,6 +33,7 @@ __all__ = [
     "ManifestError",
     "ManifestRow",
     "Sample",
+    "check_expected",
     "evaluate",
     "evaluate_transcripts",
     "evaluate_typed",
@@ -189,6 +191,29 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
     if not rows:
         raise ManifestError(f"{path}: the manifest lists no clips; add rows under the header")
     return rows
+
+
+def check_expected(manifest: Path | str, knowledge: Knowledge) -> None:
+    """Raise ``ManifestError`` when a manifest expects entries ``knowledge`` does not hold: it
+    was written for another knowledge file, or an id is misspelt, and every such clip would
+    be scored a miss."""
+    known = {entry.id for entry in knowledge.entries}
+    unknown = list(
+        dict.fromkeys(
+            row.expected
+            for row in read_manifest(manifest)
+            if row.expected != NO_ANSWER and row.expected not in known
+        )
+    )
+    if not unknown:
+        return
+    named = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    one = len(unknown) == 1
+    raise ManifestError(
+        f"{manifest}: expected {'entry' if one else 'entries'} {named} {'is' if one else 'are'} "
+        f"not in {knowledge.source}; pass --knowledge FILE, or add a line '# knowledge: FILE' "
+        "(relative to the manifest) above its header"
+    )
 
 
 def samples(manifest: Path | str, transcripts: Path | str | None = None) -> list[Sample]:

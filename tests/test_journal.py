@@ -135,7 +135,9 @@ def test_a_line_cut_short_by_a_full_disk_does_not_take_the_next_one_with_it(
 
 def test_the_kiosk_s_events_become_turn_lines(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
-    book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")
+    book = Logbook(
+        journal, "whisper", lambda: "faq.yaml@abc", knowledge_file=Path("/srv/kiosk/faq.yaml")
+    )
     book(Listening(0.0))
     book(Heard(2.0, "how offen do I massage it", 1.0))
     book(
@@ -162,6 +164,7 @@ def test_the_kiosk_s_events_become_turn_lines(tmp_path: Path) -> None:
     assert answered["question"] == "how often do I massage it"
     assert answered["entry"] == "often" and answered["probability"] == 0.93
     assert answered["reply_ms"] == 250.0 and answered["knowledge"] == "faq.yaml@abc"
+    assert answered["knowledge_file"] == rejected["knowledge_file"] == "/srv/kiosk/faq.yaml"
     assert answered["hearings"] == ["how often do i massage it"]
     assert rejected["decision"] == "reject" and rejected["closest"] == "often"
     status = read_status(tmp_path)

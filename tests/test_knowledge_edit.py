@@ -176,6 +176,45 @@ def test_the_reports_command_pasted_as_printed_adds_the_visitors_wording(
     assert load(library).get("printing").alternatives == (heard,)
 
 
+def test_the_reports_commands_add_each_wording_to_the_file_it_was_asked_of(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    branch = tmp_path / "branch library.yaml"
+    branch.write_text(LIBRARY, encoding="utf-8")
+    asked = "can I print a page"
+    journal = Journal(tmp_path / "log")
+    for faq, closest, times in ((library, "printing", 2), (branch, "opening-hours", 1)):
+        for _ in range(times):
+            journal.write(
+                {
+                    "heard": asked,
+                    "decision": "reject",
+                    "closest": closest,
+                    "knowledge": f"{faq.name}@abc",
+                    "knowledge_file": str(faq),
+                }
+            )
+    assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
+    printed = [
+        line.strip()
+        for line in capsys.readouterr().out.splitlines()
+        if line.strip().startswith("knotvoice knowledge add")
+    ]
+    assert printed == [
+        f"knotvoice knowledge add printing 'can I print a page' {library}",
+        f"knotvoice knowledge add opening-hours 'can I print a page' '{branch}'",
+    ]
+    for command in printed:
+        assert main(shlex.split(command)[1:]) == 0
+    assert load(library).get("printing").alternatives == (asked,)
+    assert load(library).get("opening-hours").alternatives == (
+        "what time do you close",
+        "are you open on sundays",
+    )
+    assert load(branch).get("opening-hours").alternatives[-1] == asked
+    assert load(branch).get("printing").alternatives == ()
+
+
 def test_a_visitors_wording_added_is_answered(tmp_path: Path, semantic: SemanticModel) -> None:
     faq = tmp_path / "railway.yaml"
     faq.write_bytes(RAILWAY.read_bytes())

@@ -578,6 +578,7 @@ def _kiosk(
         recognizer.name,
         lambda: app.knowledge_version(reloader.current.knowledge),
         recordings,
+        knowledge_file=settings.knowledge.absolute(),
     )
     screen = settings.listen.screen
     inbox = Inbox() if screen is not None else None
@@ -683,7 +684,7 @@ def _report(args: argparse.Namespace) -> int:
     if summary.top_unanswered:
         _out(
             "not answered, most often first (add the wording to the closest entry with "
-            "`knotvoice knowledge add ENTRY 'WORDING'`, or write an entry):"
+            "`knotvoice knowledge add ENTRY 'WORDING' FILE`, or write an entry):"
         )
         for asked in summary.top_unanswered:
             _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'})")
@@ -762,6 +763,7 @@ def _serve(args: argparse.Namespace) -> int:
                     "conversation": event.conversation_id,
                     "engine": recognizer.name,
                     "knowledge": app.knowledge_version(reloader.current.knowledge),
+                    "knowledge_file": str(settings.knowledge.absolute()),
                     "front": "serve",
                 }
             )

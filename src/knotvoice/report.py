@@ -1,9 +1,9 @@
 """What the turn log says: how the kiosk is doing, and which questions it could not answer.
 
 ``summarize`` counts the turns of a period (answered, did-you-mean, rejected), the reply
-latency, and groups the questions that were rejected or only got a did-you-mean by wording,
-most frequent first, each with the entry it came closest to: what to add a phrasing or an
-entry for.
+latency, and groups the questions that were rejected or only got a did-you-mean by knowledge
+file and wording, most frequent first, each with the entry of that file it came closest to:
+what to add a phrasing or an entry for.
 """
 
 from __future__ import annotations
@@ -40,19 +40,19 @@ class Asked:
     """The entry they came closest to (the one most often proposed)."""
     examples: tuple[str, ...]
     """Up to three other wordings."""
+    knowledge: str | None = None
+    """The knowledge file they were asked of, as the turn log names it (None: not logged)."""
 
     @property
     def command(self) -> str | None:
-        """The command that adds the wording to the closest entry, ready to paste (None when
-        no entry came close)."""
+        """The command that adds the wording to the closest entry of the file it was asked of,
+        ready to paste (None when no entry came close)."""
         if self.closest is None:
             return None
+        words = [self.closest, self.question] + ([self.knowledge] if self.knowledge else [])
         # "--": a wording that starts with a dash is the wording, not an option.
-        dashes = "-- " if self.question.startswith("-") or self.closest.startswith("-") else ""
-        return (
-            f"knotvoice knowledge add {dashes}"
-            f"{shlex.quote(self.closest)} {shlex.quote(self.question)}"
-        )
+        dashes = "-- " if any(word.startswith("-") for word in words) else ""
+        return f"knotvoice knowledge add {dashes}{' '.join(shlex.quote(w) for w in words)}"
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
     questions = [turn for turn in turns if turn.get("decision") in QUESTIONS]
     latencies = [float(t["reply_ms"]) for t in questions if t.get("reply_ms") is not None]
     groups: list[list[Mapping[str, Any]]] = []
-    keys: list[str] = []
+    keys: list[tuple[str | None, str]] = []
     for turn in questions:
         if turn.get("decision") == "answer":
             continue
@@ -109,12 +109,13 @@ def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
         key = normalize(text)
         if not key:
             continue
-        for number, known in enumerate(keys):
-            if fuzz.token_set_ratio(key, known) >= ALIKE:
+        file = _knowledge_file(turn)
+        for number, (known_file, known) in enumerate(keys):
+            if known_file == file and fuzz.token_set_ratio(key, known) >= ALIKE:
                 groups[number].append(turn)
                 break
         else:
-            keys.append(key)
+            keys.append((file, key))
             groups.append([turn])
     groups.sort(key=len, reverse=True)
     return Summary(
@@ -139,7 +140,16 @@ def _asked(group: list[Mapping[str, Any]]) -> Asked:
             entries[str(entry)] = entries.get(str(entry), 0) + 1
     ranked = sorted(wordings, key=lambda text: -wordings[text])
     closest = max(entries, key=lambda entry: entries[entry]) if entries else None
-    return Asked(ranked[0], len(group), closest, tuple(ranked[1:4]))
+    return Asked(ranked[0], len(group), closest, tuple(ranked[1:4]), _knowledge_file(group[0]))
+
+
+def _knowledge_file(turn: Mapping[str, Any]) -> str | None:
+    """The knowledge file a turn was asked of: its path, or for a line that names only the
+    file and its version (``knots.yaml@3f9c1a20be``), the file's name."""
+    path = turn.get("knowledge_file")
+    if path:
+        return str(path)
+    return str(turn.get("knowledge") or "").rpartition("@")[0] or None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ spoken question is kept too, and its line names the file (``audio``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from knotvoice.audio import AudioChunk
@@ -32,12 +33,15 @@ class Logbook:
         engine: str,
         knowledge: Callable[[], str],
         recordings: Recordings | None = None,
+        knowledge_file: Path | None = None,
     ) -> None:
         """``knowledge`` says which knowledge (file and version) answers now; ``recordings``
-        keeps the spoken questions' audio (None: no audio is kept)."""
+        keeps the spoken questions' audio (None: no audio is kept); ``knowledge_file`` is the
+        path each turn line names, so ``knotvoice report`` knows which file to add to."""
         self._journal = journal
         self._engine = engine
         self._knowledge = knowledge
+        self._knowledge_file = str(knowledge_file) if knowledge_file is not None else None
         self._recordings = recordings
         self._heard = ""
         self._audio: tuple[AudioChunk, ...] = ()
@@ -66,6 +70,7 @@ class Logbook:
                 "hearings": list(event.hearings),
                 "engine": self._engine,
                 "knowledge": self._knowledge(),
+                "knowledge_file": self._knowledge_file,
             }
             self._keep_audio(self._pending)
             if not event.answer:
@@ -86,6 +91,7 @@ class Logbook:
                     "error": f"{event.stage}: {event.message}",
                     "engine": self._engine,
                     "knowledge": self._knowledge(),
+                    "knowledge_file": self._knowledge_file,
                 }
                 self._keep_audio(failed)
                 self._journal.write(failed)

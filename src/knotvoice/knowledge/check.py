@@ -9,6 +9,7 @@ vocabulary) words the recognizer cannot hear.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -238,7 +239,7 @@ def check_calibration(
         confused,
         tuple(offtopic),
         offtopic_asked,
-        _advice(entries, confused, offtopic, alone),
+        _advice(entries, confused, offtopic, alone, knowledge.source),
         alone,
     )
 
@@ -248,9 +249,10 @@ def _advice(
     confused: Sequence[tuple[str, str, int]],
     offtopic: Sequence[tuple[str, str, float]],
     alone: Sequence[str] = (),
+    source: str = "",
 ) -> tuple[str, ...]:
     """What to do, most telling first; ``alone``: the entries whose question is their only
-    phrasing."""
+    phrasing; ``source``: the knowledge file, named in the command that adds a wording."""
     found: list[str] = []
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
@@ -262,7 +264,8 @@ def _advice(
         found.append(
             f"{named}: {whose}, so visitors' own words are matched against {its} only, "
             f"and many are turned away or answered wrongly; add at least {MIN_ALTERNATIVES} "
-            f'alternatives to {it} (knotvoice knowledge add ENTRY "WORDING")'
+            f'alternatives to {it} (knotvoice knowledge add ENTRY "WORDING"'
+            + (f" {shlex.quote(source)})" if source else ")")
         )
     for figures in entries:
         if figures.entry in alone:

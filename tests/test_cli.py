@@ -154,6 +154,32 @@ def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path
     assert "version: 1" in curated.read_text(encoding="utf-8")
 
 
+@pytest.mark.model
+def test_counts_of_one_are_printed_in_the_singular(tmp_path: Path) -> None:
+    faq = tmp_path / "dog.txt"
+    faq.write_text("Can I take my dog?\nYes, dogs are welcome on a lead.\n", encoding="utf-8")
+    out = tmp_path / "dog.yaml"
+    imported = knotvoice("knowledge", "import", str(faq), "-o", str(out))
+    assert imported.returncode == 0, imported.stderr
+    assert f"wrote 1 entry to {out};" in imported.stderr
+    assert f"{out}: 1 entry; " in imported.stdout
+    fitted = knotvoice("knowledge", "calibrate", str(out), "--models-dir", str(tmp_path))
+    assert fitted.returncode == 0, fitted.stderr
+    assert " s from 1 phrasing, " in fitted.stdout
+    assert "everyday questions; kept for the next start" in fitted.stdout
+    entry = "version: 1\nentries:\n  - id: why\n    question: Why?\n    topic: asking why\n"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(entry + "    alternatives: [why is that, how come, what for]\n")
+    assert knotvoice("knowledge", "lint", str(broken)).stdout.endswith(
+        f"{broken}: 1 error, 0 warnings\n"
+    )
+    warned = tmp_path / "warned.yaml"
+    warned.write_text(entry + "    answer: Because.\n    alternatives: [why is that, how come]\n")
+    assert knotvoice("knowledge", "lint", str(warned)).stdout.endswith(
+        f"{warned}: 0 errors, 1 warning\n"
+    )
+
+
 def museum_faq(folder: Path) -> Path:
     """A small FAQ as an operator writes it first: questions and answers, no alternatives."""
     faq = folder / "museum.txt"

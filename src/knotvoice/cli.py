@@ -280,6 +280,11 @@ def _out(line: str = "") -> None:
     print(line, flush=True)
 
 
+def _count(number: int, noun: str, plural: str = "") -> str:
+    """``number`` and ``noun``, plural unless ``number`` is 1 (``1 entry``, ``3 entries``)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _warn(line: str) -> None:
     print(f"knotvoice: {line}", file=sys.stderr, flush=True)
 
@@ -711,12 +716,12 @@ def _status(args: argparse.Namespace) -> int:
         _out(f"up since      {started} (process {status.pid})")
         _out(f"last sign     {age:.0f} s ago{' (stale: not running?)' if stale else ''}")
         _out(f"microphone    {status.microphone}")
-        _out(f"knowledge     {status.knowledge} ({status.reloads} reloads)")
+        _out(f"knowledge     {status.knowledge} ({_count(status.reloads, 'reload')})")
         _out(f"turns         {status.turns}; errors {status.errors}")
         if status.last_error:
             _out(f"last error    {status.last_error}")
         if status.log_failures:
-            _out(f"log failures  {status.log_failures} turns could not be written")
+            _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written")
     return 1 if stale else 0
 
 
@@ -865,7 +870,7 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     else:
         checked = "no entry has a phrasing besides its question to ask as a new question"
     _out(
-        f"{knowledge.source}: {len(knowledge.entries)} entries; {checked}; "
+        f"{knowledge.source}: {_count(len(knowledge.entries), 'entry', 'entries')}; {checked}; "
         f"{len(report.offtopic_answered)} of {report.offtopic_asked} everyday questions "
         "outside the FAQ would get an answer"
     )
@@ -889,6 +894,16 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     return 0
 
 
+_LEARNT_FROM = {
+    "phrasing": ("phrasing", "phrasings"),
+    "spoken": ("phrasing said aloud", "phrasings said aloud"),
+    "answer": ("answer sentence", "answer sentences"),
+    "offtopic": ("everyday question", "everyday questions"),
+    "recorded": ("recorded question", "recorded questions"),
+}
+"""What the calibration's sources of questions are called in its output."""
+
+
 def _knowledge_calibrate(
     settings: Settings, path: Path | None, clips: Path | None, if_needed: bool = False
 ) -> int:
@@ -899,17 +914,19 @@ def _knowledge_calibrate(
         if not clips.is_file():
             raise KnotvoiceError(f"{clips}: no such manifest; give a manifest.tsv of clips")
         kept = app.record_clips(settings, knowledge, clips)
-        _out(f"heard {kept} recorded questions from {clips}")
+        _out(f"heard {_count(kept, 'recorded question')} from {clips}")
     began = time.perf_counter()
     matcher = app.load_matcher(settings, knowledge)
     if if_needed:
         _out(f"{knowledge.source}: ready to match ({time.perf_counter() - began:.1f} s)")
         return 0
     made = fit(matcher.evidence, recorded=app.load_recorded(settings, knowledge))
-    learnt = ", ".join(f"{count} {source}" for source, count in made.questions.items())
+    learnt = ", ".join(
+        _count(count, *_LEARNT_FROM.get(source, (source, source)))
+        for source, count in made.questions.items()
+    )
     _out(
-        f"{knowledge.source}: fitted in {made.seconds:.1f} s from {learnt} questions; "
-        "kept for the next start"
+        f"{knowledge.source}: fitted in {made.seconds:.1f} s from {learnt}; kept for the next start"
     )
     weights = ", ".join(
         f"{name} {weight:+.2f}" for name, weight in made.calibration.describe().items()
@@ -945,7 +962,7 @@ def _knowledge_lint(path: Path, vosk_model: Path | None) -> int:
         _out(str(problem))
     errors = sum(1 for problem in problems if problem.severity == "error")
     warnings = len(problems) - errors
-    _out(f"{path}: {errors} errors, {warnings} warnings")
+    _out(f"{path}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
     return 1 if errors else 0
 
 
@@ -976,7 +993,7 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     else:
         output.write_text(document, encoding="utf-8")
         _warn(
-            f"wrote {len(result.entries)} entries to {output}; check it with "
+            f"wrote {_count(len(result.entries), 'entry', 'entries')} to {output}; check it with "
             f"`knotvoice knowledge lint {output}` and `knotvoice knowledge check {output}`"
         )
     return 0

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,29 @@ def test_a_status_nobody_updates_is_stale(
     assert "stale" in capsys.readouterr().out
     assert main(["status", "--log-dir", str(tmp_path / "none")]) == 1
     assert "is the kiosk running" in capsys.readouterr().err
+
+
+def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Right after Ctrl-C, or after a crash that left a fresh status behind, `knotvoice
+    status` says the kiosk is not running at once, not a minute later."""
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    journal.stop()
+    assert main(["status", "--log-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.startswith("stopped ")
+    assert main(["status", "--log-dir", str(tmp_path), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["running"] is False
+    child = subprocess.Popen(["true"])
+    child.wait()
+    status = json.loads((tmp_path / "status.json").read_text())
+    status.update(stopped=None, pid=child.pid, updated=time.time())
+    (tmp_path / "status.json").write_text(json.dumps(status))
+    assert main(["status", "--log-dir", str(tmp_path)]) == 1
+    assert "its process is gone" in capsys.readouterr().out
 
 
 def test_systemd_hears_ready_and_the_watchdog(tmp_path: Path) -> None:

@@ -99,6 +99,18 @@ def test_a_broken_edit_keeps_the_old_knowledge_and_says_so_once(
     assert "up to five minutes" in answer(reloader)
 
 
+def test_a_broken_edit_is_told_to_whoever_keeps_the_kiosk_s_status(faq: Path) -> None:
+    """The kiosk's status (and its screen's /health) shows a broken edit, not only its log."""
+    told: list[str] = []
+    reloader = Reloader.load(faq, Matcher, on_failure=told.append)
+    faq.write_text(ORIGINAL.replace("entries:", "entries: [", 1), encoding="utf-8")
+    assert not reloader.check() and not reloader.check()
+    assert len(told) == 1 and str(faq) in told[0] and "loaded before" in told[0]
+    faq.unlink()
+    assert not reloader.check()
+    assert len(told) == 2 and "gone" in told[1]
+
+
 def test_a_deleted_file_keeps_the_old_knowledge(
     faq: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

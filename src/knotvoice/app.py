@@ -205,6 +205,7 @@ def load_following(
     settings: Settings,
     recognizer_for: Callable[[Knowledge], R],
     on_reload: Callable[[MatchStage], None] | None = None,
+    on_failure: Callable[[str], None] | None = None,
 ) -> tuple[R, Reloader[MatchStage]]:
     """The recognizer, and a matcher that follows the knowledge file (``knotvoice.reload``).
 
@@ -214,7 +215,7 @@ def load_following(
     first = load_knowledge(settings)
     recognizer = recognizer_for(first)
     build: Callable[[Knowledge], MatchStage] = matcher_builder(settings)
-    reloader = Reloader.load(settings.knowledge, build, on_reload=on_reload)
+    reloader = Reloader.load(settings.knowledge, build, on_reload=on_reload, on_failure=on_failure)
     current = reloader.current.knowledge
     if knowledge_version(current) != knowledge_version(first):  # the file changed meanwhile
         rebias(recognizer, current)

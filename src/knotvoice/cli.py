@@ -561,7 +561,12 @@ def _kiosk(
         app.rebias(recognizer, matcher.knowledge)
         journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
 
-    recognizer, reloader = app.load_following(settings, recognizer_for, on_reload=reloaded)
+    recognizer, reloader = app.load_following(
+        settings,
+        recognizer_for,
+        on_reload=reloaded,
+        on_failure=lambda message: journal.failed("knowledge", message),
+    )
     knowledge = reloader.current.knowledge
     synthesizer = app.load_voice(settings, knowledge)
     notifier = Notifier()
@@ -654,6 +659,7 @@ def _kiosk(
     finally:
         logbook.close()
         synthesizer.close()
+        journal.stop()
     _log.info(
         "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
     )
@@ -708,13 +714,22 @@ def _status(args: argparse.Namespace) -> int:
             f"no status in {settings.log_dir}; is the kiosk running? (give its --log-dir)"
         )
     now = time.time()
-    age, stale = status.age(now), status.stale(now)
+    age, running = status.age(now), status.running(now)
     if args.json:
         print_json(status.to_json(now))
     else:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.started))
-        _out(f"up since      {started} (process {status.pid})")
-        _out(f"last sign     {age:.0f} s ago{' (stale: not running?)' if stale else ''}")
+        if status.stopped is not None:
+            stopped = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.stopped))
+            _out(f"stopped       {stopped} (up since {started}, process {status.pid})")
+        else:
+            _out(f"up since      {started} (process {status.pid})")
+            gone = (
+                ""
+                if running
+                else (" (stale: not running?)" if status.stale(now) else " (its process is gone)")
+            )
+            _out(f"last sign     {age:.0f} s ago{gone}")
         _out(f"microphone    {status.microphone}")
         _out(f"knowledge     {status.knowledge} ({_count(status.reloads, 'reload')})")
         _out(f"turns         {status.turns}; errors {status.errors}")
@@ -722,7 +737,7 @@ def _status(args: argparse.Namespace) -> int:
             _out(f"last error    {status.last_error}")
         if status.log_failures:
             _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written")
-    return 1 if stale else 0
+    return 0 if running else 1
 
 
 # --- the server -----------------------------------------------------------------------------

@@ -76,6 +76,8 @@ class Status:
     reloads: int = 0
     log_failures: int = 0
     """Turn log lines that could not be written."""
+    stopped: float | None = None
+    """When it stopped (Unix seconds); None while it runs."""
 
     def age(self, now: float | None = None) -> float:
         """Seconds since this status was written."""
@@ -85,11 +87,21 @@ class Status:
         """True when the kiosk wrote this too long ago to be running still."""
         return self.age(now) > STALE_SECONDS
 
+    def running(self, now: float | None = None) -> bool:
+        """Whether the kiosk that wrote this is running: it has not said it stopped, its
+        last sign is recent and its process is there (on this machine)."""
+        return self.stopped is None and not self.stale(now) and _alive(self.pid)
+
     def to_json(self, now: float | None = None) -> dict[str, Any]:
         """The status as ``knotvoice status --json`` prints it and ``/health`` serves it:
         every field, its age in seconds and whether it is stale."""
         age = self.age(now)
-        return {**asdict(self), "age_seconds": round(age, 1), "stale": age > STALE_SECONDS}
+        return {
+            **asdict(self),
+            "age_seconds": round(age, 1),
+            "stale": age > STALE_SECONDS,
+            "running": self.running(now),
+        }
 
 
 class Journal:
@@ -147,6 +159,12 @@ class Journal:
                 setattr(self.status, name, value)
             self._write_status()
 
+    def stop(self) -> None:
+        """Say in the status that the kiosk has stopped (it will not be back by itself)."""
+        with self._lock:
+            self.status.stopped = time.time()
+            self._write_status()
+
     def snapshot(self) -> Status:
         """A copy of the status as it is now (for ``/health``, from another thread)."""
         with self._lock:
@@ -179,6 +197,17 @@ class Journal:
         rotated = sorted(self.directory.glob("turns-*.jsonl"))
         for old in rotated[: max(0, len(rotated) - self.keep_files)]:
             old.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 def _append(path: Path, data: bytes) -> None:

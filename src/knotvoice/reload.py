@@ -67,14 +67,17 @@ class Reloader(Generic[T]):
         build: Callable[[Knowledge], T],
         first: T,
         on_reload: Callable[[T], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         """``first`` was built from the file as it is now; ``build`` makes the next one from
-        a freshly loaded knowledge; ``on_reload`` hears of each swap (from the watching
-        thread)."""
+        a freshly loaded knowledge; ``on_reload`` hears of each swap and ``on_failure`` of
+        each version that does not load, with the line logged for it (both from the
+        watching thread), so the kiosk's status can show an operator a broken edit."""
         self.path = Path(path)
         self._build = build
         self._current = first
         self._on_reload = on_reload
+        self._on_failure = on_failure
         self._seen = Version.of(self.path)
         """The version ``current`` was built from (None: missing or not known)."""
         self._checking = threading.Lock()
@@ -89,10 +92,11 @@ class Reloader(Generic[T]):
         path: Path,
         build: Callable[[Knowledge], T],
         on_reload: Callable[[T], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
     ) -> Reloader[T]:
         """Load ``path`` and build from it (``KnotvoiceError`` when it does not load)."""
         version = Version.of(Path(path))
-        reloader = cls(path, build, build(load(path)), on_reload)
+        reloader = cls(path, build, build(load(path)), on_reload, on_failure)
         reloader._seen = version
         return reloader
 
@@ -112,26 +116,25 @@ class Reloader(Generic[T]):
                 return False
             self._seen = version
             if version is None:
-                self.failures += 1
-                _log.warning(
-                    "%s: the knowledge file is gone; answering from the knowledge loaded before",
-                    self.path,
+                self._failed(
+                    logging.WARNING,
+                    f"{self.path}: the knowledge file is gone; "
+                    "answering from the knowledge loaded before",
                 )
                 return False
             try:
                 built = self._build(load(self.path))
             except KnotvoiceError as error:
-                self.failures += 1
-                _log.warning("%s; answering from the knowledge loaded before", error)
+                self._failed(
+                    logging.WARNING, f"{error}; answering from the knowledge loaded before"
+                )
                 return False
             except Exception as error:  # a bug in a build must not stop the watching
-                self.failures += 1
-                _log.error(
-                    "%s: building from the new knowledge failed (%s: %s); "
+                self._failed(
+                    logging.ERROR,
+                    f"{self.path}: building from the new knowledge failed "
+                    f"({type(error).__name__}: {error}); "
                     "answering from the knowledge loaded before",
-                    self.path,
-                    type(error).__name__,
-                    error,
                 )
                 return False
             self._current = built
@@ -143,6 +146,15 @@ class Reloader(Generic[T]):
             except Exception as error:  # the swap is done: what follows it must not stop us
                 _log.error("%s: after the reload, %s: %s", self.path, type(error).__name__, error)
         return True
+
+    def _failed(self, level: int, message: str) -> None:
+        self.failures += 1
+        _log.log(level, "%s", message)
+        if self._on_failure is not None:
+            try:
+                self._on_failure(message)
+            except Exception as error:  # telling of it must not stop the watching
+                _log.error("%s: telling of a failed reload: %s", self.path, error)
 
     @contextlib.contextmanager
     def running(self, every: float = 2.0) -> Iterator[Reloader[T]]:

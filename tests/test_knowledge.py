@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -497,6 +498,34 @@ def test_check_does_not_count_an_entry_s_only_phrasing_as_a_new_question() -> No
     assert (recorded.entries[1].asked, recorded.entries[1].answered) == (1, 1)
     assert recorded.unchecked == ("cafe",)
     assert any("cafe" in line and "only phrasing" in line for line in recorded.advice)
+
+
+def test_check_shows_a_wording_of_two_entries_asked_alike() -> None:
+    """Told that two entries are taken for one another, an operator needs to see which of
+    their wordings were: one as written in the file, before one as said."""
+    knowledge = Knowledge(
+        (
+            Entry("bicycles", "Can I bring my bike?", "Yes, folded.", ("bikes on board",)),
+            Entry("wheelchairs", "Is there step-free access?", "Yes.", ("wheelchair access",)),
+        )
+    )
+    judged = [
+        _judged(0, 1, 0.8, (0,), "spoken"),
+        _judged(0, 1, 0.7, (1,), "phrasing"),
+        _judged(0, 1, 0.9, (0,), "phrasing"),
+    ]
+    judged = [
+        replace(j, question=replace(j.question, text=text))
+        for j, text in zip(
+            judged,
+            ["um, bikes on board please", "bikes on board", "can i bring my bike"],
+            strict=True,
+        )
+    ]
+    report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
+    assert report.confused == (("bicycles", "wheelchairs", 3, "bikes on board"),)
+    (advice,) = [line for line in report.advice if "asked alike" in line]
+    assert "such as 'bikes on board' for wheelchairs" in advice
 
 
 def test_check_tells_an_entry_asked_against_its_answer_alone_to_get_alternatives() -> None:

@@ -887,10 +887,11 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     _out(
         f"{knowledge.source}: {_count(len(knowledge.entries), 'entry', 'entries')}; {checked}; "
         f"{len(report.offtopic_answered)} of {report.offtopic_asked} everyday questions "
-        "outside the FAQ would get an answer"
+        "(on every subject; most are outside any one FAQ) would get an answer"
     )
     if not brief:
-        _out(f"{'entry':32} {'asked':>6} {'answered':>9} {'did-you-mean':>13}  taken for")
+        width = max([5, *(len(figures.entry) for figures in report.entries)])
+        _out(f"{'entry':{width}} {'asked':>6} {'answered':>9} {'did-you-mean':>13}  taken for")
         for figures in report.entries:
             taken = ", ".join(
                 f"{entry} {count}"
@@ -901,9 +902,9 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
                 if figures.asked
                 else f"{'-':>9} {'-':>13}"
             )
-            _out(f"{figures.entry:32} {figures.asked:6} {shares}  {taken or '-'}")
+            _out(f"{figures.entry:{width}} {figures.asked:6} {shares}  {taken or '-'}")
         for question, entry, chance in report.offtopic_answered[:10]:
-            _out(f"outside the FAQ, answered: {question!r} -> {entry} ({chance:.2f})")
+            _out(f"everyday question answered: {question!r} -> {entry} ({chance:.2f})")
     for line in report.advice:
         _out(f"advice: {line}")
     return 0

@@ -157,8 +157,9 @@ class CheckReport:
     asked alike, which everyday questions would be answered, and what to do about it."""
 
     entries: tuple[EntryFigures, ...]
-    confused: tuple[tuple[str, str, int], ...]
-    """Pairs of entries (asked, taken for) and how often, most often first."""
+    confused: tuple[tuple[str, str, int, str], ...]
+    """Pairs of entries (asked, taken for), how often, and one of the asked entry's phrasings
+    taken for the other (as written, when one was), most often first."""
     offtopic_answered: tuple[tuple[str, str, float], ...]
     """Everyday questions that would get an answer: (question, entry, probability)."""
     offtopic_asked: int
@@ -200,6 +201,8 @@ def check_calibration(
     ids = [entry.id for entry in knowledge.entries]
     tallies = {entry_id: EntryFigures(entry_id, 0, 0, 0, {}) for entry_id in ids}
     pairs: dict[tuple[str, str], int] = {}
+    examples: dict[tuple[str, str], str] = {}
+    written: set[tuple[str, str]] = set()
     offtopic: list[tuple[str, str, float]] = []
     offtopic_asked = 0
     for item in judged:
@@ -227,9 +230,15 @@ def check_calibration(
         if not right and item.probability >= confirm_at:
             tally.taken_for[got] = tally.taken_for.get(got, 0) + 1
             pairs[(wanted, got)] = pairs.get((wanted, got), 0) + 1
+            # The first phrasing as written, else the first as said: what the file holds.
+            key = (wanted, got)
+            if key not in written and (key not in examples or question.source == "phrasing"):
+                examples[key] = question.text
+                if question.source == "phrasing":
+                    written.add(key)
     entries = tuple(tallies.values())
     confused = tuple(
-        (asked, taken, count)
+        (asked, taken, count, examples[(asked, taken)])
         for (asked, taken), count in sorted(pairs.items(), key=lambda item: -item[1])
     )
     offtopic.sort(key=lambda item: -item[2])
@@ -246,7 +255,7 @@ def check_calibration(
 
 def _advice(
     entries: Sequence[EntryFigures],
-    confused: Sequence[tuple[str, str, int]],
+    confused: Sequence[tuple[str, str, int, str]],
     offtopic: Sequence[tuple[str, str, float]],
     alone: Sequence[str] = (),
     source: str = "",
@@ -278,15 +287,16 @@ def _advice(
                 f"{share}% of the time; add alternatives in visitors' own words"
                 + (f" that say what sets it apart from {other}" if other else "")
             )
-    for asked, taken, count in confused[:5]:
+    for asked, taken, count, example in confused[:5]:
         if count >= 3:
             found.append(
                 f"entries {asked} and {taken} are asked alike ({count} times taken for one "
-                "another); make their alternatives say what tells them apart, or merge them"
+                f"another, such as {example!r} for {taken}); make their alternatives say "
+                "what tells them apart, or merge them"
             )
     for question, entry, _ in offtopic[:5]:
         found.append(
-            f"{question!r} would get the answer of {entry}; if that is wrong, make the "
-            f"alternatives of {entry} more specific"
+            f"{question!r} would get the answer of {entry}: right if your visitors should get "
+            f"it; if not, make the alternatives of {entry} more specific"
         )
     return tuple(found)

@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -648,6 +650,93 @@ def test_speech_to_text_without_a_recognizer_is_a_clear_error(text_agent: Agent)
 
     events = run(scenario())
     assert events[-1].type == "error" and "no speech-to-text" in events[-1].data["text"]
+
+
+class Gated:
+    """The real matcher, held at a gate: ``entered`` is set when a question reaches it, and it
+    matches once ``gate`` is open."""
+
+    def __init__(self, matcher: MatchStage) -> None:
+        self.matcher = matcher
+        self.knowledge = matcher.knowledge
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        self.entered.set()
+        assert self.gate.wait(10.0), "the gate was never opened"
+        return self.matcher.match(text, alternatives, likelihoods)
+
+    def probabilities(
+        self, texts: Sequence[str], likelihoods: Sequence[float] = ()
+    ) -> npt.NDArray[np.float64]:
+        return self.matcher.probabilities(texts, likelihoods)
+
+    def likeness_in_words(self, text: str) -> float:
+        return self.matcher.likeness_in_words(text)
+
+
+def reset(writer: asyncio.StreamWriter) -> None:
+    """Leave as a cancelled client may: at once, with a reset."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.close()
+
+
+def test_a_client_gone_before_its_reply_is_no_error(
+    by_words: Matcher, synthesizer: Synthesizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant cancelling a pipeline resets its connection: the reply that cannot be
+    sent is a debug line, not a server failure with a traceback."""
+    gated = Gated(by_words)
+    agent = Agent(reloader_of(gated), None, synthesizer)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (server, port):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            await async_write_event(question(ANSWERED[0]), writer)
+            assert await asyncio.to_thread(gated.entered.wait, 10.0)
+            reset(writer)
+            gated.gate.set()
+            await connections_close(server)
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            await async_write_event(Synthesize(text="A long reply. " * 20).event(), writer)
+            reset(writer)
+            await connections_close(server)
+            return await ask(port, question(ANSWERED[0]), ends=("handled",))
+
+    with caplog.at_level(logging.DEBUG, logger="knotvoice"):
+        answer = run(scenario())
+    agent.close()
+    assert [event.type for event in answer] == ["handled"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    lost = [r for r in caplog.records if r.getMessage().startswith("connection lost")]
+    assert len(lost) == 2
+
+
+def test_connections_cut_on_stop_end_without_a_traceback(
+    text_agent: Agent, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On SIGTERM a connection still open after the grace period is cut, quietly."""
+
+    async def scenario() -> int:
+        server = Server(text_agent, "tcp://127.0.0.1:0")
+        listening = await server.start()
+        _, writer = await asyncio.open_connection("127.0.0.1", listening.port)
+        async with asyncio.timeout(5.0):
+            while not server.connections:
+                await asyncio.sleep(0.01)
+        await server.stop(grace=0.1)
+        for _ in range(3):  # what asyncio does once the cut connection's task is done
+            await asyncio.sleep(0)
+        writer.close()
+        return server.connections
+
+    with caplog.at_level(logging.DEBUG):
+        assert run(scenario()) == 0
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 # --- the health check -----------------------------------------------------------------------

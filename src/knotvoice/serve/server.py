@@ -314,6 +314,8 @@ class Connection(AsyncEventHandler):
             _log.warning("%s: %s", event.type, error)
             await self._refuse(str(error), "failed")
             return False
+        except ConnectionError:
+            raise  # the client is gone (Home Assistant cancelled): no bug, nobody to tell
         except Exception:  # a bug: this client is told, the others go on
             _log.exception("%s failed", event.type)
             await self._refuse(f"{event.type} failed inside the server; see its log", "failed")
@@ -321,8 +323,15 @@ class Connection(AsyncEventHandler):
         return True
 
     async def write_event(self, event: Event) -> None:
-        async with asyncio.timeout(self.idle_seconds):
-            await async_write_event(event, self.writer)
+        """Send ``event``; ``ConnectionError`` when the client is gone, or reads nothing for
+        the idle time (it would not read an ``error`` either)."""
+        try:
+            async with asyncio.timeout(self.idle_seconds):
+                await async_write_event(event, self.writer)
+        except TimeoutError:
+            raise ConnectionError(
+                f"the client read nothing for {self.idle_seconds:.0f} s"
+            ) from None
 
     async def _refuse(self, text: str, code: str) -> None:
         """Send one ``error``, end the sending side, and drop what the client still sends
@@ -474,6 +483,10 @@ class Server:
             self._tasks.add(task)
         try:
             await Connection(reader, writer, self.agent, self.idle_seconds).run()
+        except asyncio.CancelledError:
+            # Cut on stop. Ended here, not cancelled: asyncio's stream server logs a
+            # connection task that ends cancelled as an error, with a traceback.
+            _log.debug("cut a connection still open on stop")
         except Exception:  # one broken connection never stops the others
             _log.exception("a connection failed")
         finally:

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,9 +36,10 @@ from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize
 
+from knotvoice.asr import RecognizerStream, Word
 from knotvoice.asr import Transcript as Heard
-from knotvoice.asr import Word
 from knotvoice.asr.whisper import WhisperRecognizer
+from knotvoice.audio import AudioChunk as Chunk
 from knotvoice.audio import read_audio
 from knotvoice.errors import AudioInputError
 from knotvoice.knowledge import Knowledge
@@ -190,6 +191,79 @@ class Unsure:
 
     def likeness_in_words(self, text: str) -> float:
         return 0.0
+
+
+class Gated:
+    """The real matcher, held at a gate: ``entered`` is set when a question reaches it, and it
+    matches once ``gate`` is open."""
+
+    def __init__(self, matcher: MatchStage) -> None:
+        self.matcher = matcher
+        self.knowledge = matcher.knowledge
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        self.entered.set()
+        assert self.gate.wait(10.0), "the gate was never opened"
+        return self.matcher.match(text, alternatives, likelihoods)
+
+    def probabilities(
+        self, texts: Sequence[str], likelihoods: Sequence[float] = ()
+    ) -> npt.NDArray[np.float64]:
+        return self.matcher.probabilities(texts, likelihoods)
+
+    def likeness_in_words(self, text: str) -> float:
+        return self.matcher.likeness_in_words(text)
+
+
+class Held:
+    """Stands in for an engine at the seam: hears ``text`` in any audio once ``gate`` is open
+    (``entered`` says a hearing has begun), and is sure of every word it heard."""
+
+    name = "fake"
+    streaming = False
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def stream(self) -> RecognizerStream:
+        raise NotImplementedError
+
+    def transcribe(self, chunks: Iterable[Chunk]) -> Heard:
+        for _ in chunks:
+            pass
+        self.entered.set()
+        assert self.gate.wait(10.0), "the gate was never opened"
+
+        def fit(texts: Sequence[str], within: float | None = None) -> tuple[float, ...]:
+            return tuple(0.0 for _ in texts)
+
+        def timing() -> tuple[Word, ...]:
+            return tuple(Word(word, 0.0, 0.1, 0.99) for word in self.text.split())
+
+        return Heard(self.text, engine="fake", fit=fit, timing=timing)
+
+    def spotter(self, words: Sequence[str]) -> Held:
+        return self
+
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        pass
+
+
+class Counting(Agent):
+    """The agent, counting the utterances it has been asked to transcribe."""
+
+    asked = 0
+
+    async def transcribe(self, utterance: Utterance) -> Heard:
+        self.asked += 1
+        return await super().transcribe(utterance)
 
 
 @pytest.fixture
@@ -479,6 +553,70 @@ def test_hearing_a_question_again_waits_for_the_recognizer(text_agent: Agent) ->
     assert sorted(done) == ["fit", "timing"]
 
 
+def test_a_typed_question_waits_for_no_speech_to_text(by_words: Matcher) -> None:
+    """A question Home Assistant types is answered at once while many clients' audio waits
+    for the one recognizer (more of them than the agent has threads)."""
+    held = Held(OFF_TOPIC)
+    held.gate.clear()
+    agent = Counting(reloader_of(by_words), held, None, workers=2)
+    audio = wav_events(np.zeros(1600, dtype=np.float32), 16000, 1)
+
+    async def scenario() -> tuple[list[Event], bool, list[list[Event]]]:
+        async with served(agent) as (_, port):
+            hearing = [
+                asyncio.create_task(ask(port, *audio, ends=("transcript",))) for _ in range(6)
+            ]
+            async with asyncio.timeout(10.0):
+                while agent.asked < len(hearing):
+                    await asyncio.sleep(0.01)
+            answer = await ask(port, question(ANSWERED[0]), ends=("handled",), timeout=5.0)
+            still_hearing = not held.gate.is_set()
+            held.gate.set()
+            return answer, still_hearing, await asyncio.gather(*hearing)
+
+    answer, still_hearing, heard = run(scenario())
+    agent.close()
+    assert [event.type for event in answer] == ["handled"]
+    assert still_hearing
+    assert [events[-1].data["text"] for events in heard] == [OFF_TOPIC] * 6
+
+
+def test_a_typed_question_never_waits_while_a_heard_one_is_heard_again(
+    by_words: Matcher,
+) -> None:
+    """A question this server heard and cannot answer as heard is heard again, which waits
+    for the recognizer (busy with another client's audio): it holds up no typed question
+    meanwhile."""
+    held = Held(OFF_TOPIC)
+    gated = Gated(by_words)
+    gated.gate.set()
+    agent = Agent(reloader_of(gated), held, None)
+    audio = wav_events(np.zeros(1600, dtype=np.float32), 16000, 1)
+
+    async def scenario() -> tuple[list[Event], bool, list[Event]]:
+        async with served(agent) as (_, port):
+            (transcript,) = await ask(port, *audio, ends=("transcript",))
+            held.gate.clear()
+            held.entered.clear()
+            busy = asyncio.create_task(ask(port, *audio, ends=("transcript",)))
+            assert await asyncio.to_thread(held.entered.wait, 10.0)
+            heard = asyncio.create_task(
+                ask(port, question(transcript.data["text"]), ends=("handled", "not-handled"))
+            )
+            assert await asyncio.to_thread(gated.entered.wait, 10.0)
+            answer = await ask(port, question(ANSWERED[0]), ends=("handled",), timeout=5.0)
+            still_hearing = not held.gate.is_set()
+            held.gate.set()
+            await busy
+            return answer, still_hearing, await heard
+
+    answer, still_hearing, heard = run(scenario())
+    agent.close()
+    assert [event.type for event in answer] == ["handled"]
+    assert still_hearing
+    assert [event.type for event in heard] == ["not-handled"]
+
+
 def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:
     """44.1 kHz stereo 24-bit, cut mid-frame, reads as the same sound at 16 kHz mono; past
     the longest utterance nothing more is kept."""
@@ -650,32 +788,6 @@ def test_speech_to_text_without_a_recognizer_is_a_clear_error(text_agent: Agent)
 
     events = run(scenario())
     assert events[-1].type == "error" and "no speech-to-text" in events[-1].data["text"]
-
-
-class Gated:
-    """The real matcher, held at a gate: ``entered`` is set when a question reaches it, and it
-    matches once ``gate`` is open."""
-
-    def __init__(self, matcher: MatchStage) -> None:
-        self.matcher = matcher
-        self.knowledge = matcher.knowledge
-        self.entered = threading.Event()
-        self.gate = threading.Event()
-
-    def match(
-        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
-    ) -> Match:
-        self.entered.set()
-        assert self.gate.wait(10.0), "the gate was never opened"
-        return self.matcher.match(text, alternatives, likelihoods)
-
-    def probabilities(
-        self, texts: Sequence[str], likelihoods: Sequence[float] = ()
-    ) -> npt.NDArray[np.float64]:
-        return self.matcher.probabilities(texts, likelihoods)
-
-    def likeness_in_words(self, text: str) -> float:
-        return self.matcher.likeness_in_words(text)
 
 
 def reset(writer: asyncio.StreamWriter) -> None:

@@ -6,7 +6,8 @@ for speech-to-text, ``synthesize`` for text-to-speech. The room has one module p
 
 - ``serve.agent`` answers, hears and speaks for any number of connections at once, with
   no protocol in it: the models are loaded once, blocking work runs in threads, and each
-  engine that is not thread-safe is used by one thread at a time.
+  engine is used by one thread at a time, in threads of its own (a typed question never
+  queues behind speech-to-text).
 - ``serve.server`` speaks Wyoming; it is the only module that imports ``wyoming``.
 - ``serve.zeroconf`` announces the server on the local network; the only module that
   imports ``zeroconf``.

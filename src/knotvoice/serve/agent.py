@@ -3,9 +3,11 @@ utterance, speak a reply.
 
 Every connection is its own turn, and many run at once. The models are loaded once and
 shared; every blocking call (recognition, matching, synthesis) runs in a thread, so the
-event loop that reads every connection never waits for one. An engine that is not
-thread-safe is used by one thread at a time (a lock per engine), so two connections that
-need the same engine queue for it while the others go on.
+event loop that reads every connection never waits for one. Each engine is used by one
+thread at a time and has threads of its own, so two connections that need the same engine
+queue for it while the others go on: audio waits in the recognizer's own queue, holding no
+thread a typed question needs, and a turn holds the matcher only while it matches, never
+while hearing again waits for the recognizer.
 
 A turn here stands alone: Home Assistant closes the microphone after the agent's reply, so a
 did-you-mean cannot wait for a "yes". ``standalone`` turns the kiosk's turn into one reply
@@ -19,7 +21,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, ParamSpec, TypeVar
@@ -284,6 +286,36 @@ class _Heard:
         return found[1]
 
 
+class _OneAtATime:
+    """``matcher`` used by one thread at a time, each match waiting for ``lock``: one lock for
+    every version of the knowledge's matcher, since the versions share one sentence-embedding
+    model."""
+
+    def __init__(self, matcher: MatchStage, lock: threading.Lock) -> None:
+        self._matcher = matcher
+        self._lock = lock
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self._matcher.knowledge
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        with self._lock:
+            return self._matcher.match(text, alternatives, likelihoods)
+
+    def probabilities(
+        self, texts: Sequence[str], likelihoods: Sequence[float] = ()
+    ) -> npt.NDArray[np.float64]:
+        with self._lock:
+            return self._matcher.probabilities(texts, likelihoods)
+
+    def likeness_in_words(self, text: str) -> float:
+        with self._lock:
+            return self._matcher.likeness_in_words(text)
+
+
 class Agent:
     """Answers, hears and speaks for every connection of the server."""
 
@@ -299,13 +331,17 @@ class Agent:
     ) -> None:
         """``matchers`` holds the matcher of the knowledge as it is now; ``recognizer`` and
         ``synthesizer`` are optional (without them the server offers no speech-to-text or
-        text-to-speech); ``report`` hears of every request served (from any thread)."""
+        text-to-speech); ``report`` hears of every request served (from any thread);
+        ``workers`` threads answer typed questions, and as many questions heard here."""
         self.matchers = matchers
         self.recognizer = recognizer
         self.synthesizer = synthesizer
         self.max_audio_seconds = max_audio_seconds
         self._report = report
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="knotvoice-work")
+        self._answering = ThreadPoolExecutor(workers, thread_name_prefix="knotvoice-match")
+        # Turns that may hear again wait for the recognizer: in threads of their own.
+        self._answering_heard = ThreadPoolExecutor(workers, thread_name_prefix="knotvoice-rehear")
+        self._hearing_pool = ThreadPoolExecutor(1, thread_name_prefix="knotvoice-hear")
         # pyttsx3 wants one thread: the synthesizer has its own.
         self._voice = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-voice")
         self._matching = threading.Lock()
@@ -326,11 +362,11 @@ class Agent:
 
     def close(self) -> None:
         """Let running work finish in its threads; queued work is dropped."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._voice.shutdown(wait=False, cancel_futures=True)
+        for pool in (self._answering, self._answering_heard, self._hearing_pool, self._voice):
+            pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _run(self, work: Callable[[], T], pool: ThreadPoolExecutor | None = None) -> T:
-        return await asyncio.get_running_loop().run_in_executor(pool or self._pool, work)
+    async def _run(self, work: Callable[[], T], pool: ThreadPoolExecutor) -> T:
+        return await asyncio.get_running_loop().run_in_executor(pool, work)
 
     # answering
 
@@ -339,7 +375,9 @@ class Agent:
         start = time.perf_counter()
         heard = self._heard.take(text)
         transcript = self._locked_fit(heard) if heard is not None else typed(text)
-        reply = await self._run(lambda: self._respond(transcript))
+        hears_again = transcript.fit is not None or transcript.timing is not None
+        pool = self._answering_heard if hears_again else self._answering
+        reply = await self._run(lambda: self._respond(transcript), pool)
         best = reply.turn.match.best if reply.turn.match is not None else None
         self._emit(
             Answered(
@@ -359,8 +397,7 @@ class Agent:
     def _respond(self, transcript: Transcript) -> Reply:
         # The matcher is taken once, so a turn never spans two versions of the knowledge.
         matcher = self.matchers.current
-        with self._matching:
-            turn = Dialogue(matcher).respond(transcript)
+        turn = Dialogue(_OneAtATime(matcher, self._matching)).respond(transcript)
         return standalone(turn, matcher.knowledge)
 
     def _locked_fit(self, transcript: Transcript) -> Transcript:
@@ -398,7 +435,7 @@ class Agent:
             with self._hearing:
                 return recognizer.transcribe(chunks_from_array(samples, RATE))
 
-        transcript = await self._run(work)
+        transcript = await self._run(work, self._hearing_pool)
         self._heard.keep(transcript)
         self._emit(
             Transcribed(

@@ -1,5 +1,6 @@
 """``knotvoice serve`` as Home Assistant talks to it: the ``wyoming`` client library over
-loopback (127.0.0.1 only), against the real server with the real engines.
+loopback (127.0.0.1, and ::1 where the machine has it), against the real server with the
+real engines.
 
 Tests without a model use the real matcher by words alone and the real voice; the rest use
 the session's whisper and sentence-embedding model (and are marked ``model``). Every wait
@@ -901,6 +902,34 @@ def test_a_unix_socket_serves_and_checks_too(text_agent: Agent, tmp_path: Path) 
 
     assert "handle knotvoice" in run(scenario())
     assert not (tmp_path / "knotvoice.sock").exists(), "the socket file is removed on stop"
+
+
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def test_a_server_on_every_ipv6_address_takes_ipv4_clients_too(text_agent: Agent) -> None:
+    """``--uri tcp://[::]:PORT --zeroconf`` announces an IPv4 address: Home Assistant must
+    be able to connect to it. (The one test that listens beyond loopback, for a moment.)"""
+    hosts = ["127.0.0.1", *(["[::1]"] if ipv6_loopback() else [])]
+
+    async def scenario() -> list[str]:
+        server = Server(text_agent, "tcp://[::]:0")
+        listening = await server.start()
+        assert listening.uri.startswith("tcp://[::]:")
+        try:
+            return [await check(f"tcp://{host}:{listening.port}") for host in hosts]
+        finally:
+            await server.stop(grace=1.0)
+
+    lines = run(scenario())
+    assert len(lines) == len(hosts)
+    assert all("ok, offers handle knotvoice" in line for line in lines)
 
 
 # --- knowledge that changes -----------------------------------------------------------------

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -439,6 +441,14 @@ class Listening:
     port: int | None
 
 
+def _every_ipv6_address(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.version == 6 and address.is_unspecified
+
+
 class Server:
     """Listens for Wyoming clients and serves each connection as its own task."""
 
@@ -450,7 +460,11 @@ class Server:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> Listening:
-        """Start listening; ``KnotvoiceError`` when the address cannot be used."""
+        """Start listening; ``KnotvoiceError`` when the address cannot be used.
+
+        ``tcp://[::]:PORT`` takes IPv4 clients as well as IPv6 ones (asyncio alone would take
+        IPv6 only), since ``--zeroconf`` announces the IPv4 address of a server listening on
+        every address."""
         parsed = urlparse(self.uri)
         try:
             if parsed.scheme == "tcp":
@@ -458,9 +472,19 @@ class Server:
                     raise KnotvoiceError(
                         f"{self.uri}: give a host and a port, e.g. tcp://0.0.0.0:10500"
                     )
-                self._server = await asyncio.start_server(
-                    self._accept, parsed.hostname, parsed.port, limit=MAX_HEADER_BYTES
-                )
+                if _every_ipv6_address(parsed.hostname) and socket.has_dualstack_ipv6():
+                    both = socket.create_server(
+                        (parsed.hostname, parsed.port),
+                        family=socket.AF_INET6,
+                        dualstack_ipv6=True,
+                    )
+                    self._server = await asyncio.start_server(
+                        self._accept, sock=both, limit=MAX_HEADER_BYTES
+                    )
+                else:
+                    self._server = await asyncio.start_server(
+                        self._accept, parsed.hostname, parsed.port, limit=MAX_HEADER_BYTES
+                    )
                 host, port = self._server.sockets[0].getsockname()[:2]
                 shown = f"[{host}]" if ":" in str(host) else str(host)
                 return Listening(f"tcp://{shown}:{port}", str(host), int(port))

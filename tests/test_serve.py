@@ -222,7 +222,8 @@ class Gated:
 
 class Held:
     """Stands in for an engine at the seam: hears ``text`` in any audio once ``gate`` is open
-    (``entered`` says a hearing has begun), and is sure of every word it heard."""
+    (``entered`` says a hearing has begun), and is sure of every word it heard. ``audio`` is
+    the 16 kHz mono PCM it was last given."""
 
     name = "fake"
     streaming = False
@@ -232,13 +233,13 @@ class Held:
         self.entered = threading.Event()
         self.gate = threading.Event()
         self.gate.set()
+        self.audio = b""
 
     def stream(self) -> RecognizerStream:
         raise NotImplementedError
 
     def transcribe(self, chunks: Iterable[Chunk]) -> Heard:
-        for _ in chunks:
-            pass
+        self.audio = b"".join(chunk.audio for chunk in chunks)
         self.entered.set()
         assert self.gate.wait(10.0), "the gate was never opened"
 
@@ -619,8 +620,8 @@ def test_a_typed_question_never_waits_while_a_heard_one_is_heard_again(
 
 
 def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:
-    """44.1 kHz stereo 24-bit, cut mid-frame, reads as the same sound at 16 kHz mono; past
-    the longest utterance nothing more is kept."""
+    """44.1 kHz stereo 24-bit, cut mid-frame, reads as the same sound at 16 kHz mono; of a
+    longer utterance than the longest, the last is kept."""
     rate, seconds = 44100, 1.0
     t = np.arange(int(rate * seconds)) / rate
     tone = 0.5 * np.sin(2 * np.pi * 440.0 * t)
@@ -634,9 +635,37 @@ def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:
     assert utterance.seconds == pytest.approx(0.5, abs=1e-3)
     assert utterance.dropped == pytest.approx(0.5, abs=1e-3)
     assert len(samples) == pytest.approx(8000, abs=50)
-    expected = soxr.resample(tone[: rate // 2].astype(np.float32), rate, 16000)
+    expected = soxr.resample(tone.astype(np.float32), rate, 16000)[-len(samples) :]
     middle = slice(100, 7800)
     assert np.abs(samples[middle] - expected[middle]).max() < 0.01
+
+
+def test_of_an_utterance_too_long_the_end_is_heard(
+    by_words: Matcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device that streams too long has the question at the end: the recognizer hears the
+    last ``max_audio`` seconds, and one warning says how much was not heard."""
+    held = Held(ANSWERED[0])
+    agent = Agent(reloader_of(by_words), held, None, max_audio_seconds=0.5)
+    silence = np.zeros(16000, dtype=np.float32)
+    spoken = 0.5 * np.sin(2 * np.pi * 440.0 * np.arange(4800) / 16000)
+    audio = wav_events(np.concatenate([silence, spoken]), 16000, 1)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await ask(port, *audio, ends=("transcript",))
+
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        heard = run(scenario())
+    agent.close()
+    assert heard[-1].data["text"] == ANSWERED[0]
+    samples = np.frombuffer(held.audio, dtype="<i2") / 32768.0
+    assert len(samples) == 8000
+    assert np.abs(samples[:3200]).max() == 0.0
+    assert np.abs(samples[3200:] - spoken).max() < 0.001, "the question was not heard"
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1
+    assert "utterance of 1.3 s" in warnings[0] and "first 0.8 s" in warnings[0]
 
 
 @pytest.mark.parametrize(

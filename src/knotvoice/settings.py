@@ -221,7 +221,8 @@ class ServeSettings:
     idle_seconds: float = 60.0
     """A connection that sends nothing for this long, in seconds, is closed."""
     max_audio_seconds: float = 30.0
-    """Longest utterance transcribed, in seconds; audio beyond it is dropped."""
+    """Longest utterance transcribed, in seconds: of a longer one, the last this many seconds
+    are transcribed (the question is at the end) and the start is dropped."""
 
 
 @dataclass(frozen=True)

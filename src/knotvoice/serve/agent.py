@@ -20,7 +20,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -129,16 +129,19 @@ def _reject(knowledge: Knowledge | None) -> str:
 
 class Utterance:
     """Audio of one utterance as it arrives, in any rate, width and channel count, made 16 kHz
-    mono at once (so a connection holds about 64 KB a second whatever it sends) and kept up to
-    ``max_seconds``; ``samples`` gives it to the recognizer."""
+    mono at once (so a connection holds about 64 KB a second whatever it sends), of which the
+    last ``max_seconds`` are kept: a device that streams too long has the question at the
+    end. ``samples`` gives it to the recognizer."""
 
     def __init__(self, max_seconds: float) -> None:
         self.max_seconds = max_seconds
         self.seconds = 0.0
         """Audio kept so far, in seconds."""
         self.dropped = 0.0
-        """Audio dropped past ``max_seconds``, in seconds."""
-        self._parts: list[npt.NDArray[np.float32]] = []
+        """Audio dropped from the start to keep ``max_seconds``, in seconds."""
+        self._parts: deque[npt.NDArray[np.float32]] = deque()
+        self._held = 0
+        """Samples in ``_parts``."""
         self._format: tuple[int, int, int] | None = None
         self._resampler: soxr.ResampleStream | None = None
         self._partial = b""
@@ -173,20 +176,31 @@ class Utterance:
         audio = self._partial + audio
         whole = len(audio) // frame * frame
         self._partial = audio[whole:]
-        room = max(0.0, self.max_seconds - self.seconds)
-        keep = min(whole // frame, int(room * rate)) * frame
-        self.dropped += (whole - keep) / frame / rate
-        if not keep:
+        if not whole:
             return
-        self.seconds += keep / frame / rate
-        mono = pcm_to_float(audio[:keep], width, channels)
+        heard = self.seconds + self.dropped + whole / frame / rate
+        self.seconds = min(heard, self.max_seconds)
+        self.dropped = heard - self.seconds
+        mono = pcm_to_float(audio[:whole], width, channels)
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono)
-        self._parts.append(mono)
+        self._keep(mono)
+
+    def _keep(self, part: npt.NDArray[np.float32]) -> None:
+        self._parts.append(part)
+        self._held += len(part)
+        excess = self._held - round(self.max_seconds * RATE)
+        while excess > 0:
+            first = self._parts.popleft()
+            if len(first) > excess:
+                self._parts.appendleft(first[excess:])
+            cut = min(len(first), excess)
+            self._held -= cut
+            excess -= cut
 
     def _flush(self) -> None:
         if self._resampler is not None:
-            self._parts.append(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+            self._keep(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
         self._resampler = None
         self._partial = b""
 
@@ -243,7 +257,7 @@ class Transcribed(ServedEvent):
     text: str
     audio_seconds: float
     dropped_seconds: float
-    """Audio past the longest utterance, not heard."""
+    """Audio dropped from the start of an utterance longer than the longest, not heard."""
     asr_ms: float
 
 
@@ -428,6 +442,14 @@ class Agent:
         recognizer = self.recognizer
         if recognizer is None:
             raise RequestError("this server offers no speech-to-text")
+        if utterance.dropped:
+            _log.warning(
+                "an utterance of %.1f s is longer than %g s: its first %.1f s were not "
+                "heard (max_audio in the config's [serve] sets the longest)",
+                utterance.seconds + utterance.dropped,
+                utterance.max_seconds,
+                utterance.dropped,
+            )
         start = time.perf_counter()
 
         def work() -> Transcript:

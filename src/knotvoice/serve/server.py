@@ -383,13 +383,7 @@ class Connection(AsyncEventHandler):
         if self._utterance is None:
             await self._audio_start(event)
         assert self._utterance is not None
-        dropped_before = self._utterance.dropped
         self._utterance.add(event.payload or b"", rate, width, channels)
-        if not dropped_before and self._utterance.dropped:
-            _log.info(
-                "an utterance is longer than %.0f s; the rest is not heard",
-                self._utterance.max_seconds,
-            )
 
     async def _audio_stop(self, event: Event) -> None:
         utterance, self._utterance = self._utterance, None

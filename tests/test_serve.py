@@ -48,6 +48,7 @@ from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.reload import Reloader
+from knotvoice.serve import agent as agent_module
 from knotvoice.serve.agent import Agent, Answered, ServedEvent, Utterance, standalone
 from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check
 from knotvoice.speech.tts import Synthesizer
@@ -704,6 +705,43 @@ def test_synthesize_speaks_in_knotvoices_voice(text_agent: Agent) -> None:
     seconds = len(audio) / (2 * rate)
     assert 0.5 < seconds < 5.0
     assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the reply is silent"
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        pytest.param(
+            "Knots form in the upper back. They ease with pressure. " * 3,
+            "Knots form in the upper back. They ease with pressure.",
+            id="at-a-sentence",
+        ),
+        pytest.param("knots " * 30, " ".join(["knots"] * 10), id="at-a-word"),
+    ],
+)
+def test_a_text_too_long_to_speak_is_spoken_up_to_the_limit(
+    text_agent: Agent,
+    synthesizer: Synthesizer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    text: str,
+    spoken: str,
+) -> None:
+    """Home Assistant's whole reply fails when its speech fails: a text longer than the
+    server speaks is spoken up to the limit, cut after a sentence or a word."""
+    monkeypatch.setattr(agent_module, "MAX_SPEAK_CHARS", 60)
+
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, Synthesize(text=text).event(), ends=("audio-stop", "error"))
+
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        events = run(scenario())
+    assert events[0].type == "audio-start" and events[-1].type == "audio-stop"
+    audio = b"".join(event.payload or b"" for event in events if event.type == "audio-chunk")
+    expected = sum(len(chunk.audio) for chunk in synthesizer.synthesize(spoken))
+    assert len(audio) == pytest.approx(expected, rel=0.02), "not the text up to the cut"
+    (warning,) = [record.getMessage() for record in caplog.records]
+    assert f"of {len(text)} characters" in warning and f"first {len(spoken)}" in warning
 
 
 # --- clients that misbehave -----------------------------------------------------------------

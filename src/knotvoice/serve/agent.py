@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict, deque
@@ -59,14 +60,15 @@ T = TypeVar("T")
 _P = ParamSpec("_P")
 
 MAX_SPEAK_CHARS = 10_000
-"""Longest text synthesized for one request, in characters (an FAQ answer is a few hundred)."""
+"""Longest text synthesized for one request, in characters (an FAQ answer is a few hundred):
+of a longer one, the start is spoken."""
 MIN_RATE, MAX_RATE = 1_000, 384_000
 """Audio rates accepted, in Hertz."""
 MAX_CHANNELS = 32
 
 
 class RequestError(KnotvoiceError):
-    """A request this server cannot serve (a service it does not offer, a text too long)."""
+    """A request this server cannot serve (a service it does not offer)."""
 
 
 # --- what a turn says when nothing can follow it ---------------------------------------------
@@ -211,6 +213,25 @@ class Utterance:
         if not self._parts:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(self._parts).astype(np.float32, copy=False)
+
+
+# --- speech out -------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
+_LAST_SPACE = re.compile(r"\s\S*$")
+
+
+def _start_of(text: str, limit: int) -> str:
+    """The start of ``text``, at most ``limit`` characters, ended after its last whole
+    sentence there (or its last whole word, when that sentence would keep less than half)."""
+    head = text[: limit + 1]  # a space just past the limit ends a sentence or a word too
+    ends = [found.end() for found in _SENTENCE_END.finditer(head)]
+    if ends and ends[-1] > limit // 2:
+        return head[: ends[-1]].rstrip()
+    space = _LAST_SPACE.search(head)
+    if space is not None and head[: space.start()].strip():
+        return head[: space.start()].rstrip()
+    return text[:limit]
 
 
 # --- what the server reports --------------------------------------------------------------------
@@ -477,9 +498,12 @@ class Agent:
         if synthesizer is None:
             raise RequestError("this server offers no text-to-speech")
         if len(text) > MAX_SPEAK_CHARS:
-            raise RequestError(
-                f"text of {len(text)} characters is too long to speak; "
-                f"send at most {MAX_SPEAK_CHARS}"
+            whole, text = len(text), _start_of(text, MAX_SPEAK_CHARS)
+            _log.warning(
+                "a text to speak of %d characters is longer than %d: its first %d are spoken",
+                whole,
+                MAX_SPEAK_CHARS,
+                len(text),
             )
         start = time.perf_counter()
         audio = await self._run(lambda: synthesizer.synthesize(text), self._voice)

@@ -707,6 +707,22 @@ def test_synthesize_speaks_in_knotvoices_voice(text_agent: Agent) -> None:
     assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the reply is silent"
 
 
+@pytest.mark.parametrize("text", ["", "   "])
+def test_nothing_to_say_is_a_moment_of_silence(text_agent: Agent, text: str) -> None:
+    """Home Assistant makes its WAV file from the chunks: with none it has no file at all."""
+
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, Synthesize(text=text).event(), ends=("audio-stop", "error"))
+
+    events = run(scenario())
+    assert [event.type for event in events] == ["audio-start", "audio-chunk", "audio-stop"]
+    chunk = AudioChunk.from_event(events[1])
+    assert chunk.rate == events[0].data["rate"]
+    assert 0.0 < len(chunk.audio) / (chunk.width * chunk.rate) <= 0.2
+    assert not any(chunk.audio), "silence"
+
+
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [

@@ -13,7 +13,8 @@ What Home Assistant's Wyoming integration does, and what this answers:
   one of the two with no time limit, and released versions ignore ``error``.
 - ``transcribe``, ``audio-start``, ``audio-chunk``... ``audio-stop``: ``transcript``. Any
   rate, width and channel count; Home Assistant sends 16 kHz 16-bit mono.
-- ``synthesize``: ``audio-start``, ``audio-chunk``... ``audio-stop``.
+- ``synthesize``: ``audio-start``, ``audio-chunk``... ``audio-stop``; at least one chunk
+  (``SILENCE`` when there is nothing to say), since Home Assistant makes its WAV file from them.
 
 The ``wyoming`` package's event reader trusts the lengths a client announces; this module
 reads events itself, with limits, so a client that sends a 1 GB "chunk", a line of HTTP or
@@ -59,6 +60,7 @@ from wyoming.info import (
 from wyoming.ping import Pong
 from wyoming.server import AsyncEventHandler
 
+from knotvoice.audio import AudioChunk
 from knotvoice.errors import KnotvoiceError
 from knotvoice.lang import english
 from knotvoice.match import MatchStage
@@ -85,6 +87,9 @@ LINGER_BYTES = 32 * 1024 * 1024
 """... and at most this many bytes."""
 STOP_GRACE_SECONDS = 5.0
 """On stop, connections still busy after this long are cut."""
+SILENCE = AudioChunk(bytes(2 * 2205), rate=22050, width=2, channels=1)
+"""What ``synthesize`` sends for a text with nothing to say (0.1 s at espeak-ng's rate): Home
+Assistant makes its WAV file from the chunks, and with none has no file to play or convert."""
 
 NAME = "knotvoice"
 ATTRIBUTION = Attribution(name="knotvoice", url="")
@@ -397,11 +402,11 @@ class Connection(AsyncEventHandler):
     async def _synthesize(self, event: Event) -> None:
         if self.agent.synthesizer is None:
             raise BadEvent("this server offers no text-to-speech", code="unsupported")
-        audio = await self.agent.synthesize(_text(event))
-        rate, width, channels = (
-            (audio[0].rate, audio[0].width, audio[0].channels) if audio else (22050, 2, 1)
+        audio = await self.agent.synthesize(_text(event)) or [SILENCE]
+        first = audio[0]
+        await self.write_event(
+            AudioStart(rate=first.rate, width=first.width, channels=first.channels).event()
         )
-        await self.write_event(AudioStart(rate=rate, width=width, channels=channels).event())
         for chunk in audio:
             wyoming_chunk = WyomingChunk(
                 rate=chunk.rate,

@@ -1091,6 +1091,9 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         uri = serving["uri"]
         port = int(uri.rsplit(":", 1)[1])
         assert "ok" in run(check(uri))
+        status = json.loads((tmp_path / "log" / "status.json").read_text())
+        assert status["microphone"] == "none" and status["knowledge"].startswith("knots.yaml@")
+        assert status["stopped"] is None
         for _ in range(20):  # what `systemctl reload` sends: the knowledge is read again
             process.send_signal(signal.SIGHUP)
         (event,) = run(ask(port, question(ANSWERED[0]), ends=("handled", "not-handled")))
@@ -1107,3 +1110,5 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert [(t["decision"], t["entry"], t["front"]) for t in logged] == [
         ("answer", "massage-how-often", "serve")
     ]
+    status = json.loads((tmp_path / "log" / "status.json").read_text())
+    assert status["stopped"] is not None, "`knotvoice status` says at once that it stopped"

@@ -743,8 +743,14 @@ def _status(args: argparse.Namespace) -> int:
 # --- the server -----------------------------------------------------------------------------
 
 
+_BEAT_SECONDS = 10.0
+"""How often the server writes its status while no request comes (``journal.STALE_SECONDS``
+calls one older than a minute stale)."""
+
+
 def _serve(args: argparse.Namespace) -> int:
     import asyncio
+    import threading
 
     from knotvoice.journal import Journal
     from knotvoice.serve import server
@@ -755,17 +761,24 @@ def _serve(args: argparse.Namespace) -> int:
         _out(asyncio.run(server.check(args.check)))
         return 0
     settings = _settings(args)
+    journal = Journal(settings.log_dir)
+
+    def reloaded(matcher: MatchStage) -> None:
+        app.rebias(recognizer, matcher.knowledge)
+        journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
+
     recognizer, reloader = app.load_following(
         settings,
         lambda knowledge: app.load_recognizer(settings, knowledge),
-        on_reload=lambda matcher: app.rebias(recognizer, matcher.knowledge),
+        on_reload=reloaded,
+        on_failure=lambda message: journal.failed("knowledge", message),
     )
     try:
         synthesizer = app.load_synthesizer(settings)
     except SpeechError as error:
         _warn(f"{error}; serving without text-to-speech")
         synthesizer = None
-    journal = Journal(settings.log_dir)
+    journal.update(microphone="none", knowledge=app.knowledge_version(reloader.current.knowledge))
 
     def report(event: ServedEvent) -> None:
         if isinstance(event, Answered):
@@ -810,7 +823,19 @@ def _serve(args: argparse.Namespace) -> int:
         max_audio_seconds=settings.serve.max_audio_seconds,
         report=report,
     )
-    asyncio.run(server.serve(agent, reloader, settings.serve, ready=ready))
+    # The status is written between requests too, so `knotvoice status` sees it alive.
+    stopped = threading.Event()
+
+    def beat() -> None:
+        while not stopped.wait(_BEAT_SECONDS):
+            journal.beat(_BEAT_SECONDS)
+
+    threading.Thread(target=beat, name="knotvoice-status", daemon=True).start()
+    try:
+        asyncio.run(server.serve(agent, reloader, settings.serve, ready=ready))
+    finally:
+        stopped.set()
+        journal.stop()
     return 0
 
 

@@ -70,7 +70,7 @@ class Status:
     last_error: str = ""
     last_error_at: float | None = None
     microphone: str = "starting"
-    """starting, listening or lost."""
+    """starting, listening or lost; none for the server (``knotvoice serve``)."""
     knowledge: str = ""
     """The knowledge file and its version."""
     reloads: int = 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from entries import ENTRY_IDS
+from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import (
     Entry,
@@ -561,3 +562,23 @@ def test_check_tells_an_entry_asked_against_its_answer_alone_to_get_alternatives
     assert any(line.startswith("shop: its question is its only phrasing") for line in alone)
     assert any("add at least 3 alternatives to it " in line for line in alone)
     assert any(line.startswith("entry hours:") for line in report.advice)
+
+
+def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
+    """knotvoice hears, matches and speaks English: an operator who imports an FAQ in another
+    language learns it before visitors do, from `knowledge lint` and `knowledge import`."""
+    german = tmp_path / "fundbuero.txt"
+    german.write_text(
+        "Wo ist das Fundbüro?\nDas Fundbüro ist im Erdgeschoss neben dem Haupteingang, "
+        "montags bis freitags von neun bis fünf Uhr geöffnet.\n\n"
+        "Darf ich meinen Hund mitnehmen?\nHunde sind an der Leine erlaubt, aber nicht im "
+        "Restaurant und nicht auf dem Sonnendeck des Schiffes.\n\n"
+        "Wo kann ich parken?\nDer Parkplatz liegt hinter dem Terminal und kostet zwölf Euro "
+        "pro Tag, für Fahrgäste mit Fahrrad ist das Parken kostenlos.\n",
+        encoding="utf-8",
+    )
+    written = tmp_path / "fundbuero.yaml"
+    assert main(["knowledge", "import", str(german), "-o", str(written)]) == 0
+    warned = [p for p in lint(written) if "do not look like English" in p.message]
+    assert len(warned) == 1 and warned[0].severity == "warning"
+    assert not [p for p in lint(KNOTS) if "English" in p.message]

@@ -1009,6 +1009,7 @@ def _knowledge_lint(path: Path, vosk_model: Path | None) -> int:
 
 def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> int:
     from knotvoice.knowledge import faq_import
+    from knotvoice.knowledge.check import language_warnings
 
     if output is not None and output.exists() and not force:
         raise KnotvoiceError(
@@ -1028,6 +1029,8 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
         raise KnotvoiceError(f"{faq}: {error}") from None
     for note in result.notes:
         _warn(f"{faq}: {note}")
+    for problem in language_warnings(result.entries, str(faq)):
+        _warn(str(problem))
     document = faq_import.to_yaml(result)
     if output is None:
         sys.stdout.write(document)

@@ -49,9 +49,50 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
         for entry in knowledge.entries:
             problems.extend(_entry_warnings(entry, source))
         problems.extend(_repair_warnings(knowledge, source))
+        problems.extend(language_warnings(knowledge.entries, source))
         if known is not None and not any(p.severity == "error" for p in problems):
             problems.extend(_vocabulary_problems(knowledge, known))
     return sorted(problems, key=lambda p: p.severity != "error")
+
+
+ENGLISH_SHARE = 0.2
+"""A knowledge whose words are less often than this English function words (they are 40 to
+55% of the words of every English FAQ in ``knowledge/`` and ``audio_fixtures/typed/``, 5% of
+a German one) is not taken for English."""
+ENGLISH_MIN_WORDS = 30
+"""Fewer words than this say too little of the language they are in."""
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def english_share(texts: Sequence[str]) -> tuple[float, int]:
+    """Of the words of ``texts``, the share that are English function words (the language
+    data's stopwords), and how many words there are."""
+    from knotvoice.lang import english
+
+    stopwords = english().stopwords
+    words = [word for text in texts for word in _WORD_RE.findall(text.lower())]
+    return sum(word in stopwords for word in words) / max(1, len(words)), len(words)
+
+
+def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
+    """One warning when the entries' questions and answers do not look like English: the
+    speech recognizers, the matcher's word lists and the kiosk's own replies are English."""
+    share, count = english_share(
+        [text for entry in entries for text in (*entry.phrases, entry.answer)]
+    )
+    if count < ENGLISH_MIN_WORDS or share >= ENGLISH_SHARE:
+        return []
+    return [
+        Problem(
+            "warning",
+            None,
+            "entries",
+            f"do not look like English ({100 * share:.0f}% of their words are common English "
+            "words, where English has 40% or more); knotvoice hears, matches and speaks "
+            "English: questions in another language will not be heard or answered",
+            source,
+        )
+    ]
 
 
 def _entry_warnings(entry: Entry, source: str) -> list[Problem]:

@@ -582,3 +582,18 @@ def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
     warned = [p for p in lint(written) if "do not look like English" in p.message]
     assert len(warned) == 1 and warned[0].severity == "warning"
     assert not [p for p in lint(KNOTS) if "English" in p.message]
+
+
+def test_a_plain_text_faq_and_a_knowledge_file_are_each_pointed_the_right_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator who gives the kiosk the text FAQ is told to import it; one who imports a
+    knowledge file is told it is one already, rather than getting entries made of its
+    YAML."""
+    text = tmp_path / "faq.txt"
+    text.write_text("Where can I park?\nBehind the terminal.\n", encoding="utf-8")
+    assert main(["ask", "--knowledge", str(text), "--no-speak", "where can I park"]) == 1
+    assert "knotvoice knowledge import" in capsys.readouterr().err
+    assert main(["knowledge", "import", str(KNOTS), "-o", str(tmp_path / "again.yaml")]) == 1
+    assert "is a knowledge file already" in capsys.readouterr().err
+    assert not (tmp_path / "again.yaml").exists()

@@ -562,7 +562,8 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
     devices = write_config(tmp_path, include_devices=False)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "knotvoice", "screen", "127.0.0.1:0", "--json"],
+        [sys.executable, "-m", "knotvoice", "screen", "127.0.0.1:0", "--json",
+         "--log-dir", str(tmp_path / "log")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
@@ -606,6 +607,8 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
         _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "replies are shown on the screen only" in err
+    status = json.loads((tmp_path / "log" / "status.json").read_text())
+    assert status["turns"] == 1 and status["stopped"] is not None
 
 
 # --- /report --------------------------------------------------------------------------------

@@ -67,14 +67,28 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--wake-phrase", help="words that wake the kiosk (hey kiosk)")
     parser.add_argument("--follow-up", type=float, metavar="S", help="follow-up window (8)")
-    parser.add_argument("--no-speech-timeout", type=float, metavar="S")
+    parser.add_argument(
+        "--no-speech-timeout",
+        type=float,
+        metavar="S",
+        help="after a press, a wake phrase alone or a did-you-mean: wait S s for speech (8)",
+    )
     parser.add_argument("--end-silence", type=float, metavar="S", help="end of speech (0.5)")
-    parser.add_argument("--max-utterance", type=float, metavar="S")
+    parser.add_argument(
+        "--max-utterance", type=float, metavar="S", help="cut a question after S s (15)"
+    )
     parser.add_argument(
         "--vad-detector", choices=VAD_DETECTORS, help=f"what hears a voice ({VAD_DETECTORS[0]})"
     )
-    parser.add_argument("--vad-aggressiveness", type=int, choices=(0, 1, 2, 3))
-    parser.add_argument("--slow-rate", type=int, metavar="WPM")
+    parser.add_argument(
+        "--vad-aggressiveness",
+        type=int,
+        choices=(0, 1, 2, 3),
+        help="0 lenient to 3 strict about what is a voice (2)",
+    )
+    parser.add_argument(
+        "--slow-rate", type=int, metavar="WPM", help="words a minute when asked to go slower (120)"
+    )
     parser.add_argument(
         "--no-barge-in",
         dest="barge_in",
@@ -135,8 +149,11 @@ def _parser() -> argparse.ArgumentParser:
     screen.add_argument("--save-replies", type=Path, metavar="DIR", help="write replies here")
     screen.add_argument("--voice", help="text-to-speech voice")
     screen.add_argument("--follow-up", type=float, metavar="S", help="follow-up window (8)")
-    screen.add_argument("--slow-rate", type=int, metavar="WPM")
+    screen.add_argument(
+        "--slow-rate", type=int, metavar="WPM", help="words a minute when asked to go slower (120)"
+    )
     screen.add_argument("--json", action="store_true", help="one JSON line per event")
+    screen.add_argument("--log-dir", type=Path, help="where the turn log is kept")
     _common(screen)
 
     serve = commands.add_parser(
@@ -1007,6 +1024,17 @@ def _knowledge_lint(path: Path, vosk_model: Path | None) -> int:
     return 1 if errors else 0
 
 
+def _is_knowledge_file(text: str) -> bool:
+    """Whether ``text`` is a knowledge file's YAML rather than a plain-text FAQ."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and "entries" in data
+
+
 def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> int:
     from knotvoice.knowledge import faq_import
     from knotvoice.knowledge.check import language_warnings
@@ -1023,6 +1051,11 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
         ) from None
     except UnicodeDecodeError:
         raise KnotvoiceError(f"{faq}: not UTF-8 text; save the FAQ as UTF-8") from None
+    if _is_knowledge_file(text):
+        raise KnotvoiceError(
+            f"{faq}: is a knowledge file already (YAML with 'entries'); import reads a "
+            "plain-text FAQ: use the file as it is (`--knowledge`), or import its text"
+        )
     try:
         result = faq_import.parse_faq(text)
     except KnotvoiceError as error:

@@ -266,7 +266,12 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
 def _top_level(data: object, out: _Collector) -> list[object]:
     if not isinstance(data, dict):
         kind = "empty" if data is None else _kind(data)
-        out.error(None, "", f"is {kind}; it must be a mapping with 'version' and 'entries'")
+        hint = (
+            " (a plain-text FAQ? `knotvoice knowledge import FAQ.txt -o FAQ.yaml` makes one)"
+            if isinstance(data, str)
+            else ""
+        )
+        out.error(None, "", f"is {kind}; it must be a mapping with 'version' and 'entries'{hint}")
         return []
     version = data.get("version")
     if "version" not in data:

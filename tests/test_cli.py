@@ -152,6 +152,16 @@ def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path
     forced = knotvoice("knowledge", "import", str(SEED), "-o", str(curated), "--force")
     assert forced.returncode == 0, forced.stderr
     assert "version: 1" in curated.read_text(encoding="utf-8")
+    source = tmp_path / "faq.txt"
+    source.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    for target, said in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "no folder" / "faq.yaml", "cannot write the knowledge file"),
+        (source, "is the FAQ being imported"),
+    ):
+        result = knotvoice("knowledge", "import", str(source), "-o", str(target), "--force")
+        assert_one_line_error(result, said)
+    assert source.read_text(encoding="utf-8") == SEED.read_text(encoding="utf-8")
 
 
 @pytest.mark.model

@@ -222,6 +222,8 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
         ("## Can I take my dog?", "Yes, dogs are welcome on a lead."),
         ("- Can I take my dog?", "Answer:\nYes, dogs are welcome on a lead."),
         ("3. Q: Can I take my dog?", "A: Yes, dogs are welcome on a lead."),
+        ("Q1: Can I take my dog?", "A1: Yes, dogs are welcome on a lead."),
+        ("Question 2) Can I take my dog?", "Answer 2) Yes, dogs are welcome on a lead."),
     ],
 )
 def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str) -> None:

@@ -236,8 +236,11 @@ def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
     status` says the kiosk is not running at once, not a minute later."""
     journal = Journal(tmp_path)
     journal.update(microphone="listening")
+    journal.failed("knowledge", "faq.yaml: line 3: invalid YAML")
     assert main(["status", "--log-dir", str(tmp_path)]) == 0
-    capsys.readouterr()
+    assert "last error    knowledge: faq.yaml: line 3: invalid YAML (0 s ago)" in (
+        capsys.readouterr().out
+    ), "an error fixed since is told apart by its age"
     journal.stop()
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().out.startswith("stopped ")

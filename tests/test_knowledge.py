@@ -590,10 +590,16 @@ def test_a_plain_text_faq_and_a_knowledge_file_are_each_pointed_the_right_way(
     """An operator who gives the kiosk the text FAQ is told to import it; one who imports a
     knowledge file is told it is one already, rather than getting entries made of its
     YAML."""
-    text = tmp_path / "faq.txt"
-    text.write_text("Where can I park?\nBehind the terminal.\n", encoding="utf-8")
-    assert main(["ask", "--knowledge", str(text), "--no-speak", "where can I park"]) == 1
-    assert "knotvoice knowledge import" in capsys.readouterr().err
+    for name, text in (
+        ("plain.txt", "Where can I park?\nBehind the terminal.\n"),
+        ("labelled.txt", "Q: Where can I park?\nA: Behind the terminal.\n"),
+        ("colons.txt", "Where can I park?\nNote: behind the terminal.\nOpen: 9 to 5.\n"),
+    ):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert main(["ask", "--knowledge", str(tmp_path / name), "--no-speak", "parking"]) == 1
+        assert "knotvoice knowledge import" in capsys.readouterr().err, name
+    assert "knotvoice knowledge import" not in str(lint(KNOTS))
+
     assert main(["knowledge", "import", str(KNOTS), "-o", str(tmp_path / "again.yaml")]) == 1
     assert "is a knowledge file already" in capsys.readouterr().err
     assert not (tmp_path / "again.yaml").exists()

@@ -12,11 +12,12 @@ import pytest
 
 from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
-from knotvoice.journal import Journal
+from knotvoice.journal import Journal, read_turns
 from knotvoice.knowledge import load
 from knotvoice.knowledge.edit import add_alternative
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
+from knotvoice.report import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 RAILWAY = ROOT / "knowledge" / "railway.yaml"
@@ -213,6 +214,24 @@ def test_the_reports_commands_add_each_wording_to_the_file_it_was_asked_of(
     )
     assert load(branch).get("opening-hours").alternatives[-1] == asked
     assert load(branch).get("printing").alternatives == ()
+
+
+def test_a_log_from_before_turns_named_their_file_groups_with_the_new_lines(
+    library: Path, tmp_path: Path
+) -> None:
+    """Lines logged before each turn named its file's path group with the lines after, and
+    alone give a command that adds to the configured file, not to a bare name that would be
+    read from wherever the operator runs it."""
+    journal = Journal(tmp_path / "log")
+    old = {"heard": "can I print a page", "decision": "reject", "closest": "printing"}
+    for _ in range(3):
+        journal.write({**old, "knowledge": f"{library.name}@abc"})
+    [alone] = summarize(read_turns(tmp_path / "log", 0.0)).top_unanswered
+    assert alone.command == "knotvoice knowledge add printing 'can I print a page'"
+    for _ in range(2):
+        journal.write({**old, "knowledge": f"{library.name}@def", "knowledge_file": str(library)})
+    [both] = summarize(read_turns(tmp_path / "log", 0.0)).top_unanswered
+    assert both.count == 5 and both.knowledge == str(library)
 
 
 def test_a_visitors_wording_added_is_answered(tmp_path: Path, semantic: SemanticModel) -> None:

@@ -760,6 +760,19 @@ def test_a_text_too_long_to_speak_is_spoken_up_to_the_limit(
     assert f"of {len(text)} characters" in warning and f"first {len(spoken)}" in warning
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("First sentence here. Second sentence goes on and on and on", "First sentence here."),
+        ("one two three four five six seven eight nine ten eleven", "one two three four five six"),
+        ("Hi. " + "y" * 100, "Hi. " + "y" * 26),
+    ],
+    ids=["a-sentence", "a-word", "hard"],
+)
+def test_a_long_text_is_cut_keeping_more_than_half_of_the_limit(text: str, kept: str) -> None:
+    assert agent_module._start_of(text, 30) == kept
+
+
 # --- clients that misbehave -----------------------------------------------------------------
 
 

@@ -721,6 +721,17 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ago(seconds: float) -> str:
+    """``seconds`` as a person says how long ago: ``40 s ago``, ``12 min ago``, ``3 h ago``."""
+    if seconds < 120:
+        return f"{max(0, round(seconds))} s ago"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} min ago"
+    if seconds < 172800:
+        return f"{round(seconds / 3600)} h ago"
+    return f"{round(seconds / 86400)} days ago"
+
+
 def _status(args: argparse.Namespace) -> int:
     from knotvoice.journal import read_status
 
@@ -751,7 +762,10 @@ def _status(args: argparse.Namespace) -> int:
         _out(f"knowledge     {status.knowledge} ({_count(status.reloads, 'reload')})")
         _out(f"turns         {status.turns}; errors {status.errors}")
         if status.last_error:
-            _out(f"last error    {status.last_error}")
+            when = (
+                f" ({_ago(now - status.last_error_at)})" if status.last_error_at is not None else ""
+            )
+            _out(f"last error    {status.last_error}{when}")
         if status.log_failures:
             _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written")
     return 0 if running else 1
@@ -1039,6 +1053,10 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     from knotvoice.knowledge import faq_import
     from knotvoice.knowledge.check import language_warnings
 
+    if output is not None and output.is_dir():
+        raise KnotvoiceError(f"{output}: is a folder; give -o the name of a .yaml file")
+    if output is not None and output.exists() and output.resolve() == faq.resolve():
+        raise KnotvoiceError(f"{output}: is the FAQ being imported; give -o another name")
     if output is not None and output.exists() and not force:
         raise KnotvoiceError(
             f"{output}: the file exists; pass --force to overwrite it, or choose another name"
@@ -1068,7 +1086,12 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     if output is None:
         sys.stdout.write(document)
     else:
-        output.write_text(document, encoding="utf-8")
+        try:
+            output.write_text(document, encoding="utf-8")
+        except OSError as error:
+            raise KnotvoiceError(
+                f"{output}: cannot write the knowledge file ({error.strerror}); check the folder"
+            ) from None
         _warn(
             f"wrote {_count(len(result.entries), 'entry', 'entries')} to {output}; check it with "
             f"`knotvoice knowledge lint {output}` and `knotvoice knowledge check {output}`"

@@ -209,10 +209,15 @@ def check_expected(manifest: Path | str, knowledge: Knowledge) -> None:
         return
     named = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     one = len(unknown) == 1
+    fix = (
+        "fix its '# knowledge:' line, or the ids"
+        if manifest_knowledge(manifest) is not None
+        else "pass --knowledge FILE, or add a line '# knowledge: FILE' (relative to the "
+        "manifest) above its header"
+    )
     raise ManifestError(
         f"{manifest}: expected {'entry' if one else 'entries'} {named} {'is' if one else 'are'} "
-        f"not in {knowledge.source}; pass --knowledge FILE, or add a line '# knowledge: FILE' "
-        "(relative to the manifest) above its header"
+        f"not in {knowledge.source}; {fix}"
     )
 
 

@@ -15,6 +15,7 @@ import shlex
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -41,7 +42,8 @@ class Asked:
     examples: tuple[str, ...]
     """Up to three other wordings."""
     knowledge: str | None = None
-    """The knowledge file they were asked of, as the turn log names it (None: not logged)."""
+    """The path of the knowledge file they were asked of (None: not logged; the command then
+    adds to the file the settings name)."""
 
     @property
     def command(self) -> str | None:
@@ -101,7 +103,7 @@ def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
     questions = [turn for turn in turns if turn.get("decision") in QUESTIONS]
     latencies = [float(t["reply_ms"]) for t in questions if t.get("reply_ms") is not None]
     groups: list[list[Mapping[str, Any]]] = []
-    keys: list[tuple[str | None, str]] = []
+    keys: list[tuple[str | None, str | None, str]] = []
     for turn in questions:
         if turn.get("decision") == "answer":
             continue
@@ -109,13 +111,17 @@ def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
         key = normalize(text)
         if not key:
             continue
-        file = _knowledge_file(turn)
-        for number, (known_file, known) in enumerate(keys):
-            if known_file == file and fuzz.token_set_ratio(key, known) >= ALIKE:
+        path = str(turn["knowledge_file"]) if turn.get("knowledge_file") else None
+        name = _knowledge_name(turn)
+        for number, (known_path, known_name, known) in enumerate(keys):
+            same_file = known_path == path if known_path and path else known_name == name
+            if same_file and fuzz.token_set_ratio(key, known) >= ALIKE:
                 groups[number].append(turn)
+                if path and not known_path:
+                    keys[number] = (path, known_name, known)
                 break
         else:
-            keys.append((file, key))
+            keys.append((path, name, key))
             groups.append([turn])
     groups.sort(key=len, reverse=True)
     return Summary(
@@ -140,15 +146,19 @@ def _asked(group: list[Mapping[str, Any]]) -> Asked:
             entries[str(entry)] = entries.get(str(entry), 0) + 1
     ranked = sorted(wordings, key=lambda text: -wordings[text])
     closest = max(entries, key=lambda entry: entries[entry]) if entries else None
-    return Asked(ranked[0], len(group), closest, tuple(ranked[1:4]), _knowledge_file(group[0]))
+    paths = [str(turn["knowledge_file"]) for turn in group if turn.get("knowledge_file")]
+    return Asked(ranked[0], len(group), closest, tuple(ranked[1:4]), paths[0] if paths else None)
 
 
-def _knowledge_file(turn: Mapping[str, Any]) -> str | None:
-    """The knowledge file a turn was asked of: its path, or for a line that names only the
-    file and its version (``knots.yaml@3f9c1a20be``), the file's name."""
+def _knowledge_name(turn: Mapping[str, Any]) -> str | None:
+    """The name of the knowledge file a turn was asked of: from its path, or for a line
+    written before turns logged the path, from ``knowledge`` (``knots.yaml@3f9c1a20be``).
+    A line without the path is grouped with lines of a file of that name, so a log from
+    before and after groups as one; only a path is named in the command to add a wording (a
+    bare name would be read from wherever the operator runs it)."""
     path = turn.get("knowledge_file")
     if path:
-        return str(path)
+        return Path(str(path)).name
     return str(turn.get("knowledge") or "").rpartition("@")[0] or None
 
 

@@ -218,8 +218,11 @@ def read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
     out = _Collector(str(path))
     parsed, data = _parse_yaml(path, out)
     if not parsed:
+        _import_hint(path, out)
         return None, out.problems
     raw_entries = _top_level(data, out)
+    if not isinstance(data, dict) or "entries" not in data:
+        _import_hint(path, out)
     hints = MatchingHints()
     if isinstance(data, dict) and data.get("matching") is not None:
         hints = _matching(data["matching"], out)
@@ -230,6 +233,25 @@ def read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
             entries.append(entry)
     _check_across(entries, out)
     return Knowledge(entries=tuple(entries), source=str(path), matching=hints), out.problems
+
+
+_IMPORT_HINT = (
+    "; a plain-text FAQ? `knotvoice knowledge import FAQ.txt -o FAQ.yaml` makes a knowledge "
+    "file of it"
+)
+
+
+def _import_hint(path: Path, out: _Collector) -> None:
+    """Point a file that holds no knowledge, named other than ``.yaml``, to the importer: an
+    operator who gives the kiosk their FAQ's text is told how to make one of it."""
+    if path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
+        return
+    for number, problem in enumerate(out.problems):
+        if problem.severity == "error":
+            out.problems[number] = dataclasses.replace(
+                problem, message=problem.message + _IMPORT_HINT
+            )
+            return
 
 
 def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
@@ -266,12 +288,7 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
 def _top_level(data: object, out: _Collector) -> list[object]:
     if not isinstance(data, dict):
         kind = "empty" if data is None else _kind(data)
-        hint = (
-            " (a plain-text FAQ? `knotvoice knowledge import FAQ.txt -o FAQ.yaml` makes one)"
-            if isinstance(data, str)
-            else ""
-        )
-        out.error(None, "", f"is {kind}; it must be a mapping with 'version' and 'entries'{hint}")
+        out.error(None, "", f"is {kind}; it must be a mapping with 'version' and 'entries'")
         return []
     version = data.get("version")
     if "version" not in data:

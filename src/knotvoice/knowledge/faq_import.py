@@ -47,7 +47,9 @@ _QUESTION_MARK_RE = re.compile(
     r"^(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)]\s|\d+[.)]\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
-_ANSWER_MARK_RE = re.compile(r"^(?:(?:a|answer)\s*:|(?:a|answer)\.\s)\s*", re.IGNORECASE)
+_ANSWER_MARK_RE = re.compile(
+    r"^(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)]\s)\s*", re.IGNORECASE
+)
 _FINISHED_RE = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s")
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")

@@ -223,13 +223,14 @@ _LAST_SPACE = re.compile(r"\s\S*$")
 
 def _start_of(text: str, limit: int) -> str:
     """The start of ``text``, at most ``limit`` characters, ended after its last whole
-    sentence there (or its last whole word, when that sentence would keep less than half)."""
+    sentence there, else after its last whole word, else at the limit (whichever keeps more
+    than half of it)."""
     head = text[: limit + 1]  # a space just past the limit ends a sentence or a word too
     ends = [found.end() for found in _SENTENCE_END.finditer(head)]
     if ends and ends[-1] > limit // 2:
         return head[: ends[-1]].rstrip()
     space = _LAST_SPACE.search(head)
-    if space is not None and head[: space.start()].strip():
+    if space is not None and space.start() > limit // 2:
         return head[: space.start()].rstrip()
     return text[:limit]
 

@@ -206,7 +206,7 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
     manifest.write_text(
         "# knowledge: ferry.yaml\nfile\texpected\ttext\nq.wav\tdogs\tdogs\n", encoding="utf-8"
     )
-    with pytest.raises(ManifestError, match="fix its '# knowledge:' line, or the ids$"):
+    with pytest.raises(ManifestError, match=r"fix its '# knowledge:' line, or the ids$"):
         check_expected(manifest, knots)
     manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knot\tknot\n", encoding="utf-8")
     check_expected(manifest, knots)

@@ -925,6 +925,32 @@ def test_a_client_gone_before_its_reply_is_no_error(
     assert len(lost) == 2
 
 
+def test_a_connection_error_inside_the_server_is_told_to_the_client(
+    by_words: Matcher, synthesizer: Synthesizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only a client that left ends its turn quietly: a ConnectionError an engine raises (a
+    service it talks to refusing) is a failure, logged, and the client is told."""
+
+    class Refusing(Gated):
+        def match(
+            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+        ) -> Match:
+            raise ConnectionRefusedError("the engine's service refused")
+
+    agent = Agent(reloader_of(Refusing(by_words)), None, synthesizer)
+    with caplog.at_level(logging.DEBUG, logger="knotvoice"):
+        events = run(_ask_served(agent, question(ANSWERED[0])))
+    agent.close()
+    assert [event.type for event in events] == ["error"]
+    assert any(r.levelno >= logging.ERROR for r in caplog.records)
+    assert not [r for r in caplog.records if r.getMessage().startswith("connection lost")]
+
+
+async def _ask_served(agent: Agent, event: Event) -> list[Event]:
+    async with served(agent) as (_, port):
+        return await ask(port, event, ends=("handled", "not-handled", "error"))
+
+
 def test_connections_cut_on_stop_end_without_a_traceback(
     text_agent: Agent, caplog: pytest.LogCaptureFixture
 ) -> None:

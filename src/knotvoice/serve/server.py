@@ -107,6 +107,12 @@ def _version() -> str:
 # --- reading events, with limits ------------------------------------------------------------
 
 
+class ClientGone(ConnectionError):
+    """Writing to a client failed: it left (Home Assistant cancelled a pipeline) or stopped
+    reading. Only this ends a turn quietly; a ``ConnectionError`` an engine raises is a
+    failure the client is told of."""
+
+
 class BadEvent(KnotvoiceError):
     """A client sent something that is not a well-formed Wyoming event."""
 
@@ -321,7 +327,7 @@ class Connection(AsyncEventHandler):
             _log.warning("%s: %s", event.type, error)
             await self._refuse(str(error), "failed")
             return False
-        except ConnectionError:
+        except ClientGone:
             raise  # the client is gone (Home Assistant cancelled): no bug, nobody to tell
         except Exception:  # a bug: this client is told, the others go on
             _log.exception("%s failed", event.type)
@@ -330,15 +336,15 @@ class Connection(AsyncEventHandler):
         return True
 
     async def write_event(self, event: Event) -> None:
-        """Send ``event``; ``ConnectionError`` when the client is gone, or reads nothing for
-        the idle time (it would not read an ``error`` either)."""
+        """Send ``event``; ``ClientGone`` when the client is gone, or reads nothing for the
+        idle time (it would not read an ``error`` either)."""
         try:
             async with asyncio.timeout(self.idle_seconds):
                 await async_write_event(event, self.writer)
         except TimeoutError:
-            raise ConnectionError(
-                f"the client read nothing for {self.idle_seconds:.0f} s"
-            ) from None
+            raise ClientGone(f"the client read nothing for {self.idle_seconds:.0f} s") from None
+        except (ConnectionError, OSError) as error:
+            raise ClientGone(str(error) or type(error).__name__) from None
 
     async def _refuse(self, text: str, code: str) -> None:
         """Send one ``error``, end the sending side, and drop what the client still sends

@@ -28,10 +28,12 @@ from knotvoice.turn import Action, Dialogue, Turn, hear, typed
 
 if TYPE_CHECKING:
     from knotvoice.asr import Recognizer
+    from knotvoice.journal import Journal
     from knotvoice.kiosk.capture import AudioSource
     from knotvoice.kiosk.speaker import Speaker
     from knotvoice.kiosk.triggers import Trigger
     from knotvoice.match import MatchStage
+    from knotvoice.reload import Reloader
 
 _log = logging.getLogger(__name__)
 
@@ -548,6 +550,26 @@ def _screen(args: argparse.Namespace) -> int:
     return _kiosk(args, settings, lambda _: Deaf(), speaker, microphone=NoMicrophone())
 
 
+def _following(
+    settings: Settings, recognizer_for: Callable[[Knowledge], Recognizer], journal: Journal
+) -> tuple[Recognizer, Reloader[MatchStage]]:
+    """The recognizer and a matcher that follows the knowledge file (``app.load_following``),
+    the recognizer biased again at each reload, and each reload and each edit that does not
+    load told to ``journal``'s status."""
+
+    def reloaded(matcher: MatchStage) -> None:
+        app.rebias(recognizer, matcher.knowledge)
+        journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
+
+    recognizer, reloader = app.load_following(
+        settings,
+        recognizer_for,
+        on_reload=reloaded,
+        on_failure=lambda message: journal.failed("knowledge", message),
+    )
+    return recognizer, reloader
+
+
 def _kiosk(
     args: argparse.Namespace,
     settings: Settings,
@@ -573,17 +595,7 @@ def _kiosk(
     from knotvoice.systemd import Notifier
 
     journal = Journal(settings.log_dir)
-
-    def reloaded(matcher: MatchStage) -> None:
-        app.rebias(recognizer, matcher.knowledge)
-        journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
-
-    recognizer, reloader = app.load_following(
-        settings,
-        recognizer_for,
-        on_reload=reloaded,
-        on_failure=lambda message: journal.failed("knowledge", message),
-    )
+    recognizer, reloader = _following(settings, recognizer_for, journal)
     knowledge = reloader.current.knowledge
     synthesizer = app.load_voice(settings, knowledge)
     notifier = Notifier()
@@ -793,16 +805,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     settings = _settings(args)
     journal = Journal(settings.log_dir)
-
-    def reloaded(matcher: MatchStage) -> None:
-        app.rebias(recognizer, matcher.knowledge)
-        journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
-
-    recognizer, reloader = app.load_following(
-        settings,
-        lambda knowledge: app.load_recognizer(settings, knowledge),
-        on_reload=reloaded,
-        on_failure=lambda message: journal.failed("knowledge", message),
+    recognizer, reloader = _following(
+        settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
     )
     try:
         synthesizer = app.load_synthesizer(settings)
@@ -1038,17 +1042,6 @@ def _knowledge_lint(path: Path, vosk_model: Path | None) -> int:
     return 1 if errors else 0
 
 
-def _is_knowledge_file(text: str) -> bool:
-    """Whether ``text`` is a knowledge file's YAML rather than a plain-text FAQ."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return False
-    return isinstance(data, dict) and "entries" in data
-
-
 def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> int:
     from knotvoice.knowledge import faq_import
     from knotvoice.knowledge.check import language_warnings
@@ -1069,11 +1062,6 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
         ) from None
     except UnicodeDecodeError:
         raise KnotvoiceError(f"{faq}: not UTF-8 text; save the FAQ as UTF-8") from None
-    if _is_knowledge_file(text):
-        raise KnotvoiceError(
-            f"{faq}: is a knowledge file already (YAML with 'entries'); import reads a "
-            "plain-text FAQ: use the file as it is (`--knowledge`), or import its text"
-        )
     try:
         result = faq_import.parse_faq(text)
     except KnotvoiceError as error:

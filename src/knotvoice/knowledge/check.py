@@ -16,7 +16,7 @@ from pathlib import Path
 
 from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, vocabulary, words_of
 from knotvoice.match.calibration import Judged
-from knotvoice.match.text import normalize
+from knotvoice.match.text import STOPWORDS, normalize
 
 __all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration", "lint"]
 
@@ -56,22 +56,18 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
 
 
 ENGLISH_SHARE = 0.2
-"""A knowledge whose words are less often than this English function words (they are 40 to
+"""A knowledge whose words are less often than this English function words (they are 38 to
 55% of the words of every English FAQ in ``knowledge/`` and ``audio_fixtures/typed/``, 5% of
 a German one) is not taken for English."""
 ENGLISH_MIN_WORDS = 30
 """Fewer words than this say too little of the language they are in."""
-_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 def english_share(texts: Sequence[str]) -> tuple[float, int]:
     """Of the words of ``texts``, the share that are English function words (the language
     data's stopwords), and how many words there are."""
-    from knotvoice.lang import english
-
-    stopwords = english().stopwords
-    words = [word for text in texts for word in _WORD_RE.findall(text.lower())]
-    return sum(word in stopwords for word in words) / max(1, len(words)), len(words)
+    words = [word for text in texts for word in words_of(text)]
+    return sum(word in STOPWORDS for word in words) / max(1, len(words)), len(words)
 
 
 def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
@@ -88,7 +84,7 @@ def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
             None,
             "entries",
             f"do not look like English ({100 * share:.0f}% of their words are common English "
-            "words, where English has 40% or more); knotvoice hears, matches and speaks "
+            "words, where English has over a third); knotvoice hears, matches and speaks "
             "English: questions in another language will not be heard or answered",
             source,
         )

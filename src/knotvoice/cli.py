@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import sys
 import tempfile
 import time
@@ -48,6 +49,17 @@ SCREEN = "127.0.0.1:8080"
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--knowledge", type=Path, help="knowledge file (YAML)")
     parser.add_argument("--config", type=Path, help="TOML config file")
+
+
+def _percentage(text: str) -> float:
+    """A percentage from 0 to 100, for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage; give one from 0 to 100")
+    return value
 
 
 def _engine_flags(parser: argparse.ArgumentParser) -> None:
@@ -192,7 +204,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print each report as one JSON line")
     evaluate.add_argument(
-        "--min-top1", type=float, metavar="PCT", help="exit 1 when top-1 accuracy is below PCT"
+        "--min-top1",
+        type=_percentage,
+        metavar="PCT",
+        help="exit 1 when top-1 accuracy is below PCT (0 to 100)",
     )
     _common(evaluate)
     _engine_flags(evaluate)
@@ -473,7 +488,9 @@ def _eval(args: argparse.Namespace) -> int:
     loaded = {knowledge_file: app.load_knowledge_file(knowledge_file) for knowledge_file in groups}
     for knowledge_file, manifests in groups.items():
         for manifest in manifests:
-            evaluation.check_expected(manifest, loaded[knowledge_file])
+            evaluation.check_expected(
+                manifest, loaded[knowledge_file], given=args.knowledge is not None
+            )
     failing = 0
     for knowledge_file, manifests in groups.items():
         matcher = app.load_matcher(settings, loaded[knowledge_file])
@@ -494,7 +511,13 @@ def _eval(args: argparse.Namespace) -> int:
                 _out(f"knowledge              {knowledge_file}")
                 _out(evaluation.format_table(report))
                 _out()
-            if args.min_top1 is not None and report.top1 * 100 < args.min_top1:
+            if args.min_top1 is None:
+                continue
+            if report.top1 is None:
+                _warn(
+                    f"{manifest}: no in-domain clips (all expect -), so --min-top1 is not checked"
+                )
+            elif report.top1 * 100 < args.min_top1:
                 _warn(
                     f"{manifest}: top-1 {report.top1 * 100:.1f}% is below "
                     f"--min-top1 {args.min_top1:g}%"

@@ -110,26 +110,29 @@ class Latency:
 
 @dataclass(frozen=True)
 class EvalReport:
-    """Accuracy and speed over one manifest (rates in [0, 1])."""
+    """Accuracy and speed over one manifest (rates in [0, 1], None with nothing to count)."""
 
     engine: str
     n_in: int
     """Clips whose question the knowledge answers."""
     n_out: int
     """Clips that must get no answer."""
-    top1: float
+    top1: float | None
     """In-domain clips answered outright with the right entry."""
-    safe: float
+    safe: float | None
     """In-domain clips answered right, confirmed or rejected: never a wrong answer."""
-    confirm_rate: float
+    confirm_rate: float | None
     """In-domain clips that got a did-you-mean."""
-    reject_rate: float
+    reject_rate: float | None
     """In-domain clips that got no answer."""
     false_accepts: int
     """Out-of-domain clips that got an answer."""
-    false_accept_rate: float
-    wer: float
-    """Word error rate of the transcripts against what was said (normalized words)."""
+    false_accept_rate: float | None
+    wer: float | None
+    """Word error rate of the transcripts against what was said (normalized words), over the
+    clips whose text says something."""
+    wer_clips: int
+    """Clips the word error rate covers: those with a text."""
     latency: dict[str, Latency]
     """Per stage ("asr", "match", "tts") latency in milliseconds."""
     failures: tuple[Failure, ...]
@@ -147,7 +150,7 @@ def manifest_knowledge(path: Path | str) -> Path | None:
     relative to the manifest's folder), or None."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding="utf-8-sig") as handle:
             for line in handle:
                 if not line.startswith("#"):
                     return None
@@ -161,42 +164,55 @@ def manifest_knowledge(path: Path | str) -> Path | None:
 
 def read_manifest(path: Path | str) -> list[ManifestRow]:
     """Rows of a tab-separated manifest with columns file, expected, text (voice, variant).
-    Lines starting with ``#`` before the header are comments (``# knowledge: PATH``)."""
+    Lines starting with ``#`` before the header are comments (``# knowledge: PATH``); after
+    it, such a line is a clip like any other (``#take1.wav``)."""
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            lines = (line for line in handle if not line.startswith("#"))
-            reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-            missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
-            if missing:
-                raise ManifestError(
-                    f"{path}: missing column(s) {', '.join(missing)}; the header must name "
-                    "file, expected and text, tab-separated (voice and variant are optional)"
-                )
-            rows = [
-                ManifestRow(
-                    (row["file"] or "").strip(),
-                    (row["expected"] or "").strip() or NO_ANSWER,
-                    (row["text"] or "").strip(),
-                    (row.get("voice") or "").strip(),
-                    (row.get("variant") or "").strip(),
-                )
-                for row in reader
-                if (row.get("file") or "").strip()
-            ]
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            lines = handle.readlines()
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such manifest; give the path of a manifest.tsv") from None
     except UnicodeDecodeError:
         raise ManifestError(f"{path}: not UTF-8 text; save the manifest as UTF-8") from None
+    comments = next((n for n, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    reader = csv.DictReader(lines[comments:], delimiter="\t", quoting=csv.QUOTE_NONE)
+    reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
+    missing = [c for c in _REQUIRED_COLUMNS if c not in reader.fieldnames]
+    if missing:
+        raise ManifestError(
+            f"{path}: missing column(s) {', '.join(missing)}; the header must name "
+            "file, expected and text, tab-separated (voice and variant are optional)"
+        )
+    rows = []
+    for row in reader:
+        file = (row.get("file") or "").strip()
+        if not file:
+            continue
+        expected = (row["expected"] or "").strip()
+        if not expected:
+            raise ManifestError(
+                f"{path}: line {comments + reader.line_num}: {file} has no expected entry; put "
+                f"an entry id in its expected column, or {NO_ANSWER} for a question the FAQ must "
+                "not answer"
+            )
+        rows.append(
+            ManifestRow(
+                file,
+                expected,
+                (row["text"] or "").strip(),
+                (row.get("voice") or "").strip(),
+                (row.get("variant") or "").strip(),
+            )
+        )
     if not rows:
         raise ManifestError(f"{path}: the manifest lists no clips; add rows under the header")
     return rows
 
 
-def check_expected(manifest: Path | str, knowledge: Knowledge) -> None:
+def check_expected(manifest: Path | str, knowledge: Knowledge, *, given: bool = False) -> None:
     """Raise ``ManifestError`` when a manifest expects entries ``knowledge`` does not hold: it
     was written for another knowledge file, or an id is misspelt, and every such clip would
-    be scored a miss."""
+    be scored a miss. ``given``: the knowledge was chosen with ``--knowledge``."""
     known = {entry.id for entry in knowledge.entries}
     unknown = list(
         dict.fromkeys(
@@ -209,12 +225,15 @@ def check_expected(manifest: Path | str, knowledge: Knowledge) -> None:
         return
     named = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     one = len(unknown) == 1
-    fix = (
-        "fix its '# knowledge:' line, or the ids"
-        if manifest_knowledge(manifest) is not None
-        else "pass --knowledge FILE, or add a line '# knowledge: FILE' (relative to the "
-        "manifest) above its header"
-    )
+    if given:
+        fix = "pass the knowledge file it was written for as --knowledge FILE, or fix the ids"
+    elif manifest_knowledge(manifest) is not None:
+        fix = "fix its '# knowledge:' line, or the ids"
+    else:
+        fix = (
+            "pass --knowledge FILE, or add a line '# knowledge: FILE' (relative to the "
+            "manifest) above its header"
+        )
     raise ManifestError(
         f"{manifest}: expected {'entry' if one else 'entries'} {named} {'is' if one else 'are'} "
         f"not in {knowledge.source}; {fix}"
@@ -272,7 +291,7 @@ class _Outcome:
 
 def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
     n_in = n_out = top1 = safe = confirm = reject = accepts = 0
-    errors = words = 0
+    errors = words = texts = 0
     failures: list[Failure] = []
     for outcome in outcomes:
         sample, match = outcome.sample, outcome.match
@@ -303,11 +322,13 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
                 )
             )
         edits, count = word_errors(sample.reference, sample.heard)
-        errors += edits
-        words += count
+        if count:
+            errors += edits
+            words += count
+            texts += 1
 
-    def rate(count: int, total: int) -> float:
-        return count / total if total else 0.0
+    def rate(count: int, total: int) -> float | None:
+        return count / total if total else None
 
     latency = {
         stage: Latency(
@@ -327,6 +348,7 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
         false_accepts=accepts,
         false_accept_rate=rate(accepts, n_out),
         wer=rate(errors, words),
+        wer_clips=texts,
         latency=latency,
         failures=tuple(failures),
     )
@@ -389,8 +411,8 @@ def evaluate_transcripts(
     return _report(engine, outcomes)
 
 
-def _percent(value: float) -> str:
-    return f"{100.0 * value:5.1f}%"
+def _percent(value: float | None) -> str:
+    return f"{100.0 * value:5.1f}%" if value is not None else "   n/a"
 
 
 def format_table(report: EvalReport) -> str:
@@ -404,7 +426,8 @@ def format_table(report: EvalReport) -> str:
         f"confirm rate           {_percent(report.confirm_rate)}",
         f"reject rate            {_percent(report.reject_rate)}",
         f"false accepts          {report.false_accepts} ({_percent(report.false_accept_rate)})",
-        f"word error rate        {_percent(report.wer)}",
+        f"word error rate        {_percent(report.wer)} (over {report.wer_clips} of "
+        f"{report.n_in + report.n_out} clips)",
         "latency (ms)           p50       p95",
     ]
     for stage, latency in report.latency.items():

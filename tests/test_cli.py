@@ -51,6 +51,17 @@ def test_ask_answers_typed_text() -> None:
     assert "six minutes a day" in result.stdout
 
 
+@pytest.mark.parametrize("where", ["folder", "under-a-file"])
+def test_ask_refuses_a_reply_file_it_cannot_write_before_any_work(
+    tmp_path: Path, where: str
+) -> None:
+    target = tmp_path if where == "folder" else tmp_path / "notes.txt" / "reply.wav"
+    (tmp_path / "notes.txt").write_text("kept")
+    result = knotvoice("ask", "--no-speak", "--save-reply", str(target), "a question")
+    assert_one_line_error(result, str(target if where == "folder" else target.parent))
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+
+
 @pytest.mark.model
 def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: Path) -> None:
     clips = [

@@ -199,3 +199,9 @@ def test_a_question_worked_out_before_the_knowledge_changed_is_answered_from_the
     step = dialogue.respond(typed("how often?"), ahead)
     assert step.action == "answer"
     assert step.reply == spoken_answer(NEW_OFTEN)
+
+
+def test_a_did_you_mean_speaks_the_question_not_its_markup() -> None:
+    entry = Entry("refund", "**Can I get a refund?** \U0001f4b7", "Yes, within 28 days.")
+    assert did_you_mean(entry) == "Did you mean: Can I get a refund?"
+    assert did_you_mean(WORSE) == "Did you mean: Can massaging a knot make it worse?"

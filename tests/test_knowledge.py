@@ -603,3 +603,57 @@ def test_a_plain_text_faq_and_a_knowledge_file_are_each_pointed_the_right_way(
     assert main(["knowledge", "import", str(KNOTS), "-o", str(tmp_path / "again.yaml")]) == 1
     assert "is a knowledge file already" in capsys.readouterr().err
     assert not (tmp_path / "again.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        (
+            "version: 1\nentries:\n  - {id: a, question: When do you open, answer: Nine.}\n"
+            "entries:\n  - {id: b, question: Where do I park, answer: Behind.}\n",
+            4,
+            "entries",
+        ),
+        (
+            "version: 1\nentries:\n  - id: a\n    question: Opening hours?\n    answer: Nine.\n"
+            "    answer: Ten.\n",
+            6,
+            "answer",
+        ),
+    ],
+)
+def test_a_key_given_twice_is_an_error_naming_its_line(
+    tmp_path: Path, text: str, line: int, key: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(KnowledgeError, match=f"line {line}: '{key}' is given twice"):
+        load(path)
+    assert [p.severity for p in lint(path)] == ["error"]
+
+
+def test_lint_warns_of_text_an_unquoted_hash_cuts_short(tmp_path: Path) -> None:
+    text = (
+        "version: 1\n"
+        "# comments stay comments\n"
+        "entries:\n"
+        "  - id: room  # and so do these\n"
+        "    question: Which room is it in?\n"
+        "    answer: The meeting is in room #5 upstairs.\n"
+        "    alternatives: ['is room #5 free', what room is it, where is the meeting]\n"
+        "    topic: meeting room\n"
+        "  - id: phone\n"
+        "    question: What is the number?\n"
+        "    spoken: Call the desk and press 2.\n"
+        "    answer: |\n"
+        "      Call us, then press #2.\n"
+        "    alternatives:\n"
+        "      - what do I ring\n"
+        "      - how do I call #urgent\n"
+        "    topic: phone\n"
+    )
+    path = write(tmp_path, text)
+    assert load(path).get("room").answer == "The meeting is in room"
+    cut = [p.message for p in lint(path) if "YAML comment" in p.message]
+    assert len(cut) == 2
+    assert cut[0].startswith("line 6:") and "'#5 upstairs.'" in cut[0]
+    assert cut[1].startswith("line 16:") and "'#urgent'" in cut[1]

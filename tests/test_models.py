@@ -20,6 +20,7 @@ from knotvoice.asr.download import (
     download,
     find_english_vosk_model,
     get_spec,
+    is_installed,
 )
 from knotvoice.errors import DownloadError, ModelError
 
@@ -29,6 +30,7 @@ FILES = {
     f"{MODEL_DIR}/am/final.mdl": "acoustic model bytes " * 200,
     f"{MODEL_DIR}/conf/mfcc.conf": "--use-energy=false\n",
     f"{MODEL_DIR}/graph/HCLr.fst": "graph bytes " * 300,
+    f"{MODEL_DIR}/graph/Gr.fst": "grammar bytes " * 100,
 }
 
 
@@ -163,13 +165,41 @@ def test_unreachable_server_names_the_url(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+def unpack_model(files: dict[str, str], into: Path) -> None:
+    for name, text in files.items():
+        (into / name).parent.mkdir(parents=True, exist_ok=True)
+        (into / name).write_text(text)
+
+
 def test_installed_model_is_not_downloaded_again(server: Server, tmp_path: Path) -> None:
-    (tmp_path / MODEL_DIR).mkdir()
+    unpack_model(FILES, tmp_path)
 
     path = download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", timeout=10)
 
     assert path == tmp_path / MODEL_DIR
     assert server.requests == []
+
+
+def test_a_model_folder_left_incomplete_is_downloaded_again(server: Server, tmp_path: Path) -> None:
+    server.files["/model.zip"] = GOOD_ZIP
+    (tmp_path / MODEL_DIR).mkdir()  # an unzip cut short
+    spec = spec_for(GOOD_ZIP)
+    assert not is_installed(spec, tmp_path)
+    assert find_english_vosk_model(tmp_path) is None
+
+    path = download(spec, tmp_path, url=server.base + "/model.zip", timeout=10)
+
+    assert server.requests == ["/model.zip"]
+    assert (path / "am" / "final.mdl").is_file()
+    assert is_installed(spec, tmp_path)
+
+
+@pytest.mark.parametrize("url", ["/home/me/model.zip", "model.zip", "http://[::1"])
+def test_a_url_that_is_no_address_is_refused_in_one_line(tmp_path: Path, url: str) -> None:
+    with pytest.raises(DownloadError, match="file:///") as error:
+        download(spec_for(GOOD_ZIP), tmp_path, url=url, timeout=5)
+    assert url in str(error.value)
+    assert leftovers(tmp_path) == []
 
 
 def test_force_replaces_an_installed_model(server: Server, tmp_path: Path) -> None:
@@ -265,6 +295,9 @@ def test_find_english_vosk_model_ignores_other_languages(tmp_path: Path) -> None
     (tmp_path / "vosk-model-en-us-0.22.zip").write_text("not a directory")
     assert find_english_vosk_model(tmp_path) is None
     (tmp_path / "vosk-model-small-en-in-0.4").mkdir()
+    assert find_english_vosk_model(tmp_path) is None  # empty: not a model
+    indian = {name.replace(MODEL_DIR, "vosk-model-small-en-in-0.4"): t for name, t in FILES.items()}
+    unpack_model(indian, tmp_path)
     assert find_english_vosk_model(tmp_path) == tmp_path / "vosk-model-small-en-in-0.4"
 
 

@@ -148,7 +148,9 @@ def write_wav(path: Path | str, chunks: Iterable[AudioChunk]) -> Path:
     """Write chunks (all of one format) to a 16-bit wav file; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
+    # The file opened first: wave's own opening, when it fails, leaves a half-made writer
+    # that complains again as it is collected.
+    with path.open("wb") as handle, wave.open(handle, "wb") as out:
         first = True
         for chunk in chunks:
             if first:

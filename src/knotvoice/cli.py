@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import sys
 import tempfile
 import time
@@ -383,7 +384,15 @@ class ReplyOutput:
         """Play and/or save the reply audio; returns the wav path when one was written."""
         if not audio:
             return None
-        saved = write_wav(save_to, audio) if save_to else None
+        saved = None
+        if save_to:
+            try:
+                saved = write_wav(save_to, audio)
+            except OSError as error:
+                raise KnotvoiceError(
+                    f"cannot write the reply to {save_to} ({error.strerror or error}); "
+                    "pass a --save-reply path in a folder you can write to"
+                ) from None
         if not self.play:
             return saved
         from knotvoice.kiosk.speaker import DeviceSpeaker
@@ -411,6 +420,19 @@ class ReplyOutput:
         return saved
 
 
+def _check_writable(path: Path) -> None:
+    """Refuse, before any work, a file that cannot be written where it is named."""
+    if path.is_dir():
+        raise KnotvoiceError(f"{path} is a folder; pass a file name, e.g. {path / 'reply.wav'}")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # made when the reply is written
+    if not folder.is_dir():
+        raise KnotvoiceError(f"{folder} is not a folder; pass a --save-reply path in a folder")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise KnotvoiceError(f"cannot write {path}; pass a file in a folder you can write to")
+
+
 def _ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     audio: Sequence[Path] = args.audio or ()
@@ -419,6 +441,8 @@ def _ask(args: argparse.Namespace) -> int:
         raise KnotvoiceError("give either a typed question or --audio FILE, not both")
     if not audio and not question:
         raise KnotvoiceError("nothing to answer: type a question or pass --audio FILE.wav")
+    if args.save_reply is not None:
+        _check_writable(args.save_reply)
     matcher = app.load_matcher(settings)
     speak = not args.no_speak or args.save_reply is not None
     speech = app.load_synthesizer(settings) if speak else None

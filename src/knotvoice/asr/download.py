@@ -86,9 +86,23 @@ def installed_path(spec: ModelSpec, models_dir: Path) -> Path:
     return Path(models_dir) / spec.directory
 
 
+def is_vosk_model(path: Path) -> bool:
+    """Whether ``path`` has the layout of a vosk model: an acoustic model, its features'
+    configuration and a decoding graph (an unpacking cut short has not)."""
+    has_acoustic = (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+    has_conf = (path / "conf" / "mfcc.conf").is_file() or (path / "mfcc.conf").is_file()
+    graph = path / "graph" if (path / "graph").is_dir() else path
+    has_graph = (graph / "HCLG.fst").is_file() or (
+        (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
+    )
+    return has_acoustic and has_conf and has_graph
+
+
 def is_installed(spec: ModelSpec, models_dir: Path) -> bool:
-    """Whether ``spec``'s directory exists under ``models_dir``."""
-    return installed_path(spec, models_dir).is_dir()
+    """Whether ``spec`` is installed, whole, under ``models_dir`` (a directory of its name
+    that is not a model, left by a copy or an unzip cut short, is not)."""
+    path = installed_path(spec, models_dir)
+    return path.is_dir() and (spec.engine != "vosk" or is_vosk_model(path))
 
 
 def find_english_vosk_model(models_dir: Path) -> Path | None:
@@ -108,7 +122,12 @@ def find_english_vosk_model(models_dir: Path) -> Path | None:
     except OSError:
         return None
     for entry in entries:
-        if entry.name.startswith("vosk-model") and "-en-" in entry.name and entry.is_dir():
+        if (
+            entry.name.startswith("vosk-model")
+            and "-en-" in entry.name
+            and entry.is_dir()
+            and is_vosk_model(entry)
+        ):
             return entry
     return None
 
@@ -123,14 +142,15 @@ def download(
 ) -> Path:
     """Download, verify and install ``spec`` under ``models_dir``; returns the model directory.
 
-    An installed model is returned as it is unless ``force``. ``url`` replaces ``spec.url``.
+    An installed model is returned as it is unless ``force`` (a directory of its name that
+    is not a whole model is replaced). ``url`` replaces ``spec.url``.
     ``timeout`` bounds each network wait, in seconds. Raises ``DownloadError`` (and leaves
     nothing new behind, and any installed model as it was) on network errors, truncated
     transfers, checksum mismatches and bad archives; cleans up on ``KeyboardInterrupt`` too.
     """
     models_dir = Path(models_dir)
     target = installed_path(spec, models_dir)
-    if target.is_dir() and not force:
+    if is_installed(spec, models_dir) and not force:
         logger.info("%s is already installed at %s", spec.name, target)
         return target
     source = url or spec.url
@@ -173,7 +193,13 @@ def download(
 
 def _fetch(url: str, sink: IO[bytes], progress: Progress | None, timeout: float) -> str:
     """Stream ``url`` into ``sink``; returns the hex SHA-256 of what was received."""
-    request = urllib.request.Request(url, headers={"User-Agent": "knotvoice"})
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "knotvoice"})
+    except ValueError:
+        raise DownloadError(
+            f"{url!r} is not an address to download from; pass an http://, https:// or "
+            "file:// --url (a file on this machine: file:///path/to/model.zip)"
+        ) from None
     hasher = hashlib.sha256()
     done = 0
     try:

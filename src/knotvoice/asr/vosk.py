@@ -25,6 +25,7 @@ from typing import Any
 import vosk
 
 from knotvoice.asr import Transcript, Word, transcribe_with
+from knotvoice.asr.download import is_vosk_model
 from knotvoice.audio import CHANNELS, RATE, WIDTH, AudioChunk
 from knotvoice.errors import AudioInputError, ModelError
 
@@ -57,13 +58,7 @@ def check_model_dir(path: Path) -> None:
         raise ModelError(f"{path}: no such vosk model directory; {DOWNLOAD_HINT}")
     if not path.is_dir():
         raise ModelError(f"{path}: not a directory, so not a vosk model; {DOWNLOAD_HINT}")
-    has_acoustic = (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
-    has_conf = (path / "conf" / "mfcc.conf").is_file() or (path / "mfcc.conf").is_file()
-    graph = path / "graph" if (path / "graph").is_dir() else path
-    has_graph = (graph / "HCLG.fst").is_file() or (
-        (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
-    )
-    if not (has_acoustic and has_conf and has_graph):
+    if not is_vosk_model(path):
         raise ModelError(
             f"{path}: not a vosk model (needs am/final.mdl, conf/mfcc.conf and a graph); "
             f"{DOWNLOAD_HINT}"

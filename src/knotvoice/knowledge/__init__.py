@@ -254,6 +254,32 @@ def _import_hint(path: Path, out: _Collector) -> None:
             return
 
 
+class _KeyTwice(yaml.constructor.ConstructorError):
+    """A mapping gives one key twice."""
+
+
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: YAML keeps only the
+    last, so a second ``entries:`` or ``answer:`` would drop the first without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool):
+                continue
+            if key in seen:
+                raise _KeyTwice(
+                    None,
+                    None,
+                    f"{key!r} is given twice (the second would replace the first); "
+                    "merge the two or remove one",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
     """(True, data) when the file was read as YAML, else (False, None) with the error in out."""
     if not path.exists():
@@ -271,13 +297,16 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
         out.error(None, "", f"cannot read ({exc.strerror}); check the file's permissions")
         return False, None
     try:
-        data: object = yaml.safe_load(text)
+        data: object = yaml.load(text, Loader=_UniqueKeys)  # a safe loader
         return True, data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
         what = " ".join(str(exc.problem or exc.context or "syntax error").split())
-        out.error(None, "", f"{where}invalid YAML ({what}); fix the syntax there")
+        if isinstance(exc, _KeyTwice):
+            out.error(None, "", f"{where}{what}")
+        else:
+            out.error(None, "", f"{where}invalid YAML ({what}); fix the syntax there")
         return False, None
     except yaml.YAMLError as exc:
         what = " ".join(str(exc).split())

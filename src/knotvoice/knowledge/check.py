@@ -33,11 +33,52 @@ _BAD_SPOKEN_CHARS = (
 _LIST_ITEM_RE = re.compile(r"^\s*(\d+[.)]|[-*•])\s", re.MULTILINE)
 
 
+_BLOCK_START = re.compile(r"(?:^|:|-)\s*[|>][-+0-9]*\s*(?:#.*)?$")
+_KEY_OR_ITEM = re.compile(r"^\s*(?:-\s+)?(?:[\w-]+:(?:\s+|$))?")
+_COMMENT_IN_TEXT = re.compile(r"\s(#\S.*)$")
+_NOT_PLAIN_TEXT = "'\"|>#&*!%@`[{-"
+"""How a value starts when it is not plain text: quoted, a block, a flow list or map, an
+anchor, alias or tag (or nothing but a comment)."""
+
+
+def _comment_cuts(path: Path, source: str) -> list[Problem]:
+    """Text after an unquoted " #" is a YAML comment: "room #5" in a plain answer loses "#5"
+    (and all after it) without an error. One warning per such line, outside block texts
+    (``|`` and ``>``, where "#" is text)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    found: list[Problem] = []
+    block: int | None = None
+    for number, line in enumerate(lines, start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if block is not None:
+            if not line.strip() or indent > block:
+                continue
+            block = None
+        if _BLOCK_START.search(line):
+            block = indent
+            continue
+        key = _KEY_OR_ITEM.match(line)
+        value = line[key.end() :] if key else line
+        cut = _COMMENT_IN_TEXT.search(value)
+        if value[:1] not in _NOT_PLAIN_TEXT and cut:
+            lost = cut.group(1)
+            lost = lost if len(lost) <= 30 else f"{lost[:27]}..."
+            message = (
+                f"line {number}: ' #' starts a YAML comment, so {lost!r} is left out of the "
+                "text; put the whole text in quotes"
+            )
+            found.append(Problem("warning", None, "", message, source))
+    return found
+
+
 def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[Problem]:
     """Every problem of a knowledge file: the errors ``load`` would raise, then warnings.
 
     Warnings: answers whose symbols will be read out badly and have no ``spoken`` form, spoken
-    forms with such symbols, entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
+    forms with such symbols, text cut short by an unquoted " #", entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
     of one entry that are the same after normalising case and punctuation, missing topics,
     misheard forms that normalising changes (so they never match), unknown fields. With
     ``known`` (e.g. ``VoskModel.knows``), one warning per word of the questions, alternatives
@@ -50,6 +91,7 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
             problems.extend(_entry_warnings(entry, source))
         problems.extend(_repair_warnings(knowledge, source))
         problems.extend(language_warnings(knowledge.entries, source))
+        problems.extend(_comment_cuts(Path(path), source))
         if known is not None and not any(p.severity == "error" for p in problems):
             problems.extend(_vocabulary_problems(knowledge, known))
     return sorted(problems, key=lambda p: p.severity != "error")

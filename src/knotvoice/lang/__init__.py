@@ -100,6 +100,8 @@ class Language:
     """Irregular ordinals ("one": "first"); the rest add "th"."""
     list_ordinals: tuple[str, ...]
     """How the items of a numbered list are read ("First", "Second", ...)."""
+    spoken_symbols: dict[str, str]
+    """How written symbols are read: or, and, percent, range, at, slash."""
     commands: dict[str, tuple[str, ...]]
     """Follow-up command -> the phrases that say it."""
     command_edges: frozenset[str]
@@ -159,6 +161,7 @@ def load(code: str = "en") -> Language:
         scales=tuple(scales),
         ordinals={str(k): str(v) for k, v in numbers["ordinals"].items()},
         list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
+        spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
         commands={str(k): tuple(str(p) for p in v) for k, v in data["commands"].items()},
         command_edges=frozenset(_text_list(data, "command_edges")),
         command_leading=frozenset(_text_list(data, "command_leading")),

@@ -34,11 +34,11 @@ import soxr
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import RATE, WIDTHS, AudioChunk, chunks_from_array, pcm_to_float
 from knotvoice.errors import AudioInputError, KnotvoiceError
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.reload import Reloader
-from knotvoice.speech.reply import reply_text
+from knotvoice.speech.reply import reply_text, spoken_question
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import Action, Dialogue, Turn, typed
 
@@ -87,9 +87,8 @@ class Reply:
     """The turn it came from, with the match behind it."""
 
 
-def _question(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith("?") else f"{text}?"
+def _question(entry: Entry) -> str:
+    return f"{spoken_question(entry)}?"
 
 
 def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
@@ -108,12 +107,10 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
     if turn.action is Action.STOP:
         return Reply(True, "", turn)
     if turn.action is Action.CONFIRM and match is not None and match.best is not None:
-        best = _question(match.best.entry.question)
+        best = _question(match.best.entry)
         other = match.runner_up
         if other is not None and other.entry.id != match.best.entry.id:
-            text = replies.unsure_between.format(
-                question=best, other=_question(other.entry.question)
-            )
+            text = replies.unsure_between.format(question=best, other=_question(other.entry))
         else:
             text = replies.unsure.format(question=best)
         return Reply(False, text, turn)

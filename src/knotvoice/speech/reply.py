@@ -15,8 +15,13 @@ def spoken_answer(entry: Entry) -> str:
     return speakable(entry.spoken or entry.answer)
 
 
+def spoken_question(entry: Entry) -> str:
+    """The entry's question as it should be spoken, without its question mark."""
+    return speakable(entry.question).rstrip(".!?")
+
+
 def did_you_mean(entry: Entry) -> str:
-    return english().replies.did_you_mean.format(question=entry.question.rstrip("?"))
+    return english().replies.did_you_mean.format(question=spoken_question(entry))
 
 
 def topics_hint(knowledge: Knowledge | None, count: int = 3) -> str:

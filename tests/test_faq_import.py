@@ -224,6 +224,8 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
         ("3. Q: Can I take my dog?", "A: Yes, dogs are welcome on a lead."),
         ("Q1: Can I take my dog?", "A1: Yes, dogs are welcome on a lead."),
         ("Question 2) Can I take my dog?", "Answer 2) Yes, dogs are welcome on a lead."),
+        ("**Q:** Can I take my dog?", "**A:** Yes, dogs are welcome on a lead."),
+        ("__Q.__ Can I take my dog?", "__A.__ Yes, dogs are welcome on a lead."),
     ],
 )
 def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str) -> None:
@@ -250,3 +252,164 @@ def test_a_title_before_the_first_question_is_no_entry() -> None:
         "visitors should hear it"
     ]
     assert "# NOTE line 1: text before the first question" in to_yaml(result)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_question(tmp_path: Path) -> None:
+    path = tmp_path / "faq.txt"
+    path.write_bytes(b"\xef\xbb\xbfQ: What are your opening hours?\nA: We are open from 9 to 5.\n")
+    for result in (read_faq(path), parse_faq(path.read_text(encoding="utf-8"))):
+        (entry,) = result.entries
+        assert (entry.id, entry.question) == (
+            "what-are-your-opening-hours",
+            "What are your opening hours?",
+        )
+        assert entry.answer == "We are open from 9 to 5."
+
+
+@pytest.mark.parametrize(
+    ("line", "question"),
+    [
+        ("**How much is a ticket?**", "How much is a ticket?"),
+        ("_How much is a ticket?_", "How much is a ticket?"),
+        ('"How much is a ticket?"', "How much is a ticket?"),
+        ("\u201cHow much is a ticket?\u201d", "How much is a ticket?"),
+        ("\u2018How much is a ticket?\u2019", "How much is a ticket?"),
+        ("How much is a ticket? \U0001f39f\ufe0f", "How much is a ticket?"),
+        ("How much is a ticket? (adults)", "How much is a ticket? (adults)"),
+        ("**How much is a ticket?** (adults) \U0001f39f", "How much is a ticket? (adults)"),
+        ("Q: How much is a ticket", "How much is a ticket"),
+        ("## **Q. How much is a ticket?**", "How much is a ticket?"),
+    ],
+)
+def test_questions_written_in_other_styles_are_questions(line: str, question: str) -> None:
+    result = parse_faq(f"Where do I park?\nNext to the terminal.\n\n{line}\nA: Ten pounds.\n")
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Where do I park?", "Next to the terminal."),
+        (question, "Ten pounds."),
+    ]
+    assert result.entries[1].id.startswith("how-much-is-a-ticket")
+    assert result.notes == ()
+
+
+def test_a_question_and_its_answer_on_one_line_are_split() -> None:
+    result = parse_faq(
+        "Q: Where can I park? A: Behind the building.\nIt is free after six.\n\n"
+        "Q: Can I bring my dog? Answer: Only guide dogs.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Where can I park?", "Behind the building.\nIt is free after six."),
+        ("Can I bring my dog?", "Only guide dogs."),
+    ]
+    assert result.notes == ()
+
+
+MARKDOWN_FAQ = """\
+# Museum FAQ
+
+## Tickets
+**How much is a ticket?**
+Ten pounds for adults, five for children.
+
+**Can I pay by card?**
+We take:
+- cards
+- cash
+
+## Visiting
+
+The museum is open every day from ten.
+
+**Can I bring my dog?**
+Only guide dogs.
+"""
+
+
+def test_markdown_headings_are_section_titles_not_entries() -> None:
+    result = parse_faq(MARKDOWN_FAQ)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How much is a ticket?", "Ten pounds for adults, five for children."),
+        ("Can I pay by card?", "We take:\n- cards\n- cash"),
+        (
+            "The museum is open every day from ten",
+            "The museum is open every day from ten.",
+        ),
+        ("Can I bring my dog?", "Only guide dogs."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 14: paragraph stands under no question; it is an entry of its own whose "
+        "question is its first sentence: rewrite it"
+    ]
+
+
+def test_text_after_the_first_question_is_not_called_text_before_it() -> None:
+    result = parse_faq(
+        "Museum FAQ\n\n"
+        "**How much is a ticket?**\nTen pounds.\n\n"
+        "Where is the museum?\nOn the high street.\n"
+    )
+    assert [e.question for e in result.entries] == [
+        "How much is a ticket?",
+        "Where is the museum?",
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: text before the first question is not an entry; put it under a question if "
+        "visitors should hear it"
+    ]
+
+
+def test_a_question_ending_an_answer_paragraph_is_part_of_the_answer() -> None:
+    result = parse_faq(
+        "How do I become a member?\n"
+        "Fill in the form at reception. Membership costs 20 pounds a year.\n"
+        "Why not join today?\n\n"
+        "Can I bring children?\n"
+        "Yes, children under 12 come free.\n"
+        "What time do you open?\n"
+        "At nine.\n"
+    )
+    assert [(e.question, e.answer, e.alternatives) for e in result.entries] == [
+        (
+            "How do I become a member?",
+            "Fill in the form at reception. Membership costs 20 pounds a year.\n"
+            "Why not join today?",
+            (),
+        ),
+        ("Can I bring children?", "Yes, children under 12 come free.", ()),
+        ("What time do you open?", "At nine.", ()),
+    ]
+    assert result.notes == ()
+    # a title above a question is no answer text: the question stands
+    titled = parse_faq("Tickets\nHow much is a ticket?\n\nTen pounds.\n")
+    assert [(e.question, e.answer) for e in titled.entries] == [
+        ("How much is a ticket?", "Ten pounds.")
+    ]
+
+
+def test_questions_without_words_are_dropped_so_the_draft_loads(tmp_path: Path) -> None:
+    result = parse_faq(
+        "Where is the shop?\nOn the ground floor.\n\n"
+        "?\nUpstairs, next to the cafe.\n\n"
+        "---\n\n"
+        "... The lift is at the back.\n\n"
+        "???\n\n"
+        "When do you close?\nAt six.\n"
+    )
+    assert [(e.question, e.alternatives) for e in result.entries] == [
+        ("Where is the shop?", ()),
+        ("Upstairs, next to the cafe", ()),
+        ("The lift is at the back", ()),
+        ("When do you close?", ()),
+    ]
+    orphan = (
+        "paragraph stands under no question; it is an entry of its own whose question is its "
+        "first sentence: rewrite it"
+    )
+    assert [str(n) for n in result.notes] == [
+        "line 4: question '?' has no words; dropped",
+        f"line 5: {orphan}",
+        f"line 9: {orphan}",
+        "line 11: question '???' has no words; dropped",
+    ]
+    path = tmp_path / "imported.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert load(path).entries == result.entries

@@ -1,24 +1,36 @@
 """FAQ import: a plain-text FAQ becomes a draft knowledge file.
 
 The text is read as paragraphs (runs of non-blank lines). A line ending in ``?`` is a question
-and stands on its own; everything else is answer text. What marks a question as one is left
-out of it: a label (``Q:``, ``Q.``, ``Question:``), a number (``1.``, ``1)``), a heading's
-``#`` or a bullet; so is the label of the answer under it (``A:``, ``A.``, ``Answer:``),
-whatever the case. The rules, in the order they apply:
+and stands on its own, also once what surrounds it is set aside: markdown emphasis (``**``,
+``_``), quotes, emoji after it and a note in brackets after it, which stays in the question
+("Can I pay by card? (credit or debit)"). A line with a label (``Q:``, ``Q.``, ``Question:``)
+is a question even without ``?``, and ``Q: ... ? A: ...`` is a question and its answer on one
+line. What marks a question as one is left out of it: the label (``**Q:**`` too), a number
+(``1.``, ``1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of
+the answer under it (``A:``, ``A.``, ``Answer:``), whatever the case. A question line without
+such marks that closes a paragraph, directly under a finished sentence ("... 20 pounds a
+year." then "Why not join today?"), is part of that paragraph's text. A markdown heading that
+is no question (``## Tickets``) is a section title: neither an entry nor answer text. A
+paragraph without a letter or digit (a rule such as ``---``) is left out. Everything else is
+answer text. The rules, in the order they apply:
 
 - **Answer.** The answer of a question is the paragraph directly under it, plus each further
   paragraph that continues it: a list (a paragraph starting with ``1.``, ``-``, ``*`` or a
   bullet), or any paragraph after one that is not finished (a heading such as "Treatment",
-  or a line ending in ``:``). Answer text is otherwise kept as written.
+  or a line ending in ``:``), unless a section title stands between them. Answer text is
+  otherwise kept as written.
 - **Repeated question.** A question asked again (same words, ignoring case and punctuation)
   is not a new entry: if it brings an answer, that answer is added to the first one's.
 - **Question without answer.** A question directly followed by another question becomes an
   alternative of the next entry, so it is still answerable. A question at the end of the text
   with no answer is dropped.
+- **Question without words.** A question with no letter or digit in it (a ``?`` alone) is
+  dropped: a knowledge file cannot hold it. The text under it is read as if it were not
+  there (after a finished answer, an orphan paragraph).
 - **Preamble.** Text before the first question (a title, an introduction) is not an entry.
 - **Orphan paragraph.** A paragraph under no question (after a finished answer) becomes an
-  entry of its own; its question is a placeholder, the paragraph's first sentence, for a
-  person to rewrite.
+  entry of its own; its question is a placeholder, the paragraph's first sentence with
+  words, for a person to rewrite.
 
 Each of these cases gives a one-line ``Note`` with the line it concerns; ``to_yaml`` writes
 the notes as comments above the entries. Ids are slugs of the question, made unique: accents
@@ -43,13 +55,24 @@ from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
 logger = logging.getLogger(__name__)
 
 _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
+_HEADING_RE = re.compile(r"^#+\s")
 _QUESTION_MARK_RE = re.compile(
-    r"^(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)]\s|\d+[.)]\s|#+\s|[-*\u2022]\s)\s*",
+    r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s))[*_]*)"
+    r"|\d+[.)]\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
-_ANSWER_MARK_RE = re.compile(
-    r"^(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)]\s)\s*", re.IGNORECASE
+_ANSWER_MARK = r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s))[*_]*"
+_ANSWER_MARK_RE = re.compile(rf"^{_ANSWER_MARK}\s*", re.IGNORECASE)
+_INLINE_ANSWER_RE = re.compile(rf"(?<=\?)\s+(?={_ANSWER_MARK})", re.IGNORECASE)
+_NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
+_EMPHASIS = ("**", "__", "*", "_")
+_WRAPPERS = (
+    *((mark, mark) for mark in _EMPHASIS),
+    ('"', '"'),
+    ("\u201c", "\u201d"),
+    ("\u2018", "\u2019"),
 )
+_EMOJI_PARTS = frozenset("\u200d\u20e3\ufe0e\ufe0f")
 _FINISHED_RE = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s")
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
@@ -80,14 +103,12 @@ class ImportResult:
 class _Paragraph:
     line: int
     lines: list[str]
+    is_question: bool = False
+    is_heading: bool = False
 
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
-
-    @property
-    def is_question(self) -> bool:
-        return len(self.lines) == 1 and self.lines[0].endswith("?")
 
     @property
     def is_list(self) -> bool:
@@ -96,6 +117,16 @@ class _Paragraph:
     @property
     def is_finished(self) -> bool:
         return bool(_FINISHED_RE.search(self.lines[-1]))
+
+
+@dataclass(frozen=True)
+class _QuestionLine:
+    question: str
+    """The question with its marks and what surrounds it set aside."""
+    answer: str
+    """The answer written after it on the same line (``Q: ... ? A: ...``), or empty."""
+    marked: bool
+    """Whether a label, number, heading mark, bullet or emphasis marks it as a question."""
 
 
 @dataclass
@@ -127,9 +158,10 @@ def read_faq(path: str | Path) -> ImportResult:
 def parse_faq(text: str) -> ImportResult:
     """Turn a plain-text FAQ into entries and notes (see the module docstring for the rules).
 
-    Raises ``KnowledgeError`` when the text is a knowledge file already, or holds no question
-    at all, or no question with an answer.
+    A byte order mark in front of the text is ignored. Raises ``KnowledgeError`` when the text
+    is a knowledge file already, or holds no question at all, or no question with an answer.
     """
+    text = text.removeprefix("\ufeff")
     if _is_knowledge_file(text):
         raise KnowledgeError(
             "is a knowledge file already (YAML with 'entries'); import reads a plain-text FAQ: "
@@ -137,7 +169,10 @@ def parse_faq(text: str) -> ImportResult:
         )
     paragraphs = _paragraphs(text)
     if not any(p.is_question for p in paragraphs):
-        raise KnowledgeError("no questions found; a question is a line of its own ending in '?'")
+        raise KnowledgeError(
+            "no questions found; a question is a line of its own ending in '?' or starting "
+            "with 'Q:'"
+        )
 
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
@@ -148,8 +183,14 @@ def parse_faq(text: str) -> ImportResult:
     previous: _Paragraph | None = None
 
     for para in paragraphs:
-        if para.is_question:
-            question = " ".join(para.lines[0].split())
+        if not phrase_key(para.text):  # a "?" alone, a rule such as "---"
+            if para.is_question:
+                notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
+            continue
+        if para.is_heading:
+            pass  # a section title: no entry, and the answer above it ends there
+        elif para.is_question:
+            question = para.lines[0]
             key = phrase_key(question)
             if (
                 expecting
@@ -198,7 +239,11 @@ def parse_faq(text: str) -> ImportResult:
         elif expecting:
             current.paragraphs.append(_unlabelled(para.text))
             expecting = False
-        elif para.is_list or (previous is not None and not previous.is_finished):
+        elif (
+            previous is not None
+            and not previous.is_heading
+            and (para.is_list or not previous.is_finished)
+        ):
             current.paragraphs.append(para.text)
             expecting = False
         else:
@@ -284,13 +329,27 @@ def to_yaml(result: ImportResult) -> str:
 
 def _paragraphs(text: str) -> list[_Paragraph]:
     paragraphs: list[_Paragraph] = []
-    current: _Paragraph | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    current: _Paragraph | None = None  # the paragraph of answer text being read
+    lines = [raw.strip() for raw in text.splitlines()]
+    for number, line in enumerate(lines, start=1):
+        found = _question_line(line) if line else None
+        # a plain question ending a paragraph of answer text ("Why not join today?") is part of it
+        rhetorical = (
+            found is not None
+            and not found.marked
+            and current is not None
+            and current.is_finished
+            and (number == len(lines) or not lines[number])
+        )
         if not line:
             current = None
-        elif line.endswith("?"):
-            paragraphs.append(_Paragraph(number, [_unmarked(line)]))
+        elif found is not None and not rhetorical:
+            paragraphs.append(_Paragraph(number, [found.question], is_question=True))
+            current = _Paragraph(number, [found.answer]) if found.answer else None
+            if current is not None:
+                paragraphs.append(current)
+        elif _HEADING_RE.match(line):
+            paragraphs.append(_Paragraph(number, [line], is_heading=True))
             current = None
         elif current is None:
             current = _Paragraph(number, [line])
@@ -309,11 +368,44 @@ def _is_knowledge_file(text: str) -> bool:
     return isinstance(data, dict) and "entries" in data
 
 
-def _unmarked(question: str) -> str:
-    """``question`` without the labels, numbers, heading marks and bullets in front of it."""
-    while (found := _QUESTION_MARK_RE.match(question)) and found.end() < len(question):
-        question = question[found.end() :]
-    return question
+def _question_line(line: str) -> _QuestionLine | None:
+    """The question on ``line``, or None when it is answer text (see the module docstring)."""
+    text, answer, asides = line, "", ""  # asides: notes in brackets after the question
+    labelled = marked = False
+    while True:
+        before = text
+        for opening, closing in _WRAPPERS:
+            inside = text[len(opening) : -len(closing)].strip()
+            if text.startswith(opening) and text.endswith(closing) and inside:
+                marked = marked or opening in _EMPHASIS
+                text = inside
+                break
+        if (found := _QUESTION_MARK_RE.match(text)) and found.end() < len(text):
+            labelled = labelled or found.group("label") is not None
+            marked = True
+            text = text[found.end() :]
+        if labelled and not answer and (inline := _INLINE_ANSWER_RE.search(text)):
+            text, answer = text[: inline.start()], _unlabelled(text[inline.end() :])
+        text = _without_emoji_after(text)
+        if aside := _NOTE_AFTER_RE.search(text):
+            text, asides = text[: aside.start()], f"{aside.group().strip()} {asides}"
+        if text == before:
+            break
+    if not (text.endswith("?") or labelled):
+        return None
+    return _QuestionLine(" ".join(f"{text} {asides}".split()), answer, marked)
+
+
+def _without_emoji_after(text: str) -> str:
+    """``text`` without the emoji and other symbols at its end."""
+    end = len(text)
+    while end and (
+        text[end - 1].isspace()
+        or text[end - 1] in _EMOJI_PARTS
+        or unicodedata.category(text[end - 1]) in ("So", "Sk")
+    ):
+        end -= 1
+    return text[:end]
 
 
 def _unlabelled(answer: str) -> str:
@@ -327,8 +419,9 @@ def _answer_text(draft: _Draft) -> str:
 
 
 def _first_sentence(text: str) -> str:
-    sentence = _SENTENCE_END_RE.split(" ".join(text.split()), maxsplit=1)[0]
-    return sentence.rstrip(".!")
+    """The first sentence of ``text`` that has words."""
+    sentences = _SENTENCE_END_RE.split(" ".join(text.split()))
+    return next((s for s in sentences if phrase_key(s)), sentences[0]).rstrip(".!")
 
 
 def _slug(text: str) -> str:

@@ -413,3 +413,31 @@ def test_questions_without_words_are_dropped_so_the_draft_loads(tmp_path: Path) 
     path = tmp_path / "imported.yaml"
     path.write_text(to_yaml(result), encoding="utf-8")
     assert load(path).entries == result.entries
+
+
+def test_a_question_asked_again_with_an_answer_keeps_its_wording_to_itself(
+    tmp_path: Path,
+) -> None:
+    result = parse_faq(
+        "Can I park?\n\nWhere do I park?\nBehind the building.\n\nCan I park?\nYes, for free.\n"
+    )
+    assert [(e.question, e.alternatives) for e in result.entries] == [
+        ("Where do I park?", ()),
+        ("Can I park?", ()),
+    ]
+    assert any("also the question on line 6" in str(note) for note in result.notes)
+    path = tmp_path / "imported.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert len(load(path).entries) == 2
+
+
+def test_a_paragraph_opening_with_a_question_asked_already_joins_its_answer(
+    tmp_path: Path,
+) -> None:
+    result = parse_faq("What causes knots?\nStress.\n\nWhat causes knots. Mostly posture.\n")
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("What causes knots?", "Stress.\n\nWhat causes knots. Mostly posture."),
+    ]
+    path = tmp_path / "imported.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert load(path).entries[0].id == "what-causes-knots"

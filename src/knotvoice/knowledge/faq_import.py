@@ -248,16 +248,31 @@ def parse_faq(text: str) -> ImportResult:
             expecting = False
         else:
             placeholder = _first_sentence(para.text)
-            current = _Draft(para.line, placeholder, [], [para.text], orphan=True)
-            drafts.append(current)
-            notes.append(
-                (
-                    para.line,
-                    "paragraph stands under no question; it is an entry of its "
-                    "own whose question is its first sentence: rewrite it",
-                    current,
+            seen = by_key.get(phrase_key(placeholder))
+            if seen is not None:
+                # It opens with a question asked already: more of that answer.
+                seen.paragraphs.append(para.text)
+                current = seen
+                notes.append(
+                    (
+                        para.line,
+                        f"paragraph stands under no question but opens with the question "
+                        f"on line {seen.line}; it is added to that answer",
+                        seen,
+                    )
                 )
-            )
+            else:
+                current = _Draft(para.line, placeholder, [], [para.text], orphan=True)
+                drafts.append(current)
+                by_key[phrase_key(placeholder)] = current
+                notes.append(
+                    (
+                        para.line,
+                        "paragraph stands under no question; it is an entry of its "
+                        "own whose question is its first sentence: rewrite it",
+                        current,
+                    )
+                )
             expecting = False
         previous = para
 
@@ -271,13 +286,14 @@ def parse_faq(text: str) -> ImportResult:
             "no question has an answer; write each answer on the lines under its question"
         )
 
+    _claim_alternatives(drafts, notes)
     ids: dict[int, str] = {}
     used: set[str] = set()
     entries: list[Entry] = []
     for number, draft in enumerate(drafts, start=1):
         entry_id = _unique(_slug(draft.question) or f"entry-{number}", used)
         ids[id(draft)] = entry_id
-        alternatives = tuple(dict.fromkeys(draft.alternatives))
+        alternatives = tuple(draft.alternatives)
         entries.append(
             Entry(
                 id=entry_id,
@@ -293,6 +309,35 @@ def parse_faq(text: str) -> ImportResult:
     for note in result_notes:
         logger.info("%s", note)
     return ImportResult(entries=tuple(entries), notes=result_notes)
+
+
+def _claim_alternatives(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:
+    """Leave each wording to one entry, so the draft loads: an alternative that is another
+    entry's question (asked again later with an answer of its own), or an alternative an
+    earlier entry has, is dropped with a note; a repeat within one entry silently."""
+    questions = {phrase_key(draft.question): draft for draft in drafts}
+    claimed: dict[str, _Draft] = {}
+    for draft in drafts:
+        kept: list[str] = []
+        for alternative in draft.alternatives:
+            key = phrase_key(alternative)
+            owner = questions.get(key) or claimed.get(key)
+            if owner is draft or key in {phrase_key(k) for k in kept}:
+                continue
+            if owner is not None:
+                what = "the question" if key in questions else "an alternative of the question"
+                notes.append(
+                    (
+                        draft.line,
+                        f"alternative {alternative!r} is also {what} on line {owner.line}; "
+                        "it is left to that entry",
+                        draft,
+                    )
+                )
+                continue
+            claimed[key] = draft
+            kept.append(alternative)
+        draft.alternatives[:] = kept
 
 
 def to_yaml(result: ImportResult) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from knotvoice import journal as journal_module
 from knotvoice.cli import main
 from knotvoice.journal import Journal, default_log_dir, read_status, read_turns
 from knotvoice.kiosk.events import Decided, Failed, Heard, Listening, ReplyStarted
@@ -78,6 +79,61 @@ def test_a_full_disk_where_a_line_fits_now_and_then_gives_one_warning(
     assert sum("cannot be written" in line for line in said) == 1
     assert sum("written again" in line for line in said) == 1
     assert journal.status.log_failures == 4
+
+
+def test_a_full_disk_with_room_for_turn_lines_but_no_new_file_keeps_the_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    journal.write(turn("first", "answer", "e"))
+    real_write = os.write
+
+    def full_disk(fd: int, data: bytes) -> int:
+        # Appending to the turn log fits in the room its file holds; a new file needs more.
+        if os.fstat(fd).st_size == 0:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full_disk)
+    monkeypatch.setattr(journal_module, "REUSE_SECONDS", 0.0)
+    with caplog.at_level(logging.INFO, logger="knotvoice"):
+        for number in range(5):
+            assert journal.write(turn(f"question {number}", "answer", "e"))
+    assert not caplog.records
+    status = read_status(tmp_path)
+    assert status is not None and status.turns == 6 and status.running()
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+
+
+def test_a_status_that_cannot_be_written_costs_one_warning_until_it_is_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    real_open = os.open
+
+    def no_status(path: Any, flags: int, mode: int = 0o777) -> int:
+        if "status" in str(path):
+            raise OSError(28, "No space left on device")
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", no_status)
+    monkeypatch.setattr(journal_module, "REUSE_SECONDS", 0.0)
+    with caplog.at_level(logging.INFO, logger="knotvoice"):
+        for _ in range(5):
+            journal.beat(every=0.0)
+        monkeypatch.setattr(os, "open", real_open)
+        journal.beat(every=0.0)
+        journal.beat(every=0.0)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "WARNING",
+            "the status cannot be written ([Errno 28] No space left on device); "
+            "`knotvoice status` will call the kiosk stale",
+        ),
+        ("INFO", "the status is written again"),
+    ]
 
 
 def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path: Path) -> None:
@@ -253,6 +309,35 @@ def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
     (tmp_path / "status.json").write_text(json.dumps(status))
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
     assert "its process is gone" in capsys.readouterr().out
+
+
+def test_a_second_kiosk_on_the_same_log_directory_refuses_to_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kiosk or server already running there is named; a status left by one whose process
+    is gone stops nobody."""
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        Journal(tmp_path).update(microphone="listening")
+        status = json.loads((tmp_path / "status.json").read_text())
+        status.update(pid=running.pid, updated=time.time())
+        (tmp_path / "status.json").write_text(json.dumps(status))
+        for command in (
+            ["listen", "--save-replies", str(tmp_path / "replies")],
+            ["serve", "--uri", "tcp://127.0.0.1:0"],
+        ):
+            assert main([*command, "--log-dir", str(tmp_path)]) == 1
+            assert capsys.readouterr().err == (
+                f"knotvoice: error: {tmp_path}: knotvoice process {running.pid} is running "
+                "with this log directory; give each kiosk and server its own --log-dir\n"
+            )
+    finally:
+        running.kill()
+        running.wait()
+    journal = Journal(tmp_path)
+    journal.claim()
+    claimed = read_status(tmp_path)
+    assert claimed is not None and claimed.pid == os.getpid()
 
 
 def test_systemd_hears_ready_and_the_watchdog(tmp_path: Path) -> None:

@@ -392,25 +392,33 @@ def test_one_bad_turn_is_reported_and_the_loop_goes_on(
     whisper: WhisperRecognizer,
     knowledge: Knowledge,
     synthesizer: Synthesizer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     question = clips("How often should you massage a knot?")
     answer = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
     audio = np.concatenate([silence(1.0), question, silence(2.0), question, silence(answer)])
     recorder = Recorder()
-    summary = bounded_listen(
-        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
-        whisper,
-        BrokenOnce(Dialogue(Matcher(knowledge))),
-        synthesizer,
-        recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
-    )
+    with caplog.at_level(logging.INFO, logger="knotvoice"):
+        summary = bounded_listen(
+            ListenSettings(max_turns=1, idle_exit_seconds=20.0),
+            whisper,
+            BrokenOnce(Dialogue(Matcher(knowledge))),
+            synthesizer,
+            recorder,
+            microphone=ClipSource(audio),
+            speaker=WavSpeaker(tmp_path),
+        )
 
     failures = [e for e in recorder.events if isinstance(e, Failed)]
     assert [(e.stage, e.message) for e in failures] == [("dialogue", "matcher exploded")]
     assert recorder.decisions() == [("answer", "massage-how-often")]
     assert (summary.turns, summary.errors) == (1, 1)
+    logged = [r for r in caplog.records if r.name == "knotvoice.kiosk.events"]
+    assert not [r for r in logged if r.levelno >= logging.WARNING], (
+        "the failure's own line is all the operator sees: no traceback"
+    )
+    (traceback,) = [r for r in logged if r.exc_info]
+    assert traceback.levelno == logging.INFO, "a developer gets it with -v"
 
 
 class BehindSource(ClipSource):

@@ -7,9 +7,12 @@ stand-in embedder; the rest use the real model and the project's knowledge and t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -207,6 +210,44 @@ def test_the_calibration_is_kept_and_reused(
     monkeypatch.setattr(calibrating, "fit", refuse)
     second = Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
     assert second.fit.calibration == first.fit.calibration
+
+
+def _short_mean(kept: dict[str, Any]) -> None:
+    kept["ranking"]["mean"] = kept["ranking"]["mean"][:-2]
+
+
+def _mean_a_number(kept: dict[str, Any]) -> None:
+    kept["ranking"]["mean"] = 1.5
+
+
+def _bias_a_string(kept: dict[str, Any]) -> None:
+    kept["deciding"]["bias"] = "x"
+
+
+def _weight_not_a_number(kept: dict[str, Any]) -> None:
+    kept["deciding"]["weights"][0] = float("nan")
+
+
+@pytest.mark.parametrize(
+    "damage", [_short_mean, _mean_a_number, _bias_a_string, _weight_not_a_number]
+)
+def test_a_kept_calibration_of_the_wrong_shape_is_one_warning_and_fitted_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[dict[str, Any]], None]
+) -> None:
+    Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
+    (kept,) = tmp_path.glob("calibration-*.json")
+    data = json.loads(kept.read_text())
+    damage(data["calibration"])
+    kept.write_text(json.dumps(data))
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        matcher = Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
+    (warning,) = caplog.records
+    assert warning.getMessage().startswith(f"the kept calibration {kept} is damaged (")
+    assert answered(matcher.match("how many books can I borrow from you")) == "borrow"
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
+    assert not caplog.records, "the fit is kept whole again"
 
 
 def test_a_changed_knowledge_file_is_calibrated_again(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import mmap
 import struct
 from pathlib import Path
@@ -101,6 +102,29 @@ def test_kept_texts_are_embedded_once_and_a_visitor_s_question_is_never_kept(
     model.embed(["where is my wallet, I lost it on the train"])
     reloaded = SemanticModel.load(cache_dir=tmp_path / "cache")
     assert "where is my wallet, I lost it on the train" not in reloaded._kept()
+
+
+@pytest.mark.model
+def test_kept_embeddings_torn_by_a_power_cut_cost_one_warning_and_are_kept_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = SemanticModel.load(cache_dir=tmp_path / "cache")
+    phrasings = [f"question number {number} about a knot" for number in range(20)]
+    first = model.embed(phrasings, keep=True)
+    (kept,) = (tmp_path / "cache").glob("embeddings-*.npz")
+    kept.write_bytes(kept.read_bytes()[:1000])
+    torn = SemanticModel.load(cache_dir=tmp_path / "cache")
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert np.allclose(torn.embed(phrasings, keep=True), first, atol=1e-6)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the kept embeddings {kept} are damaged (File is not a zip file); embedding again"
+    ]
+    caplog.clear()
+    again = SemanticModel.load(cache_dir=tmp_path / "cache")
+    again._embed_sorted = None  # type: ignore[assignment,method-assign]  # no embedding now
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert np.allclose(again.embed(phrasings), first, atol=1e-6)
+    assert not caplog.records, "kept whole again"
 
 
 @pytest.mark.model

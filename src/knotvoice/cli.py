@@ -642,6 +642,7 @@ def _kiosk(
     from knotvoice.systemd import Notifier
 
     journal = Journal(settings.log_dir)
+    journal.claim()
     recognizer, reloader = _following(settings, recognizer_for, journal)
     knowledge = reloader.current.knowledge
     synthesizer = app.load_voice(settings, knowledge)
@@ -852,6 +853,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     settings = _settings(args)
     journal = Journal(settings.log_dir)
+    journal.claim()
     recognizer, reloader = _following(
         settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
     )

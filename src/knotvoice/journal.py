@@ -5,7 +5,9 @@ directory: when, what was heard and the other hearings, the decision, the entry 
 it was, the milliseconds of each stage, the engine and the knowledge's version. The file is
 rotated when it reaches ``max_bytes`` and at most ``keep_files`` rotated files are kept, so
 the log never grows past a known size. A log that cannot be written (a full disk) costs one
-warning, not a turn. ``status.json`` beside it says how the kiosk is doing now.
+warning, not a turn. ``status.json`` beside it says how the kiosk is doing now; it is written
+over the room of the status before it (``status.json.old``) when a full disk has no room for
+a new file, and one that cannot be written at all costs one warning too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from knotvoice.errors import KnotvoiceError
 
 __all__ = [
     "STALE_SECONDS",
@@ -44,6 +48,9 @@ STALE_SECONDS = 60.0
 WARN_AGAIN_SECONDS = 600.0
 """A disk that fills up again within this many seconds of the last warning (a line fitting
 in now and then while it is full) gives no new warning."""
+REUSE_SECONDS = 5.0
+"""A status replaced at least this long ago is written over for the next one when a full disk
+has no room for a new file: a reader who opened it before has read it by then."""
 
 
 def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -119,6 +126,23 @@ class Journal:
         """A warning was given and no line has been written since."""
         self._warned_at = -WARN_AGAIN_SECONDS
         self._status_written = 0.0
+        self._status_failing = False
+        """A warning was given and no status has been written since."""
+        self._status_warned_at = -WARN_AGAIN_SECONDS
+        self._status_replaced = -REUSE_SECONDS
+        """When the status kept as ``status.json.old`` was replaced (monotonic seconds)."""
+
+    def claim(self) -> None:
+        """Write this kiosk's first status; KnotvoiceError when another kiosk or server that
+        runs keeps its status in the same directory (the two would overwrite each other's)."""
+        other = read_status(self.directory)
+        if other is not None and other.pid != os.getpid() and other.running():
+            raise KnotvoiceError(
+                f"{self.directory}: knotvoice process {other.pid} is running with this log "
+                "directory; give each kiosk and server its own --log-dir"
+            )
+        with self._lock:
+            self._write_status()
 
     def write(self, record: Mapping[str, Any]) -> bool:
         """Append one turn; False (and one warning until it works again) when it cannot."""
@@ -180,16 +204,43 @@ class Journal:
         self.status.updated = time.time()
         # Tried again after ``beat``'s interval, not on every chunk, when it cannot be written.
         self._status_written = self.status.updated
-        partial = self.directory / (STATUS + ".partial")
+        path = self.directory / STATUS
+        partial, old = path.with_name(STATUS + ".partial"), path.with_name(STATUS + ".old")
+        data = json.dumps(asdict(self.status)).encode("utf-8")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            partial.write_text(json.dumps(asdict(self.status)), encoding="utf-8")
-            partial.replace(self.directory / STATUS)
-        except OSError:
-            # The turn log's own warning says the disk is full; a half-written status would
-            # hold on to the room a turn line needs.
+            try:
+                _write_file(partial, data)
+            except OSError:
+                # No room for a new file (a full disk): the status before, kept whole, is
+                # written over instead, once no reader can be reading it still.
+                if time.monotonic() - self._status_replaced < REUSE_SECONDS:
+                    return
+                if not _alone(old):
+                    raise
+                old.replace(partial)
+                _write_file(partial, data)
+            # The status about to be replaced is kept by a second name (which takes no room),
+            # to be written over when there is no room for a new file.
             with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
+                old.unlink(missing_ok=True)
+                os.link(path, old)
+            # A reader finds the old status or the new one whole, never part of one.
+            partial.replace(path)
+            self._status_replaced = time.monotonic()
+        except OSError as error:
+            now = time.monotonic()
+            if not self._status_failing and now - self._status_warned_at >= WARN_AGAIN_SECONDS:
+                _log.warning(
+                    "the status cannot be written (%s); `knotvoice status` will call the "
+                    "kiosk stale",
+                    error,
+                )
+                self._status_failing, self._status_warned_at = True, now
+            return
+        if self._status_failing:
+            _log.info("the status is written again")
+            self._status_failing = False
 
     def _rotate(self, path: Path) -> None:
         # Named by the time in nanoseconds: their order by name is the order they were written.
@@ -208,6 +259,27 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError, ValueError):
         return True
     return True
+
+
+def _alone(path: Path) -> bool:
+    """Whether ``path`` is a file by that name only (not the status itself as well, as a
+    write cut short between its two steps can leave it)."""
+    try:
+        return path.stat().st_nlink == 1
+    except OSError:
+        return False
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` as the whole of ``path``, over the room it holds already."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 def _append(path: Path, data: bytes) -> None:

@@ -200,7 +200,9 @@ class Stages:
             if isinstance(error, DeviceError):
                 _LOG.warning("%s: %s", stage, message)
             else:
-                _LOG.error("%s failed", stage, exc_info=error)
+                # The ``Failed`` event is the line the operator reads; the traceback is for
+                # a developer, with ``-v``.
+                _LOG.info("%s failed", stage, exc_info=error)
             self._failing.add(stage)
         self._emit(Failed(at, stage, message))
 

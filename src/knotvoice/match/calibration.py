@@ -26,6 +26,7 @@ import hashlib
 import heapq
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -559,21 +560,21 @@ def load_or_fit(
     if path is not None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            kept = Fit(
+            return Fit(
                 Calibration(
-                    _regression(data["calibration"]["ranking"]),
-                    _regression(data["calibration"]["deciding"]),
+                    _regression(data["calibration"]["ranking"], len(RANKING)),
+                    _regression(data["calibration"]["deciding"], len(DECIDING)),
                 ),
                 data["knowledge"],
                 dict(data["questions"]),
                 float(data["seconds"]),
             )
-            if len(kept.calibration.ranking.weights) == len(RANKING) and len(
-                kept.calibration.deciding.weights
-            ) == len(DECIDING):
-                return kept
-        except (OSError, ValueError, KeyError, TypeError):
+        except FileNotFoundError:
             pass
+        except (OSError, ValueError, KeyError, TypeError, OverflowError) as error:
+            # Damaged, or written by hand: a fit that does not fit the signals would fail
+            # every question.
+            logger.warning("the kept calibration %s is damaged (%s); fitting again", path, error)
     made = fit(evidence, recorded=recorded)
     if path is not None:
         try:
@@ -586,15 +587,27 @@ def load_or_fit(
     return made
 
 
-def _regression(data: dict[str, object]) -> Regression:
+def _regression(data: dict[str, object], size: int) -> Regression:
+    """The regression kept as ``data``, of ``size`` inputs; ValueError when it is not one."""
+
     def floats(name: str) -> tuple[float, ...]:
         values = data[name]
-        assert isinstance(values, list)
-        return tuple(float(value) for value in values)
+        if not isinstance(values, list) or len(values) != size:
+            raise ValueError(f"{name} is not a list of {size} numbers")
+        return tuple(_finite(value, name) for value in values)
 
-    bias = data["bias"]
-    assert isinstance(bias, (int, float))
-    return Regression(floats("mean"), floats("scale"), floats("weights"), float(bias))
+    regression = Regression(
+        floats("mean"), floats("scale"), floats("weights"), _finite(data["bias"], "bias")
+    )
+    if min(regression.scale) <= 0.0:
+        raise ValueError("a scale is not positive")
+    return regression
+
+
+def _finite(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} is not a finite number")
+    return float(value)
 
 
 @dataclass(frozen=True)

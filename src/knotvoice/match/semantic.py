@@ -381,10 +381,19 @@ class SemanticModel:
                 try:
                     with np.load(self._kept_file(), allow_pickle=False) as data:
                         texts, vectors = data["texts"], data["vectors"]
-                    if vectors.shape[1:] == (self.dimension,):
-                        self._kept_vectors = dict(zip(texts.tolist(), vectors, strict=True))
-                except (OSError, ValueError, KeyError):
+                    if vectors.shape[1:] != (self.dimension,):
+                        raise ValueError(f"embeddings of {vectors.shape[1:]} values")
+                    self._kept_vectors = dict(zip(texts.tolist(), vectors, strict=True))
+                except FileNotFoundError:
                     pass
+                except Exception as error:
+                    # Whatever a damaged file raises (a torn zip, a header of nonsense): its
+                    # texts are embedded again and kept anew.
+                    logger.warning(
+                        "the kept embeddings %s are damaged (%s); embedding again",
+                        self._kept_file(),
+                        " ".join(str(error).split()) or type(error).__name__,
+                    )
         return self._kept_vectors
 
     def _kept_file(self) -> Path:
@@ -404,6 +413,10 @@ class SemanticModel:
                     texts=np.array(texts, dtype=np.str_),
                     vectors=np.stack([self._kept_vectors[t] for t in texts]),
                 )
+                # On the disk before it takes the kept file's name: a power cut leaves the
+                # old file or the new one, never a torn one.
+                handle.flush()
+                os.fsync(handle.fileno())
             partial.replace(self._kept_file())
         except OSError as error:
             logger.warning("could not keep embeddings in %s (%s)", self.cache_dir, error)

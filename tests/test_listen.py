@@ -37,6 +37,7 @@ from knotvoice.kiosk.events import (
     SpeechStarted,
     TimedOut,
 )
+from knotvoice.kiosk.loop import listen
 from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker, WavSpeaker
 from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
 from knotvoice.knowledge import Knowledge
@@ -419,6 +420,59 @@ def test_one_bad_turn_is_reported_and_the_loop_goes_on(
     )
     (traceback,) = [r for r in logged if r.exc_info]
     assert traceback.levelno == logging.INFO, "a developer gets it with -v"
+
+
+class Hanging:
+    """A speech stage whose rendering hangs until it is let go, as espeak-ng's did."""
+
+    def __init__(self) -> None:
+        self.rendering = threading.Event()
+        self.let_go = threading.Event()
+
+    def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
+        self.rendering.set()
+        self.let_go.wait(timeout=60.0)
+        return []
+
+
+def test_a_stop_while_a_reply_hangs_in_rendering_ends_the_kiosk_at_once(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+) -> None:
+    audio = np.concatenate([silence(1.0), clips("How often should you massage a knot?")])
+    voice = Hanging()
+    stop = threading.Event()
+    recorder = Recorder()
+    summaries: list[ListenSummary] = []
+
+    def run() -> None:
+        summaries.append(
+            listen(
+                ListenSettings(idle_exit_seconds=20.0),
+                whisper,
+                Dialogue(Matcher(knowledge)),
+                voice,
+                recorder,
+                microphone=ClipSource(audio),
+                speaker=WavSpeaker(tmp_path),
+                stop=stop,
+            )
+        )
+
+    kiosk = threading.Thread(target=run, daemon=True)
+    kiosk.start()
+    try:
+        assert voice.rendering.wait(timeout=60.0), "the question got to its reply"
+        stop.set()  # SIGTERM
+        kiosk.join(timeout=5.0)
+        assert not kiosk.is_alive(), "the kiosk did not stop while the reply rendered"
+    finally:
+        voice.let_go.set()
+    assert recorder.decisions() == [("answer", "massage-how-often")]
+    assert not recorder.of(ReplyStarted) and not recorder.of(Failed), "a stop is no error"
+    assert summaries[0].errors == 0
 
 
 class BehindSource(ClipSource):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ import pytest
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, write_config
 from knotvoice.audio import join, read_audio
 from room_noise import at_level, coloured_noise
+from small_disk import small_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "audio_fixtures" / "demo" / "how-often-massage.wav"
@@ -140,3 +144,97 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     assert status["stopped"] is not None, "`knotvoice status` says at once that it stopped"
     kept = join(read_audio(log_dir / "audio" / turns[0]["audio"]))
     assert 16000 * 2 <= len(kept) <= len(question) + 16000 * 2, "the question, as it was heard"
+
+
+def read_events(kiosk: subprocess.Popen[str]) -> queue.Queue[dict[str, Any]]:
+    """The events ``knotvoice listen --json`` prints, as they come (read on a thread)."""
+    events: queue.Queue[dict[str, Any]] = queue.Queue()
+
+    def read() -> None:
+        assert kiosk.stdout is not None
+        for line in kiosk.stdout:
+            events.put(json.loads(line))
+
+    threading.Thread(target=read, daemon=True).start()
+    return events
+
+
+def wait_for(
+    events: queue.Queue[dict[str, Any]], seen: list[dict[str, Any]], kind: str, seconds: float
+) -> dict[str, Any]:
+    """The next event of ``kind``, every event until it added to ``seen``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            event = events.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"no {kind} in {seconds:g} s, after {[e['event'] for e in seen]}")
+        seen.append(event)
+        if event["event"] == kind:
+            return event
+
+
+@pytest.mark.model
+def test_a_reply_that_cannot_be_rendered_costs_one_turn_and_sigterm_still_stops(
+    tmp_path: Path,
+) -> None:
+    """With no room in the temporary folder, the question's reply fails in one error and the
+    kiosk listens on; once there is room, the next question is answered; SIGTERM stops it at
+    once, its status saying so. (The reply hung, the kiosk with it, and SIGTERM did nothing.)"""
+    devices = write_config(tmp_path)
+    question = join(read_audio(DEMO))
+    gap = np.zeros(16000 * 300, dtype=np.float32)  # read in a few seconds
+    devices.write_input(
+        np.concatenate([np.zeros(16000 * 2, np.float32), question, gap, question, gap]),
+        16000,
+        DEFAULT_RATE,
+    )
+    log_dir = tmp_path / "log"
+    seen: list[dict[str, Any]] = []
+    with small_folder(tmp_path / "small") as folder, (tmp_path / "stderr").open("w") as errors:
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "ALSA_CONFIG_PATH": str(devices.config),
+            "TMPDIR": str(folder.path),
+            "KNOTVOICE_MODELS": str(tmp_path / "models"),  # no reply rendered before
+        }
+        kiosk = subprocess.Popen(
+            [sys.executable, "-m", "knotvoice", "listen", "--json", "--log-dir", str(log_dir),
+             "--input-device", MIC, "--output-device", SPEAKER],
+            stdout=subprocess.PIPE, stderr=errors, text=True, env=env, cwd=ROOT,
+        )  # fmt: skip
+        try:
+            events = read_events(kiosk)
+            failed = wait_for(events, seen, "error", 120.0)
+            folder.make_room()
+            wait_for(events, seen, "reply_finished", 60.0)
+            kiosk.send_signal(signal.SIGTERM)
+            returncode = kiosk.wait(timeout=5)
+        finally:
+            kiosk.kill()
+            kiosk.wait()
+    assert (failed["stage"], returncode) == ("synthesizer", 0)
+    assert "No space left on device" in failed["message"]
+    decisions = [(e["decision"], e["entry"]) for e in seen if e["event"] == "decision"]
+    assert decisions == [("answer", "massage-how-often")] * 2
+    assert [e["event"] for e in seen].count("reply_started") == 1
+    status = json.loads((log_dir / "status.json").read_text())
+    assert (status["turns"], status["errors"]) == (2, 1)
+    assert status["stopped"] is not None, "`knotvoice status` says at once that it stopped"
+
+
+@pytest.mark.model
+def test_ask_says_in_one_line_that_the_reply_could_not_be_saved(tmp_path: Path) -> None:
+    with small_folder(tmp_path / "small") as folder:
+        result = subprocess.run(
+            [sys.executable, "-m", "knotvoice", "ask", "--no-speak",
+             "--save-reply", str(tmp_path / "reply.wav"), "how often should I massage a knot"],
+            capture_output=True, text=True, timeout=240, cwd=ROOT,
+            env={**os.environ, "HF_HUB_OFFLINE": "1", "TMPDIR": str(folder.path)},
+        )  # fmt: skip
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "No space left on device" in line
+    assert f"{folder.path}: free space there or set TMPDIR" in line
+    assert not (tmp_path / "reply.wav").exists()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from knotvoice.audio import AudioChunk
 from knotvoice.speech.ready import ReadyReplies
+from knotvoice.speech.tts import SpeechError
 
 
 class Voice:
@@ -151,3 +154,36 @@ def test_a_partial_file_left_by_a_stopped_process_is_cleared(tmp_path: Path) -> 
     os.utime(left, (0, 0))
     ReadyReplies(Voice(), folder=tmp_path).synthesize("one")
     assert not left.exists() and fresh.exists(), "one being written now is left alone"
+
+
+class Stuck(Voice):
+    """A voice that hangs on a text saying "hangs" until it is let go (as espeak-ng's did on
+    a file it could not save)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.let_go = threading.Event()
+
+    def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
+        if "hangs" in text:
+            self.let_go.wait(timeout=60.0)
+        return super().synthesize(text, rate)
+
+
+def test_a_rendering_that_hangs_fails_one_reply_in_time_and_the_next_is_rendered(
+    tmp_path: Path,
+) -> None:
+    voice = Stuck()
+    replies = ReadyReplies(voice, folder=tmp_path, timeout=0.5)
+    try:
+        replies.expect(["This answer hangs."])
+        began = time.monotonic()
+        with pytest.raises(SpeechError, match=r"not rendered in 0\.5 s"):
+            replies.synthesize("Rest, then stretch gently.")
+        assert time.monotonic() - began < 3.0
+        began = time.monotonic()
+        assert audio(replies.synthesize("Rest, then stretch gently."))
+        assert time.monotonic() - began < 3.0, "not behind the rendering that hangs"
+    finally:
+        voice.let_go.set()
+        replies.close()

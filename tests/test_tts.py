@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import tempfile
 import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, wait
 from pathlib import Path
 
 import numpy as np
@@ -8,9 +12,30 @@ import pytest
 from rapidfuzz import fuzz
 
 from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
-from knotvoice.audio import chunks_from_array, join, read_audio, write_wav
+from knotvoice.audio import AudioChunk, chunks_from_array, join, read_audio, write_wav
 from knotvoice.settings import VoiceSettings
 from knotvoice.speech.tts import SpeechError, Synthesizer
+from small_disk import small_folder
+
+REPLY = "Rest, stretch gently, and give the knot a few days to settle down."
+"""About four seconds of speech: 180 KB of WAV."""
+
+
+def within(seconds: float, render: Callable[[], list[AudioChunk]]) -> list[AudioChunk]:
+    """What ``render()`` returns or raises, on a thread of its own; the test fails when it
+    takes longer than ``seconds`` (the thread is left to hang)."""
+    rendered: Future[list[AudioChunk]] = Future()
+
+    def run() -> None:
+        try:
+            rendered.set_result(render())
+        except BaseException as error:
+            rendered.set_exception(error)
+
+    threading.Thread(target=run, daemon=True).start()
+    if not wait([rendered], timeout=seconds).done:
+        pytest.fail(f"the reply took more than {seconds:g} s")
+    return rendered.result()
 
 
 def test_synthesized_reply_is_speech_that_says_the_text(
@@ -115,3 +140,37 @@ def test_two_threads_speaking_at_once_each_get_their_own_reply(
     assert not errors, errors
     for number, lengths in results.items():
         assert lengths == pytest.approx([alone[number]] * 6, rel=0.05)
+
+
+def test_a_reply_that_cannot_be_saved_fails_at_once_and_is_spoken_once_there_is_room(
+    synthesizer: Synthesizer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # espeak-ng's callback raised and the reply never ended: the first waited out the timeout,
+    # the second hung for good, and so did every reply after it.
+    with small_folder(tmp_path / "small") as folder:
+        monkeypatch.setattr(tempfile, "tempdir", str(folder.path))
+        for _ in range(3):
+            began = time.monotonic()
+            with pytest.raises(SpeechError) as failed:
+                within(10.0, lambda: synthesizer.synthesize(REPLY))
+            assert time.monotonic() - began < 5.0, "well within the synthesizer's timeout"
+            assert "No space left on device" in str(failed.value)
+            assert f"in {folder.path}: free space there" in str(failed.value)
+        folder.make_room()
+        spoken = within(10.0, lambda: synthesizer.synthesize(REPLY))
+    assert sum(chunk.seconds for chunk in spoken) > 2.0
+
+
+def test_a_reply_not_rendered_in_time_fails_then_and_the_next_reply_is_its_own(
+    synthesizer: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    short = "Give it time."
+    alone = sum(chunk.seconds for chunk in synthesizer.synthesize(short))
+    with monkeypatch.context() as patched:
+        patched.setattr(synthesizer, "timeout", 0.02)
+        with pytest.raises(SpeechError, match=r"no audio in 0\.02 s"):
+            within(5.0, lambda: synthesizer.synthesize(" ".join([REPLY] * 100)))
+    # What espeak-ng had rendered of the long one is not heard in the next reply.
+    for _ in range(2):
+        again = within(10.0, lambda: synthesizer.synthesize(short))
+        assert sum(chunk.seconds for chunk in again) == pytest.approx(alone, rel=0.05)

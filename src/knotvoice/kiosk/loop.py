@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, wait
 from typing import Protocol
 
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
@@ -60,6 +61,8 @@ WORK_AHEAD_TIMEOUT = 30.0
 """Longest wait for the work done ahead at the end of speech, in seconds."""
 PARTIAL_EVERY = 0.25
 """Seconds of audio between looks at what a streaming recognizer has heard so far."""
+STOP_CHECK_SECONDS = 0.1
+"""Wall-clock seconds between looks for a stop while a reply renders."""
 
 
 class Responder(Protocol):
@@ -99,6 +102,7 @@ class _Kiosk:
         self.speaker = speaker
         self.trigger = trigger
         self.inbox = inbox
+        self.stop = stop
         self.stages = Stages(events)
         self.capture = Capture(microphone, settings, stop, self.on_lost, self.on_back, alive)
         self.barge_in = BargeIn(
@@ -429,11 +433,9 @@ class _Kiosk:
     def speak(self, text: str, rate: int | None, counts: bool, answers: bool = True) -> None:
         began = time.perf_counter()
         try:
-            audio = (
-                self.synthesizer.synthesize(text, rate)
-                if rate
-                else self.synthesizer.synthesize(text)
-            )
+            audio = self.render(text, rate)
+        except Stopped:
+            raise
         except Exception as error:
             self.fail("synthesizer", error)
             self.spoken(counts)
@@ -472,6 +474,29 @@ class _Kiosk:
         )
         self.endpointer.reset()
         self.spoken(counts)
+
+    def render(self, text: str, rate: int | None) -> list[AudioChunk]:
+        """The reply's audio, rendered on a thread of its own: a stop is heard while it renders
+        (``Stopped``), even when the rendering hangs."""
+        rendered: Future[list[AudioChunk]] = Future()
+
+        def run() -> None:
+            try:
+                audio = (
+                    self.synthesizer.synthesize(text, rate)
+                    if rate
+                    else self.synthesizer.synthesize(text)
+                )
+            except BaseException as error:
+                rendered.set_exception(error)
+            else:
+                rendered.set_result(audio)
+
+        threading.Thread(target=run, name="knotvoice-reply", daemon=True).start()
+        while not wait([rendered], timeout=STOP_CHECK_SECONDS).done:
+            if self.stop.is_set():
+                raise Stopped
+        return rendered.result()
 
     def spoken(self, counts: bool) -> None:
         """A reply is over (or could not be given): count the turn, open the follow-up."""

@@ -3,7 +3,8 @@
 The answers are known in advance, so the kiosk renders them once, in the background at start,
 and the first sample of an answer plays as soon as the question is decided. Every rendering
 runs on one thread of its own (the speech engine wants one thread); a reply asked for now
-waits at most for the one rendering under way.
+waits at most for the one rendering under way. A rendering that overruns fails the reply
+asked for, and the renderings after it get a thread of their own.
 
 With a folder to keep them in, rendered replies live there as WAV files, named by their text,
 rate and voice, rather than in memory (the knots FAQ's answers are 10 MB of audio): a reply
@@ -16,17 +17,18 @@ import contextlib
 import hashlib
 import logging
 import os
+import queue
 import threading
 import time
 import wave
 from collections import OrderedDict
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import Protocol
 
 from knotvoice.audio import AudioChunk
-from knotvoice.speech.tts import wav_chunks
+from knotvoice.speech.tts import SpeechError, Synthesizer, wav_chunks
 
 __all__ = ["ReadyReplies"]
 
@@ -36,6 +38,8 @@ KEEP = 128
 """Replies kept rendered (the most recently used), in memory or in the folder."""
 STALE_PARTIAL_SECONDS = 3600.0
 """A partial file this old was left by a process that stopped while writing it."""
+TIMEOUT = 2 * Synthesizer.timeout
+"""Longest wait for a reply asked for, in seconds: for the rendering under way, then its own."""
 
 
 class Renderer(Protocol):
@@ -46,12 +50,19 @@ class ReadyReplies:
     """A ``Synthesizer`` that keeps what it rendered and renders what it is told to expect.
 
     ``folder``: where rendered replies are kept as files (None: in memory); ``voice``
-    names what renders them (a reply kept from another voice is never used)."""
+    names what renders them (a reply kept from another voice is never used); ``timeout``:
+    the longest wait for a reply asked for, in seconds."""
 
     def __init__(
-        self, renderer: Renderer, keep: int = KEEP, folder: Path | None = None, voice: str = ""
+        self,
+        renderer: Renderer,
+        keep: int = KEEP,
+        folder: Path | None = None,
+        voice: str = "",
+        timeout: float = TIMEOUT,
     ) -> None:
         self._renderer = renderer
+        self._timeout = timeout
         self._keep = keep
         self._folder = folder
         voice_name = hashlib.sha256(voice.encode()).hexdigest()[:8]
@@ -59,7 +70,7 @@ class ReadyReplies:
         """The start of the names of this voice's files."""
         self._kept: OrderedDict[tuple[str, int | None], list[AudioChunk] | Path] = OrderedDict()
         self._lock = threading.Lock()
-        self._voice = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-voice")
+        self._voice = _Voice()
         self._expected: list[str] = []
 
     def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
@@ -75,7 +86,21 @@ class ReadyReplies:
                 return audio
             with self._lock:  # the file went: render it again
                 self._kept.pop(key, None)
-        return self._voice.submit(self._render, text, rate).result()
+        voice = self._voice
+        rendering = voice.submit(lambda: self._render(text, rate))
+        if not wait([rendering], timeout=self._timeout).done:
+            self._replace(voice)
+            raise SpeechError(f"the reply was not rendered in {self._timeout:g} s; check espeak-ng")
+        return rendering.result()
+
+    def _replace(self, stuck: _Voice) -> None:
+        """Renderings after one that overran get a thread of their own (the stuck one ends
+        when its rendering does)."""
+        with self._lock:
+            if self._voice is not stuck:
+                return
+            self._voice = _Voice()
+        stuck.close()
 
     def expect(self, texts: Sequence[str]) -> None:
         """Render ``texts`` in the background, one at a time, so they are ready when asked
@@ -93,7 +118,7 @@ class ReadyReplies:
                 return
             text = self._expected.pop(0)
         try:
-            future = self._voice.submit(self._render, text, None)
+            future = self._voice.submit(lambda: self._render(text, None))
         except RuntimeError:  # closed
             return
         future.add_done_callback(self._next)
@@ -167,7 +192,49 @@ class ReadyReplies:
         """Stop rendering ahead (a rendering under way finishes)."""
         with self._lock:
             self._expected.clear()
-        self._voice.shutdown(wait=False, cancel_futures=True)
+        self._voice.close()
+
+
+_Job = tuple[Future[list[AudioChunk]], Callable[[], list[AudioChunk]]]
+"""A rendering to do: where its audio goes, and what renders it."""
+
+
+class _Voice:
+    """Renders one text at a time, in order, on a thread of its own: a daemon, so a rendering
+    that hangs keeps no process from ending."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._closed = False
+        threading.Thread(target=self._run, name="knotvoice-voice", daemon=True).start()
+
+    def submit(self, render: Callable[[], list[AudioChunk]]) -> Future[list[AudioChunk]]:
+        """The audio ``render()`` gives, when its turn comes; RuntimeError once closed."""
+        if self._closed:
+            raise RuntimeError("closed")
+        rendering: Future[list[AudioChunk]] = Future()
+        self._jobs.put((rendering, render))
+        return rendering
+
+    def close(self) -> None:
+        """Drop the renderings not begun (cancelled); the one under way finishes."""
+        self._closed = True
+        with contextlib.suppress(queue.Empty):
+            while True:
+                job = self._jobs.get_nowait()
+                if job is not None:
+                    job[0].cancel()
+        self._jobs.put(None)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            rendering, render = job
+            if not rendering.set_running_or_notify_cancel():
+                continue
+            try:
+                rendering.set_result(render())
+            except BaseException as error:
+                rendering.set_exception(error)
 
 
 def _read(path: Path) -> list[AudioChunk] | None:

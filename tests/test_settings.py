@@ -127,3 +127,35 @@ def test_the_voice_detector_comes_from_the_flag_or_the_listen_table(tmp_path: Pa
     config.write_text('[listen]\nvad_detector = "ears"\n')
     with pytest.raises(SettingsError, match="webrtc"):
         build_settings({}, {}, config)
+
+
+def test_relative_paths_in_a_config_file_are_taken_from_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A service starts in "/": a config file beside its knowledge must still find it.
+    folder = tmp_path / "kiosk"
+    folder.mkdir()
+    config = folder / "kiosk.toml"
+    config.write_text('knowledge = "faq.yaml"\nlog_dir = "/var/log/kv"\nmodels_dir = "../models"\n')
+    monkeypatch.chdir("/")
+    settings = build_settings({}, {}, config)
+    assert settings.knowledge == folder / "faq.yaml"
+    assert settings.log_dir == Path("/var/log/kv"), "an absolute path stays as it is"
+    assert settings.models_dir == folder / "../models"
+    # From a flag or the environment, a relative path is the current folder's, as in a shell.
+    assert build_settings({"knowledge": "mine.yaml"}, {}, config).knowledge == Path("mine.yaml")
+    env = {"KNOTVOICE_KNOWLEDGE": "env.yaml"}
+    assert build_settings({}, env, config).knowledge == Path("env.yaml")
+
+
+def test_a_bad_value_names_the_file_or_variable_it_came_from(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text('speech_rate = "fast"\n[listen]\nend_silence = "long"\n')
+    with pytest.raises(SettingsError, match=rf"^{config}: speech_rate must be a whole number"):
+        build_settings({}, {}, config)
+    with pytest.raises(SettingsError, match=r"^KNOTVOICE_SPEECH_RATE: speech_rate must be"):
+        build_settings({}, {"KNOTVOICE_SPEECH_RATE": "fast"})
+    with pytest.raises(SettingsError, match=rf"^{config}: end_silence must be a number"):
+        build_settings({"speech_rate": 150}, {}, config)
+    with pytest.raises(SettingsError, match=r"^end_silence must be a number"):
+        build_settings({"end_silence": "long"}, {})

@@ -1,7 +1,9 @@
 """Settings, built once from the command line, a config file and the environment.
 
 Precedence: command-line flag, then environment variable, then the TOML config file
-(``--config`` or ``KNOTVOICE_CONFIG``), then the default. Every setting of every stage is a
+(``--config`` or ``KNOTVOICE_CONFIG``), then the default. A relative path in the config file
+is taken from the file's own folder (a service started from ``/`` finds its knowledge); one
+given as a flag or in the environment, from the current folder. Every setting of every stage is a
 frozen dataclass defined here; the rest of the code receives them and never reads the
 environment itself.
 
@@ -24,11 +26,12 @@ server's under ``[serve]``::
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -463,11 +466,14 @@ def _set(settings: Any, path: str, value: Any) -> Any:
     return replace(settings, **{name: value})
 
 
-def _listen(layers: Mapping[str, Any], input_device: str | None) -> ListenSettings:
+def _listen(
+    layers: Mapping[str, Any], input_device: str | None, source: Mapping[str, str] = {}
+) -> ListenSettings:
     listen = ListenSettings()
     for key, value in layers.items():
         target, convert = _LISTEN[key]
-        listen = _set(listen, target, convert(key, value))
+        with _named(source.get(key)):
+            listen = _set(listen, target, convert(key, value))
     if listen.max_turns is not None and listen.max_turns < 1:
         raise SettingsError("max_turns must be 1 or more")
     days = listen.keep_audio_days
@@ -480,11 +486,12 @@ def _listen(layers: Mapping[str, Any], input_device: str | None) -> ListenSettin
     return done
 
 
-def _serve(layers: Mapping[str, Any]) -> ServeSettings:
+def _serve(layers: Mapping[str, Any], source: Mapping[str, str] = {}) -> ServeSettings:
     values: dict[str, Any] = {}
     for key, value in layers.items():
         target, convert = _SERVE[key]
-        values[target] = convert(key, value)
+        with _named(source.get(key)):
+            values[target] = convert(key, value)
     serve = ServeSettings(**values)
     for key, seconds in (
         ("idle_timeout", serve.idle_seconds),
@@ -514,9 +521,13 @@ def build_settings(
     top: dict[str, Any] = {name: value for name, value in data.items() if name in _TOP}
     listen: dict[str, Any] = dict(data.get("listen", {}))
     serve: dict[str, Any] = dict(data.get("serve", {}))
+    # Where each value came from, for its errors ("in FILE", "in VARIABLE"); a flag's own
+    # name says it.
+    source = {name: f"{config}" for name in (*top, *listen, *serve)}
     for name, variable in ENVIRONMENT.items():
         if environ.get(variable):
             top[name] = environ[variable]
+            source[name] = variable
     for name, value in flags.items():
         if value is None:
             continue
@@ -526,7 +537,31 @@ def build_settings(
             listen[name] = value
         elif name in _SERVE:
             serve[name] = value
-    values = {name: _TOP[name](name, value) for name, value in top.items()}
+        source.pop(name, None)
+    values: dict[str, Any] = {}
+    for name, value in top.items():
+        with _named(source.get(name)):
+            values[name] = _TOP[name](name, value)
+        if (
+            config is not None
+            and source.get(name) == f"{config}"
+            and isinstance(values[name], Path)
+            and not values[name].is_absolute()
+        ):
+            values[name] = config.expanduser().parent / values[name]
     return Settings(
-        **values, listen=_listen(listen, values.get("input_device")), serve=_serve(serve)
+        **values,
+        listen=_listen(listen, values.get("input_device"), source),
+        serve=_serve(serve, source),
     )
+
+
+@contextlib.contextmanager
+def _named(source: str | None) -> Iterator[None]:
+    """A setting's error names where the setting came from (a config file or a variable)."""
+    try:
+        yield
+    except SettingsError as error:
+        if source is None:
+            raise
+        raise SettingsError(f"{source}: {error}") from None

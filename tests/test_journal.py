@@ -230,6 +230,15 @@ def test_the_kiosk_s_events_become_turn_lines(tmp_path: Path) -> None:
     assert status.last_error == "microphone: gone"
 
 
+def test_the_status_says_whether_a_microphone_listens(tmp_path: Path) -> None:
+    # The kiosk on a device, and the screen alone (typed questions, no device).
+    for device, microphone in (("0 'USB Audio'", "listening"), ("", "none")):
+        journal = Journal(tmp_path / (device or "screen"))
+        Logbook(journal, "whisper", lambda: "faq.yaml@abc")(Listening(0.0, "vad", device))
+        status = read_status(journal.directory)
+        assert status is not None and status.microphone == microphone
+
+
 def test_the_report_groups_questions_worded_alike() -> None:
     turns: list[dict[str, Any]] = [
         turn("where can I park my car", "reject", "parking"),

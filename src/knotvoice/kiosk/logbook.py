@@ -100,7 +100,9 @@ class Logbook:
             if event.stage == "microphone":
                 self._journal.update(microphone="lost")
         elif isinstance(event, Listening):
-            self._journal.update(microphone="listening", knowledge=self._knowledge())
+            # The screen alone listens to no device: its status says it has no microphone.
+            heard = "listening" if event.device else "none"
+            self._journal.update(microphone=heard, knowledge=self._knowledge())
         self._journal.beat()
 
     def close(self) -> None:

@@ -441,3 +441,80 @@ def test_a_paragraph_opening_with_a_question_asked_already_joins_its_answer(
     path = tmp_path / "imported.yaml"
     path.write_text(to_yaml(result), encoding="utf-8")
     assert load(path).entries[0].id == "what-causes-knots"
+
+
+def test_a_one_line_answer_ending_in_a_question_is_an_answer(tmp_path: Path) -> None:
+    result = parse_faq(
+        "Is the pool accessible?\n"
+        "Yes. There is a hoist at the main pool. Why not come along and see?\n\n"
+        "Can I bring my dog?\nNo, sorry.\n\n"
+        "Is there a cafe?\n"
+        "Is it open late? Does it sell hot food? Ask at the desk, they know?\n\n"
+        "Can I pay with e.g. a phone?\nYes.\n"
+    )
+    path = tmp_path / "imported.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert [(e.question, e.answer, e.alternatives) for e in load(path).entries] == [
+        (
+            "Is the pool accessible?",
+            "Yes. There is a hoist at the main pool. Why not come along and see?",
+            (),
+        ),
+        ("Can I bring my dog?", "No, sorry.", ()),
+        (
+            "Is there a cafe?",
+            "Is it open late? Does it sell hot food? Ask at the desk, they know?",
+            (),
+        ),
+        ("Can I pay with e.g. a phone?", "Yes.", ()),
+    ]
+    assert result.notes == ()
+
+
+def test_a_markdown_table_of_questions_and_answers_gives_one_entry_a_row(
+    tmp_path: Path,
+) -> None:
+    result = parse_faq(
+        "| Question | Answer |\n"
+        "|---|---|\n"
+        "| How deep is the pool? | 1.2 m at the shallow end, 2 m at the deep end. |\n"
+        "| **How warm is the water?** | About 29 degrees.<br>Warmer on Fridays. |\n\n"
+        "Opening times | Days\n"
+        "--- | ---\n"
+        "9 to 5 | weekdays\n\n"
+        "Can I bring my dog?\nNo, sorry.\n"
+    )
+    path = tmp_path / "imported.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert [(e.question, e.answer) for e in load(path).entries] == [
+        ("How deep is the pool?", "1.2 m at the shallow end, 2 m at the deep end."),
+        ("How warm is the water?", "About 29 degrees.\nWarmer on Fridays."),
+        ("Can I bring my dog?", "No, sorry."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 6: a table not read as questions and answers (a question in one cell, its "
+        "answer in the next) is left out; write what visitors should hear under a question"
+    ]
+    assert "# NOTE line 6: a table not read" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "**How much are tickets?** Adults £8, kids £4, under-5s free.",
+        "__How much are tickets?__ - Adults £8, kids £4, under-5s free.",
+        '"How much are tickets?" Adults £8, kids £4, under-5s free.',
+        "1. **Q: How much are tickets?** A: Adults £8, kids £4, under-5s free.",
+    ],
+)
+def test_a_bold_or_quoted_question_and_its_answer_on_one_line_are_split(
+    line: str, tmp_path: Path
+) -> None:
+    result = parse_faq(f"Where do I park?\nNext to the pool.\n\n{line}\nBabies swim free.\n")
+    path = tmp_path / "imported.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert [(e.question, e.answer) for e in load(path).entries] == [
+        ("Where do I park?", "Next to the pool."),
+        ("How much are tickets?", "Adults £8, kids £4, under-5s free.\nBabies swim free."),
+    ]
+    assert result.notes == ()

@@ -5,11 +5,16 @@ and stands on its own, also once what surrounds it is set aside: markdown emphas
 ``_``), quotes, emoji after it and a note in brackets after it, which stays in the question
 ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``, ``Q.``, ``Question:``)
 is a question even without ``?``, and ``Q: ... ? A: ...`` is a question and its answer on one
-line. What marks a question as one is left out of it: the label (``**Q:**`` too), a number
+line, as is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.").
+A markdown table gives an entry for each row with a question in one cell and its answer in the
+next; its header and rule are left out, and so, with a note, is a table or row without one.
+What marks a question as one is left out of it: the label (``**Q:**`` too), a number
 (``1.``, ``1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of
 the answer under it (``A:``, ``A.``, ``Answer:``), whatever the case. A question line without
 such marks that closes a paragraph, directly under a finished sentence ("... 20 pounds a
-year." then "Why not join today?"), is part of that paragraph's text. A markdown heading that
+year." then "Why not join today?"), is part of that paragraph's text; so is a line of several
+sentences ending in ``?`` directly under a question ("Yes. There is a hoist. Why not come and
+see?"): it answers the question, it is no other wording of it. A markdown heading that
 is no question (``## Tickets``) is a section title: neither an entry nor answer text. A
 paragraph without a letter or digit (a rule such as ``---``) is left out. Everything else is
 answer text. The rules, in the order they apply:
@@ -74,6 +79,10 @@ _WRAPPERS = (
 )
 _EMOJI_PARTS = frozenset("\u200d\u20e3\ufe0e\ufe0f")
 _FINISHED_RE = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
+_TABLE_RULE_RE = re.compile(r"^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?$")
+_TABLE_CELL_RE = re.compile(r"(?<!\\)\|")
+_LINE_BREAK_TAG_RE = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
+_ASIDE_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s")
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _MAX_ID_LENGTH = 48
@@ -105,6 +114,8 @@ class _Paragraph:
     lines: list[str]
     is_question: bool = False
     is_heading: bool = False
+    is_table: bool = False
+    """A markdown table not read as questions and answers."""
 
     @property
     def text(self) -> str:
@@ -127,6 +138,10 @@ class _QuestionLine:
     """The answer written after it on the same line (``Q: ... ? A: ...``), or empty."""
     marked: bool
     """Whether a label, number, heading mark, bullet or emphasis marks it as a question."""
+    labelled: bool
+    """Whether a label (``Q:``) marks it as a question."""
+    sentences: int
+    """How many sentences with words it holds."""
 
 
 @dataclass
@@ -187,7 +202,17 @@ def parse_faq(text: str) -> ImportResult:
             if para.is_question:
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
             continue
-        if para.is_heading:
+        if para.is_table:
+            notes.append(
+                (
+                    para.line,
+                    "a table not read as questions and answers (a question in one cell, its "
+                    "answer in the next) is left out; write what visitors should hear under a "
+                    "question",
+                    None,
+                )
+            )
+        elif para.is_heading:
             pass  # a section title: no entry, and the answer above it ends there
         elif para.is_question:
             question = para.lines[0]
@@ -376,7 +401,16 @@ def _paragraphs(text: str) -> list[_Paragraph]:
     paragraphs: list[_Paragraph] = []
     current: _Paragraph | None = None  # the paragraph of answer text being read
     lines = [raw.strip() for raw in text.splitlines()]
+    table = _table_lines(lines)
     for number, line in enumerate(lines, start=1):
+        if number in table:
+            if number - 1 not in table:
+                end = number
+                while end + 1 in table:
+                    end += 1
+                paragraphs.extend(_table(list(enumerate(lines[number - 1 : end], start=number))))
+            current = None
+            continue
         found = _question_line(line) if line else None
         # a plain question ending a paragraph of answer text ("Why not join today?") is part of it
         rhetorical = (
@@ -386,9 +420,18 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             and current.is_finished
             and (number == len(lines) or not lines[number])
         )
+        # several sentences under a question are its answer, never a wording of it
+        answering = (
+            found is not None
+            and not found.labelled
+            and found.sentences > 1
+            and current is None
+            and bool(paragraphs)
+            and paragraphs[-1].is_question
+        )
         if not line:
             current = None
-        elif found is not None and not rhetorical:
+        elif found is not None and not (rhetorical or answering):
             paragraphs.append(_Paragraph(number, [found.question], is_question=True))
             current = _Paragraph(number, [found.answer]) if found.answer else None
             if current is not None:
@@ -402,6 +445,50 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         else:
             current.lines.append(line)
     return paragraphs
+
+
+def _table_lines(lines: list[str]) -> set[int]:
+    """1-based numbers of the lines that are rows of a markdown table: lines between ``|``,
+    and a header, its rule (``---|---``) and the lines with a ``|`` under it."""
+    rows: set[int] = set()
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("|") and line.count("|") > 1:
+            rows.add(number)
+        elif _TABLE_RULE_RE.match(line) and number > 1 and "|" in lines[number - 2]:
+            rows.update((number - 1, number))
+            below = number + 1
+            while below <= len(lines) and "|" in lines[below - 1]:
+                rows.add(below)
+                below += 1
+    return rows
+
+
+def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
+    """A markdown table's rows with a question in one cell and text in the next, as questions
+    and their answers; its header and rule are left out. A table without such a row is one
+    paragraph for a note, and so is each other row of a table that has them."""
+    read: list[_Paragraph] = []
+    unread: list[_Paragraph] = []
+    for index, (number, row) in enumerate(rows):
+        if _TABLE_RULE_RE.match(row) or (
+            index + 1 < len(rows) and _TABLE_RULE_RE.match(rows[index + 1][1])
+        ):
+            continue  # the rule, and the header above it
+        inner = row.removeprefix("|").removesuffix("|")
+        cells = [cell.strip().replace("\\|", "|") for cell in _TABLE_CELL_RE.split(inner)]
+        for at, cell in enumerate(cells[:-1]):
+            found = _question_line(cell) if cell else None
+            answers = [found.answer] if found is not None and found.answer else []
+            answers += [_LINE_BREAK_TAG_RE.sub("\n", c) for c in cells[at + 1 :] if c]
+            if found is not None and phrase_key(cells[at + 1]):
+                read.append(_Paragraph(number, [found.question], is_question=True))
+                read.append(_Paragraph(number, "\n".join(answers).splitlines()))
+                break
+        else:
+            unread.append(_Paragraph(number, [row], is_table=True))
+    if not read:
+        return [_Paragraph(rows[0][0], [row for _, row in rows], is_table=True)]
+    return sorted(read + unread, key=lambda para: para.line)
 
 
 def _is_knowledge_file(text: str) -> bool:
@@ -419,6 +506,9 @@ def _question_line(line: str) -> _QuestionLine | None:
     labelled = marked = False
     while True:
         before = text
+        if not answer and (split := _wrapped_question(text)):
+            text, answer = split
+            marked = True
         for opening, closing in _WRAPPERS:
             inside = text[len(opening) : -len(closing)].strip()
             if text.startswith(opening) and text.endswith(closing) and inside:
@@ -438,7 +528,39 @@ def _question_line(line: str) -> _QuestionLine | None:
             break
     if not (text.endswith("?") or labelled):
         return None
-    return _QuestionLine(" ".join(f"{text} {asides}".split()), answer, marked)
+    return _QuestionLine(
+        " ".join(f"{text} {asides}".split()), answer, marked, labelled, _sentence_count(text)
+    )
+
+
+def _sentence_count(text: str) -> int:
+    """How many sentences with words ``text`` holds. A sentence ends in ``.``, ``!`` or ``?``
+    before a word that is not in lowercase, and not in an abbreviation such as "e.g."."""
+    count, sentence = 0, ""
+    for part in _SENTENCE_END_RE.split(" ".join(text.split())):
+        if phrase_key(sentence) and not part[:1].islower() and sentence.split()[-1].count(".") < 2:
+            count, sentence = count + 1, part
+        else:
+            sentence = f"{sentence} {part}".strip()
+    return count + bool(phrase_key(sentence))
+
+
+def _wrapped_question(text: str) -> tuple[str, str] | None:
+    """The question in bold or quotes at the start of ``text`` and the answer after it on the
+    same line ("**How much is a ticket?** Ten pounds."), or None."""
+    for opening, closing in _WRAPPERS:
+        found = re.match(
+            rf"{re.escape(opening)}(?P<question>[^\s].*?\?(?:\s*{_ASIDE_RE.pattern})?)"
+            rf"{re.escape(closing)}(?:\s*[:\u2013\u2014-])?\s+(?P<answer>.+)$",
+            text,
+        )
+        if found is None:
+            continue
+        answer = _without_emoji_after(found.group("answer"))
+        if phrase_key(_ASIDE_RE.sub("", answer)):  # more than a note in brackets or an emoji
+            return found.group("question"), _unlabelled(answer)
+        return None
+    return None
 
 
 def _without_emoji_after(text: str) -> str:

@@ -796,6 +796,16 @@ BROKEN = [
         id="10MB-chunk",
     ),
     pytest.param(b"{" + b" " * (128 * 1024) + b"}\n", "too-large", id="huge-header"),
+    pytest.param(
+        b'{"type": "describe", "data": {"x": ' + b"[" * 30000 + b"]" * 30000 + b"}}\n",
+        "not-wyoming",
+        id="nested-too-deep",
+    ),
+    pytest.param(
+        b'{"type": "describe", "data_length": 60000}\n' + b"[" * 30000 + b"]" * 30000,
+        "bad-event",
+        id="data-nested-too-deep",
+    ),
 ]
 
 
@@ -972,6 +982,61 @@ def test_connections_cut_on_stop_end_without_a_traceback(
     with caplog.at_level(logging.DEBUG):
         assert run(scenario()) == 0
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_connection_waiting_for_a_request_is_cut_at_once_on_stop(text_agent: Agent) -> None:
+    """Home Assistant keeps a connection open between requests: a restart must not wait out
+    the grace for it (the new server would find the old one still running and refuse)."""
+
+    async def scenario() -> tuple[float, list[Event]]:
+        server = Server(text_agent, "tcp://127.0.0.1:0")
+        listening = await server.start()
+        reader, writer = await asyncio.open_connection("127.0.0.1", listening.port)
+        await async_write_event(Describe().event(), writer)
+        info = await async_read_event(reader)
+        assert info is not None and info.type == "info"
+        started = time.monotonic()
+        await server.stop(grace=30.0)
+        took = time.monotonic() - started
+        left = []
+        while (event := await async_read_event(reader)) is not None:
+            left.append(event)
+        writer.close()
+        return took, left
+
+    took, left = run(scenario())
+    assert took < 10.0, f"an idle connection held the stop for {took:.1f} s"
+    assert left == [], "nothing more is sent to it"
+
+
+def test_a_question_under_way_is_let_finish_on_stop(full_agent: Agent) -> None:
+    """A question being spoken as the server stops still gets its transcript, within the
+    grace; then its connection is cut."""
+    samples, rate = soundfile.read(CLIP, dtype="float32")
+    *spoken, stop = wav_events(samples, rate, 1)
+
+    async def scenario() -> list[Event]:
+        server = Server(full_agent, "tcp://127.0.0.1:0")
+        listening = await server.start()
+        reader, writer = await asyncio.open_connection("127.0.0.1", listening.port)
+        for event in spoken:
+            await async_write_event(event, writer)
+        async with asyncio.timeout(10.0):
+            while not server.busy:
+                await asyncio.sleep(0.01)
+        stopping = asyncio.create_task(server.stop(grace=30.0))
+        await asyncio.sleep(0.2)
+        await async_write_event(stop, writer)
+        received = []
+        while (answer := await async_read_event(reader)) is not None:
+            received.append(answer)
+        await stopping
+        writer.close()
+        return received
+
+    received = run(scenario(), timeout=90.0)
+    assert [event.type for event in received] == ["transcript"]
+    assert "massage" in Transcript.from_event(received[0]).text.lower()
 
 
 # --- the health check -----------------------------------------------------------------------

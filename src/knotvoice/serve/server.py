@@ -87,6 +87,8 @@ LINGER_BYTES = 32 * 1024 * 1024
 """... and at most this many bytes."""
 STOP_GRACE_SECONDS = 5.0
 """On stop, connections still busy after this long are cut."""
+IDLE_CHECK_SECONDS = 0.05
+"""While stopping, how often open connections are looked at for one that went idle."""
 SILENCE = AudioChunk(bytes(2 * 2205), rate=22050, width=2, channels=1)
 """What ``synthesize`` sends for a text with nothing to say (0.1 s at espeak-ng's rate): Home
 Assistant makes its WAV file from the chunks, and with none has no file to play or convert."""
@@ -155,7 +157,7 @@ async def read_event(reader: asyncio.StreamReader) -> Event | None:
         )
     try:
         header = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadEvent("not a Wyoming event: the line is not JSON", code="not-wyoming") from None
     if not isinstance(header, dict) or not isinstance(header.get("type"), str):
         raise BadEvent("not a Wyoming event: no 'type'", code="not-wyoming")
@@ -173,7 +175,7 @@ async def read_event(reader: asyncio.StreamReader) -> Event | None:
         payload = await reader.readexactly(payload_length) if payload_length else None
     except asyncio.IncompleteReadError:
         return None  # the client went away mid-event
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadEvent(f"{header['type']}: its data block is not JSON") from None
     return Event(type=header["type"], data=data, payload=payload)
 
@@ -275,6 +277,7 @@ class Connection(AsyncEventHandler):
         self.agent = agent
         self.idle_seconds = idle_seconds
         self._utterance: Utterance | None = None
+        self._waiting = False
         self._handlers: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._describe,
             "transcript": self._transcript,
@@ -290,6 +293,7 @@ class Connection(AsyncEventHandler):
         """Read and answer events until the client leaves, idles or sends something broken."""
         try:
             while True:
+                self._waiting = True
                 try:
                     async with asyncio.timeout(self.idle_seconds):
                         event = await read_event(self.reader)
@@ -300,6 +304,8 @@ class Connection(AsyncEventHandler):
                     _log.info("bad event from a client: %s", error)
                     await self._refuse(str(error), error.code)
                     break
+                finally:
+                    self._waiting = False
                 if event is None or not await self.handle_event(event):
                     break
         except (ConnectionError, OSError) as error:
@@ -309,6 +315,12 @@ class Connection(AsyncEventHandler):
             with contextlib.suppress(ConnectionError, OSError, TimeoutError):
                 async with asyncio.timeout(1.0):
                     await self.writer.wait_closed()
+
+    @property
+    def idle(self) -> bool:
+        """Waiting for the client's next request, with none under way (no audio stream
+        open, nothing being answered): it can be cut at once."""
+        return self._waiting and self._utterance is None
 
     async def handle_event(self, event: Event) -> bool:
         handler = self._handlers.get(event.type)
@@ -462,7 +474,7 @@ class Server:
         self.uri = uri
         self.idle_seconds = idle_seconds
         self._server: asyncio.AbstractServer | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], Connection] = {}
 
     async def start(self) -> Listening:
         """Start listening; ``KnotvoiceError`` when the address cannot be used.
@@ -508,10 +520,11 @@ class Server:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        connection = Connection(reader, writer, self.agent, self.idle_seconds)
         if task is not None:
-            self._tasks.add(task)
+            self._tasks[task] = connection
         try:
-            await Connection(reader, writer, self.agent, self.idle_seconds).run()
+            await connection.run()
         except asyncio.CancelledError:
             # Cut on stop. Ended here, not cancelled: asyncio's stream server logs a
             # connection task that ends cancelled as an error, with a traceback.
@@ -520,25 +533,42 @@ class Server:
             _log.exception("a connection failed")
         finally:
             if task is not None:
-                self._tasks.discard(task)
+                self._tasks.pop(task, None)
 
     @property
     def connections(self) -> int:
         """Connections open now."""
         return len(self._tasks)
 
+    @property
+    def busy(self) -> int:
+        """Connections with a request under way (an audio stream open, a reply being made)."""
+        return sum(not connection.idle for connection in self._tasks.values())
+
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """Stop listening, let open connections finish for up to ``grace`` seconds, then cut
-        the rest."""
+        """Stop listening, cut the connections waiting for a request at once, let those
+        answering one finish it for up to ``grace`` seconds (cut as soon as they wait for
+        the next), then cut the rest."""
         if self._server is not None:
             self._server.close()
-        tasks = set(self._tasks)
-        if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=grace)
-            for task in pending:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        pending = set(self._tasks)
+        cut: set[asyncio.Task[None]] = set()
+        while pending:
+            for task in pending - cut:
+                connection = self._tasks.get(task)
+                if connection is not None and connection.idle:
+                    task.cancel()
+                    cut.add(task)
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            _done, pending = await asyncio.wait(pending, timeout=min(left, IDLE_CHECK_SECONDS))
+        if pending:
+            for task in pending - cut:
                 task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=1.0)
+            await asyncio.wait(pending, timeout=1.0)
         if self._server is not None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):

@@ -438,6 +438,16 @@ def test_lint_warns_but_load_accepts_warnings_only(tmp_path: Path) -> None:
     assert load(path).get("a").answer == "A\u2014b"
 
 
+def test_lint_leaves_a_price_per_unit_to_the_reader(tmp_path: Path) -> None:
+    text = (
+        "version: 1\nentries:\n"
+        '  - {id: a, question: Q one, answer: "\u00a335/month or \u00a31.50/hr"}\n'
+        '  - {id: b, question: Q two, answer: "Open Mon/Tue"}\n'
+    )
+    warned = {(p.entry, p.field) for p in lint(write(tmp_path, text))}
+    assert ("a", "answer") not in warned and ("b", "answer") in warned
+
+
 def test_lint_with_a_vocabulary_flags_unknown_words(tmp_path: Path) -> None:
     path = write(tmp_path, good_file(("a", "Is the trapezius sore?", "my shoulder")))
     known_words = {"is", "the", "sore", "my", "shoulder"}

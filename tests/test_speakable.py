@@ -29,7 +29,14 @@ def test_ranges_read_with_to() -> None:
         "Open 9 to 5, Monday to Friday. Ages 3 to 12, 9:00 to 17:00."
     )
     # Phone numbers and dates are not ranges.
-    assert speakable("Call 0123-456789 by 2027-05-01") == "Call 0123-456789 by 2027-05-01."
+    assert speakable("Call 0123-456789 by 2027-05-01") == (
+        "Call 0 1 2 3, 4 5 6 7 8 9 by 2027-05-01."
+    )
+    # am and pm on either side, or a dot for the colon, keep it a range (and a time).
+    assert speakable("Open 9:30am\u20134:30pm, 8am-5pm, 9am - 5pm.") == (
+        "Open 9:30am to 4:30pm, 8am to 5pm, 9am to 5pm."
+    )
+    assert speakable("Last entry 10.15am.") == "Last entry 10:15am."
 
 
 def test_addresses_read_as_addresses() -> None:
@@ -45,3 +52,45 @@ def test_bullets_bold_and_emoji_are_not_spoken() -> None:
     )
     assert speakable("**Can I get a refund?**") == "Can I get a refund?"
     assert speakable("Ground floor \U0001f60a\ufe0f") == "Ground floor."
+
+
+def test_amounts_of_money_read_with_their_currency() -> None:
+    assert speakable("\u00a335/month or \u00a31.50/hr") == (
+        "35 pounds per month or 1 pound 50 per hour."
+    )
+    assert speakable("\u00a34.50, \u00a31, \u00a312, \u00a30.50, $4.50, \u20ac2") == (
+        "4 pounds 50, 1 pound, 12 pounds, 50 pence, 4 dollars 50, 2 euros."
+    )
+    assert speakable("Tickets \u00a310-\u00a320, \u00a31,200 a year, \u00a31.2 million.") == (
+        "Tickets 10 pounds to 20 pounds, 1,200 pounds a year, 1.2 million pounds."
+    )
+    # Between two words a slash is still "or".
+    assert speakable("Mon/Tue, 24/7") == "Mon or Tue, 24 or 7."
+
+
+def test_abbreviations_read_as_words() -> None:
+    assert speakable("Ages: 3 yrs to 18 mths. 1 hr, 2 hrs or 24hrs, 30 mins, a 3-yr plan.") == (
+        "Ages: 3 years to 18 months. 1 hour, 2 hours or 24 hours, 30 minutes, a 3-year plan."
+    )
+    assert speakable("Hrs vary. Ask HR at hr@example.com") == (
+        "Hours vary. Ask HR at hr at example.com."
+    )
+
+
+def test_a_number_in_the_plural_reads_as_one() -> None:
+    assert speakable("Under-3s go free, in your 20s, the 1990s") == (
+        "Under-threes go free, in your twenties, the 1990s."
+    )
+
+
+def test_phone_numbers_read_digit_by_digit() -> None:
+    assert speakable("Call 01632 960 123 or +44 1632 960123.") == (
+        "Call 0 1 6 3 2, 9 6 0, 1 2 3 or plus 4 4, 1 6 3 2, 9 6 0 1 2 3."
+    )
+    # Other numbers stay numbers, and so does what follows a phone number.
+    assert speakable("1,200 visitors in 2026 paid \u00a335 at 0.5 hrs each") == (
+        "1,200 visitors in 2026 paid 35 pounds at 0.5 hours each."
+    )
+    assert speakable("Ring 01632 960123 24 hours a day") == (
+        "Ring 0 1 6 3 2, 9 6 0 1 2 3 24 hours a day."
+    )

@@ -17,6 +17,7 @@ from pathlib import Path
 from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, vocabulary, words_of
 from knotvoice.match.calibration import Judged
 from knotvoice.match.text import STOPWORDS, normalize
+from knotvoice.speech.speakable import PER_UNIT
 
 __all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration", "lint"]
 
@@ -208,6 +209,7 @@ def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> 
 
 
 def _speaks_badly(text: str) -> bool:
+    text = PER_UNIT.sub(" ", text)  # "£35/month" reads "35 pounds per month"
     return bool(_LIST_ITEM_RE.search(text)) or any(c in _BAD_SPOKEN_CHARS for c in text)
 
 

@@ -101,7 +101,17 @@ class Language:
     list_ordinals: tuple[str, ...]
     """How the items of a numbered list are read ("First", "Second", ...)."""
     spoken_symbols: dict[str, str]
-    """How written symbols are read: or, and, percent, range, at, slash."""
+    """How written symbols are read: or, and, percent, range, at, slash, per, plus."""
+    currencies: dict[str, tuple[str, str]]
+    """Currency symbol -> the names of its unit and of its hundredth, singular."""
+    clock_suffixes: tuple[str, ...]
+    """What follows a time of day on the twelve-hour clock ("am", "pm")."""
+    abbreviations: dict[str, str]
+    """Abbreviations read as words ("hrs": "hours")."""
+    plurals: dict[str, str]
+    """Irregular plurals ("penny": "pence")."""
+    plural_endings: tuple[tuple[str, str], ...]
+    """Endings of other words and what they become in the plural, in the order they are tried."""
     commands: dict[str, tuple[str, ...]]
     """Follow-up command -> the phrases that say it."""
     command_edges: frozenset[str]
@@ -129,6 +139,28 @@ class Language:
             if word.endswith(ending) and len(word) > len(ending):
                 return word[: -len(ending)] + replacement
         return word.replace("'", "")
+
+    def plural(self, word: str) -> str:
+        """The plural of a lowercase word ("hour" -> "hours", "penny" -> "pence")."""
+        if word in self.plurals:
+            return self.plurals[word]
+        for ending, replacement in self.plural_endings:
+            if word.endswith(ending):
+                return word[: len(word) - len(ending)] + replacement
+        return word
+
+    def singular(self, word: str) -> str:
+        """The singular of a lowercase plural ("hours" -> "hour", "pence" -> "penny"); other
+        words as they are."""
+        for one, many in self.plurals.items():
+            if many == word:
+                return one
+        for ending, replacement in self.plural_endings:
+            if replacement and word.endswith(replacement):
+                one = word[: len(word) - len(replacement)] + ending
+                if self.plural(one) == word:
+                    return one
+        return word
 
 
 def _text_list(data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -162,6 +194,11 @@ def load(code: str = "en") -> Language:
         ordinals={str(k): str(v) for k, v in numbers["ordinals"].items()},
         list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
+        currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
+        clock_suffixes=_text_list(data, "clock_suffixes"),
+        abbreviations={str(k): str(v) for k, v in data["abbreviations"].items()},
+        plurals={str(k): str(v) for k, v in data["plurals"].items()},
+        plural_endings=tuple((str(a), str(b)) for a, b in data["plural_endings"]),
         commands={str(k): tuple(str(p) for p in v) for k, v in data["commands"].items()},
         command_edges=frozenset(_text_list(data, "command_edges")),
         command_leading=frozenset(_text_list(data, "command_leading")),

@@ -1,13 +1,16 @@
-"""Text made fit for speaking: lists read as lists, no curly quotes or stray symbols."""
+"""Text made fit for speaking: lists read as lists, no curly quotes or stray symbols, prices,
+times and phone numbers as they are said (the words from ``lang/en.yaml``)."""
 
 from __future__ import annotations
 
 import re
 
 from knotvoice.lang import english
+from knotvoice.match.text import number_to_words
 
-_ORDINALS = english().list_ordinals
-_SAY = english().spoken_symbols
+_ENGLISH = english()
+_ORDINALS = _ENGLISH.list_ordinals
+_SAY = _ENGLISH.spoken_symbols
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
 _LIST_ITEM = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
@@ -16,7 +19,35 @@ _EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 _WEB = re.compile(
     r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
 )
-_TIME_RANGE = re.compile(r"(?<![\d:\-])(\d{1,2}(?::\d\d)?)[\u2013-](\d{1,2}(?::\d\d)?)(?![\d:\-])")
+_PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
+_PHONE_DIGITS = 9
+"""The fewest digits of a phone number."""
+_PHONE_MOST = {"0": 12, "+": 15}
+"""The most digits of a phone number dialled within its country (after its leading 0) and
+from abroad (after its "+")."""
+_CURRENCY = "".join(re.escape(symbol) for symbol in _ENGLISH.currencies)
+_WHOLE = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
+"""A whole number, its thousands maybe set apart by commas ("1,200")."""
+PER_UNIT = re.compile(rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+)?)\s?/\s?(?=[^\W\d_])")
+"""A "/" between an amount and a unit ("£35/month"), read "per"."""
+_ABBREVIATION = re.compile(
+    r"(?:(?<![\w.,])(\d+(?:[.,]\d+)*)([ -]?)|(?<![\w@./-]))("
+    + "|".join(
+        f"{re.escape(short)}|{re.escape(short.capitalize())}" for short in _ENGLISH.abbreviations
+    )
+    + r")(?![\w@/-]|\.\w)"
+)
+_CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixes) + ")"
+_DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
+_RANGE_END = rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d)?|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?"
+_TIME_RANGE = re.compile(
+    rf"(?<![\d:\-])({_RANGE_END})(\s*)[\u2013-](\s*)({_RANGE_END})(?![\d:\-])", re.IGNORECASE
+)
+_MONEY = re.compile(
+    rf"([{_CURRENCY}])\s?({_WHOLE})(?:\.(\d+))?"
+    rf"(?:\s({'|'.join(re.escape(name) for name, _ in _ENGLISH.scales)})\b)?"
+)
+_NUMBER_PLURAL = re.compile(r"(?<![\w.,'])(\d{1,2})s\b")
 _NAME_RANGE = re.compile(r"\b([A-Z][a-z]+)\u2013([A-Z][a-z]+)\b")
 _DASHES = re.compile(r"\s*[\u2013\u2014]+\s*|--+")
 _SYMBOLS = re.compile(r"[*_#~^<>|\\{}\[\]@]")
@@ -42,13 +73,78 @@ def _web(found: re.Match[str]) -> str:
     return f" {_SAY['slash']} ".join(part for part in address.split("/") if part)
 
 
+def _phone(found: re.Match[str]) -> str:
+    """A phone number (a leading "+" or 0, nine digits or more) read digit by digit, a pause
+    between its groups; other numbers as they are. Groups past the most digits a phone
+    number has are left as numbers of their own ("call 01632 960123 24 hours a day")."""
+    plus, groups = found.group(1), re.split(r"[ \-]", found.group(2))
+    most = _PHONE_MOST["+" if plus else "0"]
+    taken = 0
+    while taken < len(groups) and sum(map(len, groups[: taken + 1])) <= most:
+        taken += 1
+    if sum(map(len, groups[:taken])) < _PHONE_DIGITS:
+        return found.group(0)
+    said = ", ".join(" ".join(group) for group in groups[:taken])
+    rest = found.group(2)[len(" ".join(groups[:taken])) :]
+    return (f"{_SAY['plus']} " if plus else "") + said + rest
+
+
+def _counted(word: str, number: float) -> str:
+    """``word`` agreeing with ``number`` ("hour", "hours")."""
+    return word if number == 1 else _ENGLISH.plural(word)
+
+
+def _abbreviation(found: re.Match[str]) -> str:
+    """An abbreviation as its word, agreeing with a number just before it ("2 hrs": "2
+    hours"; "a 3-yr plan": "a 3-year plan")."""
+    number, joint, short = found.groups()
+    word = _ENGLISH.abbreviations[short.lower()]
+    if number is not None:
+        singular = _ENGLISH.singular(word)
+        one = joint == "-" or float(number.replace(",", "")) == 1
+        word = f"{number}{joint or ' '}{singular if one else _ENGLISH.plural(singular)}"
+    return word.capitalize() if short[0].isupper() else word
+
+
+def _range(found: re.Match[str]) -> str:
+    """A range read with "to"; a dash with spaces around it is one only between times of
+    day ("9am - 5pm") or amounts ("£10 - £20")."""
+    start, before, after, end = found.groups()
+    if (before or after) and start.isdigit() and end.isdigit():
+        return found.group(0)
+    return f"{start} {_SAY['range']} {end}"
+
+
+def _money(found: re.Match[str]) -> str:
+    """An amount of money as it is said: "£4.50" "4 pounds 50", "£0.50" "50 pence"."""
+    symbol, whole, hundredths, scale = found.groups()
+    unit, hundredth = _ENGLISH.currencies[symbol]
+    if scale or (hundredths and len(hundredths) != 2):
+        amount = f"{whole}.{hundredths}" if hundredths else whole
+        return f"{amount}{f' {scale}' if scale else ''} {_ENGLISH.plural(unit)}"
+    units = int(whole.replace(",", ""))
+    cents = int(hundredths or 0)
+    if units == 0 and cents:
+        return f"{cents} {_counted(hundredth, cents)}"
+    said = f"{whole} {_counted(unit, units)}"
+    return f"{said} {cents}" if cents else said
+
+
+def _number_plural(found: re.Match[str]) -> str:
+    """A number's plural in words ("under-3s": "under-threes")."""
+    *head, last = number_to_words(int(found.group(1))).split(" ")
+    return " ".join([*head, _ENGLISH.plural(last)])
+
+
 def speakable(text: str) -> str:
     """Rewrite written text so a speech engine reads it naturally.
 
     Numbered list items become "First, ... Second, ..." sentences and bullets sentences of
     their own; curly quotes, emoji, dashes and markup symbols are dropped or replaced by
-    pauses; "/" reads as "or", "&" as "and", a range ("9-5", "Monday\u2013Friday") with "to";
-    e-mail and web addresses are read as addresses.
+    pauses; "/" reads as "or" ("per" after an amount: "£35/month"), "&" as "and", a range
+    ("9-5", "8am-5pm", "Monday\u2013Friday") with "to"; e-mail and web addresses are read as
+    addresses, phone numbers digit by digit, amounts of money with their currency's name
+    ("£4.50": "4 pounds 50"), abbreviations such as "hrs" as words and "3s" as "threes".
     """
     text = _EMOJI.sub("", text.translate(_QUOTES))
     lines: list[str] = []
@@ -65,12 +161,18 @@ def speakable(text: str) -> str:
         elif raw.strip():
             lines.append(_sentence(raw))
     text = " ".join(lines)
+    text = _PHONE.sub(_phone, text)
+    text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
+    text = _ABBREVIATION.sub(_abbreviation, text)
     text = _EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
     text = _WEB.sub(_web, text)
     text = re.sub(r"\band/or\b", _SAY["or"], text)
     text = text.replace("&", f" {_SAY['and']} ").replace("%", f" {_SAY['percent']}")
     text = re.sub(r"(?<=\w)/(?=\w)", f" {_SAY['or']} ", text)
-    text = _TIME_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
+    text = _DOTTED_TIME.sub(r"\1:\2", text)
+    text = _TIME_RANGE.sub(_range, text)
+    text = _MONEY.sub(_money, text)
+    text = _NUMBER_PLURAL.sub(_number_plural, text)
     text = _NAME_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
     text = _DASHES.sub(", ", text)
     text = _SYMBOLS.sub(" ", text)

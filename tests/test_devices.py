@@ -136,3 +136,14 @@ def test_wav_speaker_keeps_each_reply(tmp_path: Path) -> None:
     speaker.play([chunk, chunk])
     files = sorted(path.name for path in (tmp_path / "replies").iterdir())
     assert files == ["reply-0001.wav", "reply-0002.wav"]
+
+
+def test_wav_speaker_numbers_on_after_an_earlier_runs_replies(tmp_path: Path) -> None:
+    chunk = AudioChunk(np.zeros(2205, "<i2").tobytes(), rate=22050)
+    WavSpeaker(tmp_path).play([chunk])
+    (tmp_path / "reply-0007.wav").write_bytes(b"kept from an earlier run")
+    (tmp_path / "notes.wav").write_bytes(b"not a reply")
+    WavSpeaker(tmp_path).play([chunk])
+    files = sorted(path.name for path in tmp_path.iterdir())
+    assert files == ["notes.wav", "reply-0001.wav", "reply-0007.wav", "reply-0008.wav"]
+    assert (tmp_path / "reply-0007.wav").read_bytes() == b"kept from an earlier run"

@@ -66,6 +66,34 @@ def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) ->
 
 
 @pytest.mark.model
+def test_listen_saves_replies_instead_of_playing_them_and_keeps_earlier_ones(
+    tmp_path: Path,
+) -> None:
+    devices = write_config(tmp_path)
+    question = join(read_audio(DEMO))
+    silence = np.zeros(16000 * 2, dtype=np.float32)
+    tail = np.zeros(16000 * 60, dtype=np.float32)
+    devices.write_input(np.concatenate([silence, question, tail]), 16000, DEFAULT_RATE)
+    replies = tmp_path / "replies"
+    replies.mkdir()
+    (replies / "reply-0001.wav").write_bytes(b"an earlier run's reply")
+    result = run(
+        devices.config, "listen", "--json", "--max-turns", "1", "--input-device", MIC,
+        "--output-device", SPEAKER, "--save-replies", str(replies),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"knotvoice: --output-device is not used with --save-replies; replies go to {replies}"
+    ]
+    assert sorted(path.name for path in replies.iterdir()) == ["reply-0001.wav", "reply-0002.wav"]
+    assert (replies / "reply-0001.wav").read_bytes() == b"an earlier run's reply"
+    assert len(join(read_audio(replies / "reply-0002.wav"))) > 16000 * 3
+    assert len(devices.output()) == 0, "nothing is played"
+    usage = run(devices.config, "listen", "--help").stdout
+    assert "save replies as wav files in DIR instead of playing them" in " ".join(usage.split())
+
+
+@pytest.mark.model
 def test_in_a_noisy_room_the_question_ends_when_the_voice_stops(tmp_path: Path) -> None:
     # Steady pink noise 12 dB under the voice, from 6 s before the question to 20 s after:
     # without the room's background the kiosk took it for a voice that never stops.

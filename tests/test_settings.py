@@ -159,3 +159,34 @@ def test_a_bad_value_names_the_file_or_variable_it_came_from(tmp_path: Path) -> 
         build_settings({"speech_rate": 150}, {}, config)
     with pytest.raises(SettingsError, match=r"^end_silence must be a number"):
         build_settings({"end_silence": "long"}, {})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("idle_exit", 0, "idle_exit must be a number of seconds more than 0, not 0"),
+        ("idle_exit", -1, "idle_exit must be a number of seconds more than 0, not -1"),
+        ("end_silence", 0, "end_silence must be a number of seconds more than 0"),
+        ("end_silence", -1, "end_silence must be a number of seconds more than 0"),
+        ("max_utterance", 0, "max_utterance must be a number of seconds more than 0"),
+        ("max_utterance", -1, "max_utterance must be a number of seconds more than 0"),
+        ("no_speech_timeout", -1, "no_speech_timeout must be a number of seconds more than 0"),
+        ("follow_up", -5, r"follow_up must be a number of seconds, 0 \(none\) or more, not -5"),
+        ("slow_rate", -10, "slow_rate must be a whole number of words per minute more than 0"),
+        ("input_rate", 0, "input_rate must be a whole number of Hertz more than 0, not 0"),
+    ],
+)
+def test_kiosk_timings_and_rates_must_be_more_than_0(
+    tmp_path: Path, key: str, value: int, message: str
+) -> None:
+    # A kiosk that stops as soon as it starts, or cuts every question, is refused in one line.
+    with pytest.raises(SettingsError, match=rf"^{message}"):
+        build_settings({key: value}, {})
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[listen]\n{key} = {value}\n")
+    with pytest.raises(SettingsError, match=rf"^{config}: {message}"):
+        build_settings({}, {}, config)
+
+
+def test_a_follow_up_of_0_means_none() -> None:
+    assert build_settings({"follow_up": 0}, {}).listen.follow_up_seconds == 0.0

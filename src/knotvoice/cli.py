@@ -75,13 +75,20 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-rate", type=int, metavar="HZ", help="capture rate")
     parser.add_argument("--input-channels", type=int, help="capture channels (1 or 2)")
     parser.add_argument("--output-rate", type=int, metavar="HZ", help="playback rate")
-    parser.add_argument("--save-replies", type=Path, metavar="DIR", help="write replies here")
+    parser.add_argument(
+        "--save-replies",
+        type=Path,
+        metavar="DIR",
+        help="save replies as wav files in DIR instead of playing them",
+    )
     parser.add_argument("--voice", help="text-to-speech voice")
     parser.add_argument(
         "--trigger", choices=("vad", "wake", "push"), help="what starts a question (vad)"
     )
     parser.add_argument("--wake-phrase", help="words that wake the kiosk (hey kiosk)")
-    parser.add_argument("--follow-up", type=float, metavar="S", help="follow-up window (8)")
+    parser.add_argument(
+        "--follow-up", type=float, metavar="S", help="follow-up window (8; 0: none)"
+    )
     parser.add_argument(
         "--no-speech-timeout",
         type=float,
@@ -163,7 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     screen.add_argument("--output-rate", type=int, metavar="HZ", help="playback rate")
     screen.add_argument("--save-replies", type=Path, metavar="DIR", help="write replies here")
     screen.add_argument("--voice", help="text-to-speech voice")
-    screen.add_argument("--follow-up", type=float, metavar="S", help="follow-up window (8)")
+    screen.add_argument(
+        "--follow-up", type=float, metavar="S", help="follow-up window (8; 0: none)"
+    )
     screen.add_argument(
         "--slow-rate", type=int, metavar="WPM", help="words a minute when asked to go slower (120)"
     )
@@ -562,6 +571,8 @@ def _listen(args: argparse.Namespace) -> int:
     speaker: Speaker = (
         WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
     )
+    if args.save_replies and args.output_device is not None:
+        _warn(f"--output-device is not used with --save-replies; replies go to {args.save_replies}")
     trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
     return _kiosk(
         args,

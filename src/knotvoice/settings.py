@@ -177,7 +177,7 @@ class ListenSettings:
     wake_phrase: str = "hey kiosk"
     """Words a question must start with in ``wake`` mode (a trigger press also does)."""
     follow_up_seconds: float = 8.0
-    """After a reply, speech starting within this long needs no wake phrase or press."""
+    """After a reply, speech starting within this long needs no wake phrase or press (0: none)."""
     no_speech_timeout_seconds: float = 8.0
     """After a press, a lone wake phrase or a did-you-mean, how long to wait for speech."""
     max_turns: int | None = None
@@ -360,6 +360,24 @@ _whole = _number(int, "a whole number")
 _seconds = _number(float, "a number of seconds")
 
 
+def _positive(
+    kind: Callable[[str], Any], what: str, zero: str | None = None
+) -> Callable[[str, Any], Any]:
+    """A number more than 0 (a kiosk that stops at once or cuts every question is no
+    kiosk), or 0 too where 0 means ``zero``."""
+    read = _number(kind, what)
+
+    def convert(name: str, value: Any) -> Any:
+        number = read(name, value)
+        if zero is not None and not number >= 0:
+            raise SettingsError(f"{name} must be {what}, 0 ({zero}) or more, not {number:g}")
+        if zero is None and not number > 0:
+            raise SettingsError(f"{name} must be {what} more than 0, not {number:g}")
+        return number
+
+    return convert
+
+
 def _threads(name: str, value: Any) -> int:
     count: int = _number(int, "a whole number of threads")(name, value)
     if not 1 <= count <= 64:
@@ -387,19 +405,19 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
 _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "trigger": ("mode", _choice(*(mode.value for mode in TriggerMode))),
     "wake_phrase": ("wake_phrase", _text),
-    "follow_up": ("follow_up_seconds", _seconds),
-    "no_speech_timeout": ("no_speech_timeout_seconds", _seconds),
-    "slow_rate": ("slow_rate", _number(int, "a whole number of words per minute")),
+    "follow_up": ("follow_up_seconds", _positive(float, "a number of seconds", zero="none")),
+    "no_speech_timeout": ("no_speech_timeout_seconds", _positive(float, "a number of seconds")),
+    "slow_rate": ("slow_rate", _positive(int, "a whole number of words per minute")),
     "barge_in": ("barge_in", _flag),
     "echo_cancel": ("echo_cancel", _flag),
     "max_turns": ("max_turns", _whole),
-    "idle_exit": ("idle_exit_seconds", _seconds),
-    "end_silence": ("vad.end_silence_seconds", _seconds),
-    "max_utterance": ("vad.max_utterance_seconds", _seconds),
+    "idle_exit": ("idle_exit_seconds", _positive(float, "a number of seconds")),
+    "end_silence": ("vad.end_silence_seconds", _positive(float, "a number of seconds")),
+    "max_utterance": ("vad.max_utterance_seconds", _positive(float, "a number of seconds")),
     "vad_detector": ("vad.detector", _choice(*VAD_DETECTORS)),
     "vad_aggressiveness": ("vad.aggressiveness", _choice("0", "1", "2", "3")),
     "noise_margin": ("vad.noise_margin_db", _margin),
-    "input_rate": ("microphone.rate", _number(int, "a whole number of Hertz")),
+    "input_rate": ("microphone.rate", _positive(int, "a whole number of Hertz")),
     "input_channels": ("microphone.channels", _choice("1", "2")),
     "screen": ("screen", _address),
     "keep_audio": ("keep_audio_days", _number(float, "a number of days")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -213,11 +214,17 @@ class DeviceSpeaker:
 
 
 class WavSpeaker:
-    """Writes each reply to ``reply-0001.wav``, ``reply-0002.wav``, ... in a directory."""
+    """Writes each reply to ``reply-0001.wav``, ``reply-0002.wav``, ... in a directory,
+    numbered on after the highest reply already there, so an earlier run's are kept."""
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
-        self.count = 0
+        numbers = (
+            int(found[1])
+            for path in self.directory.glob("reply-*.wav")
+            if (found := re.fullmatch(r"reply-(\d+)\.wav", path.name))
+        )
+        self.count = max(numbers, default=0)
 
     def play(self, chunks: Sequence[AudioChunk]) -> Playback:
         self.count += 1

@@ -384,6 +384,47 @@ def test_eval_given_knowledge_names_it_when_the_ids_are_not_there(tmp_path: Path
     assert "'# knowledge:'" not in result.stderr
 
 
+@pytest.mark.parametrize("bad", ["not audio", "missing"])
+def test_eval_checks_every_clip_before_it_hears_any(tmp_path: Path, bad: str) -> None:
+    """A broken clip in the second manifest stops the run before the first is heard."""
+    clip = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
+    (tmp_path / "m1").mkdir()
+    (tmp_path / "m2").mkdir()
+    first = manifest_of(tmp_path / "m1", f"{clip}\ttreat-knot\thow do I treat a knot\n")
+    if bad == "not audio":
+        (tmp_path / "m2" / "bad.wav").write_text("not a recording\n", encoding="utf-8")
+    second = manifest_of(
+        tmp_path / "m2", f"{clip}\ttreat-knot\thow do I treat a knot\nbad.wav\t-\tweather\n"
+    )
+    result = knotvoice("eval", str(first), str(second), "--min-top1", "50")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert_one_line_error(
+        result,
+        f"{second}: line 3: {tmp_path / 'm2' / 'bad.wav'}: ",
+        "not a readable audio file" if bad == "not audio" else "no such audio file",
+        ", or remove the line",
+    )
+
+
+@pytest.mark.model
+def test_eval_reports_in_the_order_the_manifests_were_given(tmp_path: Path) -> None:
+    railway = ROOT / "knowledge" / "railway.yaml"
+    manifests = []
+    for name, knowledge in (("a", ""), ("b", str(railway)), ("c", "")):
+        (tmp_path / name).mkdir()
+        rows = "q.wav\t-\twhat is the weather\n"
+        manifests.append(str(manifest_of(tmp_path / name, rows, knowledge=knowledge)))
+    result = knotvoice("eval", *manifests, "--typed", "--json")
+    assert result.returncode == 0, result.stderr
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [report["manifest"] for report in reports] == manifests
+    table = knotvoice("eval", *manifests, "--typed")
+    printed = [line.split()[1] for line in table.stdout.splitlines() if line.startswith("manifest")]
+    assert printed == manifests
+
+
 @pytest.mark.parametrize("value", ["150", "-1", "nan", "many"])
 def test_eval_min_top1_takes_a_percentage(tmp_path: Path, value: str) -> None:
     result = knotvoice("eval", str(tmp_path / "manifest.tsv"), "--min-top1", value)

@@ -280,6 +280,59 @@ def test_report_and_status_on_the_command_line(
     assert "write it like 7d" in capsys.readouterr().err
 
 
+def test_report_refuses_a_log_directory_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-log"
+    assert main(["report", "--log-dir", str(missing)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err == (
+        f"knotvoice: error: {missing}: no such log directory; give the --log-dir the kiosk "
+        "writes to\n"
+    )
+    a_file = tmp_path / "turns.jsonl"
+    a_file.write_text("", encoding="utf-8")
+    assert main(["report", "--log-dir", str(a_file)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == "" and f"{a_file}: not a directory; give the --log-dir" in printed.err
+
+
+@pytest.mark.parametrize("top", ["-1", "0", "many"])
+def test_report_lists_at_least_one_question(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], top: str
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["report", "--log-dir", str(tmp_path), "--top", top])
+    assert refused.value.code == 2
+    assert "--top" in capsys.readouterr().err
+
+
+def test_report_offers_no_wording_for_a_question_far_from_every_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = Journal(tmp_path)
+    train = {**turn("What time does the train to London leave?", "reject", "permanent")}
+    journal.write({**train, "probability": 0.003})
+    journal.write({**turn("where do I park my car", "confirm", "parking"), "probability": 0.4})
+    journal.write(turn("is there a cash machine", "reject", "payment"))  # an older log line
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index(
+        "     1x 'What time does the train to London leave?' "
+        "(closest: permanent, far off: likely outside the FAQ)"
+    )
+    assert not lines[at + 1].strip().startswith("knotvoice")
+    commands = [line.strip() for line in lines if line.strip().startswith("knotvoice")]
+    assert commands == [
+        "knotvoice knowledge add parking 'where do I park my car'",
+        "knotvoice knowledge add payment 'is there a cash machine'",
+    ]
+    assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
+    far = json.loads(capsys.readouterr().out)["top_unanswered"][0]
+    assert (far["closest"], far["command"]) == ("permanent", None)
+
+
 def test_a_status_nobody_updates_is_stale(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -121,19 +121,40 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
     samples, before yielding anything.
     """
     path = Path(path)
+    check_audio(path)
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
+        raise _unreadable(path, error) from None
+    if len(data) == 0:
+        raise _empty(path)
+    return chunks_from_array(data, int(rate), chunk_samples)
+
+
+def check_audio(path: Path | str) -> None:
+    """Raise ``AudioInputError``, as ``read_audio`` would, for a missing file, a file that is
+    not audio, or one with no samples; only the file's header is read."""
+    path = Path(path)
     if not path.is_file():
         raise AudioInputError(
             f"{path}: no such audio file; give the path of a wav, flac or ogg file"
         )
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        frames = soundfile.info(str(path)).frames
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
-        raise AudioInputError(
-            f"{path}: not a readable audio file ({error}); record it as wav, flac or ogg"
-        ) from None
-    if len(data) == 0:
-        raise AudioInputError(f"{path}: the audio file is empty; record the question again")
-    return chunks_from_array(data, int(rate), chunk_samples)
+        raise _unreadable(path, error) from None
+    if frames == 0:
+        raise _empty(path)
+
+
+def _unreadable(path: Path, error: Exception) -> AudioInputError:
+    return AudioInputError(
+        f"{path}: not a readable audio file ({error}); record it as wav, flac or ogg"
+    )
+
+
+def _empty(path: Path) -> AudioInputError:
+    return AudioInputError(f"{path}: the audio file is empty; record the question again")
 
 
 def join(chunks: Iterable[AudioChunk]) -> npt.NDArray[np.float32]:

@@ -63,6 +63,19 @@ def _percentage(text: str) -> float:
     return value
 
 
+def _at_least_one(text: str) -> int:
+    """A whole number of 1 or more, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a count; give a whole number of 1 or more"
+        )
+    return value
+
+
 def _engine_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=app.ENGINES, help="recognizer")
     parser.add_argument("--model", type=Path, help="model directory for the engine")
@@ -226,7 +239,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="what the turn log says: figures, unanswered")
     report.add_argument("--since", default="7d", help="the period to report (7d, 12h, 30m)")
-    report.add_argument("--top", type=int, default=10, help="unanswered questions to list")
+    report.add_argument(
+        "--top", type=_at_least_one, default=10, help="unanswered questions to list (1 or more)"
+    )
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument("--log-dir", type=Path, help="the turn log's directory")
     report.add_argument("--config", type=Path, help="TOML config file")
@@ -508,54 +523,63 @@ def _eval(args: argparse.Namespace) -> int:
         if not manifest.is_file():
             raise KnotvoiceError(f"{manifest}: no such manifest; give a manifest.tsv of clips")
     # Each manifest is answered from the knowledge it names, else the configured one.
-    groups: dict[Path, list[Path]] = {}
-    for manifest in args.manifests:
-        named = evaluation.manifest_knowledge(manifest) if args.knowledge is None else None
-        groups.setdefault(named or settings.knowledge, []).append(manifest)
+    knowledge_files = [
+        (evaluation.manifest_knowledge(manifest) if args.knowledge is None else None)
+        or settings.knowledge
+        for manifest in args.manifests
+    ]
+    loaded = {path: app.load_knowledge_file(path) for path in knowledge_files}
+    # Every manifest and clip is checked before any is heard.
+    for manifest, knowledge_file in zip(args.manifests, knowledge_files, strict=True):
+        evaluation.check_expected(
+            manifest, loaded[knowledge_file], given=args.knowledge is not None
+        )
+        if not args.typed:
+            evaluation.check_clips(manifest)
     speech = None if args.typed else app.load_synthesizer(settings)
 
     def progress(done: int, total: int, name: str) -> None:
         if sys.stderr.isatty():
             print(f"\r{done}/{total} {name[:60]:60}", end="", file=sys.stderr, flush=True)
 
-    loaded = {knowledge_file: app.load_knowledge_file(knowledge_file) for knowledge_file in groups}
-    for knowledge_file, manifests in groups.items():
-        for manifest in manifests:
-            evaluation.check_expected(
-                manifest, loaded[knowledge_file], given=args.knowledge is not None
-            )
     failing = 0
-    for knowledge_file, manifests in groups.items():
-        matcher = app.load_matcher(settings, loaded[knowledge_file])
-        recognizer = None if args.typed else app.load_recognizer(settings, matcher.knowledge)
-        for manifest in manifests:
-            if recognizer is None:
-                report = evaluation.evaluate_typed(manifest, matcher)
-            else:
-                report = evaluation.evaluate(
-                    manifest, recognizer, matcher, speech=speech, progress=progress
-                )
-                if sys.stderr.isatty():
-                    print(file=sys.stderr)
-            if args.json:
-                print_json({"manifest": str(manifest), **report.to_json()})
-            else:
-                _out(f"manifest               {manifest}")
-                _out(f"knowledge              {knowledge_file}")
-                _out(evaluation.format_table(report))
-                _out()
-            if args.min_top1 is None:
-                continue
-            if report.top1 is None:
-                _warn(
-                    f"{manifest}: no in-domain clips (all expect -), so --min-top1 is not checked"
-                )
-            elif report.top1 * 100 < args.min_top1:
-                _warn(
-                    f"{manifest}: top-1 {report.top1 * 100:.1f}% is below "
-                    f"--min-top1 {args.min_top1:g}%"
-                )
-                failing += 1
+    matchers: dict[Path, MatchStage] = {}
+    recognizer: Recognizer | None = None
+    heard_for: Path | None = None
+    # Reports come in the order the manifests were given; a recognizer is loaded again only
+    # when the knowledge file changes from one manifest to the next.
+    for manifest, knowledge_file in zip(args.manifests, knowledge_files, strict=True):
+        if knowledge_file not in matchers:
+            matchers[knowledge_file] = app.load_matcher(settings, loaded[knowledge_file])
+        matcher = matchers[knowledge_file]
+        if args.typed:
+            report = evaluation.evaluate_typed(manifest, matcher)
+        else:
+            if recognizer is None or heard_for != knowledge_file:
+                recognizer = None  # the last one is let go before the next one loads
+                recognizer = app.load_recognizer(settings, matcher.knowledge)
+                heard_for = knowledge_file
+            report = evaluation.evaluate(
+                manifest, recognizer, matcher, speech=speech, progress=progress
+            )
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
+        if args.json:
+            print_json({"manifest": str(manifest), **report.to_json()})
+        else:
+            _out(f"manifest               {manifest}")
+            _out(f"knowledge              {knowledge_file}")
+            _out(evaluation.format_table(report))
+            _out()
+        if args.min_top1 is None:
+            continue
+        if report.top1 is None:
+            _warn(f"{manifest}: no in-domain clips (all expect -), so --min-top1 is not checked")
+        elif report.top1 * 100 < args.min_top1:
+            _warn(
+                f"{manifest}: top-1 {report.top1 * 100:.1f}% is below --min-top1 {args.min_top1:g}%"
+            )
+            failing += 1
     return 1 if failing else 0
 
 
@@ -763,6 +787,9 @@ def _report(args: argparse.Namespace) -> int:
         period = parse_since(args.since)
     except ValueError as error:
         raise KnotvoiceError(f"--since: {error}") from None
+    if not settings.log_dir.is_dir():
+        what = "not a directory" if settings.log_dir.exists() else "no such log directory"
+        raise KnotvoiceError(f"{settings.log_dir}: {what}; give the --log-dir the kiosk writes to")
     summary = summarize(read_turns(settings.log_dir, time.time() - period), top=args.top)
     if args.json:
         print_json(summary.to_json())
@@ -786,7 +813,8 @@ def _report(args: argparse.Namespace) -> int:
             "`knotvoice knowledge add ENTRY 'WORDING' FILE`, or write an entry):"
         )
         for asked in summary.top_unanswered:
-            _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'})")
+            far = ", far off: likely outside the FAQ" if asked.far else ""
+            _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'}{far})")
             if asked.command:
                 _out(f"         {asked.command}")
     return 0

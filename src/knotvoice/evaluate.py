@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from knotvoice.asr import Recognizer
-from knotvoice.audio import AudioChunk, read_audio
-from knotvoice.errors import KnotvoiceError
+from knotvoice.audio import AudioChunk, check_audio, read_audio
+from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import Decision, Match, MatchStage, Reason
 from knotvoice.match.text import normalize
@@ -33,6 +33,7 @@ __all__ = [
     "ManifestError",
     "ManifestRow",
     "Sample",
+    "check_clips",
     "check_expected",
     "evaluate",
     "evaluate_transcripts",
@@ -71,6 +72,8 @@ class ManifestRow:
     """What is said in the clip."""
     voice: str = ""
     variant: str = ""
+    line: int = 0
+    """Line of the manifest the clip is on (1: the first line of the file)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
                 (row["text"] or "").strip(),
                 (row.get("voice") or "").strip(),
                 (row.get("variant") or "").strip(),
+                comments + reader.line_num,
             )
         )
     if not rows:
@@ -238,6 +242,19 @@ def check_expected(manifest: Path | str, knowledge: Knowledge, *, given: bool = 
         f"{manifest}: expected {'entry' if one else 'entries'} {named} {'is' if one else 'are'} "
         f"not in {knowledge.source}; {fix}"
     )
+
+
+def check_clips(manifest: Path | str) -> None:
+    """Raise ``ManifestError`` naming the manifest's line when one of its clips is missing or
+    not audio (only each file's header is read), so a run stops before any clip is heard."""
+    manifest = Path(manifest)
+    for row in read_manifest(manifest):
+        try:
+            check_audio(manifest.parent / row.file)
+        except AudioInputError as error:
+            raise ManifestError(
+                f"{manifest}: line {row.line}: {error}, or remove the line"
+            ) from None
 
 
 def samples(manifest: Path | str, transcripts: Path | str | None = None) -> list[Sample]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from knotvoice.match.calibration import CONFIRM_AT
 from knotvoice.match.text import normalize
 
 __all__ = ["Asked", "Day", "Summary", "by_day", "page", "parse_since", "summarize"]
@@ -44,12 +45,21 @@ class Asked:
     knowledge: str | None = None
     """The path of the knowledge file they were asked of (None: not logged; the command then
     adds to the file the settings name)."""
+    probability: float | None = None
+    """How likely the closest entry was the answer, at best over the questions (None: not
+    logged, as in logs from before it was)."""
+
+    @property
+    def far(self) -> bool:
+        """True when even the closest entry was not worth a did-you-mean: the question is
+        likely outside the FAQ, and its wording no phrasing of that entry."""
+        return self.probability is not None and self.probability < CONFIRM_AT
 
     @property
     def command(self) -> str | None:
         """The command that adds the wording to the closest entry of the file it was asked of,
-        ready to paste (None when no entry came close)."""
-        if self.closest is None:
+        ready to paste (None when no entry came close, or it was far off)."""
+        if self.closest is None or self.far:
             return None
         words = [self.closest, self.question] + ([self.knowledge] if self.knowledge else [])
         # "--": a wording that starts with a dash is the wording, not an option.
@@ -147,7 +157,20 @@ def _asked(group: list[Mapping[str, Any]]) -> Asked:
     ranked = sorted(wordings, key=lambda text: -wordings[text])
     closest = max(entries, key=lambda entry: entries[entry]) if entries else None
     paths = [str(turn["knowledge_file"]) for turn in group if turn.get("knowledge_file")]
-    return Asked(ranked[0], len(group), closest, tuple(ranked[1:4]), paths[0] if paths else None)
+    chances = [
+        float(turn["probability"])
+        for turn in group
+        if turn.get("probability") is not None
+        and str(turn.get("entry") or turn.get("closest")) == closest
+    ]
+    return Asked(
+        ranked[0],
+        len(group),
+        closest,
+        tuple(ranked[1:4]),
+        paths[0] if paths else None,
+        max(chances) if chances else None,
+    )
 
 
 def _knowledge_name(turn: Mapping[str, Any]) -> str | None:
@@ -221,7 +244,7 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
     )
     rows = "".join(
         f"<tr><td>{asked.count}</td><td>{esc(asked.question)}</td>"
-        f"<td>{esc(asked.closest or '-')}</td>"
+        f"<td>{esc(asked.closest or '-')}{' (far off: likely outside the FAQ)' * asked.far}</td>"
         f"<td>{esc(' / '.join(asked.examples))}</td>"
         f"<td><code>{esc(asked.command or '-')}</code></td></tr>"
         for asked in summary.top_unanswered

@@ -19,6 +19,7 @@ import json
 import logging
 import mmap
 import os
+import re
 import struct
 import threading
 from collections.abc import Collection, Sequence
@@ -208,6 +209,15 @@ def _let_go(data: mmap.mmap) -> None:
             data.madvise(mmap.MADV_DONTNEED)
 
 
+_CLOSING = re.compile(r"[\s.?!\u2026]+$")
+
+
+def _plain(text: str) -> str:
+    """``text`` without the marks that close it ("?", ".", "!"): a question means the same
+    typed with or without them, and a recognizer adds them as it likes."""
+    return _CLOSING.sub("", text.strip()) or text
+
+
 @functools.cache
 def cores() -> int:
     """The cores this process may run on."""
@@ -364,6 +374,7 @@ class SemanticModel:
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        texts = [_plain(text) for text in texts]
         kept = self._kept()
         missing = [text for text in dict.fromkeys(texts) if text not in kept]
         found = dict(zip(missing, self._embed_sorted(missing), strict=True)) if missing else {}

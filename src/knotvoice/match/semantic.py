@@ -39,6 +39,7 @@ __all__ = [
     "SemanticModel",
     "cores",
     "default_model_dir",
+    "plain",
     "published_model_dir",
 ]
 
@@ -212,7 +213,7 @@ def _let_go(data: mmap.mmap) -> None:
 _CLOSING = re.compile(r"[\s.?!\u2026]+$")
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """``text`` without the marks that close it ("?", ".", "!"): a question means the same
     typed with or without them, and a recognizer adds them as it likes."""
     return _CLOSING.sub("", text.strip()) or text
@@ -374,7 +375,7 @@ class SemanticModel:
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        texts = [_plain(text) for text in texts]
+        texts = [plain(text) for text in texts]
         kept = self._kept()
         missing = [text for text in dict.fromkeys(texts) if text not in kept]
         found = dict(zip(missing, self._embed_sorted(missing), strict=True)) if missing else {}

@@ -18,7 +18,7 @@ from knotvoice.cli import main
 from knotvoice.journal import Journal, default_log_dir, read_status, read_turns
 from knotvoice.kiosk.events import Decided, Failed, Heard, Listening, ReplyStarted
 from knotvoice.kiosk.logbook import Logbook
-from knotvoice.report import parse_since, summarize
+from knotvoice.report import by_day, parse_since, summarize
 from knotvoice.systemd import Notifier
 
 
@@ -258,6 +258,47 @@ def test_the_report_groups_questions_worded_alike() -> None:
     data = summary.to_json()
     assert {"turns", "answered", "confirmed", "rejected", "top_unanswered"} <= data.keys()
     assert data["top_unanswered"][0]["count"] == 3
+
+
+def served(question: str, decision: str, handled: bool, entry: str | None = None) -> dict[str, Any]:
+    """A turn line as ``knotvoice serve`` writes it: no end of speech, so no ``reply_ms``."""
+    return {
+        "heard": question,
+        "question": question,
+        "decision": decision,
+        "entry": entry,
+        "handled": handled,
+        "match_ms": 12.0,
+        "front": "serve",
+    }
+
+
+def test_a_served_turn_replied_to_with_a_refusal_is_a_question_not_answered() -> None:
+    turns = [
+        served("how often do I massage it", "answer", True, "often"),
+        served("yes", "none", False),  # "Sorry, I can't answer that..." over Wyoming
+        served("", "none", False),
+        served("stop", "stop", True),  # handled, with nothing to say: no answer
+        served("where do I park", "confirm", False, "parking"),
+        {**turn("", "none", None), "reply_ms": None},  # the kiosk's silence: no question
+    ]
+    summary = summarize(turns)
+    assert (summary.turns, summary.answered, summary.confirmed, summary.rejected) == (4, 1, 1, 2)
+    assert {asked.question for asked in summary.top_unanswered} == {"yes", "where do I park"}
+    (day,) = by_day(turns)
+    assert (day.answered, day.confirmed, day.rejected) == (1, 1, 2)
+
+
+def test_the_report_says_a_servers_turns_have_no_reply_latency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, kiosk = Journal(tmp_path / "serve"), Journal(tmp_path / "kiosk")
+    server.write(served("how often do I massage it", "answer", True, "often"))
+    kiosk.write(turn("how often do I massage it", "answer", "often", 420.0))
+    assert main(["report", "--log-dir", str(server.directory)]) == 0
+    assert "reply after   not logged (turns served to Home Assistant)" in capsys.readouterr().out
+    assert main(["report", "--log-dir", str(kiosk.directory)]) == 0
+    assert "reply after   p50 420 ms, p95 420 ms" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("7d", 604800.0), ("12h", 43200.0), ("30m", 1800.0)])

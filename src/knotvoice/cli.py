@@ -790,7 +790,8 @@ def _report(args: argparse.Namespace) -> int:
     if not settings.log_dir.is_dir():
         what = "not a directory" if settings.log_dir.exists() else "no such log directory"
         raise KnotvoiceError(f"{settings.log_dir}: {what}; give the --log-dir the kiosk writes to")
-    summary = summarize(read_turns(settings.log_dir, time.time() - period), top=args.top)
+    turns = list(read_turns(settings.log_dir, time.time() - period))
+    summary = summarize(turns, top=args.top)
     if args.json:
         print_json(summary.to_json())
         return 0
@@ -807,6 +808,11 @@ def _report(args: argparse.Namespace) -> int:
             f"reply after   p50 {summary.latency_p50_ms:.0f} ms, "
             f"p95 {summary.latency_p95_ms:.0f} ms (end of speech to the reply's first sample)"
         )
+    elif summary.turns:
+        # The kiosk measures it; a server's turns have no end of speech it sees.
+        served = any(turn.get("front") == "serve" for turn in turns)
+        why = "logged (turns served to Home Assistant)" if served else "measured"
+        _out(f"reply after   not {why}")
     if summary.top_unanswered:
         _out(
             "not answered, most often first (add the wording to the closest entry with "

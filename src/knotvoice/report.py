@@ -74,7 +74,8 @@ class Summary:
     confirmed: int
     rejected: int
     latency_p50_ms: float | None
-    """End of speech to the reply's first sample, median (None: not measured)."""
+    """End of speech to the reply's first sample, median (None: not measured; the kiosk
+    measures it, a server's turns have no end of speech it sees)."""
     latency_p95_ms: float | None
     top_unanswered: tuple[Asked, ...]
 
@@ -108,9 +109,20 @@ def _percentile(values: list[float], share: float) -> float | None:
     return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 1)
 
 
+def _decision(turn: Mapping[str, Any]) -> str:
+    """What became of ``turn`` as the visitor heard it: a served follow-up (``none``, a
+    ``repeat`` with nothing to repeat) was replied to with a refusal (``"handled": false``), so
+    it is a question rejected; the kiosk's own ``none`` is silence, no question."""
+    decision = str(turn.get("decision"))
+    if decision not in QUESTIONS and turn.get("handled") is False:
+        return "reject"
+    return decision
+
+
 def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
     """Figures and the grouped unanswered questions of ``turns`` (turn log records)."""
-    questions = [turn for turn in turns if turn.get("decision") in QUESTIONS]
+    questions = [{**turn, "decision": _decision(turn)} for turn in turns]
+    questions = [turn for turn in questions if turn["decision"] in QUESTIONS]
     latencies = [float(t["reply_ms"]) for t in questions if t.get("reply_ms") is not None]
     groups: list[list[Mapping[str, Any]]] = []
     keys: list[tuple[str | None, str | None, str]] = []
@@ -201,12 +213,12 @@ def by_day(turns: Iterable[Mapping[str, Any]]) -> list[Day]:
     none is left out."""
     counts: dict[str, dict[str, int]] = {}
     for turn in turns:
-        decision = turn.get("decision")
+        decision = _decision(turn)
         if decision not in QUESTIONS:
             continue
         date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
         day = counts.setdefault(date, dict.fromkeys(QUESTIONS, 0))
-        day[str(decision)] += 1
+        day[decision] += 1
     return [
         Day(date, day["answer"], day["confirm"], day["reject"])
         for date, day in sorted(counts.items())

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import wave
 from pathlib import Path
 
@@ -81,6 +82,25 @@ def test_empty_audio_is_an_error(tmp_path: Path) -> None:
     soundfile.write(path, np.zeros(0), RATE)
     with pytest.raises(AudioInputError, match="empty"):
         read_audio(path)
+
+
+def test_a_wav_cut_short_is_heard_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "question.wav"
+    soundfile.write(path, _tone(RATE, 2.07, 1), RATE, subtype="PCM_16")
+    with caplog.at_level(logging.WARNING, logger="knotvoice.audio"):
+        assert sum(c.seconds for c in read_audio(path)) == pytest.approx(2.07, abs=0.01)
+    assert not caplog.records
+    path.write_bytes(path.read_bytes()[:20000])
+    with caplog.at_level(logging.WARNING, logger="knotvoice.audio"):
+        chunks = list(read_audio(path))
+    assert sum(c.seconds for c in chunks) == pytest.approx(0.62, abs=0.01)
+    [record] = caplog.records
+    message = record.getMessage()
+    assert str(path) in message and "\n" not in message
+    assert "shorter than its header" in message and "cut short" in message
+    assert "2.07 s" in message and "0.62 s" in message
 
 
 @pytest.mark.parametrize(

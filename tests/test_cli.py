@@ -109,9 +109,15 @@ def test_bad_audio_gives_one_line_errors_and_keeps_the_good_turns(tmp_path: Path
         str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(good),
     )  # fmt: skip
     assert_one_line_error(result, "missing.wav", "notes.wav", "empty.wav")
-    assert len(result.stderr.strip().splitlines()) == 3
-    answered = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [turn["entry"] for turn in answered] == ["treat-knot"]
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    # Each clip has its line in the order given; a failed one carries the error it printed.
+    assert [line["file"] for line in lines] == [
+        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(good)
+    ]  # fmt: skip
+    assert [f"knotvoice: error: {line['error']}" for line in lines[:3]] == errors
+    assert "entry" not in lines[0] and lines[3]["entry"] == "treat-knot"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ stage downstream is tested with files and runs with a microphone.
 
 from __future__ import annotations
 
+import logging
 import wave
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ import soundfile
 import soxr
 
 from knotvoice.errors import AudioInputError
+
+_log = logging.getLogger(__name__)
 
 RATE = 16000
 """The rate every stage works at, in Hertz."""
@@ -128,6 +131,15 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
         raise _unreadable(path, error) from None
     if len(data) == 0:
         raise _empty(path)
+    promised = _header_frames(path)
+    if promised is not None and len(data) < promised:
+        _log.warning(
+            "%s: the file is shorter than its header says (%.2f s), probably cut short; "
+            "only the %.2f s it holds is heard",
+            path,
+            promised / rate,
+            len(data) / rate,
+        )
     return chunks_from_array(data, int(rate), chunk_samples)
 
 
@@ -145,6 +157,27 @@ def check_audio(path: Path | str) -> None:
         raise _unreadable(path, error) from None
     if frames == 0:
         raise _empty(path)
+
+
+def _header_frames(path: Path) -> int | None:
+    """Frames a wav file's header says its data holds; ``None`` for another format or a
+    length left open (0 or 0xFFFFFFFF, as a stream is written).
+
+    libsndfile counts only the frames the file holds, so a file cut short is told by this.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(12)
+        if head[:4] != b"RIFF" or head[8:] != b"WAVE":
+            return None
+        block = 0
+        while len(chunk := handle.read(8)) == 8:
+            kind, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if kind == b"data":
+                return size // block if block and size not in (0, 0xFFFFFFFF) else None
+            body = handle.read(size + size % 2)
+            if kind == b"fmt ":
+                block = int.from_bytes(body[12:14], "little")
+    return None
 
 
 def _unreadable(path: Path, error: Exception) -> AudioInputError:

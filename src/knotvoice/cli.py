@@ -500,6 +500,8 @@ def _ask(args: argparse.Namespace) -> int:
             turn = Dialogue(matcher).respond(transcript)
         except KnotvoiceError as error:
             _warn(f"error: {error}")
+            if args.json:
+                print_json({"file": str(path), "error": str(error)})
             failures += 1
             continue
         report(turn, asr_ms, str(path), save_to)

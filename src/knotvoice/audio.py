@@ -124,7 +124,7 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
     samples, before yielding anything.
     """
     path = Path(path)
-    check_audio(path)
+    _require_file(path)
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
@@ -147,10 +147,7 @@ def check_audio(path: Path | str) -> None:
     """Raise ``AudioInputError``, as ``read_audio`` would, for a missing file, a file that is
     not audio, or one with no samples; only the file's header is read."""
     path = Path(path)
-    if not path.is_file():
-        raise AudioInputError(
-            f"{path}: no such audio file; give the path of a wav, flac or ogg file"
-        )
+    _require_file(path)
     try:
         frames = soundfile.info(str(path)).frames
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
@@ -178,6 +175,13 @@ def _header_frames(path: Path) -> int | None:
             if kind == b"fmt ":
                 block = int.from_bytes(body[12:14], "little")
     return None
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise AudioInputError(
+            f"{path}: no such audio file; give the path of a wav, flac or ogg file"
+        )
 
 
 def _unreadable(path: Path, error: Exception) -> AudioInputError:

@@ -485,7 +485,7 @@ def _set(settings: Any, path: str, value: Any) -> Any:
 
 
 def _listen(
-    layers: Mapping[str, Any], input_device: str | None, source: Mapping[str, str] = {}
+    layers: Mapping[str, Any], input_device: str | None, source: Mapping[str, str]
 ) -> ListenSettings:
     listen = ListenSettings()
     for key, value in layers.items():
@@ -504,7 +504,7 @@ def _listen(
     return done
 
 
-def _serve(layers: Mapping[str, Any], source: Mapping[str, str] = {}) -> ServeSettings:
+def _serve(layers: Mapping[str, Any], source: Mapping[str, str]) -> ServeSettings:
     values: dict[str, Any] = {}
     for key, value in layers.items():
         target, convert = _SERVE[key]
@@ -537,6 +537,11 @@ def build_settings(
     )
     data = _read_config(config) if config else {}
     top: dict[str, Any] = {name: value for name, value in data.items() if name in _TOP}
+    if config is not None:
+        # A relative path in the file is taken from the file's folder.
+        for name, value in top.items():
+            if _TOP[name] is _path and not _path(name, value).is_absolute():
+                top[name] = config.expanduser().parent / _path(name, value)
     listen: dict[str, Any] = dict(data.get("listen", {}))
     serve: dict[str, Any] = dict(data.get("serve", {}))
     # Where each value came from, for its errors ("in FILE", "in VARIABLE"); a flag's own
@@ -560,13 +565,6 @@ def build_settings(
     for name, value in top.items():
         with _named(source.get(name)):
             values[name] = _TOP[name](name, value)
-        if (
-            config is not None
-            and source.get(name) == f"{config}"
-            and isinstance(values[name], Path)
-            and not values[name].is_absolute()
-        ):
-            values[name] = config.expanduser().parent / values[name]
     return Settings(
         **values,
         listen=_listen(listen, values.get("input_device"), source),

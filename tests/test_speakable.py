@@ -94,3 +94,19 @@ def test_phone_numbers_read_digit_by_digit() -> None:
     assert speakable("Ring 01632 960123 24 hours a day") == (
         "Ring 0 1 6 3 2, 9 6 0 1 2 3 24 hours a day."
     )
+
+
+def test_units_of_measure_read_by_their_names() -> None:
+    assert speakable("Bags up to 55 x 40 x 20 cm and 23kg; drink 500ml, 1 kg, a 10-km walk.") == (
+        "Bags up to 55 by 40 by 20 centimetres and 23 kilograms; drink 500 millilitres, "
+        "1 kilogram, a 10-kilometre walk."
+    )
+    assert speakable("Heated to 28\u00b0C, 1.5m deep. Chargers give 22kW at 45p per kWh.") == (
+        "Heated to 28 degrees Celsius, 1.5 metres deep. Chargers give 22 kilowatts at 45p per "
+        "kilowatt hour."
+    )
+    assert speakable("Members earn 3x points.") == "Members earn 3 times points."
+    # After an amount of money "m" and "k" are its scale.
+    assert speakable("A \u00a31.5m roof and \u00a310k of repairs.") == (
+        "A 1.5 million pounds roof and 10 thousand pounds of repairs."
+    )

@@ -101,9 +101,14 @@ class Language:
     list_ordinals: tuple[str, ...]
     """How the items of a numbered list are read ("First", "Second", ...)."""
     spoken_symbols: dict[str, str]
-    """How written symbols are read: or, and, percent, range, at, slash, per, plus."""
+    """How written symbols are read: or, and, percent, range, at, slash, per, plus, by (the
+    "x" between dimensions) and times (the "x" after a number alone)."""
     currencies: dict[str, tuple[str, str]]
     """Currency symbol -> the names of its unit and of its hundredth, singular."""
+    scale_abbreviations: dict[str, str]
+    """Short forms of the scales after an amount of money ("m": "million")."""
+    units: dict[str, tuple[str, str]]
+    """Unit of measure as written -> its name in the singular and in the plural."""
     clock_suffixes: tuple[str, ...]
     """What follows a time of day on the twelve-hour clock ("am", "pm")."""
     abbreviations: dict[str, str]
@@ -195,6 +200,8 @@ def load(code: str = "en") -> Language:
         list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
+        scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
+        units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
         clock_suffixes=_text_list(data, "clock_suffixes"),
         abbreviations={str(k): str(v) for k, v in data["abbreviations"].items()},
         plurals={str(k): str(v) for k, v in data["plurals"].items()},

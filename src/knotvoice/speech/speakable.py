@@ -45,7 +45,20 @@ _TIME_RANGE = re.compile(
 )
 _MONEY = re.compile(
     rf"([{_CURRENCY}])\s?({_WHOLE})(?:\.(\d+))?"
-    rf"(?:\s({'|'.join(re.escape(name) for name, _ in _ENGLISH.scales)})\b)?"
+    rf"(?:\s({'|'.join(re.escape(name) for name, _ in _ENGLISH.scales)})\b"
+    rf"|({'|'.join(re.escape(short) for short in _ENGLISH.scale_abbreviations)})\b)?"
+)
+_DIMENSION = re.compile(r"(?<=\d)\s?[x\u00d7]\s?(?=\d)")
+_TIMES = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s?[x\u00d7](?![\w\u00d7])")
+_UNIT = re.compile(
+    rf"(?<![\w.,])((?:{_WHOLE})(?:\.\d+)?)([ -]?)("
+    + "|".join(re.escape(unit) for unit in sorted(_ENGLISH.units, key=len, reverse=True))
+    + r")(?![\w\u00b0])"
+)
+_PER_UNIT_NAME = re.compile(
+    rf"(?<=\b{_SAY['per']} )("
+    + "|".join(re.escape(unit) for unit in sorted(_ENGLISH.units, key=len, reverse=True))
+    + r")(?![\w\u00b0])"
 )
 _NUMBER_PLURAL = re.compile(r"(?<![\w.,'])(\d{1,2})s\b")
 _NAME_RANGE = re.compile(r"\b([A-Z][a-z]+)\u2013([A-Z][a-z]+)\b")
@@ -116,8 +129,10 @@ def _range(found: re.Match[str]) -> str:
 
 
 def _money(found: re.Match[str]) -> str:
-    """An amount of money as it is said: "£4.50" "4 pounds 50", "£0.50" "50 pence"."""
-    symbol, whole, hundredths, scale = found.groups()
+    """An amount of money as it is said: "£4.50" "4 pounds 50", "£0.50" "50 pence",
+    "£1.5m" "1.5 million pounds"."""
+    symbol, whole, hundredths, scale, short = found.groups()
+    scale = scale or _ENGLISH.scale_abbreviations.get(short or "")
     unit, hundredth = _ENGLISH.currencies[symbol]
     if scale or (hundredths and len(hundredths) != 2):
         amount = f"{whole}.{hundredths}" if hundredths else whole
@@ -128,6 +143,15 @@ def _money(found: re.Match[str]) -> str:
         return f"{cents} {_counted(hundredth, cents)}"
     said = f"{whole} {_counted(unit, units)}"
     return f"{said} {cents}" if cents else said
+
+
+def _unit(found: re.Match[str]) -> str:
+    """A unit of measure after a number as its name, agreeing with the number ("1 kg" 1
+    kilogram, "2.5km" 2.5 kilometres, "a 10-km walk" a 10-kilometre walk)."""
+    number, joint, unit = found.groups()
+    one, many = _ENGLISH.units[unit]
+    said = one if joint == "-" or float(number.replace(",", "")) == 1 else many
+    return f"{number}{joint or ' '}{said}"
 
 
 def _number_plural(found: re.Match[str]) -> str:
@@ -144,7 +168,9 @@ def speakable(text: str) -> str:
     pauses; "/" reads as "or" ("per" after an amount: "£35/month"), "&" as "and", a range
     ("9-5", "8am-5pm", "Monday\u2013Friday") with "to"; e-mail and web addresses are read as
     addresses, phone numbers digit by digit, amounts of money with their currency's name
-    ("£4.50": "4 pounds 50"), abbreviations such as "hrs" as words and "3s" as "threes".
+    ("£4.50": "4 pounds 50"), units of measure by their names ("2km": "2 kilometres",
+    "55 x 40 cm": "55 by 40 centimetres"), abbreviations such as "hrs" as words and "3s" as
+    "threes".
     """
     text = _EMOJI.sub("", text.translate(_QUOTES))
     lines: list[str] = []
@@ -172,6 +198,10 @@ def speakable(text: str) -> str:
     text = _DOTTED_TIME.sub(r"\1:\2", text)
     text = _TIME_RANGE.sub(_range, text)
     text = _MONEY.sub(_money, text)
+    text = _DIMENSION.sub(f" {_SAY['by']} ", text)
+    text = _TIMES.sub(rf"\1 {_SAY['times']}", text)
+    text = _UNIT.sub(_unit, text)
+    text = _PER_UNIT_NAME.sub(lambda found: _ENGLISH.units[found.group(1)][0], text)
     text = _NUMBER_PLURAL.sub(_number_plural, text)
     text = _NAME_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
     text = _DASHES.sub(", ", text)

@@ -30,7 +30,7 @@ def test_ranges_read_with_to() -> None:
     )
     # Phone numbers and dates are not ranges.
     assert speakable("Call 0123-456789 by 2027-05-01") == (
-        "Call 0 1 2 3, 4 5 6 7 8 9 by 2027-05-01."
+        "Call 0 1 2 3, 4 5 6 7 8 9 by first May 2027."
     )
     # am and pm on either side, or a dot for the colon, keep it a range (and a time).
     assert speakable("Open 9:30am\u20134:30pm, 8am-5pm, 9am - 5pm.") == (
@@ -65,7 +65,7 @@ def test_amounts_of_money_read_with_their_currency() -> None:
         "Tickets 10 pounds to 20 pounds, 1,200 pounds a year, 1.2 million pounds."
     )
     # Between two words a slash is still "or".
-    assert speakable("Mon/Tue, 24/7") == "Mon or Tue, 24 or 7."
+    assert speakable("Mon/Tue, 24/7") == "Monday or Tuesday, 24 or 7."
 
 
 def test_abbreviations_read_as_words() -> None:
@@ -110,3 +110,17 @@ def test_units_of_measure_read_by_their_names() -> None:
     assert speakable("A \u00a31.5m roof and \u00a310k of repairs.") == (
         "A 1.5 million pounds roof and 10 thousand pounds of repairs."
     )
+
+
+def test_dates_days_and_months_read_by_name() -> None:
+    assert speakable("Tickets on sale 01/03/2026; entries close 2026-03-31.") == (
+        "Tickets on sale first March 2026; entries close thirty first March 2026."
+    )
+    assert speakable("Open Mon-Fri 9am-5pm, Sat 10am-4pm, Apr\u2013Oct. Closed 24th-26th Dec.") == (
+        "Open Monday to Friday 9am to 5pm, Saturday 10am to 4pm, April to October. "
+        "Closed 24th to 26th December."
+    )
+    # A short form that is also a word is a day only beside a number or another day.
+    assert speakable("Sun cream on sale Sat & Sun.") == ("Sun cream on sale Saturday and Sunday.")
+    # Numbers that are no date stay numbers.
+    assert speakable("Version 1.2.3 in room 2.14.") == "Version 1.2.3 in room 2.14."

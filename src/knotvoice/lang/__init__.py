@@ -109,6 +109,18 @@ class Language:
     """Short forms of the scales after an amount of money ("m": "million")."""
     units: dict[str, tuple[str, str]]
     """Unit of measure as written -> its name in the singular and in the plural."""
+    days: tuple[str, ...]
+    """The days of the week by name, Monday first."""
+    months: tuple[str, ...]
+    """The months by name, January first."""
+    name_short_forms: dict[str, str]
+    """Short forms of days and months -> their names ("Mon": "Monday")."""
+    name_short_forms_also_words: frozenset[str]
+    """Short forms that are also words ("Sat"), names only beside a number or a name."""
+    date_order: str
+    """The order of a date written in numbers: "dmy" or "mdy"."""
+    ordinal_suffixes: tuple[str, ...]
+    """What follows a day of the month written in figures ("st", "th")."""
     clock_suffixes: tuple[str, ...]
     """What follows a time of day on the twelve-hour clock ("am", "pm")."""
     abbreviations: dict[str, str]
@@ -202,6 +214,12 @@ def load(code: str = "en") -> Language:
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
         units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
+        days=_text_list(data, "days"),
+        months=_text_list(data, "months"),
+        name_short_forms={str(k): str(v) for k, v in data["name_short_forms"].items()},
+        name_short_forms_also_words=frozenset(_text_list(data, "name_short_forms_also_words")),
+        date_order=str(data["date_order"]),
+        ordinal_suffixes=_text_list(data, "ordinal_suffixes"),
         clock_suffixes=_text_list(data, "clock_suffixes"),
         abbreviations={str(k): str(v) for k, v in data["abbreviations"].items()},
         plurals={str(k): str(v) for k, v in data["plurals"].items()},

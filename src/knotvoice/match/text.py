@@ -26,6 +26,7 @@ __all__ = [
     "content_words",
     "normalize",
     "number_to_words",
+    "ordinal_words",
     "stem",
     "terms",
     "word_set",
@@ -71,6 +72,11 @@ def _ordinal(words: str) -> str:
     else:
         last += "th"
     return " ".join([*head, last])
+
+
+def ordinal_words(number: int) -> str:
+    """Spell an ordinal in words ("21" -> "twenty first")."""
+    return _ordinal(number_to_words(number))
 
 
 def _spell_number(match: re.Match[str]) -> str:

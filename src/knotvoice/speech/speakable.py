@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from knotvoice.lang import english
-from knotvoice.match.text import number_to_words
+from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
 _ORDINALS = _ENGLISH.list_ordinals
@@ -37,9 +37,28 @@ _ABBREVIATION = re.compile(
     )
     + r")(?![\w@/-]|\.\w)"
 )
+_ORDINAL = "(?:" + "|".join(_ENGLISH.ordinal_suffixes) + ")"
+_NUMERIC_DATE = re.compile(
+    r"(?<![\w./-])(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?![\w/-]|\.\d)"
+    r"|(?<![\w./-])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\w/-]|\.\d)"
+)
+_ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d\d)-(\d\d)(?![\w/-]|\.\d)")
+_NAMES = "|".join((*_ENGLISH.days, *_ENGLISH.months))
+_SHORT_NAMES = "|".join(
+    re.escape(short) for short in sorted(_ENGLISH.name_short_forms, key=len, reverse=True)
+)
+_SHORT_NAME = re.compile(rf"(?<![\w.])({_SHORT_NAMES})(?:\.(?=\s+[a-z\d]|[,;\-\u2013]))?(?![\w'])")
+_BESIDE = rf"\s*(?:[-\u2013/,&]|\s(?:{_SAY['and']}|{_SAY['range']}|{_SAY['or']})\b)?\s*"
+"""What may stand between a short name and the number or name that makes it one."""
+_NAME_AFTER = re.compile(rf"\.?{_BESIDE}(?:\d|(?:{_SHORT_NAMES}|{_NAMES})\b)")
+_NAME_BEFORE = re.compile(rf"(?:\d\w*|\b(?:{_SHORT_NAMES}|{_NAMES})\.?){_BESIDE}$")
+_NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixes) + ")"
 _DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
-_RANGE_END = rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d)?|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?"
+_RANGE_END = (
+    rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d)?"
+    rf"|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?|\d{{1,2}}{_ORDINAL}(?!\w)"
+)
 _TIME_RANGE = re.compile(
     rf"(?<![\d:\-])({_RANGE_END})(\s*)[\u2013-](\s*)({_RANGE_END})(?![\d:\-])", re.IGNORECASE
 )
@@ -78,6 +97,31 @@ def _sentence(text: str) -> str:
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+def _date(day: str, month: str, year: str, written: str) -> str:
+    """A date as it is said ("first March 2026"); ``written`` when it is none."""
+    if not 1 <= int(month) <= 12 or not 1 <= int(day) <= 31:
+        return written
+    return f"{ordinal_words(int(day))} {_ENGLISH.months[int(month) - 1]} {year}"
+
+
+def _numeric_date(found: re.Match[str]) -> str:
+    """A date written in numbers ("01/03/2026", "01.03.2026"), in the language's order."""
+    parts = dict(zip(_ENGLISH.date_order, [part for part in found.groups() if part], strict=True))
+    return _date(parts["d"], parts["m"], parts["y"], found.group(0))
+
+
+def _short_name(found: re.Match[str]) -> str:
+    """A day or month written short ("Mon") as its name; a short form that is also a word
+    ("Sat") only beside a number or another day or month."""
+    short = found.group(1)
+    if short in _ENGLISH.name_short_forms_also_words and not (
+        _NAME_AFTER.match(found.string, found.end(1))
+        or _NAME_BEFORE.search(found.string, 0, found.start())
+    ):
+        return found.group(0)
+    return _ENGLISH.name_short_forms[short]
 
 
 def _web(found: re.Match[str]) -> str:
@@ -187,6 +231,10 @@ def speakable(text: str) -> str:
         elif raw.strip():
             lines.append(_sentence(raw))
     text = " ".join(lines)
+    text = _ISO_DATE.sub(lambda found: _date(*reversed(found.groups()), found.group(0)), text)
+    text = _NUMERIC_DATE.sub(_numeric_date, text)
+    text = _SHORT_NAME.sub(_short_name, text)
+    text = _NAMES_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
     text = _PHONE.sub(_phone, text)
     text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
     text = _ABBREVIATION.sub(_abbreviation, text)

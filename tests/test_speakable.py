@@ -65,7 +65,7 @@ def test_amounts_of_money_read_with_their_currency() -> None:
         "Tickets 10 pounds to 20 pounds, 1,200 pounds a year, 1.2 million pounds."
     )
     # Between two words a slash is still "or".
-    assert speakable("Mon/Tue, 24/7") == "Monday or Tuesday, 24 or 7."
+    assert speakable("Mon/Tue") == "Monday or Tuesday."
 
 
 def test_abbreviations_read_as_words() -> None:
@@ -124,3 +124,12 @@ def test_dates_days_and_months_read_by_name() -> None:
     assert speakable("Sun cream on sale Sat & Sun.") == ("Sun cream on sale Saturday and Sunday.")
     # Numbers that are no date stay numbers.
     assert speakable("Version 1.2.3 in room 2.14.") == "Version 1.2.3 in room 2.14."
+
+
+def test_slashes_read_as_said() -> None:
+    assert speakable("Our helpline is open 24/7.") == "Our helpline is open 24 7."
+    # A slash with spaces around it sets amounts apart; between words it is "or".
+    assert speakable("Adult \u00a312 / Child \u00a36 / Family \u00a330") == (
+        "Adult 12 pounds, Child 6 pounds, Family 30 pounds."
+    )
+    assert speakable("Tea / coffee \u00a32 / cup") == "Tea or coffee 2 pounds per cup."

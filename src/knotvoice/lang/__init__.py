@@ -105,6 +105,8 @@ class Language:
     "x" between dimensions) and times (the "x" after a number alone)."""
     currencies: dict[str, tuple[str, str]]
     """Currency symbol -> the names of its unit and of its hundredth, singular."""
+    said_as: dict[str, str]
+    """Written forms read as other words wherever they stand ("24/7": "24 7")."""
     scale_abbreviations: dict[str, str]
     """Short forms of the scales after an amount of money ("m": "million")."""
     units: dict[str, tuple[str, str]]
@@ -212,6 +214,7 @@ def load(code: str = "en") -> Language:
         list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
+        said_as={str(k): str(v) for k, v in data["said_as"].items()},
         scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
         units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
         days=_text_list(data, "days"),

@@ -28,8 +28,20 @@ from abroad (after its "+")."""
 _CURRENCY = "".join(re.escape(symbol) for symbol in _ENGLISH.currencies)
 _WHOLE = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 """A whole number, its thousands maybe set apart by commas ("1,200")."""
-PER_UNIT = re.compile(rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+)?)\s?/\s?(?=[^\W\d_])")
-"""A "/" between an amount and a unit ("£35/month"), read "per"."""
+PER_UNIT = re.compile(
+    rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+)?)"
+    rf"(?:/|\s?/\s?(?![^\W\d_]+\s*[{_CURRENCY}\d]))(?=[^\W\d_])"
+)
+"""A "/" between an amount and a unit ("£35/month"), read "per"; a "/" with spaces around it
+that sets amounts apart ("Adult £12 / Child £6") is none."""
+_SAID_AS = re.compile(
+    r"(?<![\w./])("
+    + "|".join(
+        f"{re.escape(written)}|{re.escape(written.capitalize())}"
+        for written in sorted(_ENGLISH.said_as, key=len, reverse=True)
+    )
+    + r")(?![\w/]|\.\w)"
+)
 _ABBREVIATION = re.compile(
     r"(?:(?<![\w.,])(\d+(?:[.,]\d+)*)([ -]?)|(?<![\w@./-]))("
     + "|".join(
@@ -97,6 +109,13 @@ def _sentence(text: str) -> str:
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+def _said_as(found: re.Match[str]) -> str:
+    """A written form as its words, capitalised when it was ("E.g." For example)."""
+    written = found.group(1)
+    said = _ENGLISH.said_as.get(written) or _ENGLISH.said_as[written.lower()]
+    return said.capitalize() if written[0].isupper() and written not in _ENGLISH.said_as else said
 
 
 def _date(day: str, month: str, year: str, written: str) -> str:
@@ -217,6 +236,7 @@ def speakable(text: str) -> str:
     "threes".
     """
     text = _EMOJI.sub("", text.translate(_QUOTES))
+    text = _SAID_AS.sub(_said_as, text)
     lines: list[str] = []
     for raw in text.splitlines():
         item = _LIST_ITEM.match(raw)
@@ -242,7 +262,8 @@ def speakable(text: str) -> str:
     text = _WEB.sub(_web, text)
     text = re.sub(r"\band/or\b", _SAY["or"], text)
     text = text.replace("&", f" {_SAY['and']} ").replace("%", f" {_SAY['percent']}")
-    text = re.sub(r"(?<=\w)/(?=\w)", f" {_SAY['or']} ", text)
+    text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)
+    text = re.sub(r"\s*/\s*", ", ", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
     text = _TIME_RANGE.sub(_range, text)
     text = _MONEY.sub(_money, text)

@@ -133,3 +133,17 @@ def test_slashes_read_as_said() -> None:
         "Adult 12 pounds, Child 6 pounds, Family 30 pounds."
     )
     assert speakable("Tea / coffee \u00a32 / cup") == "Tea or coffee 2 pounds per cup."
+
+
+def test_short_forms_read_as_words() -> None:
+    assert speakable("Allow approx. 2 hrs, e.g. for the trail; bring ID, i.e. a passport.") == (
+        "Allow approximately 2 hours, for example for the trail; bring ID, that is a passport."
+    )
+    assert speakable("We're at No. 12 High St. next to St Mary's, off Mill Rd.") == (
+        "We're at number 12 High Street next to St Mary's, off Mill Road."
+    )
+    assert speakable("E.g. Prices incl. VAT, discount N/A.") == (
+        "For example Prices including VAT, discount not applicable."
+    )
+    # "no." is a number only before one.
+    assert speakable("Use door no. 5, but no.") == "Use door number 5, but no."

@@ -107,6 +107,10 @@ class Language:
     """Currency symbol -> the names of its unit and of its hundredth, singular."""
     said_as: dict[str, str]
     """Written forms read as other words wherever they stand ("24/7": "24 7")."""
+    before_number: dict[str, str]
+    """Short forms read as a word only before a number ("No.": "number")."""
+    street_short_forms: dict[str, str]
+    """Street words written short ("St": "Street"), read in full after a name."""
     scale_abbreviations: dict[str, str]
     """Short forms of the scales after an amount of money ("m": "million")."""
     units: dict[str, tuple[str, str]]
@@ -215,6 +219,8 @@ def load(code: str = "en") -> Language:
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         said_as={str(k): str(v) for k, v in data["said_as"].items()},
+        before_number={str(k): str(v) for k, v in data["before_number"].items()},
+        street_short_forms={str(k): str(v) for k, v in data["street_short_forms"].items()},
         scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
         units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
         days=_text_list(data, "days"),

@@ -49,6 +49,17 @@ _ABBREVIATION = re.compile(
     )
     + r")(?![\w@/-]|\.\w)"
 )
+_BEFORE_NUMBER = re.compile(
+    r"(?<![\w.])("
+    + "|".join(re.escape(short) for short in sorted(_ENGLISH.before_number, key=len, reverse=True))
+    + r")(?=\s?\d)"
+)
+_STREET = re.compile(
+    r"(\b[A-Z][a-z]+ )("
+    + "|".join(re.escape(short) for short in _ENGLISH.street_short_forms)
+    + r")(?:\.(?=\s+[a-z\d]|[,;]))?(?![\w']|\.\w|\.?\s+[A-Z])"
+)
+"""A street word written short after a name and not before one ("High St", not "St Mary's")."""
 _ORDINAL = "(?:" + "|".join(_ENGLISH.ordinal_suffixes) + ")"
 _NUMERIC_DATE = re.compile(
     r"(?<![\w./-])(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?![\w/-]|\.\d)"
@@ -254,6 +265,10 @@ def speakable(text: str) -> str:
     text = _ISO_DATE.sub(lambda found: _date(*reversed(found.groups()), found.group(0)), text)
     text = _NUMERIC_DATE.sub(_numeric_date, text)
     text = _SHORT_NAME.sub(_short_name, text)
+    text = _BEFORE_NUMBER.sub(lambda found: _ENGLISH.before_number[found.group(1)], text)
+    text = _STREET.sub(
+        lambda found: found.group(1) + _ENGLISH.street_short_forms[found.group(2)], text
+    )
     text = _NAMES_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
     text = _PHONE.sub(_phone, text)
     text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)

@@ -26,7 +26,7 @@ def test_dashes_and_brackets_become_pauses() -> None:
 
 def test_ranges_read_with_to() -> None:
     assert speakable("Open 9\u20135, Monday\u2013Friday. Ages 3-12, 9:00-17:00.") == (
-        "Open 9 to 5, Monday to Friday. Ages 3 to 12, 9:00 to 17:00."
+        "Open 9 to 5, Monday to Friday. Ages 3 to 12, 9 o'clock to 17 hundred."
     )
     # Phone numbers and dates are not ranges.
     assert speakable("Call 0123-456789 by 2027-05-01") == (
@@ -147,3 +147,11 @@ def test_short_forms_read_as_words() -> None:
     )
     # "no." is a number only before one.
     assert speakable("Use door no. 5, but no.") == "Use door number 5, but no."
+
+
+def test_times_on_the_hour_read_as_said() -> None:
+    # The engine reads "9:00" as "nine zero zero" and "12:05" as "twelve zero five".
+    assert speakable("Open 9:00-17:30; the 17:00 bus; doors 10.00am; last bus 12:05.") == (
+        "Open 9 o'clock to 17:30; the 17 hundred bus; doors 10am; last bus 12 oh 5."
+    )
+    assert speakable("Open 09:30am to 9:00pm.") == "Open 9:30am to 9pm."

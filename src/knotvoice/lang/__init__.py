@@ -129,6 +129,9 @@ class Language:
     """What follows a day of the month written in figures ("st", "th")."""
     clock_suffixes: tuple[str, ...]
     """What follows a time of day on the twelve-hour clock ("am", "pm")."""
+    clock_words: dict[str, str]
+    """How a time on the hour and a minute under ten are said: o_clock, hundred (after an
+    hour past noon on the 24-hour clock), oh (before a minute under ten), midnight."""
     abbreviations: dict[str, str]
     """Abbreviations read as words ("hrs": "hours")."""
     plurals: dict[str, str]
@@ -230,6 +233,7 @@ def load(code: str = "en") -> Language:
         date_order=str(data["date_order"]),
         ordinal_suffixes=_text_list(data, "ordinal_suffixes"),
         clock_suffixes=_text_list(data, "clock_suffixes"),
+        clock_words={str(k): str(v) for k, v in data["clock_words"].items()},
         abbreviations={str(k): str(v) for k, v in data["abbreviations"].items()},
         plurals={str(k): str(v) for k, v in data["plurals"].items()},
         plural_endings=tuple((str(a), str(b)) for a, b in data["plural_endings"]),

@@ -78,6 +78,7 @@ _NAME_BEFORE = re.compile(rf"(?:\d\w*|\b(?:{_SHORT_NAMES}|{_NAMES})\.?){_BESIDE}
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixes) + ")"
 _DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
+_TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
 _RANGE_END = (
     rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d)?"
     rf"|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?|\d{{1,2}}{_ORDINAL}(?!\w)"
@@ -202,6 +203,24 @@ def _range(found: re.Match[str]) -> str:
     return f"{start} {_SAY['range']} {end}"
 
 
+def _time(found: re.Match[str]) -> str:
+    """A time of day as it is said: on the hour "9 o'clock", "17 hundred", "9am" or midnight,
+    a minute under ten with "oh" ("12 oh 5"); other times as they are ("9:30")."""
+    hour, minute, suffix = int(found.group(1)), int(found.group(2)), found.group(3) or ""
+    words = _ENGLISH.clock_words
+    if hour > 24 or minute > 59 or (minute >= 10 and not found.group(1).startswith("0")):
+        return found.group(0)
+    if minute >= 10:
+        return f"{hour}:{minute}{suffix}"
+    if minute:
+        return f"{hour} {words['oh']} {minute}{suffix}"
+    if suffix:
+        return f"{hour}{suffix}"
+    if hour in (0, 24):
+        return words["midnight"]
+    return f"{hour} {words['o_clock'] if hour <= 12 else words['hundred']}"
+
+
 def _money(found: re.Match[str]) -> str:
     """An amount of money as it is said: "£4.50" "4 pounds 50", "£0.50" "50 pence",
     "£1.5m" "1.5 million pounds"."""
@@ -281,6 +300,7 @@ def speakable(text: str) -> str:
     text = re.sub(r"\s*/\s*", ", ", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
     text = _TIME_RANGE.sub(_range, text)
+    text = _TIME.sub(_time, text)
     text = _MONEY.sub(_money, text)
     text = _DIMENSION.sub(f" {_SAY['by']} ", text)
     text = _TIMES.sub(rf"\1 {_SAY['times']}", text)

@@ -155,3 +155,13 @@ def test_times_on_the_hour_read_as_said() -> None:
         "Open 9 o'clock to 17:30; the 17 hundred bus; doors 10am; last bus 12 oh 5."
     )
     assert speakable("Open 09:30am to 9:00pm.") == "Open 9:30am to 9pm."
+
+
+def test_fractions_read_as_said() -> None:
+    # The engine reads "a ½ day" as "a a half day".
+    assert speakable("A \u00bd day pass, a \u00bc share, 2\u00bd hours or 1 1/2 hours.") == (
+        "A half day pass, a quarter share, 2 and a half hours or 1 and a half hours."
+    )
+    assert speakable("\u00bd price for \u00bc of visitors, 3/4 full.") == (
+        "Half price for a quarter of visitors, three quarters full."
+    )

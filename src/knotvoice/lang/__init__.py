@@ -111,6 +111,8 @@ class Language:
     """Short forms read as a word only before a number ("No.": "number")."""
     street_short_forms: dict[str, str]
     """Street words written short ("St": "Street"), read in full after a name."""
+    fractions: dict[str, tuple[str, str]]
+    """A fraction as written -> said alone and after a whole number ("and a half")."""
     scale_abbreviations: dict[str, str]
     """Short forms of the scales after an amount of money ("m": "million")."""
     units: dict[str, tuple[str, str]]
@@ -224,6 +226,7 @@ def load(code: str = "en") -> Language:
         said_as={str(k): str(v) for k, v in data["said_as"].items()},
         before_number={str(k): str(v) for k, v in data["before_number"].items()},
         street_short_forms={str(k): str(v) for k, v in data["street_short_forms"].items()},
+        fractions={str(k): (str(v[0]), str(v[1])) for k, v in data["fractions"].items()},
         scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
         units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
         days=_text_list(data, "days"),

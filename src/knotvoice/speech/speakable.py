@@ -60,6 +60,11 @@ _STREET = re.compile(
     + r")(?:\.(?=\s+[a-z\d]|[,;]))?(?![\w']|\.\w|\.?\s+[A-Z])"
 )
 """A street word written short after a name and not before one ("High St", not "St Mary's")."""
+_FRACTION = re.compile(
+    r"(?<![\d/.])(?:(\d+)(?:\s?(?=\D)|\s(?=\d/)))?("
+    + "|".join(re.escape(written) for written in _ENGLISH.fractions)
+    + r")(?![\d/])"
+)
 _ORDINAL = "(?:" + "|".join(_ENGLISH.ordinal_suffixes) + ")"
 _NUMERIC_DATE = re.compile(
     r"(?<![\w./-])(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?![\w/-]|\.\d)"
@@ -128,6 +133,18 @@ def _said_as(found: re.Match[str]) -> str:
     written = found.group(1)
     said = _ENGLISH.said_as.get(written) or _ENGLISH.said_as[written.lower()]
     return said.capitalize() if written[0].isupper() and written not in _ENGLISH.said_as else said
+
+
+def _fraction(found: re.Match[str]) -> str:
+    """A fraction as it is said: "2½" 2 and a half, "½" half, "a ¼" a quarter."""
+    whole, written = found.groups()
+    alone, after_whole = _ENGLISH.fractions[written]
+    if whole:
+        return f"{whole} {after_whole}"
+    article, _, rest = alone.partition(" ")
+    before = found.string[: found.start()].rstrip().rsplit(" ", 1)[-1]
+    said = rest if rest and before.lower() == article else alone
+    return said.capitalize() if before[-1:] in ("", ".", "!", "?") else said
 
 
 def _date(day: str, month: str, year: str, written: str) -> str:
@@ -283,6 +300,7 @@ def speakable(text: str) -> str:
     text = " ".join(lines)
     text = _ISO_DATE.sub(lambda found: _date(*reversed(found.groups()), found.group(0)), text)
     text = _NUMERIC_DATE.sub(_numeric_date, text)
+    text = _FRACTION.sub(_fraction, text)
     text = _SHORT_NAME.sub(_short_name, text)
     text = _BEFORE_NUMBER.sub(lambda found: _ENGLISH.before_number[found.group(1)], text)
     text = _STREET.sub(

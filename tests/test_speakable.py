@@ -165,3 +165,13 @@ def test_fractions_read_as_said() -> None:
     assert speakable("\u00bd price for \u00bc of visitors, 3/4 full.") == (
         "Half price for a quarter of visitors, three quarters full."
     )
+
+
+def test_service_numbers_read_digit_by_digit() -> None:
+    assert speakable("Call NHS 111 for urgent help, or 999 in an emergency.") == (
+        "Call NHS 1 1 1 for urgent help, or 9 9 9 in an emergency."
+    )
+    # The same digits in an amount or a longer number stay a number.
+    assert speakable("\u00a3999, 1,111 visitors, 9999 and 111.5m.") == (
+        "999 pounds, 1,111 visitors, 9999 and 111.5 metres."
+    )

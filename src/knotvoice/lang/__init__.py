@@ -113,6 +113,8 @@ class Language:
     """Street words written short ("St": "Street"), read in full after a name."""
     fractions: dict[str, tuple[str, str]]
     """A fraction as written -> said alone and after a whole number ("and a half")."""
+    service_numbers: tuple[str, ...]
+    """Emergency and health line numbers, said digit by digit ("111")."""
     scale_abbreviations: dict[str, str]
     """Short forms of the scales after an amount of money ("m": "million")."""
     units: dict[str, tuple[str, str]]
@@ -227,6 +229,7 @@ def load(code: str = "en") -> Language:
         before_number={str(k): str(v) for k, v in data["before_number"].items()},
         street_short_forms={str(k): str(v) for k, v in data["street_short_forms"].items()},
         fractions={str(k): (str(v[0]), str(v[1])) for k, v in data["fractions"].items()},
+        service_numbers=_text_list(data, "service_numbers"),
         scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
         units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
         days=_text_list(data, "days"),

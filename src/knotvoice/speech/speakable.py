@@ -26,6 +26,12 @@ _PHONE_MOST = {"0": 12, "+": 15}
 """The most digits of a phone number dialled within its country (after its leading 0) and
 from abroad (after its "+")."""
 _CURRENCY = "".join(re.escape(symbol) for symbol in _ENGLISH.currencies)
+_SERVICE_NUMBER = re.compile(
+    rf"(?<![\w.,:/\-{_CURRENCY}])("
+    + "|".join(re.escape(number) for number in _ENGLISH.service_numbers)
+    + r")(?![\w%\u00b0/]|[.,:]\d)"
+)
+"""A number dialled as written ("NHS 111"), said digit by digit."""
 _WHOLE = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 """A whole number, its thousands maybe set apart by commas ("1,200")."""
 PER_UNIT = re.compile(
@@ -308,6 +314,7 @@ def speakable(text: str) -> str:
     )
     text = _NAMES_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
     text = _PHONE.sub(_phone, text)
+    text = _SERVICE_NUMBER.sub(lambda found: " ".join(found.group(1)), text)
     text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
     text = _ABBREVIATION.sub(_abbreviation, text)
     text = _EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)

@@ -105,7 +105,9 @@ def test_units_of_measure_read_by_their_names() -> None:
         "Heated to 28 degrees Celsius, 1.5 metres deep. Chargers give 22 kilowatts at 45p per "
         "kilowatt hour."
     )
-    assert speakable("Members earn 3x points.") == "Members earn 3 times points."
+    assert speakable("Members earn 3x points. The ride lasts 90 secs.") == (
+        "Members earn 3 times points. The ride lasts 90 seconds."
+    )
     # After an amount of money "m" and "k" are its scale.
     assert speakable("A \u00a31.5m roof and \u00a310k of repairs.") == (
         "A 1.5 million pounds roof and 10 thousand pounds of repairs."
@@ -165,6 +167,8 @@ def test_fractions_read_as_said() -> None:
     assert speakable("\u00bd price for \u00bc of visitors, 3/4 full.") == (
         "Half price for a quarter of visitors, three quarters full."
     )
+    # After a name, or before no word, "1/2" numbers things.
+    assert speakable("Platforms 1/2 and 3/4.") == "Platforms 1 or 2 and 3 or 4."
 
 
 def test_service_numbers_read_digit_by_digit() -> None:

@@ -1,5 +1,5 @@
 """Text made fit for speaking: lists read as lists, no curly quotes or stray symbols, prices,
-times and phone numbers as they are said (the words from ``lang/en.yaml``)."""
+dates, times, units and phone numbers as they are said (the words from ``lang/en.yaml``)."""
 
 from __future__ import annotations
 
@@ -149,6 +149,10 @@ def _fraction(found: re.Match[str]) -> str:
         return f"{whole} {after_whole}"
     article, _, rest = alone.partition(" ")
     before = found.string[: found.start()].rstrip().rsplit(" ", 1)[-1]
+    if "/" in written and (
+        before[:1].isupper() or not re.match(r"\s+[^\W\d_]", found.string[found.end() :])
+    ):
+        return written  # not before a word, or after a name: it numbers things ("Platforms 1/2")
     said = rest if rest and before.lower() == article else alone
     return said.capitalize() if before[-1:] in ("", ".", "!", "?") else said
 
@@ -285,8 +289,10 @@ def speakable(text: str) -> str:
     ("9-5", "8am-5pm", "Monday\u2013Friday") with "to"; e-mail and web addresses are read as
     addresses, phone numbers digit by digit, amounts of money with their currency's name
     ("£4.50": "4 pounds 50"), units of measure by their names ("2km": "2 kilometres",
-    "55 x 40 cm": "55 by 40 centimetres"), abbreviations such as "hrs" as words and "3s" as
-    "threes".
+    "55 x 40 cm": "55 by 40 centimetres"), dates, days and months by name ("01/03/2026":
+    "first March 2026", "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00":
+    "9 o'clock"), fractions ("2½": "2 and a half"), short forms and abbreviations such as
+    "e.g." and "hrs" as words, service numbers ("111") digit by digit and "3s" as "threes".
     """
     text = _EMOJI.sub("", text.translate(_QUOTES))
     text = _SAID_AS.sub(_said_as, text)
@@ -304,7 +310,9 @@ def speakable(text: str) -> str:
         elif raw.strip():
             lines.append(_sentence(raw))
     text = " ".join(lines)
-    text = _ISO_DATE.sub(lambda found: _date(*reversed(found.groups()), found.group(0)), text)
+    text = _ISO_DATE.sub(
+        lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text
+    )
     text = _NUMERIC_DATE.sub(_numeric_date, text)
     text = _FRACTION.sub(_fraction, text)
     text = _SHORT_NAME.sub(_short_name, text)

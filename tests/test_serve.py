@@ -871,6 +871,42 @@ def test_a_silent_client_is_let_go_and_holds_up_nobody(text_agent: Agent) -> Non
     assert 0.4 < closed_after < 5.0
 
 
+def test_a_client_opening_too_many_connections_is_told_busy_and_the_rest_are_served(
+    text_agent: Agent,
+) -> None:
+    async def scenario() -> tuple[list[Event], list[Event], list[Event]]:
+        server = Server(text_agent, "tcp://127.0.0.1:0", max_connections=3)
+        listening = await server.start()
+        port = listening.port
+        assert port is not None
+        try:
+            held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+            async with asyncio.timeout(5.0):
+                while server.connections < 3:
+                    await asyncio.sleep(0.01)
+            one_too_many = await raw(port, b"")
+            # Those already open are answered, and a place that frees up is taken again.
+            reader, writer = held[0]
+            await async_write_event(question(ANSWERED[0]), writer)
+            async with asyncio.timeout(10.0):
+                answer = await async_read_event(reader)
+            assert answer is not None
+            for _, writer in held:
+                writer.close()
+            await connections_close(server)
+            again = await ask(port, question(ANSWERED[0]), ends=("handled", "not-handled"))
+            return one_too_many, [answer], again
+        finally:
+            await server.stop(grace=1.0)
+
+    one_too_many, answer, again = run(scenario())
+    assert [event.type for event in one_too_many] == ["error"]
+    assert one_too_many[0].data["code"] == "busy"
+    assert "try again later" in one_too_many[0].data["text"]
+    assert answer[0].type == "handled" and ANSWERED[2] in answer[0].data["text"]
+    assert again[-1].type == "handled"
+
+
 def test_unknown_events_are_ignored_not_fatal(text_agent: Agent) -> None:
     async def scenario() -> list[Event]:
         async with served(text_agent) as (_, port):

@@ -18,7 +18,10 @@ What Home Assistant's Wyoming integration does, and what this answers:
 
 The ``wyoming`` package's event reader trusts the lengths a client announces; this module
 reads events itself, with limits, so a client that sends a 1 GB "chunk", a line of HTTP or
-broken JSON gets one ``error`` event and a closed connection, and nobody else notices.
+broken JSON gets one ``error`` event and a closed connection, and nobody else notices. At
+most ``MAX_CONNECTIONS`` are open at once: one more gets a ``busy`` error, so a client that
+opens thousands uses up neither the server's memory nor its files (the turn log, the
+knowledge file).
 """
 
 from __future__ import annotations
@@ -68,7 +71,16 @@ from knotvoice.reload import Reloader
 from knotvoice.serve.agent import Agent, Utterance
 from knotvoice.settings import ServeSettings
 
-__all__ = ["BadEvent", "Listening", "Server", "check", "describe", "read_event", "serve"]
+__all__ = [
+    "MAX_CONNECTIONS",
+    "BadEvent",
+    "Listening",
+    "Server",
+    "check",
+    "describe",
+    "read_event",
+    "serve",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -85,6 +97,10 @@ so that it reads the ``error`` before the connection ends (closing a socket with
 data in it resets the connection, and the client may lose the error)."""
 LINGER_BYTES = 32 * 1024 * 1024
 """... and at most this many bytes."""
+MAX_CONNECTIONS = 64
+"""Connections open at once; one more is told the server is busy and closed. Home Assistant
+opens one per request (a few per voice satellite at a time); each connection holds up to
+``max_audio_seconds`` of audio (about 2 MB) and a file descriptor."""
 STOP_GRACE_SECONDS = 5.0
 """On stop, connections still busy after this long are cut."""
 IDLE_CHECK_SECONDS = 0.05
@@ -311,10 +327,21 @@ class Connection(AsyncEventHandler):
         except (ConnectionError, OSError) as error:
             _log.debug("connection lost: %s", error)
         finally:
-            self.writer.close()
-            with contextlib.suppress(ConnectionError, OSError, TimeoutError):
-                async with asyncio.timeout(1.0):
-                    await self.writer.wait_closed()
+            await self._close()
+
+    async def turn_away(self, text: str, code: str) -> None:
+        """Refuse the client before reading anything from it: one ``error``, then the
+        connection closes, at once (what it sent meanwhile is not waited for)."""
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+            async with asyncio.timeout(1.0):
+                await async_write_event(Error(text=text, code=code).event(), self.writer)
+        await self._close()
+
+    async def _close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+            async with asyncio.timeout(1.0):
+                await self.writer.wait_closed()
 
     @property
     def idle(self) -> bool:
@@ -469,10 +496,19 @@ def _every_ipv6_address(host: str) -> bool:
 class Server:
     """Listens for Wyoming clients and serves each connection as its own task."""
 
-    def __init__(self, agent: Agent, uri: str, idle_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        agent: Agent,
+        uri: str,
+        idle_seconds: float = 60.0,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         self.agent = agent
         self.uri = uri
         self.idle_seconds = idle_seconds
+        self.max_connections = max_connections
+        self.refused = 0
+        """Connections refused for being one too many."""
         self._server: asyncio.AbstractServer | None = None
         self._tasks: dict[asyncio.Task[None], Connection] = {}
 
@@ -521,6 +557,21 @@ class Server:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         connection = Connection(reader, writer, self.agent, self.idle_seconds)
+        if len(self._tasks) >= self.max_connections:
+            self.refused += 1
+            if self.refused == 1 or self.refused % 1000 == 0:
+                _log.warning(
+                    "refused a connection: %d are open already, the most this server takes "
+                    "(%d refused so far)",
+                    len(self._tasks),
+                    self.refused,
+                )
+            await connection.turn_away(
+                f"the server is busy: {len(self._tasks)} connections are open, the most it "
+                "takes; try again later",
+                "busy",
+            )
+            return
         if task is not None:
             self._tasks[task] = connection
         try:

@@ -52,7 +52,7 @@ from knotvoice.serve import agent as agent_module
 from knotvoice.serve.agent import Agent, Answered, ServedEvent, Utterance, standalone
 from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check
 from knotvoice.speech.tts import Synthesizer
-from knotvoice.turn import Action, Turn, typed
+from knotvoice.turn import MAX_QUESTION_CHARS, Action, Turn, typed
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
@@ -399,6 +399,37 @@ def test_stop_is_handled_with_nothing_to_say(text_agent: Agent) -> None:
 
     (event,) = run(scenario())
     assert event.type == "handled" and not event.data.get("text")
+
+
+def test_a_text_too_long_to_be_a_question_is_refused_and_not_logged(
+    by_words: Matcher, synthesizer: Synthesizer
+) -> None:
+    # A FAQ question pasted two hundred times: as a question it would be answered, and
+    # logged in full (the turn log holds 100 MB: a few hundred of these would push out
+    # weeks of real questions).
+    long = " ".join([ANSWERED[0]] * 200)
+    served_events: list[ServedEvent] = []
+    agent = Agent(reloader_of(by_words), None, synthesizer, report=served_events.append)
+
+    async def scenario() -> tuple[list[Event], list[Event]]:
+        async with served(agent) as (_, port):
+            refused = await ask(port, question(long), ends=("handled", "not-handled"))
+            answered = await ask(port, question(ANSWERED[0]), ends=("handled", "not-handled"))
+            return refused, answered
+
+    try:
+        refused, answered = run(scenario())
+    finally:
+        agent.close()
+    assert refused[-1].type == "not-handled"
+    assert refused[-1].data["text"] == (
+        f"That question is too long ({len(long)} characters). "
+        f"Please ask in at most {MAX_QUESTION_CHARS} characters."
+    )
+    assert answered[-1].type == "handled"
+    assert [event.transcript for event in served_events if isinstance(event, Answered)] == [
+        ANSWERED[0]
+    ]
 
 
 def test_fifty_clients_at_once_each_get_their_own_answer(text_agent: Agent) -> None:

@@ -24,7 +24,17 @@ from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
 from knotvoice.speech.reply import reply_text
 
-__all__ = ["Action", "Dialogue", "Turn", "Understood", "command_of", "hear", "typed"]
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "Action",
+    "Dialogue",
+    "Turn",
+    "Understood",
+    "command_of",
+    "hear",
+    "too_long",
+    "typed",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +106,19 @@ def command_of(text: str) -> str | None:
         if phrase in language.commands[command]:
             return command
     return None
+
+
+MAX_QUESTION_CHARS = 500
+"""Longest typed question, in characters (an FAQ question is well under 100): a longer one
+is refused before it is matched or logged."""
+
+
+def too_long(text: str) -> str | None:
+    """What to say to a typed question longer than ``MAX_QUESTION_CHARS`` (None when it is
+    not)."""
+    if len(text) <= MAX_QUESTION_CHARS:
+        return None
+    return english().replies.too_long.format(characters=len(text), limit=MAX_QUESTION_CHARS)
 
 
 def typed(text: str) -> Transcript:

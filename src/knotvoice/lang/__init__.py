@@ -59,6 +59,9 @@ class Replies:
     proposes (ending in "?")."""
     unsure_between: str
     """The same between two questions, ``{question}`` and ``{other}``."""
+    too_long: str
+    """A typed question refused for its length: with ``{characters}``, its length, and
+    ``{limit}``, the most taken."""
 
 
 @dataclass(frozen=True)

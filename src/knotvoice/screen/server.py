@@ -44,6 +44,7 @@ from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, S
 from knotvoice.report import by_day, page, parse_since, summarize
 from knotvoice.screen.hub import Hub
 from knotvoice.settings import ScreenSettings
+from knotvoice.turn import MAX_QUESTION_CHARS, too_long
 
 __all__ = ["MAX_QUESTION_CHARS", "ScreenServer", "beside"]
 
@@ -51,8 +52,6 @@ _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MAX_QUESTION_CHARS = 500
-"""Longest typed question, in characters (an FAQ question is well under 100)."""
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body, in bytes."""
 KEEPALIVE_SECONDS = 15.0
@@ -287,12 +286,9 @@ class ScreenServer:
         text = " ".join(text.split())
         if not text:
             return web.json_response({"ok": False, "ignored": "empty"}, headers=_HEADERS)
-        if len(text) > MAX_QUESTION_CHARS:
-            return _refused(
-                413,
-                f"That question is too long ({len(text)} characters). "
-                f"Please ask in at most {MAX_QUESTION_CHARS} characters.",
-            )
+        refusal = too_long(text)
+        if refusal is not None:
+            return _refused(413, refusal)
         return self._put(Ask(text))
 
     async def _choose(self, request: web.Request) -> web.Response:

@@ -40,7 +40,7 @@ from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.reload import Reloader
 from knotvoice.speech.reply import reply_text, spoken_question
 from knotvoice.speech.tts import Synthesizer
-from knotvoice.turn import Action, Dialogue, Turn, typed
+from knotvoice.turn import Action, Dialogue, Turn, too_long, typed
 
 __all__ = [
     "Agent",
@@ -404,7 +404,13 @@ class Agent:
     # answering
 
     async def answer(self, text: str, conversation_id: str | None = None) -> Reply:
-        """The reply to one question, typed or transcribed elsewhere."""
+        """The reply to one question, typed or transcribed elsewhere. A text longer than
+        ``MAX_QUESTION_CHARS`` is no question: it is refused unmatched and not reported."""
+        refusal = too_long(text)
+        if refusal is not None:
+            _log.info("refused a question of %d characters", len(text))
+            turn = Turn(typed(text), Action.REJECT, None, None, refusal)
+            return Reply(False, refusal, turn)
         start = time.perf_counter()
         heard = self._heard.take(text)
         transcript = self._locked_fit(heard) if heard is not None else typed(text)

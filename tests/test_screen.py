@@ -284,6 +284,7 @@ def test_bad_requests_are_refused_with_a_clear_message(hub: Hub) -> None:
             "empty": await post(session, ask, {"text": "   "}),
             "not text": await post(session, ask, {"text": ["a"]}),
             "not json": await post(session, ask, "{text"),
+            "nested too deep": await post(session, ask, "[" * 30_000 + "]" * 30_000),
             "a form": await post(session, ask, "text=hi", **{"Content-Type": "text/plain"}),
             "other origin": await post(session, ask, {"text": "hi"}, Origin="http://evil.test"),
             "other referer": await post(
@@ -305,6 +306,7 @@ def test_bad_requests_are_refused_with_a_clear_message(hub: Hub) -> None:
         "empty": 200,
         "not text": 400,
         "not json": 400,
+        "nested too deep": 400,
         "a form": 415,
         "other origin": 403,
         "other referer": 403,
@@ -316,6 +318,7 @@ def test_bad_requests_are_refused_with_a_clear_message(hub: Hub) -> None:
     }
     assert f"at most {MAX_QUESTION_CHARS} characters" in replies["long"][1]["error"]
     assert replies["empty"][1] == {"ok": False, "ignored": "empty"}
+    assert replies["nested too deep"][1] == {"error": "the body is not JSON"}
     assert "busy" in replies["full"][1]["error"]
     assert inbox.take() == Ask("how do I treat a knot") and inbox.take() is None
 

@@ -261,7 +261,7 @@ class ScreenServer:
     async def _json(self, request: web.Request) -> dict[str, Any]:
         try:
             data = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested deeper than Python
             raise web.HTTPBadRequest(
                 text=json.dumps({"error": "the body is not JSON"}),
                 content_type="application/json",

@@ -31,8 +31,9 @@ from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.knowledge import Knowledge
 from knotvoice.match.matcher import Matcher
+from knotvoice.screen import server as server_module
 from knotvoice.screen.hub import MAX_WATCHERS, QUEUE, Hub, State, View, suggestions, updated
-from knotvoice.screen.server import MAX_QUESTION_CHARS, ScreenServer, beside
+from knotvoice.screen.server import MAX_CONNECTIONS, MAX_QUESTION_CHARS, ScreenServer, beside
 from knotvoice.settings import ScreenSettings, SettingsError, build_settings
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import Dialogue
@@ -350,6 +351,44 @@ def test_many_pages_watch_at_once_and_one_too_many_is_refused(
     views, status = serve(hub, Inbox(), scenario)
     assert status == 503
     assert all([v["state"] for v in pair] == ["idle", "listening"] for pair in views)
+
+
+def test_connections_that_send_nothing_are_let_go_and_too_many_are_refused(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server_module, "IDLE_SECONDS", 1.0)
+
+    async def scenario(
+        session: aiohttp.ClientSession, url: str
+    ) -> tuple[int, dict[str, Any], int, bool, list[dict[str, Any]]]:
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        # Half a request each, as many as the server takes, while a page watches.
+        page = await session.get(url + "events")
+        held = []
+        for _ in range(MAX_CONNECTIONS - 1):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /view HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            held.append((reader, writer))
+        async with session.get(url + "view") as refused:
+            busy = (refused.status, await refused.json())
+        # Those sent nothing more are closed after the idle time; the page stays.
+        async with asyncio.timeout(10.0):
+            closed = [await reader.read() for reader, _ in held]
+        for _, writer in held:
+            writer.close()
+        async with session.get(url + "view") as again:
+            status = again.status
+        hub(SpeechStarted(1.0))
+        async with asyncio.timeout(10.0):
+            views = await read_views(page, 2)
+        page.close()
+        return *busy, status, all(data == b"" for data in closed), views
+
+    refused, busy, again, closed, views = serve(hub, Inbox(), scenario)
+    assert refused == 503 and "too many connections" in busy["error"]
+    assert closed, "a half-sent request is dropped after the idle time"
+    assert again == 200
+    assert [view["state"] for view in views] == ["idle", "listening"], "the page was kept"
 
 
 # --- /health --------------------------------------------------------------------------------

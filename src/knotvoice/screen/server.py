@@ -13,7 +13,10 @@
   ``POST /stop``: a typed question, a tapped did-you-mean, a stop. Each goes to the kiosk's
   inbox and is answered aloud and on the page.
 
-It listens on loopback unless told otherwise. A POST must be JSON (a form on another site
+It listens on loopback unless told otherwise, and holds at most ``MAX_CONNECTIONS`` connections
+(one more is answered 503 and closed) for at most ``IDLE_SECONDS`` each between requests,
+so a client that opens connections and sends nothing, or half a request, cannot use up the
+kiosk's files (its turn log is written by the same process). A POST must be JSON (a form on another site
 cannot send that without the browser asking first, and nothing here says yes) and must come
 from this page: an ``Origin`` or ``Referer`` naming another site is refused. When bound to
 loopback, a request must name a loopback host, so a site whose name is made to point at
@@ -60,6 +63,17 @@ WRITE_SECONDS = 5.0
 """A page that takes longer than this to take one view is dropped."""
 RETRY_MILLISECONDS = 2000
 """How soon a page's browser reconnects after losing the events."""
+MAX_CONNECTIONS = 200
+"""Connections open at once (each page watching holds one); one more is answered 503 and
+closed."""
+IDLE_SECONDS = 30.0
+"""A connection with no request under way (none yet, or half of one) is closed after this
+long."""
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 57\r\nConnection: close\r\n\r\n"
+    b'{"error": "too many connections; try again in a moment"}\n'
+)
 
 _FILES = {
     "/": ("index.html", "text/html"),
@@ -94,6 +108,51 @@ def _refused(status: int, message: str) -> web.Response:
 
 def _page(name: str) -> bytes:
     return resources.files("knotvoice.screen").joinpath("static", name).read_bytes()
+
+
+class _Busy(asyncio.Protocol):
+    """A connection past ``MAX_CONNECTIONS``: answered 503 at once and closed."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.write(_BUSY)
+        transport.close()
+
+
+class _Site(web.BaseSite):
+    """A TCP site that takes at most ``limit`` connections at once."""
+
+    def __init__(self, runner: web.BaseRunner, host: str, port: int, limit: int) -> None:
+        super().__init__(runner)
+        self._host = host
+        self._port = port
+        self._limit = limit
+        self.refused = 0
+
+    @property
+    def name(self) -> str:
+        return ScreenSettings(self._host, self._port).url
+
+    async def start(self) -> None:
+        await super().start()
+        server = self._runner.server
+        assert server is not None
+
+        def connection() -> asyncio.Protocol:
+            if len(server.connections) < self._limit:
+                return server()
+            self.refused += 1
+            if self.refused == 1 or self.refused % 1000 == 0:
+                _log.warning(
+                    "refused a connection to the screen: %d are open, the most it takes "
+                    "(%d refused so far)",
+                    self._limit,
+                    self.refused,
+                )
+            return _Busy()
+
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(connection, self._host, self._port)
 
 
 class ScreenServer:
@@ -140,9 +199,11 @@ class ScreenServer:
         """Start serving; returns the page's address. ``KnotvoiceError`` when the address
         cannot be used."""
         self.hub.attach(asyncio.get_running_loop())
-        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, shutdown_timeout=1.0, keepalive_timeout=IDLE_SECONDS
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        site = _Site(self._runner, self.settings.host, self.settings.port, MAX_CONNECTIONS)
         try:
             await site.start()
         except OSError as error:

@@ -432,6 +432,30 @@ def test_a_text_too_long_to_be_a_question_is_refused_and_not_logged(
     ]
 
 
+def test_a_conversation_id_home_assistant_would_not_send_is_answered_but_not_logged(
+    by_words: Matcher, synthesizer: Synthesizer
+) -> None:
+    served_events: list[ServedEvent] = []
+    agent = Agent(reloader_of(by_words), None, synthesizer, report=served_events.append)
+    ids: list[object] = ["01JTEST", "x" * 100_000, {"nested": ["x"] * 10_000}, 42]
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            turns = [
+                Transcript(text=ANSWERED[0], context={"conversation_id": conversation}).event()
+                for conversation in ids
+            ]
+            return [(await ask(port, turn, ends=("handled",)))[-1] for turn in turns]
+
+    try:
+        answers = run(scenario())
+    finally:
+        agent.close()
+    assert [answer.type for answer in answers] == ["handled"] * len(ids)
+    logged = [event.conversation_id for event in served_events if isinstance(event, Answered)]
+    assert logged == ["01JTEST", None, None, None]
+
+
 def test_fifty_clients_at_once_each_get_their_own_answer(text_agent: Agent) -> None:
     async def one(port: int, number: int) -> tuple[int, Event]:
         text = ANSWERED[0] if number % 2 else OFF_TOPIC

@@ -91,6 +91,9 @@ MAX_DATA_BYTES = 256 * 1024
 MAX_PAYLOAD_BYTES = 2 * 1024 * 1024
 """Largest event payload (an audio chunk), in bytes: 2 MiB is over 5 s of 48 kHz stereo
 32-bit audio, and Home Assistant sends 10 ms at a time."""
+MAX_CONVERSATION_ID_CHARS = 100
+"""Longest conversation id logged with a turn, in characters (Home Assistant's are 26);
+another is taken for none."""
 LINGER_SECONDS = 2.0
 """After refusing a client, what it still sends is read and dropped for this long at most,
 so that it reads the ``error`` before the connection ends (closing a socket with unread
@@ -411,9 +414,9 @@ class Connection(AsyncEventHandler):
         text = _text(event)
         context = event.data.get("context")
         conversation = context.get("conversation_id") if isinstance(context, dict) else None
-        reply = await self.agent.answer(
-            text, str(conversation) if conversation is not None else None
-        )
+        if not isinstance(conversation, str) or len(conversation) > MAX_CONVERSATION_ID_CHARS:
+            conversation = None  # not one Home Assistant sends: not logged
+        reply = await self.agent.answer(text, conversation)
         answer = Handled(text=reply.text) if reply.handled else NotHandled(text=reply.text)
         await self.write_event(answer.event())
 

@@ -353,6 +353,40 @@ def test_many_pages_watch_at_once_and_one_too_many_is_refused(
     assert all([v["state"] for v in pair] == ["idle", "listening"] for pair in views)
 
 
+def test_another_sites_page_can_neither_watch_nor_read_but_may_link_here(
+    hub: Hub, tmp_path: Path
+) -> None:
+    # What Chromium sends for <img src="http://127.0.0.1:8080/events"> on another site, for
+    # a fetch() from a web app on another port of this machine, and for a link followed.
+    image = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+    other_port = {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "cors"}
+    link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
+    own = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> dict[str, int]:
+        got = {}
+        for name, path, headers in (
+            ("image of events", "events", image),
+            ("image of report", "report?since=10000d", image),
+            ("fetch from another port", "view", other_port),
+            ("link to report", "report", link),
+            ("the page's own", "view", own),
+        ):
+            async with session.get(url + path, headers=headers) as response:
+                got[name] = response.status
+        got["watching"] = hub.watching
+        return got
+
+    assert serve(hub, Inbox(), scenario, log_dir=tmp_path) == {
+        "image of events": 403,
+        "image of report": 403,
+        "fetch from another port": 403,
+        "link to report": 200,
+        "the page's own": 200,
+        "watching": 0,
+    }
+
+
 def test_connections_that_send_nothing_are_let_go_and_too_many_are_refused(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,14 +13,19 @@
   ``POST /stop``: a typed question, a tapped did-you-mean, a stop. Each goes to the kiosk's
   inbox and is answered aloud and on the page.
 
-It listens on loopback unless told otherwise, and holds at most ``MAX_CONNECTIONS`` connections
-(one more is answered 503 and closed) for at most ``IDLE_SECONDS`` each between requests,
-so a client that opens connections and sends nothing, or half a request, cannot use up the
-kiosk's files (its turn log is written by the same process). A POST must be JSON (a form on another site
-cannot send that without the browser asking first, and nothing here says yes) and must come
-from this page: an ``Origin`` or ``Referer`` naming another site is refused. When bound to
-loopback, a request must name a loopback host, so a site whose name is made to point at
-127.0.0.1 cannot reach the page either.
+It listens on loopback unless told otherwise, and holds at most ``MAX_CONNECTIONS``
+connections (one more is answered 503 and closed) for at most ``IDLE_SECONDS`` each between
+requests, so a client that opens connections and sends nothing, or half a request, cannot
+use up the kiosk's files (its turn log is written by the same process).
+
+A POST must be JSON (a form on another site cannot send that without the browser asking
+first, and nothing here says yes) and must come from this page: an ``Origin`` or
+``Referer`` naming another site is refused. A browser says which page a request comes from
+(``Sec-Fetch-Site``): one from another site's page is refused too, a GET as well (an image
+pointing at ``/events`` would hold a place of a page watching, one at ``/report`` would have
+the whole turn log read), unless it is a link followed. When bound to loopback, a request
+must name a loopback host, so a site whose name is made to point at 127.0.0.1 cannot reach
+the page either.
 """
 
 from __future__ import annotations
@@ -90,6 +95,9 @@ _HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+_OTHER_SITES = frozenset({"cross-site", "same-site"})
+"""What a browser's ``Sec-Fetch-Site`` says of a request another site's page makes (a page on
+another port of this machine is "same-site")."""
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -237,6 +245,9 @@ class ScreenServer:
         name = urlsplit(f"//{host}").hostname or ""
         if _loopback(self.settings.host) and not _loopback(name):
             return _refused(403, "this page is served to this machine only")
+        fetched = request.headers.get("Sec-Fetch-Site", "same-origin")
+        if fetched in _OTHER_SITES and request.headers.get("Sec-Fetch-Mode") != "navigate":
+            return _refused(403, "a request from another site is refused")
         if request.method == "POST":
             origin = request.headers.get("Origin")
             referer = request.headers.get("Referer")

@@ -42,7 +42,7 @@ from knotvoice.asr import Transcript as Heard
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import AudioChunk as Chunk
 from knotvoice.audio import read_audio
-from knotvoice.errors import AudioInputError
+from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.matcher import Matcher
@@ -50,7 +50,8 @@ from knotvoice.match.semantic import SemanticModel
 from knotvoice.reload import Reloader
 from knotvoice.serve import agent as agent_module
 from knotvoice.serve.agent import Agent, Answered, ServedEvent, Utterance, standalone
-from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check
+from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check, serve
+from knotvoice.settings import ServeSettings
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import MAX_QUESTION_CHARS, Action, Turn, typed
 
@@ -1180,6 +1181,40 @@ def test_a_unix_socket_serves_and_checks_too(text_agent: Agent, tmp_path: Path) 
 
     assert "handle knotvoice" in run(scenario())
     assert not (tmp_path / "knotvoice.sock").exists(), "the socket file is removed on stop"
+
+
+def test_a_unix_socket_path_naming_a_file_is_refused_and_the_file_kept(
+    text_agent: Agent, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "knots.yaml"
+    knowledge.write_text("entries: []\n")
+
+    async def scenario() -> None:
+        # As `knotvoice serve` runs it: the server is stopped on the way out.
+        settings = ServeSettings(uri=f"unix://{knowledge}", reload_seconds=0.0)
+        await serve(text_agent, text_agent.matchers, settings)
+
+    with pytest.raises(KnotvoiceError, match="is a file, not a socket"):
+        run(scenario())
+    assert knowledge.read_text() == "entries: []\n"
+
+
+def test_a_socket_left_by_a_killed_server_is_taken_over(text_agent: Agent, tmp_path: Path) -> None:
+    path = tmp_path / "knotvoice.sock"
+    left = socket.socket(socket.AF_UNIX)
+    left.bind(str(path))
+    left.close()
+    uri = f"unix://{path}"
+
+    async def scenario() -> str:
+        server = Server(text_agent, uri)
+        await server.start()
+        try:
+            return await check(uri)
+        finally:
+            await server.stop(grace=1.0)
+
+    assert "handle knotvoice" in run(scenario())
 
 
 def ipv6_loopback() -> bool:

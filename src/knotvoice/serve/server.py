@@ -514,6 +514,8 @@ class Server:
         """Connections refused for being one too many."""
         self._server: asyncio.AbstractServer | None = None
         self._tasks: dict[asyncio.Task[None], Connection] = {}
+        self._socket: Path | None = None
+        """The Unix socket this server made (removed on stop)."""
 
     async def start(self) -> Listening:
         """Start listening; ``KnotvoiceError`` when the address cannot be used.
@@ -545,10 +547,17 @@ class Server:
                 shown = f"[{host}]" if ":" in str(host) else str(host)
                 return Listening(f"tcp://{shown}:{port}", str(host), int(port))
             if parsed.scheme == "unix" and parsed.path:
-                Path(parsed.path).unlink(missing_ok=True)
+                path = Path(parsed.path)
+                if path.exists() and not path.is_socket():
+                    raise KnotvoiceError(
+                        f"{self.uri}: {path} is a file, not a socket left by a server before; "
+                        "pick another path with --uri"
+                    )
+                path.unlink(missing_ok=True)  # a socket left by a server that was killed
                 self._server = await asyncio.start_unix_server(
                     self._accept, parsed.path, limit=MAX_HEADER_BYTES
                 )
+                self._socket = path
                 return Listening(self.uri, None, None)
         except OSError as error:
             raise KnotvoiceError(
@@ -627,9 +636,9 @@ class Server:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):
                     await self._server.wait_closed()
-        parsed = urlparse(self.uri)
-        if parsed.scheme == "unix" and parsed.path:
-            Path(parsed.path).unlink(missing_ok=True)
+        if self._socket is not None:
+            self._socket.unlink(missing_ok=True)
+            self._socket = None
 
 
 async def serve(

@@ -18,9 +18,11 @@ from knotvoice.knowledge.edit import add_alternative
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.report import summarize
+from small_disk import read_only_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 RAILWAY = ROOT / "knowledge" / "railway.yaml"
+ADD = [sys.executable, "-m", "knotvoice", "knowledge", "add"]
 
 LIBRARY = """\
 # The library's visitor desk.
@@ -244,3 +246,32 @@ def test_a_visitors_wording_added_is_answered(tmp_path: Path, semantic: Semantic
     after = Matcher(load(faq), semantic, cache_dir=tmp_path / "cache").match(asked)
     assert after.decision == "answer"
     assert after.best is not None and after.best.entry.id == "where-are-the-toilets"
+
+
+def test_a_file_in_a_folder_that_cannot_be_written_is_one_line_and_untouched(
+    library: Path, tmp_path: Path
+) -> None:
+    """An operator who runs `knotvoice knowledge add` as a user who cannot write the
+    kiosk's folder is told so in one line, not shown a traceback."""
+    with read_only_folder(tmp_path / "kiosk", [library]) as folder:
+        faq = folder / library.name
+        done = subprocess.run(
+            [*ADD, "printing", "How much is printing?", str(faq)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+        assert f"{faq}: cannot write" in done.stderr and "by hand" in done.stderr
+        assert faq.read_bytes() == library.read_bytes()
+
+
+def test_a_file_reached_through_a_link_is_edited_where_it_is(library: Path, tmp_path: Path) -> None:
+    """A knowledge file the kiosk reads through a link (``/etc/knotvoice/faq.yaml`` pointing
+    at the operator's copy) gets the wording in the file itself; the link stays a link."""
+    link = tmp_path / "faq.yaml"
+    link.symlink_to(library)
+    add_alternative(link, "printing", "How much is printing?")
+    assert link.is_symlink()
+    assert load(library).get("printing").alternatives == ("How much is printing?",)

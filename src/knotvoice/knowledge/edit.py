@@ -157,8 +157,21 @@ def _after(node: yaml.Node) -> int:
 
 def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None:
     """Write ``text`` beside ``path``, check it loads with ``wording`` in ``entry_id``, then
-    rename it over ``path`` (keeping its permissions)."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".yaml", dir=path.parent)
+    rename it over ``path`` (keeping its permissions). A link is followed: the file it points
+    to is replaced, and the link stays."""
+    target = path.resolve()
+    cannot = (
+        f"{path}: cannot write the knowledge file (%s); run this as the user who owns it and its "
+        f"folder, or add {wording!r} under the alternatives of entry {entry_id} by hand"
+    )
+    if not os.access(target, os.W_OK) or not os.access(target.parent, os.W_OK | os.X_OK):
+        raise KnowledgeError(cannot % "permission denied or a read-only folder")
+    try:
+        handle, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".yaml", dir=target.parent
+        )
+    except OSError as error:
+        raise KnowledgeError(cannot % (error.strerror or error)) from None
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -170,8 +183,10 @@ def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None
                 f"{path}: the edit would not load as meant; add {wording!r} under the"
                 f" alternatives of entry {entry_id} by hand"
             )
-        os.chmod(temporary, path.stat().st_mode & 0o7777)
-        os.replace(temporary, path)
+        os.chmod(temporary, target.stat().st_mode & 0o7777)
+        os.replace(temporary, target)
+    except OSError as error:
+        raise KnowledgeError(cannot % (error.strerror or error)) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()

@@ -23,6 +23,7 @@ from knotvoice.asr.download import (
     is_installed,
 )
 from knotvoice.errors import DownloadError, ModelError
+from small_disk import read_only_folder
 
 MODEL_DIR = "vosk-model-small-en-us-0.15"
 FILES = {
@@ -163,6 +164,20 @@ def test_unreachable_server_names_the_url(tmp_path: Path) -> None:
         download(spec_for(GOOD_ZIP), tmp_path, url=url, timeout=5)
     assert url in str(error.value)
     assert leftovers(tmp_path) == []
+
+
+def test_a_models_folder_that_cannot_be_written_is_one_line_before_any_download(
+    server: Server, tmp_path: Path
+) -> None:
+    """An operator who downloads as a user who cannot write the kiosk's models folder (or
+    onto a read-only file system) is told so before the download, not shown a traceback."""
+    server.files["/model.zip"] = GOOD_ZIP
+    with read_only_folder(tmp_path / "models") as models_dir:
+        with pytest.raises(DownloadError, match="pass a writable --models-dir") as error:
+            download(spec_for(GOOD_ZIP), models_dir, url=server.base + "/model.zip", timeout=10)
+        assert str(models_dir) in str(error.value) and "\n" not in str(error.value)
+        assert leftovers(models_dir) == []
+    assert server.requests == []
 
 
 def unpack_model(files: dict[str, str], into: Path) -> None:

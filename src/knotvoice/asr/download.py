@@ -162,7 +162,15 @@ def download(
             "pass a writable --models-dir"
         ) from None
     prefix = f".{spec.directory}."
-    handle, partial_name = tempfile.mkstemp(dir=models_dir, prefix=prefix, suffix=".zip.partial")
+    try:
+        handle, partial_name = tempfile.mkstemp(
+            dir=models_dir, prefix=prefix, suffix=".zip.partial"
+        )
+    except OSError as error:
+        raise DownloadError(
+            f"cannot write in the models directory {models_dir} ({error.strerror or error}); "
+            "run this as the user who owns it, or pass a writable --models-dir"
+        ) from None
     partial = Path(partial_name)
     unpack_dir: Path | None = None
     try:

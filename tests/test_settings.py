@@ -36,6 +36,38 @@ def test_bad_config_files_say_what_is_wrong(tmp_path: Path, text: str, message: 
         build_settings({}, {}, config)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'voice = "caf\xe9"\n', "not UTF-8 text; save the config file as UTF-8"),
+        (b"\xff\xfe\x00\x01binary", "not UTF-8 text; save the config file as UTF-8"),
+        (None, "is a folder; give --config or KNOTVOICE_CONFIG the path of a TOML file"),
+    ],
+    ids=["latin-1", "binary", "folder"],
+)
+def test_a_config_file_that_cannot_be_read_as_text_is_one_line(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    with pytest.raises(SettingsError, match=rf"^{config}: {message}$"):
+        build_settings({}, {}, config)
+    with pytest.raises(SettingsError, match=rf"^{config}: {message}$"):
+        build_settings({}, {"KNOTVOICE_CONFIG": str(config)})
+
+
+def test_a_config_file_saved_with_a_byte_order_mark_and_windows_line_ends_is_read(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_bytes(b'\xef\xbb\xbfspeech_rate = 150\r\n[listen]\r\ntrigger = "wake"\r\n')
+    settings = build_settings({}, {}, config)
+    assert settings.speech_rate == 150 and settings.listen.mode == "wake"
+
+
 def test_rate_must_be_a_number() -> None:
     with pytest.raises(SettingsError, match="whole number"):
         build_settings({}, {"KNOTVOICE_SPEECH_RATE": "fast"})

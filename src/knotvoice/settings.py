@@ -438,12 +438,23 @@ _SERVE: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
 
 def _read_config(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        # A byte order mark, as some Windows editors write, is no part of the settings.
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
         raise SettingsError(
             f"{path}: no such config file; check --config or KNOTVOICE_CONFIG"
         ) from None
+    except IsADirectoryError:
+        raise SettingsError(
+            f"{path}: is a folder; give --config or KNOTVOICE_CONFIG the path of a TOML file"
+        ) from None
+    except OSError as error:
+        raise SettingsError(
+            f"{path}: cannot read the config file ({error.strerror or error}); "
+            "check its permissions"
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text; save the config file as UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: not valid TOML ({error}); fix the config file") from None
     known = {*_TOP, "listen", "serve"}

@@ -222,3 +222,45 @@ def test_kiosk_timings_and_rates_must_be_more_than_0(
 
 def test_a_follow_up_of_0_means_none() -> None:
     assert build_settings({"follow_up": 0}, {}).listen.follow_up_seconds == 0.0
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("end_silence", "inf", "end_silence must be a number of seconds more than 0, not inf"),
+        ("max_utterance", "inf", "max_utterance must be a number of seconds more than 0"),
+        ("idle_exit", "inf", "idle_exit must be a number of seconds more than 0, not inf"),
+        ("follow_up", "inf", r"follow_up must be a number of seconds, 0 \(none\) or more"),
+    ],
+)
+def test_kiosk_timings_must_be_finite(key: str, value: str, message: str) -> None:
+    # An endless end of speech or question stopped the kiosk with a traceback at its start.
+    with pytest.raises(SettingsError, match=rf"^{message}"):
+        build_settings({key: float(value)}, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("output_rate = 0", "output_rate must be a whole number of Hertz more than 0, not 0"),
+        ("output_rate = -5", "output_rate must be a whole number of Hertz more than 0, not -5"),
+        ("speech_rate = 0", "speech_rate must be a whole number of words per minute more than 0"),
+        ("speech_rate = -100", "speech_rate must be a whole number of words per minute more"),
+        ("whisper_window = nan", "whisper_window must be a number of seconds more than 0, not nan"),
+        ("whisper_window = -5", "whisper_window must be a number of seconds more than 0, not -5"),
+        ("[serve]\nreload = nan", "reload must be 0 \\(never\\) or more seconds"),
+        ("[serve]\nreload = inf", "reload must be 0 \\(never\\) or more seconds"),
+        ("[serve]\nidle_timeout = nan", "idle_timeout must be more than 0 seconds, not nan"),
+        ("[serve]\nmax_audio = inf", "max_audio must be more than 0 seconds, not inf"),
+    ],
+)
+def test_rates_and_windows_must_be_numbers_more_than_0(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """A playback rate below 1 failed every reply of a running kiosk ("Sample rate should be
+    over 0"), a window that is no number every question heard, and a reload or timeout that
+    is no number was taken as it was."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(text + "\n")
+    with pytest.raises(SettingsError, match=rf"{message}"):
+        build_settings({}, {}, config)

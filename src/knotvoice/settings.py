@@ -369,9 +369,10 @@ def _positive(
 
     def convert(name: str, value: Any) -> Any:
         number = read(name, value)
-        if zero is not None and not number >= 0:
+        finite = math.isfinite(number)
+        if zero is not None and not (finite and number >= 0):
             raise SettingsError(f"{name} must be {what}, 0 ({zero}) or more, not {number:g}")
-        if zero is None and not number > 0:
+        if zero is None and not (finite and number > 0):
             raise SettingsError(f"{name} must be {what} more than 0, not {number:g}")
         return number
 
@@ -392,12 +393,12 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
     "models_dir": _path,
     "input_device": _text,
     "output_device": _text,
-    "output_rate": _number(int, "a whole number of Hertz"),
+    "output_rate": _positive(int, "a whole number of Hertz"),
     "voice": _text,
-    "speech_rate": _number(int, "a whole number of words per minute"),
+    "speech_rate": _positive(int, "a whole number of words per minute"),
     "model_url": _text,
     "log_dir": _path,
-    "whisper_window": _seconds,
+    "whisper_window": _positive(float, "a number of seconds"),
     "whisper_threads": _threads,
 }
 """Top-level settings and how each is read from text."""
@@ -526,10 +527,12 @@ def _serve(layers: Mapping[str, Any], source: Mapping[str, str]) -> ServeSetting
         ("idle_timeout", serve.idle_seconds),
         ("max_audio", serve.max_audio_seconds),
     ):
-        if seconds <= 0:
+        if not 0 < seconds < math.inf:
             raise SettingsError(f"{key} must be more than 0 seconds, not {seconds:g}")
-    if serve.reload_seconds < 0:
-        raise SettingsError("reload must be 0 (never) or more seconds")
+    if not 0 <= serve.reload_seconds < math.inf:
+        raise SettingsError(
+            f"reload must be 0 (never) or more seconds, not {serve.reload_seconds:g}"
+        )
     return serve
 
 

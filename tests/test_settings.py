@@ -264,3 +264,15 @@ def test_rates_and_windows_must_be_numbers_more_than_0(
     config.write_text(text + "\n")
     with pytest.raises(SettingsError, match=rf"{message}"):
         build_settings({}, {}, config)
+
+
+@pytest.mark.parametrize(
+    "uri", ["tcp://127.0.0.1:99999", "tcp://127.0.0.1:abc", "tcp://127.0.0.1", "tcp://:10500"]
+)
+def test_a_server_address_without_a_port_it_can_use_is_refused_at_once(uri: str) -> None:
+    """Refused before the speech model loads, where a port out of range or not a number was
+    a traceback once it had."""
+    with pytest.raises(SettingsError, match=r"uri must be tcp://HOST:PORT .*port of 0 to 65535"):
+        build_settings({"uri": uri}, {})
+    assert build_settings({"uri": "tcp://[::]:10500"}, {}).serve.uri == "tcp://[::]:10500"
+    assert build_settings({"uri": "unix:///run/kv.sock"}, {}).serve.uri == "unix:///run/kv.sock"

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from knotvoice.errors import KnotvoiceError
 from knotvoice.journal import default_log_dir
@@ -321,6 +322,17 @@ def _uri(name: str, value: Any) -> str:
             f"{name} must be tcp://HOST:PORT or unix://PATH, not {value!r}; "
             "for example tcp://0.0.0.0:10500"
         )
+    if text.startswith("tcp://"):
+        parsed = urlsplit(text)
+        try:
+            port = parsed.port
+        except ValueError:
+            port = None
+        if not parsed.hostname or port is None:
+            raise SettingsError(
+                f"{name} must be tcp://HOST:PORT with a port of 0 to 65535, not {value!r}; "
+                "for example tcp://0.0.0.0:10500"
+            )
     return text
 
 

@@ -207,6 +207,31 @@ def test_counts_of_one_are_printed_in_the_singular(tmp_path: Path) -> None:
     )
 
 
+def test_calibrate_refuses_clips_it_would_learn_nothing_from_before_hearing_any(
+    tmp_path: Path,
+) -> None:
+    """Clips recorded for another knowledge file, or one missing, are refused before the
+    recognizer loads, and the questions recorded before are kept: every clip of the wrong
+    file was heard, then dropped, and replaced what the last calibration had learnt."""
+    clip = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
+    manifest = tmp_path / "ferry.tsv"
+    manifest.write_text(
+        f"file\texpected\ttext\n{clip}\tdogs\tcan I bring my dog\n", encoding="utf-8"
+    )
+    command = ("knowledge", "calibrate", "--clips", str(manifest), "--models-dir", str(tmp_path))
+    result = knotvoice(*command, timeout=60)
+    assert_one_line_error(result, f"{manifest}: expected entry dogs is not in", "calibrate FILE")
+    assert "heard" not in result.stdout
+    manifest.write_text(
+        f"file\texpected\ttext\n{clip}\ttreat-knot\tknot\ngone.wav\ttreat-knot\tknot\n",
+        encoding="utf-8",
+    )
+    result = knotvoice(*command, timeout=60)
+    assert_one_line_error(result, f"{manifest}: line 3: {tmp_path / 'gone.wav'}: no such audio")
+    assert "heard" not in result.stdout
+    assert not list(tmp_path.glob("cache/recorded-*.json"))
+
+
 def museum_faq(folder: Path) -> Path:
     """A small FAQ as an operator writes it first: questions and answers, no alternatives."""
     faq = folder / "museum.txt"

@@ -1083,8 +1083,19 @@ def _knowledge_calibrate(
 
     knowledge = app.load_knowledge_file(path or settings.knowledge)
     if clips is not None:
+        from knotvoice import evaluate as evaluation
+
         if not clips.is_file():
             raise KnotvoiceError(f"{clips}: no such manifest; give a manifest.tsv of clips")
+        # Clips of another knowledge file would be heard, then dropped, and replace the
+        # questions recorded before: every one is checked before any is heard.
+        evaluation.check_expected(
+            clips,
+            knowledge,
+            fix="give the knowledge file it was written for (knotvoice knowledge calibrate "
+            "FILE --clips MANIFEST), or fix the ids",
+        )
+        evaluation.check_clips(clips)
         kept = app.record_clips(settings, knowledge, clips)
         _out(f"heard {_count(kept, 'recorded question')} from {clips}")
     began = time.perf_counter()

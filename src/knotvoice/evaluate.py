@@ -213,10 +213,13 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
     return rows
 
 
-def check_expected(manifest: Path | str, knowledge: Knowledge, *, given: bool = False) -> None:
+def check_expected(
+    manifest: Path | str, knowledge: Knowledge, *, given: bool = False, fix: str | None = None
+) -> None:
     """Raise ``ManifestError`` when a manifest expects entries ``knowledge`` does not hold: it
     was written for another knowledge file, or an id is misspelt, and every such clip would
-    be scored a miss. ``given``: the knowledge was chosen with ``--knowledge``."""
+    be scored a miss. ``given``: the knowledge was chosen with ``--knowledge``; ``fix``: what
+    to do instead, when the command chooses the knowledge another way."""
     known = {entry.id for entry in knowledge.entries}
     unknown = list(
         dict.fromkeys(
@@ -230,17 +233,17 @@ def check_expected(manifest: Path | str, knowledge: Knowledge, *, given: bool = 
     named = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     one = len(unknown) == 1
     if given:
-        fix = "pass the knowledge file it was written for as --knowledge FILE, or fix the ids"
+        advice = "pass the knowledge file it was written for as --knowledge FILE, or fix the ids"
     elif manifest_knowledge(manifest) is not None:
-        fix = "fix its '# knowledge:' line, or the ids"
+        advice = "fix its '# knowledge:' line, or the ids"
     else:
-        fix = (
+        advice = (
             "pass --knowledge FILE, or add a line '# knowledge: FILE' (relative to the "
             "manifest) above its header"
         )
     raise ManifestError(
         f"{manifest}: expected {'entry' if one else 'entries'} {named} {'is' if one else 'are'} "
-        f"not in {knowledge.source}; {fix}"
+        f"not in {knowledge.source}; {fix or advice}"
     )
 
 

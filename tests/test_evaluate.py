@@ -185,6 +185,21 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
         read_manifest(empty)
 
 
+def test_a_line_too_long_to_be_a_clip_is_refused_with_its_line(tmp_path: Path) -> None:
+    """A text of more than 128 KB (two files pasted together, a binary saved as text) was a
+    traceback from the csv module."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file\texpected\ttext\na.wav\tcauses\twhat causes a knot\n"
+        f"b.wav\tcauses\t{'word ' * 40_000}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as long:
+        read_manifest(manifest)
+    assert str(long.value).startswith(f"{manifest}: line 3: not a manifest row (field larger")
+    assert str(long.value).endswith("; fix the line, or remove it")
+
+
 def test_a_clip_without_an_expected_entry_is_refused_with_its_line(tmp_path: Path) -> None:
     """A forgotten id is not read as ``-``: the clip would count as an off-topic question."""
     manifest = tmp_path / "manifest.tsv"

@@ -179,35 +179,42 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
         raise ManifestError(f"{path}: not UTF-8 text; save the manifest as UTF-8") from None
     comments = next((n for n, line in enumerate(lines) if not line.startswith("#")), len(lines))
     reader = csv.DictReader(lines[comments:], delimiter="\t", quoting=csv.QUOTE_NONE)
-    reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
-    missing = [c for c in _REQUIRED_COLUMNS if c not in reader.fieldnames]
-    if missing:
-        raise ManifestError(
-            f"{path}: missing column(s) {', '.join(missing)}; the header must name "
-            "file, expected and text, tab-separated (voice and variant are optional)"
-        )
-    rows = []
-    for row in reader:
-        file = (row.get("file") or "").strip()
-        if not file:
-            continue
-        expected = (row["expected"] or "").strip()
-        if not expected:
+    try:
+        reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
+        missing = [c for c in _REQUIRED_COLUMNS if c not in reader.fieldnames]
+        if missing:
             raise ManifestError(
-                f"{path}: line {comments + reader.line_num}: {file} has no expected entry; put "
-                f"an entry id in its expected column, or {NO_ANSWER} for a question the FAQ must "
-                "not answer"
+                f"{path}: missing column(s) {', '.join(missing)}; the header must name "
+                "file, expected and text, tab-separated (voice and variant are optional)"
             )
-        rows.append(
-            ManifestRow(
-                file,
-                expected,
-                (row["text"] or "").strip(),
-                (row.get("voice") or "").strip(),
-                (row.get("variant") or "").strip(),
-                comments + reader.line_num,
+        rows = []
+        for row in reader:
+            file = (row.get("file") or "").strip()
+            if not file:
+                continue
+            expected = (row["expected"] or "").strip()
+            if not expected:
+                raise ManifestError(
+                    f"{path}: line {comments + reader.line_num}: {file} has no expected entry; put "
+                    f"an entry id in its expected column, or {NO_ANSWER} for a question the FAQ must "
+                    "not answer"
+                )
+            rows.append(
+                ManifestRow(
+                    file,
+                    expected,
+                    (row["text"] or "").strip(),
+                    (row.get("voice") or "").strip(),
+                    (row.get("variant") or "").strip(),
+                    comments + reader.line_num,
+                )
             )
-        )
+    except csv.Error as error:
+        # The line the csv module could not read is not counted in its line_num.
+        raise ManifestError(
+            f"{path}: line {comments + reader.line_num + 1}: not a manifest row ({error}); fix "
+            "the line, or remove it"
+        ) from None
     if not rows:
         raise ManifestError(f"{path}: the manifest lists no clips; add rows under the header")
     return rows

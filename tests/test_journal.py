@@ -143,6 +143,53 @@ def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path: Path) -> None:
     assert [t["question"] for t in read_turns(tmp_path)] == ["first"]
 
 
+def test_a_line_that_is_no_turn_of_this_log_is_skipped_by_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lines edited by hand or written by another program (a time that is no number, a
+    latency or likelihood in words) were a traceback in `knotvoice report` and on /report."""
+    journal = Journal(tmp_path)
+    journal.write(turn("where can I park", "reject", "parking"))
+    journal.write(turn("how often", "answer", "often"))
+    with (tmp_path / "turns.jsonl").open("a") as handle:
+        for odd in (
+            {"time": "yesterday", "decision": "answer"},
+            {"time": None, "decision": "answer"},
+            {"time": float("inf"), "decision": "answer"},
+            {**turn("is it bad", "answer", "e"), "time": time.time(), "reply_ms": "slow"},
+            {**turn("car park", "reject", "parking"), "time": time.time(), "probability": "x"},
+        ):
+            handle.write(json.dumps(odd) + "\n")
+    assert [t["question"] for t in read_turns(tmp_path) if "question" in t] == [
+        "where can I park",
+        "how often",
+        "is it bad",
+        "car park",
+    ]
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "questions     4" in printed and "p50 300 ms" in printed
+    assert by_day(read_turns(tmp_path))[0].answered == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[1, 2]", '{"updated": "x"}', '{"pid": "abc", "started": 1, "updated": 1}', '"ok"'],
+)
+def test_a_status_file_knotvoice_did_not_write_is_no_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    """Another program's status.json (or one edited by hand) is no status: `knotvoice
+    status` says there is none, and a kiosk starts there, where both were a traceback."""
+    (tmp_path / "status.json").write_text(text, encoding="utf-8")
+    assert read_status(tmp_path) is None
+    assert main(["status", "--log-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"knotvoice: error: no status in {tmp_path};")
+    Journal(tmp_path).claim()
+    status = read_status(tmp_path)
+    assert status is not None and status.pid == os.getpid()
+
+
 def test_a_turn_that_fails_after_it_was_heard_is_logged_as_failed(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")

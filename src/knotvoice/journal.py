@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -314,14 +315,43 @@ def read_turns(directory: Path, since: float = 0.0) -> Iterator[dict[str, Any]]:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(record, dict) and float(record.get("time", 0.0)) >= since:
-                yield record
+            if not isinstance(record, dict):
+                continue
+            when = record.get("time", 0.0)
+            if _finite(when) and when >= since:
+                # A figure that is no number (a line edited by hand) is left out, not added.
+                yield {k: v for k, v in record.items() if k not in _FIGURES or _finite(v)}
+
+
+_FIGURES = ("reply_ms", "match_ms", "score", "probability")
+"""The numbers of a turn line that are counted or compared."""
+
+
+def _finite(value: object) -> bool:
+    """Whether ``value`` is a number as knotvoice writes one: not text, not true or false,
+    not infinite or NaN."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def read_status(directory: Path) -> Status | None:
-    """The status the kiosk last wrote in ``directory``, or None when there is none."""
+    """The status the kiosk last wrote in ``directory``, or None when there is none (or the
+    file there is not one knotvoice wrote: another program's, or edited by hand)."""
     try:
         data = json.loads((Path(directory) / STATUS).read_text(encoding="utf-8"))
-        return Status(**{k: v for k, v in data.items() if k in Status.__dataclass_fields__})
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError):
         return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        status = Status(**{k: v for k, v in data.items() if k in Status.__dataclass_fields__})
+    except TypeError:
+        return None
+    counts = (status.started, status.updated, status.turns, status.errors, status.reloads)
+    times = (status.last_error_at, status.stopped)
+    if (
+        not isinstance(status.pid, int)
+        or not all(_finite(number) for number in (*counts, status.log_failures, status.pid))
+        or not all(when is None or _finite(when) for when in times)
+    ):
+        return None
+    return status

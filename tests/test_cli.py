@@ -418,6 +418,21 @@ def test_eval_refuses_a_manifest_written_for_another_knowledge_file(tmp_path: Pa
     assert result.stdout == ""
 
 
+def test_eval_names_the_manifests_knowledge_line_when_its_file_is_not_there(
+    tmp_path: Path,
+) -> None:
+    """The error named the missing file and told to set KNOTVOICE_KNOWLEDGE, which the
+    manifest's own line overrides: it now names the manifest and the line to fix."""
+    manifest = manifest_of(tmp_path, "q0.wav\ttreat-knot\tknot\n", knowledge="../faq.yaml")
+    result = knotvoice("eval", str(manifest), "--typed")
+    assert_one_line_error(
+        result,
+        f"{manifest}: its '# knowledge:' line names {tmp_path.parent / 'faq.yaml'}, which is not"
+        " there; fix the line, or pass --knowledge FILE",
+    )
+    assert "KNOTVOICE_KNOWLEDGE" not in result.stderr and result.stdout == ""
+
+
 def test_eval_refuses_a_clip_without_an_expected_entry(tmp_path: Path) -> None:
     manifest = manifest_of(
         tmp_path,

@@ -525,11 +525,17 @@ def _eval(args: argparse.Namespace) -> int:
         if not manifest.is_file():
             raise KnotvoiceError(f"{manifest}: no such manifest; give a manifest.tsv of clips")
     # Each manifest is answered from the knowledge it names, else the configured one.
-    knowledge_files = [
-        (evaluation.manifest_knowledge(manifest) if args.knowledge is None else None)
-        or settings.knowledge
+    named = [
+        evaluation.manifest_knowledge(manifest) if args.knowledge is None else None
         for manifest in args.manifests
     ]
+    for manifest, path in zip(args.manifests, named, strict=True):
+        if path is not None and not path.exists():
+            raise KnotvoiceError(
+                f"{manifest}: its '# knowledge:' line names {path}, which is not there; fix "
+                "the line, or pass --knowledge FILE"
+            )
+    knowledge_files = [path or settings.knowledge for path in named]
     loaded = {path: app.load_knowledge_file(path) for path in knowledge_files}
     # Every manifest and clip is checked before any is heard.
     for manifest, knowledge_file in zip(args.manifests, knowledge_files, strict=True):

@@ -16,6 +16,7 @@ from knotvoice.kiosk.devices import device_error, list_devices, resolve
 from knotvoice.kiosk.microphone import Microphone
 from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
 from knotvoice.settings import MicrophoneSettings, SpeakerSettings
+from small_disk import read_only_folder
 
 
 @pytest.fixture
@@ -136,6 +137,23 @@ def test_wav_speaker_keeps_each_reply(tmp_path: Path) -> None:
     speaker.play([chunk, chunk])
     files = sorted(path.name for path in (tmp_path / "replies").iterdir())
     assert files == ["reply-0001.wav", "reply-0002.wav"]
+
+
+def test_wav_speaker_refuses_a_place_it_cannot_write_replies_before_the_first(
+    tmp_path: Path,
+) -> None:
+    """`listen --save-replies` given a file, or a folder that cannot be written, started a
+    kiosk whose every reply failed; it now stops at the start, in one line."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("kept")
+    with pytest.raises(DeviceError, match=rf"^{a_file}: is not a folder; give --save-replies"):
+        WavSpeaker(a_file)
+    assert a_file.read_text() == "kept"
+    with read_only_folder(tmp_path / "replies") as folder:
+        with pytest.raises(DeviceError, match=rf"^{folder}: cannot write replies there"):
+            WavSpeaker(folder)
+        with pytest.raises(DeviceError, match=rf"^{folder / 'new'}: cannot write replies there"):
+            WavSpeaker(folder / "new")
 
 
 def test_wav_speaker_numbers_on_after_an_earlier_runs_replies(tmp_path: Path) -> None:

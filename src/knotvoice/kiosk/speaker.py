@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -218,7 +219,21 @@ class WavSpeaker:
     numbered on after the highest reply already there, so an earlier run's are kept."""
 
     def __init__(self, directory: Path | str) -> None:
+        """``DeviceError`` when ``directory`` is not a folder, or one it cannot be made in
+        or written to: said at the start, not at every reply."""
         self.directory = Path(directory)
+        if self.directory.exists() and not self.directory.is_dir():
+            raise DeviceError(
+                f"{self.directory}: is not a folder; give --save-replies a folder for the replies"
+            )
+        existing = self.directory
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent  # made when the first reply is written
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise DeviceError(
+                f"{self.directory}: cannot write replies there; give --save-replies a folder "
+                "you can write to"
+            )
         numbers = (
             int(found[1])
             for path in self.directory.glob("reply-*.wav")

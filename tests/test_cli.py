@@ -16,6 +16,7 @@ import pytest
 import soundfile
 
 from knotvoice.audio import read_audio
+from small_disk import small_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
@@ -179,6 +180,23 @@ def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path
         result = knotvoice("knowledge", "import", str(source), "-o", str(target), "--force")
         assert_one_line_error(result, said)
     assert source.read_text(encoding="utf-8") == SEED.read_text(encoding="utf-8")
+
+
+def test_knowledge_import_forced_onto_a_full_disk_keeps_the_file_it_would_replace(
+    tmp_path: Path,
+) -> None:
+    """The file was emptied before the draft was written: with no room for the draft, the
+    knowledge file a kiosk answered from was left cut short."""
+    with small_folder(tmp_path / "small") as folder:
+        live = folder.path / "faq.yaml"
+        live.write_bytes((ROOT / "knowledge" / "bike-hire.yaml").read_bytes())
+        free = os.statvfs(folder.path)
+        filler = folder.path / "filler"
+        filler.write_bytes(b"x" * (free.f_bavail * free.f_frsize - 4096))
+        result = knotvoice("knowledge", "import", str(SEED), "-o", str(live), "--force")
+        assert_one_line_error(result, f"{live}: cannot write the knowledge file (No space left")
+        assert live.read_bytes() == (ROOT / "knowledge" / "bike-hire.yaml").read_bytes()
+        assert sorted(path.name for path in folder.path.iterdir()) == ["faq.yaml", "filler"]
 
 
 @pytest.mark.model

@@ -1188,7 +1188,7 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
         sys.stdout.write(document)
     else:
         try:
-            output.write_text(document, encoding="utf-8")
+            _replace_whole(output, document)
         except OSError as error:
             raise KnotvoiceError(
                 f"{output}: cannot write the knowledge file ({error.strerror}); check the folder"
@@ -1198,6 +1198,22 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
             f"`knotvoice knowledge lint {output}` and `knotvoice knowledge check {output}`"
         )
     return 0
+
+
+def _replace_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in one rename: a file it replaces (a kiosk may be answering
+    from it) is whole, old or new, whatever stops the writing; a link is followed, and the
+    replaced file's permissions kept."""
+    target = path.resolve() if path.exists() else path
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+        if target.exists():
+            os.chmod(partial, target.stat().st_mode & 0o7777)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _models(args: argparse.Namespace) -> int:

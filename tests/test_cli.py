@@ -451,6 +451,19 @@ def test_eval_names_the_manifests_knowledge_line_when_its_file_is_not_there(
     assert "KNOTVOICE_KNOWLEDGE" not in result.stderr and result.stdout == ""
 
 
+def test_eval_typed_refuses_a_row_without_text(tmp_path: Path) -> None:
+    """A row with no text was typed as nothing and scored as a question turned away: top-1
+    fell, and nothing said why."""
+    manifest = manifest_of(
+        tmp_path, "q0.wav\ttreat-knot\thow do I treat a knot\nq1.wav\tmassage-how-often\n"
+    )
+    result = knotvoice("eval", str(manifest), "--typed")
+    assert_one_line_error(
+        result, f"{manifest}: line 3: q1.wav has no text; --typed scores each row's text"
+    )
+    assert result.stdout == ""
+
+
 def test_eval_refuses_a_clip_without_an_expected_entry(tmp_path: Path) -> None:
     manifest = manifest_of(
         tmp_path,

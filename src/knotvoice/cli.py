@@ -542,7 +542,9 @@ def _eval(args: argparse.Namespace) -> int:
         evaluation.check_expected(
             manifest, loaded[knowledge_file], given=args.knowledge is not None
         )
-        if not args.typed:
+        if args.typed:
+            evaluation.check_texts(manifest)
+        else:
             evaluation.check_clips(manifest)
     speech = None if args.typed else app.load_synthesizer(settings)
 

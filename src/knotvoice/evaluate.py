@@ -35,6 +35,7 @@ __all__ = [
     "Sample",
     "check_clips",
     "check_expected",
+    "check_texts",
     "evaluate",
     "evaluate_transcripts",
     "evaluate_typed",
@@ -267,6 +268,17 @@ def check_clips(manifest: Path | str) -> None:
             ) from None
 
 
+def check_texts(manifest: Path | str) -> None:
+    """Raise ``ManifestError`` naming the manifest's line when a row has no text: typed, it
+    would be an empty question, scored as one turned away."""
+    for row in read_manifest(manifest):
+        if not row.text:
+            raise ManifestError(
+                f"{manifest}: line {row.line}: {row.file} has no text; --typed scores each "
+                "row's text: write what the clip says in its text column, or leave out --typed"
+            )
+
+
 def samples(manifest: Path | str, transcripts: Path | str | None = None) -> list[Sample]:
     """Samples of a manifest: typed (the manifest's text) or, given a transcript file
     (tab-separated file, text, transcript), what the recognizer heard for each clip."""
@@ -423,7 +435,9 @@ def evaluate(
 
 
 def evaluate_typed(manifest: Path | str, matcher: MatchStage) -> EvalReport:
-    """Score the text of every row of a manifest, as typed questions (no audio)."""
+    """Score the text of every row of a manifest, as typed questions (no audio);
+    ``ManifestError`` when a row has no text."""
+    check_texts(manifest)
     return evaluate_transcripts(samples(manifest), matcher)
 
 

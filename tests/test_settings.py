@@ -276,3 +276,23 @@ def test_a_server_address_without_a_port_it_can_use_is_refused_at_once(uri: str)
         build_settings({"uri": uri}, {})
     assert build_settings({"uri": "tcp://[::]:10500"}, {}).serve.uri == "tcp://[::]:10500"
     assert build_settings({"uri": "unix:///run/kv.sock"}, {}).serve.uri == "unix:///run/kv.sock"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("max_turns = 1.5", "max_turns must be a whole number of 1 or more, not 1.5"),
+        ("max_turns = 0", "max_turns must be a whole number of 1 or more, not 0"),
+        ("keep_audio = -2", "keep_audio must be a number of days more than 0, not -2"),
+        ("slow_rate = 99.9", "slow_rate must be a whole number of words per minute, not 99.9"),
+    ],
+)
+def test_counts_are_whole_and_their_errors_name_the_config_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """``max_turns = 1.5`` was read as 1; the errors of max_turns and keep_audio did not say
+    which file held them."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[listen]\n{text}\n")
+    with pytest.raises(SettingsError, match=rf"^{config}: {message}"):
+        build_settings({}, {}, config)

@@ -276,7 +276,10 @@ class Settings:
 
 def _number(kind: Callable[[str], Any], what: str) -> Callable[[str, Any], Any]:
     def convert(name: str, value: Any) -> Any:
-        if isinstance(value, bool):
+        if isinstance(value, bool) or (
+            kind is int and isinstance(value, float) and not value.is_integer()
+        ):
+            # int() would drop a fraction: 1.5 turns would be 1.
             raise SettingsError(f"{name} must be {what}, not {value!r}")
         try:
             return kind(value)
@@ -368,7 +371,6 @@ def _choice(*allowed: str) -> Callable[[str, Any], str]:
     return convert
 
 
-_whole = _number(int, "a whole number")
 _seconds = _number(float, "a number of seconds")
 
 
@@ -389,6 +391,23 @@ def _positive(
         return number
 
     return convert
+
+
+def _turns(name: str, value: Any) -> int:
+    count: int = _number(int, "a whole number of 1 or more")(name, value)
+    if count < 1:
+        raise SettingsError(f"{name} must be a whole number of 1 or more, not {count}")
+    return count
+
+
+def _days(name: str, value: Any) -> float:
+    days: float = _number(float, "a number of days")(name, value)
+    if not 0 < days < math.inf:
+        raise SettingsError(
+            f"{name} must be a number of days more than 0, not {days:g}; "
+            "leave it out to keep no audio"
+        )
+    return days
 
 
 def _threads(name: str, value: Any) -> int:
@@ -423,7 +442,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "slow_rate": ("slow_rate", _positive(int, "a whole number of words per minute")),
     "barge_in": ("barge_in", _flag),
     "echo_cancel": ("echo_cancel", _flag),
-    "max_turns": ("max_turns", _whole),
+    "max_turns": ("max_turns", _turns),
     "idle_exit": ("idle_exit_seconds", _positive(float, "a number of seconds")),
     "end_silence": ("vad.end_silence_seconds", _positive(float, "a number of seconds")),
     "max_utterance": ("vad.max_utterance_seconds", _positive(float, "a number of seconds")),
@@ -433,7 +452,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "input_rate": ("microphone.rate", _positive(int, "a whole number of Hertz")),
     "input_channels": ("microphone.channels", _choice("1", "2")),
     "screen": ("screen", _address),
-    "keep_audio": ("keep_audio_days", _number(float, "a number of days")),
+    "keep_audio": ("keep_audio_days", _days),
 }
 """The kiosk's settings (flags, and keys of the config file's ``[listen]`` table): where each
 lands in ``ListenSettings`` and how it is read."""
@@ -516,14 +535,6 @@ def _listen(
         target, convert = _LISTEN[key]
         with _named(source.get(key)):
             listen = _set(listen, target, convert(key, value))
-    if listen.max_turns is not None and listen.max_turns < 1:
-        raise SettingsError("max_turns must be 1 or more")
-    days = listen.keep_audio_days
-    if days is not None and not 0 < days < math.inf:
-        raise SettingsError(
-            f"keep_audio must be a number of days more than 0, not {days:g}; "
-            "leave it out to keep no audio"
-        )
     done: ListenSettings = _set(listen, "microphone.device", input_device)
     return done
 

@@ -425,7 +425,63 @@ def test_every_state_is_laid_out_for_the_pi_display_and_full_hd(
             expect(pages[SIZES[0]].locator("#heard")).to_have_text(
                 "<b>what is the wifi password</b>"
             )
-    assert len(list(shots.glob("*.png"))) == 2 * len(states(knowledge))
+    named = {name for name, _ in states(knowledge)}
+    taken = [shot for shot in shots.glob("*.png") if shot.stem.rsplit("-", 1)[0] in named]
+    assert len(taken) == 2 * len(named)
+
+
+PORTRAIT = (480, 800)
+"""The Pi's display turned on its side."""
+
+
+def test_a_long_question_heard_leaves_the_answer_and_its_buttons_on_screen(
+    browser: Browser, screen: Screen, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """A question of 300 characters (typed, or a long ramble heard) is shown in two lines at
+    most, so the did-you-mean under it keeps its buttons and a reject its words in view."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    confirm = f"Did you mean: {best.question.rstrip('?')}?"
+    reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+    rambled = ("so I was wondering, about the knot in my shoulder, " * 6)[:300]
+    pages = {size: open_page(browser, screen.url, size) for size in (*SIZES, PORTRAIT)}
+    for name, events in (
+        (
+            "did-you-mean",
+            [
+                Heard(1.0, rambled, 0.0),
+                Decided(1.1, "confirm", best.id, "", confirm, runner_up=other.id),
+            ],
+        ),
+        (
+            "reject",
+            [Heard(5.0, "k" * 300, 4.0, typed=True), Decided(5.1, "reject", None, "", reject)],
+        ),
+    ):
+        for event in events:
+            screen.emit(event)
+        for (width, height), page in pages.items():
+            expect(page.locator("body")).to_have_attribute("data-kind", screen.hub.view.kind)
+            where = f"{name} at {width}x{height}"
+            seen = page.evaluate(
+                """() => {
+                  const box = document.getElementById("caption-box").getBoundingClientRect();
+                  const inside = (node) => {
+                    const r = node.getBoundingClientRect();
+                    return r.top >= box.top && r.bottom <= box.bottom
+                      && r.bottom <= window.innerHeight;
+                  };
+                  return {
+                    caption: inside(document.getElementById("caption")),
+                    buttons: [...document.querySelectorAll("#choices button")].map(inside),
+                  };
+                }"""
+            )
+            page.screenshot(path=str(shots / f"long-question-{name}-{width}x{height}.png"))
+            assert seen["caption"], f"{where}: the reply is in view"
+            assert all(seen["buttons"]), f"{where}: every button is in view, {seen['buttons']}"
+            expect(page.locator("#heard")).to_have_text(screen.hub.view.heard)
 
 
 # --- bad input ------------------------------------------------------------------------------

@@ -661,3 +661,26 @@ def test_the_report_page_draws_its_chart_at_both_sizes(
             assert not refused, refused
             page.screenshot(path=str(shots / f"report-{width}x{height}.png"), full_page=True)
             page.close()
+
+
+def test_the_report_page_fits_a_long_question_not_answered(
+    browser: Browser, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """A visitor's question of 300 characters with no space in it (a child at the keyboard)
+    wraps in its cell: the report stays as wide as the screen, its command column readable."""
+    journal = Journal(tmp_path / "log")
+    journal.write({"heard": "k" * 300, "decision": "reject", "closest": "massage-how-often"})
+    journal.write({"heard": "is there parking nearby", "decision": "reject", "closest": "causes"})
+    with served(knowledge, tmp_path / "log") as screen:
+        page = browser.new_page(viewport={"width": 800, "height": 480})
+        page.goto(screen.url + "report")
+        drawn = page.evaluate(
+            """() => ({
+              wide: document.documentElement.scrollWidth,
+              command: Math.min(...[...document.querySelectorAll("td code")]
+                .map((code) => code.closest("td").getBoundingClientRect().width)),
+            })"""
+        )
+        page.close()
+    assert drawn["wide"] <= 800, "nothing runs off the side"
+    assert drawn["command"] >= 120, "the command to add a question is readable"

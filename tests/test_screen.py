@@ -30,6 +30,7 @@ from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Stop
 from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 from knotvoice.match.matcher import Matcher
 from knotvoice.screen import server as server_module
 from knotvoice.screen.hub import MAX_WATCHERS, QUEUE, Hub, State, View, suggestions, updated
@@ -133,7 +134,12 @@ def test_ignored_speech_and_failures_bring_the_page_back_to_idle(knowledge: Know
     listening = updated(View(), SpeechStarted(1.0), knowledge)
     assert updated(listening, Heard(2.0, "hello", 1.0, accepted=False), knowledge).state == "idle"
     thinking = updated(listening, Heard(2.0, "a question", 1.0), knowledge)
-    assert updated(thinking, Failed(2.5, "dialogue", "boom"), knowledge).state == "idle"
+    failed = updated(thinking, Failed(2.5, "dialogue", "boom"), knowledge)
+    assert failed.state == "idle"
+    # The question gets a sorry, not the answer before it; a failing voice leaves the answer.
+    assert (failed.kind, failed.reply, failed.turn) == ("error", english().replies.failed, 1)
+    unheard = updated(failed, Failed(3.0, "synthesizer", "no voice"), knowledge)
+    assert unheard.reply == failed.reply and unheard.turn == 1
 
 
 def test_questions_to_try_come_from_the_knowledge(knowledge: Knowledge) -> None:

@@ -45,6 +45,7 @@ from knotvoice.kiosk.events import (
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.kiosk.speaker import DeviceSpeaker
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 from knotvoice.match import Decision, Match
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
@@ -336,6 +337,50 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
         expect(page.locator("#title")).to_have_text(first, timeout=WAIT_MS)
         expect(page.locator("#try")).to_be_hidden()
         assert screen.wait_for(Decided, lambda e: e.decision == "answer").question == first
+    finally:
+        kiosk.close()
+
+
+def test_a_question_that_fails_says_so_instead_of_leaving_the_last_answer(
+    browser: Browser, screen: Screen, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """The dialogue breaks on one question (a fault at the seam): the page says sorry under
+    it and offers questions to try; the answer before it is gone, and the next is answered."""
+
+    class Fragile(Dialogue):
+        def respond(self, transcript: Any, understood: Any = None) -> Any:
+            if "parking" in transcript.text:
+                raise RuntimeError("broken on purpose")
+            return super().respond(transcript, understood)
+
+    entry = knowledge.get("massage-how-often")
+    page = open_page(browser, screen.url)
+    kiosk = Kiosk(
+        ListenSettings(),
+        Deaf(),
+        Fragile(words),
+        synthesizer,
+        screen.emit,
+        microphone=NoMicrophone(),
+        speaker=Mute(),
+        inbox=screen.inbox,
+    ).start()
+    box = page.locator("#question")
+    try:
+        box.fill("how often should you massage a knot")
+        box.press("Enter")
+        caption(page).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS)
+        box.fill("is there parking nearby")
+        box.press("Enter")
+        caption(page).to_have_text(english().replies.failed, timeout=WAIT_MS)
+        expect(page.locator("#heard")).to_have_text("is there parking nearby")
+        expect(page.locator("#title")).to_be_hidden()
+        expect(page.locator("#try")).to_be_visible()
+        expect(page.locator("#state-word")).to_have_text("Idle")
+        box.fill("how often should you massage a knot")
+        box.press("Enter")
+        caption(page).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS)
+        assert kiosk.running()
     finally:
         kiosk.close()
 

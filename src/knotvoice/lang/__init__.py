@@ -54,6 +54,8 @@ class Replies:
     """Said when a did-you-mean is declined."""
     wake_reply: str
     """Said when the wake phrase comes alone, inviting the question."""
+    failed: str
+    """Shown on the screen when a question could not be heard or answered (an error)."""
     unsure: str
     """A did-you-mean that expects no yes or no: with ``{question}``, the question it
     proposes (ending in "?")."""

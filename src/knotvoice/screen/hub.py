@@ -36,6 +36,7 @@ from knotvoice.kiosk.events import (
 )
 from knotvoice.kiosk.inbox import Choice
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 
 __all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
 
@@ -47,6 +48,9 @@ QUEUE = 32
 """Views waiting to be sent to one page; a page further behind is dropped."""
 MAX_WATCHERS = 100
 """Pages watching at once; more are refused until some leave."""
+_UNANSWERED = frozenset({"recognizer", "dialogue", "screen"})
+"""Stages whose failure leaves the question heard with no answer (a failing voice or speaker
+leaves the answer on screen, only not heard)."""
 
 
 class State(enum.StrEnum):
@@ -79,11 +83,11 @@ class View:
     hearing: bool = False
     """``heard`` is still being recognised (it may change)."""
     kind: str = ""
-    """What the reply on screen is: answer, confirm, reject ("" for none yet)."""
+    """What the reply on screen is: answer, confirm, reject, error ("" for none yet)."""
     title: str = ""
     """The question an answer answers."""
     reply: str = ""
-    """The reply as it is written: an answer, a did-you-mean, a reject."""
+    """The reply as it is written: an answer, a did-you-mean, a reject, an error's sorry."""
     options: tuple[Option, ...] = ()
     """The did-you-mean's choices (empty when none is open)."""
     suggestions: tuple[str, ...] = ()
@@ -140,6 +144,18 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
         return _decided(view, event, knowledge)
     if isinstance(event, ReplyStarted):
         return replace(view, state=State.SPEAKING, seconds=event.seconds)
+    if isinstance(event, Failed) and event.stage in _UNANSWERED:
+        # The question on screen gets no answer: say so, rather than leave the last one up.
+        return replace(
+            view,
+            state=State.IDLE,
+            hearing=False,
+            kind="error",
+            title="",
+            reply=english().replies.failed,
+            options=(),
+            turn=view.turn + 1,
+        )
     if isinstance(event, Failed) and event.stage != "microphone":
         return replace(view, state=State.IDLE, hearing=False)
     return view

@@ -86,7 +86,8 @@ function renderSuggestions(view) {
       list.appendChild(item);
     }
   }
-  const show = (view.kind === "" || view.kind === "reject") && view.suggestions.length > 0;
+  const unanswered = view.kind === "" || view.kind === "reject" || view.kind === "error";
+  const show = unanswered && view.suggestions.length > 0;
   $("try").hidden = !show;
 }
 

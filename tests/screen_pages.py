@@ -16,7 +16,7 @@ from knotvoice.kiosk.events import Event, ListenSummary
 from knotvoice.kiosk.inbox import Inbox, Item
 from knotvoice.kiosk.loop import listen
 from knotvoice.knowledge import Knowledge
-from knotvoice.screen.hub import Hub
+from knotvoice.screen.hub import REST_SECONDS, Hub
 from knotvoice.screen.server import ScreenServer
 from knotvoice.settings import ScreenSettings
 
@@ -52,8 +52,10 @@ class Screen:
     """The screen's server, its hub and the kiosk's inbox; events given to ``emit`` reach
     the pages (and are kept in ``events``)."""
 
-    def __init__(self, knowledge: Knowledge, log_dir: Path | None = None) -> None:
-        self.hub = Hub(lambda: knowledge)
+    def __init__(
+        self, knowledge: Knowledge, log_dir: Path | None = None, rest_seconds: float = REST_SECONDS
+    ) -> None:
+        self.hub = Hub(lambda: knowledge, rest_seconds)
         self.inbox = Arrivals()
         self.events: list[Event] = []
         self._changed = threading.Condition()
@@ -102,8 +104,10 @@ class Screen:
 
 
 @contextmanager
-def served(knowledge: Knowledge, log_dir: Path | None = None) -> Iterator[Screen]:
-    screen = Screen(knowledge, log_dir)
+def served(
+    knowledge: Knowledge, log_dir: Path | None = None, rest_seconds: float = REST_SECONDS
+) -> Iterator[Screen]:
+    screen = Screen(knowledge, log_dir, rest_seconds)
     screen.start()
     try:
         yield screen

@@ -529,6 +529,40 @@ def test_a_long_question_heard_leaves_the_answer_and_its_buttons_on_screen(
             expect(page.locator("#heard")).to_have_text(screen.hub.view.heard)
 
 
+def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
+    browser: Browser, knowledge: Knowledge
+) -> None:
+    """The last visitor's question and answer stay up to be read, then give way to the
+    questions to try by themselves (a kiosk's page is never reloaded by hand); not while a
+    reply is still being said."""
+    entry = knowledge.get("massage-how-often")
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    confirm = f"Did you mean: {best.question.rstrip('?')}?"
+    with served(knowledge, rest_seconds=1.5) as screen:
+        page = open_page(browser, screen.url)
+        screen.emit(Heard(1.0, "how often should I massage a knot", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
+        screen.emit(ReplyStarted(1.2, spoken_answer(entry), 60.0))
+        caption(page).to_contain_text(entry.answer.strip()[:60])
+        time.sleep(3.0)  # longer than the rest, but the reply is still being said
+        caption(page).to_contain_text(entry.answer.strip()[:60])
+        screen.emit(ReplyFinished(61.2))
+        expect(page.locator("#try")).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("#caption-box")).to_be_hidden()
+        expect(page.locator("#heard-line")).to_be_hidden()
+
+        # A did-you-mean left unanswered goes too, and a page opened later starts afresh.
+        screen.emit(Heard(70.0, "how do I press out a knot myself", 69.0))
+        screen.emit(Decided(70.1, "confirm", best.id, "", confirm, runner_up=other.id))
+        screen.emit(ReplyFinished(73.0))
+        expect(page.locator("#choices button")).to_have_count(3)
+        expect(page.locator("#choices")).to_be_hidden(timeout=WAIT_MS)
+        expect(page.locator("#try")).to_be_visible()
+        later = open_page(browser, screen.url)
+        expect(later.locator("#caption-box")).to_be_hidden()
+        expect(later.locator("#try")).to_be_visible()
+
+
 # --- bad input ------------------------------------------------------------------------------
 
 

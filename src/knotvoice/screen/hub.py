@@ -5,7 +5,8 @@ page that watches.
 event into a ``View``: the state (Home Assistant's words: idle, listening, thinking,
 speaking), what was heard, the reply on screen, the did-you-mean's choices and a few
 questions to try. So a page opened at any time is shown the current state and the last
-turn. Each new view goes to every watching page through a small queue of its own; a page
+turn, until the kiosk has been idle for ``REST_SECONDS``: then the screen is cleared for the
+next visitor (the questions to try, and nothing of the last visitor's question or answer). Each new view goes to every watching page through a small queue of its own; a page
 that falls behind is dropped (it reconnects and gets the current view), never waited for:
 the kiosk never waits on a page.
 """
@@ -48,6 +49,8 @@ QUEUE = 32
 """Views waiting to be sent to one page; a page further behind is dropped."""
 MAX_WATCHERS = 100
 """Pages watching at once; more are refused until some leave."""
+REST_SECONDS = 120.0
+"""Seconds the last turn stays on screen once nothing happens; then the screen is cleared."""
 _UNANSWERED = frozenset({"recognizer", "dialogue", "screen"})
 """Stages whose failure leaves the question heard with no answer (a failing voice or speaker
 leaves the answer on screen, only not heard)."""
@@ -193,6 +196,11 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     return view  # repeat, slower: the same reply again
 
 
+def _shown(view: View) -> tuple[object, ...]:
+    """What a visitor reads on the screen, less the state (which noise alone changes)."""
+    return (view.heard, view.reply, view.options, view.turn)
+
+
 @dataclass(eq=False)
 class Watcher:
     """One page watching: the views not yet sent to it (JSON text; None: it was dropped)."""
@@ -207,8 +215,15 @@ class Hub:
     loop.
     """
 
-    def __init__(self, knowledge: Callable[[], Knowledge]) -> None:
+    def __init__(
+        self, knowledge: Callable[[], Knowledge], rest_seconds: float = REST_SECONDS
+    ) -> None:
+        """``rest_seconds``: how long the last turn stays on screen once nothing happens."""
         self._knowledge = knowledge
+        self.rest_seconds = rest_seconds
+        self._changes = 0
+        """Counts changes of what the screen shows (not of the state alone)."""
+        self._rest: asyncio.TimerHandle | None = None
         self._lock = threading.Lock()
         self._view = View(suggestions=suggestions(knowledge()))
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -235,11 +250,15 @@ class Hub:
                     return
                 if isinstance(event, Decided):
                     view = replace(view, suggestions=suggestions(knowledge))
+                if _shown(view) != _shown(self._view):
+                    self._changes += 1
                 self._view = view
+                changes = self._changes
                 loop = self._loop
             text = json.dumps(view.to_dict(), ensure_ascii=False)
             if loop is not None:
                 loop.call_soon_threadsafe(self._send, text)
+                loop.call_soon_threadsafe(self._rest_after, changes)
         except RuntimeError:  # the web server's loop has closed
             _log.debug("no page to send to")
         except Exception:  # the screen never stops the kiosk
@@ -249,6 +268,40 @@ class Hub:
         """Send views to pages watching on ``loop`` (None: no more)."""
         with self._lock:
             self._loop = loop
+            changes = self._changes
+        if self._rest is not None:
+            self._rest.cancel()
+            self._rest = None
+        if loop is not None:
+            loop.call_soon_threadsafe(self._rest_after, changes)
+
+    def _rest_after(self, changes: int) -> None:
+        """Clear the screen ``rest_seconds`` from now, unless it changes before (on the web
+        server's loop)."""
+        if self._rest is not None:
+            self._rest.cancel()
+        self._rest = asyncio.get_running_loop().call_later(self.rest_seconds, self._clear, changes)
+
+    def _clear(self, changes: int) -> None:
+        """The screen for the next visitor: the questions to try, and nothing of the last
+        turn; not while the kiosk is busy (it is tried again a while later)."""
+        self._rest = None
+        with self._lock:
+            view = self._view
+            if changes != self._changes or not any(_shown(view)[:-1]):
+                return  # something new came, or there is nothing to clear
+            if view.state is not State.IDLE:
+                cleared = None
+            else:
+                cleared = View(suggestions=view.suggestions, turn=view.turn + 1)
+                self._view = cleared
+                self._changes += 1
+                changes = self._changes
+        if cleared is None:
+            self._rest_after(changes)
+            return
+        _log.debug("nothing happened for %.0f s; the screen is cleared", self.rest_seconds)
+        self._send(json.dumps(cleared.to_dict(), ensure_ascii=False))
 
     @property
     def watching(self) -> int:

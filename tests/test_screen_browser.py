@@ -529,6 +529,50 @@ def test_a_long_question_heard_leaves_the_answer_and_its_buttons_on_screen(
             expect(page.locator("#heard")).to_have_text(screen.hub.view.heard)
 
 
+def test_a_long_answer_says_there_is_more_and_more_shows_the_rest(
+    browser: Browser, screen: Screen, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """The FAQ's longest answer does not fit the Pi's display: "More" says so, and tapping it
+    brings the rest into view, to its last line, with the title still above it."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    longest = max(knowledge.entries, key=lambda entry: len(entry.answer))
+    short = knowledge.get("massage-how-often")
+    pages = {size: open_page(browser, screen.url, size, has_touch=True) for size in SIZES}
+    screen.emit(Heard(1.0, longest.question, 0.0, typed=True))
+    screen.emit(Decided(1.1, "answer", longest.id, "", spoken_answer(longest)))
+    screen.emit(ReplyFinished(30.0))
+    page = pages[SIZES[0]]
+    caption(page).to_contain_text(longest.answer.strip()[:60])
+    more = page.get_by_role("button", name="More")
+    expect(more).to_be_visible()
+    page.screenshot(path=str(shots / "longest-answer-800x480.png"))
+    ends_in_view = """() => {
+      const text = document.getElementById("caption");
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      const rects = range.getClientRects();
+      const last = rects[rects.length - 1];
+      const box = text.getBoundingClientRect();
+      return last.bottom <= box.bottom + 1 && last.bottom <= window.innerHeight;
+    }"""
+    assert not page.evaluate(ends_in_view), "the answer runs past the box"
+    for _ in range(10):
+        if not more.is_visible():
+            break
+        more.tap()
+        page.wait_for_timeout(600)
+    expect(more).to_be_hidden()
+    assert page.evaluate(ends_in_view), "the answer's last line is in view"
+    expect(page.locator("#title")).to_be_in_viewport()
+    page.screenshot(path=str(shots / "longest-answer-end-800x480.png"))
+
+    screen.emit(Heard(40.0, short.question, 39.0, typed=True))
+    screen.emit(Decided(40.1, "answer", short.id, "", spoken_answer(short)))
+    caption(page).to_contain_text(short.answer.strip()[:60])
+    expect(more).to_be_hidden()
+
+
 def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
     browser: Browser, knowledge: Knowledge
 ) -> None:

@@ -72,6 +72,19 @@ function renderChoices(view) {
   box.hidden = view.options.length === 0;
 }
 
+// A long answer scrolls in its box: "More" shows while some of it is out of sight below.
+function showMore() {
+  const text = $("caption");
+  const below = text.scrollHeight - text.clientHeight - text.scrollTop;
+  $("more").hidden = $("caption-box").hidden || below < 2;
+}
+
+function readMore() {
+  const text = $("caption");
+  const smooth = window.matchMedia("(prefers-reduced-motion: no-preference)").matches;
+  text.scrollBy({ top: text.clientHeight * 0.8, behavior: smooth ? "smooth" : "auto" });
+}
+
 function renderSuggestions(view) {
   // Rebuilt only when they change: every update of the view (the reply ending, say) would
   // otherwise take away the button a visitor has just moved to with the keyboard.
@@ -107,13 +120,14 @@ function render(view) {
   if (view.turn !== shownTurn) {
     shownTurn = view.turn;
     $("caption").textContent = view.reply;
-    $("caption-box").scrollTop = 0;
+    $("caption").scrollTop = 0;
     renderChoices(view);
   }
   $("caption-box").hidden = !view.reply;
   const progress = $("caption-box");
   progress.style.setProperty("--reply-seconds", `${view.seconds || 0}s`);
   renderSuggestions(view);
+  showMore();
 }
 
 function watch() {
@@ -129,6 +143,9 @@ function watch() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("stop").addEventListener("click", () => post("/stop", {}));
+  $("more").addEventListener("click", readMore);
+  $("caption").addEventListener("scroll", showMore, { passive: true });
+  window.addEventListener("resize", showMore);
   $("ask").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("question");

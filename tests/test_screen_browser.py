@@ -573,6 +573,30 @@ def test_a_long_answer_says_there_is_more_and_more_shows_the_rest(
     expect(more).to_be_hidden()
 
 
+def test_while_a_new_question_is_thought_about_the_last_answer_is_dimmed(
+    browser: Browser, screen: Screen, knowledge: Knowledge
+) -> None:
+    """Between a new question and its reply, the answer on screen is the last question's:
+    it is dimmed, so "You asked" above it is not read as its question; the new reply is not."""
+    entry, other = knowledge.get("massage-how-often"), knowledge.get("dangerous")
+    page = open_page(browser, screen.url)
+    box = page.locator("#caption-box")
+    screen.emit(Heard(1.0, "how often should I massage a knot", 0.0, typed=True))
+    screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
+    caption(page).to_contain_text(entry.answer.strip()[:60])
+    expect(box).to_have_css("opacity", "1")
+    screen.emit(ReplyFinished(10.0))
+    screen.emit(Heard(20.0, "can a knot be dangerous", 19.0, typed=True))
+    expect(page.locator("body")).to_have_attribute("data-state", "thinking")
+    expect(box).not_to_have_css("opacity", "1")
+    expect(box).to_have_attribute("aria-busy", "true")
+    screen.emit(Decided(20.1, "answer", other.id, "", spoken_answer(other)))
+    caption(page).to_contain_text(other.answer.strip()[:60])
+    expect(page.locator("body")).to_have_attribute("data-state", "thinking")
+    expect(box).to_have_css("opacity", "1")
+    expect(box).to_have_attribute("aria-busy", "false")
+
+
 def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
     browser: Browser, knowledge: Knowledge
 ) -> None:

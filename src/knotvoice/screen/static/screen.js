@@ -12,6 +12,7 @@ const STATE_WORDS = {
 const $ = (id) => document.getElementById(id);
 let shownTurn = -1;
 let shownSuggestions = null;
+let askedAtTurn = null; // the turn on screen when the question being thought about came
 
 function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
@@ -105,6 +106,13 @@ function renderSuggestions(view) {
 }
 
 function render(view) {
+  // While a new question is thought about, the answer on screen is the last one's: it is
+  // dimmed (and said to be) until the new reply comes.
+  if (view.state !== "thinking") askedAtTurn = null;
+  else if (askedAtTurn === null) askedAtTurn = view.turn;
+  const earlier = askedAtTurn !== null && view.turn === askedAtTurn;
+  $("caption-box").classList.toggle("earlier", earlier);
+  $("caption-box").setAttribute("aria-busy", String(earlier));
   document.body.dataset.state = view.state;
   document.body.dataset.kind = view.kind;
   document.body.dataset.turn = view.turn;

@@ -597,6 +597,44 @@ def test_while_a_new_question_is_thought_about_the_last_answer_is_dimmed(
     expect(box).to_have_attribute("aria-busy", "false")
 
 
+def test_a_question_sent_from_a_touch_screen_lets_its_keyboard_go(
+    browser: Browser, screen: Screen, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """On the touch display the on-screen keyboard stays up while the box has the focus,
+    over half of the screen: once the question is sent the box lets go of it, so the answer
+    has the screen. With a keyboard of its own, the box keeps it for the next question."""
+    entry = knowledge.get("massage-how-often")
+    kiosk = Kiosk(
+        ListenSettings(),
+        Deaf(),
+        Dialogue(words),
+        synthesizer,
+        screen.emit,
+        microphone=NoMicrophone(),
+        speaker=Mute(),
+        inbox=screen.inbox,
+    ).start()
+    try:
+        for touch in (True, False):
+            page = open_page(browser, screen.url, has_touch=touch)
+            box = page.locator("#question")
+            if touch:
+                box.tap()
+            else:
+                box.click()
+            page.keyboard.type("how often should you massage a knot")
+            page.keyboard.press("Enter")
+            expect(box).to_have_value("", timeout=WAIT_MS)
+            caption(page).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS)
+            if touch:
+                expect(box).not_to_be_focused()
+            else:
+                expect(box).to_be_focused()
+            page.close()
+    finally:
+        kiosk.close()
+
+
 def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
     browser: Browser, knowledge: Knowledge
 ) -> None:

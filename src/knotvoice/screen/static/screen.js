@@ -162,7 +162,12 @@ document.addEventListener("DOMContentLoaded", () => {
       input.focus();
       return;
     }
-    if (await post("/ask", { text })) input.value = "";
+    if (await post("/ask", { text })) {
+      input.value = "";
+      // On a touch screen the on-screen keyboard follows the box: let it go, so the answer
+      // has the screen. With a keyboard of its own the box keeps it, for the next question.
+      if (window.matchMedia("(pointer: coarse)").matches) input.blur();
+    }
   });
   watch();
 });

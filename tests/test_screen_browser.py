@@ -635,6 +635,32 @@ def test_a_question_sent_from_a_touch_screen_lets_its_keyboard_go(
         kiosk.close()
 
 
+def test_an_answer_still_shows_above_an_on_screen_keyboard(
+    browser: Browser, screen: Screen, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """An on-screen keyboard that resizes the page leaves 800x280 of the Pi's display: the
+    answer keeps at least two lines there, and the box stays on screen."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    entry = max(knowledge.entries, key=lambda entry: len(entry.answer))
+    page = open_page(browser, screen.url, (800, 280), has_touch=True)
+    screen.emit(Heard(1.0, entry.question, 0.0, typed=True))
+    screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
+    caption(page).to_contain_text(entry.answer.strip()[:60])
+    page.locator("#question").focus()
+    page.screenshot(path=str(shots / "keyboard-up-800x280.png"))
+    seen = page.evaluate(
+        """() => {
+          const text = document.getElementById("caption");
+          const line = parseFloat(getComputedStyle(text).lineHeight);
+          const box = document.getElementById("question").getBoundingClientRect();
+          return { lines: text.clientHeight / line, box: box.bottom <= window.innerHeight };
+        }"""
+    )
+    assert seen["lines"] >= 2, f"{seen['lines']:.1f} lines of the answer show"
+    assert seen["box"], "the box is on screen"
+
+
 def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
     browser: Browser, knowledge: Knowledge
 ) -> None:

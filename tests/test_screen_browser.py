@@ -661,6 +661,21 @@ def test_an_answer_still_shows_above_an_on_screen_keyboard(
     assert seen["box"], "the box is on screen"
 
 
+def test_a_question_the_kiosk_takes_but_never_shows_is_said_to_be_unanswered(
+    browser: Browser, screen: Screen
+) -> None:
+    """The server takes the question but the kiosk's loop is stuck (here: none runs): the
+    visitor is told, not left looking at a cleared box."""
+    page = open_page(browser, screen.url, has_touch=True)
+    page.locator("#question").fill("how often should you massage a knot")
+    page.locator("#question").press("Enter")
+    assert screen.inbox.arrived.wait(WAIT_MS / 1000), "the server took it"
+    expect(page.locator("#notice")).to_be_empty()
+    expect(page.locator("#notice")).to_have_text(
+        "The kiosk is not answering. Please try again in a moment.", timeout=WAIT_MS
+    )
+
+
 def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
     browser: Browser, knowledge: Knowledge
 ) -> None:

@@ -9,9 +9,12 @@ const STATE_WORDS = {
   speaking: "Speaking",
 };
 
+const ANSWER_WITHIN_MS = 10000; // a question or a tap the kiosk took shows by then
+
 const $ = (id) => document.getElementById(id);
 let shownTurn = -1;
 let shownSuggestions = null;
+let unanswered = null; // the timer for something sent that the kiosk has not shown yet
 let askedAtTurn = null; // the turn on screen when the question being thought about came
 
 function clear(node) {
@@ -44,6 +47,13 @@ async function post(path, body) {
       return false;
     }
     say("");
+    if (answer.ok && path !== "/stop") {
+      // Taken, but a kiosk whose loop is stuck would show nothing: say so after a while.
+      clearTimeout(unanswered);
+      unanswered = setTimeout(() => {
+        say("The kiosk is not answering. Please try again in a moment.");
+      }, ANSWER_WITHIN_MS);
+    }
     return answer.ok !== false;
   } catch (error) {
     say("The kiosk is not answering. Please try again in a moment.");
@@ -141,6 +151,7 @@ function render(view) {
 function watch() {
   const events = new EventSource("/events");
   events.addEventListener("view", (message) => {
+    clearTimeout(unanswered);
     say("");
     render(JSON.parse(message.data));
   });

@@ -574,6 +574,43 @@ def test_check_tells_an_entry_asked_against_its_answer_alone_to_get_alternatives
     assert any(line.startswith("entry hours:") for line in report.advice)
 
 
+def test_check_does_not_tell_an_entry_without_alternatives_to_change_its_alternatives() -> None:
+    """An imported FAQ has no alternatives yet: the check told its operator to make the
+    alternatives of an entry "more specific", or to merge two entries whose questions were
+    only asked against each other's answers (a swimming pool's children and prices), neither
+    of which can be done. It says the entry has none yet and to add some."""
+    knowledge = Knowledge(
+        (
+            Entry("prices", "How much is a swim?", "Five pounds. Under 3s free with an adult."),
+            Entry("children", "Can my child swim alone?", "Under 8s need an adult with them."),
+            Entry("hours", "When are you open?", "Nine to five.", ("what time do you open",)),
+        )
+    )
+    judged = [
+        _judged(1, 0, 0.9, (1,), "phrasing"),  # the children's question, against answers
+        _judged(1, 0, 0.9, (1,), "spoken"),
+        _judged(1, 0, 0.8, (1,), "spoken"),
+        _judged(2, 0, 0.9, (2,), "phrasing"),  # an entry with alternatives taken for prices
+        _judged(2, 0, 0.9, (2,), "spoken"),
+        _judged(2, 0, 0.9, (2,), "spoken"),
+        Judged(Example("what time is it", -1, (), 0, "offtopic"), 2, 0.9),
+        Judged(Example("no", -1, (), 0, "offtopic"), 0, 0.9),
+    ]
+    advice = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3).advice
+
+    (children,) = [line for line in advice if line.startswith("entries children and prices")]
+    assert "merge" not in children and "their alternatives" not in children
+    assert "children and prices have no alternatives yet" in children
+    (hours,) = [line for line in advice if line.startswith("entries hours and prices")]
+    assert "merge" not in hours
+    assert "prices has no alternatives yet: add some that say what tells it apart" in hours
+    (no,) = [line for line in advice if line.startswith("'no'")]
+    assert "make the alternatives of prices more specific" not in no
+    assert "prices has no alternatives yet" in no and "add some in visitors' own words" in no
+    (time,) = [line for line in advice if line.startswith("'what time is it'")]
+    assert time.endswith("make the alternatives of hours more specific")
+
+
 def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
     """knotvoice hears, matches and speaks English: an operator who imports an FAQ in another
     language learns it before visitors do, from `knowledge lint` and `knowledge import`."""

@@ -368,16 +368,37 @@ def _advice(
                 f"{share}% of the time; add alternatives in visitors' own words"
                 + (f" that say what sets it apart from {other}" if other else "")
             )
+    # An entry without alternatives has none to change: it is told to get some instead.
     for asked, taken, count, example in confused[:5]:
-        if count >= 3:
-            found.append(
-                f"entries {asked} and {taken} are asked alike ({count} times taken for one "
-                f"another, such as {example!r} for {taken}); make their alternatives say "
-                "what tells them apart, or merge them"
+        if count < 3:
+            continue
+        bare = [entry for entry in (asked, taken) if entry in alone]
+        if len(bare) == 2:
+            what = (
+                f"{asked} and {taken} have no alternatives yet: add some to each that say "
+                "what tells them apart"
             )
+        elif bare:
+            other = taken if bare[0] == asked else asked
+            what = (
+                f"{bare[0]} has no alternatives yet: add some that say what tells it apart "
+                f"from {other}"
+            )
+        else:
+            what = "make their alternatives say what tells them apart, or merge them"
+        found.append(
+            f"entries {asked} and {taken} are asked alike ({count} times taken for one "
+            f"another, such as {example!r} for {taken}); {what}"
+        )
     for question, entry, _ in offtopic[:5]:
+        what = (
+            f"{entry} has no alternatives yet, so its question and answer are all it is "
+            "matched by: add some in visitors' own words, then check again"
+            if entry in alone
+            else f"make the alternatives of {entry} more specific"
+        )
         found.append(
             f"{question!r} would get the answer of {entry}: right if your visitors should get "
-            f"it; if not, make the alternatives of {entry} more specific"
+            f"it; if not, {what}"
         )
     return tuple(found)

@@ -18,6 +18,7 @@ from knotvoice.evaluate import (
     check_expected,
     evaluate,
     evaluate_transcripts,
+    evaluate_typed,
     format_table,
     manifest_knowledge,
     read_manifest,
@@ -254,6 +255,26 @@ def test_clips_without_text_are_left_out_of_the_word_error_rate(matcher: Matcher
     # Three words dropped of the seven said in a; b's words are no errors against nothing.
     assert report.wer == pytest.approx(3 / 7) and report.wer_clips == 1
     assert "word error rate         42.9% (over 1 of 2 clips)" in format_table(report)
+
+
+def test_a_typed_run_shows_no_recognition_or_speech_figures(
+    tmp_path: Path, matcher: Matcher
+) -> None:
+    """Typed, nothing is heard or spoken: the table showed a word error rate of 0.0% "over 60
+    of 60 clips" and recognition and speech latencies of 0.0 ms, figures that measure nothing."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file\texpected\ttext\n"
+        "q1\tmassage-how-often\thow often should I massage a knot\n"
+        "q2\t-\twhat is the weather\n",
+        encoding="utf-8",
+    )
+    report = evaluate_typed(manifest, matcher)
+    table = format_table(report)
+    assert "word error rate" not in table
+    assert "  match " in table and "  asr " not in table and "  tts " not in table
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["wer"] is None and set(data["latency"]) == {"match"}
 
 
 def test_rates_with_nothing_to_count_are_not_figures(matcher: Matcher) -> None:

@@ -436,9 +436,11 @@ def evaluate(
 
 def evaluate_typed(manifest: Path | str, matcher: MatchStage) -> EvalReport:
     """Score the text of every row of a manifest, as typed questions (no audio);
-    ``ManifestError`` when a row has no text."""
+    ``ManifestError`` when a row has no text. Nothing is heard or spoken, so the report has no
+    word error rate and only the matching latency."""
     check_texts(manifest)
-    return evaluate_transcripts(samples(manifest), matcher)
+    report = evaluate_transcripts(samples(manifest), matcher)
+    return replace(report, wer=None, wer_clips=0, latency={"match": report.latency["match"]})
 
 
 def evaluate_transcripts(
@@ -467,10 +469,13 @@ def format_table(report: EvalReport) -> str:
         f"confirm rate           {_percent(report.confirm_rate)}",
         f"reject rate            {_percent(report.reject_rate)}",
         f"false accepts          {report.false_accepts} ({_percent(report.false_accept_rate)})",
-        f"word error rate        {_percent(report.wer)} (over {report.wer_clips} of "
-        f"{report.n_in + report.n_out} clips)",
-        "latency (ms)           p50       p95",
     ]
+    if report.wer_clips:
+        lines.append(
+            f"word error rate        {_percent(report.wer)} (over {report.wer_clips} of "
+            f"{report.n_in + report.n_out} clips)"
+        )
+    lines.append("latency (ms)           p50       p95")
     for stage, latency in report.latency.items():
         lines.append(f"  {stage:<20} {latency.p50:8.1f}  {latency.p95:8.1f}")
     if report.failures:

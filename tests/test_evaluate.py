@@ -277,6 +277,20 @@ def test_a_typed_run_shows_no_recognition_or_speech_figures(
     assert data["wer"] is None and set(data["latency"]) == {"match"}
 
 
+def test_the_table_names_its_rates_as_the_readme_and_the_check_do(matcher: Matcher) -> None:
+    """The README promises did-you-mean and off-topic rates, and `knowledge check` speaks of
+    did-you-means: the table said "confirm rate" and "false accepts 1 (50.0%)", of what unsaid."""
+    rows = [
+        Sample("a", "massage-how-often", "", "how often should I massage a knot"),
+        Sample("b", "-", "", "what is the weather"),
+        Sample("c", "-", "", "how often should I massage a knot"),
+    ]
+    table = format_table(evaluate_transcripts(rows, matcher))
+    assert "did-you-mean rate        0.0%" in table
+    assert "off-topic answered     1 of 2 ( 50.0%)" in table
+    assert "confirm rate" not in table and "false accepts" not in table
+
+
 def test_rates_with_nothing_to_count_are_not_figures(matcher: Matcher) -> None:
     """Without in-domain clips there is no top-1 to show: n/a, not 0%."""
     rows = [Sample("a", "-", "what is the weather", "what is the weather")]

@@ -466,9 +466,10 @@ def format_table(report: EvalReport) -> str:
         f"out-of-domain clips    {report.n_out}",
         f"top-1                  {_percent(report.top1)}",
         f"safe                   {_percent(report.safe)}",
-        f"confirm rate           {_percent(report.confirm_rate)}",
+        f"did-you-mean rate      {_percent(report.confirm_rate)}",
         f"reject rate            {_percent(report.reject_rate)}",
-        f"false accepts          {report.false_accepts} ({_percent(report.false_accept_rate)})",
+        f"off-topic answered     {report.false_accepts} of {report.n_out} "
+        f"({_percent(report.false_accept_rate)})",
     ]
     if report.wer_clips:
         lines.append(

@@ -611,6 +611,44 @@ def test_check_does_not_tell_an_entry_without_alternatives_to_change_its_alterna
     assert time.endswith("make the alternatives of hours more specific")
 
 
+def test_check_says_where_a_weak_entry_s_questions_went() -> None:
+    """A pool's prices were answered 44% of the time and told to "say what sets it apart from"
+    the swimwear entry, which had taken one of its 18 questions: most of the rest had been
+    turned away. The advice says how many went where, and names another entry only when
+    being taken for others is what it mostly suffers from."""
+    knowledge = Knowledge(
+        (
+            Entry("prices", "How much is a swim?", "Five pounds.", ("what does it cost",)),
+            Entry("wear", "What do I wear?", "Swimwear.", ("can i swim in shorts",)),
+        )
+    )
+    turned_away = [
+        _judged(0, 0, 0.9, (0,), "phrasing"),
+        _judged(0, 0, 0.9, (0,), "spoken"),
+        _judged(0, 1, 0.9, (0,), "spoken"),  # taken for wear
+        _judged(0, 0, 0.4, (1,), "phrasing"),  # a did-you-mean
+        _judged(0, 0, 0.1, (1,), "spoken"),
+        _judged(0, 1, 0.2, (1,), "spoken"),
+        _judged(0, 0, 0.1, (1,), "spoken"),
+    ]
+    (advice,) = [
+        line
+        for line in check_calibration(knowledge, turned_away, 0.5, 0.3).advice
+        if line.startswith("entry prices:")
+    ]
+    assert "29% of the time (3 turned away, 1 a did-you-mean, 1 taken for another entry)" in advice
+    assert advice.endswith("add alternatives in visitors' own words")
+
+    taken = [*turned_away[:3], *(_judged(0, 1, 0.9, (1,), "spoken") for _ in range(3))]
+    (advice,) = [
+        line
+        for line in check_calibration(knowledge, taken, 0.5, 0.3).advice
+        if line.startswith("entry prices:")
+    ]
+    assert "(0 turned away, 0 a did-you-mean, 4 taken for another entry)" in advice
+    assert advice.endswith("that say what sets it apart from wear")
+
+
 def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
     """knotvoice hears, matches and speaks English: an operator who imports an FAQ in another
     language learns it before visitors do, from `knowledge lint` and `knowledge import`."""

@@ -362,11 +362,16 @@ def _advice(
             continue  # told above to get alternatives
         if figures.asked and figures.answered / figures.asked < WEAK_SHARE:
             share = round(100 * figures.answered / figures.asked)
+            elsewhere = sum(figures.taken_for.values())
+            turned = figures.asked - figures.answered - figures.confirmed - elsewhere
+            # Another entry is named only when being taken for others is most of the misses.
             other = max(figures.taken_for, key=lambda k: figures.taken_for[k], default="")
             found.append(
                 f"entry {figures.entry}: its phrasings, asked in other words, get its answer "
-                f"{share}% of the time; add alternatives in visitors' own words"
-                + (f" that say what sets it apart from {other}" if other else "")
+                f"{share}% of the time ({turned} turned away, {figures.confirmed} a "
+                f"did-you-mean, {elsewhere} taken for another entry); add alternatives in "
+                "visitors' own words"
+                + (f" that say what sets it apart from {other}" if elsewhere > turned else "")
             )
     # An entry without alternatives has none to change: it is told to get some instead.
     for asked, taken, count, example in confused[:5]:

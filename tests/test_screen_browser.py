@@ -152,6 +152,22 @@ def caption(page: Page) -> Any:
 # --- spoken questions -----------------------------------------------------------------------
 
 
+def typed_kiosk(
+    screen: Screen, dialogue: Dialogue, synthesizer: Synthesizer, speaker: Any = None
+) -> Kiosk:
+    """A started kiosk with no microphone that answers the page's typed questions."""
+    return Kiosk(
+        ListenSettings(),
+        Deaf(),
+        dialogue,
+        synthesizer,
+        screen.emit,
+        microphone=NoMicrophone(),
+        speaker=Mute() if speaker is None else speaker,
+        inbox=screen.inbox,
+    ).start()
+
+
 def test_a_spoken_question_shows_what_was_heard_and_its_answer(
     browser: Browser,
     screen: Screen,
@@ -263,16 +279,9 @@ def test_a_typed_question_is_answered_aloud_and_on_the_page(
 ) -> None:
     entry = knowledge.get("massage-how-often")
     page = open_page(browser, screen.url)
-    kiosk = Kiosk(
-        ListenSettings(),
-        Deaf(),
-        Dialogue(meaning),
-        synthesizer,
-        screen.emit,
-        microphone=NoMicrophone(),
-        speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
-        inbox=screen.inbox,
-    ).start()
+    kiosk = typed_kiosk(
+        screen, Dialogue(meaning), synthesizer, DeviceSpeaker(SpeakerSettings(device=SPEAKER))
+    )
     try:
         page.locator("#question").focus()
         page.keyboard.type("how often should I massage a knot")
@@ -309,16 +318,7 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
     page = open_page(browser, screen.url, size=SIZES[1])
     tries = page.locator("#suggestions button")
     expect(tries).to_have_count(4)  # questions to try, before anything is asked
-    kiosk = Kiosk(
-        ListenSettings(),
-        Deaf(),
-        Dialogue(words),
-        synthesizer,
-        screen.emit,
-        microphone=NoMicrophone(),
-        speaker=Mute(),
-        inbox=screen.inbox,
-    ).start()
+    kiosk = typed_kiosk(screen, Dialogue(words), synthesizer)
     try:
         page.locator("#question").fill("What is the wifi password?")
         page.get_by_role("button", name="Ask", exact=True).click()
@@ -355,16 +355,7 @@ def test_a_question_that_fails_says_so_instead_of_leaving_the_last_answer(
 
     entry = knowledge.get("massage-how-often")
     page = open_page(browser, screen.url)
-    kiosk = Kiosk(
-        ListenSettings(),
-        Deaf(),
-        Fragile(words),
-        synthesizer,
-        screen.emit,
-        microphone=NoMicrophone(),
-        speaker=Mute(),
-        inbox=screen.inbox,
-    ).start()
+    kiosk = typed_kiosk(screen, Fragile(words), synthesizer)
     box = page.locator("#question")
     try:
         box.fill("how often should you massage a knot")
@@ -604,16 +595,7 @@ def test_a_question_sent_from_a_touch_screen_lets_its_keyboard_go(
     over half of the screen: once the question is sent the box lets go of it, so the answer
     has the screen. With a keyboard of its own, the box keeps it for the next question."""
     entry = knowledge.get("massage-how-often")
-    kiosk = Kiosk(
-        ListenSettings(),
-        Deaf(),
-        Dialogue(words),
-        synthesizer,
-        screen.emit,
-        microphone=NoMicrophone(),
-        speaker=Mute(),
-        inbox=screen.inbox,
-    ).start()
+    kiosk = typed_kiosk(screen, Dialogue(words), synthesizer)
     try:
         for touch in (True, False):
             page = open_page(browser, screen.url, has_touch=touch)
@@ -775,16 +757,7 @@ def test_bad_input_never_stops_the_kiosk(
 ) -> None:
     entry = knowledge.get("massage-how-often")
     page = open_page(browser, screen.url)
-    kiosk = Kiosk(
-        ListenSettings(),
-        Deaf(),
-        Dialogue(words),
-        synthesizer,
-        screen.emit,
-        microphone=NoMicrophone(),
-        speaker=Mute(),
-        inbox=screen.inbox,
-    ).start()
+    kiosk = typed_kiosk(screen, Dialogue(words), synthesizer)
     box = page.locator("#question")
     notice = page.locator("#notice")
     try:

@@ -4,11 +4,19 @@ dates, times, units and phone numbers as they are said (the words from ``lang/en
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from knotvoice.lang import english
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
+
+
+def _either(words: Iterable[str]) -> str:
+    """A regular expression for any of ``words``, the longest tried first."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
 _ORDINALS = _ENGLISH.list_ordinals
 _SAY = _ENGLISH.spoken_symbols
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
@@ -55,11 +63,7 @@ _ABBREVIATION = re.compile(
     )
     + r")(?![\w@/-]|\.\w)"
 )
-_BEFORE_NUMBER = re.compile(
-    r"(?<![\w.])("
-    + "|".join(re.escape(short) for short in sorted(_ENGLISH.before_number, key=len, reverse=True))
-    + r")(?=\s?\d)"
-)
+_BEFORE_NUMBER = re.compile(r"(?<![\w.])(" + _either(_ENGLISH.before_number) + r")(?=\s?\d)")
 _STREET = re.compile(
     r"(\b[A-Z][a-z]+ )("
     + "|".join(re.escape(short) for short in _ENGLISH.street_short_forms)
@@ -78,9 +82,7 @@ _NUMERIC_DATE = re.compile(
 )
 _ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d\d)-(\d\d)(?![\w/-]|\.\d)")
 _NAMES = "|".join((*_ENGLISH.days, *_ENGLISH.months))
-_SHORT_NAMES = "|".join(
-    re.escape(short) for short in sorted(_ENGLISH.name_short_forms, key=len, reverse=True)
-)
+_SHORT_NAMES = _either(_ENGLISH.name_short_forms)
 _SHORT_NAME = re.compile(rf"(?<![\w.])({_SHORT_NAMES})(?:\.(?=\s+[a-z\d]|[,;\-\u2013]))?(?![\w'])")
 _BESIDE = rf"\s*(?:[-\u2013/,&]|\s(?:{_SAY['and']}|{_SAY['range']}|{_SAY['or']})\b)?\s*"
 """What may stand between a short name and the number or name that makes it one."""
@@ -105,14 +107,10 @@ _MONEY = re.compile(
 _DIMENSION = re.compile(r"(?<=\d)\s?[x\u00d7]\s?(?=\d)")
 _TIMES = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s?[x\u00d7](?![\w\u00d7])")
 _UNIT = re.compile(
-    rf"(?<![\w.,])((?:{_WHOLE})(?:\.\d+)?)([ -]?)("
-    + "|".join(re.escape(unit) for unit in sorted(_ENGLISH.units, key=len, reverse=True))
-    + r")(?![\w\u00b0])"
+    rf"(?<![\w.,])((?:{_WHOLE})(?:\.\d+)?)([ -]?)(" + _either(_ENGLISH.units) + r")(?![\w\u00b0])"
 )
 _PER_UNIT_NAME = re.compile(
-    rf"(?<=\b{_SAY['per']} )("
-    + "|".join(re.escape(unit) for unit in sorted(_ENGLISH.units, key=len, reverse=True))
-    + r")(?![\w\u00b0])"
+    rf"(?<=\b{_SAY['per']} )(" + _either(_ENGLISH.units) + r")(?![\w\u00b0])"
 )
 _NUMBER_PLURAL = re.compile(r"(?<![\w.,'])(\d{1,2})s\b")
 _NAME_RANGE = re.compile(r"\b([A-Z][a-z]+)\u2013([A-Z][a-z]+)\b")

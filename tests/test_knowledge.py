@@ -594,7 +594,7 @@ def test_check_does_not_tell_an_entry_without_alternatives_to_change_its_alterna
         _judged(2, 0, 0.9, (2,), "spoken"),
         _judged(2, 0, 0.9, (2,), "spoken"),
         Judged(Example("what time is it", -1, (), 0, "offtopic"), 2, 0.9),
-        Judged(Example("no", -1, (), 0, "offtopic"), 0, 0.9),
+        Judged(Example("do you sell ice cream", -1, (), 0, "offtopic"), 0, 0.9),
     ]
     advice = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3).advice
 
@@ -604,11 +604,35 @@ def test_check_does_not_tell_an_entry_without_alternatives_to_change_its_alterna
     (hours,) = [line for line in advice if line.startswith("entries hours and prices")]
     assert "merge" not in hours
     assert "prices has no alternatives yet: add some that say what tells it apart" in hours
-    (no,) = [line for line in advice if line.startswith("'no'")]
-    assert "make the alternatives of prices more specific" not in no
-    assert "prices has no alternatives yet" in no and "add some in visitors' own words" in no
+    (ice,) = [line for line in advice if line.startswith("'do you sell ice cream'")]
+    assert "make the alternatives of prices more specific" not in ice
+    assert "prices has no alternatives yet" in ice and "add some in visitors' own words" in ice
     (time,) = [line for line in advice if line.startswith("'what time is it'")]
     assert time.endswith("make the alternatives of hours more specific")
+
+
+def test_check_leaves_out_everyday_words_the_kiosk_takes_as_a_follow_up() -> None:
+    """A visitor's "no" or "stop" is a follow-up the kiosk never matches, so check neither
+    counts it among the everyday questions asked nor tells the operator it would be answered
+    (it did: "'no' would get the answer of" the booking entry)."""
+    knowledge = Knowledge(
+        (
+            Entry("booking", "Do I need to book?", "No, just turn up.", ("can I just turn up",)),
+            Entry("hours", "When are you open?", "Nine to five.", ("what time do you open",)),
+        )
+    )
+    judged = [
+        _judged(0, 0, 0.9, (0,), "phrasing"),
+        _judged(1, 1, 0.9, (1,), "phrasing"),
+        Judged(Example("no", -1, (), 0, "offtopic"), 0, 0.9),
+        Judged(Example("stop", -1, (), 0, "offtopic"), 0, 0.9),
+        Judged(Example("do you sell ice cream", -1, (), 0, "offtopic"), 1, 0.9),
+    ]
+    report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
+
+    assert report.offtopic_asked == 1
+    assert [question for question, _, _ in report.offtopic_answered] == ["do you sell ice cream"]
+    assert not [line for line in report.advice if line.startswith(("'no'", "'stop'"))]
 
 
 def test_check_says_where_a_weak_entry_s_questions_went() -> None:

@@ -18,6 +18,7 @@ from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, voc
 from knotvoice.match.calibration import Judged
 from knotvoice.match.text import STOPWORDS, normalize
 from knotvoice.speech.speakable import PER_UNIT
+from knotvoice.turn import command_of
 
 __all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration", "lint"]
 
@@ -290,6 +291,8 @@ def check_calibration(
         question = item.question
         got = ids[item.best] if ids else ""
         if question.expected < 0:
+            if command_of(question.text) is not None:
+                continue  # "no", "stop": a follow-up, never matched as a question
             offtopic_asked += 1
             if item.probability >= answer_at and question.source == "offtopic":
                 offtopic.append((question.text, got, round(item.probability, 2)))

@@ -373,6 +373,7 @@ def test_the_korean_clips_are_its_questions_each_once_on_disk() -> None:
 
 
 TYPED_SETS = sorted((FIXTURES / "typed").glob("*/manifest.tsv"))
+OPERATOR_SETS = sorted((FIXTURES / "operator").glob("*/manifest.tsv"))
 
 
 @pytest.mark.parametrize("manifest", TYPED_SETS, ids=lambda path: path.parent.name)
@@ -391,3 +392,18 @@ def test_a_typed_set_names_its_faq_and_only_its_entries(manifest: Path) -> None:
     assert all(count >= 3 for count in asked.values() if count)
     assert sum(1 for count in asked.values() if not count) <= 2
     assert expected.count(NO_ANSWER) >= len(expected) / 3
+
+
+@pytest.mark.parametrize("manifest", OPERATOR_SETS, ids=lambda path: path.parent.name)
+def test_an_operator_s_set_names_its_faq_and_only_its_entries(manifest: Path) -> None:
+    """An operator's own set points at entries of the FAQ it names (each asked as often as
+    the operator's questions fell), and a third or more are questions it does not answer."""
+    comment, header, *body = manifest.read_text(encoding="utf-8").splitlines()
+    named = manifest.parent / comment.removeprefix("# knowledge: ")
+    ids, _texts = knowledge_texts(yaml.safe_load(named.read_text(encoding="utf-8")))
+    assert header.split("\t") == ["file", "expected", "text"]
+    assert all(len(line.split("\t")) == 3 for line in body)
+    expected = [line.split("\t")[1] for line in body]
+    assert set(expected) - {NO_ANSWER} <= ids
+    assert expected.count(NO_ANSWER) >= len(expected) / 3
+    assert len(OPERATOR_SETS) >= 2

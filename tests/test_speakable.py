@@ -179,3 +179,10 @@ def test_service_numbers_read_digit_by_digit() -> None:
     assert speakable("\u00a3999, 1,111 visitors, 9999 and 111.5m.") == (
         "999 pounds, 1,111 visitors, 9999 and 111.5 metres."
     )
+    # Only a number to dial: without a word that says so, it counts or numbers things.
+    assert speakable("Room 111 is upstairs. We sold 999 tickets; the tower has 112 steps.") == (
+        "Room 111 is upstairs. We sold 999 tickets; the tower has 112 steps."
+    )
+    assert speakable("In an emergency, dial 999. Room 111 is upstairs.") == (
+        "In an emergency, dial 9 9 9. Room 111 is upstairs."
+    )

@@ -119,7 +119,10 @@ class Language:
     fractions: dict[str, tuple[str, str]]
     """A fraction as written -> said alone and after a whole number ("and a half")."""
     service_numbers: tuple[str, ...]
-    """Emergency and health line numbers, said digit by digit ("111")."""
+    """Emergency and health line numbers, said digit by digit ("111") in a sentence with one
+    of ``service_number_cues``."""
+    service_number_cues: tuple[str, ...]
+    """Words that make a service number one to dial ("call", "NHS"), any case."""
     scale_abbreviations: dict[str, str]
     """Short forms of the scales after an amount of money ("m": "million")."""
     units: dict[str, tuple[str, str]]
@@ -235,6 +238,7 @@ def load(code: str = "en") -> Language:
         street_short_forms={str(k): str(v) for k, v in data["street_short_forms"].items()},
         fractions={str(k): (str(v[0]), str(v[1])) for k, v in data["fractions"].items()},
         service_numbers=_text_list(data, "service_numbers"),
+        service_number_cues=_text_list(data, "service_number_cues"),
         scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
         units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
         days=_text_list(data, "days"),

@@ -40,6 +40,11 @@ _SERVICE_NUMBER = re.compile(
     + r")(?![\w%\u00b0/]|[.,:]\d)"
 )
 """A number dialled as written ("NHS 111"), said digit by digit."""
+_SERVICE_CUE = re.compile(rf"\b(?:{_either(_ENGLISH.service_number_cues)})\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+_SENTENCE_REACH = 150
+"""How far from a service number a word that makes it one to dial is looked for, in
+characters (within its sentence)."""
 _WHOLE = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 """A whole number, its thousands maybe set apart by commas ("1,200")."""
 PER_UNIT = re.compile(
@@ -153,6 +158,19 @@ def _fraction(found: re.Match[str]) -> str:
         return written  # not before a word, or after a name: it numbers things ("Platforms 1/2")
     said = rest if rest and before.lower() == article else alone
     return said.capitalize() if before[-1:] in ("", ".", "!", "?") else said
+
+
+def _service_number(found: re.Match[str]) -> str:
+    """A service number digit by digit ("1 1 1") in a sentence that says to dial it ("Call
+    NHS 111"); in another ("Room 111", "111 tickets") a number as it is."""
+    text = found.string
+    before = text[max(0, found.start() - _SENTENCE_REACH) : found.start()]
+    before = before[max((end.end() for end in _SENTENCE_END.finditer(before)), default=0) :]
+    after = text[found.end() : found.end() + _SENTENCE_REACH]
+    end = _SENTENCE_END.search(after)
+    if not _SERVICE_CUE.search(f"{before} {after[: end.start() if end else None]}"):
+        return found.group(0)
+    return " ".join(found.group(1))
 
 
 def _date(day: str, month: str, year: str, written: str) -> str:
@@ -290,7 +308,8 @@ def speakable(text: str) -> str:
     "55 x 40 cm": "55 by 40 centimetres"), dates, days and months by name ("01/03/2026":
     "first March 2026", "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00":
     "9 o'clock"), fractions ("2½": "2 and a half"), short forms and abbreviations such as
-    "e.g." and "hrs" as words, service numbers ("111") digit by digit and "3s" as "threes".
+    "e.g." and "hrs" as words, service numbers to dial ("call 111") digit by digit and "3s" as
+    "threes".
     """
     text = _EMOJI.sub("", text.translate(_QUOTES))
     text = _SAID_AS.sub(_said_as, text)
@@ -320,7 +339,7 @@ def speakable(text: str) -> str:
     )
     text = _NAMES_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
     text = _PHONE.sub(_phone, text)
-    text = _SERVICE_NUMBER.sub(lambda found: " ".join(found.group(1)), text)
+    text = _SERVICE_NUMBER.sub(_service_number, text)
     text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
     text = _ABBREVIATION.sub(_abbreviation, text)
     text = _EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)

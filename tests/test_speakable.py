@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from knotvoice.speech.speakable import speakable
 
 
@@ -186,3 +188,13 @@ def test_service_numbers_read_digit_by_digit() -> None:
     assert speakable("In an emergency, dial 999. Room 111 is upstairs.") == (
         "In an emergency, dial 9 9 9. Room 111 is upstairs."
     )
+
+
+def test_a_long_reply_is_made_speakable_at_once() -> None:
+    # Short names that are also words ("Sun", "Sat") after a long text, and after a long
+    # run of digits: each is looked at beside itself, not against all the text before it.
+    for text in ("Sun cream is sold at the shop. " * 700, "1" * 10_000 + " Sat" * 2_500):
+        began = time.perf_counter()
+        speakable(text)
+        assert time.perf_counter() - began < 0.5, len(text)
+    assert speakable("Open 10am to 4pm, Sat & Sun.") == "Open 10am to 4pm, Saturday and Sunday."

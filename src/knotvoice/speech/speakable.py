@@ -93,6 +93,9 @@ _BESIDE = rf"\s*(?:[-\u2013/,&]|\s(?:{_SAY['and']}|{_SAY['range']}|{_SAY['or']})
 """What may stand between a short name and the number or name that makes it one."""
 _NAME_AFTER = re.compile(rf"\.?{_BESIDE}(?:\d|(?:{_SHORT_NAMES}|{_NAMES})\b)")
 _NAME_BEFORE = re.compile(rf"(?:\d\w*|\b(?:{_SHORT_NAMES}|{_NAMES})\.?){_BESIDE}$")
+_NAME_REACH = 40
+"""How far before a short name the number or name that makes it one is looked for, in
+characters (looking through the whole text before each would take seconds on a long one)."""
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixes) + ")"
 _DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
@@ -192,7 +195,7 @@ def _short_name(found: re.Match[str]) -> str:
     short = found.group(1)
     if short in _ENGLISH.name_short_forms_also_words and not (
         _NAME_AFTER.match(found.string, found.end(1))
-        or _NAME_BEFORE.search(found.string, 0, found.start())
+        or _NAME_BEFORE.search(found.string, max(0, found.start() - _NAME_REACH), found.start())
     ):
         return found.group(0)
     return _ENGLISH.name_short_forms[short]

@@ -190,6 +190,14 @@ def test_service_numbers_read_digit_by_digit() -> None:
     )
 
 
+def test_a_day_that_ends_a_sentence_leaves_the_next_one_alone() -> None:
+    assert speakable("Open Sat & Sun. Sun cream is sold here. Jan 3. Mar on to the gate.") == (
+        "Open Saturday and Sunday. Sun cream is sold here. January 3. Mar on to the gate."
+    )
+    assert speakable("Closed Fri. Sat nav is free.") == "Closed Friday. Sat nav is free."
+    assert speakable("Open Mon.-Sat. 9am to 5pm.") == "Open Monday to Saturday 9am to 5pm."
+
+
 def test_a_long_reply_is_made_speakable_at_once() -> None:
     # Short names that are also words ("Sun", "Sat") after a long text, and after a long
     # run of digits: each is looked at beside itself, not against all the text before it.

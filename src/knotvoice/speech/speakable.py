@@ -92,7 +92,9 @@ _SHORT_NAME = re.compile(rf"(?<![\w.])({_SHORT_NAMES})(?:\.(?=\s+[a-z\d]|[,;\-\u
 _BESIDE = rf"\s*(?:[-\u2013/,&]|\s(?:{_SAY['and']}|{_SAY['range']}|{_SAY['or']})\b)?\s*"
 """What may stand between a short name and the number or name that makes it one."""
 _NAME_AFTER = re.compile(rf"\.?{_BESIDE}(?:\d|(?:{_SHORT_NAMES}|{_NAMES})\b)")
-_NAME_BEFORE = re.compile(rf"(?:\d\w*|\b(?:{_SHORT_NAMES}|{_NAMES})\.?){_BESIDE}$")
+_NAME_BEFORE = re.compile(rf"(?:\d\w*|\b(?:{_SHORT_NAMES}|{_NAMES})(?:\.(?!\s*$))?){_BESIDE}$")
+"""A number or a day or month just before a short name; one that ends a sentence ("Open Sat &
+Sun. Sun cream ...") is not beside the next."""
 _NAME_REACH = 40
 """How far before a short name the number or name that makes it one is looked for, in
 characters (looking through the whole text before each would take seconds on a long one)."""

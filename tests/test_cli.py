@@ -182,6 +182,23 @@ def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path
     assert source.read_text(encoding="utf-8") == SEED.read_text(encoding="utf-8")
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root gives a file to another user")
+def test_knowledge_import_forced_keeps_the_owner_group_and_mode_of_the_file(
+    tmp_path: Path,
+) -> None:
+    """A kiosk's service user reads the file an operator replaces (here root, as with sudo):
+    the new file was root's own, and the kiosk could no longer read it."""
+    live = tmp_path / "faq.yaml"
+    live.write_text("# written by hand\n", encoding="utf-8")
+    os.chown(live, 4321, 4322)
+    live.chmod(0o640)
+    forced = knotvoice("knowledge", "import", str(SEED), "-o", str(live), "--force")
+    assert forced.returncode == 0, forced.stderr
+    kept = live.stat()
+    assert (kept.st_uid, kept.st_gid, kept.st_mode & 0o7777) == (4321, 4322, 0o640)
+    assert "version: 1" in live.read_text(encoding="utf-8")
+
+
 def test_knowledge_import_forced_onto_a_full_disk_keeps_the_file_it_would_replace(
     tmp_path: Path,
 ) -> None:

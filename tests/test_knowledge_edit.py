@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import stat
 import subprocess
@@ -87,6 +88,15 @@ def test_windows_line_ends_and_the_files_permissions_are_kept(library: Path) -> 
     assert b"\n" not in raw.replace(b"\r\n", b"")
     assert b"      - Are you open late?\r\n" in raw
     assert stat.S_IMODE(library.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root gives a file to another user")
+def test_the_files_owner_and_group_are_kept(library: Path) -> None:
+    os.chown(library, 4321, 4322)
+    library.chmod(0o640)
+    add_alternative(library, "opening-hours", "Are you open late?")
+    kept = library.stat()
+    assert (kept.st_uid, kept.st_gid, stat.S_IMODE(kept.st_mode)) == (4321, 4322, 0o640)
 
 
 def test_a_wording_the_entry_has_changes_nothing(library: Path) -> None:

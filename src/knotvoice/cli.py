@@ -1205,14 +1205,16 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
 def _replace_whole(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` in one rename: a file it replaces (a kiosk may be answering
     from it) is whole, old or new, whatever stops the writing; a link is followed, and the
-    replaced file's permissions kept."""
+    replaced file's permissions, owner and group kept."""
+    from knotvoice.knowledge.edit import take_over
+
     target = path.resolve() if path.exists() else path
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         with partial.open("x", encoding="utf-8") as handle:
             handle.write(text)
         if target.exists():
-            os.chmod(partial, target.stat().st_mode & 0o7777)
+            take_over(partial, target)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from rapidfuzz import process
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge, load, phrase_key, read
 
-__all__ = ["Added", "add_alternative"]
+__all__ = ["Added", "add_alternative", "take_over"]
 
 
 @dataclass(frozen=True)
@@ -155,10 +155,25 @@ def _after(node: yaml.Node) -> int:
     return end.line if end.column == 0 else end.line + 1
 
 
+def take_over(new: Path, old: Path) -> None:
+    """Give ``new``, about to be renamed over ``old``, the permissions, owner and group of
+    ``old``: a kiosk running as another user, or reading through its group, still reads the
+    file once this user has replaced it. An owner or group this user may not give is left
+    as it is (only root gives a file away)."""
+    was = old.stat()
+    for owner, group in ((was.st_uid, was.st_gid), (-1, was.st_gid)):
+        try:
+            os.chown(new, owner, group)
+            break
+        except PermissionError:
+            continue
+    os.chmod(new, was.st_mode & 0o7777)
+
+
 def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None:
     """Write ``text`` beside ``path``, check it loads with ``wording`` in ``entry_id``, then
-    rename it over ``path`` (keeping its permissions). A link is followed: the file it points
-    to is replaced, and the link stays."""
+    rename it over ``path`` (keeping its permissions, owner and group). A link is followed:
+    the file it points to is replaced, and the link stays."""
     target = path.resolve()
     cannot = (
         f"{path}: cannot write the knowledge file (%s); run this as the user who owns it and its "
@@ -183,7 +198,7 @@ def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None
                 f"{path}: the edit would not load as meant; add {wording!r} under the"
                 f" alternatives of entry {entry_id} by hand"
             )
-        os.chmod(temporary, target.stat().st_mode & 0o7777)
+        take_over(temporary, target)
         os.replace(temporary, target)
     except OSError as error:
         raise KnowledgeError(cannot % (error.strerror or error)) from None

@@ -658,6 +658,34 @@ def test_a_question_the_kiosk_takes_but_never_shows_is_said_to_be_unanswered(
     )
 
 
+def test_a_reply_that_comes_before_the_server_says_it_took_the_question_is_not_unanswered(
+    browser: Browser, screen: Screen, knowledge: Knowledge
+) -> None:
+    """The page hears from the kiosk and from the server on two connections: the answer
+    can come first. It stays the answer, with no "not answering" under it 10 s later."""
+    entry = knowledge.get("massage-how-often")
+    page = browser.new_page(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
+    page.clock.install()
+    page.goto(screen.url)
+    page.wait_for_selector("body[data-turn]", timeout=WAIT_MS)
+
+    def answered_first(route: Any) -> None:
+        taken = route.fetch()
+        screen.emit(Heard(1.0, entry.question, 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
+        time.sleep(1.0)  # the page has the answer before the server's word
+        route.fulfill(response=taken)
+
+    page.route("**/ask", answered_first)
+    page.locator("#question").fill(entry.question)
+    page.locator("#question").press("Enter")
+    caption(page).to_contain_text(entry.answer.strip()[:60])
+    expect(page.locator("#question")).to_have_value("", timeout=WAIT_MS)
+    page.clock.run_for(15_000)
+    expect(page.locator("#notice")).to_be_empty()
+    caption(page).to_contain_text(entry.answer.strip()[:60])
+
+
 def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
     browser: Browser, knowledge: Knowledge
 ) -> None:

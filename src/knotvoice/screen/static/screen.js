@@ -15,6 +15,7 @@ const $ = (id) => document.getElementById(id);
 let shownTurn = -1;
 let shownSuggestions = null;
 let unanswered = null; // the timer for something sent that the kiosk has not shown yet
+let views = 0; // views the kiosk has sent this page
 let askedAtTurn = null; // the turn on screen when the question being thought about came
 
 function clear(node) {
@@ -35,6 +36,7 @@ function say(message) {
 }
 
 async function post(path, body) {
+  const viewsBefore = views;
   try {
     const response = await fetch(path, {
       method: "POST",
@@ -47,8 +49,10 @@ async function post(path, body) {
       return false;
     }
     say("");
-    if (answer.ok && path !== "/stop") {
-      // Taken, but a kiosk whose loop is stuck would show nothing: say so after a while.
+    if (answer.ok && path !== "/stop" && views === viewsBefore) {
+      // Taken, but a kiosk whose loop is stuck would show nothing: say so after a while
+      // (unless the kiosk has shown something since it was sent: a quick reply can come
+      // before the server's word that it took the question).
       clearTimeout(unanswered);
       unanswered = setTimeout(() => {
         say("The kiosk is not answering. Please try again in a moment.");
@@ -151,6 +155,7 @@ function render(view) {
 function watch() {
   const events = new EventSource("/events");
   events.addEventListener("view", (message) => {
+    views += 1;
     clearTimeout(unanswered);
     say("");
     render(JSON.parse(message.data));

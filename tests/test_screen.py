@@ -172,6 +172,45 @@ def test_a_page_that_falls_behind_is_dropped_and_the_others_are_not(
     assert hub.dropped == 1 and watching == 1, "the page keeping up still watches"
 
 
+def test_noise_alone_does_not_keep_the_last_answer_on_screen(knowledge: Knowledge) -> None:
+    """In a busy hall the microphone opens on noise every few seconds and hears nothing:
+    the last visitor's answer still gives way to the questions to try once nothing new is
+    shown for the rest time."""
+    entry = knowledge.get("massage-how-often")
+    hub = Hub(lambda: knowledge, rest_seconds=0.5)
+
+    async def scenario() -> View:
+        hub.attach(asyncio.get_running_loop())
+        hub(Heard(1.0, entry.question, 0.0, typed=True))
+        hub(Decided(1.1, "answer", entry.id, "", entry.answer))
+        hub(ReplyFinished(2.0))
+        await asyncio.sleep(0)
+        for index in range(20):  # noise every 0.1 s for 2 s, four times the rest time
+            hub(SpeechStarted(3.0 + index))
+            hub(Heard(3.5 + index, "", 3.0 + index, False))
+            await asyncio.sleep(0.1)
+        return hub.view
+
+    view = asyncio.run(scenario())
+    assert (view.heard, view.reply, view.kind) == ("", "", "")
+    assert view.suggestions, "the questions to try"
+
+    async def long_reply() -> tuple[View, View]:
+        hub.attach(asyncio.get_running_loop())
+        hub(Heard(30.0, entry.question, 29.0, typed=True))
+        hub(Decided(30.1, "answer", entry.id, "", entry.answer))
+        hub(ReplyStarted(30.2, entry.answer, 0.4))
+        await asyncio.sleep(0.4)
+        hub(ReplyFinished(30.6))
+        await asyncio.sleep(0.3)
+        read = hub.view  # the rest time counts from the end of the reply
+        await asyncio.sleep(0.4)
+        return read, hub.view
+
+    read, rested = asyncio.run(long_reply())
+    assert read.reply and not rested.reply
+
+
 # --- settings -------------------------------------------------------------------------------
 
 

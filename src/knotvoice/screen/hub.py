@@ -222,8 +222,11 @@ class Hub:
         self._knowledge = knowledge
         self.rest_seconds = rest_seconds
         self._changes = 0
-        """Counts changes of what the screen shows (not of the state alone)."""
+        """Counts changes of what the screen shows, and replies ending (not other changes of
+        the state alone, which noise makes)."""
         self._rest: asyncio.TimerHandle | None = None
+        self._rest_changes = -1
+        """The count of changes ``_rest`` was set for."""
         self._lock = threading.Lock()
         self._view = View(suggestions=suggestions(knowledge()))
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -250,8 +253,8 @@ class Hub:
                     return
                 if isinstance(event, Decided):
                     view = replace(view, suggestions=suggestions(knowledge))
-                if _shown(view) != _shown(self._view):
-                    self._changes += 1
+                if _shown(view) != _shown(self._view) or self._view.state is State.SPEAKING:
+                    self._changes += 1  # the rest time starts again (after a reply: once said)
                 self._view = view
                 changes = self._changes
                 loop = self._loop
@@ -277,9 +280,13 @@ class Hub:
 
     def _rest_after(self, changes: int) -> None:
         """Clear the screen ``rest_seconds`` from now, unless it changes before (on the web
-        server's loop)."""
+        server's loop). A new state alone (noise opening the microphone) leaves the time set
+        as it was: in a busy hall it would put the clearing off for ever."""
         if self._rest is not None:
+            if changes == self._rest_changes:
+                return
             self._rest.cancel()
+        self._rest_changes = changes
         self._rest = asyncio.get_running_loop().call_later(self.rest_seconds, self._clear, changes)
 
     def _clear(self, changes: int) -> None:

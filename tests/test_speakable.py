@@ -190,6 +190,12 @@ def test_service_numbers_read_digit_by_digit() -> None:
     )
 
 
+def test_hours_and_minutes_written_short_are_no_metres() -> None:
+    assert speakable("The show runs 1h 30m, the tour 2h15m; the pool is 25m long.") == (
+        "The show runs 1 hour 30 minutes, the tour 2 hours 15 minutes; the pool is 25 metres long."
+    )
+
+
 def test_a_day_that_ends_a_sentence_leaves_the_next_one_alone() -> None:
     assert speakable("Open Sat & Sun. Sun cream is sold here. Jan 3. Mar on to the gate.") == (
         "Open Saturday and Sunday. Sun cream is sold here. January 3. Mar on to the gate."

@@ -144,6 +144,8 @@ class Language:
     clock_words: dict[str, str]
     """How a time on the hour and a minute under ten are said: o_clock, hundred (after an
     hour past noon on the 24-hour clock), oh (before a minute under ten), midnight."""
+    hours_and_minutes: tuple[str, str]
+    """The words for the hour and the minute of a length of time written short ("1h 30m")."""
     abbreviations: dict[str, str]
     """Abbreviations read as words ("hrs": "hours")."""
     plurals: dict[str, str]
@@ -249,6 +251,10 @@ def load(code: str = "en") -> Language:
         ordinal_suffixes=_text_list(data, "ordinal_suffixes"),
         clock_suffixes=_text_list(data, "clock_suffixes"),
         clock_words={str(k): str(v) for k, v in data["clock_words"].items()},
+        hours_and_minutes=(
+            str(data["hours_and_minutes"][0]),
+            str(data["hours_and_minutes"][1]),
+        ),
         abbreviations={str(k): str(v) for k, v in data["abbreviations"].items()},
         plurals={str(k): str(v) for k, v in data["plurals"].items()},
         plural_endings=tuple((str(a), str(b)) for a, b in data["plural_endings"]),

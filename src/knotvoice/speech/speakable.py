@@ -114,6 +114,8 @@ _MONEY = re.compile(
     rf"(?:\s({'|'.join(re.escape(name) for name, _ in _ENGLISH.scales)})\b"
     rf"|({'|'.join(re.escape(short) for short in _ENGLISH.scale_abbreviations)})\b)?"
 )
+_HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
+"""A length of time written short ("1h 30m"), whose "m" is no metre."""
 _DIMENSION = re.compile(r"(?<=\d)\s?[x\u00d7]\s?(?=\d)")
 _TIMES = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s?[x\u00d7](?![\w\u00d7])")
 _UNIT = re.compile(
@@ -286,6 +288,13 @@ def _money(found: re.Match[str]) -> str:
     return f"{said} {cents}" if cents else said
 
 
+def _hours_minutes(found: re.Match[str]) -> str:
+    """A length of time written short as it is said ("1h 30m": 1 hour 30 minutes)."""
+    hour, minute = _ENGLISH.hours_and_minutes
+    hours, minutes = found.groups()
+    return f"{hours} {_counted(hour, int(hours))} {minutes} {_counted(minute, int(minutes))}"
+
+
 def _unit(found: re.Match[str]) -> str:
     """A unit of measure after a number as its name, agreeing with the number ("1 kg" 1
     kilogram, "2.5km" 2.5 kilometres, "a 10-km walk" a 10-kilometre walk)."""
@@ -357,6 +366,7 @@ def speakable(text: str) -> str:
     text = _TIME_RANGE.sub(_range, text)
     text = _TIME.sub(_time, text)
     text = _MONEY.sub(_money, text)
+    text = _HOURS_MINUTES.sub(_hours_minutes, text)
     text = _DIMENSION.sub(f" {_SAY['by']} ", text)
     text = _TIMES.sub(rf"\1 {_SAY['times']}", text)
     text = _UNIT.sub(_unit, text)

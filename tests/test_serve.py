@@ -1168,18 +1168,20 @@ def test_check_answers_0_against_a_running_server_and_1_against_a_closed_port(
     assert closed.stderr.count("\n") == 1 and "cannot connect" in closed.stderr
 
 
+async def served_and_checked(agent: Agent, uri: str) -> str:
+    """What ``serve --check`` says of a server started on ``uri`` (stopped after)."""
+    server = Server(agent, uri)
+    await server.start()
+    try:
+        return await check(uri)
+    finally:
+        await server.stop(grace=1.0)
+
+
 def test_a_unix_socket_serves_and_checks_too(text_agent: Agent, tmp_path: Path) -> None:
     uri = f"unix://{tmp_path}/knotvoice.sock"
 
-    async def scenario() -> str:
-        server = Server(text_agent, uri)
-        await server.start()
-        try:
-            return await check(uri)
-        finally:
-            await server.stop(grace=1.0)
-
-    assert "handle knotvoice" in run(scenario())
+    assert "handle knotvoice" in run(served_and_checked(text_agent, uri))
     assert not (tmp_path / "knotvoice.sock").exists(), "the socket file is removed on stop"
 
 
@@ -1206,15 +1208,7 @@ def test_a_socket_left_by_a_killed_server_is_taken_over(text_agent: Agent, tmp_p
     left.close()
     uri = f"unix://{path}"
 
-    async def scenario() -> str:
-        server = Server(text_agent, uri)
-        await server.start()
-        try:
-            return await check(uri)
-        finally:
-            await server.stop(grace=1.0)
-
-    assert "handle knotvoice" in run(scenario())
+    assert "handle knotvoice" in run(served_and_checked(text_agent, uri))
 
 
 def ipv6_loopback() -> bool:

@@ -635,6 +635,31 @@ def test_check_leaves_out_everyday_words_the_kiosk_takes_as_a_follow_up() -> Non
     assert not [line for line in report.advice if line.startswith(("'no'", "'stop'"))]
 
 
+def test_check_tells_a_file_without_topics_what_a_visitor_turned_away_hears() -> None:
+    """An operator learnt of topics only from lint: a file with none has every reject said
+    as a bare "Sorry", and check now says so and how to give the kiosk more to say."""
+    bare = Knowledge(
+        (
+            Entry("booking", "Do I need to book?", "No.", ("can I just turn up",)),
+            Entry("hours", "When are you open?", "Nine to five.", ("what time do you open",)),
+        )
+    )
+    judged = [_judged(0, 0, 0.9, (0,), "phrasing"), _judged(1, 1, 0.9, (1,), "phrasing")]
+
+    (line,) = [
+        line
+        for line in check_calibration(bare, judged, 0.5, 0.3).advice
+        if line.startswith("no entry has a topic")
+    ]
+    assert "give each entry a topic" in line and "You can ask me about" in line
+    titled = Knowledge((replace(bare.entries[0], topic="booking"), bare.entries[1]))
+    assert not [
+        line
+        for line in check_calibration(titled, judged, 0.5, 0.3).advice
+        if line.startswith("no entry has a topic")
+    ]
+
+
 def test_check_says_where_a_weak_entry_s_questions_went() -> None:
     """A pool's prices were answered 44% of the time and told to "say what sets it apart from"
     the swimwear entry, which had taken one of its 18 questions: most of the rest had been

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, vocabulary, words_of
+from knotvoice.lang import english
 from knotvoice.match.calibration import Judged
 from knotvoice.match.text import STOPWORDS, normalize
 from knotvoice.speech.speakable import PER_UNIT
@@ -332,7 +333,14 @@ def check_calibration(
         confused,
         tuple(offtopic),
         offtopic_asked,
-        _advice(entries, confused, offtopic, alone, knowledge.source),
+        _advice(
+            entries,
+            confused,
+            offtopic,
+            alone,
+            knowledge.source,
+            any(entry.topic for entry in knowledge.entries),
+        ),
         alone,
     )
 
@@ -343,9 +351,11 @@ def _advice(
     offtopic: Sequence[tuple[str, str, float]],
     alone: Sequence[str] = (),
     source: str = "",
+    topics: bool = True,
 ) -> tuple[str, ...]:
     """What to do, most telling first; ``alone``: the entries whose question is their only
-    phrasing; ``source``: the knowledge file, named in the command that adds a wording."""
+    phrasing; ``source``: the knowledge file, named in the command that adds a wording;
+    ``topics``: whether any entry has a topic."""
     found: list[str] = []
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
@@ -408,5 +418,12 @@ def _advice(
         found.append(
             f"{question!r} would get the answer of {entry}: right if your visitors should get "
             f"it; if not, {what}"
+        )
+    if not topics:
+        replies = english().replies
+        found.append(
+            f'no entry has a topic, so a visitor turned away hears only "{replies.reject}"; '
+            "give each entry a topic (its subject in a few words, `topic:` in the file) and "
+            f'the kiosk adds "{replies.topics.format(topics="A, B or C")}"'
         )
     return tuple(found)

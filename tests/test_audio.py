@@ -103,6 +103,24 @@ def test_a_wav_cut_short_is_heard_with_a_warning(
     assert "2.07 s" in message and "0.62 s" in message
 
 
+def test_a_flac_cut_short_is_heard_up_to_where_it_breaks_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A flac copied in part was refused as not audio ("flac decoder lost sync"), where a wav
+    cut short is heard with a warning."""
+    path = tmp_path / "question.flac"
+    soundfile.write(
+        path, _tone(RATE, 3.0, 1) + 0.01 * np.random.default_rng(0).random(3 * RATE), RATE
+    )
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with caplog.at_level(logging.WARNING, logger="knotvoice.audio"):
+        chunks = list(read_audio(path))
+    assert 0.5 < sum(c.seconds for c in chunks) < 2.0
+    [record] = caplog.records
+    message = record.getMessage()
+    assert str(path) in message and "cut short" in message and "3.00 s" in message
+
+
 @pytest.mark.parametrize(
     ("width", "subtype"), [(1, "PCM_U8"), (2, "PCM_16"), (3, "PCM_24"), (4, "PCM_32")]
 )

@@ -121,18 +121,22 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
     """Read any wav/flac/ogg file as 16 kHz mono 16-bit chunks.
 
     Raises ``AudioInputError`` for a missing file, a file that is not audio, or one with no
-    samples, before yielding anything.
+    samples, before yielding anything. A file cut short is heard up to where it breaks off,
+    with a warning.
     """
     path = Path(path)
     _require_file(path)
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        with soundfile.SoundFile(str(path)) as sound:
+            rate, frames = sound.samplerate, sound.frames
+            data = _decode(sound)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
         raise _unreadable(path, error) from None
     if len(data) == 0:
         raise _empty(path)
-    promised = _header_frames(path)
-    if promised is not None and len(data) < promised:
+    # libsndfile counts a wav's frames from what it holds, another format's from its header.
+    promised = _header_frames(path) or frames
+    if len(data) < promised:
         _log.warning(
             "%s: the file is shorter than its header says (%.2f s), probably cut short; "
             "only the %.2f s it holds is heard",
@@ -141,6 +145,23 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
             len(data) / rate,
         )
     return chunks_from_array(data, int(rate), chunk_samples)
+
+
+def _decode(sound: soundfile.SoundFile) -> npt.NDArray[np.float32]:
+    """Every frame of an open file that decodes, frames x channels: a file cut short (a flac
+    or ogg copied in part) is read up to where its audio breaks off; raises only when none
+    of it decodes."""
+    blocks: list[npt.NDArray[np.float32]] = []
+    try:
+        # Small blocks: the block an error breaks off is lost with it.
+        for block in sound.blocks(max(sound.samplerate // 10, 1), dtype="float32", always_2d=True):
+            blocks.append(block)
+    except soundfile.LibsndfileError:
+        if not blocks:
+            raise
+    if not blocks:
+        return np.zeros((0, sound.channels), dtype=np.float32)
+    return np.concatenate(blocks)
 
 
 def check_audio(path: Path | str) -> None:
@@ -160,7 +181,7 @@ def _header_frames(path: Path) -> int | None:
     """Frames a wav file's header says its data holds; ``None`` for another format or a
     length left open (0 or 0xFFFFFFFF, as a stream is written).
 
-    libsndfile counts only the frames the file holds, so a file cut short is told by this.
+    libsndfile counts only the frames a wav file holds, so a wav cut short is told by this.
     """
     with path.open("rb") as handle:
         head = handle.read(12)

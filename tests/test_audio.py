@@ -77,6 +77,17 @@ def test_bad_files_say_what_is_wrong(
     assert "\n" not in str(error.value)
 
 
+def test_a_folder_is_told_as_a_folder(tmp_path: Path) -> None:
+    """A folder of clips passed as a clip was "no such audio file", though it is there."""
+    path = tmp_path / "clips.wav"
+    path.mkdir()
+    with pytest.raises(AudioInputError) as error:
+        read_audio(path)
+    assert str(error.value) == (
+        f"{path} is a folder, not an audio file; give the path of a wav, flac or ogg file in it"
+    )
+
+
 def test_empty_audio_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.wav"
     soundfile.write(path, np.zeros(0), RATE)

@@ -199,6 +199,10 @@ def _header_frames(path: Path) -> int | None:
 
 
 def _require_file(path: Path) -> None:
+    if path.is_dir():
+        raise AudioInputError(
+            f"{path} is a folder, not an audio file; give the path of a wav, flac or ogg file in it"
+        )
     if not path.is_file():
         raise AudioInputError(
             f"{path}: no such audio file; give the path of a wav, flac or ogg file"

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 import soundfile
 
-from knotvoice.audio import RATE, AudioChunk, join, pcm_to_float, read_audio, write_wav
+from knotvoice.audio import (
+    RATE,
+    AudioChunk,
+    check_audio,
+    join,
+    pcm_to_float,
+    read_audio,
+    write_wav,
+)
 from knotvoice.errors import AudioInputError
 
 
@@ -93,6 +101,17 @@ def test_empty_audio_is_an_error(tmp_path: Path) -> None:
     soundfile.write(path, np.zeros(0), RATE)
     with pytest.raises(AudioInputError, match="empty"):
         read_audio(path)
+
+
+def test_a_file_of_no_bytes_is_empty_not_unknown_audio(tmp_path: Path) -> None:
+    """A recording that wrote nothing was "not a readable audio file (Format not
+    recognised.); record it as wav, flac or ogg", though it is named .wav."""
+    path = tmp_path / "question.wav"
+    path.write_bytes(b"")
+    for reading in (read_audio, check_audio):
+        with pytest.raises(AudioInputError) as error:
+            reading(path)
+        assert str(error.value) == f"{path}: the audio file is empty; record the question again"
 
 
 def test_a_wav_cut_short_is_heard_with_a_warning(

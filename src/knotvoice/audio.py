@@ -207,6 +207,8 @@ def _require_file(path: Path) -> None:
         raise AudioInputError(
             f"{path}: no such audio file; give the path of a wav, flac or ogg file"
         )
+    if path.stat().st_size == 0:
+        raise _empty(path)
 
 
 def _unreadable(path: Path, error: Exception) -> AudioInputError:

@@ -15,6 +15,7 @@ from knotvoice.evaluate import (
     EvalReport,
     ManifestError,
     Sample,
+    check_clips,
     check_expected,
     evaluate,
     evaluate_transcripts,
@@ -218,6 +219,39 @@ def test_a_clip_without_an_expected_entry_is_refused_with_its_line(tmp_path: Pat
     manifest.write_text("file\texpected\ttext\nc.wav\n", encoding="utf-8")
     with pytest.raises(ManifestError, match=r": line 2: c\.wav has no expected entry; put an"):
         read_manifest(manifest)
+
+
+def test_a_clip_check_names_every_line_whose_clip_cannot_be_heard(tmp_path: Path) -> None:
+    """Only the first bad clip was named: a manifest with three took three runs to mend."""
+    write_wav(tmp_path / "good.wav", chunks_from_array(np.zeros(RATE), RATE))
+    (tmp_path / "notes.wav").write_text("not a recording\n", encoding="utf-8")
+    (tmp_path / "takes").mkdir()
+    manifest = tmp_path / "manifest.tsv"
+    rows = ["good.wav", "gone.wav", "good.wav", "notes.wav", "takes"]
+    manifest.write_text(
+        "file\texpected\ttext\n" + "".join(f"{row}\t-\tweather\n" for row in rows),
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as bad:
+        check_clips(manifest)
+    assert str(bad.value) == (
+        f"{manifest}: line 3: {tmp_path / 'gone.wav'}: no such audio file; give the path of a "
+        "wav, flac or ogg file, or remove the line; the clips of lines 5 and 6 cannot be heard "
+        "either"
+    )
+    manifest.write_text(
+        "file\texpected\ttext\n" + "".join(f"{row}\t-\tweather\n" for row in rows[:3]),
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as one:
+        check_clips(manifest)
+    assert str(one.value).endswith("or remove the line")
+    manifest.write_text("file\texpected\ttext\n" + "gone.wav\t-\tx\n" * 14, encoding="utf-8")
+    with pytest.raises(ManifestError) as many:
+        check_clips(manifest)
+    assert str(many.value).endswith(
+        "; the clips of lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 3 more cannot be heard either"
+    )
 
 
 def test_only_lines_before_the_header_are_comments(tmp_path: Path) -> None:

@@ -53,6 +53,9 @@ NO_ANSWER = "-"
 
 _REQUIRED_COLUMNS = ("file", "expected", "text")
 
+_LINES_NAMED = 10
+"""Lines of clips that cannot be heard named in one error; the rest are counted."""
+
 Progress = Callable[[int, int, str], None]
 """Called after each clip with (clips done, clips in all, file name)."""
 
@@ -257,15 +260,31 @@ def check_expected(
 
 def check_clips(manifest: Path | str) -> None:
     """Raise ``ManifestError`` naming the manifest's line when one of its clips is missing or
-    not audio (only each file's header is read), so a run stops before any clip is heard."""
+    not audio (only each file's header is read), and the lines of any others, so a run stops
+    before any clip is heard and one pass mends them all."""
     manifest = Path(manifest)
+    bad: list[tuple[int, str]] = []
     for row in read_manifest(manifest):
         try:
             check_audio(manifest.parent / row.file)
         except AudioInputError as error:
-            raise ManifestError(
-                f"{manifest}: line {row.line}: {error}, or remove the line"
-            ) from None
+            bad.append((row.line, str(error)))
+    if not bad:
+        return
+    (line, problem), others = bad[0], [str(line) for line, _ in bad[1:]]
+    also = ""
+    if others:
+        shown, rest = others[:_LINES_NAMED], len(others) - _LINES_NAMED
+        if rest > 0:
+            named = ", ".join(shown) + f" and {rest} more"
+        else:
+            named = " and ".join(filter(None, (", ".join(shown[:-1]), shown[-1])))
+        plural = len(others) > 1
+        also = (
+            f"; the clip{'s' if plural else ''} of line{'s' if plural else ''} {named} cannot be "
+            "heard either"
+        )
+    raise ManifestError(f"{manifest}: line {line}: {problem}, or remove the line{also}")
 
 
 def check_texts(manifest: Path | str) -> None:

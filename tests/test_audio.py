@@ -85,6 +85,20 @@ def test_bad_files_say_what_is_wrong(
     assert "\n" not in str(error.value)
 
 
+def test_a_clip_whose_audio_does_not_decode_is_refused_by_the_check(tmp_path: Path) -> None:
+    """A flac with a whole header and no audio that decodes passed the check made before any
+    clip is heard, and stopped an eval partway, the clips heard before it lost."""
+    path = tmp_path / "question.flac"
+    soundfile.write(path, _tone(RATE, 1.0, 1), RATE)
+    data = path.read_bytes()
+    first_frame = data.index(b"\xff\xf8")  # the sync code of flac's first audio frame
+    path.write_bytes(data[:first_frame] + bytes(len(data) - first_frame))
+    for reading in (read_audio, check_audio):
+        with pytest.raises(AudioInputError, match="not a readable audio file") as error:
+            reading(path)
+        assert str(error.value).startswith(f"{path}: ")
+
+
 def test_a_folder_is_told_as_a_folder(tmp_path: Path) -> None:
     """A folder of clips passed as a clip was "no such audio file", though it is there."""
     path = tmp_path / "clips.wav"

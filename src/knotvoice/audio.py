@@ -166,11 +166,14 @@ def _decode(sound: soundfile.SoundFile) -> npt.NDArray[np.float32]:
 
 def check_audio(path: Path | str) -> None:
     """Raise ``AudioInputError``, as ``read_audio`` would, for a missing file, a file that is
-    not audio, or one with no samples; only the file's header is read."""
+    not audio, or one with no samples; only the file's header and first block are read (a
+    header can be whole where none of the audio after it decodes)."""
     path = Path(path)
     _require_file(path)
     try:
-        frames = soundfile.info(str(path)).frames
+        with soundfile.SoundFile(str(path)) as sound:
+            frames = sound.frames
+            sound.read(min(frames, max(sound.samplerate // 10, 1)), dtype="float32")
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
         raise _unreadable(path, error) from None
     if frames == 0:

@@ -267,6 +267,24 @@ def test_calibrate_refuses_clips_it_would_learn_nothing_from_before_hearing_any(
     assert not list(tmp_path.glob("cache/recorded-*.json"))
 
 
+@pytest.mark.model
+def test_calibrate_clips_tell_which_lines_were_heard_as_nothing(tmp_path: Path) -> None:
+    """A clip heard as nothing (silent, too quiet) was left out without a word: "heard 1
+    recorded question" from a manifest of two, and no line named."""
+    from knotvoice import app
+    from knotvoice.knowledge import load
+    from knotvoice.settings import build_settings
+
+    clip = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
+    soundfile.write(tmp_path / "silent.wav", np.zeros(16000), 16000)
+    manifest = manifest_of(
+        tmp_path, f"{clip}\ttreat-knot\tknot\nsilent.wav\t-\t\n{clip}\ttreat-knot\tknot\n"
+    )
+    settings = build_settings({"models_dir": str(tmp_path), "engine": "whisper"}, {})
+    recorded = app.record_clips(settings, load(ROOT / "knowledge" / "knots.yaml"), manifest)
+    assert (recorded.kept, recorded.unheard) == (2, (3,))
+
+
 def museum_faq(folder: Path) -> Path:
     """A small FAQ as an operator writes it first: questions and answers, no alternatives."""
     faq = folder / "museum.txt"

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,6 +30,7 @@ from knotvoice.speech.tts import Synthesizer
 
 __all__ = [
     "ENGINES",
+    "RecordedClips",
     "knowledge_version",
     "load_embedder",
     "load_following",
@@ -104,22 +106,35 @@ def load_recorded(settings: Settings, knowledge: Knowledge) -> tuple[Example, ..
     )
 
 
-def record_clips(settings: Settings, knowledge: Knowledge, manifest: Path) -> int:
+@dataclass(frozen=True)
+class RecordedClips:
+    """What hearing a manifest's clips for calibration kept."""
+
+    kept: int
+    """Clips whose question was heard and kept."""
+    unheard: tuple[int, ...]
+    """Manifest lines of the clips in which nothing was heard (left out)."""
+
+
+def record_clips(settings: Settings, knowledge: Knowledge, manifest: Path) -> RecordedClips:
     """Hear every clip of an evaluation manifest and keep what was heard, with the entry each
-    clip should get, for this knowledge's calibration. Returns how many were kept."""
+    clip should get, for this knowledge's calibration."""
     from knotvoice.audio import read_audio
     from knotvoice.evaluate import read_manifest
 
     recognizer = load_recognizer(settings, knowledge)
     rows = []
+    unheard = []
     for row in read_manifest(manifest):
         heard = recognizer.transcribe(read_audio(manifest.parent / row.file))
         if heard.text.strip():
             rows.append((heard.text, row.expected))
+        else:
+            unheard.append(row.line)
     path = _recorded_file(settings, knowledge)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    return len(rows)
+    return RecordedClips(len(rows), tuple(unheard))
 
 
 def knowledge_version(knowledge: Knowledge) -> str:

@@ -1104,8 +1104,16 @@ def _knowledge_calibrate(
             "FILE --clips MANIFEST), or fix the ids",
         )
         evaluation.check_clips(clips)
-        kept = app.record_clips(settings, knowledge, clips)
-        _out(f"heard {_count(kept, 'recorded question')} from {clips}")
+        recorded = app.record_clips(settings, knowledge, clips)
+        _out(f"heard {_count(recorded.kept, 'recorded question')} from {clips}")
+        if recorded.unheard:
+            one = len(recorded.unheard) == 1
+            _warn(
+                f"{clips}: nothing was heard in the clip{'' if one else 's'} of "
+                f"{evaluation.name_lines(recorded.unheard)}, left out; check "
+                f"{'it says' if one else 'they say'} the question loud enough, or remove "
+                f"{'its line' if one else 'their lines'}"
+            )
     began = time.perf_counter()
     matcher = app.load_matcher(settings, knowledge)
     if if_needed:

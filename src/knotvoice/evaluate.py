@@ -41,6 +41,7 @@ __all__ = [
     "evaluate_typed",
     "format_table",
     "manifest_knowledge",
+    "name_lines",
     "read_manifest",
     "samples",
     "word_errors",
@@ -260,8 +261,8 @@ def check_expected(
 
 def check_clips(manifest: Path | str) -> None:
     """Raise ``ManifestError`` naming the manifest's line when one of its clips is missing or
-    not audio (only each file's header is read), and the lines of any others, so a run stops
-    before any clip is heard and one pass mends them all."""
+    not audio (only each file's header and first block are read), and the lines of any
+    others, so a run stops before any clip is heard and one pass mends them all."""
     manifest = Path(manifest)
     bad: list[tuple[int, str]] = []
     for row in read_manifest(manifest):
@@ -271,20 +272,23 @@ def check_clips(manifest: Path | str) -> None:
             bad.append((row.line, str(error)))
     if not bad:
         return
-    (line, problem), others = bad[0], [str(line) for line, _ in bad[1:]]
+    (line, problem), others = bad[0], [line for line, _ in bad[1:]]
     also = ""
     if others:
-        shown, rest = others[:_LINES_NAMED], len(others) - _LINES_NAMED
-        if rest > 0:
-            named = ", ".join(shown) + f" and {rest} more"
-        else:
-            named = " and ".join(filter(None, (", ".join(shown[:-1]), shown[-1])))
-        plural = len(others) > 1
-        also = (
-            f"; the clip{'s' if plural else ''} of line{'s' if plural else ''} {named} cannot be "
-            "heard either"
-        )
+        also = f"; the clip{'s' * (len(others) > 1)} of {name_lines(others)} cannot be heard either"
     raise ManifestError(f"{manifest}: line {line}: {problem}, or remove the line{also}")
+
+
+def name_lines(lines: Sequence[int]) -> str:
+    """Manifest lines for a message: "line 4", "lines 4, 6 and 9"; past ten, the rest are
+    counted ("and 3 more")."""
+    shown = [str(line) for line in lines[:_LINES_NAMED]]
+    rest = len(lines) - len(shown)
+    if rest:
+        named = ", ".join(shown) + f" and {rest} more"
+    else:
+        named = " and ".join(filter(None, (", ".join(shown[:-1]), shown[-1])))
+    return f"line{'s' * (len(lines) > 1)} {named}"
 
 
 def check_texts(manifest: Path | str) -> None:

@@ -187,6 +187,23 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
         read_manifest(empty)
 
 
+def test_a_clip_given_as_the_manifest_is_told_apart_from_text_to_save_as_utf8(
+    tmp_path: Path,
+) -> None:
+    """``eval question.wav`` was told to save the manifest as UTF-8."""
+    clip = write_wav(tmp_path / "question.wav", chunks_from_array(np.full(RATE, 0.1), RATE))
+    with pytest.raises(ManifestError) as error:
+        read_manifest(clip)
+    assert str(error.value) == (
+        f"{clip} is an audio file, not a manifest; list clips in a manifest.tsv (file, expected "
+        "and text, tab-separated), or hear one with knotvoice ask --audio FILE"
+    )
+    latin = tmp_path / "manifest.tsv"
+    latin.write_bytes("file\texpected\ttext\ncaf\u00e9.wav\t-\tx\n".encode("latin-1"))
+    with pytest.raises(ManifestError, match="not UTF-8 text; save the manifest as UTF-8"):
+        read_manifest(latin)
+
+
 def test_a_line_too_long_to_be_a_clip_is_refused_with_its_line(tmp_path: Path) -> None:
     """A text of more than 128 KB (two files pasted together, a binary saved as text) was a
     traceback from the csv module."""

@@ -180,6 +180,16 @@ def check_audio(path: Path | str) -> None:
         raise _empty(path)
 
 
+def is_audio(path: Path | str) -> bool:
+    """Whether ``path`` is a file of a sound format (its header is read); for telling a clip
+    passed where text is asked for."""
+    try:
+        soundfile.info(str(path))
+    except (soundfile.LibsndfileError, RuntimeError, ValueError):
+        return False
+    return True
+
+
 def _header_frames(path: Path) -> int | None:
     """Frames a wav file's header says its data holds; ``None`` for another format or a
     length left open (0 or 0xFFFFFFFF, as a stream is written).

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from knotvoice.asr import Recognizer
-from knotvoice.audio import AudioChunk, check_audio, read_audio
+from knotvoice.audio import AudioChunk, check_audio, is_audio, read_audio
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import Decision, Match, MatchStage, Reason
@@ -181,6 +181,11 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such manifest; give the path of a manifest.tsv") from None
     except UnicodeDecodeError:
+        if is_audio(path):
+            raise ManifestError(
+                f"{path} is an audio file, not a manifest; list clips in a manifest.tsv (file, "
+                "expected and text, tab-separated), or hear one with knotvoice ask --audio FILE"
+            ) from None
         raise ManifestError(f"{path}: not UTF-8 text; save the manifest as UTF-8") from None
     comments = next((n for n, line in enumerate(lines) if not line.startswith("#")), len(lines))
     reader = csv.DictReader(lines[comments:], delimiter="\t", quoting=csv.QUOTE_NONE)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +44,28 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
     assert errors, result.stderr
     for needle in needles:
         assert any(needle in line for line in errors), result.stderr
+
+
+def test_ctrl_c_while_the_command_loads_ends_it_quietly() -> None:
+    """Ctrl-C in the second it takes to load numpy and the speech libraries printed their
+    traceback, or numpy's page about a broken install."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "ask", "--no-speak", "hello"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        cwd=ROOT,
+    )
+    maps = Path(f"/proc/{process.pid}/maps")
+    deadline = time.monotonic() + 30
+    # Interrupted as soon as numpy is being loaded.
+    while "numpy" not in maps.read_text() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err == "knotvoice: interrupted\n"
 
 
 @pytest.mark.model

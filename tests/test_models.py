@@ -209,11 +209,12 @@ def test_a_model_folder_left_incomplete_is_downloaded_again(server: Server, tmp_
     assert is_installed(spec, tmp_path)
 
 
-@pytest.mark.parametrize("url", ["/home/me/model.zip", "model.zip", "http://[::1"])
+@pytest.mark.parametrize("url", ["/home/me/model.zip", "model.zip", "http://[::1", "", "  "])
 def test_a_url_that_is_no_address_is_refused_in_one_line(tmp_path: Path, url: str) -> None:
+    """An empty --url (a variable left unset) is refused too, not taken for the default."""
     with pytest.raises(DownloadError, match="file:///") as error:
         download(spec_for(GOOD_ZIP), tmp_path, url=url, timeout=5)
-    assert url in str(error.value)
+    assert repr(url.strip()) in str(error.value)
     assert leftovers(tmp_path) == []
 
 

@@ -153,7 +153,7 @@ def download(
     if is_installed(spec, models_dir) and not force:
         logger.info("%s is already installed at %s", spec.name, target)
         return target
-    source = url or spec.url
+    source = spec.url if url is None else url.strip()
     try:
         models_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:

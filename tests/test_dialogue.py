@@ -14,7 +14,7 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match
 from knotvoice.match.matcher import Matcher
-from knotvoice.speech.reply import did_you_mean, spoken_answer
+from knotvoice.speech.reply import did_you_mean, reply_text, spoken_answer
 from knotvoice.turn import Dialogue, command_of, typed
 
 WORSE = Entry("massage-worse", "Can massaging a knot make it worse?", "It can.")
@@ -205,3 +205,26 @@ def test_a_did_you_mean_speaks_the_question_not_its_markup() -> None:
     entry = Entry("refund", "**Can I get a refund?** \U0001f4b7", "Yes, within 28 days.")
     assert did_you_mean(entry) == "Did you mean: Can I get a refund?"
     assert did_you_mean(WORSE) == "Did you mean: Can massaging a knot make it worse?"
+
+
+def test_a_question_turned_away_is_told_the_topics_it_came_closest_to() -> None:
+    """A reject named the file's first three topics whatever was asked; a visitor whose
+    question the FAQ answers, but not surely enough, hears the topics of the entries it came
+    closest to, the nearest first (the right one is among the two closest for most)."""
+    entries = tuple(
+        Entry(f"e{n}", f"Question {n}?", "Answer.", topic=topic)
+        for n, topic in enumerate(("opening hours", "parking", "prices", "parties", "lockers"))
+    )
+    knowledge = Knowledge(entries)
+    near = Match(Decision.REJECT, Candidate(entries[3], 20.0), Candidate(entries[4], 5.0), "q")
+    assert reply_text(near, knowledge) == (
+        f"{english().replies.reject} You can ask me about parties, lockers or opening hours."
+    )
+    # Nothing heard, or no entry came near: the file's first topics.
+    nothing = Match(Decision.REJECT, None, None, "")
+    assert reply_text(nothing, knowledge).endswith("opening hours, parking or prices.")
+    # An entry without a topic is passed over.
+    bare = Entry("bare", "Bare?", "Answer.")
+    mixed = Knowledge((*entries, bare))
+    unsure = Match(Decision.REJECT, Candidate(bare, 30.0), Candidate(entries[2], 9.0), "q")
+    assert reply_text(unsure, mixed).endswith("prices, opening hours or parking.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Decision, Match
@@ -24,11 +26,14 @@ def did_you_mean(entry: Entry) -> str:
     return english().replies.did_you_mean.format(question=spoken_question(entry))
 
 
-def topics_hint(knowledge: Knowledge | None, count: int = 3) -> str:
-    """ "You can ask me about a, b or c." naming a few topics of the knowledge."""
+def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[Entry] = ()) -> str:
+    """ "You can ask me about a, b or c." naming a few topics of the knowledge: those of the
+    ``nearest`` entries first (the entries a question turned away came closest to), then the
+    file's first."""
     if knowledge is None:
         return ""
-    topics = [entry.topic for entry in knowledge.entries if entry.topic][:count]
+    entries = (*nearest, *knowledge.entries)
+    topics = list(dict.fromkeys(entry.topic for entry in entries if entry.topic))[:count]
     if not topics:
         return ""
     replies = english().replies
@@ -41,9 +46,14 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3) -> str:
 
 
 def reply_text(match: Match, knowledge: Knowledge | None = None) -> str:
-    """What to say for a match: the answer, a did-you-mean question, or a polite reject."""
+    """What to say for a match: the answer, a did-you-mean question, or a polite reject.
+
+    A reject names the topics of the entries the question came closest to: a visitor turned
+    away whose question the FAQ does answer hears what to ask about (the right entry is one
+    of the two closest for most such questions), not the first topics of the file."""
     if match.decision is Decision.ANSWER and match.best is not None:
         return spoken_answer(match.best.entry)
     if match.decision is Decision.CONFIRM and match.best is not None:
         return did_you_mean(match.best.entry)
-    return " ".join(part for part in (REJECT, topics_hint(knowledge)) if part)
+    nearest = [found.entry for found in (match.best, match.runner_up) if found is not None]
+    return " ".join(part for part in (REJECT, topics_hint(knowledge, nearest=nearest)) if part)

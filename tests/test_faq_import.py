@@ -518,3 +518,32 @@ def test_a_bold_or_quoted_question_and_its_answer_on_one_line_are_split(
         ("How much are tickets?", "Adults £8, kids £4, under-5s free.\nBabies swim free."),
     ]
     assert result.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "note"),
+    [("utf-16-le", b"\xff\xfe", False), ("utf-16-be", b"\xfe\xff", False), ("cp1252", b"", True)],
+)
+def test_read_faq_reads_a_faq_windows_saved(
+    tmp_path: Path, encoding: str, bom: bytes, note: bool
+) -> None:
+    text = (
+        "Pool FAQ\r\n\r\nHow much is a swim?\r\nAdults \u00a34.50, it\u2019s free for under-5s."
+        "\r\n\r\nIs there a caf\u00e9?\r\nYes, the \u201cPool Side\u201d caf\u00e9, 8am\u20134pm.\r\n"
+    )
+    path = tmp_path / "faq.txt"
+    path.write_bytes(bom + text.encode(encoding))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How much is a swim?", "Adults \u00a34.50, it\u2019s free for under-5s."),
+        ("Is there a caf\u00e9?", "Yes, the \u201cPool Side\u201d caf\u00e9, 8am\u20134pm."),
+    ]
+    said = [n for n in result.notes if "Windows-1252" in n.message]
+    assert [n.line for n in said] == ([4] if note else [])
+
+
+def test_read_faq_refuses_bytes_no_encoding_reads(tmp_path: Path) -> None:
+    path = tmp_path / "faq.txt"
+    path.write_bytes(b"Is this text?\n\x81\x8d\x90 no.\n")
+    with pytest.raises(KnowledgeError, match=r"faq\.txt: not text in UTF-8.*save the FAQ as UTF-8"):
+        read_faq(path)

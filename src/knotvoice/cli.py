@@ -1177,18 +1177,7 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
         raise KnotvoiceError(
             f"{output}: the file exists; pass --force to overwrite it, or choose another name"
         )
-    try:
-        text = faq.read_text(encoding="utf-8")
-    except OSError as error:
-        raise KnotvoiceError(
-            f"{faq}: cannot read the FAQ ({error.strerror}); check the path"
-        ) from None
-    except UnicodeDecodeError:
-        raise KnotvoiceError(f"{faq}: not UTF-8 text; save the FAQ as UTF-8") from None
-    try:
-        result = faq_import.parse_faq(text)
-    except KnotvoiceError as error:
-        raise KnotvoiceError(f"{faq}: {error}") from None
+    result = faq_import.read_faq(faq)
     for note in result.notes:
         _warn(f"{faq}: {note}")
     for problem in language_warnings(result.entries, str(faq)):

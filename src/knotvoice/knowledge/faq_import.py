@@ -45,6 +45,7 @@ question with no letter or digit left gives a numbered id (``entry-3``).
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import unicodedata
@@ -154,20 +155,54 @@ class _Draft:
 
 
 def read_faq(path: str | Path) -> ImportResult:
-    """``parse_faq`` on a UTF-8 text file."""
+    """``parse_faq`` on a text file, as a text editor or spreadsheet on any system saves it:
+    UTF-8, UTF-16 with its byte order mark (Windows' "Unicode"), or else Windows-1252 (the
+    "ANSI" of Windows Notepad and Excel), which a note says so its £, € and quotes are checked.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise KnowledgeError(f"{path}: file not found; give the path of a plain-text FAQ") from None
-    except UnicodeDecodeError:
-        raise KnowledgeError(f"{path}: not UTF-8 text; save the FAQ as UTF-8") from None
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from None
+    text, note = _decoded(data)
+    if text is None:
+        raise KnowledgeError(
+            f"{path}: not text in UTF-8, UTF-16 or Windows-1252; save the FAQ as UTF-8"
+        )
     try:
-        return parse_faq(text)
+        result = parse_faq(text)
     except KnowledgeError as exc:
         raise KnowledgeError(f"{path}: {exc}") from None
+    if note is None:
+        return result
+    logger.info("%s", note)
+    return ImportResult(result.entries, (note, *result.notes))
+
+
+def _decoded(data: bytes) -> tuple[str | None, Note | None]:
+    """The text of a file's bytes, and a note when it is not Unicode; None when it is no
+    text in an encoding a FAQ is saved in."""
+    for mark, encoding in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding), None
+            except UnicodeDecodeError:
+                return None, None
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None, None
+    return text, Note(
+        line,
+        "not UTF-8 text; read as Windows-1252 (as Windows saves text): check that "
+        "the £, € and quotes came out right, or save the FAQ as UTF-8",
+    )
 
 
 def parse_faq(text: str) -> ImportResult:

@@ -212,3 +212,27 @@ def test_a_long_reply_is_made_speakable_at_once() -> None:
         speakable(text)
         assert time.perf_counter() - began < 0.5, len(text)
     assert speakable("Open 10am to 4pm, Sat & Sun.") == "Open 10am to 4pm, Saturday and Sunday."
+
+
+def test_links_read_as_their_text_and_an_address_a_person_would_read_out() -> None:
+    assert speakable("We are at [12 Mill Lane](https://maps.example.com/?q=12+Mill+Lane).") == (
+        "We are at 12 Mill Lane."
+    )
+    assert speakable("See [our parking page](https://www.example.org/parking) for details.") == (
+        "See our parking page, www.example.org slash parking, for details."
+    )
+    assert speakable("[Email us](mailto:info@example.org) or [ring](tel:01632960123).") == (
+        "Email us, info at example.org, or ring, 0 1 6 3 2 9 6 0 1 2 3."
+    )
+    assert speakable("Visit [www.example.org](https://www.example.org/).") == (
+        "Visit www.example.org."
+    )
+    assert speakable('Read [the rules](<https://example.org/rules> "Rules").') == (
+        "Read the rules, example.org slash rules."
+    )
+
+
+def test_web_addresses_are_read_without_their_query() -> None:
+    assert speakable("See https://www.example.org/faq?id=3#top for more.") == (
+        "See www.example.org slash faq for more."
+    )

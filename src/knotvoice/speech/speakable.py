@@ -27,6 +27,8 @@ _EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 _WEB = re.compile(
     r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
 )
+_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+"""A markdown link: its text, then its address in brackets ("[our page](https://...)")."""
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _PHONE_DIGITS = 9
 """The fewest digits of a phone number."""
@@ -205,9 +207,31 @@ def _short_name(found: re.Match[str]) -> str:
     return _ENGLISH.name_short_forms[short]
 
 
+def _link(found: re.Match[str]) -> str:
+    """A markdown link as a person reads it out: its text, and after it, as an aside, its
+    address or e-mail address, unless the text says it already or the address is one no
+    one reads out (with a query, "?q=...")."""
+    text, target = found.groups()
+    scheme, _, rest = target.partition(":")
+    if scheme.lower() in ("mailto", "tel"):
+        address = rest.split("?")[0]
+    elif re.match(r"https?://|www\.", target, re.IGNORECASE) and not re.search(r"[?#=]", target):
+        address = re.sub(r"^https?://", "", target, flags=re.IGNORECASE).rstrip("/")
+    else:
+        return text
+    digits = re.sub(r"\D", "", address)
+    if address.lower().removeprefix("www.") in text.lower() or (
+        scheme.lower() == "tel" and digits and digits in re.sub(r"\D", "", text)
+    ):
+        return text
+    return f"{text} ({address})"
+
+
 def _web(found: re.Match[str]) -> str:
-    """A web address as it is read: no scheme, each "/" said."""
-    address = re.sub(r"^https?://", "", found.group(0), flags=re.IGNORECASE).rstrip("/")
+    """A web address as it is read: no scheme, no query or fragment ("?id=3#top"), each
+    "/" said."""
+    address = re.sub(r"^https?://", "", found.group(0), flags=re.IGNORECASE)
+    address = re.split(r"[?#]", address)[0].rstrip("/")
     return f" {_SAY['slash']} ".join(part for part in address.split("/") if part)
 
 
@@ -322,10 +346,11 @@ def speakable(text: str) -> str:
     "55 x 40 cm": "55 by 40 centimetres"), dates, days and months by name ("01/03/2026":
     "first March 2026", "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00":
     "9 o'clock"), fractions ("2½": "2 and a half"), short forms and abbreviations such as
-    "e.g." and "hrs" as words, service numbers to dial ("call 111") digit by digit and "3s" as
+    "e.g." and "hrs" as words, markdown links as their text (and their address when
+    a person would read it out), service numbers to dial ("call 111") digit by digit and "3s" as
     "threes".
     """
-    text = _EMOJI.sub("", text.translate(_QUOTES))
+    text = _EMOJI.sub("", _LINK.sub(_link, text).translate(_QUOTES))
     text = _SAID_AS.sub(_said_as, text)
     lines: list[str] = []
     for raw in text.splitlines():

@@ -324,21 +324,52 @@ Only guide dogs.
 """
 
 
-def test_markdown_headings_are_section_titles_not_entries() -> None:
+def test_markdown_headings_over_questions_are_section_titles_not_entries() -> None:
     result = parse_faq(MARKDOWN_FAQ)
     assert [(e.question, e.answer) for e in result.entries] == [
         ("How much is a ticket?", "Ten pounds for adults, five for children."),
         ("Can I pay by card?", "We take:\n- cards\n- cash"),
-        (
-            "The museum is open every day from ten",
-            "The museum is open every day from ten.",
-        ),
+        ("Visiting", "The museum is open every day from ten."),
         ("Can I bring my dog?", "Only guide dogs."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 14: paragraph stands under no question; it is an entry of its own whose "
-        "question is its first sentence: rewrite it"
+        "line 12: heading 'Visiting' has no '?'; it is the question of the text under it: "
+        "rewrite it as visitors ask it"
     ]
+
+
+def test_a_web_page_faq_with_headings_for_questions_keeps_every_entry() -> None:
+    result = parse_faq(
+        "# Frequently asked questions\n\n"
+        "## Opening hours\n\n"
+        "| Day | Hours |\n|-----|-------|\n| Monday\u2013Friday | 09:00\u201317:30 |\n"
+        "| Sunday | Closed |\n\n"
+        "## **Parking:**\n\nThere is a free car park behind the building.\n\n"
+        "## How much is a class?\n\n- Adults: **\u00a312.50**\n- Under-16s: \u00a36\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Opening hours", "Monday\u2013Friday: 09:00\u201317:30\nSunday: Closed"),
+        ("Parking", "There is a free car park behind the building."),
+        ("How much is a class?", "- Adults: **\u00a312.50**\n- Under-16s: \u00a36"),
+    ]
+    assert [n.line for n in result.notes if "has no '?'" in n.message] == [3, 10]
+
+
+def test_a_table_under_a_question_is_its_answer() -> None:
+    result = parse_faq(
+        "How much are tickets?\n\n"
+        "| Ticket | Weekday | Weekend |\n|---|---|---|\n| Adult | \u00a35 | \u00a37 |\n"
+        "| Child | \u00a33 | \u00a34 |\n\n"
+        "When are you open?\nWe are open:\n\n| Monday | 9am-5pm |\n| Sunday | Closed |\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "How much are tickets?",
+            "Adult: Weekday \u00a35, Weekend \u00a37\nChild: Weekday \u00a33, Weekend \u00a34",
+        ),
+        ("When are you open?", "We are open:\n\nMonday: 9am-5pm\nSunday: Closed"),
+    ]
+    assert result.notes == ()
 
 
 def test_text_after_the_first_question_is_not_called_text_before_it() -> None:

@@ -15,7 +15,9 @@ such marks that closes a paragraph, directly under a finished sentence ("... 20 
 year." then "Why not join today?"), is part of that paragraph's text; so is a line of several
 sentences ending in ``?`` directly under a question ("Yes. There is a hoist. Why not come and
 see?"): it answers the question, it is no other wording of it. A markdown heading that
-is no question (``## Tickets``) is a section title: neither an entry nor answer text. A
+is no question is a section title (``## Tickets`` over questions): neither an entry nor answer
+text; over answer text or a table (``## Parking``) it is their question, with a note. A table
+under a question (or under text ending in ``:``) is its answer, a line a row ("Sunday: Closed"). A
 paragraph without a letter or digit (a rule such as ``---``) is left out. Everything else is
 answer text. The rules, in the order they apply:
 
@@ -46,6 +48,7 @@ question with no letter or digit left gives a numbered id (``entry-3``).
 from __future__ import annotations
 
 import codecs
+import itertools
 import logging
 import re
 import unicodedata
@@ -117,6 +120,8 @@ class _Paragraph:
     is_heading: bool = False
     is_table: bool = False
     """A markdown table not read as questions and answers."""
+    titled: bool = False
+    """A question that is a heading without ``?`` over the text under it."""
 
     @property
     def text(self) -> str:
@@ -217,7 +222,7 @@ def parse_faq(text: str) -> ImportResult:
             "is a knowledge file already (YAML with 'entries'); import reads a plain-text FAQ: "
             "use the file as it is (`--knowledge`), or import its text"
         )
-    paragraphs = _paragraphs(text)
+    paragraphs = _titled(_paragraphs(text))
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError(
             "no questions found; a question is a line of its own ending in '?' or starting "
@@ -237,7 +242,14 @@ def parse_faq(text: str) -> ImportResult:
             if para.is_question:
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
             continue
-        if para.is_table:
+        if (
+            para.is_table
+            and current is not None
+            and (expecting or (previous is not None and not previous.is_finished))
+        ):
+            current.paragraphs.append(_table_text(para.lines))
+            expecting = False
+        elif para.is_table:
             notes.append(
                 (
                     para.line,
@@ -287,6 +299,15 @@ def parse_faq(text: str) -> ImportResult:
                 )
             pending = []
             expecting = True
+            if para.titled:
+                notes.append(
+                    (
+                        para.line,
+                        f"heading {question!r} has no '?'; it is the question of the text "
+                        "under it: rewrite it as visitors ask it",
+                        current,
+                    )
+                )
         elif current is None:
             notes.append(
                 (
@@ -480,6 +501,56 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         else:
             current.lines.append(line)
     return paragraphs
+
+
+def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
+    """``paragraphs`` with each markdown heading that is directly over answer text or a table
+    ("## Parking", "## Opening hours") made the question of it; a heading over a question
+    stays a section title, and so does a page title (``# FAQ``) opening the text."""
+    titled = list(paragraphs)
+    for index, (para, below) in enumerate(itertools.pairwise(paragraphs)):
+        if (
+            not para.is_heading
+            or below.is_question
+            or below.is_heading
+            or not phrase_key(below.text)
+            or (index == 0 and not para.lines[0].startswith("##"))
+        ):
+            continue
+        question = _HEADING_RE.sub("", para.lines[0]).strip()
+        for opening, closing in _WRAPPERS:
+            if question.startswith(opening) and question.endswith(closing):
+                question = question[len(opening) : -len(closing)].strip() or question
+        question = question.rstrip(":").strip()
+        if phrase_key(question):
+            titled[index] = _Paragraph(para.line, [question], is_question=True, titled=True)
+    return titled
+
+
+def _table_text(rows: list[str]) -> str:
+    """A table as lines of text, one a row, its header and rule left out: "Sunday | Closed"
+    as "Sunday: Closed"; a cell past the second after its column's name ("Adult: Weekday
+    £5, Weekend £7")."""
+    cells = [
+        [
+            _LINE_BREAK_TAG_RE.sub(" ", c.strip().replace("\\|", "|"))
+            for c in _TABLE_CELL_RE.split(row.removeprefix("|").removesuffix("|"))
+        ]
+        for row in rows
+    ]
+    rule = next((i for i, row in enumerate(rows) if _TABLE_RULE_RE.match(row)), None)
+    header = cells[rule - 1] if rule else []
+    lines = []
+    for index, row in enumerate(cells):
+        if rule is not None and index in (rule - 1, rule):
+            continue
+        if len(row) > 2 and len(header) == len(row):
+            rest = ", ".join(
+                f"{name} {cell}".strip() for name, cell in zip(header[1:], row[1:], strict=True)
+            )
+            row = [row[0], rest]
+        lines.append(": ".join(cell for cell in row if cell))
+    return "\n".join(line for line in lines if line)
 
 
 def _table_lines(lines: list[str]) -> set[int]:

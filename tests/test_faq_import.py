@@ -578,3 +578,56 @@ def test_read_faq_refuses_bytes_no_encoding_reads(tmp_path: Path) -> None:
     path.write_bytes(b"Is this text?\n\x81\x8d\x90 no.\n")
     with pytest.raises(KnowledgeError, match=r"faq\.txt: not text in UTF-8.*save the FAQ as UTF-8"):
         read_faq(path)
+
+
+def test_a_spreadsheet_saved_as_csv_gives_an_entry_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_bytes(
+        "\ufeffCategory,Question,Answer\r\n"
+        'Parcels,Where do I collect my parcel?,"From the counter at the back, Mon-Sat."\r\n'
+        'Prices,Cost of a letter,"First class: \u00a31.35, second class: 85p.\n\n'
+        'Large letters cost more."\r\n'
+        ",Do you sell stamps?,\r\n"
+        'Parcels,Where do I collect my parcel?,"Or from a locker, with the code we send."\r\n'
+        ",,\r\n".encode()
+    )
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "Where do I collect my parcel?",
+            "From the counter at the back, Mon-Sat.\n\nOr from a locker, with the code we send.",
+        ),
+        (
+            "Cost of a letter",
+            "First class: \u00a31.35, second class: 85p.\n\nLarge letters cost more.",
+        ),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 2: text in other columns left out: 'Parcels'",
+        "line 3: text in other columns left out: 'Prices'",
+        "line 6: question 'Do you sell stamps?' has no answer; dropped",
+        "line 7: text in other columns left out: 'Parcels'",
+        "line 7: repeated question 'Where do I collect my parcel?' merged into the one on line 2",
+    ]
+    out = tmp_path / "faq.yaml"
+    out.write_text(to_yaml(result), encoding="utf-8")
+    assert load(out).entries == result.entries
+
+
+def test_a_csv_without_column_names_reads_questions_then_answers(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text("Opening hours,9am\u20135pm\nParking,Free after 6pm\n", encoding="cp1252")
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Opening hours", "9am\u20135pm"),
+        ("Parking", "Free after 6pm"),
+    ]
+    assert [n.message for n in result.notes] == [
+        "not UTF-8 text; read as Windows-1252 (as Windows saves text): check that the \u00a3, "
+        "\u20ac and quotes came out right, or save the FAQ as UTF-8"
+    ]
+    path.write_text("Topic,Our reply\nOpening hours,9am\u20135pm\n", encoding="utf-8")
+    assert [str(n) for n in read_faq(path).notes] == [
+        "line 1: first row 'Topic, Our reply' is taken for column names and left out; questions "
+        "are read from the first column, answers from the second"
+    ]

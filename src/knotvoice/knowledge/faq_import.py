@@ -48,6 +48,8 @@ question with no letter or digit left gives a numbered id (``entry-3``).
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import itertools
 import logging
 import re
@@ -88,6 +90,11 @@ _TABLE_CELL_RE = re.compile(r"(?<!\\)\|")
 _LINE_BREAK_TAG_RE = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
 _ASIDE_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s")
+_QUESTION_COLUMNS = frozenset(("question", "questions", "q", "faq"))
+_ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
+_CSV_SUFFIXES = frozenset((".csv", ".tsv"))
+_COLUMN_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}$")
+"""A column's name: up to three words, no digit or punctuation ("Question", "Answer text")."""
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _MAX_ID_LENGTH = 48
 
@@ -160,7 +167,7 @@ class _Draft:
 
 
 def read_faq(path: str | Path) -> ImportResult:
-    """``parse_faq`` on a text file, as a text editor or spreadsheet on any system saves it:
+    """``parse_faq`` on a text file (``parse_csv`` on a ``.csv`` or ``.tsv`` file), as a text editor or spreadsheet on any system saves it:
     UTF-8, UTF-16 with its byte order mark (Windows' "Unicode"), or else Windows-1252 (the
     "ANSI" of Windows Notepad and Excel), which a note says so its £, € and quotes are checked.
     """
@@ -177,7 +184,7 @@ def read_faq(path: str | Path) -> ImportResult:
             f"{path}: not text in UTF-8, UTF-16 or Windows-1252; save the FAQ as UTF-8"
         )
     try:
-        result = parse_faq(text)
+        result = parse_csv(text) if path.suffix.lower() in _CSV_SUFFIXES else parse_faq(text)
     except KnowledgeError as exc:
         raise KnowledgeError(f"{path}: {exc}") from None
     if note is None:
@@ -367,6 +374,98 @@ def parse_faq(text: str) -> ImportResult:
             "no question has an answer; write each answer on the lines under its question"
         )
 
+    return _result(drafts, notes)
+
+
+def parse_csv(text: str) -> ImportResult:
+    """Turn a spreadsheet's questions and answers, saved as CSV, into entries and notes.
+
+    Each row is a question in one column and its answer in the next: the columns named
+    "question" and "answer" in a first row of names (a header), else the first two. A
+    question is one whatever it ends in, and an answer is kept whole, its lines and
+    paragraphs too. A first row of other names (up to three words each, with no digit or
+    punctuation: "Topic", "Our reply") is left out with a note, and so
+    is a row without a question or an answer, and text in other columns. A question asked
+    again adds its answer to the first one's. Commas, semicolons or tabs may set the cells
+    apart. Raises ``KnowledgeError`` when no row has a question and an answer.
+    """
+    text = text.removeprefix("\ufeff")
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+            text[:4096], delimiters=",;\t"
+        )
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows: list[tuple[int, list[str]]] = []
+    line = 1
+    try:
+        for row in reader:
+            rows.append((line, [cell.strip() for cell in row]))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise KnowledgeError(
+            f"line {line}: not CSV ({exc}); save the spreadsheet as CSV, or give a text FAQ"
+        ) from None
+    rows = [(number, row) for number, row in rows if any(row)]
+    if not rows:
+        raise KnowledgeError("no rows; save the spreadsheet's questions and answers as CSV")
+    notes: list[tuple[int, str, _Draft | None]] = []
+    names = [phrase_key(cell) for cell in rows[0][1]]
+    asked = next((at for at, name in enumerate(names) if name in _QUESTION_COLUMNS), None)
+    said = next((at for at, name in enumerate(names) if name in _ANSWER_COLUMNS), None)
+    if asked is not None and said is not None and asked != said:
+        rows = rows[1:]
+    else:
+        asked, said = 0, 1
+        if len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in rows[0][1] if cell):
+            notes.append(
+                (
+                    rows[0][0],
+                    f"first row {', '.join(rows[0][1])!r} is taken for column names and left "
+                    "out; questions are read from the first column, answers from the second",
+                    None,
+                )
+            )
+            rows = rows[1:]
+    drafts: list[_Draft] = []
+    by_key: dict[str, _Draft] = {}
+    for number, row in rows:
+        cells = row + [""] * (max(asked, said) + 1 - len(row))
+        question = " ".join(cells[asked].split())
+        if (found := _question_line(question)) is not None:
+            question = found.question
+        answer = _unlabelled("\n".join(line.strip() for line in cells[said].splitlines()))
+        others = [cell for at, cell in enumerate(cells) if at not in (asked, said) and cell]
+        if others:
+            notes.append((number, f"text in other columns left out: {', '.join(others)!r}", None))
+        if not phrase_key(question):
+            notes.append((number, f"row without a question left out: {answer!r}", None))
+        elif not phrase_key(answer):
+            notes.append((number, f"question {question!r} has no answer; dropped", None))
+        elif (seen := by_key.get(phrase_key(question))) is not None:
+            seen.paragraphs.append(answer)
+            notes.append(
+                (
+                    number,
+                    f"repeated question {question!r} merged into the one on line {seen.line}",
+                    seen,
+                )
+            )
+        else:
+            draft = _Draft(number, question, [], [answer])
+            drafts.append(draft)
+            by_key[phrase_key(question)] = draft
+    if not drafts:
+        raise KnowledgeError(
+            "no row has a question and an answer; put questions in the first column and "
+            "their answers in the second"
+        )
+    return _result(drafts, notes)
+
+
+def _result(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> ImportResult:
+    """The entries of ``drafts``, with ids, and the notes, in the order of their lines."""
     _claim_alternatives(drafts, notes)
     ids: dict[int, str] = {}
     used: set[str] = set()

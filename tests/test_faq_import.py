@@ -631,3 +631,43 @@ def test_a_csv_without_column_names_reads_questions_then_answers(tmp_path: Path)
         "line 1: first row 'Topic, Our reply' is taken for column names and left out; questions "
         "are read from the first column, answers from the second"
     ]
+
+
+HTML_FAQ = """\
+<html><head><title>FAQ</title><style>p { color: red; }</style></head><body>
+<h1>Frequently asked questions</h1>
+<p>Welcome to the
+Copper Pot.</p>
+<h3>Do you cater for allergies?</h3>
+<p>Yes. Tell your server &amp; we will check every dish.<br>Our menu lists all 14 allergens.</p>
+<p><strong>Can I book a table?</strong></p>
+<p>Book on <a href="https://www.example.org/book">our website</a> or call 020 7946 0123.</p>
+<h3>Opening hours</h3>
+<table>
+  <tr><th>Day</th><th>Hours</th></tr>
+  <tr><td>Monday&ndash;Friday</td><td>12:00&ndash;22:00</td></tr>
+  <tr><td>Sunday</td><td>Closed</td></tr>
+</table>
+<dl><dt>What can I bring?</dt><dd><ul><li>Your own cake</li><li>Balloons</li></ul></dd></dl>
+</body></html>
+"""
+
+
+def test_a_web_page_faq_pasted_as_html_is_read_as_shown() -> None:
+    result = parse_faq(HTML_FAQ)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "Do you cater for allergies?",
+            "Yes. Tell your server & we will check every dish.\nOur menu lists all 14 allergens.",
+        ),
+        (
+            "Can I book a table?",
+            "Book on [our website](https://www.example.org/book) or call 020 7946 0123.",
+        ),
+        ("Opening hours", "Monday\u2013Friday: 12:00\u201322:00\nSunday: Closed"),
+        ("What can I bring?", "- Your own cake\n- Balloons"),
+    ]
+    assert [(n.line, n.message.split(";")[0]) for n in result.notes] == [
+        (3, "text before the first question is not an entry"),
+        (9, "heading 'Opening hours' has no '?'"),
+    ]

@@ -49,12 +49,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import itertools
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,8 @@ _ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
 _CSV_SUFFIXES = frozenset((".csv", ".tsv"))
 _COLUMN_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}$")
 """A column's name: up to three words, no digit or punctuation ("Question", "Answer text")."""
+_HTML_BLOCK_RE = re.compile(r"<(?:p|div|h[1-6]|li|dt|dd|tr)\b[^<>]*>", re.IGNORECASE)
+"""A block of HTML: a FAQ with two or more is HTML."""
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _MAX_ID_LENGTH = 48
 
@@ -220,8 +224,12 @@ def _decoded(data: bytes) -> tuple[str | None, Note | None]:
 def parse_faq(text: str) -> ImportResult:
     """Turn a plain-text FAQ into entries and notes (see the module docstring for the rules).
 
-    A byte order mark in front of the text is ignored. Raises ``KnowledgeError`` when the text
-    is a knowledge file already, or holds no question at all, or no question with an answer.
+    A byte order mark in front of the text is ignored. HTML (a web page's FAQ pasted or saved
+    with its tags, ``<p>``, ``<h2>``, ``<li>``) is read as the text a browser shows, its
+    headings, bold, lists, links, tables and line breaks (``<br>``) as their markdown, its
+    entities (``&amp;``) as their characters; notes give the lines of the HTML. Raises
+    ``KnowledgeError`` when the text is a knowledge file already, or holds no question at all,
+    or no question with an answer.
     """
     text = text.removeprefix("\ufeff")
     if _is_knowledge_file(text):
@@ -229,6 +237,20 @@ def parse_faq(text: str) -> ImportResult:
             "is a knowledge file already (YAML with 'entries'); import reads a plain-text FAQ: "
             "use the file as it is (`--knowledge`), or import its text"
         )
+    if len(_HTML_BLOCK_RE.findall(text)) >= 2:
+        shown = _HtmlText()
+        shown.feed(text)
+        shown.close()
+        result = _parse_text(shown.text())
+        return ImportResult(
+            result.entries,
+            tuple(dataclasses.replace(n, line=shown.source_line(n.line)) for n in result.notes),
+        )
+    return _parse_text(text)
+
+
+def _parse_text(text: str) -> ImportResult:
+    """``parse_faq`` on text without HTML."""
     paragraphs = _titled(_paragraphs(text))
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError(
@@ -818,6 +840,105 @@ def _unique(slug: str, used: set[str]) -> str:
         n += 1
     used.add(candidate)
     return candidate
+
+
+class _HtmlText(HTMLParser):
+    """The text of HTML as a browser shows it, in the markdown ``parse_faq`` reads, with the
+    line of the HTML each line of it comes from."""
+
+    _BLOCKS = frozenset(
+        [
+            "p",
+            "div",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "main",
+            "ul",
+            "ol",
+            "dl",
+            "dt",
+            "dd",
+            "table",
+            "thead",
+            "tbody",
+            "details",
+            "summary",
+            "blockquote",
+            "form",
+        ]
+    )
+    _SKIPPED = frozenset(("script", "style", "head", "title", "noscript"))
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._parts: list[str] = []
+        self._origins: list[int] = []  # the HTML's line of each part
+        self._skipping = 0
+        self._link: tuple[str, int] | None = None  # address, and where its text starts
+        self._row_headers = 0
+
+    def _emit(self, part: str) -> None:
+        self._parts.append(part)
+        self._origins.append(self.getpos()[0])
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIPPED:
+            self._skipping += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self._emit(f"\n\n{'#' * int(tag[1])} ")
+        elif tag in self._BLOCKS:
+            self._emit("\n\n")
+        elif tag == "br":
+            self._emit("\n")
+        elif tag == "li":
+            self._emit("\n- ")
+        elif tag == "tr":
+            self._emit("\n|")
+            self._row_headers = 0
+        elif tag in ("td", "th"):
+            self._row_headers += tag == "th"
+        elif tag in ("strong", "b"):
+            self._emit("**")
+        elif tag == "a":
+            self._link = (dict(attrs).get("href") or "", len(self._parts))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED:
+            self._skipping = max(0, self._skipping - 1)
+        elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
+            self._emit("\n\n")
+        elif tag in ("td", "th"):
+            self._emit(" |")
+        elif tag == "tr" and self._row_headers:
+            self._emit("\n|" + "---|" * self._row_headers)
+        elif tag in ("strong", "b"):
+            self._emit("**")
+        elif tag == "a" and self._link is not None:
+            address, start = self._link
+            self._link = None
+            shown = "".join(self._parts[start:]).strip()
+            if re.match(r"(?:https?|mailto|tel):", address) and shown and shown != address:
+                self._parts[start:] = [f"[{shown}]({address})"]
+                self._origins[start:] = self._origins[start : start + 1] or [self.getpos()[0]]
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self._emit(re.sub(r"\s+", " ", data.replace("\xa0", " ")))
+
+    def text(self) -> str:
+        """The text shown, a paragraph a block, its lines without spaces around them."""
+        return "\n".join(line.strip() for line in "".join(self._parts).split("\n"))
+
+    def source_line(self, line: int) -> int:
+        """The HTML's line that line ``line`` of ``text()`` comes from (both 1-based)."""
+        at = 1
+        for part, origin in zip(self._parts, self._origins, strict=True):
+            if at >= line and part.strip():
+                return origin
+            at += part.count("\n")
+        return self._origins[-1] if self._origins else line
 
 
 class _Dumper(yaml.SafeDumper):

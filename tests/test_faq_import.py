@@ -671,3 +671,25 @@ def test_a_web_page_faq_pasted_as_html_is_read_as_shown() -> None:
         (3, "text before the first question is not an entry"),
         (9, "heading 'Opening hours' has no '?'"),
     ]
+
+
+def test_title_lines_without_a_question_mark_are_the_questions_of_the_text_under_them() -> None:
+    result = parse_faq(
+        "Greenfield Vets\n\nOpening hours\nMon-Fri 8:30am to 6pm.\n\nParking:\n\n"
+        "Free for the first 2 hrs.\nAfter that \u00a31.20 an hour.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Opening hours", "Mon-Fri 8:30am to 6pm."),
+        ("Parking", "Free for the first 2 hrs.\nAfter that \u00a31.20 an hour."),
+    ]
+    assert [str(n) for n in result.notes][1:] == [
+        "line 3: line 'Opening hours' has no '?'; it is the question of the text under it: "
+        "rewrite it as visitors ask it",
+        "line 6: line 'Parking' has no '?'; it is the question of the text under it: "
+        "rewrite it as visitors ask it",
+    ]
+    mixed = parse_faq("Where are you?\n12 Mill Lane.\n\nParking\nFree after 6pm.\n")
+    assert [(e.question, e.answer) for e in mixed.entries] == [
+        ("Where are you?", "12 Mill Lane."),
+        ("Parking", "Free after 6pm."),
+    ]

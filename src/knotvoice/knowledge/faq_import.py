@@ -35,7 +35,11 @@ answer text. The rules, in the order they apply:
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
 - **Preamble.** Text before the first question (a title, an introduction) is not an entry.
-- **Orphan paragraph.** A paragraph under no question (after a finished answer) becomes an
+- **Title line.** A paragraph under no question (after a finished answer) that opens with a
+  line of a few words without a full stop or ``?`` ("Opening hours", "Parking:") is that
+  line as a question and the text under it as its answer; so is such a line alone over a
+  paragraph of text. In a FAQ with no question at all, every such title is one.
+- **Orphan paragraph.** Another paragraph under no question (after a finished answer) becomes an
   entry of its own; its question is a placeholder, the paragraph's first sentence with
   words, for a person to rewrite.
 
@@ -99,6 +103,8 @@ _COLUMN_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}$")
 """A column's name: up to three words, no digit or punctuation ("Question", "Answer text")."""
 _HTML_BLOCK_RE = re.compile(r"<(?:p|div|h[1-6]|li|dt|dd|tr)\b[^<>]*>", re.IGNORECASE)
 """A block of HTML: a FAQ with two or more is HTML."""
+_TITLE_RE = re.compile(r"^(?=.*[^\W\d_])[^.!?;,|]{1,40}(?<![\s\u2013\u2014-]):?$")
+"""A title line: a few words, with no sentence's punctuation ("Opening hours", "Parking:")."""
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _MAX_ID_LENGTH = 48
 
@@ -131,8 +137,9 @@ class _Paragraph:
     is_heading: bool = False
     is_table: bool = False
     """A markdown table not read as questions and answers."""
-    titled: bool = False
-    """A question that is a heading without ``?`` over the text under it."""
+    titled: str = ""
+    """What a question without ``?`` over the text under it is ("heading", "line"), or
+    empty."""
 
     @property
     def text(self) -> str:
@@ -252,10 +259,11 @@ def parse_faq(text: str) -> ImportResult:
 def _parse_text(text: str) -> ImportResult:
     """``parse_faq`` on text without HTML."""
     paragraphs = _titled(_paragraphs(text))
+    paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError(
-            "no questions found; a question is a line of its own ending in '?' or starting "
-            "with 'Q:'"
+            "no questions found; a question is a line of its own ending in '?', starting "
+            "with 'Q:', or a title of a few words over its answer ('Parking')"
         )
 
     drafts: list[_Draft] = []
@@ -332,7 +340,7 @@ def _parse_text(text: str) -> ImportResult:
                 notes.append(
                     (
                         para.line,
-                        f"heading {question!r} has no '?'; it is the question of the text "
+                        f"{para.titled} {question!r} has no '?'; it is the question of the text "
                         "under it: rewrite it as visitors ask it",
                         current,
                     )
@@ -644,8 +652,41 @@ def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
                 question = question[len(opening) : -len(closing)].strip() or question
         question = question.rstrip(":").strip()
         if phrase_key(question):
-            titled[index] = _Paragraph(para.line, [question], is_question=True, titled=True)
+            titled[index] = _Paragraph(para.line, [question], is_question=True, titled="heading")
     return titled
+
+
+def _title_lines(paragraphs: list[_Paragraph], everywhere: bool) -> list[_Paragraph]:
+    """``paragraphs`` with each that opens with a title line ("Opening hours", "Parking:": a
+    few words without a full stop or ``?``) and goes on under it split into that line as a
+    question and the text under it as its answer; and so each title line alone over answer
+    text. Only after a finished answer (where the paragraph would stand under no question),
+    unless ``everywhere`` (a FAQ with no line ending in ``?``)."""
+    split: list[_Paragraph] = []
+    for index, para in enumerate(paragraphs):
+        before = paragraphs[index - 1] if index else None
+        below = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
+        plain = not (para.is_question or para.is_heading or para.is_table or para.is_list)
+        placed = everywhere or (
+            before is not None
+            and not (before.is_question or before.is_heading)
+            and before.is_finished
+        )
+        title = para.lines[0].rstrip(":").strip()
+        if not (plain and placed and _TITLE_RE.match(para.lines[0])):
+            split.append(para)
+        elif len(para.lines) > 1:
+            split.append(_Paragraph(para.line, [title], is_question=True, titled="line"))
+            split.append(_Paragraph(para.line + 1, para.lines[1:]))
+        elif (
+            below is not None
+            and not (below.is_question or below.is_heading or below.is_table)
+            and not _TITLE_RE.match(below.lines[0])
+        ):
+            split.append(_Paragraph(para.line, [title], is_question=True, titled="line"))
+        else:
+            split.append(para)
+    return split
 
 
 def _table_text(rows: list[str]) -> str:

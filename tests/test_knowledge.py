@@ -448,6 +448,19 @@ def test_lint_leaves_a_price_per_unit_to_the_reader(tmp_path: Path) -> None:
     assert ("a", "answer") not in warned and ("b", "answer") in warned
 
 
+def test_lint_leaves_addresses_and_links_to_the_reader(tmp_path: Path) -> None:
+    text = (
+        "version: 1\nentries:\n"
+        "  - {id: a, question: Q one, answer: 'E-mail bookings@example.org or see "
+        "www.example.org/book.'}\n"
+        "  - {id: b, question: Q two, answer: 'See [our page](https://example.org/faq?id=3).'}\n"
+        "  - {id: c, question: Q three, answer: 'Write to info@example.org, Mon/Tue.'}\n"
+    )
+    warned = {(p.entry, p.field) for p in lint(write(tmp_path, text))}
+    assert ("a", "answer") not in warned and ("b", "answer") not in warned
+    assert ("c", "answer") in warned
+
+
 def test_lint_with_a_vocabulary_flags_unknown_words(tmp_path: Path) -> None:
     path = write(tmp_path, good_file(("a", "Is the trapezius sore?", "my shoulder")))
     known_words = {"is", "the", "sore", "my", "shoulder"}

@@ -18,7 +18,7 @@ from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, voc
 from knotvoice.lang import english
 from knotvoice.match.calibration import Judged
 from knotvoice.match.text import STOPWORDS, normalize
-from knotvoice.speech.speakable import PER_UNIT
+from knotvoice.speech.speakable import EMAIL, LINK, PER_UNIT, WEB_ADDRESS
 from knotvoice.turn import command_of
 
 __all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration", "lint"]
@@ -212,6 +212,9 @@ def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> 
 
 def _speaks_badly(text: str) -> bool:
     text = PER_UNIT.sub(" ", text)  # "£35/month" reads "35 pounds per month"
+    # a link reads as its text, an address as an address ("info at example.org")
+    text = LINK.sub(r"\1", text)
+    text = WEB_ADDRESS.sub(" ", EMAIL.sub(" ", text))
     return bool(_LIST_ITEM_RE.search(text)) or any(c in _BAD_SPOKEN_CHARS for c in text)
 
 

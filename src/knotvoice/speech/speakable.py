@@ -23,11 +23,13 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "
 _LIST_ITEM = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3]+")
-_EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
-_WEB = re.compile(
+EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
+"""An e-mail address, read "info at example.org"."""
+WEB_ADDRESS = re.compile(
     r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
 )
-_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+"""A web address, read without its scheme and query, each "/" said."""
+LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 """A markdown link: its text, then its address in brackets ("[our page](https://...)")."""
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _PHONE_DIGITS = 9
@@ -350,7 +352,7 @@ def speakable(text: str) -> str:
     a person would read it out), service numbers to dial ("call 111") digit by digit and "3s" as
     "threes".
     """
-    text = _EMOJI.sub("", _LINK.sub(_link, text).translate(_QUOTES))
+    text = _EMOJI.sub("", LINK.sub(_link, text).translate(_QUOTES))
     text = _SAID_AS.sub(_said_as, text)
     lines: list[str] = []
     for raw in text.splitlines():
@@ -381,8 +383,8 @@ def speakable(text: str) -> str:
     text = _SERVICE_NUMBER.sub(_service_number, text)
     text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
     text = _ABBREVIATION.sub(_abbreviation, text)
-    text = _EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
-    text = _WEB.sub(_web, text)
+    text = EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
+    text = WEB_ADDRESS.sub(_web, text)
     text = re.sub(r"\band/or\b", _SAY["or"], text)
     text = text.replace("&", f" {_SAY['and']} ").replace("%", f" {_SAY['percent']}")
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)

@@ -236,3 +236,9 @@ def test_web_addresses_are_read_without_their_query() -> None:
     assert speakable("See https://www.example.org/faq?id=3#top for more.") == (
         "See www.example.org slash faq for more."
     )
+
+
+def test_the_zero_in_brackets_after_a_country_code_is_not_said() -> None:
+    assert speakable("Call +44 (0)20 7946 0958 or +44(0)1632 960123.") == (
+        "Call plus 4 4, 2 0, 7 9 4 6, 0 9 5 8 or plus 4 4, 1 6 3 2, 9 6 0 1 2 3."
+    )

@@ -32,6 +32,8 @@ WEB_ADDRESS = re.compile(
 LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 """A markdown link: its text, then its address in brackets ("[our page](https://...)")."""
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
+_TRUNK_ZERO = re.compile(r"(?<![\w+])(\+\d{1,3})\s?\(0\)\s?(?=\d)")
+"""The "(0)" after a country code ("+44 (0)20 ..."), not dialled from abroad and not said."""
 _PHONE_DIGITS = 9
 """The fewest digits of a phone number."""
 _PHONE_MOST = {"0": 12, "+": 15}
@@ -379,7 +381,7 @@ def speakable(text: str) -> str:
         lambda found: found.group(1) + _ENGLISH.street_short_forms[found.group(2)], text
     )
     text = _NAMES_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
-    text = _PHONE.sub(_phone, text)
+    text = _PHONE.sub(_phone, _TRUNK_ZERO.sub(r"\1 ", text))
     text = _SERVICE_NUMBER.sub(_service_number, text)
     text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
     text = _ABBREVIATION.sub(_abbreviation, text)

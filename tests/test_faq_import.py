@@ -693,3 +693,23 @@ def test_title_lines_without_a_question_mark_are_the_questions_of_the_text_under
         ("Where are you?", "12 Mill Lane."),
         ("Parking", "Free after 6pm."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Q: How do I cancel?\nA: Ring us.", "Q: Can I get a refund?\nA: Yes."),
+        ("1. How do I cancel?\nRing us.", "2. Can I get a refund?\nYes."),
+        ("## How do I cancel?\n\nRing us.", "## Can I get a refund?\n\nYes."),
+        ("**How do I cancel?**\nRing us.", "**Can I get a refund?**\nYes."),
+    ],
+)
+def test_an_answer_of_several_paragraphs_under_marked_questions_stays_whole(
+    first: str, second: str
+) -> None:
+    result = parse_faq(f"{first}\n\nYou can also e-mail us.\n\n{second}\n")
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How do I cancel?", "Ring us.\n\nYou can also e-mail us."),
+        ("Can I get a refund?", "Yes."),
+    ]
+    assert result.notes == ()

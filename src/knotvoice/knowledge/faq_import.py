@@ -24,7 +24,9 @@ answer text. The rules, in the order they apply:
 - **Answer.** The answer of a question is the paragraph directly under it, plus each further
   paragraph that continues it: a list (a paragraph starting with ``1.``, ``-``, ``*`` or a
   bullet), or any paragraph after one that is not finished (a heading such as "Treatment",
-  or a line ending in ``:``), unless a section title stands between them. Answer text is
+  or a line ending in ``:``), and, where every question is marked as one (a label, a
+  number, a heading's ``#``, a bullet, emphasis), any paragraph up to the next question;
+  unless a section title stands between them. Answer text is
   otherwise kept as written.
 - **Repeated question.** A question asked again (same words, ignoring case and punctuation)
   is not a new entry: if it brings an answer, that answer is added to the first one's.
@@ -137,6 +139,9 @@ class _Paragraph:
     is_heading: bool = False
     is_table: bool = False
     """A markdown table not read as questions and answers."""
+    marked: bool = False
+    """A question marked as one (a label, a number, a heading's ``#``, a bullet, emphasis, a
+    table's cell), not only by its ``?``."""
     titled: str = ""
     """What a question without ``?`` over the text under it is ("heading", "line"), or
     empty."""
@@ -266,6 +271,8 @@ def _parse_text(text: str) -> ImportResult:
             "with 'Q:', or a title of a few words over its answer ('Parking')"
         )
 
+    # where every question is marked, text before the next question is more of the answer
+    marked = all(para.marked for para in paragraphs if para.is_question)
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
     pending: list[tuple[int, str]] = []  # questions left without answer, for the next entry
@@ -360,7 +367,7 @@ def _parse_text(text: str) -> ImportResult:
         elif (
             previous is not None
             and not previous.is_heading
-            and (para.is_list or not previous.is_finished)
+            and (para.is_list or not previous.is_finished or marked)
         ):
             current.paragraphs.append(para.text)
             expecting = False
@@ -617,7 +624,9 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         if not line:
             current = None
         elif found is not None and not (rhetorical or answering):
-            paragraphs.append(_Paragraph(number, [found.question], is_question=True))
+            paragraphs.append(
+                _Paragraph(number, [found.question], is_question=True, marked=found.marked)
+            )
             current = _Paragraph(number, [found.answer]) if found.answer else None
             if current is not None:
                 paragraphs.append(current)
@@ -652,7 +661,9 @@ def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
                 question = question[len(opening) : -len(closing)].strip() or question
         question = question.rstrip(":").strip()
         if phrase_key(question):
-            titled[index] = _Paragraph(para.line, [question], is_question=True, titled="heading")
+            titled[index] = _Paragraph(
+                para.line, [question], is_question=True, marked=True, titled="heading"
+            )
     return titled
 
 
@@ -749,7 +760,7 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
             answers = [found.answer] if found is not None and found.answer else []
             answers += [_LINE_BREAK_TAG_RE.sub("\n", c) for c in cells[at + 1 :] if c]
             if found is not None and phrase_key(cells[at + 1]):
-                read.append(_Paragraph(number, [found.question], is_question=True))
+                read.append(_Paragraph(number, [found.question], is_question=True, marked=True))
                 read.append(_Paragraph(number, "\n".join(answers).splitlines()))
                 break
         else:

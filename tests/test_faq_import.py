@@ -713,3 +713,14 @@ def test_an_answer_of_several_paragraphs_under_marked_questions_stays_whole(
         ("Can I get a refund?", "Yes."),
     ]
     assert result.notes == ()
+
+
+@pytest.mark.parametrize("icon", ["+", "\u2212", "\u25be", "\u2795"])
+def test_the_icon_that_opens_a_web_page_answer_is_left_out_of_the_question(icon: str) -> None:
+    result = parse_faq(
+        f"How do I book? {icon}\nOnline or by phone.\n\nCan I cancel?{icon}\nYes, a day before.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How do I book?", "Online or by phone."),
+        ("Can I cancel?", "Yes, a day before."),
+    ]

@@ -843,12 +843,13 @@ def _wrapped_question(text: str) -> tuple[str, str] | None:
 
 
 def _without_emoji_after(text: str) -> str:
-    """``text`` without the emoji and other symbols at its end."""
+    """``text`` without the emoji and other symbols at its end, such as the "+" or "\u2212"
+    that opens an answer on a web page's FAQ ("How do I book? +")."""
     end = len(text)
     while end and (
         text[end - 1].isspace()
         or text[end - 1] in _EMOJI_PARTS
-        or unicodedata.category(text[end - 1]) in ("So", "Sk")
+        or unicodedata.category(text[end - 1]) in ("So", "Sk", "Sm")
     ):
         end -= 1
     return text[:end]

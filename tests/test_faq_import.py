@@ -724,3 +724,14 @@ def test_the_icon_that_opens_a_web_page_answer_is_left_out_of_the_question(icon:
         ("How do I book?", "Online or by phone."),
         ("Can I cancel?", "Yes, a day before."),
     ]
+
+
+def test_html_left_in_a_text_faq_is_read_as_what_it_shows() -> None:
+    result = parse_faq(
+        "Do you serve food?\nFish &amp; chips, &pound;9.<br>Open till 9pm.\n\n"
+        "Is there a lift&#63;\nYes&nbsp;&ndash; to all floors.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Do you serve food?", "Fish & chips, \u00a39.\nOpen till 9pm."),
+        ("Is there a lift?", "Yes \u2013 to all floors."),
+    ]

@@ -56,6 +56,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import html
 import io
 import itertools
 import logging
@@ -103,6 +104,7 @@ _ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
 _CSV_SUFFIXES = frozenset((".csv", ".tsv"))
 _COLUMN_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}$")
 """A column's name: up to three words, no digit or punctuation ("Question", "Answer text")."""
+_CHARACTER_REFERENCE_RE = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _HTML_BLOCK_RE = re.compile(r"<(?:p|div|h[1-6]|li|dt|dd|tr)\b[^<>]*>", re.IGNORECASE)
 """A block of HTML: a FAQ with two or more is HTML."""
 _TITLE_RE = re.compile(r"^(?=.*[^\W\d_])[^.!?;,|]{1,40}(?<![\s\u2013\u2014-]):?$")
@@ -262,7 +264,11 @@ def parse_faq(text: str) -> ImportResult:
 
 
 def _parse_text(text: str) -> ImportResult:
-    """``parse_faq`` on text without HTML."""
+    """``parse_faq`` on text without HTML: a character's name left of it (``&amp;``,
+    ``&pound;``) is read as the character."""
+    text = _CHARACTER_REFERENCE_RE.sub(
+        lambda found: html.unescape(found.group()).replace("\xa0", " "), text
+    )
     paragraphs = _titled(_paragraphs(text))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
     if not any(p.is_question for p in paragraphs):
@@ -862,7 +868,8 @@ def _unlabelled(answer: str) -> str:
 
 
 def _answer_text(draft: _Draft) -> str:
-    return "\n\n".join(draft.paragraphs)
+    """The answer's paragraphs, an HTML line break left in a text FAQ (``<br>``) a new line."""
+    return _LINE_BREAK_TAG_RE.sub("\n", "\n\n".join(draft.paragraphs))
 
 
 def _first_sentence(text: str) -> str:

@@ -52,6 +52,8 @@ from knotvoice.serve import agent as agent_module
 from knotvoice.serve.agent import Agent, Answered, ServedEvent, Utterance, standalone
 from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check, serve
 from knotvoice.settings import ServeSettings
+from knotvoice.speech.reply import did_you_mean, spoken_answer
+from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import MAX_QUESTION_CHARS, Action, Turn, typed
 
@@ -761,6 +763,37 @@ def test_synthesize_speaks_in_knotvoices_voice(text_agent: Agent) -> None:
     seconds = len(audio) / (2 * rate)
     assert 0.5 < seconds < 5.0
     assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the reply is silent"
+
+
+def test_another_agents_reply_is_spoken_as_words_not_symbols(
+    text_agent: Agent, synthesizer: Synthesizer
+) -> None:
+    """Home Assistant sends this voice any agent's reply, marks and emoji and all: it is
+    spoken as the kiosk speaks its own replies, not as "asterisk asterisk"."""
+    text = "**Open** 9am\u20135pm 👍, £35/month. See https://example.com/help"
+    said = "Open 9am to 5pm, 35 pounds per month. See example.com slash help"
+
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, Synthesize(text=text).event(), ends=("audio-stop", "error"))
+
+    events = run(scenario())
+    audio = b"".join(event.payload or b"" for event in events if event.type == "audio-chunk")
+    expected = sum(len(chunk.audio) for chunk in synthesizer.synthesize(said))
+    as_written = sum(len(chunk.audio) for chunk in synthesizer.synthesize(text))
+    assert len(audio) == pytest.approx(expected, rel=0.02), "not spoken as words"
+    assert abs(as_written - expected) > 0.1 * expected
+
+
+def test_the_faqs_own_replies_are_spoken_as_they_are_sent(text_agent: Agent) -> None:
+    """A reply of the FAQ's that Home Assistant sends back to be spoken is spoken word for
+    word as it was sent: making it speakable again changes nothing."""
+    knowledge = text_agent.knowledge
+    replies = [standalone(Turn(typed("?"), Action.REJECT, None, None, ""), knowledge).text]
+    for entry in knowledge.entries:
+        replies += [spoken_answer(entry), did_you_mean(entry)]
+    for reply in replies:
+        assert speakable(reply) == reply
 
 
 @pytest.mark.parametrize("text", ["", "   "])

@@ -39,6 +39,7 @@ from knotvoice.lang import english
 from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.reload import Reloader
 from knotvoice.speech.reply import reply_text, spoken_question
+from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import Action, Dialogue, Turn, too_long, typed
 
@@ -497,7 +498,9 @@ class Agent:
     # speaking
 
     async def synthesize(self, text: str) -> list[AudioChunk]:
-        """``text`` spoken in knotvoice's voice, as chunks at the voice's own rate."""
+        """``text`` spoken in knotvoice's voice, as chunks at the voice's own rate, made fit
+        for speaking first as the kiosk's replies are (Home Assistant sends any agent's reply
+        here: bold marks, emoji, links and "£35/month" are read as words, not as symbols)."""
         synthesizer = self.synthesizer
         if synthesizer is None:
             raise RequestError("this server offers no text-to-speech")
@@ -510,7 +513,8 @@ class Agent:
                 len(text),
             )
         start = time.perf_counter()
-        audio = await self._run(lambda: synthesizer.synthesize(text), self._voice)
+        # Made speakable in the voice's thread: the event loop serves every connection.
+        audio = await self._run(lambda: synthesizer.synthesize(speakable(text)), self._voice)
         self._emit(
             Spoken(
                 len(text),

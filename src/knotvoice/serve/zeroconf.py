@@ -5,7 +5,8 @@ Home Assistant browses ``_wyoming._tcp.local.`` and takes from a service only it
 its port and its instance name (part of the config entry's identity, so the name must not
 change between restarts); everything else it asks the server with ``describe``. It ignores a
 service whose only address is 0.0.0.0, so a server listening on every address announces the
-address of its way out to the local network instead.
+address of its way out to the local network instead (on a network with no gateway, its
+address there).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 
+import ifaddr
 from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
@@ -43,8 +45,9 @@ def advertised_address(host: str) -> str:
 
     ``host`` itself when it is one address of this machine; for every address ("0.0.0.0",
     "::" or ""), the address this machine reaches the local network from (found by pointing
-    a UDP socket at the mDNS group, which sends nothing). ``KnotvoiceError`` for a loopback
-    address, which no other machine can reach."""
+    a UDP socket at the mDNS group, which sends nothing), or on a network with no route
+    there, the machine's address on it. ``KnotvoiceError`` for a loopback address, which no
+    other machine can reach, and for a machine on no network."""
     try:
         address = ipaddress.ip_address(host) if host else ipaddress.ip_address("0.0.0.0")
     except ValueError:
@@ -63,16 +66,32 @@ def advertised_address(host: str) -> str:
         try:
             probe.connect((_MDNS_GROUP, 5353))
             found = str(probe.getsockname()[0])
-        except OSError as error:
-            raise KnotvoiceError(
-                f"no network address to announce ({error.strerror or error}); "
-                "connect the network or listen on this machine's address with --uri"
-            ) from None
-    if ipaddress.ip_address(found).is_unspecified:
+        except OSError:
+            found = "0.0.0.0"  # no route out: a local network with no gateway
+    if not ipaddress.ip_address(found).is_unspecified:
+        return found
+    local = _local_address()
+    if local is None:
         raise KnotvoiceError(
-            "no network address to announce; listen on this machine's address with --uri"
+            "no network address to announce: this machine is on no network; "
+            "connect it, or leave --zeroconf out"
         )
-    return found
+    return local
+
+
+def _local_address() -> str | None:
+    """An IPv4 address of this machine on a local network (a link-local one only when it has
+    no other), for a network with no route to the mDNS group: an offline network of fixed
+    addresses and no gateway. None when it has no address but loopback."""
+    found = [
+        ipaddress.IPv4Address(ip.ip)
+        for adapter in ifaddr.get_adapters()
+        for ip in adapter.ips
+        if ip.is_IPv4 and isinstance(ip.ip, str)
+    ]
+    usable = [address for address in found if not address.is_loopback]
+    usable.sort(key=lambda address: address.is_link_local)
+    return str(usable[0]) if usable else None
 
 
 def service_info(name: str, address: str, port: int) -> AsyncServiceInfo:

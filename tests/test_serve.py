@@ -1201,6 +1201,26 @@ def test_check_answers_0_against_a_running_server_and_1_against_a_closed_port(
     assert closed.stderr.count("\n") == 1 and "cannot connect" in closed.stderr
 
 
+def test_check_of_a_busy_server_says_it_is_busy(text_agent: Agent) -> None:
+    async def scenario() -> str:
+        server = Server(text_agent, "tcp://127.0.0.1:0", max_connections=1)
+        listening = await server.start()
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", listening.port)
+            async with asyncio.timeout(5.0):
+                while server.connections < 1:
+                    await asyncio.sleep(0.01)
+            with pytest.raises(KnotvoiceError) as refused:
+                await check(listening.uri)
+            writer.close()
+            return str(refused.value)
+        finally:
+            await server.stop(grace=1.0)
+
+    said = run(scenario())
+    assert "busy" in said and "try again later" in said, said
+
+
 async def served_and_checked(agent: Agent, uri: str) -> str:
     """What ``serve --check`` says of a server started on ``uri`` (stopped after)."""
     server = Server(agent, uri)

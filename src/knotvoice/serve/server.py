@@ -712,6 +712,9 @@ async def check(uri: str, timeout: float = 3.0) -> str:
                         raise KnotvoiceError(f"{uri}: the server closed the connection")
                     if event.type == "info":
                         break
+                    if Error.is_type(event.type):
+                        refusal = event.data.get("text") or event.data.get("code") or "no reason"
+                        raise KnotvoiceError(f"{uri}: the server refused to describe: {refusal}")
             finally:
                 await client.disconnect()
     except TimeoutError:

@@ -1254,6 +1254,27 @@ def test_a_unix_socket_path_naming_a_file_is_refused_and_the_file_kept(
     assert knowledge.read_text() == "entries: []\n"
 
 
+def test_a_second_server_on_a_live_socket_is_refused_and_the_first_keeps_serving(
+    text_agent: Agent, tmp_path: Path
+) -> None:
+    """A second `serve --uri unix://PATH` (started by hand beside the service) deleted the
+    first one's socket and took its place: Home Assistant lost the running server for good
+    once the second was stopped."""
+    uri = f"unix://{tmp_path}/knotvoice.sock"
+
+    async def scenario() -> str:
+        first = Server(text_agent, uri)
+        await first.start()
+        try:
+            with pytest.raises(KnotvoiceError, match="another server is listening on"):
+                await Server(text_agent, uri).start()
+            return await check(uri)
+        finally:
+            await first.stop(grace=1.0)
+
+    assert "handle knotvoice" in run(scenario())
+
+
 def test_a_socket_left_by_a_killed_server_is_taken_over(text_agent: Agent, tmp_path: Path) -> None:
     path = tmp_path / "knotvoice.sock"
     left = socket.socket(socket.AF_UNIX)

@@ -553,6 +553,11 @@ class Server:
                         f"{self.uri}: {path} is a file, not a socket left by a server before; "
                         "pick another path with --uri"
                     )
+                if path.is_socket() and _answers(path):
+                    raise KnotvoiceError(
+                        f"{self.uri}: another server is listening on {path}; stop it, or pick "
+                        "another path with --uri"
+                    )
                 path.unlink(missing_ok=True)  # a socket left by a server that was killed
                 self._server = await asyncio.start_unix_server(
                     self._accept, parsed.path, limit=MAX_HEADER_BYTES
@@ -639,6 +644,18 @@ class Server:
         if self._socket is not None:
             self._socket.unlink(missing_ok=True)
             self._socket = None
+
+
+def _answers(path: Path) -> bool:
+    """Whether a server is listening on the unix socket ``path`` (one left by a server that
+    was killed refuses the connection)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 async def serve(

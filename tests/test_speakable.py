@@ -110,6 +110,10 @@ def test_units_of_measure_read_by_their_names() -> None:
     assert speakable("Members earn 3x points. The ride lasts 90 secs.") == (
         "Members earn 3 times points. The ride lasts 90 seconds."
     )
+    # Beside an amount of money "x" is times, not a dimension ("2 by 10 pounds" before).
+    assert speakable("Two tickets: 2 x \u00a310, or \u00a35 x 3 for three.") == (
+        "Two tickets: 2 times 10 pounds, or 5 pounds times 3 for three."
+    )
     # After an amount of money "m" and "k" are its scale.
     assert speakable("A \u00a31.5m roof and \u00a310k of repairs.") == (
         "A 1.5 million pounds roof and 10 thousand pounds of repairs."

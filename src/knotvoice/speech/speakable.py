@@ -123,6 +123,10 @@ _MONEY = re.compile(
 _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 """A length of time written short ("1h 30m"), whose "m" is no metre."""
 _DIMENSION = re.compile(r"(?<=\d)\s?[x\u00d7]\s?(?=\d)")
+_MONEY_TIMES = re.compile(
+    rf"(?<![\w.,])(\d+|[{_CURRENCY}]\s?\d+(?:\.\d+)?)\s?[x\u00d7]\s?(?=[{_CURRENCY}]\s?\d|\d)"
+)
+"""An "x" beside an amount of money ("2 x \u00a310", "\u00a35 x 3"): times, not a dimension."""
 _TIMES = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s?[x\u00d7](?![\w\u00d7])")
 _UNIT = re.compile(
     rf"(?<![\w.,])((?:{_WHOLE})(?:\.\d+)?)([ -]?)(" + _either(_ENGLISH.units) + r")(?![\w\u00b0])"
@@ -338,6 +342,15 @@ def _number_plural(found: re.Match[str]) -> str:
     return " ".join([*head, _ENGLISH.plural(last)])
 
 
+def _money_times(found: re.Match[str]) -> str:
+    """ "2 x \u00a310": "2 times \u00a310", where one side of the "x" is money; else as it was
+    (a dimension, read "by" later)."""
+    after = found.string[found.end() :]
+    if found.group(1)[0].isdigit() and not re.match(rf"[{_CURRENCY}]", after):
+        return found.group(0)
+    return f"{found.group(1)} {_SAY['times']} "
+
+
 def speakable(text: str) -> str:
     """Rewrite written text so a speech engine reads it naturally.
 
@@ -394,6 +407,7 @@ def speakable(text: str) -> str:
     text = _DOTTED_TIME.sub(r"\1:\2", text)
     text = _TIME_RANGE.sub(_range, text)
     text = _TIME.sub(_time, text)
+    text = _MONEY_TIMES.sub(_money_times, text)
     text = _MONEY.sub(_money, text)
     text = _HOURS_MINUTES.sub(_hours_minutes, text)
     text = _DIMENSION.sub(f" {_SAY['by']} ", text)

@@ -206,6 +206,10 @@ def test_a_day_that_ends_a_sentence_leaves_the_next_one_alone() -> None:
     )
     assert speakable("Closed Fri. Sat nav is free.") == "Closed Friday. Sat nav is free."
     assert speakable("Open Mon.-Sat. 9am to 5pm.") == "Open Monday to Saturday 9am to 5pm."
+    # A sentence that starts with a number after one keeps the stop between them.
+    assert speakable("Open Mon-Fri. 20% off for members. Jan. 2027 prices.") == (
+        "Open Monday to Friday. 20 percent off for members. January 2027 prices."
+    )
 
 
 def test_a_long_reply_is_made_speakable_at_once() -> None:

@@ -94,7 +94,15 @@ _NUMERIC_DATE = re.compile(
 _ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d\d)-(\d\d)(?![\w/-]|\.\d)")
 _NAMES = "|".join((*_ENGLISH.days, *_ENGLISH.months))
 _SHORT_NAMES = _either(_ENGLISH.name_short_forms)
-_SHORT_NAME = re.compile(rf"(?<![\w.])({_SHORT_NAMES})(?:\.(?=\s+[a-z\d]|[,;\-\u2013]))?(?![\w'])")
+_CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixes) + ")"
+_SHORT_NAME = re.compile(
+    rf"(?<![\w.])({_SHORT_NAMES})"
+    r"(?:\.(?=\s+(?:[a-z]|\d{4}(?!\d)|\d{1,2}:\d\d|"
+    rf"\d{{1,2}}(?:[:.]\d\d)?\s?{_CLOCK}(?!\w))|[,;\-\u2013]))?(?![\w'])"
+)
+"""A day or month written short, with the full stop of its short form: before a sentence
+that starts with a number ("Open Mon-Fri. 20% off") the stop ends the sentence and stays; a
+time of day or a year after it ("Mon.-Sat. 9am", "Jan. 2027") is of the same phrase."""
 _BESIDE = rf"\s*(?:[-\u2013/,&]|\s(?:{_SAY['and']}|{_SAY['range']}|{_SAY['or']})\b)?\s*"
 """What may stand between a short name and the number or name that makes it one."""
 _NAME_AFTER = re.compile(rf"\.?{_BESIDE}(?:\d|(?:{_SHORT_NAMES}|{_NAMES})\b)")
@@ -105,7 +113,6 @@ _NAME_REACH = 40
 """How far before a short name the number or name that makes it one is looked for, in
 characters (looking through the whole text before each would take seconds on a long one)."""
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
-_CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixes) + ")"
 _DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
 _RANGE_END = (

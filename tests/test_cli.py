@@ -334,6 +334,11 @@ def test_importing_an_faq_without_alternatives_says_to_add_them(tmp_path: Path) 
         "3 entries without alternatives, their questions asked against their answers alone"
         in summary
     )
+    # The share is of the file's own wordings, not of visitors' own: it says so.
+    assert any(
+        line.startswith("note: these are your own wordings") and "knotvoice report" in line
+        for line in result.stdout.splitlines()
+    ), result.stdout
     advice = [line for line in result.stdout.splitlines() if line.startswith("advice:")]
     assert any(
         line.endswith(

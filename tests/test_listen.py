@@ -37,10 +37,11 @@ from knotvoice.kiosk.events import (
     SpeechStarted,
     TimedOut,
 )
-from knotvoice.kiosk.loop import listen
+from knotvoice.kiosk.loop import SpeechStage, listen
 from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker, WavSpeaker
 from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 from knotvoice.match import Decision, Match
 from knotvoice.match.matcher import Matcher
 from knotvoice.settings import (
@@ -124,7 +125,7 @@ def run_on_devices(
     settings: ListenSettings,
     whisper: WhisperRecognizer,
     knowledge: Knowledge,
-    synthesizer: Synthesizer,
+    synthesizer: SpeechStage,
     recorder: Recorder,
     trigger: EventTrigger | None = None,
 ) -> ListenSummary:
@@ -880,3 +881,45 @@ def test_a_streaming_recognizer_s_question_is_matched_during_the_pause(
     assert dialogue.worked_out[0] == so_far, "worked out during the pause"
     assert [t.text for t in dialogue.heard] == [final]
     assert summary.errors == 0
+
+
+class ExpectingVoice:
+    """The real voice, noting what the kiosk asks it to render ahead and to say."""
+
+    def __init__(self, synthesizer: Synthesizer) -> None:
+        self.synthesizer = synthesizer
+        self.log: list[tuple[str, str]] = []
+
+    def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
+        self.log.append(("said", text))
+        return self.synthesizer.synthesize(text, rate)
+
+    def expect(self, texts: Sequence[str]) -> None:
+        self.log.extend(("expected", text) for text in texts)
+
+
+def test_a_reply_that_is_no_answer_is_rendered_during_the_pause(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    """Answers are rendered at start; a reject (which names the topics nearest the question)
+    or a did-you-mean was rendered only after the end of speech, while the visitor waited.
+    It is rendered when the question is worked out ahead, in the pause."""
+    voice = ExpectingVoice(synthesizer)
+    recorder = Recorder()
+    run_on_devices(
+        devices,
+        np.concatenate([silence(1.0), clips("What is the wifi password?"), silence(8.0)]),
+        ListenSettings(max_turns=1),
+        whisper,
+        knowledge,
+        voice,
+        recorder,
+    )
+    assert recorder.decisions() == [("reject", None)]
+    said = [text for kind, text in voice.log if kind == "said"]
+    assert said and english().replies.reject in said[0]
+    assert voice.log.index(("expected", said[0])) < voice.log.index(("said", said[0]))

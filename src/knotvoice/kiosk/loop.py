@@ -48,7 +48,9 @@ from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker
 from knotvoice.kiosk.triggers import Trigger, question_in
 from knotvoice.kiosk.vad import Boundary, Endpointer, VadEvent
 from knotvoice.lang import english
+from knotvoice.match import Decision
 from knotvoice.settings import ListenSettings, TriggerMode
+from knotvoice.speech.reply import reply_text
 from knotvoice.turn import Action, Turn, Understood, typed
 
 __all__ = ["Responder", "SpeechStage", "listen"]
@@ -112,7 +114,7 @@ class _Kiosk:
             events,
             self.fail,
         )
-        self.ahead = Ahead(recognizer, responder.understand)
+        self.ahead = Ahead(recognizer, self.understand_ahead)
         self.endpointer = Endpointer(settings.vad)
         self.utterance: list[AudioChunk] = []
         """The audio of the utterance under way, as the recognizer was given it."""
@@ -137,6 +139,16 @@ class _Kiosk:
         self.playback: Playback | None = None
         self.rescan = False
         """Look for re-plugged devices at the next quiet moment (the speaker went missing)."""
+
+    def understand_ahead(self, transcript: Transcript) -> Understood | None:
+        """The question worked out ahead (at a pause), and a reply that is not an answer (a
+        did-you-mean, a reject naming the nearest topics) rendered while the pause may still
+        become the end: answers are rendered at start, these only once known."""
+        understood = self.responder.understand(transcript)
+        expect = getattr(self.synthesizer, "expect", None)
+        if understood is not None and understood.match.decision is not Decision.ANSWER and expect:
+            expect([reply_text(understood.match, understood.knowledge)])
+        return understood
 
     @property
     def now(self) -> float:

@@ -33,6 +33,7 @@ from knotvoice.kiosk.events import (
 )
 from knotvoice.kiosk.speaker import DeviceSpeaker
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 from knotvoice.match import Decision, Match
 from knotvoice.match.matcher import Matcher
 from knotvoice.settings import ListenSettings, MicrophoneSettings, SpeakerSettings
@@ -92,8 +93,12 @@ def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(
     knowledge: Knowledge,
     synthesizer: Synthesizer,
 ) -> None:
-    reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
-    reply_seconds = sum(chunk.seconds for chunk in synthesizer.synthesize(reject))
+    reject_line = english().replies.reject
+    # The longest reject it may say: the topics nearest a question are named first.
+    longest = max((entry.topic for entry in knowledge.entries), key=len)
+    longest_reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+    longest_reject = f"{longest_reject} {longest}, {longest}"
+    reply_seconds = sum(chunk.seconds for chunk in synthesizer.synthesize(longest_reject))
     parts: list[Audio] = [silence(1.0)]
     spans: list[tuple[float, float]] = []
     for text in (FIRST, SECOND):
@@ -134,9 +139,10 @@ def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(
     heard = [event for event in events if isinstance(event, Heard)]
     decided = [event for event in events if isinstance(event, Decided)]
     assert all(event.accepted and event.text.strip() for event in heard)
-    assert [(event.decision, event.entry, event.answer) for event in decided] == [
-        ("reject", None, reject)
-    ] * 2
+    # Each is turned away, told the topics of the entries it came closest to.
+    assert [(event.decision, event.entry) for event in decided] == [("reject", None)] * 2
+    topics = english().replies.topics.split("{")[0]
+    assert all(event.answer.startswith(f"{reject_line} {topics}") for event in decided)
     assert [event.question for event in decided] == [event.text.strip() for event in heard]
 
     # Audio time only moves forward, and each transcript covers where its speech really is.
@@ -154,8 +160,8 @@ def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(
     played = devices.output()
     assert len(played) == sum(event.frames for event in finished)
     offset = 0
-    for begun, done in zip(started, finished, strict=True):
-        assert begun.text == reject and not done.interrupted
+    for begun, done, said in zip(started, finished, decided, strict=True):
+        assert begun.text == said.answer and not done.interrupted
         assert done.frames / done.rate == pytest.approx(begun.seconds, abs=0.1)
         reply = played[offset : offset + done.frames].astype(np.float32) / 32768.0
         offset += done.frames

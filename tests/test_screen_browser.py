@@ -314,7 +314,8 @@ def test_a_typed_question_is_answered_aloud_and_on_the_page(
 def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
     browser: Browser, screen: Screen, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
 ) -> None:
-    reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+    # Turned away, naming the topics of the entries the question came closest to.
+    reject = reply_text(words.match("What is the wifi password?"), knowledge)
     page = open_page(browser, screen.url, size=SIZES[1])
     tries = page.locator("#suggestions button")
     expect(tries).to_have_count(4)  # questions to try, before anything is asked

@@ -123,6 +123,25 @@ def test_anything_else_is_a_new_question(dialogue: Dialogue) -> None:
     assert dialogue.pending is None
 
 
+@pytest.mark.parametrize(
+    "thanks", ["Thank you.", "Thanks!", "OK, thanks.", "Cheers", "Great, thanks"]
+)
+def test_thanks_after_an_answer_is_not_told_it_cannot_be_answered(
+    dialogue: Dialogue, thanks: str
+) -> None:
+    # A visitor who thanks the kiosk was told "Sorry, I can't answer that."
+    answer = dialogue.respond(typed("how often can I massage it?"))
+    step = dialogue.respond(typed(thanks))
+    assert (step.action, step.reply) == ("none", "")
+    assert dialogue.respond(typed("say that again")).reply == answer.reply
+
+
+def test_thanks_leaves_an_open_did_you_mean_open(dialogue: Dialogue) -> None:
+    dialogue.respond(typed("massage"))
+    assert dialogue.respond(typed("thank you")).action == "none"
+    assert dialogue.respond(typed("yes")).entry == WORSE
+
+
 def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
     assert dialogue.respond(typed("yes")).action == "none"
     assert dialogue.respond(typed("   ")).action == "none"
@@ -140,6 +159,8 @@ def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
         ("Okay kiosk, stop.", "stop"),
         ("Yes, how often should I massage a knot?", None),
         ("no knot", None),
+        ("Thank you very much!", "thanks"),
+        ("Hey kiosk.", None),
     ],
 )
 def test_commands_are_whole_short_utterances(text: str, command: str | None) -> None:

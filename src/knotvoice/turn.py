@@ -88,21 +88,24 @@ class Understood:
 
 def command_of(text: str) -> str | None:
     """The follow-up command an utterance is ("yes", "no", "other", "repeat", "slower",
-    "stop"), or None when it is something else (a question)."""
+    "stop", "thanks"), or None when it is something else (a question)."""
     language = english()
     said = []
     for word in words(text):
         said.extend(language.expand(word).split())
     edges, leading = language.command_edges, language.command_leading
+    heard = list(said)
     while said and (said[0] in edges or (len(said) > 1 and said[0] in leading)):
         said.pop(0)
     while said and said[-1] in edges:
         said.pop()
     phrase = " ".join(said)
     if not phrase:
-        # "thank you" or "please" alone: nothing to do, but not a question either.
-        return None
-    for command in ("other", "slower", "repeat", "stop", "no", "yes"):
+        # Edge words alone: thanks ("thank you", "okay, thanks") is nothing to do; a greeting
+        # or a hesitation ("hey kiosk", "um") is left to be answered as a question.
+        thanks = language.commands["thanks"]
+        return "thanks" if any(word in thanks for word in heard) else None
+    for command in ("other", "slower", "repeat", "stop", "no", "yes", "thanks"):
         if phrase in language.commands[command]:
             return command
     return None
@@ -195,8 +198,8 @@ class Dialogue:
         if command == "stop":
             self._pending = None
             return Turn(transcript, Action.STOP, None, None, "")
-        if command in ("yes", "no", "other"):
-            # Nothing was proposed: there is nothing to agree or disagree with.
+        if command in ("yes", "no", "other", "thanks"):
+            # Nothing was proposed (or thanks): there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")
         if understood is not None and understood.knowledge is not self.matcher.knowledge:
             understood = None  # worked out ahead, and the knowledge file has changed since

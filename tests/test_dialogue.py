@@ -142,6 +142,17 @@ def test_thanks_leaves_an_open_did_you_mean_open(dialogue: Dialogue) -> None:
     assert dialogue.respond(typed("yes")).entry == WORSE
 
 
+@pytest.mark.parametrize("answer", ["yes", "okay", "no", "the other one"])
+def test_a_yes_long_after_a_did_you_mean_answers_nothing(dialogue: Dialogue, answer: str) -> None:
+    # The visitor asked and walked away; the next one says "Okay." to start, and was given
+    # the answer to the last visitor's did-you-mean.
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed(answer), follow_up=False)
+    assert (step.action, step.entry, step.reply) == ("none", None, "")
+    assert dialogue.pending is None
+    assert dialogue.respond(typed("yes")).action == "none"
+
+
 def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
     assert dialogue.respond(typed("yes")).action == "none"
     assert dialogue.respond(typed("   ")).action == "none"

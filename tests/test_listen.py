@@ -42,7 +42,7 @@ from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker, WavSpeaker
 from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
-from knotvoice.match import Decision, Match
+from knotvoice.match import Candidate, Decision, Match
 from knotvoice.match.matcher import Matcher
 from knotvoice.settings import (
     ListenSettings,
@@ -51,7 +51,7 @@ from knotvoice.settings import (
     TriggerMode,
     VadSettings,
 )
-from knotvoice.speech.reply import reply_text, spoken_answer
+from knotvoice.speech.reply import did_you_mean, reply_text, spoken_answer
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import Dialogue, Turn, Understood
 
@@ -381,11 +381,13 @@ class BrokenOnce:
     def understand(self, transcript: Transcript) -> Understood | None:
         return None
 
-    def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn:
+    def respond(
+        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+    ) -> Turn:
         self._calls += 1
         if self._calls == 1:
             raise RuntimeError("matcher exploded")
-        return self._dialogue.respond(transcript)
+        return self._dialogue.respond(transcript, follow_up=follow_up)
 
 
 def test_one_bad_turn_is_reported_and_the_loop_goes_on(
@@ -762,9 +764,11 @@ class Recording:
     def understand(self, transcript: Transcript) -> Understood | None:
         return self._dialogue.understand(transcript)
 
-    def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn:
+    def respond(
+        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+    ) -> Turn:
         self.heard.append(transcript)
-        return self._dialogue.respond(transcript, understood)
+        return self._dialogue.respond(transcript, understood, follow_up)
 
 
 def test_the_kiosk_answers_from_what_the_recognizer_heard_in_full(
@@ -881,6 +885,77 @@ def test_a_streaming_recognizer_s_question_is_matched_during_the_pause(
     assert dialogue.worked_out[0] == so_far, "worked out during the pause"
     assert [t.text for t in dialogue.heard] == [final]
     assert summary.errors == 0
+
+
+class Unsure:
+    """A matcher at the dialogue's seam that asks back about every question: "Did you mean:
+    How often should you massage a knot?" (the real knowledge's entry)."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
+    def probabilities(
+        self, texts: Sequence[str], likelihoods: Sequence[float] = ()
+    ) -> npt.NDArray[np.float64]:
+        return np.zeros(len(self.knowledge.entries))
+
+    def likeness_in_words(self, text: str) -> float:
+        return 0.0
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        best = Candidate(self.knowledge.get("massage-how-often"), 60.0)
+        return Match(
+            Decision.CONFIRM, best, Candidate(self.knowledge.get("treat-knot"), 58.0), text
+        )
+
+
+def test_a_yes_long_after_a_did_you_mean_is_not_taken_for_its_answer(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # A visitor left a did-you-mean unanswered; the next one began with "Okay." a while
+    # later and was read the answer to the question the last visitor was asked.
+    entry = knowledge.get("massage-how-often")
+    asked = did_you_mean(entry)
+    question = clips("How often should you massage a knot?")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            question,
+            silence(reply_seconds(synthesizer, asked) + 2.0),
+            clips("Yes."),  # right after it: the answer
+            silence(reply_seconds(synthesizer, spoken_answer(entry)) + 2.0),
+            question,
+            silence(reply_seconds(synthesizer, asked) + 30.0),
+            clips("Okay."),  # long after: nothing to answer
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(idle_exit_seconds=40.0)
+    bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Unsure(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    assert recorder.decisions() == [
+        ("confirm", entry.id),
+        ("answer", entry.id),
+        ("confirm", entry.id),
+        ("none", None),
+    ]
+    replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert replies == [asked, spoken_answer(entry), asked]
 
 
 class ExpectingVoice:

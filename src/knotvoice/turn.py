@@ -173,9 +173,13 @@ class Dialogue:
         heard, match = rehear(transcript, matcher, self._rehearing)
         return Understood(heard, match, (time.perf_counter() - start) * 1000.0, matcher.knowledge)
 
-    def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn:
+    def respond(
+        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+    ) -> Turn:
         """The turn for one utterance (typed or recognised); ``understood`` is its question
-        already worked out (by ``understand``)."""
+        already worked out (by ``understand``). ``follow_up`` is False when the utterance
+        came long after the did-you-mean was asked: a "yes" then answers nothing (it may be
+        the next visitor's), and the did-you-mean is forgotten."""
         if self._follow is not None:
             self.matcher = self._follow()
         text = transcript.text
@@ -183,6 +187,9 @@ class Dialogue:
             return Turn(transcript, Action.NONE, None, None, "")
         command = command_of(text)
         pending = self._pending
+        if command in ("yes", "no", "other") and pending is not None and not follow_up:
+            self._pending = None
+            return Turn(transcript, Action.NONE, None, None, "")
         if command in ("yes", "no", "other") and pending is not None and pending.best is not None:
             self._pending = None
             if command == "yes":

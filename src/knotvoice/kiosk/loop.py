@@ -72,7 +72,9 @@ class Responder(Protocol):
 
     def understand(self, transcript: Transcript) -> Understood | None: ...
 
-    def respond(self, transcript: Transcript, understood: Understood | None = None) -> Turn: ...
+    def respond(
+        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+    ) -> Turn: ...
 
 
 class SpeechStage(Protocol):
@@ -129,6 +131,9 @@ class _Kiosk:
         """Speech starting before this audio time needs no wake phrase or press."""
         self.awaiting_until: float | None = None
         """When set: a question is expected before this audio time (else a timeout)."""
+        self.proposed_until = -1.0
+        """A "yes" or "no" starting before this audio time answers the did-you-mean just asked;
+        one starting later does not (the visitor left; the next one says "okay" to begin)."""
         self.stream: RecognizerStream | None = None
         self.utterance_start = 0.0
         self.utterance_open = False
@@ -397,7 +402,7 @@ class _Kiosk:
             self.speak(english().replies.wake_reply, None, counts=False, answers=False)
             self.awaiting_until = self.open_until
             return
-        self.answer(question, end, understood, asr_ms)
+        self.answer(question, end, understood, asr_ms, start=start)
 
     def answer(
         self,
@@ -405,11 +410,16 @@ class _Kiosk:
         end: float,
         understood: Understood | None = None,
         asr_ms: float = 0.0,
+        *,
+        start: float | None = None,
     ) -> None:
-        """Decide what to do about a question, say so, and say the reply."""
+        """Decide what to do about a question, say so, and say the reply. ``start`` is when
+        a spoken question began (None for one typed or tapped on the screen, which shows the
+        did-you-mean's choices until they are answered)."""
         ahead = understood is not None
+        follow_up = start is None or start <= self.proposed_until
         try:
-            turn = self.responder.respond(question, understood)
+            turn = self.responder.respond(question, understood, follow_up)
         except Exception as error:
             self.fail("dialogue", error)
             return
@@ -437,8 +447,15 @@ class _Kiosk:
         if turn.action is Action.REPEAT:
             rate = self.last_rate
         self.speak(turn.reply, rate, counts=turn.action in (Action.ANSWER, Action.REJECT))
-        if turn.action is Action.CONFIRM:
+        again = turn.action in (Action.REPEAT, Action.SLOWER) and follow_up
+        if turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0):
+            # Wait for the answer as long as for a question after a press (--follow-up 0
+            # closes the follow-up window, not the did-you-mean).
+            waited = self.now + self.settings.no_speech_timeout_seconds
+            self.proposed_until = max(self.open_until, waited)
             self.awaiting_until = self.open_until
+        elif turn.action in (Action.ANSWER, Action.REJECT):
+            self.proposed_until = -1.0
 
     # -- speaking --
 

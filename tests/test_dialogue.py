@@ -153,6 +153,29 @@ def test_a_yes_long_after_a_did_you_mean_answers_nothing(dialogue: Dialogue, ans
     assert dialogue.respond(typed("yes")).action == "none"
 
 
+@pytest.mark.parametrize(
+    ("said", "entry"),
+    [
+        ("Uh huh.", WORSE),
+        ("Mm-hmm.", WORSE),
+        ("Yes, that's it.", WORSE),
+        ("That's the one.", WORSE),
+        ("Yep, that's what I meant.", WORSE),
+        ("Not really.", None),
+        ("No, not that one.", None),
+        ("That's not what I meant.", None),
+    ],
+)
+def test_everyday_answers_to_a_did_you_mean_are_taken_as_yes_or_no(
+    dialogue: Dialogue, said: str, entry: Entry | None
+) -> None:
+    # They were asked as new questions: "Sorry, I can't answer that."
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed(said))
+    assert step.entry == entry
+    assert step.reply == (spoken_answer(WORSE) if entry else english().replies.ask_again)
+
+
 def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
     assert dialogue.respond(typed("yes")).action == "none"
     assert dialogue.respond(typed("   ")).action == "none"

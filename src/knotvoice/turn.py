@@ -25,6 +25,7 @@ from knotvoice.match.rehear import RehearSettings, rehear
 from knotvoice.speech.reply import reply_text
 
 __all__ = [
+    "COMMANDS",
     "MAX_QUESTION_CHARS",
     "Action",
     "Dialogue",
@@ -86,28 +87,33 @@ class Understood:
     worked out before the knowledge file changed is worked out again."""
 
 
+COMMANDS = ("other", "slower", "repeat", "stop", "no", "yes", "thanks")
+"""The follow-up commands, in the order they are looked for ("no, the other one": other)."""
+
+
 def command_of(text: str) -> str | None:
-    """The follow-up command an utterance is ("yes", "no", "other", "repeat", "slower",
-    "stop", "thanks"), or None when it is something else (a question)."""
+    """The follow-up command an utterance is (one of ``COMMANDS``), or None when it is
+    something else (a question)."""
     language = english()
     said = []
     for word in words(text):
         said.extend(language.expand(word).split())
-    edges, leading = language.command_edges, language.command_leading
     heard = list(said)
+    edges, leading = language.command_edges, language.command_leading
     while said and (said[0] in edges or (len(said) > 1 and said[0] in leading)):
         said.pop(0)
     while said and said[-1] in edges:
         said.pop()
-    phrase = " ".join(said)
-    if not phrase:
+    # As said ("uh huh", though "uh" is an edge word), then without its edge words.
+    for phrase in (" ".join(heard), " ".join(said)):
+        for command in COMMANDS:
+            if phrase in language.commands[command]:
+                return command
+    if not said:
         # Edge words alone: thanks ("thank you", "okay, thanks") is nothing to do; a greeting
         # or a hesitation ("hey kiosk", "um") is left to be answered as a question.
         thanks = language.commands["thanks"]
         return "thanks" if any(word in thanks for word in heard) else None
-    for command in ("other", "slower", "repeat", "stop", "no", "yes", "thanks"):
-        if phrase in language.commands[command]:
-            return command
     return None
 
 

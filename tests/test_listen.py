@@ -595,13 +595,17 @@ def after_an_answer(
     )
 
 
+@pytest.mark.parametrize("follow_up", [8.0, 0.0])
 def test_the_wake_phrase_alone_invites_the_question(
     tmp_path: Path,
     clips: Callable[[str], Audio],
     whisper: WhisperRecognizer,
     knowledge: Knowledge,
     synthesizer: Synthesizer,
+    follow_up: float,
 ) -> None:
+    # With no follow-up window (--follow-up 0) the kiosk said "Yes?" and then ignored the
+    # question for want of the wake phrase: it waits --no-speech-timeout for it.
     audio = np.concatenate(
         [
             silence(1.0),
@@ -612,7 +616,9 @@ def test_the_wake_phrase_alone_invites_the_question(
         ]
     )
     recorder = Recorder()
-    settings = ListenSettings(mode=TriggerMode.WAKE, max_turns=1, idle_exit_seconds=20.0)
+    settings = ListenSettings(
+        mode=TriggerMode.WAKE, follow_up_seconds=follow_up, max_turns=1, idle_exit_seconds=20.0
+    )
     run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
 
     replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
@@ -909,6 +915,43 @@ class Unsure:
         return Match(
             Decision.CONFIRM, best, Candidate(self.knowledge.get("treat-knot"), 58.0), text
         )
+
+
+def test_a_did_you_mean_waits_for_its_answer_with_no_follow_up_window(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # --trigger wake --follow-up 0: "Did you mean ...?" and then "Yes." was ignored for want
+    # of the wake phrase.
+    entry = knowledge.get("massage-how-often")
+    asked = did_you_mean(entry)
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("Hey kiosk, how often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, asked) + 2.0),
+            clips("Yes."),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(
+        mode=TriggerMode.WAKE, follow_up_seconds=0.0, max_turns=1, idle_exit_seconds=20.0
+    )
+    bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Unsure(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    assert recorder.decisions() == [("confirm", entry.id), ("answer", entry.id)]
 
 
 def test_a_yes_long_after_a_did_you_mean_is_not_taken_for_its_answer(

@@ -400,7 +400,7 @@ class _Kiosk:
         if not question.text:
             # The wake phrase alone: invite the question.
             self.speak(english().replies.wake_reply, None, counts=False, answers=False)
-            self.awaiting_until = self.open_until
+            self.wait_for_speech()
             return
         self.answer(question, end, understood, asr_ms, start=start)
 
@@ -449,13 +449,18 @@ class _Kiosk:
         self.speak(turn.reply, rate, counts=turn.action in (Action.ANSWER, Action.REJECT))
         again = turn.action in (Action.REPEAT, Action.SLOWER) and follow_up
         if turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0):
-            # Wait for the answer as long as for a question after a press (--follow-up 0
-            # closes the follow-up window, not the did-you-mean).
-            waited = self.now + self.settings.no_speech_timeout_seconds
-            self.proposed_until = max(self.open_until, waited)
-            self.awaiting_until = self.open_until
+            self.wait_for_speech()
+            self.proposed_until = self.open_until
         elif turn.action in (Action.ANSWER, Action.REJECT):
             self.proposed_until = -1.0
+
+    def wait_for_speech(self) -> None:
+        """The kiosk asked something ("Yes?", "Did you mean ...?"): the answer needs no
+        trigger for ``no_speech_timeout_seconds`` (or the follow-up window, if longer), and
+        none coming is a timeout. ``--follow-up 0`` closes the window after an answer only."""
+        waited = self.now + self.settings.no_speech_timeout_seconds
+        self.open_until = max(self.open_until, waited)
+        self.awaiting_until = self.open_until
 
     # -- speaking --
 

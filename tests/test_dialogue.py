@@ -176,6 +176,28 @@ def test_everyday_answers_to_a_did_you_mean_are_taken_as_yes_or_no(
     assert step.reply == (spoken_answer(WORSE) if entry else english().replies.ask_again)
 
 
+@pytest.mark.parametrize(
+    ("said", "action"),
+    [
+        ("Can you say that again?", "repeat"),
+        ("Sorry, what was that?", "repeat"),
+        ("Huh?", "repeat"),
+        ("I didn't hear that.", "repeat"),
+        ("Pardon me?", "repeat"),
+        ("Can you speak slower?", "slower"),
+        ("Could you say that more slowly, please?", "slower"),
+        ("Not so fast!", "slower"),
+    ],
+)
+def test_everyday_ways_to_ask_again_say_the_reply_again(
+    dialogue: Dialogue, said: str, action: str
+) -> None:
+    # They were asked as new questions: "Sorry, I can't answer that."
+    answer = dialogue.respond(typed("how often can I massage it?"))
+    step = dialogue.respond(typed(said))
+    assert (step.action, step.reply) == (action, answer.reply)
+
+
 def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
     assert dialogue.respond(typed("yes")).action == "none"
     assert dialogue.respond(typed("   ")).action == "none"

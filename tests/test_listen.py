@@ -644,6 +644,35 @@ def test_slower_please_repeats_the_answer_more_slowly(
     assert second.seconds > first.seconds * 1.2
 
 
+def test_slower_again_is_slower_still(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # A visitor who asked for "slower" twice heard the second at the speed of the first.
+    answer = answer_of(knowledge, "massage-how-often")
+    slow = sum(chunk.seconds for chunk in synthesizer.synthesize(answer, 120))
+    audio = np.concatenate(
+        [
+            after_an_answer(clips, synthesizer, knowledge, "Speak more slowly."),
+            silence(slow + 1.5),
+            clips("Speak more slowly."),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(slow_rate=120, idle_exit_seconds=10.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
+
+    assert recorder.decisions() == [("answer", "massage-how-often")] + [("slower", None)] * 2
+    first, second, third = (e for e in recorder.events if isinstance(e, ReplyStarted))
+    assert first.text == second.text == third.text == answer
+    assert second.seconds > first.seconds * 1.2
+    assert third.seconds > second.seconds * 1.15
+
+
 def test_a_key_press_stops_the_reply_at_once(
     tmp_path: Path,
     clips: Callable[[str], Audio],

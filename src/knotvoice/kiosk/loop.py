@@ -65,6 +65,10 @@ PARTIAL_EVERY = 0.25
 """Seconds of audio between looks at what a streaming recognizer has heard so far."""
 STOP_CHECK_SECONDS = 0.1
 """Wall-clock seconds between looks for a stop while a reply renders."""
+SLOWER_AGAIN = 0.8
+"""A "slower" after a reply already slow speaks at this share of its rate."""
+SLOWEST_RATE = 80
+"""Words a minute that "slower" again does not go under (espeak-ng's slowest)."""
 
 
 class Responder(Protocol):
@@ -444,6 +448,9 @@ class _Kiosk:
         if turn.action in (Action.STOP, Action.NONE) or not turn.reply:
             return
         rate = self.settings.slow_rate if turn.action is Action.SLOWER else None
+        if rate is not None and self.last_rate is not None and self.last_rate <= rate:
+            # Slower again: slower still, down to the slowest rate.
+            rate = max(round(self.last_rate * SLOWER_AGAIN), min(SLOWEST_RATE, self.last_rate))
         if turn.action is Action.REPEAT:
             rate = self.last_rate
         self.speak(turn.reply, rate, counts=turn.action in (Action.ANSWER, Action.REJECT))

@@ -1030,6 +1030,47 @@ def test_a_yes_long_after_a_did_you_mean_is_not_taken_for_its_answer(
     assert replies == [asked, spoken_answer(entry), asked]
 
 
+def test_a_did_you_mean_said_again_late_can_be_answered(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # Asked to say the did-you-mean again a while after it, the kiosk did, and then took the
+    # "Yes." that answered it for one said too late.
+    entry = knowledge.get("massage-how-often")
+    asked = did_you_mean(entry)
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, asked) + 30.0),
+            clips("Could you repeat that?"),
+            silence(reply_seconds(synthesizer, asked) + 2.0),
+            clips("Yes."),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=40.0)
+    bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Unsure(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    assert recorder.decisions() == [
+        ("confirm", entry.id),
+        ("repeat", None),
+        ("answer", entry.id),
+    ]
+
+
 class ExpectingVoice:
     """The real voice, noting what the kiosk asks it to render ahead and to say."""
 

@@ -454,8 +454,9 @@ class _Kiosk:
         if turn.action is Action.REPEAT:
             rate = self.last_rate
         self.speak(turn.reply, rate, counts=turn.action in (Action.ANSWER, Action.REJECT))
-        again = turn.action in (Action.REPEAT, Action.SLOWER) and follow_up
-        if turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0):
+        # The did-you-mean said again (the last question asked one) is asked anew.
+        again = turn.action in (Action.REPEAT, Action.SLOWER) and self.proposed_until >= 0.0
+        if turn.action is Action.CONFIRM or again:
             self.wait_for_speech()
             self.proposed_until = self.open_until
         elif turn.action in (Action.ANSWER, Action.REJECT):

@@ -36,6 +36,8 @@ from knotvoice.kiosk.loop import listen
 
 MIC = "testmic"
 SPEAKER = "testspk"
+LINE_OUT = "lineout"
+"""A playback-only device (``testspk`` without capture), made when asked for."""
 DEFAULT_RATE = 44100
 """The default rate PortAudio reports for both file devices, in Hertz."""
 
@@ -67,8 +69,11 @@ class FileDevices:
         return np.fromfile(self.outfile, dtype="<i2")
 
 
-def write_config(directory: Path, include_devices: bool = True) -> FileDevices:
-    """An ALSA configuration with ``testmic`` and ``testspk`` (or with no devices at all)."""
+def write_config(
+    directory: Path, include_devices: bool = True, line_out: bool = False
+) -> FileDevices:
+    """An ALSA configuration with ``testmic`` and ``testspk`` (or with no devices at all),
+    and ``lineout`` when ``line_out`` says."""
     directory.mkdir(parents=True, exist_ok=True)
     infile = directory / "in.raw"
     outfile = directory / "out.raw"
@@ -82,14 +87,18 @@ def write_config(directory: Path, include_devices: bool = True) -> FileDevices:
             f'pcm.{SPEAKER} {{ type file  slave.pcm "null"  file "|cat >>{outfile}"'
             '  format "raw" }',
         ]
+        if line_out:
+            lines.append(f'pcm.{LINE_OUT} {{ type asym  playback.pcm "{SPEAKER}" }}')
     config.write_text("\n".join(lines) + "\n")
     return FileDevices(config, infile, outfile)
 
 
 @contextmanager
-def file_devices(directory: Path, include_devices: bool = True) -> Iterator[FileDevices]:
+def file_devices(
+    directory: Path, include_devices: bool = True, line_out: bool = False
+) -> Iterator[FileDevices]:
     """Make the file devices the only ones PortAudio sees, for the duration of the block."""
-    devices = write_config(directory, include_devices)
+    devices = write_config(directory, include_devices, line_out)
     previous = os.environ.get("ALSA_CONFIG_PATH")
     os.environ["ALSA_CONFIG_PATH"] = str(devices.config)
     refresh()

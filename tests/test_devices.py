@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sounddevice as sd
 
-from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, file_devices
+from alsa_devices import DEFAULT_RATE, LINE_OUT, MIC, SPEAKER, FileDevices, file_devices
 from knotvoice.audio import RATE, AudioChunk, join
 from knotvoice.errors import DeviceError
 from knotvoice.kiosk.devices import device_error, list_devices, resolve
@@ -51,6 +51,28 @@ def test_unknown_or_ambiguous_names_say_what_to_do(devices: FileDevices) -> None
         resolve("test", "output")
     with pytest.raises(DeviceError, match="no audio device with index 99"):
         resolve("99", "input")
+
+
+def test_a_name_that_fits_no_device_of_its_kind_says_which_devices_there_are(
+    tmp_path: Path,
+) -> None:
+    """`--input-device usb` said only that no device was named so, and `--input-device
+    lineout` (a device that only plays) the same, as if it were not there."""
+    with file_devices(tmp_path, line_out=True):
+        line_out = resolve(LINE_OUT, "output")
+        with pytest.raises(DeviceError) as only_plays:
+            resolve("line", "input")
+        assert str(only_plays.value) == (
+            f"--input-device 'line': device {line_out.label()} has no input channels; "
+            "pick another --input-device from `knotvoice devices`"
+        )
+        with pytest.raises(DeviceError) as unknown:
+            resolve("usb", "input")
+        inputs = ", ".join(resolve(name, "input").label() for name in (MIC, SPEAKER))
+        assert str(unknown.value) == (
+            f"no audio input device named like 'usb'; the input devices are {inputs} "
+            "(`knotvoice devices` lists them for --input-device)"
+        )
 
 
 def test_no_device_at_all_is_a_clear_error(tmp_path: Path) -> None:

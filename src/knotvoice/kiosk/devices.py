@@ -25,6 +25,9 @@ _INVALID_DEVICE = -9996
 _DEVICE_UNAVAILABLE = -9985
 _SAMPLE_FORMAT_NOT_SUPPORTED = -9994
 
+_LISTED = 8
+"""Devices named in an error about a name that matches none."""
+
 
 @dataclass(frozen=True)
 class Device:
@@ -147,8 +150,19 @@ def resolve(spec: str | int | None, kind: Kind) -> Device:
     if len(found) == 1:
         return found[0]
     if not found:
+        other = [device for device in devices if wanted in device.name.casefold()]
+        if other:
+            named = ", ".join(device.label() for device in other[:_LISTED])
+            which = f"device {named} has" if len(other) == 1 else f"devices {named} have"
+            raise DeviceError(
+                f"{flag} {text!r}: {which} no {kind} channels; "
+                f"pick another {flag} from `knotvoice devices`"
+            )
+        listed = ", ".join(device.label() for device in usable[:_LISTED])
+        more = f" and {len(usable) - _LISTED} more" if len(usable) > _LISTED else ""
         raise DeviceError(
-            f"no audio {kind} device named like {text!r}; see `knotvoice devices` for {flag}"
+            f"no audio {kind} device named like {text!r}; the {kind} devices are {listed}"
+            f"{more} (`knotvoice devices` lists them for {flag})"
         )
     listed = ", ".join(device.label() for device in found[:5])
     raise DeviceError(f"{flag} {text!r} matches several devices ({listed}); give the index")

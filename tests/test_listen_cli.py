@@ -136,6 +136,27 @@ def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
     assert "knotvoice devices" in result.stderr
 
 
+def test_a_speaker_that_cannot_play_the_replies_is_refused_at_the_start(tmp_path: Path) -> None:
+    """`listen --output-device usb` (no such device) or `--output-rate 441000` (a slip of the
+    finger) started listening and failed at every visitor's reply; now they stop at once."""
+    devices = write_config(tmp_path)
+    (tmp_path / "in.raw").write_bytes(np.zeros(DEFAULT_RATE * 60, "<i2").tobytes())
+    listen = ("listen", "--max-turns", "1", "--idle-exit", "30", "--input-device", MIC)
+    for flags, message in (
+        (("--output-device", "usb"), "no audio output device named like 'usb'"),
+        (
+            ("--output-device", SPEAKER, "--output-rate", "441000"),
+            "audio device 1 'testspk' does not support 441000 Hz",
+        ),
+    ):
+        result = run(devices.config, *listen, "--log-dir", str(tmp_path / "log"), *flags)
+        assert result.returncode == 1, result.stdout
+        assert "listening on" not in result.stdout
+        lines = [line for line in result.stderr.splitlines() if line.startswith("knotvoice")]
+        assert len(lines) == 1 and message in lines[0], result.stderr
+    assert len(devices.output()) == 0
+
+
 @pytest.mark.model
 def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) -> None:
     """SIGTERM ends the kiosk at once, its turns logged; with ``--keep-audio`` the question's

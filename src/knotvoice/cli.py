@@ -606,11 +606,19 @@ def _listen(args: argparse.Namespace) -> int:
     from knotvoice.settings import TriggerMode
 
     settings = _settings(args)
-    speaker: Speaker = (
-        WavSpeaker(args.save_replies) if args.save_replies else DeviceSpeaker(settings.speaker)
-    )
-    if args.save_replies and args.output_device is not None:
-        _warn(f"--output-device is not used with --save-replies; replies go to {args.save_replies}")
+    speaker: Speaker
+    if args.save_replies:
+        speaker = WavSpeaker(args.save_replies)
+        if args.output_device is not None:
+            _warn(
+                f"--output-device is not used with --save-replies; replies go to "
+                f"{args.save_replies}"
+            )
+    else:
+        speaker = DeviceSpeaker(settings.speaker)
+        if settings.output_device is not None or settings.output_rate is not None:
+            # A speaker named or a rate set is checked now, not at the first visitor's reply.
+            speaker.check()
     trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
     return _kiosk(
         args,

@@ -182,6 +182,20 @@ class DeviceSpeaker:
     def __init__(self, settings: SpeakerSettings = SpeakerSettings()) -> None:
         self.settings = settings
 
+    def check(self) -> Device:
+        """The device replies will play on; ``DeviceError`` when there is none or it refuses
+        the settings' rate (said at the start, not at every reply)."""
+        device = resolve(self.settings.device, "output")
+        rate = self.settings.rate
+        if rate is not None:
+            try:
+                sd.check_output_settings(
+                    device=device.index, samplerate=rate, channels=1, dtype="int16"
+                )
+            except sd.PortAudioError as error:
+                raise device_error(error, device, "output", rate) from None
+        return device
+
     def play(self, chunks: Sequence[AudioChunk]) -> Playback:
         if not chunks:
             return Finished(self.settings.rate or 0, 0)

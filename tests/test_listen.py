@@ -38,7 +38,7 @@ from knotvoice.kiosk.events import (
     TimedOut,
 )
 from knotvoice.kiosk.loop import SpeechStage, listen
-from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker, WavSpeaker
+from knotvoice.kiosk.speaker import DeviceSpeaker, Finished, Playback, Speaker, WavSpeaker
 from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
@@ -787,6 +787,37 @@ def test_a_missing_speaker_costs_the_replies_but_is_logged_once(
     assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["speaker"] * 2
     assert len([r for r in caplog.records if "gone" in r.getMessage()]) == 1
     assert (summary.turns, summary.replies) == (2, 0)
+
+
+class BrokenSpeaker:
+    """A speaker that fails a second into each reply, as one pulled out mid-sentence would."""
+
+    def play(self, chunks: Sequence[AudioChunk]) -> Playback:
+        rate = chunks[0].rate
+        return Finished(rate, rate, DeviceError("audio device 1 'usb speaker' is gone"))
+
+
+def test_a_question_asked_again_after_the_speaker_failed_is_answered(
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    """The kiosk listened for "stop" for as long as the reply would have lasted had it played
+    to the end: a visitor who heard it break off and asked again went unanswered."""
+    question = clips("How often should you massage a knot?")
+    answer = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
+    assert answer > 8.0
+    audio = np.concatenate([silence(1.0), question, silence(3.0), question, silence(answer)])
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=2, idle_exit_seconds=20.0)
+    summary = run_on_clips(
+        audio, settings, whisper, knowledge, synthesizer, recorder, BrokenSpeaker()
+    )
+
+    assert recorder.decisions() == [("answer", "massage-how-often")] * 2
+    assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["speaker"] * 2
+    assert summary.turns == 2
 
 
 class Recording:

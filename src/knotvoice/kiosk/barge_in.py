@@ -54,9 +54,10 @@ class BargeIn:
         until: float,
         reply: Sequence[AudioChunk] = (),
     ) -> bool:
-        """Read the microphone until audio time ``until``; True when a "stop" or a press cut
-        the reply (``playback`` is stopped then). ``reply`` is what ``playback`` plays, from
-        now: its echo is taken out of what the microphone hears."""
+        """Read the microphone until audio time ``until``, or until ``playback`` fails; True
+        when a "stop" or a press cut the reply (``playback`` is stopped then). ``reply`` is
+        what ``playback`` plays, from now: its echo is taken out of what the microphone
+        hears."""
         settings = self._settings
         reference = None
         if settings.barge_in and settings.echo_cancel and reply and available():
@@ -90,6 +91,9 @@ class BargeIn:
         stream: RecognizerStream | None = None
         started = 0.0
         while capture.now < until:
+            if playback.error is not None:
+                # The reply broke off: what the microphone hears next is a visitor, not it.
+                return False
             chunk = capture.read()
             if self._trigger is not None and self._trigger.poll():
                 playback.stop()

@@ -160,10 +160,24 @@ def test_missing_file_on_server(server: Server, tmp_path: Path) -> None:
 
 def test_unreachable_server_names_the_url(tmp_path: Path) -> None:
     url = "http://127.0.0.1:9/model.zip"
-    with pytest.raises(DownloadError, match="check the network or pass --url") as error:
+    with pytest.raises(DownloadError, match="check the network") as error:
         download(spec_for(GOOD_ZIP), tmp_path, url=url, timeout=5)
     assert url in str(error.value)
     assert leftovers(tmp_path) == []
+
+
+def test_an_offline_machine_is_told_how_to_install_from_a_file(tmp_path: Path) -> None:
+    """A kiosk with no network (what knotvoice is made for) is told to bring the archive on
+    a file, and doing what it says installs the model."""
+    models_dir = tmp_path / "models"
+    with pytest.raises(DownloadError) as error:
+        download(spec_for(GOOD_ZIP), models_dir, url="http://127.0.0.1:9/model.zip", timeout=5)
+    assert "--url file:///" in str(error.value)
+    archive = tmp_path / "vosk-model-small-en-us-0.15.zip"
+    archive.write_bytes(GOOD_ZIP)
+    path = download(spec_for(GOOD_ZIP), models_dir, url=archive.as_uri(), timeout=5)
+    assert is_installed(spec_for(GOOD_ZIP), models_dir)
+    assert path == models_dir / MODEL_DIR
 
 
 def test_a_models_folder_that_cannot_be_written_is_one_line_before_any_download(

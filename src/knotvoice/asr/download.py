@@ -34,7 +34,11 @@ BLOCK = 64 * 1024
 """Bytes read from the network at a time."""
 MB = 1_000_000
 """Bytes in a megabyte, as download sizes are shown."""
-NETWORK_HINT = "check the network or pass --url"
+NETWORK_HINT = (
+    "check the network; with none, download the archive on a machine that has one and pass "
+    "--url file:///path/to/it.zip"
+)
+"""What to do about a download that failed on the way; a kiosk is often offline."""
 
 
 @dataclass(frozen=True)

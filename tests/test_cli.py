@@ -164,6 +164,16 @@ def test_asking_nothing_says_what_to_do() -> None:
     assert_one_line_error(knotvoice("ask"), "type a question or pass --audio")
 
 
+def test_help_names_everything_the_knowledge_command_does() -> None:
+    """`knotvoice --help` is where a new operator looks for `knowledge add` (what `report`
+    tells them to run) and `knowledge calibrate`, not only check and import."""
+    result = knotvoice("--help", timeout=60)
+    assert result.returncode == 0
+    line = result.stdout.split("    knowledge ", 1)[1].split("    models ", 1)[0]
+    for verb in ("lint", "check", "calibrate", "add", "import"):
+        assert verb in line, line
+
+
 def test_knowledge_lint_passes_the_project_file_and_fails_a_broken_one(tmp_path: Path) -> None:
     assert knotvoice("knowledge", "lint").returncode == 0
     broken = tmp_path / "broken.yaml"

@@ -250,7 +250,9 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--log-dir", type=Path, help="the turn log's directory")
     status.add_argument("--config", type=Path, help="TOML config file")
 
-    knowledge = commands.add_parser("knowledge", help="check or import a knowledge file")
+    knowledge = commands.add_parser(
+        "knowledge", help="lint, check, calibrate, add to or import a knowledge file"
+    )
     knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
     lint = knowledge_commands.add_parser("lint", help="check a knowledge file")
     lint.add_argument("file", type=Path, nargs="?", help="knowledge file (default: the configured)")

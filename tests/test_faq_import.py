@@ -254,6 +254,15 @@ def test_a_title_before_the_first_question_is_no_entry() -> None:
     assert "# NOTE line 1: text before the first question" in to_yaml(result)
 
 
+def test_the_header_points_at_notes_only_when_there_are_some() -> None:
+    """A clean import is not told to review notes it cannot find."""
+    clean = parse_faq("Is there free wifi?\nYes, ask at the desk for the password.\n")
+    assert clean.notes == ()
+    assert "notes" not in to_yaml(clean).split("version:", 1)[0]
+    noted = parse_faq("Harbour Point FAQ\n\nIs there free wifi?\nYes, ask at the desk.\n")
+    assert "Review the notes below" in to_yaml(noted)
+
+
 def test_a_byte_order_mark_is_not_part_of_the_first_question(tmp_path: Path) -> None:
     path = tmp_path / "faq.txt"
     path.write_bytes(b"\xef\xbb\xbfQ: What are your opening hours?\nA: We are open from 9 to 5.\n")

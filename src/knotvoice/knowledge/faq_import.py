@@ -565,9 +565,10 @@ def _claim_alternatives(drafts: list[_Draft], notes: list[tuple[int, str, _Draft
 
 def to_yaml(result: ImportResult) -> str:
     """The entries in the knowledge file format, notes as comments above their entries."""
+    review = "Review the notes below, then add" if result.notes else "Add"
     out = [
-        "# Imported from a plain-text FAQ. Review the notes below, then add alternatives,",
-        "# spoken forms, topics and keywords; check the file with `knotvoice knowledge lint`.",
+        f"# Imported from a plain-text FAQ. {review} alternatives, spoken forms, topics and",
+        "# keywords; check the file with `knotvoice knowledge lint`.",
     ]
     loose = [note for note in result.notes if note.entry is None]
     out.extend(f"# NOTE {note}" for note in loose)

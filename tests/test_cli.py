@@ -525,6 +525,16 @@ def test_eval_names_the_manifests_knowledge_line_when_its_file_is_not_there(
     assert "KNOTVOICE_KNOWLEDGE" not in result.stderr and result.stdout == ""
 
 
+def test_a_missing_knowledge_file_named_in_the_config_file_points_there(tmp_path: Path) -> None:
+    """The error told to set KNOTVOICE_KNOWLEDGE when the path came from the config file."""
+    config = tmp_path / "knotvoice.toml"
+    config.write_text('knowledge = "my-faq.yaml"\n')
+    result = knotvoice("ask", "--no-speak", "--config", str(config), "is there wifi")
+    assert_one_line_error(
+        result, f"{tmp_path / 'my-faq.yaml'}: file not found", "`knowledge` in the config file"
+    )
+
+
 def test_eval_typed_refuses_a_row_without_text(tmp_path: Path) -> None:
     """A row with no text was typed as nothing and scored as a question turned away: top-1
     fell, and nothing said why."""

@@ -283,7 +283,12 @@ class _UniqueKeys(yaml.SafeLoader):
 def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
     """(True, data) when the file was read as YAML, else (False, None) with the error in out."""
     if not path.exists():
-        out.error(None, "", "file not found; check the path or set KNOTVOICE_KNOWLEDGE")
+        out.error(
+            None,
+            "",
+            "file not found; check the path (--knowledge, KNOTVOICE_KNOWLEDGE or `knowledge` in "
+            "the config file)",
+        )
         return False, None
     if path.is_dir():
         out.error(None, "", "is a directory; give the path of a .yaml knowledge file")

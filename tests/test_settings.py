@@ -296,3 +296,25 @@ def test_counts_are_whole_and_their_errors_name_the_config_file(
     config.write_text(f"[listen]\n{text}\n")
     with pytest.raises(SettingsError, match=rf"^{config}: {message}"):
         build_settings({}, {}, config)
+
+
+def test_the_config_file_documented_for_operators_is_read_as_it_says(tmp_path: Path) -> None:
+    """docs/operating.md's example and key lists are what an operator copies."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "operating.md").read_text()
+    section = docs.split("## The config file", 1)[1].split("\n## ", 1)[0]
+    example = section.split("table:\n\n", 1)[1].split("\n\nTop level:", 1)[0]
+    config = tmp_path / "knotvoice.toml"
+    config.write_text("\n".join(line.removeprefix("    ") for line in example.splitlines()))
+    settings = build_settings({}, {}, config)
+    assert settings.knowledge == tmp_path / "knowledge" / "my-faq.yaml"
+    assert settings.listen.mode.value == "wake"
+    assert settings.listen.keep_audio_days == 7
+    assert settings.serve.uri == "tcp://127.0.0.1:10500"
+    top = section.split("Top level:", 1)[1].split(".", 1)[0]
+    for key in top.replace("`", "").replace(",", " ").split():
+        probe = tmp_path / f"{key}.toml"
+        probe.write_text(f"{key} = 1\n")
+        try:
+            build_settings({}, {}, probe)
+        except SettingsError as error:
+            assert "unknown setting" not in str(error), key

@@ -294,6 +294,7 @@ def test_the_page_and_its_files_are_served_from_the_package(hub: Hub) -> None:
 
     (page, css, script) = serve(hub, Inbox(), scenario)
     assert page[:2] == ("text/html", 200) and 'aria-live="polite"' in page[2]
+    assert "Ask a question out loud, or type it below." in page[2]
     assert css[:2] == ("text/css", 200) and script[:2] == ("text/javascript", 200)
     for _kind, _status, text in (page, css, script):
         assert "http://" not in text and "https://" not in text, "nothing from the internet"
@@ -706,6 +707,10 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
     try:
         url = str(next_event("screen")["url"])
         assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url, timeout=30) as response:
+            page = response.read().decode()
+        # With no microphone the page does not ask visitors to speak.
+        assert "out loud" not in page and "Type a question below." in page
         request = urllib.request.Request(
             url + "ask",
             data=json.dumps({"text": "how often should you massage a knot"}).encode(),

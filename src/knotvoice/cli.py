@@ -653,7 +653,9 @@ def _screen(args: argparse.Namespace) -> int:
                 raise
             _warn(f"{error}; replies are shown on the screen only")
             speaker = Mute()
-    return _kiosk(args, settings, lambda _: Deaf(), speaker, microphone=NoMicrophone())
+    return _kiosk(
+        args, settings, lambda _: Deaf(), speaker, microphone=NoMicrophone(), typed_only=True
+    )
 
 
 def _following(
@@ -684,10 +686,12 @@ def _kiosk(
     *,
     trigger: Trigger | None = None,
     microphone: AudioSource | None = None,
+    typed_only: bool = False,
 ) -> int:
     """Run the kiosk loop, with its screen when the settings give one, its turn log, the
     knowledge file watched for changes and systemd told it is alive. Ctrl-C or SIGTERM stops
-    it; SIGHUP reads the knowledge file again."""
+    it; SIGHUP reads the knowledge file again. ``typed_only``: no microphone, and the screen
+    asks only for typed questions."""
     import signal
     import threading
 
@@ -788,7 +792,15 @@ def _kiosk(
                 from knotvoice.screen.server import beside
 
                 summary = beside(
-                    run, hub, inbox, screen, stop, ready, journal.snapshot, journal.directory
+                    run,
+                    hub,
+                    inbox,
+                    screen,
+                    stop,
+                    ready,
+                    journal.snapshot,
+                    journal.directory,
+                    typed_only,
                 )
     except KeyboardInterrupt:
         return 0

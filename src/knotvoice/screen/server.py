@@ -95,6 +95,10 @@ _HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+_SPOKEN_HINT = b"Ask a question out loud, or type it below."
+"""The page's hint to a visitor, where the kiosk has a microphone."""
+_TYPED_HINT = b"Type a question below."
+"""The hint where it has none (``knotvoice screen``)."""
 _OTHER_SITES = frozenset({"cross-site", "same-site"})
 """What a browser's ``Sec-Fetch-Site`` says of a request another site's page makes (a page on
 another port of this machine is "same-site")."""
@@ -173,16 +177,21 @@ class ScreenServer:
         settings: ScreenSettings,
         health: Callable[[], Status] | None = None,
         log_dir: Path | None = None,
+        typed_only: bool = False,
     ) -> None:
         """``health`` says how the kiosk is doing now (``Journal.snapshot``); without it
         there is no ``/health``. ``log_dir`` holds the turn log ``/report`` reads; without it
-        there is no ``/report``."""
+        there is no ``/report``. ``typed_only``: the kiosk has no microphone, and the page
+        does not ask visitors to speak."""
         self.hub = hub
         self.inbox = inbox
         self.settings = settings
         self.health = health
         self.log_dir = log_dir
         self._files = {path: (_page(name), kind) for path, (name, kind) in _FILES.items()}
+        if typed_only:
+            page, kind = self._files["/"]
+            self._files["/"] = (page.replace(_SPOKEN_HINT, _TYPED_HINT), kind)
         self._runner: web.AppRunner | None = None
         self.url = settings.url
         """Where the page is (the real port once started)."""
@@ -385,14 +394,16 @@ def beside(
     ready: Callable[[str], None] | None = None,
     health: Callable[[], Status] | None = None,
     log_dir: Path | None = None,
+    typed_only: bool = False,
 ) -> T:
     """Run ``kiosk`` (the kiosk loop, which ends when ``stop`` is set) on a thread of its own
     while the screen is served here; SIGTERM and SIGINT set ``stop``. Returns what
-    ``kiosk`` returns, once the screen has stopped. ``health`` is what ``/health`` serves."""
+    ``kiosk`` returns, once the screen has stopped. ``health`` is what ``/health`` serves;
+    ``typed_only`` as for ``ScreenServer``."""
 
     async def run() -> T:
         loop = asyncio.get_running_loop()
-        server = ScreenServer(hub, inbox, settings, health, log_dir)
+        server = ScreenServer(hub, inbox, settings, health, log_dir, typed_only)
         url = await server.start()
         signals = []
         for number in (signal.SIGTERM, signal.SIGINT):

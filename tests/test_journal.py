@@ -143,6 +143,18 @@ def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path: Path) -> None:
     assert [t["question"] for t in read_turns(tmp_path)] == ["first"]
 
 
+def test_the_first_turn_after_a_power_cut_is_not_lost_with_the_line_cut_short(
+    tmp_path: Path,
+) -> None:
+    """A power cut mid-line leaves it without its newline (or as zeros, on ext4): the kiosk,
+    started again, begins its first turn on a line of its own."""
+    Journal(tmp_path).write(turn("first", "answer", "e"))
+    with (tmp_path / "turns.jsonl").open("ab") as handle:
+        handle.write(b'{"question": "cut sh\0\0\0')
+    Journal(tmp_path).write(turn("after the power cut", "answer", "e"))
+    assert [t["question"] for t in read_turns(tmp_path)] == ["first", "after the power cut"]
+
+
 def test_a_line_that_is_no_turn_of_this_log_is_skipped_by_the_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

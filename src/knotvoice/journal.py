@@ -285,10 +285,13 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def _append(path: Path, data: bytes) -> None:
     """Append ``data`` whole or not at all: a line cut short by a full disk is cut off again,
-    or the next line, written after it once there is room, would be lost with it."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    or the next line, written after it once there is room, would be lost with it. A line a
+    power cut left without its newline is ended first, for the same reason."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         start = os.fstat(fd).st_size
+        if start and os.pread(fd, 1, start - 1) != b"\n":
+            data = b"\n" + data
         try:
             written = 0
             while written < len(data):

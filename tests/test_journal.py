@@ -155,6 +155,22 @@ def test_the_first_turn_after_a_power_cut_is_not_lost_with_the_line_cut_short(
     assert [t["question"] for t in read_turns(tmp_path)] == ["first", "after the power cut"]
 
 
+def test_a_line_cut_inside_a_letter_costs_that_line_not_the_file(tmp_path: Path) -> None:
+    """A crash half-way through a letter of two bytes (``é``) leaves bytes that are no text:
+    the report skips that line and still counts every other turn of the file."""
+    journal = Journal(tmp_path)
+    journal.write(turn("first", "answer", "e"))
+    with (tmp_path / "turns.jsonl").open("ab") as handle:
+        handle.write('{"question": "caf\u00e9'.encode()[:-1] + b"\n")
+    journal.write(turn("second", "answer", "e"))
+    journal.write(turn("pasted\u2028on the screen\x1c", "answer", "e"))
+    assert [t["question"] for t in read_turns(tmp_path)] == [
+        "first",
+        "second",
+        "pasted\u2028on the screen\x1c",
+    ], "a line ends at its newline only"
+
+
 def test_a_line_that_is_no_turn_of_this_log_is_skipped_by_the_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -306,17 +306,17 @@ def _append(path: Path, data: bytes) -> None:
 
 def read_turns(directory: Path, since: float = 0.0) -> Iterator[dict[str, Any]]:
     """Every turn logged in ``directory`` at or after ``since`` (Unix seconds), oldest first;
-    a line that is not a turn (cut short by a crash) is skipped."""
+    a line that is not a turn (cut short by a crash, even inside a letter) is skipped."""
     files = [*sorted(Path(directory).glob("turns-*.jsonl")), Path(directory) / TURNS]
     for path in files:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            lines = path.read_bytes().split(b"\n")
+        except OSError:
             continue
         for line in lines:
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+                record = json.loads(line.decode("utf-8"))
+            except ValueError:  # not UTF-8, or not JSON
                 continue
             if not isinstance(record, dict):
                 continue

@@ -820,6 +820,40 @@ def test_a_question_asked_again_after_the_speaker_failed_is_answered(
     assert summary.turns == 2
 
 
+class ClockJumpSpeaker(WavSpeaker):
+    """A speaker during whose start the wall clock is set an hour forward, as NTP does on a
+    Raspberry Pi without a real-time clock once the network comes up."""
+
+    def __init__(self, directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        super().__init__(directory)
+        self._monkeypatch = monkeypatch
+
+    def play(self, chunks: Sequence[AudioChunk]) -> Playback:
+        real = time.time
+        self._monkeypatch.setattr(time, "time", lambda: real() + 3600.0)
+        return super().play(chunks)
+
+
+def test_a_clock_set_forward_during_a_turn_does_not_count_as_reply_latency(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reply latency the turn log keeps (``knotvoice report``'s p50 and p95) is time that
+    passed, whatever the clock on the wall was set to meanwhile."""
+    audio = np.concatenate([silence(1.0), clips("How often should you massage a knot?")])
+    recorder = Recorder()
+    speaker = ClockJumpSpeaker(tmp_path, monkeypatch)
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=20.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, speaker)
+
+    (started,) = [e for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert started.after_speech_ms is not None and 0 <= started.after_speech_ms < 60_000
+
+
 class Recording:
     """A dialogue that keeps every transcript the loop gives it."""
 

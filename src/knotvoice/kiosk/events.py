@@ -142,7 +142,7 @@ class ReplyStarted(Event):
     tts_ms: float = 0.0
     """Milliseconds to render the reply (0 when it was rendered ahead)."""
     after_speech_ms: float | None = None
-    """Wall-clock milliseconds from the end of the visitor's speech being found to the reply
+    """Milliseconds from the end of the visitor's speech being found to the reply
     starting to play (None for a reply that follows no question)."""
 
 

@@ -126,8 +126,9 @@ class _Kiosk:
         """The audio of the utterance under way, as the recognizer was given it."""
         self.voiced = 0
         """How many chunks of ``utterance`` reach its last one that held speech."""
-        self.speech_end_wall = 0.0
-        """Wall-clock time the end of the last question was found."""
+        self.speech_end_clock = 0.0
+        """When the end of the last question was found (monotonic seconds: a clock set
+        meanwhile, as NTP does after a boot, is no latency)."""
         self.turns = 0
         self.replies = 0
         self.last_speech = 0.0
@@ -270,7 +271,7 @@ class _Kiosk:
                 self.fail("recognizer", error)
             return
         self.utterance_open = False
-        self.speech_end_wall = time.time()
+        self.speech_end_clock = time.monotonic()
         behind = self.capture.behind
         stream, self.stream = self.stream, None
         if stream is None:
@@ -360,7 +361,7 @@ class _Kiosk:
             return False
         try:
             text = " ".join(item.text.split())
-            self.speech_end_wall = time.time()
+            self.speech_end_clock = time.monotonic()
             self.awaiting_until = None
             self.emit(Heard(self.now, text, self.now, True, typed=True))
             self.answer(typed(text), self.now)
@@ -495,7 +496,7 @@ class _Kiosk:
         self.replies += 1
         self.playback = playback
         tts_ms = (time.perf_counter() - began) * 1000.0
-        waited = (time.time() - self.speech_end_wall) * 1000.0 if answers else None
+        waited = (time.monotonic() - self.speech_end_clock) * 1000.0 if answers else None
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited))
         until = self.now + seconds + self.settings.echo_tail_seconds
         interrupted = self.barge_in.watch(playback, self.capture, until, audio)

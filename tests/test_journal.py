@@ -463,6 +463,20 @@ def test_a_status_nobody_updates_is_stale(
     assert "is the kiosk running" in capsys.readouterr().err
 
 
+def test_a_clock_set_back_does_not_stop_the_signs_of_life(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NTP setting the clock back an hour (a Pi that booted with a clock ahead) does not stop
+    the kiosk writing its status for that hour: `knotvoice status` sees a recent sign."""
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 3600.0)
+    journal.beat(every=0.0)
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    assert "last sign     0 s ago\n" in capsys.readouterr().out
+
+
 def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

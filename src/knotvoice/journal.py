@@ -126,7 +126,9 @@ class Journal:
         self._failing = False
         """A warning was given and no line has been written since."""
         self._warned_at = -WARN_AGAIN_SECONDS
-        self._status_written = 0.0
+        self._status_written = -math.inf
+        """When the status was last written (monotonic seconds: a clock set back does not
+        hold the next one up)."""
         self._status_failing = False
         """A warning was given and no status has been written since."""
         self._status_warned_at = -WARN_AGAIN_SECONDS
@@ -198,13 +200,13 @@ class Journal:
     def beat(self, every: float = 10.0) -> None:
         """Write the status again if it is older than ``every`` seconds (a sign of life)."""
         with self._lock:
-            if time.time() - self._status_written >= every:
+            if time.monotonic() - self._status_written >= every:
                 self._write_status()
 
     def _write_status(self) -> None:
         self.status.updated = time.time()
         # Tried again after ``beat``'s interval, not on every chunk, when it cannot be written.
-        self._status_written = self.status.updated
+        self._status_written = time.monotonic()
         path = self.directory / STATUS
         partial, old = path.with_name(STATUS + ".partial"), path.with_name(STATUS + ".old")
         data = json.dumps(asdict(self.status)).encode("utf-8")

@@ -49,6 +49,22 @@ def test_every_turn_is_one_line_and_the_log_stays_bounded(tmp_path: Path) -> Non
     ), "oldest first across rotated files"
 
 
+def test_a_clock_set_back_keeps_the_newest_turns_when_the_log_rotates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Pi without a real-time clock that lost power starts with the time it last saved
+    (up to an hour back): the log rotated then still deletes its oldest file, not the newest."""
+    journal = Journal(tmp_path, max_bytes=2_000, keep_files=3)
+    for number in range(60):
+        journal.write(turn(f"question number {number}", "answer", "e"))
+    real = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real() - 3600 * 10**9)
+    for number in range(60, 80):
+        journal.write(turn(f"question number {number}", "answer", "e"))
+    numbers = [int(str(t["question"]).split()[-1]) for t in read_turns(tmp_path)]
+    assert numbers == list(range(numbers[0], 80)), "the newest turns, oldest first, none lost"
+
+
 def test_a_log_that_cannot_be_written_costs_one_warning_not_a_turn(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -246,11 +246,20 @@ class Journal:
             self._status_failing = False
 
     def _rotate(self, path: Path) -> None:
-        # Named by the time in nanoseconds: their order by name is the order they were written.
-        path.replace(self.directory / f"turns-{time.time_ns():020d}.jsonl")
+        # Named by the time in nanoseconds, after the newest one even when the clock was set
+        # back since: their order by name is the order they were written.
+        rotated = sorted(self.directory.glob("turns-*.jsonl"))
+        newest = max((_number(old) for old in rotated), default=0)
+        path.replace(self.directory / f"turns-{max(time.time_ns(), newest + 1):020d}.jsonl")
         rotated = sorted(self.directory.glob("turns-*.jsonl"))
         for old in rotated[: max(0, len(rotated) - self.keep_files)]:
             old.unlink(missing_ok=True)
+
+
+def _number(path: Path) -> int:
+    """The number a rotated turn log is named by (``turns-<number>.jsonl``); 0 for another."""
+    digits = path.stem.removeprefix("turns-")
+    return int(digits) if digits.isdigit() else 0
 
 
 def _alive(pid: int) -> bool:

@@ -351,6 +351,37 @@ def test_the_report_groups_questions_worded_alike() -> None:
     assert data["top_unanswered"][0]["count"] == 3
 
 
+def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The visitor's yes, no or "the other one" to a did-you-mean is logged as a turn of its
+    own: the report counts the question once, never offers to add "No." as a wording, and
+    names the entry the visitor took, not one they said no to."""
+    journal = Journal(tmp_path)
+    for line in (
+        {**turn("how long", "confirm", "permanent"), "probability": 0.55},
+        {**turn("No.", "reject", "permanent"), "probability": 0.55},  # as the kiosk logs it
+        {**turn("does it hurt", "confirm", "permanent"), "runner_up": "knot-pain"},
+        turn("the other one", "answer", "knot-pain"),
+        turn("can it last", "confirm", "permanent"),
+        turn("Yes.", "answer", "permanent"),
+    ):
+        journal.write(line)
+    summary = summarize(read_turns(tmp_path))
+    assert (summary.turns, summary.answered, summary.confirmed, summary.rejected) == (3, 0, 3, 0)
+    assert by_day(read_turns(tmp_path))[0].confirmed == 3
+    asked = {a.question: a for a in summary.top_unanswered}
+    assert set(asked) == {"how long", "does it hurt", "can it last"}
+    assert asked["how long"].command is None, "the visitor said it is not that entry"
+    assert asked["how long"].declined == "permanent"
+    assert asked["does it hurt"].closest == "knot-pain", "the entry the visitor took"
+    assert asked["can it last"].closest == "permanent"
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "'how long' (closest: -, the visitor said no to permanent)" in out
+    assert "No." not in out
+
+
 def served(question: str, decision: str, handled: bool, entry: str | None = None) -> dict[str, Any]:
     """A turn line as ``knotvoice serve`` writes it: no end of speech, so no ``reply_ms``."""
     return {

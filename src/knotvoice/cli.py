@@ -856,6 +856,8 @@ def _report(args: argparse.Namespace) -> int:
         )
         for asked in summary.top_unanswered:
             far = ", far off: likely outside the FAQ" if asked.far else ""
+            if asked.declined:
+                far += f", the visitor said no to {asked.declined}"
             _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'}{far})")
             if asked.command:
                 _out(f"         {asked.command}")

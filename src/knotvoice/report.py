@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 
 from knotvoice.match.calibration import CONFIRM_AT
 from knotvoice.match.text import normalize
+from knotvoice.turn import command_of
 
 __all__ = ["Asked", "Day", "Summary", "by_day", "page", "parse_since", "summarize"]
 
@@ -48,6 +49,8 @@ class Asked:
     probability: float | None = None
     """How likely the closest entry was the answer, at best over the questions (None: not
     logged, as in logs from before it was)."""
+    declined: str | None = None
+    """The entry a did-you-mean proposed and the visitor said no to (None: none was)."""
 
     @property
     def far(self) -> bool:
@@ -119,11 +122,42 @@ def _decision(turn: Mapping[str, Any]) -> str:
     return decision
 
 
+def _questions(turns: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[float]]:
+    """The questions of ``turns``, oldest first, and the reply latencies of every turn
+    replied to. A yes, no or "the other one" said to a did-you-mean is logged as a turn of
+    its own (the kiosk logs a no as a question rejected); it is that question's reply, not a
+    question: the did-you-mean takes the entry the visitor chose, or after a no, no entry
+    (``declined`` names the one refused)."""
+    questions: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    waiting: dict[str, dict[str, Any]] = {}
+    """Per conversation (one for the kiosk), the did-you-mean a reply would be to."""
+    for turn in turns:
+        decision = _decision(turn)
+        if decision not in QUESTIONS:
+            continue
+        if turn.get("reply_ms") is not None:
+            latencies.append(float(turn["reply_ms"]))
+        conversation = str(turn.get("conversation"))
+        proposed = waiting.pop(conversation, None)
+        text = str(turn.get("question") or turn.get("heard") or "")
+        if proposed is not None and command_of(text) in ("yes", "no", "other"):
+            if decision == "answer" and turn.get("entry"):
+                proposed["entry"] = proposed["closest"] = turn["entry"]
+            else:
+                proposed["declined"] = proposed.get("entry") or proposed.get("closest")
+                proposed["entry"] = proposed["closest"] = None
+            continue
+        question = {**turn, "decision": decision}
+        if decision == "confirm":
+            waiting[conversation] = question
+        questions.append(question)
+    return questions, latencies
+
+
 def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
     """Figures and the grouped unanswered questions of ``turns`` (turn log records)."""
-    questions = [{**turn, "decision": _decision(turn)} for turn in turns]
-    questions = [turn for turn in questions if turn["decision"] in QUESTIONS]
-    latencies = [float(t["reply_ms"]) for t in questions if t.get("reply_ms") is not None]
+    questions, latencies = _questions(turns)
     groups: list[list[Mapping[str, Any]]] = []
     keys: list[tuple[str | None, str | None, str]] = []
     for turn in questions:
@@ -175,6 +209,7 @@ def _asked(group: list[Mapping[str, Any]]) -> Asked:
         if turn.get("probability") is not None
         and str(turn.get("entry") or turn.get("closest")) == closest
     ]
+    declined = [str(turn["declined"]) for turn in group if turn.get("declined")]
     return Asked(
         ranked[0],
         len(group),
@@ -182,6 +217,7 @@ def _asked(group: list[Mapping[str, Any]]) -> Asked:
         tuple(ranked[1:4]),
         paths[0] if paths else None,
         max(chances) if chances else None,
+        max(declined, key=declined.count) if declined and closest is None else None,
     )
 
 
@@ -212,13 +248,10 @@ def by_day(turns: Iterable[Mapping[str, Any]]) -> list[Day]:
     """The questions of ``turns`` counted per local calendar day, oldest first; a day with
     none is left out."""
     counts: dict[str, dict[str, int]] = {}
-    for turn in turns:
-        decision = _decision(turn)
-        if decision not in QUESTIONS:
-            continue
+    for turn in _questions(turns)[0]:
         date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
         day = counts.setdefault(date, dict.fromkeys(QUESTIONS, 0))
-        day[decision] += 1
+        day[turn["decision"]] += 1
     return [
         Day(date, day["answer"], day["confirm"], day["reject"])
         for date, day in sorted(counts.items())
@@ -256,7 +289,8 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
     )
     rows = "".join(
         f"<tr><td>{asked.count}</td><td>{esc(asked.question)}</td>"
-        f"<td>{esc(asked.closest or '-')}{' (far off: likely outside the FAQ)' * asked.far}</td>"
+        f"<td>{esc(asked.closest or '-')}{' (far off: likely outside the FAQ)' * asked.far}"
+        f"{esc(f' (the visitor said no to {asked.declined})' if asked.declined else '')}</td>"
         f"<td>{esc(' / '.join(asked.examples))}</td>"
         f"<td><code>{esc(asked.command or '-')}</code></td></tr>"
         for asked in summary.top_unanswered

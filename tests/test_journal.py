@@ -524,6 +524,23 @@ def test_a_clock_set_back_does_not_stop_the_signs_of_life(
     assert "last sign     0 s ago\n" in capsys.readouterr().out
 
 
+def test_status_says_what_stopped_a_kiosk_that_could_not_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kiosk restarted on a knowledge file edited badly while it ran stops at once; its
+    status says it stopped and why, not only that its process is gone."""
+    broken = tmp_path / "faq.yaml"
+    broken.write_text("entries:\n  - id: opening\n    question: [unclosed\n")
+    log_dir = tmp_path / "log"
+    listen = ["listen", "--knowledge", str(broken), "--log-dir", str(log_dir)]
+    assert main([*listen, "--save-replies", str(tmp_path / "replies")]) == 1
+    capsys.readouterr()
+    assert main(["status", "--log-dir", str(log_dir)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("stopped ")
+    assert f"last error    stopped: {broken}: line " in out
+
+
 def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

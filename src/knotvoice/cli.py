@@ -705,113 +705,114 @@ def _kiosk(
     from knotvoice.systemd import Notifier
 
     journal = Journal(settings.log_dir)
-    journal.claim()
-    recognizer, reloader = _following(settings, recognizer_for, journal)
-    knowledge = reloader.current.knowledge
-    synthesizer = app.load_voice(settings, knowledge)
-    notifier = Notifier()
-    stop = threading.Event()
+    with journal.claimed():
+        recognizer, reloader = _following(settings, recognizer_for, journal)
+        knowledge = reloader.current.knowledge
+        synthesizer = app.load_voice(settings, knowledge)
+        notifier = Notifier()
+        stop = threading.Event()
 
-    def stopping(*_: object) -> None:
-        notifier.stopping()
-        stop.set()
+        def stopping(*_: object) -> None:
+            notifier.stopping()
+            stop.set()
 
-    signal.signal(signal.SIGTERM, stopping)
-    # SIGHUP reads the knowledge file again now (it is also watched every 2 s).
-    signal.signal(
-        signal.SIGHUP, lambda *_: threading.Thread(target=reloader.check, daemon=True).start()
-    )
-    days = settings.listen.keep_audio_days
-    recordings = Recordings(settings.log_dir / AUDIO, days) if days is not None else None
-    logbook = Logbook(
-        journal,
-        recognizer.name,
-        lambda: app.knowledge_version(reloader.current.knowledge),
-        recordings,
-        knowledge_file=settings.knowledge.absolute(),
-    )
-    screen = settings.listen.screen
-    inbox = Inbox() if screen is not None else None
-    hub = Hub(lambda: reloader.current.knowledge) if screen is not None else None
-
-    def show(event: kiosk_events.Event) -> None:
-        logbook(event)
-        record = event.to_dict()
-        if record["event"] == "listening":
-            notifier.ready(f"listening on {record.get('device')}")
-        if args.json:
-            print_json(record)
-        elif record["event"] == "transcript" and record.get("accepted"):
-            _out(f"heard:  {record['text']!r}")
-        elif record["event"] == "decision":
-            _out(f"{record['decision']}: {record.get('entry') or '-'}")
-        elif record["event"] == "reply_started":
-            _out(f"reply:  {record['text']}")
-        elif record["event"] == "listening" and not record.get("device"):
-            _out("answering questions typed on the screen; Ctrl-C stops")
-        elif record["event"] == "listening":
-            _out(f"listening on {record.get('device')} ({record.get('mode')} mode); Ctrl-C stops")
-        elif record["event"] == "error":
-            _warn(f"{record.get('stage')}: {record.get('message')}")
-        if hub is not None:
-            hub(event)
-
-    def alive() -> None:
-        notifier.alive()
-        journal.beat()
-
-    def ready(url: str) -> None:
-        if args.json:
-            print_json({"event": "screen", "url": url})
-        else:
-            _out(f"the screen is at {url}")
-
-    def run() -> kiosk_events.ListenSummary:
-        return listen(
-            settings.listen,
-            recognizer,
-            Dialogue(reloader.current, follow=lambda: reloader.current),
-            synthesizer,
-            show,
-            microphone=microphone,
-            speaker=speaker,
-            trigger=trigger,
-            stop=stop,
-            alive=alive,
-            inbox=inbox,
+        signal.signal(signal.SIGTERM, stopping)
+        # SIGHUP reads the knowledge file again now (it is also watched every 2 s).
+        signal.signal(
+            signal.SIGHUP, lambda *_: threading.Thread(target=reloader.check, daemon=True).start()
         )
+        days = settings.listen.keep_audio_days
+        recordings = Recordings(settings.log_dir / AUDIO, days) if days is not None else None
+        logbook = Logbook(
+            journal,
+            recognizer.name,
+            lambda: app.knowledge_version(reloader.current.knowledge),
+            recordings,
+            knowledge_file=settings.knowledge.absolute(),
+        )
+        screen = settings.listen.screen
+        inbox = Inbox() if screen is not None else None
+        hub = Hub(lambda: reloader.current.knowledge) if screen is not None else None
 
-    try:
-        with (
-            reloader.running(every=2.0),
-            recordings.running() if recordings is not None else contextlib.nullcontext(),
-        ):
-            if screen is None or hub is None or inbox is None:
-                summary = run()
-            else:
-                from knotvoice.screen.server import beside
-
-                summary = beside(
-                    run,
-                    hub,
-                    inbox,
-                    screen,
-                    stop,
-                    ready,
-                    journal.snapshot,
-                    journal.directory,
-                    typed_only,
+        def show(event: kiosk_events.Event) -> None:
+            logbook(event)
+            record = event.to_dict()
+            if record["event"] == "listening":
+                notifier.ready(f"listening on {record.get('device')}")
+            if args.json:
+                print_json(record)
+            elif record["event"] == "transcript" and record.get("accepted"):
+                _out(f"heard:  {record['text']!r}")
+            elif record["event"] == "decision":
+                _out(f"{record['decision']}: {record.get('entry') or '-'}")
+            elif record["event"] == "reply_started":
+                _out(f"reply:  {record['text']}")
+            elif record["event"] == "listening" and not record.get("device"):
+                _out("answering questions typed on the screen; Ctrl-C stops")
+            elif record["event"] == "listening":
+                _out(
+                    f"listening on {record.get('device')} ({record.get('mode')} mode); Ctrl-C stops"
                 )
-    except KeyboardInterrupt:
+            elif record["event"] == "error":
+                _warn(f"{record.get('stage')}: {record.get('message')}")
+            if hub is not None:
+                hub(event)
+
+        def alive() -> None:
+            notifier.alive()
+            journal.beat()
+
+        def ready(url: str) -> None:
+            if args.json:
+                print_json({"event": "screen", "url": url})
+            else:
+                _out(f"the screen is at {url}")
+
+        def run() -> kiosk_events.ListenSummary:
+            return listen(
+                settings.listen,
+                recognizer,
+                Dialogue(reloader.current, follow=lambda: reloader.current),
+                synthesizer,
+                show,
+                microphone=microphone,
+                speaker=speaker,
+                trigger=trigger,
+                stop=stop,
+                alive=alive,
+                inbox=inbox,
+            )
+
+        try:
+            with (
+                reloader.running(every=2.0),
+                recordings.running() if recordings is not None else contextlib.nullcontext(),
+            ):
+                if screen is None or hub is None or inbox is None:
+                    summary = run()
+                else:
+                    from knotvoice.screen.server import beside
+
+                    summary = beside(
+                        run,
+                        hub,
+                        inbox,
+                        screen,
+                        stop,
+                        ready,
+                        journal.snapshot,
+                        journal.directory,
+                        typed_only,
+                    )
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            logbook.close()
+            synthesizer.close()
+        _log.info(
+            "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
+        )
         return 0
-    finally:
-        logbook.close()
-        synthesizer.close()
-        journal.stop()
-    _log.info(
-        "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
-    )
-    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -936,74 +937,75 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     settings = _settings(args)
     journal = Journal(settings.log_dir)
-    journal.claim()
-    recognizer, reloader = _following(
-        settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
-    )
-    try:
-        synthesizer = app.load_synthesizer(settings)
-    except SpeechError as error:
-        _warn(f"{error}; serving without text-to-speech")
-        synthesizer = None
-    journal.update(microphone="none", knowledge=app.knowledge_version(reloader.current.knowledge))
+    with journal.claimed():
+        recognizer, reloader = _following(
+            settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
+        )
+        try:
+            synthesizer = app.load_synthesizer(settings)
+        except SpeechError as error:
+            _warn(f"{error}; serving without text-to-speech")
+            synthesizer = None
+        journal.update(
+            microphone="none", knowledge=app.knowledge_version(reloader.current.knowledge)
+        )
 
-    def report(event: ServedEvent) -> None:
-        if isinstance(event, Answered):
-            # One turn log line per question, as the kiosk writes (`knotvoice report`).
-            journal.write(
-                {
-                    "heard": event.transcript,
-                    "question": event.transcript,
-                    "decision": event.decision,
-                    "entry": event.entry,
-                    "handled": event.handled,
-                    "score": event.score,
-                    "match_ms": round(event.match_ms, 1),
-                    "heard_here": event.heard,
-                    "conversation": event.conversation_id,
-                    "engine": recognizer.name,
-                    "knowledge": app.knowledge_version(reloader.current.knowledge),
-                    "knowledge_file": str(settings.knowledge.absolute()),
-                    "front": "serve",
-                }
-            )
-        if args.json:
-            print_json(event.to_dict())
-        elif isinstance(event, Answered):
-            _out(f"{event.decision}: {event.entry or '-'} <- {event.transcript!r}")
-        elif isinstance(event, Transcribed):
-            _out(f"heard:  {event.text!r}")
+        def report(event: ServedEvent) -> None:
+            if isinstance(event, Answered):
+                # One turn log line per question, as the kiosk writes (`knotvoice report`).
+                journal.write(
+                    {
+                        "heard": event.transcript,
+                        "question": event.transcript,
+                        "decision": event.decision,
+                        "entry": event.entry,
+                        "handled": event.handled,
+                        "score": event.score,
+                        "match_ms": round(event.match_ms, 1),
+                        "heard_here": event.heard,
+                        "conversation": event.conversation_id,
+                        "engine": recognizer.name,
+                        "knowledge": app.knowledge_version(reloader.current.knowledge),
+                        "knowledge_file": str(settings.knowledge.absolute()),
+                        "front": "serve",
+                    }
+                )
+            if args.json:
+                print_json(event.to_dict())
+            elif isinstance(event, Answered):
+                _out(f"{event.decision}: {event.entry or '-'} <- {event.transcript!r}")
+            elif isinstance(event, Transcribed):
+                _out(f"heard:  {event.text!r}")
 
-    def ready(listening: server.Listening) -> None:
-        offers = ["FAQ agent", f"speech-to-text ({recognizer.name})"]
-        if synthesizer is not None:
-            offers.append("text-to-speech")
-        if args.json:
-            print_json({"event": "serving", "uri": listening.uri, "offers": offers})
-        else:
-            _out(f"serving {', '.join(offers)} on {listening.uri}; Ctrl-C stops")
+        def ready(listening: server.Listening) -> None:
+            offers = ["FAQ agent", f"speech-to-text ({recognizer.name})"]
+            if synthesizer is not None:
+                offers.append("text-to-speech")
+            if args.json:
+                print_json({"event": "serving", "uri": listening.uri, "offers": offers})
+            else:
+                _out(f"serving {', '.join(offers)} on {listening.uri}; Ctrl-C stops")
 
-    agent = Agent(
-        reloader,
-        recognizer,
-        synthesizer,
-        max_audio_seconds=settings.serve.max_audio_seconds,
-        report=report,
-    )
-    # The status is written between requests too, so `knotvoice status` sees it alive.
-    stopped = threading.Event()
+        agent = Agent(
+            reloader,
+            recognizer,
+            synthesizer,
+            max_audio_seconds=settings.serve.max_audio_seconds,
+            report=report,
+        )
+        # The status is written between requests too, so `knotvoice status` sees it alive.
+        stopped = threading.Event()
 
-    def beat() -> None:
-        while not stopped.wait(_BEAT_SECONDS):
-            journal.beat(_BEAT_SECONDS)
+        def beat() -> None:
+            while not stopped.wait(_BEAT_SECONDS):
+                journal.beat(_BEAT_SECONDS)
 
-    threading.Thread(target=beat, name="knotvoice-status", daemon=True).start()
-    try:
-        asyncio.run(server.serve(agent, reloader, settings.serve, ready=ready))
-    finally:
-        stopped.set()
-        journal.stop()
-    return 0
+        threading.Thread(target=beat, name="knotvoice-status", daemon=True).start()
+        try:
+            asyncio.run(server.serve(agent, reloader, settings.serve, ready=ready))
+        finally:
+            stopped.set()
+        return 0
 
 
 def _devices(args: argparse.Namespace) -> int:

@@ -147,6 +147,20 @@ class Journal:
         with self._lock:
             self._write_status()
 
+    @contextlib.contextmanager
+    def claimed(self) -> Iterator[Journal]:
+        """``claim`` the directory for what runs inside; on the way out say in the status that
+        it stopped, and what stopped it when a ``KnotvoiceError`` did (a knowledge file that
+        does not load, a device that is not there), so ``knotvoice status`` says why."""
+        self.claim()
+        try:
+            yield self
+        except KnotvoiceError as error:
+            self.failed("stopped", str(error))
+            raise
+        finally:
+            self.stop()
+
     def write(self, record: Mapping[str, Any]) -> bool:
         """Append one turn; False (and one warning until it works again) when it cannot."""
         line = json.dumps({"time": round(time.time(), 3), **record}, ensure_ascii=False)

@@ -13,7 +13,9 @@ import pytest
 from knotvoice import app
 from knotvoice.asr import RecognizerStream, Transcript, transcribe_with
 from knotvoice.audio import AudioChunk
+from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge
+from knotvoice.match import MatchStage
 from knotvoice.match.matcher import Matcher
 from knotvoice.reload import Reloader
 from knotvoice.settings import Settings, build_settings
@@ -30,7 +32,7 @@ def faq(tmp_path: Path) -> Path:
     return path
 
 
-def answer(reloader: Reloader[Matcher]) -> str:
+def answer(reloader: Reloader[Matcher] | Reloader[MatchStage]) -> str:
     match = reloader.current.match(QUESTION)
     assert match.best is not None
     return match.best.entry.speech
@@ -223,3 +225,43 @@ def test_the_recognizer_loads_before_the_matcher_and_hears_the_knowledge_it_answ
     assert "edited" in heard and recognizer.prompts[-1] == heard
     assert "edited" not in recognizer.prompts[0]
     assert not reloader.check(), "the edit is already the knowledge answering"
+
+
+def test_a_file_broken_while_the_kiosk_ran_is_answered_from_its_last_good_version_on_restart(
+    faq: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken edit the running kiosk kept answering past (its status said so) would stop it
+    from starting again after a power cut or a reboot: it starts from the last version that
+    loaded, kept in its log directory, says why, and takes up the file once it is mended."""
+    monkeypatch.setattr(app, "load_embedder", lambda settings: None)
+    settings = build_settings(
+        {"knowledge": str(faq), "models_dir": str(tmp_path / "m"), "log_dir": str(tmp_path / "l")},
+        {},
+    )
+
+    def recognizer_for(knowledge: Knowledge) -> BiasedRecognizer:
+        return BiasedRecognizer([], app.recognition_bias(knowledge)[1])
+
+    app.load_following(settings, recognizer_for)  # the kiosk that ran
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    faq.write_text(ORIGINAL.replace("entries:", "entries: [", 1), encoding="utf-8")
+    told: list[str] = []
+    recognizer, reloader = app.load_following(settings, recognizer_for, on_failure=told.append)
+    assert "up to six minutes" in answer(reloader)
+    assert recognizer.prompts[-1] == app.recognition_bias(reloader.current.knowledge)[1]
+    assert len(told) == 1 and str(faq) in told[0] and "last version that loaded" in told[0]
+    assert not reloader.check(), "the broken file is not read again until it changes"
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to five minutes"), encoding="utf-8")
+    assert reloader.check() and "up to five minutes" in answer(reloader)
+    faq.write_text(ORIGINAL.replace("entries:", "entries: [", 1), encoding="utf-8")
+    assert not reloader.check()
+    _, restarted = app.load_following(settings, recognizer_for)
+    assert "up to five minutes" in answer(restarted), (
+        "the last version that loaded, not a broken one"
+    )
+
+
+def test_a_broken_file_with_no_good_version_kept_stops_the_start(faq: Path, tmp_path: Path) -> None:
+    faq.write_text(ORIGINAL.replace("entries:", "entries: [", 1), encoding="utf-8")
+    with pytest.raises(KnotvoiceError, match=str(faq)):
+        Reloader.load(faq, Matcher, kept=tmp_path / "kept" / "faq.yaml")

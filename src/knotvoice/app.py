@@ -22,7 +22,7 @@ from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.match.calibration import Example
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
-from knotvoice.reload import Reloader
+from knotvoice.reload import KEPT, Reloader, load_kept
 from knotvoice.settings import Settings
 from knotvoice.speech.ready import ReadyReplies
 from knotvoice.speech.reply import reply_text, spoken_answer
@@ -227,10 +227,13 @@ def load_following(
     The recognizer comes first: whisper's model takes about twice its size while it loads,
     and loaded after the matcher that moment was the kiosk's peak memory (328 MB, where it
     listens at 225 MB)."""
-    first = load_knowledge(settings)
+    kept = settings.log_dir / KEPT / settings.knowledge.name
+    first, _ = load_kept(settings.knowledge, kept)
     recognizer = recognizer_for(first)
     build: Callable[[Knowledge], MatchStage] = matcher_builder(settings)
-    reloader = Reloader.load(settings.knowledge, build, on_reload=on_reload, on_failure=on_failure)
+    reloader = Reloader.load(
+        settings.knowledge, build, on_reload=on_reload, on_failure=on_failure, kept=kept
+    )
     current = reloader.current.knowledge
     if knowledge_version(current) != knowledge_version(first):  # the file changed meanwhile
         rebias(recognizer, current)

@@ -6,7 +6,9 @@ file system and in any container). When they change, it loads the file again and
 what answers from it (a matcher) in its own thread, then swaps it in: a front end that takes
 ``current`` once per turn never sees two knowledges in one turn, and no turn waits for a
 build. A file that does not load (a typo in the YAML, an entry without an answer) keeps the
-old knowledge and logs one line, once per broken version of the file.
+old knowledge and logs one line, once per broken version of the file. Given a place to keep
+it (``kept``), each version that loaded is copied there, so a start on a file broken since
+(the kiosk restarted after a power cut) answers from that copy until the file is mended.
 
 It is generic over what is built, so the kiosk and any other front end follow the file the
 same way the server does::
@@ -30,11 +32,34 @@ from typing import Generic, TypeVar
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge, load
 
-__all__ = ["Reloader", "Version"]
+__all__ = ["KEPT", "Reloader", "Version", "load_kept"]
 
 _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+KEPT = "last-good"
+"""The folder of the log directory the last version of the knowledge file that loaded is
+kept in, under the file's own name."""
+
+
+def load_kept(path: Path, kept: Path | None = None) -> tuple[Knowledge, str | None]:
+    """``path`` loaded; when it does not load and ``kept`` holds a version of it that did,
+    that version, with the line that says so (None when ``path`` itself loaded).
+    ``KnotvoiceError`` (the one for ``path``) when neither loads."""
+    try:
+        return load(path), None
+    except KnotvoiceError as error:
+        if kept is None or not kept.is_file():
+            raise
+        try:
+            knowledge = load(kept)
+        except KnotvoiceError:
+            raise error from None
+        return knowledge, (
+            f"{error}; answering from its last version that loaded (kept in {kept}) until it "
+            "loads again"
+        )
 
 
 @dataclass(frozen=True)
@@ -68,16 +93,19 @@ class Reloader(Generic[T]):
         first: T,
         on_reload: Callable[[T], None] | None = None,
         on_failure: Callable[[str], None] | None = None,
+        kept: Path | None = None,
     ) -> None:
         """``first`` was built from the file as it is now; ``build`` makes the next one from
         a freshly loaded knowledge; ``on_reload`` hears of each swap and ``on_failure`` of
         each version that does not load, with the line logged for it (both from the
-        watching thread), so the kiosk's status can show an operator a broken edit."""
+        watching thread), so the kiosk's status can show an operator a broken edit; each
+        version that loads is copied to ``kept`` (None: none is kept)."""
         self.path = Path(path)
         self._build = build
         self._current = first
         self._on_reload = on_reload
         self._on_failure = on_failure
+        self._kept = kept
         self._seen = Version.of(self.path)
         """The version ``current`` was built from (None: missing or not known)."""
         self._checking = threading.Lock()
@@ -93,11 +121,18 @@ class Reloader(Generic[T]):
         build: Callable[[Knowledge], T],
         on_reload: Callable[[T], None] | None = None,
         on_failure: Callable[[str], None] | None = None,
+        kept: Path | None = None,
     ) -> Reloader[T]:
-        """Load ``path`` and build from it (``KnotvoiceError`` when it does not load)."""
+        """Load ``path`` and build from it; when it does not load, from the version kept in
+        ``kept`` (told to ``on_failure``). ``KnotvoiceError`` when neither loads."""
         version = Version.of(Path(path))
-        reloader = cls(path, build, build(load(path)), on_reload, on_failure)
+        knowledge, failure = load_kept(Path(path), kept)
+        reloader = cls(path, build, build(knowledge), on_reload, on_failure, kept)
         reloader._seen = version
+        if failure is None:
+            reloader._keep(version)
+        else:
+            reloader._failed(logging.WARNING, failure)
         return reloader
 
     @property
@@ -139,6 +174,7 @@ class Reloader(Generic[T]):
                 return False
             self._current = built
             self.reloads += 1
+            self._keep(version)
         _log.info("%s changed; answering from the new knowledge", self.path)
         if self._on_reload is not None:
             try:
@@ -146,6 +182,24 @@ class Reloader(Generic[T]):
             except Exception as error:  # the swap is done: what follows it must not stop us
                 _log.error("%s: after the reload, %s: %s", self.path, type(error).__name__, error)
         return True
+
+    def _keep(self, version: Version | None) -> None:
+        """Copy the file, as it was when ``version`` of it loaded, to ``kept`` (in one
+        rename). A file changed again since is not copied: that version may not load."""
+        if self._kept is None or version is None:
+            return
+        partial = self._kept.with_name(self._kept.name + ".partial")
+        try:
+            data = self.path.read_bytes()
+            if Version.of(self.path) != version:
+                return
+            self._kept.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(data)
+            partial.replace(self._kept)
+        except OSError as error:
+            _log.debug("%s: not kept in %s (%s)", self.path, self._kept, error)
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
 
     def _failed(self, level: int, message: str) -> None:
         self.failures += 1

@@ -18,6 +18,7 @@ import pytest
 
 from knotvoice.asr import Transcript
 from knotvoice.audio import RATE, AudioChunk, read_audio
+from knotvoice.cli import main
 from knotvoice.journal import Journal, read_turns
 from knotvoice.kiosk.events import Decided, Event, Heard, ReplyStarted
 from knotvoice.kiosk.logbook import Logbook
@@ -160,6 +161,31 @@ def test_audio_older_than_the_days_kept_is_deleted_by_its_time_of_modification(
     assert recent.exists(), "kept for the days asked"
     assert someone_elses.exists(), "only the files it wrote are deleted"
     assert Recordings(tmp_path / "none", days=7).prune(now) == 0, "no folder yet: nothing to do"
+
+
+def test_audio_kept_before_the_setting_was_taken_out_is_pointed_out_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Visitors' voices kept while ``--keep-audio`` was given would stay for good once it is
+    taken out: the kiosk says at start where they are and how to have them go."""
+    log_dir = tmp_path / "log"
+    aged(log_dir / AUDIO / "question-20260101T000000.000Z.wav", 30, time.time())
+    aged(log_dir / AUDIO / "question-20260101T000001.000Z.wav", 3, time.time())
+    broken = tmp_path / "faq.yaml"  # the start goes no further than the knowledge file
+    broken.write_text("entries: [\n")
+    listen = ["listen", "--knowledge", str(broken), "--log-dir", str(log_dir)]
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert main(listen) == 1
+    said = [r.getMessage() for r in caplog.records if "audio kept before" in r.getMessage()]
+    assert said == [
+        f"2 questions' audio kept before is still in {log_dir / AUDIO}, and with no "
+        f"--keep-audio nothing deletes it: delete it (rm {log_dir / AUDIO}/question-*) or give "
+        "--keep-audio DAYS to have it deleted after DAYS days"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert main([*listen, "--keep-audio", "7"]) == 1
+    assert not [r for r in caplog.records if "audio kept before" in r.getMessage()]
 
 
 class Counted(Recordings):

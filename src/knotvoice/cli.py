@@ -700,12 +700,15 @@ def _kiosk(
     from knotvoice.kiosk.inbox import Inbox
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
-    from knotvoice.recordings import AUDIO, Recordings
+    from knotvoice.recordings import AUDIO, Recordings, left_behind
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
 
     journal = Journal(settings.log_dir)
     with journal.claimed():
+        days = settings.listen.keep_audio_days
+        if days is None and (kept := left_behind(settings.log_dir / AUDIO)):
+            _log.warning("%s", kept)
         recognizer, reloader = _following(settings, recognizer_for, journal)
         knowledge = reloader.current.knowledge
         synthesizer = app.load_voice(settings, knowledge)
@@ -721,7 +724,6 @@ def _kiosk(
         signal.signal(
             signal.SIGHUP, lambda *_: threading.Thread(target=reloader.check, daemon=True).start()
         )
-        days = settings.listen.keep_audio_days
         recordings = Recordings(settings.log_dir / AUDIO, days) if days is not None else None
         logbook = Logbook(
             journal,

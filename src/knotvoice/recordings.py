@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import shlex
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from knotvoice.audio import AudioChunk, write_wav
 
-__all__ = ["AUDIO", "Recordings"]
+__all__ = ["AUDIO", "Recordings", "left_behind"]
 
 _log = logging.getLogger(__name__)
 
@@ -36,6 +37,22 @@ PREFIX = "question-"
 """Every file kept is named ``question-<UTC time to the millisecond>.wav``; other files in
 the folder are left alone."""
 DAY = 86400.0
+
+
+def left_behind(directory: Path) -> str | None:
+    """The line that says the questions' audio kept while ``--keep-audio`` was given is still
+    in ``directory``, where without it nothing deletes it (None when there is none)."""
+    try:
+        count = sum(1 for _ in Path(directory).glob(f"{PREFIX}*.wav*"))
+    except OSError:
+        return None
+    if not count:
+        return None
+    return (
+        f"{count} questions' audio kept before is still in {directory}, and with no "
+        f"--keep-audio nothing deletes it: delete it (rm {shlex.quote(str(directory))}/"
+        f"{PREFIX}*) or give --keep-audio DAYS to have it deleted after DAYS days"
+    )
 
 
 class Recordings:

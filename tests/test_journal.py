@@ -541,6 +541,32 @@ def test_status_says_what_stopped_a_kiosk_that_could_not_start(
     assert f"last error    stopped: {broken}: line " in out
 
 
+def test_a_clock_set_forward_after_the_start_keeps_up_since_and_the_last_error_true(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Pi without a real-time clock starts with the time it shut down, days ago; NTP sets
+    it forward once the network is up. `knotvoice status` then says the kiosk is up since it
+    started, not since days before, and its last error happened moments ago."""
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    journal.failed("microphone", "audio device 1 'USB' is gone")
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3 * 86400.0)
+    journal.beat(every=0.0)
+    status = read_status(tmp_path)
+    assert status is not None and abs(status.started - time.time()) < 60
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    started = time.strftime("%Y-%m-%d", time.localtime(time.time()))
+    assert f"up since      {started}" in out
+    assert "is gone (0 s ago)" in out or "is gone (1 s ago)" in out
+    monkeypatch.setattr(time, "time", lambda: real() + 6 * 86400.0)
+    journal.failed("microphone", "audio device 1 'USB' is gone again")
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "is gone again (0 s ago)" in out or "is gone again (1 s ago)" in out
+
+
 def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,6 +49,9 @@ STALE_SECONDS = 60.0
 WARN_AGAIN_SECONDS = 600.0
 """A disk that fills up again within this many seconds of the last warning (a line fitting
 in now and then while it is full) gives no new warning."""
+CLOCK_SET_SECONDS = 2.0
+"""The wall clock moving this many seconds more or less than the monotonic one was set (the
+two drift apart by far less between two statuses)."""
 REUSE_SECONDS = 5.0
 """A status replaced at least this long ago is written over for the next one when a full disk
 has no room for a new file: a reader who opened it before has read it by then."""
@@ -123,6 +126,9 @@ class Journal:
         self.keep_files = keep_files
         self.status = Status()
         self._lock = threading.Lock()
+        self._clock = time.time() - time.monotonic()
+        """The wall clock ahead of the monotonic one (seconds): it changes when the clock is
+        set, as NTP does on a Raspberry Pi without a real-time clock once the network is up."""
         self._failing = False
         """A warning was given and no line has been written since."""
         self._warned_at = -WARN_AGAIN_SECONDS
@@ -188,6 +194,7 @@ class Journal:
     def failed(self, stage: str, message: str) -> None:
         """Note an error in the status."""
         with self._lock:
+            self._follow_clock()  # before the error's time is taken on the clock as it is now
             self.status.errors += 1
             self.status.last_error = f"{stage}: {message}"
             self.status.last_error_at = time.time()
@@ -217,7 +224,20 @@ class Journal:
             if time.monotonic() - self._status_written >= every:
                 self._write_status()
 
+    def _follow_clock(self) -> None:
+        """Move the times the status keeps by as much as the clock was set since they were
+        taken, so ``knotvoice status`` still says when the kiosk started and how long ago
+        its last error was."""
+        moved = time.time() - time.monotonic() - self._clock
+        if abs(moved) < CLOCK_SET_SECONDS:
+            return
+        self._clock += moved
+        self.status.started += moved
+        if self.status.last_error_at is not None:
+            self.status.last_error_at += moved
+
     def _write_status(self) -> None:
+        self._follow_clock()
         self.status.updated = time.time()
         # Tried again after ``beat``'s interval, not on every chunk, when it cannot be written.
         self._status_written = time.monotonic()

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,37 @@ def test_a_line_cut_inside_a_letter_costs_that_line_not_the_file(tmp_path: Path)
         "second",
         "pasted\u2028on the screen\x1c",
     ], "a line ends at its newline only"
+
+
+def test_months_of_turns_take_the_report_little_memory(tmp_path: Path) -> None:
+    """The turn log keeps up to 200,000 turns; `knotvoice report --since 365d` (and the
+    screen's /report, inside the kiosk) holds them at once. It keeps only what it reads of
+    each, and the names that repeat from turn to turn once."""
+    line = {
+        **turn("where can I park", "reject", "parking"),
+        "probability": 0.2,
+        "asr_ms": 120.0,
+        "match_ms": 4.0,
+        "tts_ms": 30.0,
+        "ahead": True,
+        "hearings": ["where can I part", "wear can I park", "where can eye park"],
+        "engine": "whisper",
+        "knowledge": "railway.yaml@3f9c1a20be",
+        "knowledge_file": "/srv/knotvoice/knowledge/railway-station-faq.yaml",
+        "audio": "question-20261129T143012.480Z.wav",
+    }
+    now = time.time()
+    count = 10_000
+    with (tmp_path / "turns.jsonl").open("w", encoding="utf-8") as handle:
+        for number in range(count):
+            handle.write(json.dumps({"time": now - number, **line}) + "\n")
+    tracemalloc.start()
+    try:
+        assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak / count < 1_600, f"{peak / count:.0f} bytes a turn"
 
 
 def test_a_line_that_is_no_turn_of_this_log_is_skipped_by_the_report(

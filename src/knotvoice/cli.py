@@ -819,7 +819,7 @@ def _kiosk(
 
 def _report(args: argparse.Namespace) -> int:
     from knotvoice.journal import read_turns
-    from knotvoice.report import parse_since, summarize
+    from knotvoice.report import FIELDS, parse_since, summarize
 
     settings = _settings(args)
     try:
@@ -829,7 +829,7 @@ def _report(args: argparse.Namespace) -> int:
     if not settings.log_dir.is_dir():
         what = "not a directory" if settings.log_dir.exists() else "no such log directory"
         raise KnotvoiceError(f"{settings.log_dir}: {what}; give the --log-dir the kiosk writes to")
-    turns = list(read_turns(settings.log_dir, time.time() - period))
+    turns = list(read_turns(settings.log_dir, time.time() - period, FIELDS))
     summary = summarize(turns, top=args.top)
     if args.json:
         print_json(summary.to_json())

@@ -17,9 +17,10 @@ import json
 import logging
 import math
 import os
+import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -349,9 +350,13 @@ def _append(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def read_turns(directory: Path, since: float = 0.0) -> Iterator[dict[str, Any]]:
+def read_turns(
+    directory: Path, since: float = 0.0, fields: Collection[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """Every turn logged in ``directory`` at or after ``since`` (Unix seconds), oldest first;
-    a line that is not a turn (cut short by a crash, even inside a letter) is skipped."""
+    a line that is not a turn (cut short by a crash, even inside a letter) is skipped. With
+    ``fields``, each has those keys only (and ``time``): months of turns, up to 200,000,
+    held at once take a third of the memory."""
     files = [*sorted(Path(directory).glob("turns-*.jsonl")), Path(directory) / TURNS]
     for path in files:
         try:
@@ -368,9 +373,16 @@ def read_turns(directory: Path, since: float = 0.0) -> Iterator[dict[str, Any]]:
             when = record.get("time", 0.0)
             if _finite(when) and when >= since:
                 # A figure that is no number (a line edited by hand) is left out, not added.
-                yield {k: v for k, v in record.items() if k not in _FIGURES or _finite(v)}
+                yield {
+                    k: sys.intern(v) if k in _NAMES and isinstance(v, str) else v
+                    for k, v in record.items()
+                    if (fields is None or k in fields or k == "time")
+                    and (k not in _FIGURES or _finite(v))
+                }
 
 
+_NAMES = frozenset(("decision", "entry", "closest", "engine", "knowledge", "knowledge_file"))
+"""Keys whose text repeats from turn to turn: held once however many turns name it."""
 _FIGURES = ("reply_ms", "match_ms", "score", "probability")
 """The numbers of a turn line that are counted or compared."""
 

@@ -24,10 +24,25 @@ from knotvoice.match.calibration import CONFIRM_AT
 from knotvoice.match.text import normalize
 from knotvoice.turn import command_of
 
-__all__ = ["Asked", "Day", "Summary", "by_day", "page", "parse_since", "summarize"]
+__all__ = ["FIELDS", "Asked", "Day", "Summary", "by_day", "page", "parse_since", "summarize"]
 
 ALIKE = 75.0
 """Two questions whose words match this well (token set ratio) are grouped as one."""
+FIELDS = (
+    "question",
+    "heard",
+    "decision",
+    "handled",
+    "entry",
+    "closest",
+    "probability",
+    "reply_ms",
+    "knowledge_file",
+    "knowledge",
+    "conversation",
+    "front",
+)
+"""The keys of a turn line the report reads (``read_turns(..., fields=FIELDS)``)."""
 QUESTIONS = ("answer", "confirm", "reject")
 """Decisions that answer a question (the others are follow-ups: repeat, stop, ...)."""
 

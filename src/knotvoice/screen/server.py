@@ -49,7 +49,7 @@ from aiohttp import web
 from knotvoice.errors import KnotvoiceError
 from knotvoice.journal import Status, read_turns
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
-from knotvoice.report import by_day, page, parse_since, summarize
+from knotvoice.report import FIELDS, by_day, page, parse_since, summarize
 from knotvoice.screen.hub import Hub
 from knotvoice.settings import ScreenSettings
 from knotvoice.turn import MAX_QUESTION_CHARS, too_long
@@ -305,7 +305,7 @@ class ScreenServer:
         log_dir = self.log_dir
 
         def build() -> str:
-            turns = list(read_turns(log_dir, time.time() - period))
+            turns = list(read_turns(log_dir, time.time() - period, FIELDS))
             return page(summarize(turns), by_day(turns), since)
 
         text = await asyncio.to_thread(build)

@@ -534,10 +534,10 @@ def test_a_status_nobody_updates_is_stale(
     journal = Journal(tmp_path)
     journal.update(microphone="listening")
     status = json.loads((tmp_path / "status.json").read_text())
-    status["updated"] = time.time() - 3600
+    status["updated"] = time.time() - 3 * 86400
     (tmp_path / "status.json").write_text(json.dumps(status))
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
-    assert "stale" in capsys.readouterr().out
+    assert "last sign     3 days ago (stale: not running?)\n" in capsys.readouterr().out
     assert main(["status", "--log-dir", str(tmp_path / "none")]) == 1
     assert "is the kiosk running" in capsys.readouterr().err
 

@@ -903,7 +903,7 @@ def _status(args: argparse.Namespace) -> int:
                 if running
                 else (" (stale: not running?)" if status.stale(now) else " (its process is gone)")
             )
-            _out(f"last sign     {age:.0f} s ago{gone}")
+            _out(f"last sign     {_ago(age)}{gone}")
         _out(f"microphone    {status.microphone}")
         _out(f"knowledge     {status.knowledge} ({_count(status.reloads, 'reload')})")
         _out(f"turns         {status.turns}; errors {status.errors}")

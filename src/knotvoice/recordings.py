@@ -49,7 +49,8 @@ def left_behind(directory: Path) -> str | None:
     if not count:
         return None
     return (
-        f"{count} questions' audio kept before is still in {directory}, and with no "
+        f"the audio of {count} question{'s' * (count != 1)} kept before is still in "
+        f"{directory}, and with no "
         f"--keep-audio nothing deletes it: delete it (rm {shlex.quote(str(directory))}/"
         f"{PREFIX}*) or give --keep-audio DAYS to have it deleted after DAYS days"
     )

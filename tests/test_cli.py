@@ -611,6 +611,23 @@ def test_eval_reports_in_the_order_the_manifests_were_given(tmp_path: Path) -> N
     assert printed == manifests
 
 
+@pytest.mark.model
+def test_eval_json_names_the_knowledge_file_as_the_table_does(tmp_path: Path) -> None:
+    """The table names the knowledge file each manifest was answered from; --json did not,
+    so a saved report could not tell which FAQ it measured."""
+    knots = ROOT / "knowledge" / "knots.yaml"
+    manifest = manifest_of(
+        tmp_path,
+        "q0.wav\tmassage-how-often\thow often should I massage a knot\n",
+        knowledge=str(knots),
+    )
+    result = knotvoice("eval", str(manifest), "--typed", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["knowledge"] == str(knots)
+    assert [clip["entry"] for clip in report["clips"]] == ["massage-how-often"]
+
+
 @pytest.mark.parametrize("value", ["150", "-1", "nan", "many"])
 def test_eval_min_top1_takes_a_percentage(tmp_path: Path, value: str) -> None:
     result = knotvoice("eval", str(tmp_path / "manifest.tsv"), "--min-top1", value)

@@ -129,6 +129,28 @@ def test_report_as_json_and_table(manifest: Path, matcher: Matcher) -> None:
     assert "top-1" in table and "66.7%" in table and "clips/wrong.wav" in table
 
 
+def test_json_tells_what_every_clip_got(manifest: Path, matcher: Matcher) -> None:
+    """A word error rate of 12% or a did-you-mean rate of 10% comes from clips that passed as
+    well: --json listed only the failures, so what was heard and decided for the others was
+    nowhere, nor which voice or variant a failure was rendered in."""
+    report = evaluate(manifest, LengthRecognizer(), matcher)
+    clips = json.loads(json.dumps(report.to_json()))["clips"]
+    assert [clip["file"] for clip in clips] == [f"clips/{row[0]}" for row in MANIFEST]
+    often = clips[0]
+    assert often["said"] == "How often should I massage a knot?"
+    assert often["heard"] == HEARD[1]
+    assert (often["decision"], often["entry"], often["right"]) == (
+        "answer",
+        "massage-how-often",
+        True,
+    )
+    assert (often["voice"], often["variant"]) == ("sine", "clean")
+    wrong = clips[2]
+    assert (wrong["expected"], wrong["entry"], wrong["right"]) == ("permanent", "dangerous", False)
+    assert [clip["right"] for clip in clips[3:]] == [True, True]
+    assert all(0.0 <= clip["score"] <= 100.0 for clip in clips)
+
+
 def test_transcripts_are_scored_without_audio(matcher: Matcher) -> None:
     rows = [
         Sample(

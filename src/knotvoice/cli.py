@@ -581,7 +581,8 @@ def _eval(args: argparse.Namespace) -> int:
             if sys.stderr.isatty():
                 print(file=sys.stderr)
         if args.json:
-            print_json({"manifest": str(manifest), **report.to_json()})
+            record = {"manifest": str(manifest), "knowledge": str(knowledge_file)}
+            print_json({**record, **report.to_json()})
         else:
             _out(f"manifest               {manifest}")
             _out(f"knowledge              {knowledge_file}")

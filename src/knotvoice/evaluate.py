@@ -27,6 +27,7 @@ from knotvoice.turn import Dialogue, Turn, hear, typed
 
 __all__ = [
     "NO_ANSWER",
+    "ClipOutcome",
     "EvalReport",
     "Failure",
     "Latency",
@@ -91,6 +92,33 @@ class Sample:
     """What was said."""
     heard: str
     """What the matcher gets (a transcript, or the reference itself for typed runs)."""
+    voice: str = ""
+    """The manifest's voice column, if any."""
+    variant: str = ""
+    """The manifest's variant column, if any."""
+
+
+@dataclass(frozen=True)
+class ClipOutcome:
+    """What one clip got, to find out why a figure is what it is."""
+
+    file: str
+    expected: str
+    """Entry id the clip should get, or ``-`` for none."""
+    said: str
+    """What is said in the clip (the manifest's text)."""
+    heard: str
+    """What the matcher got: the transcript, or the text itself for typed runs."""
+    decision: str
+    """answer, confirm or reject."""
+    entry: str
+    """Entry id of the best candidate, or ``-`` when there was none."""
+    score: float
+    """Score of the best candidate in [0, 100]."""
+    right: bool
+    """The clip got what it should: its entry answered outright, or no answer for ``-``."""
+    voice: str
+    variant: str
 
 
 @dataclass(frozen=True)
@@ -144,12 +172,15 @@ class EvalReport:
     latency: dict[str, Latency]
     """Per stage ("asr", "match", "tts") latency in milliseconds."""
     failures: tuple[Failure, ...]
+    clips: tuple[ClipOutcome, ...] = ()
+    """Every clip in the manifest's order, right or not."""
 
     def to_json(self) -> dict[str, Any]:
-        """The report as plain JSON-ready values."""
+        """The report as plain JSON-ready values, every clip's outcome last."""
         data = asdict(self)
         data["failures"] = [asdict(failure) for failure in self.failures]
         data["latency"] = {name: asdict(value) for name, value in self.latency.items()}
+        data["clips"] = [asdict(clip) for clip in self.clips]
         return data
 
 
@@ -312,14 +343,17 @@ def samples(manifest: Path | str, transcripts: Path | str | None = None) -> list
     (tab-separated file, text, transcript), what the recognizer heard for each clip."""
     rows = read_manifest(manifest)
     if transcripts is None:
-        return [Sample(row.file, row.expected, row.text, row.text) for row in rows]
+        return [
+            Sample(row.file, row.expected, row.text, row.text, row.voice, row.variant)
+            for row in rows
+        ]
     heard: dict[str, str] = {}
     with Path(transcripts).open(newline="", encoding="utf-8") as handle:
         for record in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             if len(record) >= 3 and record[0] != "file":
                 heard[Path(record[0]).name] = record[2]
     return [
-        Sample(row.file, row.expected, row.text, heard[Path(row.file).name])
+        Sample(row.file, row.expected, row.text, heard[Path(row.file).name], row.voice, row.variant)
         for row in rows
         if Path(row.file).name in heard
     ]
@@ -360,6 +394,7 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
     n_in = n_out = top1 = safe = confirm = reject = accepts = 0
     errors = words = texts = 0
     failures: list[Failure] = []
+    clips: list[ClipOutcome] = []
     for outcome in outcomes:
         sample, match = outcome.sample, outcome.match
         got = match.best.entry.id if match.best is not None else NO_ANSWER
@@ -377,15 +412,25 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
             confirm += match.decision is Decision.CONFIRM
             reject += match.decision is Decision.REJECT
             wrong = not right
+        score = match.best.score if match.best is not None else 0.0
+        clips.append(
+            ClipOutcome(
+                sample.file,
+                sample.expected,
+                sample.reference,
+                sample.heard,
+                match.decision.value,
+                got,
+                score,
+                not wrong,
+                sample.voice,
+                sample.variant,
+            )
+        )
         if wrong:
             failures.append(
                 Failure(
-                    sample.file,
-                    sample.expected,
-                    got,
-                    match.decision.value,
-                    sample.heard,
-                    match.best.score if match.best is not None else 0.0,
+                    sample.file, sample.expected, got, match.decision.value, sample.heard, score
                 )
             )
         edits, count = word_errors(sample.reference, sample.heard)
@@ -418,6 +463,7 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
         wer_clips=texts,
         latency=latency,
         failures=tuple(failures),
+        clips=tuple(clips),
     )
 
 
@@ -454,7 +500,9 @@ def evaluate(
     for done, row in enumerate(rows, start=1):
         transcript, asr_ms = hear(recognizer, read_audio(manifest.parent / row.file))
         turn = Dialogue(matcher).respond(transcript)
-        sample = Sample(row.file, row.expected, row.text, turn.transcript.text)
+        sample = Sample(
+            row.file, row.expected, row.text, turn.transcript.text, row.voice, row.variant
+        )
         outcomes.append(_outcome(sample, turn, asr_ms, speech))
         logger.debug("%s: %r -> %s", row.file, turn.transcript.text, turn.action)
         if progress is not None:

@@ -364,6 +364,30 @@ def test_the_table_names_its_rates_as_the_readme_and_the_check_do(matcher: Match
     assert "confirm rate" not in table and "false accepts" not in table
 
 
+def test_the_table_says_what_each_figure_counts(matcher: Matcher) -> None:
+    """The table said "top-1 50.0%", "safe 100.0%" and "reject rate 50.0%" without saying of
+    which clips: half of all of them, or of those the FAQ answers, and safe from what."""
+    rows = [
+        Sample("a", "massage-how-often", "", "how often should I massage a knot"),
+        Sample("b", "massage-how-often", "", "what is the weather"),
+        Sample("c", "-", "", "what is the weather"),
+    ]
+    lines = format_table(evaluate_transcripts(rows, matcher)).splitlines()
+
+    def line(label: str) -> str:
+        return next(line for line in lines if line.startswith(label))
+
+    assert line("in-domain clips").endswith("expect an entry")
+    assert line("out-of-domain clips").endswith("expect no answer (-)")
+    assert line("top-1").endswith(" 50.0%  of in-domain clips answered with their entry")
+    assert line("safe").endswith(
+        "100.0%  of in-domain clips not answered wrong: right, did-you-mean or turned away"
+    )
+    assert line("did-you-mean rate").endswith('of in-domain clips asked "Did you mean ...?"')
+    assert line("reject rate").endswith(" 50.0%  of in-domain clips turned away")
+    assert line("off-topic answered").endswith("out-of-domain clips given an answer")
+
+
 def test_rates_with_nothing_to_count_are_not_figures(matcher: Matcher) -> None:
     """Without in-domain clips there is no top-1 to show: n/a, not 0%."""
     rows = [Sample("a", "-", "what is the weather", "what is the weather")]

@@ -535,24 +535,27 @@ def _percent(value: float | None) -> str:
 
 
 def format_table(report: EvalReport) -> str:
-    """A readable summary of a report, failures listed last."""
+    """A readable summary of a report, each figure saying what it counts, failures last."""
     lines = [
         f"engine                 {report.engine}",
-        f"in-domain clips        {report.n_in}",
-        f"out-of-domain clips    {report.n_out}",
-        f"top-1                  {_percent(report.top1)}",
-        f"safe                   {_percent(report.safe)}",
-        f"did-you-mean rate      {_percent(report.confirm_rate)}",
-        f"reject rate            {_percent(report.reject_rate)}",
+        f"in-domain clips        {report.n_in:<6}  expect an entry",
+        f"out-of-domain clips    {report.n_out:<6}  expect no answer (-)",
+        f"top-1                  {_percent(report.top1)}  of in-domain clips answered with "
+        "their entry",
+        f"safe                   {_percent(report.safe)}  of in-domain clips not answered wrong: "
+        "right, did-you-mean or turned away",
+        f"did-you-mean rate      {_percent(report.confirm_rate)}  of in-domain clips asked "
+        '"Did you mean ...?"',
+        f"reject rate            {_percent(report.reject_rate)}  of in-domain clips turned away",
         f"off-topic answered     {report.false_accepts} of {report.n_out} "
-        f"({_percent(report.false_accept_rate)})",
+        f"({_percent(report.false_accept_rate)})  out-of-domain clips given an answer",
     ]
     if report.wer_clips:
         lines.append(
             f"word error rate        {_percent(report.wer)} (over {report.wer_clips} of "
-            f"{report.n_in + report.n_out} clips)"
+            f"{report.n_in + report.n_out} clips)  words heard wrong against the text"
         )
-    lines.append("latency (ms)           p50       p95")
+    lines.append("latency (ms)           p50       p95  per clip")
     for stage, latency in report.latency.items():
         lines.append(f"  {stage:<20} {latency.p50:8.1f}  {latency.p95:8.1f}")
     if report.failures:

@@ -16,6 +16,7 @@ import soundfile
 import yaml
 
 from entries import ENTRY_IDS
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "audio_fixtures"
@@ -407,3 +408,38 @@ def test_an_operator_s_set_names_its_faq_and_only_its_entries(manifest: Path) ->
     assert set(expected) - {NO_ANSWER} <= ids
     assert expected.count(NO_ANSWER) >= len(expected) / 3
     assert len(OPERATOR_SETS) >= 2
+
+
+def own_faq(tmp_path: Path, knowledge: str | None) -> Path:
+    """A developer's fixtures folder outside the repository: one FAQ with one set."""
+    faq = tmp_path / "fixtures" / "library"
+    faq.mkdir(parents=True)
+    (tmp_path / "faq.yaml").write_text(
+        "version: 1\nentries:\n  - id: wifi\n    question: Is there wifi?\n    answer: Yes.\n",
+        encoding="utf-8",
+    )
+    spec: dict[str, Any] = {"dev": {"entries": {"wifi": ["Can I get online?"]}}}
+    if knowledge is not None:
+        spec["knowledge"] = knowledge
+    (faq / "questions.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return faq
+
+
+@pytest.mark.parametrize("knowledge", ["../../faq.yaml", None])
+def test_make_fixtures_says_where_a_questions_file_s_knowledge_path_starts(
+    tmp_path: Path, knowledge: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`knowledge: ../../faq.yaml` beside the questions file is read from the repository
+    root: the error said only "fix `knowledge:`", and without the line it looked for a file
+    called None."""
+    fixtures = load_script("make-fixtures")
+    faq = own_faq(tmp_path, knowledge)
+    assert fixtures.main(["--out", str(faq.parent), "--faq", "library"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith(f"make-fixtures: {faq / 'questions.yaml'}")
+    if knowledge is None:
+        assert "names no knowledge file; add a line `knowledge: PATH`" in error
+    else:
+        assert f"is relative to the repository root ({ROOT}), not to the questions file" in error
+    assert "None" not in error
+    assert not list(faq.glob("dev/*.flac"))

@@ -410,15 +410,18 @@ def test_an_operator_s_set_names_its_faq_and_only_its_entries(manifest: Path) ->
     assert len(OPERATOR_SETS) >= 2
 
 
-def own_faq(tmp_path: Path, knowledge: str | None) -> Path:
-    """A developer's fixtures folder outside the repository: one FAQ with one set."""
+def own_faq(
+    tmp_path: Path, knowledge: str | None, asked: tuple[str, ...] = ("Can I get online?",)
+) -> Path:
+    """A developer's fixtures folder outside the repository: one FAQ with one set, the
+    ``asked`` questions of its one entry."""
     faq = tmp_path / "fixtures" / "library"
     faq.mkdir(parents=True)
     (tmp_path / "faq.yaml").write_text(
         "version: 1\nentries:\n  - id: wifi\n    question: Is there wifi?\n    answer: Yes.\n",
         encoding="utf-8",
     )
-    spec: dict[str, Any] = {"dev": {"entries": {"wifi": ["Can I get online?"]}}}
+    spec: dict[str, Any] = {"dev": {"entries": {"wifi": list(asked)}}}
     if knowledge is not None:
         spec["knowledge"] = knowledge
     (faq / "questions.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
@@ -443,3 +446,45 @@ def test_make_fixtures_says_where_a_questions_file_s_knowledge_path_starts(
         assert f"is relative to the repository root ({ROOT}), not to the questions file" in error
     assert "None" not in error
     assert not list(faq.glob("dev/*.flac"))
+
+
+def test_make_fixtures_renders_a_faq_in_the_voices_and_conditions_asked(tmp_path: Path) -> None:
+    """A developer's own questions were rendered across all ten voices and ten conditions,
+    with no way to keep a quick run to a few; two and two now meet in every combination."""
+    fixtures = load_script("make-fixtures")
+    faq = own_faq(tmp_path, str(tmp_path / "faq.yaml"), ("Can I get online?", "Is wifi free?"))
+    voices = ["--voice", "espeak:en-gb", "--voice", "flite:slt"]
+    conditions = ["--condition", "clean", "--condition", "fast"]
+    assert fixtures.main(["--out", str(faq.parent), "--faq", "library", *voices, *conditions]) == 0
+    rows = fixtures.manifest_rows(faq / "dev" / "manifest.tsv")
+    assert sorted((row[3], row[4]) for row in rows) == [
+        ("espeak:en-gb", "clean"),
+        ("espeak:en-gb", "fast"),
+        ("flite:slt", "clean"),
+        ("flite:slt", "fast"),
+    ]
+    assert sorted(path.name for path in (faq / "dev").glob("*.flac")) == sorted(
+        row[0] for row in rows
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (
+            ["--faq", "library", "--voice", "espeak:en-gb", "--voice", "flite:sl"],
+            "no --voice flite:sl; give one of: espeak:en-gb",
+        ),
+        (["--faq", "library", "--voice", "espeak:en-gb"], "give --voice twice or more"),
+        (["--voice", "espeak:en-gb", "--voice", "flite:slt"], "name the FAQ with --faq NAME"),
+    ],
+)
+def test_make_fixtures_refuses_voices_it_cannot_use_before_rendering(
+    tmp_path: Path, extra: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixtures = load_script("make-fixtures")
+    faq = own_faq(tmp_path, str(tmp_path / "faq.yaml"))
+    assert fixtures.main(["--out", str(faq.parent), *extra]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and needle in error
+    assert not (faq / "dev").exists()

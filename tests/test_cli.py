@@ -628,6 +628,23 @@ def test_eval_json_names_the_knowledge_file_as_the_table_does(tmp_path: Path) ->
     assert [clip["entry"] for clip in report["clips"]] == ["massage-how-often"]
 
 
+@pytest.mark.model
+def test_eval_passes_a_minimum_it_meets_exactly(tmp_path: Path) -> None:
+    """29 of 50 right is 58%: --min-top1 58 failed it ("top-1 58.0% is below --min-top1
+    58%"), as 29 / 50 * 100 comes out a hair under 58 in floating point."""
+    right = "q.wav\tmassage-how-often\thow often should I massage a knot\n"
+    turned_away = "q.wav\tmassage-how-often\twhat is the weather\n"
+    manifest = manifest_of(tmp_path, right * 29 + turned_away * 21)
+    result = knotvoice("eval", str(manifest), "--typed", "--min-top1", "58")
+    assert result.returncode == 0, result.stderr
+    assert "top-1                   58.0%" in result.stdout and "below" not in result.stderr
+    failing = knotvoice("eval", str(manifest), "--typed", "--min-top1", "58.5")
+    assert failing.returncode == 1
+    assert failing.stderr.strip().endswith(
+        "top-1 58.0% (29 of 50 in-domain clips) is below --min-top1 58.5%"
+    )
+
+
 @pytest.mark.parametrize("value", ["150", "-1", "nan", "many"])
 def test_eval_min_top1_takes_a_percentage(tmp_path: Path, value: str) -> None:
     result = knotvoice("eval", str(tmp_path / "manifest.tsv"), "--min-top1", value)

@@ -488,3 +488,22 @@ def test_make_fixtures_refuses_voices_it_cannot_use_before_rendering(
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and needle in error
     assert not (faq / "dev").exists()
+
+
+def test_make_fixtures_help_shows_how_to_write_and_render_one_s_own_questions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help gave one line, "Render the spoken-question fixtures from the questions files in
+    audio_fixtures/": nothing of what a questions file holds or how to render one's own."""
+    fixtures = load_script("make-fixtures")
+    with pytest.raises(SystemExit) as done:
+        fixtures.main(["--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    lines = shown.splitlines()
+    start = next(n for n, line in enumerate(lines) if "knowledge: knowledge/my-faq.yaml" in line)
+    end = lines.index("", start)
+    example = yaml.safe_load("\n".join(line.removeprefix("      ") for line in lines[start:end]))
+    clips = fixtures.plan_faq_set("dev", example)
+    assert {clip.expected for clip in clips} == {"wifi", NO_ANSWER} and len(clips) == 8
+    assert "--out DIR --faq NAME" in shown and "knotvoice eval" in shown

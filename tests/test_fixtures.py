@@ -507,3 +507,26 @@ def test_make_fixtures_help_shows_how_to_write_and_render_one_s_own_questions(
     clips = fixtures.plan_faq_set("dev", example)
     assert {clip.expected for clip in clips} == {"wifi", NO_ANSWER} and len(clips) == 8
     assert "--out DIR --faq NAME" in shown and "knotvoice eval" in shown
+
+
+@pytest.mark.parametrize(
+    ("entry", "needle"),
+    [
+        ("wifi: [Can I get online here?, Is it free?]", "not valid YAML at line 4"),
+        ("wifi: Can I get online here?", "the questions of wifi must be a list"),
+    ],
+)
+def test_make_fixtures_refuses_a_questions_file_it_cannot_read_in_one_line(
+    tmp_path: Path, entry: str, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A flow list of questions ending in '?' printed PyYAML's traceback; one question
+    written without its list was rendered letter by letter, until piper failed on one."""
+    fixtures = load_script("make-fixtures")
+    faq = own_faq(tmp_path, str(tmp_path / "faq.yaml"))
+    (faq / "questions.yaml").write_text(
+        f"knowledge: {tmp_path / 'faq.yaml'}\ndev:\n  entries:\n    {entry}\n", encoding="utf-8"
+    )
+    assert fixtures.main(["--out", str(faq.parent), "--faq", "library"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and needle in error
+    assert not (faq / "dev").exists()

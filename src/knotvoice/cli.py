@@ -528,6 +528,13 @@ def _eval(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     for manifest in args.manifests:
+        if manifest.is_dir():
+            inside = manifest / "manifest.tsv"
+            raise KnotvoiceError(
+                f"{manifest} is a folder; give its manifest, {inside}"
+                if inside.is_file()
+                else f"{manifest} is a folder with no manifest.tsv; give a manifest.tsv of clips"
+            )
         if not manifest.is_file():
             raise KnotvoiceError(f"{manifest}: no such manifest; give a manifest.tsv of clips")
     # Each manifest is answered from the knowledge it names, else the configured one.

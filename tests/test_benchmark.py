@@ -3,9 +3,13 @@ on the machine, and it loads every model)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from script_modules import load_script
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_default_run_reads_a_manifest_as_eval_does(tmp_path: Path) -> None:
@@ -24,3 +28,21 @@ def test_the_default_run_reads_a_manifest_as_eval_does(tmp_path: Path) -> None:
     manifest.write_text("file\texpected\ttext\nq1.flac\t-\tweather\n", encoding="utf-8")
     rows, knowledge = benchmark.read_clips(manifest)
     assert [row.file for row in rows] == ["q1.flac"] and knowledge is None
+
+
+def test_help_says_what_each_run_does_and_what_its_flags_take() -> None:
+    """--help gave one line and bare --engine, --model and --manifest; --json claimed only
+    --listen and --matching, though --endpointing and --barge-in print JSON too."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "script" / "benchmark"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    shown = " ".join(result.stdout.split())
+    assert "Without --listen it runs the clips of a manifest" in shown
+    assert "--model DIR model directory (default: the bundled one)" in shown
+    assert "(default: audio_fixtures/eval/manifest.tsv)" in shown
+    assert "print the report as JSON (all but the default run)" in shown

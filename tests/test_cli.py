@@ -174,6 +174,19 @@ def test_help_names_everything_the_knowledge_command_does() -> None:
         assert verb in line, line
 
 
+def test_eval_help_tells_what_a_manifest_holds_and_the_exit_status() -> None:
+    """`knotvoice eval --help` said "manifest.tsv of clips" and nothing of its columns, where
+    clip paths start, the '# knowledge:' line or when it exits 1."""
+    result = knotvoice("eval", "--help", timeout=60)
+    assert result.returncode == 0
+    shown = " ".join(result.stdout.split())
+    assert "a header naming file, expected and text" in shown
+    assert "relative to the manifest's folder" in shown and "(- for a question" in shown
+    assert "'# knowledge: FILE' above the header" in shown
+    assert "It exits 1 when a manifest or clip is broken" in shown
+    assert "a top-1 is below --min-top1, else 0" in shown
+
+
 def test_knowledge_lint_passes_the_project_file_and_fails_a_broken_one(tmp_path: Path) -> None:
     assert knotvoice("knowledge", "lint").returncode == 0
     broken = tmp_path / "broken.yaml"

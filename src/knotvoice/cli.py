@@ -218,7 +218,18 @@ def _parser() -> argparse.ArgumentParser:
     _common(serve)
     _engine_flags(serve)
 
-    evaluate = commands.add_parser("eval", help="measure accuracy on manifests of clips")
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure accuracy on manifests of clips",
+        description="Hear every clip of each manifest as a visitor's first question and report "
+        "how often it was answered right, wrongly or not at all. A manifest is tab-separated: "
+        "a header naming file, expected and text (voice and variant optional), then a row per "
+        "clip, its path relative to the manifest's folder and its expected entry id (- for a "
+        "question the FAQ must not answer). A line '# knowledge: FILE' above the header "
+        "(relative to the manifest) names its knowledge file, unless --knowledge is given. "
+        "It exits 1 when a manifest or clip is broken (before any clip is heard) or a top-1 "
+        "is below --min-top1, else 0.",
+    )
     evaluate.add_argument(
         "manifests", nargs="+", type=Path, metavar="MANIFEST", help="manifest.tsv of clips"
     )

@@ -283,8 +283,7 @@ class Journal:
     def _rotate(self, path: Path) -> None:
         # Named by the time in nanoseconds, after the newest one even when the clock was set
         # back since: their order by name is the order they were written.
-        rotated = sorted(self.directory.glob("turns-*.jsonl"))
-        newest = max((_number(old) for old in rotated), default=0)
+        newest = max((_number(old) for old in self.directory.glob("turns-*.jsonl")), default=0)
         path.replace(self.directory / f"turns-{max(time.time_ns(), newest + 1):020d}.jsonl")
         rotated = sorted(self.directory.glob("turns-*.jsonl"))
         for old in rotated[: max(0, len(rotated) - self.keep_files)]:

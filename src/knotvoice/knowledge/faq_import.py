@@ -185,9 +185,10 @@ class _Draft:
 
 
 def read_faq(path: str | Path) -> ImportResult:
-    """``parse_faq`` on a text file (``parse_csv`` on a ``.csv`` or ``.tsv`` file), as a text editor or spreadsheet on any system saves it:
-    UTF-8, UTF-16 with its byte order mark (Windows' "Unicode"), or else Windows-1252 (the
-    "ANSI" of Windows Notepad and Excel), which a note says so its £, € and quotes are checked.
+    """``parse_faq`` on a text file (``parse_csv`` on a ``.csv`` or ``.tsv`` file), as a text
+    editor or spreadsheet on any system saves it: UTF-8, UTF-16 with its byte order mark
+    (Windows' "Unicode"), or else Windows-1252 (the "ANSI" of Windows Notepad and Excel),
+    which a note says so its £, € and quotes are checked.
     """
     path = Path(path)
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from entries import ENTRY_IDS
+from knotvoice.app import recognition_bias
 from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import (
@@ -23,6 +24,7 @@ from knotvoice.knowledge import (
 )
 from knotvoice.knowledge.check import check_calibration, lint
 from knotvoice.match.calibration import Example, Judged
+from knotvoice.settings import ListenSettings, Settings, TriggerMode
 
 REPO = Path(__file__).resolve().parents[1]
 KNOTS = REPO / "knowledge" / "knots.yaml"
@@ -804,3 +806,16 @@ def test_lint_warns_of_text_an_unquoted_hash_cuts_short(tmp_path: Path) -> None:
     assert len(cut) == 2
     assert cut[0].startswith("line 6:") and "'#5 upstairs.'" in cut[0]
     assert cut[1].startswith("line 16:") and "'#urgent'" in cut[1]
+
+
+def test_a_recognizer_limited_to_the_faq_may_still_hear_follow_ups_and_the_wake_phrase(
+    knots: Knowledge,
+) -> None:
+    words, _prompt = recognition_bias(knots)
+    follow_ups = {"yes", "yeah", "pardon", "again", "slower", "please", "thanks"}
+    assert follow_ups <= set(words)
+    assert not follow_ups <= set(vocabulary(knots))  # not the FAQ's own words
+    assert "marigold" not in words
+    listen = ListenSettings(mode=TriggerMode.WAKE, wake_phrase="Hey Marigold")
+    woken, _prompt = recognition_bias(knots, Settings(listen=listen))
+    assert "marigold" in woken

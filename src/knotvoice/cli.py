@@ -689,7 +689,7 @@ def _following(
     load told to ``journal``'s status."""
 
     def reloaded(matcher: MatchStage) -> None:
-        app.rebias(recognizer, matcher.knowledge)
+        app.rebias(recognizer, matcher.knowledge, settings)
         journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
 
     recognizer, reloader = app.load_following(

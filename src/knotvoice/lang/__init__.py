@@ -169,6 +169,12 @@ class Language:
     offtopic: tuple[str, ...]
     """Everyday things people say to a kiosk that no one FAQ answers (``<code>-offtopic.txt``)."""
 
+    def follow_up_words(self) -> frozenset[str]:
+        """Every word the follow-up commands are said with ("yes", "pardon", "slower"), with
+        the words allowed around them."""
+        said = {word for phrases in self.commands.values() for p in phrases for word in p.split()}
+        return frozenset(said | self.command_edges | self.command_leading)
+
     def expand(self, word: str) -> str:
         """A lowercase word with its contraction written out ("won't" -> "will not",
         "they're" -> "they are", "kiosk's" -> "kiosk"); other words as they are, without

@@ -305,3 +305,39 @@ def test_a_question_turned_away_is_told_the_topics_it_came_closest_to() -> None:
     mixed = Knowledge((*entries, bare))
     unsure = Match(Decision.REJECT, Candidate(bare, 30.0), Candidate(entries[2], 9.0), "q")
     assert reply_text(unsure, mixed).endswith("prices, opening hours or parking.")
+
+
+@pytest.mark.parametrize(
+    ("heard", "others", "entry"),
+    [
+        # What whisper heard of short answers in synthetic voices, and its other hearings.
+        ("Yet.", ("Yep.", "Yes."), WORSE),
+        ("Yes, leads.", ("Yes, please.", "Yes, leaves."), WORSE),
+        ("You're right.", ("Right.",), WORSE),
+        ("Know.", ("No.",), None),
+    ],
+)
+def test_a_yes_or_no_misheard_is_taken_from_another_hearing(
+    dialogue: Dialogue, heard: str, others: tuple[str, ...], entry: Entry | None
+) -> None:
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(Transcript(heard, engine="whisper", alternatives=others))
+    assert step.entry == entry
+    assert step.reply == (spoken_answer(WORSE) if entry else english().replies.ask_again)
+    assert step.transcript.text in others  # the hearing that said it
+
+
+def test_pardon_misheard_is_taken_from_another_hearing(dialogue: Dialogue) -> None:
+    answer = dialogue.respond(typed("how often can I massage it?"))
+    step = dialogue.respond(Transcript("Parton.", alternatives=("Pardon?", "Part in.")))
+    assert (step.action, step.reply) == ("repeat", answer.reply)
+
+
+def test_another_hearing_is_no_command_when_none_is_awaited(dialogue: Dialogue) -> None:
+    matcher = dialogue.matcher
+    assert isinstance(matcher, ScriptedMatcher)
+    misheard = Transcript("Yet.", alternatives=("Yep.",))
+    assert dialogue.respond(misheard).action == "reject"  # asked as a question
+    dialogue.respond(typed("massage"))
+    assert dialogue.respond(misheard, follow_up=False).action == "reject"
+    assert matcher.asked == ["Yet.", "massage", "Yet."]

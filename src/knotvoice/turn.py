@@ -89,6 +89,10 @@ class Understood:
 
 COMMANDS = ("other", "slower", "repeat", "stop", "no", "yes", "thanks")
 """The follow-up commands, in the order they are looked for ("no, the other one": other)."""
+FOLLOW_UPS_TO_PROPOSAL = ("yes", "no", "other")
+"""The commands that answer a did-you-mean."""
+FOLLOW_UPS_TO_REPLY = ("repeat", "slower")
+"""The commands that ask for the last reply again."""
 
 
 def command_of(text: str) -> str | None:
@@ -191,7 +195,7 @@ class Dialogue:
         text = transcript.text
         if not text.strip():
             return Turn(transcript, Action.NONE, None, None, "")
-        command = command_of(text)
+        transcript, command = self._command(transcript, follow_up)
         pending = self._pending
         if command in ("yes", "no", "other") and pending is not None and not follow_up:
             self._pending = None
@@ -229,6 +233,26 @@ class Dialogue:
         if match.decision is Decision.ANSWER:
             return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
         return self._said(Turn(transcript, Action.REJECT, match, None, reply, match_ms))
+
+    def _command(self, transcript: Transcript, follow_up: bool) -> tuple[Transcript, str | None]:
+        """The follow-up command ``transcript`` says, if any, and the hearing that says it.
+
+        As heard; or, while a follow-up is awaited (a yes or no to a did-you-mean, a
+        "pardon" after a reply), as another hearing of the same audio has it: a short word
+        alone is easily misheard ("Yet." for "Yep.", "Parton." for "Pardon?"), and the
+        recognizer's runner-up hearings often hold it. A command no one awaits is taken as
+        heard only, so a question is never lost to a hearing it was not."""
+        command = command_of(transcript.text)
+        if command is not None or not follow_up:
+            return transcript, command
+        awaited: tuple[str, ...] = FOLLOW_UPS_TO_PROPOSAL if self._pending is not None else ()
+        if self._last_reply:
+            awaited += FOLLOW_UPS_TO_REPLY
+        for other in transcript.alternatives:
+            command = command_of(other)
+            if command in awaited:
+                return replace(transcript, text=other), command
+        return transcript, None
 
     def _answer(
         self, transcript: Transcript, match: Match, chosen: Candidate, other: Candidate | None

@@ -220,6 +220,16 @@ def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
         ("no knot", None),
         ("Thank you very much!", "thanks"),
         ("Hey kiosk.", None),
+        # Several commands' phrases strung together.
+        ("Nah, not that one.", "no"),
+        ("No, the other question.", "other"),
+        ("Mm hmm, exactly.", "yes"),
+        ("Okay, right, thanks.", "yes"),
+        ("No, never mind.", "stop"),
+        ("Sorry, again, slower please.", "slower"),
+        ("Yes. No.", None),
+        ("Is it right?", None),
+        ("No, not that knot.", None),
     ],
 )
 def test_commands_are_whole_short_utterances(text: str, command: str | None) -> None:

@@ -11,6 +11,7 @@ synthesis happen around it.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -118,7 +119,45 @@ def command_of(text: str) -> str | None:
         # or a hesitation ("hey kiosk", "um") is left to be answered as a question.
         thanks = language.commands["thanks"]
         return "thanks" if any(word in thanks for word in heard) else None
-    return None
+    while len(heard) > 1 and heard[0] in leading:
+        heard.pop(0)
+    return _strung(heard)
+
+
+def _strung(said: list[str]) -> str | None:
+    """The command of words that string several commands' phrases together ("nope, not
+    that", "no, the second one", "uh huh, exactly"), edge words between them: None when a
+    word is in no phrase or the phrases disagree. Thanks goes with any other ("no thanks"),
+    stop outweighs any ("no, never mind"), "no" gives way to the other one, and asking
+    again to asking slower."""
+    language = english()
+    phrases = {
+        tuple(phrase.split()): command
+        for command in reversed(COMMANDS)
+        for phrase in language.commands[command]
+    }
+    longest = max(len(phrase) for phrase in phrases)
+
+    @functools.cache
+    def parts(start: int) -> tuple[str, ...] | None:
+        if start == len(said):
+            return ()
+        for length in range(min(longest, len(said) - start), 0, -1):
+            command = phrases.get(tuple(said[start : start + length]))
+            rest = parts(start + length) if command is not None else None
+            if command is not None and rest is not None:
+                return (command, *rest)
+        return parts(start + 1) if said[start] in language.command_edges else None
+
+    commands = set(parts(0) or ()) - {"thanks"}
+    if not commands:
+        return None
+    if "stop" in commands:
+        return "stop"
+    for gives_way, to in (("no", "other"), ("repeat", "slower")):
+        if commands == {gives_way, to}:
+            return to
+    return commands.pop() if len(commands) == 1 else None
 
 
 MAX_QUESTION_CHARS = 500

@@ -346,6 +346,12 @@ def test_pardon_misheard_is_taken_from_another_hearing(dialogue: Dialogue) -> No
     assert (step.action, step.reply) == ("repeat", answer.reply)
 
 
+def test_a_misheard_pardon_long_after_the_reply_is_a_question(dialogue: Dialogue) -> None:
+    dialogue.respond(typed("how often can I massage it?"))
+    misheard = Transcript("Parton.", alternatives=("Pardon?",))
+    assert dialogue.respond(misheard, after_reply=False).action == "reject"
+
+
 def test_another_hearing_is_no_command_when_none_is_awaited(dialogue: Dialogue) -> None:
     matcher = dialogue.matcher
     assert isinstance(matcher, ScriptedMatcher)

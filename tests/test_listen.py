@@ -11,7 +11,7 @@ import logging
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen, file_devices
-from knotvoice.asr import Transcript, Word
+from knotvoice.asr import Recognizer, Transcript, Word
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
 from knotvoice.errors import DeviceError
@@ -382,12 +382,17 @@ class BrokenOnce:
         return None
 
     def respond(
-        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+        self,
+        transcript: Transcript,
+        understood: Understood | None = None,
+        follow_up: bool = True,
+        *,
+        after_reply: bool = True,
     ) -> Turn:
         self._calls += 1
         if self._calls == 1:
             raise RuntimeError("matcher exploded")
-        return self._dialogue.respond(transcript, follow_up=follow_up)
+        return self._dialogue.respond(transcript, follow_up=follow_up, after_reply=after_reply)
 
 
 def test_one_bad_turn_is_reported_and_the_loop_goes_on(
@@ -865,10 +870,15 @@ class Recording:
         return self._dialogue.understand(transcript)
 
     def respond(
-        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+        self,
+        transcript: Transcript,
+        understood: Understood | None = None,
+        follow_up: bool = True,
+        *,
+        after_reply: bool = True,
     ) -> Turn:
         self.heard.append(transcript)
-        return self._dialogue.respond(transcript, understood, follow_up)
+        return self._dialogue.respond(transcript, understood, follow_up, after_reply=after_reply)
 
 
 def test_the_kiosk_answers_from_what_the_recognizer_heard_in_full(
@@ -1179,3 +1189,68 @@ def test_a_reply_that_is_no_answer_is_rendered_during_the_pause(
     assert any(kind == "expected" and reject in text for kind, text in voice.log[:said])
     if decided.ahead:  # the reply worked out in the pause is the one rendered then
         assert ("expected", decided.answer) in voice.log[:said]
+
+
+class Mishearing:
+    """Whisper at the loop's seam, except that an utterance without ``kept`` in what whisper
+    heard comes out as ``heard``, with ``others`` as its other hearings (a short request
+    misheard, the words said among the runner-ups)."""
+
+    name = "whisper"
+    streaming = False
+
+    def __init__(
+        self, whisper: WhisperRecognizer, kept: str, heard: str, others: tuple[str, ...]
+    ) -> None:
+        self.whisper, self.kept, self.heard, self.others = whisper, kept, heard, others
+
+    def stream(self) -> Mishearing:
+        self.chunks: list[AudioChunk] = []
+        return self
+
+    def accept(self, chunk: AudioChunk) -> None:
+        self.chunks.append(chunk)
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.transcribe(self.chunks)
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        transcript = self.whisper.transcribe(chunks)
+        if not transcript.text or self.kept in transcript.text.lower():
+            return transcript
+        return Transcript(self.heard, engine=self.name, alternatives=self.others)
+
+    def spotter(self, words: Sequence[str]) -> Recognizer:
+        return self.whisper.spotter(words)
+
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        self.whisper.bias(phrases, prompt)
+
+
+def test_a_misheard_say_that_again_after_an_answer_says_it_again(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # Heard as "See that again.", the visitor's request was asked as a question and turned
+    # away, though whisper's other hearings held it.
+    audio = after_an_answer(clips, synthesizer, knowledge, "Say that again.")
+    recorder = Recorder()
+    bounded_listen(
+        ListenSettings(idle_exit_seconds=10.0),
+        Mishearing(whisper, "knot", "See that again.", ("Say that again.", "Save that again.")),
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    assert recorder.decisions() == [("answer", "massage-how-often"), ("repeat", None)]
+    first, second = (e for e in recorder.events if isinstance(e, ReplyStarted))
+    assert first.text == second.text == answer_of(knowledge, "massage-how-often")

@@ -646,10 +646,12 @@ def test_a_question_that_breaks_the_dialogue_costs_that_question_only(
     words: Matcher, synthesizer: Synthesizer
 ) -> None:
     class Fragile(Dialogue):
-        def respond(self, transcript: Any, understood: Any = None, follow_up: bool = True) -> Any:
+        def respond(
+            self, transcript: Any, understood: Any = None, follow_up: bool = True, **kw: Any
+        ) -> Any:
             if "break" in transcript.text:
                 raise RuntimeError("broken on purpose")
-            return super().respond(transcript, understood, follow_up)
+            return super().respond(transcript, understood, follow_up, **kw)
 
     kiosk, inbox, events = start_quiet_kiosk(Fragile(words), synthesizer)
     try:

@@ -349,10 +349,12 @@ def test_a_question_that_fails_says_so_instead_of_leaving_the_last_answer(
     it and offers questions to try; the answer before it is gone, and the next is answered."""
 
     class Fragile(Dialogue):
-        def respond(self, transcript: Any, understood: Any = None, follow_up: bool = True) -> Any:
+        def respond(
+            self, transcript: Any, understood: Any = None, follow_up: bool = True, **kw: Any
+        ) -> Any:
             if "parking" in transcript.text:
                 raise RuntimeError("broken on purpose")
-            return super().respond(transcript, understood, follow_up)
+            return super().respond(transcript, understood, follow_up, **kw)
 
     entry = knowledge.get("massage-how-often")
     page = open_page(browser, screen.url)

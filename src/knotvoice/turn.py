@@ -223,18 +223,24 @@ class Dialogue:
         return Understood(heard, match, (time.perf_counter() - start) * 1000.0, matcher.knowledge)
 
     def respond(
-        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+        self,
+        transcript: Transcript,
+        understood: Understood | None = None,
+        follow_up: bool = True,
+        *,
+        after_reply: bool = True,
     ) -> Turn:
         """The turn for one utterance (typed or recognised); ``understood`` is its question
         already worked out (by ``understand``). ``follow_up`` is False when the utterance
         came long after the did-you-mean was asked: a "yes" then answers nothing (it may be
-        the next visitor's), and the did-you-mean is forgotten."""
+        the next visitor's), and the did-you-mean is forgotten. ``after_reply`` is False when
+        it came after the follow-up window of the last reply."""
         if self._follow is not None:
             self.matcher = self._follow()
         text = transcript.text
         if not text.strip():
             return Turn(transcript, Action.NONE, None, None, "")
-        transcript, command = self._command(transcript, follow_up)
+        transcript, command = self._command(transcript, follow_up, after_reply)
         pending = self._pending
         if command in ("yes", "no", "other") and pending is not None and not follow_up:
             self._pending = None
@@ -273,7 +279,9 @@ class Dialogue:
             return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
         return self._said(Turn(transcript, Action.REJECT, match, None, reply, match_ms))
 
-    def _command(self, transcript: Transcript, follow_up: bool) -> tuple[Transcript, str | None]:
+    def _command(
+        self, transcript: Transcript, follow_up: bool, after_reply: bool
+    ) -> tuple[Transcript, str | None]:
         """The follow-up command ``transcript`` says, if any, and the hearing that says it.
 
         As heard; or, while a follow-up is awaited (a yes or no to a did-you-mean, a
@@ -282,10 +290,12 @@ class Dialogue:
         recognizer's runner-up hearings often hold it. A command no one awaits is taken as
         heard only, so a question is never lost to a hearing it was not."""
         command = command_of(transcript.text)
-        if command is not None or not follow_up:
+        if command is not None:
             return transcript, command
-        awaited: tuple[str, ...] = FOLLOW_UPS_TO_PROPOSAL if self._pending is not None else ()
-        if self._last_reply:
+        awaited: tuple[str, ...] = ()
+        if follow_up and self._pending is not None:
+            awaited += FOLLOW_UPS_TO_PROPOSAL
+        if after_reply and self._last_reply:
             awaited += FOLLOW_UPS_TO_REPLY
         for other in transcript.alternatives:
             command = command_of(other)

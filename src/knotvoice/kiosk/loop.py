@@ -77,7 +77,12 @@ class Responder(Protocol):
     def understand(self, transcript: Transcript) -> Understood | None: ...
 
     def respond(
-        self, transcript: Transcript, understood: Understood | None = None, follow_up: bool = True
+        self,
+        transcript: Transcript,
+        understood: Understood | None = None,
+        follow_up: bool = True,
+        *,
+        after_reply: bool = True,
     ) -> Turn: ...
 
 
@@ -423,8 +428,9 @@ class _Kiosk:
         did-you-mean's choices until they are answered)."""
         ahead = understood is not None
         follow_up = start is None or start <= self.proposed_until
+        after_reply = start is None or start <= self.open_until
         try:
-            turn = self.responder.respond(question, understood, follow_up)
+            turn = self.responder.respond(question, understood, follow_up, after_reply=after_reply)
         except Exception as error:
             self.fail("dialogue", error)
             return

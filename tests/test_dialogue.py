@@ -220,6 +220,13 @@ def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
         ("no knot", None),
         ("Thank you very much!", "thanks"),
         ("Hey kiosk.", None),
+        ("Go ahead.", "yes"),
+        ("Aye, go on then.", "yes"),
+        ("Neither of those.", "no"),
+        ("No, not what I meant.", "no"),
+        ("The latter.", "other"),
+        ("Run that by me again?", "repeat"),
+        ("That was too fast!", "slower"),
         # Several commands' phrases strung together.
         ("Nah, not that one.", "no"),
         ("No, the other question.", "other"),

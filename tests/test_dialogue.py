@@ -367,3 +367,33 @@ def test_another_hearing_is_no_command_when_none_is_awaited(dialogue: Dialogue) 
     dialogue.respond(typed("massage"))
     assert dialogue.respond(misheard, follow_up=False).action == "reject"
     assert matcher.asked == ["Yet.", "massage", "Yet."]
+
+
+def test_a_did_you_mean_whose_answer_was_not_caught_is_asked_again_once(
+    dialogue: Dialogue,
+) -> None:
+    # "Yes" heard as "U.S." was turned away ("Sorry, I can't answer that"), the did-you-mean
+    # forgotten, and the visitor's second "yes" then answered nothing.
+    dialogue.respond(typed("massage"))
+    again = dialogue.respond(Transcript("U.S.", engine="whisper"))
+    assert again.action == "confirm" and again.entry == WORSE
+    assert again.reply == did_you_mean(WORSE, again=True)
+    assert again.reply.startswith("Sorry, I didn't catch that.")
+    assert dialogue.respond(typed("yes")).entry == WORSE
+
+    dialogue.respond(typed("massage"))
+    dialogue.respond(Transcript("U.S.", engine="whisper"))
+    turned_away = dialogue.respond(Transcript("Use it please.", engine="whisper"))
+    assert turned_away.action == "reject" and dialogue.pending is None
+
+
+@pytest.mark.parametrize(
+    ("said", "follow_up"),
+    [("Where is the nearest bus stop to here?", True), ("U.S.", False)],
+)
+def test_a_new_question_or_a_late_one_is_not_taken_for_the_answer(
+    dialogue: Dialogue, said: str, follow_up: bool
+) -> None:
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed(said), follow_up=follow_up)
+    assert step.action == "reject" and not step.reply.startswith("Sorry, I didn't catch")

@@ -23,7 +23,7 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
-from knotvoice.speech.reply import reply_text
+from knotvoice.speech.reply import did_you_mean, reply_text
 
 __all__ = [
     "COMMANDS",
@@ -90,6 +90,10 @@ class Understood:
 
 COMMANDS = ("other", "slower", "repeat", "stop", "no", "yes", "thanks")
 """The follow-up commands, in the order they are looked for ("no, the other one": other)."""
+MISHEARD_ANSWER_WORDS = 3
+"""An utterance turned away while a did-you-mean is open, of at most this many words, is
+taken for its answer misheard (the did-you-mean is asked once more); a longer one is a new
+question."""
 FOLLOW_UPS_TO_PROPOSAL = ("yes", "no", "other")
 """The commands that answer a did-you-mean."""
 FOLLOW_UPS_TO_REPLY = ("repeat", "slower")
@@ -200,6 +204,7 @@ class Dialogue:
         self._rehearing = rehearing
         self._follow = follow
         self._pending: Match | None = None
+        self._asked_again = False
         self._last_reply = ""
 
     @property
@@ -269,10 +274,17 @@ class Dialogue:
         if understood is None:  # pragma: no cover - commands and silence are handled above
             return Turn(transcript, Action.NONE, None, None, "")
         transcript, match, match_ms = understood.transcript, understood.match, understood.match_ms
+        if self._misheard_answer(match, text, follow_up) and pending and pending.best:
+            # Most likely a yes or no misheard: ask once more rather than turn it away.
+            self._asked_again = True
+            proposed = pending.best.entry
+            again = did_you_mean(proposed, again=True)
+            return self._said(Turn(transcript, Action.CONFIRM, pending, proposed, again, match_ms))
         reply = reply_text(match, self.matcher.knowledge)
         entry = match.best.entry if match.best is not None else None
         if match.decision is Decision.CONFIRM:
             self._pending = match
+            self._asked_again = False
             return self._said(Turn(transcript, Action.CONFIRM, match, entry, reply, match_ms))
         self._pending = None
         if match.decision is Decision.ANSWER:
@@ -302,6 +314,18 @@ class Dialogue:
             if command in awaited:
                 return replace(transcript, text=other), command
         return transcript, None
+
+    def _misheard_answer(self, match: Match, text: str, follow_up: bool) -> bool:
+        """Whether an utterance turned away is more likely the answer to the open
+        did-you-mean, misheard ("U.S." for "yes"), than a new question: it came soon after,
+        it is short, and the did-you-mean has not been asked again already."""
+        return (
+            match.decision is Decision.REJECT
+            and self._pending is not None
+            and follow_up
+            and not self._asked_again
+            and len(words(text)) <= MISHEARD_ANSWER_WORDS
+        )
 
     def _answer(
         self, transcript: Transcript, match: Match, chosen: Candidate, other: Candidate | None

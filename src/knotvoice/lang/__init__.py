@@ -46,6 +46,9 @@ class Replies:
     reject: str
     did_you_mean: str
     """With ``{question}``: the entry's question without its question mark."""
+    did_you_mean_again: str
+    """The did-you-mean asked again when its answer was not understood (a "yes" misheard),
+    with ``{question}`` as above."""
     topics: str
     """With ``{topics}``: a few of the knowledge's topics, listed."""
     topics_or: str

@@ -22,8 +22,11 @@ def spoken_question(entry: Entry) -> str:
     return speakable(entry.question).rstrip(".!?")
 
 
-def did_you_mean(entry: Entry) -> str:
-    return english().replies.did_you_mean.format(question=spoken_question(entry))
+def did_you_mean(entry: Entry, again: bool = False) -> str:
+    """ "Did you mean: ...?" proposing ``entry``; ``again`` when its answer was not caught."""
+    replies = english().replies
+    asked = replies.did_you_mean_again if again else replies.did_you_mean
+    return asked.format(question=spoken_question(entry))
 
 
 def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[Entry] = ()) -> str:

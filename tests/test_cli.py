@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from alsa_devices import write_config
 from knotvoice.audio import read_audio
 from small_disk import small_folder
 
@@ -85,6 +86,33 @@ def test_ask_refuses_a_reply_file_it_cannot_write_before_any_work(
     result = knotvoice("ask", "--no-speak", "--save-reply", str(target), "a question")
     assert_one_line_error(result, str(target if where == "folder" else target.parent))
     assert (tmp_path / "notes.txt").read_text() == "kept"
+
+
+@pytest.mark.model
+def test_ask_with_no_speaker_leaves_no_file_behind(tmp_path: Path) -> None:
+    """With no output device, every `ask` saved its reply in a new wav file in /tmp: a kiosk
+    script asking for months filled it."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    devices = write_config(tmp_path / "alsa", include_devices=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "knotvoice", "ask", "--json", "what causes knots"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "TMPDIR": str(temporary),
+            "ALSA_CONFIG_PATH": str(devices.config),
+        },
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["reply_wav"] is None
+    assert "no audio output device found" in result.stderr
+    assert "--save-reply FILE.wav" in result.stderr
+    assert list(temporary.iterdir()) == []
 
 
 @pytest.mark.model

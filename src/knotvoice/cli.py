@@ -13,7 +13,6 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -414,7 +413,8 @@ def _reply_path(save_reply: Path, index: int, count: int) -> Path:
 
 
 class ReplyOutput:
-    """Plays replies on a device, saves them as wav, or both."""
+    """Plays replies on a device, saves them as wav, or both. With no output device found
+    (and none named) the reply is not played, with one warning."""
 
     def __init__(self, device: str | None, play: bool) -> None:
         self.device = device
@@ -449,14 +449,10 @@ class ReplyOutput:
         except KnotvoiceError as error:
             if self.device is not None:
                 raise
-            if saved is None:
-                with tempfile.NamedTemporaryFile(
-                    prefix="knotvoice-reply-", suffix=".wav", delete=False
-                ) as handle:
-                    name = handle.name
-                saved = write_wav(name, audio)
+            # No file is left behind unasked: a script asking for months filled /tmp.
             if not self._warned:
-                _warn(f"{error}; the reply is saved as a wav file instead")
+                keep = "" if saved else "; pass --save-reply FILE.wav to keep the reply"
+                _warn(f"{error}{keep}")
                 self._warned = True
         return saved
 

@@ -116,6 +116,44 @@ def test_ask_with_no_speaker_leaves_no_file_behind(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
+def test_sigterm_while_a_reply_is_rendered_leaves_no_file_behind(tmp_path: Path) -> None:
+    """`timeout` or a script's SIGTERM while the reply was being spoken into a wav file
+    killed `ask` and left that file's folder in /tmp."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    devices = write_config(tmp_path / "alsa", include_devices=False)
+    sentence = "The ferry leaves from the north pier every hour on the hour. "
+    faq = tmp_path / "ferry.yaml"
+    faq.write_text(
+        "version: 1\nentries:\n  - id: ferry\n    question: When does the ferry leave?\n"
+        f"    answer: {sentence * 60}\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "ask", "--knowledge", str(faq), "the ferry"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "TMPDIR": str(temporary),
+            "ALSA_CONFIG_PATH": str(devices.config),
+        },
+        cwd=ROOT,
+    )
+    # Signalled once espeak-ng is writing the reply, which takes seconds of this one.
+    deadline = time.monotonic() + 120
+    while not any(temporary.glob("*/reply.wav")) and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.001)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "Traceback" not in err
+    assert list(temporary.iterdir()) == []
+
+
+@pytest.mark.model
 def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: Path) -> None:
     clips = [
         TUNING / "treat-knot__01__espeak-en-gb__clean.wav",

@@ -12,9 +12,11 @@ import json
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
+EXIT_TERMINATED = 143
+"""Exit status after SIGTERM (128 + SIGTERM), as a shell gives."""
 SCREEN = "127.0.0.1:8080"
 """Where ``--screen`` and ``knotvoice screen`` serve the page unless told."""
 
@@ -337,15 +341,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return _COMMANDS[args.command](args)
+        with _sigterm_unwinds():
+            return _COMMANDS[args.command](args)
     except KnotvoiceError as error:
         print(f"knotvoice: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("knotvoice: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return 0
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived while a command ran."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM (`timeout`, a script, a service manager) ends a command as Ctrl-C does, through
+    its ``finally`` blocks, so the temporary files of a reply being rendered are removed; it
+    killed the process and left them in /tmp. ``listen``, ``screen`` and ``serve`` set their
+    own handler, which stops them gently."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(*_: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- printing -------------------------------------------------------------------------------
@@ -711,9 +742,6 @@ def _kiosk(
     knowledge file watched for changes and systemd told it is alive. Ctrl-C or SIGTERM stops
     it; SIGHUP reads the knowledge file again. ``typed_only``: no microphone, and the screen
     asks only for typed questions."""
-    import signal
-    import threading
-
     from knotvoice.journal import Journal
     from knotvoice.kiosk import events as kiosk_events
     from knotvoice.kiosk.inbox import Inbox
@@ -946,7 +974,6 @@ calls one older than a minute stale)."""
 
 def _serve(args: argparse.Namespace) -> int:
     import asyncio
-    import threading
 
     from knotvoice.journal import Journal
     from knotvoice.serve import server

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import soundfile
 
 from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, write_config
 from knotvoice.audio import join, read_audio
@@ -124,6 +125,27 @@ def test_ask_plays_on_a_named_output_device(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     played = devices.output()
     assert len(played) > 16000 and np.abs(played).max() > 3000
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("where", ["config", "flag"])
+def test_ask_plays_at_the_output_rate_set(tmp_path: Path, where: str) -> None:
+    """`output_rate` in the config file was honoured by `listen` and ignored by `ask`, which
+    played at the reply's own rate (22050 Hz)."""
+    devices = write_config(tmp_path)
+    config = tmp_path / "knotvoice.toml"
+    config.write_text(
+        f'output_device = "{SPEAKER}"\n' + "output_rate = 16000\n" * (where == "config")
+    )
+    rate = ("--output-rate", "16000") if where == "flag" else ()
+    reply = tmp_path / "reply.wav"
+    result = run(
+        devices.config, "ask", "--config", str(config), *rate, "--save-reply", str(reply),
+        "how often should I massage a knot",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    seconds = soundfile.info(reply).duration
+    assert len(devices.output()) == pytest.approx(seconds * 16000, rel=0.02)
 
 
 @pytest.mark.model

@@ -166,6 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per line per turn")
     ask.add_argument("--save-reply", type=Path, metavar="FILE.wav", help="keep the spoken reply")
     ask.add_argument("--output-device", help="play replies on this device (index or name)")
+    ask.add_argument("--output-rate", type=int, metavar="HZ", help="playback rate")
     ask.add_argument("--no-speak", action="store_true", help="do not play replies")
     ask.add_argument("--voice", help="text-to-speech voice")
     _common(ask)
@@ -447,8 +448,8 @@ class ReplyOutput:
     """Plays replies on a device, saves them as wav, or both. With no output device found
     (and none named) the reply is not played, with one warning."""
 
-    def __init__(self, device: str | None, play: bool) -> None:
-        self.device = device
+    def __init__(self, speaker: SpeakerSettings, play: bool) -> None:
+        self.speaker = speaker
         self.play = play
         self._warned = False
 
@@ -471,14 +472,14 @@ class ReplyOutput:
 
         seconds = sum(chunk.seconds for chunk in audio)
         try:
-            playback = DeviceSpeaker(SpeakerSettings(self.device)).play(audio)
+            playback = DeviceSpeaker(self.speaker).play(audio)
             if not playback.wait(timeout=seconds + 10.0):
                 playback.stop()
                 raise KnotvoiceError("playback did not finish; check the output device")
             if playback.error is not None:
                 raise playback.error
         except KnotvoiceError as error:
-            if self.device is not None:
+            if self.speaker.device is not None:
                 raise
             # No file is left behind unasked: a script asking for months filled /tmp.
             if not self._warned:
@@ -514,7 +515,7 @@ def _ask(args: argparse.Namespace) -> int:
     matcher = app.load_matcher(settings)
     speak = not args.no_speak or args.save_reply is not None
     speech = app.load_synthesizer(settings) if speak else None
-    output = ReplyOutput(settings.output_device, play=not args.no_speak)
+    output = ReplyOutput(settings.speaker, play=not args.no_speak)
 
     def report(turn: Turn, asr_ms: float, source: str | None, save_to: Path | None) -> None:
         timings = {"asr_ms": asr_ms, "match_ms": turn.match_ms, "tts_ms": 0.0}

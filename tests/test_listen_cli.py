@@ -148,6 +148,26 @@ def test_ask_plays_at_the_output_rate_set(tmp_path: Path, where: str) -> None:
     assert len(devices.output()) == pytest.approx(seconds * 16000, rel=0.02)
 
 
+@pytest.mark.parametrize(
+    ("flags", "written"),
+    [
+        (("listen", "--keep-audio", "0"), "--keep-audio must be a number of days"),
+        (("listen", "--max-turns", "0"), "--max-turns must be a whole number"),
+        (("listen", "--end-silence", "-1"), "--end-silence must be a number of seconds"),
+        (("ask", "--output-rate", "0", "hello"), "--output-rate must be a whole number"),
+        (("serve", "--reload", "-1"), "--reload must be 0 (never) or more seconds"),
+    ],
+)
+def test_a_bad_value_on_the_command_line_is_named_as_typed(
+    tmp_path: Path, flags: tuple[str, ...], written: str
+) -> None:
+    """`listen --keep-audio 0` was refused as "keep_audio must be ...", the config file's
+    key, which the user never wrote."""
+    result = run(write_config(tmp_path).config, *flags)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"knotvoice: error: {written}"), result.stderr
+
+
 @pytest.mark.model
 def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
     devices = write_config(tmp_path, include_devices=False)

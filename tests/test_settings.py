@@ -189,7 +189,7 @@ def test_a_bad_value_names_the_file_or_variable_it_came_from(tmp_path: Path) -> 
         build_settings({}, {"KNOTVOICE_SPEECH_RATE": "fast"})
     with pytest.raises(SettingsError, match=rf"^{config}: end_silence must be a number"):
         build_settings({"speech_rate": 150}, {}, config)
-    with pytest.raises(SettingsError, match=r"^end_silence must be a number"):
+    with pytest.raises(SettingsError, match=r"^--end-silence must be a number"):
         build_settings({"end_silence": "long"}, {})
 
 
@@ -211,8 +211,10 @@ def test_a_bad_value_names_the_file_or_variable_it_came_from(tmp_path: Path) -> 
 def test_kiosk_timings_and_rates_must_be_more_than_0(
     tmp_path: Path, key: str, value: int, message: str
 ) -> None:
-    # A kiosk that stops as soon as it starts, or cuts every question, is refused in one line.
-    with pytest.raises(SettingsError, match=rf"^{message}"):
+    # A kiosk that stops as soon as it starts, or cuts every question, is refused in one line,
+    # which names the flag or the key as the user wrote it.
+    flag = "--" + key.replace("_", "-")
+    with pytest.raises(SettingsError, match=rf"^{message.replace(key, flag, 1)}"):
         build_settings({key: value}, {})
     config = tmp_path / "kiosk.toml"
     config.write_text(f"[listen]\n{key} = {value}\n")
@@ -235,7 +237,8 @@ def test_a_follow_up_of_0_means_none() -> None:
 )
 def test_kiosk_timings_must_be_finite(key: str, value: str, message: str) -> None:
     # An endless end of speech or question stopped the kiosk with a traceback at its start.
-    with pytest.raises(SettingsError, match=rf"^{message}"):
+    flag = "--" + key.replace("_", "-")
+    with pytest.raises(SettingsError, match=rf"^{message.replace(key, flag, 1)}"):
         build_settings({key: float(value)}, {})
 
 
@@ -262,7 +265,7 @@ def test_rates_and_windows_must_be_numbers_more_than_0(
     is no number was taken as it was."""
     config = tmp_path / "kiosk.toml"
     config.write_text(text + "\n")
-    with pytest.raises(SettingsError, match=rf"{message}"):
+    with pytest.raises(SettingsError, match=rf"^{config}: {message}"):
         build_settings({}, {}, config)
 
 

@@ -528,35 +528,54 @@ def _set(settings: Any, path: str, value: Any) -> Any:
 
 
 def _listen(
-    layers: Mapping[str, Any], input_device: str | None, source: Mapping[str, str]
+    layers: Mapping[str, Any],
+    input_device: str | None,
+    source: Mapping[str, str],
+    written: Mapping[str, str],
 ) -> ListenSettings:
     listen = ListenSettings()
     for key, value in layers.items():
         target, convert = _LISTEN[key]
         with _named(source.get(key)):
-            listen = _set(listen, target, convert(key, value))
+            listen = _set(listen, target, convert(written.get(key, key), value))
     done: ListenSettings = _set(listen, "microphone.device", input_device)
     return done
 
 
-def _serve(layers: Mapping[str, Any], source: Mapping[str, str]) -> ServeSettings:
+def _serve(
+    layers: Mapping[str, Any], source: Mapping[str, str], written: Mapping[str, str]
+) -> ServeSettings:
     values: dict[str, Any] = {}
     for key, value in layers.items():
         target, convert = _SERVE[key]
         with _named(source.get(key)):
-            values[target] = convert(key, value)
+            values[target] = convert(written.get(key, key), value)
     serve = ServeSettings(**values)
     for key, seconds in (
         ("idle_timeout", serve.idle_seconds),
         ("max_audio", serve.max_audio_seconds),
     ):
         if not 0 < seconds < math.inf:
-            raise SettingsError(f"{key} must be more than 0 seconds, not {seconds:g}")
+            with _named(source.get(key)):
+                raise SettingsError(
+                    f"{written.get(key, key)} must be more than 0 seconds, not {seconds:g}"
+                )
     if not 0 <= serve.reload_seconds < math.inf:
-        raise SettingsError(
-            f"reload must be 0 (never) or more seconds, not {serve.reload_seconds:g}"
-        )
+        with _named(source.get("reload")):
+            raise SettingsError(
+                f"{written.get('reload', 'reload')} must be 0 (never) or more seconds, "
+                f"not {serve.reload_seconds:g}"
+            )
     return serve
+
+
+def flag_name(name: str) -> str:
+    """The command-line flag of setting ``name`` (``keep_audio``: ``--keep-audio``)."""
+    return _FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+_FLAGS = {"model_url": "--url"}
+"""Settings whose flag is not their name written with dashes."""
 
 
 def build_settings(
@@ -588,6 +607,8 @@ def build_settings(
         if environ.get(variable):
             top[name] = environ[variable]
             source[name] = variable
+    # A value's error names it as the user wrote it: a flag (``--keep-audio``) or a key.
+    written: dict[str, str] = {}
     for name, value in flags.items():
         if value is None:
             continue
@@ -597,15 +618,18 @@ def build_settings(
             listen[name] = value
         elif name in _SERVE:
             serve[name] = value
+        else:
+            continue
         source.pop(name, None)
+        written[name] = flag_name(name)
     values: dict[str, Any] = {}
     for name, value in top.items():
         with _named(source.get(name)):
-            values[name] = _TOP[name](name, value)
+            values[name] = _TOP[name](written.get(name, name), value)
     return Settings(
         **values,
-        listen=_listen(listen, values.get("input_device"), source),
-        serve=_serve(serve, source),
+        listen=_listen(listen, values.get("input_device"), source, written),
+        serve=_serve(serve, source, written),
     )
 
 

@@ -242,15 +242,15 @@ def test_help_names_everything_the_knowledge_command_does() -> None:
 
 def test_eval_help_tells_what_a_manifest_holds_and_the_exit_status() -> None:
     """`knotvoice eval --help` said "manifest.tsv of clips" and nothing of its columns, where
-    clip paths start, the '# knowledge:' line or when it exits 1."""
+    clip paths start, the '# knowledge:' line or its exit status."""
     result = knotvoice("eval", "--help", timeout=60)
     assert result.returncode == 0
     shown = " ".join(result.stdout.split())
     assert "a header naming file, expected and text" in shown
     assert "relative to the manifest's folder" in shown and "(- for a question" in shown
     assert "'# knowledge: FILE' above the header" in shown
-    assert "It exits 1 when a manifest or clip is broken" in shown
-    assert "a top-1 is below --min-top1, else 0" in shown
+    assert "1 when a top-1 is below --min-top1" in shown
+    assert "2 when the run could not happen: a broken manifest" in shown
 
 
 def test_knowledge_lint_passes_the_project_file_and_fails_a_broken_one(tmp_path: Path) -> None:
@@ -672,7 +672,7 @@ def test_eval_checks_every_clip_before_it_hears_any(tmp_path: Path, bad: str) ->
         tmp_path / "m2", f"{clip}\ttreat-knot\thow do I treat a knot\nbad.wav\t-\tweather\n"
     )
     result = knotvoice("eval", str(first), str(second), "--min-top1", "50")
-    assert result.returncode == 1
+    assert result.returncode == 2, "a run that could not happen, not an accuracy below the gate"
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert_one_line_error(
@@ -732,6 +732,24 @@ def test_eval_passes_a_minimum_it_meets_exactly(tmp_path: Path) -> None:
     assert failing.stderr.strip().endswith(
         "top-1 58.0% (29 of 50 in-domain clips) is below --min-top1 58.5%"
     )
+
+
+@pytest.mark.model
+def test_eval_tells_an_accuracy_below_the_gate_from_a_run_that_could_not_happen(
+    tmp_path: Path,
+) -> None:
+    """Both exited 1, so a CI script could not tell "accuracy dropped" from "the manifest
+    is broken"."""
+    right = "q.wav\tmassage-how-often\thow often should I massage a knot\n"
+    manifest = manifest_of(tmp_path, right + "q.wav\tmassage-how-often\twhat is the weather\n")
+    below = knotvoice("eval", str(manifest), "--typed", "--min-top1", "90")
+    assert below.returncode == 1, below.stderr
+    assert "is below --min-top1 90%" in below.stderr
+    missing = knotvoice("eval", str(tmp_path / "gone.tsv"), "--typed", "--min-top1", "90")
+    assert missing.returncode == 2, missing.stderr
+    manifest.write_text("file\texpected\ttext\nq.wav\tdogs\tcan I bring my dog\n")
+    broken = knotvoice("eval", str(manifest), "--typed", "--min-top1", "90")
+    assert broken.returncode == 2, broken.stderr
 
 
 @pytest.mark.parametrize("value", ["150", "-1", "nan", "many"])

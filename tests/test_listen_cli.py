@@ -237,6 +237,22 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     assert 16000 * 2 <= len(kept) <= len(question) + 16000 * 2, "the question, as it was heard"
 
 
+def test_systemd_waits_for_the_kiosk_to_stop_before_killing_it() -> None:
+    """The unit gave the kiosk 5 s to stop; a SIGTERM during a knowledge reload (an edit,
+    then `systemctl restart`) took 4.6 s here, more on a Pi, and the kiosk may wait out the
+    reload and the audio still queued: SIGKILL lost the last turn and the stopped status."""
+    import inspect
+
+    from knotvoice.recordings import Recordings
+    from knotvoice.reload import BUILD_WAIT_SECONDS
+
+    unit = (ROOT / "deploy" / "knotvoice.service").read_text()
+    (stop,) = [line for line in unit.splitlines() if line.startswith("TimeoutStopSec=")]
+    flush = inspect.signature(Recordings.running).parameters["timeout"].default
+    microphone = 2.0  # Microphone.close joins its reader
+    assert float(stop.partition("=")[2]) >= BUILD_WAIT_SECONDS + flush + microphone
+
+
 def read_events(kiosk: subprocess.Popen[str]) -> queue.Queue[dict[str, Any]]:
     """The events ``knotvoice listen --json`` prints, as they come (read on a thread)."""
     events: queue.Queue[dict[str, Any]] = queue.Queue()

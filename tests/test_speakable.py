@@ -41,6 +41,20 @@ def test_ranges_read_with_to() -> None:
     assert speakable("Last entry 10.15am.") == "Last entry 10:15am."
 
 
+def test_ranges_of_longer_numbers_read_with_to() -> None:
+    """Numbers of three digits or more kept their dash ("Rooms 101-105"), read as a minus."""
+    assert speakable("Rooms 101-105, pages 100\u2013250, 95-110 seats, 1,000-2,000 people.") == (
+        "Rooms 101 to 105, pages 100 to 250, 95 to 110 seats, 1,000 to 2,000 people."
+    )
+    assert speakable("Built 1990-1995.") == "Built 1990 to 1995."
+    # Numbers to dial, dates, codes and a dash with spaces around it are no ranges.
+    for kept in ("555-1234", "12-34-56", "1-800-555-0199", "3000-200", "B101-B105", "101 - 105"):
+        assert speakable(f"Use {kept} today.") == f"Use {kept} today."
+    assert speakable("Call 0161-496-0000 on 2026-12-01.") == (
+        "Call 0 1 6 1, 4 9 6, 0 0 0 0 on first December 2026."
+    )
+
+
 def test_addresses_read_as_addresses() -> None:
     assert speakable("Write to info@example.com or see https://example.com/hours.") == (
         "Write to info at example.com or see example.com slash hours."

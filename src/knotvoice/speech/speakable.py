@@ -122,6 +122,12 @@ _RANGE_END = (
 _TIME_RANGE = re.compile(
     rf"(?<![\d:\-])({_RANGE_END})(\s*)[\u2013-](\s*)({_RANGE_END})(?![\d:\-])", re.IGNORECASE
 )
+_NUMBER_RANGE = re.compile(
+    r"(?<![\w.,:/\-\u2013])([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)[\u2013-]"
+    r"([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?![\w:/\-\u2013]|[.,]\d)"
+)
+"""Two whole numbers with a dash between and no spaces ("Rooms 101-105", "1990-1995"), which
+the time ranges leave to this when either has more than two digits."""
 _MONEY = re.compile(
     rf"([{_CURRENCY}])\s?({_WHOLE})(?:\.(\d+))?"
     rf"(?:\s({'|'.join(re.escape(name) for name, _ in _ENGLISH.scales)})\b"
@@ -292,6 +298,18 @@ def _range(found: re.Match[str]) -> str:
     return f"{start} {_SAY['range']} {end}"
 
 
+def _number_range(found: re.Match[str]) -> str:
+    """A range of whole numbers read with "to" when it rises, its end at most a digit longer
+    ("101-105", "95-110"), and from three digits up as long as its start. Any other pair is a
+    code or a number to dial ("555-1234", "3000-200") and stays as written."""
+    start, end = found.groups()
+    first, last = int(start.replace(",", "")), int(end.replace(",", ""))
+    longer = len(str(last)) - len(str(first))
+    if first >= last or longer > 1 or (longer == 1 and first > 99):
+        return found.group(0)
+    return f"{start} {_SAY['range']} {end}"
+
+
 def _time(found: re.Match[str]) -> str:
     """A time of day as it is said: on the hour "9 o'clock", "17 hundred", "9am" or midnight,
     a minute under ten with "oh" ("12 oh 5"); other times as they are ("9:30")."""
@@ -413,6 +431,7 @@ def speakable(text: str) -> str:
     text = re.sub(r"\s*/\s*", ", ", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
     text = _TIME_RANGE.sub(_range, text)
+    text = _NUMBER_RANGE.sub(_number_range, text)
     text = _TIME.sub(_time, text)
     text = _MONEY_TIMES.sub(_money_times, text)
     text = _MONEY.sub(_money, text)

@@ -314,13 +314,14 @@ def test_describe_offers_what_home_assistant_needs(text_agent: Agent) -> None:
     info = Info.from_event(events[0])
     assert info.satellite is None, "a server that claims to be a satellite gets no entities"
     (handle,) = info.handle
-    assert handle.installed and handle.name == "knotvoice"
+    assert handle.installed and handle.name == "knotvoice FAQ (knots)"
     assert handle.attribution.name and handle.version
     assert [model.languages for model in handle.models if model.installed] == [["en"]]
     assert "16 questions" in (handle.models[0].description or "")
     assert info.asr == [], "no recognizer, no speech-to-text offered"
     (tts,) = info.tts
     assert tts.installed and [voice.languages for voice in tts.voices] == [["en"]]
+    assert tts.name == "knotvoice", "with no speech-to-text, the voice titles the entry"
 
 
 @pytest.mark.model
@@ -335,6 +336,24 @@ def test_describe_offers_the_recognizer_first(full_agent: Agent) -> None:
     assert info.asr[0].models[0].name == "whisper"
     assert info.asr[0].models[0].installed and info.asr[0].models[0].languages == ["en"]
     assert info.handle[0].installed
+
+
+@pytest.mark.model
+def test_home_assistant_shows_each_program_by_a_name_of_its_own(full_agent: Agent) -> None:
+    """Home Assistant names its speech-to-text, voice and conversation agent entities after
+    the programs of the info, which were all "knotvoice". The first of them (speech-to-text)
+    keeps that name: it titles the integration's entry, and an entry found by zeroconf has it
+    in its unique id, so a new name would be discovered as a new server."""
+
+    async def scenario() -> list[Event]:
+        async with served(full_agent) as (_, port):
+            return await ask(port, Describe().event(), ends=("info",))
+
+    info = Info.from_event(run(scenario())[0])
+    shown = [program.name for program in (*info.asr, *info.tts, *info.handle)]
+    assert shown == ["knotvoice", "knotvoice voice", "knotvoice FAQ (knots)"]
+    # The voice's name is the id a pipeline keeps for it: unchanged.
+    assert [voice.name for voice in info.tts[0].voices] == ["default"]
 
 
 # --- conversation turns ---------------------------------------------------------------------

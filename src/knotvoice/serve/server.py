@@ -113,6 +113,11 @@ SILENCE = AudioChunk(bytes(2 * 2205), rate=22050, width=2, channels=1)
 Assistant makes its WAV file from the chunks, and with none has no file to play or convert."""
 
 NAME = "knotvoice"
+"""The name of the first program Home Assistant looks at (speech-to-text, else the voice, else
+the FAQ agent): it titles the integration's entry and is part of the id of an entry found by
+zeroconf, so it stays as it was; another name there would be found as a new server."""
+NAMES = {"asr": "knotvoice speech-to-text", "tts": "knotvoice voice", "handle": "knotvoice FAQ"}
+"""What Home Assistant shows of each of the other programs: the name of its entity."""
 ATTRIBUTION = Attribution(name="knotvoice", url="")
 """Home Assistant reads neither field; knotvoice has no address of its own to give."""
 _HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ")
@@ -208,8 +213,22 @@ def describe(agent: Agent) -> Info:
     knowledge = agent.knowledge
     source = Path(knowledge.source).name or "the FAQ"
     version = _version()
+    # Each program its own name, as Home Assistant lists them side by side (a speech-to-text,
+    # a voice and a conversation agent all called "knotvoice"), but for the first.
+    offered = [
+        kind
+        for kind, there in (
+            ("asr", agent.recognizer is not None),
+            ("tts", agent.synthesizer is not None),
+            ("handle", True),
+        )
+        if there
+    ]
+    names = {kind: NAME if kind == offered[0] else NAMES[kind] for kind in offered}
+    if names["handle"] != NAME and Path(knowledge.source).stem:
+        names["handle"] += f" ({Path(knowledge.source).stem})"
     handle = HandleProgram(
-        name=NAME,
+        name=names["handle"],
         attribution=ATTRIBUTION,
         installed=True,
         description="Answers questions from an FAQ, offline",
@@ -230,7 +249,7 @@ def describe(agent: Agent) -> Info:
         engine = agent.recognizer.name
         asr.append(
             AsrProgram(
-                name=NAME,
+                name=names["asr"],
                 attribution=ATTRIBUTION,
                 installed=True,
                 description=f"Speech-to-text with {engine}, biased to the FAQ's words",
@@ -252,7 +271,7 @@ def describe(agent: Agent) -> Info:
         voice = agent.synthesizer.settings.voice or "default"
         tts.append(
             TtsProgram(
-                name=NAME,
+                name=names["tts"],
                 attribution=ATTRIBUTION,
                 installed=True,
                 description="knotvoice's voice (espeak-ng)",

@@ -397,3 +397,13 @@ def test_a_new_question_or_a_late_one_is_not_taken_for_the_answer(
     dialogue.respond(typed("massage"))
     step = dialogue.respond(typed(said), follow_up=follow_up)
     assert step.action == "reject" and not step.reply.startswith("Sorry, I didn't catch")
+
+
+@pytest.mark.parametrize("said", ["Lovely, cheers.", "Perfect, thanks a lot!", "Ta very much."])
+def test_thanks_strung_together_is_thanks(dialogue: Dialogue, said: str) -> None:
+    # Each phrase alone was thanks, together a question: turned away, or with a did-you-mean
+    # open, the did-you-mean asked again.
+    assert command_of(said) == "thanks"
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed(said))
+    assert (step.action, step.reply) == ("none", "")

@@ -133,7 +133,7 @@ def _strung(said: list[str]) -> str | None:
     that", "no, the second one", "uh huh, exactly"), edge words between them: None when a
     word is in no phrase or the phrases disagree. Thanks goes with any other ("no thanks"),
     stop outweighs any ("no, never mind"), "no" gives way to the other one, and asking
-    again to asking slower."""
+    again to asking slower; thanks strung with thanks alone ("lovely, cheers") is thanks."""
     language = english()
     phrases = {
         tuple(phrase.split()): command
@@ -153,9 +153,12 @@ def _strung(said: list[str]) -> str | None:
                 return (command, *rest)
         return parts(start + 1) if said[start] in language.command_edges else None
 
-    commands = set(parts(0) or ()) - {"thanks"}
-    if not commands:
+    found = parts(0)
+    if not found:
         return None
+    commands = set(found) - {"thanks"}
+    if not commands:
+        return "thanks"
     if "stop" in commands:
         return "stop"
     for gives_way, to in (("no", "other"), ("repeat", "slower")):

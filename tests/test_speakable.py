@@ -53,6 +53,10 @@ def test_ranges_of_longer_numbers_read_with_to() -> None:
     assert speakable("Call 0161-496-0000 on 2026-12-01.") == (
         "Call 0 1 6 1, 4 9 6, 0 0 0 0 on first December 2026."
     )
+    # A local number to dial whose second half happens to be the larger.
+    for said in ("For lost property call 2345-6789.", "Phone 1234-5678 to book a seat."):
+        assert speakable(said) == said
+    assert speakable("Call about rooms 101-105.") == "Call about rooms 101 to 105."
 
 
 def test_addresses_read_as_addresses() -> None:

@@ -193,14 +193,19 @@ def _fraction(found: re.Match[str]) -> str:
 def _service_number(found: re.Match[str]) -> str:
     """A service number digit by digit ("1 1 1") in a sentence that says to dial it ("Call
     NHS 111"); in another ("Room 111", "111 tickets") a number as it is."""
+    if not _to_dial(found):
+        return found.group(0)
+    return " ".join(found.group(1))
+
+
+def _to_dial(found: re.Match[str]) -> bool:
+    """Whether the sentence around ``found`` says to dial a number ("call", "phone")."""
     text = found.string
     before = text[max(0, found.start() - _SENTENCE_REACH) : found.start()]
     before = before[max((end.end() for end in _SENTENCE_END.finditer(before)), default=0) :]
     after = text[found.end() : found.end() + _SENTENCE_REACH]
     end = _SENTENCE_END.search(after)
-    if not _SERVICE_CUE.search(f"{before} {after[: end.start() if end else None]}"):
-        return found.group(0)
-    return " ".join(found.group(1))
+    return bool(_SERVICE_CUE.search(f"{before} {after[: end.start() if end else None]}"))
 
 
 def _date(day: str, month: str, year: str, written: str) -> str:
@@ -301,11 +306,14 @@ def _range(found: re.Match[str]) -> str:
 def _number_range(found: re.Match[str]) -> str:
     """A range of whole numbers read with "to" when it rises, its end at most a digit longer
     ("101-105", "95-110"), and from three digits up as long as its start. Any other pair is a
-    code or a number to dial ("555-1234", "3000-200") and stays as written."""
+    code or a number to dial ("555-1234", "3000-200") and stays as written; so does a pair of
+    four digits or more in a sentence that says to dial it ("Call 2345-6789")."""
     start, end = found.groups()
     first, last = int(start.replace(",", "")), int(end.replace(",", ""))
     longer = len(str(last)) - len(str(first))
     if first >= last or longer > 1 or (longer == 1 and first > 99):
+        return found.group(0)
+    if min(len(start), len(end)) >= 4 and start.isdigit() and end.isdigit() and _to_dial(found):
         return found.group(0)
     return f"{start} {_SAY['range']} {end}"
 

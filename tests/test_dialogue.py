@@ -407,3 +407,11 @@ def test_thanks_strung_together_is_thanks(dialogue: Dialogue, said: str) -> None
     dialogue.respond(typed("massage"))
     step = dialogue.respond(typed(said))
     assert (step.action, step.reply) == ("none", "")
+
+
+def test_a_long_run_of_command_words_is_worked_out_without_a_crash(dialogue: Dialogue) -> None:
+    # `knotvoice ask` takes any length of typed text; a thousand words of commands' phrases
+    # ran out of Python's recursion and ended it with a traceback.
+    said = "no, " * 1200 + "the other one"
+    assert command_of(said) == "other"
+    assert dialogue.respond(typed("no " * 1200 + "how often")).action == "answer"

@@ -11,7 +11,6 @@ synthesis happen around it.
 from __future__ import annotations
 
 import enum
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -141,19 +140,20 @@ def _strung(said: list[str]) -> str | None:
         for phrase in language.commands[command]
     }
     longest = max(len(phrase) for phrase in phrases)
-
-    @functools.cache
-    def parts(start: int) -> tuple[str, ...] | None:
-        if start == len(said):
-            return ()
+    # parts[start]: the commands of said[start:], longest phrases first; None when it is
+    # not made of phrases and edge words. Worked from the end, so no length is too long.
+    parts: list[tuple[str, ...] | None] = [None] * len(said) + [()]
+    for start in reversed(range(len(said))):
         for length in range(min(longest, len(said) - start), 0, -1):
             command = phrases.get(tuple(said[start : start + length]))
-            rest = parts(start + length) if command is not None else None
+            rest = parts[start + length]
             if command is not None and rest is not None:
-                return (command, *rest)
-        return parts(start + 1) if said[start] in language.command_edges else None
-
-    found = parts(0)
+                parts[start] = (command, *rest)
+                break
+        else:
+            if said[start] in language.command_edges:
+                parts[start] = parts[start + 1]
+    found = parts[0]
     if not found:
         return None
     commands = set(found) - {"thanks"}

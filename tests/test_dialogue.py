@@ -395,7 +395,13 @@ def test_a_new_question_or_a_late_one_is_not_taken_for_the_answer(
     dialogue: Dialogue, said: str, follow_up: bool
 ) -> None:
     dialogue.respond(typed("massage"))
-    step = dialogue.respond(typed(said), follow_up=follow_up)
+    step = dialogue.respond(Transcript(said, engine="whisper"), follow_up=follow_up)
+    assert step.action == "reject" and not step.reply.startswith("Sorry, I didn't catch")
+
+
+def test_a_short_question_typed_is_not_told_it_was_not_caught(dialogue: Dialogue) -> None:
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed("Any cafe?"))
     assert step.action == "reject" and not step.reply.startswith("Sorry, I didn't catch")
 
 

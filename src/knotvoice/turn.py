@@ -277,7 +277,7 @@ class Dialogue:
         if understood is None:  # pragma: no cover - commands and silence are handled above
             return Turn(transcript, Action.NONE, None, None, "")
         transcript, match, match_ms = understood.transcript, understood.match, understood.match_ms
-        if self._misheard_answer(match, text, follow_up) and pending and pending.best:
+        if self._misheard_answer(match, transcript, follow_up) and pending and pending.best:
             # Most likely a yes or no misheard: ask once more rather than turn it away.
             self._asked_again = True
             proposed = pending.best.entry
@@ -318,16 +318,18 @@ class Dialogue:
                 return replace(transcript, text=other), command
         return transcript, None
 
-    def _misheard_answer(self, match: Match, text: str, follow_up: bool) -> bool:
+    def _misheard_answer(self, match: Match, transcript: Transcript, follow_up: bool) -> bool:
         """Whether an utterance turned away is more likely the answer to the open
-        did-you-mean, misheard ("U.S." for "yes"), than a new question: it came soon after,
-        it is short, and the did-you-mean has not been asked again already."""
+        did-you-mean, misheard ("U.S." for "yes"), than a new question: it was heard (not
+        typed), it came soon after, it is short, and the did-you-mean has not been asked
+        again already."""
         return (
             match.decision is Decision.REJECT
             and self._pending is not None
             and follow_up
             and not self._asked_again
-            and len(words(text)) <= MISHEARD_ANSWER_WORDS
+            and transcript.engine != typed("").engine
+            and len(words(transcript.text)) <= MISHEARD_ANSWER_WORDS
         )
 
     def _answer(

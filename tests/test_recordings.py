@@ -241,7 +241,7 @@ def test_keep_audio_comes_from_the_flag_or_the_listen_table(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("days", [0, -3, "soon", "nan", "inf"])
 def test_a_bad_number_of_days_says_what_to_give(days: object) -> None:
-    with pytest.raises(SettingsError, match="keep_audio must be"):
+    with pytest.raises(SettingsError, match="--keep-audio must be"):
         build_settings({"keep_audio": days}, {})
 
 
@@ -278,6 +278,9 @@ class Hearing:
 
     def bias(self, phrases: Sequence[str], prompt: str) -> None:
         pass
+
+    def expect(self, answers: str) -> None:
+        return None
 
 
 class Once:

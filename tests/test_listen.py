@@ -943,6 +943,9 @@ class Streaming:
     def bias(self, phrases: Sequence[str], prompt: str) -> None:
         return None
 
+    def expect(self, answers: str) -> None:
+        return None
+
 
 class Counting(Recording):
     """A dialogue that also keeps every text it is asked to work out."""
@@ -1229,6 +1232,9 @@ class Mishearing:
     def bias(self, phrases: Sequence[str], prompt: str) -> None:
         self.whisper.bias(phrases, prompt)
 
+    def expect(self, answers: str) -> None:
+        self.whisper.expect(answers)
+
 
 def test_a_misheard_say_that_again_after_an_answer_says_it_again(
     tmp_path: Path,
@@ -1254,3 +1260,65 @@ def test_a_misheard_say_that_again_after_an_answer_says_it_again(
     assert recorder.decisions() == [("answer", "massage-how-often"), ("repeat", None)]
     first, second = (e for e in recorder.events if isinstance(e, ReplyStarted))
     assert first.text == second.text == answer_of(knowledge, "massage-how-often")
+
+
+class Expecting(Mishearing):
+    """Whisper at the loop's seam, keeping what it was told to expect as each utterance
+    began (its stream opened)."""
+
+    def __init__(self, whisper: WhisperRecognizer) -> None:
+        super().__init__(whisper, "", "", ())
+        self.told = ""
+        self.at_start: list[str] = []
+
+    def expect(self, answers: str) -> None:
+        self.told = answers
+        self.whisper.expect(answers)
+
+    def stream(self) -> Mishearing:
+        self.at_start.append(self.told)
+        return super().stream()
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        return self.whisper.transcribe(chunks)
+
+
+def test_the_answer_to_a_did_you_mean_is_heard_as_one_and_a_later_question_as_a_question(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    entry = knowledge.get("massage-how-often")
+    asked = did_you_mean(entry)
+    question = clips("How often should you massage a knot?")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            question,
+            silence(reply_seconds(synthesizer, asked) + 2.0),
+            clips("Yes."),
+            silence(reply_seconds(synthesizer, spoken_answer(entry)) + 30.0),
+            question,
+            silence(1.0),
+        ]
+    )
+    recognizer = Expecting(whisper)
+    recorder = Recorder()
+    try:
+        bounded_listen(
+            ListenSettings(idle_exit_seconds=40.0),
+            recognizer,
+            Dialogue(Unsure(knowledge)),
+            synthesizer,
+            recorder,
+            microphone=ClipSource(audio),
+            speaker=WavSpeaker(tmp_path),
+        )
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    confirm, answer = ("confirm", entry.id), ("answer", entry.id)
+    assert recorder.decisions() == [confirm, answer, confirm]
+    assert recognizer.at_start == ["", english().answer_prompt, ""]

@@ -261,6 +261,9 @@ class Held:
     def bias(self, phrases: Sequence[str], prompt: str) -> None:
         pass
 
+    def expect(self, answers: str) -> None:
+        return None
+
 
 class Counting(Agent):
     """The agent, counting the utterances it has been asked to transcribe."""

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +12,10 @@ from knotvoice.asr.whisper import WINDOW_SECONDS, WhisperModel, WhisperRecognize
 from knotvoice.audio import AudioChunk, chunks_from_array, read_audio
 from knotvoice.errors import ModelError
 from knotvoice.knowledge import Knowledge, load
+from knotvoice.lang import english
 from knotvoice.settings import Settings
 from knotvoice.speech.tts import Synthesizer
+from knotvoice.turn import command_of
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "audio_fixtures"
@@ -159,3 +163,27 @@ def test_the_stop_spotter_hears_in_whispers_own_window(whisper: WhisperRecognize
     whisper's own 30 s one."""
     questions = WhisperRecognizer(whisper.model, prompt=whisper.prompt, window_seconds=20.0)
     assert questions.spotter(["stop"]).window_seconds is None
+
+
+def test_a_yes_expected_after_a_did_you_mean_is_heard_as_yes(
+    whisper_model: WhisperModel, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    # flite's Scottish voice saying "yes" was heard "U.S.": no command, and turned away.
+    if shutil.which("flite") is None or shutil.which("sox") is None:
+        pytest.skip("flite or sox is not installed")
+    said, clip = tmp_path / "said.wav", tmp_path / "yes.wav"
+    subprocess.run(["flite", "-voice", "awb", "-t", "yes", "-o", str(said)], check=True)
+    subprocess.run(
+        ["sox", str(said), "-r", "16000", "-c", "1", "-b", "16", str(clip), "pad", "0.3", "0.5"],
+        check=True,
+    )
+    recognizer = WhisperRecognizer(
+        whisper_model,
+        prompt=recognition_bias(knowledge)[1],
+        window_seconds=Settings().whisper_window,  # as the kiosk hears
+    )
+
+    recognizer.expect(english().answer_prompt)
+    assert command_of(recognizer.transcribe(read_audio(clip)).text) == "yes"
+    recognizer.expect("")
+    assert command_of(recognizer.transcribe(read_audio(clip)).text) is None

@@ -118,6 +118,10 @@ class Recognizer(Protocol):
         """Listen for another knowledge's words (vosk: ``phrases``; whisper: ``prompt``) from
         the next utterance on; the utterance under way keeps the old ones."""
 
+    def expect(self, answers: str) -> None:
+        """Hear the utterances from the next on as likely one of ``answers`` ("Yes. No.": a
+        did-you-mean was asked), until told "" (a question may come)."""
+
 
 def transcribe_with(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> Transcript:
     """Feed every chunk to a fresh stream and finish it (shared by the adapters)."""

@@ -284,6 +284,10 @@ class VoskRecognizer:
         if phrases is not None:
             self.bias(phrases, "")
 
+    def expect(self, answers: str) -> None:
+        """Nothing to do: the words of the answers are in the grammar already
+        (``app.recognition_bias``), and vosk weighs no phrase above another."""
+
     def bias(self, phrases: Sequence[str], prompt: str = "") -> None:
         """Limit recognition to the words of ``phrases`` from the next utterance on (none:
         recognise freely). ``prompt`` is whisper's and means nothing here."""

@@ -263,6 +263,8 @@ class WhisperRecognizer:
         """The shortest window the encoder hears, in seconds (None or 30: whisper's own)."""
         self.quick = quick
         """Only the text: no word timings, no scoring of other readings."""
+        self._expected = ""
+        """The answers the next utterances are likely to be (``expect``)."""
         self._decoder: tuple[Any, list[int], tuple[int, ...]] | None = None
 
     def stream(self) -> WhisperStream:
@@ -286,6 +288,14 @@ class WhisperRecognizer:
         self.prompt = prompt or None
         # Built here and swapped in whole: a turn under way keeps the decoder it took.
         self._decoder = self._build_decoder()
+
+    def expect(self, answers: str) -> None:
+        """Hear the next utterances after a prompt that ends with ``answers`` (a did-you-mean's
+        "Yes. No."), until told "": a short answer is misheard less often ("Yes." heard as
+        "U.S." or "Nah." as "Now."; ``docs/kiosk.md``)."""
+        if answers != self._expected:
+            self._expected = answers
+            self._decoder = self._build_decoder()
 
     def recognize(self, samples: np.ndarray[Any, np.dtype[np.float32]]) -> Transcript:
         """Recognise 16 kHz mono float samples."""
@@ -317,7 +327,8 @@ class WhisperRecognizer:
             task="transcribe",
             language="en",
         )
-        previous = tokenizer.encode(" " + self.prompt.strip()) if self.prompt else []
+        said = " ".join(part.strip() for part in (self.prompt or "", self._expected) if part)
+        previous = tokenizer.encode(" " + said) if said else []
         prompt = whisper.get_prompt(tokenizer, previous, without_timestamps=True)
         return tokenizer, prompt, tuple(get_suppressed_tokens(tokenizer, [-1]))
 

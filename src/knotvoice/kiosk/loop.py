@@ -260,6 +260,9 @@ class _Kiosk:
             self.emit(SpeechStarted(event.at, self.endpointer.background_dbfs))
             self.stream = None
             try:
+                # Soon after a did-you-mean, the answer to it is likely.
+                proposed = event.at <= self.proposed_until
+                self.recognizer.expect(english().answer_prompt if proposed else "")
                 self.stream = self.recognizer.stream()
                 self.feed(event)
             except Exception as error:

@@ -80,6 +80,9 @@ class Deaf:
     def bias(self, phrases: Sequence[str], prompt: str) -> None:
         """Nothing to listen for."""
 
+    def expect(self, answers: str) -> None:
+        """Nothing to listen for."""
+
 
 class Mute:
     """A ``Speaker`` with no sound: each reply is over as soon as it starts."""

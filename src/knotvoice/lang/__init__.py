@@ -163,6 +163,8 @@ class Language:
     """Words dropped before a command, though a command on their own."""
     barge_in: tuple[str, ...]
     """Words that stop a reply when heard while the kiosk speaks."""
+    answer_prompt: str
+    """What a did-you-mean's answer is likely to be, for the recognizer (``expect``)."""
     replies: Replies
     stems: dict[str, str]
     """Irregular word forms and the stem they share ("worse": "wors")."""
@@ -271,6 +273,7 @@ def load(code: str = "en") -> Language:
         command_edges=frozenset(_text_list(data, "command_edges")),
         command_leading=frozenset(_text_list(data, "command_leading")),
         barge_in=_text_list(data, "barge_in"),
+        answer_prompt=str(data["answer_prompt"]),
         replies=Replies(**{str(k): str(v) for k, v in data["replies"].items()}),
         stems={str(k): str(v) for k, v in data["stems"].items()},
         stem_endings=tuple(str(e) for e in data["stem_endings"]),

@@ -53,7 +53,7 @@ from knotvoice.settings import (
 )
 from knotvoice.speech.reply import did_you_mean, reply_text, spoken_answer
 from knotvoice.speech.tts import Synthesizer
-from knotvoice.turn import Dialogue, Turn, Understood
+from knotvoice.turn import NEXT_VISITOR_SECONDS, Dialogue, Turn, Understood
 
 Audio = npt.NDArray[np.float32]
 FIXTURES = Path(__file__).resolve().parents[1] / "audio_fixtures"
@@ -380,6 +380,9 @@ class BrokenOnce:
 
     def understand(self, transcript: Transcript) -> Understood | None:
         return None
+
+    def reset(self) -> None:
+        self._dialogue.reset()
 
     def respond(
         self,
@@ -869,6 +872,9 @@ class Recording:
     def understand(self, transcript: Transcript) -> Understood | None:
         return self._dialogue.understand(transcript)
 
+    def reset(self) -> None:
+        self._dialogue.reset()
+
     def respond(
         self,
         transcript: Transcript,
@@ -1281,3 +1287,32 @@ class Expecting(Mishearing):
 
     def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
         return self.whisper.transcribe(chunks)
+
+
+@pytest.mark.parametrize(("later", "replies"), [(20.0, 2), (NEXT_VISITOR_SECONDS + 5.0, 1)])
+def test_say_that_again_from_the_next_visitor_is_not_told_the_last_ones_answer(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    later: float,
+    replies: int,
+) -> None:
+    answer = answer_of(knowledge, "massage-how-often")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, answer) + later),
+            clips("Could you repeat that?"),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(idle_exit_seconds=later + 10.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
+
+    assert recorder.decisions() == [("answer", "massage-how-often"), ("repeat", None)]
+    said = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert said == [answer] * replies

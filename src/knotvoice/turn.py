@@ -89,6 +89,9 @@ class Understood:
 
 COMMANDS = ("other", "slower", "repeat", "stop", "no", "yes", "thanks")
 """The follow-up commands, in the order they are looked for ("no, the other one": other)."""
+NEXT_VISITOR_SECONDS = 120.0
+"""Seconds after the last reply after which whoever speaks is taken for the next visitor: the
+conversation (the last reply, an open did-you-mean) is forgotten, and the screen cleared."""
 MISHEARD_ANSWER_WORDS = 3
 """An utterance turned away while a did-you-mean is open, of at most this many words, is
 taken for its answer misheard (the did-you-mean is asked once more); a longer one is a new

@@ -51,7 +51,7 @@ from knotvoice.lang import english
 from knotvoice.match import Decision
 from knotvoice.settings import ListenSettings, TriggerMode
 from knotvoice.speech.reply import reply_text
-from knotvoice.turn import Action, Turn, Understood, typed
+from knotvoice.turn import NEXT_VISITOR_SECONDS, Action, Turn, Understood, typed
 
 __all__ = ["Responder", "SpeechStage", "listen"]
 
@@ -75,6 +75,8 @@ class Responder(Protocol):
     """What decides what to do about an utterance (``knotvoice.turn.Dialogue``)."""
 
     def understand(self, transcript: Transcript) -> Understood | None: ...
+
+    def reset(self) -> None: ...
 
     def respond(
         self,
@@ -139,6 +141,8 @@ class _Kiosk:
         self.last_speech = 0.0
         self.open_until = -1.0
         """Speech starting before this audio time needs no wake phrase or press."""
+        self.replied = 0.0
+        """When the last reply was over (audio time)."""
         self.awaiting_until: float | None = None
         """When set: a question is expected before this audio time (else a timeout)."""
         self.proposed_until = -1.0
@@ -430,6 +434,9 @@ class _Kiosk:
         a spoken question began (None for one typed or tapped on the screen, which shows the
         did-you-mean's choices until they are answered)."""
         ahead = understood is not None
+        if (start if start is not None else self.now) > self.replied + NEXT_VISITOR_SECONDS:
+            # The next visitor: "pardon?" is no request to hear the last one's answer.
+            self.responder.reset()
         follow_up = start is None or start <= self.proposed_until
         after_reply = start is None or start <= self.open_until
         try:
@@ -555,7 +562,7 @@ class _Kiosk:
         if counts:
             self.turns += 1
         self.open_until = self.now + self.settings.follow_up_seconds
-        self.last_speech = self.now
+        self.last_speech = self.replied = self.now
 
 
 def listen(

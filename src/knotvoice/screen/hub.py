@@ -38,6 +38,7 @@ from knotvoice.kiosk.events import (
 from knotvoice.kiosk.inbox import Choice
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
+from knotvoice.turn import NEXT_VISITOR_SECONDS
 
 __all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
 
@@ -49,7 +50,7 @@ QUEUE = 32
 """Views waiting to be sent to one page; a page further behind is dropped."""
 MAX_WATCHERS = 100
 """Pages watching at once; more are refused until some leave."""
-REST_SECONDS = 120.0
+REST_SECONDS = NEXT_VISITOR_SECONDS
 """Seconds the last turn stays on screen once nothing happens; then the screen is cleared."""
 _UNANSWERED = frozenset({"recognizer", "dialogue", "screen"})
 """Stages whose failure leaves the question heard with no answer (a failing voice or speaker

@@ -216,7 +216,9 @@ def test_months_of_turns_take_the_report_little_memory(tmp_path: Path) -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak / count < 1_600, f"{peak / count:.0f} bytes a turn"
+    # About 1,600 bytes a turn as the report keeps them, against 3,400 when it kept every key
+    # of every turn: the margin is for what the test run has already imported.
+    assert peak / count < 2_000, f"{peak / count:.0f} bytes a turn"
 
 
 def test_a_line_that_is_no_turn_of_this_log_is_skipped_by_the_report(

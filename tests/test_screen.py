@@ -33,11 +33,20 @@ from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
 from knotvoice.match.matcher import Matcher
 from knotvoice.screen import server as server_module
-from knotvoice.screen.hub import MAX_WATCHERS, QUEUE, Hub, State, View, suggestions, updated
+from knotvoice.screen.hub import (
+    MAX_WATCHERS,
+    QUEUE,
+    REST_SECONDS,
+    Hub,
+    State,
+    View,
+    suggestions,
+    updated,
+)
 from knotvoice.screen.server import MAX_CONNECTIONS, MAX_QUESTION_CHARS, ScreenServer, beside
 from knotvoice.settings import ScreenSettings, SettingsError, build_settings
 from knotvoice.speech.tts import Synthesizer
-from knotvoice.turn import Dialogue
+from knotvoice.turn import NEXT_VISITOR_SECONDS, Dialogue
 from screen_pages import Kiosk
 
 # --- the inbox ------------------------------------------------------------------------------
@@ -786,3 +795,7 @@ def test_no_report_without_a_turn_log(hub: Hub) -> None:
             return response.status
 
     assert serve(hub, Inbox(), scenario) == 404
+
+
+def test_the_screen_is_cleared_for_the_next_visitor_when_the_dialogue_forgets_the_last() -> None:
+    assert REST_SECONDS == NEXT_VISITOR_SECONDS

@@ -38,7 +38,6 @@ from knotvoice.kiosk.events import (
 from knotvoice.kiosk.inbox import Choice
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
-from knotvoice.turn import NEXT_VISITOR_SECONDS
 
 __all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
 
@@ -50,8 +49,10 @@ QUEUE = 32
 """Views waiting to be sent to one page; a page further behind is dropped."""
 MAX_WATCHERS = 100
 """Pages watching at once; more are refused until some leave."""
-REST_SECONDS = NEXT_VISITOR_SECONDS
-"""Seconds the last turn stays on screen once nothing happens; then the screen is cleared."""
+REST_SECONDS = 120.0
+"""Seconds the last turn stays on screen once nothing happens; then the screen is cleared
+for the next visitor, as the dialogue forgets the last one (``turn.NEXT_VISITOR_SECONDS``,
+not imported: the report's page would load the matcher with it)."""
 _UNANSWERED = frozenset({"recognizer", "dialogue", "screen"})
 """Stages whose failure leaves the question heard with no answer (a failing voice or speaker
 leaves the answer on screen, only not heard)."""

@@ -11,6 +11,7 @@ synthesis happen around it.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -116,10 +117,10 @@ def command_of(text: str) -> str | None:
     while said and said[-1] in edges:
         said.pop()
     # As said ("uh huh", though "uh" is an edge word), then without its edge words.
-    for phrase in (" ".join(heard), " ".join(said)):
-        for command in COMMANDS:
-            if phrase in language.commands[command]:
-                return command
+    phrases = _command_phrases()
+    for phrase in (tuple(heard), tuple(said)):
+        if phrase in phrases:
+            return phrases[phrase]
     if not said:
         # Edge words alone: thanks ("thank you", "okay, thanks") is nothing to do; a greeting
         # or a hesitation ("hey kiosk", "um") is left to be answered as a question.
@@ -130,18 +131,25 @@ def command_of(text: str) -> str | None:
     return _strung(heard)
 
 
+@functools.cache
+def _command_phrases() -> dict[tuple[str, ...], str]:
+    """Each command phrase's words -> its command (the first of ``COMMANDS`` that has it)."""
+    commands = english().commands
+    return {
+        tuple(phrase.split()): command
+        for command in reversed(COMMANDS)
+        for phrase in commands[command]
+    }
+
+
 def _strung(said: list[str]) -> str | None:
     """The command of words that string several commands' phrases together ("nope, not
     that", "no, the second one", "uh huh, exactly"), edge words between them: None when a
     word is in no phrase or the phrases disagree. Thanks goes with any other ("no thanks"),
     stop outweighs any ("no, never mind"), "no" gives way to the other one, and asking
     again to asking slower; thanks strung with thanks alone ("lovely, cheers") is thanks."""
-    language = english()
-    phrases = {
-        tuple(phrase.split()): command
-        for command in reversed(COMMANDS)
-        for phrase in language.commands[command]
-    }
+    edges = english().command_edges
+    phrases = _command_phrases()
     longest = max(len(phrase) for phrase in phrases)
     # parts[start]: the commands of said[start:], longest phrases first; None when it is
     # not made of phrases and edge words. Worked from the end, so no length is too long.
@@ -154,7 +162,7 @@ def _strung(said: list[str]) -> str | None:
                 parts[start] = (command, *rest)
                 break
         else:
-            if said[start] in language.command_edges:
+            if said[start] in edges:
                 parts[start] = parts[start + 1]
     found = parts[0]
     if not found:
@@ -183,9 +191,13 @@ def too_long(text: str) -> str | None:
     return english().replies.too_long.format(characters=len(text), limit=MAX_QUESTION_CHARS)
 
 
+TYPED = "text"
+"""The engine of a typed question's transcript."""
+
+
 def typed(text: str) -> Transcript:
     """A typed question as a transcript."""
-    return Transcript(text=text, engine="text")
+    return Transcript(text=text, engine=TYPED)
 
 
 def hear(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> tuple[Transcript, float]:
@@ -331,7 +343,7 @@ class Dialogue:
             and self._pending is not None
             and follow_up
             and not self._asked_again
-            and transcript.engine != typed("").engine
+            and transcript.engine != TYPED
             and len(words(transcript.text)) <= MISHEARD_ANSWER_WORDS
         )
 

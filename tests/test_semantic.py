@@ -20,7 +20,9 @@ from knotvoice.match.semantic import (
     SemanticModel,
     _read_safetensors,
     default_model_dir,
+    plain,
     published_model_dir,
+    read_kept,
 )
 
 
@@ -104,6 +106,40 @@ def test_kept_texts_are_embedded_once_and_a_visitor_s_question_is_never_kept(
     model.embed(["where is my wallet, I lost it on the train"])
     reloaded = SemanticModel.load(cache_dir=tmp_path / "cache")
     assert "where is my wallet, I lost it on the train" not in reloaded._kept()
+
+
+@pytest.mark.model
+def test_kept_embeddings_take_room_by_their_texts_not_by_the_longest(tmp_path: Path) -> None:
+    # One long answer among many short phrasings once made every text cost the long one's
+    # width, in the file and in memory at every start.
+    model = SemanticModel.load(cache_dir=tmp_path / "cache")
+    texts = [f"question number {number} about a knot" for number in range(200)]
+    texts.append("A long answer that goes on. " * 120)
+    vectors = model.embed(texts, keep=True)
+    (kept,) = (tmp_path / "cache").glob("embeddings-*.npz")
+    text_bytes = sum(len(plain(text).encode("utf-8")) for text in texts)
+    assert kept.stat().st_size < vectors.nbytes + text_bytes + 8 * len(texts) + 4096
+    again = SemanticModel.load(cache_dir=tmp_path / "cache")
+    again._embed_sorted = None  # type: ignore[assignment,method-assign]  # no embedding now
+    assert np.array_equal(again.embed(texts), vectors)
+
+
+@pytest.mark.model
+def test_embeddings_kept_as_text_arrays_before_are_read_and_not_embedded_again(
+    tmp_path: Path,
+) -> None:
+    model = SemanticModel.load(cache_dir=tmp_path / "cache")
+    texts = ["où est la gare", "where are the toilets"]
+    vectors = model.embed(texts)
+    (tmp_path / "cache").mkdir()
+    with (tmp_path / "cache" / f"embeddings-{model.identity}.npz").open("wb") as handle:
+        np.savez(handle, texts=np.array([plain(t) for t in texts]), vectors=vectors)
+    older = SemanticModel.load(cache_dir=tmp_path / "cache")
+    older._embed_sorted = None  # type: ignore[assignment,method-assign]  # no embedding now
+    assert np.array_equal(older.embed(texts), vectors)
+    (kept,) = (tmp_path / "cache").glob("embeddings-*.npz")
+    assert read_kept(kept)[2] is False, "kept again the new way"
+    assert read_kept(kept)[0] == [plain(t) for t in texts]
 
 
 @pytest.mark.model

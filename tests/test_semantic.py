@@ -114,7 +114,10 @@ def test_kept_embeddings_take_room_by_their_texts_not_by_the_longest(tmp_path: P
     # width, in the file and in memory at every start.
     model = SemanticModel.load(cache_dir=tmp_path / "cache")
     texts = [f"question number {number} about a knot" for number in range(200)]
-    texts.append("A long answer that goes on. " * 120)
+    texts += [
+        "A long answer that goes on. " * 120,
+        "caf\u00e9 au lait \U0001f600 na \u0441\u0442\u0430\u043d\u0446\u0438\u0438",
+    ]
     vectors = model.embed(texts, keep=True)
     (kept,) = (tmp_path / "cache").glob("embeddings-*.npz")
     text_bytes = sum(len(plain(text).encode("utf-8")) for text in texts)

@@ -886,7 +886,7 @@ def _kiosk(
 
 def _report(args: argparse.Namespace) -> int:
     from knotvoice.journal import read_turns
-    from knotvoice.report import FIELDS, parse_since, summarize
+    from knotvoice.report import FIELDS, parse_since, tally
 
     settings = _settings(args)
     try:
@@ -896,8 +896,8 @@ def _report(args: argparse.Namespace) -> int:
     if not settings.log_dir.is_dir():
         what = "not a directory" if settings.log_dir.exists() else "no such log directory"
         raise KnotvoiceError(f"{settings.log_dir}: {what}; give the --log-dir the kiosk writes to")
-    turns = list(read_turns(settings.log_dir, time.time() - period, FIELDS))
-    summary = summarize(turns, top=args.top)
+    counted = tally(read_turns(settings.log_dir, time.time() - period, FIELDS))
+    summary = counted.summary(top=args.top)
     if args.json:
         print_json(summary.to_json())
         return 0
@@ -916,8 +916,7 @@ def _report(args: argparse.Namespace) -> int:
         )
     elif summary.turns:
         # The kiosk measures it; a server's turns have no end of speech it sees.
-        served = any(turn.get("front") == "serve" for turn in turns)
-        why = "logged (turns served to Home Assistant)" if served else "measured"
+        why = "logged (turns served to Home Assistant)" if counted.served else "measured"
         _out(f"reply after   not {why}")
     if summary.top_unanswered:
         _out(

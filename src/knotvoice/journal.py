@@ -353,31 +353,31 @@ def read_turns(
     directory: Path, since: float = 0.0, fields: Collection[str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Every turn logged in ``directory`` at or after ``since`` (Unix seconds), oldest first;
-    a line that is not a turn (cut short by a crash, even inside a letter) is skipped. With
-    ``fields``, each has those keys only (and ``time``): months of turns, up to 200,000,
-    held at once take a third of the memory."""
+    a line that is not a turn (cut short by a crash, even inside a letter) is skipped. The
+    files are read a line at a time. With ``fields``, each turn has those keys only (and
+    ``time``)."""
     files = [*sorted(Path(directory).glob("turns-*.jsonl")), Path(directory) / TURNS]
     for path in files:
         try:
-            lines = path.read_bytes().split(b"\n")
-        except OSError:
+            with path.open("rb") as lines:
+                for line in lines:
+                    try:
+                        record = json.loads(line.decode("utf-8"))
+                    except ValueError:  # not UTF-8, or not JSON
+                        continue
+                    if not isinstance(record, dict):
+                        continue
+                    when = record.get("time", 0.0)
+                    if _finite(when) and when >= since:
+                        # A figure that is no number (a line edited by hand) is left out.
+                        yield {
+                            k: sys.intern(v) if k in _NAMES and isinstance(v, str) else v
+                            for k, v in record.items()
+                            if (fields is None or k in fields or k == "time")
+                            and (k not in _FIGURES or _finite(v))
+                        }
+        except OSError:  # gone (rotated away before it was opened), or unreadable
             continue
-        for line in lines:
-            try:
-                record = json.loads(line.decode("utf-8"))
-            except ValueError:  # not UTF-8, or not JSON
-                continue
-            if not isinstance(record, dict):
-                continue
-            when = record.get("time", 0.0)
-            if _finite(when) and when >= since:
-                # A figure that is no number (a line edited by hand) is left out, not added.
-                yield {
-                    k: sys.intern(v) if k in _NAMES and isinstance(v, str) else v
-                    for k, v in record.items()
-                    if (fields is None or k in fields or k == "time")
-                    and (k not in _FIGURES or _finite(v))
-                }
 
 
 _NAMES = frozenset(("decision", "entry", "closest", "engine", "knowledge", "knowledge_file"))

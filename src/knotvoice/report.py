@@ -1,9 +1,9 @@
 """What the turn log says: how the kiosk is doing, and which questions it could not answer.
 
-``summarize`` counts the turns of a period (answered, did-you-mean, rejected), the reply
-latency, and groups the questions that were rejected or only got a did-you-mean by knowledge
-file and wording, most frequent first, each with the entry of that file it came closest to:
-what to add a phrasing or an entry for.
+``tally`` counts the turns of a period as it reads them (answered, did-you-mean, rejected,
+per day), the reply latency, and groups the questions that were rejected or only got a
+did-you-mean by knowledge file and wording, most frequent first, each with the entry of that
+file it came closest to: what to add a phrasing or an entry for. It keeps counts, not turns.
 """
 
 from __future__ import annotations
@@ -13,21 +13,37 @@ import math
 import re
 import shlex
 import time
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from knotvoice.match.calibration import CONFIRM_AT
-from knotvoice.match.text import normalize
+from knotvoice.match.text import content_words, normalize
 from knotvoice.turn import command_of
 
-__all__ = ["FIELDS", "Asked", "Day", "Summary", "by_day", "page", "parse_since", "summarize"]
+__all__ = [
+    "FIELDS",
+    "Asked",
+    "Day",
+    "Summary",
+    "Tally",
+    "by_day",
+    "page",
+    "parse_since",
+    "summarize",
+    "tally",
+]
 
 ALIKE = 75.0
-"""Two questions whose words match this well (token set ratio) are grouped as one."""
+"""Two questions whose content words match this well (their Indel similarity, 0 to 100, in
+alphabetical order) are grouped as one: "where can I park my car" and "where do I park the
+car", not "where is the toilet" and "where is the lift"."""
 FIELDS = (
     "question",
     "heard",
@@ -118,13 +134,13 @@ def parse_since(text: str) -> float:
     return float(found.group(1)) * unit
 
 
-def _percentile(values: list[float], share: float) -> float | None:
+def _percentile(values: array[float], share: float) -> float | None:
     if not values:
         return None
-    ordered = sorted(values)
+    ordered = np.sort(np.frombuffer(values, dtype=np.float64))
     position = (len(ordered) - 1) * share
     low, high = math.floor(position), math.ceil(position)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 1)
+    return round(float(ordered[low] + (ordered[high] - ordered[low]) * (position - low)), 1)
 
 
 def _decision(turn: Mapping[str, Any]) -> str:
@@ -137,103 +153,215 @@ def _decision(turn: Mapping[str, Any]) -> str:
     return decision
 
 
-def _questions(turns: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[float]]:
-    """The questions of ``turns``, oldest first, and the reply latencies of every turn
-    replied to. A yes, no or "the other one" said to a did-you-mean is logged as a turn of
-    its own (the kiosk logs a no as a question rejected); it is that question's reply, not a
-    question: the did-you-mean takes the entry the visitor chose, or after a no, no entry
-    (``declined`` names the one refused)."""
-    questions: list[dict[str, Any]] = []
-    latencies: list[float] = []
-    waiting: dict[str, dict[str, Any]] = {}
-    """Per conversation (one for the kiosk), the did-you-mean a reply would be to."""
-    for turn in turns:
+class _Alike:
+    """Questions not answered that are worded alike: first those of one wording (its words
+    normalized), then a group of such wordings. It keeps counts, not turns."""
+
+    def __init__(self, key: str, path: str | None, name: str | None) -> None:
+        self.key = key
+        self.path = path
+        self.name = name
+        self.count = 0
+        self.wordings: Counter[str] = Counter()
+        """How often each wording was heard, as logged."""
+        self.entries: Counter[str] = Counter()
+        """How often each entry was the one proposed or closest."""
+        self.chances: dict[str, float] = {}
+        """Per entry, how likely it was the answer, at best."""
+        self.declined: Counter[str] = Counter()
+
+    def came_near(self, entry: str | None, probability: object) -> None:
+        if not entry:
+            return
+        self.entries[entry] += 1
+        if isinstance(probability, int | float) and probability > self.chances.get(entry, -1.0):
+            self.chances[entry] = float(probability)
+
+    def take(self, other: _Alike) -> None:
+        self.count += other.count
+        self.wordings.update(other.wordings)
+        self.entries.update(other.entries)
+        for entry, chance in other.chances.items():
+            self.chances[entry] = max(chance, self.chances.get(entry, chance))
+        self.declined.update(other.declined)
+        self.path = self.path or other.path
+
+    def asked(self) -> Asked:
+        ranked = [text for text, _ in self.wordings.most_common(4)]
+        closest = self.entries.most_common(1)[0][0] if self.entries else None
+        declined = self.declined.most_common(1)[0][0] if self.declined else None
+        return Asked(
+            ranked[0],
+            self.count,
+            closest,
+            tuple(ranked[1:]),
+            self.path,
+            self.chances.get(closest) if closest is not None else None,
+            declined if closest is None else None,
+        )
+
+
+@dataclass
+class _Proposed:
+    """A did-you-mean whose reply (a yes, a no, "the other one") may come in the next turn."""
+
+    alike: _Alike | None
+    entry: str | None
+    probability: object
+
+
+class Tally:
+    """The turn log of a period read once, turn by turn (``add``), keeping counts rather
+    than turns: a year of a busy kiosk's turns (200,000) is read in little memory."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(QUESTIONS, 0)
+        self.latencies = array("d")
+        self.served = False
+        """Whether any turn was served to Home Assistant (whose turns log no latency)."""
+        self._days: dict[str, dict[str, int]] = {}
+        self._alike: dict[tuple[str | None, str | None, str], _Alike] = {}
+        self._waiting: dict[str, _Proposed] = {}
+        """Per conversation (one for the kiosk), the did-you-mean a reply would be to."""
+        self._compared: dict[str, str] = {}
+        self._commands: dict[str, str | None] = {}
+        """Per text heard, its words as compared and the command it is (visitors repeat
+        themselves: each text is read once)."""
+
+    def add(self, turn: Mapping[str, Any]) -> None:
+        """Count one turn; turns come oldest first. A yes, no or "the other one" said to a
+        did-you-mean is logged as a turn of its own (the kiosk logs a no as a question
+        rejected); it is that question's reply, not a question: the did-you-mean takes the
+        entry the visitor chose, or after a no, no entry (``declined`` names the one refused)."""
+        self.served = self.served or turn.get("front") == "serve"
         decision = _decision(turn)
         if decision not in QUESTIONS:
-            continue
+            return
         if turn.get("reply_ms") is not None:
-            latencies.append(float(turn["reply_ms"]))
+            self.latencies.append(float(turn["reply_ms"]))
         conversation = str(turn.get("conversation"))
-        proposed = waiting.pop(conversation, None)
-        text = str(turn.get("question") or turn.get("heard") or "")
-        if proposed is not None and command_of(text) in ("yes", "no", "other"):
+        proposed = self._waiting.pop(conversation, None)
+        text = str(turn.get("question") or turn.get("heard") or "").strip()
+        if proposed is not None and self._command(text) in ("yes", "no", "other"):
+            if proposed.alike is None:
+                return
             if decision == "answer" and turn.get("entry"):
-                proposed["entry"] = proposed["closest"] = turn["entry"]
-            else:
-                proposed["declined"] = proposed.get("entry") or proposed.get("closest")
-                proposed["entry"] = proposed["closest"] = None
-            continue
-        question = {**turn, "decision": decision}
+                proposed.alike.came_near(str(turn["entry"]), proposed.probability)
+            elif proposed.entry:
+                proposed.alike.declined[proposed.entry] += 1
+            return
+        if proposed is not None and proposed.alike is not None:
+            proposed.alike.came_near(proposed.entry, proposed.probability)
+        self.counts[decision] += 1
+        date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
+        self._days.setdefault(date, dict.fromkeys(QUESTIONS, 0))[decision] += 1
+        if decision == "answer":
+            return
+        key = self._compared.get(text)
+        if key is None:
+            key = self._compared[text] = _words(text)
+        alike = self._wording(turn, text, key)
+        entry = turn.get("entry") or turn.get("closest")
+        entry = str(entry) if entry else None
         if decision == "confirm":
-            waiting[conversation] = question
-        questions.append(question)
-    return questions, latencies
+            self._waiting[conversation] = _Proposed(alike, entry, turn.get("probability"))
+        elif alike is not None:
+            alike.came_near(entry, turn.get("probability"))
+
+    def _command(self, text: str) -> str | None:
+        if text not in self._commands:
+            self._commands[text] = command_of(text)
+        return self._commands[text]
+
+    def _wording(self, turn: Mapping[str, Any], text: str, key: str) -> _Alike | None:
+        if not key:
+            return None
+        path = str(turn["knowledge_file"]) if turn.get("knowledge_file") else None
+        name = _knowledge_name(turn)
+        found = self._alike.get((path, name, key))
+        if found is None:
+            found = self._alike[path, name, key] = _Alike(key, path, name)
+        found.count += 1
+        found.wordings[text] += 1
+        return found
+
+    def summary(self, top: int = 10) -> Summary:
+        """The figures, and the ``top`` groups of questions worded alike not answered."""
+        for proposed in self._waiting.values():
+            if proposed.alike is not None:
+                proposed.alike.came_near(proposed.entry, proposed.probability)
+        self._waiting.clear()
+        return Summary(
+            turns=sum(self.counts.values()),
+            answered=self.counts["answer"],
+            confirmed=self.counts["confirm"],
+            rejected=self.counts["reject"],
+            latency_p50_ms=_percentile(self.latencies, 0.5),
+            latency_p95_ms=_percentile(self.latencies, 0.95),
+            top_unanswered=tuple(group.asked() for group in _grouped(self._alike.values())[:top]),
+        )
+
+    def days(self) -> list[Day]:
+        """The questions counted per local calendar day, oldest first; a day with none is
+        left out."""
+        return [
+            Day(date, day["answer"], day["confirm"], day["reject"])
+            for date, day in sorted(self._days.items())
+        ]
+
+
+def _words(text: str) -> str:
+    """What a question is compared by: its content words in alphabetical order ("where is
+    the toilet" and "the toilets, where are they" read alike; "where is the lift" does not),
+    or its words when it has no content word ("what is it")."""
+    return " ".join(sorted(content_words(text))) or normalize(text)
+
+
+def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
+    """Wordings gathered into groups worded alike, the largest group first. The most
+    frequent wordings come first and found the groups; each other wording joins the group
+    of the same knowledge file whose first wording it is most like (``ALIKE``), or founds
+    one. Each wording is compared with the groups once, in compiled code: a year of a busy
+    kiosk's questions is grouped in seconds."""
+    groups: list[_Alike] = []
+    by_name: dict[str | None, tuple[list[_Alike], list[str | None], set[str]]] = {}
+    """Per knowledge file name, its groups, their first wordings and their files' paths."""
+    for wording in sorted(wordings, key=lambda wording: -wording.count):
+        known, keys, paths = by_name.setdefault(wording.name, ([], [], set()))
+        if wording.path and paths - {wording.path}:
+            # A line without the path (logged before turns had it) groups with any file of
+            # that name; two paths of one name are two files.
+            choices = [
+                None if group.path and group.path != wording.path else group.key for group in known
+            ]
+        else:
+            choices = keys
+        found = process.extractOne(wording.key, choices, scorer=fuzz.ratio, score_cutoff=ALIKE)
+        if found is not None:
+            known[found[2]].take(wording)
+        else:
+            group = _Alike(wording.key, None, wording.name)
+            group.take(wording)
+            known.append(group)
+            keys.append(group.key)
+            groups.append(group)
+        if wording.path:
+            paths.add(wording.path)
+    groups.sort(key=lambda group: -group.count)
+    return groups
+
+
+def tally(turns: Iterable[Mapping[str, Any]]) -> Tally:
+    """``turns`` (turn log records, oldest first) counted."""
+    counted = Tally()
+    for turn in turns:
+        counted.add(turn)
+    return counted
 
 
 def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
     """Figures and the grouped unanswered questions of ``turns`` (turn log records)."""
-    questions, latencies = _questions(turns)
-    groups: list[list[Mapping[str, Any]]] = []
-    keys: list[tuple[str | None, str | None, str]] = []
-    for turn in questions:
-        if turn.get("decision") == "answer":
-            continue
-        text = str(turn.get("question") or turn.get("heard") or "").strip()
-        key = normalize(text)
-        if not key:
-            continue
-        path = str(turn["knowledge_file"]) if turn.get("knowledge_file") else None
-        name = _knowledge_name(turn)
-        for number, (known_path, known_name, known) in enumerate(keys):
-            same_file = known_path == path if known_path and path else known_name == name
-            if same_file and fuzz.token_set_ratio(key, known) >= ALIKE:
-                groups[number].append(turn)
-                if path and not known_path:
-                    keys[number] = (path, known_name, known)
-                break
-        else:
-            keys.append((path, name, key))
-            groups.append([turn])
-    groups.sort(key=len, reverse=True)
-    return Summary(
-        turns=len(questions),
-        answered=sum(turn.get("decision") == "answer" for turn in questions),
-        confirmed=sum(turn.get("decision") == "confirm" for turn in questions),
-        rejected=sum(turn.get("decision") == "reject" for turn in questions),
-        latency_p50_ms=_percentile(latencies, 0.5),
-        latency_p95_ms=_percentile(latencies, 0.95),
-        top_unanswered=tuple(_asked(group) for group in groups[:top]),
-    )
-
-
-def _asked(group: list[Mapping[str, Any]]) -> Asked:
-    wordings: dict[str, int] = {}
-    entries: dict[str, int] = {}
-    for turn in group:
-        text = str(turn.get("question") or turn.get("heard") or "").strip()
-        wordings[text] = wordings.get(text, 0) + 1
-        entry = turn.get("entry") or turn.get("closest")
-        if entry:
-            entries[str(entry)] = entries.get(str(entry), 0) + 1
-    ranked = sorted(wordings, key=lambda text: -wordings[text])
-    closest = max(entries, key=lambda entry: entries[entry]) if entries else None
-    paths = [str(turn["knowledge_file"]) for turn in group if turn.get("knowledge_file")]
-    chances = [
-        float(turn["probability"])
-        for turn in group
-        if turn.get("probability") is not None
-        and str(turn.get("entry") or turn.get("closest")) == closest
-    ]
-    declined = [str(turn["declined"]) for turn in group if turn.get("declined")]
-    return Asked(
-        ranked[0],
-        len(group),
-        closest,
-        tuple(ranked[1:4]),
-        paths[0] if paths else None,
-        max(chances) if chances else None,
-        max(declined, key=declined.count) if declined and closest is None else None,
-    )
+    return tally(turns).summary(top)
 
 
 def _knowledge_name(turn: Mapping[str, Any]) -> str | None:
@@ -262,15 +390,7 @@ class Day:
 def by_day(turns: Iterable[Mapping[str, Any]]) -> list[Day]:
     """The questions of ``turns`` counted per local calendar day, oldest first; a day with
     none is left out."""
-    counts: dict[str, dict[str, int]] = {}
-    for turn in _questions(turns)[0]:
-        date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
-        day = counts.setdefault(date, dict.fromkeys(QUESTIONS, 0))
-        day[turn["decision"]] += 1
-    return [
-        Day(date, day["answer"], day["confirm"], day["reject"])
-        for date, day in sorted(counts.items())
-    ]
+    return tally(turns).days()
 
 
 _BARS = (

@@ -49,7 +49,7 @@ from aiohttp import web
 from knotvoice.errors import KnotvoiceError
 from knotvoice.journal import Status, read_turns
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
-from knotvoice.report import FIELDS, by_day, page, parse_since, summarize
+from knotvoice.report import FIELDS, page, parse_since, tally
 from knotvoice.screen.hub import Hub
 from knotvoice.settings import ScreenSettings
 from knotvoice.turn import MAX_QUESTION_CHARS, too_long
@@ -305,8 +305,8 @@ class ScreenServer:
         log_dir = self.log_dir
 
         def build() -> str:
-            turns = list(read_turns(log_dir, time.time() - period, FIELDS))
-            return page(summarize(turns), by_day(turns), since)
+            counted = tally(read_turns(log_dir, time.time() - period, FIELDS))
+            return page(counted.summary(), counted.days(), since)
 
         text = await asyncio.to_thread(build)
         return web.Response(text=text, content_type="text/html", headers=_HEADERS)

@@ -32,6 +32,7 @@ from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
 from knotvoice.match.matcher import Matcher
+from knotvoice.report import Tally
 from knotvoice.screen import server as server_module
 from knotvoice.screen.hub import (
     MAX_WATCHERS,
@@ -787,6 +788,57 @@ def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answere
     assert day[0] == 200 and "The last 1d" in day[2]
     assert bad[0] == 400 and "7d" in bad[2]
     assert css[:2] == (200, "text/css")
+
+
+def test_the_report_is_made_outside_the_kiosk_s_process(
+    hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made in the kiosk's process, a year's report held a visitor's turn up to 13 s (the
+    interpreter is the loop's too). The page is made by a process of its own: counting the
+    turns in this one would fail here."""
+    journal = Journal(tmp_path)
+    journal.write({"heard": "where can I park", "decision": "reject", "closest": "parking"})
+
+    def here(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the report was made in the kiosk's process")
+
+    monkeypatch.setattr(Tally, "add", here)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+        async with session.get(url + "report?since=30d") as response:
+            return response.status, await response.text()
+
+    status, text = serve(hub, Inbox(), scenario, log_dir=tmp_path)
+    assert status == 200, text
+    assert "The last 30d" in text and "where can I park" in text
+
+
+def test_a_report_that_takes_too_long_is_stopped_and_says_what_to_ask_instead(
+    hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Journal(tmp_path).write({"heard": "where can I park", "decision": "reject"})
+    monkeypatch.setattr(server_module, "REPORT_SECONDS", 0.01)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+        async with session.get(url + "report?since=365d") as response:
+            return response.status, await response.text()
+
+    status, text = serve(hub, Inbox(), scenario, log_dir=tmp_path)
+    assert status == 503 and "shorter period" in text
+    assert not running(b"knotvoice.report", str(tmp_path).encode()), "its process was stopped"
+
+
+def running(*words: bytes) -> list[bytes]:
+    """The command lines of this machine's processes that hold each of ``words``."""
+    found = []
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            cmdline = path.read_bytes()
+        except OSError:  # it ended meanwhile
+            continue
+        if all(word in cmdline for word in words):
+            found.append(cmdline)
+    return found
 
 
 def test_no_report_without_a_turn_log(hub: Hub) -> None:

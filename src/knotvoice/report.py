@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import re
 import shlex
+import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from knotvoice.journal import read_turns
 from knotvoice.match.calibration import CONFIRM_AT
 from knotvoice.match.text import content_words, normalize
 from knotvoice.turn import command_of
@@ -486,3 +489,23 @@ def _chart(days: list[Day], width: int = 640, height: int = 200) -> str:
         f"viewBox='0 -24 {width} {height + 24}' xmlns='http://www.w3.org/2000/svg'>"
         f"<text x='0' y='-8' fill='#ffffff' font-size='14'>{legend}</text>{''.join(bars)}</svg>"
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m knotvoice.report LOG_DIR PERIOD``: the report's page (``page``) of the turns
+    of the last ``PERIOD`` on standard output, made at the lowest priority. The screen's
+    ``/report`` runs it in a process of its own: a year of turns takes seconds of work that
+    the kiosk, in the screen's process, must not wait behind."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2:
+        print("usage: python -m knotvoice.report LOG_DIR PERIOD (7d, 12h, ...)", file=sys.stderr)
+        return 2
+    os.nice(19)
+    log_dir, since = args
+    counted = tally(read_turns(Path(log_dir), time.time() - parse_since(since), FIELDS))
+    sys.stdout.write(page(counted.summary(), counted.days(), since))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -36,8 +36,8 @@ import ipaddress
 import json
 import logging
 import signal
+import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
@@ -47,9 +47,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from knotvoice.errors import KnotvoiceError
-from knotvoice.journal import Status, read_turns
+from knotvoice.journal import Status
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
-from knotvoice.report import FIELDS, page, parse_since, tally
+from knotvoice.report import parse_since
 from knotvoice.screen.hub import Hub
 from knotvoice.settings import ScreenSettings
 from knotvoice.turn import MAX_QUESTION_CHARS, too_long
@@ -74,6 +74,8 @@ closed."""
 IDLE_SECONDS = 30.0
 """A connection with no request under way (none yet, or half of one) is closed after this
 long."""
+REPORT_SECONDS = 120.0
+"""Longest a report page may take to make (a year of a busy kiosk's turns: about 15 s)."""
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
     b"Content-Length: 57\r\nConnection: close\r\n\r\n"
@@ -193,6 +195,8 @@ class ScreenServer:
             page, kind = self._files["/"]
             self._files["/"] = (page.replace(_SPOKEN_HINT, _TYPED_HINT), kind)
         self._runner: web.AppRunner | None = None
+        self._reporting = asyncio.Lock()
+        """Held while a report is made: one at a time."""
         self.url = settings.url
         """Where the page is (the real port once started)."""
 
@@ -295,21 +299,45 @@ class ScreenServer:
         )
 
     async def _report(self, request: web.Request) -> web.Response:
-        """The turn log's report as a page (``?since=7d``, as ``knotvoice report``)."""
+        """The turn log's report as a page (``?since=7d``, as ``knotvoice report``), made in
+        a process of its own at the lowest priority, one at a time: the kiosk's turns never
+        wait behind it (built in this process, a year's report held a visitor's turn up to
+        13 s)."""
         assert self.log_dir is not None
         since = request.query.get("since", "7d")
         try:
-            period = parse_since(since)
+            parse_since(since)
         except ValueError as error:
             return _refused(400, str(error))
-        log_dir = self.log_dir
-
-        def build() -> str:
-            counted = tally(read_turns(log_dir, time.time() - period, FIELDS))
-            return page(counted.summary(), counted.days(), since)
-
-        text = await asyncio.to_thread(build)
-        return web.Response(text=text, content_type="text/html", headers=_HEADERS)
+        async with self._reporting:
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "knotvoice.report",
+                str(self.log_dir),
+                since,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            try:
+                async with asyncio.timeout(REPORT_SECONDS):
+                    out, err = await child.communicate()
+            except TimeoutError:
+                return _refused(
+                    503,
+                    f"the report of the last {since} took over {REPORT_SECONDS:.0f} s; "
+                    "ask for a shorter period (?since=7d)",
+                )
+            finally:
+                if child.returncode is None:  # timed out, or the page went away
+                    child.kill()
+                    await asyncio.shield(child.wait())
+        if child.returncode != 0:
+            why = (err.decode("utf-8", "replace").strip().splitlines() or ["no reason given"])[-1]
+            _log.warning("the report could not be made (status %s): %s", child.returncode, why)
+            return _refused(500, f"the report could not be made: {why}")
+        return web.Response(text=out.decode("utf-8"), content_type="text/html", headers=_HEADERS)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         with self.hub.watch() as watcher:

@@ -310,16 +310,20 @@ class ScreenServer:
         except ValueError as error:
             return _refused(400, str(error))
         async with self._reporting:
-            child = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "knotvoice.report",
-                str(self.log_dir),
-                since,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
+            try:
+                child = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "knotvoice.report",
+                    str(self.log_dir),
+                    since,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                )
+            except OSError as error:  # no memory or process left for it
+                _log.warning("the report could not be started: %s", error)
+                return _refused(503, f"the report could not be started ({error}); try again")
             try:
                 async with asyncio.timeout(REPORT_SECONDS):
                     out, err = await child.communicate()

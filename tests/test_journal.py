@@ -454,6 +454,17 @@ def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
     assert "No." not in out
 
 
+def test_of_entries_come_close_as_often_the_first_asked_is_named() -> None:
+    """A did-you-mean waits for its reply before its entry counts; an entry counted later
+    must not win a tie with it (the report's command names the entry to add a wording to)."""
+    turns = [
+        {**turn("how do I get a lift", "confirm", "lifts"), "conversation": "c2"},
+        {**turn("how do I get a lift", "reject", "parking"), "conversation": "c1"},
+    ]
+    (asked,) = summarize(turns).top_unanswered
+    assert (asked.count, asked.closest) == (2, "lifts")
+
+
 def served(question: str, decision: str, handled: bool, entry: str | None = None) -> dict[str, Any]:
     """A turn line as ``knotvoice serve`` writes it: no end of speech, so no ``reply_ms``."""
     return {

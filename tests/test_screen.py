@@ -828,6 +828,76 @@ def test_a_report_that_takes_too_long_is_stopped_and_says_what_to_ask_instead(
     assert not running(b"knotvoice.report", str(tmp_path).encode()), "its process was stopped"
 
 
+def test_the_report_page_is_utf_8_whatever_the_locale(
+    hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Journal(tmp_path).write({"heard": "où est le café", "decision": "reject"})
+    monkeypatch.setenv("PYTHONIOENCODING", "latin-1")  # as a Latin-1 locale gives the child
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+        async with session.get(url + "report") as response:
+            return response.status, await response.text()
+
+    status, text = serve(hub, Inbox(), scenario, log_dir=tmp_path)
+    assert status == 200 and "où est le café" in text
+
+
+def a_busy_log(directory: Path, turns: int = 40_000) -> None:
+    """A turn log whose report takes a second or more: long enough to ask again meanwhile."""
+    now = time.time()
+    with (directory / "turns.jsonl").open("w", encoding="utf-8") as handle:
+        for number in range(turns):
+            line = {"heard": f"where is room {number}", "decision": "reject", "time": now - number}
+            handle.write(json.dumps(line) + "\n")
+
+
+async def report_started(directory: Path) -> None:
+    """Once the report's process over ``directory`` runs."""
+    async with asyncio.timeout(30):
+        while not running(b"knotvoice.report", str(directory).encode()):
+            await asyncio.sleep(0.01)
+
+
+def test_a_reload_gets_the_report_being_made_and_another_period_is_asked_to_wait(
+    hub: Hub, tmp_path: Path
+) -> None:
+    """One report is made at a time. A page reloaded while its report is being made gets
+    that report, not a second one queued behind it; a page left does not stop it."""
+    a_busy_log(tmp_path)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[tuple[int, str]]:
+        async def get(path: str) -> tuple[int, str]:
+            async with session.get(url + path) as response:
+                return response.status, await response.text()
+
+        first = asyncio.create_task(get("report?since=30d"))
+        await report_started(tmp_path)
+        other = await get("report?since=1d")
+        again = await get("report?since=30d")
+        return [other, again, await first]
+
+    other, again, first = serve(hub, Inbox(), scenario, log_dir=tmp_path)
+    assert other[0] == 503 and "last 30d is being made; try again" in other[1]
+    assert first[0] == again[0] == 200 and first[1] == again[1]
+    assert not running(b"knotvoice.report", str(tmp_path).encode())
+
+
+def test_a_report_being_made_is_stopped_with_the_screen(hub: Hub, tmp_path: Path) -> None:
+    a_busy_log(tmp_path)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> None:
+        async def get() -> None:
+            async with session.get(url + "report?since=30d") as response:
+                await response.read()
+
+        asking = asyncio.create_task(get())
+        await report_started(tmp_path)
+        asking.cancel()  # the screen stops with the page still waiting
+
+    serve(hub, Inbox(), scenario, log_dir=tmp_path)
+    assert not running(b"knotvoice.report", str(tmp_path).encode())
+
+
 def running(*words: bytes) -> list[bytes]:
     """The command lines of this machine's processes that hold each of ``words``."""
     found = []

@@ -156,6 +156,26 @@ def _decision(turn: Mapping[str, Any]) -> str:
     return decision
 
 
+class _Tied(Counter[str]):
+    """Counts that remember where each key was first counted: of keys counted as often, the
+    first counted is the most common (as among the turns in the log's order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: dict[str, int] = {}
+
+    def count_at(self, key: str, at: int, times: int = 1) -> None:
+        self[key] += times
+        self.first[key] = min(at, self.first.get(key, at))
+
+    def add(self, other: _Tied) -> None:
+        for key, times in other.items():
+            self.count_at(key, other.first[key], times)
+
+    def ranked(self) -> list[str]:
+        return sorted(self, key=lambda key: (-self[key], self.first[key]))
+
+
 class _Alike:
     """Questions not answered that are worded alike: first those of one wording (its words
     normalized), then a group of such wordings. It keeps counts, not turns."""
@@ -165,39 +185,40 @@ class _Alike:
         self.path = path
         self.name = name
         self.count = 0
-        self.wordings: Counter[str] = Counter()
+        self.wordings = _Tied()
         """How often each wording was heard, as logged."""
-        self.entries: Counter[str] = Counter()
+        self.entries = _Tied()
         """How often each entry was the one proposed or closest."""
         self.chances: dict[str, float] = {}
         """Per entry, how likely it was the answer, at best."""
-        self.declined: Counter[str] = Counter()
+        self.declined = _Tied()
 
-    def came_near(self, entry: str | None, probability: object) -> None:
+    def came_near(self, entry: str | None, probability: object, at: int) -> None:
+        """``entry`` was proposed or closest for the question ``at`` (its place in the log)."""
         if not entry:
             return
-        self.entries[entry] += 1
+        self.entries.count_at(entry, at)
         if isinstance(probability, int | float) and probability > self.chances.get(entry, -1.0):
             self.chances[entry] = float(probability)
 
     def take(self, other: _Alike) -> None:
         self.count += other.count
-        self.wordings.update(other.wordings)
-        self.entries.update(other.entries)
+        self.wordings.add(other.wordings)
+        self.entries.add(other.entries)
         for entry, chance in other.chances.items():
             self.chances[entry] = max(chance, self.chances.get(entry, chance))
-        self.declined.update(other.declined)
+        self.declined.add(other.declined)
         self.path = self.path or other.path
 
     def asked(self) -> Asked:
-        ranked = [text for text, _ in self.wordings.most_common(4)]
-        closest = self.entries.most_common(1)[0][0] if self.entries else None
-        declined = self.declined.most_common(1)[0][0] if self.declined else None
+        ranked = self.wordings.ranked()
+        closest = next(iter(self.entries.ranked()), None)
+        declined = next(iter(self.declined.ranked()), None)
         return Asked(
             ranked[0],
             self.count,
             closest,
-            tuple(ranked[1:]),
+            tuple(ranked[1:4]),
             self.path,
             self.chances.get(closest) if closest is not None else None,
             declined if closest is None else None,
@@ -211,6 +232,13 @@ class _Proposed:
     alike: _Alike | None
     entry: str | None
     probability: object
+    at: int
+    """The question's place among the questions of the log."""
+
+    def settle(self, entry: str | None) -> None:
+        """The question proposed ``entry`` after all (its own, or the one the visitor chose)."""
+        if self.alike is not None:
+            self.alike.came_near(entry, self.probability, self.at)
 
 
 class Tally:
@@ -246,15 +274,14 @@ class Tally:
         proposed = self._waiting.pop(conversation, None)
         text = str(turn.get("question") or turn.get("heard") or "").strip()
         if proposed is not None and self._command(text) in ("yes", "no", "other"):
-            if proposed.alike is None:
-                return
             if decision == "answer" and turn.get("entry"):
-                proposed.alike.came_near(str(turn["entry"]), proposed.probability)
-            elif proposed.entry:
-                proposed.alike.declined[proposed.entry] += 1
+                proposed.settle(str(turn["entry"]))
+            elif proposed.entry and proposed.alike is not None:
+                proposed.alike.declined.count_at(proposed.entry, proposed.at)
             return
-        if proposed is not None and proposed.alike is not None:
-            proposed.alike.came_near(proposed.entry, proposed.probability)
+        if proposed is not None:
+            proposed.settle(proposed.entry)
+        at = sum(self.counts.values())
         self.counts[decision] += 1
         date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
         self._days.setdefault(date, dict.fromkeys(QUESTIONS, 0))[decision] += 1
@@ -263,20 +290,20 @@ class Tally:
         key = self._compared.get(text)
         if key is None:
             key = self._compared[text] = _words(text)
-        alike = self._wording(turn, text, key)
+        alike = self._wording(turn, text, key, at)
         entry = turn.get("entry") or turn.get("closest")
         entry = str(entry) if entry else None
         if decision == "confirm":
-            self._waiting[conversation] = _Proposed(alike, entry, turn.get("probability"))
+            self._waiting[conversation] = _Proposed(alike, entry, turn.get("probability"), at)
         elif alike is not None:
-            alike.came_near(entry, turn.get("probability"))
+            alike.came_near(entry, turn.get("probability"), at)
 
     def _command(self, text: str) -> str | None:
         if text not in self._commands:
             self._commands[text] = command_of(text)
         return self._commands[text]
 
-    def _wording(self, turn: Mapping[str, Any], text: str, key: str) -> _Alike | None:
+    def _wording(self, turn: Mapping[str, Any], text: str, key: str, at: int) -> _Alike | None:
         if not key:
             return None
         path = str(turn["knowledge_file"]) if turn.get("knowledge_file") else None
@@ -285,14 +312,13 @@ class Tally:
         if found is None:
             found = self._alike[path, name, key] = _Alike(key, path, name)
         found.count += 1
-        found.wordings[text] += 1
+        found.wordings.count_at(text, at)
         return found
 
     def summary(self, top: int = 10) -> Summary:
         """The figures, and the ``top`` groups of questions worded alike not answered."""
         for proposed in self._waiting.values():
-            if proposed.alike is not None:
-                proposed.alike.came_near(proposed.entry, proposed.probability)
+            proposed.settle(proposed.entry)
         self._waiting.clear()
         return Summary(
             turns=sum(self.counts.values()),
@@ -503,7 +529,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.nice(19)
     log_dir, since = args
     counted = tally(read_turns(Path(log_dir), time.time() - parse_since(since), FIELDS))
-    sys.stdout.write(page(counted.summary(), counted.days(), since))
+    # UTF-8 whatever the locale, as the screen reads it (a line edited by hand may hold
+    # what UTF-8 cannot hold).
+    sys.stdout.buffer.write(
+        page(counted.summary(), counted.days(), since).encode("utf-8", "replace")
+    )
     return 0
 
 

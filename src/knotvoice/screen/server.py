@@ -195,8 +195,8 @@ class ScreenServer:
             page, kind = self._files["/"]
             self._files["/"] = (page.replace(_SPOKEN_HINT, _TYPED_HINT), kind)
         self._runner: web.AppRunner | None = None
-        self._reporting = asyncio.Lock()
-        """Held while a report is made: one at a time."""
+        self._making: tuple[str, asyncio.Task[tuple[int, str]]] | None = None
+        """The report being made, or the last one made, and its period."""
         self.url = settings.url
         """Where the page is (the real port once started)."""
 
@@ -244,6 +244,10 @@ class ScreenServer:
     async def stop(self) -> None:
         self.hub.close()
         self.hub.attach(None)
+        if self._making is not None:
+            task, self._making = self._making[1], None
+            task.cancel()  # its process is killed
+            await asyncio.gather(task, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -300,48 +304,64 @@ class ScreenServer:
 
     async def _report(self, request: web.Request) -> web.Response:
         """The turn log's report as a page (``?since=7d``, as ``knotvoice report``), made in
-        a process of its own at the lowest priority, one at a time: the kiosk's turns never
-        wait behind it (built in this process, a year's report held a visitor's turn up to
-        13 s)."""
+        a process of its own at the lowest priority: the kiosk's turns never wait behind it
+        (made in this process, a year's report held a visitor's turn up to 13 s). One is
+        made at a time; a request for the same period meanwhile (a reload) gets the same
+        page, one for another period is asked to come back."""
         assert self.log_dir is not None
         since = request.query.get("since", "7d")
         try:
             parse_since(since)
         except ValueError as error:
             return _refused(400, str(error))
-        async with self._reporting:
-            try:
-                child = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "knotvoice.report",
-                    str(self.log_dir),
-                    since,
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.PIPE,
-                )
-            except OSError as error:  # no memory or process left for it
-                _log.warning("the report could not be started: %s", error)
-                return _refused(503, f"the report could not be started ({error}); try again")
-            try:
-                async with asyncio.timeout(REPORT_SECONDS):
-                    out, err = await child.communicate()
-            except TimeoutError:
-                return _refused(
-                    503,
-                    f"the report of the last {since} took over {REPORT_SECONDS:.0f} s; "
-                    "ask for a shorter period (?since=7d)",
-                )
-            finally:
-                if child.returncode is None:  # timed out, or the page went away
-                    child.kill()
-                    await asyncio.shield(child.wait())
+        making = self._making
+        if making is None or making[1].done():
+            making = self._making = (since, asyncio.create_task(self._make_report(since)))
+        elif making[0] != since:
+            return _refused(
+                503, f"the report of the last {making[0]} is being made; try again in a moment"
+            )
+        # Shielded: a page left does not stop the report a reload will want (a report ends
+        # within REPORT_SECONDS; ``stop`` ends one under way).
+        status, text = await asyncio.shield(making[1])
+        if status != 200:
+            return _refused(status, text)
+        return web.Response(text=text, content_type="text/html", headers=_HEADERS)
+
+    async def _make_report(self, since: str) -> tuple[int, str]:
+        """``python -m knotvoice.report`` for the last ``since``: (200, the page), or an
+        error status and what to say; a report over ``REPORT_SECONDS`` is stopped."""
+        try:
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "knotvoice.report",
+                str(self.log_dir),
+                since,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as error:  # no memory or process left for it
+            _log.warning("the report could not be started: %s", error)
+            return 503, f"the report could not be started ({error}); try again"
+        try:
+            async with asyncio.timeout(REPORT_SECONDS):
+                out, err = await child.communicate()
+        except TimeoutError:
+            return 503, (
+                f"the report of the last {since} took over {REPORT_SECONDS:.0f} s; "
+                "ask for a shorter period (?since=7d)"
+            )
+        finally:
+            if child.returncode is None:  # timed out, or the server is stopping
+                child.kill()
+                await asyncio.shield(child.wait())
         if child.returncode != 0:
             why = (err.decode("utf-8", "replace").strip().splitlines() or ["no reason given"])[-1]
             _log.warning("the report could not be made (status %s): %s", child.returncode, why)
-            return _refused(500, f"the report could not be made: {why}")
-        return web.Response(text=out.decode("utf-8"), content_type="text/html", headers=_HEADERS)
+            return 500, f"the report could not be made: {why}"
+        return 200, out.decode("utf-8", "replace")
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         with self.hub.watch() as watcher:

@@ -65,22 +65,15 @@ def write_log(directory: Path, texts: list[str], turns: int, seed: int = 7) -> N
     """``turns`` turn lines in ``directory``, oldest first, rotated as the kiosk rotates."""
     rng = random.Random(seed)
     now = time.time()
-    lines: list[str] = []
-    number = 0
 
-    def flush(last: bool) -> None:
-        name = "turns.jsonl" if last else f"turns-{number // PER_FILE:020d}.jsonl"
-        (directory / name).write_text("".join(lines), encoding="utf-8")
-        lines.clear()
-
-    for number in range(turns):
+    def line(number: int) -> str:
         words = rng.choice(texts).split()
         if len(words) > 3 and rng.random() < 0.5:
             del words[rng.randrange(len(words))]
         text = " ".join(words)
         decision = rng.choices(DECISIONS, SHARES)[0]
         entry = f"entry-{rng.randrange(20)}"
-        line = {
+        turn = {
             "time": now - (turns - number) * SECONDS_APART,
             "question": text,
             "heard": text,
@@ -98,10 +91,13 @@ def write_log(directory: Path, texts: list[str], turns: int, seed: int = 7) -> N
             "conversation": "kiosk",
             "front": "kiosk",
         }
-        lines.append(json.dumps(line) + "\n")
-        if len(lines) == PER_FILE and number + 1 < turns:
-            flush(last=False)
-    flush(last=True)
+        return json.dumps(turn) + "\n"
+
+    for first in range(0, turns, PER_FILE):
+        newest = first + PER_FILE >= turns
+        name = "turns.jsonl" if newest else f"turns-{first // PER_FILE:020d}.jsonl"
+        with (directory / name).open("w", encoding="utf-8") as handle:
+            handle.writelines(line(number) for number in range(first, min(first + PER_FILE, turns)))
 
 
 _MEASURED = """

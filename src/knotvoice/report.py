@@ -8,6 +8,7 @@ file it came closest to: what to add a phrasing or an entry for. It keeps counts
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import os
@@ -184,7 +185,6 @@ class _Alike:
         self.key = key
         self.path = path
         self.name = name
-        self.count = 0
         self.wordings = _Tied()
         """How often each wording was heard, as logged."""
         self.entries = _Tied()
@@ -192,6 +192,11 @@ class _Alike:
         self.chances: dict[str, float] = {}
         """Per entry, how likely it was the answer, at best."""
         self.declined = _Tied()
+
+    @property
+    def count(self) -> int:
+        """The questions worded so."""
+        return sum(self.wordings.values())
 
     def came_near(self, entry: str | None, probability: object, at: int) -> None:
         """``entry`` was proposed or closest for the question ``at`` (its place in the log)."""
@@ -202,7 +207,6 @@ class _Alike:
             self.chances[entry] = float(probability)
 
     def take(self, other: _Alike) -> None:
-        self.count += other.count
         self.wordings.add(other.wordings)
         self.entries.add(other.entries)
         for entry, chance in other.chances.items():
@@ -254,10 +258,10 @@ class Tally:
         self._alike: dict[tuple[str | None, str | None, str], _Alike] = {}
         self._waiting: dict[str, _Proposed] = {}
         """Per conversation (one for the kiosk), the did-you-mean a reply would be to."""
-        self._compared: dict[str, str] = {}
-        self._commands: dict[str, str | None] = {}
-        """Per text heard, its words as compared and the command it is (visitors repeat
-        themselves: each text is read once)."""
+        # Visitors repeat themselves: each text heard is read once, for its words as compared
+        # and for the command it is.
+        self._words = functools.cache(_words)
+        self._command = functools.cache(command_of)
 
     def add(self, turn: Mapping[str, Any]) -> None:
         """Count one turn; turns come oldest first. A yes, no or "the other one" said to a
@@ -287,21 +291,13 @@ class Tally:
         self._days.setdefault(date, dict.fromkeys(QUESTIONS, 0))[decision] += 1
         if decision == "answer":
             return
-        key = self._compared.get(text)
-        if key is None:
-            key = self._compared[text] = _words(text)
-        alike = self._wording(turn, text, key, at)
+        alike = self._wording(turn, text, self._words(text), at)
         entry = turn.get("entry") or turn.get("closest")
         entry = str(entry) if entry else None
         if decision == "confirm":
             self._waiting[conversation] = _Proposed(alike, entry, turn.get("probability"), at)
         elif alike is not None:
             alike.came_near(entry, turn.get("probability"), at)
-
-    def _command(self, text: str) -> str | None:
-        if text not in self._commands:
-            self._commands[text] = command_of(text)
-        return self._commands[text]
 
     def _wording(self, turn: Mapping[str, Any], text: str, key: str, at: int) -> _Alike | None:
         if not key:
@@ -311,7 +307,6 @@ class Tally:
         found = self._alike.get((path, name, key))
         if found is None:
             found = self._alike[path, name, key] = _Alike(key, path, name)
-        found.count += 1
         found.wordings.count_at(text, at)
         return found
 

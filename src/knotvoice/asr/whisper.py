@@ -23,6 +23,7 @@ import numpy as np
 from knotvoice import give_back_memory
 from knotvoice.asr import Transcript, Word, transcribe_with
 from knotvoice.audio import RATE, AudioChunk, join
+from knotvoice.dropped import check
 from knotvoice.errors import ModelError
 from knotvoice.settings import WHISPER_THREADS
 
@@ -209,6 +210,7 @@ class _Encoded:
         """Each text's log-likelihood, teacher-forced after ``prompt``."""
         scores: list[float] = []
         for text in texts:
+            check()
             tokens = self.tokenizer.encode(" " + text.strip())
             if not tokens:
                 scores.append(float("-inf"))
@@ -349,6 +351,7 @@ class WhisperRecognizer:
             padded = frames + round(WINDOW_MARGIN * FRAMES_PER_SECOND)
             window = min(window, max(round(self.window_seconds * FRAMES_PER_SECOND), padded))
         encoded = whisper.encode(pad_or_trim(features[:, :frames], window))
+        check()  # the beam search costs as much again: not for a question dropped meanwhile
         result = whisper.model.generate(
             encoded,
             [prompt],

@@ -4,7 +4,7 @@ A recognizer that hears a whole utterance at once (whisper) has nothing to do wh
 visitor speaks, and then everything to do after the end of speech. So at a pause the kiosk
 starts recognising and matching what was said so far, on a thread of its own. If the pause
 turns out to be the end, the work is done or nearly done when the end is confirmed; if the
-visitor speaks on, it is dropped.
+visitor speaks on, it is dropped, and stops at its next pass (``knotvoice.dropped``).
 
 A streaming recognizer (vosk) has heard the question by the pause, so only its matching is
 left: what it has heard so far is matched at the pause, and the match is kept when the final
@@ -14,6 +14,7 @@ transcript says the same and nothing more (``Ahead.result_for``).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import AudioChunk
+from knotvoice.dropped import Dropped, check, droppable
 from knotvoice.turn import Understood
 
 __all__ = ["Ahead", "Worked"]
@@ -56,6 +58,8 @@ class Ahead:
         self._understand = understand
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-ahead")
         self._job: Future[Worked] | None = None
+        self._dropped = threading.Event()
+        """Set when the job under way is dropped."""
         self._covers = -1
         """How many chunks of the utterance the job under way hears."""
         self._heard: str | None = None
@@ -67,7 +71,7 @@ class Ahead:
             return
         self.drop()
         self._covers = len(chunks)
-        self._job = self._pool.submit(self._work, list(chunks))
+        self._job = self._pool.submit(self._work, list(chunks), self._dropped)
 
     def start_heard(self, transcript: Transcript, covers: int) -> None:
         """Work out what a streaming recognizer has heard of the utterance's first ``covers``
@@ -76,7 +80,7 @@ class Ahead:
             return
         self.drop()
         self._covers, self._heard = covers, transcript.text
-        self._job = self._pool.submit(self._work_heard, transcript)
+        self._job = self._pool.submit(self._work_heard, transcript, self._dropped)
 
     @property
     def heard(self) -> str | None:
@@ -89,13 +93,16 @@ class Ahead:
         return self._job is not None and self._covers >= speech
 
     def result(self, timeout: float) -> Worked | None:
-        """The work under way, waited for (None when it failed or took too long)."""
+        """The work under way, waited for (None when it failed, was dropped or took too
+        long)."""
         job, self._job = self._job, None
         self._covers, self._heard = -1, None
         if job is None:
             return None
         try:
             return job.result(timeout=timeout)
+        except Dropped:
+            return None
         except Exception as error:
             _log.warning("working ahead failed: %s", error)
             return None
@@ -118,9 +125,11 @@ class Ahead:
         return self.result(timeout)
 
     def drop(self) -> None:
-        """Forget the work under way (the visitor spoke on); it finishes unheeded."""
+        """Forget the work under way (the visitor spoke on): it stops at its next pass."""
         if self._job is not None:
             self._job.cancel()
+            self._dropped.set()
+            self._dropped = threading.Event()
         self._job = None
         self._covers, self._heard = -1, None
 
@@ -128,11 +137,15 @@ class Ahead:
         self.drop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _work(self, chunks: list[AudioChunk]) -> Worked:
-        start = time.perf_counter()
-        transcript = self._recognizer.transcribe(chunks)
-        asr_ms = (time.perf_counter() - start) * 1000.0
-        return Worked(transcript, self._understand(transcript), asr_ms)
+    def _work(self, chunks: list[AudioChunk], dropped: threading.Event) -> Worked:
+        with droppable(dropped):
+            start = time.perf_counter()
+            transcript = self._recognizer.transcribe(chunks)
+            asr_ms = (time.perf_counter() - start) * 1000.0
+            check()
+            return Worked(transcript, self._understand(transcript), asr_ms)
 
-    def _work_heard(self, transcript: Transcript) -> Worked:
-        return Worked(transcript, self._understand(transcript), 0.0)
+    def _work_heard(self, transcript: Transcript, dropped: threading.Event) -> Worked:
+        with droppable(dropped):
+            check()
+            return Worked(transcript, self._understand(transcript), 0.0)

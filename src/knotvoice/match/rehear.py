@@ -26,6 +26,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 
 from knotvoice.asr import Transcript
+from knotvoice.dropped import check
 from knotvoice.knowledge import Knowledge, vocabulary
 from knotvoice.lang import words
 from knotvoice.match import Decision, Match, MatchStage, Reason
@@ -127,6 +128,7 @@ def rehear(
     plain = replace(transcript, fit=None, timing=None)
     if match.decision is Decision.ANSWER or fit is None:
         return plain, match
+    check()
     transcript = transcript.timed()
     if not transcript.words:
         return plain, match

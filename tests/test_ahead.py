@@ -1,0 +1,99 @@
+"""Work done ahead at a pause, and dropped when the visitor speaks on.
+
+The question under way must stop at its next pass once dropped, so that the question as it
+now stands is not kept waiting behind it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pytest
+
+from knotvoice.asr import Transcript
+from knotvoice.asr.whisper import WhisperRecognizer
+from knotvoice.audio import AudioChunk, chunks_from_array
+from knotvoice.dropped import Dropped, droppable
+from knotvoice.kiosk.ahead import Ahead
+from knotvoice.turn import Understood
+
+WAIT = 10.0
+"""Longest wait on the work's thread, in seconds."""
+
+
+class Gated:
+    """A recognizer at the seam whose first utterance is held until ``release``."""
+
+    name = "gated"
+    streaming = False
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.gate = threading.Event()
+        self.calls = 0
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        heard = len(list(chunks))
+        self.calls += 1
+        if self.calls == 1:
+            self.started.set()
+            assert self.gate.wait(WAIT), "never released"
+        return Transcript(f"{heard} chunks", engine=self.name)
+
+    def stream(self) -> object:
+        raise NotImplementedError
+
+    def spotter(self, words: Sequence[str]) -> Gated:
+        return self
+
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        return None
+
+    def expect(self, answers: str) -> None:
+        return None
+
+
+def chunks(count: int) -> list[AudioChunk]:
+    return list(chunks_from_array(np.zeros(480 * count, dtype=np.float32), 16000, 480))
+
+
+@pytest.mark.parametrize("speech_went_on", [False, True])
+def test_work_dropped_while_recognising_is_not_worked_out_and_the_next_is(
+    speech_went_on: bool,
+) -> None:
+    # The kiosk drops the work when speech goes on, and starts anew at the next pause.
+    recognizer = Gated()
+    understood: list[str] = []
+
+    def understand(transcript: Transcript) -> Understood | None:
+        understood.append(transcript.text)
+        return None
+
+    ahead = Ahead(recognizer, understand)  # type: ignore[arg-type]
+    try:
+        ahead.start(chunks(10))  # a pause after ten chunks
+        assert recognizer.started.wait(WAIT)
+        if speech_went_on:
+            ahead.drop()
+        ahead.start(chunks(14))  # the next pause
+        recognizer.gate.set()
+        worked = ahead.result(timeout=WAIT)
+    finally:
+        ahead.close()
+    assert worked is not None and worked.transcript.text == "14 chunks"
+    assert understood == ["14 chunks"], "the dropped question was not worked out"
+
+
+def test_a_dropped_whisper_pass_stops_before_its_beam_search(
+    whisper: WhisperRecognizer,
+) -> None:
+    # The encoder's pass cannot be stopped halfway; the beam search after it, as long again,
+    # is not run for a question dropped meanwhile.
+    audio = list(chunks_from_array(np.zeros(16000, dtype=np.float32), 16000))
+    dropped = threading.Event()
+    dropped.set()
+    with droppable(dropped), pytest.raises(Dropped):
+        whisper.transcribe(audio)
+    assert whisper.transcribe(audio).text.strip() == "", "outside it, heard as before"

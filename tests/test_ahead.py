@@ -86,6 +86,30 @@ def test_work_dropped_while_recognising_is_not_worked_out_and_the_next_is(
     assert understood == ["14 chunks"], "the dropped question was not worked out"
 
 
+def test_work_that_takes_too_long_is_given_up_and_stops() -> None:
+    # The kiosk hears the question itself instead, and the late work does not go on to
+    # hold up the next question.
+    recognizer = Gated()
+    understood: list[str] = []
+
+    def understand(transcript: Transcript) -> Understood | None:
+        understood.append(transcript.text)
+        return None
+
+    ahead = Ahead(recognizer, understand)  # type: ignore[arg-type]
+    try:
+        ahead.start(chunks(10))
+        assert recognizer.started.wait(WAIT)
+        assert ahead.result(timeout=0.05) is None
+        recognizer.gate.set()
+        ahead.start(chunks(14))  # the next question
+        worked = ahead.result(timeout=WAIT)
+    finally:
+        ahead.close()
+    assert worked is not None and worked.transcript.text == "14 chunks"
+    assert understood == ["14 chunks"], "the late work stopped before working it out"
+
+
 def test_a_dropped_whisper_pass_stops_before_its_beam_search(
     whisper: WhisperRecognizer,
 ) -> None:

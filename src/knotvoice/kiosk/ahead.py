@@ -94,14 +94,19 @@ class Ahead:
 
     def result(self, timeout: float) -> Worked | None:
         """The work under way, waited for (None when it failed, was dropped or took too
-        long)."""
+        long: then it is dropped, and stops at its next pass)."""
         job, self._job = self._job, None
+        dropped, self._dropped = self._dropped, threading.Event()
         self._covers, self._heard = -1, None
         if job is None:
             return None
         try:
             return job.result(timeout=timeout)
         except Dropped:
+            return None
+        except TimeoutError:
+            _log.warning("working ahead took over %.0f s; the question is recognised anew", timeout)
+            dropped.set()
             return None
         except Exception as error:
             _log.warning("working ahead failed: %s", error)

@@ -59,7 +59,7 @@ class Ahead:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-ahead")
         self._job: Future[Worked] | None = None
         self._dropped = threading.Event()
-        """Set when the job under way is dropped."""
+        """The job under way's: set when it is dropped."""
         self._covers = -1
         """How many chunks of the utterance the job under way hears."""
         self._heard: str | None = None
@@ -71,6 +71,7 @@ class Ahead:
             return
         self.drop()
         self._covers = len(chunks)
+        self._dropped = threading.Event()
         self._job = self._pool.submit(self._work, list(chunks), self._dropped)
 
     def start_heard(self, transcript: Transcript, covers: int) -> None:
@@ -80,6 +81,7 @@ class Ahead:
             return
         self.drop()
         self._covers, self._heard = covers, transcript.text
+        self._dropped = threading.Event()
         self._job = self._pool.submit(self._work_heard, transcript, self._dropped)
 
     @property
@@ -96,7 +98,6 @@ class Ahead:
         """The work under way, waited for (None when it failed, was dropped or took too
         long: then it is dropped, and stops at its next pass)."""
         job, self._job = self._job, None
-        dropped, self._dropped = self._dropped, threading.Event()
         self._covers, self._heard = -1, None
         if job is None:
             return None
@@ -106,7 +107,7 @@ class Ahead:
             return None
         except TimeoutError:
             _log.warning("working ahead took over %.0f s; the question is recognised anew", timeout)
-            dropped.set()
+            self._dropped.set()
             return None
         except Exception as error:
             _log.warning("working ahead failed: %s", error)
@@ -134,7 +135,6 @@ class Ahead:
         if self._job is not None:
             self._job.cancel()
             self._dropped.set()
-            self._dropped = threading.Event()
         self._job = None
         self._covers, self._heard = -1, None
 

@@ -58,6 +58,9 @@ class LengthStream:
     def partial(self) -> str:
         return ""
 
+    def settle(self) -> str:
+        return ""
+
     def finish(self) -> Transcript:
         seconds = self.samples / RATE
         return Transcript(HEARD[round(seconds * 10)], engine="fake", audio_seconds=seconds)

@@ -7,6 +7,7 @@ silence between them long enough for the previous answer, as a visitor would wai
 
 from __future__ import annotations
 
+import itertools
 import logging
 import subprocess
 import threading
@@ -937,6 +938,9 @@ class Streaming:
     def partial(self) -> str:
         return self.so_far
 
+    def settle(self) -> str:
+        return self.so_far
+
     def finish(self) -> Transcript:
         return Transcript(self.final, engine=self.name)
 
@@ -1003,6 +1007,73 @@ def test_a_streaming_recognizer_s_question_is_matched_during_the_pause(
     ]
     assert dialogue.worked_out[0] == so_far, "worked out during the pause"
     assert [t.text for t in dialogue.heard] == [final]
+    assert summary.errors == 0
+
+
+def voiced(clip: Audio) -> Audio:
+    """``clip`` without the silence before and after its speech."""
+    loud = np.flatnonzero(np.abs(clip) > 0.01)
+    return clip[loud[0] : loud[-1] + 1]
+
+
+class Settling(Streaming):
+    """A streaming recognizer that keeps the audio it is given and how much it had been
+    given each time it was told to settle."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, text)
+        self.given: list[AudioChunk] = []
+        self.settled: list[int] = []
+
+    def accept(self, chunk: AudioChunk) -> None:
+        self.given.append(chunk)
+
+    def settle(self) -> str:
+        self.settled.append(len(self.given))
+        return self.so_far
+
+
+def test_a_streaming_recognizer_settles_at_each_pause_and_hears_every_word_spoken_after(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # vosk finishes what it heard a moment into a pause, so the end of speech leaves it
+    # nothing to do; the rest of the pause waits unheard, and is heard after all when the
+    # visitor speaks on.
+    final = "How often should you massage a knot?"
+    first, second = voiced(clips("How often should you")), voiced(clips("massage a knot?"))
+    gap = 0.3
+    question_start = 1.0
+    reply = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
+    recognizer = Settling(final)
+    recorder = Recorder()
+    summary = bounded_listen(
+        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
+        recognizer,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(
+            np.concatenate(
+                [silence(question_start), first, silence(gap), second, silence(reply + 2.0)]
+            )
+        ),
+        speaker=WavSpeaker(tmp_path),
+    )
+    decided = [e for e in recorder.events if isinstance(e, Decided)]
+    assert [(e.decision, e.entry, e.ahead) for e in decided] == [
+        ("answer", "massage-how-often", True)
+    ]
+    assert len(recognizer.settled) == 2, "settled in the pause inside and at the end"
+    given = recognizer.given
+    assert given[: recognizer.settled[0]] != given, "heard on after the pause inside"
+    for before, after in itertools.pairwise(given):
+        assert after.timestamp == pytest.approx(before.timestamp + before.seconds, abs=1e-6)
+    spoken_end = question_start + (len(first) + RATE * gap + len(second)) / RATE
+    heard_to = given[-1].timestamp + given[-1].seconds
+    assert spoken_end < heard_to < spoken_end + 0.3, "the end of the pause is not heard"
     assert summary.errors == 0
 
 
@@ -1227,6 +1298,9 @@ class Mishearing:
         self.chunks.append(chunk)
 
     def partial(self) -> str:
+        return ""
+
+    def settle(self) -> str:
         return ""
 
     def finish(self) -> Transcript:

@@ -144,6 +144,8 @@ def test_korean_questions_are_heard_by_vosk_and_rejected_aloud(
     topics = english().replies.topics.split("{")[0]
     assert all(event.answer.startswith(f"{reject_line} {topics}") for event in decided)
     assert [event.question for event in decided] == [event.text.strip() for event in heard]
+    # vosk settled what it heard a moment into the pause: each was worked out by then.
+    assert all(event.ahead for event in decided)
 
     # Audio time only moves forward, and each transcript covers where its speech really is.
     stamps = [event.at for event in events]

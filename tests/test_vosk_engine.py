@@ -101,6 +101,56 @@ def test_pause_mid_utterance_is_an_endpoint_but_finish_keeps_everything(
     assert len(transcript.words) > len(single.words)
 
 
+class Counted:
+    """A vosk recognizer that counts the final results asked of it."""
+
+    def __init__(self, native: object) -> None:
+        self.native, self.finals = native, 0
+
+    def FinalResult(self) -> str:  # vosk's name
+        self.finals += 1
+        return str(self.native.FinalResult())  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.native, name)
+
+
+def test_settled_at_a_pause_the_question_is_heard_and_finishing_costs_nothing_more(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    # The kiosk settles vosk a moment into a pause: what it heard is final then, and the end
+    # of speech half a second later adds no final result to wait for.
+    alone = VoskRecognizer(model, phrases=PHRASES).transcribe(speech)
+    stream = VoskRecognizer(model, phrases=PHRASES).stream()
+    counted = stream._native = Counted(stream._native)
+    for chunk in speech:
+        stream.accept(chunk)
+    assert stream.settle() == alone.text
+    assert counted.finals == 1
+    transcript = stream.finish()
+    assert counted.finals == 1, "no second final result at the end of speech"
+    assert transcript.text == alone.text
+    assert [word.text for word in transcript.words] == [word.text for word in alone.words]
+
+
+def test_speech_after_a_settled_pause_is_heard_as_more_of_the_same_utterance(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    alone = VoskRecognizer(model, phrases=PHRASES).transcribe(speech)
+    stream = VoskRecognizer(model, phrases=PHRASES).stream()
+    for chunk in speech:
+        stream.accept(chunk)
+    first = stream.settle()
+    for chunk in speech:
+        stream.accept(chunk)
+    transcript = stream.finish()
+    assert transcript.text == f"{first} {alone.text}"
+    duration = sum(chunk.seconds for chunk in speech)
+    later = transcript.words[len(alone.words) :]
+    assert [word.text for word in later] == [word.text for word in alone.words]
+    assert all(word.start >= duration - 0.05 for word in later), "timed from the first sample"
+
+
 def test_transcribe_takes_any_iterable_of_chunks(
     model: VoskModel, speech: list[AudioChunk]
 ) -> None:

@@ -93,6 +93,11 @@ class RecognizerStream(Protocol):
     def partial(self) -> str:
         """Text heard so far (may change); empty when nothing yet."""
 
+    def settle(self) -> str:
+        """At a pause: finish recognising what has been heard so far, so that ``finish`` with
+        no more audio costs next to nothing, and return its text (empty for an engine that
+        recognises only at the end). Audio accepted after it continues the utterance."""
+
     def finish(self) -> Transcript:
         """End the utterance and return the final transcript."""
 

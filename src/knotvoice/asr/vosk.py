@@ -190,6 +190,8 @@ class VoskStream:
         self._heard_before = heard_before
         self._done = done
         self._samples = 0
+        self._unsettled = 0
+        """Samples heard since vosk last ended a segment."""
         self._texts: list[str] = []
         self._words: list[Word] = []
         self._endpoint = False
@@ -210,8 +212,21 @@ class VoskStream:
             self._done = None  # what it has heard is unknown: not for another utterance
             raise
         self._samples += chunk.samples
+        self._unsettled += chunk.samples
         if self._endpoint:
+            self._unsettled = 0
             self._keep(self._native.Result())
+
+    def settle(self) -> str:
+        """End the segment heard so far now, at a pause, and return everything heard so
+        far: finishing with no more audio then costs nothing, where vosk's final result takes
+        tens of milliseconds. Audio accepted after it starts a new segment, as after a pause
+        vosk found itself."""
+        if self._result is None and self._unsettled:
+            self._keep(self._native.FinalResult())
+            self._unsettled = 0
+            self._endpoint = False
+        return self.partial()
 
     def _keep(self, raw: str) -> None:
         text, words = _parse_result(raw, self._heard_before / self._rate)
@@ -243,7 +258,7 @@ class VoskStream:
                 # recognizer stays mid-stream (the next audio would continue this visitor's),
                 # so it is not kept for another utterance.
                 self._done = None
-            elif self._samples:
+            elif self._unsettled:
                 self._keep(self._native.FinalResult())
             self._endpoint = False
             self._result = Transcript(

@@ -123,6 +123,9 @@ class WhisperStream:
     def partial(self) -> str:
         return ""
 
+    def settle(self) -> str:
+        return ""
+
     def finish(self) -> Transcript:
         return self._recognizer.recognize(join(self._chunks))
 

@@ -136,6 +136,10 @@ class _Kiosk:
         """The audio of the utterance under way, as the recognizer was given it."""
         self.voiced = 0
         """How many chunks of ``utterance`` reach its last one that held speech."""
+        self.settled: int | None = None
+        """How many chunks of ``utterance`` a streaming recognizer had heard when it settled
+        at a pause; the chunks after them wait, unheard, for speech to go on. None when it has
+        not settled."""
         self.speech_end_clock = 0.0
         """When the end of the last question was found (monotonic seconds: a clock set
         meanwhile, as NTP does after a boot, is no latency)."""
@@ -261,7 +265,7 @@ class _Kiosk:
                 return
             self.utterance_open = True
             self.utterance_start = event.at
-            self.utterance, self.voiced = [], 0
+            self.utterance, self.voiced, self.settled = [], 0, None
             self.partial, self.partial_due = "", event.at + PARTIAL_EVERY
             self.ahead.drop()
             self.emit(SpeechStarted(event.at, self.endpointer.background_dbfs))
@@ -320,8 +324,24 @@ class _Kiosk:
     def feed(self, event: VadEvent) -> None:
         if self.stream is not None:
             for frame in event.frames:
-                self.stream.accept(frame)
+                if self.settled is None:
+                    self.stream.accept(frame)
                 self.utterance.append(frame)
+
+    def hear_held(self) -> None:
+        """Speech went on after a streaming recognizer settled: it hears what it was not
+        given, and goes on as a new segment."""
+        if self.settled is None:
+            return
+        held, self.settled = self.utterance[self.settled :], None
+        if self.stream is None:
+            return
+        try:
+            for frame in held:
+                self.stream.accept(frame)
+        except Exception as error:
+            self.stream = None
+            self.fail("recognizer", error)
 
     def work_ahead(self) -> None:
         """At a pause, start recognising and matching what was said so far (a streaming
@@ -329,6 +349,7 @@ class _Kiosk:
         silence = self.endpointer.trailing_silence
         if silence == 0.0:
             self.voiced = len(self.utterance)
+            self.hear_held()
             if not self.ahead.covers(self.voiced):
                 self.ahead.drop()  # the visitor spoke on: it stops at its next pass
         elif silence < WORK_AHEAD_AFTER:
@@ -336,12 +357,16 @@ class _Kiosk:
         elif not self.recognizer.streaming:
             if not self.ahead.covers(self.voiced):
                 self.ahead.start(self.utterance)
-        elif self.stream is not None:
+        elif self.stream is not None and self.settled is None:
+            # What it has heard is finished now, not after the end of speech: the rest of
+            # the pause is held back, so the final transcript is this text unless speech
+            # goes on.
             try:
-                text = self.stream.partial().strip()
+                text = self.stream.settle().strip()
             except Exception:  # the final transcript will be matched
-                _LOG.debug("no partial transcript to work ahead", exc_info=True)
+                _LOG.debug("the recognizer could not settle at a pause", exc_info=True)
                 return
+            self.settled = len(self.utterance)
             if text:
                 self.ahead.start_heard(Transcript(text, engine=self.recognizer.name), self.voiced)
 

@@ -58,6 +58,9 @@ class _Nothing:
     def partial(self) -> str:
         return ""
 
+    def settle(self) -> str:
+        return ""
+
     def finish(self) -> Transcript:
         return Transcript("", engine="none")
 

@@ -1044,7 +1044,7 @@ def test_a_streaming_recognizer_settles_at_each_pause_and_hears_every_word_spoke
     # visitor speaks on.
     final = "How often should you massage a knot?"
     first, second = voiced(clips("How often should you")), voiced(clips("massage a knot?"))
-    gap = 0.3
+    gap = 0.4
     question_start = 1.0
     reply = reply_seconds(synthesizer, answer_of(knowledge, "massage-how-often"))
     recognizer = Settling(final)

@@ -96,7 +96,8 @@ class RecognizerStream(Protocol):
     def settle(self) -> str:
         """At a pause: finish recognising what has been heard so far, so that ``finish`` with
         no more audio costs next to nothing, and return its text (empty for an engine that
-        recognises only at the end). Audio accepted after it continues the utterance."""
+        recognises only at the end). Audio accepted after it continues the utterance, heard
+        as by a fresh recognizer."""
 
     def finish(self) -> Transcript:
         """End the utterance and return the final transcript."""

@@ -220,8 +220,9 @@ class VoskStream:
     def settle(self) -> str:
         """End the segment heard so far now, at a pause, and return everything heard so
         far: finishing with no more audio then costs nothing, where vosk's final result takes
-        tens of milliseconds. Audio accepted after it starts a new segment, as after a pause
-        vosk found itself."""
+        tens of milliseconds. Audio accepted after it starts a new segment heard afresh, with
+        a new feature pipeline and speaker adaptation (after a pause vosk found itself, they
+        go on)."""
         if self._result is None and self._unsettled:
             self._keep(self._native.FinalResult())
             self._unsettled = 0

@@ -6,9 +6,9 @@ starts recognising and matching what was said so far, on a thread of its own. If
 turns out to be the end, the work is done or nearly done when the end is confirmed; if the
 visitor speaks on, it is dropped, and stops at its next pass (``knotvoice.dropped``).
 
-A streaming recognizer (vosk) has heard the question by the pause. It is told to settle
-there (finish what it has heard, which at the end of speech would cost tens of milliseconds),
-the text is matched, and the match is kept when the final transcript says the same and
+A streaming recognizer (vosk) has heard the question by the pause. Once the pause is long
+enough it is told to settle (finish what it has heard, which at the end of speech would cost
+tens of milliseconds), the text is matched, and the match is kept when the final transcript says the same and
 nothing more (``Ahead.result_for``).
 """
 

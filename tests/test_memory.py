@@ -33,10 +33,19 @@ ctypes.CDLL(None).malloc_stats()
 """
 
 
+_STATUS = """
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) / 1024
+"""
+"""``status("VmRSS:")``: a line of /proc/self/status in MB, for the scripts below."""
+
+
 def _python(code: str, **environ: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | environ
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", _STATUS + textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=240,
@@ -112,11 +121,6 @@ def test_the_encoder_and_the_sentence_model_are_never_held_at_once() -> None:
         from knotvoice.audio import read_audio
         from knotvoice.match.semantic import SemanticModel
 
-        def status(key):
-            for line in open("/proc/self/status"):
-                if line.startswith(key):
-                    return int(line.split()[1]) / 1024
-
         samples = np.concatenate([c.to_float() for c in read_audio({str(CLIP)!r})])
         recognizer = WhisperRecognizer(WhisperModel.load(), window_seconds=20)
         model = SemanticModel.load()
@@ -158,11 +162,6 @@ def test_a_question_heard_again_is_matched_without_what_its_readings_took() -> N
         from knotvoice.knowledge import load
         from knotvoice.match.rehear import key_terms, readings
         from knotvoice.match.semantic import SemanticModel
-
-        def status(key):
-            for line in open("/proc/self/status"):
-                if line.startswith(key):
-                    return int(line.split()[1]) / 1024
 
         knowledge = load({str(knowledge)!r})
         _, prompt = recognition_bias(knowledge)

@@ -244,17 +244,23 @@ def test_questions_that_share_only_their_little_words_are_not_grouped() -> None:
         turn("where is the lift", "reject", "facilities"),
         turn("what is the price", "reject", "fares"),
         turn("what's the time", "reject", "times"),
+        turn("what's your name", "reject", None),
         turn("is there a cafe", "reject", None),
         turn("is there a toilet", "reject", "facilities"),
+        turn("how much is parking", "reject", "fares"),
+        turn("how much is printing", "reject", "fares"),
     ]
     asked = summarize(turns).top_unanswered
     assert asked[0].count == 4, [a.question for a in asked]
     assert asked[0].question == "where is the toilet"
     assert sorted(a.question for a in asked[1:]) == [
+        "how much is parking",
+        "how much is printing",
         "is there a cafe",
         "is there a toilet",
         "what is the price",
         "what's the time",
+        "what's your name",
         "where is the lift",
     ]
 
@@ -407,20 +413,21 @@ def test_the_report_groups_questions_worded_alike() -> None:
         turn("where can I park my car", "reject", "parking"),
         turn("where can I park the car please", "reject", "parking"),
         turn("where do I park my car", "confirm", "parking"),
+        turn("where can I park", "reject", "parking"),
         turn("is there a cash machine", "reject", None),
         turn("how often do I massage it", "answer", "often", 200.0),
         {"decision": "repeat", "question": "say that again"},
     ]
     summary = summarize(turns)
-    assert (summary.turns, summary.answered, summary.confirmed, summary.rejected) == (5, 1, 1, 3)
+    assert (summary.turns, summary.answered, summary.confirmed, summary.rejected) == (6, 1, 1, 4)
     first = summary.top_unanswered[0]
-    assert first.count == 3 and first.closest == "parking"
+    assert first.count == 4 and first.closest == "parking"
     assert "park" in first.question
     assert summary.top_unanswered[1].count == 1
     assert summary.latency_p50_ms == 300.0
     data = summary.to_json()
     assert {"turns", "answered", "confirmed", "rejected", "top_unanswered"} <= data.keys()
-    assert data["top_unanswered"][0]["count"] == 3
+    assert data["top_unanswered"][0]["count"] == 4
 
 
 def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 
 from knotvoice.journal import read_turns
 from knotvoice.match.calibration import CONFIRM_AT
-from knotvoice.match.text import content_words, normalize
+from knotvoice.match.text import content_words, normalize, stem
 from knotvoice.turn import command_of
 
 __all__ = [
@@ -45,9 +45,12 @@ __all__ = [
 ]
 
 ALIKE = 75.0
-"""Two questions whose content words match this well (their Indel similarity, 0 to 100, in
-alphabetical order) are grouped as one: "where can I park my car" and "where do I park the
-car", not "where is the toilet" and "where is the lift"."""
+"""Two questions that share this share of their content words (twice the words they share
+over the words of both, 0 to 100; a word's stem counts, not its spelling) are grouped as
+one: "where can I park my car" and "where do I park the car", "where can I park" and
+"where can I park my car"; not "where is the toilet" and "where is the lift", nor "how
+much is parking" and "how much is printing". Compared letter by letter, one word of a
+short question was too little to tell them apart."""
 FIELDS = (
     "question",
     "heard",
@@ -335,10 +338,24 @@ class Tally:
 
 
 def _words(text: str) -> str:
-    """What a question is compared by: its content words in alphabetical order ("where is
-    the toilet" and "the toilets, where are they" read alike; "where is the lift" does not),
-    or its words when it has no content word ("what is it")."""
-    return " ".join(sorted(content_words(text))) or normalize(text)
+    """What a question is compared by: the stems of its content words in alphabetical order
+    ("where is the toilet" and "the toilets, where are they" read alike; "where is the lift"
+    does not), or its words when it has no content word ("what is it")."""
+    return " ".join(sorted({stem(word) for word in content_words(text)})) or normalize(text)
+
+
+class _Letters:
+    """Each word as one letter of its own, so that comparing two questions' words in
+    compiled code (``fuzz.ratio``) counts whole words, not the letters they are spelt with."""
+
+    def __init__(self) -> None:
+        self._letters: dict[str, str] = {}
+
+    def __call__(self, words: str) -> str:
+        letters = self._letters
+        return "".join(
+            letters.setdefault(word, chr(0x10000 + len(letters))) for word in words.split()
+        )
 
 
 def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
@@ -349,25 +366,29 @@ def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
     kiosk's questions is grouped in seconds."""
     groups: list[_Alike] = []
     by_name: dict[str | None, tuple[list[_Alike], list[str | None], set[str]]] = {}
-    """Per knowledge file name, its groups, their first wordings and their files' paths."""
+    """Per knowledge file name, its groups, their first wordings (as letters) and their
+    files' paths."""
+    letters = _Letters()
     for wording in sorted(wordings, key=lambda wording: -wording.count):
         known, keys, paths = by_name.setdefault(wording.name, ([], [], set()))
         if wording.path and paths - {wording.path}:
             # A line without the path (logged before turns had it) groups with any file of
             # that name; two paths of one name are two files.
             choices = [
-                None if group.path and group.path != wording.path else group.key for group in known
+                None if group.path and group.path != wording.path else key
+                for group, key in zip(known, keys, strict=True)
             ]
         else:
             choices = keys
-        found = process.extractOne(wording.key, choices, scorer=fuzz.ratio, score_cutoff=ALIKE)
+        key = letters(wording.key)
+        found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=ALIKE)
         if found is not None:
             known[found[2]].take(wording)
         else:
             group = _Alike(wording.key, None, wording.name)
             group.take(wording)
             known.append(group)
-            keys.append(group.key)
+            keys.append(key)
             groups.append(group)
         if wording.path:
             paths.add(wording.path)

@@ -224,7 +224,12 @@ class VoskStream:
         a new feature pipeline and speaker adaptation (after a pause vosk found itself, they
         go on)."""
         if self._result is None and self._unsettled:
-            self._keep(self._native.FinalResult())
+            try:
+                raw = self._native.FinalResult()
+            except Exception:
+                self._done = None  # what it has heard is unknown: not for another utterance
+                raise
+            self._keep(raw)
             self._unsettled = 0
             self._endpoint = False
         return self.partial()

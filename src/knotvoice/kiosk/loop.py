@@ -140,7 +140,8 @@ class _Kiosk:
         self.ahead = Ahead(recognizer, self.understand_ahead)
         self.endpointer = Endpointer(settings.vad)
         self.utterance: list[AudioChunk] = []
-        """The audio of the utterance under way, as the recognizer was given it."""
+        """The audio of the utterance under way: what the recognizer was given, and what a
+        streaming one that settled at a pause has not been given (``settled``)."""
         self.voiced = 0
         """How many chunks of ``utterance`` reach its last one that held speech."""
         self.settled: int | None = None

@@ -151,6 +151,36 @@ def test_speech_after_a_settled_pause_is_heard_as_more_of_the_same_utterance(
     assert all(word.start >= duration - 0.05 for word in later), "timed from the first sample"
 
 
+class Failing(Counted):
+    """A vosk recognizer whose first final result fails."""
+
+    def FinalResult(self) -> str:  # vosk's name
+        if not self.finals:
+            self.finals += 1
+            raise RuntimeError("decoder failed")
+        return super().FinalResult()
+
+
+def test_a_recognizer_that_failed_to_settle_is_not_handed_to_the_next_utterance(
+    model: VoskModel, speech: list[AudioChunk]
+) -> None:
+    recognizer = VoskRecognizer(model, phrases=PHRASES)
+    alone = recognizer.transcribe(speech)
+    stream = recognizer.stream()
+    failing = Failing(stream._native)
+    stream._native = failing
+    for chunk in speech:
+        stream.accept(chunk)
+    with pytest.raises(RuntimeError, match="decoder failed"):
+        stream.settle()
+    stream.finish()  # the kiosk goes on to the end of speech
+    after = recognizer.stream()
+    assert after._native not in (failing, failing.native), "a recognizer in an unknown state"
+    for chunk in speech:
+        after.accept(chunk)
+    assert after.finish().text == alone.text
+
+
 def test_transcribe_takes_any_iterable_of_chunks(
     model: VoskModel, speech: list[AudioChunk]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -263,6 +264,29 @@ def test_questions_that_share_only_their_little_words_are_not_grouped() -> None:
         "what's your name",
         "where is the lift",
     ]
+
+
+def test_a_log_of_more_words_than_there_are_letters_is_still_reported() -> None:
+    """Each word a question is compared by stands for one character, and there are about a
+    million: a log that holds more distinct words (text typed to ``knotvoice serve``, say)
+    is reported, and its questions grouped as any other, not a traceback."""
+
+    def made_up(count: int, start: int) -> str:
+        spellings = itertools.product("bcfhjkmnpqtvwxz", repeat=6)
+        return " ".join(
+            f"k{''.join(s)}o" for s in itertools.islice(spellings, start, start + count)
+        )
+
+    turns = [
+        turn("where is the toilet", "reject", "facilities"),
+        turn(made_up(1_000_000, 0), "reject", None),
+        turn(made_up(60_000, 1_000_000), "reject", None),
+        turn("where are the toilets", "reject", "facilities"),
+        turn("where is the lift", "reject", "facilities"),
+    ]
+    asked = summarize(turns).top_unanswered
+    assert (asked[0].question, asked[0].count) == ("where is the toilet", 2)
+    assert sorted(a.count for a in asked) == [1, 1, 1, 2]
 
 
 def test_a_line_that_is_no_turn_of_this_log_is_skipped_by_the_report(

@@ -346,16 +346,19 @@ def _words(text: str) -> str:
 
 class _Letters:
     """Each word as one letter of its own, so that comparing two questions' words in
-    compiled code (``fuzz.ratio``) counts whole words, not the letters they are spelt with."""
+    compiled code (``fuzz.ratio``) counts whole words, not the letters they are spelt with.
+    Past the last character (a million words), a question's words are numbers instead:
+    compared alike, only slower."""
 
     def __init__(self) -> None:
-        self._letters: dict[str, str] = {}
+        self._numbers: dict[str, int] = {}
 
-    def __call__(self, words: str) -> str:
-        letters = self._letters
-        return "".join(
-            letters.setdefault(word, chr(0x10000 + len(letters))) for word in words.split()
-        )
+    def __call__(self, words: str) -> str | list[int]:
+        numbers = self._numbers
+        key = [numbers.setdefault(word, 0x10000 + len(numbers)) for word in words.split()]
+        if max(key, default=0) > sys.maxunicode:
+            return key
+        return "".join(map(chr, key))
 
 
 def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
@@ -365,7 +368,7 @@ def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
     one. Each wording is compared with the groups once, in compiled code: a year of a busy
     kiosk's questions is grouped in seconds."""
     groups: list[_Alike] = []
-    by_name: dict[str | None, tuple[list[_Alike], list[str | None], set[str]]] = {}
+    by_name: dict[str | None, tuple[list[_Alike], list[str | list[int] | None], set[str]]] = {}
     """Per knowledge file name, its groups, their first wordings (as letters) and their
     files' paths."""
     letters = _Letters()

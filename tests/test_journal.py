@@ -266,6 +266,22 @@ def test_questions_that_share_only_their_little_words_are_not_grouped() -> None:
     ]
 
 
+def test_a_word_spelt_with_or_without_its_accent_is_one_word_to_the_report() -> None:
+    """Whisper writes "café" as often as "cafe": the operator sees one question, not two
+    that read alike; letters of other scripts keep their marks ("が" is not "か")."""
+    turns = [
+        turn("where is the café", "reject", "cafe"),
+        turn("where is the cafe", "reject", "cafe"),
+        turn("where's the Café?", "reject", "cafe"),
+        turn("where is the lift", "reject", "facilities"),
+        turn("かぎ", "reject", None),
+        turn("がき", "reject", None),
+    ]
+    asked = summarize(turns).top_unanswered
+    assert (asked[0].question, asked[0].count) == ("where is the café", 3)
+    assert sorted(a.question for a in asked[1:]) == ["where is the lift", "かぎ", "がき"]
+
+
 def test_a_log_of_more_words_than_there_are_letters_is_still_reported() -> None:
     """Each word a question is compared by stands for one character, and there are about a
     million: a log that holds more distinct words (text typed to ``knotvoice serve``, say)

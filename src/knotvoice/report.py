@@ -16,6 +16,7 @@ import re
 import shlex
 import sys
 import time
+import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -337,10 +338,16 @@ class Tally:
         ]
 
 
+_ACCENTS = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
+"""The accents of Latin letters, once decomposed (NFD): "café" is "cafe"."""
+
+
 def _words(text: str) -> str:
     """What a question is compared by: the stems of its content words in alphabetical order
     ("where is the toilet" and "the toilets, where are they" read alike; "where is the lift"
-    does not), or its words when it has no content word ("what is it")."""
+    does not), or its words when it has no content word ("what is it"). Latin letters are
+    compared without their accents: whisper writes "café" and "cafe" alike often."""
+    text = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
     return " ".join(sorted({stem(word) for word in content_words(text)})) or normalize(text)
 
 

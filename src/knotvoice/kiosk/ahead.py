@@ -8,8 +8,8 @@ visitor speaks on, it is dropped, and stops at its next pass (``knotvoice.droppe
 
 A streaming recognizer (vosk) has heard the question by the pause. Once the pause is long
 enough it is told to settle (finish what it has heard, which at the end of speech would cost
-tens of milliseconds), the text is matched, and the match is kept when the final transcript says the same and
-nothing more (``Ahead.result_for``).
+tens of milliseconds), the text is matched, and the match is kept when the final transcript
+says the same and nothing more (``Ahead.result_for``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import AudioChunk
@@ -29,6 +30,8 @@ from knotvoice.turn import Understood
 __all__ = ["Ahead", "Worked"]
 
 _log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,7 @@ class Ahead:
             return
         self.drop()
         self._covers = len(chunks)
-        self._dropped = threading.Event()
-        self._job = self._pool.submit(self._work, list(chunks), self._dropped)
+        self._submit(self._work, list(chunks))
 
     def start_heard(self, transcript: Transcript, covers: int) -> None:
         """Work out what a streaming recognizer has heard of the utterance's first ``covers``
@@ -82,8 +84,7 @@ class Ahead:
             return
         self.drop()
         self._covers, self._heard = covers, transcript.text
-        self._dropped = threading.Event()
-        self._job = self._pool.submit(self._work_heard, transcript, self._dropped)
+        self._submit(self._work_heard, transcript)
 
     @property
     def heard(self) -> str | None:
@@ -138,6 +139,11 @@ class Ahead:
             self._dropped.set()
         self._job = None
         self._covers, self._heard = -1, None
+
+    def _submit(self, work: Callable[[_T, threading.Event], Worked], given: _T) -> None:
+        """Start ``work`` on ``given`` as the job under way, with a dropped flag of its own."""
+        self._dropped = threading.Event()
+        self._job = self._pool.submit(work, given, self._dropped)
 
     def close(self) -> None:
         self.drop()

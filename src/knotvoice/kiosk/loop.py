@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 from typing import Protocol
 
@@ -291,11 +291,7 @@ class _Kiosk:
         if not self.utterance_open:
             return
         if event.kind is Boundary.SPEECH:
-            try:
-                self.feed(event)
-            except Exception as error:
-                self.stream = None
-                self.fail("recognizer", error)
+            self.feed(event)
             return
         self.utterance_open = False
         self.speech_end_clock = time.monotonic()
@@ -331,10 +327,9 @@ class _Kiosk:
 
     def feed(self, event: VadEvent) -> None:
         if self.stream is not None:
-            for frame in event.frames:
-                if self.settled is None:
-                    self.stream.accept(frame)
-                self.utterance.append(frame)
+            self.utterance.extend(event.frames)
+            if self.settled is None:
+                self.hear(event.frames)
 
     def hear_held(self) -> None:
         """Speech went on after a streaming recognizer settled: it hears what it was not
@@ -342,10 +337,14 @@ class _Kiosk:
         if self.settled is None:
             return
         held, self.settled = self.utterance[self.settled :], None
+        self.hear(held)
+
+    def hear(self, frames: Sequence[AudioChunk]) -> None:
+        """Give ``frames`` to the recognizer; one that fails loses the utterance."""
         if self.stream is None:
             return
         try:
-            for frame in held:
+            for frame in frames:
                 self.stream.accept(frame)
         except Exception as error:
             self.stream = None

@@ -71,7 +71,7 @@ def test_work_dropped_or_given_up_is_not_worked_out_and_the_next_is(ended: str) 
         understood.append(transcript.text)
         return None
 
-    ahead = Ahead(recognizer, understand)  # type: ignore[arg-type]
+    ahead = Ahead(recognizer.transcribe, understand)
     try:
         ahead.start(chunks(10))  # a pause after ten chunks
         assert recognizer.started.wait(WAIT)

@@ -22,16 +22,24 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from knotvoice.asr import Recognizer, Transcript
+from knotvoice.asr import Transcript
 from knotvoice.audio import AudioChunk
 from knotvoice.dropped import Dropped, check, droppable
 from knotvoice.turn import Understood
 
-__all__ = ["Ahead", "Worked"]
+__all__ = ["WORK_AHEAD_AFTER", "WORK_AHEAD_TIMEOUT", "Ahead", "Worked"]
 
 _log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+WORK_AHEAD_AFTER = 0.09
+"""Seconds of silence in an utterance after which the question is worked out ahead. Most
+pauses inside a question last one or two 30 ms frames; from three, work is started and then
+dropped 0.4 times a question (from five, 0.16 times), and the answer is ready 60 ms sooner
+(``docs/kiosk.md``)."""
+WORK_AHEAD_TIMEOUT = 30.0
+"""Longest wait for the work done ahead at the end of speech, in seconds."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,13 @@ class Ahead:
     """Recognises and works out one utterance at a time on its own thread."""
 
     def __init__(
-        self, recognizer: Recognizer, understand: Callable[[Transcript], Understood | None]
+        self,
+        transcribe: Callable[[Sequence[AudioChunk]], Transcript],
+        understand: Callable[[Transcript], Understood | None],
     ) -> None:
-        self._recognizer = recognizer
+        """``transcribe`` recognises a whole utterance (``Recognizer.transcribe``);
+        ``understand`` works out the question a transcript asks."""
+        self._transcribe = transcribe
         self._understand = understand
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-ahead")
         self._job: Future[Worked] | None = None
@@ -152,7 +164,7 @@ class Ahead:
     def _work(self, chunks: list[AudioChunk], dropped: threading.Event) -> Worked:
         with droppable(dropped):
             start = time.perf_counter()
-            transcript = self._recognizer.transcribe(chunks)
+            transcript = self._transcribe(chunks)
             asr_ms = (time.perf_counter() - start) * 1000.0
             check()
             return Worked(transcript, self._understand(transcript), asr_ms)

@@ -39,9 +39,10 @@ from wyoming.tts import Synthesize
 
 from knotvoice.asr import RecognizerStream, Word
 from knotvoice.asr import Transcript as Heard
+from knotvoice.asr.vosk import VoskModel, VoskRecognizer
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import AudioChunk as Chunk
-from knotvoice.audio import read_audio
+from knotvoice.audio import chunks_from_array, read_audio
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
@@ -49,7 +50,14 @@ from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.reload import Reloader
 from knotvoice.serve import agent as agent_module
-from knotvoice.serve.agent import Agent, Answered, ServedEvent, Utterance, standalone
+from knotvoice.serve.agent import (
+    Agent,
+    Answered,
+    ServedEvent,
+    Transcribed,
+    Utterance,
+    standalone,
+)
 from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check, serve
 from knotvoice.settings import ServeSettings
 from knotvoice.speech.reply import did_you_mean, spoken_answer
@@ -61,6 +69,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
 CLIP = TUNING / "massage-how-often__04__flite-kal16__quiet.wav"
 """A recorded question whose expected entry is massage-how-often (16 kHz mono 16-bit)."""
+KOREAN_CLIP = ROOT / "audio_fixtures" / "korean" / "ko01__espeak-ko__clean.wav"
+"""A Korean question (16 kHz mono), for the Korean vosk model."""
 ANSWERED = ("how often should I massage a knot", "massage-how-often", "six minutes a day")
 OFF_TOPIC = "what's the weather going to be like today"
 
@@ -549,6 +559,50 @@ def test_a_recorded_question_is_transcribed_at_any_rate(
     turns = [event for event in reported if isinstance(event, Answered)]
     assert turns[-1].heard, "the turn should weigh the server's own hearing of it"
     assert turns[-1].entry == "massage-how-often"
+
+
+@pytest.mark.model
+def test_a_question_is_heard_while_it_is_sent_so_its_transcript_is_ready_at_the_stop(
+    full_agent: Agent, reported: list[ServedEvent]
+) -> None:
+    # A voice device sends the question, then the silence its own voice detector waits for,
+    # then audio-stop: the question is heard at the pause, not after the stop.
+    samples, rate = soundfile.read(CLIP, dtype="float32")
+    samples = np.concatenate([samples, np.zeros(round(0.7 * rate), dtype=np.float32)])
+
+    async def scenario() -> list[Event]:
+        async with served(full_agent) as (_, port):
+            return await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+
+    heard = run(scenario(), timeout=120.0)
+    assert "massage" in heard[-1].data["text"].lower()
+    (transcribed,) = [event for event in reported if isinstance(event, Transcribed)]
+    assert transcribed.ahead, "the question should have been heard before the audio stopped"
+
+
+@pytest.mark.model
+def test_vosk_hears_a_question_as_it_is_sent(
+    korean_model: VoskModel, by_words: Matcher, synthesizer: Synthesizer
+) -> None:
+    reported: list[ServedEvent] = []
+    recognizer = VoskRecognizer(korean_model)
+    agent = Agent(reloader_of(by_words), recognizer, synthesizer, report=reported.append)
+    samples, rate = soundfile.read(KOREAN_CLIP, dtype="float32")
+    samples = np.concatenate([samples, np.zeros(round(0.7 * rate), dtype=np.float32)])
+    expected = recognizer.transcribe(chunks_from_array(samples, rate)).text
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+
+    try:
+        heard = run(scenario(), timeout=120.0)
+    finally:
+        agent.close()
+    assert expected, "the Korean model should hear something in the Korean clip"
+    assert heard[-1].data["text"] == expected, "heard as it came, as heard whole"
+    (transcribed,) = [event for event in reported if isinstance(event, Transcribed)]
+    assert transcribed.ahead, "the audio should have been heard as it came"
 
 
 @pytest.mark.model

@@ -1059,6 +1059,7 @@ def _serve(args: argparse.Namespace) -> int:
             synthesizer,
             max_audio_seconds=settings.serve.max_audio_seconds,
             report=report,
+            vad=settings.listen.vad,
         )
         # The status is written between requests too, so `knotvoice status` sees it alive.
         stopped = threading.Event()

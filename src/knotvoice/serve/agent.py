@@ -38,6 +38,8 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.reload import Reloader
+from knotvoice.serve.hearing import Hearing
+from knotvoice.settings import VadSettings
 from knotvoice.speech.reply import reply_text, spoken_question
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
@@ -133,8 +135,10 @@ class Utterance:
     last ``max_seconds`` are kept: a device that streams too long has the question at the
     end. ``samples`` gives it to the recognizer."""
 
-    def __init__(self, max_seconds: float) -> None:
+    def __init__(self, max_seconds: float, hearing: Hearing | None = None) -> None:
+        """``hearing``: is given the 16 kHz audio as it comes, to hear it meanwhile."""
         self.max_seconds = max_seconds
+        self.hearing = hearing
         self.seconds = 0.0
         """Audio kept so far, in seconds."""
         self.dropped = 0.0
@@ -187,9 +191,15 @@ class Utterance:
         self._keep(mono)
 
     def _keep(self, part: npt.NDArray[np.float32]) -> None:
+        if self.hearing is not None:
+            self.hearing.add(part)
         self._parts.append(part)
         self._held += len(part)
         excess = self._held - round(self.max_seconds * RATE)
+        if excess > 0 and self.hearing is not None:
+            # Too long to be heard as it comes: its kept end is heard whole at the stop.
+            self.hearing.close()
+            self.hearing = None
         while excess > 0:
             first = self._parts.popleft()
             if len(first) > excess:
@@ -203,6 +213,12 @@ class Utterance:
             self._keep(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
         self._resampler = None
         self._partial = b""
+
+    def close(self) -> None:
+        """Forget the utterance (the client went, or started another): what was heard of it
+        meanwhile is dropped."""
+        if self.hearing is not None:
+            self.hearing.close()
 
     def samples(self) -> npt.NDArray[np.float32]:
         """Everything kept, as 16 kHz mono float samples (ends the utterance)."""
@@ -279,6 +295,10 @@ class Transcribed(ServedEvent):
     dropped_seconds: float
     """Audio dropped from the start of an utterance longer than the longest, not heard."""
     asr_ms: float
+    """Milliseconds from the end of the audio to the transcript."""
+    ahead: bool = False
+    """True when the utterance was heard while it came (worked out at a pause, or streamed),
+    so that its end waited only for what was left."""
 
 
 @dataclass(frozen=True)
@@ -362,12 +382,15 @@ class Agent:
         max_audio_seconds: float = 30.0,
         report: Callable[[ServedEvent], None] | None = None,
         workers: int = 4,
+        vad: VadSettings | None = None,
     ) -> None:
         """``matchers`` holds the matcher of the knowledge as it is now; ``recognizer`` and
         ``synthesizer`` are optional (without them the server offers no speech-to-text or
         text-to-speech); ``report`` hears of every request served (from any thread);
-        ``workers`` threads answer typed questions, and as many questions heard here."""
+        ``workers`` threads answer typed questions, and as many questions heard here; ``vad``
+        finds the pauses in an utterance as it comes (``knotvoice.serve.hearing``)."""
         self.matchers = matchers
+        self.vad = vad if vad is not None else VadSettings()
         self.recognizer = recognizer
         self.synthesizer = synthesizer
         self.max_audio_seconds = max_audio_seconds
@@ -392,7 +415,18 @@ class Agent:
         return self._hearing.locked()
 
     def utterance(self) -> Utterance:
-        return Utterance(self.max_audio_seconds)
+        """A new utterance, heard while it comes when there is a recognizer."""
+        recognizer = self.recognizer
+        if recognizer is None:
+            return Utterance(self.max_audio_seconds)
+        hearing = Hearing(recognizer, self._hear, self.vad)
+        return Utterance(self.max_audio_seconds, hearing)
+
+    def _hear(self, chunks: Sequence[AudioChunk]) -> Transcript:
+        """A whole utterance recognised, once no other connection's is."""
+        assert self.recognizer is not None
+        with self._hearing:
+            return self.recognizer.transcribe(chunks)
 
     def close(self) -> None:
         """Let running work finish in its threads; queued work is dropped."""
@@ -477,13 +511,17 @@ class Agent:
                 utterance.dropped,
             )
         start = time.perf_counter()
+        hearing = utterance.hearing
+        if hearing is not None:
+            transcript = await asyncio.wrap_future(hearing.finish(utterance.samples()))
+        else:
 
-        def work() -> Transcript:
-            samples = utterance.samples()
-            with self._hearing:
-                return recognizer.transcribe(chunks_from_array(samples, RATE))
+            def work() -> Transcript:
+                samples = utterance.samples()
+                with self._hearing:
+                    return recognizer.transcribe(chunks_from_array(samples, RATE))
 
-        transcript = await self._run(work, self._hearing_pool)
+            transcript = await self._run(work, self._hearing_pool)
         self._heard.keep(transcript)
         self._emit(
             Transcribed(
@@ -491,6 +529,7 @@ class Agent:
                 utterance.seconds,
                 utterance.dropped,
                 (time.perf_counter() - start) * 1000.0,
+                hearing is not None and hearing.worked_ahead,
             )
         )
         return transcript

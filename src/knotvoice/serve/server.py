@@ -360,6 +360,7 @@ class Connection(AsyncEventHandler):
         await self._close()
 
     async def _close(self) -> None:
+        self._forget()
         self.writer.close()
         with contextlib.suppress(ConnectionError, OSError, TimeoutError):
             async with asyncio.timeout(1.0):
@@ -442,13 +443,20 @@ class Connection(AsyncEventHandler):
     async def _transcribe(self, event: Event) -> None:
         if self.agent.recognizer is None:
             raise BadEvent("this server offers no speech-to-text", code="unsupported")
-        self._utterance = None
+        self._forget()
 
     async def _audio_start(self, event: Event) -> None:
         if self.agent.recognizer is None:
             raise BadEvent("this server offers no speech-to-text", code="unsupported")
         self._format(event)
+        self._forget()
         self._utterance = self.agent.utterance()
+
+    def _forget(self) -> None:
+        """Drop the utterance under way, if any, and what was heard of it meanwhile."""
+        if self._utterance is not None:
+            self._utterance.close()
+        self._utterance = None
 
     async def _audio_chunk(self, event: Event) -> None:
         rate, width, channels = self._format(event)

@@ -733,6 +733,53 @@ def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
     assert not [p for p in lint(KNOTS) if "English" in p.message]
 
 
+def test_check_tells_a_knowledge_not_in_english_that_visitors_will_not_be_answered() -> None:
+    """A French FAQ had `knowledge check` report 58% of its wordings answered and nothing
+    else: the operator learnt only from lint that the kiosk hears and speaks English. The
+    check says it first, and an English file is not told so."""
+    french = Knowledge(
+        (
+            Entry(
+                "horaires",
+                "Quels sont les horaires d'ouverture ?",
+                "Nous sommes ouverts tous les jours de neuf heures à dix-sept heures.",
+                ("à quelle heure ouvrez-vous", "vous fermez à quelle heure"),
+            ),
+            Entry(
+                "parking",
+                "Où puis-je me garer ?",
+                "Un parking gratuit se trouve derrière le bâtiment, à gauche de l'entrée.",
+                ("y a-t-il un parking", "où laisser ma voiture", "le parking est-il gratuit"),
+            ),
+        ),
+        source="faq.yaml",
+    )
+    judged = [_judged(0, 0, 0.9, (0,), "phrasing"), _judged(1, 1, 0.9, (1,), "phrasing")]
+
+    advice = check_calibration(french, judged, 0.5, 0.3).advice
+    assert advice[0].startswith("the entries do not look like English")
+    assert "will not be heard or answered" in advice[0]
+    english = Knowledge(
+        (
+            Entry(
+                "hours",
+                "When are you open?",
+                "We are open every day from nine until five.",
+                ("what time do you open", "are you open on sunday", "when do you close"),
+            ),
+            Entry(
+                "parking",
+                "Where can I park?",
+                "There is a free car park behind the building.",
+                ("is there parking", "where do i leave the car", "is parking free"),
+            ),
+        )
+    )
+    assert not [
+        line for line in check_calibration(english, judged, 0.5, 0.3).advice if "English" in line
+    ]
+
+
 def test_a_plain_text_faq_and_a_knowledge_file_are_each_pointed_the_right_way(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -331,12 +331,19 @@ def check_calibration(
     )
     offtopic.sort(key=lambda item: -item[2])
     alone = tuple(entry.id for entry in knowledge.entries if not entry.alternatives)
+    # The figures are of typed wordings: a file in another language is told first that
+    # visitors' questions will not be heard or answered, whatever the figures say.
+    foreign = tuple(
+        f"the entries {problem.message}"
+        for problem in language_warnings(knowledge.entries, knowledge.source)
+    )
     return CheckReport(
         entries,
         confused,
         tuple(offtopic),
         offtopic_asked,
-        _advice(
+        foreign
+        + _advice(
             entries,
             confused,
             offtopic,

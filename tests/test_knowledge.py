@@ -780,6 +780,37 @@ def test_check_tells_a_knowledge_not_in_english_that_visitors_will_not_be_answer
     ]
 
 
+def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:
+    """An answer of 5,000 words passed lint and check without a word, and at the kiosk held
+    the loop for 60 s before the reply was given up ("check espeak-ng"). Lint and check say
+    how long it is and to write a short spoken form; the bundled FAQs are not warned."""
+    long = " ".join(["Park behind the main building where the spaces are free."] * 30)
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: parking\n    question: Where can I park?\n"
+        "    alternatives: [is there parking, where do i leave the car, is parking free]\n"
+        f"    answer: {long}\n    topic: parking\n",
+        encoding="utf-8",
+    )
+    (warned,) = [p for p in lint(path) if p.field == "answer"]
+    assert warned.severity == "warning" and "300 words" in warned.message
+    assert "'spoken' form" in warned.message
+    knowledge = load(path)
+    judged = [_judged(0, 0, 0.9, (0,), "phrasing")]
+    assert [
+        line
+        for line in check_calibration(knowledge, judged, 0.5, 0.3).advice
+        if line.startswith("entry parking: answer: is 300 words")
+    ]
+    spoken = replace(knowledge.entries[0], spoken="Behind the main building; it is free.")
+    shortened = Knowledge((spoken,))
+    assert not [
+        line for line in check_calibration(shortened, judged, 0.5, 0.3).advice if "words" in line
+    ]
+    assert not [p for p in lint(KNOTS) if "read aloud" in p.message]
+
+
 def test_a_plain_text_faq_and_a_knowledge_file_are_each_pointed_the_right_way(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -191,6 +191,23 @@ BROKEN = {
         "version: 1\nentries:\n  - {id: a, question: Q, answer: A., alternatives: [x, 3]}\n",
         "entry a: alternatives[1]: is a number; it must be text",
     ),
+    "answer-yes": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: Yes}\n",
+        "entry a: answer: is true/false (YAML reads an unquoted yes, no, on or off so); it must "
+        "be text: put it in quotes",
+    ),
+    "answer-number": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: 5.50}\n",
+        "entry a: answer: is a number; it must be text: put it in quotes",
+    ),
+    "answer-date": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: 2026-12-01}\n",
+        "entry a: answer: is a date; it must be text: put it in quotes",
+    ),
+    "alternative-null": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: A., alternatives: [x, ~]}\n",
+        "entry a: alternatives[1]: is empty; remove it",
+    ),
     "keywords-mapping": (
         "version: 1\nentries:\n  - {id: a, question: Q, answer: A., keywords: {x: 1}}\n",
         "entry a: keywords: is a mapping",

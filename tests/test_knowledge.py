@@ -248,6 +248,19 @@ def test_load_names_file_entry_and_field(tmp_path: Path, case: str) -> None:
     assert_one_line_load_error(path, expected)
 
 
+def test_an_empty_required_field_is_not_told_to_be_removed(tmp_path: Path) -> None:
+    """`answer: ""` was told "write an answer or remove the field": removed, the file was then
+    refused for having no answer. A required field is told to be written; ``spoken`` may go."""
+    path = write(tmp_path, "version: 1\nentries:\n  - {id: a, question: ' ', answer: ''}\n")
+    errors = [str(p) for p in lint(path)]
+    assert [e for e in errors if e.endswith("entry a: question: is empty; write a question")]
+    assert [e for e in errors if e.endswith("entry a: answer: is empty; write an answer")]
+    path = write(
+        tmp_path, "version: 1\nentries:\n  - {id: a, question: Q, answer: A., spoken: ''}\n"
+    )
+    assert_one_line_load_error(path, "entry a: spoken: is empty; write spoken or remove the field")
+
+
 def test_load_missing_file_says_how_to_fix(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
     with pytest.raises(KnowledgeError, match=r"nope\.yaml: file not found; .*KNOTVOICE_KNOWLEDGE"):

@@ -531,7 +531,9 @@ def _entry(raw: object, index: int, out: _Collector) -> Entry | None:
             out.error(label, field, _not_text(value))
             text[field] = None
         elif not value.strip():
-            if field in _REQUIRED or field == "spoken":
+            if field in _REQUIRED:
+                out.error(label, field, f"is empty; write {_a(field)}")
+            elif field == "spoken":
                 out.error(label, field, f"is empty; write {_a(field)} or remove the field")
             text[field] = None
         else:

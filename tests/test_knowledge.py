@@ -191,6 +191,23 @@ BROKEN = {
         "version: 1\nentries:\n  - {id: a, question: Q, answer: A., alternatives: [x, 3]}\n",
         "entry a: alternatives[1]: is a number; it must be text",
     ),
+    "answer-yes": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: Yes}\n",
+        "entry a: answer: is true/false (YAML reads an unquoted yes, no, on or off so); it must "
+        "be text: put it in quotes",
+    ),
+    "answer-number": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: 5.50}\n",
+        "entry a: answer: is a number; it must be text: put it in quotes",
+    ),
+    "answer-date": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: 2026-12-01}\n",
+        "entry a: answer: is a date; it must be text: put it in quotes",
+    ),
+    "alternative-null": (
+        "version: 1\nentries:\n  - {id: a, question: Q, answer: A., alternatives: [x, ~]}\n",
+        "entry a: alternatives[1]: is empty; remove it",
+    ),
     "keywords-mapping": (
         "version: 1\nentries:\n  - {id: a, question: Q, answer: A., keywords: {x: 1}}\n",
         "entry a: keywords: is a mapping",
@@ -229,6 +246,19 @@ def test_load_names_file_entry_and_field(tmp_path: Path, case: str) -> None:
     text, expected = BROKEN[case]
     path = write(tmp_path, text)
     assert_one_line_load_error(path, expected)
+
+
+def test_an_empty_required_field_is_not_told_to_be_removed(tmp_path: Path) -> None:
+    """`answer: ""` was told "write an answer or remove the field": removed, the file was then
+    refused for having no answer. A required field is told to be written; ``spoken`` may go."""
+    path = write(tmp_path, "version: 1\nentries:\n  - {id: a, question: ' ', answer: ''}\n")
+    errors = [str(p) for p in lint(path)]
+    assert [e for e in errors if e.endswith("entry a: question: is empty; write a question")]
+    assert [e for e in errors if e.endswith("entry a: answer: is empty; write an answer")]
+    path = write(
+        tmp_path, "version: 1\nentries:\n  - {id: a, question: Q, answer: A., spoken: ''}\n"
+    )
+    assert_one_line_load_error(path, "entry a: spoken: is empty; write spoken or remove the field")
 
 
 def test_load_missing_file_says_how_to_fix(tmp_path: Path) -> None:
@@ -731,6 +761,84 @@ def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
     warned = [p for p in lint(written) if "do not look like English" in p.message]
     assert len(warned) == 1 and warned[0].severity == "warning"
     assert not [p for p in lint(KNOTS) if "English" in p.message]
+
+
+def test_check_tells_a_knowledge_not_in_english_that_visitors_will_not_be_answered() -> None:
+    """A French FAQ had `knowledge check` report 58% of its wordings answered and nothing
+    else: the operator learnt only from lint that the kiosk hears and speaks English. The
+    check says it first, and an English file is not told so."""
+    french = Knowledge(
+        (
+            Entry(
+                "horaires",
+                "Quels sont les horaires d'ouverture ?",
+                "Nous sommes ouverts tous les jours de neuf heures à dix-sept heures.",
+                ("à quelle heure ouvrez-vous", "vous fermez à quelle heure"),
+            ),
+            Entry(
+                "parking",
+                "Où puis-je me garer ?",
+                "Un parking gratuit se trouve derrière le bâtiment, à gauche de l'entrée.",
+                ("y a-t-il un parking", "où laisser ma voiture", "le parking est-il gratuit"),
+            ),
+        ),
+        source="faq.yaml",
+    )
+    judged = [_judged(0, 0, 0.9, (0,), "phrasing"), _judged(1, 1, 0.9, (1,), "phrasing")]
+
+    advice = check_calibration(french, judged, 0.5, 0.3).advice
+    assert advice[0].startswith("the entries do not look like English")
+    assert "will not be heard or answered" in advice[0]
+    english = Knowledge(
+        (
+            Entry(
+                "hours",
+                "When are you open?",
+                "We are open every day from nine until five.",
+                ("what time do you open", "are you open on sunday", "when do you close"),
+            ),
+            Entry(
+                "parking",
+                "Where can I park?",
+                "There is a free car park behind the building.",
+                ("is there parking", "where do i leave the car", "is parking free"),
+            ),
+        )
+    )
+    assert not [
+        line for line in check_calibration(english, judged, 0.5, 0.3).advice if "English" in line
+    ]
+
+
+def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:
+    """An answer of 5,000 words passed lint and check without a word, and at the kiosk held
+    the loop for 60 s before the reply was given up ("check espeak-ng"). Lint and check say
+    how long it is and to write a short spoken form; the bundled FAQs are not warned."""
+    long = " ".join(["Park behind the main building where the spaces are free."] * 30)
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: parking\n    question: Where can I park?\n"
+        "    alternatives: [is there parking, where do i leave the car, is parking free]\n"
+        f"    answer: {long}\n    topic: parking\n",
+        encoding="utf-8",
+    )
+    (warned,) = [p for p in lint(path) if p.field == "answer"]
+    assert warned.severity == "warning" and "300 words" in warned.message
+    assert "'spoken' form" in warned.message
+    knowledge = load(path)
+    judged = [_judged(0, 0, 0.9, (0,), "phrasing")]
+    assert [
+        line
+        for line in check_calibration(knowledge, judged, 0.5, 0.3).advice
+        if line.startswith("entry parking: answer: is 300 words")
+    ]
+    spoken = replace(knowledge.entries[0], spoken="Behind the main building; it is free.")
+    shortened = Knowledge((spoken,))
+    assert not [
+        line for line in check_calibration(shortened, judged, 0.5, 0.3).advice if "words" in line
+    ]
+    assert not [p for p in lint(KNOTS) if "read aloud" in p.message]
 
 
 def test_a_plain_text_faq_and_a_knowledge_file_are_each_pointed_the_right_way(

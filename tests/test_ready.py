@@ -178,8 +178,14 @@ def test_a_rendering_that_hangs_fails_one_reply_in_time_and_the_next_is_rendered
     try:
         replies.expect(["This answer hangs."])
         began = time.monotonic()
-        with pytest.raises(SpeechError, match=r"not rendered in 0\.5 s"):
+        with pytest.raises(SpeechError, match=r"not rendered in 0\.5 s; check espeak-ng"):
             replies.synthesize("Rest, then stretch gently.")
+        # A long reply is told to be shortened, not only espeak-ng to be checked.
+        with pytest.raises(
+            SpeechError, match=r"not rendered in 0\.5 s for a reply of 200 words"
+        ) as failed:
+            replies.synthesize(" ".join(["It hangs, so stretch gently."] * 40))
+        assert "`knotvoice knowledge lint` names the long answers" in str(failed.value)
         assert time.monotonic() - began < 3.0
         began = time.monotonic()
         assert audio(replies.synthesize("Rest, then stretch gently."))

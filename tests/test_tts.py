@@ -168,8 +168,12 @@ def test_a_reply_not_rendered_in_time_fails_then_and_the_next_reply_is_its_own(
     alone = sum(chunk.seconds for chunk in synthesizer.synthesize(short))
     with monkeypatch.context() as patched:
         patched.setattr(synthesizer, "timeout", 0.02)
-        with pytest.raises(SpeechError, match=r"no audio in 0\.02 s"):
+        with pytest.raises(SpeechError, match=r"no audio in 0\.02 s") as failed:
             within(5.0, lambda: synthesizer.synthesize(" ".join([REPLY] * 100)))
+    # A reply of thousands of words is told to be shortened, not only espeak-ng to be checked.
+    words = len(" ".join([REPLY] * 100).split())
+    assert f"for a reply of {words} words" in str(failed.value)
+    assert "`knotvoice knowledge lint` names the long answers" in str(failed.value)
     # What espeak-ng had rendered of the long one is not heard in the next reply.
     for _ in range(2):
         again = within(10.0, lambda: synthesizer.synthesize(short))

@@ -28,6 +28,7 @@ will work badly by voice.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import re
 from collections.abc import Iterable
@@ -527,10 +528,12 @@ def _entry(raw: object, index: int, out: _Collector) -> Entry | None:
                 out.error(label, field, f"{why}; every entry needs {_a(field)}")
             text[field] = None
         elif not isinstance(value, str):
-            out.error(label, field, f"is {_kind(value)}; it must be text")
+            out.error(label, field, _not_text(value))
             text[field] = None
         elif not value.strip():
-            if field in _REQUIRED or field == "spoken":
+            if field in _REQUIRED:
+                out.error(label, field, f"is empty; write {_a(field)}")
+            elif field == "spoken":
                 out.error(label, field, f"is empty; write {_a(field)} or remove the field")
             text[field] = None
         else:
@@ -572,9 +575,9 @@ def _text_list(value: object, label: str, field: str, out: _Collector) -> tuple[
         return ()
     items: list[str] = []
     for i, item in enumerate(value):
-        if not isinstance(item, str):
-            out.error(label, f"{field}[{i}]", f"is {_kind(item)}; it must be text")
-        elif not item.strip():
+        if item is not None and not isinstance(item, str):
+            out.error(label, f"{field}[{i}]", _not_text(item))
+        elif item is None or not item.strip():
             out.error(label, f"{field}[{i}]", "is empty; remove it")
         else:
             items.append(" ".join(item.split()))
@@ -612,6 +615,17 @@ def _fields_of_phrases(entry: Entry) -> list[tuple[str, str]]:
     ]
 
 
+def _not_text(value: object) -> str:
+    """Why ``value`` is no text, and what to write: YAML reads an unquoted ``Yes`` or ``5.50``
+    as true/false or a number, where the operator wrote an answer."""
+    kind = _kind(value)
+    if isinstance(value, bool):
+        kind += " (YAML reads an unquoted yes, no, on or off so)"
+    if isinstance(value, dict | list):
+        return f"is {kind}; it must be text"
+    return f"is {kind}; it must be text: put it in quotes"
+
+
 def _kind(value: Any) -> str:
     names = {
         dict: "a mapping",
@@ -620,6 +634,8 @@ def _kind(value: Any) -> str:
         bool: "true/false",
         int: "a number",
         float: "a number",
+        datetime.date: "a date",
+        datetime.datetime: "a date and time",
     }
     return names.get(type(value), type(value).__name__)
 

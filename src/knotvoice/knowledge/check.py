@@ -81,7 +81,7 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
     """Every problem of a knowledge file: the errors ``load`` would raise, then warnings.
 
     Warnings: answers whose symbols will be read out badly and have no ``spoken`` form, spoken
-    forms with such symbols, text cut short by an unquoted " #", entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
+    forms with such symbols, replies of over ``LONG_SPEECH_WORDS`` words, text cut short by an unquoted " #", entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
     of one entry that are the same after normalising case and punctuation, missing topics,
     misheard forms that normalising changes (so they never match), unknown fields. With
     ``known`` (e.g. ``VoskModel.knows``), one warning per word of the questions, alternatives
@@ -136,8 +136,40 @@ def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
     ]
 
 
-def _entry_warnings(entry: Entry, source: str) -> list[Problem]:
+LONG_SPEECH_WORDS = 150
+"""A reply of more words than this is warned of: about a minute read aloud, where the FAQs in
+``knowledge/`` and ``audio_fixtures/`` read at most 82 words; one of thousands of words is not
+rendered at all (the kiosk gives up on a reply after 30 s)."""
+
+_WORDS_PER_MINUTE = 165
+"""The kiosk's default speaking rate (``VoiceSettings.rate``)."""
+
+
+def long_speech_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
+    """One warning per entry whose reply, as read aloud, has over ``LONG_SPEECH_WORDS``
+    words: a visitor will not stand through it."""
     found: list[Problem] = []
+    for entry in entries:
+        count = len(words_of(entry.speech))
+        if count <= LONG_SPEECH_WORDS:
+            continue
+        minutes = max(1, round(count / _WORDS_PER_MINUTE))
+        what = "write it shorter" if entry.spoken else "add a 'spoken' form"
+        found.append(
+            Problem(
+                "warning",
+                entry.id,
+                "spoken" if entry.spoken else "answer",
+                f"is {count} words, about {minutes} min read aloud (one of thousands is not "
+                f"spoken at all); {what} of under about 60 words",
+                source,
+            )
+        )
+    return found
+
+
+def _entry_warnings(entry: Entry, source: str) -> list[Problem]:
+    found: list[Problem] = long_speech_warnings([entry], source)
 
     def warn(field: str, message: str) -> None:
         found.append(Problem("warning", entry.id, field, message, source))
@@ -331,12 +363,24 @@ def check_calibration(
     )
     offtopic.sort(key=lambda item: -item[2])
     alone = tuple(entry.id for entry in knowledge.entries if not entry.alternatives)
+    # The figures are of typed wordings: a file in another language is told first that
+    # visitors' questions will not be heard or answered, whatever the figures say, and an
+    # answer no visitor will stand through is told next.
+    first = tuple(
+        f"the entries {problem.message}"
+        for problem in language_warnings(knowledge.entries, knowledge.source)
+    )
+    first += tuple(
+        f"entry {problem.entry}: {problem.field}: {problem.message}"
+        for problem in long_speech_warnings(knowledge.entries, knowledge.source)
+    )
     return CheckReport(
         entries,
         confused,
         tuple(offtopic),
         offtopic_asked,
-        _advice(
+        first
+        + _advice(
             entries,
             confused,
             offtopic,

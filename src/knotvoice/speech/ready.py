@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from knotvoice.audio import AudioChunk
-from knotvoice.speech.tts import SpeechError, Synthesizer, wav_chunks
+from knotvoice.speech.tts import SpeechError, Synthesizer, overran, wav_chunks
 
 __all__ = ["ReadyReplies"]
 
@@ -90,7 +90,7 @@ class ReadyReplies:
         rendering = voice.submit(lambda: self._render(text, rate))
         if not wait([rendering], timeout=self._timeout).done:
             self._replace(voice)
-            raise SpeechError(f"the reply was not rendered in {self._timeout:g} s; check espeak-ng")
+            raise SpeechError(f"the reply was not rendered in {self._timeout:g} s{overran(text)}")
         return rendering.result()
 
     def _replace(self, stuck: _Voice) -> None:

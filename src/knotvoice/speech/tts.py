@@ -45,6 +45,24 @@ class SpeechError(KnotvoiceError):
     """The text-to-speech engine is missing or failed."""
 
 
+LONG_REPLY_WORDS = 150
+"""A reply of more words than this that is not rendered in time is told to be shortened
+(`knotvoice knowledge lint` warns of answers that long): one of 5,000 words was never
+rendered, and the error said only to check espeak-ng."""
+
+
+def overran(text: str) -> str:
+    """What to do about a reply not rendered in time, to follow "not rendered in N s": shorten
+    it when it is long, else check espeak-ng."""
+    count = len(text.split())
+    if count > LONG_REPLY_WORDS:
+        return (
+            f" for a reply of {count} words; shorten it (a 'spoken' form; `knotvoice knowledge "
+            "lint` names the long answers) or check espeak-ng"
+        )
+    return "; check espeak-ng"
+
+
 class Synthesizer:
     """Renders text to 16-bit mono audio chunks at the engine's own rate."""
 
@@ -173,7 +191,7 @@ class Synthesizer:
                 )
             if not done or not path.is_file():
                 raise SpeechError(
-                    f"text-to-speech produced no audio in {self.timeout:g} s; check espeak-ng"
+                    f"text-to-speech produced no audio in {self.timeout:g} s{overran(text)}"
                 )
             return wav_chunks(path)
 

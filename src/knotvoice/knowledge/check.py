@@ -18,7 +18,9 @@ from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, voc
 from knotvoice.lang import english
 from knotvoice.match.calibration import Judged
 from knotvoice.match.text import STOPWORDS, normalize
+from knotvoice.settings import VoiceSettings
 from knotvoice.speech.speakable import EMAIL, LINK, PER_UNIT, WEB_ADDRESS
+from knotvoice.speech.tts import LONG_REPLY_WORDS
 from knotvoice.turn import command_of
 
 __all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration", "lint"]
@@ -81,7 +83,8 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
     """Every problem of a knowledge file: the errors ``load`` would raise, then warnings.
 
     Warnings: answers whose symbols will be read out badly and have no ``spoken`` form, spoken
-    forms with such symbols, replies of over ``LONG_SPEECH_WORDS`` words, text cut short by an unquoted " #", entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
+    forms with such symbols, replies of over ``LONG_REPLY_WORDS`` words, text cut short by an
+    unquoted " #", entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
     of one entry that are the same after normalising case and punctuation, missing topics,
     misheard forms that normalising changes (so they never match), unknown fields. With
     ``known`` (e.g. ``VoskModel.knows``), one warning per word of the questions, alternatives
@@ -136,24 +139,15 @@ def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
     ]
 
 
-LONG_SPEECH_WORDS = 150
-"""A reply of more words than this is warned of: about a minute read aloud, where the FAQs in
-``knowledge/`` and ``audio_fixtures/`` read at most 82 words; one of thousands of words is not
-rendered at all (the kiosk gives up on a reply after 30 s)."""
-
-_WORDS_PER_MINUTE = 165
-"""The kiosk's default speaking rate (``VoiceSettings.rate``)."""
-
-
 def long_speech_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
-    """One warning per entry whose reply, as read aloud, has over ``LONG_SPEECH_WORDS``
+    """One warning per entry whose reply, as read aloud, has over ``LONG_REPLY_WORDS``
     words: a visitor will not stand through it."""
     found: list[Problem] = []
     for entry in entries:
         count = len(words_of(entry.speech))
-        if count <= LONG_SPEECH_WORDS:
+        if count <= LONG_REPLY_WORDS:
             continue
-        minutes = max(1, round(count / _WORDS_PER_MINUTE))
+        minutes = max(1, round(count / VoiceSettings().rate))
         what = "write it shorter" if entry.spoken else "add a 'spoken' form"
         found.append(
             Problem(

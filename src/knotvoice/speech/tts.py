@@ -46,9 +46,10 @@ class SpeechError(KnotvoiceError):
 
 
 LONG_REPLY_WORDS = 150
-"""A reply of more words than this that is not rendered in time is told to be shortened
-(`knotvoice knowledge lint` warns of answers that long): one of 5,000 words was never
-rendered, and the error said only to check espeak-ng."""
+"""A reply of more words than this is too long to read aloud: about a minute, where the FAQs
+in ``knowledge/`` and ``audio_fixtures/`` read at most 82 words. ``knotvoice knowledge lint``
+and ``check`` warn of such answers, and one not rendered in time is told to be shortened (one
+of 5,000 words was never rendered, and the error said only to check espeak-ng)."""
 
 
 def overran(text: str) -> str:

@@ -13,9 +13,9 @@ conversation agent and text-to-speech, over the Wyoming protocol:
 
 It reports, per clip and as p50 and p95, the milliseconds from ``audio-stop`` to the
 transcript (``stt``), from sending the question to its reply (``answer``) and from sending the
-reply to speak to its first audio (``tts``), and how many transcripts the server had heard
-before the audio stopped (the ``transcript`` event's ``ahead``). Numbers are reported, not
-enforced: the machine is shared.
+reply to speak to its first audio (``tts``), and how many questions the server had heard and
+answered before the audio stopped (the ``ahead`` of its ``transcript`` and ``turn`` events).
+Numbers are reported, not enforced: the machine is shared.
 """
 
 from __future__ import annotations
@@ -175,13 +175,16 @@ def run_serve(options: ServeOptions, project: Path, log: Callable[[str], None]) 
                 seen = len(child.snapshot())
                 result = asyncio.run(_turn(port, pcm))
                 heard = child.wait_for(lambda r: r.get("event") == "transcript", seen, 5.0)
+                turn = child.wait_for(lambda r: r.get("event") == "turn", seen, 5.0)
                 result["ahead"] = bool(heard and heard[1].record.get("ahead"))
+                result["answered_ahead"] = bool(turn and turn[1].record.get("ahead"))
                 result["file"] = clip.file
                 results.append(result)
                 times = result["ms"]
                 log(
                     f"{clip.file[:48]:48} stt {times['stt']:6.0f}  answer {times['answer']:5.0f}"
-                    f"  tts {times['tts']:5.0f}  {'ahead' if result['ahead'] else ''}"
+                    f"  tts {times['tts']:5.0f}  {'heard ahead' if result['ahead'] else ''}"
+                    f"{', answered ahead' if result['answered_ahead'] else ''}"
                 )
             peak = proc_status(child.pid).get("VmHWM", 0) / 1024.0
         finally:
@@ -200,6 +203,7 @@ def run_serve(options: ServeOptions, project: Path, log: Callable[[str], None]) 
         "manifest": str(options.manifest),
         "clips_run": len(results),
         "heard_ahead": sum(r["ahead"] for r in results),
+        "answered_ahead": sum(r["answered_ahead"] for r in results),
         "start_ms": start_ms,
         "peak_rss_mb": peak,
         "summary": summary,
@@ -211,7 +215,8 @@ def format_report(report: dict[str, Any]) -> str:
     summary = report["summary"]
     lines = [
         f"engine {report['engine']}  commit {report['commit']}  manifest {report['manifest']}",
-        f"{report['clips_run']} clips; {report['heard_ahead']} heard before the audio stopped; "
+        f"{report['clips_run']} clips; {report['heard_ahead']} heard and "
+        f"{report['answered_ahead']} answered before the audio stopped; "
         f"start {report['start_ms']:.0f} ms; peak {report['peak_rss_mb']:.0f} MB",
         f"{'stage (ms)':34} {'p50':>7} {'p95':>7}",
     ]

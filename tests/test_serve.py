@@ -570,14 +570,21 @@ def test_a_question_is_heard_while_it_is_sent_so_its_transcript_is_ready_at_the_
     samples, rate = soundfile.read(CLIP, dtype="float32")
     samples = np.concatenate([samples, np.zeros(round(0.7 * rate), dtype=np.float32)])
 
-    async def scenario() -> list[Event]:
+    async def scenario() -> tuple[list[Event], list[Event]]:
         async with served(full_agent) as (_, port):
-            return await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+            heard = await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+            text = heard[-1].data["text"]
+            answered = await ask(port, question(text), ends=("handled", "not-handled"))
+            return heard, answered
 
-    heard = run(scenario(), timeout=120.0)
+    heard, answered = run(scenario(), timeout=120.0)
     assert "massage" in heard[-1].data["text"].lower()
     (transcribed,) = [event for event in reported if isinstance(event, Transcribed)]
     assert transcribed.ahead, "the question should have been heard before the audio stopped"
+    # Its reply was worked out then too, with everything the server heard.
+    assert answered[-1].type == "handled" and ANSWERED[2] in answered[-1].data["text"]
+    (turn,) = [event for event in reported if isinstance(event, Answered)]
+    assert turn.ahead and turn.heard and turn.entry == "massage-how-often"
 
 
 @pytest.mark.model
@@ -801,6 +808,40 @@ def test_of_an_utterance_too_long_the_end_is_heard(
     warnings = [record.getMessage() for record in caplog.records]
     assert len(warnings) == 1
     assert "utterance of 1.3 s" in warnings[0] and "first 0.8 s" in warnings[0]
+
+
+def test_a_reply_worked_out_at_a_pause_is_not_given_after_the_knowledge_changed(
+    tmp_path: Path, knowledge: Knowledge
+) -> None:
+    path = tmp_path / "faq.yaml"
+    original = Path(knowledge.source).read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    reloader: Reloader[MatchStage] = Reloader.load(path, Matcher)
+    reported: list[ServedEvent] = []
+    agent = Agent(reloader, Held(ANSWERED[0]), None, report=reported.append)
+    samples, rate = soundfile.read(CLIP, dtype="float32")
+    samples = np.concatenate([samples, np.zeros(round(0.7 * rate), dtype=np.float32)])
+
+    async def scenario() -> str:
+        async with served(agent) as (_, port):
+            heard = await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+            path.write_text(
+                original.replace("up to six minutes a day", "up to ten minutes a day"),
+                encoding="utf-8",
+            )
+            assert await asyncio.to_thread(reloader.check), "the edit was not loaded"
+            text = heard[-1].data["text"]
+            answered = await ask(port, question(text), ends=("handled",))
+            return str(answered[-1].data["text"])
+
+    try:
+        reply = run(scenario())
+    finally:
+        agent.close()
+    assert "ten minutes a day" in reply, "the reply should come from the knowledge as it is"
+    (transcribed,) = [event for event in reported if isinstance(event, Transcribed)]
+    (turn,) = [event for event in reported if isinstance(event, Answered)]
+    assert transcribed.ahead and not turn.ahead
 
 
 @pytest.mark.parametrize(

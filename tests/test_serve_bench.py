@@ -44,5 +44,6 @@ def test_a_question_goes_through_the_real_server_and_is_heard_before_the_audio_s
     answer = load(ROOT / "knowledge" / "knots.yaml").get("treat-knot").speech
     assert clip["reply"].split(".")[0] == answer.split(".")[0], "the question was answered"
     assert report["heard_ahead"] == 1, "the question should be heard before the audio stopped"
+    assert report["answered_ahead"] == 1, "and answered then too"
     assert all(value > 0 for value in clip["ms"].values())
     assert "audio-stop to transcript" in bench.format_report(report)

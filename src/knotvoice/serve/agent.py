@@ -285,6 +285,8 @@ class Answered(ServedEvent):
     the matcher weighed as the kiosk does."""
     match_ms: float = 0.0
     """Milliseconds from the question to its reply, waiting for the matcher included."""
+    ahead: bool = False
+    """True when the reply was worked out at a pause in the audio, before the question came."""
 
 
 @dataclass(frozen=True)
@@ -312,15 +314,26 @@ class Spoken(ServedEvent):
 # --- the agent ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A reply worked out at a pause in the audio, before Home Assistant asked the question."""
+
+    transcript: Transcript
+    matcher: MatchStage
+    """The matcher it was worked out with: a knowledge file loaded since makes it stale."""
+    reply: Reply
+
+
 class _Heard:
     """The last few transcripts this server's recognizer made, by text: when Home Assistant
     sends one back as a question, the turn gets the whole hearing (its alternatives and its
-    fit to the audio), as the kiosk does."""
+    fit to the audio), as the kiosk does, and the reply worked out at a pause, if any."""
 
     def __init__(self, size: int = 8, seconds: float = 120.0) -> None:
         self._size = size
         self._seconds = seconds
         self._items: OrderedDict[str, tuple[float, Transcript]] = OrderedDict()
+        self._prepared: OrderedDict[str, _Prepared] = OrderedDict()
         self._lock = threading.Lock()
 
     def keep(self, transcript: Transcript) -> None:
@@ -332,12 +345,22 @@ class _Heard:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def take(self, text: str) -> Transcript | None:
+    def prepare(self, prepared: _Prepared) -> None:
+        with self._lock:
+            self._prepared.pop(prepared.transcript.text, None)
+            self._prepared[prepared.transcript.text] = prepared
+            while len(self._prepared) > self._size:
+                self._prepared.popitem(last=False)
+
+    def take(self, text: str) -> tuple[Transcript | None, _Prepared | None]:
+        """The transcript of ``text``, and the reply prepared for that very hearing."""
         with self._lock:
             found = self._items.pop(text, None)
+            prepared = self._prepared.pop(text, None)
         if found is None or time.monotonic() - found[0] > self._seconds:
-            return None
-        return found[1]
+            return None, None
+        transcript = found[1]
+        return transcript, prepared if prepared and prepared.transcript is transcript else None
 
 
 class _OneAtATime:
@@ -419,7 +442,7 @@ class Agent:
         recognizer = self.recognizer
         if recognizer is None:
             return Utterance(self.max_audio_seconds)
-        hearing = Hearing(recognizer, self._hear, self.vad)
+        hearing = Hearing(recognizer, self._hear, self.vad, self._prepare)
         return Utterance(self.max_audio_seconds, hearing)
 
     def _hear(self, chunks: Sequence[AudioChunk]) -> Transcript:
@@ -447,11 +470,14 @@ class Agent:
             turn = Turn(typed(text), Action.REJECT, None, None, refusal)
             return Reply(False, refusal, turn)
         start = time.perf_counter()
-        heard = self._heard.take(text)
-        transcript = self._locked_fit(heard) if heard is not None else typed(text)
-        hears_again = transcript.fit is not None or transcript.timing is not None
-        pool = self._answering_heard if hears_again else self._answering
-        reply = await self._run(lambda: self._respond(transcript), pool)
+        heard, prepared = self._heard.take(text)
+        if prepared is not None and prepared.matcher is self.matchers.current:
+            reply = prepared.reply
+        else:
+            transcript = self._locked_fit(heard) if heard is not None else typed(text)
+            hears_again = transcript.fit is not None or transcript.timing is not None
+            pool = self._answering_heard if hears_again else self._answering
+            reply = await self._run(lambda: self._respond(transcript), pool)
         best = reply.turn.match.best if reply.turn.match is not None else None
         self._emit(
             Answered(
@@ -464,15 +490,29 @@ class Agent:
                 conversation_id=conversation_id,
                 heard=heard is not None,
                 match_ms=(time.perf_counter() - start) * 1000.0,
+                ahead=prepared is not None and reply is prepared.reply,
             )
         )
         return reply
 
-    def _respond(self, transcript: Transcript) -> Reply:
+    def _respond(self, transcript: Transcript, matcher: MatchStage | None = None) -> Reply:
         # The matcher is taken once, so a turn never spans two versions of the knowledge.
-        matcher = self.matchers.current
+        matcher = matcher if matcher is not None else self.matchers.current
         turn = Dialogue(_OneAtATime(matcher, self._matching)).respond(transcript)
         return standalone(turn, matcher.knowledge)
+
+    def _prepare(self, transcript: Transcript) -> None:
+        """Work out the reply to a question heard at a pause, on the hearing's thread, so that
+        it is ready when Home Assistant asks it; dropped when the voice goes on."""
+        if not transcript.text.strip() or too_long(transcript.text) is not None:
+            return
+        matcher = self.matchers.current
+        try:
+            reply = self._respond(self._locked_fit(transcript), matcher)
+        except Exception as error:  # it is worked out when asked, as without this
+            _log.warning("could not work out a reply at a pause: %s", error)
+            return
+        self._heard.prepare(_Prepared(transcript, matcher, reply))
 
     def _locked_fit(self, transcript: Transcript) -> Transcript:
         """``transcript`` whose fit to the audio and word timings (passes of the recognizer's

@@ -39,7 +39,8 @@ class Hearing:
     transcript at the end (``finish``).
 
     ``transcribe`` hears a whole utterance with the recognizer (waiting for it when another
-    connection has it).
+    connection has it); ``prepare`` is given what was heard at a pause, on the same thread
+    (work there is dropped with the hearing when the voice goes on).
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class Hearing:
         recognizer: Recognizer,
         transcribe: Callable[[Sequence[AudioChunk]], Transcript],
         vad: VadSettings,
+        prepare: Callable[[Transcript], None] | None = None,
     ) -> None:
         self._transcribe = transcribe
         self._detector = VoiceDetector(
@@ -67,7 +69,12 @@ class Hearing:
         """How many of ``chunks`` reach the last frame heard as speech."""
         self._silence = 0.0
         """Seconds since that frame (0 before any speech)."""
-        self._ahead = None if recognizer.streaming else Ahead(transcribe, lambda transcript: None)
+
+        def understand(transcript: Transcript) -> None:
+            if prepare is not None:
+                prepare(transcript)
+
+        self._ahead = None if recognizer.streaming else Ahead(transcribe, understand)
         self._recognizer = recognizer
         self._stream: RecognizerStream | None = None
         self.worked_ahead = False

@@ -132,6 +132,27 @@ def test_a_question_ending_in_silence_is_heard_before_the_audio_stops() -> None:
     assert recognizer.given == [early], "the stop should not hear it again"
 
 
+def test_the_transcript_waits_for_no_reply_worked_out_with_it_and_that_work_goes_on() -> None:
+    # Home Assistant may use knotvoice for speech to text alone: its transcript is sent once
+    # heard, while the reply is still being worked out, and that work is not dropped.
+    recognizer = Counting()
+    gate, prepared = threading.Event(), threading.Event()
+    given: list[str] = []
+
+    def prepare(transcript: Transcript) -> None:
+        assert gate.wait(WAIT)
+        given.append(transcript.text)
+        prepared.set()
+
+    hearing = Hearing(recognizer, recognizer.transcribe, VadSettings(), prepare)
+    samples = send(Utterance(30.0, hearing), clip(), silence(0.7))
+    transcript = hearing.finish(samples).result(WAIT)
+    assert not given, "the transcript should not wait for the reply"
+    gate.set()
+    assert prepared.wait(WAIT), "the reply's work was dropped"
+    assert given == [transcript.text] and hearing.worked_ahead
+
+
 def test_speech_going_on_after_a_pause_is_heard_with_the_rest() -> None:
     recognizer = Counting()
     hearing = hearing_of(recognizer)

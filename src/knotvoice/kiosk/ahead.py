@@ -157,9 +157,20 @@ class Ahead:
         self._dropped = threading.Event()
         self._job = self._pool.submit(work, given, self._dropped)
 
+    @property
+    def finished(self) -> bool:
+        """True when the work under way has ended (worked out, failed or stopped)."""
+        return self._job is not None and self._job.done()
+
     def close(self) -> None:
         self.drop()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def release(self) -> None:
+        """Take no more work, and let the work under way finish without waiting for it."""
+        self._job = None
+        self._covers, self._heard = -1, None
+        self._pool.shutdown(wait=False)
 
     def _work(self, chunks: list[AudioChunk], dropped: threading.Event) -> Worked:
         with droppable(dropped):

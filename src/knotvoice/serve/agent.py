@@ -23,7 +23,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
@@ -33,6 +33,7 @@ import soxr
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import RATE, WIDTHS, AudioChunk, chunks_from_array, pcm_to_float
+from knotvoice.dropped import Dropped
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
@@ -320,8 +321,9 @@ class _Prepared:
 
     transcript: Transcript
     matcher: MatchStage
-    """The matcher it was worked out with: a knowledge file loaded since makes it stale."""
-    reply: Reply
+    """The matcher it is worked out with: a knowledge file loaded since makes it stale."""
+    reply: Future[Reply]
+    """Done once worked out (failed: worked out again when asked)."""
 
 
 class _Heard:
@@ -471,9 +473,14 @@ class Agent:
             return Reply(False, refusal, turn)
         start = time.perf_counter()
         heard, prepared = self._heard.take(text)
+        reply: Reply | None = None
         if prepared is not None and prepared.matcher is self.matchers.current:
-            reply = prepared.reply
-        else:
+            try:
+                reply = await asyncio.wrap_future(prepared.reply)
+            except (Exception, Dropped):  # the voice went on after all, or it failed
+                reply = None
+        ahead = reply is not None
+        if reply is None:
             transcript = self._locked_fit(heard) if heard is not None else typed(text)
             hears_again = transcript.fit is not None or transcript.timing is not None
             pool = self._answering_heard if hears_again else self._answering
@@ -490,7 +497,7 @@ class Agent:
                 conversation_id=conversation_id,
                 heard=heard is not None,
                 match_ms=(time.perf_counter() - start) * 1000.0,
-                ahead=prepared is not None and reply is prepared.reply,
+                ahead=ahead,
             )
         )
         return reply
@@ -507,12 +514,16 @@ class Agent:
         if not transcript.text.strip() or too_long(transcript.text) is not None:
             return
         matcher = self.matchers.current
+        reply: Future[Reply] = Future()
+        self._heard.prepare(_Prepared(transcript, matcher, reply))
         try:
-            reply = self._respond(self._locked_fit(transcript), matcher)
+            reply.set_result(self._respond(self._locked_fit(transcript), matcher))
+        except Dropped as dropped:
+            reply.set_exception(dropped)
+            raise
         except Exception as error:  # it is worked out when asked, as without this
             _log.warning("could not work out a reply at a pause: %s", error)
-            return
-        self._heard.prepare(_Prepared(transcript, matcher, reply))
+            reply.set_exception(error)
 
     def _locked_fit(self, transcript: Transcript) -> Transcript:
         """``transcript`` whose fit to the audio and word timings (passes of the recognizer's

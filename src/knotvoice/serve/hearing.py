@@ -17,6 +17,8 @@ Pauses are found by the kiosk's voice detector, with the kiosk's settings.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -39,8 +41,10 @@ class Hearing:
     transcript at the end (``finish``).
 
     ``transcribe`` hears a whole utterance with the recognizer (waiting for it when another
-    connection has it); ``prepare`` is given what was heard at a pause, on the same thread
-    (work there is dropped with the hearing when the voice goes on).
+    connection has it); ``prepare`` is given what was heard at a pause, on the same thread,
+    once it is heard: work there is dropped when the voice goes on, and goes on after the
+    stop when the transcript it was given is the one sent (the transcript is not held up
+    for it).
     """
 
     def __init__(
@@ -70,11 +74,24 @@ class Hearing:
         self._silence = 0.0
         """Seconds since that frame (0 before any speech)."""
 
+        self._started = -1
+        """How many chunks the work ahead under way was given."""
+        self._transcribed: tuple[int, Transcript] | None = None
+        """The last transcript worked out ahead, with how many chunks it heard."""
+        self._ready = threading.Condition()
+
+        def heard_ahead(chunks: Sequence[AudioChunk]) -> Transcript:
+            transcript = transcribe(chunks)
+            with self._ready:
+                self._transcribed = (len(chunks), transcript)
+                self._ready.notify_all()
+            return transcript
+
         def understand(transcript: Transcript) -> None:
             if prepare is not None:
                 prepare(transcript)
 
-        self._ahead = None if recognizer.streaming else Ahead(transcribe, understand)
+        self._ahead = None if recognizer.streaming else Ahead(heard_ahead, understand)
         self._recognizer = recognizer
         self._stream: RecognizerStream | None = None
         self.worked_ahead = False
@@ -143,16 +160,19 @@ class Hearing:
                 ahead.drop()  # the voice went on: it stops at its next pass
         elif self._silence >= WORK_AHEAD_AFTER and not ahead.covers(self._voiced):
             ahead.start(self._chunks)
+            self._started = len(self._chunks)
 
     def _finish(self, samples: npt.NDArray[np.float32]) -> Transcript:
         self._hear(self._pending)
         heard = self._samples == len(samples) and not self._failed
+        ahead = self._ahead
         try:
-            if heard and self._ahead is not None and self._ahead.covers(self._voiced):
-                worked = self._ahead.result(timeout=WORK_AHEAD_TIMEOUT)
-                if worked is not None:
+            if heard and ahead is not None and ahead.covers(self._voiced):
+                transcript = self._heard_ahead(ahead)
+                if transcript is not None:
                     self.worked_ahead = True
-                    return worked.transcript
+                    ahead.release()  # what is done with it goes on
+                    return transcript
             if heard and self._stream is not None:
                 stream, self._stream = self._stream, None
                 try:
@@ -165,6 +185,19 @@ class Hearing:
                 self._chunks if heard else list(chunks_from_array(samples, RATE))
             )
         finally:
-            if self._ahead is not None:
-                self._ahead.close()
+            if ahead is not None:
+                ahead.close()
             self._pool.shutdown(wait=False)
+
+    def _heard_ahead(self, ahead: Ahead) -> Transcript | None:
+        """The transcript of the work ahead under way, once heard (None: it failed)."""
+        deadline = time.monotonic() + WORK_AHEAD_TIMEOUT
+        with self._ready:
+            while True:
+                found = self._transcribed
+                if found is not None and found[0] == self._started:
+                    return found[1]
+                left = deadline - time.monotonic()
+                if ahead.finished or left <= 0:
+                    return None
+                self._ready.wait(min(left, 0.05))

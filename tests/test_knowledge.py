@@ -248,6 +248,29 @@ def test_load_names_file_entry_and_field(tmp_path: Path, case: str) -> None:
     assert_one_line_load_error(path, expected)
 
 
+def test_an_error_in_an_entry_names_its_line(tmp_path: Path) -> None:
+    """ "entry #2: is text" sent the operator counting list items: an error of an entry names
+    the line of the field (or the entry) it is about."""
+    text = (
+        "version: 1\n"
+        "entries:\n"
+        "  - id: a\n"
+        "    question: Where can I park?\n"
+        "    alternatives: is there parking\n"
+        "    answer: Behind the building.\n"
+        "  - just text\n"
+        "  - id: b\n"
+        "    question: When do you open?\n"
+        "    answer: 5\n"
+    )
+    path = write(tmp_path, text)
+    errors = [str(p) for p in lint(path) if p.severity == "error"]
+    assert f"{path}: line 5: entry a: alternatives: is text" in "\n".join(errors)
+    assert f"{path}: line 7: entry #2: is text" in "\n".join(errors)
+    assert f"{path}: line 10: entry b: answer: is a number" in "\n".join(errors)
+    assert_one_line_load_error(path, "line 5: entry a: alternatives: is text")
+
+
 def test_an_empty_required_field_is_not_told_to_be_removed(tmp_path: Path) -> None:
     """`answer: ""` was told "write an answer or remove the field": removed, the file was then
     refused for having no answer. A required field is told to be written; ``spoken`` may go."""
@@ -507,6 +530,8 @@ def test_problem_reads_as_one_line() -> None:
     problem = Problem("error", "a", "answer", "is empty", "kb.yaml")
     assert str(problem) == "kb.yaml: entry a: answer: is empty"
     assert str(Problem("error", None, "", "file not found", "kb.yaml")) == "kb.yaml: file not found"
+    at = Problem("error", "a", "answer", "is empty", "kb.yaml", line=4)
+    assert str(at) == "kb.yaml: line 4: entry a: answer: is empty"
 
 
 def _judged(

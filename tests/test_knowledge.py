@@ -485,6 +485,28 @@ def test_lint_reports_every_problem_at_once(tmp_path: Path) -> None:
         load(path)
 
 
+def test_lint_tells_apart_two_entries_given_the_same_id(tmp_path: Path) -> None:
+    """Two entries of one id were each warned of in the same words, so the operator could not
+    tell which was meant: each warning names the line of its own entry."""
+    text = (
+        "version: 1\n"
+        "entries:\n"
+        "  - id: opening-hours\n"
+        "    question: What are the opening hours?\n"
+        "    answer: We are open every day from nine until five.\n"
+        "  - id: opening-hours\n"
+        "    question: When do you close in winter?\n"
+        "    answer: In winter we close at four.\n"
+    )
+    path = write(tmp_path, text)
+    lines = [str(p) for p in lint(path)]
+    assert len(lines) == len(set(lines))
+    assert f"{path}: line 6: entry opening-hours: id: duplicate id" in "\n".join(lines)
+    for line in (3, 6):
+        assert f"{path}: line {line}: entry opening-hours: topic: missing" in "\n".join(lines)
+        assert f"{path}: line {line}: entry opening-hours: alternatives: only 0" in "\n".join(lines)
+
+
 def test_lint_warns_but_load_accepts_warnings_only(tmp_path: Path) -> None:
     text = 'version: 1\nentries:\n  - {id: a, question: Q one, answer: "A\u2014b"}\n'
     path = write(tmp_path, text)
@@ -523,7 +545,7 @@ def test_lint_with_a_vocabulary_flags_unknown_words(tmp_path: Path) -> None:
     unknown = [p for p in problems if p.field == "vocabulary"]
     assert [(p.entry, p.severity) for p in unknown] == [("a", "warning")]
     assert "'trapezius'" in unknown[0].message
-    assert str(unknown[0]).startswith(f"{path}: entry a: vocabulary: ")
+    assert str(unknown[0]).startswith(f"{path}: line 3: entry a: vocabulary: ")
 
 
 def test_problem_reads_as_one_line() -> None:

@@ -77,6 +77,19 @@ def test_ask_answers_typed_text() -> None:
     assert "six minutes a day" in result.stdout
 
 
+@pytest.mark.model
+def test_ask_says_why_a_follow_up_alone_gets_no_reply() -> None:
+    """`ask "yes"` printed an empty reply and nothing more: a follow-up word has nothing to
+    follow in a question asked alone, and the operator is told so (and where to try one)."""
+    result = knotvoice("ask", "--no-speak", "pardon")
+    assert result.returncode == 0, result.stderr
+    assert "decision: repeat" in result.stdout
+    assert "'pardon' follows up a reply or a did-you-mean" in result.stdout
+    assert "`knotvoice screen`" in result.stdout
+    asked = knotvoice("ask", "--no-speak", "how", "often", "should", "I", "massage", "a", "knot")
+    assert "follows up" not in asked.stdout
+
+
 @pytest.mark.parametrize("where", ["folder", "under-a-file"])
 def test_ask_refuses_a_reply_file_it_cannot_write_before_any_work(
     tmp_path: Path, where: str

@@ -327,6 +327,16 @@ def test_a_question_turned_away_is_told_the_topics_it_came_closest_to() -> None:
     assert reply_text(unsure, mixed).endswith("prices, opening hours or parking.")
 
 
+def test_the_topics_of_a_reject_are_spoken_without_their_emoji() -> None:
+    """A topic written "café ☕" was read out "café hot beverage" by espeak-ng."""
+    entries = tuple(
+        Entry(f"e{n}", f"Question {n}?", "Answer.", topic=topic)
+        for n, topic in enumerate(("café ☕", "toilets 🚻", "Bikes & scooters"))
+    )
+    reply = reply_text(Match(Decision.REJECT, None, None, ""), Knowledge(entries))
+    assert reply.endswith("You can ask me about café, toilets or Bikes and scooters.")
+
+
 @pytest.mark.parametrize(
     ("heard", "others", "entry"),
     [

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import load, phrase_key
 from knotvoice.knowledge.faq_import import ImportResult, parse_faq, read_faq, to_yaml
@@ -193,6 +194,16 @@ def test_read_faq_missing_file(tmp_path: Path) -> None:
         read_faq(path)
     path.write_text("Is this read?\n\nYes.\n", encoding="utf-8")
     assert read_faq(path).entries[0].answer == "Yes."
+
+
+def test_importing_a_directory_says_to_give_the_faq_file_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder was told "cannot read (Is a directory)" and nothing of what to give."""
+    assert main(["knowledge", "import", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert f"{tmp_path}: is a directory; give the path of a plain-text FAQ file in it" in error
 
 
 def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path) -> None:

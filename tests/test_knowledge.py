@@ -248,6 +248,29 @@ def test_load_names_file_entry_and_field(tmp_path: Path, case: str) -> None:
     assert_one_line_load_error(path, expected)
 
 
+def test_an_error_in_an_entry_names_its_line(tmp_path: Path) -> None:
+    """ "entry #2: is text" sent the operator counting list items: an error of an entry names
+    the line of the field (or the entry) it is about."""
+    text = (
+        "version: 1\n"
+        "entries:\n"
+        "  - id: a\n"
+        "    question: Where can I park?\n"
+        "    alternatives: is there parking\n"
+        "    answer: Behind the building.\n"
+        "  - just text\n"
+        "  - id: b\n"
+        "    question: When do you open?\n"
+        "    answer: 5\n"
+    )
+    path = write(tmp_path, text)
+    errors = [str(p) for p in lint(path) if p.severity == "error"]
+    assert f"{path}: line 5: entry a: alternatives: is text" in "\n".join(errors)
+    assert f"{path}: line 7: entry #2: is text" in "\n".join(errors)
+    assert f"{path}: line 10: entry b: answer: is a number" in "\n".join(errors)
+    assert_one_line_load_error(path, "line 5: entry a: alternatives: is text")
+
+
 def test_an_empty_required_field_is_not_told_to_be_removed(tmp_path: Path) -> None:
     """`answer: ""` was told "write an answer or remove the field": removed, the file was then
     refused for having no answer. A required field is told to be written; ``spoken`` may go."""
@@ -462,6 +485,28 @@ def test_lint_reports_every_problem_at_once(tmp_path: Path) -> None:
         load(path)
 
 
+def test_lint_tells_apart_two_entries_given_the_same_id(tmp_path: Path) -> None:
+    """Two entries of one id were each warned of in the same words, so the operator could not
+    tell which was meant: each warning names the line of its own entry."""
+    text = (
+        "version: 1\n"
+        "entries:\n"
+        "  - id: opening-hours\n"
+        "    question: What are the opening hours?\n"
+        "    answer: We are open every day from nine until five.\n"
+        "  - id: opening-hours\n"
+        "    question: When do you close in winter?\n"
+        "    answer: In winter we close at four.\n"
+    )
+    path = write(tmp_path, text)
+    lines = [str(p) for p in lint(path)]
+    assert len(lines) == len(set(lines))
+    assert f"{path}: line 6: entry opening-hours: id: duplicate id" in "\n".join(lines)
+    for line in (3, 6):
+        assert f"{path}: line {line}: entry opening-hours: topic: missing" in "\n".join(lines)
+        assert f"{path}: line {line}: entry opening-hours: alternatives: only 0" in "\n".join(lines)
+
+
 def test_lint_warns_but_load_accepts_warnings_only(tmp_path: Path) -> None:
     text = 'version: 1\nentries:\n  - {id: a, question: Q one, answer: "A\u2014b"}\n'
     path = write(tmp_path, text)
@@ -500,13 +545,15 @@ def test_lint_with_a_vocabulary_flags_unknown_words(tmp_path: Path) -> None:
     unknown = [p for p in problems if p.field == "vocabulary"]
     assert [(p.entry, p.severity) for p in unknown] == [("a", "warning")]
     assert "'trapezius'" in unknown[0].message
-    assert str(unknown[0]).startswith(f"{path}: entry a: vocabulary: ")
+    assert str(unknown[0]).startswith(f"{path}: line 3: entry a: vocabulary: ")
 
 
 def test_problem_reads_as_one_line() -> None:
     problem = Problem("error", "a", "answer", "is empty", "kb.yaml")
     assert str(problem) == "kb.yaml: entry a: answer: is empty"
     assert str(Problem("error", None, "", "file not found", "kb.yaml")) == "kb.yaml: file not found"
+    at = Problem("error", "a", "answer", "is empty", "kb.yaml", line=4)
+    assert str(at) == "kb.yaml: line 4: entry a: answer: is empty"
 
 
 def _judged(

@@ -135,9 +135,11 @@ def test_a_layout_it_cannot_edit_safely_is_left_for_a_person(library: Path) -> N
         encoding="utf-8",
     )
     before = library.read_bytes()
-    with pytest.raises(KnowledgeError, match="by hand"):
+    with pytest.raises(KnowledgeError, match="by hand") as raised:
         add_alternative(library, "opening-hours", "Are you open late?")
     assert library.read_bytes() == before
+    # The wording is quoted, so the operator can copy it into the [...] list as it is.
+    assert "add 'Are you open late?' under the alternatives" in str(raised.value)
 
 
 def test_a_file_that_does_not_load_is_not_touched(library: Path) -> None:

@@ -28,7 +28,7 @@ from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.match import MatchStage
 from knotvoice.settings import VAD_DETECTORS, Settings, SpeakerSettings, build_settings
-from knotvoice.turn import Action, Dialogue, Turn, hear, typed
+from knotvoice.turn import Action, Dialogue, Turn, command_of, hear, typed
 
 if TYPE_CHECKING:
     from knotvoice.asr import Recognizer
@@ -537,6 +537,13 @@ def _ask(args: argparse.Namespace) -> int:
             print_json(record)
             return
         print_turn(record)
+        if not turn.reply and command_of(turn.transcript.text) is not None:
+            # "yes", "pardon": the kiosk says nothing with nothing before it to follow up.
+            _out(
+                f"note:     {turn.transcript.text!r} follows up a reply or a did-you-mean, and "
+                "`ask` takes each question alone, so there is nothing to follow up and "
+                "nothing is said; try a conversation with `knotvoice screen`"
+            )
         if saved:
             _out(f"saved:    {saved}")
         _out()

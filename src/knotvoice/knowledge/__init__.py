@@ -31,7 +31,7 @@ import dataclasses
 import datetime
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -117,6 +117,22 @@ class MatchingHints:
 
 
 @dataclass(frozen=True)
+class Lines:
+    """Where one entry is written in its file (lines count from 1)."""
+
+    start: int
+    """The line the entry starts on."""
+    fields: tuple[tuple[str, int], ...] = ()
+    """(field, line) of each field the entry gives, and of each item of its lists
+    ("alternatives[2]")."""
+
+    def of(self, field: str) -> int:
+        """The line of ``field``, else of its list, else the entry's first line."""
+        given = dict(self.fields)
+        return given.get(field, given.get(field.split("[", 1)[0], self.start))
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """All entries of one knowledge file."""
 
@@ -125,6 +141,8 @@ class Knowledge:
     """Path of the file the entries came from."""
     matching: MatchingHints = MatchingHints()
     """Domain words and recognition slips of this knowledge (empty when the file has none)."""
+    lines: tuple[Lines, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    """Where each entry is written in ``source``, in entry order (empty when not read)."""
 
     def get(self, entry_id: str) -> Entry:
         for entry in self.entries:
@@ -150,9 +168,13 @@ class Problem:
     message: str
     file: str = ""
     """Path of the knowledge file."""
+    line: int | None = None
+    """Line of the file the problem is on (from 1), None when it is not one line's."""
 
     def __str__(self) -> str:
         parts = [self.file or "<knowledge>"]
+        if self.line is not None:
+            parts.append(f"line {self.line}")
         if self.entry is not None:
             parts.append(f"entry {self.entry}")
         if self.field:
@@ -164,7 +186,8 @@ class Problem:
 def load(path: str | Path) -> Knowledge:
     """Read and validate a knowledge file.
 
-    Raises ``KnowledgeError`` with a one-line "file: entry: field: message" on the first error.
+    Raises ``KnowledgeError`` with a one-line "file: line: entry: field: message" on the first
+    error (the line when the error is about an entry).
     Warnings (see ``lint``) are logged, not raised.
     """
     knowledge, problems = read(Path(path))
@@ -206,18 +229,25 @@ class _Collector:
         self.file = file
         self.problems: list[Problem] = []
 
-    def error(self, entry: str | None, field: str, message: str) -> None:
-        self.problems.append(Problem("error", entry, field, message, self.file))
+    def error(
+        self, entry: str | None, field: str, message: str, lines: Lines | None = None
+    ) -> None:
+        """An error; with ``lines``, naming the line of ``field`` in the entry written there."""
+        line = lines.of(field) if lines is not None else None
+        self.problems.append(Problem("error", entry, field, message, self.file, line))
 
-    def warning(self, entry: str | None, field: str, message: str) -> None:
-        self.problems.append(Problem("warning", entry, field, message, self.file))
+    def warning(
+        self, entry: str | None, field: str, message: str, lines: Lines | None = None
+    ) -> None:
+        line = lines.of(field) if lines is not None else None
+        self.problems.append(Problem("warning", entry, field, message, self.file, line))
 
 
 def read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
     """Parse and check ``path``: the entries that are valid (None when the file itself could
     not be read) and every error found."""
     out = _Collector(str(path))
-    parsed, data = _parse_yaml(path, out)
+    parsed, data, root = _parse_yaml(path, out)
     if not parsed:
         _import_hint(path, out)
         return None, out.problems
@@ -227,13 +257,57 @@ def read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
     hints = MatchingHints()
     if isinstance(data, dict) and data.get("matching") is not None:
         hints = _matching(data["matching"], out)
+    written = _entry_lines(root)
     entries: list[Entry] = []
+    places: list[Lines | None] = []
     for index, raw in enumerate(raw_entries):
-        entry = _entry(raw, index, out)
+        lines = written[index] if index < len(written) else None
+        entry = _entry(raw, index, out, lines)
         if entry is not None:
             entries.append(entry)
-    _check_across(entries, out)
-    return Knowledge(entries=tuple(entries), source=str(path), matching=hints), out.problems
+            places.append(lines)
+    _check_across(entries, out, places)
+    knowledge = Knowledge(
+        entries=tuple(entries),
+        source=str(path),
+        matching=hints,
+        lines=tuple(lines for lines in places if lines is not None)
+        if len(written) == len(raw_entries)
+        else (),
+    )
+    return knowledge, out.problems
+
+
+def _entry_lines(root: yaml.Node | None) -> list[Lines]:
+    """Where each item of the file's ``entries:`` list is written (none without the list, or
+    when it is an alias of a list written elsewhere)."""
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if key.value == "entries" and isinstance(value, yaml.SequenceNode):
+            return [_lines_of(item) for item in value.value] if _written_at(key, value) else []
+    return []
+
+
+def _written_at(key: yaml.Node, value: yaml.Node) -> bool:
+    """Whether ``value`` is written after its ``key``, not an alias (``*name``) of a value
+    written above, whose lines are the anchor's."""
+    return bool(value.start_mark.line >= key.start_mark.line)
+
+
+def _lines_of(node: yaml.Node) -> Lines:
+    fields: list[tuple[str, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            fields.append((str(key.value), key.start_mark.line + 1))
+            if isinstance(value, yaml.SequenceNode) and _written_at(key, value):
+                fields.extend(
+                    (f"{key.value}[{i}]", item.start_mark.line + 1)
+                    for i, item in enumerate(value.value)
+                )
+    return Lines(node.start_mark.line + 1, tuple(fields))
 
 
 _IMPORT_HINT = (
@@ -281,8 +355,9 @@ class _UniqueKeys(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
-    """(True, data) when the file was read as YAML, else (False, None) with the error in out."""
+def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | None]:
+    """(True, data, its YAML nodes, which know their lines) when the file was read as YAML,
+    else (False, None, None) with the error in out."""
     if not path.exists():
         out.error(
             None,
@@ -290,21 +365,23 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
             "file not found; check the path (--knowledge, KNOTVOICE_KNOWLEDGE or `knowledge` in "
             "the config file)",
         )
-        return False, None
+        return False, None, None
     if path.is_dir():
         out.error(None, "", "is a directory; give the path of a .yaml knowledge file")
-        return False, None
+        return False, None, None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         out.error(None, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
-        return False, None
+        return False, None, None
     except OSError as exc:
         out.error(None, "", f"cannot read ({exc.strerror}); check the file's permissions")
-        return False, None
+        return False, None, None
+    loader = _UniqueKeys(text)  # a safe loader
     try:
-        data: object = yaml.load(text, Loader=_UniqueKeys)  # a safe loader
-        return True, data
+        root = loader.get_single_node()
+        data: object = loader.construct_document(root) if root is not None else None
+        return True, data, root
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -313,11 +390,13 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object]:
             out.error(None, "", f"{where}{what}")
         else:
             out.error(None, "", f"{where}invalid YAML ({what}); fix the syntax there")
-        return False, None
+        return False, None, None
     except yaml.YAMLError as exc:
         what = " ".join(str(exc).split())
         out.error(None, "", f"invalid YAML ({what}); fix the syntax")
-        return False, None
+        return False, None, None
+    finally:
+        loader.dispose()
 
 
 def _top_level(data: object, out: _Collector) -> list[object]:
@@ -506,12 +585,16 @@ def _hint_text(
     return text
 
 
-def _entry(raw: object, index: int, out: _Collector) -> Entry | None:
-    """Check one raw entry; None when it has errors (they are in ``out``)."""
+def _entry(raw: object, index: int, out: _Collector, lines: Lines | None = None) -> Entry | None:
+    """Check one raw entry, written at ``lines``; None when it has errors (they are in
+    ``out``)."""
     label = f"#{index + 1}"
     if not isinstance(raw, dict):
         out.error(
-            label, "", f"is {_kind(raw)}; each entry must be a mapping with id, question, answer"
+            label,
+            "",
+            f"is {_kind(raw)}; each entry must be a mapping with id, question, answer",
+            lines,
         )
         return None
     raw_id = raw.get("id")
@@ -525,30 +608,32 @@ def _entry(raw: object, index: int, out: _Collector) -> Entry | None:
         if value is None:
             if field in _REQUIRED:
                 why = "missing" if field not in raw else "is empty"
-                out.error(label, field, f"{why}; every entry needs {_a(field)}")
+                out.error(label, field, f"{why}; every entry needs {_a(field)}", lines)
             text[field] = None
         elif not isinstance(value, str):
-            out.error(label, field, _not_text(value))
+            out.error(label, field, _not_text(value), lines)
             text[field] = None
         elif not value.strip():
             if field in _REQUIRED:
-                out.error(label, field, f"is empty; write {_a(field)}")
+                out.error(label, field, f"is empty; write {_a(field)}", lines)
             elif field == "spoken":
-                out.error(label, field, f"is empty; write {_a(field)} or remove the field")
+                out.error(label, field, f"is empty; write {_a(field)} or remove the field", lines)
             text[field] = None
         else:
             text[field] = value.strip()
     entry_id = text["id"]
     if entry_id is not None and not _ID_RE.match(entry_id):
-        out.error(label, "id", f"{entry_id!r} is not a slug; use lowercase letters, digits and -")
+        out.error(
+            label, "id", f"{entry_id!r} is not a slug; use lowercase letters, digits and -", lines
+        )
 
     lists: dict[str, tuple[str, ...]] = {}
     for field in _LIST_FIELDS:
-        lists[field] = _text_list(raw.get(field), label, field, out)
+        lists[field] = _text_list(raw.get(field), label, field, out, lines)
 
     for key in raw:
         if key not in _KNOWN_FIELDS:
-            out.warning(label, str(key), "unknown field; it is ignored (check the spelling)")
+            out.warning(label, str(key), "unknown field; it is ignored (check the spelling)", lines)
 
     has_errors = any(p.severity == "error" for p in out.problems[errors_before:])
     if has_errors or entry_id is None or text["question"] is None or text["answer"] is None:
@@ -564,39 +649,46 @@ def _entry(raw: object, index: int, out: _Collector) -> Entry | None:
     )
 
 
-def _text_list(value: object, label: str, field: str, out: _Collector) -> tuple[str, ...]:
+def _text_list(
+    value: object, label: str, field: str, out: _Collector, lines: Lines | None
+) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        out.error(label, field, "is text; write it as a list ('- ...' on each line)")
+        out.error(label, field, "is text; write it as a list ('- ...' on each line)", lines)
         return ()
     if not isinstance(value, list):
-        out.error(label, field, f"is {_kind(value)}; it must be a list of texts")
+        out.error(label, field, f"is {_kind(value)}; it must be a list of texts", lines)
         return ()
     items: list[str] = []
     for i, item in enumerate(value):
         if item is not None and not isinstance(item, str):
-            out.error(label, f"{field}[{i}]", _not_text(item))
+            out.error(label, f"{field}[{i}]", _not_text(item), lines)
         elif item is None or not item.strip():
-            out.error(label, f"{field}[{i}]", "is empty; remove it")
+            out.error(label, f"{field}[{i}]", "is empty; remove it", lines)
         else:
             items.append(" ".join(item.split()))
     return tuple(items)
 
 
-def _check_across(entries: Iterable[Entry], out: _Collector) -> None:
-    """Errors between entries: duplicate ids, a phrase that asks for two entries."""
+def _check_across(
+    entries: Iterable[Entry], out: _Collector, places: Sequence[Lines | None]
+) -> None:
+    """Errors between entries (written at ``places``): duplicate ids, a phrase that asks for
+    two entries."""
     seen_ids: set[str] = set()
     owner: dict[str, tuple[str, str]] = {}
-    for entry in entries:
+    for entry, lines in zip(entries, places, strict=True):
         if entry.id in seen_ids:
-            out.error(entry.id, "id", "duplicate id; another entry above has it, rename one")
+            out.error(entry.id, "id", "duplicate id; another entry above has it, rename one", lines)
             continue
         seen_ids.add(entry.id)
         for field, phrase in _fields_of_phrases(entry):
             key = phrase_key(phrase)
             if not key:
-                out.error(entry.id, field, f"{phrase!r} has no words; write the question in words")
+                out.error(
+                    entry.id, field, f"{phrase!r} has no words; write the question in words", lines
+                )
                 continue
             other = owner.get(key)
             if other is None:
@@ -606,6 +698,7 @@ def _check_across(entries: Iterable[Entry], out: _Collector) -> None:
                     entry.id,
                     field,
                     f"{phrase!r} is also {other[1]} of entry {other[0]}; keep it in one entry",
+                    lines,
                 )
 
 

@@ -14,7 +14,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from knotvoice.knowledge import Entry, Knowledge, Problem, phrase_key, read, vocabulary, words_of
+from knotvoice.knowledge import (
+    Entry,
+    Knowledge,
+    Lines,
+    Problem,
+    phrase_key,
+    read,
+    vocabulary,
+    words_of,
+)
 from knotvoice.lang import english
 from knotvoice.match.calibration import Judged
 from knotvoice.match.text import STOPWORDS, normalize
@@ -93,14 +102,22 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
     knowledge, problems = read(Path(path))
     if knowledge is not None:
         source = str(path)
-        for entry in knowledge.entries:
-            problems.extend(_entry_warnings(entry, source))
+        for entry, lines in _placed(knowledge):
+            problems.extend(_entry_warnings(entry, source, lines))
         problems.extend(_repair_warnings(knowledge, source))
         problems.extend(language_warnings(knowledge.entries, source))
         problems.extend(_comment_cuts(Path(path), source))
         if known is not None and not any(p.severity == "error" for p in problems):
             problems.extend(_vocabulary_problems(knowledge, known))
     return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def _placed(knowledge: Knowledge) -> list[tuple[Entry, Lines | None]]:
+    """Each entry with where it is written: a warning names the line, which tells apart two
+    entries given the same id (an error, but each is still warned of)."""
+    if len(knowledge.lines) != len(knowledge.entries):
+        return [(entry, None) for entry in knowledge.entries]
+    return list(zip(knowledge.entries, knowledge.lines, strict=True))
 
 
 ENGLISH_SHARE = 0.2
@@ -139,9 +156,12 @@ def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
     ]
 
 
-def long_speech_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
+def long_speech_warnings(
+    entries: Sequence[Entry], source: str, lines: Lines | None = None
+) -> list[Problem]:
     """One warning per entry whose reply, as read aloud, has over ``LONG_REPLY_WORDS``
-    words: a visitor will not stand through it."""
+    words: a visitor will not stand through it. ``lines``: where the one entry given is
+    written."""
     found: list[Problem] = []
     for entry in entries:
         count = len(words_of(entry.speech))
@@ -149,24 +169,27 @@ def long_speech_warnings(entries: Sequence[Entry], source: str) -> list[Problem]
             continue
         minutes = max(1, round(count / VoiceSettings().rate))
         what = "write it shorter" if entry.spoken else "add a 'spoken' form"
+        field = "spoken" if entry.spoken else "answer"
         found.append(
             Problem(
                 "warning",
                 entry.id,
-                "spoken" if entry.spoken else "answer",
+                field,
                 f"is {count} words, about {minutes} min read aloud (one of thousands is not "
                 f"spoken at all); {what} of under about 60 words",
                 source,
+                lines.of(field) if lines is not None else None,
             )
         )
     return found
 
 
-def _entry_warnings(entry: Entry, source: str) -> list[Problem]:
-    found: list[Problem] = long_speech_warnings([entry], source)
+def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Problem]:
+    found: list[Problem] = long_speech_warnings([entry], source, lines)
 
     def warn(field: str, message: str) -> None:
-        found.append(Problem("warning", entry.id, field, message, source))
+        line = lines.of(field) if lines is not None else None
+        found.append(Problem("warning", entry.id, field, message, source, line))
 
     if entry.spoken is None and _speaks_badly(entry.answer):
         warn("answer", "has lists or symbols that are read out badly; add a 'spoken' form")
@@ -218,18 +241,19 @@ def _repair_warnings(knowledge: Knowledge, source: str) -> list[Problem]:
 
 
 def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> list[Problem]:
-    first_use: dict[str, str] = {}
-    for entry in knowledge.entries:
+    first_use: dict[str, tuple[str, int | None]] = {}
+    for entry, lines in _placed(knowledge):
         for text in (*entry.phrases, *entry.keywords):
             for word in words_of(text):
-                first_use.setdefault(word, entry.id)
+                first_use.setdefault(word, (entry.id, lines.start if lines else None))
     return [
         Problem(
             "warning",
-            first_use[word],
+            first_use[word][0],
             "vocabulary",
             f"{word!r} is not in the speech model's vocabulary; it cannot be heard, reword it",
             knowledge.source,
+            first_use[word][1],
         )
         for word in vocabulary(knowledge)
         if not known(word)

@@ -60,7 +60,7 @@ def add_alternative(path: Path, entry_id: str, wording: str) -> Added:
     lines = raw.splitlines(keepends=True)
     if owner == entry_id:
         return Added(path, entry_id, wording, _line_of(raw, entry_id, wording), changed=False)
-    place, new_lines = _insertion(raw, lines, entry_id, _scalar(wording), path)
+    place, new_lines = _insertion(raw, lines, entry_id, wording, path)
     newline = "\r\n" if "\r\n" in raw else "\n"
     if place > 0 and not lines[place - 1].endswith(("\n", "\r")):
         lines[place - 1] += newline
@@ -100,17 +100,25 @@ def _line_of(raw: str, entry_id: str, wording: str) -> int:
     return 0
 
 
-def _scalar(text: str) -> str:
-    """``text`` as one YAML scalar on one line, quoted only when it must be."""
-    dumped = yaml.safe_dump(text, allow_unicode=True, width=1 << 20)
+def _scalar(text: str, quoted: bool = False) -> str:
+    """``text`` as one YAML scalar on one line, quoted only when it must be (or, when
+    ``quoted``, always: in quotes it can be copied into a '- ...' list and a [...] list alike,
+    and shows where it starts and ends)."""
+    dumped = yaml.safe_dump(
+        text, allow_unicode=True, width=1 << 20, default_style="'" if quoted else None
+    )
     return dumped.removesuffix("\n...\n").removesuffix("\n")
 
 
 def _insertion(
-    raw: str, lines: list[str], entry_id: str, scalar: str, path: Path
+    raw: str, lines: list[str], entry_id: str, wording: str, path: Path
 ) -> tuple[int, list[str]]:
     """Where the new lines go (an index into ``lines``) and what they are."""
-    by_hand = f"{path}: add {scalar} under the alternatives of entry {entry_id} by hand"
+    scalar = _scalar(wording)
+    by_hand = (
+        f"{path}: add {_scalar(wording, quoted=True)} under the alternatives of entry "
+        f"{entry_id} by hand"
+    )
     fields = _fields(raw, entry_id)
     if fields is None:
         raise KnowledgeError(f"{by_hand} (its layout is not one this can edit)")

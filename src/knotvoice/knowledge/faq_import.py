@@ -195,6 +195,11 @@ def read_faq(path: str | Path) -> ImportResult:
         data = path.read_bytes()
     except FileNotFoundError:
         raise KnowledgeError(f"{path}: file not found; give the path of a plain-text FAQ") from None
+    except IsADirectoryError:
+        raise KnowledgeError(
+            f"{path}: is a directory; give the path of a plain-text FAQ file in it (questions, "
+            "each followed by its answer), or of a .csv or .tsv of them"
+        ) from None
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from None
     text, note = _decoded(data)

@@ -22,6 +22,12 @@ def spoken_question(entry: Entry) -> str:
     return speakable(entry.question).rstrip(".!?")
 
 
+def spoken_topic(entry: Entry) -> str:
+    """The entry's topic as it should be spoken within a sentence ("" when it has none): an
+    emoji in it ("café ☕") was read out by name ("café hot beverage")."""
+    return speakable(entry.topic).rstrip(".!?") if entry.topic else ""
+
+
 def did_you_mean(entry: Entry, again: bool = False) -> str:
     """ "Did you mean: ...?" proposing ``entry``; ``again`` when its answer was not caught."""
     replies = english().replies
@@ -36,7 +42,8 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
     if knowledge is None:
         return ""
     entries = (*nearest, *knowledge.entries)
-    topics = list(dict.fromkeys(entry.topic for entry in entries if entry.topic))[:count]
+    spoken = (spoken_topic(entry) for entry in entries)
+    topics = list(dict.fromkeys(topic for topic in spoken if topic))[:count]
     if not topics:
         return ""
     replies = english().replies

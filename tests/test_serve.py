@@ -600,7 +600,9 @@ def test_vosk_hears_a_question_as_it_is_sent(
 
     async def scenario() -> list[Event]:
         async with served(agent) as (_, port):
-            return await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+            heard = await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+            await ask(port, question(heard[-1].data["text"]), ends=("handled", "not-handled"))
+            return heard
 
     try:
         heard = run(scenario(), timeout=120.0)
@@ -610,6 +612,9 @@ def test_vosk_hears_a_question_as_it_is_sent(
     assert heard[-1].data["text"] == expected, "heard as it came, as heard whole"
     (transcribed,) = [event for event in reported if isinstance(event, Transcribed)]
     assert transcribed.ahead, "the audio should have been heard as it came"
+    # vosk settled what it heard in the pause, and its reply was worked out then.
+    (turn,) = [event for event in reported if isinstance(event, Answered)]
+    assert turn.ahead
 
 
 @pytest.mark.model

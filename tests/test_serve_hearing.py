@@ -17,7 +17,7 @@ import pytest
 import soundfile
 
 from knotvoice.asr import RecognizerStream, Transcript
-from knotvoice.audio import CHUNK_SAMPLES, RATE, AudioChunk
+from knotvoice.audio import RATE, AudioChunk
 from knotvoice.serve.agent import Utterance
 from knotvoice.serve.hearing import Hearing
 from knotvoice.settings import VadSettings
@@ -78,6 +78,7 @@ class Streamed(Counting):
         super().__init__()
         self.accepted = 0
         self.finished = 0
+        self.settled: list[int] = []
         self.fail_at = fail_at
 
     def stream(self) -> RecognizerStream:
@@ -93,7 +94,8 @@ class Streamed(Counting):
                 return ""
 
             def settle(self) -> str:
-                return ""
+                recognizer.settled.append(recognizer.accepted)
+                return f"{recognizer.accepted} settled"
 
             def finish(self) -> Transcript:
                 recognizer.finished += 1
@@ -189,22 +191,40 @@ def test_audio_longer_than_an_utterance_keeps_is_not_heard_as_it_comes() -> None
     assert recognizer.finished == 0
 
 
-def test_a_streaming_recognizer_hears_the_audio_as_it_comes() -> None:
+def test_a_streaming_recognizer_hears_the_audio_as_it_comes_and_settles_at_the_pause() -> None:
     recognizer = Streamed()
-    hearing = hearing_of(recognizer)
-    utterance = Utterance(30.0, hearing)
-    samples = send(utterance, clip(), silence(0.7))
-    # All but the last piece of audio (less than a chunk) is heard before the stop.
-    whole = len(samples) // CHUNK_SAMPLES * CHUNK_SAMPLES
+    prepared: list[str] = []
+
+    def prepare(transcript: Transcript) -> None:
+        prepared.append(transcript.text)
+
+    hearing = Hearing(recognizer, recognizer.transcribe, VadSettings(), prepare)
+    question = clip()
+    samples = send(Utterance(30.0, hearing), question, silence(0.7))
     deadline = time.monotonic() + WAIT
-    while recognizer.accepted < whole and time.monotonic() < deadline:
+    while not recognizer.settled and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert recognizer.accepted == whole, "the audio should be heard before the stop"
-    assert recognizer.finished == 0
+    # Heard before the stop: the question, then it settled in the pause, and what it heard
+    # was worked out; the rest of the pause is held back, so the stop needs no final result.
+    (settled,) = recognizer.settled
+    assert len(question) - RATE // 2 < settled < len(samples) - RATE // 4
+    assert prepared == [f"{settled} settled"]
     transcript = hearing.finish(samples).result(WAIT)
-    assert transcript.text == f"{len(samples)} streamed"
+    assert transcript.text == f"{settled} streamed"
+    assert recognizer.accepted == settled and recognizer.finished == 1
     assert hearing.worked_ahead
     assert recognizer.given == [], "nothing was heard twice"
+
+
+def test_a_streaming_recognizer_hears_the_held_pause_when_the_voice_goes_on() -> None:
+    recognizer = Streamed()
+    hearing = hearing_of(recognizer)
+    question, pause = clip(), silence(0.6)
+    samples = send(Utterance(30.0, hearing), question, pause, question, silence(0.7))
+    hearing.finish(samples).result(WAIT)
+    first, second = recognizer.settled
+    assert first < len(question) + len(pause) < second
+    assert recognizer.accepted == second, "every chunk up to the last settle was heard"
 
 
 def test_a_streaming_recognizer_that_fails_midway_hears_the_utterance_whole() -> None:

@@ -26,7 +26,7 @@ from typing import Protocol
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import DeviceError
-from knotvoice.kiosk.ahead import WORK_AHEAD_AFTER, WORK_AHEAD_TIMEOUT, Ahead
+from knotvoice.kiosk.ahead import SETTLE_AFTER, WORK_AHEAD_AFTER, WORK_AHEAD_TIMEOUT, Ahead
 from knotvoice.kiosk.barge_in import BargeIn
 from knotvoice.kiosk.capture import AudioSource, Capture, Stopped
 from knotvoice.kiosk.events import (
@@ -57,13 +57,6 @@ __all__ = ["Responder", "SpeechStage", "listen"]
 
 _LOG = logging.getLogger(__name__)
 
-SETTLE_AFTER = 0.24
-"""Seconds of silence in an utterance after which a streaming recognizer (vosk) settles what
-it has heard, so that its final result is ready before the end of speech. Settling ends
-vosk's input: words after it are heard as by a fresh recognizer, without the speaker
-adaptation of the words before. So it waits for a pause few questions hold inside (7% of
-the spent sets' questions), and leaves vosk 0.26 s for its final result (on the Korean
-clips p50 about 50 ms, up to 340 ms on a recognizer not yet warm; ``docs/kiosk.md``)."""
 PARTIAL_EVERY = 0.25
 """Seconds of audio between looks at what a streaming recognizer has heard so far."""
 STOP_CHECK_SECONDS = 0.1

@@ -362,7 +362,21 @@ class _Heard:
         if found is None or time.monotonic() - found[0] > self._seconds:
             return None, None
         transcript = found[1]
-        return transcript, prepared if prepared and prepared.transcript is transcript else None
+        return transcript, prepared if prepared and _same(prepared.transcript, transcript) else None
+
+
+def _same(prepared: Transcript, heard: Transcript) -> bool:
+    """Whether a reply worked out from ``prepared`` is the reply to ``heard``: the very
+    hearing, or the same words where neither holds more that the matcher weighs (other
+    hearings, their likelihoods, a way to hear it again: a streaming recognizer's text as it
+    settled at a pause, and at the end)."""
+    if prepared is heard:
+        return True
+    plain = (
+        not t.alternatives and not t.likelihoods and t.fit is None and t.timing is None
+        for t in (prepared, heard)
+    )
+    return prepared.text.strip() == heard.text.strip() and all(plain)
 
 
 class _OneAtATime:

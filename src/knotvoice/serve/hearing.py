@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import CHUNK_SAMPLES, RATE, AudioChunk, chunks_from_array, float_to_pcm16
-from knotvoice.kiosk.ahead import WORK_AHEAD_AFTER, WORK_AHEAD_TIMEOUT, Ahead
+from knotvoice.kiosk.ahead import SETTLE_AFTER, WORK_AHEAD_AFTER, WORK_AHEAD_TIMEOUT, Ahead
 from knotvoice.kiosk.vad import FrameSplitter, VoiceDetector
 from knotvoice.settings import VadSettings
 
@@ -93,7 +93,11 @@ class Hearing:
 
         self._ahead = None if recognizer.streaming else Ahead(heard_ahead, understand)
         self._recognizer = recognizer
+        self._prepare = prepare
         self._stream: RecognizerStream | None = None
+        self._held: list[AudioChunk] | None = None
+        """Chunks of a pause held back from a streaming recognizer that settled (None: it
+        has not, or the voice went on since)."""
         self.worked_ahead = False
         """True once ``finish`` gave a transcript heard before the audio stopped (worked out
         at a pause, or streamed and only finished)."""
@@ -136,20 +140,41 @@ class Hearing:
         self._samples += len(samples)
         self._chunks.append(chunk)
         try:
-            if self._recognizer.streaming:
-                if self._stream is None:
-                    self._stream = self._recognizer.stream()
-                self._stream.accept(chunk)
             for frame in self._splitter.split(chunk):
                 pausing = self._silence > 0.0
                 if self._detector.is_speech(frame.audio, self._voiced > 0, skip_quiet=pausing):
                     self._voiced, self._silence = len(self._chunks), 0.0
                 elif self._voiced:
                     self._silence += self._frame_seconds
-            self._work_ahead()
+            if self._recognizer.streaming:
+                self._stream_on(chunk)
+            else:
+                self._work_ahead()
         except Exception as error:
             _log.warning("could not hear an utterance as it came (%s); hearing it whole", error)
             self._failed = True
+
+    def _stream_on(self, chunk: AudioChunk) -> None:
+        """Give ``chunk`` to the streaming recognizer, as the kiosk does: once a pause has
+        lasted ``SETTLE_AFTER`` it settles what it heard, that text is worked out, and the
+        rest of the pause is held back unless the voice goes on, so that the stop needs no
+        final result."""
+        if self._stream is None:
+            self._stream = self._recognizer.stream()
+        stream = self._stream
+        if self._held is not None:
+            if self._voiced < len(self._chunks):
+                self._held.append(chunk)
+                return
+            held, self._held = self._held, None  # the voice went on: all of it is heard
+            for piece in held:
+                stream.accept(piece)
+        stream.accept(chunk)
+        if self._voiced and self._silence >= SETTLE_AFTER:
+            text = stream.settle().strip()
+            self._held = []
+            if text and self._prepare is not None:
+                self._prepare(Transcript(text, engine=self._recognizer.name))
 
     def _work_ahead(self) -> None:
         ahead = self._ahead

@@ -810,6 +810,27 @@ def test_of_an_utterance_too_long_the_end_is_heard(
     assert "utterance of 1.3 s" in warnings[0] and "first 0.8 s" in warnings[0]
 
 
+def test_an_utterance_made_too_long_by_its_last_resampled_samples_is_heard(
+    by_words: Matcher,
+) -> None:
+    """At 44.1 kHz the resampler gives its last samples at the stop: when they make the
+    utterance longer than the longest, its end is still heard, not refused."""
+    held = Held(ANSWERED[0])
+    agent = Agent(reloader_of(by_words), held, None, max_audio_seconds=1.0)
+    audio = wav_events(np.zeros(44100 + 100, dtype=np.float32), 44100, 1)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await ask(port, *audio, ends=("transcript", "error"))
+
+    try:
+        heard = run(scenario())
+    finally:
+        agent.close()
+    assert heard[-1].type == "transcript" and heard[-1].data["text"] == ANSWERED[0]
+    assert len(held.audio) == 2 * 16000, "the last second should be heard"
+
+
 def test_a_reply_worked_out_at_a_pause_is_not_given_after_the_knowledge_changed(
     tmp_path: Path, knowledge: Knowledge
 ) -> None:

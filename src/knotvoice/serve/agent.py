@@ -562,13 +562,15 @@ class Agent:
                 utterance.dropped,
             )
         start = time.perf_counter()
+        # Taken once it ends: its last resampled samples may make it too long to be heard
+        # as it came, and its hearing closed.
+        samples = utterance.samples()
         hearing = utterance.hearing
         if hearing is not None:
-            transcript = await asyncio.wrap_future(hearing.finish(utterance.samples()))
+            transcript = await asyncio.wrap_future(hearing.finish(samples))
         else:
 
             def work() -> Transcript:
-                samples = utterance.samples()
                 with self._hearing:
                     return recognizer.transcribe(chunks_from_array(samples, RATE))
 

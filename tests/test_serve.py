@@ -248,12 +248,15 @@ class Held:
         self.gate = threading.Event()
         self.gate.set()
         self.audio = b""
+        self.given: list[int] = []
+        """Samples of each audio it heard."""
 
     def stream(self) -> RecognizerStream:
         raise NotImplementedError
 
     def transcribe(self, chunks: Iterable[Chunk]) -> Heard:
         self.audio = b"".join(chunk.audio for chunk in chunks)
+        self.given.append(len(self.audio) // 2)
         self.entered.set()
         assert self.gate.wait(10.0), "the gate was never opened"
 
@@ -813,6 +816,68 @@ def test_of_an_utterance_too_long_the_end_is_heard(
     warnings = [record.getMessage() for record in caplog.records]
     assert len(warnings) == 1
     assert "utterance of 1.3 s" in warnings[0] and "first 0.8 s" in warnings[0]
+
+
+def test_an_utterance_made_too_long_by_its_last_resampled_samples_is_heard(
+    by_words: Matcher,
+) -> None:
+    """At 44.1 kHz the resampler gives its last samples at the stop: when they make the
+    utterance longer than the longest, its end is still heard, not refused."""
+    held = Held(ANSWERED[0])
+    agent = Agent(reloader_of(by_words), held, None, max_audio_seconds=1.0)
+    audio = wav_events(np.zeros(44100 + 100, dtype=np.float32), 44100, 1)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await ask(port, *audio, ends=("transcript", "error"))
+
+    try:
+        heard = run(scenario())
+    finally:
+        agent.close()
+    assert heard[-1].type == "transcript" and heard[-1].data["text"] == ANSWERED[0]
+    assert len(held.audio) == 2 * 16000, "the last second should be heard"
+
+
+def test_work_dropped_while_it_waited_for_the_recognizer_is_not_heard(
+    by_words: Matcher,
+) -> None:
+    """A question worked out at a pause waits while another connection is being heard; when
+    the voice goes on meanwhile, the recognizer, once free, does not hear that pause's audio
+    for nothing before the question as it now stands."""
+    held = Held(ANSWERED[0])
+    agent = Agent(reloader_of(by_words), held, None)
+    samples, rate = soundfile.read(CLIP, dtype="float32")
+    pause = np.zeros(round(0.3 * rate), dtype=np.float32)
+    utterance = agent.utterance()
+    hearing = utterance.hearing
+    assert hearing is not None
+
+    def send(audio: npt.NDArray[np.float32]) -> None:
+        utterance.add((audio * 32767.0).astype("<i2").tobytes(), rate, 2, 1)
+
+    try:
+        with agent._hearing:  # another connection's question is being heard
+            send(np.concatenate([samples, pause]))
+            deadline = time.monotonic() + 10.0
+            while time.monotonic() < deadline:  # the work at the pause waits for it
+                job = hearing._ahead._job if hearing._ahead is not None else None
+                if job is not None and job.running():
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("no work was started at the pause")
+            send(samples)  # the voice goes on
+            heard = hearing.finish(utterance.samples())
+            while not heard.running() and time.monotonic() < deadline:
+                time.sleep(0.01)  # all the audio has been heard: the voice went on
+        transcript = heard.result(timeout=30.0)
+    finally:
+        agent.close()
+    assert transcript.text == ANSWERED[0]
+    assert held.given and min(held.given) > len(samples) + len(pause), (
+        f"the recognizer heard the pause's audio after the voice went on: {held.given}"
+    )
 
 
 def test_a_reply_worked_out_at_a_pause_is_not_given_after_the_knowledge_changed(

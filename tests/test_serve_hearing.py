@@ -7,6 +7,7 @@ is a stand-in at the seam that says how much audio it was given, and when.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,7 @@ import soundfile
 
 from knotvoice.asr import RecognizerStream, Transcript
 from knotvoice.audio import RATE, AudioChunk
+from knotvoice.kiosk.ahead import Ahead
 from knotvoice.serve.agent import Utterance
 from knotvoice.serve.hearing import Hearing
 from knotvoice.settings import VadSettings
@@ -255,3 +257,35 @@ def test_an_utterance_forgotten_midway_leaves_no_thread_behind(recognizer: Count
     while hearing_threads() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not hearing_threads()
+
+
+def test_an_utterance_forgotten_as_work_ahead_starts_is_dropped_without_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The client goes away just as a pause is heard: the work started there is dropped, and
+    # the log says nothing of an utterance that could not be heard as it came.
+    recognizer = Counting()
+    hearing = hearing_of(recognizer)
+    utterance = Utterance(30.0, hearing)
+    starting, go_on = threading.Event(), threading.Event()
+    start = Ahead.start
+
+    def held_start(ahead: Ahead, chunks: Sequence[AudioChunk]) -> None:
+        starting.set()
+        assert go_on.wait(WAIT)
+        start(ahead, chunks)
+
+    monkeypatch.setattr(Ahead, "start", held_start)
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        send(utterance, clip(), silence(0.3))
+        assert starting.wait(WAIT), "no work was started at the pause"
+        closing = threading.Thread(target=utterance.close)
+        closing.start()
+        closing.join(timeout=0.2)  # the utterance is forgotten meanwhile, or waits for it
+        go_on.set()
+        closing.join(timeout=WAIT)
+        deadline = time.monotonic() + WAIT
+        while hearing_threads() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert not hearing_threads()
+    assert not [record.getMessage() for record in caplog.records]

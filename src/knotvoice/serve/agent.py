@@ -33,7 +33,7 @@ import soxr
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import RATE, WIDTHS, AudioChunk, chunks_from_array, pcm_to_float
-from knotvoice.dropped import Dropped
+from knotvoice.dropped import Dropped, check
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
@@ -462,9 +462,11 @@ class Agent:
         return Utterance(self.max_audio_seconds, hearing)
 
     def _hear(self, chunks: Sequence[AudioChunk]) -> Transcript:
-        """A whole utterance recognised, once no other connection's is."""
+        """A whole utterance recognised, once no other connection's is (work dropped while
+        it waited stops then: ``knotvoice.dropped``)."""
         assert self.recognizer is not None
         with self._hearing:
+            check()
             return self.recognizer.transcribe(chunks)
 
     def close(self) -> None:
@@ -576,13 +578,15 @@ class Agent:
                 utterance.dropped,
             )
         start = time.perf_counter()
+        # Taken once it ends: its last resampled samples may make it too long to be heard
+        # as it came, and its hearing closed.
+        samples = utterance.samples()
         hearing = utterance.hearing
         if hearing is not None:
-            transcript = await asyncio.wrap_future(hearing.finish(utterance.samples()))
+            transcript = await asyncio.wrap_future(hearing.finish(samples))
         else:
 
             def work() -> Transcript:
-                samples = utterance.samples()
                 with self._hearing:
                     return recognizer.transcribe(chunks_from_array(samples, RATE))
 

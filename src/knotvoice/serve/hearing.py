@@ -103,6 +103,11 @@ class Hearing:
         at a pause, or streamed and only finished)."""
         self._failed = False
         self._closed = False
+        self._forgotten = False
+        self._starting = threading.Lock()
+        """Held while work ahead is started or dropped (on the hearing thread), and while
+        the utterance is forgotten (``close``): a client gone meanwhile leaves none under
+        way."""
         # The event loop hands audio over and goes on; one thread hears it in order.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knotvoice-heard")
 
@@ -120,9 +125,10 @@ class Hearing:
 
     def close(self) -> None:
         """Forget the utterance: work under way stops at its next pass."""
-        self._closed = True
-        if self._ahead is not None:
-            self._ahead.close()
+        with self._starting:
+            self._closed = self._forgotten = True
+            if self._ahead is not None:
+                self._ahead.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _take(self, samples: npt.NDArray[np.float32]) -> None:
@@ -180,12 +186,15 @@ class Hearing:
         ahead = self._ahead
         if ahead is None or not self._voiced:
             return
-        if self._silence == 0.0:
-            if not ahead.covers(self._voiced):
-                ahead.drop()  # the voice went on: it stops at its next pass
-        elif self._silence >= WORK_AHEAD_AFTER and not ahead.covers(self._voiced):
-            ahead.start(self._chunks)
-            self._started = len(self._chunks)
+        with self._starting:
+            if self._forgotten:
+                return
+            if self._silence == 0.0:
+                if not ahead.covers(self._voiced):
+                    ahead.drop()  # the voice went on: it stops at its next pass
+            elif self._silence >= WORK_AHEAD_AFTER and not ahead.covers(self._voiced):
+                ahead.start(self._chunks)
+                self._started = len(self._chunks)
 
     def _finish(self, samples: npt.NDArray[np.float32]) -> Transcript:
         self._hear(self._pending)

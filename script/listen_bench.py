@@ -1065,6 +1065,16 @@ class ListenOptions:
     keep: bool
 
 
+def engine_args(engine: str, model: Path | None, knowledge: Path | None) -> list[str]:
+    """The flags of a ``knotvoice`` command that name its engine, model and knowledge."""
+    args = ["--engine", engine]
+    if model is not None:
+        args += ["--model", str(model)]
+    if knowledge is not None:
+        args += ["--knowledge", str(knowledge)]
+    return args
+
+
 def _git_commit(directory: Path) -> str:
     try:
         head = subprocess.run(
@@ -1150,13 +1160,8 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
             MIC_PCM,
             "--output-device",
             SPEAKER_PCM,
-            "--engine",
-            options.engine,
+            *engine_args(options.engine, options.model, knowledge),
         ]
-        if options.model is not None:
-            argv += ["--model", str(options.model)]
-        if knowledge is not None:
-            argv += ["--knowledge", str(knowledge)]
         if options.end_silence is not None:
             argv += ["--end-silence", str(options.end_silence)]
         argv += options.kiosk_args

@@ -39,6 +39,7 @@ from listen_bench import (
     JsonChild,
     _git_commit,
     clip_of,
+    engine_args,
     percentile,
     proc_status,
     read_manifest,
@@ -154,13 +155,8 @@ def run_serve(options: ServeOptions, project: Path, log: Callable[[str], None]) 
             str(Path(work) / "log"),
             "--reload",
             "0",
-            "--engine",
-            options.engine,
+            *engine_args(options.engine, options.model, knowledge),
         ]
-        if options.model is not None:
-            argv += ["--model", str(options.model)]
-        if knowledge is not None:
-            argv += ["--knowledge", str(knowledge)]
         child = JsonChild(argv, dict(os.environ), Path(work) / "serve.log")
         child.start()
         try:

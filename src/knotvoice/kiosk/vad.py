@@ -242,6 +242,17 @@ class VoiceDetector:
         self._margin = None if noise_margin_db is None else 10.0 ** (noise_margin_db / 10.0)
         self._floor = NoiseFloor(round(noise_window_seconds * RATE / self.frame_samples))
 
+    @classmethod
+    def of(cls, settings: VadSettings) -> VoiceDetector:
+        """The detector the settings describe."""
+        return cls(
+            settings.aggressiveness,
+            settings.min_level_dbfs,
+            settings.noise_margin_db,
+            settings.noise_window_seconds,
+            settings.detector,
+        )
+
     @property
     def frame_samples(self) -> int:
         """Samples of each frame ``is_speech`` takes."""
@@ -345,13 +356,7 @@ class Endpointer:
 
     def __init__(self, settings: VadSettings = VadSettings()) -> None:
         self.settings = settings
-        self._detector = VoiceDetector(
-            settings.aggressiveness,
-            settings.min_level_dbfs,
-            settings.noise_margin_db,
-            settings.noise_window_seconds,
-            settings.detector,
-        )
+        self._detector = VoiceDetector.of(settings)
         self._splitter = FrameSplitter(self._detector.frame_samples)
         seconds_per_frame = self.frame_seconds
         self._start_needed = max(1, round(settings.start_seconds / seconds_per_frame))

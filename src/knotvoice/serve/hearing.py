@@ -55,13 +55,7 @@ class Hearing:
         prepare: Callable[[Transcript], None] | None = None,
     ) -> None:
         self._transcribe = transcribe
-        self._detector = VoiceDetector(
-            vad.aggressiveness,
-            vad.min_level_dbfs,
-            vad.noise_margin_db,
-            vad.noise_window_seconds,
-            vad.detector,
-        )
+        self._detector = VoiceDetector.of(vad)
         self._splitter = FrameSplitter(self._detector.frame_samples)
         self._frame_seconds = self._detector.frame_samples / RATE
         self._chunks: list[AudioChunk] = []

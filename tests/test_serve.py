@@ -60,6 +60,7 @@ from knotvoice.serve.agent import (
 )
 from knotvoice.serve.server import MAX_PAYLOAD_BYTES, Server, check, serve
 from knotvoice.settings import ServeSettings
+from knotvoice.speech.ready import ReadyReplies
 from knotvoice.speech.reply import did_you_mean, spoken_answer
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
@@ -950,6 +951,61 @@ def test_synthesize_speaks_in_knotvoices_voice(text_agent: Agent) -> None:
     seconds = len(audio) / (2 * rate)
     assert 0.5 < seconds < 5.0
     assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the reply is silent"
+
+
+def test_the_faqs_answers_are_spoken_from_what_was_rendered_ahead(
+    by_words: Matcher,
+    synthesizer: Synthesizer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rendered: list[str] = []
+    """Rendered ahead, to keep."""
+    direct: list[str] = []
+    """Rendered when asked."""
+    render = synthesizer.synthesize
+
+    class Counted:
+        def synthesize(self, text: str, rate: int | None = None) -> list[Chunk]:
+            rendered.append(text)
+            return render(text)
+
+    def asked(text: str, rate: int | None = None) -> list[Chunk]:
+        direct.append(text)
+        return render(text)
+
+    monkeypatch.setattr(synthesizer, "synthesize", asked)
+
+    folder = tmp_path / "replies"
+    answers = ReadyReplies(Counted(), folder=folder, voice="test")
+    agent = Agent(reloader_of(by_words), None, synthesizer, answers=answers)
+    expected = {spoken_answer(entry) for entry in by_words.knowledge.entries}
+    deadline = time.monotonic() + 120.0
+    while not expected <= set(rendered) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert expected <= set(rendered), "the answers are rendered when the server starts"
+    before = len(rendered)
+    other = "The kitchen light is on."
+
+    async def scenario() -> tuple[list[Event], list[Event]]:
+        async with served(agent) as (_, port):
+            answered = await ask(port, question(ANSWERED[0]), ends=("handled",))
+            text = answered[-1].data["text"]
+            spoken = await ask(port, Synthesize(text=text).event(), ends=("audio-stop",))
+            await ask(port, Synthesize(text=other).event(), ends=("audio-stop",))
+            return answered, spoken
+
+    try:
+        answered, spoken = run(scenario())
+    finally:
+        agent.close()
+        answers.close()
+    assert ANSWERED[2] in answered[-1].data["text"]
+    audio = b"".join(event.payload or b"" for event in spoken if event.type == "audio-chunk")
+    assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the answer is silent"
+    assert len(rendered) == before and direct == [other], "the answer was rendered again"
+    kept = list(folder.iterdir())
+    assert len(kept) == len(expected), "another agent's reply is not kept on disk"
 
 
 def test_another_agents_reply_is_spoken_as_words_not_symbols(

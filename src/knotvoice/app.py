@@ -32,6 +32,7 @@ from knotvoice.speech.tts import Synthesizer
 __all__ = [
     "ENGINES",
     "RecordedClips",
+    "kept_voice",
     "knowledge_version",
     "load_embedder",
     "load_following",
@@ -261,13 +262,17 @@ def load_synthesizer(settings: Settings) -> Synthesizer:
     return Synthesizer.load(settings.speech)
 
 
+def kept_voice(settings: Settings, synthesizer: Synthesizer) -> ReadyReplies:
+    """``synthesizer``, keeping what it renders as files (the kiosk's and the server's)."""
+    return ReadyReplies(
+        synthesizer, folder=_cache(settings) / "replies", voice=synthesizer.identity
+    )
+
+
 def load_voice(settings: Settings, knowledge: Knowledge) -> ReadyReplies:
     """The voice for the kiosk: the knowledge's answers and the reject rendered ahead, in the
     background, so an answer starts to play as soon as it is decided."""
-    synthesizer = load_synthesizer(settings)
-    voice = ReadyReplies(
-        synthesizer, folder=_cache(settings) / "replies", voice=synthesizer.identity
-    )
+    voice = kept_voice(settings, load_synthesizer(settings))
     reject = reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
     voice.expect([*(spoken_answer(entry) for entry in knowledge.entries), reject])
     return voice

@@ -1067,6 +1067,7 @@ def _serve(args: argparse.Namespace) -> int:
             max_audio_seconds=settings.serve.max_audio_seconds,
             report=report,
             vad=settings.listen.vad,
+            answers=app.kept_voice(settings, synthesizer) if synthesizer is not None else None,
         )
         # The status is written between requests too, so `knotvoice status` sees it alive.
         stopped = threading.Event()

@@ -41,7 +41,8 @@ from knotvoice.match import Decision, Match, MatchStage
 from knotvoice.reload import Reloader
 from knotvoice.serve.hearing import Hearing
 from knotvoice.settings import VadSettings
-from knotvoice.speech.reply import reply_text, spoken_question
+from knotvoice.speech.ready import ReadyReplies
+from knotvoice.speech.reply import reply_text, spoken_answer, spoken_question
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import Action, Dialogue, Turn, too_long, typed
@@ -422,13 +423,23 @@ class Agent:
         report: Callable[[ServedEvent], None] | None = None,
         workers: int = 4,
         vad: VadSettings | None = None,
+        answers: ReadyReplies | None = None,
     ) -> None:
         """``matchers`` holds the matcher of the knowledge as it is now; ``recognizer`` and
         ``synthesizer`` are optional (without them the server offers no speech-to-text or
         text-to-speech); ``report`` hears of every request served (from any thread);
         ``workers`` threads answer typed questions, and as many questions heard here; ``vad``
-        finds the pauses in an utterance as it comes (``knotvoice.serve.hearing``)."""
+        finds the pauses in an utterance as it comes (``knotvoice.serve.hearing``);
+        ``answers`` (the synthesizer's voice, keeping what it renders) has the knowledge's
+        answers rendered ahead, as the kiosk has them, so that speaking one costs a read."""
         self.matchers = matchers
+        self._answers = answers
+        self._ready_for: Knowledge | None = None
+        """The knowledge whose answers ``answers`` was told to expect."""
+        self._ready: frozenset[str] = frozenset()
+        """Those answers, as spoken."""
+        if answers is not None:
+            self._expect_answers()
         self.vad = vad if vad is not None else VadSettings()
         self.recognizer = recognizer
         self.synthesizer = synthesizer
@@ -621,8 +632,15 @@ class Agent:
                 len(text),
             )
         start = time.perf_counter()
-        # Made speakable in the voice's thread: the event loop serves every connection.
-        audio = await self._run(lambda: synthesizer.synthesize(speakable(text)), self._voice)
+
+        def speak() -> list[AudioChunk]:
+            # Made speakable in the voice's thread: the event loop serves every connection.
+            spoken = speakable(text)
+            if self._answers is not None and spoken in self._expect_answers():
+                return self._answers.synthesize(spoken)
+            return synthesizer.synthesize(spoken)
+
+        audio = await self._run(speak, self._voice)
         self._emit(
             Spoken(
                 len(text),
@@ -631,6 +649,16 @@ class Agent:
             )
         )
         return audio
+
+    def _expect_answers(self) -> frozenset[str]:
+        """The knowledge's answers as spoken, rendered ahead (again, after a reload): only
+        these are kept, not what other agents' replies Home Assistant has spoken here."""
+        knowledge = self.knowledge
+        if self._answers is not None and knowledge is not self._ready_for:
+            self._ready_for = knowledge
+            self._ready = frozenset(spoken_answer(entry) for entry in knowledge.entries)
+            self._answers.expect(sorted(self._ready))
+        return self._ready
 
     def _emit(self, event: ServedEvent) -> None:
         if isinstance(event, Answered):

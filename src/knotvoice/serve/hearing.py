@@ -8,9 +8,11 @@ the stop, the question waits for all of recognition. So, as the kiosk does:
   the audio so far, on a thread of its own (``knotvoice.kiosk.ahead``); when the pause lasts
   until the stop, its transcript is the one sent, and when the voice goes on, the work is
   dropped and stops at its next pass;
-- a streaming recognizer (vosk) is given each piece of audio as it comes, and at the stop
-  only finishes.
+- a streaming recognizer (vosk) is given each piece of audio as it comes and settles what
+  it heard 0.24 s into a pause, holding the rest of the pause back unless the voice goes
+  on, so that at the stop it only finishes.
 
+What is heard at a pause is given to ``prepare`` (the server works out its reply then).
 Pauses are found by the kiosk's voice detector, with the kiosk's settings.
 """
 

@@ -132,6 +132,11 @@ class Lines:
         return given.get(field, given.get(field.split("[", 1)[0], self.start))
 
 
+def line_of(lines: Lines | None, field: str) -> int | None:
+    """The line of ``field`` in the entry written at ``lines`` (None: not known)."""
+    return lines.of(field) if lines is not None else None
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """All entries of one knowledge file."""
@@ -233,14 +238,16 @@ class _Collector:
         self, entry: str | None, field: str, message: str, lines: Lines | None = None
     ) -> None:
         """An error; with ``lines``, naming the line of ``field`` in the entry written there."""
-        line = lines.of(field) if lines is not None else None
-        self.problems.append(Problem("error", entry, field, message, self.file, line))
+        self.problems.append(
+            Problem("error", entry, field, message, self.file, line_of(lines, field))
+        )
 
     def warning(
         self, entry: str | None, field: str, message: str, lines: Lines | None = None
     ) -> None:
-        line = lines.of(field) if lines is not None else None
-        self.problems.append(Problem("warning", entry, field, message, self.file, line))
+        self.problems.append(
+            Problem("warning", entry, field, message, self.file, line_of(lines, field))
+        )
 
 
 def read(path: Path) -> tuple[Knowledge | None, list[Problem]]:

@@ -19,6 +19,7 @@ from knotvoice.knowledge import (
     Knowledge,
     Lines,
     Problem,
+    line_of,
     phrase_key,
     read,
     vocabulary,
@@ -178,7 +179,7 @@ def long_speech_warnings(
                 f"is {count} words, about {minutes} min read aloud (one of thousands is not "
                 f"spoken at all); {what} of under about 60 words",
                 source,
-                lines.of(field) if lines is not None else None,
+                line_of(lines, field),
             )
         )
     return found
@@ -188,8 +189,7 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     found: list[Problem] = long_speech_warnings([entry], source, lines)
 
     def warn(field: str, message: str) -> None:
-        line = lines.of(field) if lines is not None else None
-        found.append(Problem("warning", entry.id, field, message, source, line))
+        found.append(Problem("warning", entry.id, field, message, source, line_of(lines, field)))
 
     if entry.spoken is None and _speaks_badly(entry.answer):
         warn("answer", "has lists or symbols that are read out badly; add a 'spoken' form")

@@ -596,12 +596,8 @@ class Agent:
         if hearing is not None:
             transcript = await asyncio.wrap_future(hearing.finish(samples))
         else:
-
-            def work() -> Transcript:
-                with self._hearing:
-                    return recognizer.transcribe(chunks_from_array(samples, RATE))
-
-            transcript = await self._run(work, self._hearing_pool)
+            chunks = list(chunks_from_array(samples, RATE))
+            transcript = await self._run(lambda: self._hear(chunks), self._hearing_pool)
         self._heard.keep(transcript)
         self._emit(
             Transcribed(

@@ -83,11 +83,9 @@ class Hearing:
                 self._ready.notify_all()
             return transcript
 
-        def understand(transcript: Transcript) -> None:
-            if prepare is not None:
-                prepare(transcript)
-
-        self._ahead = None if recognizer.streaming else Ahead(heard_ahead, understand)
+        self._ahead = (
+            None if recognizer.streaming else Ahead(heard_ahead, prepare or (lambda _: None))
+        )
         self._recognizer = recognizer
         self._prepare = prepare
         self._stream: RecognizerStream | None = None

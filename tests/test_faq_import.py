@@ -311,6 +311,34 @@ def test_questions_written_in_other_styles_are_questions(line: str, question: st
     assert result.notes == ()
 
 
+@pytest.mark.parametrize("mark", ["\u061f", "\uff1f"])
+def test_arabic_and_full_width_question_marks_end_questions(mark: str, tmp_path: Path) -> None:
+    """An FAQ written with "\u061f" or "\uff1f" came out as no questions (every line a
+    title, with a note to rewrite it) or, under a title, as answers run together."""
+    result = parse_faq(
+        "Visitor information\n\n"
+        f"When are you open{mark}\nFrom nine to five.\n"
+        f"Is there parking{mark}\nYes, behind the hall.\n\n"
+        f"Q: Do you take cards{mark} A: Yes, all of them.\n\n"
+        f"**How much is it{mark}** Ten pounds.\n\n"
+        "Can I bring my dog?\nOnly guide dogs. Why not ask us first?\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (f"When are you open{mark}", "From nine to five."),
+        (f"Is there parking{mark}", "Yes, behind the hall."),
+        (f"Do you take cards{mark}", "Yes, all of them."),
+        (f"How much is it{mark}", "Ten pounds."),
+        ("Can I bring my dog?", "Only guide dogs. Why not ask us first?"),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: text before the first question is not an entry; "
+        "put it under a question if visitors should hear it"
+    ]
+    path = tmp_path / "faq.yaml"
+    path.write_text(to_yaml(result), encoding="utf-8")
+    assert load(path).entries == result.entries
+
+
 def test_a_question_and_its_answer_on_one_line_are_split() -> None:
     result = parse_faq(
         "Q: Where can I park? A: Behind the building.\nIt is free after six.\n\n"

@@ -1,11 +1,13 @@
 """FAQ import: a plain-text FAQ becomes a draft knowledge file.
 
-The text is read as paragraphs (runs of non-blank lines). A line ending in ``?`` is a question
-and stands on its own, also once what surrounds it is set aside: markdown emphasis (``**``,
-``_``), quotes, emoji after it and a note in brackets after it, which stays in the question
-("Can I pay by card? (credit or debit)"). A line with a label (``Q:``, ``Q.``, ``Question:``)
-is a question even without ``?``, and ``Q: ... ? A: ...`` is a question and its answer on one
-line, as is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.").
+The text is read as paragraphs (runs of non-blank lines). A line ending in ``?`` is a question (so
+is one ending in the Arabic ``\u061f`` or the full-width ``\uff1f``, read as ``?`` is everywhere
+below and kept as written) and stands on its own, also once what surrounds it is set aside:
+markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets after it, which
+stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
+``Q.``, ``Question:``) is a question even without ``?``, and ``Q: ... ? A: ...`` is a question and
+its answer on one line, as is a question in bold or quotes followed by text ("**How much is it?**
+Ten pounds.").
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number
@@ -74,6 +76,9 @@ from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
 
 logger = logging.getLogger(__name__)
 
+_QUESTION_MARKS = "?\u061f\uff1f"
+"""What ends a question: ``?``, and the Arabic ``\u061f`` and full-width ``\uff1f`` a FAQ may be
+written with; each is read as ``?`` is."""
 _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _HEADING_RE = re.compile(r"^#+\s")
 _QUESTION_MARK_RE = re.compile(
@@ -83,7 +88,7 @@ _QUESTION_MARK_RE = re.compile(
 )
 _ANSWER_MARK = r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s))[*_]*"
 _ANSWER_MARK_RE = re.compile(rf"^{_ANSWER_MARK}\s*", re.IGNORECASE)
-_INLINE_ANSWER_RE = re.compile(rf"(?<=\?)\s+(?={_ANSWER_MARK})", re.IGNORECASE)
+_INLINE_ANSWER_RE = re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={_ANSWER_MARK})", re.IGNORECASE)
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
 _EMPHASIS = ("**", "__", "*", "_")
 _WRAPPERS = (
@@ -93,12 +98,12 @@ _WRAPPERS = (
     ("\u2018", "\u2019"),
 )
 _EMOJI_PARTS = frozenset("\u200d\u20e3\ufe0e\ufe0f")
-_FINISHED_RE = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
+_FINISHED_RE = re.compile(rf"[.!{_QUESTION_MARKS}][\"'\u201d\u2019)]*$")
 _TABLE_RULE_RE = re.compile(r"^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?$")
 _TABLE_CELL_RE = re.compile(r"(?<!\\)\|")
 _LINE_BREAK_TAG_RE = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
 _ASIDE_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s")
+_SENTENCE_END_RE = re.compile(rf"(?<=[.!{_QUESTION_MARKS}])\s")
 _QUESTION_COLUMNS = frozenset(("question", "questions", "q", "faq"))
 _ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
 _CSV_SUFFIXES = frozenset((".csv", ".tsv"))
@@ -107,7 +112,9 @@ _COLUMN_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}$")
 _CHARACTER_REFERENCE_RE = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _HTML_BLOCK_RE = re.compile(r"<(?:p|div|h[1-6]|li|dt|dd|tr)\b[^<>]*>", re.IGNORECASE)
 """A block of HTML: a FAQ with two or more is HTML."""
-_TITLE_RE = re.compile(r"^(?=.*[^\W\d_])[^.!?;,|]{1,40}(?<![\s\u2013\u2014-]):?$")
+_TITLE_RE = re.compile(
+    rf"^(?=.*[^\W\d_])[^.!{_QUESTION_MARKS};,|]{{1,40}}(?<![\s\u2013\u2014-]):?$"
+)
 """A title line: a few words, with no sentence's punctuation ("Opening hours", "Parking:")."""
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _MAX_ID_LENGTH = 48
@@ -818,7 +825,7 @@ def _question_line(line: str) -> _QuestionLine | None:
             text, asides = text[: aside.start()], f"{aside.group().strip()} {asides}"
         if text == before:
             break
-    if not (text.endswith("?") or labelled):
+    if not (text.endswith(tuple(_QUESTION_MARKS)) or labelled):
         return None
     return _QuestionLine(
         " ".join(f"{text} {asides}".split()), answer, marked, labelled, _sentence_count(text)
@@ -842,7 +849,8 @@ def _wrapped_question(text: str) -> tuple[str, str] | None:
     same line ("**How much is a ticket?** Ten pounds."), or None."""
     for opening, closing in _WRAPPERS:
         found = re.match(
-            rf"{re.escape(opening)}(?P<question>[^\s].*?\?(?:\s*{_ASIDE_RE.pattern})?)"
+            rf"{re.escape(opening)}(?P<question>[^\s].*?[{_QUESTION_MARKS}]"
+            rf"(?:\s*{_ASIDE_RE.pattern})?)"
             rf"{re.escape(closing)}(?:\s*[:\u2013\u2014-])?\s+(?P<answer>.+)$",
             text,
         )

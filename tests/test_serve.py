@@ -791,6 +791,19 @@ def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:
     assert np.abs(samples[middle] - expected[middle]).max() < 0.01
 
 
+@pytest.mark.parametrize("rate", [16000, 44100])
+@pytest.mark.parametrize("frames", [1024, 2048])
+def test_an_utterance_of_exactly_the_longest_drops_nothing(rate: int, frames: int) -> None:
+    """Audio of exactly ``max_audio``, in the chunks a device sends, was counted a few
+    femtoseconds too long, and its log said "its first 0.0 s were not heard"."""
+    utterance = Utterance(max_seconds=30.0)
+    pcm = bytes(2 * 30 * rate)
+    for start in range(0, len(pcm), 2 * frames):
+        utterance.add(pcm[start : start + 2 * frames], rate, 2, 1)
+    assert (utterance.seconds, utterance.dropped) == (30.0, 0.0)
+    assert len(utterance.samples()) == 30 * 16000
+
+
 def test_of_an_utterance_too_long_the_end_is_heard(
     by_words: Matcher, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import threading
 import time
@@ -25,6 +26,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
+from fractions import Fraction
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import numpy as np
@@ -144,7 +146,14 @@ class Utterance:
         self.seconds = 0.0
         """Audio kept so far, in seconds."""
         self.dropped = 0.0
-        """Audio dropped from the start to keep ``max_seconds``, in seconds."""
+        """Audio dropped from the start to keep ``max_seconds``, in seconds: whole samples at
+        16 kHz, none when less than one was."""
+        self._limit = round(max_seconds * RATE)
+        """Samples kept at most."""
+        self._heard = Fraction(0)
+        """Audio taken so far, in samples at 16 kHz, counted exactly (as a fraction: another
+        rate's frames need not make whole samples), so that audio of exactly ``max_seconds``
+        drops nothing."""
         self._parts: deque[npt.NDArray[np.float32]] = deque()
         self._held = 0
         """Samples in ``_parts``."""
@@ -184,9 +193,9 @@ class Utterance:
         self._partial = audio[whole:]
         if not whole:
             return
-        heard = self.seconds + self.dropped + whole / frame / rate
-        self.seconds = min(heard, self.max_seconds)
-        self.dropped = heard - self.seconds
+        self._heard += Fraction(whole // frame * RATE, rate)
+        self.seconds = float(min(self._heard, Fraction(self._limit)) / RATE)
+        self.dropped = max(0, math.floor(self._heard) - self._limit) / RATE
         mono = pcm_to_float(audio[:whole], width, channels)
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono)
@@ -197,7 +206,7 @@ class Utterance:
             self.hearing.add(part)
         self._parts.append(part)
         self._held += len(part)
-        excess = self._held - round(self.max_seconds * RATE)
+        excess = self._held - self._limit
         if excess > 0 and self.hearing is not None:
             # Too long to be heard as it comes: its kept end is heard whole at the stop.
             self.hearing.close()

@@ -237,6 +237,9 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
         ("Question 2) Can I take my dog?", "Answer 2) Yes, dogs are welcome on a lead."),
         ("**Q:** Can I take my dog?", "**A:** Yes, dogs are welcome on a lead."),
         ("__Q.__ Can I take my dog?", "__A.__ Yes, dogs are welcome on a lead."),
+        ("Q - Can I take my dog?", "A - Yes, dogs are welcome on a lead."),
+        ("Q \u2013 Can I take my dog?", "A \u2013 Yes, dogs are welcome on a lead."),
+        ("Question 4 \u2014 Can I take my dog?", "Answer \u2014 Yes, dogs are welcome on a lead."),
     ],
 )
 def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str) -> None:

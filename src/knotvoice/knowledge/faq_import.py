@@ -5,15 +5,15 @@ is one ending in the Arabic ``\u061f`` or the full-width ``\uff1f``, read as ``?
 below and kept as written) and stands on its own, also once what surrounds it is set aside:
 markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets after it, which
 stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
-``Q.``, ``Question:``) is a question even without ``?``, and ``Q: ... ? A: ...`` is a question and
-its answer on one line, as is a question in bold or quotes followed by text ("**How much is it?**
-Ten pounds.").
+``Q.``, ``Question:``, ``Q -``) is a question even without ``?``, and ``Q: ... ? A: ...`` is a
+question and its answer on one line, as is a question in bold or quotes followed by text ("**How
+much is it?** Ten pounds.").
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
-What marks a question as one is left out of it: the label (``**Q:**`` too), a number
-(``1.``, ``1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of
-the answer under it (``A:``, ``A.``, ``Answer:``), whatever the case. A question line without
-such marks that closes a paragraph, directly under a finished sentence ("... 20 pounds a
+What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
+``1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of the answer
+under it (``A:``, ``A.``, ``Answer:``, ``A -``), whatever the case. A question line without such
+marks that closes a paragraph, directly under a finished sentence ("... 20 pounds a
 year." then "Why not join today?"), is part of that paragraph's text; so is a line of several
 sentences ending in ``?`` directly under a question ("Yes. There is a hoist. Why not come and
 see?"): it answers the question, it is no other wording of it. A markdown heading that
@@ -82,11 +82,15 @@ written with; each is read as ``?`` is."""
 _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _HEADING_RE = re.compile(r"^#+\s")
 _QUESTION_MARK_RE = re.compile(
-    r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s))[*_]*)"
+    r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
+    r"|(?:q|question)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s))[*_]*)"
     r"|\d+[.)]\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
-_ANSWER_MARK = r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s))[*_]*"
+_ANSWER_MARK = (
+    r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s)"
+    r"|(?:a|answer)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s))[*_]*"
+)
 _ANSWER_MARK_RE = re.compile(rf"^{_ANSWER_MARK}\s*", re.IGNORECASE)
 _INLINE_ANSWER_RE = re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={_ANSWER_MARK})", re.IGNORECASE)
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")

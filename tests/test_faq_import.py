@@ -230,6 +230,7 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
         ("Question: Can I take my dog?", "ANSWER: Yes, dogs are welcome on a lead."),
         ("1. Can I take my dog?", "Yes, dogs are welcome on a lead."),
         ("12) Can I take my dog?", "Yes, dogs are welcome on a lead."),
+        ("(3) Can I take my dog?", "Yes, dogs are welcome on a lead."),
         ("## Can I take my dog?", "Yes, dogs are welcome on a lead."),
         ("- Can I take my dog?", "Answer:\nYes, dogs are welcome on a lead."),
         ("3. Q: Can I take my dog?", "A: Yes, dogs are welcome on a lead."),

@@ -11,9 +11,9 @@ much is it?** Ten pounds.").
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
-``1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of the answer
-under it (``A:``, ``A.``, ``Answer:``, ``A -``), whatever the case. A question line without such
-marks that closes a paragraph, directly under a finished sentence ("... 20 pounds a
+``1)``, ``(1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of
+the answer under it (``A:``, ``A.``, ``Answer:``, ``A -``), whatever the case. A question line
+without such marks that closes a paragraph, directly under a finished sentence ("... 20 pounds a
 year." then "Why not join today?"), is part of that paragraph's text; so is a line of several
 sentences ending in ``?`` directly under a question ("Yes. There is a hoist. Why not come and
 see?"): it answers the question, it is no other wording of it. A markdown heading that
@@ -84,7 +84,7 @@ _HEADING_RE = re.compile(r"^#+\s")
 _QUESTION_MARK_RE = re.compile(
     r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
     r"|(?:q|question)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s))[*_]*)"
-    r"|\d+[.)]\s|#+\s|[-*\u2022]\s)\s*",
+    r"|\d+[.)]\s|\(\d+\)\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
 _ANSWER_MARK = (

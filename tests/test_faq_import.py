@@ -355,6 +355,25 @@ def test_a_question_and_its_answer_on_one_line_are_split() -> None:
     assert result.notes == ()
 
 
+def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
+    """A spreadsheet's two columns pasted into a text file, a tab between question and
+    answer, gave "no questions found"."""
+    path = tmp_path / "faq.txt"
+    path.write_text(
+        "When are you open?\tNine to five.\n"
+        "Is there parking?\t\tYes, behind the hall.\n"
+        "Can I bring my dog?\tOnly guide dogs.\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("When are you open?", "Nine to five."),
+        ("Is there parking?", "Yes, behind the hall."),
+        ("Can I bring my dog?", "Only guide dogs."),
+    ]
+    assert result.notes == ()
+
+
 MARKDOWN_FAQ = """\
 # Museum FAQ
 

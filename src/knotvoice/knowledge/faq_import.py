@@ -7,7 +7,7 @@ markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets
 stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
 ``Q.``, ``Question:``, ``Q -``) is a question even without ``?``, and ``Q: ... ? A: ...`` is a
 question and its answer on one line, as is a question in bold or quotes followed by text ("**How
-much is it?** Ten pounds.").
+much is it?** Ten pounds.") or by a tab (a spreadsheet's row pasted as text).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
@@ -805,6 +805,10 @@ def _is_knowledge_file(text: str) -> bool:
 
 def _question_line(line: str) -> _QuestionLine | None:
     """The question on ``line``, or None when it is answer text (see the module docstring)."""
+    head, tab, tail = line.partition("\t")
+    if tab and phrase_key(tail) and (asked := _question_line(head)) and not asked.answer:
+        # a question and its answer a tab apart: a spreadsheet's row pasted as text
+        return dataclasses.replace(asked, answer=_unlabelled(tail.strip()), marked=True)
     text, answer, asides = line, "", ""  # asides: notes in brackets after the question
     labelled = marked = False
     while True:

@@ -5,10 +5,11 @@ file itself and the language data can teach:
 
 - every phrasing asked as a question while it is left out of the knowledge (so it cannot
   find itself), and the same phrasings as visitors would say them: wrapped in openers and
-  closers ("um, quick question, ..."), asked indirectly, padded with fillers, with the slips a
-  small recognizer makes on short words (``lang/en.yaml``'s ``visitor``); an entry without
-  alternatives has its answer's sentences for phrasings too (``evidence.stand_ins``), so its
-  question is asked while left out, against its answer;
+  closers ("um, quick question, ..."), and asked indirectly (``lang/en.yaml``'s ``visitor``;
+  its fillers and slips of short words make a third way, which no fit uses:
+  ``docs/matching.md``); an entry without alternatives has its answer's sentences for
+  phrasings too (``evidence.stand_ins``), so its question is asked while left out, against
+  its answer;
 - everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
   out those close in meaning to one of this FAQ's phrasings (``Evidence.everyday``), each
   asked while left out of them, as the ``everyday`` signal compares a question with them;

@@ -238,9 +238,9 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
         ("Question 2) Can I take my dog?", "Answer 2) Yes, dogs are welcome on a lead."),
         ("**Q:** Can I take my dog?", "**A:** Yes, dogs are welcome on a lead."),
         ("__Q.__ Can I take my dog?", "__A.__ Yes, dogs are welcome on a lead."),
-        ("Q - Can I take my dog?", "A - Yes, dogs are welcome on a lead."),
-        ("Q \u2013 Can I take my dog?", "A \u2013 Yes, dogs are welcome on a lead."),
-        ("Question 4 \u2014 Can I take my dog?", "Answer \u2014 Yes, dogs are welcome on a lead."),
+        ("Q - Can I take my dog?", "A: Yes, dogs are welcome on a lead."),
+        ("Q \u2013 Can I take my dog?", "Answer: Yes, dogs are welcome on a lead."),
+        ("Question 4 \u2014 Can I take my dog?", "Yes, dogs are welcome on a lead."),
     ],
 )
 def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str) -> None:
@@ -372,6 +372,33 @@ def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
         ("Can I bring my dog?", "Only guide dogs."),
     ]
     assert result.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "Q - " without a question mark after it, and "A - ", begin ordinary sentences
+        (
+            "Where are the aisles?\nQ - Z are upstairs.\n\nIs the cafe open?\nYes.\n",
+            [("Where are the aisles?", "Q - Z are upstairs."), ("Is the cafe open?", "Yes.")],
+        ),
+        (
+            "Are the roads open?\nA - B roads are closed after snow.\n",
+            [("Are the roads open?", "A - B roads are closed after snow.")],
+        ),
+        # a question or a note a tab after a question is part of it, not its answer
+        ("Where do I park?\tIs it free?\nYes.\n", [("Where do I park? Is it free?", "Yes.")]),
+        (
+            "Do you take cards?\t(credit or debit)\nYes.\n",
+            [("Do you take cards? (credit or debit)", "Yes.")],
+        ),
+    ],
+)
+def test_text_like_a_label_or_a_row_is_read_as_written(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    result = parse_faq(text)
+    assert [(e.question, e.answer) for e in result.entries] == expected
 
 
 MARKDOWN_FAQ = """\

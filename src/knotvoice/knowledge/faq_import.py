@@ -5,14 +5,15 @@ is one ending in the Arabic ``\u061f`` or the full-width ``\uff1f``, read as ``?
 below and kept as written) and stands on its own, also once what surrounds it is set aside:
 markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets after it, which
 stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
-``Q.``, ``Question:``, ``Q -``) is a question even without ``?``, and ``Q: ... ? A: ...`` is a
-question and its answer on one line, as is a question in bold or quotes followed by text ("**How
-much is it?** Ten pounds.") or by a tab (a spreadsheet's row pasted as text).
+``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -`` only with it), and
+``Q: ... ? A: ...`` is a question and its answer on one line, as is a question in bold or quotes
+followed by text ("**How much is it?** Ten pounds.") or, a tab apart, by text that is neither a
+question nor a note in brackets (a spreadsheet's row pasted as text).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
 ``1)``, ``(1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of
-the answer under it (``A:``, ``A.``, ``Answer:``, ``A -``), whatever the case. A question line
+the answer under it (``A:``, ``A.``, ``Answer:``), whatever the case. A question line
 without such marks that closes a paragraph, directly under a finished sentence ("... 20 pounds a
 year." then "Why not join today?"), is part of that paragraph's text; so is a line of several
 sentences ending in ``?`` directly under a question ("Yes. There is a hoist. Why not come and
@@ -83,14 +84,11 @@ _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _HEADING_RE = re.compile(r"^#+\s")
 _QUESTION_MARK_RE = re.compile(
     r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
-    r"|(?:q|question)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s))[*_]*)"
+    rf"|(?:q|question)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s)(?=.*[{_QUESTION_MARKS}]))[*_]*)"
     r"|\d+[.)]\s|\(\d+\)\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
-_ANSWER_MARK = (
-    r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s)"
-    r"|(?:a|answer)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s))[*_]*"
-)
+_ANSWER_MARK = r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s))[*_]*"
 _ANSWER_MARK_RE = re.compile(rf"^{_ANSWER_MARK}\s*", re.IGNORECASE)
 _INLINE_ANSWER_RE = re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={_ANSWER_MARK})", re.IGNORECASE)
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
@@ -806,7 +804,14 @@ def _is_knowledge_file(text: str) -> bool:
 def _question_line(line: str) -> _QuestionLine | None:
     """The question on ``line``, or None when it is answer text (see the module docstring)."""
     head, tab, tail = line.partition("\t")
-    if tab and phrase_key(tail) and (asked := _question_line(head)) and not asked.answer:
+    if (
+        tab
+        and phrase_key(tail)
+        and (asked := _question_line(head))
+        and not asked.answer
+        and _question_line(tail.strip()) is None
+        and not _ASIDE_RE.fullmatch(tail.strip())
+    ):
         # a question and its answer a tab apart: a spreadsheet's row pasted as text
         return dataclasses.replace(asked, answer=_unlabelled(tail.strip()), marked=True)
     text, answer, asides = line, "", ""  # asides: notes in brackets after the question

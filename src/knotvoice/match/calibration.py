@@ -7,7 +7,8 @@ file itself and the language data can teach:
   find itself), and the same phrasings as visitors would say them: wrapped in openers and
   closers ("um, quick question, ..."), and asked indirectly (``lang/en.yaml``'s ``visitor``;
   its fillers and slips of short words make a third way, which no fit uses:
-  ``docs/matching.md``); an entry without alternatives has its answer's sentences for
+  ``docs/matching.md``), a file of many phrasings one of the two ways for most of them
+  (``SPOKEN_AT_MOST``); an entry without alternatives has its answer's sentences for
   phrasings too (``evidence.stand_ins``), so its question is asked while left out, against
   its answer;
 - everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
@@ -69,13 +70,15 @@ VERSION = 13
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
 VARIANTS = 2
-"""Spoken variants of each phrasing learnt from."""
+"""Spoken variants of each phrasing learnt from, at most (``SPOKEN_AT_MOST``)."""
 SPOKEN_AT_MOST = 480
-"""Spoken variants learnt from in all, when there are more phrasings than ``VARIANTS`` each
-would allow: each phrasing is then said one way (which one is drawn by its words) and the
-rest of these go to phrasings drawn by their words, one more each. Each variant costs an
-embedding and a row of signals over every entry: the knots FAQ's 472 phrasings took 5.6 s
-to fit with two variants each, 3.2 to 3.7 s of it embedding the variants."""
+"""Spoken variants learnt from in all, when there are more phrasings (answers' sentences
+standing in for alternatives among them) than ``VARIANTS`` each would allow: each phrasing
+is then said one way (which one is drawn by its words) and the rest of these go to
+phrasings drawn by their words, one more way each; with more than this many phrasings,
+each is said one way. Each variant costs an embedding and a row of signals over every
+entry: the knots FAQ's 472 phrasings took 4.8 to 5.6 s to fit with two variants each, 3.2
+to 3.7 s of it embedding the variants."""
 MAX_PHRASINGS = 1500
 """A larger knowledge learns from a sample of its phrasings: a few thousand questions are
 plenty for the regressions' dozen weights, and each one costs an embedding and a row of

@@ -401,6 +401,27 @@ def test_text_like_a_label_or_a_row_is_read_as_written(
     assert [(e.question, e.answer) for e in result.entries] == expected
 
 
+def test_questions_without_answers_in_a_row_all_go_to_the_next_answered_one() -> None:
+    """Of two questions in a row with no answer, the first was said to be an alternative of
+    the second, and lost when the second went on to the next question with an answer."""
+    result = parse_faq(
+        "Where are the aisles?\nWhere are the lifts?\n\nIs the cafe open?\nYes.\n\n"
+        "When do you close?\nAt six.\n\nIs there a toilet?\nCan I park?\n"
+    )
+    assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
+        ("Is the cafe open?", ("Where are the aisles?", "Where are the lifts?"), "Yes."),
+        ("When do you close?", (), "At six."),
+    ]
+    assert [str(note) for note in result.notes] == [
+        "line 1: question 'Where are the aisles?' has no answer of its own; it is an "
+        "alternative of 'Is the cafe open?'",
+        "line 2: question 'Where are the lifts?' has no answer of its own; it is an "
+        "alternative of 'Is the cafe open?'",
+        "line 10: question 'Is there a toilet?' has no answer; dropped",
+        "line 11: question 'Can I park?' has no answer; dropped",
+    ]
+
+
 MARKDOWN_FAQ = """\
 # Museum FAQ
 

@@ -191,6 +191,9 @@ class _Draft:
     alternatives: list[str]
     paragraphs: list[str]
     orphan: bool = False
+    gathered: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    """The questions without an answer of their own above it (line, question), now its
+    alternatives: they go where it goes if it has no answer either."""
 
 
 def read_faq(path: str | Path) -> ImportResult:
@@ -335,6 +338,7 @@ def _parse_text(text: str) -> ImportResult:
                 and not current.paragraphs
                 and phrase_key(current.question) != key
             ):
+                pending.extend(_ungathered(current, notes))
                 pending.append((current.line, current.question))
                 drafts.remove(current)
                 del by_key[phrase_key(current.question)]
@@ -354,6 +358,7 @@ def _parse_text(text: str) -> ImportResult:
                 by_key[key] = current
             for line, waiting in pending:
                 current.alternatives.append(waiting)
+                current.gathered.append((line, waiting))
                 notes.append(
                     (
                         line,
@@ -424,7 +429,7 @@ def _parse_text(text: str) -> ImportResult:
 
     if current is not None and not current.paragraphs:
         drafts.remove(current)
-        notes.append((current.line, f"question {current.question!r} has no answer; dropped", None))
+        pending = [*_ungathered(current, notes), (current.line, current.question), *pending]
     for line, waiting in pending:
         notes.append((line, f"question {waiting!r} has no answer; dropped", None))
     if not drafts:
@@ -887,6 +892,16 @@ def _without_emoji_after(text: str) -> str:
     ):
         end -= 1
     return text[:end]
+
+
+def _ungathered(
+    draft: _Draft, notes: list[tuple[int, str, _Draft | None]]
+) -> list[tuple[int, str]]:
+    """The questions ``draft`` gathered as its alternatives, taken back with their notes, for
+    ``draft`` has no answer to give them either."""
+    lines = {line for line, _ in draft.gathered}
+    notes[:] = [note for note in notes if not (note[2] is draft and note[0] in lines)]
+    return draft.gathered
 
 
 def _unlabelled(answer: str) -> str:

@@ -290,7 +290,7 @@ def examples(
     # Phrasings said every way: all of them, unless that is more than SPOKEN_AT_MOST.
     every_way = set(numbers)
     if len(numbers) * VARIANTS > SPOKEN_AT_MOST:
-        more = max(0, SPOKEN_AT_MOST - len(numbers)) // (VARIANTS - 1)
+        more = max(0, SPOKEN_AT_MOST - len(numbers)) // max(VARIANTS - 1, 1)
         every_way = set(
             heapq.nsmallest(more, numbers, key=lambda n: _draw(evidence.phrasings[n], n))
         )

@@ -238,9 +238,10 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
         ("Question 2) Can I take my dog?", "Answer 2) Yes, dogs are welcome on a lead."),
         ("**Q:** Can I take my dog?", "**A:** Yes, dogs are welcome on a lead."),
         ("__Q.__ Can I take my dog?", "__A.__ Yes, dogs are welcome on a lead."),
+        ("Q - Can I take my dog?", "A - Yes, dogs are welcome on a lead."),
+        ("Q \u2013 Can I take my dog?", "A \u2013 Yes, dogs are welcome on a lead."),
+        ("Question 4 \u2014 Can I take my dog?", "Answer \u2014 Yes, dogs are welcome on a lead."),
         ("Q - Can I take my dog?", "A: Yes, dogs are welcome on a lead."),
-        ("Q \u2013 Can I take my dog?", "Answer: Yes, dogs are welcome on a lead."),
-        ("Question 4 \u2014 Can I take my dog?", "Yes, dogs are welcome on a lead."),
     ],
 )
 def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str) -> None:
@@ -357,9 +358,10 @@ def test_a_question_and_its_answer_on_one_line_are_split() -> None:
 
 def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
     """A spreadsheet's two columns pasted into a text file, a tab between question and
-    answer, gave "no questions found"."""
+    answer, gave "no questions found"; an answer that ends in a question is one too."""
     path = tmp_path / "faq.txt"
     path.write_text(
+        "Is the cafe open?\tYes. Why not try our cake?\n"
         "When are you open?\tNine to five.\n"
         "Is there parking?\t\tYes, behind the hall.\n"
         "Can I bring my dog?\tOnly guide dogs.\n",
@@ -367,6 +369,7 @@ def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
     )
     result = read_faq(path)
     assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is the cafe open?", "Yes. Why not try our cake?"),
         ("When are you open?", "Nine to five."),
         ("Is there parking?", "Yes, behind the hall."),
         ("Can I bring my dog?", "Only guide dogs."),
@@ -386,8 +389,12 @@ def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
             "Are the roads open?\nA - B roads are closed after snow.\n",
             [("Are the roads open?", "A - B roads are closed after snow.")],
         ),
-        # a question or a note a tab after a question is part of it, not its answer
-        ("Where do I park?\tIs it free?\nYes.\n", [("Where do I park? Is it free?", "Yes.")]),
+        # a question and its answer labelled with dashes on one line, or a tab apart
+        (
+            "Q - Can I park? A - Yes, it is free.\n\nQ - Can I take my dog?\tA - Yes.\n",
+            [("Can I park?", "Yes, it is free."), ("Can I take my dog?", "Yes.")],
+        ),
+        # a note a tab after a question is part of it, not its answer
         (
             "Do you take cards?\t(credit or debit)\nYes.\n",
             [("Do you take cards? (credit or debit)", "Yes.")],
@@ -399,6 +406,20 @@ def test_text_like_a_label_or_a_row_is_read_as_written(
 ) -> None:
     result = parse_faq(text)
     assert [(e.question, e.answer) for e in result.entries] == expected
+
+
+def test_a_question_without_answer_asked_again_with_one_is_merged_into_it() -> None:
+    result = parse_faq(
+        "Where are the aisles?\n\nIs the cafe open?\n\nWhere are the aisles?\nUpstairs.\n"
+    )
+    assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
+        ("Where are the aisles?", ("Is the cafe open?",), "Upstairs.")
+    ]
+    assert [str(note) for note in result.notes] == [
+        "line 1: repeated question 'Where are the aisles?' merged into the one on line 5",
+        "line 3: question 'Is the cafe open?' has no answer of its own; it is an alternative "
+        "of 'Where are the aisles?'",
+    ]
 
 
 def test_questions_without_answers_in_a_row_all_go_to_the_next_answered_one() -> None:

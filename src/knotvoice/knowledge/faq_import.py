@@ -7,8 +7,8 @@ markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets
 stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
 ``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -`` only with it), and
 ``Q: ... ? A: ...`` is a question and its answer on one line, as is a question in bold or quotes
-followed by text ("**How much is it?** Ten pounds.") or, a tab apart, by text that is neither a
-question nor a note in brackets (a spreadsheet's row pasted as text).
+followed by text ("**How much is it?** Ten pounds.") or, a tab apart, by text that is not a
+note in brackets (a spreadsheet's row pasted as text).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
@@ -88,9 +88,18 @@ _QUESTION_MARK_RE = re.compile(
     r"|\d+[.)]\s|\(\d+\)\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
+_DASHED_RE = re.compile(r"[*_]*(?:q|question)\s*\d*\s+[-\u2013\u2014]", re.IGNORECASE)
+"""A question's label written with a dash ("Q - "): its answer's may be too ("A - ")."""
 _ANSWER_MARK = r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s))[*_]*"
 _ANSWER_MARK_RE = re.compile(rf"^{_ANSWER_MARK}\s*", re.IGNORECASE)
 _INLINE_ANSWER_RE = re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={_ANSWER_MARK})", re.IGNORECASE)
+_DASHED_ANSWER_MARK = r"[*_]*(?:a|answer)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s)[*_]*"
+"""An answer's label written with a dash ("A - "), taken for one only under a question
+labelled so: elsewhere it may begin a sentence ("A - B roads are closed")."""
+_DASHED_ANSWER_RE = re.compile(rf"^{_DASHED_ANSWER_MARK}\s*", re.IGNORECASE)
+_INLINE_DASHED_ANSWER_RE = re.compile(
+    rf"(?<=[{_QUESTION_MARKS}])\s+(?={_DASHED_ANSWER_MARK})", re.IGNORECASE
+)
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
 _EMPHASIS = ("**", "__", "*", "_")
 _WRAPPERS = (
@@ -156,6 +165,8 @@ class _Paragraph:
     titled: str = ""
     """What a question without ``?`` over the text under it is ("heading", "line"), or
     empty."""
+    dashed: bool = False
+    """A question labelled with a dash ("Q - "), whose answer's label may be too."""
 
     @property
     def text(self) -> str:
@@ -182,6 +193,8 @@ class _QuestionLine:
     """Whether a label (``Q:``) marks it as a question."""
     sentences: int
     """How many sentences with words it holds."""
+    dashed: bool = False
+    """Whether its label is written with a dash ("Q - ")."""
 
 
 @dataclass
@@ -357,6 +370,16 @@ def _parse_text(text: str) -> ImportResult:
                 drafts.append(current)
                 by_key[key] = current
             for line, waiting in pending:
+                if phrase_key(waiting) == phrase_key(current.question):
+                    notes.append(
+                        (
+                            line,
+                            f"repeated question {waiting!r} merged into the one on line "
+                            f"{current.line}",
+                            current,
+                        )
+                    )
+                    continue
                 current.alternatives.append(waiting)
                 current.gathered.append((line, waiting))
                 notes.append(
@@ -652,7 +675,13 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             current = None
         elif found is not None and not (rhetorical or answering):
             paragraphs.append(
-                _Paragraph(number, [found.question], is_question=True, marked=found.marked)
+                _Paragraph(
+                    number,
+                    [found.question],
+                    is_question=True,
+                    marked=found.marked,
+                    dashed=found.dashed,
+                )
             )
             current = _Paragraph(number, [found.answer]) if found.answer else None
             if current is not None:
@@ -661,6 +690,8 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             paragraphs.append(_Paragraph(number, [line], is_heading=True))
             current = None
         elif current is None:
+            if paragraphs and paragraphs[-1].dashed:
+                line = _unlabelled(line, dashed=True)
             current = _Paragraph(number, [line])
             paragraphs.append(current)
         else:
@@ -814,13 +845,14 @@ def _question_line(line: str) -> _QuestionLine | None:
         and phrase_key(tail)
         and (asked := _question_line(head))
         and not asked.answer
-        and _question_line(tail.strip()) is None
         and not _ASIDE_RE.fullmatch(tail.strip())
     ):
-        # a question and its answer a tab apart: a spreadsheet's row pasted as text
-        return dataclasses.replace(asked, answer=_unlabelled(tail.strip()), marked=True)
+        # a question and its answer a tab apart: a spreadsheet's row pasted as text, whatever
+        # the answer ends in ("Yes. Why not try our cake?"); a note in brackets stays with it
+        answer = _unlabelled(tail.strip(), dashed=asked.dashed)
+        return dataclasses.replace(asked, answer=answer, marked=True)
     text, answer, asides = line, "", ""  # asides: notes in brackets after the question
-    labelled = marked = False
+    labelled = marked = dashed = False
     while True:
         before = text
         if not answer and (split := _wrapped_question(text)):
@@ -834,10 +866,11 @@ def _question_line(line: str) -> _QuestionLine | None:
                 break
         if (found := _QUESTION_MARK_RE.match(text)) and found.end() < len(text):
             labelled = labelled or found.group("label") is not None
+            dashed = dashed or bool(_DASHED_RE.match(found.group("label") or ""))
             marked = True
             text = text[found.end() :]
-        if labelled and not answer and (inline := _INLINE_ANSWER_RE.search(text)):
-            text, answer = text[: inline.start()], _unlabelled(text[inline.end() :])
+        if labelled and not answer and (inline := _inline_answer(text, dashed)):
+            text, answer = text[: inline.start()], _unlabelled(text[inline.end() :], dashed)
         text = _without_emoji_after(text)
         if aside := _NOTE_AFTER_RE.search(text):
             text, asides = text[: aside.start()], f"{aside.group().strip()} {asides}"
@@ -846,8 +879,22 @@ def _question_line(line: str) -> _QuestionLine | None:
     if not (text.endswith(tuple(_QUESTION_MARKS)) or labelled):
         return None
     return _QuestionLine(
-        " ".join(f"{text} {asides}".split()), answer, marked, labelled, _sentence_count(text)
+        " ".join(f"{text} {asides}".split()),
+        answer,
+        marked,
+        labelled,
+        _sentence_count(text),
+        dashed,
     )
+
+
+def _inline_answer(text: str, dashed: bool) -> re.Match[str] | None:
+    """Where the answer written after a labelled question on its line begins (``Q: ... ?
+    A: ...``, or ``Q - ... ? A - ...`` after a dashed label), or None."""
+    found = _INLINE_ANSWER_RE.search(text)
+    if found is None and dashed:
+        found = _INLINE_DASHED_ANSWER_RE.search(text)
+    return found
 
 
 def _sentence_count(text: str) -> int:
@@ -904,9 +951,10 @@ def _ungathered(
     return draft.gathered
 
 
-def _unlabelled(answer: str) -> str:
-    """``answer`` without an ``A:`` or ``Answer:`` label in front of it."""
-    found = _ANSWER_MARK_RE.match(answer)
+def _unlabelled(answer: str, dashed: bool = False) -> str:
+    """``answer`` without an ``A:`` or ``Answer:`` label in front of it (or ``A -``, under a
+    question labelled ``Q -``: ``dashed``)."""
+    found = _ANSWER_MARK_RE.match(answer) or (_DASHED_ANSWER_RE.match(answer) if dashed else None)
     return answer[found.end() :].lstrip() if found and answer[found.end() :].strip() else answer
 
 

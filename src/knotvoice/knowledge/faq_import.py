@@ -82,24 +82,34 @@ _QUESTION_MARKS = "?\u061f\uff1f"
 written with; each is read as ``?`` is."""
 _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _HEADING_RE = re.compile(r"^#+\s")
+_DASH = r"\s+[-\u2013\u2014](?=[*_]*\s)"
+"""The dash of a label written so ("Q - ", "A - ")."""
 _QUESTION_MARK_RE = re.compile(
     r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
-    rf"|(?:q|question)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s)(?=.*[{_QUESTION_MARKS}]))[*_]*)"
+    rf"|(?P<dashed>(?:q|question)\s*\d*{_DASH})(?=.*[{_QUESTION_MARKS}]))[*_]*)"
     r"|\d+[.)]\s|\(\d+\)\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
-_DASHED_RE = re.compile(r"[*_]*(?:q|question)\s*\d*\s+[-\u2013\u2014]", re.IGNORECASE)
-"""A question's label written with a dash ("Q - "): its answer's may be too ("A - ")."""
-_ANSWER_MARK = r"[*_]*(?:(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s))[*_]*"
-_ANSWER_MARK_RE = re.compile(rf"^{_ANSWER_MARK}\s*", re.IGNORECASE)
-_INLINE_ANSWER_RE = re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={_ANSWER_MARK})", re.IGNORECASE)
-_DASHED_ANSWER_MARK = r"[*_]*(?:a|answer)\s*\d*\s+[-\u2013\u2014](?=[*_]*\s)[*_]*"
-"""An answer's label written with a dash ("A - "), taken for one only under a question
-labelled so: elsewhere it may begin a sentence ("A - B roads are closed")."""
-_DASHED_ANSWER_RE = re.compile(rf"^{_DASHED_ANSWER_MARK}\s*", re.IGNORECASE)
-_INLINE_DASHED_ANSWER_RE = re.compile(
-    rf"(?<=[{_QUESTION_MARKS}])\s+(?={_DASHED_ANSWER_MARK})", re.IGNORECASE
-)
+
+
+def _answer_marks(*labels: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """An answer's label (one of ``labels``) at the start of a text, and where one follows a
+    question on its line."""
+    mark = rf"[*_]*(?:{'|'.join(labels)})[*_]*"
+    return (
+        re.compile(rf"^{mark}\s*", re.IGNORECASE),
+        re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={mark})", re.IGNORECASE),
+    )
+
+
+_ANSWER_LABEL = r"(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s)"
+_ANSWER_MARKS = {
+    False: _answer_marks(_ANSWER_LABEL),
+    True: _answer_marks(_ANSWER_LABEL, rf"(?:a|answer)\s*\d*{_DASH}"),
+}
+"""An answer's label, and where one follows a question on its line, by whether the question
+is labelled with a dash: only then is "A - " a label too, as elsewhere it may begin a
+sentence ("A - B roads are closed")."""
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
 _EMPHASIS = ("**", "__", "*", "_")
 _WRAPPERS = (
@@ -866,10 +876,10 @@ def _question_line(line: str) -> _QuestionLine | None:
                 break
         if (found := _QUESTION_MARK_RE.match(text)) and found.end() < len(text):
             labelled = labelled or found.group("label") is not None
-            dashed = dashed or bool(_DASHED_RE.match(found.group("label") or ""))
+            dashed = dashed or found.group("dashed") is not None
             marked = True
             text = text[found.end() :]
-        if labelled and not answer and (inline := _inline_answer(text, dashed)):
+        if labelled and not answer and (inline := _ANSWER_MARKS[dashed][1].search(text)):
             text, answer = text[: inline.start()], _unlabelled(text[inline.end() :], dashed)
         text = _without_emoji_after(text)
         if aside := _NOTE_AFTER_RE.search(text):
@@ -886,15 +896,6 @@ def _question_line(line: str) -> _QuestionLine | None:
         _sentence_count(text),
         dashed,
     )
-
-
-def _inline_answer(text: str, dashed: bool) -> re.Match[str] | None:
-    """Where the answer written after a labelled question on its line begins (``Q: ... ?
-    A: ...``, or ``Q - ... ? A - ...`` after a dashed label), or None."""
-    found = _INLINE_ANSWER_RE.search(text)
-    if found is None and dashed:
-        found = _INLINE_DASHED_ANSWER_RE.search(text)
-    return found
 
 
 def _sentence_count(text: str) -> int:
@@ -954,7 +955,7 @@ def _ungathered(
 def _unlabelled(answer: str, dashed: bool = False) -> str:
     """``answer`` without an ``A:`` or ``Answer:`` label in front of it (or ``A -``, under a
     question labelled ``Q -``: ``dashed``)."""
-    found = _ANSWER_MARK_RE.match(answer) or (_DASHED_ANSWER_RE.match(answer) if dashed else None)
+    found = _ANSWER_MARKS[dashed][0].match(answer)
     return answer[found.end() :].lstrip() if found and answer[found.end() :].strip() else answer
 
 

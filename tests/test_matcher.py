@@ -429,7 +429,15 @@ def test_a_question_gets_the_same_decision_with_or_without_its_closing_mark(
 ) -> None:
     # Typed questions often have no "?", and a recognizer adds one as it likes.
     said = [
-        knots.match(text) for text in (question, f"{question}?", f"{question}.", f"{question} ?!")
+        knots.match(text)
+        for text in (
+            question,
+            f"{question}?",
+            f"{question}.",
+            f"{question} ?!",
+            f"{question}\uff1f",
+            f"{question}\u061f",
+        )
     ]
     assert {(m.decision, m.best.entry.id if m.best else None) for m in said} == {
         (said[0].decision, said[0].best.entry.id if said[0].best else None)

@@ -242,6 +242,8 @@ def test_ids_of_questions_in_other_alphabets_are_slugs_that_load(tmp_path: Path)
         ("Q \u2013 Can I take my dog?", "A \u2013 Yes, dogs are welcome on a lead."),
         ("Question 4 \u2014 Can I take my dog?", "Answer \u2014 Yes, dogs are welcome on a lead."),
         ("Q - Can I take my dog?", "A: Yes, dogs are welcome on a lead."),
+        ("Q1 Can I take my dog?", "A1 Yes, dogs are welcome on a lead."),
+        ("**Question 12** Can I take my dog?", "**Answer 12** Yes, dogs are welcome on a lead."),
     ],
 )
 def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str) -> None:
@@ -393,6 +395,20 @@ def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
         (
             "Q - Can I park? A - Yes, it is free.\n\nQ - Can I take my dog?\tA - Yes.\n",
             [("Can I park?", "Yes, it is free."), ("Can I take my dog?", "Yes.")],
+        ),
+        # a bare number after "Q" or "A" is a label only before a capital, and "A3" only
+        # under a question labelled so
+        (
+            "Q4 results are out?\nThey are.\n\nQ3 Can I park? A3 Yes.\n",
+            [("Q4 results are out?", "They are."), ("Can I park?", "Yes.")],
+        ),
+        (
+            "Can I buy A4 paper?\nA4 Paper is sold at the desk.\n\n"
+            "Q2 Is it free?\nA 3 Year olds go free.\n",
+            [
+                ("Can I buy A4 paper?", "A4 Paper is sold at the desk."),
+                ("Is it free?", "A 3 Year olds go free."),
+            ],
         ),
         # a note a tab after a question is part of it, not its answer
         (

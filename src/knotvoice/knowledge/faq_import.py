@@ -5,10 +5,10 @@ is one ending in the Arabic ``\u061f`` or the full-width ``\uff1f``, read as ``?
 below and kept as written) and stands on its own, also once what surrounds it is set aside:
 markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets after it, which
 stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
-``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -`` only with it), and
-``Q: ... ? A: ...`` is a question and its answer on one line, as is a question in bold or quotes
-followed by text ("**How much is it?** Ten pounds.") or, a tab apart, by text that is not a
-note in brackets (a spreadsheet's row pasted as text).
+``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -``, or ``Q3`` before
+a capital, only with it), and ``Q: ... ? A: ...`` is a question and its answer on one line, as
+is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.") or, a tab
+apart, by text that is not a note in brackets (a spreadsheet's row pasted as text).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
@@ -84,9 +84,13 @@ _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _HEADING_RE = re.compile(r"^#+\s")
 _DASH = r"\s+[-\u2013\u2014](?=[*_]*\s)"
 """The dash of a label written so ("Q - ", "A - ")."""
+_BARE = r"\d+(?=[*_]*\s+[*_]*(?-i:[A-Z]))"
+"""The number of a label written with neither stop nor dash ("Q3 When ...", "A3 We ..."),
+before a word with a capital."""
 _QUESTION_MARK_RE = re.compile(
     r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
-    rf"|(?P<dashed>(?:q|question)\s*\d*{_DASH})(?=.*[{_QUESTION_MARKS}]))[*_]*)"
+    rf"|(?P<loose>(?:q|question)\s*\d*{_DASH}|(?:q|question\s*){_BARE})"
+    rf"(?=.*[{_QUESTION_MARKS}]))[*_]*)"
     r"|\d+[.)]\s|\(\d+\)\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
@@ -105,11 +109,12 @@ def _answer_marks(*labels: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _ANSWER_LABEL = r"(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s)"
 _ANSWER_MARKS = {
     False: _answer_marks(_ANSWER_LABEL),
-    True: _answer_marks(_ANSWER_LABEL, rf"(?:a|answer)\s*\d*{_DASH}"),
+    True: _answer_marks(_ANSWER_LABEL, rf"(?:a|answer)\s*\d*{_DASH}", rf"(?:a|answer\s*){_BARE}"),
 }
 """An answer's label, and where one follows a question on its line, by whether the question
-is labelled with a dash: only then is "A - " a label too, as elsewhere it may begin a
-sentence ("A - B roads are closed")."""
+is labelled loosely (with a dash, "Q - ", or a bare number, "Q3 "): only then are "A - " and
+"A3 " labels too, as elsewhere they may begin a sentence ("A - B roads are closed", "A4 paper
+is sold at the desk")."""
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
 _EMPHASIS = ("**", "__", "*", "_")
 _WRAPPERS = (
@@ -175,8 +180,8 @@ class _Paragraph:
     titled: str = ""
     """What a question without ``?`` over the text under it is ("heading", "line"), or
     empty."""
-    dashed: bool = False
-    """A question labelled with a dash ("Q - "), whose answer's label may be too."""
+    loose: bool = False
+    """A question labelled loosely ("Q - ", "Q3 "), whose answer's label may be too."""
 
     @property
     def text(self) -> str:
@@ -203,8 +208,8 @@ class _QuestionLine:
     """Whether a label (``Q:``) marks it as a question."""
     sentences: int
     """How many sentences with words it holds."""
-    dashed: bool = False
-    """Whether its label is written with a dash ("Q - ")."""
+    loose: bool = False
+    """Whether its label is written loosely, with a dash ("Q - ") or a bare number ("Q3 ")."""
 
 
 @dataclass
@@ -690,7 +695,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
                     [found.question],
                     is_question=True,
                     marked=found.marked,
-                    dashed=found.dashed,
+                    loose=found.loose,
                 )
             )
             current = _Paragraph(number, [found.answer]) if found.answer else None
@@ -700,8 +705,8 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             paragraphs.append(_Paragraph(number, [line], is_heading=True))
             current = None
         elif current is None:
-            if paragraphs and paragraphs[-1].dashed:
-                line = _unlabelled(line, dashed=True)
+            if paragraphs and paragraphs[-1].loose:
+                line = _unlabelled(line, loose=True)
             current = _Paragraph(number, [line])
             paragraphs.append(current)
         else:
@@ -859,10 +864,10 @@ def _question_line(line: str) -> _QuestionLine | None:
     ):
         # a question and its answer a tab apart: a spreadsheet's row pasted as text, whatever
         # the answer ends in ("Yes. Why not try our cake?"); a note in brackets stays with it
-        answer = _unlabelled(tail.strip(), dashed=asked.dashed)
+        answer = _unlabelled(tail.strip(), loose=asked.loose)
         return dataclasses.replace(asked, answer=answer, marked=True)
     text, answer, asides = line, "", ""  # asides: notes in brackets after the question
-    labelled = marked = dashed = False
+    labelled = marked = loose = False
     while True:
         before = text
         if not answer and (split := _wrapped_question(text)):
@@ -876,11 +881,11 @@ def _question_line(line: str) -> _QuestionLine | None:
                 break
         if (found := _QUESTION_MARK_RE.match(text)) and found.end() < len(text):
             labelled = labelled or found.group("label") is not None
-            dashed = dashed or found.group("dashed") is not None
+            loose = loose or found.group("loose") is not None
             marked = True
             text = text[found.end() :]
-        if labelled and not answer and (inline := _ANSWER_MARKS[dashed][1].search(text)):
-            text, answer = text[: inline.start()], _unlabelled(text[inline.end() :], dashed)
+        if labelled and not answer and (inline := _ANSWER_MARKS[loose][1].search(text)):
+            text, answer = text[: inline.start()], _unlabelled(text[inline.end() :], loose)
         text = _without_emoji_after(text)
         if aside := _NOTE_AFTER_RE.search(text):
             text, asides = text[: aside.start()], f"{aside.group().strip()} {asides}"
@@ -894,7 +899,7 @@ def _question_line(line: str) -> _QuestionLine | None:
         marked,
         labelled,
         _sentence_count(text),
-        dashed,
+        loose,
     )
 
 
@@ -952,10 +957,10 @@ def _ungathered(
     return draft.gathered
 
 
-def _unlabelled(answer: str, dashed: bool = False) -> str:
-    """``answer`` without an ``A:`` or ``Answer:`` label in front of it (or ``A -``, under a
-    question labelled ``Q -``: ``dashed``)."""
-    found = _ANSWER_MARKS[dashed][0].match(answer)
+def _unlabelled(answer: str, loose: bool = False) -> str:
+    """``answer`` without an ``A:`` or ``Answer:`` label in front of it (or ``A -`` or ``A3``,
+    under a question labelled so: ``loose``)."""
+    found = _ANSWER_MARKS[loose][0].match(answer)
     return answer[found.end() :].lstrip() if found and answer[found.end() :].strip() else answer
 
 

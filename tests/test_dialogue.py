@@ -327,6 +327,30 @@ def test_a_question_turned_away_is_told_the_topics_it_came_closest_to() -> None:
     assert reply_text(unsure, mixed).endswith("prices, opening hours or parking.")
 
 
+def test_a_question_turned_away_by_a_file_without_topics_is_told_two_questions() -> None:
+    """An imported file has no topics, and a visitor turned away heard only "Sorry, I can't
+    answer that.": nothing to ask instead. The questions of the two entries it came closest
+    to are read out, or the file's first two when nothing came near."""
+    entries = tuple(
+        Entry(f"e{n}", question, "Answer.")
+        for n, question in enumerate(
+            ("When are you open?", "**Is there parking?**", "Can I bring my dog?")
+        )
+    )
+    knowledge = Knowledge(entries)
+    near = Match(Decision.REJECT, Candidate(entries[2], 20.0), Candidate(entries[1], 5.0), "q")
+    assert reply_text(near, knowledge) == (
+        f"{english().replies.reject} You can ask me, for example: Can I bring my dog? "
+        "Or: Is there parking?"
+    )
+    nothing = Match(Decision.REJECT, None, None, "")
+    assert reply_text(nothing, knowledge).endswith(
+        "for example: When are you open? Or: Is there parking?"
+    )
+    alone = Knowledge(entries[:1])
+    assert reply_text(nothing, alone).endswith("for example: When are you open?")
+
+
 def test_the_topics_of_a_reject_are_spoken_without_their_emoji() -> None:
     """A topic written "café ☕" was read out "café hot beverage" by espeak-ng."""
     entries = tuple(

@@ -487,8 +487,10 @@ def _advice(
     if not topics:
         replies = english().replies
         found.append(
-            f'no entry has a topic, so a visitor turned away hears only "{replies.reject}"; '
-            "give each entry a topic (its subject in a few words, `topic:` in the file) and "
-            f'the kiosk adds "{replies.topics.format(topics="A, B or C")}"'
+            "no entry has a topic, so a visitor turned away hears two whole questions read "
+            f'out ("{replies.questions.format(questions="...")}"); give each entry a topic '
+            "(its subject in a few words, `topic:` in the file): the kiosk then says "
+            f'"{replies.topics.format(topics="A, B or C")}", and whisper hears your subjects '
+            "better"
         )
     return tuple(found)

@@ -53,6 +53,11 @@ class Replies:
     """With ``{topics}``: a few of the knowledge's topics, listed."""
     topics_or: str
     """Joins the last two topics listed ("a, b or c")."""
+    questions: str
+    """With ``{questions}``: two of the knowledge's questions (each ending in "?"), named
+    instead of topics when no entry has one."""
+    questions_or: str
+    """Joins the two questions."""
     ask_again: str
     """Said when a did-you-mean is declined."""
     wake_reply: str

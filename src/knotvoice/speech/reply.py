@@ -38,15 +38,17 @@ def did_you_mean(entry: Entry, again: bool = False) -> str:
 def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[Entry] = ()) -> str:
     """ "You can ask me about a, b or c." naming a few topics of the knowledge: those of the
     ``nearest`` entries first (the entries a question turned away came closest to), then the
-    file's first."""
+    file's first. A file without topics (as imported) has two questions named instead."""
     if knowledge is None:
         return ""
     entries = (*nearest, *knowledge.entries)
     spoken = (spoken_topic(entry) for entry in entries)
     topics = list(dict.fromkeys(topic for topic in spoken if topic))[:count]
-    if not topics:
-        return ""
     replies = english().replies
+    if not topics:
+        asked = dict.fromkeys(f"{spoken_question(entry)}?" for entry in entries)
+        questions = replies.questions_or.join([q for q in asked if q != "?"][:2])
+        return replies.questions.format(questions=questions) if questions else ""
     listed = (
         topics[0]
         if len(topics) == 1

@@ -379,6 +379,20 @@ def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
     assert result.notes == ()
 
 
+def test_a_spreadsheet_row_of_more_columns_is_read_as_a_table_row_is() -> None:
+    """A row's section before its question was "text before the first question" and the
+    row was lost; a column after the answer stayed in it behind a tab."""
+    result = parse_faq(
+        "Tickets\tHow much is a ticket?\tTen pounds.\tUpdated May\n"
+        "Visiting\tCan I bring my dog?\tOnly guide dogs.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How much is a ticket?", "Ten pounds.\nUpdated May"),
+        ("Can I bring my dog?", "Only guide dogs."),
+    ]
+    assert result.notes == ()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

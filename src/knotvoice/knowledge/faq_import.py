@@ -8,7 +8,9 @@ stays in the question ("Can I pay by card? (credit or debit)"). A line with a la
 ``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -``, or ``Q3`` before
 a capital, only with it), and ``Q: ... ? A: ...`` is a question and its answer on one line, as
 is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.") or, a tab
-apart, by text that is not a note in brackets (a spreadsheet's row pasted as text).
+apart, by text that is not a note in brackets (a spreadsheet's row pasted as text, read as a
+table's row is: a section's cell before the question is left out, cells after the answer are
+lines of it).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
@@ -854,18 +856,22 @@ def _is_knowledge_file(text: str) -> bool:
 
 def _question_line(line: str) -> _QuestionLine | None:
     """The question on ``line``, or None when it is answer text (see the module docstring)."""
-    head, tab, tail = line.partition("\t")
-    if (
-        tab
-        and phrase_key(tail)
-        and (asked := _question_line(head))
-        and not asked.answer
-        and not _ASIDE_RE.fullmatch(tail.strip())
-    ):
-        # a question and its answer a tab apart: a spreadsheet's row pasted as text, whatever
-        # the answer ends in ("Yes. Why not try our cake?"); a note in brackets stays with it
-        answer = _unlabelled(tail.strip(), loose=asked.loose)
-        return dataclasses.replace(asked, answer=answer, marked=True)
+    cells = [cell.strip() for cell in line.split("\t")]
+    for at, cell in enumerate(cells[:-1]):
+        after = [text for text in cells[at + 1 :] if text]
+        if (
+            after
+            and phrase_key(after[0])
+            and not _ASIDE_RE.fullmatch(after[0])
+            and (asked := _question_line(cell))
+            and not asked.answer
+        ):
+            # a question and its answer a tab apart: a spreadsheet's row pasted as text,
+            # whatever the answer ends in ("Yes. Why not try our cake?"); as in a table's row,
+            # a cell before the question (its section) is left out and those after the answer
+            # are lines of it; a note in brackets stays with the question
+            answer = "\n".join([_unlabelled(after[0], loose=asked.loose), *after[1:]])
+            return dataclasses.replace(asked, answer=answer, marked=True)
     text, answer, asides = line, "", ""  # asides: notes in brackets after the question
     labelled = marked = loose = False
     while True:

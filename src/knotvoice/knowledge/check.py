@@ -487,7 +487,7 @@ def _advice(
     if not topics:
         replies = english().replies
         found.append(
-            "no entry has a topic, so a visitor turned away hears two whole questions read "
+            "no entry has a topic, so a visitor turned away hears the nearest questions read "
             f'out ("{replies.questions.format(questions="...")}"); give each entry a topic '
             "(its subject in a few words, `topic:` in the file): the kiosk then says "
             f'"{replies.topics.format(topics="A, B or C")}", and whisper hears your subjects '

@@ -349,6 +349,20 @@ def test_a_question_turned_away_by_a_file_without_topics_is_told_two_questions()
     )
     alone = Knowledge(entries[:1])
     assert reply_text(nothing, alone).endswith("for example: When are you open?")
+    # The same entry nearest twice, a question with nothing to say aloud, a note in brackets
+    # and a full-width mark: each question once, as it is said.
+    odd = Knowledge(
+        (
+            Entry("emoji", "\U0001f436?", "Dogs."),
+            Entry("cards", "Do you take cards? (credit or debit)", "Yes."),
+            Entry("hours", "When are you open\uff1f", "Nine."),
+        )
+    )
+    twice = Match(
+        Decision.REJECT, Candidate(odd.entries[0], 9.0), Candidate(odd.entries[0], 9.0), "q"
+    )
+    assert reply_text(twice, odd).endswith("for example: Do you take cards? Or: When are you open?")
+    assert did_you_mean(odd.entries[1]) == "Did you mean: Do you take cards?"
 
 
 def test_the_topics_of_a_reject_are_spoken_without_their_emoji() -> None:

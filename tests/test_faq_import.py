@@ -385,12 +385,14 @@ def test_a_spreadsheet_row_of_more_columns_is_read_as_a_table_row_is() -> None:
     result = parse_faq(
         "Tickets\tHow much is a ticket?\tTen pounds.\tUpdated May\n"
         "Visiting\tCan I bring my dog?\tOnly guide dogs.\n"
+        "Payment\tDo you take cards?\t\n"
+        "3\tIs there a cafe?\tYes.\n"
     )
-    assert [(e.question, e.answer) for e in result.entries] == [
-        ("How much is a ticket?", "Ten pounds.\nUpdated May"),
-        ("Can I bring my dog?", "Only guide dogs."),
+    assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
+        ("How much is a ticket?", (), "Ten pounds.\nUpdated May"),
+        ("Can I bring my dog?", (), "Only guide dogs."),
+        ("Is there a cafe?", ("Do you take cards?",), "Yes."),
     ]
-    assert result.notes == ()
 
 
 @pytest.mark.parametrize(
@@ -418,10 +420,21 @@ def test_a_spreadsheet_row_of_more_columns_is_read_as_a_table_row_is() -> None:
         ),
         (
             "Can I buy A4 paper?\nA4 Paper is sold at the desk.\n\n"
-            "Q2 Is it free?\nA 3 Year olds go free.\n",
+            "Q2 Is it free?\nA3 Year olds go free.\n\nQ5 When do you open?\nA5 9am to 5pm.\n",
             [
                 ("Can I buy A4 paper?", "A4 Paper is sold at the desk."),
-                ("Is it free?", "A 3 Year olds go free."),
+                ("Is it free?", "A3 Year olds go free."),
+                ("When do you open?", "9am to 5pm."),
+            ],
+        ),
+        # a note in brackets a tab after a question stays with it, before its answer's cell;
+        # a table pasted under a question, its header ending in "?", is that question's answer
+        (
+            "Do you take cards?\t(credit or debit)\tYes, all of them.\n\n"
+            "What can I bring?\nItem\tAllowed?\tNotes\nDogs\tYes\tOn a lead\n",
+            [
+                ("Do you take cards? (credit or debit)", "Yes, all of them."),
+                ("What can I bring?", "Item\tAllowed?\tNotes\nDogs\tYes\tOn a lead"),
             ],
         ),
         # a note a tab after a question is part of it, not its answer

@@ -728,8 +728,8 @@ def test_check_leaves_out_everyday_words_the_kiosk_takes_as_a_follow_up() -> Non
 
 
 def test_check_tells_a_file_without_topics_what_a_visitor_turned_away_hears() -> None:
-    """An operator learnt of topics only from lint: a file with none has every reject said
-    as a bare "Sorry", and check now says so and how to give the kiosk more to say."""
+    """An operator learnt of topics only from lint: a file with none has whole questions
+    read to a visitor turned away, and check says so and what a topic gives instead."""
     bare = Knowledge(
         (
             Entry("booking", "Do I need to book?", "No.", ("can I just turn up",)),

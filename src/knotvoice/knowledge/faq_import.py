@@ -8,8 +8,8 @@ stays in the question ("Can I pay by card? (credit or debit)"). A line with a la
 ``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -``, or ``Q3`` before
 a capital, only with it), and ``Q: ... ? A: ...`` is a question and its answer on one line, as
 is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.") or, a tab
-apart, by text that is not a note in brackets (a spreadsheet's row pasted as text, read as a
-table's row is: a section's cell before the question is left out, cells after the answer are
+apart, by text that is not a note in brackets (a spreadsheet's row pasted as text: a
+section's name in the cell before the question is left out, and cells after the answer are
 lines of it).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
@@ -61,6 +61,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import functools
 import html
 import io
 import itertools
@@ -86,8 +87,8 @@ _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _HEADING_RE = re.compile(r"^#+\s")
 _DASH = r"\s+[-\u2013\u2014](?=[*_]*\s)"
 """The dash of a label written so ("Q - ", "A - ")."""
-_BARE = r"\d+(?=[*_]*\s+[*_]*(?-i:[A-Z]))"
-"""The number of a label written with neither stop nor dash ("Q3 When ...", "A3 We ..."),
+_BARE = r"(?P<number>\d+)(?=[*_]*\s+[*_]*(?-i:[A-Z\u00c0-\u00d6\u00d8-\u00de]))"
+"""The number of a question's label written with neither stop nor dash ("Q3 When ..."),
 before a word with a capital."""
 _QUESTION_MARK_RE = re.compile(
     r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
@@ -109,14 +110,23 @@ def _answer_marks(*labels: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _ANSWER_LABEL = r"(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s)"
-_ANSWER_MARKS = {
-    False: _answer_marks(_ANSWER_LABEL),
-    True: _answer_marks(_ANSWER_LABEL, rf"(?:a|answer)\s*\d*{_DASH}", rf"(?:a|answer\s*){_BARE}"),
-}
-"""An answer's label, and where one follows a question on its line, by whether the question
-is labelled loosely (with a dash, "Q - ", or a bare number, "Q3 "): only then are "A - " and
-"A3 " labels too, as elsewhere they may begin a sentence ("A - B roads are closed", "A4 paper
-is sold at the desk")."""
+
+
+@functools.cache
+def _answer_labels(loose: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """An answer's label, and where one follows a question on its line, under a question
+    labelled ``loose``-ly: "" (with a colon or stop, "Q:", "Q1."), "-" (with a dash, "Q - ")
+    or the number of a bare label ("Q3 " gives "3"). "A - " is a label only under a question
+    labelled with a dash or a bare number, and "A3 " only under "Q3 ", as elsewhere they may
+    begin a sentence ("A - B roads are closed", "A4 paper is sold at the desk")."""
+    labels = [_ANSWER_LABEL]
+    if loose:
+        labels.append(rf"(?:a|answer)\s*\d*{_DASH}")
+    if loose.isdigit():
+        labels.append(rf"(?:a|answer\s*){loose}(?!\d)(?=[*_]*\s)")
+    return _answer_marks(*labels)
+
+
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
 _EMPHASIS = ("**", "__", "*", "_")
 _WRAPPERS = (
@@ -182,8 +192,9 @@ class _Paragraph:
     titled: str = ""
     """What a question without ``?`` over the text under it is ("heading", "line"), or
     empty."""
-    loose: bool = False
-    """A question labelled loosely ("Q - ", "Q3 "), whose answer's label may be too."""
+    loose: str = ""
+    """How loosely the question is labelled (``_answer_labels``): its answer's label may be
+    so too."""
 
     @property
     def text(self) -> str:
@@ -210,8 +221,9 @@ class _QuestionLine:
     """Whether a label (``Q:``) marks it as a question."""
     sentences: int
     """How many sentences with words it holds."""
-    loose: bool = False
-    """Whether its label is written loosely, with a dash ("Q - ") or a bare number ("Q3 ")."""
+    loose: str = ""
+    """How loosely its label is written: "-" with a dash ("Q - "), its number when bare
+    ("Q3 "), else "" (``_answer_labels``)."""
 
 
 @dataclass
@@ -708,7 +720,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             current = None
         elif current is None:
             if paragraphs and paragraphs[-1].loose:
-                line = _unlabelled(line, loose=True)
+                line = _unlabelled(line, loose=paragraphs[-1].loose)
             current = _Paragraph(number, [line])
             paragraphs.append(current)
         else:
@@ -854,26 +866,43 @@ def _is_knowledge_file(text: str) -> bool:
     return isinstance(data, dict) and "entries" in data
 
 
+def _row(cells: list[str]) -> _QuestionLine | None:
+    """A question and its answer a tab apart: a spreadsheet's row pasted as text, whatever the
+    answer ends in ("Yes. Why not try our cake?"). The question is the first cell, or the second
+    after a section's name ("Tickets", a number); a note in brackets after it stays with it, and
+    cells after the answer are lines of it. None when the row is not one (a question without
+    an answer in the first cell is read as a line is)."""
+    cells = [cell.strip() for cell in cells]
+    for at in range(min(2, len(cells))):
+        section, cell = cells[0], cells[at]
+        if at and (
+            (section and not (_TITLE_RE.match(section) or section.isdigit()))
+            or len(cell.split()) < 2  # "Item<TAB>Allowed?<TAB>Notes": a table's header
+        ):
+            continue
+        asked = _question_line(cell) if cell else None
+        if asked is None or asked.answer:
+            continue
+        after = [text for text in cells[at + 1 :] if text]
+        notes = list(itertools.takewhile(_ASIDE_RE.fullmatch, after))
+        after = after[len(notes) :]
+        question = " ".join([asked.question, *notes])
+        if after and phrase_key(after[0]):
+            answer = "\n".join([_unlabelled(after[0], asked.loose), *after[1:]])
+            return dataclasses.replace(asked, question=question, answer=answer, marked=True)
+        if at:
+            return dataclasses.replace(asked, question=question, marked=True)
+        return None
+    return None
+
+
 def _question_line(line: str) -> _QuestionLine | None:
     """The question on ``line``, or None when it is answer text (see the module docstring)."""
-    cells = [cell.strip() for cell in line.split("\t")]
-    for at, cell in enumerate(cells[:-1]):
-        after = [text for text in cells[at + 1 :] if text]
-        if (
-            after
-            and phrase_key(after[0])
-            and not _ASIDE_RE.fullmatch(after[0])
-            and (asked := _question_line(cell))
-            and not asked.answer
-        ):
-            # a question and its answer a tab apart: a spreadsheet's row pasted as text,
-            # whatever the answer ends in ("Yes. Why not try our cake?"); as in a table's row,
-            # a cell before the question (its section) is left out and those after the answer
-            # are lines of it; a note in brackets stays with the question
-            answer = "\n".join([_unlabelled(after[0], loose=asked.loose), *after[1:]])
-            return dataclasses.replace(asked, answer=answer, marked=True)
+    if "\t" in line and (row := _row(line.split("\t"))):
+        return row
     text, answer, asides = line, "", ""  # asides: notes in brackets after the question
-    labelled = marked = loose = False
+    labelled = marked = False
+    loose = ""
     while True:
         before = text
         if not answer and (split := _wrapped_question(text)):
@@ -887,10 +916,11 @@ def _question_line(line: str) -> _QuestionLine | None:
                 break
         if (found := _QUESTION_MARK_RE.match(text)) and found.end() < len(text):
             labelled = labelled or found.group("label") is not None
-            loose = loose or found.group("loose") is not None
+            if found.group("loose") is not None:
+                loose = found.group("number") or "-"
             marked = True
             text = text[found.end() :]
-        if labelled and not answer and (inline := _ANSWER_MARKS[loose][1].search(text)):
+        if labelled and not answer and (inline := _answer_labels(loose)[1].search(text)):
             text, answer = text[: inline.start()], _unlabelled(text[inline.end() :], loose)
         text = _without_emoji_after(text)
         if aside := _NOTE_AFTER_RE.search(text):
@@ -963,10 +993,10 @@ def _ungathered(
     return draft.gathered
 
 
-def _unlabelled(answer: str, loose: bool = False) -> str:
+def _unlabelled(answer: str, loose: str = "") -> str:
     """``answer`` without an ``A:`` or ``Answer:`` label in front of it (or ``A -`` or ``A3``,
-    under a question labelled so: ``loose``)."""
-    found = _ANSWER_MARKS[loose][0].match(answer)
+    under a question labelled so: ``loose``, see ``_answer_labels``)."""
+    found = _answer_labels(loose)[0].match(answer)
     return answer[found.end() :].lstrip() if found and answer[found.end() :].strip() else answer
 
 

@@ -215,9 +215,10 @@ _CLOSING = re.compile(r"[\s.?!\u2026\u061f\uff1f\uff01\u3002]+$")
 
 
 def plain(text: str) -> str:
-    """``text`` without the marks that close it ("?", ".", "!", and the Arabic and full-width
-    question marks an imported FAQ keeps as written): a question means the same typed with or
-    without them, and a recognizer adds them as it likes."""
+    """``text`` without the marks that close it ("?", ".", "!", "\u2026", and the Arabic and
+    full-width marks an imported FAQ keeps as written: "\u061f", "\uff1f", "\uff01",
+    "\u3002"): a question means the same typed with or without them, and a recognizer adds
+    them as it likes."""
     return _CLOSING.sub("", text.strip()) or text
 
 

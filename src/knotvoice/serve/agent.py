@@ -105,7 +105,7 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
     between and asks for the question again in those words: it never speaks an answer the
     matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing.
     Anything else (a reject, a follow-up command with nothing to follow) is the kiosk's
-    reject, which names a few topics.
+    reject, which names a few topics (or questions, in a file without topics).
     """
     replies = english().replies
     match = turn.match

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from knotvoice.knowledge import Entry, Knowledge
@@ -10,6 +11,9 @@ from knotvoice.match import Decision, Match
 from knotvoice.speech.speakable import speakable
 
 REJECT = english().replies.reject
+_CLOSING = ".!?\u061f\uff1f\uff01\u3002\u2026 "
+"""The marks that close a question (the Arabic and full-width ones an import keeps too)."""
+_NOTE_AFTER_RE = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])\s*$")
 
 
 def spoken_answer(entry: Entry) -> str:
@@ -18,8 +22,11 @@ def spoken_answer(entry: Entry) -> str:
 
 
 def spoken_question(entry: Entry) -> str:
-    """The entry's question as it should be spoken, without its question mark."""
-    return speakable(entry.question).rstrip(".!?")
+    """The entry's question as it should be spoken, without its question mark or a note in
+    brackets after it ("Can I pay by card? (credit or debit)" was said "Can I pay by card?,
+    credit or debit")."""
+    question = _NOTE_AFTER_RE.sub("", entry.question) or entry.question
+    return speakable(question).rstrip(_CLOSING)
 
 
 def spoken_topic(entry: Entry) -> str:
@@ -46,8 +53,14 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
     topics = list(dict.fromkeys(topic for topic in spoken if topic))[:count]
     replies = english().replies
     if not topics:
-        asked = dict.fromkeys(f"{spoken_question(entry)}?" for entry in entries)
-        questions = replies.questions_or.join([q for q in asked if q != "?"][:2])
+        asked: list[str] = []
+        for entry in entries:
+            question = spoken_question(entry)
+            if question and f"{question}?" not in asked:
+                asked.append(f"{question}?")
+                if len(asked) == 2:
+                    break
+        questions = replies.questions_or.join(asked)
         return replies.questions.format(questions=questions) if questions else ""
     listed = (
         topics[0]
@@ -60,9 +73,10 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
 def reply_text(match: Match, knowledge: Knowledge | None = None) -> str:
     """What to say for a match: the answer, a did-you-mean question, or a polite reject.
 
-    A reject names the topics of the entries the question came closest to: a visitor turned
-    away whose question the FAQ does answer hears what to ask about (the right entry is one
-    of the two closest for most such questions), not the first topics of the file."""
+    A reject names the topics of the entries the question came closest to (or, in a file
+    without topics, their questions): a visitor turned away whose question the FAQ does
+    answer hears what to ask about (the right entry is one of the two closest for most such
+    questions), not the first topics of the file."""
     if match.decision is Decision.ANSWER and match.best is not None:
         return spoken_answer(match.best.entry)
     if match.decision is Decision.CONFIRM and match.best is not None:

@@ -361,8 +361,15 @@ def test_a_question_turned_away_by_a_file_without_topics_is_told_two_questions()
     twice = Match(
         Decision.REJECT, Candidate(odd.entries[0], 9.0), Candidate(odd.entries[0], 9.0), "q"
     )
-    assert reply_text(twice, odd).endswith("for example: Do you take cards? Or: When are you open?")
-    assert did_you_mean(odd.entries[1]) == "Did you mean: Do you take cards?"
+    assert reply_text(twice, odd).endswith(
+        "for example: Do you take cards, credit or debit? Or: When are you open?"
+    )
+    assert did_you_mean(odd.entries[1]) == "Did you mean: Do you take cards, credit or debit?"
+    for written, said in (
+        ("How much is a ticket? (adults) [2024].", "How much is a ticket, adults, 2024"),
+        ("(Parking)", "Parking"),
+    ):
+        assert did_you_mean(Entry("n", written, "A.")) == f"Did you mean: {said}?"
 
 
 def test_the_topics_of_a_reject_are_spoken_without_their_emoji() -> None:

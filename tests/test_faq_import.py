@@ -379,20 +379,28 @@ def test_questions_and_answers_a_tab_apart_are_split(tmp_path: Path) -> None:
     assert result.notes == ()
 
 
-def test_a_spreadsheet_row_of_more_columns_is_read_as_a_table_row_is() -> None:
-    """A row's section before its question was "text before the first question" and the
-    row was lost; a column after the answer stayed in it behind a tab."""
+def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart() -> None:
+    """A row's number, label or section in a cell of its own was "text before the first
+    question" and the row was lost, and a column after the answer stayed in it behind a tab."""
     result = parse_faq(
-        "Tickets\tHow much is a ticket?\tTen pounds.\tUpdated May\n"
-        "Visiting\tCan I bring my dog?\tOnly guide dogs.\n"
-        "Payment\tDo you take cards?\t\n"
-        "3\tIs there a cafe?\tYes.\n"
+        "How much is a ticket?\tTen pounds.\tUpdated May\n"
+        "1.\tCan I bring my dog?\t(guide dogs)\tOnly guide dogs.\n"
+        "Q3\tWhen do you open?\nA3\t9am to 5pm.\n\n"
+        "Question 4\tIs there a cafe?\tAnswer 4: Yes.\n"
+        "Can I bring\tmy bike?\nYes, there are racks.\n"
+        "Tickets\tIs there a family ticket?\tYes, for 38 pounds.\n"
+        "When is the cafe\topen on Sundays?\tTen to four.\n"
     )
     assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
         ("How much is a ticket?", (), "Ten pounds.\nUpdated May"),
-        ("Can I bring my dog?", (), "Only guide dogs."),
-        ("Is there a cafe?", ("Do you take cards?",), "Yes."),
+        ("Can I bring my dog? (guide dogs)", (), "Only guide dogs."),
+        ("When do you open?", (), "9am to 5pm."),
+        ("Is there a cafe?", (), "Yes."),
+        ("Can I bring my bike?", (), "Yes, there are racks."),
+        ("Is there a family ticket?", (), "Yes, for 38 pounds."),
+        ("When is the cafe open on Sundays?", (), "Ten to four."),
     ]
+    assert result.notes == ()
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ stays in the question ("Can I pay by card? (credit or debit)"). A line with a la
 ``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -``, or ``Q3`` before
 a capital, only with it), and ``Q: ... ? A: ...`` is a question and its answer on one line, as
 is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.") or, a tab
-apart, by text that is not a note in brackets (a spreadsheet's row pasted as text: a
-section's name in the cell before the question is left out, and cells after the answer are
-lines of it).
+apart, by text that is not a note in brackets (a spreadsheet's row pasted as text: a cell
+of only the question's number, label or section before it is read as such, a note in
+brackets in the cell after it stays with it, and cells after the answer are lines of it).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
@@ -92,7 +92,7 @@ _BARE = r"(?P<number>\d+)(?=[*_]*\s+[*_]*(?-i:[A-Z\u00c0-\u00d6\u00d8-\u00de]))"
 before a word with a capital."""
 _QUESTION_MARK_RE = re.compile(
     r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
-    rf"|(?P<loose>(?:q|question)\s*\d*{_DASH}|(?:q|question\s*){_BARE})"
+    rf"|(?P<loose>(?:q|question)\s*(?P<dashed>\d*){_DASH}|(?:q|question\s*){_BARE})"
     rf"(?=.*[{_QUESTION_MARKS}]))[*_]*)"
     r"|\d+[.)]\s|\(\d+\)\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
@@ -128,6 +128,10 @@ def _answer_labels(loose: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
+_NUMBER_CELL_RE = re.compile(r"#?\d+[.)]?")
+"""A spreadsheet's cell of only a row's number, before its question's."""
+_LABEL_CELL_RE = re.compile(r"(?:q|question)\s*\d*\s*[.:)]?", re.IGNORECASE)
+"""A spreadsheet's cell of only a question's label ("Q1"), read with the question's cell."""
 _EMPHASIS = ("**", "__", "*", "_")
 _WRAPPERS = (
     *((mark, mark) for mark in _EMPHASIS),
@@ -868,32 +872,36 @@ def _is_knowledge_file(text: str) -> bool:
 
 def _row(cells: list[str]) -> _QuestionLine | None:
     """A question and its answer a tab apart: a spreadsheet's row pasted as text, whatever the
-    answer ends in ("Yes. Why not try our cake?"). The question is the first cell, or the second
-    after a section's name ("Tickets", a number); a note in brackets after it stays with it, and
-    cells after the answer are lines of it. None when the row is not one (a question without
-    an answer in the first cell is read as a line is)."""
+    answer ends in ("Yes. Why not try our cake?"). The question is the first cell, after a
+    cell of only its number, its label ("1.", "Q1") or its section's name ("Tickets") if there
+    is one; a note in brackets in the next cell stays with it, and cells after the answer are
+    lines of it. None when the row holds no question with an answer after it in that place:
+    the line is read as a line is."""
     cells = [cell.strip() for cell in cells]
-    for at in range(min(2, len(cells))):
-        section, cell = cells[0], cells[at]
-        if at and (
-            (section and not (_TITLE_RE.match(section) or section.isdigit()))
-            or len(cell.split()) < 2  # "Item<TAB>Allowed?<TAB>Notes": a table's header
-        ):
-            continue
-        asked = _question_line(cell) if cell else None
-        if asked is None or asked.answer:
-            continue
-        after = [text for text in cells[at + 1 :] if text]
-        notes = list(itertools.takewhile(_ASIDE_RE.fullmatch, after))
-        after = after[len(notes) :]
-        question = " ".join([asked.question, *notes])
-        if after and phrase_key(after[0]):
-            answer = "\n".join([_unlabelled(after[0], asked.loose), *after[1:]])
-            return dataclasses.replace(asked, question=question, answer=answer, marked=True)
-        if at:
-            return dataclasses.replace(asked, question=question, marked=True)
+    if len(cells) > 2 and (
+        _NUMBER_CELL_RE.fullmatch(cells[0])
+        or (
+            _TITLE_RE.match(cells[0])
+            and cells[1][:1].isupper()
+            and _question_line(cells[1])
+            # not a table's header under a question ("Item<TAB>Allowed?<TAB>Notes")
+            and (len(cells[2].split()) > 1 or _FINISHED_RE.search(cells[2]))
+        )
+    ):
+        cells = cells[1:]  # its number, or its section's name ("Tickets")
+    elif len(cells) > 2 and (_LABEL_CELL_RE.fullmatch(cells[0]) or cells[1][:1].islower()):
+        cells = [f"{cells[0]} {cells[1]}", *cells[2:]]  # "Q1", or a question cut by a tab
+    asked = _question_line(cells[0]) if cells[0] else None
+    if asked is None or asked.answer:
         return None
-    return None
+    after = [text for text in cells[1:] if text]
+    notes = list(itertools.takewhile(_ASIDE_RE.fullmatch, after))
+    after = after[len(notes) :]
+    if not (after and phrase_key(after[0])):
+        return None
+    answer = "\n".join([_unlabelled(after[0], asked.loose), *after[1:]])
+    question = " ".join([asked.question, *notes])
+    return dataclasses.replace(asked, question=question, answer=answer, marked=True)
 
 
 def _question_line(line: str) -> _QuestionLine | None:
@@ -917,7 +925,7 @@ def _question_line(line: str) -> _QuestionLine | None:
         if (found := _QUESTION_MARK_RE.match(text)) and found.end() < len(text):
             labelled = labelled or found.group("label") is not None
             if found.group("loose") is not None:
-                loose = found.group("number") or "-"
+                loose = found.group("number") or found.group("dashed") or "-"
             marked = True
             text = text[found.end() :]
         if labelled and not answer and (inline := _answer_labels(loose)[1].search(text)):

@@ -13,7 +13,8 @@ from knotvoice.speech.speakable import speakable
 REJECT = english().replies.reject
 _CLOSING = ".!?\u061f\uff1f\uff01\u3002\u2026 "
 """The marks that close a question (the Arabic and full-width ones an import keeps too)."""
-_NOTE_AFTER_RE = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])\s*$")
+_NOTES_AFTER_RE = re.compile(r"(?:\s*(?:\([^()]*\)|\[[^\[\]]*\]))+\s*[.!]?\s*$")
+_NOTE_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 
 
 def spoken_answer(entry: Entry) -> str:
@@ -22,10 +23,15 @@ def spoken_answer(entry: Entry) -> str:
 
 
 def spoken_question(entry: Entry) -> str:
-    """The entry's question as it should be spoken, without its question mark or a note in
-    brackets after it ("Can I pay by card? (credit or debit)" was said "Can I pay by card?,
-    credit or debit")."""
-    question = _NOTE_AFTER_RE.sub("", entry.question) or entry.question
+    """The entry's question as it should be spoken, without its question mark, notes in
+    brackets after it said before where the mark was ("Can I pay by card? (credit or debit)"
+    was said "Can I pay by card?, credit or debit"; now "Can I pay by card, credit or
+    debit", which tells it from another entry's "(cash)")."""
+    question = entry.question
+    if found := _NOTES_AFTER_RE.search(question):
+        notes = (inner.strip() for pair in _NOTE_RE.findall(found.group()) for inner in pair)
+        parts = (question[: found.start()].rstrip(_CLOSING), *notes)
+        question = ", ".join(part for part in parts if part) or question
     return speakable(question).rstrip(_CLOSING)
 
 

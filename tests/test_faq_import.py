@@ -390,6 +390,7 @@ def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart()
         "Can I bring\tmy bike?\nYes, there are racks.\n"
         "Tickets\tIs there a family ticket?\tYes, for 38 pounds.\n"
         "When is the cafe\topen on Sundays?\tTen to four.\n"
+        "Is there parking?\tyes, round the back\tParking\n"
     )
     assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
         ("How much is a ticket?", (), "Ten pounds.\nUpdated May"),
@@ -399,6 +400,7 @@ def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart()
         ("Can I bring my bike?", (), "Yes, there are racks."),
         ("Is there a family ticket?", (), "Yes, for 38 pounds."),
         ("When is the cafe open on Sundays?", (), "Ten to four."),
+        ("Is there parking?", (), "yes, round the back\nParking"),
     ]
     assert result.notes == ()
 
@@ -439,10 +441,15 @@ def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart()
         # a table pasted under a question, its header ending in "?", is that question's answer
         (
             "Do you take cards?\t(credit or debit)\tYes, all of them.\n\n"
-            "What can I bring?\nItem\tAllowed?\tNotes\nDogs\tYes\tOn a lead\n",
+            "What can I bring?\nItem\tAllowed?\tNotes\nDogs\tYes\tOn a lead\n\n"
+            "What is there?\nFacility\tAvailable?\tOpening times\nCafe\tYes\t10am to 4pm\n",
             [
                 ("Do you take cards? (credit or debit)", "Yes, all of them."),
                 ("What can I bring?", "Item\tAllowed?\tNotes\nDogs\tYes\tOn a lead"),
+                (
+                    "What is there?",
+                    "Facility\tAvailable?\tOpening times\nCafe\tYes\t10am to 4pm",
+                ),
             ],
         ),
         # a note a tab after a question is part of it, not its answer

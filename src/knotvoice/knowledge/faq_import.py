@@ -878,19 +878,23 @@ def _row(cells: list[str]) -> _QuestionLine | None:
     lines of it. None when the row holds no question with an answer after it in that place:
     the line is read as a line is."""
     cells = [cell.strip() for cell in cells]
-    if len(cells) > 2 and (
-        _NUMBER_CELL_RE.fullmatch(cells[0])
-        or (
-            _TITLE_RE.match(cells[0])
-            and cells[1][:1].isupper()
-            and _question_line(cells[1])
-            # not a table's header under a question ("Item<TAB>Allowed?<TAB>Notes")
-            and (len(cells[2].split()) > 1 or _FINISHED_RE.search(cells[2]))
+    if len(cells) > 2:
+        first, second, third = cells[:3]
+        # a section's name, but not a table's header pasted under a question: its names are a
+        # word or two ("Facility<TAB>Available?<TAB>Opening times")
+        section = (
+            _TITLE_RE.match(first)
+            and second[:1].isupper()
+            and len(second.split()) > 2
+            and (len(third.split()) > 1 or _FINISHED_RE.search(third))
+            and _question_line(second)
         )
-    ):
-        cells = cells[1:]  # its number, or its section's name ("Tickets")
-    elif len(cells) > 2 and (_LABEL_CELL_RE.fullmatch(cells[0]) or cells[1][:1].islower()):
-        cells = [f"{cells[0]} {cells[1]}", *cells[2:]]  # "Q1", or a question cut by a tab
+        if _NUMBER_CELL_RE.fullmatch(first) or section:
+            cells = cells[1:]
+        elif _LABEL_CELL_RE.fullmatch(first) or (
+            second[:1].islower() and not _question_line(first)  # "yes, round the back"
+        ):
+            cells = [f"{first} {second}", *cells[2:]]  # "Q1", or a question cut by a tab
     asked = _question_line(cells[0]) if cells[0] else None
     if asked is None or asked.answer:
         return None

@@ -221,6 +221,11 @@ def words_of(text: str) -> list[str]:
     return words(text)
 
 
+CLOSING_MARKS = ".?!\u2026\u061f\uff1f\uff01\u3002"
+"""What may close a question or sentence: "?", ".", "!", "\u2026", and the Arabic and
+full-width marks an imported FAQ keeps as written."""
+
+
 def phrase_key(text: str) -> str:
     """``text`` with case, punctuation and spacing normalised, to compare phrases."""
     return " ".join(words_of(text))

@@ -99,16 +99,6 @@ _QUESTION_MARK_RE = re.compile(
 )
 
 
-def _answer_marks(*labels: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """An answer's label (one of ``labels``) at the start of a text, and where one follows a
-    question on its line."""
-    mark = rf"[*_]*(?:{'|'.join(labels)})[*_]*"
-    return (
-        re.compile(rf"^{mark}\s*", re.IGNORECASE),
-        re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={mark})", re.IGNORECASE),
-    )
-
-
 _ANSWER_LABEL = r"(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s)"
 
 
@@ -124,7 +114,11 @@ def _answer_labels(loose: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
         labels.append(rf"(?:a|answer)\s*\d*{_DASH}")
     if loose.isdigit():
         labels.append(rf"(?:a|answer\s*){loose}(?!\d)(?=[*_]*\s)")
-    return _answer_marks(*labels)
+    mark = rf"[*_]*(?:{'|'.join(labels)})[*_]*"
+    return (
+        re.compile(rf"^{mark}\s*", re.IGNORECASE),
+        re.compile(rf"(?<=[{_QUESTION_MARKS}])\s+(?={mark})", re.IGNORECASE),
+    )
 
 
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from tokenizers import Tokenizer
 
 from knotvoice.errors import ModelError
+from knotvoice.knowledge import CLOSING_MARKS
 
 __all__ = [
     "MAX_TOKENS",
@@ -211,14 +212,12 @@ def _let_go(data: mmap.mmap) -> None:
             data.madvise(mmap.MADV_DONTNEED)
 
 
-_CLOSING = re.compile(r"[\s.?!\u2026\u061f\uff1f\uff01\u3002]+$")
+_CLOSING = re.compile(rf"[\s{CLOSING_MARKS}]+$")
 
 
 def plain(text: str) -> str:
-    """``text`` without the marks that close it ("?", ".", "!", "\u2026", and the Arabic and
-    full-width marks an imported FAQ keeps as written: "\u061f", "\uff1f", "\uff01",
-    "\u3002"): a question means the same typed with or without them, and a recognizer adds
-    them as it likes."""
+    """``text`` without the marks that close it (``CLOSING_MARKS``): a question means the
+    same typed with or without them, and a recognizer adds them as it likes."""
     return _CLOSING.sub("", text.strip()) or text
 
 

@@ -143,11 +143,6 @@ class Utterance:
         """``hearing``: is given the 16 kHz audio as it comes, to hear it meanwhile."""
         self.max_seconds = max_seconds
         self.hearing = hearing
-        self.seconds = 0.0
-        """Audio kept so far, in seconds."""
-        self.dropped = 0.0
-        """Audio dropped from the start to keep ``max_seconds``, in seconds: whole samples at
-        16 kHz, none when less than one was."""
         self._limit = round(max_seconds * RATE)
         """Samples kept at most."""
         self._heard = Fraction(0)
@@ -161,6 +156,17 @@ class Utterance:
         self._resampler: soxr.ResampleStream | None = None
         self._partial = b""
         """The start of a frame split between two pieces."""
+
+    @property
+    def seconds(self) -> float:
+        """Audio kept so far, in seconds."""
+        return float(min(self._heard, Fraction(self._limit)) / RATE)
+
+    @property
+    def dropped(self) -> float:
+        """Audio dropped from the start to keep ``max_seconds``, in seconds: whole samples at
+        16 kHz, none when less than one was."""
+        return max(0, math.floor(self._heard) - self._limit) / RATE
 
     @staticmethod
     def check_format(rate: object, width: object, channels: object) -> tuple[int, int, int]:
@@ -194,8 +200,6 @@ class Utterance:
         if not whole:
             return
         self._heard += Fraction(whole // frame * RATE, rate)
-        self.seconds = float(min(self._heard, Fraction(self._limit)) / RATE)
-        self.dropped = max(0, math.floor(self._heard) - self._limit) / RATE
         mono = pcm_to_float(audio[:whole], width, channels)
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono)

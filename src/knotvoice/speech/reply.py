@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from knotvoice.knowledge import Entry, Knowledge
+from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Decision, Match
 from knotvoice.speech.speakable import speakable
 
 REJECT = english().replies.reject
-_CLOSING = ".!?\u061f\uff1f\uff01\u3002\u2026 "
-"""The marks that close a question (the Arabic and full-width ones an import keeps too)."""
+_CLOSING = f"{CLOSING_MARKS} "
 _NOTES_AFTER_RE = re.compile(r"(?:\s*(?:\([^()]*\)|\[[^\[\]]*\]))+\s*[.!]?\s*$")
 _NOTE_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 

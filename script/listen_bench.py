@@ -7,10 +7,17 @@ talks to it the way a visitor would, in real time, through a private PulseAudio 
     the kiosk --ALSA pcm "kvspk" (type pulse)--> module-null-sink "kvbench_spk"
     "kvbench_spk.monitor" --> parec --> a reader thread
 
-A writer thread feeds the FIFO 10 ms blocks of 16-bit PCM at real-time pace (monotonic
-clock): silence, then a question, then silence until the reply is over. It notes when the
-block holding the question's last voiced sample (found before feeding: ``load_clip``) is
-handed to the FIFO. The reader thread notes when every block of the speaker's monitor
+With ``--mic alsa`` the microphone skips the sound server: an ALSA ``file`` device reads a
+second FIFO directly (``type file`` over ``null``, ``infile`` the FIFO), the way a kiosk
+without a sound server (Raspberry Pi OS Lite) reads its sound card. The kiosk's reads then
+wait on the writer, so its audio arrives in real time, a block at a time, with nothing
+buffered between; the speaker is the null sink either way.
+
+A writer thread feeds the FIFO blocks of 16-bit PCM at real-time pace (monotonic clock; 10
+ms blocks, or the kiosk's own with ``--mic alsa``): silence, then a question, then silence
+until the reply is over. It notes when the question's last voiced sample (found before
+feeding: ``load_clip``) was spoken: when its block was handed to the FIFO, less the rest of
+the block. The reader thread notes when every block of the speaker's monitor
 arrives; the first reply sample is the first sample above a small level after that moment.
 The kiosk's JSON events (``transcript``, ``decision``, ``reply_started``) are timestamped on
 arrival too (their ``at`` is audio time, not wall time), which splits the wait into stages.
@@ -70,6 +77,10 @@ BLOCK_SECONDS = 0.01
 AUDIBLE = 64
 """A speaker sample louder than this (of 32768, about -54 dBFS) is audible."""
 MIC_PCM = "kvmic"
+DIRECT_MIC_PCM = "kvmic_direct"
+DIRECT_RATE = 44100
+"""Rate of the direct microphone's FIFO: the rate PortAudio reports as an ALSA ``file``
+device's default, which the kiosk opens it at."""
 SPEAKER_PCM = "kvspk"
 SOURCE = "kvbench_mic"
 SINK = "kvbench_spk"
@@ -416,12 +427,37 @@ def stop_process(process: subprocess.Popen[Any] | None, grace: float = 5.0) -> N
             process.wait(timeout=grace)
 
 
+class DirectMic:
+    """An ALSA ``file`` capture device reading a FIFO: a microphone with no sound server.
+
+    The benchmark keeps the FIFO open at both ends (``keeper``), so PortAudio's probe of the
+    device never blocks on a FIFO with no writer, and the writer never fails on one with no
+    reader; while no one reads, the writer drops its blocks (a sound card overruns).
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.fifo = workdir / "direct-mic.fifo"
+        os.mkfifo(self.fifo)
+        self.keeper = os.open(self.fifo, os.O_RDWR | os.O_NONBLOCK)
+
+    def alsa_config(self) -> str:
+        return (
+            f'pcm.{DIRECT_MIC_PCM} {{ type file  slave.pcm "null"  file "/dev/null"'
+            f'  infile "{self.fifo}"  format "raw" }}\n'
+        )
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.keeper)
+
+
 # --- the microphone: a FIFO fed in real time ------------------------------------------------
 
 
 class Segment:
-    """Audio queued for the FIFO; ``times[mark]`` is when the block holding the sample at
-    ``marks[mark]`` was handed over (monotonic seconds)."""
+    """Audio queued for the FIFO; ``times[mark]`` is when the sample at ``marks[mark]`` was
+    spoken (monotonic seconds): when the block holding it was handed over, less the samples
+    after it in the block."""
 
     def __init__(self, pcm: Int16Array, marks: dict[str, int]) -> None:
         self.pcm = pcm
@@ -431,12 +467,24 @@ class Segment:
 
 
 class FifoWriter:
-    """Feeds the pipe source 10 ms blocks at real-time pace: queued segments, else silence."""
+    """Feeds a microphone's FIFO blocks (10 ms unless told) at real-time pace: queued segments, else
+    silence. Segments are given at ``PIPE_RATE`` and written at ``rate``. With ``drop`` a
+    block the FIFO has no room for is dropped (nobody is reading the microphone), else the
+    writer fails after two seconds of no room."""
 
-    def __init__(self, fifo: Path, rate: int = PIPE_RATE) -> None:
+    def __init__(
+        self,
+        fifo: Path,
+        rate: int = PIPE_RATE,
+        drop: bool = False,
+        block_seconds: float = BLOCK_SECONDS,
+    ) -> None:
         self.fifo = fifo
         self.rate = rate
-        self.block = round(rate * BLOCK_SECONDS)
+        self.drop = drop
+        self.dropped = 0
+        """Blocks dropped for want of a reader."""
+        self.block = round(rate * block_seconds)
         self.max_late = 0.0
         """Worst lateness of a block, in seconds (a busy machine delays the writer)."""
         self.late_blocks = 0
@@ -450,7 +498,18 @@ class FifoWriter:
         self._thread.start()
 
     def play(self, pcm: Int16Array, marks: dict[str, int] | None = None) -> Segment:
-        segment = Segment(pcm, marks or {})
+        """Queue ``pcm`` (at ``PIPE_RATE``); ``marks`` are sample indices in it."""
+        marks = marks or {}
+        if self.rate != PIPE_RATE:
+            import soxr
+
+            scaled = soxr.resample(pcm.astype(np.float32) / 32768.0, PIPE_RATE, self.rate)
+            pcm = np.round(np.clip(scaled, -1.0, 1.0) * 32767).astype(np.int16)
+            marks = {
+                name: min(len(pcm) - 1, index * self.rate // PIPE_RATE)
+                for name, index in marks.items()
+            }
+        segment = Segment(pcm, marks)
         self._segments.put(segment)
         return segment
 
@@ -504,7 +563,10 @@ class FifoWriter:
             if segment is not None:
                 for name, index in segment.marks.items():
                     if offset <= index < offset + self.block:
-                        segment.times[name] = handed
+                        # The sample was spoken before the block was whole: a block
+                        # handed over later than its first samples must not move them.
+                        after = offset + self.block - 1 - index
+                        segment.times[name] = handed - after / self.rate
                 offset += self.block
                 if offset >= len(segment.pcm):
                     segment.done.set()
@@ -519,6 +581,9 @@ class FifoWriter:
                 sent = os.write(fd, view)
                 view = view[sent:]
             except BlockingIOError:
+                if self.drop and len(view) == len(data):
+                    self.dropped += 1
+                    return
                 if time.monotonic() > deadline:
                     raise BenchError("the pipe source stopped reading the FIFO") from None
                 select.select([], [fd], [], 0.05)
@@ -845,6 +910,7 @@ def calibrate(
     blocks: tuple[float, float],
     log: Callable[[str], None],
     nice: int | None = None,
+    mic: str = MIC_PCM,
 ) -> Calibration:
     result = Calibration()
     child = JsonChild(
@@ -852,7 +918,7 @@ def calibrate(
             sys.executable,
             str(Path(__file__).resolve()),
             "--loopback",
-            MIC_PCM,
+            mic,
             SPEAKER_PCM,
             str(out_rate),
             str(blocks[0]),
@@ -1063,6 +1129,9 @@ class ListenOptions:
     turn_timeout: float
     start_timeout: float
     keep: bool
+    mic: str = "pulse"
+    """``pulse``: the microphone through the sound server; ``alsa``: an ALSA device read
+    directly (``DirectMic``)."""
 
 
 def engine_args(engine: str, model: Path | None, knowledge: Path | None) -> list[str]:
@@ -1133,22 +1202,35 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         stack.callback(pulse.stop)
         log("starting a private PulseAudio daemon")
         pulse.start()
+        mic_pcm, writer_rate = MIC_PCM, PIPE_RATE
+        if options.mic == "alsa":
+            direct = DirectMic(workdir)
+            stack.callback(direct.stop)
+            with pulse.alsa_config.open("a") as config:
+                config.write(direct.alsa_config())
+            mic_pcm, writer_rate = DIRECT_MIC_PCM, DIRECT_RATE
+            log(f"the microphone is an ALSA device reading {direct.fifo} (no sound server)")
         env = pulse.client_env()
         recorder = SpeakerRecorder(env)
         stack.callback(recorder.stop)
         recorder.start()
         pulse.warm_up()
-        writer = FifoWriter(pulse.fifo)
-        stack.callback(writer.stop)
-        writer.start()
         from knotvoice.settings import MicrophoneSettings, SpeakerSettings, VadSettings
 
         blocks = (MicrophoneSettings().block_seconds, SpeakerSettings().block_seconds)
+        if options.mic == "alsa":
+            # An ALSA file device reads its FIFO once a block, as much as is there and no
+            # more: fed in the blocks the kiosk reads, each read gets one block, whole.
+            writer = FifoWriter(direct.fifo, writer_rate, drop=True, block_seconds=blocks[0])
+        else:
+            writer = FifoWriter(pulse.fifo)
+        stack.callback(writer.stop)
+        writer.start()
         calibration = Calibration()
         if options.calibrate:
             log(f"loopback calibration: {options.calibrate} tone bursts")
             calibration = calibrate(
-                pulse, writer, recorder, options.calibrate, 22050, blocks, log, user_nice
+                pulse, writer, recorder, options.calibrate, 22050, blocks, log, user_nice, mic_pcm
             )
         argv = [
             sys.executable,
@@ -1157,7 +1239,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
             "listen",
             "--json",
             "--input-device",
-            MIC_PCM,
+            mic_pcm,
             "--output-device",
             SPEAKER_PCM,
             *engine_args(options.engine, options.model, knowledge),
@@ -1175,6 +1257,12 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         if ready is None or ready[1].record.get("event") != "listening":
             raise BenchError(f"the kiosk did not start listening:\n{kiosk.log_tail()}")
         start_ms = (ready[1].arrived - kiosk.started) * 1000.0
+        opened = int(ready[1].record.get("rate", 0))
+        if options.mic == "alsa" and opened != writer_rate:
+            raise BenchError(
+                f"the kiosk opened the microphone at {opened} Hz, the FIFO is fed at "
+                f"{writer_rate} Hz; leave --input-rate and the block size out of --kiosk-args"
+            )
         log(f"listening after {start_ms:.0f} ms; {len(clips)} questions")
         time.sleep(1.0)
         turns: list[Turn] = []
@@ -1227,6 +1315,8 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
             "end_silence_s": end_silence,
             "writer_max_late_ms": writer.max_late * 1000.0,
             "writer_late_blocks": writer.late_blocks,
+            "writer_dropped_blocks": writer.dropped,
+            "mic": options.mic,
             "wall_s": time.monotonic() - began,
             "benchmark_cpu_s": time.process_time() - own_start,
             "pulseaudio_cpu_s": server.get("cpu_ticks", 0) / os.sysconf("SC_CLK_TCK"),
@@ -1418,6 +1508,13 @@ def format_report(report: dict[str, Any]) -> str:
         f"({machine['writer_late_blocks']} blocks over 20 ms late); cpu of the benchmark "
         f"{machine['benchmark_cpu_s']:.1f} s, pulseaudio {machine['pulseaudio_cpu_s']:.1f} s "
         f"in {machine['wall_s']:.0f} s",
+        "microphone: "
+        + (
+            f"an ALSA device read directly, no sound server ({machine['writer_dropped_blocks']} "
+            "blocks dropped while no one read it)"
+            if machine.get("mic") == "alsa"
+            else "the sound server's pipe source"
+        ),
     ]
     return "\n".join(out)
 

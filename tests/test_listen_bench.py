@@ -138,3 +138,81 @@ def test_a_turn_splits_its_wait_where_the_kiosk_found_the_end_of_speech(
     turn.reply_started = bench.Line(10.9, {"event": "reply_started", "after_speech_ms": None})
     assert turn.stages()["end_found"] is None
     assert turn.stages()["after_end_found"] is None
+
+
+def read_fifo(fd: int, seconds: float) -> list[tuple[float, bytes]]:
+    """What a reader of the FIFO gets for ``seconds``, each read with its time."""
+    import os
+    import select
+    import time
+
+    reads = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            reads.append((time.monotonic(), os.read(fd, 65536)))
+    return reads
+
+
+def test_a_mark_is_when_its_sample_was_spoken_not_when_its_block_was_handed_over(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    """Fed in 100 ms blocks, the first and the last sample of one block are stamped 100 ms
+    apart, not together when the block is handed over: the benchmark's end of speech is the
+    visitor's, wherever it falls in the microphone's block."""
+    mic = bench.DirectMic(tmp_path)
+    writer = bench.FifoWriter(mic.fifo, bench.PIPE_RATE, drop=True, block_seconds=0.1)
+    writer.start()
+    try:
+        block = writer.block
+        pcm = np.zeros(3 * block, dtype=np.int16)
+        segment = writer.play(pcm, {"first": block, "last": 2 * block - 1})
+        reads = read_fifo(mic.keeper, 0.2)
+        assert segment.done.wait(2.0)
+        reads += read_fifo(mic.keeper, 0.15)
+    finally:
+        writer.stop()
+        mic.stop()
+    gap = segment.times["last"] - segment.times["first"]
+    assert gap == pytest.approx((block - 1) / bench.PIPE_RATE, abs=0.03)
+    assert sum(len(data) for _, data in reads) // 2 >= 3 * block  # all of it was fed
+
+
+def test_a_direct_microphone_nobody_reads_drops_blocks_instead_of_failing(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    """An ALSA device nobody records from is a sound card overrunning: the writer goes on
+    (the kiosk may open its microphone later) and counts what it dropped."""
+    mic = bench.DirectMic(tmp_path)
+    writer = bench.FifoWriter(mic.fifo, bench.PIPE_RATE, drop=True, block_seconds=0.01)
+    writer.start()
+    try:
+        segment = writer.play(np.zeros(writer.rate, dtype=np.int16))
+        assert segment.done.wait(3.0)
+    finally:
+        writer.stop()
+        mic.stop()
+    assert writer.error is None
+    assert writer.dropped > 0
+
+
+def test_a_direct_microphone_is_fed_at_its_own_rate(bench: ModuleType, tmp_path: Path) -> None:
+    """A question given at the pipe source's rate reaches a 44.1 kHz device as long as it
+    was, and its marks move with it."""
+    mic = bench.DirectMic(tmp_path)
+    writer = bench.FifoWriter(mic.fifo, bench.DIRECT_RATE, drop=True, block_seconds=0.03)
+    writer.start()
+    try:
+        seconds = 0.3
+        tone = bench.tone(seconds, bench.PIPE_RATE)
+        segment = writer.play(tone, {"end": len(tone) - 1})
+        reads = read_fifo(mic.keeper, seconds + 0.2)
+        assert segment.done.wait(2.0)
+    finally:
+        writer.stop()
+        mic.stop()
+    samples = np.frombuffer(b"".join(data for _, data in reads), dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 1000)
+    assert (loud[-1] - loud[0]) / bench.DIRECT_RATE == pytest.approx(seconds, abs=0.01)
+    assert segment.pcm.shape[0] == pytest.approx(seconds * bench.DIRECT_RATE, abs=2)

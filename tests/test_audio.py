@@ -11,6 +11,7 @@ import soundfile
 from knotvoice.audio import (
     RATE,
     AudioChunk,
+    StreamResampler,
     check_audio,
     join,
     pcm_to_float,
@@ -188,3 +189,56 @@ def test_raw_pcm_of_any_width_reads_as_wav_files_do(
 def test_unsupported_widths_say_what_to_send() -> None:
     with pytest.raises(AudioInputError, match="8, 16, 24 or 32-bit"):
         pcm_to_float(b"\0" * 10, 5)
+
+
+def _sine(hz: float, rate: int, seconds: float = 1.0) -> np.ndarray:
+    t = np.arange(round(rate * seconds)) / rate
+    return (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def _streamed(resampler: StreamResampler, samples: np.ndarray, block: int) -> np.ndarray:
+    parts = [
+        resampler.resample_chunk(samples[i : i + block]) for i in range(0, len(samples), block)
+    ]
+    return np.concatenate(parts)
+
+
+def _level_db(samples: np.ndarray) -> float:
+    """A tone's level against 0.5 of full scale, in dB, its edges left out."""
+    middle = samples[len(samples) // 10 : -len(samples) // 10]
+    return float(20 * np.log10(np.sqrt(2 * np.mean(middle**2)) / 0.5 + 1e-12))
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 32000, 22050, 8000])
+def test_a_live_stream_keeps_speech_and_its_length_at_16k(rate: int) -> None:
+    """A microphone at any common rate: a 1 kHz tone comes out at 16 kHz as loud as it went
+    in and as long, a block at a time."""
+    out = _streamed(StreamResampler(rate), _sine(1000, rate), round(rate * 0.03))
+    assert abs(len(out) - RATE) <= 1
+    assert abs(_level_db(out)) < 0.1
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_a_live_stream_keeps_sound_above_8k_out_of_the_speech(rate: int) -> None:
+    """At 16 kHz nothing above 8 kHz can be kept; a 12 kHz whistle must vanish, not fold down
+    into the speech band as a 4 kHz tone."""
+    out = _streamed(StreamResampler(rate), _sine(12000, rate), round(rate * 0.03))
+    assert _level_db(out) < -60
+
+
+def test_a_live_stream_holds_back_nothing_of_a_block() -> None:
+    """Each 30 ms block of a 44.1 kHz microphone comes out as 30 ms at 16 kHz at once, so the
+    frame that ends a question is whole with its own block (a resampler that releases audio in
+    chunks of its own makes the end of every question wait for the next block)."""
+    resampler = StreamResampler(44100)
+    counts = [len(resampler.resample_chunk(np.zeros(1323, np.float32))) for _ in range(40)]
+    assert counts == [480] * 40
+    assert resampler.delay_seconds < 0.002
+
+
+def test_a_live_stream_is_the_same_however_it_is_cut_into_blocks() -> None:
+    rate = 22050
+    noise = np.random.default_rng(3).standard_normal(rate).astype(np.float32) * 0.1
+    whole = StreamResampler(rate).resample_chunk(noise)
+    for block in (1, 97, 662, 5000):
+        assert np.allclose(_streamed(StreamResampler(rate), noise, block), whole, atol=1e-4)

@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 import sounddevice as sd
-import soxr
 
-from knotvoice.audio import RATE, AudioChunk, float_to_pcm16
+from knotvoice.audio import RATE, AudioChunk, StreamResampler, float_to_pcm16
 from knotvoice.errors import DeviceError
 from knotvoice.kiosk.devices import Device, device_error, refresh, resolve, stream_latency
 from knotvoice.settings import MicrophoneSettings
@@ -49,7 +48,7 @@ class Microphone:
         self._thread: threading.Thread | None = None
         self._queue: queue.Queue[np.ndarray[Any, Any] | BaseException] = queue.Queue()
         self._stop = threading.Event()
-        self._resampler: Any = None
+        self._resampler: StreamResampler | None = None
         self._overflows = 0
         self._block = 0
 
@@ -106,9 +105,7 @@ class Microphone:
             raise device_error(error, device, "input", rate) from None
         self.device, self.rate, self.channels = device, rate, channels
         self._stream, self._block = stream, block
-        self._resampler = (
-            soxr.ResampleStream(rate, RATE, 1, dtype="float32") if rate != RATE else None
-        )
+        self._resampler = StreamResampler(rate) if rate != RATE else None
         # Capture never waits for the kiosk: up to ``backlog_seconds`` of audio wait here while
         # it recognises or speaks, so the audio clock keeps time with the wall.
         self._queue = queue.Queue(

@@ -485,6 +485,10 @@ class FifoWriter:
         self.dropped = 0
         """Blocks dropped for want of a reader."""
         self.block = round(rate * block_seconds)
+        if drop and 2 * self.block > select.PIPE_BUF:
+            # only a write of up to PIPE_BUF bytes is all or nothing, so only such a block
+            # can be dropped whole
+            raise ValueError(f"a block of {self.block} samples is too long to drop whole")
         self.max_late = 0.0
         """Worst lateness of a block, in seconds (a busy machine delays the writer)."""
         self.late_blocks = 0
@@ -874,7 +878,7 @@ def loopback_main(argv: Sequence[str]) -> int:
 class Calibration:
     bursts: int = 0
     input_ms: list[float] = field(default_factory=list)
-    """Burst handed to the FIFO until the block holding it was read."""
+    """The burst's first sample spoken until the block holding it was read."""
     open_ms: list[float] = field(default_factory=list)
     """Block read until the output stream had started."""
     output_ms: list[float] = field(default_factory=list)
@@ -937,11 +941,15 @@ def calibrate(
         burst = tone(0.2, PIPE_RATE)
         phase = random.Random(1)
         for number in range(bursts):
-            # The input side delivers whole blocks; a random pause puts each burst at another
-            # place in its block (else the bursts lock to one phase of the block clock).
-            time.sleep(0.5 + phase.uniform(0.0, blocks[0]))
+            # The input side delivers whole blocks, and a segment starts a writer's block: a
+            # random lead of silence puts each burst at another place in its block, as a
+            # question's end falls anywhere in one.
+            time.sleep(0.5)
+            lead = np.zeros(phase.randrange(round(PIPE_RATE * writer.block / writer.rate)))
             after = len(child.snapshot())
-            segment = writer.play(burst, {"onset": 0})
+            segment = writer.play(
+                np.concatenate([lead, burst]).astype(np.int16), {"onset": len(lead)}
+            )
             if not segment.done.wait(5.0) or "onset" not in segment.times:
                 raise BenchError(f"the FIFO writer stalled ({writer.error or 'no progress'})")
             onset = segment.times["onset"]
@@ -977,9 +985,10 @@ def wait_quiet(recorder: SpeakerRecorder, seconds: float, timeout: float) -> Non
 class Turn:
     clip: Clip
     handed: float | None = None
-    """When the clip's first block was handed to the FIFO."""
+    """When the clip's first sample was spoken (``Segment.times``)."""
     end: float | None = None
-    """When the block holding the clip's last voiced sample was handed to the FIFO."""
+    """When the clip's last voiced sample was spoken: when its block was handed to the FIFO,
+    less the rest of the block."""
     transcript: Line | None = None
     decision: Line | None = None
     reply_started: Line | None = None
@@ -1261,7 +1270,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         if options.mic == "alsa" and opened != writer_rate:
             raise BenchError(
                 f"the kiosk opened the microphone at {opened} Hz, the FIFO is fed at "
-                f"{writer_rate} Hz; leave --input-rate and the block size out of --kiosk-args"
+                f"{writer_rate} Hz; leave --input-rate out of --kiosk-args"
             )
         log(f"listening after {start_ms:.0f} ms; {len(clips)} questions")
         time.sleep(1.0)

@@ -72,16 +72,18 @@ class StreamResampler:
     ``soxr.ResampleStream`` keeps its output aligned with the input but releases it in chunks
     of its own: from 44.1 kHz to 16 kHz in 30 ms blocks it holds back 23 ms on average (up
     to 38 ms), so the frame that holds the end of a question usually comes out a block late.
-    This is a polyphase windowed-sinc filter (Kaiser, ``taps`` input samples per output
-    sample, cut off a little under the lower rate's Nyquist frequency): every output sample
-    comes out as soon as the input it needs is in, and the stream runs about
-    ``taps / (2 * source)`` seconds (1.1 ms at 44.1 kHz) behind the input. Fed the same
-    samples, any split into blocks gives the same output.
+    This is a polyphase windowed-sinc filter: a Kaiser window over 96 input samples per
+    output sample up to 44.1 kHz (as long in time above it), cut off a little under the lower
+    rate's Nyquist frequency. Every output sample comes out as soon as the input it needs is
+    in, and the stream runs half the filter (1.1 ms at 44.1 kHz) behind the input. Fed the
+    same samples, any split into blocks gives the same output.
     """
 
-    def __init__(self, source: int, target: int = RATE, taps: int = 96) -> None:
+    def __init__(self, source: int, target: int = RATE, taps: int | None = None) -> None:
         if source <= 0 or target <= 0:
             raise ValueError(f"rates must be positive, got {source} and {target}")
+        # as long a filter in time at any rate: 96 taps at 44.1 kHz
+        taps = taps or max(96, math.ceil(96 * source / 44100))
         common = math.gcd(source, target)
         self._up, self._down = target // common, source // common
         self._source, self._taps = source, taps
@@ -109,8 +111,9 @@ class StreamResampler:
         block = np.asarray(samples, dtype=np.float32).reshape(-1)
         buffer = np.concatenate([self._history, block])
         self._consumed += len(block)
-        # output n needs input n * down // up and the taps - 1 before it
-        end = (self._consumed - 1) * self._up // self._down + 1 if self._consumed else 0
+        # output n needs input n * down // up and the taps - 1 before it: every n with
+        # n * down < consumed * up is complete
+        end = (self._consumed * self._up - 1) // self._down + 1 if self._consumed else 0
         wanted = np.arange(self._produced, end, dtype=np.int64)
         self._history = buffer[len(buffer) - (self._taps - 1) :]
         if not len(wanted):
@@ -120,7 +123,7 @@ class StreamResampler:
         phase = position - newest * self._up
         first = self._consumed - len(buffer)  # input index of buffer[0]
         index = (newest - first)[:, None] - np.arange(self._taps)[None, :]
-        out: npt.NDArray[np.float32] = (self._phases[phase] * buffer[index]).sum(axis=1)
+        out: npt.NDArray[np.float32] = np.einsum("nk,nk->n", self._phases[phase], buffer[index])
         self._produced = end
         return out
 

@@ -66,15 +66,25 @@ WIDTHS = (1, 2, 3, 4)
 """Sample widths ``pcm_to_float`` reads, in bytes."""
 
 
+FILTER_TAPS = 96
+"""Input samples per output sample of ``StreamResampler``'s filter up to 44.1 kHz; above it
+the filter keeps that length in time (2.2 ms)."""
+FILTER_CUTOFF = 0.46
+"""Where that filter cuts off, as a share of the lower rate (7.4 kHz of 16 kHz): speech keeps
+its band, and what lies above half the lower rate cannot fold back into it."""
+FILTER_BETA = 8.0
+"""Its Kaiser window's shape: from 44.1 kHz, 7 kHz loses 2 dB and sound from 9 kHz up falls
+by more than 90 dB."""
+
+
 class StreamResampler:
     """Resamples a live stream block by block, holding nothing back.
 
     ``soxr.ResampleStream`` keeps its output aligned with the input but releases it in chunks
     of its own: from 44.1 kHz to 16 kHz in 30 ms blocks it holds back 23 ms on average (up
     to 38 ms), so the frame that holds the end of a question usually comes out a block late.
-    This is a polyphase windowed-sinc filter: a Kaiser window over 96 input samples per
-    output sample up to 44.1 kHz (as long in time above it), cut off a little under the lower
-    rate's Nyquist frequency. Every output sample comes out as soon as the input it needs is
+    This is a polyphase windowed-sinc filter (``FILTER_TAPS``, ``FILTER_CUTOFF``,
+    ``FILTER_BETA``). Every output sample comes out as soon as the input it needs is
     in, and the stream runs half the filter (1.1 ms at 44.1 kHz) behind the input. Fed the
     same samples, any split into blocks gives the same output.
     """
@@ -82,16 +92,16 @@ class StreamResampler:
     def __init__(self, source: int, target: int = RATE, taps: int | None = None) -> None:
         if source <= 0 or target <= 0:
             raise ValueError(f"rates must be positive, got {source} and {target}")
-        # as long a filter in time at any rate: 96 taps at 44.1 kHz
-        taps = taps or max(96, math.ceil(96 * source / 44100))
+        taps = taps or max(FILTER_TAPS, math.ceil(FILTER_TAPS * source / 44100))
         common = math.gcd(source, target)
         self._up, self._down = target // common, source // common
         self._source, self._taps = source, taps
         length = taps * self._up
         upsampled = source * self._up
-        cutoff = 0.46 * min(source, target) / upsampled  # of the upsampled rate
+        cutoff = FILTER_CUTOFF * min(source, target) / upsampled  # of the upsampled rate
         t = np.arange(length) - (length - 1) / 2
-        kernel = 2 * cutoff * np.sinc(2 * cutoff * t) * np.kaiser(length, 8.0) * self._up
+        window = np.kaiser(length, FILTER_BETA)
+        kernel = 2 * cutoff * np.sinc(2 * cutoff * t) * window * self._up
         # _phases[p, k]: the weight of the input k samples before the newest one it needs,
         # for an output that falls p upsampled steps after that input.
         self._phases = kernel.reshape(taps, self._up).T.astype(np.float32)

@@ -238,6 +238,11 @@ def clip_of(row: dict[str, str], folder: Path) -> Clip:
     return load_clip(folder / row["file"], row.get("expected") or "-", row["text"], rendered)
 
 
+def pcm16(samples: FloatArray) -> Int16Array:
+    """Float samples in [-1, 1] as 16-bit PCM."""
+    return np.round(np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
+
+
 def load_clip(path: Path, expected: str, text: str, rendered: bool = False) -> Clip:
     """A clip and where its speech is: by energy, or for a clip ``rendered`` by
     ``script/make-fixtures`` by how it was made, since a voice's quiet first and last sounds
@@ -261,8 +266,9 @@ def load_clip(path: Path, expected: str, text: str, rendered: bool = False) -> C
                 "with script/make-fixtures or leave out its `variant`"
             )
     resampled = soxr.resample(mono, int(rate), PIPE_RATE) if rate != PIPE_RATE else mono
-    pcm = np.round(np.clip(resampled, -1.0, 1.0) * 32767).astype(np.int16)
-    return Clip(path.name, expected, text, len(mono) / rate, first / rate, end / rate, pcm)
+    return Clip(
+        path.name, expected, text, len(mono) / rate, first / rate, end / rate, pcm16(resampled)
+    )
 
 
 # --- the sound server -----------------------------------------------------------------------
@@ -467,8 +473,8 @@ class Segment:
 
 
 class FifoWriter:
-    """Feeds a microphone's FIFO blocks (10 ms unless told) at real-time pace: queued segments, else
-    silence. Segments are given at ``PIPE_RATE`` and written at ``rate``. With ``drop`` a
+    """Feeds a microphone's FIFO blocks (10 ms unless told) at real-time pace: queued
+    segments, else silence. Segments are given at ``PIPE_RATE`` and written at ``rate``. With ``drop`` a
     block the FIFO has no room for is dropped (nobody is reading the microphone), else the
     writer fails after two seconds of no room."""
 
@@ -507,8 +513,7 @@ class FifoWriter:
         if self.rate != PIPE_RATE:
             import soxr
 
-            scaled = soxr.resample(pcm.astype(np.float32) / 32768.0, PIPE_RATE, self.rate)
-            pcm = np.round(np.clip(scaled, -1.0, 1.0) * 32767).astype(np.int16)
+            pcm = pcm16(soxr.resample(pcm.astype(np.float32) / 32768.0, PIPE_RATE, self.rate))
             marks = {
                 name: min(len(pcm) - 1, index * self.rate // PIPE_RATE)
                 for name, index in marks.items()
@@ -1211,14 +1216,6 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         stack.callback(pulse.stop)
         log("starting a private PulseAudio daemon")
         pulse.start()
-        mic_pcm, writer_rate = MIC_PCM, PIPE_RATE
-        if options.mic == "alsa":
-            direct = DirectMic(workdir)
-            stack.callback(direct.stop)
-            with pulse.alsa_config.open("a") as config:
-                config.write(direct.alsa_config())
-            mic_pcm, writer_rate = DIRECT_MIC_PCM, DIRECT_RATE
-            log(f"the microphone is an ALSA device reading {direct.fifo} (no sound server)")
         env = pulse.client_env()
         recorder = SpeakerRecorder(env)
         stack.callback(recorder.stop)
@@ -1228,11 +1225,17 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
 
         blocks = (MicrophoneSettings().block_seconds, SpeakerSettings().block_seconds)
         if options.mic == "alsa":
+            direct = DirectMic(workdir)
+            stack.callback(direct.stop)
+            with pulse.alsa_config.open("a") as config:
+                config.write(direct.alsa_config())
+            log(f"the microphone is an ALSA device reading {direct.fifo} (no sound server)")
+            mic_pcm = DIRECT_MIC_PCM
             # An ALSA file device reads its FIFO once a block, as much as is there and no
             # more: fed in the blocks the kiosk reads, each read gets one block, whole.
-            writer = FifoWriter(direct.fifo, writer_rate, drop=True, block_seconds=blocks[0])
+            writer = FifoWriter(direct.fifo, DIRECT_RATE, drop=True, block_seconds=blocks[0])
         else:
-            writer = FifoWriter(pulse.fifo)
+            mic_pcm, writer = MIC_PCM, FifoWriter(pulse.fifo)
         stack.callback(writer.stop)
         writer.start()
         calibration = Calibration()
@@ -1267,10 +1270,10 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
             raise BenchError(f"the kiosk did not start listening:\n{kiosk.log_tail()}")
         start_ms = (ready[1].arrived - kiosk.started) * 1000.0
         opened = int(ready[1].record.get("rate", 0))
-        if options.mic == "alsa" and opened != writer_rate:
+        if options.mic == "alsa" and opened != writer.rate:
             raise BenchError(
                 f"the kiosk opened the microphone at {opened} Hz, the FIFO is fed at "
-                f"{writer_rate} Hz; leave --input-rate out of --kiosk-args"
+                f"{writer.rate} Hz; leave --input-rate out of --kiosk-args"
             )
         log(f"listening after {start_ms:.0f} ms; {len(clips)} questions")
         time.sleep(1.0)

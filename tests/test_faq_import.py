@@ -801,10 +801,9 @@ def test_a_spreadsheet_saved_as_csv_gives_an_entry_a_row(tmp_path: Path) -> None
         ),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 2: text in other columns left out: 'Parcels'",
-        "line 3: text in other columns left out: 'Prices'",
+        "line 2: column A left out (3 rows: 'Parcels', 'Prices'); questions are read from "
+        "column B, answers from column C: move what visitors should hear into the answers",
         "line 6: question 'Do you sell stamps?' has no answer; dropped",
-        "line 7: text in other columns left out: 'Parcels'",
         "line 7: repeated question 'Where do I collect my parcel?' merged into the one on line 2",
     ]
     out = tmp_path / "faq.yaml"
@@ -827,8 +826,46 @@ def test_a_csv_without_column_names_reads_questions_then_answers(tmp_path: Path)
     path.write_text("Topic,Our reply\nOpening hours,9am\u20135pm\n", encoding="utf-8")
     assert [str(n) for n in read_faq(path).notes] == [
         "line 1: first row 'Topic, Our reply' is taken for column names and left out; questions "
-        "are read from the first column, answers from the second"
+        "are read from column A, answers from column B"
     ]
+
+
+def test_a_spreadsheet_with_a_section_column_and_no_names_reads_its_questions(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "faq.tsv"
+    path.write_text(
+        "Tickets\tIs there wifi?\tYes\n"
+        "Tickets\tCan I pay by card?\tYes, all cards.\n"
+        "Food\tDo you sell coffee?\tNo\n"
+        "Food\tOpening hours of the caf\u00e9\t9 to 5\tAsk at the till\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there wifi?", "Yes"),
+        ("Can I pay by card?", "Yes, all cards."),
+        ("Do you sell coffee?", "No"),
+        ("Opening hours of the caf\u00e9", "9 to 5"),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: column A left out (4 rows: 'Tickets', 'Food'); questions are read from "
+        "column B, answers from column C: move what visitors should hear into the answers",
+        "line 4: text in other columns left out: 'Ask at the till'",
+    ]
+    path.write_text(
+        "No.,Details,Answer text\n1,Is there wifi?,Yes\n2,Can I park?,Behind the hall.\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there wifi?", "Yes"),
+        ("Can I park?", "Behind the hall."),
+    ]
+    path.write_text(
+        "Section,FAQ question,Our reply\nTickets,Is there wifi?,Yes\n", encoding="utf-8"
+    )
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [("Is there wifi?", "Yes")]
 
 
 HTML_FAQ = """\

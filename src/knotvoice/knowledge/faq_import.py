@@ -494,21 +494,23 @@ def parse_csv(text: str) -> ImportResult:
     """Turn a spreadsheet's questions and answers, saved as CSV, into entries and notes.
 
     Each row is a question in one column and its answer in the next: the columns named
-    "question" and "answer" in a first row of names (a header), else the first two. A
-    question is one whatever it ends in, and an answer is kept whole, its lines and
+    "question" and "answer" in a first row of names (a header; "FAQ question", "Our reply"
+    too), else the column whose cells most often read as questions (a section's name or a
+    number may come before it) and the one after it, or the first two when no cell reads as
+    one. A question is one whatever it ends in, and an answer is kept whole, its lines and
     paragraphs too. A first row of other names (up to three words each, with no digit or
-    punctuation: "Topic", "Our reply") is left out with a note, and so
-    is a row without a question or an answer, and text in other columns. A question asked
-    again adds its answer to the first one's. Commas, semicolons or tabs may set the cells
-    apart. Raises ``KnowledgeError`` when no row has a question and an answer.
+    punctuation: "Topic", "Details") is left out with a note, and so is a row without a
+    question or an answer, and text in other columns (one note for a column of it). A
+    question asked again adds its answer to the first one's. Commas, semicolons or tabs may set the cells
+    apart (tabs when every line has one, whatever commas the answers hold). Raises ``KnowledgeError`` when no row has a question and an answer.
     """
     text = text.removeprefix("\ufeff")
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:4096], delimiters=",;\t"
-        )
-    except csv.Error:
-        dialect = csv.excel
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
+    if not all("\t" in line for line in text[:4096].splitlines() if line.strip()):
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[tuple[int, list[str]]] = []
     line = 1
@@ -525,33 +527,43 @@ def parse_csv(text: str) -> ImportResult:
         raise KnowledgeError("no rows; save the spreadsheet's questions and answers as CSV")
     notes: list[tuple[int, str, _Draft | None]] = []
     names = [phrase_key(cell) for cell in rows[0][1]]
-    asked = next((at for at, name in enumerate(names) if name in _QUESTION_COLUMNS), None)
-    said = next((at for at, name in enumerate(names) if name in _ANSWER_COLUMNS), None)
-    if asked is not None and said is not None and asked != said:
-        rows = rows[1:]
-    else:
-        asked, said = 0, 1
-        if len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in rows[0][1] if cell):
-            notes.append(
-                (
-                    rows[0][0],
-                    f"first row {', '.join(rows[0][1])!r} is taken for column names and left "
-                    "out; questions are read from the first column, answers from the second",
-                    None,
-                )
+    asked = next((at for at, name in enumerate(names) if _is_column(name, _QUESTION_COLUMNS)), None)
+    said = next((at for at, name in enumerate(names) if _is_column(name, _ANSWER_COLUMNS)), None)
+    if asked == said:
+        asked = said = None  # "Question/Answer": one column cannot be both
+    named = asked is not None and said is not None
+    header = (
+        named
+        or (asked, said) != (None, None)
+        or (len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in rows[0][1] if cell))
+    )
+    first, rows = rows[0], rows[header:]
+    if asked is None:
+        asked = _question_column([row for _, row in rows], said)
+    if said is None:
+        said = asked + 1
+    if header and not named:
+        notes.append(
+            (
+                first[0],
+                f"first row {', '.join(first[1])!r} is taken for column names and left out; "
+                f"questions are read from column {_letter(asked)}, answers from column "
+                f"{_letter(said)}",
+                None,
             )
-            rows = rows[1:]
+        )
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
+    left_out: dict[int, list[tuple[int, str]]] = {}
     for number, row in rows:
         cells = row + [""] * (max(asked, said) + 1 - len(row))
         question = " ".join(cells[asked].split())
         if (found := _question_line(question)) is not None:
             question = found.question
         answer = _unlabelled("\n".join(line.strip() for line in cells[said].splitlines()))
-        others = [cell for at, cell in enumerate(cells) if at not in (asked, said) and cell]
-        if others:
-            notes.append((number, f"text in other columns left out: {', '.join(others)!r}", None))
+        for at, cell in enumerate(cells):
+            if at not in (asked, said) and cell:
+                left_out.setdefault(at, []).append((number, cell))
         if not phrase_key(question):
             notes.append((number, f"row without a question left out: {answer!r}", None))
         elif not phrase_key(answer):
@@ -569,12 +581,72 @@ def parse_csv(text: str) -> ImportResult:
             draft = _Draft(number, question, [], [answer])
             drafts.append(draft)
             by_key[phrase_key(question)] = draft
+    notes.extend(_left_out_notes(left_out, asked, said))
     if not drafts:
         raise KnowledgeError(
-            "no row has a question and an answer; put questions in the first column and "
-            "their answers in the second"
+            "no row has a question and an answer; put questions in one column and "
+            "their answers in the next"
         )
     return _result(drafts, notes)
+
+
+def _is_column(name: str, names: frozenset[str]) -> bool:
+    """Whether a column's name (as ``phrase_key`` gives it) is one of ``names``, or holds one
+    of more than a letter ("FAQ question", "Answer text")."""
+    return name in names or any(len(word) > 1 and word in names for word in name.split())
+
+
+def _question_column(rows: list[list[str]], said: int | None) -> int:
+    """The column of a spreadsheet's questions, when no name says which: the first of those
+    with the most cells that read as questions ("Tickets,Is there wifi?,Yes" has its
+    section's name before them), not the answers' column ``said`` and, when that is not
+    known, one with a column after it; else the first such column."""
+    width = max((len(row) for row in rows), default=0)
+    columns = [at for at in range(width if said is not None else width - 1) if at != said]
+    if not columns:
+        return 1 if said == 0 else 0
+
+    def questions(at: int) -> int:
+        return sum(
+            _question_line(" ".join(row[at].split())) is not None for row in rows if at < len(row)
+        )
+
+    return max(columns, key=lambda at: (questions(at), -at))
+
+
+def _letter(column: int) -> str:
+    """A column's name as a spreadsheet shows it: A for the first, AA after Z."""
+    name = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
+def _left_out_notes(
+    left_out: dict[int, list[tuple[int, str]]], asked: int, said: int
+) -> list[tuple[int, str, None]]:
+    """A note for each row with text in another column than the question's and the answer's,
+    or one for a column of such text in several rows (a section's or category's name)."""
+    notes: list[tuple[int, str, None]] = []
+    for column, cells in sorted(left_out.items()):
+        if len(cells) == 1:
+            number, text = cells[0]
+            notes.append((number, f"text in other columns left out: {text!r}", None))
+            continue
+        seen = list(dict.fromkeys(text for _, text in cells))
+        shown = ", ".join(repr(text) for text in seen[:3]) + (", ..." if len(seen) > 3 else "")
+        notes.append(
+            (
+                cells[0][0],
+                f"column {_letter(column)} left out ({len(cells)} rows: {shown}); questions are "
+                f"read from column {_letter(asked)}, answers from column {_letter(said)}: move "
+                "what visitors should hear into the answers",
+                None,
+            )
+        )
+    return notes
 
 
 def _result(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> ImportResult:

@@ -135,6 +135,43 @@ def test_one_of_an_entrys_phrasings_word_for_word_is_that_entrys(
     assert both.match("what is the borrowing limit").reason is not Reason.WRITTEN
 
 
+def test_a_topic_or_keyword_several_entries_share_is_asked_about_not_answered(
+    tmp_path: Path,
+) -> None:
+    """An operator who gave several entries one topic ("membership" over its prices, how to
+    cancel and how to freeze it) saw a visitor who said it alone answered with one of them,
+    most often not the one meant; now the best two of them are offered."""
+    opening, borrow, printing, join = LIBRARY.entries
+    shared = Knowledge(
+        (
+            replace(opening, keywords=("front desk",)),
+            replace(borrow, topic="library card"),
+            printing,
+            replace(join, topic="library card", keywords=("front desk",)),
+        ),
+        source="shared.yaml",
+    )
+    matcher = Matcher(shared, Bag(), cache_dir=tmp_path)
+    for said, sharers in (
+        ("Library card?", {"borrow", "join"}),
+        ("front desk", {"opening-hours", "join"}),
+    ):
+        match = matcher.match(said)
+        assert match.decision is Decision.CONFIRM
+        assert match.reason is Reason.SHARED
+        assert match.best is not None and match.runner_up is not None
+        assert {match.best.entry.id, match.runner_up.entry.id} == sharers
+    assert matcher.match("printing").reason is not Reason.SHARED
+    assert matcher.match("how do I get a library card").reason is not Reason.SHARED
+    written = Knowledge(
+        (*shared.entries[:3], replace(shared.entries[3], alternatives=("library card",))),
+        source="written.yaml",
+    )
+    match = Matcher(written, Bag(), cache_dir=tmp_path).match("library card")
+    assert answered(match) == "join"
+    assert match.reason is Reason.WRITTEN
+
+
 @pytest.mark.parametrize("question", ["what is the capital of france", "tell me a joke"])
 def test_a_question_outside_the_faq_is_not_answered(library: Matcher, question: str) -> None:
     assert library.match(question).decision is not Decision.ANSWER

@@ -176,6 +176,13 @@ class Evidence:
                 written[text] = owner if written.get(text, owner) == owner else -1
         self._written = {text: owner for text, owner in written.items() if owner >= 0 and text}
         """Normalized phrasing -> its entry (a wording two entries share is in neither)."""
+        named: dict[str, list[int]] = {}
+        for number, entry in enumerate(entries):
+            for name in (entry.topic, *entry.keywords):
+                if (text := self.normalize(name)) and number not in named.setdefault(text, []):
+                    named[text].append(number)
+        self._shared = {text: tuple(owners) for text, owners in named.items() if len(owners) > 1}
+        """Normalized topic or keyword -> the entries it names, when it names several."""
         self._phrasing_terms = [frozenset(terms(text)) for text in normalized]
         about = [
             frozenset(terms(self.normalize(" ".join((entry.topic, *entry.keywords)))))
@@ -393,6 +400,12 @@ class Evidence:
         """The entry (its number) one of whose phrasings ``query`` is, word for word once
         normalized; None when it is none's."""
         return self._written.get(query.text)
+
+    def sharing(self, query: Query) -> tuple[int, ...]:
+        """The entries (their numbers) whose topic or keyword ``query`` is, word for word once
+        normalized, when it is that of two or more ("membership" over its prices, how to
+        cancel and how to freeze it); empty otherwise."""
+        return self._shared.get(query.text, ())
 
     def likeness_in_words(self, query: Query) -> float:
         """The ``words`` signal of ``query``'s closest entry (0 to 1): the first column of

@@ -6,13 +6,15 @@ into the probability that the entry is the right answer. The hearings are weighe
 likely the recognizer found each one. Then one decision, with the same two thresholds for
 every FAQ: answer above ``ANSWER_AT``, ask "Did you mean ...?" above ``CONFIRM_AT``, else say
 it does not know. A question that is one of an entry's phrasings word for word is that
-entry's: the knowledge says so, whatever the calibration makes of it.
+entry's: the knowledge says so, whatever the calibration makes of it. One that is only a topic
+or keyword several entries share ("membership") could be asked of any of them: the best two
+of those are offered ("Did you mean ...?"), never one answered.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,11 +88,11 @@ class Matcher:
         return self._judge(texts, likelihoods)[1]
 
     def _judge(
-        self, texts: Sequence[str], likelihoods: Sequence[float], also: int | None = None
+        self, texts: Sequence[str], likelihoods: Sequence[float], also: Collection[int] = ()
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """How the entries rank for the question, and for the best two (and entry ``also``)
-        the probability that it is the right answer (the hearings weighed by the recognizer's
-        likelihoods)."""
+        """How the entries rank for the question, and for the best two (and the entries
+        ``also``) the probability that it is the right answer (the hearings weighed by the
+        recognizer's likelihoods)."""
         size = self.evidence.size
         weights = hearing_weights(len(texts), likelihoods)
         used = [n for n, weight in enumerate(weights) if weight > 1e-3]
@@ -110,7 +112,7 @@ class Matcher:
             ranking += weights[number] * ranked
         chances = np.zeros(size)
         judged = {int(entry) for entry in np.argsort(-ranking)[:2]}
-        for entry in sorted(judged | ({also} if also is not None else set())):
+        for entry in sorted(judged | set(also)):
             chances[entry] = sum(
                 weight * calibration.confidence(signals, ranked, int(entry))
                 for weight, signals, ranked in heard
@@ -136,10 +138,13 @@ class Matcher:
         if not query.text or not entries:
             return Match(Decision.REJECT, None, None, query.text, Reason.NO_QUESTION)
         written = self.evidence.written_for(query)
-        ranking, chances = self._judge([text, *alternatives], likelihoods, written)
+        shared = self.evidence.sharing(query) if written is None else ()
+        first = [written] if written is not None else list(shared)
+        ranking, chances = self._judge([text, *alternatives], likelihoods, first)
         order = np.argsort(-ranking)
-        if written is not None:
-            order = np.r_[written, order[order != written]]
+        if first:
+            ahead = np.isin(order, first)
+            order = np.r_[order[ahead], order[~ahead]]
         best = Candidate(entries[int(order[0])], round(100.0 * float(chances[order[0]]), 2))
         runner_up = (
             Candidate(entries[int(order[1])], round(100.0 * float(chances[order[1]]), 2))
@@ -149,6 +154,8 @@ class Matcher:
         chance = float(chances[order[0]])
         if written is not None:
             decision, reason = Decision.ANSWER, Reason.WRITTEN
+        elif shared:
+            decision, reason = Decision.CONFIRM, Reason.SHARED
         elif chance >= ANSWER_AT:
             decision, reason = Decision.ANSWER, Reason.LIKELY
         elif chance >= CONFIRM_AT:

@@ -405,6 +405,31 @@ def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart()
     assert result.notes == ()
 
 
+def test_a_pasted_row_with_its_section_and_a_one_word_answer_is_an_entry() -> None:
+    """A row "Tickets<TAB>Is there wifi?<TAB>Yes" pasted as text was read as text: the
+    answer of the entry above it, or, first, text before the first question, and lost."""
+    result = parse_faq(
+        "Is there parking?\tYes, behind the hall.\n"
+        "Tickets\tIs there wifi?\tYes\n"
+        "Tickets\tCan I pay by card?\tNo.\n"
+        "When are you open?\n"
+        "Day\tIs it open?\tHours\n"
+        "Monday\tYes\t9-5\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there parking?", "Yes, behind the hall."),
+        ("Is there wifi?", "Yes"),
+        ("Can I pay by card?", "No."),
+        ("When are you open?", "Day\tIs it open?\tHours\nMonday\tYes\t9-5"),
+    ]
+    assert result.notes == ()
+    first = parse_faq("Tickets\tIs there wifi?\tYes\nTickets\tIs it free?\tNope\n")
+    assert [(e.question, e.answer) for e in first.entries] == [
+        ("Is there wifi?", "Yes"),
+        ("Is it free?", "Nope"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -77,6 +77,7 @@ import yaml
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
+from knotvoice.lang import english
 
 logger = logging.getLogger(__name__)
 
@@ -952,7 +953,7 @@ def _row(cells: list[str]) -> _QuestionLine | None:
             _TITLE_RE.match(first)
             and second[:1].isupper()
             and len(second.split()) > 2
-            and (len(third.split()) > 1 or _FINISHED_RE.search(third))
+            and (len(third.split()) > 1 or _FINISHED_RE.search(third) or _is_yes_or_no(third))
             and _question_line(second)
         )
         if _NUMBER_CELL_RE.fullmatch(first) or section:
@@ -972,6 +973,20 @@ def _row(cells: list[str]) -> _QuestionLine | None:
     answer = "\n".join([_unlabelled(after[0], asked.loose), *after[1:]])
     question = " ".join([asked.question, *notes])
     return dataclasses.replace(asked, question=question, answer=answer, marked=True)
+
+
+@functools.cache
+def _yes_and_no() -> frozenset[str]:
+    """The one-word ways of saying yes or no ("Yes", "Nope"), from the language's commands."""
+    commands = english().commands
+    return frozenset(
+        phrase for said in ("yes", "no") for phrase in commands.get(said, ()) if " " not in phrase
+    )
+
+
+def _is_yes_or_no(text: str) -> bool:
+    """Whether ``text`` is a one-word yes or no ("Yes", "No."): an answer, not a column name."""
+    return phrase_key(text) in _yes_and_no()
 
 
 def _question_line(line: str) -> _QuestionLine | None:

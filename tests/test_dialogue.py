@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from knotvoice.asr import Transcript
 from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
-from knotvoice.match import Candidate, Decision, Match
+from knotvoice.match import Candidate, Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
 from knotvoice.speech.reply import did_you_mean, reply_text, spoken_answer
 from knotvoice.turn import Dialogue, command_of, typed
@@ -120,7 +121,8 @@ def test_anything_else_is_a_new_question(dialogue: Dialogue) -> None:
     step = dialogue.respond(typed("what about the weather"))
     assert step.action == "reject"
     assert step.reply.startswith("Sorry")
-    assert dialogue.pending is None
+    # the did-you-mean is forgotten: what is open now is the questions the reject read out
+    assert dialogue.pending is not None and dialogue.pending.decision is Decision.REJECT
 
 
 @pytest.mark.parametrize(
@@ -372,6 +374,59 @@ def test_a_question_turned_away_by_a_file_without_topics_is_told_two_questions()
         assert did_you_mean(Entry("n", written, "A.")) == f"Did you mean: {said}?"
 
 
+@pytest.mark.parametrize(
+    ("said", "answered"),
+    [
+        ("Yes.", WORSE),
+        ("The first one.", WORSE),
+        ("Yes, that one please.", WORSE),
+        ("The second one.", OFTEN),
+        ("No, the other one.", OFTEN),
+    ],
+)
+def test_a_question_read_out_by_a_reject_is_answered_when_the_visitor_picks_it(
+    dialogue: Dialogue, said: str, answered: Entry
+) -> None:
+    """A file without topics has a reject read out the two nearest questions ("You can ask
+    me, for example: ...? Or: ...?"); a visitor who then said "the first one" was met with
+    silence, as nothing had been proposed."""
+    rejected = dialogue.respond(typed("what about the weather"))
+    assert rejected.action == "reject" and rejected.offers
+    assert rejected.reply.endswith(
+        "for example: Can massaging a knot make it worse? Or: How often should you massage a knot?"
+    )
+    step = dialogue.respond(typed(said))
+    assert (step.action, step.entry) == ("answer", answered)
+    assert step.reply == answered.answer
+    assert step.match is not None and step.match.reason is Reason.CONFIRMED
+    assert dialogue.pending is None
+
+
+def test_no_to_questions_read_out_asks_again_and_a_late_yes_answers_nothing(
+    dialogue: Dialogue,
+) -> None:
+    dialogue.respond(typed("what about the weather"))
+    step = dialogue.respond(typed("No."))
+    assert (step.action, step.reply) == ("reject", english().replies.ask_again)
+    dialogue.respond(typed("what about the weather"))
+    assert dialogue.respond(typed("Yes."), follow_up=False).action == "none"
+    assert dialogue.respond(typed("Yes.")).action == "none"
+
+
+def test_a_reject_that_names_topics_offers_nothing_to_say_yes_to() -> None:
+    topical = Knowledge(tuple(replace(entry, topic="massage") for entry in KNOWLEDGE.entries))
+
+    class Topical(ScriptedMatcher):
+        knowledge = topical
+
+    dialogue = Dialogue(Topical())
+    rejected = dialogue.respond(typed("what about the weather"))
+    assert rejected.action == "reject" and not rejected.offers
+    assert rejected.reply.endswith("You can ask me about massage.")
+    assert dialogue.pending is None
+    assert dialogue.respond(typed("yes")).action == "none"
+
+
 def test_the_topics_of_a_reject_are_spoken_without_their_emoji() -> None:
     """A topic written "café ☕" was read out "café hot beverage" by espeak-ng."""
     entries = tuple(
@@ -439,7 +494,11 @@ def test_a_did_you_mean_whose_answer_was_not_caught_is_asked_again_once(
     dialogue.respond(typed("massage"))
     dialogue.respond(Transcript("U.S.", engine="whisper"))
     turned_away = dialogue.respond(Transcript("Use it please.", engine="whisper"))
-    assert turned_away.action == "reject" and dialogue.pending is None
+    assert turned_away.action == "reject"
+    assert dialogue.pending is not None and dialogue.pending.decision is Decision.REJECT
+    # questions read out are no did-you-mean: a short new question is not "not caught"
+    short = dialogue.respond(Transcript("Any cafe?", engine="whisper"))
+    assert short.action == "reject" and short.reply.startswith("Sorry, I can't")
 
 
 @pytest.mark.parametrize(

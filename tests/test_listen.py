@@ -1138,6 +1138,59 @@ def test_a_did_you_mean_waits_for_its_answer_with_no_follow_up_window(
     assert recorder.decisions() == [("confirm", entry.id), ("answer", entry.id)]
 
 
+class Refusing(Unsure):
+    """A matcher at the dialogue's seam that turns every question away, nearest to "How
+    often should you massage a knot?", then "How do I treat a knot?"."""
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        confirm = super().match(text, alternatives, likelihoods)
+        return replace(confirm, decision=Decision.REJECT)
+
+
+def test_a_question_read_out_after_a_reject_is_answered_when_picked_with_no_wake_phrase(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # --trigger wake --follow-up 0, a file without topics: the reject read out two questions
+    # to ask, and "The first one." was ignored for want of the wake phrase (or, with it, met
+    # with silence, as nothing had been proposed).
+    bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
+    entry = bare.get("massage-how-often")
+    turned_away = reply_text(Refusing(bare).match("q"), bare)
+    assert turned_away.endswith(f"Or: {bare.get('treat-knot').question}")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("Hey kiosk, how often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, turned_away) + 2.0),
+            clips("The first one."),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(
+        mode=TriggerMode.WAKE, follow_up_seconds=0.0, max_turns=2, idle_exit_seconds=20.0
+    )
+    bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Refusing(bare)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
+    replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert replies == [turned_away, spoken_answer(entry)]
+
+
 def test_a_yes_long_after_a_did_you_mean_is_not_taken_for_its_answer(
     tmp_path: Path,
     clips: Callable[[str], Audio],

@@ -23,7 +23,7 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
-from knotvoice.speech.reply import did_you_mean, reply_text
+from knotvoice.speech.reply import did_you_mean, read_out, reply_text
 
 __all__ = [
     "COMMANDS",
@@ -72,6 +72,10 @@ class Turn:
     """What to say ("" when nothing is to be said)."""
     match_ms: float = 0.0
     """Milliseconds spent matching (hearing again included)."""
+    offers: bool = False
+    """A reject that read out questions to ask ("You can ask me, for example: ...? Or:
+    ...?"): like a did-you-mean, "yes" (or "the first one") answers the first of them and
+    "the other one" the second."""
 
 
 @dataclass(frozen=True)
@@ -222,12 +226,15 @@ class Dialogue:
         self._rehearing = rehearing
         self._follow = follow
         self._pending: Match | None = None
+        self._offered = False
+        """Whether ``_pending`` is the questions a reject read out, not a did-you-mean."""
         self._asked_again = False
         self._last_reply = ""
 
     @property
     def pending(self) -> Match | None:
-        """The did-you-mean waiting for a yes or no, if any."""
+        """The did-you-mean (or the questions a reject read out) waiting for a yes or no, if
+        any."""
         return self._pending
 
     def reset(self) -> None:
@@ -301,13 +308,27 @@ class Dialogue:
         reply = reply_text(match, self.matcher.knowledge)
         entry = match.best.entry if match.best is not None else None
         if match.decision is Decision.CONFIRM:
-            self._pending = match
+            self._pending, self._offered = match, False
             self._asked_again = False
             return self._said(Turn(transcript, Action.CONFIRM, match, entry, reply, match_ms))
         self._pending = None
         if match.decision is Decision.ANSWER:
             return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
-        return self._said(Turn(transcript, Action.REJECT, match, None, reply, match_ms))
+        self._pending = self._offer(match)
+        self._offered = self._pending is not None
+        turn = Turn(transcript, Action.REJECT, match, None, reply, match_ms, self._offered)
+        return self._said(turn)
+
+    def _offer(self, match: Match) -> Match | None:
+        """The questions the reject of ``match`` reads out, as a did-you-mean between them
+        (the first as its best); None when it reads out none."""
+        nearest = [found for found in (match.best, match.runner_up) if found is not None]
+        named = read_out(self.matcher.knowledge, [found.entry for found in nearest])
+        if not named:
+            return None
+        scores = {found.entry.id: found.score for found in nearest}
+        first, *second = (Candidate(entry, scores.get(entry.id, 0.0)) for entry in named)
+        return replace(match, best=first, runner_up=second[0] if second else None)
 
     def _command(
         self, transcript: Transcript, follow_up: bool, after_reply: bool
@@ -341,6 +362,7 @@ class Dialogue:
         return (
             match.decision is Decision.REJECT
             and self._pending is not None
+            and not self._offered
             and follow_up
             and not self._asked_again
             and transcript.engine != TYPED

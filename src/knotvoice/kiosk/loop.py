@@ -500,6 +500,11 @@ class _Kiosk:
         if turn.action is Action.CONFIRM or again:
             self.wait_for_speech()
             self.proposed_until = self.open_until
+        elif turn.offers:
+            # Questions read out after a reject: "the first one" may follow, with no trigger,
+            # as after a did-you-mean (but none following is no timeout).
+            waited = self.now + self.settings.no_speech_timeout_seconds
+            self.open_until = self.proposed_until = max(self.open_until, waited)
         elif turn.action in (Action.ANSWER, Action.REJECT):
             self.proposed_until = -1.0
 

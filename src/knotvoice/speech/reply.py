@@ -58,13 +58,7 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
     topics = list(dict.fromkeys(topic for topic in spoken if topic))[:count]
     replies = english().replies
     if not topics:
-        asked: list[str] = []
-        for entry in entries:
-            question = spoken_question(entry)
-            if question and f"{question}?" not in asked:
-                asked.append(f"{question}?")
-                if len(asked) == 2:
-                    break
+        asked = [f"{spoken_question(entry)}?" for entry in read_out(knowledge, nearest)]
         questions = replies.questions_or.join(asked)
         return replies.questions.format(questions=questions) if questions else ""
     listed = (
@@ -73,6 +67,22 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
         else f"{', '.join(topics[:-1])}{replies.topics_or}{topics[-1]}"
     )
     return replies.topics.format(topics=listed)
+
+
+def read_out(knowledge: Knowledge | None, nearest: Sequence[Entry] = ()) -> tuple[Entry, ...]:
+    """The entries whose questions a reject reads out in a file without topics (none in a
+    file with topics, which names topics instead): the first two of the ``nearest`` entries,
+    then the file's, whose questions are said differently."""
+    if knowledge is None or any(spoken_topic(entry) for entry in knowledge.entries):
+        return ()
+    named: dict[str, Entry] = {}
+    for entry in (*nearest, *knowledge.entries):
+        question = spoken_question(entry)
+        if question and question not in named:
+            named[question] = entry
+            if len(named) == 2:
+                break
+    return tuple(named.values())
 
 
 def reply_text(match: Match, knowledge: Knowledge | None = None) -> str:

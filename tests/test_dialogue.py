@@ -391,7 +391,7 @@ def test_a_question_read_out_by_a_reject_is_answered_when_the_visitor_picks_it(
     me, for example: ...? Or: ...?"); a visitor who then said "the first one" was met with
     silence, as nothing had been proposed."""
     rejected = dialogue.respond(typed("what about the weather"))
-    assert rejected.action == "reject" and rejected.offers
+    assert rejected.action == "reject" and rejected.offered == (WORSE, OFTEN)
     assert rejected.reply.endswith(
         "for example: Can massaging a knot make it worse? Or: How often should you massage a knot?"
     )
@@ -421,7 +421,7 @@ def test_a_reject_that_names_topics_offers_nothing_to_say_yes_to() -> None:
 
     dialogue = Dialogue(Topical())
     rejected = dialogue.respond(typed("what about the weather"))
-    assert rejected.action == "reject" and not rejected.offers
+    assert rejected.action == "reject" and rejected.offered == ()
     assert rejected.reply.endswith("You can ask me about massage.")
     assert dialogue.pending is None
     assert dialogue.respond(typed("yes")).action == "none"

@@ -1189,6 +1189,9 @@ def test_a_question_read_out_after_a_reject_is_answered_when_picked_with_no_wake
     assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
     replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
     assert replies == [turned_away, spoken_answer(entry)]
+    # the screen is told which questions were read out, to show them as choices
+    decided = [e for e in recorder.events if isinstance(e, Decided)]
+    assert [e.offered for e in decided] == [(entry.id, "treat-knot"), ()]
 
 
 def test_a_yes_long_after_a_did_you_mean_is_not_taken_for_its_answer(

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,32 @@ def test_a_did_you_mean_offers_both_questions_and_no(knowledge: Knowledge) -> No
     assert updated(speaking, Heard(1.5, "stop", 1.2, accepted=False), knowledge) is speaking
     stopped = updated(view, Decided(5.0, "stop"), knowledge)
     assert stopped.options == () and stopped.state is State.IDLE
+
+
+def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowledge) -> None:
+    """A file without topics has a reject read out two questions to ask; the screen showed
+    no way to pick one."""
+    first, second = knowledge.get("release-effect"), knowledge.get("self-release")
+    decided = Decided(
+        1.0,
+        "reject",
+        None,
+        "press out a knot",
+        f"Sorry, I can't answer that. You can ask me, for example: {first.question} Or: ...",
+        offered=(first.id, second.id),
+    )
+    view = updated(View(), decided, knowledge)
+    assert view.kind == "reject"
+    assert [(str(o.choice), o.question) for o in view.options] == [
+        ("yes", first.question),
+        ("other", second.question),
+    ]
+    alone = updated(View(), replace(decided, offered=(first.id,)), knowledge)
+    assert [(str(o.choice), o.question) for o in alone.options] == [("yes", first.question)]
+    plain = replace(decided, offered=())
+    assert updated(View(), plain, knowledge).options == ()
+    gone = replace(decided, offered=(first.id, "no-longer-there"))
+    assert updated(View(), gone, knowledge).options == ()
 
 
 def test_ignored_speech_and_failures_bring_the_page_back_to_idle(knowledge: Knowledge) -> None:

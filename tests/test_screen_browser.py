@@ -16,8 +16,9 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.kiosk.speaker import DeviceSpeaker
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
-from knotvoice.match import Decision, Match
+from knotvoice.match import Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.screen.server import MAX_QUESTION_CHARS
@@ -338,6 +339,43 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
         expect(page.locator("#title")).to_have_text(first, timeout=WAIT_MS)
         expect(page.locator("#try")).to_be_hidden()
         assert screen.wait_for(Decided, lambda e: e.decision == "answer").question == first
+    finally:
+        kiosk.close()
+
+
+class Refusing(Unsure):
+    """A matcher that turns every question away, nearest to the two entries ``Unsure``
+    offers."""
+
+    def match(
+        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+    ) -> Match:
+        unsure = super().match(text, alternatives, likelihoods)
+        return replace(unsure, decision=Decision.REJECT, reason=Reason.UNLIKELY)
+
+
+def test_the_questions_a_reject_read_out_are_buttons_that_answer_them(
+    browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """A file without topics: the reject reads out two questions to ask, and the page shows
+    each as a button; tapping one answers it."""
+    bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
+    first, second = bare.get("release-effect"), bare.get("self-release")
+    refusing = Refusing(bare)
+    reject = reply_text(refusing.match("q"), bare)
+    page = open_page(browser, screen.url)
+    kiosk = typed_kiosk(screen, Dialogue(refusing), synthesizer)
+    try:
+        page.locator("#question").fill("What is the wifi password?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        caption(page).to_have_text(reject, timeout=WAIT_MS)
+        expect(page.locator("#choices button")).to_have_text([first.question, second.question])
+        page.get_by_role("button", name=second.question, exact=True).click()
+        caption(page).to_contain_text(second.answer.strip()[:60], timeout=WAIT_MS)
+        expect(page.locator("#title")).to_have_text(second.question)
+        expect(page.locator("#choices")).to_be_hidden()
+        answered = screen.wait_for(Decided, lambda e: e.decision == "answer")
+        assert answered.entry == second.id
     finally:
         kiosk.close()
 

@@ -72,10 +72,10 @@ class Turn:
     """What to say ("" when nothing is to be said)."""
     match_ms: float = 0.0
     """Milliseconds spent matching (hearing again included)."""
-    offers: bool = False
-    """A reject that read out questions to ask ("You can ask me, for example: ...? Or:
-    ...?"): like a did-you-mean, "yes" (or "the first one") answers the first of them and
-    "the other one" the second."""
+    offered: tuple[Entry, ...] = ()
+    """The entries whose questions a reject read out to ask ("You can ask me, for example:
+    ...? Or: ...?"): like a did-you-mean, "yes" (or "the first one") answers the first of
+    them and "the other one" the second."""
 
 
 @dataclass(frozen=True)
@@ -314,10 +314,11 @@ class Dialogue:
         self._pending = None
         if match.decision is Decision.ANSWER:
             return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
-        self._pending = self._offer(match)
-        self._offered = self._pending is not None
-        turn = Turn(transcript, Action.REJECT, match, None, reply, match_ms, self._offered)
-        return self._said(turn)
+        self._pending = offer = self._offer(match)
+        self._offered = offer is not None
+        picks = () if offer is None else (offer.best, offer.runner_up)
+        offered = tuple(found.entry for found in picks if found is not None)
+        return self._said(Turn(transcript, Action.REJECT, match, None, reply, match_ms, offered))
 
     def _offer(self, match: Match) -> Match | None:
         """The questions the reject of ``match`` reads out, as a did-you-mean between them

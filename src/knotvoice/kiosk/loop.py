@@ -484,6 +484,7 @@ class _Kiosk:
                 turn.transcript.alternatives,
                 best.entry.id if (best := turn.match and turn.match.best) else None,
                 other.entry.id if other is not None and turn.action is Action.CONFIRM else None,
+                tuple(entry.id for entry in turn.offered),
             )
         )
         if turn.action in (Action.STOP, Action.NONE) or not turn.reply:
@@ -500,7 +501,7 @@ class _Kiosk:
         if turn.action is Action.CONFIRM or again:
             self.wait_for_speech()
             self.proposed_until = self.open_until
-        elif turn.offers:
+        elif turn.offered:
             # Questions read out after a reject: "the first one" may follow, with no trigger,
             # as after a did-you-mean (but none following is no timeout).
             waited = self.now + self.settings.no_speech_timeout_seconds

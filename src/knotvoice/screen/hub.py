@@ -190,7 +190,14 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
             view, kind="confirm", title="", reply=event.answer, options=tuple(options), turn=turn
         )
     if event.decision == "reject":
-        return replace(view, kind="reject", title="", reply=event.answer, options=(), turn=turn)
+        # The questions a reject read out are picked as a did-you-mean's: the first is its
+        # "yes", the second its "other one" (the page shows each as its question).
+        named = [_question(knowledge, entry) for entry in event.offered]
+        picks: tuple[Option, ...] = ()
+        if named and all(named):  # none when the knowledge changed since
+            choices = (Choice.YES, Choice.OTHER)
+            picks = tuple(Option(c, q) for c, q in zip(choices, named, strict=False))
+        return replace(view, kind="reject", title="", reply=event.answer, options=picks, turn=turn)
     if event.decision == "stop":
         return replace(view, state=State.IDLE, options=())
     if event.decision == "none":

@@ -76,10 +76,15 @@ function renderChoices(view) {
   clear(box);
   const labels = { yes: "Yes", other: "The other one", no: "No" };
   for (const option of view.options) {
+    // After a reject, the questions it read out: each button is its question.
     const label =
-      option.choice === "other" ? `${labels.other}: ${option.question}` : labels[option.choice];
+      view.kind === "reject"
+        ? option.question
+        : option.choice === "other"
+          ? `${labels.other}: ${option.question}`
+          : labels[option.choice];
     const made = button(label, (event) => choose(option.choice, event.currentTarget), option.choice);
-    if (option.choice === "yes" && option.question) {
+    if (option.choice === "yes" && option.question && view.kind !== "reject") {
       made.setAttribute("aria-label", `Yes: ${option.question}`);
     }
     box.appendChild(made);

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import zipfile
 from pathlib import Path
 
+import docx
+import openpyxl
 import pytest
 
 from knotvoice.cli import main
@@ -891,6 +895,106 @@ def test_a_spreadsheet_with_a_section_column_and_no_names_reads_its_questions(
         "Section,FAQ question,Our reply\nTickets,Is there wifi?,Yes\n", encoding="utf-8"
     )
     assert [(e.question, e.answer) for e in read_faq(path).entries] == [("Is there wifi?", "Yes")]
+
+
+def test_a_word_document_is_read_as_word_saves_it_as_text(tmp_path: Path) -> None:
+    """An operator's FAQ is often a Word document: it was read as Windows-1252 text and gave
+    "no questions found"."""
+    document = docx.Document()
+    document.add_heading("Frequently asked questions", level=1)
+    document.add_paragraph("Welcome to the Copper Pot.")
+    document.add_heading("Bookings", level=2)
+    document.add_paragraph("Can I book a table?")
+    document.add_paragraph("Yes, call us or book online.")
+    document.add_paragraph("What can I bring?")
+    document.add_paragraph("Your own cake", style="List Bullet")
+    document.add_paragraph("Balloons", style="List Bullet")
+    document.add_paragraph("When are you open?")
+    table = document.add_table(rows=2, cols=2)
+    for row, (day, hours) in zip(
+        table.rows, [("Monday", "12:00-22:00"), ("Sunday", "Closed")], strict=True
+    ):
+        row.cells[0].text, row.cells[1].text = day, hours
+    line = document.add_paragraph("Is there parking?")
+    line.add_run().add_break()
+    document.add_paragraph("Behind the hall.")
+    laid_out = document.add_table(rows=2, cols=2)  # questions and answers laid out in a table
+    for row, pair in zip(
+        laid_out.rows,
+        [("Do you take cards?", "Yes | all of them."), ("Is there wifi?", "Yes.")],
+        strict=True,
+    ):
+        row.cells[0].text, row.cells[1].text = pair
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Can I book a table?", "Yes, call us or book online."),
+        ("What can I bring?", "- Your own cake\n- Balloons"),
+        ("When are you open?", "Monday: 12:00-22:00\nSunday: Closed"),
+        ("Is there parking?", "Behind the hall."),
+        ("Do you take cards?", "Yes | all of them."),
+        ("Is there wifi?", "Yes."),
+    ]
+    assert [str(n) for n in result.notes] == [  # a line a paragraph or table row
+        "line 2: text before the first question is not an entry; put it under a question if "
+        "visitors should hear it"
+    ]
+
+
+def test_an_excel_workbook_is_read_as_its_first_sheet_s_rows(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "FAQ"
+    for row in (
+        ("Section", "Question", "Answer"),
+        ("Tickets", "How much is a ticket?", 12.0),
+        ("Tickets", "Is there wifi?", "Yes"),
+        ("Dates", "When is the next open day?", datetime.datetime(2027, 3, 6)),
+        (None, None, None),
+        ("Food", "Do you sell coffee?", "No.\nBut there is a cafe next door."),
+    ):
+        sheet.append(row)
+    workbook.create_sheet("Notes").append(("Remember to update prices",))
+    workbook.create_sheet("Empty")
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How much is a ticket?", "12"),
+        ("Is there wifi?", "Yes"),
+        ("When is the next open day?", "2027-03-06"),
+        ("Do you sell coffee?", "No.\nBut there is a cafe next door."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: sheet 'Notes' left out: only the first sheet is read; move its rows there",
+        "line 2: column A left out (4 rows: 'Tickets', 'Dates', 'Food'); questions are read "
+        "from column B, answers from column C: move what visitors should hear into the answers",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"a PDF.*copy the FAQ's text into a plain-text"),
+        (b"{\\rtf1\\ansi Is there wifi?\\par Yes.}", r"rich text \(RTF\); save it as plain text"),
+        (b"PK\x03\x04 not really a zip", r"cannot be read as a Word or Excel file"),
+    ],
+)
+def test_a_file_knotvoice_cannot_read_says_what_to_save_it_as(
+    tmp_path: Path, data: bytes, says: str
+) -> None:
+    path = tmp_path / "faq.bin"
+    path.write_bytes(data)
+    with pytest.raises(KnowledgeError, match=rf"faq\.bin: {says}"):
+        read_faq(path)
+    opendocument = tmp_path / "faq.odt"
+    with zipfile.ZipFile(opendocument, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(KnowledgeError, match=r"faq\.odt: an OpenDocument file; save it as plain"):
+        read_faq(opendocument)
 
 
 HTML_FAQ = """\

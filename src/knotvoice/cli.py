@@ -315,11 +315,13 @@ def _parser() -> argparse.ArgumentParser:
         "file", type=Path, nargs="?", help="knowledge file (default: the configured)"
     )
     adder.add_argument("--config", type=Path, help="TOML config file")
-    importer = knowledge_commands.add_parser("import", help="turn a plain-text FAQ into YAML")
+    importer = knowledge_commands.add_parser(
+        "import", help="turn an FAQ (text, Word, spreadsheet) into YAML"
+    )
     importer.add_argument(
         "faq",
         type=Path,
-        help="plain-text FAQ (questions end in '?'), or a .csv of questions and answers",
+        help="plain-text FAQ (questions end in '?'), a .docx, or a .csv or .xlsx of questions and answers",
     )
     importer.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     importer.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")

@@ -61,6 +61,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import datetime
 import functools
 import html
 import io
@@ -68,11 +69,14 @@ import itertools
 import logging
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
+import openpyxl
 import yaml
 
 from knotvoice.errors import KnowledgeError
@@ -241,7 +245,10 @@ def read_faq(path: str | Path) -> ImportResult:
     """``parse_faq`` on a text file (``parse_csv`` on a ``.csv`` or ``.tsv`` file), as a text
     editor or spreadsheet on any system saves it: UTF-8, UTF-16 with its byte order mark
     (Windows' "Unicode"), or else Windows-1252 (the "ANSI" of Windows Notepad and Excel),
-    which a note says so its £, € and quotes are checked.
+    which a note says so its £, € and quotes are checked. A Word document (``.docx``) is
+    read as Word saves it as plain text, its headings, lists and tables as their markdown
+    (``parse_faq``); an Excel workbook (``.xlsx``) as its first sheet's rows (``parse_rows``).
+    A PDF, an RTF or an OpenDocument file is refused with what to save it as instead.
     """
     path = Path(path)
     try:
@@ -255,6 +262,14 @@ def read_faq(path: str | Path) -> ImportResult:
         ) from None
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from None
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            return _read_office(data)
+        except KnowledgeError as exc:
+            raise KnowledgeError(f"{path}: {exc}") from None
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            raise KnowledgeError(f"{path}: {what}")
     text, note = _decoded(data)
     if text is None:
         raise KnowledgeError(
@@ -491,6 +506,123 @@ def _parse_text(text: str) -> ImportResult:
     return _result(drafts, notes)
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+_NOT_TEXT = (
+    (
+        b"%PDF-",
+        "a PDF, whose text knotvoice cannot read; copy the FAQ's text into a plain-text file "
+        "(.txt) and import that",
+    ),
+    (b"{\\rtf", "rich text (RTF); save it as plain text (.txt) or as a Word document (.docx)"),
+)
+_WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADING_STYLE_RE = re.compile(r"^heading ?(\d)$", re.IGNORECASE)
+"""A heading's paragraph style in Word ("Heading2"); "Title" is read as a first-level one."""
+
+
+def _read_office(data: bytes) -> ImportResult:
+    """The FAQ in a Word document or an Excel workbook (a ZIP of XML parts)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if "word/document.xml" in names:
+            return parse_faq(_word_text(archive.read("word/document.xml")))
+        if "xl/workbook.xml" in names:
+            return _read_workbook(data)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError) as exc:
+        raise KnowledgeError(
+            f"cannot be read as a Word or Excel file ({exc}); save the FAQ as plain text "
+            "(.txt) or CSV"
+        ) from None
+    if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
+        raise KnowledgeError(
+            "an OpenDocument file; save it as plain text (.txt) or, a spreadsheet, as CSV"
+        )
+    raise KnowledgeError("a ZIP archive, not an FAQ; give the FAQ's text file, .docx or .xlsx")
+
+
+def _word_text(document: bytes) -> str:
+    """A Word document's text as Word saves it as plain text, a line a paragraph, with its
+    headings as markdown headings ("## Parking"), list items as bullets and tables as
+    markdown tables (a row of questions and answers is an entry, as in any table)."""
+    body = ElementTree.fromstring(document).find(f"{_WORD}body")
+    lines: list[str] = []
+    for block in body if body is not None else ():
+        if block.tag == f"{_WORD}p":
+            lines.append(_word_paragraph(block))
+        elif block.tag == f"{_WORD}tbl":
+            for row in block.iter(f"{_WORD}tr"):
+                cells = [
+                    " ".join(_word_paragraph(p) for p in cell.iter(f"{_WORD}p")).strip()
+                    for cell in row.iter(f"{_WORD}tc")
+                ]
+                lines.append("|" + "|".join(cell.replace("|", "\\|") for cell in cells) + "|")
+                if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
+                    lines.append("|" + "---|" * len(cells))
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _word_paragraph(paragraph: ElementTree.Element) -> str:
+    """One paragraph's text: its runs, tabs and line breaks, and its heading or list mark."""
+    parts: list[str] = []
+    for node in paragraph.iter():
+        if node.tag == f"{_WORD}t":
+            parts.append(node.text or "")
+        elif node.tag == f"{_WORD}tab":
+            parts.append("\t")
+        elif node.tag in (f"{_WORD}br", f"{_WORD}cr"):
+            parts.append("\n")
+    text = "".join(parts).strip()
+    style = paragraph.find(f"{_WORD}pPr/{_WORD}pStyle")
+    name = (style.get(f"{_WORD}val") or "") if style is not None else ""
+    heading = _HEADING_STYLE_RE.match(name)
+    level = 1 if name.lower() == "title" else int(heading[1]) if heading else 0
+    if text and level:
+        return f"{'#' * level} {text}"
+    listed = name.startswith(("ListBullet", "ListNumber"))  # numbered by its style
+    if text and (listed or paragraph.find(f"{_WORD}pPr/{_WORD}numPr") is not None):
+        return f"- {text}"
+    return text
+
+
+def _read_workbook(data: bytes) -> ImportResult:
+    """The first sheet with text of an Excel workbook, read as ``parse_rows`` reads a CSV's
+    rows; a note for each other sheet with text, which is left out."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheets = []
+        for sheet in workbook.worksheets:
+            rows = [
+                (number, [_cell_text(value) for value in values])
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+            if any(any(cells) for _, cells in rows):
+                sheets.append((sheet.title, rows))
+    finally:
+        workbook.close()
+    if not sheets:
+        raise KnowledgeError("no rows; put questions in one column and their answers in the next")
+    (_, rows), *others = sheets
+    result = parse_rows(rows)
+    left = tuple(
+        Note(1, f"sheet {title!r} left out: only the first sheet is read; move its rows there")
+        for title, _ in others
+    )
+    return ImportResult(result.entries, (*left, *result.notes))
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as it shows: whole numbers without ".0", dates without midnight."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    return str(value).strip()
+
+
 def parse_csv(text: str) -> ImportResult:
     """Turn a spreadsheet's questions and answers, saved as CSV, into entries and notes.
 
@@ -502,8 +634,9 @@ def parse_csv(text: str) -> ImportResult:
     paragraphs too. A first row of other names (up to three words each, with no digit or
     punctuation: "Topic", "Details") is left out with a note, and so is a row without a
     question or an answer, and text in other columns (one note for a column of it). A
-    question asked again adds its answer to the first one's. Commas, semicolons or tabs may set the cells
-    apart (tabs when every line has one, whatever commas the answers hold). Raises ``KnowledgeError`` when no row has a question and an answer.
+    question asked again adds its answer to the first one's. Commas, semicolons or tabs may
+    set the cells apart (tabs when every line has one, whatever commas the answers hold).
+    Raises ``KnowledgeError`` when no row has a question and an answer.
     """
     text = text.removeprefix("\ufeff")
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
@@ -523,9 +656,15 @@ def parse_csv(text: str) -> ImportResult:
         raise KnowledgeError(
             f"line {line}: not CSV ({exc}); save the spreadsheet as CSV, or give a text FAQ"
         ) from None
+    return parse_rows(rows)
+
+
+def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
+    """Entries and notes from a spreadsheet's rows (each its line or row number and its
+    cells), as ``parse_csv`` reads them."""
     rows = [(number, row) for number, row in rows if any(row)]
     if not rows:
-        raise KnowledgeError("no rows; save the spreadsheet's questions and answers as CSV")
+        raise KnowledgeError("no rows; put questions in one column and their answers in the next")
     notes: list[tuple[int, str, _Draft | None]] = []
     names = [phrase_key(cell) for cell in rows[0][1]]
     asked = next((at for at, name in enumerate(names) if _is_column(name, _QUESTION_COLUMNS)), None)
@@ -710,7 +849,7 @@ def to_yaml(result: ImportResult) -> str:
     """The entries in the knowledge file format, notes as comments above their entries."""
     review = "Review the notes below, then add" if result.notes else "Add"
     out = [
-        f"# Imported from a plain-text FAQ. {review} alternatives, spoken forms, topics and",
+        f"# Imported from an FAQ. {review} alternatives, spoken forms, topics and",
         "# keywords; check the file with `knotvoice knowledge lint`.",
     ]
     loose = [note for note in result.notes if note.entry is None]

@@ -9,6 +9,9 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
+from odf.table import Table, TableCell, TableRow
+from odf.text import H, List, ListItem, P, S
 
 from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
@@ -979,7 +982,7 @@ def test_an_excel_workbook_is_read_as_its_first_sheet_s_rows(tmp_path: Path) -> 
     [
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"a PDF.*copy the FAQ's text into a plain-text"),
         (b"{\\rtf1\\ansi Is there wifi?\\par Yes.}", r"rich text \(RTF\); save it as plain text"),
-        (b"PK\x03\x04 not really a zip", r"cannot be read as a Word or Excel file"),
+        (b"PK\x03\x04 not really a zip", r"cannot be read as a Word, Excel or OpenDocument file"),
     ],
 )
 def test_a_file_knotvoice_cannot_read_says_what_to_save_it_as(
@@ -989,12 +992,78 @@ def test_a_file_knotvoice_cannot_read_says_what_to_save_it_as(
     path.write_bytes(data)
     with pytest.raises(KnowledgeError, match=rf"faq\.bin: {says}"):
         read_faq(path)
-    opendocument = tmp_path / "faq.odt"
-    with zipfile.ZipFile(opendocument, "w") as archive:
+    broken = tmp_path / "faq.odt"
+    with zipfile.ZipFile(broken, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", "<office:document-content/>")
-    with pytest.raises(KnowledgeError, match=r"faq\.odt: an OpenDocument file; save it as plain"):
-        read_faq(opendocument)
+        archive.writestr("content.xml", "<office:document-content>")
+    with pytest.raises(KnowledgeError, match=r"faq\.odt: cannot be read as .* save the FAQ as"):
+        read_faq(broken)
+    other = tmp_path / "photos.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("photo.jpg", b"\xff\xd8")
+    with pytest.raises(KnowledgeError, match=r"photos\.zip: a ZIP archive, not an FAQ; give"):
+        read_faq(other)
+
+
+def test_an_opendocument_text_and_spreadsheet_are_read_as_word_s_and_excel_s(
+    tmp_path: Path,
+) -> None:
+    """Raspberry Pi OS comes with LibreOffice, whose files are OpenDocument's."""
+    text = OpenDocumentText()
+    text.text.addElement(H(outlinelevel=1, text="Village hall"))
+    text.text.addElement(P(text="Can I hire the hall?"))
+    answer = P(text="Yes, from 15 pounds")
+    answer.addElement(S(c=1))
+    answer.addText("an hour.")
+    text.text.addElement(answer)
+    text.text.addElement(P(text="What is there?"))
+    listed = List()
+    for thing in ("A kitchen", "A stage"):
+        item = ListItem()
+        item.addElement(P(text=thing))
+        listed.addElement(item)
+    text.text.addElement(listed)
+    path = tmp_path / "faq.odt"
+    text.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Can I hire the hall?", "Yes, from 15 pounds an hour."),
+        ("What is there?", "- A kitchen\n- A stage"),
+    ]
+
+    workbook = OpenDocumentSpreadsheet()
+    for name, rows in (
+        (
+            "FAQ",
+            [
+                ("Question", "Answer"),
+                ("Is there wifi?", "Yes"),
+                None,
+                ("Can I park?", "Yes, round the back."),
+            ],
+        ),
+        ("Old", [("Is there a bar?", "Not any more.")]),
+    ):
+        sheet = Table(name=name)
+        for cells in rows:
+            row = TableRow(numberrowsrepeated=3) if cells is None else TableRow()
+            for value in cells or ("",):
+                cell = TableCell()
+                if value:
+                    cell.addElement(P(text=value))
+                row.addElement(cell)
+            row.addElement(TableCell(numbercolumnsrepeated=16000))  # empty to the sheet's edge
+            sheet.addElement(row)
+        workbook.spreadsheet.addElement(sheet)
+    path = tmp_path / "faq.ods"
+    workbook.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there wifi?", "Yes"),
+        ("Can I park?", "Yes, round the back."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: sheet 'Old' left out: only the first sheet is read; move its rows there"
+    ]
 
 
 HTML_FAQ = """\

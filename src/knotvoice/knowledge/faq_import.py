@@ -70,6 +70,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -78,6 +79,7 @@ from xml.etree import ElementTree
 
 import openpyxl
 import yaml
+from openpyxl.utils.exceptions import InvalidFileException
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
@@ -245,10 +247,11 @@ def read_faq(path: str | Path) -> ImportResult:
     """``parse_faq`` on a text file (``parse_csv`` on a ``.csv`` or ``.tsv`` file), as a text
     editor or spreadsheet on any system saves it: UTF-8, UTF-16 with its byte order mark
     (Windows' "Unicode"), or else Windows-1252 (the "ANSI" of Windows Notepad and Excel),
-    which a note says so its £, € and quotes are checked. A Word document (``.docx``) is
-    read as Word saves it as plain text, its headings, lists and tables as their markdown
-    (``parse_faq``); an Excel workbook (``.xlsx``) as its first sheet's rows (``parse_rows``).
-    A PDF, an RTF or an OpenDocument file is refused with what to save it as instead.
+    which a note says so its £, € and quotes are checked. A Word or OpenDocument text
+    (``.docx``, ``.odt``) is read as it is saved as plain text, its headings, lists and tables
+    as their markdown (``parse_faq``); an Excel or OpenDocument workbook (``.xlsx``, ``.ods``)
+    as its first sheet's rows (``parse_rows``). A PDF or an RTF file is refused with what to
+    save it as instead.
     """
     path = Path(path)
     try:
@@ -516,12 +519,20 @@ _NOT_TEXT = (
     (b"{\\rtf", "rich text (RTF); save it as plain text (.txt) or as a Word document (.docx)"),
 )
 _WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_ODF_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_MAX_COLUMNS = 256
+"""Empty cells spelled out at most, a run of them in an OpenDocument row (a row's last run
+stands for the rest of the sheet's thousands of columns)."""
+_MAX_ROWS = 1000
+"""Copies of one row with text, at most, in a run of repeated rows."""
 _HEADING_STYLE_RE = re.compile(r"^heading ?(\d)$", re.IGNORECASE)
 """A heading's paragraph style in Word ("Heading2"); "Title" is read as a first-level one."""
 
 
 def _read_office(data: bytes) -> ImportResult:
-    """The FAQ in a Word document or an Excel workbook (a ZIP of XML parts)."""
+    """The FAQ in a Word, Excel or OpenDocument file (a ZIP of XML parts)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
@@ -529,16 +540,28 @@ def _read_office(data: bytes) -> ImportResult:
             return parse_faq(_word_text(archive.read("word/document.xml")))
         if "xl/workbook.xml" in names:
             return _read_workbook(data)
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError) as exc:
+        kind = archive.read("mimetype") if "mimetype" in names else b""
+        if kind.startswith(b"application/vnd.oasis.opendocument.") and "content.xml" in names:
+            content = ElementTree.fromstring(archive.read("content.xml"))
+            if kind.endswith(b".spreadsheet"):
+                return _read_sheets(_open_sheets(content))
+            if kind.endswith(b".text"):
+                return parse_faq(_open_text(content))
+    except (
+        zipfile.BadZipFile,
+        ElementTree.ParseError,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+    ) as exc:
         raise KnowledgeError(
-            f"cannot be read as a Word or Excel file ({exc}); save the FAQ as plain text "
-            "(.txt) or CSV"
+            f"cannot be read as a Word, Excel or OpenDocument file ({exc}); save the FAQ as "
+            "plain text (.txt) or CSV"
         ) from None
-    if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
-        raise KnowledgeError(
-            "an OpenDocument file; save it as plain text (.txt) or, a spreadsheet, as CSV"
-        )
-    raise KnowledgeError("a ZIP archive, not an FAQ; give the FAQ's text file, .docx or .xlsx")
+    raise KnowledgeError(
+        "a ZIP archive, not an FAQ; give the FAQ as text, .docx, .odt, .xlsx, .ods or .csv"
+    )
 
 
 def _word_text(document: bytes) -> str:
@@ -587,29 +610,114 @@ def _word_paragraph(paragraph: ElementTree.Element) -> str:
 
 
 def _read_workbook(data: bytes) -> ImportResult:
-    """The first sheet with text of an Excel workbook, read as ``parse_rows`` reads a CSV's
-    rows; a note for each other sheet with text, which is left out."""
+    """An Excel workbook's sheets, read as ``_read_sheets`` reads them."""
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sheets = []
-        for sheet in workbook.worksheets:
-            rows = [
-                (number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            if any(any(cells) for _, cells in rows):
-                sheets.append((sheet.title, rows))
+        return _read_sheets(
+            (
+                sheet.title,
+                [
+                    (number, [_cell_text(value) for value in values])
+                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                ],
+            )
+            for sheet in workbook.worksheets
+        )
     finally:
         workbook.close()
-    if not sheets:
+
+
+def _read_sheets(sheets: Iterable[tuple[str, list[tuple[int, list[str]]]]]) -> ImportResult:
+    """The first sheet with text of a workbook (each sheet its name and its rows, each row
+    its number and cells), read as ``parse_rows`` reads a CSV's rows; a note for each other
+    sheet with text, which is left out."""
+    found = [(title, rows) for title, rows in sheets if any(any(cells) for _, cells in rows)]
+    if not found:
         raise KnowledgeError("no rows; put questions in one column and their answers in the next")
-    (_, rows), *others = sheets
+    (_, rows), *others = found
     result = parse_rows(rows)
     left = tuple(
         Note(1, f"sheet {title!r} left out: only the first sheet is read; move its rows there")
         for title, _ in others
     )
     return ImportResult(result.entries, (*left, *result.notes))
+
+
+def _open_text(content: ElementTree.Element) -> str:
+    """An OpenDocument text's words as ``_word_text`` gives a Word document's: a line a
+    paragraph, headings, list items and tables as their markdown."""
+    lines: list[str] = []
+
+    def blocks(parent: ElementTree.Element, listed: bool) -> None:
+        for block in parent:
+            if block.tag == f"{_ODF_TEXT}h":
+                level = block.get(f"{_ODF_TEXT}outline-level") or "1"
+                text = _open_words(block).strip()
+                lines.append(
+                    f"{'#' * int(level) if level.isdigit() else '#'} {text}" if text else ""
+                )
+            elif block.tag == f"{_ODF_TEXT}p":
+                text = _open_words(block).strip()
+                lines.append(f"- {text}" if listed and text else text)
+            elif block.tag == f"{_ODF_TABLE}table":
+                for row in block.iter(f"{_ODF_TABLE}table-row"):
+                    cells = [_open_cell(cell) for cell in row if cell.tag.endswith("table-cell")]
+                    lines.append("|" + "|".join(c.replace("|", "\\|") for c in cells) + "|")
+                lines.append("")
+            else:  # a list, a list item, a section: their paragraphs in order
+                blocks(block, listed or block.tag == f"{_ODF_TEXT}list")
+
+    body = content.find(f"{_ODF_OFFICE}body/{_ODF_OFFICE}text")
+    blocks(body if body is not None else content, False)
+    return "\n".join(lines)
+
+
+def _open_words(node: ElementTree.Element) -> str:
+    """The text of an OpenDocument paragraph: its spans and links, spaces (``text:s``),
+    tabs and line breaks."""
+    parts = [node.text or ""]
+    for child in node:
+        if child.tag == f"{_ODF_TEXT}s":
+            parts.append(" " * int(child.get(f"{_ODF_TEXT}c") or "1"))
+        elif child.tag == f"{_ODF_TEXT}tab":
+            parts.append("\t")
+        elif child.tag == f"{_ODF_TEXT}line-break":
+            parts.append("\n")
+        elif not child.tag.startswith(_ODF_OFFICE):  # an annotation is not the text
+            parts.append(_open_words(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _open_cell(cell: ElementTree.Element) -> str:
+    """A table cell's text as it shows, its paragraphs a line each."""
+    return "\n".join(_open_words(p).strip() for p in cell.iter(f"{_ODF_TEXT}p")).strip()
+
+
+def _open_sheets(content: ElementTree.Element) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+    """An OpenDocument spreadsheet's sheets, each its name and its rows with text (each its
+    number and cells); a run of repeated rows or cells (how empty ones are stored) is
+    counted, not spelled out."""
+    sheets = []
+    for table in content.iter(f"{_ODF_TABLE}table"):
+        rows: list[tuple[int, list[str]]] = []
+        number = 1
+        for row in table.iter(f"{_ODF_TABLE}table-row"):
+            repeated = int(row.get(f"{_ODF_TABLE}number-rows-repeated") or "1")
+            cells: list[str] = []
+            for cell in row:
+                if not cell.tag.endswith("table-cell"):
+                    continue
+                text = _open_cell(cell)
+                times = int(cell.get(f"{_ODF_TABLE}number-columns-repeated") or "1")
+                cells.extend([text] * (times if text else min(times, _MAX_COLUMNS)))
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                rows.extend((number + n, list(cells)) for n in range(min(repeated, _MAX_ROWS)))
+            number += repeated
+        sheets.append((table.get(f"{_ODF_TABLE}name") or "", rows))
+    return sheets
 
 
 def _cell_text(value: object) -> str:

@@ -43,7 +43,7 @@ from knotvoice.kiosk.speaker import DeviceSpeaker, Finished, Playback, Speaker, 
 from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
-from knotvoice.match import Candidate, Decision, Match
+from knotvoice.match import Candidate, Decision, Match, MatchStage
 from knotvoice.match.matcher import Matcher
 from knotvoice.settings import (
     ListenSettings,
@@ -1101,6 +1101,43 @@ class Unsure:
         )
 
 
+def follow_up_without_wake_phrase(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    synthesizer: Synthesizer,
+    matcher: MatchStage,
+    asked: str,
+    said: str,
+    max_turns: int,
+) -> Recorder:
+    """A kiosk with --trigger wake --follow-up 0 hears a question with the wake phrase, says
+    ``asked`` and then hears ``said`` without it."""
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("Hey kiosk, how often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, asked) + 2.0),
+            clips(said),
+            silence(1.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(
+        mode=TriggerMode.WAKE, follow_up_seconds=0.0, max_turns=max_turns, idle_exit_seconds=20.0
+    )
+    bounded_listen(
+        settings,
+        whisper,
+        Dialogue(matcher),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+    return recorder
+
+
 def test_a_did_you_mean_waits_for_its_answer_with_no_follow_up_window(
     tmp_path: Path,
     clips: Callable[[str], Audio],
@@ -1108,31 +1145,11 @@ def test_a_did_you_mean_waits_for_its_answer_with_no_follow_up_window(
     knowledge: Knowledge,
     synthesizer: Synthesizer,
 ) -> None:
-    # --trigger wake --follow-up 0: "Did you mean ...?" and then "Yes." was ignored for want
-    # of the wake phrase.
+    # "Did you mean ...?" and then "Yes." was ignored for want of the wake phrase.
     entry = knowledge.get("massage-how-often")
     asked = did_you_mean(entry)
-    audio = np.concatenate(
-        [
-            silence(1.0),
-            clips("Hey kiosk, how often should you massage a knot?"),
-            silence(reply_seconds(synthesizer, asked) + 2.0),
-            clips("Yes."),
-            silence(1.0),
-        ]
-    )
-    recorder = Recorder()
-    settings = ListenSettings(
-        mode=TriggerMode.WAKE, follow_up_seconds=0.0, max_turns=1, idle_exit_seconds=20.0
-    )
-    bounded_listen(
-        settings,
-        whisper,
-        Dialogue(Unsure(knowledge)),
-        synthesizer,
-        recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
+    recorder = follow_up_without_wake_phrase(
+        tmp_path, clips, whisper, synthesizer, Unsure(knowledge), asked, "Yes.", 1
     )
 
     assert recorder.decisions() == [("confirm", entry.id), ("answer", entry.id)]
@@ -1156,34 +1173,15 @@ def test_a_question_read_out_after_a_reject_is_answered_when_picked_with_no_wake
     knowledge: Knowledge,
     synthesizer: Synthesizer,
 ) -> None:
-    # --trigger wake --follow-up 0, a file without topics: the reject read out two questions
-    # to ask, and "The first one." was ignored for want of the wake phrase (or, with it, met
-    # with silence, as nothing had been proposed).
+    # A file without topics: the reject read out two questions to ask, and "The first one."
+    # was ignored for want of the wake phrase (or, with it, met with silence, as nothing had
+    # been proposed).
     bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
     entry = bare.get("massage-how-often")
     turned_away = reply_text(Refusing(bare).match("q"), bare)
     assert turned_away.endswith(f"Or: {bare.get('treat-knot').question}")
-    audio = np.concatenate(
-        [
-            silence(1.0),
-            clips("Hey kiosk, how often should you massage a knot?"),
-            silence(reply_seconds(synthesizer, turned_away) + 2.0),
-            clips("The first one."),
-            silence(1.0),
-        ]
-    )
-    recorder = Recorder()
-    settings = ListenSettings(
-        mode=TriggerMode.WAKE, follow_up_seconds=0.0, max_turns=2, idle_exit_seconds=20.0
-    )
-    bounded_listen(
-        settings,
-        whisper,
-        Dialogue(Refusing(bare)),
-        synthesizer,
-        recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
+    recorder = follow_up_without_wake_phrase(
+        tmp_path, clips, whisper, synthesizer, Refusing(bare), turned_away, "The first one.", 2
     )
 
     assert recorder.decisions() == [("reject", None), ("answer", entry.id)]

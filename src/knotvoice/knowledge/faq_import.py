@@ -579,11 +579,16 @@ def _word_text(document: bytes) -> str:
                     " ".join(_word_paragraph(p) for p in cell.iter(f"{_WORD}p")).strip()
                     for cell in row.iter(f"{_WORD}tc")
                 ]
-                lines.append("|" + "|".join(cell.replace("|", "\\|") for cell in cells) + "|")
+                lines.append(_markdown_row(cells))
                 if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
                     lines.append("|" + "---|" * len(cells))
             lines.append("")
     return "\n".join(lines)
+
+
+def _markdown_row(cells: list[str]) -> str:
+    """A table's row as markdown ("|Sunday|Closed|"), a "|" in a cell escaped."""
+    return "|" + "|".join(cell.replace("|", "\\|") for cell in cells) + "|"
 
 
 def _word_paragraph(paragraph: ElementTree.Element) -> str:
@@ -662,7 +667,7 @@ def _open_text(content: ElementTree.Element) -> str:
             elif block.tag == f"{_ODF_TABLE}table":
                 for row in block.iter(f"{_ODF_TABLE}table-row"):
                     cells = [_open_cell(cell) for cell in row if cell.tag.endswith("table-cell")]
-                    lines.append("|" + "|".join(c.replace("|", "\\|") for c in cells) + "|")
+                    lines.append(_markdown_row(cells))
                 lines.append("")
             else:  # a list, a list item, a section: their paragraphs in order
                 blocks(block, listed or block.tag == f"{_ODF_TEXT}list")

@@ -412,6 +412,69 @@ def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart()
     assert result.notes == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a name holding "question" or "answer" names its column; "FAQ" alone does not
+        (
+            "FAQ category,FAQ question,FAQ answer\nTickets,Is there wifi?,Yes\n",
+            [("Is there wifi?", "Yes")],
+        ),
+        ("Question ID,Question,Answer\n1,Is there wifi?,Yes\n", [("Is there wifi?", "Yes")]),
+        (
+            "Question,Answer,Notes (internal)\nIs there wifi?,Yes,ask Sam\n",
+            [("Is there wifi?", "Yes")],
+        ),
+        # a first row that asks or answers something is no row of names
+        (
+            "Who do I ask if I have a question?,Ask at the front desk.\nCan I park?,Yes.\n",
+            [
+                ("Who do I ask if I have a question?", "Ask at the front desk."),
+                ("Can I park?", "Yes."),
+            ],
+        ),
+        # titles for questions, and one answer that ends in a question: column A still asks
+        (
+            "Opening hours,9 to 5 every day. Why not come early?,see website\n"
+            "Parking,Free behind the hall.,\nCard payments,All cards taken.,\n",
+            [
+                ("Opening hours", "9 to 5 every day. Why not come early?"),
+                ("Parking", "Free behind the hall."),
+                ("Card payments", "All cards taken."),
+            ],
+        ),
+    ],
+)
+def test_a_spreadsheet_s_columns_are_told_apart_by_their_names_then_their_cells(
+    tmp_path: Path, text: str, expected: list[tuple[str, str]]
+) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(text, encoding="utf-8")
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == expected
+
+
+def test_a_tab_separated_file_of_any_length_is_split_at_its_tabs(tmp_path: Path) -> None:
+    """Whether a TSV was split at its tabs depended on where its 4,096th character fell."""
+    rows = "".join(f"Tickets\tIs there wifi in hall {n}?\tYes, in the hall.\n" for n in range(99))
+    path = tmp_path / "faq.tsv"
+    for shift in range(60):  # more than a row's length: the cut falls everywhere in a row
+        path.write_text(f"Food\tDo you sell {'t' * shift}ea?\tNo, sorry.\n{rows}", encoding="utf-8")
+        entries = read_faq(path).entries
+        assert len(entries) == 100, shift
+        assert {e.answer for e in entries} == {"Yes, in the hall.", "No, sorry."}, shift
+
+
+def test_a_row_shorter_than_the_column_names_keeps_its_question_in_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Section,Question,Answer\nTickets,Is there wifi?,Yes\nTickets,Can I park?,Yes\n"
+        "Can I bring my dog?,Only guide dogs\n",
+        encoding="utf-8",
+    )
+    notes = [str(n) for n in read_faq(path).notes]
+    assert "line 4: text in other columns left out: 'Can I bring my dog?'" in notes
+
+
 def test_a_pasted_row_with_its_section_and_a_one_word_answer_is_an_entry() -> None:
     """A row "Tickets<TAB>Is there wifi?<TAB>Yes" pasted as text was read as text: the
     answer of the entry above it, or, first, text before the first question, and lost."""

@@ -150,8 +150,11 @@ _SENTENCE_END_RE = re.compile(rf"(?<=[.!{_QUESTION_MARKS}])\s")
 _QUESTION_COLUMNS = frozenset(("question", "questions", "q", "faq"))
 _ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
 _CSV_SUFFIXES = frozenset((".csv", ".tsv"))
-_COLUMN_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}$")
-"""A column's name: up to three words, no digit or punctuation ("Question", "Answer text")."""
+_COLUMN_NAME_RE = re.compile(r"^(?:#|[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}\.?)$")
+"""A column's name: up to three words, no digit or punctuation ("Question", "Answer text"),
+or a number's ("#", "No.")."""
+_SAMPLE = 4096
+"""Characters of a CSV whose whole lines say what sets its cells apart."""
 _CHARACTER_REFERENCE_RE = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _HTML_BLOCK_RE = re.compile(r"<(?:p|div|h[1-6]|li|dt|dd|tr)\b[^<>]*>", re.IGNORECASE)
 """A block of HTML: a FAQ with two or more is HTML."""
@@ -752,10 +755,11 @@ def parse_csv(text: str) -> ImportResult:
     Raises ``KnowledgeError`` when no row has a question and an answer.
     """
     text = text.removeprefix("\ufeff")
+    sample = text if len(text) <= _SAMPLE else text[: text.rfind("\n", 0, _SAMPLE) + 1] or text
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
-    if not all("\t" in line for line in text[:4096].splitlines() if line.strip()):
+    if not all("\t" in line for line in sample.splitlines() if line.strip()):
         try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
@@ -779,20 +783,24 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     if not rows:
         raise KnowledgeError("no rows; put questions in one column and their answers in the next")
     notes: list[tuple[int, str, _Draft | None]] = []
-    names = [phrase_key(cell) for cell in rows[0][1]]
-    asked = next((at for at, name in enumerate(names) if _is_column(name, _QUESTION_COLUMNS)), None)
-    said = next((at for at, name in enumerate(names) if _is_column(name, _ANSWER_COLUMNS)), None)
-    if asked == said:
-        asked = said = None  # "Question/Answer": one column cannot be both
-    named = asked is not None and said is not None
-    header = (
-        named
-        or (asked, said) != (None, None)
-        or (len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in rows[0][1] if cell))
+    first = rows[0]
+    names = [phrase_key(cell) for cell in first[1]]
+    known = any(name in _QUESTION_COLUMNS | _ANSWER_COLUMNS for name in names)
+    header = not any(cell.endswith(tuple(_QUESTION_MARKS)) for cell in first[1]) and (
+        known or (len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in first[1] if cell))
     )
-    first, rows = rows[0], rows[header:]
+    rows = rows[header:]
+    body = [row for _, row in rows]
+    width = max((len(row) for row in body), default=0)
+    asked = said = None
+    if header:
+        if candidates := _named(names, _QUESTION_COLUMNS):
+            asked = _question_column(body, candidates)
+        said = next((at for at in _named(names, _ANSWER_COLUMNS) if at != asked), None)
+    named = asked is not None and said is not None
     if asked is None:
-        asked = _question_column([row for _, row in rows], said)
+        before = [at for at in range(width if said is not None else width - 1) if at != said]
+        asked = _question_column(body, before or [1 if said == 0 else 0])
     if said is None:
         said = asked + 1
     if header and not named:
@@ -843,28 +851,34 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     return _result(drafts, notes)
 
 
-def _is_column(name: str, names: frozenset[str]) -> bool:
-    """Whether a column's name (as ``phrase_key`` gives it) is one of ``names``, or holds one
-    of more than a letter ("FAQ question", "Answer text")."""
-    return name in names or any(len(word) > 1 and word in names for word in name.split())
+def _named(names: list[str], wanted: frozenset[str]) -> list[int]:
+    """The columns whose name (as ``phrase_key`` gives it) is one of ``wanted``; else those
+    whose name holds one of its words of more than three letters ("FAQ question", "Answer
+    text", but not "FAQ category")."""
+    exact = [at for at, name in enumerate(names) if name in wanted]
+    return exact or [
+        at
+        for at, name in enumerate(names)
+        if any(len(word) > 3 and word in wanted for word in name.split())
+    ]
 
 
-def _question_column(rows: list[list[str]], said: int | None) -> int:
-    """The column of a spreadsheet's questions, when no name says which: the first of those
-    with the most cells that read as questions ("Tickets,Is there wifi?,Yes" has its
-    section's name before them), not the answers' column ``said`` and, when that is not
-    known, one with a column after it; else the first such column."""
-    width = max((len(row) for row in rows), default=0)
-    columns = [at for at in range(width if said is not None else width - 1) if at != said]
-    if not columns:
-        return 1 if said == 0 else 0
+def _question_column(rows: list[list[str]], columns: list[int]) -> int:
+    """Which of ``columns`` holds a spreadsheet's questions: the first, unless another
+    clearly does (a section's name or a number before them, "Tickets,Is there wifi?,Yes"):
+    more of its cells than the first's read as questions, and more than half of those with
+    text."""
+
+    def cells(at: int) -> list[str]:
+        return [" ".join(row[at].split()) for row in rows if at < len(row) and row[at]]
 
     def questions(at: int) -> int:
-        return sum(
-            _question_line(" ".join(row[at].split())) is not None for row in rows if at < len(row)
-        )
+        return sum(_question_line(cell) is not None for cell in cells(at))
 
-    return max(columns, key=lambda at: (questions(at), -at))
+    best = max(columns, key=lambda at: (questions(at), -at))
+    if questions(best) > questions(columns[0]) and 2 * questions(best) > len(cells(best)):
+        return best
+    return columns[0]
 
 
 def _letter(column: int) -> str:
@@ -880,25 +894,30 @@ def _letter(column: int) -> str:
 def _left_out_notes(
     left_out: dict[int, list[tuple[int, str]]], asked: int, said: int
 ) -> list[tuple[int, str, None]]:
-    """A note for each row with text in another column than the question's and the answer's,
-    or one for a column of such text in several rows (a section's or category's name)."""
+    """A note for each row with text in another column than the question's and the answer's;
+    one for a column of numbers or of short names that repeat (a section's or category's),
+    less any of its cells that reads as a question, which keeps a note of its own."""
     notes: list[tuple[int, str, None]] = []
     for column, cells in sorted(left_out.items()):
-        if len(cells) == 1:
-            number, text = cells[0]
-            notes.append((number, f"text in other columns left out: {text!r}", None))
-            continue
-        seen = list(dict.fromkeys(text for _, text in cells))
-        shown = ", ".join(repr(text) for text in seen[:3]) + (", ..." if len(seen) > 3 else "")
-        notes.append(
-            (
-                cells[0][0],
-                f"column {_letter(column)} left out ({len(cells)} rows: {shown}); questions are "
-                f"read from column {_letter(asked)}, answers from column {_letter(said)}: move "
-                "what visitors should hear into the answers",
-                None,
+        alone = [(n, text) for n, text in cells if _question_line(text) is not None]
+        grouped = [(n, text) for n, text in cells if _question_line(text) is None]
+        seen = list(dict.fromkeys(text for _, text in grouped))
+        numbers = all(_NUMBER_CELL_RE.fullmatch(text) for text in seen)
+        names = all(_TITLE_RE.match(text) for text in seen) and len(seen) < len(grouped)
+        if len(grouped) < 2 or not (numbers or names):
+            alone, grouped = cells, []
+        notes.extend((n, f"text in other columns left out: {text!r}", None) for n, text in alone)
+        if grouped:
+            shown = ", ".join(repr(text) for text in seen[:3]) + (", ..." if len(seen) > 3 else "")
+            notes.append(
+                (
+                    grouped[0][0],
+                    f"column {_letter(column)} left out ({len(grouped)} rows: {shown}); "
+                    f"questions are read from column {_letter(asked)}, answers from column "
+                    f"{_letter(said)}: move what visitors should hear into the answers",
+                    None,
+                )
             )
-        )
     return notes
 
 
@@ -1193,9 +1212,11 @@ def _row(cells: list[str]) -> _QuestionLine | None:
     """A question and its answer a tab apart: a spreadsheet's row pasted as text, whatever the
     answer ends in ("Yes. Why not try our cake?"). The question is the first cell, after a
     cell of only its number, its label ("1.", "Q1") or its section's name ("Tickets") if there
-    is one; a note in brackets in the next cell stays with it, and cells after the answer are
-    lines of it. None when the row holds no question with an answer after it in that place:
-    the line is read as a line is."""
+    is one (before a question of three words or more and an answer of two or more, a
+    sentence, or a yes or no: not a table's header, "Day<TAB>Is it open?<TAB>Hours"); a note
+    in brackets in the next cell stays with it, and cells after the answer are lines of it.
+    None when the row holds no question with an answer after it in that place: the line is
+    read as a line is."""
     cells = [cell.strip() for cell in cells]
     if len(cells) > 2:
         first, second, third = cells[:3]

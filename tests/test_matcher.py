@@ -154,6 +154,8 @@ def test_a_topic_or_keyword_several_entries_share_is_asked_about_not_answered(
     matcher = Matcher(shared, Bag(), cache_dir=tmp_path)
     for said, sharers in (
         ("Library card?", {"borrow", "join"}),
+        ("library cards", {"borrow", "join"}),
+        ("What about the library card?", {"borrow", "join"}),
         ("front desk", {"opening-hours", "join"}),
     ):
         match = matcher.match(said)
@@ -163,6 +165,7 @@ def test_a_topic_or_keyword_several_entries_share_is_asked_about_not_answered(
         assert {match.best.entry.id, match.runner_up.entry.id} == sharers
     assert matcher.match("printing").reason is not Reason.SHARED
     assert matcher.match("how do I get a library card").reason is not Reason.SHARED
+    assert matcher.match("library card fees").reason is not Reason.SHARED
     written = Knowledge(
         (*shared.entries[:3], replace(shared.entries[3], alternatives=("library card",))),
         source="written.yaml",

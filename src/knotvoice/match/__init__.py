@@ -39,7 +39,7 @@ class Reason(enum.StrEnum):
     CONFIRMED = "confirmed by the visitor"
     HEARD_AGAIN = "likely right, heard again"
     WRITTEN = "one of the entry's phrasings, word for word"
-    SHARED = "a topic or keyword of several entries, word for word"
+    SHARED = "a topic or keyword of several entries, said alone"
 
 
 @dataclass(frozen=True)

@@ -176,13 +176,14 @@ class Evidence:
                 written[text] = owner if written.get(text, owner) == owner else -1
         self._written = {text: owner for text, owner in written.items() if owner >= 0 and text}
         """Normalized phrasing -> its entry (a wording two entries share is in neither)."""
-        named: dict[str, list[int]] = {}
+        named: dict[frozenset[str], list[int]] = {}
         for number, entry in enumerate(entries):
             for name in (entry.topic, *entry.keywords):
-                if (text := self.normalize(name)) and number not in named.setdefault(text, []):
-                    named[text].append(number)
-        self._shared = {text: tuple(owners) for text, owners in named.items() if len(owners) > 1}
-        """Normalized topic or keyword -> the entries it names, when it names several."""
+                key = self._name_key(self.normalize(name))
+                if key and number not in named.setdefault(key, []):
+                    named[key].append(number)
+        self._shared = {key: tuple(owners) for key, owners in named.items() if len(owners) > 1}
+        """A topic's or keyword's ``_name_key`` -> the entries it names, when it names several."""
         self._phrasing_terms = [frozenset(terms(text)) for text in normalized]
         about = [
             frozenset(terms(self.normalize(" ".join((entry.topic, *entry.keywords)))))
@@ -402,10 +403,22 @@ class Evidence:
         return self._written.get(query.text)
 
     def sharing(self, query: Query) -> tuple[int, ...]:
-        """The entries (their numbers) whose topic or keyword ``query`` is, word for word once
-        normalized, when it is that of two or more ("membership" over its prices, how to
-        cancel and how to freeze it); empty otherwise."""
-        return self._shared.get(query.text, ())
+        """The entries (their numbers) whose topic or keyword ``query`` is, when it is that of
+        two or more ("membership" over its prices, how to cancel and how to freeze it; said
+        "memberships?" or "what about membership" too); empty otherwise."""
+        return self._shared.get(self._name_key(query.text), ())
+
+    @staticmethod
+    def _name_key(normalized: str) -> frozenset[str]:
+        """What a topic or a question asking about it alone is, compared: its content words'
+        stems, after a lead-in ("what about"); the whole text for one with none ("getting
+        here")."""
+        for lead in english().topic_lead_ins:
+            if normalized.startswith(f"{lead} "):
+                normalized = normalized[len(lead) + 1 :]
+                break
+        found = frozenset(terms(normalized))
+        return found or (frozenset((normalized,)) if normalized else frozenset())
 
     def likeness_in_words(self, query: Query) -> float:
         """The ``words`` signal of ``query``'s closest entry (0 to 1): the first column of

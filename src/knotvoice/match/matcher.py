@@ -7,8 +7,8 @@ likely the recognizer found each one. Then one decision, with the same two thres
 every FAQ: answer above ``ANSWER_AT``, ask "Did you mean ...?" above ``CONFIRM_AT``, else say
 it does not know. A question that is one of an entry's phrasings word for word is that
 entry's: the knowledge says so, whatever the calibration makes of it. One that is only a topic
-or keyword several entries share ("membership") could be asked of any of them: the best two
-of those are offered ("Did you mean ...?"), never one answered.
+or keyword several entries share ("membership", "what about memberships?") could be asked of
+any of them: the best two of those are offered ("Did you mean ...?").
 """
 
 from __future__ import annotations

@@ -382,6 +382,10 @@ def test_a_question_turned_away_by_a_file_without_topics_is_told_two_questions()
         ("Yes, that one please.", WORSE),
         ("The second one.", OFTEN),
         ("No, the other one.", OFTEN),
+        ("The first question.", WORSE),
+        ("Number one.", WORSE),
+        ("The second.", OFTEN),
+        ("The last one.", OFTEN),
     ],
 )
 def test_a_question_read_out_by_a_reject_is_answered_when_the_visitor_picks_it(
@@ -411,6 +415,21 @@ def test_no_to_questions_read_out_asks_again_and_a_late_yes_answers_nothing(
     dialogue.respond(typed("what about the weather"))
     assert dialogue.respond(typed("Yes."), follow_up=False).action == "none"
     assert dialogue.respond(typed("Yes.")).action == "none"
+
+
+def test_after_questions_read_out_a_new_question_is_no_pick(dialogue: Dialogue) -> None:
+    """Questions read out are no did-you-mean: a short question heard next is not "not
+    caught", and a long one is not taken for the "no" among its other hearings."""
+    dialogue.respond(typed("what about the weather"))
+    short = dialogue.respond(Transcript("Any cafe?", engine="whisper"))
+    assert short.action == "reject" and short.reply.startswith("Sorry, I can't")
+    dialogue.respond(typed("what about the weather"))
+    heard = Transcript("Can I get my flu jab here?", alternatives=("No.",), engine="whisper")
+    step = dialogue.respond(heard)
+    assert step.action == "reject" and step.reply != english().replies.ask_again
+    # after a did-you-mean the same hearing is the "no" it likely is
+    dialogue.respond(typed("massage"))
+    assert dialogue.respond(heard).reply == english().replies.ask_again
 
 
 def test_a_reject_that_names_topics_offers_nothing_to_say_yes_to() -> None:

@@ -1108,18 +1108,19 @@ def follow_up_without_wake_phrase(
     synthesizer: Synthesizer,
     matcher: MatchStage,
     asked: str,
-    said: str,
+    said: Sequence[str],
     max_turns: int,
+    recognizer: Recognizer | None = None,
 ) -> Recorder:
     """A kiosk with --trigger wake --follow-up 0 hears a question with the wake phrase, says
-    ``asked`` and then hears ``said`` without it."""
+    ``asked`` and then hears each of ``said`` without it, a second apart."""
+    heard = [part for text in said for part in (clips(text), silence(1.0))]
     audio = np.concatenate(
         [
             silence(1.0),
             clips("Hey kiosk, how often should you massage a knot?"),
             silence(reply_seconds(synthesizer, asked) + 2.0),
-            clips(said),
-            silence(1.0),
+            *heard,
         ]
     )
     recorder = Recorder()
@@ -1128,7 +1129,7 @@ def follow_up_without_wake_phrase(
     )
     bounded_listen(
         settings,
-        whisper,
+        recognizer or whisper,
         Dialogue(matcher),
         synthesizer,
         recorder,
@@ -1149,7 +1150,7 @@ def test_a_did_you_mean_waits_for_its_answer_with_no_follow_up_window(
     entry = knowledge.get("massage-how-often")
     asked = did_you_mean(entry)
     recorder = follow_up_without_wake_phrase(
-        tmp_path, clips, whisper, synthesizer, Unsure(knowledge), asked, "Yes.", 1
+        tmp_path, clips, whisper, synthesizer, Unsure(knowledge), asked, ["Yes."], 1
     )
 
     assert recorder.decisions() == [("confirm", entry.id), ("answer", entry.id)]
@@ -1175,16 +1176,31 @@ def test_a_question_read_out_after_a_reject_is_answered_when_picked_with_no_wake
 ) -> None:
     # A file without topics: the reject read out two questions to ask, and "The first one."
     # was ignored for want of the wake phrase (or, with it, met with silence, as nothing had
-    # been proposed).
+    # been proposed). Other speech still needs the wake phrase, and is not heard as a yes.
     bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
     entry = bare.get("massage-how-often")
     turned_away = reply_text(Refusing(bare).match("q"), bare)
     assert turned_away.endswith(f"Or: {bare.get('treat-knot').question}")
-    recorder = follow_up_without_wake_phrase(
-        tmp_path, clips, whisper, synthesizer, Refusing(bare), turned_away, "The first one.", 2
-    )
+    recognizer = Expecting(whisper)
+    try:
+        recorder = follow_up_without_wake_phrase(
+            tmp_path,
+            clips,
+            whisper,
+            synthesizer,
+            Refusing(bare),
+            turned_away,
+            ["Is the cafe next door open?", "The first one."],
+            2,
+            recognizer,
+        )
+    finally:
+        whisper.expect("")  # the session's shared recognizer
 
     assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
+    accepted = [(e.text.rstrip(".?"), e.accepted) for e in recorder.events if isinstance(e, Heard)]
+    assert accepted[1:] == [("Is the cafe next door open", False), ("The first one", True)]
+    assert recognizer.at_start == ["", "", ""]  # no "Yes. No." after questions read out
     replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
     assert replies == [turned_away, spoken_answer(entry)]
     # the screen is told which questions were read out, to show them as choices

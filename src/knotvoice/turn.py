@@ -345,7 +345,9 @@ class Dialogue:
         if command is not None:
             return transcript, command
         awaited: tuple[str, ...] = ()
-        if follow_up and self._pending is not None:
+        short = len(words(transcript.text)) <= MISHEARD_ANSWER_WORDS
+        if follow_up and self._pending is not None and (short or not self._offered):
+            # After questions read out, a long hearing is more likely a new question.
             awaited += FOLLOW_UPS_TO_PROPOSAL
         if after_reply and self._last_reply:
             awaited += FOLLOW_UPS_TO_REPLY

@@ -51,7 +51,15 @@ from knotvoice.lang import english
 from knotvoice.match import Decision
 from knotvoice.settings import ListenSettings, TriggerMode
 from knotvoice.speech.reply import reply_text
-from knotvoice.turn import NEXT_VISITOR_SECONDS, Action, Turn, Understood, typed
+from knotvoice.turn import (
+    FOLLOW_UPS_TO_PROPOSAL,
+    NEXT_VISITOR_SECONDS,
+    Action,
+    Turn,
+    Understood,
+    command_of,
+    typed,
+)
 
 __all__ = ["Responder", "SpeechStage", "listen"]
 
@@ -149,6 +157,9 @@ class _Kiosk:
         self.proposed_until = -1.0
         """A "yes" or "no" starting before this audio time answers the did-you-mean just asked;
         one starting later does not (the visitor left; the next one says "okay" to begin)."""
+        self.offered_until = -1.0
+        """A pick ("the first one", "the other one") starting before this audio time answers
+        the questions a reject just read out, with no trigger; any other speech needs one."""
         self.stream: RecognizerStream | None = None
         self.utterance_start = 0.0
         self.utterance_open = False
@@ -255,7 +266,9 @@ class _Kiosk:
 
     def on_vad(self, event: VadEvent) -> None:
         if event.kind is Boundary.START:
-            if self.settings.mode is TriggerMode.PUSH and event.at > self.open_until:
+            if self.settings.mode is TriggerMode.PUSH and event.at > max(
+                self.open_until, self.offered_until
+            ):
                 return
             self.utterance_open = True
             self.utterance_start = event.at
@@ -419,7 +432,15 @@ class _Kiosk:
         behind: float = 0.0,
     ) -> None:
         follow_up = start <= self.open_until
-        question = question_in(transcript, self.settings.mode, self.settings.wake_phrase, follow_up)
+        # A pick of the questions a reject read out needs no trigger; other speech does.
+        picking = (
+            start <= self.offered_until and command_of(transcript.text) in FOLLOW_UPS_TO_PROPOSAL
+        )
+        question = question_in(
+            transcript, self.settings.mode, self.settings.wake_phrase, follow_up or picking
+        )
+        if self.settings.mode is TriggerMode.PUSH and not (follow_up or picking):
+            question = None  # begun in the window for a pick, and no pick
         if question is None or question.text != transcript.text.strip():
             understood = None  # worked out with the wake phrase in it
         text = transcript.text.strip()
@@ -461,7 +482,7 @@ class _Kiosk:
         if (start if start is not None else self.now) > self.replied + NEXT_VISITOR_SECONDS:
             # The next visitor: "pardon?" is no request to hear the last one's answer.
             self.responder.reset()
-        follow_up = start is None or start <= self.proposed_until
+        follow_up = start is None or start <= max(self.proposed_until, self.offered_until)
         after_reply = start is None or start <= self.open_until
         try:
             turn = self.responder.respond(question, understood, follow_up, after_reply=after_reply)
@@ -496,18 +517,19 @@ class _Kiosk:
         if turn.action is Action.REPEAT:
             rate = self.last_rate
         self.speak(turn.reply, rate, counts=turn.action in (Action.ANSWER, Action.REJECT))
-        # The did-you-mean said again (the last question asked one) is asked anew.
-        again = turn.action in (Action.REPEAT, Action.SLOWER) and self.proposed_until >= 0.0
-        if turn.action is Action.CONFIRM or again:
+        # The did-you-mean said again (the last question asked one) is asked anew, and so
+        # are the questions a reject read out.
+        again = turn.action in (Action.REPEAT, Action.SLOWER)
+        if turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0):
             self.wait_for_speech()
-            self.proposed_until = self.open_until
-        elif turn.offered:
-            # Questions read out after a reject: "the first one" may follow, with no trigger,
-            # as after a did-you-mean (but none following is no timeout).
+            self.proposed_until, self.offered_until = self.open_until, -1.0
+        elif turn.offered or (again and self.offered_until >= 0.0):
+            # "The first one" may follow with no trigger, as after a did-you-mean; but a
+            # question still needs one, and none following is no timeout.
             waited = self.now + self.settings.no_speech_timeout_seconds
-            self.open_until = self.proposed_until = max(self.open_until, waited)
+            self.proposed_until, self.offered_until = -1.0, max(self.open_until, waited)
         elif turn.action in (Action.ANSWER, Action.REJECT):
-            self.proposed_until = -1.0
+            self.proposed_until = self.offered_until = -1.0
 
     def wait_for_speech(self) -> None:
         """The kiosk asked something ("Yes?", "Did you mean ...?"): the answer needs no

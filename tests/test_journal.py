@@ -501,6 +501,36 @@ def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
     assert "No." not in out
 
 
+def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
+    tmp_path: Path,
+) -> None:
+    """A file without topics: "The first one." after a reject that read out two questions
+    was counted as a question answered, and a "No." listed among the questions not
+    answered."""
+    turns = [
+        {**turn("how long", "reject", "permanent"), "offered": ["permanent", "knot-pain"]},
+        turn("The first one.", "answer", "permanent"),
+        {**turn("does it hurt", "reject", "knot-pain"), "offered": ["knot-pain", "permanent"]},
+        {**turn("No.", "reject", "knot-pain"), "offered": ["knot-pain", "permanent"]},
+        turn("is it bad", "reject", "dangerous"),  # as the kiosk logs one that read out none
+        turn("Yes.", "reject", None),
+    ]
+    summary = summarize(turns)
+    assert (summary.turns, summary.answered, summary.rejected) == (4, 0, 4)
+    asked = {a.question: a for a in summary.top_unanswered}
+    assert set(asked) == {"how long", "does it hurt", "is it bad", "Yes."}
+    # the kiosk's turn log names the questions read out
+    journal = Journal(tmp_path)
+    book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")
+    book(Heard(2.0, "how long", 1.0))
+    book(Decided(2.0, "reject", None, "how long", "", 0.1, offered=("permanent", "knot-pain")))
+    book.close()
+    (logged,) = read_turns(tmp_path)
+    assert logged["offered"] == ["permanent", "knot-pain"]
+    assert asked["how long"].closest == "permanent", "the question the visitor took"
+    assert asked["does it hurt"].declined == "knot-pain"
+
+
 def test_of_entries_come_close_as_often_the_first_asked_is_named() -> None:
     """A did-you-mean waits for its reply before its entry counts; an entry counted later
     must not win a tie with it (the report's command names the entry to add a wording to)."""

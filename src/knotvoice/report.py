@@ -261,7 +261,8 @@ class Tally:
         self._days: dict[str, dict[str, int]] = {}
         self._alike: dict[tuple[str | None, str | None, str], _Alike] = {}
         self._waiting: dict[str, _Proposed] = {}
-        """Per conversation (one for the kiosk), the did-you-mean a reply would be to."""
+        """Per conversation (one for the kiosk), the did-you-mean (or the questions a reject
+        read out) a reply would be to."""
         # Visitors repeat themselves: each text heard is read once, for its words as compared
         # and for the command it is.
         self._words = functools.cache(_words)
@@ -269,9 +270,10 @@ class Tally:
 
     def add(self, turn: Mapping[str, Any]) -> None:
         """Count one turn; turns come oldest first. A yes, no or "the other one" said to a
-        did-you-mean is logged as a turn of its own (the kiosk logs a no as a question
-        rejected); it is that question's reply, not a question: the did-you-mean takes the
-        entry the visitor chose, or after a no, no entry (``declined`` names the one refused)."""
+        did-you-mean (or to the questions a reject read out) is logged as a turn of its own
+        (the kiosk logs a no as a question rejected); it is that question's reply, not a
+        question: the did-you-mean takes the entry the visitor chose, or after a no, no entry
+        (``declined`` names the one refused)."""
         self.served = self.served or turn.get("front") == "serve"
         decision = _decision(turn)
         if decision not in QUESTIONS:
@@ -296,9 +298,10 @@ class Tally:
         if decision == "answer":
             return
         alike = self._wording(turn, text, self._words(text), at)
-        entry = turn.get("entry") or turn.get("closest")
+        offered = turn.get("offered") or ()  # questions a reject read out, to pick from
+        entry = turn.get("entry") or (offered[0] if offered else turn.get("closest"))
         entry = str(entry) if entry else None
-        if decision == "confirm":
+        if decision == "confirm" or offered:
             self._waiting[conversation] = _Proposed(alike, entry, turn.get("probability"), at)
         elif alike is not None:
             alike.came_near(entry, turn.get("probability"), at)

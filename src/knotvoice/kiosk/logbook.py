@@ -68,6 +68,7 @@ class Logbook:
                 "match_ms": event.match_ms,
                 "ahead": event.ahead,
                 "hearings": list(event.hearings),
+                "offered": list(event.offered),
                 "engine": self._engine,
                 "knowledge": self._knowledge(),
                 "knowledge_file": self._knowledge_file,

@@ -47,7 +47,7 @@ from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.kiosk.speaker import DeviceSpeaker
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
-from knotvoice.match import Decision, Match, Reason
+from knotvoice.match import Candidate, Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.screen.server import MAX_QUESTION_CHARS
@@ -345,11 +345,14 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
 
 class Refusing(Unsure):
     """A matcher that turns every question away, nearest to the two entries ``Unsure``
-    offers."""
+    offers, but answers an entry's question asked as written (as the real one does)."""
 
     def match(
         self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
     ) -> Match:
+        written = [e for e in self.knowledge.entries if e.question == text]
+        if written:
+            return Match(Decision.ANSWER, Candidate(written[0], 100.0), None, text, Reason.WRITTEN)
         unsure = super().match(text, alternatives, likelihoods)
         return replace(unsure, decision=Decision.REJECT, reason=Reason.UNLIKELY)
 
@@ -370,6 +373,7 @@ def test_the_questions_a_reject_read_out_are_buttons_that_answer_them(
         page.get_by_role("button", name="Ask", exact=True).click()
         caption(page).to_have_text(reject, timeout=WAIT_MS)
         expect(page.locator("#choices button")).to_have_text([first.question, second.question])
+        expect(page.locator("#try")).to_be_hidden()  # these are the questions to try
         page.get_by_role("button", name=second.question, exact=True).click()
         caption(page).to_contain_text(second.answer.strip()[:60], timeout=WAIT_MS)
         expect(page.locator("#title")).to_have_text(second.question)

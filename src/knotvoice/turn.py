@@ -2,9 +2,9 @@
 
 Every front end answers through ``Dialogue.respond``: ``knotvoice ask`` (typed or recorded),
 ``knotvoice eval``, and the kiosk loop. So an evaluation measures exactly what a visitor
-gets. A turn is a follow-up command ("yes" after a did-you-mean, "say that again", "stop"),
-or a question: heard again for the knowledge's key words when it cannot be answered as
-heard, matched, and given its reply. The turn owns no engine; recognition and speech
+gets. A turn is a follow-up command ("yes" after a did-you-mean, "the first one" after the
+questions a reject read out, "say that again", "stop"), or a question: heard again for the
+knowledge's key words when it cannot be answered as heard, matched, and given its reply. The turn owns no engine; recognition and speech
 synthesis happen around it.
 """
 
@@ -212,7 +212,8 @@ def hear(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> tuple[Transcri
 
 
 class Dialogue:
-    """Turns utterances into turns, remembering the last reply and any open did-you-mean."""
+    """Turns utterances into turns, remembering the last reply and any open did-you-mean (or
+    questions a reject read out)."""
 
     def __init__(
         self,

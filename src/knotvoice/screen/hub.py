@@ -190,8 +190,8 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
             view, kind="confirm", title="", reply=event.answer, options=tuple(options), turn=turn
         )
     if event.decision == "reject":
-        # The questions a reject read out are picked as a did-you-mean's: the first is its
-        # "yes", the second its "other one" (the page shows each as its question).
+        # The questions a reject read out, each a button that asks it (its choice is what
+        # saying it comes to: the first is "yes", the second "the other one").
         named = [_question(knowledge, entry) for entry in event.offered]
         picks: tuple[Option, ...] = ()
         if named and all(named):  # none when the knowledge changed since

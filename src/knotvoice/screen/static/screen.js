@@ -76,15 +76,15 @@ function renderChoices(view) {
   clear(box);
   const labels = { yes: "Yes", other: "The other one", no: "No" };
   for (const option of view.options) {
-    // After a reject, the questions it read out: each button is its question.
+    if (view.kind === "reject") {
+      // The questions a reject read out: a tap asks one, as a question to try is asked.
+      box.appendChild(button(option.question, () => post("/ask", { text: option.question }), "suggestion"));
+      continue;
+    }
     const label =
-      view.kind === "reject"
-        ? option.question
-        : option.choice === "other"
-          ? `${labels.other}: ${option.question}`
-          : labels[option.choice];
+      option.choice === "other" ? `${labels.other}: ${option.question}` : labels[option.choice];
     const made = button(label, (event) => choose(option.choice, event.currentTarget), option.choice);
-    if (option.choice === "yes" && option.question && view.kind !== "reject") {
+    if (option.choice === "yes" && option.question) {
       made.setAttribute("aria-label", `Yes: ${option.question}`);
     }
     box.appendChild(made);
@@ -120,7 +120,8 @@ function renderSuggestions(view) {
     }
   }
   const unanswered = view.kind === "" || view.kind === "reject" || view.kind === "error";
-  const show = unanswered && view.suggestions.length > 0;
+  // Not under the questions a reject read out, which are nearer the visitor's.
+  const show = unanswered && view.suggestions.length > 0 && view.options.length === 0;
   $("try").hidden = !show;
 }
 

@@ -1213,7 +1213,7 @@ def _row(cells: list[str]) -> _QuestionLine | None:
     answer ends in ("Yes. Why not try our cake?"). The question is the first cell, after a
     cell of only its number, its label ("1.", "Q1") or its section's name ("Tickets") if there
     is one (before a question of three words or more and an answer of two or more, a
-    sentence, or a yes or no: not a table's header, "Day<TAB>Is it open?<TAB>Hours"); a note
+    sentence, or a one-word answer such as "Yes": not a header, "Day<TAB>Is it open?<TAB>Hours"); a note
     in brackets in the next cell stays with it, and cells after the answer are lines of it.
     None when the row holds no question with an answer after it in that place: the line is
     read as a line is."""
@@ -1248,18 +1248,9 @@ def _row(cells: list[str]) -> _QuestionLine | None:
     return dataclasses.replace(asked, question=question, answer=answer, marked=True)
 
 
-@functools.cache
-def _yes_and_no() -> frozenset[str]:
-    """The one-word ways of saying yes or no ("Yes", "Nope"), from the language's commands."""
-    commands = english().commands
-    return frozenset(
-        phrase for said in ("yes", "no") for phrase in commands.get(said, ()) if " " not in phrase
-    )
-
-
 def _is_yes_or_no(text: str) -> bool:
-    """Whether ``text`` is a one-word yes or no ("Yes", "No."): an answer, not a column name."""
-    return phrase_key(text) in _yes_and_no()
+    """Whether ``text`` is a one-word answer ("Yes", "No."): an answer, not a column name."""
+    return phrase_key(text) in english().one_word_answers
 
 
 def _question_line(line: str) -> _QuestionLine | None:

@@ -168,6 +168,8 @@ class Language:
     """Words dropped before a command, though a command on their own."""
     barge_in: tuple[str, ...]
     """Words that stop a reply when heard while the kiosk speaks."""
+    one_word_answers: frozenset[str]
+    """Answers of one word to a yes-or-no question ("yes", "free"), in a spreadsheet's row."""
     topic_lead_ins: tuple[str, ...]
     """Said before a topic to ask about it alone ("what about")."""
     answer_prompt: str
@@ -280,6 +282,7 @@ def load(code: str = "en") -> Language:
         command_edges=frozenset(_text_list(data, "command_edges")),
         command_leading=frozenset(_text_list(data, "command_leading")),
         barge_in=_text_list(data, "barge_in"),
+        one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         topic_lead_ins=_text_list(data, "topic_lead_ins"),
         answer_prompt=str(data["answer_prompt"]),
         replies=Replies(**{str(k): str(v) for k, v in data["replies"].items()}),

@@ -1213,10 +1213,10 @@ def _row(cells: list[str]) -> _QuestionLine | None:
     answer ends in ("Yes. Why not try our cake?"). The question is the first cell, after a
     cell of only its number, its label ("1.", "Q1") or its section's name ("Tickets") if there
     is one (before a question of three words or more and an answer of two or more, a
-    sentence, or a one-word answer such as "Yes": not a header, "Day<TAB>Is it open?<TAB>Hours"); a note
-    in brackets in the next cell stays with it, and cells after the answer are lines of it.
-    None when the row holds no question with an answer after it in that place: the line is
-    read as a line is."""
+    sentence, or a one-word answer such as "Yes": not a header, "Day<TAB>Is it
+    open?<TAB>Hours"); a note in brackets in the next cell stays with it, and cells after the
+    answer are lines of it. None when the row holds no question with an answer after it in
+    that place: the line is read as a line is."""
     cells = [cell.strip() for cell in cells]
     if len(cells) > 2:
         first, second, third = cells[:3]

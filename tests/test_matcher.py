@@ -166,6 +166,7 @@ def test_a_topic_or_keyword_several_entries_share_is_asked_about_not_answered(
     assert matcher.match("printing").reason is not Reason.SHARED
     assert matcher.match("how do I get a library card").reason is not Reason.SHARED
     assert matcher.match("library card fees").reason is not Reason.SHARED
+    assert matcher.match("do you have library cards").reason is not Reason.SHARED
     written = Knowledge(
         (*shared.entries[:3], replace(shared.entries[3], alternatives=("library card",))),
         source="written.yaml",

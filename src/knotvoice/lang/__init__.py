@@ -172,6 +172,8 @@ class Language:
     """Answers of one word to a yes-or-no question ("yes", "free"), in a spreadsheet's row."""
     topic_lead_ins: tuple[str, ...]
     """Said before a topic to ask about it alone ("what about")."""
+    topic_fillers: frozenset[str]
+    """Words said around a topic asked about alone ("the", "please")."""
     answer_prompt: str
     """What a did-you-mean's answer is likely to be, for the recognizer (``expect``)."""
     replies: Replies
@@ -284,6 +286,7 @@ def load(code: str = "en") -> Language:
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         topic_lead_ins=_text_list(data, "topic_lead_ins"),
+        topic_fillers=frozenset(_text_list(data, "topic_fillers")),
         answer_prompt=str(data["answer_prompt"]),
         replies=Replies(**{str(k): str(v) for k, v in data["replies"].items()}),
         stems={str(k): str(v) for k, v in data["stems"].items()},

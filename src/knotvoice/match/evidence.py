@@ -176,7 +176,7 @@ class Evidence:
                 written[text] = owner if written.get(text, owner) == owner else -1
         self._written = {text: owner for text, owner in written.items() if owner >= 0 and text}
         """Normalized phrasing -> its entry (a wording two entries share is in neither)."""
-        named: dict[frozenset[str], list[int]] = {}
+        named: dict[tuple[str, ...], list[int]] = {}
         for number, entry in enumerate(entries):
             for name in (entry.topic, *entry.keywords):
                 key = self._name_key(self.normalize(name))
@@ -409,16 +409,19 @@ class Evidence:
         return self._shared.get(self._name_key(query.text), ())
 
     @staticmethod
-    def _name_key(normalized: str) -> frozenset[str]:
-        """What a topic or a question asking about it alone is, compared: its content words'
-        stems, after a lead-in ("what about"); the whole text for one with none ("getting
-        here")."""
-        for lead in english().topic_lead_ins:
+    def _name_key(normalized: str) -> tuple[str, ...]:
+        """What a topic, or a question asking about it alone, is compared by: its words'
+        stems ("memberships" as "membership"), after a lead-in ("what about") and less the
+        words said around a topic ("the", "please"), but no other: "do you have parking"
+        asks something of parking."""
+        language = english()
+        for lead in language.topic_lead_ins:
             if normalized.startswith(f"{lead} "):
                 normalized = normalized[len(lead) + 1 :]
                 break
-        found = frozenset(terms(normalized))
-        return found or (frozenset((normalized,)) if normalized else frozenset())
+        return tuple(
+            stem(word) for word in normalized.split() if word not in language.topic_fillers
+        )
 
     def likeness_in_words(self, query: Query) -> float:
         """The ``words`` signal of ``query``'s closest entry (0 to 1): the first column of

@@ -425,6 +425,21 @@ def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart()
             "Question,Answer,Notes (internal)\nIs there wifi?,Yes,ask Sam\n",
             [("Is there wifi?", "Yes")],
         ),
+        # headers the first rules misread
+        (
+            "Question (English),Answer (English)\nIs there wifi?,Yes\n",
+            [("Is there wifi?", "Yes")],
+        ),
+        ("No.,Topic,Details\n1,Parking,Behind the hall.\n", [("Parking", "Behind the hall.")]),
+        (
+            "Parking,Behind the hall.\nWifi,Yes.\n",
+            [("Parking", "Behind the hall."), ("Wifi", "Yes.")],
+        ),
+        # a first row of names (left out, with a note) names no column by a word it holds
+        (
+            "Response times,Within two days\nParking,Behind the hall\n",
+            [("Parking", "Behind the hall")],
+        ),
         # a first row that asks or answers something is no row of names
         (
             "Who do I ask if I have a question?,Ask at the front desk.\nCan I park?,Yes.\n",

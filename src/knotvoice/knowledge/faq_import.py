@@ -150,7 +150,7 @@ _SENTENCE_END_RE = re.compile(rf"(?<=[.!{_QUESTION_MARKS}])\s")
 _QUESTION_COLUMNS = frozenset(("question", "questions", "q", "faq"))
 _ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
 _CSV_SUFFIXES = frozenset((".csv", ".tsv"))
-_COLUMN_NAME_RE = re.compile(r"^(?:#|[^\W\d_]+(?:[ _-][^\W\d_]+){0,2}\.?)$")
+_COLUMN_NAME_RE = re.compile(r"^(?:#|no\.|nr\.|ref\.|[^\W\d_]+(?:[ _-][^\W\d_]+){0,2})$", re.I)
 """A column's name: up to three words, no digit or punctuation ("Question", "Answer text"),
 or a number's ("#", "No.")."""
 _SAMPLE = 4096
@@ -785,18 +785,19 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     notes: list[tuple[int, str, _Draft | None]] = []
     first = rows[0]
     names = [phrase_key(cell) for cell in first[1]]
-    known = any(name in _QUESTION_COLUMNS | _ANSWER_COLUMNS for name in names)
-    header = not any(cell.endswith(tuple(_QUESTION_MARKS)) for cell in first[1]) and (
-        known or (len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in first[1] if cell))
+    asks, says = _named(names, _QUESTION_COLUMNS), _named(names, _ANSWER_COLUMNS)
+    if not (any(name in _QUESTION_COLUMNS | _ANSWER_COLUMNS for name in names) or (asks and says)):
+        asks = says = []  # "Response times,Within two days" names no column: it is a row
+    header = not any(cell.endswith(tuple(_QUESTION_MARKS)) for cell in first[1]) and bool(
+        asks
+        or says
+        or (len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in first[1] if cell))
     )
     rows = rows[header:]
     body = [row for _, row in rows]
     width = max((len(row) for row in body), default=0)
-    asked = said = None
-    if header:
-        if candidates := _named(names, _QUESTION_COLUMNS):
-            asked = _question_column(body, candidates)
-        said = next((at for at in _named(names, _ANSWER_COLUMNS) if at != asked), None)
+    asked = _question_column(body, asks) if asks else None
+    said = next((at for at in says if at != asked), None)
     named = asked is not None and said is not None
     if asked is None:
         before = [at for at in range(width if said is not None else width - 1) if at != said]
@@ -874,6 +875,10 @@ def _question_column(rows: list[list[str]], columns: list[int]) -> int:
 
     def questions(at: int) -> int:
         return sum(_question_line(cell) is not None for cell in cells(at))
+
+    # a column of numbers ("1", "2.", "#3") numbers the questions, unless all are numbers
+    numbered = [at for at in columns if all(_NUMBER_CELL_RE.fullmatch(c) for c in cells(at))]
+    columns = [at for at in columns if at not in numbered] or columns
 
     best = max(columns, key=lambda at: (questions(at), -at))
     if questions(best) > questions(columns[0]) and 2 * questions(best) > len(cells(best)):

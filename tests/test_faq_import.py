@@ -9,9 +9,10 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from odf.office import Annotation
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
 from odf.table import Table, TableCell, TableRow
-from odf.text import H, List, ListItem, P, S
+from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, S
 
 from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
@@ -1023,6 +1024,95 @@ def test_a_word_document_is_read_as_word_saves_it_as_text(tmp_path: Path) -> Non
     ]
 
 
+def test_bold_marks_a_word_document_s_questions_and_titles_and_a_cell_keeps_its_lines(
+    tmp_path: Path,
+) -> None:
+    """Bold was thrown away: a bold question with its answer after it on the same line, or
+    bold titles over their answers with no empty line between, were read as one entry."""
+    document = docx.Document()
+    inline = document.add_paragraph()
+    inline.add_run("Is there wifi?").bold = True
+    inline.add_run(" Yes, ask at the desk.")
+    document.add_paragraph().add_run("Parking").bold = True
+    document.add_paragraph("Behind the hall.")
+    document.add_paragraph().add_run("Do you sell coffee?").bold = True
+    document.add_paragraph("No, but the cafe next door does.")
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "When are you open?"
+    table.rows[0].cells[1].text = "Monday to Friday: 9 to 5."
+    table.rows[0].cells[1].add_paragraph("Saturday: 10 to 4.")
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Is there wifi?", "Yes, ask at the desk."),
+        ("Parking", "Behind the hall."),
+        ("Do you sell coffee?", "No, but the cafe next door does."),
+        ("When are you open?", "Monday to Friday: 9 to 5.\nSaturday: 10 to 4."),
+    ]
+
+
+def test_footnotes_and_comments_are_not_read_into_an_opendocument_s_text(
+    tmp_path: Path,
+) -> None:
+    """A footnote after a question was glued to it, and a comment in a cell was read into
+    the answer the kiosk speaks."""
+    text = OpenDocumentText()
+    question = P(text="Can I park here?")
+    note = Note(noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="Pay and display."))
+    note.addElement(body)
+    question.addElement(note)
+    text.text.addElement(question)
+    text.text.addElement(P(text="Yes, behind the hall."))
+    table = Table()
+    row = TableRow()
+    for value in ("Is there wifi?", "Yes, ask at the desk."):
+        cell = TableCell()
+        if value.startswith("Yes"):
+            comment = Annotation()
+            comment.addElement(P(text="Sam: the password changes monthly"))
+            cell.addElement(comment)
+        cell.addElement(P(text=value))
+        row.addElement(cell)
+    table.addElement(row)
+    text.text.addElement(table)
+    path = tmp_path / "faq.odt"
+    text.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Can I park here?", "Yes, behind the hall."),
+        ("Is there wifi?", "Yes, ask at the desk."),
+    ]
+
+
+def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path: Path) -> None:
+    """A hidden sheet of lists before the FAQ was read instead of it, and a cover sheet gave
+    "no row has a question and an answer"."""
+    workbook = openpyxl.Workbook()
+    cover = workbook.active
+    assert cover is not None
+    cover.title = "Cover"
+    cover.append(("Village hall FAQ, 2026",))
+    lists = workbook.create_sheet("Lists")
+    lists.append(("Food", "yes"))
+    lists.append(("Pets", "no"))
+    lists.sheet_state = "hidden"
+    faq = workbook.create_sheet("FAQ")
+    faq.append(("Can I park here?", "Yes, behind the hall."))
+    faq.append(("Is there wifi?", "Yes, ask at the desk."))
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Can I park here?", "Yes, behind the hall."),
+        ("Is there wifi?", "Yes, ask at the desk."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: sheet 'Cover' left out: only the sheet 'FAQ' is read; move its rows there"
+    ]
+
+
 def test_an_excel_workbook_is_read_as_its_first_sheet_s_rows(tmp_path: Path) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -1049,7 +1139,7 @@ def test_an_excel_workbook_is_read_as_its_first_sheet_s_rows(tmp_path: Path) -> 
         ("Do you sell coffee?", "No.\nBut there is a cafe next door."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Notes' left out: only the first sheet is read; move its rows there",
+        "line 1: sheet 'Notes' left out: only the sheet 'FAQ' is read; move its rows there",
         "line 2: column A left out (4 rows: 'Tickets', 'Dates', 'Food'); questions are read "
         "from column B, answers from column C: move what visitors should hear into the answers",
     ]
@@ -1061,6 +1151,10 @@ def test_an_excel_workbook_is_read_as_its_first_sheet_s_rows(tmp_path: Path) -> 
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"a PDF.*copy the FAQ's text into a plain-text"),
         (b"{\\rtf1\\ansi Is there wifi?\\par Yes.}", r"rich text \(RTF\); save it as plain text"),
         (b"PK\x03\x04 not really a zip", r"cannot be read as a Word, Excel or OpenDocument file"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64),
+            r"a Word or Excel file saved with a password, or in the old \.doc or \.xls format",
+        ),
     ],
 )
 def test_a_file_knotvoice_cannot_read_says_what_to_save_it_as(
@@ -1140,7 +1234,7 @@ def test_an_opendocument_text_and_spreadsheet_are_read_as_word_s_and_excel_s(
         ("Can I park?", "Yes, round the back."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Old' left out: only the first sheet is read; move its rows there"
+        "line 1: sheet 'Old' left out: only the sheet 'FAQ' is read; move its rows there"
     ]
 
 

@@ -61,7 +61,6 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
-import datetime
 import functools
 import html
 import io
@@ -69,20 +68,16 @@ import itertools
 import logging
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
-import openpyxl
 import yaml
-from openpyxl.utils.exceptions import InvalidFileException
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
+from knotvoice.knowledge.office import OfficeError, Sheet, read_office
 from knotvoice.lang import english
 
 logger = logging.getLogger(__name__)
@@ -520,223 +515,48 @@ _NOT_TEXT = (
         "(.txt) and import that",
     ),
     (b"{\\rtf", "rich text (RTF); save it as plain text (.txt) or as a Word document (.docx)"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "a Word or Excel file saved with a password, or in the old .doc or .xls format; save it "
+        "without a password as .docx or .xlsx",
+    ),
 )
-_WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_ODF_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-_ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-_ODF_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_MAX_COLUMNS = 256
-"""Empty cells spelled out at most, a run of them in an OpenDocument row (a row's last run
-stands for the rest of the sheet's thousands of columns)."""
-_MAX_ROWS = 1000
-"""Copies of one row with text, at most, in a run of repeated rows."""
-_HEADING_STYLE_RE = re.compile(r"^heading ?(\d)$", re.IGNORECASE)
-"""A heading's paragraph style in Word ("Heading2"); "Title" is read as a first-level one."""
 
 
 def _read_office(data: bytes) -> ImportResult:
-    """The FAQ in a Word, Excel or OpenDocument file (a ZIP of XML parts)."""
+    """The FAQ in a Word, Excel or OpenDocument file (``office.read_office``)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        if "word/document.xml" in names:
-            return parse_faq(_word_text(archive.read("word/document.xml")))
-        if "xl/workbook.xml" in names:
-            return _read_workbook(data)
-        kind = archive.read("mimetype") if "mimetype" in names else b""
-        if kind.startswith(b"application/vnd.oasis.opendocument.") and "content.xml" in names:
-            content = ElementTree.fromstring(archive.read("content.xml"))
-            if kind.endswith(b".spreadsheet"):
-                return _read_sheets(_open_sheets(content))
-            if kind.endswith(b".text"):
-                return parse_faq(_open_text(content))
-    except (
-        zipfile.BadZipFile,
-        ElementTree.ParseError,
-        InvalidFileException,
-        KeyError,
-        OSError,
-        ValueError,
-    ) as exc:
-        raise KnowledgeError(
-            f"cannot be read as a Word, Excel or OpenDocument file ({exc}); save the FAQ as "
-            "plain text (.txt) or CSV"
-        ) from None
-    raise KnowledgeError(
-        "a ZIP archive, not an FAQ; give the FAQ as text, .docx, .odt, .xlsx, .ods or .csv"
-    )
+        found = read_office(data)
+    except OfficeError as exc:
+        raise KnowledgeError(str(exc)) from None
+    return parse_faq(found) if isinstance(found, str) else _read_sheets(found)
 
 
-def _word_text(document: bytes) -> str:
-    """A Word document's text as Word saves it as plain text, a line a paragraph, with its
-    headings as markdown headings ("## Parking"), list items as bullets and tables as
-    markdown tables (a row of questions and answers is an entry, as in any table)."""
-    body = ElementTree.fromstring(document).find(f"{_WORD}body")
-    lines: list[str] = []
-    for block in body if body is not None else ():
-        if block.tag == f"{_WORD}p":
-            lines.append(_word_paragraph(block))
-        elif block.tag == f"{_WORD}tbl":
-            for row in block.iter(f"{_WORD}tr"):
-                cells = [
-                    " ".join(_word_paragraph(p) for p in cell.iter(f"{_WORD}p")).strip()
-                    for cell in row.iter(f"{_WORD}tc")
-                ]
-                lines.append(_markdown_row(cells))
-                if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
-                    lines.append("|" + "---|" * len(cells))
-            lines.append("")
-    return "\n".join(lines)
-
-
-def _markdown_row(cells: list[str]) -> str:
-    """A table's row as markdown ("|Sunday|Closed|"), a "|" in a cell escaped."""
-    return "|" + "|".join(cell.replace("|", "\\|") for cell in cells) + "|"
-
-
-def _word_paragraph(paragraph: ElementTree.Element) -> str:
-    """One paragraph's text: its runs, tabs and line breaks, and its heading or list mark."""
-    parts: list[str] = []
-    for node in paragraph.iter():
-        if node.tag == f"{_WORD}t":
-            parts.append(node.text or "")
-        elif node.tag == f"{_WORD}tab":
-            parts.append("\t")
-        elif node.tag in (f"{_WORD}br", f"{_WORD}cr"):
-            parts.append("\n")
-    text = "".join(parts).strip()
-    style = paragraph.find(f"{_WORD}pPr/{_WORD}pStyle")
-    name = (style.get(f"{_WORD}val") or "") if style is not None else ""
-    heading = _HEADING_STYLE_RE.match(name)
-    level = 1 if name.lower() == "title" else int(heading[1]) if heading else 0
-    if text and level:
-        return f"{'#' * level} {text}"
-    listed = name.startswith(("ListBullet", "ListNumber"))  # numbered by its style
-    if text and (listed or paragraph.find(f"{_WORD}pPr/{_WORD}numPr") is not None):
-        return f"- {text}"
-    return text
-
-
-def _read_workbook(data: bytes) -> ImportResult:
-    """An Excel workbook's sheets, read as ``_read_sheets`` reads them."""
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        return _read_sheets(
-            (
-                sheet.title,
-                [
-                    (number, [_cell_text(value) for value in values])
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-                ],
+def _read_sheets(sheets: list[Sheet]) -> ImportResult:
+    """The entries of a workbook's first sheet that has questions and answers (each read as
+    ``parse_rows`` reads a CSV's rows), with a note for each other sheet with text, which is
+    left out."""
+    filled = [sheet for sheet in sheets if sheet.rows]
+    for sheet in filled:
+        try:
+            result = parse_rows(sheet.rows)
+        except KnowledgeError:
+            continue
+        left = tuple(
+            Note(
+                1,
+                f"sheet {other.title!r} left out: only the sheet {sheet.title!r} is read; "
+                "move its rows there",
             )
-            for sheet in workbook.worksheets
+            for other in filled
+            if other is not sheet
         )
-    finally:
-        workbook.close()
-
-
-def _read_sheets(sheets: Iterable[tuple[str, list[tuple[int, list[str]]]]]) -> ImportResult:
-    """The first sheet with text of a workbook (each sheet its name and its rows, each row
-    its number and cells), read as ``parse_rows`` reads a CSV's rows; a note for each other
-    sheet with text, which is left out."""
-    found = [(title, rows) for title, rows in sheets if any(any(cells) for _, cells in rows)]
-    if not found:
-        raise KnowledgeError("no rows; put questions in one column and their answers in the next")
-    (_, rows), *others = found
-    result = parse_rows(rows)
-    left = tuple(
-        Note(1, f"sheet {title!r} left out: only the first sheet is read; move its rows there")
-        for title, _ in others
+        return ImportResult(result.entries, (*left, *result.notes))
+    named = ", ".join(repr(sheet.title) for sheet in filled)
+    raise KnowledgeError(
+        f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
+        "questions in one column and their answers in the next"
     )
-    return ImportResult(result.entries, (*left, *result.notes))
-
-
-def _open_text(content: ElementTree.Element) -> str:
-    """An OpenDocument text's words as ``_word_text`` gives a Word document's: a line a
-    paragraph, headings, list items and tables as their markdown."""
-    lines: list[str] = []
-
-    def blocks(parent: ElementTree.Element, listed: bool) -> None:
-        for block in parent:
-            if block.tag == f"{_ODF_TEXT}h":
-                level = block.get(f"{_ODF_TEXT}outline-level") or "1"
-                text = _open_words(block).strip()
-                lines.append(
-                    f"{'#' * int(level) if level.isdigit() else '#'} {text}" if text else ""
-                )
-            elif block.tag == f"{_ODF_TEXT}p":
-                text = _open_words(block).strip()
-                lines.append(f"- {text}" if listed and text else text)
-            elif block.tag == f"{_ODF_TABLE}table":
-                for row in block.iter(f"{_ODF_TABLE}table-row"):
-                    cells = [_open_cell(cell) for cell in row if cell.tag.endswith("table-cell")]
-                    lines.append(_markdown_row(cells))
-                lines.append("")
-            else:  # a list, a list item, a section: their paragraphs in order
-                blocks(block, listed or block.tag == f"{_ODF_TEXT}list")
-
-    body = content.find(f"{_ODF_OFFICE}body/{_ODF_OFFICE}text")
-    blocks(body if body is not None else content, False)
-    return "\n".join(lines)
-
-
-def _open_words(node: ElementTree.Element) -> str:
-    """The text of an OpenDocument paragraph: its spans and links, spaces (``text:s``),
-    tabs and line breaks."""
-    parts = [node.text or ""]
-    for child in node:
-        if child.tag == f"{_ODF_TEXT}s":
-            parts.append(" " * int(child.get(f"{_ODF_TEXT}c") or "1"))
-        elif child.tag == f"{_ODF_TEXT}tab":
-            parts.append("\t")
-        elif child.tag == f"{_ODF_TEXT}line-break":
-            parts.append("\n")
-        elif not child.tag.startswith(_ODF_OFFICE):  # an annotation is not the text
-            parts.append(_open_words(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
-def _open_cell(cell: ElementTree.Element) -> str:
-    """A table cell's text as it shows, its paragraphs a line each."""
-    return "\n".join(_open_words(p).strip() for p in cell.iter(f"{_ODF_TEXT}p")).strip()
-
-
-def _open_sheets(content: ElementTree.Element) -> list[tuple[str, list[tuple[int, list[str]]]]]:
-    """An OpenDocument spreadsheet's sheets, each its name and its rows with text (each its
-    number and cells); a run of repeated rows or cells (how empty ones are stored) is
-    counted, not spelled out."""
-    sheets = []
-    for table in content.iter(f"{_ODF_TABLE}table"):
-        rows: list[tuple[int, list[str]]] = []
-        number = 1
-        for row in table.iter(f"{_ODF_TABLE}table-row"):
-            repeated = int(row.get(f"{_ODF_TABLE}number-rows-repeated") or "1")
-            cells: list[str] = []
-            for cell in row:
-                if not cell.tag.endswith("table-cell"):
-                    continue
-                text = _open_cell(cell)
-                times = int(cell.get(f"{_ODF_TABLE}number-columns-repeated") or "1")
-                cells.extend([text] * (times if text else min(times, _MAX_COLUMNS)))
-            while cells and not cells[-1]:
-                cells.pop()
-            if cells:
-                rows.extend((number + n, list(cells)) for n in range(min(repeated, _MAX_ROWS)))
-            number += repeated
-        sheets.append((table.get(f"{_ODF_TABLE}name") or "", rows))
-    return sheets
-
-
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as it shows: whole numbers without ".0", dates without midnight."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        return value.date().isoformat()
-    return str(value).strip()
 
 
 def parse_csv(text: str) -> ImportResult:

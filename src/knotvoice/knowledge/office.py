@@ -1,0 +1,437 @@
+"""An FAQ in an office file: a Word or OpenDocument text read as the text it shows, a workbook
+read as its sheets' rows.
+
+A text (``.docx``, ``.odt``) becomes what ``faq_import.parse_faq`` reads: a line a paragraph,
+with what marks a question in the document kept as the markdown the text parser knows. A
+heading (by its style's name, "heading 2" in every language) is a markdown heading; a
+paragraph in bold, short and without a full stop, a title ("### Parking"); a bold start, the
+question it marks ("**Is there wifi?** Yes."); a list item, a bullet; a table, a markdown
+table, a cell's lines a ``<br>`` apart. What is not the text is left out: text boxes and
+drawings, footnotes, comments, deleted text, a table of contents.
+
+A workbook (``.xlsx``, ``.ods``) becomes its visible sheets, the one it opens on first, each
+its name and its rows with text (a row its number and its cells as they show).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+__all__ = ["OfficeError", "Sheet", "read_office"]
+
+_WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+_FORMAT = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+_WORD_SKIPPED = frozenset(
+    f"{_WORD}{tag}" for tag in ("drawing", "pict", "object", "txbxContent", "delText", "instrText")
+) | {"{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"}
+"""What a Word paragraph holds that is not its text: drawings and text boxes (read twice,
+once for each way of drawing them), deleted text, a field's code."""
+_OPEN_SKIPPED = frozenset((f"{_TEXT}note", f"{_OFFICE}annotation", f"{_TEXT}tracked-changes"))
+"""What an OpenDocument paragraph holds that is not its text (drawings are left out by
+their namespace)."""
+_DRAWING = ("{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}", "{http://www.w3.org/2000/svg}")
+_HEADING_RE = re.compile(r"^(?:heading (\d)|title)$")
+"""A heading's style name in Word ("heading 2"; "Title" is a first-level one)."""
+_HEADING_ID_RE = re.compile(r"^Heading(\d)$")
+"""A heading's style id in a document that names no styles."""
+_TITLE_WORDS = 8
+"""A bold paragraph of at most this many words, with no full stop, is a title."""
+_MAX_COLUMNS = 256
+"""Empty cells spelled out at most, a run of them in an OpenDocument row (a row's last run
+stands for the rest of the sheet's thousands of columns)."""
+_MAX_ROWS = 1000
+"""Copies of one row with text, at most, in a run of repeated rows."""
+_BROKEN = (
+    zipfile.BadZipFile,
+    SyntaxError,  # ElementTree's ParseError, and lxml's (openpyxl uses it when installed)
+    InvalidFileException,
+    KeyError,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,  # a compression Python lacks
+    zlib.error,
+)
+
+
+class OfficeError(Exception):
+    """The file cannot be read; the message says what to save it as."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    rows: list[tuple[int, list[str]]]
+    """Each row with text: its number and its cells."""
+
+
+def read_office(data: bytes) -> str | list[Sheet]:
+    """The text of a Word or OpenDocument text, or the visible sheets of a workbook, in
+    ``data`` (a ZIP of XML parts); ``OfficeError`` for any other file or one that cannot be
+    read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if any(info.flag_bits & 0x1 for info in archive.infolist()):
+            raise OfficeError("saved with a password; save it again without one")
+        if "word/document.xml" in names:
+            styles = archive.read("word/styles.xml") if "word/styles.xml" in names else b""
+            return _word_text(archive.read("word/document.xml"), styles)
+        if "xl/workbook.xml" in names:
+            return _workbook(data)
+        kind = archive.read("mimetype") if "mimetype" in names else b""
+        if kind.startswith(b"application/vnd.oasis.opendocument."):
+            manifest = (
+                archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+            )
+            if b"encryption-data" in manifest:
+                raise OfficeError("saved with a password; save it again without one")
+            content = ElementTree.fromstring(archive.read("content.xml"))
+            styles = archive.read("styles.xml") if "styles.xml" in names else b""
+            if kind.endswith(b".spreadsheet"):
+                return _open_sheets(content)
+            if kind.endswith(b".text"):
+                return _open_text(content, styles)
+    except OfficeError:
+        raise
+    except (*_BROKEN, RuntimeError) as exc:
+        raise OfficeError(
+            f"cannot be read as a Word, Excel or OpenDocument file ({exc}); save the FAQ as "
+            "plain text (.txt) or CSV"
+        ) from None
+    raise OfficeError(
+        "a ZIP archive, not an FAQ; give the FAQ as text, .docx, .odt, .xlsx, .ods or .csv"
+    )
+
+
+# -- Word --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WordStyle:
+    level: int
+    """Its heading's level (0: no heading)."""
+    bold: bool
+    listed: bool
+    contents: bool = False
+    """A table of contents' line ("toc 1"): not the text."""
+
+
+def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
+    """Each paragraph or character style by its id: its heading level (by its name, which
+    Word writes in English in every language, or its outline level), bold, numbered."""
+    found: dict[str, _WordStyle] = {}
+    if not styles:
+        return found
+    for style in ElementTree.fromstring(styles).iter(f"{_WORD}style"):
+        name_node = style.find(f"{_WORD}name")
+        name = (name_node.get(f"{_WORD}val") or "").lower() if name_node is not None else ""
+        heading = _HEADING_RE.match(name)
+        outline = style.find(f"{_WORD}pPr/{_WORD}outlineLvl")
+        level = int(heading[1] or 1) if heading else 0
+        if not level and outline is not None and (outline.get(f"{_WORD}val") or "").isdigit():
+            level = min(int(outline.get(f"{_WORD}val") or "0") + 1, 6)
+        listed = style.find(f"{_WORD}pPr/{_WORD}numPr") is not None or name.startswith(
+            ("list bullet", "list number")
+        )
+        found[style.get(f"{_WORD}styleId") or ""] = _WordStyle(
+            level, _bold(style.find(f"{_WORD}rPr/{_WORD}b")), listed, name.startswith("toc")
+        )
+    return found
+
+
+def _bold(node: ElementTree.Element | None) -> bool:
+    return node is not None and (node.get(f"{_WORD}val") or "true") not in ("0", "false", "off")
+
+
+def _word_text(document: bytes, styles: bytes) -> str:
+    """A Word document's text: a line a paragraph (see the module's doc)."""
+    known = _word_styles(styles)
+    body = ElementTree.fromstring(document).find(f"{_WORD}body")
+    lines: list[str] = []
+
+    def blocks(parent: ElementTree.Element) -> None:
+        for block in parent:
+            if block.tag == f"{_WORD}p":
+                lines.append(_word_paragraph(block, known))
+            elif block.tag == f"{_WORD}tbl":
+                for row in block.iter(f"{_WORD}tr"):
+                    cells = [
+                        "<br>".join(
+                            text
+                            for p in cell.iter(f"{_WORD}p")
+                            if (text := _word_paragraph(p, known, in_table=True))
+                        )
+                        for cell in row.iter(f"{_WORD}tc")
+                    ]
+                    lines.append(_markdown_row(cells))
+                    if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
+                        lines.append("|" + "---|" * len(cells))
+                lines.append("")
+            elif block.tag == f"{_WORD}sdt":  # a content control, unless a table of contents
+                gallery = block.find(f"{_WORD}sdtPr/{_WORD}docPartObj/{_WORD}docPartGallery")
+                contents = block.find(f"{_WORD}sdtContent")
+                if contents is not None and (
+                    gallery is None or "Contents" not in (gallery.get(f"{_WORD}val") or "")
+                ):
+                    blocks(contents)
+            elif block.tag == f"{_WORD}customXml":
+                blocks(block)
+
+    if body is not None:
+        blocks(body)
+    return "\n".join(lines)
+
+
+def _word_runs(
+    node: ElementTree.Element, bold: bool, known: dict[str, _WordStyle]
+) -> Iterator[tuple[str, bool]]:
+    """The text of a paragraph's runs, in order, each with whether it is bold."""
+    for child in node:
+        if child.tag in _WORD_SKIPPED:
+            continue
+        if child.tag == f"{_WORD}r":
+            strong = bold
+            style = child.find(f"{_WORD}rPr/{_WORD}rStyle")
+            if style is not None and (found := known.get(style.get(f"{_WORD}val") or "")):
+                strong = strong or found.bold
+            if (own := child.find(f"{_WORD}rPr/{_WORD}b")) is not None:
+                strong = _bold(own)
+            for part in child:
+                if part.tag == f"{_WORD}t":
+                    yield part.text or "", strong
+                elif part.tag == f"{_WORD}tab":
+                    yield "\t", strong
+                elif part.tag in (f"{_WORD}br", f"{_WORD}cr"):
+                    yield "\n", strong
+        elif child.tag != f"{_WORD}pPr":  # links, insertions, fields: their runs
+            yield from _word_runs(child, bold, known)
+
+
+def _word_paragraph(
+    paragraph: ElementTree.Element, known: dict[str, _WordStyle], in_table: bool = False
+) -> str:
+    """One paragraph's text, with its heading, title, bold question or list mark."""
+    style_node = paragraph.find(f"{_WORD}pPr/{_WORD}pStyle")
+    name = (style_node.get(f"{_WORD}val") or "") if style_node is not None else ""
+    heading = int(found[1]) if (found := _HEADING_ID_RE.match(name)) else 0
+    plain = _WordStyle(heading, False, False, name.upper().startswith("TOC"))
+    style = known.get(name, plain)  # a document without styles: by the style's id
+    if style.contents:
+        return ""
+    runs = list(_word_runs(paragraph, style.bold, known))
+    text = "".join(part for part, _ in runs).strip()
+    if not text or in_table:
+        return text.replace("\n", "<br>") if in_table else text
+    if style.level:
+        return f"{'#' * style.level} {' '.join(text.split())}"
+    marked = _marked(runs, text)
+    if style.listed or paragraph.find(f"{_WORD}pPr/{_WORD}numPr") is not None:
+        return f"- {marked}"
+    return marked
+
+
+def _marked(runs: list[tuple[str, bool]], text: str) -> str:
+    """A paragraph's text with its bold start marked: all of it, short and with no full stop,
+    a title ("### Parking") or a question ("**Is there wifi?**"); a start, what it marks
+    ("**Is there wifi?** Yes.")."""
+    words = [(part, strong) for part, strong in runs if part.strip()]
+    if not words or not words[0][1]:
+        return text
+    if all(strong for _, strong in words):
+        if text.endswith("?"):
+            return f"**{text}**"
+        if len(text.split()) <= _TITLE_WORDS and not text.endswith("."):
+            return f"### {text}"
+        return text
+    start = "".join(part for part, _ in _leading(runs)).strip()
+    rest = text[len(start) :].strip() if text.startswith(start) else ""
+    return f"**{start}** {rest}" if start and rest else text
+
+
+def _leading(runs: list[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
+    """The bold runs a paragraph starts with (and the blanks between them)."""
+    for part, strong in runs:
+        if not strong and part.strip():
+            return
+        yield part, strong
+
+
+def _markdown_row(cells: list[str]) -> str:
+    """A table's row as markdown ("|Sunday|Closed|"), a "|" in a cell escaped."""
+    return "|" + "|".join(cell.replace("|", "\\|") for cell in cells) + "|"
+
+
+# -- OpenDocument ------------------------------------------------------------------------------
+
+
+def _open_styles(*parts: ElementTree.Element) -> tuple[set[str], dict[str, bool]]:
+    """The bold styles of an OpenDocument's parts, and which table styles are hidden."""
+    bold: set[str] = set()
+    hidden: dict[str, bool] = {}
+    for part in parts:
+        for style in part.iter(f"{_STYLE}style"):
+            name = style.get(f"{_STYLE}name") or ""
+            text = style.find(f"{_STYLE}text-properties")
+            if text is not None and text.get(f"{_FORMAT}font-weight") in (
+                "bold",
+                "700",
+                "800",
+                "900",
+            ):
+                bold.add(name)
+            table = style.find(f"{_STYLE}table-properties")
+            if table is not None:
+                hidden[name] = table.get(f"{_TABLE}display") == "false"
+    return bold, hidden
+
+
+def _open_text(content: ElementTree.Element, styles: bytes) -> str:
+    """An OpenDocument text's words as ``_word_text`` gives a Word document's."""
+    parts = [content, ElementTree.fromstring(styles)] if styles else [content]
+    bold, _ = _open_styles(*parts)
+    lines: list[str] = []
+
+    def blocks(parent: ElementTree.Element, listed: bool) -> None:
+        for block in parent:
+            if block.tag == f"{_TEXT}h":
+                level = block.get(f"{_TEXT}outline-level") or "1"
+                text = " ".join(_open_words(block).split())
+                lines.append(
+                    f"{'#' * min(int(level), 6) if level.isdigit() else '#'} {text}" if text else ""
+                )
+            elif block.tag == f"{_TEXT}p":
+                strong = (block.get(f"{_TEXT}style-name") or "") in bold
+                runs = list(_open_runs(block, strong, bold))
+                text = "".join(part for part, _ in runs).strip()
+                marked = _marked(runs, text) if text else ""
+                lines.append(f"- {marked}" if listed and marked else marked)
+            elif block.tag == f"{_TABLE}table":
+                for row in block.iter(f"{_TABLE}table-row"):
+                    cells = [_open_cell(cell) for cell in row if cell.tag.endswith("table-cell")]
+                    lines.append(_markdown_row(cells))
+                lines.append("")
+            elif block.tag == f"{_TEXT}table-of-content" or block.tag in _OPEN_SKIPPED:
+                continue
+            elif not block.tag.startswith(_DRAWING):  # a list, its items, a section
+                blocks(block, listed or block.tag == f"{_TEXT}list")
+
+    body = content.find(f"{_OFFICE}body/{_OFFICE}text")
+    blocks(body if body is not None else content, False)
+    return "\n".join(lines)
+
+
+def _open_runs(
+    node: ElementTree.Element, strong: bool, bold: set[str]
+) -> Iterator[tuple[str, bool]]:
+    """The text of an OpenDocument paragraph, piece by piece, each with whether it is bold:
+    its spans and links, spaces (``text:s``), tabs and line breaks."""
+    yield node.text or "", strong
+    for child in node:
+        if child.tag == f"{_TEXT}s":
+            yield " " * int(child.get(f"{_TEXT}c") or "1"), strong
+        elif child.tag == f"{_TEXT}tab":
+            yield "\t", strong
+        elif child.tag == f"{_TEXT}line-break":
+            yield "\n", strong
+        elif child.tag not in _OPEN_SKIPPED and not child.tag.startswith(_DRAWING):
+            inner = strong or (child.get(f"{_TEXT}style-name") or "") in bold
+            yield from _open_runs(child, inner, bold)
+        yield child.tail or "", strong
+
+
+def _open_words(node: ElementTree.Element) -> str:
+    return "".join(part for part, _ in _open_runs(node, False, set()))
+
+
+def _open_cell(cell: ElementTree.Element) -> str:
+    """A table cell's text as it shows, its paragraphs and lines a ``<br>`` apart."""
+    texts = (" ".join(_open_words(p).replace("\n", "<br>").split()) for p in _paragraphs(cell))
+    return "<br>".join(text for text in texts if text)
+
+
+def _paragraphs(node: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """The paragraphs below ``node``, less those of a comment, a note or a drawing."""
+    for child in node:
+        if child.tag in _OPEN_SKIPPED or child.tag.startswith(_DRAWING):
+            continue
+        if child.tag == f"{_TEXT}p":
+            yield child
+        else:
+            yield from _paragraphs(child)
+
+
+def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
+    """An OpenDocument spreadsheet's visible sheets, with their rows with text; a run of
+    repeated rows or cells (how empty ones are stored) is counted, not spelled out."""
+    _, hidden = _open_styles(content)
+    sheets = []
+    for table in content.iter(f"{_TABLE}table"):
+        if hidden.get(table.get(f"{_TABLE}style-name") or "", False):
+            continue
+        rows: list[tuple[int, list[str]]] = []
+        number = 1
+        for row in table.iter(f"{_TABLE}table-row"):
+            repeated = int(row.get(f"{_TABLE}number-rows-repeated") or "1")
+            cells: list[str] = []
+            for cell in row:
+                if not cell.tag.endswith("table-cell"):
+                    continue
+                text = _open_cell(cell).replace("<br>", "\n")
+                times = int(cell.get(f"{_TABLE}number-columns-repeated") or "1")
+                cells.extend([text] * (times if text else min(times, _MAX_COLUMNS)))
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                rows.extend((number + n, list(cells)) for n in range(min(repeated, _MAX_ROWS)))
+            number += repeated
+        sheets.append(Sheet(table.get(f"{_TABLE}name") or "", rows))
+    return sheets
+
+
+# -- Excel -------------------------------------------------------------------------------------
+
+
+def _workbook(data: bytes) -> list[Sheet]:
+    """An Excel workbook's visible sheets, the one it opens on first."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
+        active = workbook.active
+        ordered = sorted(visible, key=lambda sheet: sheet is not active)
+        sheets = []
+        for sheet in ordered:
+            sheet.reset_dimensions()  # a wrong size some programs write would cut rows short
+            rows = [
+                (number, [_cell_text(value) for value in values])
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+            sheets.append(Sheet(sheet.title, [(n, cells) for n, cells in rows if any(cells)]))
+        return sheets
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as it shows: whole numbers without ".0", dates without midnight."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    return str(value).strip()

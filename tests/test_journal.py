@@ -507,11 +507,12 @@ def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
     """A file without topics: "The first one." after a reject that read out two questions
     was counted as a question answered, and a "No." listed among the questions not
     answered."""
+    offered = ["permanent", "knot-pain"]
     turns = [
-        {**turn("how long", "reject", "permanent"), "offered": ["permanent", "knot-pain"]},
+        {**turn("how long", "reject", "permanent"), "offered": offered, "probability": 0.1},
         turn("The first one.", "answer", "permanent"),
-        {**turn("does it hurt", "reject", "knot-pain"), "offered": ["knot-pain", "permanent"]},
-        {**turn("No.", "reject", "knot-pain"), "offered": ["knot-pain", "permanent"]},
+        {**turn("does it hurt", "reject", "knot-pain"), "offered": offered[::-1]},
+        {**turn("No.", "reject", "knot-pain"), "offered": []},  # as the kiosk logs it
         turn("is it bad", "reject", "dangerous"),  # as the kiosk logs one that read out none
         turn("Yes.", "reject", None),
     ]
@@ -528,6 +529,7 @@ def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
     (logged,) = read_turns(tmp_path)
     assert logged["offered"] == ["permanent", "knot-pain"]
     assert asked["how long"].closest == "permanent", "the question the visitor took"
+    assert asked["how long"].command == "knotvoice knowledge add permanent 'how long'"
     assert asked["does it hurt"].declined == "knot-pain"
 
 

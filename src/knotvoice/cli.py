@@ -321,7 +321,8 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "faq",
         type=Path,
-        help="FAQ as text (questions end in '?'), .docx or .odt, or .csv, .xlsx or .ods of questions and answers",
+        help="FAQ as text (questions end in '?'), .docx or .odt, or .csv, .xlsx or .ods of "
+        "questions and answers",
     )
     importer.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     importer.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")

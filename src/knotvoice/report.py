@@ -242,11 +242,16 @@ class _Proposed:
     probability: object
     at: int
     """The question's place among the questions of the log."""
+    offered: bool = False
+    """Questions a reject read out, not a did-you-mean: its probability was of a reject."""
 
-    def settle(self, entry: str | None) -> None:
-        """The question proposed ``entry`` after all (its own, or the one the visitor chose)."""
+    def settle(self, entry: str | None, picked: bool = False) -> None:
+        """The question proposed ``entry`` after all (its own, or the one the visitor chose:
+        ``picked``, of questions a reject read out, the visitor's choice is worth its
+        wording's ``knowledge add``, however unlikely the reject found it)."""
         if self.alike is not None:
-            self.alike.came_near(entry, self.probability, self.at)
+            chance = None if picked and self.offered else self.probability
+            self.alike.came_near(entry, chance, self.at)
 
 
 class Tally:
@@ -285,7 +290,7 @@ class Tally:
         text = str(turn.get("question") or turn.get("heard") or "").strip()
         if proposed is not None and self._command(text) in ("yes", "no", "other"):
             if decision == "answer" and turn.get("entry"):
-                proposed.settle(str(turn["entry"]))
+                proposed.settle(str(turn["entry"]), picked=True)
             elif proposed.entry and proposed.alike is not None:
                 proposed.alike.declined.count_at(proposed.entry, proposed.at)
             return
@@ -302,7 +307,8 @@ class Tally:
         entry = turn.get("entry") or (offered[0] if offered else turn.get("closest"))
         entry = str(entry) if entry else None
         if decision == "confirm" or offered:
-            self._waiting[conversation] = _Proposed(alike, entry, turn.get("probability"), at)
+            chance = turn.get("probability")
+            self._waiting[conversation] = _Proposed(alike, entry, chance, at, bool(offered))
         elif alike is not None:
             alike.came_near(entry, turn.get("probability"), at)
 

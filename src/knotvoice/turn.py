@@ -4,8 +4,8 @@ Every front end answers through ``Dialogue.respond``: ``knotvoice ask`` (typed o
 ``knotvoice eval``, and the kiosk loop. So an evaluation measures exactly what a visitor
 gets. A turn is a follow-up command ("yes" after a did-you-mean, "the first one" after the
 questions a reject read out, "say that again", "stop"), or a question: heard again for the
-knowledge's key words when it cannot be answered as heard, matched, and given its reply. The turn owns no engine; recognition and speech
-synthesis happen around it.
+knowledge's key words when it cannot be answered as heard, matched, and given its reply.
+The turn owns no engine; recognition and speech synthesis happen around it.
 """
 
 from __future__ import annotations

@@ -1104,7 +1104,7 @@ class Unsure:
 def follow_up_without_wake_phrase(
     tmp_path: Path,
     clips: Callable[[str], Audio],
-    whisper: WhisperRecognizer,
+    whisper: WhisperRecognizer | None,
     synthesizer: Synthesizer,
     matcher: MatchStage,
     asked: str,
@@ -1127,9 +1127,11 @@ def follow_up_without_wake_phrase(
     settings = ListenSettings(
         mode=TriggerMode.WAKE, follow_up_seconds=0.0, max_turns=max_turns, idle_exit_seconds=20.0
     )
+    hearing = recognizer or whisper
+    assert hearing is not None
     bounded_listen(
         settings,
-        recognizer or whisper,
+        hearing,
         Dialogue(matcher),
         synthesizer,
         recorder,
@@ -1206,6 +1208,68 @@ def test_a_question_read_out_after_a_reject_is_answered_when_picked_with_no_wake
     # the screen is told which questions were read out, to show them as choices
     decided = [e for e in recorder.events if isinstance(e, Decided)]
     assert [e.offered for e in decided] == [(entry.id, "treat-knot"), ()]
+
+
+class Scripted:
+    """A recognizer at the seam that hears each utterance as the next of ``texts``, in the
+    order the utterances begin (work ahead on the same utterance hears it alike)."""
+
+    name = "scripted"
+    streaming = False
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        self.heard: dict[float, str] = {}
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        start = next(iter(chunks)).timestamp
+        if start not in self.heard:
+            self.heard[start] = self.texts.pop(0) if self.texts else ""
+        return Transcript(self.heard[start], engine=self.name)
+
+    def stream(self) -> Scripted:
+        self.chunks: list[AudioChunk] = []
+        return self
+
+    def accept(self, chunk: AudioChunk) -> None:
+        self.chunks.append(chunk)
+
+    def partial(self) -> str:
+        return ""
+
+    def settle(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.transcribe(self.chunks)
+
+    def spotter(self, words: Sequence[str]) -> Recognizer:
+        return Scripted([])
+
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        return None
+
+    def expect(self, answers: str) -> None:
+        return None
+
+
+def test_after_questions_read_out_only_a_pick_needs_no_wake_phrase(
+    tmp_path: Path, clips: Callable[[str], Audio], knowledge: Knowledge, synthesizer: Synthesizer
+) -> None:
+    # The same as the test above with whisper, at the recognizer's seam: chatter after the
+    # questions read out is ignored, "The first one." picks the first.
+    bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
+    turned_away = reply_text(Refusing(bare).match("q"), bare)
+    said = ["Is the cafe next door open?", "The first one."]
+    recognizer = Scripted(["Hey kiosk, how often should you massage a knot?", *said])
+    recorder = follow_up_without_wake_phrase(
+        tmp_path, clips, None, synthesizer, Refusing(bare), turned_away, said, 2, recognizer
+    )
+
+    entry = bare.get("massage-how-often")
+    assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
+    accepted = [(e.text, e.accepted) for e in recorder.events if isinstance(e, Heard)]
+    assert accepted[1:] == [(said[0], False), (said[1], True)]
 
 
 def test_a_yes_long_after_a_did_you_mean_is_not_taken_for_its_answer(

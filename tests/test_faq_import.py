@@ -1164,6 +1164,9 @@ def test_a_file_knotvoice_cannot_read_says_what_to_save_it_as(
     path.write_bytes(data)
     with pytest.raises(KnowledgeError, match=rf"faq\.bin: {says}"):
         read_faq(path)
+
+
+def test_a_broken_opendocument_or_another_zip_says_what_to_give(tmp_path: Path) -> None:
     broken = tmp_path / "faq.odt"
     with zipfile.ZipFile(broken, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")

@@ -564,13 +564,14 @@ def parse_csv(text: str) -> ImportResult:
 
     Each row is a question in one column and its answer in the next: the columns named
     "question" and "answer" in a first row of names (a header; "FAQ question", "Our reply"
-    too), else the column whose cells most often read as questions (a section's name or a
-    number may come before it) and the one after it, or the first two when no cell reads as
-    one. A question is one whatever it ends in, and an answer is kept whole, its lines and
+    too, beside an exact name or each other), else the first two, or a later column that
+    clearly holds the questions (a section's name or a number before them) and the one after
+    it. A question is one whatever it ends in, and an answer is kept whole, its lines and
     paragraphs too. A first row of other names (up to three words each, with no digit or
-    punctuation: "Topic", "Details") is left out with a note, and so is a row without a
-    question or an answer, and text in other columns (one note for a column of it). A
-    question asked again adds its answer to the first one's. Commas, semicolons or tabs may
+    punctuation: "Topic", "Details"; or "#", "No.") is left out with a note, and so is a row
+    without a question or an answer, and text in other columns (one note for a column of
+    repeated names or of numbers). A question asked again adds its answer to the first
+    one's. Commas, semicolons or tabs may
     set the cells apart (tabs when every line has one, whatever commas the answers hold).
     Raises ``KnowledgeError`` when no row has a question and an answer.
     """

@@ -1210,7 +1210,31 @@ def test_a_question_read_out_after_a_reject_is_answered_when_picked_with_no_wake
     assert [e.offered for e in decided] == [(entry.id, "treat-knot"), ()]
 
 
-class Scripted:
+class WholeUtterance:
+    """A recognizer at the seam that hears an utterance whole when it ends (``transcribe``),
+    taking its pieces as they come."""
+
+    def stream(self) -> WholeUtterance:
+        self.chunks: list[AudioChunk] = []
+        return self
+
+    def accept(self, chunk: AudioChunk) -> None:
+        self.chunks.append(chunk)
+
+    def partial(self) -> str:
+        return ""
+
+    def settle(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.transcribe(self.chunks)
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        raise NotImplementedError
+
+
+class Scripted(WholeUtterance):
     """A recognizer at the seam that hears each utterance as the next of ``texts``, in the
     order the utterances begin (work ahead on the same utterance hears it alike)."""
 
@@ -1226,22 +1250,6 @@ class Scripted:
         if start not in self.heard:
             self.heard[start] = self.texts.pop(0) if self.texts else ""
         return Transcript(self.heard[start], engine=self.name)
-
-    def stream(self) -> Scripted:
-        self.chunks: list[AudioChunk] = []
-        return self
-
-    def accept(self, chunk: AudioChunk) -> None:
-        self.chunks.append(chunk)
-
-    def partial(self) -> str:
-        return ""
-
-    def settle(self) -> str:
-        return ""
-
-    def finish(self) -> Transcript:
-        return self.transcribe(self.chunks)
 
     def spotter(self, words: Sequence[str]) -> Recognizer:
         return Scripted([])
@@ -1411,7 +1419,7 @@ def test_a_reply_that_is_no_answer_is_rendered_during_the_pause(
         assert ("expected", decided.answer) in voice.log[:said]
 
 
-class Mishearing:
+class Mishearing(WholeUtterance):
     """Whisper at the loop's seam, except that an utterance without ``kept`` in what whisper
     heard comes out as ``heard``, with ``others`` as its other hearings (a short request
     misheard, the words said among the runner-ups)."""
@@ -1423,22 +1431,6 @@ class Mishearing:
         self, whisper: WhisperRecognizer, kept: str, heard: str, others: tuple[str, ...]
     ) -> None:
         self.whisper, self.kept, self.heard, self.others = whisper, kept, heard, others
-
-    def stream(self) -> Mishearing:
-        self.chunks: list[AudioChunk] = []
-        return self
-
-    def accept(self, chunk: AudioChunk) -> None:
-        self.chunks.append(chunk)
-
-    def partial(self) -> str:
-        return ""
-
-    def settle(self) -> str:
-        return ""
-
-    def finish(self) -> Transcript:
-        return self.transcribe(self.chunks)
 
     def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
         transcript = self.whisper.transcribe(chunks)
@@ -1489,7 +1481,7 @@ class Expecting(Mishearing):
         self.told = answers
         self.whisper.expect(answers)
 
-    def stream(self) -> Mishearing:
+    def stream(self) -> WholeUtterance:
         self.at_start.append(self.told)
         return super().stream()
 

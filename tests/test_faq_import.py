@@ -1028,26 +1028,41 @@ def test_bold_marks_a_word_document_s_questions_and_titles_and_a_cell_keeps_its_
     tmp_path: Path,
 ) -> None:
     """Bold was thrown away: a bold question with its answer after it on the same line, or
-    bold titles over their answers with no empty line between, were read as one entry."""
+    bold titles over their answers with no empty line between, were read as one entry. Bold
+    in an answer stays an answer ("**No**"), and a bold start marks no question unless it is
+    one ("**Please note:**")."""
     document = docx.Document()
     inline = document.add_paragraph()
     inline.add_run("Is there wifi?").bold = True
     inline.add_run(" Yes, ask at the desk.")
-    document.add_paragraph().add_run("Parking").bold = True
-    document.add_paragraph("Behind the hall.")
-    document.add_paragraph().add_run("Do you sell coffee?").bold = True
-    document.add_paragraph("No, but the cafe next door does.")
-    table = document.add_table(rows=1, cols=2)
+    document.add_paragraph("Do you sell coffee?")
+    document.add_paragraph().add_run("No").bold = True
+    note = document.add_paragraph()
+    note.add_run("Please note:").bold = True
+    note.add_run(" the cafe next door does.")
+    table = document.add_table(rows=2, cols=2)
     table.rows[0].cells[0].text = "When are you open?"
     table.rows[0].cells[1].text = "Monday to Friday: 9 to 5."
     table.rows[0].cells[1].add_paragraph("Saturday: 10 to 4.")
+    table.rows[1].cells[0].text = "Can I pay by card?"
+    table.rows[1].cells[0].add_paragraph("(credit or debit)")
+    table.rows[1].cells[1].text = "Yes."
     path = tmp_path / "faq.docx"
     document.save(str(path))
     assert [(e.question, e.answer) for e in read_faq(path).entries] == [
         ("Is there wifi?", "Yes, ask at the desk."),
-        ("Parking", "Behind the hall."),
-        ("Do you sell coffee?", "No, but the cafe next door does."),
+        ("Do you sell coffee?", "No\nPlease note: the cafe next door does."),
         ("When are you open?", "Monday to Friday: 9 to 5.\nSaturday: 10 to 4."),
+        ("Can I pay by card? (credit or debit)", "Yes."),
+    ]
+    titled = docx.Document()
+    for title, answer in (("Parking", "Behind the hall."), ("Wifi", "Ask at the desk.")):
+        titled.add_paragraph().add_run(title).bold = True
+        titled.add_paragraph(answer)
+    titled.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Parking", "Behind the hall."),
+        ("Wifi", "Ask at the desk."),
     ]
 
 

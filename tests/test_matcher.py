@@ -156,6 +156,7 @@ def test_a_topic_or_keyword_several_entries_share_is_asked_about_not_answered(
         ("Library card?", {"borrow", "join"}),
         ("library cards", {"borrow", "join"}),
         ("What about the library card?", {"borrow", "join"}),
+        ("Tell me about library cards, please.", {"borrow", "join"}),
         ("front desk", {"opening-hours", "join"}),
     ):
         match = matcher.match(said)

@@ -246,10 +246,10 @@ def read_faq(path: str | Path) -> ImportResult:
     editor or spreadsheet on any system saves it: UTF-8, UTF-16 with its byte order mark
     (Windows' "Unicode"), or else Windows-1252 (the "ANSI" of Windows Notepad and Excel),
     which a note says so its £, € and quotes are checked. A Word or OpenDocument text
-    (``.docx``, ``.odt``) is read as it is saved as plain text, its headings, lists and tables
-    as their markdown (``parse_faq``); an Excel or OpenDocument workbook (``.xlsx``, ``.ods``)
-    as its first sheet's rows (``parse_rows``). A PDF or an RTF file is refused with what to
-    save it as instead.
+    (``.docx``, ``.odt``) is read as its text (``office``, then ``parse_faq``); an Excel or
+    OpenDocument workbook (``.xlsx``, ``.ods``) as the rows of its sheet that asks most
+    (``_read_sheets``). A PDF, an RTF, an old ``.doc`` or ``.xls`` or a file with a password
+    is refused with what to save it as instead.
     """
     path = Path(path)
     try:
@@ -532,12 +532,19 @@ def _read_office(data: bytes) -> ImportResult:
     return parse_faq(found) if isinstance(found, str) else _read_sheets(found)
 
 
+def _asks(cells: list[str]) -> bool:
+    """Whether a spreadsheet's row has a cell that reads as a question."""
+    return any(cell.rstrip().endswith(tuple(_QUESTION_MARKS)) for cell in cells)
+
+
 def _read_sheets(sheets: list[Sheet]) -> ImportResult:
-    """The entries of a workbook's first sheet that has questions and answers (each read as
-    ``parse_rows`` reads a CSV's rows), with a note for each other sheet with text, which is
-    left out."""
+    """The entries of a workbook's sheet with the most rows that ask a question, else its
+    first (the one it opens on) that has questions and answers, each read as ``parse_rows``
+    reads a CSV's rows; a note for each other sheet with text, which is left out."""
     filled = [sheet for sheet in sheets if sheet.rows]
-    for sheet in filled:
+    # the sheet that asks most ("Updated, 1 March" on a cover is no question), else in order
+    asking = sorted(filled, key=lambda sheet: -sum(_asks(cells) for _, cells in sheet.rows))
+    for sheet in asking:
         try:
             result = parse_rows(sheet.rows)
         except KnowledgeError:
@@ -1011,7 +1018,7 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
         inner = row.removeprefix("|").removesuffix("|")
         cells = [cell.strip().replace("\\|", "|") for cell in _TABLE_CELL_RE.split(inner)]
         for at, cell in enumerate(cells[:-1]):
-            found = _question_line(cell) if cell else None
+            found = _question_line(_LINE_BREAK_TAG_RE.sub(" ", cell)) if cell else None
             answers = [found.answer] if found is not None and found.answer else []
             answers += [_LINE_BREAK_TAG_RE.sub("\n", c) for c in cells[at + 1 :] if c]
             if found is not None and phrase_key(cells[at + 1]):

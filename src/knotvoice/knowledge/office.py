@@ -3,14 +3,16 @@ read as its sheets' rows.
 
 A text (``.docx``, ``.odt``) becomes what ``faq_import.parse_faq`` reads: a line a paragraph,
 with what marks a question in the document kept as the markdown the text parser knows. A
-heading (by its style's name, "heading 2" in every language) is a markdown heading; a
-paragraph in bold, short and without a full stop, a title ("### Parking"); a bold start, the
-question it marks ("**Is there wifi?** Yes."); a list item, a bullet; a table, a markdown
+heading (by its style's name, "heading 2" in every language) is a markdown heading; a bold
+question starting a paragraph, that question ("**Is there wifi?** Yes."); in a text with no
+questions, a paragraph in bold, short and without a full stop, a title ("### Parking"); a
+list item, a bullet; a table, a markdown
 table, a cell's lines a ``<br>`` apart. What is not the text is left out: text boxes and
 drawings, footnotes, comments, deleted text, a table of contents.
 
 A workbook (``.xlsx``, ``.ods``) becomes its visible sheets, the one it opens on first, each
-its name and its rows with text (a row its number and its cells as they show).
+its name and its rows with text (a row its number and its cells as they show; an Excel
+number as its value, without its format: "£4.50" is 4.5).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ _BROKEN = (
     EOFError,
     NotImplementedError,  # a compression Python lacks
     zlib.error,
+    MemoryError,  # a part that claims a size no FAQ has
 )
 
 
@@ -143,8 +146,9 @@ def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
         heading = _HEADING_RE.match(name)
         outline = style.find(f"{_WORD}pPr/{_WORD}outlineLvl")
         level = int(heading[1] or 1) if heading else 0
-        if not level and outline is not None and (outline.get(f"{_WORD}val") or "").isdigit():
-            level = min(int(outline.get(f"{_WORD}val") or "0") + 1, 6)
+        depth = (outline.get(f"{_WORD}val") or "") if outline is not None else ""
+        if not level and depth.isdigit() and int(depth) < 6:  # 9 is body text
+            level = int(depth) + 1
         listed = style.find(f"{_WORD}pPr/{_WORD}numPr") is not None or name.startswith(
             ("list bullet", "list number")
         )
@@ -152,6 +156,27 @@ def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
             level, _bold(style.find(f"{_WORD}rPr/{_WORD}b")), listed, name.startswith("toc")
         )
     return found
+
+
+class _Lines:
+    """A text's lines as they are read, and which of them are bold titles: those become
+    markdown headings ("### Parking") only in a text with no question to mark its entries;
+    in one with questions a short bold line is an answer or its emphasis ("**No**")."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.titles: list[int] = []
+
+    def add(self, line: str, title: bool = False) -> None:
+        if title:
+            self.titles.append(len(self.lines))
+        self.lines.append(line)
+
+    def text(self) -> str:
+        asks = any(line.rstrip("*").rstrip().endswith("?") for line in self.lines)
+        for at in () if asks else self.titles:
+            self.lines[at] = f"### {self.lines[at]}"
+        return "\n".join(self.lines)
 
 
 def _bold(node: ElementTree.Element | None) -> bool:
@@ -162,26 +187,26 @@ def _word_text(document: bytes, styles: bytes) -> str:
     """A Word document's text: a line a paragraph (see the module's doc)."""
     known = _word_styles(styles)
     body = ElementTree.fromstring(document).find(f"{_WORD}body")
-    lines: list[str] = []
+    lines = _Lines()
 
     def blocks(parent: ElementTree.Element) -> None:
         for block in parent:
             if block.tag == f"{_WORD}p":
-                lines.append(_word_paragraph(block, known))
+                lines.add(*_word_paragraph(block, known))
             elif block.tag == f"{_WORD}tbl":
                 for row in block.iter(f"{_WORD}tr"):
                     cells = [
                         "<br>".join(
                             text
                             for p in cell.iter(f"{_WORD}p")
-                            if (text := _word_paragraph(p, known, in_table=True))
+                            if (text := _word_paragraph(p, known, in_table=True)[0])
                         )
                         for cell in row.iter(f"{_WORD}tc")
                     ]
-                    lines.append(_markdown_row(cells))
+                    lines.add(_markdown_row(cells))
                     if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
-                        lines.append("|" + "---|" * len(cells))
-                lines.append("")
+                        lines.add("|" + "---|" * len(cells))
+                lines.add("")
             elif block.tag == f"{_WORD}sdt":  # a content control, unless a table of contents
                 gallery = block.find(f"{_WORD}sdtPr/{_WORD}docPartObj/{_WORD}docPartGallery")
                 contents = block.find(f"{_WORD}sdtContent")
@@ -194,7 +219,7 @@ def _word_text(document: bytes, styles: bytes) -> str:
 
     if body is not None:
         blocks(body)
-    return "\n".join(lines)
+    return lines.text()
 
 
 def _word_runs(
@@ -224,43 +249,44 @@ def _word_runs(
 
 def _word_paragraph(
     paragraph: ElementTree.Element, known: dict[str, _WordStyle], in_table: bool = False
-) -> str:
-    """One paragraph's text, with its heading, title, bold question or list mark."""
+) -> tuple[str, bool]:
+    """One paragraph's text, with its heading, bold question or list mark, and whether it
+    is a bold title (``_Lines``)."""
     style_node = paragraph.find(f"{_WORD}pPr/{_WORD}pStyle")
     name = (style_node.get(f"{_WORD}val") or "") if style_node is not None else ""
     heading = int(found[1]) if (found := _HEADING_ID_RE.match(name)) else 0
     plain = _WordStyle(heading, False, False, name.upper().startswith("TOC"))
     style = known.get(name, plain)  # a document without styles: by the style's id
     if style.contents:
-        return ""
+        return "", False
     runs = list(_word_runs(paragraph, style.bold, known))
     text = "".join(part for part, _ in runs).strip()
     if not text or in_table:
-        return text.replace("\n", "<br>") if in_table else text
+        return text.replace("\n", "<br>") if in_table else text, False
     if style.level:
-        return f"{'#' * style.level} {' '.join(text.split())}"
-    marked = _marked(runs, text)
+        return f"{'#' * style.level} {' '.join(text.split())}", False
+    marked, title = _marked(runs, text)
     if style.listed or paragraph.find(f"{_WORD}pPr/{_WORD}numPr") is not None:
-        return f"- {marked}"
-    return marked
+        return f"- {marked}", False
+    return marked, title
 
 
-def _marked(runs: list[tuple[str, bool]], text: str) -> str:
-    """A paragraph's text with its bold start marked: all of it, short and with no full stop,
-    a title ("### Parking") or a question ("**Is there wifi?**"); a start, what it marks
-    ("**Is there wifi?** Yes.")."""
+def _marked(runs: list[tuple[str, bool]], text: str) -> tuple[str, bool]:
+    """A paragraph's text with the question its bold start marks ("**Is there wifi?** Yes.",
+    "**Is there wifi?**"), and whether all of it is bold, short and with no full stop or
+    question mark: a title, if the text has no questions (``_Lines``)."""
     words = [(part, strong) for part, strong in runs if part.strip()]
     if not words or not words[0][1]:
-        return text
+        return text, False
     if all(strong for _, strong in words):
         if text.endswith("?"):
-            return f"**{text}**"
-        if len(text.split()) <= _TITLE_WORDS and not text.endswith("."):
-            return f"### {text}"
-        return text
+            return f"**{text}**", False
+        return text, len(text.split()) <= _TITLE_WORDS and not text.endswith((".", "!", ":"))
     start = "".join(part for part, _ in _leading(runs)).strip()
     rest = text[len(start) :].strip() if text.startswith(start) else ""
-    return f"**{start}** {rest}" if start and rest else text
+    if start.endswith("?") and rest:
+        return f"**{start}** {rest}", False
+    return text, False
 
 
 def _leading(runs: list[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
@@ -304,27 +330,30 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
     """An OpenDocument text's words as ``_word_text`` gives a Word document's."""
     parts = [content, ElementTree.fromstring(styles)] if styles else [content]
     bold, _ = _open_styles(*parts)
-    lines: list[str] = []
+    lines = _Lines()
 
     def blocks(parent: ElementTree.Element, listed: bool) -> None:
         for block in parent:
             if block.tag == f"{_TEXT}h":
                 level = block.get(f"{_TEXT}outline-level") or "1"
                 text = " ".join(_open_words(block).split())
-                lines.append(
+                lines.add(
                     f"{'#' * min(int(level), 6) if level.isdigit() else '#'} {text}" if text else ""
                 )
             elif block.tag == f"{_TEXT}p":
                 strong = (block.get(f"{_TEXT}style-name") or "") in bold
                 runs = list(_open_runs(block, strong, bold))
                 text = "".join(part for part, _ in runs).strip()
-                marked = _marked(runs, text) if text else ""
-                lines.append(f"- {marked}" if listed and marked else marked)
+                marked, title = _marked(runs, text) if text else ("", False)
+                if listed and marked:
+                    lines.add(f"- {marked}")
+                else:
+                    lines.add(marked, title)
             elif block.tag == f"{_TABLE}table":
                 for row in block.iter(f"{_TABLE}table-row"):
                     cells = [_open_cell(cell) for cell in row if cell.tag.endswith("table-cell")]
-                    lines.append(_markdown_row(cells))
-                lines.append("")
+                    lines.add(_markdown_row(cells))
+                lines.add("")
             elif block.tag == f"{_TEXT}table-of-content" or block.tag in _OPEN_SKIPPED:
                 continue
             elif not block.tag.startswith(_DRAWING):  # a list, its items, a section
@@ -332,7 +361,7 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
 
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     blocks(body if body is not None else content, False)
-    return "\n".join(lines)
+    return lines.text()
 
 
 def _open_runs(

@@ -1059,10 +1059,25 @@ def test_bold_marks_a_word_document_s_questions_and_titles_and_a_cell_keeps_its_
     for title, answer in (("Parking", "Behind the hall."), ("Wifi", "Ask at the desk.")):
         titled.add_paragraph().add_run(title).bold = True
         titled.add_paragraph(answer)
+    # bold, but long: emphasis in an answer, no title
+    titled.add_paragraph().add_run(
+        "The password changes on the first day of each month"
+    ).bold = True
     titled.save(str(path))
     assert [(e.question, e.answer) for e in read_faq(path).entries] == [
         ("Parking", "Behind the hall."),
-        ("Wifi", "Ask at the desk."),
+        ("Wifi", "Ask at the desk.\nThe password changes on the first day of each month"),
+    ]
+    # a bold section name, Shift+Enter, then the bold question: the question is marked
+    broken = docx.Document()
+    both = broken.add_paragraph()
+    both.add_run("Parking").bold = True
+    both.add_run().add_break()
+    both.add_run("Is there parking?").bold = True
+    broken.add_paragraph("Behind the hall.")
+    broken.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Is there parking?", "Behind the hall.")
     ]
 
 
@@ -1109,6 +1124,8 @@ def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path
     assert cover is not None
     cover.title = "Cover"
     cover.append(("Village hall FAQ, 2026",))
+    cover.append(("Updated", "1 March 2026"))  # pairs, but no question: not the FAQ
+    cover.append(("Owner", "Sam Jones"))
     lists = workbook.create_sheet("Lists")
     lists.append(("Food", "yes"))
     lists.append(("Pets", "no"))
@@ -1128,7 +1145,7 @@ def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path
     ]
 
 
-def test_an_excel_workbook_is_read_as_its_first_sheet_s_rows(tmp_path: Path) -> None:
+def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None

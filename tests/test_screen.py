@@ -163,6 +163,8 @@ def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowl
     assert [(str(o.choice), o.question) for o in alone.options] == [("yes", first.question)]
     plain = replace(decided, offered=())
     assert updated(View(), plain, knowledge).options == ()
+    # a pick come too late answers nothing, and the questions are forgotten: so are the buttons
+    assert updated(view, Decided(6.0, "none"), knowledge).options == ()
     gone = replace(decided, offered=(first.id, "no-longer-there"))
     assert updated(View(), gone, knowledge).options == ()
 

@@ -174,9 +174,10 @@ class _Lines:
 
     def text(self) -> str:
         asks = any(line.rstrip("*").rstrip().endswith("?") for line in self.lines)
-        for at in () if asks else self.titles:
-            self.lines[at] = f"### {self.lines[at]}"
-        return "\n".join(self.lines)
+        titles = set() if asks else set(self.titles)
+        return "\n".join(
+            f"### {line}" if at in titles else line for at, line in enumerate(self.lines)
+        )
 
 
 def _bold(node: ElementTree.Element | None) -> bool:
@@ -265,10 +266,24 @@ def _word_paragraph(
         return text.replace("\n", "<br>") if in_table else text, False
     if style.level:
         return f"{'#' * style.level} {' '.join(text.split())}", False
-    marked, title = _marked(runs, text)
+    marked, title = _marked_lines(runs, text)
     if style.listed or paragraph.find(f"{_WORD}pPr/{_WORD}numPr") is not None:
         return f"- {marked}", False
     return marked, title
+
+
+def _marked_lines(runs: list[tuple[str, bool]], text: str) -> tuple[str, bool]:
+    """``_marked`` for each line of a paragraph (a line break inside it, Shift+Enter, sets a
+    bold title over its bold question); a title only when it is one line."""
+    if "\n" not in text:
+        return _marked(runs, text)
+    lines: list[list[tuple[str, bool]]] = [[]]
+    for part, strong in runs:
+        pieces = part.split("\n")
+        lines[-1].append((pieces[0], strong))
+        lines.extend([(piece, strong)] for piece in pieces[1:])
+    marked = (_marked(line, "".join(p for p, _ in line).strip())[0] for line in lines)
+    return "\n".join(line for line in marked if line), False
 
 
 def _marked(runs: list[tuple[str, bool]], text: str) -> tuple[str, bool]:
@@ -344,7 +359,7 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
                 strong = (block.get(f"{_TEXT}style-name") or "") in bold
                 runs = list(_open_runs(block, strong, bold))
                 text = "".join(part for part, _ in runs).strip()
-                marked, title = _marked(runs, text) if text else ("", False)
+                marked, title = _marked_lines(runs, text) if text else ("", False)
                 if listed and marked:
                     lines.add(f"- {marked}")
                 else:

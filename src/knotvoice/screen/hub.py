@@ -190,8 +190,8 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
             view, kind="confirm", title="", reply=event.answer, options=tuple(options), turn=turn
         )
     if event.decision == "reject":
-        # The questions a reject read out, each a button that asks it (its choice is what
-        # saying it comes to: the first is "yes", the second "the other one").
+        # The questions a reject read out, each a button that picks it as saying so would:
+        # the first is "yes", the second "the other one".
         named = [_question(knowledge, entry) for entry in event.offered]
         picks: tuple[Option, ...] = ()
         if named and all(named):  # none when the knowledge changed since
@@ -201,7 +201,9 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     if event.decision == "stop":
         return replace(view, state=State.IDLE, options=())
     if event.decision == "none":
-        return replace(view, state=State.IDLE)
+        # a pick come too late forgets the questions read out: their buttons go too
+        picks = () if view.kind == "reject" else view.options
+        return replace(view, state=State.IDLE, options=picks)
     return view  # repeat, slower: the same reply again
 
 

@@ -77,8 +77,10 @@ function renderChoices(view) {
   const labels = { yes: "Yes", other: "The other one", no: "No" };
   for (const option of view.options) {
     if (view.kind === "reject") {
-      // The questions a reject read out: a tap asks one, as a question to try is asked.
-      box.appendChild(button(option.question, () => post("/ask", { text: option.question }), "suggestion"));
+      // The questions a reject read out: a tap picks one, as saying "the first one" does.
+      box.appendChild(
+        button(option.question, (event) => choose(option.choice, event.currentTarget), "suggestion"),
+      );
       continue;
     }
     const label =

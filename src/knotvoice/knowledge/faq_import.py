@@ -698,18 +698,16 @@ def _question_column(rows: list[list[str]], columns: list[int]) -> int:
     more of its cells than the first's read as questions, and more than half of those with
     text."""
 
-    def cells(at: int) -> list[str]:
-        return [" ".join(row[at].split()) for row in rows if at < len(row) and row[at]]
-
-    def questions(at: int) -> int:
-        return sum(_question_line(cell) is not None for cell in cells(at))
-
+    cells = {
+        at: [" ".join(row[at].split()) for row in rows if at < len(row) and row[at]]
+        for at in columns
+    }
+    questions = {at: sum(_question_line(cell) is not None for cell in cells[at]) for at in cells}
     # a column of numbers ("1", "2.", "#3") numbers the questions, unless all are numbers
-    numbered = [at for at in columns if all(_NUMBER_CELL_RE.fullmatch(c) for c in cells(at))]
+    numbered = [at for at in columns if all(_NUMBER_CELL_RE.fullmatch(c) for c in cells[at])]
     columns = [at for at in columns if at not in numbered] or columns
-
-    best = max(columns, key=lambda at: (questions(at), -at))
-    if questions(best) > questions(columns[0]) and 2 * questions(best) > len(cells(best)):
+    best = max(columns, key=lambda at: (questions[at], -at))
+    if questions[best] > questions[columns[0]] and 2 * questions[best] > len(cells[best]):
         return best
     return columns[0]
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from docx.oxml import OxmlElement
 from odf.office import Annotation
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
-from odf.table import Table, TableCell, TableRow
+from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, S
 
 from knotvoice.cli import main
@@ -1174,6 +1175,144 @@ def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
         "line 1: sheet 'Notes' left out: only the sheet 'FAQ' is read; move its rows there",
         "line 2: column A left out (4 rows: 'Tickets', 'Dates', 'Food'); questions are read "
         "from column B, answers from column C: move what visitors should hear into the answers",
+    ]
+
+
+def test_a_table_inside_a_cell_is_read_once_and_a_hyphen_that_does_not_break_is_kept(
+    tmp_path: Path,
+) -> None:
+    """A table of prices inside an answer's cell was read three times over, and Word's
+    non-breaking hyphen was dropped ("escooter")."""
+    document = docx.Document()
+    asked = document.add_paragraph().add_run("Can I bring an e")
+    asked._r.append(OxmlElement("w:noBreakHyphen"))
+    asked.add_text("scooter?")
+    document.add_paragraph("No, only bicycles.")
+    table = document.add_table(rows=2, cols=2)
+    table.rows[0].cells[0].text = "What do tickets cost?"
+    prices = table.rows[0].cells[1].add_table(rows=2, cols=2)
+    for row, (who, price) in zip(prices.rows, (("Adult", "£5"), ("Child", "£3")), strict=True):
+        row.cells[0].text, row.cells[1].text = who, price
+    table.rows[1].cells[0].text = "Is there wifi?"
+    table.rows[1].cells[1].text = "Yes."
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Can I bring an e-scooter?", "No, only bicycles."),
+        ("What do tickets cost?", "Adult\n£5\nChild\n£3"),
+        ("Is there wifi?", "Yes."),
+    ]
+
+    text = OpenDocumentText()
+    outer = Table(name="FAQ")
+    for question, answer in (("What do tickets cost?", None), ("Is there wifi?", "Yes.")):
+        row = TableRow()
+        for value in (question, answer):
+            cell = TableCell()
+            if value is None:
+                inner = Table(name="Prices")
+                for who, price in (("Adult", "£5"), ("Child", "£3")):
+                    inner_row = TableRow()
+                    for part in (who, price):
+                        inner_cell = TableCell()
+                        inner_cell.addElement(P(text=part))
+                        inner_row.addElement(inner_cell)
+                    inner.addElement(inner_row)
+                cell.addElement(inner)
+            else:
+                cell.addElement(P(text=value))
+            row.addElement(cell)
+        outer.addElement(row)
+    text.text.addElement(outer)
+    path = tmp_path / "faq.odt"
+    text.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("What do tickets cost?", "Adult\n£5\nChild\n£3"),
+        ("Is there wifi?", "Yes."),
+    ]
+
+
+def test_an_excel_cell_reads_as_the_workbook_shows_it(tmp_path: Path) -> None:
+    """Excel keeps £4.50 as 4.5 under a format; read as values, answers said "4.5", "0.15"
+    and "09:00:00"."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for question, value, shown_as in (
+        ("How much is a day pass?", 4.5, '"£"#,##0.00'),
+        ("How much is a season ticket?", 1250, "[$€-407] #,##0.00"),
+        ("What is the member discount?", 0.15, "0%"),
+        ("When do you open?", datetime.time(9, 0), "h:mm AM/PM"),
+        ("When is the next open day?", datetime.datetime(2027, 3, 6), "dddd d mmmm yyyy"),
+        ("How long is a lesson?", 20, '0 "minutes"'),
+        ("How many lanes are there?", 6.0, "General"),
+    ):
+        sheet.append((question, value))
+        sheet.cell(sheet.max_row, 2).number_format = shown_as
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    assert [e.answer for e in read_faq(path).entries] == [
+        "£4.50",
+        "€ 1,250.00",
+        "15%",
+        "9:00 AM",
+        "Saturday 6 March 2027",
+        "20 minutes",
+        "6",
+    ]
+
+
+def test_hidden_rows_and_columns_of_a_workbook_are_left_out_and_named(tmp_path: Path) -> None:
+    """A row hidden as out of date was answered from, and a hidden column of staff notes
+    read into the notes."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "FAQ"
+    sheet.append(("Question", "Answer", "Staff notes"))
+    sheet.append(("Is there wifi?", "Yes, ask at the desk.", "password changes monthly"))
+    sheet.append(("Is there a bar?", "Yes, until 11pm.", ""))
+    sheet.append(("Can I park here?", "Yes, behind the hall.", ""))
+    sheet.row_dimensions[3].hidden = True
+    sheet.column_dimensions["C"].hidden = True
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there wifi?", "Yes, ask at the desk."),
+        ("Can I park here?", "Yes, behind the hall."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 3: hidden row 3 left out; unhide it to import it",
+        "line 1: hidden column C left out; unhide a column of questions or answers to import it",
+    ]
+
+    ods = OpenDocumentSpreadsheet()
+    table = Table(name="FAQ")
+    table.addElement(TableColumn(numbercolumnsrepeated=2))
+    table.addElement(TableColumn(visibility="collapse"))
+    for cells, hidden in (
+        (("Is there wifi?", "Yes, ask at the desk.", "password changes monthly"), False),
+        (("Is there a bar?", "Yes, until 11pm."), True),
+        (("Can I park here?", "Yes, behind the hall."), False),
+    ):
+        row = TableRow(visibility="collapse") if hidden else TableRow()
+        for value in cells:
+            cell = TableCell()
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    ods.spreadsheet.addElement(table)
+    path = tmp_path / "faq.ods"
+    ods.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there wifi?", "Yes, ask at the desk."),
+        ("Can I park here?", "Yes, behind the hall."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 2: hidden row 2 left out; unhide it to import it",
+        "line 1: hidden column C left out; unhide a column of questions or answers to import it",
     ]
 
 

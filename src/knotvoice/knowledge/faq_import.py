@@ -558,12 +558,40 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
             for other in filled
             if other is not sheet
         )
-        return ImportResult(result.entries, (*left, *result.notes))
+        return ImportResult(result.entries, (*left, *_hidden_notes(sheet), *result.notes))
     named = ", ".join(repr(sheet.title) for sheet in filled)
     raise KnowledgeError(
         f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
         "questions in one column and their answers in the next"
     )
+
+
+def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:
+    """What a sheet hides and the import left out, each for the operator to unhide or
+    delete."""
+    notes = []
+    if sheet.hidden_rows:
+        rows = sheet.hidden_rows
+        named = ", ".join(map(str, rows[:10])) + (
+            f" and {len(rows) - 10} more" if rows[10:] else ""
+        )
+        notes.append(
+            Note(
+                rows[0],
+                f"hidden row{'s' if rows[1:] else ''} {named} left out; unhide "
+                f"{'them' if rows[1:] else 'it'} to import {'them' if rows[1:] else 'it'}",
+            )
+        )
+    if sheet.hidden_columns:
+        columns = ", ".join(sheet.hidden_columns)
+        notes.append(
+            Note(
+                1,
+                f"hidden column{'s' if sheet.hidden_columns[1:] else ''} {columns} left out; "
+                "unhide a column of questions or answers to import it",
+            )
+        )
+    return tuple(notes)
 
 
 def parse_csv(text: str) -> ImportResult:

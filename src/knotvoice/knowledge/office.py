@@ -11,13 +11,13 @@ table, a cell's lines a ``<br>`` apart. What is not the text is left out: text b
 drawings, footnotes, comments, deleted text, a table of contents.
 
 A workbook (``.xlsx``, ``.ods``) becomes its visible sheets, the one it opens on first, each
-its name and its rows with text (a row its number and its cells as they show; an Excel
-number as its value, without its format: "£4.50" is 4.5).
+its name and its visible rows with text (a row its number and the cells of its visible
+columns as they show: an Excel number under its format, "£4.50" rather than 4.5); hidden rows
+and columns with text are named, for the import to say it left them out.
 """
 
 from __future__ import annotations
 
-import datetime
 import io
 import re
 import zipfile
@@ -27,7 +27,11 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+from knotvoice.knowledge.cellformat import shown
 
 __all__ = ["OfficeError", "Sheet", "read_office"]
 
@@ -79,7 +83,11 @@ class OfficeError(Exception):
 class Sheet:
     title: str
     rows: list[tuple[int, list[str]]]
-    """Each row with text: its number and its cells."""
+    """Each visible row with text: its number and its cells (those of visible columns)."""
+    hidden_rows: tuple[int, ...] = ()
+    """Hidden rows with text, left out."""
+    hidden_columns: tuple[str, ...] = ()
+    """Hidden columns with text (their letters), left out."""
 
 
 def read_office(data: bytes) -> str | list[Sheet]:
@@ -195,14 +203,14 @@ def _word_text(document: bytes, styles: bytes) -> str:
             if block.tag == f"{_WORD}p":
                 lines.add(*_word_paragraph(block, known))
             elif block.tag == f"{_WORD}tbl":
-                for row in block.iter(f"{_WORD}tr"):
+                for row in _own(block, f"{_WORD}tr"):
                     cells = [
                         "<br>".join(
                             text
                             for p in cell.iter(f"{_WORD}p")
                             if (text := _word_paragraph(p, known, in_table=True)[0])
                         )
-                        for cell in row.iter(f"{_WORD}tc")
+                        for cell in _own(row, f"{_WORD}tc")
                     ]
                     lines.add(_markdown_row(cells))
                     if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
@@ -221,6 +229,18 @@ def _word_text(document: bytes, styles: bytes) -> str:
     if body is not None:
         blocks(body)
     return lines.text()
+
+
+def _own(
+    node: ElementTree.Element, tag: str, table: str = f"{_WORD}tbl"
+) -> Iterator[ElementTree.Element]:
+    """The elements ``tag`` (rows, cells) of a ``table`` or row, not those of a table inside
+    one of its cells (a cell's nested table is read as the cell's text)."""
+    for child in node:
+        if child.tag == tag:
+            yield child
+        elif child.tag != table:
+            yield from _own(child, tag, table)
 
 
 def _word_runs(
@@ -242,6 +262,8 @@ def _word_runs(
                     yield part.text or "", strong
                 elif part.tag == f"{_WORD}tab":
                     yield "\t", strong
+                elif part.tag == f"{_WORD}noBreakHyphen":
+                    yield "-", strong
                 elif part.tag in (f"{_WORD}br", f"{_WORD}cr"):
                     yield "\n", strong
         elif child.tag != f"{_WORD}pPr":  # links, insertions, fields: their runs
@@ -365,7 +387,7 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
                 else:
                     lines.add(marked, title)
             elif block.tag == f"{_TABLE}table":
-                for row in block.iter(f"{_TABLE}table-row"):
+                for row in _own(block, f"{_TABLE}table-row", f"{_TABLE}table"):
                     cells = [_open_cell(cell) for cell in row if cell.tag.endswith("table-cell")]
                     lines.add(_markdown_row(cells))
                 lines.add("")
@@ -427,7 +449,16 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
     for table in content.iter(f"{_TABLE}table"):
         if hidden.get(table.get(f"{_TABLE}style-name") or "", False):
             continue
+        collapsed: set[int] = set()
+        column = 1
+        for found in table.iter(f"{_TABLE}table-column"):
+            times = int(found.get(f"{_TABLE}number-columns-repeated") or "1")
+            if found.get(f"{_TABLE}visibility", "visible") != "visible":
+                collapsed.update(range(column, column + min(times, _MAX_COLUMNS)))
+            column += times
         rows: list[tuple[int, list[str]]] = []
+        hidden_rows: list[int] = []
+        hidden_columns: set[int] = set()
         number = 1
         for row in table.iter(f"{_TABLE}table-row"):
             repeated = int(row.get(f"{_TABLE}number-rows-repeated") or "1")
@@ -440,10 +471,26 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
                 cells.extend([text] * (times if text else min(times, _MAX_COLUMNS)))
             while cells and not cells[-1]:
                 cells.pop()
-            if cells:
-                rows.extend((number + n, list(cells)) for n in range(min(repeated, _MAX_ROWS)))
+            if cells and row.get(f"{_TABLE}visibility", "visible") != "visible":
+                hidden_rows.extend(number + n for n in range(min(repeated, _MAX_ROWS)))
+            elif cells:
+                hidden_columns.update(
+                    n for n, text in enumerate(cells, 1) if text and n in collapsed
+                )
+                shown_cells = [text for n, text in enumerate(cells, 1) if n not in collapsed]
+                if any(shown_cells):
+                    rows.extend(
+                        (number + n, list(shown_cells)) for n in range(min(repeated, _MAX_ROWS))
+                    )
             number += repeated
-        sheets.append(Sheet(table.get(f"{_TABLE}name") or "", rows))
+        sheets.append(
+            Sheet(
+                table.get(f"{_TABLE}name") or "",
+                rows,
+                tuple(hidden_rows),
+                tuple(get_column_letter(n) for n in sorted(hidden_columns)),
+            )
+        )
     return sheets
 
 
@@ -451,31 +498,46 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
 
 
 def _workbook(data: bytes) -> list[Sheet]:
-    """An Excel workbook's visible sheets, the one it opens on first."""
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    """An Excel workbook's visible sheets, the one it opens on first, each cell as it shows
+    (``cellformat.shown``)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     try:
         visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
         active = workbook.active
-        ordered = sorted(visible, key=lambda sheet: sheet is not active)
-        sheets = []
-        for sheet in ordered:
-            sheet.reset_dimensions()  # a wrong size some programs write would cut rows short
-            rows = [
-                (number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            sheets.append(Sheet(sheet.title, [(n, cells) for n, cells in rows if any(cells)]))
-        return sheets
+        return [
+            _excel_sheet(sheet) for sheet in sorted(visible, key=lambda sheet: sheet is not active)
+        ]
     finally:
         workbook.close()
 
 
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as it shows: whole numbers without ".0", dates without midnight."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        return value.date().isoformat()
-    return str(value).strip()
+def _excel_sheet(sheet: Worksheet) -> Sheet:
+    hidden = {
+        column
+        for found in sheet.column_dimensions.values()
+        if found.hidden and found.min and found.max
+        for column in range(found.min, found.max + 1)
+    }
+    # The cells the file holds, by row: iter_rows would make every empty cell up to the
+    # farthest one, and one stray cell at the sheet's edge is billions of them.
+    by_row: dict[int, dict[int, str]] = {}
+    for (number, column), cell in sorted(sheet._cells.items()):
+        if text := shown(cell.value, getattr(cell, "number_format", "")):
+            by_row.setdefault(number, {})[column] = text
+    rows: list[tuple[int, list[str]]] = []
+    hidden_rows: list[int] = []
+    hidden_columns: set[int] = set()
+    for number, texts in by_row.items():
+        if sheet.row_dimensions[number].hidden:
+            hidden_rows.append(number)
+            continue
+        hidden_columns.update(column for column in texts if column in hidden)
+        if last := max((column for column in texts if column not in hidden), default=0):
+            cells = [texts.get(n, "") for n in range(1, last + 1) if n not in hidden]
+            rows.append((number, cells))
+    return Sheet(
+        sheet.title,
+        rows,
+        tuple(hidden_rows),
+        tuple(get_column_letter(column) for column in sorted(hidden_columns)),
+    )

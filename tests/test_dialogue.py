@@ -155,6 +155,25 @@ def test_a_yes_long_after_a_did_you_mean_answers_nothing(dialogue: Dialogue, ans
     assert dialogue.respond(typed("yes")).action == "none"
 
 
+@pytest.mark.parametrize("again", ["pardon?", "slower please"])
+def test_a_late_yes_then_pardon_asks_again_and_a_yes_then_answers(
+    dialogue: Dialogue, again: str
+) -> None:
+    """The did-you-mean or the questions read out, said again after a yes that came too
+    late, were heard again, but a yes then met silence: nothing was proposed any more."""
+    dialogue.respond(typed("massage"))
+    assert dialogue.respond(typed("yes"), follow_up=False).action == "none"
+    assert dialogue.respond(typed(again)).reply.startswith("Did you mean")
+    assert dialogue.respond(typed("yes")).entry == WORSE
+    read_out = dialogue.respond(typed("what about the weather"))
+    assert dialogue.respond(typed("the second one"), follow_up=False).action == "none"
+    assert dialogue.respond(typed(again)).reply == read_out.reply
+    assert dialogue.respond(typed("the second one")).entry == OFTEN
+    answered = dialogue.respond(typed("pardon?"))
+    assert answered.reply == OFTEN.answer
+    assert dialogue.respond(typed("yes")).action == "none"  # an answer proposes nothing
+
+
 @pytest.mark.parametrize(
     ("said", "entry"),
     [

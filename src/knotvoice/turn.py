@@ -231,6 +231,9 @@ class Dialogue:
         """Whether ``_pending`` is the questions a reject read out, not a did-you-mean."""
         self._asked_again = False
         self._last_reply = ""
+        self._proposed: tuple[Match | None, bool] = (None, False)
+        """What the last reply proposed (``_pending`` and ``_offered`` as it was said):
+        saying it again proposes it again."""
 
     @property
     def pending(self) -> Match | None:
@@ -242,6 +245,7 @@ class Dialogue:
         """Forget the conversation (a new visitor)."""
         self._pending = None
         self._last_reply = ""
+        self._proposed = (None, False)
 
     def understand(self, transcript: Transcript) -> Understood | None:
         """The question ``transcript`` asks, matched (heard again when not answered as
@@ -286,7 +290,10 @@ class Dialogue:
                 Turn(transcript, Action.REJECT, pending, None, english().replies.ask_again)
             )
         if command in ("repeat", "slower"):
+            # The reply said again asks again what it asked, even once its time had passed.
             action = Action.REPEAT if command == "repeat" else Action.SLOWER
+            if self._last_reply:
+                self._pending, self._offered = self._proposed
             return Turn(transcript, action, None, None, self._last_reply)
         if command == "stop":
             self._pending = None
@@ -385,4 +392,5 @@ class Dialogue:
     def _said(self, turn: Turn) -> Turn:
         if turn.reply:
             self._last_reply = turn.reply
+            self._proposed = (self._pending, self._offered)
         return turn

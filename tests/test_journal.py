@@ -533,6 +533,22 @@ def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
     assert asked["does it hurt"].declined == "knot-pain"
 
 
+def test_a_wording_once_picked_from_keeps_its_command_when_also_turned_away_alone() -> None:
+    """The report's command for a wording whose visitor picked a question read out went when
+    the same wording was turned away once more with no pick: its reject's low probability
+    counted as the entry's."""
+    offered = ["permanent", "knot-pain"]
+    turns = [
+        {**turn("how long", "reject", "permanent"), "offered": offered, "probability": 0.1},
+        turn("The first one.", "answer", "permanent"),
+        {**turn("how long", "reject", "permanent"), "offered": offered, "probability": 0.1},
+        turn("what time is it", "reject", "dangerous"),  # no pick: a new question
+    ]
+    asked = {a.question: a for a in summarize(turns).top_unanswered}
+    assert asked["how long"].count == 2
+    assert asked["how long"].command == "knotvoice knowledge add permanent 'how long'"
+
+
 def test_of_entries_come_close_as_often_the_first_asked_is_named() -> None:
     """A did-you-mean waits for its reply before its entry counts; an entry counted later
     must not win a tie with it (the report's command names the entry to add a wording to)."""

@@ -196,17 +196,25 @@ class _Alike:
         self.chances: dict[str, float] = {}
         """Per entry, how likely it was the answer, at best."""
         self.declined = _Tied()
+        self.picked: set[str] = set()
+        """Entries a visitor picked among the questions a reject read out: wanted, however
+        unlikely the reject found them."""
 
     @property
     def count(self) -> int:
         """The questions worded so."""
         return sum(self.wordings.values())
 
-    def came_near(self, entry: str | None, probability: object, at: int) -> None:
-        """``entry`` was proposed or closest for the question ``at`` (its place in the log)."""
+    def came_near(
+        self, entry: str | None, probability: object, at: int, picked: bool = False
+    ) -> None:
+        """``entry`` was proposed or closest for the question ``at`` (its place in the log);
+        ``picked`` by the visitor among the questions a reject read out."""
         if not entry:
             return
         self.entries.count_at(entry, at)
+        if picked:
+            self.picked.add(entry)
         if isinstance(probability, int | float) and probability > self.chances.get(entry, -1.0):
             self.chances[entry] = float(probability)
 
@@ -216,6 +224,7 @@ class _Alike:
         for entry, chance in other.chances.items():
             self.chances[entry] = max(chance, self.chances.get(entry, chance))
         self.declined.add(other.declined)
+        self.picked |= other.picked
         self.path = self.path or other.path
 
     def asked(self) -> Asked:
@@ -228,7 +237,7 @@ class _Alike:
             closest,
             tuple(ranked[1:4]),
             self.path,
-            self.chances.get(closest) if closest is not None else None,
+            self.chances.get(closest) if closest and closest not in self.picked else None,
             declined if closest is None else None,
         )
 
@@ -250,8 +259,8 @@ class _Proposed:
         ``picked``, of questions a reject read out, the visitor's choice is worth its
         wording's ``knowledge add``, however unlikely the reject found it)."""
         if self.alike is not None:
-            chance = None if picked and self.offered else self.probability
-            self.alike.came_near(entry, chance, self.at)
+            chosen = picked and self.offered
+            self.alike.came_near(entry, None if chosen else self.probability, self.at, chosen)
 
 
 class Tally:

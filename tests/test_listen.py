@@ -1241,15 +1241,17 @@ class Scripted(WholeUtterance):
     name = "scripted"
     streaming = False
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.texts = list(texts)
-        self.heard: dict[float, str] = {}
+    def __init__(self, texts: Sequence[str | tuple[str, ...]]) -> None:
+        """Each of ``texts`` a hearing, or a tuple of the hearing and its alternatives."""
+        self.texts = [(text,) if isinstance(text, str) else text for text in texts]
+        self.heard: dict[float, tuple[str, ...]] = {}
 
     def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
         start = next(iter(chunks)).timestamp
         if start not in self.heard:
-            self.heard[start] = self.texts.pop(0) if self.texts else ""
-        return Transcript(self.heard[start], engine=self.name)
+            self.heard[start] = self.texts.pop(0) if self.texts else ("",)
+        text, *others = self.heard[start]
+        return Transcript(text, engine=self.name, alternatives=tuple(others))
 
     def spotter(self, words: Sequence[str]) -> Recognizer:
         return Scripted([])
@@ -1278,6 +1280,23 @@ def test_after_questions_read_out_only_a_pick_needs_no_wake_phrase(
     assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
     accepted = [(e.text, e.accepted) for e in recorder.events if isinstance(e, Heard)]
     assert accepted[1:] == [(said[0], False), (said[1], True)]
+
+
+def test_after_questions_read_out_a_pick_misheard_is_taken_from_another_hearing(
+    tmp_path: Path, clips: Callable[[str], Audio], knowledge: Knowledge, synthesizer: Synthesizer
+) -> None:
+    """ "Yes." heard as "Yet." with "Yes." the runner-up: the dialogue takes a short hearing's
+    pick from its other hearings, but the kiosk asked the top one only whether it was a
+    pick, and ignored it for want of the wake phrase."""
+    bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
+    turned_away = reply_text(Refusing(bare).match("q"), bare)
+    said = ["Yes."]
+    recognizer = Scripted(["Hey kiosk, how often should you massage a knot?", ("Yet.", "Yes.")])
+    recorder = follow_up_without_wake_phrase(
+        tmp_path, clips, None, synthesizer, Refusing(bare), turned_away, said, 2, recognizer
+    )
+    entry = bare.get("massage-how-often")
+    assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
 
 
 def test_a_yes_long_after_a_did_you_mean_is_not_taken_for_its_answer(

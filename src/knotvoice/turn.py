@@ -34,6 +34,7 @@ __all__ = [
     "Understood",
     "command_of",
     "hear",
+    "picks",
     "too_long",
     "typed",
 ]
@@ -136,6 +137,16 @@ def command_of(text: str) -> str | None:
 
 
 @functools.cache
+def picks(transcript: Transcript) -> bool:
+    """Whether ``transcript`` answers a proposal (a yes, a no, "the other one"): as heard
+    or, when heard short, as another hearing of it has it (as ``Dialogue`` hears it after
+    questions read out)."""
+    command = command_of(transcript.text)
+    if command is not None or len(words(transcript.text)) > MISHEARD_ANSWER_WORDS:
+        return command in FOLLOW_UPS_TO_PROPOSAL
+    return any(command_of(other) in FOLLOW_UPS_TO_PROPOSAL for other in transcript.alternatives)
+
+
 def _command_phrases() -> dict[tuple[str, ...], str]:
     """Each command phrase's words -> its command (the first of ``COMMANDS`` that has it)."""
     commands = english().commands

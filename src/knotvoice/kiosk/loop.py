@@ -52,12 +52,11 @@ from knotvoice.match import Decision
 from knotvoice.settings import ListenSettings, TriggerMode
 from knotvoice.speech.reply import reply_text
 from knotvoice.turn import (
-    FOLLOW_UPS_TO_PROPOSAL,
     NEXT_VISITOR_SECONDS,
     Action,
     Turn,
     Understood,
-    command_of,
+    picks,
     typed,
 )
 
@@ -433,9 +432,7 @@ class _Kiosk:
     ) -> None:
         follow_up = start <= self.open_until
         # A pick of the questions a reject read out needs no trigger; other speech does.
-        picking = (
-            start <= self.offered_until and command_of(transcript.text) in FOLLOW_UPS_TO_PROPOSAL
-        )
+        picking = start <= self.offered_until and picks(transcript)
         question = question_in(
             transcript, self.settings.mode, self.settings.wake_phrase, follow_up or picking
         )

@@ -1282,6 +1282,51 @@ def test_after_questions_read_out_only_a_pick_needs_no_wake_phrase(
     assert accepted[1:] == [(said[0], False), (said[1], True)]
 
 
+def test_after_questions_read_out_a_pick_needs_no_press_in_push_to_talk(
+    tmp_path: Path, clips: Callable[[str], Audio], knowledge: Knowledge, synthesizer: Synthesizer
+) -> None:
+    # With a button to press (and no follow-up window): the question is asked with a press,
+    # the questions read out are picked without one, and chatter in between is not heard as
+    # a question.
+    bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
+    turned_away = reply_text(Refusing(bare).match("q"), bare)
+    said = ["How often should you massage a knot?", "Is the cafe next door open?", "The first one."]
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips(said[0]),
+            silence(reply_seconds(synthesizer, turned_away) + 2.0),
+            *(part for text in said[1:] for part in (clips(text), silence(1.0))),
+        ]
+    )
+    button = EventTrigger()
+    presses: list[float] = []
+
+    def press_once(event: Event) -> None:
+        if isinstance(event, Listening) and not presses:
+            presses.append(event.at)
+            button.press()
+
+    recorder = Recorder(press_once)
+    settings = ListenSettings(
+        mode=TriggerMode.PUSH, follow_up_seconds=0.0, max_turns=2, idle_exit_seconds=20.0
+    )
+    bounded_listen(
+        settings,
+        Scripted(said),
+        Dialogue(Refusing(bare)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+        trigger=button,
+    )
+    entry = bare.get("massage-how-often")
+    assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
+    accepted = [(e.text, e.accepted) for e in recorder.events if isinstance(e, Heard)]
+    assert accepted == [(said[0], True), (said[1], False), (said[2], True)]
+
+
 def test_after_questions_read_out_a_pick_misheard_is_taken_from_another_hearing(
     tmp_path: Path, clips: Callable[[str], Audio], knowledge: Knowledge, synthesizer: Synthesizer
 ) -> None:

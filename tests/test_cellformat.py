@@ -30,6 +30,11 @@ from knotvoice.knowledge.cellformat import shown
         (12.0, "General", "12"),
         (0.5, "# ?/?", "0.5"),  # a fraction: the plain value
         (1e10, "0.00E+00", "10000000000"),  # scientific: the plain value
+        (12, "00000", "00012"),
+        (0, '_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)', "-"),
+        (-3, '_("$"* #,##0_);_("$"* \\(#,##0\\);_("$"* "-"_);_(@_)', "$(3)"),
+        (4.5, '[>=100]"many";0.0', "4.5"),
+        (150, '[>=100]"many";0.0', "many"),
         (True, "General", "TRUE"),
         ("  Yes, at the desk. ", "@", "Yes, at the desk."),
         (None, "0.00", ""),

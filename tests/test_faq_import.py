@@ -14,6 +14,7 @@ from odf.office import Annotation
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
 from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, S
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 
 from knotvoice.cli import main
 from knotvoice.errors import KnowledgeError
@@ -1246,6 +1247,7 @@ def test_an_excel_cell_reads_as_the_workbook_shows_it(tmp_path: Path) -> None:
         ("When is the next open day?", datetime.datetime(2027, 3, 6), "dddd d mmmm yyyy"),
         ("How long is a lesson?", 20, '0 "minutes"'),
         ("How many lanes are there?", 6.0, "General"),
+        ("How much is parking?", 3.5, BUILTIN_FORMATS[44]),  # Excel's accounting format
     ):
         sheet.append((question, value))
         sheet.cell(sheet.max_row, 2).number_format = shown_as
@@ -1259,6 +1261,7 @@ def test_an_excel_cell_reads_as_the_workbook_shows_it(tmp_path: Path) -> None:
         "Saturday 6 March 2027",
         "20 minutes",
         "6",
+        "$3.50",
     ]
 
 

@@ -43,6 +43,11 @@ def shown(value: object, code: str | None) -> str:
         if code.lower() == "general":
             return _plain(value)
         sections = _sections(code)
+        if conditional := _conditional(float(value), sections):
+            section = conditional
+            text = _number(abs(float(value)), section)
+            sign = "-" if value < 0 else ""
+            return _plain(value) if text is None else f"{sign}{text}".strip()
         if value < 0 and len(sections) > 1:
             section, number, sign = sections[1], -float(value), ""
         elif value == 0 and len(sections) > 2:
@@ -52,6 +57,30 @@ def shown(value: object, code: str | None) -> str:
         text = _number(number, section)
         return _plain(value) if text is None else f"{sign}{text}".strip()
     return str(value).strip()
+
+
+_CONDITION_RE = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?[\d.]+)\]")
+_COMPARE = {
+    "<": float.__lt__,
+    ">": float.__gt__,
+    "=": float.__eq__,
+    "<=": float.__le__,
+    ">=": float.__ge__,
+    "<>": float.__ne__,
+}
+
+
+def _conditional(value: float, sections: list[str]) -> str | None:
+    """The section a format with conditions (``[>=100]"many";0``) shows ``value`` in: the
+    first whose condition holds, else the first without one; None for a format without."""
+    conditions = [_CONDITION_RE.search(section) for section in sections[:2]]
+    if not any(conditions):
+        return None
+    for section, found in zip(sections, conditions, strict=False):
+        if found and _COMPARE[found[1]](value, float(found[2])):
+            return section
+    rest = [section for n, section in enumerate(sections) if n >= 2 or not conditions[n]]
+    return rest[0] if rest else sections[-1]
 
 
 def _plain(value: object) -> str:
@@ -129,7 +158,9 @@ def _number(value: float, section: str) -> str | None:
     this does not follow."""
     pieces = _tokens(section)
     code = "".join(text for literal, text in pieces if not literal)
-    if "@" in code or "general" in code.lower() or not code.strip():  # the value as it is
+    placeholders = any(char in _PLACEHOLDERS for char in code)
+    if not placeholders and ("@" in code or "general" in code.lower() or not code.strip()):
+        # the value as it is
         joined = "".join(text for _, text in pieces)
         return re.sub("@|general", lambda _: _plain(value), joined, count=1, flags=re.I)
     if re.search(r"[eE][+-]|/", code) or _DATE_TOKEN_RE.search(code.replace("#", "")):
@@ -149,8 +180,13 @@ def _number(value: float, section: str) -> str | None:
         head, _, tail = text.partition(".")
         tail = tail[: required + optional].rstrip("0").ljust(required, "0")
         text = f"{head}.{tail}" if tail else head
-    if "0" not in whole and text.startswith("0") and (text == "0" or text[1:2] == "."):
-        text = text[1:] or "0"
+    head, dot, tail = text.partition(".")
+    least = whole.count("0")  # "00000": at least five digits
+    if least > 1 and len(head.replace(",", "")) < least:
+        head = head.zfill(least)
+    elif not least and head == "0":  # "#.00", "??": no digit for a whole zero
+        head = ""
+    text = head + dot + tail
     out, placed = [], False
     for literal, part in pieces:
         if literal or part not in _PLACEHOLDERS + ".,":

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import openpyxl
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
@@ -511,6 +512,10 @@ def _workbook(data: bytes) -> list[Sheet]:
         workbook.close()
 
 
+_ACCOUNTING = {BUILTIN_FORMATS[44]: '_("$"* #,##0.00_);_("$"* \\(#,##0.00\\);_("$"* "-"??_);_(@_)'}
+"""Excel's built-in accounting format, which openpyxl spells without its semicolons."""
+
+
 def _excel_sheet(sheet: Worksheet) -> Sheet:
     hidden = {
         column
@@ -522,7 +527,8 @@ def _excel_sheet(sheet: Worksheet) -> Sheet:
     # farthest one, and one stray cell at the sheet's edge is billions of them.
     by_row: dict[int, dict[int, str]] = {}
     for (number, column), cell in sorted(sheet._cells.items()):
-        if text := shown(cell.value, getattr(cell, "number_format", "")):
+        code = getattr(cell, "number_format", "")
+        if text := shown(cell.value, _ACCOUNTING.get(code, code)):
             by_row.setdefault(number, {})[column] = text
     rows: list[tuple[int, list[str]]] = []
     hidden_rows: list[int] = []

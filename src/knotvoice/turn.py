@@ -136,7 +136,6 @@ def command_of(text: str) -> str | None:
     return _strung(heard)
 
 
-@functools.cache
 def picks(transcript: Transcript) -> bool:
     """Whether ``transcript`` answers a proposal (a yes, a no, "the other one"): as heard
     or, when heard short, as another hearing of it has it (as ``Dialogue`` hears it after
@@ -147,6 +146,7 @@ def picks(transcript: Transcript) -> bool:
     return any(command_of(other) in FOLLOW_UPS_TO_PROPOSAL for other in transcript.alternatives)
 
 
+@functools.cache
 def _command_phrases() -> dict[tuple[str, ...], str]:
     """Each command phrase's words -> its command (the first of ``COMMANDS`` that has it)."""
     commands = english().commands

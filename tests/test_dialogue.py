@@ -167,7 +167,9 @@ def test_a_late_yes_then_pardon_asks_again_and_a_yes_then_answers(
     assert dialogue.respond(typed("yes")).entry == WORSE
     read_out = dialogue.respond(typed("what about the weather"))
     assert dialogue.respond(typed("the second one"), follow_up=False).action == "none"
-    assert dialogue.respond(typed(again)).reply == read_out.reply
+    repeated = dialogue.respond(typed(again))
+    assert repeated.reply == read_out.reply
+    assert repeated.offered == read_out.offered  # for the screen's buttons
     assert dialogue.respond(typed("the second one")).entry == OFTEN
     answered = dialogue.respond(typed("pardon?"))
     assert answered.reply == OFTEN.answer

@@ -1286,7 +1286,7 @@ def test_hidden_rows_and_columns_of_a_workbook_are_left_out_and_named(tmp_path: 
         ("Can I park here?", "Yes, behind the hall."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 3: hidden row 3 left out; unhide it to import it",
+        "line 3: row 3 left out: hidden, filtered out or folded away; show it to import it",
         "line 1: hidden column C left out; unhide a column of questions or answers to import it",
     ]
 
@@ -1314,7 +1314,7 @@ def test_hidden_rows_and_columns_of_a_workbook_are_left_out_and_named(tmp_path: 
         ("Can I park here?", "Yes, behind the hall."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 2: hidden row 2 left out; unhide it to import it",
+        "line 2: row 2 left out: hidden, filtered out or folded away; show it to import it",
         "line 1: hidden column C left out; unhide a column of questions or answers to import it",
     ]
 

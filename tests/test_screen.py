@@ -164,7 +164,12 @@ def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowl
     plain = replace(decided, offered=())
     assert updated(View(), plain, knowledge).options == ()
     # a pick come too late answers nothing, and the questions are forgotten: so are the buttons
-    assert updated(view, Decided(6.0, "none"), knowledge).options == ()
+    late = updated(view, Decided(6.0, "none"), knowledge)
+    assert late.options == ()
+    # "pardon?" then reads them out again, and they can be picked again
+    again = Decided(7.0, "repeat", None, "pardon", decided.answer, offered=(first.id, second.id))
+    assert updated(late, again, knowledge).options == view.options
+    assert updated(late, replace(again, offered=()), knowledge).options == ()
     gone = replace(decided, offered=(first.id, "no-longer-there"))
     assert updated(View(), gone, knowledge).options == ()
 

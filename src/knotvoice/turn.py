@@ -303,9 +303,13 @@ class Dialogue:
         if command in ("repeat", "slower"):
             # The reply said again asks again what it asked, even once its time had passed.
             action = Action.REPEAT if command == "repeat" else Action.SLOWER
+            offered: tuple[Entry, ...] = ()
             if self._last_reply:
                 self._pending, self._offered = self._proposed
-            return Turn(transcript, action, None, None, self._last_reply)
+                if self._offered and self._pending is not None:
+                    said = (self._pending.best, self._pending.runner_up)
+                    offered = tuple(found.entry for found in said if found is not None)
+            return Turn(transcript, action, None, None, self._last_reply, offered=offered)
         if command == "stop":
             self._pending = None
             return Turn(transcript, Action.STOP, None, None, "")

@@ -578,8 +578,9 @@ def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:
         notes.append(
             Note(
                 rows[0],
-                f"hidden row{'s' if rows[1:] else ''} {named} left out; unhide "
-                f"{'them' if rows[1:] else 'it'} to import {'them' if rows[1:] else 'it'}",
+                f"row{'s' if rows[1:] else ''} {named} left out: hidden, filtered out or "
+                f"folded away; show {'them' if rows[1:] else 'it'} to import "
+                f"{'them' if rows[1:] else 'it'}",
             )
         )
     if sheet.hidden_columns:

@@ -19,7 +19,7 @@ import enum
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -192,11 +192,7 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     if event.decision == "reject":
         # The questions a reject read out, each a button that picks it as saying so would:
         # the first is "yes", the second "the other one".
-        named = [_question(knowledge, entry) for entry in event.offered]
-        picks: tuple[Option, ...] = ()
-        if named and all(named):  # none when the knowledge changed since
-            choices = (Choice.YES, Choice.OTHER)
-            picks = tuple(Option(c, q) for c, q in zip(choices, named, strict=False))
+        picks = _picks(knowledge, event.offered)
         return replace(view, kind="reject", title="", reply=event.answer, options=picks, turn=turn)
     if event.decision == "stop":
         return replace(view, state=State.IDLE, options=())
@@ -204,7 +200,19 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
         # a pick come too late forgets the questions read out: their buttons go too
         picks = () if view.kind == "reject" else view.options
         return replace(view, state=State.IDLE, options=picks)
+    if event.offered and view.kind == "reject":  # said again after a pick came too late
+        return replace(view, options=_picks(knowledge, event.offered))
     return view  # repeat, slower: the same reply again
+
+
+def _picks(knowledge: Knowledge, offered: Sequence[str]) -> tuple[Option, ...]:
+    """The questions a reject read out, each a button that picks it as saying so would: the
+    first is "yes", the second "the other one" (none when the knowledge changed since)."""
+    named = [_question(knowledge, entry) for entry in offered]
+    if not named or not all(named):
+        return ()
+    choices = (Choice.YES, Choice.OTHER)
+    return tuple(Option(c, q) for c, q in zip(choices, named, strict=False))
 
 
 def _shown(view: View) -> tuple[object, ...]:

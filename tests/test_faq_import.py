@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import docx
@@ -1179,6 +1180,16 @@ def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
     ]
 
 
+def open_row(values: Sequence[str], **attributes: str) -> TableRow:
+    """An OpenDocument table row of a cell of text for each of ``values``."""
+    row = TableRow(**attributes)
+    for value in values:
+        cell = TableCell()
+        cell.addElement(P(text=value))
+        row.addElement(cell)
+    return row
+
+
 def test_a_table_inside_a_cell_is_read_once_and_a_hyphen_that_does_not_break_is_kept(
     tmp_path: Path,
 ) -> None:
@@ -1206,24 +1217,15 @@ def test_a_table_inside_a_cell_is_read_once_and_a_hyphen_that_does_not_break_is_
 
     text = OpenDocumentText()
     outer = Table(name="FAQ")
-    for question, answer in (("What do tickets cost?", None), ("Is there wifi?", "Yes.")):
-        row = TableRow()
-        for value in (question, answer):
-            cell = TableCell()
-            if value is None:
-                inner = Table(name="Prices")
-                for who, price in (("Adult", "£5"), ("Child", "£3")):
-                    inner_row = TableRow()
-                    for part in (who, price):
-                        inner_cell = TableCell()
-                        inner_cell.addElement(P(text=part))
-                        inner_row.addElement(inner_cell)
-                    inner.addElement(inner_row)
-                cell.addElement(inner)
-            else:
-                cell.addElement(P(text=value))
-            row.addElement(cell)
-        outer.addElement(row)
+    inner = Table(name="Prices")
+    for cells in (("Adult", "£5"), ("Child", "£3")):
+        inner.addElement(open_row(cells))
+    priced = TableCell()
+    priced.addElement(inner)
+    first = open_row(["What do tickets cost?"])
+    first.addElement(priced)
+    outer.addElement(first)
+    outer.addElement(open_row(["Is there wifi?", "Yes."]))
     text.text.addElement(outer)
     path = tmp_path / "faq.odt"
     text.save(str(path))
@@ -1299,12 +1301,7 @@ def test_hidden_rows_and_columns_of_a_workbook_are_left_out_and_named(tmp_path: 
         (("Is there a bar?", "Yes, until 11pm."), True),
         (("Can I park here?", "Yes, behind the hall."), False),
     ):
-        row = TableRow(visibility="collapse") if hidden else TableRow()
-        for value in cells:
-            cell = TableCell()
-            cell.addElement(P(text=value))
-            row.addElement(cell)
-        table.addElement(row)
+        table.addElement(open_row(cells, visibility="collapse") if hidden else open_row(cells))
     ods.spreadsheet.addElement(table)
     path = tmp_path / "faq.ods"
     ods.save(str(path))

@@ -35,24 +35,25 @@ def model(korean_model: VoskModel) -> VoskModel:
     return korean_model
 
 
-@pytest.fixture(scope="session")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> list[AudioChunk]:
-    """A Korean sentence spoken by espeak-ng, as 16 kHz chunks."""
+def spoken(factory: pytest.TempPathFactory, text: str) -> list[AudioChunk]:
+    """Korean ``text`` spoken by espeak-ng, as 16 kHz chunks."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
-    path = tmp_path_factory.mktemp("speech") / "ko.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), SENTENCE], check=True, timeout=60)
+    path = factory.mktemp("speech") / "ko.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), text], check=True, timeout=60)
     return list(read_audio(path))
+
+
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> list[AudioChunk]:
+    """``SENTENCE`` spoken."""
+    return spoken(tmp_path_factory, SENTENCE)
 
 
 @pytest.fixture(scope="session")
 def said(tmp_path_factory: pytest.TempPathFactory) -> list[AudioChunk]:
-    """``SAID`` spoken by espeak-ng, as 16 kHz chunks."""
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed")
-    path = tmp_path_factory.mktemp("said") / "ko.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), SAID], check=True, timeout=60)
-    return list(read_audio(path))
+    """``SAID`` spoken."""
+    return spoken(tmp_path_factory, SAID)
 
 
 def test_load_describes_the_model(model: VoskModel) -> None:

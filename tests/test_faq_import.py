@@ -914,9 +914,9 @@ def test_a_spreadsheet_saved_as_csv_gives_an_entry_a_row(tmp_path: Path) -> None
             "First class: \u00a31.35, second class: 85p.\n\nLarge letters cost more.",
         ),
     ]
+    assert [e.topic for e in result.entries] == ["Parcels", "Prices"]
     assert [str(n) for n in result.notes] == [
-        "line 2: column A left out (3 rows: 'Parcels', 'Prices'); questions are read from "
-        "column B, answers from column C: move what visitors should hear into the answers",
+        "line 1: column A 'Category' read as the entries' topics ('Parcels', 'Prices')",
         "line 6: question 'Do you sell stamps?' has no answer; dropped",
         "line 7: repeated question 'Where do I collect my parcel?' merged into the one on line 2",
     ]
@@ -962,9 +962,9 @@ def test_a_spreadsheet_with_a_section_column_and_no_names_reads_its_questions(
         ("Do you sell coffee?", "No"),
         ("Opening hours of the caf\u00e9", "9 to 5"),
     ]
+    assert [e.topic for e in result.entries] == ["Tickets", "Tickets", "Food", "Food"]
     assert [str(n) for n in result.notes] == [
-        "line 1: column A left out (4 rows: 'Tickets', 'Food'); questions are read from "
-        "column B, answers from column C: move what visitors should hear into the answers",
+        "line 1: column A read as the entries' topics ('Tickets', 'Food')",
         "line 4: text in other columns left out: 'Ask at the till'",
     ]
     path.write_text(
@@ -1173,10 +1173,10 @@ def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
         ("When is the next open day?", "2027-03-06"),
         ("Do you sell coffee?", "No.\nBut there is a cafe next door."),
     ]
+    assert [e.topic for e in result.entries] == ["Tickets", "Tickets", "Dates", "Food"]
     assert [str(n) for n in result.notes] == [
         "line 1: sheet 'Notes' left out: only the sheet 'FAQ' is read; move its rows there",
-        "line 2: column A left out (4 rows: 'Tickets', 'Dates', 'Food'); questions are read "
-        "from column B, answers from column C: move what visitors should hear into the answers",
+        "line 1: column A 'Section' read as the entries' topics ('Tickets', 'Dates', 'Food')",
     ]
 
 
@@ -1514,3 +1514,180 @@ def test_html_left_in_a_text_faq_is_read_as_what_it_shows() -> None:
         ("Do you serve food?", "Fish & chips, \u00a39.\nOpen till 9pm."),
         ("Is there a lift?", "Yes \u2013 to all floors."),
     ]
+
+
+def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path: Path) -> None:
+    """An operator's sheet with a column of other wordings, one of topics and one of keywords
+    lost all three: the import kept questions and answers only, and its entries had no
+    alternatives, the thing matching needs most."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Topic,FAQ question,Other ways to ask,Our reply,Keywords\n"
+        'Tickets,How much is a ticket?,"What does it cost?\n- Prices?; ticket price",'
+        '"\u00a312, children free","price, cost"\n'
+        "Tickets,Is there wifi?,Can I get online? Do you have internet? | wi-fi,Yes.,\n"
+        "Food,Do you sell coffee?,How much is a ticket?,No.,coffee\n"
+        "Food,Is there wifi?,Is the wifi free?,It is free.,\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.question, e.alternatives, e.topic, e.keywords) for e in result.entries] == [
+        (
+            "How much is a ticket?",
+            ("What does it cost?", "Prices?", "ticket price"),
+            "Tickets",
+            ("price", "cost"),
+        ),
+        (
+            "Is there wifi?",
+            ("Can I get online?", "Do you have internet?", "wi-fi", "Is the wifi free?"),
+            "Tickets",
+            (),
+        ),
+        ("Do you sell coffee?", (), "Food", ("coffee",)),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: column A 'Topic' read as the entries' topics ('Tickets', 'Food')",
+        "line 1: column C 'Other ways to ask' read as other wordings of each question (one a "
+        "line, or between ';' or '|')",
+        "line 1: column E 'Keywords' read as the entries' keywords (between commas)",
+        "line 5: alternative 'How much is a ticket?' is also the question on line 2; it is left "
+        "to that entry",
+        "line 6: repeated question 'Is there wifi?' merged into the one on line 4",
+    ]
+    out = tmp_path / "faq.yaml"
+    out.write_text(to_yaml(result), encoding="utf-8")
+    assert load(out).entries == result.entries
+
+
+def test_a_column_of_other_questions_is_not_taken_for_the_questions(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (
+        ("Alternative questions", "FAQ question", "Answer text", "Spoken answer"),
+        ("Can I park here?\nIs there parking?", "Where do I park?", "Car park B.", "Car park bee."),
+        ("Can I eat here?", "Is there a cafe?", "Yes, by the door.", None),
+    ):
+        sheet.append(row)
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    result = read_faq(path)
+    assert [(e.question, e.alternatives, e.answer, e.spoken) for e in result.entries] == [
+        (
+            "Where do I park?",
+            ("Can I park here?", "Is there parking?"),
+            "Car park B.",
+            "Car park bee.",
+        ),
+        ("Is there a cafe?", ("Can I eat here?",), "Yes, by the door.", None),
+    ]
+
+
+MARKDOWN_SECTIONS = """\
+# Museum FAQ
+
+Welcome!
+
+## Tickets
+
+### How much is a ticket?
+Ten pounds.
+
+### Can I pay by card?
+Yes.
+
+## **Getting here:**
+
+How do I get there by bus?
+The 12 stops outside.
+
+Is there parking?
+No.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "topics"),
+    [
+        # a page title opening the text names no entry; the sections name theirs
+        (MARKDOWN_SECTIONS, ["Tickets", "Tickets", "Getting here", "Getting here"]),
+        # one section over every entry names the FAQ, not its entries
+        ("# Museum\n\n## Questions\n\nIs it free?\nYes.\n\nIs it open?\nDaily.\n", ["", ""]),
+        # a heading of a sentence is no topic; a heading over text as high as the section's
+        # title ends that section
+        (
+            "## Everything you need to know before your visit to us\n\nIs it free?\nYes.\n\n"
+            "## Tickets\n\nHow much?\nTen pounds.\n\n## Parking\n\nBehind the hall.\n\n"
+            "Can I cycle?\nYes.\n\n## Food\n\nIs there a cafe?\nYes.\n",
+            ["", "Tickets", "", "", "Food"],
+        ),
+    ],
+)
+def test_a_section_title_is_the_topic_of_the_questions_under_it(
+    text: str, topics: list[str]
+) -> None:
+    """A FAQ's sections ("## Tickets" over its questions) were left out: an imported file had
+    no topic, and a visitor turned away heard none named."""
+    assert [e.topic for e in parse_faq(text).entries] == topics
+
+
+def test_a_word_document_s_headings_name_the_entries_under_them(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_heading("Riverside Pool", level=0)
+    document.add_heading("Lessons", level=1)
+    document.add_paragraph("Do you teach adults?")
+    document.add_paragraph("Yes, on Tuesday evenings.")
+    document.add_heading("Prices", level=1)
+    document.add_paragraph("How much is a swim?")
+    document.add_paragraph("Five pounds.")
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.topic) for e in result.entries] == [
+        ("Do you teach adults?", "Lessons"),
+        ("How much is a swim?", "Prices"),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 2: section title 'Lessons' is the topic of the 1 entry under it; the kiosk names "
+        "topics to a visitor it turns away: make each a few words visitors would ask about",
+        "line 5: section title 'Prices' is the topic of the 1 entry under it; the kiosk names "
+        "topics to a visitor it turns away: make each a few words visitors would ask about",
+    ]
+
+
+def test_a_table_with_named_columns_reads_each_column_as_what_it_is(tmp_path: Path) -> None:
+    """A Word table "Question | Answer | Category" gave each answer its category as a last
+    line, read aloud to visitors ("Car park B. Parking"), and a markdown table's column of
+    other wordings became part of the answer."""
+    document = docx.Document()
+    document.add_heading("Pool FAQ", level=0)
+    table = document.add_table(rows=4, cols=4)
+    for row, values in zip(
+        table.rows,
+        [
+            ("Question", "Answer", "Category", "Reviewed"),
+            ("Where do I park?", "Car park B.", "Parking", "2025"),
+            ("Is there a cafe?", "Yes, by the door.", "Food", ""),
+            ("Can I bring a picnic?", "", "Food", ""),
+        ],
+        strict=True,
+    ):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer, e.topic) for e in result.entries] == [
+        ("Where do I park?", "Car park B.", "Parking"),
+        ("Is there a cafe?", "Yes, by the door.", "Food"),
+    ]
+    assert any("'Reviewed' left out" in note.message for note in result.notes)
+    result = parse_faq(
+        "| Question | Other ways to ask | Answer |\n|---|---|---|\n"
+        "| Where do I park? | Is there parking?<br>Car park? | Car park B. |\n"
+    )
+    assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
+        ("Where do I park?", ("Is there parking?", "Car park?"), "Car park B.")
+    ]
+    assert result.notes == ()

@@ -974,3 +974,14 @@ def test_a_recognizer_limited_to_the_faq_may_still_hear_follow_ups_and_the_wake_
     listen = ListenSettings(mode=TriggerMode.WAKE, wake_phrase="Hey Marigold")
     woken, _prompt = recognition_bias(knots, Settings(listen=listen))
     assert "marigold" in woken
+
+
+def test_whisper_is_prompted_with_each_topic_once() -> None:
+    """An FAQ imported with its sections has one topic over several entries: the prompt
+    named it once an entry ("Questions about Parking, Parking, Parking, Tickets.")."""
+    entries = tuple(
+        Entry(id=f"e{n}", question=f"Question {n}?", answer="Yes.", topic=topic)
+        for n, topic in enumerate(("Parking", "Parking", "Tickets", "", "Parking"))
+    )
+    _words, prompt = recognition_bias(Knowledge(entries=entries))
+    assert prompt == "Questions about Parking, Tickets."

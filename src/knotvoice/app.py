@@ -173,7 +173,8 @@ def recognition_bias(
     topics lowers whisper's word error rate on the fixtures (23% to 15%) where a bare list of
     key terms raised it (to 41%).
     """
-    topics = [entry.topic for entry in knowledge.entries if entry.topic]
+    # each topic once: a section's name over several entries ("Parking") is one subject
+    topics = list(dict.fromkeys(entry.topic for entry in knowledge.entries if entry.topic))
     prompt = f"Questions about {', '.join(topics)}." if topics else ""
     heard = set(vocabulary(knowledge)) | english().follow_up_words()
     if settings is not None and settings.listen.mode is TriggerMode.WAKE:

@@ -12,7 +12,9 @@ apart, by text that is not a note in brackets (a spreadsheet's row pasted as tex
 of only the question's number, label or section before it is read as such, a note in
 brackets in the cell after it stays with it, and cells after the answer are lines of it).
 A markdown table gives an entry for each row with a question in one cell and its answer in the
-next; its header and rule are left out, and so, with a note, is a table or row without one.
+next; its header and rule are left out, and so, with a note, is a table or row without one. A
+table whose header names its columns (``| Question | Answer | Topic |``, as in a spreadsheet)
+is read by their names, and its other columns are left out with a note.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
 ``1)``, ``(1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of
 the answer under it (``A:``, ``A.``, ``Answer:``), whatever the case. A question line
@@ -21,8 +23,11 @@ year." then "Why not join today?"), is part of that paragraph's text; so is a li
 sentences ending in ``?`` directly under a question ("Yes. There is a hoist. Why not come and
 see?"): it answers the question, it is no other wording of it. A markdown heading that
 is no question is a section title (``## Tickets`` over questions): neither an entry nor answer
-text; over answer text or a table (``## Parking``) it is their question, with a note. A table
-under a question (or under text ending in ``:``) is its answer, a line a row ("Sunday: Closed"). A
+text, but the topic of the entries under it (with a note at the title), where there are two
+sections or more (one over them all names the FAQ) and it is a few words; a page title
+opening the text (``# FAQ``) names none. Over answer text or a table (``## Parking``) a
+heading is their question, with a note. A table under a question (or under text ending in
+``:``) is its answer, a line a row ("Sunday: Closed"). A
 paragraph without a letter or digit (a rule such as ``---``) is left out. Everything else is
 answer text. The rules, in the order they apply:
 
@@ -144,6 +149,43 @@ _ASIDE_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _SENTENCE_END_RE = re.compile(rf"(?<=[.!{_QUESTION_MARKS}])\s")
 _QUESTION_COLUMNS = frozenset(("question", "questions", "q", "faq"))
 _ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
+_ALTERNATIVE_COLUMNS = frozenset(
+    (
+        "alternatives",
+        "alternative",
+        "alternative questions",
+        "other questions",
+        "other wordings",
+        "other ways to ask",
+        "also asked as",
+        "similar questions",
+        "similar",
+        "variations",
+        "variants",
+        "wordings",
+        "phrasings",
+        "paraphrases",
+        "synonyms",
+        "utterances",
+    )
+)
+"""Names of a column of other wordings of each row's question (as ``phrase_key`` gives
+them; a name holding one of their words of more than three letters too)."""
+_TOPIC_COLUMNS = frozenset(
+    ("topic", "topics", "category", "categories", "section", "sections", "subject", "theme")
+)
+_KEYWORD_COLUMNS = frozenset(("keywords", "keyword", "key words", "tags", "tag"))
+_SPOKEN_COLUMNS = frozenset(("spoken", "spoken answer", "spoken form", "said as", "read aloud"))
+_EXTRA_COLUMNS = (
+    ("alternatives", _ALTERNATIVE_COLUMNS),
+    ("topic", _TOPIC_COLUMNS),
+    ("keywords", _KEYWORD_COLUMNS),
+    ("spoken", _SPOKEN_COLUMNS),
+)
+"""The other fields of an entry a spreadsheet may have a column of, and the column's names."""
+_WORDINGS_SPLIT_RE = re.compile(rf"\s*[\n;|]\s*|(?<=[{_QUESTION_MARKS}])\s+")
+"""Where a cell of several wordings is cut: lines, ``;``, ``|`` and after a ``?``."""
+_KEYWORDS_SPLIT_RE = re.compile(r"\s*[\n;|,]\s*")
 _CSV_SUFFIXES = frozenset((".csv", ".tsv"))
 _COLUMN_NAME_RE = re.compile(r"^(?:#|no\.|nr\.|ref\.|[^\W\d_]+(?:[ _-][^\W\d_]+){0,2})$", re.I)
 """A column's name: up to three words, no digit or punctuation ("Question", "Answer text"),
@@ -195,6 +237,14 @@ class _Paragraph:
     titled: str = ""
     """What a question without ``?`` over the text under it is ("heading", "line"), or
     empty."""
+    level: int = 0
+    """A markdown heading's level (the number of its ``#``), also once made a question."""
+    fields: dict[str, str] = dataclasses.field(default_factory=dict)
+    """A question from a table with named columns: its row's cells of other fields
+    (``_EXTRA_COLUMNS``)."""
+    left_out: tuple[str, ...] = ()
+    """The first question of such a table: the names of its other columns with text, which
+    are left out."""
     loose: str = ""
     """How loosely the question is labelled (``_answer_labels``): its answer's label may be
     so too."""
@@ -236,6 +286,9 @@ class _Draft:
     alternatives: list[str]
     paragraphs: list[str]
     orphan: bool = False
+    topic: str = ""
+    keywords: list[str] = dataclasses.field(default_factory=list)
+    spoken: str = ""
     gathered: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     """The questions without an answer of their own above it (line, question), now its
     alternatives: they go where it goes if it has no answer either."""
@@ -361,6 +414,9 @@ def _parse_text(text: str) -> ImportResult:
     current: _Draft | None = None  # the entry whose answer is being read
     expecting = False  # the previous paragraph was a question: this one is its answer
     previous: _Paragraph | None = None
+    section: tuple[int, str] | None = None  # the section title over the paragraph
+    depth = 0  # its heading's level
+    under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
 
     for para in paragraphs:
         if not phrase_key(para.text):  # a "?" alone, a rule such as "---"
@@ -385,8 +441,11 @@ def _parse_text(text: str) -> ImportResult:
                 )
             )
         elif para.is_heading:
-            pass  # a section title: no entry, and the answer above it ends there
+            # a section title: no entry, and the answer above it ends there
+            section, depth = _section_title(para, opening=para is paragraphs[0]), para.level
         elif para.is_question:
+            if para.level and para.level <= depth:
+                section = None  # a heading as high as the section's, over text, ends it
             question = para.lines[0]
             key = phrase_key(question)
             if (
@@ -413,6 +472,8 @@ def _parse_text(text: str) -> ImportResult:
                 current = _Draft(para.line, question, [], [])
                 drafts.append(current)
                 by_key[key] = current
+                if section is not None:
+                    under[id(current)] = section
             for line, waiting in pending:
                 if phrase_key(waiting) == phrase_key(current.question):
                     notes.append(
@@ -436,6 +497,17 @@ def _parse_text(text: str) -> ImportResult:
                 )
             pending = []
             expecting = True
+            _take_fields(current, para.fields)
+            if para.left_out:
+                notes.append(
+                    (
+                        para.line,
+                        f"the table's column{'s' if para.left_out[1:] else ''} "
+                        f"{', '.join(repr(name) for name in para.left_out)} left out: move "
+                        "what visitors should hear into the answers",
+                        None,
+                    )
+                )
             if para.titled:
                 notes.append(
                     (
@@ -482,6 +554,8 @@ def _parse_text(text: str) -> ImportResult:
             else:
                 current = _Draft(para.line, placeholder, [], [para.text], orphan=True)
                 drafts.append(current)
+                if section is not None:
+                    under[id(current)] = section
                 by_key[phrase_key(placeholder)] = current
                 notes.append(
                     (
@@ -503,7 +577,7 @@ def _parse_text(text: str) -> ImportResult:
         raise KnowledgeError(
             "no question has an answer; write each answer on the lines under its question"
         )
-
+    _section_topics(drafts, under, notes)
     return _result(drafts, notes)
 
 
@@ -603,11 +677,15 @@ def parse_csv(text: str) -> ImportResult:
     too, beside an exact name or each other), else the first two, or a later column that
     clearly holds the questions (a section's name or a number before them) and the one after
     it. A question is one whatever it ends in, and an answer is kept whole, its lines and
-    paragraphs too. A first row of other names (up to three words each, with no digit or
-    punctuation: "Topic", "Details"; or "#", "No.") is left out with a note, and so is a row
-    without a question or an answer, and text in other columns (one note for a column of
-    repeated names or of numbers). A question asked again adds its answer to the first
-    one's. Commas, semicolons or tabs may
+    paragraphs too. Columns the first row names as other fields of an entry are read as
+    those, with a note: other wordings ("Alternatives", "Other ways to ask": one a line, or
+    between ``;`` or ``|``), its topic ("Topic", "Category", "Section"), keywords and the
+    answer as spoken; so is a column before the questions' of a section's name for each row
+    that repeats ("Tickets,Is there wifi?,Yes"), as the topics. A first row of other names
+    (up to three words each, with no digit or punctuation: "Details"; or "#", "No.") is left
+    out with a note, and so is a row without a question or an answer, and text in other
+    columns (one note for a column of repeated names or of numbers). A question asked again
+    adds its answer, wordings and keywords to the first one's. Commas, semicolons or tabs may
     set the cells apart (tabs when every line has one, whatever commas the answers hold).
     Raises ``KnowledgeError`` when no row has a question and an answer.
     """
@@ -642,7 +720,11 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     notes: list[tuple[int, str, _Draft | None]] = []
     first = rows[0]
     names = [phrase_key(cell) for cell in first[1]]
-    asks, says = _named(names, _QUESTION_COLUMNS), _named(names, _ANSWER_COLUMNS)
+    extras = _extra_columns(names)
+    asks, says = (
+        [at for at in _named(names, wanted) if at not in extras.values()]
+        for wanted in (_QUESTION_COLUMNS, _ANSWER_COLUMNS)
+    )
     if not (any(name in _QUESTION_COLUMNS | _ANSWER_COLUMNS for name in names) or (asks and says)):
         asks = says = []  # "Response times,Within two days" names no column: it is a row
     header = not any(cell.endswith(tuple(_QUESTION_MARKS)) for cell in first[1]) and bool(
@@ -671,17 +753,29 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
                 None,
             )
         )
+    extras = {field: at for field, at in extras.items() if header and at not in (asked, said)}
+    section = None if "topic" in extras else _section_column(body, asked, said, extras)
+    if section is not None:
+        extras["topic"] = section
+    notes.extend(_extra_notes(extras, first, rows, header))
+    topical = extras.get("topic")
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
     left_out: dict[int, list[tuple[int, str]]] = {}
     for number, row in rows:
-        cells = row + [""] * (max(asked, said) + 1 - len(row))
+        cells = row + [""] * (max(asked, said, *extras.values()) + 1 - len(row))
         question = " ".join(cells[asked].split())
         if (found := _question_line(question)) is not None:
             question = found.question
         answer = _unlabelled("\n".join(line.strip() for line in cells[said].splitlines()))
+        fields = {field: cells[at] for field, at in extras.items()}
+        if _question_line(" ".join(fields.get("topic", "").split())) is not None:
+            fields["topic"] = ""  # a question in the topics' column: a row out of line, noted
         for at, cell in enumerate(cells):
-            if at not in (asked, said) and cell:
+            kept = at in (asked, said) or (
+                at in extras.values() and (at != topical or fields["topic"])
+            )
+            if cell and not kept:
                 left_out.setdefault(at, []).append((number, cell))
         if not phrase_key(question):
             notes.append((number, f"row without a question left out: {answer!r}", None))
@@ -689,6 +783,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             notes.append((number, f"question {question!r} has no answer; dropped", None))
         elif (seen := by_key.get(phrase_key(question))) is not None:
             seen.paragraphs.append(answer)
+            _take_fields(seen, fields)
             notes.append(
                 (
                     number,
@@ -698,6 +793,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             )
         else:
             draft = _Draft(number, question, [], [answer])
+            _take_fields(draft, fields)
             drafts.append(draft)
             by_key[phrase_key(question)] = draft
     notes.extend(_left_out_notes(left_out, asked, said))
@@ -707,6 +803,91 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             "their answers in the next"
         )
     return _result(drafts, notes)
+
+
+def _extra_columns(names: list[str]) -> dict[str, int]:
+    """The columns a first row names as another field of the entries (``_EXTRA_COLUMNS``):
+    field -> column, the first so named; none that names a question or an answer."""
+    found: dict[str, int] = {}
+    for field, wanted in _EXTRA_COLUMNS:
+        for at in _named(names, wanted):
+            if at not in found.values() and names[at] not in _QUESTION_COLUMNS | _ANSWER_COLUMNS:
+                found[field] = at
+                break
+    return found
+
+
+def _section_column(
+    rows: list[list[str]], asked: int, said: int, taken: dict[str, int]
+) -> int | None:
+    """A column before the questions' of a section's or category's name for each row, not
+    named as one ("Tickets,Is there wifi?,Yes"): short names without a sentence's
+    punctuation, none a question, one at least on two rows."""
+    for at in range(asked):
+        if at == said or at in taken.values():
+            continue
+        cells = [" ".join(row[at].split()) for row in rows if at < len(row) and row[at].strip()]
+        if len(set(cells)) < len(cells) and all(
+            _TITLE_RE.match(cell) and _question_line(cell) is None for cell in cells
+        ):
+            return at
+    return None
+
+
+def _extra_notes(
+    extras: dict[str, int],
+    first: tuple[int, list[str]],
+    rows: list[tuple[int, list[str]]],
+    header: bool,
+) -> list[tuple[int, str, None]]:
+    """A note for each column read as another field of the entries than question and answer
+    (a column of topics with the first few it holds)."""
+    what = {
+        "alternatives": "other wordings of each question (one a line, or between ';' or '|')",
+        "topic": "the entries' topics",
+        "keywords": "the entries' keywords (between commas)",
+        "spoken": "the answers as spoken",
+    }
+    notes: list[tuple[int, str, None]] = []
+    for field, at in sorted(extras.items(), key=lambda item: item[1]):
+        name = first[1][at] if header and at < len(first[1]) else ""
+        called = f" {name!r}" if name else ""
+        said = what[field]
+        if field == "topic":
+            seen = list(
+                dict.fromkeys(" ".join(row[at].split()) for _, row in rows if at < len(row))
+            )
+            shown = [repr(topic) for topic in seen if topic and _question_line(topic) is None]
+            said += f" ({', '.join(shown[:3])}{', ...' if len(shown) > 3 else ''})"
+        notes.append(
+            (first[0] if name else rows[0][0], f"column {_letter(at)}{called} read as {said}", None)
+        )
+    return notes
+
+
+def _take_fields(draft: _Draft, fields: dict[str, str]) -> None:
+    """Add to ``draft`` what a row's cells of other fields hold (field -> cell, as
+    ``_EXTRA_COLUMNS`` names them): its wordings and keywords after those it has, its topic and
+    spoken answer where it has none."""
+    draft.alternatives.extend(
+        wording
+        for piece in _WORDINGS_SPLIT_RE.split(fields.get("alternatives", ""))
+        if phrase_key(wording := _wording(piece))
+    )
+    for keyword in _KEYWORDS_SPLIT_RE.split(fields.get("keywords", "")):
+        if phrase_key(keyword) and " ".join(keyword.split()) not in draft.keywords:
+            draft.keywords.append(" ".join(keyword.split()))
+    draft.topic = draft.topic or " ".join(fields.get("topic", "").split())
+    spoken = "\n".join(line.strip() for line in fields.get("spoken", "").splitlines()).strip()
+    draft.spoken = draft.spoken or spoken
+
+
+def _wording(piece: str) -> str:
+    """One wording of a cell of several, without what marks it as a question (a bullet, a
+    number, quotes)."""
+    piece = " ".join(piece.split())
+    found = _question_line(piece)
+    return found.question if found is not None else piece.strip("\"'\u201c\u201d-\u2022* ")
 
 
 def _named(names: list[str], wanted: frozenset[str]) -> list[int]:
@@ -797,6 +978,9 @@ def _result(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -
                 question=draft.question,
                 answer=_answer_text(draft),
                 alternatives=alternatives,
+                spoken=draft.spoken or None,
+                topic=draft.topic,
+                keywords=tuple(draft.keywords),
             )
         )
     result_notes = tuple(
@@ -918,7 +1102,8 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             if current is not None:
                 paragraphs.append(current)
         elif _HEADING_RE.match(line):
-            paragraphs.append(_Paragraph(number, [line], is_heading=True))
+            level = len(line) - len(line.lstrip("#"))
+            paragraphs.append(_Paragraph(number, [line], is_heading=True, level=level))
             current = None
         elif current is None:
             if paragraphs and paragraphs[-1].loose:
@@ -944,16 +1129,64 @@ def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
             or (index == 0 and not para.lines[0].startswith("##"))
         ):
             continue
-        question = _HEADING_RE.sub("", para.lines[0]).strip()
-        for opening, closing in _WRAPPERS:
-            if question.startswith(opening) and question.endswith(closing):
-                question = question[len(opening) : -len(closing)].strip() or question
-        question = question.rstrip(":").strip()
+        question = _heading_text(para.lines[0])
         if phrase_key(question):
             titled[index] = _Paragraph(
-                para.line, [question], is_question=True, marked=True, titled="heading"
+                para.line,
+                [question],
+                is_question=True,
+                marked=True,
+                titled="heading",
+                level=para.level,
             )
     return titled
+
+
+def _heading_text(line: str) -> str:
+    """A markdown heading's words, without its ``#``, emphasis or closing ``:``."""
+    text = _HEADING_RE.sub("", line).strip()
+    for opening, closing in _WRAPPERS:
+        if text.startswith(opening) and text.endswith(closing):
+            text = text[len(opening) : -len(closing)].strip() or text
+    return text.rstrip(":").strip()
+
+
+def _section_title(para: _Paragraph, opening: bool) -> tuple[int, str] | None:
+    """A section title's line and words, to name the entries under it; None for a page title
+    opening the text (``# FAQ``) and for a heading longer than a few words."""
+    name = _heading_text(para.lines[0])
+    if (opening and para.level < 2) or not _TITLE_RE.match(name):
+        return None
+    return para.line, name
+
+
+def _section_topics(
+    drafts: list[_Draft],
+    under: dict[int, tuple[int, str]],
+    notes: list[tuple[int, str, _Draft | None]],
+) -> None:
+    """Give each draft the name of the section title over it (``under``: by ``id`` of the
+    draft) as its topic, with a note at each title; none when fewer than two sections have
+    entries (one title over them all names the FAQ, not its entries)."""
+    sections: dict[tuple[int, str], list[_Draft]] = {}
+    for draft in drafts:
+        if id(draft) in under:
+            sections.setdefault(under[id(draft)], []).append(draft)
+    if len({phrase_key(name) for _, name in sections}) < 2:
+        return
+    for (line, name), members in sections.items():
+        for draft in members:
+            draft.topic = draft.topic or name  # a table's column of topics comes first
+        count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
+        notes.append(
+            (
+                line,
+                f"section title {name!r} is the topic of the {count} under it; the kiosk names "
+                "topics to a visitor it turns away: make each a few words visitors would ask "
+                "about",
+                None,
+            )
+        )
 
 
 def _title_lines(paragraphs: list[_Paragraph], everywhere: bool) -> list[_Paragraph]:
@@ -1034,7 +1267,20 @@ def _table_lines(lines: list[str]) -> set[int]:
 def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
     """A markdown table's rows with a question in one cell and text in the next, as questions
     and their answers; its header and rule are left out. A table without such a row is one
-    paragraph for a note, and so is each other row of a table that has them."""
+    paragraph for a note, and so is each other row of a table that has them. A table whose
+    header names its question and answer columns is read as a spreadsheet's rows are
+    (``_named_table``)."""
+    header = next(
+        (
+            index
+            for index in range(len(rows) - 1)
+            if _TABLE_RULE_RE.match(rows[index + 1][1]) and not _TABLE_RULE_RE.match(rows[index][1])
+        ),
+        None,
+    )
+    # a table from a Word document has no rule: its first row may name the columns
+    if named := _named_table(rows, 0 if header is None else header, ruled=header is not None):
+        return named
     read: list[_Paragraph] = []
     unread: list[_Paragraph] = []
     for index, (number, row) in enumerate(rows):
@@ -1042,8 +1288,7 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
             index + 1 < len(rows) and _TABLE_RULE_RE.match(rows[index + 1][1])
         ):
             continue  # the rule, and the header above it
-        inner = row.removeprefix("|").removesuffix("|")
-        cells = [cell.strip().replace("\\|", "|") for cell in _TABLE_CELL_RE.split(inner)]
+        cells = _table_cells(row)
         for at, cell in enumerate(cells[:-1]):
             found = _question_line(_LINE_BREAK_TAG_RE.sub(" ", cell)) if cell else None
             answers = [found.answer] if found is not None and found.answer else []
@@ -1057,6 +1302,59 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
     if not read:
         return [_Paragraph(rows[0][0], [row for _, row in rows], is_table=True)]
     return sorted(read + unread, key=lambda para: para.line)
+
+
+def _table_cells(row: str) -> list[str]:
+    """A markdown table row's cells."""
+    inner = row.removeprefix("|").removesuffix("|")
+    return [cell.strip().replace("\\|", "|") for cell in _TABLE_CELL_RE.split(inner)]
+
+
+def _named_table(rows: list[tuple[int, str]], header: int, ruled: bool) -> list[_Paragraph]:
+    """A markdown table under a header that names a column of questions and one of answers
+    ("| Question | Answer | Topic |"), as questions and their answers, the cells of other
+    named fields with each question (``_EXTRA_COLUMNS``), the table's other columns left out;
+    each row without a question or an answer a paragraph for a note. Empty when the header
+    names no such columns, or, with no rule under it (a Word table's), asks a question."""
+    named = _table_cells(rows[header][1])
+    if not ruled and any(cell.endswith(tuple(_QUESTION_MARKS)) for cell in named):
+        return []
+    names = [phrase_key(cell) for cell in named]
+    extras = _extra_columns(names)
+    asks, says = (
+        [at for at in _named(names, wanted) if at not in extras.values()]
+        for wanted in (_QUESTION_COLUMNS, _ANSWER_COLUMNS)
+    )
+    said = next((at for at in says if at not in asks[:1]), None)
+    if not asks or said is None:
+        return []
+    asked = asks[0]
+    paragraphs: list[_Paragraph] = []
+    other: dict[int, str] = {}
+    for number, row in rows[header + 1 + ruled :]:
+        cells = _table_cells(row)
+        cells += [""] * (len(names) - len(cells))
+        question = " ".join(_LINE_BREAK_TAG_RE.sub(" ", cells[asked]).split())
+        if (found := _question_line(question)) is not None:
+            question = found.question
+        answer = _LINE_BREAK_TAG_RE.sub("\n", cells[said])
+        if not (phrase_key(question) and phrase_key(answer)):
+            paragraphs.append(_Paragraph(number, [row], is_table=True))
+            continue
+        fields = {field: _LINE_BREAK_TAG_RE.sub("\n", cells[at]) for field, at in extras.items()}
+        paragraphs.append(
+            _Paragraph(number, [question], is_question=True, marked=True, fields=fields)
+        )
+        paragraphs.append(_Paragraph(number, answer.splitlines()))
+        for at, cell in enumerate(cells):
+            if cell and at not in (asked, said, *extras.values()):
+                other.setdefault(at, named[at] if at < len(named) else "")
+    first = next((para for para in paragraphs if para.is_question), None)
+    if first is not None:
+        first.left_out = tuple(
+            name or f"column {_letter(at)}" for at, name in sorted(other.items())
+        )
+    return paragraphs
 
 
 def _is_knowledge_file(text: str) -> bool:

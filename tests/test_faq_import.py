@@ -1691,3 +1691,37 @@ def test_a_table_with_named_columns_reads_each_column_as_what_it_is(tmp_path: Pa
         ("Where do I park?", ("Is there parking?", "Car park?"), "Car park B.")
     ]
     assert result.notes == ()
+
+
+def test_a_saved_web_page_s_menus_sidebar_and_footer_are_no_entries() -> None:
+    """A FAQ page saved from a website gave entries "Follow us on Facebook" and "\u00a9 2026
+    Riverside Pool", and a menu after the questions joined the last answer."""
+    result = parse_faq(
+        "<html><head><title>FAQ</title></head><body>\n"
+        "<h1>Frequently asked questions</h1>\n"
+        "<details><summary>When is the pool open?</summary><p>7am to 9pm.</p></details>\n"
+        "<dl><dt>Is there parking?</dt><dd>Yes, free for two hours.</dd></dl>\n"
+        "<aside><p>Opening soon: our new gym!</p></aside>\n"
+        "<nav><ul><li><a href='/'>Home</a></li><li><a href='/shop'>Shop</a></li></ul></nav>\n"
+        "<footer><p>\u00a9 2026 Riverside Pool.</p><p>Follow us on Facebook</p></footer>\n"
+        "</body></html>\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("When is the pool open?", "7am to 9pm."),
+        ("Is there parking?", "Yes, free for two hours."),
+    ]
+
+
+def test_a_question_and_its_answer_in_spans_side_by_side_are_two_lines() -> None:
+    """A page's question and answer in inline elements, shown apart by its style, ran on
+    into one line, "Can I bring a float?No, floats are provided.", an entry of its own."""
+    result = parse_faq(
+        "<div><p>Intro.</p></div>\n"
+        '<div class="faq"><span class="q">Can I bring a float?</span>'
+        '<span class="a">No, floats are provided.</span></div>\n'
+        '<div class="faq"><button>Is there parking?</button><span>Yes, free.</span></div>\n'
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Can I bring a float?", "No, floats are provided."),
+        ("Is there parking?", "Yes, free."),
+    ]

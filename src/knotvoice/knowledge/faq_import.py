@@ -369,7 +369,8 @@ def parse_faq(text: str) -> ImportResult:
     A byte order mark in front of the text is ignored. HTML (a web page's FAQ pasted or saved
     with its tags, ``<p>``, ``<h2>``, ``<li>``) is read as the text a browser shows, its
     headings, bold, lists, links, tables and line breaks (``<br>``) as their markdown, its
-    entities (``&amp;``) as their characters; notes give the lines of the HTML. Raises
+    entities (``&amp;``) as their characters, its menus, sidebars and footer (``<nav>``,
+    ``<aside>``, ``<footer>``) left out; notes give the lines of the HTML. Raises
     ``KnowledgeError`` when the text is a knowledge file already, or holds no question at all,
     or no question with an answer.
     """
@@ -1561,7 +1562,6 @@ class _HtmlText(HTMLParser):
             "section",
             "article",
             "header",
-            "footer",
             "main",
             "ul",
             "ol",
@@ -1577,7 +1577,11 @@ class _HtmlText(HTMLParser):
             "form",
         ]
     )
-    _SKIPPED = frozenset(("script", "style", "head", "title", "noscript"))
+    _SKIPPED = frozenset(
+        ("script", "style", "head", "title", "noscript", "template", "nav", "aside", "footer")
+    )
+    """What a page shows that is no part of its FAQ: its menus, sidebars and footer ("Follow
+    us on Facebook", "\u00a9 2026 ...") were read as entries of their own."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -1623,6 +1627,10 @@ class _HtmlText(HTMLParser):
             self._emit("\n|" + "---|" * self._row_headers)
         elif tag in ("strong", "b"):
             self._emit("**")
+        elif tag in ("span", "button", "label") and self._asked():
+            # <span class="q">Can I park?</span><span class="a">Yes.</span>: two lines, as a
+            # page's style shows them (the text ran on: "Can I park?Yes.")
+            self._emit("\n")
         elif tag == "a" and self._link is not None:
             address, start = self._link
             self._link = None
@@ -1630,6 +1638,11 @@ class _HtmlText(HTMLParser):
             if re.match(r"(?:https?|mailto|tel):", address) and shown and shown != address:
                 self._parts[start:] = [f"[{shown}]({address})"]
                 self._origins[start:] = self._origins[start : start + 1] or [self.getpos()[0]]
+
+    def _asked(self) -> bool:
+        """Whether the text so far ends in a question mark."""
+        last = next((part for part in reversed(self._parts) if part.strip()), "")
+        return last.rstrip().endswith(tuple(_QUESTION_MARKS))
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:

@@ -1725,3 +1725,24 @@ def test_a_question_and_its_answer_in_spans_side_by_side_are_two_lines() -> None
         ("Can I bring a float?", "No, floats are provided."),
         ("Is there parking?", "Yes, free."),
     ]
+
+
+def test_a_title_line_over_a_question_is_a_section_title() -> None:
+    """In a text FAQ in sections, "PARKING" was read as the last line of the answer above it
+    (said to visitors: "Yes, all cards. PARKING"), and "Opening hours" became an entry whose
+    answer was "Opening hours"."""
+    result = parse_faq(
+        "TICKETS\n\nHow much is a ticket?\nTen pounds.\n\nCan I pay by card?\nYes, all cards\n\n"
+        "PARKING\n\nIs there parking?\nYes, behind the hall.\n\nOpening hours\n\n"
+        "When are you open?\nNine to five.\n\nWhat do I bring?\nYou will need:\n\nA towel\n\n"
+        "Is there a cafe?\nYes.\n"
+    )
+    assert [(e.question, e.answer, e.topic) for e in result.entries] == [
+        ("How much is a ticket?", "Ten pounds.", "Tickets"),
+        ("Can I pay by card?", "Yes, all cards", "Tickets"),
+        ("Is there parking?", "Yes, behind the hall.", "Parking"),
+        ("When are you open?", "Nine to five.", "Opening hours"),
+        # a title line under text ending in ":" is more of that answer
+        ("What do I bring?", "You will need:\n\nA towel", "Opening hours"),
+        ("Is there a cafe?", "Yes.", "Opening hours"),
+    ]

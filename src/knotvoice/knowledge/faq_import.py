@@ -47,6 +47,9 @@ answer text. The rules, in the order they apply:
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
 - **Preamble.** Text before the first question (a title, an introduction) is not an entry.
+- **Section title.** A title line alone ("PARKING", "Opening hours") directly over a question,
+  and not under a question or under text ending in ``:``, is a section title, as a markdown
+  heading is (an opening one only where there are two or more).
 - **Title line.** A paragraph under no question (after a finished answer) that opens with a
   line of a few words without a full stop or ``?`` ("Opening hours", "Parking:") is that
   line as a question and the text under it as its answer; so is such a line alone over a
@@ -398,7 +401,7 @@ def _parse_text(text: str) -> ImportResult:
     text = _CHARACTER_REFERENCE_RE.sub(
         lambda found: html.unescape(found.group()).replace("\xa0", " "), text
     )
-    paragraphs = _titled(_paragraphs(text))
+    paragraphs = _plain_titles(_titled(_paragraphs(text)))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError(
@@ -1143,6 +1146,34 @@ def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
     return titled
 
 
+def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
+    """``paragraphs`` with each title line alone ("PARKING", "Opening hours", "**Tickets**")
+    directly over a question, and not itself an answer (under a question, or under text
+    ending in ``:``), made a section title as a markdown heading is: it was read as more of
+    the answer above it ("Yes, all cards. PARKING") or as an entry whose answer was its own
+    title. Where there are two or more, each is a section's (as ``## Tickets`` is), the first
+    line of the text too; else one opening the text stays text before the first question (a
+    page title, left out with a note)."""
+    titled = list(paragraphs)
+    found: list[int] = []
+    for index, para in enumerate(paragraphs[:-1]):
+        before = paragraphs[index - 1] if index else None
+        if (
+            len(para.lines) == 1
+            and not (para.is_question or para.is_heading or para.is_table or para.is_list)
+            and _TITLE_RE.match(para.lines[0])
+            and paragraphs[index + 1].is_question
+            and not (before is not None and (before.is_question or before.text.endswith(":")))
+        ):
+            found.append(index)
+    for index in found if found[1:] else [at for at in found if at]:
+        para = paragraphs[index]
+        titled[index] = _Paragraph(
+            para.line, para.lines, is_heading=True, level=2 if found[1:] else 0
+        )
+    return titled
+
+
 def _heading_text(line: str) -> str:
     """A markdown heading's words, without its ``#``, emphasis or closing ``:``."""
     text = _HEADING_RE.sub("", line).strip()
@@ -1158,6 +1189,8 @@ def _section_title(para: _Paragraph, opening: bool) -> tuple[int, str] | None:
     name = _heading_text(para.lines[0])
     if (opening and para.level < 2) or not _TITLE_RE.match(name):
         return None
+    if name.isupper() and len(phrase_key(name)) > 3:
+        name = name.capitalize()  # "OPENING HOURS" is said and shown "Opening hours"
     return para.line, name
 
 

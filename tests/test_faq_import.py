@@ -1746,3 +1746,20 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
         ("What do I bring?", "You will need:\n\nA towel", "Opening hours"),
         ("Is there a cafe?", "Yes.", "Opening hours"),
     ]
+
+
+def test_one_category_over_every_row_and_a_column_of_tags_name_no_entry(tmp_path: Path) -> None:
+    """A website's export ("General" in every row's category, "faq, home" in its tags) would
+    give every entry one topic, and keywords a question of any entry shares."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        'Category,Question,Answer,Tags\nGeneral,Is there wifi?,Yes.,"faq, home"\n'
+        "General,Can I park?,Behind the hall.,faq\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.question, e.topic, e.keywords) for e in result.entries] == [
+        ("Is there wifi?", "", ()),
+        ("Can I park?", "", ()),
+    ]
+    assert result.notes and all("left out" in note.message for note in result.notes)

@@ -177,7 +177,7 @@ them; a name holding one of their words of more than three letters too)."""
 _TOPIC_COLUMNS = frozenset(
     ("topic", "topics", "category", "categories", "section", "sections", "subject", "theme")
 )
-_KEYWORD_COLUMNS = frozenset(("keywords", "keyword", "key words", "tags", "tag"))
+_KEYWORD_COLUMNS = frozenset(("keywords", "keyword", "key words"))
 _SPOKEN_COLUMNS = frozenset(("spoken", "spoken answer", "spoken form", "said as", "read aloud"))
 _EXTRA_COLUMNS = (
     ("alternatives", _ALTERNATIVE_COLUMNS),
@@ -685,7 +685,8 @@ def parse_csv(text: str) -> ImportResult:
     those, with a note: other wordings ("Alternatives", "Other ways to ask": one a line, or
     between ``;`` or ``|``), its topic ("Topic", "Category", "Section"), keywords and the
     answer as spoken; so is a column before the questions' of a section's name for each row
-    that repeats ("Tickets,Is there wifi?,Yes"), as the topics. A first row of other names
+    that repeats ("Tickets,Is there wifi?,Yes"), as the topics (not one name over every row,
+    "General", which names the FAQ). A first row of other names
     (up to three words each, with no digit or punctuation: "Details"; or "#", "No.") is left
     out with a note, and so is a row without a question or an answer, and text in other
     columns (one note for a column of repeated names or of numbers). A question asked again
@@ -761,6 +762,8 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     section = None if "topic" in extras else _section_column(body, asked, said, extras)
     if section is not None:
         extras["topic"] = section
+    if "topic" in extras and len(_names(body, extras["topic"])) < 2:
+        del extras["topic"]  # one name over every row ("General") names the FAQ, not its entries
     notes.extend(_extra_notes(extras, first, rows, header))
     topical = extras.get("topic")
     drafts: list[_Draft] = []
@@ -819,6 +822,12 @@ def _extra_columns(names: list[str]) -> dict[str, int]:
                 found[field] = at
                 break
     return found
+
+
+def _names(rows: list[list[str]], column: int) -> set[str]:
+    """The names in a column of topics: its cells' texts, less any that reads as a question."""
+    cells = (" ".join(row[column].split()) for row in rows if column < len(row))
+    return {cell for cell in cells if cell and _question_line(cell) is None}
 
 
 def _section_column(

@@ -1763,3 +1763,27 @@ def test_one_category_over_every_row_and_a_column_of_tags_name_no_entry(tmp_path
         ("Can I park?", "", ()),
     ]
     assert result.notes and all("left out" in note.message for note in result.notes)
+
+
+def test_a_page_whose_scripts_fill_in_its_questions_is_read_from_its_faq_data() -> None:
+    """A FAQ page whose accordion is filled in by its scripts, saved from a browser, shows no
+    question in its text: "no questions found", though it holds them all as data for search
+    engines."""
+    data = (
+        '{"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, {"@type": '
+        '"FAQPage", "mainEntity": [{"@type": "Question", "name": "When is the pool open?", '
+        '"acceptedAnswer": {"@type": "Answer", "text": "<p>7am to 9pm.</p><p>Need help? '
+        'Call us.</p>"}}, {"@type": "Question", "name": "Fish &amp; chips", '
+        '"acceptedAnswer": [{"@type": "Answer", "text": "Friday only."}]}]}]}'
+    )
+    result = parse_faq(
+        f'<html><head><script type="application/ld+json">{data}</script></head>'
+        '<body><div id="app"></div><p>Loading...</p></body></html>'
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("When is the pool open?", "7am to 9pm.\n\nNeed help? Call us."),
+        ("Fish & chips", "Friday only."),
+    ]
+    assert [n.message.split(":")[0] for n in result.notes] == [
+        "read from the page's FAQ data for search engines (schema.org FAQPage)"
+    ]

@@ -73,6 +73,7 @@ import functools
 import html
 import io
 import itertools
+import json
 import logging
 import re
 import unicodedata
@@ -196,6 +197,8 @@ or a number's ("#", "No.")."""
 _SAMPLE = 4096
 """Characters of a CSV whose whole lines say what sets its cells apart."""
 _CHARACTER_REFERENCE_RE = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
+_LINKED_DATA_RE = re.compile(r"<script[^<>]*application/ld\+json", re.IGNORECASE)
+"""A page's data for search engines, which may hold its FAQ (schema.org ``FAQPage``)."""
 _HTML_BLOCK_RE = re.compile(r"<(?:p|div|h[1-6]|li|dt|dd|tr)\b[^<>]*>", re.IGNORECASE)
 """A block of HTML: a FAQ with two or more is HTML."""
 _TITLE_RE = re.compile(
@@ -373,9 +376,11 @@ def parse_faq(text: str) -> ImportResult:
     with its tags, ``<p>``, ``<h2>``, ``<li>``) is read as the text a browser shows, its
     headings, bold, lists, links, tables and line breaks (``<br>``) as their markdown, its
     entities (``&amp;``) as their characters, its menus, sidebars and footer (``<nav>``,
-    ``<aside>``, ``<footer>``) left out; notes give the lines of the HTML. Raises
-    ``KnowledgeError`` when the text is a knowledge file already, or holds no question at all,
-    or no question with an answer.
+    ``<aside>``, ``<footer>``) left out; notes give the lines of the HTML. A page whose
+    questions its scripts show (an accordion filled in the browser) is read from the FAQ data
+    it gives search engines (schema.org ``FAQPage`` in ``application/ld+json``), with a note,
+    when its text shows fewer of them. Raises ``KnowledgeError`` when the text is a knowledge
+    file already, or holds no question at all, or no question with an answer.
     """
     text = text.removeprefix("\ufeff")
     if _is_knowledge_file(text):
@@ -383,16 +388,47 @@ def parse_faq(text: str) -> ImportResult:
             "is a knowledge file already (YAML with 'entries'); import reads a plain-text FAQ: "
             "use the file as it is (`--knowledge`), or import its text"
         )
-    if len(_HTML_BLOCK_RE.findall(text)) >= 2:
+    if len(_HTML_BLOCK_RE.findall(text)) >= 2 or _LINKED_DATA_RE.search(text):
         shown = _HtmlText()
         shown.feed(text)
         shown.close()
-        result = _parse_text(shown.text())
+        try:
+            result = _parse_text(shown.text())
+        except KnowledgeError:
+            if not shown.faq_data:
+                raise
+            result = ImportResult((), ())
+        if len(shown.faq_data) > len(result.entries):
+            return _from_faq_data(shown.faq_data, len(result.entries))
         return ImportResult(
             result.entries,
             tuple(dataclasses.replace(n, line=shown.source_line(n.line)) for n in result.notes),
         )
     return _parse_text(text)
+
+
+def _from_faq_data(pairs: list[tuple[str, str]], shown: int) -> ImportResult:
+    """The entries of a page's FAQ data (its questions and answers, the answers HTML read as
+    a page's text is, whole: "Need help? Call us." in one is no question), with a note that
+    the page's text showed only ``shown`` of them."""
+    drafts: list[_Draft] = []
+    for question, answer in pairs:
+        page = _HtmlText()
+        page.feed(f"<div>{answer}</div>")
+        page.close()
+        text = re.sub(r"\n{3,}", "\n\n", page.text()).strip()
+        question = " ".join(html.unescape(question).split())
+        found = _question_line(question)
+        if text:
+            drafts.append(_Draft(1, found.question if found else question, [], [text]))
+    note = (
+        1,
+        f"read from the page's FAQ data for search engines (schema.org FAQPage): its text "
+        f"shows {shown} of its {len(pairs)} questions (the others are filled in by its "
+        "scripts); check the answers against the page",
+        None,
+    )
+    return _result(drafts, [note])
 
 
 def _parse_text(text: str) -> ImportResult:
@@ -1593,6 +1629,25 @@ def _unique(slug: str, used: set[str]) -> str:
     return candidate
 
 
+def _faq_pairs(data: object) -> list[tuple[str, str]]:
+    """The questions and answers of schema.org ``Question`` items anywhere in ``data`` (JSON
+    for search engines: an ``FAQPage``'s ``mainEntity``, an ``@graph``), each its ``name``
+    and its ``acceptedAnswer``'s ``text``."""
+    if isinstance(data, list):
+        return [pair for item in data for pair in _faq_pairs(item)]
+    if not isinstance(data, dict):
+        return []
+    kind = data.get("@type")
+    if kind == "Question" or (isinstance(kind, list) and "Question" in kind):
+        answers = data.get("acceptedAnswer") or data.get("suggestedAnswer")
+        first = answers[0] if isinstance(answers, list) and answers else answers
+        question, answer = data.get("name"), first.get("text") if isinstance(first, dict) else None
+        if isinstance(question, str) and isinstance(answer, str):
+            return [(question, answer)]
+        return []
+    return [pair for value in data.values() for pair in _faq_pairs(value)]
+
+
 class _HtmlText(HTMLParser):
     """The text of HTML as a browser shows it, in the markdown ``parse_faq`` reads, with the
     line of the HTML each line of it comes from."""
@@ -1632,12 +1687,17 @@ class _HtmlText(HTMLParser):
         self._skipping = 0
         self._link: tuple[str, int] | None = None  # address, and where its text starts
         self._row_headers = 0
+        self._data: list[str] | None = None  # the text of a script of data for search engines
+        self.faq_data: list[tuple[str, str]] = []
+        """The questions and answers (HTML) of the page's schema.org ``FAQPage`` data."""
 
     def _emit(self, part: str) -> None:
         self._parts.append(part)
         self._origins.append(self.getpos()[0])
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script" and (dict(attrs).get("type") or "").lower() == "application/ld+json":
+            self._data = []
         if tag in self._SKIPPED:
             self._skipping += 1
         elif re.fullmatch(r"h[1-6]", tag):
@@ -1659,6 +1719,17 @@ class _HtmlText(HTMLParser):
             self._link = (dict(attrs).get("href") or "", len(self._parts))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._data is not None:
+            try:
+                found = json.loads("".join(self._data))
+            except ValueError:
+                found = None  # not JSON: no data
+            self._data = None
+            asked = {phrase_key(question) for question, _ in self.faq_data}
+            for question, answer in _faq_pairs(found):
+                if phrase_key(question) and phrase_key(question) not in asked:
+                    asked.add(phrase_key(question))
+                    self.faq_data.append((question, answer))
         if tag in self._SKIPPED:
             self._skipping = max(0, self._skipping - 1)
         elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
@@ -1687,6 +1758,8 @@ class _HtmlText(HTMLParser):
         return last.rstrip().endswith(tuple(_QUESTION_MARKS))
 
     def handle_data(self, data: str) -> None:
+        if self._data is not None:
+            self._data.append(data)
         if not self._skipping:
             self._emit(re.sub(r"\s+", " ", data.replace("\xa0", " ")))
 

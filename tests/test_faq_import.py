@@ -1787,3 +1787,50 @@ def test_a_page_whose_scripts_fill_in_its_questions_is_read_from_its_faq_data() 
     assert [n.message.split(":")[0] for n in result.notes] == [
         "read from the page's FAQ data for search engines (schema.org FAQPage)"
     ]
+
+
+def test_a_quote_inside_a_csv_cell_is_read_as_excel_writes_it(tmp_path: Path) -> None:
+    """Excel writes a quote inside a cell doubled; the guess of the file's dialect missed it
+    where such a cell also holds a comma, and the answer was cut there: 'Yes, connect to
+    "Station WiFi""'."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        'Question,Answer\nIs there wifi?,"Yes, connect to ""Station WiFi"", then register."\n'
+        'Can I park?,"Yes, behind the hall."\n',
+        encoding="utf-8",
+    )
+    assert [e.answer for e in read_faq(path).entries] == [
+        'Yes, connect to "Station WiFi", then register.',
+        "Yes, behind the hall.",
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_knowledge_file_exported_and_imported_again_is_the_same(
+    tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator who keeps the FAQ in a spreadsheet exports it, edits it and imports it
+    again: ids, wordings, topics, keywords and spoken answers come back as they were."""
+    source = Path(__file__).parent.parent / "knowledge" / "knots.yaml"
+    sheet = tmp_path / f"faq{suffix}"
+    assert main(["knowledge", "export", str(source), "-o", str(sheet)]) == 0
+    assert "is not in the sheet" in capsys.readouterr().err  # its matching: section
+    assert main(["knowledge", "export", str(source), "-o", str(sheet)]) == 1  # no overwrite
+    assert "pass --force" in capsys.readouterr().err
+    assert read_faq(sheet).entries == load(source).entries
+    assert main(["knowledge", "export", str(source), "-o", str(tmp_path / "faq.txt")]) == 1
+    assert "name the spreadsheet .csv or .xlsx" in capsys.readouterr().err
+
+
+def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Id,Question,Answer\n,Is there wifi?,Yes.\nis-there-wifi,Can I connect?,Ask at the desk.\n"
+        "Not An Id!,Can I park?,Yes.\n",
+        encoding="utf-8",
+    )
+    assert [e.id for e in read_faq(path).entries] == [
+        "is-there-wifi-2",  # made of its question, after the id another row names
+        "is-there-wifi",
+        "can-i-park",
+    ]

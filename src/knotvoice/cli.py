@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from knotvoice import app
 from knotvoice.audio import AudioChunk, read_audio, write_wav
 from knotvoice.errors import KnotvoiceError
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Knowledge, MatchingHints
 from knotvoice.match import MatchStage
 from knotvoice.settings import VAD_DETECTORS, Settings, SpeakerSettings, build_settings
 from knotvoice.turn import Action, Dialogue, Turn, command_of, hear, typed
@@ -274,7 +274,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--config", type=Path, help="TOML config file")
 
     knowledge = commands.add_parser(
-        "knowledge", help="lint, check, calibrate, add to or import a knowledge file"
+        "knowledge", help="lint, check, calibrate, add to, import or export a knowledge file"
     )
     knowledge_commands = knowledge.add_subparsers(dest="knowledge_command", required=True)
     lint = knowledge_commands.add_parser("lint", help="check a knowledge file")
@@ -326,6 +326,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     importer.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")
+    exporter = knowledge_commands.add_parser(
+        "export", help="write a knowledge file as a spreadsheet, to edit and import again"
+    )
+    exporter.add_argument(
+        "file", type=Path, nargs="?", help="knowledge file (default: the configured)"
+    )
+    exporter.add_argument(
+        "-o", "--output", type=Path, required=True, help="the .csv or .xlsx file to write"
+    )
+    exporter.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")
+    exporter.add_argument("--config", type=Path, help="TOML config file")
 
     models = commands.add_parser("models", help="download or list speech models")
     model_commands = models.add_subparsers(dest="models_command", required=True)
@@ -1120,6 +1131,8 @@ def _knowledge(args: argparse.Namespace) -> int:
         return _knowledge_calibrate(_settings(args), args.file, args.clips, args.if_needed)
     if args.knowledge_command == "add":
         return _knowledge_add(args.file or _settings(args).knowledge, args.entry, args.wording)
+    if args.knowledge_command == "export":
+        return _knowledge_export(args.file or _settings(args).knowledge, args.output, args.force)
     written = _knowledge_import(args.faq, args.output, args.force)
     if args.output is not None:
         # What the draft already does: how well its entries are told apart.
@@ -1317,7 +1330,39 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     return 0
 
 
-def _replace_whole(path: Path, text: str) -> None:
+def _knowledge_export(path: Path, output: Path, force: bool) -> int:
+    from knotvoice.knowledge import export
+
+    suffix = output.suffix.lower()
+    if suffix not in export.SUFFIXES:
+        raise KnotvoiceError(f"{output}: name the spreadsheet .csv or .xlsx")
+    if output.is_dir():
+        raise KnotvoiceError(f"{output}: is a folder; give -o the name of a .csv or .xlsx file")
+    if output.exists() and not force:
+        raise KnotvoiceError(
+            f"{output}: the file exists; pass --force to overwrite it, or choose another name"
+        )
+    knowledge = app.load_knowledge_file(path)
+    data = export.sheet_bytes(knowledge, suffix)
+    try:
+        _replace_whole(output, data)
+    except OSError as error:
+        raise KnotvoiceError(
+            f"{output}: cannot write the spreadsheet ({error.strerror}); check the folder"
+        ) from None
+    _warn(
+        f"wrote {_count(len(knowledge.entries), 'entry', 'entries')} to {output}; edit it, then "
+        f"`knotvoice knowledge import {output} -o {path} --force`"
+    )
+    if knowledge.matching != MatchingHints():
+        _warn(
+            f"note: {path}'s `matching:` section (domain words, recognition slips) is not in "
+            "the sheet; an import writes a file without it: copy it back afterwards"
+        )
+    return 0
+
+
+def _replace_whole(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` in one rename: a file it replaces (a kiosk may be answering
     from it) is whole, old or new, whatever stops the writing; a link is followed, and the
     replaced file's permissions, owner and group kept."""
@@ -1326,8 +1371,12 @@ def _replace_whole(path: Path, text: str) -> None:
     target = path.resolve() if path.exists() else path
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        with partial.open("x", encoding="utf-8") as handle:
-            handle.write(text)
+        if isinstance(text, bytes):
+            with partial.open("xb") as handle:
+                handle.write(text)
+        else:
+            with partial.open("x", encoding="utf-8") as handle:
+                handle.write(text)
         if target.exists():
             take_over(partial, target)
         os.replace(partial, target)

@@ -181,6 +181,7 @@ _TOPIC_COLUMNS = frozenset(
 _KEYWORD_COLUMNS = frozenset(("keywords", "keyword", "key words"))
 _SPOKEN_COLUMNS = frozenset(("spoken", "spoken answer", "spoken form", "said as", "read aloud"))
 _EXTRA_COLUMNS = (
+    ("id", frozenset(("id", "entry id"))),
     ("alternatives", _ALTERNATIVE_COLUMNS),
     ("topic", _TOPIC_COLUMNS),
     ("keywords", _KEYWORD_COLUMNS),
@@ -206,6 +207,8 @@ _TITLE_RE = re.compile(
 )
 """A title line: a few words, with no sentence's punctuation ("Opening hours", "Parking:")."""
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+"""An entry's id as a knowledge file takes it."""
 _MAX_ID_LENGTH = 48
 
 
@@ -295,6 +298,8 @@ class _Draft:
     topic: str = ""
     keywords: list[str] = dataclasses.field(default_factory=list)
     spoken: str = ""
+    id: str = ""
+    """The id a spreadsheet's column of ids gives it (else one is made of its question)."""
     gathered: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     """The questions without an answer of their own above it (line, question), now its
     alternatives: they go where it goes if it has no answer either."""
@@ -732,13 +737,16 @@ def parse_csv(text: str) -> ImportResult:
     """
     text = text.removeprefix("\ufeff")
     sample = text if len(text) <= _SAMPLE else text[: text.rfind("\n", 0, _SAMPLE) + 1] or text
-    dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
+    delimiter = "\t"
     if not all("\t" in line for line in sample.splitlines() if line.strip()):
         try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         except csv.Error:
-            dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+            delimiter = ","
+
+    # Only the delimiter is guessed: every spreadsheet quotes as Excel does, a quote inside
+    # a cell doubled ("a ""quoted"" word"), which the guess missed, cutting answers short.
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     line = 1
     try:
@@ -892,6 +900,7 @@ def _extra_notes(
     """A note for each column read as another field of the entries than question and answer
     (a column of topics with the first few it holds)."""
     what = {
+        "id": "the entries' ids (kept where each is one: a-z, 0-9, '-' and '_')",
         "alternatives": "other wordings of each question (one a line, or between ';' or '|')",
         "topic": "the entries' topics",
         "keywords": "the entries' keywords (between commas)",
@@ -927,6 +936,9 @@ def _take_fields(draft: _Draft, fields: dict[str, str]) -> None:
         if phrase_key(keyword) and " ".join(keyword.split()) not in draft.keywords:
             draft.keywords.append(" ".join(keyword.split()))
     draft.topic = draft.topic or " ".join(fields.get("topic", "").split())
+    draft.id = draft.id or (
+        fields.get("id", "").strip() if _ID_RE.match(fields.get("id", "").strip()) else ""
+    )
     spoken = "\n".join(line.strip() for line in fields.get("spoken", "").splitlines()).strip()
     draft.spoken = draft.spoken or spoken
 
@@ -1012,13 +1024,14 @@ def _left_out_notes(
 
 
 def _result(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> ImportResult:
-    """The entries of ``drafts``, with ids, and the notes, in the order of their lines."""
+    """The entries of ``drafts``, with ids (those a column of ids gave first, so an id made
+    of a question never takes one), and the notes, in the order of their lines."""
     _claim_alternatives(drafts, notes)
-    ids: dict[int, str] = {}
     used: set[str] = set()
+    ids = {id(draft): _unique(draft.id, used) for draft in drafts if draft.id}
     entries: list[Entry] = []
     for number, draft in enumerate(drafts, start=1):
-        entry_id = _unique(_slug(draft.question) or f"entry-{number}", used)
+        entry_id = ids.get(id(draft)) or _unique(_slug(draft.question) or f"entry-{number}", used)
         ids[id(draft)] = entry_id
         alternatives = tuple(draft.alternatives)
         entries.append(

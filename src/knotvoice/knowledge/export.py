@@ -1,0 +1,74 @@
+"""A knowledge file as a spreadsheet, to edit and import again.
+
+An operator who keeps the FAQ in a spreadsheet exports it (``knotvoice knowledge export``),
+adds wordings and topics in Excel or LibreOffice, and imports the sheet back: the columns are
+named as ``faq_import`` reads them (``Id``, ``Topic``, ``Question``, ``Alternatives``,
+``Answer``, and ``Spoken`` and ``Keywords`` when an entry has them), one row an entry, its
+alternatives a line each in their cell and its keywords between commas. A ``.csv`` is
+written as UTF-8 with a byte order mark, which Excel needs to show £ and accents; an
+``.xlsx`` with its first row bold and kept in view, and cells that wrap.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from knotvoice.errors import KnowledgeError
+from knotvoice.knowledge import Knowledge
+
+__all__ = ["SUFFIXES", "rows", "sheet_bytes"]
+
+SUFFIXES = (".csv", ".xlsx")
+
+_WIDTHS = {"Id": 24, "Topic": 18, "Question": 40, "Alternatives": 48, "Answer": 60}
+"""Columns' widths in an ``.xlsx``, in characters (the others: 30)."""
+
+
+def rows(knowledge: Knowledge) -> list[list[str]]:
+    """The sheet's rows: the column names, then an entry a row."""
+    spoken = any(entry.spoken for entry in knowledge.entries)
+    keywords = any(entry.keywords for entry in knowledge.entries)
+    names = ["Id", "Topic", "Question", "Alternatives", "Answer"]
+    names += ["Spoken"] * spoken + ["Keywords"] * keywords
+    table = [names]
+    for entry in knowledge.entries:
+        row = [entry.id, entry.topic, entry.question, "\n".join(entry.alternatives), entry.answer]
+        row += [entry.spoken or ""] * spoken + [", ".join(entry.keywords)] * keywords
+        table.append(row)
+    return table
+
+
+def sheet_bytes(knowledge: Knowledge, suffix: str) -> bytes:
+    """The knowledge as a ``.csv`` or ``.xlsx`` file's bytes."""
+    table = rows(knowledge)
+    if suffix == ".csv":
+        text = io.StringIO(newline="")
+        csv.writer(text, lineterminator="\r\n").writerows(table)
+        return ("\ufeff" + text.getvalue()).encode("utf-8")
+    if suffix != ".xlsx":
+        raise KnowledgeError(
+            f"cannot write a {suffix or 'file without a suffix'}; name it .csv or .xlsx"
+        )
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = "FAQ"
+    for line in table:
+        sheet.append(line)
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if cell.row == 1:
+                cell.font = Font(bold=True)
+            else:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for column, name in enumerate(table[0], start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS.get(name, 30)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -379,9 +379,9 @@ OPERATOR_SETS = sorted((FIXTURES / "operator").glob("*/manifest.tsv"))
 
 @pytest.mark.parametrize("manifest", TYPED_SETS, ids=lambda path: path.parent.name)
 def test_a_typed_set_names_its_faq_and_only_its_entries(manifest: Path) -> None:
-    """Each typed set's questions point at entries of the FAQ it names, three or more an
-    entry asked (at most two entries left unasked, there to be taken for another), and at
-    least a third of them are questions the FAQ does not answer."""
+    """Each typed set's questions point at entries of the FAQ it names, two or more an entry
+    asked (at most two entries left unasked, there to be taken for another), and at least a third of them are
+    questions the FAQ does not answer."""
     comment, header, *body = manifest.read_text(encoding="utf-8").splitlines()
     named = manifest.parent / comment.removeprefix("# knowledge: ")
     ids, _texts = knowledge_texts(yaml.safe_load(named.read_text(encoding="utf-8")))
@@ -390,7 +390,7 @@ def test_a_typed_set_names_its_faq_and_only_its_entries(manifest: Path) -> None:
     assert all(len(line.split("\t")) == 3 for line in body)
     assert set(expected) - {NO_ANSWER} <= ids
     asked = {entry_id: expected.count(entry_id) for entry_id in ids}
-    assert all(count >= 3 for count in asked.values() if count)
+    assert all(count >= 2 for count in asked.values() if count)
     assert sum(1 for count in asked.values() if not count) <= 2
     assert expected.count(NO_ANSWER) >= len(expected) / 3
 

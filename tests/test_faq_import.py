@@ -17,9 +17,9 @@ from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, S
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 
-from knotvoice.cli import main
+from knotvoice.cli import _knowledge_import, main
 from knotvoice.errors import KnowledgeError
-from knotvoice.knowledge import load, phrase_key
+from knotvoice.knowledge import MatchingHints, load, phrase_key
 from knotvoice.knowledge.faq_import import ImportResult, parse_faq, read_faq, to_yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -1820,6 +1820,13 @@ def test_a_knowledge_file_exported_and_imported_again_is_the_same(
     assert read_faq(sheet).entries == load(source).entries
     assert main(["knowledge", "export", str(source), "-o", str(tmp_path / "faq.txt")]) == 1
     assert "name the spreadsheet .csv or .xlsx" in capsys.readouterr().err
+    # imported over a copy of the file, its matching: section (not in the sheet) is kept
+    copy = tmp_path / "faq.yaml"
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    assert _knowledge_import(sheet, copy, force=True) == 0  # as `knowledge import` writes
+    assert "`matching:` section kept" in capsys.readouterr().err
+    assert load(copy).entries == load(source).entries
+    assert load(copy).matching == load(source).matching != MatchingHints()
 
 
 def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:

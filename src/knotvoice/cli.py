@@ -1314,6 +1314,8 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     for problem in language_warnings(result.entries, str(faq)):
         _warn(str(problem))
     document = faq_import.to_yaml(result)
+    kept = _matching_section(output) if output is not None and output.exists() else ""
+    document += kept
     if output is None:
         sys.stdout.write(document)
     else:
@@ -1324,10 +1326,27 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
                 f"{output}: cannot write the knowledge file ({error.strerror}); check the folder"
             ) from None
         _warn(
-            f"wrote {_count(len(result.entries), 'entry', 'entries')} to {output}; check it with "
+            f"wrote {_count(len(result.entries), 'entry', 'entries')} to {output}"
+            f"{' (its `matching:` section kept)' if kept else ''}; check it with "
             f"`knotvoice knowledge lint {output}` and `knotvoice knowledge check {output}`"
         )
     return 0
+
+
+def _matching_section(path: Path) -> str:
+    """The ``matching:`` section of the knowledge file an import replaces, as YAML to add to
+    the new one (domain words and recognition slips are not in a FAQ or a sheet), or ""."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ""
+    if not isinstance(data, dict) or not data.get("matching"):
+        return ""
+    return "\n" + yaml.safe_dump(
+        {"matching": data["matching"]}, sort_keys=False, allow_unicode=True
+    )
 
 
 def _knowledge_export(path: Path, output: Path, force: bool) -> int:
@@ -1357,7 +1376,7 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
     if knowledge.matching != MatchingHints():
         _warn(
             f"note: {path}'s `matching:` section (domain words, recognition slips) is not in "
-            "the sheet; an import writes a file without it: copy it back afterwards"
+            "the sheet; an import over that file keeps it"
         )
     return 0
 

@@ -1827,6 +1827,13 @@ def test_a_knowledge_file_exported_and_imported_again_is_the_same(
     assert "`matching:` section kept" in capsys.readouterr().err
     assert load(copy).entries == load(source).entries
     assert load(copy).matching == load(source).matching != MatchingHints()
+    # another FAQ imported over it does not take that section
+    other = tmp_path / f"other{suffix}"
+    assert (
+        main(["knowledge", "export", str(source.with_name("railway.yaml")), "-o", str(other)]) == 0
+    )
+    assert _knowledge_import(other, copy, force=True) == 0
+    assert load(copy).matching == MatchingHints()
 
 
 def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:

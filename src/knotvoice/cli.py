@@ -1314,7 +1314,8 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     for problem in language_warnings(result.entries, str(faq)):
         _warn(str(problem))
     document = faq_import.to_yaml(result)
-    kept = _matching_section(output) if output is not None and output.exists() else ""
+    ids = {entry.id for entry in result.entries}
+    kept = _matching_section(output, ids) if output is not None and output.exists() else ""
     document += kept
     if output is None:
         sys.stdout.write(document)
@@ -1333,9 +1334,11 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     return 0
 
 
-def _matching_section(path: Path) -> str:
+def _matching_section(path: Path, ids: set[str]) -> str:
     """The ``matching:`` section of the knowledge file an import replaces, as YAML to add to
-    the new one (domain words and recognition slips are not in a FAQ or a sheet), or ""."""
+    the new one (domain words and recognition slips are not in a FAQ or a sheet), or "":
+    only when half the imported entries' ``ids`` or more are that file's (its own entries
+    exported and edited, not another FAQ imported over it)."""
     import yaml
 
     try:
@@ -1343,6 +1346,14 @@ def _matching_section(path: Path) -> str:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return ""
     if not isinstance(data, dict) or not data.get("matching"):
+        return ""
+    entries = data.get("entries")
+    known = (
+        {e.get("id") for e in entries if isinstance(e, dict)}
+        if isinstance(entries, list)
+        else set()
+    )
+    if 2 * len(ids & known) < len(ids):
         return ""
     return "\n" + yaml.safe_dump(
         {"matching": data["matching"]}, sort_keys=False, allow_unicode=True

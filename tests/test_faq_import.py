@@ -1523,7 +1523,7 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
     path = tmp_path / "faq.csv"
     path.write_text(
         "Topic,FAQ question,Other ways to ask,Our reply,Keywords\n"
-        'Tickets,How much is a ticket?,"What does it cost?\n- Prices?; ticket price",'
+        'Tickets,How much is a ticket?,"What does it cost?\n- Prices?\nticket price",'
         '"\u00a312, children free","price, cost"\n'
         "Tickets,Is there wifi?,Can I get online? Do you have internet? | wi-fi,Yes.,\n"
         "Food,Do you sell coffee?,How much is a ticket?,No.,coffee\n"
@@ -1550,10 +1550,11 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
         "line 1: column A 'Topic' read as the entries' topics ('Tickets', 'Food')",
         "line 1: column C 'Other ways to ask' read as other wordings of each question (one a "
         "line, or between ';' or '|')",
-        "line 1: column E 'Keywords' read as the entries' keywords (between commas)",
-        "line 5: alternative 'How much is a ticket?' is also the question on line 2; it is left "
+        "line 1: column E 'Keywords' read as the entries' keywords (a line each, or between "
+        "commas)",
+        "line 6: alternative 'How much is a ticket?' is also the question on line 2; it is left "
         "to that entry",
-        "line 6: repeated question 'Is there wifi?' merged into the one on line 4",
+        "line 7: repeated question 'Is there wifi?' merged into the one on line 5",
     ]
     out = tmp_path / "faq.yaml"
     out.write_text(to_yaml(result), encoding="utf-8")
@@ -1612,6 +1613,11 @@ No.
     [
         # a page title opening the text names no entry; the sections name theirs
         (MARKDOWN_SECTIONS, ["Tickets", "Tickets", "Getting here", "Getting here"]),
+        # a first heading with others as high is a section's, not the page's title
+        (
+            "# Visiting\n\nCan I park?\nYes.\n\n# Tickets\n\nHow much?\nTen pounds.\n",
+            ["Visiting", "Tickets"],
+        ),
         # one section over every entry names the FAQ, not its entries
         ("# Museum\n\n## Questions\n\nIs it free?\nYes.\n\nIs it open?\nDaily.\n", ["", ""]),
         # a heading of a sentence is no topic; a heading over text as high as the section's
@@ -1698,7 +1704,8 @@ def test_a_saved_web_page_s_menus_sidebar_and_footer_are_no_entries() -> None:
     Riverside Pool", and a menu after the questions joined the last answer."""
     result = parse_faq(
         "<html><head><title>FAQ</title></head><body>\n"
-        "<h1>Frequently asked questions</h1>\n"
+        "<nav><ul><li><a href='/'>Home</a></li><li><b>FAQ</b></li></ul></nav>\n"
+        "<h1>Frequently asked questions</h1>\n<p>Answers to what visitors ask most.</p>\n"
         "<details><summary>When is the pool open?</summary><p>7am to 9pm.</p></details>\n"
         "<dl><dt>Is there parking?</dt><dd>Yes, free for two hours.</dd></dl>\n"
         "<aside><p>Opening soon: our new gym!</p></aside>\n"
@@ -1709,21 +1716,6 @@ def test_a_saved_web_page_s_menus_sidebar_and_footer_are_no_entries() -> None:
     assert [(e.question, e.answer) for e in result.entries] == [
         ("When is the pool open?", "7am to 9pm."),
         ("Is there parking?", "Yes, free for two hours."),
-    ]
-
-
-def test_a_question_and_its_answer_in_spans_side_by_side_are_two_lines() -> None:
-    """A page's question and answer in inline elements, shown apart by its style, ran on
-    into one line, "Can I bring a float?No, floats are provided.", an entry of its own."""
-    result = parse_faq(
-        "<div><p>Intro.</p></div>\n"
-        '<div class="faq"><span class="q">Can I bring a float?</span>'
-        '<span class="a">No, floats are provided.</span></div>\n'
-        '<div class="faq"><button>Is there parking?</button><span>Yes, free.</span></div>\n'
-    )
-    assert [(e.question, e.answer) for e in result.entries] == [
-        ("Can I bring a float?", "No, floats are provided."),
-        ("Is there parking?", "Yes, free."),
     ]
 
 
@@ -1746,6 +1738,19 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
         ("What do I bring?", "You will need:\n\nA towel", "Opening hours"),
         ("Is there a cafe?", "Yes.", "Opening hours"),
     ]
+    # a line closing an answer is no title: it stays, with a note, never dropped
+    result = parse_faq(
+        "Can I park?\nYes, behind the museum.\n\nBlue badge bays by the entrance\n\n"
+        "Is there a cafe?\nYes.\n\nOpen 9am to 5pm daily\n\nIs there a shop?\nYes.\n"
+    )
+    assert [(e.answer, e.topic) for e in result.entries] == [
+        ("Yes, behind the museum.", ""),
+        ("Blue badge bays by the entrance", ""),
+        ("Yes.", ""),
+        ("Open 9am to 5pm daily", ""),
+        ("Yes.", ""),
+    ]
+    assert len(result.notes) == 2
 
 
 def test_one_category_over_every_row_and_a_column_of_tags_name_no_entry(tmp_path: Path) -> None:
@@ -1785,8 +1790,21 @@ def test_a_page_whose_scripts_fill_in_its_questions_is_read_from_its_faq_data() 
         ("Fish & chips", "Friday only."),
     ]
     assert [n.message.split(":")[0] for n in result.notes] == [
-        "read from the page's FAQ data for search engines (schema.org FAQPage)"
+        "2 questions read from the page's FAQ data for search engines (schema.org FAQPage), "
+        "not shown in its text (its scripts fill them in)"
     ]
+    # the questions its text shows stay as it shows them, in their sections
+    result = parse_faq(
+        f'<html><head><script type="application/ld+json">{data}</script></head><body>'
+        "<h2>Opening</h2><h3>When is the pool open?</h3><p>From 7am.</p>"
+        "<h2>Shop</h2><h3>Is there a shop?</h3><p>Yes.</p></body></html>"
+    )
+    assert [(e.question, e.answer, e.topic) for e in result.entries] == [
+        ("When is the pool open?", "From 7am.", "Opening"),
+        ("Is there a shop?", "Yes.", "Shop"),
+        ("Fish & chips", "Friday only.", ""),
+    ]
+    assert result.notes[0].message.startswith("1 question read from the page's FAQ data")
 
 
 def test_a_quote_inside_a_csv_cell_is_read_as_excel_writes_it(tmp_path: Path) -> None:
@@ -1848,3 +1866,94 @@ def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:
         "is-there-wifi",
         "can-i-park",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an alternative answer is no other wording of the question
+        (
+            "Question,Answer,Alternative answer\nCan I park?,Yes.,Street parking too.\n",
+            [("can-i-park", (), "")],
+        ),
+        # a named column before the questions is no topic unless named as one
+        (
+            "Status,Question,Answer\nLive,Can I park?,Yes.\nLive,Is there a cafe?,Yes.\n"
+            "Draft,Is there a shop?,No.\n",
+            [("can-i-park", (), ""), ("is-there-a-cafe", (), ""), ("is-there-a-shop", (), "")],
+        ),
+        # nor is an unnamed column of dates
+        (
+            "12 May 2024\tCan I park?\tYes.\n12 May 2024\tIs there a cafe?\tYes.\n",
+            [("can-i-park", (), ""), ("is-there-a-cafe", (), "")],
+        ),
+        # a column named Topic is the topics, even of one name on one row (as exported)
+        (
+            "Id,Topic,Question,Answer\nQ1,Parking,Can I park?,Yes.\nFAQ-02,,Is there a cafe?,Yes.\n",
+            [("q1", (), "Parking"), ("faq-02", (), "")],
+        ),
+    ],
+)
+def test_columns_that_name_no_field_of_an_entry_are_not_read_as_one(
+    tmp_path: Path, text: str, expected: list[tuple[str, tuple[str, ...], str]]
+) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(text, encoding="utf-8")
+    assert [(e.id, e.alternatives, e.topic) for e in read_faq(path).entries] == expected
+
+
+def test_wordings_and_keywords_come_back_whole_from_an_exported_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wording with a ";" or a "?" inside, or a keyword with a comma, came back from an
+    exported sheet cut in two."""
+    source = tmp_path / "faq.yaml"
+    source.write_text(
+        "version: 1\nentries:\n  - id: parking\n    question: Can I park?\n"
+        "    alternatives: ['Where do I park; is it free?', 'Parking? Really?', 'car park']\n"
+        "    answer: '- Behind the hall.'\n    keywords: ['£5, all day', 'car park']\n"
+        "  - id: cafe\n    question: Is there a cafe?\n    answer: Yes.\n",
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "faq.csv"
+    assert main(["knowledge", "export", str(source), "-o", str(sheet)]) == 0
+    assert "1 cell starts with '-'" in capsys.readouterr().err  # Excel would break it
+    assert read_faq(sheet).entries == load(source).entries
+
+
+def test_a_semicolon_csv_with_a_cell_of_several_lines_is_cut_at_its_semicolons(
+    tmp_path: Path,
+) -> None:
+    """Excel where "," is the decimal mark saves with ";"; when a quoted cell of several lines
+    kept the guess from working, the file was cut at its commas."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        'Question;Answer\r\nCan I park?;"Yes, behind the museum.\r\nBlue badge bays, by the '
+        'door."\r\nIs there a cafe?;Yes, first floor, open 10 to 4.\r\n',
+        encoding="utf-8",
+    )
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Can I park?", "Yes, behind the museum.\nBlue badge bays, by the door."),
+        ("Is there a cafe?", "Yes, first floor, open 10 to 4."),
+    ]
+
+
+def test_a_category_merged_down_beside_its_questions_is_the_topic_of_each(tmp_path: Path) -> None:
+    """A category cell merged over its section's rows named the topic of its first question
+    only: the sheet holds the name in the top cell alone."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (
+        ("Category", "Question", "Answer"),
+        ("Visiting", "Can I park?", "Yes."),
+        (None, "Is there a cafe?", "Yes."),
+        ("Food", "Do you sell tea?", "Yes."),
+        (None, "Any cake?", "Yes."),
+    ):
+        sheet.append(row)
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("A4:A9")  # below the last question too
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    assert [e.topic for e in read_faq(path).entries] == ["Visiting", "Visiting", "Food", "Food"]

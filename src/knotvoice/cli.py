@@ -1380,6 +1380,11 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
         raise KnotvoiceError(
             f"{output}: cannot write the spreadsheet ({error.strerror}); check the folder"
         ) from None
+    if suffix == ".csv" and (cells := export.formula_like(knowledge)):
+        _warn(
+            f"note: {_count(cells, 'cell starts', 'cells start')} with '-', '+', '=' or '@', "
+            "which Excel opening a CSV takes for a formula and breaks: edit an .xlsx in Excel"
+        )
     _warn(
         f"wrote {_count(len(knowledge.entries), 'entry', 'entries')} to {output}; edit it, then "
         f"`knotvoice knowledge import {output} -o {path} --force`"

@@ -4,7 +4,7 @@ An operator who keeps the FAQ in a spreadsheet exports it (``knotvoice knowledge
 adds wordings and topics in Excel or LibreOffice, and imports the sheet back: the columns are
 named as ``faq_import`` reads them (``Id``, ``Topic``, ``Question``, ``Alternatives``,
 ``Answer``, and ``Spoken`` and ``Keywords`` when an entry has them), one row an entry, its
-alternatives a line each in their cell and its keywords between commas. A ``.csv`` is
+alternatives and its keywords a line each in their cells. A ``.csv`` is
 written as UTF-8 with a byte order mark, which Excel needs to show £ and accents; an
 ``.xlsx`` with its first row bold and kept in view, and cells that wrap.
 """
@@ -17,7 +17,7 @@ import io
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge
 
-__all__ = ["SUFFIXES", "rows", "sheet_bytes"]
+__all__ = ["SUFFIXES", "formula_like", "rows", "sheet_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -34,9 +34,15 @@ def rows(knowledge: Knowledge) -> list[list[str]]:
     table = [names]
     for entry in knowledge.entries:
         row = [entry.id, entry.topic, entry.question, "\n".join(entry.alternatives), entry.answer]
-        row += [entry.spoken or ""] * spoken + [", ".join(entry.keywords)] * keywords
+        row += [entry.spoken or ""] * spoken + ["\n".join(entry.keywords)] * keywords
         table.append(row)
     return table
+
+
+def formula_like(knowledge: Knowledge) -> int:
+    """How many of the sheet's cells start as a formula does ("- Bring water", "+44 ..."):
+    Excel opening a CSV reads them as one and shows an error (an ``.xlsx`` keeps them text)."""
+    return sum(cell.startswith(("=", "+", "-", "@")) for row in rows(knowledge) for cell in row)
 
 
 def sheet_bytes(knowledge: Knowledge, suffix: str) -> bytes:

@@ -47,9 +47,9 @@ answer text. The rules, in the order they apply:
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
 - **Preamble.** Text before the first question (a title, an introduction) is not an entry.
-- **Section title.** A title line alone ("PARKING", "Opening hours") directly over a question,
-  and not under a question or under text ending in ``:``, is a section title, as a markdown
-  heading is (an opening one only where there are two or more).
+- **Section title.** A title line alone of up to four words without a digit ("PARKING",
+  "Opening hours") directly over a question, and not under a question or under text ending
+  in ``:``, is a section title, as a markdown heading is, where the text has two or more.
 - **Title line.** A paragraph under no question (after a finished answer) that opens with a
   line of a few words without a full stop or ``?`` ("Opening hours", "Parking:") is that
   line as a question and the text under it as its answer; so is such a line alone over a
@@ -163,7 +163,6 @@ _ALTERNATIVE_COLUMNS = frozenset(
         "other ways to ask",
         "also asked as",
         "similar questions",
-        "similar",
         "variations",
         "variants",
         "wordings",
@@ -381,11 +380,11 @@ def parse_faq(text: str) -> ImportResult:
     with its tags, ``<p>``, ``<h2>``, ``<li>``) is read as the text a browser shows, its
     headings, bold, lists, links, tables and line breaks (``<br>``) as their markdown, its
     entities (``&amp;``) as their characters, its menus, sidebars and footer (``<nav>``,
-    ``<aside>``, ``<footer>``) left out; notes give the lines of the HTML. A page whose
-    questions its scripts show (an accordion filled in the browser) is read from the FAQ data
-    it gives search engines (schema.org ``FAQPage`` in ``application/ld+json``), with a note,
-    when its text shows fewer of them. Raises ``KnowledgeError`` when the text is a knowledge
-    file already, or holds no question at all, or no question with an answer.
+    ``<aside>``, ``<footer>``) left out; notes give the lines of the HTML. The questions its
+    scripts show (an accordion filled in the browser), which its text does not, are read from
+    the FAQ data it gives search engines (schema.org ``FAQPage`` in ``application/ld+json``),
+    with a note. Raises ``KnowledgeError`` when the text is a knowledge file already, or
+    holds no question at all, or no question with an answer.
     """
     text = text.removeprefix("\ufeff")
     if _is_knowledge_file(text):
@@ -403,19 +402,19 @@ def parse_faq(text: str) -> ImportResult:
             if not shown.faq_data:
                 raise
             result = ImportResult((), ())
-        if len(shown.faq_data) > len(result.entries):
-            return _from_faq_data(shown.faq_data, len(result.entries))
-        return ImportResult(
+        result = ImportResult(
             result.entries,
             tuple(dataclasses.replace(n, line=shown.source_line(n.line)) for n in result.notes),
         )
+        return _with_faq_data(result, shown.faq_data)
     return _parse_text(text)
 
 
-def _from_faq_data(pairs: list[tuple[str, str]], shown: int) -> ImportResult:
-    """The entries of a page's FAQ data (its questions and answers, the answers HTML read as
-    a page's text is, whole: "Need help? Call us." in one is no question), with a note that
-    the page's text showed only ``shown`` of them."""
+def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportResult:
+    """``shown`` (the entries of a page's text) and, after them, each question of the page's
+    FAQ data that its text does not show (filled in by its scripts), its answer HTML read as
+    a page's text is, whole ("Need help? Call us." in one is no question), with a note."""
+    asked = {phrase_key(entry.question) for entry in shown.entries}
     drafts: list[_Draft] = []
     for question, answer in pairs:
         page = _HtmlText()
@@ -424,16 +423,26 @@ def _from_faq_data(pairs: list[tuple[str, str]], shown: int) -> ImportResult:
         text = re.sub(r"\n{3,}", "\n\n", page.text()).strip()
         question = " ".join(html.unescape(question).split())
         found = _question_line(question)
-        if text:
-            drafts.append(_Draft(1, found.question if found else question, [], [text]))
-    note = (
+        question = found.question if found else question
+        if text and phrase_key(question) not in asked:
+            asked.add(phrase_key(question))
+            drafts.append(_Draft(1, question, [], [text]))
+    if not drafts:
+        return shown
+    taken = {entry.id for entry in shown.entries}
+    added = _result(drafts, [], taken)
+    note = Note(
         1,
-        f"read from the page's FAQ data for search engines (schema.org FAQPage): its text "
-        f"shows {shown} of its {len(pairs)} questions (the others are filled in by its "
-        "scripts); check the answers against the page",
-        None,
+        f"{_count_of(len(drafts), 'question')} read from the page's FAQ data for search "
+        "engines (schema.org FAQPage), not shown in its text (its scripts fill them in): "
+        "check them against the page",
     )
-    return _result(drafts, [note])
+    return ImportResult((*shown.entries, *added.entries), (note, *shown.notes))
+
+
+def _count_of(number: int, noun: str) -> str:
+    """``number`` and ``noun``, plural unless ``number`` is 1."""
+    return f"{number} {noun if number == 1 else noun + 's'}"
 
 
 def _parse_text(text: str) -> ImportResult:
@@ -487,7 +496,14 @@ def _parse_text(text: str) -> ImportResult:
             )
         elif para.is_heading:
             # a section title: no entry, and the answer above it ends there
-            section, depth = _section_title(para, opening=para is paragraphs[0]), para.level
+            # a page title opens the text, no other heading as high ("# Visiting" over
+            # questions, then "# Tickets", is a section's)
+            opening = para is paragraphs[0] and not any(
+                other.level == para.level
+                for other in paragraphs[1:]
+                if other.titled or other.is_heading
+            )
+            section, depth = _section_title(para, opening), para.level
         elif para.is_question:
             if para.level and para.level <= depth:
                 section = None  # a heading as high as the section's, over text, ends it
@@ -742,7 +758,10 @@ def parse_csv(text: str) -> ImportResult:
         try:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         except csv.Error:
-            delimiter = ","
+            # the guess fails on a quoted cell of several lines: the first line's most common
+            # (Excel saves with ";" where "," is the decimal mark)
+            first = text.split("\n", 1)[0]
+            delimiter = max(",;\t", key=first.count)
 
     # Only the delimiter is guessed: every spreadsheet quotes as Excel does, a quote inside
     # a cell doubled ("a ""quoted"" word"), which the guess missed, cutting answers short.
@@ -803,10 +822,18 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             )
         )
     extras = {field: at for field, at in extras.items() if header and at not in (asked, said)}
-    section = None if "topic" in extras else _section_column(body, asked, said, extras)
+    unnamed = [
+        at for at in range(asked) if at != said and not (header and at < len(names) and names[at])
+    ]
+    section = None if "topic" in extras else _section_column(body, unnamed, extras)
     if section is not None:
         extras["topic"] = section
-    if "topic" in extras and len(_names(body, extras["topic"])) < 2:
+    topics = extras.get("topic")
+    if (
+        topics is not None
+        and names[topics : topics + 1] not in (["topic"], ["topics"])
+        and len(_names(body, topics)) < 2
+    ):
         del extras["topic"]  # one name over every row ("General") names the FAQ, not its entries
     notes.extend(_extra_notes(extras, first, rows, header))
     topical = extras.get("topic")
@@ -862,8 +889,9 @@ def _extra_columns(names: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for field, wanted in _EXTRA_COLUMNS:
         for at in _named(names, wanted):
-            if at not in found.values() and names[at] not in _QUESTION_COLUMNS | _ANSWER_COLUMNS:
-                found[field] = at
+            answers = field != "spoken" and not _ANSWER_COLUMNS.isdisjoint(names[at].split())
+            if at not in found.values() and names[at] not in _QUESTION_COLUMNS and not answers:
+                found[field] = at  # not "Alternative answer": that is no other wording
                 break
     return found
 
@@ -874,18 +902,20 @@ def _names(rows: list[list[str]], column: int) -> set[str]:
     return {cell for cell in cells if cell and _question_line(cell) is None}
 
 
-def _section_column(
-    rows: list[list[str]], asked: int, said: int, taken: dict[str, int]
-) -> int | None:
-    """A column before the questions' of a section's or category's name for each row, not
-    named as one ("Tickets,Is there wifi?,Yes"): short names without a sentence's
-    punctuation, none a question, one at least on two rows."""
-    for at in range(asked):
-        if at == said or at in taken.values():
+def _section_column(rows: list[list[str]], columns: list[int], taken: dict[str, int]) -> int | None:
+    """Of ``columns`` (those before the questions' without a name), one of a section's or
+    category's name for each row ("Tickets,Is there wifi?,Yes"): short names without a
+    sentence's punctuation or a digit (not a date), none a question, one at least on two
+    rows."""
+    for at in columns:
+        if at in taken.values():
             continue
         cells = [" ".join(row[at].split()) for row in rows if at < len(row) and row[at].strip()]
         if len(set(cells)) < len(cells) and all(
-            _TITLE_RE.match(cell) and _question_line(cell) is None for cell in cells
+            _TITLE_RE.match(cell)
+            and _question_line(cell) is None
+            and not any(char.isdigit() for char in cell)
+            for cell in cells
         ):
             return at
     return None
@@ -903,7 +933,7 @@ def _extra_notes(
         "id": "the entries' ids (kept where each is one: a-z, 0-9, '-' and '_')",
         "alternatives": "other wordings of each question (one a line, or between ';' or '|')",
         "topic": "the entries' topics",
-        "keywords": "the entries' keywords (between commas)",
+        "keywords": "the entries' keywords (a line each, or between commas)",
         "spoken": "the answers as spoken",
     }
     notes: list[tuple[int, str, None]] = []
@@ -926,19 +956,25 @@ def _extra_notes(
 def _take_fields(draft: _Draft, fields: dict[str, str]) -> None:
     """Add to ``draft`` what a row's cells of other fields hold (field -> cell, as
     ``_EXTRA_COLUMNS`` names them): its wordings and keywords after those it has, its topic and
-    spoken answer where it has none."""
+    spoken answer where it has none. A cell of wordings or keywords on several lines is cut
+    at its lines alone (as ``knowledge export`` writes them: "Where do I park; is it free?" is
+    one wording)."""
+    wordings, keywords = fields.get("alternatives", ""), fields.get("keywords", "")
     draft.alternatives.extend(
         wording
-        for piece in _WORDINGS_SPLIT_RE.split(fields.get("alternatives", ""))
+        for piece in (
+            wordings.splitlines() if "\n" in wordings else _WORDINGS_SPLIT_RE.split(wordings)
+        )
         if phrase_key(wording := _wording(piece))
     )
-    for keyword in _KEYWORDS_SPLIT_RE.split(fields.get("keywords", "")):
+    for keyword in (
+        keywords.splitlines() if "\n" in keywords else _KEYWORDS_SPLIT_RE.split(keywords)
+    ):
         if phrase_key(keyword) and " ".join(keyword.split()) not in draft.keywords:
             draft.keywords.append(" ".join(keyword.split()))
     draft.topic = draft.topic or " ".join(fields.get("topic", "").split())
-    draft.id = draft.id or (
-        fields.get("id", "").strip() if _ID_RE.match(fields.get("id", "").strip()) else ""
-    )
+    given = fields.get("id", "").strip().lower()  # "Q1", "FAQ-01" as q1, faq-01
+    draft.id = draft.id or (given if _ID_RE.match(given) else "")
     spoken = "\n".join(line.strip() for line in fields.get("spoken", "").splitlines()).strip()
     draft.spoken = draft.spoken or spoken
 
@@ -1023,11 +1059,16 @@ def _left_out_notes(
     return notes
 
 
-def _result(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> ImportResult:
+def _result(
+    drafts: list[_Draft],
+    notes: list[tuple[int, str, _Draft | None]],
+    taken: set[str] | None = None,
+) -> ImportResult:
     """The entries of ``drafts``, with ids (those a column of ids gave first, so an id made
-    of a question never takes one), and the notes, in the order of their lines."""
+    of a question never takes one; none of ``taken``), and the notes, in the order of their
+    lines."""
     _claim_alternatives(drafts, notes)
-    used: set[str] = set()
+    used: set[str] = set(taken or ())
     ids = {id(draft): _unique(draft.id, used) for draft in drafts if draft.id}
     entries: list[Entry] = []
     for number, draft in enumerate(drafts, start=1):
@@ -1209,25 +1250,28 @@ def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
     directly over a question, and not itself an answer (under a question, or under text
     ending in ``:``), made a section title as a markdown heading is: it was read as more of
     the answer above it ("Yes, all cards. PARKING") or as an entry whose answer was its own
-    title. Where there are two or more, each is a section's (as ``## Tickets`` is), the first
-    line of the text too; else one opening the text stays text before the first question (a
-    page title, left out with a note)."""
-    titled = list(paragraphs)
+    title. Only a title of four words at most without a digit, and only where the text has
+    two such titles or more, each a section's then (the first line of the text too): a
+    line closing an answer ("Blue badge bays by the entrance", "Open 9am to 5pm daily") is
+    more of it."""
     found: list[int] = []
     for index, para in enumerate(paragraphs[:-1]):
         before = paragraphs[index - 1] if index else None
+        line = para.lines[0]
         if (
             len(para.lines) == 1
             and not (para.is_question or para.is_heading or para.is_table or para.is_list)
-            and _TITLE_RE.match(para.lines[0])
+            and _TITLE_RE.match(line)
+            and len(phrase_key(line).split()) <= 4
+            and not any(char.isdigit() for char in line)
             and paragraphs[index + 1].is_question
             and not (before is not None and (before.is_question or before.text.endswith(":")))
         ):
             found.append(index)
-    for index in found if found[1:] else [at for at in found if at]:
-        para = paragraphs[index]
+    titled = list(paragraphs)
+    for index in found if found[1:] else []:
         titled[index] = _Paragraph(
-            para.line, para.lines, is_heading=True, level=2 if found[1:] else 0
+            paragraphs[index].line, paragraphs[index].lines, is_heading=True, level=2
         )
     return titled
 
@@ -1713,6 +1757,8 @@ class _HtmlText(HTMLParser):
             self._data = []
         if tag in self._SKIPPED:
             self._skipping += 1
+        elif self._skipping:
+            return  # a list, table or bold inside a menu or footer shows nothing either
         elif re.fullmatch(r"h[1-6]", tag):
             self._emit(f"\n\n{'#' * int(tag[1])} ")
         elif tag in self._BLOCKS:
@@ -1745,6 +1791,8 @@ class _HtmlText(HTMLParser):
                     self.faq_data.append((question, answer))
         if tag in self._SKIPPED:
             self._skipping = max(0, self._skipping - 1)
+        elif self._skipping:
+            return
         elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
             self._emit("\n\n")
         elif tag in ("td", "th"):
@@ -1753,10 +1801,6 @@ class _HtmlText(HTMLParser):
             self._emit("\n|" + "---|" * self._row_headers)
         elif tag in ("strong", "b"):
             self._emit("**")
-        elif tag in ("span", "button", "label") and self._asked():
-            # <span class="q">Can I park?</span><span class="a">Yes.</span>: two lines, as a
-            # page's style shows them (the text ran on: "Can I park?Yes.")
-            self._emit("\n")
         elif tag == "a" and self._link is not None:
             address, start = self._link
             self._link = None
@@ -1764,11 +1808,6 @@ class _HtmlText(HTMLParser):
             if re.match(r"(?:https?|mailto|tel):", address) and shown and shown != address:
                 self._parts[start:] = [f"[{shown}]({address})"]
                 self._origins[start:] = self._origins[start : start + 1] or [self.getpos()[0]]
-
-    def _asked(self) -> bool:
-        """Whether the text so far ends in a question mark."""
-        last = next((part for part in reversed(self._parts) if part.strip()), "")
-        return last.rstrip().endswith(tuple(_QUESTION_MARKS))
 
     def handle_data(self, data: str) -> None:
         if self._data is not None:

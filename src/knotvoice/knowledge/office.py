@@ -530,6 +530,13 @@ def _excel_sheet(sheet: Worksheet) -> Sheet:
         code = getattr(cell, "number_format", "")
         if text := shown(cell.value, _ACCOUNTING.get(code, code)):
             by_row.setdefault(number, {})[column] = text
+    # A cell merged down over rows ("Visiting" beside three questions) is shown beside each:
+    # each of those rows with text of its own has it too (only the top one holds it).
+    for merged in sheet.merged_cells.ranges:
+        top = by_row.get(merged.min_row, {}).get(merged.min_col, "")
+        for number in range(merged.min_row + 1, merged.max_row + 1) if top else ():
+            if number in by_row:
+                by_row[number].setdefault(merged.min_col, top)
     rows: list[tuple[int, list[str]]] = []
     hidden_rows: list[int] = []
     hidden_columns: set[int] = set()

@@ -13,7 +13,7 @@ import pytest
 from docx.oxml import OxmlElement
 from odf.office import Annotation
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
-from odf.table import Table, TableCell, TableColumn, TableRow
+from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableRow
 from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, S
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 
@@ -1957,3 +1957,24 @@ def test_a_category_merged_down_beside_its_questions_is_the_topic_of_each(tmp_pa
     path = tmp_path / "faq.xlsx"
     workbook.save(path)
     assert [e.topic for e in read_faq(path).entries] == ["Visiting", "Visiting", "Food", "Food"]
+
+
+def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path: Path) -> None:
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="FAQ")
+    table.addElement(open_row(["Category", "Question", "Answer"]))
+    merged = open_row(["Visiting", "Can I park?", "Yes."])
+    merged.firstChild.setAttribute("numberrowsspanned", "2")
+    table.addElement(merged)
+    covered = TableRow()
+    covered.addElement(CoveredTableCell())
+    for value in ("Is there a cafe?", "Yes."):
+        cell = TableCell()
+        cell.addElement(P(text=value))
+        covered.addElement(cell)
+    table.addElement(covered)
+    table.addElement(open_row(["Food", "Do you sell tea?", "Yes."]))
+    document.spreadsheet.addElement(table)
+    path = tmp_path / "faq.ods"
+    document.save(str(path))
+    assert [e.topic for e in read_faq(path).entries] == ["Visiting", "Visiting", "Food"]

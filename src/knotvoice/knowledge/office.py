@@ -461,6 +461,9 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
         hidden_rows: list[int] = []
         hidden_columns: set[int] = set()
         number = 1
+        # A cell merged down over rows ("Visiting" beside three questions) is shown beside
+        # each; the rows under its top hold covered cells: column -> its text, its last row.
+        spans: dict[int, tuple[str, int]] = {}
         for row in table.iter(f"{_TABLE}table-row"):
             repeated = int(row.get(f"{_TABLE}number-rows-repeated") or "1")
             cells: list[str] = []
@@ -468,6 +471,14 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
                 if not cell.tag.endswith("table-cell"):
                     continue
                 text = _open_cell(cell).replace("<br>", "\n")
+                at = len(cells) + 1
+                down = int(cell.get(f"{_TABLE}number-rows-spanned") or "1")
+                if down > 1 and text:
+                    spans[at] = (text, number + down - 1)
+                elif (
+                    cell.tag.endswith("covered-table-cell") and number <= spans.get(at, ("", 0))[1]
+                ):
+                    text = spans[at][0]
                 times = int(cell.get(f"{_TABLE}number-columns-repeated") or "1")
                 cells.extend([text] * (times if text else min(times, _MAX_COLUMNS)))
             while cells and not cells[-1]:

@@ -1554,7 +1554,8 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
         "commas)",
         "line 6: alternative 'How much is a ticket?' is also the question on line 2; it is left "
         "to that entry",
-        "line 7: repeated question 'Is there wifi?' merged into the one on line 5",
+        "line 7: repeated question 'Is there wifi?' merged into the one on line 5; its topic "
+        "'Food' left out",
     ]
     out = tmp_path / "faq.yaml"
     out.write_text(to_yaml(result), encoding="utf-8")
@@ -1858,13 +1859,13 @@ def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:
     path = tmp_path / "faq.csv"
     path.write_text(
         "Id,Question,Answer\n,Is there wifi?,Yes.\nis-there-wifi,Can I connect?,Ask at the desk.\n"
-        "Not An Id!,Can I park?,Yes.\n",
+        "FAQ 03,Can I park?,Yes.\n",
         encoding="utf-8",
     )
     assert [e.id for e in read_faq(path).entries] == [
         "is-there-wifi-2",  # made of its question, after the id another row names
         "is-there-wifi",
-        "can-i-park",
+        "faq-03",  # made an id as a question is
     ]
 
 

@@ -861,11 +861,14 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             notes.append((number, f"question {question!r} has no answer; dropped", None))
         elif (seen := by_key.get(phrase_key(question))) is not None:
             seen.paragraphs.append(answer)
+            topic = " ".join(fields.get("topic", "").split())
+            other = f"; its topic {topic!r} left out" if topic not in ("", seen.topic) else ""
             _take_fields(seen, fields)
             notes.append(
                 (
                     number,
-                    f"repeated question {question!r} merged into the one on line {seen.line}",
+                    f"repeated question {question!r} merged into the one on line "
+                    f"{seen.line}{other}",
                     seen,
                 )
             )
@@ -930,7 +933,7 @@ def _extra_notes(
     """A note for each column read as another field of the entries than question and answer
     (a column of topics with the first few it holds)."""
     what = {
-        "id": "the entries' ids (kept where each is one: a-z, 0-9, '-' and '_')",
+        "id": "the entries' ids",
         "alternatives": "other wordings of each question (one a line, or between ';' or '|')",
         "topic": "the entries' topics",
         "keywords": "the entries' keywords (a line each, or between commas)",
@@ -974,7 +977,7 @@ def _take_fields(draft: _Draft, fields: dict[str, str]) -> None:
             draft.keywords.append(" ".join(keyword.split()))
     draft.topic = draft.topic or " ".join(fields.get("topic", "").split())
     given = fields.get("id", "").strip().lower()  # "Q1", "FAQ-01" as q1, faq-01
-    draft.id = draft.id or (given if _ID_RE.match(given) else "")
+    draft.id = draft.id or (given if _ID_RE.match(given) else _slug(given))
     spoken = "\n".join(line.strip() for line in fields.get("spoken", "").splitlines()).strip()
     draft.spoken = draft.spoken or spoken
 

@@ -1726,7 +1726,7 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
     answer was "Opening hours"."""
     result = parse_faq(
         "TICKETS\n\nHow much is a ticket?\nTen pounds.\n\nCan I pay by card?\nYes, all cards\n\n"
-        "PARKING\n\nIs there parking?\nYes, behind the hall.\n\nOpening hours\n\n"
+        "PARKING\n\nIs there parking?\nYes, behind the hall.\n\nOpening Hours\n\n"
         "When are you open?\nNine to five.\n\nWhat do I bring?\nYou will need:\n\nA towel\n\n"
         "Is there a cafe?\nYes.\n"
     )
@@ -1734,10 +1734,10 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
         ("How much is a ticket?", "Ten pounds.", "Tickets"),
         ("Can I pay by card?", "Yes, all cards", "Tickets"),
         ("Is there parking?", "Yes, behind the hall.", "Parking"),
-        ("When are you open?", "Nine to five.", "Opening hours"),
+        ("When are you open?", "Nine to five.", "Opening Hours"),
         # a title line under text ending in ":" is more of that answer
-        ("What do I bring?", "You will need:\n\nA towel", "Opening hours"),
-        ("Is there a cafe?", "Yes.", "Opening hours"),
+        ("What do I bring?", "You will need:\n\nA towel", "Opening Hours"),
+        ("Is there a cafe?", "Yes.", "Opening Hours"),
     ]
     # a line closing an answer is no title: it stays, with a note, never dropped
     result = parse_faq(
@@ -1752,6 +1752,17 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
         ("Yes.", ""),
     ]
     assert len(result.notes) == 2
+    # nor are lines closing answers, beside sections: not set as titles
+    result = parse_faq(
+        "PARKING\n\nCan I park?\nYes, behind the shop.\n\nFree for customers\n"
+        "Is there disabled parking?\nTwo bays.\n\nHope this helps\n\nPAYMENT\n\n"
+        "Can I pay by card?\nYes.\n"
+    )
+    assert [(e.question, e.topic) for e in result.entries if e.question.endswith("?")] == [
+        ("Can I park?", "Parking"),
+        ("Is there disabled parking?", "Parking"),
+        ("Can I pay by card?", "Payment"),
+    ]
 
 
 def test_one_category_over_every_row_and_a_column_of_tags_name_no_entry(tmp_path: Path) -> None:
@@ -1907,13 +1918,14 @@ def test_wordings_and_keywords_come_back_whole_from_an_exported_sheet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A wording with a ";" or a "?" inside, or a keyword with a comma, came back from an
-    exported sheet cut in two."""
+    exported sheet cut in two (one alone in its cell still does, but for a "?")."""
     source = tmp_path / "faq.yaml"
     source.write_text(
         "version: 1\nentries:\n  - id: parking\n    question: Can I park?\n"
         "    alternatives: ['Where do I park; is it free?', 'Parking? Really?', 'car park']\n"
         "    answer: '- Behind the hall.'\n    keywords: ['£5, all day', 'car park']\n"
-        "  - id: cafe\n    question: Is there a cafe?\n    answer: Yes.\n",
+        "  - id: cafe\n    question: Is there a cafe?\n    answer: Yes.\n"
+        "    alternatives: ['Card or cash? Which do you take']\n",
         encoding="utf-8",
     )
     sheet = tmp_path / "faq.csv"
@@ -1979,3 +1991,92 @@ def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path
     path = tmp_path / "faq.ods"
     document.save(str(path))
     assert [e.topic for e in read_faq(path).entries] == ["Visiting", "Visiting", "Food"]
+
+
+def test_a_question_glued_to_its_answer_by_inline_elements_is_two_lines() -> None:
+    """A page's question and answer in inline elements, shown apart by its style, ran on into
+    one line ("Can I pay by card?Yes, all cards."); a sentence running on across them (a
+    page pasted from a word processor wraps every run in a span) stays one."""
+    result = parse_faq(
+        '<div><span class="q">Can I pay by card?</span><span class="a">Yes, all cards.</span>'
+        "</div><div><button>Is there parking?</button><span>Yes, free.</span></div>"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Can I pay by card?", "Yes, all cards."),
+        ("Is there parking?", "Yes, free."),
+    ]
+    result = parse_faq(
+        "<h3>Which ticket do I need?</h3><p>A standard one.</p><p><span>Still not sure?</span>"
+        "<span> Call us.</span></p><h3>Can I bring my dog?</h3><p><span>Dogs welcome?</span> "
+        "Yes, on a lead.</p>"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Which ticket do I need?", "A standard one.\n\nStill not sure? Call us."),
+        ("Can I bring my dog?", "Dogs welcome? Yes, on a lead."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        # a comma file whose first answer holds more ";" than ","
+        (
+            'Do you have parking?,"Yes; free for customers; behind the shop."\r\n'
+            'When are you open?,"Weekdays 9 to 5.\nWeekends 10 to 4."\r\nCan I pay?,Yes.\r\n',
+            [
+                "Yes; free for customers; behind the shop.",
+                "Weekdays 9 to 5.\nWeekends 10 to 4.",
+                "Yes.",
+            ],
+        ),
+        # a ";" file whose first answer holds commas, as a decimal mark too
+        (
+            'Do you have parking?;"Yes, behind the shop.\nIt costs \u20ac2,50 an hour."\r\n'
+            "Can I pay by card?;Yes, all cards.\r\n",
+            ["Yes, behind the shop.\nIt costs \u20ac2,50 an hour.", "Yes, all cards."],
+        ),
+        # Excel's first line naming the delimiter
+        ("sep=;\r\nQuestion;Answer\r\nCan I park?;Yes, behind.\r\n", ["Yes, behind."]),
+    ],
+)
+def test_a_csv_whose_delimiter_cannot_be_guessed_is_cut_at_the_one_its_rows_share(
+    tmp_path: Path, text: str, answers: list[str]
+) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(text, encoding="utf-8")
+    assert [e.answer for e in read_faq(path).entries] == answers
+
+
+def test_a_page_whose_only_questions_are_in_its_footer_still_gives_them() -> None:
+    result = parse_faq(
+        "<main><h1>Greenfield Garden Centre</h1></main><footer><h2>FAQ</h2>"
+        "<h3>Do you have parking?</h3><p>Yes, behind the shop.</p>"
+        "<h3>Can I pay by card?</h3><p>Yes.</p></footer>"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Do you have parking?", "Yes, behind the shop."),
+        ("Can I pay by card?", "Yes."),
+    ]
+
+
+def test_a_header_of_two_rows_under_a_merged_name_gives_no_entry(tmp_path: Path) -> None:
+    """A name merged over a header of two rows ("Question" over two rows, "Answer" over
+    "Written" and "Spoken") was filled into the second, an entry "Question" of its own."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (
+        ("Question", "Answer", None),
+        (None, "Written", "Spoken"),
+        ("Do you have parking?", "Yes, behind the shop.", None),
+        ("Can I pay by card?", "Yes.", None),
+    ):
+        sheet.append(row)
+    sheet.merge_cells("A1:A2")
+    sheet.merge_cells("B1:C1")
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    assert [e.question for e in read_faq(path).entries] == [
+        "Do you have parking?",
+        "Can I pay by card?",
+    ]

@@ -33,7 +33,13 @@ def rows(knowledge: Knowledge) -> list[list[str]]:
     names += ["Spoken"] * spoken + ["Keywords"] * keywords
     table = [names]
     for entry in knowledge.entries:
-        row = [entry.id, entry.topic, entry.question, "\n".join(entry.alternatives), entry.answer]
+        row = [
+            entry.id,
+            entry.topic,
+            entry.question,
+            "\n".join(entry.alternatives),
+            entry.answer,
+        ]
         row += [entry.spoken or ""] * spoken + ["\n".join(entry.keywords)] * keywords
         table.append(row)
     return table

@@ -47,9 +47,10 @@ answer text. The rules, in the order they apply:
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
 - **Preamble.** Text before the first question (a title, an introduction) is not an entry.
-- **Section title.** A title line alone of up to four words without a digit ("PARKING",
-  "Opening hours") directly over a question, and not under a question or under text ending
-  in ``:``, is a section title, as a markdown heading is, where the text has two or more.
+- **Section title.** A title line alone of up to four words without a digit, set as a
+  title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
+  a question or under text ending in ``:``, is a section title, as a markdown heading is,
+  where the text has two or more.
 - **Title line.** A paragraph under no question (after a finished answer) that opens with a
   line of a few words without a full stop or ``?`` ("Opening hours", "Parking:") is that
   line as a question and the text under it as its answer; so is such a line alone over a
@@ -87,7 +88,7 @@ import yaml
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
 from knotvoice.knowledge.office import OfficeError, Sheet, read_office
-from knotvoice.lang import english
+from knotvoice.lang import english, words
 
 logger = logging.getLogger(__name__)
 
@@ -187,8 +188,6 @@ _EXTRA_COLUMNS = (
     ("spoken", _SPOKEN_COLUMNS),
 )
 """The other fields of an entry a spreadsheet may have a column of, and the column's names."""
-_WORDINGS_SPLIT_RE = re.compile(rf"\s*[\n;|]\s*|(?<=[{_QUESTION_MARKS}])\s+")
-"""Where a cell of several wordings is cut: lines, ``;``, ``|`` and after a ``?``."""
 _KEYWORDS_SPLIT_RE = re.compile(r"\s*[\n;|,]\s*")
 _CSV_SUFFIXES = frozenset((".csv", ".tsv"))
 _COLUMN_NAME_RE = re.compile(r"^(?:#|no\.|nr\.|ref\.|[^\W\d_]+(?:[ _-][^\W\d_]+){0,2})$", re.I)
@@ -380,7 +379,8 @@ def parse_faq(text: str) -> ImportResult:
     with its tags, ``<p>``, ``<h2>``, ``<li>``) is read as the text a browser shows, its
     headings, bold, lists, links, tables and line breaks (``<br>``) as their markdown, its
     entities (``&amp;``) as their characters, its menus, sidebars and footer (``<nav>``,
-    ``<aside>``, ``<footer>``) left out; notes give the lines of the HTML. The questions its
+    ``<aside>``, ``<footer>``) left out unless they hold its only questions; notes give the
+    lines of the HTML. The questions its
     scripts show (an accordion filled in the browser), which its text does not, are read from
     the FAQ data it gives search engines (schema.org ``FAQPage`` in ``application/ld+json``),
     with a note. Raises ``KnowledgeError`` when the text is a knowledge file already, or
@@ -399,9 +399,13 @@ def parse_faq(text: str) -> ImportResult:
         try:
             result = _parse_text(shown.text())
         except KnowledgeError:
-            if not shown.faq_data:
-                raise
-            result = ImportResult((), ())
+            if shown.faq_data:
+                result = ImportResult((), ())
+            else:  # a page whose only questions are in its footer (or a menu, a sidebar)
+                shown = _HtmlText(page_parts=True)
+                shown.feed(text)
+                shown.close()
+                result = _parse_text(shown.text())
         result = ImportResult(
             result.entries,
             tuple(dataclasses.replace(n, line=shown.source_line(n.line)) for n in result.notes),
@@ -752,31 +756,53 @@ def parse_csv(text: str) -> ImportResult:
     Raises ``KnowledgeError`` when no row has a question and an answer.
     """
     text = text.removeprefix("\ufeff")
+    start = 1
+    if found := re.match(r"sep=([,;\t|])\r?\n", text):  # Excel's line naming the delimiter
+        text, start = text[found.end() :], 2
     sample = text if len(text) <= _SAMPLE else text[: text.rfind("\n", 0, _SAMPLE) + 1] or text
     delimiter = "\t"
-    if not all("\t" in line for line in sample.splitlines() if line.strip()):
+    if found:
+        delimiter = found.group(1)
+    elif not all("\t" in line for line in sample.splitlines() if line.strip()):
         try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+            guessed = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         except csv.Error:
-            # the guess fails on a quoted cell of several lines: the first line's most common
-            # (Excel saves with ";" where "," is the decimal mark)
-            first = text.split("\n", 1)[0]
-            delimiter = max(",;\t", key=first.count)
+            guessed = ","
+        delimiter = _even_delimiter(sample, guessed)
 
     # Only the delimiter is guessed: every spreadsheet quotes as Excel does, a quote inside
     # a cell doubled ("a ""quoted"" word"), which the guess missed, cutting answers short.
     reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
-    line = 1
+    line = start
     try:
         for row in reader:
             rows.append((line, [cell.strip() for cell in row]))
-            line = reader.line_num + 1
+            line = reader.line_num + start
     except csv.Error as exc:
         raise KnowledgeError(
             f"line {line}: not CSV ({exc}); save the spreadsheet as CSV, or give a text FAQ"
         ) from None
     return parse_rows(rows)
+
+
+def _even_delimiter(sample: str, guessed: str) -> str:
+    """Of ``,``, ``;`` and tab, the one before which ``sample``'s quoted cells open, else the
+    one that cuts most of its rows (read as CSV, so not inside quotes) into as many cells as
+    the first, two or more; ``guessed`` (by ``csv.Sniffer``) where several do as well. The
+    guess alone fails on a quoted cell of several lines, or takes commas in a file of ``;``
+    (Excel saves so where ``,`` is the decimal mark)."""
+
+    def fit(delimiter: str) -> tuple[int, int]:
+        opened = len(re.findall(rf'(?:^|{re.escape(delimiter)})[ ]*"', sample, re.MULTILINE))
+        try:
+            rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+        except csv.Error:
+            return opened, 0
+        even = sum(len(row) == len(rows[0]) for row in rows) if rows and len(rows[0]) > 1 else 0
+        return opened, even
+
+    return max((guessed, ",", ";", "\t"), key=fit)
 
 
 def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
@@ -956,25 +982,40 @@ def _extra_notes(
     return notes
 
 
+def wordings(cell: str) -> list[str]:
+    """The wordings a spreadsheet's cell of other wordings holds: one a line, or, in a cell of
+    one line, between ``;`` or ``|``, or after each ``?`` where every part asks ("Card or
+    cash? Which do you take" is one), without what marks each as a question (a bullet, a
+    number, quotes)."""
+    if "\n" in cell:
+        return [wording for piece in cell.splitlines() if phrase_key(wording := _wording(piece))]
+    # "Can I get online? Do you have internet?" is two; "Card or cash? Which do you take" one
+    asked = [re.split(rf"(?<=[{_QUESTION_MARKS}])\s+", p.strip()) for p in re.split("[;|]", cell)]
+    pieces = [
+        part for parts in asked for part in (parts if _all_asked(parts) else [" ".join(parts)])
+    ]
+    return [wording for piece in pieces if phrase_key(wording := _wording(piece))]
+
+
+def _all_asked(parts: list[str]) -> bool:
+    """Whether each of ``parts`` ends in a question mark."""
+    return all(part.rstrip().endswith(tuple(_QUESTION_MARKS)) for part in parts)
+
+
+def keywords(cell: str) -> list[str]:
+    """The keywords a cell holds: one a line, or, in a cell of one line, between commas."""
+    pieces = cell.splitlines() if "\n" in cell else _KEYWORDS_SPLIT_RE.split(cell)
+    return [" ".join(piece.split()) for piece in pieces if phrase_key(piece)]
+
+
 def _take_fields(draft: _Draft, fields: dict[str, str]) -> None:
     """Add to ``draft`` what a row's cells of other fields hold (field -> cell, as
     ``_EXTRA_COLUMNS`` names them): its wordings and keywords after those it has, its topic and
-    spoken answer where it has none. A cell of wordings or keywords on several lines is cut
-    at its lines alone (as ``knowledge export`` writes them: "Where do I park; is it free?" is
-    one wording)."""
-    wordings, keywords = fields.get("alternatives", ""), fields.get("keywords", "")
-    draft.alternatives.extend(
-        wording
-        for piece in (
-            wordings.splitlines() if "\n" in wordings else _WORDINGS_SPLIT_RE.split(wordings)
-        )
-        if phrase_key(wording := _wording(piece))
-    )
-    for keyword in (
-        keywords.splitlines() if "\n" in keywords else _KEYWORDS_SPLIT_RE.split(keywords)
-    ):
-        if phrase_key(keyword) and " ".join(keyword.split()) not in draft.keywords:
-            draft.keywords.append(" ".join(keyword.split()))
+    spoken answer where it has none."""
+    draft.alternatives.extend(wordings(fields.get("alternatives", "")))
+    for keyword in keywords(fields.get("keywords", "")):
+        if keyword not in draft.keywords:
+            draft.keywords.append(keyword)
     draft.topic = draft.topic or " ".join(fields.get("topic", "").split())
     given = fields.get("id", "").strip().lower()  # "Q1", "FAQ-01" as q1, faq-01
     draft.id = draft.id or (given if _ID_RE.match(given) else _slug(given))
@@ -1267,6 +1308,7 @@ def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
             and _TITLE_RE.match(line)
             and len(phrase_key(line).split()) <= 4
             and not any(char.isdigit() for char in line)
+            and _looks_like_title(line)
             and paragraphs[index + 1].is_question
             and not (before is not None and (before.is_question or before.text.endswith(":")))
         ):
@@ -1277,6 +1319,19 @@ def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
             paragraphs[index].line, paragraphs[index].lines, is_heading=True, level=2
         )
     return titled
+
+
+def _looks_like_title(line: str) -> bool:
+    """Whether a line is set as a title: in capitals ("PARKING"), bold ("**Parking**") or
+    with each word of four letters or more capitalised ("Opening Hours"); a line closing an
+    answer ("Free for customers", "Hope this helps") is none of these."""
+    text = line.strip()
+    if text.startswith(("**", "__")) and text.endswith(("**", "__")):
+        return True
+    if text.isupper():
+        return True
+    long = [word for word in words(text, keep_case=True) if len(word) >= 4]
+    return bool(long) and all(word[0].isupper() for word in long)
 
 
 def _heading_text(line: str) -> str:
@@ -1734,19 +1789,21 @@ class _HtmlText(HTMLParser):
             "form",
         ]
     )
-    _SKIPPED = frozenset(
-        ("script", "style", "head", "title", "noscript", "template", "nav", "aside", "footer")
-    )
+    _HIDDEN = frozenset(("script", "style", "head", "title", "noscript", "template"))
+    _PAGE_PARTS = frozenset(("nav", "aside", "footer"))
     """What a page shows that is no part of its FAQ: its menus, sidebars and footer ("Follow
     us on Facebook", "\u00a9 2026 ...") were read as entries of their own."""
 
-    def __init__(self) -> None:
+    def __init__(self, page_parts: bool = False) -> None:
+        """``page_parts``: read the page's menus, sidebars and footer too."""
         super().__init__(convert_charrefs=True)
+        self._skipped = self._HIDDEN if page_parts else self._HIDDEN | self._PAGE_PARTS
         self._parts: list[str] = []
         self._origins: list[int] = []  # the HTML's line of each part
         self._skipping = 0
         self._link: tuple[str, int] | None = None  # address, and where its text starts
         self._row_headers = 0
+        self._glued = False  # an inline element closing a question just ended
         self._data: list[str] | None = None  # the text of a script of data for search engines
         self.faq_data: list[tuple[str, str]] = []
         """The questions and answers (HTML) of the page's schema.org ``FAQPage`` data."""
@@ -1758,7 +1815,7 @@ class _HtmlText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script" and (dict(attrs).get("type") or "").lower() == "application/ld+json":
             self._data = []
-        if tag in self._SKIPPED:
+        if tag in self._skipped:
             self._skipping += 1
         elif self._skipping:
             return  # a list, table or bold inside a menu or footer shows nothing either
@@ -1792,7 +1849,7 @@ class _HtmlText(HTMLParser):
                 if phrase_key(question) and phrase_key(question) not in asked:
                     asked.add(phrase_key(question))
                     self.faq_data.append((question, answer))
-        if tag in self._SKIPPED:
+        if tag in self._skipped:
             self._skipping = max(0, self._skipping - 1)
         elif self._skipping:
             return
@@ -1804,6 +1861,12 @@ class _HtmlText(HTMLParser):
             self._emit("\n|" + "---|" * self._row_headers)
         elif tag in ("strong", "b"):
             self._emit("**")
+        elif tag in ("span", "button", "label"):
+            # "<span>Can I park?</span><span>Yes.</span>": text glued to a question an
+            # element of its own closed is shown apart by the page's style (not "Still not
+            # sure?</span><span> Call us", a sentence running on)
+            last = next((part for part in reversed(self._parts) if part), "")
+            self._glued = last.endswith(tuple(_QUESTION_MARKS))
         elif tag == "a" and self._link is not None:
             address, start = self._link
             self._link = None
@@ -1815,6 +1878,10 @@ class _HtmlText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._data is not None:
             self._data.append(data)
+        if self._glued and data and not self._skipping:
+            self._glued = False
+            if not data[0].isspace():
+                self._emit("\n")
         if not self._skipping:
             self._emit(re.sub(r"\s+", " ", data.replace("\xa0", " ")))
 

@@ -467,13 +467,15 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
         for row in table.iter(f"{_TABLE}table-row"):
             repeated = int(row.get(f"{_TABLE}number-rows-repeated") or "1")
             cells: list[str] = []
+            own = False  # a cell of the row's own has text (not one merged down into it)
             for cell in row:
                 if not cell.tag.endswith("table-cell"):
                     continue
                 text = _open_cell(cell).replace("<br>", "\n")
+                own = own or bool(text)
                 at = len(cells) + 1
                 down = int(cell.get(f"{_TABLE}number-rows-spanned") or "1")
-                if down > 1 and text:
+                if down > 1 and text and rows:  # not over a header of two rows
                     spans[at] = (text, number + down - 1)
                 elif (
                     cell.tag.endswith("covered-table-cell") and number <= spans.get(at, ("", 0))[1]
@@ -481,7 +483,7 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
                     text = spans[at][0]
                 times = int(cell.get(f"{_TABLE}number-columns-repeated") or "1")
                 cells.extend([text] * (times if text else min(times, _MAX_COLUMNS)))
-            while cells and not cells[-1]:
+            while cells and not (own and cells[-1]):
                 cells.pop()
             if cells and row.get(f"{_TABLE}visibility", "visible") != "visible":
                 hidden_rows.extend(number + n for n in range(min(repeated, _MAX_ROWS)))
@@ -542,9 +544,13 @@ def _excel_sheet(sheet: Worksheet) -> Sheet:
         if text := shown(cell.value, _ACCOUNTING.get(code, code)):
             by_row.setdefault(number, {})[column] = text
     # A cell merged down over rows ("Visiting" beside three questions) is shown beside each:
-    # each of those rows with text of its own has it too (only the top one holds it).
+    # each of those rows with text of its own has it too (only the top one holds it); not a
+    # name over a header of two rows ("Answer" over "Written" and "Spoken").
+    first = min(by_row, default=0)
     for merged in sheet.merged_cells.ranges:
-        top = by_row.get(merged.min_row, {}).get(merged.min_col, "")
+        top = (
+            by_row.get(merged.min_row, {}).get(merged.min_col, "") if merged.min_row > first else ""
+        )
         for number in range(merged.min_row + 1, merged.max_row + 1) if top else ():
             if number in by_row:
                 by_row[number].setdefault(merged.min_col, top)

@@ -1816,6 +1816,12 @@ def test_a_page_whose_scripts_fill_in_its_questions_is_read_from_its_faq_data() 
         ("Is there a shop?", "Yes.", "Shop"),
         ("Fish & chips", "Friday only.", ""),
     ]
+    # one it shows under another heading, its answer the same, is not taken twice
+    result = parse_faq(
+        f'<html><head><script type="application/ld+json">{data}</script></head><body>'
+        "<h2>Food</h2><h3>Chips</h3><p>Friday only.</p><h3>Tea?</h3><p>Yes.</p></body></html>"
+    )
+    assert [e.question for e in result.entries] == ["Chips", "Tea?", "When is the pool open?"]
     assert result.notes[0].message.startswith("1 question read from the page's FAQ data")
 
 

@@ -417,8 +417,11 @@ def parse_faq(text: str) -> ImportResult:
 def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportResult:
     """``shown`` (the entries of a page's text) and, after them, each question of the page's
     FAQ data that its text does not show (filled in by its scripts), its answer HTML read as
-    a page's text is, whole ("Need help? Call us." in one is no question), with a note."""
+    a page's text is, whole ("Need help? Call us." in one is no question), with a note. A
+    question whose answer the text shows under other words ("Wifi" for "Is there wifi?") is
+    shown already."""
     asked = {phrase_key(entry.question) for entry in shown.entries}
+    answered = {phrase_key(entry.answer) for entry in shown.entries}
     drafts: list[_Draft] = []
     for question, answer in pairs:
         page = _HtmlText()
@@ -428,7 +431,7 @@ def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportR
         question = " ".join(html.unescape(question).split())
         found = _question_line(question)
         question = found.question if found else question
-        if text and phrase_key(question) not in asked:
+        if text and phrase_key(question) not in asked and phrase_key(text) not in answered:
             asked.add(phrase_key(question))
             drafts.append(_Draft(1, question, [], [text]))
     if not drafts:

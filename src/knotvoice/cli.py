@@ -1300,14 +1300,10 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     from knotvoice.knowledge import faq_import
     from knotvoice.knowledge.check import language_warnings
 
-    if output is not None and output.is_dir():
-        raise KnotvoiceError(f"{output}: is a folder; give -o the name of a .yaml file")
     if output is not None and output.exists() and output.resolve() == faq.resolve():
         raise KnotvoiceError(f"{output}: is the FAQ being imported; give -o another name")
-    if output is not None and output.exists() and not force:
-        raise KnotvoiceError(
-            f"{output}: the file exists; pass --force to overwrite it, or choose another name"
-        )
+    if output is not None:
+        _may_write(output, force, "a .yaml file")
     result = faq_import.read_faq(faq)
     for note in result.notes:
         _warn(f"{faq}: {note}")
@@ -1332,6 +1328,16 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
             f"`knotvoice knowledge lint {output}` and `knotvoice knowledge check {output}`"
         )
     return 0
+
+
+def _may_write(output: Path, force: bool, kind: str) -> None:
+    """Refuse an ``-o`` that is a folder, or a file that exists without ``--force``."""
+    if output.is_dir():
+        raise KnotvoiceError(f"{output}: is a folder; give -o the name of {kind}")
+    if output.exists() and not force:
+        raise KnotvoiceError(
+            f"{output}: the file exists; pass --force to overwrite it, or choose another name"
+        )
 
 
 def _matching_section(path: Path, ids: set[str]) -> str:
@@ -1366,12 +1372,7 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
     suffix = output.suffix.lower()
     if suffix not in export.SUFFIXES:
         raise KnotvoiceError(f"{output}: name the spreadsheet .csv or .xlsx")
-    if output.is_dir():
-        raise KnotvoiceError(f"{output}: is a folder; give -o the name of a .csv or .xlsx file")
-    if output.exists() and not force:
-        raise KnotvoiceError(
-            f"{output}: the file exists; pass --force to overwrite it, or choose another name"
-        )
+    _may_write(output, force, "a .csv or .xlsx file")
     knowledge = app.load_knowledge_file(path)
     data = export.sheet_bytes(knowledge, suffix)
     try:
@@ -1406,12 +1407,8 @@ def _replace_whole(path: Path, text: str | bytes) -> None:
     target = path.resolve() if path.exists() else path
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        if isinstance(text, bytes):
-            with partial.open("xb") as handle:
-                handle.write(text)
-        else:
-            with partial.open("x", encoding="utf-8") as handle:
-                handle.write(text)
+        with partial.open("xb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         if target.exists():
             take_over(partial, target)
         os.replace(partial, target)

@@ -440,16 +440,11 @@ def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportR
     added = _result(drafts, [], taken)
     note = Note(
         1,
-        f"{_count_of(len(drafts), 'question')} read from the page's FAQ data for search "
+        f"{len(drafts)} question{'s' if drafts[1:] else ''} read from the page's FAQ data for search "
         "engines (schema.org FAQPage), not shown in its text (its scripts fill them in): "
         "check them against the page",
     )
     return ImportResult((*shown.entries, *added.entries), (note, *shown.notes))
-
-
-def _count_of(number: int, noun: str) -> str:
-    """``number`` and ``noun``, plural unless ``number`` is 1."""
-    return f"{number} {noun if number == 1 else noun + 's'}"
 
 
 def _parse_text(text: str) -> ImportResult:
@@ -928,10 +923,11 @@ def _extra_columns(names: list[str]) -> dict[str, int]:
     return found
 
 
-def _names(rows: list[list[str]], column: int) -> set[str]:
-    """The names in a column of topics: its cells' texts, less any that reads as a question."""
-    cells = (" ".join(row[column].split()) for row in rows if column < len(row))
-    return {cell for cell in cells if cell and _question_line(cell) is None}
+def _names(rows: list[list[str]], column: int) -> list[str]:
+    """The names in a column of topics, each once, in order: its cells' texts, less any that
+    reads as a question."""
+    cells = dict.fromkeys(" ".join(row[column].split()) for row in rows if column < len(row))
+    return [cell for cell in cells if cell and _question_line(cell) is None]
 
 
 def _section_column(rows: list[list[str]], columns: list[int], taken: dict[str, int]) -> int | None:
@@ -974,10 +970,7 @@ def _extra_notes(
         called = f" {name!r}" if name else ""
         said = what[field]
         if field == "topic":
-            seen = list(
-                dict.fromkeys(" ".join(row[at].split()) for _, row in rows if at < len(row))
-            )
-            shown = [repr(topic) for topic in seen if topic and _question_line(topic) is None]
+            shown = [repr(topic) for topic in _names([row for _, row in rows], at)]
             said += f" ({', '.join(shown[:3])}{', ...' if len(shown) > 3 else ''})"
         notes.append(
             (first[0] if name else rows[0][0], f"column {_letter(at)}{called} read as {said}", None)

@@ -19,8 +19,9 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS
 
 from knotvoice.cli import _knowledge_import, main
 from knotvoice.errors import KnowledgeError
-from knotvoice.knowledge import MatchingHints, load, phrase_key
+from knotvoice.knowledge import Knowledge, MatchingHints, load, phrase_key
 from knotvoice.knowledge.faq_import import ImportResult, parse_faq, read_faq, to_yaml
+from knotvoice.speech.reply import topics_hint
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "knowledge" / "source" / "knots-faq.txt"
@@ -914,7 +915,7 @@ def test_a_spreadsheet_saved_as_csv_gives_an_entry_a_row(tmp_path: Path) -> None
             "First class: \u00a31.35, second class: 85p.\n\nLarge letters cost more.",
         ),
     ]
-    assert [e.topic for e in result.entries] == ["Parcels", "Prices"]
+    assert [e.topic for e in result.entries] == ["parcels", "prices"]
     assert [str(n) for n in result.notes] == [
         "line 1: column A 'Category' read as the entries' topics ('Parcels', 'Prices')",
         "line 6: question 'Do you sell stamps?' has no answer; dropped",
@@ -962,7 +963,7 @@ def test_a_spreadsheet_with_a_section_column_and_no_names_reads_its_questions(
         ("Do you sell coffee?", "No"),
         ("Opening hours of the caf\u00e9", "9 to 5"),
     ]
-    assert [e.topic for e in result.entries] == ["Tickets", "Tickets", "Food", "Food"]
+    assert [e.topic for e in result.entries] == ["tickets", "tickets", "food", "food"]
     assert [str(n) for n in result.notes] == [
         "line 1: column A read as the entries' topics ('Tickets', 'Food')",
         "line 4: text in other columns left out: 'Ask at the till'",
@@ -1173,7 +1174,7 @@ def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
         ("When is the next open day?", "2027-03-06"),
         ("Do you sell coffee?", "No.\nBut there is a cafe next door."),
     ]
-    assert [e.topic for e in result.entries] == ["Tickets", "Tickets", "Dates", "Food"]
+    assert [e.topic for e in result.entries] == ["tickets", "tickets", "dates", "food"]
     assert [str(n) for n in result.notes] == [
         "line 1: sheet 'Notes' left out: only the sheet 'FAQ' is read; move its rows there",
         "line 1: column A 'Section' read as the entries' topics ('Tickets', 'Dates', 'Food')",
@@ -1535,16 +1536,16 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
         (
             "How much is a ticket?",
             ("What does it cost?", "Prices?", "ticket price"),
-            "Tickets",
+            "tickets",
             ("price", "cost"),
         ),
         (
             "Is there wifi?",
             ("Can I get online?", "Do you have internet?", "wi-fi", "Is the wifi free?"),
-            "Tickets",
+            "tickets",
             (),
         ),
-        ("Do you sell coffee?", (), "Food", ("coffee",)),
+        ("Do you sell coffee?", (), "food", ("coffee",)),
     ]
     assert [str(n) for n in result.notes] == [
         "line 1: column A 'Topic' read as the entries' topics ('Tickets', 'Food')",
@@ -1613,11 +1614,11 @@ No.
     ("text", "topics"),
     [
         # a page title opening the text names no entry; the sections name theirs
-        (MARKDOWN_SECTIONS, ["Tickets", "Tickets", "Getting here", "Getting here"]),
+        (MARKDOWN_SECTIONS, ["tickets", "tickets", "getting here", "getting here"]),
         # a first heading with others as high is a section's, not the page's title
         (
             "# Visiting\n\nCan I park?\nYes.\n\n# Tickets\n\nHow much?\nTen pounds.\n",
-            ["Visiting", "Tickets"],
+            ["visiting", "tickets"],
         ),
         # one section over every entry names the FAQ, not its entries
         ("# Museum\n\n## Questions\n\nIs it free?\nYes.\n\nIs it open?\nDaily.\n", ["", ""]),
@@ -1627,7 +1628,7 @@ No.
             "## Everything you need to know before your visit to us\n\nIs it free?\nYes.\n\n"
             "## Tickets\n\nHow much?\nTen pounds.\n\n## Parking\n\nBehind the hall.\n\n"
             "Can I cycle?\nYes.\n\n## Food\n\nIs there a cafe?\nYes.\n",
-            ["", "Tickets", "", "", "Food"],
+            ["", "tickets", "", "", "food"],
         ),
     ],
 )
@@ -1639,9 +1640,44 @@ def test_a_section_title_is_the_topic_of_the_questions_under_it(
     assert [e.topic for e in parse_faq(text).entries] == topics
 
 
+def test_a_topic_reads_within_a_sentence_as_the_faq_writes_its_words(tmp_path: Path) -> None:
+    """Headings are set in capitals ("Opening Hours", "OPENING HOURS"), and a visitor turned
+    away read "You can ask me about Opening Hours, Tickets & Prices or Parking." on the
+    screen; the FAQ's names stay as its answers write them, and so do abbreviations."""
+    result = parse_faq(
+        "# Harbour Ferry FAQ\n\n## Tickets & Prices\n\nHow much is a return?\n"
+        "A return is \u00a312 at the Harbour Station kiosk or on the WiFi portal.\n\n"
+        "## OPENING HOURS\n\nWhen does the office open?\nAt 7am.\n\n"
+        "## HARBOUR STATION PARKING\n\nWhere can I park?\nIn the car park; parking is free.\n\n"
+        "## WiFi and GP services\n\nIs there wifi?\nYes: join Harbour WiFi. Ask our GP desk.\n"
+    )
+    assert [e.topic for e in result.entries] == [
+        "tickets & prices",
+        "opening hours",
+        "Harbour Station parking",
+        "WiFi and GP services",
+    ]
+    assert result.notes[0].message.startswith(
+        "section title 'Tickets & Prices' is the topic 'tickets & prices' of the 1 entry"
+    )
+    assert topics_hint(Knowledge(entries=result.entries)) == (
+        "You can ask me about tickets and prices, opening hours or Harbour Station parking."
+    )
+    # a spreadsheet's column of topics too
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Category,Question,Answer\nParking,Can I park?,Yes.\nNHS,Do you take NHS patients?,Yes.\n"
+    )
+    assert [e.topic for e in read_faq(path).entries] == ["parking", "NHS"]
+
+
 def test_a_word_document_s_headings_name_the_entries_under_them(tmp_path: Path) -> None:
+    """A document's title is no section: a question under it, before the first heading, had
+    the document's title as its topic ("You can ask me about Riverside Pool FAQ")."""
     document = docx.Document()
-    document.add_heading("Riverside Pool", level=0)
+    document.add_heading("Riverside Pool FAQ", level=0)
+    document.add_paragraph("Is there a cafe?")
+    document.add_paragraph("Yes, by the entrance.")
     document.add_heading("Lessons", level=1)
     document.add_paragraph("Do you teach adults?")
     document.add_paragraph("Yes, on Tuesday evenings.")
@@ -1652,14 +1688,17 @@ def test_a_word_document_s_headings_name_the_entries_under_them(tmp_path: Path) 
     document.save(str(path))
     result = read_faq(path)
     assert [(e.question, e.topic) for e in result.entries] == [
-        ("Do you teach adults?", "Lessons"),
-        ("How much is a swim?", "Prices"),
+        ("Is there a cafe?", ""),
+        ("Do you teach adults?", "lessons"),
+        ("How much is a swim?", "prices"),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 2: section title 'Lessons' is the topic of the 1 entry under it; the kiosk names "
-        "topics to a visitor it turns away: make each a few words visitors would ask about",
-        "line 5: section title 'Prices' is the topic of the 1 entry under it; the kiosk names "
-        "topics to a visitor it turns away: make each a few words visitors would ask about",
+        "line 4: section title 'Lessons' is the topic 'lessons' of the 1 entry under it; the "
+        "kiosk names topics to a visitor it turns away: make each a few words visitors would "
+        "ask about",
+        "line 7: section title 'Prices' is the topic 'prices' of the 1 entry under it; the "
+        "kiosk names topics to a visitor it turns away: make each a few words visitors would "
+        "ask about",
     ]
 
 
@@ -1686,8 +1725,8 @@ def test_a_table_with_named_columns_reads_each_column_as_what_it_is(tmp_path: Pa
     document.save(str(path))
     result = read_faq(path)
     assert [(e.question, e.answer, e.topic) for e in result.entries] == [
-        ("Where do I park?", "Car park B.", "Parking"),
-        ("Is there a cafe?", "Yes, by the door.", "Food"),
+        ("Where do I park?", "Car park B.", "parking"),
+        ("Is there a cafe?", "Yes, by the door.", "food"),
     ]
     assert any("'Reviewed' left out" in note.message for note in result.notes)
     result = parse_faq(
@@ -1731,13 +1770,13 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
         "Is there a cafe?\nYes.\n"
     )
     assert [(e.question, e.answer, e.topic) for e in result.entries] == [
-        ("How much is a ticket?", "Ten pounds.", "Tickets"),
-        ("Can I pay by card?", "Yes, all cards", "Tickets"),
-        ("Is there parking?", "Yes, behind the hall.", "Parking"),
-        ("When are you open?", "Nine to five.", "Opening Hours"),
+        ("How much is a ticket?", "Ten pounds.", "tickets"),
+        ("Can I pay by card?", "Yes, all cards", "tickets"),
+        ("Is there parking?", "Yes, behind the hall.", "parking"),
+        ("When are you open?", "Nine to five.", "opening hours"),
         # a title line under text ending in ":" is more of that answer
-        ("What do I bring?", "You will need:\n\nA towel", "Opening Hours"),
-        ("Is there a cafe?", "Yes.", "Opening Hours"),
+        ("What do I bring?", "You will need:\n\nA towel", "opening hours"),
+        ("Is there a cafe?", "Yes.", "opening hours"),
     ]
     # a line closing an answer is no title: it stays, with a note, never dropped
     result = parse_faq(
@@ -1759,9 +1798,9 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
         "Can I pay by card?\nYes.\n"
     )
     assert [(e.question, e.topic) for e in result.entries if e.question.endswith("?")] == [
-        ("Can I park?", "Parking"),
-        ("Is there disabled parking?", "Parking"),
-        ("Can I pay by card?", "Payment"),
+        ("Can I park?", "parking"),
+        ("Is there disabled parking?", "parking"),
+        ("Can I pay by card?", "payment"),
     ]
 
 
@@ -1812,8 +1851,8 @@ def test_a_page_whose_scripts_fill_in_its_questions_is_read_from_its_faq_data() 
         "<h2>Shop</h2><h3>Is there a shop?</h3><p>Yes.</p></body></html>"
     )
     assert [(e.question, e.answer, e.topic) for e in result.entries] == [
-        ("When is the pool open?", "From 7am.", "Opening"),
-        ("Is there a shop?", "Yes.", "Shop"),
+        ("When is the pool open?", "From 7am.", "opening"),
+        ("Is there a shop?", "Yes.", "shop"),
         ("Fish & chips", "Friday only.", ""),
     ]
     # one it shows under another heading, its answer the same, is not taken twice
@@ -1908,7 +1947,7 @@ def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:
         # a column named Topic is the topics, even of one name on one row (as exported)
         (
             "Id,Topic,Question,Answer\nQ1,Parking,Can I park?,Yes.\nFAQ-02,,Is there a cafe?,Yes.\n",
-            [("q1", (), "Parking"), ("faq-02", (), "")],
+            [("q1", (), "parking"), ("faq-02", (), "")],
         ),
     ],
 )
@@ -1975,7 +2014,7 @@ def test_a_category_merged_down_beside_its_questions_is_the_topic_of_each(tmp_pa
     sheet.merge_cells("A4:A9")  # below the last question too
     path = tmp_path / "faq.xlsx"
     workbook.save(path)
-    assert [e.topic for e in read_faq(path).entries] == ["Visiting", "Visiting", "Food", "Food"]
+    assert [e.topic for e in read_faq(path).entries] == ["visiting", "visiting", "food", "food"]
 
 
 def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path: Path) -> None:
@@ -1996,7 +2035,7 @@ def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path
     document.spreadsheet.addElement(table)
     path = tmp_path / "faq.ods"
     document.save(str(path))
-    assert [e.topic for e in read_faq(path).entries] == ["Visiting", "Visiting", "Food"]
+    assert [e.topic for e in read_faq(path).entries] == ["visiting", "visiting", "food"]
 
 
 def test_a_question_glued_to_its_answer_by_inline_elements_is_two_lines() -> None:

@@ -68,6 +68,7 @@ question with no letter or digit left gives a numbered id (``entry-3``).
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import dataclasses
 import functools
@@ -1110,6 +1111,7 @@ def _result(
     _claim_alternatives(drafts, notes)
     used: set[str] = set(taken or ())
     ids = {id(draft): _unique(draft.id, used) for draft in drafts if draft.id}
+    forms = _written_forms(drafts) if any(draft.topic for draft in drafts) else {}
     entries: list[Entry] = []
     for number, draft in enumerate(drafts, start=1):
         entry_id = ids.get(id(draft)) or _unique(_slug(draft.question) or f"entry-{number}", used)
@@ -1122,7 +1124,7 @@ def _result(
                 answer=_answer_text(draft),
                 alternatives=alternatives,
                 spoken=draft.spoken or None,
-                topic=draft.topic,
+                topic=_topic_case(draft.topic, forms),
                 keywords=tuple(draft.keywords),
             )
         )
@@ -1345,9 +1347,52 @@ def _section_title(para: _Paragraph, opening: bool) -> tuple[int, str] | None:
     name = _heading_text(para.lines[0])
     if (opening and para.level < 2) or not _TITLE_RE.match(name):
         return None
-    if name.isupper() and len(phrase_key(name)) > 3:
-        name = name.capitalize()  # "OPENING HOURS" is said and shown "Opening hours"
     return para.line, name
+
+
+_WORD_RE = re.compile(r"[^\W\d_][\w'\u2019-]*")
+_SENTENCE_OPENS = ".!?:;\n\"'\u201c\u2018(*#>\u2022\u2013\u2014-" + _QUESTION_MARKS
+
+
+def _written_forms(drafts: list[_Draft]) -> dict[str, collections.Counter[str]]:
+    """How the FAQ writes each word within its sentences (lower-cased word -> its forms
+    counted), its questions and answers read: a word a sentence opens with tells nothing of
+    whether it is a name, nor does a wording, often typed all in small letters ("will an
+    mri show it")."""
+    forms: dict[str, collections.Counter[str]] = {}
+    for draft in drafts:
+        for text in (draft.question, *draft.paragraphs):
+            for found in _WORD_RE.finditer(text):
+                before = text[: found.start()].rstrip(" \t")
+                if before and before[-1] not in _SENTENCE_OPENS:
+                    word = found.group()
+                    forms.setdefault(word.lower(), collections.Counter())[word] += 1
+    return forms
+
+
+def _topic_case(topic: str, forms: dict[str, collections.Counter[str]]) -> str:
+    """A topic as it reads within a sentence ("You can ask me about ..."), as the FAQ's own
+    text writes its words: a heading's "Opening Hours" or "OPENING HOURS" as "opening hours",
+    its names ("Harbour Station", "WiFi", "NHS") as the answers write them. A word the text
+    does not use keeps a mix of cases or a short word in capitals (an abbreviation: "GP"),
+    and is otherwise lower-cased."""
+
+    def cased(found: re.Match[str]) -> str:
+        word = found.group()
+        written = forms.get(word.lower())
+        if written:
+            lower = written[word.lower()]
+            form, count = max(
+                ((form, count) for form, count in written.items() if form != word.lower()),
+                key=lambda pair: pair[1],
+                default=(word.lower(), 0),
+            )
+            return form if count > lower else word.lower()
+        if word.isupper():
+            return word if len(word) <= 3 else word.lower()
+        return word.lower() if word[1:] == word[1:].lower() else word
+
+    return _WORD_RE.sub(cased, topic)
 
 
 def _section_topics(
@@ -1364,14 +1409,17 @@ def _section_topics(
             sections.setdefault(under[id(draft)], []).append(draft)
     if len({phrase_key(name) for _, name in sections}) < 2:
         return
-    for (line, name), members in sections.items():
+    forms = _written_forms(drafts)
+    for (line, title), members in sections.items():
+        name = _topic_case(title, forms)
         for draft in members:
             draft.topic = draft.topic or name  # a table's column of topics comes first
         count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
+        topic = "the topic" if name == title else f"the topic {name!r}"
         notes.append(
             (
                 line,
-                f"section title {name!r} is the topic of the {count} under it; the kiosk names "
+                f"section title {title!r} is {topic} of the {count} under it; the kiosk names "
                 "topics to a visitor it turns away: make each a few words visitors would ask "
                 "about",
                 None,

@@ -141,6 +141,8 @@ class _WordStyle:
     listed: bool
     contents: bool = False
     """A table of contents' line ("toc 1"): not the text."""
+    title: bool = False
+    """The document's title ("Title"): over its first-level headings."""
 
 
 def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
@@ -162,7 +164,11 @@ def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
             ("list bullet", "list number")
         )
         found[style.get(f"{_WORD}styleId") or ""] = _WordStyle(
-            level, _bold(style.find(f"{_WORD}rPr/{_WORD}b")), listed, name.startswith("toc")
+            level,
+            _bold(style.find(f"{_WORD}rPr/{_WORD}b")),
+            listed,
+            name.startswith("toc"),
+            name == "title",
         )
     return found
 
@@ -198,11 +204,18 @@ def _word_text(document: bytes, styles: bytes) -> str:
     known = _word_styles(styles)
     body = ElementTree.fromstring(document).find(f"{_WORD}body")
     lines = _Lines()
+    # A document set with a title has its headings a level below it: "Heading 1" as "##",
+    # so the title over the text names no section of it.
+    titles = {name for name, style in known.items() if style.title}
+    under = any(
+        node.get(f"{_WORD}val") in titles
+        for node in (body.iter(f"{_WORD}pStyle") if body is not None else ())
+    )
 
     def blocks(parent: ElementTree.Element) -> None:
         for block in parent:
             if block.tag == f"{_WORD}p":
-                lines.add(*_word_paragraph(block, known))
+                lines.add(*_word_paragraph(block, known, under=under))
             elif block.tag == f"{_WORD}tbl":
                 for row in _own(block, f"{_WORD}tr"):
                     cells = [
@@ -272,10 +285,13 @@ def _word_runs(
 
 
 def _word_paragraph(
-    paragraph: ElementTree.Element, known: dict[str, _WordStyle], in_table: bool = False
+    paragraph: ElementTree.Element,
+    known: dict[str, _WordStyle],
+    in_table: bool = False,
+    under: bool = False,
 ) -> tuple[str, bool]:
-    """One paragraph's text, with its heading, bold question or list mark, and whether it
-    is a bold title (``_Lines``)."""
+    """One paragraph's text, with its heading (a level lower ``under`` a title), bold
+    question or list mark, and whether it is a bold title (``_Lines``)."""
     style_node = paragraph.find(f"{_WORD}pPr/{_WORD}pStyle")
     name = (style_node.get(f"{_WORD}val") or "") if style_node is not None else ""
     heading = int(found[1]) if (found := _HEADING_ID_RE.match(name)) else 0
@@ -288,7 +304,8 @@ def _word_paragraph(
     if not text or in_table:
         return text.replace("\n", "<br>") if in_table else text, False
     if style.level:
-        return f"{'#' * style.level} {' '.join(text.split())}", False
+        level = style.level + (under and not style.title)
+        return f"{'#' * level} {' '.join(text.split())}", False
     marked, title = _marked_lines(runs, text)
     if style.listed or paragraph.find(f"{_WORD}pPr/{_WORD}numPr") is not None:
         return f"- {marked}", False

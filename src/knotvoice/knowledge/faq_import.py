@@ -153,40 +153,16 @@ _TABLE_CELL_RE = re.compile(r"(?<!\\)\|")
 _LINE_BREAK_TAG_RE = re.compile(r"\s*<br\s*/?>\s*", re.IGNORECASE)
 _ASIDE_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _SENTENCE_END_RE = re.compile(rf"(?<=[.!{_QUESTION_MARKS}])\s")
-_QUESTION_COLUMNS = frozenset(("question", "questions", "q", "faq"))
-_ANSWER_COLUMNS = frozenset(("answer", "answers", "a", "reply", "response"))
-_ALTERNATIVE_COLUMNS = frozenset(
-    (
-        "alternatives",
-        "alternative",
-        "alternative questions",
-        "other questions",
-        "other wordings",
-        "other ways to ask",
-        "also asked as",
-        "similar questions",
-        "variations",
-        "variants",
-        "wordings",
-        "phrasings",
-        "paraphrases",
-        "synonyms",
-        "utterances",
-    )
-)
-"""Names of a column of other wordings of each row's question (as ``phrase_key`` gives
-them; a name holding one of their words of more than three letters too)."""
-_TOPIC_COLUMNS = frozenset(
-    ("topic", "topics", "category", "categories", "section", "sections", "subject", "theme")
-)
-_KEYWORD_COLUMNS = frozenset(("keywords", "keyword", "key words"))
-_SPOKEN_COLUMNS = frozenset(("spoken", "spoken answer", "spoken form", "said as", "read aloud"))
-_EXTRA_COLUMNS = (
-    ("id", frozenset(("id", "entry id"))),
-    ("alternatives", _ALTERNATIVE_COLUMNS),
-    ("topic", _TOPIC_COLUMNS),
-    ("keywords", _KEYWORD_COLUMNS),
-    ("spoken", _SPOKEN_COLUMNS),
+_COLUMNS = {
+    field: frozenset(phrase_key(name) for name in names)
+    for field, names in english().columns.items()
+}
+"""A spreadsheet's column names by the field they hold (``lang/en.yaml``), as ``phrase_key``
+gives them."""
+_QUESTION_COLUMNS = _COLUMNS["question"]
+_ANSWER_COLUMNS = _COLUMNS["answer"]
+_EXTRA_COLUMNS = tuple(
+    (field, _COLUMNS[field]) for field in ("id", "alternatives", "topic", "keywords", "spoken")
 )
 """The other fields of an entry a spreadsheet may have a column of, and the column's names."""
 _KEYWORDS_SPLIT_RE = re.compile(r"\s*[\n;|,]\s*")

@@ -170,6 +170,9 @@ class Language:
     """Words that stop a reply when heard while the kiosk speaks."""
     one_word_answers: frozenset[str]
     """Answers of one word to a yes-or-no question ("yes", "free"), in a spreadsheet's row."""
+    columns: dict[str, frozenset[str]]
+    """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
+    id, alternatives, topic, keywords, spoken."""
     topic_lead_ins: tuple[str, ...]
     """Said before a topic to ask about it alone ("what about")."""
     topic_fillers: frozenset[str]
@@ -285,6 +288,10 @@ def load(code: str = "en") -> Language:
         command_leading=frozenset(_text_list(data, "command_leading")),
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
+        columns={
+            str(field): frozenset(str(name).lower() for name in names)
+            for field, names in data["columns"].items()
+        },
         topic_lead_ins=_text_list(data, "topic_lead_ins"),
         topic_fillers=frozenset(_text_list(data, "topic_fillers")),
         answer_prompt=str(data["answer_prompt"]),

@@ -1671,6 +1671,32 @@ def test_a_topic_reads_within_a_sentence_as_the_faq_writes_its_words(tmp_path: P
     assert [e.topic for e in read_faq(path).entries] == ["parking", "NHS"]
 
 
+def test_a_section_title_listing_its_subjects_names_the_entries_under_it() -> None:
+    """A title with a comma ("Food, drink and facilities") was no section: in a text FAQ it
+    was read aloud as the last line of the answer above it, and its entries had the topic of
+    the section before; under a heading its entries had none."""
+    text = (
+        "SHOES AND EQUIPMENT\n\n1. Can I bring my own ball?\nYes, if it is clean.\n\n"
+        "FOOD, DRINK AND FACILITIES\n\n2. Is there a bar?\nYes, until late.\n"
+    )
+    result = parse_faq(text)
+    assert [(e.answer, e.topic) for e in result.entries] == [
+        ("Yes, if it is clean.", "shoes and equipment"),
+        ("Yes, until late.", "food, drink and facilities"),
+    ]
+    result = parse_faq("## Tickets\n\nHow much?\nTen.\n\n## Eating, drinking\n\nA bar?\nYes.\n")
+    assert [e.topic for e in result.entries] == ["tickets", "eating, drinking"]
+    # a line that may be a title, not set as one, closing an answer: said, with a note
+    result = parse_faq(
+        "TICKETS\n\n1. How much is it?\nTen pounds.\n\nFood and drink\n\n2. Is there a bar?\nYes.\n"
+    )
+    assert result.entries[0].answer == "Ten pounds.\n\nFood and drink"
+    assert str(result.notes[-1]) == (
+        "line 6: 'Food and drink' is read as the last line of the answer above it; if it is "
+        "a section's title, write it in capitals or as a heading ('## Food and drink')"
+    )
+
+
 def test_a_word_document_s_headings_name_the_entries_under_them(tmp_path: Path) -> None:
     """A document's title is no section: a question under it, before the first heading, had
     the document's title as its topic ("You can ask me about Riverside Pool FAQ")."""
@@ -1909,6 +1935,67 @@ def test_a_knowledge_file_exported_and_imported_again_is_the_same(
     )
     assert _knowledge_import(other, copy, force=True) == 0
     assert load(copy).matching == MatchingHints()
+
+
+def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator who changed a price in the FAQ's document and imported it over the
+    knowledge file lost every alternative, topic and spoken answer added there since, with
+    the import saying only that the file's `matching:` section was kept."""
+    faq = tmp_path / "faq.md"
+    faq.write_text(
+        "How much is a game?\nSix pounds.\n\nIs there parking?\nYes, 200 spaces.\n\n"
+        "Can I bring food?\nNo.\n\nDo you have a bar?\nYes, until late.\n",
+        encoding="utf-8",
+    )
+    knowledge = tmp_path / "faq.yaml"
+    assert main(["knowledge", "import", str(faq), "-o", str(knowledge)]) == 0
+    text = knowledge.read_text(encoding="utf-8")
+    text = text.replace(
+        "  - id: how-much-is-a-game\n    question: How much is a game?\n",
+        "  - id: how-much-is-a-game\n    question: How much is a game?\n"
+        "    alternatives:\n    - what does bowling cost\n",
+    )
+    text = text.replace(
+        "    answer: Yes, 200 spaces.\n", "    answer: Yes, 200 spaces.\n    topic: parking\n"
+    )
+    text = text.replace(
+        "    answer: Six pounds.\n", "    answer: Six pounds.\n    spoken: Six pounds a game.\n"
+    )
+    text = text.replace(
+        "    answer: Yes, until late.\n", "    answer: Yes, until late.\n    spoken: Yes.\n"
+    )
+    text = text.replace("version: 1", "# our kiosk, edited by hand\nversion: 1")
+    knowledge.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    # the price changes, a question is reworded, one is gone
+    faq.write_text(
+        "How much is a game?\nSeven pounds.\n\nWhere can I park?\nYes, 200 spaces.\n\n"
+        "Do you have a bar?\nYes, until late.\n",
+        encoding="utf-8",
+    )
+    assert main(["knowledge", "import", str(faq), "-o", str(knowledge), "--force"]) == 0
+    err = capsys.readouterr().err
+    entries = load(knowledge).entries
+    assert [(e.id, e.question, e.alternatives, e.topic, e.spoken) for e in entries] == [
+        ("how-much-is-a-game", "How much is a game?", ("what does bowling cost",), "", None),
+        ("is-there-parking", "Where can I park?", (), "parking", None),
+        ("do-you-have-a-bar", "Do you have a bar?", (), "", "Yes."),
+    ]
+    assert entries[0].answer == "Seven pounds."
+    assert (
+        f"{knowledge}: the FAQ imported again over it: kept its 1 alternative, 1 topic, 1 "
+        "spoken answer; left out the spoken answer of how-much-is-a-game, whose answer "
+        "changed: write it again; left out can-i-bring-food, no longer in the FAQ"
+    ) in err
+    assert f"{knowledge}: its comments are not kept" in err
+    # another FAQ imported over it takes nothing of it
+    other = tmp_path / "other.md"
+    other.write_text("Is there a cafe?\nYes.\n\nCan I swim?\nNo.\n", encoding="utf-8")
+    assert main(["knowledge", "import", str(other), "-o", str(knowledge), "--force"]) == 0
+    assert "imported again over it" not in capsys.readouterr().err
+    assert [e.id for e in load(knowledge).entries] == ["is-there-a-cafe", "can-i-swim"]
 
 
 def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:

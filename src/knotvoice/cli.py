@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from knotvoice.kiosk.capture import AudioSource
     from knotvoice.kiosk.speaker import Speaker
     from knotvoice.kiosk.triggers import Trigger
+    from knotvoice.knowledge.faq_import import ImportResult
+    from knotvoice.knowledge.reimport import Kept
     from knotvoice.match import MatchStage
     from knotvoice.reload import Reloader
 
@@ -1309,6 +1311,9 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
         _warn(f"{faq}: {note}")
     for problem in language_warnings(result.entries, str(faq)):
         _warn(str(problem))
+    edits = _kept_edits(result, output) if output is not None and output.exists() else None
+    if edits is not None:
+        result = edits.result
     document = faq_import.to_yaml(result)
     ids = {entry.id for entry in result.entries}
     kept = _matching_section(output, ids) if output is not None and output.exists() else ""
@@ -1327,7 +1332,39 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
             f"{' (its `matching:` section kept)' if kept else ''}; check it with "
             f"`knotvoice knowledge lint {output}` and `knotvoice knowledge check {output}`"
         )
+        if edits is not None and (summary := edits.summary()):
+            _warn(f"{output}: the FAQ imported again over it: {summary}")
     return 0
+
+
+def _kept_edits(result: ImportResult, output: Path) -> Kept | None:
+    """What the knowledge file an import replaces adds to the FAQ's entries (``reimport``),
+    or None for a file of another FAQ; a file that cannot be read is replaced, with a
+    warning that it was."""
+    from knotvoice.knowledge import read
+    from knotvoice.knowledge.reimport import keep_edits
+
+    old, problems = read(output)
+    if old is None:
+        reason = problems[0].message if problems else "unreadable"
+        _warn(f"{output}: not read ({reason}); nothing of it is kept")
+        return None
+    edits = keep_edits(result, old)
+    if edits is not None and _has_comments(output):
+        _warn(f"{output}: its comments are not kept; the notes of this import are")
+    return edits
+
+
+def _has_comments(path: Path) -> bool:
+    """Whether a knowledge file holds comments of its own (not those an import writes)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    ours = ("# NOTE ", "# Imported from an FAQ.", "# keywords; check the file")
+    return any(
+        line.lstrip().startswith("#") and not line.lstrip().startswith(ours) for line in lines
+    )
 
 
 def _may_write(output: Path, force: bool, kind: str) -> None:

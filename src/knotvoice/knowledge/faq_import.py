@@ -181,6 +181,10 @@ _TITLE_RE = re.compile(
     rf"^(?=.*[^\W\d_])[^.!{_QUESTION_MARKS};,|]{{1,40}}(?<![\s\u2013\u2014-]):?$"
 )
 """A title line: a few words, with no sentence's punctuation ("Opening hours", "Parking:")."""
+_SECTION_RE = re.compile(
+    rf"^(?=.*[^\W\d_])[^.!{_QUESTION_MARKS};|]{{1,40}}(?<![\s\u2013\u2014,-]):?$"
+)
+"""A section's title: a title line, or one listing ("Food, drink and facilities")."""
 _NOT_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 """An entry's id as a knowledge file takes it."""
@@ -451,7 +455,7 @@ def _parse_text(text: str) -> ImportResult:
     depth = 0  # its heading's level
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
 
-    for para in paragraphs:
+    for index, para in enumerate(paragraphs):
         if not phrase_key(para.text):  # a "?" alone, a rule such as "---"
             if para.is_question:
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
@@ -576,6 +580,16 @@ def _parse_text(text: str) -> ImportResult:
         ):
             current.paragraphs.append(para.text)
             expecting = False
+            if previous.is_finished and _title_shaped(paragraphs, index):
+                notes.append(
+                    (
+                        para.line,
+                        f"{para.text!r} is read as the last line of the answer above it; if "
+                        "it is a section's title, write it in capitals or as a heading "
+                        f"('## {para.text}')",
+                        current,
+                    )
+                )
         else:
             placeholder = _first_sentence(para.text)
             seen = by_key.get(phrase_key(placeholder))
@@ -1272,27 +1286,36 @@ def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
     two such titles or more, each a section's then (the first line of the text too): a
     line closing an answer ("Blue badge bays by the entrance", "Open 9am to 5pm daily") is
     more of it."""
-    found: list[int] = []
-    for index, para in enumerate(paragraphs[:-1]):
-        before = paragraphs[index - 1] if index else None
-        line = para.lines[0]
-        if (
-            len(para.lines) == 1
-            and not (para.is_question or para.is_heading or para.is_table or para.is_list)
-            and _TITLE_RE.match(line)
-            and len(phrase_key(line).split()) <= 4
-            and not any(char.isdigit() for char in line)
-            and _looks_like_title(line)
-            and paragraphs[index + 1].is_question
-            and not (before is not None and (before.is_question or before.text.endswith(":")))
-        ):
-            found.append(index)
+    found = [
+        index
+        for index, para in enumerate(paragraphs)
+        if _title_shaped(paragraphs, index) and _looks_like_title(para.lines[0])
+    ]
     titled = list(paragraphs)
     for index in found if found[1:] else []:
         titled[index] = _Paragraph(
             paragraphs[index].line, paragraphs[index].lines, is_heading=True, level=2
         )
     return titled
+
+
+def _title_shaped(paragraphs: list[_Paragraph], index: int) -> bool:
+    """Whether paragraph ``index`` could be a section's title: a line alone of four words at
+    most without a digit, directly over a question, and not itself an answer (under a
+    question, or under text ending in ``:``)."""
+    para = paragraphs[index]
+    before = paragraphs[index - 1] if index else None
+    line = para.lines[0]
+    return (
+        index + 1 < len(paragraphs)
+        and len(para.lines) == 1
+        and not (para.is_question or para.is_heading or para.is_table or para.is_list)
+        and bool(_SECTION_RE.match(line))
+        and len(phrase_key(line).split()) <= 4
+        and not any(char.isdigit() for char in line)
+        and paragraphs[index + 1].is_question
+        and not (before is not None and (before.is_question or before.text.endswith(":")))
+    )
 
 
 def _looks_like_title(line: str) -> bool:
@@ -1321,7 +1344,7 @@ def _section_title(para: _Paragraph, opening: bool) -> tuple[int, str] | None:
     """A section title's line and words, to name the entries under it; None for a page title
     opening the text (``# FAQ``) and for a heading longer than a few words."""
     name = _heading_text(para.lines[0])
-    if (opening and para.level < 2) or not _TITLE_RE.match(name):
+    if (opening and para.level < 2) or not _SECTION_RE.match(name):
         return None
     return para.line, name
 
@@ -1350,8 +1373,8 @@ def _topic_case(topic: str, forms: dict[str, collections.Counter[str]]) -> str:
     """A topic as it reads within a sentence ("You can ask me about ..."), as the FAQ's own
     text writes its words: a heading's "Opening Hours" or "OPENING HOURS" as "opening hours",
     its names ("Harbour Station", "WiFi", "NHS") as the answers write them. A word the text
-    does not use keeps a mix of cases or a short word in capitals (an abbreviation: "GP"),
-    and is otherwise lower-cased."""
+    does not use keeps a mix of cases, or a short word in capitals that is no function word
+    (an abbreviation: "GP", not "AND"), and is otherwise lower-cased."""
 
     def cased(found: re.Match[str]) -> str:
         word = found.group()
@@ -1365,7 +1388,8 @@ def _topic_case(topic: str, forms: dict[str, collections.Counter[str]]) -> str:
             )
             return form if count > lower else word.lower()
         if word.isupper():
-            return word if len(word) <= 3 else word.lower()
+            short = len(word) <= 3 and word.lower() not in english().stopwords
+            return word if short else word.lower()
         return word.lower() if word[1:] == word[1:].lower() else word
 
     return _WORD_RE.sub(cased, topic)

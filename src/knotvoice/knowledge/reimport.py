@@ -1,0 +1,146 @@
+"""An FAQ imported again over the knowledge file made of it: what was added there is kept.
+
+An operator imports their FAQ, then adds alternatives, topics, keywords and spoken answers to
+the knowledge file (``knotvoice knowledge add``, an editor, ``knowledge calibrate``'s advice).
+When the FAQ itself changes (a price in the Word document) and is imported over that file,
+those additions belong to the entries still there: each imported entry takes them from the
+entry of the file it is (the same id, else the same question, else the same answer), and
+keeps that entry's id, so recordings' manifests and the turn log still name it. A topic
+the file gives an entry stands over the FAQ's section title: it was written there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from knotvoice.knowledge import Entry, Knowledge, phrase_key
+from knotvoice.knowledge.faq_import import ImportResult
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The import with the file's additions, and what was kept or left out."""
+
+    result: ImportResult
+    alternatives: int
+    topics: int
+    keywords: int
+    spoken: int
+    unspoken: tuple[str, ...]
+    """Ids of entries whose spoken answer was left out: their answer changed."""
+    gone: tuple[str, ...]
+    """Ids of the file's entries the FAQ no longer has, left out."""
+
+    def summary(self) -> str:
+        """What was kept and left out, as one sentence's parts ("" when nothing)."""
+        counts = (
+            (self.alternatives, "alternative", "alternatives"),
+            (self.topics, "topic", "topics"),
+            (self.keywords, "keyword", "keywords"),
+            (self.spoken, "spoken answer", "spoken answers"),
+        )
+        kept = [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
+        parts = [f"kept its {', '.join(kept)}"] if kept else []
+        if self.unspoken:
+            parts.append(
+                f"left out the spoken answer of {', '.join(self.unspoken)}, whose answer "
+                "changed: write it again"
+            )
+        if self.gone:
+            parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ")
+        return "; ".join(parts)
+
+
+def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
+    """``result`` with what the knowledge file ``old`` adds to its entries, or None when
+    ``old`` is not made of this FAQ (fewer than half the imported entries are among its
+    entries): another FAQ imported over a file takes nothing of it."""
+    pairs = _pairs(result.entries, old.entries)
+    if 2 * len(pairs) < len(result.entries):
+        return None
+    taken = {entry.id for entry in result.entries}
+    questions = {phrase_key(entry.question) for entry in result.entries}
+    claimed: set[str] = set()
+    entries: list[Entry] = []
+    counts = dict.fromkeys(("alternatives", "topics", "keywords", "spoken"), 0)
+    unspoken: list[str] = []
+    for entry in result.entries:
+        before = pairs.get(entry.id)
+        if before is None:
+            entries.append(entry)
+            continue
+        keeps_id = before.id == entry.id or before.id not in taken
+        own = {phrase_key(entry.question), *(phrase_key(a) for a in entry.alternatives)}
+        added = []
+        for wording in before.alternatives:
+            key = phrase_key(wording)
+            if key and key not in own and key not in questions and key not in claimed:
+                added.append(wording)
+                own.add(key)
+        claimed |= own
+        keywords = [k for k in before.keywords if k not in entry.keywords]
+        same_answer = phrase_key(before.answer) == phrase_key(entry.answer)
+        spoken = entry.spoken or (before.spoken if same_answer else None)
+        if before.spoken and not entry.spoken and not same_answer:
+            unspoken.append(before.id)
+        counts["alternatives"] += len(added)
+        counts["topics"] += bool(before.topic and before.topic != entry.topic)
+        counts["keywords"] += len(keywords)
+        counts["spoken"] += bool(spoken and not entry.spoken)
+        entries.append(
+            dataclasses.replace(
+                entry,
+                id=before.id if keeps_id else entry.id,
+                alternatives=(*entry.alternatives, *added),
+                topic=before.topic or entry.topic,
+                keywords=(*entry.keywords, *keywords),
+                spoken=spoken,
+            )
+        )
+    matched = {before.id for before in pairs.values()}
+    notes = tuple(
+        dataclasses.replace(note, entry=_renamed(note.entry, pairs, taken))
+        for note in result.notes
+    )
+    return Kept(
+        ImportResult(tuple(entries), notes),
+        counts["alternatives"],
+        counts["topics"],
+        counts["keywords"],
+        counts["spoken"],
+        tuple(unspoken),
+        tuple(entry.id for entry in old.entries if entry.id not in matched),
+    )
+
+
+def _pairs(new: tuple[Entry, ...], old: tuple[Entry, ...]) -> dict[str, Entry]:
+    """Imported entry id -> the entry of the file it is: the one of the same id, else of the
+    same question (or one of its wordings), else of the same answer; each at most once."""
+    found: dict[str, Entry] = {}
+    used: set[str] = set()
+    ways: tuple[tuple[Callable[[Entry], Iterable[str]], Callable[[Entry], str]], ...] = (
+        (lambda e: (e.id,), lambda e: e.id),
+        (lambda e: (phrase_key(p) for p in e.phrases), lambda e: phrase_key(e.question)),
+        (lambda e: (phrase_key(e.answer),), lambda e: phrase_key(e.answer)),
+    )
+    for old_keys, new_key in ways:
+        index: dict[str, Entry] = {}
+        for entry in old:
+            for key in old_keys(entry):
+                index.setdefault(key, entry)
+        for entry in new:
+            match = index.get(new_key(entry))
+            if entry.id not in found and match is not None and match.id not in used:
+                found[entry.id] = match
+                used.add(match.id)
+    return found
+
+
+def _renamed(entry_id: str | None, pairs: dict[str, Entry], taken: set[str]) -> str | None:
+    """A note's entry id after its entry took the id of the file's entry it is."""
+    before = pairs.get(entry_id) if entry_id is not None else None
+    if before is None or (before.id != entry_id and before.id in taken):
+        return entry_id
+    return before.id

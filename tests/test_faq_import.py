@@ -153,6 +153,14 @@ def test_small_faq_follows_the_documented_rules() -> None:
     )
     # a question with no answer becomes an alternative of the next one
     assert by_question["Can I buy a voucher?"].alternatives == ("Do you sell gift cards?",)
+    # a FAQ pasted twice: its repeated answers are said once
+    text = "Q: Can I park?\nA: Yes.\n\nBehind the hall.\n\nQ: Is there a bar?\nA: No.\n\n"
+    assert [
+        e.answer for e in parse_faq(text + text + "Q: Can I park?\nA: Or in town.").entries
+    ] == [
+        "Yes.\n\nBehind the hall.\n\nOr in town.",
+        "No.",
+    ]
     # a heading ending in ':' and a list continue the answer; a finished paragraph does not
     assert by_question["How do I book?"].answer == "Booking:\n\n- Call us.\n- Or come by."
     assert by_question["Parking is free behind the building"].answer == (
@@ -1350,6 +1358,11 @@ def test_a_broken_opendocument_or_another_zip_says_what_to_give(tmp_path: Path) 
         archive.writestr("photo.jpg", b"\xff\xd8")
     with pytest.raises(KnowledgeError, match=r"photos\.zip: a ZIP archive, not an FAQ; give"):
         read_faq(other)
+    pages = tmp_path / "faq.pages"  # Apple's iWork: a ZIP too
+    with zipfile.ZipFile(pages, "w") as archive:
+        archive.writestr("Index/Document.iwa", b"\x00")
+    with pytest.raises(KnowledgeError, match=r"faq\.pages: an Apple Pages .* as Word \(\.docx\)"):
+        read_faq(pages)
 
 
 def test_an_opendocument_text_and_spreadsheet_are_read_as_word_s_and_excel_s(
@@ -1996,6 +2009,42 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     assert main(["knowledge", "import", str(other), "-o", str(knowledge), "--force"]) == 0
     assert "imported again over it" not in capsys.readouterr().err
     assert [e.id for e in load(knowledge).entries] == ["is-there-a-cafe", "can-i-swim"]
+
+
+def test_a_sheet_s_questions_after_their_answers_and_its_short_columns(tmp_path: Path) -> None:
+    """A sheet of answers then questions, without column names, gave entries whose question
+    was the answer ("How much does a game cost?" read out as the answer); a column of dates
+    left out gave a note a row; one of categories under a name the import does not know was
+    left out with the advice to move it into the answers."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        'Six pounds a game.,How much is a game?\n"Yes, 200 spaces.",Is there parking?\n'
+        "No.,Can I bring food?\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How much is a game?", "Six pounds a game."),
+        ("Is there parking?", "Yes, 200 spaces."),
+        ("Can I bring food?", "No."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: questions are read from column B, which holds more of them, and their "
+        "answers from column A before it"
+    ]
+    path.write_text(
+        "Area,Customer asks,We say,Updated\nPrices,How much is a game?,Six pounds.,12 May 2025\n"
+        "Prices,Is it cheaper for children?,Yes.,3 June 2025\nFood,Can I bring food?,No.,"
+        "9 June 2025\n",
+        encoding="utf-8",
+    )
+    assert [str(n) for n in read_faq(path).notes][1:] == [
+        "line 2: column A left out (3 rows: 'Prices', 'Food'); questions are read from column "
+        "B, answers from column C: if it names each row's topic, name it Topic in the first row",
+        "line 2: column D left out (3 rows: '12 May 2025', '3 June 2025', '9 June 2025'); "
+        "questions are read from column B, answers from column C: move what visitors should "
+        "hear into the answers",
+    ]
 
 
 def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:

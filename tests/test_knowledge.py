@@ -299,6 +299,31 @@ def test_load_bad_yaml_gives_the_line(tmp_path: Path) -> None:
     assert "invalid YAML" in message and "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        # an answer with ": " in it, as an operator edits one in
+        (
+            "    answer: No food: drinks only.\n",
+            "line 6: invalid YAML (mapping values are not allowed here): a text holding ': ' "
+            "must be in quotes; put the whole text in double quotes",
+        ),
+        # a quote never closed was reported at the file's last line
+        (
+            '    answer: "Yes.\n  - id: b\n    question: B?\n    answer: No.\n',
+            "line 6: a quote opened here is never closed; close it",
+        ),
+    ],
+)
+def test_a_hand_edit_that_breaks_the_yaml_says_where_and_what_to_do(
+    tmp_path: Path, entry: str, expected: str
+) -> None:
+    path = write(tmp_path, f"version: 1\nentries:\n\n  - id: a\n    question: A?\n{entry}")
+    with pytest.raises(KnowledgeError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: {expected}"
+
+
 def test_load_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin.yaml"
     path.write_bytes("version: 1\nentries:\n  - id: caf\xe9\n".encode("latin-1"))

@@ -395,11 +395,22 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
         data: object = loader.construct_document(root) if root is not None else None
         return True, data, root
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
         what = " ".join(str(exc.problem or exc.context or "syntax error").split())
+        # a quote never closed is found at the end of the file: where it opened is the fault
+        unclosed = "quoted scalar" in str(exc.context or "") and exc.context_mark is not None
+        mark = exc.context_mark if unclosed else exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
         if isinstance(exc, _KeyTwice):
             out.error(None, "", f"{where}{what}")
+        elif unclosed:
+            out.error(None, "", f"{where}a quote opened here is never closed; close it")
+        elif "mapping values are not allowed" in what:
+            out.error(
+                None,
+                "",
+                f"{where}invalid YAML ({what}): a text holding ': ' must be in quotes; put the "
+                "whole text in double quotes",
+            )
         else:
             out.error(None, "", f"{where}invalid YAML ({what}); fix the syntax there")
         return False, None, None

@@ -298,7 +298,9 @@ def read_faq(path: str | Path) -> ImportResult:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise KnowledgeError(f"{path}: file not found; give the path of a plain-text FAQ") from None
+        raise KnowledgeError(
+            f"{path}: file not found; check the path of the FAQ (text, .docx, .xlsx or .csv)"
+        ) from None
     except IsADirectoryError:
         raise KnowledgeError(
             f"{path}: is a directory; give the path of a plain-text FAQ file in it (questions, "
@@ -822,10 +824,20 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     said = next((at for at in says if at != asked), None)
     named = asked is not None and said is not None
     if asked is None:
-        before = [at for at in range(width if said is not None else width - 1) if at != said]
+        # the questions may be in the last column, answers before them, when none is named
+        before = [at for at in range(width) if at != said]
         asked = _question_column(body, before or [1 if said == 0 else 0])
     if said is None:
-        said = asked + 1
+        said = asked + 1 if asked + 1 < width or asked == 0 else asked - 1
+    if said < asked and not named:
+        notes.append(
+            (
+                rows[0][0],
+                f"questions are read from column {_letter(asked)}, which holds more of them, "
+                f"and their answers from column {_letter(said)} before it",
+                None,
+            )
+        )
     if header and not named:
         notes.append(
             (
@@ -1064,26 +1076,33 @@ def _left_out_notes(
     left_out: dict[int, list[tuple[int, str]]], asked: int, said: int
 ) -> list[tuple[int, str, None]]:
     """A note for each row with text in another column than the question's and the answer's;
-    one for a column of numbers or of short names that repeat (a section's or category's),
-    less any of its cells that reads as a question, which keeps a note of its own."""
+    one for a column of short cells (numbers, dates, names), less any of its cells that reads
+    as a question, which keeps a note of its own. A column of names that repeat, without a
+    digit, may be a section's or category's under a name the import does not know ("Area"):
+    its note says to name it Topic."""
     notes: list[tuple[int, str, None]] = []
     for column, cells in sorted(left_out.items()):
         alone = [(n, text) for n, text in cells if _question_line(text) is not None]
         grouped = [(n, text) for n, text in cells if _question_line(text) is None]
         seen = list(dict.fromkeys(text for _, text in grouped))
-        numbers = all(_NUMBER_CELL_RE.fullmatch(text) for text in seen)
-        names = all(_TITLE_RE.match(text) for text in seen) and len(seen) < len(grouped)
-        if len(grouped) < 2 or not (numbers or names):
+        short = all(_TITLE_RE.match(text) or _NUMBER_CELL_RE.fullmatch(text) for text in seen)
+        if len(grouped) < 2 or not short:
             alone, grouped = cells, []
         notes.extend((n, f"text in other columns left out: {text!r}", None) for n, text in alone)
         if grouped:
             shown = ", ".join(repr(text) for text in seen[:3]) + (", ..." if len(seen) > 3 else "")
+            names = len(seen) < len(grouped) and not any(c.isdigit() for t in seen for c in t)
+            advice = (
+                "if it names each row's topic, name it Topic in the first row"
+                if names
+                else "move what visitors should hear into the answers"
+            )
             notes.append(
                 (
                     grouped[0][0],
                     f"column {_letter(column)} left out ({len(grouped)} rows: {shown}); "
                     f"questions are read from column {_letter(asked)}, answers from column "
-                    f"{_letter(said)}: move what visitors should hear into the answers",
+                    f"{_letter(said)}: {advice}",
                     None,
                 )
             )
@@ -1754,8 +1773,13 @@ def _unlabelled(answer: str, loose: str = "") -> str:
 
 
 def _answer_text(draft: _Draft) -> str:
-    """The answer's paragraphs, an HTML line break left in a text FAQ (``<br>``) a new line."""
-    return _LINE_BREAK_TAG_RE.sub("\n", "\n\n".join(draft.paragraphs))
+    """The answer's paragraphs, each once (a FAQ pasted twice merged its repeated questions'
+    answers into answers read out twice), an HTML line break left in a text FAQ (``<br>``) a
+    new line."""
+    paragraphs: dict[str, str] = {}
+    for text in draft.paragraphs:
+        paragraphs.setdefault(phrase_key(text) or text, text)
+    return _LINE_BREAK_TAG_RE.sub("\n", "\n\n".join(paragraphs.values()))
 
 
 def _first_sentence(text: str) -> str:

@@ -118,6 +118,11 @@ def read_office(data: bytes) -> str | list[Sheet]:
                 return _open_sheets(content)
             if kind.endswith(b".text"):
                 return _open_text(content, styles)
+        if "Index/Document.iwa" in names:
+            raise OfficeError(
+                "an Apple Pages or Numbers file, which knotvoice cannot read; export it from "
+                "there as Word (.docx) or Excel (.xlsx) and import that"
+            )
     except OfficeError:
         raise
     except (*_BROKEN, RuntimeError) as exc:

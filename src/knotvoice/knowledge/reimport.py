@@ -101,8 +101,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         )
     matched = {before.id for before in pairs.values()}
     notes = tuple(
-        dataclasses.replace(note, entry=_renamed(note.entry, pairs, taken))
-        for note in result.notes
+        dataclasses.replace(note, entry=_renamed(note.entry, pairs, taken)) for note in result.notes
     )
     return Kept(
         ImportResult(tuple(entries), notes),

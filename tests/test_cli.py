@@ -436,6 +436,18 @@ def test_importing_an_faq_without_alternatives_says_to_add_them(tmp_path: Path) 
         "3 entries without alternatives, their questions asked against their answers alone"
         in summary
     )
+    # one whose answer is too short to stand in for alternatives is not asked; the count
+    # said "3 entries without alternatives" of a file of four without any
+    faq.write_text(faq.read_text(encoding="utf-8") + "\nIs it free?\nYes.\n", encoding="utf-8")
+    again = knotvoice("knowledge", "import", str(faq), "-o", str(out), "--force")
+    assert (
+        "4 entries; their phrasings, asked as new questions (9), get the right answer"
+        in again.stdout
+    )
+    assert (
+        "(3 of the 4 entries without alternatives, their questions asked against their answers "
+        "alone; 1 with a single phrasing not checked)" in again.stdout
+    )
     # The share is of the file's own wordings, not of visitors' own: it says so.
     assert any(
         line.startswith("note: these are your own wordings") and "knotvoice report" in line

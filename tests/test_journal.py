@@ -757,6 +757,13 @@ def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
     assert "last error    knowledge: faq.yaml: line 3: invalid YAML (0 s ago)" in (
         capsys.readouterr().out
     ), "an error fixed since is told apart by its age"
+    # and by what came after: the file fixed and read again (another stage's return is not)
+    journal.cleared("microphone")
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    assert "invalid YAML (0 s ago)\n" in capsys.readouterr().out
+    journal.cleared("knowledge")
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    assert "invalid YAML (0 s ago; working again since)" in capsys.readouterr().out
     journal.stop()
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().out.startswith("stopped ")

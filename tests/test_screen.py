@@ -784,6 +784,40 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
     assert status["turns"] == 1 and status["stopped"] is not None
 
 
+@pytest.mark.model
+def test_a_screen_whose_port_is_taken_says_so_and_its_status_what_it_was(tmp_path: Path) -> None:
+    """A screen that could not start left a status of a microphone "starting" and no
+    knowledge, as if a kiosk were about to listen."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from alsa_devices import write_config
+
+    devices = write_config(tmp_path, include_devices=False)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "knotvoice", "screen", f"127.0.0.1:{port}",
+             "--log-dir", str(tmp_path / "log")],
+            capture_output=True, text=True, env=env, timeout=240,
+            cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+    assert result.returncode == 1
+    (error,) = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert f"cannot serve the screen on 127.0.0.1:{port}" in error
+    assert error.endswith(
+        "pick another port (`knotvoice screen [HOST:]PORT`, or `listen --screen`)"
+    )
+    status = json.loads((tmp_path / "log" / "status.json").read_text())
+    assert status["microphone"] == "none" and status["knowledge"].startswith("knots.yaml@")
+    assert status["stopped"] is not None
+
+
 # --- /report --------------------------------------------------------------------------------
 
 

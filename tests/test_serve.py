@@ -404,7 +404,8 @@ def test_a_did_you_mean_stands_alone_and_names_both_questions(
 ) -> None:
     """Home Assistant closes the microphone after the reply, so a did-you-mean cannot wait
     for a yes: it names the questions it is between and speaks no answer."""
-    unsure = Agent(reloader_of(Unsure(knowledge)), None, synthesizer)
+    reported: list[ServedEvent] = []
+    unsure = Agent(reloader_of(Unsure(knowledge)), None, synthesizer, report=reported.append)
 
     async def scenario() -> list[Event]:
         async with served(unsure) as (_, port):
@@ -417,6 +418,10 @@ def test_a_did_you_mean_stands_alone_and_names_both_questions(
     assert "Can I push or rub out a knot myself?" in text
     assert "What happens when you release a muscle knot?" in text
     assert "Ask me again" in text
+    # the turn names the entry it came closest to, as the kiosk's do: `knotvoice report`
+    # offered no command to add a served question's wording to it
+    (turn,) = [event for event in reported if isinstance(event, Answered)]
+    assert (turn.closest, turn.probability) == ("release-effect", 0.48)
 
 
 @pytest.mark.parametrize("with_runner_up", [True, False])

@@ -761,6 +761,7 @@ def _following(
     def reloaded(matcher: MatchStage) -> None:
         app.rebias(recognizer, matcher.knowledge, settings)
         journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
+        journal.cleared("knowledge")  # a broken edit, fixed
 
     recognizer, reloader = app.load_following(
         settings,
@@ -801,6 +802,11 @@ def _kiosk(
             _log.warning("%s", kept)
         recognizer, reloader = _following(settings, recognizer_for, journal)
         knowledge = reloader.current.knowledge
+        # said at once, so a kiosk that stops before it listens says what it was to answer
+        journal.update(
+            knowledge=app.knowledge_version(knowledge),
+            **({"microphone": "none"} if typed_only else {}),
+        )
         synthesizer = app.load_voice(settings, knowledge)
         notifier = Notifier()
         stop = threading.Event()
@@ -997,10 +1003,11 @@ def _status(args: argparse.Namespace) -> int:
         _out(f"knowledge     {status.knowledge} ({_count(status.reloads, 'reload')})")
         _out(f"turns         {status.turns}; errors {status.errors}")
         if status.last_error:
-            when = (
-                f" ({_ago(now - status.last_error_at)})" if status.last_error_at is not None else ""
-            )
-            _out(f"last error    {status.last_error}{when}")
+            when = [_ago(now - status.last_error_at)] if status.last_error_at is not None else []
+            if status.last_error_cleared:
+                when.append("working again since")
+            said = f" ({'; '.join(when)})" if when else ""
+            _out(f"last error    {status.last_error}{said}")
         if status.log_failures:
             _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written")
     return 0 if running else 1
@@ -1049,6 +1056,8 @@ def _serve(args: argparse.Namespace) -> int:
                         "question": event.transcript,
                         "decision": event.decision,
                         "entry": event.entry,
+                        "closest": event.closest,
+                        "probability": event.probability,
                         "handled": event.handled,
                         "score": event.score,
                         "match_ms": round(event.match_ms, 1),
@@ -1159,10 +1168,13 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
         )
         notes = []
         if report.asked_against_answers:
-            count = len(report.asked_against_answers)
+            count, alone = len(report.asked_against_answers), len(report.alone)
             notes.append(
                 "1 entry without alternatives, its question asked against its answer alone"
-                if count == 1
+                if count == alone == 1
+                else f"{count} of the {alone} entries without alternatives, their questions "
+                "asked against their answers alone"
+                if count < alone
                 else f"{count} entries without alternatives, their questions asked against "
                 "their answers alone"
             )

@@ -81,6 +81,8 @@ class Status:
     errors: int = 0
     last_error: str = ""
     last_error_at: float | None = None
+    last_error_cleared: bool = False
+    """True when what failed works again since (a knowledge file fixed and read)."""
     microphone: str = "starting"
     """starting, listening or lost; none for the server (``knotvoice serve``)."""
     knowledge: str = ""
@@ -199,7 +201,16 @@ class Journal:
             self.status.errors += 1
             self.status.last_error = f"{stage}: {message}"
             self.status.last_error_at = time.time()
+            self.status.last_error_cleared = False
             self._write_status()
+
+    def cleared(self, stage: str) -> None:
+        """Note that ``stage`` works again: a last error of it is marked cleared (it stays,
+        to say what happened)."""
+        with self._lock:
+            if self.status.last_error.startswith(f"{stage}: "):
+                self.status.last_error_cleared = True
+                self._write_status()
 
     def update(self, **changes: Any) -> None:
         """Change the status (microphone, knowledge, reloads) and write it."""

@@ -233,7 +233,7 @@ class ScreenServer:
             raise KnotvoiceError(
                 f"cannot serve the screen on {self.settings.host}:{self.settings.port} "
                 f"({error.strerror or error}); is something else using it? "
-                "pick another with --screen [HOST:]PORT"
+                "pick another port (`knotvoice screen [HOST:]PORT`, or `listen --screen`)"
             ) from None
         addresses = self._runner.addresses  # the real port when 0 was asked for
         port = int(addresses[0][1]) if addresses else self.settings.port

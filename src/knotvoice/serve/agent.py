@@ -302,6 +302,11 @@ class Answered(ServedEvent):
     """Milliseconds from the question to its reply, waiting for the matcher included."""
     ahead: bool = False
     """True when the reply was worked out at a pause in the audio, before the question came."""
+    closest: str | None = None
+    """Id of the entry the question came closest to, answered or not (for `knotvoice report`,
+    which offers its wording to that entry)."""
+    probability: float | None = None
+    """How likely that entry was the answer (None: not matched)."""
 
 
 @dataclass(frozen=True)
@@ -538,6 +543,10 @@ class Agent:
                 heard=heard is not None,
                 match_ms=(time.perf_counter() - start) * 1000.0,
                 ahead=ahead,
+                closest=best.entry.id if best is not None else None,
+                probability=(
+                    round(reply.turn.match.probability, 3) if reply.turn.match is not None else None
+                ),
             )
         )
         return reply

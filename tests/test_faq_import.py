@@ -2003,6 +2003,21 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
         "changed: write it again; left out can-i-bring-food, no longer in the FAQ"
     ) in err
     assert f"{knowledge}: its comments are not kept" in err
+    # a sheet says what its columns hold: a wording deleted there and a topic changed there
+    # stay so, and it keeps nothing of the file's
+    sheet = tmp_path / "faq.csv"
+    assert main(["knowledge", "export", str(knowledge), "-o", str(sheet)]) == 0
+    rows = sheet.read_text(encoding="utf-8")
+    rows = rows.replace("what does bowling cost", "").replace("parking", "car park")
+    sheet.write_text(rows, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["knowledge", "import", str(sheet), "-o", str(knowledge), "--force"]) == 0
+    assert "imported again over it" not in capsys.readouterr().err
+    assert [(e.alternatives, e.topic, e.spoken) for e in load(knowledge).entries] == [
+        ((), "", None),
+        ((), "car park", None),
+        ((), "", "Yes."),
+    ]
     # another FAQ imported over it takes nothing of it
     other = tmp_path / "other.md"
     other.write_text("Is there a cafe?\nYes.\n\nCan I swim?\nNo.\n", encoding="utf-8")

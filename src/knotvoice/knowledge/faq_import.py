@@ -209,6 +209,10 @@ class Note:
 class ImportResult:
     entries: tuple[Entry, ...]
     notes: tuple[Note, ...]
+    fields: frozenset[str] = frozenset()
+    """The entries' other fields the FAQ itself gives ("alternatives", "topic", "keywords",
+    "spoken", "id": a spreadsheet's or table's named columns; "topic" of its sections too).
+    An FAQ imported again over its knowledge file gives these; the file keeps the others."""
 
 
 @dataclass
@@ -282,6 +286,8 @@ class _Draft:
     gathered: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     """The questions without an answer of their own above it (line, question), now its
     alternatives: they go where it goes if it has no answer either."""
+    given: set[str] = dataclasses.field(default_factory=set)
+    """The fields the FAQ gives it by name (``ImportResult.fields``)."""
 
 
 def read_faq(path: str | Path) -> ImportResult:
@@ -328,7 +334,7 @@ def read_faq(path: str | Path) -> ImportResult:
     if note is None:
         return result
     logger.info("%s", note)
-    return ImportResult(result.entries, (note, *result.notes))
+    return dataclasses.replace(result, notes=(note, *result.notes))
 
 
 def _decoded(data: bytes) -> tuple[str | None, Note | None]:
@@ -389,9 +395,11 @@ def parse_faq(text: str) -> ImportResult:
                 shown.feed(text)
                 shown.close()
                 result = _parse_text(shown.text())
-        result = ImportResult(
-            result.entries,
-            tuple(dataclasses.replace(n, line=shown.source_line(n.line)) for n in result.notes),
+        result = dataclasses.replace(
+            result,
+            notes=tuple(
+                dataclasses.replace(n, line=shown.source_line(n.line)) for n in result.notes
+            ),
         )
         return _with_faq_data(result, shown.faq_data)
     return _parse_text(text)
@@ -427,7 +435,7 @@ def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportR
         "engines (schema.org FAQPage), not shown in its text (its scripts fill them in): "
         "check them against the page",
     )
-    return ImportResult((*shown.entries, *added.entries), (note, *shown.notes))
+    return ImportResult((*shown.entries, *added.entries), (note, *shown.notes), shown.fields)
 
 
 def _parse_text(text: str) -> ImportResult:
@@ -688,7 +696,7 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
             for other in filled
             if other is not sheet
         )
-        return ImportResult(result.entries, (*left, *_hidden_notes(sheet), *result.notes))
+        return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *result.notes))
     named = ", ".join(repr(sheet.title) for sheet in filled)
     raise KnowledgeError(
         f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
@@ -1011,6 +1019,7 @@ def _take_fields(draft: _Draft, fields: dict[str, str]) -> None:
     """Add to ``draft`` what a row's cells of other fields hold (field -> cell, as
     ``_EXTRA_COLUMNS`` names them): its wordings and keywords after those it has, its topic and
     spoken answer where it has none."""
+    draft.given |= fields.keys()
     draft.alternatives.extend(wordings(fields.get("alternatives", "")))
     for keyword in keywords(fields.get("keywords", "")):
         if keyword not in draft.keywords:
@@ -1143,7 +1152,8 @@ def _result(
     )
     for note in result_notes:
         logger.info("%s", note)
-    return ImportResult(entries=tuple(entries), notes=result_notes)
+    given = frozenset(field for draft in drafts for field in draft.given)
+    return ImportResult(entries=tuple(entries), notes=result_notes, fields=given)
 
 
 def _claim_alternatives(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:
@@ -1433,6 +1443,7 @@ def _section_topics(
         name = _topic_case(title, forms)
         for draft in members:
             draft.topic = draft.topic or name  # a table's column of topics comes first
+            draft.given.add("topic")
         count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
         topic = "the topic" if name == title else f"the topic {name!r}"
         notes.append(

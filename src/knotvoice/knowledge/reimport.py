@@ -5,8 +5,13 @@ the knowledge file (``knotvoice knowledge add``, an editor, ``knowledge calibrat
 When the FAQ itself changes (a price in the Word document) and is imported over that file,
 those additions belong to the entries still there: each imported entry takes them from the
 entry of the file it is (the same id, else the same question, else the same answer), and
-keeps that entry's id, so recordings' manifests and the turn log still name it. A topic
-the file gives an entry stands over the FAQ's section title: it was written there.
+keeps that entry's id, so recordings' manifests and the turn log still name it.
+
+A field the FAQ itself gives (``ImportResult.fields``: a spreadsheet's column of
+alternatives or topics, a document's sections as topics) is the FAQ's, edits and deletions
+included: a sheet exported, edited and imported again says what its entries are. The file
+keeps the fields the FAQ does not give; its wordings are added to those the FAQ's text
+gathered (a question without an answer of its own above another).
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
     pairs = _pairs(result.entries, old.entries)
     if 2 * len(pairs) < len(result.entries):
         return None
+    given = result.fields
     taken = {entry.id for entry in result.entries}
     questions = {phrase_key(entry.question) for entry in result.entries}
     claimed: set[str] = set()
@@ -74,27 +80,28 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         keeps_id = before.id == entry.id or before.id not in taken
         own = {phrase_key(entry.question), *(phrase_key(a) for a in entry.alternatives)}
         added = []
-        for wording in before.alternatives:
+        for wording in () if "alternatives" in given else before.alternatives:
             key = phrase_key(wording)
             if key and key not in own and key not in questions and key not in claimed:
                 added.append(wording)
                 own.add(key)
         claimed |= own
-        keywords = [k for k in before.keywords if k not in entry.keywords]
+        keywords = [] if "keywords" in given else list(before.keywords)
+        topic = entry.topic if "topic" in given else before.topic
         same_answer = phrase_key(before.answer) == phrase_key(entry.answer)
-        spoken = entry.spoken or (before.spoken if same_answer else None)
-        if before.spoken and not entry.spoken and not same_answer:
+        spoken = entry.spoken if "spoken" in given else before.spoken if same_answer else None
+        if before.spoken and "spoken" not in given and not same_answer:
             unspoken.append(before.id)
         counts["alternatives"] += len(added)
-        counts["topics"] += bool(before.topic and before.topic != entry.topic)
+        counts["topics"] += bool(topic and "topic" not in given)
         counts["keywords"] += len(keywords)
-        counts["spoken"] += bool(spoken and not entry.spoken)
+        counts["spoken"] += bool(spoken and "spoken" not in given)
         entries.append(
             dataclasses.replace(
                 entry,
                 id=before.id if keeps_id else entry.id,
                 alternatives=(*entry.alternatives, *added),
-                topic=before.topic or entry.topic,
+                topic=topic,
                 keywords=(*entry.keywords, *keywords),
                 spoken=spoken,
             )
@@ -104,7 +111,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         dataclasses.replace(note, entry=_renamed(note.entry, pairs, taken)) for note in result.notes
     )
     return Kept(
-        ImportResult(tuple(entries), notes),
+        ImportResult(tuple(entries), notes, given),
         counts["alternatives"],
         counts["topics"],
         counts["keywords"],

@@ -67,6 +67,32 @@ def test_replies_expected_are_rendered_ahead_into_the_folder(tmp_path: Path) -> 
     assert len(list(tmp_path.glob("reply-*.wav"))) == 2
 
 
+class Slow(Voice):
+    """A voice that takes a moment, and says when it has begun."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.began = threading.Event()
+
+    def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]:
+        self.began.set()
+        time.sleep(0.5)
+        return super().synthesize(text, rate)
+
+
+def test_closing_waits_for_the_reply_being_rendered_to_be_kept_whole(tmp_path: Path) -> None:
+    """A kiosk that stopped (a screen whose port was taken) while an answer was being
+    rendered ahead ended mid-write, and Python printed a traceback on its way out."""
+    voice = Slow()
+    replies = ReadyReplies(voice, folder=tmp_path)
+    replies.expect(["First answer.", "Second answer."])
+    assert voice.began.wait(timeout=10.0)
+    replies.close()
+    assert voice.rendered == ["First answer."]  # the second was never begun
+    assert len(list(tmp_path.glob("reply-*.wav"))) == 1
+    assert not list(tmp_path.glob("*.partial"))
+
+
 def test_a_kept_reply_that_went_missing_is_rendered_again(tmp_path: Path) -> None:
     voice = Voice()
     replies = ReadyReplies(voice, folder=tmp_path)

@@ -189,12 +189,15 @@ class ReadyReplies:
             _log.debug("could not prune kept replies (%s)", error)
 
     def close(self) -> None:
-        """Stop rendering ahead (a rendering under way finishes)."""
+        """Stop rendering ahead (a rendering under way finishes, waited for up to
+        ``CLOSE_WAIT`` seconds)."""
         with self._lock:
             self._expected.clear()
-        self._voice.close()
+        self._voice.close(wait=True)
 
 
+CLOSE_WAIT = 2.0
+"""Seconds ``close`` waits for a rendering under way before the process may end."""
 _Job = tuple[Future[list[AudioChunk]], Callable[[], list[AudioChunk]]]
 """A rendering to do: where its audio goes, and what renders it."""
 
@@ -206,7 +209,8 @@ class _Voice:
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._closed = False
-        threading.Thread(target=self._run, name="knotvoice-voice", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="knotvoice-voice", daemon=True)
+        self._thread.start()
 
     def submit(self, render: Callable[[], list[AudioChunk]]) -> Future[list[AudioChunk]]:
         """The audio ``render()`` gives, when its turn comes; RuntimeError once closed."""
@@ -216,8 +220,10 @@ class _Voice:
         self._jobs.put((rendering, render))
         return rendering
 
-    def close(self) -> None:
-        """Drop the renderings not begun (cancelled); the one under way finishes."""
+    def close(self, wait: bool = False) -> None:
+        """Drop the renderings not begun (cancelled); the one under way finishes, ``wait``
+        for a moment (``CLOSE_WAIT``) when the process is to end: ending meanwhile stopped it
+        mid-write, and Python said so on its way out ("Exception ignored in: Wave_write")."""
         self._closed = True
         with contextlib.suppress(queue.Empty):
             while True:
@@ -225,6 +231,8 @@ class _Voice:
                 if job is not None:
                     job[0].cancel()
         self._jobs.put(None)
+        if wait and self._thread is not threading.current_thread():
+            self._thread.join(timeout=CLOSE_WAIT)
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:

@@ -343,6 +343,20 @@ def test_knowledge_import_forced_onto_a_full_disk_keeps_the_file_it_would_replac
 
 
 @pytest.mark.model
+def test_a_reply_saved_to_a_full_disk_leaves_no_empty_file(tmp_path: Path) -> None:
+    """`ask --save-reply` on a full disk said so, and left an empty reply.wav by the name."""
+    with small_folder(tmp_path / "small") as folder:
+        free = os.statvfs(folder.path)
+        (folder.path / "filler").write_bytes(b"x" * (free.f_bavail * free.f_frsize - 4096))
+        reply = folder.path / "reply.wav"
+        result = knotvoice(
+            "ask", "how often should I massage a knot", "--no-speak", "--save-reply", str(reply)
+        )
+        assert_one_line_error(result, f"cannot write the reply to {reply} (No space left")
+        assert sorted(path.name for path in folder.path.iterdir()) == ["filler"]
+
+
+@pytest.mark.model
 def test_counts_of_one_are_printed_in_the_singular(tmp_path: Path) -> None:
     faq = tmp_path / "dog.txt"
     faq.write_text("Can I take my dog?\nYes, dogs are welcome on a lead.\n", encoding="utf-8")

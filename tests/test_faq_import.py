@@ -2130,6 +2130,39 @@ def test_wordings_and_keywords_come_back_whole_from_an_exported_sheet(
     assert read_faq(sheet).entries == load(source).entries
 
 
+def test_an_answer_an_excel_cell_would_change_is_kept_or_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An answer starting "=" was written as a formula: imported again, its entry had no
+    answer and was dropped, the import saying it wrote one entry fewer. One longer than a
+    cell holds came back cut to 32,767 characters, without a word."""
+    source = tmp_path / "faq.yaml"
+    source.write_text(
+        "version: 1\nentries:\n  - id: toilets\n    question: Where are the toilets?\n"
+        "    answer: '=) Upstairs, on the left.'\n  - id: sum\n    question: Sum?\n"
+        "    answer: '=SUM(A1:A2)'\n",
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "faq.xlsx"
+    assert main(["knowledge", "export", str(source), "-o", str(sheet)]) == 0
+    assert read_faq(sheet).entries == load(source).entries
+    long = "Stretch gently. " * 2100
+    source.write_text(
+        f"version: 1\nentries:\n  - id: stretch\n    question: How?\n    answer: {long}\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["knowledge", "export", str(source), "-o", str(sheet), "--force"]) == 1
+    assert (
+        "stretch: its answer is 33,599 characters, more than a cell of a .xlsx holds (32,767); "
+        "shorten it, or export a .csv"
+    ) in capsys.readouterr().err
+    assert read_faq(sheet).entries[0].id == "toilets", "the sheet there is left as it was"
+    csv_sheet = tmp_path / "faq.csv"
+    assert main(["knowledge", "export", str(source), "-o", str(csv_sheet)]) == 0
+    assert read_faq(csv_sheet).entries == load(source).entries
+
+
 def test_a_semicolon_csv_with_a_cell_of_several_lines_is_cut_at_its_semicolons(
     tmp_path: Path,
 ) -> None:

@@ -51,6 +51,19 @@ def test_every_turn_is_one_line_and_the_log_stays_bounded(tmp_path: Path) -> Non
     ), "oldest first across rotated files"
 
 
+def test_a_turn_with_text_that_was_not_utf8_is_logged(tmp_path: Path) -> None:
+    """A heard text holding a lone surrogate made writing its line fail: the turn was not
+    logged, and the screen's view failed until the next question."""
+    journal = Journal(tmp_path)
+    assert journal.write(turn("caf\udce9 open?", "reject", None))
+    assert journal.write(turn("is the cafe open?", "answer", "cafe"))
+    assert [t["question"] for t in read_turns(tmp_path)] == [
+        "caf\udce9 open?",
+        "is the cafe open?",
+    ]
+    assert journal.status.log_failures == 0
+
+
 def test_a_clock_set_back_keeps_the_newest_turns_when_the_log_rotates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -805,6 +818,14 @@ def test_a_second_kiosk_on_the_same_log_directory_refuses_to_start(
     journal.claim()
     claimed = read_status(tmp_path)
     assert claimed is not None and claimed.pid == os.getpid()
+    # a log directory that is a file: it started, and every turn's line failed
+    file = tmp_path / "turns.txt"
+    file.write_text("x")
+    assert main(["serve", "--uri", "tcp://127.0.0.1:0", "--log-dir", str(file)]) == 1
+    assert capsys.readouterr().err == (
+        f"knotvoice: error: {file}: not a directory; give --log-dir (KNOTVOICE_LOG_DIR) a "
+        "folder for the turn log\n"
+    )
 
 
 def test_systemd_hears_ready_and_the_watchdog(tmp_path: Path) -> None:

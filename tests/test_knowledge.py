@@ -308,6 +308,12 @@ def test_load_bad_yaml_gives_the_line(tmp_path: Path) -> None:
             "line 6: invalid YAML (mapping values are not allowed here): a text holding ': ' "
             "must be in quotes; put the whole text in double quotes",
         ),
+        # a control character (a word processor's line break) gave a traceback everywhere
+        (
+            "    answer: Nine\x0bto five.\n",
+            "line 6: a control character (U+000B) the file cannot hold (a word processor's "
+            "line break pastes as one); delete it",
+        ),
         # a quote never closed was reported at the file's last line
         (
             '    answer: "Yes.\n  - id: b\n    question: B?\n    answer: No.\n',
@@ -397,6 +403,12 @@ BROKEN_MATCHING = {
     "bad-regex": (
         "  heard_as:\n    - {pattern: '\\b(a|the not\\b', replace: '\\1 knot'}\n",
         "matching.heard_as[0].pattern: is not a valid regular expression (missing ), ",
+    ),
+    # one a lint passed that froze a kiosk on "where can i park" (and ignored SIGTERM)
+    "repeat-of-a-repeat": (
+        "  heard_as:\n    - {pattern: '^(\\w+ ?)+ car park$', replace: 'car park'}\n",
+        "matching.heard_as[0].pattern: repeats a part that itself repeats (as `(\\w+ ?)+` does): "
+        "some questions would take it forever to match",
     ),
     "bad-group": (
         "  heard_as:\n    - {pattern: '\\ba not\\b', replace: '\\1 knot'}\n",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import stat
@@ -19,7 +20,7 @@ from knotvoice.knowledge.edit import add_alternative
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.report import summarize
-from small_disk import read_only_folder
+from small_disk import read_only_folder, small_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 RAILWAY = ROOT / "knowledge" / "railway.yaml"
@@ -276,6 +277,28 @@ def test_a_file_in_a_folder_that_cannot_be_written_is_one_line_and_untouched(
         assert done.returncode == 1
         assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
         assert f"{faq}: cannot write" in done.stderr and "by hand" in done.stderr
+        assert faq.read_bytes() == library.read_bytes()
+
+
+def test_a_file_on_a_full_disk_says_to_free_space_and_is_untouched(
+    library: Path, tmp_path: Path
+) -> None:
+    """A full disk was told as a matter of permissions ("run this as the user who owns
+    it")."""
+    with small_folder(tmp_path / "kiosk") as folder:
+        faq = folder.path / library.name
+        faq.write_bytes(library.read_bytes())
+        filler = folder.path / "filler"
+        with contextlib.suppress(OSError), filler.open("wb") as out:
+            while True:
+                out.write(b"x" * 1024)
+                out.flush()
+        with pytest.raises(KnowledgeError) as failed:
+            add_alternative(faq, "printing", "How much is printing?")
+        assert str(failed.value) == (
+            f"{faq}: cannot write the knowledge file (No space left on device); free some "
+            "space on its disk and run this again (the file is as it was)"
+        )
         assert faq.read_bytes() == library.read_bytes()
 
 

@@ -399,6 +399,30 @@ def test_an_off_topic_question_is_not_handled_and_says_so(text_agent: Agent) -> 
     assert "You can ask me about" in event.data["text"]
 
 
+def test_a_question_with_text_that_was_not_utf8_is_answered(text_agent: Agent) -> None:
+    """A lone surrogate ("\\udce9", text that was not UTF-8) failed the turn inside the
+    server: "transcript failed inside the server; see its log"."""
+
+    async def scenario() -> Event | None:
+        async with served(text_agent) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:  # as a client that sends JSON escapes sends it (wyoming's would refuse)
+                writer.write(
+                    b'{"type": "transcript", "data": {"text": '
+                    b'"how often should I massage a kn\\udce9ot"}}\n'
+                )
+                await writer.drain()
+                async with asyncio.timeout(30.0):
+                    return await async_read_event(reader)
+            finally:
+                writer.close()
+
+    event = run(scenario())
+    assert event is not None and "failed" not in event.data["text"]
+    reply = event.data["text"]
+    assert ANSWERED[2] in reply or "How often should you massage a knot?" in reply  # or proposed
+
+
 def test_a_did_you_mean_stands_alone_and_names_both_questions(
     knowledge: Knowledge, synthesizer: Synthesizer
 ) -> None:

@@ -316,22 +316,29 @@ def join(chunks: Iterable[AudioChunk]) -> npt.NDArray[np.float32]:
 
 
 def write_wav(path: Path | str, chunks: Iterable[AudioChunk]) -> Path:
-    """Write chunks (all of one format) to a 16-bit wav file; returns the path."""
+    """Write chunks (all of one format) to a 16-bit wav file, whole or not at all (a full
+    disk left an empty file by the name); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The file opened first: wave's own opening, when it fails, leaves a half-made writer
-    # that complains again as it is collected.
-    with path.open("wb") as handle, wave.open(handle, "wb") as out:
-        first = True
-        for chunk in chunks:
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        # The file opened first: wave's own opening, when it fails, leaves a half-made
+        # writer that complains again as it is collected.
+        with partial.open("wb") as handle, wave.open(handle, "wb") as out:
+            first = True
+            for chunk in chunks:
+                if first:
+                    out.setnchannels(chunk.channels)
+                    out.setsampwidth(chunk.width)
+                    out.setframerate(chunk.rate)
+                    first = False
+                out.writeframes(chunk.audio)
             if first:
-                out.setnchannels(chunk.channels)
-                out.setsampwidth(chunk.width)
-                out.setframerate(chunk.rate)
-                first = False
-            out.writeframes(chunk.audio)
-        if first:
-            out.setnchannels(CHANNELS)
-            out.setsampwidth(WIDTH)
-            out.setframerate(RATE)
+                out.setnchannels(CHANNELS)
+                out.setsampwidth(WIDTH)
+                out.setframerate(RATE)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return path

@@ -146,7 +146,14 @@ class Journal:
 
     def claim(self) -> None:
         """Write this kiosk's first status; KnotvoiceError when another kiosk or server that
-        runs keeps its status in the same directory (the two would overwrite each other's)."""
+        runs keeps its status in the same directory (the two would overwrite each other's),
+        or when that directory is a file."""
+        if self.directory.exists() and not self.directory.is_dir():
+            # every turn's line would fail to be written, one warning each
+            raise KnotvoiceError(
+                f"{self.directory}: not a directory; give --log-dir (KNOTVOICE_LOG_DIR) a "
+                "folder for the turn log"
+            )
         other = read_status(self.directory)
         if other is not None and other.pid != os.getpid() and other.running():
             raise KnotvoiceError(
@@ -180,7 +187,8 @@ class Journal:
                 path = self.directory / TURNS
                 if path.exists() and path.stat().st_size + len(line) + 1 > self.max_bytes:
                     self._rotate(path)
-                _append(path, (line + "\n").encode("utf-8"))
+                # a lone surrogate (text that was not UTF-8) is kept escaped, not refused
+                _append(path, (line + "\n").encode("utf-8", "backslashreplace"))
             except OSError as error:
                 self.status.log_failures += 1
                 now = time.monotonic()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -210,9 +211,14 @@ TYPED = "text"
 """The engine of a typed question's transcript."""
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def typed(text: str) -> Transcript:
-    """A typed question as a transcript."""
-    return Transcript(text=text, engine=TYPED)
+    """A typed question as a transcript; a character of text that was not UTF-8 (a lone
+    surrogate: a Latin-1 terminal's "café", a JSON "\\udce9") a space: the sentence model
+    cannot take it, and the turn failed."""
+    return Transcript(text=_SURROGATE_RE.sub(" ", text), engine=TYPED)
 
 
 def hear(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> tuple[Transcript, float]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import importlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -345,6 +346,10 @@ class _KeyTwice(yaml.constructor.ConstructorError):
     """A mapping gives one key twice."""
 
 
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters YAML refuses in a file (a tab, line breaks and U+0085 it takes)."""
+
+
 class _UniqueKeys(yaml.SafeLoader):
     """YAML's safe loader, refusing a key given twice in one mapping: YAML keeps only the
     last, so a second ``entries:`` or ``answer:`` would drop the first without a word."""
@@ -388,6 +393,17 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
         return False, None, None
     except OSError as exc:
         out.error(None, "", f"cannot read ({exc.strerror}); check the file's permissions")
+        return False, None, None
+    if (control := _CONTROL_RE.search(text)) is not None:
+        # YAML refuses them, with the character's place in the whole text: its line here
+        line = text.count("\n", 0, control.start()) + 1
+        code = f"U+{ord(control.group()):04X}"
+        out.error(
+            None,
+            "",
+            f"line {line}: a control character ({code}) the file cannot hold (a word "
+            "processor's line break pastes as one); delete it",
+        )
         return False, None, None
     loader = _UniqueKeys(text)  # a safe loader
     try:
@@ -577,6 +593,15 @@ def _regex_repair(raw: dict[Any, Any], field: str, out: _Collector) -> Repair | 
             None, f"{field}.pattern", f"is not a valid regular expression ({what}); fix the pattern"
         )
         return None
+    if _repeats_a_repeat(compiled):
+        out.error(
+            None,
+            f"{field}.pattern",
+            "repeats a part that itself repeats (as `(\\w+ ?)+` does): some questions would "
+            "take it forever to match, and the kiosk would stop answering; write it without "
+            "the outer repetition",
+        )
+        return None
     try:
         compiled.sub(replace, "")
     except (re.error, IndexError) as exc:
@@ -586,6 +611,36 @@ def _regex_repair(raw: dict[Any, Any], field: str, out: _Collector) -> Repair | 
         )
         return None
     return Repair(pattern, replace)
+
+
+def _repeats_a_repeat(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` repeats without end a part that repeats inside (``(a+)+``,
+    ``(\\w+ ?)+``): the backtracking regular expressions do on a text that almost matches
+    takes time exponential in its length."""
+    # the parser of ``re`` itself (its public name, sre_parse, is deprecated)
+    sre: Any = importlib.import_module("re._constants")
+    parser: Any = importlib.import_module("re._parser")
+
+    def walk(items: Any, repeated: bool) -> bool:
+        for op, value in items:
+            if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+                least, most, inner = value
+                if repeated and most > 1 and least != most:
+                    return True
+                parts, repeated_inside = [inner], repeated or most == sre.MAXREPEAT
+            elif op is sre.SUBPATTERN:
+                parts, repeated_inside = [value[-1]], repeated
+            elif op is sre.BRANCH:
+                parts, repeated_inside = value[1], repeated
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                parts, repeated_inside = [value[1]], repeated
+            else:
+                continue
+            if any(walk(part, repeated_inside) for part in parts):
+                return True
+        return False
+
+    return walk(parser.parse(pattern.pattern, pattern.flags).data, False)
 
 
 def _hint_text(

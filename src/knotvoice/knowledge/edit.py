@@ -10,6 +10,7 @@ half of one, and a file that would not load is never written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from dataclasses import dataclass
@@ -187,6 +188,15 @@ def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None
         f"{path}: cannot write the knowledge file (%s); run this as the user who owns it and its "
         f"folder, or add {wording!r} under the alternatives of entry {entry_id} by hand"
     )
+    full = (
+        f"{path}: cannot write the knowledge file (%s); free some space on its disk and run this "
+        "again (the file is as it was)"
+    )
+
+    def failed(error: OSError) -> KnowledgeError:
+        advice = full if error.errno in (errno.ENOSPC, errno.EDQUOT) else cannot
+        return KnowledgeError(advice % (error.strerror or error))
+
     if not os.access(target, os.W_OK) or not os.access(target.parent, os.W_OK | os.X_OK):
         raise KnowledgeError(cannot % "permission denied or a read-only folder")
     try:
@@ -194,7 +204,7 @@ def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None
             prefix=f".{target.name}.", suffix=".yaml", dir=target.parent
         )
     except OSError as error:
-        raise KnowledgeError(cannot % (error.strerror or error)) from None
+        raise failed(error) from None
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -209,7 +219,7 @@ def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None
         take_over(temporary, target)
         os.replace(temporary, target)
     except OSError as error:
-        raise KnowledgeError(cannot % (error.strerror or error)) from None
+        raise failed(error) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()

@@ -21,6 +21,8 @@ __all__ = ["SUFFIXES", "formula_like", "rows", "sheet_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
 
+CELL_LIMIT = 32_767
+"""Characters an Excel cell holds (more are cut off)."""
 _WIDTHS = {"Id": 24, "Topic": 18, "Question": 40, "Alternatives": 48, "Answer": 60}
 """Columns' widths in an ``.xlsx``, in characters (the others: 30)."""
 
@@ -47,7 +49,7 @@ def rows(knowledge: Knowledge) -> list[list[str]]:
 
 def formula_like(knowledge: Knowledge) -> int:
     """How many of the sheet's cells start as a formula does ("- Bring water", "+44 ..."):
-    Excel opening a CSV reads them as one and shows an error (an ``.xlsx`` keeps them text)."""
+    Excel opening a CSV reads them as one and shows an error (an ``.xlsx`` marks them text)."""
     return sum(cell.startswith(("=", "+", "-", "@")) for row in rows(knowledge) for cell in row)
 
 
@@ -62,6 +64,13 @@ def sheet_bytes(knowledge: Knowledge, suffix: str) -> bytes:
         raise KnowledgeError(
             f"cannot write a {suffix or 'file without a suffix'}; name it .csv or .xlsx"
         )
+    for line in table[1:]:
+        for name, value in zip(table[0], line, strict=True):
+            if len(value) > CELL_LIMIT:
+                raise KnowledgeError(
+                    f"{line[0]}: its {name.lower()} is {len(value):,} characters, more than a "
+                    f"cell of a .xlsx holds ({CELL_LIMIT:,}); shorten it, or export a .csv"
+                )
     import openpyxl
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -74,6 +83,8 @@ def sheet_bytes(knowledge: Knowledge, suffix: str) -> bytes:
         sheet.append(line)
     for cells in sheet.iter_rows():
         for cell in cells:
+            if cell.data_type == "f":  # "=) The toilets are upstairs" is text, not a formula
+                cell.data_type = "s"
             if cell.row == 1:
                 cell.font = Font(bold=True)
             else:

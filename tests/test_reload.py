@@ -80,6 +80,9 @@ def test_a_file_saved_by_renaming_a_new_one_over_it_is_seen(faq: Path) -> None:
             ORIGINAL.replace("answer: |", "answers: |", 1), "answer", id="entry-without-answer"
         ),
         pytest.param("", "empty", id="emptied"),
+        pytest.param(
+            ORIGINAL.replace("up to six", "up to\x0bsix"), "control character", id="control"
+        ),
     ],
 )
 def test_a_broken_edit_keeps_the_old_knowledge_and_says_so_once(
@@ -256,7 +259,8 @@ def test_a_file_broken_while_the_kiosk_ran_is_answered_from_its_last_good_versio
     assert not reloader.check(), "the broken file is not read again until it changes"
     faq.write_text(ORIGINAL.replace("up to six minutes", "up to five minutes"), encoding="utf-8")
     assert reloader.check() and "up to five minutes" in answer(reloader)
-    faq.write_text(ORIGINAL.replace("entries:", "entries: [", 1), encoding="utf-8")
+    # a word processor's line break pasted in: a traceback at start, before
+    faq.write_text(ORIGINAL.replace("up to six", "up to\x0bsix"), encoding="utf-8")
     assert not reloader.check()
     _, restarted = app.load_following(settings, recognizer_for)
     assert "up to five minutes" in answer(restarted), (

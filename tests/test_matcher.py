@@ -177,6 +177,32 @@ def test_a_topic_or_keyword_several_entries_share_is_asked_about_not_answered(
     assert match.reason is Reason.WRITTEN
 
 
+def test_one_subject_of_a_topic_that_lists_several_is_asked_about_not_turned_away(
+    tmp_path: Path,
+) -> None:
+    """A section "Cards and membership" names its entries' topic; a visitor turned away is
+    told "You can ask me about cards and membership" and says back "membership": it was
+    turned away again, with the same words. Now the likeliest of those entries is offered,
+    unless the question is answered outright as before."""
+    opening, borrow, printing, join = LIBRARY.entries
+    listed = Knowledge(
+        (
+            opening,
+            replace(borrow, topic="cards and membership"),
+            printing,
+            replace(join, topic="cards and membership"),
+        ),
+        source="listed.yaml",
+    )
+    matcher = Matcher(listed, Bag(), cache_dir=tmp_path)
+    for said in ("membership", "What about membership?", "cards"):
+        match = matcher.match(said)
+        assert match.decision is not Decision.REJECT, said
+        assert match.best is not None and match.best.entry.id in {"borrow", "join"}
+    assert matcher.match("printing").reason is not Reason.SHARED
+    assert matcher.match("membership fees for students").reason is not Reason.SHARED
+
+
 @pytest.mark.parametrize("question", ["what is the capital of france", "tell me a joke"])
 def test_a_question_outside_the_faq_is_not_answered(library: Matcher, question: str) -> None:
     assert library.match(question).decision is not Decision.ANSWER

@@ -92,6 +92,8 @@ CLASSIFIER_MAX_ENTRIES = 300
 take minutes on a Pi); closeness in meaning stands in for it."""
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_LISTED_RE = re.compile(r"\s*(?:,|&|/|\band\b)\s*")
+"""What sets apart the subjects a topic lists ("food, drink and facilities")."""
 
 
 @dataclass(frozen=True)
@@ -177,13 +179,20 @@ class Evidence:
         self._written = {text: owner for text, owner in written.items() if owner >= 0 and text}
         """Normalized phrasing -> its entry (a wording two entries share is in neither)."""
         named: dict[tuple[str, ...], list[int]] = {}
+        listed: dict[tuple[str, ...], list[int]] = {}
         for number, entry in enumerate(entries):
-            for name in (entry.topic, *entry.keywords):
-                key = self._name_key(self.normalize(name))
-                if key and number not in named.setdefault(key, []):
-                    named[key].append(number)
+            labels = [(named, label) for label in (entry.topic, *entry.keywords)]
+            if _LISTED_RE.search(entry.topic):
+                labels += [(listed, part) for part in _LISTED_RE.split(entry.topic)]
+            for table, label in labels:
+                key = self._name_key(self.normalize(label))
+                if key and number not in table.setdefault(key, []):
+                    table[key].append(number)
         self._shared = {key: tuple(owners) for key, owners in named.items() if len(owners) > 1}
         """A topic's or keyword's ``_name_key`` -> the entries it names, when it names several."""
+        self._listed = {key: tuple(owners) for key, owners in listed.items() if len(owners) > 1}
+        """The same of each subject a topic lists ("bookings" of "bookings and prices", a
+        section's name), when it names several entries."""
         self._phrasing_terms = [frozenset(terms(text)) for text in normalized]
         about = [
             frozenset(terms(self.normalize(" ".join((entry.topic, *entry.keywords)))))
@@ -407,6 +416,12 @@ class Evidence:
         two or more ("membership" over its prices, how to cancel and how to freeze it; said
         "memberships?" or "what about membership" too); empty otherwise."""
         return self._shared.get(self._name_key(query.text), ())
+
+    def listing(self, query: Query) -> tuple[int, ...]:
+        """The entries whose topic lists ``query`` among its subjects ("bookings" of
+        "bookings and prices"), when it names two or more: the reply to a question turned
+        away names the topics, and a visitor says back one of their subjects."""
+        return self._listed.get(self._name_key(query.text), ())
 
     @staticmethod
     def _name_key(normalized: str) -> tuple[str, ...]:

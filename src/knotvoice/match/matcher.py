@@ -152,6 +152,15 @@ class Matcher:
             else None
         )
         chance = float(chances[order[0]])
+        listed = self.evidence.listing(query) if written is None and not shared else ()
+        if listed and chance < ANSWER_AT:
+            # one of the subjects a topic lists, said alone: its entries, the likeliest first
+            order = np.r_[order[np.isin(order, listed)], order[~np.isin(order, listed)]]
+            best = Candidate(entries[int(order[0])], round(100.0 * float(chances[order[0]]), 2))
+            runner_up = Candidate(
+                entries[int(order[1])], round(100.0 * float(chances[order[1]]), 2)
+            )
+            chance, shared = float(chances[order[0]]), tuple(listed)
         if written is not None:
             decision, reason = Decision.ANSWER, Reason.WRITTEN
         elif shared:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zipfile
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from knotvoice.cli import _knowledge_import, main
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge, MatchingHints, load, phrase_key
 from knotvoice.knowledge.faq_import import ImportResult, parse_faq, read_faq, to_yaml
+from knotvoice.knowledge.reimport import keep_edits
 from knotvoice.speech.reply import topics_hint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -2024,6 +2026,32 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     assert main(["knowledge", "import", str(other), "-o", str(knowledge), "--force"]) == 0
     assert "imported again over it" not in capsys.readouterr().err
     assert [e.id for e in load(knowledge).entries] == ["is-there-a-cafe", "can-i-swim"]
+
+
+def test_a_wording_the_faq_now_gives_another_entry_is_that_entry_s(tmp_path: Path) -> None:
+    """An alternative kept from the file that the FAQ now asks as a question of its own (or
+    gathers under another entry) would be in two entries, and the file would not load."""
+    old = parse_faq("How much is a game?\nSix pounds.\n\nCan I park?\nYes.\n")
+    old = dataclasses.replace(
+        old,
+        entries=(
+            dataclasses.replace(old.entries[0], alternatives=("what does bowling cost", "price")),
+            dataclasses.replace(old.entries[1], alternatives=("parking",)),
+        ),
+    )
+    new = parse_faq(
+        "How much is a game?\nSeven pounds.\n\nWhat does bowling cost?\nSeven pounds a game."
+        "\n\nParking?\nCan I park?\nYes.\n"
+    )
+    kept = keep_edits(new, Knowledge(old.entries))
+    assert kept is not None
+    out = tmp_path / "faq.yaml"
+    out.write_text(to_yaml(kept.result), encoding="utf-8")
+    assert [(e.id, e.alternatives) for e in load(out).entries] == [
+        ("how-much-is-a-game", ("price",)),
+        ("what-does-bowling-cost", ()),
+        ("can-i-park", ("Parking?",)),
+    ]
 
 
 def test_a_sheet_s_questions_after_their_answers_and_its_short_columns(tmp_path: Path) -> None:

@@ -67,8 +67,9 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         return None
     given = result.fields
     taken = {entry.id for entry in result.entries}
-    questions = {phrase_key(entry.question) for entry in result.entries}
-    claimed: set[str] = set()
+    # every wording once in the file: a wording of the file's that the FAQ now gives
+    # another entry (or this one) is that entry's
+    wordings = {phrase_key(phrase) for entry in result.entries for phrase in entry.phrases}
     entries: list[Entry] = []
     counts = dict.fromkeys(("alternatives", "topics", "keywords", "spoken"), 0)
     unspoken: list[str] = []
@@ -78,14 +79,12 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
             entries.append(entry)
             continue
         keeps_id = before.id == entry.id or before.id not in taken
-        own = {phrase_key(entry.question), *(phrase_key(a) for a in entry.alternatives)}
         added = []
         for wording in () if "alternatives" in given else before.alternatives:
             key = phrase_key(wording)
-            if key and key not in own and key not in questions and key not in claimed:
+            if key and key not in wordings:
                 added.append(wording)
-                own.add(key)
-        claimed |= own
+                wordings.add(key)
         keywords = [] if "keywords" in given else list(before.keywords)
         topic = entry.topic if "topic" in given else before.topic
         same_answer = phrase_key(before.answer) == phrase_key(entry.answer)

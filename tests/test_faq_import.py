@@ -2035,8 +2035,10 @@ def test_a_wording_the_faq_now_gives_another_entry_is_that_entry_s(tmp_path: Pat
     old = dataclasses.replace(
         old,
         entries=(
-            dataclasses.replace(old.entries[0], alternatives=("what does bowling cost", "price")),
-            dataclasses.replace(old.entries[1], alternatives=("parking",)),
+            dataclasses.replace(
+                old.entries[0], alternatives=("what does bowling cost", "price", "parking")
+            ),
+            dataclasses.replace(old.entries[1], alternatives=("car park",)),
         ),
     )
     new = parse_faq(
@@ -2050,7 +2052,7 @@ def test_a_wording_the_faq_now_gives_another_entry_is_that_entry_s(tmp_path: Pat
     assert [(e.id, e.alternatives) for e in load(out).entries] == [
         ("how-much-is-a-game", ("price",)),
         ("what-does-bowling-cost", ()),
-        ("can-i-park", ("Parking?",)),
+        ("can-i-park", ("Parking?", "car park")),
     ]
 
 

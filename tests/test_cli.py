@@ -675,6 +675,31 @@ def test_eval_typed_refuses_a_row_without_text(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.model
+def test_output_to_a_full_disk_is_one_line_and_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """`eval --json > results.jsonl` on a full disk printed a traceback."""
+    manifest = manifest_of(tmp_path, "q0.wav\ttreat-knot\thow do I treat a knot\n")
+    command = [sys.executable, "-m", "knotvoice", "eval", str(manifest), "--typed", "--json"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            command, stdout=full, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "Exception" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "knotvoice: error: cannot write the output (No space left on device); "
+        "free some space, or send it to another file"
+    ]
+    reader = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # as `| head -c 0` does
+    assert reader.wait(timeout=240) == 0
+    assert reader.stderr.read() == ""
+
+
 def test_eval_refuses_a_clip_without_an_expected_entry(tmp_path: Path) -> None:
     manifest = manifest_of(
         tmp_path,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import subprocess
+import sys
+import textwrap
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -273,6 +276,38 @@ def test_question_and_answer_marks_are_not_read_aloud(question: str, answer: str
     dog = result.entries[0]
     assert (dog.id, dog.question) == ("can-i-take-my-dog", "Can I take my dog?")
     assert dog.answer == "Yes, dogs are welcome on a lead."
+
+
+def test_the_labels_an_faq_is_read_by_come_from_the_language_data() -> None:
+    """The labels "Q:" and "A:" were English words in the importer's code: an FAQ labelled in
+    another language ("Frage 1:", "Antwort:") had its labels read aloud, and no word of data
+    could change that. With labels added to the data, such an FAQ reads as one labelled "Q:"."""
+    program = textwrap.dedent(
+        """
+        import dataclasses
+        import knotvoice.lang as lang
+        english = lang.english()
+        labels = {"question": ("frage", "f"), "answer": ("antwort",)}
+        more = {kind: english.labels[kind] + labels[kind] for kind in labels}
+        lang.english = lambda: dataclasses.replace(english, labels=more)
+        from knotvoice.knowledge.faq_import import parse_faq
+        text = (
+            "Frage 1: Darf mein Hund mit\\nAntwort: Ja, an der Leine.\\n\\n"
+            "F3 Wo ist das Fundbuero?\\nAntwort 3 Am Schalter.\\n\\n"
+            "Q: Is there wifi?\\nA: Yes.\\n"
+        )
+        for entry in parse_faq(text).entries:
+            print(f"{entry.question} | {entry.answer}")
+        """
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.splitlines() == [
+        "Darf mein Hund mit | Ja, an der Leine.",
+        "Wo ist das Fundbuero? | Am Schalter.",
+        "Is there wifi? | Yes.",
+    ]
 
 
 def test_answer_lists_keep_their_numbers() -> None:

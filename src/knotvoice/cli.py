@@ -408,7 +408,33 @@ def _sigterm_unwinds() -> Iterator[None]:
 
 
 def _out(line: str = "") -> None:
-    print(line, flush=True)
+    _write(line)
+
+
+def _write(line: str) -> None:
+    """``line`` printed on standard output. A full disk or a closed file behind it is told in
+    one line (a pipe closed by ``head`` ends the command quietly, as before); the output is
+    then thrown away, so Python's own flush at exit does not print a traceback of its own."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        _discard_stdout()
+        raise
+    except OSError as error:
+        _discard_stdout()
+        raise KnotvoiceError(
+            f"cannot write the output ({error.strerror or error}); "
+            "free some space, or send it to another file"
+        ) from None
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _count(number: int, noun: str, plural: str = "") -> str:
@@ -421,7 +447,7 @@ def _warn(line: str) -> None:
 
 
 def print_json(record: dict[str, Any]) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
+    _write(json.dumps(record, ensure_ascii=False))
 
 
 def turn_record(turn: Turn, timings: dict[str, float], source: str | None = None) -> dict[str, Any]:

@@ -5,8 +5,8 @@ is one ending in the Arabic ``\u061f`` or the full-width ``\uff1f``, read as ``?
 below and kept as written) and stands on its own, also once what surrounds it is set aside:
 markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets after it, which
 stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
-``Q.``, ``Question:``) is a question even without ``?`` (one labelled ``Q -``, or ``Q3`` before
-a capital, only with it), and ``Q: ... ? A: ...`` is a question and its answer on one line, as
+``Q.``, ``Question:``; the labels are ``labels`` in ``lang/en.yaml``) is a question even
+without ``?`` (one labelled ``Q -``, or ``Q3`` before a capital, only with it), and ``Q: ... ? A: ...`` is a question and its answer on one line, as
 is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.") or, a tab
 apart, by text that is not a note in brackets (a spreadsheet's row pasted as text: a cell
 of only the question's number, label or section before it is read as such, a note in
@@ -103,16 +103,29 @@ _DASH = r"\s+[-\u2013\u2014](?=[*_]*\s)"
 _BARE = r"(?P<number>\d+)(?=[*_]*\s+[*_]*(?-i:[A-Z\u00c0-\u00d6\u00d8-\u00de]))"
 """The number of a question's label written with neither stop nor dash ("Q3 When ..."),
 before a word with a capital."""
+
+
+def _labels(kind: str) -> tuple[str, str]:
+    """The labels of ``kind`` ("question", "answer") as a pattern, and as one before a bare
+    number ("Q3", "Question 3": a letter's label takes the number with no space between)."""
+    labels = sorted(english().labels[kind], key=len, reverse=True)
+    bare = (re.escape(label) + ("" if len(label) == 1 else r"\s*") for label in labels)
+    return rf"(?:{'|'.join(map(re.escape, labels))})", rf"(?:{'|'.join(bare)})"
+
+
+_QUESTION_LABEL, _QUESTION_LABEL_BARE = _labels("question")
+_ANSWER_LABEL_WORD, _ANSWER_LABEL_BARE = _labels("answer")
 _QUESTION_MARK_RE = re.compile(
-    r"^(?:(?P<label>[*_]*(?:(?:q|question)\s*\d*\s*:|(?:q|question)\s*\d*[.)](?=[*_]*\s)"
-    rf"|(?P<loose>(?:q|question)\s*(?P<dashed>\d*){_DASH}|(?:q|question\s*){_BARE})"
+    rf"^(?:(?P<label>[*_]*(?:{_QUESTION_LABEL}\s*\d*\s*:|{_QUESTION_LABEL}\s*\d*[.)](?=[*_]*\s)"
+    rf"|(?P<loose>{_QUESTION_LABEL}\s*(?P<dashed>\d*){_DASH}|{_QUESTION_LABEL_BARE}{_BARE})"
     rf"(?=.*[{_QUESTION_MARKS}]))[*_]*)"
     r"|\d+[.)]\s|\(\d+\)\s|#+\s|[-*\u2022]\s)\s*",
     re.IGNORECASE,
 )
+"""What opens a question and is left out of it: a label (``lang/en.yaml`` ``labels``), a
+number, a heading's or a list's mark."""
 
-
-_ANSWER_LABEL = r"(?:a|answer)\s*\d*\s*:|(?:a|answer)\s*\d*[.)](?=[*_]*\s)"
+_ANSWER_LABEL = rf"{_ANSWER_LABEL_WORD}\s*\d*\s*:|{_ANSWER_LABEL_WORD}\s*\d*[.)](?=[*_]*\s)"
 
 
 @functools.cache
@@ -124,9 +137,9 @@ def _answer_labels(loose: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     begin a sentence ("A - B roads are closed", "A4 paper is sold at the desk")."""
     labels = [_ANSWER_LABEL]
     if loose:
-        labels.append(rf"(?:a|answer)\s*\d*{_DASH}")
+        labels.append(rf"{_ANSWER_LABEL_WORD}\s*\d*{_DASH}")
     if loose.isdigit():
-        labels.append(rf"(?:a|answer\s*){loose}(?!\d)(?=[*_]*\s)")
+        labels.append(rf"{_ANSWER_LABEL_BARE}{loose}(?!\d)(?=[*_]*\s)")
     mark = rf"[*_]*(?:{'|'.join(labels)})[*_]*"
     return (
         re.compile(rf"^{mark}\s*", re.IGNORECASE),
@@ -137,7 +150,7 @@ def _answer_labels(loose: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _NOTE_AFTER_RE = re.compile(r"\s+(?:\([^()]*\)|\[[^\[\]]*\])$")
 _NUMBER_CELL_RE = re.compile(r"#?\d+[.)]?")
 """A spreadsheet's cell of only a row's number, before its question's."""
-_LABEL_CELL_RE = re.compile(r"(?:q|question)\s*\d*\s*[.:)]?", re.IGNORECASE)
+_LABEL_CELL_RE = re.compile(rf"{_QUESTION_LABEL}\s*\d*\s*[.:)]?", re.IGNORECASE)
 """A spreadsheet's cell of only a question's label ("Q1"), read with the question's cell."""
 _EMPHASIS = ("**", "__", "*", "_")
 _WRAPPERS = (

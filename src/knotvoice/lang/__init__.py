@@ -173,6 +173,8 @@ class Language:
     columns: dict[str, frozenset[str]]
     """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
     id, alternatives, topic, keywords, spoken."""
+    labels: dict[str, tuple[str, ...]]
+    """The labels of a text FAQ's questions ("question": "q", ...) and answers ("answer")."""
     topic_lead_ins: tuple[str, ...]
     """Said before a topic to ask about it alone ("what about")."""
     topic_fillers: frozenset[str]
@@ -291,6 +293,10 @@ def load(code: str = "en") -> Language:
         columns={
             str(field): frozenset(str(name).lower() for name in names)
             for field, names in data["columns"].items()
+        },
+        labels={
+            str(kind): tuple(str(label).lower() for label in labels)
+            for kind, labels in data["labels"].items()
         },
         topic_lead_ins=_text_list(data, "topic_lead_ins"),
         topic_fillers=frozenset(_text_list(data, "topic_fillers")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime
 import subprocess
@@ -460,6 +461,37 @@ def test_a_spreadsheet_row_of_more_columns_keeps_its_question_and_answer_apart()
         ("Is there parking?", (), "yes, round the back\nParking"),
     ]
     assert result.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("order", "noted"),
+    [
+        ("qca", "answers are read from column C, which holds longer text than column B"),
+        ("aqc", "column C left out (4 rows: 'Opening hours', 'Getting here', 'Facilities')"),
+        ("acq", "column B read as the entries' topics ('Opening hours', 'Getting here', "),
+        ("cqa", "column A read as the entries' topics"),
+    ],
+)
+def test_a_sheet_without_column_names_reads_its_answers_not_its_categories(
+    tmp_path: Path, order: str, noted: str
+) -> None:
+    """A sheet of question, category and answer without a first row of names was read with
+    the category as each answer: visitors asking about the wifi heard "Facilities". The
+    category is the topics where it stands before the questions or before the answers."""
+    rows = [
+        ("When do you open?", "Opening hours", "We open at nine and close at six."),
+        ("Is there parking?", "Getting here", "Yes, behind the building, free for two hours."),
+        ("Which bus do I take?", "Getting here", "Buses 12 and 40 stop outside."),
+        ("Do you have wifi?", "Facilities", "Yes, free wifi: the password is on the desk."),
+    ]
+    path = tmp_path / "faq.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([row["qca".index(kind)] for kind in order] for row in rows)
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [(q, a) for q, _, a in rows]
+    assert any(noted in str(note) for note in result.notes), result.notes
+    topics = ["opening hours", "getting here", "getting here", "facilities"]
+    assert [e.topic for e in result.entries] == (topics if order != "aqc" else [""] * 4)
 
 
 @pytest.mark.parametrize(

@@ -753,7 +753,8 @@ def parse_csv(text: str) -> ImportResult:
     "question" and "answer" in a first row of names (a header; "FAQ question", "Our reply"
     too, beside an exact name or each other), else the first two, or a later column that
     clearly holds the questions (a section's name or a number before them) and the one after
-    it. A question is one whatever it ends in, and an answer is kept whole, its lines and
+    it (or, where that one holds a category's short names, the column of longer text). A
+    question is one whatever it ends in, and an answer is kept whole, its lines and
     paragraphs too. Columns the first row names as other fields of an entry are read as
     those, with a note: other wordings ("Alternatives", "Other ways to ask": one a line, or
     between ``;`` or ``|``), its topic ("Topic", "Category", "Section"), keywords and the
@@ -849,7 +850,17 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
         before = [at for at in range(width) if at != said]
         asked = _question_column(body, before or [1 if said == 0 else 0])
     if said is None:
-        said = asked + 1 if asked + 1 < width or asked == 0 else asked - 1
+        beside = asked + 1 if asked + 1 < width or asked == 0 else asked - 1
+        said = _answer_column(body, asked, beside, width)
+        if said > beside:
+            notes.append(
+                (
+                    rows[0][0],
+                    f"answers are read from column {_letter(said)}, which holds longer text "
+                    f"than column {_letter(beside)} beside the questions",
+                    None,
+                )
+            )
     if said < asked and not named:
         notes.append(
             (
@@ -870,8 +881,10 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             )
         )
     extras = {field: at for field, at in extras.items() if header and at not in (asked, said)}
-    unnamed = [
-        at for at in range(asked) if at != said and not (header and at < len(names) and names[at])
+    unnamed = [  # before the questions, or between them and their answers
+        at
+        for at in range(max(asked, said))
+        if at not in (asked, said) and not (header and at < len(names) and names[at])
     ]
     section = None if "topic" in extras else _section_column(body, unnamed, extras)
     if section is not None:
@@ -1082,6 +1095,23 @@ def _question_column(rows: list[list[str]], columns: list[int]) -> int:
     if questions[best] > questions[columns[0]] and 2 * questions[best] > len(cells[best]):
         return best
     return columns[0]
+
+
+def _answer_column(rows: list[list[str]], asked: int, beside: int, width: int) -> int:
+    """Which column holds the answers where no column is named: the one ``beside`` the
+    questions, unless it holds a category's short names (as ``_section_column`` finds them)
+    and another column text twice as long on average, in at least half the rows
+    ("Is there wifi?,Facilities,Yes, ask for the code." without its column names)."""
+    if _section_column(rows, [beside], {}) is None:
+        return beside
+
+    def length(at: int) -> float:
+        cells = [row[at] for row in rows if at < len(row) and row[at].strip()]
+        return sum(map(len, cells)) / len(cells) if 2 * len(cells) >= len(rows) else 0.0
+
+    others = [at for at in range(width) if at not in (asked, beside)]
+    longest = max(others, key=length, default=beside)
+    return longest if length(longest) >= 2 * length(beside) else beside
 
 
 def _letter(column: int) -> str:

@@ -139,7 +139,8 @@ def test_the_encoder_and_the_sentence_model_are_never_held_at_once() -> None:
     )
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     assert lines["heard"].strip(), "whisper heard the question"
-    assert float(lines["peak"]) < 80, "the encoder's memory, or the layers, never both"
+    # 65 to 72 MB on a quiet machine, 81 once in a CI run; both held at once take 97 or more
+    assert float(lines["peak"]) < 88, "the encoder's memory, or the layers, never both"
     assert float(lines["kept"]) < 30, "neither stays once a question is answered"
     assert lines["same"] == "True", "the layers read again give the same meaning"
 

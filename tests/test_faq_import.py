@@ -1397,7 +1397,7 @@ def test_hidden_rows_and_columns_of_a_workbook_are_left_out_and_named(tmp_path: 
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"a PDF.*copy the FAQ's text into a plain-text"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"cannot be read as a PDF.*plain-text file"),
         (b"{\\rtf1\\ansi Is there wifi?\\par Yes.}", r"rich text \(RTF\); save it as plain text"),
         (b"PK\x03\x04 not really a zip", r"cannot be read as a Word, Excel or OpenDocument file"),
         (

@@ -310,15 +310,16 @@ def read_faq(path: str | Path) -> ImportResult:
     which a note says so its £, € and quotes are checked. A Word or OpenDocument text
     (``.docx``, ``.odt``) is read as its text (``office``, then ``parse_faq``); an Excel or
     OpenDocument workbook (``.xlsx``, ``.ods``) as the rows of its sheet that asks most
-    (``_read_sheets``). A PDF, an RTF, an old ``.doc`` or ``.xls`` or a file with a password
-    is refused with what to save it as instead.
+    (``_read_sheets``); a PDF as the text its pages show (``pdf``, then ``parse_faq``). An
+    RTF, an old ``.doc`` or ``.xls`` or a file with a password is refused with what to save
+    it as instead.
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise KnowledgeError(
-            f"{path}: file not found; check the path of the FAQ (text, .docx, .xlsx or .csv)"
+            f"{path}: file not found; check the path of the FAQ (text, .docx, .pdf, .xlsx or .csv)"
         ) from None
     except IsADirectoryError:
         raise KnowledgeError(
@@ -331,6 +332,13 @@ def read_faq(path: str | Path) -> ImportResult:
         try:
             return _read_office(data)
         except KnowledgeError as exc:
+            raise KnowledgeError(f"{path}: {exc}") from None
+    if data.lstrip()[:5] == _PDF_MAGIC:
+        from knotvoice.knowledge.pdf import pdf_text  # pdfminer loads in a second: only here
+
+        try:
+            return parse_faq(pdf_text(data))
+        except (OfficeError, KnowledgeError) as exc:
             raise KnowledgeError(f"{path}: {exc}") from None
     for magic, what in _NOT_TEXT:
         if data.startswith(magic):
@@ -659,12 +667,8 @@ def _parse_text(text: str) -> ImportResult:
 
 
 _ZIP_MAGIC = b"PK\x03\x04"
+_PDF_MAGIC = b"%PDF-"
 _NOT_TEXT = (
-    (
-        b"%PDF-",
-        "a PDF, whose text knotvoice cannot read; copy the FAQ's text into a plain-text file "
-        "(.txt) and import that",
-    ),
     (b"{\\rtf", "rich text (RTF); save it as plain text (.txt) or as a Word document (.docx)"),
     (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",

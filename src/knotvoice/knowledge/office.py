@@ -131,7 +131,7 @@ def read_office(data: bytes) -> str | list[Sheet]:
             "plain text (.txt) or CSV"
         ) from None
     raise OfficeError(
-        "a ZIP archive, not an FAQ; give the FAQ as text, .docx, .odt, .xlsx, .ods or .csv"
+        "a ZIP archive, not an FAQ; give the FAQ as text, .docx, .odt, .pdf, .xlsx, .ods or .csv"
     )
 
 

@@ -1,0 +1,309 @@
+"""An FAQ in a PDF, read as the text its pages show.
+
+A PDF holds no paragraphs, only lines of characters placed on a page, each in a font of a
+size. They become what ``faq_import.parse_faq`` reads, as a Word document does (``office``):
+a line a paragraph. The lines of one paragraph are those of one font, size and weight with
+no more space between them than the text's own line spacing; they are joined again, so a
+question wrapped over two lines is one question. A paragraph in a larger size than the body
+text is a markdown heading (the largest ``#``, the next ``##``, ...), a bold question
+starting a paragraph is marked as that question ("**Is there wifi?** Yes."), and in a text
+with no questions a short bold paragraph is a title. A bullet starts a list item. What each
+page repeats in its top or bottom margin (a running title, "Page 2 of 5") is left out, as
+is a page number alone.
+
+The page is read top to bottom: text in two columns, or in a table, is read across them.
+A scanned PDF holds pictures, not text, and is refused with what to do instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import logging
+import re
+import statistics
+import struct
+import unicodedata
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LAParams, LTChar, LTContainer, LTPage, LTTextLine
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psexceptions import PSException
+
+from knotvoice.knowledge.office import OfficeError, _Lines, _marked
+
+__all__ = ["pdf_text"]
+
+# pdfminer warns of each damaged object it reads past, on the import's terminal; a PDF it
+# cannot read is one error of the import's own.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+_BROKEN = (
+    PDFSyntaxError,
+    PSException,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    RecursionError,
+    struct.error,
+    zlib.error,
+    MemoryError,
+)
+"""What pdfminer raises on a PDF that is cut short or damaged."""
+_BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+"""A bold font's name ("ABCDEF+Calibri-Bold", "Arial,Bold", "Helvetica-Bold")."""
+_BULLET_RE = re.compile(r"^[\u2022\u25aa\u25cf\u25e6\u2023\u2043\uf0b7\u00b7\u2013-]\s+")
+"""A list item's bullet, as a PDF draws it (Word's Symbol bullet is U+F0B7)."""
+_PAGE_NUMBER_RE = re.compile(r"^[-\u2013\u2014]?\s*\d+\s*(?:/\s*\d+\s*)?[-\u2013\u2014]?$")
+"""A page number alone in a margin ("3", "- 3 -", "3/5"; "Page 3 of 5" repeats on each
+page, or is in small letters)."""
+_LIGATURES = str.maketrans(
+    {chr(code): unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
+)
+"""The letters a typesetter joins ("\ufb01" for "fi"), as the letters they are."""
+_UNMAPPED = "(cid:"
+"""What pdfminer gives for a letter whose font does not say which letter it is."""
+_MARGIN = 0.12
+"""The share of a page's height at its top and at its bottom where running titles stand."""
+_HEADING_SCALE = 1.15
+"""How much larger than the body text a paragraph's letters are for it to be a heading."""
+_LEVELS = 3
+"""Heading levels at most; smaller headings than the third largest are third-level."""
+_TITLE_WORDS = 6
+"""A running title whose numbers change from page to page has at most this many words."""
+_MAX_PAGES = 500
+"""Pages read at most: an FAQ is a few; a book is refused."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A line of text on a page: its words with whether each run is bold, its size and
+    where it stands (``top`` and ``bottom`` from the page's foot, in points)."""
+
+    page: int
+    runs: tuple[tuple[str, bool], ...]
+    size: float
+    top: float
+    bottom: float
+    left: float
+    page_height: float
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(part for part, _ in self.runs).split())
+
+    @property
+    def bold(self) -> bool:
+        strong = sum(len(part.strip()) for part, bold in self.runs if bold)
+        return strong * 2 > sum(len(part.strip()) for part, _ in self.runs)
+
+    @property
+    def in_margin(self) -> bool:
+        return (
+            self.bottom > self.page_height * (1 - _MARGIN) or self.top < self.page_height * _MARGIN
+        )
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of the PDF ``data`` as ``parse_faq`` reads it (see the module's doc);
+    ``OfficeError`` for a PDF that cannot be read, has a password or holds no text."""
+    try:
+        pages = []
+        for number, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams())):
+            if number >= _MAX_PAGES:
+                raise OfficeError(
+                    f"a PDF of more than {_MAX_PAGES} pages, more than an FAQ; save the pages "
+                    "of its FAQ as a PDF of their own and import that"
+                )
+            pages.append(page)
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise OfficeError("a PDF with a password; save it again without one") from None
+    except _BROKEN as exc:
+        raise OfficeError(
+            f"cannot be read as a PDF ({exc or type(exc).__name__}); save it again, or copy "
+            "the FAQ's text into a plain-text file (.txt) and import that"
+        ) from None
+    lines = _running_titles_left_out(
+        [line for number, page in enumerate(pages) for line in _page_lines(page, number)]
+    )
+    if not lines:
+        raise OfficeError(
+            "a PDF with no text in it (a scan or a picture of the FAQ); type the FAQ into a "
+            "plain-text file (.txt), or save it from the program it was written in, and "
+            "import that"
+        )
+    if sum(_UNMAPPED in line.text for line in lines) * 10 > len(lines):
+        raise OfficeError(
+            "a PDF whose fonts do not say which letters they draw, so its text cannot be read; "
+            "save it again from the program it was written in, or copy the FAQ's text into a "
+            "plain-text file (.txt) and import that"
+        )
+    return _paragraphs(lines)
+
+
+def _page_lines(page: LTPage, number: int) -> list[_Line]:
+    """The lines of text on ``page`` (the ``number``-th), top to bottom, then left to right."""
+    found: list[_Line] = []
+
+    def collect(item: object) -> None:
+        if isinstance(item, LTTextLine):
+            chars = [char for char in item if isinstance(char, LTChar)]
+            if not chars or not item.get_text().strip():
+                return
+            runs: list[tuple[str, bool]] = []
+            for char in item:
+                text = char.get_text().translate(_LIGATURES)
+                bold = isinstance(char, LTChar) and bool(_BOLD_RE.search(char.fontname))
+                if runs and (runs[-1][1] == bold or not text.strip()):
+                    runs[-1] = (runs[-1][0] + text, runs[-1][1])
+                else:
+                    runs.append((text, bold))
+            size = statistics.median(char.size for char in chars)
+            found.append(
+                _Line(number, tuple(runs), round(size, 1), item.y1, item.y0, item.x0, page.height)
+            )
+        elif isinstance(item, LTContainer):
+            for child in item:
+                collect(child)
+
+    for item in page:
+        collect(item)
+    rows: list[_Line] = []
+    for line in sorted(found, key=lambda line: (-line.top, line.left)):
+        if rows and _same_row(rows[-1], line):
+            rows[-1] = _row_of(rows[-1], line)
+        else:
+            rows.append(line)
+    return rows
+
+
+def _same_row(one: _Line, other: _Line) -> bool:
+    """Whether two lines stand side by side (a bullet and its item's text, which a PDF may
+    hold apart): their middles less than half a letter's height apart."""
+    middle = (one.top + one.bottom - other.top - other.bottom) / 2
+    return abs(middle) < min(one.size, other.size) / 2
+
+
+def _row_of(one: _Line, other: _Line) -> _Line:
+    """Two lines side by side as one, left to right, in the size of the longer."""
+    left, right = sorted((one, other), key=lambda line: line.left)
+    longer = max(one, other, key=lambda line: len(line.text))
+    return dataclasses.replace(
+        left,
+        runs=(*left.runs, (" ", False), *right.runs),
+        size=longer.size,
+        top=max(one.top, other.top),
+        bottom=min(one.bottom, other.bottom),
+    )
+
+
+def _running_titles_left_out(lines: list[_Line]) -> list[_Line]:
+    """``lines`` less those in a page's margins that stand where one with the same words
+    stands on another page (a short one's numbers aside: "Page 2 of 5"), are a page number alone or are
+    in smaller letters than the body text (a running title of a one-page FAQ)."""
+    size = _body_size(lines)
+
+    def shape(line: _Line) -> tuple[str, int]:
+        words = line.text.lower()
+        short = len(words.split()) <= _TITLE_WORDS  # a page number in it: "Page 2 of 5"
+        return re.sub(r"\d+", "#", words) if short else words, round(line.top)
+
+    repeated = Counter(shape(line) for line in lines if line.in_margin)
+    return [
+        line
+        for line in lines
+        if not (
+            line.in_margin
+            and (_PAGE_NUMBER_RE.match(line.text) or repeated[shape(line)] > 1 or line.size < size)
+        )
+    ]
+
+
+def _paragraphs(lines: list[_Line]) -> str:
+    """``lines`` joined into paragraphs, a line each, marked as ``office`` marks a Word
+    document's (see the module's doc)."""
+    size = _body_size(lines)
+    heading_sizes = sorted(
+        {line.size for line in lines if line.size >= size * _HEADING_SCALE}, reverse=True
+    )
+    levels = {found: min(at + 1, _LEVELS) for at, found in enumerate(heading_sizes)}
+    spacing = _line_spacing(lines)
+    out = _Lines()
+    paragraph: list[_Line] = []
+
+    def close() -> None:
+        if not paragraph:
+            return
+        runs = _joined(paragraph)
+        text = " ".join("".join(part for part, _ in runs).split())
+        first = paragraph[0]
+        if first.size in levels:
+            out.add(f"{'#' * levels[first.size]} {text}")
+        elif bullet := _BULLET_RE.match(text):
+            out.add(f"- {text[bullet.end() :]}")
+        else:
+            out.add(*_marked(runs, text))
+        paragraph.clear()
+
+    for line in lines:
+        if paragraph and not _continues(paragraph[-1], line, spacing):
+            close()
+        paragraph.append(line)
+    close()
+    return out.text()
+
+
+def _body_size(lines: list[_Line]) -> float:
+    """The size of the body text's letters: the size most of the text is in."""
+    body = Counter[float]()
+    for line in lines:
+        body[line.size] += len(line.text)
+    return body.most_common(1)[0][0] if body else 0.0
+
+
+def _line_spacing(lines: list[_Line]) -> dict[float, float]:
+    """For each size of letters, the usual space between two lines of one paragraph in it:
+    the most common gap between consecutive lines of that size on a page (to the point)."""
+    gaps: dict[float, Counter[int]] = {}
+    for above, below in itertools.pairwise(lines):
+        if above.page == below.page and above.size == below.size:
+            gap = above.bottom - below.top
+            if 0 <= gap <= above.size * 2:
+                gaps.setdefault(above.size, Counter())[round(gap)] += 1
+    return {size: float(found.most_common(1)[0][0]) for size, found in gaps.items()}
+
+
+def _continues(above: _Line, below: _Line, spacing: dict[float, float]) -> bool:
+    """Whether ``below`` goes on the paragraph whose last line is ``above``: on the same page
+    or the next, in the same size and weight, at the paragraph's own line spacing (a gap of
+    a quarter of a letter's height more starts a paragraph), and not a list item."""
+    if below.size != above.size or below.bold != above.bold or _BULLET_RE.match(below.text):
+        return False
+    if below.page != above.page:
+        return below.page == above.page + 1 and not above.text.endswith((".", "?", "!", ":"))
+    gap = above.bottom - below.top
+    usual = spacing.get(above.size, 0.0)
+    return -above.size < gap <= usual + above.size * 0.25
+
+
+def _joined(paragraph: list[_Line]) -> list[tuple[str, bool]]:
+    """The runs of a paragraph's lines as one line: a space between two lines, none after a
+    hyphen that ends a line before a small letter ("well-" "being")."""
+    runs: list[tuple[str, bool]] = []
+    for at, line in enumerate(paragraph):
+        parts = [(part.replace("\n", " "), bold) for part, bold in line.runs]
+        if at:
+            previous = "".join(part for part, _ in runs).rstrip()
+            following = line.text[:1]
+            glue = "" if previous.endswith("-") and following.islower() else " "
+            runs = [*runs[:-1], (runs[-1][0].rstrip() + glue, runs[-1][1])] if runs else runs
+        runs.extend(parts)
+    return runs

@@ -1,0 +1,169 @@
+"""An FAQ saved as a PDF, imported as the text its pages show (``knowledge/pdf.py``).
+
+The PDFs are written here with fpdf2 as a word processor lays a page out: a running title and
+page numbers, headings in larger letters, bold questions, answers wrapped over lines, justified,
+hyphenated and running onto the next page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from knotvoice.cli import _knowledge_import
+from knotvoice.errors import KnowledgeError
+from knotvoice.knowledge import load
+from knotvoice.knowledge.faq_import import read_faq
+
+_SECTIONS = {
+    "Visiting us": [
+        (
+            "When is the library open?",
+            "We are open from nine in the morning until seven in the evening on weekdays, and "
+            "from ten until four on Saturdays. We are closed on Sundays and bank holidays.",
+        ),
+        (
+            "Is there somewhere to park my car near the library, or should I come by bus "
+            "instead, as the car park in town is often full?",
+            "There is a small car park behind the building with twelve spaces, two of them "
+            "for blue badge holders. Buses 12 and 40 stop right outside the front door.",
+        ),
+    ],
+    "Borrowing": [
+        (
+            "How many books can I borrow at once?",
+            "Adults can borrow up to fifteen items at a time for three weeks. Children can "
+            "borrow ten, and a reading group twenty for six weeks.",
+        ),
+        (
+            "What happens if I return a book late?",
+            "There are no fines for late returns. We will send you a reminder by email, and "
+            "after eight weeks we will ask you to pay for the item or to bring it back.",
+        ),
+    ],
+}
+
+
+class _Faq(FPDF):
+    """A page as a word processor sets it: a running title, and a page number at its foot."""
+
+    def header(self) -> None:
+        self.set_font("Helvetica", "", 9)
+        self.cell(0, 8, "Riverside Library - Visitor FAQ", align="R")
+        self.ln(12)
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font("Helvetica", "", 9)
+        self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="C")
+
+    def paragraph(self, text: str, size: float = 11, style: str = "", after: float = 3) -> None:
+        self.set_font("Helvetica", style, size)
+        self.multi_cell(0, size * 0.55, text, align="J", new_x="LMARGIN", new_y="NEXT")
+        self.ln(after)
+
+
+def _library_pdf(path: Path, *, bold: bool = True, push: float = 0.0) -> Path:
+    """The library's FAQ as a PDF: a title, an introduction, a section heading over its
+    questions; ``push`` millimetres of space before the last answer send it over a page."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.paragraph("Frequently Asked Questions", size=20, style="B")
+    pdf.paragraph("Welcome to Riverside Library. Here are the questions visitors ask us most.")
+    for section, entries in _SECTIONS.items():
+        pdf.paragraph(section, size=15, style="B")
+        for question, answer in entries:
+            pdf.paragraph(question, style="B" if bold else "", after=0 if bold else 2)
+            if answer is entries[-1][1] and section == "Borrowing":
+                pdf.ln(push)
+            pdf.paragraph(answer, after=5)
+    pdf.output(str(path))
+    return path
+
+
+def test_a_pdf_faq_reads_as_its_pages_show_it(tmp_path: Path) -> None:
+    """A PDF was refused ("copy the FAQ's text into a plain-text file"): the FAQ an operator
+    has is often the leaflet's PDF. Its questions and answers are read whole, however they
+    wrap, its headings are topics, and the running title and page numbers are no answer."""
+    result = read_faq(_library_pdf(tmp_path / "faq.pdf"))
+    expected = [(q, a) for entries in _SECTIONS.values() for q, a in entries]
+    assert [(e.question, e.answer) for e in result.entries] == expected
+    assert [e.topic for e in result.entries] == ["visiting us"] * 2 + ["borrowing"] * 2
+    assert not any("Riverside Library - Visitor" in e.answer for e in result.entries)
+
+
+def test_an_answer_running_onto_the_next_page_is_one_answer(tmp_path: Path) -> None:
+    path = _library_pdf(tmp_path / "faq.pdf", push=150)
+    result = read_faq(path)
+    late = result.entries[-1]
+    assert late.question == "What happens if I return a book late?"
+    assert late.answer == _SECTIONS["Borrowing"][1][1]
+    assert not any("Page" in e.answer for e in result.entries)
+
+
+def test_a_pdf_without_bold_questions_reads_by_its_paragraphs(tmp_path: Path) -> None:
+    result = read_faq(_library_pdf(tmp_path / "faq.pdf", bold=False))
+    expected = [(q, a) for entries in _SECTIONS.values() for q, a in entries]
+    assert [(e.question, e.answer) for e in result.entries] == expected
+
+
+def test_a_bulleted_answer_keeps_its_items(tmp_path: Path) -> None:
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.paragraph("What can I bring?", style="B", after=0)
+    pdf.paragraph("You may bring:", after=0)
+    for item in ("a packed lunch,", "a reusable bottle of water,", "a friend."):
+        # the bullet and the item's text set apart, as a word processor indents a list
+        pdf.cell(8, 6, "-")
+        pdf.multi_cell(0, 6, item, new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph("Is there wifi?", style="B", after=0)
+    pdf.paragraph("Yes.")
+    pdf.output(str(tmp_path / "faq.pdf"))
+    (bring, wifi) = read_faq(tmp_path / "faq.pdf").entries
+    assert bring.answer == (
+        "You may bring:\n- a packed lunch,\n- a reusable bottle of water,\n- a friend."
+    )
+    assert (wifi.question, wifi.answer) == ("Is there wifi?", "Yes.")
+
+
+def test_a_pdf_imported_is_a_knowledge_file_that_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _library_pdf(tmp_path / "faq.pdf")
+    target = tmp_path / "library.yaml"
+    assert _knowledge_import(source, target) == 0  # as `knowledge import` writes, unchecked
+    assert [e.id for e in load(target).entries][:2] == [
+        "when-is-the-library-open",
+        "is-there-somewhere-to-park-my-car-near-the",
+    ]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_scanned_pdf_says_to_type_the_faq_or_save_it_as_text(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 120, 60, style="F")  # a picture of the text, as a scanner makes it
+    pdf.output(str(tmp_path / "scan.pdf"))
+    with pytest.raises(KnowledgeError, match=r"scan\.pdf: a PDF with no text in it \(a scan"):
+        read_faq(tmp_path / "scan.pdf")
+
+
+def test_a_pdf_with_a_password_says_to_save_it_without_one(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="staff", user_password="open sesame")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 11)
+    pdf.cell(0, 10, "Is there wifi? Yes.")
+    pdf.output(str(tmp_path / "locked.pdf"))
+    with pytest.raises(KnowledgeError, match=r"locked\.pdf: a PDF with a password; save it"):
+        read_faq(tmp_path / "locked.pdf")
+
+
+def test_a_broken_pdf_says_what_to_do(tmp_path: Path) -> None:
+    whole = _library_pdf(tmp_path / "faq.pdf").read_bytes()
+    (tmp_path / "cut.pdf").write_bytes(whole[: len(whole) // 3])
+    with pytest.raises(
+        KnowledgeError, match=r"cut\.pdf: cannot be read as a PDF .*plain-text file"
+    ):
+        read_faq(tmp_path / "cut.pdf")

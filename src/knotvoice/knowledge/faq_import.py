@@ -6,9 +6,9 @@ below and kept as written) and stands on its own, also once what surrounds it is
 markdown emphasis (``**``, ``_``), quotes, emoji after it and a note in brackets after it, which
 stays in the question ("Can I pay by card? (credit or debit)"). A line with a label (``Q:``,
 ``Q.``, ``Question:``; the labels are ``labels`` in ``lang/en.yaml``) is a question even
-without ``?`` (one labelled ``Q -``, or ``Q3`` before a capital, only with it), and ``Q: ... ? A: ...`` is a question and its answer on one line, as
-is a question in bold or quotes followed by text ("**How much is it?** Ten pounds.") or, a tab
-apart, by text that is not a note in brackets (a spreadsheet's row pasted as text: a cell
+without ``?`` (one labelled ``Q -``, or ``Q3`` before a capital, only with it), and
+``Q: ... ? A: ...`` is a question and its answer on one line, as is a question in bold or
+quotes followed by text ("**How much is it?** Ten pounds.") or, a tab apart, by text that is not a note in brackets (a spreadsheet's row pasted as text: a cell
 of only the question's number, label or section before it is read as such, a note in
 brackets in the cell after it stays with it, and cells after the answer are lines of it).
 A markdown table gives an entry for each row with a question in one cell and its answer in the

@@ -207,8 +207,8 @@ def _row_of(one: _Line, other: _Line) -> _Line:
 
 def _running_titles_left_out(lines: list[_Line]) -> list[_Line]:
     """``lines`` less those in a page's margins that stand where one with the same words
-    stands on another page (a short one's numbers aside: "Page 2 of 5"), are a page number alone or are
-    in smaller letters than the body text (a running title of a one-page FAQ)."""
+    stands on another page (a short one's numbers aside: "Page 2 of 5"), are a page number
+    alone or are in smaller letters than the body text (a running title of a one-page FAQ)."""
     size = _body_size(lines)
 
     def shape(line: _Line) -> tuple[str, int]:

@@ -139,9 +139,10 @@ def test_the_encoder_and_the_sentence_model_are_never_held_at_once() -> None:
     )
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     assert lines["heard"].strip(), "whisper heard the question"
-    # 65 to 72 MB on a quiet machine, 81 once in a CI run; both held at once take 97 or more
-    assert float(lines["peak"]) < 88, "the encoder's memory, or the layers, never both"
-    assert float(lines["kept"]) < 30, "neither stays once a question is answered"
+    # Here: peak 63 to 76 MB, kept 21 to 22 (CI runs in a loaded suite saw up to 11 MB more:
+    # 81 and 32); with the layers never let go, peak 111 to 114, kept 63.
+    assert float(lines["peak"]) < 92, "the encoder's memory, or the layers, never both"
+    assert float(lines["kept"]) < 42, "neither stays once a question is answered"
     assert lines["same"] == "True", "the layers read again give the same meaning"
 
 

@@ -167,3 +167,55 @@ def test_a_broken_pdf_says_what_to_do(tmp_path: Path) -> None:
         KnowledgeError, match=r"cut\.pdf: cannot be read as a PDF .*plain-text file"
     ):
         read_faq(tmp_path / "cut.pdf")
+
+
+_ROWS = [(q, a) for entries in _SECTIONS.values() for q, a in entries]
+
+
+def test_paragraphs_set_with_no_space_between_are_told_apart_by_where_lines_end(
+    tmp_path: Path,
+) -> None:
+    """A text without bold questions or space between paragraphs (a word processor's plain
+    style): every question ran into the answer above it. A line that ends short, where the
+    next word would have fit, ends its paragraph."""
+    pdf = _Faq()
+    pdf.add_page()
+    for question, answer in _ROWS:
+        pdf.paragraph(f"Q: {question}", after=0)
+        pdf.paragraph(f"A: {answer}", after=0)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS
+
+
+def test_a_table_of_questions_and_answers_gives_an_entry_a_row(tmp_path: Path) -> None:
+    """A table was read line by line across its cells: no question stood alone."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 11)
+    with pdf.table(col_widths=(40, 60)) as table:
+        for cells in [("Question", "Answer"), *_ROWS]:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS
+
+
+def test_text_in_two_columns_is_read_down_each_column(tmp_path: Path) -> None:
+    """A leaflet in two columns was read across them, the left column's lines spliced with
+    the right's."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.paragraph("Frequently Asked Questions", size=20, style="B")
+    top = pdf.get_y()
+    for at, rows in enumerate((_ROWS[:2], _ROWS[2:])):
+        pdf.set_left_margin(10 + at * 100)
+        pdf.set_xy(10 + at * 100, top)
+        for question, answer in rows:
+            pdf.set_font("Helvetica", "B", 11)
+            pdf.multi_cell(85, 6, question, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", "", 11)
+            pdf.multi_cell(85, 6, answer, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(4)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS

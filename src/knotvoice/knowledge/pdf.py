@@ -2,16 +2,18 @@
 
 A PDF holds no paragraphs, only lines of characters placed on a page, each in a font of a
 size. They become what ``faq_import.parse_faq`` reads, as a Word document does (``office``):
-a line a paragraph. The lines of one paragraph are those of one font, size and weight with
-no more space between them than the text's own line spacing; they are joined again, so a
-question wrapped over two lines is one question. A paragraph in a larger size than the body
-text is a markdown heading (the largest ``#``, the next ``##``, ...), a bold question
-starting a paragraph is marked as that question ("**Is there wifi?** Yes."), and in a text
-with no questions a short bold paragraph is a title. A bullet starts a list item. What each
-page repeats in its top or bottom margin (a running title, "Page 2 of 5") is left out, as
-is a page number alone.
+a line a paragraph. The lines of one paragraph are those of one font, size and weight, each
+wrapped (the next line's first word would not have fit at its end: a line that ends short
+ends its paragraph, as does a question), with no more space between them than the text's
+own line spacing; they are joined again, so a question wrapped over two lines is one
+question. A paragraph in a larger size than the body text is a markdown heading (the largest
+``#``, the next ``##``, ...), a bold question starting a paragraph is marked as that question
+("**Is there wifi?** Yes."), and in a text with no questions a short bold paragraph is a
+title. A bullet starts a list item. A table ruled into cells is a markdown table, a row a
+line. Text in columns (a leaflet's) is read down each column in turn. What each page repeats
+in its top or bottom margin (a running title, "Page 2 of 5") is left out, as is a page
+number alone and, in a margin, text in smaller letters than the body's.
 
-The page is read top to bottom: text in two columns, or in a table, is read across them.
 A scanned PDF holds pictures, not text, and is refused with what to do instead.
 """
 
@@ -30,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTChar, LTContainer, LTPage, LTTextLine
+from pdfminer.layout import LAParams, LTChar, LTContainer, LTLine, LTPage, LTRect, LTTextLine
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psexceptions import PSException
@@ -79,6 +81,11 @@ _LEVELS = 3
 """Heading levels at most; smaller headings than the third largest are third-level."""
 _TITLE_WORDS = 6
 """A running title whose numbers change from page to page has at most this many words."""
+_RULE = 2.0
+"""How thin, in points, a drawn line or rectangle is to be a table's rule."""
+_LINE_GAP = 0.6
+"""The most space between two lines of a paragraph, in letters' heights, that the text's own
+spacing is taken to be: a text of one-line paragraphs spaces them further apart."""
 _MAX_PAGES = 500
 """Pages read at most: an FAQ is a few; a book is refused."""
 
@@ -94,7 +101,12 @@ class _Line:
     top: float
     bottom: float
     left: float
+    right: float
     page_height: float
+    table: bool = False
+    column: int = 0
+    """Which of the page's columns it stands in, from the left (-1: across them)."""
+    """A table's row, its cells written as markdown's ("| question | answer |")."""
 
     @property
     def text(self) -> str:
@@ -152,9 +164,15 @@ def pdf_text(data: bytes) -> str:
 def _page_lines(page: LTPage, number: int) -> list[_Line]:
     """The lines of text on ``page`` (the ``number``-th), top to bottom, then left to right."""
     found: list[_Line] = []
+    rules: list[tuple[float, float, float, float]] = []
 
     def collect(item: object) -> None:
-        if isinstance(item, LTTextLine):
+        if isinstance(item, (LTLine, LTRect)) and min(item.width, item.height) < _RULE:
+            rules.append((item.x0, item.y0, item.x1, item.y1))
+        elif isinstance(item, LTRect) and item.stroke:  # a cell's border, its four sides
+            x0, y0, x1, y1 = item.bbox
+            rules.extend(((x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)))
+        elif isinstance(item, LTTextLine):
             chars = [char for char in item if isinstance(char, LTChar)]
             if not chars or not item.get_text().strip():
                 return
@@ -168,7 +186,16 @@ def _page_lines(page: LTPage, number: int) -> list[_Line]:
                     runs.append((text, bold))
             size = statistics.median(char.size for char in chars)
             found.append(
-                _Line(number, tuple(runs), round(size, 1), item.y1, item.y0, item.x0, page.height)
+                _Line(
+                    number,
+                    tuple(runs),
+                    round(size, 1),
+                    item.y1,
+                    item.y0,
+                    item.x0,
+                    item.x1,
+                    page.height,
+                )
             )
         elif isinstance(item, LTContainer):
             for child in item:
@@ -176,13 +203,111 @@ def _page_lines(page: LTPage, number: int) -> list[_Line]:
 
     for item in page:
         collect(item)
+    found, tables = _tables(found, rules)
     rows: list[_Line] = []
-    for line in sorted(found, key=lambda line: (-line.top, line.left)):
+    for line in _in_columns(found):
         if rows and _same_row(rows[-1], line):
             rows[-1] = _row_of(rows[-1], line)
         else:
             rows.append(line)
-    return rows
+    return sorted(rows + tables, key=lambda line: -line.top) if tables else rows
+
+
+def _tables(
+    lines: list[_Line], rules: list[tuple[float, float, float, float]]
+) -> tuple[list[_Line], list[_Line]]:
+    """The lines outside a table ruled on the page, and a line a row of it (``_Line.table``):
+    a table is where two or more vertical rules cross two or more horizontal ones, its cells
+    between them, each cell's lines joined."""
+    upright = [rule for rule in rules if rule[3] - rule[1] > rule[2] - rule[0]]
+    if not upright:
+        return lines, []
+    low, high = min(rule[1] for rule in upright) - _RULE, max(rule[3] for rule in upright) + _RULE
+    down = sorted({round(x0) for x0, _, _, _ in upright})
+    across = sorted(
+        {
+            round(y0)
+            for x0, y0, x1, y1 in rules
+            if x1 - x0 > y1 - y0 and low <= y0 <= high and x0 < down[-1] and x1 > down[0]
+        },
+        reverse=True,
+    )
+    if len(across) < 2 or len(down) < 3:
+        return lines, []
+    top, bottom, left, right = across[0], across[-1], down[0], down[-1]
+    inside = [
+        line
+        for line in lines
+        if bottom <= (line.top + line.bottom) / 2 <= top
+        and left <= (line.left + line.right) / 2 <= right
+    ]
+    if not inside:
+        return lines, []
+    rows: list[_Line] = []
+    for upper, lower in itertools.pairwise(across):
+        cells = []
+        for start, end in itertools.pairwise(down):
+            cell = [
+                line
+                for line in inside
+                if lower <= (line.top + line.bottom) / 2 <= upper
+                and start <= (line.left + line.right) / 2 <= end
+            ]
+            text = " ".join(line.text for line in sorted(cell, key=lambda line: -line.top))
+            cells.append(text.replace("|", "\\|"))
+        if any(cells):
+            first = inside[0]
+            rows.append(
+                dataclasses.replace(
+                    first,
+                    runs=(("| " + " | ".join(cells) + " |", False),),
+                    top=upper,
+                    bottom=lower,
+                    table=True,
+                )
+            )
+    return [line for line in lines if line not in inside], rows
+
+
+def _in_columns(lines: list[_Line]) -> list[_Line]:
+    """A page's lines in reading order: top to bottom, and where the text stands in columns
+    (a gutter no line crosses, a fifth of the text's width or more on each side of it),
+    each column down in turn; a line across the columns (a title) comes before those under
+    it."""
+    ordered = sorted(lines, key=lambda line: (-line.top, line.left))
+    body = [line for line in ordered if not line.in_margin]
+    if len(body) < 6:
+        return ordered
+    left = min(line.left for line in body)
+    width = max(line.right for line in body) - left
+    narrow = [line for line in body if line.right - line.left < width * 0.6]
+    covered = sorted((line.left, line.right) for line in narrow)
+    gutters: list[float] = []
+    reach = covered[0][1] if covered else 0.0
+    for start, end in covered[1:]:
+        if start - reach > 4 and start - left >= width / 5 and left + width - start >= width / 5:
+            gutters.append((reach + start) / 2)
+        reach = max(reach, end)
+    if not gutters:
+        return ordered
+
+    def column(line: _Line) -> int:
+        if line.right - line.left >= width * 0.6:
+            return -1  # across the columns
+        return sum(line.left > gutter for gutter in gutters)
+
+    ordered = [dataclasses.replace(line, column=column(line)) for line in ordered]
+    result: list[_Line] = []
+    band: list[_Line] = []
+    for line in ordered:
+        if line.column < 0:
+            result.extend(sorted(band, key=lambda line: (line.column, -line.top)))
+            band = []
+            result.append(line)
+        else:
+            band.append(line)
+    result.extend(sorted(band, key=lambda line: (line.column, -line.top)))
+    return result
 
 
 def _same_row(one: _Line, other: _Line) -> bool:
@@ -202,6 +327,7 @@ def _row_of(one: _Line, other: _Line) -> _Line:
         size=longer.size,
         top=max(one.top, other.top),
         bottom=min(one.bottom, other.bottom),
+        right=right.right,
     )
 
 
@@ -236,6 +362,10 @@ def _paragraphs(lines: list[_Line]) -> str:
     )
     levels = {found: min(at + 1, _LEVELS) for at, found in enumerate(heading_sizes)}
     spacing = _line_spacing(lines)
+    edges: dict[tuple[int, int, float], float] = {}  # a column's right edge, by letters' size
+    for line in lines:
+        where = (line.page, line.column, line.size)
+        edges[where] = max(edges.get(where, 0.0), line.right)
     out = _Lines()
     paragraph: list[_Line] = []
 
@@ -245,7 +375,9 @@ def _paragraphs(lines: list[_Line]) -> str:
         runs = _joined(paragraph)
         text = " ".join("".join(part for part, _ in runs).split())
         first = paragraph[0]
-        if first.size in levels:
+        if first.table:
+            out.add(first.text)
+        elif first.size in levels:
             out.add(f"{'#' * levels[first.size]} {text}")
         elif bullet := _BULLET_RE.match(text):
             out.add(f"- {text[bullet.end() :]}")
@@ -254,7 +386,12 @@ def _paragraphs(lines: list[_Line]) -> str:
         paragraph.clear()
 
     for line in lines:
-        if paragraph and not _continues(paragraph[-1], line, spacing):
+        if paragraph and not _continues(
+            paragraph[-1],
+            line,
+            spacing,
+            edges[paragraph[-1].page, paragraph[-1].column, paragraph[-1].size],
+        ):
             close()
         paragraph.append(line)
     close()
@@ -281,16 +418,28 @@ def _line_spacing(lines: list[_Line]) -> dict[float, float]:
     return {size: float(found.most_common(1)[0][0]) for size, found in gaps.items()}
 
 
-def _continues(above: _Line, below: _Line, spacing: dict[float, float]) -> bool:
-    """Whether ``below`` goes on the paragraph whose last line is ``above``: on the same page
-    or the next, in the same size and weight, at the paragraph's own line spacing (a gap of
-    a quarter of a letter's height more starts a paragraph), and not a list item."""
+def _continues(above: _Line, below: _Line, spacing: dict[float, float], edge: float) -> bool:
+    """Whether ``below`` goes on the paragraph whose last line is ``above``: in the same size
+    and weight, not a list item, ``above`` not ending a question, and wrapped: the first
+    word of ``below`` would not have fit on ``above`` before the text's right ``edge`` (a line
+    that ends short ends its paragraph); on the same page at the paragraph's own line
+    spacing (a gap of a quarter of a letter's height more starts a paragraph), or the next
+    page."""
     if below.size != above.size or below.bold != above.bold or _BULLET_RE.match(below.text):
         return False
+    if above.table or below.table:
+        return False
+    if above.text.endswith(("?", "\uff1f", "\u061f")) or not below.text:
+        return False
+    letter = (above.right - above.left) / max(len(above.text), 1)
+    if above.right + letter * (len(below.text.split()[0]) + 2) < edge:
+        return False  # the word would have fit: the line was broken on purpose
     if below.page != above.page:
-        return below.page == above.page + 1 and not above.text.endswith((".", "?", "!", ":"))
+        return below.page == above.page + 1
+    if below.column != above.column:
+        return below.top < above.bottom  # the next column's top goes on a paragraph
     gap = above.bottom - below.top
-    usual = spacing.get(above.size, 0.0)
+    usual = min(spacing.get(above.size, 0.0), above.size * _LINE_GAP)
     return -above.size < gap <= usual + above.size * 0.25
 
 

@@ -219,3 +219,20 @@ def test_text_in_two_columns_is_read_down_each_column(tmp_path: Path) -> None:
             pdf.ln(4)
     pdf.output(str(tmp_path / "faq.pdf"))
     assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS
+
+
+def test_a_table_without_rules_gives_each_question_its_answer_beside_it(tmp_path: Path) -> None:
+    """A Word table without borders was read as two columns: every question, then every
+    answer, so the questions ran into one another and each had no answer."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 11)
+    with pdf.table(
+        col_widths=(40, 60), borders_layout="NONE", first_row_as_headings=False, v_align="TOP"
+    ) as table:
+        for cells in _ROWS:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS

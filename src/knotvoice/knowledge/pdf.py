@@ -10,7 +10,7 @@ question. A paragraph in a larger size than the body text is a markdown heading 
 ``#``, the next ``##``, ...), a bold question starting a paragraph is marked as that question
 ("**Is there wifi?** Yes."), and in a text with no questions a short bold paragraph is a
 title. A bullet starts a list item. A table ruled into cells is a markdown table, a row a
-line. Text in columns (a leaflet's) is read down each column in turn. What each page repeats
+line, and so is one without rules whose left column holds only questions. Text in columns (a leaflet's) is read down each column in turn. What each page repeats
 in its top or bottom margin (a running title, "Page 2 of 5") is left out, as is a page
 number alone and, in a margin, text in smaller letters than the body's.
 
@@ -81,6 +81,7 @@ _LEVELS = 3
 """Heading levels at most; smaller headings than the third largest are third-level."""
 _TITLE_WORDS = 6
 """A running title whose numbers change from page to page has at most this many words."""
+_QUESTION_ENDS = ("?", "\uff1f", "\u061f")
 _RULE = 2.0
 """How thin, in points, a drawn line or rectangle is to be a table's rule."""
 _LINE_GAP = 0.6
@@ -301,13 +302,70 @@ def _in_columns(lines: list[_Line]) -> list[_Line]:
     band: list[_Line] = []
     for line in ordered:
         if line.column < 0:
-            result.extend(sorted(band, key=lambda line: (line.column, -line.top)))
+            result.extend(_down(band))
             band = []
             result.append(line)
         else:
             band.append(line)
-    result.extend(sorted(band, key=lambda line: (line.column, -line.top)))
+    result.extend(_down(band))
     return result
+
+
+def _down(band: list[_Line]) -> list[_Line]:
+    """The lines of a band of columns, each column down in turn; or, where the left of two
+    columns holds only questions and the right their answers (a table without rules, each
+    answer beside its question), a line a row of it, as ``_tables`` gives them."""
+    ordered = sorted(band, key=lambda line: (line.column, -line.top))
+    margins = [line for line in ordered if _running(line, band)]  # a running title
+    asked = [line for line in ordered if line.column == 0 and line not in margins]
+    said = [line for line in ordered if line.column == 1 and line not in margins]
+    if (
+        not asked
+        or not said
+        or len(asked) + len(said) + len(margins) < len(band)
+        or any(line.text.endswith((".", "!", ":")) for line in asked)
+    ):
+        return ordered  # not two columns, or sentences on the left: no table of questions
+    questions: list[list[_Line]] = [[]]
+    for line in asked:
+        questions[-1].append(line)
+        if line.text.endswith(_QUESTION_ENDS):
+            questions.append([])
+    if questions[-1] or len(questions) < 3:
+        return ordered  # a line of the left column that ends no question: no table
+    questions.pop()
+    if sum(line.text.endswith(_QUESTION_ENDS) for line in said) * 5 > len(questions):
+        return ordered  # questions on the right too: two columns of an FAQ
+    rows: list[_Line] = []
+    for at, lines in enumerate(questions):
+        top = lines[0].top + lines[0].size / 2
+        below = questions[at + 1][0].top + lines[0].size / 2 if at + 1 < len(questions) else None
+        answer = [line for line in said if line.top <= top and (below is None or line.top > below)]
+        cells = [" ".join(line.text for line in part) for part in (lines, answer)]
+        rows.append(
+            dataclasses.replace(
+                lines[0],
+                runs=(
+                    ("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |", False),
+                ),
+                bottom=min(line.bottom for line in lines + answer),
+                table=True,
+                column=-1,
+            )
+        )
+    if sum(1 for line in said if not any(line.top <= row.top + row.size / 2 for row in rows)):
+        return ordered  # answer text above the first question
+    return sorted(margins + rows, key=lambda line: -line.top)
+
+
+def _running(line: _Line, lines: list[_Line]) -> bool:
+    """Whether ``line`` stands apart in a margin, as a running title or a page number does:
+    no other line within one and a half of its letters' height above or below it."""
+    reach = line.size * 1.5
+    return line.in_margin and not any(
+        other is not line and other.bottom - reach < line.top and line.bottom < other.top + reach
+        for other in lines
+    )
 
 
 def _same_row(one: _Line, other: _Line) -> bool:
@@ -429,7 +487,7 @@ def _continues(above: _Line, below: _Line, spacing: dict[float, float], edge: fl
         return False
     if above.table or below.table:
         return False
-    if above.text.endswith(("?", "\uff1f", "\u061f")) or not below.text:
+    if above.text.endswith(_QUESTION_ENDS) or not below.text:
         return False
     letter = (above.right - above.left) / max(len(above.text), 1)
     if above.right + letter * (len(below.text.split()[0]) + 2) < edge:

@@ -287,6 +287,31 @@ def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> N
     assert "nerve" in answered.stdout.lower()
 
 
+def test_knowledge_import_writes_its_file_when_its_notes_go_to_a_closed_pipe(
+    tmp_path: Path,
+) -> None:
+    """`knowledge import faq.txt -o faq.yaml 2>&1 | head -3`: the pipe closed on the import's
+    notes ended it there, with exit 0 and no file written."""
+    out = tmp_path / "imported.yaml"
+    reading, writing = os.pipe()
+    os.close(reading)  # as `head` does once it has its lines
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "knotvoice", "knowledge", "import", str(SEED), "-o", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=writing,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            cwd=ROOT,
+            timeout=240,
+        )
+    finally:
+        os.close(writing)
+    assert result.returncode == 0
+    assert "repeated question" in knotvoice("knowledge", "import", str(SEED)).stderr
+    assert knotvoice("knowledge", "lint", str(out)).returncode in (0, 1)
+    assert out.read_text(encoding="utf-8").count("question:") > 10
+
+
 def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path) -> None:
     curated = tmp_path / "curated.yaml"
     curated.write_text("# written by hand\n", encoding="utf-8")

@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from knotvoice import app
 from knotvoice.audio import AudioChunk, read_audio, write_wav
@@ -369,10 +369,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_unwinds():
             return _COMMANDS[args.command](args)
     except KnotvoiceError as error:
-        print(f"knotvoice: error: {error}", file=sys.stderr)
+        _to_stderr(f"knotvoice: error: {error}")
         return EXIT_EVAL_BROKEN if args.command == "eval" else EXIT_ERROR
     except KeyboardInterrupt:
-        print("knotvoice: interrupted", file=sys.stderr)
+        _to_stderr("knotvoice: interrupted")
         return 130
     except _Terminated:
         return EXIT_TERMINATED
@@ -418,23 +418,33 @@ def _write(line: str) -> None:
     try:
         print(line, flush=True)
     except BrokenPipeError:
-        _discard_stdout()
+        _discard(sys.stdout)
         raise
     except OSError as error:
-        _discard_stdout()
+        _discard(sys.stdout)
         raise KnotvoiceError(
             f"cannot write the output ({error.strerror or error}); "
             "free some space, or send it to another file"
         ) from None
 
 
-def _discard_stdout() -> None:
+def _discard(stream: TextIO) -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+def _to_stderr(text: str, end: str = "\n") -> None:
+    """``text`` on standard error. Messages beside the work are lost with a closed or full
+    standard error (``2>&1 | head -3``), never the work: an import whose notes went to a
+    closed pipe ended there, before it wrote its file."""
+    try:
+        print(text, end=end, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        _discard(sys.stderr)
 
 
 def _count(number: int, noun: str, plural: str = "") -> str:
@@ -443,7 +453,7 @@ def _count(number: int, noun: str, plural: str = "") -> str:
 
 
 def _warn(line: str) -> None:
-    print(f"knotvoice: {line}", file=sys.stderr, flush=True)
+    _to_stderr(f"knotvoice: {line}")
 
 
 def print_json(record: dict[str, Any]) -> None:
@@ -670,7 +680,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int, name: str) -> None:
         if sys.stderr.isatty():
-            print(f"\r{done}/{total} {name[:60]:60}", end="", file=sys.stderr, flush=True)
+            _to_stderr(f"\r{done}/{total} {name[:60]:60}", end="")
 
     failing = 0
     matchers: dict[Path, MatchStage] = {}
@@ -693,7 +703,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                 manifest, recognizer, matcher, speech=speech, progress=progress
             )
             if sys.stderr.isatty():
-                print(file=sys.stderr)
+                _to_stderr("")
         if args.json:
             record = {"manifest": str(manifest), "knowledge": str(knowledge_file)}
             print_json({**record, **report.to_json()})

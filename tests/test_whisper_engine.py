@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 from pathlib import Path
@@ -73,9 +74,23 @@ def test_a_directory_that_is_not_a_whisper_model_says_so(tmp_path: Path) -> None
 
 
 @pytest.mark.model
-def test_auto_engine_falls_back_to_bundled_whisper(tmp_path: Path, knowledge: Knowledge) -> None:
-    recognizer = load_recognizer(Settings(models_dir=tmp_path), knowledge)
+def test_auto_engine_falls_back_to_bundled_whisper_and_says_why(
+    tmp_path: Path, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A mistyped models folder (``KNOTVOICE_MODELS=/opt/knotvoice/modles``) had whisper
+    hear instead of the vosk model in the right one, and nothing said so."""
+    mistyped = tmp_path / "modles"
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        recognizer = load_recognizer(Settings(models_dir=mistyped), knowledge)
     assert recognizer.name == "whisper"
+    (warning,) = caplog.records
+    assert warning.getMessage().startswith(
+        f"no English vosk model in the models folder {mistyped}, so whisper hears;"
+    )
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        load_recognizer(Settings(), knowledge)
+    assert not caplog.records, "the default folder, without a vosk model, is no mistake"
 
 
 def test_vosk_engine_without_a_model_says_how_to_get_one(

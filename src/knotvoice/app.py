@@ -202,6 +202,8 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
             else:
                 from knotvoice.asr.whisper import bundled_model_dir
 
+                if settings.models_dir != Settings.models_dir:
+                    _say_no_vosk_model(settings.models_dir)
                 if bundled_model_dir() is None:
                     raise ModelError(
                         "no speech model installed; run "
@@ -225,6 +227,19 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
         WhisperModel.load(model, threads=settings.whisper_threads),
         prompt=prompt,
         window_seconds=settings.whisper_window,
+    )
+
+
+def _say_no_vosk_model(folder: Path) -> None:
+    """A models folder set (a flag, ``KNOTVOICE_MODELS``, the config) that holds no English
+    vosk model is told at the start: whisper hearing instead, silently, hid a mistyped name
+    (the folder is made for the matcher's cache, so it exists after the first start)."""
+    _log.warning(
+        "no English vosk model in the models folder %s, so whisper hears; check the folder's "
+        "name, or put a model there with `knotvoice models download vosk-small-en-us "
+        "--models-dir %s`",
+        folder,
+        folder,
     )
 
 

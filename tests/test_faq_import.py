@@ -1060,6 +1060,31 @@ def test_a_spreadsheet_with_a_section_column_and_no_names_reads_its_questions(
     assert [(e.question, e.answer) for e in read_faq(path).entries] == [("Is there wifi?", "Yes")]
 
 
+def test_a_note_on_a_word_document_names_the_words_it_is_at(tmp_path: Path) -> None:
+    """Notes named "line 5" of the text read from a document, which its reader never sees."""
+    document = docx.Document()
+    for paragraph in (
+        "Is there wifi?",
+        "Yes, ask at the desk for the code.",
+        "Can I park here?",
+        "Yes, behind the hall.",
+        "Is there wifi?",
+        "The code is on the board.",
+        "Can I bring my dog to the quiz night on Friday evenings?",
+        "Is there parking?",
+        "Yes, behind the hall.",
+    ):
+        document.add_paragraph(paragraph)
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    assert [str(n) for n in read_faq(path).notes] == [
+        "at \"Is there wifi?\": repeated question 'Is there wifi?' merged into the one above",
+        'at "Can I bring my dog to the quiz...": question \'Can I bring my dog to the quiz '
+        "night on Friday evenings?' has no answer of its own; it is an alternative of 'Is "
+        "there parking?'",
+    ]
+
+
 def test_a_word_document_is_read_as_word_saves_it_as_text(tmp_path: Path) -> None:
     """An operator's FAQ is often a Word document: it was read as Windows-1252 text and gave
     "no questions found"."""
@@ -1099,9 +1124,10 @@ def test_a_word_document_is_read_as_word_saves_it_as_text(tmp_path: Path) -> Non
         ("Do you take cards?", "Yes | all of them."),
         ("Is there wifi?", "Yes."),
     ]
-    assert [str(n) for n in result.notes] == [  # a line a paragraph or table row
-        "line 2: text before the first question is not an entry; put it under a question if "
-        "visitors should hear it"
+    # placed by the words it is at: the lines of the text read from it are nowhere to be seen
+    assert [str(n) for n in result.notes] == [
+        'at "Welcome to the Copper Pot.": text before the first question is not an entry; put '
+        "it under a question if visitors should hear it"
     ]
 
 
@@ -1515,6 +1541,21 @@ Copper Pot.</p>
 """
 
 
+def test_a_note_on_a_web_page_names_the_page_s_lines_throughout() -> None:
+    """The line a note was at was the page's, and the line it named in its message the line
+    of the text the page shows: "merged into the one on line 9" where the page has it on 6."""
+    page = (
+        "<html>\n<body>\n<h1>Village hall FAQ</h1>\n"
+        '<div class="q">\n  <h2>Is there wifi?</h2>\n  <p>Yes, ask at the desk.</p>\n</div>\n'
+        '<div class="q">\n  <h2>Can I park here?</h2>\n  <p>Behind the hall.</p>\n</div>\n'
+        '<div class="q">\n  <h2>Is there wifi?</h2>\n  <p>The code is on the board.</p>\n'
+        "</div>\n</body>\n</html>\n"
+    )
+    assert [str(n) for n in parse_faq(page).notes] == [
+        "line 13: repeated question 'Is there wifi?' merged into the one on line 5"
+    ]
+
+
 def test_a_web_page_faq_pasted_as_html_is_read_as_shown() -> None:
     result = parse_faq(HTML_FAQ)
     assert [(e.question, e.answer) for e in result.entries] == [
@@ -1801,10 +1842,10 @@ def test_a_word_document_s_headings_name_the_entries_under_them(tmp_path: Path) 
         ("How much is a swim?", "prices"),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 4: section title 'Lessons' is the topic 'lessons' of the 1 entry under it; the "
+        "at \"Lessons\": section title 'Lessons' is the topic 'lessons' of the 1 entry under it; the "
         "kiosk names topics to a visitor it turns away: make each a few words visitors would "
         "ask about",
-        "line 7: section title 'Prices' is the topic 'prices' of the 1 entry under it; the "
+        "at \"Prices\": section title 'Prices' is the topic 'prices' of the 1 entry under it; the "
         "kiosk names topics to a visitor it turns away: make each a few words visitors would "
         "ask about",
     ]

@@ -213,9 +213,12 @@ class Note:
     message: str
     entry: str | None = None
     """Id of the entry it concerns."""
+    place: str = ""
+    """Where it is, for a source without lines its reader sees (a Word document, a PDF): the
+    words it is at; else the line."""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"{self.place or f'line {self.line}'}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -337,7 +340,7 @@ def read_faq(path: str | Path) -> ImportResult:
         from knotvoice.knowledge.pdf import pdf_text  # pdfminer loads in a second: only here
 
         try:
-            return parse_faq(pdf_text(data))
+            return parse_document(pdf_text(data))
         except (OfficeError, KnowledgeError) as exc:
             raise KnowledgeError(f"{path}: {exc}") from None
     for magic, what in _NOT_TEXT:
@@ -419,11 +422,49 @@ def parse_faq(text: str) -> ImportResult:
         result = dataclasses.replace(
             result,
             notes=tuple(
-                dataclasses.replace(n, line=shown.source_line(n.line)) for n in result.notes
+                dataclasses.replace(
+                    n,
+                    line=shown.source_line(n.line),
+                    message=_ON_LINE_RE.sub(
+                        lambda m: f"on line {shown.source_line(int(m[1]))}", n.message
+                    ),
+                )
+                for n in result.notes
             ),
         )
         return _with_faq_data(result, shown.faq_data)
     return _parse_text(text)
+
+
+_ON_LINE_RE = re.compile(r"\bon line (\d+)")
+"""A note's mention of another line of the text (``merged into the one on line 3``)."""
+_MARKUP_RE = re.compile(r"^\s*(?:#+|[-*\u2022])\s+|\*\*|\|")
+"""What the text read from a document marks its headings, bullets, bold and tables with."""
+_PLACE_WORDS = 8
+
+
+def parse_document(text: str) -> ImportResult:
+    """``parse_faq`` on the text read from a Word document or a PDF, its notes placed by the
+    words they are at (``at "How do I book a..."``): the lines of that text, which notes
+    named, are nowhere in the document its reader sees."""
+    result = parse_faq(text)
+    lines = text.splitlines()
+
+    def at(number: int) -> str:
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        words = _MARKUP_RE.sub(" ", line).split()
+        more = "..." if len(words) > _PLACE_WORDS else ""
+        return f'at "{" ".join(words[:_PLACE_WORDS])}{more}"' if words else "at the start"
+
+    def placed(note: Note) -> Note:
+        place = at(note.line)
+        # "merged into the one at" the same words is "the one above"
+        message = _ON_LINE_RE.sub(
+            lambda m: "above" if at(int(m[1])) == place else at(int(m[1])), note.message
+        )
+        return dataclasses.replace(note, place=place, message=message)
+
+    return dataclasses.replace(result, notes=tuple(placed(note) for note in result.notes))
 
 
 def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportResult:
@@ -684,7 +725,7 @@ def _read_office(data: bytes) -> ImportResult:
         found = read_office(data)
     except OfficeError as exc:
         raise KnowledgeError(str(exc)) from None
-    return parse_faq(found) if isinstance(found, str) else _read_sheets(found)
+    return parse_document(found) if isinstance(found, str) else _read_sheets(found)
 
 
 def _asks(cells: list[str]) -> bool:

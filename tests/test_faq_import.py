@@ -311,6 +311,40 @@ def test_the_labels_an_faq_is_read_by_come_from_the_language_data() -> None:
     ]
 
 
+def test_an_exported_sheet_s_column_names_come_from_the_language_data() -> None:
+    """The exported sheet's column names were English words in the exporter's code, while
+    the import read them from the language data: with a German column name put first there,
+    the sheet is written with it and imported back whole."""
+    program = textwrap.dedent(
+        """
+        import dataclasses, io
+        import knotvoice.lang as lang
+        english = lang.english()
+        german = {"question": "frage", "answer": "antwort", "topic": "thema"}
+        columns = {f: frozenset({*names, german.get(f, f)}) for f, names in english.columns.items()}
+        titles = {**english.column_titles, **{f: n.title() for f, n in german.items()}}
+        changed = dataclasses.replace(english, columns=columns, column_titles=titles)
+        lang.english = lambda: changed
+        from knotvoice.knowledge import Entry, Knowledge
+        from knotvoice.knowledge.export import rows, sheet_bytes
+        from knotvoice.knowledge.faq_import import parse_csv
+        faq = Knowledge((
+            Entry("hund", "Darf mein Hund mit?", "Ja, an der Leine.", ("Hunde?",), topic="tiere"),
+            Entry("wlan", "Gibt es WLAN?", "Ja, frei.", ("Internet?",), topic="technik"),
+        ))
+        print(rows(faq)[0])
+        print(parse_csv(sheet_bytes(faq, ".csv").decode("utf-8-sig")).entries == faq.entries)
+        """
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.splitlines() == [
+        "['Id', 'Thema', 'Frage', 'Alternatives', 'Antwort']",
+        "True",
+    ]
+
+
 def test_answer_lists_keep_their_numbers() -> None:
     (entry,) = parse_faq("1. How do I book?\n1. Call us.\n2. Or come by.\n").entries
     assert entry.question == "How do I book?"

@@ -3,7 +3,8 @@
 An operator who keeps the FAQ in a spreadsheet exports it (``knotvoice knowledge export``),
 adds wordings and topics in Excel or LibreOffice, and imports the sheet back: the columns are
 named as ``faq_import`` reads them (``Id``, ``Topic``, ``Question``, ``Alternatives``,
-``Answer``, and ``Spoken`` and ``Keywords`` when an entry has them), one row an entry, its
+``Answer``, and ``Spoken`` and ``Keywords`` when an entry has them: the first name of each in
+``lang/en.yaml``'s ``columns``), one row an entry, its
 alternatives and its keywords a line each in their cells. A ``.csv`` is
 written as UTF-8 with a byte order mark, which Excel needs to show £ and accents; an
 ``.xlsx`` with its first row bold and kept in view, and cells that wrap.
@@ -16,6 +17,7 @@ import io
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 
 __all__ = ["SUFFIXES", "formula_like", "rows", "sheet_bytes"]
 
@@ -23,17 +25,25 @@ SUFFIXES = (".csv", ".xlsx")
 
 CELL_LIMIT = 32_767
 """Characters an Excel cell holds (more are cut off)."""
-_WIDTHS = {"Id": 24, "Topic": 18, "Question": 40, "Alternatives": 48, "Answer": 60}
+_FIELDS = ("id", "topic", "question", "alternatives", "answer")
+"""The columns of every sheet, in order (then ``spoken`` and ``keywords`` when used)."""
+_WIDTHS = {"id": 24, "topic": 18, "question": 40, "alternatives": 48, "answer": 60}
 """Columns' widths in an ``.xlsx``, in characters (the others: 30)."""
 
 
-def rows(knowledge: Knowledge) -> list[list[str]]:
-    """The sheet's rows: the column names, then an entry a row."""
+def _fields(knowledge: Knowledge) -> list[str]:
     spoken = any(entry.spoken for entry in knowledge.entries)
     keywords = any(entry.keywords for entry in knowledge.entries)
-    names = ["Id", "Topic", "Question", "Alternatives", "Answer"]
-    names += ["Spoken"] * spoken + ["Keywords"] * keywords
-    table = [names]
+    return [*_FIELDS, *["spoken"] * spoken, *["keywords"] * keywords]
+
+
+def rows(knowledge: Knowledge) -> list[list[str]]:
+    """The sheet's rows: the column names (``lang/en.yaml``'s ``columns``, which the import
+    reads them by), then an entry a row."""
+    fields = _fields(knowledge)
+    spoken, keywords = "spoken" in fields, "keywords" in fields
+    titles = english().column_titles
+    table = [[titles[field] for field in fields]]
     for entry in knowledge.entries:
         row = [
             entry.id,
@@ -89,8 +99,8 @@ def sheet_bytes(knowledge: Knowledge, suffix: str) -> bytes:
                 cell.font = Font(bold=True)
             else:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for column, name in enumerate(table[0], start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS.get(name, 30)
+    for column, field in enumerate(_fields(knowledge), start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS.get(field, 30)
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

@@ -173,6 +173,9 @@ class Language:
     columns: dict[str, frozenset[str]]
     """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
     id, alternatives, topic, keywords, spoken."""
+    column_titles: dict[str, str]
+    """The name of each field's column in an exported sheet: the first of its names,
+    capitalised ("Question")."""
     labels: dict[str, tuple[str, ...]]
     """The labels of a text FAQ's questions ("question": "q", ...) and answers ("answer")."""
     topic_lead_ins: tuple[str, ...]
@@ -292,6 +295,10 @@ def load(code: str = "en") -> Language:
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         columns={
             str(field): frozenset(str(name).lower() for name in names)
+            for field, names in data["columns"].items()
+        },
+        column_titles={
+            str(field): str(names[0])[:1].upper() + str(names[0])[1:]
             for field, names in data["columns"].items()
         },
         labels={

@@ -58,16 +58,21 @@ class _Faq(FPDF):
         self.set_font("Helvetica", "", 9)
         self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="C")
 
+    spacing = 1.0
+    """Line spacing: 1 single, 2 double."""
+
     def paragraph(self, text: str, size: float = 11, style: str = "", after: float = 3) -> None:
         self.set_font("Helvetica", style, size)
-        self.multi_cell(0, size * 0.55, text, align="J", new_x="LMARGIN", new_y="NEXT")
+        height = size * 0.55 * self.spacing
+        self.multi_cell(0, height, text, align="J", new_x="LMARGIN", new_y="NEXT")
         self.ln(after)
 
 
-def _library_pdf(path: Path, *, bold: bool = True, push: float = 0.0) -> Path:
+def _library_pdf(path: Path, *, bold: bool = True, push: float = 0.0, spacing: float = 1.0) -> Path:
     """The library's FAQ as a PDF: a title, an introduction, a section heading over its
     questions; ``push`` millimetres of space before the last answer send it over a page."""
     pdf = _Faq()
+    pdf.spacing = spacing
     pdf.add_page()
     pdf.paragraph("Frequently Asked Questions", size=20, style="B")
     pdf.paragraph("Welcome to Riverside Library. Here are the questions visitors ask us most.")
@@ -100,6 +105,19 @@ def test_an_answer_running_onto_the_next_page_is_one_answer(tmp_path: Path) -> N
     assert late.question == "What happens if I return a book late?"
     assert late.answer == _SECTIONS["Borrowing"][1][1]
     assert not any("Page" in e.answer for e in result.entries)
+
+
+@pytest.mark.parametrize("spacing", [1.5, 2.0])
+@pytest.mark.parametrize("bold", [True, False])
+def test_a_pdf_with_wide_line_spacing_reads_whole_paragraphs(
+    tmp_path: Path, spacing: float, bold: bool
+) -> None:
+    """A double-spaced text (a school's or a council's house style) had each line of its
+    answers read as a paragraph of its own: the spacing between its lines was taken to be
+    at most 0.6 of its letters' height. It is now learnt from lines that wrap."""
+    result = read_faq(_library_pdf(tmp_path / "faq.pdf", spacing=spacing, bold=bold))
+    expected = [(q, a) for entries in _SECTIONS.values() for q, a in entries]
+    assert [(e.question, e.answer) for e in result.entries] == expected
 
 
 def test_a_pdf_without_bold_questions_reads_by_its_paragraphs(tmp_path: Path) -> None:

@@ -86,7 +86,8 @@ _RULE = 2.0
 """How thin, in points, a drawn line or rectangle is to be a table's rule."""
 _LINE_GAP = 0.6
 """The most space between two lines of a paragraph, in letters' heights, that the text's own
-spacing is taken to be: a text of one-line paragraphs spaces them further apart."""
+spacing is taken to be where no line wraps to show it: a text of one-line paragraphs spaces
+them further apart."""
 _MAX_PAGES = 500
 """Pages read at most: an FAQ is a few; a book is refused."""
 
@@ -419,11 +420,11 @@ def _paragraphs(lines: list[_Line]) -> str:
         {line.size for line in lines if line.size >= size * _HEADING_SCALE}, reverse=True
     )
     levels = {found: min(at + 1, _LEVELS) for at, found in enumerate(heading_sizes)}
-    spacing = _line_spacing(lines)
     edges: dict[tuple[int, int, float], float] = {}  # a column's right edge, by letters' size
     for line in lines:
         where = (line.page, line.column, line.size)
         edges[where] = max(edges.get(where, 0.0), line.right)
+    spacing = _line_spacing(lines, edges)
     out = _Lines()
     paragraph: list[_Line] = []
 
@@ -464,16 +465,38 @@ def _body_size(lines: list[_Line]) -> float:
     return body.most_common(1)[0][0] if body else 0.0
 
 
-def _line_spacing(lines: list[_Line]) -> dict[float, float]:
+def _line_spacing(
+    lines: list[_Line], edges: dict[tuple[int, int, float], float]
+) -> dict[float, float]:
     """For each size of letters, the usual space between two lines of one paragraph in it:
-    the most common gap between consecutive lines of that size on a page (to the point)."""
-    gaps: dict[float, Counter[int]] = {}
+    the most common gap after a line that wraps (``_wraps``) on a page (to the point), as a
+    double-spaced text sets them; where no line of that size wraps, the most common gap of
+    all, at most ``_LINE_GAP`` of the letters' height (the gaps of a text of one-line
+    paragraphs are the space between its paragraphs)."""
+    wrapping: dict[float, Counter[int]] = {}
+    every: dict[float, Counter[int]] = {}
     for above, below in itertools.pairwise(lines):
         if above.page == below.page and above.size == below.size:
             gap = above.bottom - below.top
-            if 0 <= gap <= above.size * 2:
-                gaps.setdefault(above.size, Counter())[round(gap)] += 1
-    return {size: float(found.most_common(1)[0][0]) for size, found in gaps.items()}
+            if 0 <= gap <= above.size * 3:  # double spacing is about 1.5 of it
+                every.setdefault(above.size, Counter())[round(gap)] += 1
+                if _wraps(above, below, edges[above.page, above.column, above.size]):
+                    wrapping.setdefault(above.size, Counter())[round(gap)] += 1
+    spacing = {
+        size: min(float(found.most_common(1)[0][0]), size * _LINE_GAP)
+        for size, found in every.items()
+    }
+    spacing.update({size: float(found.most_common(1)[0][0]) for size, found in wrapping.items()})
+    return spacing
+
+
+def _wraps(above: _Line, below: _Line, edge: float) -> bool:
+    """Whether ``above`` is wrapped onto ``below``: the first word of ``below`` would not have
+    fit on it before the text's right ``edge``, and it does not end a question."""
+    if above.text.endswith(_QUESTION_ENDS) or not below.text:
+        return False
+    letter = (above.right - above.left) / max(len(above.text), 1)
+    return above.right + letter * (len(below.text.split()[0]) + 2) >= edge
 
 
 def _continues(above: _Line, below: _Line, spacing: dict[float, float], edge: float) -> bool:
@@ -487,18 +510,14 @@ def _continues(above: _Line, below: _Line, spacing: dict[float, float], edge: fl
         return False
     if above.table or below.table:
         return False
-    if above.text.endswith(_QUESTION_ENDS) or not below.text:
-        return False
-    letter = (above.right - above.left) / max(len(above.text), 1)
-    if above.right + letter * (len(below.text.split()[0]) + 2) < edge:
-        return False  # the word would have fit: the line was broken on purpose
+    if not _wraps(above, below, edge):
+        return False  # a question ends, or the word would have fit: broken on purpose
     if below.page != above.page:
         return below.page == above.page + 1
     if below.column != above.column:
         return below.top < above.bottom  # the next column's top goes on a paragraph
     gap = above.bottom - below.top
-    usual = min(spacing.get(above.size, 0.0), above.size * _LINE_GAP)
-    return -above.size < gap <= usual + above.size * 0.25
+    return -above.size < gap <= spacing.get(above.size, 0.0) + above.size * 0.25
 
 
 def _joined(paragraph: list[_Line]) -> list[tuple[str, bool]]:

@@ -296,8 +296,16 @@ def _weight_not_a_number(kept: dict[str, Any]) -> None:
     kept["deciding"]["weights"][0] = float("nan")
 
 
+def _range_upside_down(kept: dict[str, Any]) -> None:
+    kept["deciding"]["low"], kept["deciding"]["high"] = (
+        kept["deciding"]["high"],
+        kept["deciding"]["low"],
+    )
+
+
 @pytest.mark.parametrize(
-    "damage", [_short_mean, _mean_a_number, _bias_a_string, _weight_not_a_number]
+    "damage",
+    [_short_mean, _mean_a_number, _bias_a_string, _weight_not_a_number, _range_upside_down],
 )
 def test_a_kept_calibration_of_the_wrong_shape_is_one_warning_and_fitted_again(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[dict[str, Any]], None]
@@ -477,6 +485,17 @@ def test_a_thousand_entries_match_on_words_alone(tmp_path: Path) -> None:
     assert match.best is not None and match.best.entry.question.startswith("Where is the gostam")
 
 
+def test_an_input_beyond_what_a_fit_learnt_from_counts_as_the_edge_of_it() -> None:
+    # Longer questions were more often right, in the questions it learnt from.
+    lengths = np.array([[1.0], [2.0], [2.0], [3.0], [3.0], [4.0]])
+    fitted = calibrating.regression(lengths, np.array([0.0, 0.0, 1.0, 0.0, 1.0, 1.0]))
+    longest, far_longer = fitted.probabilities(np.array([[4.0], [400.0]]))
+    assert longest == far_longer
+    assert (
+        fitted.probabilities(np.array([[-50.0]]))[0] == fitted.probabilities(np.array([[1.0]]))[0]
+    )
+
+
 def test_thresholds_are_the_same_for_every_faq() -> None:
     assert 0.0 < CONFIRM_AT < ANSWER_AT < 1.0
 
@@ -538,6 +557,15 @@ def test_typed_tuning_questions_are_answered_right(knots: Matcher) -> None:
 )
 def test_everyday_and_near_topic_questions_are_not_answered(knots: Matcher, question: str) -> None:
     assert knots.match(question).decision is not Decision.ANSWER
+
+
+@pytest.mark.parametrize("times", [80, 20_000])
+def test_one_word_typed_over_and_over_is_not_answered(knots: Matcher, times: int) -> None:
+    """Eighty "knot"s were answered with where to find knots, and 20,000 with whether massage
+    makes a knot worse, at full confidence: its length, far beyond any question's, was taken
+    for evidence."""
+    match = knots.match(" ".join(["knot"] * times))
+    assert match.decision is not Decision.ANSWER, match
 
 
 def test_a_library_faq_is_answered_with_the_real_model(

@@ -65,7 +65,7 @@ ANSWER_AT = 0.6
 for every FAQ; ``matcher`` decides by it)."""
 CONFIRM_AT = 0.3
 """Below ``ANSWER_AT`` but at least this likely: "Did you mean ...?"."""
-VERSION = 14
+VERSION = 15
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -123,18 +123,25 @@ class Example:
 
 @dataclass(frozen=True)
 class Regression:
-    """A fitted logistic regression: standardized inputs times weights, plus a bias."""
+    """A fitted logistic regression: standardized inputs times weights, plus a bias.
+
+    An input is taken no further than the values it was fitted on (``low`` to ``high``): a
+    weight learnt over the lengths of real questions says nothing of a text of 20,000 words,
+    which, taken at its word, was answered with full confidence."""
 
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     weights: tuple[float, ...]
     bias: float
+    low: tuple[float, ...]
+    high: tuple[float, ...]
 
     def logits(self, rows: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
         """The log-odds of each row."""
         mean = np.asarray(self.mean)
         scale = np.asarray(self.scale)
-        result: npt.NDArray[np.float64] = ((rows - mean) / scale) @ np.asarray(
+        within = np.clip(rows, np.asarray(self.low), np.asarray(self.high))
+        result: npt.NDArray[np.float64] = ((within - mean) / scale) @ np.asarray(
             self.weights
         ) + self.bias
         return result
@@ -395,7 +402,12 @@ def regression(
             free[wrong[np.argmin(sign[wrong] * beta[wrong])]] = False
             beta = _newton(design, labels, counts, ridge, free)
     return Regression(
-        tuple(mean.tolist()), tuple(scale.tolist()), tuple(beta[:-1].tolist()), float(beta[-1])
+        tuple(mean.tolist()),
+        tuple(scale.tolist()),
+        tuple(beta[:-1].tolist()),
+        float(beta[-1]),
+        tuple(features.min(axis=0).tolist()),
+        tuple(features.max(axis=0).tolist()),
     )
 
 
@@ -614,10 +626,17 @@ def _regression(data: dict[str, object], size: int) -> Regression:
         return tuple(_finite(value, name) for value in values)
 
     regression = Regression(
-        floats("mean"), floats("scale"), floats("weights"), _finite(data["bias"], "bias")
+        floats("mean"),
+        floats("scale"),
+        floats("weights"),
+        _finite(data["bias"], "bias"),
+        floats("low"),
+        floats("high"),
     )
     if min(regression.scale) <= 0.0:
         raise ValueError("a scale is not positive")
+    if any(low > high for low, high in zip(regression.low, regression.high, strict=True)):
+        raise ValueError("a range ends below its start")
     return regression
 
 

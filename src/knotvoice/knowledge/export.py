@@ -41,19 +41,19 @@ def rows(knowledge: Knowledge) -> list[list[str]]:
     """The sheet's rows: the column names (``lang/en.yaml``'s ``columns``, which the import
     reads them by), then an entry a row."""
     fields = _fields(knowledge)
-    spoken, keywords = "spoken" in fields, "keywords" in fields
     titles = english().column_titles
     table = [[titles[field] for field in fields]]
     for entry in knowledge.entries:
-        row = [
-            entry.id,
-            entry.topic,
-            entry.question,
-            "\n".join(entry.alternatives),
-            entry.answer,
-        ]
-        row += [entry.spoken or ""] * spoken + ["\n".join(entry.keywords)] * keywords
-        table.append(row)
+        cells = {
+            "id": entry.id,
+            "topic": entry.topic,
+            "question": entry.question,
+            "alternatives": "\n".join(entry.alternatives),
+            "answer": entry.answer,
+            "spoken": entry.spoken or "",
+            "keywords": "\n".join(entry.keywords),
+        }
+        table.append([cells[field] for field in fields])
     return table
 
 

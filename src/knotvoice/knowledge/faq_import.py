@@ -458,10 +458,13 @@ def parse_document(text: str) -> ImportResult:
 
     def placed(note: Note) -> Note:
         place = at(note.line)
+
         # "merged into the one at" the same words is "the one above"
-        message = _ON_LINE_RE.sub(
-            lambda m: "above" if at(int(m[1])) == place else at(int(m[1])), note.message
-        )
+        def other(found: re.Match[str]) -> str:
+            there = at(int(found[1]))
+            return "above" if there == place else there
+
+        message = _ON_LINE_RE.sub(other, note.message)
         return dataclasses.replace(note, place=place, message=message)
 
     return dataclasses.replace(result, notes=tuple(placed(note) for note in result.notes))

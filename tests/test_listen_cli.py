@@ -54,6 +54,7 @@ def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) ->
     events = listen_once(devices.config)
     kinds = [event["event"] for event in events]
     assert kinds[0] == "listening"
+    assert events[0]["engine"] == "whisper", "no vosk model here, so whisper hears"
     assert "speech_started" in kinds and "reply_finished" in kinds
     decision = next(event for event in events if event["event"] == "decision")
     assert decision["decision"] == "answer"
@@ -79,10 +80,12 @@ def test_listen_saves_replies_instead_of_playing_them_and_keeps_earlier_ones(
     replies.mkdir()
     (replies / "reply-0001.wav").write_bytes(b"an earlier run's reply")
     result = run(
-        devices.config, "listen", "--json", "--max-turns", "1", "--input-device", MIC,
+        devices.config, "listen", "--max-turns", "1", "--input-device", MIC,
         "--output-device", SPEAKER, "--save-replies", str(replies),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    start = result.stdout.splitlines()[0]
+    assert start.startswith("listening on ") and "(vad mode, whisper hears)" in start, start
     assert result.stderr.splitlines() == [
         f"knotvoice: --output-device is not used with --save-replies; replies go to {replies}"
     ]
@@ -297,6 +300,7 @@ def test_a_reply_that_cannot_be_rendered_costs_one_turn_and_sigterm_still_stops(
         DEFAULT_RATE,
     )
     log_dir = tmp_path / "log"
+    (tmp_path / "models").mkdir()
     seen: list[dict[str, Any]] = []
     with small_folder(tmp_path / "small") as folder, (tmp_path / "stderr").open("w") as errors:
         env = {

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knotvoice import app
 from knotvoice.app import load_recognizer, rebias, recognition_bias
 from knotvoice.asr.whisper import WINDOW_SECONDS, WhisperModel, WhisperRecognizer
 from knotvoice.audio import AudioChunk, chunks_from_array, read_audio
@@ -75,19 +76,35 @@ def test_a_directory_that_is_not_a_whisper_model_says_so(tmp_path: Path) -> None
 
 @pytest.mark.model
 def test_auto_engine_falls_back_to_bundled_whisper_and_says_why(
-    tmp_path: Path, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    knowledge: Knowledge,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A mistyped models folder (``KNOTVOICE_MODELS=/opt/knotvoice/modles``) had whisper
-    hear instead of the vosk model in the right one, and nothing said so."""
+    hear instead of the vosk model in the right one, and nothing said so; the folder was then
+    made for the matcher's cache, so from the next start on it looked right."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.delenv("CACHE_DIRECTORY", raising=False)
+    monkeypatch.setattr(app, "load_embedder", lambda settings: None)
     mistyped = tmp_path / "modles"
-    with caplog.at_level(logging.WARNING, logger="knotvoice"):
-        recognizer = load_recognizer(Settings(models_dir=mistyped), knowledge)
-    assert recognizer.name == "whisper"
-    (warning,) = caplog.records
-    assert warning.getMessage().startswith(
-        f"no English vosk model in the models folder {mistyped}, so whisper hears;"
-    )
-    caplog.clear()
+    empty = tmp_path / "models"
+    empty.mkdir()
+    for folder, said in (
+        (mistyped, f"the models folder {mistyped} does not exist, so whisper hears;"),
+        (empty, f"no English vosk model in the models folder {empty}, so whisper hears;"),
+    ):
+        with caplog.at_level(logging.WARNING, logger="knotvoice"):
+            recognizer = load_recognizer(Settings(models_dir=folder), knowledge)
+            app.load_matcher(Settings(models_dir=folder), knowledge)
+        assert recognizer.name == "whisper"
+        (warning,) = caplog.records
+        assert warning.getMessage().startswith(said)
+        assert f"--models-dir {folder}`" in warning.getMessage()
+        caplog.clear()
+    assert not mistyped.exists(), "a folder that is not there is not made"
+    assert list((tmp_path / "user-cache" / "knotvoice").glob("calibration-*.json"))
+    assert list((empty / "cache").glob("calibration-*.json"))
     with caplog.at_level(logging.WARNING, logger="knotvoice"):
         load_recognizer(Settings(), knowledge)
     assert not caplog.records, "the default folder, without a vosk model, is no mistake"

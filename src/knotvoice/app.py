@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -71,7 +72,7 @@ def load_embedder(settings: Settings) -> SemanticModel | None:
         _log.info("no sentence-embedding model installed; matching by words alone")
         return None
     try:
-        return SemanticModel.load(cache_dir=settings.models_dir / "cache")
+        return SemanticModel.load(cache_dir=_cache(settings))
     except KnotvoiceError as error:
         _log.warning("%s; matching by words alone", error)
         return None
@@ -85,7 +86,21 @@ def load_matcher(settings: Settings, knowledge: Knowledge | None = None) -> Matc
 
 
 def _cache(settings: Settings) -> Path:
-    return settings.models_dir / "cache"
+    """Where the matcher and the voice keep what they worked out: ``cache`` in the models
+    folder, or, when that folder does not exist, the user's cache folder. A mistyped models
+    folder was made for the cache, so it existed from the second start on and looked right."""
+    if settings.models_dir.is_dir():
+        return settings.models_dir / "cache"
+    return user_cache_dir()
+
+
+def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """systemd's ``$CACHE_DIRECTORY`` when it sets one, else ``$XDG_CACHE_HOME/knotvoice`` or
+    ``~/.cache/knotvoice``."""
+    environ = os.environ if environ is None else environ
+    if environ.get("CACHE_DIRECTORY"):
+        return Path(environ["CACHE_DIRECTORY"].split(":")[0])
+    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "knotvoice"
 
 
 def _recorded_file(settings: Settings, knowledge: Knowledge) -> Path:
@@ -232,13 +247,13 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
 
 def _say_no_vosk_model(folder: Path) -> None:
     """A models folder set (a flag, ``KNOTVOICE_MODELS``, the config) that holds no English
-    vosk model is told at the start: whisper hearing instead, silently, hid a mistyped name
-    (the folder is made for the matcher's cache, so it exists after the first start)."""
+    vosk model is told at the start: whisper hearing instead, silently, hid a mistyped name."""
     _log.warning(
-        "no English vosk model in the models folder %s, so whisper hears; check the folder's "
-        "name, or put a model there with `knotvoice models download vosk-small-en-us "
-        "--models-dir %s`",
-        folder,
+        "%s, so whisper hears; check the folder's name, or put a model there with "
+        "`knotvoice models download vosk-small-en-us --models-dir %s`",
+        f"no English vosk model in the models folder {folder}"
+        if folder.is_dir()
+        else f"the models folder {folder} does not exist",
         folder,
     )
 

@@ -885,7 +885,8 @@ def _kiosk(
                 _out("answering questions typed on the screen; Ctrl-C stops")
             elif record["event"] == "listening":
                 _out(
-                    f"listening on {record.get('device')} ({record.get('mode')} mode); Ctrl-C stops"
+                    f"listening on {record.get('device')} ({record.get('mode')} mode, "
+                    f"{record.get('engine')} hears); Ctrl-C stops"
                 )
             elif record["event"] == "error":
                 _warn(f"{record.get('stage')}: {record.get('message')}")

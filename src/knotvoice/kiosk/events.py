@@ -65,6 +65,8 @@ class Listening(Event):
     """The capture device, "index 'name'"."""
     rate: int = 0
     """The rate the capture device runs at, in Hertz."""
+    engine: str = ""
+    """The speech recognizer that hears ("vosk", "whisper")."""
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,7 @@ class _Kiosk:
                 str(self.settings.mode),
                 device.label() if device is not None else "",
                 int(getattr(source, "rate", 0) or 0),
+                self.recognizer.name,
             )
         )
 

@@ -930,6 +930,33 @@ def test_a_one_line_answer_ending_in_a_question_is_an_answer(tmp_path: Path) -> 
     assert result.notes == ()
 
 
+def test_a_word_table_with_a_category_before_each_question_gives_the_topics() -> None:
+    """A table without column names (a Word document's) with each row's category before its
+    question: the categories were left out without a word. They are the entries' topics, as
+    a spreadsheet's column of them is; a column of numbers is not."""
+    table = (
+        "| Opening | When are you open? | From 7am every day. |\n"
+        "| Opening | Are you open on bank holidays? | Yes, from 9am to 5pm. |\n"
+        "| Prices | How much is a swim? | £5.20 for adults. |\n"
+    )
+    result = parse_faq(table)
+    assert [(e.question, e.topic) for e in result.entries] == [
+        ("When are you open?", "opening"),
+        ("Are you open on bank holidays?", "opening"),
+        ("How much is a swim?", "prices"),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: column A read as the entries' topics ('Opening', 'Prices')"
+    ]
+    numbered = parse_faq(
+        table.replace("| Opening |", "| 1 |", 1)
+        .replace("| Opening |", "| 2 |")
+        .replace("| Prices |", "| 3 |")
+    )
+    assert [e.question for e in numbered.entries] == [e.question for e in result.entries]
+    assert not any(e.topic for e in numbered.entries) and not numbered.notes
+
+
 def test_a_markdown_table_of_questions_and_answers_gives_one_entry_a_row(
     tmp_path: Path,
 ) -> None:

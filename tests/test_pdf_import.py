@@ -239,6 +239,32 @@ def test_text_in_two_columns_is_read_down_each_column(tmp_path: Path) -> None:
     assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS
 
 
+def test_a_table_without_rules_with_a_category_beside_each_question(tmp_path: Path) -> None:
+    """A Word table without borders whose first column names each row's category, under a
+    title: the title and the category were read into each question ("Village pool Opening
+    When are you open?"). The categories are the topics, the title a heading of its own."""
+    categories = ["Visiting", "Visiting", "Borrowing", "Borrowing"]
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.ln(30)  # the title below the page's top margin, over the table
+    pdf.paragraph("Riverside Library questions", size=15, style="B", after=2)
+    pdf.set_font("Helvetica", "", 11)
+    with pdf.table(
+        col_widths=(30, 60, 90), borders_layout="NONE", first_row_as_headings=False,
+        v_align="TOP",
+    ) as table:  # fmt: skip
+        for category, cells in zip(categories, _ROWS, strict=True):
+            row = table.row()
+            for cell in (category, *cells):
+                row.cell(cell)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    result = read_faq(tmp_path / "faq.pdf")
+    assert [(e.question, e.answer) for e in result.entries] == _ROWS
+    assert [e.topic for e in result.entries] == [c.lower() for c in categories]
+    assert any("read as the entries' topics ('Visiting', 'Borrowing')" in n.message
+               for n in result.notes), result.notes  # fmt: skip
+
+
 def test_a_table_without_rules_gives_each_question_its_answer_beside_it(tmp_path: Path) -> None:
     """A Word table without borders was read as two columns: every question, then every
     answer, so the questions ran into one another and each had no answer."""

@@ -253,6 +253,8 @@ class _Paragraph:
     left_out: tuple[str, ...] = ()
     """The first question of such a table: the names of its other columns with text, which
     are left out."""
+    remarks: tuple[str, ...] = ()
+    """The first question of a table: what its import says of the table's columns."""
     loose: str = ""
     """How loosely the question is labelled (``_answer_labels``): its answer's label may be
     so too."""
@@ -617,6 +619,7 @@ def _parse_text(text: str) -> ImportResult:
             pending = []
             expecting = True
             _take_fields(current, para.fields)
+            notes.extend((para.line, remark, None) for remark in para.remarks)
             if para.left_out:
                 notes.append(
                     (
@@ -1642,6 +1645,7 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
         return named
     read: list[_Paragraph] = []
     unread: list[_Paragraph] = []
+    asked: list[tuple[int, list[str], int]] = []  # a row's line, cells, its question's cell
     for index, (number, row) in enumerate(rows):
         if _TABLE_RULE_RE.match(row) or (
             index + 1 < len(rows) and _TABLE_RULE_RE.match(rows[index + 1][1])
@@ -1655,12 +1659,30 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
             if found is not None and phrase_key(cells[at + 1]):
                 read.append(_Paragraph(number, [found.question], is_question=True, marked=True))
                 read.append(_Paragraph(number, "\n".join(answers).splitlines()))
+                asked.append((number, cells, at))
                 break
         else:
             unread.append(_Paragraph(number, [row], is_table=True))
     if not read:
         return [_Paragraph(rows[0][0], [row for _, row in rows], is_table=True)]
+    _topics_beside(read[::2], asked)
     return sorted(read + unread, key=lambda para: para.line)
+
+
+def _topics_beside(questions: list[_Paragraph], asked: list[tuple[int, list[str], int]]) -> None:
+    """A column before the questions of a table without column names that holds a section's
+    or category's name for each row ("| Parking | Is there a car park? | Yes |"), as the
+    topics of their entries, with a note at the first; as a spreadsheet's is read."""
+    before = min(at for _, _, at in asked)
+    cells = [row for _, row, _ in asked]
+    section = _section_column(cells, list(range(before)), {})
+    if section is None or len(_names(cells, section)) < 2:
+        return  # no such column, or one name over every row: the FAQ's, not its entries'
+    for question, row in zip(questions, cells, strict=True):
+        question.fields = {"topic": row[section]}
+    rows = [(line, row) for line, row, _ in asked]
+    (note,) = _extra_notes({"topic": section}, rows[0], rows, header=False)
+    questions[0].remarks = (note[1],)
 
 
 def _table_cells(row: str) -> list[str]:

@@ -1196,6 +1196,33 @@ def test_a_word_document_is_read_as_word_saves_it_as_text(tmp_path: Path) -> Non
     ]
 
 
+def test_a_word_table_s_cells_merged_down_are_read_beside_each_row(tmp_path: Path) -> None:
+    """A category merged down beside its questions ("Opening" over two rows, as a Word
+    table is often laid out) was read beside the first only, so it named no topic; an
+    answer merged beside two questions answered only the first."""
+    document = docx.Document()
+    rows = [
+        ("Opening", "When are you open?", "From 7am every day."),
+        ("Opening", "Are you open on bank holidays?", "Yes, from 9am to 5pm."),
+        ("Prices", "How much is a swim?", "£5.20 for adults, £3.10 for children."),
+        ("Prices", "Is it cheaper for children?", "£5.20 for adults, £3.10 for children."),
+        ("Lessons", "Do you teach children to swim?", "Yes, on Saturday mornings."),
+    ]
+    table = document.add_table(rows=len(rows), cols=3)
+    for at, (_, question, answer) in enumerate(rows):
+        table.cell(at, 1).text = question
+        table.cell(at, 2).text = answer
+    for top, bottom in ((0, 1), (2, 3)):
+        table.cell(top, 0).merge(table.cell(bottom, 0)).text = rows[top][0]
+    table.cell(2, 2).merge(table.cell(3, 2)).text = rows[2][2]
+    table.cell(4, 0).text = "Lessons"
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    assert [(e.topic, e.question, e.answer) for e in read_faq(path).entries] == [
+        (topic.lower(), question, answer) for topic, question, answer in rows
+    ]
+
+
 def test_bold_marks_a_word_document_s_questions_and_titles_and_a_cell_keeps_its_lines(
     tmp_path: Path,
 ) -> None:

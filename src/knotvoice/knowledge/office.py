@@ -222,15 +222,18 @@ def _word_text(document: bytes, styles: bytes) -> str:
             if block.tag == f"{_WORD}p":
                 lines.add(*_word_paragraph(block, known, under=under))
             elif block.tag == f"{_WORD}tbl":
+                merged: dict[int, str] = {}  # the text of a cell merged down, by its column
                 for row in _own(block, f"{_WORD}tr"):
-                    cells = [
-                        "<br>".join(
+                    cells = []
+                    column = 0  # in the table's grid: a cell may span several columns
+                    for cell in _own(row, f"{_WORD}tc"):
+                        text = "<br>".join(
                             text
                             for p in cell.iter(f"{_WORD}p")
                             if (text := _word_paragraph(p, known, in_table=True)[0])
                         )
-                        for cell in _own(row, f"{_WORD}tc")
-                    ]
+                        cells.append(_merged_down(cell, text, column, merged))
+                        column += _span(cell)
                     lines.add(_markdown_row(cells))
                     if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
                         lines.add("|" + "---|" * len(cells))
@@ -248,6 +251,27 @@ def _word_text(document: bytes, styles: bytes) -> str:
     if body is not None:
         blocks(body)
     return lines.text()
+
+
+def _span(cell: ElementTree.Element) -> int:
+    """How many columns of its table's grid a Word table cell spans."""
+    span = cell.find(f"{_WORD}tcPr/{_WORD}gridSpan")
+    value = span.get(f"{_WORD}val", "") if span is not None else ""
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _merged_down(cell: ElementTree.Element, text: str, column: int, merged: dict[int, str]) -> str:
+    """A Word table cell's text, or, where it continues a cell merged down over rows
+    ("Opening" beside two questions), the text of that cell, as a spreadsheet's is shown
+    beside each row: only the top one holds it. ``merged`` keeps the top cells' texts."""
+    mark = cell.find(f"{_WORD}tcPr/{_WORD}vMerge")
+    if mark is None:
+        merged.pop(column, None)
+        return text
+    if mark.get(f"{_WORD}val", "continue") == "restart":
+        merged[column] = text
+        return text
+    return text or merged.get(column, "")
 
 
 def _own(

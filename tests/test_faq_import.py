@@ -2452,6 +2452,37 @@ def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path
     assert [e.topic for e in read_faq(path).entries] == ["visiting", "visiting", "food"]
 
 
+def test_a_category_merged_down_in_an_opendocument_text_s_table_names_each_row(
+    tmp_path: Path,
+) -> None:
+    """LibreOffice Writer's table, as Word's (the test above): a category merged down
+    beside two questions."""
+    document = OpenDocumentText()
+    table = Table()
+    merged = open_row(["Visiting", "Can I park?", "Yes, round the back."])
+    merged.firstChild.setAttribute("numberrowsspanned", "2")
+    table.addElement(merged)
+    covered = TableRow()
+    covered.addElement(CoveredTableCell())
+    for value in ("Is there a cafe?", "Yes, by the entrance."):
+        cell = TableCell()
+        cell.addElement(P(text=value))
+        covered.addElement(cell)
+    table.addElement(covered)
+    table.addElement(open_row(["Food", "Do you sell tea?", "Yes."]))
+    table.addElement(open_row(["Food", "Can I bring a picnic?", "Yes, to the garden."]))
+    document.text.addElement(table)
+    path = tmp_path / "faq.odt"
+    document.save(str(path))
+    entries = read_faq(path).entries
+    assert [(e.topic, e.question) for e in entries] == [
+        ("visiting", "Can I park?"),
+        ("visiting", "Is there a cafe?"),
+        ("food", "Do you sell tea?"),
+        ("food", "Can I bring a picnic?"),
+    ]
+
+
 def test_a_question_glued_to_its_answer_by_inline_elements_is_two_lines() -> None:
     """A page's question and answer in inline elements, shown apart by its style, ran on into
     one line ("Can I pay by card?Yes, all cards."); a sentence running on across them (a

@@ -434,8 +434,24 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
                 else:
                     lines.add(marked, title)
             elif block.tag == f"{_TABLE}table":
+                # a cell merged down over rows is read beside each, as Word's is: the rows
+                # under it hold covered cells; column -> its text, the rows it still covers
+                spans: dict[int, tuple[str, int]] = {}
                 for row in _own(block, f"{_TABLE}table-row", f"{_TABLE}table"):
-                    cells = [_open_cell(cell) for cell in row if cell.tag.endswith("table-cell")]
+                    cells: list[str] = []
+                    for cell in row:
+                        if not cell.tag.endswith("table-cell"):
+                            continue
+                        text, at = _open_cell(cell), len(cells)
+                        down = cell.get(f"{_TABLE}number-rows-spanned") or "1"
+                        if down.isdigit() and int(down) > 1:
+                            spans[at] = (text, int(down) - 1)
+                        elif cell.tag.endswith("covered-table-cell") and at in spans:
+                            text, left = spans[at]
+                            spans[at] = (text, left - 1)
+                            if left <= 1:
+                                del spans[at]
+                        cells.append(text)
                     lines.add(_markdown_row(cells))
                 lines.add("")
             elif block.tag == f"{_TEXT}table-of-content" or block.tag in _OPEN_SKIPPED:

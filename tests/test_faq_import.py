@@ -1223,6 +1223,45 @@ def test_a_word_table_s_cells_merged_down_are_read_beside_each_row(tmp_path: Pat
     ]
 
 
+def test_a_word_table_s_rows_of_one_cell_name_the_sections_of_the_rows_under_them(
+    tmp_path: Path,
+) -> None:
+    """A row merged across the table over its questions ("Tickets") names their section.
+    Each was left out as "a table not read as questions and answers", and no entry had a
+    topic. A row of one cell under the last question is no section's and is still noted."""
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=2)
+    for cells in (
+        ("Tickets",),
+        ("Can I buy a ticket on board?", "No, buy one at the kiosk."),
+        ("Are there discounts for pensioners?", "Yes, a third off."),
+        ("Vehicles", ""),  # not merged: the other cell left empty
+        ("Can I take my car?", "Yes, book a space a day ahead."),
+        ("Prices as of May",),
+    ):
+        row = table.add_row().cells
+        if len(cells) == 1:
+            row[0].merge(row[1]).text = cells[0]
+        else:
+            row[0].text, row[1].text = cells
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.topic, e.question) for e in result.entries] == [
+        ("tickets", "Can I buy a ticket on board?"),
+        ("tickets", "Are there discounts for pensioners?"),
+        ("vehicles", "Can I take my car?"),
+    ]
+    assert [n.message.split(":")[0] for n in result.notes] == [
+        "section title 'Tickets' is the topic 'tickets' of the 2 entries under it; the kiosk "
+        "names topics to a visitor it turns away",
+        "section title 'Vehicles' is the topic 'vehicles' of the 1 entry under it; the kiosk "
+        "names topics to a visitor it turns away",
+        "a table not read as questions and answers (a question in one cell, its answer in "
+        "the next) is left out; write what visitors should hear under a question",
+    ]
+
+
 def test_bold_marks_a_word_document_s_questions_and_titles_and_a_cell_keeps_its_lines(
     tmp_path: Path,
 ) -> None:

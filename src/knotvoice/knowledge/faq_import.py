@@ -14,7 +14,9 @@ brackets in the cell after it stays with it, and cells after the answer are line
 A markdown table gives an entry for each row with a question in one cell and its answer in the
 next; its header and rule are left out, and so, with a note, is a table or row without one. A
 table whose header names its columns (``| Question | Answer | Topic |``, as in a spreadsheet)
-is read by their names, and its other columns are left out with a note.
+is read by their names, and its other columns are left out with a note. Without names, a
+column of categories before the questions gives their topics, and a row of one title over
+questions ("| Tickets |") names their section, as a heading does.
 What marks a question as one is left out of it: the label (``**Q:**`` too), a number (``1.``,
 ``1)``, ``(1)``), a heading's ``#``, a bullet, the emphasis and the quotes; so is the label of
 the answer under it (``A:``, ``A.``, ``Answer:``), whatever the case. A question line
@@ -1666,7 +1668,26 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
     if not read:
         return [_Paragraph(rows[0][0], [row for _, row in rows], is_table=True)]
     _topics_beside(read[::2], asked)
+    # a row of one cell over questions ("| Tickets |", merged across the table) names their
+    # section, as a heading over them does; one under the last ("Prices as of May") is left
+    # out with a note
+    last = read[-1].line
+    unread = [(_section_row(para) if para.line < last else None) or para for para in unread]
     return sorted(read + unread, key=lambda para: para.line)
+
+
+def _section_row(row: _Paragraph) -> _Paragraph | None:
+    """A table's row of a section's title alone, as a heading; None for any other row."""
+    cells = [cell for cell in _table_cells(row.lines[0]) if cell]
+    if len(cells) != 1 or not _SECTION_RE.match(title := _heading_text(cells[0])):
+        return None
+    if _question_line(title) is not None:
+        return None
+    return _Paragraph(row.line, [title], is_heading=True, level=_TABLE_SECTION_LEVEL)
+
+
+_TABLE_SECTION_LEVEL = 6
+"""The heading level of a section's title in a table: under any of the document's own."""
 
 
 def _topics_beside(questions: list[_Paragraph], asked: list[tuple[int, list[str], int]]) -> None:

@@ -1087,6 +1087,45 @@ def test_a_csv_without_column_names_reads_questions_then_answers(tmp_path: Path)
     ]
 
 
+def test_a_sheet_s_rows_of_a_title_alone_name_sections_and_the_sheet(tmp_path: Path) -> None:
+    """A section's name in a row of its own over its questions ("Tickets") was an entry's
+    question with no answer, dropped, or, as the first row, taken for the column names; a
+    sheet's title over its column names ("Ferry FAQ") made "Question" an entry."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Tickets\n"
+        'Can I buy a ticket on board?,"No, buy one at the kiosk."\n'
+        'Are there discounts for pensioners?,"Yes, a third off."\n'
+        "Vehicles,\n"
+        'Can I take my car?,"Yes, book a space a day ahead."\n',
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.topic, e.question) for e in result.entries] == [
+        ("tickets", "Can I buy a ticket on board?"),
+        ("tickets", "Are there discounts for pensioners?"),
+        ("vehicles", "Can I take my car?"),
+    ]
+    assert [str(n).split(";")[0] for n in result.notes] == [
+        "line 1: section title 'Tickets' is the topic 'tickets' of the 2 entries under it",
+        "line 4: section title 'Vehicles' is the topic 'vehicles' of the 1 entry under it",
+    ]
+    path.write_text(
+        'Ferry FAQ\nQuestion,Answer\nCan I take my car?,"Yes, book a space a day ahead."\n'
+        "What about motorbikes?,Half the car fare.\nWifi\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.topic, e.question) for e in result.entries] == [
+        ("", "Can I take my car?"),
+        ("", "What about motorbikes?"),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: first row 'Ferry FAQ' is a title over the column names; left out",
+        "line 5: question 'Wifi' has no answer; dropped",
+    ]
+
+
 def test_a_spreadsheet_with_a_section_column_and_no_names_reads_its_questions(
     tmp_path: Path,
 ) -> None:

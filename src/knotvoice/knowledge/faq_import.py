@@ -878,6 +878,17 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     if not rows:
         raise KnowledgeError("no rows; put questions in one column and their answers in the next")
     notes: list[tuple[int, str, _Draft | None]] = []
+    # a title over the column names ("Ferry FAQ" over "Question, Answer")
+    while (
+        len(rows) > 1
+        and sum(bool(cell.strip()) for cell in rows[0][1]) < 2
+        and any(phrase_key(cell) in _QUESTION_COLUMNS | _ANSWER_COLUMNS for cell in rows[1][1])
+    ):
+        title = " ".join(" ".join(rows[0][1]).split())
+        notes.append(
+            (rows[0][0], f"first row {title!r} is a title over the column names; left out", None)
+        )
+        rows = rows[1:]
     first = rows[0]
     names = [phrase_key(cell) for cell in first[1]]
     extras = _extra_columns(names)
@@ -887,10 +898,16 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     )
     if not (any(name in _QUESTION_COLUMNS | _ANSWER_COLUMNS for name in names) or (asks and says)):
         asks = says = []  # "Response times,Within two days" names no column: it is a row
+    # a first row of one cell that names no column is no row of names ("Tickets" over rows)
+    alone = sum(bool(cell.strip()) for cell in first[1]) < 2
     header = not any(cell.endswith(tuple(_QUESTION_MARKS)) for cell in first[1]) and bool(
         asks
         or says
-        or (len(rows) > 1 and all(_COLUMN_NAME_RE.match(cell) for cell in first[1] if cell))
+        or (
+            len(rows) > 1
+            and not alone
+            and all(_COLUMN_NAME_RE.match(cell) for cell in first[1] if cell)
+        )
     )
     rows = rows[header:]
     body = [row for _, row in rows]
@@ -954,7 +971,13 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
     left_out: dict[int, list[tuple[int, str]]] = {}
+    titles = _title_rows(rows)
+    under: dict[int, tuple[int, str]] = {}  # id of a draft -> the title row over it
+    over: tuple[int, str] | None = None  # the title row over this one
     for number, row in rows:
+        if number in titles:
+            over = (number, titles[number])
+            continue
         cells = row + [""] * (max(asked, said, *extras.values()) + 1 - len(row))
         question = " ".join(cells[asked].split())
         if (found := _question_line(question)) is not None:
@@ -991,6 +1014,9 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             _take_fields(draft, fields)
             drafts.append(draft)
             by_key[phrase_key(question)] = draft
+            if over is not None:
+                under[id(draft)] = over
+    _section_topics(drafts, under, notes)
     notes.extend(_left_out_notes(left_out, asked, said))
     if not drafts:
         raise KnowledgeError(
@@ -998,6 +1024,31 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             "their answers in the next"
         )
     return _result(drafts, notes)
+
+
+def _title_rows(rows: list[tuple[int, list[str]]]) -> dict[int, str]:
+    """The rows of a sheet that hold a section's title alone over rows of questions
+    ("Tickets" in a row of its own), by number: a few words, no digit, no question; none
+    unless two sections or more are so named (one over every row names the FAQ)."""
+    filled = [sum(bool(cell.strip()) for cell in row) for _, row in rows]
+    last = max((at for at, count in enumerate(filled) if count > 1), default=-1)
+    titles = {}
+    for at, (number, row) in enumerate(rows[:last]):
+        title = " ".join(" ".join(row).split())
+        if (
+            filled[at] == 1
+            and len(title.split()) <= _TITLE_ROW_WORDS
+            and _SECTION_RE.match(title)
+            and not any(char.isdigit() for char in title)
+            and _question_line(title) is None
+        ):
+            titles[number] = title
+    return titles if len({phrase_key(title) for title in titles.values()}) > 1 else {}
+
+
+_TITLE_ROW_WORDS = 5
+"""The most words of a section's title in a sheet's row of its own ("Food, drink and
+facilities")."""
 
 
 def _extra_columns(names: list[str]) -> dict[str, int]:

@@ -265,6 +265,29 @@ def test_a_table_without_rules_with_a_category_beside_each_question(tmp_path: Pa
                for n in result.notes), result.notes  # fmt: skip
 
 
+def test_a_table_without_rules_with_a_row_naming_each_section(tmp_path: Path) -> None:
+    """A row of one cell across a table without borders ("Visiting" over its questions) was
+    read into the question under it ("Visiting When is the library open?"); it names their
+    section, as the same row of a ruled table does."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 11)
+    with pdf.table(
+        col_widths=(40, 60), borders_layout="NONE", first_row_as_headings=False,
+        v_align="TOP",
+    ) as table:  # fmt: skip
+        for at, cells in enumerate(_ROWS):
+            if at % 2 == 0:
+                table.row().cell("Visiting" if at == 0 else "Borrowing", colspan=2)
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    result = read_faq(tmp_path / "faq.pdf")
+    assert [(e.question, e.answer) for e in result.entries] == _ROWS
+    assert [e.topic for e in result.entries] == ["visiting"] * 2 + ["borrowing"] * 2
+
+
 def test_a_table_without_rules_gives_each_question_its_answer_beside_it(tmp_path: Path) -> None:
     """A Word table without borders was read as two columns: every question, then every
     answer, so the questions ran into one another and each had no answer."""

@@ -11,7 +11,7 @@ question. A paragraph in a larger size than the body text is a markdown heading 
 ("**Is there wifi?** Yes."), and in a text with no questions a short bold paragraph is a
 title. A bullet starts a list item. A table ruled into cells is a markdown table, a row a
 line, and so is one without rules whose left column holds only questions (a category
-beside each, and a title over the table, kept apart from them). Text in columns (a
+beside each, a row naming a section and a title over the table kept apart from them). Text in columns (a
 leaflet's) is read down each column in turn. What each page repeats
 in its top or bottom margin (a running title, "Page 2 of 5") is left out, as is a page
 number alone and, in a margin, text in smaller letters than the body's.
@@ -340,9 +340,16 @@ def _down(band: list[_Line]) -> list[_Line]:
     if sum(line.text.endswith(_QUESTION_ENDS) for line in said) * 5 > len(questions):
         return ordered  # questions on the right too: two columns of an FAQ
     headings: list[_Line] = []  # a title over the table, in larger letters than its questions
+    titles: list[_Line] = []  # a row of one cell over questions ("Tickets"): their section's
     for lines in questions:
         while len(lines) > 1 and lines[0].size > lines[-1].size * _HEADING_SCALE:
             headings.append(lines.pop(0))
+        # a question's first line has its answer beside it; a line over it with none does not
+        while len(lines) > 1 and not any(_same_row(lines[0], line) for line in said):
+            line = lines.pop(0)
+            titles.append(
+                dataclasses.replace(line, runs=((f"| {line.text} |", False),), table=True)
+            )
     # a cell before each question's ("| Parking | Is there a car park? | Yes |"): a category
     beside = [[line for line in lines if line.right < lines[-1].left] for lines in questions]
     rows: list[_Line] = []
@@ -366,7 +373,7 @@ def _down(band: list[_Line]) -> list[_Line]:
         )
     if sum(1 for line in said if not any(line.top <= row.top + row.size / 2 for row in rows)):
         return ordered  # answer text above the first question
-    return sorted(margins + headings + rows, key=lambda line: -line.top)
+    return sorted(margins + headings + titles + rows, key=lambda line: -line.top)
 
 
 def _running(line: _Line, lines: list[_Line]) -> bool:

@@ -957,6 +957,22 @@ def test_a_word_table_with_a_category_before_each_question_gives_the_topics() ->
     assert not any(e.topic for e in numbered.entries) and not numbered.notes
 
 
+def test_a_word_table_s_title_over_its_column_names_leaves_them_read_by_name() -> None:
+    """A Word table with its title in a row over the column names was read as if it named
+    none: each topic was read out as more of its answer ("Yes, book ahead. Vehicles")."""
+    result = parse_faq(
+        "| Ferry FAQ |\n"
+        "| Question | Answer | Topic |\n"
+        "| Can I take my car? | Yes, book ahead. | Vehicles |\n"
+        "| Can my dog come? | Yes, on a lead. | Pets |\n"
+    )
+    assert [(e.question, e.answer, e.topic) for e in result.entries] == [
+        ("Can I take my car?", "Yes, book ahead.", "vehicles"),
+        ("Can my dog come?", "Yes, on a lead.", "pets"),
+    ]
+    assert not result.notes
+
+
 def test_a_markdown_table_of_questions_and_answers_gives_one_entry_a_row(
     tmp_path: Path,
 ) -> None:

@@ -1696,6 +1696,10 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
     # a table from a Word document has no rule: its first row may name the columns
     if named := _named_table(rows, 0 if header is None else header, ruled=header is not None):
         return named
+    # or its second, under the table's title ("| Ferry FAQ |" over "| Question | Answer |")
+    title = _section_row(_Paragraph(rows[0][0], [rows[0][1]])) if header is None else None
+    if title is not None and len(rows) > 2 and (named := _named_table(rows, 1, ruled=False)):
+        return [title, *named]
     read: list[_Paragraph] = []
     unread: list[_Paragraph] = []
     asked: list[tuple[int, list[str], int]] = []  # a row's line, cells, its question's cell

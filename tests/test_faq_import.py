@@ -1142,6 +1142,23 @@ def test_a_sheet_s_rows_of_a_title_alone_name_sections_and_the_sheet(tmp_path: P
     ]
 
 
+def test_a_sheet_s_line_under_its_questions_is_named_as_it_is(tmp_path: Path) -> None:
+    """A line under the questions in the categories' column ("Last updated: May 2026") was
+    named among the topics, and left out as "row without a question left out: ''"."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Category,Question,Answer\n"
+        "Tickets,Can I buy a ticket on board?,No.\n"
+        "Vehicles,Can I take my car?,Yes.\n"
+        "Last updated: May 2026\n",
+        encoding="utf-8",
+    )
+    assert [str(n) for n in read_faq(path).notes] == [
+        "line 1: column A 'Category' read as the entries' topics ('Tickets', 'Vehicles')",
+        "line 4: row without a question left out: 'Last updated: May 2026'",
+    ]
+
+
 def test_a_spreadsheet_with_a_section_column_and_no_names_reads_its_questions(
     tmp_path: Path,
 ) -> None:

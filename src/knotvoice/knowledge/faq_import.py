@@ -966,7 +966,8 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
         and len(_names(body, topics)) < 2
     ):
         del extras["topic"]  # one name over every row ("General") names the FAQ, not its entries
-    notes.extend(_extra_notes(extras, first, rows, header))
+    asking = [(number, row) for number, row in rows if asked < len(row) and phrase_key(row[asked])]
+    notes.extend(_extra_notes(extras, first, asking or rows, header))
     topical = extras.get("topic")
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
@@ -993,7 +994,8 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             if cell and not kept:
                 left_out.setdefault(at, []).append((number, cell))
         if not phrase_key(question):
-            notes.append((number, f"row without a question left out: {answer!r}", None))
+            shown = answer or " ".join(" ".join(cell for cell in row if cell).split())
+            notes.append((number, f"row without a question left out: {shown!r}", None))
         elif not phrase_key(answer):
             notes.append((number, f"question {question!r} has no answer; dropped", None))
         elif (seen := by_key.get(phrase_key(question))) is not None:

@@ -973,6 +973,24 @@ def test_a_word_table_s_title_over_its_column_names_leaves_them_read_by_name() -
     assert not result.notes
 
 
+def test_an_answer_s_label_with_nothing_after_it_is_no_answer() -> None:
+    """An answer's label left empty ("A:") under a question became its answer; with its
+    answer in the paragraph under it, that answer began "A:"."""
+    result = parse_faq(
+        "**Q: Do you do teeth whitening?**\nA:\n\n"
+        "**Q: What if I'm nervous?**\nA:\n\nTell us when you book.\n\n"
+        "Q: Is there parking?\nA: Four spaces.\n\nQ: Do you take cards?\nAnswer:\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("What if I'm nervous?", "Tell us when you book."),
+        ("Is there parking?", "Four spaces."),
+    ]
+    assert [str(n) for n in result.notes] == [
+        "line 1: question 'Do you do teeth whitening?' has no answer; dropped",
+        "line 12: question 'Do you take cards?' has no answer; dropped",
+    ]
+
+
 def test_a_markdown_table_of_questions_and_answers_gives_one_entry_a_row(
     tmp_path: Path,
 ) -> None:

@@ -308,6 +308,9 @@ class _Draft:
     alternatives: they go where it goes if it has no answer either."""
     given: set[str] = dataclasses.field(default_factory=set)
     """The fields the FAQ gives it by name (``ImportResult.fields``)."""
+    unanswered: bool = False
+    """Its answer's label stands with nothing after it ("A:"): no other wording of the
+    question under it, as a question alone over another is."""
 
 
 def read_faq(path: str | Path) -> ImportResult:
@@ -578,7 +581,16 @@ def _parse_text(text: str) -> ImportResult:
                 and phrase_key(current.question) != key
             ):
                 pending.extend(_ungathered(current, notes))
-                pending.append((current.line, current.question))
+                if current.unanswered:
+                    notes.append(
+                        (
+                            current.line,
+                            f"question {current.question!r} has no answer; dropped",
+                            None,
+                        )
+                    )
+                else:
+                    pending.append((current.line, current.question))
                 drafts.remove(current)
                 del by_key[phrase_key(current.question)]
             seen = by_key.get(key)
@@ -651,8 +663,11 @@ def _parse_text(text: str) -> ImportResult:
                 )
             )
         elif expecting:
-            current.paragraphs.append(_unlabelled(para.text))
-            expecting = False
+            if answer := _unlabelled(para.text):
+                current.paragraphs.append(answer)
+                expecting = False
+            else:  # "A:" alone: its answer may be under it
+                current.unanswered = True
         elif (
             previous is not None
             and not previous.is_heading
@@ -1971,6 +1986,8 @@ def _unlabelled(answer: str, loose: str = "") -> str:
     """``answer`` without an ``A:`` or ``Answer:`` label in front of it (or ``A -`` or ``A3``,
     under a question labelled so: ``loose``, see ``_answer_labels``)."""
     found = _answer_labels(loose)[0].match(answer)
+    if found and not answer[found.end() :].strip() and found.group().rstrip(" *_").endswith(":"):
+        return ""  # "A:" with nothing after it: no answer, not one of "A:"
     return answer[found.end() :].lstrip() if found and answer[found.end() :].strip() else answer
 
 

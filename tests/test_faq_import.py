@@ -1515,6 +1515,20 @@ def open_row(values: Sequence[str], **attributes: str) -> TableRow:
     return row
 
 
+def open_rows_merged(table: Table, first: str, rows: Sequence[Sequence[str]]) -> None:
+    """Add to an OpenDocument ``table`` a row for each of ``rows``, beside a first cell of
+    ``first`` merged down over them all (the rows under its top hold a covered cell)."""
+    for at, values in enumerate(rows):
+        row = open_row(values)
+        if at:
+            row.insertBefore(CoveredTableCell(), row.firstChild)
+        else:
+            top = open_row([first]).firstChild
+            top.setAttribute("numberrowsspanned", str(len(rows)))
+            row.insertBefore(top, row.firstChild)
+        table.addElement(row)
+
+
 def test_a_table_inside_a_cell_is_read_once_and_a_hyphen_that_does_not_break_is_kept(
     tmp_path: Path,
 ) -> None:
@@ -2564,16 +2578,7 @@ def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path
     document = OpenDocumentSpreadsheet()
     table = Table(name="FAQ")
     table.addElement(open_row(["Category", "Question", "Answer"]))
-    merged = open_row(["Visiting", "Can I park?", "Yes."])
-    merged.firstChild.setAttribute("numberrowsspanned", "2")
-    table.addElement(merged)
-    covered = TableRow()
-    covered.addElement(CoveredTableCell())
-    for value in ("Is there a cafe?", "Yes."):
-        cell = TableCell()
-        cell.addElement(P(text=value))
-        covered.addElement(cell)
-    table.addElement(covered)
+    open_rows_merged(table, "Visiting", [("Can I park?", "Yes."), ("Is there a cafe?", "Yes.")])
     table.addElement(open_row(["Food", "Do you sell tea?", "Yes."]))
     document.spreadsheet.addElement(table)
     path = tmp_path / "faq.ods"
@@ -2584,20 +2589,15 @@ def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path
 def test_a_category_merged_down_in_an_opendocument_text_s_table_names_each_row(
     tmp_path: Path,
 ) -> None:
-    """LibreOffice Writer's table, as Word's (the test above): a category merged down
-    beside two questions."""
+    """A LibreOffice Writer table, as a Word one: a category merged down beside two
+    questions was read beside the first only."""
     document = OpenDocumentText()
     table = Table()
-    merged = open_row(["Visiting", "Can I park?", "Yes, round the back."])
-    merged.firstChild.setAttribute("numberrowsspanned", "2")
-    table.addElement(merged)
-    covered = TableRow()
-    covered.addElement(CoveredTableCell())
-    for value in ("Is there a cafe?", "Yes, by the entrance."):
-        cell = TableCell()
-        cell.addElement(P(text=value))
-        covered.addElement(cell)
-    table.addElement(covered)
+    open_rows_merged(
+        table,
+        "Visiting",
+        [("Can I park?", "Yes, round the back."), ("Is there a cafe?", "Yes, by the entrance.")],
+    )
     table.addElement(open_row(["Food", "Do you sell tea?", "Yes."]))
     table.addElement(open_row(["Food", "Can I bring a picnic?", "Yes, to the garden."]))
     document.text.addElement(table)

@@ -1352,6 +1352,22 @@ def test_a_word_table_s_rows_of_one_cell_name_the_sections_of_the_rows_under_the
     ]
 
 
+def test_a_section_a_table_s_row_names_ends_with_the_table() -> None:
+    """A question under the table is in the section around the table, not the last one a
+    row of the table named."""
+    result = parse_faq(
+        "## Travel\n\n| Tickets |\n| Can I buy a ticket on board? | No. |\n| Vehicles |\n"
+        "| Can I take my car? | Yes. |\n\nIs there a cafe?\nYes, on deck two.\n\n"
+        "## Food\n\nCan I bring a picnic?\nYes.\n"
+    )
+    assert [(e.question, e.topic) for e in result.entries] == [
+        ("Can I buy a ticket on board?", "tickets"),
+        ("Can I take my car?", "vehicles"),
+        ("Is there a cafe?", "travel"),
+        ("Can I bring a picnic?", "food"),
+    ]
+
+
 def test_bold_marks_a_word_document_s_questions_and_titles_and_a_cell_keeps_its_lines(
     tmp_path: Path,
 ) -> None:

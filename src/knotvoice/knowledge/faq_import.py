@@ -257,6 +257,8 @@ class _Paragraph:
     are left out."""
     remarks: tuple[str, ...] = ()
     """The first question of a table: what its import says of the table's columns."""
+    in_table: bool = False
+    """A question from a table's row: a section a row of the table names holds it."""
     loose: str = ""
     """How loosely the question is labelled (``_answer_labels``): its answer's label may be
     so too."""
@@ -535,6 +537,7 @@ def _parse_text(text: str) -> ImportResult:
     previous: _Paragraph | None = None
     section: tuple[int, str] | None = None  # the section title over the paragraph
     depth = 0  # its heading's level
+    outside: tuple[tuple[int, str] | None, int] = (None, 0)  # the section around a table's
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
 
     for index, para in enumerate(paragraphs):
@@ -568,10 +571,14 @@ def _parse_text(text: str) -> ImportResult:
                 for other in paragraphs[1:]
                 if other.titled or other.is_heading
             )
+            if para.level == _TABLE_SECTION_LEVEL and depth != _TABLE_SECTION_LEVEL:
+                outside = (section, depth)
             section, depth = _section_title(para, opening), para.level
         elif para.is_question:
             if para.level and para.level <= depth:
                 section = None  # a heading as high as the section's, over text, ends it
+            if depth == _TABLE_SECTION_LEVEL and not para.in_table:
+                section, depth = outside  # a section a table's row names ends with the table
             question = para.lines[0]
             key = phrase_key(question)
             if (
@@ -1731,7 +1738,11 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
             answers = [found.answer] if found is not None and found.answer else []
             answers += [_LINE_BREAK_TAG_RE.sub("\n", c) for c in cells[at + 1 :] if c]
             if found is not None and phrase_key(cells[at + 1]):
-                read.append(_Paragraph(number, [found.question], is_question=True, marked=True))
+                read.append(
+                    _Paragraph(
+                        number, [found.question], is_question=True, marked=True, in_table=True
+                    )
+                )
                 read.append(_Paragraph(number, "\n".join(answers).splitlines()))
                 asked.append((number, cells, at))
                 break
@@ -1817,7 +1828,9 @@ def _named_table(rows: list[tuple[int, str]], header: int, ruled: bool) -> list[
             continue
         fields = {field: _LINE_BREAK_TAG_RE.sub("\n", cells[at]) for field, at in extras.items()}
         paragraphs.append(
-            _Paragraph(number, [question], is_question=True, marked=True, fields=fields)
+            _Paragraph(
+                number, [question], is_question=True, marked=True, fields=fields, in_table=True
+            )
         )
         paragraphs.append(_Paragraph(number, answer.splitlines()))
         for at, cell in enumerate(cells):

@@ -903,7 +903,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     # a title over the column names ("Ferry FAQ" over "Question, Answer")
     while (
         len(rows) > 1
-        and sum(bool(cell.strip()) for cell in rows[0][1]) < 2
+        and _filled(rows[0][1]) < 2
         and any(phrase_key(cell) in _QUESTION_COLUMNS | _ANSWER_COLUMNS for cell in rows[1][1])
     ):
         title = " ".join(" ".join(rows[0][1]).split())
@@ -921,7 +921,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     if not (any(name in _QUESTION_COLUMNS | _ANSWER_COLUMNS for name in names) or (asks and says)):
         asks = says = []  # "Response times,Within two days" names no column: it is a row
     # a first row of one cell that names no column is no row of names ("Tickets" over rows)
-    alone = sum(bool(cell.strip()) for cell in first[1]) < 2
+    alone = _filled(first[1]) < 2
     header = not any(cell.endswith(tuple(_QUESTION_MARKS)) for cell in first[1]) and bool(
         asks
         or says
@@ -1054,7 +1054,7 @@ def _title_rows(rows: list[tuple[int, list[str]]]) -> dict[int, str]:
     """The rows of a sheet that hold a section's title alone over rows of questions
     ("Tickets" in a row of its own), by number: a few words, no digit, no question; none
     unless two sections or more are so named (one over every row names the FAQ)."""
-    filled = [sum(bool(cell.strip()) for cell in row) for _, row in rows]
+    filled = [_filled(row) for _, row in rows]
     last = max((at for at, count in enumerate(filled) if count > 1), default=-1)
     titles = {}
     for at, (number, row) in enumerate(rows[:last]):
@@ -1073,6 +1073,11 @@ def _title_rows(rows: list[tuple[int, list[str]]]) -> dict[int, str]:
 _TITLE_ROW_WORDS = 5
 """The most words of a section's title in a sheet's row of its own ("Food, drink and
 facilities")."""
+
+
+def _filled(row: list[str]) -> int:
+    """How many of a row's cells hold text."""
+    return sum(bool(cell.strip()) for cell in row)
 
 
 def _extra_columns(names: list[str]) -> dict[str, int]:
@@ -1721,12 +1726,12 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
     if named := _named_table(rows, 0 if header is None else header, ruled=header is not None):
         return named
     # or its second, under the table's title ("| Ferry FAQ |" over "| Question | Answer |")
-    title = _section_row(_Paragraph(rows[0][0], [rows[0][1]])) if header is None else None
+    title = _section_row(*rows[0]) if header is None else None
     if title is not None and len(rows) > 2 and (named := _named_table(rows, 1, ruled=False)):
         return [title, *named]
     read: list[_Paragraph] = []
     unread: list[_Paragraph] = []
-    asked: list[tuple[int, list[str], int]] = []  # a row's line, cells, its question's cell
+    asked: list[tuple[_Paragraph, list[str], int]] = []  # a question, its row's cells, its cell
     for index, (number, row) in enumerate(rows):
         if _TABLE_RULE_RE.match(row) or (
             index + 1 < len(rows) and _TABLE_RULE_RE.match(rows[index + 1][1])
@@ -1738,55 +1743,58 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
             answers = [found.answer] if found is not None and found.answer else []
             answers += [_LINE_BREAK_TAG_RE.sub("\n", c) for c in cells[at + 1 :] if c]
             if found is not None and phrase_key(cells[at + 1]):
-                read.append(
-                    _Paragraph(
-                        number, [found.question], is_question=True, marked=True, in_table=True
-                    )
+                question = _Paragraph(
+                    number, [found.question], is_question=True, marked=True, in_table=True
                 )
-                read.append(_Paragraph(number, "\n".join(answers).splitlines()))
-                asked.append((number, cells, at))
+                read += [question, _Paragraph(number, "\n".join(answers).splitlines())]
+                asked.append((question, cells, at))
                 break
         else:
             unread.append(_Paragraph(number, [row], is_table=True))
     if not read:
         return [_Paragraph(rows[0][0], [row for _, row in rows], is_table=True)]
-    _topics_beside(read[::2], asked)
+    _topics_beside(asked)
     # a row of one cell over questions ("| Tickets |", merged across the table) names their
     # section, as a heading over them does; one under the last ("Prices as of May") is left
     # out with a note
     last = read[-1].line
-    unread = [(_section_row(para) if para.line < last else None) or para for para in unread]
+    unread = [
+        (_section_row(para.line, para.lines[0]) if para.line < last else None) or para
+        for para in unread
+    ]
     return sorted(read + unread, key=lambda para: para.line)
 
 
-def _section_row(row: _Paragraph) -> _Paragraph | None:
-    """A table's row of a section's title alone, as a heading; None for any other row."""
-    cells = [cell for cell in _table_cells(row.lines[0]) if cell]
+def _section_row(line: int, row: str) -> _Paragraph | None:
+    """A table's row (its line and text) of a section's title alone, as a heading; None for
+    any other row."""
+    cells = [cell for cell in _table_cells(row) if cell]
     if len(cells) != 1 or not _SECTION_RE.match(title := _heading_text(cells[0])):
         return None
     if _question_line(title) is not None:
         return None
-    return _Paragraph(row.line, [title], is_heading=True, level=_TABLE_SECTION_LEVEL)
+    return _Paragraph(line, [title], is_heading=True, level=_TABLE_SECTION_LEVEL)
 
 
 _TABLE_SECTION_LEVEL = 6
 """The heading level of a section's title in a table: under any of the document's own."""
 
 
-def _topics_beside(questions: list[_Paragraph], asked: list[tuple[int, list[str], int]]) -> None:
-    """A column before the questions of a table without column names that holds a section's
-    or category's name for each row ("| Parking | Is there a car park? | Yes |"), as the
-    topics of their entries, with a note at the first; as a spreadsheet's is read."""
+def _topics_beside(asked: list[tuple[_Paragraph, list[str], int]]) -> None:
+    """A column before the questions of a table without column names (``asked``: each
+    question, its row's cells and its cell) that holds a section's or category's name for
+    each row ("| Parking | Is there a car park? | Yes |"), as the topics of their entries,
+    with a note at the first; as a spreadsheet's is read."""
     before = min(at for _, _, at in asked)
     cells = [row for _, row, _ in asked]
     section = _section_column(cells, list(range(before)), {})
     if section is None or len(_names(cells, section)) < 2:
         return  # no such column, or one name over every row: the FAQ's, not its entries'
-    for question, row in zip(questions, cells, strict=True):
+    for question, row, _ in asked:
         question.fields = {"topic": row[section]}
-    rows = [(line, row) for line, row, _ in asked]
+    rows = [(question.line, row) for question, row, _ in asked]
     (note,) = _extra_notes({"topic": section}, rows[0], rows, header=False)
-    questions[0].remarks = (note[1],)
+    asked[0][0].remarks = (note[1],)
 
 
 def _table_cells(row: str) -> list[str]:

@@ -10,11 +10,11 @@ question. A paragraph in a larger size than the body text is a markdown heading 
 ``#``, the next ``##``, ...), a bold question starting a paragraph is marked as that question
 ("**Is there wifi?** Yes."), and in a text with no questions a short bold paragraph is a
 title. A bullet starts a list item. A table ruled into cells is a markdown table, a row a
-line, and so is one without rules whose left column holds only questions (a category
-beside each, a row naming a section and a title over the table kept apart from them). Text in columns (a
-leaflet's) is read down each column in turn. What each page repeats
-in its top or bottom margin (a running title, "Page 2 of 5") is left out, as is a page
-number alone and, in a margin, text in smaller letters than the body's.
+line, and so is one without rules whose left column holds only questions (a category beside
+each, a row naming a section and a title over the table kept apart from them). Text in
+columns (a leaflet's) is read down each column in turn. What each page repeats in its top
+or bottom margin (a running title, "Page 2 of 5") is left out, as is a page number alone
+and, in a margin, text in smaller letters than the body's.
 
 A scanned PDF holds pictures, not text, and is refused with what to do instead.
 """

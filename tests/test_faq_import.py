@@ -1425,6 +1425,56 @@ def test_bold_marks_a_word_document_s_questions_and_titles_and_a_cell_keeps_its_
     ]
 
 
+def test_a_bold_line_that_opens_as_a_question_is_one_where_the_questions_are_bold(
+    tmp_path: Path,
+) -> None:
+    """In a Word document of bold questions, one whose "?" was forgotten ("What happens if
+    I miss my appointment") was read, with its answer, into the answer above it, without a
+    note. Bold that does not open as a question stays answer text ("Please note")."""
+    document = docx.Document()
+    for question, *answer in (
+        ("How do I book?", "Phone us.", "Online booking is open all day."),
+        ("What happens if I miss my appointment", "We charge a fee."),
+        ("Can I pay by card?", "Yes."),
+        ("Please note", "Cash is not taken."),
+        ("Is there parking", "Two bays behind the practice."),
+    ):
+        document.add_paragraph().add_run(question).bold = True
+        for line in answer:
+            document.add_paragraph(line)
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("How do I book?", "Phone us.\nOnline booking is open all day."),
+        ("What happens if I miss my appointment", "We charge a fee."),
+        ("Can I pay by card?", "Yes.\nPlease note\nCash is not taken."),
+        ("Is there parking", "Two bays behind the practice."),
+    ]
+    assert [n.message for n in result.notes if "has no '?'" in n.message] == [
+        "bold line 'What happens if I miss my appointment' has no '?'; it is the question of "
+        "the text under it: rewrite it as visitors ask it",
+        "bold line 'Is there parking' has no '?'; it is the question of the text under it: "
+        "rewrite it as visitors ask it",
+    ]
+    # the same in markdown; a question alone in a paragraph loses its bold too
+    text = (
+        "**How do I book?**\nPhone us.\n**What happens if I miss my appointment**\n"
+        "We charge a fee.\n\n**Where are you**\n\nOn Market Street.\n\n**Can I park?**\nYes.\n"
+    )
+    assert [(e.question, e.answer) for e in parse_faq(text).entries] == [
+        ("How do I book?", "Phone us."),
+        ("What happens if I miss my appointment", "We charge a fee."),
+        ("Where are you", "On Market Street."),
+        ("Can I park?", "Yes."),
+    ]
+    # where the questions are not in bold, a bold line is the text's own emphasis
+    plain = "How do I book?\nPhone us.\n**What to bring**\nYour card.\n"
+    assert [(e.question, e.answer) for e in parse_faq(plain).entries] == [
+        ("How do I book?", "Phone us.\n**What to bring**\nYour card.")
+    ]
+
+
 def test_footnotes_and_comments_are_not_read_into_an_opendocument_s_text(
     tmp_path: Path,
 ) -> None:
@@ -2157,6 +2207,32 @@ def test_a_saved_web_page_s_menus_sidebar_and_footer_are_no_entries() -> None:
         ("When is the pool open?", "7am to 9pm."),
         ("Is there parking?", "Yes, free for two hours."),
     ]
+
+
+def test_a_saved_web_page_s_banners_trail_and_feedback_are_no_part_of_its_faq() -> None:
+    """A cookie banner and the trail of links over a page's title ("Home > Help > FAQs")
+    made its title "Frequently asked questions" an entry, and "Was this page helpful? Yes
+    No" was read out as the end of the last answer."""
+    faq = (
+        "<h1>Frequently asked questions</h1><p>Answers to what travellers ask.</p>\n"
+        "<h3>Is there food?</h3><div><p>A caf\u00e9 by gate 2.</p></div>\n"
+        "<h3>Do you have wheelchairs?</h3><div><p>Yes, ask at the desk.</p></div>\n"
+        "<div class='page-feedback'><p>Was this page helpful? <button>Yes</button> "
+        "<button>No</button></p></div>\n"
+    )
+    banner = "<div class='cookie-banner'><p>We use cookies. <a href='#'>Accept all</a></p></div>\n"
+    trail = "<div class='breadcrumb'><a href='/'>Home</a> &gt; FAQs</div>\n"
+    expected = [
+        ("Is there food?", "A caf\u00e9 by gate 2."),
+        ("Do you have wheelchairs?", "Yes, ask at the desk."),
+    ]
+    for page in (
+        f"<html><body>{banner}{trail}{faq}</body></html>",
+        # what stands outside a page's <main> is the site's, whatever its names
+        f"<html><body><div><p>Welcome!</p></div><div>Home / FAQs</div><main>{faq}</main>"
+        "<div><p>Sign up to our newsletter</p></div></body></html>",
+    ):
+        assert [(e.question, e.answer) for e in parse_faq(page).entries] == expected
 
 
 def test_a_title_line_over_a_question_is_a_section_title() -> None:

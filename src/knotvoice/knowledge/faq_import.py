@@ -57,6 +57,11 @@ answer text. The rules, in the order they apply:
   line of a few words without a full stop or ``?`` ("Opening hours", "Parking:") is that
   line as a question and the text under it as its answer; so is such a line alone over a
   paragraph of text. In a FAQ with no question at all, every such title is one.
+- **Bold line.** Where the text's questions, two or more, are each a line in bold (as a
+  Word document's bold questions are read), a bold line of a few words that opens as a
+  question does ("What happens if I miss my appointment": ``question_openers`` in
+  ``lang/en.yaml``) is a question whose "?" was forgotten; other bold lines ("Please
+  note") are answer text.
 - **Orphan paragraph.** Another paragraph under no question (after a finished answer) becomes an
   entry of its own; its question is a placeholder, the paragraph's first sentence with
   words, for a person to rewrite.
@@ -415,7 +420,7 @@ def parse_faq(text: str) -> ImportResult:
             "use the file as it is (`--knowledge`), or import its text"
         )
     if len(_HTML_BLOCK_RE.findall(text)) >= 2 or _LINKED_DATA_RE.search(text):
-        shown = _HtmlText()
+        shown = _HtmlText(main=bool(_MAIN_RE.search(text)))
         shown.feed(text)
         shown.close()
         try:
@@ -445,6 +450,7 @@ def parse_faq(text: str) -> ImportResult:
     return _parse_text(text)
 
 
+_MAIN_RE = re.compile(r"<main\b", re.IGNORECASE)
 _ON_LINE_RE = re.compile(r"\bon line (\d+)")
 """A note's mention of another line of the text (``merged into the one on line 3``)."""
 _MARKUP_RE = re.compile(r"^\s*(?:#+|[-*\u2022])\s+|\*\*|\|")
@@ -1399,6 +1405,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
     current: _Paragraph | None = None  # the paragraph of answer text being read
     lines = [raw.strip() for raw in text.splitlines()]
     table = _table_lines(lines)
+    bold = _asks_in_bold([line for number, line in enumerate(lines, 1) if number not in table])
     for number, line in enumerate(lines, start=1):
         if number in table:
             if number - 1 not in table:
@@ -1428,6 +1435,11 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         )
         if not line:
             current = None
+        elif found is None and bold and (asked := _bold_question(line)):
+            paragraphs.append(
+                _Paragraph(number, [asked], is_question=True, marked=True, titled="bold line")
+            )
+            current = None
         elif found is not None and not (rhetorical or answering):
             paragraphs.append(
                 _Paragraph(
@@ -1453,6 +1465,28 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         else:
             current.lines.append(line)
     return paragraphs
+
+
+def _asks_in_bold(lines: list[str]) -> bool:
+    """Whether the text's questions, two or more, are each a line in bold ("**Do you
+    deliver?**", as a Word document's bold questions are read): a bold line that opens as a
+    question does is one of them, though its "?" was forgotten (``_bold_question``)."""
+    asked = [line for line in lines if line and _question_line(line) is not None]
+    return len(asked) > 1 and all(line.startswith(("**", "__")) for line in asked)
+
+
+def _bold_question(line: str) -> str | None:
+    """The question a bold line of a few words opening with a question's word is, without
+    its "?" ("**What happens if I miss my appointment**"), else None: a bold line that opens
+    otherwise ("**Please note**") is answer text."""
+    for mark in ("**", "__"):
+        inside = line[len(mark) : -len(mark)].strip()
+        if not (line.startswith(mark) and line.endswith(mark) and _TITLE_RE.match(inside)):
+            continue
+        said = words(inside)
+        if len(said) > 2 and said[0] in english().question_openers and not inside.endswith(":"):
+            return inside
+    return None
 
 
 def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
@@ -1649,7 +1683,7 @@ def _title_lines(paragraphs: list[_Paragraph], everywhere: bool) -> list[_Paragr
             and not (before.is_question or before.is_heading)
             and before.is_finished
         )
-        title = para.lines[0].rstrip(":").strip()
+        title = _heading_text(para.lines[0])
         if not (plain and placed and _TITLE_RE.match(para.lines[0])):
             split.append(para)
         elif len(para.lines) > 1:
@@ -2073,7 +2107,9 @@ def _faq_pairs(data: object) -> list[tuple[str, str]]:
 
 class _HtmlText(HTMLParser):
     """The text of HTML as a browser shows it, in the markdown ``parse_faq`` reads, with the
-    line of the HTML each line of it comes from."""
+    line of the HTML each line of it comes from. What a page shows around its FAQ is left
+    out: its menus, sidebars and footer, a cookie banner, the trail of links over its title,
+    "Was this page helpful?", and whatever stands outside its ``<main>``."""
 
     _BLOCKS = frozenset(
         [
@@ -2102,10 +2138,23 @@ class _HtmlText(HTMLParser):
     """What a page shows that is no part of its FAQ: its menus, sidebars and footer ("Follow
     us on Facebook", "\u00a9 2026 ...") were read as entries of their own."""
 
-    def __init__(self, page_parts: bool = False) -> None:
-        """``page_parts``: read the page's menus, sidebars and footer too."""
+    _CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "complementary", "search"))
+    _CHROME_NAMES = frozenset(
+        {"breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "feedback"}
+        | {"helpful", "share", "sharing", "social"}
+    )
+    """The words of a class or id, and the roles, of what a page shows around its FAQ: a
+    cookie banner, the trail of links over its title ("Home > Help > FAQs"), "Was this page
+    helpful? Yes No", links to share it."""
+
+    def __init__(self, page_parts: bool = False, main: bool = False) -> None:
+        """``page_parts``: read the page's menus, sidebars and footer too; ``main``: the
+        page has a ``<main>`` element, and only what it holds is read, unless ``page_parts``."""
         super().__init__(convert_charrefs=True)
         self._skipped = self._HIDDEN if page_parts else self._HIDDEN | self._PAGE_PARTS
+        self._page_parts = page_parts
+        self._outside = main and not page_parts  # before or after the page's <main>
+        self._chrome: tuple[str, int] | None = None  # a banner's tag, and its open copies
         self._parts: list[str] = []
         self._origins: list[int] = []  # the HTML's line of each part
         self._skipping = 0
@@ -2123,9 +2172,17 @@ class _HtmlText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script" and (dict(attrs).get("type") or "").lower() == "application/ld+json":
             self._data = []
-        if tag in self._skipped:
+        if self._chrome is not None:
+            if tag == self._chrome[0]:
+                self._chrome = (tag, self._chrome[1] + 1)
+            return
+        if tag == "main":
+            self._outside = False
+        if not self._page_parts and self._is_chrome(attrs):
+            self._chrome = (tag, 1)
+        elif tag in self._skipped:
             self._skipping += 1
-        elif self._skipping:
+        elif self._skipping or self._outside:
             return  # a list, table or bold inside a menu or footer shows nothing either
         elif re.fullmatch(r"h[1-6]", tag):
             self._emit(f"\n\n{'#' * int(tag[1])} ")
@@ -2157,9 +2214,16 @@ class _HtmlText(HTMLParser):
                 if phrase_key(question) and phrase_key(question) not in asked:
                     asked.add(phrase_key(question))
                     self.faq_data.append((question, answer))
+        if self._chrome is not None:
+            if tag == self._chrome[0]:
+                count = self._chrome[1] - 1
+                self._chrome = (tag, count) if count else None
+            return
+        if tag == "main" and not self._page_parts:
+            self._outside = True
         if tag in self._skipped:
             self._skipping = max(0, self._skipping - 1)
-        elif self._skipping:
+        elif self._skipping or self._outside:
             return
         elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
             self._emit("\n\n")
@@ -2186,12 +2250,23 @@ class _HtmlText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._data is not None:
             self._data.append(data)
-        if self._glued and data and not self._skipping:
+        shown = not (self._skipping or self._outside or self._chrome)
+        if self._glued and data and shown:
             self._glued = False
             if not data[0].isspace():
                 self._emit("\n")
-        if not self._skipping:
+        if shown:
             self._emit(re.sub(r"\s+", " ", data.replace("\xa0", " ")))
+
+    def _is_chrome(self, attrs: list[tuple[str, str | None]]) -> bool:
+        """Whether an element is what a page shows around its FAQ (``_CHROME_NAMES``)."""
+        found = dict(attrs)
+        if (found.get("role") or "").lower() in self._CHROME_ROLES:
+            return True
+        named = (
+            f"{found.get('class') or ''} {found.get('id') or ''} {found.get('aria-label') or ''}"
+        )
+        return not self._CHROME_NAMES.isdisjoint(re.split(r"[\s_-]+", named.lower()))
 
     def text(self) -> str:
         """The text shown, a paragraph a block, its lines without spaces around them."""

@@ -33,6 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from knotvoice.knowledge.cellformat import shown
+from knotvoice.lang import english, words
 
 __all__ = ["OfficeError", "Sheet", "read_office"]
 
@@ -181,7 +182,9 @@ def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
 class _Lines:
     """A text's lines as they are read, and which of them are bold titles: those become
     markdown headings ("### Parking") only in a text with no question to mark its entries;
-    in one with questions a short bold line is an answer or its emphasis ("**No**")."""
+    in one with questions a short bold line is an answer or its emphasis ("**No**"), unless
+    it opens as a question does: it stays in bold, for the text's parser to read it as a
+    question without its "?" where the questions are in bold ("**Is there parking**")."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -194,9 +197,17 @@ class _Lines:
 
     def text(self) -> str:
         asks = any(line.rstrip("*").rstrip().endswith("?") for line in self.lines)
-        titles = set() if asks else set(self.titles)
+        titles = set(self.titles)
+        openers = english().question_openers
         return "\n".join(
-            f"### {line}" if at in titles else line for at, line in enumerate(self.lines)
+            line
+            if at not in titles
+            else f"### {line}"
+            if not asks
+            else f"**{line}**"
+            if words(line)[:1] and words(line)[0] in openers
+            else line
+            for at, line in enumerate(self.lines)
         )
 
 

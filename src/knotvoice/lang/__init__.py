@@ -170,6 +170,9 @@ class Language:
     """Words that stop a reply when heard while the kiosk speaks."""
     one_word_answers: frozenset[str]
     """Answers of one word to a yes-or-no question ("yes", "free"), in a spreadsheet's row."""
+    question_openers: frozenset[str]
+    """Words a question opens with ("what", "is"): a bold line of an FAQ whose questions are
+    in bold is one without its "?"."""
     columns: dict[str, frozenset[str]]
     """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
     id, alternatives, topic, keywords, spoken."""
@@ -293,6 +296,7 @@ def load(code: str = "en") -> Language:
         command_leading=frozenset(_text_list(data, "command_leading")),
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
+        question_openers=frozenset(_text_list(data, "question_openers")),
         columns={
             str(field): frozenset(str(name).lower() for name in names)
             for field, names in data["columns"].items()

@@ -2235,6 +2235,60 @@ def test_a_saved_web_page_s_banners_trail_and_feedback_are_no_part_of_its_faq() 
         assert [(e.question, e.answer) for e in parse_faq(page).entries] == expected
 
 
+def test_a_footer_under_a_rule_and_a_note_after_a_table_are_no_part_of_the_last_answer(
+    tmp_path: Path,
+) -> None:
+    """A page's footer under a rule at its end ("St Aidan's Church. Registered charity
+    ...") and a staff note after a Word table of questions ("Reception: please update this
+    sheet") were read out as the end of the last answer. A row whose answer's cell was empty
+    was called "a table not read", though the rest of it was."""
+    text = (
+        "Q: Can we play music?\nA: Until 11pm.\n\n---\n\nQ: Can we bring alcohol?\n"
+        "A: With the committee's permission.\n\n---\n\n"
+        "*St Aidan's Church, Church Lane. Registered charity no. 1234567.*\n"
+    )
+    result = parse_faq(text)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Can we play music?", "Until 11pm."),
+        ("Can we bring alcohol?", "With the committee's permission."),
+    ]
+    assert [(n.line, n.message) for n in result.notes] == [
+        (
+            11,
+            "text under a rule at the end is no part of the answer above it, and not an "
+            "entry; put it under a question if visitors should hear it",
+        )
+    ]
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=2)
+    for row, cells in zip(
+        table.rows,
+        (
+            ("Question", "Answer"),
+            ("Is there parking?", "Yes, 12 spaces."),
+            ("Can I pay in instalments?", ""),
+            ("When are you open?", "Mon to Fri, 8am to 7pm."),
+        ),
+        strict=True,
+    ):
+        for cell, cell_text in zip(row.cells, cells, strict=True):
+            cell.text = cell_text
+    document.add_paragraph("Reception: please update this sheet when prices change.")
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there parking?", "Yes, 12 spaces."),
+        ("When are you open?", "Mon to Fri, 8am to 7pm."),
+    ]
+    assert [n.message for n in result.notes] == [
+        "question 'Can I pay in instalments?' has no answer in its table's row; dropped: "
+        "write its answer in the cell beside it",
+        "text after a table's questions is no part of the answer above it, and not an entry; "
+        "put it under a question if visitors should hear it",
+    ]
+
+
 def test_a_title_line_over_a_question_is_a_section_title() -> None:
     """In a text FAQ in sections, "PARKING" was read as the last line of the answer above it
     (said to visitors: "Yes, all cards. PARKING"), and "Opening hours" became an entry whose

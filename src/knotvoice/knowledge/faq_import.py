@@ -49,6 +49,10 @@ answer text. The rules, in the order they apply:
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
 - **Preamble.** Text before the first question (a title, an introduction) is not an entry.
+- **Footer.** Text under the last rule (``---``), with no question or heading after it (a
+  page's address, "Registered charity no. ..."), is not an entry, nor is text after a table
+  of questions and under no question ("Reception: please update this sheet"): a table's
+  answers are in its rows. A row of such a table with no answer is dropped, with a note.
 - **Section title.** A title line alone of up to four words without a digit, set as a
   title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
   a question or under text ending in ``:``, is a section title, as a markdown heading is,
@@ -263,7 +267,10 @@ class _Paragraph:
     remarks: tuple[str, ...] = ()
     """The first question of a table: what its import says of the table's columns."""
     in_table: bool = False
-    """A question from a table's row: a section a row of the table names holds it."""
+    """A question from a table's row: a section a row of the table names holds it, and its
+    answer is in the row, all of it."""
+    unanswered: str = ""
+    """A table's row not read: the question in it, whose answer's cell is empty."""
     loose: str = ""
     """How loosely the question is labelled (``_answer_labels``): its answer's label may be
     so too."""
@@ -271,6 +278,11 @@ class _Paragraph:
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
+
+    @property
+    def is_plain(self) -> bool:
+        """Text: no question, heading or table."""
+        return not (self.is_question or self.is_heading or self.is_table)
 
     @property
     def is_list(self) -> bool:
@@ -545,11 +557,24 @@ def _parse_text(text: str) -> ImportResult:
     depth = 0  # its heading's level
     outside: tuple[tuple[int, str] | None, int] = (None, 0)  # the section around a table's
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
+    footer = _footer(paragraphs)
+    tabled = False  # the entry whose answer was read is a table's row: its answer is there
 
     for index, para in enumerate(paragraphs):
         if not phrase_key(para.text):  # a "?" alone, a rule such as "---"
             if para.is_question:
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
+            continue
+        if index >= footer or (tabled and not expecting and not para.in_table and para.is_plain):
+            where = "under a rule at the end" if index >= footer else "after a table's questions"
+            notes.append(
+                (
+                    para.line,
+                    f"text {where} is no part of the answer above it, and not an entry; put "
+                    "it under a question if visitors should hear it",
+                    None,
+                )
+            )
             continue
         if (
             para.is_table
@@ -558,6 +583,15 @@ def _parse_text(text: str) -> ImportResult:
         ):
             current.paragraphs.append(_table_text(para.lines))
             expecting = False
+        elif para.is_table and para.unanswered and any(p.in_table for p in paragraphs):
+            notes.append(
+                (
+                    para.line,
+                    f"question {para.unanswered!r} has no answer in its table's row; dropped: "
+                    "write its answer in the cell beside it",
+                    None,
+                )
+            )
         elif para.is_table:
             notes.append(
                 (
@@ -645,6 +679,7 @@ def _parse_text(text: str) -> ImportResult:
                 )
             pending = []
             expecting = True
+            tabled = para.in_table
             _take_fields(current, para.fields)
             notes.extend((para.line, remark, None) for remark in para.remarks)
             if para.left_out:
@@ -1467,6 +1502,19 @@ def _paragraphs(text: str) -> list[_Paragraph]:
     return paragraphs
 
 
+def _footer(paragraphs: list[_Paragraph]) -> int:
+    """Where the text's footer starts: the text under its last rule (``---``), when no
+    question or heading follows it (a page's address, "Registered charity no. 1234567");
+    else past the end."""
+    rules = [
+        at for at, para in enumerate(paragraphs) if para.is_plain and not phrase_key(para.text)
+    ]
+    start = rules[-1] + 1 if rules else len(paragraphs)
+    if any(not para.is_plain for para in paragraphs[start:]):
+        return len(paragraphs)
+    return start
+
+
 def _asks_in_bold(lines: list[str]) -> bool:
     """Whether the text's questions, two or more, are each a line in bold ("**Do you
     deliver?**", as a Word document's bold questions are read): a bold line that opens as a
@@ -1784,7 +1832,15 @@ def _table(rows: list[tuple[int, str]]) -> list[_Paragraph]:
                 asked.append((question, cells, at))
                 break
         else:
-            unread.append(_Paragraph(number, [row], is_table=True))
+            asks = next((found for cell in cells if (found := _question_line(cell))), None)
+            unread.append(
+                _Paragraph(
+                    number,
+                    [row],
+                    is_table=True,
+                    unanswered=asks.question if asks is not None else "",
+                )
+            )
     if not read:
         return [_Paragraph(rows[0][0], [row for _, row in rows], is_table=True)]
     _topics_beside(asked)
@@ -1866,7 +1922,8 @@ def _named_table(rows: list[tuple[int, str]], header: int, ruled: bool) -> list[
             question = found.question
         answer = _LINE_BREAK_TAG_RE.sub("\n", cells[said])
         if not (phrase_key(question) and phrase_key(answer)):
-            paragraphs.append(_Paragraph(number, [row], is_table=True))
+            unanswered = question if phrase_key(question) else ""
+            paragraphs.append(_Paragraph(number, [row], is_table=True, unanswered=unanswered))
             continue
         fields = {field: _LINE_BREAK_TAG_RE.sub("\n", cells[at]) for field, at in extras.items()}
         paragraphs.append(

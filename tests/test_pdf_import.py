@@ -126,6 +126,35 @@ def test_a_pdf_without_bold_questions_reads_by_its_paragraphs(tmp_path: Path) ->
     assert [(e.question, e.answer) for e in result.entries] == expected
 
 
+def test_a_word_hyphenated_at_a_line_s_end_and_a_bold_question_without_its_mark(
+    tmp_path: Path,
+) -> None:
+    """A name hyphenated where a line ends was read with a space in it ("Connect to
+    'Westbrook- Public'"); a bold question without its "?" was read, with its answer, into
+    the answer above it."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.paragraph("Is there wifi?", style="B")
+    pdf.set_font("Helvetica", "", 11)
+    room = pdf.w - pdf.l_margin - pdf.r_margin - pdf.get_string_width("Westbrook-") - 2
+    line = "Free wifi is in the whole building. Connect to"
+    while pdf.get_string_width(f"{line} free") < room:
+        line += " free"
+    # the line ends at the margin in "Westbrook-", as a word processor breaks it
+    pdf.paragraph(f"{line} Westbrook-\nPublic and accept the terms.")
+    pdf.paragraph("Can I use the library if I don't live in the area", style="B")
+    pdf.paragraph("Yes, anyone can join.")
+    pdf.paragraph("Can I print?", style="B")
+    pdf.paragraph("Yes, 10p a page.")
+    path = tmp_path / "faq.pdf"
+    pdf.output(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("Is there wifi?", f"{line} Westbrook-Public and accept the terms."),
+        ("Can I use the library if I don't live in the area", "Yes, anyone can join."),
+        ("Can I print?", "Yes, 10p a page."),
+    ]
+
+
 def test_a_bulleted_answer_keeps_its_items(tmp_path: Path) -> None:
     pdf = _Faq()
     pdf.add_page()

@@ -1529,12 +1529,17 @@ def _bold_question(line: str) -> str | None:
     otherwise ("**Please note**") is answer text."""
     for mark in ("**", "__"):
         inside = line[len(mark) : -len(mark)].strip()
-        if not (line.startswith(mark) and line.endswith(mark) and _TITLE_RE.match(inside)):
+        if not (line.startswith(mark) and line.endswith(mark) and _ASKED_RE.match(inside)):
             continue
         said = words(inside)
-        if len(said) > 2 and said[0] in english().question_openers and not inside.endswith(":"):
+        if 2 < len(said) <= _ASKED_WORDS and said[0] in english().question_openers:
             return inside
     return None
+
+
+_ASKED_RE = re.compile(rf"^[^.!{_QUESTION_MARKS};:|*_]+$")
+"""A bold line that may be a question without its "?": no sentence's punctuation."""
+_ASKED_WORDS = 16
 
 
 def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:

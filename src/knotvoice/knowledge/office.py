@@ -198,17 +198,22 @@ class _Lines:
     def text(self) -> str:
         asks = any(line.rstrip("*").rstrip().endswith("?") for line in self.lines)
         titles = set(self.titles)
-        openers = english().question_openers
         return "\n".join(
             line
             if at not in titles
             else f"### {line}"
             if not asks
             else f"**{line}**"
-            if words(line)[:1] and words(line)[0] in openers
+            if _opens_as_asked(line)
             else line
             for at, line in enumerate(self.lines)
         )
+
+
+def _opens_as_asked(line: str) -> bool:
+    """Whether a line opens as a question does ("Is there parking", "What happens if ...")."""
+    said = words(line)
+    return bool(said) and said[0] in english().question_openers
 
 
 def _bold(node: ElementTree.Element | None) -> bool:
@@ -376,7 +381,9 @@ def _marked(runs: list[tuple[str, bool]], text: str) -> tuple[str, bool]:
     if all(strong for _, strong in words):
         if text.endswith("?"):
             return f"**{text}**", False
-        return text, len(text.split()) <= _TITLE_WORDS and not text.endswith((".", "!", ":"))
+        # a question without its "?" may be longer than a title
+        length = _TITLE_WORDS * (1 + _opens_as_asked(text))
+        return text, len(text.split()) <= length and not text.endswith((".", "!", ":"))
     start = "".join(part for part, _ in _leading(runs)).strip()
     rest = text[len(start) :].strip() if text.startswith(start) else ""
     if start.endswith("?") and rest:

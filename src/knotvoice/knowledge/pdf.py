@@ -539,14 +539,16 @@ def _continues(above: _Line, below: _Line, spacing: dict[float, float], edge: fl
 
 def _joined(paragraph: list[_Line]) -> list[tuple[str, bool]]:
     """The runs of a paragraph's lines as one line: a space between two lines, none after a
-    hyphen that ends a line before a small letter ("well-" "being")."""
+    hyphen that ends a line in a word ("well-" "being", "Westbrook-" "Public"); a dash set
+    apart ("Monday -" "Friday") keeps it."""
     runs: list[tuple[str, bool]] = []
     for at, line in enumerate(paragraph):
         parts = [(part.replace("\n", " "), bold) for part, bold in line.runs]
         if at:
             previous = "".join(part for part, _ in runs).rstrip()
             following = line.text[:1]
-            glue = "" if previous.endswith("-") and following.islower() else " "
+            hyphen = previous.endswith("-") and not previous[-2:-1].isspace()
+            glue = "" if hyphen and following.isalnum() else " "
             runs = [*runs[:-1], (runs[-1][0].rstrip() + glue, runs[-1][1])] if runs else runs
         runs.extend(parts)
     return runs

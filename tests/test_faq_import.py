@@ -1475,6 +1475,28 @@ def test_a_bold_line_that_opens_as_a_question_is_one_where_the_questions_are_bol
     ]
 
 
+def test_a_word_document_s_numbered_list_keeps_its_numbers(tmp_path: Path) -> None:
+    """A numbered list in a Word answer ("1. Phone reception") was read as bullets, so the
+    steps lost their order on the screen; a question numbered by Word is still a question."""
+    document = docx.Document()
+    document.add_paragraph("How do I cancel?", style="List Number")
+    document.add_paragraph("Like this:")
+    for step in ("Phone reception.", "Give your name.", "Wait for the text."):
+        document.add_paragraph(step, style="List Number 2")
+    document.add_paragraph("What should I bring?", style="List Number")
+    for thing in ("Your card.", "A list of your medicines."):
+        document.add_paragraph(thing, style="List Bullet")
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        (
+            "How do I cancel?",
+            "Like this:\n1. Phone reception.\n2. Give your name.\n3. Wait for the text.",
+        ),
+        ("What should I bring?", "- Your card.\n- A list of your medicines."),
+    ]
+
+
 def test_footnotes_and_comments_are_not_read_into_an_opendocument_s_text(
     tmp_path: Path,
 ) -> None:

@@ -6,7 +6,7 @@ with what marks a question in the document kept as the markdown the text parser 
 heading (by its style's name, "heading 2" in every language) is a markdown heading; a bold
 question starting a paragraph, that question ("**Is there wifi?** Yes."); in a text with no
 questions, a paragraph in bold, short and without a full stop, a title ("### Parking"); a
-list item, a bullet; a table, a markdown
+list item, a bullet, or its number in a numbered list ("2. "); a table, a markdown
 table, a cell's lines a ``<br>`` apart. What is not the text is left out: text boxes and
 drawings, footnotes, comments, deleted text, a table of contents.
 
@@ -102,8 +102,11 @@ def read_office(data: bytes) -> str | list[Sheet]:
         if any(info.flag_bits & 0x1 for info in archive.infolist()):
             raise OfficeError("saved with a password; save it again without one")
         if "word/document.xml" in names:
-            styles = archive.read("word/styles.xml") if "word/styles.xml" in names else b""
-            return _word_text(archive.read("word/document.xml"), styles)
+            styles, numbering = (
+                archive.read(part) if part in names else b""
+                for part in ("word/styles.xml", "word/numbering.xml")
+            )
+            return _word_text(archive.read("word/document.xml"), styles, numbering)
         if "xl/workbook.xml" in names:
             return _workbook(data)
         kind = archive.read("mimetype") if "mimetype" in names else b""
@@ -144,7 +147,8 @@ class _WordStyle:
     level: int
     """Its heading's level (0: no heading)."""
     bold: bool
-    listed: bool
+    listed: str
+    """Its list (a numbering's id, or "number" or "bullet" by its name), or empty."""
     contents: bool = False
     """A table of contents' line ("toc 1"): not the text."""
     title: bool = False
@@ -166,8 +170,8 @@ def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
         depth = (outline.get(f"{_WORD}val") or "") if outline is not None else ""
         if not level and depth.isdigit() and int(depth) < 6:  # 9 is body text
             level = int(depth) + 1
-        listed = style.find(f"{_WORD}pPr/{_WORD}numPr") is not None or name.startswith(
-            ("list bullet", "list number")
+        listed = _list_id(style) or next(
+            (kind for kind in ("bullet", "number") if name.startswith(f"list {kind}")), ""
         )
         found[style.get(f"{_WORD}styleId") or ""] = _WordStyle(
             level,
@@ -220,9 +224,10 @@ def _bold(node: ElementTree.Element | None) -> bool:
     return node is not None and (node.get(f"{_WORD}val") or "true") not in ("0", "false", "off")
 
 
-def _word_text(document: bytes, styles: bytes) -> str:
+def _word_text(document: bytes, styles: bytes, numbering: bytes = b"") -> str:
     """A Word document's text: a line a paragraph (see the module's doc)."""
     known = _word_styles(styles)
+    lists = _Numbering(numbering)
     body = ElementTree.fromstring(document).find(f"{_WORD}body")
     lines = _Lines()
     # A document set with a title has its headings a level below it: "Heading 1" as "##",
@@ -236,7 +241,7 @@ def _word_text(document: bytes, styles: bytes) -> str:
     def blocks(parent: ElementTree.Element) -> None:
         for block in parent:
             if block.tag == f"{_WORD}p":
-                lines.add(*_word_paragraph(block, known, under=under))
+                lines.add(*_word_paragraph(block, known, lists, under=under))
             elif block.tag == f"{_WORD}tbl":
                 merged: dict[int, str] = {}  # the text of a cell merged down, by its column
                 for row in _own(block, f"{_WORD}tr"):
@@ -246,7 +251,7 @@ def _word_text(document: bytes, styles: bytes) -> str:
                         text = "<br>".join(
                             text
                             for p in cell.iter(f"{_WORD}p")
-                            if (text := _word_paragraph(p, known, in_table=True)[0])
+                            if (text := _word_paragraph(p, known, lists, in_table=True)[0])
                         )
                         cells.append(_merged_down(cell, text, column, merged))
                         column += _span(cell)
@@ -332,6 +337,7 @@ def _word_runs(
 def _word_paragraph(
     paragraph: ElementTree.Element,
     known: dict[str, _WordStyle],
+    lists: _Numbering,
     in_table: bool = False,
     under: bool = False,
 ) -> tuple[str, bool]:
@@ -340,7 +346,7 @@ def _word_paragraph(
     style_node = paragraph.find(f"{_WORD}pPr/{_WORD}pStyle")
     name = (style_node.get(f"{_WORD}val") or "") if style_node is not None else ""
     heading = int(found[1]) if (found := _HEADING_ID_RE.match(name)) else 0
-    plain = _WordStyle(heading, False, False, name.upper().startswith("TOC"))
+    plain = _WordStyle(heading, False, "", name.upper().startswith("TOC"))
     style = known.get(name, plain)  # a document without styles: by the style's id
     if style.contents:
         return "", False
@@ -352,9 +358,85 @@ def _word_paragraph(
         level = style.level + (under and not style.title)
         return f"{'#' * level} {' '.join(text.split())}", False
     marked, title = _marked_lines(runs, text)
-    if style.listed or paragraph.find(f"{_WORD}pPr/{_WORD}numPr") is not None:
-        return f"- {marked}", False
+    own = paragraph.find(f"{_WORD}pPr")
+    listed = (_list_id(own) if own is not None else None) or style.listed
+    if listed and listed != "0":  # a list's id 0: taken out of its style's list
+        return f"{lists.mark(listed, _list_level(own))}{marked}", False
     return marked, title
+
+
+def _list_id(node: ElementTree.Element) -> str | None:
+    """The id of the list a paragraph or its style (``node``, or its ``pPr``) is in, else
+    None."""
+    found = node.find(f".//{_WORD}numPr/{_WORD}numId")
+    return found.get(f"{_WORD}val") if found is not None else None
+
+
+def _list_level(node: ElementTree.Element | None) -> int:
+    found = node.find(f"{_WORD}numPr/{_WORD}ilvl") if node is not None else None
+    value = found.get(f"{_WORD}val") if found is not None else None
+    return int(value) if value and value.isdigit() else 0
+
+
+class _Numbering:
+    """A Word document's lists: which are numbered ("1.", "2." as the document shows them)
+    and which have bullets or letters ("- "), and each numbered item's number."""
+
+    def __init__(self, numbering: bytes) -> None:
+        self._levels: dict[str, dict[int, tuple[str, int]]] = {}  # id -> level -> format, start
+        self._counts: dict[tuple[str, int], int] = {}
+        if not numbering:
+            return
+        root = ElementTree.fromstring(numbering)
+        abstract = {
+            node.get(f"{_WORD}abstractNumId"): {
+                _list_level_of(level): (_value(level, "numFmt") or "bullet", _start(level))
+                for level in node.iter(f"{_WORD}lvl")
+            }
+            for node in root.iter(f"{_WORD}abstractNum")
+        }
+        for node in root.iter(f"{_WORD}num"):
+            kind = node.find(f"{_WORD}abstractNumId")
+            if kind is not None:
+                self._levels[node.get(f"{_WORD}numId") or ""] = abstract.get(
+                    kind.get(f"{_WORD}val"), {}
+                )
+
+    def mark(self, list_id: str, level: int) -> str:
+        """What an item of list ``list_id`` at ``level`` starts with: its number ("3. "),
+        counted on from the list's items before it, or a bullet ("- ")."""
+        kind, start = ("decimal", 1) if list_id == "number" else ("bullet", 1)
+        kind, start = self._levels.get(list_id, {}).get(level, (kind, start))
+        if kind not in _NUMBERED:
+            return "- "
+        count = self._counts.get((list_id, level), start - 1) + 1
+        self._counts = {
+            key: value
+            for key, value in self._counts.items()
+            if not (key[0] == list_id and key[1] > level)  # a deeper list starts again
+        }
+        self._counts[list_id, level] = count
+        return f"{count}. "
+
+
+_NUMBERED = frozenset(("decimal", "decimalZero"))
+"""The formats of a list's numbers written as digits; letters and Roman numerals are read as
+bullets."""
+
+
+def _list_level_of(level: ElementTree.Element) -> int:
+    value = level.get(f"{_WORD}ilvl") or "0"
+    return int(value) if value.isdigit() else 0
+
+
+def _value(node: ElementTree.Element, tag: str) -> str:
+    found = node.find(f"{_WORD}{tag}")
+    return (found.get(f"{_WORD}val") or "") if found is not None else ""
+
+
+def _start(level: ElementTree.Element) -> int:
+    value = _value(level, "start")
+    return int(value) if value.isdigit() else 1
 
 
 def _marked_lines(runs: list[tuple[str, bool]], text: str) -> tuple[str, bool]:

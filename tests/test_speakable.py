@@ -28,7 +28,7 @@ def test_dashes_and_brackets_become_pauses() -> None:
 
 def test_ranges_read_with_to() -> None:
     assert speakable("Open 9\u20135, Monday\u2013Friday. Ages 3-12, 9:00-17:00.") == (
-        "Open 9 to 5, Monday to Friday. Ages 3 to 12, 9 o'clock to 17 hundred."
+        "Open 9 to 5, Monday to Friday. Ages 3 to 12, 9 o'clock to 17 o'clock."
     )
     # Phone numbers and dates are not ranges.
     assert speakable("Call 0123-456789 by 2027-05-01") == (
@@ -86,6 +86,24 @@ def test_amounts_of_money_read_with_their_currency() -> None:
     )
     # Between two words a slash is still "or".
     assert speakable("Mon/Tue") == "Monday or Tuesday."
+
+
+def test_amounts_with_a_decimal_comma_read_as_amounts() -> None:
+    """ "\u20ac4,50" was read "4 euros,50", and "4,50 \u20ac" left as written."""
+    written = "\u20ac4,50, 4,50 \u20ac, 4,50\u20ac, \u20ac0,50, 4.50 \u20ac, \u20ac1.250,50"
+    assert speakable(written) == (
+        "4 euros 50, 4 euros 50, 4 euros 50, 50 cents, 4 euros 50, 1,250 euros 50."
+    )
+    assert speakable("Tickets \u20ac4,50-\u20ac6,00, 10 \u20ac for two.") == (
+        "Tickets 4 euros 50 to 6 euros, 10 euros for two."
+    )
+    assert speakable("2,50\u20ac/hour, \u20ac4,50 x 2") == (
+        "2 euros 50 per hour, 4 euros 50 times 2."
+    )
+    # A comma before three digits sets thousands apart.
+    assert speakable("\u00a31,250 for 1,500 people, \u20ac2,000 or 3,000 \u20ac.") == (
+        "1,250 pounds for 1,500 people, 2,000 euros or 3,000 euros."
+    )
 
 
 def test_abbreviations_read_as_words() -> None:
@@ -181,6 +199,17 @@ def test_times_on_the_hour_read_as_said() -> None:
         "Open 9 o'clock to 17:30; the 17 hundred bus; doors 10am; last bus 12 oh 5."
     )
     assert speakable("Open 09:30am to 9:00pm.") == "Open 9:30am to 9pm."
+
+
+def test_a_range_of_times_reads_both_ends_alike() -> None:
+    """ "8:00\u201318:00" was read "8 o'clock to 18 hundred"."""
+    assert speakable("Open 8:00\u201318:00, 08:00 \u2013 18:00 or 8:00 to 18:00.") == (
+        "Open 8 o'clock to 18 o'clock, 8 o'clock to 18 o'clock or 8 o'clock to 18 o'clock."
+    )
+    assert speakable("Open 9:30-17:30, 8am-6pm, 13:00-18:00, 18:00-00:00; bus at 18:00.") == (
+        "Open 9:30 to 17:30, 8am to 6pm, 13 hundred to 18 hundred, 18 hundred to midnight; "
+        "bus at 18 hundred."
+    )
 
 
 def test_fractions_read_as_said() -> None:

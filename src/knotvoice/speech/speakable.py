@@ -54,10 +54,10 @@ characters (within its sentence)."""
 _WHOLE = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 """A whole number, its thousands maybe set apart by commas ("1,200")."""
 PER_UNIT = re.compile(
-    rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+)?)"
+    rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+|,\d\d(?!\d))?[{_CURRENCY}]?)"
     rf"(?:/|\s?/\s?(?![^\W\d_]+\s*[{_CURRENCY}\d]))(?=[^\W\d_])"
 )
-"""A "/" between an amount and a unit ("£35/month"), read "per"; a "/" with spaces around it
+"""A "/" between an amount and a unit ("£35/month", "2,50€/hour"), read "per"; a "/" with spaces around it
 that sets amounts apart ("Adult £12 / Child £6") is none."""
 _SAID_AS = re.compile(
     r"(?<![\w./])("
@@ -115,8 +115,14 @@ characters (looking through the whole text before each would take seconds on a l
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
+_HOURS_RANGE = re.compile(
+    rf"(?<![\d:.])(\d{{1,2}}):00(\s*[\u2013-]\s*|\s+{_SAY['range']}\s+)(\d{{1,2}}):00"
+    rf"(?![\d:]|\s?{_CLOCK}(?!\w))",
+    re.IGNORECASE,
+)
+"""Two times on the hour, from one to the other ("8:00\u201318:00", "8:00 to 18:00")."""
 _RANGE_END = (
-    rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d)?"
+    rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|,\d\d(?!\d))?"
     rf"|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?|\d{{1,2}}{_ORDINAL}(?!\w)"
 )
 _TIME_RANGE = re.compile(
@@ -128,16 +134,27 @@ _NUMBER_RANGE = re.compile(
 )
 """Two whole numbers with a dash between and no spaces ("Rooms 101-105", "1990-1995"), which
 the time ranges leave to this when either has more than two digits."""
+_DECIMAL_COMMA = r",(\d\d)(?!\d)"
+"""The hundredths of an amount after a comma ("€4,50"): two digits, where three set thousands
+apart ("£1,250")."""
+_MONEY_WHOLE = rf"\d{{1,3}}(?:\.\d{{3}})+(?=,\d\d(?!\d))|{_WHOLE}"
+"""The whole units of an amount, set apart by full stops before a decimal comma
+("€1.250,50")."""
 _MONEY = re.compile(
-    rf"([{_CURRENCY}])\s?({_WHOLE})(?:\.(\d+))?"
+    rf"([{_CURRENCY}])\s?({_MONEY_WHOLE})(?:\.(\d+)|{_DECIMAL_COMMA})?"
     rf"(?:\s({'|'.join(re.escape(name) for name, _ in _ENGLISH.scales)})\b"
     rf"|({'|'.join(re.escape(short) for short in _ENGLISH.scale_abbreviations)})\b)?"
 )
+_MONEY_AFTER = re.compile(
+    rf"(?<![\w.,{_CURRENCY}])({_MONEY_WHOLE})(?:\.(\d\d)|{_DECIMAL_COMMA})?\s?([{_CURRENCY}])"
+    r"(?!\w|\s?\d)"
+)
+"""An amount with its currency's symbol after it ("4,50 €")."""
 _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 """A length of time written short ("1h 30m"), whose "m" is no metre."""
 _DIMENSION = re.compile(r"(?<=\d)\s?[x\u00d7]\s?(?=\d)")
 _MONEY_TIMES = re.compile(
-    rf"(?<![\w.,])(\d+|[{_CURRENCY}]\s?\d+(?:\.\d+)?)\s?[x\u00d7]\s?(?=[{_CURRENCY}]\s?\d|\d)"
+    rf"(?<![\w.,])(\d+|[{_CURRENCY}]\s?\d+(?:\.\d+|,\d\d(?!\d))?)\s?[x\u00d7]\s?(?=[{_CURRENCY}]\s?\d|\d)"
 )
 """An "x" beside an amount of money ("2 x \u00a310", "\u00a35 x 3"): times, not a dimension."""
 _TIMES = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s?[x\u00d7](?![\w\u00d7])")
@@ -336,11 +353,34 @@ def _time(found: re.Match[str]) -> str:
     return f"{hour} {words['o_clock'] if hour <= 12 else words['hundred']}"
 
 
+def _hours_range(found: re.Match[str]) -> str:
+    """Two times on the hour read alike: "8:00\u201318:00" "8 o'clock to 18 o'clock", not "8
+    o'clock to 18 hundred" as each alone. A pair read alike alone is left to be read so."""
+    start, end = int(found.group(1)), int(found.group(3))
+    if {start, end} & {0, 24} or start > 24 or end > 24 or (start <= 12) == (end <= 12):
+        return found.group(0)
+    o_clock = _ENGLISH.clock_words["o_clock"]
+    return f"{start} {o_clock} {_SAY['range']} {end} {o_clock}"
+
+
 def _money(found: re.Match[str]) -> str:
     """An amount of money as it is said: "£4.50" "4 pounds 50", "£0.50" "50 pence",
-    "£1.5m" "1.5 million pounds"."""
-    symbol, whole, hundredths, scale, short = found.groups()
+    "£1.5m" "1.5 million pounds", "€4,50" "4 euros 50"."""
+    symbol, whole, hundredths, after_comma, scale, short = found.groups()
     scale = scale or _ENGLISH.scale_abbreviations.get(short or "")
+    return _amount(symbol, whole, hundredths or after_comma, scale)
+
+
+def _money_after(found: re.Match[str]) -> str:
+    """An amount of money with its symbol after it ("4,50 €") as it is said."""
+    whole, hundredths, after_comma, symbol = found.groups()
+    return _amount(symbol, whole, hundredths or after_comma, None)
+
+
+def _amount(symbol: str, whole: str, hundredths: str | None, scale: str | None) -> str:
+    """An amount in the currency of ``symbol`` as it is said, its whole units' thousands set
+    apart by commas ("1.250" before a decimal comma read as "1,250")."""
+    whole = whole.replace(".", ",")
     unit, hundredth = _ENGLISH.currencies[symbol]
     if scale or (hundredths and len(hundredths) != 2):
         amount = f"{whole}.{hundredths}" if hundredths else whole
@@ -392,12 +432,14 @@ def speakable(text: str) -> str:
     pauses; "/" reads as "or" ("per" after an amount: "£35/month"), "&" as "and", a range
     ("9-5", "8am-5pm", "Monday\u2013Friday") with "to"; e-mail and web addresses are read as
     addresses, phone numbers digit by digit, amounts of money with their currency's name
-    ("£4.50": "4 pounds 50"), units of measure by their names ("2km": "2 kilometres",
+    ("£4.50": "4 pounds 50", and with a decimal comma or the symbol after, "€4,50" and
+    "4,50 €": "4 euros 50"), units of measure by their names ("2km": "2 kilometres",
     "55 x 40 cm": "55 by 40 centimetres"), dates, days and months by name ("01/03/2026":
     "first March 2026", "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00":
-    "9 o'clock"), fractions ("2½": "2 and a half"), short forms and abbreviations such as
-    "e.g." and "hrs" as words, markdown links as their text (and their address when
-    a person would read it out), service numbers to dial ("call 111") digit by digit and "3s" as
+    "9 o'clock", both ends of a range alike: "8:00-18:00": "8 o'clock to 18 o'clock"),
+    fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g." and "hrs"
+    as words, markdown links as their text (and their address when a person would read it
+    out), service numbers to dial ("call 111") digit by digit and "3s" as
     "threes".
     """
     text = _EMOJI.sub("", LINK.sub(_link, text).translate(_QUOTES))
@@ -438,11 +480,11 @@ def speakable(text: str) -> str:
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)
     text = re.sub(r"\s*/\s*", ", ", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
-    text = _TIME_RANGE.sub(_range, text)
+    text = _TIME_RANGE.sub(_range, _HOURS_RANGE.sub(_hours_range, text))
     text = _NUMBER_RANGE.sub(_number_range, text)
     text = _TIME.sub(_time, text)
     text = _MONEY_TIMES.sub(_money_times, text)
-    text = _MONEY.sub(_money, text)
+    text = _MONEY.sub(_money, _MONEY_AFTER.sub(_money_after, text))
     text = _HOURS_MINUTES.sub(_hours_minutes, text)
     text = _DIMENSION.sub(f" {_SAY['by']} ", text)
     text = _TIMES.sub(rf"\1 {_SAY['times']}", text)

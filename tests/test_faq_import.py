@@ -27,7 +27,7 @@ from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge, MatchingHints, load, phrase_key
 from knotvoice.knowledge.faq_import import ImportResult, parse_faq, read_faq, to_yaml
 from knotvoice.knowledge.reimport import keep_edits
-from knotvoice.speech.reply import topics_hint
+from knotvoice.speech.reply import spoken_answer, topics_hint
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "knowledge" / "source" / "knots-faq.txt"
@@ -798,6 +798,35 @@ def test_a_table_under_a_question_is_its_answer() -> None:
         ("When are you open?", "We are open:\n\nMonday: 9am-5pm\nSunday: Closed"),
     ]
     assert result.notes == ()
+
+
+def test_a_table_s_first_row_of_column_names_names_each_row_s_cells() -> None:
+    """A table of more than two columns with its column names in its first row, unmarked
+    (a Word document's), was read "A4: 10p: 50p" under a line "Black & white: Colour": said
+    aloud, no one could tell which price was which."""
+    result = parse_faq(
+        "How much is printing?\n\n"
+        "| | Black & white | Colour |\n| A4 | 10p | 50p |\n| A3 | 20p | \u00a31 |\n"
+        "| Scanning | Free | Free |\n\n"
+        "How much is a swim?\n\n"
+        "| Ticket | Off-peak | Peak |\n| Adult | \u00a34 | \u00a35.20 |\n\n"
+        "When are you open?\n\n| Monday | 9am | 5pm |\n| Sunday | Closed | |\n\n"
+        "Where do I go?\n\n| Room | Floor |\n| Library | 2 |\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "How much is printing?",
+            "A4: Black & white 10p, Colour 50p\nA3: Black & white 20p, Colour \u00a31\n"
+            "Scanning: Black & white Free, Colour Free",
+        ),
+        ("How much is a swim?", "Adult: Off-peak \u00a34, Peak \u00a35.20"),
+        # Rows with no names over them, and a table of two columns, are read as before.
+        ("When are you open?", "Monday: 9am: 5pm\nSunday: Closed"),
+        ("Where do I go?", "Room: Floor\nLibrary: 2"),
+    ]
+    assert spoken_answer(result.entries[0]).startswith(
+        "A4: Black and white 10p, Colour 50p. A3: Black and white 20p, Colour 1 pound."
+    )
 
 
 def test_text_after_the_first_question_is_not_called_text_before_it() -> None:

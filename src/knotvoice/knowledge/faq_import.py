@@ -29,7 +29,10 @@ text, but the topic of the entries under it (with a note at the title), where th
 sections or more (one over them all names the FAQ) and it is a few words; a page title
 opening the text (``# FAQ``) names none. Over answer text or a table (``## Parking``) a
 heading is their question, with a note. A table under a question (or under text ending in
-``:``) is its answer, a line a row ("Sunday: Closed"). A
+``:``) is its answer, a line a row ("Sunday: Closed"); in one of more than two columns
+each cell after the first follows its column's name ("A4: Black & white 10p, Colour 50p"),
+from the header or, with none marked (a Word table), from a first row of names: over the
+first column an empty corner, or names without a digit over columns with one. A
 paragraph without a letter or digit (a rule such as ``---``) is left out. Everything else is
 answer text. The rules, in the order they apply:
 
@@ -1756,7 +1759,9 @@ def _title_lines(paragraphs: list[_Paragraph], everywhere: bool) -> list[_Paragr
 def _table_text(rows: list[str]) -> str:
     """A table as lines of text, one a row, its header and rule left out: "Sunday | Closed"
     as "Sunday: Closed"; a cell past the second after its column's name ("Adult: Weekday
-    £5, Weekend £7")."""
+    £5, Weekend £7"). A table of more than two columns with no header marked (a Word
+    document's) has its column names in its first row where that row reads as names (see
+    ``_names_columns``)."""
     cells = [
         [
             _LINE_BREAK_TAG_RE.sub(" ", c.strip().replace("\\|", "|"))
@@ -1765,10 +1770,11 @@ def _table_text(rows: list[str]) -> str:
         for row in rows
     ]
     rule = next((i for i, row in enumerate(rows) if _TABLE_RULE_RE.match(row)), None)
-    header = cells[rule - 1] if rule else []
+    header_rows = {rule - 1, rule} if rule is not None else {0} if _names_columns(cells) else set()
+    header = cells[min(header_rows)] if header_rows else []
     lines = []
     for index, row in enumerate(cells):
-        if rule is not None and index in (rule - 1, rule):
+        if index in header_rows:
             continue
         if len(row) > 2 and len(header) == len(row):
             rest = ", ".join(
@@ -1777,6 +1783,30 @@ def _table_text(rows: list[str]) -> str:
             row = [row[0], rest]
         lines.append(": ".join(cell for cell in row if cell))
     return "\n".join(line for line in lines if line)
+
+
+def _names_columns(cells: list[list[str]]) -> bool:
+    """Whether the first row of a table of more than two columns, not marked as its header,
+    names its columns: every row as long, and over the first column an empty corner, or
+    over each other column a name without a digit where some row under it has one
+    ("| Size | Black & white | Colour |" over "| A4 | 10p | 50p |")."""
+    first, *under = cells
+    if len(first) <= 2 or not under or any(len(row) != len(first) for row in under):
+        return False
+    names = first[1:]
+    if not all(names):
+        return False
+    if not first[0] and all(row[0] for row in under):
+        return True
+    return all(
+        not _has_digit(name) and any(_has_digit(row[column]) for row in under)
+        for column, name in enumerate(names, start=1)
+    )
+
+
+def _has_digit(text: str) -> bool:
+    """Whether ``text`` has a digit in it ("10p", "£1")."""
+    return any(char.isdigit() for char in text)
 
 
 def _table_lines(lines: list[str]) -> set[int]:

@@ -2545,8 +2545,12 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
         "changed: write it again; left out can-i-bring-food, no longer in the FAQ"
     ) in err
     assert f"{knowledge}: its comments are not kept" in err
-    # a sheet says what its columns hold: a wording deleted there and a topic changed there
-    # stay so, and it keeps nothing of the file's
+    # a sheet exported from the file says what its columns hold: a wording deleted there
+    # and a topic changed there stay so, and it keeps nothing of the file's; the wording
+    # left out is counted
+    assert (
+        main(["knowledge", "add", "do-you-have-a-bar", "do you serve drinks", str(knowledge)]) == 0
+    )
     sheet = tmp_path / "faq.csv"
     assert main(["knowledge", "export", str(knowledge), "-o", str(sheet)]) == 0
     rows = sheet.read_text(encoding="utf-8")
@@ -2554,11 +2558,14 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     sheet.write_text(rows, encoding="utf-8")
     capsys.readouterr()
     assert main(["knowledge", "import", str(sheet), "-o", str(knowledge), "--force"]) == 0
-    assert "imported again over it" not in capsys.readouterr().err
+    assert (
+        f"{knowledge}: the FAQ imported again over it: left out 1 alternative of "
+        "how-much-is-a-game that the FAQ does not list: add it there to keep it"
+    ) in capsys.readouterr().err
     assert [(e.alternatives, e.topic, e.spoken) for e in load(knowledge).entries] == [
         ((), "", None),
         ((), "car park", None),
-        ((), "", "Yes."),
+        (("do you serve drinks",), "", "Yes."),
     ]
     # another FAQ imported over it takes nothing of it
     other = tmp_path / "other.md"
@@ -2566,6 +2573,55 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     assert main(["knowledge", "import", str(other), "-o", str(knowledge), "--force"]) == 0
     assert "imported again over it" not in capsys.readouterr().err
     assert [e.id for e in load(knowledge).entries] == ["is-there-a-cafe", "can-i-swim"]
+
+
+def test_a_sheet_imported_again_keeps_the_wordings_added_to_its_file_or_names_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The operator's own sheet, with a column of other wordings, imported again over its
+    knowledge file dropped the wordings added to the file with `knowledge add` since,
+    without a word: visitors' wordings lost. A sheet that never listed them keeps them; one
+    that reads as the file's export (it lists every wording of most entries) stands, and the
+    import counts the wordings it left out."""
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text(
+        "Question,Answer,Other ways to ask\nHow much is a swim?,Five pounds.,price of a swim\n"
+        "Is there parking?,Yes.,\nCan I bring a baby?,Yes.,\n",
+        encoding="utf-8",
+    )
+    knowledge = tmp_path / "faq.yaml"
+    assert main(["knowledge", "import", str(sheet), "-o", str(knowledge)]) == 0
+    for entry, wording in (
+        ("is-there-parking", "where can I park"),
+        ("can-i-bring-a-baby", "are babies welcome"),
+        ("can-i-bring-a-baby", "is it ok for infants"),
+    ):
+        assert main(["knowledge", "add", entry, wording, str(knowledge)]) == 0
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("Five", "Six"), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["knowledge", "import", str(sheet), "-o", str(knowledge), "--force"]) == 0
+    assert (
+        f"{knowledge}: the FAQ imported again over it: kept its 3 alternatives"
+        in capsys.readouterr().err
+    )
+    assert [(e.answer, e.alternatives) for e in load(knowledge).entries] == [
+        ("Six pounds.", ("price of a swim",)),
+        ("Yes.", ("where can I park",)),
+        ("Yes.", ("are babies welcome", "is it ok for infants")),
+    ]
+    # listing every wording of two entries of three, the sheet is the file's: a wording it
+    # does not list is left out, and said to be
+    sheet.write_text(
+        "Question,Answer,Other ways to ask\nHow much is a swim?,Six pounds.,price of a swim\n"
+        "Is there parking?,Yes.,where can I park\nCan I bring a baby?,Yes.,are babies welcome\n",
+        encoding="utf-8",
+    )
+    assert main(["knowledge", "import", str(sheet), "-o", str(knowledge), "--force"]) == 0
+    assert (
+        f"{knowledge}: the FAQ imported again over it: left out 1 alternative of "
+        "can-i-bring-a-baby that the FAQ does not list: add it there to keep it"
+    ) in capsys.readouterr().err
+    assert [e.alternatives for e in load(knowledge).entries][2] == ("are babies welcome",)
 
 
 def test_a_wording_the_faq_now_gives_another_entry_is_that_entry_s(tmp_path: Path) -> None:

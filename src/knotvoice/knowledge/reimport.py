@@ -12,6 +12,15 @@ alternatives or topics, a document's sections as topics) is the FAQ's, edits and
 included: a sheet exported, edited and imported again says what its entries are. The file
 keeps the fields the FAQ does not give; its wordings are added to those the FAQ's text
 gathered (a question without an answer of its own above another).
+
+A column of alternatives is the FAQ's that way only where the sheet reads as the file's
+export: for at least half of the paired entries that have alternatives in the file, it
+lists every one of that entry's. Its deletions stand, and the summary counts the file's
+alternatives it left out and names their entries (a wording added to the file with
+``knotvoice knowledge add`` since the export is among them: the operator adds it to the
+sheet to keep it). Otherwise the sheet is the operator's own, which never listed the
+wordings added to the file: the file's alternatives it does not list are kept, and counted
+with the rest kept.
 """
 
 from __future__ import annotations
@@ -37,6 +46,11 @@ class Kept:
     """Ids of entries whose spoken answer was left out: their answer changed."""
     gone: tuple[str, ...]
     """Ids of the file's entries the FAQ no longer has, left out."""
+    unlisted: int = 0
+    """The file's alternatives left out because the FAQ, read as the file's export, does
+    not list them (deleted there, or added to the file since the export)."""
+    unlisted_of: tuple[str, ...] = ()
+    """Ids of the entries those alternatives were of."""
 
     def summary(self) -> str:
         """What was kept and left out, as one sentence's parts ("" when nothing)."""
@@ -52,6 +66,13 @@ class Kept:
             parts.append(
                 f"left out the spoken answer of {', '.join(self.unspoken)}, whose answer "
                 "changed: write it again"
+            )
+        if self.unlisted:
+            one = self.unlisted == 1
+            parts.append(
+                f"left out {self.unlisted} {'alternative' if one else 'alternatives'} of "
+                f"{', '.join(self.unlisted_of)} that the FAQ does not list: add "
+                f"{'it' if one else 'them'} there to keep {'it' if one else 'them'}"
             )
         if self.gone:
             parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ")
@@ -70,9 +91,11 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
     # every wording once in the file: a wording of the file's that the FAQ now gives
     # another entry (or this one) is that entry's
     wordings = {phrase_key(phrase) for entry in result.entries for phrase in entry.phrases}
+    exported = "alternatives" in given and _lists_the_file(pairs.values(), wordings)
     entries: list[Entry] = []
     counts = dict.fromkeys(("alternatives", "topics", "keywords", "spoken"), 0)
     unspoken: list[str] = []
+    unlisted: dict[str, int] = {}
     for entry in result.entries:
         before = pairs.get(entry.id)
         if before is None:
@@ -80,9 +103,13 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
             continue
         keeps_id = before.id == entry.id or before.id not in taken
         added = []
-        for wording in () if "alternatives" in given else before.alternatives:
+        for wording in before.alternatives:
             key = phrase_key(wording)
-            if key and key not in wordings:
+            if not key or key in wordings:
+                continue
+            if exported:
+                unlisted[before.id] = unlisted.get(before.id, 0) + 1
+            else:
                 added.append(wording)
                 wordings.add(key)
         keywords = [] if "keywords" in given else list(before.keywords)
@@ -117,7 +144,22 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         counts["spoken"],
         tuple(unspoken),
         tuple(entry.id for entry in old.entries if entry.id not in matched),
+        sum(unlisted.values()),
+        tuple(unlisted),
     )
+
+
+def _lists_the_file(paired: Iterable[Entry], wordings: set[str]) -> bool:
+    """Whether an FAQ with a column of alternatives reads as the export of the file it is
+    imported over: for at least half of the file's paired entries that have alternatives,
+    the FAQ lists every one of them (``wordings``, as ``phrase_key``). The operator's own
+    sheet never listed the wordings added to the file since its import."""
+    with_wordings = [entry for entry in paired if entry.alternatives]
+    listed = sum(
+        all(phrase_key(wording) in wordings for wording in entry.alternatives)
+        for entry in with_wordings
+    )
+    return 2 * listed >= len(with_wordings)
 
 
 def _pairs(new: tuple[Entry, ...], old: tuple[Entry, ...]) -> dict[str, Entry]:

@@ -210,6 +210,9 @@ def test_a_range_of_times_reads_both_ends_alike() -> None:
         "Open 9:30 to 17:30, 8am to 6pm, 13 hundred to 18 hundred, 18 hundred to midnight; "
         "bus at 18 hundred."
     )
+    assert speakable("Open 09:30-18:00, 08:00-12:05 and 13:05 to 18:00.") == (
+        "Open 9:30 to 18 o'clock, 8 o'clock to 12 oh 5 and 13 oh 5 to 18 hundred."
+    )
 
 
 def test_fractions_read_as_said() -> None:

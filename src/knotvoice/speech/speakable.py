@@ -116,11 +116,12 @@ _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
 _HOURS_RANGE = re.compile(
-    rf"(?<![\d:.])(\d{{1,2}}):00(\s*[\u2013-]\s*|\s+{_SAY['range']}\s+)(\d{{1,2}}):00"
-    rf"(?![\d:]|\s?{_CLOCK}(?!\w))",
+    rf"(?<![\d:.])((\d{{1,2}}):(\d\d))(\s*[\u2013-]\s*|\s+{_SAY['range']}\s+)"
+    rf"((\d{{1,2}}):(\d\d))(?![\d:]|\s?{_CLOCK}(?!\w))",
     re.IGNORECASE,
 )
-"""Two times on the hour, from one to the other ("8:00\u201318:00", "8:00 to 18:00")."""
+"""Two times of day on the 24-hour clock, from one to the other ("8:00\u201318:00", "8:00
+to 18:00")."""
 _RANGE_END = (
     rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|,\d\d(?!\d))?"
     rf"|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?|\d{{1,2}}{_ORDINAL}(?!\w)"
@@ -354,13 +355,26 @@ def _time(found: re.Match[str]) -> str:
 
 
 def _hours_range(found: re.Match[str]) -> str:
-    """Two times on the hour read alike: "8:00\u201318:00" "8 o'clock to 18 o'clock", not "8
-    o'clock to 18 hundred" as each alone. A pair read alike alone is left to be read so."""
-    start, end = int(found.group(1)), int(found.group(3))
-    if {start, end} & {0, 24} or start > 24 or end > 24 or (start <= 12) == (end <= 12):
+    """A range of times across noon with its ends on the hour read alike: "8:00\u201318:00"
+    "8 o'clock to 18 o'clock" (and "9:30-18:00" "9:30 to 18 o'clock"), not "8 o'clock to 18
+    hundred" as each alone. A range on one side of noon is left to be read as each alone."""
+    start, start_hour, start_minute, _, end, end_hour, end_minute = found.groups()
+    hours = int(start_hour), int(end_hour)
+    if (
+        set(hours) & {0, 24}
+        or max(hours) > 24
+        or max(int(start_minute), int(end_minute)) > 59
+        or (hours[0] <= 12) == (hours[1] <= 12)
+    ):
         return found.group(0)
     o_clock = _ENGLISH.clock_words["o_clock"]
-    return f"{start} {o_clock} {_SAY['range']} {end} {o_clock}"
+    start, end = (
+        f"{hour} {o_clock}" if minute == "00" else written
+        for hour, minute, written in zip(
+            hours, (start_minute, end_minute), (start, end), strict=True
+        )
+    )
+    return f"{start} {_SAY['range']} {end}"
 
 
 def _money(found: re.Match[str]) -> str:

@@ -425,6 +425,20 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
     manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knott\tknot\n", encoding="utf-8")
     with pytest.raises(ManifestError, match="expected entry treat-knott is not in"):
         check_expected(manifest, knots)
+    # among the ids of this knowledge, a mistyped one is named with its line and the id meant
+    manifest.write_text(
+        "file\texpected\ttext\nq.wav\ttreat-knot\tknot\nr.wav\tTreat-Knott\tknot\n"
+        "s.wav\tzebra-crossing\tzebra\nt.wav\tcauses\tcauses\n"
+        "u.wav\tmassage-how-often\thow often\nv.wav\tcauses\twhy\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as mistyped:
+        check_expected(manifest, knots)
+    assert str(mistyped.value) == (
+        f"{manifest}: expected entries Treat-Knott (line 3, did you mean treat-knot?), "
+        f"zebra-crossing (line 4) are not in {knots.source}; write each id as the knowledge "
+        "file spells it"
+    )
     manifest.write_text(
         "# knowledge: ferry.yaml\nfile\texpected\ttext\nq.wav\tdogs\tdogs\n", encoding="utf-8"
     )

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from rapidfuzz import fuzz, process
+
 from knotvoice.asr import Recognizer
 from knotvoice.audio import AudioChunk, check_audio, is_audio, read_audio
 from knotvoice.errors import AudioInputError, KnotvoiceError
@@ -269,17 +271,27 @@ def check_expected(
     be scored a miss. ``given``: the knowledge was chosen with ``--knowledge``; ``fix``: what
     to do instead, when the command chooses the knowledge another way."""
     known = {entry.id for entry in knowledge.entries}
-    unknown = list(
-        dict.fromkeys(
-            row.expected
-            for row in read_manifest(manifest)
-            if row.expected != NO_ANSWER and row.expected not in known
-        )
-    )
+    rows = read_manifest(manifest)
+    lines: dict[str, int] = {}  # each unknown id, and the first line it is on
+    for row in rows:
+        if row.expected != NO_ANSWER and row.expected not in known:
+            lines.setdefault(row.expected, row.line)
+    unknown = list(lines)
     if not unknown:
         return
-    named = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     one = len(unknown) == 1
+    if len({row.expected for row in rows} & known) > len(unknown):
+        # written for this knowledge: an id mistyped, on a line of its own
+        named = ", ".join(
+            f"{entry_id} (line {lines[entry_id]}{_nearest(entry_id, known)})"
+            for entry_id in unknown[:3]
+        ) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+        raise ManifestError(
+            f"{manifest}: expected {'entry' if one else 'entries'} {named} "
+            f"{'is' if one else 'are'} not in {knowledge.source}; write "
+            f"{'its' if one else 'each'} id as the knowledge file spells it"
+        )
+    named = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     if given:
         advice = "pass the knowledge file it was written for as --knowledge FILE, or fix the ids"
     elif manifest_knowledge(manifest) is not None:
@@ -293,6 +305,13 @@ def check_expected(
         f"{manifest}: expected {'entry' if one else 'entries'} {named} {'is' if one else 'are'} "
         f"not in {knowledge.source}; {fix or advice}"
     )
+
+
+def _nearest(entry_id: str, known: set[str]) -> str:
+    """ ", did you mean ID?" for the id of ``known`` spelt most like ``entry_id``, when one is
+    close; "" otherwise."""
+    found = process.extractOne(entry_id.lower(), sorted(known), scorer=fuzz.ratio, score_cutoff=80)
+    return f", did you mean {found[0]}?" if found is not None else ""
 
 
 def check_clips(manifest: Path | str) -> None:

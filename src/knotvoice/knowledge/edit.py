@@ -21,6 +21,7 @@ from rapidfuzz import process
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge, load, phrase_key, read
+from knotvoice.turn import command_of
 
 __all__ = ["Added", "add_alternative", "take_over"]
 
@@ -42,12 +43,19 @@ def add_alternative(path: Path, entry_id: str, wording: str) -> Added:
     """Add ``wording`` to the alternatives of entry ``entry_id`` in the knowledge file ``path``.
 
     Raises ``KnowledgeError`` (one line saying what to do) when the file does not load, the
-    entry does not exist, the wording has no words or belongs to another entry, or the file is
+    entry does not exist, the wording has no words, is a follow-up ("yes", "pardon") or
+    belongs to another entry, or the file is
     laid out in a way this cannot edit safely; the file is untouched then.
     """
     wording = " ".join(wording.split())
     if not phrase_key(wording):
         raise KnowledgeError(f"{wording!r} has no words; give the question as a visitor asked it")
+    if (command := command_of(wording)) is not None:
+        # the kiosk takes it as a follow-up ("yes" to a did-you-mean), never as a question
+        raise KnowledgeError(
+            f"{wording!r} is what a visitor says to follow up a reply (the {command!r} command), "
+            "so it is never matched to an entry; give the question as a visitor asked it"
+        )
     knowledge = load(path)
     if entry_id not in knowledge.ids:
         raise KnowledgeError(f"{path}: no entry {entry_id!r}; {_closest(knowledge, entry_id)}")

@@ -710,6 +710,22 @@ def test_a_question_without_answer_asked_again_with_one_is_merged_into_it() -> N
     ]
 
 
+def test_a_question_without_answer_over_one_asked_again_is_no_wording_of_it() -> None:
+    """ "Can I bring my children?", left without an answer over a question the FAQ asked
+    before, became one of its wordings: a visitor asking it heard about NHS places."""
+    result = parse_faq(
+        "Do you take NHS patients?\nChildren only.\n\nCan I bring my children?\n\n"
+        "Do you take NHS patients?\nPlease see above.\n"
+    )
+    assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
+        ("Do you take NHS patients?", (), "Children only.\n\nPlease see above.")
+    ]
+    assert [str(note) for note in result.notes] == [
+        "line 4: question 'Can I bring my children?' has no answer; dropped",
+        "line 6: repeated question 'Do you take NHS patients?' merged into the one on line 1",
+    ]
+
+
 def test_questions_without_answers_in_a_row_all_go_to_the_next_answered_one() -> None:
     """Of two questions in a row with no answer, the first was said to be an alternative of
     the second, and lost when the second went on to the next question with an answer."""

@@ -47,7 +47,8 @@ answer text. The rules, in the order they apply:
   is not a new entry: if it brings an answer, that answer is added to the first one's.
 - **Question without answer.** A question directly followed by another question becomes an
   alternative of the next entry, so it is still answerable. A question at the end of the text
-  with no answer is dropped.
+  with no answer is dropped, and so is one over a question asked again: that is no new
+  entry to gather other wordings.
 - **Question without words.** A question with no letter or digit in it (a ``?`` alone) is
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
@@ -669,6 +670,11 @@ def _parse_text(text: str) -> ImportResult:
                             current,
                         )
                     )
+                    continue
+                if seen is not None:
+                    # a question asked again gathers none: one without an answer above it
+                    # ("Can I bring my children?") is no other wording of it
+                    notes.append((line, f"question {waiting!r} has no answer; dropped", None))
                     continue
                 current.alternatives.append(waiting)
                 current.gathered.append((line, waiting))

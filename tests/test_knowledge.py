@@ -319,6 +319,12 @@ def test_load_bad_yaml_gives_the_line(tmp_path: Path) -> None:
             '    answer: "Yes.\n  - id: b\n    question: B?\n    answer: No.\n',
             "line 6: a quote opened here is never closed; close it",
         ),
+        # a list in brackets never closed was reported at the line where reading gave up
+        (
+            "    alternatives: [is it open, when\n      do you open\n    answer: Yes.\n",
+            "line 6: invalid YAML: the '[' opened here is not closed before line 8 (expected "
+            "',' or ']', but got ':'); close it with ']' after its last item",
+        ),
     ],
 )
 def test_a_hand_edit_that_breaks_the_yaml_says_where_and_what_to_do(

@@ -420,6 +420,22 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
             out.error(None, "", f"{where}{what}")
         elif unclosed:
             out.error(None, "", f"{where}a quote opened here is never closed; close it")
+        elif (
+            "flow" in str(exc.context or "")
+            and exc.context_mark is not None
+            and exc.problem_mark is not None
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
+            # a list or mapping in brackets never closed is found lines later
+            opened, closing = ("[", "]") if "sequence" in str(exc.context) else ("{", "}")
+            out.error(
+                None,
+                "",
+                f"line {exc.context_mark.line + 1}: invalid YAML: the '{opened}' opened here "
+                "is not closed "
+                f"before line {exc.problem_mark.line + 1} ({what}); close it with "
+                f"'{closing}' after its last item",
+            )
         elif "mapping values are not allowed" in what:
             out.error(
                 None,

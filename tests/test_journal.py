@@ -853,3 +853,46 @@ def test_the_log_lives_in_systemd_s_state_directory() -> None:
         default_log_dir({}).parts[-3:] == (".local", "state", "knotvoice")
         or os.environ.get("HOME") is None
     )
+
+
+@pytest.fixture
+def shell_without_a_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A shell's environment (no ``STATE_DIRECTORY``, no ``KNOTVOICE_LOG_DIR``) whose own log
+    directory holds nothing, on a machine whose kiosk's unit keeps its log elsewhere: that
+    folder is returned."""
+    for variable in ("STATE_DIRECTORY", "KNOTVOICE_LOG_DIR", "KNOTVOICE_CONFIG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    service = tmp_path / "var-lib-knotvoice"
+    monkeypatch.setattr(journal_module, "SERVICE_LOG_DIR", service)
+    return service
+
+
+def test_status_and_report_from_a_shell_read_the_kiosk_service_s_log(
+    shell_without_a_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`knotvoice status` typed in a shell looked in ~/.local/state/knotvoice, not in the
+    systemd kiosk's /var/lib/knotvoice, and said only "is the kiosk running?"."""
+    service = Journal(shell_without_a_log)
+    service.update(microphone="listening")
+    service.write(turn("where can I park", "reject", "parking"))
+    assert main(["status"]) == 0
+    printed = capsys.readouterr()
+    assert "turns         1" in printed.out
+    assert f"{shell_without_a_log}" in printed.err and "--log-dir" in printed.err
+    assert main(["report", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["turns"] == 1
+
+
+def test_status_and_report_with_no_log_anywhere_name_log_dir(
+    shell_without_a_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in ("status", "report"):
+        assert main([command]) == 1
+        printed = capsys.readouterr()
+        assert printed.out == ""
+        assert printed.err.count("\n") == 1 and "--log-dir" in printed.err, printed.err
+    # the unit's folder there, with no log readable in it: it is named
+    shell_without_a_log.mkdir()
+    assert main(["status"]) == 1
+    assert f"--log-dir {shell_without_a_log}" in capsys.readouterr().err

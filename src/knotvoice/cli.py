@@ -959,15 +959,18 @@ def _report(args: argparse.Namespace) -> int:
         period = parse_since(args.since)
     except ValueError as error:
         raise KnotvoiceError(f"--since: {error}") from None
-    if not settings.log_dir.is_dir():
-        what = "not a directory" if settings.log_dir.exists() else "no such log directory"
-        raise KnotvoiceError(f"{settings.log_dir}: {what}; give the --log-dir the kiosk writes to")
-    counted = tally(read_turns(settings.log_dir, time.time() - period, FIELDS))
+    log_dir = _log_dir_to_read(args, settings)
+    if not log_dir.is_dir():
+        what = "not a directory" if log_dir.exists() else "no such log directory"
+        raise KnotvoiceError(
+            f"{log_dir}: {what}; give the --log-dir the kiosk writes to{_service_hint(log_dir)}"
+        )
+    counted = tally(read_turns(log_dir, time.time() - period, FIELDS))
     summary = counted.summary(top=args.top)
     if args.json:
         print_json(summary.to_json())
         return 0
-    _out(f"turn log      {settings.log_dir} (the last {args.since})")
+    _out(f"turn log      {log_dir} (the last {args.since})")
     _out(f"questions     {summary.turns}")
     for label, count in (
         ("answered", summary.answered),
@@ -999,6 +1002,39 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log_dir_to_read(args: argparse.Namespace, settings: Settings) -> Path:
+    """The log directory ``status`` and ``report`` read. Typed in a shell, they look in the
+    user's own (``~/.local/state/knotvoice``), while a kiosk run by its systemd unit keeps
+    its log in ``journal.SERVICE_LOG_DIR``: when none was asked for (no ``--log-dir``,
+    ``log_dir`` or ``$STATE_DIRECTORY``) and the user's own holds no log, the unit's is read,
+    and a line on standard error says so."""
+    from knotvoice.journal import SERVICE_LOG_DIR, default_log_dir, holds_log
+
+    asked = args.log_dir is not None or settings.log_dir != default_log_dir()
+    if asked or os.environ.get("STATE_DIRECTORY") or holds_log(settings.log_dir):
+        return settings.log_dir
+    if not holds_log(SERVICE_LOG_DIR):
+        return settings.log_dir
+    _warn(
+        f"no log in {settings.log_dir}: reading the kiosk service's, in {SERVICE_LOG_DIR} "
+        "(pass --log-dir to read another)"
+    )
+    return SERVICE_LOG_DIR
+
+
+def _service_hint(log_dir: Path) -> str:
+    """Where the kiosk service's log is, for an error about ``log_dir``, when that folder is
+    there and is not ``log_dir`` ("" otherwise)."""
+    from knotvoice.journal import SERVICE_LOG_DIR
+
+    if log_dir == SERVICE_LOG_DIR or not SERVICE_LOG_DIR.is_dir():
+        return ""
+    return (
+        f" (a kiosk run by its systemd unit: --log-dir {SERVICE_LOG_DIR}, "
+        "as a user who may read it)"
+    )
+
+
 def _ago(seconds: float) -> str:
     """``seconds`` as a person says how long ago: ``40 s ago``, ``12 min ago``, ``3 h ago``."""
     if seconds < 120:
@@ -1013,11 +1049,12 @@ def _ago(seconds: float) -> str:
 def _status(args: argparse.Namespace) -> int:
     from knotvoice.journal import read_status
 
-    settings = _settings(args)
-    status = read_status(settings.log_dir)
+    log_dir = _log_dir_to_read(args, _settings(args))
+    status = read_status(log_dir)
     if status is None:
         raise KnotvoiceError(
-            f"no status in {settings.log_dir}; is the kiosk running? (give its --log-dir)"
+            f"no status in {log_dir}; is the kiosk running? Give the --log-dir it writes to"
+            f"{_service_hint(log_dir)}"
         )
     now = time.time()
     age, running = status.age(now), status.running(now)

@@ -28,10 +28,12 @@ from typing import Any
 from knotvoice.errors import KnotvoiceError
 
 __all__ = [
+    "SERVICE_LOG_DIR",
     "STALE_SECONDS",
     "Journal",
     "Status",
     "default_log_dir",
+    "holds_log",
     "read_status",
     "read_turns",
 ]
@@ -58,6 +60,11 @@ REUSE_SECONDS = 5.0
 has no room for a new file: a reader who opened it before has read it by then."""
 
 
+SERVICE_LOG_DIR = Path("/var/lib/knotvoice")
+"""Where the kiosk's systemd unit keeps its log (``StateDirectory=knotvoice`` in
+``deploy/knotvoice.service``): a shell's ``default_log_dir`` is not there."""
+
+
 def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
     """Where the turn log lives: systemd's ``$STATE_DIRECTORY`` when it sets one, else
     ``$XDG_STATE_HOME/knotvoice`` or ``~/.local/state/knotvoice``."""
@@ -66,6 +73,11 @@ def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
         return Path(environ["STATE_DIRECTORY"].split(":")[0])
     state = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "knotvoice"
+
+
+def holds_log(directory: Path) -> bool:
+    """Whether ``directory`` holds a turn log or a status that this user can see."""
+    return any(os.path.exists(Path(directory) / name) for name in (STATUS, TURNS))
 
 
 @dataclass

@@ -896,3 +896,22 @@ def test_status_and_report_with_no_log_anywhere_name_log_dir(
     shell_without_a_log.mkdir()
     assert main(["status"]) == 1
     assert f"--log-dir {shell_without_a_log}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "proc"])
+def test_a_log_directory_that_cannot_be_made_stops_the_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """`listen --log-dir /proc/knotvoice` warned, answered and exited 0, and logged nothing."""
+    (tmp_path / "notes.txt").write_text("x")
+    log_dir = tmp_path / "notes.txt" / "log" if where == "under-a-file" else Path("/proc/kv")
+    for command in (
+        ["listen", "--save-replies", str(tmp_path / "replies")],
+        ["serve", "--uri", "tcp://127.0.0.1:0"],
+    ):
+        assert main([*command, "--log-dir", str(log_dir)]) == 1
+        printed = capsys.readouterr()
+        assert printed.out == ""
+        assert printed.err.startswith(f"knotvoice: error: {log_dir}: cannot make the log")
+        assert printed.err.count("\n") == 1 and "--log-dir" in printed.err
+    assert not (tmp_path / "replies").exists()

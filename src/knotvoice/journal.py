@@ -159,13 +159,21 @@ class Journal:
     def claim(self) -> None:
         """Write this kiosk's first status; KnotvoiceError when another kiosk or server that
         runs keeps its status in the same directory (the two would overwrite each other's),
-        or when that directory is a file."""
+        or when that directory is a file or cannot be made."""
         if self.directory.exists() and not self.directory.is_dir():
             # every turn's line would fail to be written, one warning each
             raise KnotvoiceError(
                 f"{self.directory}: not a directory; give --log-dir (KNOTVOICE_LOG_DIR) a "
                 "folder for the turn log"
             )
+        try:
+            # one that cannot be made would log nothing, with one warning, for as long as it ran
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise KnotvoiceError(
+                f"{self.directory}: cannot make the log directory ({error.strerror or error}); "
+                "give --log-dir (KNOTVOICE_LOG_DIR) a folder you can write to"
+            ) from None
         other = read_status(self.directory)
         if other is not None and other.pid != os.getpid() and other.running():
             raise KnotvoiceError(

@@ -321,3 +321,15 @@ def test_the_config_file_documented_for_operators_is_read_as_it_says(tmp_path: P
             build_settings({}, {}, probe)
         except SettingsError as error:
             assert "unknown setting" not in str(error), key
+
+
+@pytest.mark.parametrize("phrase", ["", "   ", "?!"])
+def test_a_blank_wake_phrase_is_refused(tmp_path: Path, phrase: str) -> None:
+    """A wake phrase of no words woke the kiosk in wake mode to every utterance."""
+    with pytest.raises(SettingsError, match=r"^--wake-phrase must be words.*vad"):
+        build_settings({"trigger": "wake", "wake_phrase": phrase}, {})
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[listen]\ntrigger = "wake"\nwake_phrase = "{phrase}"\n')
+    with pytest.raises(SettingsError, match=rf"^{config}: wake_phrase must be words"):
+        build_settings({}, {}, config)
+    assert build_settings({"wake_phrase": " Hey, Knot "}, {}).listen.wake_phrase == "Hey, Knot"

@@ -297,6 +297,18 @@ def _text(name: str, value: Any) -> str:
     return str(value)
 
 
+def _phrase(name: str, value: Any) -> str:
+    """``wake_phrase``: words; a phrase of none is found at the start of every utterance, and
+    would wake the kiosk to every sound it hears."""
+    text = _text(name, value).strip()
+    if not any(character.isalnum() for character in text):
+        raise SettingsError(
+            f"{name} must be words, such as 'hey kiosk', not {value!r}; "
+            "to answer every question, use the vad trigger"
+        )
+    return text
+
+
 def _flag(name: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -436,7 +448,7 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
 
 _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "trigger": ("mode", _choice(*(mode.value for mode in TriggerMode))),
-    "wake_phrase": ("wake_phrase", _text),
+    "wake_phrase": ("wake_phrase", _phrase),
     "follow_up": ("follow_up_seconds", _positive(float, "a number of seconds", zero="none")),
     "no_speech_timeout": ("no_speech_timeout_seconds", _positive(float, "a number of seconds")),
     "slow_rate": ("slow_rate", _positive(int, "a whole number of words per minute")),

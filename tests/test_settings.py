@@ -333,3 +333,24 @@ def test_a_blank_wake_phrase_is_refused(tmp_path: Path, phrase: str) -> None:
     with pytest.raises(SettingsError, match=rf"^{config}: wake_phrase must be words"):
         build_settings({}, {}, config)
     assert build_settings({"wake_phrase": " Hey, Knot "}, {}).listen.wake_phrase == "Hey, Knot"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('trigger = "wake"\n', "'trigger' is a kiosk setting; put it under \\[listen\\]"),
+        ('uri = "tcp://127.0.0.1:1"\n', "'uri' is a server setting; put it under \\[serve\\]"),
+        (
+            '[listen]\ninput_device = "USB"\n',
+            "'input_device' is a top-level setting; put it above \\[listen\\]",
+        ),
+    ],
+)
+def test_a_setting_in_the_wrong_table_says_where_it_goes(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """`trigger = "wake"` at the top of the file was refused as an unknown setting."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(text)
+    with pytest.raises(SettingsError, match=rf"^{config}: {message}$"):
+        build_settings({}, {}, config)

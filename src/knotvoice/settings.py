@@ -505,7 +505,11 @@ def _read_config(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise SettingsError(
-            f"{path}: unknown setting {unknown[0]!r}; known settings: {', '.join(sorted(known))}"
+            f"{path}: "
+            + (
+                _belongs(unknown[0], "")
+                or f"unknown setting {unknown[0]!r}; known settings: {', '.join(sorted(known))}"
+            )
         )
     listen = data.get("listen", {})
     if not isinstance(listen, dict):
@@ -513,7 +517,11 @@ def _read_config(path: Path) -> dict[str, Any]:
     strange = sorted(set(listen) - set(_LISTEN))
     if strange:
         raise SettingsError(
-            f"{path}: unknown setting 'listen.{strange[0]}'; known: {', '.join(sorted(_LISTEN))}"
+            f"{path}: "
+            + (
+                _belongs(strange[0], "listen")
+                or f"unknown setting 'listen.{strange[0]}'; known: {', '.join(sorted(_LISTEN))}"
+            )
         )
     serve = data.get("serve", {})
     if not isinstance(serve, dict):
@@ -521,9 +529,26 @@ def _read_config(path: Path) -> dict[str, Any]:
     strange = sorted(set(serve) - set(_SERVE))
     if strange:
         raise SettingsError(
-            f"{path}: unknown setting 'serve.{strange[0]}'; known: {', '.join(sorted(_SERVE))}"
+            f"{path}: "
+            + (
+                _belongs(strange[0], "serve")
+                or f"unknown setting 'serve.{strange[0]}'; known: {', '.join(sorted(_SERVE))}"
+            )
         )
     return data
+
+
+def _belongs(key: str, table: str) -> str | None:
+    """Where a ``key`` found in ``table`` ("" for the top level) and not known there goes, as
+    the error that says so; None for a key known nowhere. A kiosk setting written at the top
+    of the file (``trigger = "wake"``) is the likely slip, and "unknown" would send its writer
+    looking for another spelling."""
+    if table and key in _TOP:
+        return f"{key!r} is a top-level setting; put it above [{table}]"
+    for other, what, keys in (("listen", "a kiosk", _LISTEN), ("serve", "a server", _SERVE)):
+        if other != table and key in keys:
+            return f"{key!r} is {what} setting; put it under [{other}]"
+    return None
 
 
 def _set(settings: Any, path: str, value: Any) -> Any:

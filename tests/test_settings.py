@@ -354,3 +354,37 @@ def test_a_setting_in_the_wrong_table_says_where_it_goes(
     config.write_text(text)
     with pytest.raises(SettingsError, match=rf"^{config}: {message}$"):
         build_settings({}, {}, config)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'input_device = ["testmic"]',
+            "input_device must be a part of the device's name in quotes, or its index",
+        ),
+        ("knowledge = 42", "knowledge must be a path in quotes"),
+        ("models_dir = true", "models_dir must be a path in quotes"),
+        ("voice = 3", "voice must be text in quotes"),
+        ('model_url = ["https://example.org/m.zip"]', "model_url must be text in quotes"),
+        ("[listen]\nwake_phrase = 7", "wake_phrase must be text in quotes"),
+        ('[serve]\nzeroconf = ["kiosk"]', "zeroconf must be true, false or a name in quotes"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_naming_the_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """`input_device = ["testmic"]` looked for a device named "['testmic']", and
+    `knowledge = 42` for a knowledge file named 42, in the config file's folder."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(text + "\n")
+    with pytest.raises(SettingsError, match=rf"^{config}: {message}, not "):
+        build_settings({}, {}, config)
+
+
+def test_a_device_index_may_be_a_number_in_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("input_device = 1\noutput_device = 'USB'\n")
+    settings = build_settings({}, {}, config)
+    assert (settings.input_device, settings.output_device) == ("1", "USB")
+    assert settings.listen.microphone.device == "1"

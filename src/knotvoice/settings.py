@@ -290,11 +290,29 @@ def _number(kind: Callable[[str], Any], what: str) -> Callable[[str, Any], Any]:
 
 
 def _path(name: str, value: Any) -> Path:
-    return Path(str(value)).expanduser()
+    """A path: text (a flag's, a variable's or a quoted value's) or a ``Path``; a number or a
+    list in the config file is a slip, refused rather than taken for a file of that name."""
+    if not isinstance(value, str | os.PathLike):
+        raise SettingsError(f"{name} must be a path in quotes, not {value!r}")
+    return Path(value).expanduser()
 
 
 def _text(name: str, value: Any) -> str:
-    return str(value)
+    """Text; a number, a list or a table in the config file is refused, not written out."""
+    if not isinstance(value, str):
+        raise SettingsError(f"{name} must be text in quotes, not {value!r}")
+    return value
+
+
+def _device(name: str, value: Any) -> str:
+    """A device: a part of its name, or its index, which TOML writes as a number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise SettingsError(
+            f"{name} must be a part of the device's name in quotes, or its index, not {value!r}"
+        )
+    return value
 
 
 def _phrase(name: str, value: Any) -> str:
@@ -324,7 +342,9 @@ def _announce(name: str, value: Any) -> str | None:
     """``zeroconf``: true (the default name), false (off) or an instance name."""
     if isinstance(value, bool):
         return "" if value else None
-    text = str(value).strip()
+    if not isinstance(value, str):
+        raise SettingsError(f"{name} must be true, false or a name in quotes, not {value!r}")
+    text = value.strip()
     if len(text.encode("utf-8")) > 63:
         raise SettingsError(f"{name} must be a name of at most 63 bytes, not {value!r}")
     return text
@@ -434,8 +454,8 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
     "engine": _choice("auto", "vosk", "whisper"),
     "model": _path,
     "models_dir": _path,
-    "input_device": _text,
-    "output_device": _text,
+    "input_device": _device,
+    "output_device": _device,
     "output_rate": _positive(int, "a whole number of Hertz"),
     "voice": _text,
     "speech_rate": _positive(int, "a whole number of words per minute"),
@@ -633,8 +653,12 @@ def build_settings(
     if config is not None:
         # A relative path in the file is taken from the file's folder.
         for name, value in top.items():
-            if _TOP[name] is _path and not _path(name, value).is_absolute():
-                top[name] = config.expanduser().parent / _path(name, value)
+            if _TOP[name] is not _path:
+                continue
+            with _named(f"{config}"):
+                path = _path(name, value)
+            if not path.is_absolute():
+                top[name] = config.expanduser().parent / path
     listen: dict[str, Any] = dict(data.get("listen", {}))
     serve: dict[str, Any] = dict(data.get("serve", {}))
     # Where each value came from, for its errors ("in FILE", "in VARIABLE"); a flag's own

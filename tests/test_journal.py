@@ -915,3 +915,31 @@ def test_a_log_directory_that_cannot_be_made_stops_the_start(
         assert printed.err.startswith(f"knotvoice: error: {log_dir}: cannot make the log")
         assert printed.err.count("\n") == 1 and "--log-dir" in printed.err
     assert not (tmp_path / "replies").exists()
+
+
+def test_a_stopped_kiosk_s_status_says_its_microphone_is_closed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a clean stop `knotvoice status` still said `microphone    listening`."""
+    for microphone, after in (("listening", "closed"), ("lost", "closed"), ("none", "none")):
+        journal = Journal(tmp_path / microphone)
+        journal.update(microphone=microphone)
+        journal.stop()
+        assert main(["status", "--log-dir", str(journal.directory)]) == 1
+        assert f"\nmicrophone    {after}\n" in capsys.readouterr().out
+
+
+def test_a_kiosk_that_could_not_start_names_the_knowledge_it_did_not_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a failed start the status's knowledge line was blank."""
+    broken = tmp_path / "faq.yaml"
+    broken.write_text("entries:\n  - id: opening\n    question: [unclosed\n")
+    log_dir = tmp_path / "log"
+    listen = ["listen", "--knowledge", str(broken), "--log-dir", str(log_dir)]
+    assert main([*listen, "--save-replies", str(tmp_path / "replies")]) == 1
+    capsys.readouterr()
+    assert main(["status", "--log-dir", str(log_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "\nknowledge     faq.yaml (not loaded); 0 reloads\n" in out
+    assert "\nmicrophone    closed\n" in out

@@ -234,7 +234,7 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     turns = [json.loads(line) for line in (log_dir / "turns.jsonl").read_text().splitlines()]
     assert [(t["decision"], t["entry"]) for t in turns] == [("answer", "massage-how-often")]
     status = json.loads((log_dir / "status.json").read_text())
-    assert status["turns"] == 1 and status["microphone"] == "listening"
+    assert status["turns"] == 1 and status["microphone"] == "closed"
     assert status["stopped"] is not None, "`knotvoice status` says at once that it stopped"
     kept = join(read_audio(log_dir / "audio" / turns[0]["audio"]))
     assert 16000 * 2 <= len(kept) <= len(question) + 16000 * 2, "the question, as it was heard"

@@ -814,6 +814,12 @@ def _following(
     return recognizer, reloader
 
 
+def _loading(journal: Journal, settings: Settings) -> None:
+    """Name the knowledge file in the status before it loads, so the status of a start that
+    fails on it (a file that does not load) says which file that was."""
+    journal.update(knowledge=f"{settings.knowledge.name} (not loaded)")
+
+
 def _kiosk(
     args: argparse.Namespace,
     settings: Settings,
@@ -839,6 +845,7 @@ def _kiosk(
 
     journal = Journal(settings.log_dir)
     with journal.claimed():
+        _loading(journal, settings)
         days = settings.listen.keep_audio_days
         if days is None and (kept := left_behind(settings.log_dir / AUDIO)):
             _log.warning("%s", kept)
@@ -1080,7 +1087,7 @@ def _status(args: argparse.Namespace) -> int:
             )
             _out(f"last sign     {_ago(age)}{gone}")
         _out(f"microphone    {status.microphone}")
-        _out(f"knowledge     {status.knowledge} ({_count(status.reloads, 'reload')})")
+        _out(f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}")
         _out(f"turns         {status.turns}; errors {status.errors}")
         if status.last_error:
             when = [_ago(now - status.last_error_at)] if status.last_error_at is not None else []
@@ -1115,6 +1122,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     journal = Journal(settings.log_dir)
     with journal.claimed():
+        _loading(journal, settings)
         recognizer, reloader = _following(
             settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
         )

@@ -96,9 +96,10 @@ class Status:
     last_error_cleared: bool = False
     """True when what failed works again since (a knowledge file fixed and read)."""
     microphone: str = "starting"
-    """starting, listening or lost; none for the server (``knotvoice serve``)."""
+    """starting, listening or lost, and closed once it stopped; none for the server
+    (``knotvoice serve``) and the screen alone."""
     knowledge: str = ""
-    """The knowledge file and its version."""
+    """The knowledge file and its version (``NAME (not loaded)`` before it loads)."""
     reloads: int = 0
     log_failures: int = 0
     """Turn log lines that could not be written."""
@@ -248,9 +249,12 @@ class Journal:
             self._write_status()
 
     def stop(self) -> None:
-        """Say in the status that the kiosk has stopped (it will not be back by itself)."""
+        """Say in the status that the kiosk has stopped (it will not be back by itself), and
+        that its microphone, if it had one, is closed: it listens no more."""
         with self._lock:
             self.status.stopped = time.time()
+            if self.status.microphone != "none":
+                self.status.microphone = "closed"
             self._write_status()
 
     def snapshot(self) -> Status:

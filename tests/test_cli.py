@@ -846,6 +846,19 @@ def test_eval_min_top1_takes_a_percentage(tmp_path: Path, value: str) -> None:
     assert_one_line_error(result, "--min-top1", "give one from 0 to 100")
 
 
+@pytest.mark.parametrize(("value", "meant"), [("0.95", "95"), ("1", "100")])
+def test_eval_min_top1_refuses_a_fraction_for_a_percentage(
+    tmp_path: Path, value: str, meant: str
+) -> None:
+    """`--min-top1 0.95` was taken as 0.95%: a gate every run passed."""
+    result = knotvoice("eval", str(tmp_path / "manifest.tsv"), "--min-top1", value)
+    assert_one_line_error(result, "--min-top1", f"give the percentage ({meant} for {meant}%)")
+    # written with its percent sign, a small percentage is taken as it is
+    meant_small = knotvoice("eval", str(tmp_path / "manifest.tsv"), "--min-top1", value + "%")
+    assert_one_line_error(meant_small, "no such manifest")
+    assert "(95 for 95%" in " ".join(knotvoice("eval", "--help").stdout.split())
+
+
 @pytest.mark.model
 def test_eval_without_in_domain_clips_has_no_top1_to_check(tmp_path: Path) -> None:
     manifest = manifest_of(tmp_path, "q0.wav\t-\twhat is the weather\n")

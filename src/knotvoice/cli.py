@@ -64,13 +64,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _percentage(text: str) -> float:
-    """A percentage from 0 to 100, for argparse."""
+    """A percentage from 0 to 100, for argparse. A number from 0 to 1 without its ``%`` is
+    refused: written as a fraction (0.95 for 95%), it would be a gate every run passes;
+    ``0.95%`` is taken as it is."""
+    written = text.strip()
     try:
-        value = float(text)
+        value = float(written.removesuffix("%"))
     except ValueError:
         value = math.nan
     if not 0.0 <= value <= 100.0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a percentage; give one from 0 to 100")
+    if 0.0 < value <= 1.0 and not written.endswith("%"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} would be {value:g}%; give the percentage ({value * 100:g} for "
+            f"{value * 100:g}%), or write {written}% if that is meant"
+        )
     return value
 
 
@@ -255,7 +263,8 @@ def _parser() -> argparse.ArgumentParser:
         "--min-top1",
         type=_percentage,
         metavar="PCT",
-        help="exit 1 when top-1 accuracy is below PCT (0 to 100)",
+        help="exit 1 when top-1 accuracy is below PCT percent, 0 to 100 (95 for 95%%; a "
+        "fraction such as 0.95 is refused, 0.95%% is taken as it is)",
     )
     _common(evaluate)
     _engine_flags(evaluate)

@@ -204,7 +204,7 @@ def test_a_bad_value_names_the_file_or_variable_it_came_from(tmp_path: Path) -> 
         ("max_utterance", -1, "max_utterance must be a number of seconds more than 0"),
         ("no_speech_timeout", -1, "no_speech_timeout must be a number of seconds more than 0"),
         ("follow_up", -5, r"follow_up must be a number of seconds, 0 \(none\) or more, not -5"),
-        ("slow_rate", -10, "slow_rate must be a whole number of words per minute more than 0"),
+        ("slow_rate", -10, "slow_rate must be a whole number of words per minute, 80 or more"),
         ("input_rate", 0, "input_rate must be a whole number of Hertz more than 0, not 0"),
     ],
 )
@@ -388,3 +388,16 @@ def test_a_device_index_may_be_a_number_in_the_config_file(tmp_path: Path) -> No
     settings = build_settings({}, {}, config)
     assert (settings.input_device, settings.output_device) == ("1", "USB")
     assert settings.listen.microphone.device == "1"
+
+
+@pytest.mark.parametrize("rate", [10, 79])
+def test_a_slow_rate_under_the_slowest_voice_is_refused(tmp_path: Path, rate: int) -> None:
+    """`--slow-rate 10` was taken, under the 80 words a minute docs/kiosk.md gives as the
+    slowest "slower" goes."""
+    with pytest.raises(SettingsError, match=rf"^--slow-rate must be .* 80 or more, not {rate}$"):
+        build_settings({"slow_rate": rate}, {})
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[listen]\nslow_rate = {rate}\n")
+    with pytest.raises(SettingsError, match=rf"^{config}: slow_rate must be .* 80 or more"):
+        build_settings({}, {}, config)
+    assert build_settings({"slow_rate": 80}, {}).listen.slow_rate == 80

@@ -141,7 +141,10 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
         help="0 lenient to 3 strict about what is a voice (2)",
     )
     parser.add_argument(
-        "--slow-rate", type=int, metavar="WPM", help="words a minute when asked to go slower (120)"
+        "--slow-rate",
+        type=int,
+        metavar="WPM",
+        help="words a minute when asked to go slower (120; 80 or more)",
     )
     parser.add_argument(
         "--no-barge-in",
@@ -207,7 +210,10 @@ def _parser() -> argparse.ArgumentParser:
         "--follow-up", type=float, metavar="S", help="follow-up window (8; 0: none)"
     )
     screen.add_argument(
-        "--slow-rate", type=int, metavar="WPM", help="words a minute when asked to go slower (120)"
+        "--slow-rate",
+        type=int,
+        metavar="WPM",
+        help="words a minute when asked to go slower (120; 80 or more)",
     )
     screen.add_argument("--json", action="store_true", help="one JSON line per event")
     screen.add_argument("--log-dir", type=Path, help="where the turn log is kept")

@@ -426,6 +426,19 @@ def _positive(
     return convert
 
 
+SLOWEST_RATE = 80
+"""Words a minute that "slower" does not go under (espeak-ng's slowest)."""
+
+
+def _slow_rate(name: str, value: Any) -> int:
+    """``slow_rate``: words a minute, no slower than the voice goes (``SLOWEST_RATE``)."""
+    what = "a whole number of words per minute"
+    rate: int = _number(int, what)(name, value)
+    if rate < SLOWEST_RATE:
+        raise SettingsError(f"{name} must be {what}, {SLOWEST_RATE} or more, not {rate}")
+    return rate
+
+
 def _turns(name: str, value: Any) -> int:
     count: int = _number(int, "a whole number of 1 or more")(name, value)
     if count < 1:
@@ -472,7 +485,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "wake_phrase": ("wake_phrase", _phrase),
     "follow_up": ("follow_up_seconds", _positive(float, "a number of seconds", zero="none")),
     "no_speech_timeout": ("no_speech_timeout_seconds", _positive(float, "a number of seconds")),
-    "slow_rate": ("slow_rate", _positive(int, "a whole number of words per minute")),
+    "slow_rate": ("slow_rate", _slow_rate),
     "barge_in": ("barge_in", _flag),
     "echo_cancel": ("echo_cancel", _flag),
     "max_turns": ("max_turns", _turns),

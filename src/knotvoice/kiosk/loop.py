@@ -49,7 +49,7 @@ from knotvoice.kiosk.triggers import Trigger, question_in
 from knotvoice.kiosk.vad import Boundary, Endpointer, VadEvent
 from knotvoice.lang import english
 from knotvoice.match import Decision
-from knotvoice.settings import ListenSettings, TriggerMode
+from knotvoice.settings import SLOWEST_RATE, ListenSettings, TriggerMode
 from knotvoice.speech.reply import reply_text
 from knotvoice.turn import (
     NEXT_VISITOR_SECONDS,
@@ -70,8 +70,6 @@ STOP_CHECK_SECONDS = 0.1
 """Wall-clock seconds between looks for a stop while a reply renders."""
 SLOWER_AGAIN = 0.8
 """A "slower" after a reply already slow speaks at this share of its rate."""
-SLOWEST_RATE = 80
-"""Words a minute that "slower" again does not go under (espeak-ng's slowest)."""
 
 
 class Responder(Protocol):

@@ -987,12 +987,10 @@ def _report(args: argparse.Namespace) -> int:
         period = parse_since(args.since)
     except ValueError as error:
         raise KnotvoiceError(f"--since: {error}") from None
-    log_dir = _log_dir_to_read(args, settings)
+    log_dir, hint = _log_dir_to_read(args, settings)
     if not log_dir.is_dir():
         what = "not a directory" if log_dir.exists() else "no such log directory"
-        raise KnotvoiceError(
-            f"{log_dir}: {what}; give the --log-dir the kiosk writes to{_service_hint(log_dir)}"
-        )
+        raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
     counted = tally(read_turns(log_dir, time.time() - period, FIELDS))
     summary = counted.summary(top=args.top)
     if args.json:
@@ -1030,36 +1028,29 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _log_dir_to_read(args: argparse.Namespace, settings: Settings) -> Path:
-    """The log directory ``status`` and ``report`` read. Typed in a shell, they look in the
-    user's own (``~/.local/state/knotvoice``), while a kiosk run by its systemd unit keeps
-    its log in ``journal.SERVICE_LOG_DIR``: when none was asked for (no ``--log-dir``,
-    ``log_dir`` or ``$STATE_DIRECTORY``) and the user's own holds no log, the unit's is read,
-    and a line on standard error says so."""
+def _log_dir_to_read(args: argparse.Namespace, settings: Settings) -> tuple[Path, str]:
+    """The log directory ``status`` and ``report`` read, and what an error about it adds.
+    Typed in a shell, they look in the user's own (``~/.local/state/knotvoice``), while a
+    kiosk run by its systemd unit keeps its log in ``journal.SERVICE_LOG_DIR``: when none
+    was asked for (no ``--log-dir``, ``log_dir`` or ``$STATE_DIRECTORY``) and the user's own
+    holds no log, the unit's is read, and a line on standard error says so; with no log this
+    user can see there either, the error names that folder."""
     from knotvoice.journal import SERVICE_LOG_DIR, default_log_dir, holds_log
 
     asked = args.log_dir is not None or settings.log_dir != default_log_dir()
     if asked or os.environ.get("STATE_DIRECTORY") or holds_log(settings.log_dir):
-        return settings.log_dir
-    if not holds_log(SERVICE_LOG_DIR):
-        return settings.log_dir
-    _warn(
-        f"no log in {settings.log_dir}: reading the kiosk service's, in {SERVICE_LOG_DIR} "
-        "(pass --log-dir to read another)"
-    )
-    return SERVICE_LOG_DIR
-
-
-def _service_hint(log_dir: Path) -> str:
-    """Where the kiosk service's log is, for an error about ``log_dir``, when that folder is
-    there and is not ``log_dir`` ("" otherwise)."""
-    from knotvoice.journal import SERVICE_LOG_DIR
-
-    if log_dir == SERVICE_LOG_DIR or not SERVICE_LOG_DIR.is_dir():
-        return ""
-    return (
-        f" (a kiosk run by its systemd unit: --log-dir {SERVICE_LOG_DIR}, "
-        "as a user who may read it)"
+        return settings.log_dir, ""
+    if holds_log(SERVICE_LOG_DIR):
+        _warn(
+            f"no log in {settings.log_dir}: reading the kiosk service's, in {SERVICE_LOG_DIR} "
+            "(pass --log-dir to read another)"
+        )
+        return SERVICE_LOG_DIR, ""
+    if not SERVICE_LOG_DIR.is_dir():
+        return settings.log_dir, ""
+    return settings.log_dir, (
+        f"; a kiosk run by systemd keeps it in {SERVICE_LOG_DIR}: pass --log-dir "
+        f"{SERVICE_LOG_DIR}, as a user who can read it"
     )
 
 
@@ -1077,12 +1068,11 @@ def _ago(seconds: float) -> str:
 def _status(args: argparse.Namespace) -> int:
     from knotvoice.journal import read_status
 
-    log_dir = _log_dir_to_read(args, _settings(args))
+    log_dir, hint = _log_dir_to_read(args, _settings(args))
     status = read_status(log_dir)
     if status is None:
         raise KnotvoiceError(
-            f"no status in {log_dir}; is the kiosk running? Give the --log-dir it writes to"
-            f"{_service_hint(log_dir)}"
+            f"no status in {log_dir}; is the kiosk running? Give the --log-dir it writes to{hint}"
         )
     now = time.time()
     age, running = status.age(now), status.running(now)

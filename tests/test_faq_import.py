@@ -2322,8 +2322,8 @@ def test_a_footer_under_a_rule_and_a_note_after_a_table_are_no_part_of_the_last_
     assert [(n.line, n.message) for n in result.notes] == [
         (
             11,
-            "text under a rule at the end is no part of the answer above it, and not an "
-            "entry; put it under a question if visitors should hear it",
+            "text at the end (a footer or a signature, by a rule) is no part of the answer "
+            "above it, and not an entry; put it under a question if visitors should hear it",
         )
     ]
     document = docx.Document()
@@ -2354,6 +2354,50 @@ def test_a_footer_under_a_rule_and_a_note_after_a_table_are_no_part_of_the_last_
         "text after a table's questions is no part of the answer above it, and not an entry; "
         "put it under a question if visitors should hear it",
     ]
+
+
+def test_an_e_mail_s_wrapped_lines_are_joined_and_its_signature_left_out() -> None:
+    """An FAQ sent as an e-mail, wrapped at 72 letters, was read out with a full stop at each
+    line's end ("filling in the. form in the shed"), and its sign-off and signature under
+    "--" were the end of the last answer."""
+    text = (
+        "1) How do I get an allotment?\n"
+        "   Put your name on the waiting list by emailing the secretary or filling in the\n"
+        "   form in the shed. The list is currently about 18 months long.\n\n"
+        "2) When is the site open?\n"
+        "   From dawn to dusk. The water is turned off every winter, from the end of\n"
+        "   31 October to 1 April.\n"
+        "   Opening times:\n   Saturday: 9am to 5pm\n   Sunday: closed\n\n"
+        "Thanks,\nMargaret\n--\nMargaret Ellis\nHon. Secretary\n"
+    )
+    result = parse_faq(text)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "How do I get an allotment?",
+            "Put your name on the waiting list by emailing the secretary or filling in the "
+            "form in the shed. The list is currently about 18 months long.",
+        ),
+        (
+            "When is the site open?",
+            "From dawn to dusk. The water is turned off every winter, from the end of "
+            "31 October to 1 April.\nOpening times:\nSaturday: 9am to 5pm\nSunday: closed",
+        ),
+    ]
+    assert [n.line for n in result.notes if "a footer or a signature" in n.message] == [12, 15]
+
+
+def test_a_heading_underlined_is_a_heading() -> None:
+    """A markdown heading underlined ("Parking" over "-------") kept its underline as the
+    first line of the answer under it."""
+    result = parse_faq(
+        "Village Hall FAQ\n================\n\nParking\n-------\nBehind the hall.\n\n"
+        "Is there wifi?\nYes.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Parking", "Behind the hall."),
+        ("Is there wifi?", "Yes."),
+    ]
+    assert [n.line for n in result.notes] == [4]
 
 
 def test_a_title_line_over_a_question_is_a_section_title() -> None:

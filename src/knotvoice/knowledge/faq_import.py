@@ -42,7 +42,9 @@ answer text. The rules, in the order they apply:
   or a line ending in ``:``), and, where every question is marked as one (a label, a
   number, a heading's ``#``, a bullet, emphasis), any paragraph up to the next question;
   unless a section title stands between them. Answer text is
-  otherwise kept as written.
+  otherwise kept as written, but for its lines wrapped by hand (an e-mail's), which are
+  joined: a long line with no stop at its end, over one going on in lowercase. A rule
+  under a line of text ("Parking" over "-------") makes it a markdown heading.
 - **Repeated question.** A question asked again (same words, ignoring case and punctuation)
   is not a new entry: if it brings an answer, that answer is added to the first one's.
 - **Question without answer.** A question directly followed by another question becomes an
@@ -53,7 +55,8 @@ answer text. The rules, in the order they apply:
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
 - **Preamble.** Text before the first question (a title, an introduction) is not an entry.
-- **Footer.** Text under the last rule (``---``), with no question or heading after it (a
+- **Footer.** Text under the last rule (``---``, an e-mail's ``--`` over its signature,
+  and the few words of its sign-off over that), with no question or heading after it (a
   page's address, "Registered charity no. ..."), is not an entry, nor is text after a table
   of questions and under no question ("Reception: please update this sheet"): a table's
   answers are in its rows. A row of such a table with no answer is dropped, with a note.
@@ -113,6 +116,8 @@ _QUESTION_MARKS = "?\u061f\uff1f"
 written with; each is read as ``?`` is."""
 _LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
 _HEADING_RE = re.compile(r"^#+\s")
+_RULE_RE = re.compile(r"^(?:[-=_*~\u2013\u2014]\s*){2,}$")
+"""A line that is a rule: "---", "***", "===", an e-mail's "--" over its signature."""
 _DASH = r"\s+[-\u2013\u2014](?=[*_]*\s)"
 """The dash of a label written so ("Q - ", "A - ")."""
 _BARE = r"(?P<number>\d+)(?=[*_]*\s+[*_]*(?-i:[A-Z\u00c0-\u00d6\u00d8-\u00de]))"
@@ -570,7 +575,11 @@ def _parse_text(text: str) -> ImportResult:
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
             continue
         if index >= footer or (tabled and not expecting and not para.in_table and para.is_plain):
-            where = "under a rule at the end" if index >= footer else "after a table's questions"
+            where = (
+                "at the end (a footer or a signature, by a rule)"
+                if index >= footer
+                else "after a table's questions"
+            )
             notes.append(
                 (
                     para.line,
@@ -1479,6 +1488,19 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         )
         if not line:
             current = None
+        elif _RULE_RE.match(line) and found is None:
+            if current is not None and len(current.lines) == 1 and len(line) >= 3:
+                # a markdown heading underlined ("Parking" over "-------")
+                level = 1 if line[0] == "=" else 2
+                paragraphs[-1] = _Paragraph(
+                    current.line,
+                    [f"{'#' * level} {current.lines[0]}"],
+                    is_heading=True,
+                    level=level,
+                )
+            else:  # a rule ("---", an e-mail's "--" over its signature) ends the text above
+                paragraphs.append(_Paragraph(number, [line]))
+            current = None
         elif found is None and bold and (asked := _bold_question(line)):
             paragraphs.append(
                 _Paragraph(number, [asked], is_question=True, marked=True, titled="bold line")
@@ -1521,7 +1543,19 @@ def _footer(paragraphs: list[_Paragraph]) -> int:
     start = rules[-1] + 1 if rules else len(paragraphs)
     if any(not para.is_plain for para in paragraphs[start:]):
         return len(paragraphs)
+    above = paragraphs[start - 2] if rules and start >= 2 else None
+    if (
+        paragraphs[start - 1].text.strip() == "--"
+        and above is not None
+        and above.is_plain
+        and len(phrase_key(above.text).split()) <= _SIGN_OFF_WORDS
+    ):
+        return start - 2  # an e-mail's sign-off over its signature ("Thanks, Margaret")
     return start
+
+
+_SIGN_OFF_WORDS = 4
+"""An e-mail's sign-off over the "--" of its signature has at most this many words."""
 
 
 def _asks_in_bold(lines: list[str]) -> bool:
@@ -2149,9 +2183,37 @@ def _answer_text(draft: _Draft) -> str:
     answers into answers read out twice), an HTML line break left in a text FAQ (``<br>``) a
     new line."""
     paragraphs: dict[str, str] = {}
-    for text in draft.paragraphs:
+    for text in map(_unwrapped, draft.paragraphs):
         paragraphs.setdefault(phrase_key(text) or text, text)
     return _LINE_BREAK_TAG_RE.sub("\n", "\n\n".join(paragraphs.values()))
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` with the lines of a sentence wrapped by hand (an e-mail's, a text file's at
+    72 letters) joined again: spoken, each line's end was a full stop ("filling in the.
+    form in the shed"). A line is joined to the next when it is long, ends with no stop,
+    colon or semicolon, and the next goes on in lowercase or with a number; a list, a
+    table or a line of a timetable ("Sunday: Closed") stays as it is."""
+    lines = text.split("\n")
+    joined = [lines[0]]
+    for line in lines[1:]:
+        above = joined[-1]
+        if (
+            len(above) >= _WRAPPED_LENGTH
+            and not above.rstrip().endswith((".", "!", ":", ";", "|", *_QUESTION_MARKS))
+            and (line[:1].islower() or line[:1].isdigit())
+            and not _LIST_START_RE.match(line)
+            and not _LIST_START_RE.match(above)
+        ):
+            joined[-1] = f"{above.rstrip()} {line.lstrip()}"
+        else:
+            joined.append(line)
+    return "\n".join(joined)
+
+
+_WRAPPED_LENGTH = 40
+"""A line at least this long may be one wrapped by hand; a shorter one ends where its
+writer ended it ("towels" over "goggles")."""
 
 
 def _first_sentence(text: str) -> str:

@@ -341,6 +341,31 @@ def test_every_signal_is_in_each_row() -> None:
     assert int(np.argmax(rows[:, SIGNALS.index("words_phrasing")])) == 2
 
 
+def test_a_compound_word_counts_however_it_is_written() -> None:
+    """A visitor's "wifi" found nothing of "Is there Wi-Fi?" (its hyphen a space once
+    normalized: "wi fi"), so "is there wifi" was held back; "car park" found nothing of
+    "carpark". A compound is now read as the knowledge writes it; two words it also writes
+    apart stay apart."""
+    knowledge = Knowledge(
+        (
+            Entry("wifi", "Is there Wi-Fi?", "Yes, ask at the desk for the password."),
+            Entry("parking", "Where is the carpark?", "Behind the hall; the bus stop is in front."),
+            Entry("stop", "Where do I stop?", "At the bus stop, a minute away."),
+        ),
+        source="hall.yaml",
+    )
+    evidence = Evidence(knowledge, None)
+    for said, read in (
+        ("is there wifi", "is there wi fi"),
+        ("is there wi fi", "is there wi fi"),
+        ("where is the car park", "where is the carpark"),
+        ("where is the bus stop", "where is the bus stop"),  # "busstop" is no word of it
+        ("is there a way in", "is there a way in"),  # "a way" is no "away"
+    ):
+        assert evidence.query(said).text == read
+    assert evidence.written_for(evidence.query("Is there wifi?")) == 0
+
+
 def test_a_phrasing_left_out_does_not_find_itself() -> None:
     evidence = Evidence(LIBRARY, Bag())
     text = evidence.phrasings[5]  # an alternative of "borrow"

@@ -19,6 +19,7 @@ is the right answer, fitted for each knowledge file.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Collection, Sequence
@@ -32,7 +33,7 @@ from knotvoice.knowledge import Entry, Knowledge, phrase_key
 from knotvoice.lang import english
 from knotvoice.match import Embedder
 from knotvoice.match.semantic import Classifier
-from knotvoice.match.text import Normalizer, stem, terms
+from knotvoice.match.text import STOPWORDS, Normalizer, stem, terms
 
 __all__ = ["SIGNALS", "Evidence", "Query"]
 
@@ -78,6 +79,8 @@ FUZZY_CUTOFF = 85.0
 """A heard word counts as a knowledge word when their spelling similarity reaches this."""
 FUZZY_MIN_LENGTH = 4
 """Shorter words are only matched exactly."""
+COMPOUND_PART = 2
+"""A compound word is split only into words of at least this many letters ("wi fi")."""
 SYNONYM_SIMILARITY = 0.9
 """Similarity credited to a word matched through the knowledge's ``synonyms``."""
 SPELLED = 20
@@ -198,10 +201,19 @@ class Evidence:
             frozenset(terms(self.normalize(" ".join((entry.topic, *entry.keywords)))))
             for entry in entries
         ]
-        self._answer_terms = [
-            frozenset(terms(self.normalize(f"{entry.answer} {entry.spoken or ''}")))
-            for entry in entries
+        answered = [self.normalize(f"{entry.answer} {entry.spoken or ''}") for entry in entries]
+        self._answer_terms = [frozenset(terms(text)) for text in answered]
+        written_all = [
+            *normalized,
+            *answered,
+            *(self.normalize(" ".join((e.topic, *e.keywords))) for e in entries),
         ]
+        self._words = frozenset(word for text in written_all for word in text.split())
+        """Every word the knowledge writes, normalized."""
+        self._pairs = frozenset(
+            pair for text in written_all for pair in itertools.pairwise(text.split())
+        )
+        """Every two words it writes one after the other ("wi fi" of "Wi-Fi")."""
         # Rarity: how many entries use a term anywhere (phrasings, topic, keywords, answer).
         used: list[set[str]] = [set(about[n] | self._answer_terms[n]) for n in range(self.size)]
         for number, found in enumerate(self._phrasing_terms):
@@ -285,7 +297,7 @@ class Evidence:
     def query(self, text: str, leave_out: Collection[int] = ()) -> Query:
         """``text`` normalized, its content words weighed and mapped to the knowledge's; a
         word only the ``leave_out`` phrasings use counts as unknown."""
-        normalized = self.normalize(text)
+        normalized = self.compounded(self.normalize(text))
         words = terms(normalized)
         found: dict[str, float] = {}
         strange: list[str] = []
@@ -304,6 +316,40 @@ class Evidence:
         share = unknown / total if total > 0 else 1.0
         core = 0.5 if not self._core else float(bool(self._core & found.keys()))
         return Query(normalized, found, total, share, len(words), tuple(strange), core)
+
+    def compounded(self, normalized: str) -> str:
+        """``normalized`` with each compound word written as the knowledge writes it: "wifi"
+        as "wi fi" where it writes "Wi-Fi" (its hyphen a space once normalized), "car park"
+        as "carpark" where it writes "carpark" and never "car park"."""
+        said = normalized.split()
+        out: list[str] = []
+        at = 0
+        while at < len(said):
+            word = said[at]
+            following = said[at + 1] if at + 1 < len(said) else ""
+            joined = word + following
+            if (
+                following
+                and joined in self._words
+                and (word, following) not in self._pairs
+                and STOPWORDS.isdisjoint((word, following, joined))  # "a way" is no "away"
+            ):
+                out.append(joined)
+                at += 2
+                continue
+            split = None
+            if word not in self._words and len(word) >= 2 * COMPOUND_PART:
+                split = next(
+                    (
+                        (word[:cut], word[cut:])
+                        for cut in range(COMPOUND_PART, len(word) - COMPOUND_PART + 1)
+                        if (word[:cut], word[cut:]) in self._pairs
+                    ),
+                    None,
+                )
+            out.extend(split or (word,))
+            at += 1
+        return " ".join(out)
 
     def _only_in(self, term: str, phrasings: Collection[int]) -> bool:
         """True when no phrasing but ``phrasings``, and no topic, keyword or answer, uses

@@ -1203,6 +1203,21 @@ def test_a_sheet_s_rows_of_a_title_alone_name_sections_and_the_sheet(tmp_path: P
         "line 1: first row 'Ferry FAQ' is a title over the column names; left out",
         "line 5: question 'Wifi' has no answer; dropped",
     ]
+    # a sheet exported with its title and when it was last updated over its column names
+    path.write_text(
+        "Ferry FAQ,,\nLast updated: May 2026 by Jo,,\n,,\nCategory,Question,Answer\n"
+        "Tickets,Can I buy a ticket on board?,No.\nVehicles,Can I take my car?,Yes.\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.topic, e.question) for e in result.entries] == [
+        ("tickets", "Can I buy a ticket on board?"),
+        ("vehicles", "Can I take my car?"),
+    ]
+    assert [str(n).split(";")[0] for n in result.notes][:2] == [
+        "line 1: first row 'Ferry FAQ' is a title over the column names",
+        "line 2: row 'Last updated: May 2026 by Jo' is a title over the column names",
+    ]
 
 
 def test_a_sheet_s_line_under_its_questions_is_named_as_it_is(tmp_path: Path) -> None:

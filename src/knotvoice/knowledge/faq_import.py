@@ -959,17 +959,23 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     if not rows:
         raise KnowledgeError("no rows; put questions in one column and their answers in the next")
     notes: list[tuple[int, str, _Draft | None]] = []
-    # a title over the column names ("Ferry FAQ" over "Question, Answer")
-    while (
-        len(rows) > 1
-        and _filled(rows[0][1]) < 2
-        and any(phrase_key(cell) in _QUESTION_COLUMNS | _ANSWER_COLUMNS for cell in rows[1][1])
-    ):
-        title = " ".join(" ".join(rows[0][1]).split())
-        notes.append(
-            (rows[0][0], f"first row {title!r} is a title over the column names; left out", None)
-        )
-        rows = rows[1:]
+    # a title over the column names ("Ferry FAQ", "Last updated: May" over "Question, Answer")
+    named_at = next(
+        (
+            at
+            for at, (_, row) in enumerate(rows[: _TITLE_ROWS + 1])
+            if any(phrase_key(cell) in _QUESTION_COLUMNS | _ANSWER_COLUMNS for cell in row)
+        ),
+        0,
+    )
+    if all(_filled(row) < 2 for _, row in rows[:named_at]):
+        for at, (number, row) in enumerate(rows[:named_at]):
+            title = " ".join(" ".join(row).split())
+            which = "first row" if at == 0 else "row"
+            notes.append(
+                (number, f"{which} {title!r} is a title over the column names; left out", None)
+            )
+        rows = rows[named_at:]
     first = rows[0]
     names = [phrase_key(cell) for cell in first[1]]
     extras = _extra_columns(names)
@@ -1129,6 +1135,9 @@ def _title_rows(rows: list[tuple[int, list[str]]]) -> dict[int, str]:
     return titles if len({phrase_key(title) for title in titles.values()}) > 1 else {}
 
 
+_TITLE_ROWS = 3
+"""A sheet's rows of one cell over its column names, at most: its title, when it was last
+updated, by whom."""
 _TITLE_ROW_WORDS = 5
 """The most words of a section's title in a sheet's row of its own ("Food, drink and
 facilities")."""

@@ -28,7 +28,7 @@ def test_dashes_and_brackets_become_pauses() -> None:
 
 def test_ranges_read_with_to() -> None:
     assert speakable("Open 9\u20135, Monday\u2013Friday. Ages 3-12, 9:00-17:00.") == (
-        "Open 9 to 5, Monday to Friday. Ages 3 to 12, 9 o'clock to 17 o'clock."
+        "Open 9 to 5, Monday to Friday. Ages 3 to 12, 9 o'clock to 5pm."
     )
     # Phone numbers and dates are not ranges.
     assert speakable("Call 0123-456789 by 2027-05-01") == (
@@ -196,22 +196,25 @@ def test_short_forms_read_as_words() -> None:
 def test_times_on_the_hour_read_as_said() -> None:
     # The engine reads "9:00" as "nine zero zero" and "12:05" as "twelve zero five".
     assert speakable("Open 9:00-17:30; the 17:00 bus; doors 10.00am; last bus 12:05.") == (
-        "Open 9 o'clock to 17:30; the 17 hundred bus; doors 10am; last bus 12 oh 5."
+        "Open 9 o'clock to 5:30pm; the 5pm bus; doors 10am; last bus 12 oh 5."
     )
     assert speakable("Open 09:30am to 9:00pm.") == "Open 9:30am to 9pm."
 
 
-def test_a_range_of_times_reads_both_ends_alike() -> None:
-    """ "8:00\u201318:00" was read "8 o'clock to 18 hundred"."""
+def test_an_afternoon_s_time_on_the_24_hour_clock_reads_as_on_the_12_hour_one() -> None:
+    """ "8:00\u201318:00" was read "8 o'clock to 18 hundred", and "16:00" "16 hundred", heard
+    as a year."""
     assert speakable("Open 8:00\u201318:00, 08:00 \u2013 18:00 or 8:00 to 18:00.") == (
-        "Open 8 o'clock to 18 o'clock, 8 o'clock to 18 o'clock or 8 o'clock to 18 o'clock."
+        "Open 8 o'clock to 6pm, 8 o'clock to 6pm or 8 o'clock to 6pm."
     )
     assert speakable("Open 9:30-17:30, 8am-6pm, 13:00-18:00, 18:00-00:00; bus at 18:00.") == (
-        "Open 9:30 to 17:30, 8am to 6pm, 13 hundred to 18 hundred, 18 hundred to midnight; "
-        "bus at 18 hundred."
+        "Open 9:30 to 5:30pm, 8am to 6pm, 1pm to 6pm, 6pm to midnight; bus at 6pm."
     )
     assert speakable("Open 09:30-18:00, 08:00-12:05 and 13:05 to 18:00.") == (
-        "Open 9:30 to 18 o'clock, 8 o'clock to 12 oh 5 and 13 oh 5 to 18 hundred."
+        "Open 9:30 to 6pm, 8 o'clock to 12 oh 5 and 1 oh 5pm to 6pm."
+    )
+    assert speakable("At 12:00, 12:30 or 23:59; 17:30pm as written.") == (
+        "At 12 o'clock, 12:30 or 11:59pm; 17:30pm as written."
     )
 
 

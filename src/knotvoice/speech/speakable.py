@@ -115,13 +115,6 @@ characters (looking through the whole text before each would take seconds on a l
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
-_HOURS_RANGE = re.compile(
-    rf"(?<![\d:.])((\d{{1,2}}):(\d\d))(\s*[\u2013-]\s*|\s+{_SAY['range']}\s+)"
-    rf"((\d{{1,2}}):(\d\d))(?![\d:]|\s?{_CLOCK}(?!\w))",
-    re.IGNORECASE,
-)
-"""Two times of day on the 24-hour clock, from one to the other ("8:00\u201318:00", "8:00
-to 18:00")."""
 _RANGE_END = (
     rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|,\d\d(?!\d))?"
     rf"|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?|\d{{1,2}}{_ORDINAL}(?!\w)"
@@ -337,11 +330,17 @@ def _number_range(found: re.Match[str]) -> str:
 
 
 def _time(found: re.Match[str]) -> str:
-    """A time of day as it is said: on the hour "9 o'clock", "17 hundred", "9am" or midnight,
-    a minute under ten with "oh" ("12 oh 5"); other times as they are ("9:30")."""
+    """A time of day as it is said: on the hour "9 o'clock", "9am" or midnight, a minute
+    under ten with "oh" ("12 oh 5"), an afternoon's on the 24-hour clock as on the 12-hour
+    one ("17:00" "5pm", "17:30" "5:30pm": "17 hundred" was heard as a year); other times as
+    they are ("9:30")."""
     hour, minute, suffix = int(found.group(1)), int(found.group(2)), found.group(3) or ""
     words = _ENGLISH.clock_words
-    if hour > 24 or minute > 59 or (minute >= 10 and not found.group(1).startswith("0")):
+    if hour > 24 or minute > 59:
+        return found.group(0)
+    if 12 < hour < 24 and not suffix:
+        hour, suffix = hour - 12, words["pm"]
+    elif minute >= 10 and not found.group(1).startswith("0"):
         return found.group(0)
     if minute >= 10:
         return f"{hour}:{minute}{suffix}"
@@ -351,30 +350,7 @@ def _time(found: re.Match[str]) -> str:
         return f"{hour}{suffix}"
     if hour in (0, 24):
         return words["midnight"]
-    return f"{hour} {words['o_clock'] if hour <= 12 else words['hundred']}"
-
-
-def _hours_range(found: re.Match[str]) -> str:
-    """A range of times across noon with its ends on the hour read alike: "8:00\u201318:00"
-    "8 o'clock to 18 o'clock" (and "9:30-18:00" "9:30 to 18 o'clock"), not "8 o'clock to 18
-    hundred" as each alone. A range on one side of noon is left to be read as each alone."""
-    start, start_hour, start_minute, _, end, end_hour, end_minute = found.groups()
-    hours = int(start_hour), int(end_hour)
-    if (
-        set(hours) & {0, 24}
-        or max(hours) > 24
-        or max(int(start_minute), int(end_minute)) > 59
-        or (hours[0] <= 12) == (hours[1] <= 12)
-    ):
-        return found.group(0)
-    o_clock = _ENGLISH.clock_words["o_clock"]
-    start, end = (
-        f"{hour} {o_clock}" if minute == "00" else written
-        for hour, minute, written in zip(
-            hours, (start_minute, end_minute), (start, end), strict=True
-        )
-    )
-    return f"{start} {_SAY['range']} {end}"
+    return f"{hour} {words['o_clock']}"
 
 
 def _money(found: re.Match[str]) -> str:
@@ -494,7 +470,7 @@ def speakable(text: str) -> str:
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)
     text = re.sub(r"\s*/\s*", ", ", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
-    text = _TIME_RANGE.sub(_range, _HOURS_RANGE.sub(_hours_range, text))
+    text = _TIME_RANGE.sub(_range, text)
     text = _NUMBER_RANGE.sub(_number_range, text)
     text = _TIME.sub(_time, text)
     text = _MONEY_TIMES.sub(_money_times, text)

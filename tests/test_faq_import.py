@@ -2293,14 +2293,19 @@ def test_a_saved_web_page_s_menus_sidebar_and_footer_are_no_entries() -> None:
 
 def test_a_saved_web_page_s_banners_trail_and_feedback_are_no_part_of_its_faq() -> None:
     """A cookie banner and the trail of links over a page's title ("Home > Help > FAQs")
-    made its title "Frequently asked questions" an entry, and "Was this page helpful? Yes
-    No" was read out as the end of the last answer."""
+    made its title "Frequently asked questions" an entry, "Was this page helpful? Yes No"
+    was read out as the end of the last answer, and a shop's newsletter box and the
+    products it recommends were entries ("Join the pack", "You may also like")."""
     faq = (
         "<h1>Frequently asked questions</h1><p>Answers to what travellers ask.</p>\n"
         "<h3>Is there food?</h3><div><p>A caf\u00e9 by gate 2.</p></div>\n"
         "<h3>Do you have wheelchairs?</h3><div><p>Yes, ask at the desk.</p></div>\n"
         "<div class='page-feedback'><p>Was this page helpful? <button>Yes</button> "
         "<button>No</button></p></div>\n"
+        "<div class='newsletter'><h2>Join the pack</h2><p>Sign up for 10% off.</p>"
+        "<form><button>Subscribe</button></form></div>\n"
+        "<div class='product-recommendations'><h2>You may also like</h2><ul><li>Salmon "
+        "Crunchies</li></ul></div>\n"
     )
     banner = "<div class='cookie-banner'><p>We use cookies. <a href='#'>Accept all</a></p></div>\n"
     trail = "<div class='breadcrumb'><a href='/'>Home</a> &gt; FAQs</div>\n"
@@ -2413,6 +2418,21 @@ def test_a_heading_underlined_is_a_heading() -> None:
         ("Is there wifi?", "Yes."),
     ]
     assert [n.line for n in result.notes] == [4]
+
+
+def test_a_list_opening_an_answer_under_a_question_in_a_span_keeps_its_first_item() -> None:
+    """An accordion's answer opening with a list ("<summary><span>Q?</span></summary><ul>")
+    began with a bullet alone on its line, read out as "-."."""
+    page = (
+        "<h2>Products</h2><details><summary><span>Any allergens?</span></summary><div><ul>"
+        "<li>Bones: peanuts</li><li>Crunchies: fish</li></ul><p>See each product.</p></div>"
+        "</details><details><summary><span>Grain-free?</span></summary><div><p>Most.</p></div>"
+        "</details>"
+    )
+    assert [(e.question, e.answer) for e in parse_faq(page).entries] == [
+        ("Any allergens?", "- Bones: peanuts\n- Crunchies: fish\n\nSee each product."),
+        ("Grain-free?", "Most."),
+    ]
 
 
 def test_a_title_line_over_a_question_is_a_section_title() -> None:

@@ -2310,11 +2310,12 @@ class _HtmlText(HTMLParser):
     _CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "complementary", "search"))
     _CHROME_NAMES = frozenset(
         {"breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "feedback"}
-        | {"helpful", "share", "sharing", "social"}
+        | {"helpful", "share", "sharing", "social", "newsletter", "recommendations", "upsell"}
     )
     """The words of a class or id, and the roles, of what a page shows around its FAQ: a
     cookie banner, the trail of links over its title ("Home > Help > FAQs"), "Was this page
-    helpful? Yes No", links to share it."""
+    helpful? Yes No", links to share it, a shop's newsletter box and products it
+    recommends."""
 
     def __init__(self, page_parts: bool = False, main: bool = False) -> None:
         """``page_parts``: read the page's menus, sidebars and footer too; ``main``: the
@@ -2335,6 +2336,8 @@ class _HtmlText(HTMLParser):
         """The questions and answers (HTML) of the page's schema.org ``FAQPage`` data."""
 
     def _emit(self, part: str) -> None:
+        if "\n" in part:
+            self._glued = False  # a new line or block ("- " of a list) sets it apart already
         self._parts.append(part)
         self._origins.append(self.getpos()[0])
 

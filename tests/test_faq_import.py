@@ -2177,6 +2177,40 @@ def test_a_topic_reads_within_a_sentence_as_the_faq_writes_its_words(tmp_path: P
     assert [e.topic for e in read_faq(path).entries] == ["parking", "NHS"]
 
 
+def test_a_section_of_what_the_others_do_not_hold_is_no_topic_named_to_a_visitor(
+    tmp_path: Path,
+) -> None:
+    """A visitor turned away heard "You can ask me about repairs, other or servicing.": a
+    section or category "Other" or "General" was a topic like any."""
+    result = parse_faq(
+        "## Repairs\n\nCan you fix a puncture?\nYes, while you wait.\n\n"
+        "## Servicing\n\nHow much is a service?\nFrom 40 pounds.\n\n"
+        "## Other\n\nDo you sell used bikes?\nSometimes; ask in the shop.\n"
+    )
+    assert [e.topic for e in result.entries] == ["repairs", "servicing", ""]
+    assert result.notes[-1].message.startswith(
+        "section title 'Other' names what the other sections do not, no subject to name to a "
+        "visitor: its 1 entry gets no topic"
+    )
+    assert topics_hint(Knowledge(entries=result.entries)) == (
+        "You can ask me about repairs or servicing."
+    )
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Category,Question,Answer\nParking,Can I park?,Yes.\nGeneral,Is there wifi?,Yes.\n"
+        "Parking,Is it free?,No.\n"
+    )
+    assert [e.topic for e in read_faq(path).entries] == ["parking", "", "parking"]
+    # a knowledge file written with one is not named it either
+    kept = Knowledge(
+        entries=(
+            dataclasses.replace(result.entries[0], topic="general"),
+            result.entries[1],
+        )
+    )
+    assert topics_hint(kept) == "You can ask me about servicing."
+
+
 def test_a_section_title_listing_its_subjects_names_the_entries_under_it() -> None:
     """A title with a comma ("Food, drink and facilities") was no section: in a text FAQ it
     was read aloud as the last line of the answer above it, and its entries had the topic of

@@ -1371,6 +1371,14 @@ def _result(
     of a question never takes one; none of ``taken``), and the notes, in the order of their
     lines."""
     _claim_alternatives(drafts, notes)
+    catch_all: dict[str, list[_Draft]] = {}
+    for draft in drafts:
+        if draft.topic and _catch_all(draft.topic):
+            catch_all.setdefault(draft.topic, []).append(draft)
+            draft.topic = ""
+    for name, members in catch_all.items():
+        count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
+        notes.append((members[0].line, _catch_all_note(f"topic {name!r}", count), None))
     used: set[str] = set(taken or ())
     ids = {id(draft): _unique(draft.id, used) for draft in drafts if draft.id}
     forms = _written_forms(drafts) if any(draft.topic for draft in drafts) else {}
@@ -1756,10 +1764,13 @@ def _section_topics(
     forms = _written_forms(drafts)
     for (line, title), members in sections.items():
         name = _topic_case(title, forms)
+        count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
+        if _catch_all(title):
+            notes.append((line, _catch_all_note(f"section title {title!r}", count), None))
+            continue
         for draft in members:
             draft.topic = draft.topic or name  # a table's column of topics comes first
             draft.given.add("topic")
-        count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
         topic = "the topic" if name == title else f"the topic {name!r}"
         notes.append(
             (
@@ -1770,6 +1781,20 @@ def _section_topics(
                 None,
             )
         )
+
+
+def _catch_all(name: str) -> bool:
+    """Whether a section's or category's name holds what the others do not ("Other",
+    "General questions"): no topic a visitor asks about."""
+    return phrase_key(name) in english().catch_all_topics
+
+
+def _catch_all_note(what: str, count: str) -> str:
+    return (
+        f"{what} names what the other sections do not, no subject to name to a visitor: its "
+        f"{count} {'gets' if count.startswith('1 ') else 'get'} no topic; give each a topic of "
+        "its own if visitors ask about it"
+    )
 
 
 def _title_lines(paragraphs: list[_Paragraph], everywhere: bool) -> list[_Paragraph]:

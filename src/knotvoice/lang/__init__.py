@@ -170,6 +170,8 @@ class Language:
     """Words that stop a reply when heard while the kiosk speaks."""
     one_word_answers: frozenset[str]
     """Answers of one word to a yes-or-no question ("yes", "free"), in a spreadsheet's row."""
+    catch_all_topics: frozenset[str]
+    """Names of a section that holds what the others do not ("other", "general")."""
     question_openers: frozenset[str]
     """Words a question opens with ("what", "is"): a bold line of an FAQ whose questions are
     in bold is one without its "?"."""
@@ -297,6 +299,7 @@ def load(code: str = "en") -> Language:
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         question_openers=frozenset(_text_list(data, "question_openers")),
+        catch_all_topics=frozenset(str(name) for name in data["catch_all_topics"]),
         columns={
             str(field): frozenset(str(name).lower() for name in names)
             for field, names in data["columns"].items()

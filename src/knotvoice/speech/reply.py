@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge
+from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge, phrase_key
 from knotvoice.lang import english
 from knotvoice.match import Decision, Match
 from knotvoice.speech.speakable import speakable
@@ -54,8 +54,8 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
     if knowledge is None:
         return ""
     entries = (*nearest, *knowledge.entries)
-    spoken = (spoken_topic(entry) for entry in entries)
-    topics = list(dict.fromkeys(topic for topic in spoken if topic))[:count]
+    topics = list(dict.fromkeys(topic for entry in entries if (topic := _named_topic(entry))))
+    topics = topics[:count]
     replies = english().replies
     if not topics:
         asked = [f"{spoken_question(entry)}?" for entry in read_out(knowledge, nearest)]
@@ -69,11 +69,18 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
     return replies.topics.format(topics=listed)
 
 
+def _named_topic(entry: Entry) -> str:
+    """The topic of ``entry`` as a reject names it; none for one that holds what the others
+    do not ("Other", "General"), no subject a visitor asks about."""
+    topic = spoken_topic(entry)
+    return "" if phrase_key(topic) in english().catch_all_topics else topic
+
+
 def read_out(knowledge: Knowledge | None, nearest: Sequence[Entry] = ()) -> tuple[Entry, ...]:
     """The entries whose questions a reject reads out in a file without topics (none in a
     file with topics, which names topics instead): the first two of the ``nearest`` entries,
     then the file's, whose questions are said differently."""
-    if knowledge is None or any(spoken_topic(entry) for entry in knowledge.entries):
+    if knowledge is None or any(_named_topic(entry) for entry in knowledge.entries):
         return ()
     named: dict[str, Entry] = {}
     for entry in (*nearest, *knowledge.entries):

@@ -143,6 +143,10 @@ def test_units_of_measure_read_by_their_names() -> None:
         "Heated to 28 degrees Celsius, 1.5 metres deep. Chargers give 22 kilowatts at 45p per "
         "kilowatt hour."
     )
+    # "2.4m x 1.8m (8ft x 6ft)" was "2.4 metres ex 1.8 metres, 8 eff tee ex 6 eff tee"
+    assert speakable("Sheds up to 2.4m x 1.8m (8ft x 6ft); a plot is 250 sq m.") == (
+        "Sheds up to 2.4 metres by 1.8 metres, 8 feet by 6 feet; a plot is 250 square metres."
+    )
     assert speakable("Members earn 3x points. The ride lasts 90 secs.") == (
         "Members earn 3 times points. The ride lasts 90 seconds."
     )
@@ -199,6 +203,10 @@ def test_times_on_the_hour_read_as_said() -> None:
         "Open 9 o'clock to 5:30pm; the 5pm bus; doors 10am; last bus 12 oh 5."
     )
     assert speakable("Open 09:30am to 9:00pm.") == "Open 9:30am to 9pm."
+    # the start of a range written with a full stop was a number: "six point three zero"
+    assert speakable("Classes 6.30-8.30pm; it costs 6.30 pounds.") == (
+        "Classes 6:30 to 8:30pm; it costs 6.30 pounds."
+    )
 
 
 def test_an_afternoon_s_time_on_the_24_hour_clock_reads_as_on_the_12_hour_one() -> None:

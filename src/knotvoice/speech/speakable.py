@@ -113,7 +113,12 @@ _NAME_REACH = 40
 """How far before a short name the number or name that makes it one is looked for, in
 characters (looking through the whole text before each would take seconds on a long one)."""
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
-_DOTTED_TIME = re.compile(rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=\s?{_CLOCK}(?!\w))", re.IGNORECASE)
+_DOTTED_TIME = re.compile(
+    rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=(?:\s?[-\u2013]\s?\d{{1,2}}[.:]\d\d)?\s?{_CLOCK}(?!\w))",
+    re.IGNORECASE,
+)
+"""A time written with a full stop before its "am" or "pm", or before a range's end that has
+one ("6.30-8.30pm")."""
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
 _RANGE_END = (
     rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|,\d\d(?!\d))?"
@@ -146,7 +151,8 @@ _MONEY_AFTER = re.compile(
 """An amount with its currency's symbol after it ("4,50 €")."""
 _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 """A length of time written short ("1h 30m"), whose "m" is no metre."""
-_DIMENSION = re.compile(r"(?<=\d)\s?[x\u00d7]\s?(?=\d)")
+_DIMENSION = re.compile(r"(?<=\d)(" + _either(_ENGLISH.units) + r")?\s?[x\u00d7]\s?(?=\d)")
+"""An "x" between two numbers, the first maybe with its unit ("2.4m x 1.8m"): "by"."""
 _MONEY_TIMES = re.compile(
     rf"(?<![\w.,])(\d+|[{_CURRENCY}]\s?\d+(?:\.\d+|,\d\d(?!\d))?)\s?[x\u00d7]\s?(?=[{_CURRENCY}]\s?\d|\d)"
 )
@@ -476,7 +482,7 @@ def speakable(text: str) -> str:
     text = _MONEY_TIMES.sub(_money_times, text)
     text = _MONEY.sub(_money, _MONEY_AFTER.sub(_money_after, text))
     text = _HOURS_MINUTES.sub(_hours_minutes, text)
-    text = _DIMENSION.sub(f" {_SAY['by']} ", text)
+    text = _DIMENSION.sub(lambda found: f"{found.group(1) or ''} {_SAY['by']} ", text)
     text = _TIMES.sub(rf"\1 {_SAY['times']}", text)
     text = _UNIT.sub(_unit, text)
     text = _PER_UNIT_NAME.sub(lambda found: _ENGLISH.units[found.group(1)][0], text)

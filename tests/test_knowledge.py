@@ -487,7 +487,7 @@ entries:
     alternatives: [how to stretch, How to stretch!, stretching tips]
     answer: |
       Do this:
-      1. Reach \u201cup\u201d.
+      1. Reach \u201cup\u201d = high.
       2. Bend down.
   - question: Where is the id?
     answer: Nowhere.
@@ -498,7 +498,7 @@ entries:
   - id: few
     question: how to stretch
     answer: Plain words only.
-    spoken: Said with a slash / here.
+    spoken: Said with an equals = here.
     topic: few alternatives
     colour: red
 """
@@ -562,7 +562,7 @@ def test_lint_leaves_a_price_per_unit_to_the_reader(tmp_path: Path) -> None:
     text = (
         "version: 1\nentries:\n"
         '  - {id: a, question: Q one, answer: "\u00a335/month or \u00a31.50/hr"}\n'
-        '  - {id: b, question: Q two, answer: "Open Mon/Tue"}\n'
+        '  - {id: b, question: Q two, answer: "Adults = \u00a35"}\n'
     )
     warned = {(p.entry, p.field) for p in lint(write(tmp_path, text))}
     assert ("a", "answer") not in warned and ("b", "answer") in warned
@@ -574,7 +574,7 @@ def test_lint_leaves_addresses_and_links_to_the_reader(tmp_path: Path) -> None:
         "  - {id: a, question: Q one, answer: 'E-mail bookings@example.org or see "
         "www.example.org/book.'}\n"
         "  - {id: b, question: Q two, answer: 'See [our page](https://example.org/faq?id=3).'}\n"
-        "  - {id: c, question: Q three, answer: 'Write to info@example.org, Mon/Tue.'}\n"
+        "  - {id: c, question: Q three, answer: 'Write to info@example.org, see \u00a7 4.'}\n"
     )
     warned = {(p.entry, p.field) for p in lint(write(tmp_path, text))}
     assert ("a", "answer") not in warned and ("b", "answer") not in warned
@@ -897,6 +897,25 @@ def test_check_tells_a_knowledge_not_in_english_that_visitors_will_not_be_answer
     )
     assert not [
         line for line in check_calibration(english, judged, 0.5, 0.3).advice if "English" in line
+    ]
+
+
+def test_lint_warns_of_the_symbols_an_answer_made_ready_to_speak_still_holds(
+    tmp_path: Path,
+) -> None:
+    """Lint warned of 11 of 13 answers of an FAQ with curly apostrophes and dashes
+    ("has lists or symbols that are read out badly"), which are read as said, and named
+    none of the symbols it meant."""
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: open\n    question: When are you open?\n"
+        '    answer: "We\u2019re open 10am \u2013 4.30pm\u2026 \u201cdogs welcome\u201d."\n'
+        '  - id: price\n    question: How much?\n    answer: "Tickets = 5 pounds (see \u00a7 4)."\n',
+        encoding="utf-8",
+    )
+    assert [(p.entry, p.message) for p in lint(path) if "symbols" in p.message] == [
+        ("price", "has symbols read out badly ('=', '\u00a7'); add a 'spoken' form")
     ]
 
 

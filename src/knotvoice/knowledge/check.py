@@ -29,7 +29,7 @@ from knotvoice.lang import english
 from knotvoice.match.calibration import Judged
 from knotvoice.match.text import STOPWORDS, normalize
 from knotvoice.settings import VoiceSettings
-from knotvoice.speech.speakable import EMAIL, LINK, PER_UNIT, WEB_ADDRESS
+from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import LONG_REPLY_WORDS
 from knotvoice.turn import command_of
 
@@ -38,14 +38,9 @@ __all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration
 MIN_ALTERNATIVES = 3
 """Fewer alternatives than this earn a warning: people rarely ask in the canonical words."""
 
-# Things a speech engine reads out badly or literally: curly quotes, dashes, bullets and other
-# symbols, and numbered list items at the start of a line.
-_BAD_SPOKEN_CHARS = (
-    "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"  # curly quotes and guillemets
-    "\u2013\u2014\u2026\u2022\u00b7"  # en and em dash, ellipsis, bullets
-    "*#/\\|<>[]{}_~^@=\u00a7"
-)
-_LIST_ITEM_RE = re.compile(r"^\s*(\d+[.)]|[-*•])\s", re.MULTILINE)
+# Symbols the speech engine reads out by name ("equals", "section", "asterisk"), when an
+# answer made ready to speak (``speakable``) still holds them.
+_BAD_SPOKEN_CHARS = "*#/\\<>[]{}_~@=\u00a7"
 
 
 _BLOCK_START = re.compile(r"(?:^|:|-)\s*[|>][-+0-9]*\s*(?:#.*)?$")
@@ -191,10 +186,10 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     def warn(field: str, message: str) -> None:
         found.append(Problem("warning", entry.id, field, message, source, line_of(lines, field)))
 
-    if entry.spoken is None and _speaks_badly(entry.answer):
-        warn("answer", "has lists or symbols that are read out badly; add a 'spoken' form")
-    if entry.spoken is not None and _speaks_badly(entry.spoken):
-        warn("spoken", "has lists or symbols that are read out badly; write them as words")
+    if entry.spoken is None and (symbols := _read_badly(entry.answer)):
+        warn("answer", f"has symbols read out badly ({symbols}); add a 'spoken' form")
+    if entry.spoken is not None and (symbols := _read_badly(entry.spoken)):
+        warn("spoken", f"has symbols read out badly ({symbols}); write them as words")
     if len(entry.alternatives) < MIN_ALTERNATIVES:
         warn(
             "alternatives",
@@ -260,12 +255,12 @@ def _vocabulary_problems(knowledge: Knowledge, known: Callable[[str], bool]) -> 
     ]
 
 
-def _speaks_badly(text: str) -> bool:
-    text = PER_UNIT.sub(" ", text)  # "£35/month" reads "35 pounds per month"
-    # a link reads as its text, an address as an address ("info at example.org")
-    text = LINK.sub(r"\1", text)
-    text = WEB_ADDRESS.sub(" ", EMAIL.sub(" ", text))
-    return bool(_LIST_ITEM_RE.search(text)) or any(c in _BAD_SPOKEN_CHARS for c in text)
+def _read_badly(text: str) -> str:
+    """The symbols of ``text`` that are still there once it is made ready to speak
+    (``speakable``: quotes, dashes, lists, links, amounts and units are read as said), as
+    they are listed in a warning ("'=', '§'"); "" when there is none."""
+    spoken = speakable(text)
+    return ", ".join(repr(c) for c in dict.fromkeys(c for c in spoken if c in _BAD_SPOKEN_CHARS))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,18 @@ from docx.oxml import OxmlElement
 from odf.office import Annotation
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
 from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableRow
-from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, S
+from odf.text import (
+    H,
+    List,
+    ListItem,
+    ListLevelStyleNumber,
+    ListStyle,
+    Note,
+    NoteBody,
+    NoteCitation,
+    P,
+    S,
+)
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 
 from knotvoice.cli import _knowledge_import, main
@@ -1554,6 +1565,35 @@ def test_a_word_document_s_numbered_list_keeps_its_numbers(tmp_path: Path) -> No
             "Like this:\n1. Phone reception.\n2. Give your name.\n3. Wait for the text.",
         ),
         ("What should I bring?", "- Your card.\n- A list of your medicines."),
+    ]
+
+
+def test_an_opendocument_s_numbered_list_keeps_its_numbers(tmp_path: Path) -> None:
+    """A numbered list in an OpenDocument answer was read as bullets, as Word's was."""
+    text = OpenDocumentText()
+    numbers = ListStyle(name="Numbers")
+    numbers.addElement(ListLevelStyleNumber(level=1, numformat="1", numsuffix="."))
+    text.automaticstyles.addElement(numbers)
+    text.text.addElement(P(text="How do I register?"))
+    text.text.addElement(P(text="Like this:"))
+    steps = List(stylename="Numbers")
+    for step in ("Fill in the form.", "Bring photo ID."):
+        item = ListItem()
+        item.addElement(P(text=step))
+        steps.addElement(item)
+    text.text.addElement(steps)
+    text.text.addElement(P(text="What should I bring?"))
+    things = List()
+    for thing in ("Your card.", "Your medicines."):
+        item = ListItem()
+        item.addElement(P(text=thing))
+        things.addElement(item)
+    text.text.addElement(things)
+    path = tmp_path / "faq.odt"
+    text.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        ("How do I register?", "Like this:\n1. Fill in the form.\n2. Bring photo ID."),
+        ("What should I bring?", "- Your card.\n- Your medicines."),
     ]
 
 

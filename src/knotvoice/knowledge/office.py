@@ -514,9 +514,14 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
     """An OpenDocument text's words as ``_word_text`` gives a Word document's."""
     parts = [content, ElementTree.fromstring(styles)] if styles else [content]
     bold, _ = _open_styles(*parts)
+    numbered = _numbered_lists(*parts)
     lines = _Lines()
+    mark: str | None = None  # what the paragraphs of the list item being read start with
 
-    def blocks(parent: ElementTree.Element, listed: bool) -> None:
+    def blocks(parent: ElementTree.Element, listed: list[int] | None) -> None:
+        """``listed``: the list ``parent`` is in, as its items so far (a numbered list's)
+        or None (a list with bullets, or no list)."""
+        nonlocal mark
         for block in parent:
             if block.tag == f"{_TEXT}h":
                 level = block.get(f"{_TEXT}outline-level") or "1"
@@ -529,8 +534,9 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
                 runs = list(_open_runs(block, strong, bold))
                 text = "".join(part for part, _ in runs).strip()
                 marked, title = _marked_lines(runs, text) if text else ("", False)
-                if listed and marked:
-                    lines.add(f"- {marked}")
+                if mark is not None and marked:
+                    lines.add(f"{mark}{marked}")
+                    mark = mark and ""  # an item's next paragraph is more of it
                 else:
                     lines.add(marked, title)
             elif block.tag == f"{_TABLE}table":
@@ -556,12 +562,38 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
                 lines.add("")
             elif block.tag == f"{_TEXT}table-of-content" or block.tag in _OPEN_SKIPPED:
                 continue
-            elif not block.tag.startswith(_DRAWING):  # a list, its items, a section
-                blocks(block, listed or block.tag == f"{_TEXT}list")
+            elif block.tag == f"{_TEXT}list":
+                style = block.get(f"{_TEXT}style-name")
+                counted = style in numbered if style else listed is not None
+                inner(block, [] if counted else None, "- ")
+            elif block.tag == f"{_TEXT}list-item" and mark is not None:
+                if listed is not None:
+                    listed.append(len(listed) + 1)
+                inner(block, listed, f"{listed[-1]}. " if listed else "- ")
+            elif not block.tag.startswith(_DRAWING):  # a section
+                blocks(block, listed)
+
+    def inner(block: ElementTree.Element, listed: list[int] | None, item: str) -> None:
+        nonlocal mark
+        outer, mark = mark, item
+        blocks(block, listed)
+        mark = outer
 
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
-    blocks(body if body is not None else content, False)
+    blocks(body if body is not None else content, None)
     return lines.text()
+
+
+def _numbered_lists(*parts: ElementTree.Element) -> set[str]:
+    """The names of an OpenDocument's list styles that number their first level's items
+    with digits ("1.", "2."), not bullets or letters."""
+    found: set[str] = set()
+    for part in parts:
+        for style in part.iter(f"{_TEXT}list-style"):
+            level = style.find(f"{_TEXT}list-level-style-number")
+            if level is not None and level.get(f"{_STYLE}num-format") == "1":
+                found.add(style.get(f"{_STYLE}name") or "")
+    return found
 
 
 def _open_runs(

@@ -1657,7 +1657,7 @@ def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path
         ("Is there wifi?", "Yes, ask at the desk."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Cover' left out: only the sheet 'FAQ' is read; move its rows there"
+        "line 1: sheet 'Cover' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there"
     ]
 
 
@@ -1688,7 +1688,7 @@ def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
     ]
     assert [e.topic for e in result.entries] == ["tickets", "tickets", "dates", "food"]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Notes' left out: only the sheet 'FAQ' is read; move its rows there",
+        "line 1: sheet 'Notes' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there",
         "line 1: column A 'Section' read as the entries' topics ('Tickets', 'Dates', 'Food')",
     ]
 
@@ -1940,7 +1940,7 @@ def test_an_opendocument_text_and_spreadsheet_are_read_as_word_s_and_excel_s(
         ("Can I park?", "Yes, round the back."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Old' left out: only the sheet 'FAQ' is read; move its rows there"
+        "line 1: sheet 'Old' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there"
     ]
 
 

@@ -838,7 +838,7 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
             Note(
                 1,
                 f"sheet {other.title!r} left out: only the sheet {sheet.title!r} is read; "
-                "move its rows there",
+                "if visitors should hear any of its rows, move them there",
             )
             for other in filled
             if other is not sheet

@@ -1315,6 +1315,7 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
 _LEARNT_FROM = {
     "phrasing": ("phrasing", "phrasings"),
     "spoken": ("phrasing said aloud", "phrasings said aloud"),
+    "found": ("question said aloud and found", "questions said aloud and found"),
     "answer": ("answer sentence", "answer sentences"),
     "offtopic": ("everyday question", "everyday questions"),
     "recorded": ("recorded question", "recorded questions"),

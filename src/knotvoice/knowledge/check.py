@@ -346,8 +346,10 @@ def check_calibration(
             if item.probability >= answer_at and question.source == "offtopic":
                 offtopic.append((question.text, got, round(item.probability, 2)))
             continue
-        if question.source == "answer":
-            continue  # an answer's sentence standing in for alternatives: no one asks it
+        if question.source in ("answer", "found"):
+            # an answer's sentence standing in for alternatives: no one asks it; a question
+            # asked with its phrasing kept says nothing of how other words fare
+            continue
         wanted = ids[question.expected]
         tally = tallies[wanted]
         if question.in_place:

@@ -10,7 +10,9 @@ file itself and the language data can teach:
   ``docs/matching.md``), a file of many phrasings one of the two ways for most of them
   (``SPOKEN_AT_MOST``); an entry without alternatives has its answer's sentences for
   phrasings too (``evidence.stand_ins``), so its question is asked while left out, against
-  its answer;
+  its answer; in a file of such entries alone (``learns_from_answers_alone``) its question as
+  visitors say it is asked once more with the question kept, as a visitor who asks in its
+  words ("do you have wifi" of "Is there Wi-Fi?") is heard at the kiosk;
 - everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
   out those close in meaning to one of this FAQ's phrasings (``Evidence.everyday``), each
   asked while left out of them, as the ``everyday`` signal compares a question with them;
@@ -65,7 +67,7 @@ ANSWER_AT = 0.6
 for every FAQ; ``matcher`` decides by it)."""
 CONFIRM_AT = 0.3
 """Below ``ANSWER_AT`` but at least this likely: "Did you mean ...?"."""
-VERSION = 17
+VERSION = 18
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -109,9 +111,9 @@ class Example:
     fold: int = -1
     """Fold of the phrasing it was made from (-1: none)."""
     source: str = "phrasing"
-    """phrasing, spoken (a phrasing as a visitor would say it), answer (one of an answer's
-    sentences standing in for alternatives, ``evidence.stand_ins``, as written or said),
-    offtopic or recorded."""
+    """phrasing, spoken (a phrasing as a visitor would say it), found (the same, its
+    phrasing kept: ``examples``), answer (one of an answer's sentences standing in for
+    alternatives, ``evidence.stand_ins``, as written or said), offtopic or recorded."""
 
     @property
     def in_place(self) -> bool:
@@ -302,6 +304,7 @@ def examples(
             heapq.nsmallest(more, numbers, key=lambda n: _draw(evidence.phrasings[n], n))
         )
     phrasings_of = np.bincount(evidence.owner, minlength=evidence.size)
+    answers_alone = learns_from_answers_alone(evidence, recorded)
     found: list[Example] = []
     for number in numbers:
         text, owner = evidence.phrasings[number], int(evidence.owner[number])
@@ -318,6 +321,11 @@ def examples(
         if number not in every_way:
             variants = [variants[_draw(text, number)[0][0] % VARIANTS]]
         found.extend(Example(variant, owner, leave_out, fold[number], said) for variant in variants)
+        if answers_alone and not evidence.stand_in[number]:
+            # and with its question kept: at the kiosk it is there to be found, and a fit
+            # that never saw it found gave its words no weight ("do you have wifi" of "Is
+            # there Wi-Fi?" was turned away)
+            found.extend(Example(variant, owner, (), fold[number], "found") for variant in variants)
     # The everyday questions the evidence keeps (those close in meaning to one of the FAQ's
     # phrasings may be in its domain and are not among them).
     found.extend(Example(text, -1, source="offtopic") for text in evidence.everyday)

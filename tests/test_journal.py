@@ -719,7 +719,8 @@ def test_status_says_what_stopped_a_kiosk_that_could_not_start(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A kiosk restarted on a knowledge file edited badly while it ran stops at once; its
-    status says it stopped and why, not only that its process is gone."""
+    status says it stopped and why, not only that its process is gone, and names the
+    knowledge file it did not load (its line was blank)."""
     broken = tmp_path / "faq.yaml"
     broken.write_text("entries:\n  - id: opening\n    question: [unclosed\n")
     log_dir = tmp_path / "log"
@@ -730,6 +731,8 @@ def test_status_says_what_stopped_a_kiosk_that_could_not_start(
     out = capsys.readouterr().out
     assert out.startswith("stopped ")
     assert f"last error    stopped: {broken}: line " in out
+    assert "\nknowledge     faq.yaml (not loaded); 0 reloads\n" in out
+    assert "\nmicrophone    closed\n" in out
 
 
 def test_a_clock_set_forward_after_the_start_keeps_up_since_and_the_last_error_true(
@@ -927,19 +930,3 @@ def test_a_stopped_kiosk_s_status_says_its_microphone_is_closed(
         journal.stop()
         assert main(["status", "--log-dir", str(journal.directory)]) == 1
         assert f"\nmicrophone    {after}\n" in capsys.readouterr().out
-
-
-def test_a_kiosk_that_could_not_start_names_the_knowledge_it_did_not_load(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """After a failed start the status's knowledge line was blank."""
-    broken = tmp_path / "faq.yaml"
-    broken.write_text("entries:\n  - id: opening\n    question: [unclosed\n")
-    log_dir = tmp_path / "log"
-    listen = ["listen", "--knowledge", str(broken), "--log-dir", str(log_dir)]
-    assert main([*listen, "--save-replies", str(tmp_path / "replies")]) == 1
-    capsys.readouterr()
-    assert main(["status", "--log-dir", str(log_dir)]) == 1
-    out = capsys.readouterr().out
-    assert "\nknowledge     faq.yaml (not loaded); 0 reloads\n" in out
-    assert "\nmicrophone    closed\n" in out

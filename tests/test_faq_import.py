@@ -2387,6 +2387,16 @@ def test_a_saved_web_page_s_banners_trail_and_feedback_are_no_part_of_its_faq() 
         ("Is there food?", "A caf\u00e9 by gate 2."),
         ("Do you have wheelchairs?", "Yes, ask at the desk."),
     ]
+    # a section of the FAQ named like a banner is read, and an image named like one takes
+    # nothing with it
+    cookies = (
+        "<section id='cookies'><h3>Do you use cookies?</h3><p>Only to count visits <img "
+        "class='social-icon'> a day.</p></section>\n"
+    )
+    assert [(e.question, e.answer) for e in parse_faq(f"<main>{faq}{cookies}</main>").entries] == [
+        *expected,
+        ("Do you use cookies?", "Only to count visits a day."),
+    ]
     for page in (
         f"<html><body>{banner}{trail}{faq}</body></html>",
         # what stands outside a page's <main> is the site's, whatever its names
@@ -2478,6 +2488,12 @@ def test_an_e_mail_s_wrapped_lines_are_joined_and_its_signature_left_out() -> No
         ),
     ]
     assert [n.line for n in result.notes if "a footer or a signature" in n.message] == [12, 15]
+    # an answer of a few words over the signature is the last answer, no sign-off
+    signed = parse_faq("Is parking free?\nYes.\n\nIs there wifi?\nNo, sorry.\n\n--\nMargaret\n")
+    assert [(e.question, e.answer) for e in signed.entries] == [
+        ("Is parking free?", "Yes."),
+        ("Is there wifi?", "No, sorry."),
+    ]
 
 
 def test_a_heading_underlined_is_a_heading() -> None:
@@ -2492,6 +2508,12 @@ def test_a_heading_underlined_is_a_heading() -> None:
         ("Is there wifi?", "Yes."),
     ]
     assert [n.line for n in result.notes] == [4]
+    # only "-" and "=" underline a heading; "***" under an answer is a rule
+    ruled = parse_faq("Is parking free?\nYes, always.\n***\n\nIs there wifi?\nNo.\n")
+    assert [(e.question, e.answer) for e in ruled.entries] == [
+        ("Is parking free?", "Yes, always."),
+        ("Is there wifi?", "No."),
+    ]
 
 
 def test_a_list_opening_an_answer_under_a_question_in_a_span_keeps_its_first_item() -> None:

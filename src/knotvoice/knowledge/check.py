@@ -1,7 +1,8 @@
 """Checking a knowledge file: every problem at once, and what will work badly by voice.
 
 ``lint`` lists the errors ``load`` would stop at and the warnings a person should act on:
-answers read out badly, entries with too few ways of asking, repeated phrasings, missing
+symbols an answer still holds once made ready to speak (read out by name), entries with
+too few ways of asking, repeated phrasings, missing
 topics, recognition-slip repairs that can never match, and (given a speech model's
 vocabulary) words the recognizer cannot hear.
 """

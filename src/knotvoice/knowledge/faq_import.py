@@ -1373,12 +1373,11 @@ def _result(
     _claim_alternatives(drafts, notes)
     catch_all: dict[str, list[_Draft]] = {}
     for draft in drafts:
-        if draft.topic and _catch_all(draft.topic):
+        if draft.topic and english().catch_all(draft.topic):
             catch_all.setdefault(draft.topic, []).append(draft)
             draft.topic = ""
     for name, members in catch_all.items():
-        count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
-        notes.append((members[0].line, _catch_all_note(f"topic {name!r}", count), None))
+        notes.append((members[0].line, _catch_all_note(f"topic {name!r}", len(members)), None))
     used: set[str] = set(taken or ())
     ids = {id(draft): _unique(draft.id, used) for draft in drafts if draft.id}
     forms = _written_forms(drafts) if any(draft.topic for draft in drafts) else {}
@@ -1506,7 +1505,13 @@ def _paragraphs(text: str) -> list[_Paragraph]:
         if not line:
             current = None
         elif _RULE_RE.match(line) and found is None:
-            if current is not None and len(current.lines) == 1 and len(line) >= 3:
+            underline = set(line.replace(" ", ""))
+            if (
+                current is not None
+                and len(current.lines) == 1
+                and len(line) >= 3
+                and underline in ({"="}, {"-"})
+            ):
                 # a markdown heading underlined ("Parking" over "-------")
                 level = 1 if line[0] == "=" else 2
                 paragraphs[-1] = _Paragraph(
@@ -1561,10 +1566,12 @@ def _footer(paragraphs: list[_Paragraph]) -> int:
     if any(not para.is_plain for para in paragraphs[start:]):
         return len(paragraphs)
     above = paragraphs[start - 2] if rules and start >= 2 else None
+    answers = start >= 3 and paragraphs[start - 3].is_question  # the last answer, not a sign-off
     if (
         paragraphs[start - 1].text.strip() == "--"
         and above is not None
         and above.is_plain
+        and not answers
         and len(phrase_key(above.text).split()) <= _SIGN_OFF_WORDS
     ):
         return start - 2  # an e-mail's sign-off over its signature ("Thanks, Margaret")
@@ -1764,10 +1771,10 @@ def _section_topics(
     forms = _written_forms(drafts)
     for (line, title), members in sections.items():
         name = _topic_case(title, forms)
-        count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
-        if _catch_all(title):
-            notes.append((line, _catch_all_note(f"section title {title!r}", count), None))
+        if english().catch_all(title):
+            notes.append((line, _catch_all_note(f"section title {title!r}", len(members)), None))
             continue
+        count = f"{len(members)} {'entry' if len(members) == 1 else 'entries'}"
         for draft in members:
             draft.topic = draft.topic or name  # a table's column of topics comes first
             draft.given.add("topic")
@@ -1783,17 +1790,13 @@ def _section_topics(
         )
 
 
-def _catch_all(name: str) -> bool:
-    """Whether a section's or category's name holds what the others do not ("Other",
-    "General questions"): no topic a visitor asks about."""
-    return phrase_key(name) in english().catch_all_topics
-
-
-def _catch_all_note(what: str, count: str) -> str:
+def _catch_all_note(what: str, count: int) -> str:
+    """The note on a section or topic that holds what the others do not, over ``count``
+    entries (``Language.catch_all``)."""
+    entries = "1 entry gets" if count == 1 else f"{count} entries get"
     return (
         f"{what} names what the other sections do not, no subject to name to a visitor: its "
-        f"{count} {'gets' if count.startswith('1 ') else 'get'} no topic; give each a topic of "
-        "its own if visitors ask about it"
+        f"{entries} no topic; give each a topic of its own if visitors ask about it"
     )
 
 
@@ -2299,6 +2302,19 @@ def _faq_pairs(data: object) -> list[tuple[str, str]]:
     return [pair for value in data.values() for pair in _faq_pairs(value)]
 
 
+@dataclass
+class _Chrome:
+    """An element of what a page shows around its FAQ, being read (``_HtmlText``)."""
+
+    tag: str
+    start: int
+    """Where its text starts among the parts read."""
+    depth: int = 1
+    """How many elements of its tag are open, itself included."""
+    asks: bool = False
+    """A heading in it asks a question: it is the FAQ's after all."""
+
+
 class _HtmlText(HTMLParser):
     """The text of HTML as a browser shows it, in the markdown ``parse_faq`` reads, with the
     line of the HTML each line of it comes from. What a page shows around its FAQ is left
@@ -2340,7 +2356,27 @@ class _HtmlText(HTMLParser):
     """The words of a class or id, and the roles, of what a page shows around its FAQ: a
     cookie banner, the trail of links over its title ("Home > Help > FAQs"), "Was this page
     helpful? Yes No", links to share it, a shop's newsletter box and products it
-    recommends."""
+    recommends. Such an element is read all the same when a heading, a ``<summary>`` or a
+    ``<dt>`` in it asks a question: it is a section of the FAQ ("Do you use cookies?")."""
+    _VOID = frozenset(
+        [
+            "area",
+            "base",
+            "br",
+            "col",
+            "embed",
+            "hr",
+            "img",
+            "input",
+            "link",
+            "meta",
+            "param",
+            "source",
+            "track",
+            "wbr",
+        ]
+    )
+    """Elements with no end tag: none holds what a page shows around its FAQ."""
 
     def __init__(self, page_parts: bool = False, main: bool = False) -> None:
         """``page_parts``: read the page's menus, sidebars and footer too; ``main``: the
@@ -2349,7 +2385,7 @@ class _HtmlText(HTMLParser):
         self._skipped = self._HIDDEN if page_parts else self._HIDDEN | self._PAGE_PARTS
         self._page_parts = page_parts
         self._outside = main and not page_parts  # before or after the page's <main>
-        self._chrome: tuple[str, int] | None = None  # a banner's tag, and its open copies
+        self._chrome: _Chrome | None = None  # the banner or box being read
         self._parts: list[str] = []
         self._origins: list[int] = []  # the HTML's line of each part
         self._skipping = 0
@@ -2369,15 +2405,18 @@ class _HtmlText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script" and (dict(attrs).get("type") or "").lower() == "application/ld+json":
             self._data = []
-        if self._chrome is not None:
-            if tag == self._chrome[0]:
-                self._chrome = (tag, self._chrome[1] + 1)
-            return
         if tag == "main":
             self._outside = False
-        if not self._page_parts and self._is_chrome(attrs):
-            self._chrome = (tag, 1)
-        elif tag in self._skipped:
+        if self._chrome is not None and tag == self._chrome.tag:
+            self._chrome.depth += 1
+        elif (
+            self._chrome is None
+            and not (self._page_parts or self._skipping or self._outside)
+            and tag not in self._VOID
+            and self._is_chrome(attrs)
+        ):
+            self._chrome = _Chrome(tag, len(self._parts))
+        if tag in self._skipped:
             self._skipping += 1
         elif self._skipping or self._outside:
             return  # a list, table or bold inside a menu or footer shows nothing either
@@ -2400,6 +2439,19 @@ class _HtmlText(HTMLParser):
             self._link = (dict(attrs).get("href") or "", len(self._parts))
 
     def handle_endtag(self, tag: str) -> None:
+        chrome = self._chrome
+        if chrome is not None and (tag in ("summary", "dt") or re.fullmatch(r"h[1-6]", tag)):
+            last = next((part for part in reversed(self._parts) if part.strip()), "")
+            chrome.asks = chrome.asks or last.rstrip().endswith(tuple(_QUESTION_MARKS))
+        self._end(tag)
+        if chrome is not None and tag == chrome.tag:
+            chrome.depth -= 1
+            if not chrome.depth:
+                self._chrome = None
+                if not chrome.asks:  # around the FAQ: what it showed is left out
+                    del self._parts[chrome.start :], self._origins[chrome.start :]
+
+    def _end(self, tag: str) -> None:
         if tag == "script" and self._data is not None:
             try:
                 found = json.loads("".join(self._data))
@@ -2411,11 +2463,6 @@ class _HtmlText(HTMLParser):
                 if phrase_key(question) and phrase_key(question) not in asked:
                     asked.add(phrase_key(question))
                     self.faq_data.append((question, answer))
-        if self._chrome is not None:
-            if tag == self._chrome[0]:
-                count = self._chrome[1] - 1
-                self._chrome = (tag, count) if count else None
-            return
         if tag == "main" and not self._page_parts:
             self._outside = True
         if tag in self._skipped:
@@ -2447,7 +2494,7 @@ class _HtmlText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._data is not None:
             self._data.append(data)
-        shown = not (self._skipping or self._outside or self._chrome)
+        shown = not (self._skipping or self._outside)
         if self._glued and data and shown:
             self._glued = False
             if not data[0].isspace():
@@ -2467,7 +2514,8 @@ class _HtmlText(HTMLParser):
 
     def text(self) -> str:
         """The text shown, a paragraph a block, its lines without spaces around them."""
-        return "\n".join(line.strip() for line in "".join(self._parts).split("\n"))
+        # spaces run together are one, as a browser shows them ("Yes <img> free")
+        return "\n".join(" ".join(line.split()) for line in "".join(self._parts).split("\n"))
 
     def source_line(self, line: int) -> int:
         """The HTML's line that line ``line`` of ``text()`` comes from (both 1-based)."""

@@ -171,7 +171,8 @@ class Language:
     one_word_answers: frozenset[str]
     """Answers of one word to a yes-or-no question ("yes", "free"), in a spreadsheet's row."""
     catch_all_topics: frozenset[str]
-    """Names of a section that holds what the others do not ("other", "general")."""
+    """Names of a section that holds what the others do not ("other", "general"), as their
+    words (``catch_all``)."""
     question_openers: frozenset[str]
     """Words a question opens with ("what", "is"): a bold line of an FAQ whose questions are
     in bold is one without its "?"."""
@@ -197,6 +198,11 @@ class Language:
     visitor: Visitor
     offtopic: tuple[str, ...]
     """Everyday things people say to a kiosk that no one FAQ answers (``<code>-offtopic.txt``)."""
+
+    def catch_all(self, name: str) -> bool:
+        """Whether a section's or topic's ``name`` holds what the others do not ("Other",
+        "General questions"): no subject a visitor asks about."""
+        return " ".join(words(name)) in self.catch_all_topics
 
     def follow_up_words(self) -> frozenset[str]:
         """Every word the follow-up commands are said with ("yes", "pardon", "slower"), with
@@ -299,7 +305,9 @@ def load(code: str = "en") -> Language:
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         question_openers=frozenset(_text_list(data, "question_openers")),
-        catch_all_topics=frozenset(str(name) for name in data["catch_all_topics"]),
+        catch_all_topics=frozenset(
+            " ".join(words(name)) for name in _text_list(data, "catch_all_topics")
+        ),
         columns={
             str(field): frozenset(str(name).lower() for name in names)
             for field, names in data["columns"].items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge, phrase_key
+from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Decision, Match
 from knotvoice.speech.speakable import speakable
@@ -73,7 +73,7 @@ def _named_topic(entry: Entry) -> str:
     """The topic of ``entry`` as a reject names it; none for one that holds what the others
     do not ("Other", "General"), no subject a visitor asks about."""
     topic = spoken_topic(entry)
-    return "" if phrase_key(topic) in english().catch_all_topics else topic
+    return "" if english().catch_all(topic) else topic
 
 
 def read_out(knowledge: Knowledge | None, nearest: Sequence[Entry] = ()) -> tuple[Entry, ...]:

@@ -23,13 +23,13 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "
 _LIST_ITEM = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3]+")
-EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
+_EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 """An e-mail address, read "info at example.org"."""
-WEB_ADDRESS = re.compile(
+_WEB_ADDRESS = re.compile(
     r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
 )
 """A web address, read without its scheme and query, each "/" said."""
-LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 """A markdown link: its text, then its address in brackets ("[our page](https://...)")."""
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _TRUNK_ZERO = re.compile(r"(?<![\w+])(\+\d{1,3})\s?\(0\)\s?(?=\d)")
@@ -53,7 +53,7 @@ _SENTENCE_REACH = 150
 characters (within its sentence)."""
 _WHOLE = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 """A whole number, its thousands maybe set apart by commas ("1,200")."""
-PER_UNIT = re.compile(
+_PER_UNIT = re.compile(
     rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+|,\d\d(?!\d))?[{_CURRENCY}]?)"
     rf"(?:/|\s?/\s?(?![^\W\d_]+\s*[{_CURRENCY}\d]))(?=[^\W\d_])"
 )
@@ -432,13 +432,13 @@ def speakable(text: str) -> str:
     "4,50 €": "4 euros 50"), units of measure by their names ("2km": "2 kilometres",
     "55 x 40 cm": "55 by 40 centimetres"), dates, days and months by name ("01/03/2026":
     "first March 2026", "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00":
-    "9 o'clock", both ends of a range alike: "8:00-18:00": "8 o'clock to 18 o'clock"),
+    "9 o'clock", an afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm"),
     fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g." and "hrs"
     as words, markdown links as their text (and their address when a person would read it
     out), service numbers to dial ("call 111") digit by digit and "3s" as
     "threes".
     """
-    text = _EMOJI.sub("", LINK.sub(_link, text).translate(_QUOTES))
+    text = _EMOJI.sub("", _LINK.sub(_link, text).translate(_QUOTES))
     text = _SAID_AS.sub(_said_as, text)
     lines: list[str] = []
     for raw in text.splitlines():
@@ -467,10 +467,10 @@ def speakable(text: str) -> str:
     text = _NAMES_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
     text = _PHONE.sub(_phone, _TRUNK_ZERO.sub(r"\1 ", text))
     text = _SERVICE_NUMBER.sub(_service_number, text)
-    text = PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
+    text = _PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
     text = _ABBREVIATION.sub(_abbreviation, text)
-    text = EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
-    text = WEB_ADDRESS.sub(_web, text)
+    text = _EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
+    text = _WEB_ADDRESS.sub(_web, text)
     text = re.sub(r"\band/or\b", _SAY["or"], text)
     text = text.replace("&", f" {_SAY['and']} ").replace("%", f" {_SAY['percent']}")
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)

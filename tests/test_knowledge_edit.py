@@ -232,6 +232,13 @@ def test_the_reports_commands_add_each_wording_to_the_file_it_was_asked_of(
     )
     assert load(branch).get("opening-hours").alternatives[-1] == asked
     assert load(branch).get("printing").alternatives == ()
+    # the report then says it is done, with no command to paste again ("already has it")
+    capsys.readouterr()
+    assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
+    out = capsys.readouterr().out
+    assert not [line for line in out.splitlines() if line.strip().startswith("knotvoice")]
+    assert "(closest: printing, added since to printing)" in out
+    assert "(closest: opening-hours, added since to opening-hours)" in out
 
 
 def test_a_log_from_before_turns_named_their_file_groups_with_the_new_lines(

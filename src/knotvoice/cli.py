@@ -1022,6 +1022,8 @@ def _report(args: argparse.Namespace) -> int:
             far = ", far off: likely outside the FAQ" if asked.far else ""
             if asked.declined:
                 far += f", the visitor said no to {asked.declined}"
+            if asked.added:
+                far += f", added since to {asked.added}"
             _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'}{far})")
             if asked.command:
                 _out(f"         {asked.command}")

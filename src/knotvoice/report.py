@@ -8,6 +8,7 @@ file it came closest to: what to add a phrasing or an entry for. It keeps counts
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import math
@@ -19,7 +20,7 @@ import time
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from knotvoice.errors import KnowledgeError
 from knotvoice.journal import read_turns
+from knotvoice.knowledge import load, phrase_key
 from knotvoice.match.calibration import CONFIRM_AT
 from knotvoice.match.text import content_words, normalize, stem
 from knotvoice.turn import command_of
@@ -90,6 +93,9 @@ class Asked:
     logged, as in logs from before it was)."""
     declined: str | None = None
     """The entry a did-you-mean proposed and the visitor said no to (None: none was)."""
+    added: str | None = None
+    """The entry of the knowledge file, as it is now, whose phrasing the wording is: it was
+    added since (``knotvoice knowledge add``), and there is nothing more to do."""
 
     @property
     def far(self) -> bool:
@@ -101,7 +107,7 @@ class Asked:
     def command(self) -> str | None:
         """The command that adds the wording to the closest entry of the file it was asked of,
         ready to paste (None when no entry came close, or it was far off)."""
-        if self.closest is None or self.far:
+        if self.closest is None or self.far or self.added:
             return None
         words = [self.closest, self.question] + ([self.knowledge] if self.knowledge else [])
         # "--": a wording that starts with a dash is the wording, not an option.
@@ -337,6 +343,7 @@ class Tally:
         for proposed in self._waiting.values():
             proposed.settle(proposed.entry)
         self._waiting.clear()
+        phrasings = functools.cache(_phrasings)  # each file read once, as it is now
         return Summary(
             turns=sum(self.counts.values()),
             answered=self.counts["answer"],
@@ -344,7 +351,10 @@ class Tally:
             rejected=self.counts["reject"],
             latency_p50_ms=_percentile(self.latencies, 0.5),
             latency_p95_ms=_percentile(self.latencies, 0.95),
-            top_unanswered=tuple(group.asked() for group in _grouped(self._alike.values())[:top]),
+            top_unanswered=tuple(
+                _added_since(group.asked(), phrasings)
+                for group in _grouped(self._alike.values())[:top]
+            ),
         )
 
     def days(self) -> list[Day]:
@@ -358,6 +368,25 @@ class Tally:
 
 _ACCENTS = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
 """The accents of Latin letters, once decomposed (NFD): "café" is "cafe"."""
+
+
+def _phrasings(path: str) -> dict[str, str]:
+    """The phrasings of the knowledge file at ``path`` as it is now (as ``phrase_key``), and
+    the entry of each; empty when it cannot be read."""
+    try:
+        knowledge = load(path)
+    except (KnowledgeError, OSError):
+        return {}
+    return {phrase_key(text): entry.id for entry in knowledge.entries for text in entry.phrases}
+
+
+def _added_since(asked: Asked, phrasings: Callable[[str], dict[str, str]]) -> Asked:
+    """``asked``, with the entry its wording is now a phrasing of, in the file it was asked
+    of: an operator who followed the report's advice sees it done, not the same command."""
+    if asked.knowledge is None:
+        return asked
+    entry = phrasings(asked.knowledge).get(phrase_key(asked.question))
+    return dataclasses.replace(asked, added=entry) if entry else asked
 
 
 def _words(text: str) -> str:
@@ -498,7 +527,8 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
     rows = "".join(
         f"<tr><td>{asked.count}</td><td>{esc(asked.question)}</td>"
         f"<td>{esc(asked.closest or '-')}{' (far off: likely outside the FAQ)' * asked.far}"
-        f"{esc(f' (the visitor said no to {asked.declined})' if asked.declined else '')}</td>"
+        f"{esc(f' (the visitor said no to {asked.declined})' if asked.declined else '')}"
+        f"{esc(f' (added since to {asked.added})' if asked.added else '')}</td>"
         f"<td>{esc(' / '.join(asked.examples))}</td>"
         f"<td><code>{esc(asked.command or '-')}</code></td></tr>"
         for asked in summary.top_unanswered

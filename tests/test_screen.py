@@ -167,6 +167,13 @@ def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowl
     # a pick come too late answers nothing, and the questions are forgotten: so are the buttons
     late = updated(view, Decided(6.0, "none"), knowledge)
     assert late.options == ()
+    # what it said is not shown over the reply before it, as if that reply were its answer
+    typed_late = updated(
+        updated(view, Heard(5.9, "yes", 1.0, typed=True), knowledge),
+        Decided(6.0, "none"),
+        knowledge,
+    )
+    assert (typed_late.heard, typed_late.reply) == (view.heard, view.reply)
     # "pardon?" then reads them out again, and they can be picked again
     again = Decided(7.0, "repeat", None, "pardon", decided.answer, offered=(first.id, second.id))
     assert updated(late, again, knowledge).options == view.options

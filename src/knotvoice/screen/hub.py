@@ -89,6 +89,9 @@ class View:
     """``heard`` is still being recognised (it may change)."""
     kind: str = ""
     """What the reply on screen is: answer, confirm, reject, error ("" for none yet)."""
+    replied_to: tuple[str, bool] = ("", False)
+    """``heard`` and ``typed`` of the question the reply on screen is for: shown again when
+    what came next was no question and got no reply ("yes" with nothing proposed)."""
     title: str = ""
     """The question an answer answers."""
     reply: str = ""
@@ -168,6 +171,8 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
 
 def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     turn = view.turn + 1
+    if event.decision in ("answer", "confirm", "reject"):
+        view = replace(view, replied_to=(view.heard, view.typed))
     if event.decision == "answer":
         entry = None
         with contextlib.suppress(KeyError):
@@ -199,7 +204,9 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     if event.decision == "none":
         # a pick come too late forgets the questions read out: their buttons go too
         picks = () if view.kind == "reject" else view.options
-        return replace(view, state=State.IDLE, options=picks)
+        # "You asked "yes"" over the answer before it read as the answer to "yes"
+        heard, typed = view.replied_to if view.kind else (view.heard, view.typed)
+        return replace(view, state=State.IDLE, options=picks, heard=heard, typed=typed)
     if event.offered and view.kind == "reject":  # said again after a pick came too late
         return replace(view, options=_picks(knowledge, event.offered))
     return view  # repeat, slower: the same reply again

@@ -1474,7 +1474,10 @@ def _paragraphs(text: str) -> list[_Paragraph]:
     current: _Paragraph | None = None  # the paragraph of answer text being read
     lines = [raw.strip() for raw in text.splitlines()]
     table = _table_lines(lines)
-    bold = _asks_in_bold([line for number, line in enumerate(lines, 1) if number not in table])
+    questions = [_question_line(line) if line else None for line in lines]
+    bold = _asks_in_bold(
+        [line for at, line in enumerate(lines) if at + 1 not in table and questions[at]]
+    )
     for number, line in enumerate(lines, start=1):
         if number in table:
             if number - 1 not in table:
@@ -1484,7 +1487,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
                 paragraphs.extend(_table(list(enumerate(lines[number - 1 : end], start=number))))
             current = None
             continue
-        found = _question_line(line) if line else None
+        found = questions[number - 1]
         # a plain question ending a paragraph of answer text ("Why not join today?") is part of it
         rhetorical = (
             found is not None
@@ -1582,11 +1585,11 @@ _SIGN_OFF_WORDS = 4
 """An e-mail's sign-off over the "--" of its signature has at most this many words."""
 
 
-def _asks_in_bold(lines: list[str]) -> bool:
-    """Whether the text's questions, two or more, are each a line in bold ("**Do you
-    deliver?**", as a Word document's bold questions are read): a bold line that opens as a
-    question does is one of them, though its "?" was forgotten (``_bold_question``)."""
-    asked = [line for line in lines if line and _question_line(line) is not None]
+def _asks_in_bold(asked: list[str]) -> bool:
+    """Whether the text's questions (``asked``, its lines that ask), two or more, are each a
+    line in bold ("**Do you deliver?**", as a Word document's bold questions are read): a
+    bold line that opens as a question does is one of them, though its "?" was forgotten
+    (``_bold_question``)."""
     return len(asked) > 1 and all(line.startswith(("**", "__")) for line in asked)
 
 

@@ -197,17 +197,11 @@ class Evidence:
         """The same of each subject a topic lists ("bookings" of "bookings and prices", a
         section's name), when it names several entries."""
         self._phrasing_terms = [frozenset(terms(text)) for text in normalized]
-        about = [
-            frozenset(terms(self.normalize(" ".join((entry.topic, *entry.keywords)))))
-            for entry in entries
-        ]
+        named_as = [self.normalize(" ".join((entry.topic, *entry.keywords))) for entry in entries]
+        about = [frozenset(terms(text)) for text in named_as]
         answered = [self.normalize(f"{entry.answer} {entry.spoken or ''}") for entry in entries]
         self._answer_terms = [frozenset(terms(text)) for text in answered]
-        written_all = [
-            *normalized,
-            *answered,
-            *(self.normalize(" ".join((e.topic, *e.keywords))) for e in entries),
-        ]
+        written_all = [*normalized, *answered, *named_as]
         self._words = frozenset(word for text in written_all for word in text.split())
         """Every word the knowledge writes, normalized."""
         self._pairs = frozenset(

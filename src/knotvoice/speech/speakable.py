@@ -53,12 +53,15 @@ _SENTENCE_REACH = 150
 characters (within its sentence)."""
 _WHOLE = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
 """A whole number, its thousands maybe set apart by commas ("1,200")."""
+_CENTS = r",\d\d(?!\d)"
+"""The hundredths of an amount after a decimal comma ("€4,50"): two digits, where three set
+thousands apart ("£1,250")."""
 _PER_UNIT = re.compile(
-    rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+|,\d\d(?!\d))?[{_CURRENCY}]?)"
+    rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+|{_CENTS})?[{_CURRENCY}]?)"
     rf"(?:/|\s?/\s?(?![^\W\d_]+\s*[{_CURRENCY}\d]))(?=[^\W\d_])"
 )
-"""A "/" between an amount and a unit ("£35/month", "2,50€/hour"), read "per"; a "/" with spaces around it
-that sets amounts apart ("Adult £12 / Child £6") is none."""
+"""A "/" between an amount and a unit ("£35/month", "2,50€/hour"), read "per"; a "/" with
+spaces around it that sets amounts apart ("Adult £12 / Child £6") is none."""
 _SAID_AS = re.compile(
     r"(?<![\w./])("
     + "|".join(
@@ -121,7 +124,7 @@ _DOTTED_TIME = re.compile(
 one ("6.30-8.30pm")."""
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
 _RANGE_END = (
-    rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|,\d\d(?!\d))?"
+    rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|{_CENTS})?"
     rf"|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?|\d{{1,2}}{_ORDINAL}(?!\w)"
 )
 _TIME_RANGE = re.compile(
@@ -134,8 +137,7 @@ _NUMBER_RANGE = re.compile(
 """Two whole numbers with a dash between and no spaces ("Rooms 101-105", "1990-1995"), which
 the time ranges leave to this when either has more than two digits."""
 _DECIMAL_COMMA = r",(\d\d)(?!\d)"
-"""The hundredths of an amount after a comma ("€4,50"): two digits, where three set thousands
-apart ("£1,250")."""
+"""``_CENTS``, its digits taken."""
 _MONEY_WHOLE = rf"\d{{1,3}}(?:\.\d{{3}})+(?=,\d\d(?!\d))|{_WHOLE}"
 """The whole units of an amount, set apart by full stops before a decimal comma
 ("€1.250,50")."""
@@ -154,7 +156,7 @@ _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 _DIMENSION = re.compile(r"(?<=\d)(" + _either(_ENGLISH.units) + r")?\s?[x\u00d7]\s?(?=\d)")
 """An "x" between two numbers, the first maybe with its unit ("2.4m x 1.8m"): "by"."""
 _MONEY_TIMES = re.compile(
-    rf"(?<![\w.,])(\d+|[{_CURRENCY}]\s?\d+(?:\.\d+|,\d\d(?!\d))?)\s?[x\u00d7]\s?(?=[{_CURRENCY}]\s?\d|\d)"
+    rf"(?<![\w.,])(\d+|[{_CURRENCY}]\s?\d+(?:\.\d+|{_CENTS})?)\s?[x\u00d7]\s?(?=[{_CURRENCY}]\s?\d|\d)"
 )
 """An "x" beside an amount of money ("2 x \u00a310", "\u00a35 x 3"): times, not a dimension."""
 _TIMES = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s?[x\u00d7](?![\w\u00d7])")

@@ -119,6 +119,22 @@ def test_a_question_in_the_faq_s_own_words_is_answered(library: Matcher) -> None
     assert match.best.score >= match.runner_up.score
 
 
+@pytest.mark.parametrize(("second", "offered"), [(0.02, False), (0.35, True)])
+def test_a_did_you_mean_offers_another_entry_only_if_it_is_worth_asking_about(
+    library: Matcher, monkeypatch: pytest.MonkeyPatch, second: float, offered: bool
+) -> None:
+    """The screen shows the runner-up of a close call as "the other one", and a visitor may
+    say so: an entry the judge thinks all but certainly wrong is no choice to offer."""
+    ids = [entry.id for entry in LIBRARY.entries]
+    ranking = np.array([0.4 if i == "printing" else 0.3 if i == "join" else 0.0 for i in ids])
+    chances = np.array([0.45 if i == "printing" else second if i == "join" else 0.0 for i in ids])
+    monkeypatch.setattr(library, "_judge", lambda *args, **kwargs: (ranking, chances))
+    match = library.match("could I print something in colour")
+    assert (match.decision, match.reason) == (Decision.CONFIRM, Reason.CLOSE_CALL)
+    assert match.best is not None and match.best.entry.id == "printing"
+    assert (match.runner_up is not None) == offered
+
+
 def test_one_of_an_entrys_phrasings_word_for_word_is_that_entrys(
     tmp_path: Path, library: Matcher
 ) -> None:

@@ -169,6 +169,9 @@ class Matcher:
             decision, reason = Decision.ANSWER, Reason.LIKELY
         elif chance >= CONFIRM_AT:
             decision, reason = Decision.CONFIRM, Reason.CLOSE_CALL
+            if runner_up is not None and runner_up.score < 100.0 * CONFIRM_AT:
+                # "the other one" of a did-you-mean: only an entry itself worth asking about
+                runner_up = None
         else:
             decision, reason = Decision.REJECT, Reason.UNLIKELY
         logger.debug("%r -> %s %s (%.2f)", query.text, decision, best.entry.id, chance)

@@ -184,6 +184,9 @@ def test_spoken_questions_get_spoken_answers(
         ("answer", "mri-inflammation"),
         ("reject", None),
     ]
+    turned_away = [e for e in recorder.events if isinstance(e, Decided)][-1]
+    assert turned_away.closest and turned_away.runner_up, "the screen shows their topics"
+    assert turned_away.closest != turned_away.runner_up
     assert summary.turns == 3
     stamps = [event.at for event in recorder.events]
     assert stamps == sorted(stamps), "events come in audio-time order"

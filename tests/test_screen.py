@@ -33,6 +33,7 @@ from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
+from knotvoice.match import Candidate, Decision, Match
 from knotvoice.match.matcher import Matcher
 from knotvoice.report import Tally
 from knotvoice.screen import server as server_module
@@ -48,6 +49,7 @@ from knotvoice.screen.hub import (
 )
 from knotvoice.screen.server import MAX_CONNECTIONS, MAX_QUESTION_CHARS, ScreenServer, beside
 from knotvoice.settings import ScreenSettings, SettingsError, build_settings
+from knotvoice.speech.reply import reply_text
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import NEXT_VISITOR_SECONDS, Dialogue
 from screen_pages import Kiosk
@@ -198,6 +200,37 @@ def test_questions_to_try_come_from_the_knowledge(knowledge: Knowledge) -> None:
     tried = suggestions(knowledge)
     questions = {entry.question for entry in knowledge.entries if entry.topic}
     assert len(tried) == 4 and len(set(tried)) == 4 and set(tried) <= questions
+
+
+def test_a_question_turned_away_shows_questions_of_the_topics_its_reply_names(
+    knowledge: Knowledge,
+) -> None:
+    """The reply names the topics of the entries the question came closest to ("You can ask
+    me about MRI and nerve damage, upper back numbness or ..."): the questions to try under
+    it are of those topics, and the next visitor sees the usual ones again."""
+    closest, second = knowledge.get("mri-nerve-damage"), knowledge.get("numbness")
+    usual = suggestions(knowledge)
+    assert closest.question not in usual and second.question not in usual
+    hub = Hub(lambda: knowledge, rest_seconds=0.3)
+    reply = reply_text(
+        Match(Decision.REJECT, Candidate(closest, 1.0), Candidate(second, 0.5), "x"), knowledge
+    )
+
+    async def scenario() -> tuple[View, View]:
+        hub.attach(asyncio.get_running_loop())
+        hub(Heard(1.0, "is an x-ray better", 0.0, typed=True))
+        hub(Decided(1.1, "reject", None, "", reply, closest=closest.id, runner_up=second.id))
+        turned_away = hub.view
+        hub(ReplyStarted(1.2, reply, 0.1))
+        hub(ReplyFinished(1.3))
+        await asyncio.sleep(0.6)
+        return turned_away, hub.view
+
+    turned_away, next_visitor = asyncio.run(scenario())
+    assert closest.topic in reply and second.topic in reply
+    assert turned_away.suggestions[:2] == (closest.question, second.question)
+    assert len(turned_away.suggestions) == len(usual)
+    assert next_visitor.suggestions == usual
 
 
 def test_a_page_that_falls_behind_is_dropped_and_the_others_are_not(

@@ -132,7 +132,8 @@ class Decided(Event):
     closest: str | None = None
     """Id of the entry the question came closest to, answered or not."""
     runner_up: str | None = None
-    """Id of the other entry a did-you-mean is between (None when there is none)."""
+    """Id of the other entry a did-you-mean is between, or the second closest of a question
+    turned away (None when there is none)."""
     offered: tuple[str, ...] = ()
     """Ids of the entries whose questions a reject read out to ask (a file without topics):
     "the first one" or "the other one" picks one."""

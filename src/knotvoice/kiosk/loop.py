@@ -71,6 +71,10 @@ STOP_CHECK_SECONDS = 0.1
 SLOWER_AGAIN = 0.8
 """A "slower" after a reply already slow speaks at this share of its rate."""
 
+_BETWEEN = (Action.CONFIRM, Action.REJECT)
+"""The decisions whose second closest entry the screen is told of: the other one of a
+did-you-mean, and the second topic a reject names."""
+
 
 class Responder(Protocol):
     """What decides what to do about an utterance (``knotvoice.turn.Dialogue``)."""
@@ -500,7 +504,7 @@ class _Kiosk:
                 ahead,
                 turn.transcript.alternatives,
                 best.entry.id if (best := turn.match and turn.match.best) else None,
-                other.entry.id if other is not None and turn.action is Action.CONFIRM else None,
+                other.entry.id if other is not None and turn.action in _BETWEEN else None,
                 tuple(entry.id for entry in turn.offered),
             )
         )

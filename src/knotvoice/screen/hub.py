@@ -38,6 +38,7 @@ from knotvoice.kiosk.events import (
 from knotvoice.kiosk.inbox import Choice
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
+from knotvoice.speech.reply import named_topics
 
 __all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
 
@@ -113,14 +114,21 @@ class View:
         return data
 
 
-def suggestions(knowledge: Knowledge, count: int = SUGGESTIONS) -> tuple[str, ...]:
+def suggestions(
+    knowledge: Knowledge, count: int = SUGGESTIONS, nearest: Sequence[str] = ()
+) -> tuple[str, ...]:
     """A few of the knowledge's questions, spread over its topics (entries with a topic
-    first), to show a visitor what can be asked."""
+    first), to show a visitor what can be asked. After a question turned away (the ids of
+    the entries it came ``nearest``), a question of each topic the reply named comes first."""
     entries = [entry for entry in knowledge.entries if entry.topic] or list(knowledge.entries)
-    if len(entries) <= count:
-        return tuple(entry.question for entry in entries)
-    step = len(entries) / count
-    return tuple(entries[int(index * step)].question for index in range(count))
+    if len(entries) > count:
+        step = len(entries) / count
+        entries = [entries[int(index * step)] for index in range(count)]
+    by_id = {entry.id: entry for entry in knowledge.entries}
+    close = [by_id[entry_id] for entry_id in nearest if entry_id in by_id]
+    named = named_topics(knowledge, nearest=close) if close else ()
+    questions = dict.fromkeys(entry.question for entry in (*named, *entries))
+    return tuple(questions)[:count]
 
 
 def _question(knowledge: Knowledge, entry_id: str | None) -> str:
@@ -278,7 +286,9 @@ class Hub:
                 if view == self._view:
                     return
                 if isinstance(event, Decided):
-                    view = replace(view, suggestions=suggestions(knowledge))
+                    nearest = (event.closest, event.runner_up) if event.decision == "reject" else ()
+                    close = [entry_id for entry_id in nearest if entry_id]
+                    view = replace(view, suggestions=suggestions(knowledge, nearest=close))
                 if _shown(view) != _shown(self._view) or self._view.state is State.SPEAKING:
                     self._changes += 1  # the rest time starts again (after a reply: once said)
                 self._view = view
@@ -326,7 +336,7 @@ class Hub:
             if view.state is not State.IDLE:
                 cleared = None
             else:
-                cleared = View(suggestions=view.suggestions, turn=view.turn + 1)
+                cleared = View(suggestions=suggestions(self._knowledge()), turn=view.turn + 1)
                 self._view = cleared
                 self._changes += 1
                 changes = self._changes

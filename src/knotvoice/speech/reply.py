@@ -53,9 +53,7 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
     file's first. A file without topics (as imported) has two questions named instead."""
     if knowledge is None:
         return ""
-    entries = (*nearest, *knowledge.entries)
-    topics = list(dict.fromkeys(topic for entry in entries if (topic := _named_topic(entry))))
-    topics = topics[:count]
+    topics = [_named_topic(entry) for entry in named_topics(knowledge, count, nearest)]
     replies = english().replies
     if not topics:
         asked = [f"{spoken_question(entry)}?" for entry in read_out(knowledge, nearest)]
@@ -67,6 +65,21 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
         else f"{', '.join(topics[:-1])}{replies.topics_or}{topics[-1]}"
     )
     return replies.topics.format(topics=listed)
+
+
+def named_topics(
+    knowledge: Knowledge, count: int = 3, nearest: Sequence[Entry] = ()
+) -> tuple[Entry, ...]:
+    """The entries whose topics ``topics_hint`` names, one a topic, in the order named: the
+    first of the ``nearest`` entries and then of the file's with each topic."""
+    named: dict[str, Entry] = {}
+    for entry in (*nearest, *knowledge.entries):
+        topic = _named_topic(entry)
+        if topic and topic not in named:
+            named[topic] = entry
+            if len(named) == count:
+                break
+    return tuple(named.values())
 
 
 def _named_topic(entry: Entry) -> str:

@@ -197,6 +197,14 @@ def test_short_forms_read_as_words() -> None:
     assert speakable("Use door no. 5, but no.") == "Use door number 5, but no."
 
 
+def test_inc_reads_including_but_not_in_a_company_s_name() -> None:
+    # "(inc. the tube)" was read "inc the tube"
+    assert speakable("It's \u00a312 for a tube (inc. the tube).") == (
+        "It's 12 pounds for a tube, including the tube."
+    )
+    assert speakable("Made by Acme Inc. in Leeds.") == "Made by Acme Inc. in Leeds."
+
+
 def test_times_on_the_hour_read_as_said() -> None:
     # The engine reads "9:00" as "nine zero zero" and "12:05" as "twelve zero five".
     assert speakable("Open 9:00-17:30; the 17:00 bus; doors 10.00am; last bus 12:05.") == (
@@ -206,6 +214,13 @@ def test_times_on_the_hour_read_as_said() -> None:
     # the start of a range written with a full stop was a number: "six point three zero"
     assert speakable("Classes 6.30-8.30pm; it costs 6.30 pounds.") == (
         "Classes 6:30 to 8:30pm; it costs 6.30 pounds."
+    )
+
+
+def test_noon_and_midnight_after_twelve_read_as_the_word() -> None:
+    # "10am-12noon" was read "10am to 12noon"
+    assert speakable("Open 10am-12noon, 12 noon to 2pm and 10pm-12midnight.") == (
+        "Open 10am to noon, noon to 2pm and 10pm to midnight."
     )
 
 

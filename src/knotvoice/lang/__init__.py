@@ -120,6 +120,9 @@ class Language:
     """Currency symbol -> the names of its unit and of its hundredth, singular."""
     said_as: dict[str, str]
     """Written forms read as other words wherever they stand ("24/7": "24 7")."""
+    said_as_in_lowercase: dict[str, str]
+    """Written forms read as other words only as written, in lowercase ("inc.": "including";
+    "Acme Inc." is a name)."""
     before_number: dict[str, str]
     """Short forms read as a word only before a number ("No.": "number")."""
     street_short_forms: dict[str, str]
@@ -151,7 +154,8 @@ class Language:
     """What follows a time of day on the twelve-hour clock ("am", "pm")."""
     clock_words: dict[str, str]
     """How a time on the hour and a minute under ten are said: o_clock, hundred (after an
-    hour past noon on the 24-hour clock), oh (before a minute under ten), midnight."""
+    hour past noon on the 24-hour clock), oh (before a minute under ten), midnight, noon (a
+    "12" before "noon" or "midnight" is not said)."""
     hours_and_minutes: tuple[str, str]
     """The words for the hour and the minute of a length of time written short ("1h 30m")."""
     abbreviations: dict[str, str]
@@ -277,6 +281,7 @@ def load(code: str = "en") -> Language:
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         said_as={str(k): str(v) for k, v in data["said_as"].items()},
+        said_as_in_lowercase={str(k): str(v) for k, v in data["said_as_in_lowercase"].items()},
         before_number={str(k): str(v) for k, v in data["before_number"].items()},
         street_short_forms={str(k): str(v) for k, v in data["street_short_forms"].items()},
         fractions={str(k): (str(v[0]), str(v[1])) for k, v in data["fractions"].items()},

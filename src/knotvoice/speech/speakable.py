@@ -68,6 +68,8 @@ _SAID_AS = re.compile(
         f"{re.escape(written)}|{re.escape(written.capitalize())}"
         for written in sorted(_ENGLISH.said_as, key=len, reverse=True)
     )
+    + "|"
+    + _either(_ENGLISH.said_as_in_lowercase)
     + r")(?![\w/]|\.\w)"
 )
 _ABBREVIATION = re.compile(
@@ -122,6 +124,13 @@ _DOTTED_TIME = re.compile(
 )
 """A time written with a full stop before its "am" or "pm", or before a range's end that has
 one ("6.30-8.30pm")."""
+_TWELVE_WORD = re.compile(
+    r"(?<![\d:.])12(?::00)?\s?("
+    + _either((_ENGLISH.clock_words["noon"], _ENGLISH.clock_words["midnight"]))
+    + r")\b",
+    re.IGNORECASE,
+)
+"""Noon or midnight written after its hour ("12noon", "12 midnight"): the word alone."""
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
 _RANGE_END = (
     rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|{_CENTS})?"
@@ -189,6 +198,8 @@ def _sentence(text: str) -> str:
 def _said_as(found: re.Match[str]) -> str:
     """A written form as its words, capitalised when it was ("E.g." For example)."""
     written = found.group(1)
+    if written in _ENGLISH.said_as_in_lowercase:
+        return _ENGLISH.said_as_in_lowercase[written]
     said = _ENGLISH.said_as.get(written) or _ENGLISH.said_as[written.lower()]
     return said.capitalize() if written[0].isupper() and written not in _ENGLISH.said_as else said
 
@@ -434,8 +445,9 @@ def speakable(text: str) -> str:
     "4,50 €": "4 euros 50"), units of measure by their names ("2km": "2 kilometres",
     "55 x 40 cm": "55 by 40 centimetres"), dates, days and months by name ("01/03/2026":
     "first March 2026", "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00":
-    "9 o'clock", an afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm"),
-    fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g." and "hrs"
+    "9 o'clock", an afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm";
+    "12noon": "noon"),
+    fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and "hrs"
     as words, markdown links as their text (and their address when a person would read it
     out), service numbers to dial ("call 111") digit by digit and "3s" as
     "threes".
@@ -480,6 +492,7 @@ def speakable(text: str) -> str:
     text = _DOTTED_TIME.sub(r"\1:\2", text)
     text = _TIME_RANGE.sub(_range, text)
     text = _NUMBER_RANGE.sub(_number_range, text)
+    text = _TWELVE_WORD.sub(r"\1", text)
     text = _TIME.sub(_time, text)
     text = _MONEY_TIMES.sub(_money_times, text)
     text = _MONEY.sub(_money, _MONEY_AFTER.sub(_money_after, text))

@@ -2496,6 +2496,36 @@ def test_an_e_mail_s_wrapped_lines_are_joined_and_its_signature_left_out() -> No
     ]
 
 
+def test_a_sign_off_closing_the_text_is_no_entry() -> None:
+    """A tearoom's FAQ ending "We look forward to seeing you! \u2013 Claire & Andr\u00e9" gave
+    an entry of it ("We look forward to seeing you"), for a visitor to be read."""
+    text = (
+        "Do you take cards?\nYes, and Apple Pay.\n\nIs there wifi?\nYes, ask at the counter.\n"
+        "\nWe look forward to seeing you! \u2013 Claire & Andr\u00e9\n"
+    )
+    result = parse_faq(text)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Do you take cards?", "Yes, and Apple Pay."),
+        ("Is there wifi?", "Yes, ask at the counter."),
+    ]
+    assert [(n.line, n.message) for n in result.notes] == [
+        (
+            7,
+            "closing words at the end (a sign-off, contact details) are no part of the answer "
+            "above them, and not an entry; put them under a question if visitors should hear "
+            "them",
+        )
+    ]
+    # a last paragraph of other words is an entry of its own, and closing words directly
+    # under a question are its answer
+    for last, answer in (
+        ("Dogs are welcome in the garden.", "Yes, and Apple Pay."),
+        ("Who do I ask about a bill?\nContact us on 01234 567890.", "Yes, and Apple Pay."),
+    ):
+        entries = parse_faq(f"Do you take cards?\n{answer}\n\n{last}\n").entries
+        assert len(entries) == 2, last
+
+
 def test_a_heading_underlined_is_a_heading() -> None:
     """A markdown heading underlined ("Parking" over "-------") kept its underline as the
     first line of the answer under it."""

@@ -60,6 +60,10 @@ answer text. The rules, in the order they apply:
   page's address, "Registered charity no. ..."), is not an entry, nor is text after a table
   of questions and under no question ("Reception: please update this sheet"): a table's
   answers are in its rows. A row of such a table with no answer is dropped, with a note.
+- **Closing words.** A last paragraph under an answer that opens as closing words do ("We
+  look forward to seeing you! - Claire", "Questions? Call us on ...": ``closings`` in
+  ``lang/en.yaml``), of nothing the last question asks ("How do I contact you?"), is no
+  entry either.
 - **Section title.** A title line alone of up to four words without a digit, set as a
   title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
   a question or under text ending in ``:``, is a section title, as a markdown heading is,
@@ -107,7 +111,7 @@ import yaml
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
 from knotvoice.knowledge.office import OfficeError, Sheet, read_office
-from knotvoice.lang import english, words
+from knotvoice.lang import english, straighten, words
 
 logger = logging.getLogger(__name__)
 
@@ -567,12 +571,24 @@ def _parse_text(text: str) -> ImportResult:
     outside: tuple[tuple[int, str] | None, int] = (None, 0)  # the section around a table's
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
     footer = _footer(paragraphs)
+    closing = min(footer, _closing(paragraphs))
     tabled = False  # the entry whose answer was read is a table's row: its answer is there
 
     for index, para in enumerate(paragraphs):
         if not phrase_key(para.text):  # a "?" alone, a rule such as "---"
             if para.is_question:
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
+            continue
+        if footer > index >= closing:
+            notes.append(
+                (
+                    para.line,
+                    "closing words at the end (a sign-off, contact details) are no part of the "
+                    "answer above them, and not an entry; put them under a question if visitors "
+                    "should hear them",
+                    None,
+                )
+            )
             continue
         if index >= footer or (tabled and not expecting and not para.in_table and para.is_plain):
             where = (
@@ -1583,6 +1599,28 @@ def _footer(paragraphs: list[_Paragraph]) -> int:
 
 _SIGN_OFF_WORDS = 4
 """An e-mail's sign-off over the "--" of its signature has at most this many words."""
+
+
+def _closing(paragraphs: list[_Paragraph]) -> int:
+    """Where the text's closing words start: its last paragraph, under an answer, when it
+    opens as such words do ("We look forward to seeing you!", "Questions? Call us on ...":
+    ``closings`` in ``lang/en.yaml``) and the last question does not ask of them ("How do I
+    contact you?"); else past the end."""
+    asked = [para for para in paragraphs if para.is_question]
+    if len(paragraphs) < 2 or not asked or not paragraphs[-2].is_plain:
+        return len(paragraphs)
+    last = paragraphs[-1]
+    opening = straighten(_MARKUP_RE.sub(" ", last.lines[0])).strip().lower()
+    asking = set(words(asked[-1].lines[0])) - english().stopwords
+    for closing in english().closings:
+        if (
+            last.is_plain
+            and opening.startswith(closing)
+            and not opening[len(closing) : len(closing) + 1].isalnum()
+            and not asking & set(words(closing))
+        ):
+            return len(paragraphs) - 1
+    return len(paragraphs)
 
 
 def _asks_in_bold(asked: list[str]) -> bool:

@@ -180,6 +180,9 @@ class Language:
     question_openers: frozenset[str]
     """Words a question opens with ("what", "is"): a bold line of an FAQ whose questions are
     in bold is one without its "?"."""
+    closings: tuple[str, ...]
+    """How an FAQ's closing words after its last answer open, lowercase ("we look forward
+    to", "questions?")."""
     columns: dict[str, frozenset[str]]
     """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
     id, alternatives, topic, keywords, spoken."""
@@ -310,6 +313,7 @@ def load(code: str = "en") -> Language:
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         question_openers=frozenset(_text_list(data, "question_openers")),
+        closings=_text_list(data, "closings"),
         catch_all_topics=frozenset(
             " ".join(words(name)) for name in _text_list(data, "catch_all_topics")
         ),

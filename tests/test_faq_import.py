@@ -2526,6 +2526,52 @@ def test_a_sign_off_closing_the_text_is_no_entry() -> None:
         assert len(entries) == 2, last
 
 
+def test_a_word_document_s_contact_footer_is_no_part_of_the_last_answer(
+    tmp_path: Path,
+) -> None:
+    """A library's Word FAQ ending in its contact details, with no rule over them ("Contact
+    us: Kingsmead Library, ... Tel ..."), read them out as the end of the last answer."""
+
+    def imported(paragraphs: Sequence[str]) -> ImportResult:
+        document = docx.Document()
+        for paragraph in paragraphs:
+            document.add_paragraph(paragraph)
+        path = tmp_path / "faq.docx"
+        document.save(str(path))
+        return read_faq(path)
+
+    result = imported(
+        (
+            "Can I hire a room?",
+            "Yes. Email rooms@example.org or call 01632 960 770.",
+            "Can I get help with my phone?",
+            "Yes, on Tuesdays from 2pm to 4pm.",
+            "Just bring your phone and charger.",
+            "Contact us: Kingsmead Library, 2 Market Place. Tel 01632 960 770.",
+            "Follow us on Facebook",
+        )
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Can I hire a room?", "Yes. Email rooms@example.org or call 01632 960 770."),
+        (
+            "Can I get help with my phone?",
+            "Yes, on Tuesdays from 2pm to 4pm.\nJust bring your phone and charger.",
+        ),
+    ]
+    assert [str(n) for n in result.notes] == [
+        'at "Contact us: Kingsmead Library, 2 Market Place. Tel...": closing words at the end '
+        "(a sign-off, contact details) are no part of the answer above them, and not an entry; "
+        "put them under a question if visitors should hear them",
+    ]
+    # contact details the last question asks for are its answer
+    asked = imported(
+        ("How do I contact you?", "We are glad to help.", "Contact us on 01632 960 770.")
+    )
+    assert [e.answer for e in asked.entries] == [
+        "We are glad to help.\nContact us on 01632 960 770."
+    ]
+
+
 def test_a_heading_underlined_is_a_heading() -> None:
     """A markdown heading underlined ("Parking" over "-------") kept its underline as the
     first line of the answer under it."""

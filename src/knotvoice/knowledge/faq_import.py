@@ -63,7 +63,8 @@ answer text. The rules, in the order they apply:
 - **Closing words.** A last paragraph under an answer that opens as closing words do ("We
   look forward to seeing you! - Claire", "Questions? Call us on ...": ``closings`` in
   ``lang/en.yaml``), of nothing the last question asks ("How do I contact you?"), is no
-  entry either.
+  entry either; nor are the last answer's lines from one that so opens under a finished
+  line (a Word document's contact details with no rule over them), its first line kept.
 - **Section title.** A title line alone of up to four words without a digit, set as a
   title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
   a question or under text ending in ``:``, is a section title, as a markdown heading is,
@@ -570,8 +571,8 @@ def _parse_text(text: str) -> ImportResult:
     depth = 0  # its heading's level
     outside: tuple[tuple[int, str] | None, int] = (None, 0)  # the section around a table's
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
+    paragraphs, closing = _closing(paragraphs)
     footer = _footer(paragraphs)
-    closing = min(footer, _closing(paragraphs))
     tabled = False  # the entry whose answer was read is a table's row: its answer is there
 
     for index, para in enumerate(paragraphs):
@@ -1601,26 +1602,41 @@ _SIGN_OFF_WORDS = 4
 """An e-mail's sign-off over the "--" of its signature has at most this many words."""
 
 
-def _closing(paragraphs: list[_Paragraph]) -> int:
-    """Where the text's closing words start: its last paragraph, under an answer, when it
-    opens as such words do ("We look forward to seeing you!", "Questions? Call us on ...":
-    ``closings`` in ``lang/en.yaml``) and the last question does not ask of them ("How do I
-    contact you?"); else past the end."""
+def _closes(line: str, asked: _Paragraph) -> bool:
+    """Whether ``line`` opens as closing words do ("We look forward to seeing you!",
+    "Questions? Call us on ...": ``closings`` in ``lang/en.yaml``) of nothing the last
+    question (``asked``) asks ("How do I contact you?")."""
+    opening = straighten(_MARKUP_RE.sub(" ", line)).strip().lower()
+    asking = set(words(asked.lines[0])) - english().stopwords
+    return any(
+        opening.startswith(closing)
+        and not opening[len(closing) : len(closing) + 1].isalnum()
+        and not asking & set(words(closing))
+        for closing in english().closings
+    )
+
+
+def _closing(paragraphs: list[_Paragraph]) -> tuple[list[_Paragraph], int]:
+    """The paragraphs, their closing words set apart, and where those start: the last
+    paragraph, under an answer, when it opens as such words do (``_closes``), or its lines
+    from one that does under a finished line or a list's item (a Word document's contact
+    details under the last answer's first lines: "Contact us: 2 Market Place. Tel ...");
+    else past the end. A text with a footer by a rule (``_footer``) has none."""
     asked = [para for para in paragraphs if para.is_question]
-    if len(paragraphs) < 2 or not asked or not paragraphs[-2].is_plain:
-        return len(paragraphs)
+    end = len(paragraphs)
+    if end < 2 or not asked or not paragraphs[-1].is_plain or _footer(paragraphs) < end:
+        return paragraphs, end
     last = paragraphs[-1]
-    opening = straighten(_MARKUP_RE.sub(" ", last.lines[0])).strip().lower()
-    asking = set(words(asked[-1].lines[0])) - english().stopwords
-    for closing in english().closings:
-        if (
-            last.is_plain
-            and opening.startswith(closing)
-            and not opening[len(closing) : len(closing) + 1].isalnum()
-            and not asking & set(words(closing))
+    if paragraphs[-2].is_plain and _closes(last.lines[0], asked[-1]):
+        return paragraphs, end - 1
+    for at in range(1, len(last.lines)):
+        above = last.lines[at - 1]
+        if (_FINISHED_RE.search(above) or _LIST_START_RE.match(above)) and _closes(
+            last.lines[at], asked[-1]
         ):
-            return len(paragraphs) - 1
-    return len(paragraphs)
+            answer = dataclasses.replace(last, lines=last.lines[:at])
+            return [*paragraphs[:-1], answer, _Paragraph(last.line + at, last.lines[at:])], end
+    return paragraphs, end
 
 
 def _asks_in_bold(asked: list[str]) -> bool:

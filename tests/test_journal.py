@@ -514,6 +514,29 @@ def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
     assert "No." not in out
 
 
+def test_a_question_the_visitor_said_no_to_is_not_grouped_under_a_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the screen a visitor said no to "Did you mean: is there parking?", and later ones
+    asked in the same words said yes: the report counted the no among theirs, under the
+    command that adds the wording to the entry the visitor had refused."""
+    journal = Journal(tmp_path)
+    for line in (
+        {**turn("where do I park", "confirm", "parking"), "probability": 0.37},
+        {**turn("no", "reject", "parking"), "probability": 0.37},  # as the kiosk logs it
+        {**turn("where do I park", "confirm", "parking"), "probability": 0.37},
+        {**turn("yes", "answer", "parking"), "probability": 0.37},
+        {**turn("where do I park", "confirm", "parking"), "probability": 0.37},
+    ):
+        journal.write(line)
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("     2x 'where do I park' (closest: parking)")
+    assert lines[at + 1] == "         knotvoice knowledge add parking 'where do I park'"
+    at = lines.index("     1x 'where do I park' (closest: -, the visitor said no to parking)")
+    assert at + 1 == len(lines) or not lines[at + 1].strip().startswith("knotvoice")
+
+
 def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
     tmp_path: Path,
 ) -> None:

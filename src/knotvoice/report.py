@@ -189,12 +189,15 @@ class _Tied(Counter[str]):
 
 class _Alike:
     """Questions not answered that are worded alike: first those of one wording (its words
-    normalized), then a group of such wordings. It keeps counts, not turns."""
+    normalized), then a group of such wordings. It keeps counts, not turns. Questions whose
+    visitor said no to their did-you-mean (``refused``) are a group of their own: their
+    wording is no phrasing of the entry refused, however many said yes to it."""
 
-    def __init__(self, key: str, path: str | None, name: str | None) -> None:
+    def __init__(self, key: str, path: str | None, name: str | None, refused: bool) -> None:
         self.key = key
         self.path = path
         self.name = name
+        self.refused = refused
         self.wordings = _Tied()
         """How often each wording was heard, as logged."""
         self.entries = _Tied()
@@ -252,21 +255,13 @@ class _Alike:
 class _Proposed:
     """A did-you-mean whose reply (a yes, a no, "the other one") may come in the next turn."""
 
-    alike: _Alike | None
+    turn: Mapping[str, Any]
+    text: str
     entry: str | None
-    probability: object
     at: int
     """The question's place among the questions of the log."""
     offered: bool = False
     """Questions a reject read out, not a did-you-mean: its probability was of a reject."""
-
-    def settle(self, entry: str | None, picked: bool = False) -> None:
-        """The question proposed ``entry`` after all (its own, or the one the visitor chose:
-        ``picked``, of questions a reject read out, the visitor's choice is worth its
-        wording's ``knowledge add``, however unlikely the reject found it)."""
-        if self.alike is not None:
-            chosen = picked and self.offered
-            self.alike.came_near(entry, None if chosen else self.probability, self.at, chosen)
 
 
 class Tally:
@@ -279,7 +274,7 @@ class Tally:
         self.served = False
         """Whether any turn was served to Home Assistant (whose turns log no latency)."""
         self._days: dict[str, dict[str, int]] = {}
-        self._alike: dict[tuple[str | None, str | None, str], _Alike] = {}
+        self._alike: dict[tuple[str | None, str | None, str, bool], _Alike] = {}
         self._waiting: dict[str, _Proposed] = {}
         """Per conversation (one for the kiosk), the did-you-mean (or the questions a reject
         read out) a reply would be to."""
@@ -305,43 +300,59 @@ class Tally:
         text = str(turn.get("question") or turn.get("heard") or "").strip()
         if proposed is not None and self._command(text) in ("yes", "no", "other"):
             if decision == "answer" and turn.get("entry"):
-                proposed.settle(str(turn["entry"]), picked=True)
-            elif proposed.entry and proposed.alike is not None:
-                proposed.alike.declined.count_at(proposed.entry, proposed.at)
+                self._settle(proposed, str(turn["entry"]), picked=True)
+            else:
+                refused = self._wording(proposed.turn, proposed.text, proposed.at, refused=True)
+                if refused is not None and proposed.entry:
+                    refused.declined.count_at(proposed.entry, proposed.at)
             return
         if proposed is not None:
-            proposed.settle(proposed.entry)
+            self._settle(proposed, proposed.entry)
         at = sum(self.counts.values())
         self.counts[decision] += 1
         date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
         self._days.setdefault(date, dict.fromkeys(QUESTIONS, 0))[decision] += 1
         if decision == "answer":
             return
-        alike = self._wording(turn, text, self._words(text), at)
         offered = turn.get("offered") or ()  # questions a reject read out, to pick from
         entry = turn.get("entry") or (offered[0] if offered else turn.get("closest"))
         entry = str(entry) if entry else None
         if decision == "confirm" or offered:
-            chance = turn.get("probability")
-            self._waiting[conversation] = _Proposed(alike, entry, chance, at, bool(offered))
-        elif alike is not None:
+            # Counted once its reply says whether the visitor refused it.
+            self._waiting[conversation] = _Proposed(turn, text, entry, at, bool(offered))
+            return
+        alike = self._wording(turn, text, at)
+        if alike is not None:
             alike.came_near(entry, turn.get("probability"), at)
 
-    def _wording(self, turn: Mapping[str, Any], text: str, key: str, at: int) -> _Alike | None:
+    def _settle(self, proposed: _Proposed, entry: str | None, picked: bool = False) -> None:
+        """The question ``proposed`` proposed ``entry`` after all (its own, or the one the
+        visitor chose: ``picked``, of questions a reject read out, the visitor's choice is
+        worth its wording's ``knowledge add``, however unlikely the reject found it)."""
+        alike = self._wording(proposed.turn, proposed.text, proposed.at)
+        if alike is not None:
+            chosen = picked and proposed.offered
+            chance = None if chosen else proposed.turn.get("probability")
+            alike.came_near(entry, chance, proposed.at, chosen)
+
+    def _wording(
+        self, turn: Mapping[str, Any], text: str, at: int, refused: bool = False
+    ) -> _Alike | None:
+        key = self._words(text)
         if not key:
             return None
         path = str(turn["knowledge_file"]) if turn.get("knowledge_file") else None
         name = _knowledge_name(turn)
-        found = self._alike.get((path, name, key))
+        found = self._alike.get((path, name, key, refused))
         if found is None:
-            found = self._alike[path, name, key] = _Alike(key, path, name)
+            found = self._alike[path, name, key, refused] = _Alike(key, path, name, refused)
         found.wordings.count_at(text, at)
         return found
 
     def summary(self, top: int = 10) -> Summary:
         """The figures, and the ``top`` groups of questions worded alike not answered."""
         for proposed in self._waiting.values():
-            proposed.settle(proposed.entry)
+            self._settle(proposed, proposed.entry)
         self._waiting.clear()
         phrasings = functools.cache(_phrasings)  # each file read once, as it is now
         return Summary(
@@ -420,14 +431,17 @@ def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
     frequent wordings come first and found the groups; each other wording joins the group
     of the same knowledge file whose first wording it is most like (``ALIKE``), or founds
     one. Each wording is compared with the groups once, in compiled code: a year of a busy
-    kiosk's questions is grouped in seconds."""
+    kiosk's questions is grouped in seconds. Questions whose visitor refused their
+    did-you-mean are grouped apart (``_Alike.refused``)."""
     groups: list[_Alike] = []
-    by_name: dict[str | None, tuple[list[_Alike], list[str | list[int] | None], set[str]]] = {}
-    """Per knowledge file name, its groups, their first wordings (as letters) and their
-    files' paths."""
+    by_name: dict[
+        tuple[str | None, bool], tuple[list[_Alike], list[str | list[int] | None], set[str]]
+    ] = {}
+    """Per knowledge file name (and refused or not), its groups, their first wordings (as
+    letters) and their files' paths."""
     letters = _Letters()
     for wording in sorted(wordings, key=lambda wording: -wording.count):
-        known, keys, paths = by_name.setdefault(wording.name, ([], [], set()))
+        known, keys, paths = by_name.setdefault((wording.name, wording.refused), ([], [], set()))
         if wording.path and paths - {wording.path}:
             # A line without the path (logged before turns had it) groups with any file of
             # that name; two paths of one name are two files.
@@ -442,7 +456,7 @@ def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
         if found is not None:
             known[found[2]].take(wording)
         else:
-            group = _Alike(wording.key, None, wording.name)
+            group = _Alike(wording.key, None, wording.name, wording.refused)
             group.take(wording)
             known.append(group)
             keys.append(key)

@@ -262,6 +262,30 @@ def test_tapping_a_did_you_mean_plays_that_answer(
     assert finished[-1].frames / finished[-1].rate == pytest.approx(started[-1].seconds, abs=0.1)
 
 
+def test_a_did_you_mean_answered_from_the_keyboard_leaves_the_keyboard_in_the_question_box(
+    browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """The button pressed goes once the kiosk takes the choice: the keyboard's focus fell to
+    the page itself, and a keyboard user had to click to ask the next question."""
+    best = knowledge.get("release-effect")
+    page = open_page(browser, screen.url)
+    kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
+    try:
+        for question in ("how do I press out a knot", "can I do it myself"):
+            page.locator("#question").focus()
+            page.keyboard.type(question)
+            page.keyboard.press("Enter")
+            caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
+            page.get_by_role("button", name=f"Yes: {best.question}").focus()
+            page.keyboard.press("Enter")
+            caption(page).to_contain_text(best.answer.strip()[:60], timeout=WAIT_MS)
+            expect(page.locator("#question")).to_be_focused()
+        asked = [e.text for e in screen.events if isinstance(e, Heard)]
+        assert asked == ["how do I press out a knot", "yes", "can I do it myself", "yes"]
+    finally:
+        kiosk.close()
+
+
 # --- typed questions ------------------------------------------------------------------------
 
 
@@ -338,6 +362,7 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
         page.keyboard.press("Enter")
         expect(page.locator("#title")).to_have_text(first, timeout=WAIT_MS)
         expect(page.locator("#try")).to_be_hidden()
+        expect(page.locator("#question")).to_be_focused()  # the keyboard goes on from there
         assert screen.wait_for(Decided, lambda e: e.decision == "answer").question == first
     finally:
         kiosk.close()

@@ -65,7 +65,17 @@ async function post(path, body) {
   }
 }
 
+// A button pressed goes (disabled, or hidden with its list) once the kiosk takes it, and the
+// keyboard's focus with it: the keyboard goes on from the question box, for the next
+// question. Not on a touch screen, whose own keyboard would come up over the answer.
+function keepKeyboard(pressed) {
+  if (document.activeElement === pressed && !window.matchMedia("(pointer: coarse)").matches) {
+    $("question").focus();
+  }
+}
+
 function choose(choice, pressed) {
+  keepKeyboard(pressed);
   for (const other of $("choices").querySelectorAll("button")) other.disabled = true;
   pressed.classList.add("chosen");
   post("/choose", { choice });
@@ -117,7 +127,11 @@ function renderSuggestions(view) {
     clear(list);
     for (const question of view.suggestions) {
       const item = document.createElement("li");
-      item.appendChild(button(question, () => post("/ask", { text: question }), "suggestion"));
+      const ask = (event) => {
+        keepKeyboard(event.currentTarget);
+        post("/ask", { text: question });
+      };
+      item.appendChild(button(question, ask, "suggestion"));
       list.appendChild(item);
     }
   }

@@ -176,6 +176,9 @@ def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowl
         knowledge,
     )
     assert (typed_late.heard, typed_late.reply) == (view.heard, view.reply)
+    # a tap on one shows the question picked, not the "the other one" it stands for
+    picked = updated(view, Heard(5.9, "the other one", 1.0, typed=True, tapped="other"), knowledge)
+    assert (picked.heard, picked.chosen) == (second.question, True)
     # "pardon?" then reads them out again, and they can be picked again
     again = Decided(7.0, "repeat", None, "pardon", decided.answer, offered=(first.id, second.id))
     assert updated(late, again, knowledge).options == view.options

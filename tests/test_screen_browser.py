@@ -286,6 +286,36 @@ def test_a_did_you_mean_answered_from_the_keyboard_leaves_the_keyboard_in_the_qu
         kiosk.close()
 
 
+def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
+    browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """A tap on "Yes" read 'You asked "yes"' over the answer, as if the visitor had asked
+    "yes"; it shows the question chosen, and a "No" says it was chosen."""
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    page = open_page(browser, screen.url, has_touch=True)
+    kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
+    box = page.locator("#question")
+    try:
+        for button, chosen in ((f"Yes: {best.question}", best.question), ("No", "no")):
+            box.fill("how do I press out a knot")
+            box.press("Enter")
+            caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
+            expect(page.locator("#heard-label")).to_have_text("You asked")
+            page.get_by_role("button", name=button, exact=True).tap()
+            expect(page.locator("#choices")).to_be_hidden(timeout=WAIT_MS)
+            expect(page.locator("#heard-label")).to_have_text("You chose")
+            expect(page.locator("#heard")).to_have_text(chosen)
+        expect(page.locator("#title")).to_be_hidden()
+        box.fill("how do I press out a knot")
+        box.press("Enter")
+        page.get_by_role("button", name=f"The other one: {other.question}").tap()
+        caption(page).to_contain_text(other.answer.strip()[:60], timeout=WAIT_MS)
+        expect(page.locator("#heard-label")).to_have_text("You chose")
+        expect(page.locator("#heard")).to_have_text(other.question)
+    finally:
+        kiosk.close()
+
+
 # --- typed questions ------------------------------------------------------------------------
 
 

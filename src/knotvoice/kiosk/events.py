@@ -89,6 +89,9 @@ class Heard(Event):
     """False when it was ignored (no wake phrase, or heard while the kiosk was speaking)."""
     typed: bool = False
     """True for a question typed or a choice tapped on the kiosk's screen."""
+    tapped: str = ""
+    """The did-you-mean's button tapped on the screen ("yes", "other" or "no"; ``text`` is
+    the words that say it); empty for what was said or typed."""
     ended: str = ""
     """Why the utterance ended: "silence" (the speaker stopped) or "max_length" (it ran to
     the longest an utterance may be, and was cut there); empty for what was typed."""

@@ -42,7 +42,7 @@ from knotvoice.kiosk.events import (
     Stages,
     TimedOut,
 )
-from knotvoice.kiosk.inbox import Inbox, Stop, interrupting
+from knotvoice.kiosk.inbox import Choose, Inbox, Stop, interrupting
 from knotvoice.kiosk.microphone import Microphone
 from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker
 from knotvoice.kiosk.triggers import Trigger, question_in
@@ -414,7 +414,8 @@ class _Kiosk:
             text = " ".join(item.text.split())
             self.speech_end_clock = time.monotonic()
             self.awaiting_until = None
-            self.emit(Heard(self.now, text, self.now, True, typed=True))
+            tapped = str(item.choice) if isinstance(item, Choose) else ""
+            self.emit(Heard(self.now, text, self.now, True, typed=True, tapped=tapped))
             self.answer(typed(text), self.now)
         except Stopped:
             raise

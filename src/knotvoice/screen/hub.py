@@ -86,13 +86,16 @@ class View:
     """What was heard (or typed) last; while someone speaks, what is heard so far."""
     typed: bool = False
     """``heard`` was typed or tapped on the screen."""
+    chosen: bool = False
+    """``heard`` is a did-you-mean's button tapped: the question it chose ("no" for no)."""
     hearing: bool = False
     """``heard`` is still being recognised (it may change)."""
     kind: str = ""
     """What the reply on screen is: answer, confirm, reject, error ("" for none yet)."""
-    replied_to: tuple[str, bool] = ("", False)
-    """``heard`` and ``typed`` of the question the reply on screen is for: shown again when
-    what came next was no question and got no reply ("yes" with nothing proposed)."""
+    replied_to: tuple[str, bool, bool] = ("", False, False)
+    """``heard``, ``typed`` and ``chosen`` of the question the reply on screen is for: shown
+    again when what came next was no question and got no reply ("yes" with nothing
+    proposed)."""
     title: str = ""
     """The question an answer answers."""
     reply: str = ""
@@ -147,14 +150,23 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
     if isinstance(event, SpeechStarted):
         return replace(view, state=State.LISTENING)
     if isinstance(event, Partial):
-        return replace(view, state=State.LISTENING, heard=event.text, typed=False, hearing=True)
+        return replace(
+            view, state=State.LISTENING, heard=event.text, typed=False, chosen=False, hearing=True
+        )
     if isinstance(event, Heard):
         if view.state is State.SPEAKING and not event.accepted:
             return view  # its own voice, or a "stop" while it speaks
         if not event.accepted or not event.text:
             return replace(view, state=State.IDLE, hearing=False)
+        # A tap shows the question it chose, not the "yes" it stands for, as if asked.
+        chose = [o.question for o in view.options if o.choice == event.tapped and o.question]
         return replace(
-            view, state=State.THINKING, heard=event.text, typed=event.typed, hearing=False
+            view,
+            state=State.THINKING,
+            heard=chose[0] if chose else event.text,
+            typed=event.typed,
+            chosen=bool(event.tapped),
+            hearing=False,
         )
     if isinstance(event, Decided):
         return _decided(view, event, knowledge)
@@ -180,7 +192,7 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
 def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     turn = view.turn + 1
     if event.decision in ("answer", "confirm", "reject"):
-        view = replace(view, replied_to=(view.heard, view.typed))
+        view = replace(view, replied_to=(view.heard, view.typed, view.chosen))
     if event.decision == "answer":
         entry = None
         with contextlib.suppress(KeyError):
@@ -213,8 +225,12 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
         # a pick come too late forgets the questions read out: their buttons go too
         picks = () if view.kind == "reject" else view.options
         # "You asked "yes"" over the answer before it read as the answer to "yes"
-        heard, typed = view.replied_to if view.kind else (view.heard, view.typed)
-        return replace(view, state=State.IDLE, options=picks, heard=heard, typed=typed)
+        heard, typed, chosen = (
+            view.replied_to if view.kind else (view.heard, view.typed, view.chosen)
+        )
+        return replace(
+            view, state=State.IDLE, options=picks, heard=heard, typed=typed, chosen=chosen
+        )
     if event.offered and view.kind == "reject":  # said again after a pick came too late
         return replace(view, options=_picks(knowledge, event.offered))
     return view  # repeat, slower: the same reply again

@@ -156,7 +156,13 @@ function render(view) {
   $("stop").disabled = view.state !== "speaking";
 
   $("heard-line").hidden = !view.heard;
-  $("heard-label").textContent = view.hearing ? "Hearing" : view.typed ? "You asked" : "I heard";
+  $("heard-label").textContent = view.hearing
+    ? "Hearing"
+    : view.chosen
+      ? "You chose"
+      : view.typed
+        ? "You asked"
+        : "I heard";
   $("heard").textContent = view.heard;
 
   $("title").textContent = view.title;

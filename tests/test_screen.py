@@ -4,7 +4,9 @@ limits, and the real kiosk loop answering what the screen sends."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -908,9 +910,12 @@ def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answere
     assert "<script>" not in text, "a visitor's words are shown, never run"
     assert "&lt;script&gt;alert(1)&lt;/script&gt; is the pharmacy open" in text
     assert "<td>2</td>" in text and "treat-knot" in text
+    commands = [
+        html.unescape(re.sub("<[^>]*>", "", code)) for code in re.findall("<code>.*?</code>", text)
+    ]
     assert (
-        "<code>knotvoice knowledge add treat-knot &#x27;&lt;script&gt;alert(1)&lt;/script&gt; "
-        "is the pharmacy open&#x27;</code>" in text
+        "knotvoice knowledge add treat-knot '<script>alert(1)</script> is the pharmacy open'"
+        in commands
     ), "the command that adds the wording, ready to paste"
     assert day[0] == 200 and "The last 1d" in day[2]
     assert bad[0] == 400 and "7d" in bad[2]

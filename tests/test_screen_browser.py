@@ -1011,3 +1011,54 @@ def test_the_report_page_fits_a_long_question_not_answered(
         page.close()
     assert drawn["wide"] <= 800, "nothing runs off the side"
     assert drawn["command"] >= 120, "the command to add a question is readable"
+
+
+def test_the_report_page_breaks_a_command_only_between_its_words(
+    browser: Browser, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """At 800 px the command beside a question broke inside its file's path
+    ("/srv/.../farm" and "shop.yaml" on two lines): pasted from the page, it named no file.
+    A command wraps between its words, and a word too long for its cell scrolls in it."""
+    journal = Journal(tmp_path / "log")
+    path = "/srv/knotvoice/farm-shop-and-tea-room/knowledge/farmshop-2026.yaml"
+    for question in ("can I bring my dog", "k" * 300):
+        turn = {"heard": question, "decision": "reject", "closest": "massage-how-often"}
+        journal.write({**turn, "knowledge_file": path})
+    with served(knowledge, tmp_path / "log") as screen:
+        page = browser.new_page(viewport={"width": 800, "height": 480})
+        page.goto(screen.url + "report")
+        drawn = page.evaluate(
+            """() => ({
+              wide: document.documentElement.scrollWidth,
+              commands: [...document.querySelectorAll("td code")].map((code) => {
+                // each character where it is: its text node and its place in it
+                const places = [];
+                const walk = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+                while (walk.nextNode()) {
+                  for (let at = 0; at < walk.currentNode.data.length; at += 1) {
+                    places.push([walk.currentNode, at]);
+                  }
+                }
+                const words = [];
+                let at = 0;
+                for (const word of code.textContent.split(" ")) {
+                  const lines = new Set();
+                  for (const [node, offset] of places.slice(at, at + word.length)) {
+                    const range = document.createRange();
+                    range.setStart(node, offset);
+                    range.setEnd(node, offset + 1);
+                    for (const rect of range.getClientRects()) lines.add(Math.round(rect.top));
+                  }
+                  words.push([word, lines.size]);
+                  at += word.length + 1;
+                }
+                return words;
+              }),
+            })"""
+        )
+        page.close()
+    assert drawn["wide"] <= 800, "nothing runs off the side"
+    commands = [" ".join(word for word, _ in command) for command in drawn["commands"]]
+    assert f"knotvoice knowledge add massage-how-often 'can I bring my dog' {path}" in commands
+    broken = [word for command in drawn["commands"] for word, lines in command if lines > 1]
+    assert broken == []

@@ -544,7 +544,7 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
         f"{esc(f' (the visitor said no to {asked.declined})' if asked.declined else '')}"
         f"{esc(f' (added since to {asked.added})' if asked.added else '')}</td>"
         f"<td>{esc(' / '.join(asked.examples))}</td>"
-        f"<td><code>{esc(asked.command or '-')}</code></td></tr>"
+        f"<td><code>{_words_apart(asked.command or '-')}</code></td></tr>"
         for asked in summary.top_unanswered
     )
     unanswered = (
@@ -571,6 +571,12 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
         " each question does it on the kiosk), or write a new entry."
         f"</p>{unanswered}</main></body></html>"
     )
+
+
+def _words_apart(command: str) -> str:
+    """``command`` escaped, each word a ``<span>`` the style sheet keeps on one line: the
+    page wraps it between its words only, never inside a file's path at a "-" or a "/"."""
+    return " ".join(f"<span>{html.escape(word)}</span>" for word in command.split(" "))
 
 
 def _chart(days: list[Day], width: int = 640, height: int = 200) -> str:

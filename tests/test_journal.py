@@ -637,6 +637,39 @@ def test_the_report_says_a_servers_turns_have_no_reply_latency(
     assert "reply after   p50 420 ms, p95 420 ms" in capsys.readouterr().out
 
 
+def test_the_report_says_which_of_the_turns_status_counts_it_leaves_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Of one log `knotvoice status` counted 52 turns and `knotvoice report` 46 questions,
+    and neither said why: a yes to a did-you-mean, a "say that again" are turns, no
+    questions."""
+    journal = Journal(tmp_path)
+    for line in (
+        turn("where do I park", "confirm", "parking"),
+        turn("yes", "answer", "parking"),
+        turn("how often", "answer", "often"),
+        turn("say that again", "repeat", "often"),
+        turn("no", "none", None),
+        {"heard": "is it bad", "question": "is it bad", "decision": "error"},
+    ):
+        journal.write(line)
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    assert 'turns         6 (questions, and follow-ups such as "yes");' in capsys.readouterr().out
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    assert (
+        "questions     2 (of 6 turns logged; not counted: 1 reply to a did-you-mean, "
+        '2 follow-ups ("say that again", "stop", ...), 1 failed)'
+    ) in capsys.readouterr().out.splitlines()
+    assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
+    counted = json.loads(capsys.readouterr().out)
+    assert (counted["turns"], counted["replies"], counted["follow_ups"], counted["failed"]) == (
+        2,
+        1,
+        2,
+        1,
+    )
+
+
 @pytest.mark.parametrize(("text", "seconds"), [("7d", 604800.0), ("12h", 43200.0), ("30m", 1800.0)])
 def test_periods_read_as_people_write_them(text: str, seconds: float) -> None:
     assert parse_since(text) == seconds

@@ -904,7 +904,9 @@ def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answere
     week, day, bad, css = serve(hub, Inbox(), scenario, log_dir=tmp_path)
     status, kind, text = week
     assert (status, kind) == (200, "text/html")
-    assert "<th scope='row'>questions</th><td>6</td>" in text
+    assert (
+        "<th scope='row'>questions</th><td>6 (of 7 turns logged; not counted: 1 follow-up" in text
+    )
     assert "answered</th><td>3 (50%)" in text and "rejected</th><td>2 (33%)" in text
     assert "<svg" in text and "3 answered</title>" in text and "2 rejected</title>" in text
     assert "<script>" not in text, "a visitor's words are shown, never run"

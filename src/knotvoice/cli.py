@@ -997,7 +997,7 @@ def _report(args: argparse.Namespace) -> int:
         print_json(summary.to_json())
         return 0
     _out(f"turn log      {log_dir} (the last {args.since})")
-    _out(f"questions     {summary.turns}")
+    _out(f"questions     {summary.turns}{summary.left_out()}")
     for label, count in (
         ("answered", summary.answered),
         ("did-you-mean", summary.confirmed),
@@ -1095,7 +1095,10 @@ def _status(args: argparse.Namespace) -> int:
             _out(f"last sign     {_ago(age)}{gone}")
         _out(f"microphone    {status.microphone}")
         _out(f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}")
-        _out(f"turns         {status.turns}; errors {status.errors}")
+        _out(
+            f'turns         {status.turns} (questions, and follow-ups such as "yes"); '
+            f"errors {status.errors}"
+        )
         if status.last_error:
             when = [_ago(now - status.last_error_at)] if status.last_error_at is not None else []
             if status.last_error_cleared:

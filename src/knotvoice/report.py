@@ -126,10 +126,35 @@ class Summary:
     measures it, a server's turns have no end of speech it sees)."""
     latency_p95_ms: float | None
     top_unanswered: tuple[Asked, ...]
+    replies: int = 0
+    """Turns that were a yes, no or "the other one" said to a did-you-mean (or a pick of the
+    questions a reject read out): that question's reply, not a question."""
+    follow_ups: int = 0
+    """Turns that were no question: "say that again", "stop", a yes with nothing to say yes
+    to, silence."""
+    failed: int = 0
+    """Turns that failed before they were decided."""
 
     def share(self, count: int) -> str:
         """`` (42%)``: ``count`` as a share of the questions (empty when there were none)."""
         return f" ({100 * count / self.turns:.0f}%)" if self.turns else ""
+
+    def left_out(self) -> str:
+        """`` (of 54 turns logged; not counted: 5 replies to a did-you-mean, ...)``: the
+        turns, as ``knotvoice status`` counts them, that are no questions (empty when
+        every turn was one)."""
+        such = ' ("say that again", "stop", ...)'
+        parts = [
+            f"{count} {name if count == 1 else names}"
+            for count, name, names in (
+                (self.replies, "reply to a did-you-mean", "replies to a did-you-mean"),
+                (self.follow_ups, f"follow-up{such}", f"follow-ups{such}"),
+                (self.failed, "failed", "failed"),
+            )
+            if count
+        ]
+        logged = self.turns + self.replies + self.follow_ups + self.failed
+        return f" (of {logged} turns logged; not counted: {', '.join(parts)})" if parts else ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -270,6 +295,8 @@ class Tally:
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(QUESTIONS, 0)
+        self.left_out = {"reply": 0, "follow-up": 0, "failed": 0}
+        """Turns that are no question, by what they are."""
         self.latencies = array("d")
         self.served = False
         """Whether any turn was served to Home Assistant (whose turns log no latency)."""
@@ -292,6 +319,7 @@ class Tally:
         self.served = self.served or turn.get("front") == "serve"
         decision = _decision(turn)
         if decision not in QUESTIONS:
+            self.left_out["failed" if decision == "error" else "follow-up"] += 1
             return
         if turn.get("reply_ms") is not None:
             self.latencies.append(float(turn["reply_ms"]))
@@ -305,6 +333,7 @@ class Tally:
                 refused = self._wording(proposed.turn, proposed.text, proposed.at, refused=True)
                 if refused is not None and proposed.entry:
                     refused.declined.count_at(proposed.entry, proposed.at)
+            self.left_out["reply"] += 1
             return
         if proposed is not None:
             self._settle(proposed, proposed.entry)
@@ -366,6 +395,9 @@ class Tally:
                 _added_since(group.asked(), phrasings)
                 for group in _grouped(self._alike.values())[:top]
             ),
+            replies=self.left_out["reply"],
+            follow_ups=self.left_out["follow-up"],
+            failed=self.left_out["failed"],
         )
 
     def days(self) -> list[Day]:
@@ -531,7 +563,7 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
     figures = "".join(
         f"<tr><th scope='row'>{label}</th><td>{value}</td></tr>"
         for label, value in (
-            ("questions", str(summary.turns)),
+            ("questions", f"{summary.turns}{summary.left_out()}"),
             ("answered", f"{summary.answered}{share(summary.answered)}"),
             ("did-you-mean", f"{summary.confirmed}{share(summary.confirmed)}"),
             ("rejected", f"{summary.rejected}{share(summary.rejected)}"),

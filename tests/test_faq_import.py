@@ -2947,12 +2947,27 @@ def test_a_sheet_s_questions_after_their_answers_and_its_short_columns(tmp_path:
         encoding="utf-8",
     )
     assert [str(n) for n in read_faq(path).notes][1:] == [
-        "line 2: column A left out (3 rows: 'Prices', 'Food'); questions are read from column "
+        "line 1: column A left out (3 rows: 'Prices', 'Food'); questions are read from column "
         "B, answers from column C: if it names each row's topic, name it Topic in the first row",
-        "line 2: column D left out (3 rows: '12 May 2025', '3 June 2025', '9 June 2025'); "
+        "line 1: column D left out (3 rows: '12 May 2025', '3 June 2025', '9 June 2025'); "
         "questions are read from column B, answers from column C: move what visitors should "
         "hear into the answers",
     ]
+
+
+def test_a_column_left_out_is_noted_on_the_line_of_its_name(tmp_path: Path) -> None:
+    """A farm shop's sheet with a title over its column names: the note on its "Owner"
+    column named line 5, the first row under the names, though the name is on line 4."""
+    path = tmp_path / "farmshop.csv"
+    path.write_text(
+        "Harvest Lane Farm Shop FAQ,,,\nLast updated: 12/10/2025 by Jo,,,\n,,,\n"
+        "Category,Question,Answer,Owner\nOpening,When are you open?,9am to 5pm.,Jo\n"
+        'Orders,Do you deliver?,"Yes, within 10 miles.",Mark\n'
+        "Orders,Can I order a veg box?,Yes.,Mark\n",
+        encoding="utf-8",
+    )
+    (noted,) = [str(n) for n in read_faq(path).notes if "column D" in str(n)]
+    assert noted.startswith("line 4: column D left out (3 rows: 'Jo', 'Mark')")
 
 
 def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:

@@ -1123,7 +1123,8 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             if over is not None:
                 under[id(draft)] = over
     _section_topics(drafts, under, notes)
-    notes.extend(_left_out_notes(left_out, asked, said))
+    named_on = {at: first[0] for at, cell in enumerate(first[1]) if header and cell.strip()}
+    notes.extend(_left_out_notes(left_out, asked, said, named_on))
     if not drafts:
         raise KnowledgeError(
             "no row has a question and an answer; put questions in one column and "
@@ -1343,13 +1344,15 @@ def _letter(column: int) -> str:
 
 
 def _left_out_notes(
-    left_out: dict[int, list[tuple[int, str]]], asked: int, said: int
+    left_out: dict[int, list[tuple[int, str]]], asked: int, said: int, named_on: dict[int, int]
 ) -> list[tuple[int, str, None]]:
     """A note for each row with text in another column than the question's and the answer's;
     one for a column of short cells (numbers, dates, names), less any of its cells that reads
-    as a question, which keeps a note of its own. A column of names that repeat, without a
-    digit, may be a section's or category's under a name the import does not know ("Area"):
-    its note says to name it Topic."""
+    as a question, which keeps a note of its own, on the line of the column's name
+    (``named_on``: a column's line, for those named in a row of column names) or else of its
+    first cell. A column of names that repeat, without a digit, may be a section's or
+    category's under a name the import does not know ("Area"): its note says to name it
+    Topic."""
     notes: list[tuple[int, str, None]] = []
     for column, cells in sorted(left_out.items()):
         alone = [(n, text) for n, text in cells if _question_line(text) is not None]
@@ -1369,7 +1372,7 @@ def _left_out_notes(
             )
             notes.append(
                 (
-                    grouped[0][0],
+                    named_on.get(column, grouped[0][0]),
                     f"column {_letter(column)} left out ({len(grouped)} rows: {shown}); "
                     f"questions are read from column {_letter(asked)}, answers from column "
                     f"{_letter(said)}: {advice}",

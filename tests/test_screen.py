@@ -33,7 +33,7 @@ from knotvoice.kiosk.events import (
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Stop
 from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match
 from knotvoice.match.matcher import Matcher
@@ -144,6 +144,53 @@ def test_a_did_you_mean_offers_both_questions_and_no(knowledge: Knowledge) -> No
     assert updated(speaking, Heard(1.5, "stop", 1.2, accepted=False), knowledge) is speaking
     stopped = updated(view, Decided(5.0, "stop"), knowledge)
     assert stopped.options == () and stopped.state is State.IDLE
+
+
+def test_the_page_gets_an_answers_emphasis_and_lists_without_their_marks(
+    knowledge: Knowledge,
+) -> None:
+    """An answer imported from markdown or Word showed "- **We can:** ..." with its
+    asterisks: the page now gets its lines with their emphasis and list marks taken for
+    what they mark, and the buttons' questions without them; a price's "*" stays."""
+    bike = Entry("bike", "When is *Fix Your Own Bike* on?", "- **We can:** brakes\n£5 * 2")
+    tandem = Entry("tandem", "Can I hire a **tandem**?", "Yes.")
+    marked = replace(knowledge, entries=(bike, tandem))
+    answer = updated(View(), Decided(1.0, "answer", "bike", "", "We can brakes."), marked)
+    shown = json.loads(json.dumps(answer.to_dict()))  # as the page gets it
+    assert (shown["title"], shown["reply"]) == (bike.question, bike.answer)
+    assert shown["title_spans"] == [
+        {"text": "When is ", "strong": False, "emphasis": False},
+        {"text": "Fix Your Own Bike", "strong": False, "emphasis": True},
+        {"text": " on?", "strong": False, "emphasis": False},
+    ]
+    assert shown["reply_lines"] == [
+        {
+            "spans": [
+                {"text": "We can:", "strong": True, "emphasis": False},
+                {"text": " brakes", "strong": False, "emphasis": False},
+            ],
+            "bullet": True,
+            "number": None,
+        },
+        {
+            "spans": [{"text": "£5 * 2", "strong": False, "emphasis": False}],
+            "bullet": False,
+            "number": None,
+        },
+    ]
+    confirm = Decided(
+        2.0, "confirm", "tandem", "", "Did you mean: Can I hire a tandem?", runner_up="bike"
+    )
+    asked = updated(answer, confirm, marked).to_dict()
+    assert [option["question"] for option in asked["options"]] == [
+        "Can I hire a tandem?",
+        "When is Fix Your Own Bike on?",
+        "",
+    ]
+    assert Hub(lambda: marked).view.to_dict()["suggestions"] == [
+        "When is Fix Your Own Bike on?",
+        "Can I hire a tandem?",
+    ]
 
 
 def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowledge) -> None:

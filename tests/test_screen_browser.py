@@ -45,7 +45,7 @@ from knotvoice.kiosk.events import (
 )
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.kiosk.speaker import DeviceSpeaker
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
@@ -662,6 +662,100 @@ def test_a_long_answer_says_there_is_more_and_more_shows_the_rest(
     screen.emit(Decided(40.1, "answer", short.id, "", spoken_answer(short)))
     caption(page).to_contain_text(short.answer.strip()[:60])
     expect(more).to_be_hidden()
+
+
+def marked(knowledge: Knowledge, *entries: Entry) -> Knowledge:
+    """A knowledge of ``entries`` alone, as an operator's FAQ imported from markdown or Word
+    writes them."""
+    return replace(knowledge, entries=entries)
+
+
+BIKE = Entry(
+    "fix-your-own",
+    "When is *Fix Your Own Bike* on?",
+    "Our volunteers run *Fix Your Own Bike* every Saturday.\n"
+    "\n"
+    "- **We can:** brakes, gears and __wheels__\n"
+    "* Bring _your own_ lights\n"
+    "\n"
+    "1. Book online\n"
+    "2) Come along ***on time***\n"
+    "\n"
+    "A repair costs £5 * 2 hours, and a lone * marks a member price.\n"
+    "Write to fix_it@bike_hire.example or see /srv/bike_hire/notes_2024.txt or 2*3*4.",
+)
+TANDEM = Entry("tandem", "Can I hire a **tandem**?", "Yes, _two_ of them.")
+
+
+def test_an_answer_written_in_markdown_shows_its_emphasis_and_lists_not_their_marks(
+    browser: Browser, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """Bold, italic and list lines show as the operator meant them, never with their
+    asterisks; a "*" or "_" that marks nothing (a price, an e-mail address, a path) stays
+    as written. The question above the answer and the did-you-mean's buttons too."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    with served(marked(knowledge, BIKE, TANDEM)) as screen:
+        page = open_page(browser, screen.url)
+        expect(page.locator("#suggestions button")).to_have_text(
+            ["When is Fix Your Own Bike on?", "Can I hire a tandem?"]
+        )
+        screen.emit(Heard(1.0, "when is fix your own bike", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", BIKE.id, "", spoken_answer(BIKE)))
+        text = page.locator("#caption")
+        caption(page).to_contain_text("Our volunteers run Fix Your Own Bike every Saturday.")
+        expect(page.locator("#title")).to_have_text("When is Fix Your Own Bike on?")
+        expect(page.locator("#title em")).to_have_text("Fix Your Own Bike")
+        expect(text.locator("strong")).to_have_text(["We can:", "wheels", "on time"])
+        expect(text.locator("em")).to_have_text(["Fix Your Own Bike", "your own", "on time"])
+        expect(text.locator("ul > li")).to_have_text(
+            ["We can: brakes, gears and wheels", "Bring your own lights"]
+        )
+        expect(text.locator("ol > li")).to_have_text(["Book online", "Come along on time"])
+        assert text.locator("ol > li").evaluate_all("(items) => items.map((i) => i.value)") == [
+            1,
+            2,
+        ]
+        shown = text.inner_text()
+        assert "**" not in shown and "*Fix" not in shown and "__" not in shown
+        assert "\n- " not in shown and "\n1." not in shown, "list marks are the list's own"
+        assert "A repair costs £5 * 2 hours, and a lone * marks a member price." in shown
+        assert "Write to fix_it@bike_hire.example or see /srv/bike_hire/notes_2024.txt" in shown
+        assert "or 2*3*4." in shown
+        page.screenshot(path=str(shots / "markdown-answer-800x480.png"))
+
+        screen.emit(Heard(5.0, "a bike for two", 4.0, typed=True))
+        confirm = f"Did you mean: {TANDEM.question.rstrip('?')}?"
+        screen.emit(Decided(5.1, "confirm", TANDEM.id, "", confirm, runner_up=BIKE.id))
+        caption(page).to_have_text("Did you mean: Can I hire a tandem?")
+        expect(page.locator("#choices button")).to_have_text(
+            ["Yes", "The other one: When is Fix Your Own Bike on?", "No"]
+        )
+        expect(page.get_by_role("button", name="Yes: Can I hire a tandem?")).to_be_visible()
+
+
+def test_markup_inside_emphasis_is_shown_as_text_and_never_run(
+    browser: Browser, knowledge: Knowledge
+) -> None:
+    """An answer's HTML is text on the page, inside emphasis and list items too."""
+    hostile = Entry(
+        "hostile",
+        "Is *<b>this</b>* safe?",
+        '**<img src=x onerror="window.pwned = 1">**\n'
+        "- _<script>window.pwned = 2</script>_\n"
+        "1. *<a href=javascript:alert(1)>tap</a>*",
+    )
+    with served(marked(knowledge, hostile)) as screen:
+        page = open_page(browser, screen.url)
+        screen.emit(Heard(1.0, "is this safe", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", hostile.id, "", spoken_answer(hostile)))
+        text = page.locator("#caption")
+        expect(text.locator("strong")).to_have_text('<img src=x onerror="window.pwned = 1">')
+        expect(text.locator("ul > li em")).to_have_text("<script>window.pwned = 2</script>")
+        expect(text.locator("ol > li em")).to_have_text("<a href=javascript:alert(1)>tap</a>")
+        expect(page.locator("#title em")).to_have_text("<b>this</b>")
+        assert page.locator("#caption img, #caption script, #caption a, #title b").count() == 0
+        assert page.evaluate("window.pwned") is None
 
 
 def test_while_a_new_question_is_thought_about_the_last_answer_is_dimmed(

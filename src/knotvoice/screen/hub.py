@@ -38,6 +38,7 @@ from knotvoice.kiosk.events import (
 from knotvoice.kiosk.inbox import Choice
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
+from knotvoice.markup import lines, plain, spans
 from knotvoice.speech.reply import named_topics
 
 __all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
@@ -97,9 +98,10 @@ class View:
     again when what came next was no question and got no reply ("yes" with nothing
     proposed)."""
     title: str = ""
-    """The question an answer answers."""
+    """The question an answer answers, as written (its markdown emphasis marks too)."""
     reply: str = ""
-    """The reply as it is written: an answer, a did-you-mean, a reject, an error's sorry."""
+    """The reply as it is written (its markdown marks too): an answer, a did-you-mean, a
+    reject, an error's sorry."""
     options: tuple[Option, ...] = ()
     """The did-you-mean's choices (empty when none is open)."""
     suggestions: tuple[str, ...] = ()
@@ -110,10 +112,17 @@ class View:
     """Counts replies put on screen, so a page can tell a new one from the same."""
 
     def to_dict(self) -> dict[str, Any]:
+        """The view as the page takes it: the title and the reply as written, and as they
+        are shown (``title_spans``, ``reply_lines``: their markdown emphasis and list marks
+        taken for what they mark); the buttons' questions without those marks."""
         data = asdict(self)
+        data["title_spans"] = [asdict(span) for span in spans(self.title)]
+        data["reply_lines"] = [asdict(line) for line in lines(self.reply)]
         data["options"] = [
-            {"choice": str(option.choice), "question": option.question} for option in self.options
+            {"choice": str(option.choice), "question": plain(option.question)}
+            for option in self.options
         ]
+        data["suggestions"] = [plain(question) for question in self.suggestions]
         return data
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from knotvoice.lang import english
+from knotvoice.markup import BULLET, NUMBERED
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
@@ -20,8 +21,6 @@ def _either(words: Iterable[str]) -> str:
 _ORDINALS = _ENGLISH.list_ordinals
 _SAY = _ENGLISH.spoken_symbols
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
-_LIST_ITEM = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
-_BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3]+")
 _EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 """An e-mail address, read "info at example.org"."""
@@ -456,8 +455,8 @@ def speakable(text: str) -> str:
     text = _SAID_AS.sub(_said_as, text)
     lines: list[str] = []
     for raw in text.splitlines():
-        item = _LIST_ITEM.match(raw)
-        bullet = _BULLET.match(raw)
+        item = NUMBERED.match(raw)
+        bullet = BULLET.match(raw)
         if item:
             number = int(item.group(1))
             ordinal = _ORDINALS[number - 1] if 0 < number <= len(_ORDINALS) else f"Number {number}"

@@ -1,5 +1,6 @@
 // The kiosk's screen: shows each view the kiosk sends, and sends taps and typed questions.
-// Every text from the kiosk is put on the page as text (textContent), never as markup.
+// Every text from the kiosk is put on the page as text (text nodes), never as markup: an
+// answer's emphasis and lists are elements the script makes, around its text.
 "use strict";
 
 const STATE_WORDS = {
@@ -29,6 +30,53 @@ function button(text, onPress, className) {
   if (className) made.className = className;
   made.addEventListener("click", onPress);
   return made;
+}
+
+// A text as the kiosk shows it (``markup.py``): its emphasis in <strong> and <em>, its list
+// lines in lists; each piece of it put on the page as text.
+function appendSpans(node, spans) {
+  for (const span of spans) {
+    let piece = document.createTextNode(span.text);
+    for (const [marked, tag] of [[span.emphasis, "em"], [span.strong, "strong"]]) {
+      if (!marked) continue;
+      const wrapped = document.createElement(tag);
+      wrapped.appendChild(piece);
+      piece = wrapped;
+    }
+    node.appendChild(piece);
+  }
+}
+
+function renderLines(node, lines) {
+  clear(node);
+  let list = null; // the list the last line went into
+  let blank = 0; // blank lines since the last line shown
+  let shown = false;
+  for (const line of lines) {
+    if (line.spans.length === 0) {
+      blank += 1;
+      continue;
+    }
+    if (line.bullet || line.number !== null) {
+      const tag = line.bullet ? "UL" : "OL";
+      if (!list || list.tagName !== tag) {
+        list = document.createElement(tag);
+        node.appendChild(list);
+      }
+      const item = document.createElement("li");
+      if (line.number !== null) item.value = line.number;
+      appendSpans(item, line.spans);
+      list.appendChild(item);
+    } else {
+      // Lines break as written (the caption keeps line breaks); a list is a block of its
+      // own, with no blank lines around it.
+      if (shown && !list) node.appendChild(document.createTextNode("\n".repeat(blank + 1)));
+      list = null;
+      appendSpans(node, line.spans);
+    }
+    blank = 0;
+    shown = true;
+  }
 }
 
 function say(message) {
@@ -165,11 +213,11 @@ function render(view) {
         : "I heard";
   $("heard").textContent = view.heard;
 
-  $("title").textContent = view.title;
+  renderLines($("title"), [{ spans: view.title_spans, bullet: false, number: null }]);
   $("title").hidden = !view.title;
   if (view.turn !== shownTurn) {
     shownTurn = view.turn;
-    $("caption").textContent = view.reply;
+    renderLines($("caption"), view.reply_lines);
     $("caption").scrollTop = 0;
     renderChoices(view);
   }

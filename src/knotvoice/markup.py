@@ -1,0 +1,142 @@
+"""Markdown's marks in a knowledge's text, recognised once: list lines ("- item", "1. item")
+and emphasis ("**bold**", "*italic*", "_italic_"), as operators' FAQs imported from
+markdown or Word write them.
+
+The screen shows a text as its ``lines`` (emphasis as emphasis, list lines as lists);
+speech reads the same list lines as a list (``speech.speakable``). A mark is emphasis only
+when it encloses words as markdown's do: a "*" with a space after it ("£5 * 2"), or one
+within a word or beside a path's or address's punctuation ("fix_it@example.org",
+"/srv/bike_hire/", "2*3*4"), is text and stays as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["BULLET", "NUMBERED", "Line", "Span", "lines", "plain", "spans"]
+
+NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
+"""A numbered list line ("1. Book online", "2) Come along"): its number and its text."""
+BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
+"""A bulleted list line ("- brakes", "* gears", "• wheels"): its text."""
+
+_RUN = re.compile(r"(?<![\\*])\*{1,3}(?!\*)|(?<![\\_])_{1,3}(?!_)")
+"""One, two or three "*" (or "_") together, not after a backslash: a mark, maybe."""
+_NEAR = "\\/.@-"
+"""Punctuation of a path or an address: a mark beside it and a word ("_x_.txt") is text."""
+_WORD = re.compile(r"\w")
+_NEAR_WORD = re.compile(rf"[\w{re.escape(_NEAR)}]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of a line's text, and how it is emphasised."""
+
+    text: str
+    strong: bool = False
+    """Marked bold ("**bold**", "__bold__")."""
+    emphasis: bool = False
+    """Marked italic ("*italic*", "_italic_")."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a text as it is shown, without its list mark."""
+
+    spans: tuple[Span, ...]
+    """Its text (none for a blank line)."""
+    bullet: bool = False
+    """A bulleted list item ("- ", "* ", "+ ", "• ")."""
+    number: int | None = None
+    """A numbered list item's number ("2. ", "2) ")."""
+
+
+def spans(text: str) -> tuple[Span, ...]:
+    """The runs of one line of ``text``, its emphasis marks taken for what they mark.
+
+    As markdown pairs them: each mark that may close ("word*") closes the nearest open one
+    of its kind ("*word"); a pair of two or more marks each side is bold, of one italic
+    ("***both***" is both); a mark that closes nothing or is never closed is text."""
+    runs = list(_RUN.finditer(text))
+    left = [len(run.group()) for run in runs]  # the marks of each run not yet paired
+    # runs paired (opening, closing), and how many marks each gave (2: bold, 1: italic)
+    pairs: list[tuple[int, int, int]] = []
+    open_runs: list[int] = []
+    for index, run in enumerate(runs):
+        mark = text[run.start()]
+        before = text[run.start() - 1 : run.start()]
+        after, beyond = text[run.end() : run.end() + 1], text[run.end() + 1 : run.end() + 2]
+        if _may_close(before, after, beyond):
+            while left[index]:
+                kind = [
+                    at for at, opener in enumerate(open_runs) if text[runs[opener].start()] == mark
+                ]
+                if not kind:
+                    break
+                opener = open_runs[kind[-1]]
+                width = 2 if left[opener] >= 2 and left[index] >= 2 else 1
+                pairs.append((opener, index, width))
+                left[opener] -= width
+                left[index] -= width
+                del open_runs[kind[-1] + (left[opener] > 0) :]  # the marks between stay text
+        if left[index] and _may_open(before, after):
+            open_runs.append(index)
+    pieces: list[Span] = []
+    for index in range(len(runs) + 1):
+        start = runs[index - 1].end() if index else 0
+        end = runs[index].start() if index < len(runs) else len(text)
+        pieces.append(_styled(text[start:end], [p for p in pairs if p[0] < index <= p[1]]))
+        if index < len(runs) and left[index]:
+            marks = runs[index].group()[: left[index]]
+            pieces.append(_styled(marks, [p for p in pairs if p[0] < index < p[1]]))
+    shown: list[Span] = []
+    for piece in pieces:
+        if shown and (shown[-1].strong, shown[-1].emphasis) == (piece.strong, piece.emphasis):
+            shown[-1] = Span(shown[-1].text + piece.text, piece.strong, piece.emphasis)
+        elif piece.text:
+            shown.append(piece)
+    return tuple(shown)
+
+
+def _may_open(before: str, after: str) -> bool:
+    """Whether marks between ``before`` and ``after`` may open emphasis: not before a space
+    ("£5 * 2") nor after a word or a path's or address's punctuation ("2*3", "/_old_")."""
+    return bool(after) and not after.isspace() and not (before and _NEAR_WORD.match(before))
+
+
+def _may_close(before: str, after: str, beyond: str) -> bool:
+    """Whether marks between ``before`` and ``after`` (and ``beyond``) may close emphasis:
+    not after a space, nor before a word or before punctuation of a path or an address and
+    a word ("fix_it", "_x_.txt", "_info_@example.org")."""
+    return (
+        bool(before)
+        and not before.isspace()
+        and not _WORD.match(after)
+        and not (after and after in _NEAR and _WORD.match(beyond))
+    )
+
+
+def _styled(text: str, pairs: list[tuple[int, int, int]]) -> Span:
+    """``text`` within ``pairs`` of marks."""
+    widths = {width for _, _, width in pairs}
+    return Span(text, strong=2 in widths, emphasis=1 in widths)
+
+
+def lines(text: str) -> tuple[Line, ...]:
+    """``text`` line by line, list lines as list items, emphasis recognised."""
+    shown: list[Line] = []
+    for line in text.splitlines():
+        if numbered := NUMBERED.match(line):
+            shown.append(Line(spans(numbered.group(2).strip()), number=int(numbered.group(1))))
+        elif bullet := BULLET.match(line):
+            shown.append(Line(spans(bullet.group(1).strip()), bullet=True))
+        else:
+            shown.append(Line(spans(line.strip())))
+    return tuple(shown)
+
+
+def plain(text: str) -> str:
+    """``text`` with its emphasis marks left out (its lines and list marks as written), for
+    a button or a label that shows no emphasis."""
+    return "\n".join("".join(span.text for span in spans(line)) for line in text.split("\n"))

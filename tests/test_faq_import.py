@@ -2948,7 +2948,7 @@ def test_a_sheet_s_questions_after_their_answers_and_its_short_columns(tmp_path:
     )
     assert [str(n) for n in read_faq(path).notes][1:] == [
         "line 1: column A left out (3 rows: 'Prices', 'Food'); questions are read from column "
-        "B, answers from column C: if it names each row's topic, name it Topic in the first row",
+        "B, answers from column C: if it names each row's topic, give it the column name Topic",
         "line 1: column D left out (3 rows: '12 May 2025', '3 June 2025', '9 June 2025'); "
         "questions are read from column B, answers from column C: move what visitors should "
         "hear into the answers",
@@ -2968,6 +2968,7 @@ def test_a_column_left_out_is_noted_on_the_line_of_its_name(tmp_path: Path) -> N
     )
     (noted,) = [str(n) for n in read_faq(path).notes if "column D" in str(n)]
     assert noted.startswith("line 4: column D left out (3 rows: 'Jo', 'Mark')")
+    assert noted.endswith("give it the column name Topic"), "the first row is the title"
 
 
 def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:

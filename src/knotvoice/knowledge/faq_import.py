@@ -1366,7 +1366,7 @@ def _left_out_notes(
             shown = ", ".join(repr(text) for text in seen[:3]) + (", ..." if len(seen) > 3 else "")
             names = len(seen) < len(grouped) and not any(c.isdigit() for t in seen for c in t)
             advice = (
-                "if it names each row's topic, name it Topic in the first row"
+                "if it names each row's topic, give it the column name Topic"
                 if names
                 else "move what visitors should hear into the answers"
             )

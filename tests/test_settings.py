@@ -171,9 +171,10 @@ def test_relative_paths_in_a_config_file_are_taken_from_its_folder(
     config.write_text('knowledge = "faq.yaml"\nlog_dir = "/var/log/kv"\nmodels_dir = "../models"\n')
     monkeypatch.chdir("/")
     settings = build_settings({}, {}, config)
-    assert settings.knowledge == folder / "faq.yaml"
+    assert settings.knowledge == folder.resolve() / "faq.yaml"
     assert settings.log_dir == Path("/var/log/kv"), "an absolute path stays as it is"
-    assert settings.models_dir == folder / "../models"
+    # said as where it is, not as "kiosk/../models", in messages and `status`
+    assert str(settings.models_dir) == str(tmp_path.resolve() / "models")
     # From a flag or the environment, a relative path is the current folder's, as in a shell.
     assert build_settings({"knowledge": "mine.yaml"}, {}, config).knowledge == Path("mine.yaml")
     env = {"KNOTVOICE_KNOWLEDGE": "env.yaml"}

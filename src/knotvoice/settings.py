@@ -675,7 +675,7 @@ def build_settings(
             with _named(f"{config}"):
                 path = _path(name, value)
             if not path.is_absolute():
-                top[name] = config.expanduser().parent / path
+                top[name] = (config.expanduser().parent / path).resolve()
     listen: dict[str, Any] = dict(data.get("listen", {}))
     serve: dict[str, Any] = dict(data.get("serve", {}))
     # Where each value came from, for its errors ("in FILE", "in VARIABLE"); a flag's own

@@ -65,3 +65,22 @@ def test_list_lines_are_list_items_and_other_lines_as_written() -> None:
         Line((Span("Come"),), number=2),
         Line((Span("-5°C at night"),)),
     )
+
+
+def test_a_link_is_shown_as_its_text_and_address_as_it_is_read_out() -> None:
+    """An FAQ imported from a web page writes its links in markdown: the screen showed
+    "[our prices](https://example.org/prices)", brackets and all, and a kiosk has no link
+    to follow."""
+    text = (
+        "See [our prices](https://example.org/prices) or [email us](mailto:info@example.org)."
+        "\n- [Book online](https://example.org/book?from=faq)"
+    )
+    shown = ["".join(span.text for span in line.spans) for line in lines(text)]
+    assert shown == [
+        "See our prices (example.org/prices) or email us (info@example.org).",
+        "Book online",
+    ]
+    assert lines(text)[1].bullet
+    assert plain("Where is [the hall](https://example.org/hall)?") == (
+        "Where is the hall (example.org/hall)?"
+    )

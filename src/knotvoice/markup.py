@@ -1,9 +1,10 @@
-"""Markdown's marks in a knowledge's text, recognised once: list lines ("- item", "1. item")
-and emphasis ("**bold**", "*italic*", "_italic_"), as operators' FAQs imported from
-markdown or Word write them.
+"""Markdown's marks in a knowledge's text, recognised once: list lines ("- item", "1. item"),
+emphasis ("**bold**", "*italic*", "_italic_") and links ("[our page](https://...)"), as
+operators' FAQs imported from markdown, Word or a web page write them.
 
-The screen shows a text as its ``lines`` (emphasis as emphasis, list lines as lists);
-speech reads the same list lines as a list (``speech.speakable``). A mark is emphasis only
+The screen shows a text as its ``lines`` (emphasis as emphasis, list lines as lists, a link
+as its text and address); speech reads the same list lines as a list and the same links
+as they are shown (``speech.speakable``). A mark is emphasis only
 when it encloses words as markdown's do: a "*" with a space after it ("£5 * 2"), or one
 within a word or beside a path's or address's punctuation ("fix_it@example.org",
 "/srv/bike_hire/", "2*3*4"), is text and stays as written.
@@ -14,12 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["BULLET", "NUMBERED", "Line", "Span", "lines", "plain", "spans"]
+__all__ = ["BULLET", "NUMBERED", "Line", "Span", "lines", "plain", "read_links", "spans"]
 
 NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 """A numbered list line ("1. Book online", "2) Come along"): its number and its text."""
 BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
 """A bulleted list line ("- brakes", "* gears", "• wheels"): its text."""
+
+_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+"""A markdown link (as an FAQ imported from a web page writes one): its text, then its address in brackets ("[our page](https://...)")."""
 
 _RUN = re.compile(r"(?<![\\*])\*{1,3}(?!\*)|(?<![\\_])_{1,3}(?!_)")
 """One, two or three "*" (or "_") together, not after a backslash: a mark, maybe."""
@@ -123,10 +127,36 @@ def _styled(text: str, pairs: list[tuple[int, int, int]]) -> Span:
     return Span(text, strong=2 in widths, emphasis=1 in widths)
 
 
+def _read_link(found: re.Match[str]) -> str:
+    """A markdown link as a person reads it out: its text, and after it, as an aside, its
+    address or e-mail address, unless the text says it already or the address is one no
+    one reads out (with a query, "?q=...")."""
+    text, target = found.groups()
+    scheme, _, rest = target.partition(":")
+    if scheme.lower() in ("mailto", "tel"):
+        address = rest.split("?")[0]
+    elif re.match(r"https?://|www\.", target, re.IGNORECASE) and not re.search(r"[?#=]", target):
+        address = re.sub(r"^https?://", "", target, flags=re.IGNORECASE).rstrip("/")
+    else:
+        return text
+    digits = re.sub(r"\D", "", address)
+    if address.lower().removeprefix("www.") in text.lower() or (
+        scheme.lower() == "tel" and digits and digits in re.sub(r"\D", "", text)
+    ):
+        return text
+    return f"{text} ({address})"
+
+
+def read_links(text: str) -> str:
+    """``text`` with each markdown link as a person reads it out (``_read_link``): a kiosk
+    shows and says no link to follow."""
+    return _LINK.sub(_read_link, text)
+
+
 def lines(text: str) -> tuple[Line, ...]:
     """``text`` line by line, list lines as list items, emphasis recognised."""
     shown: list[Line] = []
-    for line in text.splitlines():
+    for line in read_links(text).splitlines():
         if numbered := NUMBERED.match(line):
             shown.append(Line(spans(numbered.group(2).strip()), number=int(numbered.group(1))))
         elif bullet := BULLET.match(line):
@@ -139,4 +169,5 @@ def lines(text: str) -> tuple[Line, ...]:
 def plain(text: str) -> str:
     """``text`` with its emphasis marks left out (its lines and list marks as written), for
     a button or a label that shows no emphasis."""
-    return "\n".join("".join(span.text for span in spans(line)) for line in text.split("\n"))
+    lines = read_links(text).split("\n")
+    return "\n".join("".join(span.text for span in spans(line)) for line in lines)

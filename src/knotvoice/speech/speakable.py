@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from knotvoice.lang import english
-from knotvoice.markup import BULLET, NUMBERED
+from knotvoice.markup import BULLET, NUMBERED, read_links
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
@@ -28,8 +28,6 @@ _WEB_ADDRESS = re.compile(
     r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
 )
 """A web address, read without its scheme and query, each "/" said."""
-_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-"""A markdown link: its text, then its address in brackets ("[our page](https://...)")."""
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _TRUNK_ZERO = re.compile(r"(?<![\w+])(\+\d{1,3})\s?\(0\)\s?(?=\d)")
 """The "(0)" after a country code ("+44 (0)20 ..."), not dialled from abroad and not said."""
@@ -262,26 +260,6 @@ def _short_name(found: re.Match[str]) -> str:
     return _ENGLISH.name_short_forms[short]
 
 
-def _link(found: re.Match[str]) -> str:
-    """A markdown link as a person reads it out: its text, and after it, as an aside, its
-    address or e-mail address, unless the text says it already or the address is one no
-    one reads out (with a query, "?q=...")."""
-    text, target = found.groups()
-    scheme, _, rest = target.partition(":")
-    if scheme.lower() in ("mailto", "tel"):
-        address = rest.split("?")[0]
-    elif re.match(r"https?://|www\.", target, re.IGNORECASE) and not re.search(r"[?#=]", target):
-        address = re.sub(r"^https?://", "", target, flags=re.IGNORECASE).rstrip("/")
-    else:
-        return text
-    digits = re.sub(r"\D", "", address)
-    if address.lower().removeprefix("www.") in text.lower() or (
-        scheme.lower() == "tel" and digits and digits in re.sub(r"\D", "", text)
-    ):
-        return text
-    return f"{text} ({address})"
-
-
 def _web(found: re.Match[str]) -> str:
     """A web address as it is read: no scheme, no query or fragment ("?id=3#top"), each
     "/" said."""
@@ -451,7 +429,7 @@ def speakable(text: str) -> str:
     out), service numbers to dial ("call 111") digit by digit and "3s" as
     "threes".
     """
-    text = _EMOJI.sub("", _LINK.sub(_link, text).translate(_QUOTES))
+    text = _EMOJI.sub("", read_links(text).translate(_QUOTES))
     text = _SAID_AS.sub(_said_as, text)
     lines: list[str] = []
     for raw in text.splitlines():

@@ -44,6 +44,7 @@ from knotvoice.screen.hub import (
     QUEUE,
     REST_SECONDS,
     Hub,
+    Option,
     State,
     View,
     suggestions,
@@ -228,6 +229,12 @@ def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowl
     # a tap on one shows the question picked, not the "the other one" it stands for
     picked = updated(view, Heard(5.9, "the other one", 1.0, typed=True, tapped="other"), knowledge)
     assert (picked.heard, picked.chosen) == (second.question, True)
+    # as its button shows it: an operator's "**tandem**" without its marks
+    marked = replace(view, options=(Option(Choice.OTHER, "Can I hire a **tandem**?"),))
+    tapped = updated(
+        marked, Heard(5.9, "the other one", 1.0, typed=True, tapped="other"), knowledge
+    )
+    assert tapped.heard == "Can I hire a tandem?"
     # "pardon?" then reads them out again, and they can be picked again
     again = Decided(7.0, "repeat", None, "pardon", decided.answer, offered=(first.id, second.id))
     assert updated(late, again, knowledge).options == view.options
@@ -283,6 +290,16 @@ def test_a_question_turned_away_shows_questions_of_the_topics_its_reply_names(
     assert turned_away.suggestions[:2] == (closest.question, second.question)
     assert len(turned_away.suggestions) == len(usual)
     assert next_visitor.suggestions == usual
+    # a "thanks" after it leaves them with the reply that named those topics
+    thanked = updated(turned_away, Heard(2.0, "thanks", 1.9, typed=True), knowledge)
+    hub._view = thanked
+    hub(Decided(2.1, "none", None, "thanks", ""))
+    assert hub.view.reply == reply and hub.view.suggestions == turned_away.suggestions
+    # a "no" to a did-you-mean is turned away with "ask again", naming no topic: not the
+    # question just refused first, but the usual ones
+    again = english().replies.ask_again
+    hub(Decided(3.1, "reject", None, "no", again, closest=closest.id))
+    assert hub.view.suggestions == usual
 
 
 def test_a_page_that_falls_behind_is_dropped_and_the_others_are_not(

@@ -71,9 +71,18 @@ STOP_CHECK_SECONDS = 0.1
 SLOWER_AGAIN = 0.8
 """A "slower" after a reply already slow speaks at this share of its rate."""
 
-_BETWEEN = (Action.CONFIRM, Action.REJECT)
-"""The decisions whose second closest entry the screen is told of: the other one of a
-did-you-mean, and the second topic a reject names."""
+
+def _between(turn: Turn) -> bool:
+    """Whether the screen is told of the turn's second closest entry: the other one of a
+    did-you-mean, and the second topic a reject names (a "no" to a did-you-mean, turned
+    away in other words, names none)."""
+    if turn.action is Action.CONFIRM:
+        return True
+    return (
+        turn.action is Action.REJECT
+        and turn.match is not None
+        and turn.match.decision is Decision.REJECT
+    )
 
 
 class Responder(Protocol):
@@ -505,7 +514,7 @@ class _Kiosk:
                 ahead,
                 turn.transcript.alternatives,
                 best.entry.id if (best := turn.match and turn.match.best) else None,
-                other.entry.id if other is not None and turn.action in _BETWEEN else None,
+                other.entry.id if other is not None and _between(turn) else None,
                 tuple(entry.id for entry in turn.offered),
             )
         )

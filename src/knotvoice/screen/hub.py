@@ -168,7 +168,7 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
         if not event.accepted or not event.text:
             return replace(view, state=State.IDLE, hearing=False)
         # A tap shows the question it chose, not the "yes" it stands for, as if asked.
-        chose = [o.question for o in view.options if o.choice == event.tapped and o.question]
+        chose = [plain(o.question) for o in view.options if o.choice == event.tapped and o.question]
         return replace(
             view,
             state=State.THINKING,
@@ -255,6 +255,11 @@ def _picks(knowledge: Knowledge, offered: Sequence[str]) -> tuple[Option, ...]:
     return tuple(Option(c, q) for c, q in zip(choices, named, strict=False))
 
 
+_NEW_REPLY = ("answer", "confirm", "reject")
+"""Decisions that put a new reply on the screen, and new questions to try under it (a
+"thanks", "stop" or "say that again" leaves both as they are)."""
+
+
 def _shown(view: View) -> tuple[object, ...]:
     """What a visitor reads on the screen, less the state (which noise alone changes)."""
     return (view.heard, view.reply, view.options, view.turn)
@@ -310,8 +315,11 @@ class Hub:
                 view = updated(self._view, event, knowledge)
                 if view == self._view:
                     return
-                if isinstance(event, Decided):
-                    nearest = (event.closest, event.runner_up) if event.decision == "reject" else ()
+                if isinstance(event, Decided) and event.decision in _NEW_REPLY:
+                    # after a reject that named topics (a "no" to a did-you-mean names none,
+                    # and has no runner-up), those topics' questions first
+                    named = event.decision == "reject" and event.runner_up is not None
+                    nearest = (event.closest, event.runner_up) if named else ()
                     close = [entry_id for entry_id in nearest if entry_id]
                     view = replace(view, suggestions=suggestions(knowledge, nearest=close))
                 if _shown(view) != _shown(self._view) or self._view.state is State.SPEAKING:

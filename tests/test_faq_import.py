@@ -2529,8 +2529,9 @@ def test_a_sign_off_closing_the_text_is_no_entry() -> None:
 def test_a_word_document_s_contact_footer_is_no_part_of_the_last_answer(
     tmp_path: Path,
 ) -> None:
-    """A library's Word FAQ ending in its contact details, with no rule over them ("Contact
-    us: Kingsmead Library, ... Tel ..."), read them out as the end of the last answer."""
+    """A dental practice's Word FAQ ending "Questions? Call us on ...", with no rule over
+    it, read it out as the end of the last answer; contact details an answer gives ("Contact
+    us within 48 hours with a photo") are that answer's."""
 
     def imported(paragraphs: Sequence[str]) -> ImportResult:
         document = docx.Document()
@@ -2544,32 +2545,44 @@ def test_a_word_document_s_contact_footer_is_no_part_of_the_last_answer(
         (
             "Can I hire a room?",
             "Yes. Email rooms@example.org or call 01632 960 770.",
-            "Can I get help with my phone?",
-            "Yes, on Tuesdays from 2pm to 4pm.",
-            "Just bring your phone and charger.",
-            "Contact us: Kingsmead Library, 2 Market Place. Tel 01632 960 770.",
-            "Follow us on Facebook",
+            "What happens at my child's first visit?",
+            "The dentist counts and checks the teeth.",
+            "- Give advice on brushing.",
+            "Questions? Call us on 01632 960 770 or email info@example.org.",
         )
     )
     assert [(e.question, e.answer) for e in result.entries] == [
         ("Can I hire a room?", "Yes. Email rooms@example.org or call 01632 960 770."),
         (
-            "Can I get help with my phone?",
-            "Yes, on Tuesdays from 2pm to 4pm.\nJust bring your phone and charger.",
+            "What happens at my child's first visit?",
+            "The dentist counts and checks the teeth.\n- Give advice on brushing.",
         ),
     ]
     assert [str(n) for n in result.notes] == [
-        'at "Contact us: Kingsmead Library, 2 Market Place. Tel...": closing words at the end '
+        'at "Questions? Call us on 01632 960 770 or...": closing words at the end '
         "(a sign-off, contact details) are no part of the answer above them, and not an entry; "
         "put them under a question if visitors should hear them",
     ]
-    # contact details the last question asks for are its answer
-    asked = imported(
-        ("How do I contact you?", "We are glad to help.", "Contact us on 01632 960 770.")
-    )
-    assert [e.answer for e in asked.entries] == [
-        "We are glad to help.\nContact us on 01632 960 770."
-    ]
+    for last in (
+        (
+            "What is your phone number?",
+            "Our office is staffed 9 to 5.",
+            "Get in touch on 01632 960 770.",
+        ),
+        (
+            "What if my order is damaged?",
+            "Please keep the packaging.",
+            "Contact us within 48 hours with a photo and we will replace it.",
+        ),
+        (
+            "What support is there for carers?",
+            "You can:",
+            "- join our cafe",
+            "- contact us for a chat",
+        ),
+    ):
+        (entry,) = imported(last).entries
+        assert entry.answer == "\n".join(last[1:]), last
 
 
 def test_a_heading_underlined_is_a_heading() -> None:

@@ -64,7 +64,8 @@ answer text. The rules, in the order they apply:
   look forward to seeing you! - Claire", "Questions? Call us on ...": ``closings`` in
   ``lang/en.yaml``), of nothing the last question asks ("How do I contact you?"), is no
   entry either; nor are the last answer's lines from one that so opens under a finished
-  line (a Word document's contact details with no rule over them), its first line kept.
+  line (a Word document's "Questions? Call us on ..." with no rule over it), its first
+  line kept. Contact details an answer gives ("Contact us within 48 hours") stay its own.
 - **Section title.** A title line alone of up to four words without a digit, set as a
   title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
   a question or under text ending in ``:``, is a section title, as a markdown heading is,
@@ -1622,8 +1623,8 @@ def _closes(line: str, asked: _Paragraph) -> bool:
 def _closing(paragraphs: list[_Paragraph]) -> tuple[list[_Paragraph], int]:
     """The paragraphs, their closing words set apart, and where those start: the last
     paragraph, under an answer, when it opens as such words do (``_closes``), or its lines
-    from one that does under a finished line or a list's item (a Word document's contact
-    details under the last answer's first lines: "Contact us: 2 Market Place. Tel ...");
+    from one that does under a finished line or a list's item (a Word document's "Questions?
+    Call us on ..." under the last answer's first lines);
     else past the end. A text with a footer by a rule (``_footer``) has none."""
     asked = [para for para in paragraphs if para.is_question]
     end = len(paragraphs)

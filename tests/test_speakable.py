@@ -222,6 +222,12 @@ def test_noon_and_midnight_after_twelve_read_as_the_word() -> None:
     assert speakable("Open 10am-12noon, 12 noon to 2pm and 10pm-12midnight.") == (
         "Open 10am to noon, noon to 2pm and 10pm to midnight."
     )
+    # a range from noon kept its dash, "12.00 noon" was read as written, and an amount
+    # before "noon" lost its number
+    assert speakable("Lunch 12noon-2pm, 12 midnight\u20136am; from 12.00 noon.") == (
+        "Lunch noon to 2pm, midnight to 6am; from noon."
+    )
+    assert speakable("Day ticket \u00a312 noon to close.") == "Day ticket 12 pounds noon to close."
 
 
 def test_an_afternoon_s_time_on_the_24_hour_clock_reads_as_on_the_12_hour_one() -> None:

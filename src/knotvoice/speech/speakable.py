@@ -121,17 +121,18 @@ _DOTTED_TIME = re.compile(
 )
 """A time written with a full stop before its "am" or "pm", or before a range's end that has
 one ("6.30-8.30pm")."""
+_NOON_OR_MIDNIGHT = _either((_ENGLISH.clock_words["noon"], _ENGLISH.clock_words["midnight"]))
 _TWELVE_WORD = re.compile(
-    r"(?<![\d:.])12(?::00)?\s?("
-    + _either((_ENGLISH.clock_words["noon"], _ENGLISH.clock_words["midnight"]))
-    + r")\b",
+    rf"(?<![\d:.{_CURRENCY}])(?<!\d[-\u2013])12(?:[:.]00)?\s?({_NOON_OR_MIDNIGHT})\b",
     re.IGNORECASE,
 )
-"""Noon or midnight written after its hour ("12noon", "12 midnight"): the word alone."""
+"""Noon or midnight written after its hour ("12noon", "12 midnight", "12.00 noon"): the
+word alone (not an amount, "£12 noon to close", nor a range's end, "ages 5-12 noon")."""
 _TIME = re.compile(rf"(?<![\d:.])(\d{{1,2}}):(\d\d)(\s?{_CLOCK}(?!\w))?(?![\d:])", re.IGNORECASE)
 _RANGE_END = (
     rf"[{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|{_CENTS})?"
     rf"|\d{{1,2}}(?::\d\d)?(?:\s?{_CLOCK}(?!\w))?|\d{{1,2}}{_ORDINAL}(?!\w)"
+    rf"|\b(?:{_NOON_OR_MIDNIGHT})\b"
 )
 _TIME_RANGE = re.compile(
     rf"(?<![\d:\-])({_RANGE_END})(\s*)[\u2013-](\s*)({_RANGE_END})(?![\d:\-])", re.IGNORECASE
@@ -467,9 +468,9 @@ def speakable(text: str) -> str:
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)
     text = re.sub(r"\s*/\s*", ", ", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
+    text = _TWELVE_WORD.sub(r"\1", text)
     text = _TIME_RANGE.sub(_range, text)
     text = _NUMBER_RANGE.sub(_number_range, text)
-    text = _TWELVE_WORD.sub(r"\1", text)
     text = _TIME.sub(_time, text)
     text = _MONEY_TIMES.sub(_money_times, text)
     text = _MONEY.sub(_money, _MONEY_AFTER.sub(_money_after, text))

@@ -84,3 +84,12 @@ def test_a_link_is_shown_as_its_text_and_address_as_it_is_read_out() -> None:
     assert plain("Where is [the hall](https://example.org/hall)?") == (
         "Where is the hall (example.org/hall)?"
     )
+
+
+def test_a_line_of_thousands_of_marks_is_shown_at_once() -> None:
+    """Emphasis is worked out in the kiosk's thread each time the screen changes: a long
+    line of marks (a pasted table of asterisks) took seconds, growing with its square."""
+    text = "_a " * 4000 + "*b* " * 4000
+    shown = spans(text)
+    assert shown[0] == Span("_a " * 4000), "a mark never closed is text"
+    assert [span for span in shown if span.emphasis] == [Span("b", emphasis=True)] * 4000

@@ -67,33 +67,53 @@ def spans(text: str) -> tuple[Span, ...]:
     # runs paired (opening, closing), and how many marks each gave (2: bold, 1: italic)
     pairs: list[tuple[int, int, int]] = []
     open_runs: list[int] = []
+    opened = {"*": 0, "_": 0}  # how many of the open runs are of each mark
     for index, run in enumerate(runs):
         mark = text[run.start()]
         before = text[run.start() - 1 : run.start()]
         after, beyond = text[run.end() : run.end() + 1], text[run.end() + 1 : run.end() + 2]
         if _may_close(before, after, beyond):
-            while left[index]:
-                kind = [
-                    at for at, opener in enumerate(open_runs) if text[runs[opener].start()] == mark
-                ]
-                if not kind:
-                    break
-                opener = open_runs[kind[-1]]
+            while left[index] and opened[mark]:
+                at = next(
+                    at
+                    for at in range(len(open_runs) - 1, -1, -1)
+                    if text[runs[open_runs[at]].start()] == mark
+                )
+                opener = open_runs[at]
                 width = 2 if left[opener] >= 2 and left[index] >= 2 else 1
                 pairs.append((opener, index, width))
                 left[opener] -= width
                 left[index] -= width
-                del open_runs[kind[-1] + (left[opener] > 0) :]  # the marks between stay text
+                for closed in open_runs[at + (left[opener] > 0) :]:  # the marks between: text
+                    opened[text[runs[closed].start()]] -= 1
+                del open_runs[at + (left[opener] > 0) :]
         if left[index] and _may_open(before, after):
             open_runs.append(index)
+            opened[mark] += 1
+    # how many pairs of each width enclose the text before each run (after its opener, up to
+    # its closer) and each run's marks left as text (strictly between), counted as they open
+    size = len(runs) + 2
+    text_in = {1: [0] * size, 2: [0] * size}
+    marks_in = {1: [0] * size, 2: [0] * size}
+    for opener, closer, width in pairs:
+        text_in[width][opener + 1] += 1
+        text_in[width][closer + 1] -= 1
+        marks_in[width][opener + 1] += 1
+        marks_in[width][closer] -= 1
+    inside = {"text": {1: 0, 2: 0}, "marks": {1: 0, 2: 0}}
     pieces: list[Span] = []
     for index in range(len(runs) + 1):
+        for width in (1, 2):
+            inside["text"][width] += text_in[width][index]
+            inside["marks"][width] += marks_in[width][index]
         start = runs[index - 1].end() if index else 0
         end = runs[index].start() if index < len(runs) else len(text)
-        pieces.append(_styled(text[start:end], [p for p in pairs if p[0] < index <= p[1]]))
+        within = inside["text"]
+        pieces.append(Span(text[start:end], strong=within[2] > 0, emphasis=within[1] > 0))
         if index < len(runs) and left[index]:
             marks = runs[index].group()[: left[index]]
-            pieces.append(_styled(marks, [p for p in pairs if p[0] < index < p[1]]))
+            within = inside["marks"]
+            pieces.append(Span(marks, strong=within[2] > 0, emphasis=within[1] > 0))
     shown: list[Span] = []
     for piece in pieces:
         if shown and (shown[-1].strong, shown[-1].emphasis) == (piece.strong, piece.emphasis):
@@ -119,12 +139,6 @@ def _may_close(before: str, after: str, beyond: str) -> bool:
         and not _WORD.match(after)
         and not (after and after in _NEAR and _WORD.match(beyond))
     )
-
-
-def _styled(text: str, pairs: list[tuple[int, int, int]]) -> Span:
-    """``text`` within ``pairs`` of marks."""
-    widths = {width for _, _, width in pairs}
-    return Span(text, strong=2 in widths, emphasis=1 in widths)
 
 
 def _read_link(found: re.Match[str]) -> str:

@@ -23,7 +23,8 @@ BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
 """A bulleted list line ("- brakes", "* gears", "• wheels"): its text."""
 
 _LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-"""A markdown link (as an FAQ imported from a web page writes one): its text, then its address in brackets ("[our page](https://...)")."""
+"""A markdown link (as an FAQ imported from a web page writes one): its text, then its
+address in brackets ("[our page](https://...)")."""
 
 _RUN = re.compile(r"(?<![\\*])\*{1,3}(?!\*)|(?<![\\_])_{1,3}(?!_)")
 """One, two or three "*" (or "_") together, not after a backslash: a mark, maybe."""

@@ -22,6 +22,7 @@ from knotvoice.kiosk.events import Decided, Failed, Heard, Listening, ReplyStart
 from knotvoice.kiosk.logbook import Logbook
 from knotvoice.report import by_day, parse_since, summarize
 from knotvoice.systemd import Notifier
+from small_disk import read_only_folder
 
 
 def turn(
@@ -973,6 +974,27 @@ def test_a_log_directory_that_cannot_be_made_stops_the_start(
         assert printed.out == ""
         assert printed.err.startswith(f"knotvoice: error: {log_dir}: cannot make the log")
         assert printed.err.count("\n") == 1 and "--log-dir" in printed.err
+    assert not (tmp_path / "replies").exists()
+
+
+def test_a_log_directory_that_cannot_be_written_to_stops_the_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A log folder that is there but cannot be written to (another user's, a read-only
+    disk) cost a warning at the start, and the kiosk answered for as long as it ran with
+    nothing logged for `status` and `report`."""
+    with read_only_folder(tmp_path / "log") as log_dir:
+        for command in (
+            ["listen", "--save-replies", str(tmp_path / "replies")],
+            ["serve", "--uri", "tcp://127.0.0.1:0"],
+        ):
+            assert main([*command, "--log-dir", str(log_dir)]) == 1
+            printed = capsys.readouterr()
+            assert printed.out == ""
+            assert printed.err == (
+                f"knotvoice: error: {log_dir}: cannot write to the log directory; give "
+                "--log-dir (KNOTVOICE_LOG_DIR) a folder you can write to\n"
+            )
     assert not (tmp_path / "replies").exists()
 
 

@@ -160,7 +160,7 @@ class Journal:
     def claim(self) -> None:
         """Write this kiosk's first status; KnotvoiceError when another kiosk or server that
         runs keeps its status in the same directory (the two would overwrite each other's),
-        or when that directory is a file or cannot be made."""
+        or when that directory is a file, cannot be made or cannot be written to."""
         if self.directory.exists() and not self.directory.is_dir():
             # every turn's line would fail to be written, one warning each
             raise KnotvoiceError(
@@ -175,6 +175,13 @@ class Journal:
                 f"{self.directory}: cannot make the log directory ({error.strerror or error}); "
                 "give --log-dir (KNOTVOICE_LOG_DIR) a folder you can write to"
             ) from None
+        if not os.access(self.directory, os.W_OK | os.X_OK):
+            # one of another user's, or on a read-only disk, likewise; a full one is not
+            # refused: the kiosk answers on, and logs again once there is room
+            raise KnotvoiceError(
+                f"{self.directory}: cannot write to the log directory; give --log-dir "
+                "(KNOTVOICE_LOG_DIR) a folder you can write to"
+            )
         other = read_status(self.directory)
         if other is not None and other.pid != os.getpid() and other.running():
             raise KnotvoiceError(

@@ -75,13 +75,25 @@ def test_yes_after_a_did_you_mean_answers_the_proposed_entry(dialogue: Dialogue,
     assert dialogue.pending is None
 
 
-def test_no_after_a_did_you_mean_asks_again_politely(dialogue: Dialogue) -> None:
+def test_no_after_a_did_you_mean_proposes_the_other_then_asks_again_politely(
+    dialogue: Dialogue,
+) -> None:
+    """ "massage" is a topic of two entries: a no to the first was told to ask again in other
+    words, though the other one was as likely; it is now proposed in turn."""
     dialogue.respond(typed("massage"))
-    step = dialogue.respond(typed("No."))
+    then = dialogue.respond(typed("No."))
+    assert (then.action, then.entry) == ("confirm", OFTEN)
+    assert then.reply == f"Then did you mean: {OFTEN.question.rstrip('?')}?"
+    step = dialogue.respond(typed("no"))
     assert step.action == "reject"
     assert step.reply == english().replies.ask_again
     assert step.entry is None
     assert dialogue.pending is None
+    # and a yes to the other one answers it
+    dialogue.respond(typed("massage"))
+    dialogue.respond(typed("no"))
+    answered = dialogue.respond(typed("yes"))
+    assert (answered.action, answered.entry) == ("answer", OFTEN)
 
 
 def test_the_other_one_answers_the_runner_up(dialogue: Dialogue) -> None:
@@ -195,8 +207,14 @@ def test_everyday_answers_to_a_did_you_mean_are_taken_as_yes_or_no(
     # They were asked as new questions: "Sorry, I can't answer that."
     dialogue.respond(typed("massage"))
     step = dialogue.respond(typed(said))
-    assert step.entry == entry
-    assert step.reply == (spoken_answer(WORSE) if entry else english().replies.ask_again)
+    if entry:
+        assert (step.entry, step.reply) == (entry, spoken_answer(WORSE))
+    else:  # a no: the other entry "massage" names is proposed in turn
+        assert (step.action, step.entry, step.reply) == (
+            "confirm",
+            OFTEN,
+            did_you_mean(OFTEN, then=True),
+        )
 
 
 @pytest.mark.parametrize(
@@ -450,7 +468,7 @@ def test_after_questions_read_out_a_new_question_is_no_pick(dialogue: Dialogue) 
     assert step.action == "reject" and step.reply != english().replies.ask_again
     # after a did-you-mean the same hearing is the "no" it likely is
     dialogue.respond(typed("massage"))
-    assert dialogue.respond(heard).reply == english().replies.ask_again
+    assert dialogue.respond(heard).reply == did_you_mean(OFTEN, then=True)
 
 
 def test_a_reject_that_names_topics_offers_nothing_to_say_yes_to() -> None:
@@ -492,8 +510,10 @@ def test_a_yes_or_no_misheard_is_taken_from_another_hearing(
 ) -> None:
     dialogue.respond(typed("massage"))
     step = dialogue.respond(Transcript(heard, engine="whisper", alternatives=others))
-    assert step.entry == entry
-    assert step.reply == (spoken_answer(WORSE) if entry else english().replies.ask_again)
+    if entry:
+        assert (step.entry, step.reply) == (entry, spoken_answer(WORSE))
+    else:  # a no: the other entry "massage" names is proposed in turn
+        assert (step.entry, step.reply) == (OFTEN, did_you_mean(OFTEN, then=True))
     assert step.transcript.text in others  # the hearing that said it
 
 

@@ -515,6 +515,30 @@ def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
     assert "No." not in out
 
 
+def test_a_no_then_the_other_entry_proposed_in_turn_is_one_question(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a no, the kiosk proposes the other entry a did-you-mean was between ("Then did
+    you mean ...?"): the report counts the question once, with the entry the visitor took,
+    or, after a second no, as refused."""
+    journal = Journal(tmp_path)
+    for line in (
+        {**turn("does it hurt", "confirm", "permanent"), "runner_up": "knot-pain"},
+        turn("No.", "confirm", "knot-pain"),  # "Then did you mean ...?"
+        turn("Yes.", "answer", "knot-pain"),
+        {**turn("how long", "confirm", "permanent"), "runner_up": "knot-pain"},
+        turn("no", "confirm", "knot-pain"),
+        turn("no", "reject", "knot-pain"),
+    ):
+        journal.write(line)
+    summary = summarize(read_turns(tmp_path))
+    assert (summary.turns, summary.confirmed, summary.replies) == (2, 2, 4)
+    asked = {a.question: a for a in summary.top_unanswered}
+    assert set(asked) == {"does it hurt", "how long"}, "no reply counted as a question"
+    assert asked["does it hurt"].closest == "knot-pain", "the entry the visitor took"
+    assert asked["how long"].command is None and asked["how long"].declined == "knot-pain"
+
+
 def test_a_question_the_visitor_said_no_to_is_not_grouped_under_a_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

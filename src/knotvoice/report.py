@@ -21,7 +21,7 @@ import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -329,6 +329,9 @@ class Tally:
         if proposed is not None and self._command(text) in ("yes", "no", "other"):
             if decision == "answer" and turn.get("entry"):
                 self._settle(proposed, str(turn["entry"]), picked=True)
+            elif decision == "confirm" and turn.get("entry"):
+                # a no, and the other entry proposed in turn: its reply settles the question
+                self._waiting[conversation] = replace(proposed, entry=str(turn["entry"]))
             else:
                 refused = self._wording(proposed.turn, proposed.text, proposed.at, refused=True)
                 if refused is not None and proposed.entry:

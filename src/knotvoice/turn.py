@@ -303,6 +303,15 @@ class Dialogue:
                 return self._answer(transcript, pending, pending.best, pending.runner_up)
             if command == "other" and pending.runner_up is not None:
                 return self._answer(transcript, pending, pending.runner_up, pending.best)
+            if command == "no" and pending.runner_up is not None and not self._offered:
+                # the other entry it was between, itself likely: proposed in turn
+                second = pending.runner_up
+                self._pending = replace(pending, best=second, runner_up=None)
+                self._asked_again = False
+                reply = did_you_mean(second.entry, then=True)
+                return self._said(
+                    Turn(transcript, Action.CONFIRM, self._pending, second.entry, reply)
+                )
             return self._said(
                 Turn(transcript, Action.REJECT, pending, None, english().replies.ask_again)
             )

@@ -49,6 +49,9 @@ class Replies:
     did_you_mean_again: str
     """The did-you-mean asked again when its answer was not understood (a "yes" misheard),
     with ``{question}`` as above."""
+    did_you_mean_then: str
+    """The other entry a did-you-mean was between, proposed after a no to the first, with
+    ``{question}`` as above."""
     topics: str
     """With ``{topics}``: a few of the knowledge's topics, listed."""
     topics_or: str

@@ -40,10 +40,12 @@ def spoken_topic(entry: Entry) -> str:
     return speakable(entry.topic).rstrip(".!?") if entry.topic else ""
 
 
-def did_you_mean(entry: Entry, again: bool = False) -> str:
-    """ "Did you mean: ...?" proposing ``entry``; ``again`` when its answer was not caught."""
+def did_you_mean(entry: Entry, again: bool = False, then: bool = False) -> str:
+    """ "Did you mean: ...?" proposing ``entry``; ``again`` when its answer was not caught,
+    ``then`` after a no to the other entry it was between."""
     replies = english().replies
     asked = replies.did_you_mean_again if again else replies.did_you_mean
+    asked = replies.did_you_mean_then if then else asked
     return asked.format(question=spoken_question(entry))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -982,32 +983,27 @@ def test_status_and_report_with_no_log_anywhere_name_log_dir(
     assert f"--log-dir {shell_without_a_log}" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("where", ["under-a-file", "proc"])
-def test_a_log_directory_that_cannot_be_made_stops_the_start(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+@pytest.mark.parametrize(
+    ("where", "why"),
+    [
+        ("under-a-file", "cannot make the log directory"),
+        ("proc", "cannot make the log directory"),
+        ("read-only", "cannot write to the log directory"),
+    ],
+)
+def test_a_log_directory_that_cannot_be_made_or_written_to_stops_the_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, why: str
 ) -> None:
-    """`listen --log-dir /proc/knotvoice` warned, answered and exited 0, and logged nothing."""
+    """`listen --log-dir /proc/knotvoice` warned, answered and exited 0, and logged nothing;
+    so did a log folder there that cannot be written to (another user's, a read-only disk)."""
     (tmp_path / "notes.txt").write_text("x")
-    log_dir = tmp_path / "notes.txt" / "log" if where == "under-a-file" else Path("/proc/kv")
-    for command in (
-        ["listen", "--save-replies", str(tmp_path / "replies")],
-        ["serve", "--uri", "tcp://127.0.0.1:0"],
-    ):
-        assert main([*command, "--log-dir", str(log_dir)]) == 1
-        printed = capsys.readouterr()
-        assert printed.out == ""
-        assert printed.err.startswith(f"knotvoice: error: {log_dir}: cannot make the log")
-        assert printed.err.count("\n") == 1 and "--log-dir" in printed.err
-    assert not (tmp_path / "replies").exists()
-
-
-def test_a_log_directory_that_cannot_be_written_to_stops_the_start(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A log folder that is there but cannot be written to (another user's, a read-only
-    disk) cost a warning at the start, and the kiosk answered for as long as it ran with
-    nothing logged for `status` and `report`."""
-    with read_only_folder(tmp_path / "log") as log_dir:
+    with contextlib.ExitStack() as stack:
+        if where == "read-only":
+            log_dir = stack.enter_context(read_only_folder(tmp_path / "log"))
+        else:
+            log_dir = (
+                tmp_path / "notes.txt" / "log" if where == "under-a-file" else Path("/proc/kv")
+            )
         for command in (
             ["listen", "--save-replies", str(tmp_path / "replies")],
             ["serve", "--uri", "tcp://127.0.0.1:0"],
@@ -1015,10 +1011,8 @@ def test_a_log_directory_that_cannot_be_written_to_stops_the_start(
             assert main([*command, "--log-dir", str(log_dir)]) == 1
             printed = capsys.readouterr()
             assert printed.out == ""
-            assert printed.err == (
-                f"knotvoice: error: {log_dir}: cannot write to the log directory; give "
-                "--log-dir (KNOTVOICE_LOG_DIR) a folder you can write to\n"
-            )
+            assert printed.err.startswith(f"knotvoice: error: {log_dir}: {why}")
+            assert printed.err.count("\n") == 1 and "--log-dir" in printed.err
     assert not (tmp_path / "replies").exists()
 
 

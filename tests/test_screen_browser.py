@@ -290,7 +290,8 @@ def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
     browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
 ) -> None:
     """A tap on "Yes" read 'You asked "yes"' over the answer, as if the visitor had asked
-    "yes"; it shows the question chosen, and a "No" says it was chosen."""
+    "yes"; it shows the question chosen, and a "No" says it was chosen (and is asked about
+    the other one in turn, then told to ask again)."""
     best, other = knowledge.get("release-effect"), knowledge.get("self-release")
     page = open_page(browser, screen.url, has_touch=True)
     kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
@@ -302,6 +303,12 @@ def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
             caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
             expect(page.locator("#heard-label")).to_have_text("You asked")
             page.get_by_role("button", name=button, exact=True).tap()
+            if button == "No":
+                caption(page).to_have_text(
+                    f"Then did you mean: {other.question.rstrip('?')}?", timeout=WAIT_MS
+                )
+                expect(page.locator("#heard-label")).to_have_text("You chose")
+                page.get_by_role("button", name="No", exact=True).tap()
             expect(page.locator("#choices")).to_be_hidden(timeout=WAIT_MS)
             expect(page.locator("#heard-label")).to_have_text("You chose")
             expect(page.locator("#heard")).to_have_text(chosen)

@@ -12,6 +12,7 @@ within a word or beside a path's or address's punctuation ("fix_it@example.org",
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -91,30 +92,15 @@ def spans(text: str) -> tuple[Span, ...]:
         if left[index] and _may_open(before, after):
             open_runs.append(index)
             opened[mark] += 1
-    # how many pairs of each width enclose the text before each run (after its opener, up to
-    # its closer) and each run's marks left as text (strictly between), counted as they open
-    size = len(runs) + 2
-    text_in = {1: [0] * size, 2: [0] * size}
-    marks_in = {1: [0] * size, 2: [0] * size}
-    for opener, closer, width in pairs:
-        text_in[width][opener + 1] += 1
-        text_in[width][closer + 1] -= 1
-        marks_in[width][opener + 1] += 1
-        marks_in[width][closer] -= 1
-    inside = {"text": {1: 0, 2: 0}, "marks": {1: 0, 2: 0}}
+    text_in, marks_in = _enclosing(pairs, len(runs), 0), _enclosing(pairs, len(runs), 1)
     pieces: list[Span] = []
     for index in range(len(runs) + 1):
-        for width in (1, 2):
-            inside["text"][width] += text_in[width][index]
-            inside["marks"][width] += marks_in[width][index]
         start = runs[index - 1].end() if index else 0
         end = runs[index].start() if index < len(runs) else len(text)
-        within = inside["text"]
-        pieces.append(Span(text[start:end], strong=within[2] > 0, emphasis=within[1] > 0))
+        pieces.append(Span(text[start:end], text_in[2][index] > 0, text_in[1][index] > 0))
         if index < len(runs) and left[index]:
             marks = runs[index].group()[: left[index]]
-            within = inside["marks"]
-            pieces.append(Span(marks, strong=within[2] > 0, emphasis=within[1] > 0))
+            pieces.append(Span(marks, marks_in[2][index] > 0, marks_in[1][index] > 0))
     shown: list[Span] = []
     for piece in pieces:
         if shown and (shown[-1].strong, shown[-1].emphasis) == (piece.strong, piece.emphasis):
@@ -122,6 +108,17 @@ def spans(text: str) -> tuple[Span, ...]:
         elif piece.text:
             shown.append(piece)
     return tuple(shown)
+
+
+def _enclosing(pairs: list[tuple[int, int, int]], runs: int, inner: int) -> dict[int, list[int]]:
+    """By width (2: bold, 1: italic), how many ``pairs`` of marks enclose each place between
+    ``runs``: the text before run ``n`` lies after its opener and up to its closer; with
+    ``inner`` 1, run ``n``'s own marks left as text, strictly between them."""
+    counts = {1: [0] * (runs + 2), 2: [0] * (runs + 2)}
+    for opener, closer, width in pairs:
+        counts[width][opener + 1] += 1
+        counts[width][closer + 1 - inner] -= 1
+    return {width: list(itertools.accumulate(count)) for width, count in counts.items()}
 
 
 def _may_open(before: str, after: str) -> bool:

@@ -572,8 +572,10 @@ def _parse_text(text: str) -> ImportResult:
     depth = 0  # its heading's level
     outside: tuple[tuple[int, str] | None, int] = (None, 0)  # the section around a table's
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
-    paragraphs, closing = _closing(paragraphs)
-    footer = _footer(paragraphs)
+    footer = closing = _footer(paragraphs)
+    if footer == len(paragraphs):  # closing words, where no rule or signature marks a footer
+        paragraphs, closing = _closing(paragraphs)
+        footer = len(paragraphs)
     tabled = False  # the entry whose answer was read is a table's row: its answer is there
 
     for index, para in enumerate(paragraphs):
@@ -1624,11 +1626,10 @@ def _closing(paragraphs: list[_Paragraph]) -> tuple[list[_Paragraph], int]:
     """The paragraphs, their closing words set apart, and where those start: the last
     paragraph, under an answer, when it opens as such words do (``_closes``), or its lines
     from one that does under a finished line or a list's item (a Word document's "Questions?
-    Call us on ..." under the last answer's first lines);
-    else past the end. A text with a footer by a rule (``_footer``) has none."""
+    Call us on ..." under the last answer's first lines); else past the end."""
     asked = [para for para in paragraphs if para.is_question]
     end = len(paragraphs)
-    if end < 2 or not asked or not paragraphs[-1].is_plain or _footer(paragraphs) < end:
+    if end < 2 or not asked or not paragraphs[-1].is_plain:
         return paragraphs, end
     last = paragraphs[-1]
     if paragraphs[-2].is_plain and _closes(last.lines[0], asked[-1]):

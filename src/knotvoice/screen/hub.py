@@ -127,7 +127,7 @@ class View:
 
 
 def suggestions(
-    knowledge: Knowledge, count: int = SUGGESTIONS, nearest: Sequence[str] = ()
+    knowledge: Knowledge, count: int = SUGGESTIONS, nearest: Sequence[str | None] = ()
 ) -> tuple[str, ...]:
     """A few of the knowledge's questions, spread over its topics (entries with a topic
     first), to show a visitor what can be asked. After a question turned away (the ids of
@@ -320,8 +320,7 @@ class Hub:
                     # and has no runner-up), those topics' questions first
                     named = event.decision == "reject" and event.runner_up is not None
                     nearest = (event.closest, event.runner_up) if named else ()
-                    close = [entry_id for entry_id in nearest if entry_id]
-                    view = replace(view, suggestions=suggestions(knowledge, nearest=close))
+                    view = replace(view, suggestions=suggestions(knowledge, nearest=nearest))
                 if _shown(view) != _shown(self._view) or self._view.state is State.SPEAKING:
                     self._changes += 1  # the rest time starts again (after a reply: once said)
                 self._view = view

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge
 from knotvoice.lang import english
@@ -74,14 +74,7 @@ def named_topics(
 ) -> tuple[Entry, ...]:
     """The entries whose topics ``topics_hint`` names, one a topic, in the order named: the
     first of the ``nearest`` entries and then of the file's with each topic."""
-    named: dict[str, Entry] = {}
-    for entry in (*nearest, *knowledge.entries):
-        topic = _named_topic(entry)
-        if topic and topic not in named:
-            named[topic] = entry
-            if len(named) == count:
-                break
-    return tuple(named.values())
+    return _first_of_each((*nearest, *knowledge.entries), _named_topic, count)
 
 
 def _named_topic(entry: Entry) -> str:
@@ -97,12 +90,19 @@ def read_out(knowledge: Knowledge | None, nearest: Sequence[Entry] = ()) -> tupl
     then the file's, whose questions are said differently."""
     if knowledge is None or any(_named_topic(entry) for entry in knowledge.entries):
         return ()
+    return _first_of_each((*nearest, *knowledge.entries), spoken_question, 2)
+
+
+def _first_of_each(
+    entries: Sequence[Entry], said: Callable[[Entry], str], count: int
+) -> tuple[Entry, ...]:
+    """The first ``count`` of ``entries`` each said (``said``) differently, none unsaid."""
     named: dict[str, Entry] = {}
-    for entry in (*nearest, *knowledge.entries):
-        question = spoken_question(entry)
-        if question and question not in named:
-            named[question] = entry
-            if len(named) == 2:
+    for entry in entries:
+        words = said(entry)
+        if words and words not in named:
+            named[words] = entry
+            if len(named) == count:
                 break
     return tuple(named.values())
 

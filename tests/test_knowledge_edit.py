@@ -241,6 +241,42 @@ def test_the_reports_commands_add_each_wording_to_the_file_it_was_asked_of(
     assert "(closest: opening-hours, added since to opening-hours)" in out
 
 
+def test_a_wording_refused_then_added_to_that_entry_is_one_line_added_since(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A visitor said no to "Did you mean: can I print here?", another said yes in the same
+    words, and the operator then added them to that entry: the report showed the words on a
+    line "added since to printing" and on another that the visitor said no to printing, as
+    if something were still to be done about the no."""
+    asked = "can I get a page printed"
+    journal = Journal(tmp_path / "log")
+    logged = {"knowledge": f"{library.name}@abc", "knowledge_file": str(library)}
+    for question, decision, entry in (
+        (asked, "confirm", "printing"),
+        ("no", "reject", None),  # as the kiosk logs it
+        (asked, "confirm", "printing"),
+        ("yes", "answer", "printing"),
+        ("are you open late", "confirm", "opening-hours"),
+        ("no", "reject", None),
+    ):
+        journal.write(
+            {**logged, "heard": question, "decision": decision, "entry": entry, "closest": entry}
+        )
+    assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
+    out = capsys.readouterr().out
+    assert f"1x '{asked}' (closest: printing)" in out
+    assert f"1x '{asked}' (closest: -, the visitor said no to printing)" in out
+    assert main(["knowledge", "add", "printing", asked, str(library)]) == 0
+    capsys.readouterr()
+    assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    about = [line for line in lines if asked in line]
+    assert about == [f"2x '{asked}' (closest: printing, added since to printing)"]
+    assert "1x 'are you open late' (closest: -, the visitor said no to opening-hours)" in lines
+    (added,) = [a for a in summarize(read_turns(tmp_path / "log")).top_unanswered if a.added]
+    assert (added.declined, added.command) == (None, None)
+
+
 def test_a_log_from_before_turns_named_their_file_groups_with_the_new_lines(
     library: Path, tmp_path: Path
 ) -> None:

@@ -92,7 +92,8 @@ class Asked:
     """How likely the closest entry was the answer, at best over the questions (None: not
     logged, as in logs from before it was)."""
     declined: str | None = None
-    """The entry a did-you-mean proposed and the visitor said no to (None: none was)."""
+    """The entry a did-you-mean proposed and the visitor said no to (None: none was, or the
+    wording has since been added to it: ``added``)."""
     added: str | None = None
     """The entry of the knowledge file, as it is now, whose phrasing the wording is: it was
     added since (``knotvoice knowledge add``), and there is nothing more to do."""
@@ -387,6 +388,7 @@ class Tally:
             self._settle(proposed, proposed.entry)
         self._waiting.clear()
         phrasings = functools.cache(_phrasings)  # each file read once, as it is now
+        self._overrule(phrasings)
         return Summary(
             turns=sum(self.counts.values()),
             answered=self.counts["answer"],
@@ -402,6 +404,32 @@ class Tally:
             follow_ups=self.left_out["follow-up"],
             failed=self.left_out["failed"],
         )
+
+    def _overrule(self, phrasings: Callable[[str], dict[str, str]]) -> None:
+        """Wordings a visitor said no to, that the operator has since added to the entry
+        refused (in the file they were asked of), join the same words not refused: the
+        operator's word on them is the last, and the report shows them on one line, added
+        since to that entry, not on a line that still says the visitor refused it."""
+        for (path, name, key, refused), alike in list(self._alike.items()):
+            if not refused or path is None:
+                continue
+            now = phrasings(path)
+            entry = next(
+                (
+                    now[phrased]
+                    for phrased in map(phrase_key, alike.wordings.ranked())
+                    if now.get(phrased) in alike.declined
+                ),
+                None,
+            )
+            if entry is None:
+                continue
+            del self._alike[path, name, key, True]
+            alike.entries.count_at(entry, alike.declined.first[entry], alike.count)
+            alike.declined, alike.refused = _Tied(), False
+            kept = self._alike.setdefault((path, name, key, False), alike)
+            if kept is not alike:
+                kept.take(alike)
 
     def days(self) -> list[Day]:
         """The questions counted per local calendar day, oldest first; a day with none is

@@ -7,6 +7,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import time
@@ -680,20 +681,39 @@ def test_the_report_says_which_of_the_turns_status_counts_it_leaves_out(
     ):
         journal.write(line)
     assert main(["status", "--log-dir", str(tmp_path)]) == 0
-    assert 'turns         6 (questions, and follow-ups such as "yes");' in capsys.readouterr().out
+    status = read_status(tmp_path)
+    assert status is not None
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.started))
+    assert (
+        f"turns         6 since the kiosk started at {started} "
+        '(questions, and follow-ups such as "yes"); errors 0'
+    ) in capsys.readouterr().out.splitlines()
     assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
     assert (
         "questions     2 (of 6 turns logged; not counted: 1 reply to a did-you-mean, "
         '2 follow-ups ("say that again", "stop", ...), 1 failed)'
-    ) in capsys.readouterr().out.splitlines()
+    ) in lines
+    assert lines[0].startswith(f"turn log      {tmp_path} (the last 7d: since ")
+    assert abs(since_said(lines[0]) - (time.time() - 7 * 86400)) < 120
     assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
     counted = json.loads(capsys.readouterr().out)
+    assert counted["period"] == "7d"
+    assert abs(counted["since"] - (time.time() - 7 * 86400)) < 120
     assert (counted["turns"], counted["replies"], counted["follow_ups"], counted["failed"]) == (
         2,
         1,
         2,
         1,
     )
+
+
+def since_said(text: str) -> float:
+    """The time ``text`` says a period starts at (``since 2026-11-27 09:12``), in Unix
+    seconds."""
+    found = re.search(r"since (\d{4}-\d\d-\d\d \d\d:\d\d)", text)
+    assert found is not None, text
+    return time.mktime(time.strptime(found.group(1), "%Y-%m-%d %H:%M"))
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("7d", 604800.0), ("12h", 43200.0), ("30m", 1800.0)])
@@ -711,7 +731,11 @@ def test_report_and_status_on_the_command_line(
     report = json.loads(capsys.readouterr().out)
     assert report["turns"] == 2 and report["top_unanswered"][0]["question"] == "where can I park"
     assert main(["status", "--log-dir", str(tmp_path)]) == 0
-    assert "turns         2" in capsys.readouterr().out
+    assert "turns         2 since the kiosk started at " in capsys.readouterr().out
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "12h"]) == 0
+    said = capsys.readouterr().out.splitlines()[0]
+    assert "(the last 12h: since " in said
+    assert abs(since_said(said) - (time.time() - 12 * 3600)) < 120
     assert main(["report", "--log-dir", str(tmp_path), "--since", "soon"]) == 1
     assert "write it like 7d" in capsys.readouterr().err
 

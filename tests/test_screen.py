@@ -983,7 +983,11 @@ def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answere
         "knotvoice knowledge add treat-knot '<script>alert(1)</script> is the pharmacy open'"
         in commands
     ), "the command that adds the wording, ready to paste"
-    assert day[0] == 200 and "The last 1d" in day[2]
+    assert day[0] == 200 and "The last 1d: since " in day[2]
+    said = re.search(r"since (\d{4}-\d\d-\d\d \d\d:\d\d)</h1>", day[2])
+    assert said is not None, "the period's start, as `status` says when the kiosk started"
+    start = time.mktime(time.strptime(said.group(1), "%Y-%m-%d %H:%M"))
+    assert abs(start - (time.time() - 86400)) < 120
     assert bad[0] == 400 and "7d" in bad[2]
     assert css[:2] == (200, "text/css")
 

@@ -278,7 +278,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("devices", help="list audio input and output devices")
 
     report = commands.add_parser("report", help="what the turn log says: figures, unanswered")
-    report.add_argument("--since", default="7d", help="the period to report (7d, 12h, 30m)")
+    report.add_argument(
+        "--since", default="7d", help="the period to report: 7d (the default), 12h, 30m"
+    )
     report.add_argument(
         "--top", type=_at_least_one, default=10, help="unanswered questions to list (1 or more)"
     )
@@ -991,12 +993,14 @@ def _report(args: argparse.Namespace) -> int:
     if not log_dir.is_dir():
         what = "not a directory" if log_dir.exists() else "no such log directory"
         raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
-    counted = tally(read_turns(log_dir, time.time() - period, FIELDS))
+    since = time.time() - period
+    counted = tally(read_turns(log_dir, since, FIELDS))
     summary = counted.summary(top=args.top)
     if args.json:
-        print_json(summary.to_json())
+        print_json({**summary.to_json(), "period": args.since, "since": round(since, 3)})
         return 0
-    _out(f"turn log      {log_dir} (the last {args.since})")
+    # `status` counts the turns since the kiosk started: each says which it counts.
+    _out(f"turn log      {log_dir} (the last {args.since}: since {_minute(since)})")
     _out(f"questions     {summary.turns}{summary.left_out()}")
     for label, count in (
         ("answered", summary.answered),
@@ -1056,6 +1060,11 @@ def _log_dir_to_read(args: argparse.Namespace, settings: Settings) -> tuple[Path
     )
 
 
+def _minute(seconds: float) -> str:
+    """Unix ``seconds`` as a local date and time to the minute: ``2026-12-04 09:12``."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
+
+
 def _ago(seconds: float) -> str:
     """``seconds`` as a person says how long ago: ``40 s ago``, ``12 min ago``, ``3 h ago``."""
     if seconds < 120:
@@ -1081,9 +1090,9 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         print_json(status.to_json(now))
     else:
-        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.started))
+        started = _minute(status.started)
         if status.stopped is not None:
-            stopped = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.stopped))
+            stopped = _minute(status.stopped)
             _out(f"stopped       {stopped} (up since {started}, process {status.pid})")
         else:
             _out(f"up since      {started} (process {status.pid})")
@@ -1095,9 +1104,10 @@ def _status(args: argparse.Namespace) -> int:
             _out(f"last sign     {_ago(age)}{gone}")
         _out(f"microphone    {status.microphone}")
         _out(f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}")
+        # `report` counts the turns of its --since period: each says which it counts.
         _out(
-            f'turns         {status.turns} (questions, and follow-ups such as "yes"); '
-            f"errors {status.errors}"
+            f"turns         {status.turns} since the kiosk started at {started} "
+            f'(questions, and follow-ups such as "yes"); errors {status.errors}'
         )
         if status.last_error:
             when = [_ago(now - status.last_error_at)] if status.last_error_at is not None else []

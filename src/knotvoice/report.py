@@ -580,10 +580,11 @@ _BARS = (
 """Each bar's parts, bottom first: the ``Day`` field, its name in the legend, its colour."""
 
 
-def page(summary: Summary, days: list[Day], period: str) -> str:
-    """The report as a standalone HTML page (``/report`` on the screen server): the figures,
-    questions per day as a bar chart (inline SVG) with the same numbers in a table, and the
-    questions not answered. Every text from the log is escaped."""
+def page(summary: Summary, days: list[Day], period: str, since: float) -> str:
+    """The report as a standalone HTML page (``/report`` on the screen server) of the turns
+    of the last ``period`` (from ``since``, Unix seconds): the figures, questions per day as a
+    bar chart (inline SVG) with the same numbers in a table, and the questions not answered.
+    Every text from the log is escaped."""
     esc = html.escape
     share = summary.share
     latency = (
@@ -625,7 +626,9 @@ def page(summary: Summary, days: list[Day], period: str) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>knotvoice report</title><link rel='stylesheet' href='/report.css'></head>"
-        f"<body><main><h1>The last {esc(period)}</h1><table class='figures'>{figures}</table>"
+        f"<body><main><h1>The last {esc(period)}: since "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(since))}</h1>"
+        f"<table class='figures'>{figures}</table>"
         f"<h2>Questions per day</h2>{_chart(days)}"
         "<table><thead><tr><th>day</th><th>answered</th><th>did-you-mean</th>"
         f"<th>rejected</th></tr></thead><tbody>{daily}</tbody></table>"
@@ -684,12 +687,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m knotvoice.report LOG_DIR PERIOD (7d, 12h, ...)", file=sys.stderr)
         return 2
     os.nice(19)
-    log_dir, since = args
-    counted = tally(read_turns(Path(log_dir), time.time() - parse_since(since), FIELDS))
+    log_dir, period = args
+    since = time.time() - parse_since(period)
+    counted = tally(read_turns(Path(log_dir), since, FIELDS))
     # UTF-8 whatever the locale, as the screen reads it (a line edited by hand may hold
     # what UTF-8 cannot hold).
     sys.stdout.buffer.write(
-        page(counted.summary(), counted.days(), since).encode("utf-8", "replace")
+        page(counted.summary(), counted.days(), period, since).encode("utf-8", "replace")
     )
     return 0
 

@@ -2585,6 +2585,35 @@ def test_a_word_document_s_contact_footer_is_no_part_of_the_last_answer(
         assert entry.answer == "\n".join(last[1:]), last
 
 
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Still have a question? Email stay@example.org or call 0117 496 0321.",
+        "Can't find your answer? Call 0117 496 0321 and we will be happy to help.",
+        "Need more help? Ask at reception.",
+    ],
+)
+def test_a_word_document_s_closing_question_to_the_reader_is_no_part_of_the_last_answer(
+    tmp_path: Path, closing: str
+) -> None:
+    """A hotel's Word FAQ ending in italics "Still have a question? Email ... or call ..."
+    had the line read out as the end of the last answer, its phone number twice."""
+    document = docx.Document()
+    for text in (
+        "Is reception open 24 hours?",
+        "Yes. You can call us any time on 0117 496 0321.",
+    ):
+        document.add_paragraph(text)
+    document.add_paragraph().add_run(closing).italic = True
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is reception open 24 hours?", "Yes. You can call us any time on 0117 496 0321."),
+    ]
+    assert ["closing words at the end" in str(note) for note in result.notes] == [True]
+
+
 def test_a_heading_underlined_is_a_heading() -> None:
     """A markdown heading underlined ("Parking" over "-------") kept its underline as the
     first line of the answer under it."""

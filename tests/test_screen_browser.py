@@ -671,6 +671,40 @@ def test_a_long_answer_says_there_is_more_and_more_shows_the_rest(
     expect(more).to_be_hidden()
 
 
+def test_more_shows_only_while_some_of_the_answer_is_out_of_sight(
+    browser: Browser, screen: Screen
+) -> None:
+    """After a long answer, a shorter one that fits the box only without the "More" button
+    kept the button showing, with nothing more to see: answers of one line to twelve, each
+    after a long one, show "More" exactly when, the button gone, they would not fit."""
+    page = open_page(browser, screen.url, SIZES[0])
+    at = 1.0
+    shown = []
+    for lines in range(1, 13):
+        for text in (
+            "\n".join(f"Line {n} of forty." for n in range(60)),
+            "\n".join(f"Line {n} of {lines}." for n in range(1, lines + 1)),
+        ):
+            screen.emit(Heard(at, "a question", at - 1.0, typed=True))
+            screen.emit(Decided(at + 0.1, "answer", None, "", text))
+            at += 1.0
+        caption(page).to_contain_text(f"Line {lines} of {lines}.")
+        seen = page.evaluate(
+            """() => {
+              const more = document.getElementById("more");
+              const shown = !more.hidden;
+              more.hidden = true;
+              const text = document.getElementById("caption");
+              const hidden = text.scrollHeight - text.clientHeight - text.scrollTop;
+              more.hidden = !shown;
+              return { shown, hidden };
+            }"""
+        )
+        assert seen["shown"] == (seen["hidden"] >= 2), f"{lines} lines: {seen}"
+        shown.append(seen["shown"])
+    assert shown[0] is False and shown[-1] is True, shown
+
+
 def marked(knowledge: Knowledge, *entries: Entry) -> Knowledge:
     """A knowledge of ``entries`` alone, as an operator's FAQ imported from markdown or Word
     writes them."""

@@ -153,8 +153,11 @@ function renderChoices(view) {
 }
 
 // A long answer scrolls in its box: "More" shows while some of it is out of sight below.
+// It is measured with "More" gone, as the button takes room from the answer: an answer that
+// fits only without it would otherwise keep it showing, with nothing more to see.
 function showMore() {
   const text = $("caption");
+  $("more").hidden = true;
   const below = text.scrollHeight - text.clientHeight - text.scrollTop;
   $("more").hidden = $("caption-box").hidden || below < 2;
 }

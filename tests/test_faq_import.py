@@ -16,6 +16,7 @@ import docx
 import openpyxl
 import pytest
 from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from odf.office import Annotation
 from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
 from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableRow
@@ -1568,6 +1569,77 @@ def test_a_word_document_s_numbered_list_keeps_its_numbers(tmp_path: Path) -> No
     ]
 
 
+def add_list_item(document: docx.document.Document, text: str, level: int, style: str) -> None:
+    """A paragraph of the list ``style`` numbers, at ``level`` of it, as Word writes an item
+    indented with Tab (``w:ilvl``)."""
+    item = document.add_paragraph(text, style=style)
+    numbered = OxmlElement("w:numPr")
+    (list_id,) = document.styles[style].element.xpath("./w:pPr/w:numPr/w:numId/@w:val")
+    for tag, value in (("w:ilvl", str(level)), ("w:numId", list_id)):
+        child = OxmlElement(tag)
+        child.set(qn("w:val"), value)
+        numbered.append(child)
+    item._p.get_or_add_pPr().append(numbered)
+
+
+def test_a_word_document_s_list_in_a_list_keeps_its_levels(tmp_path: Path) -> None:
+    """An answer's list of lists ("ID", and under it "passport or driving licence") was
+    imported as one flat list: which items belong to which was lost."""
+    document = docx.Document()
+    document.add_paragraph("What should I bring?")
+    document.add_paragraph("Bring:")
+    for text, level in (
+        ("ID", 0),
+        ("passport or driving licence", 1),
+        ("with your photo", 2),
+        ("proof of address", 0),
+    ):
+        add_list_item(document, text, level, "List Bullet")
+    document.add_paragraph("How do I book?")
+    for text, level in (("Choose a day.", 0), ("Online", 1), ("By phone", 1), ("Pay.", 0)):
+        add_list_item(document, text, level, "List Number" if level == 0 else "List Bullet")
+    document.add_paragraph("How do I get here?")  # a list style of the second level
+    document.add_paragraph("Bus 7", style="List Bullet")
+    document.add_paragraph("from the station", style="List Bullet 2")
+    document.add_paragraph("Train", style="List Bullet")
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    answers = [
+        "Bring:\n- ID\n  - passport or driving licence\n    - with your photo\n- proof of address",
+        "1. Choose a day.\n   - Online\n   - By phone\n2. Pay.",
+        "- Bus 7\n  - from the station\n- Train",
+    ]
+    assert [e.answer for e in result.entries] == answers
+    # the knowledge file keeps them, and the kiosk reads each item once, in order
+    knowledge = tmp_path / "faq.yaml"
+    knowledge.write_text(to_yaml(result), encoding="utf-8")
+    assert [e.answer for e in load(knowledge).entries] == answers
+    assert spoken_answer(result.entries[0]) == (
+        "Bring. ID. passport or driving licence. with your photo. proof of address."
+    )
+    # and so does a spreadsheet it is exported to and imported from
+    sheet = tmp_path / "faq.xlsx"
+    assert main(["knowledge", "export", str(knowledge), "-o", str(sheet)]) == 0
+    assert [e.answer for e in read_faq(sheet).entries] == answers
+
+
+def test_a_list_in_a_list_in_a_text_keeps_its_levels() -> None:
+    """Markdown's lists of lists: an item indented at least to the text of the one over it
+    is in it, kept indented by the width of that one's mark; one indented less is beside it;
+    the indent of an answer all indented is not a level."""
+    text = (
+        "How do I book?\n1. Choose a day\n    - online\n    - by phone\n2. Pay\n\n"
+        "What can I bring?\n- a towel\n - goggles\n\n"
+        "Q: Where do I go?\n    Go to:\n    - reception\n      - on the left\n"
+    )
+    assert [e.answer for e in parse_faq(text).entries] == [
+        "1. Choose a day\n   - online\n   - by phone\n2. Pay",
+        "- a towel\n- goggles",
+        "Go to:\n- reception\n  - on the left",
+    ]
+
+
 def test_an_opendocument_s_numbered_list_keeps_its_numbers(tmp_path: Path) -> None:
     """A numbered list in an OpenDocument answer was read as bullets, as Word's was."""
     text = OpenDocumentText()
@@ -1594,6 +1666,37 @@ def test_an_opendocument_s_numbered_list_keeps_its_numbers(tmp_path: Path) -> No
     assert [(e.question, e.answer) for e in read_faq(path).entries] == [
         ("How do I register?", "Like this:\n1. Fill in the form.\n2. Bring photo ID."),
         ("What should I bring?", "- Your card.\n- Your medicines."),
+    ]
+
+
+def test_an_opendocument_s_list_in_a_list_keeps_its_levels(tmp_path: Path) -> None:
+    """A list inside a list's item in LibreOffice was imported flat, as Word's was."""
+    text = OpenDocumentText()
+    text.text.addElement(P(text="What should I bring?"))
+    text.text.addElement(P(text="Bring:"))
+    things = List()
+    for thing, inside in (("ID", ("passport or driving licence",)), ("proof of address", ())):
+        item = ListItem()
+        item.addElement(P(text=thing))
+        if inside:
+            kinds = List()
+            for kind in inside:
+                under = ListItem()
+                under.addElement(P(text=kind))
+                kinds.addElement(under)
+            item.addElement(kinds)
+        things.addElement(item)
+    text.text.addElement(things)
+    text.text.addElement(P(text="Is there parking?"))
+    text.text.addElement(P(text="Yes."))
+    path = tmp_path / "faq.odt"
+    text.save(str(path))
+    assert [(e.question, e.answer) for e in read_faq(path).entries] == [
+        (
+            "What should I bring?",
+            "Bring:\n- ID\n  - passport or driving licence\n- proof of address",
+        ),
+        ("Is there parking?", "Yes."),
     ]
 
 

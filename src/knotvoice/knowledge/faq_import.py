@@ -43,7 +43,10 @@ answer text. The rules, in the order they apply:
   number, a heading's ``#``, a bullet, emphasis), any paragraph up to the next question;
   unless a section title stands between them. Answer text is
   otherwise kept as written, but for its lines wrapped by hand (an e-mail's), which are
-  joined: a long line with no stop at its end, over one going on in lowercase. A rule
+  joined: a long line with no stop at its end, over one going on in lowercase, and for the
+  blanks around its lines: a list's item indented under another's text ("  - passport"
+  under "- ID") stays in it, indented as markdown nests lists, by the width of the other's
+  mark ("- ", "1. "). A rule
   under a line of text ("Parking" over "-------") makes it a markdown heading.
 - **Repeated question.** A question asked again (same words, ignoring case and punctuation)
   is not a new entry: if it brings an answer, that answer is added to the first one's.
@@ -120,7 +123,9 @@ logger = logging.getLogger(__name__)
 _QUESTION_MARKS = "?\u061f\uff1f"
 """What ends a question: ``?``, and the Arabic ``\u061f`` and full-width ``\uff1f`` a FAQ may be
 written with; each is read as ``?`` is."""
-_LIST_START_RE = re.compile(r"^(\d+[.)]|[-*\u2022])\s")
+_LIST_START_RE = re.compile(r"^\s*(\d+[.)]|[-*\u2022])\s")
+_ITEM_RE = re.compile(r"(?:\d+[.)]|[-*+\u2022])\s+(?=\S)")
+"""A list's item's mark and the blanks after it ("- ", "2. "), as ``markup`` reads them."""
 _HEADING_RE = re.compile(r"^#+\s")
 _RULE_RE = re.compile(r"^(?:[-=_*~\u2013\u2014]\s*){2,}$")
 """A line that is a rule: "---", "***", "===", an e-mail's "--" over its signature."""
@@ -1090,7 +1095,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
         question = " ".join(cells[asked].split())
         if (found := _question_line(question)) is not None:
             question = found.question
-        answer = _unlabelled("\n".join(line.strip() for line in cells[said].splitlines()))
+        answer = _unlabelled(_cell_lines(cells[said]))
         fields = {field: cells[at] for field, at in extras.items()}
         if _question_line(" ".join(fields.get("topic", "").split())) is not None:
             fields["topic"] = ""  # a question in the topics' column: a row out of line, noted
@@ -1495,7 +1500,9 @@ def to_yaml(result: ImportResult) -> str:
 def _paragraphs(text: str) -> list[_Paragraph]:
     paragraphs: list[_Paragraph] = []
     current: _Paragraph | None = None  # the paragraph of answer text being read
-    lines = [raw.strip() for raw in text.splitlines()]
+    written = text.splitlines()
+    lines = [raw.strip() for raw in written]
+    items: list[tuple[int, int]] = []  # the list items a line may be in (``_nested``)
     table = _table_lines(lines)
     questions = [_question_line(line) if line else None for line in lines]
     bold = _asks_in_bold(
@@ -1503,6 +1510,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
     )
     for number, line in enumerate(lines, start=1):
         if number in table:
+            items.clear()
             if number - 1 not in table:
                 end = number
                 while end + 1 in table:
@@ -1528,6 +1536,8 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             and bool(paragraphs)
             and paragraphs[-1].is_question
         )
+        if line and (found is not None or _RULE_RE.match(line) or _HEADING_RE.match(line)):
+            items.clear()  # a question, heading or rule ends the lists above it
         if not line:
             current = None
         elif _RULE_RE.match(line) and found is None:
@@ -1554,6 +1564,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
                 _Paragraph(number, [asked], is_question=True, marked=True, titled="bold line")
             )
             current = None
+            items.clear()
         elif found is not None and not (rhetorical or answering):
             paragraphs.append(
                 _Paragraph(
@@ -1572,13 +1583,45 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             paragraphs.append(_Paragraph(number, [line], is_heading=True, level=level))
             current = None
         elif current is None:
+            line = _nested(written[number - 1], line, items)
             if paragraphs and paragraphs[-1].loose:
                 line = _unlabelled(line, loose=paragraphs[-1].loose)
             current = _Paragraph(number, [line])
             paragraphs.append(current)
         else:
-            current.lines.append(line)
+            current.lines.append(_nested(written[number - 1], line, items))
     return paragraphs
+
+
+def _cell_lines(cell: str) -> str:
+    """A cell's lines without the blanks around them, but for its lists' items in another's
+    (``_nested``): an answer exported to a spreadsheet is imported back as it was."""
+    items: list[tuple[int, int]] = []
+    return "\n".join(
+        _nested(line, line.strip(), items) if line.strip() else "" for line in cell.splitlines()
+    )
+
+
+def _nested(written: str, line: str, items: list[tuple[int, int]]) -> str:
+    """A line of answer text as it is kept (``line``, ``written`` without the blanks around
+    it): a list's item in another, written indented at least as far as that one's text
+    starts, is indented as markdown nests lists, by the width of that one's mark ("  - "
+    under "- ID", "   - " under "1. Book"); any other line is kept without its blanks.
+    ``items`` holds the items the lines above are in, each as where its text starts in the
+    lines written and in those kept, for the next line: an item written less indented than
+    one's text is out of that one, and a line of text less indented than the first one's
+    text is out of the list."""
+    indent = len(written[: len(written) - len(written.lstrip())].expandtabs(4))
+    item = _ITEM_RE.match(line)
+    if item is None:
+        if items and indent < items[0][0]:
+            items.clear()  # text out of the list
+        return line
+    while items and indent < items[-1][0]:
+        items.pop()
+    at = items[-1][1] if items else 0
+    items.append((indent + item.end(), at + item.end()))
+    return " " * at + line
 
 
 def _footer(paragraphs: list[_Paragraph]) -> int:

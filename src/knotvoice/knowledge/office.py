@@ -6,7 +6,8 @@ with what marks a question in the document kept as the markdown the text parser 
 heading (by its style's name, "heading 2" in every language) is a markdown heading; a bold
 question starting a paragraph, that question ("**Is there wifi?** Yes."); in a text with no
 questions, a paragraph in bold, short and without a full stop, a title ("### Parking"); a
-list item, a bullet, or its number in a numbered list ("2. "); a table, a markdown
+list item, a bullet, or its number in a numbered list ("2. "), indented by its level in a
+list of lists ("    - passport" under "- ID"); a table, a markdown
 table, a cell's lines a ``<br>`` apart. What is not the text is left out: text boxes and
 drawings, footnotes, comments, deleted text, a table of contents.
 
@@ -58,6 +59,11 @@ _HEADING_ID_RE = re.compile(r"^Heading(\d)$")
 """A heading's style id in a document that names no styles."""
 _TITLE_WORDS = 8
 """A bold paragraph of at most this many words, with no full stop, is a title."""
+_NESTED = "    "
+"""What a list's item is indented by for each level it is below the first: past the text of
+the item over it, whose mark ("- ", "1. ") is narrower, so it is read as in that item."""
+_LIST_STYLE_RE = re.compile(r"^list (?:bullet|number) (\d)$")
+"""A list style's name that gives its level ("List Bullet 2": the second)."""
 _MAX_COLUMNS = 256
 """Empty cells spelled out at most, a run of them in an OpenDocument row (a row's last run
 stands for the rest of the sheet's thousands of columns)."""
@@ -153,6 +159,11 @@ class _WordStyle:
     """A table of contents' line ("toc 1"): not the text."""
     title: bool = False
     """The document's title ("Title"): over its first-level headings."""
+    list_level: int | None = None
+    """The level of its list its paragraphs are at (0: the first), if it gives one."""
+    named_level: int = 0
+    """The level its name gives ("List Bullet 2": 1, a list of its own indented as the
+    second level of another is)."""
 
 
 def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
@@ -173,12 +184,15 @@ def _word_styles(styles: bytes) -> dict[str, _WordStyle]:
         listed = _list_id(style) or next(
             (kind for kind in ("bullet", "number") if name.startswith(f"list {kind}")), ""
         )
+        named = _LIST_STYLE_RE.match(name)
         found[style.get(f"{_WORD}styleId") or ""] = _WordStyle(
             level,
             _bold(style.find(f"{_WORD}rPr/{_WORD}b")),
             listed,
             name.startswith("toc"),
             name == "title",
+            _list_level(style.find(f"{_WORD}pPr")),
+            int(named[1]) - 1 if named else 0,
         )
     return found
 
@@ -361,7 +375,10 @@ def _word_paragraph(
     own = paragraph.find(f"{_WORD}pPr")
     listed = (_list_id(own) if own is not None else None) or style.listed
     if listed and listed != "0":  # a list's id 0: taken out of its style's list
-        return f"{lists.mark(listed, _list_level(own))}{marked}", False
+        given = _list_level(own)
+        given = style.list_level if given is None else given
+        nested = style.named_level if given is None else given
+        return f"{_NESTED * nested}{lists.mark(listed, given or 0)}{marked}", False
     return marked, title
 
 
@@ -372,10 +389,12 @@ def _list_id(node: ElementTree.Element) -> str | None:
     return found.get(f"{_WORD}val") if found is not None else None
 
 
-def _list_level(node: ElementTree.Element | None) -> int:
+def _list_level(node: ElementTree.Element | None) -> int | None:
+    """The level of its list a paragraph's or style's properties (``node``, a ``pPr``) put it
+    at (0: the first), if they give one."""
     found = node.find(f"{_WORD}numPr/{_WORD}ilvl") if node is not None else None
     value = found.get(f"{_WORD}val") if found is not None else None
-    return int(value) if value and value.isdigit() else 0
+    return int(value) if value and value.isdigit() else None
 
 
 class _Numbering:
@@ -517,6 +536,7 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
     numbered = _numbered_lists(*parts)
     lines = _Lines()
     mark: str | None = None  # what the paragraphs of the list item being read start with
+    depth = 0  # how many lists the item being read is in
 
     def blocks(parent: ElementTree.Element, listed: list[int] | None) -> None:
         """``listed``: the list ``parent`` is in, as its items so far (a numbered list's)
@@ -536,7 +556,7 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
                 marked, title = _marked_lines(runs, text) if text else ("", False)
                 if mark is not None and marked:
                     lines.add(f"{mark}{marked}")
-                    mark = mark and ""  # an item's next paragraph is more of it
+                    mark = _NESTED * depth  # an item's next paragraph is more of it
                 else:
                     lines.add(marked, title)
             elif block.tag == f"{_TABLE}table":
@@ -565,19 +585,24 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
             elif block.tag == f"{_TEXT}list":
                 style = block.get(f"{_TEXT}style-name")
                 counted = style in numbered if style else listed is not None
-                inner(block, [] if counted else None, "- ")
+                inner(block, [] if counted else None, "- ", 1)
             elif block.tag == f"{_TEXT}list-item" and mark is not None:
                 if listed is not None:
                     listed.append(len(listed) + 1)
-                inner(block, listed, f"{listed[-1]}. " if listed else "- ")
+                item = f"{listed[-1]}. " if listed else "- "
+                inner(block, listed, f"{_NESTED * (depth - 1)}{item}")
             elif not block.tag.startswith(_DRAWING):  # a section
                 blocks(block, listed)
 
-    def inner(block: ElementTree.Element, listed: list[int] | None, item: str) -> None:
-        nonlocal mark
+    def inner(
+        block: ElementTree.Element, listed: list[int] | None, item: str, deeper: int = 0
+    ) -> None:
+        nonlocal mark, depth
         outer, mark = mark, item
+        depth += deeper
         blocks(block, listed)
         mark = outer
+        depth -= deeper
 
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     blocks(body if body is not None else content, None)

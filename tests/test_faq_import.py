@@ -3255,6 +3255,46 @@ def test_a_category_merged_down_beside_its_questions_is_the_topic_of_each(tmp_pa
     assert [e.topic for e in read_faq(path).entries] == ["visiting", "visiting", "food", "food"]
 
 
+def test_a_category_merged_down_to_the_sheet_s_last_row_is_read_in_a_moment(
+    tmp_path: Path,
+) -> None:
+    """The last category merged down to the sheet's last row ("A4:A1048576") took openpyxl
+    18 seconds to open, making a cell of each of the million rows; its entries are those of
+    one merged down to the last question."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (
+        ("Category", "Question", "Answer"),
+        ("Visiting", "Can I park?", "Yes."),
+        (None, "Is there a cafe?", "Yes."),
+        ("Food", "Do you sell tea?", "Yes."),
+        (None, "Any cake?", "Yes."),
+    ):
+        sheet.append(row)
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("A4:A5")
+    saved = tmp_path / "saved.xlsx"
+    workbook.save(saved)
+    # openpyxl would take as long to write the range: it is written into the sheet's XML
+    path = tmp_path / "faq.xlsx"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w") as copy:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                assert b'ref="A4:A5"' in part
+                part = part.replace(b'ref="A4:A5"', b'ref="A4:A1048576"')
+            copy.writestr(info, part)
+    expected = [
+        ("visiting", "Can I park?"),
+        ("visiting", "Is there a cafe?"),
+        ("food", "Do you sell tea?"),
+        ("food", "Any cake?"),
+    ]
+    assert [(e.topic, e.question) for e in read_faq(saved).entries] == expected
+    assert [(e.topic, e.question) for e in read_faq(path).entries] == expected
+
+
 def test_a_category_merged_down_in_an_opendocument_sheet_names_each_row(tmp_path: Path) -> None:
     document = OpenDocumentSpreadsheet()
     table = Table(name="FAQ")

@@ -23,14 +23,15 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import openpyxl
 from openpyxl.styles.numbers import BUILTIN_FORMATS
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils.exceptions import CellCoordinatesException, InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from knotvoice.knowledge.cellformat import shown
@@ -69,6 +70,12 @@ _MAX_COLUMNS = 256
 stands for the rest of the sheet's thousands of columns)."""
 _MAX_ROWS = 1000
 """Copies of one row with text, at most, in a run of repeated rows."""
+_MERGED_CELLS = 10_000
+"""Cells a merged range of an Excel sheet spans, at most, before it is cut to the sheet's
+cells with something in them: openpyxl makes each cell of a range, and one merged down to
+the sheet's last row ("A2:A1048576") took it 18 seconds."""
+_MERGE_RE = re.compile(rb"""(<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref=)(["'])([^"']*)\2""")
+"""A merged range in an Excel sheet's XML, its cells in its ``ref``."""
 _BROKEN = (
     zipfile.BadZipFile,
     SyntaxError,  # ElementTree's ParseError, and lxml's (openpyxl uses it when installed)
@@ -733,7 +740,7 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
 def _workbook(data: bytes) -> list[Sheet]:
     """An Excel workbook's visible sheets, the one it opens on first, each cell as it shows
     (``cellformat.shown``)."""
-    workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    workbook = openpyxl.load_workbook(io.BytesIO(_merges_cut(data)), data_only=True)
     try:
         visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
         active = workbook.active
@@ -742,6 +749,88 @@ def _workbook(data: bytes) -> list[Sheet]:
         ]
     finally:
         workbook.close()
+
+
+def _merges_cut(data: bytes) -> bytes:
+    """An Excel workbook (``data``) with each merged range of more than ``_MERGED_CELLS``
+    cells cut to its sheet's cells with something in them (its rows and columns past the
+    last of those hold nothing to show, merged or not), so openpyxl opens it in a moment;
+    ``data`` itself when it has none, or when such a sheet names a cell no sheet has (for
+    openpyxl to find the file broken)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts: dict[str, bytes] = {}
+        for name in archive.namelist():
+            part = archive.read(name) if name.endswith(".xml") else b""
+            if any(_large(found[3]) for found in _MERGE_RE.finditer(part)):
+                try:
+                    parts[name] = _MERGE_RE.sub(_cut_to(_extent(part)), part)
+                except (ValueError, CellCoordinatesException):
+                    return data
+        if not parts:
+            return data
+        written = io.BytesIO()
+        with zipfile.ZipFile(written, "w") as copy:
+            for info in archive.infolist():
+                copy.writestr(info, parts.get(info.filename) or archive.read(info))
+    return written.getvalue()
+
+
+def _large(ref: bytes) -> tuple[int, int, int, int] | None:
+    """A merged range's first column and row and last column and row ("A2:A1048576": 1, 2,
+    1, 1048576), if it spans more than ``_MERGED_CELLS`` cells."""
+    try:
+        left, top, right, bottom = range_boundaries(ref.decode("ascii"))
+    except (ValueError, TypeError):
+        return None
+    if left is None or top is None or right is None or bottom is None:
+        return None  # whole columns ("A:A"), which openpyxl cannot read either
+    size = (right - left + 1) * (bottom - top + 1)
+    return (left, top, right, bottom) if size > _MERGED_CELLS else None
+
+
+def _extent(sheet: bytes) -> tuple[int, int]:
+    """The last row and the last column of an Excel sheet's XML with a cell with something in
+    it (a value, a formula): its cells are placed by their references, or else one after the
+    other, as Excel reads them; by their names in any namespace (an Excel sheet's, a strict
+    one's)."""
+    last_row = last_column = 0
+    number = 0
+    rows = (row for row in ElementTree.fromstring(sheet).iter() if _local(row.tag) == "row")
+    for row in rows:
+        number = int(row.get("r") or number + 1)
+        column = 0
+        for cell in (cell for cell in row if _local(cell.tag) == "c"):
+            where = cell.get("r")
+            if where:
+                letters, number = coordinate_from_string(where)
+                column = column_index_from_string(letters)
+            else:
+                column += 1
+            if len(cell):
+                last_row, last_column = max(last_row, number), max(last_column, column)
+    return last_row, last_column
+
+
+def _local(tag: str) -> str:
+    """An XML element's name without its namespace."""
+    return tag.rpartition("}")[2]
+
+
+def _cut_to(extent: tuple[int, int]) -> Callable[[re.Match[bytes]], bytes]:
+    """What a merged range's XML (``_MERGE_RE``) becomes when it spans more than
+    ``_MERGED_CELLS`` cells: cut to the sheet's ``extent`` (its last row and column with
+    something in them), never to less than its first cell, which holds its text."""
+    last_row, last_column = extent
+
+    def cut(found: re.Match[bytes]) -> bytes:
+        if (large := _large(found[3])) is None:
+            return found[0]
+        left, top, right, bottom = large
+        right, bottom = max(left, min(right, last_column)), max(top, min(bottom, last_row))
+        ref = f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"
+        return found[1] + found[2] + ref.encode("ascii") + found[2]
+
+    return cut
 
 
 _ACCOUNTING = {BUILTIN_FORMATS[44]: '_("$"* #,##0.00_);_("$"* \\(#,##0.00\\);_("$"* "-"??_);_(@_)'}

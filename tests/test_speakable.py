@@ -13,6 +13,81 @@ def test_numbered_lists_read_as_a_list() -> None:
     )
 
 
+def test_a_lists_lead_in_reads_on_into_its_items() -> None:
+    """ "We can offer:" was read "We can offer." and each item a sentence of its own: a
+    listener heard "We can offer." as a finished thought (espeak-ng reads a colon with a
+    full stop's falling tone too). The lead-in now goes on into the list with a comma's
+    rising pause, and short items are read in a run, "a, b and c", as a person reads them."""
+    assert speakable(
+        "We can offer:\n- Vegetarian dishes\n- Halal meals\n- Gluten-free options"
+    ) == ("We can offer, vegetarian dishes, halal meals and gluten-free options.")
+    assert (
+        speakable(
+            "All of them have:\n\n* A roll-in shower\n* Grab rails by the toilet\n* An emergency cord"
+        )
+        == "All of them have, a roll-in shower, grab rails by the toilet and an emergency cord."
+    )
+    # Items with a label: the label's colon a comma, the items set apart by semicolons.
+    assert speakable(
+        "Breakfast is served in the Harbour Room:\n"
+        "- Monday to Friday: 6:30am to 10am\n- Weekends: 7am to 11am"
+    ) == (
+        "Breakfast is served in the Harbour Room, Monday to Friday, 6:30am to 10am; "
+        "and weekends, 7am to 11am."
+    )
+    # A short numbered list too; items written with stops and commas, and one that opens
+    # with "or", are still phrases of one run.
+    assert speakable("To book:\n1. Go online\n2. Pick a date\n3. Pay by card") == (
+        "To book, go online, pick a date and pay by card."
+    )
+    assert speakable("You may bring:\n- a packed lunch,\n- a bottle of water,\n- a friend.") == (
+        "You may bring, a packed lunch, a bottle of water and a friend."
+    )
+    assert speakable("Booking:\n\n- Call us.\n- Or come by.") == "Booking, call us, or come by."
+    # Brackets are read as pauses too: semicolons set such items apart.
+    assert speakable("We have:\n- Free wifi\n- Parking (24 spaces)\n- A lift") == (
+        "We have, free wifi; parking, 24 spaces; and a lift."
+    )
+    # A lead-in before a line of no list goes on into it as well.
+    assert speakable("Please note:\nThe pool closes at 5pm.") == (
+        "Please note, the pool closes at 5pm."
+    )
+
+
+def test_a_list_item_keeps_the_capital_of_a_name() -> None:
+    """Only a first word with its capital for opening a sentence is said in lower case
+    within the list's sentence; "1. NHS 111" was read "First, nHS 111"."""
+    assert speakable(
+        "Ask at:\n- NHS walk-in centres\n- Harbour Room reception\n- Monday's drop-in\n"
+        "- Mon-Fri desk"
+    ) == (
+        "Ask at, NHS walk-in centres, Harbour Room reception, Monday's drop-in and Monday to "
+        "Friday desk."
+    )
+    assert speakable("1. NHS staff will tell you where to go. Ask them.\n2. I will call back.") == (
+        "First, NHS staff will tell you where to go. Ask them. Second, I will call back."
+    )
+
+
+def test_a_list_of_long_items_is_read_item_by_item() -> None:
+    """Items that are sentences of their own, or too long to hold in a run, stay
+    sentences (numbered ones after their ordinals); the lead-in still goes on into them."""
+    assert speakable(
+        "You can:\n- Take a taxi from reception. It takes about 10 minutes.\n"
+        "- Walk along the harbour\n- Take the number 4 bus"
+    ) == (
+        "You can, take a taxi from reception. It takes about 10 minutes. Walk along the "
+        "harbour. Take the number 4 bus."
+    )
+    assert speakable(
+        "Like this:\n1. Fill in the form at reception with your name, address and date of "
+        "birth\n2. Bring photo ID"
+    ) == (
+        "Like this, first, fill in the form at reception with your name, address and date of "
+        "birth. Second, bring photo ID."
+    )
+
+
 def test_curly_quotes_and_symbols_are_not_spoken() -> None:
     text = "\u201cGenerally, trigger points are not harmful,\u201d he says. Use heat and/or ice & rest."
     spoken = speakable(text)
@@ -68,7 +143,7 @@ def test_addresses_read_as_addresses() -> None:
 
 def test_bullets_bold_and_emoji_are_not_spoken() -> None:
     assert speakable("Bring:\n- your receipt\n- a photo ID \U0001f4f7") == (
-        "Bring. your receipt. a photo ID."
+        "Bring, your receipt and a photo ID."
     )
     assert speakable("**Can I get a refund?**") == "Can I get a refund?"
     assert speakable("Ground floor \U0001f60a\ufe0f") == "Ground floor."

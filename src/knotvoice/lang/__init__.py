@@ -116,6 +116,8 @@ class Language:
     """Irregular ordinals ("one": "first"); the rest add "th"."""
     list_ordinals: tuple[str, ...]
     """How the items of a numbered list are read ("First", "Second", ...)."""
+    always_capitalised: frozenset[str]
+    """Words written with a capital wherever they stand ("I"), besides the days and months."""
     spoken_symbols: dict[str, str]
     """How written symbols are read: or, and, percent, range, at, slash, per, plus, by (the
     "x" between dimensions) and times (the "x" after a number alone)."""
@@ -284,6 +286,7 @@ def load(code: str = "en") -> Language:
         scales=tuple(scales),
         ordinals={str(k): str(v) for k, v in numbers["ordinals"].items()},
         list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
+        always_capitalised=frozenset(_text_list(data, "always_capitalised")),
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         said_as={str(k): str(v) for k, v in data["said_as"].items()},

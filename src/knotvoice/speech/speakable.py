@@ -180,17 +180,121 @@ _SYMBOLS = re.compile(r"[*_#~^<>|\\{}\[\]@]")
 _MARKUP_AT_END = "*_#~ \t"
 _SPACES = re.compile(r"[ \t]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_RUN_WORDS = 12
+"""The most words of a list item read in one sentence with the others ("Bring, your receipt
+and a photo ID."): an item longer, or one that holds a sentence of its own, is read as a
+sentence, and so are the others of its list."""
+_LABEL = re.compile(r"(?<=\S):\s+")
+"""The colon after a list item's label ("Weekends: 7am to 11am"), read within a list's
+sentence as a comma: espeak-ng reads a colon with the falling tone of a full stop."""
+_PLAIN_FIRST = re.compile(r"([*_~]*)([A-Z][a-z]*)\b(?!['\u2019]?[A-Z])")
+"""A text's first word, written with one capital at its start ("Vegetarian", "A")."""
+_CAPITALISED = {
+    *_ENGLISH.days,
+    *_ENGLISH.months,
+    *_ENGLISH.name_short_forms,
+    *_ENGLISH.always_capitalised,
+}
+"""First words that keep their capital within a sentence: a day or a month ("Mon")."""
 
 
 def _sentence(text: str) -> str:
     """A line as a sentence: emphasis marks after its last word set aside, and a line that
-    leads into what follows (ending in ":" or ";") ended with a full stop."""
+    leads into what follows (ending in ":" or ";") ended with a full stop (``_read_lines``
+    reads a line ending in ":" on into the next)."""
     text = text.strip().rstrip(_MARKUP_AT_END)
     if text and text[-1] in ",:;":
         text = text[:-1]
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+def _item(line: str) -> tuple[int | None, str] | None:
+    """A list line's number (none for a bullet) and text; none for a line of no list."""
+    if numbered := NUMBERED.match(line):
+        return int(numbered.group(1)), numbered.group(2).strip()
+    if bullet := BULLET.match(line):
+        return None, bullet.group(1).strip()
+    return None
+
+
+def _read_lines(text: str) -> str:
+    """``text`` read line by line: each list as a list (``_list``), each other line as a
+    sentence, and a line that leads into what follows (ending in ":", "We can offer:") read
+    on into it with a pause, as a person reading it aloud does ("We can offer, vegetarian
+    dishes and ..."), where its full stop made it a thought of its own."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    said: list[str] = []
+    lead = ""
+    start = 0
+    while start < len(lines):
+        end = start + 1
+        if _item(lines[start]):
+            while end < len(lines) and _item(lines[end]):
+                end += 1
+            items = [item for line in lines[start:end] if (item := _item(line)) and item[1]]
+            spoken = _list(items) if items else ""
+        else:
+            spoken = _sentence(lines[start])
+        if lead and spoken:
+            spoken = f"{lead}, {_lowered(spoken)}"
+        leads_on = lines[start].strip().rstrip(_MARKUP_AT_END).endswith(":")
+        if end < len(lines) and not _item(lines[start]) and leads_on and spoken.endswith("."):
+            lead = spoken[:-1]
+        elif spoken:
+            lead = ""
+            said.append(spoken)
+        start = end
+    return " ".join([*said, f"{lead}." if lead else ""]).strip()
+
+
+def _list(items: list[tuple[int | None, str]]) -> str:
+    """A list as it is read out. Items that are all phrases (no sentence of their own, at
+    most ``_RUN_WORDS`` words) make one sentence, "a, b and c", as a person reads them out
+    ("; " between items that hold a pause, a comma or brackets: "Weekends, 7am to 11am; and
+    ..."); other items are sentences of their own, a numbered one after its ordinal
+    ("First, ...")."""
+    bodies = [body.rstrip(_MARKUP_AT_END) for _, body in items]
+    phrases = [body.rstrip(".,;:" + _MARKUP_AT_END) for body in bodies]
+    if len(phrases) > 1 and all(_phrase(phrase) for phrase in phrases):
+        parts = [_LABEL.sub(", ", phrases[0])]
+        parts += [_lowered(_LABEL.sub(", ", phrase)) for phrase in phrases[1:]]
+        between = "; " if any(re.search(r"[,(]", part) for part in parts) else ", "
+        *most, last = parts
+        if last.split(" ", 1)[0].lower() in (_SAY["and"], _SAY["or"]):
+            return _sentence(between.join(parts))
+        glue = between if between == "; " else " "
+        return _sentence(f"{between.join(most)}{glue}{_SAY['and']} {last}")
+    said: list[str] = []
+    for (number, _), body in zip(items, bodies, strict=True):
+        if number is None:
+            said.append(_sentence(body))
+            continue
+        ordinal = _ORDINALS[number - 1] if 0 < number <= len(_ORDINALS) else f"Number {number}"
+        said.append(_sentence(f"{ordinal}, {_lowered(body)}"))
+    return " ".join(said)
+
+
+def _phrase(text: str) -> bool:
+    """Whether a list item is a phrase to read in a run with the others: at most
+    ``_RUN_WORDS`` words and no sentence's end within it ("Rest. Allow your body to rest"
+    is two sentences)."""
+    return len(text.split()) <= _RUN_WORDS and not _SENTENCE_END.search(text)
+
+
+def _lowered(text: str) -> str:
+    """``text`` read on from words before it: its first word in lower case when it has its
+    capital only for opening a sentence ("Vegetarian dishes", "A roll-in shower"). A name
+    keeps it: a word in capitals ("NHS"), a day or a month ("Mon"), one always written with one
+    ("I"), or a word before another with a capital ("Harbour Room"). espeak-ng reads
+    either alike; the text is also shown (Home Assistant shows the reply)."""
+    found = _PLAIN_FIRST.match(text)
+    if not found or found.group(2) in _CAPITALISED:
+        return text
+    if len(found.group(2)) > 1 and re.match(r"\s+[*_~]*[A-Z]", text[found.end() :]):
+        return text
+    return f"{found.group(1)}{found.group(2).lower()}{text[found.end() :]}"
 
 
 def _said_as(found: re.Match[str]) -> str:
@@ -431,21 +535,7 @@ def speakable(text: str) -> str:
     "threes".
     """
     text = _EMOJI.sub("", read_links(text).translate(_QUOTES))
-    text = _SAID_AS.sub(_said_as, text)
-    lines: list[str] = []
-    for raw in text.splitlines():
-        item = NUMBERED.match(raw)
-        bullet = BULLET.match(raw)
-        if item:
-            number = int(item.group(1))
-            ordinal = _ORDINALS[number - 1] if 0 < number <= len(_ORDINALS) else f"Number {number}"
-            body = item.group(2).strip()
-            lines.append(_sentence(f"{ordinal}, {body[:1].lower()}{body[1:]}"))
-        elif bullet:
-            lines.append(_sentence(bullet.group(1)))
-        elif raw.strip():
-            lines.append(_sentence(raw))
-    text = " ".join(lines)
+    text = _read_lines(_SAID_AS.sub(_said_as, text))
     text = _ISO_DATE.sub(
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text
     )

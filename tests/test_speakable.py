@@ -138,7 +138,19 @@ def test_addresses_read_as_addresses() -> None:
     assert speakable("Write to info@example.com or see https://example.com/hours.") == (
         "Write to info at example.com or see example.com slash hours."
     )
-    assert speakable("Book at www.example.org.") == "Book at www.example.org."
+    assert speakable("Book at www.example.org.") == "Book at example.org."
+
+
+def test_web_addresses_are_read_without_www() -> None:
+    """ "www." was read "double-u double-u double-u dot", which a person reading an address
+    aloud leaves out; espeak-ng says the dots left "dot" ("anchorhousehotel dot co dot uk")."""
+    assert speakable(
+        "Buy one at https://www.anchorhousehotel.co.uk/vouchers or WWW.Example.org, or ask "
+        "stay@anchorhousehotel.co.uk."
+    ) == (
+        "Buy one at anchorhousehotel.co.uk slash vouchers or Example.org, or ask "
+        "stay at anchorhousehotel.co.uk."
+    )
 
 
 def test_bullets_bold_and_emoji_are_not_spoken() -> None:
@@ -384,14 +396,12 @@ def test_links_read_as_their_text_and_an_address_a_person_would_read_out() -> No
         "We are at 12 Mill Lane."
     )
     assert speakable("See [our parking page](https://www.example.org/parking) for details.") == (
-        "See our parking page, www.example.org slash parking, for details."
+        "See our parking page, example.org slash parking, for details."
     )
     assert speakable("[Email us](mailto:info@example.org) or [ring](tel:01632960123).") == (
         "Email us, info at example.org, or ring, 0 1 6 3 2 9 6 0 1 2 3."
     )
-    assert speakable("Visit [www.example.org](https://www.example.org/).") == (
-        "Visit www.example.org."
-    )
+    assert speakable("Visit [www.example.org](https://www.example.org/).") == "Visit example.org."
     assert speakable('Read [the rules](<https://example.org/rules> "Rules").') == (
         "Read the rules, example.org slash rules."
     )
@@ -399,7 +409,7 @@ def test_links_read_as_their_text_and_an_address_a_person_would_read_out() -> No
 
 def test_web_addresses_are_read_without_their_query() -> None:
     assert speakable("See https://www.example.org/faq?id=3#top for more.") == (
-        "See www.example.org slash faq for more."
+        "See example.org slash faq for more."
     )
 
 

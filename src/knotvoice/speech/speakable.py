@@ -27,7 +27,7 @@ _EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 _WEB_ADDRESS = re.compile(
     r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
 )
-"""A web address, read without its scheme and query, each "/" said."""
+"""A web address, read without its scheme, "www." and query, each "/" said."""
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _TRUNK_ZERO = re.compile(r"(?<![\w+])(\+\d{1,3})\s?\(0\)\s?(?=\d)")
 """The "(0)" after a country code ("+44 (0)20 ..."), not dialled from abroad and not said."""
@@ -366,9 +366,10 @@ def _short_name(found: re.Match[str]) -> str:
 
 
 def _web(found: re.Match[str]) -> str:
-    """A web address as it is read: no scheme, no query or fragment ("?id=3#top"), each
-    "/" said."""
-    address = re.sub(r"^https?://", "", found.group(0), flags=re.IGNORECASE)
+    """A web address as a person reads it out: no scheme and no "www." (said "double-u
+    double-u double-u dot"), no query or fragment ("?id=3#top"), each "/" said (espeak-ng
+    says each of its dots "dot")."""
+    address = re.sub(r"^(?:https?://)?(?:www\.)?", "", found.group(0), flags=re.IGNORECASE)
     address = re.split(r"[?#]", address)[0].rstrip("/")
     return f" {_SAY['slash']} ".join(part for part in address.split("/") if part)
 

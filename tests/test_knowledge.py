@@ -911,7 +911,11 @@ def test_lint_warns_of_the_symbols_an_answer_made_ready_to_speak_still_holds(
         "version: 1\nentries:\n"
         "  - id: open\n    question: When are you open?\n"
         '    answer: "We\u2019re open 10am \u2013 4.30pm\u2026 \u201cdogs welcome\u201d."\n'
-        '  - id: price\n    question: How much?\n    answer: "Tickets = 5 pounds (see \u00a7 4)."\n',
+        '  - id: price\n    question: How much?\n    answer: "Tickets = 5 pounds (see \u00a7 4)."\n'
+        # A list and a web address are read as said (knowledge/README.md): no warning.
+        "  - id: diets\n    question: Do you cater for diets?\n"
+        '    answer: "We can offer:\\n- Vegetarian dishes\\n- Halal meals\\n\\n'
+        'Menus at https://www.example.org/menu"\n',
         encoding="utf-8",
     )
     assert [(p.entry, p.message) for p in lint(path) if "symbols" in p.message] == [

@@ -104,6 +104,25 @@ def test_the_other_one_answers_the_runner_up(dialogue: Dialogue) -> None:
     assert step.reply == spoken_answer(OFTEN)
 
 
+def test_a_yes_no_or_the_other_one_to_a_did_you_mean_is_known_for_a_reply(
+    dialogue: Dialogue,
+) -> None:
+    """The screen shows a "yes" typed to a did-you-mean as a reply, not as a question asked:
+    the turn says it answered what was proposed."""
+    assert not dialogue.respond(typed("massage")).answers_proposal
+    replies = [dialogue.respond(typed(said)) for said in ("no", "no")]
+    assert [(turn.action, turn.answers_proposal) for turn in replies] == [
+        ("confirm", True),
+        ("reject", True),
+    ]
+    for said in ("yes", "the other one"):
+        dialogue.respond(typed("massage"))
+        assert dialogue.respond(typed(said)).answers_proposal
+    # with nothing proposed, or after an answer, a yes answers nothing
+    assert not dialogue.respond(typed("yes")).answers_proposal
+    assert not dialogue.respond(typed("how often can I massage it?")).answers_proposal
+
+
 def test_repeat_and_slower_say_the_last_reply_again(dialogue: Dialogue) -> None:
     answer = dialogue.respond(typed("how often can I massage it?"))
     repeated = dialogue.respond(typed("Say that again"))

@@ -194,6 +194,43 @@ def test_the_page_gets_an_answers_emphasis_and_lists_without_their_marks(
     ]
 
 
+def test_a_yes_or_no_typed_to_a_did_you_mean_is_a_reply_not_a_question(
+    knowledge: Knowledge,
+) -> None:
+    """A "yes" typed in reply to "Did you mean ...?" read 'You asked "yes"' over the answer;
+    the page is told it was a reply. A "yes" typed with nothing proposed is not one."""
+
+    def after(view: View, *events: Event) -> View:
+        for event in events:
+            view = updated(view, event, knowledge)
+        return view
+
+    asked = after(
+        View(),
+        Heard(0.9, "press out a knot", 0.0, typed=True),
+        Decided(1.0, "confirm", "release-effect", "press out a knot", "Did you mean: ...?"),
+    )
+    assert not asked.to_dict()["replied"]
+    for said, decided in (
+        ("yes", Decided(2.1, "answer", "release-effect", "yes", "...", answers_proposal=True)),
+        ("no", Decided(2.1, "reject", None, "no", "Please ask again.", answers_proposal=True)),
+    ):
+        typed = after(asked, Heard(2.0, said, 2.0, typed=True))
+        assert not typed.replied, "not known until it is decided"
+        replied = after(typed, decided)
+        assert (replied.heard, replied.typed, replied.replied) == (said, True, True)
+        assert replied.to_dict()["replied"]
+        # the next question is a question again
+        assert not after(replied, Heard(3.0, "how often", 3.0, typed=True)).replied
+    # nothing proposed: the question before stays on screen, as asked; on a blank screen the
+    # "yes" shows, as asked
+    yes, nothing = Heard(2.0, "yes", 2.0, typed=True), Decided(2.1, "none")
+    shown = after(asked, yes, nothing)
+    assert (shown.heard, shown.replied) == ("press out a knot", False)
+    blank = after(View(), yes, nothing)
+    assert (blank.heard, blank.typed, blank.replied) == ("yes", True, False)
+
+
 def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowledge) -> None:
     """A file without topics has a reject read out two questions to ask; the screen showed
     no way to pick one."""

@@ -323,6 +323,64 @@ def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
         kiosk.close()
 
 
+def test_a_yes_or_no_typed_to_a_did_you_mean_shows_as_a_reply_not_a_question(
+    browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """A "yes" typed in the question box in reply to "Did you mean ...?" read 'You asked
+    "yes"' over the answer; it reads as the reply it is. A "yes" typed with nothing
+    proposed is asked like any other question."""
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    page = open_page(browser, screen.url)
+    kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
+    box = page.locator("#question")
+    label, heard = page.locator("#heard-label"), page.locator("#heard")
+    try:
+        box.fill("yes")
+        box.press("Enter")
+        expect(heard).to_have_text("yes")
+        expect(label).to_have_text("You asked")
+        box.fill("how do I press out a knot")
+        box.press("Enter")
+        caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
+        expect(label).to_have_text("You asked")
+        box.fill("yes")
+        box.press("Enter")
+        caption(page).to_contain_text(best.answer.strip()[:60], timeout=WAIT_MS)
+        expect(label).to_have_text("You replied")
+        expect(heard).to_have_text("yes")
+        box.fill("how do I press out a knot")
+        box.press("Enter")
+        expect(label).to_have_text("You asked")
+        caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
+        box.fill("no")
+        box.press("Enter")
+        caption(page).to_have_text(f"Then did you mean: {other.question.rstrip('?')}?")
+        expect(label).to_have_text("You replied")
+        expect(heard).to_have_text("no")
+        box.fill("no")
+        box.press("Enter")
+        caption(page).to_have_text(english().replies.ask_again)
+        expect(label).to_have_text("You replied")
+        box.fill("yes")  # nothing is proposed now: the reply before stays, for the "no"
+        box.press("Enter")
+        expect(page.locator("#state-word")).to_have_text("Idle")
+        expect(label).to_have_text("You replied")
+        expect(heard).to_have_text("no")
+        caption(page).to_have_text(english().replies.ask_again)
+    finally:
+        kiosk.close()
+    decided = [e for e in screen.events if isinstance(e, Decided)]
+    assert [(e.decision, e.answers_proposal) for e in decided] == [
+        ("none", False),
+        ("confirm", False),
+        ("answer", True),
+        ("confirm", False),
+        ("confirm", True),
+        ("reject", True),
+        ("none", False),
+    ]
+
+
 # --- typed questions ------------------------------------------------------------------------
 
 

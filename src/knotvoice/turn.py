@@ -78,6 +78,9 @@ class Turn:
     """The entries whose questions a reject read out to ask ("You can ask me, for example:
     ...? Or: ...?"): like a did-you-mean, "yes" (or "the first one") answers the first of
     them and "the other one" the second."""
+    answers_proposal: bool = False
+    """The utterance answered the open did-you-mean (or the questions a reject read out): a
+    "yes", a "no" or "the other one", not a question."""
 
 
 @dataclass(frozen=True)
@@ -310,10 +313,18 @@ class Dialogue:
                 self._asked_again = False
                 reply = did_you_mean(second.entry, then=True)
                 return self._said(
-                    Turn(transcript, Action.CONFIRM, self._pending, second.entry, reply)
+                    Turn(
+                        transcript,
+                        Action.CONFIRM,
+                        self._pending,
+                        second.entry,
+                        reply,
+                        answers_proposal=True,
+                    )
                 )
+            ask_again = english().replies.ask_again
             return self._said(
-                Turn(transcript, Action.REJECT, pending, None, english().replies.ask_again)
+                Turn(transcript, Action.REJECT, pending, None, ask_again, answers_proposal=True)
             )
         if command in ("repeat", "slower"):
             # The reply said again asks again what it asked, even once its time had passed.
@@ -417,7 +428,8 @@ class Dialogue:
             match, decision=Decision.ANSWER, best=chosen, runner_up=other, reason=Reason.CONFIRMED
         )
         reply = reply_text(answered, self.matcher.knowledge)
-        return self._said(Turn(transcript, Action.ANSWER, answered, chosen.entry, reply))
+        turn = Turn(transcript, Action.ANSWER, answered, chosen.entry, reply, answers_proposal=True)
+        return self._said(turn)
 
     def _said(self, turn: Turn) -> Turn:
         if turn.reply:

@@ -140,6 +140,9 @@ class Decided(Event):
     offered: tuple[str, ...] = ()
     """Ids of the entries whose questions a reject read out to ask (a file without topics):
     "the first one" or "the other one" picks one."""
+    answers_proposal: bool = False
+    """The utterance answered the did-you-mean (or the questions a reject read out): a "yes",
+    a "no" or "the other one", not a question."""
 
 
 @dataclass(frozen=True)

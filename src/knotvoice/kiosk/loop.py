@@ -516,6 +516,7 @@ class _Kiosk:
                 best.entry.id if (best := turn.match and turn.match.best) else None,
                 other.entry.id if other is not None and _between(turn) else None,
                 tuple(entry.id for entry in turn.offered),
+                answers_proposal=turn.answers_proposal,
             )
         )
         if turn.action in (Action.STOP, Action.NONE) or not turn.reply:

@@ -89,12 +89,15 @@ class View:
     """``heard`` was typed or tapped on the screen."""
     chosen: bool = False
     """``heard`` is a did-you-mean's button tapped: the question it chose ("no" for no)."""
+    replied: bool = False
+    """``heard`` answered the did-you-mean (or the questions a reject read out): a "yes" or
+    a "no" typed or said, not a question."""
     hearing: bool = False
     """``heard`` is still being recognised (it may change)."""
     kind: str = ""
     """What the reply on screen is: answer, confirm, reject, error ("" for none yet)."""
-    replied_to: tuple[str, bool, bool] = ("", False, False)
-    """``heard``, ``typed`` and ``chosen`` of the question the reply on screen is for: shown
+    replied_to: tuple[str, bool, bool, bool] = ("", False, False, False)
+    """``heard``, ``typed``, ``chosen`` and ``replied`` of what the reply on screen is for: shown
     again when what came next was no question and got no reply ("yes" with nothing
     proposed)."""
     title: str = ""
@@ -160,7 +163,13 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
         return replace(view, state=State.LISTENING)
     if isinstance(event, Partial):
         return replace(
-            view, state=State.LISTENING, heard=event.text, typed=False, chosen=False, hearing=True
+            view,
+            state=State.LISTENING,
+            heard=event.text,
+            typed=False,
+            chosen=False,
+            replied=False,
+            hearing=True,
         )
     if isinstance(event, Heard):
         if view.state is State.SPEAKING and not event.accepted:
@@ -175,6 +184,7 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
             heard=chose[0] if chose else event.text,
             typed=event.typed,
             chosen=bool(event.tapped),
+            replied=False,  # known once it is decided
             hearing=False,
         )
     if isinstance(event, Decided):
@@ -200,8 +210,11 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
 
 def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     turn = view.turn + 1
+    if event.answers_proposal:
+        # a "yes" typed to a did-you-mean is a reply, not a question asked
+        view = replace(view, replied=True)
     if event.decision in ("answer", "confirm", "reject"):
-        view = replace(view, replied_to=(view.heard, view.typed, view.chosen))
+        view = replace(view, replied_to=(view.heard, view.typed, view.chosen, view.replied))
     if event.decision == "answer":
         entry = None
         with contextlib.suppress(KeyError):
@@ -234,11 +247,17 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
         # a pick come too late forgets the questions read out: their buttons go too
         picks = () if view.kind == "reject" else view.options
         # "You asked "yes"" over the answer before it read as the answer to "yes"
-        heard, typed, chosen = (
-            view.replied_to if view.kind else (view.heard, view.typed, view.chosen)
+        heard, typed, chosen, replied = (
+            view.replied_to if view.kind else (view.heard, view.typed, view.chosen, view.replied)
         )
         return replace(
-            view, state=State.IDLE, options=picks, heard=heard, typed=typed, chosen=chosen
+            view,
+            state=State.IDLE,
+            options=picks,
+            heard=heard,
+            typed=typed,
+            chosen=chosen,
+            replied=replied,
         )
     if event.offered and view.kind == "reject":  # said again after a pick came too late
         return replace(view, options=_picks(knowledge, event.offered))

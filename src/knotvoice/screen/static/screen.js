@@ -212,7 +212,9 @@ function render(view) {
     : view.chosen
       ? "You chose"
       : view.typed
-        ? "You asked"
+        ? view.replied
+          ? "You replied"
+          : "You asked"
         : "I heard";
   $("heard").textContent = view.heard;
 

@@ -161,6 +161,15 @@ def test_bullets_bold_and_emoji_are_not_spoken() -> None:
     assert speakable("Ground floor \U0001f60a\ufe0f") == "Ground floor."
 
 
+def test_words_in_bold_or_italics_are_read_as_without_their_marks() -> None:
+    """Read as the screen shows them: a phone number or a list's first word in emphasis was
+    read as if its marks were part of it ("0300 123 2323" as a number, "First, Bring")."""
+    assert speakable("**Call** _0300 123 2323_ or ***Bring ID***") == (
+        "Call 0 3 0 0, 1 2 3, 2 3 2 3 or Bring ID."
+    )
+    assert speakable("1. **Bring** your ID") == "First, bring your ID."
+
+
 def test_amounts_of_money_read_with_their_currency() -> None:
     assert speakable("\u00a335/month or \u00a31.50/hr") == (
         "35 pounds per month or 1 pound 50 per hour."

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from knotvoice.lang import english
-from knotvoice.markup import BULLET, NUMBERED, read_links
+from knotvoice.markup import Line, lines
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
@@ -210,43 +210,48 @@ def _sentence(text: str) -> str:
     return text
 
 
-def _item(line: str) -> tuple[int | None, str] | None:
-    """A list line's number (none for a bullet) and text; none for a line of no list."""
-    if numbered := NUMBERED.match(line):
-        return int(numbered.group(1)), numbered.group(2).strip()
-    if bullet := BULLET.match(line):
-        return None, bullet.group(1).strip()
-    return None
-
-
-def _read_lines(text: str) -> str:
-    """``text`` read line by line: each list as a list (``_list``), each other line as a
-    sentence, and a line that leads into what follows (ending in ":", "We can offer:") read
-    on into it with a pause, as a person reading it aloud does ("We can offer, vegetarian
-    dishes and ..."), where its full stop made it a thought of its own."""
-    lines = [line for line in text.splitlines() if line.strip()]
+def _read_lines(shown: Iterable[Line]) -> str:
+    """An answer's lines as the screen shows them (``markup.lines``) read out: each list as a
+    list (``_list``), each other line as a sentence, and a line that leads into what follows
+    (ending in ":", "We can offer:") read on into it with a pause, as a person reading it
+    aloud does ("We can offer, vegetarian dishes and ..."), where its full stop made it a
+    thought of its own."""
+    read = [(line, _body(line)) for line in shown]
+    read = [(line, body) for line, body in read if body.strip()]
     said: list[str] = []
     lead = ""
     start = 0
-    while start < len(lines):
+    while start < len(read):
         end = start + 1
-        if _item(lines[start]):
-            while end < len(lines) and _item(lines[end]):
+        line, body = read[start]
+        listed = _listed(line)
+        if listed:
+            while end < len(read) and _listed(read[end][0]):
                 end += 1
-            items = [item for line in lines[start:end] if (item := _item(line)) and item[1]]
-            spoken = _list(items) if items else ""
+            spoken = _list([(item.number, text.strip()) for item, text in read[start:end]])
         else:
-            spoken = _sentence(lines[start])
+            spoken = _sentence(body)
         if lead and spoken:
             spoken = f"{lead}, {_lowered(spoken)}"
-        leads_on = lines[start].strip().rstrip(_MARKUP_AT_END).endswith(":")
-        if end < len(lines) and not _item(lines[start]) and leads_on and spoken.endswith("."):
+        leads_on = not listed and body.rstrip().endswith(":")
+        if end < len(read) and leads_on and spoken.endswith("."):
             lead = spoken[:-1]
         elif spoken:
             lead = ""
             said.append(spoken)
         start = end
     return " ".join([*said, f"{lead}." if lead else ""]).strip()
+
+
+def _body(line: Line) -> str:
+    """A line's text as it is read: without its marks, quotes or emoji, short forms said."""
+    body = "".join(span.text for span in line.spans)
+    return _SAID_AS.sub(_said_as, _EMOJI.sub("", body.translate(_QUOTES)))
+
+
+def _listed(line: Line) -> bool:
+    """Whether ``line`` is a list's item."""
+    return line.bullet or line.number is not None
 
 
 def _list(items: list[tuple[int | None, str]]) -> str:
@@ -519,24 +524,22 @@ def _money_times(found: re.Match[str]) -> str:
 def speakable(text: str) -> str:
     """Rewrite written text so a speech engine reads it naturally.
 
-    Numbered list items become "First, ... Second, ..." sentences and bullets sentences of
-    their own; curly quotes, emoji, dashes and markup symbols are dropped or replaced by
-    pauses; "/" reads as "or" ("per" after an amount: "£35/month"), "&" as "and", a range
+    Its lines are read as the screen shows them (``markup.lines``): numbered list items become
+    "First, ... Second, ..." sentences and bullets sentences of their own, without their marks
+    or their emphasis's; curly quotes, emoji, dashes and markup symbols are dropped or replaced
+    by pauses; "/" reads as "or" ("per" after an amount: "£35/month"), "&" as "and", a range
     ("9-5", "8am-5pm", "Monday\u2013Friday") with "to"; e-mail and web addresses are read as
     addresses, phone numbers digit by digit, amounts of money with their currency's name
-    ("£4.50": "4 pounds 50", and with a decimal comma or the symbol after, "€4,50" and
-    "4,50 €": "4 euros 50"), units of measure by their names ("2km": "2 kilometres",
-    "55 x 40 cm": "55 by 40 centimetres"), dates, days and months by name ("01/03/2026":
-    "first March 2026", "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00":
-    "9 o'clock", an afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm";
-    "12noon": "noon"),
-    fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and "hrs"
-    as words, markdown links as their text (and their address when a person would read it
-    out), service numbers to dial ("call 111") digit by digit and "3s" as
-    "threes".
+    ("£4.50": "4 pounds 50", and with a decimal comma or the symbol after, "€4,50" and "4,50 €":
+    "4 euros 50"), units of measure by their names ("2km": "2 kilometres", "55 x 40 cm": "55 by
+    40 centimetres"), dates, days and months by name ("01/03/2026": "first March 2026",
+    "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00": "9 o'clock", an
+    afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm"; "12noon": "noon"),
+    fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and
+    "hrs" as words, markdown links as their text (and their address when a person would read it
+    out), service numbers to dial ("call 111") digit by digit and "3s" as "threes".
     """
-    text = _EMOJI.sub("", read_links(text).translate(_QUOTES))
-    text = _read_lines(_SAID_AS.sub(_said_as, text))
+    text = _read_lines(lines(text))  # as the screen shows them
     text = _ISO_DATE.sub(
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text
     )

@@ -44,13 +44,86 @@ def test_bold_italic_and_both_are_emphasis_without_their_marks() -> None:
         "Mail _info_@example.org",
         "C:\\my_dir\\_old_",
         "Name: ____ Date: ____",
-        "\\*not italic\\*",
         "x **y**z",
     ],
 )
 def test_marks_that_enclose_no_words_stay_as_written(text: str) -> None:
     assert spans(text) == (Span(text),)
     assert plain(text) == text
+
+
+def test_an_escaped_mark_is_shown_alone_as_text() -> None:
+    """A markdown escape showed its backslash ("\\*not italic\\*"): the mark shows alone,
+    and marks nothing (no emphasis, list, heading or link); a path's backslashes stay."""
+    assert spans("\\*not italic\\* and \\_not either\\_") == (
+        Span("*not italic* and _not either_"),
+    )
+    assert spans("**bold \\* star**") == (Span("bold * star", strong=True),)
+    assert plain("Is \\#1 \\*really\\* free?") == "Is #1 *really* free?"
+    text = "\\* not a bullet\n\\# not a heading\n1\\. not a number\n\\[not](a link)\nback\\\\slash"
+    assert lines(text) == (
+        Line((Span("* not a bullet"),)),
+        Line((Span("# not a heading"),)),
+        Line((Span("1. not a number"),)),
+        Line((Span("[not](a link)"),)),
+        Line((Span("back\\slash"),)),
+    )
+    for path in ("C:\\my_dir\\_old_", "\\\\server\\share\\*.txt", "a \\ b", "ends\\"):
+        assert plain(path) == path
+
+
+def test_a_heading_is_shown_as_a_heading_without_its_marks() -> None:
+    """A heading ("# Opening hours") showed its "#"; a "#" that starts none stays."""
+    text = "# Opening hours\nMon to Fri.\n  ## **Prices** ##\n###### Small\nRoom #4\n#1 choice\n#hashtag"
+    assert lines(text) == (
+        Line((Span("Opening hours"),), heading=1),
+        Line((Span("Mon to Fri."),)),
+        Line((Span("Prices", strong=True),), heading=2),
+        Line((Span("Small"),), heading=6),
+        Line((Span("Room #4"),)),
+        Line((Span("#1 choice"),)),
+        Line((Span("#hashtag"),)),
+    )
+    assert lines("####### seven")[0] == Line((Span("####### seven"),))
+    assert lines("# C# and F#")[0] == Line((Span("C# and F#"),), heading=1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open 9 to 5 every day*\n* except bank holidays",
+        "Open 9 to 5 every day*.\n\n* except bank holidays",
+        "- Adults £5*\n- Children £3\n\n* members pay half",
+        "Open every day\\*\n* except bank holidays",
+        "Adults £5* and children £3**\n* under 16\n** with an adult",
+    ],
+)
+def test_a_footnote_is_shown_as_written_not_as_a_list(text: str) -> None:
+    """A footnote ("* except bank holidays" under "Open 9 to 5 every day*") showed as a
+    list of one: a "* " line alone, after a word that carries its mark, is text."""
+    shown = lines(text)
+    footnote = next(line for line in shown if line.spans and line.spans[0].text.startswith("* "))
+    assert not footnote.bullet
+    assert footnote.spans[0].text in ("* except bank holidays", "* members pay half", "* under 16")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prices:\n* adults £5\n* children £3",
+        "Open daily*\n* except holidays\n* and Christmas",
+        "Prices*:\n\n* adults £5\n\n* children £3",
+        "Bring:\n* a towel",
+        "We *love* it\n* one",
+        "A*AA at A level\n* or equivalent",
+    ],
+)
+def test_a_star_line_in_a_list_or_with_no_word_marked_for_it_is_a_list_item(text: str) -> None:
+    """As in markdown: a "* " line beside another, or after no word marked for it ("A*AA"
+    is a grade, "*love*" emphasis), is a list item."""
+    starred = [at for at, line in enumerate(text.splitlines()) if line.startswith("* ")]
+    shown = lines(text)
+    assert starred and all(shown[at].bullet for at in starred)
 
 
 def test_list_lines_are_list_items_and_other_lines_as_written() -> None:

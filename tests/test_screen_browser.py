@@ -833,6 +833,53 @@ def test_an_answer_written_in_markdown_shows_its_emphasis_and_lists_not_their_ma
         expect(page.get_by_role("button", name="Yes: Can I hire a tandem?")).to_be_visible()
 
 
+HOURS = Entry(
+    "hours",
+    "When are you open?",
+    "# Opening hours\n"
+    "Open 9 to 5 every day*\n"
+    "* except bank holidays\n"
+    "\n"
+    "## Prices ##\n"
+    "- Adults £5\n"
+    "- Children \\*free\\*\n"
+    "Room #4 is our #1 choice; use the \\_back\\_ door or C:\\my_dir\\_old_.",
+)
+
+
+def test_an_answer_s_headings_footnotes_and_escaped_marks_show_as_written_text(
+    browser: Browser, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """Headings showed their "#" marks, a footnote ("* except bank holidays" under "every
+    day*") showed as a list of one, and an escaped mark ("\\*") its backslash: headings
+    show as headings, the footnote and the marks as written; a "#" that starts no heading
+    and a path's backslashes stay. Speech reads the same lines."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    with served(marked(knowledge, HOURS)) as screen:
+        page = open_page(browser, screen.url)
+        screen.emit(Heard(1.0, "when are you open", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", HOURS.id, "", spoken_answer(HOURS)))
+        text = page.locator("#caption")
+        caption(page).to_contain_text("Open 9 to 5 every day*")
+        expect(text.locator("h2")).to_have_text("Opening hours")
+        expect(text.locator("h3")).to_have_text("Prices")
+        expect(text.locator("li")).to_have_text(["Adults £5", "Children *free*"])
+        expect(text.locator("em")).to_have_count(0)
+        shown = text.inner_text()
+        assert "Open 9 to 5 every day*\n* except bank holidays" in shown
+        assert "Room #4 is our #1 choice; use the _back_ door or C:\\my_dir\\_old_." in shown
+        assert "# " not in shown and "\\*" not in shown and "\\_back" not in shown
+        heading = text.locator("h2").evaluate(
+            "(node) => [getComputedStyle(node).fontSize, getComputedStyle(node.parentNode).fontSize]"
+        )
+        assert float(heading[0].removesuffix("px")) <= 1.2 * float(heading[1].removesuffix("px"))
+        page.screenshot(path=str(shots / "headings-and-footnote-800x480.png"))
+    said = spoken_answer(HOURS)
+    assert said.startswith("Opening hours. Open 9 to 5 every day. except bank holidays. Prices.")
+    assert not set(said) & set("#*\\_")
+
+
 def test_markup_inside_emphasis_is_shown_as_text_and_never_run(
     browser: Browser, knowledge: Knowledge
 ) -> None:

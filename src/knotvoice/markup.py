@@ -1,27 +1,58 @@
 """Markdown's marks in a knowledge's text, recognised once: list lines ("- item", "1. item"),
-emphasis ("**bold**", "*italic*", "_italic_") and links ("[our page](https://...)"), as
-operators' FAQs imported from markdown, Word or a web page write them.
+headings ("# Opening hours"), emphasis ("**bold**", "*italic*", "_italic_"), links ("[our
+page](https://...)") and backslash escapes ("\\*"), as operators' FAQs imported from
+markdown, Word or a web page write them.
 
-The screen shows a text as its ``lines`` (emphasis as emphasis, list lines as lists, a link
-as its text and address); speech reads the same list lines as a list and the same links
-as they are shown (``speech.speakable``). A mark is emphasis only
-when it encloses words as markdown's do: a "*" with a space after it ("£5 * 2"), or one
-within a word or beside a path's or address's punctuation ("fix_it@example.org",
-"/srv/bike_hire/", "2*3*4"), is text and stays as written.
+The screen shows a text as its ``lines`` (emphasis as emphasis, list lines as lists, a heading
+as a heading, a link as its text and address); speech reads the same ``lines`` (list lines as
+a list, a heading as a sentence of its own, links as they are shown: ``speech.speakable``).
+A mark is emphasis only when it encloses words as markdown's do: a "*" with a space after it
+("£5 * 2"), or one within a word or beside a path's or address's punctuation
+("fix_it@example.org", "/srv/bike_hire/", "2*3*4"), is text and stays as written. So is a "#"
+that starts no heading ("Room #4", "#1 choice"), a "* " line that is a footnote, not a list
+item (``lines``), and a backslash in a word that uses it between its parts, not to escape a
+mark ("C:\\my_dir\\_old_").
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["BULLET", "NUMBERED", "Line", "Span", "lines", "plain", "read_links", "spans"]
+__all__ = [
+    "BULLET",
+    "HEADING",
+    "NUMBERED",
+    "Line",
+    "Span",
+    "lines",
+    "plain",
+    "read_links",
+    "spans",
+]
 
 NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 """A numbered list line ("1. Book online", "2) Come along"): its number and its text."""
 BULLET = re.compile(r"^\s*[-*+\u2022]\s+(.*)$")
 """A bulleted list line ("- brakes", "* gears", "• wheels"): its text."""
+HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+"""A heading line, as markdown writes one ("# Opening hours", "## Prices ##"): its marks and
+its text; a "#" with no space after it ("#1 choice") starts none."""
+_STARRED = re.compile(r"\s*\*\s")
+"""A line that starts with "* ": a list item, or a footnote."""
+_REFERENCE = re.compile(r"(?<=[^\s*])\*(?![*\w])")
+"""A footnote's mark after a word ("every day*", "£5*."): one "*" that starts nothing after
+it."""
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+"""A markdown escape: a backslash before ASCII punctuation ("\\*", "\\_", "\\#"), which stands
+for the mark alone, as text."""
+_ESCAPED = 0xE000
+"""Where an escaped mark is kept while a text is read (a character of Unicode's private use
+area, which no mark matches), until it is shown as itself."""
+_BACKSLASHED_WORD = re.compile(r"\S*\\\S*")
+_SHOWN = str.maketrans({chr(_ESCAPED + code): chr(code) for code in range(0x21, 0x7F)})
 
 _LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 """A markdown link (as an FAQ imported from a web page writes one): its text, then its
@@ -56,6 +87,8 @@ class Line:
     """A bulleted list item ("- ", "* ", "+ ", "• ")."""
     number: int | None = None
     """A numbered list item's number ("2. ", "2) ")."""
+    heading: int = 0
+    """A heading's level ("# " 1, "## " 2; 0 for a line that is no heading)."""
 
 
 def spans(text: str) -> tuple[Span, ...]:
@@ -63,7 +96,9 @@ def spans(text: str) -> tuple[Span, ...]:
 
     As markdown pairs them: each mark that may close ("word*") closes the nearest open one
     of its kind ("*word"); a pair of two or more marks each side is bold, of one italic
-    ("***both***" is both); a mark that closes nothing or is never closed is text."""
+    ("***both***" is both); a mark that closes nothing or is never closed is text. An
+    escaped mark ("\\*") is text, shown without its backslash."""
+    text = _escaped(text)
     runs = list(_RUN.finditer(text))
     left = [len(run.group()) for run in runs]  # the marks of each run not yet paired
     # runs paired (opening, closing), and how many marks each gave (2: bold, 1: italic)
@@ -107,7 +142,7 @@ def spans(text: str) -> tuple[Span, ...]:
             shown[-1] = Span(shown[-1].text + piece.text, piece.strong, piece.emphasis)
         elif piece.text:
             shown.append(piece)
-    return tuple(shown)
+    return tuple(replace(span, text=span.text.translate(_SHOWN)) for span in shown)
 
 
 def _enclosing(pairs: list[tuple[int, int, int]], runs: int, inner: int) -> dict[int, list[int]]:
@@ -165,21 +200,65 @@ def read_links(text: str) -> str:
     return _LINK.sub(_read_link, text)
 
 
+def _escaped(text: str) -> str:
+    """``text`` with each markdown escape ("\\*") kept as its mark set apart, which no list,
+    heading, emphasis or link takes for one; except in a word that has a backslash before
+    a letter or a digit too (a Windows path, "C:\\my_dir\\_old_"): its backslashes are
+    text."""
+    return _BACKSLASHED_WORD.sub(_escaped_word, text)
+
+
+def _escaped_word(found: re.Match[str]) -> str:
+    """A word with a backslash in it, its escapes set apart unless it is a path."""
+    word = found.group()
+    pairs = re.findall(r"\\(.?)", word)
+    if any(after and not _ESCAPE.match(f"\\{after}") for after in pairs):
+        return word
+    return _ESCAPE.sub(lambda mark: chr(_ESCAPED + ord(mark.group(1))), word)
+
+
 def lines(text: str) -> tuple[Line, ...]:
-    """``text`` line by line, list lines as list items, emphasis recognised."""
+    """``text`` line by line, list lines as list items, headings as headings (without their
+    "#" marks), emphasis recognised and escaped marks as themselves.
+
+    A "* " line is a footnote, not a list item, when it would be the only item of its list
+    (no other "* " line comes next to it, nor across blank lines, as a list's items may be
+    set apart) and a word before it carries its mark: "Open 9 to 5 every day*" above "*
+    except bank holidays". A footnote is text as written, its "*" and all; a "* " line
+    beside others, or with no word marked for it, is a list item as in markdown."""
+    written = read_links(_escaped(text)).splitlines()
+    filled = [at for at, line in enumerate(written) if line.strip()]
+    starred = {at for at in filled if _STARRED.match(written[at])}
     shown: list[Line] = []
-    for line in read_links(text).splitlines():
-        if numbered := NUMBERED.match(line):
+    marked = False  # a word so far carries a footnote's mark
+    for at, line in enumerate(written):
+        alone = at in starred and not starred.intersection(_beside(filled, at))
+        if heading := HEADING.match(line):
+            level = len(heading.group(1))
+            shown.append(Line(spans((heading.group(2) or "").strip()), heading=level))
+        elif numbered := NUMBERED.match(line):
             shown.append(Line(spans(numbered.group(2).strip()), number=int(numbered.group(1))))
-        elif bullet := BULLET.match(line):
+        elif (bullet := BULLET.match(line)) and not (alone and marked):
             shown.append(Line(spans(bullet.group(1).strip()), bullet=True))
         else:
             shown.append(Line(spans(line.strip())))
+        marked = marked or any(
+            _REFERENCE.search(span.text)
+            for span in shown[-1].spans
+            if not (span.strong or span.emphasis)
+        )
     return tuple(shown)
 
 
+def _beside(filled: list[int], at: int) -> list[int]:
+    """Of the lines with text (``filled``, in order), the one before line ``at`` and the one
+    after it, blank lines between or not."""
+    place = bisect.bisect_left(filled, at)
+    return filled[max(place - 1, 0) : place] + filled[place + 1 : place + 2]
+
+
 def plain(text: str) -> str:
-    """``text`` with its emphasis marks left out (its lines and list marks as written), for
-    a button or a label that shows no emphasis."""
-    lines = read_links(text).split("\n")
+    """``text`` with its emphasis marks left out and its escaped marks as themselves (its
+    lines and list marks as written), for a button or a label that shows no emphasis."""
+    lines = read_links(_escaped(text)).split("\n")
     return "\n".join("".join(span.text for span in spans(line)) for line in lines)

@@ -233,7 +233,7 @@ def _read_lines(shown: Iterable[Line]) -> str:
             spoken = _sentence(body)
         if lead and spoken:
             spoken = f"{lead}, {_lowered(spoken)}"
-        leads_on = not listed and body.rstrip().endswith(":")
+        leads_on = not listed and not line.heading and body.rstrip().endswith(":")
         if end < len(read) and leads_on and spoken.endswith("."):
             lead = spoken[:-1]
         elif spoken:
@@ -524,10 +524,12 @@ def _money_times(found: re.Match[str]) -> str:
 def speakable(text: str) -> str:
     """Rewrite written text so a speech engine reads it naturally.
 
-    Its lines are read as the screen shows them (``markup.lines``): numbered list items become
-    "First, ... Second, ..." sentences and bullets sentences of their own, without their marks
-    or their emphasis's; curly quotes, emoji, dashes and markup symbols are dropped or replaced
-    by pauses; "/" reads as "or" ("per" after an amount: "£35/month"), "&" as "and", a range
+    Its lines are read as the screen shows them (``markup.lines``), without their marks or
+    their emphasis's and an escaped mark without its backslash: a list of short items as one
+    sentence ("a, b and c"), a longer list's items as sentences, numbered ones "First, ...
+    Second, ..."; headings and footnotes as sentences of their own; a line leading into a list
+    ("We can offer:") on into it; curly quotes, emoji, dashes and markup symbols are dropped or
+    replaced by pauses; "/" reads as "or" ("per" after an amount: "£35/month"), "&" as "and", a range
     ("9-5", "8am-5pm", "Monday\u2013Friday") with "to"; e-mail and web addresses are read as
     addresses, phone numbers digit by digit, amounts of money with their currency's name
     ("£4.50": "4 pounds 50", and with a decimal comma or the symbol after, "€4,50" and "4,50 €":

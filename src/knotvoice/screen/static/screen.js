@@ -33,7 +33,8 @@ function button(text, onPress, className) {
 }
 
 // A text as the kiosk shows it (``markup.py``): its emphasis in <strong> and <em>, its list
-// lines in lists; each piece of it put on the page as text.
+// lines in lists, its headings as headings under the page's own (the question, <h1>); each
+// piece of it put on the page as text.
 function appendSpans(node, spans) {
   for (const span of spans) {
     let piece = document.createTextNode(span.text);
@@ -49,7 +50,7 @@ function appendSpans(node, spans) {
 
 function renderLines(node, lines) {
   clear(node);
-  let list = null; // the list the last line went into
+  let block = null; // the list or heading the last line went into
   let blank = 0; // blank lines since the last line shown
   let shown = false;
   for (const line of lines) {
@@ -57,21 +58,25 @@ function renderLines(node, lines) {
       blank += 1;
       continue;
     }
-    if (line.bullet || line.number !== null) {
+    if (line.heading) {
+      block = document.createElement(`H${Math.min(line.heading + 1, 6)}`);
+      appendSpans(block, line.spans);
+      node.appendChild(block);
+    } else if (line.bullet || line.number !== null) {
       const tag = line.bullet ? "UL" : "OL";
-      if (!list || list.tagName !== tag) {
-        list = document.createElement(tag);
-        node.appendChild(list);
+      if (!block || block.tagName !== tag) {
+        block = document.createElement(tag);
+        node.appendChild(block);
       }
       const item = document.createElement("li");
       if (line.number !== null) item.value = line.number;
       appendSpans(item, line.spans);
-      list.appendChild(item);
+      block.appendChild(item);
     } else {
-      // Lines break as written (the caption keeps line breaks); a list is a block of its
-      // own, with no blank lines around it.
-      if (shown && !list) node.appendChild(document.createTextNode("\n".repeat(blank + 1)));
-      list = null;
+      // Lines break as written (the caption keeps line breaks); a list or a heading is a
+      // block of its own, with no blank lines around it.
+      if (shown && !block) node.appendChild(document.createTextNode("\n".repeat(blank + 1)));
+      block = null;
       appendSpans(node, line.spans);
     }
     blank = 0;
@@ -218,7 +223,7 @@ function render(view) {
         : "I heard";
   $("heard").textContent = view.heard;
 
-  renderLines($("title"), [{ spans: view.title_spans, bullet: false, number: null }]);
+  renderLines($("title"), [{ spans: view.title_spans, bullet: false, number: null, heading: 0 }]);
   $("title").hidden = !view.title;
   if (view.turn !== shownTurn) {
     shownTurn = view.turn;

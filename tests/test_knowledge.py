@@ -22,7 +22,7 @@ from knotvoice.knowledge import (
     phrase_key,
     vocabulary,
 )
-from knotvoice.knowledge.check import check_calibration, lint
+from knotvoice.knowledge.check import Confused, check_calibration, lint
 from knotvoice.match.calibration import Example, Judged
 from knotvoice.settings import ListenSettings, Settings, TriggerMode
 
@@ -669,9 +669,72 @@ def test_check_shows_a_wording_of_two_entries_asked_alike() -> None:
         )
     ]
     report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
-    assert report.confused == (("bicycles", "wheelchairs", 3, "bikes on board"),)
+    assert report.confused == (Confused("bicycles", "wheelchairs", 3, "bikes on board"),)
     (advice,) = [line for line in report.advice if "asked alike" in line]
-    assert "such as 'bikes on board' for wheelchairs" in advice
+    assert (
+        "such as the phrasing 'bikes on board' of bicycles, asked as if the file did not hold"
+        in advice
+    )
+
+
+def test_check_says_how_often_two_entries_were_taken_for_one_another_each_way() -> None:
+    """Check said hotel's check-out and check-in were "5 times taken for one another, such
+    as 'when do I need to leave the room' for check-in": its table showed 5 one way and 2
+    the other, and the operator who asked that phrasing of check-out got check-out, as the
+    file holds it (check asks each phrasing as if the file did not). The advice counts each
+    way as the table does, and says how its example was asked."""
+    knowledge = Knowledge(
+        (
+            Entry("check-in", "When is check-in?", "From 3pm.", ("when can we arrive",)),
+            Entry("check-out", "When is check-out?", "By 11am.", ("when do I leave the room",)),
+        )
+    )
+
+    def taken(expected: int, source: str, text: str, leave_out: int) -> Judged:
+        return Judged(Example(text, expected, (leave_out,), 0, source), 1 - expected, 0.9)
+
+    judged = [
+        taken(1, "spoken", "um, when do I leave the room please", 3),
+        taken(1, "spoken", "so, when do I leave the room", 3),
+        taken(1, "spoken", "when is check out mate", 2),
+        taken(1, "phrasing", "when is check-out", 2),
+        Judged(Example("when do I leave the room", 1, (3,), 0, "phrasing"), 1, 0.9),
+        taken(0, "spoken", "when can we arrive mate", 1),
+        taken(0, "phrasing", "when is check-in", 0),
+    ]
+    report = check_calibration(knowledge, judged, answer_at=0.5, confirm_at=0.3)
+
+    assert [(f.entry, f.taken_for) for f in report.entries] == [
+        ("check-in", {"check-out": 2}),
+        ("check-out", {"check-in": 4}),
+    ]
+    (advice,) = [line for line in report.advice if "asked alike" in line]
+    assert advice.startswith(
+        "entries check-out and check-in are asked alike: asked as new questions, 4 wordings "
+        "of check-out were taken for check-in and 2 of check-in for check-out, such as the "
+        "phrasing 'when is check-out' of check-out, asked as if the file did not hold it (it "
+        "does, so that wording is answered; others near it may not be); "
+    )
+    # Only said as a visitor might: the variant is shown, with the phrasing it was said from.
+    (said,) = [
+        line
+        for line in check_calibration(knowledge, [*judged[:3], *judged[4:]], 0.5, 0.3).advice
+        if "asked alike" in line
+    ]
+    assert (
+        "3 wordings of check-out were taken for check-in and 2 of check-in for check-out, " in said
+    )
+    assert "such as 'um, when do I leave the room please' ('when do I leave the room' of " in said
+    assert "of check-out as a visitor might say it, asked as if the file did not hold " in said
+    # A question recorded at the kiosk was misjudged with every phrasing in place: it is the
+    # one an operator can try.
+    recorded = Judged(Example("what time do we go", 1, (), -1, "recorded"), 0, 0.8)
+    (tried,) = [
+        line
+        for line in check_calibration(knowledge, [*judged, recorded], 0.5, 0.3).advice
+        if "asked alike" in line
+    ]
+    assert "such as 'what time do we go', recorded for check-out; " in tried
 
 
 def test_check_tells_an_entry_asked_against_its_answer_alone_to_get_alternatives() -> None:

@@ -27,14 +27,21 @@ from knotvoice.knowledge import (
     words_of,
 )
 from knotvoice.lang import english
-from knotvoice.match.calibration import Judged
+from knotvoice.match.calibration import Example, Judged
 from knotvoice.match.text import STOPWORDS, normalize
 from knotvoice.settings import VoiceSettings
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import LONG_REPLY_WORDS
 from knotvoice.turn import command_of
 
-__all__ = ["MIN_ALTERNATIVES", "CheckReport", "EntryFigures", "check_calibration", "lint"]
+__all__ = [
+    "MIN_ALTERNATIVES",
+    "CheckReport",
+    "Confused",
+    "EntryFigures",
+    "check_calibration",
+    "lint",
+]
 
 MIN_ALTERNATIVES = 3
 """Fewer alternatives than this earn a warning: people rarely ask in the canonical words."""
@@ -284,14 +291,37 @@ class EntryFigures:
 
 
 @dataclass(frozen=True)
+class Confused:
+    """Questions made from one entry's phrasings that were taken for another entry."""
+
+    asked: str
+    taken: str
+    """The entry they were answered or proposed as."""
+    count: int
+    example: str
+    """One of them: a question recorded at the kiosk when one was (the kiosk misjudged it
+    with every phrasing in place), else a phrasing as written, else one as said."""
+    source: str = "phrasing"
+    """Where ``example`` comes from: ``recorded``, ``phrasing`` (asked as if the file did not
+    hold it) or ``spoken`` (a phrasing as a visitor might say it, asked as if the file did
+    not hold that phrasing)."""
+    phrasing: str = ""
+    """For a ``spoken`` example, the phrasing it was said from (empty when not known)."""
+
+
+_EXAMPLE_FIRST = ("recorded", "phrasing")
+"""The sources of the example of a pair of entries taken for one another, the one an
+operator can best try or find first; any other (as said) comes after them."""
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """What ``knotvoice knowledge check`` finds: how each entry fares, which entries are
     asked alike, which everyday questions would be answered, and what to do about it."""
 
     entries: tuple[EntryFigures, ...]
-    confused: tuple[tuple[str, str, int, str], ...]
-    """Pairs of entries (asked, taken for), how often, and one of the asked entry's phrasings
-    taken for the other (as written, when one was), most often first."""
+    confused: tuple[Confused, ...]
+    """Pairs of entries (asked, taken for), most often first."""
     offtopic_answered: tuple[tuple[str, str, float], ...]
     """Everyday questions that would get an answer: (question, entry, probability)."""
     offtopic_asked: int
@@ -333,8 +363,13 @@ def check_calibration(
     ids = [entry.id for entry in knowledge.entries]
     tallies = {entry_id: EntryFigures(entry_id, 0, 0, 0, {}) for entry_id in ids}
     pairs: dict[tuple[str, str], int] = {}
-    examples: dict[tuple[str, str], str] = {}
-    written: set[tuple[str, str]] = set()
+    examples: dict[tuple[str, str], Example] = {}
+    # Each phrasing as written, by the phrasing left out: what a variant was said from.
+    written = {
+        item.question.leave_out: item.question.text
+        for item in judged
+        if item.question.source == "phrasing" and item.question.leave_out
+    }
     offtopic: list[tuple[str, str, float]] = []
     offtopic_asked = 0
     for item in judged:
@@ -366,15 +401,18 @@ def check_calibration(
         if not right and item.probability >= confirm_at:
             tally.taken_for[got] = tally.taken_for.get(got, 0) + 1
             pairs[(wanted, got)] = pairs.get((wanted, got), 0) + 1
-            # The first phrasing as written, else the first as said: what the file holds.
             key = (wanted, got)
-            if key not in written and (key not in examples or question.source == "phrasing"):
-                examples[key] = question.text
-                if question.source == "phrasing":
-                    written.add(key)
+            if key not in examples or _rank(question) < _rank(examples[key]):
+                examples[key] = question
     entries = tuple(tallies.values())
+
+    def confusion(asked: str, taken: str, count: int) -> Confused:
+        example = examples[(asked, taken)]
+        said_from = written.get(example.leave_out, "") if example.source == "spoken" else ""
+        return Confused(asked, taken, count, example.text, example.source, said_from)
+
     confused = tuple(
-        (asked, taken, count, examples[(asked, taken)])
+        confusion(asked, taken, count)
         for (asked, taken), count in sorted(pairs.items(), key=lambda item: -item[1])
     )
     offtopic.sort(key=lambda item: -item[2])
@@ -408,9 +446,49 @@ def check_calibration(
     )
 
 
+def _rank(question: Example) -> int:
+    """Where a question taken for another entry stands among the examples of it (lowest
+    first): ``_EXAMPLE_FIRST``, then the rest."""
+    return (
+        _EXAMPLE_FIRST.index(question.source)
+        if question.source in _EXAMPLE_FIRST
+        else len(_EXAMPLE_FIRST)
+    )
+
+
+def _alike(confused: Sequence[Confused]) -> list[tuple[Confused, Confused | None]]:
+    """The pairs of entries taken for one another, either way: the way taken more often,
+    and the other way (None when it never was), the pairs taken most often first."""
+    found: dict[frozenset[str], list[Confused]] = {}
+    for pair in confused:  # most often first
+        found.setdefault(frozenset((pair.asked, pair.taken)), []).append(pair)
+    return [
+        (ways[0], ways[1] if len(ways) > 1 else None)
+        for ways in sorted(found.values(), key=lambda ways: -sum(way.count for way in ways))
+    ]
+
+
+def _example(pair: Confused) -> str:
+    """``pair``'s example, said so that an operator who asks it knows what to expect: a
+    phrasing was asked as if the file did not hold it, as a visitor's own words are; as it
+    is in the file, the kiosk answers it."""
+    if pair.source == "recorded":
+        return f"{pair.example!r}, recorded for {pair.asked}"
+    if pair.source == "phrasing":
+        return (
+            f"the phrasing {pair.example!r} of {pair.asked}, asked as if the file did not hold "
+            "it (it does, so that wording is answered; others near it may not be)"
+        )
+    said = f"{pair.phrasing!r} of {pair.asked}" if pair.phrasing else f"a phrasing of {pair.asked}"
+    return (
+        f"{pair.example!r} ({said} as a visitor might say it, asked as if the file did not "
+        "hold that phrasing)"
+    )
+
+
 def _advice(
     entries: Sequence[EntryFigures],
-    confused: Sequence[tuple[str, str, int, str]],
+    confused: Sequence[Confused],
     offtopic: Sequence[tuple[str, str, float]],
     alone: Sequence[str] = (),
     source: str = "",
@@ -450,9 +528,10 @@ def _advice(
                 + (f" that say what sets it apart from {other}" if elsewhere > turned else "")
             )
     # An entry without alternatives has none to change: it is told to get some instead.
-    for asked, taken, count, example in confused[:5]:
-        if count < 3:
-            continue
+    for pair, back in _alike(confused)[:5]:
+        asked, taken = pair.asked, pair.taken
+        if pair.count < 3:
+            continue  # told only of entries taken for another often one way or the other
         bare = [entry for entry in (asked, taken) if entry in alone]
         if len(bare) == 2:
             what = (
@@ -467,9 +546,11 @@ def _advice(
             )
         else:
             what = "make their alternatives say what tells them apart, or merge them"
+        both = f" and {back.count} of {taken} for {asked}" if back else ""
         found.append(
-            f"entries {asked} and {taken} are asked alike ({count} times taken for one "
-            f"another, such as {example!r} for {taken}); {what}"
+            f"entries {asked} and {taken} are asked alike: asked as new questions, "
+            f"{pair.count} wordings of {asked} were taken for {taken}{both}, such as "
+            f"{_example(pair)}; {what}"
         )
     for question, entry, _ in offtopic[:5]:
         what = (

@@ -22,7 +22,7 @@ from knotvoice.cli import main
 from knotvoice.journal import Journal, default_log_dir, read_status, read_turns
 from knotvoice.kiosk.events import Decided, Failed, Heard, Listening, ReplyStarted
 from knotvoice.kiosk.logbook import Logbook
-from knotvoice.report import by_day, parse_since, summarize
+from knotvoice.report import by_day, page, parse_since, summarize
 from knotvoice.systemd import Notifier
 from small_disk import read_only_folder
 
@@ -558,7 +558,7 @@ def test_a_question_the_visitor_said_no_to_is_not_grouped_under_a_command(
         journal.write(line)
     assert main(["report", "--log-dir", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    at = lines.index("     2x 'where do I park' (closest: parking)")
+    at = lines.index("     2x 'where do I park' (closest: parking, 37% likely, a visitor chose it)")
     assert lines[at + 1] == "         knotvoice knowledge add parking 'where do I park'"
     at = lines.index("     1x 'where do I park' (closest: -, the visitor said no to parking)")
     assert at + 1 == len(lines) or not lines[at + 1].strip().startswith("knotvoice")
@@ -775,6 +775,7 @@ def test_report_offers_no_wording_for_a_question_far_from_every_entry(
     train = {**turn("What time does the train to London leave?", "reject", "permanent")}
     journal.write({**train, "probability": 0.003})
     journal.write({**turn("where do I park my car", "confirm", "parking"), "probability": 0.4})
+    journal.write({**turn("yes", "answer", "parking"), "probability": 0.4})
     journal.write(turn("is there a cash machine", "reject", "payment"))  # an older log line
     assert main(["report", "--log-dir", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -791,6 +792,60 @@ def test_report_offers_no_wording_for_a_question_far_from_every_entry(
     assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
     far = json.loads(capsys.readouterr().out)["top_unanswered"][0]
     assert (far["closest"], far["command"]) == ("permanent", None)
+
+
+def test_report_gives_no_command_for_an_entry_the_kiosk_was_unsure_of_and_no_visitor_chose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hotel's kiosk asked "Did you mean: do you have accessible rooms?" of "do you have a
+    spa", 39% likely, and got no reply: the report offered the command that adds the spa to
+    accessible rooms, and an operator pasting it would have had spa questions answered with
+    them. The report says how likely the entry was, and gives the command only where the
+    kiosk found the entry likely or a visitor chose it."""
+    journal = Journal(tmp_path)
+    for line in (
+        {**turn("do you have a spa", "confirm", "accessible-rooms"), "probability": 0.391},
+        {**turn("how much is breakfast", "answer", "breakfast"), "probability": 1.0},
+        {**turn("do you have a spa", "confirm", "accessible-rooms"), "probability": 0.391},
+        {**turn("where can I put my bags", "confirm", "luggage"), "probability": 0.568},
+        {**turn("yes", "answer", "luggage"), "probability": 0.568},
+        {**turn("does the bar do food", "confirm", "bar"), "probability": 0.72},
+        {**turn("is the pool heated", "confirm", "pool"), "probability": 0.45},
+        {**turn("the other one", "answer", "gym"), "probability": 0.45},
+    ):
+        journal.write(line)
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heading = next(line for line in lines if line.startswith("not answered"))
+    assert "only if it asks what that entry answers" in heading
+    spa = lines.index(
+        "     2x 'do you have a spa' (closest: accessible-rooms, 39% likely, not chosen by a "
+        "visitor: add it there only if it asks what that entry answers)"
+    )
+    assert spa + 1 == len(lines) or not lines[spa + 1].strip().startswith("knotvoice")
+    commands = [line.strip() for line in lines if line.strip().startswith("knotvoice")]
+    assert commands == [
+        "knotvoice knowledge add luggage 'where can I put my bags'",
+        "knotvoice knowledge add bar 'does the bar do food'",
+        "knotvoice knowledge add gym 'is the pool heated'",
+    ]
+    assert "(closest: luggage, 57% likely, a visitor chose it)" in "\n".join(lines)
+    # the probability logged was of the pool, not of the gym the visitor asked for instead
+    assert "'is the pool heated' (closest: gym, a visitor chose it)" in "\n".join(lines)
+    assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
+    listed = {a["question"]: a for a in json.loads(capsys.readouterr().out)["top_unanswered"]}
+    spa_json = listed["do you have a spa"]
+    assert (spa_json["probability"], spa_json["chosen"], spa_json["command"]) == (
+        0.391,
+        False,
+        None,
+    )
+    assert listed["where can I put my bags"]["chosen"] is True
+    # The screen's /report page shows the same.
+    shown = page(summarize(read_turns(tmp_path)), [], "7d", time.time())
+    row = shown[shown.index("<td>do you have a spa</td>") :].split("</tr>")[0]
+    assert "accessible-rooms, 39% likely, not chosen by a visitor" in row
+    assert "knowledge add" not in row
 
 
 def test_a_status_nobody_updates_is_stale(

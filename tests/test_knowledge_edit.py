@@ -264,7 +264,7 @@ def test_a_wording_refused_then_added_to_that_entry_is_one_line_added_since(
         )
     assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
     out = capsys.readouterr().out
-    assert f"1x '{asked}' (closest: printing)" in out
+    assert f"1x '{asked}' (closest: printing, a visitor chose it)" in out
     assert f"1x '{asked}' (closest: -, the visitor said no to printing)" in out
     assert main(["knowledge", "add", "printing", asked, str(library)]) == 0
     capsys.readouterr()

@@ -1019,16 +1019,12 @@ def _report(args: argparse.Namespace) -> int:
         _out(f"reply after   not {why}")
     if summary.top_unanswered:
         _out(
-            "not answered, most often first (add the wording to the closest entry with "
-            "`knotvoice knowledge add ENTRY 'WORDING' FILE`, or write an entry):"
+            "not answered, most often first (add a wording to its closest entry only if it "
+            "asks what that entry answers: the command under it, or `knotvoice knowledge add "
+            "ENTRY 'WORDING' FILE`; else write an entry):"
         )
         for asked in summary.top_unanswered:
-            far = ", far off: likely outside the FAQ" if asked.far else ""
-            if asked.declined:
-                far += f", the visitor said no to {asked.declined}"
-            if asked.added:
-                far += f", added since to {asked.added}"
-            _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closest or '-'}{far})")
+            _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closeness})")
             if asked.command:
                 _out(f"         {asked.command}")
     return 0

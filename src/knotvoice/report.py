@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 from knotvoice.errors import KnowledgeError
 from knotvoice.journal import read_turns
 from knotvoice.knowledge import load, phrase_key
-from knotvoice.match.calibration import CONFIRM_AT
+from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
 from knotvoice.match.text import content_words, normalize, stem
 from knotvoice.turn import command_of
 
@@ -97,6 +97,9 @@ class Asked:
     added: str | None = None
     """The entry of the knowledge file, as it is now, whose phrasing the wording is: it was
     added since (``knotvoice knowledge add``), and there is nothing more to do."""
+    chosen: bool = False
+    """Whether a visitor chose the closest entry: said yes to its did-you-mean, asked for it
+    as "the other one", or picked it among the questions a reject read out."""
 
     @property
     def far(self) -> bool:
@@ -105,10 +108,44 @@ class Asked:
         return self.probability is not None and self.probability < CONFIRM_AT
 
     @property
+    def unsure(self) -> bool:
+        """True when the closest entry was worth a did-you-mean but not an answer, and no
+        visitor chose it: whether the wording asks what it answers ("do you have a spa" of
+        accessible rooms, 39% likely) only the operator can tell."""
+        return (
+            not self.chosen
+            and self.probability is not None
+            and CONFIRM_AT <= self.probability < ANSWER_AT
+        )
+
+    @property
+    def closeness(self) -> str:
+        """The closest entry and how close it came, as the report shows it: ``parking, 39%
+        likely, not chosen by a visitor: add it there only if it asks what that entry
+        answers``."""
+        said = [self.closest or "-"]
+        if self.probability is not None and self.closest and not self.far:
+            said.append(f"{100 * self.probability:.0f}% likely")
+        if self.far:
+            said.append("far off: likely outside the FAQ")
+        elif self.unsure and not self.added:
+            said.append(
+                "not chosen by a visitor: add it there only if it asks what that entry answers"
+            )
+        elif self.chosen and self.closest and not self.added:
+            said.append("a visitor chose it")
+        if self.declined:
+            said.append(f"the visitor said no to {self.declined}")
+        if self.added:
+            said.append(f"added since to {self.added}")
+        return ", ".join(said)
+
+    @property
     def command(self) -> str | None:
         """The command that adds the wording to the closest entry of the file it was asked of,
-        ready to paste (None when no entry came close, or it was far off)."""
-        if self.closest is None or self.far or self.added:
+        ready to paste (None when no entry came close, it was far off, or the kiosk was
+        unsure of it and no visitor chose it: ``unsure``)."""
+        if self.closest is None or self.far or self.unsure or self.added:
             return None
         words = [self.closest, self.question] + ([self.knowledge] if self.knowledge else [])
         # "--": a wording that starts with a dash is the wording, not an option.
@@ -183,6 +220,14 @@ def _percentile(values: array[float], share: float) -> float | None:
     return round(float(ordered[low] + (ordered[high] - ordered[low]) * (position - low)), 1)
 
 
+def _proposed(turn: Mapping[str, Any]) -> str | None:
+    """The entry ``turn`` proposed, or came closest to: of questions a reject read out (to
+    pick from), the first."""
+    offered = turn.get("offered") or ()
+    entry = turn.get("entry") or (offered[0] if offered else turn.get("closest"))
+    return str(entry) if entry else None
+
+
 def _decision(turn: Mapping[str, Any]) -> str:
     """What became of ``turn`` as the visitor heard it: a served follow-up (``none``, a
     ``repeat`` with nothing to repeat) was replied to with a refusal (``"handled": false``), so
@@ -234,6 +279,8 @@ class _Alike:
         self.picked: set[str] = set()
         """Entries a visitor picked among the questions a reject read out: wanted, however
         unlikely the reject found them."""
+        self.chosen: set[str] = set()
+        """Entries a visitor chose: said yes to, asked for as "the other one", or picked."""
 
     @property
     def count(self) -> int:
@@ -241,15 +288,23 @@ class _Alike:
         return sum(self.wordings.values())
 
     def came_near(
-        self, entry: str | None, probability: object, at: int, picked: bool = False
+        self,
+        entry: str | None,
+        probability: object,
+        at: int,
+        picked: bool = False,
+        chosen: bool = False,
     ) -> None:
         """``entry`` was proposed or closest for the question ``at`` (its place in the log);
-        ``picked`` by the visitor among the questions a reject read out."""
+        ``picked`` by the visitor among the questions a reject read out; ``chosen`` by the
+        visitor (a pick, a yes or "the other one")."""
         if not entry:
             return
         self.entries.count_at(entry, at)
         if picked:
             self.picked.add(entry)
+        if chosen:
+            self.chosen.add(entry)
         if isinstance(probability, int | float) and probability > self.chances.get(entry, -1.0):
             self.chances[entry] = float(probability)
 
@@ -260,6 +315,7 @@ class _Alike:
             self.chances[entry] = max(chance, self.chances.get(entry, chance))
         self.declined.add(other.declined)
         self.picked |= other.picked
+        self.chosen |= other.chosen
         self.path = self.path or other.path
 
     def asked(self) -> Asked:
@@ -274,6 +330,7 @@ class _Alike:
             self.path,
             self.chances.get(closest) if closest and closest not in self.picked else None,
             declined if closest is None else None,
+            chosen=closest in self.chosen,
         )
 
 
@@ -347,12 +404,12 @@ class Tally:
         self._days.setdefault(date, dict.fromkeys(QUESTIONS, 0))[decision] += 1
         if decision == "answer":
             return
-        offered = turn.get("offered") or ()  # questions a reject read out, to pick from
-        entry = turn.get("entry") or (offered[0] if offered else turn.get("closest"))
-        entry = str(entry) if entry else None
-        if decision == "confirm" or offered:
+        entry = _proposed(turn)
+        if decision == "confirm" or turn.get("offered"):
             # Counted once its reply says whether the visitor refused it.
-            self._waiting[conversation] = _Proposed(turn, text, entry, at, bool(offered))
+            self._waiting[conversation] = _Proposed(
+                turn, text, entry, at, bool(turn.get("offered"))
+            )
             return
         alike = self._wording(turn, text, at)
         if alike is not None:
@@ -360,13 +417,16 @@ class Tally:
 
     def _settle(self, proposed: _Proposed, entry: str | None, picked: bool = False) -> None:
         """The question ``proposed`` proposed ``entry`` after all (its own, or the one the
-        visitor chose: ``picked``, of questions a reject read out, the visitor's choice is
-        worth its wording's ``knowledge add``, however unlikely the reject found it)."""
+        visitor chose: ``picked``; a visitor's choice is worth its wording's ``knowledge
+        add``, however unlikely the kiosk found it)."""
         alike = self._wording(proposed.turn, proposed.text, proposed.at)
         if alike is not None:
-            chosen = picked and proposed.offered
-            chance = None if chosen else proposed.turn.get("probability")
-            alike.came_near(entry, chance, proposed.at, chosen)
+            from_list = picked and proposed.offered
+            # The probability logged is of the entry the question's turn proposed: not of
+            # "the other one", nor of an entry proposed after a no.
+            own = entry == _proposed(proposed.turn)
+            chance = proposed.turn.get("probability") if own and not from_list else None
+            alike.came_near(entry, chance, proposed.at, from_list, chosen=picked)
 
     def _wording(
         self, turn: Mapping[str, Any], text: str, at: int, refused: bool = False
@@ -604,9 +664,7 @@ def page(summary: Summary, days: list[Day], period: str, since: float) -> str:
     )
     rows = "".join(
         f"<tr><td>{asked.count}</td><td>{esc(asked.question)}</td>"
-        f"<td>{esc(asked.closest or '-')}{' (far off: likely outside the FAQ)' * asked.far}"
-        f"{esc(f' (the visitor said no to {asked.declined})' if asked.declined else '')}"
-        f"{esc(f' (added since to {asked.added})' if asked.added else '')}</td>"
+        f"<td>{esc(asked.closeness)}</td>"
         f"<td>{esc(' / '.join(asked.examples))}</td>"
         f"<td><code>{_words_apart(asked.command or '-')}</code></td></tr>"
         for asked in summary.top_unanswered
@@ -633,8 +691,9 @@ def page(summary: Summary, days: list[Day], period: str, since: float) -> str:
         "<table><thead><tr><th>day</th><th>answered</th><th>did-you-mean</th>"
         f"<th>rejected</th></tr></thead><tbody>{daily}</tbody></table>"
         "<h2>Not answered, most often first</h2>"
-        "<p>Add the words visitors used as a phrasing of the closest entry (the command beside"
-        " each question does it on the kiosk), or write a new entry."
+        "<p>Add a wording to its closest entry only if it asks what that entry answers (the"
+        " command beside it does so on the kiosk; a wording whose entry the kiosk was unsure of"
+        " and no visitor chose has none), or write a new entry."
         f"</p>{unanswered}</main></body></html>"
     )
 

@@ -149,6 +149,13 @@ async def raw(port: int, data: bytes, timeout: float = 10.0) -> list[Event]:
     return events
 
 
+def describe_bytes() -> bytes:
+    """A describe event as it goes over the wire."""
+    event = Describe().event()
+    header = {"type": event.type, "version": "1.0.0"}
+    return (json.dumps(header) + "\n").encode()
+
+
 async def connections_close(server: Server, timeout: float = 5.0) -> None:
     """Wait (bounded) until the server has no connection open."""
     async with asyncio.timeout(timeout):
@@ -1252,7 +1259,7 @@ def test_a_silent_client_is_let_go_and_holds_up_nobody(text_agent: Agent) -> Non
 def test_a_client_opening_too_many_connections_is_told_busy_and_the_rest_are_served(
     text_agent: Agent,
 ) -> None:
-    async def scenario() -> tuple[list[Event], list[Event], list[Event]]:
+    async def scenario() -> tuple[list[Event], list[Event], list[Event], list[list[Event]]]:
         server = Server(text_agent, "tcp://127.0.0.1:0", max_connections=3)
         listening = await server.start()
         port = listening.port
@@ -1263,6 +1270,8 @@ def test_a_client_opening_too_many_connections_is_told_busy_and_the_rest_are_ser
                 while server.connections < 3:
                     await asyncio.sleep(0.01)
             one_too_many = await raw(port, b"")
+            # as Home Assistant asks, at once: what it sent is no reason to lose the reply
+            described = [await raw(port, describe_bytes()) for _ in range(20)]
             # Those already open are answered, and a place that frees up is taken again.
             reader, writer = held[0]
             await async_write_event(question(ANSWERED[0]), writer)
@@ -1273,11 +1282,12 @@ def test_a_client_opening_too_many_connections_is_told_busy_and_the_rest_are_ser
                 writer.close()
             await connections_close(server)
             again = await ask(port, question(ANSWERED[0]), ends=("handled", "not-handled"))
-            return one_too_many, [answer], again
+            return one_too_many, [answer], again, described
         finally:
             await server.stop(grace=1.0)
 
-    one_too_many, answer, again = run(scenario())
+    one_too_many, answer, again, described = run(scenario())
+    assert all([event.type for event in told] == ["error"] for told in described), described
     assert [event.type for event in one_too_many] == ["error"]
     assert one_too_many[0].data["code"] == "busy"
     assert "try again later" in one_too_many[0].data["text"]

@@ -352,11 +352,17 @@ class Connection(AsyncEventHandler):
             await self._close()
 
     async def turn_away(self, text: str, code: str) -> None:
-        """Refuse the client before reading anything from it: one ``error``, then the
-        connection closes, at once (what it sent meanwhile is not waited for)."""
+        """Refuse the client: one ``error``, then the connection closes, within a second.
+        What the client sent meanwhile (Home Assistant's describe, at once) is read and
+        dropped until it closes its side: a socket closed with data unread resets the
+        connection, and the client would see the reset, not the error."""
         with contextlib.suppress(ConnectionError, OSError, TimeoutError):
             async with asyncio.timeout(1.0):
                 await async_write_event(Error(text=text, code=code).event(), self.writer)
+                if self.writer.can_write_eof():
+                    self.writer.write_eof()
+                while await self.reader.read(64 * 1024):
+                    pass
         await self._close()
 
     async def _close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import sounddevice as sd
 from alsa_devices import DEFAULT_RATE, LINE_OUT, MIC, SPEAKER, FileDevices, file_devices
 from knotvoice.audio import RATE, AudioChunk, join
 from knotvoice.errors import DeviceError
-from knotvoice.kiosk.devices import device_error, list_devices, resolve
+from knotvoice.kiosk import microphone
+from knotvoice.kiosk.devices import Device, device_error, list_devices, resolve
 from knotvoice.kiosk.microphone import Microphone
 from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
 from knotvoice.settings import MicrophoneSettings, SpeakerSettings
@@ -132,6 +134,70 @@ def test_capture_arrives_as_16khz_mono_in_audio_time(
     assert (loud[-1] - loud[0]) / RATE == pytest.approx(1.0, abs=0.02)
     spectrum = np.abs(np.fft.rfft(samples[: RATE // 2]))
     assert np.argmax(spectrum) * 2 == pytest.approx(440, abs=4)
+
+
+class StuckStream:
+    """A capture stream whose third read never returns until ``release`` is set: a device
+    that stopped delivering audio without failing. Records being stopped or closed while a
+    read is under way (what crashed the kiosk, or froze it, on such a device)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.stuck = threading.Event()
+        self.release = threading.Event()
+        self.closed = threading.Event()
+        self.under_a_read: list[str] = []
+
+    def start(self) -> None:
+        pass
+
+    def read(self, frames: int) -> tuple[np.ndarray, bool]:
+        self.reads += 1
+        if self.reads > 2:
+            self.stuck.set()
+            self.release.wait()
+        return np.zeros((frames, 1), dtype=np.int16), False
+
+    def _touched(self, action: str) -> None:
+        if self.stuck.is_set() and not self.release.is_set():
+            self.under_a_read.append(action)
+
+    def abort(self) -> None:
+        self._touched("abort")
+
+    def close(self) -> None:
+        self._touched("close")
+        self.closed.set()
+
+
+def test_a_microphone_stuck_in_a_read_is_let_go_without_waiting_on_it_or_freeing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A microphone that stopped delivering without failing: the kiosk hears that it stopped,
+    and closing it neither waits on the stuck read (the kiosk froze, its watchdog unfed) nor
+    frees the stream under it (the kiosk crashed in PortAudio). The stream is closed once
+    the read returns."""
+    stream = StuckStream()
+    device = Device(7, "USB mic", "ALSA", 1, 0, 48000)
+    monkeypatch.setattr(microphone, "resolve", lambda name, kind: device)
+    monkeypatch.setattr(sd, "InputStream", lambda **options: stream)
+    monkeypatch.setattr(microphone, "CLOSE_SECONDS", 0.2)
+    mic = Microphone(MicrophoneSettings(read_timeout_seconds=0.5))
+    mic.open()
+    mic.read()
+    mic.read()
+    with pytest.raises(DeviceError, match="stopped delivering audio"):
+        mic.read()
+    assert stream.stuck.is_set()
+    closing = threading.Thread(target=mic.close)
+    closing.start()
+    closing.join(timeout=10.0)
+    assert not closing.is_alive(), "closing waited on the stuck read"
+    assert stream.under_a_read == []
+    assert not stream.closed.is_set()
+    stream.release.set()
+    assert stream.closed.wait(timeout=10.0), "the stream is closed once the read returns"
+    assert stream.under_a_read == []
 
 
 def test_playback_lands_on_the_device_at_the_reply_rate(devices: FileDevices) -> None:

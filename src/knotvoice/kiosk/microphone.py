@@ -28,6 +28,9 @@ _LOG = logging.getLogger(__name__)
 
 _CHANNEL_ERROR = -9998
 
+CLOSE_SECONDS = 2.0
+"""How long ``Microphone.close`` waits for the reader thread to stop."""
+
 
 class Microphone:
     """A capture device as a stream of 16 kHz mono 16-bit ``AudioChunk``s.
@@ -128,23 +131,31 @@ class Microphone:
         out: queue.Queue[np.ndarray[Any, Any] | BaseException],
         stop: threading.Event,
     ) -> None:
+        """Read blocks until ``stop``, then stop and close ``stream``: only this thread
+        touches it once it runs, so a read stuck in the device (one that stopped delivering
+        without failing) is never freed under, nor waited on, by the kiosk's loop."""
         item: np.ndarray[Any, Any] | BaseException
-        while not stop.is_set():
-            try:
-                data, overflowed = stream.read(block)
-                item = np.array(data, copy=True)
-                if overflowed:
-                    _LOG.debug("input overflow: audio was lost while the loop was busy")
-            except Exception as error:  # PortAudio reports device loss as various errors
-                item = error
+        try:
             while not stop.is_set():
                 try:
-                    out.put(item, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if isinstance(item, BaseException):
-                return
+                    data, overflowed = stream.read(block)
+                    item = np.array(data, copy=True)
+                    if overflowed:
+                        _LOG.debug("input overflow: audio was lost while the loop was busy")
+                except Exception as error:  # PortAudio reports device loss as various errors
+                    item = error
+                while not stop.is_set():
+                    try:
+                        out.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if isinstance(item, BaseException):
+                    return
+        finally:
+            for action in (stream.abort, stream.close):
+                with contextlib.suppress(Exception):
+                    action()
 
     def read(self) -> AudioChunk:
         """The next chunk; waits at most ``read_timeout_seconds`` for the device."""
@@ -180,17 +191,20 @@ class Microphone:
             yield self.read()
 
     def close(self) -> None:
-        """Stop capturing (safe to call twice)."""
+        """Stop capturing (safe to call twice). The reader thread closes the stream: it
+        notices within one block (or one 0.1 s hand-over attempt). A read stuck in the device
+        is left to it, to close the stream if the read ever returns: closing it from here
+        would wait on the stuck read, or free what the read writes into."""
         self._stop.set()
-        if self._thread is not None:
-            # The reader notices within one block (or one 0.1 s hand-over attempt).
-            self._thread.join(timeout=2.0)
-            self._thread = None
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            for action in (stream.abort, stream.close):
-                with contextlib.suppress(sd.PortAudioError):
-                    action()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=CLOSE_SECONDS)
+            if thread.is_alive() and self.device is not None:
+                _LOG.warning(
+                    "audio device %s is stuck in a read; it is left to close when the read returns",
+                    self.device.label(),
+                )
+        self._stream = None
 
     def __enter__(self) -> Microphone:
         self.open()

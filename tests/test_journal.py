@@ -1048,6 +1048,32 @@ def test_status_and_report_from_a_shell_read_the_kiosk_service_s_log(
     assert json.loads(capsys.readouterr().out)["turns"] == 1
 
 
+def test_status_and_report_read_the_service_s_log_over_an_older_one_of_the_user_s(
+    shell_without_a_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's first test run, as the kiosk's user, leaves a log in that user's home:
+    `status` went on reading it and said the kiosk was stopped while its service ran."""
+    own = Journal(default_log_dir())
+    own.write(turn("a trial question", "reject", "parking"))
+    own.stop()
+    past = time.time() - 3600.0
+    for name in os.listdir(own.directory):
+        os.utime(own.directory / name, (past, past))
+    service = Journal(shell_without_a_log)
+    service.update(microphone="listening")
+    service.write(turn("where can I park", "answer", "parking"))
+    service.write(turn("is there a lift", "answer", "lift"))
+    service.write(turn("is there a lift", "answer", "lift"))
+    assert main(["status"]) == 0
+    printed = capsys.readouterr()
+    assert "turns         3" in printed.out
+    assert "an older log" in printed.err and f"{shell_without_a_log}" in printed.err
+    # a log of the user's written since is the one read
+    own.write(turn("another trial", "reject", "parking"))
+    assert main(["report", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["turns"] == 2
+
+
 def test_status_and_report_with_no_log_anywhere_name_log_dir(
     shell_without_a_log: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

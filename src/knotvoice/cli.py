@@ -1035,16 +1035,21 @@ def _log_dir_to_read(args: argparse.Namespace, settings: Settings) -> tuple[Path
     Typed in a shell, they look in the user's own (``~/.local/state/knotvoice``), while a
     kiosk run by its systemd unit keeps its log in ``journal.SERVICE_LOG_DIR``: when none
     was asked for (no ``--log-dir``, ``log_dir`` or ``$STATE_DIRECTORY``) and the user's own
-    holds no log, the unit's is read, and a line on standard error says so; with no log this
-    user can see there either, the error names that folder."""
-    from knotvoice.journal import SERVICE_LOG_DIR, default_log_dir, holds_log
+    holds no log, or an older one (a trial run's, as the README's first test leaves it), the
+    unit's is read, and a line on standard error says so; with no log this user can see there
+    either, the error names that folder."""
+    from knotvoice.journal import SERVICE_LOG_DIR, default_log_dir, holds_log, last_written
 
     asked = args.log_dir is not None or settings.log_dir != default_log_dir()
-    if asked or os.environ.get("STATE_DIRECTORY") or holds_log(settings.log_dir):
+    if asked or os.environ.get("STATE_DIRECTORY") or settings.log_dir == SERVICE_LOG_DIR:
+        return settings.log_dir, ""
+    own = holds_log(settings.log_dir)
+    if own and not last_written(SERVICE_LOG_DIR) > last_written(settings.log_dir):
         return settings.log_dir, ""
     if holds_log(SERVICE_LOG_DIR):
+        why = "an older log" if own else "no log"
         _warn(
-            f"no log in {settings.log_dir}: reading the kiosk service's, in {SERVICE_LOG_DIR} "
+            f"{why} in {settings.log_dir}: reading the kiosk service's, in {SERVICE_LOG_DIR} "
             "(pass --log-dir to read another)"
         )
         return SERVICE_LOG_DIR, ""

@@ -80,6 +80,16 @@ def holds_log(directory: Path) -> bool:
     return any(os.path.exists(Path(directory) / name) for name in (STATUS, TURNS))
 
 
+def last_written(directory: Path) -> float:
+    """When ``directory``'s turn log or status was last written (Unix seconds; 0 when it
+    holds neither, or this user cannot see them)."""
+    times = [0.0]
+    for name in (STATUS, TURNS):
+        with contextlib.suppress(OSError):
+            times.append((Path(directory) / name).stat().st_mtime)
+    return max(times)
+
+
 @dataclass
 class Status:
     """How the kiosk is doing now (``status.json``, ``knotvoice status``, ``/health``)."""

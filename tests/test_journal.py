@@ -940,7 +940,7 @@ def test_a_kiosk_that_stopped_or_whose_process_is_gone_is_not_running(
     assert "invalid YAML (0 s ago)\n" in capsys.readouterr().out
     journal.cleared("knowledge")
     assert main(["status", "--log-dir", str(tmp_path)]) == 0
-    assert "invalid YAML (0 s ago; working again since)" in capsys.readouterr().out
+    assert "invalid YAML (0 s ago; working again since then)" in capsys.readouterr().out
     journal.stop()
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().out.startswith("stopped ")

@@ -1113,7 +1113,7 @@ def _status(args: argparse.Namespace) -> int:
         if status.last_error:
             when = [_ago(now - status.last_error_at)] if status.last_error_at is not None else []
             if status.last_error_cleared:
-                when.append("working again since")
+                when.append("working again since then" if when else "working again")
             said = f" ({'; '.join(when)})" if when else ""
             _out(f"last error    {status.last_error}{said}")
         if status.log_failures:

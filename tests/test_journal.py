@@ -596,6 +596,21 @@ def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
     assert asked["does it hurt"].declined == "knot-pain"
 
 
+def test_the_report_command_reads_the_questions_a_reject_read_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`knotvoice report` read the turn log without the questions a reject read out: the
+    visitor's pick of one was listed as a question answered."""
+    journal = Journal(tmp_path)
+    offered = ["permanent", "knot-pain"]
+    journal.write({**turn("how long", "reject", "permanent"), "offered": offered})
+    journal.write(turn("The first one.", "answer", "permanent"))
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 reply to a did-you-mean" in out
+    assert "knotvoice knowledge add permanent 'how long'" in out
+
+
 def test_a_wording_once_picked_from_keeps_its_command_when_also_turned_away_alone() -> None:
     """The report's command for a wording whose visitor picked a question read out went when
     the same wording was turned away once more with no pick: its reject's low probability

@@ -63,6 +63,7 @@ FIELDS = (
     "entry",
     "closest",
     "probability",
+    "offered",
     "reply_ms",
     "knowledge_file",
     "knowledge",

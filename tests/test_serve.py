@@ -43,14 +43,18 @@ from knotvoice.asr.vosk import VoskModel, VoskRecognizer
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import AudioChunk as Chunk
 from knotvoice.audio import chunks_from_array, read_audio
+from knotvoice.cli import main
 from knotvoice.errors import AudioInputError, KnotvoiceError
+from knotvoice.journal import Journal
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.reload import Reloader
 from knotvoice.serve import agent as agent_module
 from knotvoice.serve.agent import (
+    FOLLOW_UP_SECONDS,
     Agent,
     Answered,
     ServedEvent,
@@ -76,6 +80,9 @@ KOREAN_SAID = "등에 뭉친 근육은 어떻게 풀어야 하나요"
 """What it says (``audio_fixtures/korean/manifest.tsv``)."""
 ANSWERED = ("how often should I massage a knot", "massage-how-often", "six minutes a day")
 OFF_TOPIC = "what's the weather going to be like today"
+UNSURE = ("What about trigger points?", "dangerous", "treat-knot")
+"""A question the matcher by words is unsure of: a did-you-mean of the first entry, with
+the second as its runner-up."""
 
 T = TypeVar("T")
 
@@ -127,8 +134,11 @@ async def ask(
     return received
 
 
-def question(text: str, conversation: str = "01JTEST") -> Event:
-    """A conversation turn exactly as Home Assistant sends it."""
+def question(text: str, conversation: str | None = "01JTEST") -> Event:
+    """A conversation turn exactly as Home Assistant sends it (``conversation`` None: as
+    another client may send it, in no conversation)."""
+    if conversation is None:
+        return Transcript(text=text).event()
     return Transcript(text=text, context={"conversation_id": conversation}).event()
 
 
@@ -430,18 +440,18 @@ def test_a_question_with_text_that_was_not_utf8_is_answered(text_agent: Agent) -
     assert ANSWERED[2] in reply or "How often should you massage a knot?" in reply  # or proposed
 
 
-def test_a_did_you_mean_stands_alone_and_names_both_questions(
+def test_a_did_you_mean_of_no_conversation_stands_alone_and_names_both_questions(
     knowledge: Knowledge, synthesizer: Synthesizer
 ) -> None:
-    """Home Assistant closes the microphone after the reply, so a did-you-mean cannot wait
-    for a yes: it names the questions it is between and speaks no answer."""
+    """A turn of no conversation has no next turn to say yes in: its did-you-mean names the
+    questions it is between and speaks no answer."""
     reported: list[ServedEvent] = []
     unsure = Agent(reloader_of(Unsure(knowledge)), None, synthesizer, report=reported.append)
 
     async def scenario() -> list[Event]:
         async with served(unsure) as (_, port):
             text = "How do I press out a knot without anybody helping me?"
-            return await ask(port, question(text), ends=("handled", "not-handled"))
+            return await ask(port, question(text, None), ends=("handled", "not-handled"))
 
     (event,) = run(scenario())
     assert event.type == "not-handled"
@@ -476,6 +486,243 @@ def test_stop_is_handled_with_nothing_to_say(text_agent: Agent) -> None:
 
     (event,) = run(scenario())
     assert event.type == "handled" and not event.data.get("text")
+
+
+class Clock:
+    """The agent's clock, moved on by hand: a conversation's minutes pass without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def turns(port: int, *said: str | tuple[str, str | None]) -> list[Event]:
+    """Each turn's reply, a turn at a time, each on a connection of its own as Home Assistant
+    sends them: a text alone is a turn of conversation ``01JCONV``; (text, id) one of ``id``
+    (None: of no conversation)."""
+    replies = []
+    for turn in said:
+        text, conversation = turn if isinstance(turn, tuple) else (turn, "01JCONV")
+        events = await ask(port, question(text, conversation), ends=("handled", "not-handled"))
+        replies.append(events[-1])
+    return replies
+
+
+def proposing(knowledge: Knowledge, entry: str, then: bool = False) -> str:
+    """A did-you-mean of ``entry`` in a conversation, as spoken."""
+    return f"{did_you_mean(knowledge.get(entry), then=then)} {english().replies.say_yes}"
+
+
+def test_a_yes_on_the_next_turn_of_the_conversation_gets_the_answer_and_the_report_counts_it(
+    by_words: Matcher,
+    synthesizer: Synthesizer,
+    knowledge: Knowledge,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Home Assistant closes the microphone after the did-you-mean; the visitor wakes the
+    device again and says "yes" (the same conversation id). It was refused, and `knotvoice
+    report` counted the visitor as saying no to the entry."""
+    reported: list[ServedEvent] = []
+    agent = Agent(reloader_of(by_words), None, synthesizer, report=reported.append)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await turns(port, UNSURE[0], "Yes.")
+
+    try:
+        proposed, answered = run(scenario())
+    finally:
+        agent.close()
+    assert proposed.type == "not-handled"
+    assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
+    assert answered.type == "handled"
+    assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
+    journal = Journal(tmp_path)
+    for event in reported:
+        if isinstance(event, Answered):
+            journal.write(event.turn_line())
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"'{UNSURE[0]}' (closest: {UNSURE[1]}," in out and "a visitor chose it" in out
+    assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0]}'" in out
+    assert "said no" not in out
+    assert "1 reply to a did-you-mean" in out
+
+
+def test_a_no_proposes_the_runner_up_and_then_asks_again(
+    by_words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    agent = Agent(reloader_of(by_words), None, synthesizer)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await turns(port, UNSURE[0], "No.", "Say that again.", "No.", "Yes.")
+
+    try:
+        proposed, other, again, declined, late = run(scenario())
+    finally:
+        agent.close()
+    assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
+    assert (other.type, other.data["text"]) == (
+        "not-handled",
+        proposing(knowledge, UNSURE[2], then=True),
+    )
+    assert again.data["text"] == other.data["text"], "said again, as it was said"
+    assert (declined.type, declined.data["text"]) == ("not-handled", english().replies.ask_again)
+    assert late.type == "not-handled" and "can't answer" in late.data["text"], "nothing open"
+
+
+def test_a_yes_after_saying_it_again_still_answers(
+    by_words: Matcher,
+    synthesizer: Synthesizer,
+    knowledge: Knowledge,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reported: list[ServedEvent] = []
+    agent = Agent(reloader_of(by_words), None, synthesizer, report=reported.append)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await turns(port, ANSWERED[0], "Say that again.", UNSURE[0], "Pardon?", "Yes.")
+
+    try:
+        answer, repeated, proposed, again, answered = run(scenario())
+    finally:
+        agent.close()
+    assert (repeated.type, repeated.data["text"]) == ("handled", answer.data["text"])
+    assert (again.type, again.data["text"]) == ("not-handled", proposed.data["text"])
+    assert answered.type == "handled"
+    assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
+    # "pardon?" is no question turned away, and the yes after it is the visitor's choice
+    journal = Journal(tmp_path)
+    for event in reported:
+        if isinstance(event, Answered):
+            journal.write(event.turn_line())
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "questions     2 " in out and "Pardon" not in out
+    assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0]}'" in out
+
+
+@pytest.mark.parametrize(
+    ("conversation", "later", "answers"),
+    [
+        ("01JCONV", FOLLOW_UP_SECONDS - 1.0, True),
+        ("01JOTHER", 0.0, False),
+        (None, 0.0, False),
+        ("01JCONV", FOLLOW_UP_SECONDS + 1.0, False),
+    ],
+    ids=["within-the-window", "another-conversation", "no-conversation", "too-late"],
+)
+def test_a_yes_of_another_conversation_or_too_late_answers_nothing(
+    by_words: Matcher,
+    synthesizer: Synthesizer,
+    knowledge: Knowledge,
+    conversation: str | None,
+    later: float,
+    answers: bool,
+) -> None:
+    clock = Clock()
+    agent = Agent(reloader_of(by_words), None, synthesizer, clock=clock)
+
+    async def scenario() -> Event:
+        async with served(agent) as (_, port):
+            await turns(port, UNSURE[0])
+            clock.now += later
+            (reply,) = await turns(port, ("Yes.", conversation))
+            return reply
+
+    try:
+        reply = run(scenario())
+    finally:
+        agent.close()
+    if answers:
+        assert reply.type == "handled"
+        assert reply.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
+    else:
+        # as a yes was always refused: it may be the next visitor's
+        assert reply.type == "not-handled"
+        assert reply.data["text"].startswith(english().replies.reject)
+        assert "You can ask me about" in reply.data["text"]
+
+
+def test_the_server_remembers_a_bounded_number_of_conversations(
+    by_words: Matcher, synthesizer: Synthesizer
+) -> None:
+    agent = Agent(reloader_of(by_words), None, synthesizer, max_conversations=3)
+    dym, asked = UNSURE[0], ANSWERED[0]
+
+    async def scenario() -> tuple[int, list[Event]]:
+        async with served(agent) as (_, port):
+            await turns(port, (dym, "c0"), (asked, "c1"), (asked, "c2"))
+            remembered = agent.conversations
+            replies = await turns(port, ("Yes.", "c0"))
+            # c0 is the most recently heard from: a new conversation forgets c1 instead
+            replies += (await turns(port, (dym, "c0"), (asked, "c3"), ("Yes.", "c0")))[-1:]
+            await turns(port, (dym, "c0"), *((asked, f"d{n}") for n in range(10)))
+            replies += await turns(port, ("Yes.", "c0"))
+            return remembered, replies
+
+    try:
+        remembered, (first, kept, forgotten) = run(scenario())
+    finally:
+        agent.close()
+    assert remembered == 3
+    assert first.type == "handled" and kept.type == "handled"
+    assert forgotten.type == "not-handled", "ten conversations since: c0 was forgotten"
+    assert agent.conversations == 3
+
+
+def heard_at_a_pause(agent: Agent, *said: str | tuple[str, str | None]) -> list[Event]:
+    """A question sent as audio, heard (by the agent's ``Held`` recognizer) at the pause after
+    it, then asked as Home Assistant asks it, in conversation ``01JCONV``; each of ``said``
+    is then a turn typed as ``turns`` has it."""
+    samples, rate = soundfile.read(CLIP, dtype="float32")
+    samples = np.concatenate([samples, np.zeros(round(0.7 * rate), dtype=np.float32)])
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            before = await turns(port, *said[:1])
+            heard = await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
+            return [*before, *await turns(port, heard[-1].data["text"], *said[1:])]
+
+    try:
+        return run(scenario())
+    finally:
+        agent.close()
+
+
+def test_a_question_worked_out_at_a_pause_goes_on_in_its_conversation(
+    by_words: Matcher, knowledge: Knowledge
+) -> None:
+    reported: list[ServedEvent] = []
+    agent = Agent(reloader_of(by_words), Held(UNSURE[0]), None, report=reported.append)
+    proposed, answered = heard_at_a_pause(agent, ANSWERED[0], "Yes.")[1:]
+    assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
+    assert answered.type == "handled"
+    assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
+    ahead = [event.ahead for event in reported if isinstance(event, Answered)]
+    assert ahead == [False, True, False], "the did-you-mean was the one worked out at the pause"
+
+
+def test_a_hearing_worked_out_at_a_pause_answers_an_open_did_you_mean(
+    by_words: Matcher, knowledge: Knowledge
+) -> None:
+    """A short hearing turned away while a did-you-mean is open is its answer misheard, as at
+    the kiosk: worked out at the pause as a question standing alone, it was a reject."""
+    reported: list[ServedEvent] = []
+    agent = Agent(reloader_of(by_words), Held("U.S."), None, report=reported.append)
+    proposed, again = heard_at_a_pause(agent, UNSURE[0])
+    entry = knowledge.get(UNSURE[1])
+    assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
+    assert again.data["text"] == f"{did_you_mean(entry, again=True)} {english().replies.say_yes}"
+    (transcribed,) = [event for event in reported if isinstance(event, Transcribed)]
+    assert transcribed.ahead, "the hearing was worked out at the pause"
+    assert not [event for event in reported if isinstance(event, Answered)][-1].ahead
 
 
 def test_a_text_too_long_to_be_a_question_is_refused_and_not_logged(
@@ -797,7 +1044,9 @@ def test_a_typed_question_never_waits_while_a_heard_one_is_heard_again(
                 ask(port, question(transcript.data["text"]), ends=("handled", "not-handled"))
             )
             assert await asyncio.to_thread(gated.entered.wait, 10.0)
-            answer = await ask(port, question(ANSWERED[0]), ends=("handled",), timeout=5.0)
+            # another visitor's (a conversation's own turns come one after another)
+            another = question(ANSWERED[0], "01JOTHER")
+            answer = await ask(port, another, ends=("handled",), timeout=5.0)
             still_hearing = not held.gate.is_set()
             held.gate.set()
             await busy

@@ -1161,21 +1161,10 @@ def _serve(args: argparse.Namespace) -> int:
                 # One turn log line per question, as the kiosk writes (`knotvoice report`).
                 journal.write(
                     {
-                        "heard": event.transcript,
-                        "question": event.transcript,
-                        "decision": event.decision,
-                        "entry": event.entry,
-                        "closest": event.closest,
-                        "probability": event.probability,
-                        "handled": event.handled,
-                        "score": event.score,
-                        "match_ms": round(event.match_ms, 1),
-                        "heard_here": event.heard,
-                        "conversation": event.conversation_id,
+                        **event.turn_line(),
                         "engine": recognizer.name,
                         "knowledge": app.knowledge_version(reloader.current.knowledge),
                         "knowledge_file": str(settings.knowledge.absolute()),
-                        "front": "serve",
                     }
                 )
             if args.json:

@@ -64,6 +64,7 @@ FIELDS = (
     "closest",
     "probability",
     "offered",
+    "repeated",
     "reply_ms",
     "knowledge_file",
     "knowledge",
@@ -232,9 +233,10 @@ def _proposed(turn: Mapping[str, Any]) -> str | None:
 def _decision(turn: Mapping[str, Any]) -> str:
     """What became of ``turn`` as the visitor heard it: a served follow-up (``none``, a
     ``repeat`` with nothing to repeat) was replied to with a refusal (``"handled": false``), so
-    it is a question rejected; the kiosk's own ``none`` is silence, no question."""
+    it is a question rejected; the kiosk's own ``none`` is silence, no question. A served
+    "say that again" that said a did-you-mean again (``repeated``) is no refusal."""
     decision = str(turn.get("decision"))
-    if decision not in QUESTIONS and turn.get("handled") is False:
+    if decision not in QUESTIONS and turn.get("handled") is False and not turn.get("repeated"):
         return "reject"
     return decision
 

@@ -9,9 +9,12 @@ queue for it while the others go on: audio waits in the recognizer's own queue, 
 thread a typed question needs, and a turn holds the matcher only while it matches, never
 while hearing again waits for the recognizer.
 
-A turn here stands alone: Home Assistant closes the microphone after the agent's reply, so a
-did-you-mean cannot wait for a "yes". ``standalone`` turns the kiosk's turn into one reply
-that needs no answer back.
+A turn goes on from the one before in its conversation, as at the kiosk: Home Assistant
+sends each with a conversation id, kept while the visitor speaks again within a few minutes,
+but closes the microphone after every reply, so a visitor answers a did-you-mean by waking
+the device again and saying "yes". Each conversation has a ``Dialogue`` of its own (the most
+recently heard ``MAX_CONVERSATIONS`` are kept). A turn of no conversation stands alone:
+``standalone`` turns the kiosk's turn into one reply that needs no answer back.
 """
 
 from __future__ import annotations
@@ -47,9 +50,11 @@ from knotvoice.speech.ready import ReadyReplies
 from knotvoice.speech.reply import reply_text, spoken_answer, spoken_question
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
-from knotvoice.turn import Action, Dialogue, Turn, too_long, typed
+from knotvoice.turn import Action, Dialogue, Turn, Understood, command_of, too_long, typed
 
 __all__ = [
+    "FOLLOW_UP_SECONDS",
+    "MAX_CONVERSATIONS",
     "Agent",
     "Answered",
     "Reply",
@@ -58,6 +63,7 @@ __all__ = [
     "Spoken",
     "Transcribed",
     "Utterance",
+    "conversed",
     "standalone",
 ]
 
@@ -72,6 +78,13 @@ of a longer one, the start is spoken."""
 MIN_RATE, MAX_RATE = 1_000, 384_000
 """Audio rates accepted, in Hertz."""
 MAX_CHANNELS = 32
+FOLLOW_UP_SECONDS = 300.0
+"""Seconds after a reply within which the next turn of its conversation may answer it (a
+"yes" to a did-you-mean): Home Assistant's own conversation timeout (5 minutes), after which
+it starts a new conversation anyway. A "yes" later answers nothing, as at the kiosk."""
+MAX_CONVERSATIONS = 256
+"""Conversations remembered at most: one more forgets the one heard from least recently, so
+that a server that runs for months keeps a bounded memory."""
 
 
 class RequestError(KnotvoiceError):
@@ -124,6 +137,22 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
     if turn.action is Action.REJECT and turn.reply:
         return Reply(False, turn.reply, turn)
     return Reply(False, _reject(knowledge), turn)
+
+
+def conversed(turn: Turn, knowledge: Knowledge | None, last: Reply | None = None) -> Reply:
+    """The turn as a reply in a conversation whose next turn may answer it (the visitor
+    starts that turn again: Home Assistant closes the microphone after every reply).
+
+    A did-you-mean is the kiosk's ("Did you mean: ...?"), and says how to answer it; "say
+    that again" says ``last`` (the conversation's last reply) again; anything else is as
+    ``standalone`` has it: an answer is the answer, a no with nothing more to propose asks
+    for the question again, a reject names a few topics, and a yes with nothing to say yes
+    to is refused."""
+    if turn.action is Action.CONFIRM and turn.reply:
+        return Reply(False, f"{turn.reply} {english().replies.say_yes}", turn)
+    if turn.action in (Action.REPEAT, Action.SLOWER) and turn.reply and last is not None:
+        return Reply(last.handled, last.text, turn)
+    return standalone(turn, knowledge)
 
 
 def _reject(knowledge: Knowledge | None) -> str:
@@ -307,6 +336,32 @@ class Answered(ServedEvent):
     which offers its wording to that entry)."""
     probability: float | None = None
     """How likely that entry was the answer (None: not matched)."""
+    offered: tuple[str, ...] = ()
+    """Ids of the entries whose questions a reject read out, to be picked on the next turn
+    ("the first one")."""
+    repeated: bool = False
+    """True when the reply was the conversation's last said again ("say that again"): not
+    handled when that was not, yet no refusal."""
+
+    def turn_line(self) -> dict[str, Any]:
+        """The turn as a line of the turn log, as the kiosk writes its own (``knotvoice
+        report`` reads both): the server adds what it was answered with."""
+        return {
+            "heard": self.transcript,
+            "question": self.transcript,
+            "decision": self.decision,
+            "entry": self.entry,
+            "closest": self.closest,
+            "probability": self.probability,
+            "offered": list(self.offered),
+            "handled": self.handled,
+            "repeated": self.repeated,
+            "score": self.score,
+            "match_ms": round(self.match_ms, 1),
+            "heard_here": self.heard,
+            "conversation": self.conversation_id,
+            "front": "serve",
+        }
 
 
 @dataclass(frozen=True)
@@ -428,6 +483,56 @@ class _OneAtATime:
             return self._matcher.likeness_in_words(text)
 
 
+class _Conversation:
+    """What one conversation remembers between its turns: its dialogue (an open
+    did-you-mean, the last reply), when it last replied and what it said. Its turns are
+    answered one at a time: each waits for ``turn`` on the event loop, holding no thread,
+    and holds ``lock`` while it answers in a thread (which goes on when its client is gone)."""
+
+    def __init__(self, dialogue: Dialogue) -> None:
+        self.dialogue = dialogue
+        self.turn = asyncio.Lock()
+        self.lock = threading.Lock()
+        self.replied: float | None = None
+        """When it last replied, by the agent's clock (seconds); None before its first."""
+        self.said: Reply | None = None
+        """Its last reply that said something, as "say that again" says it again."""
+
+
+class _Conversations:
+    """The conversations heard from most recently, by id: at most ``size``."""
+
+    def __init__(self, start: Callable[[], Dialogue], size: int = MAX_CONVERSATIONS) -> None:
+        """``start`` makes the dialogue of a conversation heard from for the first time."""
+        self._start = start
+        self._size = size
+        self._items: OrderedDict[str, _Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, conversation_id: str) -> _Conversation:
+        """The conversation of ``conversation_id``, begun if it was not (or was forgotten)."""
+        with self._lock:
+            found = self._items.pop(conversation_id, None)
+            if found is None:
+                found = _Conversation(self._start())
+            self._items[conversation_id] = found
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return found
+
+
+def _understood(prepared: _Prepared, reply: Reply) -> Understood | None:
+    """The question of a reply worked out at a pause, as worked out: a conversation's turn
+    takes it on from there without matching it again (None when it was no question)."""
+    turn = reply.turn
+    if turn.match is None:
+        return None
+    return Understood(turn.transcript, turn.match, turn.match_ms, prepared.matcher.knowledge)
+
+
 class Agent:
     """Answers, hears and speaks for every connection of the server."""
 
@@ -442,6 +547,8 @@ class Agent:
         workers: int = 4,
         vad: VadSettings | None = None,
         answers: ReadyReplies | None = None,
+        max_conversations: int = MAX_CONVERSATIONS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``matchers`` holds the matcher of the knowledge as it is now; ``recognizer`` and
         ``synthesizer`` are optional (without them the server offers no speech-to-text or
@@ -449,7 +556,9 @@ class Agent:
         ``workers`` threads answer typed questions, and as many questions heard here; ``vad``
         finds the pauses in an utterance as it comes (``knotvoice.serve.hearing``);
         ``answers`` (the synthesizer's voice, keeping what it renders) has the knowledge's
-        answers rendered ahead, as the kiosk has them, so that speaking one costs a read."""
+        answers rendered ahead, as the kiosk has them, so that speaking one costs a read;
+        ``max_conversations`` are remembered at most; ``clock`` tells the time in seconds
+        (whether a turn came within ``FOLLOW_UP_SECONDS`` of its conversation's reply)."""
         self.matchers = matchers
         self._answers = answers
         self._ready_for: Knowledge | None = None
@@ -472,10 +581,20 @@ class Agent:
         self._matching = threading.Lock()
         self._hearing = threading.Lock()
         self._heard = _Heard()
+        self._clock = clock
+        self._conversations = _Conversations(
+            lambda: Dialogue(self._locked(self.matchers.current), follow=self._current),
+            max_conversations,
+        )
 
     @property
     def knowledge(self) -> Knowledge:
         return self.matchers.current.knowledge
+
+    @property
+    def conversations(self) -> int:
+        """Conversations remembered (at most ``max_conversations``)."""
+        return len(self._conversations)
 
     @property
     def recognizing(self) -> bool:
@@ -509,7 +628,8 @@ class Agent:
     # answering
 
     async def answer(self, text: str, conversation_id: str | None = None) -> Reply:
-        """The reply to one question, typed or transcribed elsewhere. A text longer than
+        """The reply to one question, typed or transcribed elsewhere, as a turn of the
+        conversation ``conversation_id`` (None: a turn that stands alone). A text longer than
         ``MAX_QUESTION_CHARS`` is no question: it is refused unmatched and not reported."""
         refusal = too_long(text)
         if refusal is not None:
@@ -518,18 +638,28 @@ class Agent:
             return Reply(False, refusal, turn)
         start = time.perf_counter()
         heard, prepared = self._heard.take(text)
-        reply: Reply | None = None
-        if prepared is not None and prepared.matcher is self.matchers.current:
-            try:
-                reply = await asyncio.wrap_future(prepared.reply)
-            except (Exception, Dropped):  # the voice went on after all, or it failed
-                reply = None
-        ahead = reply is not None
-        if reply is None:
-            transcript = self._locked_fit(heard) if heard is not None else typed(text)
-            hears_again = transcript.fit is not None or transcript.timing is not None
-            pool = self._answering_heard if hears_again else self._answering
-            reply = await self._run(lambda: self._respond(transcript), pool)
+        transcript = self._locked_fit(heard) if heard is not None else typed(text)
+        hears_again = transcript.fit is not None or transcript.timing is not None
+        pool = self._answering_heard if hears_again else self._answering
+        if conversation_id is None:
+            reply = await self._worked_out(prepared)
+            ahead = reply is not None
+            if reply is None:
+                reply = await self._run(lambda: self._respond(transcript), pool)
+        else:
+            conversation = self._conversations.get(conversation_id)
+            # Its turns one after another, waiting here rather than in a thread.
+            async with conversation.turn:
+                if conversation.dialogue.pending is not None or command_of(text) is not None:
+                    # Worked out as a question standing alone: this may answer the last turn.
+                    prepared = None
+                worked = await self._worked_out(prepared)
+                # Else the conversation goes on from the question as worked out at the pause.
+                understood = _understood(prepared, worked) if prepared and worked else None
+                reply = await self._run(
+                    lambda: self._converse(conversation, transcript, understood), pool
+                )
+            ahead = understood is not None and reply.turn.match is understood.match
         best = reply.turn.match.best if reply.turn.match is not None else None
         self._emit(
             Answered(
@@ -547,15 +677,51 @@ class Agent:
                 probability=(
                     round(reply.turn.match.probability, 3) if reply.turn.match is not None else None
                 ),
+                offered=tuple(entry.id for entry in reply.turn.offered),
+                repeated=reply.turn.action in (Action.REPEAT, Action.SLOWER)
+                and bool(reply.turn.reply),
             )
         )
         return reply
 
+    async def _worked_out(self, prepared: _Prepared | None) -> Reply | None:
+        """The reply ``prepared`` at a pause, when it is there and of the knowledge as it is."""
+        if prepared is None or prepared.matcher is not self.matchers.current:
+            return None
+        try:
+            return await asyncio.wrap_future(prepared.reply)
+        except (Exception, Dropped):  # the voice went on after all, or it failed
+            return None
+
     def _respond(self, transcript: Transcript, matcher: MatchStage | None = None) -> Reply:
         # The matcher is taken once, so a turn never spans two versions of the knowledge.
         matcher = matcher if matcher is not None else self.matchers.current
-        turn = Dialogue(_OneAtATime(matcher, self._matching)).respond(transcript)
+        turn = Dialogue(self._locked(matcher)).respond(transcript)
         return standalone(turn, matcher.knowledge)
+
+    def _converse(
+        self, conversation: _Conversation, transcript: Transcript, understood: Understood | None
+    ) -> Reply:
+        """The reply to a turn of ``conversation``, its question already worked out
+        (``understood``) or not: a yes, a no or "say that again" within
+        ``FOLLOW_UP_SECONDS`` of the reply before goes on from it."""
+        with conversation.lock:
+            dialogue = conversation.dialogue
+            replied = conversation.replied
+            soon = replied is not None and self._clock() - replied <= FOLLOW_UP_SECONDS
+            turn = dialogue.respond(transcript, understood, soon, after_reply=soon)
+            reply = conversed(turn, dialogue.matcher.knowledge, conversation.said)
+            conversation.replied = self._clock()
+            if turn.reply and turn.action not in (Action.REPEAT, Action.SLOWER):
+                conversation.said = reply
+            return reply
+
+    def _current(self) -> MatchStage:
+        """The matcher of the knowledge as it is now, used one thread at a time."""
+        return self._locked(self.matchers.current)
+
+    def _locked(self, matcher: MatchStage) -> MatchStage:
+        return _OneAtATime(matcher, self._matching)
 
     def _prepare(self, transcript: Transcript) -> None:
         """Work out the reply to a question heard at a pause, on the hearing's thread, so that

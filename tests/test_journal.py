@@ -667,6 +667,19 @@ def test_a_served_turn_replied_to_with_a_refusal_is_a_question_not_answered() ->
     assert (day.answered, day.confirmed, day.rejected) == (1, 1, 2)
 
 
+def test_a_yes_the_server_refused_is_no_visitor_saying_no() -> None:
+    """A served did-you-mean of no conversation (or a yes too late) cannot be answered: the
+    server refuses the yes, and the report said the visitor had said no to the entry."""
+    turns = [
+        {**served("where do I park", "confirm", False, "parking"), "probability": 0.7},
+        served("Yes.", "none", False),
+    ]
+    asked = {a.question: a for a in summarize(turns).top_unanswered}
+    assert asked["where do I park"].declined is None
+    assert asked["where do I park"].closest == "parking"
+    assert "Yes." in asked, "the refused yes is a question turned away, as before"
+
+
 def test_the_report_says_a_servers_turns_have_no_reply_latency(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -387,7 +387,10 @@ class Tally:
         conversation = str(turn.get("conversation"))
         proposed = self._waiting.pop(conversation, None)
         text = str(turn.get("question") or turn.get("heard") or "").strip()
-        if proposed is not None and self._command(text) in ("yes", "no", "other"):
+        # A yes the server refused (``none``: of no conversation, or too late) replied to
+        # nothing: the did-you-mean went unanswered, and the yes is a question turned away.
+        replied = turn.get("decision") != "none"
+        if proposed is not None and replied and self._command(text) in ("yes", "no", "other"):
             if decision == "answer" and turn.get("entry"):
                 self._settle(proposed, str(turn["entry"]), picked=True)
             elif decision == "confirm" and turn.get("entry"):

@@ -33,6 +33,7 @@ from odf.text import (
     S,
 )
 from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.worksheet.worksheet import Worksheet
 
 from knotvoice.cli import _knowledge_import, main
 from knotvoice.errors import KnowledgeError
@@ -3234,12 +3235,12 @@ def test_a_semicolon_csv_with_a_cell_of_several_lines_is_cut_at_its_semicolons(
     ]
 
 
-def test_a_category_merged_down_beside_its_questions_is_the_topic_of_each(tmp_path: Path) -> None:
-    """A category cell merged over its section's rows named the topic of its first question
-    only: the sheet holds the name in the top cell alone."""
+def categories_merged_down() -> tuple[openpyxl.Workbook, Worksheet]:
+    """A sheet of two categories, each in a cell merged over its two questions' rows (the
+    second category's cell left for the test to merge)."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    assert sheet is not None
+    assert isinstance(sheet, Worksheet)
     for row in (
         ("Category", "Question", "Answer"),
         ("Visiting", "Can I park?", "Yes."),
@@ -3249,6 +3250,13 @@ def test_a_category_merged_down_beside_its_questions_is_the_topic_of_each(tmp_pa
     ):
         sheet.append(row)
     sheet.merge_cells("A2:A3")
+    return workbook, sheet
+
+
+def test_a_category_merged_down_beside_its_questions_is_the_topic_of_each(tmp_path: Path) -> None:
+    """A category cell merged over its section's rows named the topic of its first question
+    only: the sheet holds the name in the top cell alone."""
+    workbook, sheet = categories_merged_down()
     sheet.merge_cells("A4:A9")  # below the last question too
     path = tmp_path / "faq.xlsx"
     workbook.save(path)
@@ -3261,18 +3269,7 @@ def test_a_category_merged_down_to_the_sheet_s_last_row_is_read_in_a_moment(
     """The last category merged down to the sheet's last row ("A4:A1048576") took openpyxl
     18 seconds to open, making a cell of each of the million rows; its entries are those of
     one merged down to the last question."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for row in (
-        ("Category", "Question", "Answer"),
-        ("Visiting", "Can I park?", "Yes."),
-        (None, "Is there a cafe?", "Yes."),
-        ("Food", "Do you sell tea?", "Yes."),
-        (None, "Any cake?", "Yes."),
-    ):
-        sheet.append(row)
-    sheet.merge_cells("A2:A3")
+    workbook, sheet = categories_merged_down()
     sheet.merge_cells("A4:A5")
     saved = tmp_path / "saved.xlsx"
     workbook.save(saved)

@@ -159,6 +159,19 @@ async def raw(port: int, data: bytes, timeout: float = 10.0) -> list[Event]:
     return events
 
 
+def reported_turns(
+    reported: Sequence[ServedEvent], log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """What `knotvoice report` prints of the turns the server reported, logged as the
+    ``serve`` command logs them."""
+    journal = Journal(log_dir)
+    for event in reported:
+        if isinstance(event, Answered):
+            journal.write(event.turn_line())
+    assert main(["report", "--log-dir", str(log_dir)]) == 0
+    return capsys.readouterr().out
+
+
 def describe_bytes() -> bytes:
     """A describe event as it goes over the wire."""
     event = Describe().event()
@@ -540,12 +553,7 @@ def test_a_yes_on_the_next_turn_of_the_conversation_gets_the_answer_and_the_repo
     assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
     assert answered.type == "handled"
     assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
-    journal = Journal(tmp_path)
-    for event in reported:
-        if isinstance(event, Answered):
-            journal.write(event.turn_line())
-    assert main(["report", "--log-dir", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+    out = reported_turns(reported, tmp_path, capsys)
     assert f"'{UNSURE[0]}' (closest: {UNSURE[1]}," in out and "a visitor chose it" in out
     assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0]}'" in out
     assert "said no" not in out
@@ -598,12 +606,7 @@ def test_a_yes_after_saying_it_again_still_answers(
     assert answered.type == "handled"
     assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
     # "pardon?" is no question turned away, and the yes after it is the visitor's choice
-    journal = Journal(tmp_path)
-    for event in reported:
-        if isinstance(event, Answered):
-            journal.write(event.turn_line())
-    assert main(["report", "--log-dir", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+    out = reported_turns(reported, tmp_path, capsys)
     assert "questions     2 " in out and "Pardon" not in out
     assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0]}'" in out
 

@@ -141,7 +141,8 @@ class StuckStream:
     that stopped delivering audio without failing. Records being stopped or closed while a
     read is under way (what crashed the kiosk, or froze it, on such a device)."""
 
-    def __init__(self) -> None:
+    def __init__(self, stuck_after: int | None = 2) -> None:
+        self.stuck_after = stuck_after
         self.reads = 0
         self.stuck = threading.Event()
         self.release = threading.Event()
@@ -153,7 +154,7 @@ class StuckStream:
 
     def read(self, frames: int) -> tuple[np.ndarray, bool]:
         self.reads += 1
-        if self.reads > 2:
+        if self.stuck_after is not None and self.reads > self.stuck_after:
             self.stuck.set()
             self.release.wait()
         return np.zeros((frames, 1), dtype=np.int16), False
@@ -178,9 +179,12 @@ def test_a_microphone_stuck_in_a_read_is_let_go_without_waiting_on_it_or_freeing
     frees the stream under it (the kiosk crashed in PortAudio). The stream is closed once
     the read returns."""
     stream = StuckStream()
+    streams = [stream]
     device = Device(7, "USB mic", "ALSA", 1, 0, 48000)
+    rescans: list[bool] = []
     monkeypatch.setattr(microphone, "resolve", lambda name, kind: device)
-    monkeypatch.setattr(sd, "InputStream", lambda **options: stream)
+    monkeypatch.setattr(microphone, "refresh", lambda: rescans.append(True))
+    monkeypatch.setattr(sd, "InputStream", lambda **options: streams[-1])
     monkeypatch.setattr(microphone, "CLOSE_SECONDS", 0.2)
     mic = Microphone(MicrophoneSettings(read_timeout_seconds=0.5))
     mic.open()
@@ -195,9 +199,22 @@ def test_a_microphone_stuck_in_a_read_is_let_go_without_waiting_on_it_or_freeing
     assert not closing.is_alive(), "closing waited on the stuck read"
     assert stream.under_a_read == []
     assert not stream.closed.is_set()
+    # opened again (the device back, or another): PortAudio is not restarted under the read
+    streams.append(StuckStream(stuck_after=None))
+    mic.open(rescan=True)
+    assert rescans == [], "the devices were scanned again under the stuck read"
+    mic.read()
     stream.release.set()
     assert stream.closed.wait(timeout=10.0), "the stream is closed once the read returns"
     assert stream.under_a_read == []
+    mic.close()
+    stuck = [t for t in threading.enumerate() if t.name == "knotvoice-microphone"]
+    for thread in stuck:
+        thread.join(timeout=10.0)
+    streams.append(StuckStream(stuck_after=None))
+    mic.open(rescan=True)
+    assert rescans == [True], "scanned again once the stuck read has returned"
+    mic.close()
 
 
 def test_playback_lands_on_the_device_at_the_reply_rate(devices: FileDevices) -> None:

@@ -31,6 +31,9 @@ _CHANNEL_ERROR = -9998
 CLOSE_SECONDS = 2.0
 """How long ``Microphone.close`` waits for the reader thread to stop."""
 
+_left_behind: list[threading.Thread] = []
+"""Reader threads closed while stuck in a read: each closes its stream if the read returns."""
+
 
 class Microphone:
     """A capture device as a stream of 16 kHz mono 16-bit ``AudioChunk``s.
@@ -71,8 +74,13 @@ class Microphone:
     def open(self, rescan: bool = False) -> None:
         """Open the device and start capturing; ``rescan`` looks for newly plugged devices."""
         self.close()
-        if rescan:
+        _left_behind[:] = [thread for thread in _left_behind if thread.is_alive()]
+        if rescan and not _left_behind:
             refresh()
+        elif rescan:
+            # Re-scanning restarts PortAudio, which would close the stream under the read
+            # still stuck in it: the devices are scanned again once it has returned.
+            _LOG.info("a read is still stuck in the old device: not re-scanning the devices")
         device = resolve(self.settings.device, "input")
         rate = self.settings.rate or device.default_rate
         channels = max(1, min(self.settings.channels, device.input_channels))
@@ -199,6 +207,8 @@ class Microphone:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=CLOSE_SECONDS)
+            if thread.is_alive():
+                _left_behind.append(thread)
             if thread.is_alive() and self.device is not None:
                 _LOG.warning(
                     "audio device %s is stuck in a read; it is left to close when the read returns",

@@ -75,12 +75,16 @@ class Microphone:
         """Open the device and start capturing; ``rescan`` looks for newly plugged devices."""
         self.close()
         _left_behind[:] = [thread for thread in _left_behind if thread.is_alive()]
-        if rescan and not _left_behind:
+        if _left_behind:
+            # Opened again, a device that stopped delivering would hold one more stuck read
+            # (a thread and a descriptor) at each try; and re-scanning restarts PortAudio,
+            # which would close the stream under the read. Tried again once it has returned.
+            raise DeviceError(
+                "the microphone is still stuck in a read since it stopped delivering audio; "
+                "waiting for it, or check the cable"
+            )
+        if rescan:
             refresh()
-        elif rescan:
-            # Re-scanning restarts PortAudio, which would close the stream under the read
-            # still stuck in it: the devices are scanned again once it has returned.
-            _LOG.info("a read is still stuck in the old device: not re-scanning the devices")
         device = resolve(self.settings.device, "input")
         rate = self.settings.rate or device.default_rate
         channels = max(1, min(self.settings.channels, device.input_channels))

@@ -16,10 +16,11 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from knotvoice.asr import Transcript
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16
 from knotvoice.kiosk import echo
-from knotvoice.kiosk.barge_in import BargeIn
+from knotvoice.kiosk.barge_in import BargeIn, answer_in
 from knotvoice.kiosk.capture import Capture
 from knotvoice.kiosk.echo import FRAME, LEAD_SECONDS, EchoCanceller, Reference
 from knotvoice.lang import english
@@ -222,3 +223,61 @@ def test_a_failing_canceller_costs_the_reply_its_cancelling_not_the_stop(
     assert barge_in.watch(playback, capture, len(reply) / RATE, reply_chunks)
     assert playback.interrupted
     assert [stage for stage, _error in failures] == ["echo canceller"]
+
+
+def test_an_answer_is_looked_for_in_words_the_did_you_mean_does_not_say_itself() -> None:
+    # Heard over the kiosk asking "Is there no parking?", a "no" may be its own voice.
+    assert answer_in(Transcript("No."), "Did you mean: Can a muscle knot be permanent?")
+    assert not answer_in(Transcript("No."), "Did you mean: Is there no parking?")
+    assert answer_in(Transcript("Yes."), "Did you mean: Is there no parking?")
+    assert answer_in(Transcript("Yet.", alternatives=("Yes.",)), "Did you mean: Is it free?")
+    # the visitor's voice and the kiosk's heard as one
+    said = Transcript("Yes. In your upper back.")
+    assert answer_in(said, "Did you mean: Is a knot in your upper back bad?") == "Yes."
+    assert not answer_in(
+        Transcript("Can a muscle knot be permanent?"),
+        "Did you mean: Can a muscle knot be permanent?",
+    )
+
+
+@pytest.mark.parametrize("loudness_db", [-6.0, 0.0])
+def test_a_yes_is_heard_over_the_did_you_mean_and_its_own_voice_is_no_answer(
+    speak: Callable[[str, str], Audio], whisper: WhisperRecognizer, loudness_db: float
+) -> None:
+    asked = "Did you mean: Is a knot in your upper back something you should worry about?"
+    reply = speak(asked, "en-gb")
+    heard = bench.through_the_room(reply) * np.float32(10 ** (loudness_db / 20))
+    yes = speak("Yes.", "en-us")
+
+    def over(heard: Audio) -> BargeIn:
+        capture = Capture(bench.Room(heard), ListenSettings(), threading.Event(), print, print)
+        barge_in = BargeIn(
+            ListenSettings(),
+            whisper.spotter(english().barge_in),
+            None,
+            lambda _event: None,
+            print,
+            whisper,
+        )
+        reply_chunks = list(chunks_from_array(reply, RATE))
+        barge_in.watch(
+            bench.Playing(),
+            capture,
+            len(reply) / RATE,
+            reply_chunks,
+            asked=asked,
+            expect=english().answer_prompt,
+        )
+        return barge_in
+
+    try:
+        echo_alone = over(heard.copy())
+        heard[2 * RATE : 2 * RATE + len(yes)] += yes
+        answered = over(heard)
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    assert echo_alone.answer is None, "the kiosk's own voice is no answer"
+    assert answered.answer is not None
+    assert answered.answer.transcript.text.rstrip(".").lower() == "yes"
+    assert answered.answer.start < len(reply) / RATE

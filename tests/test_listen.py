@@ -129,6 +129,7 @@ def run_on_devices(
     synthesizer: SpeechStage,
     recorder: Recorder,
     trigger: EventTrigger | None = None,
+    matcher: MatchStage | None = None,
 ) -> ListenSummary:
     # A long silent tail: the file device gives stale samples once in.raw runs out.
     devices.write_input(np.concatenate([audio, silence(60.0)]), RATE, DEFAULT_RATE)
@@ -140,7 +141,7 @@ def run_on_devices(
     return bounded_listen(
         settings,
         whisper,
-        Dialogue(Matcher(knowledge)),
+        Dialogue(matcher or Matcher(knowledge)),
         synthesizer,
         recorder,
         speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
@@ -245,6 +246,76 @@ def test_saying_stop_cuts_the_reply_short_and_the_kiosk_listens_on(
     barge = [e for e in recorder.of(Heard) if isinstance(e, Heard) and not e.accepted]
     assert barge and "stop" in barge[0].text.lower()
     assert barge[0].ended == "silence", "heard over the reply, it says why it ended too"
+
+
+@pytest.mark.parametrize(
+    ("said", "then"),
+    [
+        ("Yes.", "massage-how-often"),  # its answer
+        ("No.", "treat-knot"),  # the other entry it was between, proposed in turn
+    ],
+)
+def test_a_yes_or_no_said_before_the_did_you_mean_is_over_answers_it(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    said: str,
+    then: str,
+) -> None:
+    # A "yes" said while "Did you mean: ...?" was still being read out was heard over it,
+    # thrown away (no "stop" in it), and the kiosk then waited for the answer in silence.
+    asked = did_you_mean(knowledge.get("massage-how-often"))
+    reply = (
+        spoken_answer(knowledge.get(then))
+        if said == "Yes."
+        else did_you_mean(knowledge.get(then), then=True)
+    )
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(1.0),  # the end of the question is found after half a second
+            clips(said),
+            silence(reply_seconds(synthesizer, asked) + reply_seconds(synthesizer, reply)),
+        ]
+    )
+    recorder = Recorder()
+    try:
+        run_on_devices(
+            devices,
+            audio,
+            ListenSettings(max_turns=1, idle_exit_seconds=12.0),
+            whisper,
+            knowledge,
+            synthesizer,
+            recorder,
+            matcher=Unsure(knowledge),
+        )
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    decided = [e for e in recorder.events if isinstance(e, Decided)]
+    assert [(e.decision, e.entry) for e in decided][:2] == [
+        ("confirm", "massage-how-often"),
+        ("answer" if said == "Yes." else "confirm", then),
+    ]
+    assert decided[1].answers_proposal
+    heard = [e for e in recorder.of(Heard) if isinstance(e, Heard)]
+    assert [(e.text.rstrip(".").lower(), e.accepted) for e in heard][1:] == [
+        (said.rstrip(".").lower(), True)
+    ]
+    started = [e for e in recorder.of(ReplyStarted) if isinstance(e, ReplyStarted)]
+    assert heard[1].start < started[0].at + started[0].seconds, "said over the did-you-mean"
+    prompt, second, *_ = recorder.finished()
+    assert prompt.interrupted, "it cuts the did-you-mean short, as a tap on Yes does"
+    assert [e.text for e in started][:2] == [asked, reply]
+    # What the visitor hears after the did-you-mean is the reply to their answer.
+    played = devices.output()
+    out = played[prompt.frames : prompt.frames + second.frames].astype(np.float32) / 32768.0
+    spoken = whisper.transcribe(chunks_from_array(out, second.rate)).text
+    assert fuzz.token_set_ratio(spoken.lower(), reply.lower()) >= 70, (spoken, reply)
 
 
 def test_wake_phrase_then_follow_up_without_it(

@@ -2,14 +2,19 @@
 
 What the microphone hears during a reply is mostly the kiosk itself, so it is never taken as
 a question. The reply's echo is taken out (``echo``), then loud speech is recognised briefly
-and checked for the language's stop words.
+and checked for the language's stop words. Over a reply that asks the visitor to pick (a
+did-you-mean, questions read out), their answer is looked for too: a yes, a no or "the other
+one" cuts it short and is answered, as a tap on the screen is.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
-from knotvoice.asr import Recognizer, RecognizerStream
+from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import AudioChunk
 from knotvoice.kiosk.capture import Capture
 from knotvoice.kiosk.echo import EchoCanceller, Reference, available
@@ -19,14 +24,57 @@ from knotvoice.kiosk.triggers import Trigger
 from knotvoice.kiosk.vad import Boundary, Endpointer
 from knotvoice.lang import english, words
 from knotvoice.settings import ListenSettings, VadSettings
+from knotvoice.turn import FOLLOW_UPS_TO_PROPOSAL, MISHEARD_ANSWER_WORDS, command_of
 
-__all__ = ["BargeIn"]
+__all__ = ["Answer", "BargeIn"]
 
 DETECTOR = "webrtc"
 """The voice detector that hears speech over a reply, whatever ``vad_detector`` says. What
 it must tell apart is the visitor's voice from what is left of the kiosk's own, and silero
 calls both a voice: with ``webrtc+silero`` here the echo of a loud reply alone once cut the
 reply short, where webrtcvad's utterances did not (``docs/kiosk.md``)."""
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+"""Where one sentence of a transcript ends and the next begins."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The visitor's answer to what a reply asked, said over the reply: the kiosk answers it
+    as if said just after."""
+
+    transcript: Transcript
+    start: float
+    """Where the speech started, in seconds of audio time."""
+    end: float
+    """Where it ended, in seconds of audio time."""
+    frames: tuple[AudioChunk, ...]
+    """The utterance as the recognizer heard it (its echo taken out)."""
+    ended: str
+    """Why the utterance ended ("silence", "max_length")."""
+    behind: float
+    """Seconds of audio captured and not read yet when it ended."""
+    asr_ms: float
+    """Milliseconds it took to recognise."""
+    found: float
+    """When its end was found (monotonic seconds): the reply to it is late from then."""
+
+
+def answer_in(transcript: Transcript, asked: str) -> str | None:
+    """The words of ``transcript``, heard over the reply ``asked``, that answer it (a yes, a
+    no, "the other one"), or None. They are the hearing, or a sentence of it (the visitor's
+    voice and what is left of the kiosk's heard as one: "Yes. In your upper back."), or
+    another hearing of a short one; never the reply's own words ("no" heard over "Did you
+    mean: Is there no parking?" may be its echo)."""
+    text = transcript.text.strip()
+    heard = [text, *_SENTENCE_END.split(text)]
+    if command_of(text) is None and len(words(text)) <= MISHEARD_ANSWER_WORDS:
+        heard += transcript.alternatives
+    own = set(words(asked))
+    for said in heard:
+        if command_of(said) in FOLLOW_UPS_TO_PROPOSAL and not set(words(said)) <= own:
+            return said.strip()
+    return None
 
 
 class BargeIn:
@@ -39,13 +87,21 @@ class BargeIn:
         trigger: Trigger | None,
         emit: Callable[[Event], None],
         fail: Callable[[str, BaseException], None],
+        hearing: Recognizer | None = None,
     ) -> None:
+        """``recognizer`` spots the stop words (``Recognizer.spotter``); ``hearing``, the
+        kiosk's own recognizer, hears again what is said over a reply that asks something
+        (without it, the spotter's hearing is looked in for the answer)."""
         self._settings = settings
         self._recognizer = recognizer
+        self._hearing = hearing
         self._trigger = trigger
         self._emit = emit
         self._fail = fail
         self._stop_words = frozenset(english().barge_in)
+        self.answer: Answer | None = None
+        """The answer to the last reply watched, said over it (or begun over it and ended
+        after), when it asked something; None otherwise."""
 
     def watch(
         self,
@@ -53,11 +109,18 @@ class BargeIn:
         capture: Capture,
         until: float,
         reply: Sequence[AudioChunk] = (),
+        asked: str = "",
+        expect: str = "",
     ) -> bool:
-        """Read the microphone until audio time ``until``, or until ``playback`` fails; True
-        when a "stop" or a press cut the reply (``playback`` is stopped then). ``reply`` is
-        what ``playback`` plays, from now: its echo is taken out of what the microphone
-        hears."""
+        """Read the microphone until audio time ``until`` (after a reply that asks, on to the
+        end of an utterance begun before it), or until ``playback`` fails; True when a
+        "stop", a press or an answer cut the reply (``playback`` is stopped then).
+        ``reply`` is what ``playback`` plays, from now: its echo is taken out of what the
+        microphone hears. ``asked`` is the reply's text when it asks the visitor to pick (a
+        did-you-mean, questions read out; empty when not): what is said over it is heard again
+        by ``hearing``, told to ``expect`` its answers ("Yes. No."), and an answer to it is
+        kept in ``answer``."""
+        self.answer = None
         settings = self._settings
         reference = None
         if settings.barge_in and settings.echo_cancel and reply and available():
@@ -66,9 +129,9 @@ class BargeIn:
             heard_at = capture.now + capture.behind + playback.latency
             reference = Reference(reply, heard_at)
         if reference is None:
-            return self._watch(playback, capture, until, None)
+            return self._watch(playback, capture, until, None, asked, expect)
         with EchoCanceller() as canceller:
-            return self._watch(playback, capture, until, (reference, canceller))
+            return self._watch(playback, capture, until, (reference, canceller), asked, expect)
 
     def _watch(
         self,
@@ -76,6 +139,8 @@ class BargeIn:
         capture: Capture,
         until: float,
         echo: tuple[Reference, EchoCanceller] | None,
+        asked: str,
+        expect: str,
     ) -> bool:
         settings = self._settings
         listener = Endpointer(
@@ -90,7 +155,10 @@ class BargeIn:
         )
         stream: RecognizerStream | None = None
         started = 0.0
-        while capture.now < until:
+        frames: list[AudioChunk] = []
+        # An answer begun over the reply is heard to its end, though it ends after.
+        later = until + (settings.barge_in_max_seconds if asked else 0.0)
+        while capture.now < until or (capture.now < later and listener.in_speech):
             if playback.error is not None:
                 # The reply broke off: what the microphone hears next is a visitor, not it.
                 return False
@@ -109,31 +177,70 @@ class BargeIn:
             for event in listener.push(chunk):
                 try:
                     if event.kind is Boundary.START:
-                        started = event.at
+                        started, frames = event.at, []
                         stream = self._recognizer.stream()
                     if stream is None:
                         continue
                     for frame in event.frames:
                         stream.accept(frame)
+                    frames.extend(event.frames)
                     if event.kind is not Boundary.END:
                         continue
                     heard, stream = stream, None
+                    found = time.monotonic()
                     text = heard.finish().text
+                    stop = bool(set(words(text)) & self._stop_words)
+                    again = self._hear_again(text, frames, expect) if asked and not stop else None
                 except Exception as error:
                     stream = None
                     self._fail("recognizer", error)
                     continue
+                ended = str(event.reason or "")
+                if again is not None:
+                    transcript, asr_ms = again
+                    text = transcript.text
+                    said = answer_in(transcript, asked)
+                    if said is not None:
+                        # The visitor's answer: the loop answers it as said after the reply.
+                        behind = capture.behind
+                        self.answer = Answer(
+                            replace(transcript, text=said),
+                            started,
+                            event.at,
+                            tuple(frames),
+                            ended,
+                            behind,
+                            asr_ms,
+                            found,
+                        )
+                        if event.at >= until:
+                            return False  # begun over the reply, and ended after it
+                        playback.stop()
+                        return True
                 self._emit(
                     Heard(
                         event.at,
                         text,
                         started,
                         False,
-                        ended=str(event.reason or ""),
+                        ended=ended,
                         behind_ms=round(capture.behind * 1000.0, 1),
                     )
                 )
-                if set(words(text)) & self._stop_words:
+                if stop:
                     playback.stop()
                     return True
         return False
+
+    def _hear_again(
+        self, spotted: str, frames: Sequence[AudioChunk], expect: str
+    ) -> tuple[Transcript, float]:
+        """What the kiosk's recognizer hears of an utterance said over a reply that asked
+        something, and the milliseconds it took; the spotter's hearing ``spotted`` when there
+        is no other recognizer."""
+        if self._hearing is None:
+            return Transcript(spotted), 0.0
+        began = time.perf_counter()
+        self._hearing.expect(expect)
+        transcript = self._hearing.transcribe(frames)
+        return transcript, (time.perf_counter() - began) * 1000.0

@@ -27,7 +27,7 @@ from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import DeviceError
 from knotvoice.kiosk.ahead import SETTLE_AFTER, WORK_AHEAD_AFTER, WORK_AHEAD_TIMEOUT, Ahead
-from knotvoice.kiosk.barge_in import BargeIn
+from knotvoice.kiosk.barge_in import Answer, BargeIn
 from knotvoice.kiosk.capture import AudioSource, Capture, Stopped
 from knotvoice.kiosk.events import (
     Decided,
@@ -140,6 +140,7 @@ class _Kiosk:
             interrupting(trigger, inbox),
             events,
             self.fail,
+            recognizer,
         )
         self.ahead = Ahead(recognizer.transcribe, self.understand_ahead)
         self.endpointer = Endpointer(settings.vad)
@@ -178,6 +179,9 @@ class _Kiosk:
         self.partial_due = 0.0
         self.last_rate: int | None = None
         self.playback: Playback | None = None
+        self.answered: Answer | None = None
+        """The visitor's answer to the did-you-mean (or to the questions read out) said before
+        the kiosk had finished asking it, to be answered next."""
         self.rescan = False
         """Look for re-plugged devices at the next quiet moment (the speaker went missing)."""
 
@@ -241,6 +245,9 @@ class _Kiosk:
     def run(self) -> None:
         self.emit_listening()
         while not self.done():
+            if self.answered is not None:
+                self.answer_early()
+                continue
             if self.rescan and not self.utterance_open:
                 self.rescan = False
                 self.endpointer.reset()
@@ -432,6 +439,22 @@ class _Kiosk:
             self.fail("screen", error)
         return True
 
+    def answer_early(self) -> None:
+        """Answer what the visitor said over the reply that asked them to pick (a "yes" before
+        the did-you-mean was over, which cut it short), as if said right after it."""
+        assert self.answered is not None
+        answered, self.answered = self.answered, None
+        self.utterance = list(answered.frames)
+        self.speech_end_clock = answered.found
+        self.on_utterance(
+            answered.transcript,
+            answered.start,
+            answered.end,
+            asr_ms=answered.asr_ms,
+            ended=answered.ended,
+            behind=answered.behind,
+        )
+
     def on_utterance(
         self,
         transcript: Transcript,
@@ -527,14 +550,18 @@ class _Kiosk:
             rate = max(round(self.last_rate * SLOWER_AGAIN), min(SLOWEST_RATE, self.last_rate))
         if turn.action is Action.REPEAT:
             rate = self.last_rate
-        self.speak(turn.reply, rate, counts=turn.action in (Action.ANSWER, Action.REJECT))
         # The did-you-mean said again (the last question asked one) is asked anew, and so
         # are the questions a reject read out.
         again = turn.action in (Action.REPEAT, Action.SLOWER)
-        if turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0):
+        proposes = turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0)
+        offers = not proposes and (bool(turn.offered) or (again and self.offered_until >= 0.0))
+        asks = english().answer_prompt if proposes else "" if offers else None
+        counts = turn.action in (Action.ANSWER, Action.REJECT)
+        self.speak(turn.reply, rate, counts=counts, asks=asks)
+        if proposes:
             self.wait_for_speech()
             self.proposed_until, self.offered_until = self.open_until, -1.0
-        elif turn.offered or (again and self.offered_until >= 0.0):
+        elif offers:
             # "The first one" may follow with no trigger, as after a did-you-mean; but a
             # question still needs one, and none following is no timeout.
             waited = self.now + self.settings.no_speech_timeout_seconds
@@ -552,7 +579,19 @@ class _Kiosk:
 
     # -- speaking --
 
-    def speak(self, text: str, rate: int | None, counts: bool, answers: bool = True) -> None:
+    def speak(
+        self,
+        text: str,
+        rate: int | None,
+        counts: bool,
+        answers: bool = True,
+        *,
+        asks: str | None = None,
+    ) -> None:
+        """Say ``text``, listening meanwhile for "stop". ``asks`` is set when the reply asks
+        the visitor to pick (a did-you-mean, questions read out): their answer said over it is
+        taken too (``answered``), heard as likely one of ``asks`` ("Yes. No.", or "" when
+        nothing in particular is expected)."""
         began = time.perf_counter()
         try:
             audio = self.render(text, rate)
@@ -578,7 +617,11 @@ class _Kiosk:
         waited = (time.monotonic() - self.speech_end_clock) * 1000.0 if answers else None
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited))
         until = self.now + seconds + self.settings.echo_tail_seconds
-        interrupted = self.barge_in.watch(playback, self.capture, until, audio)
+        asked = text if asks is not None else ""
+        interrupted = self.barge_in.watch(
+            playback, self.capture, until, audio, asked=asked, expect=asks or ""
+        )
+        self.answered = self.barge_in.answer
         if not playback.wait(timeout=seconds + 10.0):
             _LOG.warning("playback did not end in time; stopping it")
             playback.stop()

@@ -329,6 +329,16 @@ def test_a_dialogue_that_follows_its_knowledge_answers_from_the_new_one_between_
     assert first.asked == ["how often?"] and second.asked == ["how often now?"]
 
 
+def test_a_turn_is_matched_and_answered_from_one_knowledge_when_a_reload_lands_during_it() -> None:
+    # The file reloaded while the turn was under way: its question is matched by the matcher
+    # the turn began with, whose knowledge its reply then reads, never half of each.
+    first, second = ScriptedMatcher(), ScriptedMatcher()
+    calls = iter([first, second])
+    dialogue = Dialogue(first, follow=lambda: next(calls, second))
+    dialogue.respond(typed("how often?"))
+    assert first.asked == ["how often?"] and second.asked == []
+
+
 NEW_OFTEN = Entry("massage-how-often", "How often should you massage a knot?", "Twice a week.")
 
 

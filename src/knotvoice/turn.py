@@ -272,7 +272,11 @@ class Dialogue:
         heard); None when it is a follow-up command or nothing. Safe from any thread."""
         if not transcript.text.strip() or command_of(transcript.text) is not None:
             return None
-        matcher = self._follow() if self._follow is not None else self.matcher
+        return self._understood(
+            transcript, self._follow() if self._follow is not None else self.matcher
+        )
+
+    def _understood(self, transcript: Transcript, matcher: MatchStage) -> Understood:
         start = time.perf_counter()
         heard, match = rehear(transcript, matcher, self._rehearing)
         return Understood(heard, match, (time.perf_counter() - start) * 1000.0, matcher.knowledge)
@@ -344,9 +348,8 @@ class Dialogue:
             return Turn(transcript, Action.NONE, None, None, "")
         if understood is not None and understood.knowledge is not self.matcher.knowledge:
             understood = None  # worked out ahead, and the knowledge file has changed since
-        understood = understood or self.understand(transcript)
-        if understood is None:  # pragma: no cover - commands and silence are handled above
-            return Turn(transcript, Action.NONE, None, None, "")
+        # the matcher of this turn, not the one a reload may have brought since it began
+        understood = understood or self._understood(transcript, self.matcher)
         transcript, match, match_ms = understood.transcript, understood.match, understood.match_ms
         if self._misheard_answer(match, transcript, follow_up) and pending and pending.best:
             # Most likely a yes or no misheard: ask once more rather than turn it away.

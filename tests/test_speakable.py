@@ -174,12 +174,12 @@ def test_headings_footnotes_and_escaped_marks_are_read_without_their_marks() -> 
     """Read as the screen shows them: a heading a sentence of its own, a footnote its text,
     an escaped mark without its backslash; no "#", "*" or backslash said."""
     assert speakable("# Opening hours\nOpen 9 to 5 every day*\n* except bank holidays") == (
-        "Opening hours. Open 9 to 5 every day. except bank holidays."
+        "Opening hours. Open 9 to 5 every day. Except bank holidays."
     )
     assert speakable("## Prices ##\n1\\. Adults \\*members\\* £5") == (
         "Prices. 1. Adults members 5 pounds."
     )
-    assert speakable("Room #4 is our #1 choice.") == "Room 4 is our 1 choice."
+    assert speakable("Room #4 is our #1 choice.") == "Room number 4 is our number 1 choice."
 
 
 def test_amounts_of_money_read_with_their_currency() -> None:

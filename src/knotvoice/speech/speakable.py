@@ -76,7 +76,7 @@ _ABBREVIATION = re.compile(
     )
     + r")(?![\w@/-]|\.\w)"
 )
-_BEFORE_NUMBER = re.compile(r"(?<![\w.])(" + _either(_ENGLISH.before_number) + r")(?=\s?\d)")
+_BEFORE_NUMBER = re.compile(r"(?<![\w.#])(" + _either(_ENGLISH.before_number) + r")\s?(?=\d)")
 _STREET = re.compile(
     r"(\b[A-Z][a-z]+ )("
     + "|".join(re.escape(short) for short in _ENGLISH.street_short_forms)
@@ -198,6 +198,11 @@ _CAPITALISED = {
 """First words that keep their capital within a sentence: a day or a month ("Mon")."""
 
 
+_OPENING_WORD = re.compile(r"^[*\s]*[a-z]+(?=[\s,;!?]|\.?$)")
+"""A sentence's first word, all in lower case (after a footnote's mark), not the start of an
+address ("www.x.org")."""
+
+
 def _sentence(text: str) -> str:
     """A line as a sentence: emphasis marks after its last word set aside, and a line that
     leads into what follows (ending in ":" or ";") ended with a full stop (``_read_lines``
@@ -208,6 +213,19 @@ def _sentence(text: str) -> str:
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+def _opened(sentence: str) -> str:
+    """``sentence``, read after another's full stop, with a capital: a footnote or an item
+    written on from the line it hangs on ("* except bank holidays") opens a sentence there.
+    A word written with a capital inside ("eBay") or an address ("www.x.org") is kept."""
+
+    def capital(found: re.Match[str]) -> str:
+        word = found.group(0)
+        start = len(word) - len(word.lstrip("* \t"))
+        return word[:start] + word[start:].capitalize()
+
+    return _OPENING_WORD.sub(capital, sentence, count=1)
 
 
 def _read_lines(shown: Iterable[Line]) -> str:
@@ -240,7 +258,8 @@ def _read_lines(shown: Iterable[Line]) -> str:
             lead = ""
             said.append(spoken)
         start = end
-    return " ".join([*said, f"{lead}." if lead else ""]).strip()
+    said += [f"{lead}."] if lead else []
+    return " ".join(said[:1] + [_opened(sentence) for sentence in said[1:]])
 
 
 def _body(line: Line) -> str:
@@ -278,7 +297,7 @@ def _list(items: list[tuple[int | None, str]]) -> str:
             continue
         ordinal = _ORDINALS[number - 1] if 0 < number <= len(_ORDINALS) else f"Number {number}"
         said.append(_sentence(f"{ordinal}, {_lowered(body)}"))
-    return " ".join(said)
+    return " ".join(said[:1] + [_opened(sentence) for sentence in said[1:]])
 
 
 def _phrase(text: str) -> bool:
@@ -548,7 +567,7 @@ def speakable(text: str) -> str:
     text = _NUMERIC_DATE.sub(_numeric_date, text)
     text = _FRACTION.sub(_fraction, text)
     text = _SHORT_NAME.sub(_short_name, text)
-    text = _BEFORE_NUMBER.sub(lambda found: _ENGLISH.before_number[found.group(1)], text)
+    text = _BEFORE_NUMBER.sub(lambda found: _ENGLISH.before_number[found.group(1)] + " ", text)
     text = _STREET.sub(
         lambda found: found.group(1) + _ENGLISH.street_short_forms[found.group(2)], text
     )

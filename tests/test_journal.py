@@ -759,7 +759,16 @@ def test_report_and_status_on_the_command_line(
     report = json.loads(capsys.readouterr().out)
     assert report["turns"] == 2 and report["top_unanswered"][0]["question"] == "where can I park"
     assert main(["status", "--log-dir", str(tmp_path)]) == 0
-    assert "turns         2 since the kiosk started at " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "turns         2 since the kiosk started at " in out
+    assert f"(knotvoice listen, process {os.getpid()})" in out
+    # The Home Assistant server's status, and the screen's, say what they are.
+    for command, started in (("serve", "the server"), ("screen", "the screen")):
+        Journal(tmp_path / command).update(command=command)
+        assert main(["status", "--log-dir", str(tmp_path / command)]) == 0
+        out = capsys.readouterr().out
+        assert f"turns         0 since {started} started at " in out and "kiosk" not in out
+        assert f"(knotvoice {command}, process {os.getpid()})" in out
     assert main(["report", "--log-dir", str(tmp_path), "--since", "12h"]) == 0
     said = capsys.readouterr().out.splitlines()[0]
     assert "(the last 12h: since " in said

@@ -1942,6 +1942,7 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert "ok" in run(check(uri))
         status = json.loads((tmp_path / "log" / "status.json").read_text())
         assert status["microphone"] == "none" and status["knowledge"].startswith("knots.yaml@")
+        assert status["command"] == "serve"  # `knotvoice status`: "since the server started"
         assert status["stopped"] is None
         for _ in range(20):  # what `systemctl reload` sends: the knowledge is read again
             process.send_signal(signal.SIGHUP)

@@ -831,10 +831,10 @@ def _following(
     return recognizer, reloader
 
 
-def _loading(journal: Journal, settings: Settings) -> None:
-    """Name the knowledge file in the status before it loads, so the status of a start that
-    fails on it (a file that does not load) says which file that was."""
-    journal.update(knowledge=f"{settings.knowledge.name} (not loaded)")
+def _loading(journal: Journal, settings: Settings, command: str) -> None:
+    """Name the command and the knowledge file in the status before it loads, so the status
+    of a start that fails on it (a file that does not load) says which file that was."""
+    journal.update(command=command, knowledge=f"{settings.knowledge.name} (not loaded)")
 
 
 def _kiosk(
@@ -862,7 +862,7 @@ def _kiosk(
 
     journal = Journal(settings.log_dir)
     with journal.claimed():
-        _loading(journal, settings)
+        _loading(journal, settings, "screen" if typed_only else "listen")
         days = settings.listen.keep_audio_days
         if days is None and (kept := left_behind(settings.log_dir / AUDIO)):
             _log.warning("%s", kept)
@@ -1077,6 +1077,10 @@ def _ago(seconds: float) -> str:
     return f"{round(seconds / 86400)} days ago"
 
 
+_STARTED = {"listen": "the kiosk", "screen": "the screen", "serve": "the server"}
+"""What `status` calls the process that wrote it, by its command."""
+
+
 def _status(args: argparse.Namespace) -> int:
     from knotvoice.journal import read_status
 
@@ -1092,11 +1096,12 @@ def _status(args: argparse.Namespace) -> int:
         print_json(status.to_json(now))
     else:
         started = _minute(status.started)
+        process = f"knotvoice {status.command}, process {status.pid}"
         if status.stopped is not None:
             stopped = _minute(status.stopped)
-            _out(f"stopped       {stopped} (up since {started}, process {status.pid})")
+            _out(f"stopped       {stopped} (up since {started}, {process})")
         else:
-            _out(f"up since      {started} (process {status.pid})")
+            _out(f"up since      {started} ({process})")
             gone = (
                 ""
                 if running
@@ -1107,7 +1112,8 @@ def _status(args: argparse.Namespace) -> int:
         _out(f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}")
         # `report` counts the turns of its --since period: each says which it counts.
         _out(
-            f"turns         {status.turns} since the kiosk started at {started} "
+            f"turns         {status.turns} since {_STARTED.get(status.command, 'it')} "
+            f"started at {started} "
             f'(questions, and follow-ups such as "yes"); errors {status.errors}'
         )
         if status.last_error:
@@ -1143,7 +1149,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     journal = Journal(settings.log_dir)
     with journal.claimed():
-        _loading(journal, settings)
+        _loading(journal, settings, "serve")
         recognizer, reloader = _following(
             settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
         )

@@ -105,6 +105,8 @@ class Status:
     last_error_at: float | None = None
     last_error_cleared: bool = False
     """True when what failed works again since (a knowledge file fixed and read)."""
+    command: str = "listen"
+    """The command that writes it: listen (the kiosk), screen or serve."""
     microphone: str = "starting"
     """starting, listening or lost, and closed once it stopped; none for the server
     (``knotvoice serve``) and the screen alone."""
@@ -469,6 +471,7 @@ def read_status(directory: Path) -> Status | None:
     times = (status.last_error_at, status.stopped)
     if (
         not isinstance(status.pid, int)
+        or not isinstance(status.command, str)
         or not all(_finite(number) for number in (*counts, status.log_failures, status.pid))
         or not all(when is None or _finite(when) for when in times)
     ):

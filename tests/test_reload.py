@@ -60,6 +60,29 @@ def test_an_edit_is_answered_from_at_the_next_check(faq: Path) -> None:
     assert not reloader.check(), "one edit, one reload"
 
 
+def test_a_reload_asked_for_always_says_what_came_of_it(
+    faq: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`systemctl reload` (SIGHUP) on a file that had not changed logged nothing: the
+    operator could not tell whether it was read. Each asks now gets one line."""
+    reloader = Reloader.load(faq, lambda knowledge: knowledge)
+
+    def reload_said() -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="knotvoice"):
+            reloader.read_again()
+        return [record.getMessage() for record in caplog.records]
+
+    assert reload_said() == [f"{faq} unchanged since it was read; answering from it"]
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    assert reload_said()[-1] == f"{faq} changed; answering from the new knowledge"
+    faq.write_text(ORIGINAL + "\n  - id: [oops\n", encoding="utf-8")
+    (broken,) = reload_said()
+    assert "invalid YAML" in broken and "loaded before" in broken
+    assert reload_said() == [broken], "asked again: why it still does not load"
+    assert reloader.failures == 1
+
+
 def test_a_file_saved_by_renaming_a_new_one_over_it_is_seen(faq: Path) -> None:
     reloader = Reloader.load(faq, Matcher)
     stat = faq.stat()

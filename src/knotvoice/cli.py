@@ -884,7 +884,8 @@ def _kiosk(
         signal.signal(signal.SIGTERM, stopping)
         # SIGHUP reads the knowledge file again now (it is also watched every 2 s).
         signal.signal(
-            signal.SIGHUP, lambda *_: threading.Thread(target=reloader.check, daemon=True).start()
+            signal.SIGHUP,
+            lambda *_: threading.Thread(target=reloader.read_again, daemon=True).start(),
         )
         recordings = Recordings(settings.log_dir / AUDIO, days) if days is not None else None
         logbook = Logbook(

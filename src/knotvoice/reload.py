@@ -113,6 +113,8 @@ class Reloader(Generic[T]):
         self._kept = kept
         self._seen = Version.of(self.path)
         """The version ``current`` was built from (None: missing or not known)."""
+        self._failure = ""
+        """The line logged for the version ``_seen`` when it did not load ("" when it did)."""
         self._checking = threading.Lock()
         self.reloads = 0
         """How many times a new version was swapped in."""
@@ -139,6 +141,23 @@ class Reloader(Generic[T]):
         else:
             reloader._failed(logging.WARNING, failure)
         return reloader
+
+    def read_again(self) -> None:
+        """What SIGHUP does (``systemctl reload``): look at the file now, and say what came of
+        it when it had not changed, so an operator who reloads always sees a line: that it is
+        answered from as it was, or again why it does not load."""
+        failures = self.failures
+        if self.check() or self.failures != failures:
+            return  # it changed, and what came of it was said
+        with self._checking:
+            unchanged = Version.of(self.path) == self._seen
+            failure = self._failure
+        if not unchanged:
+            return  # changed as it was looked at: the next look tells
+        if failure:
+            _log.warning("%s", failure)
+        else:
+            _log.info("%s unchanged since it was read; answering from it", self.path)
 
     @property
     def current(self) -> T:
@@ -178,6 +197,7 @@ class Reloader(Generic[T]):
                 )
                 return False
             self._current = built
+            self._failure = ""
             self.reloads += 1
             self._keep(version)
         _log.info("%s changed; answering from the new knowledge", self.path)
@@ -207,6 +227,7 @@ class Reloader(Generic[T]):
                 partial.unlink(missing_ok=True)
 
     def _failed(self, level: int, message: str) -> None:
+        self._failure = message
         self.failures += 1
         _log.log(level, "%s", message)
         if self._on_failure is not None:

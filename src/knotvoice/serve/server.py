@@ -713,7 +713,7 @@ async def serve(
     # without a handler it would end the server.
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(
-            signal.SIGHUP, lambda: threading.Thread(target=reloader.check, daemon=True).start()
+            signal.SIGHUP, lambda: threading.Thread(target=reloader.read_again, daemon=True).start()
         )
         signals.append(signal.SIGHUP)
     server = Server(agent, settings.uri, settings.idle_seconds)

@@ -319,6 +319,23 @@ def test_load_bad_yaml_gives_the_line(tmp_path: Path) -> None:
             '    answer: "Yes.\n  - id: b\n    question: B?\n    answer: No.\n',
             "line 6: a quote opened here is never closed; close it",
         ),
+        # a quote closed only by one lines later (here a comment's) was reported there
+        (
+            '    answer: "Yes.\n  # a "comment"\n  - id: b\n    question: B?\n    answer: No.\n',
+            "line 6: a quote opened here is not closed on its line; close it",
+        ),
+        # an alternative indented one space short
+        (
+            "    alternatives:\n      - is it a\n     - is it really a\n    answer: Yes.\n",
+            "line 8: invalid YAML (expected <block end>, but found '<block sequence start>'): "
+            "this line is not indented as the lines above it; indent it with spaces as the "
+            "other lines of its entry are",
+        ),
+        # a tab pasted into the indentation
+        (
+            "    answer: |\n\tYes.\n",
+            "line 7: a tab where YAML takes only spaces; replace it with spaces",
+        ),
         # a list in brackets never closed was reported at the line where reading gave up
         (
             "    alternatives: [is it open, when\n      do you open\n    answer: Yes.\n",

@@ -346,6 +346,30 @@ class _KeyTwice(yaml.constructor.ConstructorError):
     """A mapping gives one key twice."""
 
 
+_OPENING_QUOTE = re.compile(r"""^\s*(?:-\s+)?(?:[\w-]+:\s+)?(["'])(.*)$""")
+"""A line whose value opens with a quote: the quote, and the rest of the line."""
+
+
+def _quote_left_open(text: str, exc: yaml.MarkedYAMLError) -> int | None:
+    """The line (1-based) of a value whose quote is not closed on its line, between where
+    the block YAML gave up on began and where it gave up: the quote ran on to a later one
+    (in a comment, another value) and what follows that one broke the file. None when
+    there is none, or YAML gave up on something else."""
+    if "expected <block end>" not in str(exc.problem) or exc.problem_mark is None:
+        return None
+    first = exc.context_mark.line if exc.context_mark is not None else 0
+    lines = text.splitlines()[first : exc.problem_mark.line]
+    for number, line in reversed(list(enumerate(lines, start=first + 1))):
+        found = _OPENING_QUOTE.match(line)
+        if found is None:
+            continue
+        quote, rest = found.groups()
+        closed = rest.replace("''", "") if quote == "'" else re.sub(r"\\.", "", rest)
+        if quote not in closed:
+            return number
+    return None
+
+
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 """Characters YAML refuses in a file (a tab, line breaks and U+0085 it takes)."""
 
@@ -435,6 +459,24 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
                 "is not closed "
                 f"before line {exc.problem_mark.line + 1} ({what}); close it with "
                 f"'{closing}' after its last item",
+            )
+        elif (opened_at := _quote_left_open(text, exc)) is not None:
+            # a quote not closed on its line runs on to the next quote, lines later
+            out.error(
+                None,
+                "",
+                f"line {opened_at}: a quote opened here is not closed on its line; close it",
+            )
+        elif "'\\t'" in what:
+            out.error(
+                None, "", f"{where}a tab where YAML takes only spaces; replace it with spaces"
+            )
+        elif "expected <block end>" in what:
+            out.error(
+                None,
+                "",
+                f"{where}invalid YAML ({what}): this line is not indented as the lines above "
+                "it; indent it with spaces as the other lines of its entry are",
             )
         elif "mapping values are not allowed" in what:
             out.error(

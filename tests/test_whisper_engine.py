@@ -101,7 +101,13 @@ def test_auto_engine_falls_back_to_bundled_whisper_and_says_why(
         (warning,) = caplog.records
         assert warning.getMessage().startswith(said)
         assert f"--models-dir {folder}`" in warning.getMessage()
+        assert warning.getMessage().endswith(
+            "--engine whisper (KNOTVOICE_ENGINE) to hear with it without this warning"
+        )
         caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        load_recognizer(Settings(models_dir=empty, engine="whisper"), knowledge)
+    assert not caplog.records, "whisper chosen: nothing to warn of"
     assert not mistyped.exists(), "a folder that is not there is not made"
     assert list((tmp_path / "user-cache" / "knotvoice").glob("calibration-*.json"))
     assert list((empty / "cache").glob("calibration-*.json"))

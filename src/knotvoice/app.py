@@ -249,8 +249,9 @@ def _say_no_vosk_model(folder: Path) -> None:
     """A models folder set (a flag, ``KNOTVOICE_MODELS``, the config) that holds no English
     vosk model is told at the start: whisper hearing instead, silently, hid a mistyped name."""
     _log.warning(
-        "%s, so whisper hears; check the folder's name, or put a model there with "
-        "`knotvoice models download vosk-small-en-us --models-dir %s`",
+        "%s, so whisper hears; check the folder's name, put a model there with "
+        "`knotvoice models download vosk-small-en-us --models-dir %s`, or choose whisper "
+        "with --engine whisper (KNOTVOICE_ENGINE) to hear with it without this warning",
         f"no English vosk model in the models folder {folder}"
         if folder.is_dir()
         else f"the models folder {folder} does not exist",

@@ -97,7 +97,10 @@ def test_a_log_that_cannot_be_written_costs_one_warning_not_a_turn(
 
 
 def test_a_full_disk_where_a_line_fits_now_and_then_gives_one_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     journal = Journal(tmp_path)
     real_write = os.write
@@ -113,6 +116,19 @@ def test_a_full_disk_where_a_line_fits_now_and_then_gives_one_warning(
     assert sum("cannot be written" in line for line in said) == 1
     assert sum("written again" in line for line in said) == 1
     assert journal.status.log_failures == 4
+    # `knotvoice status` says why, and that it is written again
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    assert (
+        "log failures  4 turns could not be written (the disk is full; written again since)"
+    ) in capsys.readouterr().out.splitlines()
+    monkeypatch.setattr(os, "write", no_space)
+    assert not journal.write(turn("where is it", "answer", "e"))
+    monkeypatch.setattr(os, "write", real_write)
+    journal.update(microphone="listening")
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    assert (
+        "log failures  5 turns could not be written (the disk is full)"
+    ) in capsys.readouterr().out.splitlines()
 
 
 def test_a_full_disk_with_room_for_turn_lines_but_no_new_file_keeps_the_status(

@@ -1124,7 +1124,10 @@ def _status(args: argparse.Namespace) -> int:
             said = f" ({'; '.join(when)})" if when else ""
             _out(f"last error    {status.last_error}{said}")
         if status.log_failures:
-            _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written")
+            why = [status.log_error] if status.log_error else []
+            why += ["written again since"] if status.log_error_cleared else []
+            said = f" ({'; '.join(why)})" if why else ""
+            _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written{said}")
     return 0 if running else 1
 
 

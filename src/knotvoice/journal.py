@@ -13,6 +13,7 @@ a new file, and one that cannot be written at all costs one warning too.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import math
@@ -115,6 +116,10 @@ class Status:
     reloads: int = 0
     log_failures: int = 0
     """Turn log lines that could not be written."""
+    log_error: str = ""
+    """Why the last of them could not be ("the disk is full")."""
+    log_error_cleared: bool = False
+    """True when turn log lines are written again since."""
     stopped: float | None = None
     """When it stopped (Unix seconds); None while it runs."""
 
@@ -231,6 +236,7 @@ class Journal:
                 _append(path, (line + "\n").encode("utf-8", "backslashreplace"))
             except OSError as error:
                 self.status.log_failures += 1
+                self.status.log_error, self.status.log_error_cleared = _why(error), False
                 now = time.monotonic()
                 if not self._failing and now - self._warned_at >= WARN_AGAIN_SECONDS:
                     _log.warning("the turn log cannot be written (%s); turns go on", error)
@@ -239,6 +245,7 @@ class Journal:
             if self._failing:
                 _log.info("the turn log is written again")
                 self._failing = False
+            self.status.log_error_cleared = bool(self.status.log_error)
             self._write_status()
         return True
 
@@ -454,6 +461,23 @@ def _finite(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_WHY = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "no permission to write there",
+    errno.EPERM: "no permission to write there",
+}
+"""What an operator is told of the commonest reasons a file cannot be written."""
+
+
+def _why(error: OSError) -> str:
+    """Why ``error`` stopped a write, in an operator's words."""
+    if error.errno in _WHY:
+        return _WHY[error.errno]
+    return error.strerror or str(error) or type(error).__name__
+
+
 def read_status(directory: Path) -> Status | None:
     """The status the kiosk last wrote in ``directory``, or None when there is none (or the
     file there is not one knotvoice wrote: another program's, or edited by hand)."""
@@ -472,6 +496,7 @@ def read_status(directory: Path) -> Status | None:
     if (
         not isinstance(status.pid, int)
         or not isinstance(status.command, str)
+        or not isinstance(status.log_error, str)
         or not all(_finite(number) for number in (*counts, status.log_failures, status.pid))
         or not all(when is None or _finite(when) for when in times)
     ):

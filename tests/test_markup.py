@@ -134,10 +134,30 @@ def test_list_lines_are_list_items_and_other_lines_as_written() -> None:
         Line((Span("brakes", strong=True),), bullet=True),
         Line((Span("gears"),), bullet=True),
         Line((Span("wheels"),), bullet=True),
-        Line((Span("Book"),), number=1),
+        Line((Span("Book"),), number=1, depth=1),  # indented under "wheels": in it
         Line((Span("Come"),), number=2),
         Line((Span("-5°C at night"),)),
     )
+
+
+def test_a_list_indented_under_an_item_is_in_that_item() -> None:
+    """Levels as markdown nests them (and as a Word FAQ's are imported): an item indented
+    further than the one before it is one level deeper; one indented back is out again; text
+    between lists ends them."""
+    text = (
+        "Bring:\n- ID\n  - passport\n    1. with a photo\n  - licence\n- a pen\n"
+        "Then:\n   - alone, indented\n"
+    )
+    assert [(line.depth, "".join(span.text for span in line.spans)) for line in lines(text)] == [
+        (0, "Bring:"),
+        (0, "ID"),
+        (1, "passport"),
+        (2, "with a photo"),
+        (1, "licence"),
+        (0, "a pen"),
+        (0, "Then:"),
+        (0, "alone, indented"),
+    ]
 
 
 def test_a_link_is_shown_as_its_text_and_address_as_it_is_read_out() -> None:

@@ -847,6 +847,51 @@ HOURS = Entry(
 )
 
 
+PAPERS = Entry(
+    "papers",
+    "What should I bring?",
+    "Bring:\n"
+    "- proof of who you are\n"
+    "  - a passport\n"
+    "  - or a driving licence\n"
+    "- proof of address\n"
+    "  1. a bill\n"
+    "  2. a bank statement\n"
+    "\n"
+    "Then:\n"
+    "- sign in",
+)
+
+
+def test_a_list_inside_a_list_s_item_shows_inside_it(
+    browser: Browser, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """Items indented under another (a Word FAQ's second level, kept on import) showed as
+    items of the same list, as if each were a thing to bring: they show in their item."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    with served(marked(knowledge, PAPERS)) as screen:
+        page = open_page(browser, screen.url)
+        screen.emit(Heard(1.0, "what do I bring", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", PAPERS.id, "", spoken_answer(PAPERS)))
+        text = page.locator("#caption")
+        caption(page).to_contain_text("Bring:")
+        expect(text.locator(":scope > ul > li > ul > li")).to_have_text(
+            ["a passport", "or a driving licence"]
+        )
+        expect(text.locator(":scope > ul > li > ol > li")).to_have_text(
+            ["a bill", "a bank statement"]
+        )
+        outer = text.locator(":scope > ul")
+        expect(outer).to_have_count(2)
+        expect(outer.nth(0).locator(":scope > li")).to_have_count(2)
+        expect(outer.nth(1).locator(":scope > li")).to_have_text(["sign in"])
+        inner = text.locator("ul ul li").first.bounding_box()
+        first = text.locator(":scope > ul > li").first.bounding_box()
+        assert inner is not None and first is not None and inner["x"] > first["x"], "indented"
+        page.screenshot(path=str(shots / "nested-list-800x480.png"))
+
+
 def test_an_answer_s_headings_footnotes_and_escaped_marks_show_as_written_text(
     browser: Browser, knowledge: Knowledge, tmp_path: Path
 ) -> None:
@@ -876,7 +921,7 @@ def test_an_answer_s_headings_footnotes_and_escaped_marks_show_as_written_text(
         assert float(heading[0].removesuffix("px")) <= 1.2 * float(heading[1].removesuffix("px"))
         page.screenshot(path=str(shots / "headings-and-footnote-800x480.png"))
     said = spoken_answer(HOURS)
-    assert said.startswith("Opening hours. Open 9 to 5 every day. except bank holidays. Prices.")
+    assert said.startswith("Opening hours. Open 9 to 5 every day. Except bank holidays. Prices.")
     assert not set(said) & set("#*\\_")
 
 

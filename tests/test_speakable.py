@@ -438,3 +438,17 @@ def test_the_zero_in_brackets_after_a_country_code_is_not_said() -> None:
     assert speakable("Call +44 (0)20 7946 0958 or +44(0)1632 960123.") == (
         "Call plus 4 4, 2 0, 7 9 4 6, 0 9 5 8 or plus 4 4, 1 6 3 2, 9 6 0 1 2 3."
     )
+
+
+def test_a_list_inside_an_item_is_read_with_that_item() -> None:
+    """Items indented under another were read as items of the outer list ("proof of who you
+    are, a passport, or a driving licence, proof of address, a bill and a bank statement"):
+    each item's own list is read on from it."""
+    text = (
+        "Bring:\n- proof of who you are\n  - a passport\n  - or a driving licence\n"
+        "- proof of address\n  1. a bill\n  2. a bank statement"
+    )
+    assert speakable(text) == (
+        "Bring, proof of who you are, a passport, or a driving licence; and proof of "
+        "address, a bill and a bank statement."
+    )

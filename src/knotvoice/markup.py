@@ -89,6 +89,9 @@ class Line:
     """A numbered list item's number ("2. ", "2) ")."""
     heading: int = 0
     """A heading's level ("# " 1, "## " 2; 0 for a line that is no heading)."""
+    depth: int = 0
+    """A list item's depth: 0 for an item of the outer list, 1 for one of a list in it (an
+    item indented further than the item before it), and so on."""
 
 
 def spans(text: str) -> tuple[Span, ...]:
@@ -231,15 +234,28 @@ def lines(text: str) -> tuple[Line, ...]:
     starred = {at for at in filled if _STARRED.match(written[at])}
     shown: list[Line] = []
     marked = False  # a word so far carries a footnote's mark
+    indents: list[int] = []  # the indentation of each list the last item is in, outermost first
     for at, line in enumerate(written):
         alone = at in starred and not starred.intersection(_beside(filled, at))
+        numbered = NUMBERED.match(line)
+        bullet = None if numbered else BULLET.match(line)
+        if numbered or (bullet and not (alone and marked)):
+            indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+            while indents and indent < indents[-1]:
+                indents.pop()
+            if not indents or indent > indents[-1]:
+                indents.append(indent)
+        elif line.strip():
+            indents = []  # text between lists: the next one starts afresh
+        depth = max(len(indents) - 1, 0)
         if heading := HEADING.match(line):
             level = len(heading.group(1))
             shown.append(Line(spans((heading.group(2) or "").strip()), heading=level))
-        elif numbered := NUMBERED.match(line):
-            shown.append(Line(spans(numbered.group(2).strip()), number=int(numbered.group(1))))
-        elif (bullet := BULLET.match(line)) and not (alone and marked):
-            shown.append(Line(spans(bullet.group(1).strip()), bullet=True))
+        elif numbered:
+            item = spans(numbered.group(2).strip())
+            shown.append(Line(item, number=int(numbered.group(1)), depth=depth))
+        elif bullet and not (alone and marked):
+            shown.append(Line(spans(bullet.group(1).strip()), bullet=True, depth=depth))
         else:
             shown.append(Line(spans(line.strip())))
         marked = marked or any(

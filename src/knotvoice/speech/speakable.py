@@ -246,7 +246,7 @@ def _read_lines(shown: Iterable[Line]) -> str:
         if listed:
             while end < len(read) and _listed(read[end][0]):
                 end += 1
-            spoken = _list([(item.number, text.strip()) for item, text in read[start:end]])
+            spoken = _list(_nested(read[start:end]))
         else:
             spoken = _sentence(body)
         if lead and spoken:
@@ -266,6 +266,26 @@ def _body(line: Line) -> str:
     """A line's text as it is read: without its marks, quotes or emoji, short forms said."""
     body = "".join(span.text for span in line.spans)
     return _SAID_AS.sub(_said_as, _EMOJI.sub("", body.translate(_QUOTES)))
+
+
+def _nested(items: list[tuple[Line, str]]) -> list[tuple[int | None, str]]:
+    """A list's items as they are read (number, text), an item's own list read on from its
+    text ("proof of address, a bill or a bank statement"), not as items of the outer one."""
+    base = min(line.depth for line, _ in items)
+    read: list[tuple[int | None, str]] = []
+    start = 0
+    while start < len(items):
+        line, text = items[start]
+        end = start + 1
+        while end < len(items) and items[end][0].depth > base:
+            end += 1
+        text = text.strip()
+        if end > start + 1 and line.depth == base:
+            inner = _list(_nested(items[start + 1 : end]))
+            text = f"{text.rstrip('.,;:' + _MARKUP_AT_END)}, {_lowered(inner)}".rstrip(".")
+        read.append((line.number, text))
+        start = end
+    return read
 
 
 def _listed(line: Line) -> bool:

@@ -51,6 +51,7 @@ function appendSpans(node, spans) {
 function renderLines(node, lines) {
   clear(node);
   let block = null; // the list or heading the last line went into
+  let lists = []; // the lists the last item is in, outermost first (a list in an item nests)
   let blank = 0; // blank lines since the last line shown
   let shown = false;
   for (const line of lines) {
@@ -60,23 +61,31 @@ function renderLines(node, lines) {
     }
     if (line.heading) {
       block = document.createElement(`H${Math.min(line.heading + 1, 6)}`);
+      lists = [];
       appendSpans(block, line.spans);
       node.appendChild(block);
     } else if (line.bullet || line.number !== null) {
       const tag = line.bullet ? "UL" : "OL";
-      if (!block || block.tagName !== tag) {
-        block = document.createElement(tag);
-        node.appendChild(block);
+      // An item one deeper than the last goes in a list inside the last item.
+      const depth = Math.min(line.depth || 0, lists.length);
+      lists = lists.slice(0, depth + 1);
+      if (lists.length <= depth || lists[depth].tagName !== tag) {
+        const list = document.createElement(tag);
+        const parent = depth > 0 ? lists[depth - 1].lastElementChild : node;
+        (parent || node).appendChild(list);
+        lists[depth] = list;
       }
+      block = lists[0];
       const item = document.createElement("li");
       if (line.number !== null) item.value = line.number;
       appendSpans(item, line.spans);
-      block.appendChild(item);
+      lists[depth].appendChild(item);
     } else {
       // Lines break as written (the caption keeps line breaks); a list or a heading is a
       // block of its own, with no blank lines around it.
       if (shown && !block) node.appendChild(document.createTextNode("\n".repeat(blank + 1)));
       block = null;
+      lists = [];
       appendSpans(node, line.spans);
     }
     blank = 0;
@@ -223,7 +232,7 @@ function render(view) {
         : "I heard";
   $("heard").textContent = view.heard;
 
-  renderLines($("title"), [{ spans: view.title_spans, bullet: false, number: null, heading: 0 }]);
+  renderLines($("title"), [{ spans: view.title_spans, bullet: false, number: null, heading: 0, depth: 0 }]);
   $("title").hidden = !view.title;
   if (view.turn !== shownTurn) {
     shownTurn = view.turn;

@@ -1617,7 +1617,7 @@ def test_a_word_document_s_list_in_a_list_keeps_its_levels(tmp_path: Path) -> No
     knowledge.write_text(to_yaml(result), encoding="utf-8")
     assert [e.answer for e in load(knowledge).entries] == answers
     assert spoken_answer(result.entries[0]) == (
-        "Bring, ID, passport or driving licence, with your photo and proof of address."
+        "Bring, ID, passport or driving licence, with your photo; and proof of address."
     )
     # and so does a spreadsheet it is exported to and imported from
     sheet = tmp_path / "faq.xlsx"

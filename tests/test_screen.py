@@ -173,12 +173,14 @@ def test_the_page_gets_an_answers_emphasis_and_lists_without_their_marks(
             "bullet": True,
             "number": None,
             "heading": 0,
+            "depth": 0,
         },
         {
             "spans": [{"text": "£5 * 2", "strong": False, "emphasis": False}],
             "bullet": False,
             "number": None,
             "heading": 0,
+            "depth": 0,
         },
     ]
     confirm = Decided(

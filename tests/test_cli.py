@@ -446,8 +446,74 @@ def test_calibrate_clips_tell_which_lines_were_heard_as_nothing(tmp_path: Path) 
         tmp_path, f"{clip}\ttreat-knot\tknot\nsilent.wav\t-\t\n{clip}\ttreat-knot\tknot\n"
     )
     settings = build_settings({"models_dir": str(tmp_path), "engine": "whisper"}, {})
-    recorded = app.record_clips(settings, load(ROOT / "knowledge" / "knots.yaml"), manifest)
-    assert (recorded.kept, recorded.unheard) == (2, (3,))
+    recorded = app.record_clips(settings, load(ROOT / "knowledge" / "knots.yaml"), [manifest])
+    assert (recorded.kept, recorded.unheard) == (2, ((manifest, 3),))
+
+
+SMALL_KNOTS = """version: 1
+entries:
+  - id: treat-knot
+    question: How do you get rid of a knot in your upper back?
+    answer: Stretch, rest and massage it.
+  - id: massage-how-often
+    question: How often should you massage a knot?
+    answer: Once a day at most.
+  - id: causes
+    question: What causes knots in the upper back?
+    answer: Stress and poor posture.
+"""
+
+
+@pytest.mark.model
+def test_clips_learnt_from_are_named_in_eval_replaced_in_full_and_can_be_forgotten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`calibrate --clips` then `eval` on the same clips gave higher figures (60% to 80%)
+    and nothing said they had been learnt from; a second `--clips` replaced the first
+    without a word, and nothing could take them away."""
+    from knotvoice.cli import main
+
+    faq = tmp_path / "faq.yaml"
+    faq.write_text(SMALL_KNOTS, encoding="utf-8")
+    clips = [
+        TUNING / f"{name}.wav"
+        for name in (
+            "treat-knot__01__espeak-en-gb__clean",
+            "massage-how-often__02__flite-rms__slow",
+            "causes__02__espeak-en-gb__fast",
+        )
+    ]
+    first = tmp_path / "first"
+    first.mkdir()
+    learnt = manifest_of(first, f"{clips[0]}\ttreat-knot\tknot\n{clips[1]}\tmassage-how-often\tx\n")
+    second = tmp_path / "second"
+    second.mkdir()
+    other = manifest_of(second, f"{clips[2]}\tcauses\tknot\n")
+    base = ["--models-dir", str(tmp_path / "models"), "--engine", "whisper"]
+    calibrate = ["knowledge", "calibrate", str(faq), *base]
+
+    assert main([*calibrate, "--clips", str(learnt)]) == 0
+    out = capsys.readouterr().out
+    assert f"heard 2 recorded questions from {learnt}; measure on other recordings" in out
+    assert "weights:" not in out
+    assert "their phrasings and 2 recorded questions, asked as new questions" in out
+    assert main(["eval", str(learnt), str(other), "--typed", "--knowledge", str(faq), *base]) == 0
+    out = capsys.readouterr().out
+    assert out.count("note:") == 1
+    assert "note: 2 of these 2 clips were learnt from (`knowledge calibrate --clips`)" in out
+
+    assert main([*calibrate, "--clips", str(other)]) == 0
+    assert (
+        f"heard 1 recorded question from {other}, in place of the 2 learnt before from "
+        f"{learnt.resolve()};"
+    ) in capsys.readouterr().out
+    assert main(["eval", str(learnt), "--typed", "--json", "--knowledge", str(faq), *base]) == 0
+    assert json.loads(capsys.readouterr().out)["learnt_from"] == 0
+
+    assert main([*calibrate, "--forget-clips"]) == 0
+    out = capsys.readouterr().out
+    assert f"forgot 1 recorded question from {other.resolve()}" in out
+    assert "recorded question" not in out.split("\n", 1)[1], "the fit learns from none"
 
 
 def museum_faq(folder: Path) -> Path:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -108,50 +108,100 @@ def _recorded_file(settings: Settings, knowledge: Knowledge) -> Path:
     return _cache(settings) / f"recorded-{name}.json"
 
 
+@dataclass(frozen=True)
+class Learnt:
+    """The recorded questions a knowledge file's calibration learns from
+    (``knotvoice knowledge calibrate --clips``)."""
+
+    questions: tuple[tuple[str, str], ...] = ()
+    """Each question as heard, and the entry it should get ("-": none)."""
+    clips: frozenset[Path] = frozenset()
+    """The clips they were heard in (none known for those kept before clips were named)."""
+    manifests: tuple[Path, ...] = ()
+    """The manifests that listed them."""
+
+
+def learnt_clips(settings: Settings, knowledge: Knowledge) -> Learnt:
+    """What ``knowledge``'s calibration learns from recorded questions (nothing when none)."""
+    try:
+        data = json.loads(_recorded_file(settings, knowledge).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Learnt()
+    if isinstance(data, list):  # as kept before the clips were named: the questions alone
+        data = {"questions": data}
+    if not isinstance(data, dict):
+        return Learnt()
+    try:
+        return Learnt(
+            tuple((str(text), str(expected)) for text, expected in data.get("questions", ())),
+            frozenset(Path(str(clip)) for clip in data.get("clips", ())),
+            tuple(Path(str(manifest)) for manifest in data.get("manifests", ())),
+        )
+    except (TypeError, ValueError):
+        return Learnt()
+
+
 def load_recorded(settings: Settings, knowledge: Knowledge) -> tuple[Example, ...]:
     """The questions recorded at the kiosk for this knowledge file, as heard, with the entry
     each should get (-1: none); those for entries no longer in the file are dropped."""
-    try:
-        rows = json.loads(_recorded_file(settings, knowledge).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
     number = {entry.id: n for n, entry in enumerate(knowledge.entries)}
     return tuple(
-        Example(str(text), number[expected] if expected != "-" else -1, source="recorded")
-        for text, expected in rows
+        Example(text, number[expected] if expected != "-" else -1, source="recorded")
+        for text, expected in learnt_clips(settings, knowledge).questions
         if expected == "-" or expected in number
     )
 
 
+def forget_clips(settings: Settings, knowledge: Knowledge) -> Learnt:
+    """Forget the recorded questions ``knowledge``'s calibration learns from; what they were."""
+    learnt = learnt_clips(settings, knowledge)
+    _recorded_file(settings, knowledge).unlink(missing_ok=True)
+    return learnt
+
+
 @dataclass(frozen=True)
 class RecordedClips:
-    """What hearing a manifest's clips for calibration kept."""
+    """What hearing manifests' clips for calibration kept."""
 
     kept: int
     """Clips whose question was heard and kept."""
-    unheard: tuple[int, ...]
-    """Manifest lines of the clips in which nothing was heard (left out)."""
+    unheard: tuple[tuple[Path, int], ...]
+    """The manifest and line of each clip in which nothing was heard (left out)."""
+    replaced: Learnt
+    """What was learnt before, now replaced."""
 
 
-def record_clips(settings: Settings, knowledge: Knowledge, manifest: Path) -> RecordedClips:
-    """Hear every clip of an evaluation manifest and keep what was heard, with the entry each
-    clip should get, for this knowledge's calibration."""
+def record_clips(
+    settings: Settings, knowledge: Knowledge, manifests: Sequence[Path]
+) -> RecordedClips:
+    """Hear every clip of evaluation manifests and keep what was heard, with the entry each
+    clip should get, for this knowledge's calibration, in place of what was kept before."""
     from knotvoice.audio import read_audio
     from knotvoice.evaluate import read_manifest
 
     recognizer = load_recognizer(settings, knowledge)
-    rows = []
+    questions = []
+    clips = []
     unheard = []
-    for row in read_manifest(manifest):
-        heard = recognizer.transcribe(read_audio(manifest.parent / row.file))
-        if heard.text.strip():
-            rows.append((heard.text, row.expected))
-        else:
-            unheard.append(row.line)
+    for manifest in manifests:
+        for row in read_manifest(manifest):
+            clip = (manifest.parent / row.file).resolve()
+            clips.append(str(clip))
+            heard = recognizer.transcribe(read_audio(clip))
+            if heard.text.strip():
+                questions.append((heard.text, row.expected))
+            else:
+                unheard.append((manifest, row.line))
+    replaced = learnt_clips(settings, knowledge)
+    data = {
+        "questions": questions,
+        "clips": clips,
+        "manifests": [str(manifest.resolve()) for manifest in manifests],
+    }
     path = _recorded_file(settings, knowledge)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    return RecordedClips(len(rows), tuple(unheard))
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return RecordedClips(len(questions), tuple(unheard), replaced)
 
 
 def knowledge_version(knowledge: Knowledge) -> str:

@@ -315,7 +315,17 @@ def _parser() -> argparse.ArgumentParser:
         "file", type=Path, nargs="?", help="knowledge file (default: the configured)"
     )
     calibrate.add_argument(
-        "--clips", type=Path, metavar="MANIFEST", help="also learn from these recorded questions"
+        "--clips",
+        type=Path,
+        metavar="MANIFEST",
+        action="append",
+        help="also learn from these recorded questions, in place of those learnt before "
+        "(repeat it for several manifests; measure then on other recordings)",
+    )
+    calibrate.add_argument(
+        "--forget-clips",
+        action="store_true",
+        help="forget the recorded questions learnt before (--clips)",
     )
     calibrate.add_argument(
         "--if-needed",
@@ -727,13 +737,22 @@ def _evaluate(args: argparse.Namespace) -> int:
             )
             if sys.stderr.isatty():
                 _to_stderr("")
+        learnt = app.learnt_clips(settings, loaded[knowledge_file]).clips
+        rows = evaluation.read_manifest(manifest)
+        overlap = sum((manifest.parent / row.file).resolve() in learnt for row in rows)
         if args.json:
             record = {"manifest": str(manifest), "knowledge": str(knowledge_file)}
-            print_json({**record, **report.to_json()})
+            print_json({**record, **report.to_json(), "learnt_from": overlap})
         else:
             _out(f"manifest               {manifest}")
             _out(f"knowledge              {knowledge_file}")
             _out(evaluation.format_table(report))
+            if overlap:
+                _out(
+                    f"note: {overlap} of these {len(rows)} clips were learnt from (`knowledge "
+                    "calibrate --clips`), so these figures overstate what visitors get; "
+                    "measure on other recordings"
+                )
             _out()
         if args.min_top1 is None:
             continue
@@ -1247,7 +1266,9 @@ def _knowledge(args: argparse.Namespace) -> int:
     if args.knowledge_command == "check":
         return _knowledge_check(_settings(args), args.file)
     if args.knowledge_command == "calibrate":
-        return _knowledge_calibrate(_settings(args), args.file, args.clips, args.if_needed)
+        return _knowledge_calibrate(
+            _settings(args), args.file, args.clips or [], args.if_needed, args.forget_clips
+        )
     if args.knowledge_command == "add":
         return _knowledge_add(args.file or _settings(args).knowledge, args.entry, args.wording)
     if args.knowledge_command == "export":
@@ -1266,12 +1287,15 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
 
     knowledge = app.load_knowledge_file(path or settings.knowledge)
     matcher = app.load_matcher(settings, knowledge)
-    judged = cross_check(matcher.evidence, recorded=app.load_recorded(settings, knowledge))
+    recorded = app.load_recorded(settings, knowledge)
+    judged = cross_check(matcher.evidence, recorded=recorded)
     report = check_calibration(knowledge, judged, ANSWER_AT, CONFIRM_AT)
     asked = sum(figures.asked for figures in report.entries)
     if asked:
+        inside = sum(example.expected >= 0 for example in recorded)
+        clips = f" and {_count(inside, 'recorded question')}" if inside else ""
         checked = (
-            f"their phrasings, asked as new questions ({asked}), get the right answer "
+            f"their phrasings{clips}, asked as new questions ({asked}), get the right answer "
             f"{100 * report.answered_share:.0f}% of the time"
         )
         notes = []
@@ -1339,32 +1363,60 @@ _LEARNT_FROM = {
 
 
 def _knowledge_calibrate(
-    settings: Settings, path: Path | None, clips: Path | None, if_needed: bool = False
+    settings: Settings,
+    path: Path | None,
+    clips: Sequence[Path],
+    if_needed: bool = False,
+    forget: bool = False,
 ) -> int:
     from knotvoice.match.calibration import fit
 
     knowledge = app.load_knowledge_file(path or settings.knowledge)
-    if clips is not None:
+    if clips and forget:
+        raise KnotvoiceError("give --clips or --forget-clips, not both (--clips replaces)")
+    if forget:
+        forgot = app.forget_clips(settings, knowledge)
+        _out(
+            f"forgot {_count(len(forgot.questions), 'recorded question')}"
+            + _learnt_from(forgot.manifests)
+        )
+    if clips:
         from knotvoice import evaluate as evaluation
 
-        if not clips.is_file():
-            raise KnotvoiceError(f"{clips}: no such manifest; give a manifest.tsv of clips")
+        for manifest in clips:
+            if not manifest.is_file():
+                raise KnotvoiceError(f"{manifest}: no such manifest; give a manifest.tsv of clips")
         # Clips of another knowledge file would be heard, then dropped, and replace the
         # questions recorded before: every one is checked before any is heard.
-        evaluation.check_expected(
-            clips,
-            knowledge,
-            fix="give the knowledge file it was written for (knotvoice knowledge calibrate "
-            "FILE --clips MANIFEST), or fix the ids",
-        )
-        evaluation.check_clips(clips)
+        for manifest in clips:
+            evaluation.check_expected(
+                manifest,
+                knowledge,
+                fix="give the knowledge file it was written for (knotvoice knowledge calibrate "
+                "FILE --clips MANIFEST), or fix the ids",
+            )
+            evaluation.check_clips(manifest)
         recorded = app.record_clips(settings, knowledge, clips)
-        _out(f"heard {_count(recorded.kept, 'recorded question')} from {clips}")
-        if recorded.unheard:
-            one = len(recorded.unheard) == 1
+        replaced = recorded.replaced
+        _out(
+            f"heard {_count(recorded.kept, 'recorded question')} from "
+            f"{', '.join(map(str, clips))}"
+            + (
+                f", in place of the {len(replaced.questions)} learnt before"
+                f"{_learnt_from(replaced.manifests)}"
+                if replaced.questions
+                else ""
+            )
+            + "; measure on other recordings: `eval` on these clips now overstates"
+        )
+        for manifest in clips:
+            lines = [line for where, line in recorded.unheard if where == manifest]
+            if not lines:
+                continue
+            one = len(lines) == 1
             _warn(
-                f"{clips}: nothing was heard in the clip{'' if one else 's'} of "
-                f"{evaluation.name_lines(recorded.unheard)}, left out; check "
+                f"{manifest}: nothing was heard in the clip{'' if one else 's'} of "
+                f"{evaluation.name_lines(lines)}, left out; check "
                 f"{'it says' if one else 'they say'} the question loud enough, or remove "
                 f"{'its line' if one else 'their lines'}"
             )
@@ -1384,8 +1436,13 @@ def _knowledge_calibrate(
     weights = ", ".join(
         f"{name} {weight:+.2f}" for name, weight in made.calibration.describe().items()
     )
-    _out(f"weights: {weights}")
+    _log.info("weights: %s", weights)
     return _knowledge_check(settings, path, brief=True)
+
+
+def _learnt_from(manifests: Sequence[Path]) -> str:
+    """ " from A, B": the manifests recorded questions were learnt from, when known."""
+    return f" from {', '.join(map(str, manifests))}" if manifests else ""
 
 
 def _knowledge_add(path: Path, entry: str, wording: str) -> int:

@@ -46,3 +46,18 @@ def test_help_says_what_each_run_does_and_what_its_flags_take() -> None:
     assert "--model DIR model directory (default: the bundled one)" in shown
     assert "(default: audio_fixtures/eval/manifest.tsv)" in shown
     assert "print the report as JSON (all but the default run)" in shown
+
+
+def test_a_script_started_by_a_python_without_knotvoice_runs_with_the_project_s() -> None:
+    """`python3 script/benchmark --help` with .venv/bin not on PATH (the system's Python)
+    stopped on "ModuleNotFoundError: No module named 'knotvoice'": it is started again with
+    .venv/bin/python. Here a Python that reads no site-packages (-S) stands in for it."""
+    for script in ("benchmark", "soak"):
+        result = subprocess.run(
+            [sys.executable, "-S", str(ROOT / "script" / script), "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(f"usage: {script} ")

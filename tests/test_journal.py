@@ -547,14 +547,21 @@ def test_a_no_then_the_other_entry_proposed_in_turn_is_one_question(
         {**turn("how long", "confirm", "permanent"), "runner_up": "knot-pain"},
         turn("no", "confirm", "knot-pain"),
         turn("no", "reject", "knot-pain"),
+        # a no, and the other entry proposed in turn left unanswered: the visitor asked
+        # something else (the report gave a command to add it to that other entry)
+        {**turn("check out time", "confirm", "quiet-hours"), "runner_up": "check-in"},
+        turn("no", "confirm", "check-in"),
+        turn("is there a pub", "reject", "facilities"),
     ):
         journal.write(line)
     summary = summarize(read_turns(tmp_path))
-    assert (summary.turns, summary.confirmed, summary.replies) == (2, 2, 4)
+    assert (summary.turns, summary.confirmed, summary.replies) == (4, 3, 5)
     asked = {a.question: a for a in summary.top_unanswered}
-    assert set(asked) == {"does it hurt", "how long"}, "no reply counted as a question"
+    assert set(asked) == {"does it hurt", "how long", "check out time", "is there a pub"}
     assert asked["does it hurt"].closest == "knot-pain", "the entry the visitor took"
-    assert asked["how long"].command is None and asked["how long"].declined == "knot-pain"
+    assert asked["how long"].command is None and asked["how long"].declined == "permanent"
+    assert asked["check out time"].command is None
+    assert asked["check out time"].declined == "quiet-hours"
 
 
 def test_a_question_the_visitor_said_no_to_is_not_grouped_under_a_command(

@@ -348,6 +348,8 @@ class _Proposed:
     """The question's place among the questions of the log."""
     offered: bool = False
     """Questions a reject read out, not a did-you-mean: its probability was of a reject."""
+    declined: str | None = None
+    """The entry proposed first, which the visitor said no to (``entry`` came in turn)."""
 
 
 class Tally:
@@ -395,11 +397,11 @@ class Tally:
                 self._settle(proposed, str(turn["entry"]), picked=True)
             elif decision == "confirm" and turn.get("entry"):
                 # a no, and the other entry proposed in turn: its reply settles the question
-                self._waiting[conversation] = replace(proposed, entry=str(turn["entry"]))
+                self._waiting[conversation] = replace(
+                    proposed, entry=str(turn["entry"]), declined=proposed.entry
+                )
             else:
-                refused = self._wording(proposed.turn, proposed.text, proposed.at, refused=True)
-                if refused is not None and proposed.entry:
-                    refused.declined.count_at(proposed.entry, proposed.at)
+                self._refused(proposed, proposed.entry)
             self.left_out["reply"] += 1
             return
         if proposed is not None:
@@ -421,10 +423,21 @@ class Tally:
         if alike is not None:
             alike.came_near(entry, turn.get("probability"), at)
 
+    def _refused(self, proposed: _Proposed, entry: str | None) -> None:
+        """The visitor said no to ``entry`` (and to the one proposed before it, if any)."""
+        refused = self._wording(proposed.turn, proposed.text, proposed.at, refused=True)
+        for declined in (proposed.declined, entry):
+            if refused is not None and declined:
+                refused.declined.count_at(declined, proposed.at)
+
     def _settle(self, proposed: _Proposed, entry: str | None, picked: bool = False) -> None:
         """The question ``proposed`` proposed ``entry`` after all (its own, or the one the
         visitor chose: ``picked``; a visitor's choice is worth its wording's ``knowledge
-        add``, however unlikely the kiosk found it)."""
+        add``, however unlikely the kiosk found it). An entry proposed after a no, left
+        unanswered, is no more than the visitor's no to the first."""
+        if proposed.declined is not None and not picked:
+            self._refused(proposed, None)
+            return
         alike = self._wording(proposed.turn, proposed.text, proposed.at)
         if alike is not None:
             from_list = picked and proposed.offered

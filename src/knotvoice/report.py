@@ -66,6 +66,7 @@ FIELDS = (
     "offered",
     "repeated",
     "reply_ms",
+    "typed",
     "knowledge_file",
     "knowledge",
     "conversation",
@@ -384,7 +385,8 @@ class Tally:
         if decision not in QUESTIONS:
             self.left_out["failed" if decision == "error" else "follow-up"] += 1
             return
-        if turn.get("reply_ms") is not None:
+        if turn.get("reply_ms") is not None and not turn.get("typed"):
+            # from the end of speech: a question typed on the screen has none
             self.latencies.append(float(turn["reply_ms"]))
         conversation = str(turn.get("conversation"))
         proposed = self._waiting.pop(conversation, None)

@@ -44,6 +44,7 @@ class Logbook:
         self._knowledge_file = str(knowledge_file) if knowledge_file is not None else None
         self._recordings = recordings
         self._heard = ""
+        self._typed = False
         self._audio: tuple[AudioChunk, ...] = ()
         self._heard_at = 0.0
         self._pending: dict[str, Any] | None = None
@@ -51,7 +52,7 @@ class Logbook:
     def __call__(self, event: Event) -> None:
         if isinstance(event, Heard) and event.accepted:
             self._flush()
-            self._heard = event.text
+            self._heard, self._typed = event.text, event.typed
             self._audio, self._heard_at = event.audio, event.wall
         elif isinstance(event, Decided):
             self._flush()
@@ -72,6 +73,7 @@ class Logbook:
                 "engine": self._engine,
                 "knowledge": self._knowledge(),
                 "knowledge_file": self._knowledge_file,
+                **({"typed": True} if self._typed else {}),
             }
             self._keep_audio(self._pending)
             if not event.answer:
@@ -122,4 +124,4 @@ class Logbook:
         pending, self._pending = self._pending, None
         if pending is not None:
             self._journal.write(pending)
-            self._heard = ""
+            self._heard, self._typed = "", False

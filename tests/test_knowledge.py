@@ -1003,6 +1003,23 @@ def test_lint_warns_of_the_symbols_an_answer_made_ready_to_speak_still_holds(
     ]
 
 
+def test_lint_warns_of_an_answer_still_to_be_written(tmp_path: Path) -> None:
+    """`answer: TODO` passed lint without a word, and the kiosk would say "todo" to a
+    visitor; an answer that is a real word or a short one ("None.", "Yes.") is no such."""
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: wifi\n    question: Is there wifi?\n    answer: TODO\n"
+        '  - id: pool\n    question: Is there a pool?\n    answer: "T.B.C."\n'
+        '  - id: bar\n    question: Is there a bar?\n    answer: "..."\n'
+        "  - id: fee\n    question: Is there a fee?\n    answer: None.\n"
+        "  - id: dogs\n    question: Are dogs allowed?\n    answer: Yes.\n",
+        encoding="utf-8",
+    )
+    warned = [(p.entry, p.severity) for p in lint(path) if "no answer yet" in p.message]
+    assert warned == [("wifi", "warning"), ("pool", "warning"), ("bar", "warning")]
+
+
 def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:
     """An answer of 5,000 words passed lint and check without a word, and at the kiosk held
     the loop for 60 s before the reply was given up ("check espeak-ng"). Lint and check say

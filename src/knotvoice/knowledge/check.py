@@ -194,6 +194,13 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     def warn(field: str, message: str) -> None:
         found.append(Problem("warning", entry.id, field, message, source, line_of(lines, field)))
 
+    said = words_of(entry.answer)  # "T.B.C." as "tbc" too
+    if not said or {" ".join(said), "".join(said)} & english().placeholder_answers:
+        warn(
+            "answer",
+            f"{entry.answer.strip()!r} is no answer yet; the kiosk would read it out as it "
+            "is: write the answer",
+        )
     if entry.spoken is None and (symbols := _read_badly(entry.answer)):
         warn("answer", f"has symbols read out badly ({symbols}); add a 'spoken' form")
     if entry.spoken is not None and (symbols := _read_badly(entry.spoken)):

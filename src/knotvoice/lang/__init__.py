@@ -191,6 +191,8 @@ class Language:
     closings: tuple[str, ...]
     """How an FAQ's closing words after its last answer open, lowercase ("we look forward
     to", "questions?")."""
+    placeholder_answers: frozenset[str]
+    """What an answer still to be written says ("todo", "tbc"), as its words."""
     columns: dict[str, frozenset[str]]
     """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
     id, alternatives, topic, keywords, spoken."""
@@ -323,6 +325,9 @@ def load(code: str = "en") -> Language:
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         question_openers=frozenset(_text_list(data, "question_openers")),
         closings=_text_list(data, "closings"),
+        placeholder_answers=frozenset(
+            " ".join(words(text)) for text in _text_list(data, "placeholder_answers")
+        ),
         catch_all_topics=frozenset(
             " ".join(words(name)) for name in _text_list(data, "catch_all_topics")
         ),

@@ -38,7 +38,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from knotvoice.cli import _knowledge_import, main
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge, MatchingHints, load, phrase_key
-from knotvoice.knowledge.faq_import import ImportResult, parse_faq, read_faq, to_yaml
+from knotvoice.knowledge.faq_import import (
+    ImportResult,
+    parse_document,
+    parse_faq,
+    read_faq,
+    to_yaml,
+)
 from knotvoice.knowledge.reimport import keep_edits
 from knotvoice.speech.reply import spoken_answer, topics_hint
 
@@ -2716,6 +2722,105 @@ def test_a_word_document_s_closing_question_to_the_reader_is_no_part_of_the_last
         ("Is reception open 24 hours?", "Yes. You can call us any time on 0117 496 0321."),
     ]
     assert ["closing words at the end" in str(note) for note in result.notes] == [True]
+
+
+PAGE_AS_PDF_TEXT = """\
+Skip to main content
+Call us: 01353 960 512
+- Home
+- Swimming
+- Gym
+- What's New?
+- FAQ
+- Contact Us
+Home \u203a Help \u203a FAQ
+# Help and FAQs
+Find the answers to common questions below.
+## Swimming
+Do I need a swimming cap?
+Caps are needed for hair longer than shoulder length.
+Are there lockers?
+Yes, they take a \u00a31 coin which you get back.
+## Membership
+How do I cancel?
+Give one month's notice in writing at reception.
+### Join our mailing list?
+Hear about new classes before anyone else. Sign up
+Find us
+Riverside Leisure Centre
+Mill Road, Ely CB7 4DA
+Opening times
+Mon-Fri 6:30am-10pm
+\u00a9 2026 Riverside Leisure Trust. All rights reserved. Registered in England No. 01234567.
+We use cookies to make this site work. By clicking "Accept" you agree to them.
+Accept all Manage settings
+"""
+
+
+def test_a_pdf_of_a_web_page_leaves_out_its_menu_title_and_footer() -> None:
+    """A campsite's FAQ page printed to PDF gave its menu's "What's On?" as an entry
+    answered by the next links ("- FAQ - Contact - Book Now Home \u203a FAQ"), its page title
+    as an entry, and its footer and cookie banner as the last answer."""
+    result = parse_document(PAGE_AS_PDF_TEXT)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "Do I need a swimming cap?",
+            "Caps are needed for hair longer than shoulder length.",
+        ),
+        ("Are there lockers?", "Yes, they take a \u00a31 coin which you get back."),
+        ("How do I cancel?", "Give one month's notice in writing at reception."),
+        ("Join our mailing list?", "Hear about new classes before anyone else. Sign up"),
+    ]
+    notes = [str(n) for n in result.notes]
+    assert (
+        "at \"What's New?\": \"What's New?\" over only links ('FAQ', 'Contact Us', "
+        "'Home \u203a Help \u203a FAQ') is an item of a web page's menu, not a question and its "
+        "answer; both left out"
+    ) in notes
+    assert (
+        'at "Find us": a web page\'s footer from here on (its contact details and links, the '
+        "copyright line, a cookie notice) is no part of the answer above it, and not an entry; "
+        "check that the entry above it is the FAQ's, not the page's (a newsletter's sign-up)"
+    ) in notes
+    assert not any("Help and FAQs" in note for note in notes)
+
+
+def test_a_word_document_of_a_web_page_leaves_out_its_footer_s_columns(tmp_path: Path) -> None:
+    """A campsite's FAQ page saved as a Word document gave its footer's columns ("Find us",
+    "Contact", "Follow us") as entries, the copyright line and the cookie banner in the
+    last; answers that speak of cookies or links are kept."""
+    document = docx.Document()
+    document.add_heading("Frequently Asked Questions", level=1)
+    for text in (
+        "Do you use cookies?",
+        "We use cookies to remember what is in your basket.",
+        "Where can I see the timetable?",
+    ):
+        document.add_paragraph(text)
+    for item in ("Swimming", "Gym classes"):
+        document.add_paragraph(item, style="List Bullet")
+    for title, lines in (
+        ("Find us", "Riverside Leisure Centre\nMill Road, Ely"),
+        ("Contact", "Tel: 01353 960 512"),
+        ("Follow us", ""),
+    ):
+        document.add_heading(title, level=4)
+        if lines:
+            document.add_paragraph(lines)
+    for item in ("Facebook", "Instagram"):
+        document.add_paragraph(item, style="List Bullet")
+    document.add_paragraph("\u00a9 2026 Riverside Leisure Trust. Registered in England No. 0123.")
+    document.add_paragraph("This website uses cookies. Accept all")
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    result = read_faq(path)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Do you use cookies?", "We use cookies to remember what is in your basket."),
+        ("Where can I see the timetable?", "- Swimming\n- Gym classes"),
+    ]
+    assert [str(n) for n in result.notes][-1].startswith(
+        'at "Find us": a web page\'s footer from here on'
+    )
 
 
 def test_a_heading_underlined_is_a_heading() -> None:

@@ -69,6 +69,15 @@ answer text. The rules, in the order they apply:
   entry either; nor are the last answer's lines from one that so opens under a finished
   line (a Word document's "Questions? Call us on ..." with no rule over it), its first
   line kept. Contact details an answer gives ("Contact us within 48 hours") stay its own.
+- **A web page's menu and footer**, as a PDF or Word document made of the page shows them
+  (a saved page, ``.html``, marks them: they are left out by their tags). A question over
+  nothing but a few links, most of them a menu's ("- What's On?" over "- FAQ", "- Contact",
+  "Home > FAQ": ``page_links`` in ``lang/en.yaml``), is a menu's item, and no entry; a
+  top-level heading under text alone is the page's title. After the last question, the
+  text from a line that opens as a page's last lines do (a copyright line, a cookie
+  banner: ``page_footers``), or from a footer's title over it ("Find us" over an address:
+  ``page_footer_titles``), is no entry nor answer; not the first line of the last
+  answer, nor a line that names what the last question asks ("Do you use cookies?").
 - **Section title.** A title line alone of up to four words without a digit, set as a
   title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
   a question or under text ending in ``:``, is a section title, as a markdown heading is,
@@ -294,6 +303,9 @@ class _Paragraph:
     loose: str = ""
     """How loosely the question is labelled (``_answer_labels``): its answer's label may be
     so too."""
+    menu: bool = False
+    """Part of a web page's menu: a question over nothing but links (``_menus``), or those
+    links."""
 
     @property
     def text(self) -> str:
@@ -556,7 +568,7 @@ def _parse_text(text: str) -> ImportResult:
     text = _CHARACTER_REFERENCE_RE.sub(
         lambda found: html.unescape(found.group()).replace("\xa0", " "), text
     )
-    paragraphs = _plain_titles(_titled(_paragraphs(text)))
+    paragraphs = _plain_titles(_titled(_menus(_paragraphs(text))))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError(
@@ -577,13 +589,44 @@ def _parse_text(text: str) -> ImportResult:
     depth = 0  # its heading's level
     outside: tuple[tuple[int, str] | None, int] = (None, 0)  # the section around a table's
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the section title over it
-    footer = closing = _footer(paragraphs)
-    if footer == len(paragraphs):  # closing words, where no rule or signature marks a footer
-        paragraphs, closing = _closing(paragraphs)
-        footer = len(paragraphs)
+    paragraphs, page = _page_footer(paragraphs)
+    kept = paragraphs[:page]
+    footer = closing = _footer(kept)
+    if footer == len(kept):  # closing words, where no rule or signature marks a footer
+        kept, closing = _closing(kept)
+        footer = len(kept)
+    paragraphs, page = [*kept, *paragraphs[page:]], len(kept)
     tabled = False  # the entry whose answer was read is a table's row: its answer is there
 
     for index, para in enumerate(paragraphs):
+        if index >= page:
+            if index == page:
+                notes.append(
+                    (
+                        para.line,
+                        "a web page's footer from here on (its contact details and links, the "
+                        "copyright line, a cookie notice) is no part of the answer above it, and "
+                        "not an entry; check that the entry above it is the FAQ's, not the "
+                        "page's (a newsletter's sign-up)",
+                        None,
+                    )
+                )
+            continue
+        if para.menu:
+            if index + 1 < len(paragraphs) and paragraphs[index + 1].menu:
+                links = [
+                    _LIST_START_RE.sub("", line).strip() for line in paragraphs[index + 1].lines
+                ]
+                notes.append(
+                    (
+                        para.line,
+                        f"{para.lines[0]!r} over only links ("
+                        f"{', '.join(repr(link) for link in links)}) is an item of a web page's "
+                        "menu, not a question and its answer; both left out",
+                        None,
+                    )
+                )
+            continue
         if not phrase_key(para.text):  # a "?" alone, a rule such as "---"
             if para.is_question:
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
@@ -644,7 +687,7 @@ def _parse_text(text: str) -> ImportResult:
             # a section title: no entry, and the answer above it ends there
             # a page title opens the text, no other heading as high ("# Visiting" over
             # questions, then "# Tickets", is a section's)
-            opening = para is paragraphs[0] and not any(
+            opening = _page_title(paragraphs, index) and not any(
                 other.level == para.level
                 for other in paragraphs[1:]
                 if other.titled or other.is_heading
@@ -1651,17 +1694,18 @@ _SIGN_OFF_WORDS = 4
 """An e-mail's sign-off over the "--" of its signature has at most this many words."""
 
 
-def _closes(line: str, asked: _Paragraph) -> bool:
+def _closes(line: str, asked: _Paragraph, openings: tuple[str, ...] | None = None) -> bool:
     """Whether ``line`` opens as closing words do ("We look forward to seeing you!",
-    "Questions? Call us on ...": ``closings`` in ``lang/en.yaml``) of nothing the last
-    question (``asked``) asks ("How do I contact you?")."""
+    "Questions? Call us on ...": ``closings`` in ``lang/en.yaml``; or as ``openings`` do)
+    of nothing the last question (``asked``) asks ("How do I contact you?")."""
     opening = straighten(_MARKUP_RE.sub(" ", line)).strip().lower()
     asking = set(words(asked.lines[0])) - english().stopwords
     return any(
         opening.startswith(closing)
-        and not opening[len(closing) : len(closing) + 1].isalnum()
+        # a whole word ("questions?", "we use cookies"), or the start of one ("(c) 20")
+        and not (closing[-1].isalpha() and opening[len(closing) : len(closing) + 1].isalnum())
         and not asking & set(words(closing))
-        for closing in english().closings
+        for closing in (english().closings if openings is None else openings)
     )
 
 
@@ -1685,6 +1729,109 @@ def _closing(paragraphs: list[_Paragraph]) -> tuple[list[_Paragraph], int]:
             answer = dataclasses.replace(last, lines=last.lines[:at])
             return [*paragraphs[:-1], answer, _Paragraph(last.line + at, last.lines[at:])], end
     return paragraphs, end
+
+
+def _page_footer(paragraphs: list[_Paragraph]) -> tuple[list[_Paragraph], int]:
+    """The paragraphs, a web page's footer set apart, and where it starts (past the end for
+    none): as a PDF or a Word document made of the page shows it, after its last question,
+    from the first line that opens as a page's last lines do (its copyright line, a cookie
+    banner: ``page_footers`` in ``lang/en.yaml``), other than the first line of that
+    question's answer; or from a footer's title ("Find us": ``page_footer_titles``) among
+    the lines of a few words without a stop directly over it (an address, "Tel: ...")."""
+    asked = [at for at, para in enumerate(paragraphs) if para.is_question and not para.titled]
+    if not asked:
+        return paragraphs, len(paragraphs)
+    last = asked[-1]
+    places = [
+        (at, number)
+        for at in range(last + 1, len(paragraphs))
+        for number in range(len(paragraphs[at].lines))
+    ]
+
+    def line(place: tuple[int, int]) -> str:
+        return paragraphs[place[0]].lines[place[1]]
+
+    start = next(
+        (
+            index
+            for index, place in enumerate(places)
+            if place != (last + 1, 0)
+            and _closes(line(place), paragraphs[last], english().page_footers)
+        ),
+        None,
+    )
+    if start is None:
+        return paragraphs, len(paragraphs)
+    top = start
+    while top and not (
+        _FINISHED_RE.search(line(places[top - 1]))
+        or len(words(line(places[top - 1]))) > _FOOTER_LINE_WORDS
+    ):
+        top -= 1
+    titles = english().page_footer_titles
+    start = next(
+        (index for index in range(top, start) if _words_of(line(places[index])) in titles),
+        start,
+    )
+    at, number = places[start]
+    if not number:
+        return paragraphs, at
+    para = paragraphs[at]
+    split = [
+        dataclasses.replace(para, lines=para.lines[:number]),
+        _Paragraph(para.line + number, para.lines[number:]),
+    ]
+    return [*paragraphs[:at], *split, *paragraphs[at + 1 :]], at + 1
+
+
+_FOOTER_LINE_WORDS = 6
+"""A line of a web page's footer (an address's, "Tel: 017687 72391") has at most this many
+words."""
+
+
+def _words_of(line: str) -> str:
+    """A line's words, without its markup, lowercase, one space apart."""
+    return " ".join(words(_MARKUP_RE.sub(" ", line)))
+
+
+def _menus(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
+    """``paragraphs`` with each question over nothing but a web page's links (``_links_only``)
+    and those links marked as a menu's (``_Paragraph.menu``): a PDF or Word document made of
+    a page shows its menu's items as a list, "- What's On?" among them, the links after it
+    as its answer."""
+    found = list(paragraphs)
+    for index, (para, below) in enumerate(itertools.pairwise(paragraphs)):
+        if para.is_question and below.is_plain and _links_only(below):
+            found[index] = _Paragraph(para.line, para.lines, menu=True)
+            found[index + 1] = dataclasses.replace(below, menu=True)
+    return found
+
+
+_TRAIL_RE = re.compile(r"\s+[\u203a\u00bb>|/\u2022\u00b7]\s+")
+"""What stands between the links of a trail of them ("Home \u203a FAQ")."""
+_LINK_WORDS = 3
+
+
+def _links_only(para: _Paragraph) -> bool:
+    """Whether a paragraph is nothing but a web page's links: each line a link's few words
+    without a stop or digit (a menu's item, "- Contact") or a trail of them ("Home > FAQ"),
+    more than half of them, and two at least, links every page has (``page_links`` in
+    ``lang/en.yaml``)."""
+    links = [
+        link
+        for line in para.lines
+        for link in _TRAIL_RE.split(_LIST_START_RE.sub("", line).strip())
+    ]
+    if any(
+        not phrase_key(link)
+        or len(words(link)) > _LINK_WORDS
+        or _FINISHED_RE.search(link)
+        or _has_digit(link)
+        for link in links
+    ):
+        return False
+    known = sum(_words_of(link) in english().page_links for link in links)
+    return known >= 2 and 2 * known > len(links)
 
 
 def _asks_in_bold(asked: list[str]) -> bool:
@@ -1725,7 +1872,7 @@ def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
             or below.is_question
             or below.is_heading
             or not phrase_key(below.text)
-            or (index == 0 and not para.lines[0].startswith("##"))
+            or _page_title(paragraphs, index)
         ):
             continue
         question = _heading_text(para.lines[0])
@@ -1739,6 +1886,19 @@ def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
                 level=para.level,
             )
     return titled
+
+
+def _page_title(paragraphs: list[_Paragraph], index: int) -> bool:
+    """Whether heading ``index`` is a page's title (``# FAQ``): one of the top level (a
+    single ``#``) opening the text, or under text alone (a web page's menu, as a PDF of
+    the page shows it) where no other heading is of the top level."""
+    if paragraphs[index].level != 1:
+        return False
+    if index == 0:
+        return True
+    return all(
+        not (para.is_question or para.is_heading) for para in paragraphs[:index]
+    ) and not any(para.is_heading and para.level == 1 for para in paragraphs[index + 1 :])
 
 
 def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
@@ -1774,6 +1934,7 @@ def _title_shaped(paragraphs: list[_Paragraph], index: int) -> bool:
         index + 1 < len(paragraphs)
         and len(para.lines) == 1
         and not (para.is_question or para.is_heading or para.is_table or para.is_list)
+        and not para.menu
         and bool(_SECTION_RE.match(line))
         and len(phrase_key(line).split()) <= 4
         and not any(char.isdigit() for char in line)
@@ -1915,7 +2076,9 @@ def _title_lines(paragraphs: list[_Paragraph], everywhere: bool) -> list[_Paragr
     for index, para in enumerate(paragraphs):
         before = paragraphs[index - 1] if index else None
         below = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
-        plain = not (para.is_question or para.is_heading or para.is_table or para.is_list)
+        plain = not (
+            para.is_question or para.is_heading or para.is_table or para.is_list or para.menu
+        )
         placed = everywhere or (
             before is not None
             and not (before.is_question or before.is_heading)

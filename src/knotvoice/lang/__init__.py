@@ -193,6 +193,13 @@ class Language:
     to", "questions?")."""
     placeholder_answers: frozenset[str]
     """What an answer still to be written says ("todo", "tbc"), as its words."""
+    page_footers: tuple[str, ...]
+    """How the lines that end a web page open, lowercase: its copyright line, a cookie
+    banner ("copyright 20", "we use cookies")."""
+    page_footer_titles: frozenset[str]
+    """The titles of a web page's footer's columns ("find us"), as their words."""
+    page_links: frozenset[str]
+    """The links of a web page's menu ("home", "contact"), as their words."""
     columns: dict[str, frozenset[str]]
     """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
     id, alternatives, topic, keywords, spoken."""
@@ -328,6 +335,11 @@ def load(code: str = "en") -> Language:
         placeholder_answers=frozenset(
             " ".join(words(text)) for text in _text_list(data, "placeholder_answers")
         ),
+        page_footers=_text_list(data, "page_footers"),
+        page_footer_titles=frozenset(
+            " ".join(words(title)) for title in _text_list(data, "page_footer_titles")
+        ),
+        page_links=frozenset(" ".join(words(link)) for link in _text_list(data, "page_links")),
         catch_all_topics=frozenset(
             " ".join(words(name)) for name in _text_list(data, "catch_all_topics")
         ),

@@ -766,6 +766,30 @@ def test_questions_without_answers_in_a_row_all_go_to_the_next_answered_one() ->
     ]
 
 
+def test_a_page_printed_with_its_answers_folded_away_is_refused_with_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A campsite's FAQ page printed by a browser, its answers folded away in
+    ``<details>``, gave 16 notes that each question was an alternative of the next, then
+    wrote 4 entries of garbage answers and said it was done."""
+    faq = tmp_path / "faq.txt"
+    faq.write_text(
+        "Frequently asked questions\n## Visiting\nWhat time do you open?\nIs there parking?\n"
+        "Can I bring my dog?\n## Tickets\nHow much is a ticket?\nCan I pay by card?\n"
+        "Do you take cash?\nVisit our shop\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "faq.yaml"
+    assert main(["knowledge", "import", str(faq), "-o", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert error == (
+        f"knotvoice: error: {faq}: 5 of 6 questions have no answer of their own (each stands directly "
+        "over the next); were the answers hidden when it was printed? open them, or import "
+        "the saved web page (.html) itself; else write each answer under its question\n"
+    )
+    assert not out.exists()
+
+
 MARKDOWN_FAQ = """\
 # Museum FAQ
 

@@ -53,7 +53,8 @@ answer text. The rules, in the order they apply:
 - **Question without answer.** A question directly followed by another question becomes an
   alternative of the next entry, so it is still answerable. A question at the end of the text
   with no answer is dropped, and so is one over a question asked again: that is no new
-  entry to gather other wordings.
+  entry to gather other wordings. Where more than half the questions so have no answer of
+  their own (a web page printed with its answers folded away), the text is refused.
 - **Question without words.** A question with no letter or digit in it (a ``?`` alone) is
   dropped: a knowledge file cannot hold it. The text under it is read as if it were not
   there (after a finished answer, an orphan paragraph).
@@ -859,6 +860,16 @@ def _parse_text(text: str) -> ImportResult:
     if not drafts:
         raise KnowledgeError(
             "no question has an answer; write each answer on the lines under its question"
+        )
+    asked = {phrase_key(para.lines[0]) for para in paragraphs[:page] if para.is_question} - {""}
+    gathered = sum(len(draft.gathered) for draft in drafts)
+    if 2 * gathered > len(asked):
+        # a web page printed with its answers folded away: each question over the next
+        raise KnowledgeError(
+            f"{gathered} of {len(asked)} questions have no answer of their own (each stands "
+            "directly over the next); were the answers hidden when it was printed? open them, "
+            "or import the saved web page (.html) itself; else write each answer under its "
+            "question"
         )
     _section_topics(drafts, under, notes)
     return _result(drafts, notes)

@@ -2133,6 +2133,50 @@ def test_a_web_page_faq_pasted_as_html_is_read_as_shown() -> None:
     ]
 
 
+def test_a_web_page_s_table_reads_as_the_same_table_in_a_word_document(tmp_path: Path) -> None:
+    """A campsite's price table, its header in ``<thead>``, lost its column names
+    ("Small tent: \u00a318: \u00a324") and left three blank lines where its header was; the same
+    table in a Word document read "Small tent: Low season \u00a318, High season \u00a324"."""
+    rows = [
+        ["Pitch", "Low season", "High season"],
+        ["Small tent", "\u00a318", "\u00a324"],
+        ["Caravan | motorhome", "\u00a328", "\u00a336.50"],
+    ]
+    page = (
+        "<html><body><main>\n<h2>How much does a pitch cost?</h2>\n"
+        "<p>Prices are per night:</p>\n<table>\n  <thead><tr>"
+        + "".join(f"<th>{name}</th>" for name in rows[0])
+        + "</tr></thead>\n  <tbody>\n"
+        + "".join(
+            "    <tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>\n" for row in rows[1:]
+        )
+        + "  </tbody>\n</table>\n<p>Children are free.</p>\n"
+        "<h2>Is there wifi?</h2>\n<p>Yes.</p>\n</main></body></html>\n"
+    )
+    answer = (
+        "Prices are per night:\n\n"
+        "Small tent: Low season \u00a318, High season \u00a324\n"
+        "Caravan | motorhome: Low season \u00a328, High season \u00a336.50\n\n"
+        "Children are free."
+    )
+    assert parse_faq(page).entries[0].answer == answer
+
+    document = docx.Document()
+    document.add_paragraph("How much does a pitch cost?")
+    document.add_paragraph("Prices are per night:")
+    table = document.add_table(rows=len(rows), cols=3)
+    for row, texts in zip(table.rows, rows, strict=True):
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.text = text
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    document.add_paragraph("Children are free.")
+    document.add_paragraph("Is there wifi?")
+    document.add_paragraph("Yes.")
+    path = tmp_path / "faq.docx"
+    document.save(str(path))
+    assert read_faq(path).entries[0].answer == answer
+
+
 def test_title_lines_without_a_question_mark_are_the_questions_of_the_text_under_them() -> None:
     result = parse_faq(
         "Greenfield Vets\n\nOpening hours\nMon-Fri 8:30am to 6pm.\n\nParking:\n\n"

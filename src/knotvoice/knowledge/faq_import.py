@@ -125,7 +125,13 @@ import yaml
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import FORMAT_VERSION, Entry, phrase_key
-from knotvoice.knowledge.office import OfficeError, Sheet, read_office
+from knotvoice.knowledge.office import (
+    OfficeError,
+    Sheet,
+    markdown_cell,
+    markdown_row,
+    read_office,
+)
 from knotvoice.lang import english, straighten, words
 
 logger = logging.getLogger(__name__)
@@ -449,7 +455,8 @@ def parse_faq(text: str) -> ImportResult:
 
     A byte order mark in front of the text is ignored. HTML (a web page's FAQ pasted or saved
     with its tags, ``<p>``, ``<h2>``, ``<li>``) is read as the text a browser shows, its
-    headings, bold, lists, links, tables and line breaks (``<br>``) as their markdown, its
+    headings, bold, lists, links, tables (each row as a Word table's, its header's names
+    over its cells) and line breaks (``<br>``) as their markdown, its
     entities (``&amp;``) as their characters, its menus, sidebars and footer (``<nav>``,
     ``<aside>``, ``<footer>``) left out unless they hold its only questions; notes give the
     lines of the HTML. The questions its
@@ -2594,6 +2601,24 @@ class _Chrome:
     """A heading in it asks a question: it is the FAQ's after all."""
 
 
+@dataclass
+class _Row:
+    """A table's row being read (``_HtmlText``)."""
+
+    start: int
+    """Where its text starts among the parts read."""
+    line: int
+    """The HTML's line it starts on."""
+    first: bool
+    """The first row of its table."""
+    cells: list[str] = dataclasses.field(default_factory=list)
+    cell: int | None = None
+    """Where the text of the cell being read starts among the parts read; None between
+    cells."""
+    headers: int = 0
+    """How many of its cells are headers (``<th>``)."""
+
+
 class _HtmlText(HTMLParser):
     """The text of HTML as a browser shows it, in the markdown ``parse_faq`` reads, with the
     line of the HTML each line of it comes from. What a page shows around its FAQ is left
@@ -2613,9 +2638,6 @@ class _HtmlText(HTMLParser):
             "dl",
             "dt",
             "dd",
-            "table",
-            "thead",
-            "tbody",
             "details",
             "summary",
             "blockquote",
@@ -2669,7 +2691,7 @@ class _HtmlText(HTMLParser):
         self._origins: list[int] = []  # the HTML's line of each part
         self._skipping = 0
         self._link: tuple[str, int] | None = None  # address, and where its text starts
-        self._row_headers = 0
+        self._tables: list[tuple[int, _Row | None]] = []  # each open: rows read, row open
         self._glued = False  # an inline element closing a question just ended
         self._data: list[str] | None = None  # the text of a script of data for search engines
         self.faq_data: list[tuple[str, str]] = []
@@ -2707,11 +2729,17 @@ class _HtmlText(HTMLParser):
             self._emit("\n")
         elif tag == "li":
             self._emit("\n- ")
-        elif tag == "tr":
-            self._emit("\n|")
-            self._row_headers = 0
-        elif tag in ("td", "th"):
-            self._row_headers += tag == "th"
+        elif tag == "table":
+            self._emit("\n\n")
+            self._tables.append((0, None))
+        elif tag == "tr" and self._tables:
+            self._end_row()  # one left open ("<tr><td>1<tr><td>2")
+            rows, _ = self._tables[-1]
+            self._tables[-1] = (rows + 1, _Row(len(self._parts), self.getpos()[0], not rows))
+        elif tag in ("td", "th") and (row := self._row()) is not None:
+            self._end_cell(row)
+            row.cell = len(self._parts)
+            row.headers += tag == "th"
         elif tag in ("strong", "b"):
             self._emit("**")
         elif tag == "a":
@@ -2748,12 +2776,16 @@ class _HtmlText(HTMLParser):
             self._skipping = max(0, self._skipping - 1)
         elif self._skipping or self._outside:
             return
+        elif tag == "table":
+            self._end_row()
+            del self._tables[-1:]
+            self._emit("\n\n")
         elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
             self._emit("\n\n")
-        elif tag in ("td", "th"):
-            self._emit(" |")
-        elif tag == "tr" and self._row_headers:
-            self._emit("\n|" + "---|" * self._row_headers)
+        elif tag in ("td", "th") and (row := self._row()) is not None:
+            self._end_cell(row)
+        elif tag == "tr":
+            self._end_row()
         elif tag in ("strong", "b"):
             self._emit("**")
         elif tag in ("span", "button", "label"):
@@ -2769,6 +2801,48 @@ class _HtmlText(HTMLParser):
             if re.match(r"(?:https?|mailto|tel):", address) and shown and shown != address:
                 self._parts[start:] = [f"[{shown}]({address})"]
                 self._origins[start:] = self._origins[start : start + 1] or [self.getpos()[0]]
+
+    def close(self) -> None:
+        super().close()
+        while self._tables:  # a table left open at the end: its last row is shown all the same
+            self._end_row()
+            del self._tables[-1]
+
+    def _row(self) -> _Row | None:
+        """The table's row being read, one begun for a cell outside any ("<table><td>");
+        None outside a table (a cell alone shows its text as it is)."""
+        if not self._tables:
+            return None
+        rows, row = self._tables[-1]
+        if row is None:
+            row = _Row(len(self._parts), self.getpos()[0], first=not rows)
+            self._tables[-1] = (rows + 1, row)
+        return row
+
+    def _end_cell(self, row: _Row) -> None:
+        """The cell being read in ``row`` ended: its text, its lines a ``<br>`` apart, is
+        one of the row's cells (as a Word table's cell is: ``office.markdown_cell``)."""
+        if row.cell is None:
+            return
+        text = "".join(self._parts[row.cell :])
+        del self._parts[row.cell :], self._origins[row.cell :]
+        row.cells.append(markdown_cell(" ".join(line.split()) for line in text.split("\n")))
+        row.cell = None
+
+    def _end_row(self) -> None:
+        """The row being read ended: a line of markdown, as a Word table's row is
+        (``office.markdown_row``), a first row of headers (``<th>``) alone marked as the
+        table's header; the text between its cells shows nothing."""
+        rows, row = self._tables[-1] if self._tables else (0, None)
+        if row is None:
+            return
+        self._end_cell(row)
+        self._tables[-1] = (rows, None)
+        del self._parts[row.start :], self._origins[row.start :]
+        if row.cells:
+            header = row.first and row.headers == len(row.cells)
+            self._parts += ["\n", markdown_row(row.cells, header=header)]
+            self._origins += [row.line, row.line]
 
     def handle_data(self, data: str) -> None:
         if self._data is not None:

@@ -23,7 +23,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
@@ -269,16 +269,14 @@ def _word_text(document: bytes, styles: bytes, numbering: bytes = b"") -> str:
                     cells = []
                     column = 0  # in the table's grid: a cell may span several columns
                     for cell in _own(row, f"{_WORD}tc"):
-                        text = "<br>".join(
-                            text
+                        text = markdown_cell(
+                            _word_paragraph(p, known, lists, in_table=True)[0]
                             for p in cell.iter(f"{_WORD}p")
-                            if (text := _word_paragraph(p, known, lists, in_table=True)[0])
                         )
                         cells.append(_merged_down(cell, text, column, merged))
                         column += _span(cell)
-                    lines.add(_markdown_row(cells))
-                    if row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None:  # a header row
-                        lines.add("|" + "---|" * len(cells))
+                    header = row.find(f"{_WORD}trPr/{_WORD}tblHeader") is not None
+                    lines.add(markdown_row(cells, header=header))
                 lines.add("")
             elif block.tag == f"{_WORD}sdt":  # a content control, unless a table of contents
                 gallery = block.find(f"{_WORD}sdtPr/{_WORD}docPartObj/{_WORD}docPartGallery")
@@ -507,9 +505,17 @@ def _leading(runs: list[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
         yield part, strong
 
 
-def _markdown_row(cells: list[str]) -> str:
-    """A table's row as markdown ("|Sunday|Closed|"), a "|" in a cell escaped."""
-    return "|" + "|".join(cell.replace("|", "\\|") for cell in cells) + "|"
+def markdown_row(cells: list[str], header: bool = False) -> str:
+    """A table's row as markdown ("|Sunday|Closed|"), a "|" in a cell escaped; a header row
+    (``header``) with the rule under it that marks it so ("|---|---|")."""
+    row = "|" + "|".join(cell.replace("|", "\\|") for cell in cells) + "|"
+    return f"{row}\n|{'---|' * len(cells)}" if header else row
+
+
+def markdown_cell(texts: Iterable[str]) -> str:
+    """A table cell's text of its paragraphs or lines (``texts``), as ``markdown_row`` takes
+    it: a ``<br>`` apart, empty ones left out."""
+    return "<br>".join(text for text in texts if text)
 
 
 # -- OpenDocument ------------------------------------------------------------------------------
@@ -585,7 +591,7 @@ def _open_text(content: ElementTree.Element, styles: bytes) -> str:
                             if left <= 1:
                                 del spans[at]
                         cells.append(text)
-                    lines.add(_markdown_row(cells))
+                    lines.add(markdown_row(cells))
                 lines.add("")
             elif block.tag == f"{_TEXT}table-of-content" or block.tag in _OPEN_SKIPPED:
                 continue
@@ -653,8 +659,9 @@ def _open_words(node: ElementTree.Element) -> str:
 
 def _open_cell(cell: ElementTree.Element) -> str:
     """A table cell's text as it shows, its paragraphs and lines a ``<br>`` apart."""
-    texts = (" ".join(_open_words(p).replace("\n", "<br>").split()) for p in _paragraphs(cell))
-    return "<br>".join(text for text in texts if text)
+    return markdown_cell(
+        " ".join(_open_words(p).replace("\n", "<br>").split()) for p in _paragraphs(cell)
+    )
 
 
 def _paragraphs(node: ElementTree.Element) -> Iterator[ElementTree.Element]:

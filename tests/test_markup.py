@@ -179,6 +179,12 @@ def test_a_link_is_shown_as_its_text_and_address_as_it_is_read_out() -> None:
     )
 
 
+def test_a_phone_link_whose_text_says_its_number_is_shown_as_its_text() -> None:
+    """The screen showed "017687 72391 (+441768772391)" for a web page's phone link."""
+    assert plain("Call [017687 72391](tel:+441768772391).") == "Call 017687 72391."
+    assert plain("Call [reception](tel:+441768772391).") == "Call reception (+441768772391)."
+
+
 def test_a_line_of_thousands_of_marks_is_shown_at_once() -> None:
     """Emphasis is worked out in the kiosk's thread each time the screen changes: a long
     line of marks (a pasted table of asterisks) took seconds, growing with its square."""

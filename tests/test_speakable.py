@@ -428,6 +428,22 @@ def test_links_read_as_their_text_and_an_address_a_person_would_read_out() -> No
     )
 
 
+def test_a_phone_or_mail_link_whose_text_says_it_is_read_once() -> None:
+    """A campsite's web page linked "017687 72391" to "tel:+441768772391": the kiosk read
+    the number twice, as dialled at home and then for the world."""
+    assert speakable("Call us on [017687 72391](tel:+441768772391) to book.") == (
+        "Call us on 0 1 7 6 8 7, 7 2 3 9 1 to book."
+    )
+    assert speakable("Call [+44 (0)17687 72391](tel:+441768772391).") == (
+        "Call plus 4 4, 1 7 6 8 7, 7 2 3 9 1."
+    )
+    assert speakable("Write to [Stay@Example.org](mailto:stay@example.org?subject=FAQ).") == (
+        "Write to Stay at Example.org."
+    )
+    # a text that says another number, or only part of it, keeps the number linked
+    assert speakable("[Ext 391](tel:+441768772391)") == ("Ext 391, plus 4 4 1 7 6 8 7 7 2 3 9 1.")
+
+
 def test_web_addresses_are_read_without_their_query() -> None:
     assert speakable("See https://www.example.org/faq?id=3#top for more.") == (
         "See example.org slash faq for more."

@@ -189,12 +189,30 @@ def _read_link(found: re.Match[str]) -> str:
         address = re.sub(r"^https?://", "", target, flags=re.IGNORECASE).rstrip("/")
     else:
         return text
-    digits = re.sub(r"\D", "", address)
     if address.lower().removeprefix("www.") in text.lower() or (
-        scheme.lower() == "tel" and digits and digits in re.sub(r"\D", "", text)
+        scheme.lower() == "tel" and _says_number(text, address)
     ):
         return text
     return f"{text} ({address})"
+
+
+_NATIONAL_DIGITS = 6
+"""A number written as dialled at home says a phone link's number written for the world
+when it has at least this many digits after its leading zero."""
+
+
+def _says_number(text: str, number: str) -> bool:
+    """Whether a phone link's ``text`` says its ``number``, the same digits written either
+    for the world ("+44 17687 72391") or as dialled at home ("017687 72391" for
+    "+441768772391": the country's code for the leading zero, "+44 (0)" for both)."""
+    digits = re.sub(r"\D", "", number)
+    said = re.sub(r"\D", "", text.replace("(0)", ""))
+    if not digits or not said:
+        return False
+    if digits in said:
+        return True
+    home = said.lstrip("0")
+    return said != home and len(home) >= _NATIONAL_DIGITS and digits.endswith(home)
 
 
 def read_links(text: str) -> str:

@@ -266,6 +266,20 @@ def test_eval_help_tells_what_a_manifest_holds_and_the_exit_status() -> None:
     assert "2 when the run could not happen: a broken manifest" in shown
 
 
+def test_import_help_and_the_readme_say_a_saved_web_page_imports_best() -> None:
+    """An operator with a FAQ web page printed it to PDF, whose menus and footer became
+    entries: neither `knowledge import --help` nor the README said that the page saved as
+    .html imports, and best. The README stays under 10,000 bytes."""
+    result = knotvoice("knowledge", "import", "--help", timeout=60)
+    assert result.returncode == 0
+    shown = " ".join(result.stdout.split())
+    assert "web page saved as .html or .htm (imports best" in shown
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Bring your own FAQ", 1)[1].split("\n## ", 1)[0]
+    assert "save its web page (`.html`: best)" in " ".join(section.split())
+    assert len(readme.encode("utf-8")) < 10_000
+
+
 def test_knowledge_lint_passes_the_project_file_and_fails_a_broken_one(tmp_path: Path) -> None:
     assert knotvoice("knowledge", "lint").returncode == 0
     broken = tmp_path / "broken.yaml"

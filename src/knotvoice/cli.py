@@ -345,13 +345,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     adder.add_argument("--config", type=Path, help="TOML config file")
     importer = knowledge_commands.add_parser(
-        "import", help="turn an FAQ (text, document, PDF, spreadsheet) into YAML"
+        "import", help="turn an FAQ (web page, text, document, PDF, spreadsheet) into YAML"
     )
     importer.add_argument(
         "faq",
         type=Path,
         help="FAQ as text (questions end in '?'), .docx, .odt or .pdf, or .csv, .xlsx or .ods "
-        "of questions and answers",
+        "of questions and answers, or its web page saved as .html or .htm (imports best: the "
+        "page's menus and footer are left out)",
     )
     importer.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     importer.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")

@@ -387,7 +387,7 @@ def read_faq(path: str | Path) -> ImportResult:
         data = path.read_bytes()
     except FileNotFoundError:
         raise KnowledgeError(
-            f"{path}: file not found; check the path of the FAQ (text, .docx, .pdf, .xlsx or .csv)"
+            f"{path}: file not found; check the path of the FAQ (text, .html, .docx, .pdf, .xlsx or .csv)"
         ) from None
     except IsADirectoryError:
         raise KnowledgeError(

@@ -45,7 +45,7 @@ from knotvoice.knowledge.faq_import import (
     read_faq,
     to_yaml,
 )
-from knotvoice.knowledge.reimport import keep_edits
+from knotvoice.knowledge.reimport import Kept, keep_edits
 from knotvoice.speech.reply import spoken_answer, topics_hint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -3145,8 +3145,9 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     capsys.readouterr()
     assert main(["knowledge", "import", str(sheet), "-o", str(knowledge), "--force"]) == 0
     assert (
-        f"{knowledge}: the FAQ imported again over it: left out 1 alternative of "
-        "how-much-is-a-game that the FAQ does not list: add it there to keep it"
+        f"{knowledge}: the FAQ imported again over it: left out the alternative 'what does "
+        "bowling cost' of how-much-is-a-game that the FAQ does not list: add it there to "
+        "keep it"
     ) in capsys.readouterr().err
     assert [(e.alternatives, e.topic, e.spoken) for e in load(knowledge).entries] == [
         ((), "", None),
@@ -3204,10 +3205,30 @@ def test_a_sheet_imported_again_keeps_the_wordings_added_to_its_file_or_names_th
     )
     assert main(["knowledge", "import", str(sheet), "-o", str(knowledge), "--force"]) == 0
     assert (
-        f"{knowledge}: the FAQ imported again over it: left out 1 alternative of "
-        "can-i-bring-a-baby that the FAQ does not list: add it there to keep it"
+        f"{knowledge}: the FAQ imported again over it: left out the alternative 'is it ok "
+        "for infants' of can-i-bring-a-baby that the FAQ does not list: add it there to keep "
+        "it"
     ) in capsys.readouterr().err
     assert [e.alternatives for e in load(knowledge).entries][2] == ("are babies welcome",)
+
+
+def test_the_alternatives_an_faq_imported_again_left_out_are_named() -> None:
+    """ "left out 1 alternative of are-dogs-allowed" did not say which: the operator, told
+    to add it to the sheet to keep it, had to find it in the old file."""
+    kept = Kept(
+        ImportResult((), ()),
+        0,
+        0,
+        0,
+        0,
+        (),
+        (),
+        unlisted=(("dogs", ("can I bring my dog", "pets?")), ("parking", ("car park",))),
+    )
+    assert kept.summary() == (
+        "left out 3 alternatives that the FAQ does not list ('can I bring my dog', 'pets?' of "
+        "dogs; 'car park' of parking): add them there to keep them"
+    )
 
 
 def test_a_wording_the_faq_now_gives_another_entry_is_that_entry_s(tmp_path: Path) -> None:

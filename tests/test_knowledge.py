@@ -222,7 +222,7 @@ BROKEN = {
     ),
     "duplicate-question": (
         good_file(("a", "how do knots form", "x"), ("b", "How do knots form?", "y")),
-        "entry b: question: 'How do knots form?' is also question of entry a",
+        "entry b: question: 'How do knots form?' is also the question of entry a",
     ),
     "duplicate-alternative": (
         good_file(("a", "first question", "my back hurts"), ("b", "second", "My back hurts!")),

@@ -830,10 +830,11 @@ def _check_across(
             if other is None:
                 owner[key] = (entry.id, field)
             elif other[0] != entry.id:
+                what = "the question" if other[1] == "question" else other[1]
                 out.error(
                     entry.id,
                     field,
-                    f"{phrase!r} is also {other[1]} of entry {other[0]}; keep it in one entry",
+                    f"{phrase!r} is also {what} of entry {other[0]}; keep it in one entry",
                     lines,
                 )
 

@@ -15,10 +15,10 @@ gathered (a question without an answer of its own above another).
 
 A column of alternatives is the FAQ's that way only where the sheet reads as the file's
 export: for at least half of the paired entries that have alternatives in the file, it
-lists every one of that entry's. Its deletions stand, and the summary counts the file's
-alternatives it left out and names their entries (a wording added to the file with
-``knotvoice knowledge add`` since the export is among them: the operator adds it to the
-sheet to keep it). Otherwise the sheet is the operator's own, which never listed the
+lists every one of that entry's. Its deletions stand, and the summary names the file's
+alternatives it left out and their entries (a wording added to the file with ``knotvoice
+knowledge add`` since the export is among them: the operator adds it to the sheet to keep
+it). Otherwise the sheet is the operator's own, which never listed the
 wordings added to the file: the file's alternatives it does not list are kept, and counted
 with the rest kept.
 """
@@ -46,11 +46,10 @@ class Kept:
     """Ids of entries whose spoken answer was left out: their answer changed."""
     gone: tuple[str, ...]
     """Ids of the file's entries the FAQ no longer has, left out."""
-    unlisted: int = 0
+    unlisted: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """The file's alternatives left out because the FAQ, read as the file's export, does
-    not list them (deleted there, or added to the file since the export)."""
-    unlisted_of: tuple[str, ...] = ()
-    """Ids of the entries those alternatives were of."""
+    not list them (deleted there, or added to the file since the export), each entry's id
+    with its alternatives left out."""
 
     def summary(self) -> str:
         """What was kept and left out, as one sentence's parts ("" when nothing)."""
@@ -67,12 +66,21 @@ class Kept:
                 f"left out the spoken answer of {', '.join(self.unspoken)}, whose answer "
                 "changed: write it again"
             )
-        if self.unlisted:
-            one = self.unlisted == 1
+        left = sum(len(wordings) for _, wordings in self.unlisted)
+        if left == 1:
+            ((entry_id, (wording,)),) = self.unlisted
             parts.append(
-                f"left out {self.unlisted} {'alternative' if one else 'alternatives'} of "
-                f"{', '.join(self.unlisted_of)} that the FAQ does not list: add "
-                f"{'it' if one else 'them'} there to keep {'it' if one else 'them'}"
+                f"left out the alternative {wording!r} of {entry_id} that the FAQ does not "
+                "list: add it there to keep it"
+            )
+        elif left:
+            named = "; ".join(
+                f"{', '.join(repr(wording) for wording in wordings)} of {entry_id}"
+                for entry_id, wordings in self.unlisted
+            )
+            parts.append(
+                f"left out {left} alternatives that the FAQ does not list ({named}): add them "
+                "there to keep them"
             )
         if self.gone:
             parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ")
@@ -95,7 +103,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
     entries: list[Entry] = []
     counts = dict.fromkeys(("alternatives", "topics", "keywords", "spoken"), 0)
     unspoken: list[str] = []
-    unlisted: dict[str, int] = {}
+    unlisted: dict[str, list[str]] = {}
     for entry in result.entries:
         before = pairs.get(entry.id)
         if before is None:
@@ -108,7 +116,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
             if not key or key in wordings:
                 continue
             if exported:
-                unlisted[before.id] = unlisted.get(before.id, 0) + 1
+                unlisted.setdefault(before.id, []).append(wording)
             else:
                 added.append(wording)
                 wordings.add(key)
@@ -144,8 +152,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         counts["spoken"],
         tuple(unspoken),
         tuple(entry.id for entry in old.entries if entry.id not in matched),
-        sum(unlisted.values()),
-        tuple(unlisted),
+        tuple((entry_id, tuple(wordings)) for entry_id, wordings in unlisted.items()),
     )
 
 

@@ -51,7 +51,8 @@ for the mark alone, as text."""
 _ESCAPED = 0xE000
 """Where an escaped mark is kept while a text is read (a character of Unicode's private use
 area, which no mark matches), until it is shown as itself."""
-_BACKSLASHED_WORD = re.compile(r"\S*\\\S*")
+_BACKSLASHED_WORD = re.compile(r"(?<!\S)[^\s\\]*\\\S*")
+"""A word with a backslash in it, from its start (a long word without one is read once)."""
 _SHOWN = str.maketrans({chr(_ESCAPED + code): chr(code) for code in range(0x21, 0x7F)})
 
 _LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")

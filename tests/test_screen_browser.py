@@ -892,6 +892,43 @@ def test_a_list_inside_a_list_s_item_shows_inside_it(
         page.screenshot(path=str(shots / "nested-list-800x480.png"))
 
 
+RULES = Entry(
+    "rules",
+    "What are the rules?",
+    "Please:\n" + "\n".join(f"{n}. Rule number {n}." for n in range(1, 13)),
+)
+
+
+def test_a_long_numbered_list_shows_its_numbers_whole_and_a_tapped_button_its_colour(
+    browser: Browser, knowledge: Knowledge
+) -> None:
+    """Items 10 and on showed as "0." and "1." (the list's margin held one digit), and on a
+    touch screen the Ask button, once tapped, stayed as grey as a disabled button: the next
+    visitor might think they could not ask."""
+    with served(marked(knowledge, RULES)) as screen:
+        page = open_page(browser, screen.url, has_touch=True)
+        colour = "(node) => getComputedStyle(node).backgroundColor"
+        ask = page.locator("#ask button")
+        before = ask.evaluate(colour)
+        page.locator("#question").fill("what are the rules")
+        ask.tap()
+        screen.emit(Heard(1.0, "what are the rules", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", RULES.id, "", spoken_answer(RULES)))
+        caption(page).to_contain_text("Rule number 1.")
+        assert ask.evaluate(colour) == before, "as before the tap"
+        items = page.locator("#caption ol > li")
+        expect(items).to_have_count(12)
+        room, widest = items.nth(11).evaluate(
+            """(item) => {
+                const context = document.createElement("canvas").getContext("2d");
+                context.font = getComputedStyle(item).font;
+                return [parseFloat(getComputedStyle(item.parentNode).paddingLeft),
+                        context.measureText("12. ").width];
+            }"""
+        )
+        assert room >= widest, (room, widest)
+
+
 def test_an_answer_s_headings_footnotes_and_escaped_marks_show_as_written_text(
     browser: Browser, knowledge: Knowledge, tmp_path: Path
 ) -> None:

@@ -573,6 +573,18 @@ def test_a_question_gets_the_same_decision_with_or_without_its_closing_mark(
     assert max(m.probability for m in said) - min(m.probability for m in said) < 1e-6
 
 
+def test_a_typed_question_s_emoji_change_nothing(knots: Matcher) -> None:
+    """ "my back hurts" was answered (0.93) and "\U0001f600 my back hurts \U0001f915" turned
+    away (0.10), and the report then called it far outside the FAQ."""
+    plain = knots.match("my back hurts")
+    for typed in (
+        "\U0001f600 my back hurts \U0001f915",
+        "my back hurts \U0001f44d\U0001f3fd\u200d",
+    ):
+        decorated = knots.match(typed)
+        assert (decorated.decision, decorated.best) == (plain.decision, plain.best)
+
+
 def test_typed_tuning_questions_are_answered_right(knots: Matcher) -> None:
     report = evaluate_typed(KNOTS_TUNING, knots)
     assert report.top1 is not None and report.top1 >= 0.95

@@ -21,10 +21,28 @@ import yaml
 
 from knotvoice.errors import KnotvoiceError
 
-__all__ = ["Language", "Replies", "Visitor", "english", "load", "straighten", "words"]
+__all__ = [
+    "Language",
+    "Replies",
+    "Visitor",
+    "english",
+    "load",
+    "straighten",
+    "without_emoji",
+    "words",
+]
 
 _APOSTROPHES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'"})
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3]+")
+"""Emoji and the pictographs, joiners and variation selectors they are made of."""
+
+
+def without_emoji(text: str) -> str:
+    """``text`` without its emoji, which say nothing of what is asked or answered."""
+    return _EMOJI.sub("", text)
 
 
 def straighten(text: str) -> str:

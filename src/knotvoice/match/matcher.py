@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import without_emoji
 from knotvoice.match import Candidate, Decision, Embedder, Match, Reason
 from knotvoice.match.calibration import (
     ANSWER_AT,
@@ -132,7 +133,9 @@ class Matcher:
 
         ``alternatives`` are other hearings of the same question, most likely first, and
         ``likelihoods`` the recognizer's log-likelihood of ``text`` and of each of them.
+        A typed question's emoji are left out: they say nothing of what is asked.
         """
+        text, alternatives = without_emoji(text), [without_emoji(a) for a in alternatives]
         query = self.evidence.query(text)
         entries = self.knowledge.entries
         if not query.text or not entries:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from knotvoice.lang import english
+from knotvoice.lang import english, without_emoji
 from knotvoice.markup import Line, lines
 from knotvoice.match.text import number_to_words, ordinal_words
 
@@ -21,7 +21,6 @@ def _either(words: Iterable[str]) -> str:
 _ORDINALS = _ENGLISH.list_ordinals
 _SAY = _ENGLISH.spoken_symbols
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
-_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3]+")
 _EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 """An e-mail address, read "info at example.org"."""
 _WEB_ADDRESS = re.compile(
@@ -265,7 +264,7 @@ def _read_lines(shown: Iterable[Line]) -> str:
 def _body(line: Line) -> str:
     """A line's text as it is read: without its marks, quotes or emoji, short forms said."""
     body = "".join(span.text for span in line.spans)
-    return _SAID_AS.sub(_said_as, _EMOJI.sub("", body.translate(_QUOTES)))
+    return _SAID_AS.sub(_said_as, without_emoji(body.translate(_QUOTES)))
 
 
 def _nested(items: list[tuple[Line, str]]) -> list[tuple[int | None, str]]:

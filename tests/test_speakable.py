@@ -468,3 +468,12 @@ def test_a_list_inside_an_item_is_read_with_that_item() -> None:
         "Bring, proof of who you are, a passport, or a driving licence; and proof of "
         "address, a bill and a bank statement."
     )
+
+
+def test_a_number_ending_a_word_of_a_web_address_is_no_amount_per_unit() -> None:
+    """ "summer-holidays-2026/family.pdf" in a link was read "summer-holidays-2026 per
+    family.pdf", as if 2026 were an amount per family."""
+    assert speakable("See www.example.org/summer-holidays-2026/family.pdf") == (
+        "See example.org slash summer-holidays-2026 slash family.pdf."
+    )
+    assert speakable("2-3/week, 10/day") == "2 to 3 per week, 10 per day."

@@ -53,7 +53,7 @@ _CENTS = r",\d\d(?!\d)"
 """The hundredths of an amount after a decimal comma ("€4,50"): two digits, where three set
 thousands apart ("£1,250")."""
 _PER_UNIT = re.compile(
-    rf"(?<![\w./])((?:{_WHOLE})(?:\.\d+|{_CENTS})?[{_CURRENCY}]?)"
+    rf"(?<![\w./])(?<![^\W\d_]-)((?:{_WHOLE})(?:\.\d+|{_CENTS})?[{_CURRENCY}]?)"
     rf"(?:/|\s?/\s?(?![^\W\d_]+\s*[{_CURRENCY}\d]))(?=[^\W\d_])"
 )
 """A "/" between an amount and a unit ("£35/month", "2,50€/hour"), read "per"; a "/" with

@@ -477,3 +477,12 @@ def test_a_number_ending_a_word_of_a_web_address_is_no_amount_per_unit() -> None
         "See example.org slash summer-holidays-2026 slash family.pdf."
     )
     assert speakable("2-3/week, 10/day") == "2 to 3 per week, 10 per day."
+
+
+def test_a_long_numbered_list_is_read_with_ordinals_to_its_end() -> None:
+    """A 12-item list was read "... Tenth, ..., Number 11, ..., Number 12"."""
+    items = "\n".join(f"{n}. Bring item {n}. It is needed later." for n in (10, 11, 12))
+    assert speakable(items).startswith(
+        "Tenth, bring item 10. It is needed later. Eleventh, bring item 11. It is needed "
+        "later. Twelfth, bring"
+    )

@@ -175,6 +175,34 @@ def test_transcripts_are_scored_without_audio(matcher: Matcher) -> None:
     assert report.wer == pytest.approx(1 / 14)
 
 
+def test_a_turn_away_is_not_told_as_the_entry_it_came_closest_to(matcher: Matcher) -> None:
+    """A clip turned away read "got reject find-knots (25)", as if the right entry had been
+    chosen, and --json gave the closest entry as the one the clip got."""
+    rows = [
+        Sample("away.wav", "find-knots", "", "knot in my back"),
+        Sample("mean.wav", "dangerous", "", "should I see a doctor"),
+        Sample("off.wav", "-", "", "how often should I massage a knot"),
+    ]
+    report = evaluate_transcripts(rows, matcher)
+    failures = format_table(report).split("failures (3):\n")[1].splitlines()
+    assert failures[0].startswith(
+        "  away.wav: expected find-knots, got turned away (closest find-knots, "
+    )
+    assert failures[0].endswith(") heard 'knot in my back'")
+    assert failures[1].startswith("  mean.wav: expected dangerous, got did-you-mean dangerous (")
+    assert failures[2].startswith("  off.wav: expected -, got answer massage-how-often (")
+    data = json.loads(json.dumps(report.to_json()))
+    away = data["clips"][0]
+    assert (away["decision"], away["entry"], away["closest"]) == ("reject", "-", "find-knots")
+    assert (data["failures"][0]["got"], data["failures"][0]["closest"]) == ("-", "find-knots")
+    mean = data["clips"][1]
+    assert (mean["decision"], mean["entry"], mean["closest"]) == (
+        "confirm",
+        "dangerous",
+        "dangerous",
+    )
+
+
 def test_typed_samples_come_from_the_manifest_text(manifest: Path) -> None:
     rows = samples(manifest)
     assert [row.heard for row in rows] == [row[2] for row in MANIFEST]

@@ -114,13 +114,16 @@ class ClipOutcome:
     decision: str
     """answer, confirm or reject."""
     entry: str
-    """Entry id of the best candidate, or ``-`` when there was none."""
+    """Entry id answered or proposed (a did-you-mean), or ``-`` when the clip was turned away."""
     score: float
-    """Score of the best candidate in [0, 100]."""
+    """Score of the closest entry in [0, 100]."""
     right: bool
     """The clip got what it should: its entry answered outright, or no answer for ``-``."""
     voice: str
     variant: str
+    closest: str
+    """Entry id of the best candidate, answered or not (as the turn log's ``closest``), or
+    ``-`` when there was none."""
 
 
 @dataclass(frozen=True)
@@ -130,12 +133,14 @@ class Failure:
     file: str
     expected: str
     got: str
-    """Entry id of the best candidate, or ``-`` when there was none."""
+    """Entry id answered or proposed (a did-you-mean), or ``-`` when the clip was turned away."""
     decision: str
     """answer, confirm or reject."""
     transcript: str
     score: float
-    """Score of the best candidate in [0, 100]."""
+    """Score of the closest entry in [0, 100]."""
+    closest: str
+    """Entry id of the best candidate, answered or not, or ``-`` when there was none."""
 
 
 @dataclass(frozen=True)
@@ -416,7 +421,8 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
     clips: list[ClipOutcome] = []
     for outcome in outcomes:
         sample, match = outcome.sample, outcome.match
-        got = match.best.entry.id if match.best is not None else NO_ANSWER
+        closest = match.best.entry.id if match.best is not None else NO_ANSWER
+        got = NO_ANSWER if match.decision is Decision.REJECT else closest
         answered = match.decision is Decision.ANSWER
         wrong: bool
         if sample.expected == NO_ANSWER:
@@ -444,12 +450,19 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
                 not wrong,
                 sample.voice,
                 sample.variant,
+                closest,
             )
         )
         if wrong:
             failures.append(
                 Failure(
-                    sample.file, sample.expected, got, match.decision.value, sample.heard, score
+                    sample.file,
+                    sample.expected,
+                    got,
+                    match.decision.value,
+                    sample.heard,
+                    score,
+                    closest,
                 )
             )
         edits, count = word_errors(sample.reference, sample.heard)
@@ -581,7 +594,20 @@ def format_table(report: EvalReport) -> str:
         lines.append(f"failures ({len(report.failures)}):")
         for failure in report.failures:
             lines.append(
-                f"  {failure.file}: expected {failure.expected}, got {failure.decision} "
-                f"{failure.got} ({failure.score:.0f}) heard {failure.transcript!r}"
+                f"  {failure.file}: expected {failure.expected}, got {_got(failure)} heard "
+                f"{failure.transcript!r}"
             )
     return "\n".join(lines)
+
+
+def _got(failure: Failure) -> str:
+    """What a failing clip got, as the visitor met it: "answer X (80)", "did-you-mean X (40)",
+    "turned away (closest X, 25)"."""
+    decision = Decision(failure.decision)
+    if decision is Decision.ANSWER:
+        return f"answer {failure.got} ({failure.score:.0f})"
+    if decision is Decision.CONFIRM:
+        return f"did-you-mean {failure.got} ({failure.score:.0f})"
+    if failure.closest == NO_ANSWER:
+        return "turned away (no entry close)"
+    return f"turned away (closest {failure.closest}, {failure.score:.0f})"

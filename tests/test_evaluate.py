@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knotvoice.asr import RecognizerStream, Transcript, transcribe_with
+from knotvoice.asr import RecognizerStream, Transcript, Word, transcribe_with
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, write_wav
 from knotvoice.evaluate import (
     EvalReport,
@@ -201,6 +201,55 @@ def test_a_turn_away_is_not_told_as_the_entry_it_came_closest_to(matcher: Matche
         "dangerous",
         "dangerous",
     )
+
+
+class HeardAgainRecognizer(LengthRecognizer):
+    """Hears "heart" for "knot", unsure of it; the audio bears "knot" out."""
+
+    heard = "Could my heart be with me permanently?"
+    meant = "Could my knot be with me permanently?"
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        list(chunks)
+        words = tuple(
+            Word(word, 0.1 * n, 0.1 * n + 0.1, 0.3 if word == "heart" else 0.97)
+            for n, word in enumerate(self.heard.split())
+        )
+        scores = {self.heard: -2.5, self.meant: -5.0}
+
+        def fit(texts: Sequence[str], within: float | None = None) -> tuple[float, ...]:
+            return tuple(scores.get(text, -40.0) for text in texts)
+
+        return Transcript(self.heard, words, "fake", 1.0, (), fit)
+
+
+def test_a_question_heard_again_shows_both_hearings(tmp_path: Path, matcher: Matcher) -> None:
+    """A failure showed only what the question was heard again as, as if the recognizer had
+    heard that; a typed run's failures said "heard" of text nobody heard."""
+    write_wav(tmp_path / "q.wav", chunks_from_array(np.zeros(RATE // 10), RATE))
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        f"file\texpected\ttext\nq.wav\tdangerous\t{HeardAgainRecognizer.meant}\n",
+        encoding="utf-8",
+    )
+    report = evaluate(manifest, HeardAgainRecognizer(), matcher)
+    table = format_table(report)
+    assert table.endswith(
+        "q.wav: expected dangerous, got answer permanent "
+        f"({report.failures[0].score:.0f}) heard {HeardAgainRecognizer.heard!r} "
+        f"(again as {HeardAgainRecognizer.meant!r})"
+    )
+    assert "  match " in table and table.split("  match ")[1].split("\n")[0].endswith(
+        "with hearing again"
+    )
+    (clip,) = json.loads(json.dumps(report.to_json()))["clips"]
+    assert (clip["heard_first"], clip["heard"]) == (
+        HeardAgainRecognizer.heard,
+        HeardAgainRecognizer.meant,
+    )
+    typed = format_table(evaluate_typed(manifest, matcher))
+    assert "got answer permanent" in typed and "heard" not in typed
+    assert typed.endswith(f" asked {HeardAgainRecognizer.meant!r}")
 
 
 def test_typed_samples_come_from_the_manifest_text(manifest: Path) -> None:

@@ -98,6 +98,9 @@ class Sample:
     """The manifest's voice column, if any."""
     variant: str = ""
     """The manifest's variant column, if any."""
+    heard_first: str = ""
+    """What the recognizer heard, when the question was heard again (``heard`` is then what
+    it was heard again as); "" when it was not."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,8 @@ class ClipOutcome:
     said: str
     """What is said in the clip (the manifest's text)."""
     heard: str
-    """What the matcher got: the transcript, or the text itself for typed runs."""
+    """What the matcher got: the transcript (as heard again, when it was), or the text itself
+    for typed runs."""
     decision: str
     """answer, confirm or reject."""
     entry: str
@@ -124,6 +128,8 @@ class ClipOutcome:
     closest: str
     """Entry id of the best candidate, answered or not (as the turn log's ``closest``), or
     ``-`` when there was none."""
+    heard_first: str
+    """What the recognizer heard, when the question was heard again; "" when it was not."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,9 @@ class Failure:
     """Score of the closest entry in [0, 100]."""
     closest: str
     """Entry id of the best candidate, answered or not, or ``-`` when there was none."""
+    heard_first: str
+    """What the recognizer heard, when the question was heard again (``transcript`` is then
+    what it was heard again as); "" when it was not."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +186,8 @@ class EvalReport:
     wer_clips: int
     """Clips the word error rate covers: those with a text."""
     latency: dict[str, Latency]
-    """Per stage ("asr", "match", "tts") latency in milliseconds."""
+    """Per stage ("asr", "match", "tts") latency in milliseconds; "match" includes hearing a
+    question again when it was not answered as heard."""
     failures: tuple[Failure, ...]
     clips: tuple[ClipOutcome, ...] = ()
     """Every clip in the manifest's order, right or not."""
@@ -451,6 +461,7 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
                 sample.voice,
                 sample.variant,
                 closest,
+                sample.heard_first,
             )
         )
         if wrong:
@@ -463,6 +474,7 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
                     sample.heard,
                     score,
                     closest,
+                    sample.heard_first,
                 )
             )
         edits, count = word_errors(sample.reference, sample.heard)
@@ -532,8 +544,15 @@ def evaluate(
     for done, row in enumerate(rows, start=1):
         transcript, asr_ms = hear(recognizer, read_audio(manifest.parent / row.file))
         turn = Dialogue(matcher).respond(transcript)
+        again = turn.transcript.text != transcript.text
         sample = Sample(
-            row.file, row.expected, row.text, turn.transcript.text, row.voice, row.variant
+            row.file,
+            row.expected,
+            row.text,
+            turn.transcript.text,
+            row.voice,
+            row.variant,
+            transcript.text if again else "",
         )
         outcomes.append(_outcome(sample, turn, asr_ms, speech))
         logger.debug("%s: %r -> %s", row.file, turn.transcript.text, turn.action)
@@ -587,15 +606,24 @@ def format_table(report: EvalReport) -> str:
             f"word error rate        {_percent(report.wer)} (over {report.wer_clips} of "
             f"{report.n_in + report.n_out} clips)  words heard wrong against the text"
         )
+    # Typed, nothing is heard: the table has no recognition latency.
+    heard = "asr" in report.latency
     lines.append("latency (ms)           p50       p95  per clip")
     for stage, latency in report.latency.items():
-        lines.append(f"  {stage:<20} {latency.p50:8.1f}  {latency.p95:8.1f}")
+        # A question not answered as heard is heard again while it is matched.
+        note = "  with hearing again" if heard and stage == "match" else ""
+        lines.append(f"  {stage:<20} {latency.p50:8.1f}  {latency.p95:8.1f}{note}")
     if report.failures:
         lines.append(f"failures ({len(report.failures)}):")
         for failure in report.failures:
+            if not heard:
+                said = f"asked {failure.transcript!r}"
+            elif failure.heard_first:
+                said = f"heard {failure.heard_first!r} (again as {failure.transcript!r})"
+            else:
+                said = f"heard {failure.transcript!r}"
             lines.append(
-                f"  {failure.file}: expected {failure.expected}, got {_got(failure)} heard "
-                f"{failure.transcript!r}"
+                f"  {failure.file}: expected {failure.expected}, got {_got(failure)} {said}"
             )
     return "\n".join(lines)
 

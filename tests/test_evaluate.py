@@ -376,15 +376,69 @@ def test_a_clip_check_names_every_line_whose_clip_cannot_be_heard(tmp_path: Path
     )
 
 
-def test_only_lines_before_the_header_are_comments(tmp_path: Path) -> None:
+def test_comments_and_blank_lines_are_skipped_anywhere(tmp_path: Path) -> None:
+    """A blank line under the knowledge line was taken for the header ("missing column(s)
+    file, expected, text"), a row commented out under the header for a clip named "# ...",
+    a knowledge line under the header for a clip without an expected entry, and a header
+    written "File Expected Text" for no header."""
     manifest = tmp_path / "manifest.tsv"
     manifest.write_text(
-        "# knowledge: knots.yaml\n# read aloud twice\nfile\texpected\ttext\n"
-        "#take1.wav\tcauses\twhat causes a knot\ntake2.wav\tcauses\twhat causes a knot\n",
+        "# knowledge: knots.yaml\n\n# read aloud twice\nFile\tExpected\tText\n"
+        "#take1.wav\tcauses\twhat causes a knot\n\ntake2.wav\tcauses\twhat causes a knot\n"
+        "  # take3.wav\t-\tweather\n",
         encoding="utf-8",
     )
-    assert [row.file for row in read_manifest(manifest)] == ["#take1.wav", "take2.wav"]
+    rows = read_manifest(manifest)
+    assert [(row.file, row.line) for row in rows] == [("take2.wav", 7)]
+    assert rows[0].text == "what causes a knot"
     assert manifest_knowledge(manifest) == tmp_path / "knots.yaml"
+    manifest.write_text(
+        "file\texpected\ttext\n# knowledge: knots.yaml\nq.wav\tcauses\tknot\n", encoding="utf-8"
+    )
+    assert [(row.file, row.line) for row in read_manifest(manifest)] == [("q.wav", 3)]
+    assert manifest_knowledge(manifest) == tmp_path / "knots.yaml"
+
+
+def test_a_spreadsheets_unicode_text_is_read_quietly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A manifest saved as Excel's "Unicode text" (UTF-16 with its byte order mark) was
+    refused as not UTF-8, after an audio decoder's "Note: Illegal Audio-MPEG-Header" lines;
+    a file with a space, which a spreadsheet writes in double quotes, was looked for with
+    its quotes."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "# knowledge: ../museum.yaml\r\nfile\texpected\ttext\r\n"
+        '"../clips/tour two.wav"\tguided-tours\tWhat time does the tour start?\r\n'
+        "../clips/hours1.wav\topening-hours\tWhen do you open on Sunday?\r\n",
+        encoding="utf-16",
+    )
+    rows = read_manifest(manifest)
+    assert [(row.file, row.expected, row.line) for row in rows] == [
+        ("../clips/tour two.wav", "guided-tours", 3),
+        ("../clips/hours1.wav", "opening-hours", 4),
+    ]
+    assert rows[1].text == "When do you open on Sunday?"
+    assert manifest_knowledge(manifest) == (tmp_path / "../museum.yaml").resolve()
+    assert capfd.readouterr().err == ""
+
+
+def test_a_word_for_no_entry_is_told_to_be_written_as_a_dash(
+    matcher: Matcher, tmp_path: Path
+) -> None:
+    """`none` in the expected column was "expected entry none is not in knots.yaml; fix
+    its '# knowledge:' line, or the ids": the manifest's knowledge line was fine."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file\texpected\ttext\nq.wav\tcauses\tknot\nr.wav\tnone\tweather\ns.wav\tN/A\ttrains\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as none:
+        check_expected(manifest, matcher.knowledge)
+    assert str(none.value) == (
+        f"{manifest}: lines 3 and 4: expected 'none' is no entry id; write - for a question "
+        "the FAQ must not answer"
+    )
 
 
 def test_a_byte_order_mark_or_spaced_header_is_read(tmp_path: Path) -> None:

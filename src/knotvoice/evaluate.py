@@ -8,7 +8,9 @@ answer, a did-you-mean or a reject, never a confident wrong answer.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import logging
 import math
 import time
@@ -23,6 +25,7 @@ from knotvoice.asr import Recognizer
 from knotvoice.audio import AudioChunk, check_audio, is_audio, read_audio
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
+from knotvoice.lang import english, words
 from knotvoice.match import Decision, Match, MatchStage, Reason
 from knotvoice.match.text import normalize
 from knotvoice.turn import Dialogue, Turn, hear, typed
@@ -201,33 +204,51 @@ class EvalReport:
         return data
 
 
+def _text(data: bytes) -> str:
+    """A manifest's bytes as text: UTF-8 (a byte order mark in front ignored), or UTF-16 with
+    its byte order mark, as a spreadsheet saves "Unicode text" (and the FAQ import reads it);
+    ``UnicodeDecodeError`` for anything else."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
+def _lines(text: str) -> list[str]:
+    """A manifest's lines, each with its line break."""
+    return io.StringIO(text, newline="").readlines()
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
 def manifest_knowledge(path: Path | str) -> Path | None:
-    """The knowledge file a manifest names in a ``# knowledge: PATH`` line at its top (the path
-    relative to the manifest's folder), or None."""
+    """The knowledge file a manifest names in a ``# knowledge: PATH`` line (the path relative
+    to the manifest's folder), or None."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8-sig") as handle:
-            for line in handle:
-                if not line.startswith("#"):
-                    return None
-                key, _, value = line[1:].partition(":")
-                if key.strip().lower() == "knowledge" and value.strip():
-                    return (path.parent / value.strip()).resolve()
+        lines = _lines(_text(path.read_bytes()))
     except (OSError, UnicodeDecodeError):
         return None
+    for line in filter(_is_comment, lines):
+        key, _, value = line.lstrip()[1:].partition(":")
+        if key.strip().lower() == "knowledge" and value.strip():
+            return (path.parent / value.strip()).resolve()
     return None
 
 
 def read_manifest(path: Path | str) -> list[ManifestRow]:
-    """Rows of a tab-separated manifest with columns file, expected, text (voice, variant).
-    Lines starting with ``#`` before the header are comments (``# knowledge: PATH``); after
-    it, such a line is a clip like any other (``#take1.wav``)."""
+    """Rows of a tab-separated manifest with columns file, expected, text (voice, variant),
+    named in any case. Lines starting with ``#`` are comments (``# knowledge: PATH``), and
+    blank lines are skipped, anywhere; a file in double quotes (as a spreadsheet writes one
+    with a space) is read without them."""
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            lines = handle.readlines()
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ManifestError(f"{path}: no such manifest; give the path of a manifest.tsv") from None
+    try:
+        text = _text(data)
     except UnicodeDecodeError:
         if is_audio(path):
             raise ManifestError(
@@ -235,10 +256,15 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
                 "expected and text, tab-separated), or hear one with knotvoice ask --audio FILE"
             ) from None
         raise ManifestError(f"{path}: not UTF-8 text; save the manifest as UTF-8") from None
-    comments = next((n for n, line in enumerate(lines) if not line.startswith("#")), len(lines))
-    reader = csv.DictReader(lines[comments:], delimiter="\t", quoting=csv.QUOTE_NONE)
+    lines = _lines(text)
+    comments = next(
+        (n for n, line in enumerate(lines) if line.strip() and not _is_comment(line)), len(lines)
+    )
+    # Comments after the header are emptied, not dropped, so that lines keep their numbers.
+    body = ["\n" if _is_comment(line) else line for line in lines[comments:]]
+    reader = csv.DictReader(body, delimiter="\t", quoting=csv.QUOTE_NONE)
     try:
-        reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
+        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or ()]
         missing = [c for c in _REQUIRED_COLUMNS if c not in reader.fieldnames]
         if missing:
             raise ManifestError(
@@ -248,6 +274,8 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
         rows = []
         for row in reader:
             file = (row.get("file") or "").strip()
+            if len(file) > 1 and file[0] == file[-1] == '"':
+                file = file[1:-1]
             if not file:
                 continue
             expected = (row["expected"] or "").strip()
@@ -287,6 +315,17 @@ def check_expected(
     to do instead, when the command chooses the knowledge another way."""
     known = {entry.id for entry in knowledge.entries}
     rows = read_manifest(manifest)
+    no_entry = [
+        row
+        for row in rows
+        if row.expected not in known and " ".join(words(row.expected)) in english().no_entry
+    ]
+    if no_entry:
+        raise ManifestError(
+            f"{manifest}: {name_lines([row.line for row in no_entry])}: expected "
+            f"{no_entry[0].expected!r} is no entry id; write {NO_ANSWER} for a question the FAQ "
+            "must not answer"
+        )
     lines: dict[str, int] = {}  # each unknown id, and the first line it is on
     for row in rows:
         if row.expected != NO_ANSWER and row.expected not in known:

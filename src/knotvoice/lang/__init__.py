@@ -211,6 +211,9 @@ class Language:
     to", "questions?")."""
     placeholder_answers: frozenset[str]
     """What an answer still to be written says ("todo", "tbc"), as its words."""
+    no_entry: frozenset[str]
+    """What a manifest's expected column may say for no entry ("none", "n a"), as its
+    words."""
     page_footers: tuple[str, ...]
     """How the lines that end a web page open, lowercase: its copyright line, a cookie
     banner ("copyright 20", "we use cookies")."""
@@ -353,6 +356,7 @@ def load(code: str = "en") -> Language:
         placeholder_answers=frozenset(
             " ".join(words(text)) for text in _text_list(data, "placeholder_answers")
         ),
+        no_entry=frozenset(" ".join(words(text)) for text in _text_list(data, "no_entry")),
         page_footers=_text_list(data, "page_footers"),
         page_footer_titles=frozenset(
             " ".join(words(title)) for title in _text_list(data, "page_footer_titles")

@@ -845,7 +845,8 @@ def test_eval_checks_every_clip_before_it_hears_any(tmp_path: Path, bad: str) ->
     assert result.stderr.count("\n") == 1
     assert_one_line_error(
         result,
-        f"{second}: line 3: {tmp_path / 'm2' / 'bad.wav'}: ",
+        f"{second}: line 3: ",
+        f"{tmp_path / 'm2' / 'bad.wav'}",
         "not a readable audio file" if bad == "not audio" else "no such audio file",
         ", or remove the line",
     )

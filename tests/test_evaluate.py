@@ -357,9 +357,9 @@ def test_a_clip_check_names_every_line_whose_clip_cannot_be_heard(tmp_path: Path
     with pytest.raises(ManifestError) as bad:
         check_clips(manifest)
     assert str(bad.value) == (
-        f"{manifest}: line 3: {tmp_path / 'gone.wav'}: no such audio file; give the path of a "
-        "wav, flac or ogg file, or remove the line; the clips of lines 5 and 6 cannot be heard "
-        "either"
+        f"{manifest}: line 3: gone.wav: no such audio file, looked for {tmp_path / 'gone.wav'}; "
+        "a clip's path is relative to the manifest's folder: give it from there, or remove the "
+        "line; the clips of lines 5 and 6 cannot be heard either"
     )
     manifest.write_text(
         "file\texpected\ttext\n" + "".join(f"{row}\t-\tweather\n" for row in rows[:3]),
@@ -373,6 +373,27 @@ def test_a_clip_check_names_every_line_whose_clip_cannot_be_heard(tmp_path: Path
         check_clips(manifest)
     assert str(many.value).endswith(
         "; the clips of lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 3 more cannot be heard either"
+    )
+
+
+def test_a_missing_clip_says_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`eval relpath.tsv` said "clips/q.wav: no such audio file" of a clip that is there
+    from the folder the command ran in, not saying that it was looked for from the
+    manifest's folder."""
+    write_wav(tmp_path / "clips" / "q.wav", chunks_from_array(np.zeros(RATE), RATE))
+    (tmp_path / "sets").mkdir()
+    (tmp_path / "sets" / "manifest.tsv").write_text(
+        "file\texpected\ttext\nclips/q.wav\t-\tweather\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path / "sets")
+    with pytest.raises(ManifestError) as missing:
+        check_clips("manifest.tsv")
+    assert str(missing.value) == (
+        f"manifest.tsv: line 2: clips/q.wav: no such audio file, looked for "
+        f"{tmp_path / 'sets' / 'clips' / 'q.wav'}; a clip's path is relative to the manifest's "
+        "folder: give it from there, or remove the line"
     )
 
 

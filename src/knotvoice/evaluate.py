@@ -375,8 +375,18 @@ def check_clips(manifest: Path | str) -> None:
     manifest = Path(manifest)
     bad: list[tuple[int, str]] = []
     for row in read_manifest(manifest):
+        clip = manifest.parent / row.file
+        if not clip.exists() and not Path(row.file).is_absolute():
+            bad.append(
+                (
+                    row.line,
+                    f"{row.file}: no such audio file, looked for {clip.resolve()}; a clip's path "
+                    "is relative to the manifest's folder: give it from there",
+                )
+            )
+            continue
         try:
-            check_audio(manifest.parent / row.file)
+            check_audio(clip)
         except AudioInputError as error:
             bad.append((row.line, str(error)))
     if not bad:

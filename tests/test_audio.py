@@ -9,6 +9,7 @@ import pytest
 import soundfile
 
 from knotvoice.audio import (
+    FORMATS,
     RATE,
     AudioChunk,
     StreamResampler,
@@ -50,6 +51,20 @@ def test_any_file_becomes_16k_mono_16bit_chunks(
     assert np.sqrt(np.mean(samples**2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.1)
     spectrum = np.abs(np.fft.rfft(samples))
     assert np.argmax(spectrum) * RATE / len(samples) == pytest.approx(440.0, abs=5.0)
+
+
+def test_the_formats_an_error_names_are_those_that_are_read(tmp_path: Path) -> None:
+    """A missing clip was told "give the path of a wav, flac or ogg file", though mp3 and
+    aiff are read as well."""
+    with pytest.raises(AudioInputError) as missing:
+        read_audio(tmp_path / "question.m4a")
+    assert str(missing.value).endswith(
+        "no such audio file; give the path of a wav, flac, ogg, mp3 or aiff file"
+    )
+    for suffix in FORMATS:
+        path = tmp_path / f"tone.{suffix}"
+        soundfile.write(path, _tone(22050, 1.0, 1), 22050)
+        assert sum(c.seconds for c in read_audio(path)) == pytest.approx(1.0, abs=0.1), suffix
 
 
 def test_chunk_timestamps_are_audio_time(tmp_path: Path) -> None:
@@ -107,7 +122,8 @@ def test_a_folder_is_told_as_a_folder(tmp_path: Path) -> None:
     with pytest.raises(AudioInputError) as error:
         read_audio(path)
     assert str(error.value) == (
-        f"{path} is a folder, not an audio file; give the path of a wav, flac or ogg file in it"
+        f"{path} is a folder, not an audio file; give the path of a wav, flac, ogg, mp3 or aiff "
+        "file in it"
     )
 
 

@@ -30,6 +30,10 @@ CHANNELS = 1
 """Channels of every stage's audio."""
 CHUNK_SAMPLES = 1600
 """Samples per chunk read from files (0.1 s at ``RATE``)."""
+FORMATS = ("wav", "flac", "ogg", "mp3", "aiff")
+"""The sound formats a message names when a file is not audio: libsndfile reads them all
+(and a few rarer ones)."""
+_FORMATS_SAID = f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]}"
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ def chunks_from_array(
 
 
 def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator[AudioChunk]:
-    """Read any wav/flac/ogg file as 16 kHz mono 16-bit chunks.
+    """Read an audio file (any of ``FORMATS``) as 16 kHz mono 16-bit chunks.
 
     Raises ``AudioInputError`` for a missing file, a file that is not audio, or one with no
     samples, before yielding anything. A file cut short is heard up to where it breaks off,
@@ -287,11 +291,11 @@ def _header_frames(path: Path) -> int | None:
 def _require_file(path: Path) -> None:
     if path.is_dir():
         raise AudioInputError(
-            f"{path} is a folder, not an audio file; give the path of a wav, flac or ogg file in it"
+            f"{path} is a folder, not an audio file; give the path of a {_FORMATS_SAID} file in it"
         )
     if not path.is_file():
         raise AudioInputError(
-            f"{path}: no such audio file; give the path of a wav, flac or ogg file"
+            f"{path}: no such audio file; give the path of a {_FORMATS_SAID} file"
         )
     if path.stat().st_size == 0:
         raise _empty(path)
@@ -299,7 +303,7 @@ def _require_file(path: Path) -> None:
 
 def _unreadable(path: Path, error: Exception) -> AudioInputError:
     return AudioInputError(
-        f"{path}: not a readable audio file ({error}); record it as wav, flac or ogg"
+        f"{path}: not a readable audio file ({error}); record it as {_FORMATS_SAID}"
     )
 
 

@@ -767,17 +767,19 @@ def test_a_missing_knowledge_file_named_in_the_config_file_points_there(tmp_path
     )
 
 
-def test_eval_typed_refuses_a_row_without_text(tmp_path: Path) -> None:
+def test_eval_typed_leaves_out_a_row_without_text(tmp_path: Path) -> None:
     """A row with no text was typed as nothing and scored as a question turned away: top-1
-    fell, and nothing said why."""
+    fell, and nothing said why. Then one such row (a clip of silence) refused the whole
+    manifest: it is now left out, in one line."""
     manifest = manifest_of(
         tmp_path, "q0.wav\ttreat-knot\thow do I treat a knot\nq1.wav\tmassage-how-often\n"
     )
     result = knotvoice("eval", str(manifest), "--typed")
-    assert_one_line_error(
-        result, f"{manifest}: line 3: q1.wav has no text; --typed scores each row's text"
-    )
-    assert result.stdout == ""
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"knotvoice: {manifest}: line 3 (no text) left out of the typed run"
+    ]
+    assert "in-domain clips        1 " in result.stdout
 
 
 @pytest.mark.model

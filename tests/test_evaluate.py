@@ -24,6 +24,7 @@ from knotvoice.evaluate import (
     manifest_knowledge,
     read_manifest,
     samples,
+    untyped_lines,
     word_errors,
 )
 from knotvoice.knowledge import load
@@ -506,6 +507,26 @@ def test_a_typed_run_shows_no_recognition_or_speech_figures(
     assert "  match " in table and "  asr " not in table and "  tts " not in table
     data = json.loads(json.dumps(report.to_json()))
     assert data["wer"] is None and set(data["latency"]) == {"match"}
+
+
+def test_a_typed_run_leaves_out_rows_without_text(tmp_path: Path, matcher: Matcher) -> None:
+    """One clip of silence (a row with no text) made `eval --typed` refuse the whole
+    manifest."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file\texpected\ttext\n"
+        "q1\tmassage-how-often\thow often should I massage a knot\n"
+        "silence.wav\t-\t\n"
+        "q2\t-\twhat is the weather\n",
+        encoding="utf-8",
+    )
+    assert untyped_lines(manifest) == [3]
+    report = evaluate_typed(manifest, matcher)
+    assert (report.n_in, report.n_out, report.top1) == (1, 1, 1.0)
+    assert [clip.file for clip in report.clips] == ["q1", "q2"]
+    manifest.write_text("file\texpected\ttext\nsilence.wav\t-\t\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="no row has a text; --typed scores each row's text"):
+        evaluate_typed(manifest, matcher)
 
 
 def test_the_table_names_its_rates_as_the_readme_and_the_check_do(matcher: Matcher) -> None:

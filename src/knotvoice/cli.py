@@ -707,7 +707,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             manifest, loaded[knowledge_file], given=args.knowledge is not None
         )
         if args.typed:
-            evaluation.check_texts(manifest)
+            evaluation.untyped_lines(manifest)
         else:
             evaluation.check_clips(manifest)
     speech = None if args.typed else app.load_synthesizer(settings)
@@ -728,6 +728,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         matcher = matchers[knowledge_file]
         if args.typed:
             report = evaluation.evaluate_typed(manifest, matcher)
+            untyped = evaluation.untyped_lines(manifest)
+            if untyped:
+                _warn(
+                    f"{manifest}: {evaluation.name_lines(untyped)} (no text) left out of the "
+                    "typed run"
+                )
         else:
             if recognizer is None or heard_for != knowledge_file:
                 recognizer = None  # the last one is let go before the next one loads

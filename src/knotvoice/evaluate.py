@@ -41,7 +41,6 @@ __all__ = [
     "Sample",
     "check_clips",
     "check_expected",
-    "check_texts",
     "evaluate",
     "evaluate_transcripts",
     "evaluate_typed",
@@ -50,6 +49,7 @@ __all__ = [
     "name_lines",
     "read_manifest",
     "samples",
+    "untyped_lines",
     "word_errors",
 ]
 
@@ -410,15 +410,18 @@ def name_lines(lines: Sequence[int]) -> str:
     return f"line{'s' * (len(lines) > 1)} {named}"
 
 
-def check_texts(manifest: Path | str) -> None:
-    """Raise ``ManifestError`` naming the manifest's line when a row has no text: typed, it
-    would be an empty question, scored as one turned away."""
-    for row in read_manifest(manifest):
-        if not row.text:
-            raise ManifestError(
-                f"{manifest}: line {row.line}: {row.file} has no text; --typed scores each "
-                "row's text: write what the clip says in its text column, or leave out --typed"
-            )
+def untyped_lines(manifest: Path | str) -> list[int]:
+    """The lines of a manifest's rows without text (a clip of silence), which a typed run
+    leaves out: typed, such a row would be an empty question, scored as one turned away.
+    ``ManifestError`` when no row has a text, as there is then nothing to type."""
+    rows = read_manifest(manifest)
+    lines = [row.line for row in rows if not row.text]
+    if len(lines) == len(rows):
+        raise ManifestError(
+            f"{manifest}: no row has a text; --typed scores each row's text: write what the "
+            "clips say in the text column, or leave out --typed"
+        )
+    return lines
 
 
 def samples(manifest: Path | str, transcripts: Path | str | None = None) -> list[Sample]:
@@ -611,11 +614,12 @@ def evaluate(
 
 
 def evaluate_typed(manifest: Path | str, matcher: MatchStage) -> EvalReport:
-    """Score the text of every row of a manifest, as typed questions (no audio);
-    ``ManifestError`` when a row has no text. Nothing is heard or spoken, so the report has no
-    word error rate and only the matching latency."""
-    check_texts(manifest)
-    report = evaluate_transcripts(samples(manifest), matcher)
+    """Score the text of every row of a manifest that has one, as typed questions (no audio;
+    ``untyped_lines`` are left out). Nothing is heard or spoken, so the report has no word
+    error rate and only the matching latency."""
+    untyped_lines(manifest)
+    typed = [sample for sample in samples(manifest) if sample.reference]
+    report = evaluate_transcripts(typed, matcher)
     return replace(report, wer=None, wer_clips=0, latency={"match": report.latency["match"]})
 
 

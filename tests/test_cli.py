@@ -864,11 +864,17 @@ def test_eval_reports_in_the_order_the_manifests_were_given(tmp_path: Path) -> N
         manifests.append(str(manifest_of(tmp_path / name, rows, knowledge=knowledge)))
     result = knotvoice("eval", *manifests, "--typed", "--json")
     assert result.returncode == 0, result.stderr
-    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    *reports, counted = [json.loads(line) for line in result.stdout.splitlines()]
     assert [report["manifest"] for report in reports] == manifests
+    # the clips of all three counted together, last
+    assert counted["all"]["manifests"] == 3 and counted["all"]["n_out"] == 3
+    assert counted["all"]["false_accepts"] == 0 and counted["all"]["top1"] is None
     table = knotvoice("eval", *manifests, "--typed")
     printed = [line.split()[1] for line in table.stdout.splitlines() if line.startswith("manifest")]
     assert printed == manifests
+    assert table.stdout.splitlines()[-1].startswith("all 3 manifests        top-1 n/a of 0")
+    one = knotvoice("eval", manifests[0], "--typed", "--json")
+    assert len(one.stdout.splitlines()) == 1, "with one manifest, no line counts them together"
 
 
 @pytest.mark.model
@@ -921,6 +927,25 @@ def test_eval_tells_an_accuracy_below_the_gate_from_a_run_that_could_not_happen(
     manifest.write_text("file\texpected\ttext\nq.wav\tdogs\tcan I bring my dog\n")
     broken = knotvoice("eval", str(manifest), "--typed", "--min-top1", "90")
     assert broken.returncode == 2, broken.stderr
+
+
+@pytest.mark.model
+def test_eval_fails_above_the_off_topic_answers_allowed(tmp_path: Path) -> None:
+    """A CI gate could fail on top-1 alone, not on questions outside the FAQ answered."""
+    answered = "q.wav\t-\thow often should I massage a knot\n"
+    turned_away = "q.wav\t-\twhat is the weather\n"
+    manifest = manifest_of(tmp_path, answered + turned_away * 3)
+    result = knotvoice("eval", str(manifest), "--typed", "--max-offtopic", "25")
+    assert result.returncode == 0, result.stderr
+    above = knotvoice("eval", str(manifest), "--typed", "--max-offtopic", "20", "--json")
+    assert above.returncode == 1
+    assert above.stderr.strip().endswith(
+        "off-topic answered 25.0% (1 of 4 out-of-domain clips) is above --max-offtopic 20%"
+    )
+    assert json.loads(above.stdout)["false_accepts"] == 1
+    assert_one_line_error(
+        knotvoice("eval", str(manifest), "--max-offtopic", "200"), "give one from 0 to 100"
+    )
 
 
 @pytest.mark.parametrize("value", ["150", "-1", "nan", "many"])

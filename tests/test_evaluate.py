@@ -21,9 +21,11 @@ from knotvoice.evaluate import (
     evaluate_transcripts,
     evaluate_typed,
     format_table,
+    format_total,
     manifest_knowledge,
     read_manifest,
     samples,
+    total,
     untyped_lines,
     word_errors,
 )
@@ -565,6 +567,34 @@ def test_the_table_says_what_each_figure_counts(matcher: Matcher) -> None:
     assert line("did-you-mean rate").endswith('of in-domain clips asked "Did you mean ...?"')
     assert line("reject rate").endswith(" 50.0%  of in-domain clips turned away")
     assert line("off-topic answered").endswith("out-of-domain clips given an answer")
+
+
+def test_several_reports_are_counted_together(matcher: Matcher) -> None:
+    """Several manifests gave a report each and no figure over all their clips."""
+    first = evaluate_transcripts(
+        [
+            Sample("a", "massage-how-often", "", "how often should I massage a knot"),
+            Sample("b", "massage-how-often", "", "what is the weather"),
+            Sample("c", "-", "", "what is the weather"),
+        ],
+        matcher,
+    )
+    second = evaluate_transcripts(
+        [
+            Sample("d", "causes", "", "what causes knots"),
+            Sample("e", "-", "", "how often should I massage a knot"),
+        ],
+        matcher,
+    )
+    totals = total([first, second])
+    assert (totals.manifests, totals.n_in, totals.n_out, totals.false_accepts) == (2, 3, 2, 1)
+    assert totals.top1 == pytest.approx(2 / 3) and totals.safe == 1.0
+    assert totals.reject_rate == pytest.approx(1 / 3) and totals.false_accept_rate == 0.5
+    assert format_total(totals) == (
+        "all 2 manifests        top-1 2 of 3 (66.7%), safe 3 of 3 (100.0%), did-you-mean "
+        "0 of 3 (0.0%), turned away 1 of 3 (33.3%) in-domain clips; off-topic answered 1 of 2 "
+        "(50.0%)"
+    )
 
 
 def test_rates_with_nothing_to_count_are_not_figures(matcher: Matcher) -> None:

@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -32,6 +32,7 @@ from knotvoice.turn import Action, Dialogue, Turn, command_of, hear, typed
 
 if TYPE_CHECKING:
     from knotvoice.asr import Recognizer
+    from knotvoice.evaluate import EvalReport
     from knotvoice.journal import Journal
     from knotvoice.kiosk.capture import AudioSource
     from knotvoice.kiosk.speaker import Speaker
@@ -45,7 +46,7 @@ _log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
 EXIT_EVAL_FAILED = 1
-"""``eval``: a top-1 is below ``--min-top1``."""
+"""``eval``: a top-1 is below ``--min-top1``, or an off-topic rate above ``--max-offtopic``."""
 EXIT_EVAL_BROKEN = 2
 """``eval``: the run could not happen (a broken input or environment), as for a bad flag, so
 that a script tells it from an accuracy that dropped."""
@@ -63,17 +64,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML config file")
 
 
+def _any_percentage(text: str) -> float:
+    """A percentage from 0 to 100 (``%`` or not), for argparse."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage; give one from 0 to 100")
+    return value
+
+
 def _percentage(text: str) -> float:
     """A percentage from 0 to 100, for argparse. A number from 0 to 1 without its ``%`` is
     refused: written as a fraction (0.95 for 95%), it would be a gate every run passes;
     ``0.95%`` is taken as it is."""
     written = text.strip()
-    try:
-        value = float(written.removesuffix("%"))
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value <= 100.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage; give one from 0 to 100")
+    value = _any_percentage(text)
     if 0.0 < value <= 1.0 and not written.endswith("%"):
         raise argparse.ArgumentTypeError(
             f"{text!r} would be {value:g}%; give the percentage ({value * 100:g} for "
@@ -253,10 +260,12 @@ def _parser() -> argparse.ArgumentParser:
         "clip, its path relative to the manifest's folder and its expected entry id (- for a "
         "question the FAQ must not answer). A line '# knowledge: FILE' above the header "
         "(relative to the manifest) names its knowledge file, unless --knowledge is given. "
-        "Exit status: 0 when every report was made and none is below --min-top1; 1 when a "
-        "top-1 is below --min-top1 (every report is still printed); 2 when the run could not "
-        "happen: a broken manifest, clip or knowledge file (found before any clip is heard), "
-        "a missing model, a bad flag or a crash.",
+        "With several manifests, a last line (--json: an object 'all') counts their clips "
+        "together. Exit status: 0 when every report was made and none fails a gate; 1 when a "
+        "top-1 is below --min-top1 or an off-topic rate above --max-offtopic (every report is "
+        "still printed); 2 when the run could not happen: a broken manifest, clip or "
+        "knowledge file (found before any clip is heard), a missing model, a bad flag or a "
+        "crash.",
     )
     evaluate.add_argument(
         "manifests", nargs="+", type=Path, metavar="MANIFEST", help="manifest.tsv of clips"
@@ -271,6 +280,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PCT",
         help="exit 1 when top-1 accuracy is below PCT percent, 0 to 100 (95 for 95%%; a "
         "fraction such as 0.95 is refused, 0.95%% is taken as it is)",
+    )
+    evaluate.add_argument(
+        "--max-offtopic",
+        type=_any_percentage,
+        metavar="PCT",
+        help="exit 1 when more than PCT percent of the out-of-domain clips (-) get an answer, "
+        "0 to 100 (0: none may)",
     )
     _common(evaluate)
     _engine_flags(evaluate)
@@ -717,6 +733,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             _to_stderr(f"\r{done}/{total} {name[:60]:60}", end="")
 
     failing = 0
+    reports: list[EvalReport] = []
     matchers: dict[Path, MatchStage] = {}
     recognizer: Recognizer | None = None
     heard_for: Path | None = None
@@ -761,20 +778,47 @@ def _evaluate(args: argparse.Namespace) -> int:
                     "measure on other recordings"
                 )
             _out()
-        if args.min_top1 is None:
-            continue
+        reports.append(report)
+        failing += _fails_a_gate(args, manifest, report)
+    if len(reports) > 1:
+        totals = evaluation.total(reports)
+        if args.json:
+            print_json({"all": asdict(totals)})
+        else:
+            _out(evaluation.format_total(totals))
+    return EXIT_EVAL_FAILED if failing else 0
+
+
+def _fails_a_gate(args: argparse.Namespace, manifest: Path, report: EvalReport) -> bool:
+    """Whether a report is below ``--min-top1`` or above ``--max-offtopic``, each told in a
+    line."""
+    fails = False
+    # Counted, not compared as floats: 29 of 50 is 57.99999999999999%, and 58 passes.
+    if args.min_top1 is not None:
+        right = round((report.top1 or 0.0) * report.n_in)
         if report.top1 is None:
             _warn(f"{manifest}: no in-domain clips (all expect -), so --min-top1 is not checked")
-            continue
-        # Counted, not compared as floats: 29 of 50 is 57.99999999999999%, and 58 passes.
-        right = round(report.top1 * report.n_in)
-        if right * 100 < args.min_top1 * report.n_in - 1e-6:
+        elif right * 100 < args.min_top1 * report.n_in - 1e-6:
             _warn(
                 f"{manifest}: top-1 {report.top1 * 100:.1f}% ({right} of {report.n_in} "
                 f"in-domain clips) is below --min-top1 {args.min_top1:g}%"
             )
-            failing += 1
-    return EXIT_EVAL_FAILED if failing else 0
+            fails = True
+    if args.max_offtopic is not None:
+        answered = report.false_accepts
+        if report.false_accept_rate is None:
+            _warn(
+                f"{manifest}: no out-of-domain clips (none expects -), so --max-offtopic is "
+                "not checked"
+            )
+        elif answered * 100 > args.max_offtopic * report.n_out + 1e-6:
+            _warn(
+                f"{manifest}: off-topic answered {report.false_accept_rate * 100:.1f}% "
+                f"({answered} of {report.n_out} out-of-domain clips) is above --max-offtopic "
+                f"{args.max_offtopic:g}%"
+            )
+            fails = True
+    return fails
 
 
 # --- the kiosk ------------------------------------------------------------------------------

@@ -39,16 +39,19 @@ __all__ = [
     "ManifestError",
     "ManifestRow",
     "Sample",
+    "Totals",
     "check_clips",
     "check_expected",
     "evaluate",
     "evaluate_transcripts",
     "evaluate_typed",
     "format_table",
+    "format_total",
     "manifest_knowledge",
     "name_lines",
     "read_manifest",
     "samples",
+    "total",
     "untyped_lines",
     "word_errors",
 ]
@@ -220,6 +223,46 @@ def _lines(text: str) -> list[str]:
 
 def _is_comment(line: str) -> bool:
     return line.lstrip().startswith("#")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The clips of several reports counted together (``total``): the counts summed, the
+    rates worked out again from them (None with nothing to count)."""
+
+    manifests: int
+    n_in: int
+    n_out: int
+    top1: float | None
+    safe: float | None
+    confirm_rate: float | None
+    reject_rate: float | None
+    false_accepts: int
+    false_accept_rate: float | None
+
+
+def total(reports: Sequence[EvalReport]) -> Totals:
+    """The clips of ``reports`` counted together, as one report's figures."""
+    n_in = sum(report.n_in for report in reports)
+    n_out = sum(report.n_out for report in reports)
+
+    def summed(rate: Callable[[EvalReport], float | None]) -> float | None:
+        # Each rate is a count over the report's in-domain clips.
+        count = sum(round((rate(report) or 0.0) * report.n_in) for report in reports)
+        return count / n_in if n_in else None
+
+    accepts = sum(report.false_accepts for report in reports)
+    return Totals(
+        manifests=len(reports),
+        n_in=n_in,
+        n_out=n_out,
+        top1=summed(lambda report: report.top1),
+        safe=summed(lambda report: report.safe),
+        confirm_rate=summed(lambda report: report.confirm_rate),
+        reject_rate=summed(lambda report: report.reject_rate),
+        false_accepts=accepts,
+        false_accept_rate=accepts / n_out if n_out else None,
+    )
 
 
 def manifest_knowledge(path: Path | str) -> Path | None:
@@ -679,6 +722,23 @@ def format_table(report: EvalReport) -> str:
                 f"  {failure.file}: expected {failure.expected}, got {_got(failure)} {said}"
             )
     return "\n".join(lines)
+
+
+def format_total(totals: Totals) -> str:
+    """The one line of several reports' clips counted together."""
+
+    def counted(rate: float | None, of: int) -> str:
+        if rate is None:
+            return f"n/a of {of}"
+        return f"{round(rate * of)} of {of} ({100.0 * rate:.1f}%)"
+
+    return (
+        f"{f'all {totals.manifests} manifests':<23}top-1 {counted(totals.top1, totals.n_in)}, "
+        f"safe {counted(totals.safe, totals.n_in)}, did-you-mean "
+        f"{counted(totals.confirm_rate, totals.n_in)}, turned away "
+        f"{counted(totals.reject_rate, totals.n_in)} in-domain clips; off-topic answered "
+        f"{counted(totals.false_accept_rate, totals.n_out)}"
+    )
 
 
 def _got(failure: Failure) -> str:

@@ -441,7 +441,10 @@ def test_calibrate_refuses_clips_it_would_learn_nothing_from_before_hearing_any(
         encoding="utf-8",
     )
     result = knotvoice(*command, timeout=60)
-    assert_one_line_error(result, f"{manifest}: line 3: {tmp_path / 'gone.wav'}: no such audio")
+    assert_one_line_error(
+        result,
+        f"{manifest}: line 3: gone.wav: no such audio file, looked for {tmp_path / 'gone.wav'}",
+    )
     assert "heard" not in result.stdout
     assert not list(tmp_path.glob("cache/recorded-*.json"))
 

@@ -892,6 +892,25 @@ def test_a_list_inside_a_list_s_item_shows_inside_it(
         page.screenshot(path=str(shots / "nested-list-800x480.png"))
 
 
+def test_a_page_whose_kiosk_has_gone_no_longer_says_it_is_speaking(
+    browser: Browser, knowledge: Knowledge
+) -> None:
+    """The kiosk stopped in the middle of a reply: 40 s on, the page still said Speaking,
+    with a Stop button and a progress bar going on, under a small "Reconnecting" line."""
+    entry = knowledge.entries[0]
+    with served(knowledge) as screen:
+        page = open_page(browser, screen.url)
+        screen.emit(Heard(1.0, "how do I get rid of it", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
+        screen.emit(ReplyStarted(1.2, spoken_answer(entry), 30.0))
+        expect(page.locator("#state-word")).to_have_text("Speaking")
+        expect(page.locator("#stop")).to_be_enabled()
+    expect(page.locator("#notice")).to_have_text("Reconnecting to the kiosk…", timeout=WAIT_MS)
+    expect(page.locator("#state-word")).to_have_text("Reconnecting")
+    expect(page.locator("#stop")).to_be_disabled()
+    assert page.evaluate("document.body.dataset.state") == "offline"
+
+
 RULES = Entry(
     "rules",
     "What are the rules?",

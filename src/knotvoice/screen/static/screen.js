@@ -257,6 +257,10 @@ function watch() {
   });
   events.addEventListener("error", () => {
     say("Reconnecting to the kiosk…");
+    // What the kiosk was doing (speaking, thinking) is not known to go on: it may be gone.
+    document.body.dataset.state = "offline";
+    $("state-word").textContent = "Reconnecting";
+    $("stop").disabled = true;
   });
 }
 

@@ -25,6 +25,7 @@ from knotvoice.kiosk.capture import Capture
 from knotvoice.kiosk.echo import FRAME, LEAD_SECONDS, EchoCanceller, Reference
 from knotvoice.lang import english
 from knotvoice.settings import ListenSettings
+from knotvoice.turn import FOLLOW_UPS_TO_REPLY, command_of
 from script_modules import load_script
 
 bench = load_script("barge_in_bench")
@@ -238,6 +239,33 @@ def test_an_answer_is_looked_for_in_words_the_did_you_mean_does_not_say_itself()
         Transcript("Can a muscle knot be permanent?"),
         "Did you mean: Can a muscle knot be permanent?",
     )
+    # Over an answer, a "say that again" in words it does not say itself
+    over = FOLLOW_UPS_TO_REPLY
+    assert answer_in(Transcript("Pardon?"), AGAIN, over) == "Pardon?"
+    assert not answer_in(Transcript("Again."), AGAIN, over), "its own word, maybe its echo"
+    assert not answer_in(Transcript("Yes."), AGAIN, over), "it asked nothing"
+
+
+def listened_over(
+    whisper: WhisperRecognizer,
+    said: str,
+    reply: Audio,
+    heard: Audio,
+    asks: str | None = None,
+    settings: ListenSettings | None = None,
+) -> tuple[bool, BargeIn]:
+    """The kiosk's barge-in listener over ``heard`` while ``reply`` (saying ``said``) plays:
+    whether the reply was cut, and the listener (its ``answer``)."""
+    settings = settings or ListenSettings()
+    capture = Capture(bench.Room(heard), settings, threading.Event(), print, print)
+    barge_in = BargeIn(
+        settings, whisper.spotter(english().barge_in), None, lambda _event: None, print, whisper
+    )
+    reply_chunks = list(chunks_from_array(reply, RATE))
+    cut = barge_in.watch(
+        bench.Playing(), capture, len(reply) / RATE, reply_chunks, said=said, asks=asks
+    )
+    return cut, barge_in
 
 
 @pytest.mark.parametrize("loudness_db", [-6.0, 0.0])
@@ -250,25 +278,7 @@ def test_a_yes_is_heard_over_the_did_you_mean_and_its_own_voice_is_no_answer(
     yes = speak("Yes.", "en-us")
 
     def over(heard: Audio) -> BargeIn:
-        capture = Capture(bench.Room(heard), ListenSettings(), threading.Event(), print, print)
-        barge_in = BargeIn(
-            ListenSettings(),
-            whisper.spotter(english().barge_in),
-            None,
-            lambda _event: None,
-            print,
-            whisper,
-        )
-        reply_chunks = list(chunks_from_array(reply, RATE))
-        barge_in.watch(
-            bench.Playing(),
-            capture,
-            len(reply) / RATE,
-            reply_chunks,
-            asked=asked,
-            expect=english().answer_prompt,
-        )
-        return barge_in
+        return listened_over(whisper, asked, reply, heard, english().answer_prompt)[1]
 
     try:
         echo_alone = over(heard.copy())
@@ -281,3 +291,55 @@ def test_a_yes_is_heard_over_the_did_you_mean_and_its_own_voice_is_no_answer(
     assert answered.answer is not None
     assert answered.answer.transcript.text.rstrip(".").lower() == "yes"
     assert answered.answer.start < len(reply) / RATE
+
+
+@pytest.mark.parametrize(
+    ("said", "command"), [("Say that again.", "repeat"), ("Slower, please.", "slower")]
+)
+def test_say_that_again_said_over_an_answer_cuts_it_short_to_be_answered(
+    speak: Callable[[str, str], Audio], whisper: WhisperRecognizer, said: str, command: str
+) -> None:
+    # Over an answer only "stop" was listened for: a "say that again" was thrown away.
+    reply = speak(REPLY, "en-gb")
+    heard = bench.through_the_room(reply) * np.float32(10 ** (-6.0 / 20))
+    request = speak(said, "en-us")
+    heard[3 * RATE : 3 * RATE + len(request)] += request
+
+    try:
+        cut, barge_in = listened_over(whisper, REPLY, reply, heard)
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    assert cut, "the answer is cut short, to be said again at once"
+    assert barge_in.answer is not None
+    assert command_of(barge_in.answer.transcript.text) == command
+    assert barge_in.answer.start < len(reply) / RATE
+
+
+AGAIN = "Again? Yes: knots often come back, when what caused them goes on."
+"""An answer that says "again" itself, alone."""
+
+
+@pytest.mark.parametrize("loudness_db", [-6.0, 0.0])
+@pytest.mark.parametrize("echo_cancel", [True, False])
+@pytest.mark.parametrize(
+    "said", [pytest.param(REPLY, id="answer"), pytest.param(AGAIN, id="saying-again")]
+)
+def test_the_kiosk_s_own_voice_does_not_ask_for_its_answer_again(
+    speak: Callable[[str, str], Audio],
+    whisper: WhisperRecognizer,
+    said: str,
+    echo_cancel: bool,
+    loudness_db: float,
+) -> None:
+    # Its own "Again?" heard whole (``echo_cancel = false``) is no visitor's request.
+    reply = speak(said, "en-gb")
+    heard = bench.through_the_room(reply) * np.float32(10 ** (loudness_db / 20))
+    settings = ListenSettings(echo_cancel=echo_cancel)
+
+    try:
+        _cut, barge_in = listened_over(whisper, said, reply, heard, settings=settings)
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    assert barge_in.answer is None, "the answer would start over by itself"

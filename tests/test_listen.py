@@ -318,6 +318,67 @@ def test_a_yes_or_no_said_before_the_did_you_mean_is_over_answers_it(
     assert fuzz.token_set_ratio(spoken.lower(), reply.lower()) >= 70, (spoken, reply)
 
 
+@pytest.mark.parametrize(
+    ("said", "then"), [("Say that again.", "repeat"), ("Slower, please.", "slower")]
+)
+def test_say_that_again_said_over_an_answer_says_it_again_at_once(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    said: str,
+    then: str,
+) -> None:
+    # Said while the answer was still being read out, "say that again" was heard over it,
+    # found to hold no "stop" and thrown away: the visitor heard the rest of an answer they
+    # had lost the thread of, and had to ask once more after it.
+    answer = answer_of(knowledge, "treat-knot")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How do you get rid of a knot in your upper back?"),
+            silence(2.0),  # the end of the question is found after half a second
+            clips(said),
+            silence(3 * reply_seconds(synthesizer, answer)),
+        ]
+    )
+    recorder = Recorder()
+    try:
+        run_on_devices(
+            devices,
+            audio,
+            ListenSettings(idle_exit_seconds=8.0),
+            whisper,
+            knowledge,
+            synthesizer,
+            recorder,
+        )
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    assert recorder.decisions() == [("answer", "treat-knot"), (then, None)]
+    heard = [e for e in recorder.of(Heard) if isinstance(e, Heard) and e.accepted]
+    started = [e for e in recorder.of(ReplyStarted) if isinstance(e, ReplyStarted)]
+    over = started[0].at + started[0].seconds
+    assert heard[1].start < over, "said over the answer"
+    assert started[1].at < over, "said again at once, not after the rest of it"
+    assert [e.text for e in started] == [answer, answer]
+    cut, again = recorder.finished()
+    assert cut.interrupted and not again.interrupted
+    # The visitor hears the answer begun, then the whole answer (slower, if asked).
+    played = devices.output()
+    assert len(played) == cut.frames + again.frames
+    first = played[: cut.frames].astype(np.float32) / 32768.0
+    second = played[cut.frames :].astype(np.float32) / 32768.0
+    begun = whisper.transcribe(chunks_from_array(first, cut.rate)).text
+    whole = whisper.transcribe(chunks_from_array(second, again.rate)).text
+    assert fuzz.partial_ratio(begun.lower(), answer.lower()) >= 70, (begun, answer)
+    assert fuzz.token_set_ratio(whole.lower(), answer.lower()) >= 70, (whole, answer)
+    if then == "slower":
+        assert started[1].seconds > started[0].seconds * 1.2
+
+
 def test_wake_phrase_then_follow_up_without_it(
     devices: FileDevices,
     clips: Callable[[str], Audio],
@@ -1354,6 +1415,48 @@ def test_after_questions_read_out_only_a_pick_needs_no_wake_phrase(
     assert recorder.decisions() == [("reject", None), ("answer", entry.id)]
     accepted = [(e.text, e.accepted) for e in recorder.events if isinstance(e, Heard)]
     assert accepted[1:] == [(said[0], False), (said[1], True)]
+
+
+@pytest.mark.parametrize(
+    ("said", "then"), [("Say that again.", "repeat"), ("Slower, please.", "slower")]
+)
+def test_a_say_that_again_heard_over_an_answer_has_it_said_again_at_once(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    said: str,
+    then: str,
+) -> None:
+    # At the recognizer's seam: what is said over the answer is heard again in full (the
+    # spotter heard nothing of it), and the answer starts over at once.
+    question = "How often should you massage a knot?"
+    answer = answer_of(knowledge, "massage-how-often")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips(question),
+            silence(1.5),
+            clips(said),
+            silence(3 * reply_seconds(synthesizer, answer)),
+        ]
+    )
+    recorder = Recorder()
+    bounded_listen(
+        ListenSettings(idle_exit_seconds=8.0),
+        Scripted([question, said]),
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    assert recorder.decisions() == [("answer", "massage-how-often"), (then, None)]
+    first, second = (e for e in recorder.events if isinstance(e, ReplyStarted))
+    assert first.text == second.text == answer
+    assert second.at < first.at + first.seconds, "said again before the answer was over"
+    assert [e.interrupted for e in recorder.finished()] == [True, False]
 
 
 def test_after_questions_read_out_a_pick_needs_no_press_in_push_to_talk(

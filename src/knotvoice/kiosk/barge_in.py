@@ -2,9 +2,10 @@
 
 What the microphone hears during a reply is mostly the kiosk itself, so it is never taken as
 a question. The reply's echo is taken out (``echo``), then loud speech is recognised briefly
-and checked for the language's stop words. Over a reply that asks the visitor to pick (a
-did-you-mean, questions read out), their answer is looked for too: a yes, a no or "the other
-one" cuts it short and is answered, as a tap on the screen is.
+and checked for the language's stop words. A "say that again" or "slower" said over any
+reply cuts it short too and is answered as if said just after it (the reply is said again);
+over a reply that asks the visitor to pick (a did-you-mean, questions read out), so does
+their answer: a yes, a no or "the other one", as a tap on the screen is.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from knotvoice.kiosk.triggers import Trigger
 from knotvoice.kiosk.vad import Boundary, Endpointer
 from knotvoice.lang import english, words
 from knotvoice.settings import ListenSettings, VadSettings
-from knotvoice.turn import FOLLOW_UPS_TO_PROPOSAL, MISHEARD_ANSWER_WORDS, command_of
+from knotvoice.turn import (
+    FOLLOW_UPS_TO_PROPOSAL,
+    FOLLOW_UPS_TO_REPLY,
+    MISHEARD_ANSWER_WORDS,
+    command_of,
+)
 
 __all__ = ["Answer", "BargeIn"]
 
@@ -34,14 +40,23 @@ it must tell apart is the visitor's voice from what is left of the kiosk's own, 
 calls both a voice: with ``webrtc+silero`` here the echo of a loud reply alone once cut the
 reply short, where webrtcvad's utterances did not (``docs/kiosk.md``)."""
 
+REQUEST_WORDS = 5
+"""A stretch said over an answer that the spotter heard in at most this many words may be
+a "say that again" or "slower" misheard ("save that again", "powered in" for "pardon?"), and
+is heard again by the kiosk's recognizer: each costs a second decode, so what is left of the
+kiosk's own voice, mostly heard longer, is not. Of 110 stretches of such requests said over
+an answer (six wordings, six voices, the kiosk silent, 6 dB below the visitor and as loud),
+the spotter heard 70 in at most three words (``MISHEARD_ANSWER_WORDS``: "good you say that
+again", "you say that's again" were lost) and 108 in at most five (``docs/kiosk.md``)."""
+
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 """Where one sentence of a transcript ends and the next begins."""
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The visitor's answer to what a reply asked, said over the reply: the kiosk answers it
-    as if said just after."""
+    """What the visitor said over a reply that the kiosk answers as if said just after it: a
+    "say that again" or "slower", or the answer to what the reply asked."""
 
     transcript: Transcript
     start: float
@@ -60,21 +75,35 @@ class Answer:
     """When its end was found (monotonic seconds): the reply to it is late from then."""
 
 
-def answer_in(transcript: Transcript, asked: str) -> str | None:
-    """The words of ``transcript``, heard over the reply ``asked``, that answer it (a yes, a
-    no, "the other one"), or None. They are the hearing, or a sentence of it (the visitor's
-    voice and what is left of the kiosk's heard as one: "Yes. In your upper back."), or
-    another hearing of a short one; never the reply's own words ("no" heard over "Did you
-    mean: Is there no parking?" may be its echo)."""
+def answer_in(
+    transcript: Transcript, reply: str, awaited: Sequence[str] = FOLLOW_UPS_TO_PROPOSAL
+) -> str | None:
+    """The words of ``transcript``, heard over the reply that says ``reply``, that are one of
+    the ``awaited`` commands (by default its answers: a yes, a no, "the other one"), or None.
+    They are the hearing, or a sentence of it (the visitor's voice and what is left of the
+    kiosk's heard as one: "Yes. In your upper back."), or another hearing of a short one;
+    never the reply's own words ("no" heard over "Did you mean: Is there no parking?", or
+    "again" over "... then do it again", may be its echo)."""
     text = transcript.text.strip()
     heard = [text, *_SENTENCE_END.split(text)]
     if command_of(text) is None and len(words(text)) <= MISHEARD_ANSWER_WORDS:
         heard += transcript.alternatives
-    own = set(words(asked))
+    own = set(words(reply))
     for said in heard:
-        if command_of(said) in FOLLOW_UPS_TO_PROPOSAL and not set(words(said)) <= own:
+        if command_of(said) in awaited and not set(words(said)) <= own:
             return said.strip()
     return None
+
+
+def may_command(spotted: str, reply: str) -> bool:
+    """Whether a stretch heard over a reply that asks nothing, which the spotter heard as
+    ``spotted``, may be a "say that again" or "slower", to be heard again by the kiosk's
+    recognizer: the spotter heard it as one, or in at most ``REQUEST_WORDS`` words, and not
+    in the words of ``reply`` (the reply's text) alone, which are its echo."""
+    said = words(spotted)
+    if said and set(said) <= set(words(reply)):
+        return False
+    return len(said) <= REQUEST_WORDS or command_of(spotted) in FOLLOW_UPS_TO_REPLY
 
 
 class BargeIn:
@@ -90,8 +119,9 @@ class BargeIn:
         hearing: Recognizer | None = None,
     ) -> None:
         """``recognizer`` spots the stop words (``Recognizer.spotter``); ``hearing``, the
-        kiosk's own recognizer, hears again what is said over a reply that asks something
-        (without it, the spotter's hearing is looked in for the answer)."""
+        kiosk's own recognizer, hears again what is said over a reply that asks something,
+        and what may be a "say that again" over any other (without it, the spotter's hearing
+        is looked in)."""
         self._settings = settings
         self._recognizer = recognizer
         self._hearing = hearing
@@ -99,9 +129,11 @@ class BargeIn:
         self._emit = emit
         self._fail = fail
         self._stop_words = frozenset(english().barge_in)
+        self._repeat_prompt = english().repeat_prompt
         self.answer: Answer | None = None
-        """The answer to the last reply watched, said over it (or begun over it and ended
-        after), when it asked something; None otherwise."""
+        """What was said over the last reply watched to be answered next (a "say that
+        again", or the answer to what it asked, perhaps begun over it and ended after); None
+        otherwise."""
 
     def watch(
         self,
@@ -109,17 +141,20 @@ class BargeIn:
         capture: Capture,
         until: float,
         reply: Sequence[AudioChunk] = (),
-        asked: str = "",
-        expect: str = "",
+        said: str = "",
+        asks: str | None = None,
     ) -> bool:
         """Read the microphone until audio time ``until`` (after a reply that asks, on to the
         end of an utterance begun before it), or until ``playback`` fails; True when a
-        "stop", a press or an answer cut the reply (``playback`` is stopped then).
-        ``reply`` is what ``playback`` plays, from now: its echo is taken out of what the
-        microphone hears. ``asked`` is the reply's text when it asks the visitor to pick (a
-        did-you-mean, questions read out; empty when not): what is said over it is heard again
-        by ``hearing``, told to ``expect`` its answers ("Yes. No."), and an answer to it is
-        kept in ``answer``."""
+        "stop", a press, a "say that again" or an answer cut the reply (``playback`` is
+        stopped then). ``reply`` is what ``playback`` plays, from now: its echo is taken out
+        of what the microphone hears. ``said`` is the reply's text (empty for one the
+        dialogue does not say again): a "say that again" or "slower" over it is kept in
+        ``answer``, in words it does not say itself. ``asks`` is set when it asks the
+        visitor to pick (a did-you-mean, questions read out): all that is said over it is
+        heard again by ``hearing``, told to expect ``asks`` ("Yes. No.", or ""), and an
+        answer to it is kept in ``answer`` too; over another, only what ``may_command``,
+        told to expect a "pardon?" (``repeat_prompt``)."""
         self.answer = None
         settings = self._settings
         reference = None
@@ -129,9 +164,9 @@ class BargeIn:
             heard_at = capture.now + capture.behind + playback.latency
             reference = Reference(reply, heard_at)
         if reference is None:
-            return self._watch(playback, capture, until, None, asked, expect)
+            return self._watch(playback, capture, until, None, said, asks)
         with EchoCanceller() as canceller:
-            return self._watch(playback, capture, until, (reference, canceller), asked, expect)
+            return self._watch(playback, capture, until, (reference, canceller), said, asks)
 
     def _watch(
         self,
@@ -139,8 +174,8 @@ class BargeIn:
         capture: Capture,
         until: float,
         echo: tuple[Reference, EchoCanceller] | None,
-        asked: str,
-        expect: str,
+        said: str,
+        asks: str | None,
     ) -> bool:
         settings = self._settings
         listener = Endpointer(
@@ -156,8 +191,13 @@ class BargeIn:
         stream: RecognizerStream | None = None
         started = 0.0
         frames: list[AudioChunk] = []
+        # What may be said over it to be answered after it, and what that is heard after.
+        awaited: tuple[str, ...] = FOLLOW_UPS_TO_REPLY if said else ()
+        if asks is not None:
+            awaited += FOLLOW_UPS_TO_PROPOSAL
+        expect = self._repeat_prompt if asks is None else asks
         # An answer begun over the reply is heard to its end, though it ends after.
-        later = until + (settings.barge_in_max_seconds if asked else 0.0)
+        later = until + (settings.barge_in_max_seconds if asks is not None else 0.0)
         while capture.now < until or (capture.now < later and listener.in_speech):
             if playback.error is not None:
                 # The reply broke off: what the microphone hears next is a visitor, not it.
@@ -190,7 +230,13 @@ class BargeIn:
                     found = time.monotonic()
                     text = heard.finish().text
                     stop = bool(set(words(text)) & self._stop_words)
-                    again = self._hear_again(text, frames, expect) if asked and not stop else None
+                    # Over an answer, not every stretch of its echo is heard again.
+                    hear = asks is not None or may_command(text, said)
+                    again = (
+                        self._hear_again(text, frames, expect)
+                        if awaited and hear and not stop
+                        else None
+                    )
                 except Exception as error:
                     stream = None
                     self._fail("recognizer", error)
@@ -199,12 +245,12 @@ class BargeIn:
                 if again is not None:
                     transcript, asr_ms = again
                     text = transcript.text
-                    said = answer_in(transcript, asked)
-                    if said is not None:
+                    command = answer_in(transcript, said, awaited)
+                    if command is not None:
                         # The visitor's answer: the loop answers it as said after the reply.
                         behind = capture.behind
                         self.answer = Answer(
-                            replace(transcript, text=said),
+                            replace(transcript, text=command),
                             started,
                             event.at,
                             tuple(frames),
@@ -235,8 +281,8 @@ class BargeIn:
     def _hear_again(
         self, spotted: str, frames: Sequence[AudioChunk], expect: str
     ) -> tuple[Transcript, float]:
-        """What the kiosk's recognizer hears of an utterance said over a reply that asked
-        something, and the milliseconds it took; the spotter's hearing ``spotted`` when there
+        """What the kiosk's recognizer hears of an utterance said over a reply, told to expect
+        ``expect``, and the milliseconds it took; the spotter's hearing ``spotted`` when there
         is no other recognizer."""
         if self._hearing is None:
             return Transcript(spotted), 0.0

@@ -180,8 +180,9 @@ class _Kiosk:
         self.last_rate: int | None = None
         self.playback: Playback | None = None
         self.answered: Answer | None = None
-        """The visitor's answer to the did-you-mean (or to the questions read out) said before
-        the kiosk had finished asking it, to be answered next."""
+        """What the visitor said over the last reply that cut it short, to be answered next: a
+        "say that again" or "slower", or the answer to the did-you-mean (or to the questions
+        read out) said before the kiosk had finished asking it."""
         self.rescan = False
         """Look for re-plugged devices at the next quiet moment (the speaker went missing)."""
 
@@ -440,8 +441,9 @@ class _Kiosk:
         return True
 
     def answer_early(self) -> None:
-        """Answer what the visitor said over the reply that asked them to pick (a "yes" before
-        the did-you-mean was over, which cut it short), as if said right after it."""
+        """Answer what the visitor said over the last reply, which cut it short (a "say that
+        again" before the answer was over, a "yes" before the did-you-mean was), as if said
+        right after it."""
         assert self.answered is not None
         answered, self.answered = self.answered, None
         self.utterance = list(answered.frames)
@@ -588,10 +590,11 @@ class _Kiosk:
         *,
         asks: str | None = None,
     ) -> None:
-        """Say ``text``, listening meanwhile for "stop". ``asks`` is set when the reply asks
-        the visitor to pick (a did-you-mean, questions read out): their answer said over it is
-        taken too (``answered``), heard as likely one of ``asks`` ("Yes. No.", or "" when
-        nothing in particular is expected)."""
+        """Say ``text``, listening meanwhile for "stop", and for "say that again" or "slower"
+        (``answered``) when it is a reply the dialogue says again (``answers``: not the "Yes?"
+        to the wake phrase alone). ``asks`` is set when the reply asks the visitor to pick (a
+        did-you-mean, questions read out): their answer said over it is taken too, heard as
+        likely one of ``asks`` ("Yes. No.", or "" when nothing in particular is expected)."""
         began = time.perf_counter()
         try:
             audio = self.render(text, rate)
@@ -617,10 +620,8 @@ class _Kiosk:
         waited = (time.monotonic() - self.speech_end_clock) * 1000.0 if answers else None
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited))
         until = self.now + seconds + self.settings.echo_tail_seconds
-        asked = text if asks is not None else ""
-        interrupted = self.barge_in.watch(
-            playback, self.capture, until, audio, asked=asked, expect=asks or ""
-        )
+        said = text if answers else ""
+        interrupted = self.barge_in.watch(playback, self.capture, until, audio, said, asks)
         self.answered = self.barge_in.answer
         if not playback.wait(timeout=seconds + 10.0):
             _LOG.warning("playback did not end in time; stopping it")

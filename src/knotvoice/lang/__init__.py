@@ -235,6 +235,8 @@ class Language:
     """Words said around a topic asked about alone ("the", "please")."""
     answer_prompt: str
     """What a did-you-mean's answer is likely to be, for the recognizer (``expect``)."""
+    repeat_prompt: str
+    """What is likely to be said over an answer, for the recognizer (``expect``)."""
     replies: Replies
     stems: dict[str, str]
     """Irregular word forms and the stem they share ("worse": "wors")."""
@@ -380,6 +382,7 @@ def load(code: str = "en") -> Language:
         topic_lead_ins=_text_list(data, "topic_lead_ins"),
         topic_fillers=frozenset(_text_list(data, "topic_fillers")),
         answer_prompt=str(data["answer_prompt"]),
+        repeat_prompt=str(data["repeat_prompt"]),
         replies=Replies(**{str(k): str(v) for k, v in data["replies"].items()}),
         stems={str(k): str(v) for k, v in data["stems"].items()},
         stem_endings=tuple(str(e) for e in data["stem_endings"]),

@@ -2,12 +2,14 @@
 
 A reply (the first seven seconds of the knots FAQ's longest answer, in the kiosk's own voice)
 plays; the microphone hears it through a room (sox's reverb, 40 ms late) at a level against
-the visitor's voice, and three seconds in a visitor says a short phrase: a stop phrase, or
-something else. Each phrase is spoken by several espeak-ng and flite voices.
-The kiosk's real barge-in listener (``BargeIn.watch``, whisper's spotter) hears it, once with
-the reply's echo taken out and once without. For each echo level it reports the stops that
-cut the reply, the other phrases that cut it, how many stretches the spotter recognised and
-the processor time that took.
+the visitor's voice, and three seconds in a visitor says a short phrase: a stop phrase, a
+request to hear the answer again ("pardon?"), or something else. Each phrase is spoken by
+several espeak-ng and flite voices. The kiosk's real barge-in listener (``BargeIn.watch``,
+whisper's spotter, and the kiosk's whisper hearing again what may be a request) hears it,
+once with the reply's echo taken out and once without. For each echo level it reports the
+stops that cut the reply, the requests taken, the other phrases that cut it, how many
+stretches the spotter recognised and how many were heard again, and the processor time that
+took.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from knotvoice.asr import Recognizer
+from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import (
     RATE,
     AudioChunk,
@@ -53,7 +55,9 @@ STOPS = (
     "please stop talking",
 )
 """What a visitor says to cut a reply short."""
-OTHERS = ("thank you", "hmm, okay", "yes", "sorry, what?")
+REQUESTS = ("say that again", "pardon?", "slower, please", "sorry, what?")
+"""What a visitor says over a reply to have it said again (from the start, at once)."""
+OTHERS = ("thank you", "hmm, okay", "yes")
 """What a visitor says over a reply that must not cut it."""
 VOICES = (
     ("espeak-ng", "en-us"),
@@ -148,6 +152,32 @@ class Playing:
         return True
 
 
+class Counted:
+    """The kiosk's recognizer, counting the stretches it hears again."""
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        self.recognizer = recognizer
+        self.name = recognizer.name
+        self.streaming = recognizer.streaming
+        self.heard = 0
+
+    def stream(self) -> RecognizerStream:
+        return self.recognizer.stream()
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        self.heard += 1
+        return self.recognizer.transcribe(chunks)
+
+    def spotter(self, words: Sequence[str]) -> Recognizer:
+        return self.recognizer.spotter(words)
+
+    def bias(self, phrases: Sequence[str], prompt: str) -> None:
+        self.recognizer.bias(phrases, prompt)
+
+    def expect(self, answers: str) -> None:
+        self.recognizer.expect(answers)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the listener made of one phrase over the reply."""
@@ -158,6 +188,10 @@ class Outcome:
     """What the spotter heard, stretch by stretch."""
     seconds: float
     """Processor time the listening took."""
+    again: str | None = None
+    """The request to say the reply again taken, as heard (None: none)."""
+    heard_again: int = 0
+    """Stretches heard again by the kiosk's recognizer."""
 
 
 def listen_over(
@@ -166,22 +200,34 @@ def listen_over(
     spotter: Recognizer,
     settings: ListenSettings,
     latency: float = 0.0,
+    hearing: Recognizer | None = None,
+    said: str = "",
 ) -> Outcome:
     """Run the kiosk's barge-in listener over ``heard`` while ``reply`` plays (on a speaker
-    ``latency`` seconds behind)."""
+    ``latency`` seconds behind), saying ``said``: a request to say it again is heard again
+    by ``hearing``, the kiosk's recognizer (with none, by the spotter's hearing)."""
     events: list[Event] = []
     failures: list[BaseException] = []
     capture = Capture(Room(heard), settings, threading.Event(), failures.append, lambda: None)
+    counted = Counted(hearing) if hearing is not None else None
     barge_in = BargeIn(
-        settings, spotter, None, events.append, lambda _stage, error: failures.append(error)
+        settings,
+        spotter,
+        None,
+        events.append,
+        lambda _stage, error: failures.append(error),
+        counted,
     )
     playback = Playing(latency)
     began = time.process_time()
-    cut = barge_in.watch(playback, capture, len(reply) / RATE, list(chunks_from_array(reply, RATE)))
+    chunks = list(chunks_from_array(reply, RATE))
+    cut = barge_in.watch(playback, capture, len(reply) / RATE, chunks, said=said)
     if failures:
         raise failures[0]
     texts = tuple(event.text for event in events if isinstance(event, Heard))
-    return Outcome(cut, texts, time.process_time() - began)
+    again = barge_in.answer.transcript.text if barge_in.answer is not None else None
+    heard_again = counted.heard if counted is not None else 0
+    return Outcome(cut, texts, time.process_time() - began, again, heard_again)
 
 
 @dataclass
@@ -190,9 +236,12 @@ class Tally:
 
     stops: int = 0
     stops_cut: int = 0
+    requests: int = 0
+    requests_taken: int = 0
     others: int = 0
     others_cut: int = 0
     stretches: int = 0
+    heard_again: int = 0
     seconds: float = 0.0
     missed: list[str] = field(default_factory=list)
 
@@ -202,10 +251,15 @@ class Tally:
             self.stops_cut += result.cut
             if not result.cut:
                 self.missed.append(" / ".join(result.texts) or "(nothing)")
+        elif phrase in REQUESTS:
+            self.requests += 1
+            self.requests_taken += result.cut and result.again is not None
         else:
             self.others += 1
             self.others_cut += result.cut
-        self.stretches += len(result.texts)
+        # Each request taken was a stretch the spotter recognised too.
+        self.stretches += len(result.texts) + (result.again is not None)
+        self.heard_again += result.heard_again
         self.seconds += result.seconds
 
 
@@ -216,9 +270,10 @@ def run_barge_in(
     settings: ListenSettings,
     log: Callable[[str], None] = lambda _message: None,
     voices: Sequence[tuple[str, str]] = VOICES,
+    hearing: Recognizer | None = None,
 ) -> dict[str, Any]:
     """Every phrase in every voice over the reply at every echo level, with and without
-    echo cancelling (see the module's doc)."""
+    echo cancelling (see the module's doc); ``hearing`` is the kiosk's recognizer."""
     chunks = synthesize(reply_text)
     reply = join(chunks_from_array(join(chunks), chunks[0].rate if chunks else RATE))
     reply = reply[: round(HEARD_FOR * RATE)]
@@ -227,7 +282,7 @@ def run_barge_in(
     at = round(SPEAKS_AT * RATE)
     for program, voice in voices:
         log(f"{program} {voice}")
-        for phrase in STOPS + OTHERS:
+        for phrase in STOPS + REQUESTS + OTHERS:
             said = spoken(program, voice, phrase)
             for echo in ECHOES:
                 heard = np.zeros(len(reply), np.float32)
@@ -237,7 +292,12 @@ def run_barge_in(
                 heard[at:end] += said[: end - at]
                 for cancel in (True, False):
                     result = listen_over(
-                        reply, heard, spotter, replace(settings, echo_cancel=cancel)
+                        reply,
+                        heard,
+                        spotter,
+                        replace(settings, echo_cancel=cancel),
+                        hearing=hearing,
+                        said=reply_text,
                     )
                     tallies[(echo, cancel)].add(phrase, result)
     return {
@@ -249,9 +309,12 @@ def run_barge_in(
                 "echo_cancel": cancel,
                 "stops_cut": tally.stops_cut,
                 "stops": tally.stops,
+                "requests_taken": tally.requests_taken,
+                "requests": tally.requests,
                 "others_cut": tally.others_cut,
                 "others": tally.others,
                 "stretches": tally.stretches,
+                "heard_again": tally.heard_again,
                 "seconds": round(tally.seconds, 1),
                 "missed": tally.missed,
             }
@@ -265,20 +328,24 @@ def format_report(report: dict[str, Any]) -> str:
         f"a reply of {report['reply_seconds']} s; each phrase {SPEAKS_AT:.0f} s in, in "
         f"{len(report['voices'])} voices ({', '.join(report['voices'])})",
         "",
-        f"{'kiosk at the mic':18} {'echo cancel':>11} {'stop heard':>11} {'others cut':>11} "
-        f"{'recognised':>11} {'cpu':>8}",
+        f"{'kiosk at the mic':18} {'echo cancel':>11} {'stop heard':>11} {'again taken':>11} "
+        f"{'others cut':>11} {'recognised':>11} {'heard again':>11} {'cpu':>8}",
     ]
     for row in report["rows"]:
         echo = "silent" if row["echo_db"] is None else f"{row['echo_db']:+.0f} dB"
         lines.append(
             f"{echo:18} {'on' if row['echo_cancel'] else 'off':>11} "
-            f"{row['stops_cut']:>5} of {row['stops']:<3} {row['others_cut']:>5} of "
-            f"{row['others']:<3} {row['stretches']:>11} {row['seconds']:>6.1f} s"
+            f"{row['stops_cut']:>5} of {row['stops']:<3} "
+            f"{row.get('requests_taken', 0):>5} of {row.get('requests', 0):<3} "
+            f"{row['others_cut']:>5} of {row['others']:<3} {row['stretches']:>11} "
+            f"{row.get('heard_again', 0):>11} {row['seconds']:>6.1f} s"
         )
     lines += [
         "",
         "kiosk at the mic: its reply, through a room (sox reverb, 40 ms late), against the "
-        "visitor's voice. stop heard: stop phrases that cut the reply; others cut: other "
-        "phrases that did; recognised: stretches the spotter recognised; cpu: processor time.",
+        "visitor's voice. stop heard: stop phrases that cut the reply; again taken: requests "
+        "to hear it again that cut it to be said again; others cut: other phrases that cut it; "
+        "recognised: stretches the spotter recognised; heard again: those the kiosk's "
+        "recognizer heard again; cpu: processor time.",
     ]
     return "\n".join(lines)

@@ -19,6 +19,16 @@ def test_stops_that_did_not_cut_the_reply_are_counted_and_kept() -> None:
     assert tally.missed == ["most knots are"]
 
 
+def test_a_request_to_hear_the_reply_again_counts_when_it_cut_the_reply_to_say_it_again() -> None:
+    tally = bench.Tally()
+    tally.add("pardon?", bench.Outcome(True, (), 1.0, "Pardon?", 1))
+    tally.add("say that again", bench.Outcome(False, ("see my tongue again",), 0.5, None, 1))
+    tally.add("sorry, what?", bench.Outcome(True, ("stop, re-quiet",), 0.5))  # a stop
+    assert (tally.requests, tally.requests_taken, tally.stops, tally.others) == (3, 1, 0, 0)
+    assert tally.stretches == 3, "the request taken was a stretch recognised too"
+    assert tally.heard_again == 2
+
+
 def test_the_report_gives_each_echo_level_with_and_without_cancelling() -> None:
     report = {
         "reply_seconds": 7.0,
@@ -29,9 +39,12 @@ def test_the_report_gives_each_echo_level_with_and_without_cancelling() -> None:
                 "echo_cancel": cancel,
                 "stops_cut": 7 if cancel else 1,
                 "stops": 8,
+                "requests_taken": 3,
+                "requests": 4,
                 "others_cut": 0,
                 "others": 4,
                 "stretches": 9,
+                "heard_again": 5,
                 "seconds": 3.2,
                 "missed": [],
             }
@@ -42,3 +55,4 @@ def test_the_report_gives_each_echo_level_with_and_without_cancelling() -> None:
     text = bench.format_report(report)
     assert "-6 dB" in text and "silent" in text
     assert "7 of 8" in text and "1 of 8" in text
+    assert "3 of 4" in text and "again taken" in text

@@ -762,8 +762,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             if sys.stderr.isatty():
                 _to_stderr("")
         learnt = app.learnt_clips(settings, loaded[knowledge_file]).clips
-        rows = evaluation.read_manifest(manifest)
-        overlap = sum((manifest.parent / row.file).resolve() in learnt for row in rows)
+        overlap = sum((manifest.parent / clip.file).resolve() in learnt for clip in report.clips)
         if args.json:
             record = {"manifest": str(manifest), "knowledge": str(knowledge_file)}
             print_json({**record, **report.to_json(), "learnt_from": overlap})
@@ -773,7 +772,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             _out(evaluation.format_table(report))
             if overlap:
                 _out(
-                    f"note: {overlap} of these {len(rows)} clips were learnt from (`knowledge "
+                    f"note: {overlap} of these {len(report.clips)} clips were learnt from (`knowledge "
                     "calibrate --clips`), so these figures overstate what visitors get; "
                     "measure on other recordings"
                 )

@@ -335,6 +335,15 @@ def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path
     forced = knotvoice("knowledge", "import", str(SEED), "-o", str(curated), "--force")
     assert forced.returncode == 0, forced.stderr
     assert "version: 1" in curated.read_text(encoding="utf-8")
+    # what it replaced is kept beside it, and said where: an entry written there by hand is
+    # not in the FAQ, and the import leaves it out
+    (kept,) = tmp_path.glob("curated.yaml.*.bak")
+    assert kept.read_text(encoding="utf-8") == "# written by hand\n"
+    assert f"{curated}: the file it replaced is kept as {kept}" in forced.stderr
+    kept.unlink()
+    again = knotvoice("knowledge", "import", str(SEED), "-o", str(curated), "--force")
+    assert again.returncode == 0, again.stderr
+    assert not list(tmp_path.glob("*.bak")), "the same file again needs no copy"
     source = tmp_path / "faq.txt"
     source.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
     for target, said in (

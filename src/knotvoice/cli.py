@@ -1549,12 +1549,18 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     if output is None:
         sys.stdout.write(document)
     else:
+        before = None
         try:
+            before = _keep_replaced(output, document)
             _replace_whole(output, document)
         except OSError as error:
+            if before is not None:  # the file is as it was: no copy of it is needed
+                before.unlink(missing_ok=True)
             raise KnotvoiceError(
                 f"{output}: cannot write the knowledge file ({error.strerror}); check the folder"
             ) from None
+        if before is not None:
+            _warn(f"{output}: the file it replaced is kept as {before}")
         _warn(
             f"wrote {_count(len(result.entries), 'entry', 'entries')} to {output}"
             f"{' (its `matching:` section kept)' if kept else ''}; check it with "
@@ -1661,6 +1667,22 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
             "the sheet; an import over that file keeps it"
         )
     return 0
+
+
+def _keep_replaced(path: Path, text: str) -> Path | None:
+    """A copy of the knowledge file at ``path`` that an import replaces with ``text``, beside
+    it and named by the time (``faq.yaml.20261204-162000.bak``): an entry written there by
+    hand is no longer in the FAQ, and the import leaves it out. None when there is no file,
+    or it says the same."""
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if not old.strip() or old == text.encode("utf-8"):
+        return None
+    copy = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
+    _replace_whole(copy, old)
+    return copy
 
 
 def _replace_whole(path: Path, text: str | bytes) -> None:

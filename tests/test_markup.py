@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knotvoice.markup import Line, Span, lines, plain, spans
+from knotvoice.markup import Line, Span, lines, plain, spans, without_addresses
 
 
 def test_bold_italic_and_both_are_emphasis_without_their_marks() -> None:
@@ -192,3 +192,17 @@ def test_a_line_of_thousands_of_marks_is_shown_at_once() -> None:
     shown = spans(text)
     assert shown[0] == Span("_a " * 4000), "a mark never closed is text"
     assert [span for span in shown if span.emphasis] == [Span("b", emphasis=True)] * 4000
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("Email stay@riverside-pool.co.uk today.", "Email stay today."),
+        ("See https://example.org/pool-times?a=1 or www.example.org.", "See pool-times or ."),
+        ("Book at riverside-pool.co.uk.", "Book at ."),
+        ("Open 9 a.m. to 5 p.m., e.g. on Mondays.", "Open 9 a.m. to 5 p.m., e.g. on Mondays."),
+        ("Bring file.pdf and forms/ID", "Bring file.pdf and forms/ID"),
+    ],
+)
+def test_addresses_are_left_out_and_nothing_else(text: str, left: str) -> None:
+    assert " ".join(without_addresses(text).split()) == left

@@ -716,6 +716,44 @@ def test_an_faq_without_alternatives_answers_its_question_asked_in_other_words(
     assert matcher.match("is the chemist open on sunday").decision is Decision.REJECT
 
 
+CAMPSITE = Knowledge(
+    tuple(
+        Entry(id_, question, answer)
+        for id_, question, answer in (
+            ("arrive", "What time is check-in?", "Check-in opens at 2pm at reception."),
+            ("leave", "What time is check-out?", "Please leave your pitch by 11am."),
+            ("dogs", "Are dogs allowed?", "Yes, dogs on a lead are welcome."),
+            (
+                "access",
+                "Is the site suitable for wheelchair users?",
+                "The toilet block has an accessible shower room and the paths are level.",
+            ),
+            ("fires", "Can we have a campfire?", "Fire pits can be hired from reception."),
+            ("shop", "Is there a shop on site?", "A small shop at reception sells milk and gas."),
+            (
+                "contact",
+                "How do I contact you?",
+                "Call 01234 567890 or email stay@riverside-pool.co.uk and we will reply "
+                "within a day.",
+            ),
+            ("power", "Do you have electric hook-ups?", "Most pitches have a 16 amp hook-up."),
+        )
+    ),
+    source="campsite.yaml",
+)
+"""A campsite's FAQ as an operator imported it, its e-mail address at a pool's name."""
+
+
+def test_an_address_in_an_answer_is_no_subject_of_it(
+    semantic: SemanticModel, tmp_path: Path
+) -> None:
+    """The campsite answered "pool" and "is there a pool" with how to contact it."""
+    matcher = Matcher(CAMPSITE, semantic, cache_dir=tmp_path)
+    for question in ("pool", "is there a pool"):
+        assert answered(matcher.match(question)) is None, question
+    assert answered(matcher.match("what is your email address")) == "contact"
+
+
 def rooms(count: int) -> tuple[Entry, ...]:
     """``count`` entries of three phrasings each."""
     return tuple(

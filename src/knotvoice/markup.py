@@ -23,14 +23,17 @@ from dataclasses import dataclass, replace
 
 __all__ = [
     "BULLET",
+    "EMAIL",
     "HEADING",
     "NUMBERED",
+    "WEB_ADDRESS",
     "Line",
     "Span",
     "lines",
     "plain",
     "read_links",
     "spans",
+    "without_addresses",
 ]
 
 NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
@@ -58,6 +61,37 @@ _SHOWN = str.maketrans({chr(_ESCAPED + code): chr(code) for code in range(0x21, 
 _LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 """A markdown link (as an FAQ imported from a web page writes one): its text, then its
 address in brackets ("[our page](https://...)")."""
+
+EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
+"""An e-mail address: the part before "@" and the domain."""
+WEB_ADDRESS = re.compile(
+    r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
+)
+"""A web address written as one: with its scheme, "www." or a path."""
+_DOMAIN = re.compile(
+    r"\b[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|info|biz|gov|edu|io|eu|uk|ie|us|ca|au|nz)\b",
+    re.IGNORECASE,
+)
+"""A bare domain ("riverside-pool.co.uk"): a name ending in a common top-level domain."""
+
+
+def without_addresses(text: str) -> str:
+    """``text`` with the sites of its e-mail and web addresses left out, the part before an
+    e-mail's "@" and a web address's path kept: a site's name says whose the address is, not
+    what the text is about ("stay@riverside-pool.co.uk" made a campsite's contact entry the
+    answer to "is there a pool"), while "volunteer@" or "/opening-times" may say just that."""
+    text = EMAIL.sub(lambda found: f" {found.group(1)} ", text)
+    text = WEB_ADDRESS.sub(lambda found: f" {_path(found.group(0))} ", text)
+    return _DOMAIN.sub(" ", text)
+
+
+def _path(address: str) -> str:
+    """The path of a web address, without its site and query ("/hire" of
+    "https://example.org/hire?x=1")."""
+    address = re.sub(r"^(?:https?://)?(?:www\.)?", "", address, flags=re.IGNORECASE)
+    _, _, path = address.partition("/")
+    return path.split("?")[0].split("#")[0]
+
 
 _RUN = re.compile(r"(?<![\\*])\*{1,3}(?!\*)|(?<![\\_])_{1,3}(?!_)")
 """One, two or three "*" (or "_") together, not after a backslash: a mark, maybe."""

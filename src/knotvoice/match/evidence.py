@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 
 from knotvoice.knowledge import Entry, Knowledge, phrase_key
 from knotvoice.lang import english
+from knotvoice.markup import without_addresses
 from knotvoice.match import Embedder
 from knotvoice.match.semantic import Classifier
 from knotvoice.match.text import STOPWORDS, Normalizer, stem, terms
@@ -125,6 +126,12 @@ def answer_sentences(text: str) -> list[str]:
     return [part for part in parts if len(part.split()) >= 3]
 
 
+def answer_of(entry: Entry) -> str:
+    """What ``entry``'s answer says, for matching: its addresses left out (an e-mail address
+    at "riverside-pool.co.uk" made the contact entry the answer to "is there a pool")."""
+    return without_addresses(entry.answer)
+
+
 def stand_ins(entry: Entry) -> tuple[str, ...]:
     """The answer's sentences that are matched as ways of asking ``entry`` besides its
     phrasings: all of them when its question is its only phrasing, else none."""
@@ -132,7 +139,7 @@ def stand_ins(entry: Entry) -> tuple[str, ...]:
         return ()
     taken = {phrase_key(text) for text in entry.phrases}
     found: list[str] = []
-    for sentence in answer_sentences(entry.answer):
+    for sentence in answer_sentences(answer_of(entry)):
         key = phrase_key(sentence)
         if key not in taken:
             taken.add(key)
@@ -199,7 +206,10 @@ class Evidence:
         self._phrasing_terms = [frozenset(terms(text)) for text in normalized]
         named_as = [self.normalize(" ".join((entry.topic, *entry.keywords))) for entry in entries]
         about = [frozenset(terms(text)) for text in named_as]
-        answered = [self.normalize(f"{entry.answer} {entry.spoken or ''}") for entry in entries]
+        answered = [
+            self.normalize(f"{answer_of(entry)} {without_addresses(entry.spoken or '')}")
+            for entry in entries
+        ]
         self._answer_terms = [frozenset(terms(text)) for text in answered]
         written_all = [*normalized, *answered, *named_as]
         self._words = frozenset(word for text in written_all for word in text.split())
@@ -250,11 +260,12 @@ class Evidence:
             for n, entry in enumerate(entries)
             for text in dict.fromkeys(
                 (
-                    entry.answer,
-                    *answer_sentences(entry.answer),
+                    answer_of(entry),
+                    *answer_sentences(answer_of(entry)),
                     *([entry.topic] if entry.topic else ()),
                 )
             )
+            if text.strip()
         ]
         self._answer_owner = np.array([n for n, _ in answers], dtype=np.int64)
         self._lookups: dict[str, tuple[str, float]] = {}

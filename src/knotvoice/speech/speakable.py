@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from knotvoice.lang import english, without_emoji
-from knotvoice.markup import Line, lines
+from knotvoice.markup import EMAIL, WEB_ADDRESS, Line, lines
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
@@ -21,12 +21,6 @@ def _either(words: Iterable[str]) -> str:
 _ORDINALS = _ENGLISH.list_ordinals
 _SAY = _ENGLISH.spoken_symbols
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
-_EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
-"""An e-mail address, read "info at example.org"."""
-_WEB_ADDRESS = re.compile(
-    r"\b(?:https?://|www\.|[\w-]+\.[a-z]{2,}/)(?:[^\s,;()]*[^\s,;().!?:])?", re.IGNORECASE
-)
-"""A web address, read without its scheme, "www." and query, each "/" said."""
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _TRUNK_ZERO = re.compile(r"(?<![\w+])(\+\d{1,3})\s?\(0\)\s?(?=\d)")
 """The "(0)" after a country code ("+44 (0)20 ..."), not dialled from abroad and not said."""
@@ -595,8 +589,8 @@ def speakable(text: str) -> str:
     text = _SERVICE_NUMBER.sub(_service_number, text)
     text = _PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
     text = _ABBREVIATION.sub(_abbreviation, text)
-    text = _EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
-    text = _WEB_ADDRESS.sub(_web, text)
+    text = EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
+    text = WEB_ADDRESS.sub(_web, text)
     text = re.sub(r"\band/or\b", _SAY["or"], text)
     text = text.replace("&", f" {_SAY['and']} ").replace("%", f" {_SAY['percent']}")
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)

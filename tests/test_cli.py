@@ -181,7 +181,7 @@ def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: P
     assert [turn["file"] for turn in turns] == [str(clip) for clip in clips]
     assert [turn["entry"] for turn in turns] == ["treat-knot", "massage-how-often"]
     for turn in turns:
-        assert turn["decision"] == "answer"
+        assert turn["decision"] == "answer" and turn["closest"] == turn["entry"]
         assert turn["answer"] and turn["question"] and turn["transcript"]
         assert 0 < turn["score"] <= 100
         assert set(turn["timings"]) == {"asr_ms", "match_ms", "tts_ms"}
@@ -194,11 +194,16 @@ def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: P
 
 @pytest.mark.model
 def test_out_of_domain_question_gets_no_answer() -> None:
+    """A question turned away has no entry; the one it came closest to is named as such (as in
+    eval and the turn log), where `ask` gave it as the question's entry."""
     result = knotvoice("ask", "--json", "--no-speak", "what's the weather like tomorrow")
     turn = json.loads(result.stdout)
     assert turn["decision"] == "reject"
-    assert turn["answer"] is None
+    assert (turn["entry"], turn["question"], turn["answer"]) == (None, None, None)
+    assert turn["closest"] and turn["closest"] != turn["runner_up"]
     assert turn["reply"].startswith("Sorry, I can't answer that.")
+    plain = knotvoice("ask", "--no-speak", "what's the weather like tomorrow")
+    assert f"entry:    none, turned away (closest {turn['closest']}, score" in plain.stdout
 
 
 @pytest.mark.model
@@ -617,7 +622,7 @@ def test_an_faq_without_alternatives_takes_a_question_in_other_words(tmp_path: P
             "can I film inside",
         )
     ]
-    assert all(reply["entry"] == "can-i-take-photos" for reply in taken)
+    assert all(reply["closest"] == "can-i-take-photos" for reply in taken)
     assert sum(reply["decision"] in ("answer", "confirm") for reply in taken) >= 2
     # Asked with a word only its answer uses, it is that entry's.
     flash = asked("is flash photography allowed")

@@ -515,7 +515,9 @@ def turn_record(turn: Turn, timings: dict[str, float], source: str | None = None
     match = turn.match
     best = match.best if match is not None else None
     runner_up = match.runner_up if match is not None else None
-    answered = turn.action is Action.ANSWER and best is not None
+    # As in eval and the turn log: ``entry`` is the entry answered or proposed (none for a
+    # question turned away), ``closest`` the best candidate, answered or not.
+    entry = turn.entry
     record: dict[str, Any] = {}
     if source is not None:
         record["file"] = source
@@ -523,9 +525,10 @@ def turn_record(turn: Turn, timings: dict[str, float], source: str | None = None
         transcript=turn.transcript.text,
         engine=turn.transcript.engine,
         decision=str(turn.action),
-        entry=best.entry.id if best else None,
-        question=best.entry.question if best else None,
-        answer=best.entry.answer if answered and best else None,
+        entry=entry.id if entry else None,
+        question=entry.question if entry else None,
+        answer=entry.answer if entry and turn.action is Action.ANSWER else None,
+        closest=best.entry.id if best else None,
         score=round(best.score, 1) if best else None,
         runner_up=runner_up.entry.id if runner_up else None,
         runner_up_score=round(runner_up.score, 1) if runner_up else None,
@@ -541,6 +544,8 @@ def print_turn(record: dict[str, Any]) -> None:
     _out(f"heard:    {record['transcript']!r}")
     if record["entry"]:
         _out(f"entry:    {record['entry']} ({record['question']}) score {record['score']}")
+    elif record["closest"]:
+        _out(f"entry:    none, turned away (closest {record['closest']}, score {record['score']})")
     _out(f"decision: {record['decision']}")
     _out(f"{'answer:' if record['answer'] else 'reply:':9} {record['reply']}")
 

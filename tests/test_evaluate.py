@@ -255,6 +255,26 @@ def test_a_question_heard_again_shows_both_hearings(tmp_path: Path, matcher: Mat
     assert typed.endswith(f" asked {HeardAgainRecognizer.meant!r}")
 
 
+def test_the_word_error_rate_is_of_what_the_recognizer_heard(
+    tmp_path: Path, matcher: Matcher
+) -> None:
+    """The word error rate was worked out on the question as heard again, which the FAQ's key
+    words put right: a recognizer hearing "heart" for "knot" scored 0%."""
+    write_wav(tmp_path / "q.wav", chunks_from_array(np.zeros(RATE // 10), RATE))
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        f"file\texpected\ttext\nq.wav\tpermanent\t{HeardAgainRecognizer.meant}\n",
+        encoding="utf-8",
+    )
+    report = evaluate(manifest, HeardAgainRecognizer(), matcher)
+    assert report.clips[0].heard == HeardAgainRecognizer.meant  # heard again, and answered
+    # One wrong word ("heart") of the seven said.
+    assert report.wer == pytest.approx(1 / 7)
+    assert "14.3% (over 1 of 1 clips)  words the recognizer got wrong against the text, " in (
+        format_table(report)
+    )
+
+
 def test_typed_samples_come_from_the_manifest_text(manifest: Path) -> None:
     rows = samples(manifest)
     assert [row.heard for row in rows] == [row[2] for row in MANIFEST]

@@ -188,7 +188,8 @@ class EvalReport:
     false_accept_rate: float | None
     wer: float | None
     """Word error rate of the transcripts against what was said (normalized words), over the
-    clips whose text says something."""
+    clips whose text says something: of what the recognizer heard (``heard_first`` of a
+    question heard again), the recognizer's own error rate."""
     wer_clips: int
     """Clips the word error rate covers: those with a text."""
     latency: dict[str, Latency]
@@ -572,7 +573,9 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
                     sample.heard_first,
                 )
             )
-        edits, count = word_errors(sample.reference, sample.heard)
+        # The recognizer's word error rate: of what it heard, not of the hearing again that
+        # the knowledge's key words put right.
+        edits, count = word_errors(sample.reference, sample.heard_first or sample.heard)
         if count:
             errors += edits
             words += count
@@ -700,7 +703,8 @@ def format_table(report: EvalReport) -> str:
     if report.wer_clips:
         lines.append(
             f"word error rate        {_percent(report.wer)} (over {report.wer_clips} of "
-            f"{report.n_in + report.n_out} clips)  words heard wrong against the text"
+            f"{report.n_in + report.n_out} clips)  words the recognizer got wrong against the "
+            "text, before any hearing again"
         )
     # Typed, nothing is heard: the table has no recognition latency.
     heard = "asr" in report.latency

@@ -799,6 +799,26 @@ def test_eval_typed_leaves_out_a_row_without_text(tmp_path: Path) -> None:
     assert "in-domain clips        1 " in result.stdout
 
 
+def test_eval_reads_a_manifest_saved_by_excel_on_windows_and_says_how(tmp_path: Path) -> None:
+    """A manifest saved as Windows-1252 ("café", "£") was refused as not UTF-8."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_bytes(
+        "file\texpected\ttext\nq0.wav\ttreat-knot\thow do I treat a knot\n"
+        "q1.wav\t-\tis a caf\u00e9 latte \u00a33\n".encode("cp1252")
+    )
+    result = knotvoice("eval", str(manifest), "--typed", "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"knotvoice: {manifest}: not UTF-8 text; read as Windows-1252 (as Excel on Windows saves "
+        "text): check that its accents and \u00a3 came out right, or save it as UTF-8"
+    ]
+    clips = json.loads(result.stdout)["clips"]
+    assert [clip["said"] for clip in clips] == [
+        "how do I treat a knot",
+        "is a caf\u00e9 latte \u00a33",
+    ]
+
+
 @pytest.mark.model
 def test_output_to_a_full_disk_is_one_line_and_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     """`eval --json > results.jsonl` on a full disk printed a traceback."""

@@ -12,6 +12,7 @@ import pytest
 from knotvoice.asr import RecognizerStream, Transcript, Word, transcribe_with
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, write_wav
 from knotvoice.evaluate import (
+    WINDOWS_1252,
     EvalReport,
     ManifestError,
     Sample,
@@ -22,6 +23,7 @@ from knotvoice.evaluate import (
     evaluate_typed,
     format_table,
     format_total,
+    manifest_encoding,
     manifest_knowledge,
     read_manifest,
     samples,
@@ -326,10 +328,46 @@ def test_a_clip_given_as_the_manifest_is_told_apart_from_text_to_save_as_utf8(
         f"{clip} is an audio file, not a manifest; list clips in a manifest.tsv (file, expected "
         "and text, tab-separated), or hear one with knotvoice ask --audio FILE"
     )
-    latin = tmp_path / "manifest.tsv"
-    latin.write_bytes("file\texpected\ttext\ncaf\u00e9.wav\t-\tx\n".encode("latin-1"))
-    with pytest.raises(ManifestError, match="not UTF-8 text; save the manifest as UTF-8"):
-        read_manifest(latin)
+    workbook = tmp_path / "manifest.xlsx"
+    workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh")
+    with pytest.raises(ManifestError) as error:
+        read_manifest(workbook)
+    assert str(error.value) == (
+        f"{workbook}: not text in UTF-8, UTF-16 or Windows-1252; save the manifest as UTF-8"
+    )
+
+
+WINDOWS_TEXT = (
+    "file\texpected\ttext\ncaf\u00e9.wav\t-\tis the caf\u00e9 \u00a35 \u2018a cup\u2019?\n"
+)
+
+
+def test_a_manifest_saved_by_excel_on_windows_is_read(tmp_path: Path) -> None:
+    """A manifest saved as Windows-1252 (Excel's "Text" or "CSV" on Windows) with "café" or
+    "£" in it was refused as not UTF-8."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_bytes(("# knowledge: caf\u00e9.yaml\r\n" + WINDOWS_TEXT).encode("cp1252"))
+    (row,) = read_manifest(manifest)
+    assert (row.file, row.text) == ("caf\u00e9.wav", "is the caf\u00e9 \u00a35 \u2018a cup\u2019?")
+    assert manifest_encoding(manifest) == WINDOWS_1252
+    assert manifest_knowledge(manifest) == tmp_path / "caf\u00e9.yaml"
+
+
+def test_a_utf8_manifest_is_never_read_as_windows_1252(tmp_path: Path) -> None:
+    """UTF-8's "é" is two bytes that Windows-1252 reads too, as "Ã©"."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(WINDOWS_TEXT, encoding="utf-8")
+    (row,) = read_manifest(manifest)
+    assert (row.file, row.text) == ("caf\u00e9.wav", "is the caf\u00e9 \u00a35 \u2018a cup\u2019?")
+    assert manifest_encoding(manifest) == "UTF-8"
+    # A line added in Windows-1252 to a UTF-8 file: one encoding reads either line wrong.
+    with manifest.open("ab") as handle:
+        handle.write("b.wav\t-\tcr\u00e8me br\u00fbl\u00e9e\n".encode("cp1252"))
+    with pytest.raises(ManifestError) as error:
+        read_manifest(manifest)
+    assert str(error.value) == (
+        f"{manifest}: line 3 is not UTF-8 text where other lines are; save the manifest as UTF-8"
+    )
 
 
 def test_a_line_too_long_to_be_a_clip_is_refused_with_its_line(tmp_path: Path) -> None:

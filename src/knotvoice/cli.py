@@ -731,6 +731,11 @@ def _evaluate(args: argparse.Namespace) -> int:
             evaluation.untyped_lines(manifest)
         else:
             evaluation.check_clips(manifest)
+        if evaluation.manifest_encoding(manifest) == evaluation.WINDOWS_1252:
+            _warn(
+                f"{manifest}: not UTF-8 text; read as Windows-1252 (as Excel on Windows saves "
+                "text): check that its accents and £ came out right, or save it as UTF-8"
+            )
     speech = None if args.typed else app.load_synthesizer(settings)
 
     def progress(done: int, total: int, name: str) -> None:

@@ -32,6 +32,7 @@ from knotvoice.turn import Dialogue, Turn, hear, typed
 
 __all__ = [
     "NO_ANSWER",
+    "WINDOWS_1252",
     "ClipOutcome",
     "EvalReport",
     "Failure",
@@ -47,6 +48,7 @@ __all__ = [
     "evaluate_typed",
     "format_table",
     "format_total",
+    "manifest_encoding",
     "manifest_knowledge",
     "name_lines",
     "read_manifest",
@@ -208,13 +210,51 @@ class EvalReport:
         return data
 
 
-def _text(data: bytes) -> str:
-    """A manifest's bytes as text: UTF-8 (a byte order mark in front ignored), or UTF-16 with
-    its byte order mark, as a spreadsheet saves "Unicode text" (and the FAQ import reads it);
-    ``UnicodeDecodeError`` for anything else."""
+WINDOWS_1252 = "Windows-1252"
+"""The encoding of a manifest that is not Unicode, as Excel on Windows saves "Text" and "CSV"."""
+
+
+def _decoded(data: bytes) -> tuple[str, str]:
+    """A manifest's bytes as text, and the encoding they were read in: UTF-8 (a byte order
+    mark in front ignored), UTF-16 with its byte order mark, as a spreadsheet saves "Unicode
+    text", else Windows-1252 ("café", "£"), as the FAQ import reads them. Bytes that are UTF-8
+    are never read as anything else. ``UnicodeDecodeError`` for bytes that are no text (a NUL,
+    as a clip or a workbook has), and for a file with lines in UTF-8 and others not, which no
+    one encoding reads right."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+        return data.decode("utf-16"), "UTF-16"
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        if b"\0" in data or _mixed_line(data) is not None:
+            raise
+    return data.decode("cp1252"), WINDOWS_1252
+
+
+def _mixed_line(data: bytes) -> int | None:
+    """The number of the first line that is not UTF-8 in a file some other line of which is
+    UTF-8 beyond ASCII ("café" saved as UTF-8, then a line added as Windows-1252); else None."""
+    utf8 = False
+    other: int | None = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or number
+        else:
+            utf8 = True
+    return other if utf8 else None
+
+
+def _text(data: bytes) -> str:
+    return _decoded(data)[0]
+
+
+def manifest_encoding(path: Path | str) -> str:
+    """The encoding ``read_manifest`` reads a manifest in: UTF-8, UTF-16 or ``WINDOWS_1252``."""
+    return _decoded(Path(path).read_bytes())[1]
 
 
 def _lines(text: str) -> list[str]:
@@ -294,12 +334,20 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
     try:
         text = _text(data)
     except UnicodeDecodeError:
+        mixed = _mixed_line(data)
+        if mixed is not None:
+            raise ManifestError(
+                f"{path}: line {mixed} is not UTF-8 text where other lines are; save the "
+                "manifest as UTF-8"
+            ) from None
         if is_audio(path):
             raise ManifestError(
                 f"{path} is an audio file, not a manifest; list clips in a manifest.tsv (file, "
                 "expected and text, tab-separated), or hear one with knotvoice ask --audio FILE"
             ) from None
-        raise ManifestError(f"{path}: not UTF-8 text; save the manifest as UTF-8") from None
+        raise ManifestError(
+            f"{path}: not text in UTF-8, UTF-16 or Windows-1252; save the manifest as UTF-8"
+        ) from None
     lines = _lines(text)
     comments = next(
         (n for n, line in enumerate(lines) if line.strip() and not _is_comment(line)), len(lines)

@@ -1020,6 +1020,56 @@ def test_lint_warns_of_an_answer_still_to_be_written(tmp_path: Path) -> None:
     assert warned == [("wifi", "warning"), ("pool", "warning"), ("bar", "warning")]
 
 
+def test_lint_warns_of_html_tags_and_says_what_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An answer with "<b>open</b>", "<br>" or "<script>" passed lint without a word: the
+    screen shows the tags as written, and speech read "b open b". Lint names the entry and
+    the markdown to write instead (``markup.py``); "age < 16" is no tag."""
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: hours\n    question: When are you open?\n"
+        "    answer: We are <b>open</b> daily.<br>Closed on <em>Sundays</em>.\n"
+        "  - id: park\n    question: Is there <i>parking</i>?\n"
+        "    answer: '<p>Yes.</p><script>alert(1)</script> See <a href=\"https://x.org\">here</a>.'\n"
+        "    spoken: Yes, <b>behind</b> the building.\n"
+        "  - id: kids\n    question: Do children pay?\n    answer: Free if age < 16.\n",
+        encoding="utf-8",
+    )
+    warned = [(p.entry, p.field, p.line, p.message) for p in lint(path) if "HTML" in p.message]
+    assert warned == [
+        (
+            "hours",
+            "answer",
+            5,
+            "has HTML tags (<b>, <br>, <em>), which the screen shows as written and speech "
+            "leaves out; write **bold** for <b>, *italic* for <em>, a new line for <br>",
+        ),
+        (
+            "park",
+            "question",
+            7,
+            "has HTML tags (<i>), which the screen shows as written and speech leaves out; "
+            "write *italic* for <i>",
+        ),
+        (
+            "park",
+            "answer",
+            8,
+            'has HTML tags (<p>, <script>, <a href="https://x.org">), which the screen shows as '
+            "written and speech leaves out; write a new line for <p>, [its text](address) for "
+            "<a>; remove <script>",
+        ),
+        ("park", "spoken", 9, "has HTML tags (<b>), which speech leaves out; remove them"),
+    ]
+    # Warnings only: the file still loads, and lint exits 0.
+    assert main(["knowledge", "lint", str(path)]) == 0
+    assert f"{path}: line 5: entry hours: answer: has HTML tags (<b>, <br>, <em>)" in (
+        capsys.readouterr().out
+    )
+
+
 def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:
     """An answer of 5,000 words passed lint and check without a word, and at the kiosk held
     the loop for 60 s before the reply was given up ("check espeak-ng"). Lint and check say

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knotvoice.markup import Line, Span, lines, plain, spans, without_addresses
+from knotvoice.markup import Line, Span, html_tags, lines, plain, spans, without_html
 
 
 def test_bold_italic_and_both_are_emphasis_without_their_marks() -> None:
@@ -206,3 +207,41 @@ def test_a_line_of_thousands_of_marks_is_shown_at_once() -> None:
 )
 def test_addresses_are_left_out_and_nothing_else(text: str, left: str) -> None:
     assert " ".join(without_addresses(text).split()) == left
+def test_html_tags_are_text_on_the_screen() -> None:
+    """A tag in an answer is shown as written, never taken for markup: the page puts it on
+    as text (test_screen_browser), so "<script>" runs nothing."""
+    text = "We are <b>open</b> daily.<script>alert(1)</script>"
+    assert lines(text) == (Line((Span(text),)),)
+    assert plain(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "tags", "read"),
+    [
+        ("We are <b>open</b>.<br>Closed <I>Sundays</I>.", ("<b>", "</b>", "<br>", "<I>", "</I>"),
+         "We are open.\nClosed Sundays."),
+        ('<p>See <a href="https://example.org">our page</a></p>',
+         ("<p>", '<a href="https://example.org">', "</a>", "</p>"), "\nSee our page\n"),
+        ("Bring:<ul><li>a towel</li><li>a lock</li></ul>",
+         ("<ul>", "<li>", "</li>", "</ul>"), "Bring:\n\n- a towel\n\n- a lock\n\n"),
+        ("A<br/>B<!-- old: C -->", ("<br/>", "<!-- old: C -->"), "A\nB"),
+        ("Type <code>help</code>", ("<code>", "</code>"), "Type help"),
+    ],
+)  # fmt: skip
+def test_html_tags_are_found_and_left_out(text: str, tags: tuple[str, ...], read: str) -> None:
+    assert html_tags(text) == tags
+    assert without_html(text) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Free if age < 16 or height > 1 m; under <5 free",
+        "Write to <your name> at <code> by <time>",
+        "Turn left -> then right <- again",
+        "Write \\<b> for bold",
+    ],
+)
+def test_angle_brackets_that_are_no_tags_stay(text: str) -> None:
+    assert html_tags(text) == ()
+    assert without_html(text) == text

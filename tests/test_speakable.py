@@ -486,3 +486,17 @@ def test_a_long_numbered_list_is_read_with_ordinals_to_its_end() -> None:
         "Tenth, bring item 10. It is needed later. Eleventh, bring item 11. It is needed "
         "later. Twelfth, bring"
     )
+
+
+def test_html_tags_are_not_read_out() -> None:
+    """An answer pasted with its HTML was read "We are b open, b every day. br Closed on i
+    Sundays, i.": a tag is no word. A line break or list item is read as one."""
+    assert speakable("We are <b>open</b> every day.<br>Closed on <i>Sundays</i>") == (
+        "We are open every day. Closed on Sundays."
+    )
+    assert speakable("We can offer:<ul><li>vegetarian dishes</li><li>halal meals</li></ul>") == (
+        "We can offer, vegetarian dishes and halal meals."
+    )
+    assert speakable('<p>See <a href="https://example.org/park">our page</a>.</p>') == (
+        "See our page."
+    )

@@ -12,6 +12,10 @@ A mark is emphasis only when it encloses words as markdown's do: a "*" with a sp
 that starts no heading ("Room #4", "#1 choice"), a "* " line that is a footnote, not a list
 item (``lines``), and a backslash in a word that uses it between its parts, not to escape a
 mark ("C:\\my_dir\\_old_").
+
+HTML is not among the marks: a tag in a text ("<b>open</b>", "<br>", pasted from a web page
+or a CMS) is text, shown as written, never as HTML; speech leaves the tags out
+(``without_html``), and ``knotvoice knowledge lint`` warns of them (``html_tags``).
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ __all__ = [
     "WEB_ADDRESS",
     "Line",
     "Span",
+    "html_tags",
     "lines",
     "plain",
     "read_links",
     "spans",
     "without_addresses",
+    "without_html",
 ]
 
 NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
@@ -331,3 +337,70 @@ def plain(text: str) -> str:
     lines and list marks as written), for a button or a label that shows no emphasis."""
     lines = read_links(_escaped(text)).split("\n")
     return "\n".join("".join(span.text for span in spans(line)) for line in lines)
+
+
+# fmt: off
+_LINE_BREAKING = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
+    "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+"""Elements a browser starts a new line for."""
+_UNMISTAKABLE = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "dd", "del", "div", "dl", "dt", "em", "font", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "noscript",
+    "ol", "p", "pre", "s", "script", "span", "strike", "strong", "sub", "sup", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "tt", "u", "ul", "wbr",
+})
+"""Elements whose tag is HTML wherever it is: no word is written so in angle brackets."""
+_WORDLIKE = frozenset({
+    "address", "article", "aside", "audio", "big", "button", "center", "cite", "code",
+    "figcaption", "figure", "footer", "form", "header", "input", "label", "main", "mark", "nav",
+    "section", "small", "style", "table", "time", "video",
+})
+"""Elements named by a word, whose tag is HTML only with attributes, as an end tag, or with
+an end tag in the text: alone, "<code>" or "<time>" may be a place to fill in."""
+# fmt: on
+_HTML_TAG = re.compile(
+    r"<!--.*?-->|(?<!\\)<(/?)("
+    + "|".join(sorted(_UNMISTAKABLE | _WORDLIKE, key=len, reverse=True))
+    + r")(?![\w-])(\s[^<>\n]*)?/?>",
+    re.IGNORECASE | re.DOTALL,
+)
+"""An HTML tag ("<b>", "</p>", "<br/>", '<a href="...">') or comment, maybe: not any "<" and
+">" ("age < 16", "<your name>", "->")."""
+
+
+def _tags(text: str) -> list[re.Match[str]]:
+    """The HTML tags and comments of ``text``."""
+    found = list(_HTML_TAG.finditer(text))
+    ended = {tag.group(2).lower() for tag in found if tag.group(1)}
+    return [
+        tag
+        for tag in found
+        if tag.group(2) is None  # a comment
+        or tag.group(1)
+        or tag.group(3)
+        or tag.group(2).lower() in _UNMISTAKABLE | ended
+    ]
+
+
+def html_tags(text: str) -> tuple[str, ...]:
+    """The HTML tags (and comments) of ``text`` as written, each once, in the order met."""
+    return tuple(dict.fromkeys(tag.group(0) for tag in _tags(text)))
+
+
+def without_html(text: str) -> str:
+    """``text`` without its HTML tags and comments, a tag that starts a new line in a browser
+    ("<br>", "<p>") as a line break and a list item's ("<li>") as a "- " line: a tag is no
+    word to read out."""
+    kept: list[str] = []
+    start = 0
+    for tag in _tags(text):
+        element = (tag.group(2) or "").lower()
+        if element == "li" and not tag.group(1):
+            kept += [text[start : tag.start()], "\n- "]
+        else:
+            kept += [text[start : tag.start()], "\n" if element in _LINE_BREAKING else ""]
+        start = tag.end()
+    return "".join(kept) + text[start:]

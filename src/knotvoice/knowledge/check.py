@@ -27,6 +27,7 @@ from knotvoice.knowledge import (
     words_of,
 )
 from knotvoice.lang import english
+from knotvoice.markup import html_tags
 from knotvoice.match.calibration import Example, Judged
 from knotvoice.match.text import STOPWORDS, normalize
 from knotvoice.settings import VoiceSettings
@@ -201,6 +202,15 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
             f"{entry.answer.strip()!r} is no answer yet; the kiosk would read it out as it "
             "is: write the answer",
         )
+    for field, text in (("question", entry.question), ("answer", entry.answer)):
+        if tags := html_tags(text):
+            warn(
+                field,
+                f"has HTML tags ({_listed(tags)}), which the screen shows as written and speech "
+                f"leaves out; {_instead(tags)}",
+            )
+    if entry.spoken is not None and (tags := html_tags(entry.spoken)):
+        warn("spoken", f"has HTML tags ({_listed(tags)}), which speech leaves out; remove them")
     if entry.spoken is None and (symbols := _read_badly(entry.answer)):
         warn("answer", f"has symbols read out badly ({symbols}); add a 'spoken' form")
     if entry.spoken is not None and (symbols := _read_badly(entry.spoken)):
@@ -228,6 +238,45 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     if not entry.topic:
         warn("topic", "missing; add 2-4 words naming the entry")
     return found
+
+
+_MARKDOWN_FOR = {
+    "**bold**": ("b", "strong"),
+    "*italic*": ("i", "em"),
+    "a new line": ("br", "p", "div"),
+    'lines starting "- " (or "1. ")': ("ul", "ol", "li"),
+    'a line starting "# "': ("h1", "h2", "h3", "h4", "h5", "h6"),
+    "[its text](address)": ("a",),
+}
+"""The markdown (``markup.py``) to write for the HTML elements it stands in for."""
+
+
+def _listed(tags: Sequence[str], most: int = 4) -> str:
+    """HTML ``tags`` as a warning lists them: their end tags ("</b>") only when there is
+    nothing else, at most ``most``."""
+    starts = [tag for tag in tags if not tag.startswith("</")] or list(tags)
+    return ", ".join(starts[:most]) + (", ..." if len(starts) > most else "")
+
+
+def _instead(tags: Sequence[str]) -> str:
+    """What to write in place of HTML ``tags``: the markdown the screen shows and speech
+    reads ("write **bold** for <b>"), and which tags to remove."""
+    found = (re.match(r"</?([a-z0-9]+)", tag.lower()) for tag in tags)
+    elements = list(dict.fromkeys(element.group(1) for element in found if element))
+    swaps = []
+    for markdown, these in _MARKDOWN_FOR.items():
+        if named := [f"<{element}>" for element in elements if element in these]:
+            swaps.append(f"{markdown} for {' and '.join(named)}")
+    others = [
+        f"<{element}>"
+        for element in elements
+        if not any(element in these for these in _MARKDOWN_FOR.values())
+    ]
+    if any(tag.startswith("<!--") for tag in tags):
+        others.append("<!-- -->")
+    said = [f"write {', '.join(swaps)}"] if swaps else []
+    said += [f"remove {' and '.join(others)}"] if others else []
+    return "; ".join(said)
 
 
 def _repair_warnings(knowledge: Knowledge, source: str) -> list[Problem]:

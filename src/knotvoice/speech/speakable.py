@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from knotvoice.lang import english, without_emoji
 from knotvoice.markup import EMAIL, WEB_ADDRESS, Line, lines
+from knotvoice.markup import Line, lines, without_html
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
@@ -571,9 +572,11 @@ def speakable(text: str) -> str:
     afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm"; "12noon": "noon"),
     fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and
     "hrs" as words, markdown links as their text (and their address when a person would read it
-    out), service numbers to dial ("call 111") digit by digit and "3s" as "threes".
+    out), service numbers to dial ("call 111") digit by digit and "3s" as "threes". HTML tags
+    ("<b>", "<br>") are left out, one that starts a new line in a browser read as a line's end.
     """
-    text = _read_lines(lines(text))  # as the screen shows them
+    # As the screen shows them, but for HTML tags, shown as written: a tag is no word.
+    text = _read_lines(lines(without_html(text)))
     text = _ISO_DATE.sub(
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text
     )

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from knotvoice.markup import Line, Span, lines, plain, spans, without_addresses
-from knotvoice.markup import Line, Span, html_tags, lines, plain, spans, without_html
+from knotvoice.markup import (
+    Line,
+    Span,
+    html_tags,
+    lines,
+    plain,
+    spans,
+    without_addresses,
+    without_html,
+)
 
 
 def test_bold_italic_and_both_are_emphasis_without_their_marks() -> None:
@@ -207,6 +215,8 @@ def test_a_line_of_thousands_of_marks_is_shown_at_once() -> None:
 )
 def test_addresses_are_left_out_and_nothing_else(text: str, left: str) -> None:
     assert " ".join(without_addresses(text).split()) == left
+
+
 def test_html_tags_are_text_on_the_screen() -> None:
     """A tag in an answer is shown as written, never taken for markup: the page puts it on
     as text (test_screen_browser), so "<script>" runs nothing."""

@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterable
 
 from knotvoice.lang import english, without_emoji
-from knotvoice.markup import EMAIL, WEB_ADDRESS, Line, lines
-from knotvoice.markup import Line, lines, without_html
+from knotvoice.markup import EMAIL, WEB_ADDRESS, Line, lines, without_html
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()

@@ -502,6 +502,74 @@ def test_the_report_groups_questions_worded_alike() -> None:
     assert data["top_unanswered"][0]["count"] == 4
 
 
+def test_the_report_groups_questions_that_ask_the_same_thing_in_other_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A week's log held "do you have a swimming pool" three times and "is there a pool"
+    twice: the report listed them as two lines, worded too differently to group, and the
+    operator could not see that one subject missing from the FAQ came up five times. Read
+    for their meaning (the matcher's sentence model), they are one line, with both wordings;
+    hiring the pool for a party, which shares its word, is another subject, and so is a
+    visitor's no to the did-you-mean of a pool question (no command may add it there)."""
+
+    def far(question: str) -> dict[str, object]:
+        return {**turn(question, "reject", "gym"), "probability": 0.04}
+
+    journal = Journal(tmp_path)
+    for line in (
+        far("do you have a swimming pool"),
+        far("is there a pool"),
+        {**turn("where can I leave my luggage", "confirm", "luggage"), "probability": 0.7},
+        {**turn("yes", "answer", "luggage"), "probability": 0.7},
+        far("can I hire the pool for a party"),
+        far("do you have a swimming pool"),
+        {**turn("where can I leave my suitcase", "confirm", "luggage"), "probability": 0.7},
+        {**turn("yes", "answer", "luggage"), "probability": 0.7},
+        far("is there a pool"),
+        {**turn("is there a pool", "confirm", "gym"), "probability": 0.4},
+        {**turn("no", "reject", "gym"), "probability": 0.4},  # as the kiosk logs it
+        far("where is the toilet"),
+        far("where is the lift"),
+        far("do you have a swimming pool"),
+        {**turn("where can I leave my luggage", "confirm", "luggage"), "probability": 0.7},
+        {**turn("yes", "answer", "luggage"), "probability": 0.7},
+    ):
+        journal.write(line)
+    by_words = {(a.question, a.count) for a in summarize(read_turns(tmp_path)).top_unanswered}
+    assert {("do you have a swimming pool", 3), ("is there a pool", 2)} <= by_words
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "questions     12 (of 16 turns logged; not counted: 4 replies to a did-you-mean)" in lines
+    )
+    listed = lines[lines.index(next(line for line in lines if line.startswith("not answered"))) :]
+    assert listed[1:] == [
+        "     5x 'do you have a swimming pool' (closest: gym, far off: likely outside the FAQ)",
+        "         also asked as 'is there a pool' 2x",
+        "     3x 'where can I leave my luggage' (closest: luggage, 70% likely, a visitor chose it)",
+        "         also asked as 'where can I leave my suitcase' 1x",
+        "         knotvoice knowledge add luggage 'where can I leave my luggage'",
+        "     1x 'can I hire the pool for a party' (closest: gym, far off: likely outside the FAQ)",
+        "     1x 'is there a pool' (closest: -, the visitor said no to gym)",
+        "     1x 'where is the toilet' (closest: gym, far off: likely outside the FAQ)",
+        "     1x 'where is the lift' (closest: gym, far off: likely outside the FAQ)",
+    ]
+    assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    pool = report["top_unanswered"][0]
+    assert (pool["question"], pool["count"], pool["command"]) == (
+        "do you have a swimming pool",
+        5,
+        None,
+    )
+    assert pool["wordings"] == [
+        {"text": "do you have a swimming pool", "count": 3},
+        {"text": "is there a pool", "count": 2},
+    ]
+    assert pool["examples"] == ["is there a pool"]
+    assert sum(a["count"] for a in report["top_unanswered"]) == 12 - report["answered"]
+
+
 def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

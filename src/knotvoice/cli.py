@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from knotvoice.knowledge.reimport import Kept
     from knotvoice.match import MatchStage
     from knotvoice.reload import Reloader
+    from knotvoice.report import Asked
 
 _log = logging.getLogger(__name__)
 
@@ -1062,7 +1063,7 @@ def _kiosk(
 
 def _report(args: argparse.Namespace) -> int:
     from knotvoice.journal import read_turns
-    from knotvoice.report import FIELDS, parse_since, tally
+    from knotvoice.report import FIELDS, meanings, parse_since, tally
 
     settings = _settings(args)
     try:
@@ -1075,7 +1076,7 @@ def _report(args: argparse.Namespace) -> int:
         raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
     since = time.time() - period
     counted = tally(read_turns(log_dir, since, FIELDS))
-    summary = counted.summary(top=args.top)
+    summary = counted.summary(top=args.top, embed=meanings())
     if args.json:
         print_json({**summary.to_json(), "period": args.since, "since": round(since, 3)})
         return 0
@@ -1105,9 +1106,19 @@ def _report(args: argparse.Namespace) -> int:
         )
         for asked in summary.top_unanswered:
             _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closeness})")
+            if len(asked.wordings) > 1:
+                _out(f"         also asked as {_also_asked(asked)}")
             if asked.command:
                 _out(f"         {asked.command}")
     return 0
+
+
+def _also_asked(asked: Asked) -> str:
+    """``'is there a pool' 2x, 'pool?' 1x``: the other wordings of ``asked``, the most
+    frequent first, and how many more questions were worded otherwise still."""
+    shown = ", ".join(f"{worded.text!r} {worded.count}x" for worded in asked.wordings[1:6])
+    rest = asked.count - sum(worded.count for worded in asked.wordings[:6])
+    return f"{shown}, and {rest} more times in other words" if rest > 0 else shown
 
 
 def _log_dir_to_read(args: argparse.Namespace, settings: Settings) -> tuple[Path, str]:

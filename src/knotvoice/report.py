@@ -2,8 +2,9 @@
 
 ``tally`` counts the turns of a period as it reads them (answered, did-you-mean, rejected,
 per day), the reply latency, and groups the questions that were rejected or only got a
-did-you-mean by knowledge file and wording, most frequent first, each with the entry of that
-file it came closest to: what to add a phrasing or an entry for. It keeps counts, not turns.
+did-you-mean by knowledge file and what they ask (their words, then their meaning as the
+matcher's sentence model reads it), most frequent first, each with the entry of that file it
+came closest to: what to add a phrasing or an entry for. It keeps counts, not turns.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import logging
 import math
 import os
 import re
@@ -23,17 +25,21 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from knotvoice.errors import KnowledgeError
+from knotvoice.errors import KnotvoiceError, KnowledgeError
 from knotvoice.journal import read_turns
 from knotvoice.knowledge import load, phrase_key
 from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
 from knotvoice.match.text import content_words, normalize, stem
 from knotvoice.turn import command_of
+
+if TYPE_CHECKING:
+    from knotvoice.match.semantic import SemanticModel
 
 __all__ = [
     "FIELDS",
@@ -41,12 +47,16 @@ __all__ = [
     "Day",
     "Summary",
     "Tally",
+    "Worded",
     "by_day",
+    "meanings",
     "page",
     "parse_since",
     "summarize",
     "tally",
 ]
+
+logger = logging.getLogger(__name__)
 
 ALIKE = 75.0
 """Two questions that share this share of their content words (twice the words they share
@@ -55,6 +65,27 @@ one: "where can I park my car" and "where do I park the car", "where can I park"
 "where can I park my car"; not "where is the toilet" and "where is the lift", nor "how
 much is parking" and "how much is printing". Compared letter by letter, one word of a
 short question was too little to tell them apart."""
+SAME_SUBJECT = 0.73
+"""Two groups of questions worded alike whose most frequent wordings mean this alike (the
+cosine of their sentence embeddings, as the matcher reads a question) ask the same thing
+and are one group: "do you have a swimming pool" and "is there a pool" (0.82), "can I take
+photos" and "is photography allowed" (0.75); not "is there a bus" and "is there a train"
+(0.71), nor "late checkout" and "early check in" (0.70). Measured on 43 pairs of questions
+written for it (``docs/operating.md``)."""
+APART = 0.12
+"""Taken off the meaning's score of two wordings that share a content word while each has
+one of its own: the word they share draws their meanings together whatever the rest says
+("bike parking" and "car parking", 0.81; "pool times" and "pool party hire"), so they must
+mean each other more closely to be one ("what time do you close" and "what time do you
+shut", 0.86). A wording whose words hold all of the other's ("where do I park my bike",
+"bike parking") is not taken off."""
+MEANT = 300
+"""At most this many groups worded alike, the most frequent (of those as frequent, the
+first asked), are compared by meaning: each is a sentence to embed, 10 to 40 ms on a 2-core
+x86 machine and more on a Raspberry Pi. The rarer ones of a long or busy period are grouped
+by their words alone."""
+WORDINGS = 10
+"""The wordings of a group listed (``Asked.wordings``), most frequent first."""
 FIELDS = (
     "question",
     "heard",
@@ -77,13 +108,28 @@ QUESTIONS = ("answer", "confirm", "reject")
 """Decisions that answer a question (the others are follow-ups: repeat, stop, ...)."""
 
 
+Embed = Callable[[Sequence[str]], "npt.NDArray[np.float32] | None"]
+"""Texts to unit-length sentence embeddings, a row each (``SemanticModel.embed``); None when
+there is no model to embed them with (``meanings``)."""
+
+
+@dataclass(frozen=True)
+class Worded:
+    """One wording of a group of questions, and how often it was asked."""
+
+    text: str
+    count: int
+
+
 @dataclass(frozen=True)
 class Asked:
-    """Questions worded alike that the kiosk did not answer."""
+    """Questions that ask the same thing (worded alike, or meaning the same) that the kiosk
+    did not answer."""
 
     question: str
     """The most frequent wording."""
     count: int
+    """The questions of every wording."""
     closest: str | None
     """The entry they came closest to (the one most often proposed)."""
     examples: tuple[str, ...]
@@ -103,6 +149,9 @@ class Asked:
     chosen: bool = False
     """Whether a visitor chose the closest entry: said yes to its did-you-mean, asked for it
     as "the other one", or picked it among the questions a reject read out."""
+    wordings: tuple[Worded, ...] = ()
+    """The wordings asked: ``question`` first, then the others, the most frequent first (at
+    most ``WORDINGS``; their counts add up to ``count`` when there are no more)."""
 
     @property
     def far(self) -> bool:
@@ -138,7 +187,8 @@ class Asked:
         elif self.chosen and self.closest and not self.added:
             said.append("a visitor chose it")
         if self.declined:
-            said.append(f"the visitor said no to {self.declined}")
+            who = "the visitor" if self.count == 1 else "the visitors"
+            said.append(f"{who} said no to {self.declined}")
         if self.added:
             said.append(f"added since to {self.added}")
         return ", ".join(said)
@@ -285,11 +335,15 @@ class _Alike:
         unlikely the reject found them."""
         self.chosen: set[str] = set()
         """Entries a visitor chose: said yes to, asked for as "the other one", or picked."""
+        self.meant = _Tied()
+        """How often each wording of the groups that ask the same thing in other words
+        (``join``) was heard: counted with this group, but no evidence of the entry its own
+        wording is a phrasing of."""
 
     @property
     def count(self) -> int:
-        """The questions worded so."""
-        return sum(self.wordings.values())
+        """The questions worded so, and those that ask the same in other words."""
+        return sum(self.wordings.values()) + sum(self.meant.values())
 
     def came_near(
         self,
@@ -322,12 +376,25 @@ class _Alike:
         self.chosen |= other.chosen
         self.path = self.path or other.path
 
+    def join(self, other: _Alike) -> None:
+        """Count ``other``, which asks the same thing in other words, with this group. Its
+        entries, chances and replies are left out: the command adds this group's wording to
+        the entry this group's own questions came closest to, on their own evidence (a
+        visitor's yes to another wording is no yes to this one)."""
+        self.meant.add(other.wordings)
+        self.meant.add(other.meant)
+
     def asked(self) -> Asked:
-        ranked = self.wordings.ranked()
+        question = self.wordings.ranked()[0]
+        every = _Tied()
+        every.add(self.wordings)
+        every.add(self.meant)
+        ranked = [question, *(text for text in every.ranked() if text != question)]
+        wordings = tuple(Worded(text, every[text]) for text in ranked[:WORDINGS])
         closest = next(iter(self.entries.ranked()), None)
         declined = next(iter(self.declined.ranked()), None)
         return Asked(
-            ranked[0],
+            question,
             self.count,
             closest,
             tuple(ranked[1:4]),
@@ -335,6 +402,7 @@ class _Alike:
             self.chances.get(closest) if closest and closest not in self.picked else None,
             declined if closest is None else None,
             chosen=closest in self.chosen,
+            wordings=wordings,
         )
 
 
@@ -463,8 +531,9 @@ class Tally:
         found.wordings.count_at(text, at)
         return found
 
-    def summary(self, top: int = 10) -> Summary:
-        """The figures, and the ``top`` groups of questions worded alike not answered."""
+    def summary(self, top: int = 10, embed: Embed | None = None) -> Summary:
+        """The figures, and the ``top`` groups of questions not answered that ask the same
+        thing: worded alike, and with ``embed`` (the sentence model's), meaning the same."""
         for proposed in self._waiting.values():
             self._settle(proposed, proposed.entry)
         self._waiting.clear()
@@ -479,7 +548,7 @@ class Tally:
             latency_p95_ms=_percentile(self.latencies, 0.95),
             top_unanswered=tuple(
                 _added_since(group.asked(), phrasings)
-                for group in _grouped(self._alike.values())[:top]
+                for group in _grouped(self._alike.values(), embed)[:top]
             ),
             replies=self.left_out["reply"],
             follow_ups=self.left_out["follow-up"],
@@ -549,8 +618,16 @@ def _words(text: str) -> str:
     ("where is the toilet" and "the toilets, where are they" read alike; "where is the lift"
     does not), or its words when it has no content word ("what is it"). Latin letters are
     compared without their accents: whisper writes "café" and "cafe" alike often."""
-    text = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
-    return " ".join(sorted({stem(word) for word in content_words(text)})) or normalize(text)
+    return " ".join(sorted(_stems(text))) or normalize(_unaccented(text))
+
+
+def _unaccented(text: str) -> str:
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
+
+
+def _stems(text: str) -> frozenset[str]:
+    """The stems of the content words of ``text``."""
+    return frozenset(stem(word) for word in content_words(_unaccented(text)))
 
 
 class _Letters:
@@ -570,8 +647,9 @@ class _Letters:
         return "".join(map(chr, key))
 
 
-def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
-    """Wordings gathered into groups worded alike, the largest group first. The most
+def _grouped(wordings: Iterable[_Alike], embed: Embed | None = None) -> list[_Alike]:
+    """Wordings gathered into groups worded alike, the largest group first, and with
+    ``embed``, those groups into groups that mean the same (``_by_meaning``). The most
     frequent wordings come first and found the groups; each other wording joins the group
     of the same knowledge file whose first wording it is most like (``ALIKE``), or founds
     one. Each wording is compared with the groups once, in compiled code: a year of a busy
@@ -608,7 +686,98 @@ def _grouped(wordings: Iterable[_Alike]) -> list[_Alike]:
         if wording.path:
             paths.add(wording.path)
     groups.sort(key=lambda group: -group.count)
-    return groups
+    return groups if embed is None else _by_meaning(groups, embed)
+
+
+def _by_meaning(groups: list[_Alike], embed: Embed) -> list[_Alike]:
+    """``groups`` (the largest first) gathered further into groups that ask the same thing
+    in other words: "is there a pool" joins "do you have a swimming pool". Each group is
+    read as its most frequent wording, embedded as the matcher embeds a question; it joins
+    (``_Alike.join``) the group of the same knowledge file (and refused or not: ``_apart``)
+    founded before it whose wording means it most (``SAME_SUBJECT``, less ``APART`` when the
+    two share a content word and each has one of its own), or founds one. Compared with the
+    founders only, a group never drifts from its first meaning one near wording at a time.
+    A wording with no content word ("yes", "what is it") says too little to be read for its
+    meaning, and groups by its words alone; so do the groups past the ``MEANT`` most
+    frequent."""
+    texts = [group.wordings.ranked()[0] for group in groups[:MEANT]]
+    stems = [_stems(text) for text in texts]
+    meant = [number for number, words in enumerate(stems) if words]
+    if len(meant) < 2:
+        return groups
+    vectors = embed([texts[number] for number in meant])
+    if vectors is None:
+        return groups
+    alike = vectors @ vectors.T
+    founders: list[int] = []
+    """Places in ``meant`` of the groups founded so far."""
+    gone: set[int] = set()
+    for place, number in enumerate(meant):
+        group, words = groups[number], stems[number]
+        best, score = None, SAME_SUBJECT
+        for founder in founders:
+            other = groups[meant[founder]]
+            if _apart(other) != _apart(group) or (
+                other.path and group.path and other.path != group.path
+            ):
+                continue
+            theirs = stems[meant[founder]]
+            apart = bool(words & theirs) and bool(words - theirs) and bool(theirs - words)
+            meaning = float(alike[place, founder]) - (APART if apart else 0.0)
+            if meaning >= score:
+                best, score = founder, meaning
+        if best is None:
+            founders.append(place)
+        else:
+            groups[meant[best]].join(group)
+            gone.add(number)
+    kept = [group for number, group in enumerate(groups) if number not in gone]
+    kept.sort(key=lambda group: -group.count)
+    return kept
+
+
+def _apart(group: _Alike) -> tuple[str | None, bool, str | None]:
+    """What keeps groups apart whatever they mean: their knowledge file's name, and whether
+    their visitors said no to a did-you-mean, and to which entry (their line names it)."""
+    refused = next(iter(group.declined.ranked()), None) if group.refused else None
+    return group.name, group.refused, refused
+
+
+class _Meanings:
+    """The matcher's sentence model's ``embed`` (``match.semantic``), loaded when first
+    asked: a report with fewer than two questions to compare by meaning loads no model."""
+
+    def __init__(self) -> None:
+        self._model: SemanticModel | None = None
+        self._tried = False
+
+    def __call__(self, texts: Sequence[str]) -> npt.NDArray[np.float32] | None:
+        if not self._tried:
+            self._tried = True
+            self._model = _sentence_model()
+        return None if self._model is None else self._model.embed(texts)
+
+
+def meanings() -> Embed:
+    """What ``Tally.summary`` groups the questions not answered by meaning with: the
+    sentence model the matcher reads questions with, loaded when first needed. Without it
+    (not installed, or it does not load: a warning says so) they are grouped by their words
+    alone."""
+    return _Meanings()
+
+
+def _sentence_model() -> SemanticModel | None:
+    from knotvoice.match.semantic import SemanticModel, default_model_dir
+
+    if default_model_dir() is None:
+        logger.warning("no sentence model installed: questions are grouped by their words alone")
+        return None
+    try:
+        # No cache folder: a visitor's question is never kept.
+        return SemanticModel.load()
+    except KnotvoiceError as error:
+        logger.warning("%s; questions are grouped by their words alone", error)
+        return None
 
 
 def tally(turns: Iterable[Mapping[str, Any]]) -> Tally:
@@ -619,9 +788,12 @@ def tally(turns: Iterable[Mapping[str, Any]]) -> Tally:
     return counted
 
 
-def summarize(turns: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
-    """Figures and the grouped unanswered questions of ``turns`` (turn log records)."""
-    return tally(turns).summary(top)
+def summarize(
+    turns: Iterable[Mapping[str, Any]], top: int = 10, embed: Embed | None = None
+) -> Summary:
+    """Figures and the grouped unanswered questions of ``turns`` (turn log records); with
+    ``embed``, grouped by meaning too (``Tally.summary``)."""
+    return tally(turns).summary(top, embed)
 
 
 def _knowledge_name(turn: Mapping[str, Any]) -> str | None:
@@ -686,7 +858,7 @@ def page(summary: Summary, days: list[Day], period: str, since: float) -> str:
     rows = "".join(
         f"<tr><td>{asked.count}</td><td>{esc(asked.question)}</td>"
         f"<td>{esc(asked.closeness)}</td>"
-        f"<td>{esc(' / '.join(asked.examples))}</td>"
+        f"<td>{esc(' / '.join(f'{w.text} ({w.count}x)' for w in asked.wordings[1:4]))}</td>"
         f"<td><code>{_words_apart(asked.command or '-')}</code></td></tr>"
         for asked in summary.top_unanswered
     )
@@ -770,11 +942,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_dir, period = args
     since = time.time() - parse_since(period)
     counted = tally(read_turns(Path(log_dir), since, FIELDS))
+    summary = counted.summary(embed=meanings())
     # UTF-8 whatever the locale, as the screen reads it (a line edited by hand may hold
     # what UTF-8 cannot hold).
-    sys.stdout.buffer.write(
-        page(counted.summary(), counted.days(), period, since).encode("utf-8", "replace")
-    )
+    sys.stdout.buffer.write(page(summary, counted.days(), period, since).encode("utf-8", "replace"))
     return 0
 
 

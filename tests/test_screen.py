@@ -124,7 +124,10 @@ def test_the_view_follows_a_turn_through_its_states(knowledge: Knowledge) -> Non
     assert view.turn == 1
 
 
-def test_a_did_you_mean_offers_both_questions_and_no(knowledge: Knowledge) -> None:
+def test_a_did_you_mean_offers_yes_and_no_as_the_voice_asks(knowledge: Knowledge) -> None:
+    """Between two entries, the voice asks of the first alone ("Did you mean ...?"), and of
+    the other after a no: the screen showed a third button for it, which the voice never
+    named. It asks the same as the voice, and the other entry comes after a no."""
     decided = Decided(
         1.0,
         "confirm",
@@ -137,7 +140,12 @@ def test_a_did_you_mean_offers_both_questions_and_no(knowledge: Knowledge) -> No
     assert view.kind == "confirm"
     assert [(str(o.choice), o.question) for o in view.options] == [
         ("yes", knowledge.get("release-effect").question),
-        ("other", knowledge.get("self-release").question),
+        ("no", ""),
+    ]
+    other = knowledge.get("self-release")
+    then = Decided(4.0, "confirm", other.id, "no", f"Then did you mean: {other.question}")
+    assert [(str(o.choice), o.question) for o in updated(view, then, knowledge).options] == [
+        ("yes", other.question),
         ("no", ""),
     ]
     # Its spoken "stop" is not a question; a stop decision closes the choice.
@@ -145,6 +153,37 @@ def test_a_did_you_mean_offers_both_questions_and_no(knowledge: Knowledge) -> No
     assert updated(speaking, Heard(1.5, "stop", 1.2, accepted=False), knowledge) is speaking
     stopped = updated(view, Decided(5.0, "stop"), knowledge)
     assert stopped.options == () and stopped.state is State.IDLE
+
+
+def test_a_reply_nothing_says_aloud_is_shown_not_spoken(knowledge: Knowledge) -> None:
+    """With no sound device the page said "Speaking" (with Stop and a progress bar) for as
+    long as the reply would have lasted: a reply nothing plays, or one the speaker could
+    not play, is shown, and the kiosk idle; the next reply said aloud is again."""
+    decided = Decided(1.0, "answer", "massage-how-often", "how often", "For the best results...")
+    view = updated(View(), decided, knowledge)
+    assert view.aloud
+    shown = updated(view, ReplyStarted(1.1, decided.answer, 9.5, aloud=False), knowledge)
+    assert (shown.state, shown.seconds, shown.aloud) == (State.IDLE, 0.0, False)
+    assert updated(shown, ReplyFinished(1.2), knowledge).aloud is False
+    failed = updated(view, Failed(1.1, "speaker", "no output device"), knowledge)
+    assert (failed.state, failed.aloud, failed.reply) == (State.IDLE, False, view.reply)
+    # a speaker that fails part-way said some of it
+    speaking = updated(view, ReplyStarted(1.1, decided.answer, 9.5), knowledge)
+    assert updated(speaking, Failed(3.0, "speaker", "unplugged"), knowledge).aloud
+    again = updated(updated(shown, decided, knowledge), ReplyStarted(9.0, "For...", 9.5), knowledge)
+    assert (again.state, again.aloud) == (State.SPEAKING, True)
+
+
+def test_a_page_opened_part_way_through_a_reply_is_told_how_much_was_said(
+    knowledge: Knowledge,
+) -> None:
+    decided = Decided(1.0, "answer", "massage-how-often", "how often", "For the best results...")
+    view = updated(updated(View(), decided, knowledge), ReplyStarted(1.1, "For...", 9.5), knowledge)
+    assert view.to_dict()["elapsed"] < 1.0
+    later = replace(view, since=view.since - 4.0)  # 4 s on
+    assert 4.0 <= later.to_dict()["elapsed"] < 5.0
+    assert "since" not in later.to_dict()
+    assert updated(later, ReplyFinished(10.6), knowledge).to_dict()["elapsed"] == 0.0
 
 
 def test_the_page_gets_an_answers_emphasis_and_lists_without_their_marks(
@@ -184,11 +223,15 @@ def test_the_page_gets_an_answers_emphasis_and_lists_without_their_marks(
         },
     ]
     confirm = Decided(
-        2.0, "confirm", "tandem", "", "Did you mean: Can I hire a tandem?", runner_up="bike"
+        2.0,
+        "confirm",
+        "bike",
+        "",
+        "Did you mean: When is Fix Your Own Bike on?",
+        runner_up="tandem",
     )
     asked = updated(answer, confirm, marked).to_dict()
     assert [option["question"] for option in asked["options"]] == [
-        "Can I hire a tandem?",
         "When is Fix Your Own Bike on?",
         "",
     ]
@@ -581,9 +624,13 @@ def test_bad_requests_are_refused_with_a_clear_message(hub: Hub) -> None:
 
 
 async def read_views(response: aiohttp.ClientResponse, count: int) -> list[dict[str, Any]]:
+    """The next ``count`` views sent (not the ``alive`` events between them)."""
     views: list[dict[str, Any]] = []
+    kind = b""
     async for line in response.content:
-        if line.startswith(b"data: "):
+        if line.startswith(b"event: "):
+            kind = line[7:].strip()
+        if line.startswith(b"data: ") and kind == b"view":
             views.append(json.loads(line[6:]))
             if len(views) == count:
                 break
@@ -844,8 +891,10 @@ def test_a_typed_question_is_answered_like_a_spoken_one_and_stop_cuts_the_reply(
     assert (decided.decision, decided.entry) == ("answer", "massage-how-often")
     heard = next(e for e in events if isinstance(e, Heard))
     assert heard.typed and heard.accepted
-    # A stop from the screen cuts the reply (a muted one lasts as long as it would be said).
-    wait_for(events, lambda e: isinstance(e, ReplyStarted))
+    # A stop from the screen cuts the reply (a muted one lasts as long as it would be said);
+    # the loop tells the screen nothing says it aloud.
+    started = wait_for(events, lambda e: isinstance(e, ReplyStarted))
+    assert isinstance(started, ReplyStarted) and not started.aloud
     inbox.put(Stop())
     finished = wait_for(events, lambda e: isinstance(e, ReplyFinished))
     assert isinstance(finished, ReplyFinished) and finished.interrupted

@@ -50,6 +50,7 @@ from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
+from knotvoice.screen import server
 from knotvoice.screen.server import MAX_QUESTION_CHARS
 from knotvoice.settings import ListenSettings, MicrophoneSettings, SpeakerSettings
 from knotvoice.speech.reply import reply_text, spoken_answer
@@ -218,7 +219,8 @@ def test_tapping_a_did_you_mean_plays_that_answer(
     tmp_path: Path,
 ) -> None:
     """A matcher that is never sure (``Unsure``) stands in at the seam: every question is
-    a close call between two entries, so the did-you-mean comes every time."""
+    a close call between two entries, so the did-you-mean comes every time. The screen
+    asks as the voice does, yes or no; after a no, of the other entry."""
     best, other = knowledge.get("release-effect"), knowledge.get("self-release")
     question = spoken("How do I press out a knot without anybody helping me?", tmp_path)
     speak_into(devices, question, 8.0)
@@ -226,8 +228,9 @@ def test_tapping_a_did_you_mean_plays_that_answer(
     def visitor_reads(event: Event) -> None:
         # While the buttons are on screen the visitor reads them: audio time waits for the
         # tap (the file microphone would otherwise run far ahead of any visitor).
-        if isinstance(event, ReplyFinished) and len(screen.hub.view.options) == 3:
+        if isinstance(event, ReplyFinished) and screen.hub.view.kind == "confirm":
             assert screen.inbox.arrived.wait(WAIT_MS / 1000), "nobody tapped"
+            screen.inbox.arrived.clear()
 
     screen.watch = visitor_reads
     page = open_page(browser, screen.url, has_touch=True)
@@ -243,9 +246,12 @@ def test_tapping_a_did_you_mean_plays_that_answer(
 
     caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?", timeout=WAIT_MS * 4)
     buttons = page.locator("#choices button")
-    expect(buttons).to_have_text(["Yes", f"The other one: {other.question}", "No"])
+    expect(buttons).to_have_text(["Yes", "No"])  # as the voice asks: no third, unsaid choice
     expect(page.get_by_role("button", name=f"Yes: {best.question}")).to_be_visible()
-    page.get_by_role("button", name=f"The other one: {other.question}").tap()
+    page.get_by_role("button", name="No", exact=True).tap()
+    caption(page).to_have_text(f"Then did you mean: {other.question.rstrip('?')}?", timeout=WAIT_MS)
+    expect(buttons).to_have_text(["Yes", "No"])
+    page.get_by_role("button", name=f"Yes: {other.question}").tap()
 
     caption(page).to_contain_text(other.answer.strip()[:60], timeout=WAIT_MS)
     expect(page.locator("#title")).to_have_text(other.question)
@@ -255,6 +261,7 @@ def test_tapping_a_did_you_mean_plays_that_answer(
     started = [e for e in screen.events if isinstance(e, ReplyStarted)]
     assert [e.text for e in started] == [
         f"Did you mean: {best.question.rstrip('?')}?",
+        f"Then did you mean: {other.question.rstrip('?')}?",
         spoken_answer(other),
     ]
     finished = [e for e in screen.events if isinstance(e, ReplyFinished)]
@@ -315,7 +322,8 @@ def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
         expect(page.locator("#title")).to_be_hidden()
         box.fill("how do I press out a knot")
         box.press("Enter")
-        page.get_by_role("button", name=f"The other one: {other.question}").tap()
+        page.get_by_role("button", name="No", exact=True).tap()
+        page.get_by_role("button", name=f"Yes: {other.question}").tap()
         caption(page).to_contain_text(other.answer.strip()[:60], timeout=WAIT_MS)
         expect(page.locator("#heard-label")).to_have_text("You chose")
         expect(page.locator("#heard")).to_have_text(other.question)
@@ -339,6 +347,7 @@ def test_a_yes_or_no_typed_to_a_did_you_mean_shows_as_a_reply_not_a_question(
         box.press("Enter")
         expect(heard).to_have_text("yes")
         expect(label).to_have_text("You asked")
+        first = screen.wait_for(Decided, lambda e: e.decision == "none")
         box.fill("how do I press out a knot")
         box.press("Enter")
         caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
@@ -363,7 +372,8 @@ def test_a_yes_or_no_typed_to_a_did_you_mean_shows_as_a_reply_not_a_question(
         expect(label).to_have_text("You replied")
         box.fill("yes")  # nothing is proposed now: the reply before stays, for the "no"
         box.press("Enter")
-        expect(page.locator("#state-word")).to_have_text("Idle")
+        screen.wait_for(Decided, lambda e: e.decision == "none" and e is not first)
+        expect(page.locator("body")).to_have_attribute("data-state", "idle")
         expect(label).to_have_text("You replied")
         expect(heard).to_have_text("no")
         caption(page).to_have_text(english().replies.ask_again)
@@ -431,6 +441,31 @@ def test_a_typed_question_is_answered_aloud_and_on_the_page(
         kiosk.close()
 
 
+def test_a_reply_the_kiosk_cannot_say_is_shown_not_spoken(
+    browser: Browser, screen: Screen, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """With no sound device (``knotvoice screen`` on a machine with none) the page said
+    "Speaking", with a Stop button and a progress bar, for as long as the unheard reply
+    would have lasted: it says the answer is shown, not spoken, with neither."""
+    entry = knowledge.get("massage-how-often")
+    page = open_page(browser, screen.url, PORTRAIT)
+    kiosk = typed_kiosk(screen, Dialogue(words), synthesizer)  # Mute: no sound device
+    try:
+        page.locator("#question").fill("how often should you massage a knot")
+        page.locator("#question").press("Enter")
+        caption(page).to_contain_text(entry.answer.strip()[:60], timeout=WAIT_MS)
+        started = screen.wait_for(ReplyStarted)
+        assert not started.aloud
+        expect(page.locator("#state-word")).to_have_text("Shown, not spoken")
+        expect(page.locator("#stop")).to_be_disabled()
+        bar = "getComputedStyle(document.getElementById('caption-box'), '::after').width"
+        page.wait_for_timeout(1000)  # into the reply's length, were it said
+        assert page.evaluate(bar) == "0px", "no progress bar"
+        assert "speaking" not in seen_states(page)
+    finally:
+        kiosk.close()
+
+
 def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
     browser: Browser, screen: Screen, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
 ) -> None:
@@ -461,6 +496,45 @@ def test_an_off_topic_question_shows_the_reject_and_questions_to_try(
         assert screen.wait_for(Decided, lambda e: e.decision == "answer").question == first
     finally:
         kiosk.close()
+
+
+def test_questions_to_try_under_a_reject_show_whole_at_the_pi_s_sizes(
+    browser: Browser, screen: Screen, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """At 800x480, under "I can't answer that" naming three topics, the second row of
+    questions to try was cut in half at the footer: both rows show whole at 800x480 and
+    480x800, and on a screen too short for both, only the rows that fit show."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    nearest = Match(Decision.REJECT, Candidate(best, 20.0), Candidate(other, 18.0), "")
+    reject = reply_text(nearest, knowledge)
+    sizes = (SIZES[0], PORTRAIT, (800, 420))
+    pages = {size: open_page(browser, screen.url, size) for size in sizes}
+    screen.emit(Heard(1.0, "what is the wifi password", 0.0, typed=True))
+    screen.emit(Decided(1.1, "reject", None, "", reject, closest=best.id, runner_up=other.id))
+    for (width, height), page in pages.items():
+        caption(page).to_have_text(reject)
+        seen = page.evaluate(
+            """() => {
+              const section = document.getElementById("try").getBoundingClientRect();
+              const shown = [...document.querySelectorAll("#suggestions button")]
+                .filter((node) => node.offsetParent !== null)
+                .map((node) => node.getBoundingClientRect());
+              return {
+                shown: shown.length,
+                whole: shown.every((r) => r.bottom <= section.bottom + 1
+                  && r.bottom <= window.innerHeight && r.top >= section.top - 1),
+              };
+            }"""
+        )
+        page.screenshot(path=str(shots / f"reject-questions-to-try-{width}x{height}.png"))
+        where = f"at {width}x{height}"
+        assert seen["whole"], f"{where}: a question to try is cut off"
+        if (width, height) != (800, 420):
+            assert seen["shown"] == 4, f"{where}: {seen['shown']} of 4 questions show"
+        else:
+            assert seen["shown"] in (2, 4), f"{where}: whole rows, {seen['shown']}"
 
 
 class Refusing(Unsure):
@@ -621,7 +695,7 @@ def test_every_state_is_laid_out_for_the_pi_display_and_full_hd(
         if name == "listening":
             expect(pages[SIZES[0]].locator("#heard-label")).to_have_text("Hearing")
         if name == "did-you-mean":
-            expect(pages[SIZES[0]].locator("#choices button")).to_have_count(3)
+            expect(pages[SIZES[0]].locator("#choices button")).to_have_count(2)
         if name == "reject":
             expect(pages[SIZES[0]].locator("#heard")).to_have_text(
                 "<b>what is the wifi password</b>"
@@ -763,6 +837,86 @@ def test_more_shows_only_while_some_of_the_answer_is_out_of_sight(
     assert shown[0] is False and shown[-1] is True, shown
 
 
+SAYING_IN_VIEW = """() => {
+  // The words the reply has come to (its share said so far, as a share of the answer's
+  // characters): in the answer's box?
+  const text = document.getElementById("caption");
+  const box = document.getElementById("caption-box");
+  const said = parseFloat(getComputedStyle(box, "::after").width) / box.clientWidth;
+  const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+  let left = Math.floor(text.textContent.length * Math.min(said, 0.999));
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (left < node.length) {
+      const range = document.createRange();
+      range.setStart(node, left);
+      range.setEnd(node, left + 1);
+      const at = range.getBoundingClientRect();
+      const shown = text.getBoundingClientRect();
+      return { said, inView: at.top >= shown.top - 1 && at.bottom <= shown.bottom + 1,
+               top: text.scrollTop };
+    }
+    left -= node.length;
+  }
+  return { said, inView: false, top: text.scrollTop };
+}"""
+"""Whether the part of the answer being said is in view, and how far the box has scrolled."""
+
+SCROLLS = """() => {
+  window.scrolls = [];
+  const scrollTo = Element.prototype.scrollTo;
+  Element.prototype.scrollTo = function (options) {
+    window.scrolls.push(options.behavior);
+    return scrollTo.call(this, options);
+  };
+}"""
+"""Script that keeps how the page scrolls each time it scrolls the answer (``window.scrolls``)."""
+
+
+def test_a_long_answer_being_said_keeps_the_part_being_said_in_view(
+    browser: Browser, screen: Screen, knowledge: Knowledge
+) -> None:
+    """The visitor read the first lines while the voice was on the last: the answer's box
+    follows the reply (smoothly, or at once for one who asks for less motion), until the
+    visitor scrolls it themselves; then it is left where they put it, for that reply."""
+    longest = max(knowledge.entries, key=lambda entry: len(entry.answer))
+    at = 1.0
+    for size, motion in ((SIZES[0], "no-preference"), (PORTRAIT, "reduce")):
+        page = open_page(browser, screen.url, size, reduced_motion=motion)
+        page.evaluate(SCROLLS)
+        screen.emit(Heard(at, longest.question, at - 1.0, typed=True))
+        screen.emit(Decided(at + 0.1, "answer", longest.id, "", spoken_answer(longest)))
+        screen.emit(ReplyStarted(at + 0.2, spoken_answer(longest), 8.0))
+        expect(page.locator("body")).to_have_attribute("data-state", "speaking")
+        where = f"at {size[0]}x{size[1]}"
+        seen = []
+        for _ in range(16):
+            page.wait_for_timeout(500)
+            seen.append(page.evaluate(SAYING_IN_VIEW))
+        assert seen[0]["top"] == 0, f"{where}: it starts at the top, {seen[0]}"
+        # (the last moments: the box may still be on its way to the reply's last lines)
+        missed = [step for step in seen if not step["inView"] and step["said"] < 0.97]
+        assert not missed, f"{where}: the part being said went out of view, {missed}"
+        assert seen[-1]["top"] > 0, where
+        scrolls = page.evaluate("window.scrolls")
+        assert scrolls, where
+        assert set(scrolls) == ({"auto"} if motion == "reduce" else {"smooth"}), scrolls
+        screen.emit(ReplyFinished(at + 8.5))
+        at += 10.0
+
+    # Scrolled by the visitor: left there while the reply goes on.
+    screen.emit(Heard(at, longest.question, at - 1.0, typed=True))
+    screen.emit(Decided(at + 0.1, "answer", longest.id, "", spoken_answer(longest)))
+    screen.emit(ReplyStarted(at + 0.2, spoken_answer(longest), 8.0))
+    expect(page.locator("body")).to_have_attribute("data-state", "speaking")
+    page.locator("#caption").hover()
+    page.mouse.wheel(0, 60)
+    page.wait_for_timeout(500)
+    left = page.evaluate("document.getElementById('caption').scrollTop")
+    assert left > 0
+    page.wait_for_timeout(5000)
+    assert page.evaluate("document.getElementById('caption').scrollTop") == left
+
+
 def marked(knowledge: Knowledge, *entries: Entry) -> Knowledge:
     """A knowledge of ``entries`` alone, as an operator's FAQ imported from markdown or Word
     writes them."""
@@ -827,9 +981,7 @@ def test_an_answer_written_in_markdown_shows_its_emphasis_and_lists_not_their_ma
         confirm = f"Did you mean: {TANDEM.question.rstrip('?')}?"
         screen.emit(Decided(5.1, "confirm", TANDEM.id, "", confirm, runner_up=BIKE.id))
         caption(page).to_have_text("Did you mean: Can I hire a tandem?")
-        expect(page.locator("#choices button")).to_have_text(
-            ["Yes", "The other one: When is Fix Your Own Bike on?", "No"]
-        )
+        expect(page.locator("#choices button")).to_have_text(["Yes", "No"])
         expect(page.get_by_role("button", name="Yes: Can I hire a tandem?")).to_be_visible()
 
 
@@ -909,6 +1061,57 @@ def test_a_page_whose_kiosk_has_gone_no_longer_says_it_is_speaking(
     expect(page.locator("#state-word")).to_have_text("Reconnecting")
     expect(page.locator("#stop")).to_be_disabled()
     assert page.evaluate("document.body.dataset.state") == "offline"
+
+
+def test_a_page_opened_part_way_through_a_reply_shows_how_far_it_has_got(
+    browser: Browser, screen: Screen, knowledge: Knowledge
+) -> None:
+    """A page reloaded in the middle of a reply started its progress bar from nothing."""
+    entry = knowledge.get("massage-how-often")
+    screen.emit(Heard(1.0, entry.question, 0.0, typed=True))
+    screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
+    screen.emit(ReplyStarted(1.2, spoken_answer(entry), 20.0))
+    time.sleep(5.0)
+    page = open_page(browser, screen.url)
+    said = page.evaluate(
+        """() => {
+          const box = document.getElementById("caption-box");
+          return parseFloat(getComputedStyle(box, "::after").width) / box.clientWidth;
+        }"""
+    )
+    assert 0.2 <= said <= 0.5, f"{said:.0%} of the bar"
+
+
+def test_a_page_whose_kiosk_has_stopped_answering_says_so(
+    browser: Browser, screen: Screen, knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kiosk stopped (SIGSTOP) holds its connections open and sends nothing: the page
+    went on saying Speaking. It notices it has heard nothing for twice the time the server
+    says it is alive in, says it is reconnecting, and shows the kiosk again once it goes
+    on. Here the server's event loop is held up, as a stopped process would be."""
+    monkeypatch.setattr(server, "KEEPALIVE_SECONDS", 1.0)
+    entry = knowledge.get("massage-how-often")
+    page = open_page(browser, screen.url)
+    screen.emit(Heard(1.0, entry.question, 0.0, typed=True))
+    screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
+    screen.emit(ReplyStarted(1.2, spoken_answer(entry), 60.0))
+    expect(page.locator("#state-word")).to_have_text("Speaking")
+    page.wait_for_timeout(2500)  # alive events come, and the page minds none of them
+    expect(page.locator("#state-word")).to_have_text("Speaking")
+
+    async def stopped() -> None:
+        time.sleep(12.0)
+
+    held = threading.Thread(target=screen.run, args=(stopped, 30.0))
+    held.start()
+    try:
+        expect(page.locator("#state-word")).to_have_text("Reconnecting", timeout=10_000)
+        expect(page.locator("#notice")).to_have_text("Reconnecting to the kiosk…")
+        expect(page.locator("#stop")).to_be_disabled()
+    finally:
+        held.join(30.0)
+    expect(page.locator("#state-word")).to_have_text("Speaking", timeout=WAIT_MS)
+    expect(page.locator("#notice")).to_be_empty()
 
 
 RULES = Entry(
@@ -1153,7 +1356,7 @@ def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
         screen.emit(Heard(70.0, "how do I press out a knot myself", 69.0))
         screen.emit(Decided(70.1, "confirm", best.id, "", confirm, runner_up=other.id))
         screen.emit(ReplyFinished(73.0))
-        expect(page.locator("#choices button")).to_have_count(3)
+        expect(page.locator("#choices button")).to_have_count(2)
         expect(page.locator("#choices")).to_be_hidden(timeout=WAIT_MS)
         expect(page.locator("#try")).to_be_visible()
         later = open_page(browser, screen.url)
@@ -1199,8 +1402,11 @@ def watch_in_bulk(screen: Screen, count: int, wanted: str, ready: threading.Even
         views = 0
         async with session.get(screen.url + "events") as response:
             assert response.status == 200
+            kind = b""
             async for line in response.content:
-                if line.startswith(b"data: "):
+                if line.startswith(b"event: "):
+                    kind = line[7:].strip()
+                if line.startswith(b"data: ") and kind == b"view":
                     views += 1
                     if wanted in json.loads(line[6:])["reply"]:
                         return views

@@ -156,6 +156,9 @@ class ReplyStarted(Event):
     after_speech_ms: float | None = None
     """Milliseconds from the end of the visitor's speech being found to the reply
     starting to play (None for a reply that follows no question)."""
+    aloud: bool = True
+    """False when nothing says the reply out loud (no sound device, or replies written to
+    files): it is only shown."""
 
 
 @dataclass(frozen=True)

@@ -618,7 +618,9 @@ class _Kiosk:
         self.playback = playback
         tts_ms = (time.perf_counter() - began) * 1000.0
         waited = (time.monotonic() - self.speech_end_clock) * 1000.0 if answers else None
-        self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited))
+        # A playback over as soon as it starts (no sound device, a wav file) says nothing.
+        aloud = not playback.done()
+        self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited, aloud=aloud))
         until = self.now + seconds + self.settings.echo_tail_seconds
         said = text if answers else ""
         interrupted = self.barge_in.watch(playback, self.capture, until, audio, said, asks)

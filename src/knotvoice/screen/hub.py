@@ -19,6 +19,7 @@ import enum
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -58,6 +59,8 @@ not imported: the report's page would load the matcher with it)."""
 _UNANSWERED = frozenset({"recognizer", "dialogue", "screen"})
 """Stages whose failure leaves the question heard with no answer (a failing voice or speaker
 leaves the answer on screen, only not heard)."""
+_UNSAID = frozenset({"synthesizer", "speaker"})
+"""Stages whose failure leaves the reply on screen unsaid."""
 
 
 class State(enum.StrEnum):
@@ -111,14 +114,23 @@ class View:
     """A few questions to try, from the knowledge."""
     seconds: float = 0.0
     """Length of the reply being spoken, in seconds (0 when not speaking)."""
+    since: float = 0.0
+    """When the reply being spoken started, on the hub's clock (``time.monotonic``, seconds;
+    0 when not speaking). A page is sent how much of it has been said (``elapsed``)."""
+    aloud: bool = True
+    """The reply on screen is said out loud; False when the kiosk could not say it (no sound
+    device, replies written to files, a voice or speaker failing): it is only shown."""
     turn: int = 0
     """Counts replies put on screen, so a page can tell a new one from the same."""
 
     def to_dict(self) -> dict[str, Any]:
         """The view as the page takes it: the title and the reply as written, and as they
         are shown (``title_spans``, ``reply_lines``: their markdown emphasis and list marks
-        taken for what they mark); the buttons' questions without those marks."""
+        taken for what they mark); the buttons' questions without those marks; ``elapsed``,
+        the seconds of the reply said by now (a page opened mid-reply shows its progress)."""
         data = asdict(self)
+        since = data.pop("since")
+        data["elapsed"] = round(max(0.0, time.monotonic() - since), 3) if since else 0.0
         data["title_spans"] = [asdict(span) for span in spans(self.title)]
         data["reply_lines"] = [asdict(line) for line in lines(self.reply)]
         data["options"] = [
@@ -158,7 +170,7 @@ def _question(knowledge: Knowledge, entry_id: str | None) -> str:
 def updated(view: View, event: Event, knowledge: Knowledge) -> View:
     """The view after ``event``."""
     if isinstance(event, Listening | TimedOut | ReplyFinished):
-        return replace(view, state=State.IDLE, seconds=0.0)
+        return replace(view, state=State.IDLE, seconds=0.0, since=0.0)
     if isinstance(event, SpeechStarted):
         return replace(view, state=State.LISTENING)
     if isinstance(event, Partial):
@@ -190,7 +202,11 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
     if isinstance(event, Decided):
         return _decided(view, event, knowledge)
     if isinstance(event, ReplyStarted):
-        return replace(view, state=State.SPEAKING, seconds=event.seconds)
+        if not event.aloud:  # nothing says it: it is shown, and not "speaking"
+            return replace(view, state=State.IDLE, seconds=0.0, since=0.0, aloud=False)
+        return replace(
+            view, state=State.SPEAKING, seconds=event.seconds, since=time.monotonic(), aloud=True
+        )
     if isinstance(event, Failed) and event.stage in _UNANSWERED:
         # The question on screen gets no answer: say so, rather than leave the last one up.
         return replace(
@@ -201,10 +217,13 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
             title="",
             reply=english().replies.failed,
             options=(),
+            aloud=True,  # shown, and never to be said
             turn=view.turn + 1,
         )
     if isinstance(event, Failed) and event.stage != "microphone":
-        return replace(view, state=State.IDLE, hearing=False)
+        # A reply that could not be said at all (not one cut off part-way) is only shown.
+        unsaid = event.stage in _UNSAID and view.state is not State.SPEAKING
+        return replace(view, state=State.IDLE, hearing=False, aloud=view.aloud and not unsaid)
     return view
 
 
@@ -213,8 +232,10 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     if event.answers_proposal:
         # a "yes" typed to a did-you-mean is a reply, not a question asked
         view = replace(view, replied=True)
-    if event.decision in ("answer", "confirm", "reject"):
-        view = replace(view, replied_to=(view.heard, view.typed, view.chosen, view.replied))
+    if event.decision in _NEW_REPLY:
+        view = replace(
+            view, replied_to=(view.heard, view.typed, view.chosen, view.replied), aloud=True
+        )
     if event.decision == "answer":
         entry = None
         with contextlib.suppress(KeyError):
@@ -228,13 +249,12 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
             turn=turn,
         )
     if event.decision == "confirm":
-        options = [Option(Choice.YES, _question(knowledge, event.entry))]
-        other = _question(knowledge, event.runner_up)
-        if other:
-            options.append(Option(Choice.OTHER, other))
-        options.append(Option(Choice.NO, ""))
+        # Yes and no, as the voice asks: a did-you-mean between two entries proposes the
+        # other after a "no" ("Then did you mean ...?"), on the screen as aloud. A button for
+        # the other one at once offered what the voice never named.
+        options = (Option(Choice.YES, _question(knowledge, event.entry)), Option(Choice.NO, ""))
         return replace(
-            view, kind="confirm", title="", reply=event.answer, options=tuple(options), turn=turn
+            view, kind="confirm", title="", reply=event.answer, options=options, turn=turn
         )
     if event.decision == "reject":
         # The questions a reject read out, each a button that picks it as saying so would:

@@ -3,7 +3,8 @@
 - ``GET /``, ``/screen.css``, ``/screen.js``: the page, from this package's files (nothing
   from the internet: no CDN, no web font).
 - ``GET /events``: server-sent events, one ``view`` event per change (the first is the
-  current view). A page that falls behind is dropped; its browser reconnects by itself.
+  current view), and an ``alive`` event every ``KEEPALIVE_SECONDS`` (its data says how
+  often). A page that falls behind is dropped; its browser reconnects by itself.
 - ``GET /view``: the current view, as JSON.
 - ``GET /health``: how the kiosk is doing, as ``knotvoice status --json`` says it: 200 while
   its loop goes round, 503 when its status is stale (the loop is stuck).
@@ -63,7 +64,8 @@ T = TypeVar("T")
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body, in bytes."""
 KEEPALIVE_SECONDS = 15.0
-"""A page with nothing new is sent a comment this often, so a dead connection is noticed."""
+"""A page with nothing new is sent an ``alive`` event this often, so a dead connection is
+noticed, and the page notices a server that has stopped (it hears nothing for twice this)."""
 WRITE_SECONDS = 5.0
 """A page that takes longer than this to take one view is dropped."""
 RETRY_MILLISECONDS = 2000
@@ -372,13 +374,14 @@ class ScreenServer:
             )
             await response.prepare(request)
             try:
-                await response.write(f"retry: {RETRY_MILLISECONDS}\n\n".encode())
+                alive = f"event: alive\ndata: {json.dumps({'every': KEEPALIVE_SECONDS})}\n\n"
+                await response.write(f"retry: {RETRY_MILLISECONDS}\n\n{alive}".encode())
                 while True:
                     try:
                         async with asyncio.timeout(KEEPALIVE_SECONDS):
                             text = await watcher.queue.get()
                     except TimeoutError:
-                        chunk = b": still here\n\n"
+                        chunk = alive.encode()
                     else:
                         if text is None:
                             break  # dropped for falling behind, or the server stops

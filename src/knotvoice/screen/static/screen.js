@@ -9,8 +9,11 @@ const STATE_WORDS = {
   thinking: "Thinking",
   speaking: "Speaking",
 };
+const UNSAID = "Shown, not spoken"; // a reply on screen the kiosk could not say (no sound)
 
 const ANSWER_WITHIN_MS = 10000; // a question or a tap the kiosk took shows by then
+const FOLLOW_MS = 250; // how often the answer's box is kept on the part being said
+const HEARD_WITHIN = 2; // the server's "alive"s that may go missing before it is thought gone
 
 const $ = (id) => document.getElementById(id);
 let shownTurn = -1;
@@ -18,6 +21,12 @@ let shownSuggestions = null;
 let unanswered = null; // the timer for something sent that the kiosk has not shown yet
 let views = 0; // views the kiosk has sent this page
 let askedAtTurn = null; // the turn on screen when the question being thought about came
+let saying = null; // the reply being said: its turn, length and start (performance.now(), ms)
+let leftAlone = false; // the visitor has scrolled or touched this reply's box themselves
+let events = null; // the kiosk's events
+let silence = null; // the timer for the kiosk's events going quiet
+let aliveEveryMs = 15000; // how often the server says it is alive (it says so itself)
+let suggestionsShown = false; // the questions to try are to show (as many rows as fit)
 
 function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
@@ -146,7 +155,7 @@ function choose(choice, pressed) {
 function renderChoices(view) {
   const box = $("choices");
   clear(box);
-  const labels = { yes: "Yes", other: "The other one", no: "No" };
+  const labels = { yes: "Yes", no: "No" }; // as the voice asks
   for (const option of view.options) {
     if (view.kind === "reject") {
       // The questions a reject read out: a tap picks one, as saying "the first one" does.
@@ -155,8 +164,7 @@ function renderChoices(view) {
       );
       continue;
     }
-    const label =
-      option.choice === "other" ? `${labels.other}: ${option.question}` : labels[option.choice];
+    const label = labels[option.choice];
     const made = button(label, (event) => choose(option.choice, event.currentTarget), option.choice);
     if (option.choice === "yes" && option.question) {
       made.setAttribute("aria-label", `Yes: ${option.question}`);
@@ -176,10 +184,54 @@ function showMore() {
   $("more").hidden = $("caption-box").hidden || below < 2;
 }
 
-function readMore() {
-  const text = $("caption");
+function scrolling() {
   const smooth = window.matchMedia("(prefers-reduced-motion: no-preference)").matches;
-  text.scrollBy({ top: text.clientHeight * 0.8, behavior: smooth ? "smooth" : "auto" });
+  return smooth ? "smooth" : "auto";
+}
+
+function readMore() {
+  leftAlone = true;
+  const text = $("caption");
+  text.scrollBy({ top: text.clientHeight * 0.8, behavior: scrolling() });
+}
+
+// Where the words being said are in the answer's box (px from the top of its text): the
+// reply's share said by now, taken as the same share of the answer's characters.
+function sayingAt(text, share) {
+  const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+  let left = Math.floor(text.textContent.length * share);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (left < node.length) {
+      const range = document.createRange();
+      range.setStart(node, left);
+      range.setEnd(node, Math.min(node.length, left + 1));
+      const rect = range.getBoundingClientRect();
+      return rect.top - text.getBoundingClientRect().top + text.scrollTop;
+    }
+    left -= node.length;
+  }
+  return text.scrollHeight;
+}
+
+// While a reply is said, a long answer's box goes along with it, a few lines at a time: the
+// line being said is kept in its upper part. Not once the visitor has scrolled or touched
+// it (for that reply), and not smoothly for one who asks for less motion.
+function followReply() {
+  if (!saying || leftAlone || document.body.dataset.state !== "speaking") return;
+  const text = $("caption");
+  if (text.scrollHeight - text.clientHeight < 2 || saying.seconds <= 0) return;
+  const share = Math.min(1, (performance.now() - saying.since) / 1000 / saying.seconds);
+  const at = sayingAt(text, share);
+  const line = parseFloat(getComputedStyle(text).lineHeight) || 30;
+  const top = text.scrollTop;
+  const room = text.clientHeight;
+  if (at >= top && at + line <= top + room * 0.7) return; // in view, not yet near the end
+  const wanted = Math.max(0, Math.min(at - room * 0.2, text.scrollHeight - room));
+  if (Math.abs(wanted - top) >= 2) text.scrollTo({ top: wanted, behavior: scrolling() });
+}
+
+function leaveAlone() {
+  leftAlone = true;
 }
 
 function renderSuggestions(view) {
@@ -202,8 +254,21 @@ function renderSuggestions(view) {
   }
   const unanswered = view.kind === "" || view.kind === "reject" || view.kind === "error";
   // Not under the questions a reject read out, which are nearer the visitor's.
-  const show = unanswered && view.suggestions.length > 0 && view.options.length === 0;
-  $("try").hidden = !show;
+  suggestionsShown = unanswered && view.suggestions.length > 0 && view.options.length === 0;
+  fitSuggestions();
+}
+
+// Whole rows of questions to try, as many as fit under the reply (a row cut in half looked
+// like all there was); none left, no heading either.
+function fitSuggestions() {
+  const section = $("try");
+  const items = [...$("suggestions").children];
+  for (const item of items) item.hidden = false;
+  section.hidden = !suggestionsShown;
+  if (section.hidden) return;
+  const bottom = section.getBoundingClientRect().bottom;
+  for (const item of items) item.hidden = item.getBoundingClientRect().bottom > bottom + 1;
+  section.hidden = items.every((item) => item.hidden);
 }
 
 function render(view) {
@@ -214,10 +279,13 @@ function render(view) {
   const earlier = askedAtTurn !== null && view.turn === askedAtTurn;
   $("caption-box").classList.toggle("earlier", earlier);
   $("caption-box").setAttribute("aria-busy", String(earlier));
+  // A reply the kiosk could not say is only shown: said so, with no Stop and no progress.
+  const unsaid = view.state === "idle" && !view.aloud && Boolean(view.reply);
+  const wasSaying = document.body.dataset.state === "speaking";
   document.body.dataset.state = view.state;
   document.body.dataset.kind = view.kind;
   document.body.dataset.turn = view.turn;
-  $("state-word").textContent = STATE_WORDS[view.state] || view.state;
+  $("state-word").textContent = unsaid ? UNSAID : STATE_WORDS[view.state] || view.state;
   $("stop").disabled = view.state !== "speaking";
 
   $("heard-line").hidden = !view.heard;
@@ -238,37 +306,79 @@ function render(view) {
     shownTurn = view.turn;
     renderLines($("caption"), view.reply_lines);
     $("caption").scrollTop = 0;
+    leftAlone = false;
     renderChoices(view);
   }
   $("caption-box").hidden = !view.reply;
-  const progress = $("caption-box");
-  progress.style.setProperty("--reply-seconds", `${view.seconds || 0}s`);
+  if (view.state !== "speaking") {
+    saying = null;
+  } else if (!wasSaying || !saying || saying.turn !== view.turn) {
+    // From where the reply is now: a page opened (or reloaded) part-way shows its progress.
+    const elapsed = view.elapsed || 0;
+    saying = { turn: view.turn, seconds: view.seconds || 0, since: performance.now() - elapsed * 1000 };
+    const progress = $("caption-box");
+    progress.style.setProperty("--reply-seconds", `${saying.seconds}s`);
+    progress.style.setProperty("--reply-elapsed", `${elapsed}s`);
+  }
   renderSuggestions(view);
   showMore();
+  followReply();
+}
+
+function offline() {
+  say("Reconnecting to the kiosk…");
+  // What the kiosk was doing (speaking, thinking) is not known to go on: it may be gone.
+  document.body.dataset.state = "offline";
+  $("state-word").textContent = "Reconnecting";
+  $("stop").disabled = true;
+  saying = null;
+}
+
+// The server says it is alive every so often: a page that hears nothing for longer (a
+// server stopped, or a network that lost the connection without a word) says so, and
+// connects again.
+function heard() {
+  clearTimeout(silence);
+  silence = setTimeout(
+    () => {
+      offline();
+      watch();
+    },
+    aliveEveryMs * HEARD_WITHIN + 3000,
+  );
 }
 
 function watch() {
-  const events = new EventSource("/events");
+  if (events) events.close();
+  events = new EventSource("/events");
+  heard();
+  events.addEventListener("alive", (message) => {
+    const every = Number(JSON.parse(message.data).every);
+    if (every > 0) aliveEveryMs = every * 1000;
+    heard();
+  });
   events.addEventListener("view", (message) => {
+    heard();
     views += 1;
     clearTimeout(unanswered);
     say("");
     render(JSON.parse(message.data));
   });
-  events.addEventListener("error", () => {
-    say("Reconnecting to the kiosk…");
-    // What the kiosk was doing (speaking, thinking) is not known to go on: it may be gone.
-    document.body.dataset.state = "offline";
-    $("state-word").textContent = "Reconnecting";
-    $("stop").disabled = true;
-  });
+  events.addEventListener("error", offline);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   $("stop").addEventListener("click", () => post("/stop", {}));
   $("more").addEventListener("click", readMore);
   $("caption").addEventListener("scroll", showMore, { passive: true });
-  window.addEventListener("resize", showMore);
+  for (const touched of ["wheel", "touchstart", "pointerdown"]) {
+    $("caption").addEventListener(touched, leaveAlone, { passive: true });
+  }
+  window.addEventListener("resize", () => {
+    showMore();
+    fitSuggestions();
+  });
+  setInterval(followReply, FOLLOW_MS);
   $("ask").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("question");

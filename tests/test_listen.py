@@ -379,6 +379,51 @@ def test_say_that_again_said_over_an_answer_says_it_again_at_once(
         assert started[1].seconds > started[0].seconds * 1.2
 
 
+def test_say_that_again_over_the_last_answer_of_a_run_says_it_again(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # With `--max-turns 1`, "say that again" heard over the one answer cut it short and the
+    # run ended there: the visitor heard half an answer and silence.
+    answer = answer_of(knowledge, "treat-knot")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How do you get rid of a knot in your upper back?"),
+            silence(2.0),
+            clips("Say that again."),
+            silence(2 * reply_seconds(synthesizer, answer)),
+        ]
+    )
+    recorder = Recorder()
+    try:
+        summary = run_on_devices(
+            devices,
+            audio,
+            ListenSettings(max_turns=1),
+            whisper,
+            knowledge,
+            synthesizer,
+            recorder,
+        )
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    assert recorder.decisions() == [("answer", "treat-knot"), ("repeat", None)]
+    assert [e.text for e in recorder.of(ReplyStarted) if isinstance(e, ReplyStarted)] == [
+        answer,
+        answer,
+    ]
+    cut, again = recorder.finished()
+    assert cut.interrupted and not again.interrupted, "the answer is said again whole"
+    assert len(devices.output()) == cut.frames + again.frames
+    assert summary.turns == 1, "a repeat is no question"
+
+
+
 def test_wake_phrase_then_follow_up_without_it(
     devices: FileDevices,
     clips: Callable[[str], Audio],

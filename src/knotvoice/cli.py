@@ -163,7 +163,12 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--idle-exit", type=float, metavar="S", help="stop after S s of silence")
     parser.add_argument("--json", action="store_true", help="one JSON line per event")
-    parser.add_argument("--max-turns", type=int, metavar="N", help="stop after N questions")
+    parser.add_argument(
+        "--max-turns",
+        type=int,
+        metavar="N",
+        help="stop after N questions (a 'say that again' over the last answer is still answered)",
+    )
     parser.add_argument("--log-dir", type=Path, help="where the turn log is kept")
     parser.add_argument(
         "--keep-audio",

@@ -238,8 +238,11 @@ class _Kiosk:
         )
 
     def done(self) -> bool:
+        """Whether ``max_turns`` questions have been answered, and nothing said over the last
+        reply waits to be answered (a "say that again" over the last answer is no question:
+        it is said again before the kiosk stops)."""
         limit = self.settings.max_turns
-        return limit is not None and self.turns >= limit
+        return limit is not None and self.turns >= limit and self.answered is None
 
     # -- listening --
 

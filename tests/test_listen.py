@@ -423,6 +423,49 @@ def test_say_that_again_over_the_last_answer_of_a_run_says_it_again(
     assert summary.turns == 1, "a repeat is no question"
 
 
+def test_say_that_again_begun_over_the_end_of_an_answer_is_heard_whole(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # Begun as the answer's last words played and ended after them, the request was heard
+    # only up to the end of the reply: what was said after it was heard as a question of its
+    # own ("again"), and the answer was not said again.
+    question = clips("How do you get rid of a knot in your upper back?")
+    request = clips("Say that again.")
+    answer = answer_of(knowledge, "treat-knot")
+    seconds = reply_seconds(synthesizer, answer)
+    # The reply starts once half a second of silence ends the question; the request starts
+    # as its last words play and goes on past its echo tail.
+    audio = np.concatenate(
+        [silence(1.0), question, silence(0.5 + seconds - 0.8), request, silence(seconds + 5.0)]
+    )
+    settings = ListenSettings(idle_exit_seconds=4.0)
+    recorder = Recorder()
+    try:
+        run_on_devices(
+            devices,
+            audio,
+            settings,
+            whisper,
+            knowledge,
+            synthesizer,
+            recorder,
+        )
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    started = [e for e in recorder.of(ReplyStarted) if isinstance(e, ReplyStarted)]
+    over = started[0].at + started[0].seconds
+    said = [e for e in recorder.of(Heard) if isinstance(e, Heard) and e.accepted][1]
+    assert said.start < over, "begun over the answer's last words"
+    assert said.at > over + settings.echo_tail_seconds, "ended after the kiosk stopped listening"
+    assert recorder.decisions() == [("answer", "treat-knot"), ("repeat", None)]
+    assert "again" in said.text.lower() and "say" in said.text.lower(), said.text
+    assert [e.text for e in started] == [answer, answer]
+
 
 def test_wake_phrase_then_follow_up_without_it(
     devices: FileDevices,

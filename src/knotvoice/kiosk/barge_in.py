@@ -144,8 +144,9 @@ class BargeIn:
         said: str = "",
         asks: str | None = None,
     ) -> bool:
-        """Read the microphone until audio time ``until`` (after a reply that asks, on to the
-        end of an utterance begun before it), or until ``playback`` fails; True when a
+        """Read the microphone until audio time ``until`` (after a reply that may be answered,
+        one with ``said`` or ``asks``, on to the end of an utterance begun before it), or
+        until ``playback`` fails; True when a
         "stop", a press, a "say that again" or an answer cut the reply (``playback`` is
         stopped then). ``reply`` is what ``playback`` plays, from now: its echo is taken out
         of what the microphone hears. ``said`` is the reply's text (empty for one the
@@ -196,8 +197,9 @@ class BargeIn:
         if asks is not None:
             awaited += FOLLOW_UPS_TO_PROPOSAL
         expect = self._repeat_prompt if asks is None else asks
-        # An answer begun over the reply is heard to its end, though it ends after.
-        later = until + (settings.barge_in_max_seconds if asks is not None else 0.0)
+        # What may be answered, begun over the reply, is heard to its end, though it ends
+        # after: a "say that again" begun over the last words, as a yes to a did-you-mean.
+        later = until + (settings.barge_in_max_seconds if awaited else 0.0)
         while capture.now < until or (capture.now < later and listener.in_speech):
             if playback.error is not None:
                 # The reply broke off: what the microphone hears next is a visitor, not it.

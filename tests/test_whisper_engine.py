@@ -206,7 +206,9 @@ def test_the_stop_spotter_hears_in_whispers_own_window(whisper: WhisperRecognize
 def test_a_yes_expected_after_a_did_you_mean_is_heard_as_yes(
     whisper_model: WhisperModel, knowledge: Knowledge, tmp_path: Path
 ) -> None:
-    # flite's Scottish voice saying "yes" was heard "U.S.": no command, and turned away.
+    # flite's Scottish voice saying "yes" was heard "U.S.": no command, and turned away. (On
+    # the engines installed since 2026-12-04 it is heard "Yes." unprompted too, so only the
+    # expected hearing is asserted.)
     if shutil.which("flite") is None or shutil.which("sox") is None:
         pytest.skip("flite or sox is not installed")
     said, clip = tmp_path / "said.wav", tmp_path / "yes.wav"
@@ -223,5 +225,3 @@ def test_a_yes_expected_after_a_did_you_mean_is_heard_as_yes(
 
     recognizer.expect(english().answer_prompt)
     assert command_of(recognizer.transcribe(read_audio(clip)).text) == "yes"
-    recognizer.expect("")
-    assert command_of(recognizer.transcribe(read_audio(clip)).text) is None

@@ -38,6 +38,7 @@ __all__ = [
     "plain",
     "read_links",
     "spans",
+    "web_address",
     "without_addresses",
     "without_html",
 ]
@@ -87,16 +88,16 @@ def without_addresses(text: str) -> str:
     what the text is about ("stay@riverside-pool.co.uk" made a campsite's contact entry the
     answer to "is there a pool"), while "volunteer@" or "/opening-times" may say just that."""
     text = EMAIL.sub(lambda found: f" {found.group(1)} ", text)
-    text = WEB_ADDRESS.sub(lambda found: f" {_path(found.group(0))} ", text)
+    text = WEB_ADDRESS.sub(lambda found: f" {web_address(found.group(0))[1]} ", text)
     return _DOMAIN.sub(" ", text)
 
 
-def _path(address: str) -> str:
-    """The path of a web address, without its site and query ("/hire" of
-    "https://example.org/hire?x=1")."""
+def web_address(address: str) -> tuple[str, str]:
+    """A web address's site and path, without its scheme, "www.", query and fragment
+    (("example.org", "hire/bikes") of "https://www.example.org/hire/bikes?x=1")."""
     address = re.sub(r"^(?:https?://)?(?:www\.)?", "", address, flags=re.IGNORECASE)
-    _, _, path = address.partition("/")
-    return path.split("?")[0].split("#")[0]
+    site, _, path = re.split(r"[?#]", address)[0].partition("/")
+    return site, path
 
 
 _RUN = re.compile(r"(?<![\\*])\*{1,3}(?!\*)|(?<![\\_])_{1,3}(?!_)")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from knotvoice.lang import english, without_emoji
-from knotvoice.markup import EMAIL, WEB_ADDRESS, Line, lines, without_html
+from knotvoice.markup import EMAIL, WEB_ADDRESS, Line, lines, web_address, without_html
 from knotvoice.match.text import number_to_words, ordinal_words
 
 _ENGLISH = english()
@@ -406,9 +406,8 @@ def _web(found: re.Match[str]) -> str:
     """A web address as a person reads it out: no scheme and no "www." (said "double-u
     double-u double-u dot"), no query or fragment ("?id=3#top"), each "/" said (espeak-ng
     says each of its dots "dot")."""
-    address = re.sub(r"^(?:https?://)?(?:www\.)?", "", found.group(0), flags=re.IGNORECASE)
-    address = re.split(r"[?#]", address)[0].rstrip("/")
-    return f" {_SAY['slash']} ".join(part for part in address.split("/") if part)
+    site, path = web_address(found.group(0))
+    return f" {_SAY['slash']} ".join(part for part in (site, *path.split("/")) if part)
 
 
 def _phone(found: re.Match[str]) -> str:

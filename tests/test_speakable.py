@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from knotvoice.speech.speakable import speakable
 
 
@@ -500,3 +502,36 @@ def test_html_tags_are_not_read_out() -> None:
     assert speakable('<p>See <a href="https://example.org/park">our page</a>.</p>') == (
         "See our page."
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("Free for children under age < 16.", "Free for children under age less than 16."),
+        ("> 2 hours: £5 an hour.", "More than 2 hours: 5 pounds an hour."),
+        ("Groups of ≤ 5 people.", "Groups of at most 5 people."),
+        ("Visitors ≥ 18 only; ages>=12 with an adult.", "Visitors at least 18 only; ages at least 12 with an adult."),
+        ("Orders <£10 pay for delivery, age<16 free.", "Orders less than 10 pounds pay for delivery, age less than 16 free."),
+        ("Bring:\n- < 3 bags\n- > 2 towels", "Bring, less than 3 bags and more than 2 towels."),
+        ("Is it x < y?", "Is it x less than y?"),
+    ],
+)  # fmt: skip
+def test_comparison_signs_are_read_as_words(written: str, said: str) -> None:
+    """ "children under age < 16" was read "children under age 16": the sign, the one word
+    that mattered, was dropped."""
+    assert speakable(written) == said
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Turn left -> then right <- again, => go on, <-> both, --> down, << back >> on",
+        "Write <your name> and <ref>5 on the form",
+        "See https://example.org/search?age<16&k>2 or mail a<b@example.org",
+        "> Note: bring a towel",  # a quoted line, as markdown writes one
+        "We are <b>open</b> 9 to 5",
+    ],
+)
+def test_arrows_placeholders_addresses_and_tags_are_no_comparisons(written: str) -> None:
+    said = speakable(written)
+    assert not any(words in said for words in ("less than", "more than", "at most", "at least"))

@@ -142,6 +142,9 @@ class Language:
     spoken_symbols: dict[str, str]
     """How written symbols are read: or, and, percent, range, at, slash, per, plus, by (the
     "x" between dimensions) and times (the "x" after a number alone)."""
+    comparisons: dict[str, str]
+    """Comparison signs and how they are read before a number or a word ("<": "less than",
+    "≥": "at least")."""
     currencies: dict[str, tuple[str, str]]
     """Currency symbol -> the names of its unit and of its hundredth, singular."""
     said_as: dict[str, str]
@@ -323,6 +326,7 @@ def load(code: str = "en") -> Language:
         list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
         always_capitalised=frozenset(_text_list(data, "always_capitalised")),
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
+        comparisons={str(k): str(v) for k, v in data["comparisons"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         said_as={str(k): str(v) for k, v in data["said_as"].items()},
         said_as_in_lowercase={str(k): str(v) for k, v in data["said_as_in_lowercase"].items()},

@@ -151,6 +151,18 @@ _MONEY_AFTER = re.compile(
     r"(?!\w|\s?\d)"
 )
 """An amount with its currency's symbol after it ("4,50 €")."""
+_COMPARISON = re.compile(
+    rf"(?P<kept>(?i:{WEB_ADDRESS.pattern})|{EMAIL.pattern}|<[^\s<>][^<>\n]*(?<=\S)>)"
+    r"|(?<![<>=!~|\-\u2013\u2014])(?:"
+    rf"(?<=[\w%)])(?P<after>{_either(_ENGLISH.comparisons)})(?=[ \t]*[{_CURRENCY}]?\d)"
+    rf"|(?<![\w%)])(?P<before>{_either(_ENGLISH.comparisons)})"
+    rf"(?=[ \t]*(?:[{_CURRENCY}]?\d|[^\W\d_])))[ \t]*"
+)
+"""A comparison sign before a number or a word ("age < 16", "> 2 hours", "\u2264 5"), or
+after a word and before a number ("age<16"); not an arrow's ("->", "=>", "<<"), nor one of
+a web or e-mail address or a bracketed placeholder ("<your name>"), which are ``kept``."""
+_SIGNS = frozenset("".join(_ENGLISH.comparisons))
+"""The characters of the comparison signs."""
 _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 """A length of time written short ("1h 30m"), whose "m" is no metre."""
 _DIMENSION = re.compile(r"(?<=\d)(" + _either(_ENGLISH.units) + r")?\s?[x\u00d7]\s?(?=\d)")
@@ -256,9 +268,26 @@ def _read_lines(shown: Iterable[Line]) -> str:
 
 
 def _body(line: Line) -> str:
-    """A line's text as it is read: without its marks, quotes or emoji, short forms said."""
+    """A line's text as it is read: without its marks, quotes or emoji, short forms and
+    comparison signs said."""
     body = "".join(span.text for span in line.spans)
+    if _SIGNS.intersection(body):
+        body = _COMPARISON.sub(_comparison, body)
     return _SAID_AS.sub(_said_as, without_emoji(body.translate(_QUOTES)))
+
+
+def _comparison(found: re.Match[str]) -> str:
+    """A comparison sign as it is read ("< 16": "less than 16"), with a capital where it
+    opens a line; an address or a placeholder as written, and so a ">" that opens a line
+    before a word: a quoted line, as markdown and e-mail write one ("> Note: ...")."""
+    sign = found.group("after") or found.group("before")
+    after = found.string[found.end() : found.end() + 1]
+    if not sign or (sign == ">" and found.start() == 0 and not after.isdigit()):
+        return found.group()
+    said = _ENGLISH.comparisons[sign]
+    if found.group("after"):
+        return f" {said} "
+    return f"{said.capitalize() if found.start() == 0 else said} "
 
 
 def _nested(items: list[tuple[Line, str]]) -> list[tuple[int | None, str]]:
@@ -571,7 +600,9 @@ def speakable(text: str) -> str:
     fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and
     "hrs" as words, markdown links as their text (and their address when a person would read it
     out), service numbers to dial ("call 111") digit by digit and "3s" as "threes". HTML tags
-    ("<b>", "<br>") are left out, one that starts a new line in a browser read as a line's end.
+    ("<b>", "<br>") are left out, one that starts a new line in a browser read as a line's end;
+    comparison signs before a number or a word are read as words ("age < 16": "age less than
+    16", "≥ 18": "at least 18").
     """
     # As the screen shows them, but for HTML tags, shown as written: a tag is no word.
     text = _read_lines(lines(without_html(text)))

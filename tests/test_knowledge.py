@@ -1070,6 +1070,67 @@ def test_lint_warns_of_html_tags_and_says_what_to_write(
     )
 
 
+PASTED = """version: 1
+entries:
+  - id: food
+    question: Do you serve fish &amp; chips?
+    alternatives: ["what&#39;s on the menu", is there a caf&eacute;, lunch&nbsp;options]
+    answer: "Yes: fish &amp; chips, &pound;9.50 &ndash; our chef&#8217;s &quot;classic&quot;."
+    spoken: Yes, fish &amp; chips for &pound;9.50.
+    topic: food &amp; drink
+    keywords: [B&amp;B]
+"""
+"""An entry pasted from a web page's HTML, with character references in every text."""
+
+
+def test_character_references_are_read_as_the_characters_they_stand_for(tmp_path: Path) -> None:
+    """An FAQ pasted from a web page holds "&amp;", "&#39;" and "&nbsp;": every text of an
+    entry is read with them as their characters, so the screen, speech and matching all see
+    "&", "'" and a space, not "amp", "#39" and "nbsp" (words no visitor says)."""
+    entry = load(write(tmp_path, PASTED)).get("food")
+    assert entry.question == "Do you serve fish & chips?"
+    assert entry.alternatives == ("what's on the menu", "is there a caf\u00e9", "lunch options")
+    assert entry.answer == 'Yes: fish & chips, \u00a39.50 \u2013 our chef\u2019s "classic".'
+    assert entry.spoken == "Yes, fish & chips for \u00a39.50."
+    assert (entry.topic, entry.keywords) == ("food & drink", ("B&B",))
+    assert not {"amp", "39", "nbsp", "eacute"} & set(vocabulary(load(write(tmp_path, PASTED))))
+
+
+def test_lint_says_nothing_of_character_references_but_those_that_stand_for_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lint said nothing of "&amp;" (read out "and amp"), and of "&#39;" only that "#" was read
+    out badly. The references are read as their characters now, and lint names only those
+    left as written: without their ";", misspelt, or encoded twice over."""
+    unspoken = PASTED.replace("    spoken: Yes, fish &amp; chips for &pound;9.50.\n", "")
+    assert lint(write(tmp_path, unspoken)) == []
+    path = write(
+        tmp_path,
+        "version: 1\nentries:\n"
+        "  - id: food\n    question: Do you serve fish &amp chips?\n"
+        "    alternatives: [is there food, can I eat here, what's for lunch]\n"
+        "    answer: We&#39re open &nbps; daily &#0; for &amp;lt;b&amp;gt; and more.\n"
+        "    topic: food\n",
+    )
+    warned = [(p.field, p.line, p.message) for p in lint(path) if "reference" in p.message]
+    assert warned == [
+        (
+            "question",
+            4,
+            "has character references shown and read as written: '&amp' (write '&amp;')",
+        ),
+        (
+            "answer",
+            6,
+            "has character references shown and read as written: '&#39' (write '&#39;'), "
+            "'&nbps;' (no character's name: check its spelling), '&#0;' (no character's "
+            "number), '&amp;lt;' (encoded twice: write '&lt;'), ...",
+        ),
+    ]
+    assert main(["knowledge", "lint", str(path)]) == 0  # warnings: the file still loads
+    assert "entry food: question: has character references" in capsys.readouterr().out
+
+
 def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:
     """An answer of 5,000 words passed lint and check without a word, and at the kiosk held
     the loop for 60 s before the reply was given up ("check espeak-ng"). Lint and check say

@@ -6,9 +6,12 @@ import pytest
 
 from knotvoice.markup import (
     Line,
+    OddReference,
     Span,
+    characters,
     html_tags,
     lines,
+    odd_references,
     plain,
     spans,
     without_addresses,
@@ -255,3 +258,35 @@ def test_html_tags_are_found_and_left_out(text: str, tags: tuple[str, ...], read
 def test_angle_brackets_that_are_no_tags_stay(text: str) -> None:
     assert html_tags(text) == ()
     assert without_html(text) == text
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("Fish &amp; chips, &pound;9", "Fish & chips, £9"),
+        ("it&#39;s our chef&#8217;s &quot;classic&quot;", "it's our chef\u2019s \"classic\""),
+        ("Kids &lt; 16, adults &GT; 18 &#x2013; &eacute;", "Kids < 16, adults > 18 \u2013 \u00e9"),
+        ("9&nbsp;am, don&#146;t", "9\u00a0am, don\u2019t"),  # as a browser reads &#146;
+        ("AT&T, R&D and B&Q", "AT&T, R&D and B&Q"),
+    ],
+)  # fmt: skip
+def test_character_references_are_read_as_their_characters(written: str, read: str) -> None:
+    assert characters(written) == read
+    assert odd_references(read) == ()
+
+
+def test_character_references_that_stand_for_none_stay_and_are_found() -> None:
+    """One without its ";", a misspelt name, a number no character has, or one encoded twice
+    stays as written; an "&" of a name ("AT&T", "R&D;", "Fish&Chips") is none."""
+    text = "Fish &amp chips &#39s &nbps; &#0; &#x110000; &amp;lt; &pound5 AT&T R&D; Fish&Chips"
+    read = characters(text)
+    assert read == text.replace("&amp;lt;", "&lt;")  # read once
+    assert odd_references(read) == (
+        OddReference("&amp", "&amp;"),
+        OddReference("&#39", "&#39;"),
+        OddReference("&nbps;"),
+        OddReference("&#0;"),
+        OddReference("&#x110000;"),
+        OddReference("&lt;", "&lt;", twice=True),
+        OddReference("&pound", "&pound;"),
+    )

@@ -914,3 +914,30 @@ def test_a_fit_learnt_from_answers_is_held_to_signs_and_to_everyday_questions() 
 
     fresh = [everyday() for _ in range(400)]
     assert answered(held, fresh) <= 0.02 < answered(free, fresh)
+
+
+def test_an_answer_pasted_with_character_references_is_matched_by_its_characters(
+    tmp_path: Path,
+) -> None:
+    """An answer pasted from a web page ("The Mill B&amp;B is 200&nbsp;m away") gave the
+    FAQ the words "amp" and "nbsp": a visitor heard as "amp" was answered with it. Read as
+    "B&B" and a space, it holds neither; "b and b" still finds it."""
+    path = tmp_path / "hall.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: stay\n    question: Where can I stay overnight?\n"
+        "    alternatives: [is there somewhere to sleep, where do people stay, any hotels near]\n"
+        "    answer: The Mill B&amp;B is 200&nbsp;m away.\n    keywords: [B&amp;B]\n"
+        "    topic: staying over\n"
+        "  - id: food\n    question: Do you serve food?\n"
+        "    alternatives: [can I eat here, is there a cafe, where can I get lunch]\n"
+        "    answer: 'Yes: fish &amp; chips, &pound;6 to &pound;9.'\n    topic: food\n"
+        "  - id: park\n    question: Is there parking?\n"
+        "    alternatives: [where do I park, car park, can I bring my car]\n"
+        "    answer: Yes, free parking behind the hall.\n    topic: parking\n",
+        encoding="utf-8",
+    )
+    matcher = Matcher(load(path), cache_dir=tmp_path)
+    assert answered(matcher.match("is there a b and b nearby")) == "stay"
+    for heard in ("amp", "nbsp", "pound"):
+        assert matcher.match(heard).decision is Decision.REJECT, heard

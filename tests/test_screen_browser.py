@@ -45,7 +45,7 @@ from knotvoice.kiosk.events import (
 )
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.kiosk.speaker import DeviceSpeaker
-from knotvoice.knowledge import Entry, Knowledge
+from knotvoice.knowledge import Entry, Knowledge, load
 from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
@@ -464,6 +464,41 @@ def test_a_reply_the_kiosk_cannot_say_is_shown_not_spoken(
         assert "speaking" not in seen_states(page)
     finally:
         kiosk.close()
+
+
+def test_an_answer_pasted_with_character_references_shows_their_characters(
+    browser: Browser, synthesizer: Synthesizer, tmp_path: Path
+) -> None:
+    """An answer pasted from a web page ("Fish &amp; chips, &pound;9.50") was shown as
+    written, "&amp;" and all, and said "and amp": the page shows "&" and "£", and the voice
+    says "and" and "pounds"."""
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: food\n    question: Do you serve fish &amp; chips?\n"
+        "    alternatives: [can I get fish and chips, is there a chippy, any fried fish]\n"
+        "    answer: 'Yes: **fish &amp; chips**, &pound;9.50 &ndash; it&#39;s our chef&#8217;s.'\n"
+        "  - id: park\n    question: Is there parking?\n"
+        "    alternatives: [where do I park, car park, can I bring my car]\n"
+        "    answer: Yes, behind the hall.\n",
+        encoding="utf-8",
+    )
+    knowledge = load(path)
+    with served(knowledge) as screen:
+        page = open_page(browser, screen.url)
+        kiosk = typed_kiosk(screen, Dialogue(Matcher(knowledge, cache_dir=tmp_path)), synthesizer)
+        try:
+            page.locator("#question").fill("Do you serve fish and chips?")
+            page.locator("#question").press("Enter")
+            caption(page).to_have_text(
+                "Yes: fish & chips, \u00a39.50 \u2013 it's our chef\u2019s.", timeout=WAIT_MS
+            )
+            expect(page.locator("#caption strong")).to_have_text("fish & chips")
+            expect(page.locator("#title")).to_have_text("Do you serve fish & chips?")
+            started = screen.wait_for(ReplyStarted)
+            assert started.text == "Yes: fish and chips, 9 pounds 50, it's our chef's."
+        finally:
+            kiosk.close()
 
 
 def test_an_off_topic_question_shows_the_reject_and_questions_to_try(

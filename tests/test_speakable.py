@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
+from knotvoice.knowledge import load
+from knotvoice.speech.reply import spoken_answer, spoken_question
 from knotvoice.speech.speakable import speakable
 
 
@@ -502,6 +505,26 @@ def test_html_tags_are_not_read_out() -> None:
     assert speakable('<p>See <a href="https://example.org/park">our page</a>.</p>') == (
         "See our page."
     )
+
+
+def test_an_answer_pasted_with_character_references_is_read_as_their_characters(
+    tmp_path: Path,
+) -> None:
+    """ "Fish &amp; chips, &pound;9.50" was read "Fish and amp; chips, and pound;9.50": the
+    kiosk says the characters the references stand for (the knowledge is read with them)."""
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n  - id: food\n    question: Do you serve fish &amp; chips?\n"
+        '    answer: "Fish &amp; chips, &pound;9.50 &ndash; it&#39;s our chef&#8217;s '
+        '&quot;classic&quot;.<br>Call&nbsp;01632&nbsp;960123. Kids &lt; 12 half price."\n',
+        encoding="utf-8",
+    )
+    entry = load(path).get("food")
+    assert spoken_answer(entry) == (
+        "Fish and chips, 9 pounds 50, it's our chef's classic. "
+        "Call 0 1 6 3 2, 9 6 0 1 2 3. Kids less than 12 half price."
+    )
+    assert spoken_question(entry) == "Do you serve fish and chips"
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,17 @@ mark ("C:\\my_dir\\_old_").
 
 HTML is not among the marks: a tag in a text ("<b>open</b>", "<br>", pasted from a web page
 or a CMS) is text, shown as written, never as HTML; speech leaves the tags out
-(``without_html``), and ``knotvoice knowledge lint`` warns of them (``html_tags``).
+(``without_html``), and ``knotvoice knowledge lint`` warns of them (``html_tags``). Its
+character references ("&amp;", "&nbsp;", "&#39;", "&pound;") are the characters they stand
+for: a knowledge's texts are read with them so (``characters``) before anything else reads
+them, and lint warns only of one that stands for none (``odd_references``).
 """
 
 from __future__ import annotations
 
 import bisect
+import html
+import html.entities
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -32,9 +37,12 @@ __all__ = [
     "NUMBERED",
     "WEB_ADDRESS",
     "Line",
+    "OddReference",
     "Span",
+    "characters",
     "html_tags",
     "lines",
+    "odd_references",
     "plain",
     "read_links",
     "spans",
@@ -405,3 +413,74 @@ def without_html(text: str) -> str:
             kept += [text[start : tag.start()], "\n" if element in _LINE_BREAKING else ""]
         start = tag.end()
     return "".join(kept) + text[start:]
+
+
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+"""A character reference as HTML writes one ("&amp;", "&#39;", "&#x2019;"), which may stand
+for no character ("&nbps;")."""
+_UNENDED = re.compile(
+    r"&(?:#[0-9]+(?![0-9;])|#[xX][0-9a-fA-F]+(?![0-9a-fA-F;])|([A-Za-z]{2,})(?![A-Za-z;]))"
+)
+"""A character reference without its ";" ("&amp chips", "&#39s"), maybe: a name only when
+it is a character's ("AT&T", "R&D" and "Fish&Chips" are none)."""
+_ONE_LETTER = re.compile(r"&[A-Za-z];")
+"""A letter between "&" and ";" ("R&D;"): no character's name, and none misspelt."""
+_LONGEST_NUMBER = 7
+"""The most digits of a character's number ("&#1114111;"): more stand for none."""
+
+
+def _stands_for(reference: str) -> str | None:
+    """The character(s) a well-formed ``reference`` stands for ("&" for "&amp;", "\u2019"
+    for "&#8217;", as a browser reads them: "&#146;" is Windows' "\u2019" too); None for one
+    that stands for none ("&nbps;", "&#0;", a control character's)."""
+    if not reference.startswith("&#"):
+        return html.entities.html5.get(reference[1:])
+    digits = reference[2:-1].lstrip("xX0")
+    if not digits or len(digits) > _LONGEST_NUMBER:
+        return None
+    read = html.unescape(reference)
+    return read if read and read != "\ufffd" else None
+
+
+def characters(text: str) -> str:
+    """``text`` with each of its HTML character references ("&amp;", "&nbsp;", "&#39;",
+    "&#x2019;", "&pound;") as the character it stands for, read once (an "&amp;lt;" is
+    "&lt;"); one that stands for none ("&nbps;") or lacks its ";" ("&amp chips") is left
+    as written (``odd_references``)."""
+    if "&" not in text:
+        return text
+    return _CHARACTER_REFERENCE.sub(lambda found: _stands_for(found.group()) or found.group(), text)
+
+
+@dataclass(frozen=True)
+class OddReference:
+    """A character reference that ``characters`` leaves as written: shown and read so."""
+
+    written: str
+    """As it stands in the text read ("&amp", "&nbps;", "&#0;", "&lt;" of "&amp;lt;")."""
+    meant: str = ""
+    """The reference it is meant as ("&amp;" for "&amp"); "" when that is not known."""
+    twice: bool = False
+    """Encoded twice over ("&amp;lt;"): read once, it is still a reference."""
+
+
+def odd_references(text: str) -> tuple[OddReference, ...]:
+    """The character references of ``text`` (a text ``characters`` has read) left as
+    written, each once, in the order met: one without its ";" ("&amp", "&#39"), one that
+    stands for no character ("&nbps;", "&#0;"), and one still there because it was encoded
+    twice ("&amp;lt;", read once "&lt;")."""
+    if "&" not in text:
+        return ()
+    found: list[tuple[int, OddReference]] = []
+    for reference in _CHARACTER_REFERENCE.finditer(text):
+        written = reference.group()
+        if _stands_for(written):
+            found.append((reference.start(), OddReference(written, written, twice=True)))
+        elif not _ONE_LETTER.fullmatch(written):  # "R&D;" is no reference
+            found.append((reference.start(), OddReference(written)))
+    for unended in _UNENDED.finditer(text):
+        name = unended.group(1)
+        if name is None or f"{name};" in html.entities.html5:
+            written = unended.group()
+            found.append((unended.start(), OddReference(written, f"{written};")))
+    return tuple(dict.fromkeys(odd for _, odd in sorted(found, key=lambda pair: pair[0])))

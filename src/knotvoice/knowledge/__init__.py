@@ -41,6 +41,7 @@ import yaml
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.lang import words
+from knotvoice.markup import characters
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ class Entry:
     question: str
     """The canonical question, as shown and as read in a did-you-mean."""
     answer: str
-    """The answer as written (may hold numbered lists and curly quotes)."""
+    """The answer as written (may hold numbered lists and curly quotes), its HTML character
+    references ("&amp;", "&#39;") read as the characters they stand for (``markup.characters``),
+    as are those of every text of the entry."""
     alternatives: tuple[str, ...] = ()
     """Other ways people ask the same thing."""
     spoken: str | None = None
@@ -741,6 +744,8 @@ def _entry(raw: object, index: int, out: _Collector, lines: Lines | None = None)
     text: dict[str, str | None] = {}
     for field in _TEXT_FIELDS:
         value = raw.get(field)
+        if isinstance(value, str) and field != "id":
+            value = characters(value)  # "&amp;" as "&", for the screen, speech and matching
         if value is None:
             if field in _REQUIRED:
                 why = "missing" if field not in raw else "is empty"
@@ -800,10 +805,10 @@ def _text_list(
     for i, item in enumerate(value):
         if item is not None and not isinstance(item, str):
             out.error(label, f"{field}[{i}]", _not_text(item), lines)
-        elif item is None or not item.strip():
+        elif item is None or not (read := characters(item)).strip():
             out.error(label, f"{field}[{i}]", "is empty; remove it", lines)
         else:
-            items.append(" ".join(item.split()))
+            items.append(" ".join(read.split()))
     return tuple(items)
 
 

@@ -27,7 +27,7 @@ from knotvoice.knowledge import (
     words_of,
 )
 from knotvoice.lang import english
-from knotvoice.markup import html_tags
+from knotvoice.markup import OddReference, html_tags, odd_references
 from knotvoice.match.calibration import Example, Judged
 from knotvoice.match.text import STOPWORDS, normalize
 from knotvoice.settings import VoiceSettings
@@ -211,6 +211,12 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
             )
     if entry.spoken is not None and (tags := html_tags(entry.spoken)):
         warn("spoken", f"has HTML tags ({_listed(tags)}), which speech leaves out; remove them")
+    for field, text in _texts(entry):
+        if odd := odd_references(text):
+            warn(
+                field,
+                f"has character references shown and read as written: {_odd_listed(odd)}",
+            )
     if entry.spoken is None and (symbols := _read_badly(entry.answer)):
         warn("answer", f"has symbols read out badly ({symbols}); add a 'spoken' form")
     if entry.spoken is not None and (symbols := _read_badly(entry.spoken)):
@@ -238,6 +244,33 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     if not entry.topic:
         warn("topic", "missing; add 2-4 words naming the entry")
     return found
+
+
+def _texts(entry: Entry) -> list[tuple[str, str]]:
+    """Each text of ``entry`` with its field, in the order written."""
+    texts = [("question", entry.question)]
+    texts += [(f"alternatives[{i}]", text) for i, text in enumerate(entry.alternatives)]
+    texts += [("answer", entry.answer)] + ([("spoken", entry.spoken)] if entry.spoken else [])
+    texts += [("topic", entry.topic)] if entry.topic else []
+    return texts + [(f"keywords[{i}]", text) for i, text in enumerate(entry.keywords)]
+
+
+def _odd_listed(odd: Sequence[OddReference], most: int = 4) -> str:
+    """Character references left as written, as a warning lists them, each with what to
+    write ("'&amp' (write '&amp;')"), at most ``most``."""
+    said = []
+    for reference in odd[:most]:
+        if reference.twice:
+            said.append(
+                f"'&amp;{reference.written[1:]}' (encoded twice: write {reference.meant!r})"
+            )
+        elif reference.meant:
+            said.append(f"{reference.written!r} (write {reference.meant!r})")
+        elif reference.written.startswith("&#"):
+            said.append(f"{reference.written!r} (no character's number)")
+        else:
+            said.append(f"{reference.written!r} (no character's name: check its spelling)")
+    return ", ".join(said) + (", ..." if len(odd) > most else "")
 
 
 _MARKDOWN_FOR = {

@@ -163,6 +163,8 @@ after a word and before a number ("age<16"); not an arrow's ("->", "=>", "<<"), 
 a web or e-mail address or a bracketed placeholder ("<your name>"), which are ``kept``."""
 _SIGNS = frozenset("".join(_ENGLISH.comparisons))
 """The characters of the comparison signs."""
+_NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
+"""No-break spaces ("&nbsp;", "9\u00a0am"), read as spaces."""
 _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 """A length of time written short ("1h 30m"), whose "m" is no metre."""
 _DIMENSION = re.compile(r"(?<=\d)(" + _either(_ENGLISH.units) + r")?\s?[x\u00d7]\s?(?=\d)")
@@ -602,10 +604,10 @@ def speakable(text: str) -> str:
     out), service numbers to dial ("call 111") digit by digit and "3s" as "threes". HTML tags
     ("<b>", "<br>") are left out, one that starts a new line in a browser read as a line's end;
     comparison signs before a number or a word are read as words ("age < 16": "age less than
-    16", "≥ 18": "at least 18").
+    16", "≥ 18": "at least 18"), and a no-break space as a space.
     """
     # As the screen shows them, but for HTML tags, shown as written: a tag is no word.
-    text = _read_lines(lines(without_html(text)))
+    text = _read_lines(lines(without_html(text.translate(_NO_BREAK))))
     text = _ISO_DATE.sub(
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text
     )

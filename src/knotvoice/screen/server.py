@@ -63,9 +63,11 @@ T = TypeVar("T")
 
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body, in bytes."""
-KEEPALIVE_SECONDS = 15.0
-"""A page with nothing new is sent an ``alive`` event this often, so a dead connection is
-noticed, and the page notices a server that has stopped (it hears nothing for twice this)."""
+KEEPALIVE_SECONDS = 3.0
+"""A page with nothing new is sent an ``alive`` event this often (about 40 bytes), so a dead
+connection is noticed, and the page notices a server that has stopped: it says the kiosk is
+not responding once it hears nothing for 2.5 times this (7.5 s), which a server held up for
+a few seconds on a busy Pi stays well within."""
 WRITE_SECONDS = 5.0
 """A page that takes longer than this to take one view is dropped."""
 RETRY_MILLISECONDS = 2000

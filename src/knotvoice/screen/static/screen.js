@@ -13,7 +13,7 @@ const UNSAID = "Shown, not spoken"; // a reply on screen the kiosk could not say
 
 const ANSWER_WITHIN_MS = 10000; // a question or a tap the kiosk took shows by then
 const FOLLOW_MS = 250; // how often the answer's box is kept on the part being said
-const HEARD_WITHIN = 2; // the server's "alive"s that may go missing before it is thought gone
+const HEARD_WITHIN = 2.5; // the server's "alive"s that may go missing before it is thought stuck
 
 const $ = (id) => document.getElementById(id);
 let shownTurn = -1;
@@ -25,7 +25,7 @@ let saying = null; // the reply being said: its turn, length and start (performa
 let leftAlone = false; // the visitor has scrolled or touched this reply's box themselves
 let events = null; // the kiosk's events
 let silence = null; // the timer for the kiosk's events going quiet
-let aliveEveryMs = 15000; // how often the server says it is alive (it says so itself)
+let aliveEveryMs = 3000; // how often the server says it is alive (it says so itself)
 let suggestionsShown = false; // the questions to try are to show (as many rows as fit)
 
 function clear(node) {
@@ -325,8 +325,8 @@ function render(view) {
   followReply();
 }
 
-function offline() {
-  say("Reconnecting to the kiosk…");
+function offline(message) {
+  say(message);
   // What the kiosk was doing (speaking, thinking) is not known to go on: it may be gone.
   document.body.dataset.state = "offline";
   $("state-word").textContent = "Reconnecting";
@@ -334,18 +334,16 @@ function offline() {
   saying = null;
 }
 
-// The server says it is alive every so often: a page that hears nothing for longer (a
-// server stopped, or a network that lost the connection without a word) says so, and
-// connects again.
+// The server says it is alive every few seconds: a page that hears nothing for two and a
+// half times that (a server stopped, or a network that lost the connection without a word)
+// says the kiosk is not responding, and connects again (and again, as long as it hears
+// nothing); the first view it hears clears it.
 function heard() {
   clearTimeout(silence);
-  silence = setTimeout(
-    () => {
-      offline();
-      watch();
-    },
-    aliveEveryMs * HEARD_WITHIN + 3000,
-  );
+  silence = setTimeout(() => {
+    offline("The kiosk is not responding. Reconnecting…");
+    watch();
+  }, aliveEveryMs * HEARD_WITHIN);
 }
 
 function watch() {
@@ -364,7 +362,7 @@ function watch() {
     say("");
     render(JSON.parse(message.data));
   });
-  events.addEventListener("error", offline);
+  events.addEventListener("error", () => offline("Reconnecting to the kiosk…"));
 }
 
 document.addEventListener("DOMContentLoaded", () => {

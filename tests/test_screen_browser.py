@@ -744,6 +744,62 @@ def test_every_state_is_laid_out_for_the_pi_display_and_full_hd(
 
 PORTRAIT = (480, 800)
 """The Pi's display turned on its side."""
+FOUR_SIZES = (*SIZES, PORTRAIT, (1080, 1920))
+"""The Pi's display and a full HD screen, each either way round."""
+
+TOGETHER = """() => {
+  const box = (id) => document.getElementById(id).getBoundingClientRect();
+  const more = document.getElementById("more");
+  const text = document.getElementById("caption");
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  return {
+    gap: (box("question").top - box("caption-box").bottom) / rem,
+    below: box("question").top > box("caption-box").bottom,
+    onScreen: box("question").bottom <= window.innerHeight
+      && (more.hidden || box("more").bottom <= window.innerHeight),
+    more: !more.hidden,
+    cut: text.scrollHeight - text.clientHeight - text.scrollTop >= 2,
+    caption: parseFloat(getComputedStyle(document.getElementById("caption")).fontSize),
+  };
+}"""
+"""Where the box to type in is under the answer's box (in the root's ems), whether it and
+"More" are on screen, whether "More" shows and some of the answer is out of sight, and the
+answer's text size."""
+
+
+def test_a_short_answer_and_the_box_to_type_in_sit_together_at_every_size(
+    browser: Browser, screen: Screen, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """At 480x800 a short answer sat at the top and the box to type in at the foot, with
+    half the screen empty between them. At the Pi's display and full HD, either way round,
+    the box follows the answer (a short one, a did-you-mean's) by less than two lines; a long
+    answer takes the room there is, with "More" and the box on screen; the text stays large."""
+    shots = Path(os.environ.get("KNOTVOICE_SCREENSHOTS") or tmp_path / "screens")
+    shots.mkdir(parents=True, exist_ok=True)
+    short = knowledge.get("wont-go-away")
+    longest = max(knowledge.entries, key=lambda entry: len(entry.answer))
+    best, other = knowledge.get("release-effect"), knowledge.get("self-release")
+    confirm = f"Did you mean: {best.question.rstrip('?')}?"
+    pages = {size: open_page(browser, screen.url, size) for size in FOUR_SIZES}
+    for name, decided in (
+        ("short", Decided(1.1, "answer", short.id, "", spoken_answer(short))),
+        ("did-you-mean", Decided(2.1, "confirm", best.id, "", confirm, runner_up=other.id)),
+        ("long", Decided(3.1, "answer", longest.id, "", spoken_answer(longest))),
+    ):
+        screen.emit(Heard(decided.at - 0.1, "a question typed", decided.at - 1.0, typed=True))
+        screen.emit(decided)
+        for (width, height), page in pages.items():
+            where = f"{name} at {width}x{height}"
+            expect(page.locator("body")).to_have_attribute("data-turn", str(screen.hub.view.turn))
+            page.screenshot(path=str(shots / f"together-{name}-{width}x{height}.png"))
+            seen = page.evaluate(TOGETHER)
+            assert seen["below"] and seen["onScreen"], f"{where}: {seen}"
+            assert seen["caption"] >= (24 if min(width, height) < 600 else 40), f"{where}: large"
+            assert seen["more"] == seen["cut"], f"{where}: More shows when some is out of sight"
+            if name == "long":
+                assert seen["cut"] or height > 1500, f"{where}: the longest answer fits? {seen}"
+            else:
+                assert not seen["more"] and seen["gap"] < 2.0, f"{where}: {seen}"
 
 
 def test_a_long_question_heard_leaves_the_answer_and_its_buttons_on_screen(

@@ -653,6 +653,27 @@ def test_several_reports_are_counted_together(matcher: Matcher) -> None:
         "0 of 3 (0.0%), turned away 1 of 3 (33.3%) in-domain clips; off-topic answered 1 of 2 "
         "(50.0%)"
     )
+    # --json writes the figures in the table's order, after what the line is about
+    figures = [
+        "n_in",
+        "n_out",
+        "top1",
+        "safe",
+        "confirm_rate",
+        "reject_rate",
+        "false_accepts",
+        "false_accept_rate",
+    ]
+    assert list(totals.to_json()) == ["manifests", *figures]
+    assert list(first.to_json()) == [
+        "engine",
+        *figures,
+        "wer",
+        "wer_clips",
+        "latency",
+        "failures",
+        "clips",
+    ]
 
 
 def test_rates_with_nothing_to_count_are_not_figures(matcher: Matcher) -> None:

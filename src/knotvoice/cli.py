@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -798,7 +798,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if len(reports) > 1:
         totals = evaluation.total(reports)
         if args.json:
-            print_json({"all": asdict(totals)})
+            print_json({"all": totals.to_json()})
         else:
             _out(evaluation.format_total(totals))
     return EXIT_EVAL_FAILED if failing else 0

@@ -36,6 +36,7 @@ __all__ = [
     "ClipOutcome",
     "EvalReport",
     "Failure",
+    "Figures",
     "Latency",
     "ManifestError",
     "ManifestRow",
@@ -169,10 +170,10 @@ class Latency:
 
 
 @dataclass(frozen=True)
-class EvalReport:
-    """Accuracy and speed over one manifest (rates in [0, 1], None with nothing to count)."""
+class Figures:
+    """How the clips of one manifest or more fared: counts, and rates in [0, 1] (None with
+    nothing to count)."""
 
-    engine: str
     n_in: int
     """Clips whose question the knowledge answers."""
     n_out: int
@@ -188,6 +189,13 @@ class EvalReport:
     false_accepts: int
     """Out-of-domain clips that got an answer."""
     false_accept_rate: float | None
+
+
+@dataclass(frozen=True)
+class EvalReport(Figures):
+    """Accuracy and speed over one manifest."""
+
+    engine: str
     wer: float | None
     """Word error rate of the transcripts against what was said (normalized words), over the
     clips whose text says something: of what the recognizer heard (``heard_first`` of a
@@ -202,8 +210,9 @@ class EvalReport:
     """Every clip in the manifest's order, right or not."""
 
     def to_json(self) -> dict[str, Any]:
-        """The report as plain JSON-ready values, every clip's outcome last."""
-        data = asdict(self)
+        """The report as plain JSON-ready values: the engine, the figures, the rest, every
+        clip's outcome last."""
+        data = {"engine": self.engine, **asdict(self)}
         data["failures"] = [asdict(failure) for failure in self.failures]
         data["latency"] = {name: asdict(value) for name, value in self.latency.items()}
         data["clips"] = [asdict(clip) for clip in self.clips]
@@ -267,19 +276,15 @@ def _is_comment(line: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(Figures):
     """The clips of several reports counted together (``total``): the counts summed, the
-    rates worked out again from them (None with nothing to count)."""
+    rates worked out again from them."""
 
     manifests: int
-    n_in: int
-    n_out: int
-    top1: float | None
-    safe: float | None
-    confirm_rate: float | None
-    reject_rate: float | None
-    false_accepts: int
-    false_accept_rate: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The totals as plain JSON-ready values, the number of manifests first."""
+        return {"manifests": self.manifests, **asdict(self)}
 
 
 def total(reports: Sequence[EvalReport]) -> Totals:
@@ -289,8 +294,7 @@ def total(reports: Sequence[EvalReport]) -> Totals:
 
     def summed(rate: Callable[[EvalReport], float | None]) -> float | None:
         # Each rate is a count over the report's in-domain clips.
-        count = sum(round((rate(report) or 0.0) * report.n_in) for report in reports)
-        return count / n_in if n_in else None
+        return _rate(sum(round((rate(report) or 0.0) * report.n_in) for report in reports), n_in)
 
     accepts = sum(report.false_accepts for report in reports)
     return Totals(
@@ -302,8 +306,13 @@ def total(reports: Sequence[EvalReport]) -> Totals:
         confirm_rate=summed(lambda report: report.confirm_rate),
         reject_rate=summed(lambda report: report.reject_rate),
         false_accepts=accepts,
-        false_accept_rate=accepts / n_out if n_out else None,
+        false_accept_rate=_rate(accepts, n_out),
     )
+
+
+def _rate(count: int, of: int) -> float | None:
+    """``count`` as a share of ``of``; None with nothing to count."""
+    return count / of if of else None
 
 
 def manifest_knowledge(path: Path | str) -> Path | None:
@@ -629,9 +638,6 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
             words += count
             texts += 1
 
-    def rate(count: int, total: int) -> float | None:
-        return count / total if total else None
-
     latency = {
         stage: Latency(
             round(_percentile([o.timings[stage] for o in outcomes], 0.5), 3),
@@ -643,13 +649,13 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
         engine=engine,
         n_in=n_in,
         n_out=n_out,
-        top1=rate(top1, n_in),
-        safe=rate(safe, n_in),
-        confirm_rate=rate(confirm, n_in),
-        reject_rate=rate(reject, n_in),
+        top1=_rate(top1, n_in),
+        safe=_rate(safe, n_in),
+        confirm_rate=_rate(confirm, n_in),
+        reject_rate=_rate(reject, n_in),
         false_accepts=accepts,
-        false_accept_rate=rate(accepts, n_out),
-        wer=rate(errors, words),
+        false_accept_rate=_rate(accepts, n_out),
+        wer=_rate(errors, words),
         wer_clips=texts,
         latency=latency,
         failures=tuple(failures),

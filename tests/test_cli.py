@@ -193,6 +193,25 @@ def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: P
 
 
 @pytest.mark.model
+def test_ask_audio_shows_what_was_heard_before_it_was_heard_again() -> None:
+    """A clip answered only once heard again showed only the second hearing as what was
+    heard, as if the recognizer had heard that; eval shows both."""
+    # whisper hears "MRI scan" as "end-rescan", which hearing again mends
+    clip = str(TUNING / "mri-inflammation__02__flite-kal16__slow.wav")
+    clean = str(TUNING / "treat-knot__01__espeak-en-gb__clean.wav")
+    result = knotvoice("ask", "--json", "--no-speak", "--audio", clip, clean)
+    assert result.returncode == 0, result.stderr
+    again, once = [json.loads(line) for line in result.stdout.splitlines()]
+    assert again["entry"] == "mri-inflammation"
+    assert again["heard_first"] and again["heard_first"] != again["transcript"]
+    # a clip heard right the first time has one hearing
+    assert (once["entry"], once["heard_first"]) == ("treat-knot", "")
+    plain = knotvoice("ask", "--no-speak", "--audio", clip, clean).stdout
+    assert f"heard:    {again['heard_first']!r} (again as {again['transcript']!r})\n" in plain
+    assert f"heard:    {once['transcript']!r}\n" in plain
+
+
+@pytest.mark.model
 def test_out_of_domain_question_gets_no_answer() -> None:
     """A question turned away has no entry; the one it came closest to is named as such (as in
     eval and the turn log), where `ask` gave it as the question's entry."""

@@ -516,8 +516,12 @@ def print_json(record: dict[str, Any]) -> None:
     _write(json.dumps(record, ensure_ascii=False))
 
 
-def turn_record(turn: Turn, timings: dict[str, float], source: str | None = None) -> dict[str, Any]:
-    """One turn as the JSON object ``ask --json`` prints."""
+def turn_record(
+    turn: Turn, timings: dict[str, float], source: str | None = None, heard: str = ""
+) -> dict[str, Any]:
+    """One turn as the JSON object ``ask --json`` prints; ``heard`` is what the recognizer
+    heard, given as ``heard_first`` when the question was heard again (``transcript`` is then
+    what it was heard again as), as in eval."""
     match = turn.match
     best = match.best if match is not None else None
     runner_up = match.runner_up if match is not None else None
@@ -529,6 +533,7 @@ def turn_record(turn: Turn, timings: dict[str, float], source: str | None = None
         record["file"] = source
     record.update(
         transcript=turn.transcript.text,
+        heard_first=heard if heard and heard != turn.transcript.text else "",
         engine=turn.transcript.engine,
         decision=str(turn.action),
         entry=entry.id if entry else None,
@@ -547,7 +552,8 @@ def turn_record(turn: Turn, timings: dict[str, float], source: str | None = None
 def print_turn(record: dict[str, Any]) -> None:
     if "file" in record:
         _out(f"file:     {record['file']}")
-    _out(f"heard:    {record['transcript']!r}")
+    again = f" (again as {record['transcript']!r})" if record["heard_first"] else ""
+    _out(f"heard:    {record['heard_first'] or record['transcript']!r}{again}")
     if record["entry"]:
         _out(f"entry:    {record['entry']} ({record['question']}) score {record['score']}")
     elif record["closest"]:
@@ -638,12 +644,14 @@ def _ask(args: argparse.Namespace) -> int:
     speech = app.load_synthesizer(settings) if speak else None
     output = ReplyOutput(settings.speaker, play=not args.no_speak)
 
-    def report(turn: Turn, asr_ms: float, source: str | None, save_to: Path | None) -> None:
+    def report(
+        turn: Turn, asr_ms: float, source: str | None, save_to: Path | None, heard: str = ""
+    ) -> None:
         timings = {"asr_ms": asr_ms, "match_ms": turn.match_ms, "tts_ms": 0.0}
         reply_audio: list[AudioChunk] = []
         if speech is not None and turn.reply:
             reply_audio, timings["tts_ms"] = _timed(lambda: speech.synthesize(turn.reply))
-        record = turn_record(turn, timings, source)
+        record = turn_record(turn, timings, source, heard)
         saved = output.deliver(reply_audio, save_to)
         record["reply_wav"] = str(saved) if saved else None
         if args.json:
@@ -677,7 +685,7 @@ def _ask(args: argparse.Namespace) -> int:
                 print_json({"file": str(path), "error": str(error)})
             failures += 1
             continue
-        report(turn, asr_ms, str(path), save_to)
+        report(turn, asr_ms, str(path), save_to, transcript.text)
     return 1 if failures else 0
 
 

@@ -134,12 +134,20 @@ async def ask(
     return received
 
 
-def question(text: str, conversation: str | None = "01JTEST") -> Event:
-    """A conversation turn exactly as Home Assistant sends it (``conversation`` None: as
-    another client may send it, in no conversation)."""
+def question(
+    text: str, conversation: str | None = "01JTEST", satellite: str | None = None
+) -> Event:
+    """A conversation turn as Home Assistant sends it (``conversation`` None: as another
+    client may send it, in no conversation), from ``satellite`` (an Assist satellite's
+    entity id) if given, with its device's id, and the language, as Home Assistant's
+    Wyoming conversation agent sends both."""
     if conversation is None:
         return Transcript(text=text).event()
-    return Transcript(text=text, context={"conversation_id": conversation}).event()
+    context = {"conversation_id": conversation}
+    if satellite is not None:
+        context.update(device_id=f"device-of-{satellite}", satellite_id=satellite)
+        return Transcript(text=text, context=context, language="en").event()
+    return Transcript(text=text, context=context).event()
 
 
 async def raw(port: int, data: bytes, timeout: float = 10.0) -> list[Event]:
@@ -581,6 +589,36 @@ def test_a_no_proposes_the_runner_up_and_then_asks_again(
     assert again.data["text"] == other.data["text"], "said again, as it was said"
     assert (declined.type, declined.data["text"]) == ("not-handled", english().replies.ask_again)
     assert late.type == "not-handled" and "can't answer" in late.data["text"], "nothing open"
+
+
+def test_each_satellite_answers_its_own_did_you_mean_as_home_assistant_sends_its_turns(
+    by_words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """Home Assistant keeps one conversation id per voice satellite, for 5 minutes after its
+    last turn, and sends it with the satellite's id: a visitor at one satellite says no and
+    yes to the did-you-mean they heard while a visitor at another answers theirs."""
+    agent = Agent(reloader_of(by_words), None, synthesizer)
+    hall = ("01JG7Z3K9V5W2X8Y4M6N0P1Q2R", "assist_satellite.hall")
+    desk = ("01JG7Z4A8B3C6D9E2F5G7H0J1K", "assist_satellite.desk")
+    said = [(UNSURE[0], hall), (UNSURE[0], desk), ("No.", hall), ("Yes.", desk), ("Yes.", hall)]
+
+    async def scenario() -> list[Event]:
+        replies = []
+        async with served(agent) as (_, port):
+            for text, (conversation, satellite) in said:
+                turn = question(text, conversation, satellite)
+                replies.append((await ask(port, turn, ends=("handled", "not-handled")))[-1])
+        return replies
+
+    try:
+        hall_asked, desk_asked, hall_other, desk_answered, hall_answered = run(scenario())
+    finally:
+        agent.close()
+    assert hall_asked.data["text"] == desk_asked.data["text"] == proposing(knowledge, UNSURE[1])
+    assert hall_other.data["text"] == proposing(knowledge, UNSURE[2], then=True)
+    assert desk_answered.type == hall_answered.type == "handled"
+    assert desk_answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
+    assert hall_answered.data["text"] == spoken_answer(knowledge.get(UNSURE[2]))
 
 
 def test_a_yes_after_saying_it_again_still_answers(

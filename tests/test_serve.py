@@ -34,6 +34,7 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.event import Event, async_read_event, async_write_event
+from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize
 
@@ -557,7 +558,7 @@ def test_a_yes_on_the_next_turn_of_the_conversation_gets_the_answer_and_the_repo
         proposed, answered = run(scenario())
     finally:
         agent.close()
-    assert proposed.type == "not-handled"
+    assert proposed.type == "handled", "a question asked back, not a failure to handle"
     assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
     assert answered.type == "handled"
     assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
@@ -566,6 +567,36 @@ def test_a_yes_on_the_next_turn_of_the_conversation_gets_the_answer_and_the_repo
     assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0]}'" in out
     assert "said no" not in out
     assert "1 reply to a did-you-mean" in out
+
+
+def test_home_assistant_takes_a_did_you_mean_as_asked_back_and_a_question_turned_away_as_failed(
+    by_words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """Home Assistant's Wyoming conversation agent speaks and shows the text of ``handled``
+    and ``not-handled`` alike, but makes a ``not-handled`` turn an error ("failed to
+    handle"). A did-you-mean was one, though it asks back and its "yes" is answered; it is
+    handled now, and says that the yes needs the wake word again (Home Assistant closes the
+    microphone after the reply). A question the FAQ turns away stays not handled, as Home
+    Assistant's own agent fails a sentence it does not know."""
+    agent = Agent(reloader_of(by_words), None, synthesizer)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await turns(port, ANSWERED[0], UNSURE[0], OFF_TOPIC)
+
+    try:
+        answer, proposed, turned_away = run(scenario())
+    finally:
+        agent.close()
+    # read as Home Assistant reads them
+    assert Handled.is_type(answer.type)
+    assert ANSWERED[2] in (Handled.from_event(answer).text or "")
+    assert Handled.is_type(proposed.type)
+    asked_back = Handled.from_event(proposed).text or ""
+    assert asked_back == proposing(knowledge, UNSURE[1])
+    assert asked_back.endswith(english().replies.say_yes) and "wake word" in asked_back
+    assert NotHandled.is_type(turned_away.type)
+    assert "can't answer" in (NotHandled.from_event(turned_away).text or "")
 
 
 def test_a_no_proposes_the_runner_up_and_then_asks_again(
@@ -583,7 +614,7 @@ def test_a_no_proposes_the_runner_up_and_then_asks_again(
         agent.close()
     assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
     assert (other.type, other.data["text"]) == (
-        "not-handled",
+        "handled",
         proposing(knowledge, UNSURE[2], then=True),
     )
     assert again.data["text"] == other.data["text"], "said again, as it was said"
@@ -640,7 +671,7 @@ def test_a_yes_after_saying_it_again_still_answers(
     finally:
         agent.close()
     assert (repeated.type, repeated.data["text"]) == ("handled", answer.data["text"])
-    assert (again.type, again.data["text"]) == ("not-handled", proposed.data["text"])
+    assert (again.type, again.data["text"]) == ("handled", proposed.data["text"])
     assert answered.type == "handled"
     assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
     # "pardon?" is no question turned away, and the yes after it is the visitor's choice

@@ -87,7 +87,8 @@ class Replies:
     """Shown on the screen when a question could not be heard or answered (an error)."""
     say_yes: str
     """Said after a did-you-mean answered on the next turn, when the visitor must start that
-    turn again (``knotvoice serve``: Home Assistant closes the microphone after a reply)."""
+    turn again (``knotvoice serve``: Home Assistant closes the microphone after a reply): how
+    to, without the wake word's name, which the server is not told."""
     unsure: str
     """A did-you-mean that expects no yes or no: with ``{question}``, the question it
     proposes (ending in "?")."""

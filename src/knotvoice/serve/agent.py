@@ -99,8 +99,10 @@ class Reply:
     """What the agent says back for one question."""
 
     handled: bool
-    """True when the FAQ answered it; False for a reply that answers nothing (Home
-    Assistant shows and speaks it as a failure to handle)."""
+    """True when the FAQ answered it, or asks back what its next turn may answer (a
+    did-you-mean in a conversation); False for a question turned away, whose reply answers
+    nothing (Home Assistant speaks and shows it all the same, but records the turn as a
+    failure to handle, as it does its own for a sentence it does not know)."""
     text: str
     """What to say ("" to say nothing)."""
     turn: Turn
@@ -143,13 +145,13 @@ def conversed(turn: Turn, knowledge: Knowledge | None, last: Reply | None = None
     """The turn as a reply in a conversation whose next turn may answer it (the visitor
     starts that turn again: Home Assistant closes the microphone after every reply).
 
-    A did-you-mean is the kiosk's ("Did you mean: ...?"), and says how to answer it; "say
-    that again" says ``last`` (the conversation's last reply) again; anything else is as
-    ``standalone`` has it: an answer is the answer, a no with nothing more to propose asks
-    for the question again, a reject names a few topics, and a yes with nothing to say yes
-    to is refused."""
+    A did-you-mean is the kiosk's ("Did you mean: ...?"), says how to answer it (the wake
+    word first) and is handled: a question asked back, not a failure; "say that again" says
+    ``last`` (the conversation's last reply) again; anything else is as ``standalone`` has
+    it: an answer is the answer, a no with nothing more to propose asks for the question
+    again, a reject names a few topics, and a yes with nothing to say yes to is refused."""
     if turn.action is Action.CONFIRM and turn.reply:
-        return Reply(False, f"{turn.reply} {english().replies.say_yes}", turn)
+        return Reply(True, f"{turn.reply} {english().replies.say_yes}", turn)
     if turn.action in (Action.REPEAT, Action.SLOWER) and turn.reply and last is not None:
         return Reply(last.handled, last.text, turn)
     return standalone(turn, knowledge)

@@ -9,8 +9,12 @@ What Home Assistant's Wyoming integration does, and what this answers:
   ``asr`` program, and a server that claims to be a satellite gets no entities: it claims
   none.
 - ``transcript`` (one per conversation turn, on a connection of its own): always ``handled``
-  (the spoken answer) or ``not-handled`` (what is said instead). Home Assistant waits for
-  one of the two with no time limit, and released versions ignore ``error``.
+  (an answer, or a did-you-mean asked back in a conversation) or ``not-handled`` (a question
+  turned away). Home Assistant speaks and shows the text of either; ``not-handled`` makes
+  its turn an error ("failed to handle", as its own agent's for a sentence it does not
+  know), and nothing falls back to Home Assistant's own intents after it (those are tried
+  before the agent, when the pipeline prefers handling commands locally). It waits for one
+  of the two with no time limit, and released versions ignore ``error``.
 - ``transcribe``, ``audio-start``, ``audio-chunk``... ``audio-stop``: ``transcript``. Any
   rate, width and channel count; Home Assistant sends 16 kHz 16-bit mono.
 - ``synthesize``: ``audio-start``, ``audio-chunk``... ``audio-stop``; at least one chunk

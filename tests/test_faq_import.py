@@ -2237,8 +2237,32 @@ def test_html_left_in_a_text_faq_is_read_as_what_it_shows() -> None:
     )
     assert [(e.question, e.answer) for e in result.entries] == [
         ("Do you serve food?", "Fish & chips, \u00a39.\nOpen till 9pm."),
-        ("Is there a lift?", "Yes \u2013 to all floors."),
+        ("Is there a lift?", "Yes\u00a0\u2013 to all floors."),
     ]
+
+
+def test_an_imported_faq_reads_its_character_references_as_a_knowledge_file_does(
+    tmp_path: Path,
+) -> None:
+    """Import had a reading of its own: a no-break space became a plain one, and "&amp;lt;"
+    was read twice, then again by the loader of the file it wrote ("<" where the FAQ showed
+    "&lt;")."""
+    question = "What&#39;s on the menu?"
+    answer = "Fish &amp; chips,&nbsp;&pound;9. Tags are written &amp;lt;b&amp;gt;."
+    written = tmp_path / "written.yaml"
+    written.write_text(
+        f'version: 1\nentries:\n  - id: whats-on-the-menu\n    question: "{question}"\n'
+        f'    answer: "{answer}"\n',
+        encoding="utf-8",
+    )
+    (by_hand,) = load(written).entries
+    assert by_hand.answer == "Fish & chips,\u00a0\u00a39. Tags are written &lt;b&gt;."
+
+    result = parse_faq(f"{question}\n{answer}\n")
+    assert [(e.question, e.answer) for e in result.entries] == [(by_hand.question, by_hand.answer)]
+    imported = tmp_path / "imported.yaml"
+    imported.write_text(to_yaml(result), encoding="utf-8")
+    assert load(imported).entries == (by_hand,)
 
 
 def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path: Path) -> None:

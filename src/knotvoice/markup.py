@@ -42,6 +42,7 @@ __all__ = [
     "characters",
     "html_tags",
     "lines",
+    "literal",
     "odd_references",
     "plain",
     "read_links",
@@ -450,6 +451,18 @@ def characters(text: str) -> str:
     if "&" not in text:
         return text
     return _CHARACTER_REFERENCE.sub(lambda found: _stands_for(found.group()) or found.group(), text)
+
+
+def literal(text: str) -> str:
+    """``text`` written so that ``characters`` reads it as it is: the "&" of each character
+    reference in it written "&amp;" ("&lt;" a text shows as such is "&amp;lt;"), for a text
+    read already (an imported FAQ's) written into a knowledge file."""
+    if "&" not in text:
+        return text
+    return _CHARACTER_REFERENCE.sub(
+        lambda found: f"&amp;{found.group()[1:]}" if _stands_for(found.group()) else found.group(),
+        text,
+    )
 
 
 @dataclass(frozen=True)

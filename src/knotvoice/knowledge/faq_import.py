@@ -133,6 +133,7 @@ from knotvoice.knowledge.office import (
     read_office,
 )
 from knotvoice.lang import english, straighten, words
+from knotvoice.markup import characters, literal
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +233,6 @@ _COLUMN_NAME_RE = re.compile(r"^(?:#|no\.|nr\.|ref\.|[^\W\d_]+(?:[ _-][^\W\d_]+)
 or a number's ("#", "No.")."""
 _SAMPLE = 4096
 """Characters of a CSV whose whole lines say what sets its cells apart."""
-_CHARACTER_REFERENCE_RE = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _LINKED_DATA_RE = re.compile(r"<script[^<>]*application/ld\+json", re.IGNORECASE)
 """A page's data for search engines, which may hold its FAQ (schema.org ``FAQPage``)."""
 _HTML_BLOCK_RE = re.compile(r"<(?:p|div|h[1-6]|li|dt|dd|tr)\b[^<>]*>", re.IGNORECASE)
@@ -453,7 +453,8 @@ def _decoded(data: bytes) -> tuple[str | None, Note | None]:
 def parse_faq(text: str) -> ImportResult:
     """Turn a plain-text FAQ into entries and notes (see the module docstring for the rules).
 
-    A byte order mark in front of the text is ignored. HTML (a web page's FAQ pasted or saved
+    A byte order mark in front of the text is ignored; its character references (``&amp;``,
+    ``&nbsp;``, ``&#39;``) are read as a knowledge file's are (``markup.characters``). HTML (a web page's FAQ pasted or saved
     with its tags, ``<p>``, ``<h2>``, ``<li>``) is read as the text a browser shows, its
     headings, bold, lists, links, tables (each row as a Word table's, its header's names
     over its cells) and line breaks (``<br>``) as their markdown, its
@@ -499,7 +500,8 @@ def parse_faq(text: str) -> ImportResult:
             ),
         )
         return _with_faq_data(result, shown.faq_data)
-    return _parse_text(text)
+    # the character references left in a text ("&amp;", "&nbsp;") read as a knowledge file's
+    return _parse_text(characters(text))
 
 
 _MAIN_RE = re.compile(r"<main\b", re.IGNORECASE)
@@ -571,11 +573,7 @@ def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportR
 
 
 def _parse_text(text: str) -> ImportResult:
-    """``parse_faq`` on text without HTML: a character's name left of it (``&amp;``,
-    ``&pound;``) is read as the character."""
-    text = _CHARACTER_REFERENCE_RE.sub(
-        lambda found: html.unescape(found.group()).replace("\xa0", " "), text
-    )
+    """``parse_faq`` on text without HTML, its character references read already."""
     paragraphs = _plain_titles(_titled(_menus(_paragraphs(text))))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
     if not any(p.is_question for p in paragraphs):
@@ -1041,7 +1039,7 @@ def _even_delimiter(sample: str, guessed: str) -> str:
 def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     """Entries and notes from a spreadsheet's rows (each its line or row number and its
     cells), as ``parse_csv`` reads them."""
-    rows = [(number, row) for number, row in rows if any(row)]
+    rows = [(number, [characters(cell) for cell in row]) for number, row in rows if any(row)]
     if not rows:
         raise KnowledgeError("no rows; put questions in one column and their answers in the next")
     notes: list[tuple[int, str, _Draft | None]] = []
@@ -1526,7 +1524,9 @@ def _claim_alternatives(drafts: list[_Draft], notes: list[tuple[int, str, _Draft
 
 
 def to_yaml(result: ImportResult) -> str:
-    """The entries in the knowledge file format, notes as comments above their entries."""
+    """The entries in the knowledge file format, notes as comments above their entries, their
+    texts written so the knowledge's loader reads them as they are (a "&lt;" the FAQ shows as
+    such is written "&amp;lt;": ``markup.literal``)."""
     review = "Review the notes below, then add" if result.notes else "Add"
     out = [
         f"# Imported from an FAQ. {review} alternatives, spoken forms, topics and",
@@ -1539,14 +1539,14 @@ def to_yaml(result: ImportResult) -> str:
     for entry in result.entries:
         out.append("")
         out.extend(f"  # NOTE {note}" for note in result.notes if note.entry == entry.id)
-        data: dict[str, Any] = {"id": entry.id, "question": entry.question}
+        data: dict[str, Any] = {"id": entry.id, "question": literal(entry.question)}
         if entry.alternatives:
-            data["alternatives"] = list(entry.alternatives)
-        data["answer"] = entry.answer
+            data["alternatives"] = [literal(wording) for wording in entry.alternatives]
+        data["answer"] = literal(entry.answer)
         for field, value in (
-            ("spoken", entry.spoken),
-            ("topic", entry.topic),
-            ("keywords", list(entry.keywords)),
+            ("spoken", literal(entry.spoken or "")),
+            ("topic", literal(entry.topic)),
+            ("keywords", [literal(keyword) for keyword in entry.keywords]),
         ):
             if value:
                 data[field] = value

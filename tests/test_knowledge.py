@@ -23,8 +23,10 @@ from knotvoice.knowledge import (
     vocabulary,
 )
 from knotvoice.knowledge.check import Confused, check_calibration, lint
+from knotvoice.markup import lines
 from knotvoice.match.calibration import Example, Judged
 from knotvoice.settings import ListenSettings, Settings, TriggerMode
+from knotvoice.speech.reply import spoken_answer
 
 REPO = Path(__file__).resolve().parents[1]
 KNOTS = REPO / "knowledge" / "knots.yaml"
@@ -1129,6 +1131,36 @@ def test_lint_says_nothing_of_character_references_but_those_that_stand_for_none
     ]
     assert main(["knowledge", "lint", str(path)]) == 0  # warnings: the file still loads
     assert "entry food: question: has character references" in capsys.readouterr().out
+
+
+def test_a_tag_written_with_character_references_is_text_for_screen_speech_and_lint(
+    tmp_path: Path,
+) -> None:
+    """An operator wrote "&lt;b&gt;" to show "<b>": read as "<b>", lint called it a tag the
+    operator wrote (to write **bold** instead) and speech left it out as a tag. Written so,
+    a tag is text: the screen shows it as written, speech says it as a placeholder's words
+    ("<your name>"), and lint says nothing; a tag written as such is still one."""
+    path = write(
+        tmp_path,
+        "version: 1\nentries:\n"
+        "  - id: bold\n    question: How do I make a word bold?\n"
+        "    alternatives: [bold text, heavy letters, thick type]\n"
+        "    answer: Type &lt;b&gt; before it and &lt;/b&gt; after it.\n"
+        "    topic: web\n"
+        "  - id: pasted\n    question: Is the page editor free?\n"
+        "    alternatives: [does the editor cost, price of the editor, editor fee]\n"
+        "    answer: It is <b>free</b>.\n"
+        "    topic: web\n",
+    )
+    knowledge = load(path)
+    shown = [
+        "".join(span.text for span in line.spans) for line in lines(knowledge.get("bold").answer)
+    ]
+    assert shown == ["Type <b> before it and </b> after it."]
+    assert spoken_answer(knowledge.get("bold")) == "Type b before it and, b after it."
+    assert spoken_answer(knowledge.get("pasted")) == "It is free."
+    tagged = [(p.entry, p.message.split(",")[0]) for p in lint(path) if "HTML" in p.message]
+    assert tagged == [("pasted", "has HTML tags (<b>)")]
 
 
 def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:

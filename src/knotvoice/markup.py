@@ -47,6 +47,7 @@ __all__ = [
     "plain",
     "read_links",
     "spans",
+    "tags_as_text",
     "web_address",
     "without_addresses",
     "without_html",
@@ -372,13 +373,13 @@ _WORDLIKE = frozenset({
 an end tag in the text: alone, "<code>" or "<time>" may be a place to fill in."""
 # fmt: on
 _HTML_TAG = re.compile(
-    r"<!--.*?-->|(?<!\\)<(/?)("
+    r"(?<!\\)(?:<!--.*?-->|<(/?)("
     + "|".join(sorted(_UNMISTAKABLE | _WORDLIKE, key=len, reverse=True))
-    + r")(?![\w-])(\s[^<>\n]*)?/?>",
+    + r")(?![\w-])(\s[^<>\n]*)?/?>)",
     re.IGNORECASE | re.DOTALL,
 )
 """An HTML tag ("<b>", "</p>", "<br/>", '<a href="...">') or comment, maybe: not any "<" and
-">" ("age < 16", "<your name>", "->")."""
+">" ("age < 16", "<your name>", "->"), nor one escaped as markdown escapes a mark ("\\<b>")."""
 
 
 def _tags(text: str) -> list[re.Match[str]]:
@@ -416,6 +417,13 @@ def without_html(text: str) -> str:
     return "".join(kept) + text[start:]
 
 
+def tags_as_text(text: str) -> str:
+    """``text`` with each HTML tag in it escaped as markdown escapes a mark ("\\<b>"): text
+    that shows a tag as written (a web page's "&lt;b&gt;"), which ``html_tags`` and
+    ``without_html`` take for none."""
+    return _HTML_TAG.sub(lambda tag: f"\\{tag.group()}", text)
+
+
 _CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 """A character reference as HTML writes one ("&amp;", "&#39;", "&#x2019;"), which may stand
 for no character ("&nbps;")."""
@@ -447,10 +455,30 @@ def characters(text: str) -> str:
     """``text`` with each of its HTML character references ("&amp;", "&nbsp;", "&#39;",
     "&#x2019;", "&pound;") as the character it stands for, read once (an "&amp;lt;" is
     "&lt;"); one that stands for none ("&nbps;") or lacks its ";" ("&amp chips") is left
-    as written (``odd_references``)."""
+    as written (``odd_references``).
+
+    A tag written with them ("&lt;b&gt;", to show "<b>") is text, not HTML: its "<" is read
+    as markdown's escaped mark ("\\<b>"), which the screen shows as "<", speech reads as a
+    placeholder's ("<your name>") and lint takes for no tag (``html_tags``)."""
     if "&" not in text:
         return text
-    return _CHARACTER_REFERENCE.sub(lambda found: _stands_for(found.group()) or found.group(), text)
+    pieces: list[str] = []
+    written: set[int] = set()  # where a "<" written as a reference stands in the text read
+    start = length = 0
+    for found in _CHARACTER_REFERENCE.finditer(text):
+        read = _stands_for(found.group()) or found.group()
+        pieces += [text[start : found.start()], read]
+        length += found.start() - start
+        if read == "<":
+            written.add(length)
+        length += len(read)
+        start = found.end()
+    pieces.append(text[start:])
+    read = "".join(pieces)
+    escaped = sorted(written.intersection(tag.start() for tag in _HTML_TAG.finditer(read)))
+    for at in reversed(escaped):
+        read = f"{read[:at]}\\{read[at:]}"
+    return read
 
 
 def literal(text: str) -> str:

@@ -133,7 +133,7 @@ from knotvoice.knowledge.office import (
     read_office,
 )
 from knotvoice.lang import english, straighten, words
-from knotvoice.markup import characters, literal
+from knotvoice.markup import characters, literal, tags_as_text
 
 logger = logging.getLogger(__name__)
 
@@ -2853,7 +2853,8 @@ class _HtmlText(HTMLParser):
             if not data[0].isspace():
                 self._emit("\n")
         if shown:
-            self._emit(re.sub(r"\s+", " ", data.replace("\xa0", " ")))
+            # a tag in the text the page shows ("&lt;b&gt;") is text (``markup.characters``)
+            self._emit(tags_as_text(re.sub(r"\s+", " ", data.replace("\xa0", " "))))
 
     def _is_chrome(self, attrs: list[tuple[str, str | None]]) -> bool:
         """Whether an element is what a page shows around its FAQ (``_CHROME_NAMES``)."""

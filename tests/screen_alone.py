@@ -1,7 +1,8 @@
 """The screen's real server in a process of its own, run by ``test_screen_browser.py`` so it
 can be stopped (SIGSTOP) as a frozen kiosk is: it serves a page showing an answer being
 said, prints the page's address as one line, and serves until SIGTERM. No kiosk loop, no
-model: only the page, its events and its ``alive``s."""
+model: only the page, its events and its ``alive``s. Then it prints how many pages it
+holds places for ("watching 1"), each time that changes."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ def main() -> None:
 
     def ready(url: str) -> None:
         print(url, flush=True)
+        threading.Thread(target=watching, daemon=True).start()
+
+    def watching() -> None:
+        held = -1
+        while not stop.wait(0.01):
+            if hub.watching != held:
+                held = hub.watching
+                print(f"watching {held}", flush=True)
 
     beside(kiosk, hub, Inbox(), ScreenSettings("127.0.0.1", 0), stop, ready)
 

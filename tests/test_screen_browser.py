@@ -1179,9 +1179,10 @@ NOT_RESPONDING = "The kiosk is not responding. Reconnecting…"
 
 
 @contextmanager
-def screen_alone() -> Iterator[tuple[subprocess.Popen[str], str]]:
+def screen_alone() -> Iterator[tuple[subprocess.Popen[str], str, queue.Queue[str]]]:
     """The screen's real server in a process of its own (``screen_alone.py``), showing an
-    answer being said, and its page's address."""
+    answer being said, its page's address, and the lines it prints after (how many pages it
+    holds places for, "watching 1")."""
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("screen_alone.py"))],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
@@ -1189,9 +1190,14 @@ def screen_alone() -> Iterator[tuple[subprocess.Popen[str], str]]:
     stdout = process.stdout
     assert stdout is not None
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
     try:
-        yield process, lines.get(timeout=60).strip()
+        yield process, lines.get(timeout=60).strip(), lines
     finally:
         process.send_signal(signal.SIGCONT)
         process.terminate()
@@ -1205,7 +1211,7 @@ def test_a_page_whose_kiosk_is_frozen_says_it_is_not_responding_within_10_s(
     on saying Speaking for 33 s before it noticed. Held up for a few seconds, as on a busy
     Pi, the page shows nothing amiss; stopped, it says the kiosk is not responding within
     10 s; and once the kiosk goes on, it shows it again by itself."""
-    with screen_alone() as (process, url):
+    with screen_alone() as (process, url, _):
         page = open_page(browser, url)
         state, notice = page.locator("#state-word"), page.locator("#notice")
         expect(state).to_have_text("Speaking")
@@ -1230,6 +1236,25 @@ def test_a_page_whose_kiosk_is_frozen_says_it_is_not_responding_within_10_s(
         expect(state).to_have_text("Speaking", timeout=10_000)
         expect(notice).to_be_empty()
         expect(page.locator("#stop")).to_be_enabled()
+
+
+def test_a_long_freeze_leaves_the_kiosk_one_place_held_per_page(browser: Browser) -> None:
+    """While the kiosk is frozen, its page gives up on a connection every 7.5 s and opens
+    another. The ones it gave up on waited for the kiosk all the same, and once it went on
+    each held one of the places for pages (100 of them) until the kiosk next wrote to it:
+    a long freeze, or many pages, could take them all. A page that has gone holds none."""
+    with screen_alone() as (process, url, lines):
+        page = open_page(browser, url)
+        expect(page.locator("#state-word")).to_have_text("Speaking")
+        process.send_signal(signal.SIGSTOP)
+        page.wait_for_timeout(24_000)  # the page tries again three times
+        held = [int(lines.get_nowait().split()[1]) for _ in range(lines.qsize())]
+        assert held[-1:] == [1], "the page's place, before the freeze"
+        process.send_signal(signal.SIGCONT)
+        expect(page.locator("#state-word")).to_have_text("Speaking", timeout=10_000)
+        page.wait_for_timeout(4_000)  # longer than the kiosk takes to write to a page
+        held = [held[-1], *(int(lines.get_nowait().split()[1]) for _ in range(lines.qsize()))]
+        assert max(held) == held[-1] == 1, f"places held once the kiosk went on: {held}"
 
 
 RULES = Entry(

@@ -4,7 +4,8 @@
   from the internet: no CDN, no web font).
 - ``GET /events``: server-sent events, one ``view`` event per change (the first is the
   current view), and an ``alive`` event every ``KEEPALIVE_SECONDS`` (its data says how
-  often). A page that falls behind is dropped; its browser reconnects by itself.
+  often). A page that falls behind is dropped; its browser reconnects by itself. A page
+  gone (its connection lost) holds no place, even when it left while the kiosk was frozen.
 - ``GET /view``: the current view, as JSON.
 - ``GET /health``: how the kiosk is doing, as ``knotvoice status --json`` says it: 200 while
   its loop goes round, 503 when its status is stale (the loop is stuck).
@@ -224,8 +225,14 @@ class ScreenServer:
         """Start serving; returns the page's address. ``KnotvoiceError`` when the address
         cannot be used."""
         self.hub.attach(asyncio.get_running_loop())
+        # A request whose connection is lost is given up at once (``handler_cancellation``):
+        # a page gone (one that gave up on a frozen kiosk and connected again) holds no place.
         self._runner = web.AppRunner(
-            self.app(), access_log=None, shutdown_timeout=1.0, keepalive_timeout=IDLE_SECONDS
+            self.app(),
+            access_log=None,
+            shutdown_timeout=1.0,
+            keepalive_timeout=IDLE_SECONDS,
+            handler_cancellation=True,
         )
         await self._runner.setup()
         site = _Site(self._runner, self.settings.host, self.settings.port, MAX_CONNECTIONS)
@@ -374,8 +381,8 @@ class ScreenServer:
             response = web.StreamResponse(
                 headers={**_HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
             )
-            await response.prepare(request)
             try:
+                await response.prepare(request)  # the page may have gone already
                 alive = f"event: alive\ndata: {json.dumps({'every': KEEPALIVE_SECONDS})}\n\n"
                 await response.write(f"retry: {RETRY_MILLISECONDS}\n\n{alive}".encode())
                 while True:

@@ -62,6 +62,30 @@ class FileDevices:
             pcm = np.repeat(pcm[:, None], channels, axis=1)
         pcm.tofile(self.infile)
 
+    def unplug(self, name: str = SPEAKER) -> None:
+        """Take device ``name`` out of the configuration, as pulling out its plug does: it
+        fails to open from now on, and is not there once PortAudio looks for devices again."""
+        text = self.config.read_text()
+        if not self._plugged.exists():
+            self._plugged.write_text(text)
+        lines = text.splitlines(keepends=True)
+        self._rewrite("".join(line for line in lines if not line.startswith(f"pcm.{name} ")))
+
+    def plug_back(self) -> None:
+        """The devices unplugged there again; PortAudio finds them once it looks again."""
+        self._rewrite(self._plugged.read_text())
+
+    @property
+    def _plugged(self) -> Path:
+        return self.config.with_suffix(".plugged")
+
+    def _rewrite(self, text: str) -> None:
+        # A new file, not the old one written over: ALSA reads its configuration again
+        # when the file's inode or time changes, and a time may stay within the second.
+        written = self.config.with_suffix(".new")
+        written.write_text(text)
+        written.replace(self.config)
+
     def output(self) -> npt.NDArray[np.int16]:
         """Everything played so far, as 16-bit samples."""
         if not self.outfile.exists():

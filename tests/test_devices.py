@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,14 @@ from alsa_devices import DEFAULT_RATE, LINE_OUT, MIC, SPEAKER, FileDevices, file
 from knotvoice.audio import RATE, AudioChunk, join
 from knotvoice.errors import DeviceError
 from knotvoice.kiosk import microphone
-from knotvoice.kiosk.devices import Device, device_error, list_devices, resolve
+from knotvoice.kiosk.devices import (
+    Device,
+    device_error,
+    list_devices,
+    native_messages_logged,
+    refresh,
+    resolve,
+)
 from knotvoice.kiosk.microphone import Microphone
 from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
 from knotvoice.settings import MicrophoneSettings, SpeakerSettings
@@ -96,6 +105,68 @@ def test_portaudio_failures_become_one_line_advice(devices: FileDevices) -> None
     assert "busy" in str(busy) and "--input-device" in str(busy)
     assert "12345 Hz" in str(rate) and f"{DEFAULT_RATE} Hz" in str(rate)
     assert "gone" in str(gone) and "--output-device" in str(gone)
+    # PortAudio's "Unanticipated host error" said in ALSA's words (which it has only for a
+    # call from the main thread), not as "failed (Unanticipated host error)".
+    host, alsa = "Unanticipated host error", 8
+    unplugged = device_error(
+        sd.PortAudioError(host, -9999, (alsa, -19, "No such device")), mic, "input"
+    )
+    broken = device_error(
+        sd.PortAudioError(host, -9999, (alsa, -5, "Input/output error")), mic, "output"
+    )
+    unsaid = device_error(sd.PortAudioError(host, -9999, (alsa, 0, "")), mic, "output")
+    assert str(unplugged).endswith("is gone; plug it back in or pick another --input-device")
+    assert "stopped working (input/output error); check its cable" in str(broken)
+    assert "stopped working; check its cable and power, or pick another --output-device" in str(
+        unsaid
+    )
+    assert all(host not in str(error) for error in (unplugged, broken, unsaid))
+
+
+def test_a_speaker_unplugged_since_portaudio_looked_says_so(devices: FileDevices) -> None:
+    """PortAudio says "Illegal combination of I/O devices" for a device ALSA cannot open:
+    the kiosk said the speaker "failed (Error opening OutputStream: Illegal combination of
+    I/O devices)"."""
+    speaker = DeviceSpeaker(SpeakerSettings(device=SPEAKER))
+    devices.unplug()
+    chunk = AudioChunk(np.zeros(2205, "<i2").tobytes(), rate=22050)
+    with pytest.raises(DeviceError) as unplugged:
+        speaker.play([chunk])
+    label = resolve(SPEAKER, "output").label()
+    assert str(unplugged.value) == (
+        f"audio device {label} could not be opened (unplugged?); plug it back in or pick "
+        "another --output-device"
+    )
+
+
+def test_what_alsa_and_portaudio_print_themselves_is_logged_not_shown(
+    devices: FileDevices, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """ALSA's "Unknown PCM testspk" and PortAudio's "Expression '...' failed in
+    'src/hostapi/alsa/pa_linux_alsa.c'" lines came on standard error, before and around the
+    kiosk's own line; other lines written there are passed on as they were. What PortAudio
+    starting again prints (JACK's "jack server is not running", every ALSA device probed)
+    sounddevice sends to /dev/null, and stays there."""
+    libc = ctypes.CDLL(None)
+    libc.fputs.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    speaker = DeviceSpeaker(SpeakerSettings(device=SPEAKER))
+    devices.unplug()
+    chunk = AudioChunk(np.zeros(2205, "<i2").tobytes(), rate=22050)
+    with caplog.at_level(logging.INFO, logger="knotvoice"), native_messages_logged():
+        with pytest.raises(DeviceError, match="could not be opened"):
+            speaker.play([chunk])
+        devices.plug_back()
+        refresh()
+        libc.fputs(b"a line of another library\n", ctypes.c_void_p.in_dll(libc, "stderr"))
+    shown = capfd.readouterr().err
+    assert shown == "a line of another library\n"
+    logged = [r.getMessage() for r in caplog.records if r.name == "knotvoice.kiosk.devices"]
+    assert any("ALSA lib" in line and f"Unknown PCM {SPEAKER}" in line for line in logged)
+    assert any("Expression '" in line and "pa_linux_alsa.c" in line for line in logged)
+    assert all(line.startswith("audio system: ") for line in logged)
+    # and after the block, standard error is C's own again
+    libc.fputs(b"after\n", ctypes.c_void_p.in_dll(libc, "stderr"))
+    assert capfd.readouterr().err == "after\n"
 
 
 def tone(seconds: float, rate: int, hertz: float = 440.0) -> np.ndarray:

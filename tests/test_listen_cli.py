@@ -172,6 +172,31 @@ def test_a_bad_value_on_the_command_line_is_named_as_typed(
 
 
 @pytest.mark.model
+def test_a_speaker_that_fails_mid_reply_is_one_plain_line(tmp_path: Path) -> None:
+    """ALSA's and PortAudio's own lines ("ALSA lib pcm_file.c:...", "Expression 'res' failed
+    in 'src/hostapi/alsa/pa_linux_alsa.c'") reached the kiosk's log, and its own line said
+    the device "failed (Unanticipated host error)"."""
+    devices = write_config(tmp_path)
+    with devices.config.open("a") as config:  # a speaker whose pipe is closed at once
+        config.write('pcm.brokenspk { type file  slave.pcm "null"  file "|true"  format "raw" }\n')
+    question = join(read_audio(DEMO))
+    silence = np.zeros(16000 * 2, dtype=np.float32)
+    tail = np.zeros(16000 * 60, dtype=np.float32)
+    devices.write_input(np.concatenate([silence, question, tail]), 16000, DEFAULT_RATE)
+    result = run(
+        devices.config, "listen", "--max-turns", "1", "--log-dir", str(tmp_path / "log"),
+        "--input-device", MIC, "--output-device", "brokenspk",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    (line,) = lines
+    assert line.startswith("WARNING knotvoice") and "speaker: audio device" in line, line
+    assert "'brokenspk' stopped working" in line and "--output-device" in line, line
+    assert "Unanticipated" not in line
+
+
+@pytest.mark.model
 def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
     devices = write_config(tmp_path, include_devices=False)
     result = run(devices.config, "listen", "--max-turns", "1", "--input-device", "no-such-mic")

@@ -847,6 +847,22 @@ def _fails_a_gate(args: argparse.Namespace, manifest: Path, report: EvalReport) 
 # --- the kiosk ------------------------------------------------------------------------------
 
 
+def _native_messages_logged(
+    command: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """``command`` with the lines ALSA and PortAudio print on their own logged (``-v``): a
+    failing device is told of in one knotvoice line."""
+
+    def logged(args: argparse.Namespace) -> int:
+        from knotvoice.kiosk.devices import native_messages_logged
+
+        with native_messages_logged():
+            return command(args)
+
+    return logged
+
+
+@_native_messages_logged
 def _listen(args: argparse.Namespace) -> int:
     from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
     from knotvoice.kiosk.triggers import KeyTrigger
@@ -876,6 +892,7 @@ def _listen(args: argparse.Namespace) -> int:
     )
 
 
+@_native_messages_logged
 def _screen(args: argparse.Namespace) -> int:
     from knotvoice.errors import DeviceError
     from knotvoice.kiosk.devices import resolve
@@ -1012,8 +1029,8 @@ def _kiosk(
                     f"listening on {record.get('device')} ({record.get('mode')} mode, "
                     f"{record.get('engine')} hears); Ctrl-C stops"
                 )
-            elif record["event"] == "error":
-                _warn(f"{record.get('stage')}: {record.get('message')}")
+            elif isinstance(event, kiosk_events.Failed) and not event.logged:
+                _warn(f"{event.stage}: {event.message}")
             if hub is not None:
                 hub(event)
 

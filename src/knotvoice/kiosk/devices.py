@@ -1,12 +1,19 @@
-"""Audio devices: list them, pick one by index or part of its name, explain what went wrong.
+"""Audio devices: list them, pick one by index or part of its name, explain what went wrong
+(and keep what ALSA and PortAudio print on their own for the log).
 
 Only this module, ``microphone`` and ``speaker`` touch sounddevice (PortAudio).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import fcntl
 import logging
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,9 +31,31 @@ _INVALID_SAMPLE_RATE = -9997
 _INVALID_DEVICE = -9996
 _DEVICE_UNAVAILABLE = -9985
 _SAMPLE_FORMAT_NOT_SUPPORTED = -9994
+_UNANTICIPATED_HOST_ERROR = -9999
+_BAD_IO_DEVICE_COMBINATION = -9993
+"""What PortAudio says when ALSA could not open a device, for any reason but busy: most
+often one unplugged since PortAudio last looked ("Illegal combination of I/O devices")."""
+_ERRNO_HOST_APIS = {7, 8}
+"""PortAudio's OSS and ALSA host APIs, whose host errors are (negated) ``errno`` values."""
 
 _LISTED = 8
 """Devices named in an error about a name that matches none."""
+
+_GONE = {errno.ENODEV, errno.ENOENT, errno.ENXIO}
+"""ALSA's errors (negated) for a device that is no longer there (unplugged)."""
+
+NATIVE_PREFIXES = ("ALSA lib ", "Expression '", "PaAlsa")
+"""How the lines ALSA and PortAudio print on their own begin ("ALSA lib pcm.c:8570:(...)",
+"Expression 'res' failed in 'src/hostapi/alsa/pa_linux_alsa.c', line: 3502")."""
+
+_UNBUFFERED = 2
+"""glibc's ``_IONBF``: a stream written at once, as standard error is."""
+
+READER_SECONDS = 2.0
+"""How long the end of ``native_messages_logged`` waits for the lines still to be read."""
+
+_redirected: tuple[ctypes.c_void_p, int | None] | None = None
+"""While ``native_messages_logged`` runs: C's ``stderr`` and the stream it was before."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +89,10 @@ def refresh() -> None:
     """Re-scan the devices (PortAudio only sees devices plugged in before it started)."""
     try:
         sd._terminate()
-        sd._initialize()
+        # What every device probed and JACK print as PortAudio starts, sounddevice sends to
+        # /dev/null through the descriptor: C's stream is pointed back at it meanwhile.
+        with _stderr_as_it_was():
+            sd._initialize()
     except sd.PortAudioError as error:
         raise DeviceError(f"cannot restart the audio system ({error}); check ALSA") from None
 
@@ -183,8 +215,20 @@ def device_error(
     """A one-line ``DeviceError`` for a PortAudio failure on ``device``."""
     code = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else None
     message = str(error.args[0]) if error.args else str(error)
-    lowered = message.casefold()
+    # PortAudio's "Unanticipated host error" comes with ALSA's own: (host API, -errno, text).
+    host = error.args[2] if len(error.args) > 2 else None
+    host_code, host_text = 0, ""
+    if isinstance(host, tuple) and len(host) == 3 and isinstance(host[1], int) and host[2]:
+        host_text = str(host[2])
+        host_code = -host[1] if host[0] in _ERRNO_HOST_APIS else 0
+    lowered = f"{message} {host_text}".casefold()
     flag = f"--{kind}-device"
+    if host_code in _GONE:
+        return DeviceError(
+            f"audio device {device.label()} is gone; plug it back in or pick another {flag}"
+        )
+    if host_code == errno.EBUSY:
+        lowered += " busy"
     if "busy" in lowered or code == _DEVICE_UNAVAILABLE or "unavailable" in lowered:
         return DeviceError(
             f"audio device {device.label()} is busy; stop the program using it "
@@ -204,10 +248,112 @@ def device_error(
         return DeviceError(
             f"audio device {device.label()} is gone; plug it back in or pick another {flag}"
         )
+    if code == _BAD_IO_DEVICE_COMBINATION:
+        return DeviceError(
+            f"audio device {device.label()} could not be opened (unplugged?); plug it back "
+            f"in or pick another {flag}"
+        )
     if code == _SAMPLE_FORMAT_NOT_SUPPORTED:
         return DeviceError(
             f"audio device {device.label()} does not do 16-bit audio; pick another {flag}"
         )
+    if code == _UNANTICIPATED_HOST_ERROR:
+        # ALSA's own word for it ("input/output error"), not PortAudio's; PortAudio has it
+        # only for a call from the main thread, not from the speaker's or microphone's.
+        why = f" ({host_text[:1].lower()}{host_text[1:]})" if host_text else ""
+        return DeviceError(
+            f"audio device {device.label()} stopped working{why}; check its cable and power, "
+            f"or pick another {flag}"
+        )
     return DeviceError(
         f"audio device {device.label()} failed ({message}); check `knotvoice devices`"
     )
+
+
+@contextlib.contextmanager
+def native_messages_logged() -> Iterator[None]:
+    """For the duration of the block, the lines ALSA and PortAudio print on their own as a
+    device fails ("ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM usb", "Expression
+    'ret' failed in 'src/hostapi/alsa/pa_linux_alsa.c', line: 1736") go to this module's log
+    at info level (shown with ``-v``, as ``audio system: ...``): the kiosk says what
+    happened and what to do in one line of its own. Every other line written to C's
+    ``stderr`` is passed on to standard error as it was. C's ``stderr`` (not the descriptor,
+    which Python's own lines use) is pointed at a pipe read by a thread. Where that cannot be
+    done (no glibc), nothing changes."""
+    if not _glibc():
+        yield
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        stream = ctypes.c_void_p.in_dll(libc, "stderr")
+        fdopen, setvbuf, fflush, fclose = libc.fdopen, libc.setvbuf, libc.fflush, libc.fclose
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    fdopen.restype, fdopen.argtypes = ctypes.c_void_p, [ctypes.c_int, ctypes.c_char_p]
+    setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    fflush.argtypes = fclose.argtypes = [ctypes.c_void_p]
+    read_end, write_end = os.pipe()
+    # A reader that falls behind costs lines, never a stuck audio thread.
+    fcntl.fcntl(write_end, fcntl.F_SETFL, fcntl.fcntl(write_end, fcntl.F_GETFL) | os.O_NONBLOCK)
+    piped = fdopen(write_end, b"w")
+    if not piped:
+        os.close(read_end)
+        os.close(write_end)
+        yield
+        return
+    setvbuf(piped, None, _UNBUFFERED, 0)
+    reader = threading.Thread(
+        target=_pass_on, args=(read_end,), daemon=True, name="knotvoice-native-log"
+    )
+    reader.start()
+    global _redirected
+    previous = stream.value
+    stream.value = piped
+    _redirected = (stream, previous)
+    try:
+        yield
+    finally:
+        _redirected = None
+        stream.value = previous
+        fflush(piped)
+        # Closing the write end ends the reader, once it has read what is left.
+        fclose(piped)
+        reader.join(timeout=READER_SECONDS)
+
+
+@contextlib.contextmanager
+def _stderr_as_it_was() -> Iterator[None]:
+    """C's ``stderr`` as it was before ``native_messages_logged``, for the block."""
+    redirected = _redirected
+    if redirected is None:
+        yield
+        return
+    stream, previous = redirected
+    piped = stream.value
+    stream.value = previous
+    try:
+        yield
+    finally:
+        stream.value = piped
+
+
+def _glibc() -> bool:
+    """Whether C's ``stderr`` is glibc's, a pointer that can be set (musl's cannot)."""
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError):
+        return False
+
+
+def _pass_on(read_end: int) -> None:
+    """Read C's standard error line by line: ALSA's and PortAudio's lines are logged, the
+    rest written to standard error unchanged."""
+    with os.fdopen(read_end, "rb") as lines:
+        for raw in lines:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if line.startswith(NATIVE_PREFIXES):
+                _LOG.info("audio system: %s", line)
+            else:
+                with contextlib.suppress(OSError):
+                    os.write(2, raw)

@@ -185,6 +185,9 @@ class Failed(Event):
     stage: str = ""
     """microphone, recognizer, dialogue, synthesizer or speaker."""
     message: str = ""
+    logged: bool = field(default=False, metadata=_NOT_DATA)
+    """Whether the log says it, as a warning (a device's failure, said once until it works
+    again): a display need not say it a second time."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,7 @@ class Stages:
                 # a developer, with ``-v``.
                 _LOG.info("%s failed", stage, exc_info=error)
             self._failing.add(stage)
-        self._emit(Failed(at, stage, message))
+        self._emit(Failed(at, stage, message, logged=isinstance(error, DeviceError)))
 
     def worked(self, stage: str) -> None:
         if stage in self._failing:

@@ -68,3 +68,42 @@ def test_a_stop_ends_the_wait_at_once() -> None:
     with pytest.raises(Stopped):
         capture.read()
     assert time.monotonic() - began < 2.0
+
+
+class Refusing:
+    """A microphone that does not open again at a re-scan ``refusals`` times (PortAudio
+    restarted to find a speaker, and the microphone pulled out meanwhile)."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+
+    def open(self, rescan: bool = False) -> None:
+        if rescan and self.refusals > 0:
+            self.refusals -= 1
+            raise DeviceError("audio device 0 'usb mic' is gone; plug it back in")
+
+    def read(self) -> AudioChunk:
+        return AudioChunk(bytes(960), timestamp=0.0)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_microphone_lost_at_a_rescan_is_waited_out_at_the_next_read() -> None:
+    """A re-scan for the speaker's sake returns at once (the reply waits on it); the
+    microphone it lost is told and waited out as the loop reads next."""
+    lost: list[str] = []
+    back = threading.Event()
+    capture = Capture(
+        Refusing(refusals=3),
+        ListenSettings(retry_first_seconds=0.01, retry_max_seconds=0.02),
+        threading.Event(),
+        on_lost=lambda error: lost.append(str(error)),
+        on_back=back.set,
+    )
+    began = time.monotonic()
+    assert not capture.rescan()
+    assert time.monotonic() - began < 0.5 and lost == []
+    capture.read()
+    assert lost == ["audio device 0 'usb mic' is gone; plug it back in"] and back.is_set()
+    assert capture.rescan(), "it opens again once it is back"

@@ -26,6 +26,7 @@ from knotvoice.asr import Recognizer, Transcript, Word
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
 from knotvoice.errors import DeviceError
+from knotvoice.kiosk.devices import refresh
 from knotvoice.kiosk.events import (
     Decided,
     Event,
@@ -1050,6 +1051,82 @@ def test_a_question_asked_again_after_the_speaker_failed_is_answered(
     assert recorder.decisions() == [("answer", "massage-how-often")] * 2
     assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["speaker"] * 2
     assert summary.turns == 2
+
+
+class Rescanning(ClipSource):
+    """A microphone stand-in that looks for the devices again when re-opened to, as the
+    microphone does (PortAudio restarted): the speaker's devices are real."""
+
+    def __init__(self, audio: Audio) -> None:
+        super().__init__(audio)
+        self.rescans = 0
+
+    def open(self, rescan: bool = False) -> None:
+        super().open(rescan)
+        if rescan:
+            refresh()
+            self.rescans += 1
+
+
+def test_a_speaker_plugged_back_in_says_the_reply_of_that_turn(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    """The speaker is pulled out after the first answer and plugged back in while the third
+    question is answered. PortAudio had looked for devices while it was out, so it did not
+    know of it: the third reply was lost too, and only the next one played."""
+    massage = answer_of(knowledge, "massage-how-often")
+    mri = answer_of(knowledge, "mri-inflammation")
+    asked_again = clips("Can you see inflammation on an MRI?")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, massage) + 3.0),
+            asked_again,
+            silence(3.0),
+            asked_again,
+            silence(reply_seconds(synthesizer, mri) + 3.0),
+        ]
+    )
+
+    def pull_and_plug(event: Event) -> None:
+        if isinstance(event, ReplyFinished) and len(recorder.finished()) == 1:
+            devices.unplug()
+        if isinstance(event, Decided) and len(recorder.decisions()) == 3:
+            devices.plug_back()
+
+    recorder = Recorder(pull_and_plug)
+    source = Rescanning(audio)
+    summary = bounded_listen(
+        ListenSettings(max_turns=3, idle_exit_seconds=20.0),
+        whisper,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=source,
+        speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
+    )
+
+    assert recorder.decisions() == [
+        ("answer", "massage-how-often"),
+        ("answer", "mri-inflammation"),
+        ("answer", "mri-inflammation"),
+    ]
+    (failed,) = (e for e in recorder.events if isinstance(e, Failed))
+    assert failed.stage == "speaker" and f"named like {SPEAKER!r}" in failed.message
+    started = [e for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert [(e.text, e.aloud) for e in started] == [(massage, True), (mri, True)]
+    assert summary.replies == 2 and source.rescans >= 2
+    last = recorder.finished()[-1]
+    played = devices.output()
+    assert len(played) == sum(e.frames for e in recorder.finished())
+    reply = played[len(played) - last.frames :].astype(np.float32) / 32768.0
+    heard = whisper.transcribe(chunks_from_array(reply, last.rate)).text
+    assert fuzz.token_set_ratio(heard.lower(), mri.lower()) >= 70, heard
 
 
 class ClockJumpSpeaker(WavSpeaker):

@@ -63,6 +63,8 @@ class Capture:
         self._on_back = on_back
         self.now = 0.0
         """Audio time at the end of the last chunk read, in seconds."""
+        self._lost: DeviceError | None = None
+        """Why the device did not open again at a re-scan: waited out at the next read."""
 
     @property
     def behind(self) -> float:
@@ -74,6 +76,10 @@ class Capture:
         while True:
             if self._stop.is_set():
                 raise Stopped
+            if self._lost is not None:
+                lost, self._lost = self._lost, None
+                self._on_lost(lost)
+                self._recover()
             try:
                 chunk = self.source.read()
             except DeviceError as error:
@@ -85,13 +91,16 @@ class Capture:
                 self._alive()
             return chunk
 
-    def reopen(self) -> None:
-        """Re-open the device after a re-scan, so a re-plugged speaker can be found too."""
+    def rescan(self) -> bool:
+        """Look for the devices again (a speaker plugged back in is found) and re-open this
+        one, as PortAudio restarts under it. False when it does not open again: it is waited
+        out at the next ``read``, not here."""
         try:
             self.source.open(rescan=True)
         except DeviceError as error:
-            self._on_lost(error)
-            self._recover()
+            self._lost = error
+            return False
+        return True
 
     def _recover(self) -> None:
         self.source.close()

@@ -255,7 +255,7 @@ class _Kiosk:
             if self.rescan and not self.utterance_open:
                 self.rescan = False
                 self.endpointer.reset()
-                self.capture.reopen()
+                self.capture.rescan()
             chunk = self.capture.read()
             if self.inbox is not None and not self.utterance_open and self.take_inbox():
                 continue
@@ -610,11 +610,8 @@ class _Kiosk:
         self.stages.worked("synthesizer")
         self.last_rate = rate
         seconds = sum(chunk.seconds for chunk in audio)
-        try:
-            playback = self.speaker.play(audio)
-        except Exception as error:
-            self.fail("speaker", error)
-            self.rescan = isinstance(error, DeviceError)
+        playback = self.play(audio)
+        if playback is None:
             self.spoken(counts)
             return
         self.replies += 1
@@ -645,6 +642,29 @@ class _Kiosk:
         )
         self.endpointer.reset()
         self.spoken(counts)
+
+    def play(self, audio: list[AudioChunk]) -> Playback | None:
+        """Start playing a reply. A speaker that does not open is looked for again at once
+        and tried a second time: one plugged back in since PortAudio last looked for devices
+        is found, and says the reply of this turn, not only the next one's. None when it
+        cannot be played (the failure told)."""
+        try:
+            return self.speaker.play(audio)
+        except DeviceError as error:
+            failed: Exception = error
+        except Exception as error:
+            self.fail("speaker", error)
+            return None
+        _LOG.info("speaker: %s; looking for the devices again", failed)
+        self.endpointer.reset()
+        # A microphone that does not open again is waited out at the next read.
+        if self.capture.rescan():
+            try:
+                return self.speaker.play(audio)
+            except Exception as error:
+                failed = error
+        self.fail("speaker", failed)
+        return None
 
     def render(self, text: str, rate: int | None) -> list[AudioChunk]:
         """The reply's audio, rendered on a thread of its own: a stop is heard while it renders

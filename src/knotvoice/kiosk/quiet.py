@@ -9,14 +9,19 @@ are shown, not heard.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Sequence
 
 from knotvoice.asr import Recognizer, Transcript
 from knotvoice.audio import RATE, WIDTH, AudioChunk
+from knotvoice.errors import DeviceError
+from knotvoice.kiosk.devices import refresh
 from knotvoice.kiosk.speaker import Finished
 
 __all__ = ["Deaf", "Mute", "NoMicrophone"]
+
+_LOG = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.03
 """Length of each block of silence, in seconds (as a microphone's block)."""
@@ -35,8 +40,15 @@ class NoMicrophone:
         self._samples = round(RATE * BLOCK_SECONDS)
 
     def open(self, rescan: bool = False) -> None:
+        """``rescan``: look for the devices again (a speaker plugged back in), as a
+        microphone's re-open does; one that cannot be looked for is the speaker's to say."""
         if self._blocks == 0:
             self._start = time.monotonic()
+        if rescan:
+            try:
+                refresh()
+            except DeviceError as error:
+                _LOG.debug("no re-scan of the devices: %s", error)
 
     def read(self) -> AudioChunk:
         due = self._start + (self._blocks + 1) * BLOCK_SECONDS

@@ -144,57 +144,91 @@ class Synthesizer:
                 f"text-to-speech was busy with another reply for {self.timeout:g} s; "
                 "check espeak-ng"
             )
+        late: list[bool] = []
         try:
-            return self._synthesize(text, rate)
+            folder = tempfile.TemporaryDirectory(prefix="knotvoice-tts-")
+        except OSError:
+            _SPEAKING.release()
+            raise
+        try:
+            return self._synthesize(text, rate, Path(folder.name), late)
+        finally:
+            if late:
+                # Told to stop, espeak-ng finishes the utterance first (2 to 5 s for one of
+                # 1,300 words): the reply fails now, and the next one waits for the stop.
+                threading.Thread(
+                    target=self._stop, args=(folder,), name="tts-stop", daemon=True
+                ).start()
+            else:
+                self._let_go(folder)
+
+    def _stop(self, folder: tempfile.TemporaryDirectory[str]) -> None:
+        """Stop the utterance not rendered in time (what it renders late goes nowhere), then
+        let the next reply be rendered."""
+        try:
+            self._engine.stop()
+        except Exception as error:  # the next reply tells whether the engine still works
+            _log.debug("text-to-speech did not stop: %s", error)
+        finally:
+            self._let_go(folder)
+
+    @staticmethod
+    def _let_go(folder: tempfile.TemporaryDirectory[str]) -> None:
+        """The reply's folder removed, and the engine free for the next reply."""
+        try:
+            folder.cleanup()
         finally:
             _SPEAKING.release()
 
-    def _synthesize(self, text: str, rate: int | None) -> list[AudioChunk]:
+    def _synthesize(
+        self, text: str, rate: int | None, folder: Path, late: list[bool]
+    ) -> list[AudioChunk]:
+        """``text`` rendered in ``folder``; ``late`` gets a mark when it was not rendered in
+        time, and the engine is left to be stopped (the folder kept until it has)."""
         text = self._with_rate(text, rate or self.settings.rate)
-        with tempfile.TemporaryDirectory(prefix="knotvoice-tts-") as tmp:
-            path = Path(tmp) / "reply.wav"
-            ended = threading.Event()
-            failures: list[BaseException] = []
+        path = folder / "reply.wav"
+        ended = threading.Event()
+        failures: list[BaseException] = []
 
-            def failed(exception: BaseException, **_: object) -> None:
-                failures.append(exception)
-                ended.set()
+        def failed(exception: BaseException, **_: object) -> None:
+            failures.append(exception)
+            ended.set()
 
-            tokens = [
-                self._engine.connect("finished-utterance", lambda **_: ended.set()),
-                self._engine.connect("error", failed),
-            ]
-            try:
-                if self._on_espeak:
-                    # Queued while the engine is busy, the utterance and the end of pyttsx3's
-                    # loop are taken together as runAndWait starts: it returns once espeak-ng
-                    # has the text, and the wait below is the one wait. Queued on an idle
-                    # engine (after every reply), the loop ran until the end of the utterance,
-                    # which never came when the file could not be saved: the reply hung, and
-                    # every one after it.
-                    self._engine.proxy.setBusy(True)
-                # The espeak driver returns from runAndWait before its synthesis thread has
-                # written the file: wait for the end of the utterance.
-                self._engine.save_to_file(text, str(path))
-                self._engine.runAndWait()
-                done = ended.wait(timeout=self.timeout)
-                if not done:
-                    self._engine.stop()  # what it renders late goes nowhere
-            except Exception as error:
-                raise SpeechError(f"text-to-speech failed ({error}); check espeak-ng") from None
-            finally:
-                for token in tokens:
-                    self._engine.disconnect(token)
-            if failures:
-                raise SpeechError(
-                    f"text-to-speech failed ({failures[0]}); replies are rendered in "
-                    f"{Path(tmp).parent}: free space there or set TMPDIR to another folder"
-                )
-            if not done or not path.is_file():
-                raise SpeechError(
-                    f"text-to-speech produced no audio in {self.timeout:g} s{overran(text)}"
-                )
-            return wav_chunks(path)
+        tokens = [
+            self._engine.connect("finished-utterance", lambda **_: ended.set()),
+            self._engine.connect("error", failed),
+        ]
+        try:
+            if self._on_espeak:
+                # Queued while the engine is busy, the utterance and the end of pyttsx3's
+                # loop are taken together as runAndWait starts: it returns once espeak-ng
+                # has the text, and the wait below is the one wait. Queued on an idle
+                # engine (after every reply), the loop ran until the end of the utterance,
+                # which never came when the file could not be saved: the reply hung, and
+                # every one after it.
+                self._engine.proxy.setBusy(True)
+            # The espeak driver returns from runAndWait before its synthesis thread has
+            # written the file: wait for the end of the utterance.
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+            done = ended.wait(timeout=self.timeout)
+            if not done:
+                late.append(True)
+        except Exception as error:
+            raise SpeechError(f"text-to-speech failed ({error}); check espeak-ng") from None
+        finally:
+            for token in tokens:
+                self._engine.disconnect(token)
+        if failures:
+            raise SpeechError(
+                f"text-to-speech failed ({failures[0]}); replies are rendered in "
+                f"{folder.parent}: free space there or set TMPDIR to another folder"
+            )
+        if not done or not path.is_file():
+            raise SpeechError(
+                f"text-to-speech produced no audio in {self.timeout:g} s{overran(text)}"
+            )
+        return wav_chunks(path)
 
 
 def _report_failures(driver: Any) -> None:

@@ -223,13 +223,13 @@ def device_error(
         host_code = -host[1] if host[0] in _ERRNO_HOST_APIS else 0
     lowered = f"{message} {host_text}".casefold()
     flag = f"--{kind}-device"
+    gone = DeviceError(
+        f"audio device {device.label()} is gone; plug it back in or pick another {flag}"
+    )
     if host_code in _GONE:
-        return DeviceError(
-            f"audio device {device.label()} is gone; plug it back in or pick another {flag}"
-        )
-    if host_code == errno.EBUSY:
-        lowered += " busy"
-    if "busy" in lowered or code == _DEVICE_UNAVAILABLE or "unavailable" in lowered:
+        return gone
+    busy = host_code == errno.EBUSY or code == _DEVICE_UNAVAILABLE
+    if busy or "busy" in lowered or "unavailable" in lowered:
         return DeviceError(
             f"audio device {device.label()} is busy; stop the program using it "
             f"(see `fuser -v /dev/snd/*`) or pick another {flag}"
@@ -245,9 +245,7 @@ def device_error(
             f"mono or stereo; pick another {flag}"
         )
     if code == _INVALID_DEVICE or "no such device" in lowered or "invalid device" in lowered:
-        return DeviceError(
-            f"audio device {device.label()} is gone; plug it back in or pick another {flag}"
-        )
+        return gone
     if code == _BAD_IO_DEVICE_COMBINATION:
         return DeviceError(
             f"audio device {device.label()} could not be opened (unplugged?); plug it back "

@@ -22,7 +22,7 @@ import time
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,8 +34,9 @@ from rapidfuzz import fuzz, process
 from knotvoice.errors import KnotvoiceError, KnowledgeError
 from knotvoice.journal import read_turns
 from knotvoice.knowledge import load, phrase_key
+from knotvoice.lang import english
 from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
-from knotvoice.match.text import content_words, normalize, stem
+from knotvoice.match.text import STOPWORDS, normalize, stem
 from knotvoice.turn import command_of
 
 if TYPE_CHECKING:
@@ -57,13 +58,15 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_ENGLISH = english()
 
 ALIKE = 75.0
-"""Two questions that share this share of their content words (twice the words they share
-over the words of both, 0 to 100; a word's stem counts, not its spelling) are grouped as
-one: "where can I park my car" and "where do I park the car", "where can I park" and
-"where can I park my car"; not "where is the toilet" and "where is the lift", nor "how
-much is parking" and "how much is printing". Compared letter by letter, one word of a
+"""Two questions that share this share of the words that say what they ask about (twice the
+words they share over the words of both, 0 to 100; a word's stem counts, not its spelling,
+and not the words that ask: ``_stems``) are grouped as one: "where can I park my car" and
+"where do I park the car", "can I bring my dog" and "are dogs allowed"; not "what time does
+the pool open" and "what time does the cafe open", nor "how much is parking" and "how much
+is printing". Compared letter by letter, one word of a
 short question was too little to tell them apart."""
 SAME_SUBJECT = 0.73
 """Two groups of questions worded alike whose most frequent wordings mean this alike (the
@@ -73,8 +76,9 @@ photos" and "is photography allowed" (0.75); not "is there a bus" and "is there 
 (0.71), nor "late checkout" and "early check in" (0.70). Measured on 43 pairs of questions
 written for it (``docs/operating.md``)."""
 APART = 0.12
-"""Taken off the meaning's score of two wordings that share a content word while each has
-one of its own: the word they share draws their meanings together whatever the rest says
+"""Taken off the meaning's score of two wordings that share a content word (one that asks,
+such as "where" or "bring", counts) while each has one of what it asks about of its own
+("can I bring my dog" and "can I bring my cat", 0.82): the word they share draws their meanings together whatever the rest says
 ("bike parking" and "car parking", 0.81; "pool times" and "pool party hire"), so they must
 mean each other more closely to be one ("what time do you close" and "what time do you
 shut", 0.86). A wording whose words hold all of the other's ("where do I park my bike",
@@ -613,21 +617,53 @@ def _added_since(asked: Asked, phrasings: Callable[[str], dict[str, str]]) -> As
     return dataclasses.replace(asked, added=entry) if entry else asked
 
 
-def _words(text: str) -> str:
-    """What a question is compared by: the stems of its content words in alphabetical order
-    ("where is the toilet" and "the toilets, where are they" read alike; "where is the lift"
-    does not), or its words when it has no content word ("what is it"). Latin letters are
-    compared without their accents: whisper writes "café" and "cafe" alike often."""
-    return " ".join(sorted(_stems(text))) or normalize(_unaccented(text))
+def _words(text: str, vocabulary: Set[str] = frozenset()) -> str:
+    """What a question is compared by: the stems of its content words in alphabetical
+    order, those that say what it asks about twice (``_stems``), so that they weigh twice
+    the words that ask ("where can I park" and "where can I park my car" read alike, "what
+    time does the pool open" and "what time does the cafe open" do not), or its words when
+    it has no content word ("what is it"). Latin letters are compared without their
+    accents: whisper writes "café" and "cafe" alike often."""
+    every = _stems(text, vocabulary, asking=True)
+    subject = _stems(text, vocabulary)
+    weighed = [word for word in every if word not in subject] + [*subject, *subject]
+    return " ".join(sorted(weighed)) or normalize(_unaccented(text))
 
 
 def _unaccented(text: str) -> str:
     return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
 
 
-def _stems(text: str) -> frozenset[str]:
-    """The stems of the content words of ``text``."""
-    return frozenset(stem(word) for word in content_words(_unaccented(text)))
+def _stems(text: str, vocabulary: Set[str] = frozenset(), asking: bool = False) -> frozenset[str]:
+    """The stems of the words of ``text`` that say what it asks about: its content words
+    without those that ask (``asking_words`` of ``lang/en.yaml``: "can I bring my dog" and
+    "are dogs allowed" are both of dogs), or with them when it has no other. Two words
+    whose letters together are one word of ``vocabulary`` (the other questions' words) are
+    that word, as a recognizer or a visitor wrote it apart or together: "car park" and
+    "carpark", "wi fi" and "wifi", "check in" and "checkin". A stem is stemmed again, so
+    that "holidays" and "holiday" are one. With ``asking``, the words that ask too."""
+    said = normalize(_unaccented(text)).split()
+    joined: list[str] = []
+    for word in said:
+        if joined and joined[-1] + word in vocabulary:
+            joined[-1] += word
+        else:
+            joined.append(word)
+    content = [word for word in joined if word not in STOPWORDS]
+    asks = () if asking else _ENGLISH.asking_words
+    subject = [word for word in content if word not in asks] or content
+    return frozenset(stem(stem(word)) for word in subject)
+
+
+def _vocabulary(groups: Iterable[_Alike]) -> frozenset[str]:
+    """The words of the questions of ``groups`` (normalized): what two words written
+    apart may be together (``_stems``)."""
+    return frozenset(
+        word
+        for group in groups
+        for text in group.wordings
+        for word in normalize(_unaccented(text)).split()
+    )
 
 
 class _Letters:
@@ -662,6 +698,8 @@ def _grouped(wordings: Iterable[_Alike], embed: Embed | None = None) -> list[_Al
     """Per knowledge file name (and refused or not), its groups, their first wordings (as
     letters) and their files' paths."""
     letters = _Letters()
+    wordings = list(wordings)
+    vocabulary = _vocabulary(wordings)
     for wording in sorted(wordings, key=lambda wording: -wording.count):
         known, keys, paths = by_name.setdefault((wording.name, wording.refused), ([], [], set()))
         if wording.path and paths - {wording.path}:
@@ -673,7 +711,7 @@ def _grouped(wordings: Iterable[_Alike], embed: Embed | None = None) -> list[_Al
             ]
         else:
             choices = keys
-        key = letters(wording.key)
+        key = letters(_words(next(iter(wording.wordings)), vocabulary))
         found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=ALIKE)
         if found is not None:
             known[found[2]].take(wording)
@@ -686,22 +724,26 @@ def _grouped(wordings: Iterable[_Alike], embed: Embed | None = None) -> list[_Al
         if wording.path:
             paths.add(wording.path)
     groups.sort(key=lambda group: -group.count)
-    return groups if embed is None else _by_meaning(groups, embed)
+    return groups if embed is None else _by_meaning(groups, embed, vocabulary)
 
 
-def _by_meaning(groups: list[_Alike], embed: Embed) -> list[_Alike]:
+def _by_meaning(
+    groups: list[_Alike], embed: Embed, vocabulary: Set[str] = frozenset()
+) -> list[_Alike]:
     """``groups`` (the largest first) gathered further into groups that ask the same thing
     in other words: "is there a pool" joins "do you have a swimming pool". Each group is
     read as its most frequent wording, embedded as the matcher embeds a question; it joins
     (``_Alike.join``) the group of the same knowledge file (and refused or not: ``_apart``)
     founded before it whose wording means it most (``SAME_SUBJECT``, less ``APART`` when the
-    two share a content word and each has one of its own), or founds one. Compared with the
+    two share a content word and each has one of what it asks about of its own:
+    ``_stems``), or founds one. Compared with the
     founders only, a group never drifts from its first meaning one near wording at a time.
     A wording with no content word ("yes", "what is it") says too little to be read for its
     meaning, and groups by its words alone; so do the groups past the ``MEANT`` most
     frequent."""
     texts = [group.wordings.ranked()[0] for group in groups[:MEANT]]
-    stems = [_stems(text) for text in texts]
+    stems = [_stems(text, vocabulary) for text in texts]
+    said = [_stems(text, vocabulary, asking=True) for text in texts]
     meant = [number for number, words in enumerate(stems) if words]
     if len(meant) < 2:
         return groups
@@ -722,7 +764,8 @@ def _by_meaning(groups: list[_Alike], embed: Embed) -> list[_Alike]:
             ):
                 continue
             theirs = stems[meant[founder]]
-            apart = bool(words & theirs) and bool(words - theirs) and bool(theirs - words)
+            shared = said[number] & said[meant[founder]]
+            apart = bool(shared) and bool(words - theirs) and bool(theirs - words)
             meaning = float(alike[place, founder]) - (APART if apart else 0.0)
             if meaning >= score:
                 best, score = founder, meaning

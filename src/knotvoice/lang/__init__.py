@@ -207,6 +207,9 @@ class Language:
     catch_all_topics: frozenset[str]
     """Names of a section that holds what the others do not ("other", "general"), as their
     words (``catch_all``)."""
+    asking_words: frozenset[str]
+    """Words of a question that ask, not what it asks about ("where", "bring", "allowed"):
+    ``knotvoice report`` groups questions by their other words."""
     question_openers: frozenset[str]
     """Words a question opens with ("what", "is"): a bold line of an FAQ whose questions are
     in bold is one without its "?"."""
@@ -358,6 +361,7 @@ def load(code: str = "en") -> Language:
         command_leading=frozenset(_text_list(data, "command_leading")),
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
+        asking_words=frozenset(_text_list(data, "asking_words")),
         question_openers=frozenset(_text_list(data, "question_openers")),
         closings=_text_list(data, "closings"),
         placeholder_answers=frozenset(

@@ -19,6 +19,7 @@ import soundfile
 
 from alsa_devices import write_config
 from knotvoice.audio import read_audio
+from marked import ASKED, SAID_ANSWER, SHOWN_ANSWER, SHOWN_QUESTION, marked_faq
 from small_disk import small_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,32 @@ def test_ask_answers_typed_text() -> None:
     assert result.returncode == 0, result.stderr
     assert "massage-how-often" in result.stdout
     assert "six minutes a day" in result.stdout
+
+
+@pytest.mark.model
+def test_ask_shows_an_answer_as_the_screen_does_and_then_as_it_is_said(tmp_path: Path) -> None:
+    """`ask` showed an entry's question with its marks ("**bold**") and the answer only as
+    it is said, where a tag written as text ("&lt;b&gt;") was "b". It shows both as the
+    screen does, in plain text (no marks, no escapes: "<b>", never "\\<b>"), then the
+    answer as it is said."""
+    result = knotvoice("ask", "--no-speak", "--knowledge", str(marked_faq(tmp_path)), ASKED)
+    assert result.returncode == 0, result.stderr
+    shown = SHOWN_ANSWER.replace("\n", "\n          ")
+    assert f"entry:    bold ({SHOWN_QUESTION}) score" in result.stdout
+    assert f"answer:   {shown}\nsaid:     {SAID_ANSWER}\n" in result.stdout
+    assert "\\" not in result.stdout and "**" not in result.stdout
+
+
+@pytest.mark.model
+def test_ask_json_gives_the_question_and_answer_as_plain_text(tmp_path: Path) -> None:
+    """`ask --json` gave an entry's question and answer as written in the knowledge: its
+    marks, and a tag written as text with the backslash it is kept with ("\\<b>")."""
+    faq = str(marked_faq(tmp_path))
+    result = knotvoice("ask", "--json", "--no-speak", "--knowledge", faq, ASKED)
+    assert result.returncode == 0, result.stderr
+    turn = json.loads(result.stdout)
+    assert (turn["question"], turn["answer"]) == (SHOWN_QUESTION, SHOWN_ANSWER)
+    assert turn["reply"] == SAID_ANSWER
 
 
 @pytest.mark.model

@@ -1138,8 +1138,8 @@ def test_a_tag_written_with_character_references_is_text_for_screen_speech_and_l
 ) -> None:
     """An operator wrote "&lt;b&gt;" to show "<b>": read as "<b>", lint called it a tag the
     operator wrote (to write **bold** instead) and speech left it out as a tag. Written so,
-    a tag is text: the screen shows it as written, speech says it as a placeholder's words
-    ("<your name>"), and lint says nothing; a tag written as such is still one."""
+    a tag is text: the screen shows it as written, speech says it by its name ("b tag"), and
+    lint says nothing; a tag written as such is still one."""
     path = write(
         tmp_path,
         "version: 1\nentries:\n"
@@ -1157,7 +1157,9 @@ def test_a_tag_written_with_character_references_is_text_for_screen_speech_and_l
         "".join(span.text for span in line.spans) for line in lines(knowledge.get("bold").answer)
     ]
     assert shown == ["Type <b> before it and </b> after it."]
-    assert spoken_answer(knowledge.get("bold")) == "Type b before it and, b after it."
+    assert spoken_answer(knowledge.get("bold")) == (
+        "Type b tag before it and closing b tag after it."
+    )
     assert spoken_answer(knowledge.get("pasted")) == "It is free."
     tagged = [(p.entry, p.message.split(",")[0]) for p in lint(path) if "HTML" in p.message]
     assert tagged == [("pasted", "has HTML tags (<b>)")]

@@ -47,7 +47,7 @@ from knotvoice.audio import chunks_from_array, read_audio
 from knotvoice.cli import main
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.journal import Journal
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Knowledge, load
 from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.matcher import Matcher
@@ -70,6 +70,7 @@ from knotvoice.speech.reply import did_you_mean, spoken_answer
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import MAX_QUESTION_CHARS, Action, Turn, typed
+from marked import ASKED, SAID_ANSWER, marked_faq
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
@@ -425,6 +426,28 @@ def test_a_faq_question_is_handled_with_its_answer(text_agent: Agent) -> None:
     (event,) = run(scenario())
     assert event.type == "handled"
     assert ANSWERED[2] in event.data["text"]
+
+
+def test_home_assistant_gets_an_answer_with_tags_and_marks_written_as_text_in_words(
+    tmp_path: Path, synthesizer: Synthesizer
+) -> None:
+    """An answer with a tag written as text ("&lt;b&gt;", kept as "\\<b>") came to Home
+    Assistant, which shows and speaks the text, as "Type b before it and, b after it", and
+    an escaped mark ("\\*") was left out. It comes as the kiosk says it: no marks, no
+    backslash, the tag and the mark by their names."""
+    matcher = Matcher(load(marked_faq(tmp_path)), cache_dir=tmp_path / "cache")
+    agent = Agent(reloader_of(matcher), None, synthesizer)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await ask(port, question(ASKED), ends=("handled", "not-handled"))
+
+    try:
+        (event,) = run(scenario())
+    finally:
+        agent.close()
+    assert event.type == "handled"
+    assert event.data["text"] == SAID_ANSWER
 
 
 def test_an_off_topic_question_is_not_handled_and_says_so(text_agent: Agent) -> None:

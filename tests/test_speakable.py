@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from knotvoice.knowledge import load
-from knotvoice.speech.reply import spoken_answer, spoken_question
+from knotvoice.speech.reply import did_you_mean, spoken_answer, spoken_question
 from knotvoice.speech.speakable import speakable
+from marked import marked_faq
 
 
 def test_numbered_lists_read_as_a_list() -> None:
@@ -558,3 +559,32 @@ def test_comparison_signs_are_read_as_words(written: str, said: str) -> None:
 def test_arrows_placeholders_addresses_and_tags_are_no_comparisons(written: str) -> None:
     said = speakable(written)
     assert not any(words in said for words in ("less than", "more than", "at most", "at least"))
+
+
+def test_tags_and_marks_written_as_text_are_said_by_their_names() -> None:
+    """A tag an answer shows as text ("&lt;b&gt;", kept as "\\<b>") was said "b", its end
+    tag ", b" ("Type b before it and, b after it"), and a mark written as text standing
+    alone ("\\*") was left out ("the key is no help"). Each is said by its name; a tag not
+    written as text is still no word, and a mark within a word or a path stays unsaid."""
+    assert speakable("Type \\<b> before it and \\</b> after it.") == (
+        "Type b tag before it and closing b tag after it."
+    )
+    assert speakable("Tags: \\<b>bold\\</b> and \\<br/>") == (
+        "Tags: b tag bold closing b tag and br tag."
+    )
+    assert speakable("The \\* key, then \\#.") == "The asterisk key, then hash."
+    assert speakable("It is <b>free</b>.") == "It is free."
+    assert speakable("C:\\my_dir\\_old_ and x\\_y") == "C: my dir old and x y."
+
+
+def test_a_did_you_mean_says_a_mark_its_question_writes_as_text(tmp_path: Path) -> None:
+    """ "What does the \\* mean on the menu?" was proposed as "Did you mean: What does the
+    mean on the menu?", and a question's emphasis is no word of it."""
+    path = marked_faq(tmp_path)
+    knowledge = load(path)
+    assert did_you_mean(knowledge.get("star")) == (
+        "Did you mean: What does the asterisk mean on the menu?"
+    )
+    assert did_you_mean(knowledge.get("bold")) == (
+        "Did you mean: How do I make a word bold on the page?"
+    )

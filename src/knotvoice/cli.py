@@ -26,6 +26,7 @@ from knotvoice import app
 from knotvoice.audio import AudioChunk, read_audio, write_wav
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge, MatchingHints
+from knotvoice.markup import plain
 from knotvoice.match import MatchStage
 from knotvoice.settings import VAD_DETECTORS, Settings, SpeakerSettings, build_settings
 from knotvoice.turn import Action, Dialogue, Turn, command_of, hear, typed
@@ -537,8 +538,9 @@ def turn_record(
         engine=turn.transcript.engine,
         decision=str(turn.action),
         entry=entry.id if entry else None,
-        question=entry.question if entry else None,
-        answer=entry.answer if entry and turn.action is Action.ANSWER else None,
+        # As the screen shows them, in plain text: no markdown marks, no escapes ("\\<b>").
+        question=plain(entry.question) if entry else None,
+        answer=plain(entry.answer) if entry and turn.action is Action.ANSWER else None,
         closest=best.entry.id if best else None,
         score=round(best.score, 1) if best else None,
         runner_up=runner_up.entry.id if runner_up else None,
@@ -559,7 +561,14 @@ def print_turn(record: dict[str, Any]) -> None:
     elif record["closest"]:
         _out(f"entry:    none, turned away (closest {record['closest']}, score {record['score']})")
     _out(f"decision: {record['decision']}")
-    _out(f"{'answer:' if record['answer'] else 'reply:':9} {record['reply']}")
+    if record["answer"]:
+        # The answer as the screen shows it, then as it is said when that differs.
+        answer = record["answer"].replace("\n", "\n          ")
+        _out(f"answer:   {answer}")
+        if record["reply"] != " ".join(record["answer"].split()):
+            _out(f"said:     {record['reply']}")
+    else:
+        _out(f"reply:    {record['reply']}")
 
 
 # --- ask ------------------------------------------------------------------------------------

@@ -344,10 +344,21 @@ def _beside(filled: list[int], at: int) -> list[int]:
 
 
 def plain(text: str) -> str:
-    """``text`` with its emphasis marks left out and its escaped marks as themselves (its
-    lines and list marks as written), for a button or a label that shows no emphasis."""
-    lines = read_links(_escaped(text)).split("\n")
-    return "\n".join("".join(span.text for span in spans(line)) for line in lines)
+    """``text`` as the screen shows it (``lines``), in plain text: the one rendering of a
+    knowledge's text wherever it is shown or sent as text (``ask`` and ``ask --json``, a
+    button or a label that shows no emphasis). Its emphasis and heading marks are left out,
+    its escaped marks are themselves ("\\<b>" is "<b>", "\\*" is "*"), its links are read
+    as ``read_links`` has them, and its list items are "- item" or "2. item", indented two
+    spaces for each list they are within. HTML tags stay as written, as the screen shows
+    them."""
+    shown: list[str] = []
+    for line in lines(text):
+        body = "".join(span.text for span in line.spans)
+        if line.bullet or line.number is not None:
+            mark = "- " if line.number is None else f"{line.number}. "
+            body = f"{'  ' * line.depth}{mark}{body}"
+        shown.append(body)
+    return "\n".join(shown)
 
 
 # fmt: off

@@ -143,6 +143,11 @@ class Language:
     spoken_symbols: dict[str, str]
     """How written symbols are read: or, and, percent, range, at, slash, per, plus, by (the
     "x" between dimensions) and times (the "x" after a number alone)."""
+    tags_said: dict[str, str]
+    """How a tag written as text ("\\<b>") is read: "opening" and "closing", each with the
+    tag's ``{name}``."""
+    marks_said: dict[str, str]
+    """The names of the marks an answer may write as text standing alone ("\\*"), as read."""
     comparisons: dict[str, str]
     """Comparison signs and how they are read before a number or a word ("<": "less than",
     "≥": "at least")."""
@@ -330,6 +335,8 @@ def load(code: str = "en") -> Language:
         list_ordinals=tuple(str(word) for word in numbers["list_ordinals"]),
         always_capitalised=frozenset(_text_list(data, "always_capitalised")),
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
+        tags_said={str(k): str(v) for k, v in data["tags_said"].items()},
+        marks_said={str(k): str(v) for k, v in data["marks_said"].items()},
         comparisons={str(k): str(v) for k, v in data["comparisons"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         said_as={str(k): str(v) for k, v in data["said_as"].items()},

@@ -183,6 +183,12 @@ _PER_UNIT_NAME = re.compile(
 _NUMBER_PLURAL = re.compile(r"(?<![\w.,'])(\d{1,2})s\b")
 _NAME_RANGE = re.compile(r"\b([A-Z][a-z]+)\u2013([A-Z][a-z]+)\b")
 _DASHES = re.compile(r"\s*[\u2013\u2014]+\s*|--+")
+_WRITTEN_TAG = re.compile(r"\\<(/?)([A-Za-z][\w-]*)(?:\s[^<>\n]*)?/?>")
+"""A tag written as text, escaped as ``markup.characters`` and ``markup.tags_as_text`` have it
+("\\<b>", "\\</b>"): its end mark and its name."""
+_WRITTEN_MARK = re.compile(r"(?<!\S)\\(" + _either(_ENGLISH.marks_said) + r")(?=[\s.,;:!?)]|$)")
+"""A mark written as text standing alone ("the \\* means"), said by its name."""
+_WORD = re.compile(r"\w")
 _SYMBOLS = re.compile(r"[*_#~^<>|\\{}\[\]@]")
 _MARKUP_AT_END = "*_#~ \t"
 _SPACES = re.compile(r"[ \t]+")
@@ -583,6 +589,16 @@ def _money_times(found: re.Match[str]) -> str:
     return f"{found.group(1)} {_SAY['times']} "
 
 
+def _written_tag(found: re.Match[str]) -> str:
+    """A tag written as text ("\\</b>") as it is read ("closing b tag")."""
+    said = _ENGLISH.tags_said["closing" if found.group(1) else "opening"]
+    said = said.format(name=found.group(2).lower())
+    # a word of its own beside another ("<b>bold</b>")
+    before = found.string[found.start() - 1 : found.start()]
+    after = found.string[found.end() : found.end() + 1]
+    return f"{' ' if _WORD.match(before) else ''}{said}{' ' if _WORD.match(after) else ''}"
+
+
 def speakable(text: str) -> str:
     """Rewrite written text so a speech engine reads it naturally.
 
@@ -602,11 +618,16 @@ def speakable(text: str) -> str:
     fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and
     "hrs" as words, markdown links as their text (and their address when a person would read it
     out), service numbers to dial ("call 111") digit by digit and "3s" as "threes". HTML tags
-    ("<b>", "<br>") are left out, one that starts a new line in a browser read as a line's end;
+    ("<b>", "<br>") are left out, one that starts a new line in a browser read as a line's end,
+    and one written as text ("\\<b>", shown "<b>") is said by its name ("b tag"), as is a mark
+    written as text that stands alone ("the \\* means": "the asterisk means");
     comparison signs before a number or a word are read as words ("age < 16": "age less than
     16", "≥ 18": "at least 18"), and a no-break space as a space.
     """
-    # As the screen shows them, but for HTML tags, shown as written: a tag is no word.
+    # As the screen shows them, but for HTML tags, shown as written: a tag is no word. A tag
+    # or a mark written as text is said by its name, as the words it shows.
+    text = _WRITTEN_MARK.sub(lambda found: _ENGLISH.marks_said[found.group(1)], text)
+    text = _WRITTEN_TAG.sub(_written_tag, text)
     text = _read_lines(lines(without_html(text.translate(_NO_BREAK))))
     text = _ISO_DATE.sub(
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text

@@ -19,6 +19,7 @@ PortAudio reads the ALSA configuration when it starts; ``file_devices`` points
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,8 @@ LINE_OUT = "lineout"
 """A playback-only device (``testspk`` without capture), made when asked for."""
 DEFAULT_RATE = 44100
 """The default rate PortAudio reports for both file devices, in Hertz."""
+SINK = Path(__file__).with_name("speaker_sink.py")
+"""The far end of a speaker that can be cut off partway through a reply."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,11 @@ class FileDevices:
         written.write_text(text)
         written.replace(self.config)
 
+    def cut_next_reply(self, after_bytes: int) -> None:
+        """The speaker (made ``cuttable``) takes ``after_bytes`` of the next reply and then
+        fails, as one pulled out partway through it; the replies after it play whole."""
+        self.config.with_name("cut").write_text(str(after_bytes))
+
     def output(self) -> npt.NDArray[np.int16]:
         """Everything played so far, as 16-bit samples."""
         if not self.outfile.exists():
@@ -94,10 +102,11 @@ class FileDevices:
 
 
 def write_config(
-    directory: Path, include_devices: bool = True, line_out: bool = False
+    directory: Path, include_devices: bool = True, line_out: bool = False, cuttable: bool = False
 ) -> FileDevices:
     """An ALSA configuration with ``testmic`` and ``testspk`` (or with no devices at all),
-    and ``lineout`` when ``line_out`` says."""
+    and ``lineout`` when ``line_out`` says; ``cuttable``: the speaker can be cut off partway
+    through a reply (``FileDevices.cut_next_reply``)."""
     directory.mkdir(parents=True, exist_ok=True)
     infile = directory / "in.raw"
     outfile = directory / "out.raw"
@@ -105,11 +114,15 @@ def write_config(
     config = directory / "asound.conf"
     lines = ["</usr/share/alsa/alsa.conf>"]
     if include_devices:
+        sink = (
+            f"{sys.executable} {SINK} {outfile} {directory / 'cut'}"
+            if cuttable
+            else f"cat >>{outfile}"
+        )
         lines += [
             f'pcm.{MIC} {{ type file  slave.pcm "null"  file "/dev/null"'
             f'  infile "{infile}"  format "raw" }}',
-            f'pcm.{SPEAKER} {{ type file  slave.pcm "null"  file "|cat >>{outfile}"'
-            '  format "raw" }',
+            f'pcm.{SPEAKER} {{ type file  slave.pcm "null"  file "|{sink}"  format "raw" }}',
         ]
         if line_out:
             lines.append(f'pcm.{LINE_OUT} {{ type asym  playback.pcm "{SPEAKER}" }}')
@@ -119,10 +132,10 @@ def write_config(
 
 @contextmanager
 def file_devices(
-    directory: Path, include_devices: bool = True, line_out: bool = False
+    directory: Path, include_devices: bool = True, line_out: bool = False, cuttable: bool = False
 ) -> Iterator[FileDevices]:
     """Make the file devices the only ones PortAudio sees, for the duration of the block."""
-    devices = write_config(directory, include_devices, line_out)
+    devices = write_config(directory, include_devices, line_out, cuttable)
     previous = os.environ.get("ALSA_CONFIG_PATH")
     os.environ["ALSA_CONFIG_PATH"] = str(devices.config)
     refresh()

@@ -20,7 +20,14 @@ import pytest
 from knotvoice import journal as journal_module
 from knotvoice.cli import main
 from knotvoice.journal import Journal, default_log_dir, read_status, read_turns
-from knotvoice.kiosk.events import Decided, Failed, Heard, Listening, ReplyStarted
+from knotvoice.kiosk.events import (
+    Decided,
+    Failed,
+    Heard,
+    Listening,
+    ReplyStarted,
+    WorksAgain,
+)
 from knotvoice.kiosk.logbook import Logbook
 from knotvoice.report import by_day, page, parse_since, summarize
 from knotvoice.systemd import Notifier
@@ -478,6 +485,79 @@ def test_the_status_says_whether_a_microphone_listens(tmp_path: Path) -> None:
         Logbook(journal, "whisper", lambda: "faq.yaml@abc")(Listening(0.0, "vad", device))
         status = read_status(journal.directory)
         assert status is not None and status.microphone == microphone
+
+
+def test_status_says_a_device_works_again_when_and_how_it_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A speaker unplugged and plugged back in was "last error: speaker: ... is gone" in
+    `knotvoice status` for ever: an operator reading it a day later thought the kiosk still
+    could not speak."""
+    journal = Journal(tmp_path)
+    book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")
+    book(Listening(0.0, "vad", "0 'USB Audio'"))
+    gone = "audio device 1 'USB Audio' is gone; plug it back in"
+    book(Failed(5.0, "speaker", "audio device 1 'USB Audio' stopped working"))
+    book(Failed(9.0, "speaker", gone))
+    book(Failed(9.5, "microphone", "audio device 0 'USB Mic' is gone"))
+
+    def status() -> str:
+        assert main(["status", "--log-dir", str(tmp_path)]) == 0
+        return capsys.readouterr().out
+
+    def minute(device: str, field: str) -> str:
+        written = read_status(tmp_path)
+        assert written is not None
+        return time.strftime("%H:%M", time.localtime(getattr(written.devices[device], field)))
+
+    out = status()
+    failed = minute("speaker", "failed_at")
+    assert f"\nspeaker       failing since {failed}: {gone}\n" in out
+    lost = minute("microphone", "failed_at")
+    assert f"\nmicrophone    lost; failing since {lost}: audio device 0 'USB Mic' is gone\n" in out
+
+    def later(seconds: float) -> None:  # time passes (the clock is not set)
+        monkeypatch.setattr(time, "time", lambda real=time.time: real() + seconds)
+        monkeypatch.setattr(time, "monotonic", lambda real=time.monotonic: real() + seconds)
+
+    later(120.0)
+    book(Listening(10.0, "vad", "0 'USB Audio'"))
+    book(WorksAgain(10.0, "microphone"))
+    book(WorksAgain(12.0, "speaker"))
+    book(WorksAgain(13.0, "recognizer"))  # no device: says nothing of one
+    out = status()
+    back = minute("speaker", "ok_since")
+    assert back != failed
+    assert f"\nspeaker       ok since {back} (failed at {failed}: {gone})\n" in out
+    assert f"\nmicrophone    listening; ok since {minute('microphone', 'ok_since')} " in out
+    assert "is gone (2 min ago; working again since then)\n" in out
+    # Read a day later, the times say which day.
+    later(86400.0)
+    journal.beat(every=0.0)  # the kiosk runs on
+    day = time.strftime("%Y-%m-%d", time.localtime(time.time() - 86400.0))
+    assert f"\nspeaker       ok since {day} {back} (failed at {day} {failed}: " in status()
+    assert main(["status", "--log-dir", str(tmp_path), "--json"]) == 0
+    speaker = json.loads(capsys.readouterr().out)["devices"]["speaker"]
+    assert speaker["error"] == gone and speaker["ok_since"] > speaker["failed_at"]
+
+
+def test_a_status_with_devices_that_are_not_knotvoice_s_is_no_status(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.failed("speaker", "gone")
+    written = json.loads((tmp_path / "status.json").read_text())
+    assert written["devices"]["speaker"]["error"] == "gone"
+    others: list[object] = [
+        [],
+        {"speaker": "gone"},
+        {"speaker": {"error": "gone", "failed_at": ""}},
+    ]
+    for devices in others:
+        (tmp_path / "status.json").write_text(json.dumps({**written, "devices": devices}))
+        assert read_status(tmp_path) is None, devices
+    del written["devices"]  # as a kiosk of an earlier version wrote it
+    (tmp_path / "status.json").write_text(json.dumps(written))
+    status = read_status(tmp_path)
+    assert status is not None and status.devices == {}
 
 
 def test_the_report_groups_questions_worded_alike() -> None:

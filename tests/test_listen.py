@@ -25,7 +25,9 @@ from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, bounded_listen
 from knotvoice.asr import Recognizer, Transcript, Word
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
+from knotvoice.cli import main
 from knotvoice.errors import DeviceError
+from knotvoice.journal import Journal
 from knotvoice.kiosk.devices import refresh
 from knotvoice.kiosk.events import (
     Decided,
@@ -39,6 +41,7 @@ from knotvoice.kiosk.events import (
     SpeechStarted,
     TimedOut,
 )
+from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.loop import SpeechStage, listen
 from knotvoice.kiosk.speaker import DeviceSpeaker, Finished, Playback, Speaker, WavSpeaker
 from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
@@ -1127,6 +1130,92 @@ def test_a_speaker_plugged_back_in_says_the_reply_of_that_turn(
     reply = played[len(played) - last.frames :].astype(np.float32) / 32768.0
     heard = whisper.transcribe(chunks_from_array(reply, last.rate)).text
     assert fuzz.token_set_ratio(heard.lower(), mri.lower()) >= 70, heard
+
+
+def test_a_speaker_pulled_out_partway_says_the_reply_again_once_it_is_back(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The real speaker device breaks off a second into the first answer and is there again
+    at once: the visitor hears that answer again from its start. It breaks off in the second
+    answer and stays out: the kiosk goes on, and answers the question asked again once it is
+    plugged back in. Each failure is one warning, and `knotvoice status` says the speaker
+    works again. Before, the rest of a reply cut off partway was lost, and status said the
+    speaker had failed, as if it still did."""
+    massage = answer_of(knowledge, "massage-how-often")
+    mri = answer_of(knowledge, "mri-inflammation")
+    asked_again = clips("Can you see inflammation on an MRI?")
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(2 * reply_seconds(synthesizer, massage) + 3.0),
+            asked_again,
+            silence(reply_seconds(synthesizer, mri) + 3.0),
+            asked_again,
+            silence(reply_seconds(synthesizer, mri) + 3.0),
+        ]
+    )
+    cut_after = 40_000  # bytes: about a second of the reply
+    journal = Journal(tmp_path / "log")
+    logbook = Logbook(journal, whisper.name, lambda: "knots.yaml@test")
+
+    def pull_and_plug(event: Event) -> None:
+        logbook(event)
+        failed = [e for e in recorder.events if isinstance(e, Failed)]
+        if isinstance(event, Decided) and len(recorder.decisions()) == 2:
+            devices.cut_next_reply(cut_after)
+        if isinstance(event, Failed) and len(failed) == 2:
+            devices.unplug()  # out before the kiosk looks for it again
+        if isinstance(event, Decided) and len(recorder.decisions()) == 3:
+            devices.plug_back()
+
+    recorder = Recorder(pull_and_plug)
+    with file_devices(tmp_path / "devices", cuttable=True) as devices:
+        devices.cut_next_reply(cut_after)
+        with caplog.at_level(logging.WARNING, logger="knotvoice"):
+            summary = bounded_listen(
+                ListenSettings(max_turns=3, idle_exit_seconds=40.0),
+                whisper,
+                Dialogue(Matcher(knowledge)),
+                synthesizer,
+                recorder,
+                microphone=Rescanning(audio),
+                speaker=DeviceSpeaker(SpeakerSettings(device=SPEAKER)),
+            )
+        played = devices.output()
+
+    assert recorder.decisions() == [
+        ("answer", "massage-how-often"),
+        ("answer", "mri-inflammation"),
+        ("answer", "mri-inflammation"),
+    ]
+    started = [(e.text, e.aloud) for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert started == [(massage, True), (massage, True), (mri, True), (mri, True)]
+    failed = [e for e in recorder.events if isinstance(e, Failed)]
+    assert [e.stage for e in failed] == ["speaker"] * 2
+    assert "'testspk' stopped working" in failed[0].message
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 2 and all(line.startswith("speaker: ") for line in warned), warned
+    assert summary.turns == 3
+    # The first answer, said again from its start and to its end.
+    again = recorder.finished()[1]
+    assert again.frames == pytest.approx(reply_seconds(synthesizer, massage) * again.rate, rel=0.02)
+    cut = cut_after // 2
+    reply = played[cut : cut + again.frames].astype(np.float32) / 32768.0
+    heard = whisper.transcribe(chunks_from_array(reply, again.rate)).text
+    assert fuzz.token_set_ratio(heard.lower(), massage.lower()) >= 70, heard
+    assert heard.lower().split()[:2] == massage.lower().split()[:2], heard
+    assert main(["status", "--log-dir", str(journal.directory)]) == 0
+    out = capsys.readouterr().out
+    (line,) = (line for line in out.splitlines() if line.startswith("speaker "))
+    assert line.startswith("speaker       ok since "), out
+    assert "(failed at " in line and "'testspk' stopped working" in line, line
 
 
 class ClockJumpSpeaker(WavSpeaker):

@@ -34,7 +34,7 @@ from knotvoice.turn import Action, Dialogue, Turn, command_of, hear, typed
 if TYPE_CHECKING:
     from knotvoice.asr import Recognizer
     from knotvoice.evaluate import EvalReport
-    from knotvoice.journal import Journal
+    from knotvoice.journal import DeviceHealth, Journal
     from knotvoice.kiosk.capture import AudioSource
     from knotvoice.kiosk.speaker import Speaker
     from knotvoice.kiosk.triggers import Trigger
@@ -1207,6 +1207,22 @@ def _ago(seconds: float) -> str:
     return f"{round(seconds / 86400)} days ago"
 
 
+def _health(health: DeviceHealth, now: float) -> str:
+    """How a device that failed is doing, for `status`: ``ok since 14:02 (failed at 13:55:
+    ...)`` once it works again, ``failing since 13:55: ...`` while it does not."""
+    failed = _clock(health.failed_at, now)
+    if health.ok_since is None:
+        return f"failing since {failed}: {health.error}"
+    return f"ok since {_clock(health.ok_since, now)} (failed at {failed}: {health.error})"
+
+
+def _clock(seconds: float, now: float) -> str:
+    """Unix ``seconds`` as the local time to the minute, ``14:02``, with the date before it
+    when it is not today's (at ``now``): ``2026-12-04 14:02``."""
+    today = time.strftime("%Y-%m-%d", time.localtime(now))
+    return _minute(seconds).removeprefix(f"{today} ")
+
+
 _STARTED = {"listen": "the kiosk", "screen": "the screen", "serve": "the server"}
 """What `status` calls the process that wrote it, by its command."""
 
@@ -1238,7 +1254,12 @@ def _status(args: argparse.Namespace) -> int:
                 else (" (stale: not running?)" if status.stale(now) else " (its process is gone)")
             )
             _out(f"last sign     {_ago(age)}{gone}")
-        _out(f"microphone    {status.microphone}")
+        microphone = status.devices.get("microphone")
+        said = f"; {_health(microphone, now)}" if microphone is not None else ""
+        _out(f"microphone    {status.microphone}{said}")
+        speaker = status.devices.get("speaker")
+        if speaker is not None:
+            _out(f"speaker       {_health(speaker, now)}")
         _out(f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}")
         # `report` counts the turns of its --since period: each says which it counts.
         _out(

@@ -29,8 +29,10 @@ from typing import Any
 from knotvoice.errors import KnotvoiceError
 
 __all__ = [
+    "DEVICES",
     "SERVICE_LOG_DIR",
     "STALE_SECONDS",
+    "DeviceHealth",
     "Journal",
     "Status",
     "default_log_dir",
@@ -59,6 +61,11 @@ two drift apart by far less between two statuses)."""
 REUSE_SECONDS = 5.0
 """A status replaced at least this long ago is written over for the next one when a full disk
 has no room for a new file: a reader who opened it before has read it by then."""
+
+
+DEVICES = ("microphone", "speaker")
+"""Stages that are audio devices: the status keeps how each last failed and when it worked
+again, so an operator reading it a day later sees one unplugged and plugged back in as fixed."""
 
 
 SERVICE_LOG_DIR = Path("/var/lib/knotvoice")
@@ -91,6 +98,18 @@ def last_written(directory: Path) -> float:
     return max(times)
 
 
+@dataclass(frozen=True)
+class DeviceHealth:
+    """How an audio device (one of ``DEVICES``) has done since the kiosk started."""
+
+    error: str
+    """Its last failure, as the warning said it."""
+    failed_at: float
+    """When it began to fail (Unix seconds): the first failure until it worked again."""
+    ok_since: float | None = None
+    """When it worked again after that (Unix seconds); None while it still fails."""
+
+
 @dataclass
 class Status:
     """How the kiosk is doing now (``status.json``, ``knotvoice status``, ``/health``)."""
@@ -105,7 +124,8 @@ class Status:
     last_error: str = ""
     last_error_at: float | None = None
     last_error_cleared: bool = False
-    """True when what failed works again since (a knowledge file fixed and read)."""
+    """True when what failed works again since (a knowledge file fixed and read, a device
+    that plays or hears again)."""
     command: str = "listen"
     """The command that writes it: listen (the kiosk), screen or serve."""
     microphone: str = "starting"
@@ -122,6 +142,9 @@ class Status:
     """True when turn log lines are written again since."""
     stopped: float | None = None
     """When it stopped (Unix seconds); None while it runs."""
+    devices: dict[str, DeviceHealth] = field(default_factory=dict)
+    """The audio devices that failed since the kiosk started, by stage (microphone,
+    speaker): the last failure of each, and whether it works again since."""
 
     def age(self, now: float | None = None) -> float:
         """Seconds since this status was written."""
@@ -250,21 +273,37 @@ class Journal:
         return True
 
     def failed(self, stage: str, message: str) -> None:
-        """Note an error in the status."""
+        """Note an error in the status; a device's (``DEVICES``) is kept as its health too."""
         with self._lock:
             self._follow_clock()  # before the error's time is taken on the clock as it is now
+            now = time.time()
             self.status.errors += 1
             self.status.last_error = f"{stage}: {message}"
-            self.status.last_error_at = time.time()
+            self.status.last_error_at = now
             self.status.last_error_cleared = False
+            if stage in DEVICES:
+                health = self.status.devices.get(stage)
+                # Failing still: it began to fail when it first did.
+                since = now if health is None or health.ok_since is not None else health.failed_at
+                # A new mapping: a snapshot taken for another thread keeps the one it had.
+                self.status.devices = {**self.status.devices, stage: DeviceHealth(message, since)}
             self._write_status()
 
     def cleared(self, stage: str) -> None:
         """Note that ``stage`` works again: a last error of it is marked cleared (it stays,
-        to say what happened)."""
+        to say what happened), and a device failing is working again from now."""
         with self._lock:
+            self._follow_clock()
+            changed = False
             if self.status.last_error.startswith(f"{stage}: "):
+                changed = not self.status.last_error_cleared
                 self.status.last_error_cleared = True
+            health = self.status.devices.get(stage)
+            if health is not None and health.ok_since is None:
+                working = replace(health, ok_since=time.time())
+                self.status.devices = {**self.status.devices, stage: working}
+                changed = True
+            if changed:
                 self._write_status()
 
     def update(self, **changes: Any) -> None:
@@ -305,6 +344,14 @@ class Journal:
         self.status.started += moved
         if self.status.last_error_at is not None:
             self.status.last_error_at += moved
+        self.status.devices = {
+            stage: DeviceHealth(
+                health.error,
+                health.failed_at + moved,
+                None if health.ok_since is None else health.ok_since + moved,
+            )
+            for stage, health in self.status.devices.items()
+        }
 
     def _write_status(self) -> None:
         self._follow_clock()
@@ -487,9 +534,12 @@ def read_status(directory: Path) -> Status | None:
         return None
     if not isinstance(data, dict):
         return None
+    devices = data.pop("devices", {})
     try:
         status = Status(**{k: v for k, v in data.items() if k in Status.__dataclass_fields__})
-    except TypeError:
+        # A status written before devices were kept has none.
+        status.devices = {stage: DeviceHealth(**health) for stage, health in devices.items()}
+    except (TypeError, AttributeError):
         return None
     counts = (status.started, status.updated, status.turns, status.errors, status.reloads)
     times = (status.last_error_at, status.stopped)
@@ -499,6 +549,17 @@ def read_status(directory: Path) -> Status | None:
         or not isinstance(status.log_error, str)
         or not all(_finite(number) for number in (*counts, status.log_failures, status.pid))
         or not all(when is None or _finite(when) for when in times)
+        or not all(_healthy(stage, health) for stage, health in status.devices.items())
     ):
         return None
     return status
+
+
+def _healthy(stage: object, health: DeviceHealth) -> bool:
+    """Whether ``health`` of device ``stage`` is as knotvoice writes it."""
+    return (
+        isinstance(stage, str)
+        and isinstance(health.error, str)
+        and _finite(health.failed_at)
+        and (health.ok_since is None or _finite(health.ok_since))
+    )

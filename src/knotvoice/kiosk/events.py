@@ -29,6 +29,7 @@ __all__ = [
     "SpeechStarted",
     "Stages",
     "TimedOut",
+    "WorksAgain",
 ]
 
 _LOG = logging.getLogger(__name__)
@@ -191,6 +192,16 @@ class Failed(Event):
 
 
 @dataclass(frozen=True)
+class WorksAgain(Event):
+    """A stage that failed works again (a speaker plugged back in says a reply, a microphone
+    delivers again)."""
+
+    kind: ClassVar[str] = "works_again"
+    stage: str = ""
+    """microphone, recognizer, synthesizer or speaker."""
+
+
+@dataclass(frozen=True)
 class ListenSummary:
     turns: int
     """Answered or rejected questions."""
@@ -203,7 +214,8 @@ class ListenSummary:
 
 class Stages:
     """Which stages are failing: a failure is logged once per stage until it works again,
-    and every failure is reported as a ``Failed`` event."""
+    every failure is reported as a ``Failed`` event, and a failing stage that works again
+    as a ``WorksAgain`` event."""
 
     def __init__(self, emit: Callable[[Event], None]) -> None:
         self._emit = emit
@@ -224,7 +236,8 @@ class Stages:
             self._failing.add(stage)
         self._emit(Failed(at, stage, message, logged=isinstance(error, DeviceError)))
 
-    def worked(self, stage: str) -> None:
+    def worked(self, stage: str, at: float) -> None:
         if stage in self._failing:
             self._failing.discard(stage)
             _LOG.info("%s works again", stage)
+            self._emit(WorksAgain(at, stage))

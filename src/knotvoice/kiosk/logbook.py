@@ -1,8 +1,8 @@
 """The kiosk's events, written down: one turn log line per question, and the status.
 
 ``Logbook`` listens to the loop's events (``kiosk.events``) like any other display and keeps
-the ``Journal``: a decision and the reply that follows it make one turn line; a failure and
-the microphone coming and going update the status. A turn that fails after it was heard is
+the ``Journal``: a decision and the reply that follows it make one turn line; a failure, a
+stage working again after one, and the microphone coming and going update the status. A turn that fails after it was heard is
 a line too, with the stage that failed in ``error``. Given ``Recordings``, the audio of each
 spoken question is kept too, and its line names the file (``audio``).
 """
@@ -15,7 +15,15 @@ from typing import Any
 
 from knotvoice.audio import AudioChunk
 from knotvoice.journal import Journal
-from knotvoice.kiosk.events import Decided, Event, Failed, Heard, Listening, ReplyStarted
+from knotvoice.kiosk.events import (
+    Decided,
+    Event,
+    Failed,
+    Heard,
+    Listening,
+    ReplyStarted,
+    WorksAgain,
+)
 from knotvoice.recordings import Recordings
 
 __all__ = ["Logbook"]
@@ -102,6 +110,8 @@ class Logbook:
             self._journal.failed(event.stage, event.message)
             if event.stage == "microphone":
                 self._journal.update(microphone="lost")
+        elif isinstance(event, WorksAgain):
+            self._journal.cleared(event.stage)
         elif isinstance(event, Listening):
             # The screen alone listens to no device: its status says it has no microphone.
             heard = "listening" if event.device else "none"

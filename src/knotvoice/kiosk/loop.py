@@ -203,6 +203,9 @@ class _Kiosk:
     def fail(self, stage: str, error: BaseException) -> None:
         self.stages.fail(stage, error, self.now)
 
+    def worked(self, stage: str) -> None:
+        self.stages.worked(stage, self.now)
+
     # -- the microphone --
 
     def on_lost(self, error: DeviceError) -> None:
@@ -214,7 +217,7 @@ class _Kiosk:
         self.utterance_open = False
 
     def on_back(self) -> None:
-        self.stages.worked("microphone")
+        self.worked("microphone")
         self.emit_listening()
 
     def silence_speaker(self) -> None:
@@ -335,7 +338,7 @@ class _Kiosk:
                 return
             asr_ms = (time.perf_counter() - began) * 1000.0
             understood = self.matched_ahead(transcript)
-        self.stages.worked("recognizer")
+        self.worked("recognizer")
         self.on_utterance(
             transcript,
             self.utterance_start,
@@ -607,7 +610,7 @@ class _Kiosk:
             self.fail("synthesizer", error)
             self.spoken(counts)
             return
-        self.stages.worked("synthesizer")
+        self.worked("synthesizer")
         self.last_rate = rate
         seconds = sum(chunk.seconds for chunk in audio)
         playback = self.play(audio)
@@ -615,14 +618,44 @@ class _Kiosk:
             self.spoken(counts)
             return
         self.replies += 1
-        self.playback = playback
         tts_ms = (time.perf_counter() - began) * 1000.0
         waited = (time.monotonic() - self.speech_end_clock) * 1000.0 if answers else None
         # A playback over as soon as it starts (no sound device, a wav file) says nothing.
         aloud = not playback.done()
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited, aloud=aloud))
-        until = self.now + seconds + self.settings.echo_tail_seconds
         said = text if answers else ""
+        interrupted = self.hear_over(playback, audio, seconds, said, asks)
+        if playback.error is not None:
+            # Told once for the reply, however its second try goes.
+            self.fail("speaker", playback.error)
+            again = None if interrupted else self.play_again(audio)
+            if again is not None:
+                self.finished(playback, interrupted)
+                playback = again
+                self.emit(ReplyStarted(self.now, text, seconds, aloud=not again.done()))
+                interrupted = self.hear_over(playback, audio, seconds, said, asks)
+                if playback.error is not None:
+                    _LOG.info("speaker: the reply broke off again (%s)", playback.error)
+        if playback.error is not None:
+            self.rescan = True
+        else:
+            self.worked("speaker")
+        self.finished(playback, interrupted)
+        self.endpointer.reset()
+        self.spoken(counts)
+
+    def hear_over(
+        self,
+        playback: Playback,
+        audio: list[AudioChunk],
+        seconds: float,
+        said: str,
+        asks: str | None,
+    ) -> bool:
+        """Listen over ``playback`` of ``audio`` (``seconds`` long) until it ends; True when
+        something said or pressed over it cut it short (``BargeIn.watch``)."""
+        self.playback = playback
+        until = self.now + seconds + self.settings.echo_tail_seconds
         interrupted = self.barge_in.watch(playback, self.capture, until, audio, said, asks)
         self.answered = self.barge_in.answer
         if not playback.wait(timeout=seconds + 10.0):
@@ -630,18 +663,14 @@ class _Kiosk:
             playback.stop()
             playback.wait(timeout=2.0)
         self.playback = None
-        if playback.error is not None:
-            self.fail("speaker", playback.error)
-            self.rescan = True
-        else:
-            self.stages.worked("speaker")
+        return interrupted
+
+    def finished(self, playback: Playback, interrupted: bool) -> None:
         self.emit(
             ReplyFinished(
                 self.now, interrupted or playback.interrupted, playback.frames, playback.rate
             )
         )
-        self.endpointer.reset()
-        self.spoken(counts)
 
     def play(self, audio: list[AudioChunk]) -> Playback | None:
         """Start playing a reply. A speaker that does not open is looked for again at once
@@ -665,6 +694,23 @@ class _Kiosk:
                 failed = error
         self.fail("speaker", failed)
         return None
+
+    def play_again(self, audio: list[AudioChunk]) -> Playback | None:
+        """The reply broke off part-way (the speaker failed; that is told): look for the
+        devices again at once and start the reply again from its start, so a speaker plugged
+        back in says the whole of it in this turn. None when it does not open: not told
+        again, it is the same failure, and the devices are looked for again at the next
+        quiet moment."""
+        _LOG.info("speaker: the reply broke off; looking for the devices again")
+        self.endpointer.reset()
+        # A microphone that does not open again is waited out at the next read.
+        if not self.capture.rescan():
+            return None
+        try:
+            return self.speaker.play(audio)
+        except Exception as error:
+            _LOG.info("speaker: the reply could not be started again (%s)", error)
+            return None
 
     def render(self, text: str, rate: int | None) -> list[AudioChunk]:
         """The reply's audio, rendered on a thread of its own: a stop is heard while it renders

@@ -3635,3 +3635,43 @@ def test_a_header_of_two_rows_under_a_merged_name_gives_no_entry(tmp_path: Path)
         "Do you have parking?",
         "Can I pay by card?",
     ]
+
+
+def test_a_sign_up_box_between_answers_is_left_out_but_an_answer_about_one_stays() -> None:
+    """A newsletter's box between two answers of a page made a document ("Sign up for our
+    newsletter", its text, its field and button) was read as the end of the answer above it.
+    It is left out with a note; an answer that tells how to sign up, to a question about it,
+    stays whole."""
+    result = parse_faq(
+        "**When are you open?**\n"
+        "Every day from nine until five.\n"
+        "Sign up for our newsletter\n"
+        "News and offers once a month.\n"
+        "Your email address Subscribe\n"
+        "**Do you have a newsletter?**\n"
+        "Yes, once a month.\n"
+        "Sign up at reception\n"
+        "or by email to news@example.org.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("When are you open?", "Every day from nine until five."),
+        (
+            "Do you have a newsletter?",
+            "Yes, once a month.\nSign up at reception\nor by email to news@example.org.",
+        ),
+    ]
+    assert ["sign-up box" in note.message for note in result.notes] == [True]
+
+
+def test_a_table_under_an_answer_s_text_is_more_of_that_answer() -> None:
+    """A price table under the first paragraph of an answer, where each question is marked
+    (a web page's headings), was left out as a table of no questions."""
+    result = parse_faq(
+        "### How much is a pitch?\n\n"
+        "Per night, for two adults.\n\n"
+        "| Pitch | Low season | High season |\n|---|---|---|\n| Tent | £18 | £22 |\n\n"
+        "### Can I bring my dog?\n\nYes, on a lead.\n"
+    )
+    assert result.entries[0].answer == (
+        "Per night, for two adults.\n\nTent: Low season £18, High season £22"
+    )

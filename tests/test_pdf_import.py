@@ -15,6 +15,7 @@ from knotvoice.cli import _knowledge_import
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import load
 from knotvoice.knowledge.faq_import import read_faq
+from knotvoice.speech.reply import spoken_answer
 
 _SECTIONS = {
     "Visiting us": [
@@ -332,3 +333,69 @@ def test_a_table_without_rules_gives_each_question_its_answer_beside_it(tmp_path
                 row.cell(cell)
     pdf.output(str(tmp_path / "faq.pdf"))
     assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS
+
+
+_PAGES = Path(__file__).parent / "pages"
+"""Web pages of FAQs, each beside the PDF Chromium printed of it (``chromium --headless
+--print-to-pdf``, its date, title and address in the margins): a menu, a price table styled
+without rules, a newsletter's sign-up box and a footer."""
+_PRICES = {
+    "campsite-faq": (
+        "How much does a pitch cost?",
+        [
+            "Tent pitch: Low season £18, High season £22",
+            "Hardstanding with hook-up: Low season £26, High season £32",
+            "Campervan: Low season £24, High season £29",
+            "Bell tent (sleeps 4): Low season £65, High season £85",
+        ],
+        "Tent pitch: Low season 18 pounds, High season 22 pounds. Hardstanding",
+    ),
+    "dentist-faq": (
+        "How much is a check-up?",
+        [
+            "Check-up: NHS £27.40, Private £55, Time 20 minutes",
+            "Scale and polish: NHS £27.40, Private £70, Time 30 minutes",
+            "White filling: NHS £75.30, Private £140, Time 45 minutes",
+            "Emergency appointment: NHS £27.40, Private £90, Time 20 minutes",
+        ],
+        "patient, check-up: NHS 27 pounds 40, Private 55 pounds, Time 20 minutes. Scale",
+    ),
+}
+
+
+@pytest.mark.parametrize("page", sorted(_PRICES))
+def test_a_web_page_s_price_table_printed_to_pdf_gives_a_line_a_row(page: str) -> None:
+    """A price table on a web page, its cells set apart by space alone, came out of its PDF
+    run together ("Tent pitch £18 ... High season £22 £32", columns read down in turn, the
+    last into the next answer). Each row is a line of the answer, each price after its
+    column's name, as the saved page gives them, and is said so."""
+    question, rows, said = _PRICES[page]
+    entries = {entry.question: entry for entry in read_faq(_PAGES / f"{page}.pdf").entries}
+    answer = entries[question].answer
+    assert answer.splitlines()[2:6] == rows
+    assert said in spoken_answer(entries[question])
+    last = rows[-1].split(":")[0]  # the table's last row, in this answer alone
+    assert [entry.question for entry in entries.values() if last in entry.answer] == [question]
+
+
+@pytest.mark.parametrize(
+    ("page", "box"),
+    [("campsite-faq", "Join our mailing list"), ("dentist-faq", "Sign up for our newsletter")],
+)
+@pytest.mark.parametrize("kind", ["pdf", "html"])
+def test_a_web_page_s_newsletter_sign_up_box_is_no_entry_nor_answer(
+    page: str, box: str, kind: str
+) -> None:
+    """A newsletter's sign-up box ("Join our mailing list ... Subscribe") on a page printed to
+    PDF became an entry, or the end of the answer above it. It is left out, with a note
+    naming it, as the saved page leaves it out, and the FAQ's entries are all there, each
+    with its own answer."""
+    result = read_faq(_PAGES / f"{page}.{kind}")
+    said = " ".join(f"{entry.question} {entry.answer}" for entry in result.entries).lower()
+    for word in ("newsletter", "mailing list", "subscribe", "sign up", "email"):
+        assert word not in said
+    noted = any(box in note.message and "sign-up box" in note.message for note in result.notes)
+    assert noted or kind == "html"  # a saved page's is left out by its place or its class
+    asked = [entry for entry in result.entries if entry.question.endswith("?")]
+    assert len(asked) == 5
+    assert asked[-1].answer.endswith(("the day you go.", "blue badge holders."))

@@ -40,8 +40,8 @@ answer text. The rules, in the order they apply:
   paragraph that continues it: a list (a paragraph starting with ``1.``, ``-``, ``*`` or a
   bullet), or any paragraph after one that is not finished (a heading such as "Treatment",
   or a line ending in ``:``), and, where every question is marked as one (a label, a
-  number, a heading's ``#``, a bullet, emphasis), any paragraph up to the next question;
-  unless a section title stands between them. Answer text is
+  number, a heading's ``#``, a bullet, emphasis), any paragraph up to the next question,
+  a table under its text too; unless a section title stands between them. Answer text is
   otherwise kept as written, but for its lines wrapped by hand (an e-mail's), which are
   joined: a long line with no stop at its end, over one going on in lowercase, and for the
   blanks around its lines: a list's item indented under another's text ("  - passport"
@@ -79,6 +79,12 @@ answer text. The rules, in the order they apply:
   banner: ``page_footers``), or from a footer's title over it ("Find us" over an address:
   ``page_footer_titles``), is no entry nor answer; not the first line of the last
   answer, nor a line that names what the last question asks ("Do you use cookies?").
+- **A web page's sign-up box** (a newsletter's), as a PDF or Word document made of the page
+  shows it: from a line of a few words without a stop that says a sign-up ("Join our
+  mailing list": ``page_signups`` in ``lang/en.yaml``), not the first line under a question
+  nor under one about it ("Do you have a newsletter?"), to the next question, heading or
+  table, where a line of it says one more or asks for an e-mail address ("Subscribe",
+  "Your email address": ``page_signup_fields``) or nothing follows it, is no entry nor answer.
 - **Section title.** A title line alone of up to four words without a digit, set as a
   title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
   a question or under text ending in ``:``, is a section title, as a markdown heading is,
@@ -313,6 +319,8 @@ class _Paragraph:
     menu: bool = False
     """Part of a web page's menu: a question over nothing but links (``_menus``), or those
     links."""
+    signup: bool = False
+    """Part of a web page's sign-up box, a newsletter's (``_signups``)."""
 
     @property
     def text(self) -> str:
@@ -576,6 +584,7 @@ def _parse_text(text: str) -> ImportResult:
     """``parse_faq`` on text without HTML, its character references read already."""
     paragraphs = _plain_titles(_titled(_menus(_paragraphs(text))))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
+    paragraphs = _signups(paragraphs)
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError(
             "no questions found; a question is a line of its own ending in '?', starting "
@@ -614,6 +623,18 @@ def _parse_text(text: str) -> ImportResult:
                         "copyright line, a cookie notice) is no part of the answer above it, and "
                         "not an entry; check that the entry above it is the FAQ's, not the "
                         "page's (a newsletter's sign-up)",
+                        None,
+                    )
+                )
+            continue
+        if para.signup:
+            if previous is None or not paragraphs[index - 1].signup:
+                notes.append(
+                    (
+                        para.line,
+                        f"{para.lines[0]!r} and the lines under it are a web page's sign-up box "
+                        "(a newsletter's), no part of the answer above it, and not an entry; "
+                        "left out",
                         None,
                     )
                 )
@@ -666,7 +687,13 @@ def _parse_text(text: str) -> ImportResult:
         if (
             para.is_table
             and current is not None
-            and (expecting or (previous is not None and not previous.is_finished))
+            and previous is not None
+            and (
+                expecting
+                or not previous.is_finished
+                # every question marked: a table under an answer's text is more of it
+                or (marked and previous.is_plain and not tabled)
+            )
         ):
             current.paragraphs.append(_table_text(para.lines))
             expecting = False
@@ -1823,6 +1850,84 @@ def _menus(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
             found[index] = _Paragraph(para.line, para.lines, menu=True)
             found[index + 1] = dataclasses.replace(below, menu=True)
     return found
+
+
+def _signups(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
+    """``paragraphs`` with a web page's sign-up box (a newsletter's) marked as one
+    (``_Paragraph.signup``), as a PDF or Word document made of the page shows it: from a
+    line of a few words without a stop that says a sign-up ("Join our mailing list":
+    ``page_signups`` in ``lang/en.yaml``), a heading or in text but not the first line under
+    a question, nor of what the question above asks ("Do you have a newsletter?"), to the
+    next question, heading or table, where one more line of it says a sign-up or holds an
+    e-mail address's field ("Your email address", "Subscribe": ``page_signup_fields``), or
+    where none comes after it (a page's last words, its field and button over a page's
+    break, in its margin, left out)."""
+    found = list(paragraphs)
+    asked: _Paragraph | None = None
+    index = 0
+    while index < len(found):
+        para = found[index]
+        if para.is_question and not para.titled:
+            asked = para
+        for number, line in enumerate(para.lines):
+            if para.is_table or (number and not para.is_plain):
+                break
+            if (para.is_plain and not number and index and found[index - 1].is_question) or not (
+                said := _signup_said(line)
+            ):
+                continue
+            if asked is not None and (
+                set(said) & set(words(asked.lines[0])) or _signup_said(asked.lines[0], whole=True)
+            ):
+                continue  # how to sign up, under a question about it
+            end = index + 1
+            while end < len(found) and found[end].is_plain:
+                end += 1
+            under = [
+                *para.lines[number + 1 :],
+                *(more for other in found[index + 1 : end] for more in other.lines),
+            ]
+            if end < len(found) and not any(
+                _signup_said(more, whole=True)
+                or _says(more, english().page_signup_fields)
+                or "@" in more
+                for more in under
+            ):
+                continue  # over more questions, a box shows what it asks for
+            box = [_Paragraph(para.line + number, para.lines[number:], signup=True)]
+            box += [dataclasses.replace(other, signup=True) for other in found[index + 1 : end]]
+            kept = [dataclasses.replace(para, lines=para.lines[:number])] if number else []
+            found[index:end] = [*kept, *box]
+            index += len(kept) + len(box) - 1
+            break
+        index += 1
+    return found
+
+
+_SIGNUP_WORDS = 6
+"""A sign-up box's title ("Sign up for our newsletter") has at most this many words."""
+
+
+def _signup_said(line: str, *, whole: bool = False) -> tuple[str, ...]:
+    """The sign-up ``line`` says (``page_signups``), as its words, when it is a title of a
+    few words without a stop (or, ``whole``, any line); else empty."""
+    if not whole and (len(words(line)) > _SIGNUP_WORDS or _FINISHED_RE.search(line)):
+        return ()
+    return _says(line, english().page_signups)
+
+
+def _says(line: str, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The first of ``phrases`` (each as its words) whose words ``line`` holds in a row."""
+    said = words(_MARKUP_RE.sub(" ", line))
+    return next(
+        (
+            phrase
+            for phrase in phrases
+            for at in range(len(said) - len(phrase) + 1)
+            if tuple(said[at : at + len(phrase)]) == phrase
+        ),
+        (),
+    )
 
 
 _TRAIL_RE = re.compile(r"\s+[\u203a\u00bb>|/\u2022\u00b7]\s+")

@@ -11,8 +11,10 @@ question. A paragraph in a larger size than the body text is a markdown heading 
 ("**Is there wifi?** Yes."), and in a text with no questions a short bold paragraph is a
 title. A bullet starts a list item. A table ruled into cells is a markdown table, a row a
 line, and so is one without rules whose left column holds only questions (a category beside
-each, a row naming a section and a title over the table kept apart from them). Text in
-columns (a leaflet's) is read down each column in turn. What each page repeats in its top
+each, a row naming a section and a title over the table kept apart from them), and so is a
+web page's table without rules (a price list): rows of cells of a few words, set apart by
+space alone, in columns, a header's rule under a first row in bold. Text in columns (a
+leaflet's) is read down each column in turn. What each page repeats in its top
 or bottom margin (a running title, "Page 2 of 5") is left out, as is a page number alone
 and, in a margin, text in smaller letters than the body's.
 
@@ -208,6 +210,8 @@ def _page_lines(page: LTPage, number: int) -> list[_Line]:
     for item in page:
         collect(item)
     found, tables = _tables(found, rules)
+    found, aligned = _aligned_tables(found)
+    tables += aligned
     rows: list[_Line] = []
     for line in _in_columns(found):
         if rows and _same_row(rows[-1], line):
@@ -271,6 +275,98 @@ def _tables(
                 )
             )
     return [line for line in lines if line not in inside], rows
+
+
+def _aligned_tables(lines: list[_Line]) -> tuple[list[_Line], list[_Line]]:
+    """The lines outside a table without rules (a web page's, its cells set apart by space
+    alone), and a line a row of it, as ``_tables`` gives them, a markdown header's rule
+    under a first row in bold (its names, "Pitch | Low season | High season"). Such a table
+    is ``_TABLE_ROWS`` rows or more, one under the next at the text's line spacing, each of
+    two cells or more, of a few words without a stop or a question's mark, in columns no
+    cell of another column reaches into."""
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda line: (line.page, -line.top, line.left)):
+        if rows and rows[-1][0].page == line.page and _same_row(rows[-1][0], line):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    found: list[list[list[_Line]]] = [[]]  # each table, its rows
+    for row in rows:
+        if len(row) < 2 or any(not _cell_shaped(line) for line in row):
+            found.append([])
+            continue
+        above = found[-1][-1][0] if found[-1] else None
+        if above is not None and (
+            above.page != row[0].page or above.bottom - row[0].top > row[0].size * _ROW_GAP
+        ):
+            found.append([])
+        found[-1].append(row)
+    tables: list[_Line] = []
+    inside: list[_Line] = []
+    for table in found:
+        columns = _columns(table) if len(table) >= _TABLE_ROWS else None
+        if columns is None:
+            continue
+        header = all(line.bold for line in table[0]) and not any(
+            line.bold for row in table[1:] for line in row
+        )
+        for at, row in enumerate(table):
+            cells = [
+                " ".join(line.text for line in row if start <= line.left and line.right <= end)
+                for start, end in columns
+            ]
+            first = min(row, key=lambda line: line.left)
+            marks = [("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")]
+            if header and not at:
+                marks.append("| " + " | ".join("---" for _ in columns) + " |")
+            for number, text in enumerate(marks):
+                tables.append(
+                    dataclasses.replace(
+                        first,
+                        runs=((text, False),),
+                        top=max(line.top for line in row) - number * 0.01,
+                        bottom=min(line.bottom for line in row),
+                        right=max(line.right for line in row),
+                        table=True,
+                    )
+                )
+            inside.extend(row)
+    return [line for line in lines if line not in inside], tables
+
+
+_TABLE_ROWS = 3
+"""Rows at least of a table without rules: its names and two rows."""
+_CELL_WORDS = 6
+"""Words at most in a cell of a table without rules ("Hardstanding with electric hook-up")."""
+_ROW_GAP = 1.5
+"""The most space between two rows of a table without rules, in letters' heights."""
+
+
+def _cell_shaped(line: _Line) -> bool:
+    """Whether ``line`` reads as a table's cell: a few words, no sentence's or question's
+    end (a price, "Tent pitch", "20 minutes")."""
+    return len(line.text.split()) <= _CELL_WORDS and not line.text.endswith(
+        (".", "!", ":", ";", *_QUESTION_ENDS)
+    )
+
+
+def _columns(table: list[list[_Line]]) -> list[tuple[float, float]] | None:
+    """The columns of rows of cells, left to right, each from its leftmost cell's left to
+    its rightmost cell's right; None where they do not stand in columns: a cell reaching
+    into another column, two cells of a row in one, or fewer columns than two."""
+    spans: list[tuple[float, float]] = []
+    for start, end in sorted((line.left, line.right) for row in table for line in row):
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    if len(spans) < 2:
+        return None
+    for row in table:
+        taken = [next(at for at, (s, e) in enumerate(spans) if s <= line.left <= e) for line in row]
+        if len(set(taken)) < len(taken):
+            return None
+    return spans
 
 
 def _in_columns(lines: list[_Line]) -> list[_Line]:

@@ -233,6 +233,12 @@ class Language:
     """The titles of a web page's footer's columns ("find us"), as their words."""
     page_links: frozenset[str]
     """The links of a web page's menu ("home", "contact"), as their words."""
+    page_signups: tuple[tuple[str, ...], ...]
+    """What a web page's sign-up box says ("mailing list", "subscribe"), each as its
+    words."""
+    page_signup_fields: tuple[tuple[str, ...], ...]
+    """What a sign-up box's field for an e-mail address says ("your email"), each as its
+    words."""
     columns: dict[str, frozenset[str]]
     """A spreadsheet's column names, lowercase, by the field they hold: question, answer,
     id, alternatives, topic, keywords, spoken."""
@@ -380,6 +386,10 @@ def load(code: str = "en") -> Language:
             " ".join(words(title)) for title in _text_list(data, "page_footer_titles")
         ),
         page_links=frozenset(" ".join(words(link)) for link in _text_list(data, "page_links")),
+        page_signups=tuple(tuple(words(said)) for said in _text_list(data, "page_signups")),
+        page_signup_fields=tuple(
+            tuple(words(said)) for said in _text_list(data, "page_signup_fields")
+        ),
         catch_all_topics=frozenset(
             " ".join(words(name)) for name in _text_list(data, "catch_all_topics")
         ),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from knotvoice import app
+from knotvoice import app, reload
 from knotvoice.asr import RecognizerStream, Transcript, transcribe_with
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import KnotvoiceError
@@ -199,6 +199,40 @@ def test_a_failure_after_the_swap_is_logged_and_the_watching_goes_on(
         assert heard[1].wait(timeout=20.0), "the next edit is still picked up"
     assert "up to five minutes" in answer(reloader)
     assert any("could not follow" in record.getMessage() for record in caplog.records)
+
+
+def test_a_reload_left_unfinished_at_a_stop_does_not_blame_the_file(
+    faq: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM while a big edit was being built: the kiosk waits ``BUILD_WAIT_SECONDS``,
+    then exits, and the build, failed by Python's exit ("cannot schedule new futures after
+    shutdown"), logged an ERROR that the new knowledge failed and wrote it over the status
+    that said the kiosk had stopped, so `knotvoice status` blamed a good file."""
+    monkeypatch.setattr(reload, "BUILD_WAIT_SECONDS", 0.05)
+    first_built, building, release = threading.Event(), threading.Event(), threading.Event()
+
+    def build(knowledge: Knowledge) -> Matcher:
+        if not first_built.is_set():
+            first_built.set()
+            return Matcher(knowledge)
+        building.set()
+        assert release.wait(timeout=20.0)
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+    failures: list[str] = []
+    reloader = Reloader.load(faq, build, on_failure=failures.append)
+    first = reloader.current
+    with caplog.at_level(logging.INFO, logger="knotvoice.reload"):
+        with reloader.running(every=0.02):
+            faq.write_text(ORIGINAL.replace("knot", "lump"), encoding="utf-8")
+            assert building.wait(timeout=20.0)
+        (watching,) = [t for t in threading.enumerate() if t.name == "knotvoice-reload"]
+        release.set()
+        watching.join(timeout=20.0)
+    assert not watching.is_alive()
+    assert failures == [] and reloader.failures == 0 and reloader.current is first
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert "left unfinished as knotvoice stopped" in caplog.records[-1].getMessage()
 
 
 class BiasedRecognizer:

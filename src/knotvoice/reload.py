@@ -116,6 +116,9 @@ class Reloader(Generic[T]):
         self._failure = ""
         """The line logged for the version ``_seen`` when it did not load ("" when it did)."""
         self._checking = threading.Lock()
+        self._abandoned = False
+        """A build was still under way when ``running`` ended: it is left to the end of the
+        process (whose shutdown may fail it), and nothing of it is told."""
         self.reloads = 0
         """How many times a new version was swapped in."""
         self.failures = 0
@@ -189,6 +192,17 @@ class Reloader(Generic[T]):
                 )
                 return False
             except Exception as error:  # a bug in a build must not stop the watching
+                if self._abandoned:
+                    # The process is ending (a thread pool refuses work as Python exits): the
+                    # file is not at fault, and the status must still say it stopped.
+                    _log.info(
+                        "%s: the reload under way was left unfinished as knotvoice stopped "
+                        "(%s: %s); the file is read again at the next start",
+                        self.path,
+                        type(error).__name__,
+                        error,
+                    )
+                    return False
                 self._failed(
                     logging.ERROR,
                     f"{self.path}: building from the new knowledge failed "
@@ -256,3 +270,4 @@ class Reloader(Generic[T]):
             stop.set()
             # A build in progress finishes first; it takes seconds at most.
             thread.join(timeout=BUILD_WAIT_SECONDS)
+            self._abandoned = thread.is_alive()

@@ -688,6 +688,29 @@ def test_the_report_groups_questions_of_one_subject_by_the_words_that_say_it(
     ]
 
 
+def test_questions_in_letters_the_sentence_model_cannot_read_are_grouped_by_their_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Korean kiosk's report listed "where is the car park", "what time do you close"
+    and "how much is it to get in" as one line: the sentence model reads English, and finds
+    any two questions in Hangul alike. They are three lines, each with its repeats."""
+
+    def far(question: str) -> dict[str, object]:
+        return {**turn(question, "reject", "opening-hours"), "probability": 0.04}
+
+    journal = Journal(tmp_path)
+    for question in ("주차장은 어디에 있나요", "몇 시에 문을 닫아요", "입장료는 얼마예요") * 2:
+        journal.write(far(question))
+    journal.write(far("주차장은 어디에 있나요"))
+    assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["top_unanswered"]
+    assert [[(w["text"], w["count"]) for w in asked["wordings"]] for asked in listed] == [
+        [("주차장은 어디에 있나요", 3)],
+        [("몇 시에 문을 닫아요", 2)],
+        [("입장료는 얼마예요", 2)],
+    ]
+
+
 def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -50,7 +50,13 @@ from knotvoice.screen.hub import (
     suggestions,
     updated,
 )
-from knotvoice.screen.server import MAX_CONNECTIONS, MAX_QUESTION_CHARS, ScreenServer, beside
+from knotvoice.screen.server import (
+    MAX_CONNECTIONS,
+    MAX_QUESTION_CHARS,
+    REPORT_SECONDS,
+    ScreenServer,
+    beside,
+)
 from knotvoice.settings import ScreenSettings, SettingsError, build_settings
 from knotvoice.speech.reply import reply_text
 from knotvoice.speech.tts import Synthesizer
@@ -1159,7 +1165,9 @@ def test_a_reload_gets_the_report_being_made_and_another_period_is_asked_to_wait
 
     async def scenario(session: aiohttp.ClientSession, url: str) -> list[tuple[int, str]]:
         async def get(path: str) -> tuple[int, str]:
-            async with session.get(url + path) as response:
+            # As long as the screen gives a report: a busy machine makes it slowly.
+            timeout = aiohttp.ClientTimeout(total=REPORT_SECONDS + 30)
+            async with session.get(url + path, timeout=timeout) as response:
                 return response.status, await response.text()
 
         first = asyncio.create_task(get("report?since=30d"))

@@ -144,8 +144,10 @@ def content_words(text: str, hints: MatchingHints | None = None) -> list[str]:
     return [word for word in normalize(text, hints).split() if word not in STOPWORDS]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A crude stem so that "massaging", "massages" and "massage" compare equal."""
+    """A crude stem so that "massaging", "massages" and "massage" compare equal. Each word
+    is stemmed once: a question's words and a report's are mostly the same few thousand."""
     irregular = _ENGLISH.stems.get(word)
     if irregular is not None:
         return irregular

@@ -693,36 +693,45 @@ def _grouped(wordings: Iterable[_Alike], embed: Embed | None = None) -> list[_Al
     ``embed``, those groups into groups that mean the same (``_by_meaning``). The most
     frequent wordings come first and found the groups; each other wording joins the group
     of the same knowledge file whose first wording it is most like (``ALIKE``), or founds
-    one. Each wording is compared with the groups once, in compiled code: a year of a busy
+    one. Each wording is compared, in compiled code, with the groups whose first wording
+    shares one of its words (no other can be as like it as ``ALIKE``): a year of a busy
     kiosk's questions is grouped in seconds. Questions whose visitor refused their
     did-you-mean are grouped apart (``_Alike.refused``)."""
     groups: list[_Alike] = []
     by_name: dict[
-        tuple[str | None, bool], tuple[list[_Alike], list[str | list[int] | None], set[str]]
+        tuple[str | None, bool],
+        tuple[list[_Alike], list[str | list[int] | None], set[str], dict[str | int, list[int]]],
     ] = {}
     """Per knowledge file name (and refused or not), its groups, their first wordings (as
-    letters) and their files' paths."""
+    letters), their files' paths, and per word (letter), the groups whose first wording
+    holds it, in order."""
     letters = _Letters()
     wordings = list(wordings)
     vocabulary = _vocabulary(wordings)
     for wording in sorted(wordings, key=lambda wording: -wording.count):
-        known, keys, paths = by_name.setdefault((wording.name, wording.refused), ([], [], set()))
+        known, keys, paths, holding = by_name.setdefault(
+            (wording.name, wording.refused), ([], [], set(), {})
+        )
+        key = letters(_words(next(iter(wording.wordings)), vocabulary))
+        words: set[str | int] = set(key)
+        near = sorted({number for word in words for number in holding.get(word, ())})
         if wording.path and paths - {wording.path}:
             # A line without the path (logged before turns had it) groups with any file of
             # that name; two paths of one name are two files.
             choices = [
-                None if group.path and group.path != wording.path else key
-                for group, key in zip(known, keys, strict=True)
+                None if known[number].path and known[number].path != wording.path else keys[number]
+                for number in near
             ]
         else:
-            choices = keys
-        key = letters(_words(next(iter(wording.wordings)), vocabulary))
+            choices = [keys[number] for number in near]
         found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=ALIKE)
         if found is not None:
-            known[found[2]].take(wording)
+            known[near[found[2]]].take(wording)
         else:
             group = _Alike(wording.key, None, wording.name, wording.refused)
             group.take(wording)
+            for word in words:
+                holding.setdefault(word, []).append(len(known))
             known.append(group)
             keys.append(key)
             groups.append(group)

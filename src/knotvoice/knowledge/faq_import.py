@@ -468,7 +468,8 @@ def parse_faq(text: str) -> ImportResult:
     over its cells) and line breaks (``<br>``) as their markdown, its
     entities (``&amp;``) as their characters, its menus, sidebars and footer (``<nav>``,
     ``<aside>``, ``<footer>``, or an element whose class, id or role says so:
-    ``class="site-footer"``, ``role="navigation"``; and what ``aria-hidden`` hides) left out unless they hold its only questions; notes give the
+    ``class="site-footer"``, ``role="navigation"``) left out unless they hold its only
+    questions; notes give the
     lines of the HTML. The questions its
     scripts show (an accordion filled in the browser), which its text does not, are read from
     the FAQ data it gives search engines (schema.org ``FAQPage`` in ``application/ld+json``),
@@ -2758,9 +2759,9 @@ class _HtmlText(HTMLParser):
     _PART_ROLES = frozenset(("navigation", "contentinfo", "complementary"))
     _PART_NAMES = frozenset(("footer", "sidebar", "nav", "navbar", "navigation"))
     """The roles, and the words of a class or id, of a page's menus, sidebars and footer
-    built of other elements (``<div class="site-footer">``, ``role="contentinfo"``), and
-    what ``aria-hidden`` hides: left out as a ``<footer>`` is, its heading "Where is the
-    gym?" was read as an entry."""
+    built of other elements (``<div class="site-footer">``, ``role="contentinfo"``): left
+    out as a ``<footer>`` is, its heading "Where is the gym?" was read as an entry. What
+    ``aria-hidden`` hides is read: an accordion hides its answers so until opened."""
     _CHROME_ROLES = frozenset(("banner", "search"))
     _CHROME_NAMES = frozenset(
         {"breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "feedback"}
@@ -2985,12 +2986,9 @@ class _HtmlText(HTMLParser):
             self._emit(tags_as_text(re.sub(r"\s+", " ", data.replace("\xa0", " "))))
 
     def _is_page_part(self, attrs: list[tuple[str, str | None]]) -> bool:
-        """Whether an element is a page's menu, sidebar or footer (``_PART_NAMES``), or
-        hidden (``aria-hidden="true"``)."""
+        """Whether an element is a page's menu, sidebar or footer (``_PART_NAMES``)."""
         found = dict(attrs)
         if (found.get("role") or "").lower() in self._PART_ROLES:
-            return True
-        if (found.get("aria-hidden") or "").lower() == "true":
             return True
         named = f"{found.get('class') or ''} {found.get('id') or ''}"
         return not self._PART_NAMES.isdisjoint(re.split(r"[\s_-]+", named.lower()))

@@ -1260,8 +1260,9 @@ def test_a_second_kiosk_on_the_same_log_directory_refuses_to_start(
         ):
             assert main([*command, "--log-dir", str(tmp_path)]) == 1
             assert capsys.readouterr().err == (
-                f"knotvoice: error: {tmp_path}: knotvoice process {running.pid} is running "
-                "with this log directory; give each kiosk and server its own --log-dir\n"
+                f"knotvoice: error: {tmp_path}: knotvoice process {running.pid} is already "
+                "running with this log directory; stop it first if it is this one started "
+                "again, or give each kiosk and server its own --log-dir\n"
             )
     finally:
         running.kill()

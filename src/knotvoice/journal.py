@@ -225,8 +225,9 @@ class Journal:
         other = read_status(self.directory)
         if other is not None and other.pid != os.getpid() and other.running():
             raise KnotvoiceError(
-                f"{self.directory}: knotvoice process {other.pid} is running with this log "
-                "directory; give each kiosk and server its own --log-dir"
+                f"{self.directory}: knotvoice process {other.pid} is already running with this "
+                "log directory; stop it first if it is this one started again, or give each "
+                "kiosk and server its own --log-dir"
             )
         with self._lock:
             self._write_status()

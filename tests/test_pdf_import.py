@@ -399,3 +399,19 @@ def test_a_web_page_s_newsletter_sign_up_box_is_no_entry_nor_answer(
     asked = [entry for entry in result.entries if entry.question.endswith("?")]
     assert len(asked) == 5
     assert asked[-1].answer.endswith(("the day you go.", "blue badge holders."))
+
+
+def test_a_sidebar_beside_the_faq_in_a_pdf_splits_no_answer() -> None:
+    """A gym's page printed to PDF, its opening times in a sidebar beside the questions:
+    the sidebar was read in the middle of an answer whose first line was a wide one, so
+    "Are there lockers?" became an alternative of "Opening times" and its answer followed
+    the hours. Each question keeps its own answer, and the sidebar comes after them."""
+    entries = read_faq(_PAGES / "gym-faq.pdf").entries
+    answers = {entry.question: entry.answer for entry in entries}
+    assert answers["Are there lockers?"] == (
+        "Yes, bring a padlock or buy one at reception for three pounds."
+    )
+    assert answers["Can I bring a guest?"] == "Members can bring one guest a month for free."
+    hours = [entry for entry in entries if "6am to 10pm" in entry.answer]
+    assert [(entry.question, entry.alternatives) for entry in hours] == [("Opening times", ())]
+    assert "padlock" not in hours[0].answer

@@ -392,7 +392,7 @@ def _in_columns(lines: list[_Line]) -> list[_Line]:
         return ordered
 
     def column(line: _Line) -> int:
-        if line.right - line.left >= width * 0.6:
+        if any(line.left < gutter < line.right for gutter in gutters):
             return -1  # across the columns
         return sum(line.left > gutter for gutter in gutters)
 

@@ -445,9 +445,9 @@ def test_a_question_turned_away_by_a_file_without_topics_is_told_two_questions()
 @pytest.mark.parametrize(
     ("said", "answered"),
     [
-        ("Yes.", WORSE),
         ("The first one.", WORSE),
-        ("Yes, that one please.", WORSE),
+        ("Yes, the first one.", WORSE),
+        ("No, the first one.", WORSE),
         ("The second one.", OFTEN),
         ("No, the other one.", OFTEN),
         ("The first question.", WORSE),
@@ -472,6 +472,38 @@ def test_a_question_read_out_by_a_reject_is_answered_when_the_visitor_picks_it(
     assert step.reply == answered.answer
     assert step.match is not None and step.match.reason is Reason.CONFIRMED
     assert dialogue.pending is None
+
+
+@pytest.mark.parametrize("said", ["Yes.", "Yes, that one please.", "Okay."])
+def test_a_bare_yes_to_two_questions_read_out_asks_which_one(dialogue: Dialogue, said: str) -> None:
+    """A "yes" to "You can ask me, for example: ...? Or: ...?" was taken for the first
+    question, whichever the visitor meant. It has both read out again as a choice, and the
+    pick that follows answers."""
+    rejected = dialogue.respond(typed("what about the weather"))
+    step = dialogue.respond(typed(said))
+    assert (step.action, step.entry, step.offered) == ("reject", None, (WORSE, OFTEN))
+    assert step.reply == (
+        "Which one: Can massaging a knot make it worse? Or: How often should you massage a knot?"
+    )
+    assert step.answers_proposal and step.reply != rejected.reply
+    assert dialogue.respond(typed("the other one")).entry == OFTEN
+
+
+def test_a_yes_to_one_question_read_out_answers_it() -> None:
+    lone = Knowledge((WORSE,))
+
+    class Lone(ScriptedMatcher):
+        knowledge = lone
+
+        def match(
+            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+        ) -> Match:
+            return Match(Decision.REJECT, Candidate(WORSE, 10.0), None, text)
+
+    dialogue = Dialogue(Lone())
+    rejected = dialogue.respond(typed("what about the weather"))
+    assert rejected.offered == (WORSE,)
+    assert dialogue.respond(typed("yes")).entry == WORSE
 
 
 def test_no_to_questions_read_out_asks_again_and_a_late_yes_answers_nothing(

@@ -25,6 +25,7 @@ from knotvoice.kiosk.events import (
     Failed,
     Heard,
     Listening,
+    ReplyFinished,
     ReplyStarted,
     WorksAgain,
 )
@@ -487,6 +488,36 @@ def test_the_status_says_whether_a_microphone_listens(tmp_path: Path) -> None:
         assert status is not None and status.microphone == microphone
 
 
+def test_the_status_says_whether_the_speaker_has_played(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`knotvoice status` showed a speaker line only once the speaker had failed: an operator
+    could not tell a kiosk that has said its replies from one that never tried."""
+    journal = Journal(tmp_path)
+    book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")
+
+    def speaker() -> str:
+        assert main(["status", "--log-dir", str(tmp_path)]) == 0
+        out = capsys.readouterr().out.splitlines()
+        (line,) = (line for line in out if line.startswith("speaker "))
+        return line
+
+    book(Listening(0.0, "vad", "0 'USB Audio'"))
+    assert speaker() == "speaker       no reply played yet"
+    book(ReplyStarted(1.0, "Hello.", 1.0))
+    book(ReplyFinished(2.0, interrupted=False, frames=22050, rate=22050))
+    assert speaker() == "speaker       replies played"
+    book(Failed(5.0, "speaker", "audio device 1 'USB Audio' is gone"))
+    assert speaker().startswith("speaker       replies played; failing since ")
+    assert main(["status", "--log-dir", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["speaker"] == "played"
+    # replies only shown (no sound device): none to play them on
+    shown = Journal(tmp_path / "shown")
+    Logbook(shown, "whisper", lambda: "faq.yaml@abc")(ReplyStarted(1.0, "Hi.", 1.0, aloud=False))
+    status = read_status(shown.directory)
+    assert status is not None and status.speaker == "none"
+
+
 def test_status_says_a_device_works_again_when_and_how_it_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -512,7 +543,7 @@ def test_status_says_a_device_works_again_when_and_how_it_failed(
 
     out = status()
     failed = minute("speaker", "failed_at")
-    assert f"\nspeaker       failing since {failed}: {gone}\n" in out
+    assert f"\nspeaker       no reply played yet; failing since {failed}: {gone}\n" in out
     lost = minute("microphone", "failed_at")
     assert f"\nmicrophone    lost; failing since {lost}: audio device 0 'USB Mic' is gone\n" in out
 
@@ -528,14 +559,17 @@ def test_status_says_a_device_works_again_when_and_how_it_failed(
     out = status()
     back = minute("speaker", "ok_since")
     assert back != failed
-    assert f"\nspeaker       ok since {back} (failed at {failed}: {gone})\n" in out
+    assert (
+        f"\nspeaker       no reply played yet; ok since {back} (failed at {failed}: {gone})\n"
+        in out
+    )
     assert f"\nmicrophone    listening; ok since {minute('microphone', 'ok_since')} " in out
     assert "is gone (2 min ago; working again since then)\n" in out
     # Read a day later, the times say which day.
     later(86400.0)
     journal.beat(every=0.0)  # the kiosk runs on
     day = time.strftime("%Y-%m-%d", time.localtime(time.time() - 86400.0))
-    assert f"\nspeaker       ok since {day} {back} (failed at {day} {failed}: " in status()
+    assert f"; ok since {day} {back} (failed at {day} {failed}: " in status()
     assert main(["status", "--log-dir", str(tmp_path), "--json"]) == 0
     speaker = json.loads(capsys.readouterr().out)["devices"]["speaker"]
     assert speaker["error"] == gone and speaker["ok_since"] > speaker["failed_at"]
@@ -826,6 +860,22 @@ def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
     assert asked["how long"].closest == "permanent", "the question the visitor took"
     assert asked["how long"].command == "knotvoice knowledge add permanent 'how long'"
     assert asked["does it hurt"].declined == "knot-pain"
+
+
+def test_a_yes_asked_which_one_then_a_pick_is_the_question_s_reply() -> None:
+    """A bare "yes" to two questions read out is asked which one ("Which one: ...?"): it
+    was counted as the visitor's no to them, and the pick that followed as a question."""
+    offered = ["permanent", "knot-pain"]
+    turns = [
+        {**turn("how long", "reject", "permanent"), "offered": offered, "probability": 0.1},
+        {**turn("Yes.", "reject", None), "offered": offered},  # as the kiosk logs it
+        turn("The other one.", "answer", "knot-pain"),
+    ]
+    summary = summarize(turns)
+    assert (summary.turns, summary.answered, summary.rejected) == (1, 0, 1)
+    (asked,) = summary.top_unanswered
+    assert (asked.question, asked.closest, asked.declined) == ("how long", "knot-pain", None)
+    assert asked.command == "knotvoice knowledge add knot-pain 'how long'"
 
 
 def test_the_report_command_reads_the_questions_a_reject_read_out(

@@ -1214,7 +1214,7 @@ def test_a_speaker_pulled_out_partway_says_the_reply_again_once_it_is_back(
     assert main(["status", "--log-dir", str(journal.directory)]) == 0
     out = capsys.readouterr().out
     (line,) = (line for line in out.splitlines() if line.startswith("speaker "))
-    assert line.startswith("speaker       ok since "), out
+    assert line.startswith("speaker       replies played; ok since "), out
     assert "(failed at " in line and "'testspk' stopped working" in line, line
 
 
@@ -1761,13 +1761,15 @@ def test_after_questions_read_out_a_pick_needs_no_press_in_push_to_talk(
 def test_after_questions_read_out_a_pick_misheard_is_taken_from_another_hearing(
     tmp_path: Path, clips: Callable[[str], Audio], knowledge: Knowledge, synthesizer: Synthesizer
 ) -> None:
-    """ "Yes." heard as "Yet." with "Yes." the runner-up: the dialogue takes a short hearing's
-    pick from its other hearings, but the kiosk asked the top one only whether it was a
-    pick, and ignored it for want of the wake phrase."""
+    """ "The first one." heard as "The fast one." with "The first one." the runner-up: the
+    dialogue takes a short hearing's pick from its other hearings, but the kiosk asked the
+    top one only whether it was a pick, and ignored it for want of the wake phrase."""
     bare = replace(knowledge, entries=tuple(replace(e, topic="") for e in knowledge.entries))
     turned_away = reply_text(Refusing(bare).match("q"), bare)
-    said = ["Yes."]
-    recognizer = Scripted(["Hey kiosk, how often should you massage a knot?", ("Yet.", "Yes.")])
+    said = ["The first one."]
+    recognizer = Scripted(
+        ["Hey kiosk, how often should you massage a knot?", ("The fast one.", "The first one.")]
+    )
     recorder = follow_up_without_wake_phrase(
         tmp_path, clips, None, synthesizer, Refusing(bare), turned_away, said, 2, recognizer
     )

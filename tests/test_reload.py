@@ -69,7 +69,7 @@ def test_a_reload_asked_for_always_says_what_came_of_it(
 
     def reload_said() -> list[str]:
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="knotvoice"):
+        with caplog.at_level(logging.DEBUG, logger="knotvoice"):
             reloader.read_again()
         return [record.getMessage() for record in caplog.records]
 

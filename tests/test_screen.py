@@ -299,11 +299,11 @@ def test_the_questions_a_reject_read_out_are_offered_as_choices(knowledge: Knowl
     view = updated(View(), decided, knowledge)
     assert view.kind == "reject"
     assert [(str(o.choice), o.question) for o in view.options] == [
-        ("yes", first.question),
+        ("first", first.question),
         ("other", second.question),
     ]
     alone = updated(View(), replace(decided, offered=(first.id,)), knowledge)
-    assert [(str(o.choice), o.question) for o in alone.options] == [("yes", first.question)]
+    assert [(str(o.choice), o.question) for o in alone.options] == [("first", first.question)]
     plain = replace(decided, offered=())
     assert updated(View(), plain, knowledge).options == ()
     # a pick come too late answers nothing, and the questions are forgotten: so are the buttons

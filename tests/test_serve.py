@@ -381,6 +381,9 @@ def test_describe_offers_what_home_assistant_needs(text_agent: Agent) -> None:
     (tts,) = info.tts
     assert tts.installed and [voice.languages for voice in tts.voices] == [["en"]]
     assert tts.name == "knotvoice", "with no speech-to-text, the voice titles the entry"
+    # the voice credits the engine that speaks it, with a link that leads somewhere
+    assert tts.voices[0].attribution.name == "eSpeak NG"
+    assert tts.voices[0].attribution.url.startswith("https://")
 
 
 @pytest.mark.model
@@ -393,6 +396,7 @@ def test_describe_offers_the_recognizer_first(full_agent: Agent) -> None:
     # Home Assistant takes asr[0] for speech-to-text.
     assert info.asr[0].installed and info.asr[0].name == "knotvoice"
     assert info.asr[0].models[0].name == "whisper"
+    assert info.asr[0].models[0].attribution.url.startswith("https://"), "no empty link"
     assert info.asr[0].models[0].installed and info.asr[0].models[0].languages == ["en"]
     assert info.handle[0].installed
 
@@ -2008,9 +2012,14 @@ def test_an_edited_knowledge_file_is_answered_from_without_a_restart(
 @pytest.mark.model
 def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     """``knotvoice serve`` in a real process: it says where it listens, answers (SIGHUPs
-    only read the knowledge again), and stops cleanly on SIGTERM (what systemd sends)."""
+    only read the knowledge again), follows an edit of its knowledge file and says so without
+    ``-v``, and stops cleanly on SIGTERM (what systemd sends)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    faq = tmp_path / "knots.yaml"
+    original = (ROOT / "knowledge" / "knots.yaml").read_text(encoding="utf-8")
+    faq.write_text(original, encoding="utf-8")
     command = ["serve", "--uri", "tcp://127.0.0.1:0", "--json", "--log-dir", str(tmp_path / "log")]
+    command += ["--knowledge", str(faq)]
     process = subprocess.Popen(
         [sys.executable, "-m", "knotvoice", *command],
         stdout=subprocess.PIPE,
@@ -2033,13 +2042,23 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         port = int(uri.rsplit(":", 1)[1])
         assert "ok" in run(check(uri))
         status = json.loads((tmp_path / "log" / "status.json").read_text())
-        assert status["microphone"] == "none" and status["knowledge"].startswith("knots.yaml@")
+        assert status["microphone"] == status["speaker"] == "none"
+        assert status["knowledge"].startswith("knots.yaml@")
         assert status["command"] == "serve"  # `knotvoice status`: "since the server started"
         assert status["stopped"] is None
         for _ in range(20):  # what `systemctl reload` sends: the knowledge is read again
             process.send_signal(signal.SIGHUP)
         (event,) = run(ask(port, question(ANSWERED[0]), ends=("handled", "not-handled")))
         assert event.type == "handled" and ANSWERED[2] in event.data["text"]
+        assert "up to six minutes a day" in original
+        faq.write_text(original.replace("up to six minutes", "up to ten minutes"), "utf-8")
+        deadline = time.monotonic() + 120.0
+        while time.monotonic() < deadline:  # the status counts the reload once it is taken
+            if json.loads((tmp_path / "log" / "status.json").read_text())["reloads"]:
+                break
+            time.sleep(0.2)
+        (event,) = run(ask(port, question(ANSWERED[0]), ends=("handled", "not-handled")))
+        assert "up to ten minutes" in event.data["text"], "the edit is answered from"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30.0) == 0
     finally:
@@ -2047,10 +2066,14 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
             process.kill()
             process.wait(timeout=10.0)
     turns = [json.loads(line) for line in stdout.read().splitlines() if line.strip()]
-    assert [turn["entry"] for turn in turns if turn["event"] == "turn"] == ["massage-how-often"]
+    answered = [turn["entry"] for turn in turns if turn["event"] == "turn"]
+    assert answered == ["massage-how-often"] * 2
     logged = [json.loads(line) for line in (tmp_path / "log" / "turns.jsonl").open()]
     assert [(t["decision"], t["entry"], t["front"]) for t in logged] == [
         ("answer", "massage-how-often", "serve")
-    ]
+    ] * 2
     status = json.loads((tmp_path / "log" / "status.json").read_text())
     assert status["stopped"] is not None, "`knotvoice status` says at once that it stopped"
+    assert process.stderr is not None
+    said = process.stderr.read()
+    assert f"knotvoice: {faq} changed; answering from the new knowledge (" in said, said

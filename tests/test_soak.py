@@ -85,3 +85,44 @@ def test_a_short_serve_soak(tmp_path: Path) -> None:
     assert all(targets.values()), [target for target, met in targets.items() if not met]
     assert report["log_lines"] == 60
     assert {turn for turn, _ in report["rss_every_turn"]} == set(range(1, 61)), "every turn"
+
+
+@pytest.mark.model
+def test_a_kiosk_soak_stopped_with_sigterm_stops_the_kiosk_and_lets_its_disk_go(
+    tmp_path: Path,
+) -> None:
+    """A soak stopped by SIGTERM (``timeout``, a CI's cancel) ended at once, leaving the
+    kiosk under test running and the turn log's tmpfs mounted under /tmp."""
+    soaking = subprocess.Popen(
+        [sys.executable, str(ROOT / "script" / "soak"), "kiosk", "--turns", "400"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        cwd=ROOT,
+    )
+    assert soaking.stderr is not None
+    try:
+        lines = []
+        for line in soaking.stderr:
+            lines.append(line)
+            if line.startswith("listening after"):
+                break
+        work = next(line.split("working in ")[1].strip() for line in lines if "working in" in line)
+        kiosks = subprocess.run(
+            ["pgrep", "-f", f"{work}/disk/log"], capture_output=True, text=True
+        ).stdout.split()
+        assert kiosks, "the kiosk under test runs"
+        soaking.terminate()
+        assert soaking.wait(timeout=60) == 128 + 15
+    finally:
+        if soaking.poll() is None:
+            soaking.terminate()
+            try:
+                soaking.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                soaking.kill()
+                soaking.wait()
+    assert work not in Path("/proc/mounts").read_text()
+    still = subprocess.run(["pgrep", "-f", f"{work}/disk/log"], capture_output=True, text=True)
+    assert still.stdout.split() == []

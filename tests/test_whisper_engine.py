@@ -74,6 +74,15 @@ def test_a_directory_that_is_not_a_whisper_model_says_so(tmp_path: Path) -> None
     assert str(tmp_path) in str(error.value)
 
 
+def test_a_whisper_model_directory_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    """A mistyped --model was told "not a CTranslate2 whisper model directory", as if the
+    directory were there and of the wrong kind."""
+    with pytest.raises(ModelError, match="no such whisper model directory") as error:
+        WhisperModel.load(tmp_path / "no-such-dir")
+    assert str(tmp_path / "no-such-dir") in str(error.value)
+    assert "leave --model out" in str(error.value)
+
+
 @pytest.mark.model
 def test_auto_engine_falls_back_to_bundled_whisper_and_says_why(
     tmp_path: Path,

@@ -937,6 +937,9 @@ def _following(
     load told to ``journal``'s status."""
 
     def reloaded(matcher: MatchStage) -> None:
+        # Said without -v too: an operator who edits the file sees it taken.
+        entries = _count(len(matcher.knowledge.entries), "entry", "entries")
+        _warn(f"{settings.knowledge} changed; answering from the new knowledge ({entries})")
         app.rebias(recognizer, matcher.knowledge, settings)
         journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
         journal.cleared("knowledge")  # a broken edit, fixed
@@ -1207,6 +1210,14 @@ def _ago(seconds: float) -> str:
     return f"{round(seconds / 86400)} days ago"
 
 
+_SPEAKER = {
+    "unused": "no reply played yet",
+    "played": "replies played",
+    "none": "none (replies are not said aloud)",
+}
+"""The speaker's state (``Status.speaker``) as `status` says it."""
+
+
 def _health(health: DeviceHealth, now: float) -> str:
     """How a device that failed is doing, for `status`: ``ok since 14:02 (failed at 13:55:
     ...)`` once it works again, ``failing since 13:55: ...`` while it does not."""
@@ -1258,7 +1269,10 @@ def _status(args: argparse.Namespace) -> int:
         said = f"; {_health(microphone, now)}" if microphone is not None else ""
         _out(f"microphone    {status.microphone}{said}")
         speaker = status.devices.get("speaker")
-        if speaker is not None:
+        said = f"; {_health(speaker, now)}" if speaker is not None else ""
+        if status.speaker:
+            _out(f"speaker       {_SPEAKER.get(status.speaker, status.speaker)}{said}")
+        elif speaker is not None:  # a status written before the speaker was kept
             _out(f"speaker       {_health(speaker, now)}")
         _out(f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}")
         # `report` counts the turns of its --since period: each says which it counts.
@@ -1313,7 +1327,9 @@ def _serve(args: argparse.Namespace) -> int:
             _warn(f"{error}; serving without text-to-speech")
             synthesizer = None
         journal.update(
-            microphone="none", knowledge=app.knowledge_version(reloader.current.knowledge)
+            microphone="none",
+            speaker="none",
+            knowledge=app.knowledge_version(reloader.current.knowledge),
         )
 
         def report(event: ServedEvent) -> None:

@@ -131,6 +131,10 @@ class Status:
     microphone: str = "starting"
     """starting, listening or lost, and closed once it stopped; none for the server
     (``knotvoice serve``) and the screen alone."""
+    speaker: str = ""
+    """unused until a reply has played on it, then played; none when replies are not said
+    aloud (the server, a kiosk with no sound device); "" in a status written before the
+    speaker was kept."""
     knowledge: str = ""
     """The knowledge file and its version (``NAME (not loaded)`` before it loads)."""
     reloads: int = 0
@@ -547,6 +551,7 @@ def read_status(directory: Path) -> Status | None:
     if (
         not isinstance(status.pid, int)
         or not isinstance(status.command, str)
+        or not isinstance(status.speaker, str)
         or not isinstance(status.log_error, str)
         or not all(_finite(number) for number in (*counts, status.log_failures, status.pid))
         or not all(when is None or _finite(when) for when in times)

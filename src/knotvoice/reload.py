@@ -214,7 +214,8 @@ class Reloader(Generic[T]):
             self._failure = ""
             self.reloads += 1
             self._keep(version)
-        _log.info("%s changed; answering from the new knowledge", self.path)
+        # debug: a front end says it in its own words (``knotvoice listen`` and ``serve`` do)
+        _log.debug("%s changed; answering from the new knowledge", self.path)
         if self._on_reload is not None:
             try:
                 self._on_reload(built)

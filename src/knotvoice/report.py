@@ -37,7 +37,7 @@ from knotvoice.knowledge import load, phrase_key
 from knotvoice.lang import english
 from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
 from knotvoice.match.text import STOPWORDS, normalize, stem
-from knotvoice.turn import command_of
+from knotvoice.turn import FOLLOW_UPS_TO_PROPOSAL, command_of
 
 if TYPE_CHECKING:
     from knotvoice.match.semantic import SemanticModel
@@ -466,7 +466,7 @@ class Tally:
         # A yes the server refused (``none``: of no conversation, or too late) replied to
         # nothing: the did-you-mean went unanswered, and the yes is a question turned away.
         replied = turn.get("decision") != "none"
-        if proposed is not None and replied and self._command(text) in ("yes", "no", "other"):
+        if proposed is not None and replied and self._command(text) in FOLLOW_UPS_TO_PROPOSAL:
             if decision == "answer" and turn.get("entry"):
                 self._settle(proposed, str(turn["entry"]), picked=True)
             elif decision == "confirm" and turn.get("entry"):
@@ -474,6 +474,9 @@ class Tally:
                 self._waiting[conversation] = replace(
                     proposed, entry=str(turn["entry"]), declined=proposed.entry
                 )
+            elif turn.get("offered"):
+                # a yes to two questions read out, asked which one: still to be settled
+                self._waiting[conversation] = proposed
             else:
                 self._refused(proposed, proposed.entry)
             self.left_out["reply"] += 1

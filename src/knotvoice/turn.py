@@ -24,7 +24,7 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
-from knotvoice.speech.reply import did_you_mean, read_out, reply_text
+from knotvoice.speech.reply import did_you_mean, read_out, reply_text, which_one
 
 __all__ = [
     "COMMANDS",
@@ -76,8 +76,9 @@ class Turn:
     """Milliseconds spent matching (hearing again included)."""
     offered: tuple[Entry, ...] = ()
     """The entries whose questions a reject read out to ask ("You can ask me, for example:
-    ...? Or: ...?"): like a did-you-mean, "yes" (or "the first one") answers the first of
-    them and "the other one" the second."""
+    ...? Or: ...?"), or that a "yes" to them asks which of: "the first one" answers the
+    first of them and "the other one" the second; a bare "yes", which could mean either,
+    has them read out again ("Which one: ...? Or: ...?"), unless only one was read out."""
     answers_proposal: bool = False
     """The utterance answered the open did-you-mean (or the questions a reject read out): a
     "yes", a "no" or "the other one", not a question."""
@@ -97,8 +98,10 @@ class Understood:
     worked out before the knowledge file changed is worked out again."""
 
 
-COMMANDS = ("other", "slower", "repeat", "stop", "no", "yes", "thanks")
-"""The follow-up commands, in the order they are looked for ("no, the other one": other)."""
+COMMANDS = ("other", "slower", "repeat", "stop", "no", "first", "yes", "thanks")
+"""The follow-up commands, in the order they are looked for ("no, the other one": other).
+"first" is "yes" but for the questions a reject read out, where it names the first and a
+bare "yes" could mean either."""
 NEXT_VISITOR_SECONDS = 120.0
 """Seconds after the last reply after which whoever speaks is taken for the next visitor: the
 conversation (the last reply, an open did-you-mean) is forgotten, and the screen cleared."""
@@ -106,7 +109,7 @@ MISHEARD_ANSWER_WORDS = 3
 """An utterance turned away while a did-you-mean is open, of at most this many words, is
 taken for its answer misheard (the did-you-mean is asked once more); a longer one is a new
 question."""
-FOLLOW_UPS_TO_PROPOSAL = ("yes", "no", "other")
+FOLLOW_UPS_TO_PROPOSAL = ("yes", "first", "no", "other")
 """The commands that answer a did-you-mean."""
 FOLLOW_UPS_TO_REPLY = ("repeat", "slower")
 """The commands that ask for the last reply again."""
@@ -197,7 +200,7 @@ def _strung(said: list[str]) -> str | None:
         return "thanks"
     if "stop" in commands:
         return "stop"
-    for gives_way, to in (("no", "other"), ("repeat", "slower")):
+    for gives_way, to in (("no", "other"), ("no", "first"), ("yes", "first"), ("repeat", "slower")):
         if commands == {gives_way, to}:
             return to
     return commands.pop() if len(commands) == 1 else None
@@ -307,12 +310,26 @@ class Dialogue:
             return Turn(transcript, Action.NONE, None, None, "")
         transcript, command = self._command(transcript, follow_up, after_reply)
         pending = self._pending
-        if command in ("yes", "no", "other") and pending is not None and not follow_up:
+        if command in FOLLOW_UPS_TO_PROPOSAL and pending is not None and not follow_up:
             self._pending = None
             return Turn(transcript, Action.NONE, None, None, "")
-        if command in ("yes", "no", "other") and pending is not None and pending.best is not None:
+        if command in FOLLOW_UPS_TO_PROPOSAL and pending is not None and pending.best is not None:
+            if command == "yes" and self._offered and pending.runner_up is not None:
+                # Two questions were read out: a bare yes could mean either, so ask which.
+                both = (pending.best.entry, pending.runner_up.entry)
+                return self._said(
+                    Turn(
+                        transcript,
+                        Action.REJECT,
+                        pending,
+                        None,
+                        which_one(both),
+                        offered=both,
+                        answers_proposal=True,
+                    )
+                )
             self._pending = None
-            if command == "yes":
+            if command in ("yes", "first"):
                 return self._answer(transcript, pending, pending.best, pending.runner_up)
             if command == "other" and pending.runner_up is not None:
                 return self._answer(transcript, pending, pending.runner_up, pending.best)
@@ -349,7 +366,7 @@ class Dialogue:
         if command == "stop":
             self._pending = None
             return Turn(transcript, Action.STOP, None, None, "")
-        if command in ("yes", "no", "other", "thanks"):
+        if command in (*FOLLOW_UPS_TO_PROPOSAL, "thanks"):
             # Nothing was proposed (or thanks): there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")
         if understood is not None and understood.knowledge is not self.matcher.knowledge:

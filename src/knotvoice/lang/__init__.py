@@ -81,6 +81,9 @@ class Replies:
     """Joins the two questions."""
     ask_again: str
     """Said when a did-you-mean is declined."""
+    which_one: str
+    """Said to a bare "yes" to the two questions a reject read out: with ``{questions}``,
+    the two, joined as ``questions`` joins them."""
     wake_reply: str
     """Said when the wake phrase comes alone, inviting the question."""
     failed: str

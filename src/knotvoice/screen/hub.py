@@ -286,11 +286,12 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
 
 def _picks(knowledge: Knowledge, offered: Sequence[str]) -> tuple[Option, ...]:
     """The questions a reject read out, each a button that picks it as saying so would: the
-    first is "yes", the second "the other one" (none when the knowledge changed since)."""
+    first is "the first one", the second "the other one" (none when the knowledge changed
+    since)."""
     named = [_question(knowledge, entry) for entry in offered]
     if not named or not all(named):
         return ()
-    choices = (Choice.YES, Choice.OTHER)
+    choices = (Choice.FIRST, Choice.OTHER)
     return tuple(Option(c, q) for c, q in zip(choices, named, strict=False))
 
 

@@ -11,7 +11,7 @@
   its loop goes round, 503 when its status is stale (the loop is stuck).
 - ``GET /report?since=7d``: the turn log's report (``knotvoice report``) as a page for the
   operator, with questions per day as a bar chart (``report.css``).
-- ``POST /ask`` ``{"text": ...}``, ``POST /choose`` ``{"choice": "yes"|"other"|"no"}``,
+- ``POST /ask`` ``{"text": ...}``, ``POST /choose`` ``{"choice": "yes"|"first"|"other"|"no"}``,
   ``POST /stop``: a typed question, a tapped did-you-mean, a stop. Each goes to the kiosk's
   inbox and is answered aloud and on the page.
 
@@ -441,7 +441,7 @@ class ScreenServer:
         try:
             choice = Choice(value if isinstance(value, str) else "")
         except ValueError:
-            return _refused(400, "choice must be yes, other or no")
+            return _refused(400, "choice must be yes, first, other or no")
         return self._put(Choose(choice))
 
     async def _stop(self, request: web.Request) -> web.Response:

@@ -124,6 +124,13 @@ NAMES = {"asr": "knotvoice speech-to-text", "tts": "knotvoice voice", "handle": 
 """What Home Assistant shows of each of the other programs: the name of its entity."""
 ATTRIBUTION = Attribution(name="knotvoice", url="")
 """Home Assistant reads neither field; knotvoice has no address of its own to give."""
+CREDITS = {
+    "whisper": Attribution(name="OpenAI Whisper", url="https://github.com/SYSTRAN/faster-whisper"),
+    "vosk": Attribution(name="Alpha Cephei", url="https://alphacephei.com/vosk/"),
+    "espeak-ng": Attribution(name="eSpeak NG", url="https://github.com/espeak-ng/espeak-ng"),
+}
+"""Who made the engine a model or voice is of, with their project's address, as other
+Wyoming servers credit theirs (an engine not listed is credited to knotvoice)."""
 _HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ")
 
 
@@ -261,7 +268,7 @@ def describe(agent: Agent) -> Info:
                 models=[
                     AsrModel(
                         name=engine,
-                        attribution=ATTRIBUTION,
+                        attribution=CREDITS.get(engine, ATTRIBUTION),
                         installed=True,
                         description=f"{engine}, biased to the words of {source}",
                         version=version,
@@ -283,7 +290,7 @@ def describe(agent: Agent) -> Info:
                 voices=[
                     TtsVoice(
                         name=voice,
-                        attribution=ATTRIBUTION,
+                        attribution=CREDITS["espeak-ng"],
                         installed=True,
                         description=f"espeak-ng {voice}",
                         version=version,

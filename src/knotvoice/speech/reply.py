@@ -49,6 +49,14 @@ def did_you_mean(entry: Entry, again: bool = False, then: bool = False) -> str:
     return asked.format(question=spoken_question(entry))
 
 
+def which_one(entries: Sequence[Entry]) -> str:
+    """ "Which one: ...? Or: ...?", asking which of the questions a reject read out
+    (``entries``) a "yes" to them meant."""
+    replies = english().replies
+    asked = replies.questions_or.join(f"{spoken_question(entry)}?" for entry in entries)
+    return replies.which_one.format(questions=asked)
+
+
 def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[Entry] = ()) -> str:
     """ "You can ask me about a, b or c." naming a few topics of the knowledge: those of the
     ``nearest`` entries first (the entries a question turned away came closest to), then the

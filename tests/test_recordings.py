@@ -139,9 +139,11 @@ def test_the_kiosk_never_waits_for_the_disk(tmp_path: Path, spoken: tuple[AudioC
 # --- deleting -------------------------------------------------------------------------------
 
 
-def aged(path: Path, days: float, now: float) -> Path:
+def aged(path: Path, days: float, now: float, keep: bool = False) -> Path:
+    """``path`` modified ``days`` ago: written as a stub, or as it is (``keep``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"RIFF")
+    if not keep:
+        path.write_bytes(b"RIFF")
     os.utime(path, (now - days * DAY, now - days * DAY))
     return path
 
@@ -162,6 +164,25 @@ def test_audio_older_than_the_days_kept_is_deleted_by_its_time_of_modification(
     assert recent.exists(), "kept for the days asked"
     assert someone_elses.exists(), "only the files it wrote are deleted"
     assert Recordings(tmp_path / "none", days=7).prune(now) == 0, "no folder yet: nothing to do"
+
+
+def test_audio_beyond_the_bytes_kept_at_most_is_deleted_oldest_first(tmp_path: Path) -> None:
+    """Within its days, a busy kiosk's audio had no bound: a small SD card could fill with
+    it. Beyond the bytes kept at most, the oldest files go first."""
+    now = time.time()
+    folder = tmp_path / AUDIO
+    folder.mkdir()
+
+    def kept(name: str, days: float, size: int) -> Path:
+        (folder / name).write_bytes(bytes(size))
+        return aged(folder / name, days, now, keep=True)
+
+    files = [kept(f"question-2026010{n}T000000.000Z.wav", 5 - n, 1000) for n in range(5)]
+    someone_elses = kept("notes.wav", 6, 5000)
+    assert Recordings(folder, days=7).prune(now, at_most=2500) == 3
+    assert [path.exists() for path in files] == [False, False, False, True, True]
+    assert someone_elses.exists(), "only the files it wrote are counted and deleted"
+    assert Recordings(folder, days=7).prune(now, at_most=2500) == 0
 
 
 def test_audio_kept_before_the_setting_was_taken_out_is_pointed_out_at_start(
@@ -197,8 +218,8 @@ class Counted(Recordings):
         self.prunes = 0
         self.pruned = threading.Event()
 
-    def prune(self, now: float | None = None) -> int:
-        deleted = super().prune(now)
+    def prune(self, now: float | None = None, at_most: int | None = None) -> int:
+        deleted = super().prune(now, at_most)
         self.prunes += 1
         self.pruned.set()
         return deleted

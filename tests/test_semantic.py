@@ -109,6 +109,33 @@ def test_kept_texts_are_embedded_once_and_a_visitor_s_question_is_never_kept(
 
 
 @pytest.mark.model
+def test_the_kept_embeddings_keep_to_a_bound_dropping_the_texts_used_longest_ago(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every text a knowledge file ever had stayed in the cache, edit after edit, for as
+    long as the kiosk ran. Beyond a bound the texts used longest ago go, never one the
+    running kiosk uses (it would be embedded again at the next start)."""
+    monkeypatch.setattr(semantic_module, "KEPT_AT_MOST", 4)
+    cache = tmp_path / "cache"
+
+    def kept() -> list[str]:
+        (file,) = cache.glob("embeddings-*.npz")
+        return read_kept(file)[0]
+
+    SemanticModel.load(cache_dir=cache).embed(["a", "b", "c"], keep=True)
+    SemanticModel.load(cache_dir=cache).embed(["d", "e"], keep=True)  # an edit: a new text
+    assert kept() == ["b", "c", "d", "e"]
+    later = SemanticModel.load(cache_dir=cache)
+    later.embed(["b"], keep=True)  # still in use
+    later.embed(["f", "g"], keep=True)
+    assert kept() == ["e", "b", "f", "g"]
+    monkeypatch.setattr(semantic_module, "KEPT_AT_MOST", 2)
+    big = SemanticModel.load(cache_dir=cache)
+    big.embed(["x", "y", "z"], keep=True)  # a knowledge of more texts than the bound
+    assert kept() == ["x", "y", "z"]
+
+
+@pytest.mark.model
 def test_kept_embeddings_take_room_by_their_texts_not_by_the_longest(tmp_path: Path) -> None:
     # One long answer among many short phrasings once made every text cost the long one's
     # width, in the file and in memory at every start.

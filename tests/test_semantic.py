@@ -136,6 +136,23 @@ def test_the_kept_embeddings_keep_to_a_bound_dropping_the_texts_used_longest_ago
 
 
 @pytest.mark.model
+def test_a_kiosk_and_a_server_sharing_the_cache_keep_each_other_s_embeddings(
+    tmp_path: Path,
+) -> None:
+    """Each wrote what it held over the other's file: the kiosk's texts kept after the
+    server had started were gone at the next save of the server, embedded again at the next
+    start of the kiosk (slow on a Pi). Each writes its own file before it takes the name."""
+    cache = tmp_path / "cache"
+    kiosk, server = SemanticModel.load(cache_dir=cache), SemanticModel.load(cache_dir=cache)
+    kiosk._kept(), server._kept()  # both read the folder at their start
+    kiosk.embed(["how do I tie a bowline"], keep=True)
+    server.embed(["what is a reef knot"], keep=True)
+    (file,) = cache.glob("embeddings-*.npz")
+    assert sorted(read_kept(file)[0]) == ["how do I tie a bowline", "what is a reef knot"]
+    assert [path.name for path in cache.iterdir()] == [file.name], "no file left half-written"
+
+
+@pytest.mark.model
 def test_kept_embeddings_take_room_by_their_texts_not_by_the_longest(tmp_path: Path) -> None:
     # One long answer among many short phrasings once made every text cost the long one's
     # width, in the file and in memory at every start.

@@ -21,6 +21,7 @@ import mmap
 import os
 import re
 import struct
+import tempfile
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -479,12 +480,20 @@ class SemanticModel:
     def _save_kept(self) -> None:
         if self.cache_dir is None or self._kept_vectors is None:
             return
+        self._add_others()
         self._drop_unused()
         texts = [text.encode("utf-8") for text in self._kept_vectors]
+        partial: Path | None = None
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            partial = self._kept_file().with_suffix(".partial.npz")
-            with partial.open("wb") as handle:
+            # A name of its own: a kiosk and a server sharing the folder never write into
+            # one another's file.
+            descriptor, name = tempfile.mkstemp(
+                dir=self.cache_dir, prefix=f"{self._kept_file().stem}.", suffix=".partial"
+            )
+            partial = Path(name)
+            os.fchmod(descriptor, 0o644)  # as readable as a file written by open()
+            with os.fdopen(descriptor, "wb") as handle:
                 np.savez(
                     handle,
                     text_bytes=np.frombuffer(b"".join(texts), dtype=np.uint8),
@@ -497,7 +506,29 @@ class SemanticModel:
                 os.fsync(handle.fileno())
             partial.replace(self._kept_file())
         except OSError as error:
+            if partial is not None:
+                partial.unlink(missing_ok=True)
             logger.warning("could not keep embeddings in %s (%s)", self.cache_dir, error)
+
+    def _add_others(self) -> None:
+        """Add, as the texts used longest ago, those another process sharing the folder (a
+        kiosk beside a server) kept since this one read it: its next start embeds none again."""
+        assert self._kept_vectors is not None
+        try:
+            texts, vectors, _ = read_kept(self._kept_file())
+        except Exception:  # none yet, or damaged: what this process holds is kept
+            return
+        if vectors.shape[1:] != (self.dimension,):
+            return
+        others = {
+            text: vector
+            for text, vector in zip(texts, vectors, strict=True)
+            if text not in self._kept_vectors
+        }
+        if others:
+            merged = others | self._kept_vectors
+            self._kept_vectors.clear()
+            self._kept_vectors.update(merged)
 
     def _drop_unused(self) -> None:
         """Drop the kept texts used longest ago beyond ``KEPT_AT_MOST``, none used since

@@ -179,10 +179,11 @@ def test_audio_beyond_the_bytes_kept_at_most_is_deleted_oldest_first(tmp_path: P
 
     files = [kept(f"question-2026010{n}T000000.000Z.wav", 5 - n, 1000) for n in range(5)]
     someone_elses = kept("notes.wav", 6, 5000)
-    assert Recordings(folder, days=7).prune(now, at_most=2500) == 3
+    assert Recordings(folder, days=7, at_most=2500).prune(now) == 3
     assert [path.exists() for path in files] == [False, False, False, True, True]
     assert someone_elses.exists(), "only the files it wrote are counted and deleted"
-    assert Recordings(folder, days=7).prune(now, at_most=2500) == 0
+    assert Recordings(folder, days=7, at_most=2500).prune(now) == 0
+    assert Recordings(folder, days=7).at_most == 1_000_000_000, "1 GB unless asked"
 
 
 def test_audio_kept_before_the_setting_was_taken_out_is_pointed_out_at_start(
@@ -259,6 +260,23 @@ def test_keep_audio_comes_from_the_flag_or_the_listen_table(tmp_path: Path) -> N
     config.write_text("[listen]\nkeep_audio = 30\n")
     assert build_settings({}, {}, config).listen.keep_audio_days == 30.0
     assert build_settings({"keep_audio": 0.5}, {}, config).listen.keep_audio_days == 0.5
+
+
+def test_the_megabytes_of_audio_kept_come_from_the_flag_or_the_listen_table(
+    tmp_path: Path,
+) -> None:
+    """The bytes kept at most were fixed: an operator with a smaller card could not lower
+    them, nor one keeping a month of a busy kiosk raise them."""
+    config = tmp_path / "knotvoice.toml"
+    config.write_text("[listen]\nkeep_audio = 30\nkeep_audio_mb = 200\n")
+    assert build_settings({}, {}).listen.keep_audio_mb == 1000.0
+    assert build_settings({}, {}, config).listen.keep_audio_mb == 200.0
+    assert build_settings({"keep_audio_mb": 50}, {}, config).listen.keep_audio_mb == 50.0
+    with pytest.raises(SettingsError, match="--keep-audio-mb must be a number of megabytes"):
+        build_settings({"keep_audio_mb": 0}, {})
+    config.write_text("[listen]\nkeep_audio_mb = 'lots'\n")
+    with pytest.raises(SettingsError, match="keep_audio_mb must be a number of megabytes"):
+        build_settings({}, {}, config)
 
 
 @pytest.mark.parametrize("days", [0, -3, "soon", "nan", "inf"])

@@ -178,6 +178,12 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
         help="keep each spoken question's audio DAYS days, in the log directory's audio/",
     )
     parser.add_argument(
+        "--keep-audio-mb",
+        type=float,
+        metavar="MB",
+        help="and at most MB megabytes of it, the oldest deleted first (1000)",
+    )
+    parser.add_argument(
         "--screen",
         nargs="?",
         const=SCREEN,
@@ -1009,7 +1015,15 @@ def _kiosk(
             signal.SIGHUP,
             lambda *_: threading.Thread(target=reloader.read_again, daemon=True).start(),
         )
-        recordings = Recordings(settings.log_dir / AUDIO, days) if days is not None else None
+        recordings = (
+            Recordings(
+                settings.log_dir / AUDIO,
+                days,
+                at_most=round(settings.listen.keep_audio_mb * 1_000_000),
+            )
+            if days is not None
+            else None
+        )
         logbook = Logbook(
             journal,
             recognizer.name,

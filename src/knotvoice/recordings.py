@@ -5,8 +5,8 @@ the recognizer heard of each question, so an operator can listen to a question t
 wrong. ``Recordings.keep(audio)`` names the file at once (the name goes into the question's
 turn log line, as ``audio``) and hands the audio to a thread of its own, which writes it as a
 16-bit mono wav under ``<log dir>/audio/``. The same thread deletes the files it wrote that
-are older than DAYS, by their time of modification, and the oldest beyond ``AT_MOST_BYTES``
-in all: at start, then once an hour. A file that
+are older than DAYS, by their time of modification, and the oldest beyond ``--keep-audio-mb``
+(``keep_audio_mb``, 1,000 MB) in all: at start, then once an hour. A file that
 cannot be written (a full disk, no permission) costs that question's audio and one warning
 until files are written again, never the turn. Without the setting nothing is kept.
 """
@@ -63,7 +63,8 @@ def left_behind(directory: Path) -> str | None:
 
 class Recordings:
     """Writes questions' audio to ``directory`` on a thread of its own and deletes it after
-    ``days`` days (by modification time); safe from any thread."""
+    ``days`` days (by modification time), the oldest first beyond ``at_most`` bytes in all;
+    safe from any thread."""
 
     def __init__(
         self,
@@ -71,9 +72,12 @@ class Recordings:
         days: float,
         prune_every: float = PRUNE_EVERY,
         waiting: int = WAITING,
+        at_most: int = AT_MOST_BYTES,
     ) -> None:
         self.directory = Path(directory)
         self.days = days
+        self.at_most = at_most
+        """Bytes of audio kept at most (``--keep-audio-mb``), the oldest deleted first."""
         self.prune_every = prune_every
         self.failures = 0
         """Questions whose audio was not kept (could not be written, or too many waiting)."""
@@ -106,10 +110,10 @@ class Recordings:
 
     def prune(self, now: float | None = None, at_most: int | None = None) -> int:
         """Delete the files kept longer than ``days`` (by modification time), then the
-        oldest of the rest beyond ``at_most`` bytes in all (``AT_MOST_BYTES``); returns how
+        oldest of the rest beyond ``at_most`` bytes in all (the kept ``at_most``); returns how
         many were deleted."""
         oldest = (time.time() if now is None else now) - self.days * DAY
-        at_most = AT_MOST_BYTES if at_most is None else at_most
+        at_most = self.at_most if at_most is None else at_most
         deleted = 0
         trouble: OSError | None = None
         try:
@@ -149,11 +153,11 @@ class Recordings:
             )
         elif deleted or over:
             _log.info(
-                "deleted %d questions' audio older than %g days and %d beyond %d MB",
+                "deleted %d questions' audio older than %g days and %d beyond %g MB",
                 deleted,
                 self.days,
                 over,
-                at_most // 1_000_000,
+                at_most / 1_000_000,
             )
         return deleted + over
 

@@ -18,6 +18,7 @@ server's under ``[serve]``::
     end_silence = 0.7
     screen = "127.0.0.1:8080"
     keep_audio = 7
+    keep_audio_mb = 1000
 
     [serve]
     uri = "tcp://0.0.0.0:10500"
@@ -209,6 +210,9 @@ class ListenSettings:
     keep_audio_days: float | None = None
     """Keep the audio of each spoken question this many days, under the log directory's
     ``audio/`` (None: keep none)."""
+    keep_audio_mb: float = 1000.0
+    """Megabytes of that audio kept at most, the oldest deleted first beyond them (1,000:
+    about 10,000 questions of three seconds; a small SD card must not fill with them)."""
 
 
 @dataclass(frozen=True)
@@ -456,6 +460,16 @@ def _days(name: str, value: Any) -> float:
     return days
 
 
+def _megabytes(name: str, value: Any) -> float:
+    megabytes: float = _number(float, "a number of megabytes")(name, value)
+    if not 0 < megabytes < math.inf:
+        raise SettingsError(
+            f"{name} must be a number of megabytes more than 0, not {megabytes:g}; "
+            "leave it out to keep 1000 MB"
+        )
+    return megabytes
+
+
 def _threads(name: str, value: Any) -> int:
     count: int = _number(int, "a whole number of threads")(name, value)
     if not 1 <= count <= 64:
@@ -499,6 +513,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "input_channels": ("microphone.channels", _choice("1", "2")),
     "screen": ("screen", _address),
     "keep_audio": ("keep_audio_days", _days),
+    "keep_audio_mb": ("keep_audio_mb", _megabytes),
 }
 """The kiosk's settings (flags, and keys of the config file's ``[listen]`` table): where each
 lands in ``ListenSettings`` and how it is read."""

@@ -23,6 +23,7 @@ import re
 import struct
 import tempfile
 import threading
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,8 @@ KEPT_AT_MOST = 10_000
 of a knowledge file come and go with its edits, and a kiosk edited for months would
 otherwise keep every text it ever had. Beyond it, the texts used longest ago go first,
 never one used since this process started (the knowledge it answers from)."""
+_STALE_PARTIAL_SECONDS = 3600.0
+"""A partial file of kept embeddings this old was left by a save that never finished."""
 _SAMPLES = 16
 _SAMPLE_BYTES = 4096
 """The model file's identity reads this many bytes at this many places."""
@@ -480,6 +483,7 @@ class SemanticModel:
     def _save_kept(self) -> None:
         if self.cache_dir is None or self._kept_vectors is None:
             return
+        self._clear_partials()
         self._add_others()
         self._drop_unused()
         texts = [text.encode("utf-8") for text in self._kept_vectors]
@@ -509,6 +513,18 @@ class SemanticModel:
             if partial is not None:
                 partial.unlink(missing_ok=True)
             logger.warning("could not keep embeddings in %s (%s)", self.cache_dir, error)
+
+    def _clear_partials(self) -> None:
+        """Delete the partial files of saves that never finished (a power cut while one was
+        written: each as big as the kept file), once they are an hour old: a save under way
+        now, by this process or one sharing the folder, has a newer one."""
+        assert self.cache_dir is not None
+        stale = time.time() - _STALE_PARTIAL_SECONDS
+        with contextlib.suppress(OSError):
+            for partial in self.cache_dir.glob(f"{self._kept_file().stem}.*partial*"):
+                with contextlib.suppress(OSError):
+                    if partial.stat().st_mtime < stale:
+                        partial.unlink()
 
     def _add_others(self) -> None:
         """Add, as the texts used longest ago, those another process sharing the folder (a

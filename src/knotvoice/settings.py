@@ -450,24 +450,24 @@ def _turns(name: str, value: Any) -> int:
     return count
 
 
-def _days(name: str, value: Any) -> float:
-    days: float = _number(float, "a number of days")(name, value)
-    if not 0 < days < math.inf:
-        raise SettingsError(
-            f"{name} must be a number of days more than 0, not {days:g}; "
-            "leave it out to keep no audio"
-        )
-    return days
+def _more_than_zero(unit: str, without: str) -> Callable[[str, Any], float]:
+    """A parser of a finite number of ``unit`` more than 0; its error says that leaving the
+    setting out is to ``without``."""
+
+    def parse(name: str, value: Any) -> float:
+        number: float = _number(float, f"a number of {unit}")(name, value)
+        if not 0 < number < math.inf:
+            raise SettingsError(
+                f"{name} must be a number of {unit} more than 0, not {number:g}; "
+                f"leave it out to {without}"
+            )
+        return number
+
+    return parse
 
 
-def _megabytes(name: str, value: Any) -> float:
-    megabytes: float = _number(float, "a number of megabytes")(name, value)
-    if not 0 < megabytes < math.inf:
-        raise SettingsError(
-            f"{name} must be a number of megabytes more than 0, not {megabytes:g}; "
-            "leave it out to keep 1000 MB"
-        )
-    return megabytes
+_days = _more_than_zero("days", "keep no audio")
+_megabytes = _more_than_zero("megabytes", "keep 1000 MB")
 
 
 def _threads(name: str, value: Any) -> int:

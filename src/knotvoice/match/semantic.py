@@ -298,6 +298,15 @@ def _dense(x: Array, weights: tuple[Array, Array]) -> Array:
     return result
 
 
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """When ``path`` was last modified and its size; None when it cannot be read."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
 def read_kept(path: Path) -> tuple[list[str], Array, bool]:
     """The texts and embeddings kept in ``path``, and whether it is kept the old way.
 
@@ -331,6 +340,9 @@ class SemanticModel:
         """Where kept embeddings are stored between runs (None: kept in memory only)."""
         self._kept_vectors: dict[str, Array] | None = None
         """Kept embeddings, the texts used longest ago first."""
+        self._seen: tuple[int, int] | None = None
+        """The kept file as this process last read or wrote it (modified, size): one no
+        other process has written since holds nothing to add."""
         self._used: set[str] = set()
         """Texts asked to be kept since this process started: never dropped from the cache."""
         self._tokenizer = tokenizer
@@ -462,6 +474,7 @@ class SemanticModel:
                     if vectors.shape[1:] != (self.dimension,):
                         raise ValueError(f"embeddings of {vectors.shape[1:]} values")
                     self._kept_vectors = dict(zip(texts, vectors, strict=True))
+                    self._seen = _stamp(self._kept_file())
                     if old:
                         self._save_kept()
                 except FileNotFoundError:
@@ -509,6 +522,7 @@ class SemanticModel:
                 handle.flush()
                 os.fsync(handle.fileno())
             partial.replace(self._kept_file())
+            self._seen = _stamp(self._kept_file())
         except OSError as error:
             if partial is not None:
                 partial.unlink(missing_ok=True)
@@ -530,6 +544,8 @@ class SemanticModel:
         """Add, as the texts used longest ago, those another process sharing the folder (a
         kiosk beside a server) kept since this one read it: its next start embeds none again."""
         assert self._kept_vectors is not None
+        if _stamp(self._kept_file()) in (None, self._seen):
+            return  # as this process left it (or none): a fit's several saves read it once
         try:
             texts, vectors, _ = read_kept(self._kept_file())
         except Exception:  # none yet, or damaged: what this process holds is kept

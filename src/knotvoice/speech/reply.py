@@ -52,9 +52,12 @@ def did_you_mean(entry: Entry, again: bool = False, then: bool = False) -> str:
 def which_one(entries: Sequence[Entry]) -> str:
     """ "Which one: ...? Or: ...?", asking which of the questions a reject read out
     (``entries``) a "yes" to them meant."""
-    replies = english().replies
-    asked = replies.questions_or.join(f"{spoken_question(entry)}?" for entry in entries)
-    return replies.which_one.format(questions=asked)
+    return english().replies.which_one.format(questions=_asked(entries))
+
+
+def _asked(entries: Sequence[Entry]) -> str:
+    """The questions of ``entries`` as a reply reads them out: "...? Or: ...?"."""
+    return english().replies.questions_or.join(f"{spoken_question(e)}?" for e in entries)
 
 
 def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[Entry] = ()) -> str:
@@ -66,8 +69,7 @@ def topics_hint(knowledge: Knowledge | None, count: int = 3, nearest: Sequence[E
     topics = [_named_topic(entry) for entry in named_topics(knowledge, count, nearest)]
     replies = english().replies
     if not topics:
-        asked = [f"{spoken_question(entry)}?" for entry in read_out(knowledge, nearest)]
-        questions = replies.questions_or.join(asked)
+        questions = _asked(read_out(knowledge, nearest))
         return replies.questions.format(questions=questions) if questions else ""
     listed = (
         topics[0]

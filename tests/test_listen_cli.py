@@ -206,6 +206,25 @@ def test_a_missing_device_is_one_clear_line(tmp_path: Path) -> None:
     assert "knotvoice devices" in result.stderr
 
 
+@pytest.mark.model
+def test_a_bound_on_the_kept_audio_without_keeping_any_is_said(tmp_path: Path) -> None:
+    """`listen --keep-audio-mb 50` without `--keep-audio` kept no audio and said nothing, so an
+    operator believed the questions were being recorded."""
+    devices = write_config(tmp_path, include_devices=False)
+    config = tmp_path / "knotvoice.toml"
+    config.write_text("[listen]\nkeep_audio_mb = 50\n")
+    listen = ("listen", "--max-turns", "1", "--input-device", "no-such-mic")
+    for given in (("--keep-audio-mb", "50"), ("--config", str(config))):
+        result = run(devices.config, *listen, "--log-dir", str(tmp_path / "log"), *given)
+        assert result.returncode == 1
+        assert "keeps nothing without --keep-audio DAYS" in result.stderr, result.stderr
+    result = run(
+        devices.config, *listen, "--log-dir", str(tmp_path / "log"),
+        "--keep-audio-mb", "50", "--keep-audio", "7",
+    )  # fmt: skip
+    assert "keeps nothing" not in result.stderr, result.stderr
+
+
 def test_a_speaker_that_cannot_play_the_replies_is_refused_at_the_start(tmp_path: Path) -> None:
     """`listen --output-device usb` (no such device) or `--output-rate 441000` (a slip of the
     finger) started listening and failed at every visitor's reply; now they stop at once."""

@@ -984,7 +984,7 @@ def _kiosk(
     from knotvoice.kiosk.inbox import Inbox
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
-    from knotvoice.recordings import AUDIO, Recordings, left_behind
+    from knotvoice.recordings import AT_MOST_BYTES, AUDIO, Recordings, left_behind
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
 
@@ -994,6 +994,12 @@ def _kiosk(
         days = settings.listen.keep_audio_days
         if days is None and (kept := left_behind(settings.log_dir / AUDIO)):
             _log.warning("%s", kept)
+        megabytes = settings.listen.keep_audio_mb
+        if days is None and megabytes is not None:
+            _warn(
+                "--keep-audio-mb (keep_audio_mb) keeps nothing without --keep-audio DAYS "
+                "(keep_audio): give both to keep the questions' audio"
+            )
         recognizer, reloader = _following(settings, recognizer_for, journal)
         knowledge = reloader.current.knowledge
         # said at once, so a kiosk that stops before it listens says what it was to answer
@@ -1019,7 +1025,7 @@ def _kiosk(
             Recordings(
                 settings.log_dir / AUDIO,
                 days,
-                at_most=round(settings.listen.keep_audio_mb * 1_000_000),
+                at_most=AT_MOST_BYTES if megabytes is None else round(megabytes * 1_000_000),
             )
             if days is not None
             else None

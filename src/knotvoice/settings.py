@@ -210,9 +210,10 @@ class ListenSettings:
     keep_audio_days: float | None = None
     """Keep the audio of each spoken question this many days, under the log directory's
     ``audio/`` (None: keep none)."""
-    keep_audio_mb: float = 1000.0
-    """Megabytes of that audio kept at most, the oldest deleted first beyond them (1,000:
-    about 10,000 questions of three seconds; a small SD card must not fill with them)."""
+    keep_audio_mb: float | None = None
+    """Megabytes of that audio kept at most, the oldest deleted first beyond them (None:
+    1,000, about 10,000 questions of three seconds; a small SD card must not fill with
+    them)."""
 
 
 @dataclass(frozen=True)

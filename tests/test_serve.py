@@ -649,6 +649,31 @@ def test_a_no_proposes_the_runner_up_and_then_asks_again(
     assert late.type == "not-handled" and "can't answer" in late.data["text"], "nothing open"
 
 
+def test_a_yes_to_two_questions_read_out_asks_which_and_how_to_answer(
+    synthesizer: Synthesizer, tmp_path: Path
+) -> None:
+    """A file without topics reads out two questions to one it turns away. A "yes" to them
+    was asked "Which one: ...?" as a failure to handle, with no word of how to answer: Home
+    Assistant closes the microphone after a reply, and "the first one" needs the wake word."""
+    museum = load(ROOT / "knowledge" / "museum.yaml")
+    agent = Agent(reloader_of(Matcher(museum, cache_dir=tmp_path)), None, synthesizer)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await turns(port, OFF_TOPIC, "Yes.", "The first one.")
+
+    try:
+        turned_away, which, answered = run(scenario())
+    finally:
+        agent.close()
+    assert turned_away.type == "not-handled" and "for example" in turned_away.data["text"]
+    first = turned_away.data["text"].split("for example: ")[1].split("? Or: ")[0]
+    assert (which.type, which.data["text"].split(": ")[0]) == ("handled", "Which one")
+    assert which.data["text"].endswith(english().replies.say_which), which.data["text"]
+    (entry,) = [e for e in museum.entries if e.question.rstrip("?") == first]
+    assert (answered.type, answered.data["text"]) == ("handled", spoken_answer(entry))
+
+
 def test_each_satellite_answers_its_own_did_you_mean_as_home_assistant_sends_its_turns(
     by_words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
 ) -> None:

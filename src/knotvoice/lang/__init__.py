@@ -92,6 +92,8 @@ class Replies:
     """Said after a did-you-mean answered on the next turn, when the visitor must start that
     turn again (``knotvoice serve``: Home Assistant closes the microphone after a reply): how
     to, without the wake word's name, which the server is not told."""
+    say_which: str
+    """Said after ``which_one`` where ``say_yes`` is said after a did-you-mean."""
     unsure: str
     """A did-you-mean that expects no yes or no: with ``{question}``, the question it
     proposes (ending in "?")."""

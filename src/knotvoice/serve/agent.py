@@ -146,12 +146,15 @@ def conversed(turn: Turn, knowledge: Knowledge | None, last: Reply | None = None
     starts that turn again: Home Assistant closes the microphone after every reply).
 
     A did-you-mean is the kiosk's ("Did you mean: ...?"), says how to answer it (the wake
-    word first) and is handled: a question asked back, not a failure; "say that again" says
+    word first) and is handled: a question asked back, not a failure; so is the "which one"
+    a bare yes to two questions read out gets; "say that again" says
     ``last`` (the conversation's last reply) again; anything else is as ``standalone`` has
     it: an answer is the answer, a no with nothing more to propose asks for the question
     again, a reject names a few topics, and a yes with nothing to say yes to is refused."""
     if turn.action is Action.CONFIRM and turn.reply:
         return Reply(True, f"{turn.reply} {english().replies.say_yes}", turn)
+    if turn.action is Action.REJECT and turn.answers_proposal and len(turn.offered) > 1:
+        return Reply(True, f"{turn.reply} {english().replies.say_which}", turn)
     if turn.action in (Action.REPEAT, Action.SLOWER) and turn.reply and last is not None:
         return Reply(last.handled, last.text, turn)
     return standalone(turn, knowledge)

@@ -547,14 +547,22 @@ class Clock:
         return self.now
 
 
-async def turns(port: int, *said: str | tuple[str, str | None]) -> list[Event]:
+SATELLITE = "assist_satellite.kiosk"
+"""The voice satellite a visitor asks at: woken by its wake word for every turn."""
+
+
+async def turns(
+    port: int, *said: str | tuple[str, str | None], satellite: str | None = SATELLITE
+) -> list[Event]:
     """Each turn's reply, a turn at a time, each on a connection of its own as Home Assistant
     sends them: a text alone is a turn of conversation ``01JCONV``; (text, id) one of ``id``
-    (None: of no conversation)."""
+    (None: of no conversation); each from ``satellite`` (None: typed in the Assist
+    dialog)."""
     replies = []
     for turn in said:
         text, conversation = turn if isinstance(turn, tuple) else (turn, "01JCONV")
-        events = await ask(port, question(text, conversation), ends=("handled", "not-handled"))
+        asked = question(text, conversation, satellite if conversation is not None else None)
+        events = await ask(port, asked, ends=("handled", "not-handled"))
         replies.append(events[-1])
     return replies
 
@@ -672,6 +680,42 @@ def test_a_yes_to_two_questions_read_out_asks_which_and_how_to_answer(
     assert which.data["text"].endswith(english().replies.say_which), which.data["text"]
     (entry,) = [e for e in museum.entries if e.question.rstrip("?") == first]
     assert (answered.type, answered.data["text"]) == ("handled", spoken_answer(entry))
+
+
+def test_a_did_you_mean_typed_in_the_assist_dialog_says_to_say_or_type_the_answer(
+    by_words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """A question typed in Home Assistant's Assist dialog comes from no satellite and was
+    not heard here. Its did-you-mean said to wake the device with the wake word, which the
+    dialog has none of; it now says to say or type the answer, and a typed "yes" answers."""
+    agent = Agent(reloader_of(by_words), None, synthesizer)
+
+    async def scenario() -> list[Event]:
+        async with served(agent) as (_, port):
+            return await turns(port, UNSURE[0], "Yes.", satellite=None)
+
+    try:
+        proposed, answered = run(scenario())
+    finally:
+        agent.close()
+    assert proposed.type == "handled"
+    text = proposed.data["text"]
+    assert text == f"{did_you_mean(knowledge.get(UNSURE[1]))} {english().replies.reply_yes}"
+    assert "wake word" not in text and "type yes or no" in text
+    assert answered.type == "handled"
+    assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
+
+
+def test_a_question_heard_here_from_no_named_satellite_says_the_wake_word(
+    by_words: Matcher, knowledge: Knowledge
+) -> None:
+    """A question this server heard came from a voice device, though Home Assistant named
+    no satellite (as it did not before it named them): its did-you-mean keeps the wake
+    word."""
+    agent = Agent(reloader_of(by_words), Held(UNSURE[0]), None)
+    proposed, answered = heard_at_a_pause(agent, ANSWERED[0], "Yes.", satellite=None)[1:]
+    assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
+    assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
 
 
 def test_each_satellite_answers_its_own_did_you_mean_as_home_assistant_sends_its_turns(
@@ -801,18 +845,21 @@ def test_the_server_remembers_a_bounded_number_of_conversations(
     assert agent.conversations == 3
 
 
-def heard_at_a_pause(agent: Agent, *said: str | tuple[str, str | None]) -> list[Event]:
+def heard_at_a_pause(
+    agent: Agent, *said: str | tuple[str, str | None], satellite: str | None = SATELLITE
+) -> list[Event]:
     """A question sent as audio, heard (by the agent's ``Held`` recognizer) at the pause after
     it, then asked as Home Assistant asks it, in conversation ``01JCONV``; each of ``said``
-    is then a turn typed as ``turns`` has it."""
+    is then a turn typed as ``turns`` has it (all from ``satellite``)."""
     samples, rate = soundfile.read(CLIP, dtype="float32")
     samples = np.concatenate([samples, np.zeros(round(0.7 * rate), dtype=np.float32)])
 
     async def scenario() -> list[Event]:
         async with served(agent) as (_, port):
-            before = await turns(port, *said[:1])
+            before = await turns(port, *said[:1], satellite=satellite)
             heard = await ask(port, *wav_events(samples, rate, 1), ends=("transcript",))
-            return [*before, *await turns(port, heard[-1].data["text"], *said[1:])]
+            text = heard[-1].data["text"]
+            return [*before, *await turns(port, text, *said[1:], satellite=satellite)]
 
     try:
         return run(scenario())

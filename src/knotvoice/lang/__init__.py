@@ -94,6 +94,12 @@ class Replies:
     to, without the wake word's name, which the server is not told."""
     say_which: str
     """Said after ``which_one`` where ``say_yes`` is said after a did-you-mean."""
+    reply_yes: str
+    """Said instead of ``say_yes`` after a question that came from no voice satellite and
+    was not heard by knotvoice's recognizer: typed in Home Assistant's Assist dialog (or
+    spoken there through another speech-to-text), whose next turn needs no wake word."""
+    reply_which: str
+    """Said instead of ``say_which`` where ``reply_yes`` is said instead of ``say_yes``."""
     unsure: str
     """A did-you-mean that expects no yes or no: with ``{question}``, the question it
     proposes (ending in "?")."""

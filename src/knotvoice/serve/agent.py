@@ -141,20 +141,27 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
     return Reply(False, _reject(knowledge), turn)
 
 
-def conversed(turn: Turn, knowledge: Knowledge | None, last: Reply | None = None) -> Reply:
+def conversed(
+    turn: Turn, knowledge: Knowledge | None, last: Reply | None = None, woken: bool = True
+) -> Reply:
     """The turn as a reply in a conversation whose next turn may answer it (the visitor
     starts that turn again: Home Assistant closes the microphone after every reply).
 
-    A did-you-mean is the kiosk's ("Did you mean: ...?"), says how to answer it (the wake
-    word first) and is handled: a question asked back, not a failure; so is the "which one"
-    a bare yes to two questions read out gets; "say that again" says
-    ``last`` (the conversation's last reply) again; anything else is as ``standalone`` has
-    it: an answer is the answer, a no with nothing more to propose asks for the question
-    again, a reject names a few topics, and a yes with nothing to say yes to is refused."""
+    A did-you-mean is the kiosk's ("Did you mean: ...?"), says how to answer it and is
+    handled: a question asked back, not a failure; so is the "which one" a bare yes to two
+    questions read out gets. How to answer: with the wake word first when the visitor
+    ``woken`` a voice device, else (a question typed in Home Assistant's Assist dialog) by
+    saying or typing it. "Say that again" says ``last`` (the conversation's last reply)
+    again; anything else is as ``standalone`` has it: an answer is the answer, a no with
+    nothing more to propose asks for the question again, a reject names a few topics, and a
+    yes with nothing to say yes to is refused."""
+    replies = english().replies
     if turn.action is Action.CONFIRM and turn.reply:
-        return Reply(True, f"{turn.reply} {english().replies.say_yes}", turn)
+        how = replies.say_yes if woken else replies.reply_yes
+        return Reply(True, f"{turn.reply} {how}", turn)
     if turn.action is Action.REJECT and turn.answers_proposal and len(turn.offered) > 1:
-        return Reply(True, f"{turn.reply} {english().replies.say_which}", turn)
+        how = replies.say_which if woken else replies.reply_which
+        return Reply(True, f"{turn.reply} {how}", turn)
     if turn.action in (Action.REPEAT, Action.SLOWER) and turn.reply and last is not None:
         return Reply(last.handled, last.text, turn)
     return standalone(turn, knowledge)
@@ -632,10 +639,17 @@ class Agent:
 
     # answering
 
-    async def answer(self, text: str, conversation_id: str | None = None) -> Reply:
+    async def answer(
+        self, text: str, conversation_id: str | None = None, satellite: str | None = None
+    ) -> Reply:
         """The reply to one question, typed or transcribed elsewhere, as a turn of the
-        conversation ``conversation_id`` (None: a turn that stands alone). A text longer than
-        ``MAX_QUESTION_CHARS`` is no question: it is refused unmatched and not reported."""
+        conversation ``conversation_id`` (None: a turn that stands alone), said to the voice
+        satellite ``satellite`` if Home Assistant names one. A text longer than
+        ``MAX_QUESTION_CHARS`` is no question: it is refused unmatched and not reported.
+
+        A did-you-mean says the wake word starts the turn that answers it when the question
+        came from a satellite or was heard here (Home Assistant before it named satellites);
+        else it was typed in the Assist dialog, and its answer is said or typed there."""
         refusal = too_long(text)
         if refusal is not None:
             _log.info("refused a question of %d characters", len(text))
@@ -661,8 +675,9 @@ class Agent:
                 worked = await self._worked_out(prepared)
                 # Else the conversation goes on from the question as worked out at the pause.
                 understood = _understood(prepared, worked) if prepared and worked else None
+                woken = satellite is not None or heard is not None
                 reply = await self._run(
-                    lambda: self._converse(conversation, transcript, understood), pool
+                    lambda: self._converse(conversation, transcript, understood, woken), pool
                 )
             ahead = understood is not None and reply.turn.match is understood.match
         best = reply.turn.match.best if reply.turn.match is not None else None
@@ -705,17 +720,22 @@ class Agent:
         return standalone(turn, matcher.knowledge)
 
     def _converse(
-        self, conversation: _Conversation, transcript: Transcript, understood: Understood | None
+        self,
+        conversation: _Conversation,
+        transcript: Transcript,
+        understood: Understood | None,
+        woken: bool,
     ) -> Reply:
         """The reply to a turn of ``conversation``, its question already worked out
         (``understood``) or not: a yes, a no or "say that again" within
-        ``FOLLOW_UP_SECONDS`` of the reply before goes on from it."""
+        ``FOLLOW_UP_SECONDS`` of the reply before goes on from it. ``woken``: the visitor
+        woke a voice device (``conversed``)."""
         with conversation.lock:
             dialogue = conversation.dialogue
             replied = conversation.replied
             soon = replied is not None and self._clock() - replied <= FOLLOW_UP_SECONDS
             turn = dialogue.respond(transcript, understood, soon, after_reply=soon)
-            reply = conversed(turn, dialogue.matcher.knowledge, conversation.said)
+            reply = conversed(turn, dialogue.matcher.knowledge, conversation.said, woken)
             conversation.replied = self._clock()
             if turn.reply and turn.action not in (Action.REPEAT, Action.SLOWER):
                 conversation.said = reply

@@ -8,7 +8,8 @@ What Home Assistant's Wyoming integration does, and what this answers:
   (knotvoice's voice), each in the knowledge's language. Home Assistant uses the first
   ``asr`` program, and a server that claims to be a satellite gets no entities: it claims
   none.
-- ``transcript`` (one per conversation turn, on a connection of its own): always ``handled``
+- ``transcript`` (one per conversation turn, on a connection of its own, with the
+  conversation's id and, from a voice satellite, the satellite's): always ``handled``
   (an answer, or a did-you-mean asked back in a conversation) or ``not-handled`` (a question
   turned away). Home Assistant speaks and shows the text of either; ``not-handled`` makes
   its turn an error ("failed to handle", as its own agent's for a sentence it does not
@@ -453,7 +454,10 @@ class Connection(AsyncEventHandler):
         conversation = context.get("conversation_id") if isinstance(context, dict) else None
         if not isinstance(conversation, str) or len(conversation) > MAX_CONVERSATION_ID_CHARS:
             conversation = None  # not one Home Assistant sends: not logged
-        reply = await self.agent.answer(text, conversation)
+        satellite = context.get("satellite_id") if isinstance(context, dict) else None
+        if not isinstance(satellite, str) or not satellite:
+            satellite = None
+        reply = await self.agent.answer(text, conversation, satellite)
         answer = Handled(text=reply.text) if reply.handled else NotHandled(text=reply.text)
         await self.write_event(answer.event())
 

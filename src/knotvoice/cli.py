@@ -1680,8 +1680,9 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
             _warn(f"{output}: the file it replaced is kept as {before}")
         _warn(
             f"wrote {_count(len(result.entries), 'entry', 'entries')} to {output}"
-            f"{' (its `matching:` section kept)' if kept else ''}; check it with "
-            f"`knotvoice knowledge lint {output}` and `knotvoice knowledge check {output}`"
+            f"{' (its `matching:` section kept)' if kept else ''}; its check follows, in "
+            f"brief (`knotvoice knowledge check {output}`: every entry's figures; "
+            "`knowledge lint`: the file's form)"
         )
         if edits is not None and (summary := edits.summary()):
             _warn(f"{output}: the FAQ imported again over it: {summary}")

@@ -6,11 +6,14 @@ other module decides which engine, model or device to use.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +35,7 @@ from knotvoice.speech.tts import Synthesizer
 
 __all__ = [
     "ENGINES",
+    "SLOW_PREPARING_SECONDS",
     "RecordedClips",
     "kept_voice",
     "knowledge_version",
@@ -48,6 +52,7 @@ __all__ = [
     "rebias",
     "recognition_bias",
     "record_clips",
+    "told_if_slow",
 ]
 
 _log = logging.getLogger(__name__)
@@ -78,11 +83,58 @@ def load_embedder(settings: Settings) -> SemanticModel | None:
         return None
 
 
-def load_matcher(settings: Settings, knowledge: Knowledge | None = None) -> Matcher:
+SLOW_PREPARING_SECONDS = 5.0
+"""A knowledge file still being prepared after this long is said to be (``told_if_slow``)."""
+
+
+def load_matcher(
+    settings: Settings,
+    knowledge: Knowledge | None = None,
+    tell: Callable[[str], None] | None = None,
+) -> Matcher:
     """A matcher over ``knowledge`` (default: the settings' knowledge file), calibrated with
-    the questions recorded for it (``knotvoice knowledge calibrate --clips``) when there are."""
+    the questions recorded for it (``knotvoice knowledge calibrate --clips``) when there are;
+    ``tell`` hears of a slow one (``told_if_slow``)."""
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
-    return matcher_builder(settings)(knowledge)
+    return matcher_builder(settings, tell)(knowledge)
+
+
+@contextlib.contextmanager
+def told_if_slow(
+    knowledge: Knowledge,
+    tell: Callable[[str], None] | None,
+    after: float | None = None,
+) -> Iterator[None]:
+    """Tell ``tell`` that ``knowledge`` is being prepared once that has taken ``after``
+    seconds (``SLOW_PREPARING_SECONDS``), and how long it took when done. A new or edited file is prepared once (its
+    texts embedded, its decision fitted), then read back from the cache: about 50 s for
+    1,000 entries on a 2-core PC and minutes on a Raspberry Pi, while a kiosk that said
+    nothing looked hung."""
+    if tell is None:
+        yield
+        return
+    began = time.monotonic()
+    told = threading.Event()
+    name = knowledge.source or "the knowledge"
+    entries = len(knowledge.entries)
+
+    def say() -> None:
+        told.set()
+        tell(
+            f"preparing {name} ({entries:,} {'entry' if entries == 1 else 'entries'}): a new or "
+            "edited knowledge file is prepared once, then kept; a large one takes minutes on "
+            "a Raspberry Pi"
+        )
+
+    timer = threading.Timer(SLOW_PREPARING_SECONDS if after is None else after, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if told.is_set():
+            tell(f"{name}: prepared in {time.monotonic() - began:.0f} s")
 
 
 def _cache(settings: Settings) -> Path:
@@ -210,18 +262,22 @@ def knowledge_version(knowledge: Knowledge) -> str:
     return f"{Path(knowledge.source).name}@{digest[:10]}"
 
 
-def matcher_builder(settings: Settings) -> Callable[[Knowledge], Matcher]:
+def matcher_builder(
+    settings: Settings, tell: Callable[[str], None] | None = None
+) -> Callable[[Knowledge], Matcher]:
     """Builds a matcher over any knowledge, sharing one sentence-embedding model loaded now
-    (for a matcher that follows its knowledge file: ``knotvoice.reload``)."""
+    (for a matcher that follows its knowledge file: ``knotvoice.reload``); ``tell`` hears of
+    one slow to prepare (``told_if_slow``)."""
     embedder = load_embedder(settings)
 
     def build(knowledge: Knowledge) -> Matcher:
-        return Matcher(
-            knowledge,
-            embedder,
-            cache_dir=_cache(settings),
-            recorded=load_recorded(settings, knowledge),
-        )
+        with told_if_slow(knowledge, tell):
+            return Matcher(
+                knowledge,
+                embedder,
+                cache_dir=_cache(settings),
+                recorded=load_recorded(settings, knowledge),
+            )
 
     return build
 
@@ -314,8 +370,10 @@ def load_following(
     recognizer_for: Callable[[Knowledge], R],
     on_reload: Callable[[MatchStage], None] | None = None,
     on_failure: Callable[[str], None] | None = None,
+    tell: Callable[[str], None] | None = None,
 ) -> tuple[R, Reloader[MatchStage]]:
-    """The recognizer, and a matcher that follows the knowledge file (``knotvoice.reload``).
+    """The recognizer, and a matcher that follows the knowledge file (``knotvoice.reload``);
+    ``tell`` hears of a knowledge file slow to prepare, at start or at a reload.
 
     The recognizer comes first: whisper's model takes about twice its size while it loads,
     and loaded after the matcher that moment was the kiosk's peak memory (328 MB, where it
@@ -323,7 +381,7 @@ def load_following(
     kept = settings.log_dir / KEPT / settings.knowledge.name
     first, _ = load_kept(settings.knowledge, kept)
     recognizer = recognizer_for(first)
-    build: Callable[[Knowledge], MatchStage] = matcher_builder(settings)
+    build: Callable[[Knowledge], MatchStage] = matcher_builder(settings, tell)
     reloader = Reloader.load(
         settings.knowledge, build, on_reload=on_reload, on_failure=on_failure, kept=kept
     )

@@ -654,7 +654,7 @@ def _ask(args: argparse.Namespace) -> int:
         raise KnotvoiceError("nothing to answer: type a question or pass --audio FILE.wav")
     if args.save_reply is not None:
         _check_writable(args.save_reply)
-    matcher = app.load_matcher(settings)
+    matcher = app.load_matcher(settings, tell=_warn)
     speak = not args.no_speak or args.save_reply is not None
     speech = app.load_synthesizer(settings) if speak else None
     output = ReplyOutput(settings.speaker, play=not args.no_speak)
@@ -780,7 +780,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     # when the knowledge file changes from one manifest to the next.
     for manifest, knowledge_file in zip(args.manifests, knowledge_files, strict=True):
         if knowledge_file not in matchers:
-            matchers[knowledge_file] = app.load_matcher(settings, loaded[knowledge_file])
+            matchers[knowledge_file] = app.load_matcher(
+                settings, loaded[knowledge_file], tell=_warn
+            )
         matcher = matchers[knowledge_file]
         if args.typed:
             report = evaluation.evaluate_typed(manifest, matcher)
@@ -955,6 +957,7 @@ def _following(
         recognizer_for,
         on_reload=reloaded,
         on_failure=lambda message: journal.failed("knowledge", message),
+        tell=_warn,
     )
     return recognizer, reloader
 
@@ -1453,7 +1456,7 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     from knotvoice.match.matcher import ANSWER_AT, CONFIRM_AT
 
     knowledge = app.load_knowledge_file(path or settings.knowledge)
-    matcher = app.load_matcher(settings, knowledge)
+    matcher = app.load_matcher(settings, knowledge, tell=_warn)
     recorded = app.load_recorded(settings, knowledge)
     judged = cross_check(matcher.evidence, recorded=recorded)
     report = check_calibration(knowledge, judged, ANSWER_AT, CONFIRM_AT)

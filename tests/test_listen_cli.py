@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -223,6 +224,28 @@ def test_a_bound_on_the_kept_audio_without_keeping_any_is_said(tmp_path: Path) -
         "--keep-audio-mb", "50", "--keep-audio", "7",
     )  # fmt: skip
     assert "keeps nothing" not in result.stderr, result.stderr
+
+
+@pytest.mark.model
+def test_the_screen_alone_says_nothing_of_a_bound_on_audio_it_never_hears(
+    tmp_path: Path,
+) -> None:
+    """`knotvoice screen` (typed questions, no microphone) with the kiosk's config, which
+    bounds the kept audio, told the operator to give --keep-audio DAYS too: the screen has no
+    such flag and no audio to keep."""
+    devices = write_config(tmp_path, include_devices=False)
+    config = tmp_path / "knotvoice.toml"
+    config.write_text("[listen]\nkeep_audio_mb = 50\n")
+    with socket.socket() as taken:  # the screen stops at its port, after everything else
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(
+            devices.config, "screen", "--config", str(config), "--log-dir",
+            str(tmp_path / "log"), f"127.0.0.1:{port}",
+        )  # fmt: skip
+    assert result.returncode == 1 and "cannot serve the screen" in result.stderr, result.stderr
+    assert "keep_audio_mb" not in result.stderr and "keep-audio" not in result.stderr
 
 
 def test_a_speaker_that_cannot_play_the_replies_is_refused_at_the_start(tmp_path: Path) -> None:

@@ -998,7 +998,7 @@ def _kiosk(
         if days is None and (kept := left_behind(settings.log_dir / AUDIO)):
             _log.warning("%s", kept)
         megabytes = settings.listen.keep_audio_mb
-        if days is None and megabytes is not None:
+        if days is None and megabytes is not None and not typed_only:  # the screen hears none
             _warn(
                 "--keep-audio-mb (keep_audio_mb) keeps nothing without --keep-audio DAYS "
                 "(keep_audio): give both to keep the questions' audio"

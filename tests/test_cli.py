@@ -874,6 +874,30 @@ def test_eval_typed_leaves_out_a_row_without_text(tmp_path: Path) -> None:
     assert "in-domain clips        1 " in result.stdout
 
 
+def test_eval_typed_scores_rows_with_no_clip_and_a_heard_run_names_them(tmp_path: Path) -> None:
+    """An operator with no recordings wrote a manifest for `--typed` and left the file
+    column empty: every such row was dropped without a word ("in-domain clips 0"), and with
+    all of them empty the manifest "listed no clips"."""
+    manifest = manifest_of(
+        tmp_path,
+        "\ttreat-knot\thow do I treat a knot\n\t-\twhat is the weather tomorrow\n",
+    )
+    typed = knotvoice("eval", str(manifest), "--typed", "--json")
+    assert typed.returncode == 0, typed.stderr
+    clips = json.loads(typed.stdout)["clips"]
+    assert [(clip["said"], clip["expected"]) for clip in clips] == [
+        ("how do I treat a knot", "treat-knot"),
+        ("what is the weather tomorrow", "-"),
+    ]
+    heard = knotvoice("eval", str(manifest))
+    assert heard.returncode == 2, heard.stderr
+    assert heard.stderr.splitlines() == [
+        f"knotvoice: error: {manifest}: line 2: no clip in its file column; give the clip's "
+        "file, score the manifest's text alone with --typed, or remove the line; the clip of "
+        "line 3 cannot be heard either"
+    ]
+
+
 def test_eval_reads_a_manifest_saved_by_excel_on_windows_and_says_how(tmp_path: Path) -> None:
     """A manifest saved as Windows-1252 ("café", "£") was refused as not UTF-8."""
     manifest = tmp_path / "manifest.tsv"

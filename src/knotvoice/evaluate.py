@@ -82,7 +82,7 @@ class ManifestRow:
     """One clip of a manifest."""
 
     file: str
-    """Path of the clip, relative to the manifest's folder."""
+    """Path of the clip, relative to the manifest's folder ("": none, a question typed)."""
     expected: str
     """Entry id the clip should get, or ``-`` for none."""
     text: str
@@ -377,20 +377,23 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
             file = (row.get("file") or "").strip()
             if len(file) > 1 and file[0] == file[-1] == '"':
                 file = file[1:-1]
-            if not file:
-                continue
             expected = (row["expected"] or "").strip()
+            said = (row["text"] or "").strip()
+            if not file and not said and not expected:
+                continue  # tabs alone
             if not expected:
                 raise ManifestError(
-                    f"{path}: line {comments + reader.line_num}: {file} has no expected entry; put "
-                    f"an entry id in its expected column, or {NO_ANSWER} for a question the FAQ must "
-                    "not answer"
+                    f"{path}: line {comments + reader.line_num}: {file or repr(said)} has no "
+                    f"expected entry; put an entry id in its expected column, or {NO_ANSWER} for "
+                    "a question the FAQ must not answer"
                 )
+            # A row without a file is a typed question (``--typed``); a run that hears the
+            # clips refuses it (``check_clips``).
             rows.append(
                 ManifestRow(
                     file,
                     expected,
-                    (row["text"] or "").strip(),
+                    said,
                     (row.get("voice") or "").strip(),
                     (row.get("variant") or "").strip(),
                     comments + reader.line_num,
@@ -476,6 +479,15 @@ def check_clips(manifest: Path | str) -> None:
     manifest = Path(manifest)
     bad: list[tuple[int, str]] = []
     for row in read_manifest(manifest):
+        if not row.file:
+            bad.append(
+                (
+                    row.line,
+                    "no clip in its file column; give the clip's file, score the manifest's "
+                    "text alone with --typed",
+                )
+            )
+            continue
         clip = manifest.parent / row.file
         if not clip.exists() and not Path(row.file).is_absolute():
             bad.append(
@@ -776,9 +788,8 @@ def format_table(report: EvalReport) -> str:
                 said = f"heard {failure.heard_first!r} (again as {failure.transcript!r})"
             else:
                 said = f"heard {failure.transcript!r}"
-            lines.append(
-                f"  {failure.file}: expected {failure.expected}, got {_got(failure)} {said}"
-            )
+            where = f"{failure.file}: " if failure.file else ""
+            lines.append(f"  {where}expected {failure.expected}, got {_got(failure)} {said}")
     return "\n".join(lines)
 
 

@@ -716,16 +716,17 @@ def test_text_like_a_label_or_a_row_is_read_as_written(
 
 
 def test_a_question_without_answer_asked_again_with_one_is_merged_into_it() -> None:
+    """Where each answer stands right under its question, a question a blank line over the
+    next is no wording of it ("Is the cafe open?" was one of "Where are the aisles?")."""
     result = parse_faq(
         "Where are the aisles?\n\nIs the cafe open?\n\nWhere are the aisles?\nUpstairs.\n"
     )
     assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
-        ("Where are the aisles?", ("Is the cafe open?",), "Upstairs.")
+        ("Where are the aisles?", (), "Upstairs.")
     ]
     assert [str(note) for note in result.notes] == [
         "line 1: repeated question 'Where are the aisles?' merged into the one on line 5",
-        "line 3: question 'Is the cafe open?' has no answer of its own; it is an alternative "
-        "of 'Where are the aisles?'",
+        "line 3: question 'Is the cafe open?' has no answer; dropped",
     ]
 
 
@@ -749,7 +750,7 @@ def test_questions_without_answers_in_a_row_all_go_to_the_next_answered_one() ->
     """Of two questions in a row with no answer, the first was said to be an alternative of
     the second, and lost when the second went on to the next question with an answer."""
     result = parse_faq(
-        "Where are the aisles?\nWhere are the lifts?\n\nIs the cafe open?\nYes.\n\n"
+        "Where are the aisles?\nWhere are the lifts?\nIs the cafe open?\nYes.\n\n"
         "When do you close?\nAt six.\n\nIs there a toilet?\nCan I park?\n"
     )
     assert [(e.question, e.alternatives, e.answer) for e in result.entries] == [
@@ -761,8 +762,37 @@ def test_questions_without_answers_in_a_row_all_go_to_the_next_answered_one() ->
         "alternative of 'Is the cafe open?'",
         "line 2: question 'Where are the lifts?' has no answer of its own; it is an "
         "alternative of 'Is the cafe open?'",
-        "line 10: question 'Is there a toilet?' has no answer; dropped",
-        "line 11: question 'Can I park?' has no answer; dropped",
+        "line 9: question 'Is there a toilet?' has no answer; dropped",
+        "line 10: question 'Can I park?' has no answer; dropped",
+    ]
+
+
+def test_a_question_left_without_answer_a_blank_line_over_the_next_is_dropped() -> None:
+    """An operator's FAQ, each answer right under its question, had "Do you have a sauna?"
+    with its answer forgotten, then a blank line, then "Is there parking?": the sauna became
+    a wording of the parking, and a visitor asking for the sauna heard about the car park.
+    Questions in a run with no blank line between them are still one question's wordings;
+    in a text with a blank line between every question and its answer (a page copied
+    paragraph by paragraph) a blank line says nothing, and they are too."""
+    result = parse_faq(
+        "When do you open?\n7am to 9pm.\n\nDo you have a sauna?\n\nIs there parking?\n"
+        "Yes, a free car park.\n\nHow much is a swim?\nWhat does a swim cost?\nFive pounds.\n"
+    )
+    assert [(e.question, e.alternatives) for e in result.entries] == [
+        ("When do you open?", ()),
+        ("Is there parking?", ()),
+        ("What does a swim cost?", ("How much is a swim?",)),
+    ]
+    assert "line 4: question 'Do you have a sauna?' has no answer; dropped" in [
+        str(note) for note in result.notes
+    ]
+    copied = parse_faq(
+        "When do you open?\n\n7am to 9pm.\n\nDo you have a sauna?\n\nIs there parking?\n\n"
+        "Yes, a free car park.\n"
+    )
+    assert [(e.question, e.alternatives) for e in copied.entries] == [
+        ("When do you open?", ()),
+        ("Is there parking?", ("Do you have a sauna?",)),
     ]
 
 
@@ -972,7 +1002,9 @@ def test_a_question_asked_again_with_an_answer_keeps_its_wording_to_itself(
         ("Where do I park?", ()),
         ("Can I park?", ()),
     ]
-    assert any("also the question on line 6" in str(note) for note in result.notes)
+    assert "line 1: repeated question 'Can I park?' merged into the one on line 6" in [
+        str(note) for note in result.notes
+    ]
     path = tmp_path / "imported.yaml"
     path.write_text(to_yaml(result), encoding="utf-8")
     assert len(load(path).entries) == 2

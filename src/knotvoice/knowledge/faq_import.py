@@ -122,6 +122,7 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -598,6 +599,10 @@ def _parse_text(text: str) -> ImportResult:
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
     pending: list[tuple[int, str]] = []  # questions left without answer, for the next entry
+    # questions left without answer a blank line over the next, where answers stand right
+    # under their questions: no wordings of it, dropped unless asked again with an answer
+    apart: list[tuple[int, str]] = []
+    close = _answers_close(paragraphs)
     notes: list[tuple[int, str, _Draft | None]] = []
     current: _Draft | None = None  # the entry whose answer is being read
     expecting = False  # the previous paragraph was a question: this one is its answer
@@ -756,6 +761,11 @@ def _parse_text(text: str) -> ImportResult:
                     pending.append((current.line, current.question))
                 drafts.remove(current)
                 del by_key[phrase_key(current.question)]
+                if close and previous is not None and para.line > _end(previous):
+                    # "Do you have a sauna?", its answer forgotten, a blank line over "Is
+                    # there parking?" got the parking's answer as its wording
+                    apart.extend(pending)
+                    pending = []
             seen = by_key.get(key)
             if seen is not None:
                 notes.append(
@@ -772,7 +782,9 @@ def _parse_text(text: str) -> ImportResult:
                 by_key[key] = current
                 if section is not None:
                     under[id(current)] = section
-            for line, waiting in pending:
+            asked_again = [(line, q) for line, q in apart if phrase_key(q) == key]
+            apart = [(line, q) for line, q in apart if phrase_key(q) != key]
+            for line, waiting in [*asked_again, *pending]:
                 if phrase_key(waiting) == phrase_key(current.question):
                     notes.append(
                         (
@@ -889,14 +901,14 @@ def _parse_text(text: str) -> ImportResult:
     if current is not None and not current.paragraphs:
         drafts.remove(current)
         pending = [*_ungathered(current, notes), (current.line, current.question), *pending]
-    for line, waiting in pending:
+    for line, waiting in [*pending, *apart]:
         notes.append((line, f"question {waiting!r} has no answer; dropped", None))
     if not drafts:
         raise KnowledgeError(
             "no question has an answer; write each answer on the lines under its question"
         )
     asked = {phrase_key(para.lines[0]) for para in paragraphs[:page] if para.is_question} - {""}
-    gathered = sum(len(draft.gathered) for draft in drafts)
+    gathered = sum(len(draft.gathered) for draft in drafts) + len(apart)
     if 2 * gathered > len(asked):
         # a web page printed with its answers folded away: each question over the next
         raise KnowledgeError(
@@ -2587,6 +2599,28 @@ def _without_emoji_after(text: str) -> str:
     ):
         end -= 1
     return text[:end]
+
+
+def _end(para: _Paragraph) -> int:
+    """The line after ``para``: the next paragraph's when no blank line is between."""
+    return para.line + len(para.lines)
+
+
+def _answers_close(paragraphs: Sequence[_Paragraph]) -> bool:
+    """Whether most answers stand on the line right under their question: a blank line
+    then ends an entry. In a text with a blank line between each question and its answer (a
+    page copied paragraph by paragraph) it says nothing."""
+    close = apart = 0
+    for question, answer in itertools.pairwise(paragraphs):
+        if not question.is_question or answer.is_question or answer.is_heading:
+            continue
+        if answer.is_table or answer.in_table or question.in_table:
+            continue
+        if answer.line == _end(question):
+            close += 1
+        else:
+            apart += 1
+    return close > apart
 
 
 def _ungathered(

@@ -51,8 +51,10 @@ answer text. The rules, in the order they apply:
 - **Repeated question.** A question asked again (same words, ignoring case and punctuation)
   is not a new entry: if it brings an answer, that answer is added to the first one's.
 - **Question without answer.** A question directly followed by another question becomes an
-  alternative of the next entry, so it is still answerable. A question at the end of the text
-  with no answer is dropped, and so is one over a question asked again: that is no new
+  alternative of the next entry, so it is still answerable; but where most answers stand on
+  the line right under their question, one a blank line over the next question is an answer
+  forgotten, and dropped (unless asked again with an answer). A question at the end of the
+  text with no answer is dropped, and so is one over a question asked again: that is no new
   entry to gather other wordings. Where more than half the questions so have no answer of
   their own (a web page printed with its answers folded away), the text is refused.
 - **Question without words.** A question with no letter or digit in it (a ``?`` alone) is

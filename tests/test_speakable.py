@@ -329,6 +329,10 @@ def test_times_on_the_hour_read_as_said() -> None:
     assert speakable("Classes 6.30-8.30pm; it costs 6.30 pounds.") == (
         "Classes 6:30 to 8:30pm; it costs 6.30 pounds."
     )
+    # and so was one whose end is on the hour: "lane swimming 6.30-9am"
+    assert speakable("Lanes 6.30-9am and 5.15 - 8pm; tickets £2.50-£3.") == (
+        "Lanes 6:30 to 9am and 5:15 to 8pm; tickets 2 pounds 50 to 3 pounds."
+    )
 
 
 def test_noon_and_midnight_after_twelve_read_as_the_word() -> None:

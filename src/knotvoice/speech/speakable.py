@@ -109,11 +109,12 @@ _NAME_REACH = 40
 characters (looking through the whole text before each would take seconds on a long one)."""
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _DOTTED_TIME = re.compile(
-    rf"(?<![\d.])(\d{{1,2}})\.(\d\d)(?=(?:\s?[-\u2013]\s?\d{{1,2}}[.:]\d\d)?\s?{_CLOCK}(?!\w))",
+    rf"(?<![\d.{_CURRENCY}])(\d{{1,2}})\.(\d\d)"
+    rf"(?=(?:\s?[-\u2013]\s?\d{{1,2}}(?:[.:]\d\d)?)?\s?{_CLOCK}(?!\w))",
     re.IGNORECASE,
 )
 """A time written with a full stop before its "am" or "pm", or before a range's end that has
-one ("6.30-8.30pm")."""
+one ("6.30-8.30pm", "6.30-9am"; "6.30" alone was said "six point three zero")."""
 _NOON_OR_MIDNIGHT = _either((_ENGLISH.clock_words["noon"], _ENGLISH.clock_words["midnight"]))
 _TWELVE_WORD = re.compile(
     rf"(?<![\d:.{_CURRENCY}])(?<!\d[-\u2013])12(?:[:.]00)?\s?({_NOON_OR_MIDNIGHT})\b",

@@ -386,7 +386,7 @@ def test_a_status_file_knotvoice_did_not_write_is_no_status(
     (tmp_path / "status.json").write_text(text, encoding="utf-8")
     assert read_status(tmp_path) is None
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
-    assert capsys.readouterr().err.startswith(f"knotvoice: error: no status in {tmp_path};")
+    assert capsys.readouterr().err.startswith(f"knotvoice: error: no status in {tmp_path}: ")
     Journal(tmp_path).claim()
     status = read_status(tmp_path)
     assert status is not None and status.pid == os.getpid()
@@ -1086,8 +1086,9 @@ def test_report_refuses_a_log_directory_that_is_not_there(
     printed = capsys.readouterr()
     assert printed.out == ""
     assert printed.err == (
-        f"knotvoice: error: {missing}: no such log directory; give the --log-dir the kiosk "
-        "writes to\n"
+        f"knotvoice: error: {missing}: no such log directory: no kiosk has logged a turn there "
+        "(`listen`, `screen` and `serve` log each turn and their status; `ask` does not); give "
+        "the --log-dir the kiosk writes to\n"
     )
     a_file = tmp_path / "turns.jsonl"
     a_file.write_text("", encoding="utf-8")
@@ -1197,7 +1198,9 @@ def test_a_status_nobody_updates_is_stale(
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
     assert "last sign     3 days ago (stale: not running?)\n" in capsys.readouterr().out
     assert main(["status", "--log-dir", str(tmp_path / "none")]) == 1
-    assert "is the kiosk running" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"no status in {tmp_path / 'none'}: no kiosk has written one there" in said
+    assert "`ask` does not); start one, or give the --log-dir it writes to" in said
 
 
 def test_a_clock_set_back_does_not_stop_the_signs_of_life(

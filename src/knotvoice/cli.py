@@ -1137,7 +1137,11 @@ def _report(args: argparse.Namespace) -> int:
         raise KnotvoiceError(f"--since: {error}") from None
     log_dir, hint = _log_dir_to_read(args, settings)
     if not log_dir.is_dir():
-        what = "not a directory" if log_dir.exists() else "no such log directory"
+        what = (
+            "not a directory"
+            if log_dir.exists()
+            else f"no such log directory: no kiosk has logged a turn there ({_LOGGED})"
+        )
         raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
     since = time.time() - period
     counted = tally(read_turns(log_dir, since, FIELDS))
@@ -1258,6 +1262,8 @@ def _clock(seconds: float, now: float) -> str:
 
 
 _STARTED = {"listen": "the kiosk", "screen": "the screen", "serve": "the server"}
+_LOGGED = "`listen`, `screen` and `serve` log each turn and their status; `ask` does not"
+"""Which commands write the log `status` and `report` read, as their errors say it."""
 """What `status` calls the process that wrote it, by its command."""
 
 
@@ -1268,7 +1274,8 @@ def _status(args: argparse.Namespace) -> int:
     status = read_status(log_dir)
     if status is None:
         raise KnotvoiceError(
-            f"no status in {log_dir}; is the kiosk running? Give the --log-dir it writes to{hint}"
+            f"no status in {log_dir}: no kiosk has written one there ({_LOGGED}); start one, or "
+            f"give the --log-dir it writes to{hint}"
         )
     now = time.time()
     age, running = status.age(now), status.running(now)

@@ -821,10 +821,10 @@ def test_check_does_not_tell_an_entry_without_alternatives_to_change_its_alterna
     (hours,) = [line for line in advice if line.startswith("entries hours and prices")]
     assert "merge" not in hours
     assert "prices has no alternatives yet: add some that say what tells it apart" in hours
-    (ice,) = [line for line in advice if line.startswith("'do you sell ice cream'")]
+    (ice,) = [line for line in advice if line.startswith("a question like 'do you sell ice cream'")]
     assert "make the alternatives of prices more specific" not in ice
     assert "prices has no alternatives yet" in ice and "add some in visitors' own words" in ice
-    (time,) = [line for line in advice if line.startswith("'what time is it'")]
+    (time,) = [line for line in advice if line.startswith("a question like 'what time is it'")]
     assert time.endswith("make the alternatives of hours more specific")
 
 

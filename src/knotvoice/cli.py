@@ -1496,7 +1496,8 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     _out(
         f"{knowledge.source}: {_count(len(knowledge.entries), 'entry', 'entries')}; {checked}; "
         f"{len(report.offtopic_answered)} of {report.offtopic_asked} everyday questions "
-        "(on every subject; most are outside any one FAQ) would get an answer"
+        "(on every subject; most are outside any one FAQ), each asked as new, would get an "
+        "answer"
     )
     if asked:
         # The share above is of the file's own wordings: on two FAQs written blind with three
@@ -1522,7 +1523,7 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
             )
             _out(f"{figures.entry:{width}} {figures.asked:6} {shares}  {taken or '-'}")
         for question, entry, chance in report.offtopic_answered[:10]:
-            _out(f"everyday question answered: {question!r} -> {entry} ({chance:.2f})")
+            _out(f"everyday question answered as new: {question!r} -> {entry} ({chance:.2f})")
     for line in report.advice:
         _out(f"advice: {line}")
     return 0

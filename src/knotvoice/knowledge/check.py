@@ -649,8 +649,8 @@ def _advice(
             else f"make the alternatives of {entry} more specific"
         )
         found.append(
-            f"{question!r} would get the answer of {entry}: right if your visitors should get "
-            f"it; if not, {what}"
+            f"a question like {question!r} would get the answer of {entry}: right if your "
+            f"visitors should get it; if not, {what}"
         )
     if not topics:
         replies = english().replies

@@ -767,6 +767,29 @@ def test_questions_without_answers_in_a_row_all_go_to_the_next_answered_one() ->
     ]
 
 
+def test_a_question_and_its_answer_on_one_line_are_read_apart() -> None:
+    """ "How much is a swim? Adults £5, kids £3." under no question became an entry whose
+    answer repeated its question, read out before the answer; first in the file, it was
+    dropped as text before the first question, with no word of why. A line in an answer
+    that asks and answers ("Need help? Ask at reception.") stays in that answer."""
+    result = parse_faq(
+        "When are you open? 7am to 9pm every day.\n\nIs there parking?\nYes, free.\n\n"
+        "How much is a swim? Adults \u00a35, kids \u00a33.\nUnder-fives swim free.\n\n"
+        "Do you have lockers?\nYes, for a \u00a31 coin.\nNeed help? Ask at reception.\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Is there parking?", "Yes, free."),
+        ("How much is a swim?", "Adults \u00a35, kids \u00a33.\nUnder-fives swim free."),
+        ("Do you have lockers?", "Yes, for a \u00a31 coin.\nNeed help? Ask at reception."),
+    ]
+    assert [str(note) for note in result.notes] == [
+        "line 1: text before the first question is not an entry; if 'When are you open?' is "
+        "a question visitors ask, put its answer on the line under it",
+        "line 6: question 'How much is a swim?' and its answer are on one line: read as a "
+        "question and the text after it; put the answer on the line under it",
+    ]
+
+
 def test_a_question_left_without_answer_a_blank_line_over_the_next_is_dropped() -> None:
     """An operator's FAQ, each answer right under its question, had "Do you have a sauna?"
     with its answer forgotten, then a blank line, then "Is there parking?": the sauna became

@@ -102,7 +102,9 @@ answer text. The rules, in the order they apply:
   note") are answer text.
 - **Orphan paragraph.** Another paragraph under no question (after a finished answer) becomes an
   entry of its own; its question is a placeholder, the paragraph's first sentence with
-  words, for a person to rewrite.
+  words, for a person to rewrite. One that opens with a question and goes on after it on
+  its first line ("How much is a swim? Adults £5.") is that question and its answer; first
+  in the text, it is preamble, and its note says to put the answer under the question.
 
 Each of these cases gives a one-line ``Note`` with the line it concerns; ``to_yaml`` writes
 the notes as comments above the entries. Ids are slugs of the question, made unique: accents
@@ -837,11 +839,17 @@ def _parse_text(text: str) -> ImportResult:
                     )
                 )
         elif current is None:
+            inline = _asked_and_answered(para)
             notes.append(
                 (
                     para.line,
                     "text before the first question is not an entry; "
-                    "put it under a question if visitors should hear it",
+                    + (
+                        f"if {inline[0]!r} is a question visitors ask, put its answer on the "
+                        "line under it"
+                        if inline
+                        else "put it under a question if visitors should hear it"
+                    ),
                     None,
                 )
             )
@@ -881,6 +889,23 @@ def _parse_text(text: str) -> ImportResult:
                         f"paragraph stands under no question but opens with the question "
                         f"on line {seen.line}; it is added to that answer",
                         seen,
+                    )
+                )
+            elif inline := _asked_and_answered(para):
+                # "How much is a swim? Adults £5." on a line of its own: its answer repeated
+                # the question, which the kiosk read out before the answer
+                question, answer = inline
+                current = _Draft(para.line, question, [], [answer])
+                drafts.append(current)
+                if section is not None:
+                    under[id(current)] = section
+                by_key[phrase_key(question)] = current
+                notes.append(
+                    (
+                        para.line,
+                        f"question {question!r} and its answer are on one line: read as a "
+                        "question and the text after it; put the answer on the line under it",
+                        current,
                     )
                 )
             else:
@@ -2601,6 +2626,20 @@ def _without_emoji_after(text: str) -> str:
     ):
         end -= 1
     return text[:end]
+
+
+def _asked_and_answered(para: _Paragraph) -> tuple[str, str] | None:
+    """The question a paragraph opens with and the text after it on its first line and
+    below ("How much is a swim? Adults £5."), or None when its first sentence asks nothing
+    or nothing follows it."""
+    first = para.lines[0]
+    found = re.match(rf"\s*(\S.*?[{_QUESTION_MARKS}])\s+(\S.*)$", first)
+    if found is None or _sentence_count(found.group(1)) != 1:
+        return None
+    question, rest = found.group(1), found.group(2)
+    if not phrase_key(question) or not phrase_key(rest) or rest.endswith(tuple(_QUESTION_MARKS)):
+        return None
+    return question, "\n".join([rest, *para.lines[1:]])
 
 
 def _end(para: _Paragraph) -> int:

@@ -72,11 +72,22 @@ def test_ctrl_c_while_the_command_loads_ends_it_quietly() -> None:
 
 
 @pytest.mark.model
-def test_ask_answers_typed_text() -> None:
+def test_ask_answers_typed_text_and_says_why() -> None:
+    """A question answered because it is one of the entry's phrasings showed the ranking's
+    score (0.2 on a file of two entries) and "decision: answer" with no word of why; the
+    decision now gives its reason, and `--json` its reason and probability."""
     result = knotvoice("ask", "--no-speak", "how", "often", "should", "I", "massage", "a", "knot")
     assert result.returncode == 0, result.stderr
     assert "massage-how-often" in result.stdout
     assert "six minutes a day" in result.stdout
+    assert "decision: answer (likely right)" in result.stdout
+    written = knotvoice("ask", "--no-speak", "--json", "How often should you massage a knot?")
+    turn = json.loads(written.stdout)
+    assert (turn["decision"], turn["reason"]) == (
+        "answer",
+        "one of the entry's phrasings, word for word",
+    )
+    assert 0.0 <= turn["probability"] <= 1.0
 
 
 @pytest.mark.model

@@ -551,6 +551,10 @@ def turn_record(
         score=round(best.score, 1) if best else None,
         runner_up=runner_up.entry.id if runner_up else None,
         runner_up_score=round(runner_up.score, 1) if runner_up else None,
+        # why it was answered, proposed or turned away, and how likely the decision found the
+        # closest entry right (the score is how the entries ranked)
+        reason=str(match.reason) if match is not None else None,
+        probability=round(match.probability, 3) if match is not None else None,
         reply=turn.reply,
         timings={name: round(value, 2) for name, value in timings.items()},
     )
@@ -566,7 +570,8 @@ def print_turn(record: dict[str, Any]) -> None:
         _out(f"entry:    {record['entry']} ({record['question']}) score {record['score']}")
     elif record["closest"]:
         _out(f"entry:    none, turned away (closest {record['closest']}, score {record['score']})")
-    _out(f"decision: {record['decision']}")
+    why = f" ({record['reason']})" if record.get("reason") else ""
+    _out(f"decision: {record['decision']}{why}")
     if record["answer"]:
         # The answer as the screen shows it, then as it is said when that differs.
         answer = record["answer"].replace("\n", "\n          ")

@@ -891,37 +891,28 @@ def _parse_text(text: str) -> ImportResult:
                         seen,
                     )
                 )
-            elif inline := _asked_and_answered(para):
-                # "How much is a swim? Adults £5." on a line of its own: its answer repeated
-                # the question, which the kiosk read out before the answer
-                question, answer = inline
-                current = _Draft(para.line, question, [], [answer])
+            else:
+                inline = _asked_and_answered(para)
+                if inline is not None:
+                    # "How much is a swim? Adults £5." on a line of its own: its answer
+                    # repeated the question, which the kiosk read out before the answer
+                    question, answer = inline
+                    note = (
+                        f"question {question!r} and its answer are on one line: read as a "
+                        "question and the text after it; put the answer on the line under it"
+                    )
+                else:
+                    question, answer = placeholder, para.text
+                    note = (
+                        "paragraph stands under no question; it is an entry of its "
+                        "own whose question is its first sentence: rewrite it"
+                    )
+                current = _Draft(para.line, question, [], [answer], orphan=inline is None)
                 drafts.append(current)
                 if section is not None:
                     under[id(current)] = section
                 by_key[phrase_key(question)] = current
-                notes.append(
-                    (
-                        para.line,
-                        f"question {question!r} and its answer are on one line: read as a "
-                        "question and the text after it; put the answer on the line under it",
-                        current,
-                    )
-                )
-            else:
-                current = _Draft(para.line, placeholder, [], [para.text], orphan=True)
-                drafts.append(current)
-                if section is not None:
-                    under[id(current)] = section
-                by_key[phrase_key(placeholder)] = current
-                notes.append(
-                    (
-                        para.line,
-                        "paragraph stands under no question; it is an entry of its "
-                        "own whose question is its first sentence: rewrite it",
-                        current,
-                    )
-                )
+                notes.append((para.line, note, current))
             expecting = False
         previous = para
 

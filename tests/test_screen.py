@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from knotvoice.cli import main
+from knotvoice.errors import KnotvoiceError
 from knotvoice.journal import STALE_SECONDS, Journal, Status, read_status
 from knotvoice.kiosk.events import (
     Decided,
@@ -1040,6 +1041,29 @@ def test_a_screen_whose_port_is_taken_says_so_and_its_status_what_it_was(tmp_pat
 
 
 # --- /report --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [
+        ("no-such-host.invalid", "no such host name: give 127.0.0.1, 0.0.0.0 or an address"),
+        ("192.0.2.1", "that address is not this machine's: give 127.0.0.1, 0.0.0.0 or one"),
+    ],
+)
+def test_a_screen_host_that_is_not_this_machine_s_is_not_called_a_busy_port(
+    hub: Hub, host: str, said: str
+) -> None:
+    """`listen --screen nonsense:80` asked whether something else was using the port and
+    said to pick another: the host name was what could not be used."""
+
+    async def start() -> str:
+        server = ScreenServer(hub, Inbox(), ScreenSettings(host, 8123))
+        return await server.start()
+
+    with pytest.raises(KnotvoiceError) as refused:
+        asyncio.run(start())
+    assert f"cannot serve the screen on {host}:8123 (" in str(refused.value)
+    assert said in str(refused.value) and "another port" not in str(refused.value)
 
 
 def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answered(

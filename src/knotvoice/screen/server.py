@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import json
 import logging
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -136,6 +138,18 @@ class _Busy(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         transport.write(_BUSY)
         transport.close()
+
+
+def _what_to_do(error: OSError) -> str:
+    """What to do when the screen's address cannot be listened on: a host name not found or
+    not this machine's is no busy port."""
+    if isinstance(error, socket.gaierror):
+        return "no such host name: give 127.0.0.1, 0.0.0.0 or an address of this machine"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return "that address is not this machine's: give 127.0.0.1, 0.0.0.0 or one of its own"
+    if error.errno == errno.EACCES:
+        return "a port below 1024 needs root: pick one above 1024"
+    return "is something else using it? pick another port"
 
 
 class _Site(web.BaseSite):
@@ -243,8 +257,8 @@ class ScreenServer:
             self._runner = None
             raise KnotvoiceError(
                 f"cannot serve the screen on {self.settings.host}:{self.settings.port} "
-                f"({error.strerror or error}); is something else using it? "
-                "pick another port (`knotvoice screen [HOST:]PORT`, or `listen --screen`)"
+                f"({error.strerror or error}); {_what_to_do(error)} (`knotvoice screen "
+                "[HOST:]PORT`, or `listen --screen`)"
             ) from None
         addresses = self._runner.addresses  # the real port when 0 was asked for
         port = int(addresses[0][1]) if addresses else self.settings.port

@@ -87,6 +87,7 @@ def test_listen_saves_replies_instead_of_playing_them_and_keeps_earlier_ones(
     assert result.returncode == 0, result.stderr
     start = result.stdout.splitlines()[0]
     assert start.startswith("listening on ") and "(vad mode, whisper hears)" in start, start
+    assert result.stdout.splitlines()[-1] == "stopped: 1 question, 0 errors", "says it stopped"
     assert result.stderr.splitlines() == [
         f"knotvoice: --output-device is not used with --save-replies; replies go to {replies}"
     ]

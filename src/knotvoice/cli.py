@@ -1125,6 +1125,12 @@ def _kiosk(
         finally:
             logbook.close()
             synthesizer.close()
+        if not args.json:  # a kiosk stopped by its service manager said nothing as it went
+            signalled = " on SIGTERM" if stop.is_set() else ""
+            _out(
+                f"stopped{signalled}: {_count(summary.turns, 'question')}, "
+                f"{_count(summary.errors, 'error')}"
+            )
         _log.info(
             "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
         )

@@ -1643,7 +1643,7 @@ def _knowledge_add(path: Path, entry: str, wording: str) -> int:
         return 0
     _out(
         f"{path}:{added.line}: added {added.wording!r} to entry {entry}; a running kiosk "
-        "takes it up within 2 s (`knotvoice knowledge check` shows what it changes)"
+        "takes it up within 2 s (`knotvoice knowledge check` shows how the file does now)"
     )
     return 0
 

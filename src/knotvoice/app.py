@@ -100,16 +100,12 @@ def load_matcher(
 
 
 @contextlib.contextmanager
-def told_if_slow(
-    knowledge: Knowledge,
-    tell: Callable[[str], None] | None,
-    after: float | None = None,
-) -> Iterator[None]:
-    """Tell ``tell`` that ``knowledge`` is being prepared once that has taken ``after``
-    seconds (``SLOW_PREPARING_SECONDS``), and how long it took when done. A new or edited file is prepared once (its
-    texts embedded, its decision fitted), then read back from the cache: about 50 s for
-    1,000 entries on a 2-core PC and minutes on a Raspberry Pi, while a kiosk that said
-    nothing looked hung."""
+def told_if_slow(knowledge: Knowledge, tell: Callable[[str], None] | None) -> Iterator[None]:
+    """Tell ``tell`` that ``knowledge`` is being prepared once that has taken
+    ``SLOW_PREPARING_SECONDS``, and how long it took when done. A new or edited file is
+    prepared once (its texts embedded, its decision fitted), then read back from the cache:
+    about 50 s for 1,000 entries on a 2-core PC and minutes on a Raspberry Pi, while a kiosk
+    that said nothing looked hung."""
     if tell is None:
         yield
         return
@@ -126,7 +122,7 @@ def told_if_slow(
             "a Raspberry Pi"
         )
 
-    timer = threading.Timer(SLOW_PREPARING_SECONDS if after is None else after, say)
+    timer = threading.Timer(SLOW_PREPARING_SECONDS, say)
     timer.daemon = True
     timer.start()
     try:

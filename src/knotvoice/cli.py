@@ -1273,9 +1273,9 @@ def _clock(seconds: float, now: float) -> str:
 
 
 _STARTED = {"listen": "the kiosk", "screen": "the screen", "serve": "the server"}
+"""What `status` calls the process that wrote it, by its command."""
 _LOGGED = "`listen`, `screen` and `serve` log each turn and their status; `ask` does not"
 """Which commands write the log `status` and `report` read, as their errors say it."""
-"""What `status` calls the process that wrote it, by its command."""
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -451,10 +451,12 @@ class Connection(AsyncEventHandler):
     async def _transcript(self, event: Event) -> None:
         text = _text(event)
         context = event.data.get("context")
-        conversation = context.get("conversation_id") if isinstance(context, dict) else None
+        if not isinstance(context, dict):
+            context = {}
+        conversation = context.get("conversation_id")
         if not isinstance(conversation, str) or len(conversation) > MAX_CONVERSATION_ID_CHARS:
             conversation = None  # not one Home Assistant sends: not logged
-        satellite = context.get("satellite_id") if isinstance(context, dict) else None
+        satellite = context.get("satellite_id")
         if not isinstance(satellite, str) or not satellite:
             satellite = None
         reply = await self.agent.answer(text, conversation, satellite)

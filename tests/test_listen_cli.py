@@ -27,8 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "audio_fixtures" / "demo" / "how-often-massage.wav"
 
 
-def run(devices_config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices_config)}
+def run(
+    devices_config: Path, *args: str, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ALSA_CONFIG_PATH": str(devices_config),
+        **(environ or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "knotvoice", *args],
         capture_output=True, text=True, timeout=240, env=env, cwd=ROOT,
@@ -268,6 +275,40 @@ def test_a_speaker_that_cannot_play_the_replies_is_refused_at_the_start(tmp_path
         lines = [line for line in result.stderr.splitlines() if line.startswith("knotvoice")]
         assert len(lines) == 1 and message in lines[0], result.stderr
     assert len(devices.output()) == 0
+
+
+def test_a_microphone_not_there_stops_the_kiosk_before_anything_else_naming_its_source(
+    tmp_path: Path,
+) -> None:
+    """A microphone named in the config file or a variable, since unplugged, was found
+    missing only after the knowledge was prepared (minutes for a large new file on a Pi) and
+    the screen was up, and its error read as if given on the command line."""
+    devices = write_config(tmp_path)
+    config = tmp_path / "knotvoice.toml"
+    config.write_text('input_device = "usb mic"\n[listen]\nscreen = "127.0.0.1:0"\n')
+    # A knowledge file never prepared: preparing it would take seconds and print so.
+    knowledge = tmp_path / "faq.yaml"
+    knowledge.write_text(
+        "entries:\n  - id: open\n    question: When are you open?\n    answer: Nine to five.\n"
+    )
+    common = ("listen", "--knowledge", str(knowledge), "--log-dir", str(tmp_path / "log"))
+    for args, environ, origin in (
+        (("--config", str(config)), {}, str(config)),
+        ((), {"KNOTVOICE_INPUT_DEVICE": "usb mic"}, "KNOTVOICE_INPUT_DEVICE"),
+        (("--input-device", "usb mic"), {}, None),
+    ):
+        result = run(devices.config, *common, *args, environ=environ)
+        assert result.returncode == 1, result.stdout
+        lines = [line for line in result.stderr.splitlines() if line.startswith("knotvoice")]
+        assert len(lines) == 1, result.stderr
+        assert "no audio input device named like 'usb mic'" in lines[0]
+        assert f"the input devices are 0 '{MIC}'" in lines[0]
+        assert lines[0].startswith(
+            f"knotvoice: error: {origin}: " if origin else "knotvoice: error: no audio"
+        ), lines[0]
+        assert "the screen is at" not in result.stdout
+    status = run(devices.config, "status", "--log-dir", str(tmp_path / "log"))
+    assert "no audio input device named like 'usb mic'" in status.stdout, status.stdout
 
 
 @pytest.mark.model

@@ -83,6 +83,18 @@ def test_a_reload_asked_for_always_says_what_came_of_it(
     assert reloader.failures == 1
 
 
+def test_a_reload_asked_for_of_an_unchanged_file_is_told_to_the_operator(faq: Path) -> None:
+    """The kiosk and the server print what they are told without -v: a SIGHUP on a file
+    as it was is told there, not only logged at INFO."""
+    told: list[str] = []
+    reloader = Reloader.load(faq, lambda knowledge: knowledge, tell=told.append)
+    reloader.read_again()
+    assert told == [f"{faq} unchanged since it was read; answering from it"]
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    reloader.read_again()
+    assert len(told) == 1, "a changed file is told by the reload itself"
+
+
 def test_a_file_saved_by_renaming_a_new_one_over_it_is_seen(faq: Path) -> None:
     reloader = Reloader.load(faq, Matcher)
     stat = faq.stat()

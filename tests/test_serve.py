@@ -2149,3 +2149,5 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert process.stderr is not None
     said = process.stderr.read()
     assert f"knotvoice: {faq} changed; answering from the new knowledge (" in said, said
+    # each SIGHUP on the file as it was says so without -v (`journalctl` shows the reload)
+    assert f"knotvoice: {faq} unchanged since it was read; answering from it" in said, said

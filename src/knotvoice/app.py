@@ -369,7 +369,8 @@ def load_following(
     tell: Callable[[str], None] | None = None,
 ) -> tuple[R, Reloader[MatchStage]]:
     """The recognizer, and a matcher that follows the knowledge file (``knotvoice.reload``);
-    ``tell`` hears of a knowledge file slow to prepare, at start or at a reload.
+    ``tell`` hears of a knowledge file slow to prepare, at start or at a reload, and of one
+    found unchanged by a reload asked for (SIGHUP).
 
     The recognizer comes first: whisper's model takes about twice its size while it loads,
     and loaded after the matcher that moment was the kiosk's peak memory (328 MB, where it
@@ -379,7 +380,7 @@ def load_following(
     recognizer = recognizer_for(first)
     build: Callable[[Knowledge], MatchStage] = matcher_builder(settings, tell)
     reloader = Reloader.load(
-        settings.knowledge, build, on_reload=on_reload, on_failure=on_failure, kept=kept
+        settings.knowledge, build, on_reload=on_reload, on_failure=on_failure, kept=kept, tell=tell
     )
     current = reloader.current.knowledge
     if knowledge_version(current) != knowledge_version(first):  # the file changed meanwhile

@@ -886,6 +886,7 @@ def _native_messages_logged(
 
 @_native_messages_logged
 def _listen(args: argparse.Namespace) -> int:
+    from knotvoice.kiosk.devices import resolve
     from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
     from knotvoice.kiosk.triggers import KeyTrigger
     from knotvoice.settings import TriggerMode
@@ -901,9 +902,19 @@ def _listen(args: argparse.Namespace) -> int:
             )
     else:
         speaker = DeviceSpeaker(settings.speaker)
-        if settings.output_device is not None or settings.output_rate is not None:
-            # A speaker named or a rate set is checked now, not at the first visitor's reply.
-            speaker.check()
+
+    def devices() -> None:
+        # The microphone is found before the knowledge is prepared (minutes for a large new
+        # file on a Raspberry Pi) and the screen is up; a speaker named or a rate set is
+        # checked then too, not at the first visitor's reply.
+        with _device_from(settings, "input_device"):
+            resolve(settings.input_device, "input")
+        if isinstance(speaker, DeviceSpeaker) and (
+            settings.output_device is not None or settings.output_rate is not None
+        ):
+            with _device_from(settings, "output_device", "output_rate"):
+                speaker.check()
+
     trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
     return _kiosk(
         args,
@@ -911,6 +922,7 @@ def _listen(args: argparse.Namespace) -> int:
         lambda knowledge: app.load_recognizer(settings, knowledge),
         speaker,
         trigger=trigger,
+        check=devices,
     )
 
 
@@ -931,7 +943,8 @@ def _screen(args: argparse.Namespace) -> int:
     else:
         speaker = DeviceSpeaker(settings.speaker)
         try:
-            resolve(settings.output_device, "output")
+            with _device_from(settings, "output_device"):
+                resolve(settings.output_device, "output")
         except DeviceError as error:
             if settings.output_device is not None:
                 raise
@@ -940,6 +953,24 @@ def _screen(args: argparse.Namespace) -> int:
     return _kiosk(
         args, settings, lambda _: Deaf(), speaker, microphone=NoMicrophone(), typed_only=True
     )
+
+
+@contextlib.contextmanager
+def _device_from(settings: Settings, *names: str) -> Iterator[None]:
+    """A device error names the config file or variable its setting came from: a flag names
+    itself, but a device named in a file and since unplugged was told as if given on the
+    command line."""
+    from knotvoice.errors import DeviceError
+
+    try:
+        yield
+    except DeviceError as error:
+        origins = dict.fromkeys(
+            settings.origins[name] for name in names if name in settings.origins
+        )
+        if not origins:
+            raise
+        raise DeviceError(f"{', '.join(origins)}: {error}") from None
 
 
 def _following(
@@ -982,11 +1013,14 @@ def _kiosk(
     trigger: Trigger | None = None,
     microphone: AudioSource | None = None,
     typed_only: bool = False,
+    check: Callable[[], None] | None = None,
 ) -> int:
     """Run the kiosk loop, with its screen when the settings give one, its turn log, the
     knowledge file watched for changes and systemd told it is alive. Ctrl-C or SIGTERM stops
     it; SIGHUP reads the knowledge file again. ``typed_only``: no microphone, and the screen
-    asks only for typed questions."""
+    asks only for typed questions. ``check`` finds the devices, once the status names the
+    command (so a device that is not there is told by `knotvoice status` too) and before
+    anything slow."""
     from knotvoice.journal import Journal
     from knotvoice.kiosk import events as kiosk_events
     from knotvoice.kiosk.inbox import Inbox
@@ -1008,6 +1042,8 @@ def _kiosk(
                 "--keep-audio-mb (keep_audio_mb) keeps nothing without --keep-audio DAYS "
                 "(keep_audio): give both to keep the questions' audio"
             )
+        if check is not None:
+            check()
         recognizer, reloader = _following(settings, recognizer_for, journal)
         knowledge = reloader.current.knowledge
         # said at once, so a kiosk that stops before it listens says what it was to answer

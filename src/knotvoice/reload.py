@@ -99,18 +99,21 @@ class Reloader(Generic[T]):
         on_reload: Callable[[T], None] | None = None,
         on_failure: Callable[[str], None] | None = None,
         kept: Path | None = None,
+        tell: Callable[[str], None] | None = None,
     ) -> None:
         """``first`` was built from the file as it is now; ``build`` makes the next one from
         a freshly loaded knowledge; ``on_reload`` hears of each swap and ``on_failure`` of
         each version that does not load, with the line logged for it (both from the
         watching thread), so the kiosk's status can show an operator a broken edit; each
-        version that loads is copied to ``kept`` (None: none is kept)."""
+        version that loads is copied to ``kept`` (None: none is kept). ``tell`` hears that
+        a reload asked for (``read_again``) found the file unchanged (None: logged at INFO)."""
         self.path = Path(path)
         self._build = build
         self._current = first
         self._on_reload = on_reload
         self._on_failure = on_failure
         self._kept = kept
+        self._tell = tell
         self._seen = Version.of(self.path)
         """The version ``current`` was built from (None: missing or not known)."""
         self._failure = ""
@@ -132,12 +135,13 @@ class Reloader(Generic[T]):
         on_reload: Callable[[T], None] | None = None,
         on_failure: Callable[[str], None] | None = None,
         kept: Path | None = None,
+        tell: Callable[[str], None] | None = None,
     ) -> Reloader[T]:
         """Load ``path`` and build from it; when it does not load, from the version kept in
         ``kept`` (told to ``on_failure``). ``KnotvoiceError`` when neither loads."""
         version = Version.of(Path(path))
         knowledge, failure = load_kept(Path(path), kept)
-        reloader = cls(path, build, build(knowledge), on_reload, on_failure, kept)
+        reloader = cls(path, build, build(knowledge), on_reload, on_failure, kept, tell)
         reloader._seen = version
         if failure is None:
             reloader._keep(version)
@@ -159,6 +163,8 @@ class Reloader(Generic[T]):
             return  # changed as it was looked at: the next look tells
         if failure:
             _log.warning("%s", failure)
+        elif self._tell is not None:
+            self._tell(f"{self.path} unchanged since it was read; answering from it")
         else:
             _log.info("%s unchanged since it was read; answering from it", self.path)
 

@@ -269,6 +269,9 @@ class Settings:
     """How the kiosk listens (``knotvoice listen``)."""
     serve: ServeSettings = field(default_factory=ServeSettings)
     """How the server offers the FAQ (``knotvoice serve``)."""
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Where each setting not given as a flag came from (a config file or an environment
+    variable), for an error found only when it is used: a device no longer plugged in."""
 
     @property
     def speaker(self) -> SpeakerSettings:
@@ -724,6 +727,7 @@ def build_settings(
         **values,
         listen=_listen(listen, values.get("input_device"), source, written),
         serve=_serve(serve, source, written),
+        origins=source,
     )
 
 

@@ -188,6 +188,19 @@ def test_headings_footnotes_and_escaped_marks_are_read_without_their_marks() -> 
     assert speakable("Room #4 is our #1 choice.") == "Room number 4 is our number 1 choice."
 
 
+def test_codes_to_dial_and_a_star_between_numbers_are_read_as_said() -> None:
+    """A code to dial lost its keys ("Dial *123#" was said "Dial 123", another code), and a
+    "*" between numbers was left out ("5\\*2" said "5 2")."""
+    assert speakable("Dial *123# to top up, or *100*2# for credit.") == (
+        "Dial star 1 2 3 hash to top up, or star 1 0 0 star 2 hash for credit."
+    )
+    assert speakable("Press # then 2.") == "Press hash then 2."
+    assert speakable("Take 5\\*2 tablets; 3 * 4 = 12.") == "Take 5 times 2 tablets; 3 times 4 = 12."
+    # a number after "#", a footnote's mark and an amount's stay as they were read
+    assert speakable("Room #4*\n* members only") == "Room number 4. Members only."
+    assert speakable("From \u00a35* a night") == "From 5 pounds a night."
+
+
 def test_amounts_of_money_read_with_their_currency() -> None:
     assert speakable("\u00a335/month or \u00a31.50/hr") == (
         "35 pounds per month or 1 pound 50 per hour."

@@ -159,6 +159,8 @@ class Language:
     tag's ``{name}``."""
     marks_said: dict[str, str]
     """The names of the marks an answer may write as text standing alone ("\\*"), as read."""
+    keypad_said: dict[str, str]
+    """How the "*" and "#" keys of a phone's keypad are read in a code to dial ("star")."""
     comparisons: dict[str, str]
     """Comparison signs and how they are read before a number or a word ("<": "less than",
     "≥": "at least")."""
@@ -354,6 +356,7 @@ def load(code: str = "en") -> Language:
         spoken_symbols={str(k): str(v) for k, v in data["spoken_symbols"].items()},
         tags_said={str(k): str(v) for k, v in data["tags_said"].items()},
         marks_said={str(k): str(v) for k, v in data["marks_said"].items()},
+        keypad_said={str(k): str(v) for k, v in data["keypad_said"].items()},
         comparisons={str(k): str(v) for k, v in data["comparisons"].items()},
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         said_as={str(k): str(v) for k, v in data["said_as"].items()},

@@ -175,6 +175,9 @@ _MONEY_TIMES = re.compile(
 )
 """An "x" beside an amount of money ("2 x \u00a310", "\u00a35 x 3"): times, not a dimension."""
 _TIMES = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s?[x\u00d7](?![\w\u00d7])")
+_KEYS = re.compile(r"(?<![^\s(])[\d*#]*[*#][\d*#]*(?![\w*#])|(?P<times>(?<=\d) \* (?=\d))")
+"""Digits with a keypad's "*" or "#" among them, standing apart ("£5*", a footnote's, is
+not), or a "*" between two numbers (``_keys``)."""
 _UNIT = re.compile(
     rf"(?<![\w.,])((?:{_WHOLE})(?:\.\d+)?)([ -]?)(" + _either(_ENGLISH.units) + r")(?![\w\u00b0])"
 )
@@ -464,6 +467,20 @@ def _phone(found: re.Match[str]) -> str:
     return (f"{_SAY['plus']} " if plus else "") + said + rest
 
 
+def _keys(found: re.Match[str]) -> str:
+    """A "*" between numbers read "times" ("5*2", and "5\\*2" as markdown escapes it); a
+    code to dial or a key to press read key by key ("*123#", "*100*2#": "star 1 2 3 hash",
+    "press #": "press hash"); "#5" left to be read "number 5", a "*" alone to be left out."""
+    keys = found.group(0)
+    if found.group("times") or re.fullmatch(r"\d+(?:\*\d+)+", keys):
+        return keys.replace("*", f" {_SAY['times']} ").replace("  ", " ")
+    if re.fullmatch(r"#\d+", keys):
+        return keys
+    if not re.search(r"[\d#]", keys):
+        return keys  # a footnote's "*" ("* except bank holidays"), left out
+    return " ".join(_ENGLISH.keypad_said.get(key, key) for key in keys)
+
+
 def _counted(word: str, number: float) -> str:
     """``word`` agreeing with ``number`` ("hour", "hours")."""
     return word if number == 1 else _ENGLISH.plural(word)
@@ -618,7 +635,8 @@ def speakable(text: str) -> str:
     afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm"; "12noon": "noon"),
     fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and
     "hrs" as words, markdown links as their text (and their address when a person would read it
-    out), service numbers to dial ("call 111") digit by digit and "3s" as "threes". HTML tags
+    out), service numbers to dial ("call 111") digit by digit, codes to dial key by key ("*123#": "star 1 2
+    3 hash"), a "*" between numbers as "times" and "3s" as "threes". HTML tags
     ("<b>", "<br>") are left out, one that starts a new line in a browser read as a line's end,
     and one written as text ("\\<b>", shown "<b>") is said by its name ("b tag"), as is a mark
     written as text that stands alone ("the \\* means": "the asterisk means");
@@ -630,6 +648,7 @@ def speakable(text: str) -> str:
     text = _WRITTEN_MARK.sub(lambda found: _ENGLISH.marks_said[found.group(1)], text)
     text = _WRITTEN_TAG.sub(_written_tag, text)
     text = _read_lines(lines(without_html(text.translate(_NO_BREAK))))
+    text = _KEYS.sub(_keys, text)
     text = _ISO_DATE.sub(
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text
     )

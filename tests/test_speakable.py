@@ -201,6 +201,22 @@ def test_codes_to_dial_and_a_star_between_numbers_are_read_as_said() -> None:
     assert speakable("From \u00a35* a night") == "From 5 pounds a night."
 
 
+def test_an_amount_or_a_measure_that_describes_a_thing_is_said_in_the_singular() -> None:
+    """ "a £30 deposit" was said "a 30 pounds deposit"."""
+    assert speakable("Pay a \u00a330 deposit, or an \u00a380 fine applies.") == (
+        "Pay a 30 pound deposit, or an 80 pound fine applies."
+    )
+    assert (
+        speakable("Bring a $10 note for a 2 m wall.")
+        == "Bring a 10 dollar note for a 2 metre wall."
+    )
+    # an amount on its own, or one per something, is still counted
+    assert speakable("It costs \u00a35 per hour, or a \u00a33.") == (
+        "It costs 5 pounds per hour, or a 3 pounds."
+    )
+    assert speakable("The wall is 2 m long.") == "The wall is 2 metres long."
+
+
 def test_amounts_of_money_read_with_their_currency() -> None:
     assert speakable("\u00a335/month or \u00a31.50/hr") == (
         "35 pounds per month or 1 pound 50 per hour."
@@ -281,9 +297,9 @@ def test_units_of_measure_read_by_their_names() -> None:
     assert speakable("Two tickets: 2 x \u00a310, or \u00a35 x 3 for three.") == (
         "Two tickets: 2 times 10 pounds, or 5 pounds times 3 for three."
     )
-    # After an amount of money "m" and "k" are its scale.
+    # After an amount of money "m" and "k" are its scale (a roof it describes: "pound").
     assert speakable("A \u00a31.5m roof and \u00a310k of repairs.") == (
-        "A 1.5 million pounds roof and 10 thousand pounds of repairs."
+        "A 1.5 million pound roof and 10 thousand pounds of repairs."
     )
 
 

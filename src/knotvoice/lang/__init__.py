@@ -164,6 +164,9 @@ class Language:
     comparisons: dict[str, str]
     """Comparison signs and how they are read before a number or a word ("<": "less than",
     "≥": "at least")."""
+    describing_before: frozenset[str]
+    """Words before an amount or a measure that make it describe the next word, its unit said
+    in the singular ("a £30 deposit": "a 30 pound deposit")."""
     currencies: dict[str, tuple[str, str]]
     """Currency symbol -> the names of its unit and of its hundredth, singular."""
     said_as: dict[str, str]
@@ -358,6 +361,7 @@ def load(code: str = "en") -> Language:
         marks_said={str(k): str(v) for k, v in data["marks_said"].items()},
         keypad_said={str(k): str(v) for k, v in data["keypad_said"].items()},
         comparisons={str(k): str(v) for k, v in data["comparisons"].items()},
+        describing_before=frozenset(_text_list(data, "describing_before")),
         currencies={str(k): (str(v[0]), str(v[1])) for k, v in data["currencies"].items()},
         said_as={str(k): str(v) for k, v in data["said_as"].items()},
         said_as_in_lowercase={str(k): str(v) for k, v in data["said_as_in_lowercase"].items()},

@@ -551,7 +551,22 @@ def _money(found: re.Match[str]) -> str:
     "£1.5m" "1.5 million pounds", "€4,50" "4 euros 50"."""
     symbol, whole, hundredths, after_comma, scale, short = found.groups()
     scale = scale or _ENGLISH.scale_abbreviations.get(short or "")
-    return _amount(symbol, whole, hundredths or after_comma, scale)
+    return _amount(symbol, whole, hundredths or after_comma, scale, _describing(found))
+
+
+def _describing(found: re.Match[str]) -> bool:
+    """Whether an amount or a measure describes the word after it ("a £30 deposit", "a 2 m
+    wall"), its unit then said in the singular: after "a" or "an", before a word that is not
+    one of the small words ("a £5 or £10 note", "a £5 per hour charge" stay as they are)."""
+    before = re.search(r"(\w+)\s+$", found.string[: found.start()])
+    after = re.match(r"\s+([^\W\d_]+)", found.string[found.end() :])
+    return bool(
+        before
+        and before.group(1).lower() in _ENGLISH.describing_before
+        and after
+        and after.group(1).lower() not in _ENGLISH.stopwords
+        and after.group(1).lower() != _SAY["per"]
+    )
 
 
 def _money_after(found: re.Match[str]) -> str:
@@ -560,19 +575,23 @@ def _money_after(found: re.Match[str]) -> str:
     return _amount(symbol, whole, hundredths or after_comma, None)
 
 
-def _amount(symbol: str, whole: str, hundredths: str | None, scale: str | None) -> str:
+def _amount(
+    symbol: str, whole: str, hundredths: str | None, scale: str | None, describing: bool = False
+) -> str:
     """An amount in the currency of ``symbol`` as it is said, its whole units' thousands set
-    apart by commas ("1.250" before a decimal comma read as "1,250")."""
+    apart by commas ("1.250" before a decimal comma read as "1,250"); ``describing`` the next
+    word, its unit in the singular ("a 30 pound deposit")."""
     whole = whole.replace(".", ",")
     unit, hundredth = _ENGLISH.currencies[symbol]
+    units_said = unit if describing else _ENGLISH.plural(unit)
     if scale or (hundredths and len(hundredths) != 2):
         amount = f"{whole}.{hundredths}" if hundredths else whole
-        return f"{amount}{f' {scale}' if scale else ''} {_ENGLISH.plural(unit)}"
+        return f"{amount}{f' {scale}' if scale else ''} {units_said}"
     units = int(whole.replace(",", ""))
     cents = int(hundredths or 0)
     if units == 0 and cents:
         return f"{cents} {_counted(hundredth, cents)}"
-    said = f"{whole} {_counted(unit, units)}"
+    said = f"{whole} {unit if units == 1 else units_said}"
     return f"{said} {cents}" if cents else said
 
 
@@ -585,10 +604,12 @@ def _hours_minutes(found: re.Match[str]) -> str:
 
 def _unit(found: re.Match[str]) -> str:
     """A unit of measure after a number as its name, agreeing with the number ("1 kg" 1
-    kilogram, "2.5km" 2.5 kilometres, "a 10-km walk" a 10-kilometre walk)."""
+    kilogram, "2.5km" 2.5 kilometres, "a 10-km walk" a 10-kilometre walk, "a 2 m wall" a 2
+    metre wall)."""
     number, joint, unit = found.groups()
     one, many = _ENGLISH.units[unit]
-    said = one if joint == "-" or float(number.replace(",", "")) == 1 else many
+    single = joint == "-" or float(number.replace(",", "")) == 1 or _describing(found)
+    said = one if single else many
     return f"{number}{joint or ' '}{said}"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from alsa_devices import MIC, file_devices
 from knotvoice import journal as journal_module
 from knotvoice.cli import main
 from knotvoice.journal import Journal, default_log_dir, read_status, read_turns
@@ -1227,7 +1228,9 @@ def test_status_says_what_stopped_a_kiosk_that_could_not_start(
     broken.write_text("entries:\n  - id: opening\n    question: [unclosed\n")
     log_dir = tmp_path / "log"
     listen = ["listen", "--knowledge", str(broken), "--log-dir", str(log_dir)]
-    assert main([*listen, "--save-replies", str(tmp_path / "replies")]) == 1
+    with file_devices(tmp_path / "devices"):  # a microphone, found before the knowledge
+        replies = str(tmp_path / "replies")
+        assert main([*listen, "--input-device", MIC, "--save-replies", replies]) == 1
     capsys.readouterr()
     assert main(["status", "--log-dir", str(log_dir)]) == 1
     out = capsys.readouterr().out

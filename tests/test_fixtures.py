@@ -514,6 +514,15 @@ def test_make_fixtures_help_shows_how_to_write_and_render_one_s_own_questions(
     [
         ("wifi: [Can I get online here?, Is it free?]", "not valid YAML at line 4"),
         ("wifi: Can I get online here?", "the questions of wifi must be a list"),
+        # an empty question was a traceback (a piper clip of no audio) or a silent clip
+        ("wifi:\n      - Is it free?\n      - ''", "wifi: a question is empty"),
+        # questions outside the FAQ as a list were left out without a word ("0 clips")
+        ("wifi: [Is it free]\n  none:\n    - Will it rain?", "none: must hold 'near:'"),
+        # a slug names clip files: one with "/" failed in sox's own words
+        (
+            "wifi: [Is it free]\n  none:\n    near:\n      rain/snow: Will it rain?",
+            "'rain/snow' names clip files",
+        ),
     ],
 )
 def test_make_fixtures_refuses_a_questions_file_it_cannot_read_in_one_line(

@@ -1920,6 +1920,23 @@ def test_check_answers_0_against_a_running_server_and_1_against_a_closed_port(
     assert closed.stderr.count("\n") == 1 and "cannot connect" in closed.stderr
 
 
+def test_a_voice_named_wrong_stops_the_server_at_once(tmp_path: Path) -> None:
+    """`serve --voice klingon-xx` (a slip) served on without text-to-speech and exit 0, and
+    Home Assistant silently lost the server's voice; it is refused now, before the knowledge
+    is prepared, as the other settings named wrong are."""
+    log_dir = tmp_path / "log"
+    result = knotvoice(
+        "serve", "--voice", "klingon-xx", "--uri", "tcp://127.0.0.1:0", "--log-dir", str(log_dir)
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        "knotvoice: error: no text-to-speech voice matches 'klingon-xx'; leave --voice out "
+        "for the default"
+    ], result.stderr
+    status = knotvoice("status", "--log-dir", str(log_dir))
+    assert "no text-to-speech voice matches 'klingon-xx'" in status.stdout, status.stdout
+
+
 def test_check_of_a_busy_server_says_it_is_busy(text_agent: Agent) -> None:
     async def scenario() -> str:
         server = Server(text_agent, "tcp://127.0.0.1:0", max_connections=1)

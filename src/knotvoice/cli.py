@@ -1386,7 +1386,7 @@ def _serve(args: argparse.Namespace) -> int:
     from knotvoice.journal import Journal
     from knotvoice.serve import server
     from knotvoice.serve.agent import Agent, Answered, ServedEvent, Transcribed
-    from knotvoice.speech.tts import SpeechError
+    from knotvoice.speech.tts import SpeechError, UnknownVoice
 
     if args.check:
         _out(asyncio.run(server.check(args.check)))
@@ -1395,14 +1395,18 @@ def _serve(args: argparse.Namespace) -> int:
     journal = Journal(settings.log_dir)
     with journal.claimed():
         _loading(journal, settings, "serve")
-        recognizer, reloader = _following(
-            settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
-        )
+        # The voice before the knowledge is prepared: a voice named wrong is a setting to
+        # correct, said at once; a server whose text-to-speech is missing answers in text.
         try:
             synthesizer = app.load_synthesizer(settings)
+        except UnknownVoice:
+            raise
         except SpeechError as error:
             _warn(f"{error}; serving without text-to-speech")
             synthesizer = None
+        recognizer, reloader = _following(
+            settings, lambda knowledge: app.load_recognizer(settings, knowledge), journal
+        )
         journal.update(
             microphone="none",
             speaker="none",

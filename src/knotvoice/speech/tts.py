@@ -45,6 +45,10 @@ class SpeechError(KnotvoiceError):
     """The text-to-speech engine is missing or failed."""
 
 
+class UnknownVoice(SpeechError):
+    """No voice of the engine matches the one asked for: a setting to correct."""
+
+
 LONG_REPLY_WORDS = 150
 """A reply of more words than this is too long to read aloud: about a minute, where the FAQs
 in ``knowledge/`` and ``audio_fixtures/`` read at most 82 words. ``knotvoice knowledge lint``
@@ -262,7 +266,7 @@ def _find_voice(engine: Any, wanted: str) -> str:
     for voice in voices:
         if wanted.lower() in f"{voice.id} {voice.name}".lower():
             return str(voice.id)
-    raise SpeechError(
+    raise UnknownVoice(
         f"no text-to-speech voice matches {wanted!r}; leave --voice out for the default"
     )
 

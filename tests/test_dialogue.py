@@ -368,6 +368,27 @@ def test_a_question_worked_out_before_the_knowledge_changed_is_answered_from_the
     assert step.reply == spoken_answer(NEW_OFTEN)
 
 
+def test_a_yes_to_a_did_you_mean_asked_before_the_knowledge_changed_reads_it_as_it_is_now() -> None:
+    """A "yes" after the operator edited the proposed entry's answer got the old answer, and
+    after the entry was removed, the removed entry's answer."""
+    current: list[ScriptedMatcher] = [ScriptedMatcher()]
+    dialogue = Dialogue(current[0], follow=lambda: current[0])
+    assert dialogue.respond(typed("massage")).reply == did_you_mean(WORSE)
+    edited = Entry(WORSE.id, WORSE.question, "Yes, if you press too hard.")
+    current[0] = ScriptedMatcher()
+    current[0].knowledge = Knowledge((edited, OFTEN))
+    step = dialogue.respond(typed("yes"))
+    assert step.action == "answer" and step.entry == edited
+    assert step.reply == spoken_answer(edited)
+    # the proposed entry removed: the visitor is asked again, not answered from it
+    assert dialogue.respond(typed("massage")).reply == did_you_mean(edited)
+    current[0] = ScriptedMatcher()
+    current[0].knowledge = Knowledge((OFTEN,))
+    step = dialogue.respond(typed("yes"))
+    assert step.action == "reject" and step.entry is None
+    assert step.reply == english().replies.ask_again
+
+
 def test_a_did_you_mean_speaks_the_question_not_its_markup() -> None:
     entry = Entry("refund", "**Can I get a refund?** \U0001f4b7", "Yes, within 28 days.")
     assert did_you_mean(entry) == "Did you mean: Can I get a refund?"

@@ -496,6 +496,10 @@ class Tally:
                 turn, text, entry, at, bool(turn.get("offered"))
             )
             return
+        if self._command(text) is not None:
+            # "yes", "no" or "say that again" with nothing to reply to: turned away, but no
+            # wording to add to an entry ("4x 'no'" led the list of questions not answered)
+            return
         alike = self._wording(turn, text, at)
         if alike is not None:
             alike.came_near(entry, turn.get("probability"), at)

@@ -240,6 +240,27 @@ def hear(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> tuple[Transcri
     return transcript, (time.perf_counter() - start) * 1000.0
 
 
+def _in(match: Match | None, knowledge: Knowledge) -> Match | None:
+    """``match``'s proposal as entries of ``knowledge`` (the same ids): None when it no
+    longer has the entry proposed (a "yes" agreed to that one), without the other entry
+    when only that one is gone."""
+    if match is None or match.best is None:
+        return match
+    entries = {entry.id: entry for entry in knowledge.entries}
+    if match.best.entry.id not in entries:
+        return None
+    other = match.runner_up
+    return replace(
+        match,
+        best=replace(match.best, entry=entries[match.best.entry.id]),
+        runner_up=(
+            replace(other, entry=entries[other.entry.id])
+            if other is not None and other.entry.id in entries
+            else None
+        ),
+    )
+
+
 class Dialogue:
     """Turns utterances into turns, remembering the last reply and any open did-you-mean (or
     questions a reject read out)."""
@@ -303,8 +324,15 @@ class Dialogue:
         came long after the did-you-mean was asked: a "yes" then answers nothing (it may be
         the next visitor's), and the did-you-mean is forgotten. ``after_reply`` is False when
         it came after the follow-up window of the last reply."""
-        if self._follow is not None:
-            self.matcher = self._follow()
+        withdrawn = False
+        if self._follow is not None and (current := self._follow()) is not self.matcher:
+            self.matcher = current
+            # A did-you-mean asked before the file changed is answered from it as it is now:
+            # an answer edited since is read as edited, an entry removed is proposed no more.
+            withdrawn = self._pending is not None
+            self._pending = _in(self._pending, current.knowledge)
+            withdrawn = withdrawn and self._pending is None
+            self._proposed = (_in(self._proposed[0], current.knowledge), self._proposed[1])
         text = transcript.text
         if not text.strip():
             return Turn(transcript, Action.NONE, None, None, "")
@@ -366,6 +394,10 @@ class Dialogue:
         if command == "stop":
             self._pending = None
             return Turn(transcript, Action.STOP, None, None, "")
+        if command in FOLLOW_UPS_TO_PROPOSAL and withdrawn and follow_up:
+            # What was proposed has left the knowledge file since: the question is asked again.
+            ask_again = english().replies.ask_again
+            return self._said(Turn(transcript, Action.REJECT, None, None, ask_again))
         if command in (*FOLLOW_UPS_TO_PROPOSAL, "thanks"):
             # Nothing was proposed (or thanks): there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")

@@ -419,12 +419,17 @@ def test_an_entry_without_alternatives_is_matched_by_its_answer_s_sentences() ->
         recorded = calibrating.Example("may i use flash", expected, source="recorded")
         assert calibrating.learns_from_answers_alone(alone, [recorded]) is not free
 
-    # The fit of the file with one alternative is the free one, and so are the check's folds.
+    # The file with one alternative, some entries' answers standing in for theirs, is fitted
+    # held to the signs, not lowered to the everyday questions; one question recorded for an
+    # entry frees it.
+    assert calibrating.held_to_signs(evidence) and calibrating.held_to_signs(alone)
+    recorded = calibrating.Example("may i use flash", 0, source="recorded")
+    assert not calibrating.held_to_signs(evidence, [recorded])
     questions = calibrating.examples(evidence)
     rows = calibrating.signals_of(evidence, questions)
     fitted = calibrating.fit(evidence).calibration
-    assert fitted == calibrating.calibrate(questions, rows, held=False)
-    assert fitted != calibrating.calibrate(questions, rows, held=True)
+    assert fitted == calibrating.calibrate(questions, rows, held=True, lowered=False)
+    assert fitted != calibrating.calibrate(questions, rows, held=False)
     assert evidence.written_for(evidence.query("can i take photos")) == 0
     assert evidence.written_for(evidence.query("tripods need a permit")) is None
 
@@ -752,6 +757,28 @@ def test_an_address_in_an_answer_is_no_subject_of_it(
     for question in ("pool", "is there a pool"):
         assert answered(matcher.match(question)) is None, question
     assert answered(matcher.match("what is your email address")) == "contact"
+
+
+def test_an_imported_faq_given_its_first_alternative_still_answers_in_other_words(
+    semantic: SemanticModel, tmp_path: Path
+) -> None:
+    """The campsite as imported, then given one alternative, as `knowledge check` advises.
+    Its fit, no longer learning from the answers alone, came out against the evidence's
+    meaning: "do you have wheelchair access" got 0.0004, "is the site accessible" (answered
+    before the alternative) 0.11. Held to the signs it answers both, and still not what the
+    campsite does not answer."""
+    entries = tuple(
+        replace(entry, alternatives=("is there wheelchair access",))
+        if entry.id == "access"
+        else entry
+        for entry in CAMPSITE.entries
+    )
+    matcher = Matcher(Knowledge(entries, "campsite.yaml"), semantic, cache_dir=tmp_path)
+    for question in ("do you have wheelchair access", "is the site accessible"):
+        assert answered(matcher.match(question)) == "access", question
+    assert answered(matcher.match("can I bring my dog")) == "dogs"
+    for question in ("are you hiring", "where are the toilets", "is there a pool"):
+        assert answered(matcher.match(question)) is None, question
 
 
 def rooms(count: int) -> tuple[Entry, ...]:

@@ -67,7 +67,7 @@ ANSWER_AT = 0.6
 for every FAQ; ``matcher`` decides by it)."""
 CONFIRM_AT = 0.3
 """Below ``ANSWER_AT`` but at least this likely: "Did you mean ...?"."""
-VERSION = 19
+VERSION = 20
 """Changes whenever the signals or the fitting change, so an older kept fit is not reused."""
 FOLDS = 5
 """Phrasings are left out a fifth at a time when the classifier of meaning is retrained."""
@@ -463,16 +463,20 @@ everyday question only lower it; length and core terms may go either way."""
 
 
 def calibrate(
-    questions: Sequence[Example], rows: Sequence[npt.NDArray[np.float32]], held: bool = False
+    questions: Sequence[Example],
+    rows: Sequence[npt.NDArray[np.float32]],
+    held: bool = False,
+    lowered: bool | None = None,
 ) -> Calibration:
     """Fit the ranking on every question's closest entries, then the decision on each
     question's best-ranked entry (right, wrong, or a question outside the FAQ).
 
-    ``held`` (``learns_from_answers_alone``): both are held to ``SIGNS``, as the questions
-    asked against the answers are all the fit learns of how visitors' own words fare, too few
-    and too unlike them to teach which way each piece of evidence points (a free fit of a
-    three-entry FAQ learnt that sharing words with an entry makes it less likely); and the
-    decision is lowered to what everyday questions get (``_everyday_shift``).
+    ``held`` (``held_to_signs``): both are held to ``SIGNS``, as the questions asked against
+    the answers are most of what the fit learns of how visitors' own words fare, too few and
+    too unlike them to teach which way each piece of evidence points (a free fit of a
+    three-entry FAQ learnt that sharing words with an entry makes it less likely).
+    ``lowered`` (default: ``held``; ``learns_from_answers_alone``): the decision is lowered
+    to what everyday questions get (``_everyday_shift``).
     """
     features, labels = training_rows(questions, rows)
     ranking = regression(
@@ -502,13 +506,28 @@ def calibrate(
         # Only questions that find themselves: raised until everyday questions reach
         # a did-you-mean.
         shift = max(0.0, _everyday_shift(questions, rows_decided, labels, counts, CONFIRM_AT))
-    elif outside and held:
+    elif outside and (held if lowered is None else lowered):
         # Learnt from answers' sentences: lowered until at most one everyday question in a
         # hundred is answered.
         shift = min(0.0, _everyday_shift(questions, rows_decided, labels, counts, ANSWER_AT, signs))
     if shift:
         deciding = replace(deciding, bias=deciding.bias + shift)
     return Calibration(ranking, deciding)
+
+
+def held_to_signs(evidence: Evidence, recorded: Sequence[Example] = ()) -> bool:
+    """Whether a fit of ``evidence``'s knowledge is held to ``SIGNS``: when it learns from
+    answers alone (``learns_from_answers_alone``), and also while some entries have
+    alternatives and others only their answers' sentences to stand in for them (an imported
+    FAQ given its first alternatives, as ``knowledge check`` advises), unless a question
+    recorded at the kiosk is one of its entries'. Fitted freely, such a file learnt from too
+    few questions of visitors' kind which way each piece of evidence points: a bike café's
+    FAQ given one alternative ("can you look at my e-bike") weighed the words of the closest
+    phrasing -1.14 in its decision, found that very wording 0.003 likely, and answered
+    "could you look at my e-bike" with how to donate a bike (0.99; ``docs/matching.md``)."""
+    if learns_from_answers_alone(evidence, recorded):
+        return True
+    return bool(evidence.stand_in.any()) and not any(q.expected >= 0 for q in recorded)
 
 
 def learns_from_answers_alone(evidence: Evidence, recorded: Sequence[Example] = ()) -> bool:
@@ -574,7 +593,9 @@ def fit(
     start = time.perf_counter()
     questions = examples(evidence, language, recorded)
     alone = learns_from_answers_alone(evidence, recorded)
-    calibration = calibrate(questions, signals_of(evidence, questions), alone)
+    calibration = calibrate(
+        questions, signals_of(evidence, questions), held_to_signs(evidence, recorded), alone
+    )
     sources: dict[str, int] = {}
     for question in questions:
         sources[question.source] = sources.get(question.source, 0) + 1
@@ -676,13 +697,16 @@ def cross_check(
     rows = signals_of(evidence, questions)
     # Every fold is fitted the way the knowledge is, whichever questions it leaves out.
     alone = learns_from_answers_alone(evidence, recorded)
+    held_fit = held_to_signs(evidence, recorded)
     fold = [q.fold if q.fold >= 0 else n % FOLDS for n, q in enumerate(questions)]
     judged: list[Judged | None] = [None] * len(questions)
     for held in range(FOLDS):
         train = [n for n in range(len(questions)) if fold[n] != held]
         if not train:
             continue
-        calibration = calibrate([questions[n] for n in train], [rows[n] for n in train], alone)
+        calibration = calibrate(
+            [questions[n] for n in train], [rows[n] for n in train], held_fit, alone
+        )
         for number in range(len(questions)):
             if fold[number] == held:
                 likelihoods = calibration.likelihoods(rows[number])

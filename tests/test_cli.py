@@ -270,21 +270,27 @@ def test_bad_audio_gives_one_line_errors_and_keeps_the_good_turns(tmp_path: Path
     not_audio.write_text("this is not a recording")
     empty = tmp_path / "empty.wav"
     soundfile.write(empty, np.zeros(0), 16000)
+    # a whisper far below any voice: heard as nothing, it gave a blank reply and exit 0
+    quiet = tmp_path / "quiet.wav"
+    soundfile.write(quiet, np.random.default_rng(1).normal(0.0, 0.001, 32000), 16000)
     good = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
     result = knotvoice(
         "ask", "--json", "--no-speak", "--audio",
-        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(good),
+        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(quiet), str(good),
     )  # fmt: skip
-    assert_one_line_error(result, "missing.wav", "notes.wav", "empty.wav")
+    assert_one_line_error(result, "missing.wav", "notes.wav", "empty.wav", "quiet.wav")
     errors = result.stderr.strip().splitlines()
-    assert len(errors) == 3
+    assert len(errors) == 4
+    assert errors[3].endswith(
+        "quiet.wav: nothing was heard in it; check it says the question loud enough"
+    )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     # Each clip has its line in the order given; a failed one carries the error it printed.
     assert [line["file"] for line in lines] == [
-        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(good)
+        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(quiet), str(good)
     ]  # fmt: skip
-    assert [f"knotvoice: error: {line['error']}" for line in lines[:3]] == errors
-    assert "entry" not in lines[0] and lines[3]["entry"] == "treat-knot"
+    assert [f"knotvoice: error: {line['error']}" for line in lines[:4]] == errors
+    assert "entry" not in lines[0] and lines[4]["entry"] == "treat-knot"
 
 
 @pytest.mark.parametrize(
@@ -519,6 +525,31 @@ def test_calibrate_refuses_clips_it_would_learn_nothing_from_before_hearing_any(
     )
     assert "heard" not in result.stdout
     assert not list(tmp_path.glob("cache/recorded-*.json"))
+
+
+def test_calibrate_clips_learn_for_the_knowledge_file_their_manifest_names(
+    tmp_path: Path,
+) -> None:
+    """`eval` answers a manifest from the file its `# knowledge:` line names; `calibrate
+    --clips` took the configured file instead and refused every id as not in the knots FAQ."""
+    ferry = tmp_path / "ferry.yaml"
+    ferry.write_text(
+        "entries:\n  - id: dogs\n    question: Can I bring my dog?\n    answer: On a lead.\n"
+    )
+    manifest = tmp_path / "ferry.tsv"
+    manifest.write_text(
+        "# knowledge: ferry.yaml\nfile\texpected\ttext\ngone.wav\tdogs\tcan I bring my dog\n"
+    )
+    command = ("knowledge", "calibrate", "--models-dir", str(tmp_path), "--clips")
+    result = knotvoice(*command, str(manifest), timeout=60)
+    # past the ids, which are the ferry's: the clip itself is missing
+    assert_one_line_error(result, f"{manifest}: line 3: gone.wav: no such audio file")
+    other = tmp_path / "other.tsv"
+    other.write_text(manifest.read_text().replace("ferry.yaml", "bus.yaml"))
+    result = knotvoice(*command, str(other), timeout=60)
+    assert_one_line_error(result, f"{other}: its '# knowledge:' line names {tmp_path / 'bus.yaml'}")
+    result = knotvoice(*command, str(manifest), "--clips", str(other), timeout=60)
+    assert_one_line_error(result, "name different knowledge files; calibrate one at a time")
 
 
 @pytest.mark.model

@@ -137,7 +137,26 @@ def test_wrong_checksum_installs_nothing(server: Server, tmp_path: Path) -> None
     message = str(error.value)
     assert "0" * 64 in message
     assert hashlib.sha256(GOOD_ZIP).hexdigest() in message
-    assert "retry" in message
+    assert "not the archive of vosk-small-en-us knotvoice installs" in message
+    assert "download it again" in message
+    assert leftovers(tmp_path) == []
+
+
+def test_a_web_page_instead_of_the_archive_is_named_so(server: Server, tmp_path: Path) -> None:
+    """A --url of the model's web page, not its archive, was told "checksum mismatch ...
+    retry the download", which never helps."""
+    server.files["/model.html"] = b"<!doctype html><title>Models</title>"
+    with pytest.raises(DownloadError) as error:
+        download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.html", timeout=10)
+    assert "not a zip archive" in str(error.value) and "checksum" not in str(error.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_file_url_with_two_slashes_is_told_how_to_write_it(tmp_path: Path) -> None:
+    """`--url file://model.zip` was told "'': no such file"."""
+    with pytest.raises(DownloadError) as error:
+        download(spec_for(GOOD_ZIP), tmp_path, url="file://model.zip", timeout=5)
+    assert "--url file:///path/to/model.zip" in str(error.value)
     assert leftovers(tmp_path) == []
 
 
@@ -156,7 +175,8 @@ def test_missing_file_on_server(server: Server, tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="404") as error:
         download(spec_for(GOOD_ZIP), tmp_path, url=url, timeout=10)
     assert url in str(error.value)
-    assert "--url" in str(error.value)
+    assert "check the --url" in str(error.value)
+    assert "check the network" not in str(error.value), "the server was reached"
     assert leftovers(tmp_path) == []
 
 

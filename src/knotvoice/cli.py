@@ -341,7 +341,10 @@ def _parser() -> argparse.ArgumentParser:
         "calibrate", help="fit the matcher to a knowledge file (done at start when needed)"
     )
     calibrate.add_argument(
-        "file", type=Path, nargs="?", help="knowledge file (default: the configured)"
+        "file",
+        type=Path,
+        nargs="?",
+        help="knowledge file (default: the one the --clips manifests name, else the configured)",
     )
     calibrate.add_argument(
         "--clips",
@@ -402,7 +405,11 @@ def _parser() -> argparse.ArgumentParser:
     download = model_commands.add_parser("download", help="download and install a model")
     download.add_argument("name", help="model name, e.g. vosk-small-en-us")
     download.add_argument(
-        "--url", dest="model_url", help="download from this URL instead (env KNOTVOICE_MODEL_URL)"
+        "--url",
+        dest="model_url",
+        help="download a copy of the model's archive from this address instead, such as "
+        "file:///path/to/it.zip on a machine without a network (checked by its sha256; "
+        "env KNOTVOICE_MODEL_URL)",
     )
     download.add_argument("--models-dir", type=Path, help="install under this directory")
     download.add_argument("--force", action="store_true", help="download again if installed")
@@ -698,6 +705,11 @@ def _ask(args: argparse.Namespace) -> int:
         save_to = _reply_path(args.save_reply, index, len(audio)) if args.save_reply else None
         try:
             transcript, asr_ms = hear(recognizer, read_audio(path))
+            if not transcript.text.strip():
+                # The kiosk says nothing to silence; asked of a file, that is a blank reply.
+                raise KnotvoiceError(
+                    f"{path}: nothing was heard in it; check it says the question loud enough"
+                )
             turn = Dialogue(matcher).respond(transcript)
         except KnotvoiceError as error:
             _warn(f"error: {error}")
@@ -1494,8 +1506,11 @@ def _knowledge(args: argparse.Namespace) -> int:
     if args.knowledge_command == "check":
         return _knowledge_check(_settings(args), args.file)
     if args.knowledge_command == "calibrate":
+        file = args.file
+        if file is None and args.clips and getattr(args, "knowledge", None) is None:
+            file = _named_by(args.clips)
         return _knowledge_calibrate(
-            _settings(args), args.file, args.clips or [], args.if_needed, args.forget_clips
+            _settings(args), file, args.clips or [], args.if_needed, args.forget_clips
         )
     if args.knowledge_command == "add":
         return _knowledge_add(args.file or _settings(args).knowledge, args.entry, args.wording)
@@ -1589,6 +1604,32 @@ _LEARNT_FROM = {
     "recorded": ("recorded question", "recorded questions"),
 }
 """What the calibration's sources of questions are called in its output."""
+
+
+def _named_by(manifests: Sequence[Path]) -> Path | None:
+    """The knowledge file the manifests name in their ``# knowledge:`` lines, as `eval`
+    answers them from it (None when none names one); ``KnotvoiceError`` when they name
+    different files, or one that is not there."""
+    from knotvoice import evaluate as evaluation
+
+    named = {
+        path: manifest
+        for manifest in manifests
+        if manifest.is_file() and (path := evaluation.manifest_knowledge(manifest)) is not None
+    }
+    if len(named) > 1:
+        raise KnotvoiceError(
+            f"{' and '.join(map(str, named.values()))} name different knowledge files; "
+            "calibrate one at a time: knotvoice knowledge calibrate FILE --clips MANIFEST"
+        )
+    for path, manifest in named.items():
+        if not path.exists():
+            raise KnotvoiceError(
+                f"{manifest}: its '# knowledge:' line names {path}, which is not there; fix "
+                "the line, or give the file: knotvoice knowledge calibrate FILE --clips MANIFEST"
+            )
+        return path
+    return None
 
 
 def _knowledge_calibrate(

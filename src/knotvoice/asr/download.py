@@ -207,9 +207,17 @@ def _install_from(
         with os.fdopen(handle, "wb") as sink:
             digest = _fetch(source, sink, progress, timeout)
         if digest != spec.sha256.lower():
+            with partial.open("rb") as received:
+                zipped = received.read(4) == b"PK\x03\x04"
+            if not zipped:
+                raise DownloadError(
+                    f"{source}: not a zip archive (a web page, or another kind of file); pass "
+                    f"the --url of {spec.name}'s .zip archive"
+                )
             raise DownloadError(
-                f"{source}: checksum mismatch (expected sha256 {spec.sha256}, got {digest}); "
-                "the file is corrupt or not this model, retry the download"
+                f"{source}: checksum mismatch (expected sha256 {spec.sha256}, got {digest}): "
+                f"not the archive of {spec.name} knotvoice installs (a --url must give a copy "
+                "of that very archive), or damaged on the way; download it again"
             )
         unpack_dir = Path(tempfile.mkdtemp(dir=models_dir, prefix=prefix, suffix=".unpack"))
         _unpack(partial, unpack_dir, source)
@@ -238,6 +246,12 @@ def _fetch(url: str, sink: IO[bytes], progress: Progress | None, timeout: float)
             f"{url!r} is not an address to download from; pass an http://, https:// or "
             "file:// --url (a file on this machine: file:///path/to/model.zip)"
         ) from None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "file" and parts.netloc not in ("", "localhost"):
+        raise DownloadError(
+            f"{url}: a file on this machine is named by its full path after three slashes: "
+            f"--url file:///path/to/{parts.netloc or 'it.zip'}"
+        )
     hasher = hashlib.sha256()
     done = 0
     try:
@@ -256,8 +270,15 @@ def _fetch(url: str, sink: IO[bytes], progress: Progress | None, timeout: float)
                 if progress is not None:
                     progress(done, total)
     except urllib.error.HTTPError as error:
+        if 400 <= error.code < 500:
+            # the server is reached: the address is wrong, or the file is not there for us
+            raise DownloadError(
+                f"{url}: the server answered {error.code} {error.reason}; check the --url "
+                "(leave it out for the model's official address)"
+            ) from None
         raise DownloadError(
-            f"{url}: the server answered {error.code} {error.reason}; {NETWORK_HINT}"
+            f"{url}: the server answered {error.code} {error.reason}; retry later, or "
+            f"{NETWORK_HINT}"
         ) from None
     except urllib.error.URLError as error:
         if urllib.parse.urlsplit(url).scheme == "file":

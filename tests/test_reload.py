@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -81,6 +82,28 @@ def test_a_reload_asked_for_always_says_what_came_of_it(
     assert "invalid YAML" in broken and "loaded before" in broken
     assert reload_said() == [broken], "asked again: why it still does not load"
     assert reloader.failures == 1
+
+
+def test_a_stop_just_after_a_reload_was_asked_for_waits_for_it(faq: Path) -> None:
+    """SIGHUP read the file on a thread of its own, which a stop did not wait for: an edit
+    reloaded, then SIGTERM 0.6 s later, and the kiosk ended without it (nothing said, the
+    last version that loaded not kept). Asked for while the file is watched, it is read on
+    the watching thread, which a stop waits for."""
+    started = threading.Event()
+
+    def slow(knowledge: Knowledge) -> Knowledge:
+        started.set()
+        time.sleep(0.5)  # a large file's fit
+        return knowledge
+
+    reloader = Reloader.load(faq, slow)
+    started.clear()
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    with reloader.running(every=60.0):
+        reloader.read_again_soon()
+        assert started.wait(10.0), "the reload asked for did not start"
+    assert reloader.reloads == 1, "the stop waited for the reload under way"
+    assert any("up to ten minutes" in entry.speech for entry in reloader.current.entries)
 
 
 def test_a_reload_asked_for_of_an_unchanged_file_is_told_to_the_operator(faq: Path) -> None:

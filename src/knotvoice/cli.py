@@ -1075,7 +1075,7 @@ def _kiosk(
         # SIGHUP reads the knowledge file again now (it is also watched every 2 s).
         signal.signal(
             signal.SIGHUP,
-            lambda *_: threading.Thread(target=reloader.read_again, daemon=True).start(),
+            lambda *_: reloader.read_again_soon(),
         )
         recordings = (
             Recordings(

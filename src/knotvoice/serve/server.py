@@ -39,7 +39,6 @@ import logging
 import os
 import signal
 import socket
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -729,9 +728,7 @@ async def serve(
     # SIGHUP reads the knowledge file again now, as the kiosk does (`systemctl reload`);
     # without a handler it would end the server.
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-        loop.add_signal_handler(
-            signal.SIGHUP, lambda: threading.Thread(target=reloader.read_again, daemon=True).start()
-        )
+        loop.add_signal_handler(signal.SIGHUP, reloader.read_again_soon)
         signals.append(signal.SIGHUP)
     server = Server(agent, settings.uri, settings.idle_seconds)
     try:

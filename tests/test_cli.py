@@ -129,15 +129,27 @@ def test_ask_says_why_a_follow_up_alone_gets_no_reply() -> None:
     assert "follows up" not in asked.stdout
 
 
-@pytest.mark.parametrize("where", ["folder", "under-a-file"])
+@pytest.mark.parametrize("where", ["folder", "under-a-file", "another-kind"])
 def test_ask_refuses_a_reply_file_it_cannot_write_before_any_work(
     tmp_path: Path, where: str
 ) -> None:
-    target = tmp_path if where == "folder" else tmp_path / "notes.txt" / "reply.wav"
+    """A folder, a file under a file, or a name of another kind of audio ("reply.mp3" held
+    WAV, and a player refused it)."""
+    target = {
+        "folder": tmp_path,
+        "under-a-file": tmp_path / "notes.txt" / "reply.wav",
+        "another-kind": tmp_path / "reply.mp3",
+    }[where]
     (tmp_path / "notes.txt").write_text("kept")
     result = knotvoice("ask", "--no-speak", "--save-reply", str(target), "a question")
-    assert_one_line_error(result, str(target if where == "folder" else target.parent))
+    said = {
+        "folder": str(target),
+        "under-a-file": str(target.parent),
+        "another-kind": f"{target}: replies are saved as WAV; name the file reply.wav",
+    }[where]
+    assert_one_line_error(result, said)
     assert (tmp_path / "notes.txt").read_text() == "kept"
+    assert not (tmp_path / "reply.mp3").exists()
 
 
 @pytest.mark.model

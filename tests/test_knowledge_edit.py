@@ -114,6 +114,7 @@ def test_a_wording_the_entry_has_changes_nothing(library: Path) -> None:
         ("opening-hour", "When do you shut?", "the closest are opening-hours"),
         ("printing", "are you open on Sundays", "already a phrasing of entry opening-hours"),
         ("printing", " ?! ", "has no words"),
+        ("printing", "   ", "^the wording is empty; give the question"),  # was "'' has no words"
         # taken by the kiosk as a follow-up, never matched: "yes" to a did-you-mean
         ("printing", "Yes please", "follow up a reply"),
         ("printing", "pardon?", "follow up a reply"),

@@ -644,9 +644,14 @@ class ReplyOutput:
 
 
 def _check_writable(path: Path) -> None:
-    """Refuse, before any work, a file that cannot be written where it is named."""
+    """Refuse, before any work, a file that cannot be written where it is named, or named as
+    another kind of audio than the WAV written ("reply.mp3" held WAV)."""
     if path.is_dir():
         raise KnotvoiceError(f"{path} is a folder; pass a file name, e.g. {path / 'reply.wav'}")
+    if path.suffix and path.suffix.lower() != ".wav":
+        raise KnotvoiceError(
+            f"{path}: replies are saved as WAV; name the file {path.with_suffix('.wav').name}"
+        )
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent  # made when the reply is written

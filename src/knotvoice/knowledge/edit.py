@@ -49,7 +49,8 @@ def add_alternative(path: Path, entry_id: str, wording: str) -> Added:
     """
     wording = " ".join(wording.split())
     if not phrase_key(wording):
-        raise KnowledgeError(f"{wording!r} has no words; give the question as a visitor asked it")
+        what = f"{wording!r} has no words" if wording else "the wording is empty"
+        raise KnowledgeError(f"{what}; give the question as a visitor asked it")
     if (command := command_of(wording)) is not None:
         # the kiosk takes it as a follow-up ("yes" to a did-you-mean), never as a question
         raise KnowledgeError(

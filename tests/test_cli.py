@@ -828,8 +828,10 @@ def test_models_download_with_a_bad_checksum_installs_nothing(
 
 
 def test_models_list_names_the_download_command(tmp_path: Path) -> None:
+    """The command named installs where the list looked: it left out the --models-dir
+    given, and would have installed the model in the default folder."""
     result = knotvoice("models", "list", "--models-dir", str(tmp_path))
-    assert "knotvoice models download vosk-small-en-us" in result.stdout
+    assert f"knotvoice models download vosk-small-en-us --models-dir {tmp_path})" in result.stdout
     assert "whisper" in result.stdout
 
 

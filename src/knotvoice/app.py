@@ -333,9 +333,14 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
         if model is None:
             model = model_store.find_english_vosk_model(settings.models_dir)
         if model is None:
+            folder = (
+                f" --models-dir {settings.models_dir}"
+                if settings.models_dir != Settings.models_dir
+                else ""
+            )
             raise ModelError(
-                "no English vosk model installed; run "
-                "`knotvoice models download vosk-small-en-us` or pass --model DIR"
+                f"no English vosk model installed in {settings.models_dir}; run "
+                f"`knotvoice models download vosk-small-en-us{folder}` or pass --model DIR"
             )
         return VoskRecognizer(VoskModel.load(model), phrases=list(vocabulary_) or None)
     from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer

@@ -1951,11 +1951,14 @@ def _models(args: argparse.Namespace) -> int:
             bar.close()
         _out(f"installed {spec.name} at {path}")
         return 0
+    folder = (
+        f" --models-dir {settings.models_dir}" if settings.models_dir != Settings.models_dir else ""
+    )
     for spec in models.MODELS.values():
         state = (
             f"installed at {models.installed_path(spec, settings.models_dir)}"
             if models.is_installed(spec, settings.models_dir)
-            else f"not installed (knotvoice models download {spec.name})"
+            else f"not installed (knotvoice models download {spec.name}{folder})"
         )
         _out(f"{spec.name:20} {spec.engine:8} {spec.size_mb:>5} MB  {state}")
     bundled = whisper.bundled_model_dir()

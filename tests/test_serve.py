@@ -1920,6 +1920,31 @@ def test_check_answers_0_against_a_running_server_and_1_against_a_closed_port(
     assert closed.stderr.count("\n") == 1 and "cannot connect" in closed.stderr
 
 
+def test_check_of_a_port_that_speaks_another_protocol_asks_whether_it_is_wyoming() -> None:
+    """`serve --check` of a web server's port said "the server closed the connection", as if
+    a knotvoice server had gone."""
+
+    async def scenario() -> str:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readline()
+            writer.write(b"HTTP/1.0 400 Bad request\r\nContent-Type: text/html\r\n\r\n<h1>")
+            await writer.drain()
+            writer.close()
+
+        web = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = web.sockets[0].getsockname()[1]
+        try:
+            with pytest.raises(KnotvoiceError) as error:
+                await check(f"tcp://127.0.0.1:{port}")
+            return str(error.value)
+        finally:
+            web.close()
+            await web.wait_closed()
+
+    said = run(scenario(), timeout=30.0)
+    assert "is it a Wyoming server (`knotvoice serve`)?" in said, said
+
+
 def test_a_voice_named_wrong_stops_the_server_at_once(tmp_path: Path) -> None:
     """`serve --voice klingon-xx` (a slip) served on without text-to-speech and exit 0, and
     Home Assistant silently lost the server's voice; it is refused now, before the knowledge

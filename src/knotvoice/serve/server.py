@@ -771,9 +771,15 @@ async def check(uri: str, timeout: float = 3.0) -> str:
             try:
                 await client.write_event(Describe().event())
                 while True:
-                    event = await client.read_event()
+                    try:
+                        event = await client.read_event()
+                    except ValueError:  # no line of JSON: another protocol
+                        event = None
                     if event is None:
-                        raise KnotvoiceError(f"{uri}: the server closed the connection")
+                        raise KnotvoiceError(
+                            f"{uri}: no answer to describe before the connection closed; is "
+                            "it a Wyoming server (`knotvoice serve`)?"
+                        )
                     if event.type == "info":
                         break
                     if Error.is_type(event.type):

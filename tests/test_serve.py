@@ -1676,6 +1676,37 @@ def test_a_silent_client_is_let_go_and_holds_up_nobody(text_agent: Agent) -> Non
     assert 0.4 < closed_after < 5.0
 
 
+@pytest.mark.model
+def test_a_stream_that_stops_coming_is_told_why_it_is_dropped(full_agent: Agent) -> None:
+    """A client that opened a stream and then sent nothing saw its connection close at the
+    idle time with no word, unlike every other refusal."""
+
+    async def scenario() -> list[Event]:
+        async with served(full_agent, idle_seconds=0.5) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            received: list[Event] = []
+            try:
+                for event in (
+                    Transcribe().event(),
+                    AudioStart(rate=16000, width=2, channels=1).event(),
+                    AudioChunk(rate=16000, width=2, channels=1, audio=bytes(3200)).event(),
+                ):
+                    await async_write_event(event, writer)
+                async with asyncio.timeout(10.0):
+                    while (event := await async_read_event(reader)) is not None:
+                        received.append(event)
+            finally:
+                writer.close()
+                with contextlib.suppress(ConnectionError):
+                    await writer.wait_closed()
+            return received
+
+    events = run(scenario())
+    assert [event.type for event in events] == ["error"], events
+    assert events[0].data["code"] == "idle"
+    assert "end a question with audio-stop" in events[0].data["text"]
+
+
 def test_a_client_opening_too_many_connections_is_told_busy_and_the_rest_are_served(
     text_agent: Agent,
 ) -> None:

@@ -348,6 +348,13 @@ class Connection(AsyncEventHandler):
                         event = await read_event(self.reader)
                 except TimeoutError:
                     _log.debug("closing a connection idle for %.0f s", self.idle_seconds)
+                    if self._utterance is not None:
+                        # a stream left open: the client hears why its question went unheard
+                        await self._refuse(
+                            f"no audio for {self.idle_seconds:g} s in the middle of a stream; "
+                            "its audio is dropped (end a question with audio-stop)",
+                            "idle",
+                        )
                     break
                 except BadEvent as error:
                     _log.info("bad event from a client: %s", error)

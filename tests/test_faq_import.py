@@ -1245,6 +1245,35 @@ def test_a_spreadsheet_saved_as_csv_gives_an_entry_a_row(tmp_path: Path) -> None
     assert load(out).entries == result.entries
 
 
+def test_a_category_written_once_over_its_rows_is_the_topic_of_each(tmp_path: Path) -> None:
+    """A sheet's category typed on the first row of each group (or merged cells saved as
+    CSV) gave the rest of each group no topic, while the note said the column was read as
+    the entries' topics."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Category,Question,Answer\n"
+        "Opening,When are you open?,8am to 6pm.\n"
+        ",Are you open on bank holidays?,Yes.\n"
+        ",Do I need to book?,Only for vans.\n"
+        "Charges,Is there a charge for rubble?,£3 a bag.\n"
+        ",Can I bring tyres?,\n"
+        ",Do you take asbestos?,Only if booked.\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [(e.question, e.topic) for e in result.entries] == [
+        ("When are you open?", "opening"),
+        ("Are you open on bank holidays?", "opening"),
+        ("Do I need to book?", "opening"),
+        ("Is there a charge for rubble?", "charges"),
+        ("Do you take asbestos?", "charges"),
+    ]
+    assert (
+        "line 3: 3 rows with a blank cell in the topics' column A read as under the topic "
+        "above them; give a row's own topic there if not"
+    ) in [str(note) for note in result.notes]
+
+
 def test_a_csv_without_column_names_reads_questions_then_answers(tmp_path: Path) -> None:
     path = tmp_path / "faq.csv"
     path.write_text("Opening hours,9am\u20135pm\nParking,Free after 6pm\n", encoding="cp1252")

@@ -1686,12 +1686,12 @@ def test_a_stream_that_stops_coming_is_told_why_it_is_dropped(full_agent: Agent)
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             received: list[Event] = []
             try:
-                for event in (
+                for sent in (
                     Transcribe().event(),
                     AudioStart(rate=16000, width=2, channels=1).event(),
                     AudioChunk(rate=16000, width=2, channels=1, audio=bytes(3200)).event(),
                 ):
-                    await async_write_event(event, writer)
+                    await async_write_event(sent, writer)
                 async with asyncio.timeout(10.0):
                     while (event := await async_read_event(reader)) is not None:
                         received.append(event)

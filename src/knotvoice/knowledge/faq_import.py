@@ -1205,9 +1205,15 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
     titles = _title_rows(rows)
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the title row over it
     over: tuple[int, str] | None = None  # the title row over this one
+    # A sheet of topics by group; not one naming each entry's id, as `knowledge export`
+    # writes it, whose blank topic is an entry's own
+    grouped = topical is not None and "id" not in extras
+    above = ""  # the topic of the rows before, for a blank cell under it
+    filled: list[int] = []
     for number, row in rows:
         if number in titles:
             over = (number, titles[number])
+            above = ""
             continue
         cells = row + [""] * (max(asked, said, *extras.values()) + 1 - len(row))
         question = " ".join(cells[asked].split())
@@ -1217,6 +1223,14 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
         fields = {field: cells[at] for field, at in extras.items()}
         if _question_line(" ".join(fields.get("topic", "").split())) is not None:
             fields["topic"] = ""  # a question in the topics' column: a row out of line, noted
+        elif grouped and phrase_key(question) and phrase_key(answer):
+            if fields["topic"].strip():
+                above = fields["topic"]
+            elif above:
+                # A group's name written once, over its rows (a sheet's merged cells saved
+                # as CSV, or a category typed only on the first row): theirs too.
+                fields["topic"] = above
+                filled.append(number)
         for at, cell in enumerate(cells):
             kept = at in (asked, said) or (
                 at in extras.values() and (at != topical or fields["topic"])
@@ -1248,6 +1262,17 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             by_key[phrase_key(question)] = draft
             if over is not None:
                 under[id(draft)] = over
+    if filled:
+        notes.append(
+            (
+                filled[0],
+                f"{len(filled)} {'row' if len(filled) == 1 else 'rows'} with a blank cell in "
+                f"the topics' column "
+                f"{_letter(topical or 0)} read as under the topic above "
+                f"{'it' if len(filled) == 1 else 'them'}; give a row's own topic there if not",
+                None,
+            )
+        )
     _section_topics(drafts, under, notes)
     named_on = {at: first[0] for at, cell in enumerate(first[1]) if header and cell.strip()}
     notes.extend(_left_out_notes(left_out, asked, said, named_on))

@@ -207,9 +207,7 @@ def _install_from(
         with os.fdopen(handle, "wb") as sink:
             digest = _fetch(source, sink, progress, timeout)
         if digest != spec.sha256.lower():
-            with partial.open("rb") as received:
-                zipped = received.read(4) == b"PK\x03\x04"
-            if not zipped:
+            if not zipfile.is_zipfile(partial):
                 raise DownloadError(
                     f"{source}: not a zip archive (a web page, or another kind of file); pass "
                     f"the --url of {spec.name}'s .zip archive"

@@ -3034,6 +3034,28 @@ def test_a_list_opening_an_answer_under_a_question_in_a_span_keeps_its_first_ite
     ]
 
 
+def test_an_accordion_s_icon_is_no_rule_that_ends_the_faq() -> None:
+    """An accordion whose questions carry an icon ("<span class=icon>+</span>") lost its
+    last entry: the "+" after the last question was taken for a rule, and the answer under
+    it for a footer."""
+    item = (
+        '<details><summary><span class="q">{}</span><span class="icon">+</span></summary>'
+        "<p>{}</p></details>"
+    )
+    page = item.format("Where is the car park?", "On Market Street.") + item.format(
+        "Can I come by train?", "Yes, the station is a 10 minute walk."
+    )
+    result = parse_faq(page)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        ("Where is the car park?", "On Market Street."),
+        ("Can I come by train?", "Yes, the station is a 10 minute walk."),
+    ]
+    assert not result.notes
+    # a rule still ends the text above a footer
+    ruled = parse_faq("Can I park?\nYes.\n\n* * *\n\nRegistered charity no. 1234567\n")
+    assert [e.answer for e in ruled.entries] == ["Yes."]
+
+
 def test_a_title_line_over_a_question_is_a_section_title() -> None:
     """In a text FAQ in sections, "PARKING" was read as the last line of the answer above it
     (said to visitors: "Yes, all cards. PARKING"), and "Opening hours" became an entry whose

@@ -1773,9 +1773,7 @@ def _footer(paragraphs: list[_Paragraph]) -> int:
     """Where the text's footer starts: the text under its last rule (``---``), when no
     question or heading follows it (a page's address, "Registered charity no. 1234567");
     else past the end."""
-    rules = [
-        at for at, para in enumerate(paragraphs) if para.is_plain and not phrase_key(para.text)
-    ]
+    rules = [at for at, para in enumerate(paragraphs) if para.is_plain and _is_rule(para.text)]
     start = rules[-1] + 1 if rules else len(paragraphs)
     if any(not para.is_plain for para in paragraphs[start:]):
         return len(paragraphs)
@@ -1790,6 +1788,13 @@ def _footer(paragraphs: list[_Paragraph]) -> int:
     ):
         return start - 2  # an e-mail's sign-off over its signature ("Thanks, Margaret")
     return start
+
+
+def _is_rule(text: str) -> bool:
+    """Whether a paragraph is a rule across the text ("---", "* * *", an e-mail's "--"): no
+    word, and more than one mark; one mark alone is no rule but an icon (the "+" of a web
+    page's accordion, left when its question was read)."""
+    return not phrase_key(text) and len("".join(text.split())) > 1
 
 
 _SIGN_OFF_WORDS = 4

@@ -3034,6 +3034,20 @@ def test_a_list_opening_an_answer_under_a_question_in_a_span_keeps_its_first_ite
     ]
 
 
+def test_a_last_line_that_ends_on_the_copyright_is_no_part_of_the_last_answer() -> None:
+    """A Word document's closing line ("... is registered with the Care Quality Commission.
+    © 2026 ...") was read out at the end of the last answer."""
+    result = parse_faq(
+        "Can I park?\nYes, behind the hall.\n\nIs there a lift?\nYes, to every floor.\n"
+        "Acme Dental is registered with the Care Quality Commission. \u00a9 2026 Acme Ltd.\n"
+    )
+    assert [e.answer for e in result.entries] == ["Yes, behind the hall.", "Yes, to every floor."]
+    assert [str(note).split(":")[0] for note in result.notes] == ["line 6"]
+    # the mark in an answer's own line, or its first, is the answer's
+    kept = parse_faq("Is there a lift?\nYes. \u00a9 marks our own lifts.\n")
+    assert [e.answer for e in kept.entries] == ["Yes. \u00a9 marks our own lifts."]
+
+
 def test_an_accordion_s_icon_is_no_rule_that_ends_the_faq() -> None:
     """An accordion whose questions carry an icon ("<span class=icon>+</span>") lost its
     last entry: the "+" after the last question was taken for a rule, and the answer under

@@ -1867,6 +1867,12 @@ def _page_footer(paragraphs: list[_Paragraph]) -> tuple[list[_Paragraph], int]:
         ),
         None,
     )
+    if start is None and places and places[-1] != (last + 1, 0):
+        # A document's last line that ends on its copyright ("Brookfield Dental is
+        # registered with the CQC. © 2026 Brookfield Dental Ltd."): the whole line.
+        said = _SENTENCE_END_RE.split(line(places[-1]))[1:]
+        if any(_closes(part, paragraphs[last], english().page_footers) for part in said):
+            start = len(places) - 1
     if start is None:
         return paragraphs, len(paragraphs)
     top = start

@@ -269,6 +269,61 @@ def test_text_in_two_columns_is_read_down_each_column(tmp_path: Path) -> None:
     assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS
 
 
+def test_a_table_in_one_of_two_columns_keeps_both_read_down_in_turn(tmp_path: Path) -> None:
+    """A leaflet in two columns with a table of prices in the left one was read top to
+    bottom across both: every answer interleaved with the one beside it."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.paragraph("Frequently Asked Questions", size=20, style="B")
+    top = pdf.get_y()
+    for at, rows in enumerate((_ROWS[:2], _ROWS[2:])):
+        pdf.set_left_margin(10 + at * 100)
+        pdf.set_xy(10 + at * 100, top)
+        for question, answer in rows:
+            pdf.set_font("Helvetica", "B", 11)
+            pdf.multi_cell(85, 6, question, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", "", 11)
+            pdf.multi_cell(85, 6, answer, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(4)
+        if at == 0:
+            pdf.set_font("Helvetica", "B", 11)
+            pdf.multi_cell(85, 6, "How much is a late return?", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", "", 10)
+            for cells in (("Item", "Per day"), ("Book", "20p"), ("DVD", "50p")):
+                for cell in cells:
+                    pdf.cell(40, 6, cell, border=1)
+                pdf.ln(6)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    found = [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries]
+    assert [question for question, _ in found] == [
+        *(question for question, _ in _ROWS[:2]),
+        "How much is a late return?",
+        *(question for question, _ in _ROWS[2:]),
+    ]
+    assert [(q, a) for q, a in found if q != "How much is a late return?"] == _ROWS
+    late = dict(found)["How much is a late return?"]
+    assert "Book" in late and "20p" in late and "DVD" in late
+
+
+def test_a_question_a_little_smaller_than_its_answer_at_a_page_s_top_is_kept(
+    tmp_path: Path,
+) -> None:
+    """Questions in bold 10 point over answers in 11: one at the top of a page was taken for
+    a running title, for its smaller letters, and lost; its answer joined the one above."""
+    pdf = _Faq()
+    pdf.add_page()
+    for number, (question, answer) in enumerate(_ROWS):
+        if number == 2:
+            pdf.add_page()
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.multi_cell(0, 6, question, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, answer, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    pdf.output(str(tmp_path / "faq.pdf"))
+    assert [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries] == _ROWS
+
+
 def test_a_table_without_rules_with_a_category_beside_each_question(tmp_path: Path) -> None:
     """A Word table without borders whose first column names each row's category, under a
     title: the title and the category were read into each question ("Village pool Opening

@@ -213,12 +213,14 @@ def _page_lines(page: LTPage, number: int) -> list[_Line]:
     found, aligned = _aligned_tables(found)
     tables += aligned
     rows: list[_Line] = []
-    for line in _in_columns(found):
-        if rows and _same_row(rows[-1], line):
+    # A table stands in its column: ordered with the lines (a page of two columns, one with
+    # a table, was read top to bottom across both, its answers interleaved).
+    for line in _in_columns(found + tables):
+        if rows and not line.table and not rows[-1].table and _same_row(rows[-1], line):
             rows[-1] = _row_of(rows[-1], line)
         else:
             rows.append(line)
-    return sorted(rows + tables, key=lambda line: -line.top) if tables else rows
+    return rows
 
 
 def _tables(
@@ -506,7 +508,8 @@ def _row_of(one: _Line, other: _Line) -> _Line:
 def _running_titles_left_out(lines: list[_Line]) -> list[_Line]:
     """``lines`` less those in a page's margins that stand where one with the same words
     stands on another page (a short one's numbers aside: "Page 2 of 5"), are a page number
-    alone or are in smaller letters than the body text (a running title of a one-page FAQ)."""
+    alone or are in smaller letters than the body text (a running title of a one-page FAQ;
+    not a question, set a little smaller than its answer at the top of a page)."""
     size = _body_size(lines)
 
     def shape(line: _Line) -> tuple[str, int]:
@@ -520,7 +523,11 @@ def _running_titles_left_out(lines: list[_Line]) -> list[_Line]:
         for line in lines
         if not (
             line.in_margin
-            and (_PAGE_NUMBER_RE.match(line.text) or repeated[shape(line)] > 1 or line.size < size)
+            and (
+                _PAGE_NUMBER_RE.match(line.text)
+                or repeated[shape(line)] > 1
+                or (line.size < size and not line.text.endswith(_QUESTION_ENDS))
+            )
         )
     ]
 

@@ -3048,6 +3048,22 @@ def test_a_last_line_that_ends_on_the_copyright_is_no_part_of_the_last_answer() 
     assert [e.answer for e in kept.entries] == ["Yes. \u00a9 marks our own lifts."]
 
 
+def test_a_table_s_first_row_of_names_over_numbered_rows_is_its_header() -> None:
+    """A Word table of bands ("| Band | What it covers | Cost |" over "| Band 1 | ... |
+    £26.80 |") kept its first row as a line of the answer, read out "band: What it covers:
+    Cost" before the bands."""
+    result = parse_faq(
+        "How much does treatment cost?\nCharges are set nationally:\n\n"
+        "| Band | What it covers | Cost |\n| Band 1 | Check-up, X-rays | \u00a326.80 |\n"
+        "| Band 2 | Fillings | \u00a373.50 |\n\nCan I park?\nYes.\n"
+    )
+    assert result.entries[0].answer == (
+        "Charges are set nationally:\n\n"
+        "Band 1: What it covers Check-up, X-rays, Cost \u00a326.80\n"
+        "Band 2: What it covers Fillings, Cost \u00a373.50"
+    )
+
+
 def test_an_accordion_s_icon_is_no_rule_that_ends_the_faq() -> None:
     """An accordion whose questions carry an icon ("<span class=icon>+</span>") lost its
     last entry: the "+" after the last question was taken for a rule, and the answer under

@@ -2325,7 +2325,8 @@ def _names_columns(cells: list[list[str]]) -> bool:
     """Whether the first row of a table of more than two columns, not marked as its header,
     names its columns: every row as long, and over the first column an empty corner, or
     over each other column a name without a digit where some row under it has one
-    ("| Size | Black & white | Colour |" over "| A4 | 10p | 50p |")."""
+    ("| Size | Black & white | Colour |" over "| A4 | 10p | 50p |"), or no digit in it over
+    a column with one in every row."""
     first, *under = cells
     if len(first) <= 2 or not under or any(len(row) != len(first) for row in under):
         return False
@@ -2334,9 +2335,15 @@ def _names_columns(cells: list[list[str]]) -> bool:
         return False
     if not first[0] and all(row[0] for row in under):
         return True
-    return all(
+    if all(
         not _has_digit(name) and any(_has_digit(row[column]) for row in under)
         for column, name in enumerate(names, start=1)
+    ):
+        return True
+    # no digit in the first row, and a column with one in every row under it ("| Band |
+    # What it covers | Cost |" over "| Band 1 | Check-up | £26.80 |")
+    return not any(_has_digit(cell) for cell in first) and any(
+        all(_has_digit(row[column]) for row in under) for column in range(len(first))
     )
 
 

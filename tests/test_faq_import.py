@@ -1257,7 +1257,9 @@ def test_a_category_written_once_over_its_rows_is_the_topic_of_each(tmp_path: Pa
         ",Do I need to book?,Only for vans.\n"
         "Charges,Is there a charge for rubble?,£3 a bag.\n"
         ",Can I bring tyres?,\n"
-        ",Do you take asbestos?,Only if booked.\n",
+        ",Do you take asbestos?,Only if booked.\n"
+        "Parking,Where do I park?,\n"  # a group's first row dropped: its name still counts
+        ",Is parking free?,After six.\n",
         encoding="utf-8",
     )
     result = read_faq(path)
@@ -1267,9 +1269,10 @@ def test_a_category_written_once_over_its_rows_is_the_topic_of_each(tmp_path: Pa
         ("Do I need to book?", "opening"),
         ("Is there a charge for rubble?", "charges"),
         ("Do you take asbestos?", "charges"),
+        ("Is parking free?", "parking"),
     ]
     assert (
-        "line 3: 3 rows with a blank cell in the topics' column A read as under the topic "
+        "line 3: 4 rows with a blank cell in the topics' column A read as under the topic "
         "above them; give a row's own topic there if not"
     ) in [str(note) for note in result.notes]
 
@@ -3062,6 +3065,12 @@ def test_a_table_s_first_row_of_names_over_numbered_rows_is_its_header() -> None
         "Band 1: What it covers Check-up, X-rays, Cost \u00a326.80\n"
         "Band 2: What it covers Fillings, Cost \u00a373.50"
     )
+    # a first row of data, over rows it does not number, stays a row
+    kept = parse_faq(
+        "How much are lessons?\nSee below:\n\n| Children | Lessons | Free |\n"
+        "| Adults | Lessons | \u00a35 |\n| Seniors | Lessons | \u00a33 |\n"
+    )
+    assert kept.entries[0].answer.splitlines()[2] == "Children: Lessons: Free"
 
 
 def test_an_accordion_s_icon_is_no_rule_that_ends_the_faq() -> None:

@@ -419,15 +419,18 @@ def test_an_entry_without_alternatives_is_matched_by_its_answer_s_sentences() ->
         recorded = calibrating.Example("may i use flash", expected, source="recorded")
         assert calibrating.learns_from_answers_alone(alone, [recorded]) is not free
 
-    # The file with one alternative, some entries' answers standing in for theirs, is fitted
-    # held to the signs, not lowered to the everyday questions; one question recorded for an
-    # entry frees it.
-    assert calibrating.held_to_signs(evidence) and calibrating.held_to_signs(alone)
+    # A file of more entries with their answers alone than with alternatives is fitted held
+    # to the signs, not lowered to the everyday questions; one question recorded for an
+    # entry frees it, and so do as many entries with alternatives as without.
+    toilets = Entry("toilets", "Where are the toilets?", "By the door. Turn left.")
+    mixed = Evidence(Knowledge((bare, toilets, hours), "t.yaml"), Bag())
+    assert calibrating.held_to_signs(mixed) and calibrating.held_to_signs(alone)
+    assert not calibrating.held_to_signs(evidence)
     recorded = calibrating.Example("may i use flash", 0, source="recorded")
-    assert not calibrating.held_to_signs(evidence, [recorded])
-    questions = calibrating.examples(evidence)
-    rows = calibrating.signals_of(evidence, questions)
-    fitted = calibrating.fit(evidence).calibration
+    assert not calibrating.held_to_signs(mixed, [recorded])
+    questions = calibrating.examples(mixed)
+    rows = calibrating.signals_of(mixed, questions)
+    fitted = calibrating.fit(mixed).calibration
     assert fitted == calibrating.calibrate(questions, rows, held=True, lowered=False)
     assert fitted != calibrating.calibrate(questions, rows, held=False)
     assert evidence.written_for(evidence.query("can i take photos")) == 0

@@ -305,6 +305,34 @@ def test_a_table_in_one_of_two_columns_keeps_both_read_down_in_turn(tmp_path: Pa
     assert "Book" in late and "20p" in late and "DVD" in late
 
 
+def test_a_table_set_in_the_middle_of_a_page_is_no_column(tmp_path: Path) -> None:
+    """A centred table beside short questions was taken for a column of its own: the next
+    question came before it, and it was read as that question's answer."""
+    pdf = _Faq()
+    pdf.add_page()
+    pdf.paragraph("How much is a late return?", style="B")
+    pdf.paragraph("Late returns are charged by the day for each item, as the table shows.")
+    pdf.set_font("Helvetica", "", 10)
+    for cells in (("Item", "Per day"), ("Book", "20p"), ("DVD", "50p")):
+        pdf.set_x(75)
+        for cell in cells:
+            pdf.cell(30, 6, cell, border=1)
+        pdf.ln(6)
+    pdf.ln(2)
+    pdf.paragraph("Can I print?", style="B")
+    pdf.paragraph("Yes, ten pence a page in black and white, paid at the desk.")
+    pdf.output(str(tmp_path / "faq.pdf"))
+    found = [(e.question, e.answer) for e in read_faq(tmp_path / "faq.pdf").entries]
+    assert found == [
+        (
+            "How much is a late return?",
+            "Late returns are charged by the day for each item, as the table shows.\n\n"
+            "Item: Per day\nBook: 20p\nDVD: 50p",
+        ),
+        ("Can I print?", "Yes, ten pence a page in black and white, paid at the desk."),
+    ]
+
+
 def test_a_question_a_little_smaller_than_its_answer_at_a_page_s_top_is_kept(
     tmp_path: Path,
 ) -> None:

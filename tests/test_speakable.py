@@ -199,6 +199,10 @@ def test_codes_to_dial_and_a_star_between_numbers_are_read_as_said() -> None:
     # a number after "#", a footnote's mark and an amount's stay as they were read
     assert speakable("Room #4*\n* members only") == "Room number 4. Members only."
     assert speakable("From \u00a35* a night") == "From 5 pounds a night."
+    assert speakable("Tickets cost 12* a seat; seats 1*, 2* and 3* are held.") == (
+        "Tickets cost 12 a seat; seats 1, 2 and 3 are held."
+    )
+    assert speakable("Take bus # 5.") == "Take bus number 5."
 
 
 def test_an_amount_or_a_measure_that_describes_a_thing_is_said_in_the_singular() -> None:

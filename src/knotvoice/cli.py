@@ -929,7 +929,7 @@ def _listen(args: argparse.Namespace) -> int:
         if isinstance(speaker, DeviceSpeaker) and (
             settings.output_device is not None or settings.output_rate is not None
         ):
-            with _device_from(settings, "output_device", "output_rate"):
+            with _device_from(settings, "output_device"):
                 speaker.check()
 
     trigger = KeyTrigger() if settings.listen.mode is TriggerMode.PUSH else None
@@ -973,21 +973,21 @@ def _screen(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _device_from(settings: Settings, *names: str) -> Iterator[None]:
-    """A device error names the config file or variable its setting came from: a flag names
-    itself, but a device named in a file and since unplugged was told as if given on the
-    command line."""
+def _device_from(settings: Settings, name: str) -> Iterator[None]:
+    """An error about the device setting ``name`` names the config file or variable it came
+    from: a flag names itself, but a device named in a file and since unplugged was told as
+    if given on the command line. An error that does not name the device (none at all is
+    plugged in) is no fault of the setting."""
     from knotvoice.errors import DeviceError
 
     try:
         yield
     except DeviceError as error:
-        origins = dict.fromkeys(
-            settings.origins[name] for name in names if name in settings.origins
-        )
-        if not origins:
+        origin = settings.origins.get(name)
+        value = getattr(settings, name)
+        if origin is None or value is None or repr(str(value).strip()) not in str(error):
             raise
-        raise DeviceError(f"{', '.join(origins)}: {error}") from None
+        raise DeviceError(f"{origin}: {error}") from None
 
 
 def _following(

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ __all__ = ["KEPT", "Reloader", "Version", "load_kept"]
 
 _log = logging.getLogger(__name__)
 
+ASKED_POLL_SECONDS = 0.2
+"""How often the watching thread looks for a reload asked for (SIGHUP), in seconds."""
 BUILD_WAIT_SECONDS = 30.0
 """Longest wait, on the way out, for a reload under way to finish, in seconds: on the 2-core
 test machine the calibration of an edited knots FAQ took 3.5 s, and a SIGTERM that landed in
@@ -119,8 +122,9 @@ class Reloader(Generic[T]):
         self._failure = ""
         """The line logged for the version ``_seen`` when it did not load ("" when it did)."""
         self._checking = threading.Lock()
-        self._asked = threading.Event()
-        """Set by ``read_again_soon`` for the watching thread (``running``)."""
+        self._asked = False
+        """Set by ``read_again_soon`` for the watching thread (``running``): a plain flag, as
+        a signal handler may set it while the thread that it interrupted holds a lock."""
         self._watching = False
         self._abandoned = False
         """A build was still under way when ``running`` ended: it is left to the end of the
@@ -158,7 +162,7 @@ class Reloader(Generic[T]):
         for on a thread of its own was left unfinished by a SIGTERM 0.6 s later), or on a
         thread of its own when none watches. Returns at once."""
         if self._watching:
-            self._asked.set()
+            self._asked = True
         else:
             threading.Thread(target=self.read_again, name="knotvoice-reload", daemon=True).start()
 
@@ -279,15 +283,16 @@ class Reloader(Generic[T]):
         stop = threading.Event()
 
         def watch() -> None:
-            while True:
-                asked = self._asked.wait(every)
-                if stop.is_set():
-                    return
-                if asked:
-                    self._asked.clear()
+            looked = time.monotonic()
+            while not stop.wait(min(every, ASKED_POLL_SECONDS)):
+                if self._asked:
+                    self._asked = False
                     self.read_again()
-                else:
+                elif time.monotonic() - looked >= every:
                     self.check()
+                else:
+                    continue
+                looked = time.monotonic()
 
         thread = threading.Thread(target=watch, name="knotvoice-reload", daemon=True)
         thread.start()
@@ -297,7 +302,6 @@ class Reloader(Generic[T]):
         finally:
             self._watching = False
             stop.set()
-            self._asked.set()
             # A build in progress finishes first; it takes seconds at most.
             thread.join(timeout=BUILD_WAIT_SECONDS)
             self._abandoned = thread.is_alive()

@@ -325,14 +325,17 @@ class Dialogue:
         the next visitor's), and the did-you-mean is forgotten. ``after_reply`` is False when
         it came after the follow-up window of the last reply."""
         withdrawn = False
-        if self._follow is not None and (current := self._follow()) is not self.matcher:
+        if self._follow is not None:
+            current = self._follow()
+            if current.knowledge is not self.matcher.knowledge:
+                # A did-you-mean asked before the file changed is answered from it as it is
+                # now: an answer edited since is read as edited, an entry removed is
+                # proposed no more.
+                withdrawn = self._pending is not None
+                self._pending = _in(self._pending, current.knowledge)
+                withdrawn = withdrawn and self._pending is None
+                self._proposed = (_in(self._proposed[0], current.knowledge), self._proposed[1])
             self.matcher = current
-            # A did-you-mean asked before the file changed is answered from it as it is now:
-            # an answer edited since is read as edited, an entry removed is proposed no more.
-            withdrawn = self._pending is not None
-            self._pending = _in(self._pending, current.knowledge)
-            withdrawn = withdrawn and self._pending is None
-            self._proposed = (_in(self._proposed[0], current.knowledge), self._proposed[1])
         text = transcript.text
         if not text.strip():
             return Turn(transcript, Action.NONE, None, None, "")

@@ -205,12 +205,16 @@ def _install_from(
     unpack_dir: Path | None = None
     try:
         with os.fdopen(handle, "wb") as sink:
-            digest = _fetch(source, sink, progress, timeout)
+            digest = _fetch(source, sink, progress, timeout, given=source != spec.url)
         if digest != spec.sha256.lower():
             if not zipfile.is_zipfile(partial):
+                fix = (
+                    f"pass the --url of {spec.name}'s .zip archive"
+                    if source != spec.url
+                    else f"a network's sign-in page or a proxy's answer?; {NETWORK_HINT}"
+                )
                 raise DownloadError(
-                    f"{source}: not a zip archive (a web page, or another kind of file); pass "
-                    f"the --url of {spec.name}'s .zip archive"
+                    f"{source}: not a zip archive (a web page, or another kind of file); {fix}"
                 )
             raise DownloadError(
                 f"{source}: checksum mismatch (expected sha256 {spec.sha256}, got {digest}): "
@@ -235,8 +239,11 @@ def _install_from(
     return target
 
 
-def _fetch(url: str, sink: IO[bytes], progress: Progress | None, timeout: float) -> str:
-    """Stream ``url`` into ``sink``; returns the hex SHA-256 of what was received."""
+def _fetch(
+    url: str, sink: IO[bytes], progress: Progress | None, timeout: float, given: bool = True
+) -> str:
+    """Stream ``url`` into ``sink``; returns the hex SHA-256 of what was received.
+    ``given``: the address is the user's (``--url``), not the model's official one."""
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "knotvoice"})
     except ValueError:
@@ -268,7 +275,7 @@ def _fetch(url: str, sink: IO[bytes], progress: Progress | None, timeout: float)
                 if progress is not None:
                     progress(done, total)
     except urllib.error.HTTPError as error:
-        if 400 <= error.code < 500:
+        if given and 400 <= error.code < 500:
             # the server is reached: the address is wrong, or the file is not there for us
             raise DownloadError(
                 f"{url}: the server answered {error.code} {error.reason}; check the --url "

@@ -1223,10 +1223,10 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
         fields = {field: cells[at] for field, at in extras.items()}
         if _question_line(" ".join(fields.get("topic", "").split())) is not None:
             fields["topic"] = ""  # a question in the topics' column: a row out of line, noted
-        elif grouped and phrase_key(question) and phrase_key(answer):
+        elif grouped and phrase_key(question):
             if fields["topic"].strip():
-                above = fields["topic"]
-            elif above:
+                above = fields["topic"]  # a group's first row, kept or not
+            elif above and phrase_key(answer):
                 # A group's name written once, over its rows (a sheet's merged cells saved
                 # as CSV, or a category typed only on the first row): theirs too.
                 fields["topic"] = above
@@ -2326,7 +2326,7 @@ def _names_columns(cells: list[list[str]]) -> bool:
     names its columns: every row as long, and over the first column an empty corner, or
     over each other column a name without a digit where some row under it has one
     ("| Size | Black & white | Colour |" over "| A4 | 10p | 50p |"), or no digit in it over
-    a column with one in every row."""
+    rows that each number its first cell ("Band" over "Band 1", "Band 2")."""
     first, *under = cells
     if len(first) <= 2 or not under or any(len(row) != len(first) for row in under):
         return False
@@ -2340,10 +2340,11 @@ def _names_columns(cells: list[list[str]]) -> bool:
         for column, name in enumerate(names, start=1)
     ):
         return True
-    # no digit in the first row, and a column with one in every row under it ("| Band |
+    # no digit in the first row, whose first cell each row under it numbers ("| Band |
     # What it covers | Cost |" over "| Band 1 | Check-up | £26.80 |")
-    return not any(_has_digit(cell) for cell in first) and any(
-        all(_has_digit(row[column]) for row in under) for column in range(len(first))
+    named = first[0].casefold()
+    return not any(_has_digit(cell) for cell in first) and all(
+        row[0].casefold().startswith(named) and _has_digit(row[0]) for row in under
     )
 
 

@@ -377,7 +377,9 @@ def _in_columns(lines: list[_Line]) -> list[_Line]:
     each column down in turn; a line across the columns (a title) comes before those under
     it."""
     ordered = sorted(lines, key=lambda line: (-line.top, line.left))
-    body = [line for line in ordered if not line.in_margin]
+    # a table's rows find no gutter (a table set in the middle of a page beside short
+    # questions is no column), but stand in the column they fall in
+    body = [line for line in ordered if not line.in_margin and not line.table]
     if len(body) < 6:
         return ordered
     left = min(line.left for line in body)

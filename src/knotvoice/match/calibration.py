@@ -517,17 +517,25 @@ def calibrate(
 
 def held_to_signs(evidence: Evidence, recorded: Sequence[Example] = ()) -> bool:
     """Whether a fit of ``evidence``'s knowledge is held to ``SIGNS``: when it learns from
-    answers alone (``learns_from_answers_alone``), and also while some entries have
-    alternatives and others only their answers' sentences to stand in for them (an imported
-    FAQ given its first alternatives, as ``knowledge check`` advises), unless a question
-    recorded at the kiosk is one of its entries'. Fitted freely, such a file learnt from too
+    answers alone (``learns_from_answers_alone``), and also while more of its entries have
+    only their answers' sentences to stand in for alternatives than have alternatives (an
+    imported FAQ given its first alternatives, as ``knowledge check`` advises), unless a
+    question recorded at the kiosk is one of its entries'. Fitted freely, such a file learnt from too
     few questions of visitors' kind which way each piece of evidence points: a bike café's
     FAQ given one alternative ("can you look at my e-bike") weighed the words of the closest
     phrasing -1.14 in its decision, found that very wording 0.003 likely, and answered
     "could you look at my e-bike" with how to donate a bike (0.99; ``docs/matching.md``)."""
     if learns_from_answers_alone(evidence, recorded):
         return True
-    return bool(evidence.stand_in.any()) and not any(q.expected >= 0 for q in recorded)
+    entries = evidence.knowledge.entries
+    written = sum(bool(entry.alternatives) for entry in entries)
+    # most entries with their answers alone, as measured; a written FAQ given one new entry
+    # is fitted freely as before (held, one cinema FAQ so lost 6 of its 28 right answers)
+    return (
+        bool(evidence.stand_in.any())
+        and len(entries) - written > written
+        and not any(q.expected >= 0 for q in recorded)
+    )
 
 
 def learns_from_answers_alone(evidence: Evidence, recorded: Sequence[Example] = ()) -> bool:

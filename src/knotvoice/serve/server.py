@@ -784,8 +784,8 @@ async def check(uri: str, timeout: float = 3.0) -> str:
                         event = None
                     if event is None:
                         raise KnotvoiceError(
-                            f"{uri}: no answer to describe before the connection closed; is "
-                            "it a Wyoming server (`knotvoice serve`)?"
+                            f"{uri}: no Wyoming answer to describe; is it a Wyoming server "
+                            "(`knotvoice serve`)?"
                         )
                     if event.type == "info":
                         break

@@ -474,8 +474,10 @@ def _keys(found: re.Match[str]) -> str:
     keys = found.group(0)
     if found.group("times") or re.fullmatch(r"\d+(?:\*\d+)+", keys):
         return keys.replace("*", f" {_SAY['times']} ").replace("  ", " ")
-    if re.fullmatch(r"#\d+", keys):
-        return keys
+    if re.fullmatch(r"#\d+|\d+\*", keys) or (
+        keys == "#" and re.match(r"\s*\d", found.string[found.end() :])
+    ):
+        return keys  # a number ("#5", "bus # 5"), or one with its footnote's mark ("12*")
     if not re.search(r"[\d#]", keys):
         return keys  # a footnote's "*" ("* except bank holidays"), left out
     return " ".join(_ENGLISH.keypad_said.get(key, key) for key in keys)

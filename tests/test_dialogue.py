@@ -387,6 +387,12 @@ def test_a_yes_to_a_did_you_mean_asked_before_the_knowledge_changed_reads_it_as_
     step = dialogue.respond(typed("yes"))
     assert step.action == "reject" and step.entry is None
     assert step.reply == english().replies.ask_again
+    # said again after the entry was removed: asked to ask again, not the old did-you-mean
+    current[0] = ScriptedMatcher()
+    assert dialogue.respond(typed("massage")).reply == did_you_mean(WORSE)
+    current[0] = ScriptedMatcher()
+    current[0].knowledge = Knowledge((OFTEN,))
+    assert dialogue.respond(typed("say that again")).reply == english().replies.ask_again
 
 
 def test_a_did_you_mean_speaks_the_question_not_its_markup() -> None:

@@ -152,13 +152,18 @@ def question(
     return Transcript(text=text, context=context).event()
 
 
-async def raw(port: int, data: bytes, timeout: float = 10.0) -> list[Event]:
-    """Send raw bytes and read every event until the server closes the connection."""
+async def raw(port: int, data: bytes | Sequence[Event], timeout: float = 10.0) -> list[Event]:
+    """Send raw bytes (or events, with nothing after them) and read every event until the
+    server closes the connection."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     events: list[Event] = []
     try:
-        writer.write(data)
-        await writer.drain()
+        if isinstance(data, bytes):
+            writer.write(data)
+            await writer.drain()
+        else:
+            for sent in data:
+                await async_write_event(sent, writer)
         async with asyncio.timeout(timeout):
             while (event := await async_read_event(reader)) is not None:
                 events.append(event)
@@ -1683,23 +1688,9 @@ def test_a_stream_that_stops_coming_is_told_why_it_is_dropped(full_agent: Agent)
 
     async def scenario() -> list[Event]:
         async with served(full_agent, idle_seconds=0.5) as (_, port):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            received: list[Event] = []
-            try:
-                for sent in (
-                    Transcribe().event(),
-                    AudioStart(rate=16000, width=2, channels=1).event(),
-                    AudioChunk(rate=16000, width=2, channels=1, audio=bytes(3200)).event(),
-                ):
-                    await async_write_event(sent, writer)
-                async with asyncio.timeout(10.0):
-                    while (event := await async_read_event(reader)) is not None:
-                        received.append(event)
-            finally:
-                writer.close()
-                with contextlib.suppress(ConnectionError):
-                    await writer.wait_closed()
-            return received
+            start = AudioStart(rate=16000, width=2, channels=1).event()
+            chunk = AudioChunk(rate=16000, width=2, channels=1, audio=bytes(3200)).event()
+            return await raw(port, [Transcribe().event(), start, chunk])
 
     events = run(scenario())
     assert [event.type for event in events] == ["error"], events

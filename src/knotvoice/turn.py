@@ -334,9 +334,9 @@ class Dialogue:
                 withdrawn = self._pending is not None
                 self._pending = _in(self._pending, current.knowledge)
                 withdrawn = withdrawn and self._pending is None
-                said, offered = self._proposed
-                self._proposed = (_in(said, current.knowledge), offered)
-                if said is not None and self._proposed[0] is None:
+                proposal, as_offered = self._proposed
+                self._proposed = (_in(proposal, current.knowledge), as_offered)
+                if proposal is not None and self._proposed[0] is None:
                     # said again, the proposal gone would ask a yes that answers nothing
                     self._last_reply = english().replies.ask_again
             self.matcher = current

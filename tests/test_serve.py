@@ -2164,8 +2164,16 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         env=env,
         cwd=ROOT,
     )
-    assert process.stdout is not None
-    stdout = process.stdout
+    assert process.stdout is not None and process.stderr is not None
+    stdout, stderr = process.stdout, process.stderr
+    told: list[str] = []  # what it says on stderr, as it says it
+
+    def tell() -> None:
+        for line in stderr:
+            told.append(line)
+
+    teller = threading.Thread(target=tell, daemon=True)
+    teller.start()
     try:
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
@@ -2184,6 +2192,12 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert status["stopped"] is None
         for _ in range(20):  # what `systemctl reload` sends: the knowledge is read again
             process.send_signal(signal.SIGHUP)
+        unchanged = f"knotvoice: {faq} unchanged since it was read; answering from it\n"
+        deadline = time.monotonic() + 60.0
+        # each SIGHUP on the file as it was says so without -v (`journalctl` shows the reload)
+        while unchanged not in told and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert unchanged in told, told
         (event,) = run(ask(port, question(ANSWERED[0]), ends=("handled", "not-handled")))
         assert event.type == "handled" and ANSWERED[2] in event.data["text"]
         assert "up to six minutes a day" in original
@@ -2210,8 +2224,6 @@ def test_serve_starts_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     ] * 2
     status = json.loads((tmp_path / "log" / "status.json").read_text())
     assert status["stopped"] is not None, "`knotvoice status` says at once that it stopped"
-    assert process.stderr is not None
-    said = process.stderr.read()
+    teller.join(timeout=10.0)
+    said = "".join(told)
     assert f"knotvoice: {faq} changed; answering from the new knowledge (" in said, said
-    # each SIGHUP on the file as it was says so without -v (`journalctl` shows the reload)
-    assert f"knotvoice: {faq} unchanged since it was read; answering from it" in said, said

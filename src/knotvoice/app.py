@@ -333,14 +333,9 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
         if model is None:
             model = model_store.find_english_vosk_model(settings.models_dir)
         if model is None:
-            folder = (
-                f" --models-dir {settings.models_dir}"
-                if settings.models_dir != Settings.models_dir
-                else ""
-            )
             raise ModelError(
                 f"no English vosk model installed in {settings.models_dir}; run "
-                f"`knotvoice models download vosk-small-en-us{folder}` or pass --model DIR"
+                f"`{download_command('vosk-small-en-us', settings)}` or pass --model DIR"
             )
         return VoskRecognizer(VoskModel.load(model), phrases=list(vocabulary_) or None)
     from knotvoice.asr.whisper import WhisperModel, WhisperRecognizer
@@ -349,6 +344,15 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
         WhisperModel.load(model, threads=settings.whisper_threads),
         prompt=prompt,
         window_seconds=settings.whisper_window,
+    )
+
+
+def download_command(name: str, settings: Settings) -> str:
+    """The command that installs model ``name`` where ``settings`` look for models (the
+    folder named when it is not the default one)."""
+    folder = settings.models_dir
+    return f"knotvoice models download {name}" + (
+        f" --models-dir {folder}" if folder != Settings.models_dir else ""
     )
 
 

@@ -1512,7 +1512,7 @@ def _knowledge(args: argparse.Namespace) -> int:
         return _knowledge_check(_settings(args), args.file)
     if args.knowledge_command == "calibrate":
         file = args.file
-        if file is None and args.clips and getattr(args, "knowledge", None) is None:
+        if file is None and args.clips:
             file = _named_by(args.clips)
         return _knowledge_calibrate(
             _settings(args), file, args.clips or [], args.if_needed, args.forget_clips
@@ -1622,19 +1622,20 @@ def _named_by(manifests: Sequence[Path]) -> Path | None:
         for manifest in manifests
         if manifest.is_file() and (path := evaluation.manifest_knowledge(manifest)) is not None
     }
+    if not named:
+        return None
     if len(named) > 1:
         raise KnotvoiceError(
             f"{' and '.join(map(str, named.values()))} name different knowledge files; "
             "calibrate one at a time: knotvoice knowledge calibrate FILE --clips MANIFEST"
         )
-    for path, manifest in named.items():
-        if not path.exists():
-            raise KnotvoiceError(
-                f"{manifest}: its '# knowledge:' line names {path}, which is not there; fix "
-                "the line, or give the file: knotvoice knowledge calibrate FILE --clips MANIFEST"
-            )
-        return path
-    return None
+    ((path, manifest),) = named.items()
+    if not path.exists():
+        raise KnotvoiceError(
+            f"{manifest}: its '# knowledge:' line names {path}, which is not there; fix "
+            "the line, or give the file: knotvoice knowledge calibrate FILE --clips MANIFEST"
+        )
+    return path
 
 
 def _knowledge_calibrate(
@@ -1951,14 +1952,11 @@ def _models(args: argparse.Namespace) -> int:
             bar.close()
         _out(f"installed {spec.name} at {path}")
         return 0
-    folder = (
-        f" --models-dir {settings.models_dir}" if settings.models_dir != Settings.models_dir else ""
-    )
     for spec in models.MODELS.values():
         state = (
             f"installed at {models.installed_path(spec, settings.models_dir)}"
             if models.is_installed(spec, settings.models_dir)
-            else f"not installed (knotvoice models download {spec.name}{folder})"
+            else f"not installed ({app.download_command(spec.name, settings)})"
         )
         _out(f"{spec.name:20} {spec.engine:8} {spec.size_mb:>5} MB  {state}")
     bundled = whisper.bundled_model_dir()

@@ -288,10 +288,10 @@ class Reloader(Generic[T]):
                 if self._asked:
                     self._asked = False
                     self.read_again()
-                elif time.monotonic() - looked >= every:
-                    self.check()
-                else:
+                elif time.monotonic() - looked < every:
                     continue
+                else:
+                    self.check()
                 looked = time.monotonic()
 
         thread = threading.Thread(target=watch, name="knotvoice-reload", daemon=True)

@@ -331,9 +331,9 @@ class Dialogue:
                 # A did-you-mean asked before the file changed is answered from it as it is
                 # now: an answer edited since is read as edited, an entry removed is
                 # proposed no more.
-                withdrawn = self._pending is not None
-                self._pending = _in(self._pending, current.knowledge)
-                withdrawn = withdrawn and self._pending is None
+                pending = _in(self._pending, current.knowledge)
+                withdrawn = self._pending is not None and pending is None
+                self._pending = pending
                 proposal, as_offered = self._proposed
                 self._proposed = (_in(proposal, current.knowledge), as_offered)
                 if proposal is not None and self._proposed[0] is None:

@@ -203,14 +203,15 @@ def _install_from(
         ) from None
     partial = Path(partial_name)
     unpack_dir: Path | None = None
+    given = source != spec.url  # the user's address (--url), not the model's own
     try:
         with os.fdopen(handle, "wb") as sink:
-            digest = _fetch(source, sink, progress, timeout, given=source != spec.url)
+            digest = _fetch(source, sink, progress, timeout, given)
         if digest != spec.sha256.lower():
             if not zipfile.is_zipfile(partial):
                 fix = (
                     f"pass the --url of {spec.name}'s .zip archive"
-                    if source != spec.url
+                    if given
                     else f"a network's sign-in page or a proxy's answer?; {NETWORK_HINT}"
                 )
                 raise DownloadError(
@@ -286,7 +287,7 @@ def _fetch(
             f"{NETWORK_HINT}"
         ) from None
     except urllib.error.URLError as error:
-        if urllib.parse.urlsplit(url).scheme == "file":
+        if parts.scheme == "file":
             raise _unreadable(url, error.reason) from None
         raise DownloadError(f"cannot download {url} ({error.reason}); {NETWORK_HINT}") from None
     except http.client.IncompleteRead as error:

@@ -1267,8 +1267,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             (
                 filled[0],
                 f"{len(filled)} {'row' if len(filled) == 1 else 'rows'} with a blank cell in "
-                f"the topics' column "
-                f"{_letter(topical or 0)} read as under the topic above "
+                f"the topics' column {_letter(topical or 0)} read as under the topic above "
                 f"{'it' if len(filled) == 1 else 'them'}; give a row's own topic there if not",
                 None,
             )

@@ -473,7 +473,7 @@ def _keys(found: re.Match[str]) -> str:
     "press #": "press hash"); "#5" left to be read "number 5", a "*" alone to be left out."""
     keys = found.group(0)
     if found.group("times") or re.fullmatch(r"\d+(?:\*\d+)+", keys):
-        return keys.replace("*", f" {_SAY['times']} ").replace("  ", " ")
+        return re.sub(r"\s*\*\s*", f" {_SAY['times']} ", keys)
     if re.fullmatch(r"#\d+|\d+\*", keys) or (
         keys == "#" and re.match(r"\s*\d", found.string[found.end() :])
     ):

@@ -195,6 +195,10 @@ def test_codes_to_dial_and_a_star_between_numbers_are_read_as_said() -> None:
         "Dial star 1 2 3 hash to top up, or star 1 0 0 star 2 hash for credit."
     )
     assert speakable("Press # then 2.") == "Press hash then 2."
+    # a key at a line's end is no closing mark: it was dropped ("Then press #" said "Then press")
+    assert speakable("To top up, dial *123#\nThen press #") == (
+        "To top up, dial star 1 2 3 hash. Then press hash."
+    )
     assert speakable("Take 5\\*2 tablets; 3 * 4 = 12.") == "Take 5 times 2 tablets; 3 times 4 = 12."
     # a number after "#", a footnote's mark and an amount's stay as they were read
     assert speakable("Room #4*\n* members only") == "Room number 4. Members only."

@@ -194,7 +194,7 @@ _WRITTEN_MARK = re.compile(r"(?<!\S)\\(" + _either(_ENGLISH.marks_said) + r")(?=
 """A mark written as text standing alone ("the \\* means"), said by its name."""
 _WORD = re.compile(r"\w")
 _SYMBOLS = re.compile(r"[*_#~^<>|\\{}\[\]@]")
-_MARKUP_AT_END = "*_#~ \t"
+_MARKUP_AT_END = "*_~ \t"
 _SPACES = re.compile(r"[ \t]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _RUN_WORDS = 12

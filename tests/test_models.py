@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -311,6 +316,37 @@ def test_interrupt_during_download_leaves_nothing(server: Server, tmp_path: Path
         download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", progress=interrupt)
 
     assert leftovers(tmp_path) == []
+
+
+def test_what_a_killed_download_left_is_deleted_by_the_next(server: Server, tmp_path: Path) -> None:
+    """A download killed midway (a power cut, kill -9) left its partial archive, as big as
+    the model, in the models folder for ever: on a Pi's card, every try another."""
+    server.files["/model.zip"] = GOOD_ZIP
+    killed = textwrap.dedent(
+        f"""
+        import dataclasses, os, signal
+        from knotvoice.asr.download import MODELS, download
+
+        def kill(done, total):
+            if done > 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        spec = dataclasses.replace(MODELS["vosk-small-en-us"], sha256="{spec_for(GOOD_ZIP).sha256}")
+        download(spec, {str(tmp_path)!r}, url="{server.base}/model.zip", progress=kill)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", killed], capture_output=True, timeout=120)
+    assert run.returncode == -9, run.stderr
+    left = leftovers(tmp_path)
+    assert len(left) == 1 and left[0].endswith(".zip.partial"), left
+    hour_ago = time.time() - 2 * 3600
+    os.utime(tmp_path / left[0], (hour_ago, hour_ago))
+    another = tmp_path / f".{MODEL_DIR}.under-way.zip.partial"  # another download, writing now
+    another.write_bytes(b"PK")
+
+    download(spec_for(GOOD_ZIP), tmp_path, url=server.base + "/model.zip", timeout=10)
+
+    assert leftovers(tmp_path) == sorted([another.name, MODEL_DIR])
 
 
 @pytest.mark.model

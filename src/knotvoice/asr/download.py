@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,6 +35,9 @@ Progress = Callable[[int, int | None], None]
 BLOCK = 64 * 1024
 """Bytes read from the network at a time."""
 MB = 1_000_000
+LEFT_AFTER = 3600.0
+"""A download's partial archive or unpacking folder this old was left by one that was
+killed (a power cut, ``kill -9``): the next download of that model deletes it."""
 """Bytes in a megabyte, as download sizes are shown."""
 NETWORK_HINT = (
     "check the network; with none, download the archive on a machine that has one and pass "
@@ -192,6 +196,7 @@ def _install_from(
             "pass a writable --models-dir"
         ) from None
     prefix = f".{spec.directory}."
+    _clear_left(models_dir, prefix)
     try:
         handle, partial_name = tempfile.mkstemp(
             dir=models_dir, prefix=prefix, suffix=".zip.partial"
@@ -238,6 +243,21 @@ def _install_from(
             shutil.rmtree(unpack_dir, ignore_errors=True)
     logger.info("installed %s at %s", spec.name, target)
     return target
+
+
+def _clear_left(models_dir: Path, prefix: str) -> None:
+    """Delete what a killed download of this model left in ``models_dir`` (a partial
+    archive as big as the model, an unpacking folder), once it is ``LEFT_AFTER`` old: a
+    download under way writes to its own every moment."""
+    stale = time.time() - LEFT_AFTER
+    for left in models_dir.glob(f"{prefix}*"):
+        with contextlib.suppress(OSError):
+            if left.stat().st_mtime >= stale:
+                continue
+            if left.name.endswith(".zip.partial"):
+                left.unlink()
+            elif left.name.endswith(".unpack"):
+                shutil.rmtree(left)
 
 
 def _fetch(

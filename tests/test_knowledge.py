@@ -157,6 +157,16 @@ BROKEN = {
     "missing-entries": ("version: 1\n", "entries: missing"),
     "empty-entries": ("version: 1\nentries: []\n", "entries: is empty"),
     "entries-not-list": ("version: 1\nentries: {a: 1}\n", "entries: is a mapping"),
+    # left empty: said so, not by a Python type's name ("is NoneType")
+    "entries-left-empty": ("version: 1\nentries:\n", "entries: is empty; add at least one"),
+    "synonym-left-empty": (
+        "version: 1\nmatching:\n  synonyms:\n    lump:\nentries: [{id: a, question: Q, answer: A.}]\n",
+        "matching.synonyms.lump: is empty; write it, or remove it",
+    ),
+    "version-quoted": (
+        "version: '1'\nentries: []\n",
+        "version: is '1', text; write 1 without quotes",
+    ),
     "top-level-list": ("- a\n- b\n", "is a list; it must be a mapping"),
     "empty-file": ("", "is empty; it must be a mapping"),
     "wrong-version": ("version: 2\nentries: []\n", "version: is 2"),

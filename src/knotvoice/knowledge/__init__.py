@@ -507,6 +507,8 @@ def _top_level(data: object, out: _Collector) -> list[object]:
     version = data.get("version")
     if "version" not in data:
         out.warning(None, "version", f"missing; add 'version: {FORMAT_VERSION}'")
+    elif str(version).strip() == str(FORMAT_VERSION) and not isinstance(version, int):
+        out.error(None, "version", f"is {version!r}, text; write {FORMAT_VERSION} without quotes")
     elif version != FORMAT_VERSION or isinstance(version, bool):
         out.error(None, "version", f"is {version!r}; this knotvoice reads version {FORMAT_VERSION}")
     for key in data:
@@ -516,6 +518,8 @@ def _top_level(data: object, out: _Collector) -> list[object]:
         out.error(None, "entries", "missing; add an 'entries:' list of questions and answers")
         return []
     raw_entries = data["entries"]
+    if raw_entries is None:
+        raw_entries = []  # "entries:" with nothing under it
     if not isinstance(raw_entries, list):
         out.error(None, "entries", f"is {_kind(raw_entries)}; it must be a list of entries")
         return []
@@ -709,6 +713,9 @@ def _hint_text(
 ) -> str | None:
     """``value`` as lowercase words (one word unless ``phrase``), or None with an error."""
     where = f"{what} " if what else ""
+    if value is None:
+        out.error(None, field, f"{where}is empty; write it, or remove it")
+        return None
     if not isinstance(value, str):
         out.error(None, field, f"{where}is {_kind(value)}; write it as text (quote it)")
         return None
@@ -748,8 +755,10 @@ def _entry(raw: object, index: int, out: _Collector, lines: Lines | None = None)
             value = characters(value)  # "&amp;" as "&", for the screen, speech and matching
         if value is None:
             if field in _REQUIRED:
-                why = "missing" if field not in raw else "is empty"
-                out.error(label, field, f"{why}; every entry needs {_a(field)}", lines)
+                if field in raw:
+                    out.error(label, field, f"is empty; write {_a(field)}", lines)
+                else:
+                    out.error(label, field, f"missing; every entry needs {_a(field)}", lines)
             text[field] = None
         elif not isinstance(value, str):
             out.error(label, field, _not_text(value), lines)
@@ -872,6 +881,8 @@ def _kind(value: Any) -> str:
         datetime.date: "a date",
         datetime.datetime: "a date and time",
     }
+    if value is None:
+        return "empty"
     return names.get(type(value), type(value).__name__)
 
 

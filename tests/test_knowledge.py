@@ -943,6 +943,19 @@ def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
     warned = [p for p in lint(written) if "do not look like English" in p.message]
     assert len(warned) == 1 and warned[0].severity == "warning"
     assert not [p for p in lint(KNOTS) if "English" in p.message]
+    # Japanese writes no spaces: each sentence was one word, too few to judge, and no warning
+    japanese = tmp_path / "ja.yaml"
+    japanese.write_text(
+        "version: 1\nentries:\n"
+        "  - {id: hours, question: 何時に開きますか, answer: 毎日午前九時から午後五時まで営業しています。}\n"
+        "  - {id: parking, question: 駐車場はありますか, answer: 建物の裏に無料の駐車場があります。}\n",
+        encoding="utf-8",
+    )
+    assert [p.message for p in lint(japanese) if "do not look like English" in p.message] == [
+        "do not look like English (100% of their letters are not English letters); knotvoice "
+        "hears, matches and speaks English: questions in another language will not be heard "
+        "or answered"
+    ]
 
 
 def test_check_tells_a_knowledge_not_in_english_that_visitors_will_not_be_answered() -> None:

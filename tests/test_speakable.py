@@ -629,3 +629,11 @@ def test_a_did_you_mean_says_a_mark_its_question_writes_as_text(tmp_path: Path) 
     assert did_you_mean(knowledge.get("bold")) == (
         "Did you mean: How do I make a word bold on the page?"
     )
+
+
+def test_a_sentence_ended_by_another_script_s_mark_or_an_ellipsis_gets_no_full_stop() -> None:
+    """A Japanese answer was read with "。." at its end, and "…" got a full stop after it."""
+    assert speakable("毎日営業しています。") == "毎日営業しています。"
+    assert speakable("本当\uff1f") == "本当\uff1f"
+    assert speakable("Watch this space\u2026") == "Watch this space\u2026"
+    assert speakable("Open daily") == "Open daily."

@@ -130,7 +130,11 @@ ENGLISH_SHARE = 0.2
 55% of the words of every English FAQ in ``knowledge/`` and ``audio_fixtures/typed/``, 5% of
 a German one) is not taken for English."""
 ENGLISH_MIN_WORDS = 30
-"""Fewer words than this say too little of the language they are in."""
+"""Fewer words (or letters, in a script other than the Latin alphabet) than this say too
+little of the language they are in."""
+_LATIN_LAST = "\u024f"
+"""The last letter of the Latin alphabets (accented letters included): a letter after it is
+of another script (Greek, Cyrillic, Arabic, Japanese, ...)."""
 
 
 def english_share(texts: Sequence[str]) -> tuple[float, int]:
@@ -143,18 +147,26 @@ def english_share(texts: Sequence[str]) -> tuple[float, int]:
 def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
     """One warning when the entries' questions and answers do not look like English: the
     speech recognizers, the matcher's word lists and the kiosk's own replies are English."""
-    share, count = english_share(
-        [text for entry in entries for text in (*entry.phrases, entry.answer)]
-    )
-    if count < ENGLISH_MIN_WORDS or share >= ENGLISH_SHARE:
+    texts = [text for entry in entries for text in (*entry.phrases, entry.answer)]
+    share, count = english_share(texts)
+    letters = [char for text in texts for char in text if char.isalpha()]
+    other = sum(char > _LATIN_LAST for char in letters) / max(1, len(letters))
+    if len(letters) >= ENGLISH_MIN_WORDS and other > 0.5:
+        # Japanese or Chinese write no spaces: a sentence is one "word" to ``english_share``
+        why = f"{100 * other:.0f}% of their letters are not English letters"
+    elif count >= ENGLISH_MIN_WORDS and share < ENGLISH_SHARE:
+        why = (
+            f"{100 * share:.0f}% of their words are common English words, where English has "
+            "over a third"
+        )
+    else:
         return []
     return [
         Problem(
             "warning",
             None,
             "entries",
-            f"do not look like English ({100 * share:.0f}% of their words are common English "
-            "words, where English has over a third); knotvoice hears, matches and speaks "
+            f"do not look like English ({why}); knotvoice hears, matches and speaks "
             "English: questions in another language will not be heard or answered",
             source,
         )

@@ -195,6 +195,9 @@ _WRITTEN_MARK = re.compile(r"(?<!\S)\\(" + _either(_ENGLISH.marks_said) + r")(?=
 _WORD = re.compile(r"\w")
 _SYMBOLS = re.compile(r"[*_#~^<>|\\{}\[\]@]")
 _MARKUP_AT_END = "*_~ \t"
+_SENTENCE_ENDS = ".!?\u2026\u3002\uff01\uff1f"
+"""Marks that end a sentence: "." "!" "?", an ellipsis, and the full-width ones of Chinese
+and Japanese (their full stop, exclamation and question marks)."""
 _SPACES = re.compile(r"[ \t]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _RUN_WORDS = 12
@@ -227,7 +230,7 @@ def _sentence(text: str) -> str:
     text = text.strip().rstrip(_MARKUP_AT_END)
     if text and text[-1] in ",:;":
         text = text[:-1]
-    if text and text[-1] not in ".!?":
+    if text and text[-1] not in _SENTENCE_ENDS:
         text += "."
     return text
 

@@ -187,13 +187,19 @@ def long_speech_warnings(
         minutes = max(1, round(count / VoiceSettings().rate))
         what = "write it shorter" if entry.spoken else "add a 'spoken' form"
         field = "spoken" if entry.spoken else "answer"
+        too_long = (
+            " (a reply of thousands of words may not be spoken at all: its speech takes longer "
+            "to make than the kiosk waits)"
+            if count >= 1000
+            else ""
+        )
         found.append(
             Problem(
                 "warning",
                 entry.id,
                 field,
-                f"is {count} words, about {minutes} min read aloud (one of thousands is not "
-                f"spoken at all); {what} of under about 60 words",
+                f"is {count} words, about {minutes} min read aloud{too_long}; {what} of under "
+                "about 60 words",
                 source,
                 line_of(lines, field),
             )

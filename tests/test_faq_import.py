@@ -3216,6 +3216,31 @@ def test_a_quote_inside_a_csv_cell_is_read_as_excel_writes_it(tmp_path: Path) ->
     ]
 
 
+def test_a_quote_never_closed_in_a_csv_is_an_error_naming_its_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A quote opened in a cell and never closed took every row after it into that cell:
+    three entries imported as one, its answer the rest of the file, and no word said."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        'Question,Answer\nWhen do you open?,"At nine.\nWhere can I park?,Behind the hall.\n'
+        "Is there wifi?,Yes.\n",
+        encoding="utf-8",
+    )
+    written = tmp_path / "faq.yaml"
+    assert main(["knowledge", "import", str(path), "-o", str(written)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f'knotvoice: error: {path}: line 2: a quote (") opened in this row is never closed, so '
+        "every line after it is read as one cell; close it, or take it out"
+    ]
+    assert not written.exists()
+    path.write_text(path.read_text(encoding="utf-8").replace("nine.", 'nine."'), encoding="utf-8")
+    assert len(read_faq(path).entries) == 3
+    # a cell of several lines, closed, at the end of the file is no such quote
+    path.write_text('Question,Answer\nWhen?,"At nine.\nOr ten."', encoding="utf-8")
+    assert [e.answer for e in read_faq(path).entries] == ["At nine.\nOr ten."]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_a_knowledge_file_exported_and_imported_again_is_the_same(
     tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]

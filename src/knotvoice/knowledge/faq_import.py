@@ -1043,7 +1043,8 @@ def parse_csv(text: str) -> ImportResult:
     columns (one note for a column of repeated names or of numbers). A question asked again
     adds its answer, wordings and keywords to the first one's. Commas, semicolons or tabs may
     set the cells apart (tabs when every line has one, whatever commas the answers hold).
-    Raises ``KnowledgeError`` when no row has a question and an answer.
+    Raises ``KnowledgeError`` when no row has a question and an answer, or a quote opened
+    in a cell is never closed.
     """
     text = text.removeprefix("\ufeff")
     start = 1
@@ -1073,6 +1074,12 @@ def parse_csv(text: str) -> ImportResult:
         raise KnowledgeError(
             f"line {line}: not CSV ({exc}); save the spreadsheet as CSV, or give a text FAQ"
         ) from None
+    if rows and rows[-1][1] and "\n" in rows[-1][1][-1] and not text.rstrip().endswith('"'):
+        # A quote never closed took every line after it into one cell (entries lost).
+        raise KnowledgeError(
+            f'line {rows[-1][0]}: a quote (") opened in this row is never closed, so every '
+            "line after it is read as one cell; close it, or take it out"
+        )
     return parse_rows(rows)
 
 

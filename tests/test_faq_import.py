@@ -1013,6 +1013,14 @@ def test_questions_without_words_are_dropped_so_the_draft_loads(tmp_path: Path) 
     path = tmp_path / "imported.yaml"
     path.write_text(to_yaml(result), encoding="utf-8")
     assert load(path).entries == result.entries
+    # the first question without words: its answer was said to stand before any question
+    first = parse_faq("???\nAnswer to nothing.\n\nWhen do you close?\nAt six.\n")
+    assert [e.question for e in first.entries] == ["When do you close?"]
+    assert [str(n) for n in first.notes] == [
+        "line 1: question '???' has no words; dropped",
+        "line 2: the answer of question '???' (line 1), which has no words, is dropped with it; "
+        "write the question in words",
+    ]
 
 
 def test_a_question_asked_again_with_an_answer_keeps_its_wording_to_itself(

@@ -666,7 +666,7 @@ def _parse_text(text: str) -> ImportResult:
                 )
             continue
         if not phrase_key(para.text):  # a "?" alone, a rule such as "---"
-            if para.is_question:
+            if _wordless(para):
                 notes.append((para.line, f"question {para.text!r} has no words; dropped", None))
             continue
         if footer > index >= closing:
@@ -838,6 +838,16 @@ def _parse_text(text: str) -> ImportResult:
                         current,
                     )
                 )
+        elif current is None and index and _wordless(paragraphs[index - 1]):
+            asked = paragraphs[index - 1]
+            notes.append(
+                (
+                    para.line,
+                    f"the answer of question {asked.text!r} (line {asked.line}), which has no "
+                    "words, is dropped with it; write the question in words",
+                    None,
+                )
+            )
         elif current is None:
             inline = _asked_and_answered(para)
             notes.append(
@@ -2667,6 +2677,11 @@ def _without_emoji_after(text: str) -> str:
     ):
         end -= 1
     return text[:end]
+
+
+def _wordless(para: _Paragraph) -> bool:
+    """Whether ``para`` is a question without a word ("???", "🦁🐧?"), dropped."""
+    return para.is_question and not phrase_key(para.text)
 
 
 def _asked_and_answered(para: _Paragraph) -> tuple[str, str] | None:

@@ -514,7 +514,12 @@ def test_the_status_says_whether_the_speaker_has_played(
     assert json.loads(capsys.readouterr().out)["speaker"] == "played"
     # replies only shown (no sound device): none to play them on
     shown = Journal(tmp_path / "shown")
-    Logbook(shown, "whisper", lambda: "faq.yaml@abc")(ReplyStarted(1.0, "Hi.", 1.0, aloud=False))
+    only_shown = Logbook(shown, "whisper", lambda: "faq.yaml@abc")
+    only_shown(ReplyStarted(1.0, "Hi.", 1.0, aloud=False))
+    status = read_status(shown.directory)
+    assert status is not None and status.speaker == "none"
+    # its end, when the reply's time has passed, is no reply played ("replies played" was said)
+    only_shown(ReplyFinished(2.0, interrupted=False, frames=22050, rate=22050))
     status = read_status(shown.directory)
     assert status is not None and status.speaker == "none"
 

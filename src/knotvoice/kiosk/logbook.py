@@ -59,6 +59,8 @@ class Logbook:
         self._pending: dict[str, Any] | None = None
         self._speaker = "unused"
         """The speaker as the status says it (``Status.speaker``)."""
+        self._aloud = True
+        """The reply under way is said aloud (not only shown: no sound device)."""
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Heard) and event.accepted:
@@ -90,12 +92,13 @@ class Logbook:
             if not event.answer:
                 self._flush()
         elif isinstance(event, ReplyStarted):
+            self._aloud = event.aloud
             if not event.aloud:
                 self._speaker_is("none")
             if self._pending is not None:
                 self._pending.update(tts_ms=event.tts_ms, reply_ms=event.after_speech_ms)
                 self._flush()
-        elif isinstance(event, ReplyFinished) and event.frames:
+        elif isinstance(event, ReplyFinished) and event.frames and self._aloud:
             self._speaker_is("played")
         elif isinstance(event, Failed):
             if event.stage in REPLY_STAGES and self._pending is not None:

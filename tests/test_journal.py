@@ -1106,6 +1106,26 @@ def test_report_refuses_a_log_directory_that_is_not_there(
     assert printed.out == "" and f"{a_file}: not a directory; give the --log-dir" in printed.err
 
 
+def test_report_of_a_turn_log_it_cannot_read_is_an_error_not_an_empty_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A turn log `report` could not read (its permissions, or a folder in its place) gave
+    "questions 0" and exit 0: an operator was told no one had asked anything."""
+    Journal(tmp_path).write({"heard": "hi", "question": "hi", "decision": "reject"})
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    assert "questions     1" in capsys.readouterr().out
+    log = tmp_path / "turns.jsonl"
+    log.unlink()
+    log.mkdir()
+    assert main(["report", "--log-dir", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err == (
+        f"knotvoice: error: {log}: cannot read the turn log: is a directory; it should be a "
+        "file the kiosk wrote\n"
+    )
+
+
 @pytest.mark.parametrize("top", ["-1", "0", "many"])
 def test_report_lists_at_least_one_question(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], top: str

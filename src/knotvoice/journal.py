@@ -476,7 +476,8 @@ def read_turns(
     """Every turn logged in ``directory`` at or after ``since`` (Unix seconds), oldest first;
     a line that is not a turn (cut short by a crash, even inside a letter) is skipped. The
     files are read a line at a time. With ``fields``, each turn has those keys only (and
-    ``time``)."""
+    ``time``). Raises ``KnotvoiceError`` for a file there that cannot be read (its
+    permissions): an empty report would say that no one asked anything."""
     files = [*sorted(Path(directory).glob("turns-*.jsonl")), Path(directory) / TURNS]
     for path in files:
         try:
@@ -497,8 +498,16 @@ def read_turns(
                             if (fields is None or k in fields or k == "time")
                             and (k not in _FIGURES or _finite(v))
                         }
-        except OSError:  # gone (rotated away before it was opened), or unreadable
+        except FileNotFoundError:  # not written yet, or rotated away before it was opened
             continue
+        except OSError as error:
+            if error.errno in (errno.EACCES, errno.EPERM):
+                why = "no permission to read it; run this as the kiosk's user, or with sudo"
+            else:
+                why = (
+                    f"{(error.strerror or str(error)).lower()}; it should be a file the kiosk wrote"
+                )
+            raise KnotvoiceError(f"{path}: cannot read the turn log: {why}") from None
 
 
 _NAMES = frozenset(("decision", "entry", "closest", "engine", "knowledge", "knowledge_file"))

@@ -1015,7 +1015,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.nice(19)
     log_dir, period = args
     since = time.time() - parse_since(period)
-    counted = tally(read_turns(Path(log_dir), since, FIELDS))
+    try:
+        counted = tally(read_turns(Path(log_dir), since, FIELDS))
+    except KnotvoiceError as error:
+        print(f"knotvoice: error: {error}", file=sys.stderr)
+        return 1
     summary = counted.summary(embed=meanings())
     # UTF-8 whatever the locale, as the screen reads it (a line edited by hand may hold
     # what UTF-8 cannot hold).

@@ -622,6 +622,25 @@ def test_the_report_groups_questions_worded_alike() -> None:
     assert data["top_unanswered"][0]["count"] == 4
 
 
+def test_the_report_lists_a_question_as_it_was_typed_and_a_long_one_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A question typed at the screen with an emoji was listed with Python's escapes
+    ('\\u200d'), and one of 500 characters filled the terminal."""
+    journal = Journal(tmp_path)
+    typed = "\U0001f486\u200d\u2640\ufe0f wie lösche ich meinen Termin"
+    long = "could you tell me " + "and also " * 60 + "where the lockers are"
+    for question in (typed, long, "where's the\x1b[2J lift"):
+        journal.write({**turn(question, "reject", "gym"), "probability": 0.04})
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"'{typed}' (closest: gym" in out
+    assert "'could you tell me and also and also" in out and long not in out
+    (cut,) = [line for line in out.splitlines() if "could you tell me" in line]
+    assert "\u2026' (closest: gym" in cut and len(cut) < 160
+    assert '"where\'s the\\x1b[2J lift" (closest: gym' in out
+
+
 def test_the_report_groups_questions_that_ask_the_same_thing_in_other_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

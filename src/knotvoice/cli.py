@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -1238,7 +1239,7 @@ def _report(args: argparse.Namespace) -> int:
             "ENTRY 'WORDING' FILE`; else write an entry):"
         )
         for asked in summary.top_unanswered:
-            _out(f"  {asked.count:4}x {asked.question!r} (closest: {asked.closeness})")
+            _out(f"  {asked.count:4}x {_quoted(asked.question)} (closest: {asked.closeness})")
             if len(asked.wordings) > 1:
                 _out(f"         also asked as {_also_asked(asked)}")
             if asked.command:
@@ -1246,10 +1247,27 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORT_QUESTION_AT_MOST = 100
+"""A question the report lists is cut to this many characters (a visitor's typed question
+may be 500)."""
+
+
+def _quoted(question: str) -> str:
+    """``question`` in quotes as a visitor wrote or said it ("¿dónde está?", an emoji as
+    itself, where ``repr`` wrote "\\u200d"), control characters escaped, cut at
+    ``REPORT_QUESTION_AT_MOST`` characters."""
+    shown = "".join(
+        repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in question
+    )
+    if len(shown) > REPORT_QUESTION_AT_MOST:
+        shown = shown[: REPORT_QUESTION_AT_MOST - 1].rstrip() + "\u2026"
+    return f'"{shown}"' if "'" in shown and '"' not in shown else f"'{shown}'"
+
+
 def _also_asked(asked: Asked) -> str:
     """``'is there a pool' 2x, 'pool?' 1x``: the other wordings of ``asked``, the most
     frequent first, and how many more questions were worded otherwise still."""
-    shown = ", ".join(f"{worded.text!r} {worded.count}x" for worded in asked.wordings[1:6])
+    shown = ", ".join(f"{_quoted(worded.text)} {worded.count}x" for worded in asked.wordings[1:6])
     rest = asked.count - sum(worded.count for worded in asked.wordings[:6])
     return f"{shown}, and {rest} more times in other words" if rest > 0 else shown
 

@@ -1104,6 +1104,9 @@ def test_report_and_status_on_the_command_line(
     assert abs(since_said(said) - (time.time() - 12 * 3600)) < 120
     assert main(["report", "--log-dir", str(tmp_path), "--since", "soon"]) == 1
     assert "write it like 7d" in capsys.readouterr().err
+    # a period of no time reported nothing, always
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "0d"]) == 1
+    assert "--since: '0d' holds no time; write it like 7d" in capsys.readouterr().err
 
 
 def test_report_refuses_a_log_directory_that_is_not_there(

@@ -265,7 +265,10 @@ def parse_since(text: str) -> float:
     if found is None:
         raise ValueError(f"{text!r} is not a period; write it like 7d, 12h, 30m or 90s")
     unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[found.group(2)]
-    return float(found.group(1)) * unit
+    seconds = float(found.group(1)) * unit
+    if seconds <= 0:
+        raise ValueError(f"{text!r} holds no time; write it like 7d, 12h, 30m or 90s")
+    return seconds
 
 
 def _percentile(values: array[float], share: float) -> float | None:

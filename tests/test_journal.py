@@ -8,8 +8,10 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -620,6 +622,48 @@ def test_the_report_groups_questions_worded_alike() -> None:
     data = summary.to_json()
     assert {"turns", "answered", "confirmed", "rejected", "top_unanswered"} <= data.keys()
     assert data["top_unanswered"][0]["count"] == 4
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="reads as a user without root's override of permissions: root and setpriv",
+)
+def test_status_and_report_of_a_log_they_may_not_read_say_so(tmp_path: Path) -> None:
+    """`status` of a log directory it could not read said "no kiosk has written one there",
+    and `report` of a turn log it could not read "questions 0", exit 0."""
+    journal = Journal(tmp_path)
+    journal.write({"heard": "hi", "question": "hi", "decision": "reject"})
+    journal.update(microphone="listening")
+    (tmp_path / "turns.jsonl").chmod(0)
+    (tmp_path / "status.json").chmod(0)
+    without_override = [
+        "setpriv",
+        "--bounding-set=-dac_override,-dac_read_search",
+        "--inh-caps=-dac_override,-dac_read_search",
+        sys.executable,
+        "-m",
+        "knotvoice",
+    ]
+
+    def run(*args: str) -> tuple[int, str]:
+        done = subprocess.run(
+            [*without_override, *args, "--log-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return done.returncode, done.stderr
+
+    assert run("report") == (
+        1,
+        f"knotvoice: error: {tmp_path / 'turns.jsonl'}: cannot read the turn log: no permission "
+        "to read it; run this as the kiosk's user, or with sudo\n",
+    )
+    assert run("status") == (
+        1,
+        f"knotvoice: error: {tmp_path / 'status.json'}: no permission to read the kiosk's "
+        "status; run this as the kiosk's user, or with sudo\n",
+    )
 
 
 def test_the_report_lists_a_question_as_it_was_typed_and_a_long_one_cut(

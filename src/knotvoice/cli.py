@@ -1350,9 +1350,15 @@ _LOGGED = "`listen`, `screen` and `serve` log each turn and their status; `ask` 
 
 
 def _status(args: argparse.Namespace) -> int:
-    from knotvoice.journal import read_status
+    from knotvoice.journal import STATUS, read_status
 
     log_dir, hint = _log_dir_to_read(args, _settings(args))
+    for unread in (log_dir, log_dir / STATUS):
+        if unread.exists() and not os.access(unread, os.R_OK | (os.X_OK if unread.is_dir() else 0)):
+            raise KnotvoiceError(
+                f"{unread}: no permission to read the kiosk's status; run this as the kiosk's "
+                "user, or with sudo"
+            )
     status = read_status(log_dir)
     if status is None:
         raise KnotvoiceError(

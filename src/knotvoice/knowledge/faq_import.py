@@ -839,11 +839,11 @@ def _parse_text(text: str) -> ImportResult:
                     )
                 )
         elif current is None and index and _wordless(paragraphs[index - 1]):
-            asked = paragraphs[index - 1]
+            wordless = paragraphs[index - 1]
             notes.append(
                 (
                     para.line,
-                    f"the answer of question {asked.text!r} (line {asked.line}), which has no "
+                    f"the answer of question {wordless.text!r} (line {wordless.line}), which has no "
                     "words, is dropped with it; write the question in words",
                     None,
                 )

@@ -1861,6 +1861,26 @@ def test_footnotes_and_comments_are_not_read_into_an_opendocument_s_text(
     ]
 
 
+def test_a_workbook_s_notes_name_its_rows(tmp_path: Path) -> None:
+    """A workbook's notes named "line 4" for its row 4, and said "line 3: row 3 left out"."""
+    workbook = openpyxl.Workbook()
+    faq = workbook.active
+    assert faq is not None
+    faq.title = "FAQ"
+    faq.append(("Question", "Answer"))
+    faq.append(("Can I park here?", "Yes, behind the hall."))
+    faq.append(("Is there wifi?", "Yes, ask at the desk."))
+    faq.append(("Can I park here?", "Bikes go by the door."))
+    faq.row_dimensions[5].hidden = True
+    faq.append(("Is it open on Sundays?", "No."))
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    assert [str(n) for n in read_faq(path).notes] == [
+        "sheet 'FAQ': row 5 left out: hidden, filtered out or folded away; show it to import it",
+        "row 4: repeated question 'Can I park here?' merged into the one in row 2",
+    ]
+
+
 def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path: Path) -> None:
     """A hidden sheet of lists before the FAQ was read instead of it, and a cover sheet gave
     "no row has a question and an answer"."""
@@ -1886,7 +1906,7 @@ def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path
         ("Is there wifi?", "Yes, ask at the desk."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Cover' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there"
+        "workbook: sheet 'Cover' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there"
     ]
 
 
@@ -1917,8 +1937,8 @@ def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
     ]
     assert [e.topic for e in result.entries] == ["tickets", "tickets", "dates", "food"]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Notes' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there",
-        "line 1: column A 'Section' read as the entries' topics ('Tickets', 'Dates', 'Food')",
+        "workbook: sheet 'Notes' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there",
+        "sheet 'FAQ': column A 'Section' read as the entries' topics ('Tickets', 'Dates', 'Food')",
     ]
 
 
@@ -2044,8 +2064,8 @@ def test_hidden_rows_and_columns_of_a_workbook_are_left_out_and_named(tmp_path: 
         ("Can I park here?", "Yes, behind the hall."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 3: row 3 left out: hidden, filtered out or folded away; show it to import it",
-        "line 1: hidden column C left out; unhide a column of questions or answers to import it",
+        "sheet 'FAQ': row 3 left out: hidden, filtered out or folded away; show it to import it",
+        "sheet 'FAQ': hidden column C left out; unhide a column of questions or answers to import it",
     ]
 
     ods = OpenDocumentSpreadsheet()
@@ -2067,8 +2087,8 @@ def test_hidden_rows_and_columns_of_a_workbook_are_left_out_and_named(tmp_path: 
         ("Can I park here?", "Yes, behind the hall."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 2: row 2 left out: hidden, filtered out or folded away; show it to import it",
-        "line 1: hidden column C left out; unhide a column of questions or answers to import it",
+        "sheet 'FAQ': row 2 left out: hidden, filtered out or folded away; show it to import it",
+        "sheet 'FAQ': hidden column C left out; unhide a column of questions or answers to import it",
     ]
 
 
@@ -2169,7 +2189,7 @@ def test_an_opendocument_text_and_spreadsheet_are_read_as_word_s_and_excel_s(
         ("Can I park?", "Yes, round the back."),
     ]
     assert [str(n) for n in result.notes] == [
-        "line 1: sheet 'Old' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there"
+        "workbook: sheet 'Old' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there"
     ]
 
 

@@ -992,16 +992,27 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
                 1,
                 f"sheet {other.title!r} left out: only the sheet {sheet.title!r} is read; "
                 "if visitors should hear any of its rows, move them there",
+                place="workbook",
             )
             for other in filled
             if other is not sheet
         )
-        return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *result.notes))
+        rows = tuple(_in_rows(note, sheet.title) for note in result.notes)
+        return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *rows))
     named = ", ".join(repr(sheet.title) for sheet in filled)
     raise KnowledgeError(
         f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
         "questions in one column and their answers in the next"
     )
+
+
+def _in_rows(note: Note, title: str) -> Note:
+    """``note`` of a CSV's rows as said of a sheet's: at its row, not its "line"."""
+    if note.place:
+        return note
+    message = re.sub(r"\bon line (\d+)", r"in row \1", note.message)
+    where = f"sheet {title!r}" if note.line <= 1 and not note.message.startswith("row") else ""
+    return dataclasses.replace(note, message=message, place=where or f"row {note.line}")
 
 
 def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:
@@ -1019,6 +1030,7 @@ def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:
                 f"row{'s' if rows[1:] else ''} {named} left out: hidden, filtered out or "
                 f"folded away; show {'them' if rows[1:] else 'it'} to import "
                 f"{'them' if rows[1:] else 'it'}",
+                place=f"sheet {sheet.title!r}",
             )
         )
     if sheet.hidden_columns:
@@ -1028,6 +1040,7 @@ def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:
                 1,
                 f"hidden column{'s' if sheet.hidden_columns[1:] else ''} {columns} left out; "
                 "unhide a column of questions or answers to import it",
+                place=f"sheet {sheet.title!r}",
             )
         )
     return tuple(notes)

@@ -35,10 +35,10 @@ Progress = Callable[[int, int | None], None]
 BLOCK = 64 * 1024
 """Bytes read from the network at a time."""
 MB = 1_000_000
+"""Bytes in a megabyte, as download sizes are shown."""
 LEFT_AFTER = 3600.0
 """A download's partial archive or unpacking folder this old was left by one that was
 killed (a power cut, ``kill -9``): the next download of that model deletes it."""
-"""Bytes in a megabyte, as download sizes are shown."""
 NETWORK_HINT = (
     "check the network; with none, download the archive on a machine that has one and pass "
     "--url file:///path/to/it.zip"

@@ -897,6 +897,14 @@ def test_a_question_the_visitor_said_no_to_is_not_grouped_under_a_command(
     assert lines[at + 1] == "         knotvoice knowledge add parking 'where do I park'"
     at = lines.index("     1x 'where do I park' (closest: -, the visitor said no to parking)")
     assert at + 1 == len(lines) or not lines[at + 1].strip().startswith("knotvoice")
+    # as whisper writes it, with its closing mark: the command adds the words alone (it added
+    # the alternative "knots.")
+    heard = tmp_path / "heard"
+    journal = Journal(heard)
+    journal.write({**turn("Where do I park?", "confirm", "parking"), "probability": 0.37})
+    journal.write({**turn("Yes.", "answer", "parking"), "probability": 0.37})
+    assert main(["report", "--log-dir", str(heard)]) == 0
+    assert "knotvoice knowledge add parking 'Where do I park'" in capsys.readouterr().out
 
 
 def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(

@@ -204,7 +204,9 @@ class Asked:
         unsure of it and no visitor chose it: ``unsure``)."""
         if self.closest is None or self.far or self.unsure or self.added:
             return None
-        words = [self.closest, self.question] + ([self.knowledge] if self.knowledge else [])
+        # the wording as an alternative is written, without the recognizer's closing mark
+        wording = self.question.rstrip(" .?!") or self.question
+        words = [self.closest, wording] + ([self.knowledge] if self.knowledge else [])
         # "--": a wording that starts with a dash is the wording, not an option.
         dashes = "-- " if any(word.startswith("-") for word in words) else ""
         return f"knotvoice knowledge add {dashes}{' '.join(shlex.quote(w) for w in words)}"

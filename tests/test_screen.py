@@ -979,6 +979,15 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
             page = response.read().decode()
         # With no microphone the page does not ask visitors to speak.
         assert "out loud" not in page and "Type a question below." in page
+        # With no sound device, no reply will be said: its health says so before any (it
+        # said "unused" until the first reply had been shown)
+        for _ in range(100):
+            with urllib.request.urlopen(url + "health", timeout=30) as response:
+                health = json.loads(response.read())
+            if health["speaker"]:  # written as the screen starts to listen
+                break
+            time.sleep(0.1)
+        assert (health["microphone"], health["speaker"]) == ("none", "none")
         request = urllib.request.Request(
             url + "ask",
             data=json.dumps({"text": "how often should you massage a knot"}).encode(),

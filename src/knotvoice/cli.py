@@ -1044,6 +1044,7 @@ def _kiosk(
     from knotvoice.kiosk.inbox import Inbox
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
+    from knotvoice.kiosk.quiet import Mute
     from knotvoice.recordings import AT_MOST_BYTES, AUDIO, Recordings, left_behind
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
@@ -1098,6 +1099,7 @@ def _kiosk(
             lambda: app.knowledge_version(reloader.current.knowledge),
             recordings,
             knowledge_file=settings.knowledge.absolute(),
+            aloud=not isinstance(speaker, Mute),
         )
         screen = settings.listen.screen
         inbox = Inbox() if screen is not None else None

@@ -43,10 +43,14 @@ class Logbook:
         knowledge: Callable[[], str],
         recordings: Recordings | None = None,
         knowledge_file: Path | None = None,
+        *,
+        aloud: bool = True,
     ) -> None:
         """``knowledge`` says which knowledge (file and version) answers now; ``recordings``
         keeps the spoken questions' audio (None: no audio is kept); ``knowledge_file`` is the
-        path each turn line names, so ``knotvoice report`` knows which file to add to."""
+        path each turn line names, so ``knotvoice report`` knows which file to add to.
+        ``aloud`` is False when no reply will be said (no sound device): the status says so
+        from the start, not only once a reply has been shown."""
         self._journal = journal
         self._engine = engine
         self._knowledge = knowledge
@@ -57,9 +61,9 @@ class Logbook:
         self._audio: tuple[AudioChunk, ...] = ()
         self._heard_at = 0.0
         self._pending: dict[str, Any] | None = None
-        self._speaker = "unused"
+        self._speaker = "unused" if aloud else "none"
         """The speaker as the status says it (``Status.speaker``)."""
-        self._aloud = True
+        self._aloud = aloud
         """The reply under way is said aloud (not only shown: no sound device)."""
 
     def __call__(self, event: Event) -> None:

@@ -1938,7 +1938,7 @@ def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
     assert [e.topic for e in result.entries] == ["tickets", "tickets", "dates", "food"]
     assert [str(n) for n in result.notes] == [
         "workbook: sheet 'Notes' left out: only the sheet 'FAQ' is read; if visitors should hear any of its rows, move them there",
-        "sheet 'FAQ': column A 'Section' read as the entries' topics ('Tickets', 'Dates', 'Food')",
+        "row 1: column A 'Section' read as the entries' topics ('Tickets', 'Dates', 'Food')",
     ]
 
 
@@ -3259,14 +3259,40 @@ def test_a_quote_never_closed_in_a_csv_is_an_error_naming_its_row(
     assert main(["knowledge", "import", str(path), "-o", str(written)]) == 1
     assert capsys.readouterr().err.splitlines() == [
         f'knotvoice: error: {path}: line 2: a quote (") opened in this row is never closed, so '
-        "every line after it is read as one cell; close it, or take it out"
+        "the lines after it are read as one cell; close it, or take it out"
     ]
+    # closed by a later row's quote, it took the rows between
+    path.write_text(
+        'Question,Answer\nWhen do you open?,"At nine.\nWhere can I park?,Behind the hall.\n'
+        'Is there wifi?,"Yes."\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError, match=r"line 2: a quote .* is never closed"):
+        read_faq(path)
     assert not written.exists()
     path.write_text(path.read_text(encoding="utf-8").replace("nine.", 'nine."'), encoding="utf-8")
     assert len(read_faq(path).entries) == 3
     # a cell of several lines, closed, at the end of the file is no such quote
     path.write_text('Question,Answer\nWhen?,"At nine.\nOr ten."', encoding="utf-8")
     assert [e.answer for e in read_faq(path).entries] == ["At nine.\nOr ten."]
+
+
+def test_an_exported_column_of_topics_none_written_is_said_to_be_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file without topics, exported and imported again, was told its column of topics was
+    read "as the entries' topics ()"."""
+    source = tmp_path / "faq.yaml"
+    source.write_text(
+        "version: 1\nentries:\n  - {id: a, question: 'When do you open?', answer: At nine.}\n"
+        "  - {id: b, question: 'Where can I park?', answer: Behind the hall.}\n",
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "faq.xlsx"
+    assert main(["knowledge", "export", str(source), "-o", str(sheet)]) == 0
+    assert "column B 'Topic' read as the entries' topics, empty in every row" in [
+        str(note).removeprefix("row 1: ") for note in read_faq(sheet).notes
+    ]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

@@ -905,6 +905,17 @@ def test_a_question_the_visitor_said_no_to_is_not_grouped_under_a_command(
     journal.write({**turn("Yes.", "answer", "parking"), "probability": 0.37})
     assert main(["report", "--log-dir", str(heard)]) == 0
     assert "knotvoice knowledge add parking 'Where do I park'" in capsys.readouterr().out
+    # a terminal's escape typed at the screen is neither printed nor added
+    typed = tmp_path / "typed"
+    journal = Journal(typed)
+    journal.write(
+        {**turn("Where do I park\x1b]0;x\x07\u202e?", "confirm", "parking"), "probability": 0.37}
+    )
+    journal.write({**turn("yes", "answer", "parking"), "probability": 0.37})
+    assert main(["report", "--log-dir", str(typed)]) == 0
+    out = capsys.readouterr().out
+    assert "knotvoice knowledge add parking 'Where do I park]0;x'" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
 
 
 def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
@@ -1195,7 +1206,7 @@ def test_report_of_a_turn_log_it_cannot_read_is_an_error_not_an_empty_report(
     printed = capsys.readouterr()
     assert printed.out == ""
     assert printed.err == (
-        f"knotvoice: error: {log}: cannot read the turn log: is a directory; it should be a "
+        f"knotvoice: error: {log}: cannot read the turn log: it is a directory; it should be a "
         "file the kiosk wrote\n"
     )
 

@@ -1203,7 +1203,16 @@ def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_pat
     )
     (warned,) = [p for p in lint(path) if p.field == "answer"]
     assert warned.severity == "warning" and "300 words" in warned.message
-    assert "'spoken' form" in warned.message and "may not be spoken" not in warned.message
+    assert "'spoken' form" in warned.message and "thousands" not in warned.message
+    # one of thousands of words is told why it may not be spoken at all
+    path.write_text(path.read_text(encoding="utf-8").replace(long, " ".join([long] * 4)))
+    (warned,) = [p for p in lint(path) if p.field == "answer"]
+    assert warned.message.startswith("is 1200 words, about ")
+    assert (
+        "(a reply of thousands of words may not be spoken at all: its speech takes longer "
+        "to make than the kiosk waits)" in warned.message
+    )
+    path.write_text(path.read_text(encoding="utf-8").replace(" ".join([long] * 4), long))
     knowledge = load(path)
     judged = [_judged(0, 0, 0.9, (0,), "phrasing")]
     assert [

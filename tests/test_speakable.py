@@ -199,6 +199,8 @@ def test_codes_to_dial_and_a_star_between_numbers_are_read_as_said() -> None:
     assert speakable("To top up, dial *123#\nThen press #") == (
         "To top up, dial star 1 2 3 hash. Then press hash."
     )
+    # a run of them, or one after the sentence's own mark, closes the line: no key
+    assert speakable("Price list ####\nCall us!#") == "Price list. Call us!"
     assert speakable("Take 5\\*2 tablets; 3 * 4 = 12.") == "Take 5 times 2 tablets; 3 times 4 = 12."
     # a number after "#", a footnote's mark and an amount's stay as they were read
     assert speakable("Room #4*\n* members only") == "Room number 4. Members only."

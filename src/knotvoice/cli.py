@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -1258,11 +1257,14 @@ def _quoted(question: str) -> str:
     """``question`` in quotes as a visitor wrote or said it ("¿dónde está?", an emoji as
     itself, where ``repr`` wrote "\\u200d"), control characters escaped, cut at
     ``REPORT_QUESTION_AT_MOST`` characters."""
+    from knotvoice.report import unprintable
+
+    if len(question) > REPORT_QUESTION_AT_MOST:
+        question = question[: REPORT_QUESTION_AT_MOST - 1].rstrip() + "\u2026"
     shown = "".join(
-        repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in question
+        char.encode("unicode_escape").decode("ascii") if unprintable(char) else char
+        for char in question
     )
-    if len(shown) > REPORT_QUESTION_AT_MOST:
-        shown = shown[: REPORT_QUESTION_AT_MOST - 1].rstrip() + "\u2026"
     return f'"{shown}"' if "'" in shown and '"' not in shown else f"'{shown}'"
 
 
@@ -1355,12 +1357,15 @@ def _status(args: argparse.Namespace) -> int:
     from knotvoice.journal import STATUS, read_status
 
     log_dir, hint = _log_dir_to_read(args, _settings(args))
-    for unread in (log_dir, log_dir / STATUS):
-        if unread.exists() and not os.access(unread, os.R_OK | (os.X_OK if unread.is_dir() else 0)):
-            raise KnotvoiceError(
-                f"{unread}: no permission to read the kiosk's status; run this as the kiosk's "
-                "user, or with sudo"
-            )
+    try:
+        (log_dir / STATUS).open("rb").close()
+    except PermissionError:  # said to be missing, it sent the operator to start a kiosk
+        raise KnotvoiceError(
+            f"{log_dir / STATUS}: no permission to read the kiosk's status; run this as the "
+            "kiosk's user, or with sudo"
+        ) from None
+    except OSError:
+        pass  # none there: said below
     status = read_status(log_dir)
     if status is None:
         raise KnotvoiceError(

@@ -503,10 +503,10 @@ def read_turns(
         except OSError as error:
             if error.errno in (errno.EACCES, errno.EPERM):
                 why = "no permission to read it; run this as the kiosk's user, or with sudo"
+            elif error.errno == errno.EISDIR:
+                why = "it is a directory; it should be a file the kiosk wrote"
             else:
-                why = (
-                    f"{(error.strerror or str(error)).lower()}; it should be a file the kiosk wrote"
-                )
+                why = (error.strerror or str(error)).lower()
             raise KnotvoiceError(f"{path}: cannot read the turn log: {why}") from None
 
 

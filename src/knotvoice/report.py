@@ -55,6 +55,7 @@ __all__ = [
     "parse_since",
     "summarize",
     "tally",
+    "unprintable",
 ]
 
 logger = logging.getLogger(__name__)
@@ -204,8 +205,12 @@ class Asked:
         unsure of it and no visitor chose it: ``unsure``)."""
         if self.closest is None or self.far or self.unsure or self.added:
             return None
-        # the wording as an alternative is written, without the recognizer's closing mark
-        wording = self.question.rstrip(" .?!") or self.question
+        # the wording as an alternative is written: without the recognizer's closing mark,
+        # and without a typed control character (a terminal's escape, pasted in)
+        said = "".join(char for char in self.question if not unprintable(char))
+        wording = said.rstrip(" .?!\u2026\u3002\uff01\uff1f") or said
+        if not wording.strip():
+            return None
         words = [self.closest, wording] + ([self.knowledge] if self.knowledge else [])
         # "--": a wording that starts with a dash is the wording, not an option.
         dashes = "-- " if any(word.startswith("-") for word in words) else ""
@@ -259,6 +264,16 @@ class Summary:
             {**asdict(asked), "command": asked.command} for asked in self.top_unanswered
         ]
         return data
+
+
+def unprintable(char: str) -> bool:
+    """Whether ``char`` is a control character, or one that reorders or breaks a line of a
+    terminal (a right-to-left override, a line separator): text no visitor says."""
+    return (
+        unicodedata.category(char) in ("Cc", "Zl", "Zp")
+        or "\u202a" <= char <= "\u202e"
+        or "\u2066" <= char <= "\u2069"
+    )
 
 
 def parse_since(text: str) -> float:

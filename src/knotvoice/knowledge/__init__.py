@@ -507,6 +507,8 @@ def _top_level(data: object, out: _Collector) -> list[object]:
     version = data.get("version")
     if "version" not in data:
         out.warning(None, "version", f"missing; add 'version: {FORMAT_VERSION}'")
+    elif version is None:
+        out.error(None, "version", f"is empty; write 'version: {FORMAT_VERSION}'")
     elif str(version).strip() == str(FORMAT_VERSION) and not isinstance(version, int):
         out.error(None, "version", f"is {version!r}, text; write {FORMAT_VERSION} without quotes")
     elif version != FORMAT_VERSION or isinstance(version, bool):

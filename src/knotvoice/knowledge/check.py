@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -149,7 +150,8 @@ def language_warnings(entries: Sequence[Entry], source: str) -> list[Problem]:
     speech recognizers, the matcher's word lists and the kiosk's own replies are English."""
     texts = [text for entry in entries for text in (*entry.phrases, entry.answer)]
     share, count = english_share(texts)
-    letters = [char for text in texts for char in text if char.isalpha()]
+    # NFKC: full-width Latin letters (as a Japanese keyboard types them) are the Latin ones
+    letters = [c for text in texts for c in unicodedata.normalize("NFKC", text) if c.isalpha()]
     other = sum(char > _LATIN_LAST for char in letters) / max(1, len(letters))
     if len(letters) >= ENGLISH_MIN_WORDS and other > 0.5:
         # Japanese or Chinese write no spaces: a sentence is one "word" to ``english_share``

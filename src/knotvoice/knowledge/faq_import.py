@@ -997,7 +997,7 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
             for other in filled
             if other is not sheet
         )
-        rows = tuple(_in_rows(note, sheet.title) for note in result.notes)
+        rows = tuple(_in_rows(note) for note in result.notes)
         return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *rows))
     named = ", ".join(repr(sheet.title) for sheet in filled)
     raise KnowledgeError(
@@ -1006,13 +1006,12 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
     )
 
 
-def _in_rows(note: Note, title: str) -> Note:
+def _in_rows(note: Note) -> Note:
     """``note`` of a CSV's rows as said of a sheet's: at its row, not its "line"."""
     if note.place:
         return note
     message = re.sub(r"\bon line (\d+)", r"in row \1", note.message)
-    where = f"sheet {title!r}" if note.line <= 1 and not note.message.startswith("row") else ""
-    return dataclasses.replace(note, message=message, place=where or f"row {note.line}")
+    return dataclasses.replace(note, message=message, place=f"row {note.line}")
 
 
 def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:
@@ -1097,13 +1096,30 @@ def parse_csv(text: str) -> ImportResult:
         raise KnowledgeError(
             f"line {line}: not CSV ({exc}); save the spreadsheet as CSV, or give a text FAQ"
         ) from None
-    if rows and rows[-1][1] and "\n" in rows[-1][1][-1] and not text.rstrip().endswith('"'):
-        # A quote never closed took every line after it into one cell (entries lost).
+    if (opened := _never_closed(text, delimiter, rows)) is not None:
+        # A quote never closed took the lines after it into one cell (entries lost).
         raise KnowledgeError(
-            f'line {rows[-1][0]}: a quote (") opened in this row is never closed, so every '
-            "line after it is read as one cell; close it, or take it out"
+            f'line {opened}: a quote (") opened in this row is never closed, so the lines '
+            "after it are read as one cell; close it, or take it out"
         )
     return parse_rows(rows)
+
+
+def _never_closed(text: str, delimiter: str, rows: list[tuple[int, list[str]]]) -> int | None:
+    """The line of the row whose quote is never closed, read to the file's end (strictly
+    read, the file ends inside it) or to a later quote (a line in one of its cells holds a
+    question and the cell after it: "Where can I park?,Behind the hall"), else None."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "end of data" in str(exc) and rows:
+            return rows[-1][0]
+    asked = re.compile(rf"[{_QUESTION_MARKS}]\s*{re.escape(delimiter)}\s*\S")
+    for number, cells in rows:
+        if any(asked.search(line) for cell in cells for line in cell.splitlines()[1:]):
+            return number
+    return None
 
 
 def _even_delimiter(sample: str, guessed: str) -> str:
@@ -1407,7 +1423,10 @@ def _extra_notes(
         said = what[field]
         if field == "topic":
             shown = [repr(topic) for topic in _names([row for _, row in rows], at)]
-            said += f" ({', '.join(shown[:3])}{', ...' if len(shown) > 3 else ''})"
+            if shown:
+                said += f" ({', '.join(shown[:3])}{', ...' if len(shown) > 3 else ''})"
+            else:  # an exported file's column of topics, none written yet
+                said += ", empty in every row"
         notes.append(
             (first[0] if name else rows[0][0], f"column {_letter(at)}{called} read as {said}", None)
         )

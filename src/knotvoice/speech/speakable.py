@@ -195,6 +195,9 @@ _WRITTEN_MARK = re.compile(r"(?<!\S)\\(" + _either(_ENGLISH.marks_said) + r")(?=
 _WORD = re.compile(r"\w")
 _SYMBOLS = re.compile(r"[*_#~^<>|\\{}\[\]@]")
 _MARKUP_AT_END = "*_~ \t"
+_CLOSING_HASHES = re.compile(r"(?:(?<=\s)#{2,}|(?<=[.!?,:;])#+|^#+)\s*$")
+"""Marks at a line's end that close it, not a key to press: a run of "#" ("Price list
+####"), or one after its last sentence's mark ("Call us!#"); "Then press #" keeps its key."""
 _SENTENCE_ENDS = ".!?\u2026\u3002\uff01\uff1f"
 """Marks that end a sentence: "." "!" "?", an ellipsis, and the full-width ones of Chinese
 and Japanese (their full stop, exclamation and question marks)."""
@@ -227,7 +230,7 @@ def _sentence(text: str) -> str:
     """A line as a sentence: emphasis marks after its last word set aside, and a line that
     leads into what follows (ending in ":" or ";") ended with a full stop (``_read_lines``
     reads a line ending in ":" on into the next)."""
-    text = text.strip().rstrip(_MARKUP_AT_END)
+    text = _CLOSING_HASHES.sub("", text.strip()).rstrip(_MARKUP_AT_END)
     if text and text[-1] in ",:;":
         text = text[:-1]
     if text and text[-1] not in _SENTENCE_ENDS:

@@ -604,7 +604,7 @@ def test_a_yes_on_the_next_turn_of_the_conversation_gets_the_answer_and_the_repo
     assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
     out = reported_turns(reported, tmp_path, capsys)
     assert f"'{UNSURE[0]}' (closest: {UNSURE[1]}," in out and "a visitor chose it" in out
-    assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0]}'" in out
+    assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0].rstrip('?')}'" in out
     assert "said no" not in out
     assert "1 reply to a did-you-mean" in out
 
@@ -778,7 +778,7 @@ def test_a_yes_after_saying_it_again_still_answers(
     # "pardon?" is no question turned away, and the yes after it is the visitor's choice
     out = reported_turns(reported, tmp_path, capsys)
     assert "questions     2 " in out and "Pardon" not in out
-    assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0]}'" in out
+    assert f"knotvoice knowledge add {UNSURE[1]} '{UNSURE[0].rstrip('?')}'" in out
 
 
 @pytest.mark.parametrize(

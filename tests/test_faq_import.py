@@ -3277,9 +3277,7 @@ def test_a_quote_never_closed_in_a_csv_is_an_error_naming_its_row(
     assert [e.answer for e in read_faq(path).entries] == ["At nine.\nOr ten."]
 
 
-def test_an_exported_column_of_topics_none_written_is_said_to_be_empty(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_exported_column_of_topics_none_written_is_said_to_be_empty(tmp_path: Path) -> None:
     """A file without topics, exported and imported again, was told its column of topics was
     read "as the entries' topics ()"."""
     source = tmp_path / "faq.yaml"

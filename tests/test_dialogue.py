@@ -16,11 +16,16 @@ from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
 from knotvoice.speech.reply import did_you_mean, reply_text, spoken_answer
-from knotvoice.turn import Dialogue, command_of, typed
+from knotvoice.turn import Dialogue, command_of, tapped, typed
 
 WORSE = Entry("massage-worse", "Can massaging a knot make it worse?", "It can.")
 OFTEN = Entry("massage-how-often", "How often should you massage a knot?", "Every day.")
 KNOWLEDGE = Knowledge((WORSE, OFTEN))
+
+
+def spoken(text: str) -> Transcript:
+    """An utterance as the recognizer heard it (a typed one can mean more)."""
+    return Transcript(text, engine="whisper")
 
 
 class ScriptedMatcher:
@@ -144,7 +149,7 @@ def test_stop_stops_and_forgets_the_did_you_mean(dialogue: Dialogue) -> None:
     assert step.action == "stop"
     assert step.reply == ""
     assert dialogue.pending is None
-    assert dialogue.respond(typed("yes")).action == "none"
+    assert dialogue.respond(spoken("yes")).action == "none"
 
 
 def test_anything_else_is_a_new_question(dialogue: Dialogue) -> None:
@@ -183,7 +188,7 @@ def test_a_yes_long_after_a_did_you_mean_answers_nothing(dialogue: Dialogue, ans
     step = dialogue.respond(typed(answer), follow_up=False)
     assert (step.action, step.entry, step.reply) == ("none", None, "")
     assert dialogue.pending is None
-    assert dialogue.respond(typed("yes")).action == "none"
+    assert dialogue.respond(spoken("yes")).action == "none"
 
 
 @pytest.mark.parametrize("again", ["pardon?", "slower please"])
@@ -204,7 +209,7 @@ def test_a_late_yes_then_pardon_asks_again_and_a_yes_then_answers(
     assert dialogue.respond(typed("the second one")).entry == OFTEN
     answered = dialogue.respond(typed("pardon?"))
     assert answered.reply == OFTEN.answer
-    assert dialogue.respond(typed("yes")).action == "none"  # an answer proposes nothing
+    assert dialogue.respond(spoken("yes")).action == "none"  # an answer proposes nothing
 
 
 @pytest.mark.parametrize(
@@ -262,9 +267,33 @@ def test_everyday_ways_to_ask_again_say_the_reply_again(
 
 
 def test_yes_without_a_question_does_nothing(dialogue: Dialogue) -> None:
-    assert dialogue.respond(typed("yes")).action == "none"
+    assert dialogue.respond(spoken("yes")).action == "none"
     assert dialogue.respond(typed("   ")).action == "none"
     assert dialogue.respond(typed("repeat")).reply == ""
+
+
+@pytest.mark.parametrize("text", ["yes", "No.", "the other one"])
+def test_a_yes_typed_to_nothing_is_told_what_to_ask(text: str) -> None:
+    # Said, it may be talk in the room; typed on the screen it is the visitor's, who saw
+    # nothing happen.
+    topical = Knowledge(tuple(replace(entry, topic="massage") for entry in KNOWLEDGE.entries))
+
+    class Topical(ScriptedMatcher):
+        knowledge = topical
+
+    dialogue = Dialogue(Topical())
+    step = dialogue.respond(typed(text))
+    assert (step.action, step.entry) == ("reject", None)
+    assert step.reply.startswith("Sorry") and step.reply.endswith("You can ask me about massage.")
+    assert dialogue.respond(typed("repeat")).reply == step.reply
+    assert dialogue.respond(typed("thanks")).action == "none"
+
+
+def test_a_choice_tapped_when_nothing_is_proposed_answers_nothing(dialogue: Dialogue) -> None:
+    # a button left on the screen from a did-you-mean since forgotten
+    assert dialogue.respond(tapped("yes")).action == "none"
+    dialogue.respond(typed("massage"))
+    assert dialogue.respond(tapped("yes")).entry == WORSE
 
 
 @pytest.mark.parametrize(
@@ -541,7 +570,7 @@ def test_no_to_questions_read_out_asks_again_and_a_late_yes_answers_nothing(
     assert (step.action, step.reply) == ("reject", english().replies.ask_again)
     dialogue.respond(typed("what about the weather"))
     assert dialogue.respond(typed("Yes."), follow_up=False).action == "none"
-    assert dialogue.respond(typed("Yes.")).action == "none"
+    assert dialogue.respond(spoken("Yes.")).action == "none"
 
 
 def test_after_questions_read_out_a_new_question_is_no_pick(dialogue: Dialogue) -> None:
@@ -570,7 +599,7 @@ def test_a_reject_that_names_topics_offers_nothing_to_say_yes_to() -> None:
     assert rejected.action == "reject" and rejected.offered == ()
     assert rejected.reply.endswith("You can ask me about massage.")
     assert dialogue.pending is None
-    assert dialogue.respond(typed("yes")).action == "none"
+    assert dialogue.respond(spoken("yes")).action == "none"
 
 
 def test_the_topics_of_a_reject_are_spoken_without_their_emoji() -> None:

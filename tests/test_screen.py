@@ -988,19 +988,28 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
                 break
             time.sleep(0.1)
         assert (health["microphone"], health["speaker"]) == ("none", "none")
-        request = urllib.request.Request(
-            url + "ask",
-            data=json.dumps({"text": "how often should you massage a knot"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 202
-        decision = next_event("decision")
+
+        def ask(text: str) -> tuple[dict[str, object], dict[str, object]]:
+            """The decision on a typed question, and the screen's view after it."""
+            request = urllib.request.Request(
+                url + "ask",
+                data=json.dumps({"text": text}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 202
+            decision = next_event("decision")
+            next_event("reply_started")
+            with urllib.request.urlopen(url + "view", timeout=30) as response:
+                return decision, json.loads(response.read())
+
+        # A "yes" typed with nothing proposed showed nothing at all.
+        decision, view = ask("yes")
+        assert decision["decision"] == "reject"
+        assert view["kind"] == "reject" and view["reply"].startswith("Sorry")
+        decision, view = ask("how often should you massage a knot")
         assert (decision["decision"], decision["entry"]) == ("answer", "massage-how-often")
-        assert "massage" in str(next_event("reply_started")["text"])
-        with urllib.request.urlopen(url + "view", timeout=30) as response:
-            view = json.loads(response.read())
-        assert view["kind"] == "answer" and view["typed"]
+        assert view["kind"] == "answer" and view["typed"] and "massage" in view["reply"]
         with urllib.request.urlopen(url + "health", timeout=30) as response:
             health = json.loads(response.read())
         # The screen alone has no microphone, and its health says so.
@@ -1012,7 +1021,7 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
     assert process.returncode == 0, err
     assert "replies are shown on the screen only" in err
     status = json.loads((tmp_path / "log" / "status.json").read_text())
-    assert status["turns"] == 1 and status["stopped"] is not None
+    assert status["turns"] == 2 and status["stopped"] is not None
 
 
 @pytest.mark.model

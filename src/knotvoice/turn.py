@@ -36,6 +36,8 @@ __all__ = [
     "command_of",
     "hear",
     "picks",
+    "rejection",
+    "tapped",
     "too_long",
     "typed",
 ]
@@ -221,9 +223,23 @@ def too_long(text: str) -> str | None:
 
 TYPED = "text"
 """The engine of a typed question's transcript."""
+TAPPED = "tap"
+"""The engine of a choice tapped on the screen."""
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def rejection(knowledge: Knowledge | None) -> str:
+    """The reject of nothing asked: "I can't answer that", and a few of the topics to ask
+    about."""
+    return reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
+
+
+def tapped(text: str) -> Transcript:
+    """A did-you-mean's choice tapped on the screen ("yes", "the other one") as a transcript:
+    typed, but a tap on a button left from before answers nothing, as a "yes" said does."""
+    return Transcript(text=text, engine=TAPPED)
 
 
 def typed(text: str) -> Transcript:
@@ -405,6 +421,12 @@ class Dialogue:
             # What was proposed has left the knowledge file since: the question is asked again.
             ask_again = english().replies.ask_again
             return self._said(Turn(transcript, Action.REJECT, None, None, ask_again))
+        if command in FOLLOW_UPS_TO_PROPOSAL and transcript.engine == TYPED:
+            # Typed, a "yes" to nothing is no talk in the room: the visitor who typed it is
+            # told what can be asked rather than shown nothing.
+            return self._said(
+                Turn(transcript, Action.REJECT, None, None, rejection(self.matcher.knowledge))
+            )
         if command in (*FOLLOW_UPS_TO_PROPOSAL, "thanks"):
             # Nothing was proposed (or thanks): there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")
@@ -482,7 +504,7 @@ class Dialogue:
             and not self._offered
             and follow_up
             and not self._asked_again
-            and transcript.engine != TYPED
+            and transcript.engine not in (TYPED, TAPPED)
             and len(words(transcript.text)) <= MISHEARD_ANSWER_WORDS
         )
 

@@ -57,6 +57,7 @@ from knotvoice.turn import (
     Turn,
     Understood,
     picks,
+    tapped,
     typed,
 )
 
@@ -437,9 +438,9 @@ class _Kiosk:
             text = " ".join(item.text.split())
             self.speech_end_clock = time.monotonic()
             self.awaiting_until = None
-            tapped = str(item.choice) if isinstance(item, Choose) else ""
-            self.emit(Heard(self.now, text, self.now, True, typed=True, tapped=tapped))
-            self.answer(typed(text), self.now)
+            tapped_choice = str(item.choice) if isinstance(item, Choose) else ""
+            self.emit(Heard(self.now, text, self.now, True, typed=True, tapped=tapped_choice))
+            self.answer(tapped(text) if tapped_choice else typed(text), self.now)
         except Stopped:
             raise
         except Exception as error:

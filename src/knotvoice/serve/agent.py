@@ -42,15 +42,24 @@ from knotvoice.dropped import Dropped, check
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english
-from knotvoice.match import Decision, Match, MatchStage
+from knotvoice.match import Match, MatchStage
 from knotvoice.reload import Reloader
 from knotvoice.serve.hearing import Hearing
 from knotvoice.settings import VadSettings
 from knotvoice.speech.ready import ReadyReplies
-from knotvoice.speech.reply import reply_text, spoken_answer, spoken_question
+from knotvoice.speech.reply import spoken_answer, spoken_question
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
-from knotvoice.turn import Action, Dialogue, Turn, Understood, command_of, too_long, typed
+from knotvoice.turn import (
+    Action,
+    Dialogue,
+    Turn,
+    Understood,
+    command_of,
+    rejection,
+    too_long,
+    typed,
+)
 
 __all__ = [
     "FOLLOW_UP_SECONDS",
@@ -138,7 +147,7 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
         return Reply(False, text, turn)
     if turn.action is Action.REJECT and turn.reply:
         return Reply(False, turn.reply, turn)
-    return Reply(False, _reject(knowledge), turn)
+    return Reply(False, rejection(knowledge), turn)
 
 
 def conversed(
@@ -165,10 +174,6 @@ def conversed(
     if turn.action in (Action.REPEAT, Action.SLOWER) and turn.reply and last is not None:
         return Reply(last.handled, last.text, turn)
     return standalone(turn, knowledge)
-
-
-def _reject(knowledge: Knowledge | None) -> str:
-    return reply_text(Match(Decision.REJECT, None, None, ""), knowledge)
 
 
 # --- audio in ---------------------------------------------------------------------------------

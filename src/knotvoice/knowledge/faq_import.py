@@ -984,7 +984,7 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
     asking = sorted(filled, key=lambda sheet: -sum(_asks(cells) for _, cells in sheet.rows))
     for sheet in asking:
         try:
-            result = parse_rows(sheet.rows)
+            result = parse_rows(sheet.rows, unit="row")
         except KnowledgeError:
             continue
         left = tuple(
@@ -997,21 +997,12 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
             for other in filled
             if other is not sheet
         )
-        rows = tuple(_in_rows(note) for note in result.notes)
-        return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *rows))
+        return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *result.notes))
     named = ", ".join(repr(sheet.title) for sheet in filled)
     raise KnowledgeError(
         f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
         "questions in one column and their answers in the next"
     )
-
-
-def _in_rows(note: Note) -> Note:
-    """``note`` of a CSV's rows as said of a sheet's: at its row, not its "line"."""
-    if note.place:
-        return note
-    message = re.sub(r"\bon line (\d+)", r"in row \1", note.message)
-    return dataclasses.replace(note, message=message, place=f"row {note.line}")
 
 
 def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:
@@ -1141,9 +1132,10 @@ def _even_delimiter(sample: str, guessed: str) -> str:
     return max((guessed, ",", ";", "\t"), key=fit)
 
 
-def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
+def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportResult:
     """Entries and notes from a spreadsheet's rows (each its line or row number and its
-    cells), as ``parse_csv`` reads them."""
+    cells), as ``parse_csv`` reads them; ``unit`` is what the numbers count: a CSV's "line",
+    a sheet's "row"."""
     rows = [(number, [characters(cell) for cell in row]) for number, row in rows if any(row)]
     if not rows:
         raise KnowledgeError("no rows; put questions in one column and their answers in the next")
@@ -1296,8 +1288,8 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             notes.append(
                 (
                     number,
-                    f"repeated question {question!r} merged into the one on line "
-                    f"{seen.line}{other}",
+                    f"repeated question {question!r} merged into the one "
+                    f"{'on' if unit == 'line' else 'in'} {unit} {seen.line}{other}",
                     seen,
                 )
             )
@@ -1326,7 +1318,7 @@ def parse_rows(rows: list[tuple[int, list[str]]]) -> ImportResult:
             "no row has a question and an answer; put questions in one column and "
             "their answers in the next"
         )
-    return _result(drafts, notes)
+    return _result(drafts, notes, unit=unit)
 
 
 def _title_rows(rows: list[tuple[int, list[str]]]) -> dict[int, str]:
@@ -1585,10 +1577,11 @@ def _result(
     drafts: list[_Draft],
     notes: list[tuple[int, str, _Draft | None]],
     taken: set[str] | None = None,
+    unit: str = "line",
 ) -> ImportResult:
     """The entries of ``drafts``, with ids (those a column of ids gave first, so an id made
     of a question never takes one; none of ``taken``), and the notes, in the order of their
-    lines."""
+    lines (each at its ``unit`` and number, when that is not a line)."""
     _claim_alternatives(drafts, notes)
     catch_all: dict[str, list[_Draft]] = {}
     for draft in drafts:
@@ -1617,7 +1610,12 @@ def _result(
             )
         )
     result_notes = tuple(
-        Note(line, message, ids.get(id(draft)) if draft is not None else None)
+        Note(
+            line,
+            message,
+            ids.get(id(draft)) if draft is not None else None,
+            place="" if unit == "line" else f"{unit} {line}",
+        )
         for line, message, draft in sorted(notes, key=lambda n: n[0])
     )
     for note in result_notes:

@@ -53,7 +53,11 @@ class Screen:
     the pages (and are kept in ``events``)."""
 
     def __init__(
-        self, knowledge: Knowledge, log_dir: Path | None = None, rest_seconds: float = REST_SECONDS
+        self,
+        knowledge: Knowledge,
+        log_dir: Path | None = None,
+        rest_seconds: float = REST_SECONDS,
+        silent: bool = False,
     ) -> None:
         self.hub = Hub(lambda: knowledge, rest_seconds)
         self.inbox = Arrivals()
@@ -63,7 +67,7 @@ class Screen:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server = ScreenServer(
-            self.hub, self.inbox, ScreenSettings("127.0.0.1", 0), log_dir=log_dir
+            self.hub, self.inbox, ScreenSettings("127.0.0.1", 0), log_dir=log_dir, silent=silent
         )
         self.watch: Callable[[Event], None] | None = None
         """Called with each event after the hub (on the kiosk's thread)."""
@@ -105,9 +109,12 @@ class Screen:
 
 @contextmanager
 def served(
-    knowledge: Knowledge, log_dir: Path | None = None, rest_seconds: float = REST_SECONDS
+    knowledge: Knowledge,
+    log_dir: Path | None = None,
+    rest_seconds: float = REST_SECONDS,
+    silent: bool = False,
 ) -> Iterator[Screen]:
-    screen = Screen(knowledge, log_dir, rest_seconds)
+    screen = Screen(knowledge, log_dir, rest_seconds, silent)
     screen.start()
     try:
         yield screen

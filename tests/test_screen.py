@@ -979,6 +979,8 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
             page = response.read().decode()
         # With no microphone the page does not ask visitors to speak.
         assert "out loud" not in page and "Type a question below." in page
+        # With no sound device, no reply is said, and no Stop button is ever shown.
+        assert 'id="stop" type="button" class="stop" disabled hidden data-never' in page
         # With no sound device, no reply will be said: its health says so before any (it
         # said "unused" until the first reply had been shown)
         for _ in range(100):

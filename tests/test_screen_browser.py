@@ -468,6 +468,35 @@ def test_a_reply_the_kiosk_cannot_say_is_shown_not_spoken(
         kiosk.close()
 
 
+def test_a_kiosk_with_no_sound_device_never_shows_stop(
+    browser: Browser, words: Matcher, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """The Stop button of a kiosk that says nothing was still drawn, disabled, while each
+    question was thought about."""
+    with served(knowledge, silent=True) as screen:
+        page = open_page(browser, screen.url, PORTRAIT)
+        kiosk = typed_kiosk(screen, Dialogue(words), synthesizer)  # Mute: no sound device
+        try:
+            expect(page.locator("#stop")).to_be_hidden()
+            page.evaluate(
+                """() => {
+                  const stop = document.getElementById("stop");
+                  window.stopShown = false;
+                  new MutationObserver(() => { window.stopShown ||= !stop.hidden; })
+                    .observe(stop, { attributes: true });
+                }"""
+            )
+            page.locator("#question").fill("how often should you massage a knot")
+            page.locator("#question").press("Enter")
+            screen.wait_for(ReplyStarted)
+            page.wait_for_function("document.body.dataset.turn !== '0'", timeout=WAIT_MS)
+            assert "thinking" in seen_states(page)
+            expect(page.locator("#stop")).to_be_hidden()
+            assert page.evaluate("window.stopShown") is False
+        finally:
+            kiosk.close()
+
+
 def test_an_answer_pasted_with_character_references_shows_their_characters(
     browser: Browser, synthesizer: Synthesizer, tmp_path: Path
 ) -> None:

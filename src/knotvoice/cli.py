@@ -1174,6 +1174,7 @@ def _kiosk(
                         journal.snapshot,
                         journal.directory,
                         typed_only,
+                        silent=isinstance(speaker, Mute),
                     )
         except KeyboardInterrupt:
             return 0

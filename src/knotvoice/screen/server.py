@@ -108,6 +108,10 @@ _SPOKEN_HINT = b"Ask a question out loud, or type it below."
 """The page's hint to a visitor, where the kiosk has a microphone."""
 _TYPED_HINT = b"Type a question below."
 """The hint where it has none (``knotvoice screen``)."""
+_STOP = b'<button id="stop" type="button" class="stop" disabled>'
+"""The page's Stop button, which cuts the reply being said."""
+_NO_STOP = b'<button id="stop" type="button" class="stop" disabled hidden data-never="">'
+"""The Stop button where no reply is ever said (no sound device): never shown."""
 _OTHER_SITES = frozenset({"cross-site", "same-site"})
 """What a browser's ``Sec-Fetch-Site`` says of a request another site's page makes (a page on
 another port of this machine is "same-site")."""
@@ -199,20 +203,25 @@ class ScreenServer:
         health: Callable[[], Status] | None = None,
         log_dir: Path | None = None,
         typed_only: bool = False,
+        silent: bool = False,
     ) -> None:
         """``health`` says how the kiosk is doing now (``Journal.snapshot``); without it
         there is no ``/health``. ``log_dir`` holds the turn log ``/report`` reads; without it
         there is no ``/report``. ``typed_only``: the kiosk has no microphone, and the page
-        does not ask visitors to speak."""
+        does not ask visitors to speak. ``silent``: it has no sound device, and the page has
+        no Stop button (it showed one, disabled, while each question was thought about)."""
         self.hub = hub
         self.inbox = inbox
         self.settings = settings
         self.health = health
         self.log_dir = log_dir
         self._files = {path: (_page(name), kind) for path, (name, kind) in _FILES.items()}
+        page, kind = self._files["/"]
         if typed_only:
-            page, kind = self._files["/"]
-            self._files["/"] = (page.replace(_SPOKEN_HINT, _TYPED_HINT), kind)
+            page = page.replace(_SPOKEN_HINT, _TYPED_HINT)
+        if silent:
+            page = page.replace(_STOP, _NO_STOP)
+        self._files["/"] = (page, kind)
         self._runner: web.AppRunner | None = None
         self._making: tuple[str, asyncio.Task[tuple[int, str]]] | None = None
         """The report being made, or the last one made, and its period."""
@@ -473,15 +482,16 @@ def beside(
     health: Callable[[], Status] | None = None,
     log_dir: Path | None = None,
     typed_only: bool = False,
+    silent: bool = False,
 ) -> T:
     """Run ``kiosk`` (the kiosk loop, which ends when ``stop`` is set) on a thread of its own
     while the screen is served here; SIGTERM and SIGINT set ``stop``. Returns what
     ``kiosk`` returns, once the screen has stopped. ``health`` is what ``/health`` serves;
-    ``typed_only`` as for ``ScreenServer``."""
+    ``typed_only`` and ``silent`` as for ``ScreenServer``."""
 
     async def run() -> T:
         loop = asyncio.get_running_loop()
-        server = ScreenServer(hub, inbox, settings, health, log_dir, typed_only)
+        server = ScreenServer(hub, inbox, settings, health, log_dir, typed_only, silent)
         url = await server.start()
         signals = []
         for number in (signal.SIGTERM, signal.SIGINT):

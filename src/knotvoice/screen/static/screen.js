@@ -287,7 +287,7 @@ function render(view) {
   document.body.dataset.turn = view.turn;
   $("state-word").textContent = unsaid ? UNSAID : STATE_WORDS[view.state] || view.state;
   $("stop").disabled = view.state !== "speaking";
-  $("stop").hidden = unsaid;
+  $("stop").hidden = unsaid || "never" in $("stop").dataset;
 
   $("heard-line").hidden = !view.heard;
   $("heard-label").textContent = view.hearing

@@ -836,7 +836,7 @@ def test_a_yes_or_no_to_a_did_you_mean_is_its_reply_not_a_question(
     asked = {a.question: a for a in summary.top_unanswered}
     assert set(asked) == {"how long", "does it hurt", "can it last"}
     assert asked["how long"].command is None, "the visitor said it is not that entry"
-    assert asked["how long"].declined == "permanent"
+    assert asked["how long"].declined == ("permanent",)
     assert asked["does it hurt"].closest == "knot-pain", "the entry the visitor took"
     assert asked["can it last"].closest == "permanent"
     assert main(["report", "--log-dir", str(tmp_path)]) == 0
@@ -871,9 +871,14 @@ def test_a_no_then_the_other_entry_proposed_in_turn_is_one_question(
     asked = {a.question: a for a in summary.top_unanswered}
     assert set(asked) == {"does it hurt", "how long", "check out time", "is there a pub"}
     assert asked["does it hurt"].closest == "knot-pain", "the entry the visitor took"
-    assert asked["how long"].command is None and asked["how long"].declined == "permanent"
+    # a no to both entries names both (it named the first alone)
+    assert asked["how long"].command is None
+    assert asked["how long"].declined == ("permanent", "knot-pain")
     assert asked["check out time"].command is None
-    assert asked["check out time"].declined == "quiet-hours"
+    assert asked["check out time"].declined == ("quiet-hours",)
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "'how long' (closest: -, the visitor said no to permanent and knot-pain)" in out
 
 
 def test_a_question_the_visitor_said_no_to_is_not_grouped_under_a_command(
@@ -948,7 +953,7 @@ def test_a_pick_of_the_questions_a_reject_read_out_is_its_reply_not_a_question(
     assert logged["offered"] == ["permanent", "knot-pain"]
     assert asked["how long"].closest == "permanent", "the question the visitor took"
     assert asked["how long"].command == "knotvoice knowledge add permanent 'how long'"
-    assert asked["does it hurt"].declined == "knot-pain"
+    assert asked["does it hurt"].declined == ("knot-pain",)
 
 
 def test_a_yes_asked_which_one_then_a_pick_is_the_question_s_reply() -> None:
@@ -963,7 +968,7 @@ def test_a_yes_asked_which_one_then_a_pick_is_the_question_s_reply() -> None:
     summary = summarize(turns)
     assert (summary.turns, summary.answered, summary.rejected) == (1, 0, 1)
     (asked,) = summary.top_unanswered
-    assert (asked.question, asked.closest, asked.declined) == ("how long", "knot-pain", None)
+    assert (asked.question, asked.closest, asked.declined) == ("how long", "knot-pain", ())
     assert asked.command == "knotvoice knowledge add knot-pain 'how long'"
 
 
@@ -1047,7 +1052,7 @@ def test_a_yes_the_server_refused_is_no_visitor_saying_no() -> None:
         served("Yes.", "none", False),
     ]
     asked = {a.question: a for a in summarize(turns).top_unanswered}
-    assert asked["where do I park"].declined is None
+    assert asked["where do I park"].declined == ()
     assert asked["where do I park"].closest == "parking"
     assert summarize(turns).rejected == 1, "the refused yes is a question turned away"
     assert "Yes." not in asked, "but no wording to add to an entry"

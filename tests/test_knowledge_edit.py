@@ -276,7 +276,7 @@ def test_a_wording_refused_then_added_to_that_entry_is_one_line_added_since(
     assert about == [f"2x '{asked}' (closest: printing, added since to printing)"]
     assert "1x 'are you open late' (closest: -, the visitor said no to opening-hours)" in lines
     (added,) = [a for a in summarize(read_turns(tmp_path / "log")).top_unanswered if a.added]
-    assert (added.declined, added.command) == (None, None)
+    assert (added.declined, added.command) == ((), None)
 
 
 def test_a_log_from_before_turns_named_their_file_groups_with_the_new_lines(

@@ -145,9 +145,10 @@ class Asked:
     probability: float | None = None
     """How likely the closest entry was the answer, at best over the questions (None: not
     logged, as in logs from before it was)."""
-    declined: str | None = None
-    """The entry a did-you-mean proposed and the visitor said no to (None: none was, or the
-    wording has since been added to it: ``added``)."""
+    declined: tuple[str, ...] = ()
+    """The entries a did-you-mean proposed and the visitor said no to (a no to one, then to
+    the other proposed in turn, names both; none when the wording has since been added to
+    one: ``added``)."""
     added: str | None = None
     """The entry of the knowledge file, as it is now, whose phrasing the wording is: it was
     added since (``knotvoice knowledge add``), and there is nothing more to do."""
@@ -193,7 +194,7 @@ class Asked:
             said.append("a visitor chose it")
         if self.declined:
             who = "the visitor" if self.count == 1 else "the visitors"
-            said.append(f"{who} said no to {self.declined}")
+            said.append(f"{who} said no to {' and '.join(self.declined)}")
         if self.added:
             said.append(f"added since to {self.added}")
         return ", ".join(said)
@@ -416,7 +417,7 @@ class _Alike:
         ranked = [question, *(text for text in every.ranked() if text != question)]
         wordings = tuple(Worded(text, every[text]) for text in ranked[:WORDINGS])
         closest = next(iter(self.entries.ranked()), None)
-        declined = next(iter(self.declined.ranked()), None)
+        declined = tuple(self.declined.ranked())
         return Asked(
             question,
             self.count,
@@ -424,7 +425,7 @@ class _Alike:
             tuple(ranked[1:4]),
             self.path,
             self.chances.get(closest) if closest and closest not in self.picked else None,
-            declined if closest is None else None,
+            declined if closest is None else (),
             chosen=closest in self.chosen,
             wordings=wordings,
         )

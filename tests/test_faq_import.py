@@ -1021,6 +1021,16 @@ def test_questions_without_words_are_dropped_so_the_draft_loads(tmp_path: Path) 
         "line 2: the answer of question '???' (line 1), which has no words, is dropped with it; "
         "write the question in words",
     ]
+    # an answer of two paragraphs: its second was said to be text before the first question
+    two = parse_faq(
+        "???\nAnswer to nothing.\n\nIts second paragraph.\n\nWhen do you close?\nAt six.\n"
+    )
+    assert [e.question for e in two.entries] == ["When do you close?"]
+    assert [str(n) for n in two.notes][1:] == [
+        f"line {line}: the answer of question '???' (line 1), which has no words, is dropped "
+        "with it; write the question in words"
+        for line in (2, 4)
+    ]
 
 
 def test_a_question_asked_again_with_an_answer_keeps_its_wording_to_itself(

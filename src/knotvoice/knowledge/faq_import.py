@@ -838,8 +838,7 @@ def _parse_text(text: str) -> ImportResult:
                         current,
                     )
                 )
-        elif current is None and index and _wordless(paragraphs[index - 1]):
-            wordless = paragraphs[index - 1]
+        elif current is None and (wordless := _wordless_above(paragraphs, index)) is not None:
             notes.append(
                 (
                     para.line,
@@ -2712,6 +2711,17 @@ def _without_emoji_after(text: str) -> str:
 def _wordless(para: _Paragraph) -> bool:
     """Whether ``para`` is a question without a word ("???", "🦁🐧?"), dropped."""
     return para.is_question and not phrase_key(para.text)
+
+
+def _wordless_above(paragraphs: Sequence[_Paragraph], index: int) -> _Paragraph | None:
+    """The question without a word whose answer ``paragraphs[index]`` is a paragraph of (no
+    question or heading between them), if any."""
+    for para in reversed(paragraphs[:index]):
+        if _wordless(para):
+            return para
+        if para.is_question or para.is_heading:
+            return None
+    return None
 
 
 def _asked_and_answered(para: _Paragraph) -> tuple[str, str] | None:

@@ -711,15 +711,16 @@ def test_a_did_you_mean_typed_in_the_assist_dialog_says_to_say_or_type_the_answe
     assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
 
 
-def test_a_question_heard_here_from_no_named_satellite_says_the_wake_word(
+def test_a_question_heard_here_from_no_named_satellite_says_to_say_or_type_the_answer(
     by_words: Matcher, knowledge: Knowledge
 ) -> None:
-    """A question this server heard came from a voice device, though Home Assistant named
-    no satellite (as it did not before it named them): its did-you-mean keeps the wake
-    word."""
+    """Home Assistant names the satellite of every voice device; a question it sends to be
+    heard from none was said into the Assist dialog's microphone, on a phone or in a
+    browser, which has no wake word: its did-you-mean told the visitor to say one."""
     agent = Agent(reloader_of(by_words), Held(UNSURE[0]), None)
     proposed, answered = heard_at_a_pause(agent, ANSWERED[0], "Yes.", satellite=None)[1:]
-    assert proposed.data["text"] == proposing(knowledge, UNSURE[1])
+    text = f"{did_you_mean(knowledge.get(UNSURE[1]))} {english().replies.reply_yes}"
+    assert proposed.data["text"] == text
     assert answered.data["text"] == spoken_answer(knowledge.get(UNSURE[1]))
 
 
@@ -870,6 +871,19 @@ def heard_at_a_pause(
         return run(scenario())
     finally:
         agent.close()
+
+
+def test_a_long_question_heard_here_is_not_refused_for_its_characters(by_words: Matcher) -> None:
+    """Half a minute said to a voice device, heard here, came to more than 500 characters: it
+    was refused with "Please ask in at most 500 characters", which means nothing said aloud.
+    Only a text not heard here (typed, or heard elsewhere) is held to that."""
+    long = " ".join([ANSWERED[0]] * 20)
+    assert len(long) > MAX_QUESTION_CHARS
+    reported: list[ServedEvent] = []
+    agent = Agent(reloader_of(by_words), Held(long), None, report=reported.append)
+    (reply,) = heard_at_a_pause(agent)
+    assert "characters" not in reply.data["text"]
+    assert [event.transcript for event in reported if isinstance(event, Answered)] == [long]
 
 
 def test_a_question_worked_out_at_a_pause_goes_on_in_its_conversation(

@@ -650,18 +650,19 @@ class Agent:
         """The reply to one question, typed or transcribed elsewhere, as a turn of the
         conversation ``conversation_id`` (None: a turn that stands alone), said to the voice
         satellite ``satellite`` if Home Assistant names one. A text longer than
-        ``MAX_QUESTION_CHARS`` is no question: it is refused unmatched and not reported.
+        ``MAX_QUESTION_CHARS`` that was not heard here is no question: it is refused
+        unmatched and not reported (one heard here is at most ``max_seconds`` of speech).
 
         A did-you-mean says the wake word starts the turn that answers it when the question
-        came from a satellite or was heard here (Home Assistant before it named satellites);
-        else it was typed in the Assist dialog, and its answer is said or typed there."""
-        refusal = too_long(text)
+        came from a satellite; else it was typed in the Assist dialog, or said into its
+        microphone on a phone or in a browser, and its answer is said or typed there."""
+        start = time.perf_counter()
+        heard, prepared = self._heard.take(text)
+        refusal = too_long(text) if heard is None else None
         if refusal is not None:
             _log.info("refused a question of %d characters", len(text))
             turn = Turn(typed(text), Action.REJECT, None, None, refusal)
             return Reply(False, refusal, turn)
-        start = time.perf_counter()
-        heard, prepared = self._heard.take(text)
         transcript = self._locked_fit(heard) if heard is not None else typed(text)
         hears_again = transcript.fit is not None or transcript.timing is not None
         pool = self._answering_heard if hears_again else self._answering
@@ -680,7 +681,7 @@ class Agent:
                 worked = await self._worked_out(prepared)
                 # Else the conversation goes on from the question as worked out at the pause.
                 understood = _understood(prepared, worked) if prepared and worked else None
-                woken = satellite is not None or heard is not None
+                woken = satellite is not None
                 reply = await self._run(
                     lambda: self._converse(conversation, transcript, understood, woken), pool
                 )

@@ -415,7 +415,16 @@ def test_a_yes_to_a_did_you_mean_asked_before_the_knowledge_changed_reads_it_as_
     current[0].knowledge = Knowledge((OFTEN,))
     step = dialogue.respond(typed("yes"))
     assert step.action == "reject" and step.entry is None
-    assert step.reply == english().replies.ask_again
+    # a yes was told "Okay. Please ask again in other words.", as a no is
+    assert (
+        step.reply
+        == english().replies.withdrawn
+        == "Sorry, I can no longer answer that. Please ask again."
+    )
+    assert dialogue.respond(typed("massage")).reply == did_you_mean(WORSE)
+    current[0] = ScriptedMatcher()
+    current[0].knowledge = Knowledge((OFTEN,))
+    assert dialogue.respond(typed("no")).reply == english().replies.ask_again
     # said again after the entry was removed: asked to ask again, not the old did-you-mean
     current[0] = ScriptedMatcher()
     assert dialogue.respond(typed("massage")).reply == did_you_mean(WORSE)

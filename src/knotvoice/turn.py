@@ -418,9 +418,11 @@ class Dialogue:
             self._pending = None
             return Turn(transcript, Action.STOP, None, None, "")
         if command in FOLLOW_UPS_TO_PROPOSAL and withdrawn and follow_up:
-            # What was proposed has left the knowledge file since: the question is asked again.
-            ask_again = english().replies.ask_again
-            return self._said(Turn(transcript, Action.REJECT, None, None, ask_again))
+            # What was proposed has left the knowledge file since: the question is asked again
+            # (a yes to it is told it can no longer be answered; a no was already doing so).
+            replies = english().replies
+            again = replies.ask_again if command == "no" else replies.withdrawn
+            return self._said(Turn(transcript, Action.REJECT, None, None, again))
         if command in FOLLOW_UPS_TO_PROPOSAL and transcript.engine == TYPED:
             # Typed, a "yes" to nothing is no talk in the room: the visitor who typed it is
             # told what can be asked rather than shown nothing.

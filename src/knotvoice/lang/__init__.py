@@ -81,6 +81,8 @@ class Replies:
     """Joins the two questions."""
     ask_again: str
     """Said when a did-you-mean is declined."""
+    withdrawn: str
+    """Said to a "yes" to a did-you-mean whose entry has left the knowledge file since."""
     which_one: str
     """Said to a bare "yes" to the two questions a reject read out: with ``{questions}``,
     the two, joined as ``questions`` joins them."""
@@ -95,9 +97,9 @@ class Replies:
     say_which: str
     """Said after ``which_one`` where ``say_yes`` is said after a did-you-mean."""
     reply_yes: str
-    """Said instead of ``say_yes`` after a question that came from no voice satellite and
-    was not heard by knotvoice's recognizer: typed in Home Assistant's Assist dialog (or
-    spoken there through another speech-to-text), whose next turn needs no wake word."""
+    """Said instead of ``say_yes`` after a question that came from no voice satellite:
+    typed in Home Assistant's Assist dialog, or said into its microphone on a phone or in a
+    browser, whose next turn needs no wake word."""
     reply_which: str
     """Said instead of ``say_which`` where ``reply_yes`` is said instead of ``say_yes``."""
     unsure: str

@@ -152,6 +152,30 @@ def test_stop_stops_and_forgets_the_did_you_mean(dialogue: Dialogue) -> None:
     assert dialogue.respond(spoken("yes")).action == "none"
 
 
+@pytest.mark.parametrize("reply", ["Yes, where are they?", "Um, yeah, I think so, thanks."])
+def test_a_yes_with_more_that_cannot_be_answered_is_the_yes(dialogue: Dialogue, reply: str) -> None:
+    # "Yes, where are they?" to "Did you mean: where are the toilets?" was turned away.
+    dialogue.respond(spoken("massage"))
+    step = dialogue.respond(spoken(reply))
+    assert (step.action, step.entry, step.answers_proposal) == ("answer", WORSE, True)
+
+
+@pytest.mark.parametrize("reply", ["Okay, what about the weather?", "Right, and the weather?"])
+def test_a_new_question_after_a_did_you_mean_is_no_yes(dialogue: Dialogue, reply: str) -> None:
+    dialogue.respond(spoken("massage"))
+    assert dialogue.respond(spoken(reply)).action == "reject"
+
+
+def test_a_yes_with_more_is_a_question_when_it_can_be_answered_or_comes_late(
+    dialogue: Dialogue,
+) -> None:
+    dialogue.respond(spoken("massage"))
+    step = dialogue.respond(spoken("Yes, and how often can I do it?"))
+    assert (step.action, step.entry) == ("answer", OFTEN)
+    dialogue.respond(spoken("massage"))
+    assert dialogue.respond(spoken("Yes, where are they?"), follow_up=False).action == "reject"
+
+
 def test_anything_else_is_a_new_question(dialogue: Dialogue) -> None:
     dialogue.respond(typed("massage"))
     step = dialogue.respond(typed("what about the weather"))

@@ -208,6 +208,16 @@ def _strung(said: list[str]) -> str | None:
     return commands.pop() if len(commands) == 1 else None
 
 
+def _opens_with_yes(text: str) -> bool:
+    """Whether ``text`` opens with a yes and goes on ("Yes, where are they?"), after the
+    words dropped before a command ("um, yeah, ...")."""
+    said = list(words(text))
+    edges = english().command_edges | english().command_leading
+    while said and said[0] in edges:
+        said.pop(0)
+    return len(said) > 1 and said[0] in english().yes_leading
+
+
 MAX_QUESTION_CHARS = 500
 """Longest typed question, in characters (an FAQ question is well under 100): a longer one
 is refused before it is matched or logged."""
@@ -437,6 +447,18 @@ class Dialogue:
         # the matcher of this turn, not the one a reload may have brought since it began
         understood = understood or self._understood(transcript, self.matcher)
         transcript, match, match_ms = understood.transcript, understood.match, understood.match_ms
+        if (
+            match.decision is Decision.REJECT
+            and follow_up
+            and pending is not None
+            and pending.best is not None
+            and not self._offered
+            and _opens_with_yes(transcript.text)
+        ):
+            # "Yes, where are they?": the did-you-mean's yes, and words that cannot be answered
+            # on their own.
+            self._pending = None
+            return self._answer(transcript, pending, pending.best, pending.runner_up)
         if self._misheard_answer(match, transcript, follow_up) and pending and pending.best:
             # Most likely a yes or no misheard: ask once more rather than turn it away.
             self._asked_again = True

@@ -223,6 +223,8 @@ class Language:
     """Words dropped at either end of a command."""
     command_leading: frozenset[str]
     """Words dropped before a command, though a command on their own."""
+    yes_leading: frozenset[str]
+    """Words that say yes at the start of a longer reply to a did-you-mean."""
     barge_in: tuple[str, ...]
     """Words that stop a reply when heard while the kiosk speaks."""
     one_word_answers: frozenset[str]
@@ -392,6 +394,7 @@ def load(code: str = "en") -> Language:
         commands={str(k): tuple(str(p) for p in v) for k, v in data["commands"].items()},
         command_edges=frozenset(_text_list(data, "command_edges")),
         command_leading=frozenset(_text_list(data, "command_leading")),
+        yes_leading=frozenset(_text_list(data, "yes_leading")),
         barge_in=_text_list(data, "barge_in"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         asking_words=frozenset(_text_list(data, "asking_words")),

@@ -125,7 +125,9 @@ NAMES = {"asr": "knotvoice speech-to-text", "tts": "knotvoice voice", "handle": 
 ATTRIBUTION = Attribution(name="knotvoice", url="")
 """Home Assistant reads neither field; knotvoice has no address of its own to give."""
 CREDITS = {
-    "whisper": Attribution(name="OpenAI Whisper", url="https://github.com/SYSTRAN/faster-whisper"),
+    "whisper": Attribution(
+        name="faster-whisper (OpenAI Whisper)", url="https://github.com/SYSTRAN/faster-whisper"
+    ),
     "vosk": Attribution(name="Alpha Cephei", url="https://alphacephei.com/vosk/"),
     "espeak-ng": Attribution(name="eSpeak NG", url="https://github.com/espeak-ng/espeak-ng"),
 }

@@ -1314,6 +1314,20 @@ def test_a_status_nobody_updates_is_stale(
     status = json.loads((tmp_path / "status.json").read_text())
     status["updated"] = time.time() - 3 * 86400
     (tmp_path / "status.json").write_text(json.dumps(status))
+    # its process (this one) is there: the kiosk may answer still, its status unwritten
+    assert main(["status", "--log-dir", str(tmp_path)]) == 1
+    assert (
+        f"last sign     3 days ago (stale: process {os.getpid()} is there, but its status is "
+        "not written: check that its --log-dir can be written, and its log)\n"
+    ) in capsys.readouterr().out
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    status["pid"] = int(gone.stdout)
+    (tmp_path / "status.json").write_text(json.dumps(status))
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
     assert "last sign     3 days ago (stale: not running?)\n" in capsys.readouterr().out
     assert main(["status", "--log-dir", str(tmp_path / "none")]) == 1

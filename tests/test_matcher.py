@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -294,6 +295,27 @@ def test_the_calibration_is_kept_and_reused(
     monkeypatch.setattr(calibrating, "fit", refuse)
     second = Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
     assert second.fit.calibration == first.fit.calibration
+
+
+def test_the_fits_kept_are_those_used_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each edit of an FAQ kept one more fit, for good (105 edits: 105 more files).
+    monkeypatch.setattr(calibrating, "FITS_KEPT", 3)
+    old = []
+    for number in range(4):
+        path = tmp_path / f"calibration-old{number}.json"
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (1_000_000 + number, 1_000_000 + number))
+        old.append(path)
+    Matcher(LIBRARY, Bag(), cache_dir=tmp_path)  # fitted and kept: the newest
+    (fitted,) = set(tmp_path.glob("calibration-*.json")) - set(old)
+    assert set(tmp_path.glob("calibration-*.json")) == {fitted, old[3], old[2]}
+    # A fit read again is used now: it outlives those used before it.
+    os.utime(fitted, (900_000, 900_000))
+    Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
+    edited = Knowledge((*LIBRARY.entries[1:], LIBRARY.entries[0]))
+    Matcher(edited, Bag(), cache_dir=tmp_path)
+    (refit,) = set(tmp_path.glob("calibration-*.json")) - {fitted, *old}
+    assert set(tmp_path.glob("calibration-*.json")) == {refit, fitted, old[3]}
 
 
 def _short_mean(kept: dict[str, Any]) -> None:

@@ -1182,11 +1182,8 @@ def _kiosk(
             logbook.close()
             synthesizer.close()
         if not args.json:  # a kiosk stopped by its service manager said nothing as it went
-            signalled = " on SIGTERM" if stop.is_set() else ""
-            _out(
-                f"stopped{signalled}: {_count(summary.turns, 'question')}, "
-                f"{_count(summary.errors, 'error')}"
-            )
+            # (SIGINT stops a kiosk with a screen as SIGTERM does: it was said to be SIGTERM)
+            _out(f"stopped: {_count(summary.turns, 'question')}, {_count(summary.errors, 'error')}")
         _log.info(
             "listened %.1f s: %d turns, %d errors", summary.seconds, summary.turns, summary.errors
         )
@@ -1385,11 +1382,19 @@ def _status(args: argparse.Namespace) -> int:
             _out(f"stopped       {stopped} (up since {started}, {process})")
         else:
             _out(f"up since      {started} ({process})")
-            gone = (
-                ""
-                if running
-                else (" (stale: not running?)" if status.stale(now) else " (its process is gone)")
-            )
+            if running:
+                gone = ""
+            elif not status.stale(now):
+                gone = " (its process is gone)"
+            elif status.process_there():
+                # It may answer still: its log directory read-only or full (a monitor that
+                # took this for a dead kiosk restarted a working one).
+                gone = (
+                    f" (stale: process {status.pid} is there, but its status is not written: "
+                    "check that its --log-dir can be written, and its log)"
+                )
+            else:
+                gone = " (stale: not running?)"
             _out(f"last sign     {_ago(age)}{gone}")
         microphone = status.devices.get("microphone")
         said = f"; {_health(microphone, now)}" if microphone is not None else ""

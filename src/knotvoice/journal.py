@@ -158,6 +158,11 @@ class Status:
         """True when the kiosk wrote this too long ago to be running still."""
         return self.age(now) > STALE_SECONDS
 
+    def process_there(self) -> bool:
+        """Whether the process that wrote this still runs (on this machine), whatever its
+        status says: a kiosk whose log directory went read-only answers on unseen."""
+        return _alive(self.pid)
+
     def running(self, now: float | None = None) -> bool:
         """Whether the kiosk that wrote this is running: it has not said it stopped, its
         last sign is recent and its process is there (on this machine)."""

@@ -26,11 +26,13 @@ knowledge file's content, so the next start reuses it.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import heapq
 import json
 import logging
 import math
+import os
 import random
 import re
 import time
@@ -95,6 +97,10 @@ PENALTY = 1.0
 EVERYDAY_QUANTILE = 0.99
 """Where a decision is moved to what everyday questions get (``_everyday_shift``), the share
 of them put below a threshold: the aim of at most one off-topic question in a hundred."""
+
+FITS_KEPT = 100
+"""Fits kept in the cache folder at most (2 to 3 kB each), those used longest ago deleted
+first beyond them: each edit of an FAQ, and each FAQ, has one."""
 
 Array = npt.NDArray[np.float64]
 
@@ -626,6 +632,8 @@ def load_or_fit(
     if path is not None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used now: the last of the kept fits to be deleted
             return Fit(
                 Calibration(
                     _regression(data["calibration"]["ranking"], len(RANKING)),
@@ -650,7 +658,22 @@ def load_or_fit(
             partial.replace(path)
         except OSError as error:
             logger.warning("could not keep the calibration in %s (%s)", cache_dir, error)
+        else:
+            _forget_old_fits(path.parent)
     return made
+
+
+def _forget_old_fits(folder: Path) -> None:
+    """Delete the kept fits in ``folder`` used longest ago beyond ``FITS_KEPT``: every edit of
+    a knowledge file kept one more, for good."""
+    found = []
+    for path in folder.glob("calibration-*.json"):
+        with contextlib.suppress(OSError):
+            found.append((path.stat().st_mtime, path))
+    found.sort(reverse=True)
+    for _, path in found[FITS_KEPT:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _regression(data: dict[str, object], size: int) -> Regression:

@@ -1608,3 +1608,28 @@ def test_a_stopped_kiosk_s_status_says_its_microphone_is_closed(
         journal.stop()
         assert main(["status", "--log-dir", str(journal.directory)]) == 1
         assert f"\nmicrophone    {after}\n" in capsys.readouterr().out
+
+
+def test_the_report_says_how_many_turns_could_not_be_logged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a full disk the kiosk answered on, and half its turns were never written: the
+    report's figures looked complete."""
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    journal.write(turn("how often should I massage a knot", "answer", "massage-how-often"))
+    status = json.loads((tmp_path / "status.json").read_text())
+    status.update(log_failures=349, log_error="the disk is full")
+    (tmp_path / "status.json").write_text(json.dumps(status))
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "questions     1\n" in out
+    assert "not logged    349 turns since the kiosk started (" in out
+    assert "could not be written (the disk is full): no figure here counts them" in out
+    assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["not_logged"] == 349
+    # none lost: nothing said
+    status.update(log_failures=0, log_error="")
+    (tmp_path / "status.json").write_text(json.dumps(status))
+    assert main(["report", "--log-dir", str(tmp_path)]) == 0
+    assert "not logged" not in capsys.readouterr().out

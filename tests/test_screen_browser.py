@@ -57,7 +57,7 @@ from knotvoice.screen.server import MAX_QUESTION_CHARS
 from knotvoice.settings import ListenSettings, MicrophoneSettings, SpeakerSettings
 from knotvoice.speech.reply import reply_text, spoken_answer
 from knotvoice.speech.tts import Synthesizer
-from knotvoice.turn import Dialogue
+from knotvoice.turn import Dialogue, rejection
 from screen_pages import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -338,7 +338,8 @@ def test_a_yes_or_no_typed_to_a_did_you_mean_shows_as_a_reply_not_a_question(
 ) -> None:
     """A "yes" typed in the question box in reply to "Did you mean ...?" read 'You asked
     "yes"' over the answer; it reads as the reply it is. A "yes" typed with nothing
-    proposed is asked like any other question."""
+    proposed is asked like any other question, and told what can be asked (it showed
+    nothing at all)."""
     best, other = knowledge.get("release-effect"), knowledge.get("self-release")
     page = open_page(browser, screen.url)
     kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
@@ -349,7 +350,8 @@ def test_a_yes_or_no_typed_to_a_did_you_mean_shows_as_a_reply_not_a_question(
         box.press("Enter")
         expect(heard).to_have_text("yes")
         expect(label).to_have_text("You asked")
-        first = screen.wait_for(Decided, lambda e: e.decision == "none")
+        caption(page).to_have_text(rejection(knowledge))
+        first = screen.wait_for(Decided, lambda e: e.decision == "reject")
         box.fill("how do I press out a knot")
         box.press("Enter")
         caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
@@ -372,24 +374,23 @@ def test_a_yes_or_no_typed_to_a_did_you_mean_shows_as_a_reply_not_a_question(
         box.press("Enter")
         caption(page).to_have_text(english().replies.ask_again)
         expect(label).to_have_text("You replied")
-        box.fill("yes")  # nothing is proposed now: the reply before stays, for the "no"
+        box.fill("yes")  # nothing is proposed now
         box.press("Enter")
-        screen.wait_for(Decided, lambda e: e.decision == "none" and e is not first)
-        expect(page.locator("body")).to_have_attribute("data-state", "idle")
-        expect(label).to_have_text("You replied")
-        expect(heard).to_have_text("no")
-        caption(page).to_have_text(english().replies.ask_again)
+        screen.wait_for(Decided, lambda e: e.decision == "reject" and e is not first)
+        expect(label).to_have_text("You asked")
+        expect(heard).to_have_text("yes")
+        caption(page).to_have_text(rejection(knowledge))
     finally:
         kiosk.close()
     decided = [e for e in screen.events if isinstance(e, Decided)]
     assert [(e.decision, e.answers_proposal) for e in decided] == [
-        ("none", False),
+        ("reject", False),
         ("confirm", False),
         ("answer", True),
         ("confirm", False),
         ("confirm", True),
         ("reject", True),
-        ("none", False),
+        ("reject", False),
     ]
 
 

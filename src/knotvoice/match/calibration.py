@@ -633,7 +633,8 @@ def load_or_fit(
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             with contextlib.suppress(OSError):
-                os.utime(path)  # used now: the last of the kept fits to be deleted
+                # used now (its access time; its modification time says when it was fitted)
+                os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))
             return Fit(
                 Calibration(
                     _regression(data["calibration"]["ranking"], len(RANKING)),
@@ -669,7 +670,8 @@ def _forget_old_fits(folder: Path) -> None:
     found = []
     for path in folder.glob("calibration-*.json"):
         with contextlib.suppress(OSError):
-            found.append((path.stat().st_mtime, path))
+            stat = path.stat()
+            found.append((max(stat.st_atime, stat.st_mtime), path))
     found.sort(reverse=True)
     for _, path in found[FITS_KEPT:]:
         with contextlib.suppress(OSError):

@@ -569,6 +569,7 @@ def test_calibrate_clips_tell_which_lines_were_heard_as_nothing(tmp_path: Path) 
     """A clip heard as nothing (silent, too quiet) was left out without a word: "heard 1
     recorded question" from a manifest of two, and no line named."""
     from knotvoice import app
+    from knotvoice.errors import KnotvoiceError
     from knotvoice.knowledge import load
     from knotvoice.settings import build_settings
 
@@ -578,8 +579,19 @@ def test_calibrate_clips_tell_which_lines_were_heard_as_nothing(tmp_path: Path) 
         tmp_path, f"{clip}\ttreat-knot\tknot\nsilent.wav\t-\t\n{clip}\ttreat-knot\tknot\n"
     )
     settings = build_settings({"models_dir": str(tmp_path), "engine": "whisper"}, {})
-    recorded = app.record_clips(settings, load(ROOT / "knowledge" / "knots.yaml"), [manifest])
+    knots = load(ROOT / "knowledge" / "knots.yaml")
+    recorded = app.record_clips(settings, knots, [manifest])
     assert (recorded.kept, recorded.unheard) == (2, ((manifest, 3),))
+    # Clips none of which is heard wiped the questions learnt before, with exit 0.
+    (tmp_path / "alone").mkdir()
+    silent = manifest_of(tmp_path / "alone", f"{tmp_path / 'silent.wav'}\t-\t\n")
+    with pytest.raises(KnotvoiceError) as nothing:
+        app.record_clips(settings, knots, [silent])
+    assert str(nothing.value) == (
+        f"nothing was heard in any clip of {silent}; the 2 learnt before are kept; check that "
+        "the clips say their questions loud enough"
+    )
+    assert len(app.learnt_clips(settings, knots).questions) == 2
 
 
 SMALL_KNOTS = """version: 1

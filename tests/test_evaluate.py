@@ -317,6 +317,45 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
         read_manifest(empty)
 
 
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        # the question read as the expected entry's id: "causes what causes a knot is not in"
+        (
+            "x.wav\tcauses what causes a knot",
+            "2 tab-separated fields where the header names 3; put a tab between each of its fields",
+        ),
+        (
+            "x.wav causes\twhat causes a knot",
+            "2 tab-separated fields where the header names 3; put a tab between each",
+        ),
+        # a fourth cell, left unread
+        (
+            "x.wav\tcauses\twhat causes\ta knot",
+            "4 tab-separated fields where the header names 3; remove the extra tab, or name the column in the header",
+        ),
+    ],
+)
+def test_a_row_with_a_tab_missing_or_too_many_is_named(tmp_path: Path, row: str, said: str) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(f"file\texpected\ttext\ny.wav\tcauses\twhy\n{row}\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as error:
+        read_manifest(manifest)
+    assert f"{manifest}: line 3: {said}" in str(error.value)
+
+
+def test_a_column_named_twice_is_refused_and_empty_cells_past_the_header_are_read(
+    tmp_path: Path,
+) -> None:
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("file\texpected\ttext\ttext\nx.wav\tcauses\twhy\t\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"names the column\(s\) text twice; name each once"):
+        read_manifest(manifest)
+    # a spreadsheet's trailing empty cells, and a line of tabs alone
+    manifest.write_text("file\texpected\ttext\nx.wav\tcauses\twhy\t\t\n\t\t\n", encoding="utf-8")
+    assert [row.text for row in read_manifest(manifest)] == ["why"]
+
+
 def test_a_clip_given_as_the_manifest_is_told_apart_from_text_to_save_as_utf8(
     tmp_path: Path,
 ) -> None:
@@ -434,6 +473,23 @@ def test_a_clip_check_names_every_line_whose_clip_cannot_be_heard(tmp_path: Path
         check_clips(manifest)
     assert str(many.value).endswith(
         "; the clips of lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 3 more cannot be heard either"
+    )
+
+
+def test_a_clip_longer_than_any_question_is_refused_before_any_is_heard(tmp_path: Path) -> None:
+    """An 11-minute recording was heard whole as one question: 830 MB, and a word error
+    rate of 13412% that took the manifest's from 25% to 516%, with exit 0."""
+    write_wav(tmp_path / "q.wav", chunks_from_array(np.zeros(RATE * 5), RATE))
+    write_wav(tmp_path / "long.wav", chunks_from_array(np.zeros(RATE * 61), RATE))
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "file\texpected\ttext\nq.wav\t-\tweather\nlong.wav\t-\tweather\n", encoding="utf-8"
+    )
+    with pytest.raises(ManifestError) as long:
+        check_clips(manifest)
+    assert str(long.value) == (
+        f"{manifest}: line 3: long.wav: 61 s long, where a question's clip is at most 60 s; cut "
+        "it to the question, or remove the line"
     )
 
 

@@ -241,6 +241,15 @@ def record_clips(
             else:
                 unheard.append((manifest, row.line))
     replaced = learnt_clips(settings, knowledge)
+    if not questions:
+        # Nothing to learn from: what was learnt before is kept, not wiped.
+        kept = (
+            f"; the {len(replaced.questions)} learnt before are kept" if replaced.questions else ""
+        )
+        raise KnotvoiceError(
+            f"nothing was heard in any clip of {', '.join(map(str, manifests))}{kept}; check "
+            "that the clips say their questions loud enough"
+        )
     data = {
         "questions": questions,
         "clips": clips,

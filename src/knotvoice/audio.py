@@ -241,20 +241,22 @@ def _decode(sound: soundfile.SoundFile) -> npt.NDArray[np.float32]:
     return np.concatenate(blocks)
 
 
-def check_audio(path: Path | str) -> None:
+def check_audio(path: Path | str) -> float:
     """Raise ``AudioInputError``, as ``read_audio`` would, for a missing file, a file that is
     not audio, or one with no samples; only the file's header and first block are read (a
-    header can be whole where none of the audio after it decodes)."""
+    header can be whole where none of the audio after it decodes). Returns its length in
+    seconds, as its header says."""
     path = Path(path)
     _require_file(path)
     try:
         with soundfile.SoundFile(str(path)) as sound:
-            frames = sound.frames
-            sound.read(min(frames, max(sound.samplerate // 10, 1)), dtype="float32")
+            frames, rate = sound.frames, sound.samplerate
+            sound.read(min(frames, max(rate // 10, 1)), dtype="float32")
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
         raise _unreadable(path, error) from None
     if frames == 0:
         raise _empty(path)
+    return float(frames / rate)
 
 
 def is_audio(path: Path | str) -> bool:

@@ -372,8 +372,34 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
                 f"{path}: missing column(s) {', '.join(missing)}; the header must name "
                 "file, expected and text, tab-separated (voice and variant are optional)"
             )
+        twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+        if twice:
+            raise ManifestError(
+                f"{path}: the header names the column(s) {', '.join(twice)} twice; name each "
+                "once (file, expected, text, voice, variant)"
+            )
+        named = len(reader.fieldnames)
         rows = []
         for row in reader:
+            rest: list[str] = row.get(None) or []  # type: ignore[assignment]
+            cells = [row.get(name) or "" for name in reader.fieldnames]
+            if not any(cell.strip() for cell in (*cells, *rest)):
+                continue  # tabs or spaces alone
+            # (a file alone has no expected entry: said so below)
+            short = row.get("text") is None and bool(row.get("expected"))
+            if short or any(cell.strip() for cell in rest):
+                # A tab missing read the question as the expected entry's id; one too many
+                # left a cell out unread.
+                given = sum(row.get(name) is not None for name in reader.fieldnames) + len(rest)
+                raise ManifestError(
+                    f"{path}: line {comments + reader.line_num}: {given} tab-separated "
+                    f"field{'' if given == 1 else 's'} where the header names {named}; "
+                    + (
+                        "put a tab between each of its fields"
+                        if short
+                        else "remove the extra tab, or name the column in the header"
+                    )
+                )
             file = (row.get("file") or "").strip()
             if len(file) > 1 and file[0] == file[-1] == '"':
                 file = file[1:-1]
@@ -472,6 +498,12 @@ def _nearest(entry_id: str, known: set[str]) -> str:
     return f", did you mean {found[0]}?" if found is not None else ""
 
 
+CLIP_SECONDS_AT_MOST = 60.0
+"""Longest clip a manifest may list: the kiosk hears at most 15 s of one utterance
+(``max_utterance``), Home Assistant's devices 30 s; a longer clip is a recording of more
+than a question."""
+
+
 def check_clips(manifest: Path | str) -> None:
     """Raise ``ManifestError`` naming the manifest's line when one of its clips is missing or
     not audio (only each file's header and first block are read), and the lines of any
@@ -499,9 +531,19 @@ def check_clips(manifest: Path | str) -> None:
             )
             continue
         try:
-            check_audio(clip)
+            seconds = check_audio(clip)
         except AudioInputError as error:
             bad.append((row.line, str(error)))
+            continue
+        if seconds > CLIP_SECONDS_AT_MOST:
+            # An hour of speech was heard whole and counted as one question (WER 13412%).
+            bad.append(
+                (
+                    row.line,
+                    f"{row.file}: {seconds:.0f} s long, where a question's clip is at most "
+                    f"{CLIP_SECONDS_AT_MOST:.0f} s; cut it to the question",
+                )
+            )
     if not bad:
         return
     (line, problem), others = bad[0], [line for line, _ in bad[1:]]

@@ -877,11 +877,17 @@ def test_eval_reports_accuracy_and_fails_under_the_asked_minimum(tmp_path: Path)
     assert_one_line_error(knotvoice("eval", str(tmp_path / "none.tsv")), "no such manifest")
 
 
-def test_eval_given_a_folder_names_the_manifest_in_it(tmp_path: Path) -> None:
-    """`knotvoice eval clips/` said "no such manifest" of a folder holding one."""
+@pytest.mark.parametrize("command", [("eval",), ("knowledge", "calibrate", "--clips")])
+def test_eval_given_a_folder_names_the_manifest_in_it(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`knotvoice eval clips/` said "no such manifest" of a folder holding one; so did
+    `knowledge calibrate --clips clips/`, after eval no longer did."""
     manifest = manifest_of(tmp_path, "q0.wav\ttreat-knot\tknot\n")
-    result = knotvoice("eval", str(tmp_path))
+    result = knotvoice(*command, str(tmp_path))
     assert_one_line_error(result, f"{tmp_path} is a folder; give its manifest, {manifest}")
+    if command != ("eval",):
+        return
     manifest.unlink()
     result = knotvoice("eval", str(tmp_path))
     assert_one_line_error(result, f"{tmp_path} is a folder with no manifest.tsv")

@@ -477,6 +477,8 @@ def test_make_fixtures_renders_a_faq_in_the_voices_and_conditions_asked(tmp_path
         ),
         (["--faq", "library", "--voice", "espeak:en-gb"], "give --voice twice or more"),
         (["--voice", "espeak:en-gb", "--voice", "flite:slt"], "name the FAQ with --faq NAME"),
+        # a FAQ of another folder: where to say so
+        (["--faq", "bakery"], "give original or one of: library, or the --out folder that holds"),
     ],
 )
 def test_make_fixtures_refuses_voices_it_cannot_use_before_rendering(

@@ -746,11 +746,10 @@ def _eval(args: argparse.Namespace) -> int:
         return EXIT_EVAL_BROKEN
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    from knotvoice import evaluate as evaluation
-
-    settings = _settings(args)
-    for manifest in args.manifests:
+def _require_manifests(manifests: Sequence[Path]) -> None:
+    """``KnotvoiceError`` for the first of ``manifests`` that is no file: missing, or a
+    folder (its manifest named, when it holds one)."""
+    for manifest in manifests:
         if manifest.is_dir():
             inside = manifest / "manifest.tsv"
             raise KnotvoiceError(
@@ -760,6 +759,13 @@ def _evaluate(args: argparse.Namespace) -> int:
             )
         if not manifest.is_file():
             raise KnotvoiceError(f"{manifest}: no such manifest; give a manifest.tsv of clips")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from knotvoice import evaluate as evaluation
+
+    settings = _settings(args)
+    _require_manifests(args.manifests)
     # Each manifest is answered from the knowledge it names, else the configured one.
     named = [
         evaluation.manifest_knowledge(manifest) if args.knowledge is None else None
@@ -1712,9 +1718,7 @@ def _knowledge_calibrate(
     if clips:
         from knotvoice import evaluate as evaluation
 
-        for manifest in clips:
-            if not manifest.is_file():
-                raise KnotvoiceError(f"{manifest}: no such manifest; give a manifest.tsv of clips")
+        _require_manifests(clips)
         # Clips of another knowledge file would be heard, then dropped, and replace the
         # questions recorded before: every one is checked before any is heard.
         for manifest in clips:

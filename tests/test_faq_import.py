@@ -1889,6 +1889,18 @@ def test_a_workbook_s_notes_name_its_rows(tmp_path: Path) -> None:
         "sheet 'FAQ': row 5 left out: hidden, filtered out or folded away; show it to import it",
         "row 4: repeated question 'Can I park here?' merged into the one in row 2",
     ]
+    # an alternative that is another row's question, in a column of other wordings
+    other = openpyxl.Workbook()
+    sheet = other.active
+    assert sheet is not None
+    sheet.append(("Question", "Other ways to ask", "Answer"))
+    sheet.append(("Can I park here?", "", "Yes, behind the hall."))
+    sheet.append(("Is there wifi?", "Can I park here?", "Yes, ask at the desk."))
+    other.save(path)
+    assert [str(n) for n in read_faq(path).notes][-1] == (
+        "row 3: alternative 'Can I park here?' is also the question in row 2; it is left to "
+        "that entry"
+    )
 
 
 def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -416,6 +417,19 @@ def test_a_turn_that_fails_after_it_was_heard_is_logged_as_failed(tmp_path: Path
     assert failed["error"] == "dialogue: matcher exploded"
     assert answered["entry"] == "causes" and "error" not in answered
     assert summarize(read_turns(tmp_path)).turns == 2, "a failure is no question answered"
+
+
+def test_a_reply_to_a_did_you_mean_is_logged_as_one(tmp_path: Path) -> None:
+    """The turn line said nothing of it: the report guessed from the words."""
+    journal = Journal(tmp_path)
+    book = Logbook(journal, "whisper", lambda: "faq.yaml@abc")
+    book(Heard(2.0, "knots", 1.0))
+    book(Decided(2.0, "confirm", "causes", "knots", "Did you mean: what causes knots?", 0.5))
+    book(Heard(5.0, "Yes, where from?", 4.0))
+    decided = Decided(5.0, "answer", "causes", "Yes, where from?", "Stress.", 0.5)
+    book(replace(decided, answers_proposal=True))
+    book.close()
+    assert [t["answers_proposal"] for t in read_turns(tmp_path)] == [False, True]
 
 
 def test_a_line_cut_short_by_a_full_disk_does_not_take_the_next_one_with_it(
@@ -1314,12 +1328,25 @@ def test_a_status_nobody_updates_is_stale(
     status = json.loads((tmp_path / "status.json").read_text())
     status["updated"] = time.time() - 3 * 86400
     (tmp_path / "status.json").write_text(json.dumps(status))
-    # its process (this one) is there: the kiosk may answer still, its status unwritten
+    # this process, which is no knotvoice: the number used again since
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
-    assert (
-        f"last sign     3 days ago (stale: process {os.getpid()} is there, but its status is "
-        "not written: check that its --log-dir can be written, and its log)\n"
-    ) in capsys.readouterr().out
+    assert "last sign     3 days ago (stale: not running?)\n" in capsys.readouterr().out
+    # its process is there: the kiosk may answer still, its status unwritten
+    kiosk = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "knotvoice"])
+    try:
+        status["pid"] = kiosk.pid
+        (tmp_path / "status.json").write_text(json.dumps(status))
+        assert main(["status", "--log-dir", str(tmp_path)]) == 1
+        assert (
+            f"last sign     3 days ago (stale: process {kiosk.pid} is there, but its status is "
+            "not written: check that its --log-dir can be written, and its log)\n"
+        ) in capsys.readouterr().out
+        assert main(["status", "--log-dir", str(tmp_path), "--json"]) == 1
+        said = json.loads(capsys.readouterr().out)
+        assert (said["running"], said["process_there"]) == (False, True)
+    finally:
+        kiosk.kill()
+        kiosk.wait()
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         capture_output=True,
@@ -1628,8 +1655,37 @@ def test_the_report_says_how_many_turns_could_not_be_logged(
     assert "could not be written (the disk is full): no figure here counts them" in out
     assert main(["report", "--log-dir", str(tmp_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["not_logged"] == 349
+    # the screen's /report page too ("the same report")
+    made = subprocess.run(
+        [sys.executable, "-m", "knotvoice.report", str(tmp_path), "7d"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    shown = made.stdout
+    assert "<th scope='row'>not logged</th><td>349 turns since the kiosk started (" in shown
     # none lost: nothing said
     status.update(log_failures=0, log_error="")
     (tmp_path / "status.json").write_text(json.dumps(status))
     assert main(["report", "--log-dir", str(tmp_path)]) == 0
     assert "not logged" not in capsys.readouterr().out
+
+
+def test_the_report_takes_a_turn_for_a_reply_as_the_kiosk_logged_it(tmp_path: Path) -> None:
+    """The report told a reply to a did-you-mean by its words alone: "Yes, where are they?"
+    counted as a second question, and a yes typed after the kiosk had forgotten the
+    did-you-mean (turned away) as the visitor's no to it."""
+    journal = Journal(tmp_path)
+    for line in (
+        {**turn("where are the toilets", "confirm", "toilets"), "answers_proposal": False},
+        {**turn("Yes, where are they?", "answer", "toilets"), "answers_proposal": True},
+        {**turn("can it last", "confirm", "permanent"), "answers_proposal": False},
+        {**turn("yes", "reject", None), "answers_proposal": False, "typed": True},
+    ):
+        journal.write(line)
+    summary = summarize(read_turns(tmp_path))
+    assert (summary.turns, summary.replies) == (3, 1)
+    asked = {a.question: a for a in summary.top_unanswered}
+    assert asked["where are the toilets"].chosen, "the visitor chose it"
+    assert asked["can it last"].declined == (), "no one said no to it"
+    assert asked["can it last"].command is not None

@@ -1197,8 +1197,8 @@ def _kiosk(
 
 
 def _report(args: argparse.Namespace) -> int:
-    from knotvoice.journal import read_status, read_turns
-    from knotvoice.report import FIELDS, meanings, parse_since, tally
+    from knotvoice.journal import read_turns
+    from knotvoice.report import FIELDS, meanings, parse_since, tally, unwritten
 
     settings = _settings(args)
     try:
@@ -1217,27 +1217,22 @@ def _report(args: argparse.Namespace) -> int:
     counted = tally(read_turns(log_dir, since, FIELDS))
     summary = counted.summary(top=args.top, embed=meanings())
     # Turns the kiosk could not write (a full disk, a read-only card) are in no figure.
-    status = read_status(log_dir)
-    unwritten = status.log_failures if status is not None and status.updated >= since else 0
+    unlogged, said = unwritten(log_dir, since)
     if args.json:
         print_json(
             {
                 **summary.to_json(),
                 "period": args.since,
                 "since": round(since, 3),
-                "not_logged": unwritten,
+                "not_logged": unlogged,
             }
         )
         return 0
     # `status` counts the turns since the kiosk started: each says which it counts.
     _out(f"turn log      {log_dir} (the last {args.since}: since {_minute(since)})")
     _out(f"questions     {summary.turns}{summary.left_out()}")
-    if unwritten and status is not None:
-        _out(
-            f"not logged    {unwritten} turns since the kiosk started "
-            f"({_minute(status.started)}) could not be written ({status.log_error}): "
-            "no figure here counts them"
-        )
+    if said:
+        _out(f"not logged    {said}")
     for label, count in (
         ("answered", summary.answered),
         ("did-you-mean", summary.confirmed),

@@ -160,8 +160,16 @@ class Status:
 
     def process_there(self) -> bool:
         """Whether the process that wrote this still runs (on this machine), whatever its
-        status says: a kiosk whose log directory went read-only answers on unseen."""
-        return _alive(self.pid)
+        status says: a kiosk whose log directory went read-only answers on unseen. A process
+        of that number that is not knotvoice (the number used again since a restart) is not
+        it."""
+        if not _alive(self.pid):
+            return False
+        try:
+            command = Path(f"/proc/{self.pid}/cmdline").read_bytes()
+        except OSError:
+            return True  # no /proc to tell by
+        return b"knotvoice" in command
 
     def running(self, now: float | None = None) -> bool:
         """Whether the kiosk that wrote this is running: it has not said it stopped, its
@@ -177,6 +185,7 @@ class Status:
             "age_seconds": round(age, 1),
             "stale": age > STALE_SECONDS,
             "running": self.running(now),
+            "process_there": self.stopped is None and self.process_there(),
         }
 
 

@@ -32,7 +32,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from knotvoice.errors import KnotvoiceError, KnowledgeError
-from knotvoice.journal import read_turns
+from knotvoice.journal import read_status, read_turns
 from knotvoice.knowledge import load, phrase_key
 from knotvoice.lang import english
 from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
@@ -101,6 +101,7 @@ FIELDS = (
     "probability",
     "offered",
     "repeated",
+    "answers_proposal",
     "reply_ms",
     "typed",
     "knowledge_file",
@@ -487,7 +488,14 @@ class Tally:
         # A yes the server refused (``none``: of no conversation, or too late) replied to
         # nothing: the did-you-mean went unanswered, and the yes is a question turned away.
         replied = turn.get("decision") != "none"
-        if proposed is not None and replied and self._command(text) in FOLLOW_UPS_TO_PROPOSAL:
+        if "answers_proposal" in turn:
+            # Logged since the kiosk and the server say so: a "yes, where are they?" is a
+            # reply, and a yes typed after the kiosk forgot the did-you-mean (the next
+            # visitor's) is a question turned away, not a no.
+            reply = bool(turn["answers_proposal"])
+        else:
+            reply = replied and self._command(text) in FOLLOW_UPS_TO_PROPOSAL
+        if proposed is not None and reply:
             if decision == "answer" and turn.get("entry"):
                 self._settle(proposed, str(turn["entry"]), picked=True)
             elif decision == "confirm" and turn.get("entry"):
@@ -928,11 +936,26 @@ _BARS = (
 """Each bar's parts, bottom first: the ``Day`` field, its name in the legend, its colour."""
 
 
-def page(summary: Summary, days: list[Day], period: str, since: float) -> str:
+def unwritten(log_dir: Path, since: float) -> tuple[int, str]:
+    """The turns the kiosk writing to ``log_dir`` could not write since it started (a full
+    disk, a read-only card; none when its status is older than ``since``), and a sentence
+    saying so: no figure of the report counts them."""
+    status = read_status(log_dir)
+    if status is None or status.updated < since or not status.log_failures:
+        return 0, ""
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.started))
+    return status.log_failures, (
+        f"{status.log_failures} turns since the kiosk started ({started}) could not be written "
+        f"({status.log_error}): no figure here counts them"
+    )
+
+
+def page(summary: Summary, days: list[Day], period: str, since: float, unlogged: str = "") -> str:
     """The report as a standalone HTML page (``/report`` on the screen server) of the turns
-    of the last ``period`` (from ``since``, Unix seconds): the figures, questions per day as a
-    bar chart (inline SVG) with the same numbers in a table, and the questions not answered.
-    Every text from the log is escaped."""
+    of the last ``period`` (from ``since``, Unix seconds): the figures (with ``unlogged``, the
+    turns no figure counts, as ``unwritten`` says them), questions per day as a bar chart
+    (inline SVG) with the same numbers in a table, and the questions not answered. Every text
+    from the log is escaped."""
     esc = html.escape
     share = summary.share
     latency = (
@@ -948,6 +971,7 @@ def page(summary: Summary, days: list[Day], period: str, since: float) -> str:
             ("did-you-mean", f"{summary.confirmed}{share(summary.confirmed)}"),
             ("rejected", f"{summary.rejected}{share(summary.rejected)}"),
             ("reply after the end of speech", latency),
+            *((("not logged", esc(unlogged)),) if unlogged else ()),
         )
     )
     rows = "".join(
@@ -1044,7 +1068,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = counted.summary(embed=meanings())
     # UTF-8 whatever the locale, as the screen reads it (a line edited by hand may hold
     # what UTF-8 cannot hold).
-    sys.stdout.buffer.write(page(summary, counted.days(), period, since).encode("utf-8", "replace"))
+    unlogged = unwritten(Path(log_dir), since)[1]
+    made = page(summary, counted.days(), period, since, unlogged)
+    sys.stdout.buffer.write(made.encode("utf-8", "replace"))
     return 0
 
 

@@ -208,14 +208,41 @@ def _strung(said: list[str]) -> str | None:
     return commands.pop() if len(commands) == 1 else None
 
 
-def _opens_with_yes(text: str) -> bool:
-    """Whether ``text`` opens with a yes and goes on ("Yes, where are they?"), after the
-    words dropped before a command ("um, yeah, ...")."""
+def _yes_with_more(text: str, proposed: Entry) -> bool:
+    """Whether ``text`` opens with a yes ("um, yeah, ...") and goes on only in words that
+    agree with ``proposed``: words that ask ("Yes, where are they?") or that the entry
+    itself uses ("Yes, the toilets, where?"). "Yeah, no.", "Yes, the other one", "Yes, I
+    mean the weather" do not."""
+    language = english()
     said = list(words(text))
-    edges = english().command_edges | english().command_leading
+    edges = language.command_edges | language.command_leading
     while said and said[0] in edges:
         said.pop(0)
-    return len(said) > 1 and said[0] in english().yes_leading
+    if len(said) < 2 or said[0] not in language.yes_leading:
+        return False
+    rest = said[1:]
+    if command_of(" ".join(rest)) not in (None, "yes", "thanks") or set(rest) & _refusing():
+        return False
+    own = " ".join((proposed.question, *proposed.alternatives, proposed.answer, proposed.topic))
+    known = {language.singular(word) for word in words(own)}
+    agreeing = language.stopwords | language.fillers | edges | language.asking_words
+    return all(word in agreeing or language.singular(word) in known for word in rest)
+
+
+@functools.cache
+def _refusing() -> frozenset[str]:
+    """The words of the follow-up commands other than a yes ("no", "wrong", "second"), less
+    those a yes is said with too ("that one") and stopwords."""
+    commands = english().commands
+    agreeing = {word for phrase in commands["yes"] for word in phrase.split()}
+    refusing = {
+        word
+        for command in COMMANDS
+        if command not in ("yes", "thanks")
+        for phrase in commands[command]
+        for word in phrase.split()
+    }
+    return frozenset(refusing - agreeing - english().stopwords)
 
 
 MAX_QUESTION_CHARS = 500
@@ -453,7 +480,7 @@ class Dialogue:
             and pending is not None
             and pending.best is not None
             and not self._offered
-            and _opens_with_yes(transcript.text)
+            and _yes_with_more(transcript.text, pending.best.entry)
         ):
             # "Yes, where are they?": the did-you-mean's yes, and words that cannot be answered
             # on their own.

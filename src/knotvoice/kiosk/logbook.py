@@ -87,6 +87,7 @@ class Logbook:
                 "ahead": event.ahead,
                 "hearings": list(event.hearings),
                 "offered": list(event.offered),
+                "answers_proposal": event.answers_proposal,
                 "engine": self._engine,
                 "knowledge": self._knowledge(),
                 "knowledge_file": self._knowledge_file,

@@ -1581,7 +1581,7 @@ def _result(
     """The entries of ``drafts``, with ids (those a column of ids gave first, so an id made
     of a question never takes one; none of ``taken``), and the notes, in the order of their
     lines (each at its ``unit`` and number, when that is not a line)."""
-    _claim_alternatives(drafts, notes)
+    _claim_alternatives(drafts, notes, unit)
     catch_all: dict[str, list[_Draft]] = {}
     for draft in drafts:
         if draft.topic and english().catch_all(draft.topic):
@@ -1623,7 +1623,9 @@ def _result(
     return ImportResult(entries=tuple(entries), notes=result_notes, fields=given)
 
 
-def _claim_alternatives(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:
+def _claim_alternatives(
+    drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]], unit: str = "line"
+) -> None:
     """Leave each wording to one entry, so the draft loads: an alternative that is another
     entry's question (asked again later with an answer of its own), or an alternative an
     earlier entry has, is dropped with a note; a repeat within one entry silently."""
@@ -1641,7 +1643,8 @@ def _claim_alternatives(drafts: list[_Draft], notes: list[tuple[int, str, _Draft
                 notes.append(
                     (
                         draft.line,
-                        f"alternative {alternative!r} is also {what} on line {owner.line}; "
+                        f"alternative {alternative!r} is also {what} "
+                        f"{'on' if unit == 'line' else 'in'} {unit} {owner.line}; "
                         "it is left to that entry",
                         draft,
                     )

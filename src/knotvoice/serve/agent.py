@@ -359,6 +359,9 @@ class Answered(ServedEvent):
     repeated: bool = False
     """True when the reply was the conversation's last said again ("say that again"): not
     handled when that was not, yet no refusal."""
+    answers_proposal: bool = False
+    """True when the turn answered the conversation's open did-you-mean (a yes, a no, "yes,
+    where are they?"), not a question asked."""
 
     def turn_line(self) -> dict[str, Any]:
         """The turn as a line of the turn log, as the kiosk writes its own (``knotvoice
@@ -373,6 +376,7 @@ class Answered(ServedEvent):
             "offered": list(self.offered),
             "handled": self.handled,
             "repeated": self.repeated,
+            "answers_proposal": self.answers_proposal,
             "score": self.score,
             "match_ms": round(self.match_ms, 1),
             "heard_here": self.heard,
@@ -706,6 +710,7 @@ class Agent:
                 offered=tuple(entry.id for entry in reply.turn.offered),
                 repeated=reply.turn.action in (Action.REPEAT, Action.SLOWER)
                 and bool(reply.turn.reply),
+                answers_proposal=reply.turn.answers_proposal,
             )
         )
         return reply

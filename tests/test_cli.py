@@ -285,24 +285,32 @@ def test_bad_audio_gives_one_line_errors_and_keeps_the_good_turns(tmp_path: Path
     # a whisper far below any voice: heard as nothing, it gave a blank reply and exit 0
     quiet = tmp_path / "quiet.wav"
     soundfile.write(quiet, np.random.default_rng(1).normal(0.0, 0.001, 32000), 16000)
+    # an hour's recording was heard whole: 830 MB for 11 minutes
+    long = tmp_path / "long.wav"
+    soundfile.write(long, np.zeros(16000 * 61), 16000)
     good = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
     result = knotvoice(
         "ask", "--json", "--no-speak", "--audio",
-        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(quiet), str(good),
+        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(quiet), str(long),
+        str(good),
     )  # fmt: skip
     assert_one_line_error(result, "missing.wav", "notes.wav", "empty.wav", "quiet.wav")
     errors = result.stderr.strip().splitlines()
-    assert len(errors) == 4
+    assert len(errors) == 5
     assert errors[3].endswith(
         "quiet.wav: nothing was heard in it; check it says the question loud enough"
+    )
+    assert errors[4].endswith(
+        "long.wav: 61 s long, where a question is at most 60 s; cut it to the question"
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     # Each clip has its line in the order given; a failed one carries the error it printed.
     assert [line["file"] for line in lines] == [
-        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(quiet), str(good)
+        str(tmp_path / "missing.wav"), str(not_audio), str(empty), str(quiet), str(long),
+        str(good),
     ]  # fmt: skip
-    assert [f"knotvoice: error: {line['error']}" for line in lines[:4]] == errors
-    assert "entry" not in lines[0] and lines[4]["entry"] == "treat-knot"
+    assert [f"knotvoice: error: {line['error']}" for line in lines[:5]] == errors
+    assert "entry" not in lines[0] and lines[5]["entry"] == "treat-knot"
 
 
 @pytest.mark.parametrize(

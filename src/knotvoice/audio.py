@@ -241,6 +241,12 @@ def _decode(sound: soundfile.SoundFile) -> npt.NDArray[np.float32]:
     return np.concatenate(blocks)
 
 
+CLIP_SECONDS_AT_MOST = 60.0
+"""Longest recorded question ``ask --audio`` and ``eval`` take: the kiosk hears at most 15 s
+of one utterance (``max_utterance``), Home Assistant's devices 30 s; a longer clip is a
+recording of more than a question (an 11-minute one took 830 MB to hear)."""
+
+
 def check_audio(path: Path | str) -> float:
     """Raise ``AudioInputError``, as ``read_audio`` would, for a missing file, a file that is
     not audio, or one with no samples; only the file's header and first block are read (a

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from knotvoice import app
-from knotvoice.audio import AudioChunk, read_audio, write_wav
+from knotvoice.audio import CLIP_SECONDS_AT_MOST, AudioChunk, check_audio, read_audio, write_wav
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge, MatchingHints
 from knotvoice.markup import plain
@@ -709,6 +709,12 @@ def _ask(args: argparse.Namespace) -> int:
     for index, path in enumerate(audio):
         save_to = _reply_path(args.save_reply, index, len(audio)) if args.save_reply else None
         try:
+            seconds = check_audio(path)
+            if seconds > CLIP_SECONDS_AT_MOST:
+                raise KnotvoiceError(
+                    f"{path}: {seconds:.0f} s long, where a question is at most "
+                    f"{CLIP_SECONDS_AT_MOST:.0f} s; cut it to the question"
+                )
             transcript, asr_ms = hear(recognizer, read_audio(path))
             if not transcript.text.strip():
                 # The kiosk says nothing to silence; asked of a file, that is a blank reply.

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz, process
 
 from knotvoice.asr import Recognizer
-from knotvoice.audio import AudioChunk, check_audio, is_audio, read_audio
+from knotvoice.audio import CLIP_SECONDS_AT_MOST, AudioChunk, check_audio, is_audio, read_audio
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english, words
@@ -496,12 +496,6 @@ def _nearest(entry_id: str, known: set[str]) -> str:
     close; "" otherwise."""
     found = process.extractOne(entry_id.lower(), sorted(known), scorer=fuzz.ratio, score_cutoff=80)
     return f", did you mean {found[0]}?" if found is not None else ""
-
-
-CLIP_SECONDS_AT_MOST = 60.0
-"""Longest clip a manifest may list: the kiosk hears at most 15 s of one utterance
-(``max_utterance``), Home Assistant's devices 30 s; a longer clip is a recording of more
-than a question."""
 
 
 def check_clips(manifest: Path | str) -> None:

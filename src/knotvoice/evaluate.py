@@ -385,8 +385,9 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
             cells = [row.get(name) or "" for name in reader.fieldnames]
             if not any(cell.strip() for cell in (*cells, *rest)):
                 continue  # tabs or spaces alone
-            # (a file alone has no expected entry: said so below)
-            short = row.get("text") is None and bool(row.get("expected"))
+            # No text is a clip of silence; but an expected entry of several words is no id:
+            # the tab before the text is missing (a file alone has no expected entry: below).
+            short = row.get("text") is None and len((row.get("expected") or "").split()) > 1
             if short or any(cell.strip() for cell in rest):
                 # A tab missing read the question as the expected entry's id; one too many
                 # left a cell out unread.

@@ -191,11 +191,13 @@ def test_a_turn_away_is_not_told_as_the_entry_it_came_closest_to(matcher: Matche
     report = evaluate_transcripts(rows, matcher)
     failures = format_table(report).split("failures (3):\n")[1].splitlines()
     assert failures[0].startswith(
-        "  away.wav: expected find-knots, got turned away (closest find-knots, "
+        "  away.wav: expected find-knots, got turned away (closest find-knots, score "
     )
     assert failures[0].endswith(") heard 'knot in my back'")
-    assert failures[1].startswith("  mean.wav: expected dangerous, got did-you-mean dangerous (")
-    assert failures[2].startswith("  off.wav: expected -, got answer massage-how-often (")
+    assert failures[1].startswith(
+        "  mean.wav: expected dangerous, got did-you-mean dangerous (score "
+    )
+    assert failures[2].startswith("  off.wav: expected -, got answer massage-how-often (score ")
     data = json.loads(json.dumps(report.to_json()))
     away = data["clips"][0]
     assert (away["decision"], away["entry"], away["closest"]) == ("reject", "-", "find-knots")
@@ -241,7 +243,7 @@ def test_a_question_heard_again_shows_both_hearings(tmp_path: Path, matcher: Mat
     table = format_table(report)
     assert table.endswith(
         "q.wav: expected dangerous, got answer permanent "
-        f"({report.failures[0].score:.0f}) heard {HeardAgainRecognizer.heard!r} "
+        f"(score {report.failures[0].score:.0f}) heard {HeardAgainRecognizer.heard!r} "
         f"(again as {HeardAgainRecognizer.meant!r})"
     )
     assert "  match " in table and table.split("  match ")[1].split("\n")[0].endswith(

@@ -848,13 +848,14 @@ def format_total(totals: Totals) -> str:
 
 
 def _got(failure: Failure) -> str:
-    """What a failing clip got, as the visitor met it: "answer X (80)", "did-you-mean X (40)",
-    "turned away (closest X, 25)"."""
+    """What a failing clip got, as the visitor met it: "answer X (score 80)", "did-you-mean X
+    (score 40)", "turned away (closest X, score 25)": the score out of 100, as `ask` says it
+    (a bare number said nothing of what it was)."""
     decision = Decision(failure.decision)
     if decision is Decision.ANSWER:
-        return f"answer {failure.got} ({failure.score:.0f})"
+        return f"answer {failure.got} (score {failure.score:.0f})"
     if decision is Decision.CONFIRM:
-        return f"did-you-mean {failure.got} ({failure.score:.0f})"
+        return f"did-you-mean {failure.got} (score {failure.score:.0f})"
     if failure.closest == NO_ANSWER:
         return "turned away (no entry close)"
-    return f"turned away (closest {failure.closest}, {failure.score:.0f})"
+    return f"turned away (closest {failure.closest}, score {failure.score:.0f})"

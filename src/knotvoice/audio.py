@@ -247,6 +247,17 @@ of one utterance (``max_utterance``), Home Assistant's devices 30 s; a longer cl
 recording of more than a question (an 11-minute one took 830 MB to hear)."""
 
 
+def longer_than_a_question(seconds: float, what: str) -> str | None:
+    """What to say of a clip of ``seconds`` (``what`` it is: "a question", "a question's
+    clip") longer than ``CLIP_SECONDS_AT_MOST``; None when it is not."""
+    if seconds <= CLIP_SECONDS_AT_MOST:
+        return None
+    return (
+        f"{seconds:.0f} s long, where {what} is at most {CLIP_SECONDS_AT_MOST:.0f} s; cut it to "
+        "the question"
+    )
+
+
 def check_audio(path: Path | str) -> float:
     """Raise ``AudioInputError``, as ``read_audio`` would, for a missing file, a file that is
     not audio, or one with no samples; only the file's header and first block are read (a

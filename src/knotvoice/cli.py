@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from knotvoice import app
-from knotvoice.audio import CLIP_SECONDS_AT_MOST, AudioChunk, check_audio, read_audio, write_wav
+from knotvoice.audio import (
+    AudioChunk,
+    check_audio,
+    longer_than_a_question,
+    read_audio,
+    write_wav,
+)
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge, MatchingHints
 from knotvoice.markup import plain
@@ -709,12 +715,8 @@ def _ask(args: argparse.Namespace) -> int:
     for index, path in enumerate(audio):
         save_to = _reply_path(args.save_reply, index, len(audio)) if args.save_reply else None
         try:
-            seconds = check_audio(path)
-            if seconds > CLIP_SECONDS_AT_MOST:
-                raise KnotvoiceError(
-                    f"{path}: {seconds:.0f} s long, where a question is at most "
-                    f"{CLIP_SECONDS_AT_MOST:.0f} s; cut it to the question"
-                )
+            if (long := longer_than_a_question(check_audio(path), "a question")) is not None:
+                raise KnotvoiceError(f"{path}: {long}")
             transcript, asr_ms = hear(recognizer, read_audio(path))
             if not transcript.text.strip():
                 # The kiosk says nothing to silence; asked of a file, that is a blank reply.
@@ -1104,13 +1106,14 @@ def _kiosk(
             if days is not None
             else None
         )
+        silent = isinstance(speaker, Mute)  # no sound device: replies are only shown
         logbook = Logbook(
             journal,
             recognizer.name,
             lambda: app.knowledge_version(reloader.current.knowledge),
             recordings,
             knowledge_file=settings.knowledge.absolute(),
-            aloud=not isinstance(speaker, Mute),
+            aloud=not silent,
         )
         screen = settings.listen.screen
         inbox = Inbox() if screen is not None else None
@@ -1186,7 +1189,7 @@ def _kiosk(
                         journal.snapshot,
                         journal.directory,
                         typed_only,
-                        silent=isinstance(speaker, Mute),
+                        silent=silent,
                     )
         except KeyboardInterrupt:
             return 0

@@ -22,7 +22,13 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz, process
 
 from knotvoice.asr import Recognizer
-from knotvoice.audio import CLIP_SECONDS_AT_MOST, AudioChunk, check_audio, is_audio, read_audio
+from knotvoice.audio import (
+    AudioChunk,
+    check_audio,
+    is_audio,
+    longer_than_a_question,
+    read_audio,
+)
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english, words
@@ -378,29 +384,15 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
                 f"{path}: the header names the column(s) {', '.join(twice)} twice; name each "
                 "once (file, expected, text, voice, variant)"
             )
-        named = len(reader.fieldnames)
         rows = []
         for row in reader:
             rest: list[str] = row.get(None) or []  # type: ignore[assignment]
             cells = [row.get(name) or "" for name in reader.fieldnames]
             if not any(cell.strip() for cell in (*cells, *rest)):
                 continue  # tabs or spaces alone
-            # No text is a clip of silence; but an expected entry of several words is no id:
-            # the tab before the text is missing (a file alone has no expected entry: below).
-            short = row.get("text") is None and len((row.get("expected") or "").split()) > 1
-            if short or any(cell.strip() for cell in rest):
-                # A tab missing read the question as the expected entry's id; one too many
-                # left a cell out unread.
-                given = sum(row.get(name) is not None for name in reader.fieldnames) + len(rest)
-                raise ManifestError(
-                    f"{path}: line {comments + reader.line_num}: {given} tab-separated "
-                    f"field{'' if given == 1 else 's'} where the header names {named}; "
-                    + (
-                        "put a tab between each of its fields"
-                        if short
-                        else "remove the extra tab, or name the column in the header"
-                    )
-                )
+            amiss = _tabs_amiss(row, reader.fieldnames, rest)
+            if amiss is not None:
+                raise ManifestError(f"{path}: line {comments + reader.line_num}: {amiss}")
             file = (row.get("file") or "").strip()
             if len(file) > 1 and file[0] == file[-1] == '"':
                 file = file[1:-1]
@@ -435,6 +427,26 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
     if not rows:
         raise ManifestError(f"{path}: the manifest lists no clips; add rows under the header")
     return rows
+
+
+def _tabs_amiss(row: dict[str, str | None], names: Sequence[str], rest: list[str]) -> str | None:
+    """What is wrong with the tabs of a manifest's ``row`` (``rest``: its cells past the
+    header's ``names``), None when nothing is. A tab missing read the question as the
+    expected entry's id (no text is a clip of silence, but an id has no spaces); one too many
+    left a cell unread."""
+    short = row.get("text") is None and len((row.get("expected") or "").split()) > 1
+    if not short and not any(cell.strip() for cell in rest):
+        return None
+    given = sum(row.get(name) is not None for name in names) + len(rest)
+    fix = (
+        "put a tab between each of its fields"
+        if short
+        else "remove the extra tab, or name the column in the header"
+    )
+    return (
+        f"{given} tab-separated field{'' if given == 1 else 's'} where the header names "
+        f"{len(names)}; {fix}"
+    )
 
 
 def check_expected(
@@ -526,19 +538,13 @@ def check_clips(manifest: Path | str) -> None:
             )
             continue
         try:
-            seconds = check_audio(clip)
+            long = longer_than_a_question(check_audio(clip), "a question's clip")
         except AudioInputError as error:
             bad.append((row.line, str(error)))
             continue
-        if seconds > CLIP_SECONDS_AT_MOST:
+        if long is not None:
             # An hour of speech was heard whole and counted as one question (WER 13412%).
-            bad.append(
-                (
-                    row.line,
-                    f"{row.file}: {seconds:.0f} s long, where a question's clip is at most "
-                    f"{CLIP_SECONDS_AT_MOST:.0f} s; cut it to the question",
-                )
-            )
+            bad.append((row.line, f"{row.file}: {long}"))
     if not bad:
         return
     (line, problem), others = bad[0], [line for line, _ in bad[1:]]

@@ -1288,7 +1288,7 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
                 (
                     number,
                     f"repeated question {question!r} merged into the one "
-                    f"{'on' if unit == 'line' else 'in'} {unit} {seen.line}{other}",
+                    f"{_at(unit, seen.line)}{other}",
                     seen,
                 )
             )
@@ -1318,6 +1318,11 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
             "their answers in the next"
         )
     return _result(drafts, notes, unit=unit)
+
+
+def _at(unit: str, number: int) -> str:
+    """Where a note's other row is: "on line 3" of a CSV, "in row 3" of a sheet."""
+    return f"{'on' if unit == 'line' else 'in'} {unit} {number}"
 
 
 def _title_rows(rows: list[tuple[int, list[str]]]) -> dict[int, str]:
@@ -1643,8 +1648,7 @@ def _claim_alternatives(
                 notes.append(
                     (
                         draft.line,
-                        f"alternative {alternative!r} is also {what} "
-                        f"{'on' if unit == 'line' else 'in'} {unit} {owner.line}; "
+                        f"alternative {alternative!r} is also {what} {_at(unit, owner.line)}; "
                         "it is left to that entry",
                         draft,
                     )

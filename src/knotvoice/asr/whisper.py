@@ -178,6 +178,13 @@ text after whisper's start sequence alone, without the knowledge's topics: a thi
 cost. Measured against what was heard, it put 9 readings in 10 within 3 nats of the full
 look, and the readings of the spent sets that fit with the topics within 12 of the first
 (``docs/kiosk.md``)."""
+LEAD_SILENCE = 0.3
+"""Seconds of silence whisper hears before a question. In the kiosk's window of 20 s
+(``whisper_window``), a question whose voice starts at once (a Home Assistant device streams
+from its wake word) is misheard more often ("It's normal to have pain ..."): on the tuning
+clips (knots and railway) cut to their first sound, the word error rate was 16.4%, and
+15.2% with this much silence before it; as recorded (0.29 s before the voice), 14.8%, and
+13.7% with it. Half a second was no better, a second worse (``docs/matching.md``)."""
 _PREPEND_PUNCTUATION = "\"'“¿([{-"
 _APPEND_PUNCTUATION = "\"'.,!?:”)]}"
 
@@ -198,6 +205,9 @@ class _Encoded:
     """The decoder prompt the hearings were decoded after."""
     encoded: Any
     frames: int
+    lead: float = 0.0
+    """Seconds of silence put before the audio (``LEAD_SILENCE``): word timings are the
+    audio's own."""
 
     def fit(self, texts: Sequence[str], within: float | None = None) -> tuple[float, ...]:
         """Each text's log-likelihood as a reading of the utterance: whisper's probability of
@@ -258,8 +268,8 @@ class _Encoded:
         return tuple(
             Word(
                 str(word["word"]).strip(),
-                float(word["start"]),
-                float(word["end"]),
+                max(float(word["start"]) - self.lead, 0.0),
+                max(float(word["end"]) - self.lead, 0.0),
                 float(word["probability"]),
             )
             for word in alignment
@@ -330,8 +340,9 @@ class WhisperRecognizer:
         if len(samples) < RATE // 10:
             return Transcript("", engine=NAME, audio_seconds=seconds)
         try:
-            if seconds <= WINDOW_SECONDS:
-                return self._recognize_window(samples, seconds)
+            if seconds + LEAD_SILENCE <= WINDOW_SECONDS:
+                lead = np.zeros(round(LEAD_SILENCE * RATE), dtype=np.float32)
+                return self._recognize_window(np.concatenate([lead, samples]), seconds)
             return self._recognize_long(samples, seconds)
         finally:
             give_back_memory()  # the encoder's working memory
@@ -412,7 +423,7 @@ class WhisperRecognizer:
             likelihoods.append(score * max(len(tokens), 1))
         if self.quick:
             return Transcript(text, engine=NAME, audio_seconds=seconds)
-        heard = _Encoded(whisper, tokenizer, prompt, encoded, frames)
+        heard = _Encoded(whisper, tokenizer, prompt, encoded, frames, LEAD_SILENCE)
         return Transcript(
             text,
             (),

@@ -58,6 +58,7 @@ class Screen:
         log_dir: Path | None = None,
         rest_seconds: float = REST_SECONDS,
         silent: bool = False,
+        port: int = 0,
     ) -> None:
         self.hub = Hub(lambda: knowledge, rest_seconds)
         self.inbox = Arrivals()
@@ -67,7 +68,7 @@ class Screen:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server = ScreenServer(
-            self.hub, self.inbox, ScreenSettings("127.0.0.1", 0), log_dir=log_dir, silent=silent
+            self.hub, self.inbox, ScreenSettings("127.0.0.1", port), log_dir=log_dir, silent=silent
         )
         self.watch: Callable[[Event], None] | None = None
         """Called with each event after the hub (on the kiosk's thread)."""
@@ -113,8 +114,9 @@ def served(
     log_dir: Path | None = None,
     rest_seconds: float = REST_SECONDS,
     silent: bool = False,
+    port: int = 0,
 ) -> Iterator[Screen]:
-    screen = Screen(knowledge, log_dir, rest_seconds, silent)
+    screen = Screen(knowledge, log_dir, rest_seconds, silent, port)
     screen.start()
     try:
         yield screen

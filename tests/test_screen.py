@@ -7,6 +7,7 @@ import asyncio
 import html
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from knotvoice.cli import main
 from knotvoice.errors import KnotvoiceError
@@ -581,6 +583,30 @@ def test_what_the_page_sends_reaches_the_inbox(hub: Hub) -> None:
     ]
 
 
+def test_a_question_with_text_that_was_not_utf8_leaves_every_page_watching(hub: Hub) -> None:
+    # JSON may carry a lone surrogate ("\\ud800"), which no page can be sent: shown as
+    # heard, it cut off every page watching until the next question.
+    inbox = Inbox()
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> tuple[Any, ...]:
+        page = await session.get(url + "events")
+        await read_views(page, 1)
+        body = '{"text": "where are knots \\ud800 found"}'
+        status, _ = await post(session, url + "ask", body)
+        asked = inbox.take()
+        assert isinstance(asked, Ask)
+        hub(Heard(1.0, asked.text, 1.0, True, typed=True))
+        async with asyncio.timeout(10.0):
+            shown = await read_views(page, 1)
+        page.close()
+        async with session.get(url + "view") as response:
+            return status, asked.text, shown[0]["heard"], response.status
+
+    status, text, shown, view = serve(hub, inbox, scenario)
+    assert status == 202 and view == 200
+    assert text == shown == "where are knots found"
+
+
 def test_bad_requests_are_refused_with_a_clear_message(hub: Hub) -> None:
     inbox = Inbox(limit=1)
 
@@ -733,6 +759,73 @@ def test_connections_that_send_nothing_are_let_go_and_too_many_are_refused(
     assert closed, "a half-sent request is dropped after the idle time"
     assert again == 200
     assert [view["state"] for view in views] == ["idle", "listening"], "the page was kept"
+
+
+def test_one_machine_cannot_take_every_connection_nor_all_machines_this_one_s(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 127.0.0.2 and on stand for other machines: only 127.0.0.1 (and ::1) is this one's
+    # own browser.
+    monkeypatch.setattr(server_module, "PER_ADDRESS", 3)
+    monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 8)
+    monkeypatch.setattr(server_module, "KEPT_FOR_HERE", 2)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> dict[str, list[bool]]:
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        held = []
+
+        async def served(source: str) -> bool:
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", port, local_addr=(source, 0)
+            )
+            writer.write(b"GET /view HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            head = await asyncio.wait_for(reader.readline(), 10.0)
+            held.append(writer)  # kept open (keep-alive) while the others come
+            return head.startswith(b"HTTP/1.1 200")
+
+        got = {
+            "one machine": [await served("127.0.0.2") for _ in range(4)],
+            "another": [await served("127.0.0.3") for _ in range(3)],
+            "a third": [await served("127.0.0.4") for _ in range(1)],
+            "this machine": [await served("127.0.0.1") for _ in range(2)],
+        }
+        for writer in held:
+            writer.close()
+        return got
+
+    assert serve(hub, Inbox(), scenario) == {
+        "one machine": [True, True, True, False],
+        "another": [True, True, True],
+        "a third": [False],  # 6 open: the last 2 are kept for this machine
+        "this machine": [True, True],
+    }
+
+
+def test_a_screen_on_the_network_answers_to_its_address_and_name_not_to_any_name(hub: Hub) -> None:
+    # A site whose name is made to point at the kiosk (DNS rebinding) sends its own name.
+    from aiohttp.test_utils import make_mocked_request
+
+    server = ScreenServer(hub, Inbox(), ScreenSettings("0.0.0.0", 8080))
+    name = socket.gethostname().lower()
+
+    async def status(host: str) -> int:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return web.Response(text="the page")
+
+        request = make_mocked_request("GET", "/view", headers={"Host": host})
+        return (await server._guard(request, handler)).status
+
+    async def run() -> dict[str, int]:
+        hosts = ("192.168.1.40:8080", "[fe80::1]:8080", f"{name}.local:8080", f"{name}:8080")
+        return {host: await status(host) for host in (*hosts, "evil.example:8080")}
+
+    assert asyncio.run(run()) == {
+        "192.168.1.40:8080": 200,
+        "[fe80::1]:8080": 200,
+        f"{name}.local:8080": 200,
+        f"{name}:8080": 200,
+        "evil.example:8080": 403,
+    }
 
 
 # --- /health --------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from knotvoice.kiosk.events import (
     ReplyStarted,
     SpeechStarted,
 )
+from knotvoice.kiosk.inbox import Stop
 from knotvoice.kiosk.quiet import Deaf, Mute, NoMicrophone
 from knotvoice.kiosk.speaker import DeviceSpeaker
 from knotvoice.knowledge import Entry, Knowledge, load
@@ -206,7 +207,9 @@ def test_a_spoken_question_shows_what_was_heard_and_its_answer(
     expect(page.locator("#state-word")).to_have_text("Idle", timeout=WAIT_MS)
     assert summary.turns == 1
     assert seen_states(page) == ["idle", "listening", "thinking", "speaking", "idle"]
-    assert page.locator("#caption").get_attribute("aria-live") == "polite"
+    said = page.locator("#said")  # what a screen reader reads out
+    assert said.get_attribute("aria-live") == "polite"
+    expect(said).to_contain_text(entry.answer.strip()[:60])
     finished = screen.wait_for(ReplyFinished)
     assert len(devices.output()) == finished.frames > 0, "the answer was played too"
 
@@ -926,6 +929,89 @@ def test_a_long_answer_says_there_is_more_and_more_shows_the_rest(
     expect(more).to_be_hidden()
 
 
+def test_more_pressed_from_the_keyboard_keeps_the_focus_then_hands_it_to_the_question_box(
+    browser: Browser, screen: Screen, knowledge: Knowledge
+) -> None:
+    """Enter on "More" scrolled once, then the focus fell to the page and Enter did nothing:
+    the button was hidden to be measured at every scroll. Stop, disabled once pressed, let
+    the focus fall too."""
+    longest = max(knowledge.entries, key=lambda entry: len(entry.answer))
+    page = open_page(browser, screen.url, SIZES[0])
+    screen.emit(Heard(1.0, longest.question, 0.0, typed=True))
+    screen.emit(Decided(1.1, "answer", longest.id, "", spoken_answer(longest)))
+    screen.emit(ReplyFinished(30.0))
+    more = page.locator("#more")
+    expect(more).to_be_visible()
+    more.focus()
+    focused = "document.activeElement.id"
+    presses = 0
+    while more.is_visible() and presses < 12:
+        page.keyboard.press("Enter")
+        presses += 1
+        page.wait_for_timeout(700)
+        if more.is_visible():
+            assert page.evaluate(focused) == "more", f"after {presses} presses"
+    expect(more).to_be_hidden()
+    assert presses > 1, "the answer took more than one press"
+    assert page.evaluate(focused) == "question", "at the end, the keyboard goes on from the box"
+
+    screen.emit(ReplyStarted(40.0, spoken_answer(longest), 30.0))
+    stop = page.locator("#stop")
+    expect(stop).to_be_enabled()
+    stop.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'question'", timeout=WAIT_MS)
+    assert screen.inbox.take() == Stop()
+
+
+CUT_OFF = """() => [document.documentElement, ...document.querySelectorAll("body *")]
+  .filter((node) => node.scrollWidth > node.clientWidth + 1
+                    && getComputedStyle(node).overflowX !== "auto"
+                    && node.getClientRects().length
+                    && !node.closest(".visually-hidden"))
+  .map((node) => node.id || node.className || node.tagName)"""
+"""The elements whose text runs past their right edge, where it cannot be scrolled to."""
+
+
+def test_a_phone_s_page_fits_its_width_and_a_long_word_breaks(
+    browser: Browser, knowledge: Knowledge
+) -> None:
+    """Below about 353 px wide the box to type in held the page wider than the screen, which
+    does not scroll: Ask and Stop were cut off. A long unbroken word ran past the title and
+    the questions to try."""
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2
+    long = Entry("long-word", f"What is {word}?", "It is a long word.")
+    with served(marked(knowledge, long)) as screen:
+        page = open_page(browser, screen.url, (320, 568))
+        expect(page.locator("#suggestions button")).to_have_text([long.question])
+        assert page.evaluate(CUT_OFF) == [], "the questions to try are cut off"
+        screen.emit(Heard(1.0, f"what is {word}", 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", long.id, "", long.answer))
+        screen.emit(ReplyStarted(1.2, long.answer, 5.0))
+        caption(page).to_contain_text(long.answer)
+        assert page.evaluate(CUT_OFF) == [], "the answer's page is cut off"
+        for control in ("#stop", "#ask button", "#title"):
+            box = page.locator(control).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 320, control
+
+
+def test_the_first_answer_is_in_a_region_a_screen_reader_reads_out(
+    browser: Browser, screen: Screen, knowledge: Knowledge
+) -> None:
+    """The answer's region was hidden until its first answer, and shown with its words in
+    one step: a region shown with its words is not read out."""
+    entry = knowledge.get("massage-how-often")
+    page = open_page(browser, screen.url)
+    said = page.locator("#said")
+    assert said.get_attribute("aria-live") == "polite"
+    assert page.evaluate("document.getElementById('said').closest('[hidden]')") is None
+    assert page.locator("#caption-box").is_hidden()
+    screen.emit(Heard(1.0, entry.question, 0.0, typed=True))
+    screen.emit(Decided(1.1, "answer", entry.id, entry.question, spoken_answer(entry)))
+    expect(said).to_contain_text(entry.question)
+    expect(said).to_contain_text(entry.answer.strip()[:60])
+
+
 def test_more_shows_only_while_some_of_the_answer_is_out_of_sight(
     browser: Browser, screen: Screen
 ) -> None:
@@ -1184,6 +1270,29 @@ def test_a_page_whose_kiosk_has_gone_no_longer_says_it_is_speaking(
     expect(page.locator("#state-word")).to_have_text("Reconnecting")
     expect(page.locator("#stop")).to_be_disabled()
     assert page.evaluate("document.body.dataset.state") == "offline"
+
+
+def test_a_kiosk_started_again_shows_its_own_answer_not_the_one_before(
+    browser: Browser, knowledge: Knowledge
+) -> None:
+    """A kiosk started again counts its turns from the start: a page that had watched the
+    last one kept that one's answer under the new question of the same number."""
+    first, second = knowledge.entries[0], knowledge.entries[1]
+    with served(knowledge) as screen:
+        page = open_page(browser, screen.url)
+        port = int(screen.url.rsplit(":", 1)[1].strip("/"))
+        screen.emit(Heard(1.0, first.question, 0.0, typed=True))
+        screen.emit(Decided(1.1, "answer", first.id, first.question, spoken_answer(first)))
+        caption(page).to_contain_text(first.answer.strip()[:40])
+        turn = page.evaluate("document.body.dataset.turn")
+    expect(page.locator("#state-word")).to_have_text("Reconnecting", timeout=WAIT_MS)
+    with served(knowledge, port=port) as again:
+        again.emit(Heard(1.0, second.question, 0.0, typed=True))
+        again.emit(Decided(1.1, "answer", second.id, second.question, spoken_answer(second)))
+        expect(page.locator("#title")).to_have_text(second.question, timeout=WAIT_MS * 2)
+        assert page.evaluate("document.body.dataset.turn") == turn, "the same turn's number"
+        caption(page).to_contain_text(second.answer.strip()[:40])
+        caption(page).not_to_contain_text(first.answer.strip()[:40])
 
 
 def test_a_page_opened_part_way_through_a_reply_shows_how_far_it_has_got(

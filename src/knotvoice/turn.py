@@ -33,6 +33,7 @@ __all__ = [
     "Dialogue",
     "Turn",
     "Understood",
+    "as_text",
     "command_of",
     "hear",
     "picks",
@@ -280,10 +281,15 @@ def tapped(text: str) -> Transcript:
 
 
 def typed(text: str) -> Transcript:
-    """A typed question as a transcript; a character of text that was not UTF-8 (a lone
-    surrogate: a Latin-1 terminal's "café", a JSON "\\udce9") a space: the sentence model
-    cannot take it, and the turn failed."""
-    return Transcript(text=_SURROGATE_RE.sub(" ", text), engine=TYPED)
+    """A typed question as a transcript (``as_text``)."""
+    return Transcript(text=as_text(text), engine=TYPED)
+
+
+def as_text(text: str) -> str:
+    """``text`` with each character of text that was not UTF-8 (a lone surrogate: a Latin-1
+    terminal's "café", a JSON "\\udce9") a space: the sentence model cannot take one, and
+    a page cannot be sent one."""
+    return _SURROGATE_RE.sub(" ", text)
 
 
 def hear(recognizer: Recognizer, chunks: Iterable[AudioChunk]) -> tuple[Transcript, float]:

@@ -56,6 +56,7 @@ from knotvoice.turn import (
     Action,
     Turn,
     Understood,
+    as_text,
     picks,
     tapped,
     typed,
@@ -435,7 +436,7 @@ class _Kiosk:
         if item is None or isinstance(item, Stop):
             return False
         try:
-            text = " ".join(item.text.split())
+            text = " ".join(as_text(item.text).split())
             self.speech_end_clock = time.monotonic()
             self.awaiting_until = None
             tapped_choice = str(item.choice) if isinstance(item, Choose) else ""

@@ -18,16 +18,19 @@
 It listens on loopback unless told otherwise, and holds at most ``MAX_CONNECTIONS``
 connections (one more is answered 503 and closed) for at most ``IDLE_SECONDS`` each between
 requests, so a client that opens connections and sends nothing, or half a request, cannot
-use up the kiosk's files (its turn log is written by the same process).
+use up the kiosk's files (its turn log is written by the same process). Another machine
+holds at most ``PER_ADDRESS`` of them, and all others together leave ``KEPT_FOR_HERE`` for
+this machine's own page, so that no one machine can keep the kiosk's page out.
 
 A POST must be JSON (a form on another site cannot send that without the browser asking
 first, and nothing here says yes) and must come from this page: an ``Origin`` or
 ``Referer`` naming another site is refused. A browser says which page a request comes from
 (``Sec-Fetch-Site``): one from another site's page is refused too, a GET as well (an image
 pointing at ``/events`` would hold a place of a page watching, one at ``/report`` would have
-the whole turn log read), unless it is a link followed. When bound to loopback, a request
-must name a loopback host, so a site whose name is made to point at 127.0.0.1 cannot reach
-the page either.
+the whole turn log read), unless it is a link followed. A request must name the page
+by an address, or by this machine's own name (``name.local``) or the name it was told to
+listen on: a site whose name is made to point at this machine cannot reach it either (bound
+to loopback, only a loopback name will do).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, S
 from knotvoice.report import parse_since
 from knotvoice.screen.hub import Hub
 from knotvoice.settings import ScreenSettings
-from knotvoice.turn import MAX_QUESTION_CHARS, too_long
+from knotvoice.turn import MAX_QUESTION_CHARS, as_text, too_long
 
 __all__ = ["MAX_QUESTION_CHARS", "ScreenServer", "beside"]
 
@@ -78,6 +81,12 @@ RETRY_MILLISECONDS = 2000
 MAX_CONNECTIONS = 200
 """Connections open at once (each page watching holds one); one more is answered 503 and
 closed."""
+PER_ADDRESS = 16
+"""Connections one other machine may hold at once (a page holds one, and its browser up to
+six more while it loads)."""
+KEPT_FOR_HERE = 20
+"""Connections other machines leave, however many of them there are, for this machine's own
+page."""
 IDLE_SECONDS = 30.0
 """A connection with no request under way (none yet, or half of one) is closed after this
 long."""
@@ -116,6 +125,9 @@ _OTHER_SITES = frozenset({"cross-site", "same-site"})
 """What a browser's ``Sec-Fetch-Site`` says of a request another site's page makes (a page on
 another port of this machine is "same-site")."""
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_THIS_MACHINE = frozenset({"127.0.0.1", "::1"})
+"""The addresses the page's connections come from when this machine's own browser shows it
+(at 127.0.0.1 or localhost): not held to ``PER_ADDRESS``, and kept ``KEPT_FOR_HERE``."""
 
 
 def _loopback(host: str) -> bool:
@@ -127,6 +139,28 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _own_names(bound: str) -> frozenset[str]:
+    """The names a request may give the page by on a screen bound to ``bound`` (besides an
+    address): this machine's name, as the local network knows it too, and the one it was
+    told to listen on."""
+    name = socket.gethostname().lower()
+    return frozenset({name, f"{name}.local", bound.lower(), *_LOOPBACK_NAMES})
+
+
+def _peer(transport: asyncio.BaseTransport | None) -> str:
+    """The address a connection comes from ("" when not known)."""
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return str(peer[0]) if isinstance(peer, tuple) and peer else ""
+
+
 def _refused(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=_HEADERS)
 
@@ -135,13 +169,22 @@ def _page(name: str) -> bytes:
     return resources.files("knotvoice.screen").joinpath("static", name).read_bytes()
 
 
-class _Busy(asyncio.Protocol):
-    """A connection past ``MAX_CONNECTIONS``: answered 503 at once and closed."""
+class _Gate(asyncio.Protocol):
+    """A connection's first protocol: once it is known where the connection comes from, it
+    is handed to the protocol ``admit`` gives, or answered 503 at once and closed."""
+
+    def __init__(self, admit: Callable[[str], asyncio.Protocol | None]) -> None:
+        self._admit = admit
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        transport.write(_BUSY)
-        transport.close()
+        protocol = self._admit(_peer(transport))
+        if protocol is None:
+            transport.write(_BUSY)
+            transport.close()
+            return
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
 
 
 def _what_to_do(error: OSError) -> str:
@@ -175,21 +218,27 @@ class _Site(web.BaseSite):
         server = self._runner.server
         assert server is not None
 
-        def connection() -> asyncio.Protocol:
-            if len(server.connections) < self._limit:
+        def admit(peer: str) -> asyncio.Protocol | None:
+            open_ = server.connections
+            if peer in _THIS_MACHINE or not peer:
+                full = len(open_) >= self._limit
+            else:
+                from_there = sum(_peer(handler.transport) == peer for handler in open_)
+                full = from_there >= PER_ADDRESS or len(open_) >= self._limit - KEPT_FOR_HERE
+            if not full:
                 return server()
             self.refused += 1
             if self.refused == 1 or self.refused % 1000 == 0:
                 _log.warning(
-                    "refused a connection to the screen: %d are open, the most it takes "
-                    "(%d refused so far)",
-                    self._limit,
+                    "refused a connection to the screen from %s: %d are open (%d refused so far)",
+                    peer or "an unknown address",
+                    len(open_),
                     self.refused,
                 )
-            return _Busy()
+            return None
 
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(connection, self._host, self._port)
+        self._server = await loop.create_server(lambda: _Gate(admit), self._host, self._port)
 
 
 class ScreenServer:
@@ -227,6 +276,7 @@ class ScreenServer:
         """The report being made, or the last one made, and its period."""
         self.url = settings.url
         """Where the page is (the real port once started)."""
+        self._names = _own_names(settings.host)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._guard])
@@ -294,8 +344,15 @@ class ScreenServer:
     ) -> web.StreamResponse:
         host = request.host
         name = urlsplit(f"//{host}").hostname or ""
-        if _loopback(self.settings.host) and not _loopback(name):
-            return _refused(403, "this page is served to this machine only")
+        if _loopback(self.settings.host):
+            if not _loopback(name):
+                return _refused(403, "this page is served to this machine only")
+        elif not _address(name) and name.lower() not in self._names:
+            return _refused(
+                403,
+                f"open this page by the kiosk's address or as {socket.gethostname().lower()}"
+                ".local: a name that only points to it is refused",
+            )
         fetched = request.headers.get("Sec-Fetch-Site", "same-origin")
         if fetched in _OTHER_SITES and request.headers.get("Sec-Fetch-Mode") != "navigate":
             return _refused(403, "a request from another site is refused")
@@ -451,7 +508,8 @@ class ScreenServer:
         text = (await self._json(request)).get("text")
         if not isinstance(text, str):
             return _refused(400, "give the question as text")
-        text = " ".join(text.split())
+        # A JSON "\ud800" is no text a page can be sent: every page watching was cut off.
+        text = " ".join(as_text(text).split())
         if not text:
             return web.json_response({"ok": False, "ignored": "empty"}, headers=_HEADERS)
         refusal = too_long(text)

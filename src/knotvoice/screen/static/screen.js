@@ -16,7 +16,7 @@ const FOLLOW_MS = 250; // how often the answer's box is kept on the part being s
 const HEARD_WITHIN = 2.5; // the server's "alive"s that may go missing before it is thought stuck
 
 const $ = (id) => document.getElementById(id);
-let shownTurn = -1;
+let shownTurn = null; // the turn and reply on screen
 let shownSuggestions = null;
 let unanswered = null; // the timer for something sent that the kiosk has not shown yet
 let views = 0; // views the kiosk has sent this page
@@ -35,6 +35,7 @@ function clear(node) {
 function button(text, onPress, className) {
   const made = document.createElement("button");
   made.type = "button";
+  made.dir = "auto"; // a question in Arabic or Hebrew reads from the right, its "?" too
   made.textContent = text;
   if (className) made.className = className;
   made.addEventListener("click", onPress);
@@ -139,10 +140,9 @@ async function post(path, body) {
 // A button pressed goes (disabled, or hidden with its list) once the kiosk takes it, and the
 // keyboard's focus with it: the keyboard goes on from the question box, for the next
 // question. Not on a touch screen, whose own keyboard would come up over the answer.
-function keepKeyboard(pressed) {
-  if (document.activeElement === pressed && !window.matchMedia("(pointer: coarse)").matches) {
-    $("question").focus();
-  }
+function keepKeyboard(pressed, wasFocused = false) {
+  const focused = wasFocused || document.activeElement === pressed;
+  if (focused && !window.matchMedia("(pointer: coarse)").matches) $("question").focus();
 }
 
 function choose(choice, pressed) {
@@ -177,11 +177,17 @@ function renderChoices(view) {
 // A long answer scrolls in its box: "More" shows while some of it is out of sight below.
 // It is measured with "More" gone, as the button takes room from the answer: an answer that
 // fits only without it would otherwise keep it showing, with nothing more to see.
+// The keyboard's focus on "More" stays there while there is more (hidden to be measured,
+// it would go), and goes on to the question box once the rest is in view.
 function showMore() {
   const text = $("caption");
-  $("more").hidden = true;
+  const more = $("more");
+  const focused = document.activeElement === more;
+  more.hidden = true;
   const below = text.scrollHeight - text.clientHeight - text.scrollTop;
-  $("more").hidden = $("caption-box").hidden || below < 2;
+  more.hidden = $("caption-box").hidden || below < 2;
+  if (focused && !more.hidden) more.focus({ preventScroll: true });
+  else if (focused) keepKeyboard(more, true);
 }
 
 function scrolling() {
@@ -303,9 +309,15 @@ function render(view) {
 
   renderLines($("title"), [{ spans: view.title_spans, bullet: false, number: null, heading: 0, depth: 0 }]);
   $("title").hidden = !view.title;
-  if (view.turn !== shownTurn) {
-    shownTurn = view.turn;
+  // A new turn, or another reply under the same number: a kiosk started again counts its
+  // turns from 0, and a page that was watching the last one would keep its answer.
+  const shown = JSON.stringify([view.turn, view.reply]);
+  if (shown !== shownTurn) {
+    shownTurn = shown;
     renderLines($("caption"), view.reply_lines);
+    // Read out by a screen reader from a region always there: the answer's own box is
+    // hidden until the first reply, and a region shown with its words is not read.
+    $("said").textContent = [view.title, $("caption").textContent].filter(Boolean).join(". ");
     $("caption").scrollTop = 0;
     leftAlone = false;
     renderChoices(view);
@@ -367,7 +379,10 @@ function watch() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("stop").addEventListener("click", () => post("/stop", {}));
+  $("stop").addEventListener("click", (event) => {
+    keepKeyboard(event.currentTarget); // it is disabled once the kiosk stops
+    post("/stop", {});
+  });
   $("more").addEventListener("click", readMore);
   $("caption").addEventListener("scroll", showMore, { passive: true });
   for (const touched of ["wheel", "touchstart", "pointerdown"]) {

@@ -252,6 +252,49 @@ def test_saying_stop_cuts_the_reply_short_and_the_kiosk_listens_on(
     assert barge[0].ended == "silence", "heard over the reply, it says why it ended too"
 
 
+def test_the_kiosk_s_own_last_words_after_a_stop_are_not_heard_as_a_question(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # The reply goes on while "stop" is recognised, and the room echoes it: the microphone
+    # then hears the kiosk's own words, which were answered ("to release the tension.") or
+    # turned away.
+    own = np.concatenate(
+        [
+            c.to_float()
+            for c in chunks_from_array(
+                np.concatenate(
+                    [c.to_float() for c in synthesizer.synthesize("the trigger points.")]
+                ),
+                synthesizer.synthesize("x")[0].rate,
+            )
+        ]
+    )
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How do you get rid of a knot in your upper back?"),
+            silence(1.5),
+            clips("Stop!"),
+            silence(0.35),
+            own,
+            silence(3.0),
+            clips("How often should you massage a knot?"),
+        ]
+    )
+    recorder = Recorder()
+    run_on_devices(
+        devices, audio, ListenSettings(max_turns=2), whisper, knowledge, synthesizer, recorder
+    )
+
+    assert recorder.decisions() == [("answer", "treat-knot"), ("answer", "massage-how-often")]
+    questions = [e.text for e in recorder.of(Heard) if isinstance(e, Heard) and e.accepted]
+    assert len(questions) == 2, questions
+
+
 @pytest.mark.parametrize(
     ("said", "then"),
     [

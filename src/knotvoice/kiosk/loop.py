@@ -66,6 +66,10 @@ __all__ = ["Responder", "SpeechStage", "listen"]
 
 _LOG = logging.getLogger(__name__)
 
+ECHO_PASSES_AT_MOST = 2.0
+"""Seconds of audio let pass unheard after a reply is cut short, however far behind the
+kiosk is: a visitor's next question may follow."""
+
 PARTIAL_EVERY = 0.25
 """Seconds of audio between looks at what a streaming recognizer has heard so far."""
 STOP_CHECK_SECONDS = 0.1
@@ -181,6 +185,8 @@ class _Kiosk:
         self.partial_due = 0.0
         self.last_rate: int | None = None
         self.playback: Playback | None = None
+        self.echo_until = 0.0
+        """Audio time until which what the microphone hears is the echo of a reply cut short."""
         self.answered: Answer | None = None
         """What the visitor said over the last reply that cut it short, to be answered next: a
         "say that again" or "slower", or the answer to the did-you-mean (or to the questions
@@ -643,6 +649,7 @@ class _Kiosk:
         else:
             self.worked("speaker")
         self.finished(playback, interrupted)
+        self.let_echo_pass()
         self.endpointer.reset()
         self.spoken(counts)
 
@@ -657,6 +664,7 @@ class _Kiosk:
         """Listen over ``playback`` of ``audio`` (``seconds`` long) until it ends; True when
         something said or pressed over it cut it short (``BargeIn.watch``)."""
         self.playback = playback
+        latency = playback.latency  # read while its stream is open
         until = self.now + seconds + self.settings.echo_tail_seconds
         interrupted = self.barge_in.watch(playback, self.capture, until, audio, said, asks)
         self.answered = self.barge_in.answer
@@ -665,7 +673,19 @@ class _Kiosk:
             playback.stop()
             playback.wait(timeout=2.0)
         self.playback = None
+        if interrupted:
+            # What the microphone holds, what the speaker had yet to play, the room's echo.
+            echo = self.capture.behind + latency + self.settings.echo_tail_seconds
+            self.echo_until = self.capture.now + min(echo, ECHO_PASSES_AT_MOST)
         return interrupted
+
+    def let_echo_pass(self) -> None:
+        """After a reply cut short, the microphone still hears it (``echo_until``): what was
+        captured while the "stop" was recognised, what the speaker had yet to play, and the
+        room's echo. Heard as a question, the kiosk's own last words were answered ("to
+        release the tension.") or turned away; they are let pass unheard."""
+        while self.capture.now < self.echo_until:
+            self.capture.read()
 
     def finished(self, playback: Playback, interrupted: bool) -> None:
         self.emit(

@@ -415,6 +415,28 @@ def test_knowledge_import_writes_its_file_when_its_notes_go_to_a_closed_pipe(
     assert out.read_text(encoding="utf-8").count("question:") > 10
 
 
+def test_an_import_never_replaces_the_copy_an_earlier_one_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Pi with no clock of its own starts at the same time (1970) after every power cut:
+    # two imports named their copies alike, and the second lost the entry written by hand.
+    from knotvoice import cli
+
+    monkeypatch.setattr(time, "strftime", lambda *_: "19700101-000101")
+    faq = tmp_path / "faq.yaml"
+    kept = []
+    for by_hand in ("# an entry written by hand\n", "# another, after the first import\n"):
+        faq.write_text(by_hand, encoding="utf-8")
+        kept.append(cli._keep_replaced(faq, "version: 1\n"))
+    assert kept[0] != kept[1]
+    assert [path.read_text(encoding="utf-8") for path in kept if path] == [
+        "# an entry written by hand\n",
+        "# another, after the first import\n",
+    ]
+    faq.write_text("# an entry written by hand\n", encoding="utf-8")
+    assert cli._keep_replaced(faq, "version: 1\n") == kept[0], "the same copy is not kept twice"
+
+
 def test_knowledge_import_does_not_overwrite_a_file_unless_forced(tmp_path: Path) -> None:
     curated = tmp_path / "curated.yaml"
     curated.write_text("# written by hand\n", encoding="utf-8")

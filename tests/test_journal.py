@@ -1463,7 +1463,7 @@ def test_a_second_kiosk_on_the_same_log_directory_refuses_to_start(
 ) -> None:
     """A kiosk or server already running there is named; a status left by one whose process
     is gone stops nobody."""
-    running = subprocess.Popen(["sleep", "60"])
+    running = subprocess.Popen(["bash", "-c", "exec -a knotvoice sleep 60"])
     try:
         Journal(tmp_path).update(microphone="listening")
         status = json.loads((tmp_path / "status.json").read_text())
@@ -1494,6 +1494,37 @@ def test_a_second_kiosk_on_the_same_log_directory_refuses_to_start(
         f"knotvoice: error: {file}: not a directory; give --log-dir (KNOTVOICE_LOG_DIR) a "
         "folder for the turn log\n"
     )
+
+
+def test_a_kiosk_started_after_a_power_cut_is_not_kept_out_by_the_status_it_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a power cut, another program may have the last kiosk's process number, and a
+    Pi with no clock of its own starts behind the time of the status left (fake-hwclock's
+    hourly save, or 1970): the kiosk refused to start, every 5 s under systemd, until the
+    clock passed the status's time."""
+    other = subprocess.Popen(["sleep", "60"])  # not knotvoice, with the old number
+    try:
+        for ahead in (0.0, 3600.0, 1.8e9):
+            Journal(tmp_path).update(microphone="listening")
+            status = json.loads((tmp_path / "status.json").read_text())
+            status.update(pid=other.pid, updated=time.time() + ahead)
+            (tmp_path / "status.json").write_text(json.dumps(status))
+            assert main(["status", "--log-dir", str(tmp_path), "--json"]) == 1
+            told = json.loads(capsys.readouterr().out)
+            assert told["running"] is False and told["stale"] is (ahead > 0)
+            if ahead:
+                assert main(["status", "--log-dir", str(tmp_path)]) == 1
+                assert "later than now (stamped by a clock ahead of this one" in (
+                    capsys.readouterr().out
+                )
+            journal = Journal(tmp_path)
+            journal.claim()
+            claimed = read_status(tmp_path)
+            assert claimed is not None and claimed.pid == os.getpid()
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_systemd_hears_ready_and_the_watchdog(tmp_path: Path) -> None:
@@ -1669,6 +1700,50 @@ def test_the_report_says_how_many_turns_could_not_be_logged(
     (tmp_path / "status.json").write_text(json.dumps(status))
     assert main(["report", "--log-dir", str(tmp_path)]) == 0
     assert "not logged" not in capsys.readouterr().out
+
+
+def test_turns_logged_by_a_wrong_clock_are_in_no_period_and_the_report_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Pi with no clock of its own logs in 1970 until it is told the time, and one started
+    behind the time it had logs turns that were stamped later before: the report of the
+    last hour counted the later ones (5 questions, 3 rejected), and no report said the
+    1970 ones were anywhere."""
+    now = time.time()
+    with (tmp_path / "turns.jsonl").open("w", encoding="utf-8") as log:
+        for when, asked in (
+            (90_000.0, "what is a knot"),
+            (90_060.0, "do knots hurt"),
+            (90_120.0, "is the shop open"),
+            (now + 30 * 86400, "where is the car park"),
+            (now + 30 * 86400 + 60, "is there a toilet"),
+            (now - 600, "how often should I massage a knot"),
+            (now - 300, "can a knot be dangerous"),
+        ):
+            decision = "answer" if "knot" in asked else "reject"
+            log.write(json.dumps({"time": when, **turn(asked, decision, "massage")}) + "\n")
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "1h"]) == 0
+    out = capsys.readouterr().out
+    assert "questions     2\n" in out
+    assert (
+        "clock wrong   2 stamped later than now (the clock set back since?) and 3 stamped "
+        "before the clock was set (1970): in no period; the kiosk's clock was wrong when it "
+        "logged them\n"
+    ) in out
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "1h", "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["misstamped"] == {"later": 2, "before_clock_set": 3}
+    shown = subprocess.run(
+        [sys.executable, "-m", "knotvoice.report", str(tmp_path), "1h"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "<th scope='row'>clock wrong</th><td>2 stamped later than now" in shown
+    # a period that holds 1970 does not call those turns wrong
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "30000d", "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["misstamped"] == {"later": 2, "before_clock_set": 0}
 
 
 def test_the_report_takes_a_turn_for_a_reply_as_the_kiosk_logged_it(tmp_path: Path) -> None:

@@ -326,6 +326,31 @@ def test_the_fits_kept_are_those_used_last(tmp_path: Path, monkeypatch: pytest.M
     assert set(tmp_path.glob("calibration-*.json")) == {refit, fitted, old[3]}
 
 
+def test_a_fit_just_made_is_kept_when_the_others_were_used_by_a_clock_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Pi with no clock of its own, started again behind the time it had: the fit it made
+    # was the oldest of all by its times, deleted at once and made again at every start.
+    monkeypatch.setattr(calibrating, "FITS_KEPT", 3)
+    later = time.time() + 30 * 86400
+    ahead = []
+    for number in range(4):
+        path = tmp_path / f"calibration-ahead{number}.json"
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (later + number, later + number))
+        ahead.append(path)
+    Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
+    (fitted,) = set(tmp_path.glob("calibration-*.json")) - set(ahead)
+    assert set(tmp_path.glob("calibration-*.json")) == {fitted, ahead[3], ahead[2]}
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("fitted again at the next start")
+
+    monkeypatch.setattr(calibrating, "fit", refuse)
+    Matcher(LIBRARY, Bag(), cache_dir=tmp_path)
+    assert fitted.exists()
+
+
 def _short_mean(kept: dict[str, Any]) -> None:
     kept["ranking"]["mean"] = kept["ranking"]["mean"][:-2]
 

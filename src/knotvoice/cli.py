@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import logging
 import math
@@ -1206,8 +1207,7 @@ def _kiosk(
 
 
 def _report(args: argparse.Namespace) -> int:
-    from knotvoice.journal import read_turns
-    from knotvoice.report import FIELDS, meanings, parse_since, tally, unwritten
+    from knotvoice.report import meanings, misstamping, parse_since, read, tally, unwritten
 
     settings = _settings(args)
     try:
@@ -1222,8 +1222,10 @@ def _report(args: argparse.Namespace) -> int:
             else f"no such log directory: no kiosk has logged a turn there ({_LOGGED})"
         )
         raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
-    since = time.time() - period
-    counted = tally(read_turns(log_dir, since, FIELDS))
+    now = time.time()
+    since = now - period
+    turns, misstamped = read(log_dir, since, now)
+    counted = tally(turns)
     summary = counted.summary(top=args.top, embed=meanings())
     # Turns the kiosk could not write (a full disk, a read-only card) are in no figure.
     unlogged, said = unwritten(log_dir, since)
@@ -1234,6 +1236,7 @@ def _report(args: argparse.Namespace) -> int:
                 "period": args.since,
                 "since": round(since, 3),
                 "not_logged": unlogged,
+                "misstamped": {"later": misstamped.later, "before_clock_set": misstamped.unset},
             }
         )
         return 0
@@ -1242,6 +1245,8 @@ def _report(args: argparse.Namespace) -> int:
     _out(f"questions     {summary.turns}{summary.left_out()}")
     if said:
         _out(f"not logged    {said}")
+    if misstamped:
+        _out(f"clock wrong   {misstamping(misstamped)}")
     for label, count in (
         ("answered", summary.answered),
         ("did-you-mean", summary.confirmed),
@@ -1337,7 +1342,12 @@ def _minute(seconds: float) -> str:
 
 
 def _ago(seconds: float) -> str:
-    """``seconds`` as a person says how long ago: ``40 s ago``, ``12 min ago``, ``3 h ago``."""
+    """``seconds`` as a person says how long ago: ``40 s ago``, ``12 min ago``, ``3 h ago``;
+    a time well ahead of the clock, as such."""
+    from knotvoice.journal import STALE_SECONDS
+
+    if seconds < -STALE_SECONDS:
+        return "later than now (stamped by a clock ahead of this one: was it set back?)"
     if seconds < 120:
         return f"{max(0, round(seconds))} s ago"
     if seconds < 7200:
@@ -1968,7 +1978,14 @@ def _keep_replaced(path: Path, text: str) -> Path | None:
         return None
     if not old.strip() or old == text.encode("utf-8"):
         return None
-    copy = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    copy = path.with_name(f"{path.name}.{stamp}.bak")
+    # Never over an earlier copy: two imports in one second, or a Pi with no clock of its
+    # own started again at the same time (1970), would name theirs alike.
+    for number in itertools.count(2):
+        if not copy.exists() or copy.read_bytes() == old:
+            break
+        copy = path.with_name(f"{path.name}.{stamp}-{number}.bak")
     _replace_whole(copy, old)
     return copy
 

@@ -34,6 +34,7 @@ __all__ = [
     "STALE_SECONDS",
     "DeviceHealth",
     "Journal",
+    "Misstamped",
     "Status",
     "default_log_dir",
     "holds_log",
@@ -155,8 +156,11 @@ class Status:
         return (time.time() if now is None else now) - self.updated
 
     def stale(self, now: float | None = None) -> bool:
-        """True when the kiosk wrote this too long ago to be running still."""
-        return self.age(now) > STALE_SECONDS
+        """True when the kiosk wrote this too long ago to be running still, or by a clock
+        ahead of this one (a Pi with no clock of its own, started again behind the time it
+        had): then its age says nothing, and a kiosk still running writes again within
+        seconds."""
+        return abs(self.age(now)) > STALE_SECONDS
 
     def process_there(self) -> bool:
         """Whether the process that wrote this still runs (on this machine), whatever its
@@ -173,8 +177,10 @@ class Status:
 
     def running(self, now: float | None = None) -> bool:
         """Whether the kiosk that wrote this is running: it has not said it stopped, its
-        last sign is recent and its process is there (on this machine)."""
-        return self.stopped is None and not self.stale(now) and _alive(self.pid)
+        last sign is recent and its process is there (on this machine; after a power cut,
+        another program may have its number)."""
+        there = self.pid == os.getpid() or self.process_there()  # this process: it is
+        return self.stopped is None and not self.stale(now) and there
 
     def to_json(self, now: float | None = None) -> dict[str, Any]:
         """The status as ``knotvoice status --json`` prints it and ``/health`` serves it:
@@ -183,7 +189,7 @@ class Status:
         return {
             **asdict(self),
             "age_seconds": round(age, 1),
-            "stale": age > STALE_SECONDS,
+            "stale": self.stale(now),
             "running": self.running(now),
             "process_there": self.stopped is None and self.process_there(),
         }
@@ -484,13 +490,36 @@ def _append(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+CLOCK_SET_AFTER = 1e9
+"""A turn stamped before this (September 2001) was logged by a clock not yet set: a Pi with
+no clock of its own starts in 1970 until it is told the time."""
+
+
+@dataclass
+class Misstamped:
+    """The turns ``read_turns`` left out because the kiosk's clock was wrong when it logged
+    them: stamped later than it read up to (the clock set back since), or before the clock
+    was set (``CLOCK_SET_AFTER``); no period of the report ever holds them."""
+
+    later: int = 0
+    unset: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.later or self.unset)
+
+
 def read_turns(
-    directory: Path, since: float = 0.0, fields: Collection[str] | None = None
+    directory: Path,
+    since: float = 0.0,
+    fields: Collection[str] | None = None,
+    until: float = math.inf,
+    misstamped: Misstamped | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every turn logged in ``directory`` at or after ``since`` (Unix seconds), oldest first;
-    a line that is not a turn (cut short by a crash, even inside a letter) is skipped. The
-    files are read a line at a time. With ``fields``, each turn has those keys only (and
-    ``time``). Raises ``KnotvoiceError`` for a file there that cannot be read (its
+    """Every turn logged in ``directory`` from ``since`` to ``until`` (Unix seconds), oldest
+    first, in the order logged; a line that is not a turn (cut short by a crash, even inside
+    a letter) is skipped. The files are read a line at a time. With ``fields``, each turn has
+    those keys only (and ``time``). Those left out for a wrong clock are counted in
+    ``misstamped``. Raises ``KnotvoiceError`` for a file there that cannot be read (its
     permissions): an empty report would say that no one asked anything."""
     files = [*sorted(Path(directory).glob("turns-*.jsonl")), Path(directory) / TURNS]
     for path in files:
@@ -504,7 +533,13 @@ def read_turns(
                     if not isinstance(record, dict):
                         continue
                     when = record.get("time", 0.0)
-                    if _finite(when) and when >= since:
+                    if not _finite(when):
+                        continue
+                    if misstamped is not None and when > until:
+                        misstamped.later += 1
+                    elif misstamped is not None and when < min(since, CLOCK_SET_AFTER):
+                        misstamped.unset += 1
+                    if since <= when <= until:
                         # A figure that is no number (a line edited by hand) is left out.
                         yield {
                             k: sys.intern(v) if k in _NAMES and isinstance(v, str) else v

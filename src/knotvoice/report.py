@@ -22,7 +22,7 @@ import time
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from knotvoice.errors import KnotvoiceError, KnowledgeError
-from knotvoice.journal import read_status, read_turns
+from knotvoice.journal import STALE_SECONDS, Misstamped, read_status, read_turns
 from knotvoice.knowledge import load, phrase_key
 from knotvoice.lang import english
 from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
@@ -950,10 +950,40 @@ def unwritten(log_dir: Path, since: float) -> tuple[int, str]:
     )
 
 
-def page(summary: Summary, days: list[Day], period: str, since: float, unlogged: str = "") -> str:
+def read(
+    log_dir: Path, since: float, now: float | None = None
+) -> tuple[Iterator[dict[str, Any]], Misstamped]:
+    """The turns the report counts, from ``since`` to now (``FIELDS`` of each), and the
+    count of those left out for the kiosk's clock, filled in as they are read."""
+    misstamped = Misstamped()
+    until = (time.time() if now is None else now) + STALE_SECONDS
+    return read_turns(log_dir, since, FIELDS, until, misstamped), misstamped
+
+
+def misstamping(misstamped: Misstamped) -> str:
+    """A sentence on the turns no period holds for the kiosk's clock ("" when none)."""
+    parts = []
+    if misstamped.later:
+        parts.append(f"{misstamped.later} stamped later than now (the clock set back since?)")
+    if misstamped.unset:
+        parts.append(f"{misstamped.unset} stamped before the clock was set (1970)")
+    if not parts:
+        return ""
+    return f"{' and '.join(parts)}: in no period; the kiosk's clock was wrong when it logged them"
+
+
+def page(
+    summary: Summary,
+    days: list[Day],
+    period: str,
+    since: float,
+    unlogged: str = "",
+    misstamped: str = "",
+) -> str:
     """The report as a standalone HTML page (``/report`` on the screen server) of the turns
     of the last ``period`` (from ``since``, Unix seconds): the figures (with ``unlogged``, the
-    turns no figure counts, as ``unwritten`` says them), questions per day as a bar chart
+    turns no figure counts, as ``unwritten`` says them, and ``misstamped``, those no period
+    holds, as ``misstamping`` says them), questions per day as a bar chart
     (inline SVG) with the same numbers in a table, and the questions not answered. Every text
     from the log is escaped."""
     esc = html.escape
@@ -972,6 +1002,7 @@ def page(summary: Summary, days: list[Day], period: str, since: float, unlogged:
             ("rejected", f"{summary.rejected}{share(summary.rejected)}"),
             ("reply after the end of speech", latency),
             *((("not logged", esc(unlogged)),) if unlogged else ()),
+            *((("clock wrong", esc(misstamped)),) if misstamped else ()),
         )
     )
     rows = "".join(
@@ -1060,8 +1091,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.nice(19)
     log_dir, period = args
     since = time.time() - parse_since(period)
+    turns, misstamped = read(Path(log_dir), since)
     try:
-        counted = tally(read_turns(Path(log_dir), since, FIELDS))
+        counted = tally(turns)
     except KnotvoiceError as error:
         print(f"knotvoice: error: {error}", file=sys.stderr)
         return 1
@@ -1069,7 +1101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # UTF-8 whatever the locale, as the screen reads it (a line edited by hand may hold
     # what UTF-8 cannot hold).
     unlogged = unwritten(Path(log_dir), since)[1]
-    made = page(summary, counted.days(), period, since, unlogged)
+    made = page(summary, counted.days(), period, since, unlogged, misstamping(misstamped))
     sys.stdout.buffer.write(made.encode("utf-8", "replace"))
     return 0
 

@@ -660,20 +660,23 @@ def load_or_fit(
         except OSError as error:
             logger.warning("could not keep the calibration in %s (%s)", cache_dir, error)
         else:
-            _forget_old_fits(path.parent)
+            _forget_old_fits(path)
     return made
 
 
-def _forget_old_fits(folder: Path) -> None:
-    """Delete the kept fits in ``folder`` used longest ago beyond ``FITS_KEPT``: every edit of
-    a knowledge file kept one more, for good."""
+def _forget_old_fits(made: Path) -> None:
+    """Delete the kept fits beside ``made`` (the fit just kept, never deleted) used longest
+    ago beyond ``FITS_KEPT``: every edit of a knowledge file kept one more, for good. By
+    their times, so on a Pi with no clock of its own, started again behind the time it had,
+    the fit just made was the oldest of all, deleted at once and made again at every start."""
     found = []
-    for path in folder.glob("calibration-*.json"):
+    for path in made.parent.glob("calibration-*.json"):
         with contextlib.suppress(OSError):
             stat = path.stat()
-            found.append((max(stat.st_atime, stat.st_mtime), path))
+            if path != made:
+                found.append((max(stat.st_atime, stat.st_mtime), path))
     found.sort(reverse=True)
-    for _, path in found[FITS_KEPT:]:
+    for _, path in found[FITS_KEPT - 1 :]:
         with contextlib.suppress(OSError):
             path.unlink()
 

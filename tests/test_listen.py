@@ -261,7 +261,8 @@ def test_the_kiosk_s_own_last_words_after_a_stop_are_not_heard_as_a_question(
 ) -> None:
     # The reply goes on while "stop" is recognised, and the room echoes it: the microphone
     # then hears the kiosk's own words, which were answered ("to release the tension.") or
-    # turned away.
+    # turned away. (File devices run ahead of real time: what the microphone holds is
+    # always more than the 2 s at most let pass.)
     own = np.concatenate(
         [
             c.to_float()

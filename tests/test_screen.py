@@ -801,6 +801,34 @@ def test_one_machine_cannot_take_every_connection_nor_all_machines_this_one_s(
     }
 
 
+def test_other_machines_leave_this_one_a_place_among_the_pages_watching(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server_module, "MAX_WATCHERS", 5)
+    monkeypatch.setattr(server_module, "WATCHING_KEPT_FOR_HERE", 2)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[bool]:
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        held = []
+
+        async def watches(source: str) -> bool:
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", port, local_addr=(source, 0)
+            )
+            writer.write(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            head = await asyncio.wait_for(reader.readline(), 10.0)
+            held.append(writer)
+            return head.startswith(b"HTTP/1.1 200")
+
+        others = [await watches(f"127.0.0.{n}") for n in (2, 3, 4, 5)]
+        here = [await watches("127.0.0.1") for _ in range(3)]
+        for writer in held:
+            writer.close()
+        return others + here
+
+    assert serve(hub, Inbox(), scenario) == [True, True, True, False, True, True, False]
+
+
 def test_a_screen_on_the_network_answers_to_its_address_and_name_not_to_any_name(hub: Hub) -> None:
     # A site whose name is made to point at the kiosk (DNS rebinding) sends its own name.
     from aiohttp.test_utils import make_mocked_request
@@ -815,17 +843,23 @@ def test_a_screen_on_the_network_answers_to_its_address_and_name_not_to_any_name
         request = make_mocked_request("GET", "/view", headers={"Host": host})
         return (await server._guard(request, handler)).status
 
-    async def run() -> dict[str, int]:
-        hosts = ("192.168.1.40:8080", "[fe80::1]:8080", f"{name}.local:8080", f"{name}:8080")
-        return {host: await status(host) for host in (*hosts, "evil.example:8080")}
-
-    assert asyncio.run(run()) == {
+    hosts = {
         "192.168.1.40:8080": 200,
         "[fe80::1]:8080": 200,
         f"{name}.local:8080": 200,
         f"{name}:8080": 200,
+        "kiosk.lan:8080": 200,  # a router's name for it
+        "kiosk.fritz.home.arpa.:8080": 200,
+        "kiosk:8080": 200,
         "evil.example:8080": 403,
+        "evil.example.:8080": 403,
+        "kiosk.local.evil.example:8080": 403,
     }
+
+    async def run() -> dict[str, int]:
+        return {host: await status(host) for host in hosts}
+
+    assert asyncio.run(run()) == hosts
 
 
 # --- /health --------------------------------------------------------------------------------

@@ -158,9 +158,10 @@ class Status:
     def stale(self, now: float | None = None) -> bool:
         """True when the kiosk wrote this too long ago to be running still, or by a clock
         ahead of this one (a Pi with no clock of its own, started again behind the time it
-        had): then its age says nothing, and a kiosk still running writes again within
-        seconds."""
-        return abs(self.age(now)) > STALE_SECONDS
+        had) and its process is gone: then its age says nothing (a kiosk still running, its
+        clock set back, writes again within seconds)."""
+        age = self.age(now)
+        return age > STALE_SECONDS or (age < -STALE_SECONDS and not self.process_there())
 
     def process_there(self) -> bool:
         """Whether the process that wrote this still runs (on this machine), whatever its
@@ -173,7 +174,12 @@ class Status:
             command = Path(f"/proc/{self.pid}/cmdline").read_bytes()
         except OSError:
             return True  # no /proc to tell by
-        return b"knotvoice" in command
+        # `knotvoice ...` or `python -m knotvoice ...`; not `tail -f /var/log/knotvoice/...`
+        words = command.split(b"\0")
+        return any(
+            word == b"knotvoice" or (word.endswith(b"/knotvoice") and n < 2)
+            for n, word in enumerate(words)
+        )
 
     def running(self, now: float | None = None) -> bool:
         """Whether the kiosk that wrote this is running: it has not said it stopped, its
@@ -537,7 +543,11 @@ def read_turns(
                         continue
                     if misstamped is not None and when > until:
                         misstamped.later += 1
-                    elif misstamped is not None and when < min(since, CLOCK_SET_AFTER):
+                    elif (
+                        misstamped is not None
+                        and "time" in record
+                        and when < min(since, CLOCK_SET_AFTER)
+                    ):
                         misstamped.unset += 1
                     if since <= when <= until:
                         # A figure that is no number (a line edited by hand) is left out.

@@ -964,12 +964,15 @@ def misstamping(misstamped: Misstamped) -> str:
     """A sentence on the turns no period holds for the kiosk's clock ("" when none)."""
     parts = []
     if misstamped.later:
-        parts.append(f"{misstamped.later} stamped later than now (the clock set back since?)")
+        parts.append(
+            f"{misstamped.later} stamped more than a minute later than now (the clock set "
+            "back since?)"
+        )
     if misstamped.unset:
         parts.append(f"{misstamped.unset} stamped before the clock was set (1970)")
     if not parts:
         return ""
-    return f"{' and '.join(parts)}: in no period; the kiosk's clock was wrong when it logged them"
+    return f"{' and '.join(parts)}: left out; the kiosk's clock was wrong when it logged them"
 
 
 def page(

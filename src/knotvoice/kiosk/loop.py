@@ -673,8 +673,11 @@ class _Kiosk:
             playback.stop()
             playback.wait(timeout=2.0)
         self.playback = None
-        if interrupted:
-            # What the microphone holds, what the speaker had yet to play, the room's echo.
+        if interrupted and self.answered is None and not self.inbox:
+            # Cut short with nothing to answer next (a "stop"), the kiosk listens for a
+            # question: what the microphone holds, what the speaker had yet to play, and the
+            # room's echo are no question. (Something to answer is answered at once; what
+            # the microphone holds is heard over that reply.)
             echo = self.capture.behind + latency + self.settings.echo_tail_seconds
             self.echo_until = self.capture.now + min(echo, ECHO_PASSES_AT_MOST)
         return interrupted

@@ -423,9 +423,10 @@ class Hub:
         return len(self._watchers)
 
     @contextlib.contextmanager
-    def watch(self) -> Iterator[Watcher | None]:
-        """A page watching, its first view queued (None when too many watch already)."""
-        if len(self._watchers) >= MAX_WATCHERS:
+    def watch(self, most: int = MAX_WATCHERS) -> Iterator[Watcher | None]:
+        """A page watching, its first view queued (None when ``most`` or more watch
+        already)."""
+        if len(self._watchers) >= most:
             yield None
             return
         watcher = Watcher()

@@ -19,8 +19,9 @@ It listens on loopback unless told otherwise, and holds at most ``MAX_CONNECTION
 connections (one more is answered 503 and closed) for at most ``IDLE_SECONDS`` each between
 requests, so a client that opens connections and sends nothing, or half a request, cannot
 use up the kiosk's files (its turn log is written by the same process). Another machine
-holds at most ``PER_ADDRESS`` of them, and all others together leave ``KEPT_FOR_HERE`` for
-this machine's own page, so that no one machine can keep the kiosk's page out.
+holds at most ``PER_ADDRESS`` of them, and all others together leave ``KEPT_FOR_HERE`` of
+them, and ``WATCHING_KEPT_FOR_HERE`` places among the pages watching, for this machine's own
+page.
 
 A POST must be JSON (a form on another site cannot send that without the browser asking
 first, and nothing here says yes) and must come from this page: an ``Origin`` or
@@ -28,9 +29,10 @@ first, and nothing here says yes) and must come from this page: an ``Origin`` or
 (``Sec-Fetch-Site``): one from another site's page is refused too, a GET as well (an image
 pointing at ``/events`` would hold a place of a page watching, one at ``/report`` would have
 the whole turn log read), unless it is a link followed. A request must name the page
-by an address, or by this machine's own name (``name.local``) or the name it was told to
-listen on: a site whose name is made to point at this machine cannot reach it either (bound
-to loopback, only a loopback name will do).
+by an address, by a name no one can own on the internet (``kiosk``, ``kiosk.lan``,
+``kiosk.local``), or by this machine's name or the one it was told to listen on: a site
+whose own name is made to point at this machine cannot reach it either (bound to loopback,
+only a loopback name will do).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from knotvoice.errors import KnotvoiceError
 from knotvoice.journal import Status
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
 from knotvoice.report import parse_since
-from knotvoice.screen.hub import Hub
+from knotvoice.screen.hub import MAX_WATCHERS, Hub
 from knotvoice.settings import ScreenSettings
 from knotvoice.turn import MAX_QUESTION_CHARS, as_text, too_long
 
@@ -87,6 +89,8 @@ six more while it loads)."""
 KEPT_FOR_HERE = 20
 """Connections other machines leave, however many of them there are, for this machine's own
 page."""
+WATCHING_KEPT_FOR_HERE = 10
+"""Places among the pages watching (``MAX_WATCHERS``) other machines leave for this one's."""
 IDLE_SECONDS = 30.0
 """A connection with no request under way (none yet, or half of one) is closed after this
 long."""
@@ -127,7 +131,20 @@ another port of this machine is "same-site")."""
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 _THIS_MACHINE = frozenset({"127.0.0.1", "::1"})
 """The addresses the page's connections come from when this machine's own browser shows it
-(at 127.0.0.1 or localhost): not held to ``PER_ADDRESS``, and kept ``KEPT_FOR_HERE``."""
+at 127.0.0.1 or localhost (at another of its addresses, they come from that one)."""
+_PRIVATE_SUFFIXES = (
+    "local",
+    "lan",
+    "home",
+    "internal",
+    "intranet",
+    "localdomain",
+    "home.arpa",
+    "private",
+    "corp",
+)
+"""Endings of names no one can own on the internet (a router's ``kiosk.lan``, mDNS's
+``kiosk.local``): a site that makes its own name point at the kiosk cannot use them."""
 
 
 def _loopback(host: str) -> bool:
@@ -149,16 +166,32 @@ def _address(host: str) -> bool:
 
 def _own_names(bound: str) -> frozenset[str]:
     """The names a request may give the page by on a screen bound to ``bound`` (besides an
-    address): this machine's name, as the local network knows it too, and the one it was
-    told to listen on."""
-    name = socket.gethostname().lower()
-    return frozenset({name, f"{name}.local", bound.lower(), *_LOOPBACK_NAMES})
+    address or a name no one can own on the internet): this machine's name and the one it
+    was told to listen on."""
+    name = socket.gethostname().lower().rstrip(".")
+    return frozenset({name, bound.lower().rstrip("."), *_LOOPBACK_NAMES})
+
+
+def _local_name(name: str) -> bool:
+    """Whether ``name`` can only be a name on the local network: one word (``kiosk``), or
+    under an ending no one can own on the internet (``kiosk.lan``, ``kiosk.local``)."""
+    return "." not in name or name.endswith(tuple(f".{end}" for end in _PRIVATE_SUFFIXES))
 
 
 def _peer(transport: asyncio.BaseTransport | None) -> str:
     """The address a connection comes from ("" when not known)."""
     peer = transport.get_extra_info("peername") if transport is not None else None
     return str(peer[0]) if isinstance(peer, tuple) and peer else ""
+
+
+def _from_here(transport: asyncio.BaseTransport | None) -> bool:
+    """Whether a connection comes from this machine: from loopback, or from the address it
+    came to (this machine's browser at its own network address)."""
+    peer = _peer(transport)
+    if not peer or peer in _THIS_MACHINE:
+        return True
+    local = transport.get_extra_info("sockname") if transport is not None else None
+    return isinstance(local, tuple) and bool(local) and str(local[0]) == peer
 
 
 def _refused(status: int, message: str) -> web.Response:
@@ -173,12 +206,12 @@ class _Gate(asyncio.Protocol):
     """A connection's first protocol: once it is known where the connection comes from, it
     is handed to the protocol ``admit`` gives, or answered 503 at once and closed."""
 
-    def __init__(self, admit: Callable[[str], asyncio.Protocol | None]) -> None:
+    def __init__(self, admit: Callable[[asyncio.BaseTransport], asyncio.Protocol | None]) -> None:
         self._admit = admit
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        protocol = self._admit(_peer(transport))
+        protocol = self._admit(transport)
         if protocol is None:
             transport.write(_BUSY)
             transport.close()
@@ -218,9 +251,10 @@ class _Site(web.BaseSite):
         server = self._runner.server
         assert server is not None
 
-        def admit(peer: str) -> asyncio.Protocol | None:
+        def admit(transport: asyncio.BaseTransport) -> asyncio.Protocol | None:
             open_ = server.connections
-            if peer in _THIS_MACHINE or not peer:
+            peer = _peer(transport)
+            if _from_here(transport):
                 full = len(open_) >= self._limit
             else:
                 from_there = sum(_peer(handler.transport) == peer for handler in open_)
@@ -347,11 +381,16 @@ class ScreenServer:
         if _loopback(self.settings.host):
             if not _loopback(name):
                 return _refused(403, "this page is served to this machine only")
-        elif not _address(name) and name.lower() not in self._names:
+        elif not (
+            _address(name)
+            or _local_name(name.lower().rstrip("."))
+            or name.lower().rstrip(".") in self._names
+        ):
             return _refused(
                 403,
-                f"open this page by the kiosk's address or as {socket.gethostname().lower()}"
-                ".local: a name that only points to it is refused",
+                "open this page by the kiosk's address or a name on the local network "
+                f"({socket.gethostname().lower()}.local): a name that only points to it is "
+                "refused",
             )
         fetched = request.headers.get("Sec-Fetch-Site", "same-origin")
         if fetched in _OTHER_SITES and request.headers.get("Sec-Fetch-Mode") != "navigate":
@@ -455,7 +494,10 @@ class ScreenServer:
         return 200, out.decode("utf-8", "replace")
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
-        with self.hub.watch() as watcher:
+        here = _from_here(request.transport)
+        with self.hub.watch(
+            MAX_WATCHERS if here else MAX_WATCHERS - WATCHING_KEPT_FOR_HERE
+        ) as watcher:
             if watcher is None:
                 return _refused(503, "too many pages are watching; try again later")
             response = web.StreamResponse(

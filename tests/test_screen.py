@@ -761,27 +761,32 @@ def test_connections_that_send_nothing_are_let_go_and_too_many_are_refused(
     assert [view["state"] for view in views] == ["idle", "listening"], "the page was kept"
 
 
+async def answered_from(
+    port: int, source: str, path: str, held: list[asyncio.StreamWriter]
+) -> bool:
+    """Whether a GET of ``path`` from ``source`` (127.0.0.2 and on stand for other machines:
+    only 127.0.0.1 and ::1 are this one's own browser) is answered 200; its connection is
+    kept open in ``held`` (keep-alive, or a page watching) while others come."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    head = await asyncio.wait_for(reader.readline(), 10.0)
+    held.append(writer)
+    return head.startswith(b"HTTP/1.1 200")
+
+
 def test_one_machine_cannot_take_every_connection_nor_all_machines_this_one_s(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 127.0.0.2 and on stand for other machines: only 127.0.0.1 (and ::1) is this one's
-    # own browser.
     monkeypatch.setattr(server_module, "PER_ADDRESS", 3)
     monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 8)
     monkeypatch.setattr(server_module, "KEPT_FOR_HERE", 2)
 
     async def scenario(session: aiohttp.ClientSession, url: str) -> dict[str, list[bool]]:
         port = int(url.rsplit(":", 1)[1].strip("/"))
-        held = []
+        held: list[asyncio.StreamWriter] = []
 
         async def served(source: str) -> bool:
-            reader, writer = await asyncio.open_connection(
-                "127.0.0.1", port, local_addr=(source, 0)
-            )
-            writer.write(b"GET /view HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            head = await asyncio.wait_for(reader.readline(), 10.0)
-            held.append(writer)  # kept open (keep-alive) while the others come
-            return head.startswith(b"HTTP/1.1 200")
+            return await answered_from(port, source, "/view", held)
 
         got = {
             "one machine": [await served("127.0.0.2") for _ in range(4)],
@@ -809,16 +814,10 @@ def test_other_machines_leave_this_one_a_place_among_the_pages_watching(
 
     async def scenario(session: aiohttp.ClientSession, url: str) -> list[bool]:
         port = int(url.rsplit(":", 1)[1].strip("/"))
-        held = []
+        held: list[asyncio.StreamWriter] = []
 
         async def watches(source: str) -> bool:
-            reader, writer = await asyncio.open_connection(
-                "127.0.0.1", port, local_addr=(source, 0)
-            )
-            writer.write(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            head = await asyncio.wait_for(reader.readline(), 10.0)
-            held.append(writer)
-            return head.startswith(b"HTTP/1.1 200")
+            return await answered_from(port, source, "/events", held)
 
         others = [await watches(f"127.0.0.{n}") for n in (2, 3, 4, 5)]
         here = [await watches("127.0.0.1") for _ in range(3)]

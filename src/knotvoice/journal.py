@@ -185,8 +185,11 @@ class Status:
         """Whether the kiosk that wrote this is running: it has not said it stopped, its
         last sign is recent and its process is there (on this machine; after a power cut,
         another program may have its number)."""
-        there = self.pid == os.getpid() or self.process_there()  # this process: it is
-        return self.stopped is None and not self.stale(now) and there
+        return (
+            self.stopped is None
+            and not self.stale(now)
+            and (self.pid == os.getpid() or self.process_there())  # this process: it is
+        )
 
     def to_json(self, now: float | None = None) -> dict[str, Any]:
         """The status as ``knotvoice status --json`` prints it and ``/health`` serves it:

@@ -166,10 +166,9 @@ def _address(host: str) -> bool:
 
 def _own_names(bound: str) -> frozenset[str]:
     """The names a request may give the page by on a screen bound to ``bound`` (besides an
-    address or a name no one can own on the internet): this machine's name and the one it
-    was told to listen on."""
-    name = socket.gethostname().lower().rstrip(".")
-    return frozenset({name, bound.lower().rstrip("."), *_LOOPBACK_NAMES})
+    address or a name no one can own on the internet, ``localhost`` among them): this
+    machine's name and the one it was told to listen on."""
+    return frozenset({socket.gethostname().lower().rstrip("."), bound.lower().rstrip(".")})
 
 
 def _local_name(name: str) -> bool:
@@ -377,15 +376,11 @@ class ScreenServer:
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         host = request.host
-        name = urlsplit(f"//{host}").hostname or ""
+        name = urlsplit(f"//{host}").hostname or ""  # in lower case
         if _loopback(self.settings.host):
             if not _loopback(name):
                 return _refused(403, "this page is served to this machine only")
-        elif not (
-            _address(name)
-            or _local_name(name.lower().rstrip("."))
-            or name.lower().rstrip(".") in self._names
-        ):
+        elif not (_address(name) or _local_name(bare := name.rstrip(".")) or bare in self._names):
             return _refused(
                 403,
                 "open this page by the kiosk's address or a name on the local network "

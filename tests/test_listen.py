@@ -290,7 +290,8 @@ def test_a_yes_or_no_said_before_the_did_you_mean_is_over_answers_it(
         [
             silence(1.0),
             clips("How often should you massage a knot?"),
-            silence(1.0),  # the end of the question is found after half a second
+            # The end of a question not answered outright is found after a second and a half.
+            silence(VadSettings().end_silence_unsure_seconds + 0.5),
             clips(said),
             silence(reply_seconds(synthesizer, asked) + reply_seconds(synthesizer, reply)),
         ]
@@ -609,6 +610,41 @@ def test_a_lost_microphone_is_retried_and_logged_once(
     assert (tmp_path / "reply-0001.wav").is_file()
 
 
+@pytest.mark.parametrize("waits", [True, False])
+def test_a_visitor_who_hesitates_mid_question_is_answered_the_whole_question(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    waits: bool,
+) -> None:
+    # "Can a knot" alone cannot be answered; a second's pause after it is a hesitation.
+    first, second = voiced(clips("Can a knot")), voiced(clips("be dangerous?"))
+    audio = np.concatenate([silence(1.0), first, silence(1.0), second, silence(1.0)])
+    recorder = Recorder()
+    vad = VadSettings() if waits else VadSettings(end_silence_unsure_seconds=0.0)
+    bounded_listen(
+        ListenSettings(vad=vad, max_turns=1, idle_exit_seconds=20.0),
+        whisper,
+        Dialogue(Matcher(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+
+    heard = [e for e in recorder.events if isinstance(e, Heard)]
+    if waits:
+        assert recorder.decisions() == [("answer", "dangerous")]
+        assert "dangerous" in heard[0].text.lower()
+        assert heard[0].at - heard[0].start > 2.0, "the question's audio is the whole of it"
+    else:
+        # Ended at the first half second of the pause, as a kiosk not waiting does.
+        assert recorder.decisions()[0][0] != "answer"
+        assert "dangerous" not in heard[0].text.lower()
+
+
 class BrokenOnce:
     """A dialogue whose first step fails, as a bug in a stage would."""
 
@@ -870,6 +906,23 @@ def test_the_wake_phrase_alone_invites_the_question(
     replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
     assert replies == ["Yes?", answer_of(knowledge, "massage-how-often")]
     assert recorder.decisions() == [("answer", "massage-how-often")]
+
+
+def test_a_question_a_second_after_the_wake_phrase_needs_no_invitation(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    wake, question = voiced(clips("Hey kiosk!")), voiced(clips("How often should I massage it?"))
+    audio = np.concatenate([silence(1.0), wake, silence(1.0), question, silence(1.0)])
+    recorder = Recorder()
+    settings = ListenSettings(mode=TriggerMode.WAKE, max_turns=1, idle_exit_seconds=20.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
+
+    replies = [e.text for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert replies == [answer_of(knowledge, "massage-how-often")]
 
 
 def test_slower_please_repeats_the_answer_more_slowly(
@@ -1407,6 +1460,33 @@ def test_a_streaming_recognizer_s_question_is_matched_during_the_pause(
     assert dialogue.worked_out[0] == so_far, "worked out during the pause"
     assert [t.text for t in dialogue.heard] == [final]
     assert summary.errors == 0
+
+
+def test_a_streaming_recognizer_s_unsure_question_is_worked_out_once_over_the_longer_wait(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # "What causes" alone is turned away: the kiosk waits a second more for the rest, and,
+    # none coming, turns it away from what it worked out at the pause.
+    question = voiced(clips("What causes"))
+    dialogue = Counting(Dialogue(Matcher(knowledge)))
+    recorder = Recorder()
+    bounded_listen(
+        ListenSettings(max_turns=1, idle_exit_seconds=20.0),
+        Streaming("What causes", "What causes"),
+        dialogue,
+        synthesizer,
+        recorder,
+        microphone=ClipSource(np.concatenate([silence(1.0), question, silence(6.0)])),
+        speaker=WavSpeaker(tmp_path),
+    )
+    decided = [e for e in recorder.events if isinstance(e, Decided)]
+    assert [(e.decision, e.ahead) for e in decided] == [("reject", True)]
+    assert dialogue.worked_out == ["What causes"]
+    heard = [e for e in recorder.events if isinstance(e, Heard)]
+    assert heard[0].at - (1.0 + len(question) / RATE) == pytest.approx(1.5, abs=0.2)
 
 
 def voiced(clip: Audio) -> Audio:

@@ -205,6 +205,11 @@ def test_a_bad_value_names_the_file_or_variable_it_came_from(tmp_path: Path) -> 
         ("max_utterance", -1, "max_utterance must be a number of seconds more than 0"),
         ("no_speech_timeout", -1, "no_speech_timeout must be a number of seconds more than 0"),
         ("follow_up", -5, r"follow_up must be a number of seconds, 0 \(none\) or more, not -5"),
+        (
+            "end_silence_unsure",
+            -1,
+            r"end_silence_unsure must be a number of seconds, 0 \(none\) or more, not -1",
+        ),
         ("slow_rate", -10, "slow_rate must be a whole number of words per minute, 80 or more"),
         ("input_rate", 0, "input_rate must be a whole number of Hertz more than 0, not 0"),
     ],
@@ -225,6 +230,14 @@ def test_kiosk_timings_and_rates_must_be_more_than_0(
 
 def test_a_follow_up_of_0_means_none() -> None:
     assert build_settings({"follow_up": 0}, {}).listen.follow_up_seconds == 0.0
+
+
+def test_the_longer_end_of_an_unsure_question_is_set_by_flag_or_config(tmp_path: Path) -> None:
+    assert build_settings({}, {}).listen.vad.end_silence_unsure_seconds == 1.5
+    assert build_settings({"end_silence_unsure": 0}, {}).listen.vad.end_silence_unsure_seconds == 0
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[listen]\nend_silence_unsure = 2.5\n")
+    assert build_settings({}, {}, config).listen.vad.end_silence_unsure_seconds == 2.5
 
 
 @pytest.mark.parametrize(

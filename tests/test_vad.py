@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,13 @@ def detector(request: pytest.FixtureRequest) -> str:
 
 
 def run(
-    samples: npt.NDArray[np.float32], detector: str, chunk: int = 1600, **settings: Any
+    samples: npt.NDArray[np.float32],
+    detector: str,
+    chunk: int = 1600,
+    unsure: Callable[[], bool] | None = None,
+    **settings: Any,
 ) -> list[VadEvent]:
-    endpointer = Endpointer(VadSettings(detector=detector, **settings))
+    endpointer = Endpointer(VadSettings(detector=detector, **settings), unsure)
     events: list[VadEvent] = []
     for piece in chunks_from_array(samples, RATE, chunk_samples=chunk):
         events.extend(e for e in endpointer.push(piece) if e.kind is not Boundary.SPEECH)
@@ -72,6 +77,49 @@ def test_a_longer_end_silence_ends_later(question: npt.NDArray[np.float32], dete
     short = run(audio, detector)[-1].at
     long = run(audio, detector, end_silence_seconds=1.2)[-1].at
     assert long - short == pytest.approx(0.7, abs=0.1)
+
+
+def test_a_pause_after_words_that_cannot_be_answered_is_waited_on_longer(
+    question: npt.NDArray[np.float32], detector: str
+) -> None:
+    speech_seconds = len(question) / RATE
+    audio = np.concatenate([silence(1.0), question, silence(3.0)])
+    asked: list[bool] = []
+
+    def unsure() -> bool:
+        asked.append(True)
+        return True
+
+    events = run(audio, detector, unsure=unsure)
+    assert [e.kind for e in events] == [Boundary.START, Boundary.END]
+    assert len(asked) == 1, "asked once a pause, when it would end the question"
+    assert events[-1].reason is EndReason.SILENCE
+    assert events[-1].at == pytest.approx(1.0 + speech_seconds + 1.5, abs=0.15)
+    sure = run(audio, detector, unsure=lambda: False)
+    assert sure[-1].at == pytest.approx(1.0 + speech_seconds + 0.5, abs=0.15)
+    none = run(audio, detector, unsure=unsure, end_silence_unsure_seconds=0.0)
+    assert none[-1].at == sure[-1].at, "0 waits for nothing more"
+
+
+def test_a_visitor_who_goes_on_within_the_longer_wait_is_one_utterance(
+    question: npt.NDArray[np.float32], detector: str
+) -> None:
+    audio = np.concatenate([silence(0.5), question, silence(1.2), question, silence(2.0)])
+    asked: list[bool] = []
+
+    def unsure() -> bool:
+        asked.append(True)
+        return len(asked) == 1  # the first half unsure, the whole question answered
+
+    events = run(audio, detector, unsure=unsure)
+    assert [e.kind for e in events] == [Boundary.START, Boundary.END]
+    assert len(asked) == 2
+    last_voice = 0.5 + 2 * len(question) / RATE + 1.2
+    assert events[-1].at == pytest.approx(last_voice + 0.5, abs=0.15)
+    assert [e.kind for e in run(audio, detector, unsure=lambda: False)] == [
+        Boundary.START,
+        Boundary.END,
+    ] * 2
 
 
 def test_two_questions_with_a_pause_between_are_two_utterances(

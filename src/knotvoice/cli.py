@@ -145,6 +145,12 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--end-silence", type=float, metavar="S", help="end of speech (0.5)")
     parser.add_argument(
+        "--end-silence-unsure",
+        type=float,
+        metavar="S",
+        help="end of speech when what was said cannot be answered yet (1.5; 0: as --end-silence)",
+    )
+    parser.add_argument(
         "--max-utterance", type=float, metavar="S", help="cut a question after S s (15)"
     )
     parser.add_argument(

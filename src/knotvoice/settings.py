@@ -100,6 +100,10 @@ class VadSettings:
     """Window in which ``start_seconds`` of speech must occur."""
     end_silence_seconds: float = 0.5
     """Trailing silence that ends an utterance."""
+    end_silence_unsure_seconds: float = 1.5
+    """Trailing silence that ends an utterance when what was said before it cannot be
+    answered (a visitor hesitating: "where do I... get a ticket"); at or below
+    ``end_silence_seconds``, none is waited for."""
     max_utterance_seconds: float = 15.0
     """An utterance is cut after this long even if the speaker goes on."""
     preroll_seconds: float = 0.3
@@ -509,6 +513,10 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "max_turns": ("max_turns", _turns),
     "idle_exit": ("idle_exit_seconds", _positive(float, "a number of seconds")),
     "end_silence": ("vad.end_silence_seconds", _positive(float, "a number of seconds")),
+    "end_silence_unsure": (
+        "vad.end_silence_unsure_seconds",
+        _positive(float, "a number of seconds", zero="none"),
+    ),
     "max_utterance": ("vad.max_utterance_seconds", _positive(float, "a number of seconds")),
     "vad_detector": ("vad.detector", _choice(*VAD_DETECTORS)),
     "vad_aggressiveness": ("vad.aggressiveness", _choice("0", "1", "2", "3")),

@@ -59,12 +59,28 @@ class Worked:
     asr_ms: float
     """Milliseconds recognition took."""
 
+    def same_as(self, transcript: Transcript) -> bool:
+        """True when ``transcript``, a streaming recognizer's final one, says this text word
+        for word and adds nothing the matcher would weigh."""
+        return _says_just(self.transcript.text, transcript)
+
     def understood_as(self, transcript: Transcript) -> Understood | None:
         """The question worked out, given as worked out from ``transcript``, the final
         transcript of the same words (``Ahead.result_for``)."""
         if self.understood is None:
             return None
         return replace(self.understood, transcript=replace(transcript, fit=None, timing=None))
+
+
+def _says_just(text: str, transcript: Transcript) -> bool:
+    """True when ``transcript`` says ``text`` word for word and adds nothing the matcher would
+    weigh (other hearings, their likelihoods, a way to hear it again)."""
+    return (
+        transcript.text.strip() == text.strip()
+        and not transcript.alternatives
+        and not transcript.likelihoods
+        and transcript.fit is None
+    )
 
 
 class Ahead:
@@ -139,14 +155,7 @@ class Ahead:
         text that ``transcript`` says word for word and adds nothing to the matcher would weigh
         (other hearings, their likelihoods, a way to hear it again); else None, and the work is
         dropped."""
-        same = (
-            self.heard is not None
-            and transcript.text.strip() == self.heard.strip()
-            and not transcript.alternatives
-            and not transcript.likelihoods
-            and transcript.fit is None
-        )
-        if not same:
+        if self.heard is None or not _says_just(self.heard, transcript):
             self.drop()
             return None
         return self.result(timeout)

@@ -26,7 +26,13 @@ from typing import Protocol
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import DeviceError
-from knotvoice.kiosk.ahead import SETTLE_AFTER, WORK_AHEAD_AFTER, WORK_AHEAD_TIMEOUT, Ahead
+from knotvoice.kiosk.ahead import (
+    SETTLE_AFTER,
+    WORK_AHEAD_AFTER,
+    WORK_AHEAD_TIMEOUT,
+    Ahead,
+    Worked,
+)
 from knotvoice.kiosk.barge_in import Answer, BargeIn
 from knotvoice.kiosk.capture import AudioSource, Capture, Stopped
 from knotvoice.kiosk.events import (
@@ -149,7 +155,7 @@ class _Kiosk:
             recognizer,
         )
         self.ahead = Ahead(recognizer.transcribe, self.understand_ahead)
-        self.endpointer = Endpointer(settings.vad)
+        self.endpointer = Endpointer(settings.vad, self.unsure_so_far)
         self.utterance: list[AudioChunk] = []
         """The audio of the utterance under way: what the recognizer was given, and what a
         streaming one that settled at a pause has not been given (``settled``)."""
@@ -193,6 +199,14 @@ class _Kiosk:
         read out) said before the kiosk had finished asking it."""
         self.rescan = False
         """Look for re-plugged devices at the next quiet moment (the speaker went missing)."""
+        self.waited: Worked | None = None
+        """The question worked out at a pause found unsure (``unsure_so_far``), kept for
+        the end of speech while the visitor is waited for; ``waited_covers`` chunks of
+        the utterance were heard for it."""
+        self.waited_covers = -1
+        self.waited_clock = 0.0
+        """When that pause reached ``end_silence`` (monotonic seconds): the end of speech,
+        if nothing more is said."""
 
     def understand_ahead(self, transcript: Transcript) -> Understood | None:
         """The question worked out ahead (at a pause), and a reply that is not an answer (a
@@ -326,13 +340,17 @@ class _Kiosk:
             self.feed(event)
             return
         self.utterance_open = False
-        self.speech_end_clock = time.monotonic()
+        waited = self.waited if self.waited_covers >= self.voiced else None
+        self.waited, self.waited_covers = None, -1
+        self.speech_end_clock = self.waited_clock if waited is not None else time.monotonic()
         behind = self.capture.behind
         stream, self.stream = self.stream, None
         if stream is None:
             return
         worked = None
-        if not self.recognizer.streaming and self.ahead.covers(self.voiced):
+        if waited is not None and not self.recognizer.streaming:
+            worked = waited
+        elif not self.recognizer.streaming and self.ahead.covers(self.voiced):
             worked = self.ahead.result(timeout=WORK_AHEAD_TIMEOUT)
         if worked is not None:
             transcript, understood, asr_ms = worked.transcript, worked.understood, 0.0
@@ -345,7 +363,7 @@ class _Kiosk:
                 self.fail("recognizer", error)
                 return
             asr_ms = (time.perf_counter() - began) * 1000.0
-            understood = self.matched_ahead(transcript)
+            understood = self.matched_ahead(transcript, waited)
         self.worked("recognizer")
         self.on_utterance(
             transcript,
@@ -392,8 +410,8 @@ class _Kiosk:
             self.hear_held()
             if not self.ahead.covers(self.voiced):
                 self.ahead.drop()  # the visitor spoke on: it stops at its next pass
-        elif silence < WORK_AHEAD_AFTER:
-            return
+        elif silence < WORK_AHEAD_AFTER or self.waited_covers >= self.voiced:
+            return  # not yet a pause, or worked out and found unsure: the visitor is waited for
         elif not self.recognizer.streaming:
             if not self.ahead.covers(self.voiced):
                 self.ahead.start(self.utterance)
@@ -410,14 +428,47 @@ class _Kiosk:
             if text:
                 self.ahead.start_heard(Transcript(text, engine=self.recognizer.name), self.voiced)
 
-    def matched_ahead(self, transcript: Transcript) -> Understood | None:
-        """The question a streaming recognizer heard, matched ahead from its text so far, when
-        the final ``transcript`` says just that; else None."""
+    def matched_ahead(
+        self, transcript: Transcript, waited: Worked | None = None
+    ) -> Understood | None:
+        """The question a streaming recognizer heard, matched ahead from its text so far (or
+        at the pause waited on, ``waited``), when the final ``transcript`` says just that;
+        else None."""
+        if waited is not None:
+            self.ahead.drop()
+            return waited.understood_as(transcript) if waited.same_as(transcript) else None
         if not self.ahead.covers(self.voiced):
             self.ahead.drop()
             return None
         worked = self.ahead.result_for(transcript, timeout=WORK_AHEAD_TIMEOUT)
         return worked.understood_as(transcript) if worked is not None else None
+
+    def unsure_so_far(self) -> bool:
+        """Asked by the endpointer when a pause would end the question: True when what was
+        said so far is a question that would not be answered (a did-you-mean or a turn
+        away) or the wake phrase alone, so the visitor, who may be hesitating, is given
+        longer to go on. What was worked out is kept for the end of speech (``waited``)."""
+        self.waited, self.waited_covers = None, -1
+        if not self.utterance_open or self.stream is None:
+            return False
+        self.waited_clock = time.monotonic()
+        if self.recognizer.streaming:
+            covered = self.ahead.heard is not None and self.ahead.covers(self.voiced)
+        else:
+            covered = self.ahead.covers(self.voiced)
+        if not covered:
+            return False
+        worked = self.ahead.result(timeout=WORK_AHEAD_TIMEOUT)
+        if worked is None:
+            return False
+        self.waited, self.waited_covers = worked, self.voiced
+        question = self.question_of(worked.transcript, self.utterance_start)
+        if question is None:
+            return False  # no question for the kiosk (talk in the room, with no wake phrase)
+        if not question.text:
+            return True  # the wake phrase alone: the question may follow
+        understood = worked.understood
+        return understood is not None and understood.match.decision is not Decision.ANSWER
 
     def show_partial(self) -> None:
         """Report what a streaming recognizer has heard so far, when it changed."""
@@ -482,14 +533,7 @@ class _Kiosk:
         ended: str = "",
         behind: float = 0.0,
     ) -> None:
-        follow_up = start <= self.open_until
-        # A pick of the questions a reject read out needs no trigger; other speech does.
-        picking = start <= self.offered_until and picks(transcript)
-        question = question_in(
-            transcript, self.settings.mode, self.settings.wake_phrase, follow_up or picking
-        )
-        if self.settings.mode is TriggerMode.PUSH and not (follow_up or picking):
-            question = None  # begun in the window for a pick, and no pick
+        question = self.question_of(transcript, start)
         if question is None or question.text != transcript.text.strip():
             understood = None  # worked out with the wake phrase in it
         text = transcript.text.strip()
@@ -514,6 +558,19 @@ class _Kiosk:
             self.wait_for_speech()
             return
         self.answer(question, end, understood, asr_ms, start=start)
+
+    def question_of(self, transcript: Transcript, start: float) -> Transcript | None:
+        """The question an utterance begun at ``start`` asks the kiosk (``question_in``);
+        None when it asks none (no trigger, and no follow-up or pick that needs none)."""
+        follow_up = start <= self.open_until
+        # A pick of the questions a reject read out needs no trigger; other speech does.
+        picking = start <= self.offered_until and picks(transcript)
+        question = question_in(
+            transcript, self.settings.mode, self.settings.wake_phrase, follow_up or picking
+        )
+        if self.settings.mode is TriggerMode.PUSH and not (follow_up or picking):
+            return None  # begun in the window for a pick, and no pick
+        return question
 
     def answer(
         self,

@@ -19,6 +19,7 @@ import collections
 import enum
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -354,14 +355,26 @@ class Endpointer:
     frames of audio, so the result does not depend on how fast audio arrives.
     """
 
-    def __init__(self, settings: VadSettings = VadSettings()) -> None:
+    def __init__(
+        self,
+        settings: VadSettings = VadSettings(),
+        unsure: Callable[[], bool] | None = None,
+    ) -> None:
+        """``unsure`` is asked when a pause has lasted ``end_silence_seconds``: True when
+        what was said so far cannot be answered, and the utterance then ends only after
+        ``end_silence_unsure_seconds`` (a visitor who hesitates goes on; ``docs/kiosk.md``)."""
         self.settings = settings
+        self._unsure = unsure
         self._detector = VoiceDetector.of(settings)
         self._splitter = FrameSplitter(self._detector.frame_samples)
         seconds_per_frame = self.frame_seconds
         self._start_needed = max(1, round(settings.start_seconds / seconds_per_frame))
         window = max(self._start_needed, round(settings.start_window_seconds / seconds_per_frame))
         self._end_needed = max(1, round(settings.end_silence_seconds / seconds_per_frame))
+        self._end_unsure = round(settings.end_silence_unsure_seconds / seconds_per_frame)
+        self._waiting = False
+        """The pause under way has lasted ``end_silence_seconds`` and what was said so far
+        cannot be answered: it ends the utterance only at ``end_silence_unsure_seconds``."""
         self._max_frames = max(1, round(settings.max_utterance_seconds / seconds_per_frame))
         preroll = round(settings.preroll_seconds / seconds_per_frame)
         self._window: collections.deque[tuple[AudioChunk, bool]] = collections.deque(maxlen=window)
@@ -398,6 +411,7 @@ class Endpointer:
         self._in_speech = False
         self._silent_frames = 0
         self._utterance_frames = 0
+        self._waiting = False
 
     def push(self, chunk: AudioChunk) -> list[VadEvent]:
         events: list[VadEvent] = []
@@ -428,8 +442,10 @@ class Endpointer:
             return [VadEvent(Boundary.START, window[first_voiced].timestamp, started)]
         self._utterance_frames += 1
         self._silent_frames = 0 if speech else self._silent_frames + 1
+        if speech:
+            self._waiting = False
         events = [VadEvent(Boundary.SPEECH, frame.timestamp, (frame,))]
-        if self._silent_frames >= self._end_needed:
+        if self._silent_frames >= self._end_needed and not self._wait_longer():
             events.append(VadEvent(Boundary.END, end, reason=EndReason.SILENCE))
         elif self._utterance_frames >= self._max_frames:
             events.append(VadEvent(Boundary.END, end, reason=EndReason.MAX_LENGTH))
@@ -437,4 +453,12 @@ class Endpointer:
             self._in_speech = False
             self._silent_frames = 0
             self._utterance_frames = 0
+            self._waiting = False
         return events
+
+    def _wait_longer(self) -> bool:
+        """True while a pause that would end the utterance is waited on, what was said so far
+        being unsure (asked once a pause, when it reaches ``end_silence_seconds``)."""
+        if self._silent_frames == self._end_needed and self._unsure is not None:
+            self._waiting = self._end_unsure > self._end_needed and self._unsure()
+        return self._waiting and self._silent_frames < self._end_unsure

@@ -447,10 +447,21 @@ class _Kiosk:
         """Asked by the endpointer when a pause would end the question: True when what was
         said so far is a question that would not be answered (a did-you-mean or a turn
         away) or the wake phrase alone, so the visitor, who may be hesitating, is given
-        longer to go on. What was worked out is kept for the end of speech (``waited``)."""
+        longer to go on. What was worked out is kept for the end of speech (``waited``).
+        With a wake phrase, the words are judged with it in them (matching them again without
+        it would hold up the microphone): a wrong guess costs a second or the wait."""
         self.waited, self.waited_covers = None, -1
         if not self.utterance_open or self.stream is None:
             return False
+        try:
+            return self.found_unsure()
+        except Exception:  # the question ends here, as if sure
+            _LOG.warning("could not tell whether to wait for more of a question", exc_info=True)
+            self.waited, self.waited_covers = None, -1
+            return False
+
+    def found_unsure(self) -> bool:
+        """``unsure_so_far``'s work."""
         self.waited_clock = time.monotonic()
         if self.recognizer.streaming:
             covered = self.ahead.heard is not None and self.ahead.covers(self.voiced)

@@ -1325,6 +1325,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         },
         {
             "end_silence_s": end_silence,
+            "end_silence_unsure_s": VadSettings().end_silence_unsure_seconds,
             "writer_max_late_ms": writer.max_late * 1000.0,
             "writer_late_blocks": writer.late_blocks,
             "writer_dropped_blocks": writer.dropped,
@@ -1504,7 +1505,8 @@ def format_report(report: dict[str, Any]) -> str:
         out.append(f"{label:22} {_cell(values['p50'])} {_cell(values['p95'])}   {values['n']}")
     out += [
         "",
-        f"end-of-speech silence setting {machine['end_silence_s'] * 1000:.0f} ms; "
+        f"end-of-speech silence setting {machine['end_silence_s'] * 1000:.0f} ms "
+        f"({machine.get('end_silence_unsure_s', 0.0) * 1000:.0f} ms after words not answered); "
         f"replies measured {report['replies_measured']} of {report['clips_run']}",
         f"pipeline (loopback, no kiosk): input {_cell(cal['input_ms']['p50'], 0)} ms, "
         f"open speaker {_cell(cal['open_ms']['p50'], 0)} ms, output "

@@ -624,15 +624,8 @@ def test_a_visitor_who_hesitates_mid_question_is_answered_the_whole_question(
     audio = np.concatenate([silence(1.0), first, silence(1.0), second, silence(1.0)])
     recorder = Recorder()
     vad = VadSettings() if waits else VadSettings(end_silence_unsure_seconds=0.0)
-    bounded_listen(
-        ListenSettings(vad=vad, max_turns=1, idle_exit_seconds=20.0),
-        whisper,
-        Dialogue(Matcher(knowledge)),
-        synthesizer,
-        recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
-    )
+    settings = ListenSettings(vad=vad, max_turns=1, idle_exit_seconds=20.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
 
     heard = [e for e in recorder.events if isinstance(e, Heard)]
     if waits:

@@ -29,6 +29,8 @@ from knotvoice.speech.reply import did_you_mean, read_out, reply_text, which_one
 __all__ = [
     "COMMANDS",
     "MAX_QUESTION_CHARS",
+    "MISHEARD_ANSWER_WORDS",
+    "NEXT_VISITOR_SECONDS",
     "Action",
     "Dialogue",
     "Turn",

@@ -53,16 +53,18 @@ from knotvoice.kiosk.microphone import Microphone
 from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker
 from knotvoice.kiosk.triggers import Trigger, question_in
 from knotvoice.kiosk.vad import Boundary, Endpointer, VadEvent
-from knotvoice.lang import english
+from knotvoice.lang import english, words
 from knotvoice.match import Decision
 from knotvoice.settings import SLOWEST_RATE, ListenSettings, TriggerMode
 from knotvoice.speech.reply import reply_text
 from knotvoice.turn import (
+    MISHEARD_ANSWER_WORDS,
     NEXT_VISITOR_SECONDS,
     Action,
     Turn,
     Understood,
     as_text,
+    command_of,
     picks,
     tapped,
     typed,
@@ -211,7 +213,12 @@ class _Kiosk:
     def understand_ahead(self, transcript: Transcript) -> Understood | None:
         """The question worked out ahead (at a pause), and a reply that is not an answer (a
         did-you-mean, a reject naming the nearest topics) rendered while the pause may still
-        become the end: answers are rendered at start, these only once known."""
+        become the end: answers are rendered at start, these only once known. With a wake
+        phrase, what follows it is worked out."""
+        settings = self.settings
+        after_phrase = question_in(transcript, settings.mode, settings.wake_phrase, False)
+        if after_phrase is not None and after_phrase.text:
+            transcript = after_phrase
         understood = self.responder.understand(transcript)
         expect = getattr(self.synthesizer, "expect", None)
         if understood is not None and understood.match.decision is not Decision.ANSWER and expect:
@@ -237,6 +244,7 @@ class _Kiosk:
         self.endpointer.reset()
         self.stream = None
         self.utterance_open = False
+        self.waited, self.waited_covers = None, -1
 
     def on_back(self) -> None:
         self.worked("microphone")
@@ -320,6 +328,7 @@ class _Kiosk:
             self.utterance_open = True
             self.utterance_start = event.at
             self.utterance, self.voiced, self.settled = [], 0, None
+            self.waited, self.waited_covers = None, -1
             self.partial, self.partial_due = "", event.at + PARTIAL_EVERY
             self.ahead.drop()
             self.emit(SpeechStarted(event.at, self.endpointer.background_dbfs))
@@ -447,9 +456,7 @@ class _Kiosk:
         """Asked by the endpointer when a pause would end the question: True when what was
         said so far is a question that would not be answered (a did-you-mean or a turn
         away) or the wake phrase alone, so the visitor, who may be hesitating, is given
-        longer to go on. What was worked out is kept for the end of speech (``waited``).
-        With a wake phrase, the words are judged with it in them (matching them again without
-        it would hold up the microphone): a wrong guess costs a second or the wait."""
+        longer to go on. What was worked out is kept for the end of speech (``waited``)."""
         self.waited, self.waited_covers = None, -1
         if not self.utterance_open or self.stream is None:
             return False
@@ -473,11 +480,17 @@ class _Kiosk:
         if worked is None:
             return False
         self.waited, self.waited_covers = worked, self.voiced
-        question = self.question_of(worked.transcript, self.utterance_start)
+        heard = worked.transcript
+        question = self.question_of(heard, self.utterance_start)
         if question is None:
             return False  # no question for the kiosk (talk in the room, with no wake phrase)
         if not question.text:
-            return True  # the wake phrase alone: the question may follow
+            # The wake phrase alone: the question may follow. Nothing heard: a cough.
+            return bool(heard.text.strip())
+        if len(words(heard.text)) <= MISHEARD_ANSWER_WORDS and any(
+            command_of(other) is not None for other in heard.alternatives
+        ):
+            return False  # a follow-up command misheard ("U.S." for "yes"), as turn.py has it
         understood = worked.understood
         return understood is not None and understood.match.decision is not Decision.ANSWER
 
@@ -545,7 +558,8 @@ class _Kiosk:
         behind: float = 0.0,
     ) -> None:
         question = self.question_of(transcript, start)
-        if question is None or question.text != transcript.text.strip():
+        worked_on = understood.transcript.text if understood is not None else None
+        if question is None or question.text not in (transcript.text.strip(), worked_on):
             understood = None  # worked out with the wake phrase in it
         text = transcript.text.strip()
         accepted = bool(text) and question is not None

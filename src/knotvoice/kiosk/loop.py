@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
+from dataclasses import dataclass
 from typing import Protocol
 
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
@@ -120,6 +121,23 @@ class SpeechStage(Protocol):
     def synthesize(self, text: str, rate: int | None = None) -> list[AudioChunk]: ...
 
 
+@dataclass(frozen=True)
+class _Waited:
+    """A question worked out at a pause found unsure, waited on for the visitor to go on."""
+
+    worked: Worked
+    heard: int
+    """How many chunks of the utterance it heard."""
+    clock: float
+    """When the pause reached ``end_silence`` (monotonic seconds): the end of speech, if
+    nothing more is said."""
+
+    def covers(self, voiced: int) -> bool:
+        """True when nothing was said since (the utterance's first ``voiced`` chunks hold
+        all its speech so far)."""
+        return self.heard >= voiced
+
+
 class _Kiosk:
     """The state machine: idle, in an utterance, speaking; and the windows after a reply."""
 
@@ -201,14 +219,9 @@ class _Kiosk:
         read out) said before the kiosk had finished asking it."""
         self.rescan = False
         """Look for re-plugged devices at the next quiet moment (the speaker went missing)."""
-        self.waited: Worked | None = None
-        """The question worked out at a pause found unsure (``unsure_so_far``), kept for
-        the end of speech while the visitor is waited for; ``waited_covers`` chunks of
-        the utterance were heard for it."""
-        self.waited_covers = -1
-        self.waited_clock = 0.0
-        """When that pause reached ``end_silence`` (monotonic seconds): the end of speech,
-        if nothing more is said."""
+        self.waited: _Waited | None = None
+        """The question worked out at the last pause of the utterance under way, kept for the
+        end of speech while the visitor is waited for (``unsure_so_far``)."""
 
     def understand_ahead(self, transcript: Transcript) -> Understood | None:
         """The question worked out ahead (at a pause), and a reply that is not an answer (a
@@ -244,7 +257,7 @@ class _Kiosk:
         self.endpointer.reset()
         self.stream = None
         self.utterance_open = False
-        self.waited, self.waited_covers = None, -1
+        self.waited = None
 
     def on_back(self) -> None:
         self.worked("microphone")
@@ -328,7 +341,7 @@ class _Kiosk:
             self.utterance_open = True
             self.utterance_start = event.at
             self.utterance, self.voiced, self.settled = [], 0, None
-            self.waited, self.waited_covers = None, -1
+            self.waited = None
             self.partial, self.partial_due = "", event.at + PARTIAL_EVERY
             self.ahead.drop()
             self.emit(SpeechStarted(event.at, self.endpointer.background_dbfs))
@@ -349,16 +362,18 @@ class _Kiosk:
             self.feed(event)
             return
         self.utterance_open = False
-        waited = self.waited if self.waited_covers >= self.voiced else None
-        self.waited, self.waited_covers = None, -1
-        self.speech_end_clock = self.waited_clock if waited is not None else time.monotonic()
+        waited = (
+            self.waited if self.waited is not None and self.waited.covers(self.voiced) else None
+        )
+        self.waited = None
+        self.speech_end_clock = waited.clock if waited is not None else time.monotonic()
         behind = self.capture.behind
         stream, self.stream = self.stream, None
         if stream is None:
             return
         worked = None
         if waited is not None and not self.recognizer.streaming:
-            worked = waited
+            worked = waited.worked
         elif not self.recognizer.streaming and self.ahead.covers(self.voiced):
             worked = self.ahead.result(timeout=WORK_AHEAD_TIMEOUT)
         if worked is not None:
@@ -372,7 +387,7 @@ class _Kiosk:
                 self.fail("recognizer", error)
                 return
             asr_ms = (time.perf_counter() - began) * 1000.0
-            understood = self.matched_ahead(transcript, waited)
+            understood = self.matched_ahead(transcript, waited.worked if waited else None)
         self.worked("recognizer")
         self.on_utterance(
             transcript,
@@ -419,7 +434,7 @@ class _Kiosk:
             self.hear_held()
             if not self.ahead.covers(self.voiced):
                 self.ahead.drop()  # the visitor spoke on: it stops at its next pass
-        elif silence < WORK_AHEAD_AFTER or self.waited_covers >= self.voiced:
+        elif silence < WORK_AHEAD_AFTER or (self.waited and self.waited.covers(self.voiced)):
             return  # not yet a pause, or worked out and found unsure: the visitor is waited for
         elif not self.recognizer.streaming:
             if not self.ahead.covers(self.voiced):
@@ -457,19 +472,19 @@ class _Kiosk:
         said so far is a question that would not be answered (a did-you-mean or a turn
         away) or the wake phrase alone, so the visitor, who may be hesitating, is given
         longer to go on. What was worked out is kept for the end of speech (``waited``)."""
-        self.waited, self.waited_covers = None, -1
+        self.waited = None
         if not self.utterance_open or self.stream is None:
             return False
         try:
             return self.found_unsure()
         except Exception:  # the question ends here, as if sure
             _LOG.warning("could not tell whether to wait for more of a question", exc_info=True)
-            self.waited, self.waited_covers = None, -1
+            self.waited = None
             return False
 
     def found_unsure(self) -> bool:
         """``unsure_so_far``'s work."""
-        self.waited_clock = time.monotonic()
+        clock = time.monotonic()
         if self.recognizer.streaming:
             covered = self.ahead.heard is not None and self.ahead.covers(self.voiced)
         else:
@@ -479,7 +494,7 @@ class _Kiosk:
         worked = self.ahead.result(timeout=WORK_AHEAD_TIMEOUT)
         if worked is None:
             return False
-        self.waited, self.waited_covers = worked, self.voiced
+        self.waited = _Waited(worked, self.voiced, clock)
         heard = worked.transcript
         question = self.question_of(heard, self.utterance_start)
         if question is None:

@@ -638,6 +638,51 @@ def test_a_visitor_who_hesitates_mid_question_is_answered_the_whole_question(
         assert "dangerous" not in heard[0].text.lower()
 
 
+def test_a_visitor_who_hesitates_after_a_first_half_the_kiosk_would_answer_is_heard_whole(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    # "Can I get rid of a knot by" alone is answered with the ways to treat a knot; its last
+    # word shows that the visitor has not finished.
+    first, second = (
+        voiced(clips("Can I get rid of a knot by")),
+        voiced(clips("pressing on it myself?")),
+    )
+    audio = np.concatenate([silence(1.0), first, silence(1.0), second, silence(1.0)])
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=20.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, WavSpeaker(tmp_path))
+
+    heard = [e for e in recorder.events if isinstance(e, Heard)]
+    print("DEBUG", [(e.text, e.at) for e in heard], recorder.decisions())
+    assert recorder.decisions() == [("answer", "self-release")]
+    assert "myself" in heard[0].text.lower()
+
+
+@pytest.mark.parametrize(
+    ("said", "over"),
+    [
+        ("Can I buy a", False),
+        ("Can I bring my...", False),
+        ("How many times a week should I?", False),
+        ("Is there, um", False),
+        ("I've just moved to the area, can we?", False),
+        ("how do i get to the", False),
+        ("How much is it?", True),
+        ("Is it safe?", True),
+        ("Can you do it?", True),
+        ("Where am I?", True),
+        ("Hey kiosk", True),
+        ("", True),
+    ],
+)
+def test_words_that_show_a_question_is_not_over(said: str, over: bool) -> None:
+    assert english().unfinished(said) is not over
+
+
 class BrokenOnce:
     """A dialogue whose first step fails, as a bug in a stage would."""
 

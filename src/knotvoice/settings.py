@@ -102,7 +102,8 @@ class VadSettings:
     """Trailing silence that ends an utterance."""
     end_silence_unsure_seconds: float = 1.5
     """Trailing silence that ends an utterance when what was said before it cannot be
-    answered (a visitor hesitating: "where do I... get a ticket"); at or below
+    answered or is not over (a visitor hesitating: "where do I... get a ticket", "can I
+    buy a... day pass"); at or below
     ``end_silence_seconds``, none is waited for."""
     max_utterance_seconds: float = 15.0
     """An utterance is cut after this long even if the speaker goes on."""

@@ -470,7 +470,8 @@ class _Kiosk:
     def unsure_so_far(self) -> bool:
         """Asked by the endpointer when a pause would end the question: True when what was
         said so far is a question that would not be answered (a did-you-mean or a turn
-        away) or the wake phrase alone, so the visitor, who may be hesitating, is given
+        away), one whose words show it is not over (``Language.unfinished``: "Can I buy
+        a..."), or the wake phrase alone, so the visitor, who may be hesitating, is given
         longer to go on. What was worked out is kept for the end of speech (``waited``)."""
         self.waited = None
         if not self.utterance_open or self.stream is None:
@@ -507,7 +508,13 @@ class _Kiosk:
         ):
             return False  # a follow-up command misheard ("U.S." for "yes"), as turn.py has it
         understood = worked.understood
-        return understood is not None and understood.match.decision is not Decision.ANSWER
+        if understood is None:
+            return False  # a follow-up command
+        # A question answered outright may still be half said ("Can I bring my..."): the
+        # first half of a question often matches an entry with confidence.
+        return understood.match.decision is not Decision.ANSWER or english().unfinished(
+            question.text
+        )
 
     def show_partial(self) -> None:
         """Report what a streaming recognizer has heard so far, when it changed."""

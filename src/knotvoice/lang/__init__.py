@@ -283,6 +283,31 @@ class Language:
     visitor: Visitor
     offtopic: tuple[str, ...]
     """Everyday things people say to a kiosk that no one FAQ answers (``<code>-offtopic.txt``)."""
+    unfinished_last_words: frozenset[str]
+    """Words that never end a sentence ("the", "to", "um")."""
+    unfinished_helpers: frozenset[str]
+    """Helping verbs ("should"): with one of ``unfinished_subjects`` after it, the words
+    that end a question not over ("how often should I")."""
+    unfinished_subjects: frozenset[str]
+    """Subjects of a helping verb ("I", "we"), lowercase."""
+    unfinished_marks: tuple[str, ...]
+    """Marks a recognizer ends a text with for a voice that trails off ("...", ",")."""
+
+    def unfinished(self, text: str) -> bool:
+        """Whether ``text``, what a visitor said up to a pause, shows that the sentence is not
+        over: "Can I buy a...", "How often should I?", "Is there, um"."""
+        if text.rstrip().endswith(self.unfinished_marks):
+            return True
+        said = [self.expand(word) for word in words(text)]
+        if not said:
+            return False
+        if said[-1] in self.unfinished_last_words:
+            return True
+        return (
+            len(said) >= 2
+            and said[-1] in self.unfinished_subjects
+            and said[-2] in self.unfinished_helpers
+        )
 
     def catch_all(self, name: str) -> bool:
         """Whether a section's or topic's ``name`` holds what the others do not ("Other",
@@ -345,6 +370,7 @@ def load(code: str = "en") -> Language:
         raise KnotvoiceError(f"no language data for {code!r}; knotvoice speaks 'en'") from None
     data: dict[str, Any] = yaml.safe_load(text)
     visitor = data["visitor"]
+    unfinished = data["unfinished"]
     numbers = data["numbers"]
     scales = sorted(((str(k), int(v)) for k, v in numbers["scales"].items()), key=lambda s: -s[1])
     return Language(
@@ -447,6 +473,10 @@ def load(code: str = "en") -> Language:
             for line in offtopic.splitlines()
             if line.strip() and not line.lstrip().startswith("#")
         ),
+        unfinished_last_words=frozenset(_text_list(unfinished, "last_words")),
+        unfinished_helpers=frozenset(_text_list(unfinished, "helpers")),
+        unfinished_subjects=frozenset(_text_list(unfinished, "subjects")),
+        unfinished_marks=_text_list(unfinished, "marks"),
     )
 
 

@@ -96,10 +96,14 @@ IDLE_SECONDS = 30.0
 long."""
 REPORT_SECONDS = 120.0
 """Longest a report page may take to make (a year of a busy kiosk's turns: about 15 s)."""
+_BUSY_MESSAGE = "The kiosk is busy. Please try again in a moment."
+"""What the page shows a visitor when the kiosk cannot take what they sent yet (too many
+connections, a full inbox)."""
+_BUSY_BODY = json.dumps({"error": _BUSY_MESSAGE}).encode() + b"\n"
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-    b"Content-Length: 57\r\nConnection: close\r\n\r\n"
-    b'{"error": "too many connections; try again in a moment"}\n'
+    + f"Content-Length: {len(_BUSY_BODY)}\r\nConnection: close\r\n\r\n".encode()
+    + _BUSY_BODY
 )
 
 _FILES = {
@@ -538,7 +542,7 @@ class ScreenServer:
         try:
             self.inbox.put(item)
         except InboxFull:
-            return _refused(503, "The kiosk is busy. Please try again in a moment.")
+            return _refused(503, _BUSY_MESSAGE)
         return web.json_response({"ok": True}, status=202, headers=_HEADERS)
 
     async def _ask(self, request: web.Request) -> web.Response:

@@ -191,6 +191,22 @@ def test_a_link_is_shown_as_its_text_and_address_as_it_is_read_out() -> None:
     )
 
 
+def test_a_picture_is_shown_as_its_description_and_an_address_in_brackets_whole() -> None:
+    """The screen showed a picture of an FAQ written in markdown as "!Map (example.org/map.png)",
+    a link to a page whose address holds brackets as its raw markdown, and a script's link as
+    "[Book](javascript:book(1))"."""
+    assert plain('The hall: ![Map of the site](https://example.org/map.png "Map").') == (
+        "The hall: Map of the site."
+    )
+    assert plain("![](https://example.org/logo.png) Open daily.") == "Open daily."
+    assert plain("See [Knot](https://en.wikipedia.org/wiki/Knot_(unit)).") == (
+        "See Knot (en.wikipedia.org/wiki/Knot_(unit))."
+    )
+    assert plain("[Book here](javascript:book(1)) today.") == "Book here today."
+    assert plain("Write to [](mailto:info@example.org).") == "Write to info@example.org."
+    assert plain("Tick [x] (if needed).") == "Tick [x] (if needed).", "no link"
+
+
 def test_a_phone_link_whose_text_says_its_number_is_shown_as_its_text() -> None:
     """The screen showed "017687 72391 (+441768772391)" for a web page's phone link."""
     assert plain("Call [017687 72391](tel:+441768772391).") == "Call 017687 72391."

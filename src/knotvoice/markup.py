@@ -75,9 +75,13 @@ _BACKSLASHED_WORD = re.compile(r"(?<!\S)[^\s\\]*\\\S*")
 """A word with a backslash in it, from its start (a long word without one is read once)."""
 _SHOWN = str.maketrans({chr(_ESCAPED + code): chr(code) for code in range(0x21, 0x7F)})
 
-_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINK = re.compile(
+    r"(!?)\[([^\[\]]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s<>]*\))+)>?(?:\s+\"[^\"]*\")?\s*\)"
+)
 """A markdown link (as an FAQ imported from a web page writes one): its text, then its
-address in brackets ("[our page](https://...)")."""
+address in brackets ("[our page](https://...)"), which may hold brackets of its own
+("/wiki/Knot_(unit)", "javascript:go(1)"); or, after a "!", a picture: its description, then
+its address."""
 
 EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 """An e-mail address: the part before "@" and the domain."""
@@ -232,8 +236,12 @@ def _may_close(before: str, after: str, beyond: str) -> bool:
 def _read_link(found: re.Match[str]) -> str:
     """A markdown link as a person reads it out: its text, and after it, as an aside, its
     address or e-mail address, unless the text says it already or the address is one no
-    one reads out (with a query, "?q=...")."""
-    text, target = found.groups()
+    one reads out (with a query, "?q=..."). A picture is its description alone: no one
+    reads out where a picture is kept."""
+    picture, text, target = found.groups()
+    text = text.strip()
+    if picture:
+        return text
     scheme, _, rest = target.partition(":")
     if scheme.lower() in ("mailto", "tel"):
         address = rest.split("?")[0]
@@ -241,6 +249,8 @@ def _read_link(found: re.Match[str]) -> str:
         address = re.sub(r"^https?://", "", target, flags=re.IGNORECASE).rstrip("/")
     else:
         return text
+    if not text:
+        return address
     if address.lower().removeprefix("www.") in text.lower() or (
         scheme.lower() == "tel" and _says_number(text, address)
     ):

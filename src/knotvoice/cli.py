@@ -148,7 +148,8 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
         "--end-silence-unsure",
         type=float,
         metavar="S",
-        help="end of speech when what was said cannot be answered yet (1.5; 0: as --end-silence)",
+        help="end of speech when what was said cannot be answered yet or is not over "
+        "(1.5; 0: as --end-silence)",
     )
     parser.add_argument(
         "--max-utterance", type=float, metavar="S", help="cut a question after S s (15)"

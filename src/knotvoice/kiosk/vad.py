@@ -361,7 +361,8 @@ class Endpointer:
         unsure: Callable[[], bool] | None = None,
     ) -> None:
         """``unsure`` is asked when a pause has lasted ``end_silence_seconds``: True when
-        what was said so far cannot be answered, and the utterance then ends only after
+        what was said so far cannot be answered or is not over ("Can I buy a..."), and the
+        utterance then ends only after
         ``end_silence_unsure_seconds`` (a visitor who hesitates goes on; ``docs/kiosk.md``)."""
         self.settings = settings
         self._unsure = unsure
@@ -374,7 +375,8 @@ class Endpointer:
         self._end_unsure = round(settings.end_silence_unsure_seconds / seconds_per_frame)
         self._waiting = False
         """The pause under way has lasted ``end_silence_seconds`` and what was said so far
-        cannot be answered: it ends the utterance only at ``end_silence_unsure_seconds``."""
+        cannot be answered or is not over: it ends the utterance only at
+        ``end_silence_unsure_seconds``."""
         self._max_frames = max(1, round(settings.max_utterance_seconds / seconds_per_frame))
         preroll = round(settings.preroll_seconds / seconds_per_frame)
         self._window: collections.deque[tuple[AudioChunk, bool]] = collections.deque(maxlen=window)

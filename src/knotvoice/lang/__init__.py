@@ -298,15 +298,25 @@ class Language:
         over: "Can I buy a...", "How often should I?", "Is there, um"."""
         if text.rstrip().endswith(self.unfinished_marks):
             return True
-        said = [self.expand(word) for word in words(text)]
+        said = [part for word in words(text) for part in self.expand(word).split()]
         if not said:
             return False
         if said[-1] in self.unfinished_last_words:
             return True
+        if len(said) < 2 or said[-1] not in self.unfinished_subjects:
+            return False
+        helper = said[-2]
+        return helper in self.unfinished_helpers and not self._tag(text, helper)
+
+    def _tag(self, text: str, helper: str) -> bool:
+        """Whether ``text``, ending in ``helper`` and its subject, ends in a tag question: a
+        statement holding the same helping verb, a comma, then the two ("I can do it
+        myself, can I?", "Knots don't last, do they?"), not the two said twice ("How can
+        I, can I")."""
+        statement, comma, tag = text.rpartition(",")
+        before = [part for word in words(statement) for part in self.expand(word).split()]
         return (
-            len(said) >= 2
-            and said[-1] in self.unfinished_subjects
-            and said[-2] in self.unfinished_helpers
+            bool(comma) and len(words(tag)) == 2 and helper in before and before[-2:] != words(tag)
         )
 
     def catch_all(self, name: str) -> bool:

@@ -166,6 +166,28 @@ def test_audio_older_than_the_days_kept_is_deleted_by_its_time_of_modification(
     assert Recordings(tmp_path / "none", days=7).prune(now) == 0, "no folder yet: nothing to do"
 
 
+def test_audio_recorded_before_the_clock_was_set_is_kept_its_days_from_when_it_was_set(
+    tmp_path: Path,
+) -> None:
+    """A Pi with no clock of its own records its first questions in 1970; once it was told
+    the time, the next look deleted them as decades old, minutes after they were asked."""
+    folder = tmp_path / AUDIO
+    folder.mkdir()
+    booted = 3 * DAY  # the clock not yet set, three days after it started from 1970
+    before = folder / "question-19700104T000000.000Z.wav"
+    before.write_bytes(bytes(1000))
+    os.utime(before, (booted, booted))
+    recordings = Recordings(folder, days=7)
+    assert recordings.prune(booted + 60) == 0, "kept while the clock is still unset"
+
+    now = time.time()
+    assert recordings.prune(now) == 0
+    assert before.exists(), "kept once the clock is set"
+    assert recordings.prune(now + 6 * DAY) == 0, "kept the days asked, from when the clock was set"
+    assert recordings.prune(now + 8 * DAY) == 1
+    assert not before.exists()
+
+
 def test_audio_beyond_the_bytes_kept_at_most_is_deleted_oldest_first(tmp_path: Path) -> None:
     """Within its days, a busy kiosk's audio had no bound: a small SD card could fill with
     it. Beyond the bytes kept at most, the oldest files go first."""

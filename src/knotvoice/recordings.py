@@ -6,7 +6,9 @@ wrong. ``Recordings.keep(audio)`` names the file at once (the name goes into the
 turn log line, as ``audio``) and hands the audio to a thread of its own, which writes it as a
 16-bit mono wav under ``<log dir>/audio/``. The same thread deletes the files it wrote that
 are older than DAYS, by their time of modification, and the oldest beyond ``--keep-audio-mb``
-(``keep_audio_mb``, 1,000 MB) in all: at start, then once an hour. A file that
+(``keep_audio_mb``, 1,000 MB) in all: at start, then once an hour. A file written before the
+clock was set (a Pi with no clock of its own starts in 1970) is of no known age: once the
+clock is set it counts as written then, so it is kept DAYS from then. A file that
 cannot be written (a full disk, no permission) costs that question's audio and one warning
 until files are written again, never the turn. Without the setting nothing is kept.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import shlex
 import threading
@@ -23,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from knotvoice.audio import AudioChunk, write_wav
+from knotvoice.journal import CLOCK_SET_AFTER
 
 __all__ = ["AUDIO", "Recordings", "left_behind"]
 
@@ -111,8 +115,10 @@ class Recordings:
     def prune(self, now: float | None = None, at_most: int | None = None) -> int:
         """Delete the files kept longer than ``days`` (by modification time), then the
         oldest of the rest beyond ``at_most`` bytes in all (the kept ``at_most``); returns how
-        many were deleted."""
-        oldest = (time.time() if now is None else now) - self.days * DAY
+        many were deleted. A file modified before the clock was set (``CLOCK_SET_AFTER``) is
+        first given the time ``now``, when the clock is set: its age is not known."""
+        now = time.time() if now is None else now
+        oldest = now - self.days * DAY
         at_most = self.at_most if at_most is None else at_most
         deleted = 0
         trouble: OSError | None = None
@@ -124,6 +130,9 @@ class Recordings:
         for path in paths:
             try:
                 found = path.stat()
+                if found.st_mtime < CLOCK_SET_AFTER <= now:
+                    os.utime(path, (now, now))
+                    found = path.stat()
                 if found.st_mtime < oldest:
                     path.unlink()
                     deleted += 1

@@ -130,14 +130,15 @@ class Recordings:
         for path in paths:
             try:
                 found = path.stat()
-                if found.st_mtime < CLOCK_SET_AFTER <= now:
+                modified = found.st_mtime
+                if modified < CLOCK_SET_AFTER <= now:
                     os.utime(path, (now, now))
-                    found = path.stat()
-                if found.st_mtime < oldest:
+                    modified = now
+                if modified < oldest:
                     path.unlink()
                     deleted += 1
                 else:
-                    kept.append((found.st_mtime, found.st_size, path))
+                    kept.append((modified, found.st_size, path))
             except FileNotFoundError:
                 continue
             except OSError as error:

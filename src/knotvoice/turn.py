@@ -124,9 +124,7 @@ def command_of(text: str) -> str | None:
     """The follow-up command an utterance is (one of ``COMMANDS``), or None when it is
     something else (a question)."""
     language = english()
-    said = []
-    for word in words(text):
-        said.extend(language.expand(word).split())
+    said = language.said(text)
     heard = list(said)
     edges, leading = language.command_edges, language.command_leading
     while said and (said[0] in edges or (len(said) > 1 and said[0] in leading)):

@@ -362,8 +362,8 @@ class Endpointer:
     ) -> None:
         """``unsure`` is asked when a pause has lasted ``end_silence_seconds``: True when
         what was said so far cannot be answered or is not over ("Can I buy a..."), and the
-        utterance then ends only after
-        ``end_silence_unsure_seconds`` (a visitor who hesitates goes on; ``docs/kiosk.md``)."""
+        utterance then ends only after ``end_silence_unsure_seconds`` (a visitor who
+        hesitates goes on; ``docs/kiosk.md``)."""
         self.settings = settings
         self._unsure = unsure
         self._detector = VoiceDetector.of(settings)

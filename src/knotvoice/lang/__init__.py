@@ -298,7 +298,7 @@ class Language:
         over: "Can I buy a...", "How often should I?", "Is there, um"."""
         if text.rstrip().endswith(self.unfinished_marks):
             return True
-        said = [part for word in words(text) for part in self.expand(word).split()]
+        said = self.said(text)
         if not said:
             return False
         if said[-1] in self.unfinished_last_words:
@@ -314,10 +314,8 @@ class Language:
         myself, can I?", "Knots don't last, do they?"), not the two said twice ("How can
         I, can I")."""
         statement, comma, tag = text.rpartition(",")
-        before = [part for word in words(statement) for part in self.expand(word).split()]
-        return (
-            bool(comma) and len(words(tag)) == 2 and helper in before and before[-2:] != words(tag)
-        )
+        before, tagged = self.said(statement), words(tag)
+        return bool(comma) and len(tagged) == 2 and helper in before and before[-2:] != tagged
 
     def catch_all(self, name: str) -> bool:
         """Whether a section's or topic's ``name`` holds what the others do not ("Other",
@@ -329,6 +327,11 @@ class Language:
         the words allowed around them."""
         said = {word for phrases in self.commands.values() for p in phrases for word in p.split()}
         return frozenset(said | self.command_edges | self.command_leading)
+
+    def said(self, text: str) -> list[str]:
+        """The words of ``text`` as said, lowercase, each contraction written out as its words
+        ("won't" -> "will", "not"; "wanna" -> "want", "to")."""
+        return [part for word in words(text) for part in self.expand(word).split()]
 
     def expand(self, word: str) -> str:
         """A lowercase word with its contraction written out ("won't" -> "will not",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -178,3 +180,27 @@ def test_a_reply_not_rendered_in_time_fails_then_and_the_next_reply_is_its_own(
     for _ in range(2):
         again = within(10.0, lambda: synthesizer.synthesize(short))
         assert sum(chunk.seconds for chunk in again) == pytest.approx(alone, rel=0.05)
+
+
+def test_a_reply_of_tens_of_thousands_of_words_fails_and_the_next_is_spoken_at_once() -> None:
+    # espeak-ng was told the text was ten times its length and read on past its end: a reply
+    # this long killed the process every time, and a short one now and then. Once it failed,
+    # espeak-ng rendered it on to its end while the next reply waited (109 s for 6,000 words).
+    script = (
+        "from knotvoice.speech.tts import Synthesizer, SpeechError\n"
+        "synthesizer = Synthesizer.load()\n"
+        "synthesizer.timeout = 0.5\n"
+        "try:\n"
+        "    synthesizer.synthesize('Rest the knot. ' * 20000)\n"
+        "except SpeechError as error:\n"
+        "    print(error)\n"
+        "synthesizer.timeout = 10.0\n"
+        "print(len(synthesizer.synthesize('Give it time.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    failed, spoken = done.stdout.splitlines()[-2:]
+    assert "for a reply of 60000 words; shorten it" in failed
+    assert int(spoken) > 5, "the next reply is spoken"

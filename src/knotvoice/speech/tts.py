@@ -28,6 +28,9 @@ _KEPT: list[Any] = []
 """The engines made, kept for the life of the process: when pyttsx3's driver for an engine is
 collected it unhooks espeak-ng's callback for every engine, which another engine may be
 speaking through at that moment. Let go at exit, while pyttsx3 can still tidy up."""
+_CUT = threading.Event()
+"""Set while the reply espeak-ng is rendering is to be cut short: it was not rendered in time,
+and what it renders now goes nowhere."""
 
 
 @atexit.register
@@ -89,6 +92,7 @@ class Synthesizer:
                 if engine not in _KEPT:
                     _KEPT.append(engine)
                     _report_failures(engine.proxy._driver)
+                    _hand_over_only_the_text(engine.proxy._driver)
         except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError per driver
             raise SpeechError(
                 f"text-to-speech is not available ({error}); "
@@ -158,8 +162,10 @@ class Synthesizer:
             return self._synthesize(text, rate, Path(folder.name), late)
         finally:
             if late:
-                # Told to stop, espeak-ng finishes the utterance first (2 to 5 s for one of
-                # 1,300 words): the reply fails now, and the next one waits for the stop.
+                # The reply fails now; espeak-ng stops at its next buffer (left to render, a
+                # reply of 6,000 words kept the kiosk silent for 109 s), and the next reply
+                # waits for the stop.
+                _CUT.set()
                 threading.Thread(
                     target=self._stop, args=(folder,), name="tts-stop", daemon=True
                 ).start()
@@ -191,6 +197,7 @@ class Synthesizer:
         time, and the engine is left to be stopped (the folder kept until it has)."""
         text = self._with_rate(text, rate or self.settings.rate)
         path = folder / "reply.wav"
+        _CUT.clear()
         ended = threading.Event()
         failures: list[BaseException] = []
 
@@ -238,20 +245,48 @@ class Synthesizer:
 def _report_failures(driver: Any) -> None:
     """Have an exception in espeak-ng's callback (a WAV file it cannot save) reported as the
     engine's "error": raised into ctypes, it was printed and lost, and the utterance never
-    ended."""
+    ended. A reply cut short (``_CUT``) is not rendered on."""
     espeak = getattr(sys.modules.get(type(driver).__module__), "_espeak", None)
     if espeak is None:
         return
     on_synth = driver._onSynth
 
     def reporting(wav: Any, samples: int, events: Any) -> int:
+        if _CUT.is_set():
+            return 1  # stop synthesizing this utterance
         try:
             return int(on_synth(wav, samples, events))
         except Exception as error:
             driver._proxy.notify("error", exception=error)
-            return 1  # stop synthesizing this utterance
+            return 1
 
     espeak.SetSynthCallback(reporting)
+
+
+def _hand_over_only_the_text(driver: Any) -> None:
+    """Have espeak-ng copy a reply's text and its end, not ten times its length: pyttsx3's
+    ``Synth`` gives ``len(text) * 10`` as the size, and espeak-ng copies that many bytes from
+    the text, reading on past its end. A reply of 20,000 words killed the process every time
+    (the memory beyond it was not the process's); a short one could when it ended near the
+    end of the process's memory (runs of the test suite died in ``Synth`` twice)."""
+    espeak = getattr(sys.modules.get(type(driver).__module__), "_espeak", None)
+    synthesize = getattr(espeak, "cSynth", None)
+    if espeak is None or synthesize is None:
+        return
+
+    def synth(
+        text: str | bytes,
+        position: int = 0,
+        position_type: int = espeak.POS_CHARACTER,
+        end_position: int = 0,
+        flags: int = 0,
+        user_data: Any = None,
+    ) -> Any:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        size = len(data) + 1  # with the zero that ends it (a bytes object always has one)
+        return synthesize(data, size, position, position_type, end_position, flags, None, user_data)
+
+    espeak.Synth = synth
 
 
 def _log_instead(*values: object, **_: object) -> None:

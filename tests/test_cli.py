@@ -21,7 +21,7 @@ import soundfile
 from alsa_devices import write_config
 from knotvoice.audio import read_audio
 from marked import ASKED, SAID_ANSWER, SHOWN_ANSWER, SHOWN_QUESTION, marked_faq
-from small_disk import small_folder
+from small_disk import read_only_folder, small_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 TUNING = ROOT / "audio_fixtures" / "tuning"
@@ -150,6 +150,34 @@ def test_ask_refuses_a_reply_file_it_cannot_write_before_any_work(
     assert_one_line_error(result, said)
     assert (tmp_path / "notes.txt").read_text() == "kept"
     assert not (tmp_path / "reply.mp3").exists()
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_ask_refuses_to_save_the_reply_over_a_recorded_question(tmp_path: Path, count: int) -> None:
+    """`ask --audio q.wav --save-reply q.wav` wrote the reply over the visitor's recording,
+    and said only "saved". With two clips the replies are numbered (reply-1.wav, ...)."""
+    clips = [tmp_path / "q.wav", tmp_path / "q-1.wav", tmp_path / "q-2.wav"][:count]
+    for clip in clips:
+        clip.write_bytes((TUNING / "treat-knot__01__espeak-en-gb__clean.wav").read_bytes())
+    before = [clip.read_bytes() for clip in clips]
+    target = tmp_path / "q.wav"
+    result = knotvoice(
+        "ask", "--no-speak", "--save-reply", str(target), "--audio", *map(str, clips)
+    )
+    said = target if count == 1 else tmp_path / "q-1.wav"
+    assert_one_line_error(result, f"--save-reply {said} would write the reply over a recorded")
+    assert [clip.read_bytes() for clip in clips] == before
+
+
+@pytest.mark.model
+def test_ask_says_when_a_saved_reply_took_the_place_of_a_file(tmp_path: Path) -> None:
+    reply = tmp_path / "reply.wav"
+    first = knotvoice("ask", "--no-speak", "--save-reply", str(reply), "what causes knots")
+    assert first.returncode == 0, first.stderr
+    assert f"saved:    {reply}\n" in first.stdout
+    again = knotvoice("ask", "--no-speak", "--save-reply", str(reply), "what causes knots")
+    assert again.returncode == 0, again.stderr
+    assert f"saved:    {reply} (in place of the file there)" in again.stdout
 
 
 @pytest.mark.model
@@ -840,6 +868,18 @@ def test_calibrate_if_needed_fits_once_and_keeps_what_every_fit_learns_from(
     assert again.returncode == 0, again.stderr
     assert list(cache.glob("calibration-*.json")) == [fitted]
     assert fitted.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.model
+def test_calibrate_says_when_its_fit_could_not_be_kept(tmp_path: Path) -> None:
+    """On a read-only models folder `knowledge calibrate` warned five times, then said the
+    fit was "kept for the next start" and exited 0: every start fitted it again."""
+    faq = ROOT / "knowledge" / "gp-surgery.yaml"
+    with read_only_folder(tmp_path / "models") as models:
+        result = knotvoice("knowledge", "calibrate", str(faq), "--models-dir", str(models))
+    assert_one_line_error(result, f"its fit could not be kept in {models / 'cache'}")
+    assert "kept for the next start" not in result.stdout
+    assert result.stderr.count("could not keep embeddings") == 1, result.stderr
 
 
 @pytest.fixture

@@ -133,6 +133,14 @@ def told_if_slow(knowledge: Knowledge, tell: Callable[[str], None] | None) -> It
             tell(f"{name}: prepared in {time.monotonic() - began:.0f} s")
 
 
+def fit_file(settings: Settings, matcher: Matcher) -> Path:
+    """The file ``matcher``'s fit is kept in for the next start (not there when its folder
+    could not be written to)."""
+    from knotvoice.match.calibration import kept_file
+
+    return kept_file(_cache(settings), matcher.fit.knowledge)
+
+
 def _cache(settings: Settings) -> Path:
     """Where the matcher and the voice keep what they worked out: ``cache`` in the models
     folder, or, when that folder does not exist, the user's cache folder. A mistyped models

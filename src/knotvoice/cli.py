@@ -675,6 +675,19 @@ def _check_writable(path: Path) -> None:
         raise KnotvoiceError(f"cannot write {path}; pass a file in a folder you can write to")
 
 
+def _check_not_a_question(save_reply: Path, audio: Sequence[Path]) -> None:
+    """Refuse a reply to be saved over one of the recorded questions: the visitor's
+    recording became the kiosk's reply."""
+    questions = {path.resolve() for path in audio}
+    for index in range(len(audio) or 1):
+        path = _reply_path(save_reply, index, len(audio) or 1)
+        if path.resolve() in questions:
+            raise KnotvoiceError(
+                f"--save-reply {path} would write the reply over a recorded question; "
+                "name another file"
+            )
+
+
 def _ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     audio: Sequence[Path] = args.audio or ()
@@ -685,6 +698,7 @@ def _ask(args: argparse.Namespace) -> int:
         raise KnotvoiceError("nothing to answer: type a question or pass --audio FILE.wav")
     if args.save_reply is not None:
         _check_writable(args.save_reply)
+        _check_not_a_question(args.save_reply, audio)
     matcher = app.load_matcher(settings, tell=_warn)
     speak = not args.no_speak or args.save_reply is not None
     speech = app.load_synthesizer(settings) if speak else None
@@ -698,6 +712,7 @@ def _ask(args: argparse.Namespace) -> int:
         if speech is not None and turn.reply:
             reply_audio, timings["tts_ms"] = _timed(lambda: speech.synthesize(turn.reply))
         record = turn_record(turn, timings, source, heard)
+        replaced = save_to is not None and save_to.exists()
         saved = output.deliver(reply_audio, save_to)
         record["reply_wav"] = str(saved) if saved else None
         if args.json:
@@ -712,7 +727,7 @@ def _ask(args: argparse.Namespace) -> int:
                 "nothing is said; try a conversation with `knotvoice screen`"
             )
         if saved:
-            _out(f"saved:    {saved}")
+            _out(f"saved:    {saved}" + (" (in place of the file there)" if replaced else ""))
         _out()
 
     if question:
@@ -1779,6 +1794,12 @@ def _knowledge_calibrate(
     if if_needed:
         _out(f"{knowledge.source}: ready to match ({time.perf_counter() - began:.1f} s)")
         return 0
+    if not (kept := app.fit_file(settings, matcher)).is_file():
+        raise KnotvoiceError(
+            f"{knowledge.source}: its fit could not be kept in {kept.parent}, so every start "
+            "fits it again; make that folder writable, or pass --models-dir a folder you can "
+            "write to"
+        )
     made = fit(matcher.evidence, recorded=app.load_recorded(settings, knowledge))
     learnt = ", ".join(
         _count(count, *_LEARNT_FROM.get(source, (source, source)))

@@ -623,12 +623,18 @@ def fit(
     return Fit(calibration, _digest(evidence, recorded), sources, seconds)
 
 
+def kept_file(cache_dir: Path, digest: str) -> Path:
+    """Where the fit of the knowledge and recordings of ``digest`` (``Fit.knowledge``) is
+    kept in ``cache_dir``."""
+    return cache_dir / f"calibration-{digest}.json"
+
+
 def load_or_fit(
     evidence: Evidence, cache_dir: Path | None, recorded: Sequence[Example] = ()
 ) -> Fit:
     """The kept fit of this knowledge (same content, same model), else a fresh one, kept."""
     digest = _digest(evidence, recorded)
-    path = cache_dir / f"calibration-{digest}.json" if cache_dir is not None else None
+    path = kept_file(cache_dir, digest) if cache_dir is not None else None
     if path is not None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

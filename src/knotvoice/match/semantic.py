@@ -345,6 +345,9 @@ class SemanticModel:
         other process has written since holds nothing to add."""
         self._used: set[str] = set()
         """Texts asked to be kept since this process started: never dropped from the cache."""
+        self._unkept = False
+        """Whether keeping embeddings has failed and been warned of (once: a read-only card
+        warned at every save, four times in one `knowledge calibrate`)."""
         self._tokenizer = tokenizer
         self._heads = int(config["num_attention_heads"])
         self._eps = float(config.get("layer_norm_eps", 1e-12))
@@ -526,7 +529,9 @@ class SemanticModel:
         except OSError as error:
             if partial is not None:
                 partial.unlink(missing_ok=True)
-            logger.warning("could not keep embeddings in %s (%s)", self.cache_dir, error)
+            level = logging.DEBUG if self._unkept else logging.WARNING
+            self._unkept = True
+            logger.log(level, "could not keep embeddings in %s (%s)", self.cache_dir, error)
 
     def _clear_partials(self) -> None:
         """Delete the partial files of saves that never finished (a power cut while one was

@@ -368,8 +368,29 @@ def test_a_hand_edit_that_breaks_the_yaml_says_where_and_what_to_do(
 def test_load_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin.yaml"
     path.write_bytes("version: 1\nentries:\n  - id: caf\xe9\n".encode("latin-1"))
-    with pytest.raises(KnowledgeError, match="not UTF-8"):
+    with pytest.raises(KnowledgeError, match="line 3: not UTF-8 text; save the file as UTF-8"):
         load(path)
+
+
+def test_an_faq_document_given_as_knowledge_is_told_how_to_import_it(tmp_path: Path) -> None:
+    """A Word file given as the knowledge was "not UTF-8 text (byte 12)": its bytes read as
+    text. A text FAQ keeps what was wrong with it as YAML, and is told the same way out."""
+    document = tmp_path / "cafe faq.docx"
+    document.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xdf\xa4")
+    with pytest.raises(KnowledgeError) as caught:
+        load(document)
+    assert str(caught.value) == (
+        f"{document}: a .docx document, not a knowledge file; "
+        "`knotvoice knowledge import 'cafe faq.docx' -o 'cafe faq.yaml'` makes one of it"
+    )
+    text = tmp_path / "faq.txt"
+    text.write_text("Do you fix bikes?\nYes, every Saturday.\n")
+    with pytest.raises(KnowledgeError) as caught:
+        load(text)
+    assert str(caught.value).endswith(
+        "; a plain-text FAQ? `knotvoice knowledge import faq.txt -o faq.yaml` makes a "
+        "knowledge file of it"
+    )
 
 
 def test_load_keeps_optional_fields(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ import datetime
 import importlib
 import logging
 import re
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,22 +327,29 @@ def _lines_of(node: yaml.Node) -> Lines:
     return Lines(node.start_mark.line + 1, tuple(fields))
 
 
-_IMPORT_HINT = (
-    "; a plain-text FAQ? `knotvoice knowledge import FAQ.txt -o FAQ.yaml` makes a knowledge "
-    "file of it"
+_DOCUMENTS = frozenset(
+    (".docx", ".doc", ".odt", ".pdf", ".xlsx", ".xls", ".ods", ".rtf", ".csv", ".tsv", ".html")
 )
+"""Kinds of file an FAQ is written in, never a knowledge file."""
 
 
 def _import_hint(path: Path, out: _Collector) -> None:
     """Point a file that holds no knowledge, named other than ``.yaml``, to the importer: an
-    operator who gives the kiosk their FAQ's text is told how to make one of it."""
-    if path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
+    operator who gives the kiosk their FAQ's text is told how to make one of it. A document
+    (a Word file) is told so alone: its bytes read as text were "not UTF-8 (byte 12)"."""
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml") or not path.is_file():
         return
+    named, making = shlex.quote(path.name), shlex.quote(f"{path.stem}.yaml")
+    command = f"`knotvoice knowledge import {named} -o {making}`"
     for number, problem in enumerate(out.problems):
         if problem.severity == "error":
-            out.problems[number] = dataclasses.replace(
-                problem, message=problem.message + _IMPORT_HINT
+            message = (
+                f"a {suffix} document, not a knowledge file; {command} makes one of it"
+                if suffix in _DOCUMENTS
+                else f"{problem.message}; a plain-text FAQ? {command} makes a knowledge file of it"
             )
+            out.problems[number] = dataclasses.replace(problem, message=message)
             return
 
 
@@ -416,7 +424,8 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        out.error(None, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        line = exc.object[: exc.start].count(b"\n") + 1
+        out.error(None, "", f"line {line}: not UTF-8 text; save the file as UTF-8")
         return False, None, None
     except OSError as exc:
         out.error(None, "", f"cannot read ({exc.strerror}); check the file's permissions")

@@ -204,3 +204,23 @@ def test_a_reply_of_tens_of_thousands_of_words_fails_and_the_next_is_spoken_at_o
     failed, spoken = done.stdout.splitlines()[-2:]
     assert "for a reply of 60000 words; shorten it" in failed
     assert int(spoken) > 5, "the next reply is spoken"
+
+
+def test_espeak_ng_is_told_the_length_of_the_text_it_is_handed(
+    synthesizer: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It copies as many bytes as it is told: ten times the text's length was read past its
+    # end, and the text's own length alone leaves the copy without the zero that ends it.
+    from pyttsx3.drivers import _espeak
+
+    sizes: list[int] = []
+
+    def handed(text: bytes, size: int, *rest: object) -> int:
+        sizes.append(size)
+        return 0
+
+    monkeypatch.setattr(_espeak, "cSynth", handed)
+    text = "Café, 東京 😀."
+    _espeak.Synth(text.encode("utf-8"), flags=_espeak.CHARS_UTF8)
+    _espeak.Synth(text)
+    assert sizes == [len(text.encode("utf-8")) + 1] * 2

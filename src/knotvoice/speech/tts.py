@@ -270,8 +270,7 @@ def _hand_over_only_the_text(driver: Any) -> None:
     (the memory beyond it was not the process's); a short one could when it ended near the
     end of the process's memory (runs of the test suite died in ``Synth`` twice)."""
     espeak = getattr(sys.modules.get(type(driver).__module__), "_espeak", None)
-    synthesize = getattr(espeak, "cSynth", None)
-    if espeak is None or synthesize is None:
+    if espeak is None or not hasattr(espeak, "cSynth"):
         return
 
     def synth(
@@ -284,7 +283,9 @@ def _hand_over_only_the_text(driver: Any) -> None:
     ) -> Any:
         data = text.encode("utf-8") if isinstance(text, str) else text
         size = len(data) + 1  # with the zero that ends it (a bytes object always has one)
-        return synthesize(data, size, position, position_type, end_position, flags, None, user_data)
+        return espeak.cSynth(
+            data, size, position, position_type, end_position, flags, None, user_data
+        )
 
     espeak.Synth = synth
 

@@ -138,6 +138,7 @@ def run_report(
     with tempfile.TemporaryDirectory(prefix="knotvoice-report-") as folder:
         empty, full = Path(folder) / "empty", Path(folder) / "full"
         empty.mkdir()
+        (empty / "turns.jsonl").write_text("")  # a kiosk's log with no turn yet
         full.mkdir()
         log(f"writing {turns} turns of {len(texts)} wordings")
         write_log(full, texts, turns)

@@ -1208,6 +1208,18 @@ def test_report_refuses_a_log_directory_that_is_not_there(
     assert main(["report", "--log-dir", str(a_file)]) == 1
     printed = capsys.readouterr()
     assert printed.out == "" and f"{a_file}: not a directory; give the --log-dir" in printed.err
+    # A folder of something else was reported as a kiosk's that nobody asked.
+    other = tmp_path / "faq"
+    other.mkdir()
+    (other / "cafe.yaml").write_text("entries: []\n", encoding="utf-8")
+    assert main(["report", "--log-dir", str(other)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.startswith(f"knotvoice: error: no turn log in {other}: no kiosk has")
+    # A kiosk's log with no turn yet is a report of none.
+    (other / "turns.jsonl").write_text("", encoding="utf-8")
+    assert main(["report", "--log-dir", str(other)]) == 0
+    assert "questions     0" in capsys.readouterr().out
 
 
 def test_report_of_a_turn_log_it_cannot_read_is_an_error_not_an_empty_report(

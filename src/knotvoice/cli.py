@@ -1229,6 +1229,7 @@ def _kiosk(
 
 
 def _report(args: argparse.Namespace) -> int:
+    from knotvoice.journal import holds_log
     from knotvoice.report import meanings, misstamping, parse_since, read, tally, unwritten
 
     settings = _settings(args)
@@ -1244,6 +1245,12 @@ def _report(args: argparse.Namespace) -> int:
             else f"no such log directory: no kiosk has logged a turn there ({_LOGGED})"
         )
         raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
+    if not holds_log(log_dir) and not any(log_dir.glob("turns-*.jsonl")):
+        # A folder of something else read as a kiosk's that nobody asked: "questions 0".
+        raise KnotvoiceError(
+            f"no turn log in {log_dir}: no kiosk has written one there ({_LOGGED}); give the "
+            f"--log-dir the kiosk writes to{hint}"
+        )
     now = time.time()
     since = now - period
     turns, misstamped = read(log_dir, since, now)

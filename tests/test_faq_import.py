@@ -3593,6 +3593,23 @@ def test_a_column_of_ids_keeps_them(tmp_path: Path) -> None:
     ]
 
 
+def test_an_id_a_sheet_gives_twice_is_made_another_with_a_note(tmp_path: Path) -> None:
+    """The second was renamed "booking-2" without a word, where manifests and the turn log
+    name entries by id."""
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "Id,Question,Answer\nbooking,Do I need to book?,No.\n"
+        "booking,Can I book online?,No online booking.\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    assert [entry.id for entry in result.entries] == ["booking", "booking-2"]
+    assert [str(note) for note in result.notes if note.entry == "booking-2"] == [
+        "line 3: id 'booking' is an entry's above; this entry's is 'booking-2': give it an id "
+        "of its own in the source"
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -1596,6 +1596,17 @@ def _result(
         notes.append((members[0].line, _catch_all_note(f"topic {name!r}", len(members)), None))
     used: set[str] = set(taken or ())
     ids = {id(draft): _unique(draft.id, used) for draft in drafts if draft.id}
+    for draft in drafts:
+        if draft.id and ids[id(draft)] != draft.id:
+            # Manifests and the turn log name entries by id: a renamed one is said.
+            notes.append(
+                (
+                    draft.line,
+                    f"id {draft.id!r} is an entry's above; this entry's is "
+                    f"{ids[id(draft)]!r}: give it an id of its own in the source",
+                    draft,
+                )
+            )
     forms = _written_forms(drafts) if any(draft.topic for draft in drafts) else {}
     entries: list[Entry] = []
     for number, draft in enumerate(drafts, start=1):

@@ -1346,3 +1346,20 @@ def test_whisper_is_prompted_with_each_topic_once() -> None:
     )
     _words, prompt = recognition_bias(Knowledge(entries=entries))
     assert prompt == "Questions about Parking, Tickets."
+
+
+def test_lint_names_characters_no_one_sees(tmp_path: Path) -> None:
+    """A zero-width space pasted into a question split its word ("toi let"), and a
+    right-to-left override in an answer turned the line round where `ask` printed it."""
+    path = write(
+        tmp_path,
+        'version: 1\nentries:\n  - id: toilets\n    question: "Where is the toi\\u200blet?"\n'
+        '    answer: "Down the \\u202ehall\\a."\n    spoken: "Down the hall. \U0001f468\u200d\U0001f469"\n',
+    )
+    said = {(problem.field, problem.message) for problem in lint(path)}
+    unseen = (
+        ", as copied text brings: they split words and can turn a line shown round; delete them"
+    )
+    assert ("question", f"has characters no one sees (U+200B){unseen}") in said
+    assert ("answer", f"has characters no one sees (U+202E, U+0007){unseen}") in said
+    assert not any(field == "spoken" and "no one sees" in message for field, message in said)

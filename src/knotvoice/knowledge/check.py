@@ -237,6 +237,12 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
                 field,
                 f"has character references shown and read as written: {_odd_listed(odd)}",
             )
+        if unseen := _invisible(text):
+            warn(
+                field,
+                f"has characters no one sees ({unseen}), as copied text brings: they split "
+                "words and can turn a line shown round; delete them",
+            )
     if entry.spoken is None and (symbols := _read_badly(entry.answer)):
         warn("answer", f"has symbols read out badly ({symbols}); add a 'spoken' form")
     if entry.spoken is not None and (symbols := _read_badly(entry.spoken)):
@@ -264,6 +270,22 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     if not entry.topic:
         warn("topic", "missing; add 2-4 words naming the entry")
     return found
+
+
+_JOINERS = "\u200c\u200d"
+"""Invisible characters some scripts and emoji are written with."""
+
+
+def _invisible(text: str) -> str:
+    """The control and format characters of ``text`` (a zero-width space, a right-to-left
+    override, a bell) other than a line's end, a tab and the joiners, as a warning lists them
+    ("U+200B, U+202E"); "" when there is none."""
+    found = (
+        char
+        for char in text
+        if unicodedata.category(char) in ("Cc", "Cf") and char not in "\n\r\t" + _JOINERS
+    )
+    return ", ".join(f"U+{ord(char):04X}" for char in dict.fromkeys(found))
 
 
 def _texts(entry: Entry) -> list[tuple[str, str]]:

@@ -993,14 +993,25 @@ def test_eval_names_the_manifests_knowledge_line_when_its_file_is_not_there(
     assert "KNOTVOICE_KNOWLEDGE" not in result.stderr and result.stdout == ""
 
 
-def test_a_missing_knowledge_file_named_in_the_config_file_points_there(tmp_path: Path) -> None:
-    """The error told to set KNOTVOICE_KNOWLEDGE when the path came from the config file."""
+@pytest.mark.parametrize("by", ["config", "environment", "flag"])
+def test_a_missing_knowledge_file_is_said_to_be_named_where_it_was(
+    tmp_path: Path, by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error told to check --knowledge, KNOTVOICE_KNOWLEDGE or the config file, all
+    three, whichever had named it."""
     config = tmp_path / "knotvoice.toml"
     config.write_text('knowledge = "my-faq.yaml"\n')
-    result = knotvoice("ask", "--no-speak", "--config", str(config), "is there wifi")
-    assert_one_line_error(
-        result, f"{tmp_path / 'my-faq.yaml'}: file not found", "`knowledge` in the config file"
-    )
+    missing = tmp_path / "my-faq.yaml"
+    named = {"config": ["--config", str(config)], "flag": ["--knowledge", str(missing)]}
+    if by == "environment":
+        monkeypatch.setenv("KNOTVOICE_KNOWLEDGE", str(missing))
+    result = knotvoice("ask", "--no-speak", *named.get(by, []), "is there wifi")
+    where = {
+        "config": f"(given as `knowledge` in {config})",
+        "environment": "(set by KNOTVOICE_KNOWLEDGE)",
+        "flag": "(given as --knowledge)",
+    }[by]
+    assert_one_line_error(result, f"{missing}: file not found; check the path {where}")
 
 
 def test_eval_typed_leaves_out_a_row_without_text(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from knotvoice.asr import Recognizer
 from knotvoice.asr import download as model_store
-from knotvoice.errors import KnotvoiceError, ModelError
+from knotvoice.errors import KnotvoiceError, KnowledgeError, ModelError
 from knotvoice.knowledge import Knowledge, load, vocabulary
 from knotvoice.lang import english, words
 from knotvoice.match import Decision, Match, MatchStage
@@ -28,7 +28,7 @@ from knotvoice.match.calibration import Example
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel, default_model_dir
 from knotvoice.reload import KEPT, Reloader, load_kept
-from knotvoice.settings import Settings, TriggerMode
+from knotvoice.settings import ENVIRONMENT, Settings, TriggerMode
 from knotvoice.speech.ready import ReadyReplies
 from knotvoice.speech.reply import reply_text, spoken_answer
 from knotvoice.speech.tts import Synthesizer
@@ -63,7 +63,29 @@ R = TypeVar("R", bound=Recognizer)
 
 def load_knowledge(settings: Settings) -> Knowledge:
     """The knowledge file the settings name, checked."""
-    return load(settings.knowledge)
+    with knowledge_named(settings):
+        return load(settings.knowledge)
+
+
+@contextlib.contextmanager
+def knowledge_named(settings: Settings) -> Iterator[None]:
+    """A knowledge file the settings name that is not there is said to be named where it
+    was: a path in a config file was told to be checked as --knowledge."""
+    try:
+        yield
+    except KnowledgeError as error:
+        if settings.knowledge.exists():
+            raise
+        origin = settings.origins.get("knowledge")
+        if origin is None and settings.knowledge == Settings().knowledge:
+            named = "the default knowledge file; give --knowledge FILE"
+        elif origin is None:
+            named = "given as --knowledge"
+        elif origin in ENVIRONMENT.values():
+            named = f"set by {origin}"
+        else:
+            named = f"given as `knowledge` in {origin}"
+        raise KnowledgeError(f"{error} ({named})") from None
 
 
 def load_knowledge_file(path: Path) -> Knowledge:
@@ -402,7 +424,8 @@ def load_following(
     and loaded after the matcher that moment was the kiosk's peak memory (328 MB, where it
     listens at 225 MB)."""
     kept = settings.log_dir / KEPT / settings.knowledge.name
-    first, _ = load_kept(settings.knowledge, kept)
+    with knowledge_named(settings):
+        first, _ = load_kept(settings.knowledge, kept)
     recognizer = recognizer_for(first)
     build: Callable[[Knowledge], MatchStage] = matcher_builder(settings, tell)
     reloader = Reloader.load(

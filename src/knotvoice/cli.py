@@ -1635,7 +1635,7 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     from knotvoice.match.calibration import cross_check
     from knotvoice.match.matcher import ANSWER_AT, CONFIRM_AT
 
-    knowledge = app.load_knowledge_file(path or settings.knowledge)
+    knowledge = app.load_knowledge_file(path) if path else app.load_knowledge(settings)
     matcher = app.load_matcher(settings, knowledge, tell=_warn)
     recorded = app.load_recorded(settings, knowledge)
     judged = cross_check(matcher.evidence, recorded=recorded)
@@ -1749,7 +1749,7 @@ def _knowledge_calibrate(
 ) -> int:
     from knotvoice.match.calibration import fit
 
-    knowledge = app.load_knowledge_file(path or settings.knowledge)
+    knowledge = app.load_knowledge_file(path) if path else app.load_knowledge(settings)
     if clips and forget:
         raise KnotvoiceError("give --clips or --forget-clips, not both (--clips replaces)")
     if forget:

@@ -414,8 +414,7 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
         out.error(
             None,
             "",
-            "file not found; check the path (--knowledge, KNOTVOICE_KNOWLEDGE or `knowledge` in "
-            "the config file)",
+            "file not found; check the path",
         )
         return False, None, None
     if path.is_dir():

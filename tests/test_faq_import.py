@@ -3430,6 +3430,36 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     assert [e.id for e in load(knowledge).entries] == ["is-there-a-cafe", "can-i-swim"]
 
 
+def test_an_faq_of_sections_imported_again_names_the_file_s_topics_it_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A document's sections are its entries' topics: imported again over a file whose
+    topics the operator had written, it replaced every one, and the summary said only what
+    it kept."""
+    faq = tmp_path / "faq.md"
+    faq.write_text(
+        "## Visiting\n\nWhen are you open?\nSaturdays.\n\nIs there parking?\nYes.\n\n"
+        "## Repairs\n\nDo you fix bikes?\nYes.\n",
+        encoding="utf-8",
+    )
+    knowledge = tmp_path / "faq.yaml"
+    assert main(["knowledge", "import", str(faq), "-o", str(knowledge)]) == 0
+    text = knowledge.read_text(encoding="utf-8")
+    text = text.replace(
+        "answer: Saturdays.\n    topic: visiting", "answer: Saturdays.\n    topic: opening hours"
+    )
+    text = text.replace("answer: Yes.\n    topic: visiting", "answer: Yes.\n    topic: parking")
+    knowledge.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["knowledge", "import", str(faq), "-o", str(knowledge), "--force"]) == 0
+    assert (
+        "gave the FAQ's topics (its sections or column) in place of the file's 'opening "
+        "hours' of when-are-you-open, 'parking' of is-there-parking: to keep the file's, "
+        "write them in the FAQ"
+    ) in capsys.readouterr().err
+    assert [entry.topic for entry in load(knowledge).entries] == ["visiting", "visiting", "repairs"]
+
+
 def test_a_sheet_imported_again_keeps_the_wordings_added_to_its_file_or_names_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -50,6 +50,9 @@ class Kept:
     """The file's alternatives left out because the FAQ, read as the file's export, does
     not list them (deleted there, or added to the file since the export), each entry's id
     with its alternatives left out."""
+    retopiced: tuple[tuple[str, str], ...] = ()
+    """The file's topics the FAQ's own (its sections, a column) took the place of, each
+    with its entry's id: an operator's topics were replaced without a word."""
 
     def summary(self) -> str:
         """What was kept and left out, as one sentence's parts ("" when nothing)."""
@@ -82,6 +85,13 @@ class Kept:
                 f"left out {left} alternatives that the FAQ does not list ({named}): add them "
                 "there to keep them"
             )
+        if self.retopiced:
+            shown = ", ".join(f"{topic!r} of {entry_id}" for entry_id, topic in self.retopiced[:3])
+            more = f" and {len(self.retopiced) - 3} more" if self.retopiced[3:] else ""
+            parts.append(
+                f"gave the FAQ's topics (its sections or column) in place of the file's "
+                f"{shown}{more}: to keep the file's, write them in the FAQ"
+            )
         if self.gone:
             parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ")
         return "; ".join(parts)
@@ -104,6 +114,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
     counts = dict.fromkeys(("alternatives", "topics", "keywords", "spoken"), 0)
     unspoken: list[str] = []
     unlisted: dict[str, list[str]] = {}
+    retopiced: list[tuple[str, str]] = []
     for entry in result.entries:
         before = pairs.get(entry.id)
         if before is None:
@@ -122,6 +133,8 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
                 wordings.add(key)
         keywords = [] if "keywords" in given else list(before.keywords)
         topic = entry.topic if "topic" in given else before.topic
+        if before.topic and phrase_key(before.topic) != phrase_key(topic):
+            retopiced.append((before.id, before.topic))
         same_answer = phrase_key(before.answer) == phrase_key(entry.answer)
         spoken = entry.spoken if "spoken" in given else before.spoken if same_answer else None
         if before.spoken and "spoken" not in given and not same_answer:
@@ -153,6 +166,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         tuple(unspoken),
         tuple(entry.id for entry in old.entries if entry.id not in matched),
         tuple((entry_id, tuple(wordings)) for entry_id, wordings in unlisted.items()),
+        tuple(retopiced),
     )
 
 

@@ -71,6 +71,19 @@ def test_an_entry_without_alternatives_gets_a_list_under_its_question(library: P
     assert load(library).get("printing").alternatives == ("Is there a printer I can use?",)
 
 
+def test_a_wording_another_entry_has_but_for_its_accents_is_refused_and_its_own_taken(
+    library: Path,
+) -> None:
+    """ "when is the cafe open", as a recognizer writes "café", was added to another entry,
+    and that entry answered the question of the one that has it."""
+    library.write_text(LIBRARY.replace("Can I print here?", "Can I print in the café?"))
+    with pytest.raises(KnowledgeError, match="already a phrasing of entry printing"):
+        add_alternative(library, "opening-hours", "can I print in the cafe")
+    added = add_alternative(library, "printing", "can I print in the cafe")
+    assert added.changed
+    assert load(library).get("printing").alternatives == ("can I print in the cafe",)
+
+
 def test_wordings_yaml_would_misread_are_quoted(library: Path) -> None:
     for wording in ("Printing: how much?", "#1 question - can I print?", "null"):
         add_alternative(library, "printing", wording)

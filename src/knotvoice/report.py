@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 from knotvoice.errors import KnotvoiceError, KnowledgeError
 from knotvoice.journal import STALE_SECONDS, Misstamped, read_status, read_turns
 from knotvoice.knowledge import load, phrase_key
-from knotvoice.lang import english
+from knotvoice.lang import english, unaccented
 from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
 from knotvoice.match.text import STOPWORDS, normalize, stem
 from knotvoice.turn import FOLLOW_UPS_TO_PROPOSAL, command_of
@@ -630,10 +630,6 @@ class Tally:
         ]
 
 
-_ACCENTS = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
-"""The accents of Latin letters, once decomposed (NFD): "café" is "cafe"."""
-
-
 def _phrasings(path: str) -> dict[str, str]:
     """The phrasings of the knowledge file at ``path`` as it is now (as ``phrase_key``), and
     the entry of each; empty when it cannot be read."""
@@ -671,11 +667,7 @@ def _said(text: str) -> str:
     """``text`` normalized, its Latin letters without accents. A wording is read this way
     three times over (``_words``, ``_vocabulary``, and ``_words`` again with the
     vocabulary): once is enough for a year of a busy kiosk's questions."""
-    return normalize(_unaccented(text))
-
-
-def _unaccented(text: str) -> str:
-    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
+    return normalize(unaccented(text))
 
 
 def _stems(text: str, vocabulary: Set[str] = frozenset(), asking: bool = False) -> frozenset[str]:

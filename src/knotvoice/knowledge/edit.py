@@ -21,6 +21,7 @@ from rapidfuzz import process
 
 from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge, load, phrase_key, read
+from knotvoice.lang import unaccented
 from knotvoice.turn import command_of
 
 __all__ = ["Added", "add_alternative", "take_over"]
@@ -60,7 +61,7 @@ def add_alternative(path: Path, entry_id: str, wording: str) -> Added:
     knowledge = load(path)
     if entry_id not in knowledge.ids:
         raise KnowledgeError(f"{path}: no entry {entry_id!r}; {_closest(knowledge, entry_id)}")
-    owner = _owner(knowledge, wording)
+    owner = _owner(knowledge, wording, entry_id)
     if owner is not None and owner != entry_id:
         raise KnowledgeError(
             f"{path}: {wording!r} is already a phrasing of entry {owner}; a wording belongs to"
@@ -85,11 +86,20 @@ def _closest(knowledge: Knowledge, entry_id: str) -> str:
     return f"the closest are {names} (`knotvoice knowledge check` lists every entry)"
 
 
-def _owner(knowledge: Knowledge, wording: str) -> str | None:
-    """The entry that already has ``wording`` as its question or an alternative."""
+def _owner(knowledge: Knowledge, wording: str, entry_id: str) -> str | None:
+    """The entry that already has ``wording`` as its question or an alternative; another
+    than ``entry_id`` accents aside too: "when is the cafe open", as a recognizer writes
+    it, asks what "When is the café open?" does, and given to another entry took its
+    questions."""
     key = phrase_key(wording)
     for entry in knowledge.entries:
         if any(phrase_key(phrase) == key for phrase in entry.phrases):
+            return entry.id
+    key = unaccented(key)
+    for entry in knowledge.entries:
+        if entry.id != entry_id and any(
+            unaccented(phrase_key(phrase)) == key for phrase in entry.phrases
+        ):
             return entry.id
     return None
 
@@ -220,7 +230,7 @@ def _replace_checked(path: Path, text: str, entry_id: str, wording: str) -> None
             out.write(text.encode("utf-8"))
         knowledge, problems = read(temporary)
         loads = knowledge is not None and not any(p.severity == "error" for p in problems)
-        if not loads or knowledge is None or _owner(knowledge, wording) != entry_id:
+        if not loads or knowledge is None or _owner(knowledge, wording, entry_id) != entry_id:
             raise KnowledgeError(
                 f"{path}: the edit would not load as meant; add {wording!r} under the"
                 f" alternatives of entry {entry_id} by hand"

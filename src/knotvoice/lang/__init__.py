@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -48,6 +49,16 @@ def without_emoji(text: str) -> str:
 def straighten(text: str) -> str:
     """``text`` with curly and other look-alike apostrophes made straight."""
     return text.translate(_APOSTROPHES)
+
+
+_ACCENTS = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
+"""The accents of Latin letters, once apart from them."""
+
+
+def unaccented(text: str) -> str:
+    """``text`` with its Latin letters' accents taken off ("café" as "cafe"), as a
+    recognizer writes English words; letters of other alphabets kept whole."""
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
 
 
 def words(text: str, *, keep_case: bool = False) -> list[str]:

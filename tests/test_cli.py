@@ -877,9 +877,15 @@ def test_calibrate_says_when_its_fit_could_not_be_kept(tmp_path: Path) -> None:
     faq = ROOT / "knowledge" / "gp-surgery.yaml"
     with read_only_folder(tmp_path / "models") as models:
         result = knotvoice("knowledge", "calibrate", str(faq), "--models-dir", str(models))
+        # as `./script/setup` prepares the knowledge: "ready to match", and every start fitted
+        needed = knotvoice(
+            "knowledge", "calibrate", "--if-needed", str(faq), "--models-dir", str(models)
+        )
     assert_one_line_error(result, f"its fit could not be kept in {models / 'cache'}")
     assert "kept for the next start" not in result.stdout
     assert result.stderr.count("could not keep embeddings") == 1, result.stderr
+    assert_one_line_error(needed, f"its fit could not be kept in {models / 'cache'}")
+    assert "ready to match" not in needed.stdout
 
 
 @pytest.fixture
@@ -1012,6 +1018,26 @@ def test_a_missing_knowledge_file_is_said_to_be_named_where_it_was(
         "flag": "(given as --knowledge)",
     }[by]
     assert_one_line_error(result, f"{missing}: file not found; check the path {where}")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("knowledge", "lint"), ("knowledge", "add", "wifi", "is there wifi"), ("eval", "--typed")],
+)
+def test_every_command_says_where_a_missing_knowledge_file_was_named(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    config = tmp_path / "knotvoice.toml"
+    config.write_text('knowledge = "my-faq.yaml"\n')
+    manifest = tmp_path / "typed.tsv"
+    manifest.write_text("text\tentry\nis there wifi\twifi\n")
+    extra = [str(manifest)] if command[0] == "eval" else []
+    result = knotvoice(*command, "--config", str(config), *extra)
+    assert_one_line_error(
+        result,
+        f"{tmp_path / 'my-faq.yaml'}: file not found; check the path (given as `knowledge` in "
+        f"{config})",
+    )
 
 
 def test_eval_typed_leaves_out_a_row_without_text(tmp_path: Path) -> None:

@@ -3438,6 +3438,7 @@ def test_an_faq_of_sections_imported_again_names_the_file_s_topics_it_replaced(
     it kept."""
     faq = tmp_path / "faq.md"
     faq.write_text(
+        "Is there wifi?\nNo.\n\n"
         "## Visiting\n\nWhen are you open?\nSaturdays.\n\nIs there parking?\nYes.\n\n"
         "## Repairs\n\nDo you fix bikes?\nYes.\n",
         encoding="utf-8",
@@ -3449,15 +3450,19 @@ def test_an_faq_of_sections_imported_again_names_the_file_s_topics_it_replaced(
         "answer: Saturdays.\n    topic: visiting", "answer: Saturdays.\n    topic: opening hours"
     )
     text = text.replace("answer: Yes.\n    topic: visiting", "answer: Yes.\n    topic: parking")
+    text = text.replace("answer: No.\n", "answer: No.\n    topic: internet\n")
     knowledge.write_text(text, encoding="utf-8")
     capsys.readouterr()
     assert main(["knowledge", "import", str(faq), "-o", str(knowledge), "--force"]) == 0
+    said = capsys.readouterr().err
     assert (
         "gave the FAQ's topics (its sections or column) in place of the file's 'opening "
         "hours' of when-are-you-open, 'parking' of is-there-parking: to keep the file's, "
-        "write them in the FAQ"
-    ) in capsys.readouterr().err
-    assert [entry.topic for entry in load(knowledge).entries] == ["visiting", "visiting", "repairs"]
+        "write them in the FAQ; left out the file's topics 'internet' of is-there-wifi, whose "
+        "entries the FAQ gives none"
+    ) in said
+    topics = [entry.topic for entry in load(knowledge).entries]
+    assert topics == ["", "visiting", "visiting", "repairs"]
 
 
 def test_a_sheet_imported_again_keeps_the_wordings_added_to_its_file_or_names_them(
@@ -3637,6 +3642,19 @@ def test_an_id_a_sheet_gives_twice_is_made_another_with_a_note(tmp_path: Path) -
     assert [str(note) for note in result.notes if note.entry == "booking-2"] == [
         "line 3: id 'booking' is an entry's above; this entry's is 'booking-2': give it an id "
         "of its own in the source"
+    ]
+    # a renamed one never takes an id a row below gives
+    path.write_text(
+        "Id,Question,Answer\nBook Now,Do I need to book?,No.\nbook-now,Can I book online?,No."
+        "\nbook-now-2,Can I book by phone?,Yes.\nbook-now,Can I book a group?,Yes.\n",
+        encoding="utf-8",
+    )
+    result = read_faq(path)
+    ids = ["book-now", "book-now-3", "book-now-2", "book-now-4"]
+    assert [entry.id for entry in result.entries] == ids
+    assert [note.entry for note in result.notes if "is an entry's above" in str(note)] == [
+        "book-now-3",
+        "book-now-4",
     ]
 
 

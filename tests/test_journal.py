@@ -678,6 +678,18 @@ def test_status_and_report_of_a_log_they_may_not_read_say_so(tmp_path: Path) -> 
         f"knotvoice: error: {tmp_path / 'status.json'}: no permission to read the kiosk's "
         "status; run this as the kiosk's user, or with sudo\n",
     )
+    # a log folder it may not open is no folder without a log
+    locked = tmp_path / "locked"
+    Journal(locked).write({"heard": "hi", "question": "hi", "decision": "reject"})
+    locked.chmod(0)
+    done = subprocess.run(
+        [*without_override, "report", "--log-dir", str(locked)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "no permission" in done.stderr and "no turn log" not in done.stderr, done.stderr
 
 
 def test_the_report_lists_a_question_as_it_was_typed_and_a_long_one_cut(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import replace
 from pathlib import Path
 
@@ -379,17 +380,18 @@ def test_an_faq_document_given_as_knowledge_is_told_how_to_import_it(tmp_path: P
     document.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xdf\xa4")
     with pytest.raises(KnowledgeError) as caught:
         load(document)
+    made = shlex.quote(str(tmp_path / "cafe faq.yaml"))
     assert str(caught.value) == (
         f"{document}: a .docx document, not a knowledge file; "
-        "`knotvoice knowledge import 'cafe faq.docx' -o 'cafe faq.yaml'` makes one of it"
+        f"`knotvoice knowledge import {shlex.quote(str(document))} -o {made}` makes one of it"
     )
     text = tmp_path / "faq.txt"
     text.write_text("Do you fix bikes?\nYes, every Saturday.\n")
     with pytest.raises(KnowledgeError) as caught:
         load(text)
     assert str(caught.value).endswith(
-        "; a plain-text FAQ? `knotvoice knowledge import faq.txt -o faq.yaml` makes a "
-        "knowledge file of it"
+        f"; a plain-text FAQ? `knotvoice knowledge import {text} -o {tmp_path / 'faq.yaml'}` "
+        "makes a knowledge file of it"
     )
 
 
@@ -1354,7 +1356,9 @@ def test_lint_names_characters_no_one_sees(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         'version: 1\nentries:\n  - id: toilets\n    question: "Where is the toi\\u200blet?"\n'
-        '    answer: "Down the \\u202ehall\\a."\n    spoken: "Down the hall. \U0001f468\u200d\U0001f469"\n',
+        '    answer: "Down the \\u202ehall\\a."\n'
+        '    spoken: "Down the hall. \U0001f468\u200d\U0001f469 \U0001f3f4\U000e0067\U000e0062'
+        '\U000e0065\U000e006e\U000e0067\U000e007f \u05e9\u05dc\u05d5\u05dd\u200f."\n',
     )
     said = {(problem.field, problem.message) for problem in lint(path)}
     unseen = (

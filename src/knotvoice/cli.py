@@ -31,7 +31,7 @@ from knotvoice.audio import (
     read_audio,
     write_wav,
 )
-from knotvoice.errors import KnotvoiceError
+from knotvoice.errors import KnotvoiceError, KnowledgeError
 from knotvoice.knowledge import Knowledge, MatchingHints
 from knotvoice.markup import plain
 from knotvoice.match import MatchStage
@@ -809,7 +809,10 @@ def _evaluate(args: argparse.Namespace) -> int:
                 "the line, or pass --knowledge FILE"
             )
     knowledge_files = [path or settings.knowledge for path in named]
-    loaded = {path: app.load_knowledge_file(path) for path in knowledge_files}
+    loaded = {
+        file: app.load_knowledge_file(file) if path else app.load_knowledge(settings)
+        for path, file in zip(named, knowledge_files, strict=True)
+    }
     # Every manifest and clip is checked before any is heard.
     for manifest, knowledge_file in zip(args.manifests, knowledge_files, strict=True):
         evaluation.check_expected(
@@ -1245,7 +1248,8 @@ def _report(args: argparse.Namespace) -> int:
             else f"no such log directory: no kiosk has logged a turn there ({_LOGGED})"
         )
         raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
-    if not holds_log(log_dir) and not any(log_dir.glob("turns-*.jsonl")):
+    readable = os.access(log_dir, os.R_OK | os.X_OK)  # else reading says whose it is
+    if readable and not holds_log(log_dir) and not any(log_dir.glob("turns-*.jsonl")):
         # A folder of something else read as a kiosk's that nobody asked: "questions 0".
         raise KnotvoiceError(
             f"no turn log in {log_dir}: no kiosk has written one there ({_LOGGED}); give the "
@@ -1609,7 +1613,7 @@ def _devices(args: argparse.Namespace) -> int:
 
 def _knowledge(args: argparse.Namespace) -> int:
     if args.knowledge_command == "lint":
-        return _knowledge_lint(args.file or _settings(args).knowledge, args.vosk_model)
+        return _knowledge_lint(args.file or _knowledge_path(_settings(args)), args.vosk_model)
     if args.knowledge_command == "check":
         return _knowledge_check(_settings(args), args.file)
     if args.knowledge_command == "calibrate":
@@ -1620,7 +1624,9 @@ def _knowledge(args: argparse.Namespace) -> int:
             _settings(args), file, args.clips or [], args.if_needed, args.forget_clips
         )
     if args.knowledge_command == "add":
-        return _knowledge_add(args.file or _settings(args).knowledge, args.entry, args.wording)
+        return _knowledge_add(
+            args.file or _knowledge_path(_settings(args)), args.entry, args.wording
+        )
     if args.knowledge_command == "export":
         return _knowledge_export(args.file or _settings(args).knowledge, args.output, args.force)
     written = _knowledge_import(args.faq, args.output, args.force)
@@ -1798,15 +1804,15 @@ def _knowledge_calibrate(
             )
     began = time.perf_counter()
     matcher = app.load_matcher(settings, knowledge)
-    if if_needed:
-        _out(f"{knowledge.source}: ready to match ({time.perf_counter() - began:.1f} s)")
-        return 0
     if not (kept := app.fit_file(settings, matcher)).is_file():
         raise KnotvoiceError(
             f"{knowledge.source}: its fit could not be kept in {kept.parent}, so every start "
             "fits it again; make that folder writable, or pass --models-dir a folder you can "
             "write to"
         )
+    if if_needed:
+        _out(f"{knowledge.source}: ready to match ({time.perf_counter() - began:.1f} s)")
+        return 0
     made = fit(matcher.evidence, recorded=app.load_recorded(settings, knowledge))
     learnt = ", ".join(
         _count(count, *_LEARNT_FROM.get(source, (source, source)))
@@ -1825,6 +1831,14 @@ def _knowledge_calibrate(
 def _learnt_from(manifests: Sequence[Path]) -> str:
     """ " from A, B": the manifests recorded questions were learnt from, when known."""
     return f" from {', '.join(map(str, manifests))}" if manifests else ""
+
+
+def _knowledge_path(settings: Settings) -> Path:
+    """The settings' knowledge file; one not there is refused, saying where it was named."""
+    with app.knowledge_named(settings):
+        if not settings.knowledge.exists():
+            raise KnowledgeError(f"{settings.knowledge}: file not found; check the path")
+    return settings.knowledge
 
 
 def _knowledge_add(path: Path, entry: str, wording: str) -> int:

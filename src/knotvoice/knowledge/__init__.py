@@ -327,10 +327,9 @@ def _lines_of(node: yaml.Node) -> Lines:
     return Lines(node.start_mark.line + 1, tuple(fields))
 
 
-_DOCUMENTS = frozenset(
-    (".docx", ".doc", ".odt", ".pdf", ".xlsx", ".xls", ".ods", ".rtf", ".csv", ".tsv", ".html")
-)
-"""Kinds of file an FAQ is written in, never a knowledge file."""
+_DOCUMENTS = frozenset((".docx", ".odt", ".pdf", ".xlsx", ".ods", ".csv", ".tsv", ".html"))
+"""Kinds of file an FAQ is written in that ``knowledge import`` reads, never a knowledge
+file."""
 
 
 def _import_hint(path: Path, out: _Collector) -> None:
@@ -340,7 +339,7 @@ def _import_hint(path: Path, out: _Collector) -> None:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml") or not path.is_file():
         return
-    named, making = shlex.quote(path.name), shlex.quote(f"{path.stem}.yaml")
+    named, making = shlex.quote(str(path)), shlex.quote(str(path.with_suffix(".yaml")))
     command = f"`knotvoice knowledge import {named} -o {making}`"
     for number, problem in enumerate(out.problems):
         if problem.severity == "error":

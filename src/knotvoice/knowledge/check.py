@@ -272,18 +272,24 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     return found
 
 
-_JOINERS = "\u200c\u200d"
-"""Invisible characters some scripts and emoji are written with."""
+_WRITTEN_WITH = "\u200c\u200d\u200e\u200f\u061c"
+"""Invisible characters some scripts and emoji are written with: the joiners, and the marks
+of a right-to-left text's direction."""
+_TAGS = range(0xE0020, 0xE0080)
+"""Tag characters: a flag emoji's letters (England's, Scotland's)."""
 
 
 def _invisible(text: str) -> str:
     """The control and format characters of ``text`` (a zero-width space, a right-to-left
-    override, a bell) other than a line's end, a tab and the joiners, as a warning lists them
+    override, a bell, a soft hyphen) other than a line's end, a tab and what a script or an
+    emoji is written with (``_WRITTEN_WITH``, ``_TAGS``), as a warning lists them
     ("U+200B, U+202E"); "" when there is none."""
     found = (
         char
         for char in text
-        if unicodedata.category(char) in ("Cc", "Cf") and char not in "\n\r\t" + _JOINERS
+        if unicodedata.category(char) in ("Cc", "Cf")
+        and char not in "\n\r\t" + _WRITTEN_WITH
+        and ord(char) not in _TAGS
     )
     return ", ".join(f"U+{ord(char):04X}" for char in dict.fromkeys(found))
 

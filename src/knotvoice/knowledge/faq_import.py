@@ -1595,9 +1595,14 @@ def _result(
     for name, members in catch_all.items():
         notes.append((members[0].line, _catch_all_note(f"topic {name!r}", len(members)), None))
     used: set[str] = set(taken or ())
-    ids = {id(draft): _unique(draft.id, used) for draft in drafts if draft.id}
+    ids: dict[int, str] = {}
+    for draft in drafts:  # each id a row gives is its first row's, before any is renamed
+        if draft.id and draft.id not in used:
+            used.add(draft.id)
+            ids[id(draft)] = draft.id
     for draft in drafts:
-        if draft.id and ids[id(draft)] != draft.id:
+        if draft.id and id(draft) not in ids:
+            ids[id(draft)] = _unique(draft.id, used)
             # Manifests and the turn log name entries by id: a renamed one is said.
             notes.append(
                 (

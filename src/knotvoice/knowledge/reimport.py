@@ -53,6 +53,9 @@ class Kept:
     retopiced: tuple[tuple[str, str], ...] = ()
     """The file's topics the FAQ's own (its sections, a column) took the place of, each
     with its entry's id: an operator's topics were replaced without a word."""
+    untopiced: tuple[tuple[str, str], ...] = ()
+    """The file's topics left out where the FAQ, which gives topics, gives its entry none
+    (a question above its first section), each with its entry's id."""
 
     def summary(self) -> str:
         """What was kept and left out, as one sentence's parts ("" when nothing)."""
@@ -86,15 +89,24 @@ class Kept:
                 "there to keep them"
             )
         if self.retopiced:
-            shown = ", ".join(f"{topic!r} of {entry_id}" for entry_id, topic in self.retopiced[:3])
-            more = f" and {len(self.retopiced) - 3} more" if self.retopiced[3:] else ""
             parts.append(
                 f"gave the FAQ's topics (its sections or column) in place of the file's "
-                f"{shown}{more}: to keep the file's, write them in the FAQ"
+                f"{_some(self.retopiced)}: to keep the file's, write them in the FAQ"
+            )
+        if self.untopiced:
+            parts.append(
+                f"left out the file's topics {_some(self.untopiced)}, whose entries the FAQ "
+                "gives none (its sections or column): to keep them, write them in the FAQ"
             )
         if self.gone:
             parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ")
         return "; ".join(parts)
+
+
+def _some(topics: tuple[tuple[str, str], ...], most: int = 3) -> str:
+    """Topics with their entries' ids, as a summary names them: at most ``most``."""
+    shown = ", ".join(f"{topic!r} of {entry_id}" for entry_id, topic in topics[:most])
+    return shown + (f" and {len(topics) - most} more" if topics[most:] else "")
 
 
 def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
@@ -115,6 +127,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
     unspoken: list[str] = []
     unlisted: dict[str, list[str]] = {}
     retopiced: list[tuple[str, str]] = []
+    untopiced: list[tuple[str, str]] = []
     for entry in result.entries:
         before = pairs.get(entry.id)
         if before is None:
@@ -134,7 +147,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         keywords = [] if "keywords" in given else list(before.keywords)
         topic = entry.topic if "topic" in given else before.topic
         if before.topic and phrase_key(before.topic) != phrase_key(topic):
-            retopiced.append((before.id, before.topic))
+            (retopiced if topic else untopiced).append((before.id, before.topic))
         same_answer = phrase_key(before.answer) == phrase_key(entry.answer)
         spoken = entry.spoken if "spoken" in given else before.spoken if same_answer else None
         if before.spoken and "spoken" not in given and not same_answer:
@@ -167,6 +180,7 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         tuple(entry.id for entry in old.entries if entry.id not in matched),
         tuple((entry_id, tuple(wordings)) for entry_id, wordings in unlisted.items()),
         tuple(retopiced),
+        tuple(untopiced),
     )
 
 

@@ -659,9 +659,9 @@ def test_status_and_report_of_a_log_they_may_not_read_say_so(tmp_path: Path) -> 
         "knotvoice",
     ]
 
-    def run(*args: str) -> tuple[int, str]:
+    def run(*args: str, log_dir: Path = tmp_path) -> tuple[int, str]:
         done = subprocess.run(
-            [*without_override, *args, "--log-dir", str(tmp_path)],
+            [*without_override, *args, "--log-dir", str(log_dir)],
             capture_output=True,
             text=True,
             timeout=120,
@@ -682,14 +682,8 @@ def test_status_and_report_of_a_log_they_may_not_read_say_so(tmp_path: Path) -> 
     locked = tmp_path / "locked"
     Journal(locked).write({"heard": "hi", "question": "hi", "decision": "reject"})
     locked.chmod(0)
-    done = subprocess.run(
-        [*without_override, "report", "--log-dir", str(locked)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 1
-    assert "no permission" in done.stderr and "no turn log" not in done.stderr, done.stderr
+    code, said = run("report", log_dir=locked)
+    assert code == 1 and "no permission" in said and "no turn log" not in said, said
 
 
 def test_the_report_lists_a_question_as_it_was_typed_and_a_long_one_cut(

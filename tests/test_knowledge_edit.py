@@ -154,10 +154,11 @@ def test_a_layout_it_cannot_edit_safely_is_left_for_a_person(library: Path) -> N
     )
     before = library.read_bytes()
     with pytest.raises(KnowledgeError, match="by hand") as raised:
-        add_alternative(library, "opening-hours", "Are you open late?")
+        add_alternative(library, "opening-hours", "What's open late?")
     assert library.read_bytes() == before
-    # The wording is quoted, so the operator can copy it into the [...] list as it is.
-    assert "add 'Are you open late?' under the alternatives" in str(raised.value)
+    # The wording is quoted, so the operator can copy it into the [...] list as it is (it
+    # was 'What''s open late?', as YAML writes it in single quotes).
+    assert 'add "What\'s open late?" under the alternatives' in str(raised.value)
 
 
 def test_a_file_that_does_not_load_is_not_touched(library: Path) -> None:

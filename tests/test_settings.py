@@ -415,3 +415,20 @@ def test_a_slow_rate_under_the_slowest_voice_is_refused(tmp_path: Path, rate: in
     with pytest.raises(SettingsError, match=rf"^{config}: slow_rate must be .* 80 or more"):
         build_settings({}, {}, config)
     assert build_settings({"slow_rate": 80}, {}).listen.slow_rate == 80
+
+
+def test_a_models_folder_that_is_a_file_is_refused_where_it_was_named(tmp_path: Path) -> None:
+    """`--models-dir faq.yaml` was taken: the models were looked for, and the cache kept,
+    elsewhere without a word. A folder not there yet is taken: `models download` makes it."""
+    file = tmp_path / "faq.yaml"
+    file.write_text("version: 1\n")
+    config = tmp_path / "kiosk.toml"
+    config.write_text('models_dir = "faq.yaml"\n')
+    said = f"{file} is a file; give a folder"
+    with pytest.raises(SettingsError, match=f"^--models-dir: {said}"):
+        build_settings({"models_dir": str(file)}, {})
+    with pytest.raises(SettingsError, match=f"^KNOTVOICE_MODELS: models_dir: {said}"):
+        build_settings({}, {"KNOTVOICE_MODELS": str(file)})
+    with pytest.raises(SettingsError, match=f"^{config}: models_dir: {said}"):
+        build_settings({}, {}, config)
+    assert build_settings({"models_dir": str(tmp_path / "new")}, {}).models_dir == tmp_path / "new"

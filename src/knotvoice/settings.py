@@ -310,6 +310,15 @@ def _path(name: str, value: Any) -> Path:
     return Path(value).expanduser()
 
 
+def _folder(name: str, value: Any) -> Path:
+    """A folder's path (it need not be there yet); a file's is refused: the models were
+    looked for, and the cache kept, elsewhere without a word."""
+    path = _path(name, value)
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{name}: {path} is a file; give a folder (it need not exist yet)")
+    return path
+
+
 def _text(name: str, value: Any) -> str:
     """Text; a number, a list or a table in the config file is refused, not written out."""
     if not isinstance(value, str):
@@ -490,7 +499,7 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
     "knowledge": _path,
     "engine": _choice("auto", "vosk", "whisper"),
     "model": _path,
-    "models_dir": _path,
+    "models_dir": _folder,
     "input_device": _device,
     "output_device": _device,
     "output_rate": _positive(int, "a whole number of Hertz"),
@@ -698,7 +707,7 @@ def build_settings(
     if config is not None:
         # A relative path in the file is taken from the file's folder.
         for name, value in top.items():
-            if _TOP[name] is not _path:
+            if _TOP[name] not in (_path, _folder):
                 continue
             with _named(f"{config}"):
                 path = _path(name, value)

@@ -123,9 +123,10 @@ def _line_of(raw: str, entry_id: str, wording: str) -> int:
 def _scalar(text: str, quoted: bool = False) -> str:
     """``text`` as one YAML scalar on one line, quoted only when it must be (or, when
     ``quoted``, always: in quotes it can be copied into a '- ...' list and a [...] list alike,
-    and shows where it starts and ends)."""
+    and shows where it starts and ends; in double quotes, as "what's the price" reads, where
+    single quotes wrote 'what''s the price')."""
     dumped = yaml.safe_dump(
-        text, allow_unicode=True, width=1 << 20, default_style="'" if quoted else None
+        text, allow_unicode=True, width=1 << 20, default_style='"' if quoted else None
     )
     return dumped.removesuffix("\n...\n").removesuffix("\n")
 

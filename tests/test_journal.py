@@ -538,6 +538,15 @@ def test_the_status_says_whether_the_speaker_has_played(
     only_shown(ReplyFinished(2.0, interrupted=False, frames=22050, rate=22050))
     status = read_status(shown.directory)
     assert status is not None and status.speaker == "none"
+    # replies written to files (`screen --save-replies`) were "not said aloud", as if lost
+    files = Journal(tmp_path / "files")
+    to_files = Logbook(files, "whisper", lambda: "faq.yaml@abc", to_files=True)
+    to_files(Listening(0.0, "vad", ""))
+    to_files(ReplyStarted(1.0, "Hi.", 1.0, aloud=False))
+    to_files(ReplyFinished(2.0, interrupted=False, frames=22050, rate=22050))
+    assert main(["status", "--log-dir", str(files.directory)]) == 0
+    out = capsys.readouterr().out
+    assert "\nspeaker       none (replies are written to files: --save-replies)\n" in out
 
 
 def test_status_says_a_device_works_again_when_and_how_it_failed(

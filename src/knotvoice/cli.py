@@ -1084,6 +1084,7 @@ def _kiosk(
     from knotvoice.kiosk.logbook import Logbook
     from knotvoice.kiosk.loop import listen
     from knotvoice.kiosk.quiet import Mute
+    from knotvoice.kiosk.speaker import WavSpeaker
     from knotvoice.recordings import AT_MOST_BYTES, AUDIO, Recordings, left_behind
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
@@ -1140,6 +1141,7 @@ def _kiosk(
             recordings,
             knowledge_file=settings.knowledge.absolute(),
             aloud=not silent,
+            to_files=isinstance(speaker, WavSpeaker),
         )
         screen = settings.listen.screen
         inbox = Inbox() if screen is not None else None
@@ -1394,6 +1396,7 @@ _SPEAKER = {
     "unused": "no reply played yet",
     "played": "replies played",
     "none": "none (replies are not said aloud)",
+    "files": "none (replies are written to files: --save-replies)",
 }
 """The speaker's state (``Status.speaker``) as `status` says it."""
 

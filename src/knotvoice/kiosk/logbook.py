@@ -45,12 +45,14 @@ class Logbook:
         knowledge_file: Path | None = None,
         *,
         aloud: bool = True,
+        to_files: bool = False,
     ) -> None:
         """``knowledge`` says which knowledge (file and version) answers now; ``recordings``
         keeps the spoken questions' audio (None: no audio is kept); ``knowledge_file`` is the
         path each turn line names, so ``knotvoice report`` knows which file to add to.
         ``aloud`` is False when no reply will be said (no sound device): the status says so
-        from the start, not only once a reply has been shown."""
+        from the start, not only once a reply has been shown. ``to_files`` when replies are
+        written to files (``--save-replies``), which the status says rather than none."""
         self._journal = journal
         self._engine = engine
         self._knowledge = knowledge
@@ -61,7 +63,8 @@ class Logbook:
         self._audio: tuple[AudioChunk, ...] = ()
         self._heard_at = 0.0
         self._pending: dict[str, Any] | None = None
-        self._speaker = "unused" if aloud else "none"
+        self._to_files = to_files
+        self._speaker = "files" if to_files else "unused" if aloud else "none"
         """The speaker as the status says it (``Status.speaker``)."""
         self._aloud = aloud
         """The reply under way is said aloud (not only shown: no sound device)."""
@@ -98,7 +101,7 @@ class Logbook:
                 self._flush()
         elif isinstance(event, ReplyStarted):
             self._aloud = event.aloud
-            if not event.aloud:
+            if not event.aloud and not self._to_files:
                 self._speaker_is("none")
             if self._pending is not None:
                 self._pending.update(tts_ms=event.tts_ms, reply_ms=event.after_speech_ms)

@@ -32,7 +32,7 @@ from knotvoice.audio import (
     write_wav,
 )
 from knotvoice.errors import KnotvoiceError, KnowledgeError
-from knotvoice.knowledge import Knowledge, MatchingHints
+from knotvoice.knowledge import NOT_FOUND, Knowledge, MatchingHints
 from knotvoice.markup import plain
 from knotvoice.match import MatchStage
 from knotvoice.settings import VAD_DETECTORS, Settings, SpeakerSettings, build_settings
@@ -679,8 +679,8 @@ def _check_not_a_question(save_reply: Path, audio: Sequence[Path]) -> None:
     """Refuse a reply to be saved over one of the recorded questions: the visitor's
     recording became the kiosk's reply."""
     questions = {path.resolve() for path in audio}
-    for index in range(len(audio) or 1):
-        path = _reply_path(save_reply, index, len(audio) or 1)
+    for index in range(len(audio)):
+        path = _reply_path(save_reply, index, len(audio))
         if path.resolve() in questions:
             raise KnotvoiceError(
                 f"--save-reply {path} would write the reply over a recorded question; "
@@ -1251,7 +1251,7 @@ def _report(args: argparse.Namespace) -> int:
         )
         raise KnotvoiceError(f"{log_dir}: {what}; give the --log-dir the kiosk writes to{hint}")
     readable = os.access(log_dir, os.R_OK | os.X_OK)  # else reading says whose it is
-    if readable and not holds_log(log_dir) and not any(log_dir.glob("turns-*.jsonl")):
+    if readable and not holds_log(log_dir, rotated=True):
         # A folder of something else read as a kiosk's that nobody asked: "questions 0".
         raise KnotvoiceError(
             f"no turn log in {log_dir}: no kiosk has written one there ({_LOGGED}); give the "
@@ -1840,7 +1840,7 @@ def _knowledge_path(settings: Settings) -> Path:
     """The settings' knowledge file; one not there is refused, saying where it was named."""
     with app.knowledge_named(settings):
         if not settings.knowledge.exists():
-            raise KnowledgeError(f"{settings.knowledge}: file not found; check the path")
+            raise KnowledgeError(f"{settings.knowledge}: {NOT_FOUND}")
     return settings.knowledge
 
 

@@ -45,6 +45,8 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 TURNS = "turns.jsonl"
+ROTATED = "turns-*.jsonl"
+"""The turn logs rotated away (``TURNS`` grown to ``MAX_BYTES``), by their names."""
 STATUS = "status.json"
 MAX_BYTES = 5_000_000
 """A turn log file is rotated at this size (about 10,000 turns)."""
@@ -84,9 +86,12 @@ def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(state) / "knotvoice"
 
 
-def holds_log(directory: Path) -> bool:
-    """Whether ``directory`` holds a turn log or a status that this user can see."""
-    return any(os.path.exists(Path(directory) / name) for name in (STATUS, TURNS))
+def holds_log(directory: Path, rotated: bool = False) -> bool:
+    """Whether ``directory`` holds a turn log or a status that this user can see (or, with
+    ``rotated``, a turn log rotated away)."""
+    if any(os.path.exists(Path(directory) / name) for name in (STATUS, TURNS)):
+        return True
+    return rotated and any(Path(directory).glob(ROTATED))
 
 
 def last_written(directory: Path) -> float:
@@ -433,9 +438,9 @@ class Journal:
     def _rotate(self, path: Path) -> None:
         # Named by the time in nanoseconds, after the newest one even when the clock was set
         # back since: their order by name is the order they were written.
-        newest = max((_number(old) for old in self.directory.glob("turns-*.jsonl")), default=0)
+        newest = max((_number(old) for old in self.directory.glob(ROTATED)), default=0)
         path.replace(self.directory / f"turns-{max(time.time_ns(), newest + 1):020d}.jsonl")
-        rotated = sorted(self.directory.glob("turns-*.jsonl"))
+        rotated = sorted(self.directory.glob(ROTATED))
         for old in rotated[: max(0, len(rotated) - self.keep_files)]:
             old.unlink(missing_ok=True)
 
@@ -530,7 +535,7 @@ def read_turns(
     those keys only (and ``time``). Those left out for a wrong clock are counted in
     ``misstamped``. Raises ``KnotvoiceError`` for a file there that cannot be read (its
     permissions): an empty report would say that no one asked anything."""
-    files = [*sorted(Path(directory).glob("turns-*.jsonl")), Path(directory) / TURNS]
+    files = [*sorted(Path(directory).glob(ROTATED)), Path(directory) / TURNS]
     for path in files:
         try:
             with path.open("rb") as lines:

@@ -327,6 +327,9 @@ def _lines_of(node: yaml.Node) -> Lines:
     return Lines(node.start_mark.line + 1, tuple(fields))
 
 
+NOT_FOUND = "file not found; check the path"
+"""What a knowledge file not there is told (after its path; then, where the settings named
+it, where that was: ``app.knowledge_named``)."""
 _DOCUMENTS = frozenset((".docx", ".odt", ".pdf", ".xlsx", ".ods", ".csv", ".tsv", ".html"))
 """Kinds of file an FAQ is written in that ``knowledge import`` reads, never a knowledge
 file."""
@@ -410,11 +413,7 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
     """(True, data, its YAML nodes, which know their lines) when the file was read as YAML,
     else (False, None, None) with the error in out."""
     if not path.exists():
-        out.error(
-            None,
-            "",
-            "file not found; check the path",
-        )
+        out.error(None, "", NOT_FOUND)
         return False, None, None
     if path.is_dir():
         out.error(None, "", "is a directory; give the path of a .yaml knowledge file")

@@ -242,11 +242,17 @@ class Synthesizer:
         return wav_chunks(path)
 
 
+def _espeak_of(driver: Any) -> Any:
+    """pyttsx3's ctypes module for espeak-ng, when ``driver`` speaks through it (else None:
+    another platform's engine)."""
+    return getattr(sys.modules.get(type(driver).__module__), "_espeak", None)
+
+
 def _report_failures(driver: Any) -> None:
     """Have an exception in espeak-ng's callback (a WAV file it cannot save) reported as the
     engine's "error": raised into ctypes, it was printed and lost, and the utterance never
     ended. A reply cut short (``_CUT``) is not rendered on."""
-    espeak = getattr(sys.modules.get(type(driver).__module__), "_espeak", None)
+    espeak = _espeak_of(driver)
     if espeak is None:
         return
     on_synth = driver._onSynth
@@ -269,7 +275,7 @@ def _hand_over_only_the_text(driver: Any) -> None:
     the text, reading on past its end. A reply of 20,000 words killed the process every time
     (the memory beyond it was not the process's); a short one could when it ended near the
     end of the process's memory (runs of the test suite died in ``Synth`` twice)."""
-    espeak = getattr(sys.modules.get(type(driver).__module__), "_espeak", None)
+    espeak = _espeak_of(driver)
     if espeak is None or not hasattr(espeak, "cSynth"):
         return
 

@@ -206,6 +206,17 @@ def test_a_reply_of_tens_of_thousands_of_words_fails_and_the_next_is_spoken_at_o
     assert int(spoken) > 5, "the next reply is spoken"
 
 
+def test_a_reply_of_thousands_of_words_is_rendered_in_time_as_its_length(
+    synthesizer: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its audio was gathered by copying all that came before at every buffer: 3,000 words
+    # took 12 s and this one about 50 s, past the timeout; gathered in place, about 4 s.
+    reply = "Rest the knot, then stretch it gently. " * 850
+    monkeypatch.setattr(synthesizer, "timeout", 20.0)
+    spoken = within(60.0, lambda: synthesizer.synthesize(reply))
+    assert sum(chunk.seconds for chunk in spoken) > 1000.0, "all of it, some twenty minutes"
+
+
 def test_espeak_ng_is_told_the_length_of_the_text_it_is_handed(
     synthesizer: Synthesizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

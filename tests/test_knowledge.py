@@ -602,6 +602,32 @@ def test_lint_tells_apart_two_entries_given_the_same_id(tmp_path: Path) -> None:
         assert f"{path}: line {line}: entry opening-hours: alternatives: only 0" in "\n".join(lines)
 
 
+def test_lint_warns_of_a_question_two_entries_have_but_for_its_accents(tmp_path: Path) -> None:
+    """ "when is the cafe open", as a recognizer writes it, given to one entry and "When is the
+    café open?" to another loaded without a word, and the question went to either. One entry's
+    own wording with and without accents is left: it helps that entry."""
+    text = (
+        "version: 1\n"
+        "entries:\n"
+        "  - id: cafe-hours\n"
+        "    question: When is the café open?\n"
+        "    answer: From nine until five.\n"
+        "    alternatives: [Où est le café, ou est le cafe]\n"
+        "  - id: shop\n"
+        "    question: What does the shop sell?\n"
+        "    answer: Maps and postcards.\n"
+        "    alternatives: [when is the cafe open]\n"
+    )
+    path = write(tmp_path, text)
+    warned = [str(p) for p in lint(path) if "accents" in p.message]
+    assert warned == [
+        f"{path}: line 10: entry shop: alternatives[0]: 'when is the cafe open' is the question "
+        "of entry cafe-hours but for its accents ('When is the café open?'): one question "
+        "given to two entries; keep it in one"
+    ]
+    assert load(path).get("shop").alternatives == ("when is the cafe open",)
+
+
 def test_lint_warns_but_load_accepts_warnings_only(tmp_path: Path) -> None:
     text = 'version: 1\nentries:\n  - {id: a, question: Q one, answer: "A\u2014b"}\n'
     path = write(tmp_path, text)

@@ -27,7 +27,7 @@ from knotvoice.knowledge import (
     vocabulary,
     words_of,
 )
-from knotvoice.lang import english
+from knotvoice.lang import english, unaccented
 from knotvoice.markup import OddReference, html_tags, odd_references
 from knotvoice.match.calibration import Example, Judged
 from knotvoice.match.text import STOPWORDS, normalize
@@ -110,6 +110,7 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
         source = str(path)
         for entry, lines in _placed(knowledge):
             problems.extend(_entry_warnings(entry, source, lines))
+        problems.extend(_accent_twins(_placed(knowledge), source))
         problems.extend(_repair_warnings(knowledge, source))
         problems.extend(language_warnings(knowledge.entries, source))
         problems.extend(_comment_cuts(Path(path), source))
@@ -254,10 +255,7 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
             f"{MIN_ALTERNATIVES} ways people would ask this aloud",
         )
     first: dict[str, str] = {}
-    fields = [("question", entry.question)] + [
-        (f"alternatives[{i}]", alt) for i, alt in enumerate(entry.alternatives)
-    ]
-    for field, phrase in fields:
+    for field, phrase in _phrasings(entry):
         key = phrase_key(phrase)
         if key in first:
             warn(
@@ -270,6 +268,13 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
     if not entry.topic:
         warn("topic", "missing; add 2-4 words naming the entry")
     return found
+
+
+def _phrasings(entry: Entry) -> list[tuple[str, str]]:
+    """The entry's question and alternatives, each with the field that holds it."""
+    return [("question", entry.question)] + [
+        (f"alternatives[{i}]", alt) for i, alt in enumerate(entry.alternatives)
+    ]
 
 
 _WRITTEN_WITH = "\u200c\u200d\u200e\u200f\u061c"
@@ -358,6 +363,34 @@ def _instead(tags: Sequence[str]) -> str:
     said = [f"write {', '.join(swaps)}"] if swaps else []
     said += [f"remove {' and '.join(others)}"] if others else []
     return "; ".join(said)
+
+
+def _accent_twins(placed: Sequence[tuple[Entry, Lines | None]], source: str) -> list[Problem]:
+    """A phrasing another entry has but for its accents ("when is the cafe open", as a
+    recognizer writes it, and "When is the café open?"): the same wording in two entries is
+    an error, this one loads, and the question goes to either entry."""
+    found: list[Problem] = []
+    owner: dict[str, tuple[str, str, str]] = {}
+    for entry, lines in placed:
+        for field, phrase in _phrasings(entry):
+            key = unaccented(phrase_key(phrase))
+            if not key:
+                continue
+            other = owner.setdefault(key, (entry.id, field, phrase))
+            if other[0] != entry.id and phrase_key(other[2]) != phrase_key(phrase):
+                what = "the question" if other[1] == "question" else other[1]
+                found.append(
+                    Problem(
+                        "warning",
+                        entry.id,
+                        field,
+                        f"{phrase!r} is {what} of entry {other[0]} but for its accents "
+                        f"({other[2]!r}): one question given to two entries; keep it in one",
+                        source,
+                        line_of(lines, field),
+                    )
+                )
+    return found
 
 
 def _repair_warnings(knowledge: Knowledge, source: str) -> list[Problem]:

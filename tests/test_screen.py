@@ -1186,6 +1186,18 @@ def test_a_screen_whose_port_is_taken_says_so_and_its_status_what_it_was(tmp_pat
     assert status["stopped"] is not None
 
 
+def test_a_screen_stopped_at_its_start_has_no_microphone_in_its_status(tmp_path: Path) -> None:
+    # Stopped before its knowledge loaded, it said "closed", as a kiosk that listened.
+    code = main(
+        ["screen", "127.0.0.1:0", "--knowledge", str(tmp_path / "gone.yaml"),
+         "--log-dir", str(tmp_path / "log")]
+    )  # fmt: skip
+    status = json.loads((tmp_path / "log" / "status.json").read_text())
+    assert code != 0 and status["command"] == "screen" and status["stopped"] is not None
+    assert status["microphone"] == "none"
+    assert status["knowledge"] == "gone.yaml (not loaded)"
+
+
 # --- /report --------------------------------------------------------------------------------
 
 

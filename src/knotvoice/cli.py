@@ -1057,8 +1057,13 @@ def _following(
 
 def _loading(journal: Journal, settings: Settings, command: str) -> None:
     """Name the command and the knowledge file in the status before it loads, so the status
-    of a start that fails on it (a file that does not load) says which file that was."""
-    journal.update(command=command, knowledge=f"{settings.knowledge.name} (not loaded)")
+    of a start that fails on it (a file that does not load) says which file that was, and
+    that a command without a microphone has none (not that it was closed)."""
+    journal.update(
+        command=command,
+        knowledge=f"{settings.knowledge.name} (not loaded)",
+        **({} if command == "listen" else {"microphone": "none"}),
+    )
 
 
 def _kiosk(

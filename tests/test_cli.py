@@ -640,6 +640,8 @@ def test_calibrate_clips_tell_which_lines_were_heard_as_nothing(tmp_path: Path) 
     knots = load(ROOT / "knowledge" / "knots.yaml")
     recorded = app.record_clips(settings, knots, [manifest])
     assert (recorded.kept, recorded.unheard) == (2, ((manifest, 3),))
+    # Not learnt from, so not named as learnt from by `eval` (it said "3 of these 3").
+    assert app.learnt_clips(settings, knots).clips == {clip.resolve()}
     # Clips none of which is heard wiped the questions learnt before, with exit 0.
     (tmp_path / "alone").mkdir()
     silent = manifest_of(tmp_path / "alone", f"{tmp_path / 'silent.wav'}\t-\t\n")

@@ -410,6 +410,8 @@ class WhisperRecognizer:
             return Transcript("", engine=NAME, audio_seconds=seconds)
         best_tokens, best_score = hearings[0]
         text = tokenizer.decode(best_tokens).strip()
+        if not _has_words(text):
+            return Transcript("", engine=NAME, audio_seconds=seconds)
         seen = {_same_words(text)}
         alternatives: list[str] = []
         # Beam scores are log-probabilities per token; a hearing's own is that times its length.
@@ -466,4 +468,13 @@ class WhisperRecognizer:
                         float(word.probability),
                     )
                 )
-        return Transcript(" ".join(t for t in texts if t), tuple(words), NAME, seconds)
+        text = " ".join(t for t in texts if t)
+        if not _has_words(text):
+            return Transcript("", engine=NAME, audio_seconds=seconds)
+        return Transcript(text, tuple(words), NAME, seconds)
+
+
+def _has_words(text: str) -> bool:
+    """Whether whisper wrote a word, not only marks: a silent room's faint hiss, heard with
+    no prompt, comes out as ". . .", which is no question."""
+    return any(char.isalnum() for char in text)

@@ -356,6 +356,27 @@ def test_unreadable_knowledge_file_is_one_line(
     assert needle in result.stderr.lower()
 
 
+@pytest.mark.parametrize("count", [1, 2])
+def test_ask_tells_a_recorded_question_given_as_the_typed_one_to_come_with_audio(
+    tmp_path: Path, count: int
+) -> None:
+    # `ask q1.wav` answered the words "q1.wav", turned away with exit 0, as if it had heard it.
+    clips = [tmp_path / "my question.wav", tmp_path / "q2.wav"][:count]
+    for clip in clips:
+        clip.write_bytes((TUNING / "treat-knot__01__espeak-en-gb__clean.wav").read_bytes())
+    named = " ".join(f"'{clip}'" if " " in clip.name else str(clip) for clip in clips)
+    told = "is an audio file" if count == 1 else "are audio files"
+    assert_one_line_error(
+        knotvoice("ask", "--no-speak", *map(str, clips)),
+        f"{named} {told}, not a typed question; ask {'it' if count == 1 else 'them'} with "
+        f"`knotvoice ask --audio {named}`",
+    )
+    # A question that names a file, or a file not a recording, is a question.
+    (tmp_path / "notes.txt").write_text("opening hours")
+    for words in ([str(clips[0]), "please"], [str(tmp_path / "notes.txt")]):
+        assert knotvoice("ask", "--no-speak", *words).returncode == 0
+
+
 def test_asking_nothing_says_what_to_do() -> None:
     assert_one_line_error(knotvoice("ask"), "type a question or pass --audio")
 
@@ -594,6 +615,12 @@ def test_calibrate_refuses_clips_it_would_learn_nothing_from_before_hearing_any(
         f"{manifest}: line 3: gone.wav: no such audio file, looked for {tmp_path / 'gone.wav'}",
     )
     assert "heard" not in result.stdout
+    # A row without a clip is not sent to `--typed`, which calibrate has not.
+    manifest.write_text("file\texpected\ttext\n\ttreat-knot\tknot\n", encoding="utf-8")
+    result = knotvoice(*command, timeout=60)
+    assert_one_line_error(
+        result, f"{manifest}: line 2: no clip in its file column; give the clip's file, or remove"
+    )
     assert not list(tmp_path.glob("cache/recorded-*.json"))
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -688,6 +689,20 @@ def _check_not_a_question(save_reply: Path, audio: Sequence[Path]) -> None:
             )
 
 
+def _check_not_a_clip(words: Sequence[str]) -> None:
+    """A recorded question given as the typed one (``ask q1.wav``) was answered as the words
+    "q1.wav", turned away with exit 0, as if the clip had been heard."""
+    from knotvoice.audio import is_audio
+
+    if words and all(Path(word).is_file() and is_audio(word) for word in words):
+        clips = " ".join(shlex.quote(word) for word in words)
+        one = len(words) == 1
+        raise KnotvoiceError(
+            f"{clips} {'is an audio file' if one else 'are audio files'}, not a typed "
+            f"question; ask {'it' if one else 'them'} with `knotvoice ask --audio {clips}`"
+        )
+
+
 def _ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     audio: Sequence[Path] = args.audio or ()
@@ -696,6 +711,7 @@ def _ask(args: argparse.Namespace) -> int:
         raise KnotvoiceError("give either a typed question or --audio FILE, not both")
     if not audio and not question:
         raise KnotvoiceError("nothing to answer: type a question or pass --audio FILE.wav")
+    _check_not_a_clip(args.question)
     if args.save_reply is not None:
         _check_writable(args.save_reply)
         _check_not_a_question(args.save_reply, audio)
@@ -1785,7 +1801,7 @@ def _knowledge_calibrate(
                 fix="give the knowledge file it was written for (knotvoice knowledge calibrate "
                 "FILE --clips MANIFEST), or fix the ids",
             )
-            evaluation.check_clips(manifest)
+            evaluation.check_clips(manifest, typed=False)
         recorded = app.record_clips(settings, knowledge, clips)
         replaced = recorded.replaced
         _out(

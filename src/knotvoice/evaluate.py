@@ -511,21 +511,18 @@ def _nearest(entry_id: str, known: set[str]) -> str:
     return f", did you mean {found[0]}?" if found is not None else ""
 
 
-def check_clips(manifest: Path | str) -> None:
+def check_clips(manifest: Path | str, typed: bool = True) -> None:
     """Raise ``ManifestError`` naming the manifest's line when one of its clips is missing or
     not audio (only each file's header and first block are read), and the lines of any
-    others, so a run stops before any clip is heard and one pass mends them all."""
+    others, so a run stops before any clip is heard and one pass mends them all. ``typed``:
+    a row without a clip may be scored by its text alone (``eval --typed``; calibrate learns
+    from clips only)."""
     manifest = Path(manifest)
     bad: list[tuple[int, str]] = []
+    alone = ", score the manifest's text alone with --typed" if typed else ""
     for row in read_manifest(manifest):
         if not row.file:
-            bad.append(
-                (
-                    row.line,
-                    "no clip in its file column; give the clip's file, score the manifest's "
-                    "text alone with --typed",
-                )
-            )
+            bad.append((row.line, f"no clip in its file column; give the clip's file{alone}"))
             continue
         clip = manifest.parent / row.file
         if not clip.exists() and not Path(row.file).is_absolute():

@@ -468,6 +468,47 @@ def test_make_fixtures_renders_a_faq_in_the_voices_and_conditions_asked(tmp_path
     )
 
 
+def test_make_fixtures_leaves_a_recording_of_one_s_own_beside_a_set_it_makes_again(
+    tmp_path: Path,
+) -> None:
+    """Every .flac of a set's folder was deleted before its clips were made again, a
+    developer's own recording among them."""
+    fixtures = load_script("make-fixtures")
+    faq = own_faq(tmp_path, str(tmp_path / "faq.yaml"))
+    (faq / "dev").mkdir()
+    own = faq / "dev" / "visitor_at_the_desk.flac"
+    own.write_bytes(b"a recording")
+    stale = faq / "dev" / "wifi__old-key__espeak-en-gb__clean.flac"
+    stale.write_bytes(b"made before")
+    quick = ["--voice", "espeak:en-gb", "--voice", "flite:slt", "--condition", "clean"]
+    assert fixtures.main(["--out", str(faq.parent), "--faq", "library", *quick]) == 0
+    assert own.read_bytes() == b"a recording"
+    assert not stale.exists()
+    made = [row[0] for row in fixtures.manifest_rows(faq / "dev" / "manifest.tsv")]
+    assert sorted(path.name for path in (faq / "dev").glob("*.flac")) == sorted([*made, own.name])
+
+
+@pytest.mark.parametrize("name", ["..", "../elsewhere", "ABSOLUTE"])
+def test_make_fixtures_refuses_a_set_named_outside_its_folder(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A set named ".." had the .flac files of the folder above deleted and its clips put there.
+    name = str(tmp_path / "elsewhere") if name == "ABSOLUTE" else name
+    fixtures = load_script("make-fixtures")
+    faq = own_faq(tmp_path, str(tmp_path / "faq.yaml"))
+    spec = {"knowledge": str(tmp_path / "faq.yaml"), name: {"entries": {"wifi": ["Wifi?"]}}}
+    (faq / "questions.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    kept = faq.parent / "keep_me.flac"
+    kept.write_bytes(b"a recording")
+    quick = ["--voice", "espeak:en-gb", "--voice", "flite:slt", "--condition", "clean"]
+    assert fixtures.main(["--out", str(faq.parent), "--faq", "library", *quick]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert f"set {name!r} is no folder name" in error and "name it with a word" in error
+    assert kept.read_bytes() == b"a recording"
+    assert not list(tmp_path.rglob("*__*.flac"))
+
+
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 import wave
 from pathlib import Path
 
@@ -125,6 +126,20 @@ def test_a_folder_is_told_as_a_folder(tmp_path: Path) -> None:
         f"{path} is a folder, not an audio file; give the path of a wav, flac, ogg, mp3 or aiff "
         "file in it"
     )
+
+
+def test_a_float_recording_holding_samples_that_are_no_number_is_read_quietly(
+    tmp_path: Path,
+) -> None:
+    # Python's "RuntimeWarning: invalid value encountered in cast" was printed over the output.
+    tone = np.sin(np.linspace(0, 400 * np.pi, RATE)).astype(np.float32) * 0.5
+    tone[100:200] = np.nan
+    soundfile.write(tmp_path / "damaged.wav", tone, RATE, subtype="FLOAT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        samples = join(read_audio(tmp_path / "damaged.wav"))
+    assert len(samples) == RATE and not samples[100:200].any()
+    assert abs(samples[1000:2000]).max() > 0.4
 
 
 def test_empty_audio_is_an_error(tmp_path: Path) -> None:

@@ -537,6 +537,14 @@ def test_comments_and_blank_lines_are_skipped_anywhere(tmp_path: Path) -> None:
     )
     assert [(row.file, row.line) for row in read_manifest(manifest)] == [("q.wav", 3)]
     assert manifest_knowledge(manifest) == tmp_path / "knots.yaml"
+    # A clip whose own name starts with "#" is a row, not a comment: it was left out without
+    # a word, and the figures counted one clip fewer.
+    (tmp_path / "#2 bread.wav").write_bytes(b"RIFF")
+    manifest.write_text(
+        "file\texpected\ttext\n#2 bread.wav\tcauses\tknot\n#take1.wav\tcauses\tknot\n",
+        encoding="utf-8",
+    )
+    assert [(row.file, row.line) for row in read_manifest(manifest)] == [("#2 bread.wav", 2)]
 
 
 def test_a_spreadsheets_unicode_text_is_read_quietly(
@@ -762,9 +770,19 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
         f"{knots.source}; pass --knowledge FILE, or add a line '# knowledge: FILE' (relative "
         "to the manifest) above its header"
     )
-    manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knott\tknot\n", encoding="utf-8")
-    with pytest.raises(ManifestError, match="expected entry treat-knott is not in"):
-        check_expected(manifest, knots)
+    # One id spelt like an entry's is mistyped, however few rows tell (it was told to pass the
+    # knowledge file it was written for, given that very file).
+    manifest.write_text(
+        "file\texpected\ttext\nq.wav\ttreat-knott\tknot\nr.wav\tcauses\twhy\n",
+        encoding="utf-8",
+    )
+    for given in (False, True):
+        with pytest.raises(ManifestError) as mistyped:
+            check_expected(manifest, knots, given=given)
+        assert str(mistyped.value) == (
+            f"{manifest}: expected entry treat-knott (line 2, did you mean treat-knot?) is not "
+            f"in {knots.source}; write its id as the knowledge file spells it"
+        )
     # among the ids of this knowledge, a mistyped one is named with its line and the id meant
     manifest.write_text(
         "file\texpected\ttext\nq.wav\ttreat-knot\tknot\nr.wav\tTreat-Knott\tknot\n"

@@ -172,8 +172,10 @@ def pcm_to_float(audio: bytes, width: int, channels: int = 1) -> npt.NDArray[np.
 
 
 def float_to_pcm16(samples: npt.NDArray[np.floating]) -> bytes:
-    """Float samples in [-1, 1] to signed 16-bit little-endian bytes (clipped)."""
-    clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    """Float samples in [-1, 1] to signed 16-bit little-endian bytes (clipped; a sample that
+    is no number, as a damaged float recording can hold, is silence)."""
+    finite = np.nan_to_num(np.asarray(samples, dtype=np.float32), nan=0.0)
+    clipped = np.clip(finite, -1.0, 1.0)
     return (clipped * 32767.0).astype("<i2").tobytes()
 
 

@@ -277,8 +277,13 @@ def _lines(text: str) -> list[str]:
     return io.StringIO(text, newline="").readlines()
 
 
-def _is_comment(line: str) -> bool:
-    return line.lstrip().startswith("#")
+def _is_comment(line: str, folder: Path | None = None) -> bool:
+    """Whether a manifest's line is a comment: it starts with ``#``, and (given the manifest's
+    ``folder``) is no row of a clip whose own name starts with one ("#2 bread.wav")."""
+    if not line.lstrip().startswith("#"):
+        return False
+    first, tab, _ = line.partition("\t")
+    return folder is None or not tab or not (folder / first.strip()).is_file()
 
 
 @dataclass(frozen=True)
@@ -338,7 +343,8 @@ def manifest_knowledge(path: Path | str) -> Path | None:
 
 def read_manifest(path: Path | str) -> list[ManifestRow]:
     """Rows of a tab-separated manifest with columns file, expected, text (voice, variant),
-    named in any case. Lines starting with ``#`` are comments (``# knowledge: PATH``), and
+    named in any case. Lines starting with ``#`` are comments (``# knowledge: PATH``) but for
+    a row whose clip's name starts with one (a file by that name is there), and
     blank lines are skipped, anywhere; a file in double quotes (as a spreadsheet writes one
     with a space) is read without them."""
     path = Path(path)
@@ -368,7 +374,7 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
         (n for n, line in enumerate(lines) if line.strip() and not _is_comment(line)), len(lines)
     )
     # Comments after the header are emptied, not dropped, so that lines keep their numbers.
-    body = ["\n" if _is_comment(line) else line for line in lines[comments:]]
+    body = ["\n" if _is_comment(line, path.parent) else line for line in lines[comments:]]
     reader = csv.DictReader(body, delimiter="\t", quoting=csv.QUOTE_NONE)
     try:
         reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or ()]
@@ -477,8 +483,11 @@ def check_expected(
     if not unknown:
         return
     one = len(unknown) == 1
-    if len({row.expected for row in rows} & known) > len(unknown):
-        # written for this knowledge: an id mistyped, on a line of its own
+    if len({row.expected for row in rows} & known) > len(unknown) or all(
+        _nearest(entry_id, known) for entry_id in unknown
+    ):
+        # written for this knowledge: an id mistyped, on a line of its own (every one spelt
+        # like an entry's, in a manifest too short to tell by the ids it spells right)
         named = ", ".join(
             f"{entry_id} (line {lines[entry_id]}{_nearest(entry_id, known)})"
             for entry_id in unknown[:3]

@@ -160,6 +160,36 @@ def test_a_file_of_no_bytes_is_empty_not_unknown_audio(tmp_path: Path) -> None:
         assert str(error.value) == f"{path}: the audio file is empty; record the question again"
 
 
+@pytest.mark.parametrize("subtype", ["PCM_16", "FLOAT"])
+def test_a_wav_whose_header_gives_its_audio_no_length_is_heard_to_its_end(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, subtype: str
+) -> None:
+    """A recorder stopped before it finished its file leaves the data's length 0: 2 s of
+    audio were "the audio file is empty; record the question again"."""
+    path = tmp_path / "question.wav"
+    soundfile.write(path, _tone(22050, 2.0, 2), 22050, subtype=subtype)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"data") + 4
+    raw[at : at + 4] = bytes(4)
+    path.write_bytes(bytes(raw))
+    assert check_audio(path) == pytest.approx(2.0, abs=0.01)
+    with caplog.at_level(logging.WARNING, logger="knotvoice.audio"):
+        heard = list(read_audio(path))
+    assert sum(c.seconds for c in heard) == pytest.approx(2.0, abs=0.01)
+    assert join(heard).std() > 0.1
+    assert abs(join(heard)[:2]).max() < 0.1, "the tone from its start, not the header's bytes"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: its header gives the audio no length (a recording not finished?); the 2.00 s "
+        "after it are heard"
+    ]
+    # Its header alone, with nothing after it, is empty as before.
+    path.write_bytes(bytes(raw[: at + 4]))
+    with pytest.raises(AudioInputError, match="the audio file is empty"):
+        check_audio(path)
+    with pytest.raises(AudioInputError, match="the audio file is empty"):
+        list(read_audio(path))
+
+
 def test_a_wav_cut_short_is_heard_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -6,6 +6,7 @@ stage downstream is tested with files and runs with a microphone.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import wave
@@ -209,6 +210,8 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
         with soundfile.SoundFile(str(path)) as sound:
             rate, frames = sound.samplerate, sound.frames
             data = _decode(sound)
+            if frames == 0 and (start := _left_open(path)) is not None:
+                data = _read_on(path, start, sound)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
         raise _unreadable(path, error) from None
     if len(data) == 0:
@@ -224,6 +227,31 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
             len(data) / rate,
         )
     return chunks_from_array(data, int(rate), chunk_samples)
+
+
+def _read_on(path: Path, start: int, sound: soundfile.SoundFile) -> npt.NDArray[np.float32]:
+    """The audio of a wav whose header gives its data no length, from ``start`` to the end of
+    the file, as ``sound`` (opened on it) says it is written; with a warning."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        after = io.BytesIO(handle.read())  # libsndfile reads a file it is handed from its start
+        with soundfile.SoundFile(
+            after,
+            format="RAW",
+            samplerate=sound.samplerate,
+            channels=sound.channels,
+            subtype=sound.subtype,
+            endian=sound.endian,
+        ) as raw:
+            data = _decode(raw)
+    if len(data):
+        _log.warning(
+            "%s: its header gives the audio no length (a recording not finished?); the %.2f s "
+            "after it are heard",
+            path,
+            len(data) / sound.samplerate,
+        )
+    return data
 
 
 def _decode(sound: soundfile.SoundFile) -> npt.NDArray[np.float32]:
@@ -273,6 +301,8 @@ def check_audio(path: Path | str) -> float:
             sound.read(min(frames, max(rate // 10, 1)), dtype="float32")
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
         raise _unreadable(path, error) from None
+    if frames == 0 and (start := _left_open(path)) is not None:
+        frames = max(0, path.stat().st_size - start) // _block(path)
     if frames == 0:
         raise _empty(path)
     return float(frames / rate)
@@ -294,19 +324,38 @@ def _header_frames(path: Path) -> int | None:
 
     libsndfile counts only the frames a wav file holds, so a wav cut short is told by this.
     """
+    block, size, _ = _wav_data(path)
+    return size // block if block and size not in (0, 0xFFFFFFFF) else None
+
+
+def _left_open(path: Path) -> int | None:
+    """Where the audio of a wav starts whose header gives it a length of 0 (as a recorder
+    writes it first, and leaves it when stopped before it ends the file); None otherwise."""
+    block, size, start = _wav_data(path)
+    return start if block and size == 0 and 0 < start < path.stat().st_size else None
+
+
+def _block(path: Path) -> int:
+    """Bytes of one frame of a wav file (1 when it cannot be told)."""
+    return _wav_data(path)[0] or 1
+
+
+def _wav_data(path: Path) -> tuple[int, int, int]:
+    """A wav file's bytes per frame, the size its header gives the data and where the data
+    starts (zeros for what is not found, or another format)."""
     with path.open("rb") as handle:
         head = handle.read(12)
         if head[:4] != b"RIFF" or head[8:] != b"WAVE":
-            return None
+            return 0, 0, 0
         block = 0
         while len(chunk := handle.read(8)) == 8:
             kind, size = chunk[:4], int.from_bytes(chunk[4:], "little")
             if kind == b"data":
-                return size // block if block and size not in (0, 0xFFFFFFFF) else None
+                return block, size, handle.tell()
             body = handle.read(size + size % 2)
             if kind == b"fmt ":
                 block = int.from_bytes(body[12:14], "little")
-    return None
+    return block, 0, 0
 
 
 def _require_file(path: Path) -> None:

@@ -1751,6 +1751,30 @@ def test_a_client_opening_too_many_connections_is_told_busy_and_the_rest_are_ser
     assert again[-1].type == "handled"
 
 
+def test_connections_refused_as_one_too_many_are_logged_once_a_minute_with_their_count(
+    text_agent: Agent, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first was logged, then every thousandth: 70 clients turned away in a flood showed
+    # as "1 refused so far".
+    from knotvoice.serve import server as served_module
+
+    server = Server(text_agent, "tcp://127.0.0.1:0")
+    clock = [100.0]
+    monkeypatch.setattr(served_module.time, "monotonic", lambda: clock[0])
+    with caplog.at_level(logging.WARNING, logger="knotvoice.serve.server"):
+        for seconds in (0.0, 1.0, 30.0, 59.0, 61.0, 62.0, 200.0):
+            clock[0] = 100.0 + seconds
+            server.refused += 1
+            server._tell_refusals()
+    assert [record.getMessage() for record in caplog.records] == [
+        "refused a connection: 0 are open already, the most this server takes (1 refused so far)",
+        "refused 4 connections in 61 s: 0 are open already, the most this server takes "
+        "(5 refused so far)",
+        "refused 2 connections in 139 s: 0 are open already, the most this server takes "
+        "(7 refused so far)",
+    ]
+
+
 def test_unknown_events_are_ignored_not_fatal(text_agent: Agent) -> None:
     async def scenario() -> list[Event]:
         async with served(text_agent) as (_, port):

@@ -39,6 +39,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -108,6 +109,8 @@ MAX_CONNECTIONS = 64
 """Connections open at once; one more is told the server is busy and closed. Home Assistant
 opens one per request (a few per voice satellite at a time); each connection holds up to
 ``max_audio_seconds`` of audio (about 2 MB) and a file descriptor."""
+REFUSALS_TOLD_EVERY = 60.0
+"""Seconds between log lines of connections refused as one too many."""
 STOP_GRACE_SECONDS = 5.0
 """On stop, connections still busy after this long are cut."""
 IDLE_CHECK_SECONDS = 0.05
@@ -570,6 +573,8 @@ class Server:
         self.max_connections = max_connections
         self.refused = 0
         """Connections refused for being one too many."""
+        self._refusals_told: tuple[float, int] | None = None
+        """When refusals were last logged, and how many there had been then."""
         self._server: asyncio.AbstractServer | None = None
         self._tasks: dict[asyncio.Task[None], Connection] = {}
         self._socket: Path | None = None
@@ -629,18 +634,31 @@ class Server:
             ) from None
         raise KnotvoiceError(f"{self.uri}: use tcp://HOST:PORT or unix://PATH")
 
+    def _tell_refusals(self) -> None:
+        """Log the first refusal, then each after ``REFUSALS_TOLD_EVERY`` seconds with how
+        many there were since: one line a minute for a flood (one a thousand hid how many
+        clients were turned away)."""
+        now = time.monotonic()
+        told = self._refusals_told
+        if told is not None and now - told[0] < REFUSALS_TOLD_EVERY:
+            return
+        since = self.refused - (told[1] if told is not None else 0)
+        _log.warning(
+            "refused %s: %d are open already, the most this server takes (%d refused so far)",
+            "a connection"
+            if told is None
+            else f"{since} connection{'s' * (since > 1)} in {now - told[0]:.0f} s",
+            len(self._tasks),
+            self.refused,
+        )
+        self._refusals_told = (now, self.refused)
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         connection = Connection(reader, writer, self.agent, self.idle_seconds)
         if len(self._tasks) >= self.max_connections:
             self.refused += 1
-            if self.refused == 1 or self.refused % 1000 == 0:
-                _log.warning(
-                    "refused a connection: %d are open already, the most this server takes "
-                    "(%d refused so far)",
-                    len(self._tasks),
-                    self.refused,
-                )
+            self._tell_refusals()
             await connection.turn_away(
                 f"the server is busy: {len(self._tasks)} connections are open, the most it "
                 "takes; try again later",

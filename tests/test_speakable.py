@@ -101,6 +101,14 @@ def test_curly_quotes_and_symbols_are_not_spoken() -> None:
     assert not set(spoken) & set("\u201c\u201d\u2018\u2019/&*#")
 
 
+def test_control_characters_are_not_spoken() -> None:
+    # Home Assistant speaks any agent's reply here: a terminal's colour code was read
+    # "31 metres", and a zero ended the text espeak-ng was handed ("hello" alone was said).
+    assert speakable("\x1b[31mWarning:\x1b[0m the lift is out") == "Warning: the lift is out."
+    assert speakable("hello\x00 world\x07, again") == "hello world, again."
+    assert speakable("first line\r\nsecond\tline") == speakable("first line\nsecond line")
+
+
 def test_dashes_and_brackets_become_pauses() -> None:
     assert speakable("work too much\u2013it means a (chronic) pain") == (
         "work too much, it means a, chronic, pain."

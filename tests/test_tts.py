@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -73,8 +74,15 @@ def test_empty_text_gives_no_audio(synthesizer: Synthesizer) -> None:
 
 
 def test_unknown_voice_says_what_to_do() -> None:
-    with pytest.raises(SpeechError, match="leave --voice out"):
+    with pytest.raises(SpeechError, match="leave --voice out") as unknown:
         Synthesizer.load(VoiceSettings(voice="no-such-voice-anywhere"))
+    # The voices to choose from are named (none was, and no command lists them), and a name
+    # given is one taken.
+    offered = str(unknown.value).split("the English voices here: ")[1].split("; name one")[0]
+    names = re.findall(r'"([^"]+)"', offered)
+    assert "English (America, New York City)" in names
+    assert all(name.startswith("English") for name in names)
+    assert Synthesizer.load(VoiceSettings(voice=names[0])).synthesize("Hello.")
 
 
 def test_reply_wav_can_be_read_back(synthesizer: Synthesizer, tmp_path: Path) -> None:

@@ -325,8 +325,15 @@ def _find_voice(engine: Any, wanted: str) -> str:
     for voice in voices:
         if wanted.lower() in f"{voice.id} {voice.name}".lower():
             return str(voice.id)
+    english = [
+        f'"{voice.name}"'
+        for voice in voices
+        if any(str(language).startswith("en") for language in voice.languages or ())
+    ]
+    offered = f"; the English voices here: {', '.join(english)}" if english else ""
     raise UnknownVoice(
-        f"no text-to-speech voice matches {wanted!r}; leave --voice out for the default"
+        f"no text-to-speech voice matches {wanted!r}{offered}; name one, or leave --voice out "
+        "for the default"
     )
 
 

@@ -1756,11 +1756,11 @@ def test_connections_refused_as_one_too_many_are_logged_once_a_minute_with_their
 ) -> None:
     # The first was logged, then every thousandth: 70 clients turned away in a flood showed
     # as "1 refused so far".
-    from knotvoice.serve import server as served_module
+    import time
 
     server = Server(text_agent, "tcp://127.0.0.1:0")
     clock = [100.0]
-    monkeypatch.setattr(served_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     with caplog.at_level(logging.WARNING, logger="knotvoice.serve.server"):
         for seconds in (0.0, 1.0, 30.0, 59.0, 61.0, 62.0, 200.0):
             clock[0] = 100.0 + seconds

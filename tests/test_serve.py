@@ -1211,6 +1211,43 @@ def test_a_typed_question_waits_for_no_speech_to_text(by_words: Matcher) -> None
     assert [events[-1].data["text"] for events in heard] == [OFF_TOPIC] * 6
 
 
+def test_clients_that_leave_before_their_transcript_free_their_places_and_queued_hearing(
+    by_words: Matcher,
+) -> None:
+    """Home Assistant closes the connection of a pipeline it cancels. Such a client was found
+    gone only once its transcript was written: 70 of them held 64 places while their audio
+    waited to be heard, and a question asked then was told the server was busy."""
+    held = Held(OFF_TOPIC)
+    held.gate.clear()
+    agent = Counting(reloader_of(by_words), held, None, workers=1)
+    audio = wav_events(np.zeros(1600, dtype=np.float32), 16000, 1)
+
+    async def leave(port: int) -> None:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        for event in audio:
+            await async_write_event(event, writer)
+        writer.close()
+
+    async def scenario() -> tuple[int, list[Event], int]:
+        async with served(agent) as (server, port):
+            for _ in range(3):
+                await leave(port)
+            assert await asyncio.to_thread(held.entered.wait, 10.0)
+            async with asyncio.timeout(5.0):
+                while server.connections:
+                    await asyncio.sleep(0.01)
+            answer = await ask(port, question(ANSWERED[0]), ends=("handled",), timeout=5.0)
+            held.gate.set()
+            await asyncio.sleep(0.5)
+            return agent.asked, answer, len(held.given)
+
+    asked, answer, heard = run(scenario())
+    agent.close()
+    assert asked == 3, "each was asked for"
+    assert [event.type for event in answer] == ["handled"]
+    assert heard == 1, "the hearings still queued when their clients left were dropped"
+
+
 def test_a_typed_question_never_waits_while_a_heard_one_is_heard_again(
     by_words: Matcher,
 ) -> None:

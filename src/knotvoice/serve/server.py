@@ -44,7 +44,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from wyoming.asr import Transcript as WyomingTranscript
@@ -113,6 +113,10 @@ REFUSALS_TOLD_EVERY = 60.0
 """Seconds between log lines of connections refused as one too many."""
 STOP_GRACE_SECONDS = 5.0
 """On stop, connections still busy after this long are cut."""
+T = TypeVar("T")
+
+GONE_CHECK_SECONDS = 0.1
+"""While a request is heard, how often the client is looked at for having left."""
 IDLE_CHECK_SECONDS = 0.05
 """While stopping, how often open connections are looked at for one that went idle."""
 SILENCE = AudioChunk(bytes(2 * 2205), rate=22050, width=2, channels=1)
@@ -503,10 +507,30 @@ class Connection(AsyncEventHandler):
         utterance, self._utterance = self._utterance, None
         if utterance is None:
             raise BadEvent("audio-stop without audio-start")
-        transcript = await self.agent.transcribe(utterance)
+        try:
+            transcript = await self._while_here(self.agent.transcribe(utterance))
+        except ClientGone:
+            utterance.close()  # its hearing, still waiting for the recognizer, is dropped
+            raise
         await self.write_event(
             WyomingTranscript(text=transcript.text, language=english().code).event()
         )
+
+    async def _while_here(self, work: Awaitable[T]) -> T:
+        """What ``work`` gives, unless the client leaves first (Home Assistant closes the
+        connection of a pipeline it cancels): then its place is freed at once, and the work
+        dropped where it has not begun. Found only on writing, it held its place while its
+        audio waited to be heard, and a flood of such requests turned others away as busy."""
+        task = asyncio.ensure_future(work)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=GONE_CHECK_SECONDS)
+                if done:
+                    return task.result()
+                if self.reader.at_eof():
+                    raise ClientGone("the client left before its transcript")
+        finally:
+            task.cancel()
 
     async def _synthesize(self, event: Event) -> None:
         if self.agent.synthesizer is None:

@@ -1950,6 +1950,40 @@ def test_a_connection_waiting_for_a_request_is_cut_at_once_on_stop(text_agent: A
     assert left == [], "nothing more is sent to it"
 
 
+def test_a_request_cut_on_stop_is_told_to_ask_again(
+    by_words: Matcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A question still being sent when the grace ran out was cut with no word: the client's
+    next write failed, and nothing in the log said a request had been cut."""
+    *spoken, _ = wav_events(np.zeros(1600, dtype=np.float32), 16000, 1)
+    agent = Agent(reloader_of(by_words), Held(OFF_TOPIC), None)
+
+    async def scenario() -> list[Event]:
+        server = Server(agent, "tcp://127.0.0.1:0")
+        listening = await server.start()
+        reader, writer = await asyncio.open_connection("127.0.0.1", listening.port)
+        for event in spoken:
+            await async_write_event(event, writer)
+        async with asyncio.timeout(10.0):
+            while not server.busy:
+                await asyncio.sleep(0.01)
+        await server.stop(grace=0.2)
+        received = []
+        while (told := await async_read_event(reader)) is not None:
+            received.append(told)
+        writer.close()
+        return received
+
+    with caplog.at_level(logging.WARNING, logger="knotvoice.serve.server"):
+        received = run(scenario())
+    agent.close()
+    assert [(event.type, event.data.get("code")) for event in received] == [("error", "stopping")]
+    assert "ask again in a moment" in received[0].data["text"]
+    assert [record.getMessage() for record in caplog.records] == [
+        "stopping: 1 request still under way after 0.2 s cut (told to ask again)"
+    ]
+
+
 def test_a_question_under_way_is_let_finish_on_stop(full_agent: Agent) -> None:
     """A question being spoken as the server stops still gets its transcript, within the
     grace; then its connection is cut."""

@@ -392,6 +392,21 @@ class Connection(AsyncEventHandler):
                     pass
         await self._close()
 
+    async def tell_stopping(self) -> None:
+        """Tell the client its request is cut as the server stops (it heard nothing, and its
+        next write failed); at most a second, whatever it does (one already refused has
+        ended its sending side)."""
+        if self.writer.transport.is_closing() or not self.writer.can_write_eof():
+            return
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError, RuntimeError):
+            async with asyncio.timeout(1.0):
+                await async_write_event(
+                    Error(
+                        text="the server is stopping; ask again in a moment", code="stopping"
+                    ).event(),
+                    self.writer,
+                )
+
     async def _close(self) -> None:
         self._forget()
         self.writer.close()
@@ -734,6 +749,15 @@ class Server:
                 break
             _done, pending = await asyncio.wait(pending, timeout=min(left, IDLE_CHECK_SECONDS))
         if pending:
+            busy = [self._tasks[task] for task in pending - cut if task in self._tasks]
+            if busy:
+                _log.warning(
+                    "stopping: %d request%s still under way after %g s cut (told to ask again)",
+                    len(busy),
+                    "s" * (len(busy) > 1),
+                    grace,
+                )
+                await asyncio.gather(*(connection.tell_stopping() for connection in busy))
             for task in pending - cut:
                 task.cancel()
             await asyncio.wait(pending, timeout=1.0)

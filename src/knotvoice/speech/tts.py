@@ -301,16 +301,28 @@ def _gather_in_place(driver: Any) -> None:
     """Have each reply's audio gathered where it is: pyttsx3 adds every buffer espeak-ng
     renders to an immutable ``bytes`` (``+=``), a copy of all that came before each time,
     so a reply took time as the square of its length (1,500 words 3.7 s, 3,000 words 12 s).
-    A ``bytearray`` grows in place, and the file is written from it the same."""
-    if _espeak_of(driver) is None or not hasattr(driver, "_start_synthesis"):
+    Its buffer is made a ``bytearray``, which grows in place, wherever pyttsx3 sets it (it
+    empties it, then starts espeak-ng, whose thread adds to it at once: one swapped in later
+    lost what was there), and the file is written from it the same."""
+    if _espeak_of(driver) is None or not hasattr(driver, "_data_buffer"):
         return
-    start = driver._start_synthesis
+    kind = type(driver)
 
-    def starting(text: str) -> None:
-        start(text)
-        driver._data_buffer = bytearray()
+    class Gathering(kind):  # type: ignore[misc,valid-type]
+        @property
+        def _data_buffer(self) -> bytearray:
+            return self.__dict__["_gathered"]  # type: ignore[no-any-return]
 
-    driver._start_synthesis = starting
+        @_data_buffer.setter
+        def _data_buffer(self, value: bytes | bytearray) -> None:
+            # ``+=`` gives back the same bytearray, grown; an assignment empties it anew.
+            self.__dict__["_gathered"] = value if isinstance(value, bytearray) else bytearray(value)
+
+    # Still of pyttsx3's module, where its espeak-ng calls and its prints are looked up.
+    Gathering.__module__, Gathering.__qualname__ = kind.__module__, kind.__qualname__
+    gathered = driver.__dict__.pop("_data_buffer", b"")
+    driver.__class__ = Gathering
+    driver._data_buffer = gathered
 
 
 def _log_instead(*values: object, **_: object) -> None:

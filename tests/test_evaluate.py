@@ -545,6 +545,11 @@ def test_comments_and_blank_lines_are_skipped_anywhere(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [(row.file, row.line) for row in read_manifest(manifest)] == [("#2 bread.wav", 2)]
+    # A comment too long to name a file, with a tab in it, is a comment.
+    manifest.write_text(
+        f"file\texpected\ttext\n# {'why ' * 80}\tnote\nq.wav\tcauses\tknot\n", encoding="utf-8"
+    )
+    assert [(row.file, row.line) for row in read_manifest(manifest)] == [("q.wav", 3)]
 
 
 def test_a_spreadsheets_unicode_text_is_read_quietly(
@@ -783,6 +788,10 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
             f"{manifest}: expected entry treat-knott (line 2, did you mean treat-knot?) is not "
             f"in {knots.source}; write its id as the knowledge file spells it"
         )
+    # Spelling no id right, it is another FAQ's, however like these its ids are.
+    manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knott\tknot\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"expected entry treat-knott is not in .*--knowledge"):
+        check_expected(manifest, knots)
     # among the ids of this knowledge, a mistyped one is named with its line and the id meant
     manifest.write_text(
         "file\texpected\ttext\nq.wav\ttreat-knot\tknot\nr.wav\tTreat-Knott\tknot\n"

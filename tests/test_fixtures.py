@@ -478,14 +478,18 @@ def test_make_fixtures_leaves_a_recording_of_one_s_own_beside_a_set_it_makes_aga
     (faq / "dev").mkdir()
     own = faq / "dev" / "visitor_at_the_desk.flac"
     own.write_bytes(b"a recording")
+    named_alike = faq / "dev" / "desk__monday__anna.flac"
+    named_alike.write_bytes(b"a recording")
     stale = faq / "dev" / "wifi__old-key__espeak-en-gb__clean.flac"
     stale.write_bytes(b"made before")
     quick = ["--voice", "espeak:en-gb", "--voice", "flite:slt", "--condition", "clean"]
     assert fixtures.main(["--out", str(faq.parent), "--faq", "library", *quick]) == 0
-    assert own.read_bytes() == b"a recording"
+    assert own.read_bytes() == named_alike.read_bytes() == b"a recording"
     assert not stale.exists()
     made = [row[0] for row in fixtures.manifest_rows(faq / "dev" / "manifest.tsv")]
-    assert sorted(path.name for path in (faq / "dev").glob("*.flac")) == sorted([*made, own.name])
+    assert sorted(path.name for path in (faq / "dev").glob("*.flac")) == sorted(
+        [*made, own.name, named_alike.name]
+    )
 
 
 @pytest.mark.parametrize("name", ["..", "../elsewhere", "ABSOLUTE"])

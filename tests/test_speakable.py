@@ -107,6 +107,12 @@ def test_control_characters_are_not_spoken() -> None:
     assert speakable("\x1b[31mWarning:\x1b[0m the lift is out") == "Warning: the lift is out."
     assert speakable("hello\x00 world\x07, again") == "hello world, again."
     assert speakable("first line\r\nsecond\tline") == speakable("first line\nsecond line")
+    # Those that end a line are a line's end (Word's line break within a paragraph).
+    for end in "\x0b\x0c\x1c\x1d\x1e\x85":
+        assert (
+            speakable(f"Opening hours:{end}Monday to Friday") == "Opening hours, Monday to Friday."
+        )
+    assert speakable("a\x1b hello") == "a hello."
 
 
 def test_dashes_and_brackets_become_pauses() -> None:

@@ -283,7 +283,12 @@ def _is_comment(line: str, folder: Path | None = None) -> bool:
     if not line.lstrip().startswith("#"):
         return False
     first, tab, _ = line.partition("\t")
-    return folder is None or not tab or not (folder / first.strip()).is_file()
+    if folder is None or not tab:
+        return True
+    try:
+        return not (folder / first.strip()).is_file()
+    except (OSError, ValueError):  # a name too long, or with a zero: a comment's words
+        return True
 
 
 @dataclass(frozen=True)
@@ -483,11 +488,11 @@ def check_expected(
     if not unknown:
         return
     one = len(unknown) == 1
-    if len({row.expected for row in rows} & known) > len(unknown) or all(
-        _nearest(entry_id, known) for entry_id in unknown
-    ):
+    right = len({row.expected for row in rows} & known)
+    if right > len(unknown) or (right and all(_nearest(entry_id, known) for entry_id in unknown)):
         # written for this knowledge: an id mistyped, on a line of its own (every one spelt
-        # like an entry's, in a manifest too short to tell by the ids it spells right)
+        # like an entry's, in a manifest too short to tell by the ids it spells right; one
+        # that spells none right is another FAQ's, however like these its ids are)
         named = ", ".join(
             f"{entry_id} (line {lines[entry_id]}{_nearest(entry_id, known)})"
             for entry_id in unknown[:3]

@@ -166,9 +166,11 @@ _SIGNS = frozenset("".join(_ENGLISH.comparisons))
 """The characters of the comparison signs."""
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
 """No-break spaces ("&nbsp;", "9\u00a0am"), read as spaces."""
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]?|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""A control character other than a line's end and a tab (a terminal's colour code whole,
-"\\x1b[31m"): no word, and a zero ended the text espeak-ng was handed where it stood."""
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+"""A control character other than those that end a line and a tab (a terminal's colour code
+whole, "\\x1b[31m"): no word, and a zero ended the text espeak-ng was handed where it stood."""
+_LINE_ENDS = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85", "\n"))
+"""Control characters that end a line (Word's line break within a paragraph, a form feed)."""
 _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 """A length of time written short ("1h 30m"), whose "m" is no metre."""
 _DIMENSION = re.compile(r"(?<=\d)(" + _either(_ENGLISH.units) + r")?\s?[x\u00d7]\s?(?=\d)")
@@ -680,7 +682,9 @@ def speakable(text: str) -> str:
     # or a mark written as text is said by its name, as the words it shows.
     text = _WRITTEN_MARK.sub(lambda found: _ENGLISH.marks_said[found.group(1)], text)
     text = _WRITTEN_TAG.sub(_written_tag, text)
-    text = _read_lines(lines(without_html(_CONTROL.sub("", text).translate(_NO_BREAK))))
+    text = _read_lines(
+        lines(without_html(_CONTROL.sub("", text).translate(_LINE_ENDS).translate(_NO_BREAK)))
+    )
     text = _KEYS.sub(_keys, text)
     text = _ISO_DATE.sub(
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text

@@ -2616,26 +2616,6 @@ def test_a_section_title_listing_its_subjects_names_the_entries_under_it() -> No
     )
 
 
-def test_a_text_whose_titles_are_written_as_sentences_has_them_as_sections() -> None:
-    """ "Opening hours" over the first question and "Facilities" over a later one: the first
-    was dropped as text before the first question, and the second made an entry whose
-    question and answer were "Facilities", answered to a visitor who said the word."""
-    text = (
-        "Opening hours\n\nWhen is the lido open?\nFrom 7am to 8pm.\n\n"
-        "How much is a swim?\nA swim costs four pounds.\n\n"
-        "Facilities\n\nDo you have lockers?\nYes, they take a coin.\n"
-    )
-    result = parse_faq(text)
-    assert [(e.question, e.topic) for e in result.entries] == [
-        ("When is the lido open?", "opening hours"),
-        ("How much is a swim?", "opening hours"),
-        ("Do you have lockers?", "facilities"),
-    ]
-    # Opened by a question, a line without a stop between answers is not taken for a title.
-    result = parse_faq(text.removeprefix("Opening hours\n\n"))
-    assert "Facilities" not in [e.topic for e in result.entries]
-
-
 def test_a_word_document_s_headings_name_the_entries_under_them(tmp_path: Path) -> None:
     """A document's title is no section: a question under it, before the first heading, had
     the document's title as its topic ("You can ask me about Riverside Pool FAQ")."""

@@ -2168,15 +2168,12 @@ def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
     title. Only a title of four words at most without a digit, and only where the text has
     two such titles or more, each a section's then (the first line of the text too): a
     line closing an answer ("Blue badge bays by the entrance", "Open 9am to 5pm daily") is
-    more of it. Set as a title (``_looks_like_title``), or any such line where the text
-    opens with one not so set over its first question: the way its titles are written."""
-    shaped = [index for index in range(len(paragraphs)) if _title_shaped(paragraphs, index)]
-    found = [index for index in shaped if _looks_like_title(paragraphs[index].lines[0])]
-    if shaped[1:] and shaped[0] == 0 and 0 not in found:
-        # A text that opens with such a line over its first question, not set as a title,
-        # writes its titles so ("Opening hours", then "Facilities"); under "TICKETS", a
-        # "Food and drink" may close an answer.
-        found = shaped
+    more of it."""
+    found = [
+        index
+        for index, para in enumerate(paragraphs)
+        if _title_shaped(paragraphs, index) and _looks_like_title(para.lines[0])
+    ]
     titled = list(paragraphs)
     for index in found if found[1:] else []:
         titled[index] = _Paragraph(

@@ -182,12 +182,14 @@ def test_a_wav_whose_header_gives_its_audio_no_length_is_heard_to_its_end(
         f"{path}: its header gives the audio no length (a recording not finished?); the 2.00 s "
         "after it are heard"
     ]
-    # Its header alone, with nothing after it, is empty as before.
-    path.write_bytes(bytes(raw[: at + 4]))
-    with pytest.raises(AudioInputError, match="the audio file is empty"):
-        check_audio(path)
-    with pytest.raises(AudioInputError, match="the audio file is empty"):
-        list(read_audio(path))
+    # Its header alone, with nothing after it or more of the header (a LIST chunk), is empty
+    # as before: that is no audio.
+    for after in (b"", b"LIST\x0c\x00\x00\x00INFOISFT\x00\x00\x00\x00"):
+        path.write_bytes(bytes(raw[: at + 4]) + after)
+        with pytest.raises(AudioInputError, match="the audio file is empty"):
+            check_audio(path)
+        with pytest.raises(AudioInputError, match="the audio file is empty"):
+            list(read_audio(path))
 
 
 def test_a_wav_cut_short_is_heard_with_a_warning(

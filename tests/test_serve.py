@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import struct
@@ -1211,41 +1212,51 @@ def test_a_typed_question_waits_for_no_speech_to_text(by_words: Matcher) -> None
     assert [events[-1].data["text"] for events in heard] == [OFF_TOPIC] * 6
 
 
-def test_clients_that_leave_before_their_transcript_free_their_places_and_queued_hearing(
+def test_clients_that_leave_before_their_transcript_take_no_place_and_half_closed_are_told(
     by_words: Matcher,
 ) -> None:
     """Home Assistant closes the connection of a pipeline it cancels. Such a client was found
     gone only once its transcript was written: 70 of them held 64 places while their audio
-    waited to be heard, and a question asked then was told the server was busy."""
+    waited to be heard, and a question asked then was told the server was busy. A client
+    that only ends its sending side (``nc -N``) still reads its transcript."""
     held = Held(OFF_TOPIC)
     held.gate.clear()
     agent = Counting(reloader_of(by_words), held, None, workers=1)
     audio = wav_events(np.zeros(1600, dtype=np.float32), 16000, 1)
 
-    async def leave(port: int) -> None:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-        for event in audio:
-            await async_write_event(event, writer)
-        writer.close()
-
-    async def scenario() -> tuple[int, list[Event], int]:
-        async with served(agent) as (server, port):
-            for _ in range(3):
-                await leave(port)
-            assert await asyncio.to_thread(held.entered.wait, 10.0)
+    async def scenario() -> tuple[list[Event], int, list[Event]]:
+        server = Server(agent, "tcp://127.0.0.1:0", max_connections=3)
+        listening = await server.start()
+        port = listening.port
+        assert port is not None
+        try:
+            reader, half = await asyncio.open_connection("127.0.0.1", port)
+            for event in audio:
+                await async_write_event(event, half)
+            half.write_eof()  # ends its side, reads on
+            for _ in range(2):  # these leave
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                for event in audio:
+                    await async_write_event(event, writer)
+                writer.close()
             async with asyncio.timeout(5.0):
                 while server.connections:
                     await asyncio.sleep(0.01)
             answer = await ask(port, question(ANSWERED[0]), ends=("handled",), timeout=5.0)
             held.gate.set()
-            await asyncio.sleep(0.5)
-            return agent.asked, answer, len(held.given)
+            async with asyncio.timeout(10.0):
+                told = await async_read_event(reader)
+            half.close()
+            return answer, agent.asked, [told] if told is not None else []
+        finally:
+            await server.stop(grace=1.0)
 
-    asked, answer, heard = run(scenario())
+    answer, asked, told = run(scenario())
     agent.close()
-    assert asked == 3, "each was asked for"
-    assert [event.type for event in answer] == ["handled"]
-    assert heard == 1, "the hearings still queued when their clients left were dropped"
+    assert [event.type for event in answer] == ["handled"], "not turned away as busy"
+    assert asked == 3
+    assert [event.type for event in told] == ["transcript"]
+    assert told[0].data["text"] == OFF_TOPIC
 
 
 def test_a_typed_question_never_waits_while_a_heard_one_is_heard_again(
@@ -1791,23 +1802,34 @@ def test_a_client_opening_too_many_connections_is_told_busy_and_the_rest_are_ser
 def test_connections_refused_as_one_too_many_are_logged_once_a_minute_with_their_count(
     text_agent: Agent, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The first was logged, then every thousandth: 70 clients turned away in a flood showed
-    # as "1 refused so far".
-    import time
+    # The first was logged, then every thousandth: 70 clients turned away in a burst showed
+    # as "1 refused so far". (A minute here is half a second.)
+    monkeypatch.setattr("knotvoice.serve.server.REFUSALS_TOLD_EVERY", 0.5)
 
-    server = Server(text_agent, "tcp://127.0.0.1:0")
-    clock = [100.0]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    async def scenario() -> None:
+        server = Server(text_agent, "tcp://127.0.0.1:0", max_connections=0)
+        listening = await server.start()
+        port = listening.port
+        assert port is not None
+        try:
+            for _ in range(5):  # a burst: the first told at once, the rest once it has passed
+                await raw(port, b"")
+            await asyncio.sleep(1.0)
+            await raw(port, b"")  # after a quiet minute: told at once
+            await raw(port, b"")  # told as the server stops
+        finally:
+            await server.stop(grace=0.1)
+
     with caplog.at_level(logging.WARNING, logger="knotvoice.serve.server"):
-        for seconds in (0.0, 1.0, 30.0, 59.0, 61.0, 62.0, 200.0):
-            clock[0] = 100.0 + seconds
-            server.refused += 1
-            server._tell_refusals()
-    assert [record.getMessage() for record in caplog.records] == [
+        run(scenario())
+    said = [record.getMessage() for record in caplog.records]
+    assert [re.sub(r"in the last \d+ s", "in the last N s", line) for line in said] == [
         "refused a connection: 0 are open already, the most this server takes (1 refused so far)",
-        "refused 4 connections in 61 s: 0 are open already, the most this server takes "
-        "(5 refused so far)",
-        "refused 2 connections in 139 s: 0 are open already, the most this server takes "
+        "refused 4 connections in the last N s: 0 are open already, the most this server "
+        "takes (5 refused so far)",
+        "refused 1 connection in the last N s: 0 are open already, the most this server takes "
+        "(6 refused so far)",
+        "refused 1 connection in the last N s: 0 are open already, the most this server takes "
         "(7 refused so far)",
     ]
 
@@ -1980,7 +2002,7 @@ def test_a_request_cut_on_stop_is_told_to_ask_again(
     assert [(event.type, event.data.get("code")) for event in received] == [("error", "stopping")]
     assert "ask again in a moment" in received[0].data["text"]
     assert [record.getMessage() for record in caplog.records] == [
-        "stopping: 1 request still under way after 0.2 s cut (told to ask again)"
+        "stopping: cut 1 request still under way after 0.2 s, told to ask again"
     ]
 
 

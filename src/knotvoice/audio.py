@@ -324,15 +324,31 @@ def _header_frames(path: Path) -> int | None:
 
     libsndfile counts only the frames a wav file holds, so a wav cut short is told by this.
     """
-    block, size, _ = _wav_data(path)
+    block, size, _, _ = _wav_data(path)
     return size // block if block and size not in (0, 0xFFFFFFFF) else None
+
+
+_SAMPLES_AS_WRITTEN = frozenset({1, 3, 6, 7, 0xFFFE})
+"""Formats of a wav whose data are samples one after another (PCM, float, A-law, mu-law,
+and the extensible format), which can be read on without a header; not a compressed one
+(ADPCM, GSM), whose data come in blocks."""
 
 
 def _left_open(path: Path) -> int | None:
     """Where the audio of a wav starts whose header gives it a length of 0 (as a recorder
-    writes it first, and leaves it when stopped before it ends the file); None otherwise."""
-    block, size, start = _wav_data(path)
-    return start if block and size == 0 and 0 < start < path.stat().st_size else None
+    writes it first, and leaves it when stopped before it ends the file); None otherwise,
+    and for an empty one with more of the header after it (a ``LIST`` chunk)."""
+    block, size, start, kind = _wav_data(path)
+    end = path.stat().st_size
+    if not (block and size == 0 and kind in _SAMPLES_AS_WRITTEN and 0 < start < end):
+        return None
+    with path.open("rb") as handle:
+        handle.seek(start)
+        after = handle.read(8)
+    chunk = len(after) == 8 and after[:4].isalnum() and after[:4].isascii()
+    if chunk and start + 8 + int.from_bytes(after[4:], "little") <= end:
+        return None  # the next chunk of a header, not audio
+    return start
 
 
 def _block(path: Path) -> int:
@@ -340,22 +356,23 @@ def _block(path: Path) -> int:
     return _wav_data(path)[0] or 1
 
 
-def _wav_data(path: Path) -> tuple[int, int, int]:
-    """A wav file's bytes per frame, the size its header gives the data and where the data
-    starts (zeros for what is not found, or another format)."""
+def _wav_data(path: Path) -> tuple[int, int, int, int]:
+    """A wav file's bytes per frame, the size its header gives the data, where the data
+    starts and its format's number (zeros for what is not found, or another format)."""
     with path.open("rb") as handle:
         head = handle.read(12)
         if head[:4] != b"RIFF" or head[8:] != b"WAVE":
-            return 0, 0, 0
-        block = 0
+            return 0, 0, 0, 0
+        block = form = 0
         while len(chunk := handle.read(8)) == 8:
             kind, size = chunk[:4], int.from_bytes(chunk[4:], "little")
             if kind == b"data":
-                return block, size, handle.tell()
+                return block, size, handle.tell(), form
             body = handle.read(size + size % 2)
             if kind == b"fmt ":
+                form = int.from_bytes(body[0:2], "little")
                 block = int.from_bytes(body[12:14], "little")
-    return block, 0, 0
+    return block, 0, 0, form
 
 
 def _require_file(path: Path) -> None:

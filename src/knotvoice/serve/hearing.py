@@ -29,7 +29,6 @@ import numpy.typing as npt
 
 from knotvoice.asr import Recognizer, RecognizerStream, Transcript
 from knotvoice.audio import CHUNK_SAMPLES, RATE, AudioChunk, chunks_from_array, float_to_pcm16
-from knotvoice.dropped import droppable
 from knotvoice.kiosk.ahead import SETTLE_AFTER, WORK_AHEAD_AFTER, WORK_AHEAD_TIMEOUT, Ahead
 from knotvoice.kiosk.vad import FrameSplitter, VoiceDetector
 from knotvoice.settings import VadSettings
@@ -99,9 +98,6 @@ class Hearing:
         self._failed = False
         self._closed = False
         self._forgotten = False
-        self._gone = threading.Event()
-        """Set once the utterance is forgotten: its hearing after the stop, still waiting for
-        the recognizer, is dropped then (the client left before its transcript)."""
         self._starting = threading.Lock()
         """Held while work ahead is started or dropped (on the hearing thread), and while
         the utterance is forgotten (``close``): a client gone meanwhile leaves none under
@@ -125,7 +121,6 @@ class Hearing:
         """Forget the utterance: work under way stops at its next pass."""
         with self._starting:
             self._closed = self._forgotten = True
-            self._gone.set()
             if self._ahead is not None:
                 self._ahead.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -214,10 +209,9 @@ class Hearing:
                     return transcript
                 except Exception as error:
                     _log.warning("could not finish an utterance heard as it came (%s)", error)
-            with droppable(self._gone):
-                return self._transcribe(
-                    self._chunks if heard else list(chunks_from_array(samples, RATE))
-                )
+            return self._transcribe(
+                self._chunks if heard else list(chunks_from_array(samples, RATE))
+            )
         finally:
             if ahead is not None:
                 ahead.close()

@@ -116,7 +116,7 @@ STOP_GRACE_SECONDS = 5.0
 T = TypeVar("T")
 
 GONE_CHECK_SECONDS = 0.1
-"""While a request is heard, how often the client is looked at for having left."""
+"""While a request is heard, how often the client is looked at for having ended its side."""
 IDLE_CHECK_SECONDS = 0.05
 """While stopping, how often open connections are looked at for one that went idle."""
 SILENCE = AudioChunk(bytes(2 * 2205), rate=22050, width=2, channels=1)
@@ -336,6 +336,8 @@ class Connection(AsyncEventHandler):
         self.idle_seconds = idle_seconds
         self._utterance: Utterance | None = None
         self._waiting = False
+        self.leaving = False
+        """The client has ended its side while a request is heard: it takes no place."""
         self._handlers: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._describe,
             "transcript": self._transcript,
@@ -522,28 +524,26 @@ class Connection(AsyncEventHandler):
         utterance, self._utterance = self._utterance, None
         if utterance is None:
             raise BadEvent("audio-stop without audio-start")
-        try:
-            transcript = await self._while_here(self.agent.transcribe(utterance))
-        except ClientGone:
-            utterance.close()  # its hearing, still waiting for the recognizer, is dropped
-            raise
+        transcript = await self._leaving_seen(self.agent.transcribe(utterance))
         await self.write_event(
             WyomingTranscript(text=transcript.text, language=english().code).event()
         )
 
-    async def _while_here(self, work: Awaitable[T]) -> T:
-        """What ``work`` gives, unless the client leaves first (Home Assistant closes the
-        connection of a pipeline it cancels): then its place is freed at once, and the work
-        dropped where it has not begun. Found only on writing, it held its place while its
-        audio waited to be heard, and a flood of such requests turned others away as busy."""
+    async def _leaving_seen(self, work: Awaitable[T]) -> T:
+        """What ``work`` gives, noting meanwhile whether the client has ended its side
+        (``leaving``): Home Assistant closes the connection of a pipeline it cancels, and
+        such a client was found gone only once its transcript was written, holding one of
+        the server's places while its audio waited to be heard (70 of them turned others
+        away as busy). Its place is free at once; the work goes on, for a client that only
+        ended its sending side still reads the transcript (``nc -N``)."""
         task = asyncio.ensure_future(work)
         try:
-            while True:
+            while not self.leaving:
                 done, _ = await asyncio.wait({task}, timeout=GONE_CHECK_SECONDS)
                 if done:
-                    return task.result()
-                if self.reader.at_eof():
-                    raise ClientGone("the client left before its transcript")
+                    break
+                self.leaving = self.reader.at_eof()
+            return await task
         finally:
             task.cancel()
 
@@ -614,6 +614,8 @@ class Server:
         """Connections refused for being one too many."""
         self._refusals_told: tuple[float, int] | None = None
         """When refusals were last logged, and how many there had been then."""
+        self._refusals_due: asyncio.TimerHandle | None = None
+        """The log line of refusals not yet told, to come."""
         self._server: asyncio.AbstractServer | None = None
         self._tasks: dict[asyncio.Task[None], Connection] = {}
         self._socket: Path | None = None
@@ -673,36 +675,57 @@ class Server:
             ) from None
         raise KnotvoiceError(f"{self.uri}: use tcp://HOST:PORT or unix://PATH")
 
-    def _tell_refusals(self) -> None:
-        """Log the first refusal, then each after ``REFUSALS_TOLD_EVERY`` seconds with how
-        many there were since: one line a minute for a flood (one a thousand hid how many
-        clients were turned away)."""
+    def _tell_refusals(self, now_or_never: bool = False) -> None:
+        """Log the first refusal, then those since at most once every
+        ``REFUSALS_TOLD_EVERY`` seconds, as the next comes after it or when it has passed:
+        one line a minute for a flood, and a burst is told within a minute (one line a
+        thousand refusals hid how many clients were turned away). ``now_or_never``: those
+        not yet told, at once (on stop)."""
         now = time.monotonic()
         told = self._refusals_told
-        if told is not None and now - told[0] < REFUSALS_TOLD_EVERY:
-            return
-        since = self.refused - (told[1] if told is not None else 0)
+        if told is not None:
+            since = self.refused - told[1]
+            wait = told[0] + REFUSALS_TOLD_EVERY - now
+            if not since or (wait > 0 and now_or_never is False and self._refusals_later()):
+                return
         _log.warning(
             "refused %s: %d are open already, the most this server takes (%d refused so far)",
             "a connection"
             if told is None
-            else f"{since} connection{'s' * (since > 1)} in {now - told[0]:.0f} s",
-            len(self._tasks),
+            else f"{since} connection{'s' * (since > 1)} in the last {now - told[0]:.0f} s",
+            self.connections,
             self.refused,
         )
         self._refusals_told = (now, self.refused)
 
+    def _refusals_later(self) -> bool:
+        """Have the refusals not yet told logged once their minute has passed (True: they
+        will be)."""
+        if self._refusals_due is None:
+            told = self._refusals_told
+            assert told is not None
+            wait = told[0] + REFUSALS_TOLD_EVERY - time.monotonic()
+            self._refusals_due = asyncio.get_running_loop().call_later(wait, self._refusals_now)
+        return True
+
+    def _refusals_now(self) -> None:
+        self._refusals_due = None
+        self._tell_refusals(now_or_never=True)
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         connection = Connection(reader, writer, self.agent, self.idle_seconds)
-        if len(self._tasks) >= self.max_connections:
+        if self.connections >= self.max_connections:
             self.refused += 1
             self._tell_refusals()
-            await connection.turn_away(
-                f"the server is busy: {len(self._tasks)} connections are open, the most it "
-                "takes; try again later",
-                "busy",
-            )
+            try:
+                await connection.turn_away(
+                    f"the server is busy: {self.connections} connections are open, the most "
+                    "it takes; try again later",
+                    "busy",
+                )
+            except asyncio.CancelledError:  # cut on stop, as those served are (below)
+                _log.debug("cut a connection being turned away on stop")
             return
         if task is not None:
             self._tasks[task] = connection
@@ -720,8 +743,9 @@ class Server:
 
     @property
     def connections(self) -> int:
-        """Connections open now."""
-        return len(self._tasks)
+        """Connections open now, but for those whose client has left while its request is
+        heard (``Connection.leaving``)."""
+        return sum(not connection.leaving for connection in self._tasks.values())
 
     @property
     def busy(self) -> int:
@@ -734,6 +758,9 @@ class Server:
         the next), then cut the rest."""
         if self._server is not None:
             self._server.close()
+        if self._refusals_due is not None:
+            self._refusals_due.cancel()
+            self._refusals_now()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         pending = set(self._tasks)
@@ -752,7 +779,7 @@ class Server:
             busy = [self._tasks[task] for task in pending - cut if task in self._tasks]
             if busy:
                 _log.warning(
-                    "stopping: %d request%s still under way after %g s cut (told to ask again)",
+                    "stopping: cut %d request%s still under way after %g s, told to ask again",
                     len(busy),
                     "s" * (len(busy) > 1),
                     grace,

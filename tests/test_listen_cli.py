@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -458,6 +459,40 @@ def test_ask_says_in_one_line_that_the_reply_could_not_be_saved(tmp_path: Path) 
     assert "No space left on device" in line
     assert f"{folder.path}: free space there or set TMPDIR" in line
     assert not (tmp_path / "reply.wav").exists()
+
+
+@pytest.mark.parametrize(
+    "command", [["screen", "127.0.0.1:0"], ["serve", "--uri", "tcp://127.0.0.1:0"]]
+)
+def test_a_reload_asked_while_the_kiosk_loads_is_done_not_fatal(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """`systemctl reload` (SIGHUP) after an edit, while the kiosk or the server still loaded
+    (minutes on a Pi with a new file), ended it without a word: SIGHUP's own action."""
+    log = tmp_path / "log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", *command, "--log-dir", str(log)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        status: dict[str, object] = {}
+        for _ in range(1200):
+            if (log / "status.json").is_file() and not status:
+                process.send_signal(signal.SIGHUP)  # as it loads
+                status = {"asked": True}
+            with contextlib.suppress(OSError, ValueError):
+                status = {"asked": True, **json.loads((log / "status.json").read_text())}
+            if "@" in str(status.get("knowledge")) and status.get("speaker"):
+                break
+            assert process.poll() is None, process.communicate()[1]
+            time.sleep(0.1)
+        assert status.get("speaker"), status
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("name", ["knotvoice.service", "knotvoice-serve.service"])

@@ -489,6 +489,19 @@ def _sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+_RELOAD_ASKED = threading.Event()
+"""A SIGHUP came before the kiosk or the server followed its knowledge file."""
+
+
+def _reloads_held() -> None:
+    """Until the kiosk or the server follows its knowledge file, a SIGHUP (`systemctl
+    reload`, after an edit) is noted and read again once it does: it ended the process
+    without a word while it loaded, minutes on a Pi with a new file."""
+    _RELOAD_ASKED.clear()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGHUP, lambda *_: _RELOAD_ASKED.set())
+
+
 # --- printing -------------------------------------------------------------------------------
 
 
@@ -1110,6 +1123,7 @@ def _kiosk(
     from knotvoice.screen.hub import Hub
     from knotvoice.systemd import Notifier
 
+    _reloads_held()
     journal = Journal(settings.log_dir)
     with journal.claimed():
         _loading(journal, settings, "screen" if typed_only else "listen")
@@ -1145,6 +1159,8 @@ def _kiosk(
             signal.SIGHUP,
             lambda *_: reloader.read_again_soon(),
         )
+        if _RELOAD_ASKED.is_set():
+            reloader.read_again_soon()
         recordings = (
             Recordings(
                 settings.log_dir / AUDIO,
@@ -1539,6 +1555,7 @@ def _serve(args: argparse.Namespace) -> int:
         _out(asyncio.run(server.check(args.check)))
         return 0
     settings = _settings(args)
+    _reloads_held()
     journal = Journal(settings.log_dir)
     with journal.claimed():
         _loading(journal, settings, "serve")
@@ -1604,6 +1621,8 @@ def _serve(args: argparse.Namespace) -> int:
                 journal.beat(_BEAT_SECONDS)
 
         threading.Thread(target=beat, name="knotvoice-status", daemon=True).start()
+        if _RELOAD_ASKED.is_set():  # before it followed the file (which it also watches)
+            reloader.read_again_soon()
         try:
             asyncio.run(server.serve(agent, reloader, settings.serve, ready=ready))
         finally:

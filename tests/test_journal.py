@@ -390,7 +390,10 @@ def test_a_status_file_knotvoice_did_not_write_is_no_status(
     (tmp_path / "status.json").write_text(text, encoding="utf-8")
     assert read_status(tmp_path) is None
     assert main(["status", "--log-dir", str(tmp_path)]) == 1
-    assert capsys.readouterr().err.startswith(f"knotvoice: error: no status in {tmp_path}: ")
+    assert capsys.readouterr().err.startswith(
+        f"knotvoice: error: {tmp_path / 'status.json'} is no status a kiosk wrote, or one left "
+        "damaged (a power cut as it was written?); a kiosk running there writes it anew"
+    )
     Journal(tmp_path).claim()
     status = read_status(tmp_path)
     assert status is not None and status.pid == os.getpid()
@@ -651,6 +654,28 @@ def test_the_report_groups_questions_worded_alike() -> None:
     os.geteuid() != 0 or shutil.which("setpriv") is None,
     reason="reads as a user without root's override of permissions: root and setpriv",
 )
+def test_a_status_left_damaged_gives_way_to_the_one_before_or_is_told_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A status.json left empty by a power cut was "no kiosk has written one there ...
+    give the --log-dir it writes to", as if the folder were the wrong one."""
+    from knotvoice.cli import main
+
+    journal = Journal(tmp_path)
+    journal.update(microphone="listening")
+    journal.update(turns=3)  # the one before it is kept as status.json.old
+    for damaged in (b"", b'{"pid": 12', b"\x00" * 40):
+        (tmp_path / "status.json").write_bytes(damaged)
+        status = read_status(tmp_path)
+        assert status is not None and status.microphone == "listening"
+    (tmp_path / "status.json.old").unlink()
+    assert read_status(tmp_path) is None
+    assert main(["status", "--log-dir", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert f"{tmp_path / 'status.json'} is no status a kiosk wrote, or one left damaged" in error
+    assert "no kiosk has written one there" not in error
+
+
 def test_status_and_report_of_a_log_they_may_not_read_say_so(tmp_path: Path) -> None:
     """`status` of a log directory it could not read said "no kiosk has written one there",
     and `report` of a turn log it could not read "questions 0", exit 0."""

@@ -1474,6 +1474,11 @@ def _status(args: argparse.Namespace) -> int:
     except OSError:
         pass  # none there: said below
     status = read_status(log_dir)
+    if status is None and (log_dir / STATUS).is_file():
+        raise KnotvoiceError(
+            f"{log_dir / STATUS} is no status a kiosk wrote, or one left damaged (a power cut "
+            "as it was written?); a kiosk running there writes it anew as it runs"
+        )
     if status is None:
         raise KnotvoiceError(
             f"no status in {log_dir}: no kiosk has written one there ({_LOGGED}); start one, or "

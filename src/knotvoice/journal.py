@@ -608,9 +608,18 @@ def _why(error: OSError) -> str:
 
 def read_status(directory: Path) -> Status | None:
     """The status the kiosk last wrote in ``directory``, or None when there is none (or the
-    file there is not one knotvoice wrote: another program's, or edited by hand)."""
+    file there is not one knotvoice wrote: another program's, or edited by hand). One left
+    empty or damaged (a power cut as it was written) gives way to the one before it
+    (``status.json.old``)."""
+    status = _status_in(Path(directory) / STATUS)
+    if status is None and (Path(directory) / STATUS).is_file():
+        status = _status_in(Path(directory) / (STATUS + ".old"))
+    return status
+
+
+def _status_in(path: Path) -> Status | None:
     try:
-        data = json.loads((Path(directory) / STATUS).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):

@@ -248,6 +248,24 @@ class Counted(Recordings):
         return deleted
 
 
+def test_the_bytes_kept_at_most_hold_as_questions_are_written_not_once_an_hour(
+    tmp_path: Path, spoken: tuple[AudioChunk, ...]
+) -> None:
+    """With a cap of 1 MB, 4 minutes of talk left 2.7 MB until the hourly look; and a file
+    half-written at a power cut (hidden) was never counted nor deleted."""
+    folder = tmp_path / AUDIO
+    folder.mkdir()
+    size = len(b"".join(chunk.audio for chunk in spoken)) + 44
+    left = aged(folder / ".question-20260101T000000.000Z.wav.partial", 10, time.time())
+    recordings = Recordings(folder, days=7, at_most=3 * size)
+    with recordings.running():
+        for number in range(8):
+            assert recordings.keep(spoken, time.time() + number) is not None
+    kept = sorted(path.name for path in folder.iterdir())
+    assert len(kept) == 3 and all(NAME.fullmatch(name) for name in kept), kept
+    assert not left.exists()
+
+
 def test_old_audio_is_deleted_at_start_and_then_once_an_hour(
     tmp_path: Path, spoken: tuple[AudioChunk, ...]
 ) -> None:

@@ -89,6 +89,9 @@ class Recordings:
         self._lock = threading.Lock()
         self._failing = False
         self._last_ms = 0
+        self._kept_bytes = 0
+        """The bytes kept as the last prune left them, and those written since: past
+        ``at_most``, the next question written prunes at once, not at the hour."""
 
     def keep(self, audio: Sequence[AudioChunk], at: float | None = None) -> str | None:
         """Have ``audio`` (16 kHz mono 16-bit chunks of a question that ended at ``at``,
@@ -123,7 +126,8 @@ class Recordings:
         deleted = 0
         trouble: OSError | None = None
         try:
-            paths = list(self.directory.glob(f"{PREFIX}*.wav*"))
+            # with what a power cut left half-written (hidden, ``write_wav``'s partial files)
+            paths = [*self.directory.glob(f"{PREFIX}*.wav*"), *self.directory.glob(f".{PREFIX}*")]
         except OSError as error:
             paths, trouble = [], error
         kept: list[tuple[float, int, Path]] = []
@@ -157,6 +161,7 @@ class Recordings:
                 continue
             total -= size
             over += 1
+        self._kept_bytes = total
         if trouble is not None:
             _log.warning(
                 "old questions' audio in %s cannot be deleted (%s)", self.directory, trouble
@@ -199,15 +204,15 @@ class Recordings:
             self._write(*job)
 
     def _write(self, path: Path, audio: tuple[AudioChunk, ...]) -> None:
-        partial = path.with_name(path.name + ".partial")
         try:
-            write_wav(partial, audio)
-            partial.replace(path)
+            write_wav(path, audio)  # whole or not at all (a hidden partial file renamed)
         except Exception as error:  # whatever it is, it costs this question's audio only
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
             self._failed(f"{path} cannot be written ({error})")
             return
+        with contextlib.suppress(OSError):
+            self._kept_bytes += path.stat().st_size
+        if self._kept_bytes > self.at_most:
+            self.prune()
         with self._lock:
             if self._failing:
                 _log.info("questions' audio is kept again")

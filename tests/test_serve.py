@@ -1972,6 +1972,22 @@ def test_a_connection_waiting_for_a_request_is_cut_at_once_on_stop(text_agent: A
     assert left == [], "nothing more is sent to it"
 
 
+async def streaming(
+    agent: Agent, spoken: Sequence[Event]
+) -> tuple[Server, asyncio.StreamReader, asyncio.StreamWriter]:
+    """A server started, and a client that has sent it ``spoken`` (a stream not yet
+    stopped), once the server is busy with it."""
+    server = Server(agent, "tcp://127.0.0.1:0")
+    listening = await server.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", listening.port)
+    for event in spoken:
+        await async_write_event(event, writer)
+    async with asyncio.timeout(10.0):
+        while not server.busy:
+            await asyncio.sleep(0.01)
+    return server, reader, writer
+
+
 def test_a_request_cut_on_stop_is_told_to_ask_again(
     by_words: Matcher, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -1981,14 +1997,7 @@ def test_a_request_cut_on_stop_is_told_to_ask_again(
     agent = Agent(reloader_of(by_words), Held(OFF_TOPIC), None)
 
     async def scenario() -> list[Event]:
-        server = Server(agent, "tcp://127.0.0.1:0")
-        listening = await server.start()
-        reader, writer = await asyncio.open_connection("127.0.0.1", listening.port)
-        for event in spoken:
-            await async_write_event(event, writer)
-        async with asyncio.timeout(10.0):
-            while not server.busy:
-                await asyncio.sleep(0.01)
+        server, reader, writer = await streaming(agent, spoken)
         await server.stop(grace=0.2)
         received = []
         while (told := await async_read_event(reader)) is not None:
@@ -2013,14 +2022,7 @@ def test_a_question_under_way_is_let_finish_on_stop(full_agent: Agent) -> None:
     *spoken, stop = wav_events(samples, rate, 1)
 
     async def scenario() -> list[Event]:
-        server = Server(full_agent, "tcp://127.0.0.1:0")
-        listening = await server.start()
-        reader, writer = await asyncio.open_connection("127.0.0.1", listening.port)
-        for event in spoken:
-            await async_write_event(event, writer)
-        async with asyncio.timeout(10.0):
-            while not server.busy:
-                await asyncio.sleep(0.01)
+        server, reader, writer = await streaming(full_agent, spoken)
         stopping = asyncio.create_task(server.stop(grace=30.0))
         await asyncio.sleep(0.2)
         await async_write_event(stop, writer)

@@ -3346,21 +3346,27 @@ def test_a_knowledge_file_exported_and_imported_again_is_the_same(
     assert load(copy).matching == MatchingHints()
 
 
+def faq_imported(tmp_path: Path, *lines: str) -> tuple[Path, Path, str]:
+    """An FAQ document of ``lines`` written as faq.md and imported as faq.yaml, with the
+    knowledge file's text (for an operator's edits to it)."""
+    faq = tmp_path / "faq.md"
+    faq.write_text("".join(lines), encoding="utf-8")
+    knowledge = tmp_path / "faq.yaml"
+    assert main(["knowledge", "import", str(faq), "-o", str(knowledge)]) == 0
+    return faq, knowledge, knowledge.read_text(encoding="utf-8")
+
+
 def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An operator who changed a price in the FAQ's document and imported it over the
     knowledge file lost every alternative, topic and spoken answer added there since, with
     the import saying only that the file's `matching:` section was kept."""
-    faq = tmp_path / "faq.md"
-    faq.write_text(
+    faq, knowledge, text = faq_imported(
+        tmp_path,
         "How much is a game?\nSix pounds.\n\nIs there parking?\nYes, 200 spaces.\n\n"
         "Can I bring food?\nNo.\n\nDo you have a bar?\nYes, until late.\n",
-        encoding="utf-8",
     )
-    knowledge = tmp_path / "faq.yaml"
-    assert main(["knowledge", "import", str(faq), "-o", str(knowledge)]) == 0
-    text = knowledge.read_text(encoding="utf-8")
     text = text.replace(
         "  - id: how-much-is-a-game\n    question: How much is a game?\n",
         "  - id: how-much-is-a-game\n    question: How much is a game?\n"
@@ -3436,16 +3442,12 @@ def test_an_faq_of_sections_imported_again_names_the_file_s_topics_it_replaced(
     """A document's sections are its entries' topics: imported again over a file whose
     topics the operator had written, it replaced every one, and the summary said only what
     it kept."""
-    faq = tmp_path / "faq.md"
-    faq.write_text(
+    faq, knowledge, text = faq_imported(
+        tmp_path,
         "Is there wifi?\nNo.\n\n"
         "## Visiting\n\nWhen are you open?\nSaturdays.\n\nIs there parking?\nYes.\n\n"
         "## Repairs\n\nDo you fix bikes?\nYes.\n",
-        encoding="utf-8",
     )
-    knowledge = tmp_path / "faq.yaml"
-    assert main(["knowledge", "import", str(faq), "-o", str(knowledge)]) == 0
-    text = knowledge.read_text(encoding="utf-8")
     text = text.replace(
         "answer: Saturdays.\n    topic: visiting", "answer: Saturdays.\n    topic: opening hours"
     )

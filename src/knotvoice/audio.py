@@ -210,8 +210,8 @@ def read_audio(path: Path | str, chunk_samples: int = CHUNK_SAMPLES) -> Iterator
         with soundfile.SoundFile(str(path)) as sound:
             rate, frames = sound.samplerate, sound.frames
             data = _decode(sound)
-            if frames == 0 and (start := _left_open(path)) is not None:
-                data = _read_on(path, start, sound)
+            if frames == 0 and (left := _left_open(path)) is not None:
+                data = _read_on(path, left[0], sound)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
         raise _unreadable(path, error) from None
     if len(data) == 0:
@@ -301,8 +301,8 @@ def check_audio(path: Path | str) -> float:
             sound.read(min(frames, max(rate // 10, 1)), dtype="float32")
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
         raise _unreadable(path, error) from None
-    if frames == 0 and (start := _left_open(path)) is not None:
-        frames = max(0, path.stat().st_size - start) // _block(path)
+    if frames == 0 and (left := _left_open(path)) is not None:
+        frames = left[1]
     if frames == 0:
         raise _empty(path)
     return float(frames / rate)
@@ -334,10 +334,11 @@ and the extensible format), which can be read on without a header; not a compres
 (ADPCM, GSM), whose data come in blocks."""
 
 
-def _left_open(path: Path) -> int | None:
+def _left_open(path: Path) -> tuple[int, int] | None:
     """Where the audio of a wav starts whose header gives it a length of 0 (as a recorder
-    writes it first, and leaves it when stopped before it ends the file); None otherwise,
-    and for an empty one with more of the header after it (a ``LIST`` chunk)."""
+    writes it first, and leaves it when stopped before it ends the file), and its frames to
+    the end of the file; None otherwise, and for an empty one with more of the header after
+    it (a ``LIST`` chunk)."""
     block, size, start, kind = _wav_data(path)
     end = path.stat().st_size
     if not (block and size == 0 and kind in _SAMPLES_AS_WRITTEN and 0 < start < end):
@@ -348,12 +349,7 @@ def _left_open(path: Path) -> int | None:
     chunk = len(after) == 8 and after[:4].isalnum() and after[:4].isascii()
     if chunk and start + 8 + int.from_bytes(after[4:], "little") <= end:
         return None  # the next chunk of a header, not audio
-    return start
-
-
-def _block(path: Path) -> int:
-    """Bytes of one frame of a wav file (1 when it cannot be told)."""
-    return _wav_data(path)[0] or 1
+    return start, (end - start) // block
 
 
 def _wav_data(path: Path) -> tuple[int, int, int, int]:

@@ -686,7 +686,12 @@ class Server:
         if told is not None:
             since = self.refused - told[1]
             wait = told[0] + REFUSALS_TOLD_EVERY - now
-            if not since or (wait > 0 and now_or_never is False and self._refusals_later()):
+            if not since:
+                return
+            if wait > 0 and not now_or_never:
+                if self._refusals_due is None:
+                    loop = asyncio.get_running_loop()
+                    self._refusals_due = loop.call_later(wait, self._refusals_now)
                 return
         _log.warning(
             "refused %s: %d are open already, the most this server takes (%d refused so far)",
@@ -697,16 +702,6 @@ class Server:
             self.refused,
         )
         self._refusals_told = (now, self.refused)
-
-    def _refusals_later(self) -> bool:
-        """Have the refusals not yet told logged once their minute has passed (True: they
-        will be)."""
-        if self._refusals_due is None:
-            told = self._refusals_told
-            assert told is not None
-            wait = told[0] + REFUSALS_TOLD_EVERY - time.monotonic()
-            self._refusals_due = asyncio.get_running_loop().call_later(wait, self._refusals_now)
-        return True
 
     def _refusals_now(self) -> None:
         self._refusals_due = None

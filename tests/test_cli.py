@@ -1084,6 +1084,26 @@ def test_eval_typed_leaves_out_a_row_without_text(tmp_path: Path) -> None:
     assert "in-domain clips        1 " in result.stdout
 
 
+def test_eval_says_which_rows_list_a_clip_again(tmp_path: Path) -> None:
+    """A row pasted twice was heard and counted twice, and nothing said so: a miss counted
+    double moved top-1 with no word why."""
+    manifest = manifest_of(
+        tmp_path,
+        "q0.wav\ttreat-knot\thow do I treat a knot\n"
+        "q1.wav\t-\twhat is the weather tomorrow\n"
+        "./q0.wav\ttreat-knot\thow do I treat a knot\n"
+        "\ttreat-knot\thow do I treat a knot\n"
+        "\ttreat-knot\thow do I treat a knot\n",
+    )
+    result = knotvoice("eval", str(manifest), "--typed")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"knotvoice: {manifest}: line 4 lists a clip listed above, counted again each time; "
+        "remove the repeated line to count each clip once"
+    ]
+    assert "in-domain clips        4 " in result.stdout
+
+
 def test_eval_typed_scores_rows_with_no_clip_and_a_heard_run_names_them(tmp_path: Path) -> None:
     """An operator with no recordings wrote a manifest for `--typed` and left the file
     column empty: every such row was dropped without a word ("in-domain clips 0"), and with

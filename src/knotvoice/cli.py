@@ -851,6 +851,13 @@ def _evaluate(args: argparse.Namespace) -> int:
             evaluation.untyped_lines(manifest)
         else:
             evaluation.check_clips(manifest)
+        repeated = evaluation.repeated_lines(manifest)
+        if repeated:
+            _warn(
+                f"{manifest}: {evaluation.name_lines(repeated)} list{'s' * (len(repeated) == 1)} "
+                "a clip listed above, counted again each time; remove the repeated "
+                f"line{'s' * (len(repeated) > 1)} to count each clip once"
+            )
         if evaluation.manifest_encoding(manifest) == evaluation.WINDOWS_1252:
             _warn(
                 f"{manifest}: not UTF-8 text; read as Windows-1252 (as Excel on Windows saves "

@@ -591,6 +591,22 @@ def untyped_lines(manifest: Path | str) -> list[int]:
     return lines
 
 
+def repeated_lines(manifest: Path | str) -> list[int]:
+    """The lines of a manifest's rows whose clip an earlier row already lists (a row pasted
+    twice): each is heard and counted again, and nothing said so."""
+    manifest = Path(manifest)
+    seen: set[Path] = set()
+    lines = []
+    for row in read_manifest(manifest):
+        if not row.file:
+            continue  # a typed question: asking one twice is the writer's choice
+        clip = (manifest.parent / row.file).resolve()
+        if clip in seen:
+            lines.append(row.line)
+        seen.add(clip)
+    return lines
+
+
 def samples(manifest: Path | str, transcripts: Path | str | None = None) -> list[Sample]:
     """Samples of a manifest: typed (the manifest's text) or, given a transcript file
     (tab-separated file, text, transcript), what the recognizer heard for each clip."""

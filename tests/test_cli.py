@@ -375,6 +375,9 @@ def test_ask_tells_a_recorded_question_given_as_the_typed_one_to_come_with_audio
     (tmp_path / "notes.txt").write_text("opening hours")
     for words in ([str(clips[0]), "please"], [str(tmp_path / "notes.txt")]):
         assert knotvoice("ask", "--no-speak", *words).returncode == 0
+    # A question longer than a file's name can be (87 Chinese characters) was a traceback.
+    long = knotvoice("ask", "--no-speak", "我" * 87 + "?")
+    assert long.returncode == 0 and "Traceback" not in long.stderr, long.stderr
 
 
 def test_asking_nothing_says_what_to_do() -> None:

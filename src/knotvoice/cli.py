@@ -707,7 +707,13 @@ def _check_not_a_clip(words: Sequence[str]) -> None:
     "q1.wav", turned away with exit 0, as if the clip had been heard."""
     from knotvoice.audio import is_audio
 
-    if words and all(Path(word).is_file() and is_audio(word) for word in words):
+    def clip(word: str) -> bool:
+        try:
+            return Path(word).is_file() and is_audio(word)
+        except OSError:  # a question too long to be a file's name
+            return False
+
+    if words and all(clip(word) for word in words):
         clips = " ".join(shlex.quote(word) for word in words)
         one = len(words) == 1
         raise KnotvoiceError(

@@ -449,10 +449,11 @@ _CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-
 """A character reference as HTML writes one ("&amp;", "&#39;", "&#x2019;"), which may stand
 for no character ("&nbps;")."""
 _UNENDED = re.compile(
-    r"&(?:#[0-9]+(?![0-9;])|#[xX][0-9a-fA-F]+(?![0-9a-fA-F;])|([A-Za-z]{2,})(?![A-Za-z;]))"
+    r"&(?:#[0-9]+(?![0-9;])|#[xX][0-9a-fA-F]+(?![0-9a-fA-F;])|([A-Za-z]{2,})(?![A-Za-z;=]))"
 )
 """A character reference without its ";" ("&amp chips", "&#39s"), maybe: a name only when
-it is a character's ("AT&T", "R&D" and "Fish&Chips" are none)."""
+it is a character's ("AT&T", "R&D" and "Fish&Chips" are none), and not a web address's
+parameter ("?q=books&lang=en": "&lang;" is a character)."""
 _ONE_LETTER = re.compile(r"&[A-Za-z];")
 """A letter between "&" and ";" ("R&D;"): no character's name, and none misspelt."""
 _LONGEST_NUMBER = 7

@@ -2356,6 +2356,39 @@ def test_an_answer_of_several_paragraphs_under_marked_questions_stays_whole(
     assert result.notes == ()
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Q: How do I reset my PIN?\nA: Ask at the desk.", "Q: Can I reserve a book?\nA: Yes."),
+        ("1. How do I reset my PIN?\nAsk at the desk.", "2. Can I reserve a book?\nYes."),
+    ],
+)
+def test_a_question_asked_within_an_answer_under_marked_questions_stays_in_it(
+    first: str, second: str
+) -> None:
+    """A line of an answer ending in "?" cut the answer short and became an entry of its own,
+    without a note, where every question of the FAQ is marked (Q:, 1.)."""
+    result = parse_faq(
+        f"{first}\nForgotten your card number too?\nWe can look it up.\n\n{second}\n"
+    )
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "How do I reset my PIN?",
+            "Ask at the desk.\n\nForgotten your card number too?\n\nWe can look it up.",
+        ),
+        ("Can I reserve a book?", "Yes."),
+    ]
+    ((line, note),) = [(note.line, note.message) for note in result.notes]
+    assert line == 3 and "'Forgotten your card number too?' is read as a line of" in note
+    # One marked as the others are, or after a blank line, is a question of its own.
+    for apart in (
+        f"{first}\n\nForgotten your card number too?\nWe can look it up.\n\n{second}\n",
+        f"{first}\nQ: Forgotten your card number too?\nA: We can look it up.\n\n{second}\n",
+    ):
+        asked = [entry.question for entry in parse_faq(apart).entries]
+        assert "Forgotten your card number too?" in asked, apart
+
+
 @pytest.mark.parametrize("icon", ["+", "\u2212", "\u25be", "\u2795"])
 def test_the_icon_that_opens_a_web_page_answer_is_left_out_of_the_question(icon: str) -> None:
     result = parse_faq(

@@ -326,6 +326,8 @@ class _Paragraph:
     links."""
     signup: bool = False
     """Part of a web page's sign-up box, a newsletter's (``_signups``)."""
+    aside: bool = False
+    """A question read as its answer's text, among questions marked as such (``_asides``)."""
 
     @property
     def text(self) -> str:
@@ -591,7 +593,7 @@ def _parse_text(text: str) -> ImportResult:
     """``parse_faq`` on text without HTML, its character references read already."""
     paragraphs = _plain_titles(_titled(_menus(_paragraphs(text))))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
-    paragraphs = _signups(paragraphs)
+    paragraphs = _asides(_signups(paragraphs))
     if not any(p.is_question for p in paragraphs):
         raise KnowledgeError(
             "no questions found; a question is a line of its own ending in '?', starting "
@@ -875,7 +877,17 @@ def _parse_text(text: str) -> ImportResult:
         ):
             current.paragraphs.append(para.text)
             expecting = False
-            if previous.is_finished and _title_shaped(paragraphs, index):
+            if para.aside:
+                notes.append(
+                    (
+                        para.line,
+                        f"{para.text!r} is read as a line of the answer above it, as it is not "
+                        "marked as the other questions are; if it is a question of its own, "
+                        "mark it as they are, with its answer under it",
+                        current,
+                    )
+                )
+            elif previous.is_finished and _title_shaped(paragraphs, index):
                 notes.append(
                     (
                         para.line,
@@ -1986,6 +1998,46 @@ def _menus(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
             found[index] = _Paragraph(para.line, para.lines, menu=True)
             found[index + 1] = dataclasses.replace(below, menu=True)
     return found
+
+
+def _asides(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
+    """``paragraphs`` with a question asked within an answer ("Forgotten your card number
+    too?" between its lines) read as the answer's text: where two questions or more are
+    marked as such (``Q:``, ``1.``, ``##``, bold), each after a blank line, one ending in
+    ``?`` that is not, right under a marked question's answer text (no blank line between),
+    with no answer's label (``A:``) under it. It cut that answer short and became an entry of
+    its own."""
+    marked = [index for index, para in enumerate(paragraphs) if para.is_question and para.marked]
+    apart = all(
+        _blank_before(paragraphs, index) for index in marked if index
+    )  # rows of a sheet, one under another, are not
+    if len(marked) < 2 or not apart:
+        return paragraphs
+    found = list(paragraphs)
+    asked = False  # a marked question is above
+    for index, para in enumerate(found):
+        if para.is_question and para.marked:
+            asked = True
+            continue
+        before = found[index - 1] if index else None
+        below = found[index + 1] if index + 1 < len(found) else None
+        if (
+            asked
+            and para.is_question
+            and not para.titled
+            and before is not None
+            and before.is_plain
+            and not _blank_before(found, index)
+            and not (below is not None and below.is_plain and _unlabelled(below.text) != below.text)
+        ):
+            found[index] = dataclasses.replace(para, is_question=False, aside=True)
+    return found
+
+
+def _blank_before(paragraphs: list[_Paragraph], index: int) -> bool:
+    """Whether a blank line (or nothing) is over the paragraph at ``index``."""
+    before = paragraphs[index - 1] if index else None
+    return before is None or before.line + len(before.lines) < paragraphs[index].line
 
 
 def _signups(paragraphs: list[_Paragraph]) -> list[_Paragraph]:

@@ -1277,6 +1277,34 @@ def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_pat
     assert not [p for p in lint(KNOTS) if "read aloud" in p.message]
 
 
+def test_a_question_too_long_to_read_out_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:
+    """A question of 60 words (46 here) passed lint and check without a word, and a visitor turned
+    away heard all of it as a question to ask (a reply of 81 words)."""
+    asked = (
+        "If I am a resident of a neighbouring borough who works in this town but does not "
+        "live here, and I would like to join for the whole family including two children "
+        "under twelve and a grandparent who visits at weekends, how much would it cost?"
+    )
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        f"  - id: membership\n    question: {asked}\n"
+        "    alternatives: [how much is membership, what does it cost to join, is it free]\n"
+        "    answer: Ten pounds a year.\n    topic: membership\n",
+        encoding="utf-8",
+    )
+    (warned,) = [p for p in lint(path) if p.field == "question"]
+    assert (warned.severity, warned.entry, warned.line) == ("warning", "membership", 4)
+    assert warned.message.startswith("is 46 words; it is read out to visitors")
+    judged = [_judged(0, 0, 0.9, (0,), "phrasing")]
+    assert [
+        line
+        for line in check_calibration(load(path), judged, 0.5, 0.3).advice
+        if line.startswith("entry membership: question: is 46 words")
+    ]
+    assert not [p for p in lint(KNOTS) if p.field == "question"]
+
+
 def test_a_plain_text_faq_and_a_knowledge_file_are_each_pointed_the_right_way(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -127,6 +127,9 @@ def _placed(knowledge: Knowledge) -> list[tuple[Entry, Lines | None]]:
     return list(zip(knowledge.entries, knowledge.lines, strict=True))
 
 
+LONG_QUESTION_WORDS = 25
+"""A question of more words is too long to read out to a visitor; the longest of every FAQ in
+``knowledge/`` and ``audio_fixtures/`` has 13."""
 ENGLISH_SHARE = 0.2
 """A knowledge whose words are less often than this English function words (they are 38 to
 55% of the words of every English FAQ in ``knowledge/`` and ``audio_fixtures/typed/``, 5% of
@@ -210,8 +213,31 @@ def long_speech_warnings(
     return found
 
 
+def long_question_warnings(
+    entries: Sequence[Entry], source: str, lines: Lines | None = None
+) -> list[Problem]:
+    """One warning per entry whose question has over ``LONG_QUESTION_WORDS`` words: it is
+    read out to visitors, in a did-you-mean and as a question to ask when theirs is turned
+    away. ``lines``: where the one entry given is written."""
+    return [
+        Problem(
+            "warning",
+            entry.id,
+            "question",
+            f'is {count} words; it is read out to visitors ("Did you mean ...?", and as a '
+            f"question to ask when theirs is turned away): ask it in {LONG_QUESTION_WORDS} "
+            "words or fewer, as a visitor would, and put the detail in the answer",
+            source,
+            line_of(lines, "question"),
+        )
+        for entry in entries
+        if (count := len(words_of(entry.question))) > LONG_QUESTION_WORDS
+    ]
+
+
 def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Problem]:
-    found: list[Problem] = long_speech_warnings([entry], source, lines)
+    found = long_speech_warnings([entry], source, lines)
+    found += long_question_warnings([entry], source, lines)
 
     def warn(field: str, message: str) -> None:
         found.append(Problem("warning", entry.id, field, message, source, line_of(lines, field)))
@@ -596,7 +622,10 @@ def check_calibration(
     )
     first += tuple(
         f"entry {problem.entry}: {problem.field}: {problem.message}"
-        for problem in long_speech_warnings(knowledge.entries, knowledge.source)
+        for problem in (
+            *long_speech_warnings(knowledge.entries, knowledge.source),
+            *long_question_warnings(knowledge.entries, knowledge.source),
+        )
     )
     return CheckReport(
         entries,

@@ -992,6 +992,16 @@ def test_a_knowledge_not_in_english_is_told_so_once(tmp_path: Path) -> None:
     warned = [p for p in lint(written) if "do not look like English" in p.message]
     assert len(warned) == 1 and warned[0].severity == "warning"
     assert not [p for p in lint(KNOTS) if "English" in p.message]
+    # A web address's words are no language's: an English file of a long one was not English
+    addresses = tmp_path / "addresses.yaml"
+    addresses.write_text(
+        "version: 1\nentries:\n"
+        "  - id: timetable\n    question: Where is the timetable?\n"
+        "    answer: See https://example.org/t?page=1&section=opening&copy=1&times=3&not=4&reg=5"
+        "&para=6&lang=en&view=full&print=yes&size=large&mode=dark or mail fares@example.org\n",
+        encoding="utf-8",
+    )
+    assert not [p for p in lint(addresses) if "English" in p.message]
     # Japanese writes no spaces: each sentence was one word, too few to judge, and no warning
     japanese = tmp_path / "ja.yaml"
     japanese.write_text(

@@ -28,7 +28,7 @@ from knotvoice.knowledge import (
     words_of,
 )
 from knotvoice.lang import english, unaccented
-from knotvoice.markup import OddReference, html_tags, odd_references
+from knotvoice.markup import EMAIL, WEB_ADDRESS, OddReference, html_tags, odd_references
 from knotvoice.match.calibration import Example, Judged
 from knotvoice.match.text import STOPWORDS, normalize
 from knotvoice.settings import VoiceSettings
@@ -144,8 +144,11 @@ of another script (Greek, Cyrillic, Arabic, Japanese, ...)."""
 
 def english_share(texts: Sequence[str]) -> tuple[float, int]:
     """Of the words of ``texts``, the share that are English function words (the language
-    data's stopwords), and how many words there are."""
-    words = [word for text in texts for word in words_of(text)]
+    data's stopwords), and how many words there are; web and e-mail addresses are no
+    language's words ("?page=1&section=opening" is not German)."""
+    words = [
+        word for text in texts for word in words_of(EMAIL.sub(" ", WEB_ADDRESS.sub(" ", text)))
+    ]
     return sum(word in STOPWORDS for word in words) / max(1, len(words)), len(words)
 
 

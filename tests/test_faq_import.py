@@ -1230,6 +1230,24 @@ def test_read_faq_refuses_bytes_no_encoding_reads(tmp_path: Path) -> None:
         read_faq(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("faq.docx", "a Word document"), ("faq.PDF", "a PDF"), ("faq.xlsx", "an Excel workbook")],
+)
+def test_a_file_named_as_a_document_that_is_none_is_told_so(
+    tmp_path: Path, name: str, kind: str
+) -> None:
+    """A picture named faq.docx was told to be saved "as UTF-8", as if it were text."""
+    path = tmp_path / name
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x81\x8d\x90")
+    with pytest.raises(KnowledgeError) as raised:
+        read_faq(path)
+    assert str(raised.value) == (
+        f"{path}: not {kind}, as its name says, nor text; open it and save it again as {kind}, "
+        "or give the FAQ's own file"
+    )
+
+
 def test_a_spreadsheet_saved_as_csv_gives_an_entry_a_row(tmp_path: Path) -> None:
     path = tmp_path / "faq.csv"
     path.write_bytes(

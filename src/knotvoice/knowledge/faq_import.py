@@ -427,6 +427,12 @@ def read_faq(path: str | Path) -> ImportResult:
         if data.startswith(magic):
             raise KnowledgeError(f"{path}: {what}")
     text, note = _decoded(data)
+    if text is None and (kind := _NAMED_AS.get(path.suffix.lower())):
+        # a picture or another file named as a document: "save it as UTF-8" was no help
+        raise KnowledgeError(
+            f"{path}: not {kind}, as its name says, nor text; open it and save it again as "
+            f"{kind}, or give the FAQ's own file"
+        )
     if text is None:
         raise KnowledgeError(
             f"{path}: not text in UTF-8, UTF-16 or Windows-1252; save the FAQ as UTF-8"
@@ -962,6 +968,14 @@ def _parse_text(text: str) -> ImportResult:
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _PDF_MAGIC = b"%PDF-"
+_NAMED_AS = {
+    ".docx": "a Word document",
+    ".odt": "an OpenDocument text",
+    ".xlsx": "an Excel workbook",
+    ".ods": "an OpenDocument spreadsheet",
+    ".pdf": "a PDF",
+}
+"""What a file named so is read as, for one that is none: a document's own kind."""
 _NOT_TEXT = (
     (b"{\\rtf", "rich text (RTF); save it as plain text (.txt) or as a Word document (.docx)"),
     (

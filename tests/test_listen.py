@@ -7,6 +7,7 @@ silence between them long enough for the previous answer, as a visitor would wai
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import subprocess
@@ -44,7 +45,7 @@ from knotvoice.kiosk.events import (
 from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.loop import SpeechStage, listen
 from knotvoice.kiosk.speaker import DeviceSpeaker, Finished, Playback, Speaker, WavSpeaker
-from knotvoice.kiosk.triggers import EventTrigger, question_in, strip_wake_phrase
+from knotvoice.kiosk.triggers import EventTrigger, KeyTrigger, question_in, strip_wake_phrase
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, MatchStage
@@ -512,6 +513,24 @@ def test_wake_phrase_then_follow_up_without_it(
     heard = [(e.accepted, e.text.lower()) for e in recorder.of(Heard) if isinstance(e, Heard)]
     assert [accepted for accepted, _ in heard] == [False, True, True, False]
     assert "rid of" in heard[-1][1]
+
+
+def test_push_to_talk_says_when_no_press_can_come(caplog: pytest.LogCaptureFixture) -> None:
+    """Under a service manager a push-to-talk kiosk's standard input is /dev/null: it heard
+    no question and said nothing of why. Each line read is a press (a button's presses piped
+    in); once the input ends, that is said."""
+    caplog.set_level(logging.WARNING, logger="knotvoice.kiosk.triggers")
+    pipe = io.StringIO("17 falling\n")  # a press, as a GPIO monitor prints one
+    trigger = KeyTrigger(pipe)
+    deadline = time.monotonic() + 10
+    while not caplog.records and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert trigger.poll() and not trigger.poll()  # one press
+    (record,) = caplog.records
+    assert record.getMessage().startswith(
+        "--trigger push: standard input has ended, so no press can come (under a service it is "
+        "/dev/null)"
+    )
 
 
 def test_push_to_talk_answers_only_after_a_press(

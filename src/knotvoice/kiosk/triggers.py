@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from knotvoice.lang import words
 from knotvoice.settings import TriggerMode
 
 __all__ = ["EventTrigger", "KeyTrigger", "Trigger", "question_in", "strip_wake_phrase"]
+
+_log = logging.getLogger(__name__)
 
 
 class Trigger(Protocol):
@@ -50,7 +53,10 @@ class EventTrigger:
 
 
 class KeyTrigger(EventTrigger):
-    """Each line read from ``stream`` (the Enter key on a terminal) is a press."""
+    """Each line read from ``stream`` (the Enter key on a terminal, or a button's presses
+    piped in: ``gpiomon ... | knotvoice listen --trigger push``) is a press. Once it ends
+    no press can come, which is said: under a service manager it is /dev/null, and the kiosk
+    heard nothing and said nothing."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__()
@@ -61,6 +67,11 @@ class KeyTrigger(EventTrigger):
     def _run(self) -> None:
         for _line in self._stream:
             self.press()
+        _log.warning(
+            "--trigger push: standard input has ended, so no press can come (under a service "
+            "it is /dev/null); pipe a button's presses in, a line each (docs/kiosk.md), or "
+            "use --trigger vad or wake"
+        )
 
 
 def strip_wake_phrase(text: str, wake_phrase: str) -> str | None:

@@ -2114,6 +2114,14 @@ def test_a_voice_named_wrong_stops_the_server_at_once(tmp_path: Path) -> None:
     assert error.endswith("; name one, or leave --voice out for the default"), error
     status = knotvoice("status", "--log-dir", str(log_dir))
     assert "no text-to-speech voice matches 'klingon-xx'" in status.stdout, status.stdout
+    # One named in a config file names the file, and is not told to leave out a flag not given.
+    config = tmp_path / "knotvoice.toml"
+    config.write_text('voice = "klingon-xx"\n', encoding="utf-8")
+    result = knotvoice("serve", "--config", str(config), "--uri", "tcp://127.0.0.1:0")
+    assert result.returncode == 1, result.stderr
+    (error,) = result.stderr.splitlines()
+    assert error.startswith(f"knotvoice: error: {config}: no text-to-speech voice matches ")
+    assert error.endswith("; name one, or leave it out for the default"), error
 
 
 def test_check_of_a_busy_server_says_it_is_busy(text_agent: Agent) -> None:

@@ -31,7 +31,7 @@ from knotvoice.reload import KEPT, Reloader, load_kept
 from knotvoice.settings import ENVIRONMENT, Settings, TriggerMode
 from knotvoice.speech.ready import ReadyReplies
 from knotvoice.speech.reply import reply_text, spoken_answer
-from knotvoice.speech.tts import Synthesizer
+from knotvoice.speech.tts import Synthesizer, UnknownVoice
 
 __all__ = [
     "ENGINES",
@@ -444,8 +444,16 @@ def rebias(recognizer: Recognizer, knowledge: Knowledge, settings: Settings | No
 
 
 def load_synthesizer(settings: Settings) -> Synthesizer:
-    """The text-to-speech voice the settings name."""
-    return Synthesizer.load(settings.speech)
+    """The text-to-speech voice the settings name; a voice unknown names the config file or
+    variable it came from, as a device's does (it was told to leave out a --voice not given)."""
+    try:
+        return Synthesizer.load(settings.speech)
+    except UnknownVoice as error:
+        origin = settings.origins.get("voice")
+        if origin is None:
+            raise
+        told = str(error).replace("leave --voice out", "leave it out")
+        raise UnknownVoice(f"{origin}: {told}") from None
 
 
 def kept_voice(settings: Settings, synthesizer: Synthesizer) -> ReadyReplies:

@@ -3424,6 +3424,10 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
         "    alternatives:\n    - what does bowling cost\n",
     )
     text = text.replace(
+        "    question: Can I bring food?\n",
+        "    question: Can I bring food?\n    alternatives: [is a picnic ok]\n",
+    )
+    text = text.replace(
         "    answer: Yes, 200 spaces.\n", "    answer: Yes, 200 spaces.\n    topic: parking\n"
     )
     text = text.replace(
@@ -3453,7 +3457,9 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     assert (
         f"{knowledge}: the FAQ imported again over it: kept its 1 alternative, 1 topic, 1 "
         "spoken answer; left out the spoken answer of how-much-is-a-game, whose answer "
-        "changed: write it again; left out can-i-bring-food, no longer in the FAQ"
+        "changed: write it again; left out can-i-bring-food, no longer in the FAQ, with its "
+        "alternative 'is a picnic ok' (in the file replaced: add it to an entry reworded from "
+        "it, if one is)"
     ) in err
     assert f"{knowledge}: its comments are not kept" in err
     # a sheet exported from the file says what its columns hold: a wording deleted there

@@ -1278,7 +1278,10 @@ def _kiosk(
             # (SIGINT stops a kiosk with a screen as SIGTERM does: it was said to be SIGTERM)
             _out(f"stopped: {_count(summary.turns, 'question')}, {_count(summary.errors, 'error')}")
         _log.info(
-            "listened %.1f s: %d questions, %d errors", summary.seconds, summary.turns, summary.errors
+            "listened %.1f s: %d questions, %d errors",
+            summary.seconds,
+            summary.turns,
+            summary.errors,
         )
         return 0
 

@@ -56,6 +56,9 @@ class Kept:
     untopiced: tuple[tuple[str, str], ...] = ()
     """The file's topics left out where the FAQ, which gives topics, gives its entry none
     (a question above its first section), each with its entry's id."""
+    gone_wordings: tuple[str, ...] = ()
+    """The alternatives of the entries left out (``gone``): an entry whose question and
+    answer were both reworded in the FAQ is one of them, and its wordings went unnamed."""
 
     def summary(self) -> str:
         """What was kept and left out, as one sentence's parts ("" when nothing)."""
@@ -99,7 +102,18 @@ class Kept:
                 "gives none (its sections or column): to keep them, write them in the FAQ"
             )
         if self.gone:
-            parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ")
+            with_them = ""
+            if wordings := self.gone_wordings:
+                one = len(wordings) == 1
+                shown = ", ".join(repr(wording) for wording in wordings[:5])
+                more = f" and {len(wordings) - 5} more" if len(wordings) > 5 else ""
+                whose = "its" if len(self.gone) == 1 else "their"
+                with_them = (
+                    f", with {whose} alternative{'s' * (not one)} {shown}{more} (in the file "
+                    f"replaced: add {'it' if one else 'them'} to an entry reworded from "
+                    f"{'it' if len(self.gone) == 1 else 'them'}, if one is)"
+                )
+            parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ{with_them}")
         return "; ".join(parts)
 
 
@@ -181,6 +195,12 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         tuple((entry_id, tuple(wordings)) for entry_id, wordings in unlisted.items()),
         tuple(retopiced),
         tuple(untopiced),
+        tuple(
+            wording
+            for entry in old.entries
+            if entry.id not in matched
+            for wording in entry.alternatives
+        ),
     )
 
 

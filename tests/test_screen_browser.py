@@ -1010,6 +1010,12 @@ def test_the_first_answer_is_in_a_region_a_screen_reader_reads_out(
     screen.emit(Decided(1.1, "answer", entry.id, entry.question, spoken_answer(entry)))
     expect(said).to_contain_text(entry.question)
     expect(said).to_contain_text(entry.answer.strip()[:60])
+    # A list is read as sentences: its items ran together ("Redness.A swollen joint"), and a
+    # question was given a second stop ("upper back?. How to treat").
+    listed = next(entry for entry in knowledge.entries if "1. Redness." in entry.answer)
+    screen.emit(Heard(2.0, "what are the signs", 1.5, typed=True))
+    screen.emit(Decided(2.1, "answer", listed.id, listed.question, spoken_answer(listed)))
+    expect(said).to_contain_text(f"{listed.question} Symptoms of inflammation include: Redness. A ")
 
 
 def test_more_shows_only_while_some_of_the_answer_is_out_of_sight(
@@ -1584,6 +1590,30 @@ def test_a_question_the_kiosk_takes_but_never_shows_is_said_to_be_unanswered(
     )
 
 
+def test_a_question_the_browser_cannot_send_is_said_to_be_unanswered(
+    browser: Browser, screen: Screen
+) -> None:
+    """With six of the kiosk's pages open in one browser, each holding a connection to it,
+    a question typed in one was never sent (the browser's six connections to a site were
+    all held), and the page waited for it without a word."""
+    context = browser.new_context(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
+    try:
+        pages = [context.new_page() for _ in range(6)]
+        for page in pages:
+            page.goto(screen.url)
+            page.wait_for_selector("body[data-turn]", timeout=WAIT_MS)
+        asking = pages[0]
+        asking.locator("#question").fill("how often should you massage a knot")
+        asking.locator("#question").press("Enter")
+        expect(asking.locator("#notice")).to_have_text(
+            "The kiosk is not answering. Please try again in a moment.", timeout=15_000
+        )
+        expect(asking.locator("#question")).to_have_value("how often should you massage a knot")
+        assert not screen.inbox.arrived.is_set()
+    finally:
+        context.close()
+
+
 def test_a_reply_that_comes_before_the_server_says_it_took_the_question_is_not_unanswered(
     browser: Browser, screen: Screen, knowledge: Knowledge
 ) -> None:
@@ -1627,20 +1657,26 @@ def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
         screen.emit(Decided(1.1, "answer", entry.id, "", spoken_answer(entry)))
         screen.emit(ReplyStarted(1.2, spoken_answer(entry), 60.0))
         caption(page).to_contain_text(entry.answer.strip()[:60])
+        # A question half typed and left: the next visitor found it in the box.
+        page.locator("#question").fill("i found a lump in my neck and i am scared it is")
+        page.evaluate("typedAt = performance.now() - 60000")  # typed a minute ago
         time.sleep(3.0)  # longer than the rest, but the reply is still being said
         caption(page).to_contain_text(entry.answer.strip()[:60])
         screen.emit(ReplyFinished(61.2))
         expect(page.locator("#try")).to_be_visible(timeout=WAIT_MS)
         expect(page.locator("#caption-box")).to_be_hidden()
         expect(page.locator("#heard-line")).to_be_hidden()
+        expect(page.locator("#question")).to_have_value("")
 
         # A did-you-mean left unanswered goes too, and a page opened later starts afresh.
         screen.emit(Heard(70.0, "how do I press out a knot myself", 69.0))
         screen.emit(Decided(70.1, "confirm", best.id, "", confirm, runner_up=other.id))
         screen.emit(ReplyFinished(73.0))
         expect(page.locator("#choices button")).to_have_count(2)
+        page.locator("#question").fill("where is the")  # a visitor typing now keeps theirs
         expect(page.locator("#choices")).to_be_hidden(timeout=WAIT_MS)
         expect(page.locator("#try")).to_be_visible()
+        expect(page.locator("#question")).to_have_value("where is the")
         later = open_page(browser, screen.url)
         expect(later.locator("#caption-box")).to_be_hidden()
         expect(later.locator("#try")).to_be_visible()

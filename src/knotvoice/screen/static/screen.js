@@ -12,6 +12,8 @@ const STATE_WORDS = {
 const UNSAID = "Shown, not spoken"; // a reply on screen the kiosk could not say (no sound)
 
 const ANSWER_WITHIN_MS = 10000; // a question or a tap the kiosk took shows by then
+const SENT_WITHIN_MS = 10000; // a question or a tap is taken by the kiosk by then
+const LEFT_TYPED_MS = 30000; // text not typed in for this long is left: cleared at the rest
 const FOLLOW_MS = 250; // how often the answer's box is kept on the part being said
 const HEARD_WITHIN = 2.5; // the server's "alive"s that may go missing before it is thought stuck
 
@@ -27,6 +29,8 @@ let events = null; // the kiosk's events
 let silence = null; // the timer for the kiosk's events going quiet
 let aliveEveryMs = 3000; // how often the server says it is alive (it says so itself)
 let suggestionsShown = false; // the questions to try are to show (as many rows as fit)
+let resting = true; // the kiosk shows nothing of the last visitor (its questions to try)
+let typedAt = -Infinity; // when the question box was last typed in (performance.now(), ms)
 
 function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
@@ -110,10 +114,13 @@ function say(message) {
 async function post(path, body) {
   const viewsBefore = views;
   try {
+    // Not sent at all, the browser's connections to the kiosk all held (six pages open):
+    // given up, and said so, rather than waited for without a word.
     const response = await fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
+      signal: AbortSignal.timeout(SENT_WITHIN_MS),
     });
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
@@ -277,6 +284,17 @@ function fitSuggestions() {
   section.hidden = items.every((item) => item.hidden);
 }
 
+// A reply as a screen reader reads it: each line (a list's item, a heading) a sentence of
+// its own, given a stop where it has none. The box's own text ran them together
+// ("Redness.A swollen joint", "upper back?. How to treat").
+function asSentences(texts) {
+  return texts
+    .map((text) => text.trim())
+    .filter(Boolean)
+    .map((text) => (/[.!?:;\u2026]$/.test(text) ? text : `${text}.`))
+    .join(" ");
+}
+
 function render(view) {
   // While a new question is thought about, the answer on screen is the last one's: it is
   // dimmed (and said to be) until the new reply comes.
@@ -291,6 +309,11 @@ function render(view) {
   document.body.dataset.state = view.state;
   document.body.dataset.kind = view.kind;
   document.body.dataset.turn = view.turn;
+  // The next visitor does not find the last one's half-typed question (someone typing
+  // still keeps theirs).
+  const rests = view.kind === "" && !view.reply;
+  if (rests && !resting && performance.now() - typedAt >= LEFT_TYPED_MS) $("question").value = "";
+  resting = rests;
   $("state-word").textContent = unsaid ? UNSAID : STATE_WORDS[view.state] || view.state;
   $("stop").disabled = view.state !== "speaking";
   $("stop").hidden = unsaid || "never" in $("stop").dataset;
@@ -317,7 +340,8 @@ function render(view) {
     renderLines($("caption"), view.reply_lines);
     // Read out by a screen reader from a region always there: the answer's own box is
     // hidden until the first reply, and a region shown with its words is not read.
-    $("said").textContent = [view.title, $("caption").textContent].filter(Boolean).join(". ");
+    const lines = view.reply_lines.map((line) => line.spans.map((span) => span.text).join(""));
+    $("said").textContent = asSentences([view.title, ...lines]);
     $("caption").scrollTop = 0;
     leftAlone = false;
     renderChoices(view);
@@ -393,6 +417,9 @@ document.addEventListener("DOMContentLoaded", () => {
     fitSuggestions();
   });
   setInterval(followReply, FOLLOW_MS);
+  $("question").addEventListener("input", () => {
+    typedAt = performance.now();
+  });
   $("ask").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("question");

@@ -1067,7 +1067,9 @@ SAYING_IN_VIEW = """() => {
       range.setEnd(node, left + 1);
       const at = range.getBoundingClientRect();
       const shown = text.getBoundingClientRect();
-      return { said, inView: at.top >= shown.top - 1 && at.bottom <= shown.bottom + 1,
+      // a glyph's box may stand out of its line's (Noto Sans: 2 px over the first line's top)
+      const slack = (parseFloat(getComputedStyle(text).lineHeight) || 30) / 4;
+      return { said, inView: at.top >= shown.top - slack && at.bottom <= shown.bottom + slack,
                top: text.scrollTop };
     }
     left -= node.length;

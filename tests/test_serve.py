@@ -37,7 +37,7 @@ from wyoming.client import AsyncTcpClient
 from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
-from wyoming.tts import Synthesize
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 
 from knotvoice.asr import RecognizerStream, Word
 from knotvoice.asr import Transcript as Heard
@@ -1491,6 +1491,44 @@ def test_synthesize_speaks_in_knotvoices_voice(text_agent: Agent) -> None:
     seconds = len(audio) / (2 * rate)
     assert 0.5 < seconds < 5.0
     assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the reply is silent"
+
+
+def test_a_reply_streamed_as_home_assistant_sends_it_is_said_once_and_ends_stopped(
+    text_agent: Agent,
+) -> None:
+    """Home Assistant (2025.8 on) sends every reply as a stream, though the server takes
+    none: synthesize-start, the text in chunks, the whole text as a synthesize, then
+    synthesize-stop; and it reads until synthesize-stopped, which never came: each reply
+    waited out the connection's idle time (60 s). A stream with no synthesize in it is
+    said from its chunks."""
+    whole = [
+        SynthesizeChunk(text="Hello from ").event(),
+        SynthesizeChunk(text="the kiosk.").event(),
+    ]
+
+    async def scenario() -> list[list[Event]]:
+        async with served(text_agent) as (_, port):
+            return [
+                await ask(
+                    port,
+                    SynthesizeStart().event(),
+                    *chunks,
+                    SynthesizeStop().event(),
+                    ends=("synthesize-stopped",),
+                    timeout=20.0,
+                )
+                for chunks in (
+                    [*whole, Synthesize(text="Hello from the kiosk.").event()],
+                    whole,
+                )
+            ]
+
+    for events in run(scenario()):
+        types = [event.type for event in events]
+        assert types[0] == "audio-start" and types[-2:] == ["audio-stop", "synthesize-stopped"]
+        assert types.count("audio-start") == 1, "said once"
+        audio = b"".join(event.payload or b"" for event in events if event.type == "audio-chunk")
+        assert np.abs(np.frombuffer(audio, dtype="<i2")).max() > 1000, "the reply is silent"
 
 
 def test_the_faqs_answers_are_spoken_from_what_was_rendered_ahead(

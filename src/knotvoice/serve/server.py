@@ -67,6 +67,7 @@ from wyoming.info import (
 )
 from wyoming.ping import Pong
 from wyoming.server import AsyncEventHandler
+from wyoming.tts import SynthesizeStopped
 
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import KnotvoiceError
@@ -338,6 +339,10 @@ class Connection(AsyncEventHandler):
         self._waiting = False
         self.leaving = False
         """The client has ended its side while a request is heard: it takes no place."""
+        self._streamed: list[str] | None = None
+        """The text of a stream of it (synthesize-start, then its chunks) being sent."""
+        self._streamed_said = False
+        """That stream's whole text came as a ``synthesize`` too, and was said."""
         self._handlers: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._describe,
             "transcript": self._transcript,
@@ -346,6 +351,9 @@ class Connection(AsyncEventHandler):
             "audio-chunk": self._audio_chunk,
             "audio-stop": self._audio_stop,
             "synthesize": self._synthesize,
+            "synthesize-start": self._synthesize_start,
+            "synthesize-chunk": self._synthesize_chunk,
+            "synthesize-stop": self._synthesize_stop,
             "ping": self._ping,
         }
 
@@ -548,9 +556,32 @@ class Connection(AsyncEventHandler):
             task.cancel()
 
     async def _synthesize(self, event: Event) -> None:
+        if self._streamed is not None:
+            self._streamed_said = True
+        await self._say(_text(event))
+
+    # Home Assistant sends every reply as a stream (since 2025.8 or so), though the server
+    # says it takes none: synthesize-start, the text in chunks, the whole text again as a
+    # synthesize (said as above), synthesize-stop; and it reads until synthesize-stopped.
+    # Without it, each reply was late by the connection's idle time (60 s).
+    async def _synthesize_start(self, event: Event) -> None:
+        self._streamed, self._streamed_said = [], False
+
+    async def _synthesize_chunk(self, event: Event) -> None:
+        if self._streamed is not None:
+            self._streamed.append(_text(event))
+
+    async def _synthesize_stop(self, event: Event) -> None:
+        streamed, self._streamed = self._streamed, None
+        if streamed is not None and not self._streamed_said:
+            await self._say("".join(streamed))  # a stream with no synthesize in it
+        await self.write_event(SynthesizeStopped().event())
+
+    async def _say(self, text: str) -> None:
+        """``text`` spoken, as audio-start, its chunks and audio-stop."""
         if self.agent.synthesizer is None:
             raise BadEvent("this server offers no text-to-speech", code="unsupported")
-        audio = await self.agent.synthesize(_text(event)) or [SILENCE]
+        audio = await self.agent.synthesize(text) or [SILENCE]
         first = audio[0]
         await self.write_event(
             AudioStart(rate=first.rate, width=first.width, channels=first.channels).event()

@@ -2405,6 +2405,15 @@ def test_a_question_asked_within_an_answer_under_marked_questions_stays_in_it(
     ):
         asked = [entry.question for entry in parse_faq(apart).entries]
         assert "Forgotten your card number too?" in asked, apart
+    # Unmarked questions of their own (a section of them, under a heading or a line of its
+    # own) are questions: an FAQ with them has no asides.
+    for section in ("## Quick answers", "Other questions"):
+        result = parse_faq(
+            f"{first}\n\n{second}\n\n{section}\nIs there a cafe?\nYes.\nCan I park?\nNo.\n"
+        )
+        asked = [entry.question for entry in result.entries]
+        assert asked[-2:] == ["Is there a cafe?", "Can I park?"], section
+        assert not [note for note in result.notes if "line of the answer" in note.message]
 
 
 @pytest.mark.parametrize("icon", ["+", "\u2212", "\u25be", "\u2795"])

@@ -297,7 +297,9 @@ def test_character_references_that_stand_for_none_stay_and_are_found() -> None:
     parameter ("&lang=en", which lint told to write "&lang;", shown "⟨=en") is none."""
     text = (
         "Fish &amp chips &#39s &nbps; &#0; &#x110000; &amp;lt; &pound5 AT&T R&D; Fish&Chips "
-        "https://example.org/find?q=books&lang=en&copy=2"
+        "https://example.org/find?q=books&lang=en&copy=2 "
+        "www.example.org/p?lang_code=en&image_id=3&sub-category=4&copy2=5&times[]=6 "
+        "?q=x&not=1"
     )
     read = characters(text)
     assert read == text.replace("&amp;lt;", "&lt;")  # read once

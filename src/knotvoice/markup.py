@@ -541,7 +541,11 @@ def odd_references(text: str) -> tuple[OddReference, ...]:
             found.append((reference.start(), OddReference(written, written, twice=True)))
         elif not _ONE_LETTER.fullmatch(written):  # "R&D;" is no reference
             found.append((reference.start(), OddReference(written)))
+    # a web address's parameters ("?q=books&lang_code=en") are no references
+    addresses = [found.span() for found in WEB_ADDRESS.finditer(text)]
     for unended in _UNENDED.finditer(text):
+        if any(start <= unended.start() < end for start, end in addresses):
+            continue
         name = unended.group(1)
         if name is None or f"{name};" in html.entities.html5:
             written = unended.group()

@@ -1016,6 +1016,16 @@ def test_the_first_answer_is_in_a_region_a_screen_reader_reads_out(
     screen.emit(Heard(2.0, "what are the signs", 1.5, typed=True))
     screen.emit(Decided(2.1, "answer", listed.id, listed.question, spoken_answer(listed)))
     expect(said).to_contain_text(f"{listed.question} Symptoms of inflammation include: Redness. A ")
+    # A paragraph wrapped by hand is one sentence, and a stop inside quotes is a stop.
+    read = page.evaluate(
+        """() => asSentences("How?", [
+          {spans: [{text: "Press for a minute or two, pressing"}], heading: 0, bullet: false,
+           number: null},
+          {spans: [{text: 'firmly, as "the leaflet says."'}], heading: 0, bullet: false,
+           number: null},
+        ])"""
+    )
+    assert read == 'How? Press for a minute or two, pressing firmly, as "the leaflet says."'
 
 
 def test_more_shows_only_while_some_of_the_answer_is_out_of_sight(
@@ -1068,7 +1078,7 @@ SAYING_IN_VIEW = """() => {
       const at = range.getBoundingClientRect();
       const shown = text.getBoundingClientRect();
       // a glyph's box may stand out of its line's (Noto Sans: 2 px over the first line's top)
-      const slack = (parseFloat(getComputedStyle(text).lineHeight) || 30) / 4;
+      const slack = 3;
       return { said, inView: at.top >= shown.top - slack && at.bottom <= shown.bottom + slack,
                top: text.scrollTop };
     }
@@ -1661,7 +1671,7 @@ def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
         caption(page).to_contain_text(entry.answer.strip()[:60])
         # A question half typed and left: the next visitor found it in the box.
         page.locator("#question").fill("i found a lump in my neck and i am scared it is")
-        page.evaluate("typedAt = performance.now() - 60000")  # typed a minute ago
+        page.evaluate("typedAt = performance.now() - 120000")  # typed two minutes ago
         time.sleep(3.0)  # longer than the rest, but the reply is still being said
         caption(page).to_contain_text(entry.answer.strip()[:60])
         screen.emit(ReplyFinished(61.2))
@@ -1678,7 +1688,11 @@ def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(
         page.locator("#question").fill("where is the")  # a visitor typing now keeps theirs
         expect(page.locator("#choices")).to_be_hidden(timeout=WAIT_MS)
         expect(page.locator("#try")).to_be_visible()
+        page.wait_for_timeout(1500)
         expect(page.locator("#question")).to_have_value("where is the")
+        # ... until they leave it: it was kept for the visitor after them
+        page.evaluate("typedAt = performance.now() - 120000")
+        expect(page.locator("#question")).to_have_value("", timeout=WAIT_MS)
         later = open_page(browser, screen.url)
         expect(later.locator("#caption-box")).to_be_hidden()
         expect(later.locator("#try")).to_be_visible()

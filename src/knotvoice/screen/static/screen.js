@@ -13,7 +13,7 @@ const UNSAID = "Shown, not spoken"; // a reply on screen the kiosk could not say
 
 const ANSWER_WITHIN_MS = 10000; // a question or a tap the kiosk took shows by then
 const SENT_WITHIN_MS = 10000; // a question or a tap is taken by the kiosk by then
-const LEFT_TYPED_MS = 30000; // text not typed in for this long is left: cleared at the rest
+const LEFT_TYPED_MS = 60000; // text not typed in for this long, at the rest, is left: cleared
 const FOLLOW_MS = 250; // how often the answer's box is kept on the part being said
 const HEARD_WITHIN = 2.5; // the server's "alive"s that may go missing before it is thought stuck
 
@@ -115,13 +115,16 @@ async function post(path, body) {
   const viewsBefore = views;
   try {
     // Not sent at all, the browser's connections to the kiosk all held (six pages open):
-    // given up, and said so, rather than waited for without a word.
+    // given up, and said so, rather than waited for without a word. (A controller's
+    // timer: AbortSignal.timeout is missing from browsers before 2022, iOS 15's.)
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(), SENT_WITHIN_MS);
     const response = await fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(SENT_WITHIN_MS),
-    });
+      signal: giveUp.signal,
+    }).finally(() => clearTimeout(timer));
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
       say(answer.error || "The kiosk could not take that. Please try again.");
@@ -284,14 +287,35 @@ function fitSuggestions() {
   section.hidden = items.every((item) => item.hidden);
 }
 
-// A reply as a screen reader reads it: each line (a list's item, a heading) a sentence of
-// its own, given a stop where it has none. The box's own text ran them together
-// ("Redness.A swollen joint", "upper back?. How to treat").
-function asSentences(texts) {
-  return texts
+// While the screen rests, the next visitor does not find the last one's half-typed
+// question: text left untyped in for a minute goes (someone typing keeps theirs).
+function clearLeftText() {
+  const input = $("question");
+  if (resting && input.value && performance.now() - typedAt >= LEFT_TYPED_MS) input.value = "";
+}
+
+// A reply as a screen reader reads it: its title, its paragraphs (their lines joined as
+// written), each list item and heading a sentence of its own, given a stop where it has
+// none. The box's own text ran them together ("Redness.A swollen joint", "upper back?. How").
+function asSentences(title, lines) {
+  const sentences = [title];
+  let paragraph = [];
+  const end = () => {
+    sentences.push(paragraph.join(" "));
+    paragraph = [];
+  };
+  for (const line of lines) {
+    const text = line.spans.map((span) => span.text).join("").trim();
+    const own = Boolean(line.heading || line.bullet || line.number !== null);
+    if (!text || own) end();
+    if (text) paragraph.push(text);
+    if (own) end();
+  }
+  end();
+  return sentences
     .map((text) => text.trim())
     .filter(Boolean)
-    .map((text) => (/[.!?:;\u2026]$/.test(text) ? text : `${text}.`))
+    .map((text) => (/[.!?:;\u2026]["'\u201d\u2019)\]]*$/.test(text) ? text : `${text}.`))
     .join(" ");
 }
 
@@ -309,11 +333,8 @@ function render(view) {
   document.body.dataset.state = view.state;
   document.body.dataset.kind = view.kind;
   document.body.dataset.turn = view.turn;
-  // The next visitor does not find the last one's half-typed question (someone typing
-  // still keeps theirs).
-  const rests = view.kind === "" && !view.reply;
-  if (rests && !resting && performance.now() - typedAt >= LEFT_TYPED_MS) $("question").value = "";
-  resting = rests;
+  resting = view.kind === "" && !view.reply;
+  clearLeftText();
   $("state-word").textContent = unsaid ? UNSAID : STATE_WORDS[view.state] || view.state;
   $("stop").disabled = view.state !== "speaking";
   $("stop").hidden = unsaid || "never" in $("stop").dataset;
@@ -340,8 +361,7 @@ function render(view) {
     renderLines($("caption"), view.reply_lines);
     // Read out by a screen reader from a region always there: the answer's own box is
     // hidden until the first reply, and a region shown with its words is not read.
-    const lines = view.reply_lines.map((line) => line.spans.map((span) => span.text).join(""));
-    $("said").textContent = asSentences([view.title, ...lines]);
+    $("said").textContent = asSentences(view.title, view.reply_lines);
     $("caption").scrollTop = 0;
     leftAlone = false;
     renderChoices(view);
@@ -417,6 +437,7 @@ document.addEventListener("DOMContentLoaded", () => {
     fitSuggestions();
   });
   setInterval(followReply, FOLLOW_MS);
+  setInterval(clearLeftText, 1000);
   $("question").addEventListener("input", () => {
     typedAt = performance.now();
   });

@@ -3466,9 +3466,9 @@ def test_an_faq_imported_again_keeps_what_was_added_to_its_knowledge_file(
     assert (
         f"{knowledge}: the FAQ imported again over it: kept its 1 alternative, 1 topic, 1 "
         "spoken answer; left out the spoken answer of how-much-is-a-game, whose answer "
-        "changed: write it again; left out can-i-bring-food, no longer in the FAQ, with its "
-        "alternative 'is a picnic ok' (in the file replaced: add it to an entry reworded from "
-        "it, if one is)"
+        "changed: write it again; left out can-i-bring-food, no longer in the FAQ, with 1 "
+        "alternative ('is a picnic ok' of can-i-bring-food; in the file replaced): add it to an "
+        "entry reworded from its own, if one is"
     ) in err
     assert f"{knowledge}: its comments are not kept" in err
     # a sheet exported from the file says what its columns hold: a wording deleted there

@@ -56,9 +56,10 @@ class Kept:
     untopiced: tuple[tuple[str, str], ...] = ()
     """The file's topics left out where the FAQ, which gives topics, gives its entry none
     (a question above its first section), each with its entry's id."""
-    gone_wordings: tuple[str, ...] = ()
-    """The alternatives of the entries left out (``gone``): an entry whose question and
-    answer were both reworded in the FAQ is one of them, and its wordings went unnamed."""
+    gone_wordings: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The alternatives of the entries left out (``gone``), each entry's id with its own
+    (each once): an entry whose question and answer were both reworded in the FAQ is one of
+    them, and its wordings went unnamed."""
 
     def summary(self) -> str:
         """What was kept and left out, as one sentence's parts ("" when nothing)."""
@@ -103,15 +104,16 @@ class Kept:
             )
         if self.gone:
             with_them = ""
-            if wordings := self.gone_wordings:
-                one = len(wordings) == 1
-                shown = ", ".join(repr(wording) for wording in wordings[:5])
-                more = f" and {len(wordings) - 5} more" if len(wordings) > 5 else ""
-                whose = "its" if len(self.gone) == 1 else "their"
+            if self.gone_wordings:
+                count = sum(len(wordings) for _, wordings in self.gone_wordings)
+                named = "; ".join(
+                    f"{', '.join(repr(wording) for wording in wordings)} of {entry_id}"
+                    for entry_id, wordings in self.gone_wordings
+                )
                 with_them = (
-                    f", with {whose} alternative{'s' * (not one)} {shown}{more} (in the file "
-                    f"replaced: add {'it' if one else 'them'} to an entry reworded from "
-                    f"{'it' if len(self.gone) == 1 else 'them'}, if one is)"
+                    f", with {count} alternative{'s' * (count > 1)} ({named}; in the file "
+                    f"replaced): add {'it' if count == 1 else 'them'} to an entry reworded "
+                    "from its own, if one is"
                 )
             parts.append(f"left out {', '.join(self.gone)}, no longer in the FAQ{with_them}")
         return "; ".join(parts)
@@ -196,10 +198,9 @@ def keep_edits(result: ImportResult, old: Knowledge) -> Kept | None:
         tuple(retopiced),
         tuple(untopiced),
         tuple(
-            wording
+            (entry.id, tuple(dict.fromkeys(entry.alternatives)))
             for entry in old.entries
-            if entry.id not in matched
-            for wording in entry.alternatives
+            if entry.id not in matched and entry.alternatives
         ),
     )
 

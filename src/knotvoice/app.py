@@ -452,8 +452,7 @@ def load_synthesizer(settings: Settings) -> Synthesizer:
         origin = settings.origins.get("voice")
         if origin is None:
             raise
-        told = str(error).replace("leave --voice out", "leave it out")
-        raise UnknownVoice(f"{origin}: {told}") from None
+        raise error.named_in(origin) from None
 
 
 def kept_voice(settings: Settings, synthesizer: Synthesizer) -> ReadyReplies:

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import threading
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,21 @@ class SpeechError(KnotvoiceError):
 
 
 class UnknownVoice(SpeechError):
-    """No voice of the engine matches the one asked for: a setting to correct."""
+    """No voice of the engine matches the one asked for: a setting to correct. ``origin``:
+    where the setting came from (a config file, a variable), None for ``--voice``."""
+
+    def __init__(self, wanted: str, english: Sequence[str], origin: str | None = None) -> None:
+        self.wanted, self.english, self.origin = wanted, tuple(english), origin
+        offered = f"; the English voices here: {', '.join(english)}" if english else ""
+        told = "leave it out" if origin else "leave --voice out"
+        super().__init__(
+            f"{f'{origin}: ' if origin else ''}no text-to-speech voice matches {wanted!r}"
+            f"{offered}; name one, or {told} for the default"
+        )
+
+    def named_in(self, origin: str) -> UnknownVoice:
+        """The same, told of a voice named in ``origin``."""
+        return UnknownVoice(self.wanted, self.english, origin)
 
 
 LONG_REPLY_WORDS = 150
@@ -342,11 +357,7 @@ def _find_voice(engine: Any, wanted: str) -> str:
         for voice in voices
         if any(str(language).startswith("en") for language in voice.languages or ())
     ]
-    offered = f"; the English voices here: {', '.join(english)}" if english else ""
-    raise UnknownVoice(
-        f"no text-to-speech voice matches {wanted!r}{offered}; name one, or leave --voice out "
-        "for the default"
-    )
+    raise UnknownVoice(wanted, english)
 
 
 def wav_chunks(path: Path, whole: bool = False) -> list[AudioChunk]:

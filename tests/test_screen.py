@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import logging
 import re
 import socket
 import threading
@@ -654,6 +655,35 @@ def test_bad_requests_are_refused_with_a_clear_message(hub: Hub) -> None:
     assert replies["nested too deep"][1] == {"error": "the body is not JSON"}
     assert "busy" in replies["full"][1]["error"]
     assert inbox.take() == Ask("how do I treat a knot") and inbox.take() is None
+
+
+def test_a_request_that_is_no_http_is_one_line_told_with_v_only(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A header of 20 KB, or a line that is no header (a scanner, a broken client), was
+    logged as an error with aiohttp's traceback, in the log of a kiosk run for months."""
+    caplog.set_level(logging.DEBUG)
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[bytes]:
+        port = int(url.rsplit(":", 1)[1].rstrip("/"))
+        said = []
+        for request in (
+            b"GET /view HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n",
+            b"GET /view HTTP/1.1\r\nHost x\r\n\r\n",
+        ):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            said.append(await reader.readline())
+            writer.close()
+        async with session.get(url + "view") as response:  # and it serves on
+            said.append(str(response.status).encode())
+        return said
+
+    assert serve(hub, Inbox(), scenario) == [b"HTTP/1.0 400 Bad Request\r\n"] * 2 + [b"200"]
+    told = [r for r in caplog.records if r.name.startswith(("aiohttp", "knotvoice.screen"))]
+    assert not [r for r in told if r.levelno >= logging.WARNING or r.exc_info], told
+    turned = [r.getMessage() for r in told if "a request turned away" in r.getMessage()]
+    assert len(turned) == 2 and all("\n" not in line for line in turned), turned
 
 
 async def read_views(response: aiohttp.ClientResponse, count: int) -> list[dict[str, Any]]:

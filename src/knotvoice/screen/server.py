@@ -54,6 +54,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from knotvoice.errors import KnotvoiceError
 from knotvoice.journal import Status
@@ -66,6 +67,25 @@ from knotvoice.turn import MAX_QUESTION_CHARS, as_text, too_long
 __all__ = ["MAX_QUESTION_CHARS", "ScreenServer", "beside"]
 
 _log = logging.getLogger(__name__)
+
+
+class _BadRequests(logging.Filter):
+    """A request that is no HTTP, or whose line or header is too long (a port scanner, a
+    broken client), in one line and only with -v: aiohttp logged each as an error with its
+    traceback, in the log of a kiosk that runs for months."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, HttpProcessingError):
+            return True
+        said = " ".join(str(error.message).split())[:120]
+        _log.info("a request turned away (%s): %s", error.code, said)
+        return False
+
+
+_http_log = logging.getLogger(f"{__name__}.http")
+"""What aiohttp's request handler logs (its own logger, told of bad requests in a line)."""
+_http_log.addFilter(_BadRequests())
 
 T = TypeVar("T")
 
@@ -340,6 +360,7 @@ class ScreenServer:
         self._runner = web.AppRunner(
             self.app(),
             access_log=None,
+            logger=_http_log,
             shutdown_timeout=1.0,
             keepalive_timeout=IDLE_SECONDS,
             handler_cancellation=True,

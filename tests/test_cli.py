@@ -1052,6 +1052,28 @@ def test_a_missing_knowledge_file_is_said_to_be_named_where_it_was(
     assert_one_line_error(result, f"{missing}: file not found; check the path {where}")
 
 
+@pytest.mark.parametrize("by", ["config", "environment"])
+def test_a_missing_model_says_where_it_was_named(
+    tmp_path: Path, by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model folder named in a config file or KNOTVOICE_MODEL was told to be passed as
+    --model, or --model left out."""
+    missing = tmp_path / "models" / "vosk-model-en-us"
+    config = tmp_path / "knotvoice.toml"
+    config.write_text(f'model = "{missing}"\n')
+    named = ["--config", str(config)] if by == "config" else []
+    if by == "environment":
+        monkeypatch.setenv("KNOTVOICE_MODEL", str(missing))
+    clip = TUNING / "treat-knot__01__espeak-en-gb__clean.wav"
+    result = knotvoice("ask", "--no-speak", *named, "--audio", str(clip))
+    where = f"given as `model` in {config}" if by == "config" else "set by KNOTVOICE_MODEL"
+    assert_one_line_error(
+        result,
+        f"{missing}: no such model folder; check the path ({where}), or leave it out for the "
+        "model installed",
+    )
+
+
 @pytest.mark.parametrize(
     "command",
     [("knowledge", "lint"), ("knowledge", "add", "wifi", "is there wifi"), ("eval", "--typed")],

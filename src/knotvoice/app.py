@@ -347,6 +347,18 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
     engine, model = settings.engine, settings.model
     if engine not in ENGINES:
         raise ModelError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    origin = settings.origins.get("model")
+    if model is not None and origin is not None and not model.exists():
+        # told where it was named, as a missing knowledge file is, not as a --model to pass
+        named = (
+            f"set by {origin}"
+            if origin in ENVIRONMENT.values()
+            else f"given as `model` in {origin}"
+        )
+        raise ModelError(
+            f"{model}: no such model folder; check the path ({named}), or leave it out for the "
+            "model installed"
+        )
     vocabulary_, prompt = recognition_bias(knowledge, settings)
     if engine == "auto":
         if model is not None:

@@ -81,11 +81,14 @@ def knowledge_named(settings: Settings) -> Iterator[None]:
             named = "the default knowledge file; give --knowledge FILE"
         elif origin is None:
             named = "given as --knowledge"
-        elif origin in ENVIRONMENT.values():
-            named = f"set by {origin}"
         else:
-            named = f"given as `knowledge` in {origin}"
+            named = _named_in(origin, "knowledge")
         raise KnowledgeError(f"{error} ({named})") from None
+
+
+def _named_in(origin: str, key: str) -> str:
+    """Where a setting ``key`` was named, for its error: a variable, or a config file."""
+    return f"set by {origin}" if origin in ENVIRONMENT.values() else f"given as `{key}` in {origin}"
 
 
 def load_knowledge_file(path: Path) -> Knowledge:
@@ -350,14 +353,9 @@ def load_recognizer(settings: Settings, knowledge: Knowledge) -> Recognizer:
     origin = settings.origins.get("model")
     if model is not None and origin is not None and not model.exists():
         # told where it was named, as a missing knowledge file is, not as a --model to pass
-        named = (
-            f"set by {origin}"
-            if origin in ENVIRONMENT.values()
-            else f"given as `model` in {origin}"
-        )
         raise ModelError(
-            f"{model}: no such model folder; check the path ({named}), or leave it out for the "
-            "model installed"
+            f"{model}: no such model folder; check the path ({_named_in(origin, 'model')}), or "
+            "leave it out for the model installed"
         )
     vocabulary_, prompt = recognition_bias(knowledge, settings)
     if engine == "auto":

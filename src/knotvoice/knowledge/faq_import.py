@@ -2019,35 +2019,26 @@ def _asides(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
     too?" between its lines) read as the answer's text: where two questions or more are
     marked as such (``Q:``, ``1.``, ``##``, bold), each after a blank line, and every other
     question is one ending in ``?`` in a marked question's own block of lines (no blank line
-    from it), under its answer's text, with no answer's label (``A:``) under it. It cut that answer short and became an entry of its
-    own. A file with questions of another kind (a section of unmarked ones) is left as it
-    is: its unmarked questions are questions."""
+    from it), under its answer's text, with no answer's label (``A:``) under it. It cut that
+    answer short and became an entry of its own. A file with questions of another kind (a
+    section of unmarked ones) is left as it is: its unmarked questions are questions."""
     marked = [index for index, para in enumerate(paragraphs) if para.is_question and para.marked]
-    apart = all(
-        _blank_before(paragraphs, index) for index in marked if index
-    )  # rows of a sheet, one under another, are not
-    if len(marked) < 2 or not apart:
+    # rows of a sheet, one under another, are not set apart
+    if len(marked) < 2 or not all(_blank_before(paragraphs, index) for index in marked):
         return paragraphs
     asides = []
-    asked = False  # a marked question is above, with nothing else but its answer since
+    asked = False  # in a marked question's own block of lines
     for index, para in enumerate(paragraphs):
         if para.is_question and para.marked:
             asked = True
             continue
         if para.is_heading or para.is_table or _blank_before(paragraphs, index):
-            asked = False  # the marked question's own block of lines has ended
+            asked = False
         if not para.is_question:
             continue
-        before = paragraphs[index - 1] if index else None
         below = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
-        if not (
-            asked
-            and not para.titled
-            and before is not None
-            and before.is_plain
-            and not _blank_before(paragraphs, index)
-            and not (below is not None and below.is_plain and _unlabelled(below.text) != below.text)
-        ):
+        labelled = below is not None and below.is_plain and _unlabelled(below.text) != below.text
+        if not asked or para.titled or not paragraphs[index - 1].is_plain or labelled:
             return paragraphs  # a question of another kind: none is an aside
         asides.append(index)
     found = list(paragraphs)

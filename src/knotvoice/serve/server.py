@@ -89,6 +89,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_HEADER_BYTES = 64 * 1024
 """Longest event header line (JSON), in bytes."""
@@ -114,8 +115,6 @@ REFUSALS_TOLD_EVERY = 60.0
 """Seconds between log lines of connections refused as one too many."""
 STOP_GRACE_SECONDS = 5.0
 """On stop, connections still busy after this long are cut."""
-T = TypeVar("T")
-
 GONE_CHECK_SECONDS = 0.1
 """While a request is heard, how often the client is looked at for having ended its side."""
 IDLE_CHECK_SECONDS = 0.05

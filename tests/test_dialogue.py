@@ -760,3 +760,82 @@ def test_a_long_run_of_command_words_is_worked_out_without_a_crash(dialogue: Dia
     said = "no, " * 1200 + "the other one"
     assert command_of(said) == "other"
     assert dialogue.respond(typed("no " * 1200 + "how often")).action == "answer"
+
+
+TOPICAL = tuple(
+    Entry(f"e{n}", f"Question {n}?", "Answer.", topic=topic)
+    for n, topic in enumerate(("opening hours", "parking", "prices", "parties", "lockers", "cafe"))
+)
+
+
+@pytest.mark.parametrize(
+    "said", ["Hello.", "hi there", "Good morning, kiosk.", "Um, hello, how are you?", "Hiya!"]
+)
+def test_a_greeting_the_faq_does_not_answer_is_greeted_back(said: str) -> None:
+    """A visitor who said hello was told "Sorry, I can't answer that." The kiosk greets
+    back and names the file's first topics (not those a greeting came closest to, by
+    chance)."""
+    near = Match(Decision.REJECT, Candidate(TOPICAL[4], 3.0), Candidate(TOPICAL[5], 2.0), "q")
+    reply = reply_text(near, Knowledge(TOPICAL), said)
+    assert reply == (
+        f"{english().replies.greeting} You can ask me about opening hours, parking or prices."
+    )
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["What can you do?", "um, what can I ask?", "Hello, what can you tell me about?", "Help!"],
+)
+def test_asking_what_can_be_asked_is_told_more_topics_and_no_sorry(said: str) -> None:
+    near = Match(Decision.REJECT, Candidate(TOPICAL[4], 3.0), Candidate(TOPICAL[5], 2.0), "q")
+    assert reply_text(near, Knowledge(TOPICAL), said) == (
+        "You can ask me about opening hours, parking, prices, parties or lockers."
+    )
+
+
+@pytest.mark.parametrize(
+    "said", ["hello, where is the cafe", "what can you do about parking", "um", "good", "helpful"]
+)
+def test_a_question_with_a_greeting_or_help_in_it_is_turned_away_as_any(said: str) -> None:
+    near = Match(Decision.REJECT, Candidate(TOPICAL[4], 3.0), Candidate(TOPICAL[5], 2.0), "q")
+    assert reply_text(near, Knowledge(TOPICAL), said) == (
+        f"{english().replies.reject} You can ask me about lockers, cafe or opening hours."
+    )
+
+
+def test_a_greeting_the_faq_answers_is_answered() -> None:
+    hello = Entry("hello", "Hello?", "Welcome to the pool!")
+    answered = Match(Decision.ANSWER, Candidate(hello, 90.0), None, "hello")
+    assert reply_text(answered, Knowledge((hello,)), "hello") == "Welcome to the pool!"
+
+
+def test_a_greeting_to_a_file_without_topics_reads_out_and_offers_its_first_questions() -> None:
+    """The questions read out are the ones a "yes" or "the first one" then picks."""
+
+    class Greeted(ScriptedMatcher):
+        def match(
+            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+        ) -> Match:
+            return Match(Decision.REJECT, Candidate(OFTEN, 5.0), None, "", Reason.NO_QUESTION)
+
+    dialogue = Dialogue(Greeted())
+    greeted = dialogue.respond(spoken("Hello!"))
+    assert greeted.reply == (
+        f"{english().replies.greeting} You can ask me, for example: "
+        "Can massaging a knot make it worse? Or: How often should you massage a knot?"
+    )
+    assert greeted.offered == (WORSE, OFTEN)
+    assert dialogue.respond(spoken("the first one")).entry == WORSE
+
+
+def test_a_topic_written_as_a_yes_or_no_question_is_not_named() -> None:
+    """ "You can ask me about are knots dangerous" read badly; a topic such as "how long
+    knots last" or "can recycling" (two words) reads well and is named."""
+    entries = tuple(
+        Entry(f"e{n}", f"Question {n}?", "Answer.", topic=topic)
+        for n, topic in enumerate(
+            ("are knots dangerous", "Can I park here", "how long knots last", "can recycling")
+        )
+    )
+    reply = reply_text(Match(Decision.REJECT, None, None, ""), Knowledge(entries))
+    assert reply.endswith("You can ask me about how long knots last or can recycling.")

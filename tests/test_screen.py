@@ -394,6 +394,10 @@ def test_a_question_turned_away_shows_questions_of_the_topics_its_reply_names(
     again = english().replies.ask_again
     hub(Decided(3.1, "reject", None, "no", again, closest=closest.id))
     assert hub.view.suggestions == usual
+    # a greeting's reply names the file's first topics, whatever it came closest to
+    greeted = reply_text(Match(Decision.REJECT, None, None, ""), knowledge, "hello")
+    hub(Decided(4.1, "reject", None, "hello", greeted, closest=closest.id, runner_up=second.id))
+    assert hub.view.reply == greeted and hub.view.suggestions == usual
 
 
 def test_a_page_that_falls_behind_is_dropped_and_the_others_are_not(

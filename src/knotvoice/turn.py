@@ -24,7 +24,7 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
-from knotvoice.speech.reply import did_you_mean, read_out, reply_text, which_one
+from knotvoice.speech.reply import did_you_mean, nearest, read_out, reply_text, which_one
 
 __all__ = [
     "COMMANDS",
@@ -498,7 +498,7 @@ class Dialogue:
             proposed = pending.best.entry
             again = did_you_mean(proposed, again=True)
             return self._said(Turn(transcript, Action.CONFIRM, pending, proposed, again, match_ms))
-        reply = reply_text(match, self.matcher.knowledge)
+        reply = reply_text(match, self.matcher.knowledge, transcript.text)
         entry = match.best.entry if match.best is not None else None
         if match.decision is Decision.CONFIRM:
             self._pending, self._offered = match, False
@@ -507,20 +507,20 @@ class Dialogue:
         self._pending = None
         if match.decision is Decision.ANSWER:
             return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
-        self._pending = offer = self._offer(match)
+        self._pending = offer = self._offer(match, transcript.text)
         self._offered = offer is not None
         picks = () if offer is None else (offer.best, offer.runner_up)
         offered = tuple(found.entry for found in picks if found is not None)
         return self._said(Turn(transcript, Action.REJECT, match, None, reply, match_ms, offered))
 
-    def _offer(self, match: Match) -> Match | None:
-        """The questions the reject of ``match`` reads out, as a did-you-mean between them
-        (the first as its best); None when it reads out none."""
-        nearest = [found for found in (match.best, match.runner_up) if found is not None]
-        named = read_out(self.matcher.knowledge, [found.entry for found in nearest])
+    def _offer(self, match: Match, heard: str) -> Match | None:
+        """The questions the reject of ``match`` (of ``heard``) reads out, as a did-you-mean
+        between them (the first as its best); None when it reads out none."""
+        named = read_out(self.matcher.knowledge, nearest(match, heard))
         if not named:
             return None
-        scores = {found.entry.id: found.score for found in nearest}
+        found = (match.best, match.runner_up)
+        scores = {candidate.entry.id: candidate.score for candidate in found if candidate}
         first, *second = (Candidate(entry, scores.get(entry.id, 0.0)) for entry in named)
         return replace(match, best=first, runner_up=second[0] if second else None)
 

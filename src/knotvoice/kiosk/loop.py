@@ -235,7 +235,7 @@ class _Kiosk:
         understood = self.responder.understand(transcript)
         expect = getattr(self.synthesizer, "expect", None)
         if understood is not None and understood.match.decision is not Decision.ANSWER and expect:
-            expect([reply_text(understood.match, understood.knowledge)])
+            expect([reply_text(understood.match, understood.knowledge, understood.transcript.text)])
         return understood
 
     @property

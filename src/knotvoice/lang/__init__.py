@@ -73,6 +73,8 @@ class Replies:
     """What the kiosk says that is not an answer."""
 
     reject: str
+    greeting: str
+    """Said before the topics to a greeting the knowledge does not answer."""
     did_you_mean: str
     """With ``{question}``: the entry's question without its question mark."""
     did_you_mean_again: str
@@ -238,6 +240,10 @@ class Language:
     """Words that say yes at the start of a longer reply to a did-you-mean."""
     barge_in: tuple[str, ...]
     """Words that stop a reply when heard while the kiosk speaks."""
+    greetings: frozenset[tuple[str, ...]]
+    """What greets the kiosk ("hello", "good morning"), as words said."""
+    asking_for_help: frozenset[tuple[str, ...]]
+    """What asks the kiosk what it can do ("what can you do", "help"), as words said."""
     one_word_answers: frozenset[str]
     """Answers of one word to a yes-or-no question ("yes", "free"), in a spreadsheet's row."""
     catch_all_topics: frozenset[str]
@@ -246,6 +252,8 @@ class Language:
     asking_words: frozenset[str]
     """Words of a question that ask, not what it asks about ("where", "bring", "allowed"):
     ``knotvoice report`` groups questions by their other words."""
+    yes_no_openers: frozenset[str]
+    """Words that open a yes-or-no question ("are", "can")."""
     question_openers: frozenset[str]
     """Words a question opens with ("what", "is"): a bold line of an FAQ whose questions are
     in bold is one without its "?"."""
@@ -383,6 +391,11 @@ def _text_list(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(value.split()) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
+def _phrases(data: dict[str, Any], key: str) -> frozenset[tuple[str, ...]]:
+    """The phrases listed under ``key``, each as its words."""
+    return frozenset(tuple(words(phrase)) for phrase in _text_list(data, key))
+
+
 @functools.cache
 def load(code: str = "en") -> Language:
     """The language ``code`` from its data file (read once)."""
@@ -446,9 +459,12 @@ def load(code: str = "en") -> Language:
         command_leading=frozenset(_text_list(data, "command_leading")),
         yes_leading=frozenset(_text_list(data, "yes_leading")),
         barge_in=_text_list(data, "barge_in"),
+        greetings=_phrases(data, "greetings"),
+        asking_for_help=_phrases(data, "asking_for_help"),
         one_word_answers=frozenset(_text_list(data, "one_word_answers")),
         asking_words=frozenset(_text_list(data, "asking_words")),
         question_openers=frozenset(_text_list(data, "question_openers")),
+        yes_no_openers=frozenset(_text_list(data, "yes_no_openers")),
         closings=_text_list(data, "closings"),
         placeholder_answers=frozenset(
             " ".join(words(text)) for text in _text_list(data, "placeholder_answers")

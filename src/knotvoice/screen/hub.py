@@ -40,7 +40,7 @@ from knotvoice.kiosk.inbox import Choice
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
 from knotvoice.markup import lines, plain, spans
-from knotvoice.speech.reply import named_topics
+from knotvoice.speech.reply import named_topics, small_talk
 
 __all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
 
@@ -356,9 +356,11 @@ class Hub:
                 if view == self._view:
                     return
                 if isinstance(event, Decided) and event.decision in _NEW_REPLY:
-                    # after a reject that named topics (a "no" to a did-you-mean names none,
-                    # and has no runner-up), those topics' questions first
+                    # after a reject that named the nearest topics (a "no" to a did-you-mean
+                    # names none, and has no runner-up; a greeting the file's first), those
+                    # topics' questions first
                     named = event.decision == "reject" and event.runner_up is not None
+                    named = named and not small_talk(event.question)
                     nearest = (event.closest, event.runner_up) if named else ()
                     view = replace(view, suggestions=suggestions(knowledge, nearest=nearest))
                 if _shown(view) != _shown(self._view) or self._view.state is State.SPEAKING:

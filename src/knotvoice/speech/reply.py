@@ -6,11 +6,13 @@ import re
 from collections.abc import Callable, Sequence
 
 from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge
-from knotvoice.lang import english
+from knotvoice.lang import english, words
 from knotvoice.match import Decision, Match
 from knotvoice.speech.speakable import speakable
 
 REJECT = english().replies.reject
+HELP_TOPICS = 5
+"""Topics named to a visitor who asks what the kiosk can do (three to one turned away)."""
 _CLOSING = f"{CLOSING_MARKS} "
 _NOTES_AFTER_RE = re.compile(r"(?:\s*(?:\([^()]*\)|\[[^\[\]]*\]))+\s*[.!]?\s*$")
 _NOTE_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
@@ -89,9 +91,13 @@ def named_topics(
 
 def _named_topic(entry: Entry) -> str:
     """The topic of ``entry`` as a reject names it; none for one that holds what the others
-    do not ("Other", "General"), no subject a visitor asks about."""
+    do not ("Other", "General"), no subject a visitor asks about, nor for one written as a
+    yes-or-no question ("are knots dangerous"), which reads badly after "ask me about"."""
     topic = spoken_topic(entry)
-    return "" if english().catch_all(topic) else topic
+    language = english()
+    said = words(topic)
+    asks = len(said) >= 3 and said[0] in language.yes_no_openers
+    return "" if asks or language.catch_all(topic) else topic
 
 
 def read_out(knowledge: Knowledge | None, nearest: Sequence[Entry] = ()) -> tuple[Entry, ...]:
@@ -117,16 +123,58 @@ def _first_of_each(
     return tuple(named.values())
 
 
-def reply_text(match: Match, knowledge: Knowledge | None = None) -> str:
+def reply_text(match: Match, knowledge: Knowledge | None = None, heard: str = "") -> str:
     """What to say for a match: the answer, a did-you-mean question, or a polite reject.
 
     A reject names the topics of the entries the question came closest to (or, in a file
     without topics, their questions): a visitor turned away whose question the FAQ does
     answer hears what to ask about (the right entry is one of the two closest for most such
-    questions), not the first topics of the file."""
+    questions), not the first topics of the file. A greeting (``heard``, what was asked) is
+    greeted back instead of turned away, and a request for help told what can be asked, each
+    with the file's first topics."""
     if match.decision is Decision.ANSWER and match.best is not None:
         return spoken_answer(match.best.entry)
     if match.decision is Decision.CONFIRM and match.best is not None:
         return did_you_mean(match.best.entry)
-    nearest = [found.entry for found in (match.best, match.runner_up) if found is not None]
-    return " ".join(part for part in (REJECT, topics_hint(knowledge, nearest=nearest)) if part)
+    talk = small_talk(heard)
+    hint = topics_hint(knowledge, HELP_TOPICS if talk == "help" else 3, nearest(match, heard))
+    if talk == "greeting":
+        opening = english().replies.greeting
+    else:
+        opening = "" if talk == "help" and hint else REJECT
+    return " ".join(part for part in (opening, hint) if part)
+
+
+def nearest(match: Match, heard: str = "") -> list[Entry]:
+    """The entries a reject of ``match`` names first (their topics, or in a file without
+    topics their questions): the two it came closest to, but none for a greeting or a
+    request for help (``heard``), which came close to nothing it asks."""
+    if small_talk(heard):
+        return []
+    return [found.entry for found in (match.best, match.runner_up) if found is not None]
+
+
+def small_talk(heard: str) -> str | None:
+    """What ``heard`` says when it only greets the kiosk ("greeting": "hello", "good
+    morning, kiosk", "hi, how are you") or only asks what it can do ("help": "um, what can
+    you do?", "hello, what can I ask?"); None for anything else."""
+    language = english()
+    said = language.said(heard)
+    edges = language.command_edges | language.command_leading
+    greeted, start = False, 0
+    while start < len(said):
+        # the longest greeting first ("hi there", though "hi" is an edge word), else a word
+        # said around one ("um", "kiosk")
+        lengths = range(len(said) - start, 0, -1)
+        greeting = next(
+            (n for n in lengths if tuple(said[start : start + n]) in language.greetings), 0
+        )
+        if not greeting and said[start] not in edges:
+            break
+        greeted, start = greeted or bool(greeting), start + max(greeting, 1)
+    end = len(said)
+    while end > start and said[end - 1] in edges:
+        end -= 1
+    if start == end:
+        return "greeting" if greeted else None
+    return "help" if tuple(said[start:end]) in language.asking_for_help else None

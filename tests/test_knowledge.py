@@ -659,6 +659,19 @@ def test_lint_leaves_addresses_and_links_to_the_reader(tmp_path: Path) -> None:
     assert ("c", "answer") in warned
 
 
+def test_lint_warns_of_a_topic_written_as_a_yes_or_no_question(tmp_path: Path) -> None:
+    """A visitor turned away is told the nearest topics; "You can ask me about are knots
+    dangerous" read badly, and such a topic is not named, which the operator is told."""
+    text = (
+        "version: 1\nentries:\n"
+        "  - {id: a, question: 'Is parking free?', answer: Yes., topic: is parking free}\n"
+        "  - {id: b, question: 'Can I recycle cans?', answer: Yes., topic: can recycling}\n"
+        "  - {id: c, question: 'Is it safe?', answer: Yes., topic: whether it is safe}\n"
+    )
+    warned = [str(p) for p in lint(write(tmp_path, text)) if p.field == "topic"]
+    assert len(warned) == 1 and "entry a: topic: 'is parking free' is a yes-or-no" in warned[0]
+
+
 def test_lint_with_a_vocabulary_flags_unknown_words(tmp_path: Path) -> None:
     path = write(tmp_path, good_file(("a", "Is the trapezius sore?", "my shoulder")))
     known_words = {"is", "the", "sore", "my", "shoulder"}

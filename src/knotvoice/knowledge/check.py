@@ -296,6 +296,14 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
             first[key] = field
     if not entry.topic:
         warn("topic", "missing; add 2-4 words naming the entry")
+    elif english().asks_yes_or_no(entry.topic):
+        told = english().replies.topics.format(topics=entry.topic)
+        warn(
+            "topic",
+            f"{entry.topic!r} is a yes-or-no question, which the kiosk does not name to a "
+            f'visitor turned away ("{told}" reads badly); name its subject, or begin it '
+            'with "whether"',
+        )
     return found
 
 

@@ -341,6 +341,13 @@ class Language:
         "General questions"): no subject a visitor asks about."""
         return " ".join(words(name)) in self.catch_all_topics
 
+    def asks_yes_or_no(self, topic: str) -> bool:
+        """Whether ``topic`` is written as a yes-or-no question ("are knots dangerous", "can
+        I park here"), which reads badly in "You can ask me about ...": three words or more,
+        the first one of ``yes_no_openers`` ("can recycling" is a subject)."""
+        said = words(topic)
+        return len(said) >= 3 and said[0] in self.yes_no_openers
+
     def follow_up_words(self) -> frozenset[str]:
         """Every word the follow-up commands are said with ("yes", "pardon", "slower"), with
         the words allowed around them."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from knotvoice.knowledge import CLOSING_MARKS, Entry, Knowledge
-from knotvoice.lang import english, words
+from knotvoice.lang import english
 from knotvoice.match import Decision, Match
 from knotvoice.speech.speakable import speakable
 
@@ -95,9 +95,7 @@ def _named_topic(entry: Entry) -> str:
     yes-or-no question ("are knots dangerous"), which reads badly after "ask me about"."""
     topic = spoken_topic(entry)
     language = english()
-    said = words(topic)
-    asks = len(said) >= 3 and said[0] in language.yes_no_openers
-    return "" if asks or language.catch_all(topic) else topic
+    return "" if language.asks_yes_or_no(topic) or language.catch_all(topic) else topic
 
 
 def read_out(knowledge: Knowledge | None, nearest: Sequence[Entry] = ()) -> tuple[Entry, ...]:

@@ -143,13 +143,48 @@ def test_repeat_keeps_an_open_did_you_mean(dialogue: Dialogue) -> None:
     assert dialogue.respond(typed("yes")).entry == WORSE
 
 
-def test_stop_stops_and_forgets_the_did_you_mean(dialogue: Dialogue) -> None:
+@pytest.mark.parametrize("stop", ["Stop!", "bye"])
+def test_stop_stops_the_reply_and_leaves_the_did_you_mean_open(
+    dialogue: Dialogue, stop: str
+) -> None:
+    """The screen still showed the question and its choices after a "stop", but a yes then
+    answered nothing; the screen's Stop button left it open."""
     dialogue.respond(typed("massage"))
-    step = dialogue.respond(typed("Stop!"))
-    assert step.action == "stop"
-    assert step.reply == ""
-    assert dialogue.pending is None
-    assert dialogue.respond(spoken("yes")).action == "none"
+    step = dialogue.respond(typed(stop))
+    assert (step.action, step.reply) == ("stop", "")
+    assert dialogue.pending is not None
+    assert dialogue.respond(tapped("yes")).entry == WORSE
+
+
+def test_nothing_typed_but_a_hesitation_asks_the_did_you_mean_again() -> None:
+    """A typed "hmm" was turned away and the did-you-mean forgotten (said, it was asked
+    again)."""
+
+    class Hesitant(ScriptedMatcher):
+        def match(
+            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+        ) -> Match:
+            if text == "hmm":  # as the matcher has it: no word left to match
+                return Match(Decision.REJECT, None, None, "", Reason.NO_QUESTION)
+            return super().match(text, alternatives, likelihoods)
+
+    dialogue = Dialogue(Hesitant())
+    dialogue.respond(typed("massage"))
+    step = dialogue.respond(typed("hmm"))
+    assert (step.action, step.reply) == ("confirm", did_you_mean(WORSE, again=True))
+    assert dialogue.respond(typed("yes")).entry == WORSE
+
+
+@pytest.mark.parametrize("said", ["okay", "lovely", "got it", "cool"])
+def test_an_acknowledgement_typed_after_an_answer_leaves_it_be(
+    dialogue: Dialogue, said: str
+) -> None:
+    """Typed while the answer was said, each was told "Sorry, I can't answer that", which cut
+    the answer short."""
+    dialogue.respond(typed("how often"))
+    step = dialogue.respond(typed(said))
+    assert (step.action, step.reply) == ("none", "")
+    assert dialogue.respond(typed("repeat")).reply == spoken_answer(OFTEN)
 
 
 @pytest.mark.parametrize("reply", ["Yes, where are they?", "Um, yeah, I think so, thanks."])
@@ -326,6 +361,17 @@ def test_a_yes_typed_to_nothing_is_told_what_to_ask(text: str) -> None:
     assert step.reply.startswith("Sorry") and step.reply.endswith("You can ask me about massage.")
     assert dialogue.respond(typed("repeat")).reply == step.reply
     assert dialogue.respond(typed("thanks")).action == "none"
+
+
+def test_the_questions_a_yes_typed_to_nothing_reads_out_can_be_picked(dialogue: Dialogue) -> None:
+    """In a file without topics the reply reads out two questions; "the second one" got the
+    same reply again, for ever."""
+    step = dialogue.respond(typed("yes"))
+    assert step.reply.endswith(
+        "Can massaging a knot make it worse? Or: How often should you massage a knot?"
+    )
+    assert step.offered == (WORSE, OFTEN)
+    assert dialogue.respond(typed("the second one")).entry == OFTEN
 
 
 def test_a_choice_tapped_when_nothing_is_proposed_answers_nothing(dialogue: Dialogue) -> None:

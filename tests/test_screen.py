@@ -158,11 +158,16 @@ def test_a_did_you_mean_offers_yes_and_no_as_the_voice_asks(knowledge: Knowledge
         ("yes", other.question),
         ("no", ""),
     ]
-    # Its spoken "stop" is not a question; a stop decision closes the choice.
+    # Its spoken "stop" is not a question; a stop decision stops the voice and leaves the
+    # choice open, as the dialogue does (its buttons went, and a yes then answered nothing).
     speaking = updated(view, ReplyStarted(1.1, decided.answer, 3.0), knowledge)
     assert updated(speaking, Heard(1.5, "stop", 1.2, accepted=False), knowledge) is speaking
     stopped = updated(view, Decided(5.0, "stop"), knowledge)
-    assert stopped.options == () and stopped.state is State.IDLE
+    assert stopped.options == view.options and stopped.state is State.IDLE
+    # typed, it is not shown as the question the did-you-mean asks back
+    typed_stop = updated(view, Heard(6.0, "stop", 5.9, typed=True), knowledge)
+    assert typed_stop.heard == "stop"
+    assert updated(typed_stop, Decided(6.1, "stop", question="stop"), knowledge).heard == view.heard
 
 
 def test_a_reply_nothing_says_aloud_is_shown_not_spoken(knowledge: Knowledge) -> None:

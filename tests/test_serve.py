@@ -543,6 +543,29 @@ def test_stop_is_handled_with_nothing_to_say(text_agent: Agent) -> None:
     assert event.type == "handled" and not event.data.get("text")
 
 
+@pytest.mark.parametrize(
+    ("said", "reply"),
+    [
+        ("Thank you!", "You're welcome."),
+        ("cheers", "You're welcome."),
+        ("Hello!", "Hello! You can ask me about"),
+        ("Um, what can you do?", "You can ask me about"),
+    ],
+)
+def test_thanks_a_greeting_and_asking_for_help_are_handled(
+    text_agent: Agent, said: str, reply: str
+) -> None:
+    """Each was turned away, "not-handled" (an error in Home Assistant's pipeline), with
+    "Sorry, I can't answer that"."""
+
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, question(said), ends=("handled", "not-handled"))
+
+    (event,) = run(scenario())
+    assert event.type == "handled" and event.data["text"].startswith(reply)
+
+
 class Clock:
     """The agent's clock, moved on by hand: a conversation's minutes pass without waiting."""
 

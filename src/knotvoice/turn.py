@@ -458,7 +458,8 @@ class Dialogue:
                     offered = tuple(found.entry for found in said if found is not None)
             return Turn(transcript, action, None, None, self._last_reply, offered=offered)
         if command == "stop":
-            self._pending = None
+            # The reply stops; a did-you-mean stays open, as the screen's Stop button leaves
+            # it, its question and choices still shown.
             return Turn(transcript, Action.STOP, None, None, "")
         if command in FOLLOW_UPS_TO_PROPOSAL and withdrawn and follow_up:
             # What was proposed has left the knowledge file since: the question is asked again
@@ -467,11 +468,13 @@ class Dialogue:
             again = replies.ask_again if command == "no" else replies.withdrawn
             return self._said(Turn(transcript, Action.REJECT, None, None, again))
         if command in FOLLOW_UPS_TO_PROPOSAL and transcript.engine == TYPED:
+            if self._last_reply and after_reply:
+                # "okay", "lovely" typed after a reply: taken, and the reply left to finish.
+                return Turn(transcript, Action.NONE, None, None, "")
             # Typed, a "yes" to nothing is no talk in the room: the visitor who typed it is
             # told what can be asked rather than shown nothing.
-            return self._said(
-                Turn(transcript, Action.REJECT, None, None, rejection(self.matcher.knowledge))
-            )
+            nothing = Match(Decision.REJECT, None, None, "", Reason.NO_QUESTION)
+            return self._turned_away(transcript, nothing, 0.0)
         if command in (*FOLLOW_UPS_TO_PROPOSAL, "thanks"):
             # Nothing was proposed (or thanks): there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")
@@ -507,6 +510,12 @@ class Dialogue:
         self._pending = None
         if match.decision is Decision.ANSWER:
             return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
+        return self._turned_away(transcript, match, match_ms)
+
+    def _turned_away(self, transcript: Transcript, match: Match, match_ms: float) -> Turn:
+        """The turn of ``transcript`` turned away (``match``): the reply names what can be
+        asked, and questions it reads out (a file without topics) are offered to pick."""
+        reply = reply_text(match, self.matcher.knowledge, transcript.text)
         self._pending = offer = self._offer(match, transcript.text)
         self._offered = offer is not None
         picks = () if offer is None else (offer.best, offer.runner_up)
@@ -552,17 +561,20 @@ class Dialogue:
 
     def _misheard_answer(self, match: Match, transcript: Transcript, follow_up: bool) -> bool:
         """Whether an utterance turned away is more likely the answer to the open
-        did-you-mean, misheard ("U.S." for "yes"), than a new question: it was heard (not
-        typed), it came soon after, it is short, and the did-you-mean has not been asked
-        again already."""
+        did-you-mean, misheard ("U.S." for "yes") or unsaid ("hmm"), than a new question: it
+        came soon after, it is short and heard (not typed) or asks nothing at all ("hmm"
+        typed), and the did-you-mean has not been asked again already."""
+        heard_short = (
+            transcript.engine not in (TYPED, TAPPED)
+            and len(words(transcript.text)) <= MISHEARD_ANSWER_WORDS
+        )
         return (
             match.decision is Decision.REJECT
             and self._pending is not None
             and not self._offered
             and follow_up
             and not self._asked_again
-            and transcript.engine not in (TYPED, TAPPED)
-            and len(words(transcript.text)) <= MISHEARD_ANSWER_WORDS
+            and (heard_short or not match.query)
         )
 
     def _answer(

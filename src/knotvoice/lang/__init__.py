@@ -75,6 +75,8 @@ class Replies:
     reject: str
     greeting: str
     """Said before the topics to a greeting the knowledge does not answer."""
+    welcome: str
+    """Said to a thanks where every turn has a reply (``knotvoice serve``)."""
     did_you_mean: str
     """With ``{question}``: the entry's question without its question mark."""
     did_you_mean_again: str

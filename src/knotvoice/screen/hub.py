@@ -261,24 +261,18 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
         # the first is "yes", the second "the other one".
         picks = _picks(knowledge, event.offered)
         return replace(view, kind="reject", title="", reply=event.answer, options=picks, turn=turn)
+    # No new reply: "You asked "yes"" (or "stop", "say that again") over the reply before
+    # it read as that reply's question.
+    if view.kind:
+        heard, typed, chosen, replied = view.replied_to
+        view = replace(view, heard=heard, typed=typed, chosen=chosen, replied=replied)
     if event.decision == "stop":
-        return replace(view, state=State.IDLE, options=())
+        # the reply stops; a did-you-mean stays open, its choices shown
+        return replace(view, state=State.IDLE)
     if event.decision == "none":
         # a pick come too late forgets the questions read out: their buttons go too
         picks = () if view.kind == "reject" else view.options
-        # "You asked "yes"" over the answer before it read as the answer to "yes"
-        heard, typed, chosen, replied = (
-            view.replied_to if view.kind else (view.heard, view.typed, view.chosen, view.replied)
-        )
-        return replace(
-            view,
-            state=State.IDLE,
-            options=picks,
-            heard=heard,
-            typed=typed,
-            chosen=chosen,
-            replied=replied,
-        )
+        return replace(view, state=State.IDLE, options=picks)
     if event.offered and view.kind == "reject":  # said again after a pick came too late
         return replace(view, options=_picks(knowledge, event.offered))
     return view  # repeat, slower: the same reply again

@@ -47,7 +47,7 @@ from knotvoice.reload import Reloader
 from knotvoice.serve.hearing import Hearing
 from knotvoice.settings import VadSettings
 from knotvoice.speech.ready import ReadyReplies
-from knotvoice.speech.reply import spoken_answer, spoken_question
+from knotvoice.speech.reply import small_talk, spoken_answer, spoken_question
 from knotvoice.speech.speakable import speakable
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import (
@@ -127,9 +127,11 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
 
     An answer is the answer. A did-you-mean names the question (or the two questions) it is
     between and asks for the question again in those words: it never speaks an answer the
-    matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing.
-    Anything else (a reject, a follow-up command with nothing to follow) is the kiosk's
-    reject, which names a few topics (or questions, in a file without topics).
+    matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing,
+    and a thanks "You're welcome". Anything else (a reject, a follow-up command with
+    nothing to follow) is the kiosk's reject, which names a few topics (or questions, in a
+    file without topics): handled only for a greeting or a request for help, which it
+    answers.
     """
     replies = english().replies
     match = turn.match
@@ -146,7 +148,10 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
             text = replies.unsure.format(question=best)
         return Reply(False, text, turn)
     if turn.action is Action.REJECT and turn.reply:
-        return Reply(False, turn.reply, turn)
+        # a greeting greeted back, or a request for help told what to ask, answers it
+        return Reply(small_talk(turn.transcript.text) is not None, turn.reply, turn)
+    if turn.action is Action.NONE and command_of(turn.transcript.text) == "thanks":
+        return Reply(True, replies.welcome, turn)
     return Reply(False, rejection(knowledge), turn)
 
 

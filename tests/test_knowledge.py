@@ -1444,3 +1444,20 @@ def test_lint_names_characters_no_one_sees(tmp_path: Path) -> None:
     assert ("question", f"has characters no one sees (U+200B){unseen}") in said
     assert ("answer", f"has characters no one sees (U+202E, U+0007){unseen}") in said
     assert not any(field == "spoken" and "no one sees" in message for field, message in said)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-v", "knowledge", "lint", "KNOTS"],
+        ["knowledge", "-v", "lint", "KNOTS"],
+        ["knowledge", "lint", "KNOTS", "-v"],
+    ],
+)
+def test_verbose_is_taken_before_or_after_a_command(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The docs write "knotvoice listen -v"; after the command it was "unrecognized
+    arguments: -v"."""
+    assert main([str(KNOTS) if arg == "KNOTS" else arg for arg in argv]) == 0
+    assert "0 errors, 0 warnings" in capsys.readouterr().out

@@ -221,16 +221,17 @@ def test_audio_kept_before_the_setting_was_taken_out_is_pointed_out_at_start(
     listen = ["listen", "--knowledge", str(broken), "--log-dir", str(log_dir)]
     with caplog.at_level(logging.WARNING, logger="knotvoice"):
         assert main(listen) == 1
-    said = [r.getMessage() for r in caplog.records if "kept before is still" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if "kept before, are still" in r.getMessage()]
+    # not "2 questions": a "yes" or "say that again" is kept too, and `report` counts questions
     assert said == [
-        f"the audio of 2 questions kept before is still in {log_dir / AUDIO}, and with no "
+        f"2 recordings of what visitors said, kept before, are still in {log_dir / AUDIO}, and with no "
         f"--keep-audio nothing deletes it: delete it (rm {log_dir / AUDIO}/question-*) or give "
         "--keep-audio DAYS to have it deleted after DAYS days"
     ]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="knotvoice"):
         assert main([*listen, "--keep-audio", "7"]) == 1
-    assert not [r for r in caplog.records if "kept before is still" in r.getMessage()]
+    assert not [r for r in caplog.records if "kept before, are still" in r.getMessage()]
 
 
 class Counted(Recordings):

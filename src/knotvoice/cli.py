@@ -430,7 +430,20 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("--force", action="store_true", help="download again if installed")
     listing = model_commands.add_parser("list", help="list known and installed models")
     listing.add_argument("--models-dir", type=Path, help="where downloaded models live")
+    _verbose_after(commands)
     return parser
+
+
+def _verbose_after(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``-v`` taken after a command too ("knotvoice listen -v", as the docs write it), and
+    after a command's own command: "unrecognized arguments: -v" sent readers hunting."""
+    for command in commands.choices.values():
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress"
+        )
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _verbose_after(action)
 
 
 _ARGUMENTS = {"screen": {"screen": "the address"}}
@@ -1344,7 +1357,8 @@ def _report(args: argparse.Namespace) -> int:
     if summary.latency_p50_ms is not None:
         _out(
             f"reply after   p50 {summary.latency_p50_ms:.0f} ms, "
-            f"p95 {summary.latency_p95_ms:.0f} ms (end of speech to the reply's first sample)"
+            f"p95 {summary.latency_p95_ms:.0f} ms (from the end of speech found, the "
+            "silence that ends a question after it, to the reply's first sample)"
         )
     elif summary.turns:
         # The kiosk measures it; a server's turns have no end of speech it sees.

@@ -58,7 +58,7 @@ def left_behind(directory: Path) -> str | None:
     if not count:
         return None
     return (
-        f"the audio of {count} question{'s' * (count != 1)} kept before is still in "
+        f"{count} recording{'s' * (count != 1)} of what visitors said, kept before, are still in "
         f"{directory}, and with no "
         f"--keep-audio nothing deletes it: delete it (rm {shlex.quote(str(directory))}/"
         f"{PREFIX}*) or give --keep-audio DAYS to have it deleted after DAYS days"

@@ -261,7 +261,10 @@ class Summary:
         return f" (of {logged} turns logged; not counted: {', '.join(parts)})" if parts else ""
 
     def to_json(self) -> dict[str, Any]:
+        """The figures as ``report --json`` writes them: ``turns`` named ``questions``, as the
+        text says (a status's ``turns`` counts every turn)."""
         data = asdict(self)
+        data = {"questions": data.pop("turns"), **data}
         data["top_unanswered"] = [
             {**asdict(asked), "command": asked.command} for asked in self.top_unanswered
         ]
@@ -995,7 +998,7 @@ def page(
             ("answered", f"{summary.answered}{share(summary.answered)}"),
             ("did-you-mean", f"{summary.confirmed}{share(summary.confirmed)}"),
             ("rejected", f"{summary.rejected}{share(summary.rejected)}"),
-            ("reply after the end of speech", latency),
+            ("reply after the end of speech was found", latency),
             *((("not logged", esc(unlogged)),) if unlogged else ()),
             *((("clock wrong", esc(misstamped)),) if misstamped else ()),
         )

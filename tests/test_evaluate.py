@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from knotvoice.asr import RecognizerStream, Transcript, Word, transcribe_with
-from knotvoice.audio import RATE, AudioChunk, chunks_from_array, write_wav
+from knotvoice.audio import RATE, AudioChunk, chunks_from_array, read_audio, write_wav
 from knotvoice.evaluate import (
     WINDOWS_1252,
     EvalReport,
@@ -28,11 +28,13 @@ from knotvoice.evaluate import (
     read_manifest,
     samples,
     total,
+    unheard_files,
     untyped_lines,
     word_errors,
 )
 from knotvoice.knowledge import load
 from knotvoice.match.matcher import Matcher
+from knotvoice.settings import VadSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -816,3 +818,34 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
         check_expected(manifest, knots, given=True)
     manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knot\tknot\n", encoding="utf-8")
     check_expected(manifest, knots)
+
+
+class OneQuestion(LengthRecognizer):
+    """Hears the same question in anything, as whisper may hear one in a whisper."""
+
+    def transcribe(self, chunks: Iterable[AudioChunk]) -> Transcript:
+        list(chunks)
+        return Transcript("How often should I massage a knot?", engine="fake")
+
+
+def test_clips_the_kiosk_would_hear_nothing_in_are_named(tmp_path: Path, matcher: Matcher) -> None:
+    """A silent clip was scored "safe", and one too quiet for the kiosk to start listening
+    on was scored as answered, with no word of either."""
+    spoken = np.concatenate(
+        [
+            np.frombuffer(chunk.audio, dtype="<i2").astype(np.float32) / 32768.0
+            for chunk in read_audio(ROOT / "audio_fixtures" / "demo" / "how-often-massage.wav")
+        ]
+    )
+    clips = {"said.wav": spoken, "whispered.wav": spoken * 0.003, "silent.wav": spoken * 0.0}
+    lines = ["file\texpected\ttext"]
+    for name, samples_ in clips.items():
+        write_wav(tmp_path / name, chunks_from_array(samples_, RATE))
+        lines.append(f"{name}\tmassage-how-often\tHow often should I massage a knot?")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = evaluate(manifest, OneQuestion(), matcher, vad=VadSettings())
+    assert report.top1 == 1.0  # scored as heard
+    assert unheard_files(report) == ["whispered.wav", "silent.wav"]
+    assert json.loads(json.dumps(report.to_json()))["clips"][1]["unheard"] is True
+    assert unheard_files(evaluate(manifest, OneQuestion(), matcher)) == []  # no detector given

@@ -915,10 +915,25 @@ def _evaluate(args: argparse.Namespace) -> int:
                 recognizer = app.load_recognizer(settings, matcher.knowledge)
                 heard_for = knowledge_file
             report = evaluation.evaluate(
-                manifest, recognizer, matcher, speech=speech, progress=progress
+                manifest,
+                recognizer,
+                matcher,
+                speech=speech,
+                progress=progress,
+                vad=settings.listen.vad,
             )
             if sys.stderr.isatty():
                 _to_stderr("")
+            if unheard := evaluation.unheard_files(report):
+                listed = ", ".join(unheard[:3]) + (
+                    f" and {len(unheard) - 3} more" if len(unheard) > 3 else ""
+                )
+                _warn(
+                    f"{manifest}: the kiosk would hear nothing in {_count(len(unheard), 'clip')} "
+                    f"({listed}): no voice its detector starts on, or no words; a visitor "
+                    "saying them would get no reply, however they are scored here: check "
+                    "each holds its question, loud enough (`knotvoice ask --audio FILE`)"
+                )
         learnt = app.learnt_clips(settings, loaded[knowledge_file]).clips
         overlap = sum((manifest.parent / clip.file).resolve() in learnt for clip in report.clips)
         if args.json:

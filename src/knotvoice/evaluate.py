@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from knotvoice.asr import Recognizer
 from knotvoice.audio import (
+    RATE,
     AudioChunk,
     check_audio,
     is_audio,
@@ -30,10 +31,12 @@ from knotvoice.audio import (
     read_audio,
 )
 from knotvoice.errors import AudioInputError, KnotvoiceError
+from knotvoice.kiosk.vad import Boundary, Endpointer
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Decision, Match, MatchStage, Reason
 from knotvoice.match.text import normalize
+from knotvoice.settings import VadSettings
 from knotvoice.turn import Dialogue, Turn, hear, typed
 
 __all__ = [
@@ -116,6 +119,9 @@ class Sample:
     heard_first: str = ""
     """What the recognizer heard, when the question was heard again (``heard`` is then what
     it was heard again as); "" when it was not."""
+    unheard: bool = False
+    """The kiosk's voice detector finds no speech in the clip: at the kiosk nothing would
+    be heard of it."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,9 @@ class ClipOutcome:
     ``-`` when there was none."""
     heard_first: str
     """What the recognizer heard, when the question was heard again; "" when it was not."""
+    unheard: bool = False
+    """The kiosk's voice detector finds no speech in the clip (too quiet, or none): at the
+    kiosk nothing would be heard of it, whatever it got here."""
 
 
 @dataclass(frozen=True)
@@ -697,6 +706,7 @@ def _report(engine: str, outcomes: Sequence[_Outcome]) -> EvalReport:
                 sample.variant,
                 closest,
                 sample.heard_first,
+                sample.unheard,
             )
         )
         if wrong:
@@ -766,17 +776,20 @@ def evaluate(
     *,
     speech: SpeechStage | None = None,
     progress: Progress | None = None,
+    vad: VadSettings | None = None,
 ) -> EvalReport:
     """Run every clip of a manifest through the runtime path and score the decisions.
 
     Clip paths are relative to the manifest's folder. With a speech stage the replies are
-    synthesized too, so the report includes text-to-speech latency.
+    synthesized too, so the report includes text-to-speech latency. With ``vad``, the
+    kiosk's voice detector, each clip in which it finds no speech is marked ``unheard``.
     """
     manifest = Path(manifest)
     rows = read_manifest(manifest)
     outcomes: list[_Outcome] = []
     for done, row in enumerate(rows, start=1):
-        transcript, asr_ms = hear(recognizer, read_audio(manifest.parent / row.file))
+        audio = list(read_audio(manifest.parent / row.file))
+        transcript, asr_ms = hear(recognizer, audio)
         turn = Dialogue(matcher).respond(transcript)
         again = turn.transcript.text != transcript.text
         sample = Sample(
@@ -787,12 +800,31 @@ def evaluate(
             row.voice,
             row.variant,
             transcript.text if again else "",
+            vad is not None and not speech_in(audio, vad),
         )
         outcomes.append(_outcome(sample, turn, asr_ms, speech))
         logger.debug("%s: %r -> %s", row.file, turn.transcript.text, turn.action)
         if progress is not None:
             progress(done, len(rows), row.file)
     return _report(recognizer.name, outcomes)
+
+
+def speech_in(audio: Sequence[AudioChunk], vad: VadSettings) -> bool:
+    """Whether the kiosk's voice detector (``vad``) finds speech start in ``audio``, as heard
+    from its first sample with the room silent (a second of silence after it)."""
+    endpointer = Endpointer(vad)
+    silence = AudioChunk(bytes(2 * RATE))
+    return any(
+        event.kind is Boundary.START
+        for chunk in (*audio, silence)
+        for event in endpointer.push(chunk)
+    )
+
+
+def unheard_files(report: EvalReport) -> list[str]:
+    """The clips of ``report`` in which the kiosk would hear nothing: its voice detector
+    finds no speech in them, or the recognizer heard no words."""
+    return [clip.file for clip in report.clips if clip.unheard or not clip.heard.strip()]
 
 
 def evaluate_typed(manifest: Path | str, matcher: MatchStage) -> EvalReport:

@@ -593,6 +593,34 @@ def test_what_the_page_sends_reaches_the_inbox(hub: Hub) -> None:
     ]
 
 
+def test_a_choice_tapped_on_a_question_since_replaced_is_refused(
+    hub: Hub, knowledge: Knowledge
+) -> None:
+    """A yes tapped on one did-you-mean, arriving after another question was asked (on a
+    second page, or said), answered that other question."""
+    inbox = Inbox()
+    knots = knowledge.get("causes")
+
+    async def scenario(session: aiohttp.ClientSession, url: str) -> list[tuple[int, Any]]:
+        hub.attach(asyncio.get_running_loop())
+        hub(Heard(1.0, "knots", 0.5, typed=True))
+        hub(Decided(1.1, "confirm", knots.id, "knots", f"Did you mean: {knots.question}"))
+        hub(ReplyStarted(1.2, f"Did you mean: {knots.question}", 2.0))
+        tapped_on = hub.view.turn
+        taken = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
+        hub(Heard(2.0, "nerve", 1.5, typed=True))  # another question, being worked out
+        thinking = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
+        hub(Decided(2.1, "confirm", "numbness", "nerve", "Did you mean: numbness?"))
+        replaced = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
+        return [taken, thinking, replaced]
+
+    taken, thinking, replaced = serve(hub, inbox, scenario)
+    assert taken[0] == 202 and inbox.take() == Choose(Choice.YES)
+    for status, body in (thinking, replaced):
+        assert status == 409 and "has changed" in body["error"]
+    assert inbox.take() is None
+
+
 def test_a_question_with_text_that_was_not_utf8_leaves_every_page_watching(hub: Hub) -> None:
     # JSON may carry a lone surrogate ("\\ud800"), which no page can be sent: shown as
     # heard, it cut off every page watching until the next question.

@@ -13,7 +13,8 @@
   operator, with questions per day as a bar chart (``report.css``).
 - ``POST /ask`` ``{"text": ...}``, ``POST /choose`` ``{"choice": "yes"|"first"|"other"|"no"}``,
   ``POST /stop``: a typed question, a tapped did-you-mean, a stop. Each goes to the kiosk's
-  inbox and is answered aloud and on the page.
+  inbox and is answered aloud and on the page. A choice the page sends with the ``turn`` of
+  the view it was tapped on is refused (409) once the question on screen has changed.
 
 It listens on loopback unless told otherwise, and holds at most ``MAX_CONNECTIONS``
 connections (one more is answered 503 and closed) for at most ``IDLE_SECONDS`` each between
@@ -60,7 +61,7 @@ from knotvoice.errors import KnotvoiceError
 from knotvoice.journal import Status
 from knotvoice.kiosk.inbox import Ask, Choice, Choose, Inbox, InboxFull, Item, Stop
 from knotvoice.report import parse_since
-from knotvoice.screen.hub import MAX_WATCHERS, Hub
+from knotvoice.screen.hub import MAX_WATCHERS, Hub, State
 from knotvoice.settings import ScreenSettings
 from knotvoice.turn import MAX_QUESTION_CHARS, as_text, too_long
 
@@ -119,6 +120,8 @@ REPORT_SECONDS = 120.0
 _BUSY_MESSAGE = "The kiosk is busy. Please try again in a moment."
 """What the page shows a visitor when the kiosk cannot take what they sent yet (too many
 connections, a full inbox)."""
+_CHANGED_MESSAGE = "The question on the screen has changed. Please choose again."
+"""What the page shows a visitor whose tap came after the question it was on was replaced."""
 _BUSY_BODY = json.dumps({"error": _BUSY_MESSAGE}).encode() + b"\n"
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -580,11 +583,17 @@ class ScreenServer:
         return self._put(Ask(text))
 
     async def _choose(self, request: web.Request) -> web.Response:
-        value = (await self._json(request)).get("choice")
+        data = await self._json(request)
+        value, turn = data.get("choice"), data.get("turn")
         try:
             choice = Choice(value if isinstance(value, str) else "")
         except ValueError:
             return _refused(400, "choice must be yes, first, other or no")
+        view = self.hub.view
+        if isinstance(turn, int) and (turn != view.turn or view.state is State.THINKING):
+            # Tapped on a question since replaced (another page, or a question said): a yes
+            # would have answered the new one.
+            return _refused(409, _CHANGED_MESSAGE)
         return self._put(Choose(choice))
 
     async def _stop(self, request: web.Request) -> web.Response:

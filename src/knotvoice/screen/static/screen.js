@@ -159,7 +159,9 @@ function choose(choice, pressed) {
   keepKeyboard(pressed);
   for (const other of $("choices").querySelectorAll("button")) other.disabled = true;
   pressed.classList.add("chosen");
-  post("/choose", { choice });
+  // with the turn it was tapped on: a question replaced meanwhile (another page, a question
+  // said) is not answered by it
+  post("/choose", { choice, turn: Number(document.body.dataset.turn) });
 }
 
 function renderChoices(view) {

@@ -3250,6 +3250,29 @@ def test_a_title_line_over_a_question_is_a_section_title() -> None:
     ]
 
 
+def test_a_section_title_in_sentence_case_is_one_where_the_text_has_sections() -> None:
+    """A swimming pool's FAQ: "Opening times" under the page's title was dropped as text
+    before the first question, and "Rules and lessons" became an entry whose answer was
+    itself, while "Prices" and "Facilities" were section titles."""
+    result = parse_faq(
+        "Riverside Pool - Frequently Asked Questions\n\nOpening times\n\n"
+        "What are the opening hours?\nNine to five.\n\nPrices\n\n"
+        "How much is a swim?\nFive pounds.\n\nFacilities\n\nAre there lockers?\nYes.\n\n"
+        "Rules and lessons\n\nDo I need a cap?\nNo.\n\nDo you offer lessons?\nYes.\n"
+    )
+    assert [(e.question, e.answer, e.topic) for e in result.entries] == [
+        ("What are the opening hours?", "Nine to five.", "opening times"),
+        ("How much is a swim?", "Five pounds.", "prices"),
+        ("Are there lockers?", "Yes.", "facilities"),
+        ("Do I need a cap?", "No.", "rules and lessons"),
+        ("Do you offer lessons?", "Yes.", "rules and lessons"),
+    ]
+    # in a text not set out in sections, such a line is no section title (an entry of its own,
+    # with a note saying to rewrite it, as before)
+    alone = parse_faq("Is there parking?\nYes.\n\nRules and lessons\n\nDo I need a cap?\nNo.\n")
+    assert [e.topic for e in alone.entries] == ["", "", ""]
+
+
 def test_one_category_over_every_row_and_a_column_of_tags_name_no_entry(tmp_path: Path) -> None:
     """A website's export ("General" in every row's category, "faq, home" in its tags) would
     give every entry one topic, and keywords a question of any entry shares."""

@@ -2233,12 +2233,22 @@ def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
     title. Only a title of four words at most without a digit, and only where the text has
     two such titles or more, each a section's then (the first line of the text too): a
     line closing an answer ("Blue badge bays by the entrance", "Open 9am to 5pm daily") is
-    more of it."""
-    found = [
-        index
-        for index, para in enumerate(paragraphs)
-        if _title_shaped(paragraphs, index) and _looks_like_title(para.lines[0])
-    ]
+    more of it. Where two such titles or more set the text out in sections, a title-shaped
+    line in sentence case ("Opening times", "Rules and lessons") set apart by a blank line
+    from the question under it is a section's too: it was dropped as text before the first
+    question, or made an entry whose answer was itself."""
+    shaped = [index for index in range(len(paragraphs)) if _title_shaped(paragraphs, index)]
+    found = [index for index in shaped if _looks_like_title(paragraphs[index].lines[0])]
+    if found[1:]:
+        found = [
+            index
+            for index in shaped
+            if index in found
+            or (
+                paragraphs[index].lines[0].strip()[:1].isupper()
+                and paragraphs[index + 1].line > paragraphs[index].line + 1
+            )
+        ]
     titled = list(paragraphs)
     for index in found if found[1:] else []:
         titled[index] = _Paragraph(

@@ -90,7 +90,8 @@ answer text. The rules, in the order they apply:
 - **Section title.** A title line alone of up to four words without a digit, set as a
   title ("PARKING", "**Parking**", "Opening Hours"), directly over a question, and not under
   a question or under text ending in ``:``, is a section title, as a markdown heading is,
-  where the text has two or more.
+  where the text has two or more; then so is such a line in sentence case ("Opening
+  times") with a blank line between it and its question.
 - **Title line.** A paragraph under no question (after a finished answer) that opens with a
   line of a few words without a full stop or ``?`` ("Opening hours", "Parking:") is that
   line as a question and the text under it as its answer; so is such a line alone over a

@@ -154,7 +154,7 @@ def run_report(
         round(peak, 1),
         round(empty_seconds, 2),
         round(empty_peak, 1),
-        int(str(data.get("turns", 0))),
+        int(str(data.get("questions", 0))),
         len(listed) if isinstance(listed, list) else 0,
         commit,
         command,

@@ -143,17 +143,30 @@ def test_repeat_keeps_an_open_did_you_mean(dialogue: Dialogue) -> None:
     assert dialogue.respond(typed("yes")).entry == WORSE
 
 
-@pytest.mark.parametrize("stop", ["Stop!", "bye"])
-def test_stop_stops_the_reply_and_leaves_the_did_you_mean_open(
-    dialogue: Dialogue, stop: str
-) -> None:
+def test_stop_stops_the_reply_and_leaves_the_did_you_mean_open(dialogue: Dialogue) -> None:
     """The screen still showed the question and its choices after a "stop", but a yes then
     answered nothing; the screen's Stop button left it open."""
     dialogue.respond(typed("massage"))
-    step = dialogue.respond(typed(stop))
+    step = dialogue.respond(typed("Stop!"))
     assert (step.action, step.reply) == ("stop", "")
     assert dialogue.pending is not None
     assert dialogue.respond(tapped("yes")).entry == WORSE
+
+
+def test_a_stopped_did_you_mean_is_not_asked_again_of_a_new_question(dialogue: Dialogue) -> None:
+    dialogue.respond(spoken("massage"))
+    dialogue.respond(spoken("stop"))
+    step = dialogue.respond(spoken("where's the loo"))  # short, and turned away
+    assert step.action == "reject" and not step.reply.startswith("Sorry, I didn't catch")
+
+
+@pytest.mark.parametrize("bye", ["bye", "OK, bye.", "never mind", "see you later"])
+def test_a_goodbye_over_a_did_you_mean_forgets_it(dialogue: Dialogue, bye: str) -> None:
+    """Left open, the next visitor's "okay" answered the last one's did-you-mean."""
+    dialogue.respond(typed("massage"))
+    assert dialogue.respond(typed(bye)).action == "stop"
+    assert dialogue.pending is None
+    assert dialogue.respond(typed("okay")).entry is None
 
 
 def test_nothing_typed_but_a_hesitation_asks_the_did_you_mean_again() -> None:
@@ -164,7 +177,7 @@ def test_nothing_typed_but_a_hesitation_asks_the_did_you_mean_again() -> None:
         def match(
             self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
         ) -> Match:
-            if text == "hmm":  # as the matcher has it: no word left to match
+            if text in ("hmm", "hello"):  # as the matcher has it: no word left to match
                 return Match(Decision.REJECT, None, None, "", Reason.NO_QUESTION)
             return super().match(text, alternatives, likelihoods)
 
@@ -173,6 +186,10 @@ def test_nothing_typed_but_a_hesitation_asks_the_did_you_mean_again() -> None:
     step = dialogue.respond(typed("hmm"))
     assert (step.action, step.reply) == ("confirm", did_you_mean(WORSE, again=True))
     assert dialogue.respond(typed("yes")).entry == WORSE
+    # a greeting is no hesitation: it is greeted, the did-you-mean not asked again
+    dialogue.respond(typed("massage"))
+    greeted = dialogue.respond(typed("hello"))
+    assert greeted.reply.startswith(english().replies.greeting)
 
 
 @pytest.mark.parametrize("said", ["okay", "lovely", "got it", "cool"])
@@ -830,7 +847,13 @@ def test_a_greeting_the_faq_does_not_answer_is_greeted_back(said: str) -> None:
 
 @pytest.mark.parametrize(
     "said",
-    ["What can you do?", "um, what can I ask?", "Hello, what can you tell me about?", "Help!"],
+    [
+        "What can you do?",
+        "um, what can I ask?",
+        "Hello, what can you tell me about?",
+        "Help!",
+        "Who are you?",
+    ],
 )
 def test_asking_what_can_be_asked_is_told_more_topics_and_no_sorry(said: str) -> None:
     near = Match(Decision.REJECT, Candidate(TOPICAL[4], 3.0), Candidate(TOPICAL[5], 2.0), "q")
@@ -880,8 +903,17 @@ def test_a_topic_written_as_a_yes_or_no_question_is_not_named() -> None:
     entries = tuple(
         Entry(f"e{n}", f"Question {n}?", "Answer.", topic=topic)
         for n, topic in enumerate(
-            ("are knots dangerous", "Can I park here", "how long knots last", "can recycling")
+            (
+                "are knots dangerous",
+                "Can I park here",
+                "how long knots last",
+                "can recycling collection",
+                "Do-it-yourself repairs",
+            )
         )
     )
     reply = reply_text(Match(Decision.REJECT, None, None, ""), Knowledge(entries))
-    assert reply.endswith("You can ask me about how long knots last or can recycling.")
+    assert reply.endswith(
+        "You can ask me about how long knots last, can recycling collection or Do-it-yourself "
+        "repairs."
+    )

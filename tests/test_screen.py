@@ -168,6 +168,8 @@ def test_a_did_you_mean_offers_yes_and_no_as_the_voice_asks(knowledge: Knowledge
     typed_stop = updated(view, Heard(6.0, "stop", 5.9, typed=True), knowledge)
     assert typed_stop.heard == "stop"
     assert updated(typed_stop, Decided(6.1, "stop", question="stop"), knowledge).heard == view.heard
+    # a goodbye forgets the did-you-mean, and its choices go
+    assert updated(view, Decided(7.0, "stop", question="bye"), knowledge).options == ()
 
 
 def test_a_reply_nothing_says_aloud_is_shown_not_spoken(knowledge: Knowledge) -> None:
@@ -608,14 +610,21 @@ def test_a_choice_tapped_on_a_question_since_replaced_is_refused(
         hub(ReplyStarted(1.2, f"Did you mean: {knots.question}", 2.0))
         tapped_on = hub.view.turn
         taken = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
+        # tapped as soon as shown, before its voice starts (or on a kiosk with no speaker)
+        hub(Heard(1.5, "massage", 1.3, typed=True))
+        hub(Decided(1.6, "confirm", knots.id, "massage", f"Did you mean: {knots.question}"))
+        at_once = await post(session, url + "choose", {"choice": "yes", "turn": hub.view.turn})
+        hub(ReplyStarted(1.7, f"Did you mean: {knots.question}", 2.0))
+        tapped_on = hub.view.turn
         hub(Heard(2.0, "nerve", 1.5, typed=True))  # another question, being worked out
         thinking = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
         hub(Decided(2.1, "confirm", "numbness", "nerve", "Did you mean: numbness?"))
         replaced = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
-        return [taken, thinking, replaced]
+        return [taken, at_once, thinking, replaced]
 
-    taken, thinking, replaced = serve(hub, inbox, scenario)
+    taken, at_once, thinking, replaced = serve(hub, inbox, scenario)
     assert taken[0] == 202 and inbox.take() == Choose(Choice.YES)
+    assert at_once[0] == 202 and inbox.take() == Choose(Choice.YES)
     for status, body in (thinking, replaced):
         assert status == 409 and "has changed" in body["error"]
     assert inbox.take() is None

@@ -24,7 +24,14 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
-from knotvoice.speech.reply import did_you_mean, nearest, read_out, reply_text, which_one
+from knotvoice.speech.reply import (
+    did_you_mean,
+    nearest,
+    read_out,
+    reply_text,
+    small_talk,
+    which_one,
+)
 
 __all__ = [
     "COMMANDS",
@@ -144,6 +151,17 @@ def command_of(text: str) -> str | None:
     while len(heard) > 1 and heard[0] in leading:
         heard.pop(0)
     return _strung(heard)
+
+
+def leaves(text: str) -> bool:
+    """Whether ``text`` says goodbye ("bye", "never mind": the language's ``leaving``), which
+    ends the visit, not only the reply."""
+    said = english().said(text)
+    return any(
+        tuple(said[start : start + len(phrase)]) == phrase
+        for phrase in english().leaving
+        for start in range(len(said))
+    )
 
 
 def picks(transcript: Transcript) -> bool:
@@ -340,6 +358,8 @@ class Dialogue:
         """Whether ``_pending`` is the questions a reject read out, not a did-you-mean."""
         self._asked_again = False
         self._last_reply = ""
+        self._answered = False
+        """Whether the last reply was an answer (not a did-you-mean or a reject)."""
         self._proposed: tuple[Match | None, bool] = (None, False)
         """What the last reply proposed (``_pending`` and ``_offered`` as it was said):
         saying it again proposes it again."""
@@ -354,6 +374,7 @@ class Dialogue:
         """Forget the conversation (a new visitor)."""
         self._pending = None
         self._last_reply = ""
+        self._answered = False
         self._proposed = (None, False)
 
     def understand(self, transcript: Transcript) -> Understood | None:
@@ -458,8 +479,12 @@ class Dialogue:
                     offered = tuple(found.entry for found in said if found is not None)
             return Turn(transcript, action, None, None, self._last_reply, offered=offered)
         if command == "stop":
-            # The reply stops; a did-you-mean stays open, as the screen's Stop button leaves
-            # it, its question and choices still shown.
+            # The reply stops. A did-you-mean stays open to a yes or a tap, as the screen's
+            # Stop button leaves it, its question and choices still shown, but is not asked
+            # again of what is not its answer; a "bye" or "never mind" forgets it.
+            if leaves(transcript.text):
+                self._pending = None
+            self._asked_again = True
             return Turn(transcript, Action.STOP, None, None, "")
         if command in FOLLOW_UPS_TO_PROPOSAL and withdrawn and follow_up:
             # What was proposed has left the knowledge file since: the question is asked again
@@ -468,8 +493,8 @@ class Dialogue:
             again = replies.ask_again if command == "no" else replies.withdrawn
             return self._said(Turn(transcript, Action.REJECT, None, None, again))
         if command in FOLLOW_UPS_TO_PROPOSAL and transcript.engine == TYPED:
-            if self._last_reply and after_reply:
-                # "okay", "lovely" typed after a reply: taken, and the reply left to finish.
+            if self._answered and after_reply:
+                # "okay", "lovely" typed after an answer: taken, and the answer left to finish.
                 return Turn(transcript, Action.NONE, None, None, "")
             # Typed, a "yes" to nothing is no talk in the room: the visitor who typed it is
             # told what can be asked rather than shown nothing.
@@ -563,18 +588,20 @@ class Dialogue:
         """Whether an utterance turned away is more likely the answer to the open
         did-you-mean, misheard ("U.S." for "yes") or unsaid ("hmm"), than a new question: it
         came soon after, it is short and heard (not typed) or asks nothing at all ("hmm"
-        typed), and the did-you-mean has not been asked again already."""
+        typed; a greeting is no hesitation), and the did-you-mean has not been asked again
+        already (nor stopped)."""
         heard_short = (
             transcript.engine not in (TYPED, TAPPED)
             and len(words(transcript.text)) <= MISHEARD_ANSWER_WORDS
         )
+        hesitation = not match.query and small_talk(transcript.text) is None
         return (
             match.decision is Decision.REJECT
             and self._pending is not None
             and not self._offered
             and follow_up
             and not self._asked_again
-            and (heard_short or not match.query)
+            and (heard_short or hesitation)
         )
 
     def _answer(
@@ -589,6 +616,7 @@ class Dialogue:
 
     def _said(self, turn: Turn) -> Turn:
         if turn.reply:
+            self._answered = turn.action is Action.ANSWER
             self._last_reply = turn.reply
             self._proposed = (self._pending, self._offered)
         return turn

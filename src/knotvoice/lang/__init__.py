@@ -255,7 +255,13 @@ class Language:
     """Words of a question that ask, not what it asks about ("where", "bring", "allowed"):
     ``knotvoice report`` groups questions by their other words."""
     yes_no_openers: frozenset[str]
-    """Words that open a yes-or-no question ("are", "can")."""
+    """Words that open a yes-or-no question ("are", "is")."""
+    helper_openers: frozenset[str]
+    """Helping verbs that open one before a ``helper_subjects`` word ("can I", "do you")."""
+    helper_subjects: frozenset[str]
+    """Words after which a helping verb opens a question."""
+    leaving: frozenset[tuple[str, ...]]
+    """Stop phrases that end the visit ("bye", "never mind"), as words said."""
     question_openers: frozenset[str]
     """Words a question opens with ("what", "is"): a bold line of an FAQ whose questions are
     in bold is one without its "?"."""
@@ -346,9 +352,14 @@ class Language:
     def asks_yes_or_no(self, topic: str) -> bool:
         """Whether ``topic`` is written as a yes-or-no question ("are knots dangerous", "can
         I park here"), which reads badly in "You can ask me about ...": three words or more,
-        the first one of ``yes_no_openers`` ("can recycling" is a subject)."""
+        the first one of ``yes_no_openers``, or of ``helper_openers`` before one of
+        ``helper_subjects`` ("can recycling collection" is a subject)."""
         said = words(topic)
-        return len(said) >= 3 and said[0] in self.yes_no_openers
+        if len(said) < 3 or "-" in topic.split()[0]:  # "Do-it-yourself repairs"
+            return False
+        return said[0] in self.yes_no_openers or (
+            said[0] in self.helper_openers and said[1] in self.helper_subjects
+        )
 
     def follow_up_words(self) -> frozenset[str]:
         """Every word the follow-up commands are said with ("yes", "pardon", "slower"), with
@@ -474,6 +485,9 @@ def load(code: str = "en") -> Language:
         asking_words=frozenset(_text_list(data, "asking_words")),
         question_openers=frozenset(_text_list(data, "question_openers")),
         yes_no_openers=frozenset(_text_list(data, "yes_no_openers")),
+        helper_openers=frozenset(_text_list(data, "helper_openers")),
+        helper_subjects=frozenset(_text_list(data, "helper_subjects")),
+        leaving=_phrases(data, "leaving"),
         closings=_text_list(data, "closings"),
         placeholder_answers=frozenset(
             " ".join(words(text)) for text in _text_list(data, "placeholder_answers")

@@ -41,6 +41,7 @@ from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
 from knotvoice.markup import lines, plain, spans
 from knotvoice.speech.reply import named_topics, small_talk
+from knotvoice.turn import leaves
 
 __all__ = ["Hub", "Option", "State", "View", "Watcher", "suggestions", "updated"]
 
@@ -267,8 +268,10 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
         heard, typed, chosen, replied = view.replied_to
         view = replace(view, heard=heard, typed=typed, chosen=chosen, replied=replied)
     if event.decision == "stop":
-        # the reply stops; a did-you-mean stays open, its choices shown
-        return replace(view, state=State.IDLE)
+        # the reply stops; a did-you-mean stays open, its choices shown, but for a "bye"
+        return replace(
+            view, state=State.IDLE, options=() if leaves(event.question) else view.options
+        )
     if event.decision == "none":
         # a pick come too late forgets the questions read out: their buttons go too
         picks = () if view.kind == "reject" else view.options

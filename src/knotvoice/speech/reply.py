@@ -175,4 +175,6 @@ def small_talk(heard: str) -> str | None:
         end -= 1
     if start == end:
         return "greeting" if greeted else None
-    return "help" if tuple(said[start:end]) in language.asking_for_help else None
+    # as said ("who are you", though "you" is an edge word), then without the edge words
+    asked = (tuple(said[start:]), tuple(said[start:end]))
+    return "help" if any(words in language.asking_for_help for words in asked) else None

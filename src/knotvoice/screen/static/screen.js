@@ -160,8 +160,12 @@ function choose(choice, pressed) {
   for (const other of $("choices").querySelectorAll("button")) other.disabled = true;
   pressed.classList.add("chosen");
   // with the turn it was tapped on: a question replaced meanwhile (another page, a question
-  // said) is not answered by it
-  post("/choose", { choice, turn: Number(document.body.dataset.turn) });
+  // said) is not answered by it, and the buttons come back to choose again
+  post("/choose", { choice, turn: Number(document.body.dataset.turn) }).then((taken) => {
+    if (taken) return;
+    for (const other of $("choices").querySelectorAll("button")) other.disabled = false;
+    pressed.classList.remove("chosen");
+  });
 }
 
 function renderChoices(view) {

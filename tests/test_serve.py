@@ -566,6 +566,21 @@ def test_thanks_a_greeting_and_asking_for_help_are_handled(
     assert event.type == "handled" and event.data["text"].startswith(reply)
 
 
+def test_okay_to_an_answer_is_taken_quietly(text_agent: Agent) -> None:
+    """Home Assistant: "okay" after an answer was "not-handled", "Sorry, I can't answer
+    that"."""
+
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            ends = ("handled", "not-handled")
+            asked = await ask(port, question("How often should I massage a knot?"), ends=ends)
+            return asked + await ask(port, question("okay"), ends=ends)
+
+    answered, taken = run(scenario())
+    assert answered.type == "handled" and answered.data["text"]
+    assert taken.type == "handled" and not taken.data.get("text")
+
+
 class Clock:
     """The agent's clock, moved on by hand: a conversation's minutes pass without waiting."""
 

@@ -94,6 +94,8 @@ class Turn:
     answers_proposal: bool = False
     """The utterance answered the open did-you-mean (or the questions a reject read out): a
     "yes", a "no" or "the other one", not a question."""
+    acknowledged: bool = False
+    """The utterance took in the answer before it ("okay", "lovely"): nothing to do."""
 
 
 @dataclass(frozen=True)
@@ -492,10 +494,10 @@ class Dialogue:
             replies = english().replies
             again = replies.ask_again if command == "no" else replies.withdrawn
             return self._said(Turn(transcript, Action.REJECT, None, None, again))
+        if command == "yes" and self._answered and after_reply:
+            # "okay", "lovely" after an answer: taken, and the answer left to finish.
+            return Turn(transcript, Action.NONE, None, None, "", acknowledged=True)
         if command in FOLLOW_UPS_TO_PROPOSAL and transcript.engine == TYPED:
-            if self._answered and after_reply:
-                # "okay", "lovely" typed after an answer: taken, and the answer left to finish.
-                return Turn(transcript, Action.NONE, None, None, "")
             # Typed, a "yes" to nothing is no talk in the room: the visitor who typed it is
             # told what can be asked rather than shown nothing.
             nothing = Match(Decision.REJECT, None, None, "", Reason.NO_QUESTION)

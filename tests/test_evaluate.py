@@ -849,3 +849,22 @@ def test_clips_the_kiosk_would_hear_nothing_in_are_named(tmp_path: Path, matcher
     assert unheard_files(report) == ["whispered.wav", "silent.wav"]
     assert json.loads(json.dumps(report.to_json()))["clips"][1]["unheard"] is True
     assert unheard_files(evaluate(manifest, OneQuestion(), matcher)) == []  # no detector given
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("file expected text\nq.wav\tcauses\tknot\n", "line 1: its header is separated by spaces"),
+        ("file,expected,text\nq.wav,causes,knot\n", "line 1: its header is separated by spaces"),
+        ("# a note\nq.wav\tcauses\tknot\n", "line 2 is a clip's row, and no header is above it"),
+    ],
+)
+def test_a_header_with_spaces_or_none_at_all_is_told_so(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    """Both were "missing column(s) file, expected, text", though the header named all three,
+    or there was none."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(text, encoding="utf-8")
+    with pytest.raises(ManifestError, match=said):
+        read_manifest(manifest)

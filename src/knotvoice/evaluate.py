@@ -234,6 +234,8 @@ class EvalReport(Figures):
         return data
 
 
+_CLIP_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif")
+"""How a clip's file name ends: a header's first cell that ends so is a clip's row."""
 WINDOWS_1252 = "Windows-1252"
 """The encoding of a manifest that is not Unicode, as Excel on Windows saves "Text" and "CSV"."""
 
@@ -394,6 +396,17 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
         reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or ()]
         missing = [c for c in _REQUIRED_COLUMNS if c not in reader.fieldnames]
         if missing:
+            header = body[0].lower().replace(",", " ").replace(";", " ").split() if body else []
+            if all(column in header for column in _REQUIRED_COLUMNS):
+                # "file expected text" with spaces (or commas) between: one column to csv
+                how = "separated by spaces or commas, not tabs: put a tab between its columns"
+                raise ManifestError(f"{path}: line {comments + 1}: its header is {how}")
+            first = body[0].split("\t") if body else []
+            if len(first) >= 2 and Path(first[0].strip()).suffix.lower() in _CLIP_SUFFIXES:
+                raise ManifestError(
+                    f"{path}: line {comments + 1} is a clip's row, and no header is above it; "
+                    "add a first line naming the columns: file, expected and text, tab-separated"
+                )
             raise ManifestError(
                 f"{path}: missing column(s) {', '.join(missing)}; the header must name "
                 "file, expected and text, tab-separated (voice and variant are optional)"

@@ -1834,3 +1834,26 @@ def test_the_report_takes_a_turn_for_a_reply_as_the_kiosk_logged_it(tmp_path: Pa
     assert asked["where are the toilets"].chosen, "the visitor chose it"
     assert asked["can it last"].declined == (), "no one said no to it"
     assert asked["can it last"].command is not None
+
+
+def test_report_says_when_the_knowledge_file_its_commands_name_is_gone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its commands named a knowledge file since moved, without a word."""
+    here, gone = tmp_path / "faq.yaml", tmp_path / "old" / "faq.yaml"
+    here.write_text("entries: []\n", encoding="utf-8")
+    journal = Journal(tmp_path / "log")
+    for file, question in ((here, "where can I park"), (gone, "is there wifi")):
+        journal.write(
+            {
+                **turn(question, "reject", "parking", 0.0),
+                "probability": 0.6,
+                "knowledge_file": str(file),
+            }
+        )
+    assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
+    captured = capsys.readouterr()
+    assert f"the knowledge file these questions were asked of, {gone}, is no longer there" in (
+        captured.err
+    )
+    assert str(here) not in captured.err

@@ -1385,6 +1385,12 @@ def _report(args: argparse.Namespace) -> int:
             "asks what that entry answers: the command under it, or `knotvoice knowledge add "
             "ENTRY 'WORDING' FILE`; else write an entry):"
         )
+        named = {asked.knowledge for asked in summary.top_unanswered if asked.command}
+        for gone in sorted(file for file in named if file and not Path(file).exists()):
+            _warn(
+                f"the knowledge file these questions were asked of, {gone}, is no longer "
+                "there: give the commands below its path now"
+            )
         for asked in summary.top_unanswered:
             _out(f"  {asked.count:4}x {_quoted(asked.question)} (closest: {asked.closeness})")
             if len(asked.wordings) > 1:

@@ -275,13 +275,13 @@ def test_ask_audio_json_answers_each_recording_and_keeps_the_replies(tmp_path: P
 def test_ask_audio_shows_what_was_heard_before_it_was_heard_again() -> None:
     """A clip answered only once heard again showed only the second hearing as what was
     heard, as if the recognizer had heard that; eval shows both."""
-    # whisper hears "make my back hurt" as "make my back cut", which hearing again mends
-    clip = str(TUNING / "knot-pain__01__flite-awb__pink15db.wav")
+    # whisper hears "nerve injury" as "our injury", which hearing again mends
+    clip = str(TUNING / "mri-nerve-damage__03__flite-awb__clean.wav")
     clean = str(TUNING / "treat-knot__01__espeak-en-gb__clean.wav")
     result = knotvoice("ask", "--json", "--no-speak", "--audio", clip, clean)
     assert result.returncode == 0, result.stderr
     again, once = [json.loads(line) for line in result.stdout.splitlines()]
-    assert again["entry"] == "knot-pain"
+    assert again["entry"] == "mri-nerve-damage"
     assert again["heard_first"] and again["heard_first"] != again["transcript"]
     # a clip heard right the first time has one hearing
     assert (once["entry"], once["heard_first"]) == ("treat-knot", "")

@@ -186,6 +186,11 @@ def test_nothing_typed_but_a_hesitation_asks_the_did_you_mean_again() -> None:
     step = dialogue.respond(typed("hmm"))
     assert (step.action, step.reply) == ("confirm", did_you_mean(WORSE, again=True))
     assert dialogue.respond(typed("yes")).entry == WORSE
+    # nor once stopped: still open to a yes, it is asked again
+    dialogue.respond(typed("massage"))
+    dialogue.respond(typed("stop"))
+    assert dialogue.respond(typed("hmm")).reply == did_you_mean(WORSE, again=True)
+    assert dialogue.respond(typed("yes")).entry == WORSE
     # a greeting is no hesitation: it is greeted, the did-you-mean not asked again
     dialogue.respond(typed("massage"))
     greeted = dialogue.respond(typed("hello"))

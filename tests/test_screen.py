@@ -620,14 +620,20 @@ def test_a_choice_tapped_on_a_question_since_replaced_is_refused(
         thinking = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
         hub(Decided(2.1, "confirm", "numbness", "nerve", "Did you mean: numbness?"))
         replaced = await post(session, url + "choose", {"choice": "yes", "turn": tapped_on})
-        return [taken, at_once, thinking, replaced]
+        # a question typed a moment before the tap, not yet worked out: the tap would
+        # answer what it gets
+        hub(ReplyStarted(2.2, "Did you mean: numbness?", 2.0))
+        chosen = [inbox.take(), inbox.take(), inbox.take()]
+        inbox.put(Ask("what about trigger points"))
+        queued = await post(session, url + "choose", {"choice": "yes", "turn": hub.view.turn})
+        assert [inbox.take(), inbox.take()] == [Ask("what about trigger points"), None]
+        assert chosen == [Choose(Choice.YES), Choose(Choice.YES), None]
+        return [taken, at_once, thinking, replaced, queued]
 
-    taken, at_once, thinking, replaced = serve(hub, inbox, scenario)
-    assert taken[0] == 202 and inbox.take() == Choose(Choice.YES)
-    assert at_once[0] == 202 and inbox.take() == Choose(Choice.YES)
-    for status, body in (thinking, replaced):
+    taken, at_once, thinking, replaced, queued = serve(hub, inbox, scenario)
+    assert taken[0] == at_once[0] == 202
+    for status, body in (thinking, replaced, queued):
         assert status == 409 and "has changed" in body["error"]
-    assert inbox.take() is None
 
 
 def test_a_question_with_text_that_was_not_utf8_leaves_every_page_watching(hub: Hub) -> None:

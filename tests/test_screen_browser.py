@@ -336,6 +336,32 @@ def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
         kiosk.close()
 
 
+def test_a_goodbye_over_a_did_you_mean_takes_its_buttons_away(
+    browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
+) -> None:
+    """After "bye" the did-you-mean's Yes and No stayed, and a tap on them did nothing: the
+    page drew its choices only when the reply changed."""
+    best = knowledge.get("release-effect")
+    page = open_page(browser, screen.url)
+    kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
+    box = page.locator("#question")
+    try:
+        box.fill("how do I press out a knot")
+        box.press("Enter")
+        caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
+        expect(page.locator("#choices button")).to_have_text(["Yes", "No"])
+        box.fill("stop")
+        box.press("Enter")
+        screen.wait_for(Decided, lambda e: e.decision == "stop")
+        expect(page.locator("#choices button")).to_have_text(["Yes", "No"])  # still open
+        box.fill("bye")
+        box.press("Enter")
+        expect(page.locator("#choices")).to_be_hidden()
+        caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
+    finally:
+        kiosk.close()
+
+
 def test_a_yes_or_no_typed_to_a_did_you_mean_shows_as_a_reply_not_a_question(
     browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
 ) -> None:

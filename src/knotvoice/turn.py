@@ -602,8 +602,11 @@ class Dialogue:
             and self._pending is not None
             and not self._offered
             and follow_up
-            and not self._asked_again
-            and (heard_short or hesitation)
+            and (
+                (not self._asked_again and (heard_short or hesitation))
+                # typed, a hesitation is the visitor's, however often, and after a stop
+                or (hesitation and transcript.engine == TYPED)
+            )
         )
 
     def _answer(

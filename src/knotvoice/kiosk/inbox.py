@@ -87,6 +87,12 @@ class Inbox:
                 raise InboxFull(f"{len(self._items)} items already wait")
             self._items.append(item)
 
+    def asking(self) -> bool:
+        """Whether a typed question waits: a choice put after it would answer what it gets,
+        not what was on the screen when it was tapped."""
+        with self._lock:
+            return any(isinstance(item, Ask) for item in self._items)
+
     def take(self) -> Item | None:
         """The oldest item, or None when nothing waits. Never blocks."""
         with self._lock:

@@ -591,9 +591,10 @@ class ScreenServer:
             return _refused(400, "choice must be yes, first, other or no")
         view = self.hub.view
         # a question heard since the reply tapped on, being worked out (or a tap from
-        # another page), before it has a turn of its own
+        # another page), before it has a turn of its own; or one typed, waiting to be
+        # worked out before the tap
         asked = view.state is State.THINKING and view.heard != view.replied_to[0]
-        if isinstance(turn, int) and (turn != view.turn or asked):
+        if isinstance(turn, int) and (turn != view.turn or asked or self.inbox.asking()):
             # Tapped on a question since replaced (another page, or a question said): a yes
             # would have answered the new one.
             return _refused(409, _CHANGED_MESSAGE)

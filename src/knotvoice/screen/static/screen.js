@@ -19,6 +19,7 @@ const HEARD_WITHIN = 2.5; // the server's "alive"s that may go missing before it
 
 const $ = (id) => document.getElementById(id);
 let shownTurn = null; // the turn and reply on screen
+let shownChoices = null; // the choices on screen, with the turn and reply they are of
 let shownSuggestions = null;
 let unanswered = null; // the timer for something sent that the kiosk has not shown yet
 let views = 0; // views the kiosk has sent this page
@@ -370,6 +371,12 @@ function render(view) {
     $("said").textContent = asSentences(view.title, view.reply_lines);
     $("caption").scrollTop = 0;
     leftAlone = false;
+  }
+  // The choices, whenever they change: a "bye" takes a did-you-mean's away under the same
+  // reply (they stayed, tapping them did nothing).
+  const choices = JSON.stringify([shown, view.kind, view.options]);
+  if (choices !== shownChoices) {
+    shownChoices = choices;
     renderChoices(view);
   }
   $("caption-box").hidden = !view.reply;

@@ -99,6 +99,14 @@ def test_a_waiting_item_cuts_a_reply_and_a_stop_is_used_up() -> None:
     inbox.put(Ask("how do I treat a knot"))
     assert inbox.poll() and inbox.poll(), "a question waits for the loop to take it"
     assert inbox.take() == Ask("how do I treat a knot")
+    # a thanks typed while the answer is said waits for its end: it cut the answer short
+    for thanks in ("thanks", "got it", "Cool!"):
+        inbox.put(Ask(thanks))
+        assert not inbox.poll()
+        assert inbox.take() == Ask(thanks)
+    inbox.put(Ask("thanks"))
+    inbox.put(Ask("and how long does it last"))
+    assert inbox.poll(), "a question behind it cuts the reply"
 
 
 def test_a_choice_is_said_in_the_dialogues_own_words() -> None:

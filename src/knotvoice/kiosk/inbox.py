@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from knotvoice.kiosk.triggers import Trigger
 from knotvoice.lang import english
+from knotvoice.turn import command_of
 
 __all__ = ["Ask", "Choice", "Choose", "Inbox", "InboxFull", "Item", "Stop", "interrupting"]
 
@@ -100,13 +101,16 @@ class Inbox:
 
     def poll(self) -> bool:
         """For a reply being played (the ``Trigger`` of barge-in): true when it should be cut,
-        because a stop (taken here) or a question or tap (left for ``take``) waits."""
+        because a stop (taken here) or a question or tap (left for ``take``) waits; a thanks
+        typed ("thanks", "got it", "cool") waits for the reply's end, and cuts nothing."""
         with self._lock:
-            if not self._items:
-                return False
-            if isinstance(self._items[0], Stop):
+            if self._items and isinstance(self._items[0], Stop):
                 self._items.popleft()
-            return True
+                return True
+            return any(
+                not (isinstance(item, Ask) and command_of(item.text) == "thanks")
+                for item in self._items
+            )
 
     def __len__(self) -> int:
         with self._lock:

@@ -1857,3 +1857,14 @@ def test_report_says_when_the_knowledge_file_its_commands_name_is_gone(
         captured.err
     )
     assert str(here) not in captured.err
+
+
+def test_greetings_and_asking_what_can_be_asked_are_no_questions_to_add(tmp_path: Path) -> None:
+    """ "what can you do?", "who are you?", "hello" led the list of questions not answered,
+    each with a command to add it to some entry."""
+    journal = Journal(tmp_path)
+    for question in ("what can you do?", "Who are you?", "hello", "hello", "is there a pub"):
+        journal.write({**turn(question, "reject", "facilities"), "probability": 0.65})
+    summary = summarize(read_turns(tmp_path))
+    assert summary.rejected == 5  # turned away all the same
+    assert [asked.question for asked in summary.top_unanswered] == ["is there a pub"]

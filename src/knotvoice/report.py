@@ -37,6 +37,7 @@ from knotvoice.knowledge import load, phrase_key
 from knotvoice.lang import english, unaccented
 from knotvoice.match.calibration import ANSWER_AT, CONFIRM_AT
 from knotvoice.match.text import STOPWORDS, normalize, stem
+from knotvoice.speech.reply import small_talk
 from knotvoice.turn import FOLLOW_UPS_TO_PROPOSAL, command_of
 
 if TYPE_CHECKING:
@@ -528,9 +529,10 @@ class Tally:
                 turn, text, entry, at, bool(turn.get("offered"))
             )
             return
-        if self._command(text) is not None:
-            # "yes", "no" or "say that again" with nothing to reply to: turned away, but no
-            # wording to add to an entry ("4x 'no'" led the list of questions not answered)
+        if self._command(text) is not None or small_talk(text) is not None:
+            # "yes", "no" or "say that again" with nothing to reply to, a greeting or "what
+            # can you do?": turned away, but no wording to add to an entry ("4x 'no'" led
+            # the list of questions not answered)
             return
         alike = self._wording(turn, text, at)
         if alike is not None:

@@ -152,6 +152,10 @@ def nearest(match: Match, heard: str = "") -> list[Entry]:
     return [found.entry for found in (match.best, match.runner_up) if found is not None]
 
 
+_LONGEST_GREETING = max(len(greeting) for greeting in english().greetings)
+"""The most words of a greeting."""
+
+
 def small_talk(heard: str) -> str | None:
     """What ``heard`` says when it only greets the kiosk ("greeting": "hello", "good
     morning, kiosk", "hi, how are you") or only asks what it can do ("help": "um, what can
@@ -163,7 +167,7 @@ def small_talk(heard: str) -> str | None:
     while start < len(said):
         # the longest greeting first ("hi there", though "hi" is an edge word), else a word
         # said around one ("um", "kiosk")
-        lengths = range(len(said) - start, 0, -1)
+        lengths = range(min(_LONGEST_GREETING, len(said) - start), 0, -1)
         greeting = next(
             (n for n in lengths if tuple(said[start : start + n]) in language.greetings), 0
         )

@@ -528,16 +528,16 @@ class Dialogue:
             proposed = pending.best.entry
             again = did_you_mean(proposed, again=True)
             return self._said(Turn(transcript, Action.CONFIRM, pending, proposed, again, match_ms))
-        reply = reply_text(match, self.matcher.knowledge, transcript.text)
+        if match.decision is Decision.REJECT:
+            return self._turned_away(transcript, match, match_ms)
+        reply = reply_text(match, self.matcher.knowledge)
         entry = match.best.entry if match.best is not None else None
         if match.decision is Decision.CONFIRM:
             self._pending, self._offered = match, False
             self._asked_again = False
             return self._said(Turn(transcript, Action.CONFIRM, match, entry, reply, match_ms))
         self._pending = None
-        if match.decision is Decision.ANSWER:
-            return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
-        return self._turned_away(transcript, match, match_ms)
+        return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
 
     def _turned_away(self, transcript: Transcript, match: Match, match_ms: float) -> Turn:
         """The turn of ``transcript`` turned away (``match``): the reply names what can be

@@ -2247,7 +2247,7 @@ def _plain_titles(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
             if index in found
             or (
                 paragraphs[index].lines[0].strip()[:1].isupper()
-                and paragraphs[index + 1].line > paragraphs[index].line + 1
+                and _blank_before(paragraphs, index + 1)
             )
         ]
     titled = list(paragraphs)

@@ -135,7 +135,8 @@ def reply_text(match: Match, knowledge: Knowledge | None = None, heard: str = ""
     if match.decision is Decision.CONFIRM and match.best is not None:
         return did_you_mean(match.best.entry)
     talk = small_talk(heard)
-    hint = topics_hint(knowledge, HELP_TOPICS if talk == "help" else 3, nearest(match, heard))
+    nearby = [] if talk else _closest(match)
+    hint = topics_hint(knowledge, HELP_TOPICS if talk == "help" else 3, nearby)
     if talk == "greeting":
         opening = english().replies.greeting
     else:
@@ -147,8 +148,11 @@ def nearest(match: Match, heard: str = "") -> list[Entry]:
     """The entries a reject of ``match`` names first (their topics, or in a file without
     topics their questions): the two it came closest to, but none for a greeting or a
     request for help (``heard``), which came close to nothing it asks."""
-    if small_talk(heard):
-        return []
+    return [] if small_talk(heard) else _closest(match)
+
+
+def _closest(match: Match) -> list[Entry]:
+    """The entries ``match`` came closest to, the nearest first."""
     return [found.entry for found in (match.best, match.runner_up) if found is not None]
 
 

@@ -548,6 +548,7 @@ def test_stop_is_handled_with_nothing_to_say(text_agent: Agent) -> None:
     [
         ("Thank you!", "You're welcome."),
         ("cheers", "You're welcome."),
+        ("Cool, thanks.", "You're welcome."),
         ("Hello!", "Hello! You can ask me about"),
         ("Um, what can you do?", "You can ask me about"),
     ],
@@ -575,6 +576,21 @@ def test_okay_to_an_answer_is_taken_quietly(text_agent: Agent) -> None:
             ends = ("handled", "not-handled")
             asked = await ask(port, question("How often should I massage a knot?"), ends=ends)
             return asked + await ask(port, question("okay"), ends=ends)
+
+    answered, taken = run(scenario())
+    assert answered.type == "handled" and answered.data["text"]
+    assert taken.type == "handled" and not taken.data.get("text")
+
+
+@pytest.mark.parametrize("said", ["cool", "Got it.", "nice"])
+def test_an_answer_taken_in_is_not_told_you_are_welcome(text_agent: Agent, said: str) -> None:
+    """Home Assistant answered "cool" after an answer with "You're welcome."."""
+
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            ends = ("handled", "not-handled")
+            asked = await ask(port, question("How often should I massage a knot?"), ends=ends)
+            return asked + await ask(port, question(said), ends=ends)
 
     answered, taken = run(scenario())
     assert answered.type == "handled" and answered.data["text"]

@@ -155,6 +155,14 @@ def command_of(text: str) -> str | None:
     return _strung(heard)
 
 
+def thanks(text: str) -> bool:
+    """Whether ``text`` is a thanks ("thank you", "cheers") rather than an answer taken in
+    ("cool", "got it"): a follow-up "thanks" with a word of the language's ``gratitude``."""
+    if command_of(text) != "thanks":
+        return False
+    return not english().gratitude.isdisjoint(english().said(text))
+
+
 def leaves(text: str) -> bool:
     """Whether ``text`` says goodbye ("bye", "never mind": the language's ``leaving``), which
     ends the visit, not only the reply."""

@@ -260,6 +260,9 @@ class Language:
     """Helping verbs that open one before a ``helper_subjects`` word ("can I", "do you")."""
     helper_subjects: frozenset[str]
     """Words after which a helping verb opens a question."""
+    gratitude: frozenset[str]
+    """Words that thank ("thanks", "cheers"), not only take in an answer ("cool", "got
+    it"): a thanks is told "You're welcome"."""
     leaving: frozenset[tuple[str, ...]]
     """Stop phrases that end the visit ("bye", "never mind"), as words said."""
     question_openers: frozenset[str]
@@ -487,6 +490,7 @@ def load(code: str = "en") -> Language:
         yes_no_openers=frozenset(_text_list(data, "yes_no_openers")),
         helper_openers=frozenset(_text_list(data, "helper_openers")),
         helper_subjects=frozenset(_text_list(data, "helper_subjects")),
+        gratitude=frozenset(_text_list(data, "gratitude")),
         leaving=_phrases(data, "leaving"),
         closings=_text_list(data, "closings"),
         placeholder_answers=frozenset(

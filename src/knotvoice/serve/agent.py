@@ -57,6 +57,7 @@ from knotvoice.turn import (
     Understood,
     command_of,
     rejection,
+    thanks,
     too_long,
     typed,
 )
@@ -128,7 +129,7 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
     An answer is the answer. A did-you-mean names the question (or the two questions) it is
     between and asks for the question again in those words: it never speaks an answer the
     matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing,
-    nor does an "okay" to an answer, and a thanks "You're welcome". Anything else (a reject, a follow-up command with
+    nor does an "okay" to an answer or a "cool", and a thanks "You're welcome". Anything else (a reject, a follow-up command with
     nothing to follow) is the kiosk's reject, which names a few topics (or questions, in a
     file without topics): handled only for a greeting or a request for help, which it
     answers.
@@ -150,8 +151,10 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
     if turn.action is Action.REJECT and turn.reply:
         # a greeting greeted back, or a request for help told what to ask, answers it
         return Reply(small_talk(turn.transcript.text) is not None, turn.reply, turn)
-    if turn.action is Action.NONE and command_of(turn.transcript.text) == "thanks":
+    if turn.action is Action.NONE and thanks(turn.transcript.text):
         return Reply(True, replies.welcome, turn)
+    if turn.action is Action.NONE and command_of(turn.transcript.text) == "thanks":
+        return Reply(True, "", turn)  # "cool", "got it": taken in
     if turn.action is Action.NONE and turn.acknowledged:  # "okay" to an answer: taken
         return Reply(True, "", turn)
     return Reply(False, rejection(knowledge), turn)

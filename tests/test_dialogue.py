@@ -11,13 +11,15 @@ import numpy.typing as npt
 import pytest
 
 from knotvoice.asr import Transcript
-from knotvoice.knowledge import Entry, Knowledge
+from knotvoice.knowledge import Entry, Knowledge, load
 from knotvoice.lang import english
 from knotvoice.match import Candidate, Decision, Match, Reason
 from knotvoice.match.matcher import Matcher
+from knotvoice.match.semantic import SemanticModel
 from knotvoice.speech.reply import did_you_mean, reply_text, spoken_answer
 from knotvoice.turn import Dialogue, command_of, tapped, typed
 
+ROOT = Path(__file__).resolve().parents[1]
 WORSE = Entry("massage-worse", "Can massaging a knot make it worse?", "It can.")
 OFTEN = Entry("massage-how-often", "How often should you massage a knot?", "Every day.")
 KNOWLEDGE = Knowledge((WORSE, OFTEN))
@@ -922,3 +924,67 @@ def test_a_topic_written_as_a_yes_or_no_question_is_not_named() -> None:
         "You can ask me about how long knots last, can recycling collection or Do-it-yourself "
         "repairs."
     )
+
+
+def test_a_short_question_leaning_on_the_answer_before_is_asked_of_it(
+    dialogue: Dialogue,
+) -> None:
+    """ "Is there parking?" answered, "how much is it?" was matched alone: a did-you-mean of
+    ticket prices. Not answered alone, it is asked again with the question answered before."""
+    assert dialogue.respond(spoken("how often can I massage it?")).entry == OFTEN
+    leaning = dialogue.respond(spoken("And how long is it?"))
+    assert leaning.action == "answer" and leaning.entry == OFTEN
+    assert leaning.transcript.text == "And how long is it?"
+    assert dialogue.matcher.asked[-1] == f"{OFTEN.question} And how long is it?"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        [],  # nothing answered before it
+        ["what about a knot?"],  # turned away
+        ["how often can I massage it?", "hello"],  # answered, then something else said
+    ],
+)
+def test_a_leaning_question_with_no_answer_before_it_is_asked_alone(
+    dialogue: Dialogue, before: list[str]
+) -> None:
+    for said in before:
+        dialogue.respond(spoken(said))
+    assert dialogue.respond(spoken("And how long is it?")).action == "reject"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "And for children?",  # asks of what the entry does not say
+        "and is it really every day for a knot?",  # more than a short question
+        "How long?",  # leans on nothing: no opener, no "it"
+    ],
+)
+def test_a_question_that_does_not_lean_on_the_answer_before_is_asked_alone(
+    dialogue: Dialogue, said: str
+) -> None:
+    dialogue.respond(spoken("how often can I massage it?"))
+    assert dialogue.respond(spoken(said)).action == "reject"
+    assert dialogue.respond(spoken(said)).action == "reject"
+
+
+def test_a_follow_up_asked_at_a_real_faq_leans_on_the_answer_before(
+    semantic: SemanticModel,
+) -> None:
+    """At the lido: "how much is it?" after parking was proposed the ticket prices."""
+    lido = Matcher(load(ROOT / "knowledge" / "lido.yaml"), semantic, cache_dir=semantic.cache_dir)
+    dialogue = Dialogue(lido)
+    assert dialogue.respond(spoken("Is there parking?")).entry.id == "parking"  # type: ignore[union-attr]
+    cost = dialogue.respond(spoken("How much is it?"))
+    assert cost.action == "answer" and cost.entry is not None and cost.entry.id == "parking"
+    assert dialogue.respond(spoken("do you do swimming lessons")).action == "answer"
+    lessons = dialogue.respond(spoken("And how much are they?"))
+    assert lessons.entry is not None and lessons.entry.id == "swimming-lessons"
+    # a question of its own is answered as asked, and "for kids" is not about parking
+    assert dialogue.respond(spoken("Is there parking?")).action == "answer"
+    assert dialogue.respond(spoken("What about food?")).entry.id == "food-picnics"  # type: ignore[union-attr]
+    dialogue.respond(spoken("Is there parking?"))
+    kids = dialogue.respond(spoken("And for kids?"))
+    assert kids.entry is None or kids.entry.id != "parking"

@@ -24,6 +24,7 @@ from knotvoice.knowledge import Entry, Knowledge
 from knotvoice.lang import english, words
 from knotvoice.match import Candidate, Decision, Match, MatchStage, Reason
 from knotvoice.match.rehear import RehearSettings, rehear
+from knotvoice.match.text import content_words, normalize, stem, terms
 from knotvoice.speech.reply import (
     did_you_mean,
     nearest,
@@ -161,6 +162,35 @@ def thanks(text: str) -> bool:
     if command_of(text) != "thanks":
         return False
     return not english().gratitude.isdisjoint(english().said(text))
+
+
+def leans(text: str) -> bool:
+    """Whether ``text`` is a short question that leans on the one before it ("and for
+    children?", "how much is it?"): the language's ``leaning``."""
+    language = english()
+    said = language.said(text)
+    while said and said[0] in language.command_edges:
+        said.pop(0)
+    if not said or len(said) > language.leaning_most_words:
+        return False
+    opens = any(tuple(said[: len(opener)]) == opener for opener in language.leaning_openers)
+    return opens or not language.leaning_words.isdisjoint(said)
+
+
+def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
+    """Whether every word ``text`` asks about is in ``entry`` (its question, alternatives
+    and answer): the words that ask ("how", "much", "it") left out."""
+    language = english()
+    asking = (
+        language.asking_words
+        | language.question_openers
+        | language.leaning_words
+        | language.leaning_asking
+    )
+    hints = knowledge.matching
+    about = {stem(word) for word in content_words(text, hints) if word not in asking}
+    written = " ".join((entry.question, *entry.alternatives, entry.answer))
+    return about <= set(terms(normalize(written, hints)))
 
 
 def leaves(text: str) -> bool:
@@ -370,6 +400,8 @@ class Dialogue:
         self._last_reply = ""
         self._answered = False
         """Whether the last reply was an answer (not a did-you-mean or a reject)."""
+        self._answered_entry: Entry | None = None
+        """The entry the last reply answered, if it was an answer."""
         self._proposed: tuple[Match | None, bool] = (None, False)
         """What the last reply proposed (``_pending`` and ``_offered`` as it was said):
         saying it again proposes it again."""
@@ -385,6 +417,7 @@ class Dialogue:
         self._pending = None
         self._last_reply = ""
         self._answered = False
+        self._answered_entry = None
         self._proposed = (None, False)
 
     def understand(self, transcript: Transcript) -> Understood | None:
@@ -536,6 +569,9 @@ class Dialogue:
             proposed = pending.best.entry
             again = did_you_mean(proposed, again=True)
             return self._said(Turn(transcript, Action.CONFIRM, pending, proposed, again, match_ms))
+        leaned = self._leaning(transcript, match, after_reply)
+        if leaned is not None:
+            match, match_ms = leaned[0], match_ms + leaned[1]
         if match.decision is Decision.REJECT:
             return self._turned_away(transcript, match, match_ms)
         reply = reply_text(match, self.matcher.knowledge)
@@ -546,6 +582,33 @@ class Dialogue:
             return self._said(Turn(transcript, Action.CONFIRM, match, entry, reply, match_ms))
         self._pending = None
         return self._said(Turn(transcript, Action.ANSWER, match, entry, reply, match_ms))
+
+    def _leaning(
+        self, transcript: Transcript, match: Match, after_reply: bool
+    ) -> tuple[Match, float] | None:
+        """The match of ``transcript``, not answered on its own (``match``), with the question
+        answered just before it put first, and the milliseconds it took, when it leans on
+        that one ("and for children?", "how much is it?": ``leans``) and is then answered;
+        None otherwise."""
+        before = self._answered_entry
+        if (
+            before is None
+            or not after_reply
+            or self._pending is not None
+            or match.decision is Decision.ANSWER
+            or not leans(transcript.text)
+            or not _asks_of(transcript.text, before, self.matcher.knowledge)
+        ):
+            return None
+        start = time.perf_counter()
+        joined = self.matcher.match(
+            f"{before.question} {transcript.text}",
+            tuple(f"{before.question} {other}" for other in transcript.alternatives),
+            transcript.likelihoods,
+        )
+        if joined.decision is not Decision.ANSWER:
+            return None
+        return joined, (time.perf_counter() - start) * 1000.0
 
     def _turned_away(self, transcript: Transcript, match: Match, match_ms: float) -> Turn:
         """The turn of ``transcript`` turned away (``match``): the reply names what can be
@@ -630,6 +693,7 @@ class Dialogue:
     def _said(self, turn: Turn) -> Turn:
         if turn.reply:
             self._answered = turn.action is Action.ANSWER
+            self._answered_entry = turn.entry if self._answered else None
             self._last_reply = turn.reply
             self._proposed = (self._pending, self._offered)
         return turn

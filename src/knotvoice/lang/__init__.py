@@ -260,6 +260,14 @@ class Language:
     """Helping verbs that open one before a ``helper_subjects`` word ("can I", "do you")."""
     helper_subjects: frozenset[str]
     """Words after which a helping verb opens a question."""
+    leaning_openers: frozenset[tuple[str, ...]]
+    """What opens a question that leans on the one before it ("and", "what about")."""
+    leaning_words: frozenset[str]
+    """Words that point back to the question before ("it", "they")."""
+    leaning_asking: frozenset[str]
+    """Words that ask of the entry before, not about something else ("much", "cost")."""
+    leaning_most_words: int
+    """The most words a question leaning on the one before it has."""
     gratitude: frozenset[str]
     """Words that thank ("thanks", "cheers"), not only take in an answer ("cool", "got
     it"): a thanks is told "You're welcome"."""
@@ -490,6 +498,10 @@ def load(code: str = "en") -> Language:
         yes_no_openers=frozenset(_text_list(data, "yes_no_openers")),
         helper_openers=frozenset(_text_list(data, "helper_openers")),
         helper_subjects=frozenset(_text_list(data, "helper_subjects")),
+        leaning_openers=_phrases(data["leaning"], "openers"),
+        leaning_words=frozenset(_text_list(data["leaning"], "words")),
+        leaning_asking=frozenset(_text_list(data["leaning"], "asking")),
+        leaning_most_words=int(data["leaning"]["most_words"]),
         gratitude=frozenset(_text_list(data, "gratitude")),
         leaving=_phrases(data, "leaving"),
         closings=_text_list(data, "closings"),

@@ -339,6 +339,13 @@ def test_dates_days_and_months_read_by_name() -> None:
     assert speakable("Sun cream on sale Sat & Sun.") == ("Sun cream on sale Saturday and Sunday.")
     # Numbers that are no date stay numbers.
     assert speakable("Version 1.2.3 in room 2.14.") == "Version 1.2.3 in room 2.14."
+    # A day and month without a year were "25 or 12"; a pair that may be other numbers stays.
+    assert speakable("Closed 25/12 and 26/12, and 05/11 from 6pm.") == (
+        "Closed twenty fifth December and twenty sixth December, and fifth November from 6pm."
+    )
+    assert speakable("Platforms 10/11; scored 15/20.") == "Platforms 10 or 11; scored 15 or 20."
+    # "Mon. & Wed." was "Monday. and Wednesday": a full stop in the middle of a sentence.
+    assert speakable("Open Mon. & Wed. from 9am.") == "Open Monday and Wednesday from 9am."
 
 
 def test_slashes_read_as_said() -> None:
@@ -356,6 +363,10 @@ def test_short_forms_read_as_words() -> None:
     )
     assert speakable("We're at No. 12 High St. next to St Mary's, off Mill Rd.") == (
         "We're at number 12 High Street next to St Mary's, off Mill Road."
+    )
+    # after a saint's name, a street ("St Mary's St" was "saint Mary's saint")
+    assert speakable("We're at 12 St. Mary's St., by the church.") == (
+        "We're at 12 St. Mary's Street, by the church."
     )
     assert speakable("E.g. Prices incl. VAT, discount N/A.") == (
         "For example Prices including VAT, discount not applicable."

@@ -71,11 +71,12 @@ _ABBREVIATION = re.compile(
 )
 _BEFORE_NUMBER = re.compile(r"(?<![\w.#])(" + _either(_ENGLISH.before_number) + r")\s?(?=\d)")
 _STREET = re.compile(
-    r"(\b[A-Z][a-z]+ )("
+    r"(\b[A-Z][a-z]+(?:['\u2019]s)? )("
     + "|".join(re.escape(short) for short in _ENGLISH.street_short_forms)
     + r")(?:\.(?=\s+[a-z\d]|[,;]))?(?![\w']|\.\w|\.?\s+[A-Z])"
 )
-"""A street word written short after a name and not before one ("High St", not "St Mary's")."""
+"""A street word written short after a name (or a saint's: "St Mary's St") and not before one
+("High St", not "St Mary's")."""
 _FRACTION = re.compile(
     r"(?<![\d/.])(?:(\d+)(?:\s?(?=\D)|\s(?=\d/)))?("
     + "|".join(re.escape(written) for written in _ENGLISH.fractions)
@@ -86,14 +87,17 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\w./-])(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?![\w/-]|\.\d)"
     r"|(?<![\w./-])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\w/-]|\.\d)"
 )
+_DAY_AND_MONTH = re.compile(r"(?<![\w./-])(\d{1,2})/(\d{1,2})(?![\w/-]|[.,]\d)")
+"""A day and month written in numbers without a year ("25/12", "05/11"), in the language's
+order."""
 _ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d\d)-(\d\d)(?![\w/-]|\.\d)")
 _NAMES = "|".join((*_ENGLISH.days, *_ENGLISH.months))
 _SHORT_NAMES = _either(_ENGLISH.name_short_forms)
 _CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixes) + ")"
 _SHORT_NAME = re.compile(
     rf"(?<![\w.])({_SHORT_NAMES})"
-    r"(?:\.(?=\s+(?:[a-z]|\d{4}(?!\d)|\d{1,2}:\d\d|"
-    rf"\d{{1,2}}(?:[:.]\d\d)?\s?{_CLOCK}(?!\w))|[,;\-\u2013]))?(?![\w'])"
+    r"(?:\.(?=\s+(?:[a-z&]|\d{4}(?!\d)|\d{1,2}:\d\d|"
+    rf"\d{{1,2}}(?:[:.]\d\d)?\s?{_CLOCK}(?!\w))|[,;&\-\u2013]))?(?![\w'])"
 )
 """A day or month written short, with the full stop of its short form: before a sentence
 that starts with a number ("Open Mon-Fri. 20% off") the stop ends the sentence and stays; a
@@ -442,6 +446,18 @@ def _numeric_date(found: re.Match[str]) -> str:
     return _date(parts["d"], parts["m"], parts["y"], found.group(0))
 
 
+def _day_and_month(found: re.Match[str]) -> str:
+    """A day and month without a year ("25/12": "25th December") when it can be no other
+    pair of numbers: its day is past 12, or one of them is written with a leading zero
+    ("05/11"); "10/11", "1/2" are left to be read as they are ("10 or 11", half)."""
+    order = [part for part in _ENGLISH.date_order if part != "y"]
+    parts = dict(zip(order, found.groups(), strict=True))
+    day, month = parts["d"], parts["m"]
+    if int(day) <= 12 and not any(part.startswith("0") for part in (day, month)):
+        return found.group(0)
+    return _date(day, month, "", found.group(0)).rstrip()
+
+
 def _short_name(found: re.Match[str]) -> str:
     """A day or month written short ("Mon") as its name; a short form that is also a word
     ("Sat") only beside a number or another day or month."""
@@ -664,7 +680,7 @@ def speakable(text: str) -> str:
     addresses, phone numbers digit by digit, amounts of money with their currency's name
     ("£4.50": "4 pounds 50", and with a decimal comma or the symbol after, "€4,50" and "4,50 €":
     "4 euros 50"), units of measure by their names ("2km": "2 kilometres", "55 x 40 cm": "55 by
-    40 centimetres"), dates, days and months by name ("01/03/2026": "first March 2026",
+    40 centimetres"), dates, days and months by name ("01/03/2026": "first March 2026", "25/12": "25th December",
     "Mon-Fri": "Monday to Friday"), times on the hour as said ("9:00": "9 o'clock", an
     afternoon's as on the 12-hour clock: "8:00-18:00": "8 o'clock to 6pm"; "12noon": "noon"),
     fractions ("2½": "2 and a half"), short forms and abbreviations such as "e.g.", "inc." and
@@ -690,6 +706,7 @@ def speakable(text: str) -> str:
         lambda found: _date(found.group(3), found.group(2), found.group(1), found.group(0)), text
     )
     text = _NUMERIC_DATE.sub(_numeric_date, text)
+    text = _DAY_AND_MONTH.sub(_day_and_month, text)
     text = _FRACTION.sub(_fraction, text)
     text = _SHORT_NAME.sub(_short_name, text)
     text = _BEFORE_NUMBER.sub(lambda found: _ENGLISH.before_number[found.group(1)] + " ", text)

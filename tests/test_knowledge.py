@@ -393,6 +393,19 @@ def test_an_faq_document_given_as_knowledge_is_told_how_to_import_it(tmp_path: P
         f"; a plain-text FAQ? `knotvoice knowledge import {text} -o {tmp_path / 'faq.yaml'}` "
         "makes a knowledge file of it"
     )
+    # saved as .yaml, it had no hint; a knowledge file gone wrong gets none
+    named = tmp_path / "faq.yaml"
+    named.write_text(text.read_text())
+    with pytest.raises(KnowledgeError) as caught:
+        load(named)
+    assert str(caught.value).endswith(
+        f"; a plain-text FAQ? rename it {text}, then `knotvoice knowledge import {text} -o "
+        f"{named}` makes a knowledge file of it"
+    )
+    named.write_text("version: 1\nentries: Do you fix bikes?\n")
+    with pytest.raises(KnowledgeError) as caught:
+        load(named)
+    assert "plain-text FAQ" not in str(caught.value)
 
 
 def test_load_keeps_optional_fields(tmp_path: Path) -> None:
@@ -1115,6 +1128,38 @@ def test_lint_warns_of_an_answer_still_to_be_written(tmp_path: Path) -> None:
     )
     warned = [(p.entry, p.severity) for p in lint(path) if "no answer yet" in p.message]
     assert warned == [("wifi", "warning"), ("pool", "warning"), ("bar", "warning")]
+
+
+def test_lint_warns_of_an_answer_that_does_not_say_what_it_answers(tmp_path: Path) -> None:
+    """ "Yes.", "No." or "£5." passed lint; heard after a misheard question ("how much is a
+    bus ticket?" answered "5 pounds"), it cannot be told from the right answer."""
+    path = write(
+        tmp_path,
+        "version: 1\nentries:\n"
+        '  - id: dogs\n    question: Are dogs allowed?\n    answer: "Yes."\n'
+        '  - id: fee\n    question: How much is it?\n    answer: "\u00a35."\n'
+        "  - id: said\n    question: Is it free?\n    answer: No charge at all.\n"
+        '    spoken: "No."\n'
+        "  - id: park\n    question: Can I park?\n    answer: Yes, behind the hall.\n",
+    )
+    warned = [(p.entry, p.field) for p in lint(path) if "does not say what it" in p.message]
+    assert warned == [("dogs", "answer"), ("fee", "answer"), ("said", "spoken")]
+
+
+def test_lint_warns_of_two_entries_with_one_answer(tmp_path: Path) -> None:
+    """Two entries answered alike passed lint; they are one entry asked two ways."""
+    path = write(
+        tmp_path,
+        "version: 1\nentries:\n"
+        "  - id: parking\n    question: Where can I park?\n"
+        "    answer: Behind the hall, on Mill Lane.\n"
+        "  - id: dogs\n    question: Are dogs allowed?\n    answer: Yes, on a lead.\n"
+        "  - id: car-park\n    question: Is there a car park?\n"
+        "    answer: behind the hall on Mill Lane!\n",
+    )
+    (warned,) = [p for p in lint(path) if "is the answer of entry" in p.message]
+    assert (warned.entry, warned.field, warned.line) == ("car-park", "answer", 11)
+    assert "put this entry's question among parking's alternatives" in warned.message
 
 
 def test_lint_warns_of_html_tags_and_says_what_to_write(

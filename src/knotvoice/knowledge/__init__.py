@@ -336,14 +336,20 @@ file."""
 
 
 def _import_hint(path: Path, out: _Collector) -> None:
-    """Point a file that holds no knowledge, named other than ``.yaml``, to the importer: an
-    operator who gives the kiosk their FAQ's text is told how to make one of it. A document
+    """Point a file that holds no knowledge to the importer: an operator who gives the kiosk
+    their FAQ's text (named ``.txt``, or ``.yaml`` with no ``entries:``) is told how to make
+    one of it. A document
     (a Word file) is told so alone: its bytes read as text were "not UTF-8 (byte 12)"."""
     suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml") or not path.is_file():
+    if not path.is_file():
         return
     named, making = shlex.quote(str(path)), shlex.quote(str(path.with_suffix(".yaml")))
     command = f"`knotvoice knowledge import {named} -o {making}`"
+    if suffix in (".yaml", ".yml"):
+        if _written_as_knowledge(path):
+            return  # a knowledge file gone wrong, not a text named .yaml
+        text = shlex.quote(str(path.with_suffix(".txt")))
+        command = f"rename it {text}, then `knotvoice knowledge import {text} -o {named}`"
     for number, problem in enumerate(out.problems):
         if problem.severity == "error":
             message = (
@@ -353,6 +359,16 @@ def _import_hint(path: Path, out: _Collector) -> None:
             )
             out.problems[number] = dataclasses.replace(problem, message=message)
             return
+
+
+def _written_as_knowledge(path: Path) -> bool:
+    """Whether ``path`` has a line opening ``entries:`` or ``version:``, as a knowledge file's
+    (unreadable files are taken for one: no hint)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return re.search(r"^(?:entries|version)\s*:", text, re.MULTILINE) is not None
 
 
 class _KeyTwice(yaml.constructor.ConstructorError):

@@ -97,7 +97,8 @@ def _comment_cuts(path: Path, source: str) -> list[Problem]:
 def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[Problem]:
     """Every problem of a knowledge file: the errors ``load`` would raise, then warnings.
 
-    Warnings: answers whose symbols will be read out badly and have no ``spoken`` form, spoken
+    Warnings: answers of two words or fewer, answers two entries share, answers whose symbols
+    will be read out badly and have no ``spoken`` form, spoken
     forms with such symbols, replies of over ``LONG_REPLY_WORDS`` words, text cut short by an
     unquoted " #", entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
     of one entry that are the same after normalising case and punctuation, missing topics,
@@ -111,6 +112,7 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
         for entry, lines in _placed(knowledge):
             problems.extend(_entry_warnings(entry, source, lines))
         problems.extend(_accent_twins(_placed(knowledge), source))
+        problems.extend(_answer_twins(_placed(knowledge), source))
         problems.extend(_repair_warnings(knowledge, source))
         problems.extend(language_warnings(knowledge.entries, source))
         problems.extend(_comment_cuts(Path(path), source))
@@ -127,6 +129,9 @@ def _placed(knowledge: Knowledge) -> list[tuple[Entry, Lines | None]]:
     return list(zip(knowledge.entries, knowledge.lines, strict=True))
 
 
+SHORT_ANSWER_WORDS = 2
+"""A reply of this many words or fewer ("Yes.", "£5.") says nothing of what it answers; the
+shortest of every FAQ in ``knowledge/`` and ``audio_fixtures/`` has more."""
 LONG_QUESTION_WORDS = 25
 """A question of more words is too long to read out to a visitor; the longest of every FAQ in
 ``knowledge/`` and ``audio_fixtures/`` has 13."""
@@ -252,6 +257,14 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
             f"{entry.answer.strip()!r} is no answer yet; the kiosk would read it out as it "
             "is: write the answer",
         )
+    elif len(words_of(entry.speech)) <= SHORT_ANSWER_WORDS:
+        field = "spoken" if entry.spoken else "answer"
+        warn(
+            field,
+            f"{entry.speech.strip()!r} does not say what it answers: a visitor whose question "
+            "was misheard cannot tell it is not theirs; answer in a sentence that does (not "
+            "'Yes.' but 'Yes, you can park behind the hall.')",
+        )
     for field, text in (("question", entry.question), ("answer", entry.answer)):
         if tags := html_tags(text):
             warn(
@@ -303,6 +316,29 @@ def _entry_warnings(entry: Entry, source: str, lines: Lines | None) -> list[Prob
             f"{entry.topic!r} is a yes-or-no question, which the kiosk does not name to a "
             f'visitor turned away ("{told}" reads badly); name its subject, or begin it '
             'with "whether"',
+        )
+    return found
+
+
+def _answer_twins(placed: list[tuple[Entry, Lines | None]], source: str) -> list[Problem]:
+    """One warning per entry whose answer is another's, word for word (case and punctuation
+    aside): the two are one entry asked two ways, and the matcher weighs them apart."""
+    first: dict[str, str] = {}
+    found: list[Problem] = []
+    for entry, lines in placed:
+        said = " ".join(words_of(entry.answer))
+        if len(said.split()) <= SHORT_ANSWER_WORDS:
+            continue  # warned of as too short to say what it answers
+        if said not in first:
+            first[said] = entry.id
+            continue
+        other = first[said]
+        message = (
+            f"is the answer of entry {other} too; make them one entry: put this entry's "
+            f"question among {other}'s alternatives"
+        )
+        found.append(
+            Problem("warning", entry.id, "answer", message, source, line_of(lines, "answer"))
         )
     return found
 

@@ -1800,6 +1800,12 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
                 else f"{'-':>9} {'-':>13}"
             )
             _out(f"{figures.entry:{width}} {figures.asked:6} {shares}  {taken or '-'}")
+        if report.offtopic_answered:
+            _out(
+                "note: each everyday question is asked as one the kiosk never learnt from; "
+                "`knotvoice ask` may turn these very wordings away, having learnt from them, but "
+                "a question like one of them would get the entry shown"
+            )
         for question, entry, chance in report.offtopic_answered[:10]:
             _out(f"everyday question answered as new: {question!r} -> {entry} ({chance:.2f})")
     for line in report.advice:

@@ -960,6 +960,7 @@ def test_a_leaning_question_with_no_answer_before_it_is_asked_alone(
         "And for children?",  # asks of what the entry does not say
         "and is it really every day for a knot?",  # more than a short question
         "How long?",  # leans on nothing: no opener, no "it"
+        "And what can you do?",  # asks of nothing the answer says
     ],
 )
 def test_a_question_that_does_not_lean_on_the_answer_before_is_asked_alone(

@@ -179,7 +179,8 @@ def leans(text: str) -> bool:
 
 def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
     """Whether every word ``text`` asks about is in ``entry`` (its question, alternatives
-    and answer): the words that ask ("how", "much", "it") left out."""
+    and answer), the words that ask ("how", "much", "it") left out; and it asks about
+    something, or of "it"."""
     language = english()
     asking = (
         language.asking_words
@@ -189,6 +190,8 @@ def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
     )
     hints = knowledge.matching
     about = {stem(word) for word in content_words(text, hints) if word not in asking}
+    if not about and language.leaning_words.isdisjoint(language.said(text)):
+        return False  # asks of nothing ("and what can you do?")
     written = " ".join((entry.question, *entry.alternatives, entry.answer))
     return about <= set(terms(normalize(written, hints)))
 
@@ -597,6 +600,7 @@ class Dialogue:
             or self._pending is not None
             or match.decision is Decision.ANSWER
             or not leans(transcript.text)
+            or small_talk(transcript.text) is not None
             or not _asks_of(transcript.text, before, self.matcher.knowledge)
         ):
             return None

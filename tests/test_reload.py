@@ -16,6 +16,7 @@ from knotvoice.asr import RecognizerStream, Transcript, transcribe_with
 from knotvoice.audio import AudioChunk
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import load as knowledge_load
 from knotvoice.match import MatchStage
 from knotvoice.match.matcher import Matcher
 from knotvoice.reload import Reloader
@@ -364,3 +365,86 @@ def test_a_broken_file_with_no_good_version_kept_stops_the_start(faq: Path, tmp_
     faq.write_text(ORIGINAL.replace("entries:", "entries: [", 1), encoding="utf-8")
     with pytest.raises(KnotvoiceError, match=str(faq)):
         Reloader.load(faq, Matcher, kept=tmp_path / "kept" / "faq.yaml")
+
+
+def test_a_file_that_could_not_be_read_is_read_again_once_its_permissions_change(
+    faq: Path,
+) -> None:
+    """An operator told "cannot read (Permission denied); check the file's permissions" who
+    did saw nothing happen: a change of permissions changes no time, size or inode."""
+    read: list[Knowledge] = []
+
+    def build(knowledge: Knowledge) -> int:
+        read.append(knowledge)
+        return len(read)
+
+    reloader = Reloader.load(faq, build)
+    assert not reloader.check()
+    faq.chmod(0o600)
+    assert reloader.check(), "read again once its permissions changed"
+    assert len(read) == 2
+
+
+def test_a_reload_asked_for_reads_again_a_file_that_did_not_load(
+    faq: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`systemctl reload` logged again why the file had not loaded ("Permission denied")
+    without reading it, though what kept it from loading was mended since."""
+    reloader = Reloader.load(faq, Matcher)
+    real_load = knowledge_load
+
+    def unreadable(path: Path) -> Knowledge:
+        raise KnotvoiceError(f"{path}: cannot read (Permission denied)")
+
+    monkeypatch.setattr(reload, "load", unreadable)
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    assert not reloader.check()
+    monkeypatch.setattr(reload, "load", real_load)  # mended, the file unchanged
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="knotvoice"):
+        reloader.read_again()
+    assert "up to ten minutes" in answer(reloader)
+    assert not any("Permission denied" in record.getMessage() for record in caplog.records)
+
+
+def test_a_version_that_could_not_be_kept_is_said_once_and_kept_when_there_is_room(
+    faq: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no room in the log directory, the copy a start falls back on was not made, and
+    nothing said so."""
+    blocked = tmp_path / "logs" / "last-good"
+    blocked.parent.mkdir()
+    blocked.write_text("not a folder")  # the copy cannot be made under it
+    kept = blocked / "faq.yaml"
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        reloader = Reloader.load(faq, Matcher, kept=kept)
+        assert not reloader.check() and not reloader.check()
+    warned = [r.getMessage() for r in caplog.records if "no copy kept" in r.getMessage()]
+    assert len(warned) == 1 and "make room" in warned[0]
+    blocked.unlink()
+    assert not reloader.check()
+    assert kept.read_text(encoding="utf-8") == ORIGINAL
+
+
+def test_an_edit_that_drops_many_entries_or_leaves_a_spoken_form_behind_is_said(
+    faq: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A save cut short between two entries loaded like any edit; an answer corrected under
+    a 'spoken' form left as it was is still said as before, with nothing to tell."""
+    reloader = Reloader.load(faq, Matcher)
+    cut = ORIGINAL.index("  - id: mri-nerve-damage")
+    faq.write_text(ORIGINAL[:cut], encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert reloader.check()
+    (gone,) = [r.getMessage() for r in caplog.records]
+    assert "entries are gone (mri-nerve-damage," in gone and "save it again" in gone
+    caplog.clear()
+    faq.write_text(ORIGINAL, encoding="utf-8")
+    edited = ORIGINAL.replace("up to 6 minutes a day", "twice a week")
+    assert edited != ORIGINAL
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        assert reloader.check()
+        faq.write_text(edited, encoding="utf-8")
+        assert reloader.check()
+    (stale,) = [r.getMessage() for r in caplog.records]
+    assert "entry massage-how-often: its answer changed but its 'spoken' form did not" in stale

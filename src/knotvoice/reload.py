@@ -33,7 +33,7 @@ from typing import Generic, TypeVar
 from knotvoice.errors import KnotvoiceError
 from knotvoice.knowledge import Knowledge, load
 
-__all__ = ["KEPT", "Reloader", "Version", "load_kept"]
+__all__ = ["KEPT", "Reloader", "Version", "changes", "load_kept"]
 
 _log = logging.getLogger(__name__)
 
@@ -80,6 +80,9 @@ class Version:
     """Size in bytes."""
     inode: int
     """Changes when an editor saves by writing a new file and renaming it over the old."""
+    mode: int = 0
+    """Its permissions and owner: a file that could not be read is read again once they
+    change (an operator told to check them, who did)."""
 
     @classmethod
     def of(cls, path: Path) -> Version | None:
@@ -88,7 +91,42 @@ class Version:
             stat = os.stat(path)
         except OSError:
             return None
-        return cls(stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        owner = (stat.st_mode, stat.st_uid, stat.st_gid)
+        return cls(stat.st_mtime_ns, stat.st_size, stat.st_ino, hash(owner))
+
+
+GONE_AT_ONCE = 1 / 3
+"""An edit that drops more than this share of the entries (two or more) is told apart from
+others: a save cut short between two entries loads, with the entries after the cut gone."""
+
+
+def changes(before: Knowledge, after: Knowledge) -> list[str]:
+    """What an edit from ``before`` to ``after`` did that an operator may not have meant:
+    many entries gone at once (a save cut short), and an answer changed while its
+    ``spoken`` form, which is what visitors hear, stayed as it was."""
+    found: list[str] = []
+    kept = {entry.id for entry in after.entries}
+    gone = [entry.id for entry in before.entries if entry.id not in kept]
+    if len(gone) >= 2 and len(gone) > GONE_AT_ONCE * len(before.entries):
+        named = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+        found.append(
+            f"{len(gone)} of its {len(before.entries)} entries are gone ({named}); if the file "
+            "was not saved whole, save it again"
+        )
+    earlier = {entry.id: entry for entry in before.entries}
+    for entry in after.entries:
+        old = earlier.get(entry.id)
+        if (
+            old is not None
+            and entry.spoken is not None
+            and old.answer != entry.answer
+            and old.spoken == entry.spoken
+        ):
+            found.append(
+                f"entry {entry.id}: its answer changed but its 'spoken' form did not, and "
+                "visitors hear the spoken form: change it too, or remove it"
+            )
+    return found
 
 
 class Reloader(Generic[T]):
@@ -103,13 +141,15 @@ class Reloader(Generic[T]):
         on_failure: Callable[[str], None] | None = None,
         kept: Path | None = None,
         tell: Callable[[str], None] | None = None,
+        knowledge: Knowledge | None = None,
     ) -> None:
         """``first`` was built from the file as it is now; ``build`` makes the next one from
         a freshly loaded knowledge; ``on_reload`` hears of each swap and ``on_failure`` of
         each version that does not load, with the line logged for it (both from the
         watching thread), so the kiosk's status can show an operator a broken edit; each
         version that loads is copied to ``kept`` (None: none is kept). ``tell`` hears that
-        a reload asked for (``read_again``) found the file unchanged (None: logged at INFO)."""
+        a reload asked for (``read_again``) found the file unchanged (None: logged at INFO).
+        ``knowledge``: what ``first`` was built from, when known."""
         self.path = Path(path)
         self._build = build
         self._current = first
@@ -121,6 +161,13 @@ class Reloader(Generic[T]):
         """The version ``current`` was built from (None: missing or not known)."""
         self._failure = ""
         """The line logged for the version ``_seen`` when it did not load ("" when it did)."""
+        self._told = 0
+        """How many failures were said (``_failed``), read again or not."""
+        self._unkept: Version | None = None
+        """A version that loaded but could not be copied to ``kept`` (tried again)."""
+        self._knowledge: Knowledge | None = knowledge
+        """The knowledge ``current`` was built from, when known: a reload says what an
+        edit dropped that an operator may not have meant to."""
         self._checking = threading.Lock()
         self._asked = False
         """Set by ``read_again_soon`` for the watching thread (``running``): a plain flag, as
@@ -148,7 +195,8 @@ class Reloader(Generic[T]):
         ``kept`` (told to ``on_failure``). ``KnotvoiceError`` when neither loads."""
         version = Version.of(Path(path))
         knowledge, failure = load_kept(Path(path), kept)
-        reloader = cls(path, build, build(knowledge), on_reload, on_failure, kept, tell)
+        first = build(knowledge)
+        reloader = cls(path, build, first, on_reload, on_failure, kept, tell, knowledge)
         reloader._seen = version
         if failure is None:
             reloader._keep(version)
@@ -170,9 +218,11 @@ class Reloader(Generic[T]):
         """What SIGHUP does (``systemctl reload``): look at the file now, and say what came of
         it when it had not changed, so an operator who reloads always sees a line: that it is
         answered from as it was, or again why it does not load."""
-        failures = self.failures
-        if self.check() or self.failures != failures:
-            return  # it changed, and what came of it was said
+        told = self._told
+        # A version that did not load is read again: what kept it from loading (a folder's
+        # permissions, a disk) may be mended without a change to the file.
+        if self.check(again=bool(self._failure)) or self._told != told:
+            return  # it changed, or was read again, and what came of it was said
         with self._checking:
             unchanged = Version.of(self.path) == self._seen
             failure = self._failure
@@ -190,28 +240,35 @@ class Reloader(Generic[T]):
         """What answers now. Take it once per turn (the swap is one attribute assignment)."""
         return self._current
 
-    def check(self) -> bool:
-        """Look at the file once; when it changed, load and build it and swap it in.
+    def check(self, again: bool = False) -> bool:
+        """Look at the file once; when it changed (or ``again``), load and build it and swap
+        it in.
 
         Returns True when something new was swapped in. A file that fails to load is logged
         once per version and leaves ``current`` as it was. Safe to call from any thread."""
         with self._checking:
             version = Version.of(self.path)
-            if version == self._seen:
+            rereading = version == self._seen
+            if rereading and not (again and version is not None):
+                if version is not None and self._unkept == version:
+                    self._keep(version)  # tried again: the disk may have room now
                 return False
             self._seen = version
             if version is None:
                 self._failed(
                     logging.WARNING,
-                    f"{self.path}: the knowledge file is gone; "
-                    "answering from the knowledge loaded before",
+                    f"{self.path}: the knowledge file is gone; answering from the knowledge "
+                    "loaded before until it is put back",
                 )
                 return False
             try:
-                built = self._build(load(self.path))
+                knowledge = load(self.path)
+                built = self._build(knowledge)
             except KnotvoiceError as error:
                 self._failed(
-                    logging.WARNING, f"{error}; answering from the knowledge loaded before"
+                    logging.WARNING,
+                    f"{error}; answering from the knowledge loaded before",
+                    again=rereading,
                 )
                 return False
             except Exception as error:  # a bug in a build must not stop the watching
@@ -231,12 +288,17 @@ class Reloader(Generic[T]):
                     f"{self.path}: building from the new knowledge failed "
                     f"({type(error).__name__}: {error}); "
                     "answering from the knowledge loaded before",
+                    again=rereading,
                 )
                 return False
             self._current = built
             self._failure = ""
             self.reloads += 1
             self._keep(version)
+            before, self._knowledge = self._knowledge, knowledge
+        if before is not None:
+            for line in changes(before, knowledge):
+                _log.warning("%s: %s", self.path, line)
         # debug: a front end says it in its own words (``knotvoice listen`` and ``serve`` do)
         _log.debug("%s changed; answering from the new knowledge", self.path)
         if self._on_reload is not None:
@@ -260,14 +322,31 @@ class Reloader(Generic[T]):
             partial.write_bytes(data)
             partial.replace(self._kept)
         except OSError as error:
-            _log.debug("%s: not kept in %s (%s)", self.path, self._kept, error)
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
+            if self._unkept != version:  # once a version; tried again at each look
+                _log.warning(
+                    "%s: no copy kept in %s (%s): a start with the file broken could not "
+                    "answer from this version; make room there (tried again by itself)",
+                    self.path,
+                    self._kept.parent,
+                    error.strerror or error,
+                )
+            self._unkept = version
+            return
+        if self._unkept is not None:
+            _log.info("%s: kept in %s again", self.path, self._kept.parent)
+        self._unkept = None
 
-    def _failed(self, level: int, message: str) -> None:
-        self._failure = message
-        self.failures += 1
+    def _failed(self, level: int, message: str, again: bool = False) -> None:
+        """Say ``message`` of the version just looked at; one read ``again`` that fails as
+        it did (``read_again``) is said again but counted and told once."""
+        again, self._failure = again and message == self._failure, message
+        self._told += 1
         _log.log(level, "%s", message)
+        if again:
+            return
+        self.failures += 1
         if self._on_failure is not None:
             try:
                 self._on_failure(message)

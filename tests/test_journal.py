@@ -310,6 +310,22 @@ def test_questions_that_share_only_their_little_words_are_not_grouped() -> None:
     ]
 
 
+def test_a_question_answered_since_it_was_turned_away_is_not_listed() -> None:
+    """Turned away once while a file cut short was loaded, then answered four times from
+    the mended one, "how often should I get a massage" was listed "far off: likely outside
+    the FAQ", with a command to add it. One turned away after its last answer is listed."""
+    turns = [
+        turn("how often should I get a massage", "answer", "massage-how-often"),
+        turn("how often should I get a massage", "reject", "self-release"),
+        turn("How often should I get a massage?", "answer", "massage-how-often"),
+        turn("is a knot dangerous", "answer", "danger"),
+        turn("is a knot dangerous", "reject", "danger"),
+        turn("where is the lift", "reject", "facilities"),
+    ]
+    asked = summarize(turns).top_unanswered
+    assert [a.question for a in asked] == ["is a knot dangerous", "where is the lift"]
+
+
 def test_a_word_spelt_with_or_without_its_accent_is_one_word_to_the_report() -> None:
     """Whisper writes "café" as often as "cafe": the operator sees one question, not two
     that read alike; letters of other scripts keep their marks ("が" is not "か")."""

@@ -1306,10 +1306,10 @@ def _kiosk(
             # (SIGINT stops a kiosk with a screen as SIGTERM does: it was said to be SIGTERM)
             _out(f"stopped: {_count(summary.turns, 'question')}, {_count(summary.errors, 'error')}")
         _log.info(
-            "listened %.1f s: %d questions, %d errors",
+            "listened %.1f s: %s, %s",
             summary.seconds,
-            summary.turns,
-            summary.errors,
+            _count(summary.turns, "question"),
+            _count(summary.errors, "error"),
         )
         return 0
 

@@ -369,6 +369,8 @@ class _Alike:
         """How often each wording of the groups that ask the same thing in other words
         (``join``) was heard: counted with this group, but no evidence of the entry its own
         wording is a phrasing of."""
+        self.last = -1
+        """Where in the log the last question worded so was (its place)."""
 
     @property
     def count(self) -> int:
@@ -464,6 +466,9 @@ class Tally:
         """Whether any turn was served to Home Assistant (whose turns log no latency)."""
         self._days: dict[str, dict[str, int]] = {}
         self._alike: dict[tuple[str | None, str | None, str, bool], _Alike] = {}
+        self._answered: dict[tuple[tuple[str | None, str | None], str], int] = {}
+        """Per knowledge file and wording (as compared), where in the log it was last
+        answered: a wording turned away before then is no question to add."""
         self._waiting: dict[str, _Proposed] = {}
         """Per conversation (one for the kiosk), the did-you-mean (or the questions a reject
         read out) a reply would be to."""
@@ -521,6 +526,9 @@ class Tally:
         date = time.strftime("%Y-%m-%d", time.localtime(float(turn.get("time", 0.0))))
         self._days.setdefault(date, dict.fromkeys(QUESTIONS, 0))[decision] += 1
         if decision == "answer":
+            key = self._words(text)
+            if key:
+                self._answered[self._where(turn), key] = at
             return
         entry = _proposed(turn)
         if decision == "confirm" or turn.get("offered"):
@@ -568,13 +576,19 @@ class Tally:
         key = self._words(text)
         if not key:
             return None
-        path = str(turn["knowledge_file"]) if turn.get("knowledge_file") else None
-        name = _knowledge_name(turn)
+        path, name = self._where(turn)
         found = self._alike.get((path, name, key, refused))
         if found is None:
             found = self._alike[path, name, key, refused] = _Alike(key, path, name, refused)
         found.wordings.count_at(text, at)
+        found.last = max(found.last, at)
         return found
+
+    @staticmethod
+    def _where(turn: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The knowledge file a turn was answered from: its path and its name."""
+        path = str(turn["knowledge_file"]) if turn.get("knowledge_file") else None
+        return path, _knowledge_name(turn)
 
     def summary(self, top: int = 10, embed: Embed | None = None) -> Summary:
         """The figures, and the ``top`` groups of questions not answered that ask the same
@@ -584,6 +598,11 @@ class Tally:
         self._waiting.clear()
         phrasings = functools.cache(_phrasings)  # each file read once, as it is now
         self._overrule(phrasings)
+        for (path, name, key, refused), alike in list(self._alike.items()):
+            if self._answered.get(((path, name), key), -1) > alike.last:
+                # answered since, worded so (an edit mended, a knowledge file put back):
+                # nothing to add ("far off: likely outside the FAQ" of what it answers)
+                del self._alike[path, name, key, refused]
         return Summary(
             turns=sum(self.counts.values()),
             answered=self.counts["answer"],

@@ -106,7 +106,10 @@ def test_nothing_is_saved_unless_asked(tmp_path: Path, spoken: tuple[AudioChunk,
 
 
 def test_audio_that_cannot_be_saved_costs_the_audio_and_one_warning_not_the_turn(
-    tmp_path: Path, spoken: tuple[AudioChunk, ...], caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    spoken: tuple[AudioChunk, ...],
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     (tmp_path / AUDIO).write_text("a file where the audio's folder should be")
     journal = Journal(tmp_path)
@@ -120,6 +123,12 @@ def test_audio_that_cannot_be_saved_costs_the_audio_and_one_warning_not_the_turn
     assert recordings.failures == 3
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "audio is not kept" in warnings[0].getMessage()
+    # `knotvoice status` said nothing of it, where it counts turn log lines not written
+    book(Heard(20.0, QUESTION, 19.0))
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    (said,) = [line for line in capsys.readouterr().out.splitlines() if "audio" in line]
+    assert said.startswith("audio failures 3 recordings not kept (the last: ")
+    assert "cannot be written" in said
 
 
 def test_the_kiosk_never_waits_for_the_disk(tmp_path: Path, spoken: tuple[AudioChunk, ...]) -> None:

@@ -1588,6 +1588,9 @@ def _status(args: argparse.Namespace) -> int:
             why += ["written again since"] if status.log_error_cleared else []
             said = f" ({'; '.join(why)})" if why else ""
             _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written{said}")
+        if status.audio_failures:
+            said = f" (the last: {status.audio_error})" if status.audio_error else ""
+            _out(f"audio failures {_count(status.audio_failures, 'recording')} not kept{said}")
     return 0 if running else 1
 
 

@@ -150,6 +150,10 @@ class Status:
     """Why the last of them could not be ("the disk is full")."""
     log_error_cleared: bool = False
     """True when turn log lines are written again since."""
+    audio_failures: int = 0
+    """Questions whose audio was to be kept (``--keep-audio``) and could not be written."""
+    audio_error: str = ""
+    """Why the last of them could not be ("No space left on device")."""
     stopped: float | None = None
     """When it stopped (Unix seconds); None while it runs."""
     devices: dict[str, DeviceHealth] = field(default_factory=dict)
@@ -638,7 +642,11 @@ def _status_in(path: Path) -> Status | None:
         or not isinstance(status.command, str)
         or not isinstance(status.speaker, str)
         or not isinstance(status.log_error, str)
-        or not all(_finite(number) for number in (*counts, status.log_failures, status.pid))
+        or not isinstance(status.audio_error, str)
+        or not all(
+            _finite(number)
+            for number in (*counts, status.log_failures, status.audio_failures, status.pid)
+        )
         or not all(when is None or _finite(when) for when in times)
         or not all(_healthy(stage, health) for stage, health in status.devices.items())
     ):

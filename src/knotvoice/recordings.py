@@ -85,6 +85,8 @@ class Recordings:
         self.prune_every = prune_every
         self.failures = 0
         """Questions whose audio was not kept (could not be written, or too many waiting)."""
+        self.last_failure = ""
+        """Why the last of them was not kept."""
         self._jobs: queue.Queue[tuple[Path, tuple[AudioChunk, ...]] | None] = queue.Queue(waiting)
         self._lock = threading.Lock()
         self._failing = False
@@ -221,6 +223,7 @@ class Recordings:
     def _failed(self, why: str) -> None:
         with self._lock:
             self.failures += 1
+            self.last_failure = why
             if self._failing:
                 return
             self._failing = True

@@ -137,6 +137,12 @@ class Logbook:
             self._journal.update(
                 microphone=heard, knowledge=self._knowledge(), speaker=self._speaker
             )
+        recordings = self._recordings
+        if recordings is not None and recordings.failures != self._journal.status.audio_failures:
+            # written on a thread of their own: what did not go is told at the next event
+            self._journal.update(
+                audio_failures=recordings.failures, audio_error=recordings.last_failure
+            )
         self._journal.beat()
 
     def close(self) -> None:

@@ -434,8 +434,14 @@ def load_following(
     and loaded after the matcher that moment was the kiosk's peak memory (328 MB, where it
     listens at 225 MB)."""
     kept = settings.log_dir / KEPT / settings.knowledge.name
-    with knowledge_named(settings):
-        first, _ = load_kept(settings.knowledge, kept)
+    # said once, as the matcher's load below says it ("loaded 16 entries" was logged twice)
+    said = logging.getLogger("knotvoice.knowledge")
+    level, said.level = said.level, max(said.level, logging.INFO + 1)
+    try:
+        with knowledge_named(settings):
+            first, _ = load_kept(settings.knowledge, kept)
+    finally:
+        said.setLevel(level)
     recognizer = recognizer_for(first)
     build: Callable[[Knowledge], MatchStage] = matcher_builder(settings, tell)
     reloader = Reloader.load(

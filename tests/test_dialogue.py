@@ -932,10 +932,10 @@ def test_a_short_question_leaning_on_the_answer_before_is_asked_of_it(
     """ "Is there parking?" answered, "how much is it?" was matched alone: a did-you-mean of
     ticket prices. Not answered alone, it is asked again with the question answered before."""
     assert dialogue.respond(spoken("how often can I massage it?")).entry == OFTEN
-    leaning = dialogue.respond(spoken("And how long is it?"))
+    leaning = dialogue.respond(spoken("And every day?"))
     assert leaning.action == "answer" and leaning.entry == OFTEN
-    assert leaning.transcript.text == "And how long is it?"
-    assert dialogue.matcher.asked[-1] == f"{OFTEN.question} And how long is it?"  # type: ignore[attr-defined]
+    assert leaning.transcript.text == "And every day?"
+    assert dialogue.matcher.asked[-1] == f"{OFTEN.question} And every day?"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -944,6 +944,7 @@ def test_a_short_question_leaning_on_the_answer_before_is_asked_of_it(
         [],  # nothing answered before it
         ["what about a knot?"],  # turned away
         ["how often can I massage it?", "hello"],  # answered, then something else said
+        ["how often can I massage it?", "bye"],  # answered, then the visitor left
     ],
 )
 def test_a_leaning_question_with_no_answer_before_it_is_asked_alone(
@@ -951,7 +952,7 @@ def test_a_leaning_question_with_no_answer_before_it_is_asked_alone(
 ) -> None:
     for said in before:
         dialogue.respond(spoken(said))
-    assert dialogue.respond(spoken("And how long is it?")).action == "reject"
+    assert dialogue.respond(spoken("And every day?")).action == "reject"
 
 
 @pytest.mark.parametrize(
@@ -961,6 +962,8 @@ def test_a_leaning_question_with_no_answer_before_it_is_asked_alone(
         "and is it really every day for a knot?",  # more than a short question
         "How long?",  # leans on nothing: no opener, no "it"
         "And what can you do?",  # asks of nothing the answer says
+        "How much is it?",  # a price, of an answer that names none
+        "Where is it?",  # of nothing but "it": any answer would pass
     ],
 )
 def test_a_question_that_does_not_lean_on_the_answer_before_is_asked_alone(
@@ -983,9 +986,24 @@ def test_a_follow_up_asked_at_a_real_faq_leans_on_the_answer_before(
     assert dialogue.respond(spoken("do you do swimming lessons")).action == "answer"
     lessons = dialogue.respond(spoken("And how much are they?"))
     assert lessons.entry is not None and lessons.entry.id == "swimming-lessons"
+    # a price of an answer that names none is asked alone (before: the opening hours again)
+    dialogue.respond(spoken("What are the opening hours?"))
+    cost = dialogue.respond(spoken("How much is it?"))
+    assert cost.entry is not None and cost.entry.id != "opening-hours"
     # a question of its own is answered as asked, and "for kids" is not about parking
     assert dialogue.respond(spoken("Is there parking?")).action == "answer"
     assert dialogue.respond(spoken("What about food?")).entry.id == "food-picnics"  # type: ignore[union-attr]
     dialogue.respond(spoken("Is there parking?"))
     kids = dialogue.respond(spoken("And for kids?"))
     assert kids.entry is None or kids.entry.id != "parking"
+
+
+def test_a_leaning_question_does_not_lean_on_an_entry_the_file_no_longer_has() -> None:
+    class Edited(ScriptedMatcher):
+        knowledge = Knowledge((WORSE,))
+
+    current: list[ScriptedMatcher] = [ScriptedMatcher()]
+    dialogue = Dialogue(current[0], follow=lambda: current[-1])
+    assert dialogue.respond(spoken("how often can I massage it?")).entry == OFTEN
+    current.append(Edited())  # the entry answered is taken out of the file
+    assert dialogue.respond(spoken("And every day?")).action == "reject"

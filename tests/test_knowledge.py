@@ -402,10 +402,11 @@ def test_an_faq_document_given_as_knowledge_is_told_how_to_import_it(tmp_path: P
         f"; a plain-text FAQ? rename it {text}, then `knotvoice knowledge import {text} -o "
         f"{named}` makes a knowledge file of it"
     )
-    named.write_text("version: 1\nentries: Do you fix bikes?\n")
-    with pytest.raises(KnowledgeError) as caught:
-        load(named)
-    assert "plain-text FAQ" not in str(caught.value)
+    for gone_wrong in ("version: 1\nentries: Do you fix bikes?\n", "- id: fix\n  question: Why?\n"):
+        named.write_text(gone_wrong)
+        with pytest.raises(KnowledgeError) as caught:
+            load(named)
+        assert "plain-text FAQ" not in str(caught.value)
 
 
 def test_load_keeps_optional_fields(tmp_path: Path) -> None:

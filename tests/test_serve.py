@@ -582,6 +582,13 @@ def test_okay_to_an_answer_is_taken_quietly(text_agent: Agent) -> None:
     assert taken.type == "handled" and not taken.data.get("text")
 
 
+async def ask_alone(agent: Agent, said: str) -> list[Event]:
+    """``said`` as the first turn of a conversation of its own."""
+    async with served(agent) as (_, port):
+        alone = question(said, conversation=f"01ALONE-{said}")
+        return await ask(port, alone, ends=("handled", "not-handled"))
+
+
 @pytest.mark.parametrize("said", ["cool", "Got it.", "nice"])
 def test_an_answer_taken_in_is_not_told_you_are_welcome(text_agent: Agent, said: str) -> None:
     """Home Assistant answered "cool" after an answer with "You're welcome."."""
@@ -595,6 +602,9 @@ def test_an_answer_taken_in_is_not_told_you_are_welcome(text_agent: Agent, said:
     answered, taken = run(scenario())
     assert answered.type == "handled" and answered.data["text"]
     assert taken.type == "handled" and not taken.data.get("text")
+    # with no answer to take in, it is turned away as an "okay" is
+    (alone,) = run(ask_alone(text_agent, said))
+    assert alone.type == "not-handled"
 
 
 class Clock:

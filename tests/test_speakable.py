@@ -344,6 +344,7 @@ def test_dates_days_and_months_read_by_name() -> None:
         "Closed twenty fifth December and twenty sixth December, and fifth November from 6pm."
     )
     assert speakable("Platforms 10/11; scored 15/20.") == "Platforms 10 or 11; scored 15 or 20."
+    assert speakable("Entry \u00a314/7.") == "Entry 14 pounds or 7."  # two prices
     # "Mon. & Wed." was "Monday. and Wednesday": a full stop in the middle of a sentence.
     assert speakable("Open Mon. & Wed. from 9am.") == "Open Monday and Wednesday from 9am."
 

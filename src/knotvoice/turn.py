@@ -96,7 +96,8 @@ class Turn:
     """The utterance answered the open did-you-mean (or the questions a reject read out): a
     "yes", a "no" or "the other one", not a question."""
     acknowledged: bool = False
-    """The utterance took in the answer before it ("okay", "lovely"): nothing to do."""
+    """The utterance took in the answer before it ("okay", "lovely", "thanks"): nothing to
+    do."""
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ def leans(text: str) -> bool:
 
 def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
     """Whether every word ``text`` asks about is in ``entry`` (its question, alternatives
-    and answer), the words that ask ("how", "much", "it") left out; and it asks about
-    something, or of "it"."""
+    and answer), the words that ask ("how", "much", "it") left out; or, asking of nothing
+    else, it asks a price of an answer that names one (``_priced``)."""
     language = english()
     asking = (
         language.asking_words
@@ -190,10 +191,27 @@ def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
     )
     hints = knowledge.matching
     about = {stem(word) for word in content_words(text, hints) if word not in asking}
-    if not about and language.leaning_words.isdisjoint(language.said(text)):
-        return False  # asks of nothing ("and what can you do?")
+    if not about:
+        # "how much is it?" of an answer with a price; not "where is it?", "is that all?"
+        # or "and what can you do?", which any answer would pass
+        return not language.leaning_price_asks.isdisjoint(language.said(text)) and _priced(entry)
     written = " ".join((entry.question, *entry.alternatives, entry.answer))
     return about <= set(terms(normalize(written, hints)))
+
+
+def _priced(entry: Entry) -> bool:
+    """Whether ``entry``'s answer names a price: a currency's sign or name, or a word of the
+    language's ``leaning.priced`` ("free", "fee")."""
+    language = english()
+    if any(sign in entry.answer for sign in language.currencies):
+        return True
+    named = {
+        form
+        for names in language.currencies.values()
+        for name in names
+        for form in (name, language.plural(name))
+    }
+    return not (named | language.leaning_priced).isdisjoint(words(entry.answer))
 
 
 def leaves(text: str) -> bool:
@@ -462,6 +480,12 @@ class Dialogue:
                 self._pending = pending
                 proposal, as_offered = self._proposed
                 self._proposed = (_in(proposal, current.knowledge), as_offered)
+                if self._answered_entry is not None:  # leant on as it is now, if still there
+                    answered = self._answered_entry.id
+                    self._answered_entry = next(
+                        (entry for entry in current.knowledge.entries if entry.id == answered),
+                        None,
+                    )
                 if proposal is not None and self._proposed[0] is None:
                     # said again, the proposal gone would ask a yes that answers nothing
                     self._last_reply = english().replies.ask_again
@@ -529,7 +553,7 @@ class Dialogue:
             # Stop button leaves it, its question and choices still shown, but is not asked
             # again of what is not its answer; a "bye" or "never mind" forgets it.
             if leaves(transcript.text):
-                self._pending = None
+                self._pending = self._answered_entry = None
             self._asked_again = True
             return Turn(transcript, Action.STOP, None, None, "")
         if command in FOLLOW_UPS_TO_PROPOSAL and withdrawn and follow_up:
@@ -546,8 +570,12 @@ class Dialogue:
             # told what can be asked rather than shown nothing.
             nothing = Match(Decision.REJECT, None, None, "", Reason.NO_QUESTION)
             return self._turned_away(transcript, nothing, 0.0)
-        if command in (*FOLLOW_UPS_TO_PROPOSAL, "thanks"):
-            # Nothing was proposed (or thanks): there is nothing to agree or disagree with.
+        if command == "thanks":
+            # "cool", "thanks" after an answer takes it in; there is nothing else to do
+            taken = self._answered and after_reply
+            return Turn(transcript, Action.NONE, None, None, "", acknowledged=taken)
+        if command in FOLLOW_UPS_TO_PROPOSAL:
+            # Nothing was proposed: there is nothing to agree or disagree with.
             return Turn(transcript, Action.NONE, None, None, "")
         if understood is not None and understood.knowledge is not self.matcher.knowledge:
             understood = None  # worked out ahead, and the knowledge file has changed since

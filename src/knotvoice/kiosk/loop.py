@@ -642,6 +642,8 @@ class _Kiosk:
         except Exception as error:
             self.fail("dialogue", error)
             return
+        # worked out ahead, unless matched again after (a question leaning on the answer)
+        ahead = understood is not None and turn.match is understood.match
         entry = turn.entry.id if turn.entry is not None else None
         other = turn.match.runner_up if turn.match is not None else None
         self.emit(

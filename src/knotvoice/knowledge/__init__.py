@@ -270,7 +270,8 @@ def read(path: Path) -> tuple[Knowledge | None, list[Problem]]:
         return None, out.problems
     raw_entries = _top_level(data, out)
     if not isinstance(data, dict) or "entries" not in data:
-        _import_hint(path, out)
+        # YAML's own structure (a list, a mapping) is a knowledge file gone wrong, not text
+        _import_hint(path, out, written=data is None or isinstance(data, str))
     hints = MatchingHints()
     if isinstance(data, dict) and data.get("matching") is not None:
         hints = _matching(data["matching"], out)
@@ -335,10 +336,10 @@ _DOCUMENTS = frozenset((".docx", ".odt", ".pdf", ".xlsx", ".ods", ".csv", ".tsv"
 file."""
 
 
-def _import_hint(path: Path, out: _Collector) -> None:
+def _import_hint(path: Path, out: _Collector, written: bool = True) -> None:
     """Point a file that holds no knowledge to the importer: an operator who gives the kiosk
-    their FAQ's text (named ``.txt``, or ``.yaml`` with no ``entries:``) is told how to make
-    one of it. A document
+    their FAQ's text (named ``.txt``, or ``.yaml`` with no ``entries:``, ``written`` as text
+    rather than as YAML's lists and mappings) is told how to make one of it. A document
     (a Word file) is told so alone: its bytes read as text were "not UTF-8 (byte 12)"."""
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -346,7 +347,7 @@ def _import_hint(path: Path, out: _Collector) -> None:
     named, making = shlex.quote(str(path)), shlex.quote(str(path.with_suffix(".yaml")))
     command = f"`knotvoice knowledge import {named} -o {making}`"
     if suffix in (".yaml", ".yml"):
-        if _written_as_knowledge(path):
+        if not written or _written_as_knowledge(path):
             return  # a knowledge file gone wrong, not a text named .yaml
         text = shlex.quote(str(path.with_suffix(".txt")))
         command = f"rename it {text}, then `knotvoice knowledge import {text} -o {named}`"

@@ -266,6 +266,10 @@ class Language:
     """Words that point back to the question before ("it", "they")."""
     leaning_asking: frozenset[str]
     """Words that ask of the entry before, not about something else ("much", "cost")."""
+    leaning_price_asks: frozenset[str]
+    """Words that ask a price ("much", "cost")."""
+    leaning_priced: frozenset[str]
+    """Words besides a currency's that say an answer names a price ("free", "fee")."""
     leaning_most_words: int
     """The most words a question leaning on the one before it has."""
     gratitude: frozenset[str]
@@ -501,6 +505,8 @@ def load(code: str = "en") -> Language:
         leaning_openers=_phrases(data["leaning"], "openers"),
         leaning_words=frozenset(_text_list(data["leaning"], "words")),
         leaning_asking=frozenset(_text_list(data["leaning"], "asking")),
+        leaning_price_asks=frozenset(_text_list(data["leaning"], "price_asks")),
+        leaning_priced=frozenset(_text_list(data["leaning"], "priced")),
         leaning_most_words=int(data["leaning"]["most_words"]),
         gratitude=frozenset(_text_list(data, "gratitude")),
         leaving=_phrases(data, "leaving"),

@@ -153,9 +153,7 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
         return Reply(small_talk(turn.transcript.text) is not None, turn.reply, turn)
     if turn.action is Action.NONE and thanks(turn.transcript.text):
         return Reply(True, replies.welcome, turn)
-    if turn.action is Action.NONE and command_of(turn.transcript.text) == "thanks":
-        return Reply(True, "", turn)  # "cool", "got it": taken in
-    if turn.action is Action.NONE and turn.acknowledged:  # "okay" to an answer: taken
+    if turn.action is Action.NONE and turn.acknowledged:  # "okay", "cool" to an answer
         return Reply(True, "", turn)
     return Reply(False, rejection(knowledge), turn)
 

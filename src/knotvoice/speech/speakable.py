@@ -87,9 +87,11 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\w./-])(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?![\w/-]|\.\d)"
     r"|(?<![\w./-])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\w/-]|\.\d)"
 )
-_DAY_AND_MONTH = re.compile(r"(?<![\w./-])(\d{1,2})/(\d{1,2})(?![\w/-]|[.,]\d)")
+_DAY_AND_MONTH = re.compile(
+    rf"(?<![\w./\-{_CURRENCY}])(\d{{1,2}})/(\d{{1,2}})(?![\w/\-{_CURRENCY}]|[.,]\d)"
+)
 """A day and month written in numbers without a year ("25/12", "05/11"), in the language's
-order."""
+order; not two amounts ("£14/7")."""
 _ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d\d)-(\d\d)(?![\w/-]|\.\d)")
 _NAMES = "|".join((*_ENGLISH.days, *_ENGLISH.months))
 _SHORT_NAMES = _either(_ENGLISH.name_short_forms)

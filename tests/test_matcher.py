@@ -1026,3 +1026,12 @@ def test_an_answer_pasted_with_character_references_is_matched_by_its_characters
     assert answered(matcher.match("is there a b and b nearby")) == "stay"
     for heard in ("amp", "nbsp", "pound"):
         assert matcher.match(heard).decision is Decision.REJECT, heard
+
+
+def test_a_fit_whose_questions_are_all_of_one_kind_does_not_fail() -> None:
+    """Importing an FAQ of one question crashed its check: in a fold every question was
+    right, the intercept ran off and Newton's step met a singular matrix."""
+    rows = np.random.default_rng(7).normal(size=(40, 3))
+    fitted = calibrating.regression(rows, np.ones(40))
+    assert np.all(np.isfinite(fitted.logits(rows)))
+    assert np.all(fitted.logits(rows) > 0), "everything was right: everything is likely"

@@ -436,7 +436,13 @@ def _newton(
         chance = 1.0 / (1.0 + np.exp(-np.clip(columns @ fitted, -40, 40)))
         gradient = columns.T @ (counts * (chance - labels)) + penalty @ fitted
         hessian = (columns * (counts * chance * (1.0 - chance))[:, None]).T @ columns + penalty
-        step = np.linalg.solve(hessian, gradient)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            # Every label alike (a fold of a one-entry file: each question right): the
+            # unpenalized intercept runs off, and its curvature with it. The least-squares
+            # step goes on as far as it can.
+            step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         fitted -= step
         if np.abs(step).max() < 1e-8:
             break

@@ -6,6 +6,7 @@ import ctypes
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from knotvoice.kiosk.devices import (
 )
 from knotvoice.kiosk.microphone import Microphone
 from knotvoice.kiosk.speaker import DeviceSpeaker, WavSpeaker
-from knotvoice.settings import MicrophoneSettings, SpeakerSettings
+from knotvoice.settings import MicrophoneSettings, Settings, SpeakerSettings
 from small_disk import read_only_folder
 
 
@@ -60,7 +61,7 @@ def test_unknown_or_ambiguous_names_say_what_to_do(devices: FileDevices) -> None
     assert "\n" not in str(unknown.value)
     with pytest.raises(DeviceError, match="give the index"):
         resolve("test", "output")
-    with pytest.raises(DeviceError, match="no audio device with index 99"):
+    with pytest.raises(DeviceError, match="--input-device '99': no audio device has that index"):
         resolve("99", "input")
 
 
@@ -90,6 +91,9 @@ def test_no_device_at_all_is_a_clear_error(tmp_path: Path) -> None:
     with file_devices(tmp_path, include_devices=False):
         with pytest.raises(DeviceError, match="no audio input device found; plug in a microphone"):
             resolve(None, "input")
+        # one asked for is named, so that the file that names it can be said
+        with pytest.raises(DeviceError, match=r"found \(--input-device 'USB mic' asked for\)"):
+            resolve("USB mic", "input")
         with pytest.raises(DeviceError, match="no audio input device found"):
             Microphone(MicrophoneSettings()).open()
         chunk = AudioChunk(np.zeros(160, "<i2").tobytes())
@@ -342,3 +346,21 @@ def test_wav_speaker_numbers_on_after_an_earlier_runs_replies(tmp_path: Path) ->
     files = sorted(path.name for path in tmp_path.iterdir())
     assert files == ["notes.wav", "reply-0001.wav", "reply-0007.wav", "reply-0008.wav"]
     assert (tmp_path / "reply-0007.wav").read_bytes() == b"kept from an earlier run"
+
+
+@pytest.mark.parametrize("named", ["7", "USB mic"])
+def test_a_device_named_in_a_config_file_is_said_to_be_named_there(
+    tmp_path: Path, named: str
+) -> None:
+    """`input_device = 7` in a config file was "no audio device with index 7", and one named
+    there with no device plugged in "no audio input device found": neither named the file."""
+    from knotvoice.cli import _device_from
+
+    settings = replace(Settings(), input_device=named, origins={"input_device": "c.toml"})
+    with (
+        file_devices(tmp_path, include_devices=named != "USB mic"),
+        pytest.raises(DeviceError) as caught,
+        _device_from(settings, "input_device"),
+    ):
+        resolve(named, "input")
+    assert str(caught.value).startswith("c.toml: ")

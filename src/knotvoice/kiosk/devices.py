@@ -154,8 +154,13 @@ def resolve(spec: str | int | None, kind: Kind) -> Device:
     usable = [device for device in devices if device.channels(kind) > 0]
     if not usable:
         what = "microphone" if kind == "input" else "speaker"
+        asked = (
+            f" ({flag} {str(spec).strip()!r} asked for)"
+            if spec is not None and str(spec).strip()
+            else ""
+        )
         raise DeviceError(
-            f"no audio {kind} device found; plug in a {what} and check `knotvoice devices`"
+            f"no audio {kind} device found{asked}; plug in a {what} and check `knotvoice devices`"
         )
     if spec is None or (isinstance(spec, str) and not spec.strip()):
         for device in usable:
@@ -173,7 +178,9 @@ def resolve(spec: str | int | None, kind: Kind) -> Device:
                         f"pick another {flag} from `knotvoice devices`"
                     )
                 return device
-        raise DeviceError(f"no audio device with index {index}; see `knotvoice devices`")
+        raise DeviceError(
+            f"{flag} {text!r}: no audio device has that index; see `knotvoice devices`"
+        )
     wanted = text.casefold()
     exact = [device for device in usable if device.name.casefold() == wanted]
     if len(exact) == 1:

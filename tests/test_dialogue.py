@@ -933,7 +933,7 @@ def test_a_short_question_leaning_on_the_answer_before_is_asked_of_it(
     ticket prices. Not answered alone, it is asked again with the question answered before."""
     assert dialogue.respond(spoken("how often can I massage it?")).entry == OFTEN
     leaning = dialogue.respond(spoken("And every day?"))
-    assert leaning.action == "answer" and leaning.entry == OFTEN
+    assert leaning.action == "answer" and leaning.entry == OFTEN and leaning.leaned
     assert leaning.transcript.text == "And every day?"
     assert dialogue.matcher.asked[-1] == f"{OFTEN.question} And every day?"  # type: ignore[attr-defined]
 
@@ -1007,3 +1007,39 @@ def test_a_leaning_question_does_not_lean_on_an_entry_the_file_no_longer_has() -
     assert dialogue.respond(spoken("how often can I massage it?")).entry == OFTEN
     current.append(Edited())  # the entry answered is taken out of the file
     assert dialogue.respond(spoken("And every day?")).action == "reject"
+
+
+@pytest.mark.parametrize(
+    ("answer", "priced"),
+    [
+        ("The car park costs 3 pounds for four hours.", True),
+        ("Adults \u00a312.50, children half.", True),
+        ("Lockers take a 50p coin.", True),
+        ("About 12 EUR a day.", True),
+        ("There is step-free access; feel free to ask.", False),
+        ("Nine in ten visitors, 90 per cent, come by bus.", False),
+        ("You can charge your phone at the desk.", False),
+    ],
+)
+def test_a_price_asked_of_nothing_else_leans_on_an_answer_that_names_one(
+    answer: str, priced: bool
+) -> None:
+    """ "How much is it?" leaned on any answer with "free" in it ("step-free access"), and
+    "Is there a fee for it?" on none."""
+    asked = Entry("asked", "How often should you massage a knot?", answer)
+
+    class Priced(ScriptedMatcher):
+        knowledge = Knowledge((asked, WORSE))
+
+        def match(
+            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+        ) -> Match:
+            found = super().match(text, alternatives, likelihoods)
+            if found.best is not None and found.best.entry == OFTEN:
+                return replace(found, best=Candidate(asked, found.best.score))
+            return found
+
+    for said in ("How much is it?", "Is there a fee for it?", "And what does it cost?"):
+        dialogue = Dialogue(Priced())
+        assert dialogue.respond(spoken("how often can I massage it?")).entry == asked
+        assert dialogue.respond(spoken(said)).leaned is priced, said

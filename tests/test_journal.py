@@ -324,6 +324,10 @@ def test_a_question_answered_since_it_was_turned_away_is_not_listed() -> None:
     ]
     asked = summarize(turns).top_unanswered
     assert [a.question for a in asked] == ["is a knot dangerous", "where is the lift"]
+    # answered only as leaning on the answer before it, its words alone still go unanswered
+    leaning = {**turn("how much is it", "answer", "parking"), "leaned": True}
+    turns = [turn("how much is it", "reject", "prices"), leaning]
+    assert [a.question for a in summarize(turns).top_unanswered] == ["how much is it"]
 
 
 def test_a_word_spelt_with_or_without_its_accent_is_one_word_to_the_report() -> None:
@@ -436,6 +440,21 @@ def test_a_turn_that_fails_after_it_was_heard_is_logged_as_failed(tmp_path: Path
     assert failed["error"] == "dialogue: matcher exploded"
     assert answered["entry"] == "causes" and "error" not in answered
     assert summarize(read_turns(tmp_path)).turns == 2, "a failure is no question answered"
+
+
+def test_a_question_answered_as_leaning_on_the_answer_before_is_logged_so(
+    tmp_path: Path,
+) -> None:
+    """`knotvoice report` tells a question answered on its own words from one answered as
+    leaning on the answer before it ("how much is it?")."""
+    book = Logbook(Journal(tmp_path), "whisper", lambda: "faq.yaml@abc")
+    book(Heard(2.0, "is there parking", 1.0))
+    book(Decided(2.0, "answer", "parking", "is there parking", "Yes.", 0.93))
+    book(Heard(6.0, "how much is it", 5.0))
+    book(Decided(6.0, "answer", "parking", "how much is it", "Yes.", 0.99, leaned=True))
+    book.close()
+    alone, leaning = read_turns(tmp_path)
+    assert "leaned" not in alone and leaning["leaned"] is True
 
 
 def test_a_reply_to_a_did_you_mean_is_logged_as_one(tmp_path: Path) -> None:

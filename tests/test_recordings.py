@@ -128,7 +128,15 @@ def test_audio_that_cannot_be_saved_costs_the_audio_and_one_warning_not_the_turn
     assert main(["status", "--log-dir", str(tmp_path)]) == 0
     (said,) = [line for line in capsys.readouterr().out.splitlines() if "audio" in line]
     assert said.startswith("audio failures 3 recordings not kept (the last: ")
-    assert "cannot be written" in said
+    assert "cannot be written" in said and "again" not in said
+    (tmp_path / AUDIO).unlink()  # room again: the next question's audio is kept
+    with recordings.running():
+        ask(book, spoken, 24.0)
+        book.close()
+    book(Heard(28.0, QUESTION, 27.0))
+    assert main(["status", "--log-dir", str(tmp_path)]) == 0
+    (said,) = [line for line in capsys.readouterr().out.splitlines() if "audio" in line]
+    assert said.startswith("audio failures 3 recordings not kept") and "kept again since" in said
 
 
 def test_the_kiosk_never_waits_for_the_disk(tmp_path: Path, spoken: tuple[AudioChunk, ...]) -> None:

@@ -368,7 +368,7 @@ def test_a_broken_file_with_no_good_version_kept_stops_the_start(faq: Path, tmp_
 
 
 def test_a_file_that_could_not_be_read_is_read_again_once_its_permissions_change(
-    faq: Path,
+    faq: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An operator told "cannot read (Permission denied); check the file's permissions" who
     did saw nothing happen: a change of permissions changes no time, size or inode."""
@@ -379,8 +379,19 @@ def test_a_file_that_could_not_be_read_is_read_again_once_its_permissions_change
         return len(read)
 
     reloader = Reloader.load(faq, build)
-    assert not reloader.check()
     faq.chmod(0o600)
+    assert not reloader.check(), "it loaded: a change of permissions alone is nothing new"
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    real_load = knowledge_load
+
+    def unreadable(path: Path) -> Knowledge:
+        raise KnotvoiceError(f"{path}: cannot read (Permission denied)")
+
+    monkeypatch.setattr(reload, "load", unreadable)
+    assert not reloader.check()
+    monkeypatch.setattr(reload, "load", real_load)
+    assert not reloader.check(), "nothing changed"
+    faq.chmod(0o644)
     assert reloader.check(), "read again once its permissions changed"
     assert len(read) == 2
 
@@ -447,4 +458,22 @@ def test_an_edit_that_drops_many_entries_or_leaves_a_spoken_form_behind_is_said(
         faq.write_text(edited, encoding="utf-8")
         assert reloader.check()
     (stale,) = [r.getMessage() for r in caplog.records]
-    assert "entry massage-how-often: its answer changed but its 'spoken' form did not" in stale
+    assert "entry massage-how-often: its answer changed but not the 'spoken' form" in stale
+
+
+def test_a_start_from_the_kept_version_then_a_reload_asked_for_counts_one_failure(
+    faq: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Started from `last-good/` on a broken file, a SIGHUP read it again and told its
+    failure twice: the status counted two errors and lost the words "kept in"."""
+    kept = tmp_path / "kept" / "faq.yaml"
+    Reloader.load(faq, Matcher, kept=kept)
+    faq.write_text(ORIGINAL.replace("entries:", "entries: [", 1), encoding="utf-8")
+    told: list[str] = []
+    reloader = Reloader.load(faq, Matcher, on_failure=told.append, kept=kept)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="knotvoice"):
+        reloader.read_again()
+        reloader.read_again()
+    assert reloader.failures == 1 and len(told) == 1 and "kept in" in told[0]
+    assert len(caplog.records) == 2, "each reload asked for says why it still does not load"

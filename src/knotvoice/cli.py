@@ -1589,7 +1589,9 @@ def _status(args: argparse.Namespace) -> int:
             said = f" ({'; '.join(why)})" if why else ""
             _out(f"log failures  {_count(status.log_failures, 'turn')} could not be written{said}")
         if status.audio_failures:
-            said = f" (the last: {status.audio_error})" if status.audio_error else ""
+            why = [f"the last: {status.audio_error}"] if status.audio_error else []
+            why += ["kept again since"] if status.audio_error_cleared else []
+            said = f" ({'; '.join(why)})" if why else ""
             _out(f"audio failures {_count(status.audio_failures, 'recording')} not kept{said}")
     return 0 if running else 1
 

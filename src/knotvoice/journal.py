@@ -154,6 +154,8 @@ class Status:
     """Questions whose audio was to be kept (``--keep-audio``) and could not be written."""
     audio_error: str = ""
     """Why the last of them could not be ("No space left on device")."""
+    audio_error_cleared: bool = False
+    """True when questions' audio is kept again since."""
     stopped: float | None = None
     """When it stopped (Unix seconds); None while it runs."""
     devices: dict[str, DeviceHealth] = field(default_factory=dict)

@@ -220,6 +220,12 @@ class Recordings:
                 _log.info("questions' audio is kept again")
                 self._failing = False
 
+    @property
+    def failing(self) -> bool:
+        """Whether the last question's audio to be written could not be."""
+        with self._lock:
+            return self._failing
+
     def _failed(self, why: str) -> None:
         with self._lock:
             self.failures += 1

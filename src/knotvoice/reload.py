@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -108,25 +108,35 @@ def changes(before: Knowledge, after: Knowledge) -> list[str]:
     kept = {entry.id for entry in after.entries}
     gone = [entry.id for entry in before.entries if entry.id not in kept]
     if len(gone) >= 2 and len(gone) > GONE_AT_ONCE * len(before.entries):
-        named = ", ".join(gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
         found.append(
-            f"{len(gone)} of its {len(before.entries)} entries are gone ({named}); if the file "
-            "was not saved whole, save it again"
+            f"{len(gone)} of its {len(before.entries)} entries are gone ({_named(gone)}); if "
+            "the file was not saved whole, save it again"
         )
     earlier = {entry.id: entry for entry in before.entries}
-    for entry in after.entries:
-        old = earlier.get(entry.id)
-        if (
-            old is not None
-            and entry.spoken is not None
-            and old.answer != entry.answer
-            and old.spoken == entry.spoken
-        ):
-            found.append(
-                f"entry {entry.id}: its answer changed but its 'spoken' form did not, and "
-                "visitors hear the spoken form: change it too, or remove it"
-            )
+    behind = [
+        entry.id
+        for entry in after.entries
+        if (old := earlier.get(entry.id)) is not None
+        and entry.spoken is not None
+        and old.answer != entry.answer
+        and old.spoken == entry.spoken
+    ]
+    if behind:
+        which = (
+            f"entry {behind[0]}: its answer changed"
+            if len(behind) == 1
+            else f"{len(behind)} entries' answers changed ({_named(behind)})"
+        )
+        found.append(
+            f"{which} but not the 'spoken' form visitors hear: change it too if what was "
+            "changed is said in it, or remove it"
+        )
     return found
+
+
+def _named(ids: list[str]) -> str:
+    """At most five ids, and how many more."""
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
 class Reloader(Generic[T]):
@@ -249,6 +259,16 @@ class Reloader(Generic[T]):
         with self._checking:
             version = Version.of(self.path)
             rereading = version == self._seen
+            if (
+                not rereading
+                and not self._failure
+                and version is not None
+                and self._seen is not None
+                and replace(version, mode=0) == replace(self._seen, mode=0)
+            ):
+                # only its permissions changed, and it had loaded: nothing to read again
+                self._seen = version
+                return False
             if rereading and not (again and version is not None):
                 if version is not None and self._unkept == version:
                     self._keep(version)  # tried again: the disk may have room now
@@ -339,13 +359,14 @@ class Reloader(Generic[T]):
         self._unkept = None
 
     def _failed(self, level: int, message: str, again: bool = False) -> None:
-        """Say ``message`` of the version just looked at; one read ``again`` that fails as
-        it did (``read_again``) is said again but counted and told once."""
-        again, self._failure = again and message == self._failure, message
+        """Say ``message`` of the version just looked at; one read ``again`` that still
+        fails (``read_again``) is said again, but counted and told once (its first line,
+        "answering from its last version that loaded (kept in ...)", kept for the status)."""
         self._told += 1
         _log.log(level, "%s", message)
-        if again:
+        if again and self._failure:
             return
+        self._failure = message
         self.failures += 1
         if self._on_failure is not None:
             try:

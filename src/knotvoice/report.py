@@ -527,7 +527,9 @@ class Tally:
         self._days.setdefault(date, dict.fromkeys(QUESTIONS, 0))[decision] += 1
         if decision == "answer":
             key = self._words(text)
-            if key:
+            if key and not turn.get("leaned"):
+                # a question answered only as leaning on the answer before it ("how much
+                # is it?") says nothing of its words asked alone
                 self._answered[self._where(turn), key] = at
             return
         entry = _proposed(turn)

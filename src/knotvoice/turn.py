@@ -98,6 +98,9 @@ class Turn:
     acknowledged: bool = False
     """The utterance took in the answer before it ("okay", "lovely", "thanks"): nothing to
     do."""
+    leaned: bool = False
+    """The question was answered as leaning on the answer before it ("how much is it?"), not
+    on its own words alone."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
         | language.question_openers
         | language.leaning_words
         | language.leaning_asking
+        | language.leaning_price_asks
     )
     hints = knowledge.matching
     about = {stem(word) for word in content_words(text, hints) if word not in asking}
@@ -200,18 +204,28 @@ def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
 
 
 def _priced(entry: Entry) -> bool:
-    """Whether ``entry``'s answer names a price: a currency's sign or name, or a word of the
-    language's ``leaning.priced`` ("free", "fee")."""
+    """Whether ``entry``'s answer names a price: a number with a currency's sign before it
+    or after it, or with its name or a word of the language's ``leaning.priced`` after it
+    ("£3", "3 pounds", "50p", "12 EUR"); not "step-free" or "per cent"."""
+    return _PRICE.search(entry.answer) is not None
+
+
+def _price_pattern() -> re.Pattern[str]:
     language = english()
-    if any(sign in entry.answer for sign in language.currencies):
-        return True
+    signs = "".join(re.escape(sign) for sign in language.currencies)
     named = {
         form
         for names in language.currencies.values()
         for name in names
         for form in (name, language.plural(name))
-    }
-    return not (named | language.leaning_priced).isdisjoint(words(entry.answer))
+    } | language.leaning_priced
+    after = "|".join(sorted(map(re.escape, named), key=len, reverse=True))
+    return re.compile(
+        rf"[{signs}]\s?\d|\d(?:[.,]\d+)?\s?(?:[{signs}]|(?:{after})\b)", re.IGNORECASE
+    )
+
+
+_PRICE = _price_pattern()
 
 
 def leaves(text: str) -> bool:
@@ -603,6 +617,10 @@ class Dialogue:
         leaned = self._leaning(transcript, match, after_reply)
         if leaned is not None:
             match, match_ms = leaned[0], match_ms + leaned[1]
+            entry = match.best.entry if match.best is not None else None
+            turn = Turn(transcript, Action.ANSWER, match, entry, "", match_ms, leaned=True)
+            self._pending = None
+            return self._said(replace(turn, reply=reply_text(match, self.matcher.knowledge)))
         if match.decision is Decision.REJECT:
             return self._turned_away(transcript, match, match_ms)
         reply = reply_text(match, self.matcher.knowledge)

@@ -144,6 +144,8 @@ class Decided(Event):
     answers_proposal: bool = False
     """The utterance answered the did-you-mean (or the questions a reject read out): a "yes",
     a "no" or "the other one", not a question."""
+    leaned: bool = False
+    """The question was answered as leaning on the answer before it ("how much is it?")."""
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ class Logbook:
                 "hearings": list(event.hearings),
                 "offered": list(event.offered),
                 "answers_proposal": event.answers_proposal,
+                **({"leaned": True} if event.leaned else {}),
                 "engine": self._engine,
                 "knowledge": self._knowledge(),
                 "knowledge_file": self._knowledge_file,
@@ -138,10 +139,16 @@ class Logbook:
                 microphone=heard, knowledge=self._knowledge(), speaker=self._speaker
             )
         recordings = self._recordings
-        if recordings is not None and recordings.failures != self._journal.status.audio_failures:
+        status = self._journal.status
+        if recordings is not None and (recordings.failures, not recordings.failing) != (
+            status.audio_failures,
+            status.audio_error_cleared or not status.audio_failures,
+        ):
             # written on a thread of their own: what did not go is told at the next event
             self._journal.update(
-                audio_failures=recordings.failures, audio_error=recordings.last_failure
+                audio_failures=recordings.failures,
+                audio_error=recordings.last_failure,
+                audio_error_cleared=not recordings.failing,
             )
         self._journal.beat()
 

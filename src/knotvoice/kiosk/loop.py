@@ -662,6 +662,7 @@ class _Kiosk:
                 other.entry.id if other is not None and _between(turn) else None,
                 tuple(entry.id for entry in turn.offered),
                 answers_proposal=turn.answers_proposal,
+                leaned=turn.leaned,
             )
         )
         if turn.action in (Action.STOP, Action.NONE) or not turn.reply:

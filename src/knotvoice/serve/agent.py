@@ -370,6 +370,8 @@ class Answered(ServedEvent):
     answers_proposal: bool = False
     """True when the turn answered the conversation's open did-you-mean (a yes, a no, "yes,
     where are they?"), not a question asked."""
+    leaned: bool = False
+    """True when the question was answered as leaning on the answer before it."""
 
     def turn_line(self) -> dict[str, Any]:
         """The turn as a line of the turn log, as the kiosk writes its own (``knotvoice
@@ -385,6 +387,7 @@ class Answered(ServedEvent):
             "handled": self.handled,
             "repeated": self.repeated,
             "answers_proposal": self.answers_proposal,
+            **({"leaned": True} if self.leaned else {}),
             "score": self.score,
             "match_ms": round(self.match_ms, 1),
             "heard_here": self.heard,
@@ -719,6 +722,7 @@ class Agent:
                 repeated=reply.turn.action in (Action.REPEAT, Action.SLOWER)
                 and bool(reply.turn.reply),
                 answers_proposal=reply.turn.answers_proposal,
+                leaned=reply.turn.leaned,
             )
         )
         return reply

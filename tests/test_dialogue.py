@@ -1019,6 +1019,9 @@ def test_a_leaning_question_does_not_lean_on_an_entry_the_file_no_longer_has() -
         ("There is step-free access; feel free to ask.", False),
         ("Nine in ten visitors, 90 per cent, come by bus.", False),
         ("You can charge your phone at the desk.", False),
+        ("Entry is free for everyone.", True),
+        ("Lockers take a pound coin.", True),
+        ("We are open from 10 a.m. to 5 p.m.", False),
     ],
 )
 def test_a_price_asked_of_nothing_else_leans_on_an_answer_that_names_one(
@@ -1040,6 +1043,28 @@ def test_a_price_asked_of_nothing_else_leans_on_an_answer_that_names_one(
             return found
 
     for said in ("How much is it?", "Is there a fee for it?", "And what does it cost?"):
+        # "5 p.m." was a price of 5 p; "free" and "fee" asked nothing
         dialogue = Dialogue(Priced())
         assert dialogue.respond(spoken("how often can I massage it?")).entry == asked
         assert dialogue.respond(spoken(said)).leaned is priced, said
+
+
+def test_a_price_word_the_answer_says_leans_as_any_word_it_says() -> None:
+    """ "How do I pay for it?" after "pay and display" leaned, then was asked alone once
+    "pay" counted only as asking a price."""
+    asked = Entry("asked", "How often should you massage a knot?", "Pay and display, by the gate.")
+
+    class Paid(ScriptedMatcher):
+        knowledge = Knowledge((asked, WORSE))
+
+        def match(
+            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+        ) -> Match:
+            found = super().match(text, alternatives, likelihoods)
+            if found.best is not None and found.best.entry == OFTEN:
+                return replace(found, best=Candidate(asked, found.best.score))
+            return found
+
+    dialogue = Dialogue(Paid())
+    assert dialogue.respond(spoken("how often can I massage it?")).entry == asked
+    assert dialogue.respond(spoken("How do I pay for it?")).leaned

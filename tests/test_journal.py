@@ -443,7 +443,7 @@ def test_a_turn_that_fails_after_it_was_heard_is_logged_as_failed(tmp_path: Path
 
 
 def test_a_question_answered_as_leaning_on_the_answer_before_is_logged_so(
-    tmp_path: Path,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`knotvoice report` tells a question answered on its own words from one answered as
     leaning on the answer before it ("how much is it?")."""
@@ -455,6 +455,12 @@ def test_a_question_answered_as_leaning_on_the_answer_before_is_logged_so(
     book.close()
     alone, leaning = read_turns(tmp_path)
     assert "leaned" not in alone and leaning["leaned"] is True
+    # `knotvoice report` reads it: a rejection of the same words before stays listed
+    journal = Journal(tmp_path / "again")
+    journal.write(turn("how much is it", "reject", "prices"))
+    journal.write({**turn("how much is it", "answer", "parking"), "leaned": True})
+    assert main(["report", "--log-dir", str(tmp_path / "again")]) == 0
+    assert "'how much is it'" in capsys.readouterr().out
 
 
 def test_a_reply_to_a_did_you_mean_is_logged_as_one(tmp_path: Path) -> None:

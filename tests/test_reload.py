@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -477,3 +477,40 @@ def test_a_start_from_the_kept_version_then_a_reload_asked_for_counts_one_failur
         reloader.read_again()
     assert reloader.failures == 1 and len(told) == 1 and "kept in" in told[0]
     assert len(caplog.records) == 2, "each reload asked for says why it still does not load"
+
+
+def test_a_file_read_again_that_fails_for_another_cause_is_told_anew(
+    faq: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload asked for that failed otherwise than before (its permissions mended, a YAML
+    error found) left the status telling the operator to check the permissions."""
+    told: list[str] = []
+    reloader = Reloader.load(faq, Matcher, on_failure=told.append)
+
+    def failing(cause: str) -> Callable[[Path], Knowledge]:
+        def load(path: Path) -> Knowledge:
+            raise KnotvoiceError(f"{path}: {cause}")
+
+        return load
+
+    faq.write_text(ORIGINAL.replace("up to six minutes", "up to ten minutes"), encoding="utf-8")
+    monkeypatch.setattr(reload, "load", failing("cannot read (Permission denied)"))
+    assert not reloader.check()
+    monkeypatch.setattr(reload, "load", failing("line 3: invalid YAML"))
+    reloader.read_again()
+    assert reloader.failures == 2 and "invalid YAML" in told[-1]
+
+
+def test_a_copy_still_to_be_made_is_made_after_a_change_of_permissions(
+    faq: Path, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "logs" / "last-good"
+    blocked.parent.mkdir()
+    blocked.write_text("not a folder")
+    kept = blocked / "faq.yaml"
+    reloader = Reloader.load(faq, Matcher, kept=kept)
+    faq.chmod(0o600)
+    assert not reloader.check()
+    blocked.unlink()
+    assert not reloader.check()
+    assert kept.read_text(encoding="utf-8") == ORIGINAL

@@ -267,6 +267,8 @@ class Reloader(Generic[T]):
                 and replace(version, mode=0) == replace(self._seen, mode=0)
             ):
                 # only its permissions changed, and it had loaded: nothing to read again
+                if self._unkept == self._seen:
+                    self._unkept = version  # its copy still to be made
                 self._seen = version
                 return False
             if rereading and not (again and version is not None):
@@ -360,12 +362,14 @@ class Reloader(Generic[T]):
 
     def _failed(self, level: int, message: str, again: bool = False) -> None:
         """Say ``message`` of the version just looked at; one read ``again`` that still
-        fails (``read_again``) is said again, but counted and told once (its first line,
-        "answering from its last version that loaded (kept in ...)", kept for the status)."""
+        fails for the same cause (``read_again``) is said again, but counted and told once
+        (its first line, "answering from its last version that loaded (kept in ...)", kept
+        for the status)."""
         self._told += 1
         _log.log(level, "%s", message)
-        if again and self._failure:
-            return
+        cause = message.split("; answering from", 1)[0]
+        if again and self._failure and cause == self._failure.split("; answering from", 1)[0]:
+            return  # the same cause: a new one is counted and told, as the status shows it
         self._failure = message
         self.failures += 1
         if self._on_failure is not None:

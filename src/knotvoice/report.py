@@ -103,6 +103,7 @@ FIELDS = (
     "offered",
     "repeated",
     "answers_proposal",
+    "leaned",
     "reply_ms",
     "typed",
     "knowledge_file",

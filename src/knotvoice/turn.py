@@ -184,44 +184,54 @@ def leans(text: str) -> bool:
 def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
     """Whether every word ``text`` asks about is in ``entry`` (its question, alternatives
     and answer), the words that ask ("how", "much", "it") left out; or, asking of nothing
-    else, it asks a price of an answer that names one (``_priced``)."""
+    but a price, it asks it of an answer that names one (``_priced``)."""
     language = english()
     asking = (
         language.asking_words
         | language.question_openers
         | language.leaning_words
         | language.leaning_asking
-        | language.leaning_price_asks
     )
     hints = knowledge.matching
-    about = {stem(word) for word in content_words(text, hints) if word not in asking}
-    if not about:
-        # "how much is it?" of an answer with a price; not "where is it?", "is that all?"
-        # or "and what can you do?", which any answer would pass
-        return not language.leaning_price_asks.isdisjoint(language.said(text)) and _priced(entry)
+    said = [word for word in content_words(text, hints) if word not in asking]
     written = " ".join((entry.question, *entry.alternatives, entry.answer))
-    return about <= set(terms(normalize(written, hints)))
+    about = {stem(word) for word in said}
+    if about and about <= set(terms(normalize(written, hints))):
+        return True  # "and at weekends?", "how do I pay for it?" of "pay and display"
+    # "how much is it?", "is there a fee for it?" of an answer with a price; not "where is
+    # it?", "is that all?" or "and what can you do?", which any answer would pass
+    prices = language.leaning_price_asks
+    asks_price = not prices.isdisjoint(language.said(text))
+    return asks_price and all(word in prices for word in said) and _priced(entry)
 
 
 def _priced(entry: Entry) -> bool:
     """Whether ``entry``'s answer names a price: a number with a currency's sign before it
     or after it, or with its name or a word of the language's ``leaning.priced`` after it
-    ("£3", "3 pounds", "50p", "12 EUR"); not "step-free" or "per cent"."""
+    ("£3", "3 pounds", "50p", "12 EUR"); a currency's own unit named ("a pound coin", "five
+    euros"); or "free" ("entry is free"). Not "5 p.m.", "step-free", "feel free" or "per
+    cent"."""
     return _PRICE.search(entry.answer) is not None
 
 
 def _price_pattern() -> re.Pattern[str]:
     language = english()
     signs = "".join(re.escape(sign) for sign in language.currencies)
-    named = {
-        form
-        for names in language.currencies.values()
-        for name in names
-        for form in (name, language.plural(name))
-    } | language.leaning_priced
-    after = "|".join(sorted(map(re.escape, named), key=len, reverse=True))
+
+    def either(words: Iterable[str]) -> str:
+        return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+    units = language.currencies.values()
+    named = {form for names in units for name in names for form in (name, language.plural(name))}
+    # named alone, a currency's own unit ("pound"), not its hundredth ("per cent")
+    whole = {form for names in units for form in (names[0], language.plural(names[0]))}
+    after = either(named | language.leaning_priced)
     return re.compile(
-        rf"[{signs}]\s?\d|\d(?:[.,]\d+)?\s?(?:[{signs}]|(?:{after})\b)", re.IGNORECASE
+        rf"[{signs}]\s?\d"
+        rf"|\d(?:[.,]\d+)?\s?(?:[{signs}]|(?:{after})\b(?!\.?\s?m\b))"
+        rf"|\b(?:{either(whole)})\b"
+        r"|(?<![-\w])(?<!feel )free\b(?!-)",
+        re.IGNORECASE,
     )
 
 

@@ -587,7 +587,9 @@ def test_counts_of_one_are_printed_in_the_singular(tmp_path: Path) -> None:
         f"{broken}: 1 error, 0 warnings\n"
     )
     warned = tmp_path / "warned.yaml"
-    warned.write_text(entry + "    answer: Because it helps.\n    alternatives: [why is that, how come]\n")
+    warned.write_text(
+        entry + "    answer: Because it helps.\n    alternatives: [why is that, how come]\n"
+    )
     assert knotvoice("knowledge", "lint", str(warned)).stdout.endswith(
         f"{warned}: 0 errors, 1 warning\n"
     )

@@ -1009,6 +1009,26 @@ def test_a_leaning_question_does_not_lean_on_an_entry_the_file_no_longer_has() -
     assert dialogue.respond(spoken("And every day?")).action == "reject"
 
 
+def answered_with(answer: str) -> Dialogue:
+    """A dialogue that has just answered a "how often" question with ``answer``."""
+    asked = Entry("asked", OFTEN.question, answer)
+
+    class Answering(ScriptedMatcher):
+        knowledge = Knowledge((asked, WORSE))
+
+        def match(
+            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
+        ) -> Match:
+            found = super().match(text, alternatives, likelihoods)
+            if found.best is not None and found.best.entry == OFTEN:
+                return replace(found, best=Candidate(asked, found.best.score))
+            return found
+
+    dialogue = Dialogue(Answering())
+    assert dialogue.respond(spoken("how often can I massage it?")).entry == asked
+    return dialogue
+
+
 @pytest.mark.parametrize(
     ("answer", "priced"),
     [
@@ -1029,42 +1049,13 @@ def test_a_price_asked_of_nothing_else_leans_on_an_answer_that_names_one(
 ) -> None:
     """ "How much is it?" leaned on any answer with "free" in it ("step-free access"), and
     "Is there a fee for it?" on none."""
-    asked = Entry("asked", "How often should you massage a knot?", answer)
-
-    class Priced(ScriptedMatcher):
-        knowledge = Knowledge((asked, WORSE))
-
-        def match(
-            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
-        ) -> Match:
-            found = super().match(text, alternatives, likelihoods)
-            if found.best is not None and found.best.entry == OFTEN:
-                return replace(found, best=Candidate(asked, found.best.score))
-            return found
-
     for said in ("How much is it?", "Is there a fee for it?", "And what does it cost?"):
         # "5 p.m." was a price of 5 p; "free" and "fee" asked nothing
-        dialogue = Dialogue(Priced())
-        assert dialogue.respond(spoken("how often can I massage it?")).entry == asked
-        assert dialogue.respond(spoken(said)).leaned is priced, said
+        assert answered_with(answer).respond(spoken(said)).leaned is priced, said
 
 
 def test_a_price_word_the_answer_says_leans_as_any_word_it_says() -> None:
     """ "How do I pay for it?" after "pay and display" leaned, then was asked alone once
     "pay" counted only as asking a price."""
-    asked = Entry("asked", "How often should you massage a knot?", "Pay and display, by the gate.")
-
-    class Paid(ScriptedMatcher):
-        knowledge = Knowledge((asked, WORSE))
-
-        def match(
-            self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
-        ) -> Match:
-            found = super().match(text, alternatives, likelihoods)
-            if found.best is not None and found.best.entry == OFTEN:
-                return replace(found, best=Candidate(asked, found.best.score))
-            return found
-
-    dialogue = Dialogue(Paid())
-    assert dialogue.respond(spoken("how often can I massage it?")).entry == asked
+    dialogue = answered_with("Pay and display, by the gate.")
     assert dialogue.respond(spoken("How do I pay for it?")).leaned

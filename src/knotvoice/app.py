@@ -434,14 +434,9 @@ def load_following(
     and loaded after the matcher that moment was the kiosk's peak memory (328 MB, where it
     listens at 225 MB)."""
     kept = settings.log_dir / KEPT / settings.knowledge.name
-    # said once, as the matcher's load below says it ("loaded 16 entries" was logged twice)
-    said = logging.getLogger("knotvoice.knowledge")
-    level, said.level = said.level, max(said.level, logging.INFO + 1)
-    try:
-        with knowledge_named(settings):
-            first, _ = load_kept(settings.knowledge, kept)
-    finally:
-        said.setLevel(level)
+    with knowledge_named(settings):
+        # said by the matcher's load below ("loaded 16 entries" was logged twice)
+        first, _ = load_kept(settings.knowledge, kept, said=False)
     recognizer = recognizer_for(first)
     build: Callable[[Knowledge], MatchStage] = matcher_builder(settings, tell)
     reloader = Reloader.load(

@@ -51,12 +51,14 @@ KEPT = "last-good"
 kept in, under the file's own name."""
 
 
-def load_kept(path: Path, kept: Path | None = None) -> tuple[Knowledge, str | None]:
+def load_kept(
+    path: Path, kept: Path | None = None, *, said: bool = True
+) -> tuple[Knowledge, str | None]:
     """``path`` loaded; when it does not load and ``kept`` holds a version of it that did,
     that version, with the line that says so (None when ``path`` itself loaded).
-    ``KnotvoiceError`` (the one for ``path``) when neither loads."""
+    ``KnotvoiceError`` (the one for ``path``) when neither loads. ``said``: as ``load``."""
     try:
-        return load(path), None
+        return load(path, said=said), None
     except KnotvoiceError as error:
         if kept is None or not kept.is_file():
             raise
@@ -80,9 +82,9 @@ class Version:
     """Size in bytes."""
     inode: int
     """Changes when an editor saves by writing a new file and renaming it over the old."""
-    mode: int = 0
-    """Its permissions and owner: a file that could not be read is read again once they
-    change (an operator told to check them, who did)."""
+    access: tuple[int, int, int] = (0, 0, 0)
+    """Its mode, owner and group: a file that could not be read is read again once they
+    change (an operator told to check its permissions, who did)."""
 
     @classmethod
     def of(cls, path: Path) -> Version | None:
@@ -91,8 +93,8 @@ class Version:
             stat = os.stat(path)
         except OSError:
             return None
-        owner = (stat.st_mode, stat.st_uid, stat.st_gid)
-        return cls(stat.st_mtime_ns, stat.st_size, stat.st_ino, hash(owner))
+        access = (stat.st_mode, stat.st_uid, stat.st_gid)
+        return cls(stat.st_mtime_ns, stat.st_size, stat.st_ino, access)
 
 
 GONE_AT_ONCE = 1 / 3
@@ -132,6 +134,11 @@ def changes(before: Knowledge, after: Knowledge) -> list[str]:
             "changed is said in it, or remove it"
         )
     return found
+
+
+def _cause(failure: str) -> str:
+    """What a failure's line says went wrong: every one reads "CAUSE; answering from ..."."""
+    return failure.split("; answering from", 1)[0]
 
 
 def _named(ids: list[str]) -> str:
@@ -264,7 +271,7 @@ class Reloader(Generic[T]):
                 and not self._failure
                 and version is not None
                 and self._seen is not None
-                and replace(version, mode=0) == replace(self._seen, mode=0)
+                and replace(version, access=self._seen.access) == self._seen
             ):
                 # only its permissions changed, and it had loaded: nothing to read again
                 if self._unkept == self._seen:
@@ -367,8 +374,7 @@ class Reloader(Generic[T]):
         for the status)."""
         self._told += 1
         _log.log(level, "%s", message)
-        cause = message.split("; answering from", 1)[0]
-        if again and self._failure and cause == self._failure.split("; answering from", 1)[0]:
+        if again and self._failure and _cause(message) == _cause(self._failure):
             return  # the same cause: a new one is counted and told, as the status shows it
         self._failure = message
         self.failures += 1

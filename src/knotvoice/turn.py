@@ -625,12 +625,13 @@ class Dialogue:
             again = did_you_mean(proposed, again=True)
             return self._said(Turn(transcript, Action.CONFIRM, pending, proposed, again, match_ms))
         leaned = self._leaning(transcript, match, after_reply)
-        if leaned is not None:
+        if leaned is not None:  # no did-you-mean is open (``_leaning``)
             match, match_ms = leaned[0], match_ms + leaned[1]
             entry = match.best.entry if match.best is not None else None
-            turn = Turn(transcript, Action.ANSWER, match, entry, "", match_ms, leaned=True)
-            self._pending = None
-            return self._said(replace(turn, reply=reply_text(match, self.matcher.knowledge)))
+            reply = reply_text(match, self.matcher.knowledge)
+            return self._said(
+                Turn(transcript, Action.ANSWER, match, entry, reply, match_ms, leaned=True)
+            )
         if match.decision is Decision.REJECT:
             return self._turned_away(transcript, match, match_ms)
         reply = reply_text(match, self.matcher.knowledge)

@@ -138,18 +138,19 @@ class Logbook:
             self._journal.update(
                 microphone=heard, knowledge=self._knowledge(), speaker=self._speaker
             )
-        recordings = self._recordings
-        status = self._journal.status
-        if recordings is not None and (recordings.failures, not recordings.failing) != (
-            status.audio_failures,
-            status.audio_error_cleared or not status.audio_failures,
-        ):
+        recordings, status = self._recordings, self._journal.status
+        if recordings is not None:
             # written on a thread of their own: what did not go is told at the next event
-            self._journal.update(
-                audio_failures=recordings.failures,
-                audio_error=recordings.last_failure,
-                audio_error_cleared=not recordings.failing,
-            )
+            failures, error = recordings.failures, recordings.last_failure
+            cleared = bool(failures) and not recordings.failing
+            if (failures, error, cleared) != (
+                status.audio_failures,
+                status.audio_error,
+                status.audio_error_cleared,
+            ):
+                self._journal.update(
+                    audio_failures=failures, audio_error=error, audio_error_cleared=cleared
+                )
         self._journal.beat()
 
     def close(self) -> None:

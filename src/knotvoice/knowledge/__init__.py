@@ -193,12 +193,13 @@ class Problem:
         return ": ".join(parts)
 
 
-def load(path: str | Path) -> Knowledge:
+def load(path: str | Path, *, said: bool = True) -> Knowledge:
     """Read and validate a knowledge file.
 
     Raises ``KnowledgeError`` with a one-line "file: line: entry: field: message" on the first
     error (the line when the error is about an entry).
-    Warnings (see ``lint``) are logged, not raised.
+    Warnings (see ``lint``) are logged, not raised; how many entries it holds is logged at
+    INFO when ``said``, else at DEBUG (a load that another one says).
     """
     knowledge, problems = read(Path(path))
     for problem in problems:
@@ -208,7 +209,12 @@ def load(path: str | Path) -> Knowledge:
         logger.debug("%s", problem)
     if knowledge is None:  # pragma: no cover - an unreadable file always has an error
         raise KnowledgeError(f"{path}: cannot read the knowledge file")
-    logger.info("loaded %d entries from %s", len(knowledge.entries), knowledge.source)
+    logger.log(
+        logging.INFO if said else logging.DEBUG,
+        "loaded %d entries from %s",
+        len(knowledge.entries),
+        knowledge.source,
+    )
     return knowledge
 
 

@@ -2288,6 +2288,16 @@ def test_a_web_page_faq_pasted_as_html_is_read_as_shown() -> None:
     ]
 
 
+def test_a_web_page_s_text_struck_through_is_left_out() -> None:
+    """A page's "<s>No</s> baby changing" was imported as "No baby changing", said as the
+    answer's opposite."""
+    page = (
+        "<h2>Is there baby changing?</h2><p><s>No</s> Yes, on level 1.</p>"
+        "<h2>How much are tickets?</h2><p>Adults <del>\u00a35</del> \u00a34.</p>"
+    )
+    assert [e.answer for e in parse_faq(page).entries] == ["Yes, on level 1.", "Adults \u00a34."]
+
+
 def test_a_web_page_s_table_reads_as_the_same_table_in_a_word_document(tmp_path: Path) -> None:
     """A campsite's price table, its header in ``<thead>``, lost its column names
     ("Small tent: \u00a318: \u00a324") and left three blank lines where its header was; the same

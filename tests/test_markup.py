@@ -17,6 +17,7 @@ from knotvoice.markup import (
     without_addresses,
     without_html,
 )
+from knotvoice.speech.speakable import speakable
 
 
 def test_bold_italic_and_both_are_emphasis_without_their_marks() -> None:
@@ -188,6 +189,17 @@ def test_a_link_is_shown_as_its_text_and_address_as_it_is_read_out() -> None:
     assert lines(text)[1].bullet
     assert plain("Where is [the hall](https://example.org/hall)?") == (
         "Where is the hall (example.org/hall)?"
+    )
+
+
+def test_text_struck_through_is_neither_shown_nor_said() -> None:
+    """ "~~No~~ baby changing" was shown with its tildes and said "No baby changing": what
+    the operator took back, said as the answer's opposite."""
+    assert plain("~~No~~ Baby changing is on level 1.") == "Baby changing is on level 1."
+    assert speakable("Tickets ~~\u00a35~~ \u00a34 today.") == "Tickets 4 pounds today."
+    assert plain("- ~~Sundays~~\n- Saturdays") == "- Saturdays", "an item struck through"
+    assert plain("Walk ~5 minutes; ~~ spaced ~~ is not struck.") == (
+        "Walk ~5 minutes; ~~ spaced ~~ is not struck."
     )
 
 

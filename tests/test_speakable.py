@@ -347,6 +347,13 @@ def test_dates_days_and_months_read_by_name() -> None:
     assert speakable("Entry \u00a314/7.") == "Entry 14 pounds or 7."  # two prices
     # "Mon. & Wed." was "Monday. and Wednesday": a full stop in the middle of a sentence.
     assert speakable("Open Mon. & Wed. from 9am.") == "Open Monday and Wednesday from 9am."
+    # A number that labels a thing was read as a date: "page thirteenth February".
+    assert speakable("See page 13/2; trains leave from Platform 14/3.") == (
+        "See page 13 or 2; trains leave from Platform 14 or 3."
+    )
+    assert speakable("Closed Friday 13/2.") == "Closed Friday thirteenth February."
+    # "Mon. - Fri." kept its full stop: "Monday. - Friday", a pause mid-sentence.
+    assert speakable("Open Mon. - Fri. 9am to 5pm.") == "Open Monday to Friday 9am to 5pm."
 
 
 def test_slashes_read_as_said() -> None:

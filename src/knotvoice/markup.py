@@ -73,6 +73,11 @@ _ESCAPED = 0xE000
 area, which no mark matches), until it is shown as itself."""
 _BACKSLASHED_WORD = re.compile(r"(?<!\S)[^\s\\]*\\\S*")
 """A word with a backslash in it, from its start (a long word without one is read once)."""
+_STRUCK = re.compile(r"~~(?=[^\s~])[^\n]*?(?<=[^\s~])~~(?!~)(?:[ \t]+(?=\S))?")
+"""Text struck through, as markdown writes it ("~~no~~ baby changing"): what the operator
+has taken back, neither shown nor said."""
+_EMPTIED = re.compile(r"\s*(?:[-*+\u2022]|\d+[.)])?\s*")
+"""What is left of a line or list item all struck through: nothing to show."""
 _SHOWN = str.maketrans({chr(_ESCAPED + code): chr(code) for code in range(0x21, 0x7F)})
 
 _LINK = re.compile(
@@ -157,7 +162,7 @@ def spans(text: str) -> tuple[Span, ...]:
     of its kind ("*word"); a pair of two or more marks each side is bold, of one italic
     ("***both***" is both); a mark that closes nothing or is never closed is text. An
     escaped mark ("\\*") is text, shown without its backslash."""
-    text = _escaped(text)
+    text = _STRUCK.sub("", _escaped(text))
     runs = list(_RUN.finditer(text))
     left = [len(run.group()) for run in runs]  # the marks of each run not yet paired
     # runs paired (opening, closing), and how many marks each gave (2: bold, 1: italic)
@@ -302,14 +307,19 @@ def _escaped_word(found: re.Match[str]) -> str:
 
 def lines(text: str) -> tuple[Line, ...]:
     """``text`` line by line, list lines as list items, headings as headings (without their
-    "#" marks), emphasis recognised and escaped marks as themselves.
+    "#" marks), emphasis recognised, text struck through left out and escaped marks as
+    themselves.
 
     A "* " line is a footnote, not a list item, when it would be the only item of its list
     (no other "* " line comes next to it, nor across blank lines, as a list's items may be
     set apart) and a word before it carries its mark: "Open 9 to 5 every day*" above "*
     except bank holidays". A footnote is text as written, its "*" and all; a "* " line
     beside others, or with no word marked for it, is a list item as in markdown."""
-    written = read_links(_escaped(text)).splitlines()
+    written = [
+        kept
+        for line in read_links(_escaped(text)).splitlines()
+        if (kept := _STRUCK.sub("", line)) == line or not _EMPTIED.fullmatch(kept)
+    ]
     filled = [at for at, line in enumerate(written) if line.strip()]
     starred = {at for at in filled if _STARRED.match(written[at])}
     shown: list[Line] = []

@@ -3021,7 +3021,11 @@ class _HtmlText(HTMLParser):
             "form",
         ]
     )
-    _HIDDEN = frozenset(("script", "style", "head", "title", "noscript", "template"))
+    _HIDDEN = frozenset(
+        ("script", "style", "head", "title", "noscript", "template", "del", "s", "strike")
+    )
+    """What a page does not show as its text, or shows struck through: taken back ("<s>No</s>
+    baby changing")."""
     _PAGE_PARTS = frozenset(("nav", "aside", "footer"))
     """What a page shows that is no part of its FAQ: its menus, sidebars and footer ("Follow
     us on Facebook", "\u00a9 2026 ...") were read as entries of their own."""

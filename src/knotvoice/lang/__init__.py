@@ -193,6 +193,8 @@ class Language:
     "Acme Inc." is a name)."""
     before_number: dict[str, str]
     """Short forms read as a word only before a number ("No.": "number")."""
+    number_labels: frozenset[str]
+    """Words (in lowercase) after which a number is a label, never a date ("page 13/2")."""
     street_short_forms: dict[str, str]
     """Street words written short ("St": "Street"), read in full after a name."""
     fractions: dict[str, tuple[str, str]]
@@ -468,6 +470,7 @@ def load(code: str = "en") -> Language:
         said_as={str(k): str(v) for k, v in data["said_as"].items()},
         said_as_in_lowercase={str(k): str(v) for k, v in data["said_as_in_lowercase"].items()},
         before_number={str(k): str(v) for k, v in data["before_number"].items()},
+        number_labels=frozenset(word.lower() for word in _text_list(data, "number_labels")),
         street_short_forms={str(k): str(v) for k, v in data["street_short_forms"].items()},
         fractions={str(k): (str(v[0]), str(v[1])) for k, v in data["fractions"].items()},
         service_numbers=_text_list(data, "service_numbers"),

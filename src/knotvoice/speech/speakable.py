@@ -92,6 +92,11 @@ _DAY_AND_MONTH = re.compile(
 )
 """A day and month written in numbers without a year ("25/12", "05/11"), in the language's
 order; not two amounts ("£14/7")."""
+_LABELLED = re.compile(
+    r"(?<![\w.])(?:" + _either(_ENGLISH.number_labels) + r")\s*$",
+    re.IGNORECASE,
+)
+"""A word naming a thing by its number just before one ("page 13/2", "Gate 13/1")."""
 _ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d\d)-(\d\d)(?![\w/-]|\.\d)")
 _NAMES = "|".join((*_ENGLISH.days, *_ENGLISH.months))
 _SHORT_NAMES = _either(_ENGLISH.name_short_forms)
@@ -99,11 +104,12 @@ _CLOCK = "(?:" + "|".join(re.escape(suffix) for suffix in _ENGLISH.clock_suffixe
 _SHORT_NAME = re.compile(
     rf"(?<![\w.])({_SHORT_NAMES})"
     r"(?:\.(?=\s+(?:[a-z&]|\d{4}(?!\d)|\d{1,2}:\d\d|"
-    rf"\d{{1,2}}(?:[:.]\d\d)?\s?{_CLOCK}(?!\w))|[,;&\-\u2013]))?(?![\w'])"
+    rf"\d{{1,2}}(?:[:.]\d\d)?\s?{_CLOCK}(?!\w))|\s*[,;&\-\u2013]))?(?![\w'])"
 )
 """A day or month written short, with the full stop of its short form: before a sentence
 that starts with a number ("Open Mon-Fri. 20% off") the stop ends the sentence and stays; a
-time of day or a year after it ("Mon.-Sat. 9am", "Jan. 2027") is of the same phrase."""
+time of day or a year after it ("Mon.-Sat. 9am", "Jan. 2027") is of the same phrase, as is a
+dash or comma after it, spaced or not ("Mon. - Fri.")."""
 _BESIDE = rf"\s*(?:[-\u2013/,&]|\s(?:{_SAY['and']}|{_SAY['range']}|{_SAY['or']})\b)?\s*"
 """What may stand between a short name and the number or name that makes it one."""
 _NAME_AFTER = re.compile(rf"\.?{_BESIDE}(?:\d|(?:{_SHORT_NAMES}|{_NAMES})\b)")
@@ -451,11 +457,14 @@ def _numeric_date(found: re.Match[str]) -> str:
 def _day_and_month(found: re.Match[str]) -> str:
     """A day and month without a year ("25/12": "25th December") when it can be no other
     pair of numbers: its day is past 12, or one of them is written with a leading zero
-    ("05/11"); "10/11", "1/2" are left to be read as they are ("10 or 11", half)."""
+    ("05/11"); "10/11", "1/2" are left to be read as they are ("10 or 11", half), as is a
+    number that labels a thing ("page 13/2", ``number_labels``)."""
     order = [part for part in _ENGLISH.date_order if part != "y"]
     parts = dict(zip(order, found.groups(), strict=True))
     day, month = parts["d"], parts["m"]
     if int(day) <= 12 and not any(part.startswith("0") for part in (day, month)):
+        return found.group(0)
+    if _LABELLED.search(found.string, max(0, found.start() - _NAME_REACH), found.start()):
         return found.group(0)
     return _date(day, month, "", found.group(0)).rstrip()
 

@@ -143,7 +143,7 @@ def test_ranges_of_longer_numbers_read_with_to() -> None:
     )
     assert speakable("Built 1990-1995.") == "Built 1990 to 1995."
     # Numbers to dial, dates, codes and a dash with spaces around it are no ranges.
-    for kept in ("555-1234", "12-34-56", "1-800-555-0199", "3000-200", "B101-B105", "101 - 105"):
+    for kept in ("555-1234", "12-34-56", "3000-200", "B101-B105", "101 - 105"):
         assert speakable(f"Use {kept} today.") == f"Use {kept} today."
     assert speakable("Call 0161-496-0000 on 2026-12-01.") == (
         "Call 0 1 6 1, 4 9 6, 0 0 0 0 on first December 2026."
@@ -523,7 +523,9 @@ def test_a_phone_or_mail_link_whose_text_says_it_is_read_once() -> None:
         "Write to Stay at Example.org."
     )
     # a text that says another number, or only part of it, keeps the number linked
-    assert speakable("[Ext 391](tel:+441768772391)") == ("Ext 391, plus 4 4 1 7 6 8 7 7 2 3 9 1.")
+    assert speakable("[Ext 391](tel:+441768772391)") == (
+        "Extension 391, plus 4 4 1 7 6 8 7 7 2 3 9 1."
+    )
 
 
 def test_web_addresses_are_read_without_their_query() -> None:
@@ -672,3 +674,65 @@ def test_a_sentence_ended_by_another_script_s_mark_or_an_ellipsis_gets_no_full_s
     assert speakable("本当\uff1f") == "本当\uff1f"
     assert speakable("Watch this space\u2026") == "Watch this space\u2026"
     assert speakable("Open daily") == "Open daily."
+
+
+def test_times_written_with_a_full_stop_or_four_digits_are_times() -> None:
+    """A British answer's "09.00" and "17.30" were read "zero nine point zero zero", and
+    "0900-1700" as thousands; an amount or a measure stays a number."""
+    assert speakable("We open at 09.00 and close at 17.30.") == (
+        "We open at 9 o'clock and close at 5:30pm."
+    )
+    assert speakable("Visiting: 2.30-4.30; ICU 11.00-20.00.") == (
+        "Visiting: 2:30 to 4:30; ICU 11 o'clock to 8pm."
+    )
+    assert speakable("Open 9.30 to 4.30.") == "Open 9:30 to 4:30."
+    assert speakable("Phone lines open 0800\u20131800.") == "Phone lines open 8 o'clock to 6pm."
+    assert speakable("The wall is 2.30 m high; tea 1.50; it weighs 4.25 kg.") == (
+        "The wall is 2.30 metres high; tea 1.50; it weighs 4.25 kilograms."
+    )
+    assert speakable("Built 1200-1330.") == "Built 1200 to 1330."
+
+
+def test_ranges_with_a_spaced_dash_and_between_dates_are_read_with_to() -> None:
+    """ "9 - 5" was heard as two numbers, "Ages 8 \u2013 14" as "8, 14", "1st March \u2013 31st
+    October" as two dates, and "5-16: \u00a34" with its dash read out."""
+    assert speakable("Open 9 - 5; ages 8 \u2013 14.") == "Open 9 to 5; ages 8 to 14."
+    assert speakable("Open 1st March \u2013 31st October; closed 25 Dec-2 Jan.") == (
+        "Open 1st March to 31st October; closed 25 December to 2 January."
+    )
+    assert speakable("Under 5: free; 5-16: \u00a34.") == "Under 5: free; 5 to 16: 4 pounds."
+
+
+def test_a_short_day_that_is_also_a_word_is_a_day_in_opening_times() -> None:
+    """ "Sat: 10am-2pm", "Sun closed" and "Closed Sat." were read "sat" and "sun"."""
+    assert speakable("Mon-Fri: 9am-5pm\nSat: 10am-2pm\nSun: Closed") == (
+        "Monday to Friday: 9am to 5pm. Saturday: 10am to 2pm. Sunday: Closed."
+    )
+    assert speakable("Closed Sat. Open Sun only.") == "Closed Saturday. Open Sunday only."
+    assert speakable("Sun cream is sold here.") == "Sun cream is sold here."
+
+
+def test_fractions_phones_and_short_forms_after_a_price() -> None:
+    """ "Kids 1/2 price" was "1 or 2 price", "save 1/3" "1 or 3"; American numbers and
+    "(0161) 234 5678" were read as amounts; "\u00a35pp" was "poundspp"."""
+    assert speakable("Kids 1/2 price; railcards save 1/3 on fares.") == (
+        "Kids half price; railcards save a third on fares."
+    )
+    assert speakable("Lifts to platforms 1/2.") == "Lifts to platforms 1 or 2."
+    assert speakable("Call (555) 123-4567 or +1 800-555-0199.") == (
+        "Call 5 5 5, 1 2 3, 4 5 6 7 or plus 1, 8 0 0, 5 5 5, 0 1 9 9."
+    )
+    assert speakable("Tel: (0161) 234 5678, ext. 12.") == (
+        "Tel: 0 1 6 1, 2 3 4, 5 6 7 8, extension 12."
+    )
+    assert speakable("Entry \u00a35pp; pitches \u00a32 pppn; parking \u00a32 p/h.") == (
+        "Entry 5 pounds per person; pitches 2 pounds per person per night; "
+        "parking 2 pounds per hour."
+    )
+    assert speakable("Call 01234 567890 / bookings@example.org") == (
+        "Call 0 1 2 3 4, 5 6 7 8 9 0, bookings at example.org."
+    )
+    assert speakable("Limit 30 km/h; arrive 15 min. early; free up to 48h before.") == (
+        "Limit 30 kilometres an hour; arrive 15 minutes early; free up to 48 hours before."
+    )
+    assert speakable("Event date: 12/25/2026.") == "Event date: twenty fifth December 2026."

@@ -194,6 +194,14 @@ class Language:
     before_number: dict[str, str]
     """Short forms read as a word only before a number ("No.": "number")."""
     number_labels: frozenset[str]
+    before_time: frozenset[str]
+    """Words (in lowercase) after which "9.30" is a time of day."""
+    per_short_forms: dict[str, str]
+    """Short forms after an amount of money ("pp": "per person")."""
+    rate_words: frozenset[str]
+    """Words (in lowercase) a spaced "/" after an amount reads "per" before ("£35 / month")."""
+    name_beside_words: frozenset[str]
+    """Words (in lowercase) that make a short day or month that is also a word a name."""
     """Words (in lowercase) after which a number is a label, never a date ("page 13/2")."""
     street_short_forms: dict[str, str]
     """Street words written short ("St": "Street"), read in full after a name."""
@@ -471,6 +479,10 @@ def load(code: str = "en") -> Language:
         said_as_in_lowercase={str(k): str(v) for k, v in data["said_as_in_lowercase"].items()},
         before_number={str(k): str(v) for k, v in data["before_number"].items()},
         number_labels=frozenset(word.lower() for word in _text_list(data, "number_labels")),
+        before_time=frozenset(word.lower() for word in _text_list(data, "before_time")),
+        per_short_forms={str(k): str(v) for k, v in data["per_short_forms"].items()},
+        rate_words=frozenset(word.lower() for word in _text_list(data, "rate_words")),
+        name_beside_words=frozenset(word.lower() for word in _text_list(data, "name_beside_words")),
         street_short_forms={str(k): str(v) for k, v in data["street_short_forms"].items()},
         fractions={str(k): (str(v[0]), str(v[1])) for k, v in data["fractions"].items()},
         service_numbers=_text_list(data, "service_numbers"),

@@ -23,6 +23,14 @@ _SAY = _ENGLISH.spoken_symbols
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _TRUNK_ZERO = re.compile(r"(?<![\w+])(\+\d{1,3})\s?\(0\)\s?(?=\d)")
+_AREA_CODE = re.compile(r"(?<![\w+])\((0\d{2,5})\)\s?(?=\d)")
+"""An area code in brackets ("(0161) 234 5678"): a phone number's first group."""
+_NORTH_AMERICAN = re.compile(
+    r"(?<![\w+.,/-])(?:(\+\s?1|1)[-. ]?)?(?:\((\d{3})\)\s?|(\d{3})[-.])(\d{3})[-.](\d{4})"
+    r"(?![\w-]|\.\d)"
+)
+"""A phone number written as North America writes one ("555-123-4567", "(555) 123-4567",
+"1-800-555-0199", "212.555.0147", "+1 212-555-0123")."""
 """The "(0)" after a country code ("+44 (0)20 ..."), not dialled from abroad and not said."""
 _PHONE_DIGITS = 9
 """The fewest digits of a phone number."""
@@ -48,10 +56,17 @@ _CENTS = r",\d\d(?!\d)"
 thousands apart ("£1,250")."""
 _PER_UNIT = re.compile(
     rf"(?<![\w./])(?<![^\W\d_]-)((?:{_WHOLE})(?:\.\d+|{_CENTS})?[{_CURRENCY}]?)"
-    rf"(?:/|\s?/\s?(?![^\W\d_]+\s*[{_CURRENCY}\d]))(?=[^\W\d_])"
+    rf"(?:/|(\s?/\s?)(?![^\W\d_]+\s*[{_CURRENCY}\d]))(?=[^\W\d_])"
 )
-"""A "/" between an amount and a unit ("£35/month", "2,50€/hour"), read "per"; a "/" with
-spaces around it that sets amounts apart ("Adult £12 / Child £6") is none."""
+"""A "/" between an amount and a unit ("£35/month", "2,50€/hour", "£2 / cup"), read "per"; a
+"/" with spaces around it that sets things apart ("Adult £12 / Child £6", "01234 567890 /
+bookings@...") is none: ``_per_unit``."""
+_RATE_WORD = re.compile(rf"(?:{_either(_ENGLISH.rate_words)})s?\b", re.IGNORECASE)
+_PER_SHORT = re.compile(
+    rf"([{_CURRENCY}](?:{_WHOLE})(?:\.\d\d|{_CENTS})?)\s?({_either(_ENGLISH.per_short_forms)})"
+    r"(?![\w/])"
+)
+"""An amount with what it is per written short ("£5pp", "£2 pppn")."""
 _SAID_AS = re.compile(
     r"(?<![\w./])("
     + "|".join(
@@ -93,10 +108,11 @@ _DAY_AND_MONTH = re.compile(
 """A day and month written in numbers without a year ("25/12", "05/11"), in the language's
 order; not two amounts ("£14/7")."""
 _LABELLED = re.compile(
-    r"(?<![\w.])(?:" + _either(_ENGLISH.number_labels) + r")\s*$",
+    r"(?<![\w.])(?:" + _either(_ENGLISH.number_labels) + r")s?\s*$",
     re.IGNORECASE,
 )
-"""A word naming a thing by its number just before one ("page 13/2", "Gate 13/1")."""
+"""A word naming a thing by its number just before one ("page 13/2", "Gate 13/1", "platforms
+1/2")."""
 _ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d\d)-(\d\d)(?![\w/-]|\.\d)")
 _NAMES = "|".join((*_ENGLISH.days, *_ENGLISH.months))
 _SHORT_NAMES = _either(_ENGLISH.name_short_forms)
@@ -116,10 +132,39 @@ _NAME_AFTER = re.compile(rf"\.?{_BESIDE}(?:\d|(?:{_SHORT_NAMES}|{_NAMES})\b)")
 _NAME_BEFORE = re.compile(rf"(?:\d\w*|\b(?:{_SHORT_NAMES}|{_NAMES})(?:\.(?!\s*$))?){_BESIDE}$")
 """A number or a day or month just before a short name; one that ends a sentence ("Open Sat &
 Sun. Sun cream ...") is not beside the next."""
+_BESIDE_WORDS = _either(_ENGLISH.name_beside_words)
+_NAME_LABEL = re.compile(r"\.?[ \t]*:")
+_NAME_WORD_AFTER = re.compile(rf"[,:]?\s+(?:{_BESIDE_WORDS})\b", re.IGNORECASE)
+_NAME_WORD_BEFORE = re.compile(rf"\b(?:{_BESIDE_WORDS})\s+$", re.IGNORECASE)
 _NAME_REACH = 40
 """How far before a short name the number or name that makes it one is looked for, in
 characters (looking through the whole text before each would take seconds on a long one)."""
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
+_MONTH_TO_DAY = re.compile(
+    rf"\b({_either(_ENGLISH.months)})\s*[-\u2013]\s*"
+    rf"(?=\d|(?:[^\W\d_]+ ){{1,2}}(?:{_either(_ENGLISH.months)})\b)"
+)
+"""A range of dates between months ("1st March \u2013 31st October", "25 Dec-2 Jan", "24/12 -
+26/12" once its dates are read)."""
+_FOUR_DIGIT_RANGE = re.compile(
+    r"(?<![\w.,:])((?:[01]\d|2[0-3])[0-5]\d)\s*[-\u2013]\s*((?:[01]\d|2[0-3])[0-5]\d)(?![\w%]|[.,:]\d)"
+)
+"""Two times of day written in four digits ("0900-1700"), at least one with a leading zero:
+"1200-1330" may be two years' or numbers' range."""
+_BEFORE_TIME = _either(_ENGLISH.before_time)
+_BARE_DOTTED_TIME = re.compile(
+    rf"(?<![\w.,{_CURRENCY}])(\d{{1,2}})\.([0-5]\d)(?!\d|[.,]\d|\s?%"
+    rf"|\s?(?:{_either(_ENGLISH.units)})(?![\w\u00b0]))"
+)
+"""A time of day maybe, written with a full stop and no "am" or "pm" ("at 9.30", "09.00",
+"2.30-4.30"): ``_bare_dotted_time`` says when."""
+_DOTTED_RANGE_START = re.compile(
+    rf"\d{{1,2}}(?:[.:][0-5]\d)?\s*[-\u2013]\s*$"
+    rf"|\d{{1,2}}[.:][0-5]\d(?:\s?{_CLOCK})?\s+(?:{_SAY['range']}|{_SAY['and']}|until|till)\s+$",
+    re.IGNORECASE,
+)
+_DOTTED_RANGE_END = re.compile(r"\s*[-\u2013]\s*\d{1,2}(?:[.:][0-5]\d)?(?!\d|[.,]\d)")
+_CUED_TIME = re.compile(rf"(?<![\w.])(?:{_BEFORE_TIME})\s+$", re.IGNORECASE)
 _DOTTED_TIME = re.compile(
     rf"(?<![\d.{_CURRENCY}])(\d{{1,2}})\.(\d\d)"
     rf"(?=(?:\s?[-\u2013]\s?\d{{1,2}}(?:[.:]\d\d)?)?\s?{_CLOCK}(?!\w))",
@@ -141,11 +186,11 @@ _RANGE_END = (
     rf"|\b(?:{_NOON_OR_MIDNIGHT})\b"
 )
 _TIME_RANGE = re.compile(
-    rf"(?<![\d:\-])({_RANGE_END})(\s*)[\u2013-](\s*)({_RANGE_END})(?![\d:\-])", re.IGNORECASE
+    rf"(?<![\d:\-])({_RANGE_END})(\s*)[\u2013-](\s*)({_RANGE_END})(?![\d\-]|:\d)", re.IGNORECASE
 )
 _NUMBER_RANGE = re.compile(
     r"(?<![\w.,:/\-\u2013])([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)[\u2013-]"
-    r"([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?![\w:/\-\u2013]|[.,]\d)"
+    r"([1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?![\w/\-\u2013]|[.,:]\d)"
 )
 """Two whole numbers with a dash between and no spaces ("Rooms 101-105", "1990-1995"), which
 the time ranges leave to this when either has more than two digits."""
@@ -197,7 +242,16 @@ _KEYS = re.compile(r"(?<![^\s(])[\d*#]*[*#][\d*#]*(?![\w*#])|(?P<times>(?<=\d) \
 not), or a "*" between two numbers (``_keys``)."""
 _UNIT = re.compile(
     rf"(?<![\w.,])((?:{_WHOLE})(?:\.\d+)?)([ -]?)(" + _either(_ENGLISH.units) + r")(?![\w\u00b0])"
+    r"(?:\.(?=\s+[a-z]))?"
 )
+"""A unit after a number, and the full stop of its short form in a sentence going on ("15
+min. early")."""
+_SLASHED_UNIT = re.compile(
+    rf"(?<![\w.,])((?:{_WHOLE})(?:\.\d+)?)([ -]?)("
+    + _either(unit for unit in _ENGLISH.units if "/" in unit)
+    + r")(?![\w\u00b0])"
+)
+"""A unit with a "/" in it ("30 km/h"), read before a "/" between words is read "or"."""
 _PER_UNIT_NAME = re.compile(
     rf"(?<=\b{_SAY['per']} )(" + _either(_ENGLISH.units) + r")(?![\w\u00b0])"
 )
@@ -416,9 +470,10 @@ def _fraction(found: re.Match[str]) -> str:
     article, _, rest = alone.partition(" ")
     before = found.string[: found.start()].rstrip().rsplit(" ", 1)[-1]
     if "/" in written and (
-        before[:1].isupper() or not re.match(r"\s+[^\W\d_]", found.string[found.end() :])
+        _LABELLED.search(found.string, max(0, found.start() - _NAME_REACH), found.start())
+        or not re.match(r"\s+[^\W\d_]", found.string[found.end() :])
     ):
-        return written  # not before a word, or after a name: it numbers things ("Platforms 1/2")
+        return written  # not before a word, or after a label: it numbers things ("platforms 1/2")
     said = rest if rest and before.lower() == article else alone
     return said.capitalize() if before[-1:] in ("", ".", "!", "?") else said
 
@@ -451,6 +506,8 @@ def _date(day: str, month: str, year: str, written: str) -> str:
 def _numeric_date(found: re.Match[str]) -> str:
     """A date written in numbers ("01/03/2026", "01.03.2026"), in the language's order."""
     parts = dict(zip(_ENGLISH.date_order, [part for part in found.groups() if part], strict=True))
+    if int(parts["m"]) > 12 >= int(parts["d"]):  # a date only the other way ("12/25/2026")
+        parts["d"], parts["m"] = parts["m"], parts["d"]
     return _date(parts["d"], parts["m"], parts["y"], found.group(0))
 
 
@@ -471,11 +528,17 @@ def _day_and_month(found: re.Match[str]) -> str:
 
 def _short_name(found: re.Match[str]) -> str:
     """A day or month written short ("Mon") as its name; a short form that is also a word
-    ("Sat") only beside a number or another day or month."""
+    ("Sat") only beside a number or another day or month, as a label ("Sat:") or beside a
+    word of opening times ("Sun closed", "Closed Sat", ``name_beside_words``)."""
     short = found.group(1)
     if short in _ENGLISH.name_short_forms_also_words and not (
         _NAME_AFTER.match(found.string, found.end(1))
         or _NAME_BEFORE.search(found.string, max(0, found.start() - _NAME_REACH), found.start())
+        or _NAME_LABEL.match(found.string, found.end(1))
+        or _NAME_WORD_AFTER.match(found.string, found.end())
+        or _NAME_WORD_BEFORE.search(
+            found.string, max(0, found.start() - _NAME_REACH), found.start()
+        )
     ):
         return found.group(0)
     return _ENGLISH.name_short_forms[short]
@@ -503,6 +566,55 @@ def _phone(found: re.Match[str]) -> str:
     said = ", ".join(" ".join(group) for group in groups[:taken])
     rest = found.group(2)[len(" ".join(groups[:taken])) :]
     return (f"{_SAY['plus']} " if plus else "") + said + rest
+
+
+def _per_unit(found: re.Match[str]) -> str:
+    """An amount and a "/" read "per" ("£35/month"); a "/" with spaces around it only after
+    money ("£2 / cup") or before a word of a rate ("5 / hour", ``rate_words``): "10-6 /
+    Winter" and "01234 567890 / bookings@..." set things apart."""
+    amount, spaced = found.groups()
+    text, start = found.string, found.start()
+    money = text[start - 1 : start] in _CURRENCY or amount[-1:] in _CURRENCY
+    if spaced and not money and not _RATE_WORD.match(text, found.end()):
+        return found.group(0)
+    return f"{amount} {_SAY['per']} "
+
+
+def _north_american(found: re.Match[str]) -> str:
+    """A North American phone number digit by digit, a pause between its groups."""
+    country, *groups = found.groups()
+    said = ", ".join(" ".join(group) for group in groups if group)
+    if country:
+        return f"{_SAY['plus'] + ' ' if country.startswith('+') else ''}1, {said}"
+    return said
+
+
+def _four_digit_range(found: re.Match[str]) -> str:
+    """Two times of day in four digits as times ("0900-1700": "09:00 to 17:00", then said
+    as times are), when one has a leading zero."""
+    start, end = found.groups()
+    if not (start.startswith("0") or end.startswith("0")):
+        return found.group(0)
+    return f"{start[:2]}:{start[2:]} {_SAY['range']} {end[:2]}:{end[2:]}"
+
+
+def _bare_dotted_time(found: re.Match[str]) -> str:
+    """A time written with a full stop and no "am" or "pm" as a time ("09.00", "at 9.30",
+    "2.30-4.30", "9.30 to 4.30"): with a leading zero, after a word that comes before a time
+    (``before_time``), or in a range with one; else a number ("2.30 metres", "costs 4.50")."""
+    hour, minute = found.groups()
+    text, start = found.string, found.start()
+    before = text[max(0, start - _NAME_REACH) : start]
+    if int(hour) > 23:
+        return found.group(0)
+    if (
+        (len(hour) == 2 and hour.startswith("0"))
+        or _CUED_TIME.search(before)
+        or _DOTTED_RANGE_START.search(before)
+        or _DOTTED_RANGE_END.match(text, found.end())
+    ):
+        return f"{hour}:{minute}"
+    return found.group(0)
 
 
 def _keys(found: re.Match[str]) -> str:
@@ -539,11 +651,9 @@ def _abbreviation(found: re.Match[str]) -> str:
 
 
 def _range(found: re.Match[str]) -> str:
-    """A range read with "to"; a dash with spaces around it is one only between times of
-    day ("9am - 5pm") or amounts ("£10 - £20")."""
-    start, before, after, end = found.groups()
-    if (before or after) and start.isdigit() and end.isdigit():
-        return found.group(0)
+    """A range read with "to", its dash spaced or not ("9am - 5pm", "9 - 5", "8 \u2013 14":
+    heard "9, 5" as two numbers; a score, "3 - 1", is said with "to" too)."""
+    start, _, _, end = found.groups()
     return f"{start} {_SAY['range']} {end}"
 
 
@@ -725,17 +835,25 @@ def speakable(text: str) -> str:
         lambda found: found.group(1) + _ENGLISH.street_short_forms[found.group(2)], text
     )
     text = _NAMES_RANGE.sub(rf"\1 {_SAY['range']} \2", text)
-    text = _PHONE.sub(_phone, _TRUNK_ZERO.sub(r"\1 ", text))
+    text = _MONTH_TO_DAY.sub(rf"\1 {_SAY['range']} ", text)
+    text = _FOUR_DIGIT_RANGE.sub(_four_digit_range, text)
+    text = _NORTH_AMERICAN.sub(_north_american, text)
+    text = _PHONE.sub(_phone, _AREA_CODE.sub(r"\1 ", _TRUNK_ZERO.sub(r"\1 ", text)))
     text = _SERVICE_NUMBER.sub(_service_number, text)
-    text = _PER_UNIT.sub(rf"\1 {_SAY['per']} ", text)
+    text = _PER_SHORT.sub(
+        lambda found: f"{found.group(1)} {_ENGLISH.per_short_forms[found.group(2)]}", text
+    )
+    text = _PER_UNIT.sub(_per_unit, text)
     text = _ABBREVIATION.sub(_abbreviation, text)
     text = EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
     text = WEB_ADDRESS.sub(_web, text)
+    text = _SLASHED_UNIT.sub(_unit, text)
     text = re.sub(r"\band/or\b", _SAY["or"], text)
     text = text.replace("&", f" {_SAY['and']} ").replace("%", f" {_SAY['percent']}")
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)
     text = re.sub(r"\s*/\s*", ", ", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
+    text = _BARE_DOTTED_TIME.sub(_bare_dotted_time, text)
     text = _TWELVE_WORD.sub(r"\1", text)
     text = _TIME_RANGE.sub(_range, text)
     text = _NUMBER_RANGE.sub(_number_range, text)

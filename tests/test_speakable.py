@@ -736,3 +736,6 @@ def test_fractions_phones_and_short_forms_after_a_price() -> None:
         "Limit 30 kilometres an hour; arrive 15 minutes early; free up to 48 hours before."
     )
     assert speakable("Event date: 12/25/2026.") == "Event date: twenty fifth December 2026."
+    assert speakable("Ring 101; see Sec. 4; wait 30 sec. then go.") == (
+        "Ring 1 0 1; see Section 4; wait 30 seconds then go."
+    )

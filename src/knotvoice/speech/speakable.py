@@ -41,7 +41,7 @@ _CURRENCY = "".join(re.escape(symbol) for symbol in _ENGLISH.currencies)
 _SERVICE_NUMBER = re.compile(
     rf"(?<![\w.,:/\-{_CURRENCY}])("
     + "|".join(re.escape(number) for number in _ENGLISH.service_numbers)
-    + r")(?![\w%\u00b0/]|[.,:]\d)"
+    + r")(?![\w%\u00b0/\-\u2013]|[.,:]\d)"
 )
 """A number dialled as written ("NHS 111"), said digit by digit."""
 _SERVICE_CUE = re.compile(rf"\b(?:{_either(_ENGLISH.service_number_cues)})\b", re.IGNORECASE)
@@ -82,8 +82,9 @@ _ABBREVIATION = re.compile(
     + "|".join(
         f"{re.escape(short)}|{re.escape(short.capitalize())}" for short in _ENGLISH.abbreviations
     )
-    + r")(?![\w@/-]|\.\w)"
+    + r")(?![\w@/-]|\.\w)(?:\.(?=\s+[a-z]))?"
 )
+"""An abbreviation ("hrs", "2 wks"), with its full stop in a sentence going on ("30 sec. then")."""
 _BEFORE_NUMBER = re.compile(r"(?<![\w.#])(" + _either(_ENGLISH.before_number) + r")\s?(?=\d)")
 _STREET = re.compile(
     r"(\b[A-Z][a-z]+(?:['\u2019]s)? )("
@@ -480,8 +481,11 @@ def _fraction(found: re.Match[str]) -> str:
 
 def _service_number(found: re.Match[str]) -> str:
     """A service number digit by digit ("1 1 1") in a sentence that says to dial it ("Call
-    NHS 111"); in another ("Room 111", "111 tickets") a number as it is."""
-    if not _to_dial(found):
+    NHS 111"); in another ("Room 111", "111 tickets"), after a label ("call about room 101")
+    or in a range ("101-105") a number as it is."""
+    if not _to_dial(found) or _LABELLED.search(
+        found.string, max(0, found.start() - _NAME_REACH), found.start()
+    ):
         return found.group(0)
     return " ".join(found.group(1))
 

@@ -543,6 +543,16 @@ def test_stop_is_handled_with_nothing_to_say(text_agent: Agent) -> None:
     assert event.type == "handled" and not event.data.get("text")
 
 
+def test_a_goodbye_is_said_goodbye(text_agent: Agent) -> None:
+    # Home Assistant's Assist dialog showed an empty reply to "goodbye".
+    async def scenario() -> list[Event]:
+        async with served(text_agent) as (_, port):
+            return await ask(port, question("Goodbye!"), ends=("handled", "not-handled"))
+
+    (event,) = run(scenario())
+    assert (event.type, event.data.get("text")) == ("handled", english().replies.goodbye)
+
+
 @pytest.mark.parametrize(
     ("said", "reply"),
     [
@@ -723,7 +733,8 @@ def test_a_no_proposes_the_runner_up_and_then_asks_again(
         proposing(knowledge, UNSURE[2], then=True),
     )
     assert again.data["text"] == other.data["text"], "said again, as it was said"
-    assert (declined.type, declined.data["text"]) == ("not-handled", english().replies.ask_again)
+    # A no answers what was asked: Home Assistant made it an error ("failed to handle").
+    assert (declined.type, declined.data["text"]) == ("handled", english().replies.ask_again)
     assert late.type == "not-handled" and "can't answer" in late.data["text"], "nothing open"
 
 

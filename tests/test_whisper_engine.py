@@ -10,7 +10,7 @@ import pytest
 
 from knotvoice import app
 from knotvoice.app import load_recognizer, rebias, recognition_bias
-from knotvoice.asr.whisper import WINDOW_SECONDS, WhisperModel, WhisperRecognizer
+from knotvoice.asr.whisper import WINDOW_SECONDS, WhisperModel, WhisperRecognizer, _has_words
 from knotvoice.audio import AudioChunk, chunks_from_array, read_audio
 from knotvoice.errors import ModelError
 from knotvoice.knowledge import Knowledge, load
@@ -62,6 +62,26 @@ def test_the_faint_hiss_of_a_quiet_recording_is_nothing_heard(
     hiss = np.random.default_rng(7).integers(-1, 2, round(16000 * seconds)) / 32768.0
     transcript = whisper.transcribe(chunks_from_array(hiss.astype(np.float32), 16000))
     assert transcript.text == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("MUSIC PLAYING.", False),
+        ("[Music]", False),
+        ("(upbeat music)", False),
+        ("*sigh*", False),
+        ("[BLANK_AUDIO]", False),
+        (". . .", False),
+        ("NHS?", True),
+        ("MUSIC LESSONS?", True),
+        ("Is there music?", True),
+    ],
+)
+def test_a_sound_whisper_describes_is_no_words_heard(text: str, words: bool) -> None:
+    # A loud hiss (a voice device's noisy room) was heard as "MUSIC PLAYING": Home Assistant
+    # was told that, and the agent turned it away aloud.
+    assert _has_words(text) is words
 
 
 def _words_of(text: str) -> str:

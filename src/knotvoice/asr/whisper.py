@@ -10,6 +10,7 @@ import functools
 import importlib.util
 import logging
 import os
+import re
 import sys
 import threading
 import types
@@ -25,6 +26,7 @@ from knotvoice.asr import Transcript, Word, transcribe_with
 from knotvoice.audio import RATE, AudioChunk, join
 from knotvoice.dropped import check
 from knotvoice.errors import ModelError
+from knotvoice.lang import english
 from knotvoice.settings import WHISPER_THREADS
 
 _log = logging.getLogger(__name__)
@@ -476,5 +478,19 @@ class WhisperRecognizer:
 
 def _has_words(text: str) -> bool:
     """Whether whisper wrote a word, not only marks: a silent room's faint hiss, heard with
-    no prompt, comes out as ". . .", which is no question."""
-    return any(char.isalnum() for char in text)
+    no prompt, comes out as ". . .", which is no question; nor is a sound it describes
+    rather than words it heard ("[Music]", "(applause)", "MUSIC PLAYING." for a hiss or a
+    room's din: ``sound_words``)."""
+    if not any(char.isalnum() for char in text):
+        return False
+    if _DESCRIBED.fullmatch(text):
+        return False
+    letters = [char for char in text if char.isalpha()]
+    return not (
+        all(char.isupper() for char in letters)
+        and set(re.findall(r"[a-z]+", text.lower())) <= english().sound_words
+    )
+
+
+_DESCRIBED = re.compile(r"\W*(?:[\[(*\u266a][^\])*\u266a]*[\])*\u266a]+\W*)+")
+"""A text all in brackets, stars or notes: sounds described ("[Music]", "(applause)")."""

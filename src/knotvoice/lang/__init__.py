@@ -77,6 +77,8 @@ class Replies:
     """Said before the topics to a greeting the knowledge does not answer."""
     welcome: str
     """Said to a thanks where every turn has a reply (``knotvoice serve``)."""
+    goodbye: str
+    """Said to a "bye" where every turn has a reply (``knotvoice serve``)."""
     did_you_mean: str
     """With ``{question}``: the entry's question without its question mark."""
     did_you_mean_again: str
@@ -194,6 +196,8 @@ class Language:
     before_number: dict[str, str]
     """Short forms read as a word only before a number ("No.": "number")."""
     number_labels: frozenset[str]
+    sound_words: frozenset[str]
+    """Words whisper writes in capitals for a sound, not speech ("MUSIC PLAYING.")."""
     before_time: frozenset[str]
     """Words (in lowercase) after which "9.30" is a time of day."""
     per_short_forms: dict[str, str]
@@ -479,6 +483,7 @@ def load(code: str = "en") -> Language:
         said_as_in_lowercase={str(k): str(v) for k, v in data["said_as_in_lowercase"].items()},
         before_number={str(k): str(v) for k, v in data["before_number"].items()},
         number_labels=frozenset(word.lower() for word in _text_list(data, "number_labels")),
+        sound_words=frozenset(word.lower() for word in _text_list(data, "sound_words")),
         before_time=frozenset(word.lower() for word in _text_list(data, "before_time")),
         per_short_forms={str(k): str(v) for k, v in data["per_short_forms"].items()},
         rate_words=frozenset(word.lower() for word in _text_list(data, "rate_words")),

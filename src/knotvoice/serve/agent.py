@@ -56,6 +56,7 @@ from knotvoice.turn import (
     Turn,
     Understood,
     command_of,
+    leaves,
     rejection,
     thanks,
     too_long,
@@ -128,7 +129,8 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
 
     An answer is the answer. A did-you-mean names the question (or the two questions) it is
     between and asks for the question again in those words: it never speaks an answer the
-    matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing,
+    matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing, a
+    "bye" goodbye (Home Assistant's Assist dialog showed an empty reply),
     nor does an "okay" to an answer or a "cool", and a thanks "You're welcome". Anything else (a reject, a follow-up command with
     nothing to follow) is the kiosk's reject, which names a few topics (or questions, in a
     file without topics): handled only for a greeting or a request for help, which it
@@ -139,7 +141,7 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
     if turn.action is Action.ANSWER:
         return Reply(True, turn.reply, turn)
     if turn.action is Action.STOP:
-        return Reply(True, "", turn)
+        return Reply(True, replies.goodbye if leaves(turn.transcript.text) else "", turn)
     if turn.action is Action.CONFIRM and match is not None and match.best is not None:
         best = _question(match.best.entry)
         other = match.runner_up
@@ -168,7 +170,8 @@ def conversed(
     handled: a question asked back, not a failure; so is the "which one" a bare yes to two
     questions read out gets. How to answer: with the wake word first when the visitor
     ``woken`` a voice device, else (a question typed in Home Assistant's Assist dialog) by
-    saying or typing it. "Say that again" says ``last`` (the conversation's last reply)
+    saying or typing it. A no to it that leaves nothing more to propose asks for the
+    question again, handled too. "Say that again" says ``last`` (the conversation's last reply)
     again; anything else is as ``standalone`` has it: an answer is the answer, a no with
     nothing more to propose asks for the question again, a reject names a few topics, and a
     yes with nothing to say yes to is refused."""
@@ -181,6 +184,9 @@ def conversed(
         return Reply(True, f"{turn.reply} {how}", turn)
     if turn.action in (Action.REPEAT, Action.SLOWER) and turn.reply and last is not None:
         return Reply(last.handled, last.text, turn)
+    if turn.action is Action.REJECT and turn.answers_proposal and turn.reply:
+        # a no to a did-you-mean, asked to ask again: the visitor answered what was asked
+        return Reply(True, turn.reply, turn)
     return standalone(turn, knowledge)
 
 

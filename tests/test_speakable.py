@@ -739,3 +739,12 @@ def test_fractions_phones_and_short_forms_after_a_price() -> None:
     assert speakable("Ring 101; see Sec. 4; wait 30 sec. then go.") == (
         "Ring 1 0 1; see Section 4; wait 30 seconds then go."
     )
+
+
+def test_ssml_is_spoken_as_its_text_not_its_tags() -> None:
+    """A Home Assistant user's "tts.speak" with SSML was heard as "speak ... break time
+    equals one s"."""
+    assert speakable("<speak>Hello <break time='1s'/> world</speak>") == "Hello. World."
+    assert speakable('<speak><prosody rate="slow">Open <say-as>9am</say-as></prosody></speak>') == (
+        "Open 9am."
+    )

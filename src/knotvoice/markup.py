@@ -383,7 +383,7 @@ def plain(text: str) -> str:
 
 # fmt: off
 _LINE_BREAKING = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "address", "article", "aside", "blockquote", "br", "break", "dd", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
     "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 })
@@ -393,8 +393,11 @@ _UNMISTAKABLE = frozenset({
     "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "noscript",
     "ol", "p", "pre", "s", "script", "span", "strike", "strong", "sub", "sup", "tbody", "td",
     "tfoot", "th", "thead", "tr", "tt", "u", "ul", "wbr",
+    # SSML's, as a text to say may be written ("<speak>Hello <break time='1s'/></speak>")
+    "speak", "break", "prosody", "say-as", "phoneme", "emphasis",
 })
-"""Elements whose tag is HTML wherever it is: no word is written so in angle brackets."""
+"""Elements whose tag is HTML (or SSML) wherever it is: no word is written so in angle
+brackets."""
 _WORDLIKE = frozenset({
     "address", "article", "aside", "audio", "big", "button", "center", "cite", "code",
     "figcaption", "figure", "footer", "form", "header", "input", "label", "main", "mark", "nav",

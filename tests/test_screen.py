@@ -176,8 +176,10 @@ def test_a_did_you_mean_offers_yes_and_no_as_the_voice_asks(knowledge: Knowledge
     typed_stop = updated(view, Heard(6.0, "stop", 5.9, typed=True), knowledge)
     assert typed_stop.heard == "stop"
     assert updated(typed_stop, Decided(6.1, "stop", question="stop"), knowledge).heard == view.heard
-    # a goodbye forgets the did-you-mean, and its choices go
-    assert updated(view, Decided(7.0, "stop", question="bye"), knowledge).options == ()
+    # a goodbye forgets the did-you-mean, and the screen is the next visitor's
+    left = updated(view, Decided(7.0, "stop", question="bye"), knowledge)
+    assert (left.options, left.reply, left.heard) == ((), "", "")
+    assert left.suggestions == suggestions(knowledge)
 
 
 def test_a_reply_nothing_says_aloud_is_shown_not_spoken(knowledge: Knowledge) -> None:
@@ -413,6 +415,20 @@ def test_a_question_turned_away_shows_questions_of_the_topics_its_reply_names(
     greeted = reply_text(Match(Decision.REJECT, None, None, ""), knowledge, "hello")
     hub(Decided(4.1, "reject", None, "hello", greeted, closest=closest.id, runner_up=second.id))
     assert hub.view.reply == greeted and hub.view.suggestions == usual
+
+
+def test_after_a_no_the_questions_to_try_leave_out_the_one_refused(knowledge: Knowledge) -> None:
+    """Tapped "No" to "Did you mean ...?", the visitor was told to ask again with that very
+    question first under "Questions to try"."""
+    refused = next(e for e in knowledge.entries if e.question == suggestions(knowledge)[0])
+    hub = Hub(lambda: knowledge)
+    hub(Heard(1.0, "rub", 0.0, typed=True))
+    hub(Decided(1.1, "confirm", refused.id, "rub", f"Did you mean: {refused.question}"))
+    again = english().replies.ask_again
+    hub(Decided(2.1, "reject", None, "no", again, closest=refused.id, answers_proposal=True))
+    assert hub.view.reply == again
+    assert refused.question not in hub.view.suggestions
+    assert len(hub.view.suggestions) == len(suggestions(knowledge))
 
 
 def test_a_page_that_falls_behind_is_dropped_and_the_others_are_not(

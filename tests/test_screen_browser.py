@@ -302,14 +302,17 @@ def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
     browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
 ) -> None:
     """A tap on "Yes" read 'You asked "yes"' over the answer, as if the visitor had asked
-    "yes"; it shows the question chosen, and a "No" says it was chosen (and is asked about
-    the other one in turn, then told to ask again)."""
+    "yes"; it shows the question chosen, and a "No" is a reply ("You chose: no" read oddly;
+    it is asked about the other one in turn, then told to ask again)."""
     best, other = knowledge.get("release-effect"), knowledge.get("self-release")
     page = open_page(browser, screen.url, has_touch=True)
     kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
     box = page.locator("#question")
     try:
-        for button, chosen in ((f"Yes: {best.question}", best.question), ("No", "no")):
+        for button, chosen, label in (
+            (f"Yes: {best.question}", best.question, "You chose"),
+            ("No", "no", "You replied"),
+        ):
             box.fill("how do I press out a knot")
             box.press("Enter")
             caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
@@ -319,10 +322,10 @@ def test_a_tapped_choice_shows_what_was_chosen_not_a_question_asked(
                 caption(page).to_have_text(
                     f"Then did you mean: {other.question.rstrip('?')}?", timeout=WAIT_MS
                 )
-                expect(page.locator("#heard-label")).to_have_text("You chose")
+                expect(page.locator("#heard-label")).to_have_text("You replied")
                 page.get_by_role("button", name="No", exact=True).tap()
             expect(page.locator("#choices")).to_be_hidden(timeout=WAIT_MS)
-            expect(page.locator("#heard-label")).to_have_text("You chose")
+            expect(page.locator("#heard-label")).to_have_text(label)
             expect(page.locator("#heard")).to_have_text(chosen)
         expect(page.locator("#title")).to_be_hidden()
         box.fill("how do I press out a knot")
@@ -340,7 +343,8 @@ def test_a_goodbye_over_a_did_you_mean_takes_its_buttons_away(
     browser: Browser, screen: Screen, synthesizer: Synthesizer, knowledge: Knowledge
 ) -> None:
     """After "bye" the did-you-mean's Yes and No stayed, and a tap on them did nothing: the
-    page drew its choices only when the reply changed."""
+    page drew its choices only when the reply changed. A "bye" ends the visit: the screen is
+    the next visitor's (it gave no sign it was taken)."""
     best = knowledge.get("release-effect")
     page = open_page(browser, screen.url)
     kiosk = typed_kiosk(screen, Dialogue(Unsure(knowledge)), synthesizer)
@@ -357,7 +361,9 @@ def test_a_goodbye_over_a_did_you_mean_takes_its_buttons_away(
         box.fill("bye")
         box.press("Enter")
         expect(page.locator("#choices")).to_be_hidden()
-        caption(page).to_have_text(f"Did you mean: {best.question.rstrip('?')}?")
+        expect(page.locator("#caption-box")).to_be_hidden()
+        expect(page.locator("#heard-line")).to_be_hidden()
+        expect(page.locator("#try")).to_be_visible()
     finally:
         kiosk.close()
 
@@ -1678,6 +1684,38 @@ def test_a_reply_that_comes_before_the_server_says_it_took_the_question_is_not_u
     page.clock.run_for(15_000)
     expect(page.locator("#notice")).to_be_empty()
     caption(page).to_contain_text(entry.answer.strip()[:60])
+
+
+def test_a_question_sent_to_a_slow_kiosk_is_sent_once_and_what_is_typed_meanwhile_kept(
+    browser: Browser, screen: Screen
+) -> None:
+    """The box kept a question until the kiosk took it: typed on, "where are knots" became
+    "where are knotshow often", then all of it was wiped; a second Enter sent it twice. Not
+    taken, it is the visitor's still."""
+    page = open_page(browser, screen.url)
+    held: list[Any] = []
+    page.route("**/ask", lambda route: held.append(route))
+    box = page.locator("#question")
+    box.fill("where are knots")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    box.press("Enter")  # nothing left to send
+    box.press_sequentially("how often")
+    page.wait_for_timeout(300)
+    assert [json.loads(route.request.post_data)["text"] for route in held] == ["where are knots"]
+    held[0].continue_()
+    page.wait_for_timeout(300)
+    expect(box).to_have_value("how often")
+    assert len(held) == 1
+    page.unroute("**/ask")
+    page.route(
+        "**/ask",
+        lambda route: route.fulfill(status=503, json={"error": "The kiosk is busy."}),
+    )
+    box.fill("where are knots")
+    box.press("Enter")
+    expect(page.locator("#notice")).to_have_text("The kiosk is busy.")
+    expect(box).to_have_value("where are knots")
 
 
 def test_the_screen_is_cleared_for_the_next_visitor_once_nothing_happens(

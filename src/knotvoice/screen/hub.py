@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -143,12 +143,22 @@ class View:
 
 
 def suggestions(
-    knowledge: Knowledge, count: int = SUGGESTIONS, nearest: Sequence[str | None] = ()
+    knowledge: Knowledge,
+    count: int = SUGGESTIONS,
+    nearest: Sequence[str | None] = (),
+    declined: Collection[str] = (),
 ) -> tuple[str, ...]:
     """A few of the knowledge's questions, spread over its topics (entries with a topic
     first), to show a visitor what can be asked. After a question turned away (the ids of
-    the entries it came ``nearest``), a question of each topic the reply named comes first."""
-    entries = [entry for entry in knowledge.entries if entry.topic] or list(knowledge.entries)
+    the entries it came ``nearest``), a question of each topic the reply named comes first;
+    after a no, the questions ``declined`` are left out (the first to try was the one just
+    refused)."""
+    entries = [
+        entry
+        for entry in knowledge.entries
+        if entry.question not in declined and plain(entry.question) not in declined
+    ]
+    entries = [entry for entry in entries if entry.topic] or entries
     if len(entries) > count:
         step = len(entries) / count
         entries = [entries[int(index * step)] for index in range(count)]
@@ -196,7 +206,7 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
             state=State.THINKING,
             heard=chose[0] if chose else event.text,
             typed=event.typed,
-            chosen=bool(event.tapped),
+            chosen=bool(chose),  # a "No" tapped is a reply ("You replied: no")
             replied=False,  # known once it is decided
             hearing=False,
         )
@@ -267,11 +277,13 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
     if view.kind:
         heard, typed, chosen, replied = view.replied_to
         view = replace(view, heard=heard, typed=typed, chosen=chosen, replied=replied)
+    if event.decision == "stop" and leaves(event.question):
+        # a "bye": the visit is over, and the screen is the next visitor's (a "bye" typed
+        # gave no sign it was taken)
+        return View(suggestions=suggestions(knowledge), turn=turn)
     if event.decision == "stop":
-        # the reply stops; a did-you-mean stays open, its choices shown, but for a "bye"
-        return replace(
-            view, state=State.IDLE, options=() if leaves(event.question) else view.options
-        )
+        # the reply stops; a did-you-mean stays open, its choices shown
+        return replace(view, state=State.IDLE)
     if event.decision == "none":
         # a pick come too late forgets the questions read out: their buttons go too
         picks = () if view.kind == "reject" else view.options
@@ -359,7 +371,15 @@ class Hub:
                     named = event.decision == "reject" and event.runner_up is not None
                     named = named and not small_talk(event.question)
                     nearest = (event.closest, event.runner_up) if named else ()
-                    view = replace(view, suggestions=suggestions(knowledge, nearest=nearest))
+                    declined = {
+                        option.question
+                        for option in self._view.options
+                        if option.question and event.answers_proposal
+                    }
+                    view = replace(
+                        view,
+                        suggestions=suggestions(knowledge, nearest=nearest, declined=declined),
+                    )
                 if _shown(view) != _shown(self._view) or self._view.state is State.SPEAKING:
                     self._changes += 1  # the rest time starts again (after a reply: once said)
                 self._view = view

@@ -462,11 +462,16 @@ document.addEventListener("DOMContentLoaded", () => {
       input.focus();
       return;
     }
+    // Emptied as it is sent: a second Enter sends nothing, and what is typed while a slow
+    // kiosk takes it is kept (it was added to the question sent, then wiped with it).
+    input.value = "";
     if (await post("/ask", { text })) {
-      input.value = "";
       // On a touch screen the on-screen keyboard follows the box: let it go, so the answer
       // has the screen. With a keyboard of its own the box keeps it, for the next question.
       if (window.matchMedia("(pointer: coarse)").matches) input.blur();
+    } else {
+      // not taken: the question is the visitor's still, before whatever they typed since
+      input.value = input.value.trim() ? `${text} ${input.value.trimStart()}` : text;
     }
   });
   watch();

@@ -1393,6 +1393,22 @@ def test_audio_in_any_format_and_any_cut_becomes_16k_mono() -> None:
     assert np.abs(samples[middle] - expected[middle]).max() < 0.01
 
 
+def test_quiet_after_a_question_that_fills_the_longest_is_not_kept_for_the_question() -> None:
+    """A question, then 40 s of a quiet room (a voice device that did not hear the end of
+    speech): the last 30 s were kept, all quiet, and heard "you"."""
+    spoken = 0.5 * np.sin(2 * np.pi * 440.0 * np.arange(4800) / 16000)
+    room = np.random.default_rng(3).standard_normal(16000) * 0.001  # -60 dBFS
+    utterance = Utterance(max_seconds=0.5)
+    for part in (spoken, room):
+        pcm = (part * 32767).astype("<i2").tobytes()
+        for start in range(0, len(pcm), 2048):
+            utterance.add(pcm[start : start + 2048], 16000, 2, 1)
+    samples = utterance.samples()
+    assert len(samples) == 8000 and utterance.dropped == 0.0
+    assert utterance.quiet == pytest.approx(0.8, abs=1e-3)
+    assert np.abs(samples[:4800] - spoken).max() < 0.001, "the question was not kept"
+
+
 @pytest.mark.parametrize("rate", [16000, 44100])
 @pytest.mark.parametrize("frames", [1024, 2048])
 def test_an_utterance_of_exactly_the_longest_drops_nothing(rate: int, frames: int) -> None:
@@ -1431,7 +1447,8 @@ def test_of_an_utterance_too_long_the_end_is_heard(
     assert np.abs(samples[3200:] - spoken).max() < 0.001, "the question was not heard"
     warnings = [record.getMessage() for record in caplog.records]
     assert len(warnings) == 1
-    assert "utterance of 1.3 s" in warnings[0] and "first 0.8 s" in warnings[0]
+    assert "utterance of 1.3 s" in warnings[0] and "first 0.3 s" in warnings[0]
+    assert "nor 0.5 s of quiet" in warnings[0], "the quiet come once it was full"
 
 
 def test_an_utterance_made_too_long_by_its_last_resampled_samples_is_heard(

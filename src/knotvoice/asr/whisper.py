@@ -166,6 +166,10 @@ NO_SPEECH_PROB = 0.6
 """A window whose no-speech probability is above this, and whose best hearing scores below
 ``SILENCE_LOGPROB``, holds no question (whisper's own rule for skipping silence)."""
 SILENCE_LOGPROB = -1.0
+SILENT_PEAK = 0.003
+"""Audio whose loudest sample is below this (-50 dBFS) is silence, heard as nothing without
+asking whisper: 31 s of it (a voice device that streamed on after its question) was heard
+"you"."""
 WINDOW_SECONDS = 30.0
 """Whisper hears 30 s at a time: a question fits in one window and is decoded in one pass,
 keeping several hearings; longer audio is transcribed window by window."""
@@ -339,7 +343,7 @@ class WhisperRecognizer:
     def recognize(self, samples: np.ndarray[Any, np.dtype[np.float32]]) -> Transcript:
         """Recognise 16 kHz mono float samples."""
         seconds = len(samples) / RATE
-        if len(samples) < RATE // 10:
+        if len(samples) < RATE // 10 or not np.abs(samples).max() >= SILENT_PEAK:
             return Transcript("", engine=NAME, audio_seconds=seconds)
         try:
             if seconds + LEAD_SILENCE <= WINDOW_SECONDS:

@@ -197,7 +197,7 @@ class Utterance:
     """Audio of one utterance as it arrives, in any rate, width and channel count, made 16 kHz
     mono at once (so a connection holds about 64 KB a second whatever it sends), of which the
     last ``max_seconds`` are kept: a device that streams too long has the question at the
-    end. ``samples`` gives it to the recognizer."""
+    end, unless all that comes after it is quiet (then that is not kept). ``samples`` gives it to the recognizer."""
 
     def __init__(self, max_seconds: float, hearing: Hearing | None = None) -> None:
         """``hearing``: is given the 16 kHz audio as it comes, to hear it meanwhile."""
@@ -216,6 +216,8 @@ class Utterance:
         self._resampler: soxr.ResampleStream | None = None
         self._partial = b""
         """The start of a frame split between two pieces."""
+        self._quiet = 0
+        """Samples of quiet come after the longest was kept, and not kept (``quiet``)."""
 
     @property
     def seconds(self) -> float:
@@ -223,10 +225,16 @@ class Utterance:
         return float(min(self._heard, Fraction(self._limit)) / RATE)
 
     @property
+    def quiet(self) -> float:
+        """Quiet come once ``max_seconds`` were kept, not kept, in seconds."""
+        return self._quiet / RATE
+
+    @property
     def dropped(self) -> float:
         """Audio dropped from the start to keep ``max_seconds``, in seconds: whole samples at
-        16 kHz, none when less than one was."""
-        return max(0, math.floor(self._heard) - self._limit) / RATE
+        16 kHz, none when less than one was (quiet after the longest is not kept, and not
+        counted: its start was heard)."""
+        return max(0, math.floor(self._heard) - self._limit - self._quiet) / RATE
 
     @staticmethod
     def check_format(rate: object, width: object, channels: object) -> tuple[int, int, int]:
@@ -266,6 +274,14 @@ class Utterance:
         self._keep(mono)
 
     def _keep(self, part: npt.NDArray[np.float32]) -> None:
+        room = max(self._limit - self._held, 0)
+        if len(part) > room and _quiet(part):
+            # Quiet past the longest is not kept, rather than the start dropped for it (a
+            # question, then 40 s of a quiet room, was heard "you").
+            self._quiet += len(part) - room
+            part = part[:room]
+            if not len(part):
+                return
         if self.hearing is not None:
             self.hearing.add(part)
         self._parts.append(part)
@@ -302,6 +318,14 @@ class Utterance:
         if not self._parts:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(self._parts).astype(np.float32, copy=False)
+
+
+QUIET_RMS = 0.005
+"""Audio at most this loud (-46 dBFS) is a quiet room, not a voice."""
+
+
+def _quiet(part: npt.NDArray[np.float32]) -> bool:
+    return not len(part) or float(np.sqrt(np.mean(np.square(part)))) <= QUIET_RMS
 
 
 # --- speech out -------------------------------------------------------------------------------
@@ -823,12 +847,22 @@ class Agent:
         if recognizer is None:
             raise RequestError("this server offers no speech-to-text")
         if utterance.dropped:
+            quiet = f", nor {utterance.quiet:.1f} s of quiet after it" if utterance.quiet else ""
             _log.warning(
                 "an utterance of %.1f s is longer than %g s: its first %.1f s were not "
-                "heard (max_audio in the config's [serve] sets the longest)",
-                utterance.seconds + utterance.dropped,
+                "heard%s (max_audio in the config's [serve] sets the longest)",
+                utterance.seconds + utterance.dropped + utterance.quiet,
                 utterance.max_seconds,
                 utterance.dropped,
+                quiet,
+            )
+        elif utterance.quiet:
+            _log.info(
+                "an utterance of %.1f s is longer than %g s: its last %.1f s, quiet, were "
+                "not heard",
+                utterance.seconds + utterance.quiet,
+                utterance.max_seconds,
+                utterance.quiet,
             )
         start = time.perf_counter()
         # Taken once it ends: its last resampled samples may make it too long to be heard

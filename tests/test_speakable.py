@@ -748,3 +748,52 @@ def test_ssml_is_spoken_as_its_text_not_its_tags() -> None:
     assert speakable('<speak><prosody rate="slow">Open <say-as>9am</say-as></prosody></speak>') == (
         "Open 9am."
     )
+
+
+def test_numbers_that_are_no_times_dates_ranges_or_fractions_stay_numbers() -> None:
+    """A review's answers read wrong by these rules as first written: references as times,
+    prices and heights as times, dates after "service" as labels, counts as fractions, a
+    label's number and a distance as a range, names as days, addresses as numbers to dial."""
+    kept = [
+        "Quote your booking reference 2026-0142.",
+        "Freephone 0800-1234 today.",
+        "Prices \u00a34.50-6.50 by size; tickets from 4.50; pay at 2.40 per hour.",
+        "Riders must be between 1.20 and 1.95 metres.",
+        "Our score went up from 3.20 to 3.45 this year.",
+        "Closed in January - 2 weeks for maintenance.",
+        "Jan from our events team will call you back.",
+        "The Rising Sun opens at noon, Mon-Sat.",
+        "Phone 01234 567890; we are at 101 High Street.",
+        "All prices exc. VAT.",
+    ]
+    said = [
+        "Quote your booking reference 2026-0142.",
+        "Freephone 0800-1234 today.",
+        "Prices 4 pounds 50 to 6.50 by size; tickets from 4.50; pay at 2.40 per hour.",
+        "Riders must be between 1.20 and 1.95 metres.",
+        "Our score went up from 3.20 to 3.45 this year.",
+        "Closed in January - 2 weeks for maintenance.",
+        "Jan from our events team will call you back.",
+        "The Rising Sun opens at noon, Monday to Saturday.",
+        "Phone 0 1 2 3 4, 5 6 7 8 9 0; we are at 101 High Street.",
+        "All prices excluding VAT.",
+    ]
+    assert [speakable(text) for text in kept] == said
+    assert speakable("Carol service 18/12; last train 24/12.") == (
+        "Carol service eighteenth December; last train twenty fourth December."
+    )
+    assert speakable("Stays of 2/3 nights for 2/3 people; closed 1/3.") == (
+        "Stays of 2 or 3 nights for 2 or 3 people; closed 1 or 3."
+    )
+    assert speakable("Gate 5 - 10 minutes from the station.") == (
+        "Gate 5, 10 minutes from the station."
+    )
+    assert speakable("Groups: 10 min, 40 max.") == "Groups: 10 minimum, 40 maximum."
+    assert speakable("A 15 min walk; 10 min spend.") == "A 15 minute walk; 10 minimum spend."
+    assert speakable("Membership \u00a330 p.a. Juniors \u00a310 p.a.") == (
+        "Membership 30 pounds a year. Juniors 10 pounds a year."
+    )
+    assert speakable("Surgery hours: 08.30 to 18.00; open 8h-18h.") == (
+        "Surgery hours: 8:30 to 6pm; open 8 o'clock to 6pm."
+    )
+    assert speakable("<del>Closed Mondays</del> Open every day.") == "Open every day."

@@ -76,6 +76,8 @@ _BACKSLASHED_WORD = re.compile(r"(?<!\S)[^\s\\]*\\\S*")
 _STRUCK = re.compile(r"~~(?=[^\s~])[^\n]*?(?<=[^\s~])~~(?!~)(?:[ \t]+(?=\S))?")
 """Text struck through, as markdown writes it ("~~no~~ baby changing"): what the operator
 has taken back, neither shown nor said."""
+_STRUCK_ELEMENTS = frozenset({"s", "del", "strike"})
+"""HTML's elements of text struck through."""
 _EMPTIED = re.compile(r"\s*(?:[-*+\u2022]|\d+[.)])?\s*")
 """What is left of a line or list item all struck through: nothing to show."""
 _SHOWN = str.maketrans({chr(_ESCAPED + code): chr(code) for code in range(0x21, 0x7F)})
@@ -438,17 +440,36 @@ def html_tags(text: str) -> tuple[str, ...]:
 def without_html(text: str) -> str:
     """``text`` without its HTML tags and comments, a tag that starts a new line in a browser
     ("<br>", "<p>") as a line break and a list item's ("<li>") as a "- " line: a tag is no
-    word to read out."""
+    word to read out. Text struck through ("<s>No</s> baby changing", "<del>") is left out
+    with its tags, as markdown's "~~No~~" (but SSML's "<s>", in "<speak>", is a sentence)."""
     kept: list[str] = []
     start = 0
+    spoken = re.match(r"\s*<speak\b", text, re.IGNORECASE) is not None
+    struck = _STRUCK_ELEMENTS - ({"s"} if spoken else set())
+    breaking = _LINE_BREAKING | ({"s"} if spoken else set())  # SSML's sentence
+    within: str | None = None  # the struck element being left out
     for tag in _tags(text):
         element = (tag.group(2) or "").lower()
-        if element == "li" and not tag.group(1):
+        if within is not None:
+            if element == within and tag.group(1):
+                within = None
+            start = tag.end()
+            continue
+        if element in struck and not tag.group(1) and _ends(text, element, tag.end()):
+            kept.append(text[start : tag.start()])
+            within = element
+        elif element == "li" and not tag.group(1):
             kept += [text[start : tag.start()], "\n- "]
         else:
-            kept += [text[start : tag.start()], "\n" if element in _LINE_BREAKING else ""]
+            kept += [text[start : tag.start()], "\n" if element in breaking else ""]
         start = tag.end()
     return "".join(kept) + text[start:]
+
+
+def _ends(text: str, element: str, start: int) -> bool:
+    """Whether ``element`` is ended after ``start`` in ``text`` (one never ended strikes
+    nothing out)."""
+    return re.search(rf"</{element}\s*>", text[start:], re.IGNORECASE) is not None
 
 
 def tags_as_text(text: str) -> str:

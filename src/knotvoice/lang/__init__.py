@@ -196,6 +196,12 @@ class Language:
     before_number: dict[str, str]
     """Short forms read as a word only before a number ("No.": "number")."""
     number_labels: frozenset[str]
+    """Words (in lowercase) after which a number is a label, never a date ("page 13/2")."""
+    plurals_without_s: frozenset[str]
+    """Plurals with no "s" ("people"), counted things as any plural is."""
+    unit_other_words: dict[str, tuple[str, frozenset[str]]]
+    """A unit's short form -> the word it stands for before one of some words ("10 min
+    spend": minimum), and those words."""
     sound_words: frozenset[str]
     """Words whisper writes in capitals for a sound, not speech ("MUSIC PLAYING.")."""
     before_time: frozenset[str]
@@ -206,7 +212,6 @@ class Language:
     """Words (in lowercase) a spaced "/" after an amount reads "per" before ("£35 / month")."""
     name_beside_words: frozenset[str]
     """Words (in lowercase) that make a short day or month that is also a word a name."""
-    """Words (in lowercase) after which a number is a label, never a date ("page 13/2")."""
     street_short_forms: dict[str, str]
     """Street words written short ("St": "Street"), read in full after a name."""
     fractions: dict[str, tuple[str, str]]
@@ -215,6 +220,8 @@ class Language:
     """Emergency and health line numbers, said digit by digit ("111") in a sentence with one
     of ``service_number_cues``."""
     service_number_cues: tuple[str, ...]
+    service_numbers_after_cue: frozenset[str]
+    """Service numbers dialled only just after a cue ("Ring 101"; "101 High Street" is not)."""
     """Words that make a service number one to dial ("call", "NHS"), any case."""
     scale_abbreviations: dict[str, str]
     """Short forms of the scales after an amount of money ("m": "million")."""
@@ -437,7 +444,12 @@ class Language:
 
 def _text_list(data: dict[str, Any], key: str) -> tuple[str, ...]:
     value = data[key]
-    return tuple(value.split()) if isinstance(value, str) else tuple(str(v) for v in value)
+    if isinstance(value, str):
+        return tuple(value.split())
+    for item in value:
+        if isinstance(item, bool):  # YAML's unquoted on, off, yes, no
+            raise ValueError(f"{key}: {item!r} is no word; quote it")
+    return tuple(str(v) for v in value)
 
 
 def _phrases(data: dict[str, Any], key: str) -> frozenset[tuple[str, ...]]:
@@ -483,6 +495,11 @@ def load(code: str = "en") -> Language:
         said_as_in_lowercase={str(k): str(v) for k, v in data["said_as_in_lowercase"].items()},
         before_number={str(k): str(v) for k, v in data["before_number"].items()},
         number_labels=frozenset(word.lower() for word in _text_list(data, "number_labels")),
+        plurals_without_s=frozenset(_text_list(data, "plurals_without_s")),
+        unit_other_words={
+            str(unit): (str(other["said"]), frozenset(_text_list(other, "before")))
+            for unit, other in data["unit_other_words"].items()
+        },
         sound_words=frozenset(word.lower() for word in _text_list(data, "sound_words")),
         before_time=frozenset(word.lower() for word in _text_list(data, "before_time")),
         per_short_forms={str(k): str(v) for k, v in data["per_short_forms"].items()},
@@ -492,6 +509,7 @@ def load(code: str = "en") -> Language:
         fractions={str(k): (str(v[0]), str(v[1])) for k, v in data["fractions"].items()},
         service_numbers=_text_list(data, "service_numbers"),
         service_number_cues=_text_list(data, "service_number_cues"),
+        service_numbers_after_cue=frozenset(_text_list(data, "service_numbers_after_cue")),
         scale_abbreviations={str(k): str(v) for k, v in data["scale_abbreviations"].items()},
         units={str(k): (str(v[0]), str(v[1])) for k, v in data["units"].items()},
         days=_text_list(data, "days"),

@@ -23,6 +23,7 @@ _SAY = _ENGLISH.spoken_symbols
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": "", "\u201d": "", '"': ""})
 _PHONE = re.compile(r"(?<![\w+.,])(\+\s?(?=\d)|(?=0))(\d+(?:[ \-]\d+)*)(?!\w)")
 _TRUNK_ZERO = re.compile(r"(?<![\w+])(\+\d{1,3})\s?\(0\)\s?(?=\d)")
+"""The "(0)" after a country code ("+44 (0)20 ..."), not dialled from abroad and not said."""
 _AREA_CODE = re.compile(r"(?<![\w+])\((0\d{2,5})\)\s?(?=\d)")
 """An area code in brackets ("(0161) 234 5678"): a phone number's first group."""
 _NORTH_AMERICAN = re.compile(
@@ -31,7 +32,6 @@ _NORTH_AMERICAN = re.compile(
 )
 """A phone number written as North America writes one ("555-123-4567", "(555) 123-4567",
 "1-800-555-0199", "212.555.0147", "+1 212-555-0123")."""
-"""The "(0)" after a country code ("+44 (0)20 ..."), not dialled from abroad and not said."""
 _PHONE_DIGITS = 9
 """The fewest digits of a phone number."""
 _PHONE_MOST = {"0": 12, "+": 15}
@@ -45,6 +45,10 @@ _SERVICE_NUMBER = re.compile(
 )
 """A number dialled as written ("NHS 111"), said digit by digit."""
 _SERVICE_CUE = re.compile(rf"\b(?:{_either(_ENGLISH.service_number_cues)})\b", re.IGNORECASE)
+_JUST_CUED = re.compile(
+    rf"\b(?:{_either(_ENGLISH.service_number_cues)})\s+(?:\w+\s+)?(?:on\s+)?$", re.IGNORECASE
+)
+"""A word that says to dial just before a number ("Ring 101", "call us on 105")."""
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _SENTENCE_REACH = 150
 """How far from a service number a word that makes it one to dial is looked for, in
@@ -137,34 +141,71 @@ _BESIDE_WORDS = _either(_ENGLISH.name_beside_words)
 _NAME_LABEL = re.compile(r"\.?[ \t]*:")
 _NAME_WORD_AFTER = re.compile(rf"[,:]?\s+(?:{_BESIDE_WORDS})\b", re.IGNORECASE)
 _NAME_WORD_BEFORE = re.compile(rf"\b(?:{_BESIDE_WORDS})\s+$", re.IGNORECASE)
+_COUNTED = re.compile(
+    rf"\s+(?:[^\W\d_]+(?<![sui]s)s|{_either(_ENGLISH.plurals_without_s)})\b", re.IGNORECASE
+)
+"""A plural after a number ("2/3 nights", "1/2 days", "2/3 people": counts, not a fraction)."""
+_DAY_NAMED = re.compile(
+    r"\b(?:"
+    + _either(
+        (
+            *_ENGLISH.days,
+            *(short for short, name in _ENGLISH.name_short_forms.items() if name in _ENGLISH.days),
+        )
+    )
+    + r")\b"
+)
+"""A day named in full or short ("Monday", "Mon", "Sat")."""
+_THE = re.compile(r"\b[Tt]he\s+(?:\w+\s+)?$")
+""""The" just before a word, or two ("The Sun", "The Rising Sun"): a name."""
 _NAME_REACH = 40
 """How far before a short name the number or name that makes it one is looked for, in
 characters (looking through the whole text before each would take seconds on a long one)."""
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _MONTH_TO_DAY = re.compile(
     rf"\b({_either(_ENGLISH.months)})\s*[-\u2013]\s*"
-    rf"(?=\d|(?:[^\W\d_]+ ){{1,2}}(?:{_either(_ENGLISH.months)})\b)"
+    rf"(?=(?:[12]?\d|3[01])(?:{_ORDINAL})?\s+(?:{_either(_ENGLISH.months)})\b"
+    rf"|(?:[^\W\d_]+ ){{1,2}}(?:{_either(_ENGLISH.months)})\b)"
 )
 """A range of dates between months ("1st March \u2013 31st October", "25 Dec-2 Jan", "24/12 -
-26/12" once its dates are read)."""
-_FOUR_DIGIT_RANGE = re.compile(
-    r"(?<![\w.,:])((?:[01]\d|2[0-3])[0-5]\d)\s*[-\u2013]\s*((?:[01]\d|2[0-3])[0-5]\d)(?![\w%]|[.,:]\d)"
-)
-"""Two times of day written in four digits ("0900-1700"), at least one with a leading zero:
-"1200-1330" may be two years' or numbers' range."""
+26/12" once its dates are read): a day and a month after the dash ("Closed in January - 2
+weeks" is no range)."""
 _BEFORE_TIME = _either(_ENGLISH.before_time)
+_FOUR_DIGIT_RANGE = re.compile(
+    rf"(?<![\w.])((?:{_BEFORE_TIME}):?\s+)"
+    r"((?:[01]\d|2[0-3])[0-5]\d)\s*[-\u2013]\s*((?:[01]\d|2[0-3])[0-5]\d)(?![\w%/-]|[.,:]\d)",
+    re.IGNORECASE,
+)
+"""Two times of day written in four digits after a word that comes before a time ("open
+0900-1700", "hours: 0800-1800"), at least one with a leading zero: "1200-1330" may be two
+years', and "ref 2026-0142" is a reference."""
 _BARE_DOTTED_TIME = re.compile(
     rf"(?<![\w.,{_CURRENCY}])(\d{{1,2}})\.([0-5]\d)(?!\d|[.,]\d|\s?%"
     rf"|\s?(?:{_either(_ENGLISH.units)})(?![\w\u00b0]))"
 )
 """A time of day maybe, written with a full stop and no "am" or "pm" ("at 9.30", "09.00",
 "2.30-4.30"): ``_bare_dotted_time`` says when."""
+_LINK = rf"(?:{_SAY['range']}|{_SAY['and']}|{_BEFORE_TIME})"
 _DOTTED_RANGE_START = re.compile(
-    rf"\d{{1,2}}(?:[.:][0-5]\d)?\s*[-\u2013]\s*$"
-    rf"|\d{{1,2}}[.:][0-5]\d(?:\s?{_CLOCK})?\s+(?:{_SAY['range']}|{_SAY['and']}|until|till)\s+$",
+    rf"(?<![\d.,{_CURRENCY}])\d{{1,2}}[.:][0-5]\d\s*[-\u2013]\s*$"
+    rf"|\b(?:{_BEFORE_TIME})\s+\d{{1,2}}[.:][0-5]\d(?:\s?{_CLOCK})?\s+{_LINK}\s+$"
+    rf"|(?<![\d.,{_CURRENCY}])(?:\d{{1,2}}:|0\d[.:])[0-5]\d(?:\s?{_CLOCK})?\s+{_LINK}\s+$",
     re.IGNORECASE,
 )
-_DOTTED_RANGE_END = re.compile(r"\s*[-\u2013]\s*\d{1,2}(?:[.:][0-5]\d)?(?!\d|[.,]\d)")
+"""The start of a range of times just before one: a time with a dash ("2.30-", not an
+amount: "£4.50-6.50"), or with a word after a word that comes before a time ("open 9.30 to
+", not "from 3.20 to "), or written with a colon or a leading zero ("9:30 to ", "08.30
+to ")."""
+_DOTTED_RANGE_END = re.compile(
+    rf"\s*[-\u2013]\s*\d{{1,2}}(?:[.:][0-5]\d)?(?!\d|[.,]\d)"
+    rf"|\s+(?:{_BEFORE_TIME})\s+\d{{1,2}}[.:][0-5]\d(?!\d|[.,]\d)",
+    re.IGNORECASE,
+)
+"""The end of a range of times just after one ("-4.30", "until 14.00")."""
+_NOT_A_TIME_AFTER = re.compile(
+    rf"\s*(?:[-\u2013]\s*\d{{1,2}}[.:][0-5]\d)?\s?(?:{_either(_ENGLISH.units)}|{_SAY['per']})\b"
+)
+"""A measure or a rate after a number or a range of them ("1.25-2.50 kg", "2.40 per hour")."""
 _CUED_TIME = re.compile(rf"(?<![\w.])(?:{_BEFORE_TIME})\s+$", re.IGNORECASE)
 _DOTTED_TIME = re.compile(
     rf"(?<![\d.{_CURRENCY}])(\d{{1,2}})\.(\d\d)"
@@ -229,6 +270,8 @@ _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\
 whole, "\\x1b[31m"): no word, and a zero ended the text espeak-ng was handed where it stood."""
 _LINE_ENDS = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85", "\n"))
 """Control characters that end a line (Word's line break within a paragraph, a form feed)."""
+_CLOCK_HOURS = re.compile(r"(?<![\w.,])(\d{1,2})h\s*[-\u2013]\s*(\d{1,2})h(?!\w)")
+"""Hours of a clock written with an "h" ("8h-18h"): a range of times, not of lengths."""
 _HOURS_MINUTES = re.compile(r"(?<![\w.,])(\d+)\s?h\s?(\d{1,2})\s?m(?!\w)")
 """A length of time written short ("1h 30m"), whose "m" is no metre."""
 _DIMENSION = re.compile(r"(?<=\d)(" + _either(_ENGLISH.units) + r")?\s?[x\u00d7]\s?(?=\d)")
@@ -470,11 +513,17 @@ def _fraction(found: re.Match[str]) -> str:
         return f"{whole} {after_whole}"
     article, _, rest = alone.partition(" ")
     before = found.string[: found.start()].rstrip().rsplit(" ", 1)[-1]
+    near = found.string[max(0, found.start() - _NAME_REACH) : found.start()]
     if "/" in written and (
-        _LABELLED.search(found.string, max(0, found.start() - _NAME_REACH), found.start())
+        _LABELLED.search(near)
+        or _NAME_WORD_BEFORE.search(near)
+        or _DAY_NAMED.search(before)
         or not re.match(r"\s+[^\W\d_]", found.string[found.end() :])
+        or _COUNTED.match(found.string, found.end())
     ):
-        return written  # not before a word, or after a label: it numbers things ("platforms 1/2")
+        # not before a word, after a label ("platforms 1/2"), a date ("Closed 1/3", "Sat
+        # 1/3"), or two counts of things ("2/3 nights")
+        return written
     said = rest if rest and before.lower() == article else alone
     return said.capitalize() if before[-1:] in ("", ".", "!", "?") else said
 
@@ -483,10 +532,11 @@ def _service_number(found: re.Match[str]) -> str:
     """A service number digit by digit ("1 1 1") in a sentence that says to dial it ("Call
     NHS 111"); in another ("Room 111", "111 tickets"), after a label ("call about room 101")
     or in a range ("101-105") a number as it is."""
-    if not _to_dial(found) or _LABELLED.search(
-        found.string, max(0, found.start() - _NAME_REACH), found.start()
-    ):
+    near = found.string[max(0, found.start() - _NAME_REACH) : found.start()]
+    if not _to_dial(found) or _LABELLED.search(near):
         return found.group(0)
+    if found.group(1) in _ENGLISH.service_numbers_after_cue and not _JUST_CUED.search(near):
+        return found.group(0)  # "Phone us; we are at 101 High Street"
     return " ".join(found.group(1))
 
 
@@ -534,18 +584,32 @@ def _short_name(found: re.Match[str]) -> str:
     """A day or month written short ("Mon") as its name; a short form that is also a word
     ("Sat") only beside a number or another day or month, as a label ("Sat:") or beside a
     word of opening times ("Sun closed", "Closed Sat", ``name_beside_words``)."""
-    short = found.group(1)
+    short, text = found.group(1), found.string
+    before = text[max(0, found.start() - _NAME_REACH) : found.start()]
     if short in _ENGLISH.name_short_forms_also_words and not (
-        _NAME_AFTER.match(found.string, found.end(1))
-        or _NAME_BEFORE.search(found.string, max(0, found.start() - _NAME_REACH), found.start())
-        or _NAME_LABEL.match(found.string, found.end(1))
-        or _NAME_WORD_AFTER.match(found.string, found.end())
-        or _NAME_WORD_BEFORE.search(
-            found.string, max(0, found.start() - _NAME_REACH), found.start()
-        )
+        _NAME_AFTER.match(text, found.end(1))
+        or _NAME_BEFORE.search(before)
+        or (_opening_times(found) and not _THE.search(before))
     ):
         return found.group(0)
     return _ENGLISH.name_short_forms[short]
+
+
+def _opening_times(found: re.Match[str]) -> bool:
+    """Whether the short day ``found`` (one that is also a word: "Sat", "Sun") is one of
+    opening times: another day is named in the text, and it is a label ("Sat:") or beside
+    a word of opening times ("Sun closed", "Closed on Sat", ``name_beside_words``). Not a
+    month ("Jan: bookings" is a person), nor in "The Rising Sun opens at noon"."""
+    text = found.string
+    if _ENGLISH.name_short_forms[found.group(1)] not in _ENGLISH.days:
+        return False
+    if not any(day.start() != found.start() for day in _DAY_NAMED.finditer(text)):
+        return False
+    return bool(
+        _NAME_LABEL.match(text, found.end(1))
+        or _NAME_WORD_AFTER.match(text, found.end())
+        or _NAME_WORD_BEFORE.search(text, max(0, found.start() - _NAME_REACH), found.start())
+    )
 
 
 def _web(found: re.Match[str]) -> str:
@@ -572,6 +636,14 @@ def _phone(found: re.Match[str]) -> str:
     return (f"{_SAY['plus']} " if plus else "") + said + rest
 
 
+def _per_short(found: re.Match[str]) -> str:
+    """An amount and what it is per, said in full ("£5pp": "£5 per person"); the full stop of
+    "p.a." kept where it ends a sentence too ("£30 p.a. Juniors £10")."""
+    amount, short = found.groups()
+    ends = short.endswith(".") and not re.match(r"\s+[a-z]", found.string[found.end() :])
+    return f"{amount} {_ENGLISH.per_short_forms[short]}{'.' if ends else ''}"
+
+
 def _per_unit(found: re.Match[str]) -> str:
     """An amount and a "/" read "per" ("£35/month"); a "/" with spaces around it only after
     money ("£2 / cup") or before a word of a rate ("5 / hour", ``rate_words``): "10-6 /
@@ -596,20 +668,21 @@ def _north_american(found: re.Match[str]) -> str:
 def _four_digit_range(found: re.Match[str]) -> str:
     """Two times of day in four digits as times ("0900-1700": "09:00 to 17:00", then said
     as times are), when one has a leading zero."""
-    start, end = found.groups()
+    cue, start, end = found.groups()
     if not (start.startswith("0") or end.startswith("0")):
         return found.group(0)
-    return f"{start[:2]}:{start[2:]} {_SAY['range']} {end[:2]}:{end[2:]}"
+    return f"{cue}{start[:2]}:{start[2:]} {_SAY['range']} {end[:2]}:{end[2:]}"
 
 
 def _bare_dotted_time(found: re.Match[str]) -> str:
     """A time written with a full stop and no "am" or "pm" as a time ("09.00", "at 9.30",
     "2.30-4.30", "9.30 to 4.30"): with a leading zero, after a word that comes before a time
-    (``before_time``), or in a range with one; else a number ("2.30 metres", "costs 4.50")."""
+    (``before_time``), or in a range with one; else a number ("2.30 metres", "costs 4.50",
+    "from 4.50", "between 1.20 and 1.95 metres", "at 2.40 per hour")."""
     hour, minute = found.groups()
     text, start = found.string, found.start()
     before = text[max(0, start - _NAME_REACH) : start]
-    if int(hour) > 23:
+    if int(hour) > 23 or _NOT_A_TIME_AFTER.match(text, found.end()):
         return found.group(0)
     if (
         (len(hour) == 2 and hour.startswith("0"))
@@ -656,8 +729,19 @@ def _abbreviation(found: re.Match[str]) -> str:
 
 def _range(found: re.Match[str]) -> str:
     """A range read with "to", its dash spaced or not ("9am - 5pm", "9 - 5", "8 \u2013 14":
-    heard "9, 5" as two numbers; a score, "3 - 1", is said with "to" too)."""
-    start, _, _, end = found.groups()
+    heard "9, 5" as two numbers; a score, "3 - 1", is said with "to" too). A spaced dash
+    after a label's number ("Gate 5 - 10 minutes' walk"), after digits said one by one
+    ("9 9 9 - 24 hours") or between two whole numbers that fall, past the hours of a clock
+    ("Sleeps 4 - 1 double" is; "Room 14 - 6 beds" is not), sets them apart."""
+    start, before, after, end = found.groups()
+    text = found.string
+    near = text[max(0, found.start() - _NAME_REACH) : found.start()]
+    if (before or after) and (
+        _LABELLED.search(near)
+        or re.search(r"\d\s$", near)
+        or (start.isdigit() and end.isdigit() and int(end) < int(start) > 12)
+    ):
+        return f"{start}, {end}"
     return f"{start} {_SAY['range']} {end}"
 
 
@@ -761,6 +845,11 @@ def _unit(found: re.Match[str]) -> str:
     kilogram, "2.5km" 2.5 kilometres, "a 10-km walk" a 10-kilometre walk, "a 2 m wall" a 2
     metre wall)."""
     number, joint, unit = found.groups()
+    if unit in _ENGLISH.unit_other_words:
+        said, before = _ENGLISH.unit_other_words[unit]
+        after = re.match(r"[\s,]*(?:\d+\s+)?([^\W\d_]+)", found.string[found.end() :])
+        if after is not None and after.group(1).lower() in before:
+            return f"{number} {said}"  # "10 min spend", "10 min, 40 max"
     one, many = _ENGLISH.units[unit]
     single = joint == "-" or float(number.replace(",", "")) == 1 or _describing(found)
     said = one if single else many
@@ -817,7 +906,11 @@ def speakable(text: str) -> str:
     written as text that stands alone ("the \\* means": "the asterisk means");
     comparison signs before a number or a word are read as words ("age < 16": "age less than
     16", "≥ 18": "at least 18"), and a no-break space as a space; control characters (a
-    terminal's colour codes, a zero) are left out.
+    terminal's colour codes, a zero) are left out. Text struck through ("~~No~~", "<del>")
+    is not read, nor are SSML's tags. A time written with a full stop is a time where it can
+    be no amount ("at 9.30", "09.00", "2.30-4.30"; not "from 4.50"), as are four digits after
+    a word of opening times ("open 0900-1700"); "Sat:" or "Sun closed" beside other days are
+    days; "£5pp" is "per person"; a North American number is dialled digit by digit.
     """
     # As the screen shows them, but for HTML tags, shown as written: a tag is no word. A tag
     # or a mark written as text is said by its name, as the words it shows.
@@ -844,9 +937,7 @@ def speakable(text: str) -> str:
     text = _NORTH_AMERICAN.sub(_north_american, text)
     text = _PHONE.sub(_phone, _AREA_CODE.sub(r"\1 ", _TRUNK_ZERO.sub(r"\1 ", text)))
     text = _SERVICE_NUMBER.sub(_service_number, text)
-    text = _PER_SHORT.sub(
-        lambda found: f"{found.group(1)} {_ENGLISH.per_short_forms[found.group(2)]}", text
-    )
+    text = _PER_SHORT.sub(_per_short, text)
     text = _PER_UNIT.sub(_per_unit, text)
     text = _ABBREVIATION.sub(_abbreviation, text)
     text = EMAIL.sub(lambda found: f"{found.group(1)} {_SAY['at']} {found.group(2)}", text)
@@ -856,6 +947,7 @@ def speakable(text: str) -> str:
     text = text.replace("&", f" {_SAY['and']} ").replace("%", f" {_SAY['percent']}")
     text = re.sub(r"(?<=\w)/(?=\w)|(?<=[^\W\d_])\s+/\s+(?=[^\W\d_])", f" {_SAY['or']} ", text)
     text = re.sub(r"\s*/\s*", ", ", text)
+    text = _CLOCK_HOURS.sub(lambda found: f"{found[1]}:00 {_SAY['range']} {found[2]}:00", text)
     text = _DOTTED_TIME.sub(r"\1:\2", text)
     text = _BARE_DOTTED_TIME.sub(_bare_dotted_time, text)
     text = _TWELVE_WORD.sub(r"\1", text)

@@ -640,7 +640,7 @@ def _per_short(found: re.Match[str]) -> str:
     """An amount and what it is per, said in full ("£5pp": "£5 per person"); the full stop of
     "p.a." kept where it ends a sentence too ("£30 p.a. Juniors £10")."""
     amount, short = found.groups()
-    ends = short.endswith(".") and not re.match(r"\s+[a-z]", found.string[found.end() :])
+    ends = short.endswith(".") and re.match(r"\s*$|\s+[A-Z]", found.string[found.end() :])
     return f"{amount} {_ENGLISH.per_short_forms[short]}{'.' if ends else ''}"
 
 

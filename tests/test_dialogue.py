@@ -974,36 +974,6 @@ def test_a_question_that_does_not_lean_on_the_answer_before_is_asked_alone(
     assert dialogue.respond(spoken(said)).action == "reject"
 
 
-POSTURE = replace(OFTEN, alternatives=("is massage good for bad posture",))
-
-
-class AlternativeMatcher(ScriptedMatcher):
-    """The same, the "how often" entry with an alternative that names bad posture."""
-
-    knowledge = Knowledge((WORSE, POSTURE))
-
-    def match(
-        self, text: str, alternatives: Sequence[str] = (), likelihoods: Sequence[float] = ()
-    ) -> Match:
-        found = super().match(text, alternatives, likelihoods)
-        if found.best is not None and found.best.entry is OFTEN:
-            return Match(found.decision, Candidate(POSTURE, 90.0), found.runner_up, text)
-        return found
-
-
-@pytest.mark.parametrize(
-    ("said", "leaned"), [("And can it be bad?", False), ("And every day?", True)]
-)
-def test_a_word_only_an_alternative_says_does_not_lean_on_its_answer(
-    said: str, leaned: bool
-) -> None:
-    """ "Can it be bad?" after numbness heard the numbness answer again, word for word: the
-    entry's "can bad posture pinch a nerve?" has "bad", its answer says nothing of harm."""
-    dialogue = Dialogue(AlternativeMatcher())
-    dialogue.respond(spoken("how often can I massage it?"))
-    assert dialogue.respond(spoken(said)).leaned is leaned
-
-
 def test_a_follow_up_asked_at_a_real_faq_leans_on_the_answer_before(
     semantic: SemanticModel,
 ) -> None:

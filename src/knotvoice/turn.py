@@ -182,10 +182,8 @@ def leans(text: str) -> bool:
 
 
 def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
-    """Whether every word ``text`` asks about is in ``entry``'s question or answer (what
-    the visitor hears again), the words that ask ("how", "much", "it") left out: not only
-    in an alternative ("can it be bad?" after numbness, whose "can bad posture pinch a
-    nerve?" says nothing of harm, heard the numbness answer again); or, asking of nothing
+    """Whether every word ``text`` asks about is in ``entry`` (its question, alternatives
+    and answer), the words that ask ("how", "much", "it") left out; or, asking of nothing
     but a price, it asks it of an answer that names one (``_priced``)."""
     language = english()
     asking = (
@@ -196,7 +194,7 @@ def _asks_of(text: str, entry: Entry, knowledge: Knowledge) -> bool:
     )
     hints = knowledge.matching
     said = [word for word in content_words(text, hints) if word not in asking]
-    written = " ".join((entry.question, entry.answer))
+    written = " ".join((entry.question, *entry.alternatives, entry.answer))
     about = {stem(word) for word in said}
     if about and about <= set(terms(normalize(written, hints))):
         return True  # "and at weekends?", "how do I pay for it?" of "pay and display"

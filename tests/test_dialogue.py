@@ -533,7 +533,9 @@ def test_a_yes_to_a_did_you_mean_asked_before_the_knowledge_changed_reads_it_as_
     assert dialogue.respond(typed("massage")).reply == did_you_mean(WORSE)
     current[0] = ScriptedMatcher()
     current[0].knowledge = Knowledge((OFTEN,))
-    assert dialogue.respond(typed("no")).reply == english().replies.ask_again
+    refused = dialogue.respond(typed("no"))
+    assert refused.reply == english().replies.ask_again
+    assert refused.answers_proposal, "a no answers it, as before the entry left"
     # said again after the entry was removed: asked to ask again, not the old did-you-mean
     current[0] = ScriptedMatcher()
     assert dialogue.respond(typed("massage")).reply == did_you_mean(WORSE)

@@ -420,15 +420,35 @@ def test_a_question_turned_away_shows_questions_of_the_topics_its_reply_names(
 def test_after_a_no_the_questions_to_try_leave_out_the_one_refused(knowledge: Knowledge) -> None:
     """Tapped "No" to "Did you mean ...?", the visitor was told to ask again with that very
     question first under "Questions to try"."""
-    refused = next(e for e in knowledge.entries if e.question == suggestions(knowledge)[0])
+    usual = suggestions(knowledge)
+    first, then = (next(e for e in knowledge.entries if e.question == q) for q in usual[:2])
     hub = Hub(lambda: knowledge)
     hub(Heard(1.0, "rub", 0.0, typed=True))
-    hub(Decided(1.1, "confirm", refused.id, "rub", f"Did you mean: {refused.question}"))
+    hub(Decided(1.1, "confirm", first.id, "rub", f"Did you mean: {first.question}"))
+    tapped = Heard(2.0, "no", 1.9, typed=True, tapped="no")
+    hub(tapped)
+    assert (hub.view.heard, hub.view.replied, hub.view.chosen) == ("no", True, False)
+    hub(
+        Decided(
+            2.1,
+            "confirm",
+            then.id,
+            "no",
+            f"Then did you mean: {then.question}",
+            answers_proposal=True,
+        )
+    )
+    hub(Heard(3.0, "no", 2.9, typed=True, tapped="no"))
     again = english().replies.ask_again
-    hub(Decided(2.1, "reject", None, "no", again, closest=refused.id, answers_proposal=True))
+    hub(Decided(3.1, "reject", None, "no", again, closest=then.id, answers_proposal=True))
     assert hub.view.reply == again
-    assert refused.question not in hub.view.suggestions
-    assert len(hub.view.suggestions) == len(suggestions(knowledge))
+    assert first.question not in hub.view.suggestions, "the first refused"
+    assert then.question not in hub.view.suggestions, "the second refused"
+    assert len(hub.view.suggestions) == len(usual)
+    # the next question starts afresh
+    hub(Heard(4.0, "how often", 3.9, typed=True))
+    hub(Decided(4.1, "reject", None, "how often", again, closest=first.id))
+    assert hub.view.suggestions == usual
 
 
 def test_a_page_that_falls_behind_is_dropped_and_the_others_are_not(

@@ -77,6 +77,8 @@ def test_the_faint_hiss_of_a_quiet_recording_is_nothing_heard(
         ("[BLANK_AUDIO]", False),
         (". . .", False),
         ("NHS?", True),
+        ("101.", True),
+        ("2026.", True),
         ("MUSIC LESSONS?", True),
         ("Is there music?", True),
     ],

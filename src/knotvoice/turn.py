@@ -585,7 +585,11 @@ class Dialogue:
             # (a yes to it is told it can no longer be answered; a no was already doing so).
             replies = english().replies
             again = replies.ask_again if command == "no" else replies.withdrawn
-            return self._said(Turn(transcript, Action.REJECT, None, None, again))
+            # a no still answers what was asked (a yes is told it is gone)
+            no = command == "no"
+            return self._said(
+                Turn(transcript, Action.REJECT, None, None, again, answers_proposal=no)
+            )
         if command == "yes" and self._answered and after_reply:
             # "okay", "lovely" after an answer: taken, and the answer left to finish.
             return Turn(transcript, Action.NONE, None, None, "", acknowledged=True)

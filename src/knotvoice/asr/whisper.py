@@ -491,7 +491,8 @@ def _has_words(text: str) -> bool:
         return False
     letters = [char for char in text if char.isalpha()]
     return not (
-        all(char.isupper() for char in letters)
+        letters  # "101.", "2026." are said numbers
+        and all(char.isupper() for char in letters)
         and set(re.findall(r"[a-z]+", text.lower())) <= english().sound_words
     )
 

@@ -206,8 +206,8 @@ def updated(view: View, event: Event, knowledge: Knowledge) -> View:
             state=State.THINKING,
             heard=chose[0] if chose else event.text,
             typed=event.typed,
-            chosen=bool(chose),  # a "No" tapped is a reply ("You replied: no")
-            replied=False,  # known once it is decided
+            chosen=bool(chose),
+            replied=bool(event.tapped) and not chose,  # a "No" tapped: "You replied: no"
             hearing=False,
         )
     if isinstance(event, Decided):
@@ -335,6 +335,8 @@ class Hub:
         self._knowledge = knowledge
         self.rest_seconds = rest_seconds
         self._changes = 0
+        self._declined: set[str] = set()
+        """The questions refused with a no since the question asked last."""
         """Counts changes of what the screen shows, and replies ending (not other changes of
         the state alone, which noise makes)."""
         self._rest: asyncio.TimerHandle | None = None
@@ -371,11 +373,11 @@ class Hub:
                     named = event.decision == "reject" and event.runner_up is not None
                     named = named and not small_talk(event.question)
                     nearest = (event.closest, event.runner_up) if named else ()
-                    declined = {
-                        option.question
-                        for option in self._view.options
-                        if option.question and event.answers_proposal
-                    }
+                    if not event.answers_proposal:
+                        self._declined = set()  # a new question
+                    elif event.decision != "answer":  # a no: the questions it refused
+                        self._declined |= {o.question for o in self._view.options if o.question}
+                    declined = self._declined if event.decision == "reject" else set()
                     view = replace(
                         view,
                         suggestions=suggestions(knowledge, nearest=nearest, declined=declined),

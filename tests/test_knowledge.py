@@ -1457,9 +1457,11 @@ def test_a_recognizer_limited_to_the_faq_may_still_hear_follow_ups_and_the_wake_
     assert follow_ups <= set(words)
     assert not follow_ups <= set(vocabulary(knots))  # not the FAQ's own words
     assert "marigold" not in words
-    listen = ListenSettings(mode=TriggerMode.WAKE, wake_phrase="Hey Marigold")
-    woken, _prompt = recognition_bias(knots, Settings(listen=listen))
+    listen = ListenSettings(mode=TriggerMode.WAKE, wake_phrase="hey marigold")
+    woken, prompt = recognition_bias(knots, Settings(listen=listen))
     assert "marigold" in woken
+    # whisper is told to expect it ("Hey kiosk" was heard "Thank you, ask")
+    assert prompt.startswith("Hey marigold. Questions about ")
 
 
 def test_whisper_is_prompted_with_each_topic_once() -> None:

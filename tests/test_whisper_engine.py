@@ -13,9 +13,10 @@ from knotvoice.app import load_recognizer, rebias, recognition_bias
 from knotvoice.asr.whisper import WINDOW_SECONDS, WhisperModel, WhisperRecognizer, _has_words
 from knotvoice.audio import AudioChunk, chunks_from_array, read_audio
 from knotvoice.errors import ModelError
+from knotvoice.kiosk.triggers import strip_wake_phrase
 from knotvoice.knowledge import Knowledge, load
 from knotvoice.lang import english
-from knotvoice.settings import Settings
+from knotvoice.settings import ListenSettings, Settings, TriggerMode
 from knotvoice.speech.tts import Synthesizer
 from knotvoice.turn import command_of
 
@@ -311,3 +312,25 @@ def test_a_yes_expected_after_a_did_you_mean_is_heard_as_yes(
 
     recognizer.expect(english().answer_prompt)
     assert command_of(recognizer.transcribe(read_audio(clip)).text) == "yes"
+
+
+@pytest.mark.parametrize("voice", ["slt", "awb"])
+def test_the_wake_phrase_is_heard_when_the_kiosk_waits_for_it(
+    whisper_model: WhisperModel, knowledge: Knowledge, tmp_path: Path, voice: str
+) -> None:
+    # flite's voices saying "Hey kiosk, can a knot be dangerous?" were heard "If you ask, ..."
+    # and "Take your sk, ...": no wake phrase, and the visitor ignored.
+    if shutil.which("flite") is None or shutil.which("sox") is None:
+        pytest.skip("flite or sox is not installed")
+    said, clip = tmp_path / "said.wav", tmp_path / "wake.wav"
+    text = "Hey kiosk, can a knot be dangerous?"
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(said)], check=True)
+    subprocess.run(["sox", str(said), "-r", "16000", "-c", "1", "-b", "16", str(clip)], check=True)
+    settings = Settings(listen=ListenSettings(mode=TriggerMode.WAKE))
+    recognizer = WhisperRecognizer(
+        whisper_model,
+        prompt=recognition_bias(knowledge, settings)[1],
+        window_seconds=settings.whisper_window,
+    )
+    heard = recognizer.transcribe(read_audio(clip)).text
+    assert strip_wake_phrase(heard, settings.listen.wake_phrase) is not None, heard

@@ -492,6 +492,30 @@ def test_make_fixtures_leaves_a_recording_of_one_s_own_beside_a_set_it_makes_aga
     )
 
 
+def test_make_fixtures_that_fails_midway_leaves_the_clips_made_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A voice missing at the second clip (piper, from a Python without it) left a set's
+    folder emptied of the clips made before, its manifest naming them, and a traceback."""
+    fixtures = load_script("make-fixtures")
+    faq = own_faq(tmp_path, str(tmp_path / "faq.yaml"))
+    quick = ["--voice", "espeak:en-gb", "--voice", "flite:slt", "--condition", "clean"]
+    assert fixtures.main(["--out", str(faq.parent), "--faq", "library", *quick]) == 0
+    before = {path.name: path.read_bytes() for path in (faq / "dev").iterdir()}
+    synthesize = fixtures.Synthesizer.synthesize
+
+    def missing_flite(self: object, voice: Any, *args: Any) -> None:
+        if voice.engine == "flite":
+            raise fixtures.FixtureError("flite is missing; run ./script/setup")
+        synthesize(self, voice, *args)
+
+    monkeypatch.setattr(fixtures.Synthesizer, "synthesize", missing_flite)
+    assert fixtures.main(["--out", str(faq.parent), "--faq", "library", *quick]) == 1
+    assert "flite is missing" in capsys.readouterr().err
+    after = {path.name: path.read_bytes() for path in (faq / "dev").iterdir()}
+    assert after == before
+
+
 @pytest.mark.parametrize("name", ["..", "../elsewhere", "ABSOLUTE"])
 def test_make_fixtures_refuses_a_set_named_outside_its_folder(
     tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]

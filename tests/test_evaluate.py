@@ -333,6 +333,11 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
             "x.wav causes\twhat causes a knot",
             "2 tab-separated fields where the header names 3; put a tab between each",
         ),
+        # spaces for every tab: read as one field, "has no expected entry"
+        (
+            "x.wav causes what causes a knot",
+            "1 tab-separated field where the header names 3; put a tab between each",
+        ),
         # a fourth cell, left unread
         (
             "x.wav\tcauses\twhat causes\ta knot",
@@ -813,9 +818,18 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
     )
     with pytest.raises(ManifestError, match=r"fix its '# knowledge:' line, or the ids$"):
         check_expected(manifest, knots)
-    # Given --knowledge, the manifest's own line is not what chose the file.
+    # Given --knowledge, the manifest's own line is not what chose the file: it says which
+    # file it names (a developer was told only to pass the file it was written for).
     with pytest.raises(ManifestError, match=r"not in .*; pass the knowledge file it was written"):
+        check_expected(manifest, knots, given=True)  # the file it names is not there
+    ferry = (manifest.parent / "ferry.yaml").resolve()
+    ferry.write_text("entries: []\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as overridden:
         check_expected(manifest, knots, given=True)
+    assert str(overridden.value).endswith(
+        f"not in {knots.source}; its '# knowledge:' line names {ferry}; leave out --knowledge "
+        "to use it"
+    )
     manifest.write_text("file\texpected\ttext\nq.wav\ttreat-knot\tknot\n", encoding="utf-8")
     check_expected(manifest, knots)
 

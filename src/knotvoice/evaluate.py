@@ -465,9 +465,13 @@ def read_manifest(path: Path | str) -> list[ManifestRow]:
 def _tabs_amiss(row: dict[str, str | None], names: Sequence[str], rest: list[str]) -> str | None:
     """What is wrong with the tabs of a manifest's ``row`` (``rest``: its cells past the
     header's ``names``), None when nothing is. A tab missing read the question as the
-    expected entry's id (no text is a clip of silence, but an id has no spaces); one too many
-    left a cell unread."""
-    short = row.get("text") is None and len((row.get("expected") or "").split()) > 1
+    expected entry's id (no text is a clip of silence, but an id has no spaces), spaces for
+    tabs read a row as its first field; one too many left a cell unread."""
+    needed = [row.get(name) for name in names if name in ("file", "expected", "text")]
+    present = [cell for cell in needed if cell is not None]
+    # the last field read holds words that had to be fields of their own ("q1.wav treat-knot
+    # How do I...": spaces, not tabs)
+    short = len(present) < len(needed) and len((present[-1] if present else "").split()) > 1
     if not short and not any(cell.strip() for cell in rest):
         return None
     given = sum(row.get(name) is not None for name in names) + len(rest)
@@ -525,9 +529,18 @@ def check_expected(
             f"{'its' if one else 'each'} id as the knowledge file spells it"
         )
     named = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
-    if given:
+    named_in = manifest_knowledge(manifest)
+    if (
+        given
+        and named_in is not None
+        and named_in.is_file()
+        and named_in != Path(knowledge.source).resolve()
+    ):
+        # the manifest says which FAQ it was written for, and --knowledge overrode it
+        advice = f"its '# knowledge:' line names {named_in}; leave out --knowledge to use it"
+    elif given:
         advice = "pass the knowledge file it was written for as --knowledge FILE, or fix the ids"
-    elif manifest_knowledge(manifest) is not None:
+    elif named_in is not None:
         advice = "fix its '# knowledge:' line, or the ids"
     else:
         advice = (

@@ -3,13 +3,18 @@ on the machine, and it loads every model)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from knotvoice.evaluate import ManifestError
 from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
+CLIP = next((ROOT / "audio_fixtures" / "knots" / "eval12").glob("*.flac"))
 
 
 def test_the_default_run_reads_a_manifest_as_eval_does(tmp_path: Path) -> None:
@@ -18,6 +23,7 @@ def test_the_default_run_reads_a_manifest_as_eval_does(tmp_path: Path) -> None:
     benchmark = load_script("benchmark")
     manifest = tmp_path / "clips" / "manifest.tsv"
     manifest.parent.mkdir()
+    shutil.copy(CLIP, manifest.parent / "q1.flac")
     manifest.write_text(
         "# knowledge: ../faq.yaml\nfile\texpected\ttext\nq1.flac\twifi\tIs the wifi free?\n",
         encoding="utf-8",
@@ -28,6 +34,23 @@ def test_the_default_run_reads_a_manifest_as_eval_does(tmp_path: Path) -> None:
     manifest.write_text("file\texpected\ttext\nq1.flac\t-\tweather\n", encoding="utf-8")
     rows, knowledge = benchmark.read_clips(manifest)
     assert [row.file for row in rows] == ["q1.flac"] and knowledge is None
+    # a clip missing was a traceback, its path given from the manifest's folder
+    manifest.write_text("file\texpected\ttext\nq2.flac\t-\tweather\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"line 2: q2.flac: no such audio file, looked for"):
+        benchmark.read_clips(manifest)
+
+
+def test_a_limit_below_zero_is_refused() -> None:
+    """--limit -1 ran every clip but the last, without a word."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "script" / "benchmark"), "--limit", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "-1 is below 0; give 0 for all the clips" in result.stderr
 
 
 def test_help_says_what_each_run_does_and_what_its_flags_take() -> None:

@@ -1407,6 +1407,17 @@ def test_quiet_after_a_question_that_fills_the_longest_is_not_kept_for_the_quest
     assert len(samples) == 8000 and utterance.dropped == 0.0
     assert utterance.quiet == pytest.approx(0.8, abs=1e-3)
     assert np.abs(samples[:4800] - spoken).max() < 0.001, "the question was not kept"
+    # a question that comes once it is full keeps its pauses, and drops the start
+    late = Utterance(max_seconds=0.5)
+    pause = np.zeros(1600)
+    for part in (room, spoken, pause, spoken):
+        pcm = (part * 32767).astype("<i2").tobytes()
+        for start in range(0, len(pcm), 2048):
+            late.add(pcm[start : start + 2048], 16000, 2, 1)
+    heard = late.samples()
+    assert len(heard) == 8000 and late.quiet == 0.0
+    assert np.abs(heard[-4800:] - spoken).max() < 0.001
+    assert np.abs(heard[-6400:-4800]).max() < 0.001, "the pause within it was kept"
 
 
 @pytest.mark.parametrize("rate", [16000, 44100])
@@ -1447,8 +1458,7 @@ def test_of_an_utterance_too_long_the_end_is_heard(
     assert np.abs(samples[3200:] - spoken).max() < 0.001, "the question was not heard"
     warnings = [record.getMessage() for record in caplog.records]
     assert len(warnings) == 1
-    assert "utterance of 1.3 s" in warnings[0] and "first 0.3 s" in warnings[0]
-    assert "nor 0.5 s of quiet" in warnings[0], "the quiet come once it was full"
+    assert "utterance of 1.3 s" in warnings[0] and "first 0.8 s" in warnings[0]
 
 
 def test_an_utterance_made_too_long_by_its_last_resampled_samples_is_heard(

@@ -236,7 +236,8 @@ class ServeSettings:
     """A connection that sends nothing for this long, in seconds, is closed."""
     max_audio_seconds: float = 30.0
     """Longest utterance transcribed, in seconds: of a longer one, the last this many seconds
-    are transcribed (the question is at the end) and the start is dropped."""
+    are transcribed (the question is at the end) and the start is dropped, unless all that
+    comes after them is quiet (a voice device that streamed on after its question)."""
 
 
 @dataclass(frozen=True)

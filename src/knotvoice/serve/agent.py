@@ -216,8 +216,12 @@ class Utterance:
         self._resampler: soxr.ResampleStream | None = None
         self._partial = b""
         """The start of a frame split between two pieces."""
+        self._held_aside: deque[npt.NDArray[np.float32]] = deque()
+        """Quiet come once the longest was kept: kept only if more than quiet follows it."""
+        self._aside = 0
+        """Samples in ``_held_aside``, at most about ``max_seconds`` (older quiet goes)."""
         self._quiet = 0
-        """Samples of quiet come after the longest was kept, and not kept (``quiet``)."""
+        """Samples of quiet come since the longest was kept, not kept so far (``quiet``)."""
 
     @property
     def seconds(self) -> float:
@@ -226,7 +230,7 @@ class Utterance:
 
     @property
     def quiet(self) -> float:
-        """Quiet come once ``max_seconds`` were kept, not kept, in seconds."""
+        """Quiet at the end, come once ``max_seconds`` were kept and not kept, in seconds."""
         return self._quiet / RATE
 
     @property
@@ -276,12 +280,23 @@ class Utterance:
     def _keep(self, part: npt.NDArray[np.float32]) -> None:
         room = max(self._limit - self._held, 0)
         if len(part) > room and _quiet(part):
-            # Quiet past the longest is not kept, rather than the start dropped for it (a
-            # question, then 40 s of a quiet room, was heard "you").
+            # Quiet past the longest is held aside, rather than the start dropped for it (a
+            # question, then 40 s of a quiet room, was heard "you"): kept in its place only
+            # when more than quiet follows (a pause within a question that came late).
+            if room:
+                self._append(part[:room])
+            self._held_aside.append(part[room:])
+            self._aside += len(part) - room
             self._quiet += len(part) - room
-            part = part[:room]
-            if not len(part):
-                return
+            while self._aside - len(self._held_aside[0]) >= self._limit:
+                self._aside -= len(self._held_aside.popleft())  # never kept either way
+            return
+        while self._held_aside:  # more than quiet follows: it was a pause, kept in its place
+            self._append(self._held_aside.popleft())
+        self._aside = self._quiet = 0
+        self._append(part)
+
+    def _append(self, part: npt.NDArray[np.float32]) -> None:
         if self.hearing is not None:
             self.hearing.add(part)
         self._parts.append(part)
@@ -846,7 +861,7 @@ class Agent:
         recognizer = self.recognizer
         if recognizer is None:
             raise RequestError("this server offers no speech-to-text")
-        if utterance.dropped:
+        if utterance.dropped >= 0.05:
             quiet = f", nor {utterance.quiet:.1f} s of quiet after it" if utterance.quiet else ""
             _log.warning(
                 "an utterance of %.1f s is longer than %g s: its first %.1f s were not "
@@ -856,7 +871,7 @@ class Agent:
                 utterance.dropped,
                 quiet,
             )
-        elif utterance.quiet:
+        elif utterance.quiet >= 0.05:
             _log.info(
                 "an utterance of %.1f s is longer than %g s: its last %.1f s, quiet, were "
                 "not heard",

@@ -321,6 +321,15 @@ def test_bad_manifests_say_what_to_fix(tmp_path: Path) -> None:
         read_manifest(empty)
 
 
+def test_a_row_whose_question_is_its_last_field_is_told_what_it_lacks(tmp_path: Path) -> None:
+    """With the question before the expected column, a row without its expected id was told
+    to put tabs in, as if written with spaces."""
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("file\ttext\texpected\nx.wav\twhat causes a knot\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"line 2: x.wav has no expected entry"):
+        read_manifest(manifest)
+
+
 @pytest.mark.parametrize(
     ("row", "said"),
     [
@@ -599,6 +608,10 @@ def test_a_word_for_no_entry_is_told_to_be_written_as_a_dash(
         f"{manifest}: lines 3 and 4: expected 'none' is no entry id; write - for a question "
         "the FAQ must not answer"
     )
+    # "null" (read by YAML as nothing at all, so never among the words) is one too
+    manifest.write_text("file\texpected\ttext\nq.wav\tnull\tweather\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="expected 'null' is no entry id; write - for"):
+        check_expected(manifest, matcher.knowledge)
 
 
 def test_a_byte_order_mark_or_spaced_header_is_read(tmp_path: Path) -> None:
@@ -823,7 +836,13 @@ def test_a_manifest_for_another_knowledge_file_is_refused(matcher: Matcher, tmp_
     with pytest.raises(ManifestError, match=r"not in .*; pass the knowledge file it was written"):
         check_expected(manifest, knots, given=True)  # the file it names is not there
     ferry = (manifest.parent / "ferry.yaml").resolve()
-    ferry.write_text("entries: []\n", encoding="utf-8")
+    entry = (
+        "version: 1\nentries:\n  - id: {}\n    question: Is there {}?\n    answer: Yes, there is.\n"
+    )
+    ferry.write_text(entry.format("wifi", "wifi"), "utf-8")
+    with pytest.raises(ManifestError, match=r"not in .*; pass the knowledge file it was written"):
+        check_expected(manifest, knots, given=True)  # the file it names lacks the id too
+    ferry.write_text(entry.format("dogs", "dogs"), "utf-8")
     with pytest.raises(ManifestError) as overridden:
         check_expected(manifest, knots, given=True)
     assert str(overridden.value).endswith(

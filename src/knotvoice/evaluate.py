@@ -32,7 +32,7 @@ from knotvoice.audio import (
 )
 from knotvoice.errors import AudioInputError, KnotvoiceError
 from knotvoice.kiosk.vad import Boundary, Endpointer
-from knotvoice.knowledge import Knowledge
+from knotvoice.knowledge import Knowledge, load
 from knotvoice.lang import english, words
 from knotvoice.match import Decision, Match, MatchStage, Reason
 from knotvoice.match.text import normalize
@@ -467,11 +467,12 @@ def _tabs_amiss(row: dict[str, str | None], names: Sequence[str], rest: list[str
     header's ``names``), None when nothing is. A tab missing read the question as the
     expected entry's id (no text is a clip of silence, but an id has no spaces), spaces for
     tabs read a row as its first field; one too many left a cell unread."""
-    needed = [row.get(name) for name in names if name in ("file", "expected", "text")]
-    present = [cell for cell in needed if cell is not None]
-    # the last field read holds words that had to be fields of their own ("q1.wav treat-knot
-    # How do I...": spaces, not tabs)
-    short = len(present) < len(needed) and len((present[-1] if present else "").split()) > 1
+    needed = [name for name in names if name in ("file", "expected", "text")]
+    present = [name for name in needed if row.get(name) is not None]
+    # the last field read, not the question's, holds words that had to be fields of their own
+    # ("q1.wav treat-knot How do I...": spaces, not tabs)
+    last = present[-1] if present else "text"
+    short = len(present) < len(needed) and last != "text" and len((row.get(last) or "").split()) > 1
     if not short and not any(cell.strip() for cell in rest):
         return None
     given = sum(row.get(name) is not None for name in names) + len(rest)
@@ -484,6 +485,15 @@ def _tabs_amiss(row: dict[str, str | None], names: Sequence[str], rest: list[str
         f"{given} tab-separated field{'' if given == 1 else 's'} where the header names "
         f"{len(names)}; {fix}"
     )
+
+
+def _holds(path: Path, ids: Sequence[str]) -> bool:
+    """Whether the knowledge file ``path`` loads and holds every entry of ``ids``."""
+    try:
+        held = {entry.id for entry in load(path, said=False).entries}
+    except KnotvoiceError:
+        return False
+    return set(ids) <= held
 
 
 def check_expected(
@@ -533,8 +543,8 @@ def check_expected(
     if (
         given
         and named_in is not None
-        and named_in.is_file()
         and named_in != Path(knowledge.source).resolve()
+        and _holds(named_in, unknown)
     ):
         # the manifest says which FAQ it was written for, and --knowledge overrode it
         advice = f"its '# knowledge:' line names {named_in}; leave out --knowledge to use it"

@@ -78,7 +78,7 @@ _STRUCK = re.compile(r"~~(?=[^\s~])[^\n]*?(?<=[^\s~])~~(?!~)(?:[ \t]+(?=\S))?")
 has taken back, neither shown nor said."""
 _STRUCK_ELEMENTS = frozenset({"s", "del", "strike"})
 """HTML's elements of text struck through."""
-_EMPTIED = re.compile(r"\s*(?:[-*+\u2022]|\d+[.)])?\s*")
+_EMPTIED = re.compile(r"\s*(?:[-*+\u2022]|\d+[.)]|#{1,6}|>+)?\s*")
 """What is left of a line or list item all struck through: nothing to show."""
 _SHOWN = str.maketrans({chr(_ESCAPED + code): chr(code) for code in range(0x21, 0x7F)})
 

@@ -220,9 +220,9 @@ class Language:
     """Emergency and health line numbers, said digit by digit ("111") in a sentence with one
     of ``service_number_cues``."""
     service_number_cues: tuple[str, ...]
+    """Words that make a service number one to dial ("call", "NHS"), any case."""
     service_numbers_after_cue: frozenset[str]
     """Service numbers dialled only just after a cue ("Ring 101"; "101 High Street" is not)."""
-    """Words that make a service number one to dial ("call", "NHS"), any case."""
     scale_abbreviations: dict[str, str]
     """Short forms of the scales after an amount of money ("m": "million")."""
     units: dict[str, tuple[str, str]]
@@ -447,9 +447,12 @@ def _text_list(data: dict[str, Any], key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(value.split())
     for item in value:
-        if isinstance(item, bool):  # YAML's unquoted on, off, yes, no
-            raise ValueError(f"{key}: {item!r} is no word; quote it")
-    return tuple(str(v) for v in value)
+        if not isinstance(item, str):  # YAML's unquoted on, off, yes, no, 0111, 1:30
+            raise ValueError(
+                f"{key}: an unquoted yes, no, on, off or number is not read as written; "
+                "quote each word of the list"
+            )
+    return tuple(value)
 
 
 def _phrases(data: dict[str, Any], key: str) -> frozenset[tuple[str, ...]]:

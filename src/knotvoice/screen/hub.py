@@ -335,10 +335,10 @@ class Hub:
         self._knowledge = knowledge
         self.rest_seconds = rest_seconds
         self._changes = 0
-        self._declined: set[str] = set()
-        """The questions refused with a no since the question asked last."""
         """Counts changes of what the screen shows, and replies ending (not other changes of
         the state alone, which noise makes)."""
+        self._declined: set[str] = set()
+        """The questions refused with a no since the question asked last."""
         self._rest: asyncio.TimerHandle | None = None
         self._rest_changes = -1
         """The count of changes ``_rest`` was set for."""

@@ -201,9 +201,20 @@ def test_a_knot_heard_as_arms_is_answered_after_hearing_it_again(
     # This voice's "muscle knots" comes out as "muscle to arms" on some machines; "arms" is
     # another body part, so as heard the question is turned away. Where whisper hears the knot,
     # the same mishearing is made here, with the real audio behind it to hear again.
-    clip = FIXTURES / "tuning" / "knot-pain__02__espeak-en-us-m7__slow.wav"
     matcher = Matcher(knowledge)
-    first = _misheard(whisper.transcribe(read_audio(clip)))
+    # whichever of two voices whisper hears the knot in on this machine's CPU (one heard
+    # "muscle knots" on some, "muscle down?" on others)
+    for name in (
+        "knot-pain__02__espeak-en-us-m7__slow.wav",
+        "knot-pain__03__flite-rms__brown12db.wav",
+    ):
+        clip = FIXTURES / "tuning" / name
+        heard = whisper.transcribe(read_audio(clip))
+        if "knot" in heard.text.lower():
+            break
+    else:
+        pytest.skip(f"this machine's whisper hears no knot in either voice: {heard.text!r}")
+    first = _misheard(heard)
     assert matcher.match(first.text, first.alternatives).decision is not Decision.ANSWER
     turn = Dialogue(matcher).respond(_misheard(whisper.transcribe(read_audio(clip))))
     assert turn.action is Action.ANSWER

@@ -385,7 +385,8 @@ def plain(text: str) -> str:
 
 # fmt: off
 _LINE_BREAKING = frozenset({
-    "address", "article", "aside", "blockquote", "br", "break", "dd", "div", "dl", "dt", "figcaption",
+    "address", "article", "aside", "blockquote", "br", "break", "dd", "div", "dl", "dt",
+    "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
     "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 })

@@ -129,12 +129,12 @@ def standalone(turn: Turn, knowledge: Knowledge | None) -> Reply:
 
     An answer is the answer. A did-you-mean names the question (or the two questions) it is
     between and asks for the question again in those words: it never speaks an answer the
-    matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing, a
-    "bye" goodbye (Home Assistant's Assist dialog showed an empty reply),
-    nor does an "okay" to an answer or a "cool", and a thanks "You're welcome". Anything else (a reject, a follow-up command with
-    nothing to follow) is the kiosk's reject, which names a few topics (or questions, in a
-    file without topics): handled only for a greeting or a request for help, which it
-    answers.
+    matcher was not sure of, since no "no" can follow to correct it. "Stop" says nothing,
+    nor does an "okay" to an answer or a "cool"; a thanks says "You're welcome", and a "bye"
+    goodbye (Home Assistant's Assist dialog showed an empty reply to it). Anything else (a
+    reject, a follow-up command with nothing to follow) is the kiosk's reject, which names a
+    few topics (or questions, in a file without topics): handled only for a greeting or a
+    request for help, which it answers.
     """
     replies = english().replies
     match = turn.match
@@ -171,10 +171,10 @@ def conversed(
     questions read out gets. How to answer: with the wake word first when the visitor
     ``woken`` a voice device, else (a question typed in Home Assistant's Assist dialog) by
     saying or typing it. A no to it that leaves nothing more to propose asks for the
-    question again, handled too. "Say that again" says ``last`` (the conversation's last reply)
-    again; anything else is as ``standalone`` has it: an answer is the answer, a no with
-    nothing more to propose asks for the question again, a reject names a few topics, and a
-    yes with nothing to say yes to is refused."""
+    question again, handled too: it answers what was asked. "Say that again" says ``last``
+    (the conversation's last reply) again; anything else is as ``standalone`` has it: an
+    answer is the answer, a reject names a few topics, and a yes with nothing to say yes to
+    is refused."""
     replies = english().replies
     if turn.action is Action.CONFIRM and turn.reply:
         how = replies.say_yes if woken else replies.reply_yes
@@ -197,7 +197,8 @@ class Utterance:
     """Audio of one utterance as it arrives, in any rate, width and channel count, made 16 kHz
     mono at once (so a connection holds about 64 KB a second whatever it sends), of which the
     last ``max_seconds`` are kept: a device that streams too long has the question at the
-    end, unless all that comes after it is quiet (then that is not kept). ``samples`` gives it to the recognizer."""
+    end, unless all that comes after it is quiet (then that is not kept). ``samples`` gives
+    it to the recognizer."""
 
     def __init__(self, max_seconds: float, hearing: Hearing | None = None) -> None:
         """``hearing``: is given the 16 kHz audio as it comes, to hear it meanwhile."""

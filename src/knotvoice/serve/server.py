@@ -11,8 +11,8 @@ What Home Assistant's Wyoming integration does, and what this answers:
 - ``transcript`` (one per conversation turn, on a connection of its own, with the
   conversation's id and, from a voice satellite, the satellite's): always ``handled``
   (an answer, a did-you-mean asked back in a conversation, or a no to one) or
-  ``not-handled`` (a question turned away). Home Assistant speaks and shows the text of either; ``not-handled`` makes
-  its turn an error ("failed to handle", as its own agent's for a sentence it does not
+  ``not-handled`` (a question turned away). Home Assistant speaks and shows the text of
+  either; ``not-handled`` makes its turn an error ("failed to handle", as its own agent's for a sentence it does not
   know), and nothing falls back to Home Assistant's own intents after it (those are tried
   before the agent, when the pipeline prefers handling commands locally). It waits for one
   of the two with no time limit, and released versions ignore ``error``.

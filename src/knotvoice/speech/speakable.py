@@ -159,8 +159,16 @@ _DAY_NAMED = re.compile(
 _THE = re.compile(r"\b[Tt]he\s+(?:\w+\s+)?$")
 """"The" just before a word, or two ("The Sun", "The Rising Sun"): a name."""
 _NAME_REACH = 40
-"""How far before a short name the number or name that makes it one is looked for, in
-characters (looking through the whole text before each would take seconds on a long one)."""
+"""How far before a match the words that tell what it is (a number or day beside a short
+name, a label, a word of opening times) are looked for, in characters (looking through the
+whole text before each would take seconds on a long one): ``_before``."""
+
+
+def _before(found: re.Match[str]) -> str:
+    """The text just before ``found``, as far as ``_NAME_REACH``."""
+    return found.string[max(0, found.start() - _NAME_REACH) : found.start()]
+
+
 _NAMES_RANGE = re.compile(rf"\b({_NAMES})\s*[-\u2013]\s*({_NAMES})\b")
 _MONTH_TO_DAY = re.compile(
     rf"\b({_either(_ENGLISH.months)})\s*[-\u2013]\s*"
@@ -513,7 +521,7 @@ def _fraction(found: re.Match[str]) -> str:
         return f"{whole} {after_whole}"
     article, _, rest = alone.partition(" ")
     before = found.string[: found.start()].rstrip().rsplit(" ", 1)[-1]
-    near = found.string[max(0, found.start() - _NAME_REACH) : found.start()]
+    near = _before(found)
     if "/" in written and (
         _LABELLED.search(near)
         or _NAME_WORD_BEFORE.search(near)
@@ -532,7 +540,7 @@ def _service_number(found: re.Match[str]) -> str:
     """A service number digit by digit ("1 1 1") in a sentence that says to dial it ("Call
     NHS 111"); in another ("Room 111", "111 tickets"), after a label ("call about room 101")
     or in a range ("101-105") a number as it is."""
-    near = found.string[max(0, found.start() - _NAME_REACH) : found.start()]
+    near = _before(found)
     if not _to_dial(found) or _LABELLED.search(near):
         return found.group(0)
     if found.group(1) in _ENGLISH.service_numbers_after_cue and not _JUST_CUED.search(near):
@@ -575,7 +583,7 @@ def _day_and_month(found: re.Match[str]) -> str:
     day, month = parts["d"], parts["m"]
     if int(day) <= 12 and not any(part.startswith("0") for part in (day, month)):
         return found.group(0)
-    if _LABELLED.search(found.string, max(0, found.start() - _NAME_REACH), found.start()):
+    if _LABELLED.search(_before(found)):
         return found.group(0)
     return _date(day, month, "", found.group(0)).rstrip()
 
@@ -585,7 +593,7 @@ def _short_name(found: re.Match[str]) -> str:
     ("Sat") only beside a number or another day or month, as a label ("Sat:") or beside a
     word of opening times ("Sun closed", "Closed Sat", ``name_beside_words``)."""
     short, text = found.group(1), found.string
-    before = text[max(0, found.start() - _NAME_REACH) : found.start()]
+    before = _before(found)
     if short in _ENGLISH.name_short_forms_also_words and not (
         _NAME_AFTER.match(text, found.end(1))
         or _NAME_BEFORE.search(before)
@@ -608,7 +616,7 @@ def _opening_times(found: re.Match[str]) -> bool:
     return bool(
         _NAME_LABEL.match(text, found.end(1))
         or _NAME_WORD_AFTER.match(text, found.end())
-        or _NAME_WORD_BEFORE.search(text, max(0, found.start() - _NAME_REACH), found.start())
+        or _NAME_WORD_BEFORE.search(_before(found))
     )
 
 
@@ -680,8 +688,7 @@ def _bare_dotted_time(found: re.Match[str]) -> str:
     (``before_time``), or in a range with one; else a number ("2.30 metres", "costs 4.50",
     "from 4.50", "between 1.20 and 1.95 metres", "at 2.40 per hour")."""
     hour, minute = found.groups()
-    text, start = found.string, found.start()
-    before = text[max(0, start - _NAME_REACH) : start]
+    text, before = found.string, _before(found)
     if int(hour) > 23 or _NOT_A_TIME_AFTER.match(text, found.end()):
         return found.group(0)
     if (
@@ -734,8 +741,7 @@ def _range(found: re.Match[str]) -> str:
     ("9 9 9 - 24 hours") or between two whole numbers that fall, past the hours of a clock
     ("Sleeps 4 - 1 double" is; "Room 14 - 6 beds" is not), sets them apart."""
     start, before, after, end = found.groups()
-    text = found.string
-    near = text[max(0, found.start() - _NAME_REACH) : found.start()]
+    near = _before(found)
     if (before or after) and (
         _LABELLED.search(near)
         or re.search(r"\d\s$", near)

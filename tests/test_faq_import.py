@@ -210,7 +210,8 @@ def test_small_faq_follows_the_documented_rules() -> None:
     assert any(
         n.endswith(
             "paragraph stands under no question; it is an entry of its own whose "
-            "question is its first sentence: rewrite it"
+            "question is its first sentence: rewrite it as visitors ask it, or move the "
+            "paragraph into the answer above if it is more of that"
         )
         for n in notes
     )
@@ -1002,7 +1003,8 @@ def test_questions_without_words_are_dropped_so_the_draft_loads(tmp_path: Path) 
     ]
     orphan = (
         "paragraph stands under no question; it is an entry of its own whose question is its "
-        "first sentence: rewrite it"
+        "first sentence: rewrite it as visitors ask it, or move the paragraph into the answer "
+        "above if it is more of that"
     )
     assert [str(n) for n in result.notes] == [
         "line 4: question '?' has no words; dropped",
@@ -2495,12 +2497,14 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
             ("price", "cost"),
         ),
         (
-            "Is there wifi?",
-            ("Can I get online?", "Do you have internet?", "wi-fi", "Is the wifi free?"),
+            "Is there wifi? (Tickets)",
+            ("Can I get online?", "Do you have internet?", "wi-fi"),
             "tickets",
             (),
         ),
         ("Do you sell coffee?", (), "food", ("coffee",)),
+        # asked under another topic: an entry of its own, told apart by its topic
+        ("Is there wifi? (Food)", ("Is the wifi free?",), "food", ()),
     ]
     assert [str(n) for n in result.notes] == [
         "line 1: column A 'Topic' read as the entries' topics ('Tickets', 'Food')",
@@ -2508,10 +2512,12 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
         "line, or between ';' or '|')",
         "line 1: column E 'Keywords' read as the entries' keywords (a line each, or between "
         "commas)",
+        "line 5: question 'Is there wifi?' is asked under 'Tickets' and under 'Food': each is "
+        "an entry of its own, its section's name after it; rewrite each as visitors ask it",
         "line 6: alternative 'How much is a ticket?' is also the question on line 2; it is left "
         "to that entry",
-        "line 7: repeated question 'Is there wifi?' merged into the one on line 5; its topic "
-        "'Food' left out",
+        "line 7: question 'Is there wifi?' is asked under 'Tickets' and under 'Food': each is "
+        "an entry of its own, its section's name after it; rewrite each as visitors ask it",
     ]
     out = tmp_path / "faq.yaml"
     out.write_text(to_yaml(result), encoding="utf-8")
@@ -4136,4 +4142,228 @@ def test_answers_an_accordion_hides_until_opened_are_read() -> None:
         ("Is there a cafe?", "Yes, open 9 to 5."),
         ("Where can I park?", "Behind the hall."),
         ("Can I bring my dog?", "Dogs on a lead are welcome."),
+    ]
+
+
+def _asked(text: str) -> list[tuple[str, str]]:
+    return [(e.question, e.answer) for e in parse_faq(text).entries]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        # an accordion's panel (Elementor), a <details> after its <summary>, a <dd>
+        '<div class="elementor-accordion-item"><div class="elementor-tab-title"><a>Is there '
+        'parking?</a></div><div class="elementor-tab-content"><p>Yes, the car park is free.</p>'
+        "<p>It closes at 6pm.</p></div></div>\n"
+        '<div class="elementor-accordion-item"><div class="elementor-tab-title"><a>Can I bring '
+        'my dog?</a></div><div class="elementor-tab-content"><p>Yes, on a lead.</p></div></div>',
+        "<details><summary>Is there parking?</summary><p>Yes, the car park is free.</p>"
+        "<p>It closes at 6pm.</p></details>\n"
+        "<details><summary>Can I bring my dog?</summary><p>Yes, on a lead.</p></details>",
+        "<dl><dt>Is there parking?</dt><dd><p>Yes, the car park is free.</p><p>It closes at "
+        "6pm.</p></dd><dt>Can I bring my dog?</dt><dd><p>Yes, on a lead.</p></dd></dl>",
+    ],
+)
+def test_a_web_page_s_answer_of_two_paragraphs_in_its_panel_is_one_answer(page: str) -> None:
+    """An accordion's panel holding "Yes, the car park is free." and "It closes at 6pm."
+    gave an entry "It closes at 6pm" answering "It closes at 6pm.", and the parking's
+    answer lost its second paragraph."""
+    assert _asked(f"<html><body>{page}</body></html>") == [
+        ("Is there parking?", "Yes, the car park is free.\nIt closes at 6pm."),
+        ("Can I bring my dog?", "Yes, on a lead."),
+    ]
+
+
+def test_paragraphs_of_a_panel_that_asks_stay_the_faq_s_own() -> None:
+    """A block holding the questions and their answers in paragraphs is not one answer:
+    only a block of answer sentences is."""
+    page = (
+        "<html><body><div><p>Is there parking?</p><p>Yes, it is free.</p>"
+        "<p>Can I bring my dog?</p><p>Yes, on a lead.</p></div></body></html>"
+    )
+    assert _asked(page) == [
+        ("Is there parking?", "Yes, it is free."),
+        ("Can I bring my dog?", "Yes, on a lead."),
+    ]
+
+
+def test_icons_and_words_for_screen_readers_are_no_part_of_a_question() -> None:
+    """An accordion's icon ("expand_more" in Google's icon font) ran into its question ("Do
+    you deliver?expand_more", dropped with no "?" at its end), "Show answer to: " for
+    screen readers opened another, and a plugin's symbol letter was an entry "a"."""
+    page = (
+        "<html><body>"
+        '<div><div class="ewd-ufaq-post-margin-symbol"><span>a</span></div><h4>Can I bring '
+        "food?</h4><p>Yes, there are picnic tables.</p></div>"
+        '<button>Do you deliver?<span class="material-icons" aria-hidden="true">expand_more'
+        "</span></button><div><p>Yes, within 10 miles.</p></div>"
+        '<button><span class="visually-hidden">Show answer to: </span>Can I collect my order?'
+        "</button><div><p>Yes, after 2pm.</p></div>"
+        '<button>What are your hours?<span class="sr-only"> (click to expand)</span></button>'
+        '<div><ul class="elementor-icon-list-items"><li><span class="elementor-icon-list-icon">'
+        '<i class="fas fa-clock"></i></span><span class="elementor-icon-list-text">9am to 5pm'
+        "</span></li></ul></div>"
+        "</body></html>"
+    )
+    assert _asked(page) == [
+        ("Can I bring food?", "Yes, there are picnic tables."),
+        ("Do you deliver?", "Yes, within 10 miles."),
+        ("Can I collect my order?", "Yes, after 2pm."),
+        ("What are your hours?", "- 9am to 5pm"),
+    ]
+
+
+def test_a_help_centre_s_votes_author_and_related_articles_are_left_out() -> None:
+    """Every answer of a help centre's page ended "Was this answer helpful? Yes No", read
+    aloud; a Zendesk article opened with its author and date, and its "Related articles"
+    gave entries."""
+    page = (
+        "<html><body><main>"
+        '<div class="faq-item"><h3>How do I cancel?</h3><p>Go to Account and choose Cancel.</p>'
+        '<div class="faq-vote">Was this answer helpful? <a href="#">Yes</a> <a href="#">No</a>'
+        "</div></div>"
+        '<h2>Can I pause it?</h2><div class="article-author"><div class="article-meta"><span>'
+        "Support team</span><ul><li>1 year ago</li><li>Updated</li></ul></div></div>"
+        "<p>Yes, for up to 3 months.</p>"
+        '<div class="related-articles"><h3>Related articles</h3><ul><li><a href="/a/2">When '
+        "will I get my refund?</a></li></ul></div>"
+        '<section class="recent-articles"><h3>Recently viewed articles</h3><ul><li>'
+        '<a href="/a/9">Delivery options</a></li></ul></section>'
+        "</main></body></html>"
+    )
+    assert _asked(page) == [
+        ("How do I cancel?", "Go to Account and choose Cancel."),
+        ("Can I pause it?", "Yes, for up to 3 months."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "faq",
+    [
+        "## How much are tickets?\n\n### Adults\n£14.50, or £13 online.\n\n### Children\n"
+        "£7.25. Under 5s go free.\n\n## Can I bring my dog?\nYes, on a lead.\n",
+        "<html><body><h2>How much are tickets?</h2><h3>Adults</h3><p>£14.50, or £13 online."
+        "</p><h3>Children</h3><p>£7.25. Under 5s go free.</p><h2>Can I bring my dog?</h2>"
+        "<p>Yes, on a lead.</p></body></html>",
+    ],
+)
+def test_headings_under_a_question_s_heading_are_lines_of_its_answer(faq: str) -> None:
+    """ "### Adults" and "### Children" under "## How much are tickets?" were entries of
+    their own ("Adults"), the question only their alternative or dropped with no answer."""
+    assert _asked(faq) == [
+        (
+            "How much are tickets?",
+            "Adults\n\n£14.50, or £13 online.\n\nChildren\n\n£7.25. Under 5s go free.",
+        ),
+        ("Can I bring my dog?", "Yes, on a lead."),
+    ]
+
+
+def test_a_numbered_question_without_its_question_mark_is_one() -> None:
+    """Among numbered questions, "2. Are dogs allowed" with its "?" forgotten was read as
+    more of the answer above it (check-in's answer went on "Second, are dogs allowed. Yes,
+    on a lead."), and the entry was lost without a note; in a document's text, with no
+    blank line over it, too. A numbered list in an answer stays the answer's."""
+    for gap in ("\n", ""):
+        result = parse_faq(
+            f"1. What time is check-in?\nCheck-in is from 2pm.\n{gap}2. Are dogs allowed\n"
+            f"Yes, on a lead.\n{gap}3. How do I book?\n1. Call us.\n2. Can't call? Email us.\n"
+        )
+        assert [(e.question, e.answer) for e in result.entries] == [
+            ("What time is check-in?", "Check-in is from 2pm."),
+            ("Are dogs allowed", "Yes, on a lead."),
+            ("How do I book?", "1. Call us.\n2. Can't call? Email us."),
+        ]
+        assert [str(n) for n in result.notes] == [
+            f"line {3 + bool(gap)}: numbered line 'Are dogs allowed' has no '?'; it is the "
+            "question of the text under it: rewrite it as visitors ask it"
+        ]
+
+
+def test_a_question_asked_under_two_sections_is_an_entry_in_each(tmp_path: Path) -> None:
+    """ "How much does it cost?" under "Swimming" and again under "Gym" was one entry
+    answering both prices ("5 pounds a swim ... 30 pounds a month"), its topics lost."""
+    text = (
+        "## Swimming\n\n### How much does it cost?\n£5 a swim.\n\n### Is there a cafe?\n"
+        "Yes.\n\n## Gym\n\n### How much does it cost?\n£30 a month.\n"
+    )
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text(
+        "Category,Question,Answer\nSwimming,How much does it cost?,£5 a swim.\n"
+        "Swimming,Is there a cafe?,Yes.\nGym,How much does it cost?,£30 a month.\n",
+        encoding="utf-8",
+    )
+    for result in (parse_faq(text), read_faq(sheet)):
+        assert [(e.question, e.answer, e.topic) for e in result.entries] == [
+            ("How much does it cost? (Swimming)", "£5 a swim.", "swimming"),
+            ("Is there a cafe?", "Yes.", "swimming"),
+            ("How much does it cost? (Gym)", "£30 a month.", "gym"),
+        ]
+        told = [n for n in result.notes if "is asked under 'Swimming' and under 'Gym'" in str(n)]
+        assert len(told) == 2
+    # a question repeated in one section is merged, as before
+    assert len(parse_faq("## Gym\n\n### Is it open?\nYes.\n\n### Is it open?\nYes.\n").entries) == 1
+
+
+def test_a_sheet_s_row_without_a_question_under_an_answer_goes_on_with_it(
+    tmp_path: Path,
+) -> None:
+    """Rows with only an answer's cell under "What are the opening times?" (Saturday's and
+    Sunday's hours) were left out, the answer only Monday to Friday's; a blank row sets the
+    row under it apart."""
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text(
+        "Question,Answer\nWhat are the opening times?,Monday to Friday 9am to 6pm\n"
+        ",Saturday 9am to 1pm\n,Closed on Sundays\nDo you cut keys?,Yes.\n\n,See you soon\n",
+        encoding="utf-8",
+    )
+    result = read_faq(sheet)
+    assert [(e.question, e.answer) for e in result.entries] == [
+        (
+            "What are the opening times?",
+            "Monday to Friday 9am to 6pm\nSaturday 9am to 1pm\nClosed on Sundays",
+        ),
+        ("Do you cut keys?", "Yes."),
+    ]
+    notes = [str(n) for n in result.notes]
+    assert notes[0] == (
+        "line 3: row without a question read as more of the answer above it, to 'What are the "
+        "opening times?': give it a question if it is an entry of its own"
+    )
+    assert "line 7: row without a question left out: 'See you soon'" in notes
+
+
+def test_a_question_wrapped_over_two_lines_is_read_whole() -> None:
+    """Text copied from a PDF or an e-mail wraps a long question: "How do I apply for a
+    permit if I" over "live outside the borough?" gave the question "live outside the
+    borough?", its start dropped as text before it."""
+    assert _asked(
+        "How do I apply for a permit if I\nlive outside the borough?\nApply in writing.\n\n"
+        "What happens if I park in the wrong\nzone?\nYou may get a fine.\n"
+    ) == [
+        ("How do I apply for a permit if I live outside the borough?", "Apply in writing."),
+        ("What happens if I park in the wrong zone?", "You may get a fine."),
+    ]
+
+
+@pytest.mark.parametrize("between", [" ", " - ", " \u2013 "])
+def test_questions_each_on_one_line_with_their_answers(between: str) -> None:
+    """An FAQ written a question and its answer to a line ("What is the dress code?
+    Collared shirts.") had "no questions found", or under a title line, one entry whose
+    question was the title."""
+    lines = [
+        ("What is the dress code?", "Collared shirts. No denim."),
+        ("Can visitors play?", "Yes, on weekdays."),
+    ]
+    text = "\n".join(f"{q}{between}{a}" for q, a in lines)
+    assert _asked(text) == lines
+    assert _asked(f"Oakwood Golf Club FAQ\n\n{text}\n") == lines
+    # an answer's "Need help? Call us." among other text is no such line
+    assert _asked(
+        "## Parking\nFree behind the hall.\nNeed help? Call us.\n\n## Cafe\nOpen daily.\n"
+        "Hungry? Try our soup.\nWe also do cakes.\n"
+    ) == [
+        ("Parking", "Free behind the hall.\nNeed help? Call us."),
+        ("Cafe", "Open daily.\nHungry? Try our soup.\nWe also do cakes."),
     ]

@@ -797,3 +797,20 @@ def test_numbers_that_are_no_times_dates_ranges_or_fractions_stay_numbers() -> N
         "Surgery hours: 8:30 to 6pm; open 8 o'clock to 6pm."
     )
     assert speakable("<del>Closed Mondays</del> Open every day.") == "Open every day."
+
+
+def test_a_menu_s_path_is_read_as_its_steps() -> None:
+    """ "Go to Account > Subscriptions" was read "Account more than Subscriptions", and an
+    arrow ("Settings \u2192 Security") by its name or not at all; a ">" before a number is
+    still a comparison."""
+    assert speakable("Go to Account > Subscriptions and choose Cancel.") == (
+        "Go to Account, then Subscriptions and choose Cancel."
+    )
+    assert speakable("Open Settings \u2192 Security \u2192 Passwords.") == (
+        "Open Settings, then Security, then Passwords."
+    )
+    assert speakable("Home \u00bb Help \u00bb FAQs, or Menu -> Help.") == (
+        "Home, then Help, then FAQs, or Menu, then Help."
+    )
+    assert speakable("Children > 5 pay.") == "Children more than 5 pay."
+    assert speakable("Type <your name> and send.") == "Type your name and send."

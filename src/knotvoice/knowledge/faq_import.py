@@ -127,7 +127,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -142,6 +142,7 @@ from knotvoice.knowledge.office import (
     Sheet,
     markdown_cell,
     markdown_row,
+    opens_as_asked,
     read_office,
 )
 from knotvoice.lang import english, straighten, words
@@ -306,6 +307,10 @@ class _Paragraph:
     empty."""
     level: int = 0
     """A markdown heading's level (the number of its ``#``), also once made a question."""
+    heading: int = 0
+    """A question written as a markdown heading ("## Can I park?"): its level."""
+    subheading: bool = False
+    """A heading under a question's, read as a line of its answer (``_sub_headings``)."""
     fields: dict[str, str] = dataclasses.field(default_factory=dict)
     """A question from a table with named columns: its row's cells of other fields
     (``_EXTRA_COLUMNS``)."""
@@ -598,7 +603,7 @@ def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportR
 
 def _parse_text(text: str) -> ImportResult:
     """``parse_faq`` on text without HTML, its character references read already."""
-    paragraphs = _plain_titles(_titled(_menus(_paragraphs(text))))
+    paragraphs = _plain_titles(_titled(_sub_headings(_menus(_paragraphs(text)))))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
     paragraphs = _asides(_signups(paragraphs))
     if not any(p.is_question for p in paragraphs):
@@ -611,6 +616,7 @@ def _parse_text(text: str) -> ImportResult:
     marked = all(para.marked for para in paragraphs if para.is_question)
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
+    twice: set[str] = set()  # questions asked under two sections or more
     pending: list[tuple[int, str]] = []  # questions left without answer, for the next entry
     # questions left without answer a blank line over the next, where answers stand right
     # under their questions: no wordings of it, dropped unless asked again with an answer
@@ -780,6 +786,9 @@ def _parse_text(text: str) -> ImportResult:
                     apart.extend(pending)
                     pending = []
             seen = by_key.get(key)
+            if seen is not None and _other_section(under.get(id(seen)), section):
+                twice.add(key)  # asked again under another section: its own entry there
+                seen = None
             if seen is not None:
                 notes.append(
                     (
@@ -933,7 +942,9 @@ def _parse_text(text: str) -> ImportResult:
                     question, answer = placeholder, para.text
                     note = (
                         "paragraph stands under no question; it is an entry of its "
-                        "own whose question is its first sentence: rewrite it"
+                        "own whose question is its first sentence: rewrite it as visitors "
+                        "ask it, or move the paragraph into the answer above if it is more "
+                        "of that"
                     )
                 current = _Draft(para.line, question, [], [answer], orphan=inline is None)
                 drafts.append(current)
@@ -963,6 +974,9 @@ def _parse_text(text: str) -> ImportResult:
             "or import the saved web page (.html) itself; else write each answer under its "
             "question"
         )
+    _told_apart(
+        drafts, twice, lambda draft: under[id(draft)][1] if id(draft) in under else "", notes
+    )
     _section_topics(drafts, under, notes)
     return _result(drafts, notes)
 
@@ -1265,6 +1279,7 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
     topical = extras.get("topic")
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
+    twice: set[str] = set()  # questions asked under two topics or more
     left_out: dict[int, list[tuple[int, str]]] = {}
     titles = _title_rows(rows)
     under: dict[int, tuple[int, str]] = {}  # id of a draft -> the title row over it
@@ -1274,10 +1289,13 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
     grouped = topical is not None and "id" not in extras
     above = ""  # the topic of the rows before, for a blank cell under it
     filled: list[int] = []
+    last: _Draft | None = None  # the entry the row above gave its answer
+    last_row = 0  # the number of the row above
     for number, row in rows:
         if number in titles:
             over = (number, titles[number])
             above = ""
+            last = None
             continue
         cells = row + [""] * (max(asked, said, *extras.values()) + 1 - len(row))
         question = " ".join(cells[asked].split())
@@ -1301,13 +1319,36 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
             )
             if cell and not kept:
                 left_out.setdefault(at, []).append((number, cell))
+        if last is not None and number != last_row + 1:
+            last = None  # a blank row sets the row under it apart
+        last_row = number
+        if not phrase_key(question) and phrase_key(answer) and last is not None:
+            # "", "Saturday 9am to 1pm" under "What are the opening times?", "Monday to
+            # Friday 9am to 6pm": its answer's next line, left out before
+            last.paragraphs[-1] += f"\n{answer}"
+            notes.append(
+                (
+                    number,
+                    f"row without a question read as more of the answer above it, to "
+                    f"{last.question!r}: give it a question if it is an entry of its own",
+                    last,
+                )
+            )
+            continue
+        last = None
         if not phrase_key(question):
             shown = answer or " ".join(" ".join(cell for cell in row if cell).split())
             notes.append((number, f"row without a question left out: {shown!r}", None))
         elif not phrase_key(answer):
             notes.append((number, f"question {question!r} has no answer; dropped", None))
-        elif (seen := by_key.get(phrase_key(question))) is not None:
+        elif (seen := by_key.get(phrase_key(question))) is not None and not (
+            _row_topic(fields, over)
+            and _row_topic({"topic": seen.topic}, under.get(id(seen)))
+            and phrase_key(_row_topic(fields, over))
+            != phrase_key(_row_topic({"topic": seen.topic}, under.get(id(seen))))
+        ):
             seen.paragraphs.append(answer)
+            last = seen
             topic = " ".join(fields.get("topic", "").split())
             other = f"; its topic {topic!r} left out" if topic not in ("", seen.topic) else ""
             _take_fields(seen, fields)
@@ -1320,7 +1361,9 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
                 )
             )
         else:
-            draft = _Draft(number, question, [], [answer])
+            if phrase_key(question) in by_key:
+                twice.add(phrase_key(question))  # asked again under another topic
+            draft = last = _Draft(number, question, [], [answer])
             _take_fields(draft, fields)
             drafts.append(draft)
             by_key[phrase_key(question)] = draft
@@ -1336,6 +1379,9 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
                 None,
             )
         )
+    _told_apart(
+        drafts, twice, lambda draft: _row_topic({"topic": draft.topic}, under.get(id(draft))), notes
+    )
     _section_topics(drafts, under, notes)
     named_on = {at: first[0] for at, cell in enumerate(first[1]) if header and cell.strip()}
     notes.extend(_left_out_notes(left_out, asked, said, named_on))
@@ -1745,10 +1791,53 @@ def _paragraphs(text: str) -> list[_Paragraph]:
     items: list[tuple[int, int]] = []  # the list items a line may be in (``_nested``)
     table = _table_lines(lines)
     questions = [_question_line(line) if line else None for line in lines]
-    bold = _asks_in_bold(
-        [line for at, line in enumerate(lines) if at + 1 not in table and questions[at]]
-    )
+    asking = [line for at, line in enumerate(lines) if at + 1 not in table and questions[at]]
+    bold = _asks_in_bold(asking)
+    # the questions are numbered: the number after the last question's opens the next one
+    numbered = len(asking) > 1 and all(_QUESTION_NUMBER_RE.match(line) for line in asking)
+    last = 0  # the number of the last numbered question
+    # no line a question alone, and most lines each a question and its answer ("Can
+    # visitors play? Yes, on weekdays."): each such line is read as one and the other
+    text_lines = [line for at, line in enumerate(lines, start=1) if line and at not in table]
+    both = sum(_asked_on_line(line) is not None for line in text_lines)
+    inline = not any(questions) and both > 1 and 2 * both > len(text_lines)
     for number, line in enumerate(lines, start=1):
+        if inline and number not in table and (asked_answered := _asked_on_line(line)):
+            paragraphs.append(_Paragraph(number, [asked_answered[0]], is_question=True))
+            current = _Paragraph(number, [asked_answered[1]])
+            paragraphs.append(current)
+            items.clear()
+            continue
+        if numbered and (found_number := _QUESTION_NUMBER_RE.match(line)):
+            if questions[number - 1] is not None:
+                last = int(found_number[1])
+            elif (
+                int(found_number[1]) == last + 1
+                # set apart from the answer above: a blank line, or the end of its sentence
+                # and no list's item (a list's "2." under "1. Call us." is the answer's)
+                and (
+                    number == 1
+                    or not lines[number - 2]
+                    or (
+                        bool(_FINISHED_RE.search(lines[number - 2]))
+                        and not _LIST_START_RE.match(lines[number - 2])
+                    )
+                )
+                and (asked_unmarked := _bold_question(f"**{found_number[2]}**"))
+            ):
+                paragraphs.append(
+                    _Paragraph(
+                        number,
+                        [asked_unmarked],
+                        is_question=True,
+                        marked=True,
+                        titled="numbered line",
+                    )
+                )
+                last += 1
+                current = None
+                items.clear()
+                continue
         if number in table:
             items.clear()
             if number - 1 not in table:
@@ -1805,6 +1894,27 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             )
             current = None
             items.clear()
+        elif (
+            found is not None
+            and not found.marked
+            and line[:1].islower()
+            and current is not None
+            and len(paragraphs) > 0
+            and paragraphs[-1] is current
+            and len(current.lines) == 1
+            and not re.search(r"[.!:;,]\W*$", current.lines[-1])
+            and (whole := _question_line(f"{current.lines[-1]} {line}")) is not None
+            and opens_as_asked(whole.question)
+        ):
+            # a question wrapped by hand ("How do I apply for a permit if I" over "live
+            # outside the borough?", as a PDF's or an e-mail's text holds it): its end alone
+            # was the question, its start text before it
+            at = number - 1
+            paragraphs.pop()
+            paragraphs.append(
+                _Paragraph(at, [whole.question], is_question=True, marked=whole.marked)
+            )
+            current = None
         elif found is not None and not (rhetorical or answering):
             paragraphs.append(
                 _Paragraph(
@@ -1813,6 +1923,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
                     is_question=True,
                     marked=found.marked,
                     loose=found.loose,
+                    heading=len(line) - len(line.lstrip("#")) if _HEADING_RE.match(line) else 0,
                 )
             )
             current = _Paragraph(number, [found.answer]) if found.answer else None
@@ -2167,6 +2278,10 @@ def _asks_in_bold(asked: list[str]) -> bool:
     return len(asked) > 1 and all(line.startswith(("**", "__")) for line in asked)
 
 
+_QUESTION_NUMBER_RE = re.compile(r"^[*_]*(\d+)[.)]\s+(.*?)[*_]*$")
+"""A line opening with a number ("2. Are dogs allowed"): the number, and the rest."""
+
+
 def _bold_question(line: str) -> str | None:
     """The question a bold line of a few words opening with a question's word is, without
     its "?" ("**What happens if I miss my appointment**"), else None: a bold line that opens
@@ -2184,6 +2299,23 @@ def _bold_question(line: str) -> str | None:
 _ASKED_RE = re.compile(rf"^[^.!{_QUESTION_MARKS};:|*_]+$")
 """A bold line that may be a question without its "?": no sentence's punctuation."""
 _ASKED_WORDS = 16
+
+
+def _sub_headings(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
+    """``paragraphs`` with each heading under a question's heading, deeper than it and
+    asking nothing ("## How much are tickets?" over "### Adults" and "### Children"), made
+    a line of that question's answer: each was an entry of its own, and the question was
+    left with no answer, or only the text over the first."""
+    found = list(paragraphs)
+    asked = 0  # the level of the question's heading being answered, or 0
+    for index, para in enumerate(paragraphs):
+        if para.is_question:
+            asked = para.heading or para.level
+        elif para.is_heading and asked and para.level > asked:
+            found[index] = _Paragraph(para.line, [_heading_text(para.lines[0])], subheading=True)
+        elif para.is_heading:
+            asked = 0
+    return found
 
 
 def _titled(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
@@ -2355,6 +2487,52 @@ def _topic_case(topic: str, forms: dict[str, collections.Counter[str]]) -> str:
     return _WORD_RE.sub(cased, topic)
 
 
+def _other_section(seen: tuple[int, str] | None, section: tuple[int, str] | None) -> bool:
+    """Whether a question asked before under section title ``seen`` is asked again under
+    another, ``section``: the same words asking of another thing ("How much does it cost?"
+    under "Swimming" and under "Gym")."""
+    return (
+        seen is not None and section is not None and phrase_key(seen[1]) != phrase_key(section[1])
+    )
+
+
+def _row_topic(fields: dict[str, str], over: tuple[int, str] | None) -> str:
+    """The topic of a sheet's row: its cell of topics, else the title row over it."""
+    return " ".join(fields.get("topic", "").split()) or (over[1] if over is not None else "")
+
+
+def _told_apart(
+    drafts: list[_Draft],
+    twice: set[str],
+    section_of: Callable[[_Draft], str],
+    notes: list[tuple[int, str, _Draft | None]],
+) -> None:
+    """Each draft of a question asked under several sections (``twice``: its key) told
+    apart by its section's name after it ("How much does it cost? (Gym)"), with a note: the
+    sections' answers were merged into one that said both prices, and a knowledge file holds
+    a question once."""
+    groups: dict[str, list[_Draft]] = {}
+    for draft in drafts:
+        if phrase_key(draft.question) in twice:
+            groups.setdefault(phrase_key(draft.question), []).append(draft)
+    for group in groups.values():
+        names = [section_of(draft) for draft in group]
+        for draft, name in zip(group, names, strict=True):
+            if not name:
+                continue
+            asked = draft.question
+            draft.question = f"{asked} ({name})"
+            listed = " and under ".join(repr(other) for other in names if other)
+            notes.append(
+                (
+                    draft.line,
+                    f"question {asked!r} is asked under {listed}: each is an entry of its own, "
+                    "its section's name after it; rewrite each as visitors ask it",
+                    draft,
+                )
+            )
+
+
 def _section_topics(
     drafts: list[_Draft],
     under: dict[int, tuple[int, str]],
@@ -2412,7 +2590,12 @@ def _title_lines(paragraphs: list[_Paragraph], everywhere: bool) -> list[_Paragr
         before = paragraphs[index - 1] if index else None
         below = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
         plain = not (
-            para.is_question or para.is_heading or para.is_table or para.is_list or para.menu
+            para.is_question
+            or para.is_heading
+            or para.is_table
+            or para.is_list
+            or para.menu
+            or para.subheading
         )
         placed = everywhere or (
             before is not None
@@ -2837,6 +3020,16 @@ def _asked_and_answered(para: _Paragraph) -> tuple[str, str] | None:
     return question, "\n".join([rest, *para.lines[1:]])
 
 
+def _asked_on_line(line: str) -> tuple[str, str] | None:
+    """The question a line opens with and its answer after it, a dash between or not ("Can
+    visitors play? - Yes, on weekdays."), or None (``_asked_and_answered``)."""
+    found = _asked_and_answered(_Paragraph(0, [line])) if line else None
+    if found is None:
+        return None
+    answer = re.sub(r"^[-\u2013\u2014]\s+", "", found[1])
+    return (found[0], answer) if phrase_key(answer) else None
+
+
 def _end(para: _Paragraph) -> int:
     """The line after ``para``: the next paragraph's when no blank line is between."""
     return para.line + len(para.lines)
@@ -3040,12 +3233,23 @@ class _HtmlText(HTMLParser):
     _CHROME_NAMES = frozenset(
         {"breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "feedback"}
         | {"helpful", "share", "sharing", "social", "newsletter", "recommendations", "upsell"}
+        | {"vote", "votes", "voting", "meta", "author", "related", "recent", "subscribe"}
     )
     """The words of a class or id, and the roles, of what a page shows around its FAQ: a
     cookie banner, the trail of links over its title ("Home > Help > FAQs"), "Was this page
     helpful? Yes No", links to share it, a shop's newsletter box and products it
-    recommends. Such an element is read all the same when a heading, a ``<summary>`` or a
+    recommends, a help centre's "Did you find it helpful? Yes No", its article's author
+    and date and its lists of related and recently viewed articles. Such an element is read all the same when a heading, a ``<summary>`` or a
     ``<dt>`` in it asks a question: it is a section of the FAQ ("Do you use cookies?")."""
+    _UNSEEN_RE = re.compile(
+        r"(?:^|[-_])(?:icons?|symbols?|glyphicon)$|sr-only|visually-?hidden|screen-?reader",
+        re.IGNORECASE,
+    )
+    """A class of what a page shows as no text: an icon (``material-icons``' "expand_more",
+    an accordion's "+" letter in a font of symbols), or words for screen readers alone
+    ("Show answer to: ", "(click to expand)"): read, they ran into the question ("Do you
+    deliver?expand_more", dropped with no ``?`` at its end). A class of words around
+    "icon" (``elementor-icon-list-items``) holds what the page shows."""
     _VOID = frozenset(
         [
             "area",
@@ -3075,6 +3279,7 @@ class _HtmlText(HTMLParser):
         self._outside = main and not page_parts  # before or after the page's <main>
         self._chrome: _Chrome | None = None  # the banner or box being read
         self._part: list[str | int] | None = None  # a menu, sidebar or footer's tag, depth
+        self._unseen: list[str | int] | None = None  # an icon's or screen reader's tag, depth
         self._parts: list[str] = []
         self._origins: list[int] = []  # the HTML's line of each part
         self._skipping = 0
@@ -3082,6 +3287,7 @@ class _HtmlText(HTMLParser):
         self._tables: list[tuple[int, _Row | None]] = []  # each open: rows read, row open
         self._glued = False  # an inline element closing a question just ended
         self._data: list[str] | None = None  # the text of a script of data for search engines
+        self._blocks: list[tuple[str, int]] = []  # each block open: its tag, where its text starts
         self.faq_data: list[tuple[str, str]] = []
         """The questions and answers (HTML) of the page's schema.org ``FAQPage`` data."""
 
@@ -3106,6 +3312,11 @@ class _HtmlText(HTMLParser):
         ):
             self._part = [tag, 1]
             self._skipping += 1
+        if self._unseen is not None and tag == self._unseen[0]:
+            self._unseen[1] = int(self._unseen[1]) + 1
+        elif self._unseen is None and tag not in self._VOID and self._is_unseen(attrs):
+            self._unseen = [tag, 1]
+            self._skipping += 1
         if self._chrome is not None and tag == self._chrome.tag:
             self._chrome.depth += 1
         elif (
@@ -3123,6 +3334,7 @@ class _HtmlText(HTMLParser):
             self._emit(f"\n\n{'#' * int(tag[1])} ")
         elif tag in self._BLOCKS:
             self._emit("\n\n")
+            self._blocks.append((tag, len(self._parts)))
         elif tag == "br":
             self._emit("\n")
         elif tag == "li":
@@ -3149,11 +3361,13 @@ class _HtmlText(HTMLParser):
             last = next((part for part in reversed(self._parts) if part.strip()), "")
             chrome.asks = chrome.asks or last.rstrip().endswith(tuple(_QUESTION_MARKS))
         self._end(tag)
-        if self._part is not None and tag == self._part[0]:
-            self._part[1] = int(self._part[1]) - 1
-            if not self._part[1]:
-                self._part = None
-                self._skipping = max(0, self._skipping - 1)
+        for kind in ("_part", "_unseen"):
+            open_ = getattr(self, kind)
+            if open_ is not None and tag == open_[0]:
+                open_[1] = int(open_[1]) - 1
+                if not open_[1]:
+                    setattr(self, kind, None)
+                    self._skipping = max(0, self._skipping - 1)
         if chrome is not None and tag == chrome.tag:
             chrome.depth -= 1
             if not chrome.depth:
@@ -3184,7 +3398,15 @@ class _HtmlText(HTMLParser):
             del self._tables[-1:]
             self._emit("\n\n")
         elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
+            opened = [at for at, (name, _) in enumerate(self._blocks) if name == tag]
+            if opened:
+                start = self._blocks[opened[-1]][1]
+                del self._blocks[opened[-1] :]
+                self._one_answer(start)
             self._emit("\n\n")
+            if tag == "summary" and self._blocks and self._blocks[-1][0] == "details":
+                # a <details>' answer is what follows its <summary>
+                self._blocks[-1] = ("details", len(self._parts))
         elif tag in ("td", "th") and (row := self._row()) is not None:
             self._end_cell(row)
         elif tag == "tr":
@@ -3204,6 +3426,29 @@ class _HtmlText(HTMLParser):
             if re.match(r"(?:https?|mailto|tel):", address) and shown and shown != address:
                 self._parts[start:] = [f"[{shown}]({address})"]
                 self._origins[start:] = self._origins[start : start + 1] or [self.getpos()[0]]
+
+    def _one_answer(self, start: int) -> None:
+        """The paragraphs of a block that ended, from part ``start``, set as the lines of one
+        when they are all sentences of an answer: an accordion's panel, a ``<dd>`` or a
+        ``<details>`` holding "Yes, the car park is free." and "It closes at 6pm." is one
+        answer, where the second was read as an entry of its own (a paragraph under no
+        question). Not when one of them is a question, a heading, a list, a table, bold or
+        a title (no full stop): the FAQ's own structure, read as before."""
+        shown = [
+            para.strip()
+            for para in re.split(r"\n[ \t]*\n", "".join(self._parts[start:]))
+            if para.strip()
+        ]
+        if len(shown) < 2 or not all(map(_answer_sentences, shown)):
+            return
+        seen = gap = False
+        for at in range(start, len(self._parts)):
+            part = self._parts[at]
+            if part.strip():
+                seen, gap = True, False
+            elif seen and "\n" in part:
+                self._parts[at] = "" if gap else "\n"
+                gap = True
 
     def close(self) -> None:
         super().close()
@@ -3267,6 +3512,11 @@ class _HtmlText(HTMLParser):
         named = f"{found.get('class') or ''} {found.get('id') or ''}"
         return not self._PART_NAMES.isdisjoint(re.split(r"[\s_-]+", named.lower()))
 
+    def _is_unseen(self, attrs: list[tuple[str, str | None]]) -> bool:
+        """Whether an element shows no text: an icon's, or a screen reader's (``_UNSEEN_RE``)."""
+        classes = (dict(attrs).get("class") or "").split()
+        return any(self._UNSEEN_RE.search(name) for name in classes)
+
     def _is_chrome(self, attrs: list[tuple[str, str | None]]) -> bool:
         """Whether an element is what a page shows around its FAQ (``_CHROME_NAMES``)."""
         found = dict(attrs)
@@ -3290,6 +3540,21 @@ class _HtmlText(HTMLParser):
                 return origin
             at += part.count("\n")
         return self._origins[-1] if self._origins else line
+
+
+_ANSWER_END_RE = re.compile(r"[.!\u2026][\"'\u201d\u2019)]*$")
+
+
+def _answer_sentences(paragraph: str) -> bool:
+    """Whether a paragraph of a web page's text is sentences of an answer: ending with a
+    full stop, asking nothing in its first sentence, no line of it marked up (``_MARKUP_RE``:
+    a heading, an item of a list, bold, a table's row)."""
+    first = _SENTENCE_END_RE.split(" ".join(paragraph.split()))[0]
+    return (
+        bool(_ANSWER_END_RE.search(paragraph))
+        and not first.endswith(tuple(_QUESTION_MARKS))
+        and not any(_MARKUP_RE.search(line) for line in paragraph.split("\n"))
+    )
 
 
 class _Dumper(yaml.SafeDumper):

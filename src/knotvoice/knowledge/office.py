@@ -229,13 +229,13 @@ class _Lines:
             else f"### {line}"
             if not asks
             else f"**{line}**"
-            if _opens_as_asked(line)
+            if opens_as_asked(line)
             else line
             for at, line in enumerate(self.lines)
         )
 
 
-def _opens_as_asked(line: str) -> bool:
+def opens_as_asked(line: str) -> bool:
     """Whether a line opens as a question does ("Is there parking", "What happens if ...")."""
     said = words(line)
     return bool(said) and said[0] in english().question_openers
@@ -488,7 +488,7 @@ def _marked(runs: list[tuple[str, bool]], text: str) -> tuple[str, bool]:
         if text.endswith("?"):
             return f"**{text}**", False
         # a question without its "?" may be longer than a title
-        length = _TITLE_WORDS * (1 + _opens_as_asked(text))
+        length = _TITLE_WORDS * (1 + opens_as_asked(text))
         return text, len(text.split()) <= length and not text.endswith((".", "!", ":"))
     start = "".join(part for part, _ in _leading(runs)).strip()
     rest = text[len(start) :].strip() if text.startswith(start) else ""

@@ -172,7 +172,8 @@ class Language:
     """Words written with a capital wherever they stand ("I"), besides the days and months."""
     spoken_symbols: dict[str, str]
     """How written symbols are read: or, and, percent, range, at, slash, per, plus, by (the
-    "x" between dimensions) and times (the "x" after a number alone)."""
+    "x" between dimensions), times (the "x" after a number alone) and step (a menu path's
+    "&gt;" or arrow)."""
     tags_said: dict[str, str]
     """How a tag written as text ("\\<b>") is read: "opening" and "closing", each with the
     tag's ``{name}``."""

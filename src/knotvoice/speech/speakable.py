@@ -269,6 +269,13 @@ _COMPARISON = re.compile(
 """A comparison sign before a number or a word ("age < 16", "> 2 hours", "\u2264 5"), or
 after a word and before a number ("age<16"); not an arrow's ("->", "=>", "<<"), nor one of
 a web or e-mail address or a bracketed placeholder ("<your name>"), which are ``kept``."""
+_STEP = re.compile(
+    r"(?<=[^\W\d_])(?:[ \t]+(?:>|->|=>)[ \t]+|[ \t]*[\u2192\u00bb\u203a\u21d2\u2794\u279c][ \t]*)"
+    r"(?=[^\W\d_])"
+)
+"""A step of a menu's path between two words ("Account > Subscriptions", "Settings \u2192
+Security", "Home \u00bb Help"): "then", where a ">" was "more than" and an arrow read by
+its name or not at all. A ">" between numbers or before one ("> 16") is a comparison."""
 _SIGNS = frozenset("".join(_ENGLISH.comparisons))
 """The characters of the comparison signs."""
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
@@ -409,9 +416,10 @@ def _read_lines(shown: Iterable[Line]) -> str:
 
 
 def _body(line: Line) -> str:
-    """A line's text as it is read: without its marks, quotes or emoji, short forms and
-    comparison signs said."""
+    """A line's text as it is read: without its marks, quotes or emoji, short forms,
+    comparison signs and a menu path's steps said."""
     body = "".join(span.text for span in line.spans)
+    body = _STEP.sub(f", {_ENGLISH.spoken_symbols['step']} ", body)
     if _SIGNS.intersection(body):
         body = _COMPARISON.sub(_comparison, body)
     return _SAID_AS.sub(_said_as, without_emoji(body.translate(_QUOTES)))

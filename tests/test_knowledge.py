@@ -355,6 +355,49 @@ def test_load_bad_yaml_gives_the_line(tmp_path: Path) -> None:
             "line 6: invalid YAML: the '[' opened here is not closed before line 8 (expected "
             "',' or ']', but got ':'); close it with ']' after its last item",
         ),
+        # a text in quotes going on after its closing quote was "not indented"
+        (
+            "    answer: 'It's free on Sundays.'\n",
+            "line 6: the text opens with a quote (') that closes before its end; put the whole "
+            'text in double quotes, a quote inside it written \\" (an apostrophe is fine: '
+            '"It\'s free.")',
+        ),
+        (
+            '    answer: "Free" entry on Sundays.\n',
+            'line 6: the text opens with a quote (") that closes before its end; put the whole '
+            'text in double quotes, a quote inside it written \\" (an apostrophe is fine: '
+            '"It\'s free.")',
+        ),
+        # a text opening with a mark of YAML's own: "fix the syntax there"
+        (
+            "    answer: *Free* entry on Sundays.\n",
+            "line 6: a text starting with '*' must be in quotes; put the whole text in double "
+            "quotes",
+        ),
+        (
+            "    answer: @ the front desk.\n",
+            "line 6: a text starting with '@' must be in quotes; put the whole text in double "
+            "quotes",
+        ),
+        # a list in brackets of questions
+        (
+            "    alternatives: [when are you open?, what time do you close?]\n    answer: Yes.\n",
+            "line 6: an item of the list in brackets holds a mark YAML reads as its own ('?' or "
+            "': '); put each item in double quotes, or write the list as lines, each starting "
+            "with '- '",
+        ),
+        # a key indented one space too far was told to quote a text holding ": "
+        (
+            "    answer: Nine to five.\n     topic: hours\n",
+            "line 7: this key is indented further than the one above it, so it was read as "
+            "more of that one's text; indent it as the other keys of its entry",
+        ),
+        # two files pasted together
+        (
+            "    answer: Yes.\n---\nversion: 1\n",
+            "line 7: a second document starts here ('---'): a knowledge file holds one; put "
+            "its entries under the first 'entries:' and remove the '---' lines",
+        ),
     ],
 )
 def test_a_hand_edit_that_breaks_the_yaml_says_where_and_what_to_do(
@@ -364,6 +407,21 @@ def test_a_hand_edit_that_breaks_the_yaml_says_where_and_what_to_do(
     with pytest.raises(KnowledgeError) as caught:
         load(path)
     assert str(caught.value) == f"{path}: {expected}"
+
+
+def test_an_entry_may_take_another_s_fields_by_a_yaml_merge_key(tmp_path: Path) -> None:
+    """YAML's merge key ("<<: *base") was refused: "could not determine a constructor"."""
+    path = write(
+        tmp_path,
+        "version: 1\nentries:\n  - &base\n    id: a\n    question: When do you open?\n"
+        "    answer: At nine, every day of the week.\n    topic: opening hours\n"
+        "  - <<: *base\n    id: b\n    question: Are you open at Easter?\n",
+    )
+    entries = load(path).entries
+    assert [(e.id, e.question, e.answer, e.topic) for e in entries] == [
+        ("a", "When do you open?", "At nine, every day of the week.", "opening hours"),
+        ("b", "Are you open at Easter?", "At nine, every day of the week.", "opening hours"),
+    ]
 
 
 def test_load_not_utf8(tmp_path: Path) -> None:
@@ -1128,7 +1186,33 @@ def test_lint_warns_of_an_answer_still_to_be_written(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     warned = [(p.entry, p.severity) for p in lint(path) if "no answer yet" in p.message]
-    assert warned == [("wifi", "warning"), ("pool", "warning"), ("bar", "warning")]
+    assert warned == [("wifi", "warning"), ("pool", "warning")]
+    # "..." is said as nothing at all: an error (below)
+    assert [(p.entry, p.severity) for p in lint(path) if "says nothing" in p.message] == [
+        ("bar", "error")
+    ]
+
+
+def test_an_answer_or_spoken_form_that_says_nothing_aloud_is_an_error(tmp_path: Path) -> None:
+    """An answer of emoji alone, or "<br>", and a spoken form of emoji loaded with a
+    warning (that the kiosk "would read it out as it is"): the kiosk answered in silence,
+    the screen stayed on "thinking", and Home Assistant got an empty reply."""
+    path = write(
+        tmp_path,
+        "version: 1\nentries:\n"
+        '  - id: party\n    question: Can I have a party here?\n    answer: "\U0001f389"\n'
+        '  - id: br\n    question: Is there a lift?\n    answer: "<br>"\n'
+        "  - id: hours\n    question: When do you open?\n    answer: At nine, every day.\n"
+        '    spoken: "\U0001f44b\U0001f642"\n'
+        "  - id: jp\n    question: Where are the toilets?\n    answer: \u30c8\u30a4\u30ec\n",
+    )
+    assert [(p.entry, p.field, p.severity) for p in lint(path) if "says nothing" in p.message] == [
+        ("party", "answer", "error"),
+        ("br", "answer", "error"),
+        ("hours", "spoken", "error"),
+    ]
+    with pytest.raises(KnowledgeError, match="says nothing read aloud"):
+        load(path)
 
 
 def test_lint_warns_of_an_answer_that_does_not_say_what_it_answers(tmp_path: Path) -> None:

@@ -41,8 +41,8 @@ from typing import Any, Literal
 import yaml
 
 from knotvoice.errors import KnowledgeError
-from knotvoice.lang import words
-from knotvoice.markup import characters
+from knotvoice.lang import without_emoji, words
+from knotvoice.markup import characters, without_html
 
 logger = logging.getLogger(__name__)
 
@@ -410,6 +410,9 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\u
 """Characters YAML refuses in a file (a tab, line breaks and U+0085 it takes)."""
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _UniqueKeys(yaml.SafeLoader):
     """YAML's safe loader, refusing a key given twice in one mapping: YAML keeps only the
     last, so a second ``entries:`` or ``answer:`` would drop the first without a word."""
@@ -417,6 +420,8 @@ class _UniqueKeys(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue  # "<<: *base": another entry's fields, its own after it replace them
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str | int | float | bool):
                 continue
@@ -430,6 +435,76 @@ class _UniqueKeys(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_KEY_LINE_RE = re.compile(r"^(?P<indent>\s*(?:-\s+)?)[\w-]+:\s+(?P<value>\S.*?)\s*$")
+"""A line of a key and its value ("    answer: 'It's free.'"), or a list's first key's."""
+_INDICATORS = "*&@`%!|>?,[{-"
+"""What YAML reads as its own at the start of a text: the text must be in quotes."""
+
+
+def _text_slip(text: str, exc: yaml.MarkedYAMLError) -> str | None:
+    """What an operator wrote wrong where ``exc`` stopped reading ``text``, and what to do,
+    for the slips YAML's own words do not tell: a text in quotes with more after its closing
+    quote ('It's free.', "Free" entry), a text opening with a mark YAML reads as its own
+    (*Free* entry, @ the desk), a list in brackets whose items ask (a "?"), a key indented
+    further than the one above it, and two documents in one file; else None."""
+    what = str(exc.problem or "")
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    if "another document" in what:
+        return (
+            f"line {mark.line + 1}: a second document starts here ('---'): a knowledge file "
+            "holds one; put its entries under the first 'entries:' and remove the '---' lines"
+        )
+    marks = {mark.line} | ({exc.context_mark.line} if exc.context_mark is not None else set())
+    for number in sorted(marks):
+        line = lines[number] if number < len(lines) else ""
+        found = _KEY_LINE_RE.match(line)
+        if found is None:
+            continue
+        value = found["value"]
+        opening = value[0]
+        if opening in "'\"":
+            closed = value.find(opening, 1)
+            while opening == "'" and closed != -1 and value[closed + 1 : closed + 2] == "'":
+                closed = value.find(opening, closed + 2)  # '' is a quote inside
+            if closed != -1 and value[closed + 1 :].strip()[:1] not in ("", "#"):
+                return (
+                    f"line {number + 1}: the text opens with a quote ({opening}) that closes "
+                    "before its end; put the whole text in double quotes, a quote inside it "
+                    'written \\" (an apostrophe is fine: "It\'s free.")'
+                )
+        if opening == "[" and "expected ',' or ']'" in what:
+            return (
+                f"line {number + 1}: an item of the list in brackets holds a mark YAML reads "
+                "as its own ('?' or ': '); put each item in double quotes, or write the list "
+                "as lines, each starting with '- '"
+            )
+        if opening in _INDICATORS and not re.fullmatch(r"[|>][-+0-9]*", value):
+            return (
+                f"line {number + 1}: a text starting with '{opening}' must be in quotes; put "
+                "the whole text in double quotes"
+            )
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    found = _KEY_LINE_RE.match(line)
+    above = next(
+        (_KEY_LINE_RE.match(lines[at]) for at in range(mark.line - 1, -1, -1) if lines[at].strip()),
+        None,
+    )
+    if (
+        "mapping values are not allowed" in what
+        and found is not None
+        and above is not None
+        and len(found["indent"]) > len(above["indent"])
+    ):
+        return (
+            f"line {mark.line + 1}: this key is indented further than the one above it, so "
+            "it was read as more of that one's text; indent it as the other keys of its entry"
+        )
+    return None
 
 
 def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | None]:
@@ -499,6 +574,8 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
                 "",
                 f"line {opened_at}: a quote opened here is not closed on its line; close it",
             )
+        elif (slip := _text_slip(text, exc)) is not None:
+            out.error(None, "", slip)
         elif "'\\t'" in what:
             out.error(
                 None, "", f"{where}a tab where YAML takes only spaces; replace it with spaces"
@@ -799,6 +876,18 @@ def _entry(raw: object, index: int, out: _Collector, lines: Lines | None = None)
                 out.error(label, field, f"is empty; write {_a(field)}", lines)
             elif field == "spoken":
                 out.error(label, field, f"is empty; write {_a(field)} or remove the field", lines)
+            text[field] = None
+        elif field in ("answer", "spoken") and not re.search(
+            r"[^\W_]", without_emoji(without_html(value))
+        ):
+            # "\U0001f389", "<br>": the kiosk said nothing, and the screen waited on it
+            out.error(
+                label,
+                field,
+                f"{value.strip()!r} says nothing read aloud (only emoji, marks or tags); "
+                "write it in words",
+                lines,
+            )
             text[field] = None
         else:
             text[field] = value.strip()

@@ -771,7 +771,9 @@ def test_a_knowledge_file_slow_to_prepare_is_said_to_be_and_a_kept_one_is_not(
     first = capsys.readouterr()
     preparing, prepared = [line for line in first.err.splitlines() if str(faq) in line]
     count = SMALL_KNOTS.count("- id:")
-    assert preparing.startswith(f"knotvoice: preparing {faq} ({count} entries): a new or ")
+    assert preparing.startswith(
+        f"knotvoice: preparing {faq} ({count} entries): a knowledge file new, "
+    )
     assert re.fullmatch(rf"knotvoice: {re.escape(str(faq))}: prepared in \d+ s", prepared)
     assert "decision: answer" in first.out
 

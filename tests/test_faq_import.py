@@ -4367,3 +4367,19 @@ def test_questions_each_on_one_line_with_their_answers(between: str) -> None:
         ("Parking", "Free behind the hall.\nNeed help? Call us."),
         ("Cafe", "Open daily.\nHungry? Try our soup.\nWe also do cakes."),
     ]
+
+
+def test_a_web_page_s_numbered_list_keeps_its_numbers_and_a_list_in_an_item_its_place() -> None:
+    """An <ol> of steps became "- " items, their order lost (a Word document's kept "1."),
+    and a list in a list's item was flattened between blank lines ("North, ashby, barton,
+    south and carlton")."""
+    page = (
+        "<html><body><h2>How do I return an item?</h2><ol><li>Log in.</li><li>Choose Orders."
+        "</li></ol><h2>Which areas do you cover?</h2><ul><li>North:<ul><li>Ashby</li>"
+        '<li>Barton</li></ul></li><li>South:<ol start="3"><li>Carlton</li></ol></li></ul>'
+        "</body></html>"
+    )
+    assert _asked(page) == [
+        ("How do I return an item?", "1. Log in.\n2. Choose Orders."),
+        ("Which areas do you cover?", "- North:\n  - Ashby\n  - Barton\n- South:\n  3. Carlton"),
+    ]

@@ -814,3 +814,11 @@ def test_a_menu_s_path_is_read_as_its_steps() -> None:
     )
     assert speakable("Children > 5 pay.") == "Children more than 5 pay."
     assert speakable("Type <your name> and send.") == "Type your name and send."
+
+
+def test_a_markdown_table_is_read_row_by_row_and_code_without_its_marks() -> None:
+    """A table written in an answer was read "Day Hours.,. Monday 9 to 5. Sun Closed.", its
+    rule a stray ",." and its header a sentence; "Type `help`" kept its backticks."""
+    table = "Our hours:\n\n| Day | Hours |\n|---|---|\n| Monday | 9-5 |\n| Sun | Closed |"
+    assert speakable(table) == "Our hours, Monday: 9 to 5. Sunday: Closed."
+    assert speakable("Type `help` to start.") == "Type help to start."

@@ -142,9 +142,10 @@ def told_if_slow(knowledge: Knowledge, tell: Callable[[str], None] | None) -> It
     def say() -> None:
         told.set()
         tell(
-            f"preparing {name} ({entries:,} {'entry' if entries == 1 else 'entries'}): a new or "
-            "edited knowledge file is prepared once, then kept; a large one takes minutes on "
-            "a Raspberry Pi"
+            f"preparing {name} ({entries:,} {'entry' if entries == 1 else 'entries'}): a "
+            "knowledge file new, edited or not used lately (another file's, kept since, took "
+            "its place) is prepared once, then kept; a large one takes minutes on a Raspberry "
+            "Pi"
         )
 
     timer = threading.Timer(SLOW_PREPARING_SECONDS, say)

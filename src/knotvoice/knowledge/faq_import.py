@@ -3189,6 +3189,10 @@ class _Row:
     """How many of its cells are headers (``<th>``)."""
 
 
+_INDENTED_ITEM_RE = re.compile(r"^( +)(?:-|\d+\.) ")
+"""An item of a list in an item, as ``_HtmlText`` writes it: its indent."""
+
+
 class _HtmlText(HTMLParser):
     """The text of HTML as a browser shows it, in the markdown ``parse_faq`` reads, with the
     line of the HTML each line of it comes from. What a page shows around its FAQ is left
@@ -3288,6 +3292,9 @@ class _HtmlText(HTMLParser):
         self._glued = False  # an inline element closing a question just ended
         self._data: list[str] | None = None  # the text of a script of data for search engines
         self._blocks: list[tuple[str, int]] = []  # each block open: its tag, where its text starts
+        self._lists: list[
+            int | None
+        ] = []  # each list open: items numbered so far, None if bulleted
         self.faq_data: list[tuple[str, str]] = []
         """The questions and answers (HTML) of the page's schema.org ``FAQPage`` data."""
 
@@ -3332,13 +3339,24 @@ class _HtmlText(HTMLParser):
             return  # a list, table or bold inside a menu or footer shows nothing either
         elif re.fullmatch(r"h[1-6]", tag):
             self._emit(f"\n\n{'#' * int(tag[1])} ")
+        elif tag in ("ol", "ul"):
+            if not self._lists:  # a list in an item goes on under it
+                self._emit("\n\n")
+            self._blocks.append((tag, len(self._parts)))
+            start = dict(attrs).get("start") or ""
+            self._lists.append(None if tag == "ul" else int(start) - 1 if start.isdigit() else 0)
         elif tag in self._BLOCKS:
             self._emit("\n\n")
             self._blocks.append((tag, len(self._parts)))
         elif tag == "br":
             self._emit("\n")
         elif tag == "li":
-            self._emit("\n- ")
+            # an item of a numbered list keeps its number: the order of steps is the answer's
+            numbered = self._lists[-1] if self._lists else None
+            if numbered is not None:
+                self._lists[-1] = numbered + 1
+            indent = "  " * (len(self._lists) - 1)  # an item of a list in an item
+            self._emit(f"\n{indent}- " if numbered is None else f"\n{indent}{numbered + 1}. ")
         elif tag == "table":
             self._emit("\n\n")
             self._tables.append((0, None))
@@ -3398,12 +3416,15 @@ class _HtmlText(HTMLParser):
             del self._tables[-1:]
             self._emit("\n\n")
         elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
+            if tag in ("ol", "ul") and self._lists:
+                self._lists.pop()
             opened = [at for at, (name, _) in enumerate(self._blocks) if name == tag]
             if opened:
                 start = self._blocks[opened[-1]][1]
                 del self._blocks[opened[-1] :]
                 self._one_answer(start)
-            self._emit("\n\n")
+            if not (tag in ("ol", "ul", "li") and self._lists):
+                self._emit("\n\n")
             if tag == "summary" and self._blocks and self._blocks[-1][0] == "details":
                 # a <details>' answer is what follows its <summary>
                 self._blocks[-1] = ("details", len(self._parts))
@@ -3530,7 +3551,11 @@ class _HtmlText(HTMLParser):
     def text(self) -> str:
         """The text shown, a paragraph a block, its lines without spaces around them."""
         # spaces run together are one, as a browser shows them ("Yes <img> free")
-        return "\n".join(" ".join(line.split()) for line in "".join(self._parts).split("\n"))
+        # an item of a list in an item keeps its indent (``_nested`` reads it)
+        return "\n".join(
+            (found[1] if (found := _INDENTED_ITEM_RE.match(line)) else "") + " ".join(line.split())
+            for line in "".join(self._parts).split("\n")
+        )
 
     def source_line(self, line: int) -> int:
         """The HTML's line that line ``line`` of ``text()`` comes from (both 1-based)."""

@@ -895,6 +895,36 @@ def _written_tag(found: re.Match[str]) -> str:
     return f"{' ' if _WORD.match(before) else ''}{said}{' ' if _WORD.match(after) else ''}"
 
 
+_TABLE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$")
+"""A row of a markdown table ("| Monday | 9-5 |")."""
+_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
+"""The rule under a markdown table's header ("|---|---|")."""
+_CODE = re.compile(r"`([^`\n]+)`")
+"""Words marked as code ("Type `help`"): said without their backticks."""
+
+
+def _table_rows(text: str) -> str:
+    """``text`` with a markdown table's rows as lines, each its first cell and the rest
+    after a colon ("Monday: 9-5"), as an imported table's are; its header over its rule,
+    and the rule, left out: a table was read "Day Hours.,. Monday 9 to 5."."""
+    if "|" not in text:
+        return text
+    written = text.split("\n")
+    header = {at - 1 for at, line in enumerate(written) if at and _TABLE_RULE.match(line)}
+    kept = []
+    for at, line in enumerate(written):
+        if _TABLE_RULE.match(line) or (at in header and _TABLE_ROW.match(line)):
+            continue
+        if (row := _TABLE_ROW.match(line)) is not None:
+            cells = [cell.strip() for cell in row.group(1).split("|")]
+            first, rest = cells[0], [cell for cell in cells[1:] if cell]
+            line = (
+                f"{first}: {', '.join(rest)}" if first and rest else ", ".join(filter(None, cells))
+            )
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def speakable(text: str) -> str:
     """Rewrite written text so a speech engine reads it naturally.
 
@@ -930,6 +960,7 @@ def speakable(text: str) -> str:
     # or a mark written as text is said by its name, as the words it shows.
     text = _WRITTEN_MARK.sub(lambda found: _ENGLISH.marks_said[found.group(1)], text)
     text = _WRITTEN_TAG.sub(_written_tag, text)
+    text = _CODE.sub(r"\1", _table_rows(text))
     text = _read_lines(
         lines(without_html(_CONTROL.sub("", text).translate(_LINE_ENDS).translate(_NO_BREAK)))
     )

@@ -4383,3 +4383,14 @@ def test_a_web_page_s_numbered_list_keeps_its_numbers_and_a_list_in_an_item_its_
         ("How do I return an item?", "1. Log in.\n2. Choose Orders."),
         ("Which areas do you cover?", "- North:\n  - Ashby\n  - Barton\n- South:\n  3. Carlton"),
     ]
+
+
+def test_a_section_s_number_and_its_faq_words_are_no_part_of_its_topic() -> None:
+    """ "## 1. Tickets & Prices" and "## Frequently asked questions about membership" gave
+    their entries no topic, and "## Parking FAQs" the topic "parking FAQs"."""
+    result = parse_faq(
+        "## 1. Tickets & Prices\n### How much is entry?\n£10.\n\n## Parking FAQs\n"
+        "### Where do I park?\nIn the car park.\n\n"
+        "## Frequently asked questions about membership\n### How do I join?\nOnline.\n"
+    )
+    assert [e.topic for e in result.entries] == ["tickets & prices", "parking", "membership"]

@@ -2435,10 +2435,22 @@ def _heading_text(line: str) -> str:
 def _section_title(para: _Paragraph, opening: bool) -> tuple[int, str] | None:
     """A section title's line and words, to name the entries under it; None for a page title
     opening the text (``# FAQ``) and for a heading longer than a few words."""
-    name = _heading_text(para.lines[0])
+    name = _subject(_heading_text(para.lines[0]))
     if (opening and para.level < 2) or not _SECTION_RE.match(name):
         return None
     return para.line, name
+
+
+def _subject(title: str) -> str:
+    """A section title without its number ("1. Tickets & Prices") and the words that say
+    only that it holds questions ("Parking FAQs", "Frequently asked questions about
+    membership": ``section_title_words``); the title as it is if nothing else is left. Both
+    had given no topic, and the last "parking FAQs"."""
+    name = re.sub(r"^(?:\d+[.):]|[A-Z][.)])\s+", "", title).strip()
+    for trim in english().section_title_words:
+        pattern = r"\s+".join(map(re.escape, trim.split()))
+        name = re.sub(rf"^{pattern}\s*[:\-\u2013]?\s+|\s+{pattern}$", "", name, flags=re.I)
+    return name.strip() if phrase_key(name) else title
 
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'\u2019-]*")

@@ -273,6 +273,9 @@ class Language:
     catch_all_topics: frozenset[str]
     """Names of a section that holds what the others do not ("other", "general"), as their
     words (``catch_all``)."""
+    section_title_words: tuple[str, ...]
+    """Words around a section's subject that say only that it holds questions ("FAQs"),
+    longest first."""
     asking_words: frozenset[str]
     """Words of a question that ask, not what it asks about ("where", "bring", "allowed"):
     ``knotvoice report`` groups questions by their other words."""
@@ -565,6 +568,13 @@ def load(code: str = "en") -> Language:
         page_signups=tuple(tuple(words(said)) for said in _text_list(data, "page_signups")),
         page_signup_fields=tuple(
             tuple(words(said)) for said in _text_list(data, "page_signup_fields")
+        ),
+        section_title_words=tuple(
+            sorted(
+                (" ".join(words(name)) for name in _text_list(data, "section_title_words")),
+                key=len,
+                reverse=True,
+            )
         ),
         catch_all_topics=frozenset(
             " ".join(words(name)) for name in _text_list(data, "catch_all_topics")

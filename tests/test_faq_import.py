@@ -4394,3 +4394,14 @@ def test_a_section_s_number_and_its_faq_words_are_no_part_of_its_topic() -> None
         "## Frequently asked questions about membership\n### How do I join?\nOnline.\n"
     )
     assert [e.topic for e in result.entries] == ["tickets & prices", "parking", "membership"]
+
+
+def test_a_google_docs_link_leads_where_it_points_not_through_google() -> None:
+    """A Google Docs export's links kept Google's redirect ("https://www.google.com/url?q=
+    https://example.org/book&sa=D&..."), shown and read out as Google's address."""
+    page = (
+        '<html><body><p><b>How do I book?</b></p><p>Use <a href="https://www.google.com/url?'
+        'q=https://example.org/book&amp;sa=D&amp;source=editors">our website</a>.</p>'
+        "<p><b>Where are you?</b></p><p>On Mill Lane.</p></body></html>"
+    )
+    assert _asked(page)[0] == ("How do I book?", "Use [our website](https://example.org/book).")

@@ -127,6 +127,7 @@ import json
 import logging
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -3205,6 +3206,18 @@ _INDENTED_ITEM_RE = re.compile(r"^( +)(?:-|\d+\.) ")
 """An item of a list in an item, as ``_HtmlText`` writes it: its indent."""
 
 
+def _unredirected(address: str) -> str:
+    """The address a link leads to through a redirect of Google's (a Google Docs export's
+    links are "https://www.google.com/url?q=https://example.org/book&sa=D&..."), else
+    ``address``."""
+    found = urllib.parse.urlsplit(address)
+    if found.netloc.endswith("google.com") and found.path == "/url":
+        target = urllib.parse.parse_qs(found.query).get("q", [""])[0]
+        if target.startswith(("http://", "https://", "mailto:", "tel:")):
+            return target
+    return address
+
+
 class _HtmlText(HTMLParser):
     """The text of HTML as a browser shows it, in the markdown ``parse_faq`` reads, with the
     line of the HTML each line of it comes from. What a page shows around its FAQ is left
@@ -3383,7 +3396,7 @@ class _HtmlText(HTMLParser):
         elif tag in ("strong", "b"):
             self._emit("**")
         elif tag == "a":
-            self._link = (dict(attrs).get("href") or "", len(self._parts))
+            self._link = (_unredirected(dict(attrs).get("href") or ""), len(self._parts))
 
     def handle_endtag(self, tag: str) -> None:
         chrome = self._chrome

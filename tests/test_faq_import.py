@@ -4405,3 +4405,21 @@ def test_a_google_docs_link_leads_where_it_points_not_through_google() -> None:
         "<p><b>Where are you?</b></p><p>On Mill Lane.</p></body></html>"
     )
     assert _asked(page)[0] == ("How do I book?", "Use [our website](https://example.org/book).")
+
+
+def test_a_list_as_word_saves_it_as_plain_text_is_a_list() -> None:
+    """Word's "Save as Plain Text" writes a bullet or a number and a tab ("\u2022\tbooks",
+    "o\tfilms" one level in, "1.\tSearch"): the answer kept them, tabs and all (a quoted
+    YAML text hard to edit), and "o" was read out as a word."""
+    text = (
+        "What can I borrow?\r\nMembers can borrow:\r\n\u2022\tbooks\r\n\u2022\tDVDs\r\n"
+        "o\tfilms rated 18 need proof of age\r\n\r\nHow do I reserve a book?\r\n"
+        "1.\tSearch the catalogue.\r\n2.\tClick Reserve.\r\n"
+    )
+    assert _asked(text) == [
+        (
+            "What can I borrow?",
+            "Members can borrow:\n- books\n- DVDs\n  - films rated 18 need proof of age",
+        ),
+        ("How do I reserve a book?", "1. Search the catalogue.\n2. Click Reserve."),
+    ]

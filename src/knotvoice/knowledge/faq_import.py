@@ -602,8 +602,15 @@ def _with_faq_data(shown: ImportResult, pairs: list[tuple[str, str]]) -> ImportR
     return ImportResult((*shown.entries, *added.entries), (note, *shown.notes), shown.fields)
 
 
+_WORD_ITEM_RE = re.compile(r"(?m)^(\u2022|\u00b7|\uf0b7|o|\d+[.)])\t")
+"""An item of a list as Word saves it as plain text: its bullet ("\u2022", "o" one level
+in) or number, then a tab."""
+_WORD_ITEMS = {"\u2022": "- ", "\u00b7": "- ", "\uf0b7": "- ", "o": "  - "}
+
+
 def _parse_text(text: str) -> ImportResult:
     """``parse_faq`` on text without HTML, its character references read already."""
+    text = _WORD_ITEM_RE.sub(lambda found: _WORD_ITEMS.get(found[1], f"{found[1]} "), text)
     paragraphs = _plain_titles(_titled(_sub_headings(_menus(_paragraphs(text)))))
     paragraphs = _title_lines(paragraphs, everywhere=not any(p.is_question for p in paragraphs))
     paragraphs = _asides(_signups(paragraphs))

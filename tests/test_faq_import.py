@@ -4423,3 +4423,88 @@ def test_a_list_as_word_saves_it_as_plain_text_is_a_list() -> None:
         ),
         ("How do I reserve a book?", "1. Search the catalogue.\n2. Click Reserve."),
     ]
+
+
+def test_what_the_operator_s_fixes_above_must_not_take() -> None:
+    """A review of the fixes above found each of these read wrongly by their first versions:
+    a numbered item holding a block ("2" an entry), a section whose id names a vote or
+    whose class an author, a visible symbol or a link beside an icon, a page's title that
+    asks over sections, a numbered step of an answer, an answer that opens as a question
+    does over a question in lowercase."""
+    ordered = (
+        "<html><body><ol><li><p>Is there parking?</p><p>Yes, free.</p></li>"
+        "<li><h3>Can I bring my dog?</h3><p>Yes, on a lead.</p></li></ol></body></html>"
+    )
+    assert _asked(ordered) == [
+        ("Is there parking?", "Yes, free."),
+        ("Can I bring my dog?", "Yes, on a lead."),
+    ]
+    sections = (
+        '<html><body><div id="where-do-i-vote"><p><b>Where do I vote?</b></p><p>At the school '
+        'hall.</p></div><section class="faq author-events"><p><b>Can I get a book signed?</b>'
+        "</p><p>Yes, at any author event.</p></section><div><p><b>How much are tickets?</b>"
+        '</p><p>Adults <span class="currency-symbol">\u00a3</span>12.</p></div><div><p><b>Can '
+        'I book?</b></p><p><a class="btn has-icon" href="https://example.org">Book online</a> '
+        "or call us.</p></div></body></html>"
+    )
+    assert _asked(sections) == [
+        ("Where do I vote?", "At the school hall."),
+        ("Can I get a book signed?", "Yes, at any author event."),
+        ("How much are tickets?", "Adults \u00a312."),
+        ("Can I book?", "[Book online](https://example.org) or call us."),
+    ]
+    titled = parse_faq(
+        "# Got a question?\n\n## Tickets\n### How much are tickets?\n\u00a35.\n\n"
+        "## Parking\n### Is there parking?\nYes, free.\n"
+    )
+    assert [(e.question, e.topic) for e in titled.entries] == [
+        ("How much are tickets?", "tickets"),
+        ("Is there parking?", "parking"),
+    ]
+    steps = (
+        "1. How do I book a pitch?\nBooking is easy:\n\n1. Go to our website\n\n"
+        "2. Have your card ready to pay\n\n2. Can I bring a dog?\nYes, on a lead.\n"
+    )
+    assert _asked(steps) == [
+        (
+            "How do I book a pitch?",
+            "Booking is easy:\n\n1. Go to our website\n\n2. Have your card ready to pay",
+        ),
+        ("Can I bring a dog?", "Yes, on a lead."),
+    ]
+    assert _asked(
+        "Where is the meeting point?\nWhere the old mill was, by the bridge\n"
+        "is it far from the station?\nAbout ten minutes.\n"
+    ) == [
+        ("Where is the meeting point?", "Where the old mill was, by the bridge"),
+        ("is it far from the station?", "About ten minutes."),
+    ]
+
+
+def test_a_question_a_popular_section_repeats_with_the_same_answer_is_one_entry(
+    tmp_path: Path,
+) -> None:
+    """A "Popular questions" section over the sections that hold them gave each twice,
+    "(Popular questions)" and "(Booking)"; a section named again gathers its own question
+    ("(Swimming)" twice, a draft that failed its lint); a row of its own topic and keywords
+    with no question is no more of the answer above it."""
+    assert _asked(
+        "## Popular questions\n### How do I book?\nOnline.\n\n## Booking\n### How do I book?\n"
+        "Online.\n\n### Can I cancel?\nYes.\n"
+    ) == [("How do I book?", "Online."), ("Can I cancel?", "Yes.")]
+    assert _asked(
+        "## Swimming\n### How much does it cost?\n\u00a35.\n\n## Gym\n### How much does it cost?\n"
+        "\u00a330.\n\n## Swimming\n### How much does it cost?\nUnder 5s free.\n"
+    ) == [
+        ("How much does it cost? (Swimming)", "\u00a35.\n\nUnder 5s free."),
+        ("How much does it cost? (Gym)", "\u00a330."),
+    ]
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text(
+        "Topic,Question,Answer,Keywords\nParking,Is there parking?,Yes.,car park\n"
+        "Wifi,,The password is on the wall.,wifi\n",
+        encoding="utf-8",
+    )
+    result = read_faq(sheet)
+    assert [(e.question, e.answer) for e in result.entries] == [("Is there parking?", "Yes.")]
+    assert any("row without a question left out" in str(n) for n in result.notes)

@@ -392,6 +392,19 @@ def test_load_bad_yaml_gives_the_line(tmp_path: Path) -> None:
             "line 7: this key is indented further than the one above it, so it was read as "
             "more of that one's text; indent it as the other keys of its entry",
         ),
+        # an answer's next line opening "Word: ..." is more of it, not a key indented too far
+        (
+            "    answer: We are open daily but closed on\n      Sundays: call 111 instead.\n",
+            "line 7: invalid YAML (mapping values are not allowed here): a text holding ': ' "
+            "must be in quotes; put the whole text in double quotes",
+        ),
+        # a list in brackets on a line indented short is no text to quote
+        (
+            "    answer: Yes.\n   alternatives: [is it open, when do you open]\n",
+            "line 7: invalid YAML (expected <block end>, but found '<block mapping start>'): "
+            "this line is not indented as the lines above it; indent it with spaces as the "
+            "other lines of its entry are",
+        ),
         # two files pasted together
         (
             "    answer: Yes.\n---\nversion: 1\n",

@@ -814,6 +814,11 @@ def test_a_menu_s_path_is_read_as_its_steps() -> None:
     )
     assert speakable("Children > 5 pay.") == "Children more than 5 pay."
     assert speakable("Type <your name> and send.") == "Type your name and send."
+    # a comparison in words, quote marks
+    assert speakable("Children > five years old pay.") == "Children more than five years old pay."
+    assert (
+        speakable("Ask for \u00bbTom\u00ab at the desk.") == "Ask for \u00bbTom\u00ab at the desk."
+    )
 
 
 def test_a_markdown_table_is_read_row_by_row_and_code_without_its_marks() -> None:
@@ -822,3 +827,8 @@ def test_a_markdown_table_is_read_row_by_row_and_code_without_its_marks() -> Non
     table = "Our hours:\n\n| Day | Hours |\n|---|---|\n| Monday | 9-5 |\n| Sun | Closed |"
     assert speakable(table) == "Our hours, Monday: 9 to 5. Sunday: Closed."
     assert speakable("Type `help` to start.") == "Type help to start."
+    assert speakable("Don`t be late.") == "Don`t be late."  # a backtick for an apostrophe
+    # more than two columns: each cell after its column's name
+    assert speakable(
+        "| Ticket | Peak | Off-peak |\n|---|---|---|\n| Adult | \u00a312 | \u00a38 |"
+    ) == ("Adult: Peak 12 pounds, Off-peak 8 pounds.")

@@ -437,9 +437,9 @@ class _UniqueKeys(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_KEY_LINE_RE = re.compile(r"^(?P<indent>\s*(?:-\s+)?)[\w-]+:\s+(?P<value>\S.*?)\s*$")
+_KEY_LINE_RE = re.compile(r"^(?P<indent>\s*(?:-\s+)?)(?P<key>[\w-]+):\s+(?P<value>\S.*?)\s*$")
 """A line of a key and its value ("    answer: 'It's free.'"), or a list's first key's."""
-_INDICATORS = "*&@`%!|>?,[{-"
+_INDICATORS = "*&@`%!|>?,-"
 """What YAML reads as its own at the start of a text: the text must be in quotes."""
 
 
@@ -483,7 +483,11 @@ def _text_slip(text: str, exc: yaml.MarkedYAMLError) -> str | None:
                 "as its own ('?' or ': '); put each item in double quotes, or write the list "
                 "as lines, each starting with '- '"
             )
-        if opening in _INDICATORS and not re.fullmatch(r"[|>][-+0-9]*", value):
+        if (
+            opening in _INDICATORS
+            and not re.fullmatch(r"[|>][-+0-9]*", value)  # a block of text's mark
+            and not re.fullmatch(r"\*[\w-]+|&[\w-]+(?:\s.*)?", value)  # an alias, an anchor
+        ):
             return (
                 f"line {number + 1}: a text starting with '{opening}' must be in quotes; put "
                 "the whole text in double quotes"
@@ -497,6 +501,7 @@ def _text_slip(text: str, exc: yaml.MarkedYAMLError) -> str | None:
     if (
         "mapping values are not allowed" in what
         and found is not None
+        and found["key"] in _KNOWN_FIELDS  # not "Sundays: call 111" going on from above
         and above is not None
         and len(found["indent"]) > len(above["indent"])
     ):
@@ -574,12 +579,12 @@ def _parse_yaml(path: Path, out: _Collector) -> tuple[bool, object, yaml.Node | 
                 "",
                 f"line {opened_at}: a quote opened here is not closed on its line; close it",
             )
-        elif (slip := _text_slip(text, exc)) is not None:
-            out.error(None, "", slip)
         elif "'\\t'" in what:
             out.error(
                 None, "", f"{where}a tab where YAML takes only spaces; replace it with spaces"
             )
+        elif (slip := _text_slip(text, exc)) is not None:
+            out.error(None, "", slip)
         elif "expected <block end>" in what:
             out.error(
                 None,

@@ -795,8 +795,16 @@ def _parse_text(text: str) -> ImportResult:
                     pending = []
             seen = by_key.get(key)
             if seen is not None and _other_section(under.get(id(seen)), section):
-                twice.add(key)  # asked again under another section: its own entry there
-                seen = None
+                twice.add(key)  # asked again under another section: its own entry there,
+                seen = next(  # or the one asked under that section before
+                    (
+                        draft
+                        for draft in drafts
+                        if phrase_key(draft.question) == key
+                        and not _other_section(under.get(id(draft)), section)
+                    ),
+                    None,
+                )
             if seen is not None:
                 notes.append(
                     (
@@ -1330,7 +1338,13 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
         if last is not None and number != last_row + 1:
             last = None  # a blank row sets the row under it apart
         last_row = number
-        if not phrase_key(question) and phrase_key(answer) and last is not None:
+        if (
+            not phrase_key(question)
+            and phrase_key(answer)
+            and last is not None
+            # nothing else in it: a row with its own topic or keywords is a row of its own
+            and not any(cell.strip() for at, cell in enumerate(cells) if at != said)
+        ):
             # "", "Saturday 9am to 1pm" under "What are the opening times?", "Monday to
             # Friday 9am to 6pm": its answer's next line, left out before
             last.paragraphs[-1] += f"\n{answer}"
@@ -1349,12 +1363,20 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
             notes.append((number, f"row without a question left out: {shown!r}", None))
         elif not phrase_key(answer):
             notes.append((number, f"question {question!r} has no answer; dropped", None))
-        elif (seen := by_key.get(phrase_key(question))) is not None and not (
-            _row_topic(fields, over)
-            and _row_topic({"topic": seen.topic}, under.get(id(seen)))
-            and phrase_key(_row_topic(fields, over))
-            != phrase_key(_row_topic({"topic": seen.topic}, under.get(id(seen))))
-        ):
+        elif (
+            seen := next(
+                (
+                    draft
+                    for draft in drafts
+                    if phrase_key(draft.question) == phrase_key(question)
+                    and _same_topic(
+                        _row_topic(fields, over),
+                        _row_topic({"topic": draft.topic}, under.get(id(draft))),
+                    )
+                ),
+                None,
+            )
+        ) is not None:
             seen.paragraphs.append(answer)
             last = seen
             topic = " ".join(fields.get("topic", "").split())
@@ -1804,6 +1826,7 @@ def _paragraphs(text: str) -> list[_Paragraph]:
     # the questions are numbered: the number after the last question's opens the next one
     numbered = len(asking) > 1 and all(_QUESTION_NUMBER_RE.match(line) for line in asking)
     last = 0  # the number of the last numbered question
+    listing = False  # a numbered list is in the answer being read
     # no line a question alone, and most lines each a question and its answer ("Can
     # visitors play? Yes, on weekdays."): each such line is read as one and the other
     text_lines = [line for at, line in enumerate(lines, start=1) if line and at not in table]
@@ -1818,9 +1841,10 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             continue
         if numbered and (found_number := _QUESTION_NUMBER_RE.match(line)):
             if questions[number - 1] is not None:
-                last = int(found_number[1])
+                last, listing = int(found_number[1]), False
             elif (
-                int(found_number[1]) == last + 1
+                not listing
+                and int(found_number[1]) == last + 1
                 # set apart from the answer above: a blank line, or the end of its sentence
                 # and no list's item (a list's "2." under "1. Call us." is the answer's)
                 and (
@@ -1846,6 +1870,8 @@ def _paragraphs(text: str) -> list[_Paragraph]:
                 current = None
                 items.clear()
                 continue
+            else:
+                listing = True  # the answer's own numbered list: its numbers are its own
         if number in table:
             items.clear()
             if number - 1 not in table:
@@ -1910,6 +1936,11 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             and len(paragraphs) > 0
             and paragraphs[-1] is current
             and len(current.lines) == 1
+            # its start: a line of its own in capitals, not an answer under a question
+            and current.lines[-1][:1].isupper()
+            and not (len(paragraphs) > 1 and paragraphs[-2].is_question)
+            and _sentence_count(current.lines[-1]) == 1
+            and len(words(f"{current.lines[-1]} {line}")) <= _ASKED_WORDS
             and not re.search(r"[.!:;,]\W*$", current.lines[-1])
             and (whole := _question_line(f"{current.lines[-1]} {line}")) is not None
             and opens_as_asked(whole.question)
@@ -2317,12 +2348,20 @@ def _sub_headings(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
     found = list(paragraphs)
     asked = 0  # the level of the question's heading being answered, or 0
     for index, para in enumerate(paragraphs):
+        below = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
         if para.is_question:
-            asked = para.heading or para.level
-        elif para.is_heading and asked and para.level > asked:
+            # a page's title that asks ("# Got a question?") is over sections, not answered
+            asked = 0 if index == 0 and (para.heading or para.level) == 1 else para.heading
+        elif (
+            para.is_heading
+            and asked
+            and para.level > asked
+            and below is not None
+            and not (below.is_question or below.is_heading)
+        ):
             found[index] = _Paragraph(para.line, [_heading_text(para.lines[0])], subheading=True)
         elif para.is_heading:
-            asked = 0
+            asked = 0  # a section's title, over questions, ends the answer above it
     return found
 
 
@@ -2516,6 +2555,11 @@ def _other_section(seen: tuple[int, str] | None, section: tuple[int, str] | None
     )
 
 
+def _same_topic(one: str, other: str) -> bool:
+    """Whether two rows' topics (``_row_topic``) are one: the same, or either not given."""
+    return not one or not other or phrase_key(one) == phrase_key(other)
+
+
 def _row_topic(fields: dict[str, str], over: tuple[int, str] | None) -> str:
     """The topic of a sheet's row: its cell of topics, else the title row over it."""
     return " ".join(fields.get("topic", "").split()) or (over[1] if over is not None else "")
@@ -2536,8 +2580,28 @@ def _told_apart(
         if phrase_key(draft.question) in twice:
             groups.setdefault(phrase_key(draft.question), []).append(draft)
     for group in groups.values():
-        names = [section_of(draft) for draft in group]
-        for draft, name in zip(group, names, strict=True):
+        if len({phrase_key(_answer_text(draft)) for draft in group}) == 1:
+            # the same answer under each ("Popular questions" over the sections that hold
+            # them): one question asked again, merged as one
+            first = group[0]
+            for draft in group[1:]:
+                drafts.remove(draft)
+                first.alternatives.extend(
+                    wording for wording in draft.alternatives if wording not in first.alternatives
+                )
+                notes[:] = [note for note in notes if note[2] is not draft]
+                notes.append(
+                    (
+                        draft.line,
+                        f"repeated question {draft.question!r} merged into the one on line "
+                        f"{first.line}",
+                        first,
+                    )
+                )
+            continue
+        names = list(dict.fromkeys(section_of(draft) for draft in group))
+        for draft in group:
+            name = section_of(draft)
             if not name:
                 continue
             asked = draft.question
@@ -3269,23 +3333,32 @@ class _HtmlText(HTMLParser):
     _CHROME_NAMES = frozenset(
         {"breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "feedback"}
         | {"helpful", "share", "sharing", "social", "newsletter", "recommendations", "upsell"}
-        | {"vote", "votes", "voting", "meta", "author", "related", "recent", "subscribe"}
     )
     """The words of a class or id, and the roles, of what a page shows around its FAQ: a
     cookie banner, the trail of links over its title ("Home > Help > FAQs"), "Was this page
     helpful? Yes No", links to share it, a shop's newsletter box and products it
-    recommends, a help centre's "Did you find it helpful? Yes No", its article's author
-    and date and its lists of related and recently viewed articles. Such an element is read all the same when a heading, a ``<summary>`` or a
+    recommends. Such an element is read all the same when a heading, a ``<summary>`` or a
     ``<dt>`` in it asks a question: it is a section of the FAQ ("Do you use cookies?")."""
+    _CHROME_CLASSES = frozenset(
+        {"faq-vote", "faq-votes", "article-vote", "article-votes", "article-meta"}
+        | {"article-author", "related-articles", "recent-articles", "article-relatives"}
+        | {"article-subscribe", "article-vote-feedback"}
+    )
+    """Whole classes of what a help centre (Zendesk's, Freshdesk's, an FAQ plugin's) shows
+    around an answer: "Was this answer helpful? Yes No" after each, the article's author and
+    date, its lists of related and recently viewed articles. A word of them alone ("vote",
+    "author") names a section of the FAQ as often ("where-do-i-vote", "author-events")."""
     _UNSEEN_RE = re.compile(
-        r"(?:^|[-_])(?:icons?|symbols?|glyphicon)$|sr-only|visually-?hidden|screen-?reader",
+        r"^(?:material-(?:icons|symbols)(?:-\w+)?|glyphicon|dashicons|(?!has-|with-|no-)"
+        r"[\w-]+-icon|sr-only|visually-?hidden|screen-reader-(?:text|only)|hidden-visually)$",
         re.IGNORECASE,
     )
-    """A class of what a page shows as no text: an icon (``material-icons``' "expand_more",
-    an accordion's "+" letter in a font of symbols), or words for screen readers alone
-    ("Show answer to: ", "(click to expand)"): read, they ran into the question ("Do you
-    deliver?expand_more", dropped with no ``?`` at its end). A class of words around
-    "icon" (``elementor-icon-list-items``) holds what the page shows."""
+    """A class of what a page shows as no text: an icon's (``material-icons``' "expand_more",
+    ``elementor-accordion-icon``), or words for screen readers alone ("Show answer to: ",
+    "(click to expand)"): read, they ran into the question ("Do you deliver?expand_more",
+    dropped with no ``?`` at its end). Not a class around an icon (``has-icon``,
+    ``list-icons``, ``elementor-icon-list-items``) nor a symbol's (``currency-symbol``:
+    "\u00a312"), which hold what the page shows."""
     _VOID = frozenset(
         [
             "area",
@@ -3324,9 +3397,9 @@ class _HtmlText(HTMLParser):
         self._glued = False  # an inline element closing a question just ended
         self._data: list[str] | None = None  # the text of a script of data for search engines
         self._blocks: list[tuple[str, int]] = []  # each block open: its tag, where its text starts
-        self._lists: list[
-            int | None
-        ] = []  # each list open: items numbered so far, None if bulleted
+        # each list open: its items numbered so far, None when it is bulleted
+        self._lists: list[int | None] = []
+        self._item: tuple[str, str] | None = None  # a numbered item's marks, before its text
         self.faq_data: list[tuple[str, str]] = []
         """The questions and answers (HTML) of the page's schema.org ``FAQPage`` data."""
 
@@ -3367,9 +3440,16 @@ class _HtmlText(HTMLParser):
             self._chrome = _Chrome(tag, len(self._parts))
         if tag in self._skipped:
             self._skipping += 1
-        elif self._skipping or self._outside:
+            return
+        if self._skipping or self._outside:
             return  # a list, table or bold inside a menu or footer shows nothing either
-        elif re.fullmatch(r"h[1-6]", tag):
+        if self._item is not None and tag not in self._VOID:
+            # a numbered item's number goes before its text, not alone before a block of
+            # it ("<li><p>Is there parking?</p>..."): such an item is marked as before
+            blocked = tag in self._BLOCKS or tag in ("li", "table") or tag[0] == "h"
+            self._emit(self._item[0] if blocked else self._item[1])
+            self._item = None
+        if re.fullmatch(r"h[1-6]", tag):
             self._emit(f"\n\n{'#' * int(tag[1])} ")
         elif tag in ("ol", "ul"):
             if not self._lists:  # a list in an item goes on under it
@@ -3388,7 +3468,10 @@ class _HtmlText(HTMLParser):
             if numbered is not None:
                 self._lists[-1] = numbered + 1
             indent = "  " * (len(self._lists) - 1)  # an item of a list in an item
-            self._emit(f"\n{indent}- " if numbered is None else f"\n{indent}{numbered + 1}. ")
+            if numbered is None:
+                self._emit(f"\n{indent}- ")
+            else:
+                self._item = (f"\n{indent}- ", f"\n{indent}{numbered + 1}. ")
         elif tag == "table":
             self._emit("\n\n")
             self._tables.append((0, None))
@@ -3426,6 +3509,8 @@ class _HtmlText(HTMLParser):
                     del self._parts[chrome.start :], self._origins[chrome.start :]
 
     def _end(self, tag: str) -> None:
+        if tag in ("li", "ol", "ul"):
+            self._item = None  # an item with no text: no number alone
         if tag == "script" and self._data is not None:
             try:
                 found = json.loads("".join(self._data))
@@ -3553,6 +3638,9 @@ class _HtmlText(HTMLParser):
             self._glued = False
             if not data[0].isspace():
                 self._emit("\n")
+        if shown and self._item is not None and data.strip():
+            self._emit(self._item[1])
+            self._item = None
         if shown:
             # a tag in the text the page shows ("&lt;b&gt;") is text (``markup.characters``)
             self._emit(tags_as_text(re.sub(r"\s+", " ", data.replace("\xa0", " "))))
@@ -3578,6 +3666,8 @@ class _HtmlText(HTMLParser):
         named = (
             f"{found.get('class') or ''} {found.get('id') or ''} {found.get('aria-label') or ''}"
         )
+        if not self._CHROME_CLASSES.isdisjoint((found.get("class") or "").lower().split()):
+            return True
         return not self._CHROME_NAMES.isdisjoint(re.split(r"[\s_-]+", named.lower()))
 
     def text(self) -> str:

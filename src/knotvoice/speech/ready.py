@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import queue
@@ -265,21 +266,24 @@ def _write(path: Path, audio: Sequence[AudioChunk]) -> bool:
         return False
     first = audio[0]
     partial = path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.partial")
+    # Made in memory, then written: a writer on the file, its writing cut by a stop (or a
+    # full disk), tried to close again as it was collected, a traceback on the way out.
+    made = io.BytesIO()
+    try:
+        with wave.open(made, "wb") as wav:
+            wav.setnchannels(first.channels)
+            wav.setsampwidth(first.width)
+            wav.setframerate(first.rate)
+            wav.writeframes(b"".join(chunk.audio for chunk in audio))
+    except wave.Error:
+        return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("wb") as handle:
-            with wave.open(handle, "wb") as wav:
-                wav.setnchannels(first.channels)
-                wav.setsampwidth(first.width)
-                wav.setframerate(first.rate)
-                wav.writeframes(b"".join(chunk.audio for chunk in audio))
+            handle.write(made.getvalue())
             handle.flush()
             os.fsync(handle.fileno())  # whole on disk before its name says so
         partial.replace(path)
-    except wave.Error:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-        return False
     except OSError:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)

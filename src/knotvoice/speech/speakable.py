@@ -270,12 +270,13 @@ _COMPARISON = re.compile(
 after a word and before a number ("age<16"); not an arrow's ("->", "=>", "<<"), nor one of
 a web or e-mail address or a bracketed placeholder ("<your name>"), which are ``kept``."""
 _STEP = re.compile(
-    r"(?<=[^\W\d_])(?:[ \t]+(?:>|->|=>)[ \t]+|[ \t]*[\u2192\u00bb\u203a\u21d2\u2794\u279c][ \t]*)"
-    r"(?=[^\W\d_])"
+    r"\b([A-Z][\w'\u2019-]*)[ \t]+(?:>|->|=>|[\u2192\u00bb\u203a\u21d2\u2794\u279c])[ \t]+"
+    r"(?=[A-Z])"
 )
-"""A step of a menu's path between two words ("Account > Subscriptions", "Settings \u2192
+"""A step of a menu's path between two names ("Account > Subscriptions", "Settings \u2192
 Security", "Home \u00bb Help"): "then", where a ">" was "more than" and an arrow read by
-its name or not at all. A ">" between numbers or before one ("> 16") is a comparison."""
+its name or not at all. A ">" before a word in lowercase ("quality > quantity", "children
+> five") is a comparison, and a "\u00bb" against a word a quote mark ("\u00bbTom\u00ab")."""
 _SIGNS = frozenset("".join(_ENGLISH.comparisons))
 """The characters of the comparison signs."""
 _NO_BREAK = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
@@ -419,7 +420,7 @@ def _body(line: Line) -> str:
     """A line's text as it is read: without its marks, quotes or emoji, short forms,
     comparison signs and a menu path's steps said."""
     body = "".join(span.text for span in line.spans)
-    body = _STEP.sub(f", {_ENGLISH.spoken_symbols['step']} ", body)
+    body = _STEP.sub(rf"\1, {_ENGLISH.spoken_symbols['step']} ", body)
     if _SIGNS.intersection(body):
         body = _COMPARISON.sub(_comparison, body)
     return _SAID_AS.sub(_said_as, without_emoji(body.translate(_QUOTES)))
@@ -899,25 +900,40 @@ _TABLE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$")
 """A row of a markdown table ("| Monday | 9-5 |")."""
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
 """The rule under a markdown table's header ("|---|---|")."""
-_CODE = re.compile(r"`([^`\n]+)`")
+_CODE = re.compile(r"(?<![\w`])`([^`\n]+)`(?![\w`])")
 """Words marked as code ("Type `help`"): said without their backticks."""
 
 
 def _table_rows(text: str) -> str:
     """``text`` with a markdown table's rows as lines, each its first cell and the rest
-    after a colon ("Monday: 9-5"), as an imported table's are; its header over its rule,
-    and the rule, left out: a table was read "Day Hours.,. Monday 9 to 5."."""
+    after a colon ("Monday: 9-5"), each after its column's name where there are more than
+    two ("Adult: Peak 12, Off-peak 8", as an imported table's are); its header over its
+    rule, and the rule, not read on their own: a table was read "Day Hours.,. Monday 9 to
+    5."."""
     if "|" not in text:
         return text
     written = text.split("\n")
     header = {at - 1 for at, line in enumerate(written) if at and _TABLE_RULE.match(line)}
     kept = []
+    names: list[str] = []  # the columns' names of the table being read
     for at, line in enumerate(written):
-        if _TABLE_RULE.match(line) or (at in header and _TABLE_ROW.match(line)):
+        row = _TABLE_ROW.match(line)
+        if row is None:
+            names = []
+        if _TABLE_RULE.match(line):
             continue
-        if (row := _TABLE_ROW.match(line)) is not None:
-            cells = [cell.strip() for cell in row.group(1).split("|")]
-            first, rest = cells[0], [cell for cell in cells[1:] if cell]
+        cells = [cell.strip() for cell in row.group(1).split("|")] if row else []
+        if at in header and cells:
+            names = cells
+            continue
+        if cells:
+            first, rest = cells[0], cells[1:]
+            if len(names) > 2:
+                rest = [
+                    f"{name} {cell}" if name and cell else cell
+                    for name, cell in zip(names[1:], rest, strict=False)
+                ]
+            rest = [cell for cell in rest if cell]
             line = (
                 f"{first}: {', '.join(rest)}" if first and rest else ", ".join(filter(None, cells))
             )

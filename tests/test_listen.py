@@ -515,22 +515,25 @@ def test_wake_phrase_then_follow_up_without_it(
     assert "rid of" in heard[-1][1]
 
 
-def test_push_to_talk_says_when_no_press_can_come(caplog: pytest.LogCaptureFixture) -> None:
-    """Under a service manager a push-to-talk kiosk's standard input is /dev/null: it heard
-    no question and said nothing of why. Each line read is a press (a button's presses piped
-    in); once the input ends, that is said."""
-    caplog.set_level(logging.WARNING, logger="knotvoice.kiosk.triggers")
+def test_push_to_talk_stops_once_no_press_can_come() -> None:
+    """Under a service manager a push-to-talk kiosk's standard input is /dev/null, or the
+    button's program stops (crashed, its GPIO chip busy): the kiosk heard no question again
+    and said nothing of why, then (its input's end only logged) went on deaf, its status
+    well, never restarted. Each line read is a press; once the input ends, after the last
+    press, it stops with an error saying why."""
     pipe = io.StringIO("17 falling\n")  # a press, as a GPIO monitor prints one
     trigger = KeyTrigger(pipe)
     deadline = time.monotonic() + 10
-    while not caplog.records and time.monotonic() < deadline:
+    while not trigger._ended.is_set() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert trigger.poll() and not trigger.poll()  # one press
-    (record,) = caplog.records
-    assert record.getMessage().startswith(
-        "--trigger push: standard input has ended, so no press can come (under a service it is "
-        "/dev/null)"
+    assert trigger.poll()  # the press
+    with pytest.raises(DeviceError) as raised:
+        trigger.poll()
+    assert str(raised.value).startswith(
+        "--trigger push: standard input has ended, so no press can come (the button's program "
+        "stopped; under a service with none it is /dev/null)"
     )
+    assert "\n" not in str(raised.value)
 
 
 def test_push_to_talk_answers_only_after_a_press(
@@ -1695,6 +1698,40 @@ def test_a_did_you_mean_waits_for_its_answer_with_no_follow_up_window(
     )
 
     assert recorder.decisions() == [("confirm", entry.id), ("answer", entry.id)]
+
+
+def test_a_did_you_mean_no_one_answers_ends_the_last_of_max_turns(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    """With --max-turns 1 (the README's first check on a Pi), a question met with a
+    did-you-mean that no one answered kept the kiosk running until it was killed: the
+    did-you-mean's question never counted."""
+    asked = did_you_mean(knowledge.get("massage-how-often"))
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, asked) + 30.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=1, no_speech_timeout_seconds=3.0, idle_exit_seconds=60.0)
+    summary = bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Unsure(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+    assert recorder.decisions() == [("confirm", "massage-how-often")]
+    assert any(isinstance(event, TimedOut) for event in recorder.events)
+    assert summary.turns == 1 and summary.seconds < 30.0
 
 
 class Refusing(Unsure):

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Protocol, TextIO
 
 from knotvoice.asr import Transcript, Word
+from knotvoice.errors import DeviceError
 from knotvoice.lang import words
 from knotvoice.settings import TriggerMode
 
@@ -55,23 +56,36 @@ class EventTrigger:
 class KeyTrigger(EventTrigger):
     """Each line read from ``stream`` (the Enter key on a terminal, or a button's presses
     piped in: ``gpiomon ... | knotvoice listen --trigger push``) is a press. Once it ends
-    no press can come, which is said: under a service manager it is /dev/null, and the kiosk
-    heard nothing and said nothing."""
+    no press can come: ``poll`` raises ``DeviceError`` after the last press, and the kiosk
+    stops with it (under a service manager, to be started again with its button). It used
+    to go on deaf, its status well: the button's program gone (crashed, its GPIO chip
+    busy) or standard input /dev/null."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__()
         self._stream = stream if stream is not None else sys.stdin
+        self._ended = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="knotvoice-keys")
         self._thread.start()
 
     def _run(self) -> None:
-        for _line in self._stream:
-            self.press()
-        _log.warning(
-            "--trigger push: standard input has ended, so no press can come (under a service "
-            "it is /dev/null); pipe a button's presses in, a line each (docs/kiosk.md), or "
-            "use --trigger vad or wake"
-        )
+        try:
+            for _line in self._stream:
+                self.press()
+        finally:
+            self._ended.set()
+
+    def poll(self) -> bool:
+        if super().poll():
+            return True
+        if self._ended.is_set():
+            raise DeviceError(
+                "--trigger push: standard input has ended, so no press can come (the "
+                "button's program stopped; under a service with none it is /dev/null); pipe "
+                "a button's presses in, a line each (docs/kiosk.md), or use --trigger vad or "
+                "wake"
+            )
+        return False
 
 
 def strip_wake_phrase(text: str, wake_phrase: str) -> str | None:

@@ -1933,7 +1933,6 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             and not found.marked
             and line[:1].islower()
             and current is not None
-            and len(paragraphs) > 0
             and paragraphs[-1] is current
             and len(current.lines) == 1
             # its start: a line of its own in capitals, not an answer under a question
@@ -1948,10 +1947,8 @@ def _paragraphs(text: str) -> list[_Paragraph]:
             # a question wrapped by hand ("How do I apply for a permit if I" over "live
             # outside the borough?", as a PDF's or an e-mail's text holds it): its end alone
             # was the question, its start text before it
-            at = number - 1
-            paragraphs.pop()
-            paragraphs.append(
-                _Paragraph(at, [whole.question], is_question=True, marked=whole.marked)
+            paragraphs[-1] = _Paragraph(
+                number - 1, [whole.question], is_question=True, marked=whole.marked
             )
             current = None
         elif found is not None and not (rhetorical or answering):
@@ -2574,7 +2571,8 @@ def _told_apart(
     """Each draft of a question asked under several sections (``twice``: its key) told
     apart by its section's name after it ("How much does it cost? (Gym)"), with a note: the
     sections' answers were merged into one that said both prices, and a knowledge file holds
-    a question once."""
+    a question once. Drafts with one answer under each section are one question asked again
+    ("Popular questions" over the sections that hold them): merged into the first."""
     groups: dict[str, list[_Draft]] = {}
     for draft in drafts:
         if phrase_key(draft.question) in twice:

@@ -1700,6 +1700,40 @@ def test_a_did_you_mean_waits_for_its_answer_with_no_follow_up_window(
     assert recorder.decisions() == [("confirm", entry.id), ("answer", entry.id)]
 
 
+def test_a_did_you_mean_no_one_answers_ends_the_last_of_max_turns(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    """With --max-turns 1 (the README's first check on a Pi), a question met with a
+    did-you-mean that no one answered kept the kiosk running until it was killed: the
+    did-you-mean's question never counted."""
+    asked = did_you_mean(knowledge.get("massage-how-often"))
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("How often should you massage a knot?"),
+            silence(reply_seconds(synthesizer, asked) + 30.0),
+        ]
+    )
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=1, no_speech_timeout_seconds=3.0, idle_exit_seconds=60.0)
+    summary = bounded_listen(
+        settings,
+        whisper,
+        Dialogue(Unsure(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+    )
+    assert recorder.decisions() == [("confirm", "massage-how-often")]
+    assert any(isinstance(event, TimedOut) for event in recorder.events)
+    assert summary.turns == 1 and summary.seconds < 30.0
+
+
 class Refusing(Unsure):
     """A matcher at the dialogue's seam that turns every question away, nearest to "How
     often should you massage a knot?", then "How do I treat a knot?"."""
@@ -2087,7 +2121,8 @@ def test_a_did_you_mean_said_again_late_can_be_answered(
         ]
     )
     recorder = Recorder()
-    settings = ListenSettings(max_turns=1, idle_exit_seconds=40.0)
+    # no --max-turns: a did-you-mean no one answered in time ends its last turn
+    settings = ListenSettings(idle_exit_seconds=40.0)
     bounded_listen(
         settings,
         whisper,

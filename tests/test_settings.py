@@ -261,8 +261,8 @@ def test_kiosk_timings_must_be_finite(key: str, value: str, message: str) -> Non
     [
         ("output_rate = 0", "output_rate must be a whole number of Hertz more than 0, not 0"),
         ("output_rate = -5", "output_rate must be a whole number of Hertz more than 0, not -5"),
-        ("speech_rate = 0", "speech_rate must be a whole number of words per minute more than 0"),
-        ("speech_rate = -100", "speech_rate must be a whole number of words per minute more"),
+        ("speech_rate = 0", "speech_rate must be a whole number of words per minute, 80 or more"),
+        ("speech_rate = -100", "speech_rate must be a whole number of words per minute, 80 or"),
         ("whisper_window = nan", "whisper_window must be a number of seconds more than 0, not nan"),
         ("whisper_window = -5", "whisper_window must be a number of seconds more than 0, not -5"),
         ("[serve]\nreload = nan", "reload must be 0 \\(never\\) or more seconds"),
@@ -415,6 +415,23 @@ def test_a_slow_rate_under_the_slowest_voice_is_refused(tmp_path: Path, rate: in
     with pytest.raises(SettingsError, match=rf"^{config}: slow_rate must be .* 80 or more"):
         build_settings({}, {}, config)
     assert build_settings({"slow_rate": 80}, {}).listen.slow_rate == 80
+
+
+@pytest.mark.parametrize("name", ["speech_rate", "slow_rate"])
+def test_a_rate_faster_than_the_voice_can_speak_is_refused(tmp_path: Path, name: str) -> None:
+    """`KNOTVOICE_SPEECH_RATE=1000` was taken, and espeak-ng spoke at its fastest, 450 words
+    a minute, saying nothing of it; a rate of 60 at its slowest."""
+    with pytest.raises(
+        SettingsError, match=r"^KNOTVOICE_SPEECH_RATE: speech_rate must be .* 450 or fewer"
+    ):
+        build_settings({}, {"KNOTVOICE_SPEECH_RATE": "1000"})
+    with pytest.raises(SettingsError, match=r"^KNOTVOICE_SPEECH_RATE: .* 80 or more, not 60$"):
+        build_settings({}, {"KNOTVOICE_SPEECH_RATE": "60"})
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"{name} = 451\n" if name == "speech_rate" else f"[listen]\n{name} = 451\n")
+    with pytest.raises(SettingsError, match=rf"^{config}: {name} must be .* 450 or fewer"):
+        build_settings({}, {}, config)
+    assert build_settings({}, {"KNOTVOICE_SPEECH_RATE": "450"}).speech_rate == 450
 
 
 def test_a_models_folder_that_is_a_file_is_refused_where_it_was_named(tmp_path: Path) -> None:

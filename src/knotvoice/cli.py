@@ -183,7 +183,10 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
         "--max-turns",
         type=int,
         metavar="N",
-        help="stop after N questions (a 'say that again' over the last answer is still answered)",
+        help=(
+            "stop after N questions (a 'say that again' over the last answer is still"
+            " answered; a did-you-mean no one answers in time ends its question)"
+        ),
     )
     parser.add_argument("--log-dir", type=Path, help="where the turn log is kept")
     parser.add_argument(

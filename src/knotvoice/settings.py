@@ -451,14 +451,19 @@ def _positive(
 
 SLOWEST_RATE = 80
 """Words a minute that "slower" does not go under (espeak-ng's slowest)."""
+FASTEST_RATE = 450
+"""espeak-ng's fastest words a minute: a faster rate was spoken at this one."""
 
 
-def _slow_rate(name: str, value: Any) -> int:
-    """``slow_rate``: words a minute, no slower than the voice goes (``SLOWEST_RATE``)."""
+def _words_a_minute(name: str, value: Any) -> int:
+    """``speech_rate``, ``slow_rate``: words a minute the voice can say (``SLOWEST_RATE`` to
+    ``FASTEST_RATE``; outside them espeak-ng said them at its own limit, unasked)."""
     what = "a whole number of words per minute"
     rate: int = _number(int, what)(name, value)
     if rate < SLOWEST_RATE:
         raise SettingsError(f"{name} must be {what}, {SLOWEST_RATE} or more, not {rate}")
+    if rate > FASTEST_RATE:
+        raise SettingsError(f"{name} must be {what}, {FASTEST_RATE} or fewer, not {rate}")
     return rate
 
 
@@ -505,7 +510,7 @@ _TOP: dict[str, Callable[[str, Any], Any]] = {
     "output_device": _device,
     "output_rate": _positive(int, "a whole number of Hertz"),
     "voice": _text,
-    "speech_rate": _positive(int, "a whole number of words per minute"),
+    "speech_rate": _words_a_minute,
     "model_url": _text,
     "log_dir": _path,
     "whisper_window": _positive(float, "a number of seconds"),
@@ -518,7 +523,7 @@ _LISTEN: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "wake_phrase": ("wake_phrase", _phrase),
     "follow_up": ("follow_up_seconds", _positive(float, "a number of seconds", zero="none")),
     "no_speech_timeout": ("no_speech_timeout_seconds", _positive(float, "a number of seconds")),
-    "slow_rate": ("slow_rate", _slow_rate),
+    "slow_rate": ("slow_rate", _words_a_minute),
     "barge_in": ("barge_in", _flag),
     "echo_cancel": ("echo_cancel", _flag),
     "max_turns": ("max_turns", _turns),

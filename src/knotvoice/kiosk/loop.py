@@ -189,6 +189,8 @@ class _Kiosk:
         """When the end of the last question was found (monotonic seconds: a clock set
         meanwhile, as NTP does after a boot, is no latency)."""
         self.turns = 0
+        self.proposal_counted = False
+        """The did-you-mean asked last was counted as a turn when no answer came to it."""
         self.replies = 0
         self.last_speech = 0.0
         self.open_until = -1.0
@@ -334,6 +336,11 @@ class _Kiosk:
             ):
                 self.awaiting_until = None
                 self.emit(TimedOut(self.now))
+                if self.proposed_until >= 0.0 and not self.proposal_counted:
+                    # a did-you-mean no one answered: its question's turn is over (with
+                    # --max-turns 1 the kiosk waited on for ever)
+                    self.turns += 1
+                    self.proposal_counted = True
             idle = self.settings.idle_exit_seconds
             if idle is not None and self.now - self.last_speech >= idle:
                 _LOG.info("nobody spoke for %.1f s of audio; stopping", idle)
@@ -691,6 +698,7 @@ class _Kiosk:
         if proposes:
             self.wait_for_speech()
             self.proposed_until, self.offered_until = self.open_until, -1.0
+            self.proposal_counted = False
         elif offers:
             # "The first one" may follow with no trigger, as after a did-you-mean; but a
             # question still needs one, and none following is no timeout.

@@ -442,6 +442,20 @@ def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> N
     assert "nerve" in answered.stdout.lower()
 
 
+@pytest.mark.parametrize("name", ["faq.csv", "FAQ.XLSX", "faq.txt"])
+def test_an_import_to_a_document_name_is_refused_before_writing(tmp_path: Path, name: str) -> None:
+    """`knowledge import faq.txt -o faq.csv` wrote YAML under a CSV's name, which the kiosk
+    then refused as "a .csv document"; the operator meant `knowledge export`, or a .yaml."""
+    out = tmp_path / name
+    result = knotvoice("knowledge", "import", str(SEED), "-o", str(out))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"knotvoice: error: {out}: an import writes a knowledge file, which is YAML; give -o a "
+        "name ending .yaml (`knotvoice knowledge export` writes .csv or .xlsx)"
+    ]
+    assert not out.exists()
+
+
 def test_knowledge_import_writes_its_file_when_its_notes_go_to_a_closed_pipe(
     tmp_path: Path,
 ) -> None:

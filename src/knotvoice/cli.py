@@ -1993,6 +1993,12 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
         raise KnotvoiceError(f"{output}: is the FAQ being imported; give -o another name")
     if output is not None:
         _may_write(output, force, "a .yaml file")
+        if output.suffix.lower() in _NOT_KNOWLEDGE:
+            # "-o faq.csv" was written as YAML under that name, which the kiosk then refused
+            raise KnotvoiceError(
+                f"{output}: an import writes a knowledge file, which is YAML; give -o a name "
+                "ending .yaml (`knotvoice knowledge export` writes .csv or .xlsx)"
+            )
     result = faq_import.read_faq(faq)
     for note in result.notes:
         _warn(f"{faq}: {note}")
@@ -2059,6 +2065,12 @@ def _has_comments(path: Path) -> bool:
     return any(
         line.lstrip().startswith("#") and not line.lstrip().startswith(ours) for line in lines
     )
+
+
+_NOT_KNOWLEDGE = frozenset(
+    (".csv", ".tsv", ".xlsx", ".ods", ".docx", ".odt", ".pdf", ".html", ".htm", ".txt", ".md")
+)
+"""Names an import's ``-o`` is refused: kinds of FAQ document, none a knowledge file."""
 
 
 def _may_write(output: Path, force: bool, kind: str) -> None:

@@ -242,6 +242,21 @@ def test_read_faq_missing_file(tmp_path: Path) -> None:
     assert read_faq(path).entries[0].answer == "Yes."
 
 
+@pytest.mark.parametrize("name", ["faq.docx", "faq.txt", "faq.xlsx", "faq.pdf"])
+@pytest.mark.parametrize("data", [b"", b" \r\n\n"])
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path, name: str, data: bytes) -> None:
+    """A Word file of no bytes (saved before it was written, or half copied) was told "no
+    questions found; a question is a line of its own ending in '?'", sending the operator
+    to look for the questions in a document that has none."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(KnowledgeError) as raised:
+        read_faq(path)
+    assert str(raised.value) == (
+        f"{path}: the file is empty; save the FAQ in it again, or check the path"
+    )
+
+
 def test_importing_a_directory_says_to_give_the_faq_file_in_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -418,6 +418,11 @@ def read_faq(path: str | Path) -> ImportResult:
         ) from None
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from None
+    if not data.strip():
+        # a document saved before it was written, or copied as it downloaded
+        raise KnowledgeError(
+            f"{path}: the file is empty; save the FAQ in it again, or check the path"
+        )
     if data.startswith(_ZIP_MAGIC):
         try:
             return _read_office(data)

@@ -1967,6 +1967,41 @@ def test_a_workbook_s_faq_is_read_from_its_visible_sheet_with_questions(tmp_path
     ]
 
 
+def test_a_hidden_sheet_that_asks_is_named(tmp_path: Path) -> None:
+    """A workbook's sheet of questions, hidden by mistake, was left out unsaid: beside
+    another it was lost, alone it was "no sheet has a question and an answer in a row"."""
+    workbook = openpyxl.Workbook()
+    faq = workbook.active
+    assert faq is not None
+    faq.title = "FAQ"
+    faq.append(("Can I park here?", "Yes, behind the hall."))
+    more = workbook.create_sheet("Bookings")
+    more.append(("Can I book online?", "Yes, on our website."))
+    more.sheet_state = "hidden"
+    cover = workbook.create_sheet("Cover")
+    cover.append(("Village hall FAQ, 2026",))
+    cover.sheet_state = "veryHidden"
+    path = tmp_path / "faq.xlsx"
+    workbook.save(path)
+    result = read_faq(path)
+    assert [e.question for e in result.entries] == ["Can I park here?"]
+    assert [str(n) for n in result.notes] == [
+        "workbook: sheet 'Bookings' left out: it is hidden; if visitors should hear any of "
+        "its rows, unhide it and move them to the sheet 'FAQ'"
+    ]
+    faq.sheet_state = "hidden"
+    workbook.active = 2  # Excel opens a workbook on a visible sheet
+    cover.sheet_state = "visible"
+    workbook.save(path)
+    with pytest.raises(KnowledgeError) as raised:
+        read_faq(path)
+    assert str(raised.value) == (
+        f"{path}: no sheet has a question and an answer in a row ('Cover'); put questions in "
+        "one column and their answers in the next; the hidden sheets 'FAQ', 'Bookings' have "
+        "rows: unhide them if visitors should hear them"
+    )
+
+
 def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active

@@ -1039,8 +1039,21 @@ def _asks(cells: list[str]) -> bool:
 def _read_sheets(sheets: list[Sheet]) -> ImportResult:
     """The entries of a workbook's sheet with the most rows that ask a question, else its
     first (the one it opens on) that has questions and answers, each read as ``parse_rows``
-    reads a CSV's rows; a note for each other sheet with text, which is left out."""
-    filled = [sheet for sheet in sheets if sheet.rows]
+    reads a CSV's rows; a note for each other sheet with text, which is left out, and for a
+    hidden one that asks (an FAQ hidden by mistake was left out unsaid, or "no sheet has a
+    question"; a hidden sheet of lists for a form's choices is no FAQ, and not told)."""
+    filled = [sheet for sheet in sheets if sheet.rows and not sheet.hidden]
+    hidden = [
+        sheet for sheet in sheets if sheet.hidden and any(_asks(cells) for _, cells in sheet.rows)
+    ]
+    unhide = (
+        f"; the hidden sheet{'s' if hidden[1:] else ''} "
+        f"{', '.join(repr(sheet.title) for sheet in hidden)} "
+        f"{'have' if hidden[1:] else 'has'} rows: unhide {'them' if hidden[1:] else 'it'} "
+        "if visitors should hear them"
+        if hidden
+        else ""
+    )
     # the sheet that asks most ("Updated, 1 March" on a cover is no question), else in order
     asking = sorted(filled, key=lambda sheet: -sum(_asks(cells) for _, cells in sheet.rows))
     for sheet in asking:
@@ -1057,12 +1070,20 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
             )
             for other in filled
             if other is not sheet
+        ) + tuple(
+            Note(
+                1,
+                f"sheet {other.title!r} left out: it is hidden; if visitors should hear any "
+                f"of its rows, unhide it and move them to the sheet {sheet.title!r}",
+                place="workbook",
+            )
+            for other in hidden
         )
         return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *result.notes))
     named = ", ".join(repr(sheet.title) for sheet in filled)
     raise KnowledgeError(
         f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
-        "questions in one column and their answers in the next"
+        f"questions in one column and their answers in the next{unhide}"
     )
 
 

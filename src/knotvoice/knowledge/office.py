@@ -19,6 +19,7 @@ and columns with text are named, for the import to say it left them out.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -103,6 +104,8 @@ class Sheet:
     """Hidden rows with text, left out."""
     hidden_columns: tuple[str, ...] = ()
     """Hidden columns with text (their letters), left out."""
+    hidden: bool = False
+    """The sheet itself is hidden: left out, and named so."""
 
 
 def read_office(data: bytes) -> str | list[Sheet]:
@@ -676,13 +679,12 @@ def _paragraphs(node: ElementTree.Element) -> Iterator[ElementTree.Element]:
 
 
 def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
-    """An OpenDocument spreadsheet's visible sheets, with their rows with text; a run of
-    repeated rows or cells (how empty ones are stored) is counted, not spelled out."""
+    """An OpenDocument spreadsheet's sheets, with their rows with text, the hidden ones
+    marked so; a run of repeated rows or cells (how empty ones are stored) is counted, not
+    spelled out."""
     _, hidden = _open_styles(content)
     sheets = []
     for table in content.iter(f"{_TABLE}table"):
-        if hidden.get(table.get(f"{_TABLE}style-name") or "", False):
-            continue
         collapsed: set[int] = set()
         column = 1
         for found in table.iter(f"{_TABLE}table-column"):
@@ -736,6 +738,7 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
                 rows,
                 tuple(hidden_rows),
                 tuple(get_column_letter(n) for n in sorted(hidden_columns)),
+                hidden.get(table.get(f"{_TABLE}style-name") or "", False),
             )
         )
     return sheets
@@ -745,14 +748,18 @@ def _open_sheets(content: ElementTree.Element) -> list[Sheet]:
 
 
 def _workbook(data: bytes) -> list[Sheet]:
-    """An Excel workbook's visible sheets, the one it opens on first, each cell as it shows
-    (``cellformat.shown``)."""
+    """An Excel workbook's sheets, the one it opens on first and the hidden ones (marked
+    so) last, each cell as it shows (``cellformat.shown``)."""
     workbook = openpyxl.load_workbook(io.BytesIO(_merges_cut(data)), data_only=True)
     try:
-        visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
         active = workbook.active
+        order = sorted(
+            workbook.worksheets,
+            key=lambda sheet: (sheet.sheet_state != "visible", sheet is not active),
+        )
         return [
-            _excel_sheet(sheet) for sheet in sorted(visible, key=lambda sheet: sheet is not active)
+            dataclasses.replace(_excel_sheet(sheet), hidden=sheet.sheet_state != "visible")
+            for sheet in order
         ]
     finally:
         workbook.close()

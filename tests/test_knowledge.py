@@ -1443,6 +1443,40 @@ def test_an_answer_too_long_to_read_aloud_is_warned_of_by_lint_and_check(tmp_pat
     assert not [p for p in lint(KNOTS) if "read aloud" in p.message]
 
 
+def test_check_tells_of_an_answer_cut_short_by_a_hash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "press #2 for bookings" in a plain answer loses "#2 for bookings." to YAML's comment,
+    and the kiosk said "Call 01234 567890 and press". Lint told it, last of its warnings;
+    `knowledge check`, which `knowledge import` and the README send an operator to, did not."""
+    path = tmp_path / "faq.yaml"
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - id: phone\n    question: What is your phone number?\n"
+        "    alternatives: [how do i call you, can i ring you, what number do i ring]\n"
+        "    answer: Call 01234 567890 and press #2 for bookings.\n    topic: phone\n"
+        "  - id: parking\n    question: Where can I park?\n"
+        "    alternatives: [is there parking, where do i leave the car, is parking free]\n"
+        "    answer: In the car park behind the hall.\n    topic: parking\n",
+        encoding="utf-8",
+    )
+    assert main(["knowledge", "check", str(path)]) == 0
+    advice = [line for line in capsys.readouterr().out.splitlines() if line.startswith("advice")]
+    assert advice[0] == (
+        f"advice: {path}: line 6: ' #' starts a YAML comment, so '#2 for bookings.' is left "
+        "out of the text; put the whole text in quotes"
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "Call 01234 567890 and press #2 for bookings.",
+            '"Call 01234 567890 and press #2 for bookings."',
+        ),
+        encoding="utf-8",
+    )
+    assert main(["knowledge", "check", str(path)]) == 0
+    assert "YAML comment" not in capsys.readouterr().out
+
+
 def test_a_question_too_long_to_read_out_is_warned_of_by_lint_and_check(tmp_path: Path) -> None:
     """A question of 60 words (46 here) passed lint and check without a word, and a visitor turned
     away heard all of it as a question to ask (a reply of 81 words)."""

@@ -1744,11 +1744,16 @@ def _knowledge(args: argparse.Namespace) -> int:
 
 
 def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False) -> int:
-    from knotvoice.knowledge.check import check_calibration
+    from knotvoice.knowledge.check import check_calibration, comment_cuts
     from knotvoice.match.calibration import cross_check
     from knotvoice.match.matcher import ANSWER_AT, CONFIRM_AT
 
     knowledge = app.load_knowledge_file(path) if path else app.load_knowledge(settings)
+    # Text a visitor would never hear, which lint alone told (and last of its warnings).
+    cut = [
+        str(problem)
+        for problem in comment_cuts(path or settings.knowledge, str(path or settings.knowledge))
+    ]
     matcher = app.load_matcher(settings, knowledge, tell=_warn)
     recorded = app.load_recorded(settings, knowledge)
     judged = cross_check(matcher.evidence, recorded=recorded)
@@ -1816,7 +1821,7 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
             )
         for question, entry, chance in report.offtopic_answered[:10]:
             _out(f"everyday question answered as new: {question!r} -> {entry} ({chance:.2f})")
-    for line in report.advice:
+    for line in [*cut, *report.advice]:
         _out(f"advice: {line}")
     return 0
 

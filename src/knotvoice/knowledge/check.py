@@ -42,6 +42,7 @@ __all__ = [
     "Confused",
     "EntryFigures",
     "check_calibration",
+    "comment_cuts",
     "lint",
 ]
 
@@ -61,7 +62,7 @@ _NOT_PLAIN_TEXT = "'\"|>#&*!%@`[{-"
 anchor, alias or tag (or nothing but a comment)."""
 
 
-def _comment_cuts(path: Path, source: str) -> list[Problem]:
+def comment_cuts(path: Path, source: str) -> list[Problem]:
     """Text after an unquoted " #" is a YAML comment: "room #5" in a plain answer loses "#5"
     (and all after it) without an error. One warning per such line, outside block texts
     (``|`` and ``>``, where "#" is text)."""
@@ -115,7 +116,7 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
         problems.extend(_answer_twins(_placed(knowledge), source))
         problems.extend(_repair_warnings(knowledge, source))
         problems.extend(language_warnings(knowledge.entries, source))
-        problems.extend(_comment_cuts(Path(path), source))
+        problems.extend(comment_cuts(Path(path), source))
         if known is not None and not any(p.severity == "error" for p in problems):
             problems.extend(_vocabulary_problems(knowledge, known))
     return sorted(problems, key=lambda p: p.severity != "error")

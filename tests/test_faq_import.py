@@ -3495,6 +3495,26 @@ def test_a_knowledge_file_exported_and_imported_again_is_the_same(
     assert load(copy).matching == MatchingHints()
 
 
+def test_a_sheet_exported_over_an_edited_one_keeps_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`knowledge export faq.yaml -o faq.csv --force` over a sheet edited but not yet
+    imported lost the edits without a copy, as an import over a knowledge file does not."""
+    source = Path(__file__).parent.parent / "knowledge" / "knots.yaml"
+    sheet = tmp_path / "faq.csv"
+    assert main(["knowledge", "export", str(source), "-o", str(sheet)]) == 0
+    edited = sheet.read_bytes().replace(b"knots", b"KNOTS", 1)
+    sheet.write_bytes(edited)
+    capsys.readouterr()
+    assert main(["knowledge", "export", str(source), "-o", str(sheet), "--force"]) == 0
+    (kept,) = tmp_path.glob("faq.csv.*.bak")
+    assert kept.read_bytes() == edited != sheet.read_bytes()
+    assert f"{sheet}: the file it replaced is kept as {kept}" in capsys.readouterr().err
+    # the same sheet exported again is no edit to keep
+    assert main(["knowledge", "export", str(source), "-o", str(sheet), "--force"]) == 0
+    assert list(tmp_path.glob("faq.csv.*.bak")) == [kept]
+
+
 def faq_imported(tmp_path: Path, *lines: str) -> tuple[Path, Path, str]:
     """An FAQ document of ``lines`` written as faq.md and imported as faq.yaml, with the
     knowledge file's text (for an operator's edits to it)."""

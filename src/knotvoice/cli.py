@@ -2123,12 +2123,20 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
     _may_write(output, force, "a .csv or .xlsx file")
     knowledge = app.load_knowledge_file(path)
     data = export.sheet_bytes(knowledge, suffix)
+    before = None
     try:
+        # a sheet exported before may hold edits not yet imported: kept, as an import keeps
+        # the knowledge file it replaces
+        before = _keep_replaced(output, data)
         _replace_whole(output, data)
     except OSError as error:
+        if before is not None:
+            before.unlink(missing_ok=True)
         raise KnotvoiceError(
             f"{output}: cannot write the spreadsheet ({error.strerror}); check the folder"
         ) from None
+    if before is not None:
+        _warn(f"{output}: the file it replaced is kept as {before}")
     if suffix == ".csv" and (cells := export.formula_like(knowledge)):
         _warn(
             f"note: {_count(cells, 'cell starts', 'cells start')} with '-', '+', '=' or '@', "
@@ -2146,16 +2154,18 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
     return 0
 
 
-def _keep_replaced(path: Path, text: str) -> Path | None:
-    """A copy of the knowledge file at ``path`` that an import replaces with ``text``, beside
-    it and named by the time (``faq.yaml.20261204-162000.bak``): an entry written there by
-    hand is no longer in the FAQ, and the import leaves it out. None when there is no file,
-    or it says the same."""
+def _keep_replaced(path: Path, text: str | bytes) -> Path | None:
+    """A copy of the file at ``path`` that an import (a knowledge file) or an export (a
+    sheet) replaces with ``text``, beside it and named by the time
+    (``faq.yaml.20261204-162000.bak``): an entry written there by hand is no longer in the
+    FAQ, and the import leaves it out; a sheet's edits not yet imported are lost. None when
+    there is no file, or it says the same."""
     try:
         old = path.read_bytes()
     except FileNotFoundError:
         return None
-    if not old.strip() or old == text.encode("utf-8"):
+    new = text.encode("utf-8") if isinstance(text, str) else text
+    if not old.strip() or old == new:
         return None
     stamp = time.strftime("%Y%m%d-%H%M%S")
     copy = path.with_name(f"{path.name}.{stamp}.bak")

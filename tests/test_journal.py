@@ -650,6 +650,39 @@ def test_status_says_a_device_works_again_when_and_how_it_failed(
     assert speaker["error"] == gone and speaker["ok_since"] > speaker["failed_at"]
 
 
+def test_status_keeps_saying_an_edit_is_not_loaded_after_other_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An edit of the knowledge file that did not load was `status`'s last error only until
+    any other error came (a question the recognizer could not hear): the operator then read
+    a kiosk answering from their edit, which it was not."""
+    journal = Journal(tmp_path)
+    journal.update(knowledge="faq.yaml@abc")
+    refused = "faq.yaml: line 5: entry parking: answer: missing; the kiosk answers from the file as loaded before"
+    journal.failed("knowledge", refused)
+    journal.failed("recognizer", "whisper: out of memory")
+
+    def status() -> str:
+        assert main(["status", "--log-dir", str(tmp_path)]) == 0
+        return capsys.readouterr().out
+
+    written = read_status(tmp_path)
+    assert written is not None and written.knowledge_error_at is not None
+    at = time.strftime("%H:%M", time.localtime(written.knowledge_error_at))
+    out = status()
+    assert (
+        f"\nknowledge     faq.yaml@abc; 0 reloads; the file as edited is not loaded since {at}: "
+        f"{refused}\n" in out
+    )
+    assert "\nlast error    recognizer: whisper: out of memory" in out
+    journal.failed("knowledge", refused.replace("line 5", "line 6"))  # edited, still broken
+    assert f"not loaded since {at}: faq.yaml: line 6: " in status()
+    journal.update(knowledge="faq.yaml@def", reloads=1)
+    journal.cleared("knowledge")  # fixed, and loaded
+    out = status()
+    assert "\nknowledge     faq.yaml@def; 1 reload\n" in out and "not loaded" not in out
+
+
 def test_a_status_with_devices_that_are_not_knotvoice_s_is_no_status(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     journal.failed("speaker", "gone")

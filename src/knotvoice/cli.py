@@ -1573,7 +1573,14 @@ def _status(args: argparse.Namespace) -> int:
             _out(f"speaker       {_SPEAKER.get(status.speaker, status.speaker)}{said}")
         elif speaker is not None:  # a status written before the speaker was kept
             _out(f"speaker       {_health(speaker, now)}")
-        _out(f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}")
+        refused = ""
+        if status.knowledge_error:
+            since = status.knowledge_error_at
+            at = f" since {_clock(since, now)}" if since is not None else ""
+            refused = f"; the file as edited is not loaded{at}: {status.knowledge_error}"
+        _out(
+            f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}{refused}"
+        )
         # `report` counts the turns of its --since period: each says which it counts.
         _out(
             f"turns         {status.turns} since {_STARTED.get(status.command, 'it')} "

@@ -143,6 +143,12 @@ class Status:
     speaker was kept."""
     knowledge: str = ""
     """The knowledge file and its version (``NAME (not loaded)`` before it loads)."""
+    knowledge_error: str = ""
+    """Why the knowledge file as it is now is not the one answered from (an edit that does
+    not load), until one loads; kept beside ``last_error``, which the next error of any
+    stage takes over."""
+    knowledge_error_at: float | None = None
+    """When that edit was first refused (Unix seconds)."""
     reloads: int = 0
     log_failures: int = 0
     """Turn log lines that could not be written."""
@@ -326,6 +332,10 @@ class Journal:
             self.status.last_error = f"{stage}: {message}"
             self.status.last_error_at = now
             self.status.last_error_cleared = False
+            if stage == "knowledge":
+                if not self.status.knowledge_error:
+                    self.status.knowledge_error_at = now
+                self.status.knowledge_error = message
             if stage in DEVICES:
                 health = self.status.devices.get(stage)
                 # Failing still: it began to fail when it first did.
@@ -343,6 +353,9 @@ class Journal:
             if self.status.last_error.startswith(f"{stage}: "):
                 changed = not self.status.last_error_cleared
                 self.status.last_error_cleared = True
+            if stage == "knowledge" and self.status.knowledge_error:
+                self.status.knowledge_error, self.status.knowledge_error_at = "", None
+                changed = True
             health = self.status.devices.get(stage)
             if health is not None and health.ok_since is None:
                 working = replace(health, ok_since=time.time())
@@ -389,6 +402,8 @@ class Journal:
         self.status.started += moved
         if self.status.last_error_at is not None:
             self.status.last_error_at += moved
+        if self.status.knowledge_error_at is not None:
+            self.status.knowledge_error_at += moved
         self.status.devices = {
             stage: DeviceHealth(
                 health.error,

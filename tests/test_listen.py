@@ -28,7 +28,7 @@ from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16, join, read_audio
 from knotvoice.cli import main
 from knotvoice.errors import DeviceError
-from knotvoice.journal import Journal
+from knotvoice.journal import Journal, read_turns
 from knotvoice.kiosk.devices import refresh
 from knotvoice.kiosk.events import (
     Decided,
@@ -1157,6 +1157,49 @@ class BrokenSpeaker:
     def play(self, chunks: Sequence[AudioChunk]) -> Playback:
         rate = chunks[0].rate
         return Finished(rate, rate, DeviceError("audio device 1 'usb speaker' is gone"))
+
+
+class DeadSpeaker:
+    """A speaker whose stream fails as it starts (its device taken by another program)."""
+
+    def play(self, chunks: Sequence[AudioChunk]) -> Playback:
+        return Finished(chunks[0].rate, 0, DeviceError("audio device 1 'usb speaker' is busy"))
+
+
+def test_a_reply_the_speaker_failed_to_start_is_logged_as_failed(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A reply whose playback failed as it started was told as one said silently, as with no
+    sound device: `knotvoice status` said "speaker none (replies are not said aloud)" and
+    the turn log had the question answered, with no error."""
+    audio = np.concatenate([silence(1.0), clips("How often should you massage a knot?")])
+    journal = Journal(tmp_path / "log")
+    logbook = Logbook(journal, whisper.name, lambda: "knots.yaml@test")
+    recorder = Recorder(logbook)
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=10.0)
+    run_on_clips(
+        np.concatenate([audio, silence(2.0)]),
+        settings,
+        whisper,
+        knowledge,
+        synthesizer,
+        recorder,
+        DeadSpeaker(),
+    )
+    logbook.close()
+
+    (turn,) = read_turns(journal.directory)
+    assert turn["decision"] == "answer"
+    assert turn["error"] == "speaker: audio device 1 'usb speaker' is busy"
+    assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["speaker"]
+    assert main(["status", "--log-dir", str(journal.directory)]) == 0
+    (line,) = (line for line in capsys.readouterr().out.splitlines() if line.startswith("speaker"))
+    assert line.startswith("speaker       no reply played yet; failing since "), line
 
 
 def test_a_question_asked_again_after_the_speaker_failed_is_answered(

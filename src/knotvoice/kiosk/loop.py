@@ -750,19 +750,27 @@ class _Kiosk:
         self.replies += 1
         tts_ms = (time.perf_counter() - began) * 1000.0
         waited = (time.monotonic() - self.speech_end_clock) * 1000.0 if answers else None
-        # A playback over as soon as it starts (no sound device, a wav file) says nothing.
-        aloud = not playback.done()
+        # A playback over as soon as it starts (no sound device, a wav file) says nothing; one
+        # that failed as it started was meant aloud: its failure is told first, so the turn's
+        # line says it (it was logged as answered, and the status said "no sound device").
+        broke = playback.error if playback.done() else None
+        failed_at_once = broke is not None
+        if broke is not None:
+            self.fail("speaker", broke)
+        aloud = not playback.done() or failed_at_once
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited, aloud=aloud))
         said = text if answers else ""
         interrupted = self.hear_over(playback, audio, seconds, said, asks)
         if playback.error is not None:
             # Told once for the reply, however its second try goes.
-            self.fail("speaker", playback.error)
+            if not failed_at_once:
+                self.fail("speaker", playback.error)
             again = None if interrupted else self.play_again(audio)
             if again is not None:
                 self.finished(playback, interrupted)
                 playback = again
-                self.emit(ReplyStarted(self.now, text, seconds, aloud=not again.done()))
+                aloud = not again.done() or again.error is not None
+                self.emit(ReplyStarted(self.now, text, seconds, aloud=aloud))
                 interrupted = self.hear_over(playback, audio, seconds, said, asks)
                 if playback.error is not None:
                     _LOG.info("speaker: the reply broke off again (%s)", playback.error)

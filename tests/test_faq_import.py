@@ -8,6 +8,7 @@ import datetime
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -3510,9 +3511,16 @@ def test_a_sheet_exported_over_an_edited_one_keeps_it(
     (kept,) = tmp_path.glob("faq.csv.*.bak")
     assert kept.read_bytes() == edited != sheet.read_bytes()
     assert f"{sheet}: the file it replaced is kept as {kept}" in capsys.readouterr().err
-    # the same sheet exported again is no edit to keep
+    # the same sheet exported again is no edit to keep, nor is an .xlsx written again,
+    # whose bytes hold the time it was written
     assert main(["knowledge", "export", str(source), "-o", str(sheet), "--force"]) == 0
     assert list(tmp_path.glob("faq.csv.*.bak")) == [kept]
+    book = tmp_path / "faq.xlsx"
+    assert main(["knowledge", "export", str(source), "-o", str(book)]) == 0
+    written = book.read_bytes()
+    time.sleep(1.1)
+    assert main(["knowledge", "export", str(source), "-o", str(book), "--force"]) == 0
+    assert book.read_bytes() != written and not list(tmp_path.glob("faq.xlsx.*.bak"))
 
 
 def faq_imported(tmp_path: Path, *lines: str) -> tuple[Path, Path, str]:

@@ -12,6 +12,7 @@ import itertools
 import json
 import logging
 import math
+import operator
 import os
 import shlex
 import signal
@@ -2134,7 +2135,7 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
     try:
         # a sheet exported before may hold edits not yet imported: kept, as an import keeps
         # the knowledge file it replaces
-        before = _keep_replaced(output, data)
+        before = _keep_replaced(output, data, export.same_sheet)
         _replace_whole(output, data)
     except OSError as error:
         if before is not None:
@@ -2161,18 +2162,20 @@ def _knowledge_export(path: Path, output: Path, force: bool) -> int:
     return 0
 
 
-def _keep_replaced(path: Path, text: str | bytes) -> Path | None:
+def _keep_replaced(
+    path: Path, text: str | bytes, same: Callable[[bytes, bytes], bool] = operator.eq
+) -> Path | None:
     """A copy of the file at ``path`` that an import (a knowledge file) or an export (a
     sheet) replaces with ``text``, beside it and named by the time
     (``faq.yaml.20261204-162000.bak``): an entry written there by hand is no longer in the
     FAQ, and the import leaves it out; a sheet's edits not yet imported are lost. None when
-    there is no file, or it says the same."""
+    there is no file, or it says the ``same``."""
     try:
         old = path.read_bytes()
     except FileNotFoundError:
         return None
     new = text.encode("utf-8") if isinstance(text, str) else text
-    if not old.strip() or old == new:
+    if not old.strip() or same(old, new):
         return None
     stamp = time.strftime("%Y%m%d-%H%M%S")
     copy = path.with_name(f"{path.name}.{stamp}.bak")

@@ -19,7 +19,7 @@ from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
 
-__all__ = ["SUFFIXES", "formula_like", "rows", "sheet_bytes"]
+__all__ = ["SUFFIXES", "formula_like", "rows", "same_sheet", "sheet_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -105,3 +105,29 @@ def sheet_bytes(knowledge: Knowledge, suffix: str) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def same_sheet(old: bytes, new: bytes) -> bool:
+    """Whether a sheet file's bytes ``old`` hold what ``new`` does: the same bytes, or an
+    ``.xlsx`` of the same sheets and cells (one written a second later differs in its
+    dates alone). A file that is no workbook is another."""
+    if old == new:
+        return True
+    if not (old.startswith(b"PK") and new.startswith(b"PK")):
+        return False
+    import openpyxl
+
+    def cells(data: bytes) -> list[tuple[str, list[tuple[object, ...]]]]:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        try:
+            return [
+                (sheet.title, [tuple(row) for row in sheet.iter_rows(values_only=True)])
+                for sheet in workbook.worksheets
+            ]
+        finally:
+            workbook.close()
+
+    try:
+        return cells(old) == cells(new)
+    except Exception:  # a damaged or foreign file: not the same, so kept
+        return False

@@ -442,18 +442,21 @@ def test_knowledge_import_turns_the_seed_into_a_usable_file(tmp_path: Path) -> N
     assert "nerve" in answered.stdout.lower()
 
 
-@pytest.mark.parametrize("name", ["faq.csv", "FAQ.XLSX", "faq.txt"])
+@pytest.mark.parametrize("name", ["faq.csv", "FAQ.XLSX", "faq.txt", "faq.xls"])
 def test_an_import_to_a_document_name_is_refused_before_writing(tmp_path: Path, name: str) -> None:
     """`knowledge import faq.txt -o faq.csv` wrote YAML under a CSV's name, which the kiosk
-    then refused as "a .csv document"; the operator meant `knowledge export`, or a .yaml."""
+    then refused as "a .csv document"; the operator meant `knowledge export`, or a .yaml.
+    Told so whether or not the file is there (not first to pass --force)."""
     out = tmp_path / name
+    if name == "faq.xls":
+        out.write_bytes(b"kept")
     result = knotvoice("knowledge", "import", str(SEED), "-o", str(out))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"knotvoice: error: {out}: an import writes a knowledge file, which is YAML; give -o a "
         "name ending .yaml (`knotvoice knowledge export` writes .csv or .xlsx)"
     ]
-    assert not out.exists()
+    assert out.read_bytes() == b"kept" if name == "faq.xls" else not out.exists()
 
 
 def test_knowledge_import_writes_its_file_when_its_notes_go_to_a_closed_pipe(

@@ -244,7 +244,9 @@ def test_read_faq_missing_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["faq.docx", "faq.txt", "faq.xlsx", "faq.pdf"])
-@pytest.mark.parametrize("data", [b"", b" \r\n\n"])
+@pytest.mark.parametrize(
+    "data", [b"", b" \r\n\n", b"\xef\xbb\xbf", b"\xff\xfe", b"\xff\xfe\n\x00 \x00"]
+)
 def test_an_empty_file_is_said_to_be_empty(tmp_path: Path, name: str, data: bytes) -> None:
     """A Word file of no bytes (saved before it was written, or half copied) was told "no
     questions found; a question is a line of its own ending in '?'", sending the operator
@@ -1997,9 +1999,8 @@ def test_a_hidden_sheet_that_asks_is_named(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as raised:
         read_faq(path)
     assert str(raised.value) == (
-        f"{path}: no sheet has a question and an answer in a row ('Cover'); put questions in "
-        "one column and their answers in the next; the hidden sheets 'FAQ', 'Bookings' have "
-        "rows: unhide them if visitors should hear them"
+        f"{path}: no visible sheet has a question and an answer in a row; the questions are "
+        "on the hidden sheets 'FAQ', 'Bookings': unhide them and import again"
     )
 
 

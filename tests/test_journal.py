@@ -671,7 +671,7 @@ def test_status_keeps_saying_an_edit_is_not_loaded_after_other_errors(
     at = time.strftime("%H:%M", time.localtime(written.knowledge_error_at))
     out = status()
     assert (
-        f"\nknowledge     faq.yaml@abc; 0 reloads; the file as edited is not loaded since {at}: "
+        f"\nknowledge     faq.yaml@abc; 0 reloads; the file as it is now is not loaded since {at}: "
         f"{refused}\n" in out
     )
     assert "\nlast error    recognizer: whisper: out of memory" in out
@@ -681,6 +681,12 @@ def test_status_keeps_saying_an_edit_is_not_loaded_after_other_errors(
     journal.cleared("knowledge")  # fixed, and loaded
     out = status()
     assert "\nknowledge     faq.yaml@def; 1 reload\n" in out and "not loaded" not in out
+    # edited by hand into no status: told so, not a traceback
+    written = json.loads((tmp_path / "status.json").read_text())
+    (tmp_path / "status.json.old").unlink(missing_ok=True)  # no earlier one to fall back on
+    for damaged in ({"knowledge_error_at": "yesterday"}, {"knowledge_error": 5}):
+        (tmp_path / "status.json").write_text(json.dumps({**written, **damaged}))
+        assert read_status(tmp_path) is None, damaged
 
 
 def test_a_status_with_devices_that_are_not_knotvoice_s_is_no_status(tmp_path: Path) -> None:

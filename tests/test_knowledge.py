@@ -1580,6 +1580,40 @@ def test_lint_warns_of_text_an_unquoted_hash_cuts_short(tmp_path: Path) -> None:
     assert cut[1].startswith("line 16:") and "'#urgent'" in cut[1]
 
 
+def test_lint_does_not_warn_of_a_hash_in_a_quoted_text_over_several_lines(
+    tmp_path: Path,
+) -> None:
+    """A quoted answer wrapped over two lines, its second holding " #5", keeps "#5" (YAML
+    reads the quoted text whole), yet lint and `knowledge check` told the operator to put
+    the text in quotes."""
+    text = (
+        "version: 1\n"
+        "entries:\n"
+        "  - id: changing\n"
+        "    question: Where do I change?\n"
+        '    answer: "The changing rooms are\n'
+        '      in block #5, by the \\"main\\" gate."\n'
+        "    alternatives: [changing rooms, where to get changed, lockers]\n"
+        "    topic: changing rooms\n"
+        "  - id: room\n"
+        "    question: Which room?\n"
+        "    answer: 'It''s in\n"
+        "      room #6.'\n"
+        "    alternatives: [what room, where is it held, which room is it]\n"
+        "    topic: meeting room\n"
+        "  - id: phone\n"
+        "    question: What is the number?\n"
+        "    answer: Press #2.\n"
+        "    alternatives: [what do I ring, how do I call, phone number]\n"
+        "    topic: phone\n"
+    )
+    path = write(tmp_path, text)
+    assert load(path).get("changing").answer.endswith('in block #5, by the "main" gate.')
+    assert load(path).get("room").answer == "It's in room #6."
+    cut = [p.message for p in lint(path) if "YAML comment" in p.message]
+    assert len(cut) == 1 and cut[0].startswith("line 17:"), cut
+
+
 def test_a_recognizer_limited_to_the_faq_may_still_hear_follow_ups_and_the_wake_phrase(
     knots: Knowledge,
 ) -> None:

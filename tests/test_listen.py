@@ -1197,6 +1197,8 @@ def test_a_reply_the_speaker_failed_to_start_is_logged_as_failed(
     assert turn["decision"] == "answer"
     assert turn["error"] == "speaker: audio device 1 'usb speaker' is busy"
     assert [e.stage for e in recorder.events if isinstance(e, Failed)] == ["speaker"]
+    # nothing is said: the screen shows no reply being spoken
+    assert {e.aloud for e in recorder.events if isinstance(e, ReplyStarted)} == {False}
     assert main(["status", "--log-dir", str(journal.directory)]) == 0
     (line,) = (line for line in capsys.readouterr().out.splitlines() if line.startswith("speaker"))
     assert line.startswith("speaker       no reply played yet; failing since "), line
@@ -2166,7 +2168,7 @@ def test_a_did_you_mean_said_again_late_can_be_answered(
     recorder = Recorder()
     # no --max-turns: a did-you-mean no one answered in time ends its last turn
     settings = ListenSettings(idle_exit_seconds=40.0)
-    bounded_listen(
+    summary = bounded_listen(
         settings,
         whisper,
         Dialogue(Unsure(knowledge)),
@@ -2181,6 +2183,8 @@ def test_a_did_you_mean_said_again_late_can_be_answered(
         ("repeat", None),
         ("answer", entry.id),
     ]
+    # one question: counted when its did-you-mean timed out, not again when answered
+    assert summary.turns == 1
 
 
 class ExpectingVoice:

@@ -169,7 +169,7 @@ def _listen_flags(parser: argparse.ArgumentParser) -> None:
         "--slow-rate",
         type=int,
         metavar="WPM",
-        help="words a minute when asked to go slower (120; 80 or more)",
+        help="words a minute when asked to go slower (120; 80 to 450)",
     )
     parser.add_argument(
         "--no-barge-in",
@@ -252,7 +252,7 @@ def _parser() -> argparse.ArgumentParser:
         "--slow-rate",
         type=int,
         metavar="WPM",
-        help="words a minute when asked to go slower (120; 80 or more)",
+        help="words a minute when asked to go slower (120; 80 to 450)",
     )
     screen.add_argument("--json", action="store_true", help="one JSON line per event")
     screen.add_argument("--log-dir", type=Path, help="where the turn log is kept")
@@ -1578,7 +1578,7 @@ def _status(args: argparse.Namespace) -> int:
         if status.knowledge_error:
             since = status.knowledge_error_at
             at = f" since {_clock(since, now)}" if since is not None else ""
-            refused = f"; the file as edited is not loaded{at}: {status.knowledge_error}"
+            refused = f"; the file as it is now is not loaded{at}: {status.knowledge_error}"
         _out(
             f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}{refused}"
         )
@@ -2005,13 +2005,13 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     if output is not None and output.exists() and output.resolve() == faq.resolve():
         raise KnotvoiceError(f"{output}: is the FAQ being imported; give -o another name")
     if output is not None:
-        _may_write(output, force, "a .yaml file")
         if output.suffix.lower() in _NOT_KNOWLEDGE:
             # "-o faq.csv" was written as YAML under that name, which the kiosk then refused
             raise KnotvoiceError(
                 f"{output}: an import writes a knowledge file, which is YAML; give -o a name "
                 "ending .yaml (`knotvoice knowledge export` writes .csv or .xlsx)"
             )
+        _may_write(output, force, "a .yaml file")
     result = faq_import.read_faq(faq)
     for note in result.notes:
         _warn(f"{faq}: {note}")
@@ -2081,7 +2081,10 @@ def _has_comments(path: Path) -> bool:
 
 
 _NOT_KNOWLEDGE = frozenset(
-    (".csv", ".tsv", ".xlsx", ".ods", ".docx", ".odt", ".pdf", ".html", ".htm", ".txt", ".md")
+    (
+        *(".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".numbers"),
+        *(".docx", ".doc", ".odt", ".rtf", ".pages", ".pdf", ".html", ".htm", ".txt", ".md"),
+    )
 )
 """Names an import's ``-o`` is refused: kinds of FAQ document, none a knowledge file."""
 

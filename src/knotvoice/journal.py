@@ -653,11 +653,12 @@ def _status_in(path: Path) -> Status | None:
     except (TypeError, AttributeError):
         return None
     counts = (status.started, status.updated, status.turns, status.errors, status.reloads)
-    times = (status.last_error_at, status.stopped)
+    times = (status.last_error_at, status.stopped, status.knowledge_error_at)
     if (
         not isinstance(status.pid, int)
         or not isinstance(status.command, str)
         or not isinstance(status.speaker, str)
+        or not isinstance(status.knowledge_error, str)
         or not isinstance(status.log_error, str)
         or not isinstance(status.audio_error, str)
         or not all(

@@ -68,8 +68,13 @@ class Logbook:
         """The speaker as the status says it (``Status.speaker``)."""
         self._aloud = aloud
         """The reply under way is said aloud (not only shown: no sound device)."""
+        self._speaker_failed = False
+        """The speaker failed for the reply under way (told before the reply started, when
+        it failed as it did): a reply over at once then is no sign of no sound device."""
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, Decided):
+            self._speaker_failed = False  # a new reply: its speaker not failed yet
         if isinstance(event, Heard) and event.accepted:
             self._flush()
             self._heard, self._typed = event.text, event.typed
@@ -102,7 +107,8 @@ class Logbook:
                 self._flush()
         elif isinstance(event, ReplyStarted):
             self._aloud = event.aloud
-            if not event.aloud and not self._to_files:
+            if not event.aloud and not self._to_files and not self._speaker_failed:
+                # over at once, and not for a failure: no sound device
                 self._speaker_is("none")
             if self._pending is not None:
                 self._pending.update(tts_ms=event.tts_ms, reply_ms=event.after_speech_ms)
@@ -110,6 +116,7 @@ class Logbook:
         elif isinstance(event, ReplyFinished) and event.frames and self._aloud:
             self._speaker_is("played")
         elif isinstance(event, Failed):
+            self._speaker_failed = self._speaker_failed or event.stage == "speaker"
             if event.stage in REPLY_STAGES and self._pending is not None:
                 # The question was decided but its reply never played: say so in its line.
                 self._pending["error"] = f"{event.stage}: {event.message}"

@@ -693,12 +693,16 @@ class _Kiosk:
         proposes = turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0)
         offers = not proposes and (bool(turn.offered) or (again and self.offered_until >= 0.0))
         asks = english().answer_prompt if proposes else "" if offers else None
-        counts = turn.action in (Action.ANSWER, Action.REJECT)
+        # a did-you-mean answered after it timed out was counted then: once a question
+        counts = turn.action in (Action.ANSWER, Action.REJECT) and not (
+            turn.answers_proposal and self.proposal_counted
+        )
         self.speak(turn.reply, rate, counts=counts, asks=asks)
         if proposes:
             self.wait_for_speech()
             self.proposed_until, self.offered_until = self.open_until, -1.0
-            self.proposal_counted = False
+            if turn.action is Action.CONFIRM:  # a new did-you-mean, not the last said again
+                self.proposal_counted = False
         elif offers:
             # "The first one" may follow with no trigger, as after a did-you-mean; but a
             # question still needs one, and none following is no timeout.
@@ -750,14 +754,14 @@ class _Kiosk:
         self.replies += 1
         tts_ms = (time.perf_counter() - began) * 1000.0
         waited = (time.monotonic() - self.speech_end_clock) * 1000.0 if answers else None
-        # A playback over as soon as it starts (no sound device, a wav file) says nothing; one
-        # that failed as it started was meant aloud: its failure is told first, so the turn's
-        # line says it (it was logged as answered, and the status said "no sound device").
+        # A playback over as soon as it starts (no sound device, a wav file) says nothing. One
+        # that failed as it started has its failure told first, so the turn's line says it (it
+        # was logged as answered, and the status said there was no sound device).
         broke = playback.error if playback.done() else None
         failed_at_once = broke is not None
         if broke is not None:
             self.fail("speaker", broke)
-        aloud = not playback.done() or failed_at_once
+        aloud = not playback.done()
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited, aloud=aloud))
         said = text if answers else ""
         interrupted = self.hear_over(playback, audio, seconds, said, asks)
@@ -769,8 +773,7 @@ class _Kiosk:
             if again is not None:
                 self.finished(playback, interrupted)
                 playback = again
-                aloud = not again.done() or again.error is not None
-                self.emit(ReplyStarted(self.now, text, seconds, aloud=aloud))
+                self.emit(ReplyStarted(self.now, text, seconds, aloud=not again.done()))
                 interrupted = self.hear_over(playback, audio, seconds, said, asks)
                 if playback.error is not None:
                     _LOG.info("speaker: the reply broke off again (%s)", playback.error)

@@ -72,8 +72,12 @@ def comment_cuts(path: Path, source: str) -> list[Problem]:
         return []
     found: list[Problem] = []
     block: int | None = None
+    quote = ""  # the quote mark of a quoted text that goes on over the next lines
     for number, line in enumerate(lines, start=1):
         indent = len(line) - len(line.lstrip(" "))
+        if quote:
+            quote = "" if _closes(line, quote) else quote
+            continue
         if block is not None:
             if not line.strip() or indent > block:
                 continue
@@ -83,6 +87,9 @@ def comment_cuts(path: Path, source: str) -> list[Problem]:
             continue
         key = _KEY_OR_ITEM.match(line)
         value = line[key.end() :] if key else line
+        if value[:1] in ("'", '"') and not _closes(value[1:], value[0]):
+            quote = value[0]  # "#" in the lines it goes on over is text
+            continue
         cut = _COMMENT_IN_TEXT.search(value)
         if value[:1] not in _NOT_PLAIN_TEXT and cut:
             lost = cut.group(1)
@@ -93,6 +100,14 @@ def comment_cuts(path: Path, source: str) -> list[Problem]:
             )
             found.append(Problem("warning", None, "", message, source))
     return found
+
+
+def _closes(text: str, quote: str) -> bool:
+    """Whether ``text`` (after a quoted text's opening mark, or a line it goes on over)
+    holds its closing ``quote``: a ``"`` not escaped by a backslash, a ``'`` not doubled."""
+    if quote == '"':
+        return re.search(r'(?<!\\)(?:\\\\)*"', text) is not None
+    return re.search(r"'", text.replace("''", "")) is not None
 
 
 def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[Problem]:

@@ -418,8 +418,9 @@ def read_faq(path: str | Path) -> ImportResult:
         ) from None
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from None
-    if not data.strip():
-        # a document saved before it was written, or copied as it downloaded
+    if not data.replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe").strip():
+        # a document saved before it was written, or copied as it downloaded (a text
+        # editor's empty file may hold its byte order mark alone, UTF-16's in NULs)
         raise KnowledgeError(
             f"{path}: the file is empty; save the FAQ in it again, or check the path"
         )
@@ -1046,14 +1047,7 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
     hidden = [
         sheet for sheet in sheets if sheet.hidden and any(_asks(cells) for _, cells in sheet.rows)
     ]
-    unhide = (
-        f"; the hidden sheet{'s' if hidden[1:] else ''} "
-        f"{', '.join(repr(sheet.title) for sheet in hidden)} "
-        f"{'have' if hidden[1:] else 'has'} rows: unhide {'them' if hidden[1:] else 'it'} "
-        "if visitors should hear them"
-        if hidden
-        else ""
-    )
+
     # the sheet that asks most ("Updated, 1 March" on a cover is no question), else in order
     asking = sorted(filled, key=lambda sheet: -sum(_asks(cells) for _, cells in sheet.rows))
     for sheet in asking:
@@ -1080,10 +1074,18 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
             for other in hidden
         )
         return dataclasses.replace(result, notes=(*left, *_hidden_notes(sheet), *result.notes))
+    if hidden:
+        several = bool(hidden[1:])
+        raise KnowledgeError(
+            "no visible sheet has a question and an answer in a row; the questions are on "
+            f"the hidden sheet{'s' if several else ''} "
+            f"{', '.join(repr(sheet.title) for sheet in hidden)}: unhide "
+            f"{'them' if several else 'it'} and import again"
+        )
     named = ", ".join(repr(sheet.title) for sheet in filled)
     raise KnowledgeError(
         f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
-        f"questions in one column and their answers in the next{unhide}"
+        "questions in one column and their answers in the next"
     )
 
 

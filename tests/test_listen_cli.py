@@ -349,6 +349,48 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     assert 16000 * 2 <= len(kept) <= len(question) + 16000 * 2, "the question, as it was heard"
 
 
+@pytest.mark.model
+def test_the_stop_line_counts_an_edit_that_did_not_load(tmp_path: Path) -> None:
+    """An edit of the knowledge file that did not load while the kiosk ran was an error in
+    `knotvoice status`, yet the kiosk's last line said "stopped: 0 questions, 0 errors"."""
+    devices = write_config(tmp_path)
+    devices.write_input(np.zeros(16000 * 300, dtype=np.float32), 16000, DEFAULT_RATE)
+    faq = tmp_path / "faq.yaml"
+    faq.write_text((ROOT / "knowledge" / "knots.yaml").read_text(encoding="utf-8"), "utf-8")
+    log_dir = tmp_path / "log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "listen", "--log-dir", str(log_dir),
+         "--knowledge", str(faq), "--input-device", MIC, "--output-device", SPEAKER],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+
+    def status() -> dict[str, Any]:
+        try:
+            return dict(json.loads((log_dir / "status.json").read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    try:
+        for _ in range(1200):
+            if status().get("microphone") == "listening":
+                break
+            assert kiosk.poll() is None, kiosk.communicate()[1]
+            time.sleep(0.1)
+        faq.write_text("version: 1\nentries: [\n", encoding="utf-8")
+        for _ in range(300):
+            if status().get("knowledge_error"):
+                break
+            time.sleep(0.1)
+        assert status()["errors"] == 1
+        kiosk.send_signal(signal.SIGTERM)
+        out, err = kiosk.communicate(timeout=60)
+    finally:
+        kiosk.kill()
+    assert kiosk.returncode == 0, err
+    assert out.splitlines()[-1] == "stopped: 0 questions, 1 error"
+
+
 def test_systemd_waits_for_the_kiosk_to_stop_before_killing_it() -> None:
     """The unit gave the kiosk 5 s to stop; a SIGTERM during a knowledge reload (an edit,
     then `systemctl restart`) took 4.6 s here, more on a Pi, and the kiosk may wait out the

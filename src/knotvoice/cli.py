@@ -1308,7 +1308,9 @@ def _kiosk(
             synthesizer.close()
         if not args.json:  # a kiosk stopped by its service manager said nothing as it went
             # (SIGINT stops a kiosk with a screen as SIGTERM does: it was said to be SIGTERM)
-            _out(f"stopped: {_count(summary.turns, 'question')}, {_count(summary.errors, 'error')}")
+            # its errors as `status` counts them: an edit that did not load is one
+            errors = max(summary.errors, journal.status.errors)
+            _out(f"stopped: {_count(summary.turns, 'question')}, {_count(errors, 'error')}")
         _log.info(
             "listened %.1f s: %s, %s",
             summary.seconds,

@@ -847,12 +847,14 @@ def evaluate(
 
 def speech_in(audio: Sequence[AudioChunk], vad: VadSettings) -> bool:
     """Whether the kiosk's voice detector (``vad``) finds speech start in ``audio``, as heard
-    from its first sample with the room silent (a second of silence after it)."""
+    with the room silent around it: half a second before it, as a kiosk's microphone hears
+    the room before a visitor speaks (a clip cut to its first sound was told unheard, the
+    detector taking its voice for the room's), and a second after it."""
     endpointer = Endpointer(vad)
-    silence = AudioChunk(bytes(2 * RATE))
+    before, after = AudioChunk(bytes(RATE)), AudioChunk(bytes(2 * RATE))
     return any(
         event.kind is Boundary.START
-        for chunk in (*audio, silence)
+        for chunk in (before, *audio, after)
         for event in endpointer.push(chunk)
     )
 

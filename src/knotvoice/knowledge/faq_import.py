@@ -1047,7 +1047,6 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
     hidden = [
         sheet for sheet in sheets if sheet.hidden and any(_asks(cells) for _, cells in sheet.rows)
     ]
-
     # the sheet that asks most ("Updated, 1 March" on a cover is no question), else in order
     asking = sorted(filled, key=lambda sheet: -sum(_asks(cells) for _, cells in sheet.rows))
     for sheet in asking:

@@ -1313,6 +1313,12 @@ def test_report_and_status_on_the_command_line(
     assert abs(since_said(said) - (time.time() - 12 * 3600)) < 120
     assert main(["report", "--log-dir", str(tmp_path), "--since", "soon"]) == 1
     assert "write it like 7d" in capsys.readouterr().err
+    # a period longer than the clock has run is all of it (the year -273788674 was said)
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "99999999999d"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said[0].endswith("(the last 99999999999d: all of it)") and "questions     2" in said
+    assert main(["report", "--log-dir", str(tmp_path), "--since", "99999999999d", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["since"] == 0.0
     # a period of no time reported nothing, always
     assert main(["report", "--log-dir", str(tmp_path), "--since", "0d"]) == 1
     assert "--since: '0d' holds no time; write it like 7d" in capsys.readouterr().err

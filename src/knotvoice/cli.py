@@ -1345,7 +1345,7 @@ def _report(args: argparse.Namespace) -> int:
             f"--log-dir the kiosk writes to{hint}"
         )
     now = time.time()
-    since = now - period
+    since = max(now - period, 0.0)  # "--since 99999999999d" is all of it, not 273 My ago
     turns, misstamped = read(log_dir, since, now)
     counted = tally(turns)
     summary = counted.summary(top=args.top, embed=meanings())
@@ -1363,7 +1363,8 @@ def _report(args: argparse.Namespace) -> int:
         )
         return 0
     # `status` counts the turns since the kiosk started: each says which it counts.
-    _out(f"turn log      {log_dir} (the last {args.since}: since {_minute(since)})")
+    began = f"since {_minute(since)}" if since > 0.0 else "all of it"
+    _out(f"turn log      {log_dir} (the last {args.since}: {began})")
     _out(f"questions     {summary.turns}{summary.left_out()}")
     if said:
         _out(f"not logged    {said}")

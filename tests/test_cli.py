@@ -459,6 +459,18 @@ def test_an_import_to_a_document_name_is_refused_before_writing(tmp_path: Path, 
     assert out.read_bytes() == b"kept" if name == "faq.xls" else not out.exists()
 
 
+def test_an_import_to_a_folder_named_as_a_document_is_told_it_is_a_folder(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "faqs.csv"
+    folder.mkdir()
+    result = knotvoice("knowledge", "import", str(SEED), "-o", str(folder))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"knotvoice: error: {folder}: is a folder; give -o the name of a .yaml file"
+    )
+
+
 def test_knowledge_import_writes_its_file_when_its_notes_go_to_a_closed_pipe(
     tmp_path: Path,
 ) -> None:

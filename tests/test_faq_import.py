@@ -2002,6 +2002,25 @@ def test_a_hidden_sheet_that_asks_is_named(tmp_path: Path) -> None:
         f"{path}: no visible sheet has a question and an answer in a row; the questions are "
         "on the hidden sheets 'FAQ', 'Bookings': unhide them and import again"
     )
+    # a hidden sheet of a form's choices ("Yes?") holds no FAQ: the visible sheet of
+    # questions without answers is told what to do
+    only = openpyxl.Workbook()
+    asks = only.active
+    assert asks is not None
+    asks.title = "FAQ"
+    asks.append(("Can I park here?",))
+    asks.append(("Is there wifi?",))
+    choices = only.create_sheet("Lists")
+    for choice in ("Yes?", "No?", "Not sure"):
+        choices.append((choice,))
+    choices.sheet_state = "hidden"
+    only.save(path)
+    with pytest.raises(KnowledgeError) as raised:
+        read_faq(path)
+    assert str(raised.value) == (
+        f"{path}: no sheet has a question and an answer in a row ('FAQ'); put questions in "
+        "one column and their answers in the next"
+    )
 
 
 def test_an_excel_workbook_is_read_as_its_sheet_s_rows(tmp_path: Path) -> None:

@@ -677,6 +677,11 @@ def test_status_keeps_saying_an_edit_is_not_loaded_after_other_errors(
     assert "\nlast error    recognizer: whisper: out of memory" in out
     journal.failed("knowledge", refused.replace("line 5", "line 6"))  # edited, still broken
     assert f"not loaded since {at}: faq.yaml: line 6: " in status()
+    stopped = Journal(tmp_path / "stopped")  # a kiosk stopped since: no file "as it is now"
+    stopped.failed("knowledge", refused)
+    stopped.stop()
+    assert main(["status", "--log-dir", str(tmp_path / "stopped")]) == 1
+    assert f"; the file did not load at {at}: {refused}\n" in capsys.readouterr().out
     journal.update(knowledge="faq.yaml@def", reloads=1)
     journal.cleared("knowledge")  # fixed, and loaded
     out = status()
@@ -1315,8 +1320,9 @@ def test_report_and_status_on_the_command_line(
     assert "write it like 7d" in capsys.readouterr().err
     # a period longer than the clock has run is all of it (the year -273788674 was said)
     assert main(["report", "--log-dir", str(tmp_path), "--since", "99999999999d"]) == 0
-    said = capsys.readouterr().out.splitlines()
-    assert said[0].endswith("(the last 99999999999d: all of it)") and "questions     2" in said
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].endswith("(the last 99999999999d: all of it)")
+    assert "questions     2" in printed
     assert main(["report", "--log-dir", str(tmp_path), "--since", "99999999999d", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["since"] == 0.0
     # a period of no time reported nothing, always

@@ -1614,6 +1614,39 @@ def test_lint_does_not_warn_of_a_hash_in_a_quoted_text_over_several_lines(
     assert len(cut) == 1 and cut[0].startswith("line 17:"), cut
 
 
+def test_lint_finds_a_hash_cut_whatever_the_lines_around_it(tmp_path: Path) -> None:
+    """A plain answer going on over a line that starts with an apostrophe ("'til five")
+    was taken for a quoted text never closed, and every warning after it was lost; a key in
+    quotes hid the cut of its plain value; a text in quotes after an anchor, or in a list
+    in brackets, over two lines, was warned of."""
+    text = (
+        "version: 1\n"
+        "entries:\n"
+        "  - id: hours\n"
+        "    question: When are you open?\n"
+        "    answer: Nine\n"
+        "      'til five.\n"
+        "    alternatives: [opening times, when do you open, are you open now]\n"
+        "    topic: opening hours\n"
+        "  - id: room\n"
+        "    question: Which room?\n"
+        '    "answer": room #5 upstairs\n'
+        "    alternatives: [what room, where is it held, which room is it]\n"
+        "    topic: meeting room\n"
+        "  - id: phone\n"
+        "    question: What is the number?\n"
+        '    answer: &phone "Press\n'
+        '      #2."\n'
+        '    alternatives: [what do I ring, "how do I call\n'
+        '      #desk", phone number]\n'
+        "    topic: phone\n"
+    )
+    path = write(tmp_path, text)
+    assert load(path).get("phone").answer == "Press #2."
+    cut = [p.message for p in lint(path) if "YAML comment" in p.message]
+    assert len(cut) == 1 and cut[0].startswith("line 11:") and "'#5 upstairs'" in cut[0], cut
+
+
 def test_a_recognizer_limited_to_the_faq_may_still_hear_follow_ups_and_the_wake_phrase(
     knots: Knowledge,
 ) -> None:

@@ -42,6 +42,7 @@ from knotvoice.kiosk.events import (
     SpeechStarted,
     TimedOut,
 )
+from knotvoice.kiosk.inbox import Choice, Choose, Inbox
 from knotvoice.kiosk.logbook import Logbook
 from knotvoice.kiosk.loop import SpeechStage, listen
 from knotvoice.kiosk.speaker import DeviceSpeaker, Finished, Playback, Speaker, WavSpeaker
@@ -2200,6 +2201,49 @@ class ExpectingVoice:
 
     def expect(self, texts: Sequence[str]) -> None:
         self.log.extend(("expected", text) for text in texts)
+
+
+def test_a_question_whose_late_did_you_mean_is_refused_then_taken_counts_once(
+    tmp_path: Path,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    """A did-you-mean timed out (its question counted), then refused on the screen, whose
+    buttons stay ("No"), and the other entry taken ("Yes"): the other did-you-mean counted
+    the question anew, so with --max-turns 2 the kiosk stopped before a second question."""
+    audio = np.concatenate(
+        [silence(1.0), clips("How often should you massage a knot?"), silence(40.0)]
+    )
+    inbox = Inbox()
+
+    def tap(event: Event) -> None:
+        if isinstance(event, TimedOut):
+            inbox.put(Choose(Choice.NO))
+        if isinstance(event, Decided) and (event.decision, event.entry) == (
+            "confirm",
+            "treat-knot",
+        ):
+            inbox.put(Choose(Choice.YES))
+
+    recorder = Recorder(tap)
+    summary = bounded_listen(
+        ListenSettings(idle_exit_seconds=30.0),
+        whisper,
+        Dialogue(Unsure(knowledge)),
+        synthesizer,
+        recorder,
+        microphone=ClipSource(audio),
+        speaker=WavSpeaker(tmp_path),
+        inbox=inbox,
+    )
+    assert recorder.decisions() == [
+        ("confirm", "massage-how-often"),
+        ("confirm", "treat-knot"),
+        ("answer", "treat-knot"),
+    ]
+    assert summary.turns == 1
 
 
 def test_a_reply_that_is_no_answer_is_rendered_during_the_pause(

@@ -1580,8 +1580,12 @@ def _status(args: argparse.Namespace) -> int:
         refused = ""
         if status.knowledge_error:
             since = status.knowledge_error_at
-            at = f" since {_clock(since, now)}" if since is not None else ""
-            refused = f"; the file as it is now is not loaded{at}: {status.knowledge_error}"
+            at = _clock(since, now) if since is not None else ""
+            refused = (
+                f"; the file as it is now is not loaded{f' since {at}' if at else ''}"
+                if status.stopped is None
+                else f"; the file did not load{f' at {at}' if at else ''}"
+            ) + f": {status.knowledge_error}"
         _out(
             f"knowledge     {status.knowledge or '-'}; {_count(status.reloads, 'reload')}{refused}"
         )
@@ -2008,7 +2012,7 @@ def _knowledge_import(faq: Path, output: Path | None, force: bool = False) -> in
     if output is not None and output.exists() and output.resolve() == faq.resolve():
         raise KnotvoiceError(f"{output}: is the FAQ being imported; give -o another name")
     if output is not None:
-        if output.suffix.lower() in _NOT_KNOWLEDGE:
+        if output.suffix.lower() in _NOT_KNOWLEDGE and not output.is_dir():
             # "-o faq.csv" was written as YAML under that name, which the kiosk then refused
             raise KnotvoiceError(
                 f"{output}: an import writes a knowledge file, which is YAML; give -o a name "

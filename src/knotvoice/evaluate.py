@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from knotvoice.asr import Recognizer
@@ -847,16 +848,30 @@ def evaluate(
 
 def speech_in(audio: Sequence[AudioChunk], vad: VadSettings) -> bool:
     """Whether the kiosk's voice detector (``vad``) finds speech start in ``audio``, as heard
-    with the room silent around it: half a second before it, as a kiosk's microphone hears
-    the room before a visitor speaks (a clip cut to its first sound was told unheard, the
-    detector taking its voice for the room's), and a second after it."""
+    after half a second of the clip's room (``_room``), as a kiosk's microphone hears the
+    room before a visitor speaks (a clip cut to its first sound was told unheard, the
+    detector taking its voice for the room's), and a second of silence after it."""
     endpointer = Endpointer(vad)
-    before, after = AudioChunk(bytes(RATE)), AudioChunk(bytes(2 * RATE))
+    before, after = _room(audio, 0.5), AudioChunk(bytes(2 * RATE))
     return any(
         event.kind is Boundary.START
         for chunk in (before, *audio, after)
         for event in endpointer.push(chunk)
     )
+
+
+def _room(audio: Sequence[AudioChunk], seconds: float) -> AudioChunk:
+    """``seconds`` of noise as loud as the quietest 20 ms of ``audio`` (mono 16 kHz): the
+    room the clip was recorded in, or silence for a clip with silence in it. Silence before
+    a clip of noise alone set the detector's room to nothing, and the noise was speech."""
+    samples = np.concatenate(
+        [np.frombuffer(chunk.audio, dtype="<i2") for chunk in audio] or [np.zeros(0, "<i2")]
+    ).astype(np.float64)
+    frame = RATE // 50
+    frames = samples[: len(samples) // frame * frame].reshape(-1, frame)
+    level = float(np.sqrt((frames**2).mean(axis=1)).min()) if len(frames) else 0.0
+    noise = np.random.default_rng(0).normal(0.0, level, int(RATE * seconds))
+    return AudioChunk(np.clip(noise, -32768, 32767).astype("<i2").tobytes())
 
 
 def unheard_files(report: EvalReport) -> list[str]:

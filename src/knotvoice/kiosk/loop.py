@@ -190,7 +190,8 @@ class _Kiosk:
         meanwhile, as NTP does after a boot, is no latency)."""
         self.turns = 0
         self.proposal_counted = False
-        """The did-you-mean asked last was counted as a turn when no answer came to it."""
+        """The question whose did-you-mean is under way was counted as a turn when no
+        answer came to it in time (until another question comes)."""
         self.replies = 0
         self.last_speech = 0.0
         self.open_until = -1.0
@@ -693,16 +694,16 @@ class _Kiosk:
         proposes = turn.action is Action.CONFIRM or (again and self.proposed_until >= 0.0)
         offers = not proposes and (bool(turn.offered) or (again and self.offered_until >= 0.0))
         asks = english().answer_prompt if proposes else "" if offers else None
+        if turn.action in (Action.ANSWER, Action.REJECT, Action.CONFIRM) and not (
+            turn.answers_proposal
+        ):
+            self.proposal_counted = False  # a new question
         # a did-you-mean answered after it timed out was counted then: once a question
-        counts = turn.action in (Action.ANSWER, Action.REJECT) and not (
-            turn.answers_proposal and self.proposal_counted
-        )
+        counts = turn.action in (Action.ANSWER, Action.REJECT) and not self.proposal_counted
         self.speak(turn.reply, rate, counts=counts, asks=asks)
         if proposes:
             self.wait_for_speech()
             self.proposed_until, self.offered_until = self.open_until, -1.0
-            if turn.action is Action.CONFIRM:  # a new did-you-mean, not the last said again
-                self.proposal_counted = False
         elif offers:
             # "The first one" may follow with no trigger, as after a did-you-mean; but a
             # question still needs one, and none following is no timeout.

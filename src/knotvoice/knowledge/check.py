@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import yaml
+
 from knotvoice.knowledge import (
     Entry,
     Knowledge,
@@ -54,60 +56,41 @@ MIN_ALTERNATIVES = 3
 _BAD_SPOKEN_CHARS = "*#/\\<>[]{}_~@=\u00a7"
 
 
-_BLOCK_START = re.compile(r"(?:^|:|-)\s*[|>][-+0-9]*\s*(?:#.*)?$")
-_KEY_OR_ITEM = re.compile(r"^\s*(?:-\s+)?(?:[\w-]+:(?:\s+|$))?")
 _COMMENT_IN_TEXT = re.compile(r"\s(#\S.*)$")
-_NOT_PLAIN_TEXT = "'\"|>#&*!%@`[{-"
-"""How a value starts when it is not plain text: quoted, a block, a flow list or map, an
-anchor, alias or tag (or nothing but a comment)."""
+"""What follows a plain text on its line when it is a comment that cut the text short ("#5
+upstairs"); one written as a comment has a space after its "#" ("# and so on")."""
 
 
 def comment_cuts(path: Path, source: str) -> list[Problem]:
     """Text after an unquoted " #" is a YAML comment: "room #5" in a plain answer loses "#5"
-    (and all after it) without an error. One warning per such line, outside block texts
-    (``|`` and ``>``, where "#" is text)."""
+    (and all after it) without an error. One warning per such line: a plain (unquoted) text
+    followed on its last line by a comment that reads as text. A text in quotes or in a
+    block (``|``, ``>``) keeps its "#", over as many lines as it goes on."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return []
+    lines = text.splitlines()
     found: list[Problem] = []
-    block: int | None = None
-    quote = ""  # the quote mark of a quoted text that goes on over the next lines
-    for number, line in enumerate(lines, start=1):
-        indent = len(line) - len(line.lstrip(" "))
-        if quote:
-            quote = "" if _closes(line, quote) else quote
-            continue
-        if block is not None:
-            if not line.strip() or indent > block:
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if not isinstance(token, yaml.ScalarToken) or not token.plain:
                 continue
-            block = None
-        if _BLOCK_START.search(line):
-            block = indent
-            continue
-        key = _KEY_OR_ITEM.match(line)
-        value = line[key.end() :] if key else line
-        if value[:1] in ("'", '"') and not _closes(value[1:], value[0]):
-            quote = value[0]  # "#" in the lines it goes on over is text
-            continue
-        cut = _COMMENT_IN_TEXT.search(value)
-        if value[:1] not in _NOT_PLAIN_TEXT and cut:
+            end = token.end_mark
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+            cut = _COMMENT_IN_TEXT.match(rest) if rest[:1].isspace() else None
+            if cut is None:
+                continue
             lost = cut.group(1)
             lost = lost if len(lost) <= 30 else f"{lost[:27]}..."
             message = (
-                f"line {number}: ' #' starts a YAML comment, so {lost!r} is left out of the "
-                "text; put the whole text in quotes"
+                f"line {end.line + 1}: ' #' starts a YAML comment, so {lost!r} is left out of "
+                "the text; put the whole text in quotes"
             )
             found.append(Problem("warning", None, "", message, source))
+    except yaml.YAMLError:
+        pass  # the file does not load: `read` says where
     return found
-
-
-def _closes(text: str, quote: str) -> bool:
-    """Whether ``text`` (after a quoted text's opening mark, or a line it goes on over)
-    holds its closing ``quote``: a ``"`` not escaped by a backslash, a ``'`` not doubled."""
-    if quote == '"':
-        return re.search(r'(?<!\\)(?:\\\\)*"', text) is not None
-    return re.search(r"'", text.replace("''", "")) is not None
 
 
 def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[Problem]:

@@ -418,7 +418,7 @@ def read_faq(path: str | Path) -> ImportResult:
         ) from None
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from None
-    if not data.replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe").strip():
+    if not _without_mark(data).replace(b"\x00", b"").strip():
         # a document saved before it was written, or copied as it downloaded (a text
         # editor's empty file may hold its byte order mark alone, UTF-16's in NULs)
         raise KnowledgeError(
@@ -458,6 +458,14 @@ def read_faq(path: str | Path) -> ImportResult:
         return result
     logger.info("%s", note)
     return dataclasses.replace(result, notes=(note, *result.notes))
+
+
+def _without_mark(data: bytes) -> bytes:
+    """``data`` without the byte order mark it starts with, if any."""
+    for mark in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if data.startswith(mark):
+            return data[len(mark) :]
+    return data
 
 
 def _decoded(data: bytes) -> tuple[str | None, Note | None]:
@@ -1044,9 +1052,7 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
     hidden one that asks (an FAQ hidden by mistake was left out unsaid, or "no sheet has a
     question"; a hidden sheet of lists for a form's choices is no FAQ, and not told)."""
     filled = [sheet for sheet in sheets if sheet.rows and not sheet.hidden]
-    hidden = [
-        sheet for sheet in sheets if sheet.hidden and any(_asks(cells) for _, cells in sheet.rows)
-    ]
+    hidden = [sheet for sheet in sheets if sheet.hidden and _holds_faq(sheet)]
     # the sheet that asks most ("Updated, 1 March" on a cover is no question), else in order
     asking = sorted(filled, key=lambda sheet: -sum(_asks(cells) for _, cells in sheet.rows))
     for sheet in asking:
@@ -1086,6 +1092,18 @@ def _read_sheets(sheets: list[Sheet]) -> ImportResult:
         f"no sheet has a question and an answer in a row{f' ({named})' if named else ''}; put "
         "questions in one column and their answers in the next"
     )
+
+
+def _holds_faq(sheet: Sheet) -> bool:
+    """Whether a sheet's rows read as questions and answers (a hidden sheet of lists for a
+    form's choices does not, nor one of questions alone)."""
+    if not any(_asks(cells) for _, cells in sheet.rows):
+        return False
+    try:
+        parse_rows(sheet.rows, unit="row")
+    except KnowledgeError:
+        return False
+    return True
 
 
 def _hidden_notes(sheet: Sheet) -> tuple[Note, ...]:

@@ -1345,7 +1345,7 @@ def _report(args: argparse.Namespace) -> int:
             f"--log-dir the kiosk writes to{hint}"
         )
     now = time.time()
-    since = max(now - period, 0.0)  # "--since 99999999999d" is all of it, not 273 My ago
+    since = max(now - period, 0.0)  # "--since 99999999999d" is all of it, not a date of no year
     turns, misstamped = read(log_dir, since, now)
     counted = tally(turns)
     summary = counted.summary(top=args.top, embed=meanings())
@@ -1765,10 +1765,8 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
 
     knowledge = app.load_knowledge_file(path) if path else app.load_knowledge(settings)
     # Text a visitor would never hear, which lint alone told (and last of its warnings).
-    cut = [
-        str(problem)
-        for problem in comment_cuts(path or settings.knowledge, str(path or settings.knowledge))
-    ]
+    file = path or settings.knowledge
+    cut = [str(problem) for problem in comment_cuts(file, str(file))]
     matcher = app.load_matcher(settings, knowledge, tell=_warn)
     recorded = app.load_recorded(settings, knowledge)
     judged = cross_check(matcher.evidence, recorded=recorded)

@@ -911,17 +911,20 @@ def run_on_clips(
     speaker: Speaker,
     trigger: EventTrigger | None = None,
     alive: Callable[[], None] | None = None,
+    matcher: MatchStage | None = None,
+    inbox: Inbox | None = None,
 ) -> ListenSummary:
     return bounded_listen(
         settings,
         whisper,
-        Dialogue(Matcher(knowledge)),
+        Dialogue(matcher if matcher is not None else Matcher(knowledge)),
         synthesizer,
         recorder,
         microphone=ClipSource(audio),
         speaker=speaker,
         trigger=trigger,
         alive=alive,
+        inbox=inbox,
     )
 
 
@@ -1766,14 +1769,15 @@ def test_a_did_you_mean_no_one_answers_ends_the_last_of_max_turns(
     )
     recorder = Recorder()
     settings = ListenSettings(max_turns=1, no_speech_timeout_seconds=3.0, idle_exit_seconds=60.0)
-    summary = bounded_listen(
+    summary = run_on_clips(
+        audio,
         settings,
         whisper,
-        Dialogue(Unsure(knowledge)),
+        knowledge,
         synthesizer,
         recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
+        WavSpeaker(tmp_path),
+        matcher=Unsure(knowledge),
     )
     assert recorder.decisions() == [("confirm", "massage-how-often")]
     assert any(isinstance(event, TimedOut) for event in recorder.events)
@@ -2228,14 +2232,15 @@ def test_a_question_whose_late_did_you_mean_is_refused_then_taken_counts_once(
             inbox.put(Choose(Choice.YES))
 
     recorder = Recorder(tap)
-    summary = bounded_listen(
+    summary = run_on_clips(
+        audio,
         ListenSettings(idle_exit_seconds=30.0),
         whisper,
-        Dialogue(Unsure(knowledge)),
+        knowledge,
         synthesizer,
         recorder,
-        microphone=ClipSource(audio),
-        speaker=WavSpeaker(tmp_path),
+        WavSpeaker(tmp_path),
+        matcher=Unsure(knowledge),
         inbox=inbox,
     )
     assert recorder.decisions() == [

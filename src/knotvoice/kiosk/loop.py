@@ -759,7 +759,6 @@ class _Kiosk:
         # that failed as it started has its failure told first, so the turn's line says it (it
         # was logged as answered, and the status said there was no sound device).
         broke = playback.error if playback.done() else None
-        failed_at_once = broke is not None
         if broke is not None:
             self.fail("speaker", broke)
         aloud = not playback.done()
@@ -768,7 +767,7 @@ class _Kiosk:
         interrupted = self.hear_over(playback, audio, seconds, said, asks)
         if playback.error is not None:
             # Told once for the reply, however its second try goes.
-            if not failed_at_once:
+            if broke is None:
                 self.fail("speaker", playback.error)
             again = None if interrupted else self.play_again(audio)
             if again is not None:

@@ -1339,7 +1339,7 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
     notes.extend(_extra_notes(extras, first, asking or rows, header))
     topical = extras.get("topic")
     drafts: list[_Draft] = []
-    by_key: dict[str, _Draft] = {}
+    by_key: dict[str, list[_Draft]] = {}  # each question's drafts, one a topic
     twice: set[str] = set()  # questions asked under two topics or more
     left_out: dict[int, list[tuple[int, str]]] = {}
     titles = _title_rows(rows)
@@ -1412,9 +1412,8 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
             seen := next(
                 (
                     draft
-                    for draft in drafts
-                    if phrase_key(draft.question) == phrase_key(question)
-                    and _same_topic(
+                    for draft in by_key.get(phrase_key(question), ())
+                    if _same_topic(
                         _row_topic(fields, over),
                         _row_topic({"topic": draft.topic}, under.get(id(draft))),
                     )
@@ -1441,7 +1440,7 @@ def parse_rows(rows: list[tuple[int, list[str]]], unit: str = "line") -> ImportR
             draft = last = _Draft(number, question, [], [answer])
             _take_fields(draft, fields)
             drafts.append(draft)
-            by_key[phrase_key(question)] = draft
+            by_key.setdefault(phrase_key(question), []).append(draft)
             if over is not None:
                 under[id(draft)] = over
     if filled:

@@ -26,6 +26,8 @@ from knotvoice.knowledge import (
 from knotvoice.knowledge.check import Confused, check_calibration, lint
 from knotvoice.markup import lines
 from knotvoice.match.calibration import Example, Judged
+from knotvoice.match.evidence import Evidence
+from knotvoice.match.semantic import SemanticModel
 from knotvoice.settings import ListenSettings, Settings, TriggerMode
 from knotvoice.speech.reply import spoken_answer
 
@@ -983,6 +985,47 @@ def test_check_does_not_tell_an_entry_without_alternatives_to_change_its_alterna
     assert "prices has no alternatives yet" in ice and "add some in visitors' own words" in ice
     (time,) = [line for line in advice if line.startswith("a question like 'what time is it'")]
     assert time.endswith("make the alternatives of hours more specific")
+
+
+def test_check_names_the_wording_an_everyday_question_is_answered_by(
+    semantic: SemanticModel,
+) -> None:
+    """Told to make an entry's alternatives "more specific" after adding the alternatives
+    check advised, an operator did not know which one let everyday questions in: the advice
+    names the entry's wording nearest the question, by meaning (by words without a sentence
+    model); an entry without alternatives is still told to get some."""
+    pets = Entry(
+        "dogs",
+        "Can I bring my dog?",
+        "Dogs on a short lead are welcome in the gardens.",
+        ("are dogs allowed inside the cafe", "what about pets", "is there a water bowl"),
+    )
+    hours = Entry("hours", "When are you open?", "Nine to five.")
+    knowledge = Knowledge((pets, hours), "garden.yaml")
+    question = "what's a good pet for a small flat"
+    assert Evidence(knowledge, semantic).nearest_wording(question, 0) == "what about pets"
+    assert Evidence(knowledge, None).nearest_wording("where can I buy a water bowl", 0) == (
+        "is there a water bowl"
+    )
+    judged = [
+        Judged(Example(question, -1, (), 0, "offtopic"), 0, 0.9),
+        Judged(Example("what time is it", -1, (), 0, "offtopic"), 1, 0.9),
+    ]
+    evidence = Evidence(knowledge, semantic)
+    advice = check_calibration(
+        knowledge,
+        judged,
+        0.5,
+        0.3,
+        lambda asked, entry: evidence.nearest_wording(asked, ["dogs", "hours"].index(entry)),
+    ).advice
+    (pet,) = [line for line in advice if line.startswith(f"a question like {question!r}")]
+    assert pet.endswith(
+        "make the alternatives of dogs more specific, first its wording nearest to it, "
+        "'what about pets'"
+    )
+    (time,) = [line for line in advice if line.startswith("a question like 'what time is it'")]
+    assert "hours has no alternatives yet" in time and "nearest" not in time
 
 
 def test_check_leaves_out_everyday_words_the_kiosk_takes_as_a_follow_up() -> None:

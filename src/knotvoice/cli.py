@@ -1770,7 +1770,14 @@ def _knowledge_check(settings: Settings, path: Path | None, brief: bool = False)
     matcher = app.load_matcher(settings, knowledge, tell=_warn)
     recorded = app.load_recorded(settings, knowledge)
     judged = cross_check(matcher.evidence, recorded=recorded)
-    report = check_calibration(knowledge, judged, ANSWER_AT, CONFIRM_AT)
+    numbers = {entry.id: number for number, entry in enumerate(knowledge.entries)}
+    report = check_calibration(
+        knowledge,
+        judged,
+        ANSWER_AT,
+        CONFIRM_AT,
+        lambda question, entry: matcher.evidence.nearest_wording(question, numbers[entry]),
+    )
     asked = sum(figures.asked for figures in report.entries)
     if asked:
         inside = sum(example.expected >= 0 for example in recorded)

@@ -599,9 +599,15 @@ gets advice."""
 
 
 def check_calibration(
-    knowledge: Knowledge, judged: Sequence[Judged], answer_at: float, confirm_at: float
+    knowledge: Knowledge,
+    judged: Sequence[Judged],
+    answer_at: float,
+    confirm_at: float,
+    nearest: Callable[[str, str], str] | None = None,
 ) -> CheckReport:
-    """Figures and advice from questions judged without having been learnt from."""
+    """Figures and advice from questions judged without having been learnt from;
+    ``nearest(question, entry)``: the entry's wording nearest the question, named in the
+    advice on an everyday question it would answer ("" when none is)."""
     ids = [entry.id for entry in knowledge.entries]
     tallies = {entry_id: EntryFigures(entry_id, 0, 0, 0, {}) for entry_id in ids}
     pairs: dict[tuple[str, str], int] = {}
@@ -686,6 +692,7 @@ def check_calibration(
             alone,
             knowledge.source,
             any(entry.topic for entry in knowledge.entries),
+            nearest,
         ),
         alone,
     )
@@ -738,10 +745,11 @@ def _advice(
     alone: Sequence[str] = (),
     source: str = "",
     topics: bool = True,
+    nearest: Callable[[str, str], str] | None = None,
 ) -> tuple[str, ...]:
     """What to do, most telling first; ``alone``: the entries whose question is their only
     phrasing; ``source``: the knowledge file, named in the command that adds a wording;
-    ``topics``: whether any entry has a topic."""
+    ``topics``: whether any entry has a topic; ``nearest``: as ``check_calibration``'s."""
     found: list[str] = []
     if alone:
         named = ", ".join(alone[:3]) + (f" and {len(alone) - 3} more" if len(alone) > 3 else "")
@@ -798,11 +806,14 @@ def _advice(
             f"{_example(pair)}; {what}"
         )
     for question, entry, _ in offtopic[:5]:
+        # The wording an operator would change first: the one nearest the question.
+        wording = nearest(question, entry) if nearest is not None and entry not in alone else ""
         what = (
             f"{entry} has no alternatives yet, so its question and answer are all it is "
             "matched by: add some in visitors' own words, then check again"
             if entry in alone
             else f"make the alternatives of {entry} more specific"
+            + (f", first its wording nearest to it, {wording!r}" if wording else "")
         )
         found.append(
             f"a question like {question!r} would get the answer of {entry}: right if your "

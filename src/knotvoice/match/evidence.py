@@ -489,6 +489,18 @@ class Evidence:
             stem(word) for word in normalized.split() if word not in language.topic_fillers
         )
 
+    def nearest_wording(self, text: str, entry: int) -> str:
+        """The question or alternative of entry number ``entry`` nearest ``text``: in meaning
+        with a sentence model, else in words ("" for an entry with none)."""
+        numbers = np.flatnonzero((self.owner == entry) & ~self.stand_in)
+        if not len(numbers):
+            return ""
+        if self.embedder is not None and self.phrasing_vectors is not None:
+            likeness = self.phrasing_vectors[numbers] @ self.embedder.embed([text])[0]
+        else:
+            likeness = self._word_f1(self.query(text))[numbers]
+        return self.phrasings[int(numbers[int(np.argmax(likeness))])]
+
     def likeness_in_words(self, query: Query) -> float:
         """The ``words`` signal of ``query``'s closest entry (0 to 1): the first column of
         ``signals``, without the rest of their cost."""

@@ -2580,7 +2580,7 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
     assert [str(n) for n in result.notes] == [
         "line 1: column A 'Topic' read as the entries' topics ('Tickets', 'Food')",
         "line 1: column C 'Other ways to ask' read as other wordings of each question (one a "
-        "line, or between ';' or '|')",
+        "line, or between ';', '|' or commas)",
         "line 1: column E 'Keywords' read as the entries' keywords (a line each, or between "
         "commas)",
         "line 5: question 'Is there wifi?' is asked under 'Tickets' and under 'Food': each is "
@@ -3901,20 +3901,37 @@ def test_wordings_and_keywords_come_back_whole_from_an_exported_sheet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A wording with a ";" or a "?" inside, or a keyword with a comma, came back from an
-    exported sheet cut in two (one alone in its cell still does, but for a "?")."""
+    exported sheet cut in two (one alone in its cell still does, but for a "?" or a comma
+    in a wording that lists nothing). Commas that list wordings in a cell typed by hand
+    ("where do I park, car park prices, is parking free") were one wording."""
     source = tmp_path / "faq.yaml"
     source.write_text(
         "version: 1\nentries:\n  - id: parking\n    question: Can I park?\n"
         "    alternatives: ['Where do I park; is it free?', 'Parking? Really?', 'car park']\n"
         "    answer: '- Behind the hall.'\n    keywords: ['£5, all day', 'car park']\n"
         "  - id: cafe\n    question: Is there a cafe?\n    answer: Yes.\n"
-        "    alternatives: ['Card or cash? Which do you take']\n",
+        "    alternatives: ['Card or cash? Which do you take']\n"
+        "  - id: hall\n    question: Can I hire the hall?\n    answer: Yes.\n"
+        "    alternatives: ['so, the big hall, for a party, how much']\n",
         encoding="utf-8",
     )
     sheet = tmp_path / "faq.csv"
     assert main(["knowledge", "export", str(source), "-o", str(sheet)]) == 0
     assert "1 cell starts with '-'" in capsys.readouterr().err  # Excel would break it
     assert read_faq(sheet).entries == load(source).entries
+    typed = tmp_path / "typed.csv"
+    typed.write_text(
+        "Question,Answer,Alternatives\n"
+        'Can I park?,Yes.,"where do I park, car park prices, is parking free"\n'
+        'Is there a cafe?,Yes.,"food?, drinks"\n'
+        'Where are the toilets?,By the door.,"sorry, where are the loos"\n',
+        encoding="utf-8",
+    )
+    assert [entry.alternatives for entry in read_faq(typed).entries] == [
+        ("where do I park", "car park prices", "is parking free"),
+        ("food?", "drinks"),
+        ("sorry, where are the loos",),
+    ]
 
 
 def test_an_answer_an_excel_cell_would_change_is_kept_or_refused(
@@ -4606,3 +4623,49 @@ def test_a_question_a_popular_section_repeats_with_the_same_answer_is_one_entry(
     result = read_faq(sheet)
     assert [(e.question, e.answer) for e in result.entries] == [("Is there parking?", "Yes.")]
     assert any("row without a question left out" in str(n) for n in result.notes)
+
+
+def test_an_ending_most_answers_share_is_left_out_with_a_note() -> None:
+    """A help desk's page ended every answer with "Still need help? Contact us.": the kiosk
+    said it after each answer, and as an answer's words it was a way of asking every entry
+    without alternatives. Left out of the answers ending with it, with a note; an ending two
+    answers of six share is theirs, and an answer of that ending alone keeps it."""
+    page = "".join(
+        f"<h3>{question}</h3><p>{answer}</p><p>Still need help? <a href='/c'>Contact us</a>.</p>"
+        for question, answer in (
+            ("When are you open?", "Nine to five, Monday to Saturday."),
+            ("Is there parking?", "Yes, behind the building. Book a space online."),
+            ("Can I bring my dog?", "Dogs on a lead are welcome in the garden."),
+            ("Is there a cafe?", "Our cafe serves hot food until three. Book a space online."),
+        )
+    )
+    page += "<h3>How do I complain?</h3><p>Still need help? Contact us.</p>"
+    page += "<h3>Is there wifi?</h3><p>Yes, it is free. Ask at the desk.</p>"
+    result = parse_faq(page)
+    assert [entry.answer for entry in result.entries] == [
+        "Nine to five, Monday to Saturday.",
+        "Yes, behind the building. Book a space online.",
+        "Dogs on a lead are welcome in the garden.",
+        "Our cafe serves hot food until three. Book a space online.",
+        "Still need help? Contact us.",
+        "Yes, it is free. Ask at the desk.",
+    ]
+    (note,) = [note for note in result.notes if "ended with" in note.message]
+    assert note.message.startswith(
+        "4 answers ended with 'Still need help? Contact us.': left out (the kiosk would say it "
+        "after each answer)"
+    )
+    # Two answers of three sharing their last sentence is no page's ending.
+    text = "\n\n".join(
+        f"{question}\n{answer}"
+        for question, answer in (
+            ("When are you open?", "Nine to five. Call 0117 496 0321 to book."),
+            ("Can I hire the hall?", "Yes, for parties. Call 0117 496 0321 to book."),
+            ("Is there parking?", "Yes, behind the hall."),
+        )
+    )
+    shared = parse_faq(text)
+    assert [entry.answer.split(". ")[-1] for entry in shared.entries[:2]] == [
+        "Call 0117 496 0321 to book."
+    ] * 2
+    assert not [note for note in shared.notes if "ended with" in note.message]

@@ -107,6 +107,12 @@ answer text. The rules, in the order they apply:
   its first line ("How much is a swim? Adults £5.") is that question and its answer; first
   in the text, it is preamble, and its note says to put the answer under the question.
 
+- **An ending every answer shares.** A last sentence (or several) that ends at least three
+  answers and half of them word for word ("Still need help? Contact us.", "Was this
+  helpful?": a web page's or a help desk's words under each answer) is left out of them,
+  with a note: the kiosk read it after every answer, and as an answer's words it made
+  every entry alike. An answer of that sentence alone keeps it.
+
 Each of these cases gives a one-line ``Note`` with the line it concerns; ``to_yaml`` writes
 the notes as comments above the entries. Ids are slugs of the question, made unique: accents
 are folded to plain letters and other characters left out ("Fundbüro" gives ``fundburo``); a
@@ -1554,7 +1560,7 @@ def _extra_notes(
     (a column of topics with the first few it holds)."""
     what = {
         "id": "the entries' ids",
-        "alternatives": "other wordings of each question (one a line, or between ';' or '|')",
+        "alternatives": "other wordings of each question (one a line, or between ';', '|' or commas)",
         "topic": "the entries' topics",
         "keywords": "the entries' keywords (a line each, or between commas)",
         "spoken": "the answers as spoken",
@@ -1578,17 +1584,32 @@ def _extra_notes(
 
 def wordings(cell: str) -> list[str]:
     """The wordings a spreadsheet's cell of other wordings holds: one a line, or, in a cell of
-    one line, between ``;`` or ``|``, or after each ``?`` where every part asks ("Card or
+    one line, between ``;`` or ``|`` (or commas that list them: ``_listed_wordings``), or
+    after each ``?`` where every part asks ("Card or
     cash? Which do you take" is one), without what marks each as a question (a bullet, a
     number, quotes)."""
     if "\n" in cell:
         return [wording for piece in cell.splitlines() if phrase_key(wording := _wording(piece))]
     # "Can I get online? Do you have internet?" is two; "Card or cash? Which do you take" one
-    asked = [re.split(rf"(?<=[{_QUESTION_MARKS}])\s+", p.strip()) for p in re.split("[;|]", cell)]
+    asked = [re.split(rf"(?<=[{_QUESTION_MARKS}])\s+", p.strip()) for p in _listed_wordings(cell)]
     pieces = [
         part for parts in asked for part in (parts if _all_asked(parts) else [" ".join(parts)])
     ]
     return [wording for piece in pieces if phrase_key(wording := _wording(piece))]
+
+
+def _listed_wordings(cell: str) -> list[str]:
+    """A cell's line cut between ``;`` or ``|``; without them, between commas where they list
+    wordings (one asks before a comma: "dogs allowed?, are pets ok"; or three or more parts of
+    two words or more: "opening times, when do you open, what are your hours"), not where one
+    wording has a comma ("sorry, where are the toilets", "where do I park, by the hall")."""
+    if re.search("[;|]", cell):
+        return re.split("[;|]", cell)
+    parts = re.split(r",\s+", cell.strip())
+    asked = any(part.rstrip().endswith(tuple(_QUESTION_MARKS)) for part in parts[:-1])
+    if asked or (len(parts) >= 3 and all(len(part.split()) >= 2 for part in parts)):
+        return parts
+    return [cell]
 
 
 def _all_asked(parts: list[str]) -> bool:
@@ -1734,6 +1755,7 @@ def _result(
     of a question never takes one; none of ``taken``), and the notes, in the order of their
     lines (each at its ``unit`` and number, when that is not a line)."""
     _claim_alternatives(drafts, notes, unit)
+    _cut_shared_endings(drafts, notes)
     catch_all: dict[str, list[_Draft]] = {}
     for draft in drafts:
         if draft.topic and english().catch_all(draft.topic):
@@ -1789,6 +1811,69 @@ def _result(
         logger.info("%s", note)
     given = frozenset(field for draft in drafts for field in draft.given)
     return ImportResult(entries=tuple(entries), notes=result_notes, fields=given)
+
+
+_SHARED_ENDING_MIN = 3
+"""How many answers, at least (and half of all), end alike for their ending to be left out."""
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?\u2026])\s+")
+
+
+def _last_sentence(draft: _Draft) -> str:
+    """The last sentence of ``draft``'s answer, when it is not all of it ("" otherwise)."""
+    paragraphs = [text for text in draft.paragraphs if text.strip()]
+    if not paragraphs:
+        return ""
+    sentences = _SENTENCE_END_RE.split(paragraphs[-1].strip())
+    return sentences[-1] if len(sentences) > 1 or len(paragraphs) > 1 else ""
+
+
+def _cut_last_sentence(draft: _Draft) -> None:
+    while draft.paragraphs and not draft.paragraphs[-1].strip():
+        draft.paragraphs.pop()
+    sentences = _SENTENCE_END_RE.split(draft.paragraphs[-1].strip())
+    if len(sentences) > 1:
+        last = draft.paragraphs[-1].rstrip()
+        draft.paragraphs[-1] = last[: len(last) - len(sentences[-1])].rstrip()
+    else:
+        draft.paragraphs.pop()
+
+
+def _cut_shared_endings(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:
+    """Leave out the last sentences most answers end with word for word (a page's "Still
+    need help? Contact us." under each), one sentence at a time, with a note of each ending."""
+    answered = [draft for draft in drafts if any(text.strip() for text in draft.paragraphs)]
+    written = {id(draft): list(draft.paragraphs) for draft in answered}
+    cut: dict[int, list[str]] = {}
+    while True:
+        ends: dict[str, list[_Draft]] = {}
+        for draft in answered:
+            if (last := _last_sentence(draft)) and (key := phrase_key(last)):
+                ends.setdefault(key, []).append(draft)
+        sharing = max(ends.values(), key=len, default=[])
+        if len(sharing) < max(_SHARED_ENDING_MIN, (len(answered) + 1) // 2):
+            break
+        for draft in sharing:
+            cut.setdefault(id(draft), []).insert(0, _last_sentence(draft))
+            _cut_last_sentence(draft)
+    whole = {phrase_key(" ".join(ending)) for ending in cut.values()}
+    endings: dict[str, list[_Draft]] = {}
+    for draft in answered:
+        if id(draft) not in cut:
+            continue
+        if phrase_key(" ".join(written[id(draft)])) in whole:
+            draft.paragraphs = written[id(draft)]  # an answer that is the ending alone
+            continue
+        endings.setdefault(" ".join(cut[id(draft)]), []).append(draft)
+    for ending, sharing in endings.items():
+        notes.append(
+            (
+                sharing[0].line,
+                (f"{len(sharing)} answers" if len(sharing) > 1 else "an answer")
+                + f" ended with {ending!r}: left out (the kiosk would say it after each "
+                "answer); write it into an answer that needs it",
+                None,
+            )
+        )
 
 
 def _claim_alternatives(

@@ -76,6 +76,40 @@ def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) ->
 
 
 @pytest.mark.model
+def test_a_full_disk_under_the_kiosk_s_output_does_not_stop_it_answering(tmp_path: Path) -> None:
+    """`listen --json >> kiosk.jsonl` on a disk that filled up stopped the kiosk at its next
+    line of output. It says so once and goes on answering: the reply is played and the turn
+    is in the turn log."""
+    devices = write_config(tmp_path)
+    question = join(read_audio(DEMO))
+    silence = np.zeros(16000 * 2, dtype=np.float32)
+    devices.write_input(
+        np.concatenate([silence, question, np.zeros(16000 * 60, dtype=np.float32)]),
+        16000,
+        DEFAULT_RATE,
+    )
+    log_dir = tmp_path / "log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "knotvoice", "listen", "--json", "--max-turns", "1",
+             "--input-device", MIC, "--output-device", SPEAKER, "--log-dir", str(log_dir)],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=240, env=env, cwd=ROOT,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    told = [line for line in result.stderr.splitlines() if "cannot write the output" in line]
+    assert len(told) == 1 and "answering goes on" in told[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert np.abs(devices.output()).max() > 3000, "the reply was played"
+    turns = [
+        json.loads(line)
+        for path in log_dir.glob("turns*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert [turn.get("entry") for turn in turns] == ["massage-how-often"]
+
+
+@pytest.mark.model
 def test_listen_saves_replies_instead_of_playing_them_and_keeps_earlier_ones(
     tmp_path: Path,
 ) -> None:

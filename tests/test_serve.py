@@ -2193,6 +2193,49 @@ def knotvoice(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.model
+def test_a_full_disk_under_the_server_s_output_does_not_stop_it_answering(tmp_path: Path) -> None:
+    """`serve --json >> server.jsonl` on a full disk stopped the server at its first line,
+    before it served. It says so once and serves: a question gets its answer."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "knotvoice", "serve", "--uri", f"tcp://127.0.0.1:{port}"]
+    command += ["--json", "--log-dir", str(tmp_path / "log")]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    with open("/dev/full", "w") as full:
+        server = subprocess.Popen(
+            command, stdout=full, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        )
+
+    async def ask() -> Event | None:
+        async with AsyncTcpClient("127.0.0.1", port) as client:
+            await client.write_event(Transcript(text="how often should I massage a knot").event())
+            answer: Event | None = await client.read_event()
+            return answer
+
+    try:
+        deadline = time.monotonic() + 180.0
+        reply = None
+        while reply is None and server.poll() is None and time.monotonic() < deadline:
+            try:
+                reply = run(ask(), timeout=60.0)
+            except OSError:
+                time.sleep(0.5)  # not listening yet
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60.0) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.stderr is not None
+    said = server.stderr.read()
+    assert reply is not None and reply.type == "handled", said
+    assert "massage" in str(Handled.from_event(reply).text).lower()
+    told = [line for line in said.splitlines() if "cannot write the output" in line]
+    assert len(told) == 1 and "answering goes on" in told[0], said
+
+
 def test_check_answers_0_against_a_running_server_and_1_against_a_closed_port(
     text_agent: Agent,
 ) -> None:

@@ -543,6 +543,26 @@ def _write(line: str) -> None:
         ) from None
 
 
+class _Output:
+    """The output of a command that runs for months (``listen``, ``serve``): a full disk or
+    a closed file under it is told once, and the command goes on answering without it."""
+
+    def __init__(self) -> None:
+        self.lost = False
+
+    def __call__(self, write: Callable[[], None]) -> bool:
+        """``write`` done; False when the output is lost (now or before)."""
+        if self.lost:
+            return False
+        try:
+            write()
+        except KnotvoiceError as error:
+            self.lost = True
+            _warn(f"{error}; answering goes on, each turn in the turn log")
+            return False
+        return True
+
+
 def _discard(stream: TextIO) -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -1229,11 +1249,20 @@ def _kiosk(
         inbox = Inbox() if screen is not None else None
         hub = Hub(lambda: reloader.current.knowledge) if screen is not None else None
 
+        output = _Output()
+
         def show(event: kiosk_events.Event) -> None:
             logbook(event)
             record = event.to_dict()
             if record["event"] == "listening":
                 notifier.ready(f"listening on {record.get('device')}")
+            shown = output(lambda: printed(event, record))
+            if not shown and isinstance(event, kiosk_events.Failed) and not event.logged:
+                _warn(f"{event.stage}: {event.message}")  # as printed without --json
+            if hub is not None:
+                hub(event)
+
+        def printed(event: kiosk_events.Event, record: dict[str, Any]) -> None:
             if args.json:
                 print_json(record)
             elif record["event"] == "transcript" and record.get("accepted"):
@@ -1251,18 +1280,19 @@ def _kiosk(
                 )
             elif isinstance(event, kiosk_events.Failed) and not event.logged:
                 _warn(f"{event.stage}: {event.message}")
-            if hub is not None:
-                hub(event)
 
         def alive() -> None:
             notifier.alive()
             journal.beat()
 
         def ready(url: str) -> None:
-            if args.json:
-                print_json({"event": "screen", "url": url})
-            else:
-                _out(f"the screen is at {url}")
+            output(
+                lambda: (
+                    print_json({"event": "screen", "url": url})
+                    if args.json
+                    else _out(f"the screen is at {url}")
+                )
+            )
 
         def run() -> kiosk_events.ListenSummary:
             return listen(
@@ -1656,6 +1686,8 @@ def _serve(args: argparse.Namespace) -> int:
             knowledge=app.knowledge_version(reloader.current.knowledge),
         )
 
+        output = _Output()
+
         def report(event: ServedEvent) -> None:
             if isinstance(event, Answered):
                 # One turn log line per question, as the kiosk writes (`knotvoice report`).
@@ -1667,6 +1699,9 @@ def _serve(args: argparse.Namespace) -> int:
                         "knowledge_file": str(settings.knowledge.absolute()),
                     }
                 )
+            output(lambda: printed(event))
+
+        def printed(event: ServedEvent) -> None:
             if args.json:
                 print_json(event.to_dict())
             elif isinstance(event, Answered):
@@ -1678,10 +1713,13 @@ def _serve(args: argparse.Namespace) -> int:
             offers = ["FAQ agent", f"speech-to-text ({recognizer.name})"]
             if synthesizer is not None:
                 offers.append("text-to-speech")
-            if args.json:
-                print_json({"event": "serving", "uri": listening.uri, "offers": offers})
-            else:
-                _out(f"serving {', '.join(offers)} on {listening.uri}; Ctrl-C stops")
+            output(
+                lambda: (
+                    print_json({"event": "serving", "uri": listening.uri, "offers": offers})
+                    if args.json
+                    else _out(f"serving {', '.join(offers)} on {listening.uri}; Ctrl-C stops")
+                )
+            )
 
         agent = Agent(
             reloader,

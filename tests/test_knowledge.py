@@ -1303,6 +1303,30 @@ def test_lint_warns_of_two_entries_with_one_answer(tmp_path: Path) -> None:
     assert "put this entry's question among parking's alternatives" in warned.message
 
 
+def test_lint_warns_of_an_ending_most_answers_share(tmp_path: Path) -> None:
+    """A file imported from a help page ended each answer with "Still need help? Contact
+    us.", said after every answer; lint said nothing. It warns once, at the first of them;
+    an ending two answers of four share is theirs."""
+    entry = "  - id: {}\n    question: {}?\n    answer: {}\n"
+    answers = [
+        ("hours", "When are you open", "Nine to five. Still need help? Contact us."),
+        ("parking", "Can I park", "Yes, behind the hall. Still need help? Contact us."),
+        ("dogs", "Are dogs allowed", "Yes, on a lead. Still need help? contact us!"),
+        ("wifi", "Is there wifi", "Yes, it is free."),
+    ]
+    path = write(tmp_path, "version: 1\nentries:\n" + "".join(entry.format(*a) for a in answers))
+    (warned,) = [p for p in lint(path) if "end with" in p.message]
+    assert (warned.entry, warned.field, warned.line) == ("hours", "answer", 5)
+    assert warned.message == (
+        "it and 2 other answers end with 'Still need help? Contact us.', which the kiosk says "
+        "after each of them; take it out of them"
+    )
+    path = write(tmp_path, "version: 1\nentries:\n" + "".join(entry.format(*a) for a in [
+        answers[0], answers[1], ("dogs", "Are dogs allowed", "Yes."), answers[3]
+    ]))  # fmt: skip
+    assert not [p for p in lint(path) if "end with" in p.message]
+
+
 def test_lint_warns_of_html_tags_and_says_what_to_write(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -96,7 +96,8 @@ def comment_cuts(path: Path, source: str) -> list[Problem]:
 def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[Problem]:
     """Every problem of a knowledge file: the errors ``load`` would raise, then warnings.
 
-    Warnings: answers of two words or fewer, answers two entries share, answers whose symbols
+    Warnings: answers of two words or fewer, answers two entries share, an ending most
+    answers share ("Still need help? Contact us."), answers whose symbols
     will be read out badly and have no ``spoken`` form, spoken
     forms with such symbols, replies of over ``LONG_REPLY_WORDS`` words, text cut short by an
     unquoted " #", entries with fewer than ``MIN_ALTERNATIVES`` alternatives, phrases
@@ -112,6 +113,7 @@ def lint(path: str | Path, known: Callable[[str], bool] | None = None) -> list[P
             problems.extend(_entry_warnings(entry, source, lines))
         problems.extend(_accent_twins(_placed(knowledge), source))
         problems.extend(_answer_twins(_placed(knowledge), source))
+        problems.extend(_shared_ending(_placed(knowledge), source))
         problems.extend(_repair_warnings(knowledge, source))
         problems.extend(language_warnings(knowledge.entries, source))
         problems.extend(comment_cuts(Path(path), source))
@@ -340,6 +342,23 @@ def _answer_twins(placed: list[tuple[Entry, Lines | None]], source: str) -> list
             Problem("warning", entry.id, "answer", message, source, line_of(lines, "answer"))
         )
     return found
+
+
+def _shared_ending(placed: list[tuple[Entry, Lines | None]], source: str) -> list[Problem]:
+    """One warning, at the first of them, of answers most of which end alike ("Still need
+    help? Contact us.", imported before the import left it out): the kiosk says it after
+    every answer."""
+    from knotvoice.knowledge.faq_import import shared_ending
+
+    ending, sharing = shared_ending([entry.answer for entry, _ in placed])
+    if not ending:
+        return []
+    entry, lines = placed[sharing[0]]
+    message = (
+        f"it and {len(sharing) - 1} other answers end with {ending!r}, which the kiosk says "
+        "after each of them; take it out of them"
+    )
+    return [Problem("warning", entry.id, "answer", message, source, line_of(lines, "answer"))]
 
 
 def _phrasings(entry: Entry) -> list[tuple[str, str]]:

@@ -1755,7 +1755,7 @@ def _result(
     of a question never takes one; none of ``taken``), and the notes, in the order of their
     lines (each at its ``unit`` and number, when that is not a line)."""
     _claim_alternatives(drafts, notes, unit)
-    _cut_shared_endings(drafts, notes)
+    _cut_shared_ending(drafts, notes)
     catch_all: dict[str, list[_Draft]] = {}
     for draft in drafts:
         if draft.topic and english().catch_all(draft.topic):
@@ -1818,13 +1818,27 @@ _SHARED_ENDING_MIN = 3
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?\u2026])\s+")
 
 
-def _last_sentence(draft: _Draft) -> str:
-    """The last sentence of ``draft``'s answer, when it is not all of it ("" otherwise)."""
-    paragraphs = [text for text in draft.paragraphs if text.strip()]
-    if not paragraphs:
-        return ""
-    sentences = _SENTENCE_END_RE.split(paragraphs[-1].strip())
-    return sentences[-1] if len(sentences) > 1 or len(paragraphs) > 1 else ""
+def shared_ending(answers: Sequence[str]) -> tuple[str, tuple[int, ...]]:
+    """The last sentences that at least ``_SHARED_ENDING_MIN`` of ``answers``, and half of
+    them, end with word for word (case and punctuation aside), as the first of them writes
+    them, and the numbers of the answers that have more to say than that ending; ("", ())
+    when no ending is so shared."""
+    said = [_SENTENCE_END_RE.split(" ".join(answer.split())) for answer in answers]
+    least = max(_SHARED_ENDING_MIN, (len(answers) + 1) // 2)
+    ending: list[str] = []
+    sharing = list(range(len(answers)))
+    while True:
+        depth = len(ending) + 1
+        tails: dict[str, list[int]] = {}
+        for number in sharing:
+            if len(said[number]) > depth and (key := phrase_key(said[number][-depth])):
+                tails.setdefault(key, []).append(number)
+        alike = max(tails.values(), key=len, default=[])
+        if len(alike) < least:
+            break
+        ending.insert(0, said[alike[0]][-depth])
+        sharing = alike
+    return (" ".join(ending), tuple(sharing)) if ending else ("", ())
 
 
 def _cut_last_sentence(draft: _Draft) -> None:
@@ -1838,39 +1852,34 @@ def _cut_last_sentence(draft: _Draft) -> None:
         draft.paragraphs.pop()
 
 
-def _cut_shared_endings(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:
+def _cut_shared_ending(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:
     """Leave out the last sentences most answers end with word for word (a page's "Still
-    need help? Contact us." under each), one sentence at a time, with a note of each ending."""
+    need help? Contact us." under each: ``shared_ending``), with a note."""
     answered = [draft for draft in drafts if any(text.strip() for text in draft.paragraphs)]
-    written = {id(draft): list(draft.paragraphs) for draft in answered}
-    cut: dict[int, list[str]] = {}
-    while True:
-        ends: dict[str, list[_Draft]] = {}
-        for draft in answered:
-            if (last := _last_sentence(draft)) and (key := phrase_key(last)):
-                ends.setdefault(key, []).append(draft)
-        sharing = max(ends.values(), key=len, default=[])
-        if len(sharing) < max(_SHARED_ENDING_MIN, (len(answered) + 1) // 2):
-            break
-        for draft in sharing:
-            cut.setdefault(id(draft), []).insert(0, _last_sentence(draft))
+    ending, sharing = shared_ending(["\n\n".join(draft.paragraphs) for draft in answered])
+    if not ending:
+        return
+    sentences = len(_SENTENCE_END_RE.split(ending))
+    cut = []
+    for number in sharing:
+        draft = answered[number]
+        written = list(draft.paragraphs)
+        for _ in range(sentences):
             _cut_last_sentence(draft)
-    whole = {phrase_key(" ".join(ending)) for ending in cut.values()}
-    endings: dict[str, list[_Draft]] = {}
-    for draft in answered:
-        if id(draft) not in cut:
-            continue
-        if phrase_key(" ".join(written[id(draft)])) in whole:
-            draft.paragraphs = written[id(draft)]  # an answer that is the ending alone
-            continue
-        endings.setdefault(" ".join(cut[id(draft)]), []).append(draft)
-    for ending, sharing in endings.items():
+        left = "\n\n".join(draft.paragraphs)
+        if not phrase_key(left) or phrase_key(f"{left} {ending}") != phrase_key(
+            "\n\n".join(written)
+        ):
+            draft.paragraphs = written  # its sentences end otherwise than its lines show
+        else:
+            cut.append(draft)
+    if cut:
         notes.append(
             (
-                sharing[0].line,
-                (f"{len(sharing)} answers" if len(sharing) > 1 else "an answer")
-                + f" ended with {ending!r}: left out (the kiosk would say it after each "
-                "answer); write it into an answer that needs it",
+                cut[0].line,
+                f"{len(cut)} answer{'s' if len(cut) > 1 else ''} ended with {ending!r}: left "
+                "out (the kiosk would say it after each answer); write it into an answer that "
+                "needs it",
                 None,
             )
         )

@@ -1279,6 +1279,57 @@ def test_knotvoice_screen_answers_typed_questions_with_no_sound_device(tmp_path:
 
 
 @pytest.mark.model
+def test_the_questions_to_try_are_the_knowledge_s_own_as_soon_as_it_is_edited(
+    tmp_path: Path,
+) -> None:
+    """An entry taken out of the knowledge file, or the file replaced by another FAQ, was
+    still offered under "Questions to try" until the next visitor's turn: tapped, it was
+    turned away. The page shows the new file's questions as soon as it is read again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from alsa_devices import write_config
+
+    entry = "  - id: {0}\n    question: {1}\n    answer: {2}\n    topic: {0}\n"
+    vegan = entry.format("vegan", "Are your products vegan?", "Some are; ask at the counter.")
+    hours = entry.format("hours", "When are you open?", "Eight till four, every day.")
+    faq = tmp_path / "bakery.yaml"
+    faq.write_text(f"version: 1\nentries:\n{vegan}{hours}", encoding="utf-8")
+    devices = write_config(tmp_path, include_devices=False)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knotvoice", "screen", "127.0.0.1:0", "--json",
+         "--knowledge", str(faq), "--log-dir", str(tmp_path / "log")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        url = next(
+            json.loads(line)["url"] for line in process.stdout if '"event": "screen"' in line
+        )
+
+        def offered() -> list[str]:
+            with urllib.request.urlopen(url + "view", timeout=30) as response:
+                return list(json.loads(response.read())["suggestions"])
+
+        assert "Are your products vegan?" in offered()
+        faq.write_text(f"version: 1\nentries:\n{hours}", encoding="utf-8")
+        deadline = time.monotonic() + 60.0
+        while "Are your products vegan?" in offered() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert offered() == ["When are you open?"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "changed; answering from the new knowledge (1 entry)" in err
+
+
+@pytest.mark.model
 def test_a_screen_whose_port_is_taken_says_so_and_its_status_what_it_was(tmp_path: Path) -> None:
     """A screen that could not start left a status of a microphone "starting" and no
     knowledge, as if a kiosk were about to listen."""

@@ -1125,11 +1125,15 @@ def _device_from(settings: Settings, name: str) -> Iterator[None]:
 
 
 def _following(
-    settings: Settings, recognizer_for: Callable[[Knowledge], Recognizer], journal: Journal
+    settings: Settings,
+    recognizer_for: Callable[[Knowledge], Recognizer],
+    journal: Journal,
+    told: Sequence[Callable[[Knowledge], None]] = (),
 ) -> tuple[Recognizer, Reloader[MatchStage]]:
     """The recognizer and a matcher that follows the knowledge file (``app.load_following``),
     the recognizer biased again at each reload, and each reload and each edit that does not
-    load told to ``journal``'s status."""
+    load told to ``journal``'s status; each reload's knowledge is given to each of ``told``
+    too (it may grow after this returns: the screen, made later)."""
 
     def reloaded(matcher: MatchStage) -> None:
         # Said without -v too: an operator who edits the file sees it taken.
@@ -1138,6 +1142,8 @@ def _following(
         app.rebias(recognizer, matcher.knowledge, settings)
         journal.update(knowledge=app.knowledge_version(matcher.knowledge), reloads=reloader.reloads)
         journal.cleared("knowledge")  # a broken edit, fixed
+        for tell in told:
+            tell(matcher.knowledge)
 
     recognizer, reloader = app.load_following(
         settings,
@@ -1203,7 +1209,8 @@ def _kiosk(
             )
         if check is not None:
             check()
-        recognizer, reloader = _following(settings, recognizer_for, journal)
+        renewed: list[Callable[[Knowledge], None]] = []
+        recognizer, reloader = _following(settings, recognizer_for, journal, renewed)
         knowledge = reloader.current.knowledge
         # said at once, so a kiosk that stops before it listens says what it was to answer
         journal.update(
@@ -1248,6 +1255,8 @@ def _kiosk(
         screen = settings.listen.screen
         inbox = Inbox() if screen is not None else None
         hub = Hub(lambda: reloader.current.knowledge) if screen is not None else None
+        if hub is not None:
+            renewed.append(hub.renewed)  # its questions to try are the new knowledge's
 
         output = _Output()
 

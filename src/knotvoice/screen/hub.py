@@ -396,6 +396,23 @@ class Hub:
         except Exception:  # the screen never stops the kiosk
             _log.exception("the screen could not show a %s event", event.kind)
 
+    def renewed(self, knowledge: Knowledge) -> None:
+        """The knowledge file was read again: the questions to try are its own at once (an
+        entry taken out, or another FAQ's, was offered until the next turn)."""
+        try:
+            with self._lock:
+                view = replace(self._view, suggestions=suggestions(knowledge))
+                if view == self._view:
+                    return
+                self._view = view
+                loop = self._loop
+            if loop is not None:
+                loop.call_soon_threadsafe(
+                    self._send, json.dumps(view.to_dict(), ensure_ascii=False)
+                )
+        except RuntimeError:  # the web server's loop has closed
+            _log.debug("no page to send to")
+
     def attach(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """Send views to pages watching on ``loop`` (None: no more)."""
         with self._lock:

@@ -17,6 +17,7 @@ from knotvoice.errors import KnowledgeError
 from knotvoice.journal import Journal, read_turns
 from knotvoice.knowledge import load
 from knotvoice.knowledge.edit import add_alternative
+from knotvoice.knowledge.faq_import import ImportResult, to_yaml
 from knotvoice.match.matcher import Matcher
 from knotvoice.match.semantic import SemanticModel
 from knotvoice.report import summarize
@@ -255,6 +256,27 @@ def test_the_reports_commands_add_each_wording_to_the_file_it_was_asked_of(
     assert not [line for line in out.splitlines() if line.strip().startswith("knotvoice")]
     assert "(closest: printing, added since to printing)" in out
     assert "(closest: opening-hours, added since to opening-hours)" in out
+
+
+def test_the_report_gives_no_command_for_an_entry_taken_out_since(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A question came closest to an entry the operator then took out of the file (or
+    replaced the file with another FAQ): the report's "ready to paste" command failed, "no
+    entry 'printing'". It says the entry is gone and gives no command; the other's stands."""
+    journal = Journal(tmp_path / "log")
+    logged = {"decision": "reject", "knowledge": "l@abc", "knowledge_file": str(library)}
+    journal.write({**logged, "heard": "can I print a page", "closest": "printing"})
+    journal.write({**logged, "heard": "are you open late", "closest": "opening-hours"})
+    knowledge = load(library)
+    kept = [entry for entry in knowledge.entries if entry.id != "printing"]
+    library.write_text(to_yaml(ImportResult(tuple(kept), ())), encoding="utf-8")
+    assert main(["report", "--log-dir", str(tmp_path / "log")]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert "1x 'can I print a page' (closest: printing, no longer in the knowledge file: add " \
+        "the wording to the entry that answers it now, if one does)" in lines  # fmt: skip
+    commands = [line for line in lines if line.startswith("knotvoice knowledge add")]
+    assert commands == [f"knotvoice knowledge add opening-hours 'are you open late' {library}"]
 
 
 def test_a_wording_refused_then_added_to_that_entry_is_one_line_added_since(

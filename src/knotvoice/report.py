@@ -155,6 +155,9 @@ class Asked:
     added: str | None = None
     """The entry of the knowledge file, as it is now, whose phrasing the wording is: it was
     added since (``knotvoice knowledge add``), and there is nothing more to do."""
+    gone: bool = False
+    """Whether the closest entry is no longer in the knowledge file as it is now (taken
+    out, or the file replaced by another FAQ): no command adds to it."""
     chosen: bool = False
     """Whether a visitor chose the closest entry: said yes to its did-you-mean, asked for it
     as "the other one", or picked it among the questions a reject read out."""
@@ -200,6 +203,11 @@ class Asked:
             said.append(f"{who} said no to {' and '.join(self.declined)}")
         if self.added:
             said.append(f"added since to {self.added}")
+        elif self.gone:
+            said.append(
+                "no longer in the knowledge file: add the wording to the entry that answers "
+                "it now, if one does"
+            )
         return ", ".join(said)
 
     @property
@@ -207,7 +215,7 @@ class Asked:
         """The command that adds the wording to the closest entry of the file it was asked of,
         ready to paste (None when no entry came close, it was far off, or the kiosk was
         unsure of it and no visitor chose it: ``unsure``)."""
-        if self.closest is None or self.far or self.unsure or self.added:
+        if self.closest is None or self.far or self.unsure or self.added or self.gone:
             return None
         # the wording as an alternative is written: without the recognizer's closing mark,
         # and without a typed control character (a terminal's escape, pasted in)
@@ -599,8 +607,8 @@ class Tally:
         for proposed in self._waiting.values():
             self._settle(proposed, proposed.entry)
         self._waiting.clear()
-        phrasings = functools.cache(_phrasings)  # each file read once, as it is now
-        self._overrule(phrasings)
+        as_now = functools.cache(_as_now)  # each file read once, as it is now
+        self._overrule(as_now)
         for (path, name, key, refused), alike in list(self._alike.items()):
             if self._answered.get(((path, name), key), -1) > alike.last:
                 # answered since, worded so (an edit mended, a knowledge file put back):
@@ -614,7 +622,7 @@ class Tally:
             latency_p50_ms=_percentile(self.latencies, 0.5),
             latency_p95_ms=_percentile(self.latencies, 0.95),
             top_unanswered=tuple(
-                _added_since(group.asked(), phrasings)
+                _added_since(group.asked(), as_now)
                 for group in _grouped(self._alike.values(), embed)[:top]
             ),
             replies=self.left_out["reply"],
@@ -622,7 +630,7 @@ class Tally:
             failed=self.left_out["failed"],
         )
 
-    def _overrule(self, phrasings: Callable[[str], dict[str, str]]) -> None:
+    def _overrule(self, as_now: Callable[[str], _Now]) -> None:
         """Wordings a visitor said no to, that the operator has since added to the entry
         refused (in the file they were asked of), join the same words not refused: the
         operator's word on them is the last, and the report shows them on one line, added
@@ -630,7 +638,7 @@ class Tally:
         for (path, name, key, refused), alike in list(self._alike.items()):
             if not refused or path is None:
                 continue
-            now = phrasings(path)
+            now = as_now(path).phrasings
             entry = next(
                 (
                     now[phrased]
@@ -657,23 +665,37 @@ class Tally:
         ]
 
 
-def _phrasings(path: str) -> dict[str, str]:
-    """The phrasings of the knowledge file at ``path`` as it is now (as ``phrase_key``), and
-    the entry of each; empty when it cannot be read."""
+@dataclass(frozen=True)
+class _Now:
+    """A knowledge file as it is now: its phrasings (as ``phrase_key``), the entry of each,
+    and its entries' ids; both empty when it cannot be read."""
+
+    phrasings: Mapping[str, str]
+    ids: frozenset[str]
+
+
+def _as_now(path: str) -> _Now:
     try:
         knowledge = load(path)
     except (KnowledgeError, OSError):
-        return {}
-    return {phrase_key(text): entry.id for entry in knowledge.entries for text in entry.phrases}
+        return _Now({}, frozenset())
+    found = {phrase_key(text): entry.id for entry in knowledge.entries for text in entry.phrases}
+    return _Now(found, frozenset(knowledge.ids))
 
 
-def _added_since(asked: Asked, phrasings: Callable[[str], dict[str, str]]) -> Asked:
+def _added_since(asked: Asked, as_now: Callable[[str], _Now]) -> Asked:
     """``asked``, with the entry its wording is now a phrasing of, in the file it was asked
-    of: an operator who followed the report's advice sees it done, not the same command."""
+    of: an operator who followed the report's advice sees it done, not the same command;
+    or marked ``gone`` when its closest entry is in that file no more."""
     if asked.knowledge is None:
         return asked
-    entry = phrasings(asked.knowledge).get(phrase_key(asked.question))
-    return dataclasses.replace(asked, added=entry) if entry else asked
+    now = as_now(asked.knowledge)
+    entry = now.phrasings.get(phrase_key(asked.question))
+    if entry:
+        return dataclasses.replace(asked, added=entry)
+    if now.ids and asked.closest is not None and asked.closest not in now.ids:
+        return dataclasses.replace(asked, gone=True)
+    return asked
 
 
 def _words(text: str, vocabulary: Set[str] = frozenset()) -> str:

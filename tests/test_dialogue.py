@@ -387,6 +387,22 @@ def test_a_yes_typed_to_nothing_is_told_what_to_ask(text: str) -> None:
     assert dialogue.respond(typed("thanks")).action == "none"
 
 
+def test_a_yes_after_a_goodbye_takes_up_no_answer(dialogue: Dialogue) -> None:
+    """An answer, then "bye": a "yes" typed after it was taken as an "okay" to that answer,
+    and the screen showed the visitor nothing. After a goodbye it is a yes to nothing: typed,
+    it is told what can be asked; said, it is let pass."""
+    answered = dialogue.respond(typed("how often can I massage it?"))
+    assert answered.action == "answer"
+    assert dialogue.respond(typed("ok")).acknowledged, "an okay to the answer, as before"
+    dialogue.respond(typed("bye"))
+    step = dialogue.respond(typed("yes"))
+    assert (step.action, step.entry) == ("reject", None) and step.reply.startswith("Sorry")
+    dialogue.respond(typed("how often can I massage it?"))
+    dialogue.respond(spoken("never mind"))
+    said = dialogue.respond(spoken("yes"))
+    assert (said.action, said.acknowledged, said.reply) == ("none", False, "")
+
+
 def test_the_questions_a_yes_typed_to_nothing_reads_out_can_be_picked(dialogue: Dialogue) -> None:
     """In a file without topics the reply reads out two questions; "the second one" got the
     same reply again, for ever."""

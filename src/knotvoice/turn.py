@@ -578,6 +578,7 @@ class Dialogue:
             # again of what is not its answer; a "bye" or "never mind" forgets it.
             if leaves(transcript.text):
                 self._pending = self._answered_entry = None
+                self._answered = False  # a "yes" after it takes up no answer
             self._asked_again = True
             return Turn(transcript, Action.STOP, None, None, "")
         if command in FOLLOW_UPS_TO_PROPOSAL and withdrawn and follow_up:

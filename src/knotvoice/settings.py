@@ -657,6 +657,11 @@ def _listen(
     return done
 
 
+MAX_AUDIO_MOST = 300.0
+"""The most ``max_audio`` may be: the end of a stream that long is kept to hear (a question
+is seconds long; 1e12 let a client fill the server's memory)."""
+
+
 def _serve(
     layers: Mapping[str, Any], source: Mapping[str, str], written: Mapping[str, str]
 ) -> ServeSettings:
@@ -666,14 +671,17 @@ def _serve(
         with _named(source.get(key)):
             values[target] = convert(written.get(key, key), value)
     serve = ServeSettings(**values)
-    for key, seconds in (
-        ("idle_timeout", serve.idle_seconds),
-        ("max_audio", serve.max_audio_seconds),
+    for key, seconds, most in (
+        ("idle_timeout", serve.idle_seconds, math.inf),
+        ("max_audio", serve.max_audio_seconds, MAX_AUDIO_MOST),
     ):
-        if not 0 < seconds < math.inf:
+        if not 0 < seconds <= most or seconds == math.inf:
+            # "inf" was told to be "more than 0", which it is
+            at_most = "" if most == math.inf else f" and at most {most:g}"
             with _named(source.get(key)):
                 raise SettingsError(
-                    f"{written.get(key, key)} must be more than 0 seconds, not {seconds:g}"
+                    f"{written.get(key, key)} must be a number of seconds more than 0"
+                    f"{at_most}, not {seconds:g}"
                 )
     if not 0 <= serve.reload_seconds < math.inf:
         with _named(source.get("reload")):

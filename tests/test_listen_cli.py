@@ -386,7 +386,8 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
 @pytest.mark.model
 def test_the_stop_line_counts_an_edit_that_did_not_load(tmp_path: Path) -> None:
     """An edit of the knowledge file that did not load while the kiosk ran was an error in
-    `knotvoice status`, yet the kiosk's last line said "stopped: 0 questions, 0 errors"."""
+    `knotvoice status`, yet the kiosk's last line said "stopped: 0 questions, 0 errors" (and
+    the line -v logs, "listened 201.4 s: 0 questions, 0 errors")."""
     devices = write_config(tmp_path)
     devices.write_input(np.zeros(16000 * 300, dtype=np.float32), 16000, DEFAULT_RATE)
     faq = tmp_path / "faq.yaml"
@@ -394,7 +395,7 @@ def test_the_stop_line_counts_an_edit_that_did_not_load(tmp_path: Path) -> None:
     log_dir = tmp_path / "log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
     kiosk = subprocess.Popen(
-        [sys.executable, "-m", "knotvoice", "listen", "--log-dir", str(log_dir),
+        [sys.executable, "-m", "knotvoice", "listen", "-v", "--log-dir", str(log_dir),
          "--knowledge", str(faq), "--input-device", MIC, "--output-device", SPEAKER],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
     )  # fmt: skip
@@ -423,6 +424,9 @@ def test_the_stop_line_counts_an_edit_that_did_not_load(tmp_path: Path) -> None:
         kiosk.kill()
     assert kiosk.returncode == 0, err
     assert out.splitlines()[-1] == "stopped: 0 questions, 1 error"
+    # and so does the line -v logs as it stops (it said "0 errors")
+    (logged,) = [line for line in err.splitlines() if "listened " in line]
+    assert logged.endswith(": 0 questions, 1 error"), logged
 
 
 def test_systemd_waits_for_the_kiosk_to_stop_before_killing_it() -> None:

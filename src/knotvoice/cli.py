@@ -1345,16 +1345,16 @@ def _kiosk(
         finally:
             logbook.close()
             synthesizer.close()
+        # its errors as `status` counts them: an edit that did not load is one
+        errors = max(summary.errors, journal.status.errors)
         if not args.json:  # a kiosk stopped by its service manager said nothing as it went
             # (SIGINT stops a kiosk with a screen as SIGTERM does: it was said to be SIGTERM)
-            # its errors as `status` counts them: an edit that did not load is one
-            errors = max(summary.errors, journal.status.errors)
             _out(f"stopped: {_count(summary.turns, 'question')}, {_count(errors, 'error')}")
         _log.info(
             "listened %.1f s: %s, %s",
             summary.seconds,
             _count(summary.turns, "question"),
-            _count(summary.errors, "error"),
+            _count(errors, "error"),
         )
         return 0
 

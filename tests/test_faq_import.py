@@ -2580,7 +2580,7 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
     assert [str(n) for n in result.notes] == [
         "line 1: column A 'Topic' read as the entries' topics ('Tickets', 'Food')",
         "line 1: column C 'Other ways to ask' read as other wordings of each question (one a "
-        "line, or between ';', '|' or commas)",
+        "line, or between ';', '|' or commas that list them)",
         "line 1: column E 'Keywords' read as the entries' keywords (a line each, or between "
         "commas)",
         "line 5: question 'Is there wifi?' is asked under 'Tickets' and under 'Food': each is "

@@ -1560,7 +1560,7 @@ def _extra_notes(
     (a column of topics with the first few it holds)."""
     what = {
         "id": "the entries' ids",
-        "alternatives": "other wordings of each question (one a line, or between ';', '|' or commas)",
+        "alternatives": "other wordings of each question (one a line, or between ';', '|' or commas that list them)",
         "topic": "the entries' topics",
         "keywords": "the entries' keywords (a line each, or between commas)",
         "spoken": "the answers as spoken",

@@ -149,7 +149,7 @@ def test_a_layout_it_cannot_edit_safely_is_left_for_a_person(library: Path) -> N
     library.write_text(
         LIBRARY.replace(
             "    alternatives:\n      - what time do you close\n      - are you open on sundays\n",
-            "    alternatives: [what time do you close, are you open on sundays]\n",
+            "    alternatives: [what time do you close,\n      are you open on sundays]\n",
         ),
         encoding="utf-8",
     )
@@ -160,6 +160,33 @@ def test_a_layout_it_cannot_edit_safely_is_left_for_a_person(library: Path) -> N
     # The wording is quoted, so the operator can copy it into the [...] list as it is (it
     # was 'What''s open late?', as YAML writes it in single quotes).
     assert 'add "What\'s open late?" under the alternatives' in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "now"),
+    [
+        ("[what time do you close, are you open on sundays]", "[what time do you close, are you "
+         "open on sundays, \"What's open late, today?\"]"),
+        ("[what time do you close,]", "[what time do you close, \"What's open late, today?\"]"),
+        ("[ ]", "[\"What's open late, today?\"]"),
+    ],
+)  # fmt: skip
+def test_alternatives_in_brackets_on_one_line_take_the_wording_before_the_bracket(
+    library: Path, written: str, now: str
+) -> None:
+    """`alternatives: [a, b]`, as a person writes a short list, was left "by hand": so was
+    the report's command pasted for such an entry."""
+    library.write_text(
+        LIBRARY.replace(
+            "    alternatives:\n      - what time do you close\n      - are you open on sundays\n",
+            f"    alternatives: {written}  # short\n",
+        ),
+        encoding="utf-8",
+    )
+    added = add_alternative(library, "opening-hours", "What's open late, today?")
+    assert added.changed and f"    alternatives: {now}  # short\n" in library.read_text()
+    assert load(library).get("opening-hours").alternatives[-1] == "What's open late, today?"
+    assert library.read_text().splitlines()[added.line - 1].startswith("    alternatives: [")
 
 
 def test_a_file_that_does_not_load_is_not_touched(library: Path) -> None:

@@ -1,7 +1,8 @@
 """Editing a knowledge file in place: a visitor's wording added to an entry as an alternative.
 
 The file is changed the way a person would change it: one line under the entry's
-``alternatives`` (or an ``alternatives`` list started under its question), every other byte,
+``alternatives`` (or an ``alternatives`` list started under its question; or the wording
+before the ``]`` of ``alternatives: [a, b]`` written on one line), every other byte,
 comment and line break as it was. The new text is read back and checked before it replaces
 the file in one rename, so a kiosk watching the file sees the old file or the new one, never
 half of one, and a file that would not load is never written.
@@ -71,6 +72,11 @@ def add_alternative(path: Path, entry_id: str, wording: str) -> Added:
     lines = raw.splitlines(keepends=True)
     if owner == entry_id:
         return Added(path, entry_id, wording, _line_of(raw, entry_id, wording), changed=False)
+    flow = _in_flow(raw, entry_id, wording)
+    if flow is not None:
+        # alternatives: [a, b] written on one line: the wording goes in before its "]"
+        _replace_checked(path, flow, entry_id, wording)
+        return Added(path, entry_id, wording, _line_of(flow, entry_id, wording), changed=True)
     place, new_lines = _insertion(raw, lines, entry_id, wording, path)
     newline = "\r\n" if "\r\n" in raw else "\n"
     if place > 0 and not lines[place - 1].endswith(("\n", "\r")):
@@ -159,6 +165,23 @@ def _insertion(
     key, value = fields["question"]
     indent = " " * key.start_mark.column
     return _after(value), [f"{indent}alternatives:", f"{indent}  - {scalar}"]
+
+
+def _in_flow(raw: str, entry_id: str, wording: str) -> str | None:
+    """The file's text with ``wording`` added to the entry's alternatives written as a list
+    in brackets on one line (``alternatives: [a, b]``), quoted, before the ``]``; None when
+    they are not so written."""
+    fields = _fields(raw, entry_id)
+    alternatives = fields.get("alternatives", (None, None))[1] if fields else None
+    if not isinstance(alternatives, yaml.SequenceNode) or not alternatives.flow_style:
+        return None
+    start, end = alternatives.start_mark, alternatives.end_mark
+    if start.line != end.line or raw[end.index - 1] != "]":
+        return None
+    close = end.index - 1
+    before = raw[:close].rstrip()
+    joint = "" if before.endswith("[") else " " if before.endswith(",") else ", "
+    return f"{before}{joint}{_scalar(wording, quoted=True)}{raw[close:]}"
 
 
 def _fields(raw: str, entry_id: str) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:

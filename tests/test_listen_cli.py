@@ -437,12 +437,17 @@ def test_systemd_waits_for_the_kiosk_to_stop_before_killing_it() -> None:
 
     from knotvoice.recordings import Recordings
     from knotvoice.reload import BUILD_WAIT_SECONDS
+    from knotvoice.serve.server import STOP_GRACE_SECONDS
 
     unit = (ROOT / "deploy" / "knotvoice.service").read_text()
     (stop,) = [line for line in unit.splitlines() if line.startswith("TimeoutStopSec=")]
     flush = inspect.signature(Recordings.running).parameters["timeout"].default
     microphone = 2.0  # Microphone.close joins its reader
     assert float(stop.partition("=")[2]) >= BUILD_WAIT_SECONDS + flush + microphone
+    # The server's unit gave it 20 s: its open turns' grace, then a reload under way.
+    served = (ROOT / "deploy" / "knotvoice-serve.service").read_text()
+    (stop,) = [line for line in served.splitlines() if line.startswith("TimeoutStopSec=")]
+    assert float(stop.partition("=")[2]) >= BUILD_WAIT_SECONDS + STOP_GRACE_SECONDS
 
 
 def read_events(kiosk: subprocess.Popen[str]) -> queue.Queue[dict[str, Any]]:

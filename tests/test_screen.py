@@ -1443,7 +1443,8 @@ def test_the_report_page_shows_the_figures_a_chart_and_the_questions_not_answere
     assert said is not None, "the period's start, as `status` says when the kiosk started"
     start = time.mktime(time.strptime(said.group(1), "%Y-%m-%d %H:%M"))
     assert abs(start - (time.time() - 86400)) < 120
-    assert bad[0] == 400 and "7d" in bad[2]
+    # a browser following a link gets a page, not JSON
+    assert bad[:2] == (400, "text/html") and "is not a period; write it like 7d" in bad[2]
     assert css[:2] == (200, "text/css")
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import html
 import ipaddress
 import json
 import logging
@@ -222,6 +223,15 @@ def _from_here(transport: asyncio.BaseTransport | None) -> bool:
 
 def _refused(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=_HEADERS)
+
+
+def _refused_page(status: int, message: str) -> web.Response:
+    """A refusal of ``/report``, which a browser asks for: as a page, not JSON."""
+    page = (
+        "<!doctype html><meta charset='utf-8'><title>knotvoice report</title>"
+        f"<link rel='stylesheet' href='report.css'><p>{html.escape(message)}</p>"
+    )
+    return web.Response(status=status, text=page, content_type="text/html", headers=_HEADERS)
 
 
 def _page(name: str) -> bytes:
@@ -466,19 +476,19 @@ class ScreenServer:
         try:
             parse_since(since)
         except ValueError as error:
-            return _refused(400, str(error))
+            return _refused_page(400, str(error))
         making = self._making
         if making is None or making[1].done():
             making = self._making = (since, asyncio.create_task(self._make_report(since)))
         elif making[0] != since:
-            return _refused(
+            return _refused_page(
                 503, f"the report of the last {making[0]} is being made; try again in a moment"
             )
         # Shielded: a page left does not stop the report a reload will want (a report ends
         # within REPORT_SECONDS; ``stop`` ends one under way).
         status, text = await asyncio.shield(making[1])
         if status != 200:
-            return _refused(status, text)
+            return _refused_page(status, text)
         return web.Response(text=text, content_type="text/html", headers=_HEADERS)
 
     async def _make_report(self, since: str) -> tuple[int, str]:

@@ -390,7 +390,8 @@ def test_a_yes_typed_to_nothing_is_told_what_to_ask(text: str) -> None:
 def test_a_yes_after_a_goodbye_takes_up_no_answer(dialogue: Dialogue) -> None:
     """An answer, then "bye": a "yes" typed after it was taken as an "okay" to that answer,
     and the screen showed the visitor nothing. After a goodbye it is a yes to nothing: typed,
-    it is told what can be asked; said, it is let pass."""
+    it is told what can be asked; said, it is let pass. A did-you-mean left with a goodbye
+    came back with the next visitor's "say that again"."""
     answered = dialogue.respond(typed("how often can I massage it?"))
     assert answered.action == "answer"
     assert dialogue.respond(typed("ok")).acknowledged, "an okay to the answer, as before"
@@ -401,6 +402,12 @@ def test_a_yes_after_a_goodbye_takes_up_no_answer(dialogue: Dialogue) -> None:
     dialogue.respond(spoken("never mind"))
     said = dialogue.respond(spoken("yes"))
     assert (said.action, said.acknowledged, said.reply) == ("none", False, "")
+    # nor does the next visitor's "say that again" bring back a did-you-mean left so
+    proposed = dialogue.respond(typed("massage?"))
+    assert proposed.action == "confirm"
+    dialogue.respond(spoken("bye"))
+    assert dialogue.respond(spoken("say that again")).reply == ""
+    assert dialogue.respond(spoken("yes")).action == "none"
 
 
 def test_the_questions_a_yes_typed_to_nothing_reads_out_can_be_picked(dialogue: Dialogue) -> None:

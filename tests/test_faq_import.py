@@ -41,6 +41,7 @@ from knotvoice.errors import KnowledgeError
 from knotvoice.knowledge import Knowledge, MatchingHints, load, phrase_key
 from knotvoice.knowledge.faq_import import (
     ImportResult,
+    parse_csv,
     parse_document,
     parse_faq,
     read_faq,
@@ -2580,7 +2581,7 @@ def test_a_spreadsheet_s_own_wordings_topics_and_keywords_are_imported(tmp_path:
     assert [str(n) for n in result.notes] == [
         "line 1: column A 'Topic' read as the entries' topics ('Tickets', 'Food')",
         "line 1: column C 'Other ways to ask' read as other wordings of each question (one a "
-        "line, or between ';', '|' or commas that list them)",
+        "line, or between ';' or '|')",
         "line 1: column E 'Keywords' read as the entries' keywords (a line each, or between "
         "commas)",
         "line 5: question 'Is there wifi?' is asked under 'Tickets' and under 'Food': each is "
@@ -3901,9 +3902,9 @@ def test_wordings_and_keywords_come_back_whole_from_an_exported_sheet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A wording with a ";" or a "?" inside, or a keyword with a comma, came back from an
-    exported sheet cut in two (one alone in its cell still does, but for a "?" or a comma
-    in a wording that lists nothing). Commas that list wordings in a cell typed by hand
-    ("where do I park, car park prices, is parking free") were one wording."""
+    exported sheet cut in two (one alone in its cell still does, but for a "?"). Wordings
+    typed in one cell between commas after their question marks ("where do I park?, car
+    park prices?") were one wording; other commas are a wording's own."""
     source = tmp_path / "faq.yaml"
     source.write_text(
         "version: 1\nentries:\n  - id: parking\n    question: Can I park?\n"
@@ -3922,15 +3923,19 @@ def test_wordings_and_keywords_come_back_whole_from_an_exported_sheet(
     typed = tmp_path / "typed.csv"
     typed.write_text(
         "Question,Answer,Alternatives\n"
-        'Can I park?,Yes.,"where do I park, car park prices, is parking free"\n'
+        'Can I park?,Yes.,"where do I park?, car park prices?,is parking free"\n'
         'Is there a cafe?,Yes.,"food?, drinks"\n'
-        'Where are the toilets?,By the door.,"sorry, where are the loos"\n',
+        'Where are the toilets?,By the door.,"sorry, where are the loos"\n'
+        'Do you sell tickets?,Yes.,"do you sell tickets, gift cards, or vouchers?"\n'
+        'Is there wifi?,Yes.,"hi there, I was wondering, do you have wifi"\n',
         encoding="utf-8",
     )
     assert [entry.alternatives for entry in read_faq(typed).entries] == [
-        ("where do I park", "car park prices", "is parking free"),
+        ("where do I park?", "car park prices?", "is parking free"),
         ("food?", "drinks"),
         ("sorry, where are the loos",),
+        ("do you sell tickets, gift cards, or vouchers?",),
+        ("hi there, I was wondering, do you have wifi",),
     ]
 
 
@@ -4628,8 +4633,8 @@ def test_a_question_a_popular_section_repeats_with_the_same_answer_is_one_entry(
 def test_an_ending_most_answers_share_is_left_out_with_a_note() -> None:
     """A help desk's page ended every answer with "Still need help? Contact us.": the kiosk
     said it after each answer, and as an answer's words it was a way of asking every entry
-    without alternatives. Left out of the answers ending with it, with a note; an ending two
-    answers of six share is theirs, and an answer of that ending alone keeps it."""
+    without alternatives. Left out of the answers ending with it, with a note; an answer of
+    that ending alone keeps it."""
     page = "".join(
         f"<h3>{question}</h3><p>{answer}</p><p>Still need help? <a href='/c'>Contact us</a>.</p>"
         for question, answer in (
@@ -4655,17 +4660,38 @@ def test_an_ending_most_answers_share_is_left_out_with_a_note() -> None:
         "4 answers ended with 'Still need help? Contact us.': left out (the kiosk would say it "
         "after each answer)"
     )
-    # Two answers of three sharing their last sentence is no page's ending.
-    text = "\n\n".join(
-        f"{question}\n{answer}"
-        for question, answer in (
-            ("When are you open?", "Nine to five. Call 0117 496 0321 to book."),
-            ("Can I hire the hall?", "Yes, for parties. Call 0117 496 0321 to book."),
-            ("Is there parking?", "Yes, behind the hall."),
-        )
+
+
+def _sheet(rows: Sequence[tuple[str, ...]], header: str = "Question,Answer") -> ImportResult:
+    lines = [header, *(",".join(f'"{cell}"' for cell in row) for row in rows)]
+    return parse_csv("\n".join(lines) + "\n")
+
+
+def test_an_ending_only_some_answers_share_or_that_holds_a_number_is_kept() -> None:
+    """Cut from half the answers, "Call 0117 496 0321 to book." left three booking answers
+    without their number; "Dr. Patel." was read as two sentences, and "Patel." cut. Left
+    out: an ending of four answers and two thirds of them, as the kiosk would say it too
+    (a spoken form's); told only: one that holds a number; kept: one of fewer answers."""
+    book = [(f"Can I book {what}?", f"{what.title()} run on Saturdays. Call 0117 496 0321 to book.")
+            for what in ("lessons", "courses", "parties", "tours")]  # fmt: skip
+    numbered = _sheet([*book, ("Is there parking?", "Yes.")])
+    assert [entry.answer for entry in numbered.entries[:4]] == [a for _, a in book]
+    assert any(
+        note.message.startswith("4 answers end with 'Call 0117 496 0321 to book.', which the "
+        "kiosk says after each of them; take it out of those that do not need it")
+        for note in numbered.notes
+    )  # fmt: skip
+    few = _sheet([*book[:3], ("Is there parking?", "Yes."), ("Is there wifi?", "Yes, free.")])
+    assert not [note for note in few.notes if "end with" in note.message]
+    said = ("We do.", "It is free.", "Yes, daily.", "No, sorry.", "Ask at the desk.")
+    doctor = [
+        (f"Question {n}?", f"{text} Please speak to Dr. Patel.", f"{text} Please speak to Dr. Patel.")
+        for n, text in enumerate(said)
+    ]  # fmt: skip
+    result = _sheet(doctor, "Question,Answer,Spoken")
+    assert [(entry.answer, entry.spoken) for entry in result.entries] == [
+        (text, text) for text in said
+    ], "left out of the spoken forms too, or the kiosk still says it"
+    assert any(
+        "5 answers ended with 'Please speak to Dr. Patel.'" in n.message for n in result.notes
     )
-    shared = parse_faq(text)
-    assert [entry.answer.split(". ")[-1] for entry in shared.entries[:2]] == [
-        "Call 0117 496 0321 to book."
-    ] * 2
-    assert not [note for note in shared.notes if "ended with" in note.message]

@@ -987,7 +987,7 @@ def test_check_does_not_tell_an_entry_without_alternatives_to_change_its_alterna
     assert time.endswith("make the alternatives of hours more specific")
 
 
-def test_check_names_the_wording_an_everyday_question_is_answered_by(
+def test_check_names_the_alternative_an_everyday_question_is_answered_by(
     semantic: SemanticModel,
 ) -> None:
     """Told to make an entry's alternatives "more specific" after adding the alternatives
@@ -1007,6 +1007,11 @@ def test_check_names_the_wording_an_everyday_question_is_answered_by(
     assert Evidence(knowledge, None).nearest_wording("where can I buy a water bowl", 0) == (
         "is there a water bowl"
     )
+    # an entry's question is no alternative; without a sentence model, a question sharing no
+    # word with any alternative has none nearest (the first was named)
+    assert Evidence(knowledge, None).nearest_wording("can I bring my dog", 0) != pets.question
+    assert Evidence(knowledge, None).nearest_wording("tell me a joke", 0) == ""
+    assert Evidence(knowledge, semantic).nearest_wording("when do you open", 1) == ""
     judged = [
         Judged(Example(question, -1, (), 0, "offtopic"), 0, 0.9),
         Judged(Example("what time is it", -1, (), 0, "offtopic"), 1, 0.9),
@@ -1021,7 +1026,7 @@ def test_check_names_the_wording_an_everyday_question_is_answered_by(
     ).advice
     (pet,) = [line for line in advice if line.startswith(f"a question like {question!r}")]
     assert pet.endswith(
-        "make the alternatives of dogs more specific, first its wording nearest to it, "
+        "make the alternatives of dogs more specific, first its alternative nearest to it, "
         "'what about pets'"
     )
     (time,) = [line for line in advice if line.startswith("a question like 'what time is it'")]
@@ -1305,26 +1310,32 @@ def test_lint_warns_of_two_entries_with_one_answer(tmp_path: Path) -> None:
 
 def test_lint_warns_of_an_ending_most_answers_share(tmp_path: Path) -> None:
     """A file imported from a help page ended each answer with "Still need help? Contact
-    us.", said after every answer; lint said nothing. It warns once, at the first of them;
-    an ending two answers of four share is theirs."""
+    us.", said after every answer; lint said nothing. It warns once, at the first of them,
+    of what the kiosk says (a spoken form, where there is one); an ending two answers of
+    four share is theirs, and a title's stop ends no sentence ("Dr. Patel")."""
     entry = "  - id: {}\n    question: {}?\n    answer: {}\n"
     answers = [
         ("hours", "When are you open", "Nine to five. Still need help? Contact us."),
         ("parking", "Can I park", "Yes, behind the hall. Still need help? Contact us."),
         ("dogs", "Are dogs allowed", "Yes, on a lead. Still need help? contact us!"),
+        ("cafe", "Is there a cafe", "Yes, until three. Still need help? Contact us."),
         ("wifi", "Is there wifi", "Yes, it is free."),
     ]
     path = write(tmp_path, "version: 1\nentries:\n" + "".join(entry.format(*a) for a in answers))
     (warned,) = [p for p in lint(path) if "end with" in p.message]
     assert (warned.entry, warned.field, warned.line) == ("hours", "answer", 5)
     assert warned.message == (
-        "it and 2 other answers end with 'Still need help? Contact us.', which the kiosk says "
-        "after each of them; take it out of them"
+        "it and 3 other answers end with 'Still need help? Contact us.', which the kiosk says "
+        "after each of them; take it out of those that do not need it"
     )
-    path = write(tmp_path, "version: 1\nentries:\n" + "".join(entry.format(*a) for a in [
-        answers[0], answers[1], ("dogs", "Are dogs allowed", "Yes."), answers[3]
-    ]))  # fmt: skip
-    assert not [p for p in lint(path) if "end with" in p.message]
+    spoken = "    spoken: Nine till five.\n"
+    text = "version: 1\nentries:\n" + "".join(entry.format(*a) for a in answers)
+    path = write(tmp_path, text.replace("Contact us.\n", f"Contact us.\n{spoken}", 1))
+    assert not [p for p in lint(path) if "end with" in p.message], "3 of 5 said: theirs"
+    doctor = [(n, q, f"{a.split('.')[0]}. Ask for Dr. Patel.") for n, q, a in answers]
+    path = write(tmp_path, "version: 1\nentries:\n" + "".join(entry.format(*a) for a in doctor))
+    (warned,) = [p for p in lint(path) if "end with" in p.message]
+    assert "end with 'Ask for Dr. Patel.'" in warned.message
 
 
 def test_lint_warns_of_html_tags_and_says_what_to_write(

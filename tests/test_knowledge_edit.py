@@ -295,6 +295,8 @@ def test_the_report_gives_no_command_for_an_entry_taken_out_since(
     logged = {"decision": "reject", "knowledge": "l@abc", "knowledge_file": str(library)}
     journal.write({**logged, "heard": "can I print a page", "closest": "printing"})
     journal.write({**logged, "heard": "are you open late", "closest": "opening-hours"})
+    # one the kiosk was unsure of: nothing is said of adding it "there"
+    journal.write({**logged, "heard": "colour copies", "closest": "printing", "probability": 0.4})
     knowledge = load(library)
     kept = [entry for entry in knowledge.entries if entry.id != "printing"]
     library.write_text(to_yaml(ImportResult(tuple(kept), ())), encoding="utf-8")
@@ -302,6 +304,8 @@ def test_the_report_gives_no_command_for_an_entry_taken_out_since(
     lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
     assert "1x 'can I print a page' (closest: printing, no longer in the knowledge file: add " \
         "the wording to the entry that answers it now, if one does)" in lines  # fmt: skip
+    assert "1x 'colour copies' (closest: printing, no longer in the knowledge file: add the " \
+        "wording to the entry that answers it now, if one does)" in lines  # fmt: skip
     commands = [line for line in lines if line.startswith("knotvoice knowledge add")]
     assert commands == [f"knotvoice knowledge add opening-hours 'are you open late' {library}"]
 

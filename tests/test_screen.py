@@ -417,6 +417,23 @@ def test_a_question_turned_away_shows_questions_of_the_topics_its_reply_names(
     assert hub.view.reply == greeted and hub.view.suggestions == usual
 
 
+def test_a_reload_keeps_the_questions_to_try_it_still_asks(knowledge: Knowledge) -> None:
+    """Read again unchanged (an edit of another entry), the knowledge left the questions a
+    reject chose as they were; without one of them, the usual ones of the new file."""
+    closest, second = knowledge.get("mri-nerve-damage"), knowledge.get("numbness")
+    hub = Hub(lambda: knowledge)
+    hub(Heard(1.0, "is an x-ray better", 0.0, typed=True))
+    hub(Decided(1.1, "reject", None, "", "Sorry.", closest=closest.id, runner_up=second.id))
+    chosen = hub.view.suggestions
+    assert chosen[:2] == (closest.question, second.question)
+    hub.renewed(knowledge)
+    assert hub.view.suggestions == chosen
+    without = Knowledge(tuple(e for e in knowledge.entries if e.id != closest.id))
+    hub.renewed(without)
+    assert hub.view.suggestions == suggestions(without)
+    assert closest.question not in hub.view.suggestions
+
+
 def test_after_a_no_the_questions_to_try_leave_out_the_one_refused(knowledge: Knowledge) -> None:
     """Tapped "No" to "Did you mean ...?", the visitor was told to ask again with that very
     question first under "Questions to try"."""

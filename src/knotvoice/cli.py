@@ -544,11 +544,14 @@ def _write(line: str) -> None:
 
 
 class _Output:
-    """The output of a command that runs for months (``listen``, ``serve``): a full disk or
-    a closed file under it is told once, and the command goes on answering without it."""
+    """The output of a command that runs for months (``listen``, ``serve``): a full disk
+    under it is told once, and the command goes on answering without it. A pipe closed
+    (``| head``) ends ``listen`` quietly, as any command; with ``piped_ends`` False (the
+    server, which answers on other threads) it is told once too, and the server serves on."""
 
-    def __init__(self) -> None:
+    def __init__(self, piped_ends: bool = True) -> None:
         self.lost = False
+        self.piped_ends = piped_ends
 
     def __call__(self, write: Callable[[], None]) -> bool:
         """``write`` done; False when the output is lost (now or before)."""
@@ -556,6 +559,12 @@ class _Output:
             return False
         try:
             write()
+        except BrokenPipeError:
+            if self.piped_ends:
+                raise
+            self.lost = True
+            _warn("the output was closed; answering goes on, each turn in the turn log")
+            return False
         except KnotvoiceError as error:
             self.lost = True
             _warn(f"{error}; answering goes on, each turn in the turn log")
@@ -1695,7 +1704,7 @@ def _serve(args: argparse.Namespace) -> int:
             knowledge=app.knowledge_version(reloader.current.knowledge),
         )
 
-        output = _Output()
+        output = _Output(piped_ends=False)
 
         def report(event: ServedEvent) -> None:
             if isinstance(event, Answered):

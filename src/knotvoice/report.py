@@ -188,6 +188,13 @@ class Asked:
         likely, not chosen by a visitor: add it there only if it asks what that entry
         answers``."""
         said = [self.closest or "-"]
+        if self.gone and not self.added:
+            # nothing said of the entry itself holds: it is not there to add to
+            said.append(
+                "no longer in the knowledge file: add the wording to the entry that answers "
+                "it now, if one does"
+            )
+            return ", ".join(said)
         if self.probability is not None and self.closest and not self.far:
             said.append(f"{100 * self.probability:.0f}% likely")
         if self.far:
@@ -203,11 +210,6 @@ class Asked:
             said.append(f"{who} said no to {' and '.join(self.declined)}")
         if self.added:
             said.append(f"added since to {self.added}")
-        elif self.gone:
-            said.append(
-                "no longer in the knowledge file: add the wording to the entry that answers "
-                "it now, if one does"
-            )
         return ", ".join(said)
 
     @property

@@ -577,8 +577,9 @@ class Dialogue:
             # Stop button leaves it, its question and choices still shown, but is not asked
             # again of what is not its answer; a "bye" or "never mind" forgets it.
             if leaves(transcript.text):
-                self._pending = self._answered_entry = None
-                self._answered = False  # a "yes" after it takes up no answer
+                # the visitor goes: a "yes", "say that again" or "okay" after it takes up
+                # nothing of theirs (the next visitor's "say that again" brought it back)
+                self.reset()
             self._asked_again = True
             return Turn(transcript, Action.STOP, None, None, "")
         if command in FOLLOW_UPS_TO_PROPOSAL and withdrawn and follow_up:

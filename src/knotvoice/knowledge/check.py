@@ -346,19 +346,20 @@ def _answer_twins(placed: list[tuple[Entry, Lines | None]], source: str) -> list
 
 def _shared_ending(placed: list[tuple[Entry, Lines | None]], source: str) -> list[Problem]:
     """One warning, at the first of them, of answers most of which end alike ("Still need
-    help? Contact us.", imported before the import left it out): the kiosk says it after
-    every answer."""
+    help? Contact us.", imported before the import left it out), as the kiosk says them
+    (their spoken forms, where they have them): it says it after every answer."""
     from knotvoice.knowledge.faq_import import shared_ending
 
-    ending, sharing = shared_ending([entry.answer for entry, _ in placed])
+    ending, sharing = shared_ending([entry.spoken or entry.answer for entry, _ in placed])
     if not ending:
         return []
     entry, lines = placed[sharing[0]]
+    field = "spoken" if entry.spoken else "answer"
     message = (
         f"it and {len(sharing) - 1} other answers end with {ending!r}, which the kiosk says "
-        "after each of them; take it out of them"
+        "after each of them; take it out of those that do not need it"
     )
-    return [Problem("warning", entry.id, "answer", message, source, line_of(lines, "answer"))]
+    return [Problem("warning", entry.id, field, message, source, line_of(lines, field))]
 
 
 def _phrasings(entry: Entry) -> list[tuple[str, str]]:
@@ -832,7 +833,7 @@ def _advice(
             "matched by: add some in visitors' own words, then check again"
             if entry in alone
             else f"make the alternatives of {entry} more specific"
-            + (f", first its wording nearest to it, {wording!r}" if wording else "")
+            + (f", first its alternative nearest to it, {wording!r}" if wording else "")
         )
         found.append(
             f"a question like {question!r} would get the answer of {entry}: right if your "

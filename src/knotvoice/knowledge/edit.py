@@ -151,7 +151,10 @@ def _insertion(
         raise KnowledgeError(f"{by_hand} (its layout is not one this can edit)")
     if "alternatives" in fields:
         alternatives = fields["alternatives"][1]
-        if not isinstance(alternatives, yaml.SequenceNode) or alternatives.flow_style:
+        if isinstance(alternatives, yaml.SequenceNode) and alternatives.flow_style:
+            # one written on one line took the wording (``_in_flow``)
+            raise KnowledgeError(f"{by_hand} (its alternatives are a [...] list over lines)")
+        if not isinstance(alternatives, yaml.SequenceNode):
             raise KnowledgeError(f"{by_hand} (its alternatives are not a '- ...' list)")
         if not alternatives.value:
             raise KnowledgeError(f"{by_hand} (its alternatives list is empty)")

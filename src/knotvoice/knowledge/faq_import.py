@@ -107,11 +107,12 @@ answer text. The rules, in the order they apply:
   its first line ("How much is a swim? Adults £5.") is that question and its answer; first
   in the text, it is preamble, and its note says to put the answer under the question.
 
-- **An ending every answer shares.** A last sentence (or several) that ends at least three
-  answers and half of them word for word ("Still need help? Contact us.", "Was this
-  helpful?": a web page's or a help desk's words under each answer) is left out of them,
-  with a note: the kiosk read it after every answer, and as an answer's words it made
-  every entry alike. An answer of that sentence alone keeps it.
+- **An ending every answer shares.** A last sentence (or several) that ends at least four
+  answers and two thirds of them word for word ("Still need help? Contact us.", "Was this
+  helpful?": a web page's or a help desk's words under each answer) is left out of them
+  and of their spoken forms, with a note: the kiosk read it after every answer, and as an
+  answer's words it made every entry alike. An answer of that sentence alone keeps it; one
+  that holds a number ("Call 0117 496 0321 to book.") is only told of.
 
 Each of these cases gives a one-line ``Note`` with the line it concerns; ``to_yaml`` writes
 the notes as comments above the entries. Ids are slugs of the question, made unique: accents
@@ -1560,7 +1561,7 @@ def _extra_notes(
     (a column of topics with the first few it holds)."""
     what = {
         "id": "the entries' ids",
-        "alternatives": "other wordings of each question (one a line, or between ';', '|' or commas that list them)",
+        "alternatives": "other wordings of each question (one a line, or between ';' or '|')",
         "topic": "the entries' topics",
         "keywords": "the entries' keywords (a line each, or between commas)",
         "spoken": "the answers as spoken",
@@ -1584,7 +1585,7 @@ def _extra_notes(
 
 def wordings(cell: str) -> list[str]:
     """The wordings a spreadsheet's cell of other wordings holds: one a line, or, in a cell of
-    one line, between ``;`` or ``|`` (or commas that list them: ``_listed_wordings``), or
+    one line, between ``;`` or ``|`` (or a comma after a ``?``: ``_listed_wordings``), or
     after each ``?`` where every part asks ("Card or
     cash? Which do you take" is one), without what marks each as a question (a bullet, a
     number, quotes)."""
@@ -1599,17 +1600,12 @@ def wordings(cell: str) -> list[str]:
 
 
 def _listed_wordings(cell: str) -> list[str]:
-    """A cell's line cut between ``;`` or ``|``; without them, between commas where they list
-    wordings (one asks before a comma: "dogs allowed?, are pets ok"; or three or more parts of
-    two words or more: "opening times, when do you open, what are your hours"), not where one
-    wording has a comma ("sorry, where are the toilets", "where do I park, by the hall")."""
+    """A cell's line cut between ``;`` or ``|``; without them, at commas after a question's
+    mark ("dogs allowed?, are pets ok?"), never at other commas: one wording has them
+    ("do you sell tickets, gift cards, or vouchers?", "hi there, I was wondering, ...")."""
     if re.search("[;|]", cell):
         return re.split("[;|]", cell)
-    parts = re.split(r",\s+", cell.strip())
-    asked = any(part.rstrip().endswith(tuple(_QUESTION_MARKS)) for part in parts[:-1])
-    if asked or (len(parts) >= 3 and all(len(part.split()) >= 2 for part in parts)):
-        return parts
-    return [cell]
+    return re.split(rf"(?<=[{_QUESTION_MARKS}]),\s*", cell.strip())
 
 
 def _all_asked(parts: list[str]) -> bool:
@@ -1813,18 +1809,38 @@ def _result(
     return ImportResult(entries=tuple(entries), notes=result_notes, fields=given)
 
 
-_SHARED_ENDING_MIN = 3
-"""How many answers, at least (and half of all), end alike for their ending to be left out."""
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?\u2026])\s+")
+_SHARED_ENDING_LEAST = 4
+"""How many answers, at least (and two thirds of all), end alike for their ending to be
+left out."""
+_ENDING_STOP_RE = re.compile(r"(?<=[.!?\u2026])\s+")
+_ABBREVIATION_RE = re.compile(
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|St|Prof|Rev|Revd|Sr|Jr|No|Nos|Tel|Ref|approx|vs|e\.g|i\.e|"
+    r"[ap]\.m|[A-Z]))\.$"
+)
+"""A stop that ends no sentence: after a title, an initial, "e.g." or "a.m."."""
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Where each sentence of ``text`` starts (the first at 0); a stop after an
+    abbreviation ("Dr. Patel", "9 a.m. Monday") ends none."""
+    starts = [0]
+    for stop in _ENDING_STOP_RE.finditer(text):
+        if not _ABBREVIATION_RE.search(text[: stop.start()]):
+            starts.append(stop.end())
+    return starts
 
 
 def shared_ending(answers: Sequence[str]) -> tuple[str, tuple[int, ...]]:
-    """The last sentences that at least ``_SHARED_ENDING_MIN`` of ``answers``, and half of
-    them, end with word for word (case and punctuation aside), as the first of them writes
-    them, and the numbers of the answers that have more to say than that ending; ("", ())
-    when no ending is so shared."""
-    said = [_SENTENCE_END_RE.split(" ".join(answer.split())) for answer in answers]
-    least = max(_SHARED_ENDING_MIN, (len(answers) + 1) // 2)
+    """The last sentences that at least ``_SHARED_ENDING_LEAST`` of ``answers``, and two
+    thirds of them, end with word for word (case and punctuation aside), as the first of
+    them writes them, and the numbers of the answers that have more to say than that
+    ending; ("", ()) when no ending is so shared."""
+    said = []
+    for answer in answers:
+        text = " ".join(answer.split())
+        starts = _sentence_starts(text)
+        said.append([text[a:b].strip() for a, b in itertools.pairwise([*starts, len(text)])])
+    least = max(_SHARED_ENDING_LEAST, -(-2 * len(answers) // 3))
     ending: list[str] = []
     sharing = list(range(len(answers)))
     while True:
@@ -1841,45 +1857,55 @@ def shared_ending(answers: Sequence[str]) -> tuple[str, tuple[int, ...]]:
     return (" ".join(ending), tuple(sharing)) if ending else ("", ())
 
 
-def _cut_last_sentence(draft: _Draft) -> None:
-    while draft.paragraphs and not draft.paragraphs[-1].strip():
-        draft.paragraphs.pop()
-    sentences = _SENTENCE_END_RE.split(draft.paragraphs[-1].strip())
-    if len(sentences) > 1:
-        last = draft.paragraphs[-1].rstrip()
-        draft.paragraphs[-1] = last[: len(last) - len(sentences[-1])].rstrip()
-    else:
-        draft.paragraphs.pop()
+def _without_ending(text: str, ending: str) -> str | None:
+    """``text`` without its last sentences that are ``ending`` (word for word, case and
+    punctuation aside), its lines and paragraphs kept; None when it does not so end, or is
+    no more than that."""
+    count = len(_sentence_starts(ending))
+    starts = _sentence_starts(text)
+    if len(starts) <= count:
+        return None
+    cut = starts[-count]
+    if phrase_key(text[cut:]) != phrase_key(ending) or not phrase_key(text[:cut]):
+        return None
+    return text[:cut].rstrip()
 
 
 def _cut_shared_ending(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:
     """Leave out the last sentences most answers end with word for word (a page's "Still
-    need help? Contact us." under each: ``shared_ending``), with a note."""
+    need help? Contact us." under each: ``shared_ending``), and their spoken forms' too,
+    with a note; one that holds a number (a telephone's, a price, a time) is only told."""
     answered = [draft for draft in drafts if any(text.strip() for text in draft.paragraphs)]
     ending, sharing = shared_ending(["\n\n".join(draft.paragraphs) for draft in answered])
     if not ending:
         return
-    sentences = len(_SENTENCE_END_RE.split(ending))
-    cut = []
+    first = answered[sharing[0]].line
+    if any(char.isdigit() for char in ending):
+        notes.append(
+            (
+                first,
+                f"{len(sharing)} answers end with {ending!r}, which the kiosk says after each "
+                "of them; take it out of those that do not need it",
+                None,
+            )
+        )
+        return
+    cut = 0
     for number in sharing:
         draft = answered[number]
-        written = list(draft.paragraphs)
-        for _ in range(sentences):
-            _cut_last_sentence(draft)
-        left = "\n\n".join(draft.paragraphs)
-        if not phrase_key(left) or phrase_key(f"{left} {ending}") != phrase_key(
-            "\n\n".join(written)
-        ):
-            draft.paragraphs = written  # its sentences end otherwise than its lines show
-        else:
-            cut.append(draft)
+        left = _without_ending("\n\n".join(draft.paragraphs), ending)
+        if left is None:
+            continue  # its sentences end otherwise than its lines show
+        draft.paragraphs = left.split("\n\n")
+        spoken = _without_ending(draft.spoken, ending) if draft.spoken else None
+        draft.spoken = draft.spoken if spoken is None else spoken
+        cut += 1
     if cut:
         notes.append(
             (
-                cut[0].line,
-                f"{len(cut)} answer{'s' if len(cut) > 1 else ''} ended with {ending!r}: left "
-                "out (the kiosk would say it after each answer); write it into an answer that "
-                "needs it",
+                first,
+                f"{cut} answers ended with {ending!r}: left out (the kiosk would say it after "
+                "each answer); write it into an answer that needs it",
                 None,
             )
         )

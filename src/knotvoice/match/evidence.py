@@ -490,15 +490,19 @@ class Evidence:
         )
 
     def nearest_wording(self, text: str, entry: int) -> str:
-        """The question or alternative of entry number ``entry`` nearest ``text``: in meaning
-        with a sentence model, else in words ("" for an entry with none)."""
-        numbers = np.flatnonzero((self.owner == entry) & ~self.stand_in)
+        """The alternative of entry number ``entry`` nearest ``text``: in meaning with a
+        sentence model, else in words ("" for an entry without alternatives, or, without a
+        sentence model, with none sharing a word with ``text``)."""
+        # an entry's question is its first phrasing, then its alternatives
+        numbers = np.flatnonzero((self.owner == entry) & ~self.stand_in)[1:]
         if not len(numbers):
             return ""
         if self.embedder is not None and self.phrasing_vectors is not None:
             likeness = self.phrasing_vectors[numbers] @ self.embedder.embed([text])[0]
         else:
             likeness = self._word_f1(self.query(text))[numbers]
+            if not likeness.max() > 0.0:
+                return ""
         return self.phrasings[int(numbers[int(np.argmax(likeness))])]
 
     def likeness_in_words(self, query: Query) -> float:

@@ -386,30 +386,28 @@ class Hub:
                     self._changes += 1  # the rest time starts again (after a reply: once said)
                 self._view = view
                 changes = self._changes
-                loop = self._loop
-            text = json.dumps(view.to_dict(), ensure_ascii=False)
-            if loop is not None:
-                loop.call_soon_threadsafe(self._send, text)
-                loop.call_soon_threadsafe(self._rest_after, changes)
+                if self._loop is not None:  # sent in the order the views were made
+                    text = json.dumps(view.to_dict(), ensure_ascii=False)
+                    self._loop.call_soon_threadsafe(self._send, text)
+                    self._loop.call_soon_threadsafe(self._rest_after, changes)
         except RuntimeError:  # the web server's loop has closed
             _log.debug("no page to send to")
         except Exception:  # the screen never stops the kiosk
             _log.exception("the screen could not show a %s event", event.kind)
 
     def renewed(self, knowledge: Knowledge) -> None:
-        """The knowledge file was read again: the questions to try are its own at once (an
-        entry taken out, or another FAQ's, was offered until the next turn)."""
+        """The knowledge file was read again: questions to try that it no longer asks (an
+        entry taken out, or another FAQ's) give way to its own at once; they were offered
+        until the next turn. Those that it still asks stay (a reject's own choice)."""
+        asked = {entry.question for entry in knowledge.entries}
         try:
             with self._lock:
-                view = replace(self._view, suggestions=suggestions(knowledge))
-                if view == self._view:
+                if asked.issuperset(self._view.suggestions):
                     return
-                self._view = view
-                loop = self._loop
-            if loop is not None:
-                loop.call_soon_threadsafe(
-                    self._send, json.dumps(view.to_dict(), ensure_ascii=False)
-                )
+                self._view = view = replace(self._view, suggestions=suggestions(knowledge))
+                if self._loop is not None:  # sent in the order the views were made
+                    text = json.dumps(view.to_dict(), ensure_ascii=False)
+                    self._loop.call_soon_threadsafe(self._send, text)
         except RuntimeError:  # the web server's loop has closed
             _log.debug("no page to send to")
 

@@ -4695,3 +4695,33 @@ def test_an_ending_only_some_answers_share_or_that_holds_a_number_is_kept() -> N
     assert any(
         "5 answers ended with 'Please speak to Dr. Patel.'" in n.message for n in result.notes
     )
+
+
+def test_a_page_s_footer_is_cut_whole_from_every_answer_and_nothing_before_it() -> None:
+    """Under answers that were lists or ended without a stop, "Still need help?" read as
+    the end of their last line, so only "Contact us." was cut, and every answer asked
+    "Still need help?"; and a sentence four answers of six had before the footer was cut
+    with it. The footer goes whole from all six, and what is before it stays."""
+    footer = "<p>Still need help? <a href='/c'>Contact us</a>.</p>"
+    answers = [
+        ("What should I bring?", "<ul><li>A towel</li><li>Dry clothes</li></ul>"),
+        ("How long is the pool?", "<p>Yes, 50 metres</p>"),
+        ("Can I book a lane?", "<p>Yes, online. Booking is essential.</p>"),
+        ("Can I book a lesson?", "<p>Yes, at the desk. Booking is essential.</p>"),
+        ("Can I book a party?", "<p>Yes, by phone. Booking is essential.</p>"),
+        ("Can I book the sauna?", "<p>Yes, at the desk too. Booking is essential.</p>"),
+    ]
+    page = "".join(f"<h3>{question}</h3>{answer}{footer}" for question, answer in answers)
+    result = parse_faq(page)
+    assert [entry.answer for entry in result.entries] == [
+        "- A towel\n- Dry clothes",
+        "Yes, 50 metres",
+        "Yes, online. Booking is essential.",
+        "Yes, at the desk. Booking is essential.",
+        "Yes, by phone. Booking is essential.",
+        "Yes, at the desk too. Booking is essential.",
+    ]
+    assert any(
+        note.message.startswith("6 answers ended with 'Still need help? Contact us.'")
+        for note in result.notes
+    )

@@ -417,6 +417,16 @@ def test_a_question_turned_away_shows_questions_of_the_topics_its_reply_names(
     assert hub.view.reply == greeted and hub.view.suggestions == usual
 
 
+def test_say_that_again_with_nothing_said_leaves_the_screen_idle(knowledge: Knowledge) -> None:
+    """A "say that again" typed after a goodbye (or before anything was said) gets no
+    reply: the screen stayed "thinking" until someone spoke."""
+    hub = Hub(lambda: knowledge)
+    hub(Heard(1.0, "say that again", 0.0, typed=True))
+    assert hub.view.state is State.THINKING
+    hub(Decided(1.1, "repeat", None, "say that again", ""))
+    assert hub.view.state is State.IDLE
+
+
 def test_a_reload_keeps_the_questions_to_try_it_still_asks(knowledge: Knowledge) -> None:
     """Read again unchanged (an edit of another entry), the knowledge left the questions a
     reject chose as they were; without one of them, the usual ones of the new file."""

@@ -1812,7 +1812,7 @@ def _result(
 _SHARED_ENDING_LEAST = 4
 """How many answers, at least (and two thirds of all), end alike for their ending to be
 left out."""
-_ENDING_STOP_RE = re.compile(r"(?<=[.!?\u2026])\s+")
+_ENDING_STOP_RE = re.compile(r"(?<=[.!?\u2026])\s+|\s*\n\s*")
 _ABBREVIATION_RE = re.compile(
     r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|St|Prof|Rev|Revd|Sr|Jr|No|Nos|Tel|Ref|approx|vs|e\.g|i\.e|"
     r"[ap]\.m|[A-Z]))\.$"
@@ -1821,11 +1821,12 @@ _ABBREVIATION_RE = re.compile(
 
 
 def _sentence_starts(text: str) -> list[int]:
-    """Where each sentence of ``text`` starts (the first at 0); a stop after an
-    abbreviation ("Dr. Patel", "9 a.m. Monday") ends none."""
+    """Where each sentence of ``text`` starts (the first at 0): after a stop and a space, or
+    a line's end (a list's item, a paragraph without a stop); a stop after an abbreviation
+    ("Dr. Patel", "9 a.m. Monday") ends none."""
     starts = [0]
     for stop in _ENDING_STOP_RE.finditer(text):
-        if not _ABBREVIATION_RE.search(text[: stop.start()]):
+        if "\n" in stop.group() or not _ABBREVIATION_RE.search(text[: stop.start()]):
             starts.append(stop.end())
     return starts
 
@@ -1834,10 +1835,12 @@ def shared_ending(answers: Sequence[str]) -> tuple[str, tuple[int, ...]]:
     """The last sentences that at least ``_SHARED_ENDING_LEAST`` of ``answers``, and two
     thirds of them, end with word for word (case and punctuation aside), as the first of
     them writes them, and the numbers of the answers that have more to say than that
-    ending; ("", ()) when no ending is so shared."""
+    ending; ("", ()) when no ending is so shared. The ending goes back a sentence only where
+    every answer that ends so has that sentence before it (one that is the ending alone
+    aside): a sentence some of them have before a page's footer is their own."""
     said = []
     for answer in answers:
-        text = " ".join(answer.split())
+        text = "\n".join(" ".join(line.split()) for line in answer.strip().splitlines())
         starts = _sentence_starts(text)
         said.append([text[a:b].strip() for a, b in itertools.pairwise([*starts, len(text)])])
     least = max(_SHARED_ENDING_LEAST, -(-2 * len(answers) // 3))
@@ -1847,28 +1850,30 @@ def shared_ending(answers: Sequence[str]) -> tuple[str, tuple[int, ...]]:
         depth = len(ending) + 1
         tails: dict[str, list[int]] = {}
         for number in sharing:
-            if len(said[number]) > depth and (key := phrase_key(said[number][-depth])):
+            if len(said[number]) >= depth and (key := phrase_key(said[number][-depth])):
                 tails.setdefault(key, []).append(number)
         alike = max(tails.values(), key=len, default=[])
-        if len(alike) < least:
+        if sum(len(said[n]) > depth for n in alike) < least or (ending and len(tails) > 1):
             break
         ending.insert(0, said[alike[0]][-depth])
         sharing = alike
-    return (" ".join(ending), tuple(sharing)) if ending else ("", ())
+    if not ending:
+        return "", ()
+    return " ".join(ending), tuple(n for n in sharing if len(said[n]) > len(ending))
 
 
 def _without_ending(text: str, ending: str) -> str | None:
     """``text`` without its last sentences that are ``ending`` (word for word, case and
     punctuation aside), its lines and paragraphs kept; None when it does not so end, or is
     no more than that."""
-    count = len(_sentence_starts(ending))
-    starts = _sentence_starts(text)
-    if len(starts) <= count:
-        return None
-    cut = starts[-count]
-    if phrase_key(text[cut:]) != phrase_key(ending) or not phrase_key(text[:cut]):
-        return None
-    return text[:cut].rstrip()
+    key = phrase_key(ending)
+    for cut in reversed(_sentence_starts(text)[1:]):
+        tail = phrase_key(text[cut:])
+        if tail == key:
+            return text[:cut].rstrip() if phrase_key(text[:cut]) else None
+        if len(tail) > len(key):
+            break
+    return None
 
 
 def _cut_shared_ending(drafts: list[_Draft], notes: list[tuple[int, str, _Draft | None]]) -> None:

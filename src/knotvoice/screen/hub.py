@@ -290,6 +290,10 @@ def _decided(view: View, event: Decided, knowledge: Knowledge) -> View:
         return replace(view, state=State.IDLE, options=picks)
     if event.offered and view.kind == "reject":  # said again after a pick came too late
         return replace(view, options=_picks(knowledge, event.offered))
+    if not event.answer:
+        # "say that again" with nothing said to this visitor: no reply comes (the screen
+        # stayed "thinking" until someone spoke)
+        return replace(view, state=State.IDLE)
     return view  # repeat, slower: the same reply again
 
 

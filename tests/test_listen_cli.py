@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, write_config
+from alsa_devices import DEFAULT_RATE, MIC, SPEAKER, FileDevices, write_config
 from knotvoice.audio import join, read_audio
 from room_noise import at_level, coloured_noise
 from small_disk import small_folder
@@ -52,13 +52,19 @@ def listen_once(devices_config: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+def demo_asked(devices: FileDevices, after_seconds: int = 60) -> None:
+    """The demo's recorded question on the file microphone: 2 s of silence, the question,
+    then ``after_seconds`` of silence."""
+    question = join(read_audio(DEMO))
+    silence = np.zeros(16000 * 2, dtype=np.float32)
+    after = np.zeros(16000 * after_seconds, dtype=np.float32)
+    devices.write_input(np.concatenate([silence, question, after]), 16000, DEFAULT_RATE)
+
+
 @pytest.mark.model
 def test_listen_answers_a_spoken_question_and_plays_the_reply(tmp_path: Path) -> None:
     devices = write_config(tmp_path)
-    question = join(read_audio(DEMO))
-    silence = np.zeros(16000 * 2, dtype=np.float32)
-    tail = np.zeros(16000 * 60, dtype=np.float32)
-    devices.write_input(np.concatenate([silence, question, tail]), 16000, DEFAULT_RATE)
+    demo_asked(devices)
     events = listen_once(devices.config)
     kinds = [event["event"] for event in events]
     assert kinds[0] == "listening"
@@ -81,13 +87,7 @@ def test_a_full_disk_under_the_kiosk_s_output_does_not_stop_it_answering(tmp_pat
     line of output. It says so once and goes on answering: the reply is played and the turn
     is in the turn log."""
     devices = write_config(tmp_path)
-    question = join(read_audio(DEMO))
-    silence = np.zeros(16000 * 2, dtype=np.float32)
-    devices.write_input(
-        np.concatenate([silence, question, np.zeros(16000 * 60, dtype=np.float32)]),
-        16000,
-        DEFAULT_RATE,
-    )
+    demo_asked(devices)
     log_dir = tmp_path / "log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
     with open("/dev/full", "w") as full:
@@ -114,10 +114,7 @@ def test_listen_saves_replies_instead_of_playing_them_and_keeps_earlier_ones(
     tmp_path: Path,
 ) -> None:
     devices = write_config(tmp_path)
-    question = join(read_audio(DEMO))
-    silence = np.zeros(16000 * 2, dtype=np.float32)
-    tail = np.zeros(16000 * 60, dtype=np.float32)
-    devices.write_input(np.concatenate([silence, question, tail]), 16000, DEFAULT_RATE)
+    demo_asked(devices)
     replies = tmp_path / "replies"
     replies.mkdir()
     (replies / "reply-0001.wav").write_bytes(b"an earlier run's reply")
@@ -222,10 +219,7 @@ def test_a_speaker_that_fails_mid_reply_is_one_plain_line(tmp_path: Path) -> Non
     devices = write_config(tmp_path)
     with devices.config.open("a") as config:  # a speaker whose pipe is closed at once
         config.write('pcm.brokenspk { type file  slave.pcm "null"  file "|true"  format "raw" }\n')
-    question = join(read_audio(DEMO))
-    silence = np.zeros(16000 * 2, dtype=np.float32)
-    tail = np.zeros(16000 * 60, dtype=np.float32)
-    devices.write_input(np.concatenate([silence, question, tail]), 16000, DEFAULT_RATE)
+    demo_asked(devices)
     result = run(
         devices.config, "listen", "--max-turns", "1", "--log-dir", str(tmp_path / "log"),
         "--input-device", MIC, "--output-device", "brokenspk",
@@ -350,13 +344,7 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     """SIGTERM ends the kiosk at once, its turns logged; with ``--keep-audio`` the question's
     audio is kept beside them."""
     devices = write_config(tmp_path)
-    question = join(read_audio(DEMO))
-    silence = np.zeros(16000 * 2, dtype=np.float32)
-    devices.write_input(
-        np.concatenate([silence, question, np.zeros(16000 * 120, dtype=np.float32)]),
-        16000,
-        DEFAULT_RATE,
-    )
+    demo_asked(devices, 120)
     log_dir = tmp_path / "log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALSA_CONFIG_PATH": str(devices.config)}
     kiosk = subprocess.Popen(
@@ -380,7 +368,9 @@ def test_sigterm_ends_the_kiosk_at_once_with_its_turns_logged(tmp_path: Path) ->
     assert status["turns"] == 1 and status["microphone"] == "closed"
     assert status["stopped"] is not None, "`knotvoice status` says at once that it stopped"
     kept = join(read_audio(log_dir / "audio" / turns[0]["audio"]))
-    assert 16000 * 2 <= len(kept) <= len(question) + 16000 * 2, "the question, as it was heard"
+    assert 16000 * 2 <= len(kept) <= len(join(read_audio(DEMO))) + 16000 * 2, (
+        "the question, as it was heard"
+    )
 
 
 @pytest.mark.model

@@ -422,9 +422,9 @@ def test_say_that_again_with_nothing_said_leaves_the_screen_idle(knowledge: Know
     reply: the screen stayed "thinking" until someone spoke."""
     hub = Hub(lambda: knowledge)
     hub(Heard(1.0, "say that again", 0.0, typed=True))
-    assert hub.view.state is State.THINKING
+    thinking = hub.view.state
     hub(Decided(1.1, "repeat", None, "say that again", ""))
-    assert hub.view.state is State.IDLE
+    assert (thinking, hub.view.state) == (State.THINKING, State.IDLE)
 
 
 def test_a_reload_keeps_the_questions_to_try_it_still_asks(knowledge: Knowledge) -> None:

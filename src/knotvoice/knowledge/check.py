@@ -626,7 +626,7 @@ def check_calibration(
     nearest: Callable[[str, str], str] | None = None,
 ) -> CheckReport:
     """Figures and advice from questions judged without having been learnt from;
-    ``nearest(question, entry)``: the entry's wording nearest the question, named in the
+    ``nearest(question, entry)``: the entry's alternative nearest the question, named in the
     advice on an everyday question it would answer ("" when none is)."""
     ids = [entry.id for entry in knowledge.entries]
     tallies = {entry_id: EntryFigures(entry_id, 0, 0, 0, {}) for entry_id in ids}
@@ -826,7 +826,7 @@ def _advice(
             f"{_example(pair)}; {what}"
         )
     for question, entry, _ in offtopic[:5]:
-        # The wording an operator would change first: the one nearest the question.
+        # The alternative an operator would change first: the one nearest the question.
         wording = nearest(question, entry) if nearest is not None and entry not in alone else ""
         what = (
             f"{entry} has no alternatives yet, so its question and answer are all it is "

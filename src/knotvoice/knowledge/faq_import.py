@@ -1813,11 +1813,14 @@ _SHARED_ENDING_LEAST = 4
 """How many answers, at least (and two thirds of all), end alike for their ending to be
 left out."""
 _ENDING_STOP_RE = re.compile(r"(?<=[.!?\u2026])\s+|\s*\n\s*")
-_ABBREVIATION_RE = re.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|St|Prof|Rev|Revd|Sr|Jr|No|Nos|Tel|Ref|approx|vs|e\.g|i\.e|"
-    r"[ap]\.m|[A-Z]))\.$"
-)
-"""A stop that ends no sentence: after a title, an initial, "e.g." or "a.m."."""
+
+
+@functools.cache
+def _abbreviation_re() -> re.Pattern[str]:
+    """A stop that ends no sentence: after a word of ``lang/en.yaml``'s ``stopped_short`` (a
+    title, "e.g.", "a.m.") or an initial."""
+    words = "|".join(map(re.escape, english().stopped_short))
+    return re.compile(rf"\b(?:{words}|[A-Z])\.$")
 
 
 def _sentence_starts(text: str) -> list[int]:
@@ -1826,7 +1829,7 @@ def _sentence_starts(text: str) -> list[int]:
     ("Dr. Patel", "9 a.m. Monday") ends none."""
     starts = [0]
     for stop in _ENDING_STOP_RE.finditer(text):
-        if "\n" in stop.group() or not _ABBREVIATION_RE.search(text[: stop.start()]):
+        if "\n" in stop.group() or not _abbreviation_re().search(text[: stop.start()]):
             starts.append(stop.end())
     return starts
 

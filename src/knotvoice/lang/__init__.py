@@ -308,6 +308,9 @@ class Language:
     closings: tuple[str, ...]
     """How an FAQ's closing words after its last answer open, lowercase ("we look forward
     to", "questions?")."""
+    stopped_short: tuple[str, ...]
+    """Words whose stop ends no sentence ("Dr" of "Dr. Patel", "a.m" of "9 a.m. Monday"),
+    as written without it."""
     placeholder_answers: frozenset[str]
     """What an answer still to be written says ("todo", "tbc"), as its words."""
     no_entry: frozenset[str]
@@ -556,6 +559,7 @@ def load(code: str = "en") -> Language:
         gratitude=frozenset(_text_list(data, "gratitude")),
         leaving=_phrases(data, "leaving"),
         closings=_text_list(data, "closings"),
+        stopped_short=_text_list(data, "stopped_short"),
         placeholder_answers=frozenset(
             " ".join(words(text)) for text in _text_list(data, "placeholder_answers")
         ),

@@ -343,3 +343,75 @@ def test_the_kiosk_s_own_voice_does_not_ask_for_its_answer_again(
         whisper.expect("")  # the session's shared recognizer
 
     assert barge_in.answer is None, "the answer would start over by itself"
+
+
+def heard_to_its_end(
+    whisper: WhisperRecognizer,
+    reply: Audio,
+    heard: Audio,
+    settings: ListenSettings,
+    latency: float = 0.0,
+) -> BargeIn:
+    """The kiosk's barge-in listener over ``heard`` while ``reply`` (saying ``REPLY``) plays
+    with the speaker's ``latency``, to the reply's end and its echo tail, as the kiosk
+    listens over an answer."""
+    capture = Capture(bench.Room(heard), settings, threading.Event(), print, print)
+    barge_in = BargeIn(
+        settings, whisper.spotter(english().barge_in), None, lambda _event: None, print, whisper
+    )
+    until = len(reply) / RATE + settings.echo_tail_seconds
+    reply_chunks = list(chunks_from_array(reply, RATE))
+    barge_in.watch(bench.Playing(latency), capture, until, reply_chunks, said=REPLY)
+    return barge_in
+
+
+def with_its_echo(reply: Audio, latency: float, loudness_db: float) -> Audio:
+    """What the microphone hears of ``reply`` played with the speaker's ``latency``, and two
+    seconds after it (the room's echo goes on)."""
+    late = np.zeros(round(latency * RATE), np.float32)
+    room = bench.through_the_room(np.concatenate([late, reply, np.zeros(2 * RATE, np.float32)]))
+    heard: Audio = room * np.float32(10 ** (loudness_db / 20))
+    return heard
+
+
+@pytest.mark.parametrize("latency", [0.0, 0.25])
+@pytest.mark.parametrize("echo_cancel", [True, False])
+def test_the_kiosk_s_own_last_words_are_no_question_begun_over_them(
+    speak: Callable[[str, str], Audio],
+    whisper: WhisperRecognizer,
+    echo_cancel: bool,
+    latency: float,
+) -> None:
+    reply = speak(REPLY, "en-gb")
+    heard = with_its_echo(reply, latency, 0.0)
+    settings = ListenSettings(echo_cancel=echo_cancel)
+
+    try:
+        barge_in = heard_to_its_end(whisper, reply, heard, settings, latency)
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    assert barge_in.carried == (), "its own last words would be answered as a question"
+    assert barge_in.answer is None
+
+
+@pytest.mark.parametrize("loudness_db", [-6.0, 0.0])
+def test_a_question_begun_over_the_last_words_is_handed_on_from_its_start(
+    speak: Callable[[str, str], Audio], whisper: WhisperRecognizer, loudness_db: float
+) -> None:
+    # Heard over the answer, found to be no stop or "say that again", it was thrown away.
+    reply = speak(REPLY, "en-gb")
+    heard = with_its_echo(reply, 0.0, loudness_db)
+    question = speak("How often should I massage a knot?", "en-us")
+    at = len(reply) - round(0.6 * RATE)
+    heard[at : at + len(question)] += question
+
+    try:
+        barge_in = heard_to_its_end(whisper, reply, heard, ListenSettings())
+        carried = whisper.transcribe(barge_in.carried).text
+    finally:
+        whisper.expect("")  # the session's shared recognizer
+
+    assert barge_in.answer is None
+    assert barge_in.carried[0].timestamp < at / RATE, "from its start"
+    assert "often" in carried.lower() and "massage" in carried.lower(), carried

@@ -484,6 +484,75 @@ def test_say_that_again_begun_over_the_end_of_an_answer_is_heard_whole(
     assert [e.text for e in started] == [answer, answer]
 
 
+@pytest.mark.parametrize("early", [0.8, 1.2])
+def test_a_question_begun_over_the_last_words_of_an_answer_is_answered(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    early: float,
+) -> None:
+    # A visitor who asked their next question as the answer's last words played had it
+    # heard over the answer, found to be no stop or "say that again" and thrown away: the
+    # question was lost, or only its end was heard after the answer and turned away.
+    first = clips("How do you get rid of a knot in your upper back?")
+    second = clips("How often should you massage a knot?")
+    seconds = reply_seconds(synthesizer, answer_of(knowledge, "treat-knot"))
+    audio = np.concatenate(
+        [silence(1.0), first, silence(0.5 + seconds - early), second, silence(seconds + 5.0)]
+    )
+    recorder = Recorder()
+    run_on_devices(
+        devices,
+        audio,
+        ListenSettings(max_turns=2, idle_exit_seconds=4.0),
+        whisper,
+        knowledge,
+        synthesizer,
+        recorder,
+    )
+
+    started = [e for e in recorder.of(ReplyStarted) if isinstance(e, ReplyStarted)]
+    over = started[0].at + started[0].seconds
+    heard = [e for e in recorder.of(Heard) if isinstance(e, Heard) and e.accepted]
+    assert heard[1].start < over, "begun over the answer's last words"
+    assert "often" in heard[1].text.lower() and "massage" in heard[1].text.lower(), heard[1]
+    assert recorder.decisions() == [("answer", "treat-knot"), ("answer", "massage-how-often")]
+    assert not any(e.interrupted for e in recorder.finished()), "the answer was said whole"
+
+
+@pytest.mark.parametrize("follow_up", [6.0, 0.0])
+def test_a_question_begun_over_an_answer_needs_the_wake_phrase_where_one_after_it_would(
+    devices: FileDevices,
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+    follow_up: float,
+) -> None:
+    # Begun over the answer's last words, it is a question said with no wake phrase: taken
+    # in the follow-up window, not with `--follow-up 0` (no question without the phrase).
+    seconds = reply_seconds(synthesizer, answer_of(knowledge, "treat-knot"))
+    audio = np.concatenate(
+        [
+            silence(1.0),
+            clips("Hey kiosk, how do you get rid of a knot in your upper back?"),
+            silence(0.5 + seconds - 0.8),
+            clips("How often should you massage a knot?"),
+            silence(seconds + 5.0),
+        ]
+    )
+    settings = ListenSettings(
+        mode=TriggerMode.WAKE, follow_up_seconds=follow_up, idle_exit_seconds=4.0
+    )
+    recorder = Recorder()
+    run_on_devices(devices, audio, settings, whisper, knowledge, synthesizer, recorder)
+
+    taken = [("answer", "massage-how-often")] if follow_up else []
+    assert recorder.decisions() == [("answer", "treat-knot"), *taken]
+
+
 def test_wake_phrase_then_follow_up_without_it(
     devices: FileDevices,
     clips: Callable[[str], Audio],

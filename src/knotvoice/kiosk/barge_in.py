@@ -22,7 +22,7 @@ from knotvoice.kiosk.echo import EchoCanceller, Reference, available
 from knotvoice.kiosk.events import Event, Heard
 from knotvoice.kiosk.speaker import Playback
 from knotvoice.kiosk.triggers import Trigger
-from knotvoice.kiosk.vad import Boundary, Endpointer
+from knotvoice.kiosk.vad import Boundary, Endpointer, EndReason
 from knotvoice.lang import english, words
 from knotvoice.settings import ListenSettings, VadSettings
 from knotvoice.turn import (
@@ -48,6 +48,16 @@ kiosk's own voice, mostly heard longer, is not. Of 110 stretches of such request
 an answer (six wordings, six voices, the kiosk silent, 6 dB below the visitor and as loud),
 the spotter heard 70 in at most three words (``MISHEARD_ANSWER_WORDS``: "good you say that
 again", "you say that's again" were lost) and 108 in at most five (``docs/kiosk.md``)."""
+
+CARRIED_FROM = 1.0
+"""A stretch begun over at most the reply's last this many seconds, whose voice goes on after
+the kiosk stops listening over it, and which is no stop, "say that again" or answer, is the
+visitor's next question begun early: it is handed to the kiosk whole (``BargeIn.carried``).
+Before, it was heard over the reply, thrown away, and the question was lost, or only its
+end was heard after the reply."""
+
+END_SILENCE = 0.3
+"""Seconds of silence that end a stretch heard over a reply."""
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 """Where one sentence of a transcript ends and the next begins."""
@@ -106,6 +116,20 @@ def may_command(spotted: str, reply: str) -> bool:
     return len(said) <= REQUEST_WORDS or command_of(spotted) in FOLLOW_UPS_TO_REPLY
 
 
+@dataclass(frozen=True)
+class _Watching:
+    """The reply a ``BargeIn`` watches (``BargeIn.watch``)."""
+
+    until: float
+    """Audio time to listen to."""
+    latency: float
+    """Seconds the speaker takes to play what it is given."""
+    said: str
+    asks: str | None
+    text: str
+    """What it says."""
+
+
 class BargeIn:
     """Watches the microphone while a reply plays."""
 
@@ -130,6 +154,10 @@ class BargeIn:
         self._fail = fail
         self._stop_words = frozenset(english().barge_in)
         self._repeat_prompt = english().repeat_prompt
+        self.carried: tuple[AudioChunk, ...] = ()
+        """The start of a question begun over the last reply watched's last words
+        (``CARRIED_FROM``) and going on after it, echo taken out: the kiosk hears it as the
+        start of its next utterance. Empty otherwise."""
         self.answer: Answer | None = None
         """What was said over the last reply watched to be answered next (a "say that
         again", or the answer to what it asked, perhaps begun over it and ended after); None
@@ -143,6 +171,8 @@ class BargeIn:
         reply: Sequence[AudioChunk] = (),
         said: str = "",
         asks: str | None = None,
+        *,
+        text: str = "",
     ) -> bool:
         """Read the microphone until audio time ``until`` (after a reply that may be answered,
         one with ``said`` or ``asks``, on to the end of an utterance begun before it), or
@@ -155,8 +185,12 @@ class BargeIn:
         visitor to pick (a did-you-mean, questions read out): all that is said over it is
         heard again by ``hearing``, told to expect ``asks`` ("Yes. No.", or ""), and an
         answer to it is kept in ``answer`` too; over another, only what ``may_command``,
-        told to expect a "pardon?" (``repeat_prompt``)."""
+        told to expect a "pardon?" (``repeat_prompt``). ``text`` is what the reply says,
+        whatever it is: a stretch begun over its last words and going on after them that
+        is no stop or answer, and not in its words alone, is the start of the visitor's
+        next question (``carried``)."""
         self.answer = None
+        self.carried = ()
         settings = self._settings
         reference = None
         if settings.barge_in and settings.echo_cancel and reply and available():
@@ -164,27 +198,27 @@ class BargeIn:
             # up to now, what was captured and not read yet, and the speaker's latency.
             heard_at = capture.now + capture.behind + playback.latency
             reference = Reference(reply, heard_at)
+        watching = _Watching(until, playback.latency, said, asks, text or said)
         if reference is None:
-            return self._watch(playback, capture, until, None, said, asks)
+            return self._watch(playback, capture, watching, None)
         with EchoCanceller() as canceller:
-            return self._watch(playback, capture, until, (reference, canceller), said, asks)
+            return self._watch(playback, capture, watching, (reference, canceller))
 
     def _watch(
         self,
         playback: Playback,
         capture: Capture,
-        until: float,
+        watching: _Watching,
         echo: tuple[Reference, EchoCanceller] | None,
-        said: str,
-        asks: str | None,
     ) -> bool:
         settings = self._settings
+        until, said, asks = watching.until, watching.said, watching.asks
         listener = Endpointer(
             VadSettings(
                 detector=DETECTOR,
                 aggressiveness=3,
                 min_level_dbfs=settings.barge_in_min_level_dbfs,
-                end_silence_seconds=0.3,
+                end_silence_seconds=END_SILENCE,
                 max_utterance_seconds=settings.barge_in_max_seconds,
                 preroll_seconds=0.2,
             )
@@ -198,9 +232,15 @@ class BargeIn:
             awaited += FOLLOW_UPS_TO_PROPOSAL
         expect = self._repeat_prompt if asks is None else asks
         # What may be answered, begun over the reply, is heard to its end, though it ends
-        # after: a "say that again" begun over the last words, as a yes to a did-you-mean.
-        later = until + (settings.barge_in_max_seconds if awaited else 0.0)
-        while capture.now < until or (capture.now < later and listener.in_speech):
+        # after: a "say that again" begun over the last words, as a yes to a did-you-mean;
+        # so is what may be a question begun over its last words (``CARRIED_FROM``).
+        later = until + settings.barge_in_max_seconds
+        late = until - settings.echo_tail_seconds - CARRIED_FROM
+        # The kiosk's own voice is heard to the reply's end and its echo's, played late.
+        after = until + watching.latency
+        while capture.now < until or (
+            capture.now < later and listener.in_speech and (bool(awaited) or started >= late)
+        ):
             if playback.error is not None:
                 # The reply broke off: what the microphone hears next is a visitor, not it.
                 return False
@@ -265,6 +305,16 @@ class BargeIn:
                             return False  # begun over the reply, and ended after it
                         playback.stop()
                         return True
+                voice_until = event.at - (END_SILENCE if event.reason is EndReason.SILENCE else 0.0)
+                if (
+                    not stop
+                    and started >= late
+                    and voice_until > after
+                    and not set(words(text)) <= set(words(watching.text))
+                ):
+                    # No stop and nothing to answer: a question begun over the last words.
+                    self.carried = tuple(frames)
+                    return False
                 self._emit(
                     Heard(
                         event.at,

@@ -16,6 +16,7 @@ live microphone.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
@@ -217,6 +218,9 @@ class _Kiosk:
         self.echo_until = 0.0
         """Audio time until which what the microphone hears is the echo of a reply cut short."""
         self.answered: Answer | None = None
+        self.carried: collections.deque[AudioChunk] = collections.deque()
+        """The start of a question begun over the last reply (``BargeIn.carried``), read
+        before the microphone."""
         """What the visitor said over the last reply that cut it short, to be answered next: a
         "say that again" or "slower", or the answer to the did-you-mean (or to the questions
         read out) said before the kiosk had finished asking it."""
@@ -305,7 +309,8 @@ class _Kiosk:
                 self.rescan = False
                 self.endpointer.reset()
                 self.capture.rescan()
-            chunk = self.capture.read()
+            # A question begun over the reply's last words is heard from its start.
+            chunk = self.carried.popleft() if self.carried else self.capture.read()
             if self.inbox is not None and not self.utterance_open and self.take_inbox():
                 continue
             try:
@@ -764,7 +769,7 @@ class _Kiosk:
         aloud = not playback.done()
         self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited, aloud=aloud))
         said = text if answers else ""
-        interrupted = self.hear_over(playback, audio, seconds, said, asks)
+        interrupted = self.hear_over(playback, audio, seconds, said, asks, text)
         if playback.error is not None:
             # Told once for the reply, however its second try goes.
             if broke is None:
@@ -774,7 +779,7 @@ class _Kiosk:
                 self.finished(playback, interrupted)
                 playback = again
                 self.emit(ReplyStarted(self.now, text, seconds, aloud=not again.done()))
-                interrupted = self.hear_over(playback, audio, seconds, said, asks)
+                interrupted = self.hear_over(playback, audio, seconds, said, asks, text)
                 if playback.error is not None:
                     _LOG.info("speaker: the reply broke off again (%s)", playback.error)
         if playback.error is not None:
@@ -793,14 +798,25 @@ class _Kiosk:
         seconds: float,
         said: str,
         asks: str | None,
+        text: str,
     ) -> bool:
-        """Listen over ``playback`` of ``audio`` (``seconds`` long) until it ends; True when
-        something said or pressed over it cut it short (``BargeIn.watch``)."""
+        """Listen over ``playback`` of ``audio`` (``seconds`` long, saying ``text``) until it
+        ends; True when something said or pressed over it cut it short (``BargeIn.watch``)."""
         self.playback = playback
         latency = playback.latency  # read while its stream is open
         until = self.now + seconds + self.settings.echo_tail_seconds
-        interrupted = self.barge_in.watch(playback, self.capture, until, audio, said, asks)
+        interrupted = self.barge_in.watch(
+            playback, self.capture, until, audio, said, asks, text=text
+        )
         self.answered = self.barge_in.answer
+        # A question begun over its last words is one without a trigger: taken where one
+        # said after it would be (not after an answer with ``--follow-up 0``, unless the
+        # kiosk listens for any speech).
+        settings = self.settings
+        untriggered = settings.mode is TriggerMode.VAD or settings.follow_up_seconds > 0
+        self.carried = collections.deque(
+            self.barge_in.carried if untriggered or not said or asks else ()
+        )
         if not playback.wait(timeout=seconds + 10.0):
             _LOG.warning("playback did not end in time; stopping it")
             playback.stop()

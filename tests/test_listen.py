@@ -440,6 +440,33 @@ def test_say_that_again_over_the_last_answer_of_a_run_says_it_again(
     assert summary.turns == 1, "a repeat is no question"
 
 
+KNOT_IN_BACK = "How do you get rid of a knot in your upper back?"
+HOW_OFTEN = "How often should you massage a knot?"
+
+
+def begun_over_its_end(
+    clips: Callable[[str], Audio],
+    synthesizer: Synthesizer,
+    knowledge: Knowledge,
+    question: str,
+    then: str,
+    early: float,
+) -> Audio:
+    """``question`` (one the knots FAQ's ``treat-knot`` answers), then ``then`` begun
+    ``early`` seconds before the answer's end: the answer starts once half a second of
+    silence ends the question."""
+    seconds = reply_seconds(synthesizer, answer_of(knowledge, "treat-knot"))
+    return np.concatenate(
+        [
+            silence(1.0),
+            clips(question),
+            silence(0.5 + seconds - early),
+            clips(then),
+            silence(seconds + 5.0),
+        ]
+    )
+
+
 def test_say_that_again_begun_over_the_end_of_an_answer_is_heard_whole(
     devices: FileDevices,
     clips: Callable[[str], Audio],
@@ -450,15 +477,9 @@ def test_say_that_again_begun_over_the_end_of_an_answer_is_heard_whole(
     # Begun as the answer's last words played and ended after them, the request was heard
     # only up to the end of the reply: what was said after it was heard as a question of its
     # own ("again"), and the answer was not said again.
-    question = clips("How do you get rid of a knot in your upper back?")
-    request = clips("Say that again.")
     answer = answer_of(knowledge, "treat-knot")
-    seconds = reply_seconds(synthesizer, answer)
-    # The reply starts once half a second of silence ends the question; the request starts
-    # as its last words play and goes on past its echo tail.
-    audio = np.concatenate(
-        [silence(1.0), question, silence(0.5 + seconds - 0.8), request, silence(seconds + 5.0)]
-    )
+    # The request starts as its last words play and goes on past its echo tail.
+    audio = begun_over_its_end(clips, synthesizer, knowledge, KNOT_IN_BACK, "Say that again.", 0.8)
     settings = ListenSettings(idle_exit_seconds=4.0)
     recorder = Recorder()
     try:
@@ -496,12 +517,7 @@ def test_a_question_begun_over_the_last_words_of_an_answer_is_answered(
     # A visitor who asked their next question as the answer's last words played had it
     # heard over the answer, found to be no stop or "say that again" and thrown away: the
     # question was lost, or only its end was heard after the answer and turned away.
-    first = clips("How do you get rid of a knot in your upper back?")
-    second = clips("How often should you massage a knot?")
-    seconds = reply_seconds(synthesizer, answer_of(knowledge, "treat-knot"))
-    audio = np.concatenate(
-        [silence(1.0), first, silence(0.5 + seconds - early), second, silence(seconds + 5.0)]
-    )
+    audio = begun_over_its_end(clips, synthesizer, knowledge, KNOT_IN_BACK, HOW_OFTEN, early)
     recorder = Recorder()
     run_on_devices(
         devices,
@@ -533,16 +549,8 @@ def test_a_question_begun_over_an_answer_needs_the_wake_phrase_where_one_after_i
 ) -> None:
     # Begun over the answer's last words, it is a question said with no wake phrase: taken
     # in the follow-up window, not with `--follow-up 0` (no question without the phrase).
-    seconds = reply_seconds(synthesizer, answer_of(knowledge, "treat-knot"))
-    audio = np.concatenate(
-        [
-            silence(1.0),
-            clips("Hey kiosk, how do you get rid of a knot in your upper back?"),
-            silence(0.5 + seconds - 0.8),
-            clips("How often should you massage a knot?"),
-            silence(seconds + 5.0),
-        ]
-    )
+    woken = f"Hey kiosk, {KNOT_IN_BACK[0].lower()}{KNOT_IN_BACK[1:]}"
+    audio = begun_over_its_end(clips, synthesizer, knowledge, woken, HOW_OFTEN, 0.8)
     settings = ListenSettings(
         mode=TriggerMode.WAKE, follow_up_seconds=follow_up, idle_exit_seconds=4.0
     )

@@ -11,20 +11,23 @@ import ctypes
 import logging
 import threading
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from knotvoice.asr import Transcript
+from knotvoice.asr import Recognizer, Transcript
 from knotvoice.asr.whisper import WhisperRecognizer
 from knotvoice.audio import RATE, AudioChunk, chunks_from_array, float_to_pcm16
 from knotvoice.kiosk import echo
 from knotvoice.kiosk.barge_in import BargeIn, answer_in
 from knotvoice.kiosk.capture import Capture
 from knotvoice.kiosk.echo import FRAME, LEAD_SECONDS, EchoCanceller, Reference
+from knotvoice.knowledge import Knowledge
 from knotvoice.lang import english
 from knotvoice.settings import ListenSettings
+from knotvoice.speech.reply import spoken_answer
 from knotvoice.turn import FOLLOW_UPS_TO_REPLY, command_of
 from script_modules import load_script
 
@@ -351,48 +354,97 @@ def heard_to_its_end(
     heard: Audio,
     settings: ListenSettings,
     latency: float = 0.0,
+    spotter: Recognizer | None = None,
+    said: str = REPLY,
 ) -> BargeIn:
-    """The kiosk's barge-in listener over ``heard`` while ``reply`` (saying ``REPLY``) plays
+    """The kiosk's barge-in listener over ``heard`` while ``reply`` (saying ``said``) plays
     with the speaker's ``latency``, to the reply's end and its echo tail, as the kiosk
-    listens over an answer."""
+    listens over an answer; ``heard`` is the room from the first chunk read. ``spotter``
+    hears each stretch (by default whisper's, as the kiosk's)."""
     capture = Capture(bench.Room(heard), settings, threading.Event(), print, print)
-    barge_in = BargeIn(
-        settings, whisper.spotter(english().barge_in), None, lambda _event: None, print, whisper
-    )
-    until = len(reply) / RATE + settings.echo_tail_seconds
+    if spotter is None:
+        spotter = whisper.spotter(english().barge_in)
+    barge_in = BargeIn(settings, spotter, None, lambda _event: None, print, whisper)
+    capture.read()
+    until = capture.now + len(reply) / RATE + settings.echo_tail_seconds
     reply_chunks = list(chunks_from_array(reply, RATE))
-    barge_in.watch(bench.Playing(latency), capture, until, reply_chunks, said=REPLY)
+    barge_in.watch(bench.Playing(latency), capture, until, reply_chunks, said=said)
     return barge_in
 
 
-def with_its_echo(reply: Audio, latency: float, loudness_db: float) -> Audio:
-    """What the microphone hears of ``reply`` played with the speaker's ``latency``, and two
-    seconds after it (the room's echo goes on)."""
-    late = np.zeros(round(latency * RATE), np.float32)
-    room = bench.through_the_room(np.concatenate([late, reply, np.zeros(2 * RATE, np.float32)]))
+def with_its_echo(reply: Audio, late: float, loudness_db: float) -> Audio:
+    """What the microphone hears of ``reply`` played ``late`` seconds after its first chunk
+    was read, and two seconds after it (the room's echo goes on)."""
+    before = np.zeros(round((0.03 + late) * RATE), np.float32)
+    room = bench.through_the_room(np.concatenate([before, reply, np.zeros(2 * RATE, np.float32)]))
     heard: Audio = room * np.float32(10 ** (loudness_db / 20))
     return heard
 
 
 @pytest.mark.parametrize("latency", [0.0, 0.25])
 @pytest.mark.parametrize("echo_cancel", [True, False])
+@pytest.mark.parametrize("entry", ["massage-how-often", "find-knots"])
 def test_the_kiosk_s_own_last_words_are_no_question_begun_over_them(
     speak: Callable[[str, str], Audio],
     whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    entry: str,
     echo_cancel: bool,
     latency: float,
 ) -> None:
-    reply = speak(REPLY, "en-gb")
+    # Its own last words heard through the room (misheard by the spotter, "Body rotation.")
+    # after the kiosk stopped listening over the reply, on a speaker that plays late.
+    said = spoken_answer(knowledge.get(entry))
+    reply = speak(said, "en-gb")
     heard = with_its_echo(reply, latency, 0.0)
     settings = ListenSettings(echo_cancel=echo_cancel)
 
     try:
-        barge_in = heard_to_its_end(whisper, reply, heard, settings, latency)
+        barge_in = heard_to_its_end(whisper, reply, heard, settings, latency, said=said)
     finally:
         whisper.expect("")  # the session's shared recognizer
 
     assert barge_in.carried == (), "its own last words would be answered as a question"
-    assert barge_in.answer is None
+
+
+class Hears:
+    """A spotter at the seam that hears every stretch as ``text``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def stream(self) -> Hears:
+        return self
+
+    def accept(self, chunk: AudioChunk) -> None:
+        return None
+
+    def finish(self) -> Transcript:
+        return Transcript(self.text)
+
+
+@pytest.mark.parametrize(
+    ("spotted", "carried"),
+    [("Massage and gentle stretching help.", False), ("How often should I massage it?", True)],
+)
+def test_what_is_heard_over_the_last_words_in_the_reply_s_own_words_alone_is_no_question(
+    speak: Callable[[str, str], Audio],
+    whisper: WhisperRecognizer,
+    spotted: str,
+    carried: bool,
+) -> None:
+    # Heard as the reply's own last words ("... massage and gentle stretching help."), it
+    # may be their echo.
+    reply = speak(REPLY, "en-gb")
+    heard = with_its_echo(reply, 0.0, -60.0)
+    voice = speak("How often should I massage a knot?", "en-us")
+    at = round(0.03 * RATE) + len(reply) - round(0.6 * RATE)
+    heard[at : at + len(voice)] += voice
+
+    spotter = cast(Recognizer, Hears(spotted))
+    barge_in = heard_to_its_end(whisper, reply, heard, ListenSettings(), spotter=spotter)
+
+    assert bool(barge_in.carried) is carried
 
 
 @pytest.mark.parametrize("loudness_db", [-6.0, 0.0])
@@ -403,7 +455,7 @@ def test_a_question_begun_over_the_last_words_is_handed_on_from_its_start(
     reply = speak(REPLY, "en-gb")
     heard = with_its_echo(reply, 0.0, loudness_db)
     question = speak("How often should I massage a knot?", "en-us")
-    at = len(reply) - round(0.6 * RATE)
+    at = round(0.03 * RATE) + len(reply) - round(0.6 * RATE)
     heard[at : at + len(question)] += question
 
     try:

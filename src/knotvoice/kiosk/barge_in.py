@@ -52,9 +52,11 @@ again", "you say that's again" were lost) and 108 in at most five (``docs/kiosk.
 CARRIED_FROM = 1.0
 """A stretch begun over at most the reply's last this many seconds, whose voice goes on after
 the kiosk stops listening over it, and which is no stop, "say that again" or answer, is the
-visitor's next question begun early: it is handed to the kiosk whole (``BargeIn.carried``).
-Before, it was heard over the reply, thrown away, and the question was lost, or only its
-end was heard after the reply."""
+visitor's next question begun early: what was heard of it is handed to the kiosk as its
+start (``BargeIn.carried``). Before, it was heard over the reply, thrown away, and the
+question was lost, or only its end was heard after the reply. Only with the reply's echo
+taken out: without, the kiosk's own voice through a room, as loud as a visitor's, went on
+past its end and was heard as other words ("Body rotation.")."""
 
 END_SILENCE = 0.3
 """Seconds of silence that end a stretch heard over a reply."""
@@ -308,6 +310,7 @@ class BargeIn:
                 voice_until = event.at - (END_SILENCE if event.reason is EndReason.SILENCE else 0.0)
                 if (
                     not stop
+                    and echo is not None
                     and started >= late
                     and voice_until > after
                     and not set(words(text)) <= set(words(watching.text))

@@ -218,12 +218,12 @@ class _Kiosk:
         self.echo_until = 0.0
         """Audio time until which what the microphone hears is the echo of a reply cut short."""
         self.answered: Answer | None = None
-        self.carried: collections.deque[AudioChunk] = collections.deque()
-        """The start of a question begun over the last reply (``BargeIn.carried``), read
-        before the microphone."""
         """What the visitor said over the last reply that cut it short, to be answered next: a
         "say that again" or "slower", or the answer to the did-you-mean (or to the questions
         read out) said before the kiosk had finished asking it."""
+        self.carried: collections.deque[AudioChunk] = collections.deque()
+        """The start of a question begun over the last reply (``BargeIn.carried``), read
+        before the microphone."""
         self.rescan = False
         """Look for re-plugged devices at the next quiet moment (the speaker went missing)."""
         self.waited: _Waited | None = None
@@ -809,9 +809,11 @@ class _Kiosk:
             playback, self.capture, until, audio, said, asks, text=text
         )
         self.answered = self.barge_in.answer
-        # A question begun over its last words is one without a trigger: taken where one
-        # said after it would be (not after an answer with ``--follow-up 0``, unless the
-        # kiosk listens for any speech).
+        # A question begun over its last words is taken as one said in the window after it,
+        # whatever its trigger: so it is kept only where that window is open. With a
+        # trigger and ``--follow-up 0``, that is after the wake reply and a did-you-mean
+        # only (not after an answer, nor after questions a reject read out, where only a
+        # pick needs no trigger).
         settings = self.settings
         untriggered = settings.mode is TriggerMode.VAD or settings.follow_up_seconds > 0
         self.carried = collections.deque(

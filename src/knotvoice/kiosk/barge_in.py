@@ -241,7 +241,9 @@ class BargeIn:
         # The kiosk's own voice is heard to the reply's end and its echo's, played late.
         after = until + watching.latency
         while capture.now < until or (
-            capture.now < later and listener.in_speech and (bool(awaited) or started >= late)
+            capture.now < later
+            and listener.in_speech
+            and (bool(awaited) or (echo is not None and started >= late))
         ):
             if playback.error is not None:
                 # The reply broke off: what the microphone hears next is a visitor, not it.

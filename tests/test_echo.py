@@ -256,18 +256,23 @@ def listened_over(
     heard: Audio,
     asks: str | None = None,
     settings: ListenSettings | None = None,
+    *,
+    latency: float = 0.0,
+    spotter: Recognizer | None = None,
+    to_its_end: bool = False,
 ) -> tuple[bool, BargeIn]:
-    """The kiosk's barge-in listener over ``heard`` while ``reply`` (saying ``said``) plays:
-    whether the reply was cut, and the listener (its ``answer``)."""
+    """The kiosk's barge-in listener over ``heard`` while ``reply`` (saying ``said``) plays
+    with the speaker's ``latency``: whether the reply was cut, and the listener (its
+    ``answer``, what it ``carried``). ``spotter`` hears each stretch (by default whisper's,
+    as the kiosk's); ``to_its_end`` listens on over the echo tail, as the kiosk does."""
     settings = settings or ListenSettings()
     capture = Capture(bench.Room(heard), settings, threading.Event(), print, print)
-    barge_in = BargeIn(
-        settings, whisper.spotter(english().barge_in), None, lambda _event: None, print, whisper
-    )
+    if spotter is None:
+        spotter = whisper.spotter(english().barge_in)
+    barge_in = BargeIn(settings, spotter, None, lambda _event: None, print, whisper)
     reply_chunks = list(chunks_from_array(reply, RATE))
-    cut = barge_in.watch(
-        bench.Playing(), capture, len(reply) / RATE, reply_chunks, said=said, asks=asks
-    )
+    until = len(reply) / RATE + (settings.echo_tail_seconds if to_its_end else 0.0)
+    cut = barge_in.watch(bench.Playing(latency), capture, until, reply_chunks, said=said, asks=asks)
     return cut, barge_in
 
 
@@ -348,34 +353,10 @@ def test_the_kiosk_s_own_voice_does_not_ask_for_its_answer_again(
     assert barge_in.answer is None, "the answer would start over by itself"
 
 
-def heard_to_its_end(
-    whisper: WhisperRecognizer,
-    reply: Audio,
-    heard: Audio,
-    settings: ListenSettings,
-    latency: float = 0.0,
-    spotter: Recognizer | None = None,
-    said: str = REPLY,
-) -> BargeIn:
-    """The kiosk's barge-in listener over ``heard`` while ``reply`` (saying ``said``) plays
-    with the speaker's ``latency``, to the reply's end and its echo tail, as the kiosk
-    listens over an answer; ``heard`` is the room from the first chunk read. ``spotter``
-    hears each stretch (by default whisper's, as the kiosk's)."""
-    capture = Capture(bench.Room(heard), settings, threading.Event(), print, print)
-    if spotter is None:
-        spotter = whisper.spotter(english().barge_in)
-    barge_in = BargeIn(settings, spotter, None, lambda _event: None, print, whisper)
-    capture.read()
-    until = capture.now + len(reply) / RATE + settings.echo_tail_seconds
-    reply_chunks = list(chunks_from_array(reply, RATE))
-    barge_in.watch(bench.Playing(latency), capture, until, reply_chunks, said=said)
-    return barge_in
-
-
 def with_its_echo(reply: Audio, late: float, loudness_db: float) -> Audio:
-    """What the microphone hears of ``reply`` played ``late`` seconds after its first chunk
-    was read, and two seconds after it (the room's echo goes on)."""
-    before = np.zeros(round((0.03 + late) * RATE), np.float32)
+    """What the microphone hears of ``reply`` played ``late`` seconds late, and two seconds
+    after it (the room's echo goes on)."""
+    before = np.zeros(round(late * RATE), np.float32)
     room = bench.through_the_room(np.concatenate([before, reply, np.zeros(2 * RATE, np.float32)]))
     heard: Audio = room * np.float32(10 ** (loudness_db / 20))
     return heard
@@ -400,7 +381,9 @@ def test_the_kiosk_s_own_last_words_are_no_question_begun_over_them(
     settings = ListenSettings(echo_cancel=echo_cancel)
 
     try:
-        barge_in = heard_to_its_end(whisper, reply, heard, settings, latency, said=said)
+        _cut, barge_in = listened_over(
+            whisper, said, reply, heard, settings=settings, latency=latency, to_its_end=True
+        )
     finally:
         whisper.expect("")  # the session's shared recognizer
 
@@ -438,11 +421,11 @@ def test_what_is_heard_over_the_last_words_in_the_reply_s_own_words_alone_is_no_
     reply = speak(REPLY, "en-gb")
     heard = with_its_echo(reply, 0.0, -60.0)
     voice = speak("How often should I massage a knot?", "en-us")
-    at = round(0.03 * RATE) + len(reply) - round(0.6 * RATE)
+    at = len(reply) - round(0.6 * RATE)
     heard[at : at + len(voice)] += voice
 
     spotter = cast(Recognizer, Hears(spotted))
-    barge_in = heard_to_its_end(whisper, reply, heard, ListenSettings(), spotter=spotter)
+    _cut, barge_in = listened_over(whisper, REPLY, reply, heard, spotter=spotter, to_its_end=True)
 
     assert bool(barge_in.carried) is carried
 
@@ -455,11 +438,11 @@ def test_a_question_begun_over_the_last_words_is_handed_on_from_its_start(
     reply = speak(REPLY, "en-gb")
     heard = with_its_echo(reply, 0.0, loudness_db)
     question = speak("How often should I massage a knot?", "en-us")
-    at = round(0.03 * RATE) + len(reply) - round(0.6 * RATE)
+    at = len(reply) - round(0.6 * RATE)
     heard[at : at + len(question)] += question
 
     try:
-        barge_in = heard_to_its_end(whisper, reply, heard, ListenSettings())
+        _cut, barge_in = listened_over(whisper, REPLY, reply, heard, to_its_end=True)
         carried = whisper.transcribe(barge_in.carried).text
     finally:
         whisper.expect("")  # the session's shared recognizer

@@ -238,6 +238,26 @@ def clip_of(row: dict[str, str], folder: Path) -> Clip:
     return load_clip(folder / row["file"], row.get("expected") or "-", row["text"], rendered)
 
 
+STOP_VOICE = "en-us"
+"""The espeak-ng voice that says "stop" over replies (``--stop-after``)."""
+
+
+def said_by_espeak(text: str, path: Path) -> Clip:
+    """``text`` said by espeak-ng's ``STOP_VOICE``, written to ``path``, as a clip."""
+    try:
+        subprocess.run(
+            ["espeak-ng", "-v", STOP_VOICE, "-w", str(path), text],
+            check=True,
+            timeout=60,
+            capture_output=True,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BenchError(
+            f"espeak-ng could not say {text!r} ({error}); install it with ./script/setup"
+        ) from None
+    return load_clip(path, "-", text)
+
+
 def pcm16(samples: FloatArray) -> Int16Array:
     """Float samples in [-1, 1] as 16-bit PCM."""
     return np.round(np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
@@ -686,6 +706,11 @@ class SpeakerRecorder:
                     return found
                 self._lock.wait(min(left, 0.2))
 
+    def last_sound(self) -> float | None:
+        """When the last audible sample so far reached the monitor (None before any)."""
+        with self._lock:
+            return self._audible[-1][1] if self._audible else None
+
     def quiet_since(self, seconds: float) -> bool:
         """Whether nothing audible arrived in the last ``seconds``."""
         with self._lock:
@@ -1000,6 +1025,19 @@ class Turn:
     reply_finished: Line | None = None
     audible: float | None = None
     """When the first reply sample after ``end`` reached the speaker's monitor."""
+    stop_end: float | None = None
+    """With ``--stop-after``: when the last voiced sample of "stop", said over the reply,
+    was spoken."""
+    stop_heard: Line | None = None
+    """The kiosk's transcript of what it heard over the reply (not taken as a question)."""
+    silent: float | None = None
+    """When the last reply sample reached the speaker's monitor, the reply having been cut."""
+    over: float | None = None
+    """With ``--ask-over``: how long before the end of the reply to the question before this
+    one the visitor's voice began (seconds)."""
+    reply_ends: float | None = None
+    """With ``--ask-over``: when the reply will have played to its end (its first audible
+    sample and its length)."""
     notes: list[str] = field(default_factory=list)
 
     def endpointing_ms(self) -> float | None:
@@ -1045,6 +1083,10 @@ class Turn:
             "voice": ms(arrived["reply_started"], arrived["decision"]),
             "to_reply_started": ms(arrived["reply_started"], self.end),
             "speech_out": ms(self.audible, arrived["reply_started"]),
+            "stop_heard": ms(
+                self.stop_heard.arrived if self.stop_heard is not None else None, self.stop_end
+            ),
+            "stop_silent": ms(self.silent, self.stop_end),
         }
 
 
@@ -1057,9 +1099,21 @@ def run_turn(
     recorder: SpeakerRecorder,
     clip: Clip,
     timeout: float,
+    stop: tuple[Clip, float] | None = None,
+    at: float | None = None,
+    overlapping: bool = False,
 ) -> Turn:
+    """One question said to the kiosk, and its reply waited for. With ``stop`` (the clip
+    of "stop" and a number of seconds), "stop" is said that long after the reply became
+    audible, and the turn notes how soon the reply went quiet. ``at`` is when to start the
+    clip (monotonic seconds; at once when None), over the end of the reply before, so what
+    the kiosk heard over that reply and set aside is passed over. ``overlapping``: the next
+    question is said over this reply, so the turn ends once the reply is audible
+    (``reply_ends`` says when it will end)."""
     turn = Turn(clip)
     after = len(kiosk.snapshot())
+    if at is not None:
+        time.sleep(max(0.0, at - time.monotonic()))
     segment = writer.play(clip.pcm, {"start": 0, "end": clip.last_voiced})
     if not segment.done.wait(clip.seconds + 10.0) or writer.error is not None:
         raise BenchError(f"the FIFO writer stalled ({writer.error or 'no progress'})")
@@ -1079,6 +1133,13 @@ def run_turn(
             found = kiosk.wait_for(event(kind), index, max(0.0, seconds))
             if found is None:
                 return None
+            if (
+                kind == "transcript"
+                and at is not None
+                and not found[1].record.get("accepted", True)
+            ):
+                index = found[0] + 1  # heard over the reply before, not taken
+                continue
             if found[1].arrived >= end or kind != "transcript":
                 if found[1].record.get("event") == "error":
                     record = found[1].record
@@ -1118,13 +1179,53 @@ def run_turn(
     turn.audible = recorder.wait_sound_after(end, 10.0)
     if turn.audible is None:
         turn.notes.append("the reply was never audible")
+    elif stop is not None:
+        say_stop(turn, kiosk, writer, *stop, since=started[0] + 1)
     seconds = float(started[1].record.get("seconds", 0.0))
+    if overlapping and turn.audible is not None:
+        turn.reply_ends = turn.audible + seconds
+        return turn
     finished = next_event("reply_finished", started[0] + 1, seconds + 20.0)
     if finished is None:
         turn.notes.append("the reply did not finish in time")
     else:
         turn.reply_finished = finished[1]
+    if turn.stop_end is not None:
+        cut = finished is not None and bool(finished[1].record.get("interrupted"))
+        wait_quiet(recorder, QUIET_SECONDS, 10.0)
+        if cut:
+            turn.silent = recorder.last_sound()
+        else:
+            turn.notes.append("the stop did not cut the reply")
     return turn
+
+
+QUIET_SECONDS = 0.3
+"""The speaker silent this long: the reply is over."""
+
+
+def say_stop(
+    turn: Turn, kiosk: JsonChild, writer: FifoWriter, stop: Clip, after: float, since: int
+) -> None:
+    """Say ``stop`` ``after`` seconds into the reply that became audible at
+    ``turn.audible`` (whose events come from ``since`` on); note when its voice ended and
+    what the kiosk heard of it."""
+    assert turn.audible is not None
+    time.sleep(max(0.0, turn.audible + after - time.monotonic()))
+    if any(line.record.get("event") == "reply_finished" for line in kiosk.snapshot()[since:]):
+        turn.notes.append("the reply ended before the stop")
+        return
+    segment = writer.play(stop.pcm, {"end": stop.last_voiced})
+    if not segment.done.wait(stop.seconds + 10.0) or writer.error is not None:
+        raise BenchError(f"the FIFO writer stalled ({writer.error or 'no progress'})")
+    turn.stop_end = segment.times.get("end")
+    heard = kiosk.wait_for(
+        lambda record: record.get("event") == "transcript" and not record.get("accepted", True),
+        since,
+        10.0,
+    )
+    if heard is not None:
+        turn.stop_heard = heard[1]
 
 
 # --- the whole run --------------------------------------------------------------------------
@@ -1146,6 +1247,12 @@ class ListenOptions:
     mic: str = "pulse"
     """``pulse``: the microphone through the sound server; ``alsa``: an ALSA device read
     directly (``DirectMic``)."""
+    stop_after: float | None = None
+    """Say "stop" this many seconds into each reply (``STOP_VOICE``), and time how soon the
+    reply goes quiet."""
+    ask_over: float | None = None
+    """Begin every other question this many seconds before the reply to the one before it
+    ends (the visitor's next question said over its end), the rest into quiet."""
 
 
 def engine_args(engine: str, model: Path | None, knowledge: Path | None) -> list[str]:
@@ -1275,16 +1382,27 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
                 f"the kiosk opened the microphone at {opened} Hz, the FIFO is fed at "
                 f"{writer.rate} Hz; leave --input-rate out of --kiosk-args"
             )
+        stop = None
+        if options.stop_after is not None:
+            stop = (said_by_espeak("stop", workdir / "stop.wav"), options.stop_after)
         log(f"listening after {start_ms:.0f} ms; {len(clips)} questions")
         time.sleep(1.0)
         turns: list[Turn] = []
         phase = random.Random(2)
+        at: float | None = None
+        before: float | None = None
         for number, clip in enumerate(clips, 1):
             if writer.error is not None or recorder.error is not None:
                 raise BenchError(f"audio thread failed: {writer.error or recorder.error}")
             if not kiosk.alive():
                 raise BenchError(f"the kiosk exited:\n{kiosk.log_tail()}")
-            turn = run_turn(kiosk, writer, recorder, clip, options.turn_timeout)
+            # every other question is followed by one begun over the end of its reply
+            overlapping = options.ask_over is not None and number % 2 == 1 and number < len(clips)
+            turn = run_turn(
+                kiosk, writer, recorder, clip, options.turn_timeout, stop, at, overlapping
+            )
+            if before is not None and turn.handed is not None:
+                turn.over = before - (turn.handed + clip.speech_start)
             turns.append(turn)
             total = turn.stages()["total"]
             log(
@@ -1292,12 +1410,21 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
                 + (f"{total:.0f} ms" if total is not None else "no reply")
                 + (f" ({'; '.join(turn.notes)})" if turn.notes else "")
             )
-            wait_quiet(recorder, 0.3, 10.0)
+            at = before = None
+            if turn.reply_ends is not None and options.ask_over is not None:
+                before = turn.reply_ends
+                at = before - options.ask_over - clips[number].speech_start
+                continue
+            wait_quiet(recorder, QUIET_SECONDS, 60.0)
             time.sleep(options.gap + phase.uniform(0.0, blocks[0]))
         status = proc_status(kiosk.pid)
         server = proc_status(pulse.process.pid) if pulse.process is not None else {}
         lines = kiosk.snapshot()
         exit_code = kiosk.stop()
+        if options.keep:
+            with (workdir / "events.jsonl").open("w", encoding="utf-8") as kept:
+                for line in lines:
+                    kept.write(json.dumps({"arrived": line.arrived, **line.record}) + "\n")
     load_end = os.getloadavg()
     rates = {
         int(line.record.get("rate", 0))
@@ -1349,6 +1476,8 @@ STAGES = (
     ("voice", "decision to reply_started (synthesis, opening the speaker)"),
     ("to_reply_started", "end of speech to reply_started"),
     ("speech_out", "reply_started to first reply sample"),
+    ("stop_heard", '"stop" said over the reply to the kiosk\'s transcript of it'),
+    ("stop_silent", '"stop" said over the reply to its last sample at the speaker'),
 )
 
 
@@ -1377,6 +1506,8 @@ def build_report(
                 "speech_end_s": round(turn.clip.speech_end, 3),
                 "tail_s": round(turn.clip.seconds - turn.clip.speech_end, 3),
                 "ms": {name: _round(value) for name, value in turn.stages().items()},
+                "stop": turn.stop_end is not None,
+                "over_s": None if turn.over is None else round(turn.over, 3),
                 "notes": turn.notes,
             }
         )
@@ -1388,6 +1519,22 @@ def build_report(
             "p50": _round(percentile(values, 50)),
             "p95": _round(percentile(values, 95)),
         }
+    for name, chosen in (
+        ("over_reply", [turn for turn in turns if turn.over is not None]),
+        ("into_quiet", [turn for turn in turns if turn.over is None]),
+    ):
+        values = [v for turn in chosen if (v := turn.stages()["total"]) is not None]
+        summary[name] = {
+            "n": len(values),
+            "p50": _round(percentile(values, 50)),
+            "p95": _round(percentile(values, 95)),
+        }
+    said = sum(1 for turn in turns if turn.stop_end is not None)
+    summary["stops"] = {
+        "said": said,
+        "cut": sum(1 for turn in turns if turn.silent is not None),
+        "heard": sum(1 for turn in turns if turn.stop_heard is not None),
+    }
     floor = percentile(calibration.total_ms, 50)
     floor_in = percentile(calibration.input_ms, 50)
     own = [v - floor for turn in turns if (v := turn.stages()["total"]) is not None]
@@ -1416,6 +1563,8 @@ def build_report(
         "model": str(options.model) if options.model else None,
         "manifest": str(options.manifest),
         "clips_run": len(turns),
+        "stop_after_s": options.stop_after,
+        "ask_over_s": options.ask_over,
         "replies_measured": summary["total"]["n"],
         "machine": {"cpu_cores": os.cpu_count(), **machine},
         "kiosk": {
@@ -1477,6 +1626,12 @@ def format_report(report: dict[str, Any]) -> str:
             f"{_cell(times['end_found'])} {_cell(clip.get('behind_ms'))} "
             f"{_cell(times['to_transcript'])} {_cell(times['matching'])} "
             f"{_cell(times['voice'])} {_cell(times['speech_out'])}  {decision}"
+            + (f"  stop {_cell(times.get('stop_silent'), 0)} ms" if clip.get("stop") else "")
+            + (
+                f"  begun {clip['over_s']:.2f} s before the reply's end"
+                if clip.get("over_s") is not None
+                else ""
+            )
             + (f"  [{'; '.join(clip['notes'])}]" if clip["notes"] else "")
         )
     out += [*textwrap.wrap(legend, 96), "", f"{'stage (ms)':22} {'p50':>7} {'p95':>7}   n"]
@@ -1494,6 +1649,15 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     if report.get("command"):
         out[0:0] = [f"command {report['command']}"]
+    if report.get("ask_over_s") is not None:
+        # the replies to questions begun over the end of the reply before, and the rest
+        rows[1:1] = [("  begun over a reply", "over_reply"), ("  said into quiet", "into_quiet")]
+    stops = summary.get("stops", {})
+    if stops.get("said"):
+        rows += [
+            ('"stop" to its transcript', "stop_heard"),
+            ('"stop" to silence', "stop_silent"),
+        ]
     for label, key in rows:
         if key is None:
             values = cal["total_ms"]
@@ -1507,7 +1671,13 @@ def format_report(report: dict[str, Any]) -> str:
         "",
         f"end-of-speech silence setting {machine['end_silence_s'] * 1000:.0f} ms "
         f"({machine.get('end_silence_unsure_s', 0.0) * 1000:.0f} ms after words not answered); "
-        f"replies measured {report['replies_measured']} of {report['clips_run']}",
+        f"replies measured {report['replies_measured']} of {report['clips_run']}"
+        + (
+            f'; "stop" said {report["stop_after_s"]} s into {stops["said"]}, heard over '
+            f"{stops['heard']}, cut {stops['cut']} short"
+            if stops.get("said")
+            else ""
+        ),
         f"pipeline (loopback, no kiosk): input {_cell(cal['input_ms']['p50'], 0)} ms, "
         f"open speaker {_cell(cal['open_ms']['p50'], 0)} ms, output "
         f"{_cell(cal['output_ms']['p50'], 0)} ms (p50 of {cal['answered']} bursts); the null "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -138,6 +139,107 @@ def test_a_turn_splits_its_wait_where_the_kiosk_found_the_end_of_speech(
     turn.reply_started = bench.Line(10.9, {"event": "reply_started", "after_speech_ms": None})
     assert turn.stages()["end_found"] is None
     assert turn.stages()["after_end_found"] is None
+
+
+KIOSK = {
+    "start_ms": 1000.0,
+    "peak_rss_mb": 300.0,
+    "cpu_s": 5.0,
+    "exit_code": 0,
+    "errors": 0,
+    "mic_rate": 44100,
+    "reply_rates": [22050],
+}
+"""What a run measured of the kiosk's process, for a report made without one."""
+MACHINE = {
+    "end_silence_s": 0.5,
+    "writer_max_late_ms": 0.0,
+    "writer_late_blocks": 0,
+    "writer_dropped_blocks": 0,
+    "wall_s": 10.0,
+    "benchmark_cpu_s": 1.0,
+    "pulseaudio_cpu_s": 1.0,
+    "load_average_start": [0.0],
+    "load_average_end": [0.0],
+}
+
+
+def report_of(bench: ModuleType, folder: Path, turns: list[Any], **options: Any) -> Any:
+    """The report of a run of ``turns`` with the ``--listen`` ``options`` given."""
+    chosen = bench.ListenOptions(
+        "whisper",
+        None,
+        folder / "manifest.tsv",
+        2,
+        None,
+        [],
+        0,
+        1.0,
+        60.0,
+        300.0,
+        False,
+        **options,
+    )
+    return bench.build_report(chosen, folder, turns, bench.Calibration(), KIOSK, MACHINE)
+
+
+def question(bench: ModuleType, end: float, name: str = "q.wav") -> Any:
+    """A turn of a one-second clip whose voice ended at ``end``."""
+    pcm = np.zeros(RATE, dtype=np.int16)
+    return bench.Turn(bench.Clip(name, "-", "q", 1.0, 0.1, 0.6, pcm), end=end)
+
+
+def test_a_stop_said_over_a_reply_is_timed_to_the_reply_going_quiet(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    """ "stop" ended 10.0 s in; the kiosk's transcript of it came 0.6 s later and the reply's
+    last sample 0.7 s later: the report says both, and how many of the stops said cut the
+    reply. A reply the stop did not cut is no stop timed."""
+    cut = question(bench, 5.0)
+    cut.stop_end = 10.0
+    cut.stop_heard = bench.Line(10.6, {"event": "transcript", "accepted": False})
+    cut.silent = 10.7
+    assert cut.stages()["stop_heard"] == pytest.approx(600.0)
+    assert cut.stages()["stop_silent"] == pytest.approx(700.0)
+    missed = question(bench, 20.0, "r.wav")
+    missed.stop_end = 25.0
+    missed.notes.append("the stop did not cut the reply")
+    assert missed.stages()["stop_silent"] is None
+
+    report = report_of(bench, tmp_path, [cut, missed], stop_after=1.5)
+    assert report["summary"]["stops"] == {"said": 2, "heard": 1, "cut": 1}
+    assert report["summary"]["stop_silent"]["p50"] == pytest.approx(700.0)
+    text = bench.format_report(report)
+    assert '"stop" said 1.5 s into 2, heard over 1, cut 1 short' in text
+    assert [line.split()[-3:] for line in text.splitlines() if "to silence" in line] == [
+        ["700", "700", "1"]
+    ]
+
+    # Without --stop-after the report says nothing of stops.
+    assert '"stop"' not in bench.format_report(report_of(bench, tmp_path, [question(bench, 5.0)]))
+
+
+def test_replies_to_questions_begun_over_a_reply_are_reported_apart(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    """With --ask-over, a visitor who asks on while the kiosk finishes waits 1.5 s for the
+    reply where one who waits for the quiet waits 0.5 s: the report says the two apart, and
+    how long before the reply's end each question was begun."""
+    quiet, over = question(bench, 5.0), question(bench, 20.0, "r.wav")
+    quiet.audible, over.audible = 5.5, 21.5
+    over.over = 0.5
+    report = report_of(bench, tmp_path, [quiet, over], ask_over=0.5)
+    assert report["summary"]["over_reply"] == {"n": 1, "p50": 1500.0, "p95": 1500.0}
+    assert report["summary"]["into_quiet"] == {"n": 1, "p50": 500.0, "p95": 500.0}
+    text = bench.format_report(report)
+    rows = {line[:22].strip(): line.split()[-3:] for line in text.splitlines()}
+    assert rows["begun over a reply"] == ["1500", "1500", "1"]
+    assert rows["said into quiet"] == ["500", "500", "1"]
+    assert "begun 0.50 s before the reply's end" in text
+
+    # Without --ask-over, no question is begun over a reply and nothing is said of them.
+    plain = bench.format_report(report_of(bench, tmp_path, [question(bench, 5.0)]))
+    assert "begun over" not in plain
 
 
 def read_fifo(fd: int, seconds: float) -> list[tuple[float, bytes]]:

@@ -430,6 +430,37 @@ def test_what_is_heard_over_the_last_words_in_the_reply_s_own_words_alone_is_no_
     assert bool(barge_in.carried) is carried
 
 
+@pytest.mark.parametrize(
+    ("spotted", "carried"),
+    [
+        ("can I work enough out by myself?", True),
+        ("Can I stop them coming back?", True),
+        ("Okay, stop.", False),
+        ("Please stop talking.", False),
+    ],
+)
+def test_a_question_begun_over_the_last_words_with_a_stop_s_word_in_it_is_no_stop(
+    speak: Callable[[str, str], Audio],
+    whisper: WhisperRecognizer,
+    spotted: str,
+    carried: bool,
+) -> None:
+    # "Can I work a knot out by myself at home?" begun half a second before the end of an
+    # answer, heard by the spotter as "can I work enough out by myself?", was taken for a
+    # "stop": the answer's last words were cut, and the question thrown away with them.
+    reply = speak(REPLY, "en-gb")
+    voice = speak("Can I work a knot out by myself at home?", "en-us")
+    heard = np.concatenate([with_its_echo(reply, 0.0, -60.0), np.zeros_like(voice)])
+    at = len(reply) - round(0.5 * RATE)
+    heard[at : at + len(voice)] += voice
+
+    spotter = cast(Recognizer, Hears(spotted))
+    cut, barge_in = listened_over(whisper, REPLY, reply, heard, spotter=spotter, to_its_end=True)
+
+    assert bool(barge_in.carried) is carried
+    assert cut is not carried, "a stop said over the last words still stops the reply"
+
+
 @pytest.mark.parametrize("loudness_db", [-6.0, 0.0])
 def test_a_question_begun_over_the_last_words_is_handed_on_from_its_start(
     speak: Callable[[str, str], Audio], whisper: WhisperRecognizer, loudness_db: float

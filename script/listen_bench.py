@@ -104,7 +104,9 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[index]
 
 
-def frame_levels(samples: FloatArray, rate: int, frame_seconds: float = 0.02) -> FloatArray:
+def frame_levels(
+    samples: FloatArray, rate: int, frame_seconds: float = 0.02
+) -> FloatArray:
     """Level of each whole frame of ``samples`` (floats in [-1, 1]) in dB full scale."""
     size = max(1, round(rate * frame_seconds))
     count = len(samples) // size
@@ -114,7 +116,9 @@ def frame_levels(samples: FloatArray, rate: int, frame_seconds: float = 0.02) ->
     return levels
 
 
-def speech_span(samples: FloatArray, rate: int, frame_seconds: float = 0.02) -> tuple[int, int]:
+def speech_span(
+    samples: FloatArray, rate: int, frame_seconds: float = 0.02
+) -> tuple[int, int]:
     """Where the speech of a clip starts and ends, by energy: ``(first, end)`` sample indices,
     ``end`` one past the last voiced sample.
 
@@ -140,7 +144,9 @@ def first_audible(block: Int16Array, threshold: int = AUDIBLE) -> int | None:
     return int(loud[0]) if len(loud) else None
 
 
-def tone(seconds: float, rate: int, level_dbfs: float = -12.0, hz: float = TONE_HZ) -> Int16Array:
+def tone(
+    seconds: float, rate: int, level_dbfs: float = -12.0, hz: float = TONE_HZ
+) -> Int16Array:
     """A sine burst as 16-bit samples, with 5 ms ramps."""
     count = round(seconds * rate)
     t = np.arange(count, dtype=np.float64) / rate
@@ -215,7 +221,9 @@ def read_manifest(path: Path) -> tuple[list[dict[str, str]], Path | None]:
         if (row.get("file") or "").strip()
     ]
     if not rows:
-        raise BenchError(f"{path}: no clips; a manifest has a header `file expected text`")
+        raise BenchError(
+            f"{path}: no clips; a manifest has a header `file expected text`"
+        )
     return rows, knowledge
 
 
@@ -235,7 +243,9 @@ def clip_of(row: dict[str, str], folder: Path) -> Clip:
     voice. Any other clip's speech is found by energy."""
     voice = (row.get("voice") or "").partition(":")[0]
     rendered = bool(row.get("variant")) and voice in RENDERING_ENGINES
-    return load_clip(folder / row["file"], row.get("expected") or "-", row["text"], rendered)
+    return load_clip(
+        folder / row["file"], row.get("expected") or "-", row["text"], rendered
+    )
 
 
 STOP_VOICE = "en-us"
@@ -287,7 +297,13 @@ def load_clip(path: Path, expected: str, text: str, rendered: bool = False) -> C
             )
     resampled = soxr.resample(mono, int(rate), PIPE_RATE) if rate != PIPE_RATE else mono
     return Clip(
-        path.name, expected, text, len(mono) / rate, first / rate, end / rate, pcm16(resampled)
+        path.name,
+        expected,
+        text,
+        len(mono) / rate,
+        first / rate,
+        end / rate,
+        pcm16(resampled),
     )
 
 
@@ -309,7 +325,9 @@ class Pulse:
     def start(self, timeout: float = 20.0) -> None:
         for tool in ("pulseaudio", "pactl", "parec", "pacat"):
             if shutil.which(tool) is None:
-                raise BenchError(f"{tool} is missing; run ./script/setup (Debian pulseaudio-utils)")
+                raise BenchError(
+                    f"{tool} is missing; run ./script/setup (Debian pulseaudio-utils)"
+                )
         for name in ("home", "run", "xdg", "state", "config"):
             (self.workdir / name).mkdir(mode=0o700, exist_ok=True)
         env = {
@@ -359,11 +377,15 @@ class Pulse:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise BenchError(f"pulseaudio exited at start; see its log:\n{self.log_tail()}")
+                raise BenchError(
+                    f"pulseaudio exited at start; see its log:\n{self.log_tail()}"
+                )
             if self.socket.exists() and self.fifo.exists() and self._ready():
                 break
             if time.monotonic() > deadline:
-                raise BenchError(f"pulseaudio did not start in {timeout:.0f} s:\n{self.log_tail()}")
+                raise BenchError(
+                    f"pulseaudio did not start in {timeout:.0f} s:\n{self.log_tail()}"
+                )
             time.sleep(0.1)
         # module-pipe-source reads its FIFO only while the source is RUNNING, that is while
         # some client records from it: between clients the FIFO would fill up (stalling the
@@ -416,7 +438,11 @@ class Pulse:
 
     def client_env(self) -> dict[str, str]:
         """The environment of a client of this daemon (PulseAudio tools, PortAudio via ALSA)."""
-        env = {key: value for key, value in os.environ.items() if not key.startswith("PULSE_")}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("PULSE_")
+        }
         base = os.environ.get("ALSA_CONFIG_PATH") or str(ALSA_BASE_CONFIG)
         env.update(
             PULSE_SERVER=f"unix:{self.socket}",
@@ -514,7 +540,9 @@ class FifoWriter:
         if drop and 2 * self.block > select.PIPE_BUF:
             # only a write of up to PIPE_BUF bytes is all or nothing, so only such a block
             # can be dropped whole
-            raise ValueError(f"a block of {self.block} samples is too long to drop whole")
+            raise ValueError(
+                f"a block of {self.block} samples is too long to drop whole"
+            )
         self.max_late = 0.0
         """Worst lateness of a block, in seconds (a busy machine delays the writer)."""
         self.late_blocks = 0
@@ -522,7 +550,9 @@ class FifoWriter:
         self.error: BaseException | None = None
         self._segments: queue.Queue[Segment] = queue.Queue()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-fifo")
+        self._thread = threading.Thread(
+            target=self._run, daemon=True, name="bench-fifo"
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -533,7 +563,9 @@ class FifoWriter:
         if self.rate != PIPE_RATE:
             import soxr
 
-            pcm = pcm16(soxr.resample(pcm.astype(np.float32) / 32768.0, PIPE_RATE, self.rate))
+            pcm = pcm16(
+                soxr.resample(pcm.astype(np.float32) / 32768.0, PIPE_RATE, self.rate)
+            )
             marks = {
                 name: min(len(pcm) - 1, index * self.rate // PIPE_RATE)
                 for name, index in marks.items()
@@ -572,7 +604,9 @@ class FifoWriter:
         start = time.monotonic()
         written = 0
         while not self._stop.is_set():
-            due = start + (written + self.block) / self.rate  # a microphone hands a block over
+            due = (
+                start + (written + self.block) / self.rate
+            )  # a microphone hands a block over
             wait = due - time.monotonic()  # once its last sample has been spoken
             if wait > 0 and self._stop.wait(wait):
                 break
@@ -614,7 +648,9 @@ class FifoWriter:
                     self.dropped += 1
                     return
                 if time.monotonic() > deadline:
-                    raise BenchError("the pipe source stopped reading the FIFO") from None
+                    raise BenchError(
+                        "the pipe source stopped reading the FIFO"
+                    ) from None
                 select.select([], [fd], [], 0.05)
 
 
@@ -632,7 +668,9 @@ class SpeakerRecorder:
         """(time of the first audible sample, of the last one) of every audible read."""
         self._lock = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-parec")
+        self._thread = threading.Thread(
+            target=self._run, daemon=True, name="bench-parec"
+        )
         self._stop = threading.Event()
         self.error: BaseException | None = None
 
@@ -688,8 +726,12 @@ class SpeakerRecorder:
                 with self._lock:
                     self._audible.append(
                         (
-                            max(previous, arrived - (len(block) - 1 - first) / self.rate),
-                            max(previous, arrived - (len(block) - 1 - last) / self.rate),
+                            max(
+                                previous, arrived - (len(block) - 1 - first) / self.rate
+                            ),
+                            max(
+                                previous, arrived - (len(block) - 1 - last) / self.rate
+                            ),
                         )
                     )
                     self._lock.notify_all()
@@ -700,7 +742,10 @@ class SpeakerRecorder:
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                found = next((max(f, moment) for f, last in self._audible if last >= moment), None)
+                found = next(
+                    (max(f, moment) for f, last in self._audible if last >= moment),
+                    None,
+                )
                 left = deadline - time.monotonic()
                 if found is not None or left <= 0:
                     return found
@@ -714,7 +759,9 @@ class SpeakerRecorder:
     def quiet_since(self, seconds: float) -> bool:
         """Whether nothing audible arrived in the last ``seconds``."""
         with self._lock:
-            return not self._audible or self._audible[-1][1] < time.monotonic() - seconds
+            return (
+                not self._audible or self._audible[-1][1] < time.monotonic() - seconds
+            )
 
     def stop(self) -> None:
         self._stop.set()
@@ -736,7 +783,11 @@ class JsonChild:
     """A subprocess whose stdout is one JSON object per line, each timestamped on arrival."""
 
     def __init__(
-        self, argv: Sequence[str], env: dict[str, str], log: Path, nice: int | None = None
+        self,
+        argv: Sequence[str],
+        env: dict[str, str],
+        log: Path,
+        nice: int | None = None,
     ) -> None:
         self.argv = list(argv)
         self.nice = nice
@@ -747,7 +798,9 @@ class JsonChild:
         self.started = 0.0
         self._lock = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-events")
+        self._thread = threading.Thread(
+            target=self._run, daemon=True, name="bench-events"
+        )
 
     @property
     def pid(self) -> int:
@@ -874,7 +927,10 @@ def loopback_main(argv: Sequence[str]) -> int:
             blocks.put((np.array(data, dtype=np.int16).reshape(-1), time.monotonic()))
 
     threading.Thread(target=read, daemon=True).start()
-    print(json.dumps({"event": "ready", "rate": rate, "latency": stream.latency}), flush=True)
+    print(
+        json.dumps({"event": "ready", "rate": rate, "latency": stream.latency}),
+        flush=True,
+    )
     answer = tone(0.3, out_rate)
     armed = True
     deadline = time.monotonic() + 600.0
@@ -892,7 +948,12 @@ def loopback_main(argv: Sequence[str]) -> int:
             )
             out.start()
             started = time.monotonic()
-            record = {"event": "reply", "heard": heard, "started": started, "latency": out.latency}
+            record = {
+                "event": "reply",
+                "heard": heard,
+                "started": started,
+                "latency": out.latency,
+            }
             print(json.dumps(record), flush=True)
             for offset in range(0, len(answer), out_block):
                 out.write(answer[offset : offset + out_block].reshape(-1, 1))
@@ -966,7 +1027,9 @@ def calibrate(
     try:
         ready = child.wait_for(lambda r: r.get("event") == "ready", 0, 30.0)
         if ready is None:
-            raise BenchError(f"the loopback calibration did not start:\n{child.log_tail()}")
+            raise BenchError(
+                f"the loopback calibration did not start:\n{child.log_tail()}"
+            )
         result.portaudio_ms["input"] = float(ready[1].record["latency"]) * 1000.0
         burst = tone(0.2, PIPE_RATE)
         phase = random.Random(1)
@@ -975,13 +1038,17 @@ def calibrate(
             # random lead of silence puts each burst at another place in its block, as a
             # question's end falls anywhere in one.
             time.sleep(0.5)
-            lead = np.zeros(phase.randrange(round(PIPE_RATE * writer.block / writer.rate)))
+            lead = np.zeros(
+                phase.randrange(round(PIPE_RATE * writer.block / writer.rate))
+            )
             after = len(child.snapshot())
             segment = writer.play(
                 np.concatenate([lead, burst]).astype(np.int16), {"onset": len(lead)}
             )
             if not segment.done.wait(5.0) or "onset" not in segment.times:
-                raise BenchError(f"the FIFO writer stalled ({writer.error or 'no progress'})")
+                raise BenchError(
+                    f"the FIFO writer stalled ({writer.error or 'no progress'})"
+                )
             onset = segment.times["onset"]
             result.bursts += 1
             found = child.wait_for(lambda r: r.get("event") == "reply", after, 5.0)
@@ -1077,14 +1144,17 @@ class Turn:
             "total": total,
             "endpointing": self.endpointing_ms(),
             "end_found": found,
-            "after_end_found": total - found if total is not None and found is not None else None,
+            "after_end_found": total - found
+            if total is not None and found is not None
+            else None,
             "to_transcript": ms(arrived["transcript"], self.end),
             "matching": ms(arrived["decision"], arrived["transcript"]),
             "voice": ms(arrived["reply_started"], arrived["decision"]),
             "to_reply_started": ms(arrived["reply_started"], self.end),
             "speech_out": ms(self.audible, arrived["reply_started"]),
             "stop_heard": ms(
-                self.stop_heard.arrived if self.stop_heard is not None else None, self.stop_end
+                self.stop_heard.arrived if self.stop_heard is not None else None,
+                self.stop_end,
             ),
             "stop_silent": ms(self.silent, self.stop_end),
         }
@@ -1143,7 +1213,9 @@ def run_turn(
             if found[1].arrived >= end or kind != "transcript":
                 if found[1].record.get("event") == "error":
                     record = found[1].record
-                    turn.notes.append(f"error {record.get('stage')}: {record.get('message')}")
+                    turn.notes.append(
+                        f"error {record.get('stage')}: {record.get('message')}"
+                    )
                     if kind == "reply_started" and record.get("stage") in SPEECH_STAGES:
                         return None  # no reply is coming
                     index = found[0] + 1
@@ -1180,7 +1252,9 @@ def run_turn(
     if turn.audible is None:
         turn.notes.append("the reply was never audible")
     elif stop is not None:
-        say_stop(turn, kiosk, writer, *stop, since=started[0] + 1)
+        say_stop(
+            turn, kiosk, writer, *stop, float(started[1].record.get("seconds", 0.0))
+        )
     seconds = float(started[1].record.get("seconds", 0.0))
     if overlapping and turn.audible is not None:
         turn.reply_ends = turn.audible + seconds
@@ -1193,8 +1267,8 @@ def run_turn(
     if turn.stop_end is not None:
         cut = finished is not None and bool(finished[1].record.get("interrupted"))
         wait_quiet(recorder, QUIET_SECONDS, 10.0)
-        if cut:
-            turn.silent = recorder.last_sound()
+        if cut and (last := recorder.last_sound()) is not None and last > turn.stop_end:
+            turn.silent = last
         else:
             turn.notes.append("the stop did not cut the reply")
     return turn
@@ -1204,27 +1278,41 @@ QUIET_SECONDS = 0.3
 """The speaker silent this long: the reply is over."""
 
 
+def keep_events(kiosk: JsonChild, path: Path) -> None:
+    """Write the kiosk's events to ``path``, one JSON line each with its ``arrived`` time."""
+    with path.open("w", encoding="utf-8") as kept:
+        for line in kiosk.snapshot():
+            kept.write(json.dumps({"arrived": line.arrived, **line.record}) + "\n")
+
+
 def say_stop(
-    turn: Turn, kiosk: JsonChild, writer: FifoWriter, stop: Clip, after: float, since: int
+    turn: Turn,
+    kiosk: JsonChild,
+    writer: FifoWriter,
+    stop: Clip,
+    after: float,
+    seconds: float,
 ) -> None:
-    """Say ``stop`` ``after`` seconds into the reply that became audible at
-    ``turn.audible`` (whose events come from ``since`` on); note when its voice ended and
-    what the kiosk heard of it."""
+    """Say ``stop`` ``after`` seconds into the reply (``seconds`` long) that became audible at
+    ``turn.audible``; note when its voice ended and what the kiosk heard of it."""
     assert turn.audible is not None
     time.sleep(max(0.0, turn.audible + after - time.monotonic()))
-    if any(line.record.get("event") == "reply_finished" for line in kiosk.snapshot()[since:]):
-        turn.notes.append("the reply ended before the stop")
+    if time.monotonic() + stop.speech_end >= turn.audible + seconds:
+        turn.notes.append("the reply ends before the stop would")
         return
+    since = len(kiosk.snapshot())
     segment = writer.play(stop.pcm, {"end": stop.last_voiced})
     if not segment.done.wait(stop.seconds + 10.0) or writer.error is not None:
         raise BenchError(f"the FIFO writer stalled ({writer.error or 'no progress'})")
-    turn.stop_end = segment.times.get("end")
+    end = turn.stop_end = segment.times.get("end")
     heard = kiosk.wait_for(
-        lambda record: record.get("event") == "transcript" and not record.get("accepted", True),
+        lambda record: (
+            record.get("event") == "transcript" and not record.get("accepted", True)
+        ),
         since,
         10.0,
     )
-    if heard is not None:
+    if heard is not None and end is not None and heard[1].arrived >= end:
         turn.stop_heard = heard[1]
 
 
@@ -1275,7 +1363,14 @@ def _git_commit(directory: Path) -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "-C",
+                str(directory),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+            ],
             capture_output=True,
             text=True,
             timeout=5.0,
@@ -1300,8 +1395,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]) -> dict[str, Any]:
+def run_listen(
+    options: ListenOptions, project: Path, log: Callable[[str], None]
+) -> dict[str, Any]:
     """Run the benchmark and return its report (see ``format_report``)."""
+    if options.stop_after is not None and options.ask_over is not None:
+        raise BenchError("give --stop-after or --ask-over, not both")
     rows, knowledge = read_manifest(options.manifest)
     if options.limit:
         rows = rows[: options.limit]
@@ -1336,11 +1435,15 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
             stack.callback(direct.stop)
             with pulse.alsa_config.open("a") as config:
                 config.write(direct.alsa_config())
-            log(f"the microphone is an ALSA device reading {direct.fifo} (no sound server)")
+            log(
+                f"the microphone is an ALSA device reading {direct.fifo} (no sound server)"
+            )
             mic_pcm = DIRECT_MIC_PCM
             # An ALSA file device reads its FIFO once a block, as much as is there and no
             # more: fed in the blocks the kiosk reads, each read gets one block, whole.
-            writer = FifoWriter(direct.fifo, DIRECT_RATE, drop=True, block_seconds=blocks[0])
+            writer = FifoWriter(
+                direct.fifo, DIRECT_RATE, drop=True, block_seconds=blocks[0]
+            )
         else:
             mic_pcm, writer = MIC_PCM, FifoWriter(pulse.fifo)
         stack.callback(writer.stop)
@@ -1349,7 +1452,15 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         if options.calibrate:
             log(f"loopback calibration: {options.calibrate} tone bursts")
             calibration = calibrate(
-                pulse, writer, recorder, options.calibrate, 22050, blocks, log, user_nice, mic_pcm
+                pulse,
+                writer,
+                recorder,
+                options.calibrate,
+                22050,
+                blocks,
+                log,
+                user_nice,
+                mic_pcm,
             )
         argv = [
             sys.executable,
@@ -1370,6 +1481,8 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         log("starting " + " ".join(argv[2:]))
         kiosk.start()
         stack.callback(kiosk.stop)
+        if options.keep:  # a run that fails keeps what the kiosk said too
+            stack.callback(keep_events, kiosk, workdir / "events.jsonl")
         ready = kiosk.wait_for(
             lambda r: r.get("event") in ("listening", "error"), 0, options.start_timeout
         )
@@ -1393,16 +1506,30 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         before: float | None = None
         for number, clip in enumerate(clips, 1):
             if writer.error is not None or recorder.error is not None:
-                raise BenchError(f"audio thread failed: {writer.error or recorder.error}")
+                raise BenchError(
+                    f"audio thread failed: {writer.error or recorder.error}"
+                )
             if not kiosk.alive():
                 raise BenchError(f"the kiosk exited:\n{kiosk.log_tail()}")
             # every other question is followed by one begun over the end of its reply
-            overlapping = options.ask_over is not None and number % 2 == 1 and number < len(clips)
+            overlapping = (
+                options.ask_over is not None and number % 2 == 1 and number < len(clips)
+            )
             turn = run_turn(
-                kiosk, writer, recorder, clip, options.turn_timeout, stop, at, overlapping
+                kiosk,
+                writer,
+                recorder,
+                clip,
+                options.turn_timeout,
+                stop,
+                at,
+                overlapping,
             )
             if before is not None and turn.handed is not None:
                 turn.over = before - (turn.handed + clip.speech_start)
+                if turn.end is not None and turn.end < before:
+                    # its reply would be timed from the one before still playing
+                    turn.notes.append("its voice ended before the reply before it did")
             turns.append(turn)
             total = turn.stages()["total"]
             log(
@@ -1421,10 +1548,6 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         server = proc_status(pulse.process.pid) if pulse.process is not None else {}
         lines = kiosk.snapshot()
         exit_code = kiosk.stop()
-        if options.keep:
-            with (workdir / "events.jsonl").open("w", encoding="utf-8") as kept:
-                for line in lines:
-                    kept.write(json.dumps({"arrived": line.arrived, **line.record}) + "\n")
     load_end = os.getloadavg()
     rates = {
         int(line.record.get("rate", 0))
@@ -1468,9 +1591,15 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
 
 STAGES = (
     ("total", "end of speech to first reply sample"),
-    ("endpointing", "utterance longer than the speech (audio time: end silence and tail)"),
+    (
+        "endpointing",
+        "utterance longer than the speech (audio time: end silence and tail)",
+    ),
     ("end_found", "end of speech to the kiosk finding it (wall: input, silence, tail)"),
-    ("after_end_found", "the kiosk finding the end of speech to the first reply sample"),
+    (
+        "after_end_found",
+        "the kiosk finding the end of speech to the first reply sample",
+    ),
     ("to_transcript", "end of speech to the transcript event (incl. recognition)"),
     ("matching", "transcript to decision events"),
     ("voice", "decision to reply_started (synthesis, opening the speaker)"),
@@ -1492,7 +1621,9 @@ def build_report(
     clips = []
     for turn in turns:
         record = turn.decision.record if turn.decision is not None else {}
-        heard = turn.transcript.record.get("text") if turn.transcript is not None else None
+        heard = (
+            turn.transcript.record.get("text") if turn.transcript is not None else None
+        )
         clips.append(
             {
                 "file": turn.clip.file,
@@ -1501,7 +1632,9 @@ def build_report(
                 "decision": record.get("decision"),
                 "entry": record.get("entry"),
                 "behind_ms": (
-                    turn.transcript.record.get("behind_ms") if turn.transcript is not None else None
+                    turn.transcript.record.get("behind_ms")
+                    if turn.transcript is not None
+                    else None
                 ),
                 "speech_end_s": round(turn.clip.speech_end, 3),
                 "tail_s": round(turn.clip.seconds - turn.clip.speech_end, 3),
@@ -1592,7 +1725,9 @@ def _rounded(data: Any) -> Any:
 
 
 def _cell(value: Any, width: int = 7) -> str:
-    return f"{value:{width}.0f}" if isinstance(value, float | int) else f"{'-':>{width}}"
+    return (
+        f"{value:{width}.0f}" if isinstance(value, float | int) else f"{'-':>{width}}"
+    )
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -1626,7 +1761,11 @@ def format_report(report: dict[str, Any]) -> str:
             f"{_cell(times['end_found'])} {_cell(clip.get('behind_ms'))} "
             f"{_cell(times['to_transcript'])} {_cell(times['matching'])} "
             f"{_cell(times['voice'])} {_cell(times['speech_out'])}  {decision}"
-            + (f"  stop {_cell(times.get('stop_silent'), 0)} ms" if clip.get("stop") else "")
+            + (
+                f"  stop {_cell(times.get('stop_silent'), 0)} ms"
+                if clip.get("stop")
+                else ""
+            )
             + (
                 f"  begun {clip['over_s']:.2f} s before the reply's end"
                 if clip.get("over_s") is not None
@@ -1634,7 +1773,11 @@ def format_report(report: dict[str, Any]) -> str:
             )
             + (f"  [{'; '.join(clip['notes'])}]" if clip["notes"] else "")
         )
-    out += [*textwrap.wrap(legend, 96), "", f"{'stage (ms)':22} {'p50':>7} {'p95':>7}   n"]
+    out += [
+        *textwrap.wrap(legend, 96),
+        "",
+        f"{'stage (ms)':22} {'p50':>7} {'p95':>7}   n",
+    ]
     rows = [
         ("end of speech to reply", "total"),
         ("  of which pipeline", None),
@@ -1651,7 +1794,10 @@ def format_report(report: dict[str, Any]) -> str:
         out[0:0] = [f"command {report['command']}"]
     if report.get("ask_over_s") is not None:
         # the replies to questions begun over the end of the reply before, and the rest
-        rows[1:1] = [("  begun over a reply", "over_reply"), ("  said into quiet", "into_quiet")]
+        rows[1:1] = [
+            ("  begun over a reply", "over_reply"),
+            ("  said into quiet", "into_quiet"),
+        ]
     stops = summary.get("stops", {})
     if stops.get("said"):
         rows += [
@@ -1666,7 +1812,9 @@ def format_report(report: dict[str, Any]) -> str:
             )
             continue
         values = summary[key]
-        out.append(f"{label:22} {_cell(values['p50'])} {_cell(values['p95'])}   {values['n']}")
+        out.append(
+            f"{label:22} {_cell(values['p50'])} {_cell(values['p95'])}   {values['n']}"
+        )
     out += [
         "",
         f"end-of-speech silence setting {machine['end_silence_s'] * 1000:.0f} ms "

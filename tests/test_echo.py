@@ -364,7 +364,7 @@ def with_its_echo(reply: Audio, late: float, loudness_db: float) -> Audio:
 
 @pytest.mark.parametrize("latency", [0.0, 0.25])
 @pytest.mark.parametrize("echo_cancel", [True, False])
-@pytest.mark.parametrize("entry", ["massage-how-often", "find-knots"])
+@pytest.mark.parametrize("entry", ["massage-how-often", "find-knots", "knot-pain"])
 def test_the_kiosk_s_own_last_words_are_no_question_begun_over_them(
     speak: Callable[[str, str], Audio],
     whisper: WhisperRecognizer,
@@ -437,6 +437,8 @@ def test_what_is_heard_over_the_last_words_in_the_reply_s_own_words_alone_is_no_
         ("Can I stop them coming back?", True),
         ("Okay, stop.", False),
         ("Please stop talking.", False),
+        ("Wait, stop now.", False),
+        ("Stop. Massage and gentle stretching help.", False),  # with its own last words
     ],
 )
 def test_a_question_begun_over_the_last_words_with_a_stop_s_word_in_it_is_no_stop(
@@ -447,7 +449,7 @@ def test_a_question_begun_over_the_last_words_with_a_stop_s_word_in_it_is_no_sto
 ) -> None:
     # "Can I work a knot out by myself at home?" begun half a second before the end of an
     # answer, heard by the spotter as "can I work enough out by myself?", was taken for a
-    # "stop": the answer's last words were cut, and the question thrown away with them.
+    # "stop" and thrown away. A stop said there, heard with a word or two more, is a stop.
     reply = speak(REPLY, "en-gb")
     voice = speak("Can I work a knot out by myself at home?", "en-us")
     heard = np.concatenate([with_its_echo(reply, 0.0, -60.0), np.zeros_like(voice)])
@@ -458,7 +460,7 @@ def test_a_question_begun_over_the_last_words_with_a_stop_s_word_in_it_is_no_sto
     cut, barge_in = listened_over(whisper, REPLY, reply, heard, spotter=spotter, to_its_end=True)
 
     assert bool(barge_in.carried) is carried
-    assert cut is not carried, "a stop said over the last words still stops the reply"
+    assert cut is not carried, "a stop is a stop"
 
 
 @pytest.mark.parametrize("loudness_db", [-6.0, 0.0])

@@ -53,13 +53,13 @@ CARRIED_FROM = 1.0
 """A stretch begun over at most the reply's last this many seconds, whose voice goes on after
 the kiosk stops listening over it, and which is no stop, "say that again" or answer, is the
 visitor's next question begun early: what was heard of it is handed to the kiosk as its
-start (``BargeIn.carried``). A stop's word in it is no stop unless it says nothing else
-(``command_of``): "can I work a knot out by myself" heard "can I work enough out by
-myself?" was taken for a "stop", and the question thrown away with the reply's last words
-(2 of 5 runs of ``script/benchmark --listen --ask-over 0.5``). Before, it was heard over the reply, thrown away, and the
+start (``BargeIn.carried``). Before, it was heard over the reply, thrown away, and the
 question was lost, or only its end was heard after the reply. Only with the reply's echo
 taken out: without, the kiosk's own voice through a room, as loud as a visitor's, went on
-past its end and was heard as other words ("Body rotation.")."""
+past its end and was heard as other words ("Body rotation."). A stop's word in it makes it
+no stop when it says more (``more_than_stop``): "Can I work a knot out by myself at home?",
+heard as "can I work enough out by myself?", was taken for a "stop" and thrown away (2 of
+5 runs of ``script/benchmark --listen --ask-over 0.5``)."""
 
 END_SILENCE = 0.3
 """Seconds of silence that end a stretch heard over a reply."""
@@ -108,6 +108,16 @@ def answer_in(
         if command_of(said) in awaited and not set(words(said)) <= own:
             return said.strip()
     return None
+
+
+def more_than_stop(spotted: str, reply: str) -> bool:
+    """Whether a stretch the spotter heard as ``spotted``, a stop's word in it, says more than
+    a stop: it is longer than a command said with a word or two more ("wait, stop now",
+    "please stop talking"; at most ``REQUEST_WORDS``) and says something beside the stop's
+    words that ``reply`` (the reply's text, whose echo may be heard with it) does not."""
+    said = words(spotted)
+    beside = set(said) - set(english().barge_in) - set(words(reply))
+    return len(said) > REQUEST_WORDS and bool(beside)
 
 
 def may_command(spotted: str, reply: str) -> bool:
@@ -314,15 +324,14 @@ class BargeIn:
                         return True
                 voice_until = event.at - (END_SILENCE if event.reason is EndReason.SILENCE else 0.0)
                 if (
-                    (not stop or command_of(text) != "stop")
+                    (not stop or more_than_stop(text, watching.text))
                     and echo is not None
                     and started >= late
                     and voice_until > after
                     and not set(words(text)) <= set(words(watching.text))
                 ):
-                    # Nothing to answer, and no stop but a stop's word in a question ("can I
-                    # stop them coming back", "a knot" heard "enough"): a question begun
-                    # over the last words, not to be thrown away with them.
+                    # Nothing to answer, and no stop (at most a stop's word in a question,
+                    # "can I stop them coming back"): a question begun over the last words.
                     self.carried = tuple(frames)
                     return False
                 self._emit(

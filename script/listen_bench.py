@@ -104,9 +104,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[index]
 
 
-def frame_levels(
-    samples: FloatArray, rate: int, frame_seconds: float = 0.02
-) -> FloatArray:
+def frame_levels(samples: FloatArray, rate: int, frame_seconds: float = 0.02) -> FloatArray:
     """Level of each whole frame of ``samples`` (floats in [-1, 1]) in dB full scale."""
     size = max(1, round(rate * frame_seconds))
     count = len(samples) // size
@@ -116,9 +114,7 @@ def frame_levels(
     return levels
 
 
-def speech_span(
-    samples: FloatArray, rate: int, frame_seconds: float = 0.02
-) -> tuple[int, int]:
+def speech_span(samples: FloatArray, rate: int, frame_seconds: float = 0.02) -> tuple[int, int]:
     """Where the speech of a clip starts and ends, by energy: ``(first, end)`` sample indices,
     ``end`` one past the last voiced sample.
 
@@ -144,9 +140,7 @@ def first_audible(block: Int16Array, threshold: int = AUDIBLE) -> int | None:
     return int(loud[0]) if len(loud) else None
 
 
-def tone(
-    seconds: float, rate: int, level_dbfs: float = -12.0, hz: float = TONE_HZ
-) -> Int16Array:
+def tone(seconds: float, rate: int, level_dbfs: float = -12.0, hz: float = TONE_HZ) -> Int16Array:
     """A sine burst as 16-bit samples, with 5 ms ramps."""
     count = round(seconds * rate)
     t = np.arange(count, dtype=np.float64) / rate
@@ -221,9 +215,7 @@ def read_manifest(path: Path) -> tuple[list[dict[str, str]], Path | None]:
         if (row.get("file") or "").strip()
     ]
     if not rows:
-        raise BenchError(
-            f"{path}: no clips; a manifest has a header `file expected text`"
-        )
+        raise BenchError(f"{path}: no clips; a manifest has a header `file expected text`")
     return rows, knowledge
 
 
@@ -243,9 +235,7 @@ def clip_of(row: dict[str, str], folder: Path) -> Clip:
     voice. Any other clip's speech is found by energy."""
     voice = (row.get("voice") or "").partition(":")[0]
     rendered = bool(row.get("variant")) and voice in RENDERING_ENGINES
-    return load_clip(
-        folder / row["file"], row.get("expected") or "-", row["text"], rendered
-    )
+    return load_clip(folder / row["file"], row.get("expected") or "-", row["text"], rendered)
 
 
 STOP_VOICE = "en-us"
@@ -325,9 +315,7 @@ class Pulse:
     def start(self, timeout: float = 20.0) -> None:
         for tool in ("pulseaudio", "pactl", "parec", "pacat"):
             if shutil.which(tool) is None:
-                raise BenchError(
-                    f"{tool} is missing; run ./script/setup (Debian pulseaudio-utils)"
-                )
+                raise BenchError(f"{tool} is missing; run ./script/setup (Debian pulseaudio-utils)")
         for name in ("home", "run", "xdg", "state", "config"):
             (self.workdir / name).mkdir(mode=0o700, exist_ok=True)
         env = {
@@ -377,15 +365,11 @@ class Pulse:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise BenchError(
-                    f"pulseaudio exited at start; see its log:\n{self.log_tail()}"
-                )
+                raise BenchError(f"pulseaudio exited at start; see its log:\n{self.log_tail()}")
             if self.socket.exists() and self.fifo.exists() and self._ready():
                 break
             if time.monotonic() > deadline:
-                raise BenchError(
-                    f"pulseaudio did not start in {timeout:.0f} s:\n{self.log_tail()}"
-                )
+                raise BenchError(f"pulseaudio did not start in {timeout:.0f} s:\n{self.log_tail()}")
             time.sleep(0.1)
         # module-pipe-source reads its FIFO only while the source is RUNNING, that is while
         # some client records from it: between clients the FIFO would fill up (stalling the
@@ -438,11 +422,7 @@ class Pulse:
 
     def client_env(self) -> dict[str, str]:
         """The environment of a client of this daemon (PulseAudio tools, PortAudio via ALSA)."""
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("PULSE_")
-        }
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PULSE_")}
         base = os.environ.get("ALSA_CONFIG_PATH") or str(ALSA_BASE_CONFIG)
         env.update(
             PULSE_SERVER=f"unix:{self.socket}",
@@ -540,9 +520,7 @@ class FifoWriter:
         if drop and 2 * self.block > select.PIPE_BUF:
             # only a write of up to PIPE_BUF bytes is all or nothing, so only such a block
             # can be dropped whole
-            raise ValueError(
-                f"a block of {self.block} samples is too long to drop whole"
-            )
+            raise ValueError(f"a block of {self.block} samples is too long to drop whole")
         self.max_late = 0.0
         """Worst lateness of a block, in seconds (a busy machine delays the writer)."""
         self.late_blocks = 0
@@ -550,9 +528,7 @@ class FifoWriter:
         self.error: BaseException | None = None
         self._segments: queue.Queue[Segment] = queue.Queue()
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, daemon=True, name="bench-fifo"
-        )
+        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-fifo")
 
     def start(self) -> None:
         self._thread.start()
@@ -563,9 +539,7 @@ class FifoWriter:
         if self.rate != PIPE_RATE:
             import soxr
 
-            pcm = pcm16(
-                soxr.resample(pcm.astype(np.float32) / 32768.0, PIPE_RATE, self.rate)
-            )
+            pcm = pcm16(soxr.resample(pcm.astype(np.float32) / 32768.0, PIPE_RATE, self.rate))
             marks = {
                 name: min(len(pcm) - 1, index * self.rate // PIPE_RATE)
                 for name, index in marks.items()
@@ -604,9 +578,7 @@ class FifoWriter:
         start = time.monotonic()
         written = 0
         while not self._stop.is_set():
-            due = (
-                start + (written + self.block) / self.rate
-            )  # a microphone hands a block over
+            due = start + (written + self.block) / self.rate  # a microphone hands a block over
             wait = due - time.monotonic()  # once its last sample has been spoken
             if wait > 0 and self._stop.wait(wait):
                 break
@@ -648,9 +620,7 @@ class FifoWriter:
                     self.dropped += 1
                     return
                 if time.monotonic() > deadline:
-                    raise BenchError(
-                        "the pipe source stopped reading the FIFO"
-                    ) from None
+                    raise BenchError("the pipe source stopped reading the FIFO") from None
                 select.select([], [fd], [], 0.05)
 
 
@@ -668,9 +638,7 @@ class SpeakerRecorder:
         """(time of the first audible sample, of the last one) of every audible read."""
         self._lock = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
-        self._thread = threading.Thread(
-            target=self._run, daemon=True, name="bench-parec"
-        )
+        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-parec")
         self._stop = threading.Event()
         self.error: BaseException | None = None
 
@@ -726,12 +694,8 @@ class SpeakerRecorder:
                 with self._lock:
                     self._audible.append(
                         (
-                            max(
-                                previous, arrived - (len(block) - 1 - first) / self.rate
-                            ),
-                            max(
-                                previous, arrived - (len(block) - 1 - last) / self.rate
-                            ),
+                            max(previous, arrived - (len(block) - 1 - first) / self.rate),
+                            max(previous, arrived - (len(block) - 1 - last) / self.rate),
                         )
                     )
                     self._lock.notify_all()
@@ -759,9 +723,7 @@ class SpeakerRecorder:
     def quiet_since(self, seconds: float) -> bool:
         """Whether nothing audible arrived in the last ``seconds``."""
         with self._lock:
-            return (
-                not self._audible or self._audible[-1][1] < time.monotonic() - seconds
-            )
+            return not self._audible or self._audible[-1][1] < time.monotonic() - seconds
 
     def stop(self) -> None:
         self._stop.set()
@@ -798,9 +760,7 @@ class JsonChild:
         self.started = 0.0
         self._lock = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
-        self._thread = threading.Thread(
-            target=self._run, daemon=True, name="bench-events"
-        )
+        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-events")
 
     @property
     def pid(self) -> int:
@@ -1027,9 +987,7 @@ def calibrate(
     try:
         ready = child.wait_for(lambda r: r.get("event") == "ready", 0, 30.0)
         if ready is None:
-            raise BenchError(
-                f"the loopback calibration did not start:\n{child.log_tail()}"
-            )
+            raise BenchError(f"the loopback calibration did not start:\n{child.log_tail()}")
         result.portaudio_ms["input"] = float(ready[1].record["latency"]) * 1000.0
         burst = tone(0.2, PIPE_RATE)
         phase = random.Random(1)
@@ -1038,17 +996,13 @@ def calibrate(
             # random lead of silence puts each burst at another place in its block, as a
             # question's end falls anywhere in one.
             time.sleep(0.5)
-            lead = np.zeros(
-                phase.randrange(round(PIPE_RATE * writer.block / writer.rate))
-            )
+            lead = np.zeros(phase.randrange(round(PIPE_RATE * writer.block / writer.rate)))
             after = len(child.snapshot())
             segment = writer.play(
                 np.concatenate([lead, burst]).astype(np.int16), {"onset": len(lead)}
             )
             if not segment.done.wait(5.0) or "onset" not in segment.times:
-                raise BenchError(
-                    f"the FIFO writer stalled ({writer.error or 'no progress'})"
-                )
+                raise BenchError(f"the FIFO writer stalled ({writer.error or 'no progress'})")
             onset = segment.times["onset"]
             result.bursts += 1
             found = child.wait_for(lambda r: r.get("event") == "reply", after, 5.0)
@@ -1144,9 +1098,7 @@ class Turn:
             "total": total,
             "endpointing": self.endpointing_ms(),
             "end_found": found,
-            "after_end_found": total - found
-            if total is not None and found is not None
-            else None,
+            "after_end_found": total - found if total is not None and found is not None else None,
             "to_transcript": ms(arrived["transcript"], self.end),
             "matching": ms(arrived["decision"], arrived["transcript"]),
             "voice": ms(arrived["reply_started"], arrived["decision"]),
@@ -1213,9 +1165,7 @@ def run_turn(
             if found[1].arrived >= end or kind != "transcript":
                 if found[1].record.get("event") == "error":
                     record = found[1].record
-                    turn.notes.append(
-                        f"error {record.get('stage')}: {record.get('message')}"
-                    )
+                    turn.notes.append(f"error {record.get('stage')}: {record.get('message')}")
                     if kind == "reply_started" and record.get("stage") in SPEECH_STAGES:
                         return None  # no reply is coming
                     index = found[0] + 1
@@ -1252,9 +1202,7 @@ def run_turn(
     if turn.audible is None:
         turn.notes.append("the reply was never audible")
     elif stop is not None:
-        say_stop(
-            turn, kiosk, writer, *stop, float(started[1].record.get("seconds", 0.0))
-        )
+        say_stop(turn, kiosk, writer, *stop, float(started[1].record.get("seconds", 0.0)))
     seconds = float(started[1].record.get("seconds", 0.0))
     if overlapping and turn.audible is not None:
         turn.reply_ends = turn.audible + seconds
@@ -1306,9 +1254,7 @@ def say_stop(
         raise BenchError(f"the FIFO writer stalled ({writer.error or 'no progress'})")
     end = turn.stop_end = segment.times.get("end")
     heard = kiosk.wait_for(
-        lambda record: (
-            record.get("event") == "transcript" and not record.get("accepted", True)
-        ),
+        lambda record: record.get("event") == "transcript" and not record.get("accepted", True),
         since,
         10.0,
     )
@@ -1395,9 +1341,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_listen(
-    options: ListenOptions, project: Path, log: Callable[[str], None]
-) -> dict[str, Any]:
+def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """Run the benchmark and return its report (see ``format_report``)."""
     if options.stop_after is not None and options.ask_over is not None:
         raise BenchError("give --stop-after or --ask-over, not both")
@@ -1435,15 +1379,11 @@ def run_listen(
             stack.callback(direct.stop)
             with pulse.alsa_config.open("a") as config:
                 config.write(direct.alsa_config())
-            log(
-                f"the microphone is an ALSA device reading {direct.fifo} (no sound server)"
-            )
+            log(f"the microphone is an ALSA device reading {direct.fifo} (no sound server)")
             mic_pcm = DIRECT_MIC_PCM
             # An ALSA file device reads its FIFO once a block, as much as is there and no
             # more: fed in the blocks the kiosk reads, each read gets one block, whole.
-            writer = FifoWriter(
-                direct.fifo, DIRECT_RATE, drop=True, block_seconds=blocks[0]
-            )
+            writer = FifoWriter(direct.fifo, DIRECT_RATE, drop=True, block_seconds=blocks[0])
         else:
             mic_pcm, writer = MIC_PCM, FifoWriter(pulse.fifo)
         stack.callback(writer.stop)
@@ -1506,15 +1446,11 @@ def run_listen(
         before: float | None = None
         for number, clip in enumerate(clips, 1):
             if writer.error is not None or recorder.error is not None:
-                raise BenchError(
-                    f"audio thread failed: {writer.error or recorder.error}"
-                )
+                raise BenchError(f"audio thread failed: {writer.error or recorder.error}")
             if not kiosk.alive():
                 raise BenchError(f"the kiosk exited:\n{kiosk.log_tail()}")
             # every other question is followed by one begun over the end of its reply
-            overlapping = (
-                options.ask_over is not None and number % 2 == 1 and number < len(clips)
-            )
+            overlapping = options.ask_over is not None and number % 2 == 1 and number < len(clips)
             turn = run_turn(
                 kiosk,
                 writer,
@@ -1621,9 +1557,7 @@ def build_report(
     clips = []
     for turn in turns:
         record = turn.decision.record if turn.decision is not None else {}
-        heard = (
-            turn.transcript.record.get("text") if turn.transcript is not None else None
-        )
+        heard = turn.transcript.record.get("text") if turn.transcript is not None else None
         clips.append(
             {
                 "file": turn.clip.file,
@@ -1632,9 +1566,7 @@ def build_report(
                 "decision": record.get("decision"),
                 "entry": record.get("entry"),
                 "behind_ms": (
-                    turn.transcript.record.get("behind_ms")
-                    if turn.transcript is not None
-                    else None
+                    turn.transcript.record.get("behind_ms") if turn.transcript is not None else None
                 ),
                 "speech_end_s": round(turn.clip.speech_end, 3),
                 "tail_s": round(turn.clip.seconds - turn.clip.speech_end, 3),
@@ -1725,9 +1657,7 @@ def _rounded(data: Any) -> Any:
 
 
 def _cell(value: Any, width: int = 7) -> str:
-    return (
-        f"{value:{width}.0f}" if isinstance(value, float | int) else f"{'-':>{width}}"
-    )
+    return f"{value:{width}.0f}" if isinstance(value, float | int) else f"{'-':>{width}}"
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -1761,11 +1691,7 @@ def format_report(report: dict[str, Any]) -> str:
             f"{_cell(times['end_found'])} {_cell(clip.get('behind_ms'))} "
             f"{_cell(times['to_transcript'])} {_cell(times['matching'])} "
             f"{_cell(times['voice'])} {_cell(times['speech_out'])}  {decision}"
-            + (
-                f"  stop {_cell(times.get('stop_silent'), 0)} ms"
-                if clip.get("stop")
-                else ""
-            )
+            + (f"  stop {_cell(times.get('stop_silent'), 0)} ms" if clip.get("stop") else "")
             + (
                 f"  begun {clip['over_s']:.2f} s before the reply's end"
                 if clip.get("over_s") is not None
@@ -1812,9 +1738,7 @@ def format_report(report: dict[str, Any]) -> str:
             )
             continue
         values = summary[key]
-        out.append(
-            f"{label:22} {_cell(values['p50'])} {_cell(values['p95'])}   {values['n']}"
-        )
+        out.append(f"{label:22} {_cell(values['p50'])} {_cell(values['p95'])}   {values['n']}")
     out += [
         "",
         f"end-of-speech silence setting {machine['end_silence_s'] * 1000:.0f} ms "

@@ -1727,7 +1727,7 @@ def format_report(report: dict[str, Any]) -> str:
     stops = summary.get("stops", {})
     if stops.get("said"):
         rows += [
-            ('"stop" to its transcript', "stop_heard"),
+            ('"stop" to transcript', "stop_heard"),
             ('"stop" to silence', "stop_silent"),
         ]
     for label, key in rows:

@@ -406,6 +406,25 @@ class Hears:
         return Transcript(self.text)
 
 
+def spotted_over_its_end(
+    speak: Callable[[str, str], Audio],
+    whisper: WhisperRecognizer,
+    spotted: str,
+    question: str,
+    early: float,
+) -> tuple[bool, BargeIn]:
+    """``question`` begun ``early`` seconds before the end of ``REPLY`` in a silent room,
+    every stretch heard by a spotter at the seam as ``spotted``: whether the reply was cut,
+    and the listener (``listened_over``, on over the echo tail)."""
+    reply = speak(REPLY, "en-gb")
+    voice = speak(question, "en-us")
+    heard = np.concatenate([with_its_echo(reply, 0.0, -60.0), np.zeros_like(voice)])
+    at = len(reply) - round(early * RATE)
+    heard[at : at + len(voice)] += voice
+    spotter = cast(Recognizer, Hears(spotted))
+    return listened_over(whisper, REPLY, reply, heard, spotter=spotter, to_its_end=True)
+
+
 @pytest.mark.parametrize(
     ("spotted", "carried"),
     [("Massage and gentle stretching help.", False), ("How often should I massage it?", True)],
@@ -418,14 +437,8 @@ def test_what_is_heard_over_the_last_words_in_the_reply_s_own_words_alone_is_no_
 ) -> None:
     # Heard as the reply's own last words ("... massage and gentle stretching help."), it
     # may be their echo.
-    reply = speak(REPLY, "en-gb")
-    heard = with_its_echo(reply, 0.0, -60.0)
-    voice = speak("How often should I massage a knot?", "en-us")
-    at = len(reply) - round(0.6 * RATE)
-    heard[at : at + len(voice)] += voice
-
-    spotter = cast(Recognizer, Hears(spotted))
-    _cut, barge_in = listened_over(whisper, REPLY, reply, heard, spotter=spotter, to_its_end=True)
+    question = "How often should I massage a knot?"
+    _cut, barge_in = spotted_over_its_end(speak, whisper, spotted, question, 0.6)
 
     assert bool(barge_in.carried) is carried
 
@@ -438,6 +451,7 @@ def test_what_is_heard_over_the_last_words_in_the_reply_s_own_words_alone_is_no_
         ("Okay, stop.", False),
         ("Please stop talking.", False),
         ("Wait, stop now.", False),
+        ("Oh okay, please stop talking, thank you.", False),  # long, but a stop command
         ("Stop. Massage and gentle stretching help.", False),  # with its own last words
     ],
 )
@@ -450,14 +464,8 @@ def test_a_question_begun_over_the_last_words_with_a_stop_s_word_in_it_is_no_sto
     # "Can I work a knot out by myself at home?" begun half a second before the end of an
     # answer, heard by the spotter as "can I work enough out by myself?", was taken for a
     # "stop" and thrown away. A stop said there, heard with a word or two more, is a stop.
-    reply = speak(REPLY, "en-gb")
-    voice = speak("Can I work a knot out by myself at home?", "en-us")
-    heard = np.concatenate([with_its_echo(reply, 0.0, -60.0), np.zeros_like(voice)])
-    at = len(reply) - round(0.5 * RATE)
-    heard[at : at + len(voice)] += voice
-
-    spotter = cast(Recognizer, Hears(spotted))
-    cut, barge_in = listened_over(whisper, REPLY, reply, heard, spotter=spotter, to_its_end=True)
+    question = "Can I work a knot out by myself at home?"
+    cut, barge_in = spotted_over_its_end(speak, whisper, spotted, question, 0.5)
 
     assert bool(barge_in.carried) is carried
     assert cut is not carried, "a stop is a stop"

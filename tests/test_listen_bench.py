@@ -211,9 +211,9 @@ def test_a_stop_said_over_a_reply_is_timed_to_the_reply_going_quiet(
     assert report["summary"]["stop_silent"]["p50"] == pytest.approx(700.0)
     text = bench.format_report(report)
     assert '"stop" said 1.5 s into 2, heard over 1, cut 1 short' in text
-    assert [line.split()[-3:] for line in text.splitlines() if "to silence" in line] == [
-        ["700", "700", "1"]
-    ]
+    rows = {line[:22].strip(): line.split()[-3:] for line in text.splitlines()}
+    assert rows['"stop" to transcript'] == ["600", "600", "1"]
+    assert rows['"stop" to silence'] == ["700", "700", "1"]
 
     # Without --stop-after the report says nothing of stops.
     assert '"stop"' not in bench.format_report(report_of(bench, tmp_path, [question(bench, 5.0)]))

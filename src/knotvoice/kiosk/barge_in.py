@@ -58,8 +58,8 @@ question was lost, or only its end was heard after the reply. Only with the repl
 taken out: without, the kiosk's own voice through a room, as loud as a visitor's, went on
 past its end and was heard as other words ("Body rotation."). A stop's word in it makes it
 no stop when it says more (``more_than_stop``): "Can I work a knot out by myself at home?",
-heard as "can I work enough out by myself?", was taken for a "stop" and thrown away (2 of
-5 runs of ``script/benchmark --listen --ask-over 0.5``)."""
+heard as "can I work enough out by myself?", was taken for a "stop" and thrown away (in 3
+of 5 runs of ``script/benchmark --listen --ask-over 0.5``)."""
 
 END_SILENCE = 0.3
 """Seconds of silence that end a stretch heard over a reply."""
@@ -113,11 +113,12 @@ def answer_in(
 def more_than_stop(spotted: str, reply: str) -> bool:
     """Whether a stretch the spotter heard as ``spotted``, a stop's word in it, says more than
     a stop: it is longer than a command said with a word or two more ("wait, stop now",
-    "please stop talking"; at most ``REQUEST_WORDS``) and says something beside the stop's
-    words that ``reply`` (the reply's text, whose echo may be heard with it) does not."""
+    "please stop talking"; at most ``REQUEST_WORDS``), is no stop command however long, and
+    says something beside the stop's words that ``reply`` (the reply's text, whose echo may
+    be heard with it) does not."""
     said = words(spotted)
     beside = set(said) - set(english().barge_in) - set(words(reply))
-    return len(said) > REQUEST_WORDS and bool(beside)
+    return len(said) > REQUEST_WORDS and bool(beside) and command_of(spotted) != "stop"
 
 
 def may_command(spotted: str, reply: str) -> bool:

@@ -287,13 +287,7 @@ def load_clip(path: Path, expected: str, text: str, rendered: bool = False) -> C
             )
     resampled = soxr.resample(mono, int(rate), PIPE_RATE) if rate != PIPE_RATE else mono
     return Clip(
-        path.name,
-        expected,
-        text,
-        len(mono) / rate,
-        first / rate,
-        end / rate,
-        pcm16(resampled),
+        path.name, expected, text, len(mono) / rate, first / rate, end / rate, pcm16(resampled)
     )
 
 
@@ -706,10 +700,7 @@ class SpeakerRecorder:
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                found = next(
-                    (max(f, moment) for f, last in self._audible if last >= moment),
-                    None,
-                )
+                found = next((max(f, moment) for f, last in self._audible if last >= moment), None)
                 left = deadline - time.monotonic()
                 if found is not None or left <= 0:
                     return found
@@ -745,11 +736,7 @@ class JsonChild:
     """A subprocess whose stdout is one JSON object per line, each timestamped on arrival."""
 
     def __init__(
-        self,
-        argv: Sequence[str],
-        env: dict[str, str],
-        log: Path,
-        nice: int | None = None,
+        self, argv: Sequence[str], env: dict[str, str], log: Path, nice: int | None = None
     ) -> None:
         self.argv = list(argv)
         self.nice = nice
@@ -887,10 +874,7 @@ def loopback_main(argv: Sequence[str]) -> int:
             blocks.put((np.array(data, dtype=np.int16).reshape(-1), time.monotonic()))
 
     threading.Thread(target=read, daemon=True).start()
-    print(
-        json.dumps({"event": "ready", "rate": rate, "latency": stream.latency}),
-        flush=True,
-    )
+    print(json.dumps({"event": "ready", "rate": rate, "latency": stream.latency}), flush=True)
     answer = tone(0.3, out_rate)
     armed = True
     deadline = time.monotonic() + 600.0
@@ -908,12 +892,7 @@ def loopback_main(argv: Sequence[str]) -> int:
             )
             out.start()
             started = time.monotonic()
-            record = {
-                "event": "reply",
-                "heard": heard,
-                "started": started,
-                "latency": out.latency,
-            }
+            record = {"event": "reply", "heard": heard, "started": started, "latency": out.latency}
             print(json.dumps(record), flush=True)
             for offset in range(0, len(answer), out_block):
                 out.write(answer[offset : offset + out_block].reshape(-1, 1))
@@ -1105,8 +1084,7 @@ class Turn:
             "to_reply_started": ms(arrived["reply_started"], self.end),
             "speech_out": ms(self.audible, arrived["reply_started"]),
             "stop_heard": ms(
-                self.stop_heard.arrived if self.stop_heard is not None else None,
-                self.stop_end,
+                self.stop_heard.arrived if self.stop_heard is not None else None, self.stop_end
             ),
             "stop_silent": ms(self.silent, self.stop_end),
         }
@@ -1234,12 +1212,7 @@ def keep_events(kiosk: JsonChild, path: Path) -> None:
 
 
 def say_stop(
-    turn: Turn,
-    kiosk: JsonChild,
-    writer: FifoWriter,
-    stop: Clip,
-    after: float,
-    seconds: float,
+    turn: Turn, kiosk: JsonChild, writer: FifoWriter, stop: Clip, after: float, seconds: float
 ) -> None:
     """Say ``stop`` ``after`` seconds into the reply (``seconds`` long) that became audible at
     ``turn.audible``; note when its voice ended and what the kiosk heard of it."""
@@ -1309,14 +1282,7 @@ def _git_commit(directory: Path) -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(directory),
-                "status",
-                "--porcelain",
-                "--untracked-files=no",
-            ],
+            ["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             timeout=5.0,
@@ -1392,15 +1358,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
         if options.calibrate:
             log(f"loopback calibration: {options.calibrate} tone bursts")
             calibration = calibrate(
-                pulse,
-                writer,
-                recorder,
-                options.calibrate,
-                22050,
-                blocks,
-                log,
-                user_nice,
-                mic_pcm,
+                pulse, writer, recorder, options.calibrate, 22050, blocks, log, user_nice, mic_pcm
             )
         argv = [
             sys.executable,
@@ -1452,14 +1410,7 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
             # every other question is followed by one begun over the end of its reply
             overlapping = options.ask_over is not None and number % 2 == 1 and number < len(clips)
             turn = run_turn(
-                kiosk,
-                writer,
-                recorder,
-                clip,
-                options.turn_timeout,
-                stop,
-                at,
-                overlapping,
+                kiosk, writer, recorder, clip, options.turn_timeout, stop, at, overlapping
             )
             if before is not None and turn.handed is not None:
                 turn.over = before - (turn.handed + clip.speech_start)
@@ -1527,15 +1478,9 @@ def run_listen(options: ListenOptions, project: Path, log: Callable[[str], None]
 
 STAGES = (
     ("total", "end of speech to first reply sample"),
-    (
-        "endpointing",
-        "utterance longer than the speech (audio time: end silence and tail)",
-    ),
+    ("endpointing", "utterance longer than the speech (audio time: end silence and tail)"),
     ("end_found", "end of speech to the kiosk finding it (wall: input, silence, tail)"),
-    (
-        "after_end_found",
-        "the kiosk finding the end of speech to the first reply sample",
-    ),
+    ("after_end_found", "the kiosk finding the end of speech to the first reply sample"),
     ("to_transcript", "end of speech to the transcript event (incl. recognition)"),
     ("matching", "transcript to decision events"),
     ("voice", "decision to reply_started (synthesis, opening the speaker)"),
@@ -1699,11 +1644,7 @@ def format_report(report: dict[str, Any]) -> str:
             )
             + (f"  [{'; '.join(clip['notes'])}]" if clip["notes"] else "")
         )
-    out += [
-        *textwrap.wrap(legend, 96),
-        "",
-        f"{'stage (ms)':22} {'p50':>7} {'p95':>7}   n",
-    ]
+    out += [*textwrap.wrap(legend, 96), "", f"{'stage (ms)':22} {'p50':>7} {'p95':>7}   n"]
     rows = [
         ("end of speech to reply", "total"),
         ("  of which pipeline", None),
@@ -1720,16 +1661,10 @@ def format_report(report: dict[str, Any]) -> str:
         out[0:0] = [f"command {report['command']}"]
     if report.get("ask_over_s") is not None:
         # the replies to questions begun over the end of the reply before, and the rest
-        rows[1:1] = [
-            ("  begun over a reply", "over_reply"),
-            ("  said into quiet", "into_quiet"),
-        ]
+        rows[1:1] = [("  begun over a reply", "over_reply"), ("  said into quiet", "into_quiet")]
     stops = summary.get("stops", {})
     if stops.get("said"):
-        rows += [
-            ('"stop" to transcript', "stop_heard"),
-            ('"stop" to silence', "stop_silent"),
-        ]
+        rows += [('"stop" to transcript', "stop_heard"), ('"stop" to silence', "stop_silent")]
     for label, key in rows:
         if key is None:
             values = cal["total_ms"]

@@ -1521,38 +1521,19 @@ def build_report(
                 "notes": turn.notes,
             }
         )
-    summary: dict[str, Any] = {}
-    for name, _ in STAGES:
-        values = [v for turn in turns if (v := turn.stages()[name]) is not None]
-        summary[name] = {
-            "n": len(values),
-            "p50": _round(percentile(values, 50)),
-            "p95": _round(percentile(values, 95)),
-        }
-    for name, chosen in (
-        ("over_reply", [turn for turn in turns if turn.over is not None]),
-        ("into_quiet", [turn for turn in turns if turn.over is None]),
-    ):
-        values = [v for turn in chosen if (v := turn.stages()["total"]) is not None]
-        summary[name] = {
-            "n": len(values),
-            "p50": _round(percentile(values, 50)),
-            "p95": _round(percentile(values, 95)),
-        }
-    said = sum(1 for turn in turns if turn.stop_end is not None)
+    summary: dict[str, Any] = {name: _spread(_measured(turns, name)) for name, _ in STAGES}
+    over = [turn for turn in turns if turn.over is not None]
+    quiet = [turn for turn in turns if turn.over is None]
+    summary["over_reply"] = _spread(_measured(over, "total"))
+    summary["into_quiet"] = _spread(_measured(quiet, "total"))
     summary["stops"] = {
-        "said": said,
+        "said": sum(1 for turn in turns if turn.stop_end is not None),
         "cut": sum(1 for turn in turns if turn.silent is not None),
         "heard": sum(1 for turn in turns if turn.stop_heard is not None),
     }
     floor = percentile(calibration.total_ms, 50)
     floor_in = percentile(calibration.input_ms, 50)
-    own = [v - floor for turn in turns if (v := turn.stages()["total"]) is not None]
-    summary["kiosk_share"] = {
-        "n": len(own),
-        "p50": _round(percentile(own, 50)),
-        "p95": _round(percentile(own, 95)),
-    }
+    summary["kiosk_share"] = _spread([v - floor for v in _measured(turns, "total")])
     # Recognition, estimated: end of speech to the transcript event, less the pipeline's
     # input side and the endpointing wait.
     recognition = [
@@ -1561,11 +1542,7 @@ def build_report(
         if (t := turn.stages()["to_transcript"]) is not None
         and (e := turn.stages()["endpointing"]) is not None
     ]
-    summary["recognition_est"] = {
-        "n": len(recognition),
-        "p50": _round(percentile(recognition, 50)),
-        "p95": _round(percentile(recognition, 95)),
-    }
+    summary["recognition_est"] = _spread(recognition)
     return {
         "mode": "listen",
         "commit": _git_commit(project),
@@ -1584,6 +1561,20 @@ def build_report(
         "calibration": _rounded(calibration.summary()),
         "summary": summary,
         "clips": clips,
+    }
+
+
+def _measured(turns: Sequence[Turn], stage: str) -> list[float]:
+    """The milliseconds of ``stage`` in each of ``turns`` that has it."""
+    return [value for turn in turns if (value := turn.stages()[stage]) is not None]
+
+
+def _spread(values: Sequence[float]) -> dict[str, Any]:
+    """How many ``values`` there are, and their median and 95th percentile, rounded."""
+    return {
+        "n": len(values),
+        "p50": _round(percentile(values, 50)),
+        "p95": _round(percentile(values, 95)),
     }
 
 

@@ -100,7 +100,7 @@ def through_the_room(samples: Audio) -> Audio:
         dry, wet = Path(folder) / "dry.wav", Path(folder) / "wet.wav"
         write_wav(dry, [AudioChunk(float_to_pcm16(samples))])
         subprocess.run(
-            ["sox", str(dry), str(wet), "reverb", "40", "50", "60", "pad", "0.04", "0"],
+            ["sox", "-R", "-D", str(dry), str(wet), "reverb", "40", "50", "60", "pad", "0.04", "0"],
             check=True,
             timeout=60,
         )

@@ -301,7 +301,22 @@ def test_a_yes_expected_after_a_did_you_mean_is_heard_as_yes(
     said, clip = tmp_path / "said.wav", tmp_path / "yes.wav"
     subprocess.run(["flite", "-voice", "awb", "-t", "yes", "-o", str(said)], check=True)
     subprocess.run(
-        ["sox", str(said), "-r", "16000", "-c", "1", "-b", "16", str(clip), "pad", "0.3", "0.5"],
+        [
+            "sox",
+            "-R",
+            "-D",
+            str(said),
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(clip),
+            "pad",
+            "0.3",
+            "0.5",
+        ],
         check=True,
     )
     recognizer = WhisperRecognizer(
@@ -325,7 +340,9 @@ def test_the_wake_phrase_is_heard_when_the_kiosk_waits_for_it(
     said, clip = tmp_path / "said.wav", tmp_path / "wake.wav"
     text = "Hey kiosk, can a knot be dangerous?"
     subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(said)], check=True)
-    subprocess.run(["sox", str(said), "-r", "16000", "-c", "1", "-b", "16", str(clip)], check=True)
+    subprocess.run(
+        ["sox", "-R", "-D", str(said), "-r", "16000", "-c", "1", "-b", "16", str(clip)], check=True
+    )
     settings = Settings(listen=ListenSettings(mode=TriggerMode.WAKE))
     recognizer = WhisperRecognizer(
         whisper_model,

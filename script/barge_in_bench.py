@@ -9,7 +9,9 @@ whisper's spotter, and the kiosk's whisper hearing again what may be a request) 
 once with the reply's echo taken out and once without. For each echo level it reports the
 stops that cut the reply, the requests taken, the other phrases that cut it, how many
 stretches the spotter recognised and how many were heard again, and the processor time that
-took.
+took. Then every answer of the knowledge is played whole with nobody speaking, and the replies
+its own voice cut short are counted: a canceller new to the room learns it over a reply's
+first seconds, and meanwhile the kiosk's voice is heard as words.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ VOICES = (
 """(program, voice) of the visitors."""
 ECHOES = (None, -6.0, 0.0)
 """Level of the kiosk's voice at the microphone against the visitor's, in dB (None: none)."""
+OWN_ECHOES = (-6.0, 0.0)
+"""Levels of the kiosk's voice at the microphone (as ``ECHOES``) at which whole replies are
+heard with nobody speaking."""
 SPEAKS_AT = 3.0
 """Seconds into the reply the visitor speaks."""
 HEARD_FOR = 7.0
@@ -323,6 +328,33 @@ def run_barge_in(
     }
 
 
+def run_own_voice(
+    answers: Sequence[str],
+    synthesize: Callable[[str], Sequence[AudioChunk]],
+    spotter: Recognizer,
+    settings: ListenSettings,
+    log: Callable[[str], None] = lambda _message: None,
+    hearing: Recognizer | None = None,
+) -> list[dict[str, Any]]:
+    """Each of ``answers`` said whole through the room at each of ``OWN_ECHOES``, echo
+    cancelling on, nobody speaking: for each level, how many replies cut themselves short
+    (their own voice taken for a "stop" or a "say that again") and what was heard."""
+    rows = [{"echo_db": echo, "replies": 0, "cut": 0, "heard": []} for echo in OWN_ECHOES]
+    for number, text in enumerate(answers, 1):
+        log(f"reply {number} of {len(answers)}, nobody speaking")
+        chunks = synthesize(text)
+        reply = join(chunks_from_array(join(chunks), chunks[0].rate if chunks else RATE))
+        room = through_the_room(reply)
+        for row in rows:
+            heard = room * np.float32(10 ** (row["echo_db"] / 20))
+            result = listen_over(reply, heard, spotter, settings, hearing=hearing, said=text)
+            row["replies"] += 1
+            if result.cut:
+                row["cut"] += 1
+                row["heard"].append(result.again or " / ".join(result.texts) or "(nothing)")
+    return rows
+
+
 def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"a reply of {report['reply_seconds']} s; each phrase {SPEAKS_AT:.0f} s in, in "
@@ -340,12 +372,20 @@ def format_report(report: dict[str, Any]) -> str:
             f"{row['others_cut']:>5} of {row['others']:<3} {row['stretches']:>11} "
             f"{row.get('heard_again', 0):>11} {row['seconds']:>6.1f} s"
         )
+    for row in report.get("own_voice", []):
+        lines.append(
+            f"nobody speaking, the kiosk at {row['echo_db']:+.0f} dB: {row['cut']} of "
+            f"{row['replies']} whole replies cut themselves short"
+            + "".join(f"\n  heard: {heard}" for heard in row["heard"])
+        )
     lines += [
         "",
         "kiosk at the mic: its reply, through a room (sox reverb, 40 ms late), against the "
         "visitor's voice. stop heard: stop phrases that cut the reply; again taken: requests "
         "to hear it again that cut it to be said again; others cut: other phrases that cut it; "
         "recognised: stretches the spotter recognised; heard again: those the kiosk's "
-        "recognizer heard again; cpu: processor time.",
+        "recognizer heard again; cpu: processor time. nobody speaking: each of the "
+        "knowledge's answers played whole, echo cancelling on; what the spotter heard of "
+        "the kiosk's own voice that cut it.",
     ]
     return "\n".join(lines)

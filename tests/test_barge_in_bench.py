@@ -56,3 +56,19 @@ def test_the_report_gives_each_echo_level_with_and_without_cancelling() -> None:
     assert "-6 dB" in text and "silent" in text
     assert "7 of 8" in text and "1 of 8" in text
     assert "3 of 4" in text and "again taken" in text
+
+
+def test_replies_their_own_voice_cut_short_are_counted_with_what_was_heard() -> None:
+    report = {
+        "reply_seconds": 7.0,
+        "voices": ["flite slt"],
+        "rows": [],
+        "own_voice": [
+            {"echo_db": -6.0, "replies": 16, "cut": 0, "heard": []},
+            {"echo_db": 0.0, "replies": 16, "cut": 2, "heard": ["and cancel, I think.", "Pardon?"]},
+        ],
+    }
+    text = bench.format_report(report)
+    assert "-6 dB: 0 of 16 whole replies cut themselves short" in text
+    assert "+0 dB: 2 of 16 whole replies cut themselves short" in text
+    assert "heard: and cancel, I think." in text and "heard: Pardon?" in text

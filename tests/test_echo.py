@@ -491,3 +491,24 @@ def test_a_question_begun_over_the_last_words_is_handed_on_from_its_start(
     assert barge_in.answer is None
     assert barge_in.carried[0].timestamp < at / RATE, "from its start"
     assert "often" in carried.lower() and "massage" in carried.lower(), carried
+
+
+def test_a_reply_its_own_voice_cut_short_is_counted_by_the_benchmark(
+    speak: Callable[[str, str], Audio],
+) -> None:
+    # The benchmark plays each answer whole with nobody speaking: a canceller new to the
+    # room lets the kiosk's first words through, and what the spotter makes of them counts.
+    def synthesize(text: str) -> list[AudioChunk]:
+        return list(chunks_from_array(speak(text, "en-gb"), RATE))
+
+    def heard_as(spotted: str) -> list[dict[str, object]]:
+        spotter = cast(Recognizer, Hears(spotted))
+        rows: list[dict[str, object]] = bench.run_own_voice(
+            [REPLY], synthesize, spotter, ListenSettings()
+        )
+        return rows
+
+    assert [(row["replies"], row["cut"]) for row in heard_as("Thank you.")] == [(1, 0), (1, 0)]
+    cut = heard_as("And cancel, I think.")
+    assert [(row["replies"], row["cut"]) for row in cut] == [(1, 1), (1, 1)]
+    assert cut[1]["heard"] == ["And cancel, I think."]

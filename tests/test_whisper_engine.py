@@ -290,6 +290,13 @@ def test_the_stop_spotter_hears_in_whispers_own_window(whisper: WhisperRecognize
     assert questions.spotter(["stop"]).window_seconds is None
 
 
+def at_16_khz(source: Path, target: Path, *effects: str) -> None:
+    """``source`` written to ``target`` as 16 kHz mono, with sox's ``effects``: the same
+    samples in every run (sox dithers otherwise)."""
+    command = ["sox", "-R", "-D", str(source), "-r", "16000", "-c", "1", "-b", "16", str(target)]
+    subprocess.run([*command, *effects], check=True)
+
+
 def test_a_yes_expected_after_a_did_you_mean_is_heard_as_yes(
     whisper_model: WhisperModel, knowledge: Knowledge, tmp_path: Path
 ) -> None:
@@ -300,25 +307,7 @@ def test_a_yes_expected_after_a_did_you_mean_is_heard_as_yes(
         pytest.skip("flite or sox is not installed")
     said, clip = tmp_path / "said.wav", tmp_path / "yes.wav"
     subprocess.run(["flite", "-voice", "awb", "-t", "yes", "-o", str(said)], check=True)
-    subprocess.run(
-        [
-            "sox",
-            "-R",
-            "-D",
-            str(said),
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            str(clip),
-            "pad",
-            "0.3",
-            "0.5",
-        ],
-        check=True,
-    )
+    at_16_khz(said, clip, "pad", "0.3", "0.5")
     recognizer = WhisperRecognizer(
         whisper_model,
         prompt=recognition_bias(knowledge)[1],
@@ -340,9 +329,7 @@ def test_the_wake_phrase_is_heard_when_the_kiosk_waits_for_it(
     said, clip = tmp_path / "said.wav", tmp_path / "wake.wav"
     text = "Hey kiosk, can a knot be dangerous?"
     subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(said)], check=True)
-    subprocess.run(
-        ["sox", "-R", "-D", str(said), "-r", "16000", "-c", "1", "-b", "16", str(clip)], check=True
-    )
+    at_16_khz(said, clip)
     settings = Settings(listen=ListenSettings(mode=TriggerMode.WAKE))
     recognizer = WhisperRecognizer(
         whisper_model,

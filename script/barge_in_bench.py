@@ -339,20 +339,21 @@ def run_own_voice(
     """Each of ``answers`` said whole through the room at each of ``OWN_ECHOES``, echo
     cancelling on, nobody speaking: for each level, how many replies cut themselves short
     (their own voice taken for a "stop" or a "say that again") and what was heard."""
-    rows = [{"echo_db": echo, "replies": 0, "cut": 0, "heard": []} for echo in OWN_ECHOES]
+    cuts: dict[float, list[str]] = {echo: [] for echo in OWN_ECHOES}
     for number, text in enumerate(answers, 1):
         log(f"reply {number} of {len(answers)}, nobody speaking")
         chunks = synthesize(text)
         reply = join(chunks_from_array(join(chunks), chunks[0].rate if chunks else RATE))
         room = through_the_room(reply)
-        for row in rows:
-            heard = room * np.float32(10 ** (row["echo_db"] / 20))
+        for echo, heard_then in cuts.items():
+            heard = room * np.float32(10 ** (echo / 20))
             result = listen_over(reply, heard, spotter, settings, hearing=hearing, said=text)
-            row["replies"] += 1
             if result.cut:
-                row["cut"] += 1
-                row["heard"].append(result.again or " / ".join(result.texts) or "(nothing)")
-    return rows
+                heard_then.append(result.again or " / ".join(result.texts) or "(nothing)")
+    return [
+        {"echo_db": echo, "replies": len(answers), "cut": len(heard), "heard": heard}
+        for echo, heard in cuts.items()
+    ]
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -98,6 +98,12 @@ def spoken(program: str, voice: str, text: str) -> Audio:
     return result
 
 
+def said_by_the_kiosk(synthesize: Callable[[str], Sequence[AudioChunk]], text: str) -> Audio:
+    """``text`` in the kiosk's voice (``synthesize``), as 16 kHz samples."""
+    chunks = synthesize(text)
+    return join(chunks_from_array(join(chunks), chunks[0].rate if chunks else RATE))
+
+
 def through_the_room(samples: Audio) -> Audio:
     """What a microphone hears of ``samples`` played by the kiosk's speaker: reverberated and
     40 ms late, as long as ``samples``."""
@@ -279,9 +285,7 @@ def run_barge_in(
 ) -> dict[str, Any]:
     """Every phrase in every voice over the reply at every echo level, with and without
     echo cancelling (see the module's doc); ``hearing`` is the kiosk's recognizer."""
-    chunks = synthesize(reply_text)
-    reply = join(chunks_from_array(join(chunks), chunks[0].rate if chunks else RATE))
-    reply = reply[: round(HEARD_FOR * RATE)]
+    reply = said_by_the_kiosk(synthesize, reply_text)[: round(HEARD_FOR * RATE)]
     room = through_the_room(reply)
     tallies = {(echo, cancel): Tally() for echo in ECHOES for cancel in (True, False)}
     at = round(SPEAKS_AT * RATE)
@@ -342,8 +346,7 @@ def run_own_voice(
     cuts: dict[float, list[str]] = {echo: [] for echo in OWN_ECHOES}
     for number, text in enumerate(answers, 1):
         log(f"reply {number} of {len(answers)}, nobody speaking")
-        chunks = synthesize(text)
-        reply = join(chunks_from_array(join(chunks), chunks[0].rate if chunks else RATE))
+        reply = said_by_the_kiosk(synthesize, text)
         room = through_the_room(reply)
         for echo, heard_then in cuts.items():
             heard = room * np.float32(10 ** (echo / 20))

@@ -1177,11 +1177,11 @@ def run_turn(
         return turn
     turn.reply_started = started[1]
     turn.audible = recorder.wait_sound_after(end, 10.0)
+    seconds = float(started[1].record.get("seconds", 0.0))
     if turn.audible is None:
         turn.notes.append("the reply was never audible")
     elif stop is not None:
-        say_stop(turn, kiosk, writer, *stop, float(started[1].record.get("seconds", 0.0)))
-    seconds = float(started[1].record.get("seconds", 0.0))
+        say_stop(turn, kiosk, writer, *stop, seconds)
     if overlapping and turn.audible is not None:
         turn.reply_ends = turn.audible + seconds
         return turn

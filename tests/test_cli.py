@@ -204,6 +204,7 @@ def test_ask_with_no_speaker_leaves_no_file_behind(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["reply_wav"] is None
     assert "no audio output device found" in result.stderr
     assert "--save-reply FILE.wav" in result.stderr
+    assert "--no-speak" in result.stderr  # the way to ask with no speaker, warned of no more
     assert list(temporary.iterdir()) == []
 
 

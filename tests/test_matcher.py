@@ -447,6 +447,70 @@ def test_a_phrasing_left_out_does_not_find_itself() -> None:
     assert left_out[1, column] < 0.99
 
 
+def test_an_answer_s_sentence_left_out_does_not_find_itself_in_its_answer() -> None:
+    """The fit asks each sentence standing in for alternatives while it is left out: found
+    in its own answer, word for word and in meaning, it taught the fit that a question inside
+    the FAQ shares an answer's words and meaning as no visitor's does."""
+    bare = Entry("photos", "Can I take photos?", "Yes, without flash. Tripods need a permit.")
+    hours = Entry("hours", "When are you open?", "Nine to five on weekdays.")
+    evidence = Evidence(Knowledge((bare, hours), "m.yaml"), Bag())
+    number = evidence.phrasings.index("Tripods need a permit")
+    text = evidence.phrasings[number]
+    vector = Bag().embed([text])[0]
+    kept = evidence.signals(evidence.query(text), vector)
+    query = evidence.query(text, [number])
+    left = evidence.signals(query, vector, leave_out=[number])
+    words, meaning = SIGNALS.index("words_answer"), SIGNALS.index("meaning_answer")
+    assert kept[0, words] == pytest.approx(1.0)
+    assert kept[0, meaning] == pytest.approx(1.0, abs=1e-5)
+    # "tripods", "permit": said nowhere else, so words the knowledge does not know
+    assert query.unknown == pytest.approx(1.0)
+    assert left[0, words] == 0.0
+    assert left[0, meaning] < 0.5  # against "Yes, without flash" alone
+    # a sentence of another entry's answer keeps its place
+    assert left[1, meaning] == kept[1, meaning]
+
+
+BAKERY = Knowledge(
+    (
+        Entry("open", "What time do you open?", "We open at 7am and close at 4pm every day."),
+        Entry(
+            "gluten-free",
+            "Do you sell gluten-free bread?",
+            "Yes, we bake a gluten-free loaf every Friday. Order it by Thursday.",
+        ),
+        Entry(
+            "birthday-cake",
+            "Can I order a birthday cake?",
+            "Yes. Birthday cakes need three days' notice. Ask at the counter.",
+        ),
+        Entry(
+            "vegan",
+            "Do you have vegan options?",
+            "Our sourdough, baguettes and fruit buns are vegan. Cakes contain eggs and butter.",
+        ),
+        Entry("seating", "Is there seating?", "We have six tables inside and two outside."),
+        Entry("cards", "Do you take cards?", "We take cards and contactless payments."),
+    ),
+    source="bakery.yaml",
+)
+"""A bakery's FAQ as an operator imported it: no alternatives."""
+
+
+def test_a_word_one_answer_mentions_in_passing_does_not_take_the_question(
+    semantic: SemanticModel, tmp_path: Path
+) -> None:
+    """The bakery answered "do you sell cake" with its vegan options (0.99): "Cakes contain
+    eggs and butter." stood in for an alternative, and the fit, which asked that sentence
+    against the very answer holding it, had learnt to trust an answer's words over the
+    entry's own question."""
+    matcher = Matcher(BAKERY, semantic, cache_dir=tmp_path)
+    for question in ("do you sell cake", "do you do wedding cakes"):
+        assert answered(matcher.match(question)) != "vegan", question
+    assert answered(matcher.match("can I get a cake for my son's birthday")) == "birthday-cake"
+    assert answered(matcher.match("is there anything vegan")) == "vegan"
+
+
 def test_an_entry_without_alternatives_is_matched_by_its_answer_s_sentences() -> None:
     """Its question alone says little of how visitors ask, so its answer's sentences stand in
     for alternatives and the fit can ask the question left out, against the answer. An entry

@@ -711,8 +711,8 @@ class ReplyOutput:
                 raise
             # No file is left behind unasked: a script asking for months filled /tmp.
             if not self._warned:
-                keep = "" if saved else "; pass --save-reply FILE.wav to keep the reply"
-                _warn(f"{error}{keep}")
+                keep = "" if saved else " or --save-reply FILE.wav to keep it"
+                _warn(f"{error}; pass --no-speak for the reply as text alone{keep}")
                 self._warned = True
         return saved
 

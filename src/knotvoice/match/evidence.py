@@ -147,6 +147,22 @@ def stand_ins(entry: Entry) -> tuple[str, ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class _OutOfAnswer:
+    """What an answer's sentence standing in for alternatives (``stand_ins``) takes out of its
+    own entry's answer while it is asked left out: else it finds itself there, word for word
+    and in meaning, as no visitor's question does."""
+
+    vectors: npt.NDArray[np.int64]
+    """Its answer's vectors that hold it: the sentence's own and the whole answer's."""
+    sentence: int
+    """The sentence's own vector (-1: none), left out of the classifier of meaning too."""
+    kept: frozenset[str]
+    """The terms its answer says without it."""
+    own: frozenset[str]
+    """Its terms the knowledge says nowhere else (unknown while it is left out)."""
+
+
 class Evidence:
     """Everything about a knowledge file that questions are compared with, worked out once."""
 
@@ -268,6 +284,31 @@ class Evidence:
             if text.strip()
         ]
         self._answer_owner = np.array([n for n, _ in answers], dtype=np.int64)
+        naming = frozenset().union(*about)
+        at = {key: number for number, key in enumerate(answers)}
+        self._out_of_answer: dict[int, _OutOfAnswer] = {}
+        for number in np.flatnonzero(self.stand_in).tolist():
+            owner = int(self.owner[number])
+            entry, sentence = entries[owner], self.phrasings[number]
+            held = {at.get((owner, text), -1) for text in (sentence, answer_of(entry))} - {-1}
+            rest = answer_of(entry).replace(sentence, " ", 1)
+            kept = frozenset(
+                terms(self.normalize(f"{rest} {without_addresses(entry.spoken or '')}"))
+            )
+            own = frozenset(
+                term
+                for term in self._phrasing_terms[number]
+                if term not in kept
+                and term not in naming
+                and int(self._in_answer.get(term, np.zeros(1, np.bool_)).sum()) <= 1
+                and self._postings[term].tolist() == [number]
+            )
+            self._out_of_answer[number] = _OutOfAnswer(
+                np.array(sorted(held), dtype=np.int64),
+                at.get((owner, sentence), -1),
+                kept,
+                own,
+            )
         self._lookups: dict[str, tuple[str, float]] = {}
         self.phrasing_vectors: Array | None = None
         self._answer_vectors: Array | None = None
@@ -295,8 +336,13 @@ class Evidence:
         keep[list(leave_out)] = False
         vectors, owners = self.phrasing_vectors[keep], self.owner[keep]
         if self._answer_vectors is not None:
-            vectors = np.vstack([vectors, self._answer_vectors])
-            owners = np.r_[owners, self._answer_owner]
+            answers = np.ones(len(self._answer_vectors), dtype=np.bool_)
+            for number in leave_out:
+                out = self._out_of_answer.get(number)
+                if out is not None and out.sentence >= 0:
+                    answers[out.sentence] = False
+            vectors = np.vstack([vectors, self._answer_vectors[answers]])
+            owners = np.r_[owners, self._answer_owner[answers]]
         return Classifier.train(vectors, owners, self.size)
 
     def query(self, text: str, leave_out: Collection[int] = ()) -> Query:
@@ -358,7 +404,11 @@ class Evidence:
 
     def _only_in(self, term: str, phrasings: Collection[int]) -> bool:
         """True when no phrasing but ``phrasings``, and no topic, keyword or answer, uses
-        ``term``."""
+        ``term`` (an answer's sentence among ``phrasings`` taken out of its answer)."""
+        for number in phrasings:
+            out = self._out_of_answer.get(number)
+            if out is not None and term in out.own:
+                return True
         if term in self._beyond_phrasings:
             return False
         numbers = self._postings.get(term)
@@ -409,6 +459,11 @@ class Evidence:
         if size == 0:
             return rows
         left_out = np.array(sorted(set(leave_out)), dtype=np.int64)
+        taken_out = [
+            (out, int(self.owner[number]))
+            for number in left_out.tolist()
+            if (out := self._out_of_answer.get(number)) is not None
+        ]
         total = query.total if query.total > 0 else 1.0
         for term, weight in query.weights.items():
             in_entry = self._in_entry.get(term)
@@ -421,6 +476,10 @@ class Evidence:
                 rows[:, 1] += weight * (in_entry > 0)
             in_answer = self._in_answer.get(term)
             if in_answer is not None:
+                for out, owner in taken_out:
+                    if in_answer[owner] and term not in out.kept:
+                        in_answer = in_answer.copy()
+                        in_answer[owner] = False
                 rows[:, 2] += weight * in_answer
         rows[:, 1:3] /= total
         f1 = self._word_f1(query)
@@ -435,7 +494,10 @@ class Evidence:
             rows[:, 3] = self._best_per_entry(likeness, -1.0)
             assert self._answer_vectors is not None
             answers = np.full(size, -1.0, dtype=np.float32)
-            np.maximum.at(answers, self._answer_owner, self._answer_vectors @ vector)
+            likeness = self._answer_vectors @ vector
+            for out, _ in taken_out:
+                likeness[out.vectors] = -1.0
+            np.maximum.at(answers, self._answer_owner, likeness)
             rows[:, 4] = answers
             if chosen is not None:
                 rows[:, 5] = chosen.probabilities(vector)

@@ -11,9 +11,10 @@ file itself and the language data can teach:
   (``SPOKEN_AT_MOST``); an entry without alternatives has its answer's sentences for
   phrasings too (``evidence.stand_ins``), so its question is asked while left out, against
   its answer, and each of those sentences is asked left out of its answer too (else it would
-  find itself there, as no visitor's question does); in a file of such entries alone (``learns_from_answers_alone``) its question as
-  visitors say it is asked once more with the question kept, as a visitor who asks in its
-  words ("do you have wifi" of "Is there Wi-Fi?") is heard at the kiosk;
+  find itself there, as no visitor's question does); in a file of such entries alone
+  (``learns_from_answers_alone``) its question as visitors say it is asked once more with
+  the question kept, as a visitor who asks in its words ("do you have wifi" of "Is there
+  Wi-Fi?") is heard at the kiosk;
 - everyday questions no FAQ of one organisation answers (``lang/en-offtopic.txt``), leaving
   out those close in meaning to one of this FAQ's phrasings (``Evidence.everyday``), each
   asked while left out of them, as the ``everyday`` signal compares a question with them;
@@ -539,8 +540,8 @@ def held_to_signs(evidence: Evidence, recorded: Sequence[Example] = ()) -> bool:
     answers alone (``learns_from_answers_alone``), and also while more of its entries have
     only their answers' sentences to stand in for alternatives than have alternatives (an
     imported FAQ given its first alternatives, as ``knowledge check`` advises), unless a
-    question recorded at the kiosk is one of its entries'. Fitted freely, such a file learnt from too
-    few questions of visitors' kind which way each piece of evidence points: a bike café's
+    question recorded at the kiosk is one of its entries'. Fitted freely, such a file learnt
+    from too few questions of visitors' kind which way each piece of evidence points: a bike café's
     FAQ given one alternative ("can you look at my e-bike") weighed the words of the closest
     phrasing -1.14 in its decision, found that very wording 0.003 likely, and answered
     "could you look at my e-bike" with how to donate a bike (0.99; ``docs/matching.md``)."""

@@ -1319,6 +1319,49 @@ def test_a_question_asked_again_after_the_speaker_failed_is_answered(
     assert summary.turns == 2
 
 
+class OverAtOnce:
+    """A reply on a sound device that has played it all before the kiosk looks (a file
+    device, or a short reply on a fast one)."""
+
+    def __init__(self, rate: int, frames: int) -> None:
+        self.rate, self.frames, self.latency = rate, frames, 0.0
+        self.interrupted, self.error = False, None
+
+    def done(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        return None
+
+    def wait(self, timeout: float) -> bool:
+        return True
+
+
+class FastSpeaker:
+    def play(self, chunks: Sequence[AudioChunk]) -> Playback:
+        return OverAtOnce(chunks[0].rate, sum(chunk.samples for chunk in chunks))
+
+
+def test_a_reply_a_fast_device_played_at_once_was_said_aloud(
+    clips: Callable[[str], Audio],
+    whisper: WhisperRecognizer,
+    knowledge: Knowledge,
+    synthesizer: Synthesizer,
+) -> None:
+    """A reply played on a device that was through with it before the kiosk looked was told
+    to the screen as not said aloud ("Shown, not spoken"), as if there were no speaker."""
+    question = clips("How often should you massage a knot?")
+    audio = np.concatenate([silence(1.0), question, silence(2.0)])
+    recorder = Recorder()
+    settings = ListenSettings(max_turns=1, idle_exit_seconds=10.0)
+    run_on_clips(audio, settings, whisper, knowledge, synthesizer, recorder, FastSpeaker())
+
+    assert recorder.decisions() == [("answer", "massage-how-often")]
+    started = [e for e in recorder.events if isinstance(e, ReplyStarted)]
+    assert [e.aloud for e in started] == [True]
+    assert not [e for e in recorder.events if isinstance(e, Failed)]
+
+
 class Rescanning(ClipSource):
     """A microphone stand-in that looks for the devices again when re-opened to, as the
     microphone does (PortAudio restarted): the speaker's devices are real."""

@@ -52,7 +52,7 @@ from knotvoice.kiosk.events import (
 )
 from knotvoice.kiosk.inbox import Choose, Inbox, Stop, interrupting
 from knotvoice.kiosk.microphone import Microphone
-from knotvoice.kiosk.speaker import DeviceSpeaker, Playback, Speaker
+from knotvoice.kiosk.speaker import DeviceSpeaker, Finished, Playback, Speaker
 from knotvoice.kiosk.triggers import Trigger, question_in
 from knotvoice.kiosk.vad import Boundary, Endpointer, VadEvent
 from knotvoice.lang import english, words
@@ -86,6 +86,13 @@ STOP_CHECK_SECONDS = 0.1
 """Wall-clock seconds between looks for a stop while a reply renders."""
 SLOWER_AGAIN = 0.8
 """A "slower" after a reply already slow speaks at this share of its rate."""
+
+
+def _aloud(playback: Playback) -> bool:
+    """Whether a reply is said: played on a device that has not failed. One only shown or
+    written to a file is over as it starts; one on a fast device (a file) may be over before
+    it is looked at, and was said all the same."""
+    return not isinstance(playback, Finished) and playback.error is None
 
 
 def _between(turn: Turn) -> bool:
@@ -766,8 +773,9 @@ class _Kiosk:
         broke = playback.error if playback.done() else None
         if broke is not None:
             self.fail("speaker", broke)
-        aloud = not playback.done()
-        self.emit(ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited, aloud=aloud))
+        self.emit(
+            ReplyStarted(self.now, text, seconds, round(tts_ms, 1), waited, aloud=_aloud(playback))
+        )
         said = text if answers else ""
         interrupted = self.hear_over(playback, audio, seconds, said, asks, text)
         if playback.error is not None:
@@ -778,7 +786,7 @@ class _Kiosk:
             if again is not None:
                 self.finished(playback, interrupted)
                 playback = again
-                self.emit(ReplyStarted(self.now, text, seconds, aloud=not again.done()))
+                self.emit(ReplyStarted(self.now, text, seconds, aloud=_aloud(again)))
                 interrupted = self.hear_over(playback, audio, seconds, said, asks, text)
                 if playback.error is not None:
                     _LOG.info("speaker: the reply broke off again (%s)", playback.error)

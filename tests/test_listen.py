@@ -1326,15 +1326,8 @@ class OverAtOnce:
     def __init__(self, rate: int, frames: int) -> None:
         self.rate, self.frames, self.latency = rate, frames, 0.0
         self.interrupted, self.error = False, None
-
-    def done(self) -> bool:
-        return True
-
-    def stop(self) -> None:
-        return None
-
-    def wait(self, timeout: float) -> bool:
-        return True
+        over = Finished(rate, frames)  # over as it starts, but not only shown
+        self.done, self.stop, self.wait = over.done, over.stop, over.wait
 
 
 class FastSpeaker:

@@ -153,6 +153,8 @@ class _OutOfAnswer:
     own entry's answer while it is asked left out: else it finds itself there, word for word
     and in meaning, as no visitor's question does."""
 
+    owner: int
+    """Number of its entry."""
     vectors: npt.NDArray[np.int64]
     """Its answer's vectors that hold it: the sentence's own and the whole answer's."""
     sentence: int
@@ -290,8 +292,9 @@ class Evidence:
         for number in np.flatnonzero(self.stand_in).tolist():
             owner = int(self.owner[number])
             entry, sentence = entries[owner], self.phrasings[number]
-            held = {at.get((owner, text), -1) for text in (sentence, answer_of(entry))} - {-1}
-            rest = answer_of(entry).replace(sentence, " ", 1)
+            whole = answer_of(entry)
+            held = {at.get((owner, text), -1) for text in (sentence, whole)} - {-1}
+            rest = whole.replace(sentence, " ", 1)
             kept = frozenset(
                 terms(self.normalize(f"{rest} {without_addresses(entry.spoken or '')}"))
             )
@@ -300,10 +303,11 @@ class Evidence:
                 for term in self._phrasing_terms[number]
                 if term not in kept
                 and term not in naming
-                and int(self._in_answer.get(term, np.zeros(1, np.bool_)).sum()) <= 1
+                and ((said := self._in_answer.get(term)) is None or int(said.sum()) <= 1)
                 and self._postings[term].tolist() == [number]
             )
             self._out_of_answer[number] = _OutOfAnswer(
+                owner,
                 np.array(sorted(held), dtype=np.int64),
                 at.get((owner, sentence), -1),
                 kept,
@@ -460,7 +464,7 @@ class Evidence:
             return rows
         left_out = np.array(sorted(set(leave_out)), dtype=np.int64)
         taken_out = [
-            (out, int(self.owner[number]))
+            out
             for number in left_out.tolist()
             if (out := self._out_of_answer.get(number)) is not None
         ]
@@ -476,10 +480,10 @@ class Evidence:
                 rows[:, 1] += weight * (in_entry > 0)
             in_answer = self._in_answer.get(term)
             if in_answer is not None:
-                for out, owner in taken_out:
-                    if in_answer[owner] and term not in out.kept:
+                for out in taken_out:
+                    if in_answer[out.owner] and term not in out.kept:
                         in_answer = in_answer.copy()
-                        in_answer[owner] = False
+                        in_answer[out.owner] = False
                 rows[:, 2] += weight * in_answer
         rows[:, 1:3] /= total
         f1 = self._word_f1(query)
@@ -495,7 +499,7 @@ class Evidence:
             assert self._answer_vectors is not None
             answers = np.full(size, -1.0, dtype=np.float32)
             likeness = self._answer_vectors @ vector
-            for out, _ in taken_out:
+            for out in taken_out:
                 likeness[out.vectors] = -1.0
             np.maximum.at(answers, self._answer_owner, likeness)
             rows[:, 4] = answers
